@@ -1,0 +1,18 @@
+/**
+ * Jest runs the TypeScript sources as ES modules through ts-jest, type-checked under the
+ * project's strict tsconfig. Tests that start workers load the built JavaScript in dist/
+ * (Piscina loads worker files as JavaScript), so `npm test` builds first.
+ */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
+  },
+  testTimeout: 20000,
+};

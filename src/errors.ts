@@ -1,0 +1,244 @@
+/**
+ * Every error greenreactor raises or errbacks with, in one place.
+ *
+ * Each class has a `name` equal to its class name and a stable `code` string, so callers can
+ * match on `err.code` / `err.name` even when two copies of the package are loaded (where
+ * `instanceof` breaks). Errors that cross the thread boundary are rebuilt from `code`.
+ *
+ * @module
+ */
+import type { Failure } from './deferred/failure.js';
+
+/** Options accepted by every greenreactor error: the standard `cause`. */
+export interface GreenReactorErrorOptions {
+  /** The error that led to this one. */
+  cause?: unknown;
+}
+
+/** Base class of every greenreactor error; carries a stable machine-readable `code`. */
+export class GreenReactorError extends Error {
+  /** Stable identifier of the error kind (`'ERR_CANCELLED'`…); match on this, not on `instanceof`. */
+  readonly code: string;
+
+  /**
+   * @param message - what went wrong and, where possible, how to fix it.
+   * @param code - the stable error code.
+   * @param options - `cause`, the underlying error.
+   */
+  constructor(message: string, code = 'ERR_GREENREACTOR', options?: GreenReactorErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A Deferred or DelayedCall was fired (or run) a second time. */
+export class AlreadyCalledError extends GreenReactorError {
+  /** @param message - which object was already called. */
+  constructor(message = 'The Deferred was already called', options?: GreenReactorErrorOptions) {
+    super(message, 'ERR_ALREADY_CALLED', options);
+  }
+}
+
+/** A DelayedCall was cancelled, reset or delayed after it had already been cancelled. */
+export class AlreadyCancelledError extends GreenReactorError {
+  /** @param message - which object was already cancelled. */
+  constructor(message = 'The call was already cancelled', options?: GreenReactorErrorOptions) {
+    super(message, 'ERR_ALREADY_CANCELLED', options);
+  }
+}
+
+/** The operation was cancelled before it produced a result; the one cancellation error on every path. */
+export class CancelledError extends GreenReactorError {
+  /** @param message - what was cancelled. */
+  constructor(message = 'The operation was cancelled', options?: GreenReactorErrorOptions) {
+    super(message, 'ERR_CANCELLED', options);
+  }
+}
+
+/** The operation did not finish within its time limit. */
+export class TimeoutError extends GreenReactorError {
+  /** @param message - what timed out and after how long. */
+  constructor(message = 'The operation timed out', options?: GreenReactorErrorOptions) {
+    super(message, 'ERR_TIMEOUT', options);
+  }
+}
+
+/** A member of a DeferredList (`fireOnOneErrback`) or `gatherResults` failed first; `subFailure` says how. */
+export class FirstError extends GreenReactorError {
+  /** The member's failure. */
+  readonly subFailure: Failure;
+  /** The failed member's position in the input list. */
+  readonly index: number;
+
+  /**
+   * @param subFailure - the failure of the member that failed first.
+   * @param index - that member's index in the input list.
+   */
+  constructor(subFailure: Failure, index: number) {
+    super(`Deferred #${index} failed first: ${subFailure.getErrorMessage()}`, 'ERR_FIRST_ERROR', {
+      cause: subFailure.value,
+    });
+    this.subFailure = subFailure;
+    this.index = index;
+  }
+}
+
+/** Every member of a `race` failed; `failures` lists them in input order. */
+export class FailureGroup extends GreenReactorError {
+  /** The members' failures, in input order. */
+  readonly failures: Failure[];
+
+  /** @param failures - the failures, in input order. */
+  constructor(failures: Failure[]) {
+    super(`All ${failures.length} raced Deferreds failed`, 'ERR_FAILURE_GROUP');
+    this.failures = failures;
+  }
+}
+
+/** `DeferredQueue.put` was called on a queue already holding `size` items. */
+export class QueueOverflow extends GreenReactorError {
+  /** @param message - the queue's size limit. */
+  constructor(message = 'The DeferredQueue is full', options?: GreenReactorErrorOptions) {
+    super(message, 'ERR_QUEUE_OVERFLOW', options);
+  }
+}
+
+/** `DeferredQueue.get` was called while `backlog` getters were already waiting. */
+export class QueueUnderflow extends GreenReactorError {
+  /** @param message - the queue's backlog limit. */
+  constructor(message = 'The DeferredQueue backlog is full', options?: GreenReactorErrorOptions) {
+    super(message, 'ERR_QUEUE_UNDERFLOW', options);
+  }
+}
+
+/** Work was submitted to (or was still pending in) a reactor that is stopping or stopped. */
+export class ReactorStoppedError extends GreenReactorError {
+  /** @param message - what was refused. */
+  constructor(message = 'The reactor is stopped; no new work is accepted', options?: GreenReactorErrorOptions) {
+    super(message, 'ERR_REACTOR_STOPPED', options);
+  }
+}
+
+/** The worker thread running a task died (crash, `process.exit`, out of memory) before the task finished. */
+export class WorkerCrashedError extends GreenReactorError {
+  /** The worker's exit code, when known. */
+  readonly exitCode: number | undefined;
+  /** The name of the task that was running. */
+  readonly task: string | undefined;
+
+  /**
+   * @param message - what happened.
+   * @param details - the exit code and task name.
+   */
+  constructor(
+    message: string,
+    details: { exitCode?: number | undefined; task?: string | undefined } = {},
+    options?: GreenReactorErrorOptions,
+  ) {
+    super(message, 'ERR_WORKER_CRASHED', options);
+    this.exitCode = details.exitCode;
+    this.task = details.task;
+  }
+}
+
+/** A task's module could not be loaded, or it has no such export. */
+export class TaskNotFoundError extends GreenReactorError {
+  /** The module URL that was imported. */
+  readonly moduleUrl: string | undefined;
+  /** The export that was looked up. */
+  readonly exportName: string | undefined;
+
+  /**
+   * @param message - what was missing and how to fix it.
+   * @param details - the module URL and export name.
+   */
+  constructor(
+    message: string,
+    details: { moduleUrl?: string | undefined; exportName?: string | undefined } = {},
+    options?: GreenReactorErrorOptions,
+  ) {
+    super(message, 'ERR_TASK_NOT_FOUND', options);
+    this.moduleUrl = details.moduleUrl;
+    this.exportName = details.exportName;
+  }
+}
+
+/** A bounded queue (the thread pool's `maxQueue`, the hub's `maxGreenlets`) refused more work. */
+export class QueueFullError extends GreenReactorError {
+  /** @param message - which limit was hit. */
+  constructor(message = 'The queue is full', options?: GreenReactorErrorOptions) {
+    super(message, 'ERR_QUEUE_FULL', options);
+  }
+}
+
+/** An argument (or result) could not be structured-cloned to or from a worker. */
+export class DataCloneError extends GreenReactorError {
+  /** The task whose argument failed. */
+  readonly task: string | undefined;
+  /** The position of the argument that could not be cloned. */
+  readonly argumentIndex: number | undefined;
+
+  /**
+   * @param message - what could not be cloned and how to fix it.
+   * @param details - the task name and argument position.
+   */
+  constructor(
+    message: string,
+    details: { task?: string | undefined; argumentIndex?: number | undefined } = {},
+    options?: GreenReactorErrorOptions,
+  ) {
+    super(message, 'ERR_DATA_CLONE', options);
+    this.task = details.task;
+    this.argumentIndex = details.argumentIndex;
+  }
+}
+
+/** Thrown into a greenlet to end it quietly; a greenlet that exits with it counts as successful (gevent's rule). */
+export class GreenletExit extends GreenReactorError {
+  /** @param message - why the greenlet was asked to exit. */
+  constructor(message = 'The greenlet was killed', options?: GreenReactorErrorOptions) {
+    super(message, 'ERR_GREENLET_EXIT', options);
+  }
+}
+
+/** A green `Queue` had no room: `putNowait` on a full queue, or a `put` that timed out. */
+export class QueueFull extends GreenReactorError {
+  /** @param message - the queue's state. */
+  constructor(message = 'The queue is full', options?: GreenReactorErrorOptions) {
+    super(message, 'ERR_QUEUE_FULL_NOWAIT', options);
+  }
+}
+
+/** A green `Queue` had no item: `getNowait` on an empty queue, or a `get` that timed out. */
+export class QueueEmpty extends GreenReactorError {
+  /** @param message - the queue's state. */
+  constructor(message = 'The queue is empty', options?: GreenReactorErrorOptions) {
+    super(message, 'ERR_QUEUE_EMPTY', options);
+  }
+}
+
+/** One problem found in a policy config: where (a JSON Pointer) and what. */
+export interface PolicyConfigIssue {
+  /** JSON Pointer to the offending value, e.g. `/threads/maxThreads`; `""` for the whole file. */
+  path: string;
+  /** What is wrong and what is expected. */
+  message: string;
+}
+
+/** A policy config is invalid; `issues` lists every problem with its path, all at once. */
+export class PolicyConfigError extends GreenReactorError {
+  /** Every problem found, with its JSON Pointer path. */
+  readonly issues: PolicyConfigIssue[];
+
+  /**
+   * @param issues - the problems found.
+   * @param source - where the config came from (a file path), for the message.
+   */
+  constructor(issues: PolicyConfigIssue[], source?: string, options?: GreenReactorErrorOptions) {
+    const where = source === undefined ? 'policy config' : `policy config ${source}`;
+    const lines = issues.map((i) => `  ${i.path === '' ? '(root)' : i.path}: ${i.message}`).join('\n');
+    super(`Invalid ${where} (${issues.length} issue${issues.length === 1 ? '' : 's'}):\n${lines}`, 'ERR_POLICY_CONFIG', options);
+    this.issues = issues;
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * Tasks: one definition of a unit of work that every path can run.
+ *
+ * A worker thread cannot receive a function, only the name of a module and an export to import.
+ * A `Task` carries both, so the same definition runs in a worker (`deferToThread`), in-process as
+ * a greenlet (`deferToGreenlet`) or inline, and the policy layer can route it by name and kind.
+ *
+ * @module
+ */
+import { pathToFileURL } from 'node:url';
+import { isAbsolute } from 'node:path';
+import { TaskNotFoundError } from '../errors.js';
+
+/** What kind of work a task does; the `auto` route sends `cpu`/`blocking` to threads, `io`/`cooperative` to greenlets. */
+export type Kind = 'cpu' | 'blocking' | 'io' | 'cooperative';
+
+/** Where a task runs: a worker thread, a greenlet, synchronously inline, or wherever the policy decides. */
+export type Route = 'thread' | 'green' | 'inline' | 'auto';
+
+/** The kinds a task may declare, for validation and documentation. */
+export const taskKinds: readonly Kind[] = ['cpu', 'blocking', 'io', 'cooperative'];
+
+/** The routes a task or rule may name. */
+export const routes: readonly Route[] = ['thread', 'green', 'inline', 'auto'];
+
+/**
+ * A function a task may wrap: plain (returns a value or a Promise), async, or a generator
+ * function (on the green path its `yield`s are switch points; in a worker it runs to completion).
+ */
+export type TaskFunction<Args extends unknown[] = any[], R = unknown> =
+  | ((...args: Args) => R | PromiseLike<R>)
+  | ((...args: Args) => Generator<unknown, R, any>);
+
+/** How a task wants to be run; every field is optional. */
+export interface TaskOptions<Args extends unknown[] = any[]> {
+  /**
+   * What kind of work it is; drives the `auto` route.
+   * @defaultValue undefined (auto learns it: starts on threads, moves to greenlets when runs are short)
+   */
+  kind?: Kind;
+  /**
+   * The route this task asks for, used when no policy rule matches.
+   * @defaultValue undefined (the policy's `default`, itself `auto` by default)
+   */
+  route?: Route;
+  /**
+   * Time limit in ms, counted from dispatch (queue wait included); past it the task ends with `TimeoutError`.
+   * @defaultValue undefined (no limit)
+   */
+  timeoutMs?: number;
+  /**
+   * How many times to re-run the task when its worker crashes (only for idempotent tasks; never after a thrown error).
+   * @defaultValue 0
+   */
+  retries?: number;
+  /**
+   * Picks the arguments' `ArrayBuffer`s (or other transferables) to move into the worker instead of copying them.
+   * @example `transfer: (buf) => [buf]`
+   */
+  transfer?: (...args: Args) => Transferable[];
+}
+
+const taskBrand = Symbol.for('greenreactor.task');
+
+/**
+ * A unit of work that can run on every path; made by {@link defineTask} or {@link taskFrom}.
+ *
+ * `Args` and `R` are the function's parameters and its settled result (a generator's return
+ * value, an async function's resolved value).
+ */
+export interface Task<Args extends unknown[] = any[], R = unknown> {
+  /** The task's name: its `exportName`. */
+  readonly name: string;
+  /** The `file:` URL (or other importable URL) of the module that exports the task. */
+  readonly moduleUrl: string;
+  /** The export under which the module makes the task (or the function) available. */
+  readonly exportName: string;
+  /** The options given at definition, frozen. */
+  readonly options: Readonly<TaskOptions<Args>>;
+  /** The function, when known without importing (`defineTask`); `undefined` for `taskFrom` until loaded. */
+  readonly fn: TaskFunction<Args, R> | undefined;
+  /**
+   * The function to run in-process: at once for `defineTask`, imported lazily for `taskFrom`.
+   * Rejects with `TaskNotFoundError` when the module or export is missing.
+   */
+  load(): Promise<TaskFunction<Args, R>>;
+  /** Brand shared by every copy of the package (a `Symbol.for` key), so `isTask` works across copies. */
+  readonly [taskBrand]: true;
+}
+
+/** Extracts a task's argument tuple. */
+export type TaskArgs<T> = T extends Task<infer A, any> ? A : T extends (...args: infer A) => any ? A : never;
+
+/** Extracts a task's (or function's) settled result type. */
+export type TaskResult<T> =
+  T extends Task<any, infer R>
+    ? R
+    : T extends (...args: any[]) => Generator<unknown, infer R, any>
+      ? R
+      : T extends (...args: any[]) => infer R
+        ? Awaited<R>
+        : never;
+
+/**
+ * Tells whether `value` is a Task (from this or any other loaded copy of greenreactor).
+ * @param value - anything.
+ * @returns true for a Task made by `defineTask` or `taskFrom`.
+ */
+export function isTask(value: unknown): value is Task {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[taskBrand] === true;
+}
+
+/**
+ * Turns a module reference into the URL string a worker can `import()`.
+ *
+ * Accepts a `URL`, a URL string (`file:`, `data:`, `node:` …) or an absolute file path.
+ * @throws TypeError for anything else (a relative path cannot be resolved the same way in a worker).
+ */
+export function normalizeModuleUrl(moduleUrl: string | URL): string {
+  if (moduleUrl instanceof URL) return moduleUrl.href;
+  if (typeof moduleUrl !== 'string' || moduleUrl === '') {
+    throw new TypeError(
+      `Expected \`moduleUrl\` to be a URL or an absolute path (use \`import.meta.url\`), got \`${String(moduleUrl)}\` (${typeof moduleUrl})`,
+    );
+  }
+  if (isAbsolute(moduleUrl)) return pathToFileURL(moduleUrl).href;
+  try {
+    return new URL(moduleUrl).href;
+  } catch {
+    throw new TypeError(
+      `Expected \`moduleUrl\` to be a URL or an absolute path (use \`import.meta.url\`), got \`${moduleUrl}\` (string)`,
+    );
+  }
+}
+
+function validateOptions(options: TaskOptions<any[]>, name: string): void {
+  const { kind, route, timeoutMs, retries, transfer } = options;
+  if (kind !== undefined && !taskKinds.includes(kind)) {
+    throw new TypeError(`Expected \`kind\` of task \`${name}\` to be one of ${taskKinds.join(', ')}, got \`${String(kind)}\``);
+  }
+  if (route !== undefined && !routes.includes(route)) {
+    throw new TypeError(`Expected \`route\` of task \`${name}\` to be one of ${routes.join(', ')}, got \`${String(route)}\``);
+  }
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
+    throw new TypeError(
+      `Expected \`timeoutMs\` of task \`${name}\` to be a finite number >= 0, got \`${String(timeoutMs)}\` (${typeof timeoutMs})`,
+    );
+  }
+  if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0)) {
+    throw new TypeError(
+      `Expected \`retries\` of task \`${name}\` to be an integer >= 0, got \`${String(retries)}\` (${typeof retries})`,
+    );
+  }
+  if (transfer !== undefined && typeof transfer !== 'function') {
+    throw new TypeError(`Expected \`transfer\` of task \`${name}\` to be a function, got ${typeof transfer}`);
+  }
+}
+
+function makeTask<Args extends unknown[], R>(
+  moduleUrl: string,
+  exportName: string,
+  fn: TaskFunction<Args, R> | undefined,
+  options: TaskOptions<Args>,
+): Task<Args, R> {
+  let loading: Promise<TaskFunction<Args, R>> | undefined;
+  const load = (): Promise<TaskFunction<Args, R>> => {
+    if (fn !== undefined) return Promise.resolve(fn);
+    loading ??= importExport<Args, R>(moduleUrl, exportName);
+    return loading;
+  };
+  return Object.freeze({
+    name: exportName,
+    moduleUrl,
+    exportName,
+    options: Object.freeze({ ...options }),
+    fn,
+    load,
+    [taskBrand]: true as const,
+  });
+}
+
+async function importExport<Args extends unknown[], R>(moduleUrl: string, exportName: string): Promise<TaskFunction<Args, R>> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(moduleUrl)) as Record<string, unknown>;
+  } catch (error) {
+    throw new TaskNotFoundError(`Cannot import task module ${moduleUrl}: ${(error as Error)?.message ?? String(error)}`, { moduleUrl, exportName }, { cause: error });
+  }
+  const exported = mod[exportName];
+  const fn = isTask(exported) ? await exported.load() : exported;
+  if (typeof fn !== 'function') {
+    throw new TaskNotFoundError(
+      `Module ${moduleUrl} has no function export \`${exportName}\` (found ${typeof exported}); export the function or the Task under that name`,
+      { moduleUrl, exportName },
+    );
+  }
+  return fn as TaskFunction<Args, R>;
+}
+
+/**
+ * Defines a task: a function plus the module export a worker can import to find it again.
+ *
+ * Export the returned Task from `moduleUrl` under `exportName` (usually the same module,
+ * `import.meta.url`), so a worker thread can import it; in-process paths call `fn` directly.
+ *
+ * @param moduleUrl - the module that exports the task; pass `import.meta.url`.
+ * @param exportName - the export's name; becomes the task's `name`.
+ * @param fn - a plain, async or generator function.
+ * @param options - kind, route, timeout, retries, transfer.
+ * @returns the Task.
+ * @throws TypeError when an argument is malformed (a definition bug, caught at module load).
+ * @example
+ * ```ts
+ * export const fib = defineTask(import.meta.url, 'fib', (n: number): number => (n < 2 ? n : fib.fn!(n - 1) + fib.fn!(n - 2)), { kind: 'cpu' });
+ * ```
+ */
+export function defineTask<Args extends unknown[], R>(
+  moduleUrl: string | URL,
+  exportName: string,
+  fn: TaskFunction<Args, R>,
+  options: TaskOptions<Args> = {},
+): Task<Args, R> {
+  const url = normalizeModuleUrl(moduleUrl);
+  if (typeof exportName !== 'string' || exportName === '') {
+    throw new TypeError(`Expected \`exportName\` to be a non-empty string, got \`${String(exportName)}\` (${typeof exportName})`);
+  }
+  if (typeof fn !== 'function') {
+    throw new TypeError(`Expected \`fn\` of task \`${exportName}\` to be a function, got ${typeof fn}`);
+  }
+  validateOptions(options, exportName);
+  return makeTask(url, exportName, fn, options);
+}
+
+/**
+ * Wraps an existing export of any module as a task, without touching that module.
+ *
+ * For in-process use the module is imported lazily, on first run.
+ *
+ * @param moduleUrl - the module's URL or absolute path.
+ * @param exportName - the function's export name.
+ * @param options - kind, route, timeout, retries, transfer.
+ * @throws TypeError when an argument is malformed.
+ * @example
+ * ```ts
+ * const parse = taskFrom(new URL('./legacy-parser.js', import.meta.url), 'parseSync', { kind: 'blocking' });
+ * ```
+ */
+export function taskFrom<Args extends unknown[] = any[], R = unknown>(
+  moduleUrl: string | URL,
+  exportName: string,
+  options: TaskOptions<Args> = {},
+): Task<Args, R> {
+  const url = normalizeModuleUrl(moduleUrl);
+  if (typeof exportName !== 'string' || exportName === '') {
+    throw new TypeError(`Expected \`exportName\` to be a non-empty string, got \`${String(exportName)}\` (${typeof exportName})`);
+  }
+  validateOptions(options, exportName);
+  return makeTask<Args, R>(url, exportName, undefined, options);
+}
