@@ -1,0 +1,196 @@
+/**
+ * The policy config schema (SPEC §7), defined once with zod.
+ *
+ * Everything about the config's shape lives here: validation (`Policy.load`), the TypeScript types
+ * (`PolicyConfig` …) and the JSON Schema shipped as `greenreactor/policy.schema.json`
+ * (`policyJsonSchema()`, written at build time by `greenreactor policy schema --output`). Objects
+ * are strict, so a misspelt key is an error at its own path rather than silently ignored.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import picomatch from 'picomatch';
+
+/** The picomatch options every task glob is compiled with (`dot` so that `*` matches every name). */
+export const globOptions: picomatch.PicomatchOptions = Object.freeze({ strictBrackets: true, dot: true });
+
+/**
+ * Tells why `glob` is not a usable task-name pattern, or returns `undefined` when it is.
+ * @param glob - a picomatch glob.
+ * @returns the problem, in words, or `undefined`.
+ */
+export function globProblem(glob: string): string | undefined {
+  try {
+    const re = picomatch.makeRe(glob, globOptions);
+    // picomatch compiles some malformed globs (a trailing backslash) to a pattern that matches nothing.
+    if (re.source === '$^') return `Expected \`task\` to be a valid glob, got \`${glob}\`: it can never match`;
+    return undefined;
+  } catch (error) {
+    return `Expected \`task\` to be a valid glob, got \`${glob}\`: ${(error as Error).message}`;
+  }
+}
+
+const nonNegative = (what: string): z.ZodNumber => z.number().min(0).describe(what);
+const positiveInt = (what: string): z.ZodNumber => z.int().min(1).describe(what);
+
+const kindSchema = z.enum(['cpu', 'blocking', 'io', 'cooperative']).describe('What kind of work a task does.');
+const routeSchema = z
+  .enum(['thread', 'green', 'inline', 'auto'])
+  .describe('Where work runs: a worker thread, a greenlet, synchronously inline, or decided by `auto`.');
+
+/** A numeric interval; every bound is optional and a value must satisfy all that are given. */
+const rangeSchema = (what: string) =>
+  z
+    .strictObject({
+      gt: nonNegative('Greater than.').optional(),
+      gte: nonNegative('Greater than or equal to.').optional(),
+      lt: nonNegative('Less than.').optional(),
+      lte: nonNegative('Less than or equal to.').optional(),
+    })
+    .refine(rangeCanMatch, { message: 'Expected a range that some value can satisfy, got bounds that exclude every value' })
+    .describe(what);
+
+function rangeCanMatch(r: PolicyRange): boolean {
+  const low = tighter(r.gt, r.gte, (a, b) => a > b);
+  const high = tighter(r.lt, r.lte, (a, b) => a < b);
+  if (low === undefined || high === undefined) return true;
+  return low.value < high.value || (low.value === high.value && !low.strict && !high.strict);
+}
+
+/** The tighter of a strict and a non-strict bound (equal values: the strict one). */
+function tighter(
+  strict: number | undefined,
+  loose: number | undefined,
+  isTighter: (a: number, b: number) => boolean,
+): { value: number; strict: boolean } | undefined {
+  if (strict === undefined) return loose === undefined ? undefined : { value: loose, strict: false };
+  if (loose === undefined || !isTighter(loose, strict)) return { value: strict, strict: true };
+  return { value: loose, strict: false };
+}
+
+const matchSchema = z
+  .strictObject({
+    task: z
+      .string()
+      .superRefine((glob, ctx) => {
+        const problem = globProblem(glob);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .describe('A picomatch glob over the task name (its export name), e.g. `resize*` or `{resize,crop}`.')
+      .optional(),
+    kind: z
+      .union([kindSchema, z.array(kindSchema).min(1)])
+      .describe('The task declares this kind (or one of these kinds).')
+      .optional(),
+    argBytes: rangeSchema(
+      'Estimated size of the arguments in bytes: buffers and typed arrays count their byteLength, strings their length (shallow).',
+    ).optional(),
+    threadQueue: rangeSchema('Tasks waiting for a worker in the thread pool right now.').optional(),
+    loopDelayMs: rangeSchema('Event-loop delay p99 (ms) over the last rolling window.').optional(),
+  })
+  .describe('Conditions that must all hold; an empty match matches every task.');
+
+const ruleSchema = z
+  .strictObject({
+    name: z.string().min(1).describe('Shown in decisions; defaults to `rules[i]`.').optional(),
+    match: matchSchema,
+    route: routeSchema,
+    timeoutMs: nonNegative('Time limit (ms) for tasks this rule routes, counted from dispatch.').optional(),
+  })
+  .describe('A routing rule; the first rule whose `match` holds decides.');
+
+const resourceLimitsSchema = z
+  .strictObject({
+    maxOldGenerationSizeMb: nonNegative('Main heap size limit (MB).').optional(),
+    maxYoungGenerationSizeMb: nonNegative('Young generation size limit (MB).').optional(),
+    codeRangeSizeMb: nonNegative('Code range size (MB).').optional(),
+    stackSizeMb: nonNegative('Thread stack size (MB).').optional(),
+  })
+  .describe('Worker resource limits (node:worker_threads).');
+
+const threadsSchema = z
+  .strictObject({
+    minThreads: positiveInt('Workers kept alive when idle.').optional(),
+    maxThreads: positiveInt('Most workers at once.').optional(),
+    idleTimeoutMs: nonNegative('How long an idle worker above minThreads lives (ms).').optional(),
+    maxQueue: z.int().min(0).describe('Most tasks waiting for a worker; unbounded by default.').optional(),
+    concurrentTasksPerWorker: positiveInt('Tasks one worker runs at once (default 1).').optional(),
+    resourceLimits: resourceLimitsSchema.optional(),
+    cancelGraceMs: nonNegative('How long a cancelled running task may go on before its worker is terminated (default 1000).').optional(),
+  })
+  .refine((t) => t.minThreads === undefined || t.maxThreads === undefined || t.minThreads <= t.maxThreads, {
+    message: 'Expected `minThreads` to be at most `maxThreads`',
+    path: ['minThreads'],
+  })
+  .describe('Thread pool options.');
+
+const greenSchema = z
+  .strictObject({
+    sliceMs: nonNegative('How long the hub runs greenlets before yielding to the event loop (default 4).').optional(),
+    blockingThresholdMs: nonNegative('A greenlet step longer than this is reported as blocked (default 20).').optional(),
+    maxGreenlets: positiveInt('Most live greenlets; more are refused with QueueFullError.').optional(),
+  })
+  .describe('Green scheduler (hub) options.');
+
+const adaptiveSchema = z
+  .strictObject({
+    sampleSize: positiveInt('Thread runs measured before `auto` judges a task without a kind (default 20).').optional(),
+    minThreadRunMs: nonNegative(
+      'A task whose median thread run is below this (ms) moves to greenlets: the hop costs more than the work (default 0.5).',
+    ).optional(),
+    blockingThresholdMs: nonNegative('A green step longer than this (ms) sends the task back to threads for good (default 20).').optional(),
+  })
+  .describe('How the `auto` route learns.');
+
+/** The zod definition of {@link PolicyConfig}; the single source of validation and of the JSON Schema. */
+export const policyConfigSchema = z
+  .strictObject({
+    $schema: z.string().describe('Editor hint: the JSON Schema URL or path.').optional(),
+    default: routeSchema.optional(),
+    threads: threadsSchema.optional(),
+    green: greenSchema.optional(),
+    adaptive: adaptiveSchema.optional(),
+    rules: z.array(ruleSchema).describe('Routing rules, tried in order.').optional(),
+  })
+  .describe('greenreactor policy: routes tasks between worker threads, greenlets and inline calls.');
+
+/** A numeric interval used by rule matches: a value must satisfy every bound given. */
+export interface PolicyRange {
+  /** Greater than. */
+  gt?: number | undefined;
+  /** Greater than or equal to. */
+  gte?: number | undefined;
+  /** Less than. */
+  lt?: number | undefined;
+  /** Less than or equal to. */
+  lte?: number | undefined;
+}
+
+/** A policy config (SPEC §7): default route, pool options, adaptive options and rules. */
+export type PolicyConfig = z.input<typeof policyConfigSchema>;
+/** One routing rule of a {@link PolicyConfig}. */
+export type PolicyRule = z.input<typeof ruleSchema>;
+/** The `match` part of a {@link PolicyRule}. */
+export type PolicyMatch = z.input<typeof matchSchema>;
+/** The `threads` section of a {@link PolicyConfig}: options for the ThreadPool. */
+export type PolicyThreadsOptions = z.input<typeof threadsSchema>;
+/** The `green` section of a {@link PolicyConfig}: options for the Hub. */
+export type PolicyGreenOptions = z.input<typeof greenSchema>;
+/** The `adaptive` section of a {@link PolicyConfig}: how `auto` learns. */
+export type PolicyAdaptiveOptions = z.input<typeof adaptiveSchema>;
+
+/** The URL of the JSON Schema dialect the shipped schema uses. */
+export const policySchemaId = 'https://unpkg.com/greenreactor/policy.schema.json';
+
+/**
+ * Generates the JSON Schema of {@link PolicyConfig} from the zod definition.
+ *
+ * The same object is shipped as `greenreactor/policy.schema.json`; point an editor's `$schema` at it to
+ * get completion. Refinements a JSON Schema cannot state (glob syntax, `minThreads <= maxThreads`, empty
+ * ranges) are checked by `Policy.load` only.
+ * @returns a JSON Schema (draft 2020-12) object.
+ */
+export function policyJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(policyConfigSchema, { target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { ...schema, $id: policySchemaId, title: 'greenreactor policy' };
+}

@@ -1,0 +1,93 @@
+/**
+ * Reads and validates a policy config from an object or a JSON file.
+ *
+ * Validation never stops at the first problem: `PolicyConfigError.issues` lists every one, each with
+ * a JSON Pointer, so a person can fix a file in one go. A file that cannot be read or parsed is a
+ * single issue at path `""` (there is nothing to point into).
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { PolicyConfigError } from '../errors.js';
+import { toConfigIssues } from './config-issues.js';
+import { policyConfigSchema, type PolicyConfig } from './policy-schema.js';
+
+/** A validated config and where it came from. */
+export interface LoadedPolicyConfig {
+  /** The validated config, deeply frozen. */
+  readonly config: Readonly<PolicyConfig>;
+  /** The file it was read from; `undefined` for an object. */
+  readonly source: string | undefined;
+  /** The file's text, when read from a file (lets a watcher skip unchanged saves). */
+  readonly text: string | undefined;
+}
+
+/**
+ * Validates a config object.
+ * @param input - anything; normally parsed JSON.
+ * @param source - the file it came from, for the error message.
+ * @returns the validated config, deeply frozen.
+ * @throws PolicyConfigError listing every problem.
+ */
+export function validatePolicyConfig(input: unknown, source?: string): Readonly<PolicyConfig> {
+  const result = policyConfigSchema.safeParse(input);
+  if (!result.success) throw new PolicyConfigError(toConfigIssues(result.error.issues, input, policyConfigSchema), source);
+  return deepFreeze(result.data);
+}
+
+/**
+ * Reads a config: validates an object, or reads, parses and validates a JSON file.
+ * @param configOrFile - a config object or the path of a JSON file.
+ * @returns the validated config, its source and text.
+ * @throws PolicyConfigError on any problem (unreadable or unparsable file: one issue at path `""`).
+ */
+export function readPolicyConfig(configOrFile: PolicyConfig | string): LoadedPolicyConfig {
+  if (typeof configOrFile !== 'string') return { config: validatePolicyConfig(configOrFile), source: undefined, text: undefined };
+  const text = readPolicyText(configOrFile);
+  return { config: parsePolicyText(text, configOrFile), source: configOrFile, text };
+}
+
+/**
+ * Reads a policy file's text.
+ * @throws PolicyConfigError with one issue at path `""` when the file cannot be read.
+ */
+export function readPolicyText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new PolicyConfigError([{ path: '', message: `Cannot read policy file ${file} (${reason})` }], file, { cause: error });
+  }
+}
+
+/**
+ * Parses and validates a policy file's text.
+ * @param text - the file's contents.
+ * @param file - its path, for messages.
+ * @throws PolicyConfigError (one issue at path `""` for empty or malformed JSON).
+ */
+export function parsePolicyText(text: string, file: string): Readonly<PolicyConfig> {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (body.trim() === '') {
+    throw new PolicyConfigError([{ path: '', message: `Policy file ${file} is empty; expected a JSON object` }], file);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (error) {
+    throw new PolicyConfigError(
+      [{ path: '', message: `Cannot parse policy file ${file} as JSON: ${(error as Error).message}` }],
+      file,
+      { cause: error },
+    );
+  }
+  return validatePolicyConfig(parsed, file);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
