@@ -1,0 +1,439 @@
+/**
+ * `Deferred`: Twisted's callback chain, in TypeScript.
+ *
+ * Core invariants (read before changing anything here):
+ * - Firing is synchronous: `callback`/`errback` run every handler that can run before they return; handlers added
+ *   after firing run at once. There is no microtask hop anywhere in the chain.
+ * - The chain runs iteratively, never recursively (Twisted's `_runCallbacks`): one loop walks the links of the
+ *   current Deferred; when a handler returns an unfired Deferred, the current one pauses and appends a CONTINUE
+ *   link to the inner one; when that link is reached, the loop moves on to the waiting (outer) Deferred, keeping
+ *   the inner one on an explicit stack to finish it afterwards. Long chains and long chains of chained Deferreds
+ *   therefore use constant JavaScript stack.
+ * - A drain cannot re-enter itself: while a handler of a Deferred runs, `#running` is set and a nested attempt to
+ *   run that Deferred only appends; the running loop picks the new links up after the handler returns (FIFO).
+ * - Hand-over: when a result moves from an inner Deferred to the outer one, the inner one's result becomes
+ *   `undefined`, so exactly one Deferred owns a failure and only that one can report it as unhandled.
+ * - `#paused` counts user pauses plus one while waiting on an inner Deferred or a Promise; no handler runs while it
+ *   is non-zero.
+ * - Unhandled-failure tracking is synced each time the loop finishes with a Deferred: registered while its chain
+ *   ends in a failure nobody observed, unregistered otherwise (see `unhandled-error-handler.ts`).
+ *
+ * @module
+ */
+import { AlreadyCalledError, CancelledError } from '../errors.js';
+import { Failure } from './failure.js';
+import { trackFailure, untrackFailure } from './unhandled-error-handler.js';
+
+/** The value a handler's return type `R` gives the next handler: promises unwrapped, a returned `Failure` excluded. */
+export type ChainResult<R> = Exclude<Awaited<R>, Failure>;
+
+/** Extra arguments for {@link Deferred.addCallbacks}, passed after the result. */
+export interface AddCallbacksOptions {
+  /** Extra arguments for the callback. */
+  callbackArgs?: readonly unknown[];
+  /** Extra arguments for the errback. */
+  errbackArgs?: readonly unknown[];
+}
+
+/**
+ * A canceller may return this to say "I handled the cancellation; leave the Deferred pending even if I did not
+ * fire it" (used by `inlineCallbacks` and `DeferredList`). Internal to the Deferred family.
+ */
+export const CANCELLER_KEEPS_PENDING: unique symbol = Symbol('greenreactor.cancellerKeepsPending');
+
+type Handler = (result: unknown, ...args: unknown[]) => unknown;
+
+/** Marker stored in both handler slots of the link that hands an inner Deferred's result to the outer one. */
+const CONTINUE: Handler = () => undefined;
+
+/** Identity of one wait on a Promise, so a late outcome after `cancel()` can be recognised and dropped. */
+class PromiseWait {}
+
+/**
+ * A result that is not there yet, with a chain of callbacks and errbacks that run synchronously when it arrives.
+ *
+ * Use a Deferred where Twisted would: to hand back work that finishes later, to let callers add processing steps
+ * that can switch between success and failure, and to cancel it. It is also a `PromiseLike`, so `await d` works.
+ *
+ * @typeParam T - the type of the result the chain currently holds.
+ * @example
+ * ```ts
+ * const d = new Deferred<number>();
+ * d.addCallback((n) => n * 2).addErrback((f) => { f.trap(TypeError); return 0; });
+ * d.callback(21); // handlers ran already; `await d` gives 42
+ * ```
+ */
+export class Deferred<T = unknown> implements PromiseLike<T> {
+  // Links, four slots each: callback, errback, callback args, errback args. `#next` is the next unread slot.
+  #chain: unknown[] | null = null;
+  #next = 0;
+  #result: unknown = undefined;
+  #called = false;
+  #paused = 0;
+  #running = false;
+  #waiting: Deferred<any> | PromiseWait | null = null;
+  #canceller: ((d: Deferred<any>) => unknown) | undefined; // `any`: keeps Deferred<T> covariant in T
+  #suppressAlreadyCalled = false;
+  #tracked: Failure | null = null;
+  #observed: Failure | null = null;
+
+  /**
+   * @param canceller - called by {@link Deferred.cancel} while the Deferred has not fired, to stop the work; if it
+   *   does not fire the Deferred itself, the Deferred errbacks with `CancelledError`.
+   */
+  constructor(canceller?: (d: Deferred<T>) => void) {
+    this.#canceller = canceller;
+  }
+
+  /** True once `callback` or `errback` was called (or `cancel()` fired it). */
+  get called(): boolean {
+    return this.#called;
+  }
+
+  /** True while handlers cannot run: paused by `pause()` or waiting on a chained Deferred or Promise. */
+  get paused(): boolean {
+    return this.#paused > 0;
+  }
+
+  /**
+   * Fire the chain with a success result; the handlers run before this returns.
+   *
+   * @param result - the result; a `Failure` is the same as `errback(failure)`.
+   * @throws AlreadyCalledError when already fired (one call after a canceller-less `cancel()` is ignored).
+   * @throws TypeError when `result` is a Deferred.
+   */
+  callback(result: T): void {
+    if (result instanceof Deferred) throw new TypeError('Expected `result` not to be a Deferred; chain it instead');
+    this.#fire(result);
+  }
+
+  /**
+   * Fire the chain with a failure; the handlers run before this returns.
+   *
+   * @param reason - the error; wrapped in a `Failure` unless it is one. Omitted, a generic `Error` is used.
+   * @throws AlreadyCalledError when already fired (one call after a canceller-less `cancel()` is ignored).
+   */
+  errback(reason?: unknown): void {
+    const failure =
+      reason instanceof Failure
+        ? reason
+        : new Failure(reason === undefined ? new Error('Deferred.errback() was called without a reason') : reason);
+    this.#fire(failure);
+  }
+
+  /**
+   * Append a callback and an errback as one link: exactly one of them runs, depending on the result at that point.
+   *
+   * @param callback - gets the success result (and `options.callbackArgs`).
+   * @param errback - gets the `Failure` (and `options.errbackArgs`); omitted, a failure passes through.
+   * @returns this Deferred, typed by the handlers' results.
+   */
+  addCallbacks<R1, R2 = never>(
+    callback: ((result: T, ...args: any[]) => R1) | null,
+    errback?: ((failure: Failure, ...args: any[]) => R2) | null,
+    options?: AddCallbacksOptions,
+  ): Deferred<ChainResult<R1> | ChainResult<R2>> {
+    if (callback !== null && typeof callback !== 'function') throw handlerTypeError('callback', callback);
+    if (errback != null && typeof errback !== 'function') throw handlerTypeError('errback', errback);
+    return this.#append(callback ?? undefined, errback ?? undefined, options?.callbackArgs, options?.errbackArgs);
+  }
+
+  /**
+   * Append a callback: it gets the success result, a failure passes it by.
+   *
+   * @param callback - gets the result, then `args`.
+   * @param args - extra arguments.
+   * @returns this Deferred, typed by the callback's result.
+   */
+  addCallback<R, A extends unknown[]>(callback: (result: T, ...args: A) => R, ...args: A): Deferred<ChainResult<R>> {
+    if (typeof callback !== 'function') throw handlerTypeError('callback', callback);
+    return this.#append(callback, undefined, args.length === 0 ? undefined : args, undefined);
+  }
+
+  /**
+   * Append an errback: it gets the `Failure`; returning normally switches back to the callback side.
+   *
+   * @param errback - gets the failure, then `args`.
+   * @param args - extra arguments.
+   * @returns this Deferred.
+   */
+  addErrback<R, A extends unknown[]>(
+    errback: (failure: Failure, ...args: A) => R,
+    ...args: A
+  ): Deferred<T | ChainResult<R>> {
+    if (typeof errback !== 'function') throw handlerTypeError('errback', errback);
+    return this.#append(undefined, errback, undefined, args.length === 0 ? undefined : args);
+  }
+
+  /**
+   * Append one handler for both sides (Twisted's `addBoth`), e.g. for cleanup that must run either way.
+   *
+   * @param handler - gets the result or the `Failure`, then `args`.
+   * @param args - extra arguments.
+   * @returns this Deferred, typed by the handler's result.
+   */
+  addBoth<R, A extends unknown[]>(handler: (result: T | Failure, ...args: A) => R, ...args: A): Deferred<ChainResult<R>> {
+    if (typeof handler !== 'function') throw handlerTypeError('handler', handler);
+    const extra = args.length === 0 ? undefined : args;
+    return this.#append(handler, handler, extra, extra);
+  }
+
+  /**
+   * Fire `other` with this chain's result at this point; this chain continues with `undefined`.
+   *
+   * @param other - the Deferred to fire.
+   * @returns this Deferred.
+   */
+  chainDeferred(other: Deferred<T>): Deferred<void> {
+    return this.addCallbacks(
+      (result: T) => other.callback(result),
+      (failure: Failure) => other.errback(failure),
+    );
+  }
+
+  /** Stop running handlers until a matching `unpause()`; pauses nest. */
+  pause(): void {
+    this.#paused++;
+  }
+
+  /** Undo one `pause()`; when no pause is left and the Deferred has fired, the waiting handlers run now. */
+  unpause(): void {
+    if (this.#paused === 0) return;
+    this.#paused--;
+    if (this.#paused === 0 && this.#called) this.#run();
+  }
+
+  /**
+   * Cancel the work behind this Deferred.
+   *
+   * Not fired yet: the canceller runs; if it did not fire the Deferred, it errbacks with `CancelledError` (with no
+   * canceller, the one late `callback`/`errback` of the abandoned work is then ignored). Fired but waiting on a
+   * chained Deferred: that one is cancelled. Waiting on a Promise: errbacks with `CancelledError` at once and the
+   * Promise's outcome is dropped. Otherwise nothing happens.
+   */
+  cancel(): void {
+    if (!this.#called) {
+      const canceller = this.#canceller;
+      let keepPending = false;
+      if (canceller === undefined) {
+        this.#suppressAlreadyCalled = true;
+      } else {
+        try {
+          keepPending = canceller(this) === CANCELLER_KEEPS_PENDING;
+        } catch (error) {
+          if (!this.#called) this.errback(error);
+          return;
+        }
+      }
+      if (!this.#called && !keepPending) this.errback(new Failure(new CancelledError('The Deferred was cancelled')));
+    } else if (this.#waiting instanceof Deferred) {
+      this.#waiting.cancel();
+    } else if (this.#waiting !== null) {
+      this.#settleWait(this.#waiting, new Failure(new CancelledError('The Deferred was cancelled')));
+    }
+  }
+
+  /**
+   * Promise interop: observe the result without changing it. `await d` gives the result or throws the failure's
+   * `value`; a failure observed this way no longer counts as unhandled.
+   *
+   * @param onFulfilled - gets the result.
+   * @param onRejected - gets the failure's `value`.
+   * @returns a Promise of what the handlers return.
+   */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.asPromise().then(onFulfilled, onRejected);
+  }
+
+  /**
+   * A Promise settled with this chain's result at this point (the chain itself is unchanged).
+   *
+   * @returns a Promise resolving to the result or rejecting with the failure's `value`.
+   */
+  asPromise(): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#append(
+        (result: unknown) => {
+          resolve(result as T);
+          return result;
+        },
+        (failure: unknown) => {
+          this.#observed = failure as Failure;
+          reject((failure as Failure).value);
+          return failure;
+        },
+        undefined,
+        undefined,
+      );
+    });
+  }
+
+  /**
+   * A Deferred that fires with a Promise's outcome (Twisted's `fromFuture`). Cancelling it cannot stop the
+   * Promise: it errbacks with `CancelledError` and ignores the outcome.
+   *
+   * @param promise - any Promise or thenable.
+   * @returns a Deferred; `promise` itself when it already is a Deferred.
+   */
+  static fromPromise<T>(promise: PromiseLike<T>): Deferred<T> {
+    if (promise instanceof Deferred) return promise as Deferred<T>;
+    const d = new Deferred<T>();
+    promise.then(
+      (value) => d.callback(value),
+      (reason: unknown) => d.errback(new Failure(reason)),
+    );
+    return d;
+  }
+
+  /** @returns a short description of the state, for debugging. */
+  toString(): string {
+    if (!this.#called) return 'Deferred (pending)';
+    if (this.#waiting !== null) return 'Deferred (waiting)';
+    return `Deferred (current result: ${this.#result instanceof Failure ? this.#result.toString() : typeof this.#result})`;
+  }
+
+  #append(cb: unknown, eb: unknown, cbArgs: unknown, ebArgs: unknown): Deferred<any> {
+    const chain = this.#chain ?? (this.#chain = []);
+    chain.push(cb, eb, cbArgs, ebArgs);
+    if (this.#called) this.#run();
+    return this;
+  }
+
+  #fire(result: unknown): void {
+    if (this.#called) {
+      if (this.#suppressAlreadyCalled) {
+        this.#suppressAlreadyCalled = false;
+        return;
+      }
+      throw new AlreadyCalledError('The Deferred was already called');
+    }
+    this.#called = true;
+    this.#result = result;
+    this.#run();
+  }
+
+  /** Outcome of a Promise this Deferred waited on (or the cancellation that abandoned it). */
+  #settleWait(wait: PromiseWait, result: unknown): void {
+    if (this.#waiting !== wait) return; // abandoned by cancel(): drop the late outcome
+    this.#waiting = null;
+    this.#result = result;
+    this.#paused--;
+    if (this.#paused === 0) this.#run();
+  }
+
+  #waitOnThenable(then: (...args: unknown[]) => unknown, thenable: unknown): void {
+    const wait = new PromiseWait();
+    this.#waiting = wait;
+    this.#result = undefined;
+    this.#paused++;
+    try {
+      then.call(
+        thenable,
+        (value: unknown) => this.#settleWait(wait, value),
+        (reason: unknown) => this.#settleWait(wait, new Failure(reason)),
+      );
+    } catch (error) {
+      this.#settleWait(wait, new Failure(error));
+    }
+  }
+
+  /** The iterative runner; see the invariants at the top of the file. */
+  #run(): void {
+    if (this.#running || this.#paused > 0) return;
+    let current: Deferred<any> = this;
+    let below: Deferred<any>[] | null = null; // Deferreds whose result was handed up, to finish afterwards
+    outer: for (;;) {
+      const chain = current.#chain;
+      if (current.#paused === 0 && chain !== null) {
+        while (current.#paused === 0 && current.#next < chain.length) {
+          const i = current.#next;
+          current.#next = i + 4;
+          const result = current.#result;
+          const failed = result instanceof Failure;
+          const fn = chain[failed ? i + 1 : i] as Handler | undefined;
+          if (fn === undefined) continue;
+          const args = chain[failed ? i + 3 : i + 2] as unknown[] | undefined;
+          if (fn === CONTINUE) {
+            const waiter = args as unknown as Deferred<any>;
+            waiter.#result = result;
+            waiter.#waiting = null;
+            waiter.#paused--;
+            current.#result = undefined;
+            (below ??= []).push(current);
+            current = waiter;
+            continue outer;
+          }
+          let next: unknown;
+          current.#running = true;
+          try {
+            next = args === undefined ? fn(result) : fn(result, ...args);
+          } catch (error) {
+            next = error instanceof Failure ? error : new Failure(error);
+          }
+          current.#running = false;
+          if (typeof next === 'object' && next !== null) {
+            if (next instanceof Deferred) {
+              if (next === current) {
+                next = new Failure(new TypeError('A Deferred cannot be returned from its own callbacks'));
+              } else if (!next.#called || next.#paused > 0 || next.#running) {
+                current.#result = undefined;
+                current.#waiting = next;
+                current.#paused++;
+                (next.#chain ??= []).push(CONTINUE, CONTINUE, current, current);
+                break;
+              } else {
+                const inner = next;
+                next = inner.#result;
+                inner.#result = undefined;
+                if (inner.#tracked !== null) {
+                  untrackFailure(inner);
+                  inner.#tracked = null;
+                }
+              }
+            } else if (!(next instanceof Failure)) {
+              let then: unknown;
+              try {
+                then = (next as { then?: unknown }).then;
+              } catch (error) {
+                next = new Failure(error);
+              }
+              if (typeof then === 'function') {
+                current.#waitOnThenable(then as (...args: unknown[]) => unknown, next);
+                break;
+              }
+            }
+          }
+          current.#result = next;
+        }
+        if (current.#next >= chain.length) {
+          chain.length = 0; // drained: drop the handlers so they can be collected
+          current.#next = 0;
+        }
+      }
+      current.#syncTracking();
+      if (below === null || below.length === 0) return;
+      current = below.pop()!;
+    }
+  }
+
+  /** Register this Deferred for unhandled-failure reporting iff its chain now ends in an unobserved failure. */
+  #syncTracking(): void {
+    const result = this.#result;
+    if (result instanceof Failure && result !== this.#observed && this.#waiting === null) {
+      if (this.#tracked === result) return;
+      if (this.#tracked !== null) untrackFailure(this);
+      trackFailure(this, result);
+      this.#tracked = result;
+    } else if (this.#tracked !== null) {
+      untrackFailure(this);
+      this.#tracked = null;
+    }
+  }
+}
+
+function handlerTypeError(name: string, value: unknown): TypeError {
+  return new TypeError(`Expected \`${name}\` to be a function, got \`${String(value)}\` (${typeof value})`);
+}

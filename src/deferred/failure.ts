@@ -1,0 +1,145 @@
+/**
+ * `Failure`: the error side of a Deferred chain, Twisted's `twisted.python.failure.Failure`.
+ *
+ * @module
+ */
+
+/** A constructor a `Failure` can be checked against (`Error`, `TypeError`, `CancelledError`…). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export type ErrorType = Function;
+
+/**
+ * Wraps whatever a Deferred chain failed with (an `Error`, or any thrown value) so it can travel down the errback side.
+ *
+ * Errbacks receive a `Failure`, never the raw value: `check`/`trap` let an errback handle only the errors it
+ * understands and pass the rest on, as Twisted's errbacks do. The traceback is read once, when the `Failure` is
+ * made, because an `Error` whose `.stack` was never read keeps its stack frames (and whatever they reference,
+ * such as the Deferred that failed) alive; a `Failure` kept for unhandled-error reporting must not do that.
+ *
+ * @example
+ * ```ts
+ * d.addErrback((f) => {
+ *   f.trap(CancelledError); // anything else keeps failing down the chain
+ *   return 'cancelled';
+ * });
+ * ```
+ */
+export class Failure {
+  /** The wrapped error value, exactly as thrown or passed to `errback`. */
+  readonly value: unknown;
+  /** The value's constructor (`TypeError`…), or `undefined` when the value is not an object. */
+  readonly type: ErrorType | undefined;
+  readonly #traceback: string;
+
+  /**
+   * @param value - the error value to wrap; anything can be thrown in JavaScript, so anything is accepted.
+   */
+  constructor(value: unknown) {
+    this.value = value;
+    if (typeof value === 'object' && value !== null) {
+      const ctor = (value as { constructor?: unknown }).constructor;
+      this.type = typeof ctor === 'function' ? ctor : undefined;
+    } else if (typeof value === 'function') {
+      this.type = Function;
+    } else {
+      this.type = undefined;
+    }
+    this.#traceback = readTraceback(value);
+  }
+
+  /**
+   * Which of `types` the wrapped value is an instance of.
+   *
+   * @param types - error constructors to test, in order.
+   * @returns the first matching constructor, or `null` when none matches.
+   */
+  check(...types: ErrorType[]): ErrorType | null {
+    const value = this.value;
+    for (const type of types) {
+      if (this.type === type) return type;
+      if (typeof value === 'object' && value !== null && value instanceof type) return type;
+    }
+    return null;
+  }
+
+  /**
+   * Like {@link Failure.check}, but throws this same `Failure` when nothing matches.
+   *
+   * Inside an errback that means "I only handle these": a non-matching failure keeps the chain on its errback side
+   * with the original `Failure`, not a new one.
+   *
+   * @param types - error constructors this errback handles.
+   * @returns the first matching constructor.
+   * @throws this `Failure` when no type matches.
+   */
+  trap(...types: ErrorType[]): ErrorType {
+    const match = this.check(...types);
+    if (match === null) throw this;
+    return match;
+  }
+
+  /**
+   * A short message for logs: the error's `message`, or the value as a string.
+   *
+   * @returns the message.
+   */
+  getErrorMessage(): string {
+    const value = this.value;
+    if (value instanceof Error) return value.message;
+    if (typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string') {
+      return (value as { message: string }).message;
+    }
+    return safeString(value);
+  }
+
+  /**
+   * The traceback captured when this `Failure` was made: the error's stack, or a one-line description of a
+   * thrown non-error value.
+   *
+   * @returns the traceback text.
+   */
+  getTraceback(): string {
+    return this.#traceback;
+  }
+
+  /**
+   * Throw the wrapped value (not the `Failure`), e.g. to turn a failure back into an ordinary exception.
+   *
+   * @throws the wrapped value, always.
+   */
+  raiseException(): never {
+    throw this.value;
+  }
+
+  /** @returns `[Failure TypeError: message]`, for debugging. */
+  toString(): string {
+    const name = this.type?.name ?? typeof this.value;
+    return `[Failure ${name}: ${this.getErrorMessage()}]`;
+  }
+}
+
+/** Render a thrown value as a traceback string, reading `.stack` now (see the class comment for why). */
+function readTraceback(value: unknown): string {
+  if (typeof value === 'object' && value !== null) {
+    let stack: unknown;
+    try {
+      stack = (value as { stack?: unknown }).stack;
+    } catch {
+      stack = undefined;
+    }
+    if (typeof stack === 'string' && stack.length > 0) return stack;
+    const name = (value as { name?: unknown }).name;
+    const message = (value as { message?: unknown }).message;
+    if (typeof message === 'string') return `${typeof name === 'string' ? name : 'Error'}: ${message}`;
+  }
+  return `Non-error thrown: ${safeString(value)}`;
+}
+
+/** `String(value)` that cannot throw (objects with a hostile `toString`, symbols in templates). */
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Reporting of failures nobody handled: a Deferred garbage-collected while its chain ends in a `Failure`.
+ *
+ * Twisted logs "Unhandled error in Deferred" from `__del__`; JavaScript has no destructors, so this uses a
+ * `FinalizationRegistry`. The registry holds the `Failure` (never the Deferred), and `Failure` reads its traceback
+ * eagerly, so holding it does not keep the Deferred alive through the error's captured stack frames.
+ *
+ * @module
+ */
+import type { Failure } from './failure.js';
+
+/** Receives each unhandled failure once, after its Deferred was garbage-collected. */
+export type UnhandledErrorHandler = (failure: Failure) => void;
+
+/** The default handler: `console.error` with the failure's traceback. */
+export const defaultUnhandledErrorHandler: UnhandledErrorHandler = (failure) => {
+  console.error(`Unhandled error in Deferred:\n${failure.getTraceback()}`);
+};
+
+let handler: UnhandledErrorHandler = defaultUnhandledErrorHandler;
+
+const registry = new FinalizationRegistry<Failure>((failure) => {
+  try {
+    handler(failure);
+  } catch (error) {
+    // A throwing handler must not turn a report into an uncaught exception from the GC callback.
+    console.error('The unhandled-error handler threw while reporting:', error);
+    defaultUnhandledErrorHandler(failure);
+  }
+});
+
+/**
+ * Set the function that reports failures left unhandled in garbage-collected Deferreds.
+ *
+ * Reports arrive only after a garbage collection, so they are a safety net for forgotten errbacks, not a control
+ * path: handle failures with `addErrback` or `await`. Each failure is reported at most once.
+ *
+ * @param fn - the new handler, or `null` to restore the default (`console.error` with the traceback).
+ * @returns the handler that was in place before, so a test can put it back.
+ * @example
+ * ```ts
+ * const previous = setUnhandledErrorHandler((f) => logger.error(f.getTraceback()));
+ * ```
+ */
+export function setUnhandledErrorHandler(fn: UnhandledErrorHandler | null): UnhandledErrorHandler {
+  if (fn !== null && typeof fn !== 'function') {
+    throw new TypeError(`Expected \`fn\` to be a function or null, got \`${String(fn)}\` (${typeof fn})`);
+  }
+  const previous = handler;
+  handler = fn ?? defaultUnhandledErrorHandler;
+  return previous;
+}
+
+/**
+ * Watch `owner`: report `failure` if `owner` is collected before {@link untrackFailure} is called for it.
+ * Internal to the Deferred family.
+ *
+ * @param owner - the Deferred whose chain currently ends in `failure`.
+ * @param failure - the failure to report.
+ */
+export function trackFailure(owner: object, failure: Failure): void {
+  registry.register(owner, failure, owner);
+}
+
+/**
+ * Stop watching `owner` (its failure was handled or replaced). Internal to the Deferred family.
+ *
+ * @param owner - the Deferred passed to {@link trackFailure}.
+ */
+export function untrackFailure(owner: object): void {
+  registry.unregister(owner);
+}

@@ -1,0 +1,133 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
+import { Deferred } from '../../src/deferred/deferred.js';
+import { Failure } from '../../src/deferred/failure.js';
+import {
+  defaultUnhandledErrorHandler,
+  setUnhandledErrorHandler,
+  type UnhandledErrorHandler,
+} from '../../src/deferred/unhandled-error-handler.js';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error('These tests need node --expose-gc (npm run jest passes it)');
+
+/** Collect garbage until `done()` or a bounded number of rounds; the registry's callbacks run on a later task. */
+async function collectUntil(done: () => boolean, rounds = 50): Promise<void> {
+  for (let i = 0; i < rounds && !done(); i++) {
+    gc!();
+    await nextMacrotask();
+  }
+}
+
+/** Collect enough rounds that any pending finalization callbacks would have run. */
+async function collectFully(rounds = 10): Promise<void> {
+  await collectUntil(() => false, rounds);
+}
+
+function capture(): { reports: Failure[]; restore: () => void } {
+  const reports: Failure[] = [];
+  const previous = setUnhandledErrorHandler((f) => reports.push(f));
+  return { reports, restore: () => setUnhandledErrorHandler(previous) };
+}
+
+// Each scenario builds its Deferreds in a separate function so no local variable keeps them reachable.
+function dropFailed(message: string): void {
+  const d = new Deferred<number>();
+  d.addCallback((n) => n + 1);
+  d.errback(new Error(message));
+}
+
+function dropFailedWithSelfReference(message: string): void {
+  const d = new Deferred<number>();
+  // The error is created in a frame whose receiver and locals hold the Deferred.
+  const make = function (this: Deferred<number>): Error {
+    return new Error(message);
+  };
+  d.errback(make.call(d));
+}
+
+function dropHandled(message: string): void {
+  const d = new Deferred<number>();
+  d.addErrback(() => 0);
+  d.errback(new Error(message));
+}
+
+function dropHandedOver(message: string): Deferred<unknown> {
+  const inner = new Deferred<number>();
+  inner.errback(new Error(message));
+  const outer = new Deferred<number>();
+  outer.addCallback(() => inner);
+  outer.addErrback(() => 'recovered');
+  outer.callback(1);
+  return outer;
+}
+
+async function dropAwaited(message: string): Promise<void> {
+  const d = new Deferred<number>();
+  d.errback(new Error(message));
+  await d.then(undefined, () => undefined);
+}
+
+describe('setUnhandledErrorHandler()', () => {
+  let restore: () => void = () => undefined;
+  afterEach(() => restore());
+
+  it('reports a failure left at the end of a collected chain once, with its traceback', async () => {
+    const c = capture();
+    restore = c.restore;
+    dropFailed('left unhandled');
+    await collectUntil(() => c.reports.some((f) => f.getErrorMessage() === 'left unhandled'));
+    await collectFully(3);
+    const mine = c.reports.filter((f) => f.getErrorMessage() === 'left unhandled');
+    expect(mine).toHaveLength(1);
+    expect(mine[0]?.getTraceback()).toContain('dropFailed');
+  });
+
+  it('reports even when the error was created in a frame that referenced the Deferred', async () => {
+    const c = capture();
+    restore = c.restore;
+    dropFailedWithSelfReference('self referencing');
+    await collectUntil(() => c.reports.some((f) => f.getErrorMessage() === 'self referencing'));
+    expect(c.reports.map((f) => f.getErrorMessage())).toContain('self referencing');
+  });
+
+  it('does not report a failure an errback handled, a hand-over moved, or then() observed', async () => {
+    const c = capture();
+    restore = c.restore;
+    dropHandled('handled one');
+    const outer = dropHandedOver('handed over');
+    expect(outer.called).toBe(true);
+    await dropAwaited('awaited one');
+    dropFailed('control');
+    await collectUntil(() => c.reports.some((f) => f.getErrorMessage() === 'control'));
+    await collectFully(3);
+    const messages = c.reports.map((f) => f.getErrorMessage());
+    expect(messages).toContain('control');
+    expect(messages).not.toContain('handled one');
+    expect(messages).not.toContain('handed over');
+    expect(messages).not.toContain('awaited one');
+  });
+
+  it('returns the previous handler, and null restores the default', () => {
+    const mine: UnhandledErrorHandler = () => undefined;
+    const previous = setUnhandledErrorHandler(mine);
+    expect(setUnhandledErrorHandler(null)).toBe(mine);
+    expect(setUnhandledErrorHandler(previous)).toBe(defaultUnhandledErrorHandler);
+  });
+
+  it('rejects a handler that is not a function', () => {
+    expect(() => setUnhandledErrorHandler(42 as never)).toThrow(TypeError);
+  });
+
+  it('by default writes the traceback with console.error', () => {
+    const lines: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => lines.push(...args);
+    try {
+      defaultUnhandledErrorHandler(new Failure(new Error('to the console')));
+    } finally {
+      console.error = original;
+    }
+    expect(String(lines[0])).toMatch(/Unhandled error in Deferred:\n.*Error: to the console/);
+  });
+});
