@@ -33,6 +33,9 @@ export { defineTask, taskFrom, isTask } from './task/task.js';
 export type { Task, TaskOptions, TaskFunction, TaskArgs, TaskResult, Kind, Route } from './task/task.js';
 
 // --- time ---
+export { Clock } from './time/clock.js';
+export { RealTimeScheduler, realTimeScheduler } from './time/real-time-scheduler.js';
+export type { RealTimeSchedulerOptions } from './time/real-time-scheduler.js';
 export type { Scheduler, DelayedCall } from './time/scheduler.js';
 
 // --- deferred --- (src/deferred/)

@@ -1,0 +1,155 @@
+/**
+ * `RealTimeScheduler`: the wall-clock `Scheduler` behind the reactor's `callLater` (and the default of
+ * `addTimeout`). The only place in greenreactor that arms `setTimeout`.
+ *
+ * @module
+ */
+import { performance } from 'node:perf_hooks';
+import { CallQueue } from './call-queue.js';
+import { DelayedCall, type DelayedCallOwner } from './delayed-call.js';
+import type { Scheduler } from './scheduler.js';
+import { validateDelay } from './validate-delay.js';
+
+/** Node clamps longer timeouts to 1 ms; a call due later is reached in hops of at most this. */
+const maxTimerMs = 2 ** 31 - 1;
+
+/** Options of a {@link RealTimeScheduler}. */
+export interface RealTimeSchedulerOptions {
+  /**
+   * Called with whatever a delayed call throws; the other due calls still run.
+   * @defaultValue rethrow it as an uncaught exception (on a microtask), as an error thrown from `setTimeout` is.
+   */
+  onError?: (error: unknown, call: DelayedCall) => void;
+}
+
+/**
+ * A `Scheduler` on real time: milliseconds of `performance.now()`, one Node timer for all its calls.
+ *
+ * Why one timer over a heap instead of a `setTimeout` per call: Node timers with different delays can fire
+ * out of due order (each list has its own millisecond rounding), and a timeout per Deferred costs a handle
+ * each. Here the calls sit in one queue ordered by due time then `callLater` order (kept after
+ * `reset`/`delay`), and a single timer is armed for the earliest. When nothing is scheduled no timer is held,
+ * so an idle process can exit; while a call is pending the timer is ref'd, like `setTimeout`. All due calls
+ * run in one timer turn; a call scheduled from inside one (even with 0 ms) runs on a later turn.
+ *
+ * @example
+ * ```ts
+ * import { realTimeScheduler } from 'greenreactor'; // or a reactor's own callLater
+ * const call = realTimeScheduler.callLater(100, () => console.log('100 ms later'));
+ * call.reset(200); // now 200 ms from now
+ * ```
+ */
+export class RealTimeScheduler implements Scheduler {
+  readonly #queue = new CallQueue();
+  readonly #onError: (error: unknown, call: DelayedCall) => void;
+  #timer: NodeJS.Timeout | undefined;
+  #armedFor = Number.POSITIVE_INFINITY;
+  readonly #owner: DelayedCallOwner = {
+    now: () => this.now(),
+    remove: (call) => {
+      this.#queue.remove(call);
+      this.#arm();
+    },
+    reschedule: (call) => {
+      this.#queue.update(call);
+      this.#arm();
+    },
+  };
+
+  /** @param options - how errors thrown by calls are reported. */
+  constructor(options: RealTimeSchedulerOptions = {}) {
+    this.#onError = options.onError ?? rethrowUncaught;
+  }
+
+  /** @returns `performance.now()`: monotonic milliseconds since the process started. */
+  now(): number {
+    return performance.now();
+  }
+
+  /** The number of calls waiting to run. */
+  get pendingCount(): number {
+    return this.#queue.size;
+  }
+
+  /**
+   * Run `fn(...args)` after `ms` milliseconds.
+   *
+   * @param ms - the delay, ≥ 0.
+   * @param fn - the function to run.
+   * @param args - its arguments.
+   * @returns the `DelayedCall`, to cancel, delay or reset it.
+   * @throws RangeError when `ms` is negative or not a finite number; TypeError when `fn` is not a function.
+   */
+  callLater<A extends unknown[]>(ms: number, fn: (...args: A) => unknown, ...args: A): DelayedCall {
+    validateDelay(ms);
+    if (typeof fn !== 'function') {
+      throw new TypeError(`Expected \`fn\` to be a function, got \`${String(fn)}\` (${typeof fn})`);
+    }
+    const call = new DelayedCall(this.#owner, this.now() + ms, this.#queue.nextSequence(), fn, args);
+    this.#queue.push(call);
+    this.#arm();
+    return call;
+  }
+
+  /** @returns the calls still waiting, in the order they will run (a copy). */
+  getDelayedCalls(): DelayedCall[] {
+    return this.#queue.toSortedArray();
+  }
+
+  /**
+   * Keep exactly one timer, armed no later than the earliest call — none when the queue is empty. A timer
+   * armed earlier than needed is kept (it fires, finds nothing due, re-arms): cheaper than re-arming on every
+   * cancel of the front call.
+   */
+  #arm(): void {
+    const next = this.#queue.peek();
+    if (next === undefined) {
+      if (this.#timer !== undefined) {
+        clearTimeout(this.#timer);
+        this.#timer = undefined;
+        this.#armedFor = Number.POSITIVE_INFINITY;
+      }
+      return;
+    }
+    const due = next.getTime();
+    if (this.#timer !== undefined && this.#armedFor <= due) {
+      return;
+    }
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+    }
+    this.#armedFor = due;
+    const wait = Math.min(maxTimerMs, Math.max(0, Math.ceil(due - this.now())));
+    this.#timer = setTimeout(this.#fire, wait);
+  }
+
+  readonly #fire = (): void => {
+    this.#timer = undefined;
+    this.#armedFor = Number.POSITIVE_INFINITY;
+    const now = this.now();
+    try {
+      for (let call = this.#queue.peek(); call !== undefined && call.getTime() <= now; call = this.#queue.peek()) {
+        this.#queue.pop();
+        try {
+          call.run();
+        } catch (error: unknown) {
+          this.#onError(error, call);
+        }
+      }
+    } finally {
+      this.#arm();
+    }
+  };
+}
+
+function rethrowUncaught(error: unknown): void {
+  queueMicrotask(() => {
+    throw error;
+  });
+}
+
+/**
+ * The process-wide real-time scheduler: the default for `addTimeout`, `deferLater` and every `Reactor`
+ * created without a `clock`.
+ */
+export const realTimeScheduler = new RealTimeScheduler();
