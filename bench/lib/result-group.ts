@@ -1,0 +1,42 @@
+/**
+ * Builds a {@link ResultGroup} from measured rows: picks the baseline and computes every ratio.
+ *
+ * Ratios are what the docs show, because absolute numbers move with the machine while "thread is
+ * 1.8× inline on this workload" mostly does not. A row whose baseline has no throughput (it failed)
+ * gets ratio 0 rather than Infinity, so JSON stays finite.
+ *
+ * @module
+ */
+import type { ResultGroup, ResultRow } from './suite-result.js';
+
+/** A measured row before ratios are known. */
+export type MeasuredRow = Omit<ResultRow, 'ratio' | 'loopDelayRatio'>;
+
+const ratio = (a: number, b: number): number => (b > 0 && Number.isFinite(a / b) ? Math.round((a / b) * 1000) / 1000 : 0);
+
+/**
+ * Computes ratios against the baseline row.
+ * @param name - the workload's name.
+ * @param description - one sentence on what it does.
+ * @param baseline - the name of the baseline row; must be among `rows`.
+ * @param rows - the measured rows, baseline included.
+ * @returns the group.
+ * @throws TypeError when no row is named `baseline`.
+ */
+export function resultGroup(name: string, description: string, baseline: string, rows: readonly MeasuredRow[]): ResultGroup {
+  const base = rows.find((r) => r.name === baseline);
+  if (base === undefined) {
+    throw new TypeError(`Expected \`baseline\` to name one of the rows (${rows.map((r) => r.name).join(', ')}), got \`${baseline}\``);
+  }
+  return {
+    name,
+    description,
+    baseline,
+    rows: rows.map((row) => ({
+      ...row,
+      ratio: ratio(row.opsPerSec, base.opsPerSec),
+      // Loop delay is compared on p99; a baseline that never stalled (p99 0) makes the ratio meaningless, so 0.
+      loopDelayRatio: ratio(row.loopDelay.p99Ms, base.loopDelay.p99Ms),
+    })),
+  };
+}
