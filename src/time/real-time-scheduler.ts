@@ -20,6 +20,12 @@ export interface RealTimeSchedulerOptions {
    * @defaultValue rethrow it as an uncaught exception (on a microtask), as an error thrown from `setTimeout` is.
    */
   onError?: (error: unknown, call: DelayedCall) => void;
+  /**
+   * The time source, in milliseconds; it must be monotonic and follow real time (the timer waits for the
+   * difference). Tests pass one that can pause, so calls scheduled "at the same instant" get equal due times.
+   * @defaultValue `performance.now`
+   */
+  now?: () => number;
 }
 
 /**
@@ -42,6 +48,7 @@ export interface RealTimeSchedulerOptions {
 export class RealTimeScheduler implements Scheduler {
   readonly #queue = new CallQueue();
   readonly #onError: (error: unknown, call: DelayedCall) => void;
+  readonly #now: () => number;
   #timer: NodeJS.Timeout | undefined;
   #armedFor = Number.POSITIVE_INFINITY;
   readonly #owner: DelayedCallOwner = {
@@ -56,14 +63,15 @@ export class RealTimeScheduler implements Scheduler {
     },
   };
 
-  /** @param options - how errors thrown by calls are reported. */
+  /** @param options - how errors thrown by calls are reported, and the time source. */
   constructor(options: RealTimeSchedulerOptions = {}) {
     this.#onError = options.onError ?? rethrowUncaught;
+    this.#now = options.now ?? (() => performance.now());
   }
 
-  /** @returns `performance.now()`: monotonic milliseconds since the process started. */
+  /** @returns the time source's reading: by default `performance.now()`, ms since the process started. */
   now(): number {
-    return performance.now();
+    return this.#now();
   }
 
   /** The number of calls waiting to run. */
