@@ -1,0 +1,286 @@
+import { describe, it, expect } from '@jest/globals';
+import { defineTask, type Kind, type Route } from '../../src/task/task.js';
+import { Policy } from '../../src/policy/policy.js';
+import type { DispatchLoad } from '../../src/policy/decision.js';
+
+const task = (name: string, options: { kind?: Kind; route?: Route } = {}) => defineTask(import.meta.url, name, (x?: unknown) => x, options);
+const idle: DispatchLoad = { threadQueue: 0, loopDelayMs: 0 };
+const load = (threadQueue: number, loopDelayMs: number): DispatchLoad => ({ threadQueue, loopDelayMs });
+
+describe('Policy', () => {
+  describe('.decide()', () => {
+    describe('match.task', () => {
+      const policy = Policy.load({ rules: [{ name: 'images', match: { task: '{resize,crop}*' }, route: 'inline' }] });
+
+      it('matches a task whose name fits the glob', () => {
+        expect(policy.decide(task('resizeJpeg'), [], idle)).toEqual({
+          route: 'inline',
+          rule: 'images',
+          reason: "rule 'images' matched task 'resizeJpeg'",
+        });
+      });
+
+      it('skips a task whose name does not fit the glob', () => {
+        expect(policy.decide(task('encode', { kind: 'cpu' }), [], idle).rule).toBeUndefined();
+      });
+
+      it('lets `*` match every name', () => {
+        const all = Policy.load({ rules: [{ match: { task: '*' }, route: 'green' }] });
+        expect(all.decide(task('.hidden'), [], idle).route).toBe('green');
+      });
+    });
+
+    describe('match.kind', () => {
+      const policy = Policy.load({
+        rules: [
+          { name: 'one', match: { kind: 'io' }, route: 'inline' },
+          { name: 'list', match: { kind: ['cpu', 'blocking'] }, route: 'green' },
+        ],
+      });
+
+      it('matches a single kind', () => {
+        expect(policy.decide(task('fetch', { kind: 'io' }), [], idle).rule).toBe('one');
+      });
+
+      it('matches any kind of a list', () => {
+        expect(policy.decide(task('sqlite', { kind: 'blocking' }), [], idle).rule).toBe('list');
+      });
+
+      it('never matches a task that declares no kind', () => {
+        expect(policy.decide(task('unknown'), [], idle).rule).toBeUndefined();
+      });
+    });
+
+    describe('match.argBytes', () => {
+      const policy = Policy.load({ rules: [{ name: 'big', match: { argBytes: { gte: 1024 } }, route: 'thread' }] });
+
+      it('matches when the arguments weigh enough', () => {
+        expect(policy.decide(task('hash', { route: 'green' }), [new Uint8Array(1000), 'x'.repeat(24)], idle)).toEqual({
+          route: 'thread',
+          rule: 'big',
+          reason: "rule 'big' matched task 'hash' (argBytes 1024 >= 1024)",
+        });
+      });
+
+      it('does not match lighter arguments', () => {
+        expect(policy.decide(task('hash', { route: 'green' }), [new Uint8Array(1023)], idle).route).toBe('green');
+      });
+    });
+
+    describe('match.threadQueue', () => {
+      const policy = Policy.load({ rules: [{ name: 'spill', match: { threadQueue: { gt: 8 } }, route: 'green' }] });
+      const resize = task('resize', { kind: 'cpu' });
+
+      it('matches while the pool queue is deep', () => {
+        expect(policy.decide(resize, [], load(9, 0))).toEqual({
+          route: 'green',
+          rule: 'spill',
+          reason: "rule 'spill' matched task 'resize' (threadQueue 9 > 8)",
+        });
+      });
+
+      it('stops matching when the queue drains (per dispatch, not cached)', () => {
+        expect(policy.decide(resize, [], load(9, 0)).route).toBe('green');
+        expect(policy.decide(resize, [], load(8, 0)).route).toBe('thread');
+      });
+    });
+
+    describe('match.loopDelayMs', () => {
+      const policy = Policy.load({ rules: [{ name: 'stalled', match: { loopDelayMs: { gte: 50 } }, route: 'thread' }] });
+
+      it('matches when the loop delay p99 is high', () => {
+        expect(policy.decide(task('parse', { kind: 'io' }), [], load(0, 51.5))).toEqual({
+          route: 'thread',
+          rule: 'stalled',
+          reason: "rule 'stalled' matched task 'parse' (loopDelayMs 51.50 >= 50)",
+        });
+      });
+
+      it('does not match a calm loop', () => {
+        expect(policy.decide(task('parse', { kind: 'io' }), [], load(0, 3)).route).toBe('green');
+      });
+    });
+
+    describe('combined conditions', () => {
+      const policy = Policy.load({
+        rules: [{ name: 'all', match: { task: 'img*', kind: 'cpu', argBytes: { gt: 10 }, threadQueue: { lt: 4 } }, route: 'inline' }],
+      });
+
+      it('matches only when every condition holds', () => {
+        expect(policy.decide(task('imgBlur', { kind: 'cpu' }), ['x'.repeat(11)], load(3, 0)).rule).toBe('all');
+      });
+
+      it.each<[string, string, Kind | undefined, number, number]>([
+        ['the name', 'blur', 'cpu', 11, 3],
+        ['the kind', 'imgBlur', 'io', 11, 3],
+        ['the argument size', 'imgBlur', 'cpu', 10, 3],
+        ['the queue depth', 'imgBlur', 'cpu', 11, 4],
+      ])('does not match when %s fails', (_what, name, kind, size, queue) => {
+        const t = kind === undefined ? task(name) : task(name, { kind });
+        expect(policy.decide(t, ['x'.repeat(size)], load(queue, 0)).rule).toBeUndefined();
+      });
+
+      it('lists every dynamic value in the reason', () => {
+        expect(policy.decide(task('imgBlur', { kind: 'cpu' }), ['x'.repeat(11)], load(3, 0)).reason).toBe(
+          "rule 'all' matched task 'imgBlur' (argBytes 11 > 10, threadQueue 3 < 4)",
+        );
+      });
+    });
+
+    describe('precedence', () => {
+      it('lets the first matching rule win', () => {
+        const policy = Policy.load({
+          rules: [
+            { name: 'first', match: { task: 'x*' }, route: 'inline' },
+            { name: 'second', match: { task: 'xy' }, route: 'thread' },
+          ],
+        });
+        expect(policy.decide(task('xy'), [], idle).rule).toBe('first');
+      });
+
+      it('falls through a dynamic rule that does not hold to the next rule', () => {
+        const policy = Policy.load({
+          rules: [
+            { name: 'busy', match: { threadQueue: { gte: 5 } }, route: 'green' },
+            { name: 'rest', match: {}, route: 'thread' },
+          ],
+        });
+        expect(policy.decide(task('a'), [], load(1, 0)).rule).toBe('rest');
+        expect(policy.decide(task('a'), [], load(5, 0)).rule).toBe('busy');
+      });
+
+      it("names an unnamed rule by its index", () => {
+        const policy = Policy.load({ rules: [{ name: 'other', match: { task: 'zz' }, route: 'green' }, { match: {}, route: 'inline' }] });
+        expect(policy.decide(task('a'), [], idle)).toEqual({ route: 'inline', rule: 'rules[1]', reason: "rule 'rules[1]' matched task 'a'" });
+      });
+
+      it("uses the task's own route when no rule matches", () => {
+        const policy = Policy.load({ default: 'thread', rules: [{ match: { task: 'zz' }, route: 'green' }] });
+        expect(policy.decide(task('parse', { route: 'inline' }), [], idle)).toEqual({
+          route: 'inline',
+          reason: "task 'parse' asks for route 'inline'",
+        });
+      });
+
+      it("lets a rule override the task's own route", () => {
+        const policy = Policy.load({ rules: [{ name: 'r', match: {}, route: 'green' }] });
+        expect(policy.decide(task('parse', { route: 'thread' }), [], idle).route).toBe('green');
+      });
+
+      it("uses the config's default when neither a rule nor the task says", () => {
+        expect(Policy.load({ default: 'inline' }).decide(task('a'), [], idle)).toEqual({ route: 'inline', reason: "default route 'inline'" });
+      });
+
+      it('defaults to auto', () => {
+        expect(new Policy().decide(task('fib', { kind: 'cpu' }), [], idle)).toEqual({ route: 'thread', reason: "auto: kind 'cpu' runs on threads" });
+      });
+
+      it('resolves a rule that routes to auto, keeping the rule in the reason', () => {
+        const policy = Policy.load({ rules: [{ name: 'learn', match: { task: 'q*' }, route: 'auto' }] });
+        expect(policy.decide(task('query', { kind: 'io' }), [], idle)).toEqual({
+          route: 'green',
+          rule: 'learn',
+          reason: "rule 'learn' matched task 'query'; auto: kind 'io' runs on greenlets",
+        });
+      });
+
+      it("resolves a task's own auto route", () => {
+        expect(new Policy({ default: 'inline' }).decide(task('q', { route: 'auto', kind: 'blocking' }), [], idle)).toEqual({
+          route: 'thread',
+          reason: "task 'q' asks for route 'auto'; auto: kind 'blocking' runs on threads",
+        });
+      });
+    });
+
+    describe('timeoutMs', () => {
+      it("carries the matching rule's timeoutMs", () => {
+        const policy = Policy.load({ rules: [{ name: 'slow', match: {}, route: 'thread', timeoutMs: 250 }] });
+        expect(policy.decide(task('a'), [], idle).timeoutMs).toBe(250);
+      });
+
+      it('has no timeoutMs when the rule sets none', () => {
+        expect('timeoutMs' in Policy.load({ rules: [{ match: {}, route: 'thread' }] }).decide(task('a'), [], idle)).toBe(false);
+      });
+    });
+
+    describe('plain functions', () => {
+      it('turns a thread choice into green, and says why', () => {
+        const policy = Policy.load({ rules: [{ name: 'cpu', match: { task: 'work' }, route: 'thread' }] });
+        function work(): number {
+          return 1;
+        }
+        expect(policy.decide(work, [], idle)).toEqual({
+          route: 'green',
+          rule: 'cpu',
+          reason: "rule 'cpu' matched task 'work'; a plain function cannot run on a thread, so it runs on a greenlet",
+        });
+      });
+
+      it('sends a plain function to green under auto', () => {
+        expect(new Policy().decide(() => 1, [], idle)).toEqual({ route: 'green', reason: 'auto: a plain function can only run in-process, on a greenlet' });
+      });
+
+      it('keeps an inline choice for a plain function', () => {
+        expect(Policy.load({ default: 'inline' }).decide(() => 1, [], idle).route).toBe('inline');
+      });
+    });
+
+    describe('cost', () => {
+      it('returns the same cached decision for a task whose rules are static', () => {
+        const policy = Policy.load({ rules: [{ match: { task: 'a' }, route: 'green' }] });
+        const a = task('a');
+        expect(policy.decide(a, [], idle)).toBe(policy.decide(a, [], idle));
+      });
+
+      it('does not read the load when no rule needs it', () => {
+        const policy = Policy.load({ rules: [{ match: { task: 'other', threadQueue: { gt: 1 } }, route: 'green' }] });
+        let reads = 0;
+        const counting: DispatchLoad = {
+          get threadQueue() {
+            reads += 1;
+            return 0;
+          },
+          loopDelayMs: 0,
+        };
+        policy.decide(task('mine', { kind: 'cpu' }), [], counting);
+        expect(reads).toBe(0);
+      });
+
+      it('sees a new config at once after update()', () => {
+        const policy = Policy.load({ default: 'inline' });
+        const a = task('a');
+        expect(policy.decide(a, [], idle).route).toBe('inline');
+        policy.update({ default: 'green' });
+        expect(policy.decide(a, [], idle).route).toBe('green');
+      });
+    });
+
+    it('throws TypeError for something that is neither a Task nor a function', () => {
+      expect(() => new Policy().decide({ name: 'x' }, [], idle)).toThrow(TypeError);
+    });
+  });
+
+  describe('.decideFor()', () => {
+    it('decides for a task described by name, kind and argument size', () => {
+      const policy = Policy.load({ rules: [{ name: 'big', match: { task: 'resize', kind: 'cpu', argBytes: { gte: 1e6 } }, route: 'green' }] });
+      expect(policy.decideFor({ name: 'resize', kind: 'cpu' }, { argBytes: 2e6 }).rule).toBe('big');
+      expect(policy.decideFor({ name: 'resize', kind: 'cpu' }, { argBytes: 10 })).toEqual({ route: 'thread', reason: "auto: kind 'cpu' runs on threads" });
+    });
+  });
+
+  describe('.update()', () => {
+    it("emits 'change' with the new config", () => {
+      const policy = new Policy();
+      const seen: unknown[] = [];
+      policy.on('change', (change) => seen.push(change.config));
+      policy.update({ default: 'thread' });
+      expect(seen).toEqual([{ default: 'thread' }]);
+    });
+
+    it('keeps the old config when the new one is invalid', () => {
+      const policy = Policy.load({ default: 'green' });
+      expect(() => policy.update({ default: 'nope' } as never)).toThrow(expect.objectContaining({ code: 'ERR_POLICY_CONFIG' }));
+      expect(policy.config).toEqual({ default: 'green' });
+    });
+  });
+});
