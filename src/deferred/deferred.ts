@@ -21,6 +21,8 @@
  * @module
  */
 import { AlreadyCalledError, CancelledError } from '../errors.js';
+import type { Scheduler } from '../time/scheduler.js';
+import { addTimeoutTo, type OnTimeoutCancel } from './add-timeout.js';
 import { Failure } from './failure.js';
 import { trackFailure, untrackFailure } from './unhandled-error-handler.js';
 
@@ -231,6 +233,20 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     } else if (this.#waiting !== null) {
       this.#settleWait(this.#waiting, new Failure(new CancelledError('The Deferred was cancelled')));
     }
+  }
+
+  /**
+   * Cancel this Deferred if it has not fired after `ms` of `clock` time; then its `CancelledError` becomes a
+   * `TimeoutError`. Covers the handlers added before this call; the timer is cancelled when the result comes first.
+   *
+   * @param ms - the time limit in milliseconds.
+   * @param clock - the scheduler to time with; defaults to real time.
+   * @param onTimeoutCancel - maps the result after a timeout (default: `CancelledError` → `TimeoutError`).
+   * @returns this Deferred.
+   * @throws RangeError when `ms` is negative or not a number.
+   */
+  addTimeout(ms: number, clock?: Scheduler, onTimeoutCancel?: OnTimeoutCancel<T>): Deferred<T> {
+    return addTimeoutTo(this, ms, clock, onTimeoutCancel);
   }
 
   /**

@@ -1,0 +1,143 @@
+/**
+ * The generator driver behind `inlineCallbacks` and `ensureDeferred(generator)`.
+ *
+ * Invariants: the generator is resumed from one loop; a yielded Deferred that already has its result, or a value
+ * that is not waitable, is fed back within the same loop iteration, so thousands of already-fired yields use
+ * constant stack. Exactly one wait is outstanding at a time (`waiting`), and an outcome that arrives for a wait
+ * that is no longer current (a Promise abandoned by `cancel()`) is dropped.
+ *
+ * @module
+ */
+import { CancelledError } from '../errors.js';
+import { CANCELLER_KEEPS_PENDING, Deferred } from './deferred.js';
+import { Failure } from './failure.js';
+import { isThenable } from './is-thenable.js';
+
+/** One wait on a Promise; compared by identity to drop outcomes that arrive after `cancel()`. */
+class PromiseWait {}
+
+/**
+ * Run `gen` to completion, resuming it with the outcome of each Deferred/Promise it yields.
+ *
+ * Cancelling the returned Deferred cancels what the generator waits on (a Promise wait is abandoned with
+ * `CancelledError`) and throws the outcome into the generator; if the generator catches it and waits again, the
+ * returned Deferred stays pending.
+ *
+ * @param gen - a started-or-not generator object.
+ * @returns a Deferred of the generator's return value (or of what it threw).
+ */
+export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awaited<R>> {
+  let waiting: Deferred<unknown> | PromiseWait | null = null;
+  let stepping = false;
+  let cancelRequested = false;
+  let syncSource: Deferred<unknown> | null = null;
+  let syncDone = false;
+  let syncResult: unknown;
+
+  const outer = new Deferred<Awaited<R>>(() => {
+    const current = waiting;
+    if (current instanceof Deferred) {
+      current.cancel();
+    } else if (current !== null) {
+      waiting = null;
+      step(new Failure(new CancelledError('The inlineCallbacks Deferred was cancelled')));
+    } else if (stepping) {
+      cancelRequested = true; // cancelled from inside the generator: cancel its next wait
+    }
+    return CANCELLER_KEEPS_PENDING;
+  });
+
+  const onDeferredResult = (result: unknown, source: Deferred<unknown>): undefined => {
+    if (source === syncSource) {
+      syncSource = null;
+      syncDone = true;
+      syncResult = result;
+    } else if (waiting === source) {
+      waiting = null;
+      step(result);
+    }
+    return undefined; // Twisted's rule: the yielded Deferred's result is consumed
+  };
+
+  const waitOnPromise = (promise: PromiseLike<unknown>, then: (result: unknown) => void): void => {
+    const wait = new PromiseWait();
+    waiting = wait;
+    const settle = (result: unknown): void => {
+      if (waiting !== wait) return;
+      waiting = null;
+      then(result);
+    };
+    try {
+      promise.then(settle, (reason: unknown) => settle(new Failure(reason)));
+    } catch (error) {
+      settle(new Failure(error));
+    }
+  };
+
+  const finish = (value: unknown): void => {
+    if (!isThenable(value)) {
+      outer.callback(value as Awaited<R>);
+      return;
+    }
+    const d = value instanceof Deferred ? value : Deferred.fromPromise(value);
+    waiting = d;
+    d.addBoth((result: unknown) => {
+      if (waiting === d) waiting = null;
+      outer.callback(result as Awaited<R>);
+      return undefined;
+    });
+  };
+
+  function step(input: unknown): void {
+    let value = input;
+    stepping = true;
+    for (;;) {
+      let next: IteratorResult<unknown, R>;
+      try {
+        next = value instanceof Failure ? gen.throw(value.value) : gen.next(value);
+      } catch (error) {
+        stepping = false;
+        outer.errback(error instanceof Failure ? error : new Failure(error));
+        return;
+      }
+      if (next.done === true) {
+        stepping = false;
+        finish(next.value);
+        return;
+      }
+      const yielded = next.value;
+      if (yielded instanceof Deferred) {
+        syncSource = yielded;
+        syncDone = false;
+        yielded.addBoth(onDeferredResult, yielded);
+        if (!syncDone && cancelRequested) {
+          cancelRequested = false;
+          yielded.cancel();
+        }
+        syncSource = null;
+        if (syncDone) {
+          value = syncResult;
+          syncResult = undefined;
+          continue;
+        }
+        waiting = yielded;
+        stepping = false;
+        return;
+      }
+      if (isThenable(yielded)) {
+        if (cancelRequested) {
+          cancelRequested = false;
+          value = new Failure(new CancelledError('The inlineCallbacks Deferred was cancelled'));
+          continue;
+        }
+        stepping = false;
+        waitOnPromise(yielded, step);
+        return;
+      }
+      value = yielded; // not waitable: sent straight back
+    }
+  }
+
+  step(undefined);
+  return outer;
+}

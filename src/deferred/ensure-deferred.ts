@@ -1,0 +1,33 @@
+/**
+ * `ensureDeferred`: anything awaitable as a Deferred.
+ *
+ * @module
+ */
+import { Deferred } from './deferred.js';
+import { driveGenerator } from './drive-generator.js';
+import { isGenerator } from './inline-callbacks.js';
+import { isThenable } from './is-thenable.js';
+
+/**
+ * Convert a Deferred, Promise, thenable or generator object into a Deferred (Twisted's `ensureDeferred`).
+ *
+ * Use it at the boundary where async/await code or a running generator meets Deferred-based code. A Deferred
+ * is returned as it is; a Promise or thenable is followed; a generator object is driven like `inlineCallbacks`.
+ *
+ * @param value - a Deferred, a Promise/thenable or a generator object.
+ * @returns a Deferred of its outcome.
+ * @throws TypeError for anything else.
+ * @example
+ * ```ts
+ * ensureDeferred(fetchJson(url)).addTimeout(5_000).addErrback(report);
+ * ```
+ */
+export function ensureDeferred<T>(value: PromiseLike<T> | Generator<unknown, T, any>): Deferred<Awaited<T>> {
+  if (value instanceof Deferred) return value as Deferred<Awaited<T>>;
+  if (isThenable(value)) return Deferred.fromPromise(value as PromiseLike<Awaited<T>>);
+  if (isGenerator(value)) return driveGenerator(value);
+  throw new TypeError(
+    `Expected \`value\` to be a Deferred, a Promise or thenable, or a generator object, got \`${String(value)}\` (${typeof value})`,
+  );
+}
+

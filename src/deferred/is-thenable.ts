@@ -1,0 +1,18 @@
+/**
+ * `isThenable`: the Promise/A+ test for "can be awaited", shared by the Deferred helpers.
+ *
+ * @module
+ */
+
+/**
+ * True when `value` is an object or function with a callable `then` (a Promise, a Deferred, any thenable).
+ *
+ * @param value - anything.
+ * @returns whether it can be followed like a Promise.
+ */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    ((typeof value === 'object' && value !== null) || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
