@@ -1,0 +1,56 @@
+/**
+ * Where the `greenreactor` command writes, injectable so tests can run commands in-process.
+ *
+ * @module
+ */
+
+/** Line writers for a command's normal output and its diagnostics. */
+export interface CliIo {
+  /** Writes one line of normal output (stdout). */
+  out(line: string): void;
+  /** Writes one line of diagnostics (stderr). */
+  err(line: string): void;
+}
+
+/** The process's stdout and stderr. */
+export const processIo: CliIo = {
+  out: (line) => {
+    process.stdout.write(`${line}\n`);
+  },
+  err: (line) => {
+    process.stderr.write(`${line}\n`);
+  },
+};
+
+/** Exit codes of every command: success, a finding (an invalid policy, a failed run), bad usage or unavailable. */
+export const exitCodes = Object.freeze({ ok: 0, failed: 1, usage: 2 });
+
+/**
+ * Runs a command body that may throw a `node:util.parseArgs` error, mapping it to exit code 2 with usage.
+ * @param io - where to write.
+ * @param usage - the command's usage text, printed after the error.
+ * @param body - the command.
+ * @returns the command's exit code, or 2 on bad arguments.
+ */
+export async function withUsage(io: CliIo, usage: string, body: () => number | Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (error instanceof TypeError && typeof code === 'string' && (code.startsWith('ERR_PARSE_ARGS') || code === 'ERR_USAGE')) {
+      io.err(`greenreactor: ${error.message}`);
+      io.err('');
+      io.err(usage);
+      return exitCodes.usage;
+    }
+    throw error;
+  }
+}
+
+/**
+ * Makes the error {@link withUsage} reports as bad usage (exit code 2).
+ * @param message - what is wrong with the command line.
+ */
+export function usageError(message: string): TypeError {
+  return Object.assign(new TypeError(message), { code: 'ERR_USAGE' });
+}

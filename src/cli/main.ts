@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+/**
+ * The `greenreactor` command: policy tools, benchmarks and demos.
+ *
+ * Every command takes `--help`; exit codes are 0 (ok), 1 (a finding: an invalid policy, a failed
+ * run) and 2 (bad usage, or a part this build does not contain).
+ *
+ * @module
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { benchCommand } from './bench-command.js';
+import { exitCodes, processIo, type CliIo } from './cli-io.js';
+import { demoCommand } from './demo-command.js';
+import { policyCommand } from './policy-command.js';
+
+/** Usage of `greenreactor`. */
+export const mainUsage = `usage: greenreactor <command> [options]
+
+commands:
+  policy check <file>           validate a policy file
+  policy explain <file> <task>  show where a task would run under a policy, and why
+  policy schema                 print the policy JSON Schema
+  bench [suite...]              run the benchmarks (repository builds)
+  demo                          run the demos (repository builds)
+
+Run \`greenreactor <command> --help\` for a command's options.`;
+
+const commands: Record<string, (argv: readonly string[], io: CliIo) => Promise<number>> = {
+  policy: policyCommand,
+  bench: benchCommand,
+  demo: demoCommand,
+};
+
+/**
+ * Runs the command line.
+ * @param argv - the arguments after the program name.
+ * @param io - where to write. @defaultValue the process's stdout/stderr
+ * @returns the exit code.
+ * @example
+ * ```ts
+ * process.exitCode = await main(['policy', 'check', 'policy.json']);
+ * ```
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    io.err(mainUsage);
+    return exitCodes.usage;
+  }
+  if (name === '-h' || name === '--help' || name === 'help') {
+    io.out(mainUsage);
+    return exitCodes.ok;
+  }
+  const run = commands[name];
+  if (run === undefined) {
+    io.err(`greenreactor: unknown command \`${name}\``);
+    io.err('');
+    io.err(mainUsage);
+    return exitCodes.usage;
+  }
+  return run(rest, io);
+}
+
+function isMain(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    // npm installs the bin as a symlink; compare real paths.
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  process.exitCode = await main(process.argv.slice(2));
+}
