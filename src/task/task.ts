@@ -9,6 +9,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
+import type { TransferListItem } from 'node:worker_threads';
 import { TaskNotFoundError } from '../errors.js';
 
 /** What kind of work a task does; the `auto` route sends `cpu`/`blocking` to threads, `io`/`cooperative` to greenlets. */
@@ -57,7 +58,7 @@ export interface TaskOptions<Args extends unknown[] = any[]> {
    * Picks the arguments' `ArrayBuffer`s (or other transferables) to move into the worker instead of copying them.
    * @example `transfer: (buf) => [buf]`
    */
-  transfer?: (...args: Args) => Transferable[];
+  transfer?: (...args: Args) => TransferListItem[];
 }
 
 const taskBrand = Symbol.for('greenreactor.task');
