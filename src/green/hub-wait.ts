@@ -1,0 +1,108 @@
+/**
+ * `HubWait`: the Deferred behind the hub's own switch points (`cooperate`, `sleep`).
+ *
+ * @module
+ */
+import { Deferred } from '../deferred/deferred.js';
+import { Failure } from '../deferred/failure.js';
+
+const noop = (): undefined => undefined;
+
+/**
+ * A `Deferred<T>` the hub hands out from `sleep` and `cooperate`, which lets the hub resume an async greenlet in
+ * its own turn.
+ *
+ * Why: an async greenlet suspends with `await hub.sleep(ms)`, and `await` calls `then`. For the wait of the
+ * greenlet that is running, `then` does not go through the Promise machinery: it stores the continuation, and the
+ * hub calls it when it schedules that greenlet again, with `getCurrent()` set — so the step that follows is timed,
+ * attributed and counted like any other. Everything else about it is an ordinary Deferred (handlers added with
+ * `addCallback` run when it fires; a second `then` is a plain Promise).
+ *
+ * @typeParam T - the result type.
+ */
+export class HubWait<T> extends Deferred<T> {
+  #owned: boolean;
+  #hooked = false;
+  #continuation: ((value: unknown, failed: boolean) => void) | null = null;
+  #delivery: { value: unknown; failed: boolean } | null = null;
+  #onAbandon: (() => void) | null = null;
+
+  /**
+   * @param owned - true when an async greenlet will `await` it and the hub will deliver its outcome.
+   * @param canceller - the Deferred's canceller (e.g. cancel the sleep's timer).
+   */
+  constructor(owned: boolean, canceller?: (d: Deferred<T>) => void) {
+    super(canceller);
+    this.#owned = owned;
+  }
+
+  /** @internal Set what to undo when the waiting greenlet is killed and the wait is dropped (a timer). */
+  onAbandon(fn: () => void): void {
+    this.#onAbandon = fn;
+  }
+
+  /** @internal The greenlet no longer waits on this (it was killed): release the timer, never fire. */
+  abandon(): void {
+    const fn = this.#onAbandon;
+    this.#onAbandon = null;
+    if (fn !== null) fn();
+  }
+
+  /** @internal True once `then` captured the continuation of an `await`. */
+  get hooked(): boolean {
+    return this.#hooked;
+  }
+
+  /**
+   * @internal Hand `value` to the awaiting async greenlet (called by the hub in that greenlet's turn).
+   * @returns true when the continuation ran (it will resume on the next microtask); false when nothing awaits yet
+   *   (then the first `then` call resumes it).
+   */
+  deliver(value: unknown, failed: boolean): boolean {
+    const k = this.#continuation;
+    if (k === null) {
+      this.#delivery = { value, failed };
+      return false;
+    }
+    this.#continuation = null;
+    k(value, failed);
+    return true;
+  }
+
+  /**
+   * Promise interop, see {@link Deferred.then}. The first call on a wait owned by an async greenlet is resumed by
+   * the hub in that greenlet's turn.
+   */
+  override then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    if (!this.#owned || this.#hooked) return super.then(onFulfilled, onRejected);
+    this.#hooked = true;
+    return new Promise<R1 | R2>((resolve, reject) => {
+      this.#continuation = (value, failed) => {
+        if (failed && value instanceof Failure) {
+          void super.then(undefined, noop); // the failure is handled by the awaiting greenlet
+          value = value.value;
+        }
+        try {
+          if (failed) {
+            if (onRejected == null) reject(value);
+            else resolve(onRejected(value));
+          } else if (onFulfilled == null) {
+            resolve(value as R1);
+          } else {
+            resolve(onFulfilled(value as T));
+          }
+        } catch (error: unknown) {
+          reject(error);
+        }
+      };
+      const pending = this.#delivery;
+      if (pending !== null) {
+        this.#delivery = null;
+        this.deliver(pending.value, pending.failed);
+      }
+    });
+  }
+}

@@ -1,0 +1,427 @@
+/**
+ * `Hub`: the green scheduler — runs greenlets round-robin in wall-time slices on the event loop.
+ *
+ * Run-loop invariants (read before changing `#drain`):
+ * - FIFO: the ready queue is one FIFO. A spawned greenlet is appended; a greenlet that switches (bare `yield`,
+ *   `cooperate()`) is appended behind every greenlet already ready; a parked greenlet is appended when its wait
+ *   settles. Greenlets spawned together therefore start in spawn order, and two switching greenlets alternate.
+ * - A "switch" is the hub taking the next ready greenlet off the queue and running one step of it: from where it
+ *   resumed to its next switch point (for a generator, the next `yield` of something not already settled; for an
+ *   async greenlet, the next hub wait; a plain function is one step). Steps are counted, timed and attributed here.
+ * - No re-entry: `#drain` sets `#draining`; a nested call (`flush()` from a step or a listener, a pass firing during
+ *   `flush()`) returns at once, and anything scheduled meanwhile is picked up by the running loop.
+ * - Slices: a pass (started with `setImmediate` via `runOnNextTurn`) runs steps until `sliceMs` of wall time has
+ *   passed, then schedules the next pass only if work is left. An idle hub schedules nothing and holds no handle.
+ * - Async resumptions: an async greenlet continues on a microtask, so the drain suspends itself (`#asyncRunning`)
+ *   and `#asyncHop` continues the same slice once the greenlet reached its next hub wait (or after a few
+ *   microtasks, when it awaits something foreign instead: then it is no longer attributed).
+ *
+ * @module
+ */
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { Deferred } from '../deferred/deferred.js';
+import { QueueFullError } from '../errors.js';
+import { isTask, type Task } from '../task/task.js';
+import { runOnNextTurn } from '../time/macrotask.js';
+import type { Scheduler } from '../time/scheduler.js';
+import {
+  asyncCapable,
+  asyncSettledIn,
+  cooperateIn,
+  Greenlet,
+  parkAsync,
+  refuseGreenlet,
+  startGreenlet,
+  stateOf,
+  stepGreenlet,
+  type GreenletHost,
+} from './greenlet.js';
+import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './hub-options.js';
+import { HubWait } from './hub-wait.js';
+import { ReadyQueue } from './ready-queue.js';
+import { StepStats, type TaskStepStats } from './step-stats.js';
+
+/** Counters and step-time figures of a hub; see {@link Hub.stats}. */
+export interface HubStats {
+  /** Greenlets spawned (including refused ones). */
+  spawned: number;
+  /** Greenlets alive (spawned and not dead). */
+  live: number;
+  /** Greenlets on the ready queue. */
+  ready: number;
+  /** Greenlets waiting on something (a Deferred, Promise, Greenlet, sleep). */
+  parked: number;
+  /** Steps run (each a switch into a greenlet). */
+  switches: number;
+  /** Steps longer than `blockingThresholdMs`. */
+  blockedSteps: number;
+  /** Passes started on the event loop (each at most `sliceMs` long). */
+  slices: number;
+  /** Step times per task name. */
+  tasks: Record<string, TaskStepStats>;
+}
+
+/** The payload of the hub's `'blocked'` event. */
+export interface BlockedEvent {
+  /** The greenlet whose step was too long. */
+  greenlet: Greenlet<unknown>;
+  /** Its task name. */
+  task: string;
+  /** The step's wall time in ms. */
+  ms: number;
+}
+
+/** A function a greenlet can run: generator, async or plain. */
+export type GreenletFunction<A extends unknown[], R> =
+  | ((...args: A) => Generator<unknown, R, any>)
+  | ((...args: A) => PromiseLike<R>)
+  | ((...args: A) => R);
+
+/** The settled result of a greenlet function. */
+export type GreenletResult<F> = F extends (...args: any[]) => Generator<unknown, infer R, any>
+  ? R
+  : F extends (...args: any[]) => infer R
+    ? Awaited<R>
+    : F extends Task<any, infer R>
+      ? R
+      : never;
+
+/** How many microtasks the hub waits for an async greenlet to reach its next hub wait before moving on. */
+const asyncHopLimit = 4;
+
+/**
+ * Runs greenlets cooperatively on the event loop, in slices of wall time.
+ *
+ * Why: blocking-ish work written as generators or async functions with switch points can share the loop with I/O;
+ * the hub yields to the loop whenever a slice is used up, so timers and sockets keep being served. Events:
+ * `'blocked'` ({@link BlockedEvent}) for a step longer than `blockingThresholdMs`, `'error'` `(error, greenlet)` for
+ * an exception nobody observed (default: `console.error`).
+ *
+ * @example
+ * ```ts
+ * const hub = new Hub({ sliceMs: 4 });
+ * const g = hub.spawn(function* () { let s = 0; for (let i = 0; i < 1e6; i++) { s += i; if (i % 1000 === 0) yield; } return s; });
+ * console.log(await g);
+ * ```
+ */
+export class Hub extends EventEmitter {
+  /** The options in force, defaults filled in. */
+  readonly options: Readonly<ResolvedHubOptions>;
+  readonly #clock: Scheduler;
+  readonly #ready = new ReadyQueue<Greenlet<any> | Deferred<void>>();
+  #current: Greenlet<any> | null = null;
+  #draining = false;
+  #passScheduled = false;
+  #sliceEnd = 0;
+  #stepStart = 0;
+  #asyncRunning: Greenlet<any> | null = null;
+  #asyncHops = 0;
+  #spawned = 0;
+  #live = 0;
+  #readyCount = 0;
+  #parked = 0;
+  #switches = 0;
+  #blockedSteps = 0;
+  #slices = 0;
+  readonly #taskStats = new Map<string, StepStats>();
+  readonly #host: GreenletHost;
+
+  /**
+   * @param options - slice length, blocking threshold, capacity, clock; see {@link HubOptions}.
+   * @throws TypeError when an option is malformed.
+   */
+  constructor(options: HubOptions = {}) {
+    super();
+    this.options = Object.freeze(resolveHubOptions(options));
+    this.#clock = this.options.clock;
+    this.#host = {
+      clock: this.#clock,
+      schedule: (g) => {
+        this.#readyCount++;
+        this.#ready.push(g);
+        if (!this.#draining && !this.#passScheduled && this.#asyncRunning === null) this.#schedulePass();
+      },
+      parkedDelta: (delta) => {
+        this.#parked += delta;
+      },
+      died: (g) => {
+        this.#live--;
+        if (g === this.#asyncRunning) this.#asyncDone(g);
+      },
+      reportError: (error, g) => this.#reportError(error, g),
+    };
+  }
+
+  /** The hub's scheduler for sleeps and timeouts. */
+  get clock(): Scheduler {
+    return this.#clock;
+  }
+
+  /**
+   * Start `fn(...args)` as a greenlet on the hub's next pass (after the caller yields).
+   *
+   * @param fn - a generator, async or plain function, or a Task (its function runs in-process).
+   * @param args - its arguments.
+   * @returns the greenlet; already dead with `QueueFullError` past `maxGreenlets`.
+   * @throws TypeError when `fn` is neither a function nor a Task.
+   */
+  spawn<A extends unknown[], R>(fn: GreenletFunction<A, R> | Task<A, R>, ...args: A): Greenlet<R> {
+    const g = this.#create(fn, args);
+    if (!g.dead) startGreenlet(g, null);
+    return g;
+  }
+
+  /**
+   * Like {@link Hub.spawn}, started after `ms` of clock time; killing it before then means it never runs.
+   *
+   * @param ms - the delay.
+   * @param fn - the function or Task.
+   * @param args - its arguments.
+   * @returns the greenlet (not `started` until the timer fires).
+   * @throws TypeError for a bad `fn`; RangeError for a negative `ms`.
+   */
+  spawnLater<A extends unknown[], R>(ms: number, fn: GreenletFunction<A, R> | Task<A, R>, ...args: A): Greenlet<R> {
+    if (typeof ms !== 'number' || !(ms >= 0)) {
+      throw new RangeError(`Expected \`ms\` to be a number >= 0, got \`${String(ms)}\` (${typeof ms})`);
+    }
+    const g = this.#create(fn, args);
+    if (!g.dead) {
+      const timer = this.#clock.callLater(ms, () => {
+        if (stateOf(g) === 'pending') startGreenlet(g, null);
+      });
+      startGreenlet(g, timer);
+    }
+    return g;
+  }
+
+  /**
+   * A switch point that lets other ready greenlets run; it yields to the event loop only when the slice is used up.
+   *
+   * In a generator greenlet: `yield hub.cooperate()` (same as a bare `yield`). In an async greenlet:
+   * `await hub.cooperate()`. Outside any greenlet: fires on the hub's next pass.
+   *
+   * @returns a Deferred firing `undefined` when the caller's turn comes again.
+   */
+  cooperate(): Deferred<void> {
+    const g = this.#current;
+    if (g !== null) {
+      const coop = cooperateIn(g);
+      if (coop !== null) return coop;
+    }
+    if (g !== null && asyncCapable(g)) {
+      const w = new HubWait<void>(true);
+      this.#asyncWait(g, w, true);
+      return w;
+    }
+    const d = new Deferred<void>();
+    this.#ready.push(d);
+    if (!this.#draining && !this.#passScheduled && this.#asyncRunning === null) this.#schedulePass();
+    return d;
+  }
+
+  /**
+   * Wait `ms` of clock time; a switch point in greenlets, an ordinary timer elsewhere.
+   *
+   * @param ms - how long; `ms <= 0` is {@link Hub.cooperate}.
+   * @returns a cancellable Deferred firing `undefined` (cancel → `CancelledError`).
+   */
+  sleep(ms: number): Deferred<void> {
+    if (typeof ms !== 'number' || Number.isNaN(ms)) {
+      const d = new Deferred<void>();
+      d.errback(new TypeError(`Expected \`ms\` to be a number, got \`${String(ms)}\` (${typeof ms})`));
+      return d;
+    }
+    if (ms <= 0) return this.cooperate();
+    const g = this.#current;
+    const owned = g !== null && asyncCapable(g);
+    const timer = this.#clock.callLater(ms, () => {
+      if (!w.called) w.callback(undefined);
+    });
+    const w: HubWait<void> = new HubWait<void>(owned, () => {
+      if (timer.active()) timer.cancel();
+    });
+    w.onAbandon(() => {
+      if (timer.active()) timer.cancel();
+    });
+    if (owned) this.#asyncWait(g, w, false);
+    return w;
+  }
+
+  /** @returns the greenlet whose step is running (exact in generator greenlets and async ones up to a foreign await), else null. */
+  getCurrent(): Greenlet<unknown> | null {
+    return this.#current;
+  }
+
+  /**
+   * Run ready greenlets now, synchronously, ignoring the slice, until none is ready (for tests, with `Clock.advance`).
+   *
+   * Async greenlets continue on microtasks, so this stops at an async resumption; `await` the greenlet for those.
+   *
+   * @param maxSteps - stop after this many steps (a greenlet that switches forever would never empty the queue).
+   * @returns the number of steps run; 0 when called from inside the hub's own loop.
+   */
+  flush(maxSteps = 100_000): number {
+    return this.#drain(Number.POSITIVE_INFINITY, maxSteps);
+  }
+
+  /** @returns counters and per-task step times; see {@link HubStats}. */
+  stats(): HubStats {
+    const tasks: Record<string, TaskStepStats> = {};
+    for (const [name, s] of this.#taskStats) tasks[name] = s.snapshot();
+    return {
+      spawned: this.#spawned,
+      live: this.#live,
+      ready: this.#readyCount,
+      parked: this.#parked,
+      switches: this.#switches,
+      blockedSteps: this.#blockedSteps,
+      slices: this.#slices,
+      tasks,
+    };
+  }
+
+  #create<A extends unknown[], R>(fn: GreenletFunction<A, R> | Task<A, R>, args: A): Greenlet<R> {
+    let run: (...args: any[]) => unknown;
+    let name: string;
+    if (typeof fn === 'function') {
+      run = fn as (...args: any[]) => unknown;
+      name = fn.name === '' ? '<anonymous>' : fn.name;
+    } else if (isTask(fn)) {
+      const task = fn;
+      run = task.fn ?? function* runLoaded(...a: unknown[]): Generator<unknown, unknown, any> {
+        const loaded = (yield task.load()) as (...args: unknown[]) => unknown;
+        const r = loaded(...a);
+        if (typeof r === 'object' && r !== null && typeof (r as Generator).next === 'function' && typeof (r as Generator).throw === 'function') {
+          return yield* r as Generator<unknown, unknown, unknown>;
+        }
+        return yield r;
+      };
+      name = task.name;
+    } else {
+      throw new TypeError(`Expected \`fn\` to be a function or a Task, got \`${String(fn)}\` (${typeof fn})`);
+    }
+    this.#spawned++;
+    const g = new Greenlet<R>(this.#host, run, args, name);
+    if (this.#live >= this.options.maxGreenlets) {
+      refuseGreenlet(g, new QueueFullError(`The hub already runs maxGreenlets (${this.options.maxGreenlets}) greenlets`));
+    } else {
+      this.#live++;
+    }
+    return g;
+  }
+
+  /** An async greenlet reached a hub wait: its step ends here. */
+  #asyncWait(g: Greenlet<any>, w: HubWait<any>, ready: boolean): void {
+    if (g === this.#asyncRunning) this.#asyncDone(g);
+    parkAsync(g, w, ready);
+  }
+
+  /** The async step of `g` ended (hub wait, death or gave up): time it and let the drain continue. */
+  #asyncDone(g: Greenlet<any>): void {
+    this.#asyncRunning = null;
+    this.#current = null;
+    const now = performance.now();
+    this.#record(g, now - this.#stepStart);
+    this.#stepStart = now;
+  }
+
+  readonly #asyncHop = (): void => {
+    const g = this.#asyncRunning;
+    if (g !== null) {
+      if (!asyncSettledIn(g) && this.#asyncHops++ < asyncHopLimit) {
+        queueMicrotask(this.#asyncHop);
+        return;
+      }
+      this.#asyncDone(g); // it awaits something foreign: no longer attributed
+    }
+    const budget = this.#sliceEnd - performance.now();
+    if (budget > 0) this.#drain(budget, Number.POSITIVE_INFINITY);
+    else if (this.#ready.size > 0 && !this.#passScheduled) this.#schedulePass();
+  };
+
+  readonly #pass = (): void => {
+    this.#passScheduled = false;
+    if (this.#ready.size === 0 || this.#asyncRunning !== null) return;
+    this.#slices++;
+    this.#drain(this.options.sliceMs, Number.POSITIVE_INFINITY);
+  };
+
+  #schedulePass(): void {
+    this.#passScheduled = true;
+    runOnNextTurn(this.#pass);
+  }
+
+  /** The run loop; see the invariants at the top of the file. @returns steps run. */
+  #drain(budgetMs: number, maxSteps: number): number {
+    if (this.#draining || this.#asyncRunning !== null) return 0;
+    this.#draining = true;
+    const queue = this.#ready;
+    let steps = 0;
+    let start = performance.now();
+    const end = start + budgetMs;
+    this.#sliceEnd = Math.min(end, start + this.options.sliceMs); // an async continuation gets at most a slice
+    try {
+      while (queue.size > 0) {
+        const item = queue.shift()!;
+        if (!(item instanceof Greenlet)) {
+          item.callback(undefined); // a cooperate() from outside any greenlet
+          continue;
+        }
+        this.#readyCount--;
+        if (stateOf(item) !== 'ready') continue; // killed before it ran
+        this.#current = item;
+        this.#stepStart = start;
+        if (stepGreenlet(item)) {
+          // async resumption: the step continues on a microtask; #asyncHop resumes this loop
+          if (!item.dead && !asyncSettledIn(item)) {
+            this.#asyncRunning = item;
+            this.#asyncHops = 0;
+            queueMicrotask(this.#asyncHop);
+            return steps + 1;
+          }
+        }
+        this.#current = null;
+        const now = performance.now();
+        this.#record(item, now - start);
+        start = now;
+        if (++steps >= maxSteps || now >= end) break;
+      }
+    } finally {
+      this.#draining = false;
+      if (this.#asyncRunning === null) this.#current = null;
+    }
+    if (queue.size > 0 && this.#asyncRunning === null && !this.#passScheduled) this.#schedulePass();
+    return steps;
+  }
+
+  #record(g: Greenlet<any>, ms: number): void {
+    this.#switches++;
+    let s = this.#taskStats.get(g.name);
+    if (s === undefined) {
+      s = new StepStats();
+      this.#taskStats.set(g.name, s);
+    }
+    s.record(ms);
+    if (ms > this.options.blockingThresholdMs) {
+      this.#blockedSteps++;
+      try {
+        this.emit('blocked', { greenlet: g, task: g.name, ms } satisfies BlockedEvent);
+      } catch (error: unknown) {
+        this.#reportError(error, g);
+      }
+    }
+  }
+
+  #reportError(error: unknown, g: Greenlet<any>): void {
+    if (this.listenerCount('error') > 0) {
+      try {
+        this.emit('error', error, g);
+        return;
+      } catch (listenerError: unknown) {
+        error = listenerError;
+      }
+    }
+    console.error(`Unhandled error in greenlet ${g.name}#${g.id}:`, error);
+  }
+}
