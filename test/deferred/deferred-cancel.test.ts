@@ -11,6 +11,7 @@ describe('Deferred', () => {
       d.cancel();
       expect(canceller).toHaveBeenCalledTimes(1);
       expect(canceller).toHaveBeenCalledWith(d);
+      failureResultOf(d, CancelledError);
     });
 
     it('errbacks with CancelledError when the canceller does not fire the Deferred', () => {
@@ -47,6 +48,7 @@ describe('Deferred', () => {
       const d = new Deferred<number>(() => undefined);
       d.cancel();
       expect(() => d.callback(1)).toThrow(AlreadyCalledError);
+      failureResultOf(d, CancelledError);
     });
 
     it('is a no-op once the Deferred has its result', () => {

@@ -1,0 +1,78 @@
+/**
+ * `DeferredList`: wait for several Deferreds at once.
+ *
+ * @module
+ */
+import { FirstError } from '../errors.js';
+import { CANCELLER_KEEPS_PENDING, Deferred } from './deferred.js';
+import { Failure } from './failure.js';
+
+/** One member's outcome in a {@link DeferredList} result: `[true, result]` or `[false, failure]`. */
+export type DeferredListEntry<T> = [success: true, result: T] | [success: false, failure: Failure];
+
+/** How a {@link DeferredList} decides when to fire; every field defaults to `false`. */
+export interface DeferredListOptions {
+  /**
+   * Fire with `[result, index]` as soon as one member succeeds (an empty list then never fires).
+   * @defaultValue false
+   */
+  fireOnOneCallback?: boolean;
+  /**
+   * Errback with `FirstError { subFailure, index }` as soon as one member fails.
+   * @defaultValue false
+   */
+  fireOnOneErrback?: boolean;
+  /**
+   * After a member's failure is recorded, that member's later handlers see `undefined` instead of the failure,
+   * so it is not reported as unhandled.
+   * @defaultValue false
+   */
+  consumeErrors?: boolean;
+}
+
+/**
+ * A Deferred that fires when the Deferreds it watches have fired (Twisted's `DeferredList`).
+ *
+ * By default it waits for all of them and fires with `[success, resultOrFailure]` pairs in input order, never
+ * failing itself; the options make it fire early on the first success or failure. Cancelling it cancels every
+ * member (cancelling a member that already has its result does nothing); it then fires as its options say.
+ *
+ * @typeParam T - the members' result type.
+ * @typeParam R - the result type; `[T, number]` when using `fireOnOneCallback`.
+ * @example
+ * ```ts
+ * new DeferredList([fetchA(), fetchB()], { consumeErrors: true }).addCallback((entries) => {
+ *   for (const [ok, value] of entries) if (!ok) console.warn(value.getErrorMessage());
+ * });
+ * ```
+ */
+export class DeferredList<T = unknown, R = Array<DeferredListEntry<T>>> extends Deferred<R> {
+  /**
+   * @param deferreds - the Deferreds to watch (the ones present now; the list is copied).
+   * @param options - when to fire; see {@link DeferredListOptions}.
+   */
+  constructor(deferreds: Iterable<Deferred<T>>, options: DeferredListOptions = {}) {
+    const members = Array.from(deferreds);
+    super(() => {
+      for (const member of members) member.cancel();
+      return CANCELLER_KEEPS_PENDING;
+    });
+    const { fireOnOneCallback = false, fireOnOneErrback = false, consumeErrors = false } = options;
+    const entries = new Array<DeferredListEntry<T>>(members.length);
+    let finished = 0;
+    const onResult = (result: unknown, index: number, succeeded: boolean): unknown => {
+      entries[index] = succeeded ? [true, result as T] : [false, result as Failure];
+      finished++;
+      if (!this.called) {
+        if (succeeded && fireOnOneCallback) this.callback([result, index] as R);
+        else if (!succeeded && fireOnOneErrback) this.errback(new FirstError(result as Failure, index));
+        else if (finished === members.length) this.callback(entries as R);
+      }
+      return !succeeded && consumeErrors ? undefined : result;
+    };
+    if (members.length === 0 && !fireOnOneCallback) this.callback(entries as R);
+    members.forEach((member, index) => {
+      member.addCallbacks(onResult, onResult, { callbackArgs: [index, true], errbackArgs: [index, false] });
+    });
+  }
+}

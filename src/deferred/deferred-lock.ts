@@ -1,0 +1,79 @@
+/**
+ * `DeferredLock`: mutual exclusion for Deferred-returning code.
+ *
+ * @module
+ */
+import { Deferred, type ChainResult } from './deferred.js';
+import { maybeDeferred } from './maybe-deferred.js';
+
+/**
+ * A lock whose `acquire()` returns a Deferred (Twisted's `DeferredLock`).
+ *
+ * Serialises asynchronous sections without blocking: the Deferred fires at once when the lock is free, else when
+ * the holders before it have released it (FIFO). Cancelling a pending `acquire()` leaves the queue; cancelling
+ * one already granted does nothing (the holder must still `release()`).
+ *
+ * @example
+ * ```ts
+ * const lock = new DeferredLock();
+ * lock.run(() => writeFile(path, data)); // runs after earlier holders released
+ * ```
+ */
+export class DeferredLock {
+  #locked = false;
+  readonly #waiting: Array<Deferred<DeferredLock>> = [];
+
+  /** True while someone holds the lock. */
+  get locked(): boolean {
+    return this.#locked;
+  }
+
+  /**
+   * Ask for the lock.
+   *
+   * @returns a Deferred firing with this lock once it is held by the caller.
+   */
+  acquire(): Deferred<DeferredLock> {
+    const d = new Deferred<DeferredLock>((pending) => this.#cancelAcquire(pending));
+    if (this.#locked) {
+      this.#waiting.push(d);
+    } else {
+      this.#locked = true;
+      d.callback(this);
+    }
+    return d;
+  }
+
+  /**
+   * Give the lock up; the next waiter (if any) gets it now.
+   *
+   * @throws RangeError when the lock is not held.
+   */
+  release(): void {
+    if (!this.#locked) throw new RangeError('Tried to release a DeferredLock that is not locked');
+    const next = this.#waiting.shift();
+    if (next === undefined) this.#locked = false;
+    else next.callback(this);
+  }
+
+  /**
+   * Run `fn(...args)` while holding the lock, releasing it once `fn`'s result settles, either way.
+   *
+   * @param fn - the function; may return a value, a Promise or a Deferred, or throw.
+   * @param args - its arguments.
+   * @returns a Deferred of `fn`'s outcome.
+   */
+  run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Deferred<ChainResult<R>> {
+    return this.acquire().addCallback(() =>
+      maybeDeferred(fn, ...args).addBoth((result) => {
+        this.release();
+        return result;
+      }),
+    );
+  }
+
+  #cancelAcquire(pending: Deferred<DeferredLock>): void {
+    const index = this.#waiting.indexOf(pending);
+    if (index !== -1) this.#waiting.splice(index, 1);
+  }
+}

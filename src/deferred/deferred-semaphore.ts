@@ -1,0 +1,100 @@
+/**
+ * `DeferredSemaphore`: limit how many Deferred-returning sections run at once.
+ *
+ * @module
+ */
+import { Deferred, type ChainResult } from './deferred.js';
+import { maybeDeferred } from './maybe-deferred.js';
+
+/**
+ * A semaphore whose `acquire()` returns a Deferred (Twisted's `DeferredSemaphore`).
+ *
+ * Use it to cap concurrency (at most `limit` requests in flight): `acquire()` fires at once while tokens are
+ * left, else in FIFO order as holders release. Cancelling a pending `acquire()` leaves the queue; cancelling
+ * one already granted does nothing.
+ *
+ * @example
+ * ```ts
+ * const sem = new DeferredSemaphore(4);
+ * const pages = urls.map((url) => sem.run(fetchPage, url)); // at most 4 fetches at a time
+ * ```
+ */
+export class DeferredSemaphore {
+  /** The number of tokens when none is held. */
+  readonly limit: number;
+  #tokens: number;
+  readonly #waiting: Array<Deferred<DeferredSemaphore>> = [];
+
+  /**
+   * @param tokens - how many holders may hold it at once (an integer ≥ 1).
+   * @throws RangeError when `tokens` is not an integer ≥ 1.
+   */
+  constructor(tokens: number) {
+    if (!Number.isInteger(tokens) || tokens < 1) {
+      throw new RangeError(`Expected \`tokens\` to be a positive integer, got \`${String(tokens)}\` (${typeof tokens})`);
+    }
+    this.limit = tokens;
+    this.#tokens = tokens;
+  }
+
+  /** The tokens free right now. */
+  get tokens(): number {
+    return this.#tokens;
+  }
+
+  /** True while no token is free. */
+  get locked(): boolean {
+    return this.#tokens === 0;
+  }
+
+  /**
+   * Ask for a token.
+   *
+   * @returns a Deferred firing with this semaphore once the caller holds a token.
+   */
+  acquire(): Deferred<DeferredSemaphore> {
+    const d = new Deferred<DeferredSemaphore>((pending) => this.#cancelAcquire(pending));
+    if (this.#tokens > 0) {
+      this.#tokens--;
+      d.callback(this);
+    } else {
+      this.#waiting.push(d);
+    }
+    return d;
+  }
+
+  /**
+   * Give a token back; the next waiter (if any) gets it now.
+   *
+   * @throws RangeError when releasing would exceed `limit`.
+   */
+  release(): void {
+    if (this.#tokens >= this.limit) {
+      throw new RangeError(`Tried to release a DeferredSemaphore past its limit of ${this.limit}`);
+    }
+    const next = this.#waiting.shift();
+    if (next === undefined) this.#tokens++;
+    else next.callback(this);
+  }
+
+  /**
+   * Run `fn(...args)` while holding a token, releasing it once `fn`'s result settles, either way.
+   *
+   * @param fn - the function; may return a value, a Promise or a Deferred, or throw.
+   * @param args - its arguments.
+   * @returns a Deferred of `fn`'s outcome.
+   */
+  run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Deferred<ChainResult<R>> {
+    return this.acquire().addCallback(() =>
+      maybeDeferred(fn, ...args).addBoth((result) => {
+        this.release();
+        return result;
+      }),
+    );
+  }
+
+  #cancelAcquire(pending: Deferred<DeferredSemaphore>): void {
+    const index = this.#waiting.indexOf(pending);
+    if (index !== -1) this.#waiting.splice(index, 1);
+  }
+}
