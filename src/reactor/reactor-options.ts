@@ -1,0 +1,42 @@
+/**
+ * `ReactorOptions`: how a `Reactor` is built.
+ *
+ * @module
+ */
+import type { PolicyConfig } from '../policy/policy-schema.js';
+import { realTimeScheduler } from '../time/real-time-scheduler.js';
+import type { Scheduler } from '../time/scheduler.js';
+
+/** Options of `new Reactor(options)`. */
+export interface ReactorOptions {
+  /**
+   * The routing policy: a config object, or the path of a JSON file holding one (SPEC §7).
+   * @defaultValue the built-in defaults (`auto` routing)
+   */
+  policy?: PolicyConfig | string;
+  /**
+   * The source of time for `now`/`callLater` (and, through the reactor, for timeouts). Pass a `Clock` in
+   * tests to drive time by hand.
+   * @defaultValue the process-wide `realTimeScheduler`
+   * @example
+   * ```ts
+   * const clock = new Clock();
+   * const reactor = new Reactor({ clock });
+   * ```
+   */
+  clock?: Scheduler;
+  /**
+   * Where errors nobody else can receive go: a shutdown trigger or `callWhenRunning` function that threw,
+   * a `before` trigger's rejected Deferred/Promise, a component that failed to shut down.
+   * @defaultValue `console.error` with a line saying where the error came from
+   */
+  onError?: (error: unknown, where: string) => void;
+}
+
+/** The defaults of {@link ReactorOptions} that have a value (`policy` is resolved by the policy layer). */
+export const defaultReactorOptions: Readonly<Required<Pick<ReactorOptions, 'clock' | 'onError'>>> = Object.freeze({
+  clock: realTimeScheduler,
+  onError: (error: unknown, where: string): void => {
+    console.error(`greenreactor: error in ${where}:`, error);
+  },
+});

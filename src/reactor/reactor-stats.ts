@@ -1,0 +1,29 @@
+/**
+ * `ReactorStats`: what `reactor.stats()` reports.
+ *
+ * @module
+ */
+
+/** Event-loop delay over the recent window, in milliseconds (from `perf_hooks.monitorEventLoopDelay`). */
+export interface EventLoopDelayStats {
+  /** Median delay (ms). */
+  p50: number;
+  /** 99th-percentile delay (ms). */
+  p99: number;
+  /** Largest delay seen (ms). */
+  max: number;
+}
+
+/**
+ * A snapshot of a reactor's load, for dashboards, the policy's `loopDelayMs` rules and the benchmarks.
+ *
+ * Sampling starts on the first `stats()` call (or `run()`), so the first snapshot of a reactor may read 0.
+ * Each path adds its own part in the marked place below.
+ */
+export interface ReactorStats {
+  /** Event-loop delay p50/p99/max over the recent window. */
+  eventLoopDelay: EventLoopDelayStats;
+  // --- threads --- (thread path: pool utilisation, queue depth, per-task counts and run/wait p50/p99)
+  // --- green --- (green path: hub ready/parked/switches/blocked steps, per-task counts and run/wait p50/p99)
+  // --- policy --- (policy: per-route counts and decisions)
+}

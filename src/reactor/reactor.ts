@@ -1,0 +1,251 @@
+/**
+ * `Reactor`: the facade users call — time, lifecycle and shutdown triggers; the dispatch paths plug in here.
+ *
+ * HOW TO ADD A PATH (thread, green, policy helpers) — read before editing this class:
+ * - Add your methods inside `Reactor`, each a thin facade: validate the input, then delegate to your own
+ *   module (`src/threads/`, `src/green/`, `src/policy/`). Keep the logic there, not here.
+ * - Dispatch methods return a Deferred and NEVER throw: start with
+ *   `const refused = refuseIfStopped<R>(this.#state, 'deferToThread'); if (refused) return refused;`
+ *   (`./refuse-if-stopped.ts`: errbacks with `ReactorStoppedError` once `stop()` has begun),
+ *   then report bad input by returning a failed Deferred (`TypeError`, `DataCloneError`…), not by throwing.
+ * - Create your heavy object (Piscina pool, hub) lazily on first use, never in the constructor: constructing
+ *   a Reactor must stay cheap, start no thread and open no handle.
+ * - Register your shutdown in the constructor, in the marked place: `this.#shutdown.addComponent(...)` with a
+ *   `ReactorComponent` whose `shutdown(graceMs)` does nothing if your object was never created. `stop()` calls every component after
+ *   the `before` triggers settled and before the `during` triggers run.
+ * - Add your part of `stats()` in the marked place (and its type in `reactor-stats.ts`).
+ *
+ * Lifecycle: `'idle'` → `run()` → `'running'` → `stop()` → `'stopping'` → `'stopped'` (also `'idle'` →
+ * `stop()` directly). Work is accepted in `'idle'` and `'running'` only.
+ *
+ * @module
+ */
+import { ReactorStoppedError } from '../errors.js';
+import { LoopDelayMonitor } from '../policy/loop-delay-monitor.js';
+import { keepAlive } from '../time/keep-alive.js';
+import type { DelayedCall, Scheduler } from '../time/scheduler.js';
+import { defaultReactorOptions, type ReactorOptions } from './reactor-options.js';
+import type { ReactorState } from './reactor-state.js';
+import type { ReactorStats } from './reactor-stats.js';
+import { ShutdownSequence } from './shutdown-sequence.js';
+import { defaultStopOptions, type StopOptions } from './stop-options.js';
+import { SystemEventTriggers, type SystemEvent, type TriggerId, type TriggerPhase } from './system-event-triggers.js';
+
+/**
+ * The reactor: one object that owns time, the shutdown sequence and (through the other paths) the thread pool,
+ * the green hub and the routing policy.
+ *
+ * Creating one is cheap and starts nothing; an idle reactor holds no handle, so a script that is done exits
+ * without `stop()`. `run()` holds the process open until `stop()` finishes. `stop()` refuses new work at
+ * once, runs the `before` shutdown triggers (waiting for the Deferreds/Promises they return), closes the
+ * components within `graceMs`, then runs the `during` and `after` triggers. Errors nobody else can receive
+ * (a throwing trigger) go to `options.onError` (default `console.error`).
+ *
+ * @example
+ * ```ts
+ * import { Reactor } from 'greenreactor';
+ *
+ * const reactor = new Reactor();
+ * reactor.addSystemEventTrigger('before', 'shutdown', () => flushLogs()); // may return a Deferred/Promise
+ * reactor.callWhenRunning(() => console.log('started'));
+ * reactor.callLater(1000, () => void reactor.stop({ graceMs: 2000 }));
+ * await reactor.run(); // resolves once stop() has finished
+ * ```
+ */
+export class Reactor implements Scheduler {
+  readonly #clock: Scheduler;
+  readonly #onError: (error: unknown, where: string) => void;
+  readonly #triggers: SystemEventTriggers;
+  /** `stop()`'s order of work; components (pools) are added to it in the constructor. */
+  readonly #shutdown: ShutdownSequence;
+  readonly #loopDelay = new LoopDelayMonitor();
+  #state: ReactorState = 'idle';
+  #startup: Array<{ fn: (...args: any[]) => unknown; args: unknown[] }> = [];
+  #runPromise: Promise<void> | undefined;
+  #resolveRun: (() => void) | undefined;
+  #stopPromise: Promise<void> | undefined;
+  #releaseProcess: (() => void) | undefined;
+
+  /**
+   * @param options - the clock, the error reporter and the routing policy (see {@link ReactorOptions}).
+   * @throws TypeError when `clock` is not a Scheduler or `onError` is not a function.
+   */
+  constructor(options: ReactorOptions = {}) {
+    const clock = options.clock === undefined ? defaultReactorOptions.clock : options.clock;
+    if (typeof clock?.now !== 'function' || typeof clock.callLater !== 'function') {
+      const got = typeof clock === 'object' && clock !== null ? 'an object without them' : `\`${String(clock)}\``;
+      throw new TypeError(`Expected \`clock\` to be a Scheduler with now() and callLater(), got ${got} (${typeof clock})`);
+    }
+    const onError = options.onError === undefined ? defaultReactorOptions.onError : options.onError;
+    if (typeof onError !== 'function') {
+      throw new TypeError(`Expected \`onError\` to be a function, got \`${String(onError)}\` (${typeof onError})`);
+    }
+    this.#clock = clock;
+    this.#onError = onError;
+    this.#triggers = new SystemEventTriggers(onError);
+    this.#shutdown = new ShutdownSequence(this.#triggers, onError);
+    // `options.policy` is accepted here and resolved by the policy layer (policy helper: wire it below).
+    // --- components --- (thread path / green path: `this.#shutdown.addComponent({ name, shutdown })`, where
+    // shutdown does nothing if the lazily created pool/hub was never made; see the module comment)
+  }
+
+  /** The current time in milliseconds, from the reactor's clock. @returns that time. */
+  now(): number {
+    return this.#clock.now();
+  }
+
+  /**
+   * Run `fn(...args)` after `ms` milliseconds of the reactor's clock.
+   *
+   * @param ms - the delay, ≥ 0.
+   * @param fn - the function.
+   * @param args - its arguments.
+   * @returns the `DelayedCall`, to cancel, delay or reset it.
+   * @throws RangeError when `ms` is negative or not a finite number; TypeError when `fn` is not a function.
+   */
+  callLater<A extends unknown[]>(ms: number, fn: (...args: A) => unknown, ...args: A): DelayedCall {
+    return this.#clock.callLater(ms, fn, ...args);
+  }
+
+  /**
+   * Run `fn(...args)` once the reactor runs: at once if it is running, else when `run()` is called. Never
+   * runs if the reactor stops first. An error it throws goes to `onError`.
+   *
+   * @param fn - the function.
+   * @param args - its arguments.
+   * @throws TypeError when `fn` is not a function.
+   */
+  callWhenRunning<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`Expected \`fn\` to be a function, got \`${String(fn)}\` (${typeof fn})`);
+    }
+    if (this.#state === 'running') {
+      this.#runStartupCall(fn, args);
+    } else if (this.#state === 'idle') {
+      this.#startup.push({ fn, args });
+    }
+  }
+
+  /** True between `run()` and the start of `stop()`. */
+  get running(): boolean {
+    return this.#state === 'running';
+  }
+
+  /** Where the reactor is in its life: `'idle'`, `'running'`, `'stopping'` or `'stopped'`. */
+  get state(): ReactorState {
+    return this.#state;
+  }
+
+  /**
+   * Start the reactor: run the `callWhenRunning` functions, then hold the process open until stopped.
+   *
+   * Calling it again while running returns the same promise. A reactor cannot be restarted: `run()` on a
+   * reactor stopped without ever running rejects with `ReactorStoppedError`.
+   *
+   * @returns a promise that resolves when `stop()` has finished.
+   */
+  run(): Promise<void> {
+    if (this.#runPromise !== undefined) {
+      return this.#runPromise;
+    }
+    if (this.#state !== 'idle') {
+      return Promise.reject(new ReactorStoppedError('The reactor was stopped; it cannot be run again'));
+    }
+    this.#state = 'running';
+    this.#runPromise = new Promise<void>((resolve) => (this.#resolveRun = resolve));
+    this.#releaseProcess = keepAlive();
+    this.#loopDelay.snapshot(); // start sampling event-loop delay while running
+    const startup = this.#startup;
+    this.#startup = [];
+    for (const { fn, args } of startup) {
+      this.#runStartupCall(fn, args);
+    }
+    return this.#runPromise;
+  }
+
+  /**
+   * Shut the reactor down: refuse new work, run the `before` triggers and wait for what they return, close
+   * the components within `graceMs`, run the `during` then `after` triggers.
+   *
+   * Works whether or not `run()` was called; later calls return the same promise (their options are
+   * ignored). The promise never rejects for a failing trigger or component — those go to `onError` — only for
+   * invalid options, and then the reactor does not start stopping.
+   *
+   * @param options - `graceMs`, how long running work may still take (default 5000).
+   * @returns a promise that resolves once the `after` triggers ran.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    if (this.#stopPromise !== undefined) {
+      return this.#stopPromise;
+    }
+    const graceMs = options.graceMs ?? defaultStopOptions.graceMs;
+    if (typeof graceMs !== 'number' || Number.isNaN(graceMs) || graceMs < 0) {
+      return Promise.reject(
+        new RangeError(`Expected \`graceMs\` to be a non-negative number, got \`${String(graceMs)}\` (${typeof graceMs})`),
+      );
+    }
+    this.#state = 'stopping';
+    this.#startup = [];
+    this.#stopPromise = this.#shutdown.run(graceMs).finally(() => {
+      this.#state = 'stopped';
+      this.#loopDelay.stop();
+      this.#releaseProcess?.();
+      this.#releaseProcess = undefined;
+      this.#resolveRun?.();
+    });
+    return this.#stopPromise;
+  }
+
+  /**
+   * Register `fn(...args)` to run in `phase` of the shutdown. Each phase runs its triggers in registration
+   * order; a `before` trigger returning a Deferred/Promise delays the later phases until it settles.
+   *
+   * @param phase - `'before'`, `'during'` or `'after'`.
+   * @param event - `'shutdown'`.
+   * @param fn - the trigger.
+   * @param args - its arguments.
+   * @returns an id for {@link Reactor.removeSystemEventTrigger}.
+   * @throws TypeError for another phase or event, or when `fn` is not a function.
+   */
+  addSystemEventTrigger<A extends unknown[]>(
+    phase: TriggerPhase,
+    event: SystemEvent,
+    fn: (...args: A) => unknown,
+    ...args: A
+  ): TriggerId {
+    return this.#triggers.add(phase, event, fn, args);
+  }
+
+  /**
+   * Unregister a shutdown trigger; if it has not run yet it will not.
+   *
+   * @param id - what `addSystemEventTrigger` returned.
+   * @throws TypeError when `id` is unknown or already removed.
+   */
+  removeSystemEventTrigger(id: TriggerId): void {
+    this.#triggers.remove(id);
+  }
+
+  /**
+   * A snapshot of the reactor's load. Starts event-loop delay sampling on first use (the first read may be 0);
+   * the sampler holds no handle open.
+   *
+   * @returns the stats (see {@link ReactorStats}).
+   */
+  stats(): ReactorStats {
+    return {
+      eventLoopDelay: this.#loopDelay.snapshot(),
+      // --- threads --- (thread path)
+      // --- green --- (green path)
+      // --- policy --- (policy)
+    };
+  }
+
+  #runStartupCall(fn: (...args: any[]) => unknown, args: unknown[]): void {
+    try {
+      fn(...args);
+    } catch (error: unknown) {
+      this.#onError(error, `callWhenRunning function (${fn.name || 'anonymous'})`);
+    }
+  }
+}
