@@ -47,3 +47,22 @@ export type { Scheduler, DelayedCall } from './time/scheduler.js';
 // --- green --- (src/green/)
 
 // --- policy --- (src/policy/)
+export { Policy, defaultRoute } from './policy/policy.js';
+export { defaultAdaptiveOptions } from './policy/adaptive-router.js';
+export { estimateArgBytes } from './policy/arg-bytes.js';
+export { decisionChannelName } from './policy/decision-channel.js';
+export type { PolicyChange, PolicyLearned, PolicyStats, PolicyEventMap } from './policy/policy.js';
+export type {
+  PolicyConfig,
+  PolicyRule,
+  PolicyMatch,
+  PolicyRange,
+  PolicyThreadsOptions,
+  PolicyGreenOptions,
+  PolicyAdaptiveOptions,
+} from './policy/policy-schema.js';
+export type { Decision, DecidedRoute, DispatchLoad, TaskDescriptor, DescriptorLoad } from './policy/decision.js';
+export type { AdaptiveOptions, AutoPhase, AutoTaskStats } from './policy/adaptive-router.js';
+export type { DecisionMessage } from './policy/decision-channel.js';
+export type { PolicyWatcher } from './policy/policy-file-watcher.js';
+export type { PolicyDispatchStats } from './policy/policy-dispatcher.js';

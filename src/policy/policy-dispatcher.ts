@@ -1,0 +1,136 @@
+/**
+ * `dispatch` and `explain` behind the reactor: ask the policy, then take the chosen path.
+ *
+ * The reactor hands it a narrow set of targets (its own `deferToThread`/`deferToGreenlet`, the load
+ * it measures, its clock), so this module does not depend on the facade. The `inline` route runs the
+ * function now, synchronously, wrapped like `maybeDeferred` (a generator runs as `inlineCallbacks`); a
+ * rule's `timeoutMs` is applied on top of the task's own with `addTimeout` on the reactor's clock.
+ *
+ * @module
+ */
+import { Deferred } from '../deferred/deferred.js';
+import { driveGenerator } from '../deferred/drive-generator.js';
+import { fail } from '../deferred/fail.js';
+import { isGenerator } from '../deferred/inline-callbacks.js';
+import { maybeDeferred } from '../deferred/maybe-deferred.js';
+import { isTask, type Task } from '../task/task.js';
+import type { Scheduler } from '../time/scheduler.js';
+import type { Decision, DecidedRoute, DispatchLoad } from './decision.js';
+import { publishDecision } from './decision-channel.js';
+import type { Policy, PolicyStats } from './policy.js';
+
+/** What the dispatcher needs from the reactor. */
+export interface DispatchTargets {
+  /** Runs a Task in a worker thread. */
+  deferToThread(task: Task, ...args: unknown[]): Deferred<unknown>;
+  /** Runs a Task or a function as a greenlet. */
+  deferToGreenlet(task: Task | ((...args: any[]) => unknown), ...args: unknown[]): Deferred<unknown>;
+  /** The load the rules see; fields are read only when a rule needs them. */
+  readonly load: DispatchLoad;
+  /** The clock a rule's `timeoutMs` counts on. */
+  readonly clock: Scheduler;
+}
+
+/** The policy part of `reactor.stats()`: the Policy's own stats plus what dispatch did. */
+export interface PolicyDispatchStats extends PolicyStats {
+  /** Dispatches per decided route. */
+  routes: Record<DecidedRoute, number>;
+  /** Dispatches per matching rule label. */
+  ruleHits: Record<string, number>;
+}
+
+/** Routes each dispatch through the policy to a thread, a greenlet or an inline call. */
+export class PolicyDispatcher {
+  readonly #policy: Policy;
+  readonly #targets: DispatchTargets;
+  readonly #routes: Record<DecidedRoute, number> = { thread: 0, green: 0, inline: 0 };
+  readonly #ruleHits = new Map<string, number>();
+
+  /**
+   * @param policy - the policy that decides.
+   * @param targets - the reactor's paths, load and clock.
+   */
+  constructor(policy: Policy, targets: DispatchTargets) {
+    this.#policy = policy;
+    this.#targets = targets;
+  }
+
+  /** The policy that decides. */
+  get policy(): Policy {
+    return this.#policy;
+  }
+
+  /**
+   * Decides and runs. Never throws: bad input errbacks the returned Deferred.
+   * @param task - a Task or a plain function.
+   * @param args - its arguments.
+   * @returns a Deferred of the result.
+   */
+  dispatch(task: unknown, args: unknown[]): Deferred<unknown> {
+    let decision: Decision;
+    try {
+      decision = this.#policy.decide(task, args, this.#targets.load);
+    } catch (error) {
+      return fail(
+        error instanceof TypeError
+          ? new TypeError(`dispatch: ${error.message}; pass a Task (defineTask/taskFrom) or a function`, { cause: error })
+          : error,
+      );
+    }
+    const target = task as Task | ((...a: unknown[]) => unknown);
+    const name = isTask(target) ? target.name : target.name || '<anonymous>';
+    publishDecision(name, decision);
+    this.#routes[decision.route] += 1;
+    if (decision.rule !== undefined) this.#ruleHits.set(decision.rule, (this.#ruleHits.get(decision.rule) ?? 0) + 1);
+    let d: Deferred<unknown>;
+    try {
+      d =
+        decision.route === 'thread'
+          ? this.#targets.deferToThread(target as Task, ...args)
+          : decision.route === 'green'
+            ? this.#targets.deferToGreenlet(target, ...args)
+            : runInline(target, args);
+    } catch (error) {
+      return fail(error);
+    }
+    if (decision.timeoutMs !== undefined) d.addTimeout(decision.timeoutMs, this.#targets.clock);
+    return d;
+  }
+
+  /**
+   * Decides without running anything.
+   * @param task - a Task or a plain function.
+   * @param args - the arguments it would get.
+   * @returns the decision.
+   * @throws TypeError when `task` is neither a Task nor a function.
+   */
+  explain(task: unknown, args: unknown[]): Decision {
+    return this.#policy.decide(task, args, this.#targets.load);
+  }
+
+  /** The policy's stats plus per-route and per-rule dispatch counts. */
+  stats(): PolicyDispatchStats {
+    return { ...this.#policy.stats(), routes: { ...this.#routes }, ruleHits: Object.fromEntries(this.#ruleHits) };
+  }
+}
+
+/**
+ * Runs a task or function now, synchronously: a thrown error fails the Deferred, a Promise or Deferred is
+ * followed, a generator is driven like `inlineCallbacks`. A `taskFrom` task not imported yet is imported
+ * first (the only case that is not synchronous).
+ */
+function runInline(target: Task | ((...a: unknown[]) => unknown), args: unknown[]): Deferred<unknown> {
+  if (isTask(target)) {
+    const fn = target.fn;
+    if (fn === undefined) return Deferred.fromPromise(target.load()).addCallback((loaded) => runInline(loaded as (...a: unknown[]) => unknown, args));
+    return runInline(fn as (...a: unknown[]) => unknown, args);
+  }
+  let result: unknown;
+  try {
+    result = target(...args);
+  } catch (error) {
+    return fail(error);
+  }
+  if (isGenerator(result)) return driveGenerator(result);
+  return maybeDeferred(() => result);
+}

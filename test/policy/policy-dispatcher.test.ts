@@ -1,0 +1,170 @@
+import { describe, it, expect, beforeEach } from '@jest/globals';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { Deferred } from '../../src/deferred/deferred.js';
+import { Clock } from '../../src/time/clock.js';
+import { TimeoutError } from '../../src/errors.js';
+import { defineTask, taskFrom, type Task } from '../../src/task/task.js';
+import { Policy } from '../../src/policy/policy.js';
+import { PolicyDispatcher, type DispatchTargets } from '../../src/policy/policy-dispatcher.js';
+import { decisionChannelName, type DecisionMessage } from '../../src/policy/decision-channel.js';
+import { successResultOf, failureResultOf, assertNoResult } from '../helpers/deferred-results.js';
+
+const double = defineTask(import.meta.url, 'double', (n: number) => n * 2);
+const countUp = defineTask(import.meta.url, 'countUp', function* (n: number) {
+  let total = 0;
+  for (let i = 1; i <= n; i += 1) total += (yield i) as number;
+  return total;
+});
+const boom = defineTask(import.meta.url, 'boom', (): never => {
+  throw new RangeError('bad');
+});
+
+interface Call {
+  path: 'thread' | 'green';
+  task: unknown;
+  args: unknown[];
+  d: Deferred<unknown>;
+}
+
+function targets(clock: Clock, queue = 0): DispatchTargets & { calls: Call[] } {
+  const calls: Call[] = [];
+  return {
+    calls,
+    clock,
+    load: { threadQueue: queue, loopDelayMs: 0 },
+    deferToThread(task: Task, ...args: unknown[]) {
+      const d = new Deferred<unknown>();
+      calls.push({ path: 'thread', task, args, d });
+      return d;
+    },
+    deferToGreenlet(task: unknown, ...args: unknown[]) {
+      const d = new Deferred<unknown>();
+      calls.push({ path: 'green', task, args, d });
+      return d;
+    },
+  };
+}
+
+describe('PolicyDispatcher', () => {
+  let clock: Clock;
+  beforeEach(() => {
+    clock = new Clock();
+  });
+
+  describe('.dispatch()', () => {
+    it('sends a thread decision to deferToThread with the arguments', () => {
+      const t = targets(clock);
+      const d = new PolicyDispatcher(Policy.load({ default: 'thread' }), t).dispatch(double, [21]);
+      expect(t.calls.map((c) => [c.path, c.task, c.args])).toEqual([['thread', double, [21]]]);
+      t.calls[0]?.d.callback(42);
+      expect(successResultOf(d)).toBe(42);
+    });
+
+    it('sends a green decision to deferToGreenlet', () => {
+      const t = targets(clock);
+      new PolicyDispatcher(Policy.load({ default: 'green' }), t).dispatch(double, [1]);
+      expect(t.calls.map((c) => c.path)).toEqual(['green']);
+    });
+
+    it('sends a plain function to greenlets even when the rule says thread', () => {
+      const t = targets(clock);
+      new PolicyDispatcher(Policy.load({ default: 'thread' }), t).dispatch((x: number) => x, [1]);
+      expect(t.calls.map((c) => c.path)).toEqual(['green']);
+    });
+
+    it('runs an inline decision now, synchronously, with the result already in the Deferred', () => {
+      const t = targets(clock);
+      const d = new PolicyDispatcher(Policy.load({ default: 'inline' }), t).dispatch(double, [4]);
+      expect(successResultOf(d)).toBe(8);
+      expect(t.calls).toEqual([]);
+    });
+
+    it('turns an inline throw into a failed Deferred', () => {
+      const d = new PolicyDispatcher(Policy.load({ default: 'inline' }), targets(clock)).dispatch(boom, []);
+      expect(failureResultOf(d, RangeError).value).toEqual(new RangeError('bad'));
+    });
+
+    it('drives an inline generator task to completion', () => {
+      const d = new PolicyDispatcher(Policy.load({ default: 'inline' }), targets(clock)).dispatch(countUp, [3]);
+      expect(successResultOf(d)).toBe(6);
+    });
+
+    it('follows an inline function that returns a Promise', async () => {
+      const d = new PolicyDispatcher(Policy.load({ default: 'inline' }), targets(clock)).dispatch(async () => 'later', []);
+      await expect(d.asPromise()).resolves.toBe('later');
+    });
+
+    it('imports a taskFrom task before running it inline', async () => {
+      const parse = taskFrom('node:path', 'basename');
+      const d = new PolicyDispatcher(Policy.load({ default: 'inline' }), targets(clock)).dispatch(parse, ['/a/b.txt']);
+      await expect(d.asPromise()).resolves.toBe('b.txt');
+    });
+
+    it("applies the matching rule's timeoutMs on the reactor's clock", () => {
+      const t = targets(clock);
+      const policy = Policy.load({ rules: [{ name: 'slow', match: {}, route: 'thread', timeoutMs: 100 }] });
+      const d = new PolicyDispatcher(policy, t).dispatch(double, [1]);
+      clock.advance(99);
+      assertNoResult(d);
+      clock.advance(1);
+      expect(failureResultOf(d, TimeoutError).value).toHaveProperty('code', 'ERR_TIMEOUT');
+    });
+
+    it('errbacks with TypeError, never throws, for something that is not a task', () => {
+      const d = new PolicyDispatcher(new Policy(), targets(clock)).dispatch(42, []);
+      expect(failureResultOf(d, TypeError).getErrorMessage()).toContain('pass a Task (defineTask/taskFrom) or a function');
+    });
+
+    it('errbacks when a path throws', () => {
+      const t = targets(clock);
+      t.deferToThread = () => {
+        throw new Error('pool exploded');
+      };
+      const d = new PolicyDispatcher(Policy.load({ default: 'thread' }), t).dispatch(double, [1]);
+      expect(failureResultOf(d).getErrorMessage()).toContain('pool exploded');
+    });
+
+    it('reads the load only when a rule needs it, and routes on it', () => {
+      const t = targets(clock, 20);
+      const policy = Policy.load({ rules: [{ name: 'spill', match: { threadQueue: { gte: 10 } }, route: 'green' }], default: 'thread' });
+      new PolicyDispatcher(policy, t).dispatch(double, [1]);
+      expect(t.calls.map((c) => c.path)).toEqual(['green']);
+    });
+
+    it('publishes each decision on the debug channel when subscribed', () => {
+      const seen: DecisionMessage[] = [];
+      const listener = (message: unknown): void => {
+        seen.push(message as DecisionMessage);
+      };
+      subscribe(decisionChannelName, listener);
+      try {
+        new PolicyDispatcher(Policy.load({ default: 'inline' }), targets(clock)).dispatch(double, [1]);
+      } finally {
+        unsubscribe(decisionChannelName, listener);
+      }
+      expect(seen).toEqual([{ task: 'double', decision: { route: 'inline', reason: "default route 'inline'" } }]);
+    });
+
+    it('counts dispatches per route and per rule in stats()', () => {
+      const policy = Policy.load({ rules: [{ name: 'dbl', match: { task: 'double' }, route: 'inline' }], default: 'green' });
+      const dispatcher = new PolicyDispatcher(policy, targets(clock));
+      dispatcher.dispatch(double, [1]);
+      dispatcher.dispatch(double, [2]);
+      dispatcher.dispatch(countUp, [1]);
+      const stats = dispatcher.stats();
+      expect(stats.routes).toEqual({ thread: 0, green: 1, inline: 2 });
+      expect(stats.ruleHits).toEqual({ dbl: 2 });
+      expect(stats.rules).toBe(1);
+    });
+  });
+
+  describe('.explain()', () => {
+    it('returns the decision and runs nothing', () => {
+      const t = targets(clock);
+      const dispatcher = new PolicyDispatcher(Policy.load({ default: 'thread' }), t);
+      expect(dispatcher.explain(double, [1])).toEqual({ route: 'thread', reason: "default route 'thread'" });
+      expect(t.calls).toEqual([]);
+      expect(dispatcher.stats().routes).toEqual({ thread: 0, green: 0, inline: 0 });
+    });
+  });
+});
