@@ -39,6 +39,26 @@ export type { RealTimeSchedulerOptions } from './time/real-time-scheduler.js';
 export type { Scheduler, DelayedCall } from './time/scheduler.js';
 
 // --- deferred --- (src/deferred/)
+export { Deferred } from './deferred/deferred.js';
+export { Failure } from './deferred/failure.js';
+export { setUnhandledErrorHandler, defaultUnhandledErrorHandler } from './deferred/unhandled-error-handler.js';
+export { succeed } from './deferred/succeed.js';
+export { fail } from './deferred/fail.js';
+export { maybeDeferred } from './deferred/maybe-deferred.js';
+export { ensureDeferred } from './deferred/ensure-deferred.js';
+export { inlineCallbacks } from './deferred/inline-callbacks.js';
+export { deferLater } from './deferred/defer-later.js';
+export { DeferredList } from './deferred/deferred-list.js';
+export { gatherResults } from './deferred/gather-results.js';
+export { race } from './deferred/race.js';
+export { DeferredLock } from './deferred/deferred-lock.js';
+export { DeferredSemaphore } from './deferred/deferred-semaphore.js';
+export { DeferredQueue } from './deferred/deferred-queue.js';
+export type { AddCallbacksOptions, ChainResult } from './deferred/deferred.js';
+export type { ErrorType } from './deferred/failure.js';
+export type { OnTimeoutCancel } from './deferred/add-timeout.js';
+export type { UnhandledErrorHandler } from './deferred/unhandled-error-handler.js';
+export type { DeferredListEntry, DeferredListOptions } from './deferred/deferred-list.js';
 
 // --- reactor --- (src/reactor/)
 
