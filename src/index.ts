@@ -61,6 +61,14 @@ export type { UnhandledErrorHandler } from './deferred/unhandled-error-handler.j
 export type { DeferredListEntry, DeferredListOptions } from './deferred/deferred-list.js';
 
 // --- reactor --- (src/reactor/)
+export { Reactor } from './reactor/reactor.js';
+export { reactor } from './reactor/default-reactor.js';
+export { defaultStopOptions } from './reactor/stop-options.js';
+export type { ReactorOptions } from './reactor/reactor-options.js';
+export type { ReactorState } from './reactor/reactor-state.js';
+export type { ReactorStats, EventLoopDelayStats } from './reactor/reactor-stats.js';
+export type { StopOptions } from './reactor/stop-options.js';
+export type { TriggerId, TriggerPhase, SystemEvent } from './reactor/system-event-triggers.js';
 
 // --- threads --- (src/threads/)
 
