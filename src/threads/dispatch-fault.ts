@@ -1,0 +1,78 @@
+/**
+ * Names what went wrong when Piscina rejects a task.
+ *
+ * The worker entry reports every task outcome as a reply, so a rejection from Piscina is never the task's own
+ * error: it is a full queue, arguments that could not be posted, a worker that died, or the pool shutting down.
+ * Piscina signals these with plain `Error`s; this turns them into greenreactor's named errors at the boundary
+ * (keeping the original as `cause`).
+ *
+ * @module
+ */
+import { DataCloneError, QueueFullError, ReactorStoppedError, WorkerCrashedError } from '../errors.js';
+
+/** What a Piscina rejection means; only `'crashed'` may be retried. */
+export type DispatchFaultKind = 'queue-full' | 'data-clone' | 'crashed' | 'closed';
+
+/** A Piscina rejection, named. */
+export interface DispatchFault {
+  readonly kind: DispatchFaultKind;
+  readonly error: Error;
+}
+
+function firstUncloneable(args: readonly unknown[]): number {
+  for (let i = 0; i < args.length; i++) {
+    try {
+      structuredClone(args[i]);
+    } catch {
+      return i;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Classifies a Piscina rejection of task `name` and builds the error its Deferred errbacks with.
+ * @param error - what Piscina rejected with.
+ * @param name - the task's name.
+ * @param args - the task's arguments (to find the one that could not be cloned).
+ * @param maxQueue - the pool's limit, for the message.
+ * @returns the fault.
+ */
+export function classifyDispatchFault(error: unknown, name: string, args: readonly unknown[], maxQueue: number): DispatchFault {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const message = e.message;
+  if (message === 'Task queue is at limit' || message === 'No task queue available and all Workers are busy') {
+    return {
+      kind: 'queue-full',
+      error: new QueueFullError(`Task \`${name}\` was refused: the thread pool queue is full (maxQueue ${maxQueue})`, { cause: e }),
+    };
+  }
+  if (e.name === 'DataCloneError') {
+    const index = firstUncloneable(args);
+    const where = index < 0 ? 'its arguments (or transfer list)' : `argument ${index}`;
+    return {
+      kind: 'data-clone',
+      error: new DataCloneError(
+        `Cannot send task \`${name}\` to a worker: ${where} cannot be structured-cloned (${message}); nothing was sent. ` +
+          'Pass plain data, typed arrays or buffers (functions, class instances with methods and sockets cannot cross threads)',
+        { task: name, ...(index < 0 ? {} : { argumentIndex: index }) },
+        { cause: e },
+      ),
+    };
+  }
+  if (message === 'Terminating worker thread' || message === 'pool is closed' || e.name === 'AbortError') {
+    return { kind: 'closed', error: new ReactorStoppedError(`Task \`${name}\` did not run: the thread pool closed`, { cause: e }) };
+  }
+  const exited = /^worker exited with code: (-?\d+)$/.exec(message);
+  const exitCode = exited === null ? 1 : Number(exited[1]);
+  const why =
+    (e as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY'
+      ? 'ran out of memory (resourceLimits)'
+      : exited === null
+        ? `died of an uncaught error: ${message}`
+        : `exited with code ${exitCode}`;
+  return {
+    kind: 'crashed',
+    error: new WorkerCrashedError(`The worker running task \`${name}\` ${why}`, { exitCode, task: name }, { cause: e }),
+  };
+}

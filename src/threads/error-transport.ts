@@ -1,0 +1,130 @@
+/**
+ * Errors across the thread boundary: flatten in one thread, rebuild in the other.
+ *
+ * Structured clone keeps only an error's `message` and `stack` (and the name of built-in classes), losing `code`,
+ * `cause` chains of custom errors and every own property. So errors travel as a plain description and are rebuilt
+ * on arrival: greenreactor's own errors (found by `code`) become their real classes again, built-in classes
+ * (`TypeError`…) theirs, anything else an `Error` carrying the original `name`.
+ *
+ * @module
+ */
+import * as errors from '../errors.js';
+
+/** An error flattened for `postMessage`. */
+export interface SerializedError {
+  /** `true` when the thrown value was an object with a message (an Error or error-like); else `value` holds it. */
+  readonly isError: boolean;
+  readonly name: string;
+  readonly message: string;
+  readonly stack: string | undefined;
+  readonly code: unknown;
+  readonly cause: SerializedError | undefined;
+  /** Own enumerable properties that could be cloned (others are described with `String()`). */
+  readonly props: Record<string, unknown>;
+  /** The thrown value itself when it was not an error (a string, a number…), cloned or stringified. */
+  readonly value: unknown;
+}
+
+const skipped = new Set(['name', 'message', 'stack', 'code', 'cause']);
+
+function cloneable(value: unknown): unknown {
+  try {
+    return structuredClone(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * Flattens a thrown value so it survives `postMessage` with its `name`, `message`, `stack`, `code`, `cause` and own
+ * enumerable properties.
+ * @param error - anything that was thrown.
+ * @param depth - how deep `cause` chains are followed.
+ * @returns the description.
+ */
+export function serializeError(error: unknown, depth = 8): SerializedError {
+  if (typeof error !== 'object' || error === null || !('message' in error)) {
+    return { isError: false, name: 'Error', message: String(error), stack: undefined, code: undefined, cause: undefined, props: {}, value: cloneable(error) };
+  }
+  const e = error as Error & { code?: unknown };
+  const props: Record<string, unknown> = {};
+  for (const key of Object.keys(e)) {
+    if (!skipped.has(key)) props[key] = cloneable((e as unknown as Record<string, unknown>)[key]);
+  }
+  const cause = 'cause' in e && e.cause !== undefined && depth > 0 ? serializeError(e.cause, depth - 1) : undefined;
+  return {
+    isError: true,
+    name: String(e.name),
+    message: String(e.message),
+    stack: typeof e.stack === 'string' ? e.stack : undefined,
+    code: cloneable(e.code),
+    cause,
+    props,
+    value: undefined,
+  };
+}
+
+const builtins: Record<string, ErrorConstructor> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
+type ErrorClass = abstract new (...args: any[]) => Error;
+
+/** greenreactor's own errors by `code`, so they come back as their real classes (not `Error` with a name). */
+const libraryByCode = new Map<string, ErrorClass>([
+  ['ERR_GREENREACTOR', errors.GreenReactorError],
+  ['ERR_ALREADY_CALLED', errors.AlreadyCalledError],
+  ['ERR_ALREADY_CANCELLED', errors.AlreadyCancelledError],
+  ['ERR_CANCELLED', errors.CancelledError],
+  ['ERR_TIMEOUT', errors.TimeoutError],
+  ['ERR_FIRST_ERROR', errors.FirstError],
+  ['ERR_FAILURE_GROUP', errors.FailureGroup],
+  ['ERR_QUEUE_OVERFLOW', errors.QueueOverflow],
+  ['ERR_QUEUE_UNDERFLOW', errors.QueueUnderflow],
+  ['ERR_REACTOR_STOPPED', errors.ReactorStoppedError],
+  ['ERR_WORKER_CRASHED', errors.WorkerCrashedError],
+  ['ERR_TASK_NOT_FOUND', errors.TaskNotFoundError],
+  ['ERR_QUEUE_FULL', errors.QueueFullError],
+  ['ERR_DATA_CLONE', errors.DataCloneError],
+  ['ERR_GREENLET_EXIT', errors.GreenletExit],
+  ['ERR_QUEUE_FULL_NOWAIT', errors.QueueFull],
+  ['ERR_QUEUE_EMPTY', errors.QueueEmpty],
+  ['ERR_POLICY_CONFIG', errors.PolicyConfigError],
+]);
+
+/**
+ * Rebuilds an error described by {@link serializeError}.
+ * @param s - the description.
+ * @param extraStack - text appended to the stack (the dispatch site), if any.
+ * @returns an error of the library class with that `code`, of the built-in class with that `name`, or an `Error`;
+ *   a thrown non-error value comes back as itself.
+ */
+export function reviveError(s: SerializedError, extraStack?: string): unknown {
+  if (!s.isError) return s.value;
+  const libraryClass = typeof s.code === 'string' ? libraryByCode.get(s.code) : undefined;
+  const ctor = libraryClass ?? builtins[s.name] ?? Error;
+  const error = Object.create(ctor.prototype as object) as Record<string, unknown>;
+  const hidden = (key: string, value: unknown): void => {
+    Object.defineProperty(error, key, { value, writable: true, configurable: true, enumerable: false });
+  };
+  hidden('message', s.message);
+  const stack = s.stack ?? `${s.name}: ${s.message}`;
+  hidden('stack', extraStack === undefined ? stack : `${stack}\n${extraStack}`);
+  if (s.cause !== undefined) hidden('cause', reviveError(s.cause));
+  // Library errors carry `name` and `code` as own enumerable fields; keep that shape.
+  if (libraryClass !== undefined) {
+    error.name = s.name;
+    error.code = s.code;
+  } else {
+    if ((ctor.prototype as Error).name !== s.name) hidden('name', s.name);
+    if (s.code !== undefined) error.code = s.code;
+  }
+  Object.assign(error, s.props);
+  return error;
+}

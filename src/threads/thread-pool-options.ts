@@ -1,0 +1,143 @@
+/**
+ * `ThreadPoolOptions`: how a `ThreadPool` sizes, queues and cancels; with their defaults and validation.
+ *
+ * @module
+ */
+import { availableParallelism } from 'node:os';
+import type { ResourceLimits } from 'node:worker_threads';
+import type { Scheduler } from '../time/scheduler.js';
+import { realTimeScheduler } from '../time/real-time-scheduler.js';
+
+/** Options of a {@link ThreadPool}; the `threads` section of a policy config maps onto them. */
+export interface ThreadPoolOptions {
+  /**
+   * Workers kept alive while idle (they hold no handle open, so an idle process still exits).
+   * @defaultValue `max(1, floor(availableParallelism() / 2))`
+   */
+  minThreads?: number;
+  /**
+   * Most workers at once.
+   * @defaultValue `max(minThreads, availableParallelism())`
+   */
+  maxThreads?: number;
+  /**
+   * How long (ms) an idle worker above `minThreads` lives.
+   * @defaultValue 1000
+   */
+  idleTimeoutMs?: number;
+  /**
+   * Most tasks waiting for a worker; past it a dispatch errbacks with `QueueFullError`. `0` = no waiting at all.
+   * @defaultValue `Infinity` (unbounded)
+   */
+  maxQueue?: number;
+  /**
+   * Tasks one worker runs at once (useful for async tasks); above 1, `signal` follows the latest started task.
+   * @defaultValue 1
+   */
+  concurrentTasksPerWorker?: number;
+  /**
+   * V8 heap and stack limits of each worker; a worker that exceeds them dies and its task errbacks with
+   * `WorkerCrashedError`.
+   * @defaultValue undefined (Node's defaults)
+   */
+  resourceLimits?: ResourceLimits;
+  /**
+   * How long (ms, on `clock`) a cancelled or timed-out task may keep running before its worker is terminated.
+   * @defaultValue 1000
+   */
+  cancelGraceMs?: number;
+  /**
+   * Where task timeouts and cancel grace periods are measured; pass a `Clock` in tests.
+   * @defaultValue the real-time scheduler
+   */
+  clock?: Scheduler;
+  /**
+   * Append the dispatch site (the caller's stack) to errors coming back from a worker. Costs one stack capture per
+   * dispatch (about 2 µs).
+   * @defaultValue true
+   */
+  captureDispatchSite?: boolean;
+}
+
+/** Options with every default filled in. */
+export type ResolvedThreadPoolOptions = Required<Omit<ThreadPoolOptions, 'resourceLimits'>> & Pick<ThreadPoolOptions, 'resourceLimits'>;
+
+const cpus = availableParallelism();
+
+/** The defaults, field by field (see {@link ThreadPoolOptions}). */
+export const defaultThreadPoolOptions: Readonly<Omit<ResolvedThreadPoolOptions, 'maxThreads'> & { maxThreads: number | undefined }> =
+  Object.freeze({
+    minThreads: Math.max(1, Math.floor(cpus / 2)),
+    maxThreads: undefined,
+    idleTimeoutMs: 1000,
+    maxQueue: Number.POSITIVE_INFINITY,
+    concurrentTasksPerWorker: 1,
+    cancelGraceMs: 1000,
+    clock: realTimeScheduler,
+    captureDispatchSite: true,
+  });
+
+function describe(value: unknown): string {
+  return `\`${String(value)}\` (${typeof value})`;
+}
+
+function positiveInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new TypeError(`Expected \`${name}\` to be a positive integer, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function nonNegative(name: string, value: unknown, allowInfinity = false): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowInfinity && !Number.isFinite(value))) {
+    throw new TypeError(`Expected \`${name}\` to be a ${allowInfinity ? '' : 'finite '}number >= 0, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Fills in defaults and validates, in p-queue's message style.
+ * @param options - the caller's options.
+ * @returns the resolved options.
+ * @throws TypeError for a malformed field, RangeError when `minThreads > maxThreads`.
+ */
+export function resolveThreadPoolOptions(options: ThreadPoolOptions = {}): ResolvedThreadPoolOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
+  }
+  const d = defaultThreadPoolOptions;
+  const minThreads = positiveInteger('minThreads', options.minThreads ?? d.minThreads);
+  const maxThreads = positiveInteger('maxThreads', options.maxThreads ?? Math.max(minThreads, cpus));
+  if (options.minThreads === undefined && minThreads > maxThreads) {
+    return resolveThreadPoolOptions({ ...options, minThreads: maxThreads });
+  }
+  if (minThreads > maxThreads) {
+    throw new RangeError(`Expected \`minThreads\` (${minThreads}) to be at most \`maxThreads\` (${maxThreads})`);
+  }
+  const maxQueue = nonNegative('maxQueue', options.maxQueue ?? d.maxQueue, true);
+  if (Number.isFinite(maxQueue) && !Number.isInteger(maxQueue)) {
+    throw new TypeError(`Expected \`maxQueue\` to be an integer >= 0 or Infinity, got ${describe(maxQueue)}`);
+  }
+  const clock = options.clock ?? d.clock;
+  if (typeof clock?.callLater !== 'function' || typeof clock.now !== 'function') {
+    throw new TypeError(`Expected \`clock\` to be a Scheduler (now, callLater), got ${describe(clock)}`);
+  }
+  const captureDispatchSite = options.captureDispatchSite ?? d.captureDispatchSite;
+  if (typeof captureDispatchSite !== 'boolean') {
+    throw new TypeError(`Expected \`captureDispatchSite\` to be a boolean, got ${describe(captureDispatchSite)}`);
+  }
+  if (options.resourceLimits !== undefined && (typeof options.resourceLimits !== 'object' || options.resourceLimits === null)) {
+    throw new TypeError(`Expected \`resourceLimits\` to be an object, got ${describe(options.resourceLimits)}`);
+  }
+  return {
+    minThreads,
+    maxThreads,
+    idleTimeoutMs: nonNegative('idleTimeoutMs', options.idleTimeoutMs ?? d.idleTimeoutMs, true),
+    maxQueue,
+    concurrentTasksPerWorker: positiveInteger('concurrentTasksPerWorker', options.concurrentTasksPerWorker ?? d.concurrentTasksPerWorker),
+    cancelGraceMs: nonNegative('cancelGraceMs', options.cancelGraceMs ?? d.cancelGraceMs),
+    clock,
+    captureDispatchSite,
+    ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
+  };
+}

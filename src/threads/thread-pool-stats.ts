@@ -1,0 +1,101 @@
+/**
+ * Counters and per-task time histograms of a `ThreadPool`.
+ *
+ * @module
+ */
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
+
+/** Median and 99th percentile of a time, in ms. */
+export interface Percentiles {
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** Times of one task (by name): how many runs were timed, how long they waited and ran. */
+export interface ThreadTaskStats {
+  readonly runs: number;
+  readonly waitMs: Percentiles;
+  readonly runMs: Percentiles;
+}
+
+/** A snapshot of a pool's activity; the `threads` part of `reactor.stats()`. */
+export interface ThreadPoolStats {
+  /** Tasks that succeeded. */
+  readonly completed: number;
+  /** Tasks whose function threw (or rejected), plus bad input (unknown task, uncloneable arguments, full queue). */
+  readonly failed: number;
+  /** Tasks whose Deferred was cancelled. */
+  readonly cancelled: number;
+  /** Tasks that hit their `timeoutMs`. */
+  readonly timedOut: number;
+  /** Tasks that errbacked with `WorkerCrashedError` (after their retries). */
+  readonly crashed: number;
+  /** Crashed runs that were retried. */
+  readonly retried: number;
+  /** Tasks dispatched and not yet settled. */
+  readonly inFlight: number;
+  /** Tasks waiting for a worker. */
+  readonly queueDepth: number;
+  /** Live workers. */
+  readonly threads: number;
+  /** Share of worker time spent running tasks, 0–1 (Piscina's measure). */
+  readonly utilisation: number;
+  /** Per task name. */
+  readonly tasks: Readonly<Record<string, ThreadTaskStats>>;
+}
+
+interface TaskTimes {
+  readonly wait: RecordableHistogram;
+  readonly run: RecordableHistogram;
+}
+
+function percentiles(h: RecordableHistogram): Percentiles {
+  // Recorded in microseconds (histograms take integers); reported in ms.
+  return h.count === 0 ? { p50: 0, p99: 0 } : { p50: h.percentile(50) / 1000, p99: h.percentile(99) / 1000 };
+}
+
+/** Mutable counters a pool updates as tasks settle. */
+export class ThreadPoolCounters {
+  completed = 0;
+  failed = 0;
+  cancelled = 0;
+  timedOut = 0;
+  crashed = 0;
+  retried = 0;
+  readonly #times = new Map<string, TaskTimes>();
+
+  /**
+   * Records one finished run of task `name`.
+   * @param name - the task's name.
+   * @param waitMs - time from dispatch to start.
+   * @param runMs - time running.
+   */
+  time(name: string, waitMs: number, runMs: number): void {
+    let times = this.#times.get(name);
+    if (times === undefined) {
+      times = { wait: createHistogram(), run: createHistogram() };
+      this.#times.set(name, times);
+    }
+    times.wait.record(Math.max(1, Math.round(waitMs * 1000)));
+    times.run.record(Math.max(1, Math.round(runMs * 1000)));
+  }
+
+  /**
+   * Snapshot with the pool's live figures.
+   * @param live - in-flight, queue depth, thread count and utilisation.
+   */
+  snapshot(live: Pick<ThreadPoolStats, 'inFlight' | 'queueDepth' | 'threads' | 'utilisation'>): ThreadPoolStats {
+    const tasks: Record<string, ThreadTaskStats> = {};
+    for (const [name, t] of this.#times) tasks[name] = { runs: t.run.count, waitMs: percentiles(t.wait), runMs: percentiles(t.run) };
+    return {
+      completed: this.completed,
+      failed: this.failed,
+      cancelled: this.cancelled,
+      timedOut: this.timedOut,
+      crashed: this.crashed,
+      retried: this.retried,
+      ...live,
+      tasks,
+    };
+  }
+}

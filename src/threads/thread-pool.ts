@@ -1,0 +1,251 @@
+/**
+ * `ThreadPool`: runs `Task`s in worker threads (a Piscina pool) and hands back Deferreds.
+ *
+ * Invariants:
+ * - Piscina starts on the first task, never before; idle workers hold no handle open (Piscina unrefs them), so a
+ *   script that ran tasks exits by itself.
+ * - No public method throws on bad input or on a closed pool: it returns a Deferred that has already errbacked.
+ * - Every dispatched task is one {@link ThreadTaskRun} (the cancellation ladder lives there); the pool keeps the
+ *   set of runs Piscina has not settled, to drain or abort them on `close()`.
+ *
+ * @module
+ */
+import { Piscina } from 'piscina';
+import { Deferred } from '../deferred/deferred.js';
+import { ReactorStoppedError } from '../errors.js';
+import { isTask, type Task, type TaskResult } from '../task/task.js';
+import type { DelayedCall } from '../time/scheduler.js';
+import { CancelSlots } from './cancel-slots.js';
+import { ExposedFunctions, type ExposedFunction } from './exposed-functions.js';
+import { isThreadCall, ThreadCallBridge } from './thread-call-bridge.js';
+import { resolveThreadPoolOptions, type ResolvedThreadPoolOptions, type ThreadPoolOptions } from './thread-pool-options.js';
+import { ThreadPoolCounters, type ThreadPoolStats } from './thread-pool-stats.js';
+import { ThreadTaskRun, type ThreadTaskHost } from './thread-task-run.js';
+import { taskWorkerUrl } from './task-worker-url.js';
+
+/** Where a pool is in its life. */
+export type ThreadPoolState = 'idle' | 'running' | 'closing' | 'closed';
+
+/** What a pool is wired to besides its options: the exposed-function registry and an error sink. */
+export interface ThreadPoolWiring {
+  /** Functions workers may call; share one registry between pools. @defaultValue a registry of its own */
+  exposed?: ExposedFunctions;
+  /** Receives errors no Deferred can carry (a worker dying while idle, a failed `callFromThread`). @defaultValue console.error */
+  onError?: (error: unknown) => void;
+}
+
+/** One call of `runCalls`: a task and its arguments. */
+export type ThreadCall = readonly [task: Task, ...args: unknown[]];
+
+function failed<T>(error: unknown): Deferred<T> {
+  const d = new Deferred<T>();
+  d.errback(error);
+  return d;
+}
+
+function notATask(value: unknown, method: string): TypeError {
+  const what = typeof value === 'function' ? `a plain function (${value.name || 'anonymous'})` : `\`${String(value)}\` (${typeof value})`;
+  return new TypeError(
+    `${method} needs a Task, got ${what}. A worker thread cannot receive a function, only a module and an export ` +
+      "to import: define it with defineTask(import.meta.url, 'name', fn) and export it under that name " +
+      "(or wrap an existing export with taskFrom(url, 'name')).",
+  );
+}
+
+/**
+ * A pool of worker threads running `Task`s, each call returning a cancellable Deferred.
+ *
+ * Why a wrapper over Piscina: Twisted semantics (a Deferred per task, `cancel()` that errbacks at once and still
+ * stops the work), a grace period before a busy worker is killed, named errors that survive the thread boundary,
+ * and calls from workers back into the main thread. Usually reached through `reactor.deferToThread`; make your own
+ * pool for a separate budget of threads (`reactor.deferToThreadPool(pool, task, ...args)`).
+ *
+ * @example
+ * ```ts
+ * const pool = new ThreadPool({ maxThreads: 2, cancelGraceMs: 500 });
+ * const d = pool.run(fib, 30);        // fib = defineTask(import.meta.url, 'fib', ...)
+ * d.addCallback((n) => console.log(n));
+ * await pool.close();
+ * ```
+ */
+export class ThreadPool {
+  /** The resolved options. */
+  readonly options: ResolvedThreadPoolOptions;
+  /** The functions workers of this pool may call. */
+  readonly exposed: ExposedFunctions;
+  readonly #counters = new ThreadPoolCounters();
+  readonly #active = new Set<ThreadTaskRun>();
+  readonly #bridge: ThreadCallBridge;
+  readonly #onError: (error: unknown) => void;
+  #piscina: Piscina | undefined;
+  #host: ThreadTaskHost | undefined;
+  #state: ThreadPoolState = 'idle';
+  #closing: Promise<void> | undefined;
+  #drained: (() => void) | undefined;
+
+  /**
+   * @param options - sizes, queue limit, grace period, clock.
+   * @param wiring - the exposed-function registry and the error sink.
+   * @throws TypeError / RangeError for invalid options (a configuration bug, reported at construction).
+   */
+  constructor(options: ThreadPoolOptions = {}, wiring: ThreadPoolWiring = {}) {
+    this.options = resolveThreadPoolOptions(options);
+    this.exposed = wiring.exposed ?? new ExposedFunctions();
+    this.#onError = wiring.onError ?? ((error: unknown) => console.error('greenreactor thread pool:', error));
+    this.#bridge = new ThreadCallBridge(this.exposed, this.#onError);
+  }
+
+  /** `'idle'` until the first task starts the workers, then `'running'`, `'closing'`, `'closed'`. */
+  get state(): ThreadPoolState {
+    return this.#state;
+  }
+
+  /**
+   * Runs `task(...args)` in a worker.
+   *
+   * @param task - a Task (from `defineTask` / `taskFrom`); a plain function errbacks with `TypeError`.
+   * @param args - structured-cloneable arguments (a `SharedArrayBuffer` is shared; `task.options.transfer` moves).
+   * @returns a Deferred of the task's result; `cancel()` errbacks it with `CancelledError` at once.
+   */
+  run<T extends Task<any[], any>>(task: T, ...args: T extends Task<infer A, any> ? A : never): Deferred<TaskResult<T>> {
+    if (!isTask(task)) return failed(notATask(task, 'deferToThread'));
+    const host = this.#open();
+    if (host === undefined) return failed(new ReactorStoppedError(`Task \`${task.name}\` was refused: the thread pool is closed`));
+    const run = new ThreadTaskRun(host, task, args, undefined, this.#site());
+    this.#active.add(run);
+    run.start();
+    return run.deferred as Deferred<TaskResult<T>>;
+  }
+
+  /**
+   * Runs several tasks one after another in one worker, stopping at the first error (`callMultipleInThread`).
+   *
+   * @param calls - `[task, ...args]` entries.
+   * @returns a Deferred of `undefined` once all ran, or errbacked with the first error.
+   */
+  runCalls(calls: readonly ThreadCall[]): Deferred<void> {
+    if (!Array.isArray(calls)) return failed(new TypeError(`Expected \`calls\` to be an array of [task, ...args], got ${typeof calls}`));
+    for (const call of calls) {
+      if (!Array.isArray(call) || !isTask(call[0])) return failed(notATask(Array.isArray(call) ? call[0] : call, 'callMultipleInThread'));
+    }
+    if (calls.length === 0) {
+      const d = new Deferred<void>();
+      d.callback(undefined);
+      return d;
+    }
+    const host = this.#open();
+    if (host === undefined) return failed(new ReactorStoppedError('callMultipleInThread was refused: the thread pool is closed'));
+    const first = calls[0]![0];
+    const batch: Task = {
+      ...first,
+      name: `callMultipleInThread(${calls.map((c) => c[0].name).join(', ')})`,
+      options: {},
+    };
+    const wire = calls.map(([task, ...args]) => [task.moduleUrl, task.exportName, args] as const);
+    const run = new ThreadTaskRun(host, batch, calls.map((c) => c.slice(1)), wire, this.#site());
+    this.#active.add(run);
+    run.start();
+    return run.deferred.addCallback(() => undefined);
+  }
+
+  /**
+   * Makes a main-thread function callable from this pool's workers (see `blockingCallFromThread`).
+   * @param name - a unique name.
+   * @param fn - the function; may return a value, a Promise or a Deferred.
+   * @throws TypeError when `name` is already exposed.
+   */
+  expose(name: string, fn: ExposedFunction): void {
+    this.exposed.expose(name, fn);
+  }
+
+  /**
+   * Closes the pool: refuses new tasks, answers pending `blockingCallFromThread` calls with `ReactorStoppedError`,
+   * lets running tasks finish for up to `graceMs` (on the pool's clock), then errbacks the rest with
+   * `ReactorStoppedError` and terminates the workers.
+   * @param graceMs - how long to wait for tasks in flight.
+   * @returns a Promise that resolves once every worker has exited; calling again returns the same Promise.
+   */
+  close(graceMs = 0): Promise<void> {
+    this.#closing ??= this.#shutdown(graceMs);
+    return this.#closing;
+  }
+
+  /** Counts, queue depth, utilisation and per-task wait/run percentiles. */
+  stats(): ThreadPoolStats {
+    const p = this.#piscina;
+    return this.#counters.snapshot({
+      inFlight: this.#active.size,
+      queueDepth: p?.queueSize ?? 0,
+      threads: p?.threads.length ?? 0,
+      utilisation: p?.utilization ?? 0,
+    });
+  }
+
+  #site(): { stack?: string } | undefined {
+    if (!this.options.captureDispatchSite) return undefined;
+    const site: { stack?: string } = {};
+    Error.captureStackTrace(site, this.#site);
+    return site;
+  }
+
+  /** The host for new runs, starting Piscina on first use; `undefined` once closing. */
+  #open(): ThreadTaskHost | undefined {
+    if (this.#host !== undefined || this.#state !== 'idle') return this.#host;
+    const o = this.options;
+    const slots = new CancelSlots();
+    const piscina = new Piscina({
+      filename: taskWorkerUrl(),
+      minThreads: o.minThreads,
+      maxThreads: o.maxThreads,
+      idleTimeout: o.idleTimeoutMs,
+      maxQueue: o.maxQueue,
+      concurrentTasksPerWorker: o.concurrentTasksPerWorker,
+      ...(o.resourceLimits === undefined ? {} : { resourceLimits: o.resourceLimits }),
+      workerData: { slots: slots.buffer, concurrency: o.concurrentTasksPerWorker },
+    });
+    piscina.on('message', (message: unknown) => {
+      if (isThreadCall(message)) this.#bridge.handle(message);
+    });
+    piscina.on('workerDestroy', (worker: { threadId?: number }) => {
+      if (typeof worker?.threadId === 'number') this.#bridge.forget(worker.threadId);
+    });
+    piscina.on('error', this.#onError);
+    this.#piscina = piscina;
+    this.#state = 'running';
+    this.#host = {
+      options: o,
+      slots,
+      counters: this.#counters,
+      post: (request, transferList) => piscina.run(request, transferList === undefined ? undefined : { transferList: transferList as never }),
+      terminate: (threadId) => {
+        for (const worker of piscina.threads) if (worker.threadId === threadId) void worker.terminate();
+      },
+      done: (run) => {
+        this.#active.delete(run);
+        if (this.#active.size === 0) this.#drained?.();
+      },
+    };
+    return this.#host;
+  }
+
+  async #shutdown(graceMs: number): Promise<void> {
+    const wasStarted = this.#state === 'running';
+    this.#state = 'closing';
+    this.#host = undefined;
+    this.#bridge.close();
+    if (wasStarted && this.#active.size > 0 && graceMs > 0) {
+      let timer: DelayedCall | undefined;
+      await new Promise<void>((resolve) => {
+        this.#drained = resolve;
+        timer = this.options.clock.callLater(graceMs, resolve);
+      });
+      this.#drained = undefined;
+      if (timer?.active() === true) timer.cancel();
+    }
+    for (const run of [...this.#active]) {
+      run.abort(new ReactorStoppedError('The thread pool closed before this task finished'));
+    }
+    await this.#piscina?.destroy();
+    this.#state = 'closed';
+  }
+}

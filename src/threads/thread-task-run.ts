@@ -1,0 +1,206 @@
+/**
+ * `ThreadTaskRun`: one dispatched task, from `run()` to its Deferred's single result — the cancellation ladder.
+ *
+ * Invariants:
+ * - The Deferred fires exactly once: with the reply, a named dispatch fault, `CancelledError` (at once, on
+ *   cancel), `TimeoutError` (at once, `timeoutMs` after dispatch) or the pool's closing error. Whatever arrives
+ *   after that is dropped silently.
+ * - The cancellation slot is released only when Piscina settled the task (a reply, or the worker's death): until
+ *   then the worker may still read it.
+ * - Cancel / timeout: a queued task is skipped by the worker; a running one sees `cancelled()` true, and if it is
+ *   still running `cancelGraceMs` later (on the pool's clock) its worker is terminated and replaced.
+ * - Only a crash is retried (`retries`); the timeout keeps counting from the first dispatch.
+ *
+ * @module
+ */
+import { performance } from 'node:perf_hooks';
+import { Deferred } from '../deferred/deferred.js';
+import { CancelledError, TimeoutError } from '../errors.js';
+import type { Task } from '../task/task.js';
+import type { DelayedCall } from '../time/scheduler.js';
+import type { CancelSlots } from './cancel-slots.js';
+import { classifyDispatchFault } from './dispatch-fault.js';
+import { reviveError } from './error-transport.js';
+import type { ResolvedThreadPoolOptions } from './thread-pool-options.js';
+import type { ThreadPoolCounters } from './thread-pool-stats.js';
+import type { TaskReply, TaskRequest } from './wire.js';
+
+/** What a run needs from its pool (a narrow view, so runs never reach back into the facade). */
+export interface ThreadTaskHost {
+  readonly options: ResolvedThreadPoolOptions;
+  readonly slots: CancelSlots;
+  readonly counters: ThreadPoolCounters;
+  /** Posts the request to Piscina. */
+  post(request: TaskRequest, transferList: readonly unknown[] | undefined): Promise<unknown>;
+  /** Terminates the worker with this thread id (Piscina replaces it). */
+  terminate(threadId: number): void;
+  /** Called once the run is over for the pool (settled by Piscina and by its Deferred). */
+  done(run: ThreadTaskRun): void;
+}
+
+/** Where a run is: waiting for Piscina, or its Deferred has fired (`'abandoned'`: fired before Piscina settled). */
+export type ThreadTaskRunState = 'pending' | 'settled' | 'abandoned';
+
+/** One dispatch of a task (or of a `callMultipleInThread` batch). */
+export class ThreadTaskRun {
+  /** Fires once with the task's outcome. */
+  readonly deferred: Deferred<unknown>;
+  #state: ThreadTaskRunState = 'pending';
+  readonly #host: ThreadTaskHost;
+  readonly #task: Task;
+  readonly #args: readonly unknown[];
+  readonly #calls: TaskRequest['calls'];
+  readonly #site: { stack?: string } | undefined;
+  readonly #dispatchedAt = performance.timeOrigin + performance.now();
+  #slot = -1;
+  #attempts = 0;
+  #inPiscina = false;
+  #timer: DelayedCall | undefined;
+  #grace: DelayedCall | undefined;
+
+  /**
+   * @param host - the pool.
+   * @param task - the task (for a batch: its first task, for naming).
+   * @param args - its arguments (for a batch: empty).
+   * @param calls - a batch for `callMultipleInThread`.
+   * @param site - the dispatch site (an object with a captured `stack`), if captured.
+   */
+  constructor(host: ThreadTaskHost, task: Task, args: readonly unknown[], calls: TaskRequest['calls'], site: { stack?: string } | undefined) {
+    this.#host = host;
+    this.#task = task;
+    this.#args = args;
+    this.#calls = calls;
+    this.#site = site;
+    this.deferred = new Deferred<unknown>(() => {
+      if (this.#abandon()) {
+        host.counters.cancelled++;
+        this.deferred.errback(new CancelledError(`Task \`${task.name}\` was cancelled`));
+      }
+    });
+    const timeoutMs = task.options.timeoutMs;
+    if (timeoutMs !== undefined) {
+      this.#timer = host.options.clock.callLater(timeoutMs, () => {
+        this.#timer = undefined;
+        if (this.#abandon()) {
+          host.counters.timedOut++;
+          this.deferred.errback(new TimeoutError(`Task \`${task.name}\` did not finish within ${timeoutMs} ms`));
+        }
+      });
+    }
+  }
+
+  /** Where the run is. */
+  get state(): ThreadTaskRunState {
+    return this.#state;
+  }
+
+  /** Sends the task to Piscina (again, on a retry). */
+  start(): void {
+    const host = this.#host;
+    this.#slot = host.slots.acquire();
+    const request: TaskRequest = {
+      moduleUrl: this.#task.moduleUrl,
+      exportName: this.#task.exportName,
+      args: this.#args,
+      slot: this.#slot,
+      ...(this.#calls === undefined ? {} : { calls: this.#calls }),
+    };
+    const transfer = this.#task.options.transfer;
+    this.#inPiscina = true;
+    host.post(request, transfer === undefined ? undefined : transfer(...this.#args)).then(this.#onReply, this.#onReject);
+  }
+
+  /**
+   * Ends the run with `error` if it is still pending (the pool is closing); its worker may be terminated after.
+   * @param error - the error to errback with.
+   */
+  abort(error: Error): void {
+    if (this.#abandon()) this.deferred.errback(error);
+  }
+
+  /** Marks the run abandoned and starts the ladder; false when its Deferred already fired. */
+  #abandon(): boolean {
+    if (this.#state !== 'pending') return false;
+    this.#state = 'abandoned';
+    this.#clearTimer();
+    const threadId = this.#host.slots.cancel(this.#slot);
+    if (threadId !== 0 && this.#inPiscina) {
+      const slot = this.#slot;
+      const check = (): void => {
+        this.#grace = undefined;
+        if (this.#inPiscina && this.#slot === slot && this.#host.slots.runningThread(slot) === threadId) this.#host.terminate(threadId);
+      };
+      const graceMs = this.#host.options.cancelGraceMs;
+      if (graceMs === 0) check();
+      else this.#grace = this.#host.options.clock.callLater(graceMs, check);
+    }
+    return true;
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) {
+      this.#timer.cancel();
+      this.#timer = undefined;
+    }
+  }
+
+  /** Piscina settled: free the slot and the grace timer. */
+  #leavePiscina(): void {
+    this.#inPiscina = false;
+    this.#host.slots.release(this.#slot);
+    this.#slot = -1;
+    if (this.#grace !== undefined) {
+      this.#grace.cancel();
+      this.#grace = undefined;
+    }
+  }
+
+  #dispatchSite(): string | undefined {
+    const stack = this.#site?.stack;
+    if (stack === undefined) return undefined;
+    const frames = stack.slice(stack.indexOf('\n') + 1);
+    return `    --- task \`${this.#task.name}\` dispatched from ---\n${frames}`;
+  }
+
+  readonly #onReply = (reply: unknown): void => {
+    this.#leavePiscina();
+    if (this.#state === 'pending') {
+      this.#state = 'settled';
+      this.#clearTimer();
+      const r = reply as TaskReply;
+      const counters = this.#host.counters;
+      if (r.status === 'succeeded') {
+        counters.completed++;
+        counters.time(this.#task.name, r.startedAt - this.#dispatchedAt, r.runMs);
+        this.deferred.callback(r.value);
+      } else if (r.status === 'failed') {
+        counters.failed++;
+        counters.time(this.#task.name, r.startedAt - this.#dispatchedAt, r.runMs);
+        this.deferred.errback(reviveError(r.error, this.#dispatchSite()));
+      } else {
+        // 'skipped' only answers a cancelled slot; kept so the Deferred can never hang.
+        this.deferred.errback(new CancelledError(`Task \`${this.#task.name}\` was cancelled before it started`));
+      }
+    }
+    this.#host.done(this);
+  };
+
+  readonly #onReject = (error: unknown): void => {
+    this.#leavePiscina();
+    if (this.#state === 'pending') {
+      const fault = classifyDispatchFault(error, this.#task.name, this.#args, this.#host.options.maxQueue);
+      if (fault.kind === 'crashed' && this.#attempts < (this.#task.options.retries ?? 0)) {
+        this.#attempts++;
+        this.#host.counters.retried++;
+        this.start();
+        return;
+      }
+      this.#state = 'settled';
+      this.#clearTimer();
+      if (fault.kind === 'crashed') this.#host.counters.crashed++;
+      else this.#host.counters.failed++;
+      this.deferred.errback(fault.error);
+    }
+    this.#host.done(this);
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * `transferResult`: move a task's result out of the worker instead of copying it.
+ *
+ * @module
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { move } from 'piscina';
+import { runningTask } from '../worker/worker-state.js';
+
+/**
+ * Marks a task's return value to be transferred (moved) to the main thread rather than structured-cloned.
+ *
+ * Why: copying a large `ArrayBuffer` back costs as much as producing it for cheap tasks; transferring hands the
+ * memory over in O(1) and leaves the worker's copy detached. Return the marked value itself from the task
+ * (transfers nested inside other objects are not looked for). Wraps Piscina's `move`.
+ *
+ * @param value - an `ArrayBuffer`, a typed array / `DataView` (its buffer moves), or a `MessagePort`.
+ * @returns the value, marked; the main thread receives the original value. Outside a thread task (in-process
+ *   paths) the value itself, unmarked.
+ * @example
+ * ```ts
+ * import { transferResult } from 'greenreactor/worker';
+ * export const render = defineTask(import.meta.url, 'render', (w: number, h: number) =>
+ *   transferResult(new Uint8Array(w * h * 4)));
+ * ```
+ */
+export function transferResult<T extends ArrayBuffer | ArrayBufferView | MessagePort>(value: T): T {
+  if (runningTask() === undefined) return value;
+  return move(value) as unknown as T;
+}

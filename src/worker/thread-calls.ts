@@ -1,0 +1,106 @@
+/**
+ * Calls from a worker thread back into functions the main thread `expose`d.
+ *
+ * `blockingCallFromThread` posts the call on the worker's `parentPort`, then sleeps in `Atomics.wait` on a shared
+ * word until the main thread bumps it, and reads the reply synchronously with `receiveMessageOnPort` — so it works
+ * inside a synchronous task, with no event loop. Replies carry the call's id: a stale reply (from a call whose
+ * waiter already gave up) is dropped, never taken as the answer to a later call.
+ *
+ * @module
+ */
+import { isMainThread, MessageChannel, parentPort, receiveMessageOnPort, threadId } from 'node:worker_threads';
+import { reviveError } from '../threads/error-transport.js';
+import { callTag, type ThreadCallReply, type ThreadCallRequest } from '../threads/wire.js';
+import { DataCloneError } from '../errors.js';
+import { workerState, type CallChannel, type WorkerState } from './worker-state.js';
+
+function requireWorker(what: string): WorkerState {
+  const state = workerState();
+  if (isMainThread || state === undefined || parentPort === null) {
+    throw new TypeError(
+      `${what}() must be called inside a greenreactor worker thread (a task run by deferToThread); on the main thread ` +
+        'it would deadlock the reactor. Call the function directly there.',
+    );
+  }
+  return state;
+}
+
+function post(state: WorkerState, name: string, args: unknown[], wait: boolean): { channel: CallChannel; id: number } {
+  let channel = state.channel;
+  let fresh: { replies: import('node:worker_threads').MessagePort; wake: Int32Array } | undefined;
+  if (channel === undefined) {
+    const { port1, port2 } = new MessageChannel();
+    const wake = new Int32Array(new SharedArrayBuffer(4));
+    channel = { replies: port1, wake, nextId: 1 };
+    state.channel = channel;
+    fresh = { replies: port2, wake };
+  }
+  const id = channel.nextId++;
+  const request: ThreadCallRequest = {
+    tag: callTag,
+    id,
+    threadId,
+    name,
+    args,
+    wait,
+    ...(fresh === undefined ? {} : { channel: fresh }),
+  };
+  try {
+    parentPort!.postMessage(request, fresh === undefined ? [] : [fresh.replies]);
+  } catch (error) {
+    if (fresh !== undefined) state.channel = undefined;
+    throw new DataCloneError(`Arguments of the call to \`${name}\` cannot be cloned to the main thread: ${(error as Error).message}`, {}, { cause: error });
+  }
+  return { channel, id };
+}
+
+/**
+ * Calls the main-thread function exposed as `name` and blocks this worker until its result is ready.
+ *
+ * The Twisted `blockingCallFromThread` for workers: the function runs in the reactor's thread (with access to its
+ * state, sockets, database handles), may return a value, a Promise or a Deferred, and this call returns its value
+ * or throws its error. It blocks only this worker; the event loop keeps running.
+ *
+ * @param name - the name given to `reactor.expose(name, fn)`.
+ * @param args - structured-cloneable arguments.
+ * @returns the function's (awaited) result.
+ * @throws TypeError on the main thread (it would deadlock) or when nothing is exposed as `name`;
+ *   ReactorStoppedError when the reactor stops while the call waits; whatever the function threw.
+ * @example
+ * ```ts
+ * const row = blockingCallFromThread<Row>('db.get', id);
+ * ```
+ */
+export function blockingCallFromThread<R = unknown>(name: string, ...args: unknown[]): R {
+  const state = requireWorker('blockingCallFromThread');
+  const { channel, id } = post(state, name, args, true);
+  for (;;) {
+    // Read the word before draining: a reply posted after the drain bumps it, so the wait below returns at once.
+    const seen = Atomics.load(channel.wake, 0);
+    for (let entry = receiveMessageOnPort(channel.replies); entry !== undefined; entry = receiveMessageOnPort(channel.replies)) {
+      const reply = entry.message as ThreadCallReply;
+      if (reply.id !== id) continue; // stale: the answer to an earlier call nobody waits for any more
+      if (reply.ok) return reply.value as R;
+      throw reviveError(reply.error);
+    }
+    Atomics.wait(channel.wake, 0, seen);
+  }
+}
+
+/**
+ * Calls the main-thread function exposed as `name` without waiting for it.
+ *
+ * Calls made by one worker run on the main thread in the order made. The result is discarded; an error (or an
+ * unknown `name`) is reported through the pool's error handler on the main thread.
+ *
+ * @param name - the name given to `reactor.expose(name, fn)`.
+ * @param args - structured-cloneable arguments.
+ * @throws TypeError on the main thread; DataCloneError when the arguments cannot be cloned.
+ * @example
+ * ```ts
+ * callFromThread('progress', done, total);
+ * ```
+ */
+export function callFromThread(name: string, ...args: unknown[]): void {
+  post(requireWorker('callFromThread'), name, args, false);
+}

@@ -1,0 +1,89 @@
+/**
+ * The worker-side state every copy of `greenreactor/worker` reads: which task runs now, its cancellation slot.
+ *
+ * Invariants:
+ * - The state lives on one `globalThis[Symbol.for('greenreactor.worker')]` key, so two copies of this module (the
+ *   built `dist/` and a TypeScript source loaded through tsx) see the same running task.
+ * - Only the worker entry (`workers/task-worker.ts`) installs it; importing this module installs nothing, opens no
+ *   handle and starts nothing. On the main thread, or in a worker greenreactor did not start, there is no state:
+ *   `cancelled()` is false and `signal` never aborts.
+ * - A cancellation slot is one `Int32` of a `SharedArrayBuffer` the main thread writes: bit 0 = cancelled,
+ *   bit 1 = a worker waits on it with `Atomics.waitAsync`, bits 2+ = the thread id running it (0 while queued).
+ *   Reading it needs no event loop, so a synchronous CPU loop sees a cancellation at once.
+ *
+ * @module
+ */
+
+/** Bit 0 of a slot: the main thread cancelled the task. */
+export const slotCancelledBit = 1;
+/** Bit 1 of a slot: the worker waits on the slot (`Atomics.waitAsync`); the main thread must `notify`. */
+export const slotWaiterBit = 2;
+/** Slot values shift the running thread id left by this many bits. */
+export const slotThreadShift = 2;
+
+/** What the worker knows about the task it runs right now. */
+export interface RunningTask {
+  /** Index of the task's cancellation slot, or -1 when it has none. */
+  readonly slot: number;
+  /** The task's name, for error messages. */
+  readonly name: string;
+  /** The task's controller, made when its `signal` is first needed; aborted when the slot is cancelled. */
+  controller: AbortController | undefined;
+  /** False once the task returned, so late wake-ups of its slot are ignored. */
+  live: boolean;
+}
+
+/** The channel a worker uses for `blockingCallFromThread` / `callFromThread`, made on first use. */
+export interface CallChannel {
+  /** Port the main thread replies on; read synchronously with `receiveMessageOnPort`. */
+  readonly replies: import('node:worker_threads').MessagePort;
+  /** One `Int32` the main thread bumps and notifies after each reply. */
+  readonly wake: Int32Array;
+  /** Id of the next call (replies carry it, so a stale reply never answers a later call). */
+  nextId: number;
+}
+
+/** The state a greenreactor worker installs on `globalThis`. */
+export interface WorkerState {
+  /** The pool's cancellation slots (shared with the main thread). */
+  readonly slots: Int32Array;
+  /** This worker's thread id (slot values carry it while the task runs). */
+  readonly threadId: number;
+  /** The task running now (synchronously, or the single async task of a worker running one at a time). */
+  current: RunningTask | undefined;
+  /** Looks up the running task when a worker runs several async tasks at once (AsyncLocalStorage); else undefined. */
+  lookup: (() => RunningTask | undefined) | undefined;
+  /** The call channel, made on the first call back into the main thread. */
+  channel: CallChannel | undefined;
+}
+
+const stateKey = Symbol.for('greenreactor.worker');
+
+/**
+ * The worker state, or `undefined` outside a greenreactor worker.
+ * @returns the state installed by the worker entry, if any.
+ */
+export function workerState(): WorkerState | undefined {
+  return (globalThis as Record<symbol, WorkerState | undefined>)[stateKey];
+}
+
+/**
+ * Installs the worker state; called once by the worker entry when the worker starts.
+ * @param state - the state to install.
+ * @returns the installed state (an existing one wins, so two copies of the entry agree).
+ */
+export function installWorkerState(state: WorkerState): WorkerState {
+  const holder = globalThis as Record<symbol, WorkerState | undefined>;
+  holder[stateKey] ??= state;
+  return holder[stateKey];
+}
+
+/**
+ * The task running now in this worker, if any.
+ * @returns the running task, or `undefined` outside a thread task.
+ */
+export function runningTask(): RunningTask | undefined {
+  const state = workerState();
+  if (state === undefined) return undefined;
+  return state.lookup?.() ?? state.current;
+}

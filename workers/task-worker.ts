@@ -1,0 +1,204 @@
+/**
+ * The Piscina worker entry: runs `Task`s by module URL and export name.
+ *
+ * Invariants:
+ * - Every outcome is a `TaskReply` (never a thrown error), so the main thread can tell a task's own failure from a
+ *   worker that died.
+ * - A task whose cancellation slot is already cancelled when it reaches the worker does not run (`'skipped'`);
+ *   starting claims the slot by writing this thread's id into it, atomically.
+ * - Imports are cached per `moduleUrl#exportName`; once loaded, a synchronous task runs without a microtask hop.
+ * - Plain functions return their value, async functions are awaited, generators run to completion (a yielded
+ *   Promise/thenable is awaited and its value sent back in, anything else is sent straight back).
+ *
+ * @module
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
+import { threadId, workerData } from 'node:worker_threads';
+import { TaskNotFoundError } from '../src/errors.js';
+import { isTask } from '../src/task/task.js';
+import { serializeError } from '../src/threads/error-transport.js';
+import { movableReply, unwrapMovable } from '../src/threads/reply-envelope.js';
+import type { TaskReply, TaskRequest } from '../src/threads/wire.js';
+import { publishSignal } from '../src/worker/cancellation.js';
+import { makeTaskSignal, watchTaskSlot } from '../src/worker/task-signal.js';
+import { installWorkerState, slotThreadShift, type RunningTask } from '../src/worker/worker-state.js';
+
+/** What the pool hands every worker at start (Piscina's `workerData`). */
+export interface TaskWorkerData {
+  /** The pool's cancellation slots. */
+  readonly slots: SharedArrayBuffer;
+  /** `concurrentTasksPerWorker`: above 1, the running task is tracked with AsyncLocalStorage. */
+  readonly concurrency: number;
+}
+
+type Fn = (...args: unknown[]) => unknown;
+
+const data = workerData as TaskWorkerData;
+const store = data.concurrency > 1 ? new AsyncLocalStorage<RunningTask>() : undefined;
+const state = installWorkerState({
+  slots: new Int32Array(data.slots),
+  threadId,
+  current: undefined,
+  lookup: store === undefined ? undefined : () => store.getStore(),
+  channel: undefined,
+});
+const loaded = new Map<string, Fn>();
+const skipped: TaskReply = { status: 'skipped' };
+
+async function load(moduleUrl: string, exportName: string): Promise<Fn> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(moduleUrl)) as Record<string, unknown>;
+  } catch (error) {
+    throw new TaskNotFoundError(
+      `Cannot import the module of task \`${exportName}\` (${moduleUrl}): ${(error as Error)?.message ?? String(error)}`,
+      { moduleUrl, exportName },
+      { cause: error },
+    );
+  }
+  const exported = mod[exportName];
+  const fn = isTask(exported) ? (exported.fn ?? (await exported.load())) : exported;
+  if (typeof fn !== 'function') {
+    throw new TaskNotFoundError(
+      `Module ${moduleUrl} has no export \`${exportName}\` that is a task or a function (found ${typeof exported}); ` +
+        'export the Task returned by defineTask under that name',
+      { moduleUrl, exportName },
+    );
+  }
+  loaded.set(`${moduleUrl}#${exportName}`, fn as Fn);
+  return fn as Fn;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+function isGenerator(value: unknown): value is Generator<unknown, unknown, unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Generator).next === 'function' &&
+    typeof (value as Generator).throw === 'function' &&
+    typeof (value as Generator)[Symbol.iterator] === 'function'
+  );
+}
+
+/** Runs a generator to completion; synchronously until it yields a thenable, then asynchronously. */
+function drive(gen: Generator<unknown, unknown, unknown>): unknown {
+  let step = gen.next();
+  while (step.done !== true) {
+    if (isThenable(step.value)) return driveAsync(gen, step.value);
+    step = gen.next(step.value);
+  }
+  return step.value;
+}
+
+async function driveAsync(gen: Generator<unknown, unknown, unknown>, waiting: PromiseLike<unknown>): Promise<unknown> {
+  let step: IteratorResult<unknown, unknown>;
+  try {
+    step = gen.next(await waiting);
+  } catch (error) {
+    step = gen.throw(error);
+  }
+  while (step.done !== true) {
+    if (isThenable(step.value)) {
+      try {
+        step = gen.next(await step.value);
+      } catch (error) {
+        step = gen.throw(error);
+      }
+    } else {
+      step = gen.next(step.value);
+    }
+  }
+  return step.value;
+}
+
+function call(fn: Fn, args: readonly unknown[]): unknown {
+  const result = fn(...args);
+  return isGenerator(result) ? drive(result) : result;
+}
+
+function succeeded(value: unknown, started: number): unknown {
+  const runMs = performance.now() - started;
+  const startedAt = performance.timeOrigin + started;
+  const { value: plain, transfer } = unwrapMovable(value);
+  const reply: TaskReply = { status: 'succeeded', value: plain, startedAt, runMs };
+  return transfer === undefined ? reply : movableReply(reply, transfer);
+}
+
+function failed(error: unknown, started: number): TaskReply {
+  return { status: 'failed', error: serializeError(error), startedAt: performance.timeOrigin + started, runMs: performance.now() - started };
+}
+
+function begin(task: RunningTask): void {
+  state.current = task;
+  // Make a signal only when some copy of `greenreactor/worker` is loaded to read it.
+  if (publishSignal(undefined)) publishSignal(makeTaskSignal(task));
+}
+
+function end(task: RunningTask): void {
+  task.live = false;
+  if (state.current === task) {
+    state.current = undefined;
+    publishSignal(undefined);
+  }
+}
+
+function runCalls(calls: NonNullable<TaskRequest['calls']>): unknown {
+  let index = 0;
+  const next = (): unknown => {
+    while (index < calls.length) {
+      const [moduleUrl, exportName, args] = calls[index++]!;
+      const fn = loaded.get(`${moduleUrl}#${exportName}`);
+      const result = fn === undefined ? load(moduleUrl, exportName).then((f) => call(f, args)) : call(fn, args);
+      if (isThenable(result)) return Promise.resolve(result).then(next);
+    }
+    return undefined;
+  };
+  return next();
+}
+
+function run(request: TaskRequest, fn: Fn | undefined): unknown {
+  const task: RunningTask = { slot: request.slot, name: request.exportName, controller: undefined, live: true };
+  const started = performance.now();
+  begin(task);
+  const invoke = (f: Fn): unknown => (store === undefined ? call(f, request.args) : store.run(task, call, f, request.args));
+  let result: unknown;
+  try {
+    if (request.calls !== undefined) result = runCalls(request.calls);
+    else if (fn === undefined) result = load(request.moduleUrl, request.exportName).then(invoke);
+    else result = invoke(fn);
+  } catch (error) {
+    end(task);
+    return failed(error, started);
+  }
+  if (!isThenable(result)) {
+    end(task);
+    return succeeded(result, started);
+  }
+  if (task.controller !== undefined) watchTaskSlot(task);
+  return Promise.resolve(result).then(
+    (value) => {
+      end(task);
+      return succeeded(value, started);
+    },
+    (error: unknown) => {
+      end(task);
+      return failed(error, started);
+    },
+  );
+}
+
+/**
+ * Piscina's handler: claims the task's slot, then runs the task and reports how it ended.
+ * @param request - the task to run.
+ * @returns the task's reply (possibly marked movable), or a Promise of it.
+ */
+export default function runTask(request: TaskRequest): unknown {
+  if (request.slot >= 0 && Atomics.compareExchange(state.slots, request.slot, 0, threadId << slotThreadShift) !== 0) {
+    return skipped; // cancelled while queued: it never runs
+  }
+  return run(request, loaded.get(`${request.moduleUrl}#${request.exportName}`));
+}
