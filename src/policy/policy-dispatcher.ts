@@ -29,6 +29,12 @@ export interface DispatchTargets {
   readonly load: DispatchLoad;
   /** The clock a rule's `timeoutMs` counts on. */
   readonly clock: Scheduler;
+  /**
+   * How long a task ran on its worker, read right after one of its thread runs settled: the run's own
+   * time, or the pool's median for the task so far. Feeds `auto` for tasks without a kind; when absent,
+   * the reactor feeds `policy.recordThreadRun` itself.
+   */
+  threadRunMs?(taskName: string): number | undefined;
 }
 
 /** The policy part of `reactor.stats()`: the Policy's own stats plus what dispatch did. */
@@ -84,12 +90,12 @@ export class PolicyDispatcher {
     if (decision.rule !== undefined) this.#ruleHits.set(decision.rule, (this.#ruleHits.get(decision.rule) ?? 0) + 1);
     let d: Deferred<unknown>;
     try {
-      d =
-        decision.route === 'thread'
-          ? this.#targets.deferToThread(target as Task, ...args)
-          : decision.route === 'green'
-            ? this.#targets.deferToGreenlet(target, ...args)
-            : runInline(target, args);
+      if (decision.route === 'thread') {
+        d = this.#targets.deferToThread(target as Task, ...args);
+        if ((target as Task).options.kind === undefined && this.#targets.threadRunMs !== undefined) this.#learnFrom(d, name);
+      } else {
+        d = decision.route === 'green' ? this.#targets.deferToGreenlet(target, ...args) : runInline(target, args);
+      }
     } catch (error) {
       return fail(error);
     }
@@ -106,6 +112,15 @@ export class PolicyDispatcher {
    */
   explain(task: unknown, args: unknown[]): Decision {
     return this.#policy.decide(task, args, this.#targets.load);
+  }
+
+  /** Feeds `auto` the run time of a thread run of a task without a kind, once it settles. */
+  #learnFrom(d: Deferred<unknown>, name: string): void {
+    d.addBoth((result) => {
+      const ms = this.#targets.threadRunMs?.(name);
+      if (ms !== undefined) this.#policy.recordThreadRun(name, ms);
+      return result;
+    });
   }
 
   /** The policy's stats plus per-route and per-rule dispatch counts. */

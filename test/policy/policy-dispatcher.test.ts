@@ -145,6 +145,26 @@ describe('PolicyDispatcher', () => {
       expect(seen).toEqual([{ task: 'double', decision: { route: 'inline', reason: "default route 'inline'" } }]);
     });
 
+    it('feeds auto the thread run time of a task without a kind, once the run settles', () => {
+      const t = { ...targets(clock), threadRunMs: (name: string) => (name === 'double' ? 0.1 : undefined) };
+      const policy = Policy.load({ adaptive: { sampleSize: 2 } });
+      const dispatcher = new PolicyDispatcher(policy, t);
+      dispatcher.dispatch(double, [1]);
+      dispatcher.dispatch(double, [2]);
+      expect(policy.stats().auto).toEqual({});
+      t.calls.forEach((c) => c.d.callback(0));
+      expect(policy.decide(double)).toEqual({ route: 'green', reason: 'auto: median thread run 0.1 ms < 0.5 ms over 2 runs' });
+    });
+
+    it('does not feed auto for a task that declares a kind', () => {
+      const cpu = defineTask(import.meta.url, 'cpuWork', () => 1, { kind: 'cpu' });
+      const t = { ...targets(clock), threadRunMs: () => 0.1 };
+      const policy = new Policy();
+      new PolicyDispatcher(policy, t).dispatch(cpu, []);
+      t.calls[0]?.d.callback(1);
+      expect(policy.stats().auto).toEqual({});
+    });
+
     it('counts dispatches per route and per rule in stats()', () => {
       const policy = Policy.load({ rules: [{ name: 'dbl', match: { task: 'double' }, route: 'inline' }], default: 'green' });
       const dispatcher = new PolicyDispatcher(policy, targets(clock));
