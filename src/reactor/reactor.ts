@@ -24,6 +24,7 @@ import { ReactorStoppedError } from '../errors.js';
 import { LoopDelayMonitor } from '../policy/loop-delay-monitor.js';
 import { keepAlive } from '../time/keep-alive.js';
 import type { DelayedCall, Scheduler } from '../time/scheduler.js';
+import { validateDelay } from '../time/validate-delay.js';
 import { defaultReactorOptions, type ReactorOptions } from './reactor-options.js';
 import type { ReactorState } from './reactor-state.js';
 import type { ReactorStats } from './reactor-stats.js';
@@ -97,6 +98,9 @@ export class Reactor implements Scheduler {
   /**
    * Run `fn(...args)` after `ms` milliseconds of the reactor's clock.
    *
+   * What `fn` throws is the clock's to report: with real time it becomes an uncaught exception, as from
+   * `setTimeout`; with a `Clock` it propagates out of `advance`.
+   *
    * @param ms - the delay, ≥ 0.
    * @param fn - the function.
    * @param args - its arguments.
@@ -104,6 +108,10 @@ export class Reactor implements Scheduler {
    * @throws RangeError when `ms` is negative or not a finite number; TypeError when `fn` is not a function.
    */
   callLater<A extends unknown[]>(ms: number, fn: (...args: A) => unknown, ...args: A): DelayedCall {
+    validateDelay(ms);
+    if (typeof fn !== 'function') {
+      throw new TypeError(`Expected \`fn\` to be a function, got \`${String(fn)}\` (${typeof fn})`);
+    }
     return this.#clock.callLater(ms, fn, ...args);
   }
 

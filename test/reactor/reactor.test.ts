@@ -4,6 +4,7 @@ import { Reactor } from '../../src/reactor/reactor.js';
 import { refuseIfStopped } from '../../src/reactor/refuse-if-stopped.js';
 import { Clock } from '../../src/time/clock.js';
 import { realTimeScheduler } from '../../src/time/real-time-scheduler.js';
+import type { Scheduler } from '../../src/time/scheduler.js';
 
 /** Let every queued microtask (and promise chain) run: one macrotask turn. Not a sleep. */
 function flushMicrotasks(): Promise<void> {
@@ -73,9 +74,19 @@ describe('Reactor', () => {
       expect(call.called).toBe(true);
     });
 
-    it('throws RangeError for a negative delay', () => {
-      const { reactor } = makeReactor();
+    it('throws RangeError for a negative delay before asking the clock', () => {
+      const asked: number[] = [];
+      const lenient: Scheduler = {
+        now: () => 0,
+        callLater: (ms: number, ..._rest: unknown[]) => {
+          asked.push(ms);
+          return new Clock().callLater(0, () => undefined);
+        },
+      };
+      const reactor = new Reactor({ clock: lenient });
       expect(() => reactor.callLater(-1, () => undefined)).toThrow(RangeError);
+      expect(() => reactor.callLater(1, 'nope' as never)).toThrow(TypeError);
+      expect(asked).toEqual([]);
     });
 
     it('uses the real-time scheduler by default', () => {
