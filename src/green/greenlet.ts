@@ -86,6 +86,8 @@ export let startGreenlet: (g: Greenlet<any>, timer: DelayedCall | null) => void;
 export let refuseGreenlet: (g: Greenlet<any>, error: unknown) => void;
 /** @internal True while the async greenlet has not yet handed control back after a resumption. */
 export let asyncSettledIn: (g: Greenlet<any>) => boolean;
+/** @internal Notify `cb` at death without counting as observing the outcome (pools, groups, joinAll). */
+export let linkInternal: (g: Greenlet<any>, cb: (g: Greenlet<any>) => void) => void;
 /** @internal True when `g` is executing as a (possibly) async function, so a hub wait it makes is its switch point. */
 export let asyncCapable: (g: Greenlet<any>) => boolean;
 
@@ -155,6 +157,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       });
     };
     asyncSettledIn = (g) => !g.#asyncBusy;
+    linkInternal = (g, cb) => g.#link(cb, INTERNAL);
     asyncCapable = (g) => (g.#mode === 'calling' || g.#mode === 'async') && (g.#state === 'running' || g.#state === 'foreign');
   }
 
@@ -336,7 +339,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     if (typeof cb !== 'function') {
       throw new TypeError(`Expected \`cb\` to be a function, got \`${String(cb)}\` (${typeof cb})`);
     }
-    if (kind !== VALUE) this.#observed = true;
+    if (kind === ANY || kind === EXCEPTION) this.#observed = true;
     if (this.#links !== null) {
       this.#links.push(cb, kind);
       return;

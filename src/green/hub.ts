@@ -87,6 +87,9 @@ export type GreenletResult<F> = F extends (...args: any[]) => Generator<unknown,
       ? R
       : never;
 
+/** @internal Make a greenlet on `hub` that waits to be started with `startGreenlet` (pool admission). */
+export let spawnPending: <R>(hub: Hub, fn: GreenletFunction<any[], R> | Task<any[], R>, args: unknown[]) => Greenlet<R>;
+
 /** How many microtasks the hub waits for an async greenlet to reach its next hub wait before moving on. */
 const asyncHopLimit = 4;
 
@@ -126,6 +129,10 @@ export class Hub extends EventEmitter {
   #slices = 0;
   readonly #taskStats = new Map<string, StepStats>();
   readonly #host: GreenletHost;
+
+  static {
+    spawnPending = (hub, fn, args) => hub.#create(fn, args);
+  }
 
   /**
    * @param options - slice length, blocking threshold, capacity, clock; see {@link HubOptions}.

@@ -1,0 +1,99 @@
+/**
+ * `Group`: a set of greenlets to join or kill together (gevent's `Group`).
+ *
+ * @module
+ */
+import type { Deferred } from '../deferred/deferred.js';
+import type { Task } from '../task/task.js';
+import { getDefaultHub } from './default-hub.js';
+import { linkInternal, type Greenlet } from './greenlet.js';
+import type { GreenletFunction, Hub } from './hub.js';
+import { joinAll } from './join-all.js';
+import { killAll } from './kill-all.js';
+
+/**
+ * An unbounded set of greenlets; members leave when they die.
+ *
+ * Why: to wait for or stop a batch of related greenlets as one (a connection's readers and writers), without a
+ * concurrency limit (that is {@link GreenPool}).
+ *
+ * @example
+ * ```ts
+ * const group = new Group();
+ * group.spawn(reader, conn); group.spawn(writer, conn);
+ * yield group.join();
+ * ```
+ */
+export class Group {
+  readonly #members = new Set<Greenlet<any>>();
+  readonly #hub: Hub | undefined;
+  readonly #leave = (g: Greenlet<any>): void => {
+    this.#members.delete(g);
+  };
+
+  /** @param hub - the hub `spawn` uses; default: the default reactor's hub. */
+  constructor(hub?: Hub) {
+    this.#hub = hub;
+  }
+
+  /** The number of members (alive greenlets added or spawned here). */
+  get size(): number {
+    return this.#members.size;
+  }
+
+  /** @returns true when `g` is a member. @param g - a greenlet. */
+  has(g: Greenlet<any>): boolean {
+    return this.#members.has(g);
+  }
+
+  /**
+   * Add a greenlet; a dead one is not kept.
+   * @param g - the greenlet.
+   */
+  add(g: Greenlet<any>): void {
+    if (g.dead || this.#members.has(g)) return;
+    this.#members.add(g);
+    linkInternal(g, this.#leave);
+  }
+
+  /**
+   * Remove a greenlet without killing it.
+   * @param g - the greenlet.
+   */
+  discard(g: Greenlet<any>): void {
+    this.#members.delete(g);
+  }
+
+  /**
+   * Spawn on the hub and add.
+   * @param fn - the function or Task.
+   * @param args - its arguments.
+   * @returns the greenlet.
+   */
+  spawn<A extends unknown[], R>(fn: GreenletFunction<A, R> | Task<A, R>, ...args: A): Greenlet<R> {
+    const g = (this.#hub ?? getDefaultHub()).spawn(fn, ...args);
+    this.add(g);
+    return g;
+  }
+
+  /**
+   * Wait until every member is dead.
+   * @param timeoutMs - give up after this long (hub clock).
+   * @returns a Deferred firing `true` when all died, `false` on timeout.
+   */
+  join(timeoutMs?: number): Deferred<boolean> {
+    const members = [...this.#members];
+    return joinAll(members, { ...(timeoutMs === undefined ? {} : { timeoutMs }), hub: this.#hub ?? getDefaultHub() }).addCallback(
+      (done) => done.length === members.length,
+    );
+  }
+
+  /**
+   * Kill every member.
+   * @param exception - an error instance or class; default `GreenletExit`.
+   * @returns a Deferred firing once all are dead.
+   */
+  kill(exception?: unknown): Deferred<void> {
+    return killAll(this.#members, exception);
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * `joinAll`: wait for many greenlets (gevent's `joinall`).
+ *
+ * @module
+ */
+import { Deferred } from '../deferred/deferred.js';
+import { getDefaultHub } from './default-hub.js';
+import { linkInternal, type Greenlet } from './greenlet.js';
+import type { Hub } from './hub.js';
+
+/** Options of {@link joinAll}. */
+export interface JoinAllOptions {
+  /** Stop waiting after this long (hub clock) and fire with those finished so far. @defaultValue no limit */
+  timeoutMs?: number;
+  /** Errback with the first exception of a greenlet (in finishing order) instead of waiting for the rest. @defaultValue false */
+  raiseError?: boolean;
+  /** Whose clock times `timeoutMs`. @defaultValue the default reactor's hub */
+  hub?: Hub;
+}
+
+/**
+ * Wait until every greenlet is dead, or the timeout passes.
+ *
+ * Why finishing order: it tells which ones made it before a timeout, and is what gevent returns.
+ * With `raiseError`, the failure counts as observed; without it, each greenlet's own error reporting applies.
+ *
+ * @param greenlets - the greenlets.
+ * @param options - timeout, raiseError, hub.
+ * @returns a Deferred firing with the greenlets that finished, in finishing order.
+ * @example
+ * ```ts
+ * const done = yield joinAll([a, b, c], { timeoutMs: 1000 });
+ * ```
+ */
+export function joinAll(greenlets: Iterable<Greenlet<any>>, options: JoinAllOptions = {}): Deferred<Array<Greenlet<any>>> {
+  const list = [...greenlets];
+  const done: Array<Greenlet<any>> = [];
+  const result = new Deferred<Array<Greenlet<any>>>(() => {
+    if (timer?.active() === true) timer.cancel();
+  });
+  let timer: ReturnType<Hub['clock']['callLater']> | null = null;
+  const { timeoutMs, raiseError = false } = options;
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
+    result.errback(new TypeError(`Expected \`timeoutMs\` to be a number >= 0, got \`${String(timeoutMs)}\` (${typeof timeoutMs})`));
+    return result;
+  }
+  let remaining = list.length;
+  const onDeath = (g: Greenlet<any>): void => {
+    if (result.called) return;
+    done.push(g);
+    remaining--;
+    if (raiseError && !g.successful()) {
+      if (timer?.active() === true) timer.cancel();
+      result.errback(g.exception);
+    } else if (remaining === 0) {
+      if (timer?.active() === true) timer.cancel();
+      result.callback(done);
+    }
+  };
+  // Already-dead greenlets first, in the order given; the rest as they die.
+  for (const g of list) if (g.dead) onDeath(g);
+  for (const g of list) if (!g.dead) (raiseError ? g.link.bind(g) : (cb: (g: Greenlet<any>) => void) => linkInternal(g, cb))(onDeath);
+  if (list.length === 0) result.callback(done);
+  if (!result.called && timeoutMs !== undefined) {
+    timer = (options.hub ?? getDefaultHub()).clock.callLater(timeoutMs, () => {
+      if (!result.called) result.callback(done.slice());
+    });
+  }
+  return result;
+}

@@ -1,0 +1,33 @@
+/**
+ * `killAll`: kill many greenlets (gevent's `killall`).
+ *
+ * @module
+ */
+import { Deferred } from '../deferred/deferred.js';
+import { GreenletExit } from '../errors.js';
+import type { Greenlet } from './greenlet.js';
+
+/**
+ * Kill every greenlet (each gets the exception at its switch point; those not started never run).
+ *
+ * @param greenlets - the greenlets.
+ * @param exception - an error instance or class; default `GreenletExit`.
+ * @returns a Deferred firing `undefined` once all are dead.
+ * @example
+ * ```ts
+ * yield killAll(workers);
+ * ```
+ */
+export function killAll(greenlets: Iterable<Greenlet<any>>, exception?: unknown): Deferred<void> {
+  const result = new Deferred<void>();
+  let remaining = 1;
+  const one = (): void => {
+    if (--remaining === 0) result.callback(undefined);
+  };
+  for (const g of [...greenlets]) {
+    remaining++;
+    g.kill(exception ?? new GreenletExit()).addCallback(one);
+  }
+  one();
+  return result;
+}

@@ -1,0 +1,92 @@
+/**
+ * `Semaphore`: counted tokens greenlets wait for (gevent's `Semaphore`).
+ *
+ * @module
+ */
+import { Deferred, type ChainResult } from '../deferred/deferred.js';
+import { maybeDeferred } from '../deferred/maybe-deferred.js';
+import { getDefaultHub } from './default-hub.js';
+import type { Hub } from './hub.js';
+import { badTimeout, WaiterList } from './waiter-list.js';
+
+/**
+ * A counter of free tokens; `acquire` takes one or waits (FIFO), `release` gives one back.
+ *
+ * Why not `DeferredSemaphore`: gevent's semaphore may start at 0 and may be released past its start value (a
+ * signalling pattern), and its `acquire` takes a timeout and answers with a boolean — `DeferredSemaphore` refuses
+ * both by contract. {@link BoundedSemaphore} adds the over-release check.
+ *
+ * @example
+ * ```ts
+ * const sem = new Semaphore(2);
+ * hub.spawn(function* () { if (yield sem.acquire(100)) { try { yield work(); } finally { sem.release(); } } });
+ * ```
+ */
+export class Semaphore {
+  #counter: number;
+  readonly #waiters = new WaiterList<boolean>();
+  readonly #hub: Hub | undefined;
+
+  /**
+   * @param value - the tokens free at the start (an integer >= 0).
+   * @param hub - whose clock times `acquire` timeouts; default: the default reactor's hub.
+   * @throws RangeError when `value` is negative or not an integer.
+   */
+  constructor(value = 1, hub?: Hub) {
+    if (!Number.isInteger(value) || value < 0) {
+      throw new RangeError(`Expected \`value\` to be an integer >= 0, got \`${String(value)}\` (${typeof value})`);
+    }
+    this.#counter = value;
+    this.#hub = hub;
+  }
+
+  /** The tokens free right now. */
+  get counter(): number {
+    return this.#counter;
+  }
+
+  /** @returns true while no token is free. */
+  locked(): boolean {
+    return this.#counter <= 0;
+  }
+
+  /**
+   * Take a token.
+   *
+   * @param timeoutMs - give up after this long (hub clock).
+   * @returns a Deferred firing `true` once the caller holds a token (at once when one is free), `false` on timeout.
+   */
+  acquire(timeoutMs?: number): Deferred<boolean> {
+    const bad = badTimeout<boolean>(timeoutMs);
+    if (bad !== null) return bad;
+    if (this.#counter > 0 && this.#waiters.length === 0) {
+      this.#counter--;
+      const d = new Deferred<boolean>();
+      d.callback(true);
+      return d;
+    }
+    return this.#waiters.add(undefined, timeoutMs, () => (this.#hub ?? getDefaultHub()).clock, () => ({ value: false }));
+  }
+
+  /** Give a token back: the longest waiter gets it now, else the counter grows. */
+  release(): void {
+    const w = this.#waiters.shift();
+    if (w === undefined) this.#counter++;
+    else w.d.callback(true);
+  }
+
+  /**
+   * Run `fn()` holding a token; the token is released once its result settles, either way.
+   *
+   * @param fn - returns a value, a Promise or a Deferred, or throws.
+   * @returns a Deferred of `fn`'s outcome.
+   */
+  run<R>(fn: () => R): Deferred<ChainResult<R>> {
+    return this.acquire().addCallback(() =>
+      maybeDeferred(fn).addBoth((result) => {
+        this.release();
+        return result;
+      }),
+    );
+  }
+}
