@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { inspect } from 'node:util';
 import { Deferred } from '../deferred/deferred.js';
 import type { DelayedCall, Scheduler } from '../time/scheduler.js';
 
@@ -85,6 +86,6 @@ export class WaiterList<T, D = undefined> {
 export function badTimeout<T>(timeoutMs: unknown): Deferred<T> | null {
   if (timeoutMs === undefined || (typeof timeoutMs === 'number' && timeoutMs >= 0)) return null;
   const d = new Deferred<T>();
-  d.errback(new TypeError(`Expected \`timeoutMs\` to be a number >= 0, got \`${String(timeoutMs as string)}\` (${typeof timeoutMs})`));
+  d.errback(new TypeError(`Expected \`timeoutMs\` to be a number >= 0, got \`${inspect(timeoutMs)}\` (${typeof timeoutMs})`));
   return d;
 }
