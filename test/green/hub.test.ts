@@ -1,0 +1,395 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Deferred } from '../../src/deferred/deferred.js';
+import { Hub } from '../../src/green/hub.js';
+import { defaultHubOptions } from '../../src/green/hub-options.js';
+import type { BlockedEvent } from '../../src/green/hub.js';
+import { defineTask } from '../../src/task/task.js';
+import { Clock } from '../../src/time/clock.js';
+import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
+
+/** Resolves on the event loop's next check phase: after one pass the hub may have started there. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function makeHub(options: ConstructorParameters<typeof Hub>[0] = {}): { hub: Hub; clock: Clock } {
+  const clock = new Clock();
+  const hub = new Hub({ clock, ...options });
+  hub.on('error', () => undefined); // tests that care add their own listener
+  return { hub, clock };
+}
+
+afterEach(async () => {
+  await nextTurn(); // let any pass already scheduled by a test run, so no immediate outlives it
+});
+
+describe('Hub', () => {
+  describe('options', () => {
+    it('defaults to 4 ms slices and a 20 ms blocking threshold', () => {
+      expect(defaultHubOptions.sliceMs).toBe(4);
+      expect(defaultHubOptions.blockingThresholdMs).toBe(20);
+      const hub = new Hub();
+      expect(hub.options.sliceMs).toBe(4);
+      expect(hub.options.maxGreenlets).toBe(Infinity);
+    });
+
+    it.each([
+      ['sliceMs', -1],
+      ['blockingThresholdMs', Number.NaN],
+      ['maxGreenlets', 1.5],
+    ])('rejects a bad `%s` with a TypeError naming it', (key, value) => {
+      expect(() => new Hub({ [key]: value })).toThrow(new RegExp(`Expected \`${key}\``));
+    });
+  });
+
+  describe('.spawn()', () => {
+    it('does not run the greenlet before the spawning code yields', () => {
+      const { hub } = makeHub();
+      const seen: string[] = [];
+      hub.spawn(() => seen.push('ran'));
+      seen.push('after spawn');
+      hub.flush();
+      expect(seen).toEqual(['after spawn', 'ran']);
+    });
+
+    it('starts greenlets spawned together in spawn order', () => {
+      const { hub } = makeHub();
+      const seen: number[] = [];
+      for (let i = 0; i < 5; i++) hub.spawn((n: number) => seen.push(n), i);
+      hub.flush();
+      expect(seen).toEqual([0, 1, 2, 3, 4]);
+    });
+
+    it('passes the arguments to the function', async () => {
+      const { hub } = makeHub();
+      const g = hub.spawn((a: number, b: string) => `${a}${b}`, 1, 'x');
+      hub.flush();
+      expect(g.value).toBe('1x');
+      await expect(g).resolves.toBe('1x');
+    });
+
+    it('runs a Task function in-process under the task name', () => {
+      const { hub } = makeHub();
+      const double = defineTask(import.meta.url, 'double', (n: number) => n * 2);
+      const g = hub.spawn(double, 21);
+      hub.flush();
+      expect(g.value).toBe(42);
+      expect(g.name).toBe('double');
+    });
+
+    it('throws a TypeError for something that is neither a function nor a Task', () => {
+      const { hub } = makeHub();
+      expect(() => hub.spawn(42 as never)).toThrow(TypeError);
+    });
+
+    it('starts a pass on the event loop by itself when nobody flushes', async () => {
+      const { hub } = makeHub();
+      const g = hub.spawn(function* () {
+        yield;
+        return 'done';
+      });
+      await expect(g).resolves.toBe('done');
+    });
+  });
+
+  describe('switching', () => {
+    it('alternates strictly between two greenlets that yield', () => {
+      const { hub } = makeHub();
+      const seen: string[] = [];
+      const body = function* (name: string) {
+        for (let i = 0; i < 3; i++) {
+          seen.push(`${name}${i}`);
+          yield;
+        }
+      };
+      hub.spawn(body, 'a');
+      hub.spawn(body, 'b');
+      hub.flush();
+      expect(seen).toEqual(['a0', 'b0', 'a1', 'b1', 'a2', 'b2']);
+    });
+
+    it('treats `yield hub.cooperate()` like a bare yield', () => {
+      const { hub } = makeHub();
+      const seen: string[] = [];
+      hub.spawn(function* () {
+        seen.push('a0');
+        yield hub.cooperate();
+        seen.push('a1');
+      });
+      hub.spawn(function* () {
+        seen.push('b0');
+        yield;
+        seen.push('b1');
+      });
+      hub.flush();
+      expect(seen).toEqual(['a0', 'b0', 'a1', 'b1']);
+    });
+
+    it('counts one switch per step', () => {
+      const { hub } = makeHub();
+      hub.spawn(function* () {
+        yield;
+        yield;
+      });
+      hub.flush();
+      expect(hub.stats().switches).toBe(3);
+    });
+  });
+
+  describe('.cooperate()', () => {
+    it('outside a greenlet fires on the next pass', () => {
+      const { hub } = makeHub();
+      const d = hub.cooperate();
+      assertNoResult(d);
+      hub.flush();
+      expect(successResultOf(d)).toBeUndefined();
+    });
+  });
+
+  describe('.sleep()', () => {
+    it('parks the greenlet until the clock reaches the time', () => {
+      const { hub, clock } = makeHub();
+      const seen: string[] = [];
+      hub.spawn(function* () {
+        yield hub.sleep(10);
+        seen.push('woke');
+      });
+      hub.flush();
+      clock.advance(9);
+      hub.flush();
+      expect(seen).toEqual([]);
+      clock.advance(1);
+      hub.flush();
+      expect(seen).toEqual(['woke']);
+    });
+
+    it('is a cancellable Deferred outside greenlets', () => {
+      const { hub, clock } = makeHub();
+      const d = hub.sleep(5);
+      d.cancel();
+      expect(failureResultOf(d).value).toMatchObject({ name: 'CancelledError' });
+      expect(clock.getDelayedCalls()).toHaveLength(0);
+    });
+
+    it('with ms <= 0 is a cooperate()', () => {
+      const { hub } = makeHub();
+      const d = hub.sleep(0);
+      hub.flush();
+      expect(successResultOf(d)).toBeUndefined();
+    });
+
+    it('errbacks with TypeError for a non-number', () => {
+      const { hub } = makeHub();
+      expect(failureResultOf(hub.sleep('1' as never)).value).toBeInstanceOf(TypeError);
+    });
+  });
+
+  describe('.spawnLater()', () => {
+    it('starts the greenlet when the clock reaches the delay', () => {
+      const { hub, clock } = makeHub();
+      const g = hub.spawnLater(10, () => 'late');
+      expect(g.started).toBe(false);
+      clock.advance(10);
+      expect(g.started).toBe(true);
+      hub.flush();
+      expect(g.value).toBe('late');
+    });
+
+    it('never runs a greenlet killed before its timer', () => {
+      const { hub, clock } = makeHub();
+      let ran = false;
+      const g = hub.spawnLater(10, () => {
+        ran = true;
+      });
+      g.kill();
+      clock.advance(10);
+      hub.flush();
+      expect(ran).toBe(false);
+      expect(g.dead).toBe(true);
+    });
+  });
+
+  describe('.getCurrent()', () => {
+    it('is the greenlet whose step runs, and null outside', () => {
+      const { hub } = makeHub();
+      let inside: unknown = 'unset';
+      const g = hub.spawn(function* () {
+        yield;
+        inside = hub.getCurrent();
+      });
+      hub.flush();
+      expect(inside).toBe(g);
+      expect(hub.getCurrent()).toBeNull();
+    });
+  });
+
+  describe('.flush()', () => {
+    it('does not re-enter itself from inside a step', () => {
+      const { hub } = makeHub();
+      let nested = -1;
+      const seen: string[] = [];
+      hub.spawn(() => {
+        nested = hub.flush();
+        seen.push('a');
+      });
+      hub.spawn(() => seen.push('b'));
+      hub.flush();
+      expect(nested).toBe(0);
+      expect(seen).toEqual(['a', 'b']);
+    });
+
+    it('stops after maxSteps for a greenlet that switches forever', () => {
+      const { hub } = makeHub();
+      const g = hub.spawn(function* () {
+        for (;;) yield;
+      });
+      expect(hub.flush(10)).toBe(10);
+      g.kill();
+      hub.flush();
+      expect(g.dead).toBe(true);
+    });
+  });
+
+  describe('slices', () => {
+    it('yields to the event loop between slices so a setImmediate callback runs in between', async () => {
+      const { hub } = makeHub({ sliceMs: 1 });
+      const marks: string[] = [];
+      let immediateRan = false;
+      const g = hub.spawn(function* () {
+        // Busy steps until the loop got a turn: with 1 ms slices the hub must yield within a few steps.
+        for (let i = 0; i < 10_000 && !immediateRan; i++) {
+          const until = performance.now() + 0.3;
+          while (performance.now() < until);
+          marks.push('step');
+          yield;
+        }
+        return immediateRan;
+      });
+      setImmediate(() => {
+        immediateRan = true;
+      });
+      await expect(g).resolves.toBe(true);
+      expect(marks.length).toBeGreaterThan(0);
+      expect(hub.stats().slices).toBeGreaterThanOrEqual(2);
+    });
+  });
+
+  describe("'blocked' event", () => {
+    it('reports a step longer than blockingThresholdMs with the greenlet, task name and ms', () => {
+      const { hub } = makeHub({ blockingThresholdMs: 2 });
+      const events: BlockedEvent[] = [];
+      hub.on('blocked', (e: BlockedEvent) => events.push(e));
+      const g = hub.spawn(function spinner() {
+        const until = performance.now() + 5;
+        while (performance.now() < until);
+      });
+      hub.spawn(function quick() {
+        return 1;
+      });
+      hub.flush();
+      expect(events).toHaveLength(1);
+      expect(events[0]!.greenlet).toBe(g);
+      expect(events[0]!.task).toBe('spinner');
+      expect(events[0]!.ms).toBeGreaterThanOrEqual(5);
+      expect(hub.stats().blockedSteps).toBe(1);
+    });
+  });
+
+  describe("'error' event", () => {
+    it('receives an exception nobody observed, once, with the greenlet', () => {
+      const { hub } = makeHub();
+      const seen: Array<[unknown, unknown]> = [];
+      hub.on('error', (e: unknown, g: unknown) => seen.push([e, g]));
+      const boom = new Error('boom');
+      const g = hub.spawn(() => {
+        throw boom;
+      });
+      hub.flush();
+      expect(seen).toEqual([[boom, g]]);
+    });
+
+    it('is not emitted when the greenlet was joined, awaited or linked', () => {
+      const { hub } = makeHub();
+      let count = 0;
+      hub.on('error', () => count++);
+      const fail = (): never => {
+        throw new Error('x');
+      };
+      hub.spawn(fail).join();
+      hub.spawn(fail).get().addErrback(() => undefined);
+      hub.spawn(fail).link(() => undefined);
+      hub.flush();
+      expect(count).toBe(0);
+    });
+
+    it('is never emitted for GreenletExit', () => {
+      const { hub } = makeHub();
+      let count = 0;
+      hub.on('error', () => count++);
+      const g = hub.spawn(function* () {
+        yield;
+      });
+      hub.flush(1);
+      g.kill();
+      hub.flush();
+      expect(count).toBe(0);
+    });
+
+    it('goes to console.error when there is no listener', () => {
+      const hub = new Hub({ clock: new Clock() });
+      const original = console.error;
+      const lines: unknown[][] = [];
+      console.error = (...args: unknown[]) => lines.push(args);
+      try {
+        hub.spawn(function failing() {
+          throw new Error('unwatched');
+        });
+        hub.flush();
+      } finally {
+        console.error = original;
+      }
+      expect(lines).toHaveLength(1);
+      expect(String(lines[0]![0])).toContain('failing');
+    });
+  });
+
+  describe('maxGreenlets', () => {
+    it('past the limit returns a greenlet already dead with QueueFullError', () => {
+      const { hub } = makeHub({ maxGreenlets: 1 });
+      const first = hub.spawn(function* () {
+        yield;
+      });
+      const second = hub.spawn(() => 'never');
+      expect(second.dead).toBe(true);
+      expect(second.exception).toMatchObject({ name: 'QueueFullError', code: 'ERR_QUEUE_FULL' });
+      expect(failureResultOf(second.get()).value).toMatchObject({ name: 'QueueFullError' });
+      hub.flush();
+      expect(first.dead).toBe(true);
+      expect(hub.spawn(() => 'fits again').dead).toBe(false);
+    });
+  });
+
+  describe('.stats()', () => {
+    it('counts spawned, live, ready and parked greenlets and per-task step times', () => {
+      const { hub } = makeHub();
+      const d = new Deferred<void>();
+      hub.spawn(function* waiter() {
+        yield d;
+      });
+      hub.spawn(function* looper() {
+        yield;
+      });
+      expect(hub.stats()).toMatchObject({ spawned: 2, live: 2, ready: 2, parked: 0 });
+      hub.flush(2);
+      expect(hub.stats()).toMatchObject({ live: 2, ready: 1, parked: 1 });
+      hub.flush();
+      d.callback(undefined);
+      expect(hub.stats()).toMatchObject({ ready: 1, parked: 0 });
+      hub.flush();
+      const stats = hub.stats();
+      expect(stats).toMatchObject({ spawned: 2, live: 0, ready: 0, parked: 0, switches: 4 });
+      expect(stats.tasks.looper!.steps).toBe(2);
+      expect(stats.tasks.waiter!.p99Ms).toBeGreaterThan(0);
+    });
+  });
+});
