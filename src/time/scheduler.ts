@@ -32,6 +32,9 @@ export interface DelayedCall {
 
 /**
  * A source of time and delayed calls: implemented by the `Reactor` (real time) and by `Clock` (virtual time).
+ *
+ * Calls run in due-time order; calls due at the same time run in the order `callLater` made them, and a
+ * `reset` or `delay` changes a call's due time without changing that rank.
  */
 export interface Scheduler {
   /** The current time in milliseconds (monotonic; its origin is the scheduler's own). */

@@ -78,6 +78,26 @@ describe('Reactor', () => {
       expect(seen).toEqual(['after']);
     });
 
+    it('holds the later phases until a returned bare thenable settles', async () => {
+      const { reactor } = makeReactor();
+      const seen: string[] = [];
+      let release: ((value: unknown) => void) | undefined;
+      const thenable: PromiseLike<unknown> = {
+        then(onFulfilled) {
+          release = onFulfilled as (value: unknown) => void;
+          return thenable as never;
+        },
+      };
+      reactor.addSystemEventTrigger('before', 'shutdown', () => thenable);
+      reactor.addSystemEventTrigger('during', 'shutdown', () => seen.push('during'));
+      const stopping = reactor.stop();
+      await flushMicrotasks();
+      expect(seen).toEqual([]);
+      release?.('done');
+      await stopping;
+      expect(seen).toEqual(['during']);
+    });
+
     it('reports a failed Deferred from a before trigger and goes on with the shutdown', async () => {
       const { reactor, errors } = makeReactor();
       const seen: string[] = [];
