@@ -10,9 +10,9 @@
  *   then report bad input by returning a failed Deferred (`TypeError`, `DataCloneError`…), not by throwing.
  * - Create your heavy object (Piscina pool, hub) lazily on first use, never in the constructor: constructing
  *   a Reactor must stay cheap, start no thread and open no handle.
- * - Register your shutdown in the constructor, in the marked place: `this.#shutdown.addComponent(...)` with a
- *   `ReactorComponent` whose `shutdown(graceMs)` does nothing if your object was never created. `stop()` calls every component after
- *   the `before` triggers settled and before the `during` triggers run.
+ * - Register your shutdown in the constructor, in the marked place: `this.#shutdown.addComponent(...)` with
+ *   a `ReactorComponent` whose `shutdown(graceMs)` does nothing if your object was never created. `stop()`
+ *   calls every component after the `before` triggers settled and before the `during` triggers run.
  * - Add your part of `stats()` in the marked place (and its type in `reactor-stats.ts`).
  *
  * Lifecycle: `'idle'` → `run()` → `'running'` → `stop()` → `'stopping'` → `'stopped'` (also `'idle'` →
