@@ -501,8 +501,11 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       this.#finish(false, error, true);
       return false;
     }
-    if (this.#state === 'running') this.#state = 'foreign'; // it awaits something that is not the hub
-    return false;
+    if (this.#state !== 'running') return false; // it reached a hub wait in its first step
+    // It awaits something foreign: the hub keeps it current for a few microtasks, in case that settles at once.
+    this.#state = 'foreign';
+    this.#asyncBusy = true;
+    return true;
   }
 
   #resumeAsync(): boolean {

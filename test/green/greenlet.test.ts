@@ -1,0 +1,428 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Deferred } from '../../src/deferred/deferred.js';
+import { GreenletExit } from '../../src/errors.js';
+import type { Greenlet } from '../../src/green/greenlet.js';
+import { Hub } from '../../src/green/hub.js';
+import { Clock } from '../../src/time/clock.js';
+import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function makeHub(): { hub: Hub; clock: Clock; errors: unknown[] } {
+  const clock = new Clock();
+  const hub = new Hub({ clock });
+  const errors: unknown[] = [];
+  hub.on('error', (e: unknown) => errors.push(e));
+  return { hub, clock, errors };
+}
+
+afterEach(async () => {
+  await nextTurn();
+});
+
+describe('Greenlet', () => {
+  describe('generator greenlets', () => {
+    it('park on a Deferred and resume with its value', () => {
+      const { hub } = makeHub();
+      const d = new Deferred<number>();
+      const g = hub.spawn(function* () {
+        const v = (yield d) as number;
+        return v + 1;
+      });
+      hub.flush();
+      expect(g.dead).toBe(false);
+      d.callback(41);
+      hub.flush();
+      expect(g.value).toBe(42);
+    });
+
+    it('get the failure of a Deferred thrown in, and mark it handled', () => {
+      const { hub } = makeHub();
+      const d = new Deferred<number>();
+      const g = hub.spawn(function* () {
+        try {
+          yield d;
+          return 'no';
+        } catch (e) {
+          return (e as Error).message;
+        }
+      });
+      hub.flush();
+      d.errback(new Error('bad'));
+      hub.flush();
+      expect(g.value).toBe('bad');
+    });
+
+    it('only observe a Deferred: its own chain keeps the result', () => {
+      const { hub } = makeHub();
+      const d = new Deferred<string>();
+      hub.spawn(function* () {
+        yield d;
+      });
+      hub.flush();
+      d.callback('kept');
+      expect(successResultOf(d)).toBe('kept');
+    });
+
+    it('resume at once, in the same step, on an already-fired Deferred', () => {
+      const { hub } = makeHub();
+      const d = new Deferred<number>();
+      d.callback(7);
+      const seen: string[] = [];
+      hub.spawn(function* () {
+        seen.push(`a:${String(yield d)}`);
+        yield;
+        seen.push('a:end');
+      });
+      hub.spawn(function* () {
+        seen.push('b');
+      });
+      hub.flush();
+      expect(seen).toEqual(['a:7', 'b', 'a:end']);
+    });
+
+    it('get a non-waitable yielded value sent straight back', () => {
+      const { hub } = makeHub();
+      const g = hub.spawn(function* () {
+        const a = (yield 5) as number;
+        const b = (yield { x: 1 }) as { x: number };
+        return a + b.x;
+      });
+      hub.flush();
+      expect(g.value).toBe(6);
+      expect(hub.stats().switches).toBe(1);
+    });
+
+    it('park on a Promise and resume with its value', async () => {
+      const { hub } = makeHub();
+      const g = hub.spawn(function* () {
+        return ((yield Promise.resolve(3)) as number) * 2;
+      });
+      await expect(g).resolves.toBe(6);
+    });
+
+    it('park on another greenlet and resume with its value or exception', () => {
+      const { hub } = makeHub();
+      const inner = hub.spawn(function* () {
+        yield;
+        return 'inner';
+      });
+      const failing = hub.spawn(function* () {
+        yield;
+        throw new Error('inner failed');
+      });
+      const outer = hub.spawn(function* () {
+        const v = (yield inner) as string;
+        try {
+          yield failing;
+        } catch (e) {
+          return `${v}/${(e as Error).message}`;
+        }
+        return 'no';
+      });
+      hub.flush();
+      expect(outer.value).toBe('inner/inner failed');
+    });
+
+    it('run `finally` when the generator fails', () => {
+      const { hub } = makeHub();
+      const seen: string[] = [];
+      const g = hub.spawn(function* () {
+        try {
+          yield;
+          throw new Error('x');
+        } finally {
+          seen.push('finally');
+        }
+      });
+      g.join();
+      hub.flush();
+      expect(seen).toEqual(['finally']);
+      expect(g.successful()).toBe(false);
+    });
+  });
+
+  describe('plain functions', () => {
+    it('run in one step', () => {
+      const { hub } = makeHub();
+      const g = hub.spawn(() => 5);
+      expect(hub.flush()).toBe(1);
+      expect(g.value).toBe(5);
+    });
+
+    it('returning a Promise finish with its outcome', async () => {
+      const { hub } = makeHub();
+      const g = hub.spawn(() => Promise.reject(new Error('late')));
+      await expect(g).rejects.toThrow('late');
+    });
+  });
+
+  describe('async greenlets', () => {
+    it('switch at `await hub.cooperate()` and see themselves as current after it', async () => {
+      const { hub } = makeHub();
+      const seen: string[] = [];
+      const make = (name: string) =>
+        async function asyncBody(): Promise<void> {
+          for (let i = 0; i < 2; i++) {
+            seen.push(`${name}${i}:${String(hub.getCurrent() === self.get(name))}`);
+            await hub.cooperate();
+          }
+        };
+      const self = new Map<string, Greenlet<void>>();
+      self.set('a', hub.spawn(make('a')));
+      self.set('b', hub.spawn(make('b')));
+      await Promise.all(self.values());
+      expect(seen).toEqual(['a0:true', 'b0:true', 'a1:true', 'b1:true']);
+    });
+
+    it('sleep on the hub clock', async () => {
+      const { hub, clock } = makeHub();
+      const g = hub.spawn(async () => {
+        await hub.sleep(10);
+        return clock.now();
+      });
+      hub.flush();
+      await nextTurn();
+      expect(g.dead).toBe(false);
+      clock.advance(10);
+      await expect(g).resolves.toBe(10);
+    });
+
+    it('killed while waiting on the hub: the wait rejects with the exception and finally runs', async () => {
+      const { hub } = makeHub();
+      const seen: string[] = [];
+      const g = hub.spawn(async () => {
+        try {
+          await hub.sleep(1000);
+        } finally {
+          seen.push('finally');
+        }
+      });
+      hub.flush();
+      const killed = g.kill();
+      await g.join();
+      expect(successResultOf(killed)).toBeUndefined();
+      expect(seen).toEqual(['finally']);
+      expect(g.successful()).toBe(true);
+      expect(g.value).toBeInstanceOf(GreenletExit);
+    });
+
+    it('killed while awaiting something foreign: the next hub wait rejects', async () => {
+      const { hub } = makeHub();
+      let gate!: () => void;
+      const foreign = new Promise<void>((resolve) => (gate = resolve));
+      const seen: string[] = [];
+      const g = hub.spawn(async () => {
+        await foreign;
+        seen.push('after foreign');
+        await hub.cooperate();
+        seen.push('never');
+      });
+      hub.flush();
+      void g.kill(new Error('stop'));
+      expect(g.signal.aborted).toBe(true);
+      gate();
+      await g.join();
+      expect(seen).toEqual(['after foreign']);
+      expect(g.exception).toMatchObject({ message: 'stop' });
+    });
+  });
+
+  describe('.kill()', () => {
+    it('before start: the greenlet never runs, links still fire', () => {
+      const { hub } = makeHub();
+      let ran = false;
+      const g = hub.spawn(() => {
+        ran = true;
+      });
+      const linked: unknown[] = [];
+      g.link((x) => linked.push(x));
+      const d = g.kill();
+      hub.flush();
+      expect(ran).toBe(false);
+      expect(successResultOf(d)).toBeUndefined();
+      expect(linked).toEqual([g]);
+      expect(g.started).toBe(true);
+    });
+
+    it('after start: throws GreenletExit in at the switch point so finally runs; counts as success', () => {
+      const { hub } = makeHub();
+      const seen: string[] = [];
+      const g = hub.spawn(function* () {
+        try {
+          yield new Deferred();
+        } finally {
+          seen.push('finally');
+        }
+      });
+      hub.flush();
+      const d = g.kill();
+      assertNoResult(d);
+      hub.flush();
+      expect(successResultOf(d)).toBeUndefined();
+      expect(seen).toEqual(['finally']);
+      expect(g.successful()).toBe(true);
+      expect(g.value).toMatchObject({ name: 'GreenletExit' });
+      expect(g.exception).toBeUndefined();
+    });
+
+    it('accepts an error class and fails the greenlet with an instance', () => {
+      const { hub, errors } = makeHub();
+      class Stop extends Error {}
+      const g = hub.spawn(function* () {
+        yield;
+      });
+      hub.flush(1);
+      void g.kill(Stop);
+      hub.flush();
+      expect(g.exception).toBeInstanceOf(Stop);
+      expect(errors).toHaveLength(1);
+    });
+
+    it('of a ready greenlet replaces what its yield would get', () => {
+      const { hub } = makeHub();
+      let caught: unknown;
+      const g = hub.spawn(function* () {
+        try {
+          yield;
+        } catch (e) {
+          caught = e;
+        }
+      });
+      hub.flush(1);
+      void g.kill();
+      hub.flush();
+      expect(caught).toBeInstanceOf(GreenletExit);
+    });
+
+    it('aborts the signal at once', () => {
+      const { hub } = makeHub();
+      const g = hub.spawn(function* () {
+        yield new Deferred();
+      });
+      hub.flush();
+      const signal = g.signal;
+      void g.kill();
+      expect(signal.aborted).toBe(true);
+      expect(signal.reason).toBeInstanceOf(GreenletExit);
+    });
+
+    it('of a dead greenlet fires at once', () => {
+      const { hub } = makeHub();
+      const g = hub.spawn(() => 1);
+      hub.flush();
+      expect(successResultOf(g.kill())).toBeUndefined();
+      expect(g.value).toBe(1);
+    });
+  });
+
+  describe('links', () => {
+    it('fire synchronously at death, in registration order, each with the greenlet', () => {
+      const { hub } = makeHub();
+      const d = new Deferred<number>();
+      const g = hub.spawn(function* () {
+        return (yield d) as number;
+      });
+      const order: string[] = [];
+      g.link((x) => order.push(`link:${String(x === g)}`));
+      g.join().addCallback(() => order.push('join'));
+      g.linkValue(() => order.push('value'));
+      g.linkException(() => order.push('exception'));
+      hub.flush();
+      d.callback(1);
+      hub.flush();
+      expect(order).toEqual(['link:true', 'join', 'value']);
+    });
+
+    it('added after death run on a microtask', async () => {
+      const { hub } = makeHub();
+      const g = hub.spawn(() => 1);
+      hub.flush();
+      const seen: string[] = [];
+      g.link(() => seen.push('late'));
+      seen.push('sync');
+      await Promise.resolve();
+      expect(seen).toEqual(['sync', 'late']);
+    });
+
+    it('unlink removes a link', () => {
+      const { hub } = makeHub();
+      const g = hub.spawn(() => 1);
+      let count = 0;
+      const cb = (): void => {
+        count++;
+      };
+      g.link(cb);
+      g.unlink(cb);
+      hub.flush();
+      expect(count).toBe(0);
+    });
+
+    it('send an exception thrown by a link to the hub error event', () => {
+      const { hub, errors } = makeHub();
+      const g = hub.spawn(() => 1);
+      const bad = new Error('link broke');
+      g.link(() => {
+        throw bad;
+      });
+      hub.flush();
+      expect(errors).toEqual([bad]);
+    });
+  });
+
+  describe('.join() / .get()', () => {
+    it('join fires false on timeout and true when dead', () => {
+      const { hub, clock } = makeHub();
+      const d = new Deferred<void>();
+      const g = hub.spawn(function* () {
+        yield d;
+      });
+      hub.flush();
+      const short = g.join(5);
+      const long = g.join();
+      clock.advance(5);
+      expect(successResultOf(short)).toBe(false);
+      d.callback(undefined);
+      hub.flush();
+      expect(successResultOf(long)).toBe(true);
+    });
+
+    it('get errbacks with TimeoutError on timeout and with the exception on failure', () => {
+      const { hub, clock } = makeHub();
+      const d = new Deferred<void>();
+      const g = hub.spawn(function* () {
+        yield d;
+        throw new RangeError('nope');
+      });
+      hub.flush();
+      const timed = g.get(5);
+      const full = g.get();
+      clock.advance(5);
+      expect(failureResultOf(timed).value).toMatchObject({ name: 'TimeoutError' });
+      d.callback(undefined);
+      hub.flush();
+      expect(failureResultOf(full).value).toBeInstanceOf(RangeError);
+    });
+
+    it('errback with TypeError for a bad timeout', () => {
+      const { hub } = makeHub();
+      const g = hub.spawn(() => 1);
+      expect(failureResultOf(g.join(-1)).value).toBeInstanceOf(TypeError);
+      hub.flush();
+    });
+  });
+
+  describe('as a waitable', () => {
+    it('is awaitable: the value, or the exception thrown', async () => {
+      const { hub } = makeHub();
+      await expect(hub.spawn(() => 'v')).resolves.toBe('v');
+      await expect(
+        hub.spawn(() => {
+          throw new Error('e');
+        }),
+      ).rejects.toThrow('e');
+    });
+  });
+});
