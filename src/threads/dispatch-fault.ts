@@ -39,8 +39,9 @@ function firstUncloneable(args: readonly unknown[]): number {
  * @returns the fault.
  */
 export function classifyDispatchFault(error: unknown, name: string, args: readonly unknown[], maxQueue: number): DispatchFault {
-  const e = error instanceof Error ? error : new Error(String(error));
-  const message = e.message;
+  // Not `instanceof Error`: a DOMException (DataCloneError) or an error from another realm is still an error here.
+  const e = (typeof error === 'object' && error !== null ? error : new Error(String(error))) as Error;
+  const message = String(e.message);
   if (message === 'Task queue is at limit' || message === 'No task queue available and all Workers are busy') {
     return {
       kind: 'queue-full',

@@ -12,7 +12,7 @@
  */
 import { Piscina } from 'piscina';
 import { Deferred } from '../deferred/deferred.js';
-import { ReactorStoppedError } from '../errors.js';
+import { QueueFullError, ReactorStoppedError } from '../errors.js';
 import { isTask, type Task, type TaskResult } from '../task/task.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import { CancelSlots } from './cancel-slots.js';
@@ -111,6 +111,7 @@ export class ThreadPool {
     if (!isTask(task)) return failed(notATask(task, 'deferToThread'));
     const host = this.#open();
     if (host === undefined) return failed(new ReactorStoppedError(`Task \`${task.name}\` was refused: the thread pool is closed`));
+    if (this.#full()) return this.#refuse(task.name);
     const run = new ThreadTaskRun(host, task, args, undefined, this.#site());
     this.#active.add(run);
     run.start();
@@ -135,6 +136,7 @@ export class ThreadPool {
     }
     const host = this.#open();
     if (host === undefined) return failed(new ReactorStoppedError('callMultipleInThread was refused: the thread pool is closed'));
+    if (this.#full()) return this.#refuse('callMultipleInThread');
     const first = calls[0]![0];
     const batch: Task = {
       ...first,
@@ -181,6 +183,21 @@ export class ThreadPool {
     });
   }
 
+  /**
+   * Whether one more task would exceed `maxQueue`: tasks beyond the pool's capacity (maxThreads ×
+   * concurrentTasksPerWorker) are the ones waiting for a worker. Checked here rather than by Piscina, whose
+   * refusal leaves its task's async resource undestroyed (an open handle under async_hooks).
+   */
+  #full(): boolean {
+    const o = this.options;
+    return this.#active.size - o.maxThreads * o.concurrentTasksPerWorker >= o.maxQueue;
+  }
+
+  #refuse<T>(name: string): Deferred<T> {
+    this.#counters.failed++;
+    return failed(new QueueFullError(`Task \`${name}\` was refused: the thread pool queue is full (maxQueue ${this.options.maxQueue})`));
+  }
+
   #site(): { stack?: string } | undefined {
     if (!this.options.captureDispatchSite) return undefined;
     const site: { stack?: string } = {};
@@ -198,7 +215,7 @@ export class ThreadPool {
       minThreads: o.minThreads,
       maxThreads: o.maxThreads,
       idleTimeout: o.idleTimeoutMs,
-      maxQueue: o.maxQueue,
+      maxQueue: Number.POSITIVE_INFINITY, // enforced by #full()
       concurrentTasksPerWorker: o.concurrentTasksPerWorker,
       ...(o.resourceLimits === undefined ? {} : { resourceLimits: o.resourceLimits }),
       workerData: { slots: slots.buffer, concurrency: o.concurrentTasksPerWorker },
@@ -245,7 +262,12 @@ export class ThreadPool {
     for (const run of [...this.#active]) {
       run.abort(new ReactorStoppedError('The thread pool closed before this task finished'));
     }
-    await this.#piscina?.destroy();
+    const piscina = this.#piscina;
+    if (piscina !== undefined) {
+      await piscina.destroy();
+      // Piscina never ends its async resource; without this, async_hooks tooling (Jest's open-handle check) sees it live.
+      piscina.emitDestroy();
+    }
     this.#state = 'closed';
   }
 }

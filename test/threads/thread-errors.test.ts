@@ -1,0 +1,129 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { ThreadPool } from '../../src/threads/thread-pool.js';
+import { taskFrom } from '../../src/task/task.js';
+import { DataCloneError, QueueFullError, TaskNotFoundError, TimeoutError } from '../../src/errors.js';
+import * as fx from '../fixtures/thread-tasks.js';
+import { built, changed, failureOf, gate, open } from './thread-test-kit.js';
+
+const fixtureUrl = new URL('../../dist/test/fixtures/thread-tasks.js', import.meta.url);
+
+describe('ThreadPool error fidelity', () => {
+  let pool: ThreadPool;
+  afterEach(async () => {
+    await pool.close();
+  });
+
+  describe('an error thrown in the worker', () => {
+    it('keeps its name, message, code, cause and own properties', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      const error = await failureOf(pool.run(built(fx.throwCustom), 'x'));
+      expect(error).toBeInstanceOf(Error);
+      expect(error.name).toBe('ParseError');
+      expect(error.message).toBe('cannot parse x');
+      expect(error.code).toBe('E_PARSE');
+      expect(error.line).toBe(42);
+      expect(error.cause).toBeInstanceOf(RangeError);
+      expect(error.cause.message).toBe('inner cause');
+    });
+
+    it("keeps the worker's stack and appends the dispatch site", async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      const error = await failureOf(pool.run(built(fx.throwCustom), 'x'));
+      const stack = error.stack as string;
+      expect(stack).toMatch(/thread-tasks\.js/); // the worker's frame
+      expect(stack).toMatch(/--- task `throwCustom` dispatched from ---/);
+      expect(stack.slice(stack.indexOf('dispatched from'))).toMatch(/thread-errors\.test\.ts/);
+    });
+
+    it('leaves the dispatch site out when captureDispatchSite is false', async () => {
+      pool = new ThreadPool({ maxThreads: 1, captureDispatchSite: false });
+      const error = await failureOf(pool.run(built(fx.throwCustom), 'x'));
+      expect(error.stack).not.toMatch(/dispatched from/);
+    });
+
+    it('keeps a built-in class (TypeError from an async task)', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      const error = await failureOf(pool.run(built(fx.throwAsync)));
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error.message).toBe('async failure');
+    });
+
+    it("comes back as the library's own class when it is a greenreactor error", async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      const error = await failureOf(pool.run(built(fx.throwLibraryError)));
+      expect(error).toBeInstanceOf(TimeoutError);
+      expect(error.code).toBe('ERR_TIMEOUT');
+      expect(error.message).toBe('worker-side timeout');
+    });
+
+    it('passes a thrown non-error value through as itself', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      expect(await failureOf(pool.run(built(fx.throwString)))).toBe('a plain string');
+    });
+  });
+
+  describe('bad input', () => {
+    it('errbacks with a TypeError explaining defineTask for a plain function, without throwing', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      const d = pool.run((() => 1) as never);
+      const error = await failureOf(d);
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error.message).toMatch(/defineTask\(import\.meta\.url/);
+      expect(pool.state).toBe('idle'); // nothing started
+    });
+
+    it('errbacks with DataCloneError naming the task and the argument position; nothing runs', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      const cells = gate(4);
+      const error = await failureOf(pool.run(built(fx.markRan), cells, (() => 0) as never));
+      expect(error).toBeInstanceOf(DataCloneError);
+      expect(error.task).toBe('markRan');
+      expect(error.argumentIndex).toBe(1);
+      expect(error.message).toMatch(/markRan/);
+      expect(error.message).toMatch(/argument 1/);
+      expect(await pool.run(built(fx.add), 1, 1)).toBe(2); // the pool still works
+      expect(cells[0]).toBe(0);
+    });
+
+    it('errbacks with TaskNotFoundError naming the module and the export for an unknown export', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      const error = await failureOf(pool.run(taskFrom(fixtureUrl, 'noSuchExport')));
+      expect(error).toBeInstanceOf(TaskNotFoundError);
+      expect(error.exportName).toBe('noSuchExport');
+      expect(error.moduleUrl).toBe(fixtureUrl.href);
+      expect(error.message).toMatch(/noSuchExport/);
+      expect(error.message).toMatch(/thread-tasks\.js/);
+    });
+
+    it('errbacks with TaskNotFoundError for an export that is not a function', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      const error = await failureOf(pool.run(taskFrom(fixtureUrl, 'notAFunction')));
+      expect(error).toBeInstanceOf(TaskNotFoundError);
+      expect(error.message).toMatch(/notAFunction/);
+    });
+
+    it('errbacks with TaskNotFoundError for a module that does not exist', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      const missing = new URL('../../dist/test/fixtures/no-such-module.js', import.meta.url);
+      const error = await failureOf(pool.run(taskFrom(missing, 'anything')));
+      expect(error).toBeInstanceOf(TaskNotFoundError);
+      expect(error.moduleUrl).toBe(missing.href);
+      expect(error.message).toMatch(/no-such-module\.js/);
+    });
+
+    it('errbacks with QueueFullError past maxQueue tasks waiting for a worker', async () => {
+      pool = new ThreadPool({ minThreads: 1, maxThreads: 1, maxQueue: 1 });
+      const cells = gate();
+      const running = pool.run(built(fx.waitForGate), cells, 'done');
+      await changed(cells); // the only worker is busy
+      const queued = pool.run(built(fx.add), 1, 1);
+      const refused = pool.run(built(fx.add), 2, 2);
+      const error = await failureOf(refused);
+      expect(error).toBeInstanceOf(QueueFullError);
+      expect(error.message).toMatch(/maxQueue 1/);
+      open(cells);
+      expect(await running).toBe('done');
+      expect(await queued).toBe(2);
+    });
+  });
+});

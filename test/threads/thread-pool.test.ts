@@ -1,0 +1,138 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { ThreadPool } from '../../src/threads/thread-pool.js';
+import { taskFrom } from '../../src/task/task.js';
+import * as fx from '../fixtures/thread-tasks.js';
+import { built, changed, failureOf, gate, open, settled } from './thread-test-kit.js';
+
+const fixtureUrl = new URL('../../dist/test/fixtures/thread-tasks.js', import.meta.url);
+
+describe('ThreadPool', () => {
+  let pool: ThreadPool;
+  afterEach(async () => {
+    await pool.close();
+  });
+
+  describe('.run()', () => {
+    it('fires with the value a plain task returns', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      expect(await pool.run(built(fx.add), 2, 3)).toBe(5);
+    });
+
+    it('awaits an async task', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      expect(await pool.run(built(fx.asyncDouble), 21)).toBe(42);
+    });
+
+    it('runs a generator task to completion, awaiting yielded Promises', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      expect(await pool.run(built(fx.generatorSum), 3)).toBe(1 + 2 + 3 + 100);
+    });
+
+    it('runs a plain function export wrapped with taskFrom', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      expect(await pool.run(taskFrom<[number], number>(fixtureUrl, 'plainTriple'), 5)).toBe(15);
+    });
+
+    it('imports a task module once per worker and reuses it', async () => {
+      pool = new ThreadPool({ minThreads: 1, maxThreads: 1 });
+      const count = built(fx.countRuns);
+      expect(await pool.run(count)).toBe(1);
+      expect(await pool.run(count)).toBe(2);
+    });
+
+    it('shares a SharedArrayBuffer argument instead of copying it', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      const cells = gate(4);
+      expect(await pool.run(built(fx.markRan), cells, 2)).toBe(2);
+      expect(cells[2]).toBe(1);
+    });
+
+    it('transfers the arguments the task option `transfer` names', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      const buffer = new Uint8Array([1, 2, 3, 4]).buffer;
+      const d = pool.run(built(fx.sumBytes), buffer);
+      expect(await d).toBe(10);
+      expect(buffer.byteLength).toBe(0); // moved to the worker, detached here
+    });
+
+    it('receives a result marked with transferResult', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      const buffer = (await pool.run(built(fx.makeBuffer), 1024)) as ArrayBuffer;
+      expect(buffer.byteLength).toBe(1024);
+      expect(new Uint8Array(buffer)[1023]).toBe(7);
+    });
+
+    it('runs tasks on several workers at once', async () => {
+      pool = new ThreadPool({ minThreads: 2, maxThreads: 2 });
+      const a = gate();
+      const b = gate();
+      const first = pool.run(built(fx.waitForGate), a, 'a');
+      const second = pool.run(built(fx.waitForGate), b, 'b');
+      await changed(a);
+      await changed(b); // both started while the other still waits: two workers
+      open(a);
+      open(b);
+      expect([await first, await second]).toEqual(['a', 'b']);
+    });
+
+    it('errbacks with ReactorStoppedError once the pool is closed', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      await pool.close();
+      const error = await failureOf(pool.run(built(fx.add), 1, 2));
+      expect(error.code).toBe('ERR_REACTOR_STOPPED');
+    });
+  });
+
+  describe('.runCalls()', () => {
+    it('runs the calls one after another in one worker, in order', async () => {
+      pool = new ThreadPool({ minThreads: 2, maxThreads: 2 });
+      const cells = gate(4);
+      const mark = built(fx.markRan);
+      await pool.runCalls([
+        [mark, cells, 0],
+        [built(fx.add), 1, 2],
+        [mark, cells, 1],
+      ]);
+      expect([...cells]).toEqual([1, 1, 0, 0]);
+    });
+
+    it('stops at the first error and errbacks with it', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      const cells = gate(4);
+      const mark = built(fx.markRan);
+      const error = await failureOf(
+        pool.runCalls([
+          [mark, cells, 0],
+          [built(fx.throwCustom), 'x'],
+          [mark, cells, 1],
+        ]),
+      );
+      expect(error.name).toBe('ParseError');
+      expect([...cells]).toEqual([1, 0, 0, 0]);
+    });
+
+    it('fires at once for an empty list', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      expect((await settled(pool.runCalls([]))).ok).toBe(true);
+      expect(pool.state).toBe('idle');
+    });
+
+    it('errbacks with TypeError when an entry is not a task', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      const error = await failureOf(pool.runCalls([[(() => 1) as never]]));
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error.message).toMatch(/defineTask/);
+    });
+  });
+
+  describe('state', () => {
+    it('starts no worker before the first task', async () => {
+      pool = new ThreadPool({ minThreads: 1, maxThreads: 1 });
+      expect(pool.state).toBe('idle');
+      expect(pool.stats().threads).toBe(0);
+      await pool.run(built(fx.noop));
+      expect(pool.state).toBe('running');
+      expect(pool.stats().threads).toBe(1);
+    });
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * Helpers for thread-path tests: tasks that point at the built fixtures, shared-memory gates, settled results.
+ *
+ * Workers load JavaScript, so a fixture task (defined in test/fixtures/*.ts, whose `import.meta.url` is the .ts
+ * file under Jest) is re-pointed at its compiled copy in dist/test/fixtures/ (run `npx tsc -p tsconfig.build.json`
+ * first; `npm test` does).
+ *
+ * @module
+ */
+import { Deferred } from '../../src/deferred/deferred.js';
+import { Failure } from '../../src/deferred/failure.js';
+import { taskFrom, type Task } from '../../src/task/task.js';
+
+/**
+ * The same task, loaded by workers from the built fixture module.
+ * @param task - a task defined in test/fixtures/<name>.ts.
+ * @returns a task with the same export and options whose module is dist/test/fixtures/<name>.js.
+ */
+export function built<T extends Task<any[], any>>(task: T): T {
+  const file = task.moduleUrl.slice(task.moduleUrl.lastIndexOf('/') + 1).replace(/\.ts$/, '.js');
+  const url = new URL(`../../dist/test/fixtures/${file}`, import.meta.url);
+  return taskFrom(url, task.exportName, task.options) as unknown as T;
+}
+
+/** A fresh shared gate of `size` Int32 cells, all 0. */
+export function gate(size = 2): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(size * 4));
+}
+
+/**
+ * Waits (without blocking the event loop) until `cell[index]` is no longer `from`.
+ * @returns the new value.
+ * @throws Error after `timeoutMs` (a hung worker fails the test instead of hanging it).
+ */
+export async function changed(cell: Int32Array, index = 0, from = 0, timeoutMs = 10_000): Promise<number> {
+  const waitAsync = (Atomics as unknown as {
+    waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: Promise<string> | string };
+  }).waitAsync;
+  for (;;) {
+    const now = Atomics.load(cell, index);
+    if (now !== from) return now;
+    const result = waitAsync(cell, index, from, timeoutMs);
+    const outcome = result.async ? await result.value : result.value;
+    if (outcome === 'timed-out') throw new Error(`gate[${index}] stayed ${from} for ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * Opens a gate: stores `value` in `cell[index]` and wakes the worker waiting on it.
+ */
+export function open(cell: Int32Array, index = 1, value = 1): void {
+  Atomics.store(cell, index, value);
+  Atomics.notify(cell, index);
+}
+
+/** How a Deferred ended. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: any; failure: Failure };
+
+/**
+ * Waits for `d` to fire and reports how, handling its failure.
+ * @param d - the Deferred.
+ */
+export function settled<T>(d: Deferred<T>): Promise<Outcome<T>> {
+  return new Promise((resolve) => {
+    d.addCallbacks(
+      (value: T) => {
+        resolve({ ok: true, value });
+      },
+      (failure: Failure) => {
+        resolve({ ok: false, error: failure.value, failure });
+      },
+    );
+  });
+}
+
+/**
+ * Waits for `d` to fail and returns its error.
+ * @throws Error when `d` succeeds.
+ */
+export async function failureOf(d: Deferred<unknown>): Promise<any> {
+  const outcome = await settled(d);
+  if (outcome.ok) throw new Error(`Expected a failure, got ${String(outcome.value)}`);
+  return outcome.error;
+}
+
+/** Counts how many times each Deferred fires (to prove "exactly once"). */
+export function countFirings(d: Deferred<unknown>): { count: number } {
+  const seen = { count: 0 };
+  d.addBoth((r: unknown) => {
+    seen.count++;
+    return r instanceof Failure ? null : r; // consume failures: the test inspects counts, not errors
+  });
+  return seen;
+}
