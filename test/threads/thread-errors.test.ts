@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ThreadPool } from '../../src/threads/thread-pool.js';
-import { taskFrom } from '../../src/task/task.js';
+import { taskFrom, type Task } from '../../src/task/task.js';
 import { DataCloneError, QueueFullError, TaskNotFoundError, TimeoutError } from '../../src/errors.js';
 import * as fx from '../fixtures/thread-tasks.js';
 import { built, changed, failureOf, gate, open } from './thread-test-kit.js';
@@ -65,7 +65,7 @@ describe('ThreadPool error fidelity', () => {
   describe('bad input', () => {
     it('errbacks with a TypeError explaining defineTask for a plain function, without throwing', async () => {
       pool = new ThreadPool({ maxThreads: 1 });
-      const d = pool.run((() => 1) as never);
+      const d = pool.run((() => 1) as unknown as Task<[], number>);
       const error = await failureOf(d);
       expect(error).toBeInstanceOf(TypeError);
       expect(error.message).toMatch(/defineTask\(import\.meta\.url/);

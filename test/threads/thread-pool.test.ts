@@ -57,7 +57,7 @@ describe('ThreadPool', () => {
 
     it('receives a result marked with transferResult', async () => {
       pool = new ThreadPool({ maxThreads: 1 });
-      const buffer = (await pool.run(built(fx.makeBuffer), 1024)) as ArrayBuffer;
+      const buffer: ArrayBuffer = await pool.run(built(fx.makeBuffer), 1024);
       expect(buffer.byteLength).toBe(1024);
       expect(new Uint8Array(buffer)[1023]).toBe(7);
     });

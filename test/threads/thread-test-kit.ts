@@ -33,13 +33,13 @@ export function gate(size = 2): Int32Array {
  * @throws Error after `timeoutMs` (a hung worker fails the test instead of hanging it).
  */
 export async function changed(cell: Int32Array, index = 0, from = 0, timeoutMs = 10_000): Promise<number> {
-  const waitAsync = (Atomics as unknown as {
-    waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: Promise<string> | string };
-  }).waitAsync;
+  const atomics = Atomics as unknown as {
+    waitAsync: (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: Promise<string> | string };
+  };
   for (;;) {
     const now = Atomics.load(cell, index);
     if (now !== from) return now;
-    const result = waitAsync(cell, index, from, timeoutMs);
+    const result = atomics.waitAsync(cell, index, from, timeoutMs);
     const outcome = result.async ? await result.value : result.value;
     if (outcome === 'timed-out') throw new Error(`gate[${index}] stayed ${from} for ${timeoutMs} ms`);
   }
