@@ -43,6 +43,16 @@ export interface AddCallbacksOptions {
  */
 export const CANCELLER_KEEPS_PENDING: unique symbol = Symbol('greenreactor.cancellerKeepsPending');
 
+/** Returned by {@link takeReadyResult} when the Deferred has no result to hand over right now. */
+export const NOT_READY: unique symbol = Symbol('greenreactor.notReady');
+
+/**
+ * Take the result of a Deferred that has fired and has nothing left to run, as the chain does with an
+ * already-fired inner Deferred (its result becomes `undefined`, its failure no longer unhandled); `NOT_READY`
+ * otherwise. Lets the generator driver skip a handler per already-fired yield. Internal to the Deferred family.
+ */
+export let takeReadyResult: (d: Deferred<any>) => unknown;
+
 type Handler = (result: unknown, ...args: unknown[]) => unknown;
 
 /** Marker stored in both handler slots of the link that hands an inner Deferred's result to the outer one. */
@@ -78,6 +88,19 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   #suppressAlreadyCalled = false;
   #tracked: Failure | null = null;
   #observed: Failure | null = null;
+
+  static {
+    takeReadyResult = (d) => {
+      if (!d.#called || d.#paused > 0 || d.#running || d.#chain !== null) return NOT_READY;
+      const result = d.#result;
+      d.#result = undefined;
+      if (d.#tracked !== null) {
+        untrackFailure(d);
+        d.#tracked = null;
+      }
+      return result;
+    };
+  }
 
   /**
    * @param canceller - called by {@link Deferred.cancel} while the Deferred has not fired, to stop the work; if it
@@ -312,8 +335,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   }
 
   #append(cb: unknown, eb: unknown, cbArgs: unknown, ebArgs: unknown): Deferred<any> {
-    const chain = this.#chain ?? (this.#chain = []);
-    chain.push(cb, eb, cbArgs, ebArgs);
+    const chain = this.#chain;
+    if (chain === null) this.#chain = [cb, eb, cbArgs, ebArgs];
+    else chain.push(cb, eb, cbArgs, ebArgs);
     if (this.#called) this.#run();
     return this;
   }
@@ -425,7 +449,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
           current.#result = next;
         }
         if (current.#next >= chain.length) {
-          chain.length = 0; // drained: drop the handlers so they can be collected
+          current.#chain = null; // drained: drop the handlers so they can be collected
           current.#next = 0;
         }
       }

@@ -9,7 +9,7 @@
  * @module
  */
 import { CancelledError } from '../errors.js';
-import { CANCELLER_KEEPS_PENDING, Deferred } from './deferred.js';
+import { CANCELLER_KEEPS_PENDING, Deferred, NOT_READY, takeReadyResult } from './deferred.js';
 import { Failure } from './failure.js';
 import { isThenable } from './is-thenable.js';
 
@@ -107,6 +107,11 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
       }
       const yielded = next.value;
       if (yielded instanceof Deferred) {
+        const ready = takeReadyResult(yielded);
+        if (ready !== NOT_READY) {
+          value = ready;
+          continue;
+        }
         syncSource = yielded;
         syncDone = false;
         yielded.addBoth(onDeferredResult, yielded);
