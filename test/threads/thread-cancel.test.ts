@@ -1,0 +1,161 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { ThreadPool } from '../../src/threads/thread-pool.js';
+import { Clock } from '../../src/time/clock.js';
+import { CancelledError, TimeoutError } from '../../src/errors.js';
+import { setUnhandledErrorHandler } from '../../src/deferred/unhandled-error-handler.js';
+import * as fx from '../fixtures/thread-tasks.js';
+import { built, changed, countFirings, failureOf, gate, open } from './thread-test-kit.js';
+
+describe('ThreadPool cancellation ladder', () => {
+  let pool: ThreadPool;
+  afterEach(async () => {
+    await pool.close();
+  });
+
+  it('errbacks with CancelledError at once when the Deferred is cancelled', async () => {
+    pool = new ThreadPool({ maxThreads: 1, clock: new Clock() });
+    const cells = gate();
+    const d = pool.run(built(fx.waitForGate), cells, 'v');
+    await changed(cells);
+    const errors: unknown[] = [];
+    d.addErrback((f) => {
+      errors.push(f.value);
+    });
+    d.cancel();
+    expect(errors).toHaveLength(1); // synchronously, inside cancel()
+    expect(errors[0]).toBeInstanceOf(CancelledError);
+    expect((errors[0] as Error).message).toMatch(/waitForGate/);
+    expect(pool.stats().cancelled).toBe(1);
+    open(cells);
+  });
+
+  it('never runs a task cancelled while it waits in the queue', async () => {
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 1, clock: new Clock() });
+    const cells = gate(4);
+    const blocker = pool.run(built(fx.waitForGate), cells, 'first');
+    await changed(cells); // the only worker is busy
+    const queued = pool.run(built(fx.markRan), cells, 2);
+    const after = pool.run(built(fx.markRan), cells, 3);
+    queued.cancel();
+    expect((await failureOf(queued)) instanceof CancelledError).toBe(true);
+    open(cells);
+    expect(await blocker).toBe('first');
+    expect(await after).toBe(3);
+    expect(cells[2]).toBe(0); // the cancelled task never ran
+    expect(cells[3]).toBe(1);
+  });
+
+  it('makes cancelled() and signal.aborted true inside a running synchronous loop', async () => {
+    pool = new ThreadPool({ maxThreads: 1, clock: new Clock() });
+    const cells = gate();
+    const d = pool.run(built(fx.spinUntilCancelled), cells);
+    await changed(cells);
+    d.cancel();
+    expect(await failureOf(d)).toBeInstanceOf(CancelledError);
+    // 3: the loop saw cancelled() and then signal.aborted, without an event loop turn
+    expect(await changed(cells, 0, 1)).toBe(3);
+  });
+
+  it('makes throwIfCancelled() throw CancelledError inside the task', async () => {
+    pool = new ThreadPool({ maxThreads: 1, clock: new Clock() });
+    const cells = gate();
+    const d = pool.run(built(fx.spinThrowIfCancelled), cells);
+    await changed(cells);
+    d.cancel();
+    expect(await changed(cells, 0, 1)).toBe(2);
+  });
+
+  it("fires the signal's abort event in an awaiting async task", async () => {
+    pool = new ThreadPool({ maxThreads: 1, clock: new Clock() });
+    const cells = gate();
+    const d = pool.run(built(fx.awaitAbort), cells);
+    await changed(cells);
+    d.cancel();
+    expect(await changed(cells, 0, 1)).toBe(2);
+  });
+
+  it('terminates and replaces a worker still running cancelGraceMs after the cancel, on the pool clock', async () => {
+    const clock = new Clock();
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 1, cancelGraceMs: 500, clock });
+    const cells = gate();
+    const d = pool.run(built(fx.spinForever), cells);
+    await changed(cells);
+    d.cancel();
+    expect(await failureOf(d)).toBeInstanceOf(CancelledError);
+    const next = pool.run(built(fx.add), 20, 22); // queued behind the spinning task
+    clock.advance(499);
+    const beat = Atomics.load(cells, 1);
+    expect(await changed(cells, 1, beat)).toBeGreaterThan(beat); // still spinning: not terminated before the grace
+    expect(next.called).toBe(false);
+    clock.advance(1); // grace is over: the worker is terminated, a fresh one runs the queued task
+    expect(await next).toBe(42);
+    expect(pool.stats().threads).toBe(1);
+  });
+
+  it('drops a result that arrives after the cancel, silently', async () => {
+    const reported: unknown[] = [];
+    const previous = setUnhandledErrorHandler((f) => reported.push(f));
+    try {
+      pool = new ThreadPool({ maxThreads: 1, clock: new Clock() });
+      const cells = gate();
+      const d = pool.run(built(fx.waitForGate), cells, 'late');
+      await changed(cells);
+      const seen = countFirings(d);
+      d.cancel();
+      open(cells); // the task finishes normally after all
+      expect(await pool.run(built(fx.add), 1, 1)).toBe(2); // its reply has been processed by now
+      expect(seen.count).toBe(1);
+      expect(reported).toEqual([]);
+    } finally {
+      setUnhandledErrorHandler(previous);
+    }
+  });
+
+  describe('timeoutMs', () => {
+    it('errbacks with TimeoutError after timeoutMs of the pool clock, counted from dispatch', async () => {
+      const clock = new Clock();
+      pool = new ThreadPool({ maxThreads: 1, clock, cancelGraceMs: 1000 });
+      const cells = gate();
+      const d = pool.run(built(fx.sleepyTimeout), cells); // timeoutMs: 50
+      const errors: unknown[] = [];
+      d.addErrback((f) => errors.push(f.value));
+      const seen = countFirings(d);
+      await changed(cells);
+      clock.advance(49);
+      expect(seen.count).toBe(0);
+      clock.advance(1);
+      expect(seen.count).toBe(1);
+      expect(errors[0]).toBeInstanceOf(TimeoutError);
+      expect((errors[0] as Error).message).toMatch(/sleepyTimeout.*50 ms/);
+    });
+
+    it('sends a timed-out running task down the ladder: cancelled() turns true', async () => {
+      const clock = new Clock();
+      pool = new ThreadPool({ maxThreads: 1, clock });
+      const cells = gate();
+      const d = pool.run(built(fx.sleepyTimeout), cells);
+      d.addErrback(() => undefined);
+      await changed(cells);
+      clock.advance(50);
+      // the task returns 'late' once it sees the cancellation; that late result is dropped, the pool carries on
+      expect(await pool.run(built(fx.add), 2, 2)).toBe(4);
+      expect(pool.stats().timedOut).toBe(1);
+    });
+
+    it('times out a task still waiting in the queue, which then never runs', async () => {
+      const clock = new Clock();
+      pool = new ThreadPool({ minThreads: 1, maxThreads: 1, clock });
+      const cells = gate(4);
+      const blocker = pool.run(built(fx.waitForGate), cells, 'first');
+      await changed(cells);
+      const quick = { ...built(fx.markRan), options: { timeoutMs: 10 } } as typeof fx.markRan;
+      const d = pool.run(quick, cells, 3);
+      clock.advance(10);
+      expect(await failureOf(d)).toBeInstanceOf(TimeoutError);
+      open(cells);
+      expect(await blocker).toBe('first');
+      expect(await pool.run(built(fx.add), 0, 1)).toBe(1);
+      expect(cells[3]).toBe(0);
+    });
+  });
+});
