@@ -107,6 +107,16 @@ describe('DeferredList', () => {
     expect(firstError.subFailure.check(CancelledError)).toBe(CancelledError);
   });
 
+  it('on cancel after it fired early, leaves the other members alone', () => {
+    const a = new Deferred<string>();
+    const b = new Deferred<string>();
+    const list = new DeferredList<string, [string, number]>([a, b], { fireOnOneCallback: true });
+    a.callback('first');
+    list.cancel();
+    assertNoResult(b);
+    expect(successResultOf(list)).toEqual(['first', 0]);
+  });
+
   it('only watches the members present at construction', () => {
     const members = [new Deferred<number>()];
     const list = new DeferredList(members);

@@ -62,6 +62,14 @@ function dropHandedOver(message: string): Deferred<unknown> {
   return outer;
 }
 
+function dropChainedToPending(message: string): Deferred<unknown> {
+  const bad = new Deferred<number>();
+  const good = new Deferred<number>();
+  bad.errback(new Error(message));
+  bad.addErrback(() => good); // the failure is replaced by a wait on `good`
+  return good;
+}
+
 async function dropAwaited(message: string): Promise<void> {
   const d = new Deferred<number>();
   d.errback(new Error(message));
@@ -91,12 +99,14 @@ describe('setUnhandledErrorHandler()', () => {
     expect(c.reports.map((f) => f.getErrorMessage())).toContain('self referencing');
   });
 
-  it('does not report a failure an errback handled, a hand-over moved, or then() observed', async () => {
+  it('does not report a failure an errback handled, a hand-over moved, a chained wait replaced, or then() observed', async () => {
     const c = capture();
     restore = c.restore;
     dropHandled('handled one');
     const outer = dropHandedOver('handed over');
     expect(outer.called).toBe(true);
+    const good = dropChainedToPending('chained away');
+    expect(good.called).toBe(false);
     await dropAwaited('awaited one');
     dropFailed('control');
     await collectUntil(() => c.reports.some((f) => f.getErrorMessage() === 'control'));
@@ -106,6 +116,7 @@ describe('setUnhandledErrorHandler()', () => {
     expect(messages).not.toContain('handled one');
     expect(messages).not.toContain('handed over');
     expect(messages).not.toContain('awaited one');
+    expect(messages).not.toContain('chained away');
   });
 
   it('returns the previous handler, and null restores the default', () => {
