@@ -126,7 +126,7 @@ export class GreenPool {
         yield value;
       }
     } finally {
-      void killAll(window);
+      await killAll(window); // breaking out: what is still running dies before the loop moves on
     }
   }
 
@@ -167,7 +167,7 @@ export class GreenPool {
         yield g.value as R;
       }
     } finally {
-      void killAll(inFlight);
+      await killAll(inFlight); // breaking out: what is still running dies before the loop moves on
     }
   }
 

@@ -72,7 +72,7 @@ describe('Greenlet', () => {
       d.callback(7);
       const seen: string[] = [];
       hub.spawn(function* () {
-        seen.push(`a:${String(yield d)}`);
+        seen.push(`a:${String((yield d) as number)}`);
         yield;
         seen.push('a:end');
       });

@@ -1,0 +1,304 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Deferred } from '../../src/deferred/deferred.js';
+import { GreenPool } from '../../src/green/green-pool.js';
+import { Group } from '../../src/green/group.js';
+import { Hub } from '../../src/green/hub.js';
+import { joinAll } from '../../src/green/join-all.js';
+import { killAll } from '../../src/green/kill-all.js';
+import { Clock } from '../../src/time/clock.js';
+import { failureResultOf, successResultOf } from '../helpers/deferred-results.js';
+
+function makeHub(): { hub: Hub; clock: Clock } {
+  const clock = new Clock();
+  const hub = new Hub({ clock });
+  hub.on('error', () => undefined);
+  return { hub, clock };
+}
+
+afterEach(async () => {
+  await new Promise((resolve) => setImmediate(resolve));
+});
+
+describe('GreenPool', () => {
+  it('rejects a negative size with RangeError', () => {
+    expect(() => new GreenPool(-1, makeHub().hub)).toThrow(RangeError);
+  });
+
+  describe('.spawn()', () => {
+    it('returns at once and admits greenlets in FIFO order as slots free', () => {
+      const { hub } = makeHub();
+      const pool = new GreenPool(2, hub);
+      const gates = [0, 1, 2, 3].map(() => new Deferred<void>());
+      const started: number[] = [];
+      const gs = gates.map((gate, i) =>
+        pool.spawn(function* () {
+          started.push(i);
+          yield gate;
+        }),
+      );
+      expect(gs.map((g) => g.started)).toEqual([true, true, false, false]);
+      hub.flush();
+      expect(started).toEqual([0, 1]);
+      expect(pool.full()).toBe(true);
+      gates[1]!.callback(undefined);
+      hub.flush();
+      expect(started).toEqual([0, 1, 2]);
+      gates[0]!.callback(undefined);
+      hub.flush();
+      expect(started).toEqual([0, 1, 2, 3]);
+    });
+
+    it('with size 0 admits nothing', () => {
+      const { hub } = makeHub();
+      const pool = new GreenPool(0, hub);
+      const g = pool.spawn(() => 1);
+      hub.flush();
+      expect(g.started).toBe(false);
+      expect(pool.freeCount()).toBe(0);
+      void pool.kill();
+      expect(g.dead).toBe(true);
+    });
+  });
+
+  describe('.map()', () => {
+    it('fires with the results in input order', () => {
+      const { hub, clock } = makeHub();
+      const pool = new GreenPool(3, hub);
+      const d = pool.map(function* (ms: number) {
+        yield hub.sleep(ms);
+        return ms;
+      }, [30, 10, 20]);
+      hub.flush();
+      clock.pump([10, 10, 10]);
+      hub.flush();
+      expect(successResultOf(d)).toEqual([30, 10, 20]);
+    });
+
+    it('errbacks with the first error in time and kills the rest', () => {
+      const { hub, clock } = makeHub();
+      const pool = new GreenPool(3, hub);
+      const finished: number[] = [];
+      const d = pool.map(function* (ms: number) {
+        yield hub.sleep(ms);
+        if (ms === 20) throw new Error(`failed at ${ms}`);
+        finished.push(ms);
+        return ms;
+      }, [30, 20, 10]);
+      hub.flush();
+      clock.advance(10);
+      hub.flush();
+      clock.advance(10);
+      hub.flush();
+      expect(failureResultOf(d).value).toMatchObject({ message: 'failed at 20' });
+      clock.advance(10);
+      hub.flush();
+      expect(finished).toEqual([10]);
+    });
+  });
+
+  describe('.imap() / .imapUnordered()', () => {
+    const delays = [30, 10, 20, 5];
+    const body = (hub: Hub) =>
+      function* (ms: number) {
+        yield hub.sleep(ms);
+        return ms;
+      };
+
+    it('imap yields in input order with at most `size` in flight', async () => {
+      const hub = new Hub();
+      const pool = new GreenPool(2, hub);
+      let running = 0;
+      let maxRunning = 0;
+      const counted = function* (ms: number) {
+        maxRunning = Math.max(maxRunning, ++running);
+        try {
+          yield hub.sleep(ms);
+        } finally {
+          running--;
+        }
+        return ms;
+      };
+      const seen: number[] = [];
+      for await (const v of pool.imap(counted, delays)) seen.push(v);
+      expect(seen).toEqual([30, 10, 20, 5]);
+      expect(maxRunning).toBe(2);
+    });
+
+    it('imapUnordered yields in completion order', async () => {
+      const hub = new Hub();
+      const pool = new GreenPool(4, hub);
+      const seen: number[] = [];
+      for await (const v of pool.imapUnordered(body(hub), delays)) seen.push(v);
+      expect(seen).toEqual([5, 10, 20, 30]);
+    });
+
+    it('breaking out kills what is still running', async () => {
+      const hub = new Hub();
+      const pool = new GreenPool(4, hub);
+      for await (const v of pool.imapUnordered(body(hub), [1, 1000, 2000])) {
+        expect(v).toBe(1);
+        break;
+      }
+      expect(pool.freeCount()).toBe(4);
+    });
+  });
+
+  describe('.join() / .kill() / .waitAvailable()', () => {
+    it('join fires true when all are dead, false on timeout', () => {
+      const { hub, clock } = makeHub();
+      const pool = new GreenPool(1, hub);
+      pool.spawn(function* () {
+        yield hub.sleep(10);
+      });
+      pool.spawn(function* () {
+        yield hub.sleep(10);
+      });
+      const short = pool.join(5);
+      const long = pool.join();
+      hub.flush();
+      clock.advance(5);
+      expect(successResultOf(short)).toBe(false);
+      clock.advance(5);
+      hub.flush();
+      clock.advance(10);
+      hub.flush();
+      expect(successResultOf(long)).toBe(true);
+    });
+
+    it('waitAvailable fires with the free count once a slot frees', () => {
+      const { hub } = makeHub();
+      const pool = new GreenPool(1, hub);
+      const gate = new Deferred<void>();
+      pool.spawn(function* () {
+        yield gate;
+      });
+      const d = pool.waitAvailable();
+      hub.flush();
+      gate.callback(undefined);
+      hub.flush();
+      expect(successResultOf(d)).toBe(1);
+    });
+
+    it('waitAvailable fires with 0 on timeout', () => {
+      const { hub, clock } = makeHub();
+      const pool = new GreenPool(1, hub);
+      pool.spawn(function* () {
+        yield new Deferred();
+      });
+      const d = pool.waitAvailable(5);
+      clock.advance(5);
+      expect(successResultOf(d)).toBe(0);
+      void pool.kill();
+      hub.flush();
+    });
+  });
+});
+
+describe('Group', () => {
+  it('tracks members until they die, and join waits for all', () => {
+    const { hub } = makeHub();
+    const group = new Group(hub);
+    const gate = new Deferred<void>();
+    group.spawn(function* () {
+      yield gate;
+    });
+    group.spawn(() => 1);
+    expect(group.size).toBe(2);
+    const joined = group.join();
+    hub.flush();
+    expect(group.size).toBe(1);
+    gate.callback(undefined);
+    hub.flush();
+    expect(group.size).toBe(0);
+    expect(successResultOf(joined)).toBe(true);
+  });
+
+  it('add/discard manage membership without killing', () => {
+    const { hub } = makeHub();
+    const group = new Group(hub);
+    const g = hub.spawn(function* () {
+      yield;
+    });
+    group.add(g);
+    expect(group.has(g)).toBe(true);
+    group.discard(g);
+    expect(group.size).toBe(0);
+    hub.flush();
+    expect(g.successful()).toBe(true);
+  });
+
+  it('kill kills every member', () => {
+    const { hub } = makeHub();
+    const group = new Group(hub);
+    const a = group.spawn(function* () {
+      yield new Deferred();
+    });
+    const b = group.spawn(() => 1);
+    const d = group.kill();
+    hub.flush();
+    expect(successResultOf(d)).toBeUndefined();
+    expect(a.dead && b.dead).toBe(true);
+  });
+});
+
+describe('joinAll()', () => {
+  it('fires with the greenlets in finishing order', () => {
+    const { hub, clock } = makeHub();
+    const mk = (ms: number) =>
+      hub.spawn(function* () {
+        yield hub.sleep(ms);
+      });
+    const a = mk(30);
+    const b = mk(10);
+    const c = mk(20);
+    const d = joinAll([a, b, c], { hub });
+    hub.flush();
+    clock.pump([10, 10, 10]);
+    hub.flush();
+    expect(successResultOf(d)).toEqual([b, c, a]);
+  });
+
+  it('with timeoutMs fires with those finished so far', () => {
+    const { hub, clock } = makeHub();
+    const fast = hub.spawn(() => 1);
+    const slow = hub.spawn(function* () {
+      yield hub.sleep(100);
+    });
+    const d = joinAll([slow, fast], { timeoutMs: 10, hub });
+    hub.flush();
+    clock.advance(10);
+    expect(successResultOf(d)).toEqual([fast]);
+  });
+
+  it('with raiseError errbacks with the first exception', () => {
+    const { hub } = makeHub();
+    const err = new Error('first');
+    const d = joinAll(
+      [
+        hub.spawn(() => {
+          throw err;
+        }),
+        hub.spawn(() => 2),
+      ],
+      { raiseError: true, hub },
+    );
+    hub.flush();
+    expect(failureResultOf(d).value).toBe(err);
+  });
+});
+
+describe('killAll()', () => {
+  it('kills every greenlet and fires once all are dead', () => {
+    const { hub } = makeHub();
+    const gs = [0, 1].map(() =>
+      hub.spawn(function* () {
+        yield new Deferred();
+      }),
+    );
+    hub.flush();
+    const d = killAll(gs);
+    hub.flush();
+    expect(successResultOf(d)).toBeUndefined();
+    expect(gs.every((g) => g.dead)).toBe(true);
+  });
+});

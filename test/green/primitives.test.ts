@@ -1,0 +1,278 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Deferred } from '../../src/deferred/deferred.js';
+import { AsyncResult } from '../../src/green/async-result.js';
+import { BoundedSemaphore } from '../../src/green/bounded-semaphore.js';
+import { Event } from '../../src/green/event.js';
+import { Hub } from '../../src/green/hub.js';
+import { Lock } from '../../src/green/lock.js';
+import { Semaphore } from '../../src/green/semaphore.js';
+import { withTimeout } from '../../src/green/with-timeout.js';
+import { Clock } from '../../src/time/clock.js';
+import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function makeHub(): { hub: Hub; clock: Clock } {
+  const clock = new Clock();
+  const hub = new Hub({ clock });
+  hub.on('error', () => undefined);
+  return { hub, clock };
+}
+
+afterEach(async () => {
+  await nextTurn();
+});
+
+describe('Event', () => {
+  describe('.wait()', () => {
+    it('fires true at once when set', () => {
+      const { hub } = makeHub();
+      const e = new Event(hub);
+      e.set();
+      expect(successResultOf(e.wait())).toBe(true);
+    });
+
+    it('wakes every waiter in order when set', () => {
+      const { hub } = makeHub();
+      const e = new Event(hub);
+      const seen: number[] = [];
+      for (let i = 0; i < 3; i++) e.wait().addCallback(() => seen.push(i));
+      e.set();
+      expect(seen).toEqual([0, 1, 2]);
+    });
+
+    it('fires false on timeout', () => {
+      const { hub, clock } = makeHub();
+      const e = new Event(hub);
+      const d = e.wait(10);
+      clock.advance(10);
+      expect(successResultOf(d)).toBe(false);
+      e.set();
+      expect(successResultOf(d)).toBe(false);
+    });
+
+    it('parks a generator greenlet until set', () => {
+      const { hub } = makeHub();
+      const e = new Event(hub);
+      const g = hub.spawn(function* () {
+        return (yield e.wait()) as boolean;
+      });
+      hub.flush();
+      expect(g.dead).toBe(false);
+      e.set();
+      hub.flush();
+      expect(g.value).toBe(true);
+    });
+  });
+
+  describe('.clear() / .isSet()', () => {
+    it('clear resets the flag so later waits block', () => {
+      const { hub } = makeHub();
+      const e = new Event(hub);
+      e.set();
+      expect(e.isSet()).toBe(true);
+      e.clear();
+      expect(e.isSet()).toBe(false);
+      assertNoResult(e.wait());
+    });
+  });
+
+  it('is awaitable', async () => {
+    const { hub } = makeHub();
+    const e = new Event(hub);
+    setImmediate(() => e.set());
+    await expect(e).resolves.toBe(true);
+  });
+});
+
+describe('AsyncResult', () => {
+  it('get fires with the value once set, and ready/successful/value report it', () => {
+    const { hub } = makeHub();
+    const r = new AsyncResult<number>(hub);
+    const d = r.get();
+    expect(r.ready()).toBe(false);
+    r.set(5);
+    expect(successResultOf(d)).toBe(5);
+    expect(r.ready()).toBe(true);
+    expect(r.successful()).toBe(true);
+    expect(r.value).toBe(5);
+  });
+
+  it('setException makes get errback, and exception holds it', () => {
+    const { hub } = makeHub();
+    const r = new AsyncResult<number>(hub);
+    const err = new Error('no');
+    r.setException(err);
+    expect(failureResultOf(r.get()).value).toBe(err);
+    expect(r.successful()).toBe(false);
+    expect(r.exception).toBe(err);
+  });
+
+  it('set again overwrites the outcome for later readers', () => {
+    const { hub } = makeHub();
+    const r = new AsyncResult<number>(hub);
+    r.set(1);
+    r.set(2);
+    expect(successResultOf(r.get())).toBe(2);
+    r.setException(new Error('later'));
+    expect(r.value).toBeUndefined();
+    expect(failureResultOf(r.get()).value).toMatchObject({ message: 'later' });
+  });
+
+  it('get errbacks with TimeoutError on timeout', () => {
+    const { hub, clock } = makeHub();
+    const r = new AsyncResult<number>(hub);
+    const d = r.get(3);
+    clock.advance(3);
+    expect(failureResultOf(d).value).toMatchObject({ name: 'TimeoutError' });
+  });
+
+  it('is awaitable', async () => {
+    const r = new AsyncResult<string>(makeHub().hub);
+    setImmediate(() => r.set('ok'));
+    await expect(r).resolves.toBe('ok');
+  });
+});
+
+describe('Semaphore', () => {
+  it('acquire fires true at once while tokens are free, then waiters are served FIFO', () => {
+    const { hub } = makeHub();
+    const s = new Semaphore(1, hub);
+    expect(successResultOf(s.acquire())).toBe(true);
+    expect(s.locked()).toBe(true);
+    const order: number[] = [];
+    s.acquire().addCallback(() => order.push(1));
+    s.acquire().addCallback(() => order.push(2));
+    s.release();
+    s.release();
+    expect(order).toEqual([1, 2]);
+  });
+
+  it('acquire fires false on timeout', () => {
+    const { hub, clock } = makeHub();
+    const s = new Semaphore(0, hub);
+    const d = s.acquire(5);
+    clock.advance(5);
+    expect(successResultOf(d)).toBe(false);
+    s.release();
+    expect(s.counter).toBe(1);
+  });
+
+  it('may be released past its start value', () => {
+    const s = new Semaphore(1, makeHub().hub);
+    s.release();
+    expect(s.counter).toBe(2);
+  });
+
+  it('rejects a negative value with RangeError', () => {
+    expect(() => new Semaphore(-1)).toThrow(RangeError);
+  });
+
+  it('run releases after the function settles, either way', () => {
+    const { hub } = makeHub();
+    const s = new Semaphore(1, hub);
+    const inner = new Deferred<string>();
+    const d = s.run(() => inner);
+    expect(s.locked()).toBe(true);
+    inner.callback('done');
+    expect(successResultOf(d)).toBe('done');
+    expect(s.locked()).toBe(false);
+    const f = s.run(() => {
+      throw new Error('x');
+    });
+    expect(failureResultOf(f).value).toMatchObject({ message: 'x' });
+    expect(s.locked()).toBe(false);
+  });
+});
+
+describe('BoundedSemaphore', () => {
+  it('throws on release past its start value', () => {
+    const s = new BoundedSemaphore(1, makeHub().hub);
+    expect(() => s.release()).toThrow(RangeError);
+  });
+});
+
+describe('Lock', () => {
+  it('is held by one greenlet at a time, across its switch points', () => {
+    const { hub } = makeHub();
+    const lock = new Lock(hub);
+    const seen: string[] = [];
+    const body = function* (name: string) {
+      yield lock.acquire();
+      try {
+        seen.push(`${name} in`);
+        yield;
+        yield;
+        seen.push(`${name} out`);
+      } finally {
+        lock.release();
+      }
+    };
+    hub.spawn(body, 'a');
+    hub.spawn(body, 'b');
+    hub.flush();
+    expect(seen).toEqual(['a in', 'a out', 'b in', 'b out']);
+    expect(lock.locked()).toBe(false);
+  });
+
+  it('release when not locked throws', () => {
+    expect(() => new Lock(makeHub().hub).release()).toThrow(RangeError);
+  });
+});
+
+describe('withTimeout()', () => {
+  it('fires with the outcome when it comes first', () => {
+    const { hub, clock } = makeHub();
+    const d = new Deferred<number>();
+    const w = withTimeout(d, 10, hub);
+    d.callback(3);
+    expect(successResultOf(w)).toBe(3);
+    expect(clock.getDelayedCalls()).toHaveLength(0);
+  });
+
+  it('errbacks with TimeoutError and cancels a Deferred it times out', () => {
+    const { hub, clock } = makeHub();
+    const d = new Deferred<number>();
+    let inner: unknown;
+    d.addErrback((f) => {
+      inner = f.value;
+      return f;
+    });
+    const w = withTimeout(d, 10, hub);
+    clock.advance(10);
+    expect(failureResultOf(w).value).toMatchObject({ name: 'TimeoutError' });
+    expect(inner).toMatchObject({ name: 'CancelledError' });
+  });
+
+  it('kills a greenlet it times out', () => {
+    const { hub, clock } = makeHub();
+    const g = hub.spawn(function* () {
+      yield hub.sleep(100);
+    });
+    const w = withTimeout(g, 10, hub);
+    hub.flush();
+    clock.advance(10);
+    hub.flush();
+    expect(failureResultOf(w).value).toMatchObject({ name: 'TimeoutError' });
+    expect(g.dead).toBe(true);
+  });
+
+  it('takes effect only at a switch point: a step that overruns finishes first', () => {
+    const { hub, clock } = makeHub();
+    const seen: string[] = [];
+    const g = hub.spawn(function* () {
+      seen.push('step 1');
+      clock.advance(50); // time passes inside the step (the timer fires, but the greenlet is not interrupted)
+      seen.push('still step 1');
+      yield;
+      seen.push('never');
+    });
+    const w = withTimeout(g, 10, hub);
+    hub.flush();
+    expect(seen).toEqual(['step 1', 'still step 1']);
+    expect(failureResultOf(w).value).toMatchObject({ name: 'TimeoutError' });
+    expect(g.dead).toBe(true);
+  });
+});
