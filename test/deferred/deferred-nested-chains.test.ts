@@ -95,7 +95,9 @@ describe('Deferred', () => {
           const last = new Deferred<unknown>();
           top.addCallback(() => inners[0]);
           top.addCallback(() => depths.push(new Error().stack!.split('\n').length));
-          inners.forEach((inner, i) => inner.addCallback(() => inners[i + 1] ?? last));
+          inners.forEach((inner, i) => {
+            inner.addCallback(() => inners[i + 1] ?? last);
+          });
           top.callback(undefined);
           for (const inner of inners) inner.callback(undefined);
           expect(depths).toEqual([]);
