@@ -18,6 +18,10 @@
  * - Unhandled-failure tracking is synced each time the loop finishes with a Deferred: registered while its chain
  *   ends in a failure nobody observed, unregistered otherwise (see `unhandled-error-handler.ts`).
  *
+ * This file is longer than the house limit on purpose: the runner reads and writes the `#private` state of every
+ * Deferred in a chain, which only code inside the class body can do. Everything that needs only the public API
+ * lives beside it (`add-timeout.ts`, the helpers and combinators).
+ *
  * @module
  */
 import { AlreadyCalledError, CancelledError } from '../errors.js';

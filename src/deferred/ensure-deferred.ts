@@ -5,7 +5,7 @@
  */
 import { Deferred } from './deferred.js';
 import { driveGenerator } from './drive-generator.js';
-import { isGenerator } from './inline-callbacks.js';
+import { isGenerator } from './is-generator.js';
 import { isThenable } from './is-thenable.js';
 
 /**

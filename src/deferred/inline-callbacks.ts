@@ -6,6 +6,7 @@
 import type { Deferred } from './deferred.js';
 import { driveGenerator } from './drive-generator.js';
 import { fail } from './fail.js';
+import { isGenerator } from './is-generator.js';
 
 /**
  * Turn a generator function into a function returning a Deferred (Twisted's `@inlineCallbacks`).
@@ -52,19 +53,4 @@ export function inlineCallbacks<A extends unknown[], R, This = unknown>(
     }
     return driveGenerator(gen);
   };
-}
-
-/**
- * True for a generator object (anything with `next` and `throw` methods).
- *
- * @param value - anything.
- * @returns whether it can be driven like a generator.
- */
-export function isGenerator(value: unknown): value is Generator<unknown, unknown, unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { next?: unknown }).next === 'function' &&
-    typeof (value as { throw?: unknown }).throw === 'function'
-  );
 }
