@@ -356,6 +356,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     }
     this.#called = true;
     this.#result = result;
+    this.#canceller = undefined; // never called once fired; let whatever it holds be collected
     this.#run();
   }
 
