@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { Failure } from '../../src/deferred/failure.js';
 import { failureResultOf, successResultOf } from '../helpers/deferred-results.js';
@@ -13,7 +14,9 @@ type Action =
   | 'fired-failure'
   | 'later-success'
   | 'later-failure'
-  | 'sync-thenable';
+  | 'sync-thenable'
+  | 'promise-success'
+  | 'promise-failure';
 
 /** Which side(s) of the link the handler sits on. */
 type Side = 'callback' | 'errback' | 'both';
@@ -39,6 +42,10 @@ const stepArb = fc.record({
   side: fc.constantFrom<Side>('callback', 'errback', 'both'),
   action: fc.constantFrom(...actions),
 });
+const asyncStepArb = fc.record({
+  side: fc.constantFrom<Side>('callback', 'errback', 'both'),
+  action: fc.constantFrom<Action>(...actions, 'promise-success', 'promise-failure'),
+});
 
 /** The reference interpreter: Twisted's chain rules, written as plainly as possible. */
 function interpret(start: Outcome, steps: Step[]): Outcome {
@@ -54,6 +61,7 @@ function interpret(start: Outcome, steps: Step[]): Outcome {
         break;
       case 'fired-success':
       case 'later-success':
+      case 'promise-success':
         state = { ok: true, value: `${input}>d${i}` };
         break;
       case 'throw':
@@ -64,6 +72,7 @@ function interpret(start: Outcome, steps: Step[]): Outcome {
         break;
       case 'fired-failure':
       case 'later-failure':
+      case 'promise-failure':
         state = { ok: false, error: `df${i}` };
         break;
     }
@@ -84,6 +93,10 @@ function handler(step: Step, i: number, later: Array<() => void>, inners: Array<
         throw `t${i}`;
       case 'return-failure':
         return new Failure(`f${i}`);
+      case 'promise-success':
+        return Promise.resolve(`${input}>d${i}`);
+      case 'promise-failure':
+        return Promise.reject(`df${i}`);
       case 'fired-success':
       case 'fired-failure':
       case 'later-success':
@@ -154,6 +167,28 @@ describe('Deferred chain rules (property)', () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+
+  it('give the same outcome as the reference interpreter when handlers also return Promises', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.boolean(), fc.array(asyncStepArb, { maxLength: 15 }), async (startOk, steps) => {
+        const later: Array<() => void> = [];
+        const inners: Array<Deferred<string>> = [];
+        const d = new Deferred<unknown>();
+        steps.forEach((step, i) => attach(d, step, handler(step, i, later, inners)));
+        if (startOk) d.callback('s');
+        else d.errback('e');
+        // Each round settles the Promises returned so far (their microtasks run before the next macrotask)
+        // and fires the inner Deferreds the chain waits on; every round takes at least one step.
+        for (let round = 0; round <= steps.length && (d.paused || later.length > 0); round++) {
+          while (later.length > 0) later.shift()!();
+          await nextMacrotask();
+        }
+        const expected = interpret(startOk ? { ok: true, value: 's' } : { ok: false, error: 'e' }, steps);
+        expect(outcomeOf(d)).toEqual(expected);
+      }),
+      { numRuns: 150 },
     );
   });
 });
