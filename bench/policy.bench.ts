@@ -19,7 +19,7 @@ import { Reactor, defineTask, maybeDeferred, type PolicyConfig } from '../src/in
 import { isMainModule } from './lib/is-main-module.js';
 import { measureComparison, type Variant, type Workload } from './lib/measure-comparison.js';
 import type { SuiteResult } from './lib/suite-result.js';
-import { fib, fibTask, tiny, tinyTask } from './lib/workload-tasks.js';
+import { fibTask, tiny, tinyTask } from './lib/workload-tasks.js';
 import { writeSuiteResult } from './lib/write-suite-result.js';
 
 /** Options of the suite (the runner passes these). */

@@ -11,7 +11,7 @@
 import { Deferred } from '../deferred/deferred.js';
 import { driveGenerator } from '../deferred/drive-generator.js';
 import { fail } from '../deferred/fail.js';
-import { isGenerator } from '../deferred/inline-callbacks.js';
+import { isGenerator } from '../deferred/is-generator.js';
 import { maybeDeferred } from '../deferred/maybe-deferred.js';
 import { isTask, type Task } from '../task/task.js';
 import type { Scheduler } from '../time/scheduler.js';
