@@ -11,7 +11,11 @@
  *
  * @module
  */
-import { Deferred, inlineCallbacks, succeed } from '../src/index.js';
+// The Deferred modules themselves (compiled, as shipped), not the root index: this suite measures the Deferred
+// family alone and must not depend on the reactor or the pools loading.
+import { Deferred } from '../src/deferred/deferred.js';
+import { inlineCallbacks } from '../src/deferred/inline-callbacks.js';
+import { succeed } from '../src/deferred/succeed.js';
 import { isMainModule } from './lib/is-main-module.js';
 import { measureComparison, type Workload } from './lib/measure-comparison.js';
 import type { SuiteResult } from './lib/suite-result.js';
