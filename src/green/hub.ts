@@ -90,6 +90,9 @@ export type GreenletResult<F> = F extends (...args: any[]) => Generator<unknown,
 /** @internal Make a greenlet on `hub` that waits to be started with `startGreenlet` (pool admission). */
 export let spawnPending: <R>(hub: Hub, fn: GreenletFunction<any[], R> | Task<any[], R>, args: unknown[]) => Greenlet<R>;
 
+/** @internal The greenlets alive on `hub` (spawned, not dead), in spawn order. */
+export let liveGreenletsOf: (hub: Hub) => Array<Greenlet<unknown>>;
+
 /** How many microtasks the hub waits for an async greenlet to reach its next hub wait before moving on. */
 const asyncHopLimit = 4;
 
@@ -128,10 +131,12 @@ export class Hub extends EventEmitter {
   #blockedSteps = 0;
   #slices = 0;
   readonly #taskStats = new Map<string, StepStats>();
+  readonly #liveSet = new Set<Greenlet<any>>();
   readonly #host: GreenletHost;
 
   static {
     spawnPending = (hub, fn, args) => hub.#create(fn, args);
+    liveGreenletsOf = (hub) => [...hub.#liveSet];
   }
 
   /**
@@ -154,6 +159,7 @@ export class Hub extends EventEmitter {
       },
       died: (g) => {
         this.#live--;
+        this.#liveSet.delete(g);
         if (g === this.#asyncRunning) this.#asyncDone(g);
       },
       reportError: (error, g) => this.#reportError(error, g),
@@ -314,6 +320,7 @@ export class Hub extends EventEmitter {
       refuseGreenlet(g, new QueueFullError(`The hub already runs maxGreenlets (${this.options.maxGreenlets}) greenlets`));
     } else {
       this.#live++;
+      this.#liveSet.add(g);
     }
     return g;
   }
