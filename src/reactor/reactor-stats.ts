@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { HubStats } from '../green/hub.js';
 
 /** Event-loop delay over the recent window, in milliseconds (from `perf_hooks.monitorEventLoopDelay`). */
 export interface EventLoopDelayStats {
@@ -25,5 +26,7 @@ export interface ReactorStats {
   eventLoopDelay: EventLoopDelayStats;
   // --- threads --- (thread path: pool utilisation, queue depth, per-task counts and run/wait p50/p99)
   // --- green --- (green path: hub ready/parked/switches/blocked steps, per-task counts and run/wait p50/p99)
+  /** The green hub: spawned/live/ready/parked greenlets, switches, blocked steps, slices, per-task step p50/p99. */
+  green: HubStats;
   // --- policy --- (policy: per-route counts and decisions)
 }

@@ -29,8 +29,20 @@ import { defaultReactorOptions, type ReactorOptions } from './reactor-options.js
 import type { ReactorState } from './reactor-state.js';
 import type { ReactorStats } from './reactor-stats.js';
 import { ShutdownSequence } from './shutdown-sequence.js';
+import { blockingCallFromGreenlet } from '../green/blocking-call-from-greenlet.js';
+import { callMultiple, checkCalls, type GreenCall } from '../green/call-multiple.js';
+import { GreenPool } from '../green/green-pool.js';
+import { Greenlet } from '../green/greenlet.js';
+import { greenletDeferred } from '../green/greenlet-deferred.js';
+import { Hub, type GreenletFunction } from '../green/hub.js';
+import type { HubOptions } from '../green/hub-options.js';
+import { shutdownHub } from '../green/shutdown-hub.js';
+import { waitForDeferred } from '../green/wait-for-deferred.js';
+import { isTask, type Task } from '../task/task.js';
 import { defaultStopOptions, type StopOptions } from './stop-options.js';
 import { SystemEventTriggers, type SystemEvent, type TriggerId, type TriggerPhase } from './system-event-triggers.js';
+import { Deferred } from '../deferred/deferred.js';
+import { refuseIfStopped } from './refuse-if-stopped.js';
 
 /**
  * The reactor: one object that owns time, the shutdown sequence and (through the other paths) the thread pool,
@@ -88,6 +100,10 @@ export class Reactor implements Scheduler {
     // `options.policy` is accepted here and resolved by the policy layer (policy helper: wire it below).
     // --- components --- (thread path / green path: `this.#shutdown.addComponent({ name, shutdown })`, where
     // shutdown does nothing if the lazily created pool/hub was never made; see the module comment)
+    this.#shutdown.addComponent({
+      name: 'hub',
+      shutdown: (graceMs) => (this.#hub === undefined ? Promise.resolve() : shutdownHub(this.#hub, graceMs)),
+    });
   }
 
   /** The current time in milliseconds, from the reactor's clock. @returns that time. */
@@ -234,6 +250,118 @@ export class Reactor implements Scheduler {
     this.#triggers.remove(id);
   }
 
+  // --- green --- (green path: thin facades over src/green/; logic lives there)
+  #hub: Hub | undefined;
+
+  /** The options the hub is built with — the one seam the policy layer feeds (`policy.green`). */
+  #hubOptions(): HubOptions {
+    return { clock: this.#clock };
+  }
+
+  /** The reactor's green hub, created on first use with the reactor's clock. */
+  get hub(): Hub {
+    this.#hub ??= new Hub(this.#hubOptions());
+    return this.#hub;
+  }
+
+  /**
+   * Run `fn(...args)` as a greenlet on the reactor's hub (geventreactor's `deferToGreenlet`).
+   *
+   * Cancelling the Deferred kills the greenlet (one not started never runs) and errbacks at once with
+   * `CancelledError`; a greenlet killed by `GreenletExit` errbacks with it; a Task's `timeoutMs` ends it with
+   * `TimeoutError`; past `maxGreenlets` it errbacks with `QueueFullError`. Never throws.
+   *
+   * @param fn - a generator, async or plain function, or a Task (its function runs in-process).
+   * @param args - its arguments.
+   * @returns a Deferred of its result.
+   * @example
+   * ```ts
+   * const d = reactor.deferToGreenlet(function* (url: string) { const body = yield fetchText(url); return body.length; }, url);
+   * ```
+   */
+  deferToGreenlet<A extends unknown[], R>(fn: GreenletFunction<A, R> | Task<A, R>, ...args: A): Deferred<R> {
+    const refused = refuseIfStopped<R>(this.#state, 'deferToGreenlet');
+    if (refused !== undefined) return refused;
+    const bad = greenFnError<R>(fn);
+    if (bad !== undefined) return bad;
+    const g = this.hub.spawn(fn, ...args);
+    return greenletDeferred(g, { clock: this.#clock, timeoutMs: isTask(fn) ? fn.options.timeoutMs : undefined });
+  }
+
+  /**
+   * Like {@link Reactor.deferToGreenlet}, in a `GreenPool` (it starts when the pool has a free slot).
+   *
+   * @param pool - the pool.
+   * @param fn - the function or Task.
+   * @param args - its arguments.
+   * @returns a Deferred of its result.
+   */
+  deferToGreenletPool<A extends unknown[], R>(pool: GreenPool, fn: GreenletFunction<A, R> | Task<A, R>, ...args: A): Deferred<R> {
+    const refused = refuseIfStopped<R>(this.#state, 'deferToGreenletPool');
+    if (refused !== undefined) return refused;
+    if (!(pool instanceof GreenPool)) return failed(new TypeError(`Expected \`pool\` to be a GreenPool, got \`${String(pool)}\``));
+    const bad = greenFnError<R>(fn);
+    if (bad !== undefined) return bad;
+    const g = pool.spawn(fn, ...args);
+    return greenletDeferred(g, { clock: this.#clock, timeoutMs: isTask(fn) ? fn.options.timeoutMs : undefined });
+  }
+
+  /**
+   * Run `calls` one after another in one greenlet; stops at the first error and errbacks with it.
+   *
+   * @param calls - `[fn, ...args]` entries.
+   * @returns a Deferred firing `undefined` when all ran.
+   */
+  callMultipleInGreenlet(calls: ReadonlyArray<GreenCall>): Deferred<void> {
+    const refused = refuseIfStopped<void>(this.#state, 'callMultipleInGreenlet');
+    if (refused !== undefined) return refused;
+    const bad = checkCalls(calls);
+    if (bad !== null) return failed(bad);
+    return greenletDeferred(this.hub.spawn(callMultiple, [...calls]), { clock: this.#clock });
+  }
+
+  /**
+   * A Deferred of a greenlet's result; a greenlet killed by `GreenletExit` fires with that exit (geventreactor's
+   * rule).
+   *
+   * @param g - the greenlet.
+   * @returns a Deferred of its value, or errbacking with its exception.
+   */
+  waitForGreenlet<R>(g: Greenlet<R>): Deferred<R> {
+    if (!(g instanceof Greenlet)) return failed(new TypeError(`Expected \`g\` to be a Greenlet, got \`${String(g)}\``));
+    return g.get();
+  }
+
+  /**
+   * For use inside a greenlet: wait for `d` (nested Deferreds unwrapped) with `yield` or `await`; on timeout
+   * errback with `TimeoutError` without cancelling `d`.
+   *
+   * @param d - a Deferred, Promise or thenable.
+   * @param timeoutMs - how long to wait (reactor clock).
+   * @returns a Deferred of `d`'s result.
+   */
+  waitForDeferred<T>(d: PromiseLike<T>, timeoutMs?: number): Deferred<T> {
+    if (typeof (d as { then?: unknown } | null)?.then !== 'function') {
+      return failed(new TypeError(`Expected \`d\` to be a Deferred or Promise, got \`${String(d)}\` (${typeof d})`));
+    }
+    if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
+      return failed(new TypeError(`Expected \`timeoutMs\` to be a number >= 0, got \`${String(timeoutMs)}\` (${typeof timeoutMs})`));
+    }
+    return waitForDeferred(d, timeoutMs, this.#clock);
+  }
+
+  /**
+   * For use inside a greenlet: run `fn(...args)` on the reactor's next turn, outside any greenlet, and wait for its
+   * result (a value, Promise or Deferred). Called outside a greenlet it errbacks with `TypeError`.
+   *
+   * @param fn - the function.
+   * @param args - its arguments.
+   * @returns a Deferred the greenlet can `yield` or `await`.
+   */
+  blockingCallFromGreenlet<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Deferred<Awaited<R>> {
+    return blockingCallFromGreenlet(this.hub, this.#clock, fn, args);
+  }
+
   /**
    * A snapshot of the reactor's load. Starts event-loop delay sampling on first use (the first read may be 0);
    * the sampler holds no handle open.
@@ -245,6 +373,7 @@ export class Reactor implements Scheduler {
       eventLoopDelay: this.#loopDelay.snapshot(),
       // --- threads --- (thread path)
       // --- green --- (green path)
+      green: this.hub.stats(), // a Hub is cheap and holds no handle
       // --- policy --- (policy)
     };
   }
@@ -256,4 +385,17 @@ export class Reactor implements Scheduler {
       this.#onError(error, `callWhenRunning function (${fn.name || 'anonymous'})`);
     }
   }
+}
+
+/** A Deferred already failed with `error` (dispatch methods errback, never throw). */
+function failed<R>(error: unknown): Deferred<R> {
+  const d = new Deferred<R>();
+  d.errback(error);
+  return d;
+}
+
+/** @returns a failed Deferred when `fn` is neither a function nor a Task, else undefined. */
+function greenFnError<R>(fn: unknown): Deferred<R> | undefined {
+  if (typeof fn === 'function' || isTask(fn)) return undefined;
+  return failed(new TypeError(`Expected \`fn\` to be a function or a Task, got \`${String(fn)}\` (${typeof fn})`));
 }
