@@ -73,6 +73,28 @@ export type { TriggerId, TriggerPhase, SystemEvent } from './reactor/system-even
 // --- threads --- (src/threads/)
 
 // --- green --- (src/green/)
+export { Hub } from './green/hub.js';
+export { defaultHubOptions } from './green/hub-options.js';
+export { Greenlet } from './green/greenlet.js';
+export { HubWait } from './green/hub-wait.js';
+export { GreenPool } from './green/green-pool.js';
+export { Group } from './green/group.js';
+export { Event } from './green/event.js';
+export { AsyncResult } from './green/async-result.js';
+export { Queue } from './green/queue.js';
+export { Semaphore } from './green/semaphore.js';
+export { BoundedSemaphore } from './green/bounded-semaphore.js';
+export { Lock } from './green/lock.js';
+export { withTimeout } from './green/with-timeout.js';
+export { joinAll } from './green/join-all.js';
+export { killAll } from './green/kill-all.js';
+export { getDefaultHub, setDefaultHubProvider } from './green/default-hub.js';
+export type { HubOptions, ResolvedHubOptions } from './green/hub-options.js';
+export type { HubStats, BlockedEvent, GreenletFunction, GreenletResult } from './green/hub.js';
+export type { GreenletState, GreenletLink } from './green/greenlet.js';
+export type { TaskStepStats } from './green/step-stats.js';
+export type { JoinAllOptions } from './green/join-all.js';
+export type { GreenCall } from './green/call-multiple.js';
 
 // --- policy --- (src/policy/)
 export { Policy, defaultRoute } from './policy/policy.js';
