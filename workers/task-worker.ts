@@ -18,6 +18,7 @@ import { threadId, workerData } from 'node:worker_threads';
 import { TaskNotFoundError } from '../src/errors.js';
 import { isTask } from '../src/task/task.js';
 import { serializeError } from '../src/threads/error-transport.js';
+import { applyInheritedImports } from '../src/threads/inherited-imports.js';
 import { movableReply, unwrapMovable } from '../src/threads/reply-envelope.js';
 import type { TaskReply, TaskRequest } from '../src/threads/wire.js';
 import { publishSignal } from '../src/worker/cancellation.js';
@@ -44,6 +45,8 @@ const state = installWorkerState({
   channel: undefined,
 });
 const loaded = new Map<string, Fn>();
+// Before any task module loads: make a TypeScript loader of the main process (node --import tsx) work here too.
+await applyInheritedImports(process.execArgv);
 const skipped: TaskReply = { status: 'skipped' };
 
 async function load(moduleUrl: string, exportName: string): Promise<Fn> {

@@ -13,7 +13,7 @@
 import { Piscina } from 'piscina';
 import { Deferred } from '../deferred/deferred.js';
 import { QueueFullError, ReactorStoppedError } from '../errors.js';
-import { isTask, type Task, type TaskResult } from '../task/task.js';
+import { isTask, type Task, type TaskArgs, type TaskResult } from '../task/task.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import { CancelSlots } from './cancel-slots.js';
 import { ExposedFunctions, type ExposedFunction } from './exposed-functions.js';
@@ -107,7 +107,7 @@ export class ThreadPool {
    * @param args - structured-cloneable arguments (a `SharedArrayBuffer` is shared; `task.options.transfer` moves).
    * @returns a Deferred of the task's result; `cancel()` errbacks it with `CancelledError` at once.
    */
-  run<T extends Task<any[], any>>(task: T, ...args: T extends Task<infer A, any> ? A : never): Deferred<TaskResult<T>> {
+  run<T extends Task<any[], any>>(task: T, ...args: TaskArgs<T>): Deferred<TaskResult<T>> {
     if (!isTask(task)) return failed(notATask(task, 'deferToThread'));
     const host = this.#open();
     if (host === undefined) return failed(new ReactorStoppedError(`Task \`${task.name}\` was refused: the thread pool is closed`));

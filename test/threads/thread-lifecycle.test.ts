@@ -1,0 +1,133 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { ThreadPool } from '../../src/threads/thread-pool.js';
+import { importSpecifiers } from '../../src/threads/inherited-imports.js';
+import { Clock } from '../../src/time/clock.js';
+import { ReactorStoppedError } from '../../src/errors.js';
+import { cancelled, signal, throwIfCancelled, transferResult } from '../../src/worker/index.js';
+import * as fx from '../fixtures/thread-tasks.js';
+import { built, changed, failureOf, gate, open } from './thread-test-kit.js';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const node = process.execPath;
+
+describe('ThreadPool lifecycle', () => {
+  let pool: ThreadPool;
+  afterEach(async () => {
+    await pool.close();
+  });
+
+  describe('.close()', () => {
+    it('lets a running task finish within graceMs (on the pool clock)', async () => {
+      const clock = new Clock();
+      pool = new ThreadPool({ maxThreads: 1, clock });
+      const cells = gate();
+      const d = pool.run(built(fx.waitForGate), cells, 'finished');
+      await changed(cells);
+      const closing = pool.close(1000);
+      expect(pool.state).toBe('closing');
+      open(cells);
+      expect(await d).toBe('finished');
+      await closing;
+      expect(pool.state).toBe('closed');
+    });
+
+    it('errbacks what is still running after graceMs with ReactorStoppedError and terminates the workers', async () => {
+      const clock = new Clock();
+      pool = new ThreadPool({ maxThreads: 1, clock });
+      const cells = gate();
+      const d = pool.run(built(fx.spinForever), cells);
+      await changed(cells);
+      const closing = pool.close(100);
+      clock.advance(100);
+      expect(await failureOf(d)).toBeInstanceOf(ReactorStoppedError);
+      await closing;
+      expect(pool.stats().threads).toBe(0);
+    });
+
+    it('returns the same Promise when called again', () => {
+      pool = new ThreadPool();
+      expect(pool.close()).toBe(pool.close());
+    });
+  });
+
+  describe('.stats()', () => {
+    it('counts outcomes and reports per-task wait and run percentiles', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      for (let i = 0; i < 5; i++) await pool.run(built(fx.fib), 15);
+      await failureOf(pool.run(built(fx.throwCustom), 'x'));
+      const stats = pool.stats();
+      expect(stats).toMatchObject({ completed: 5, failed: 1, cancelled: 0, crashed: 0, inFlight: 0, queueDepth: 0 });
+      expect(stats.tasks.fib?.runs).toBe(5);
+      expect(stats.tasks.fib?.runMs.p50).toBeGreaterThan(0);
+      expect(stats.tasks.fib?.runMs.p99).toBeGreaterThanOrEqual(stats.tasks.fib?.runMs.p50 ?? 0);
+      expect(stats.tasks.fib?.waitMs.p50).toBeGreaterThanOrEqual(0);
+      expect(stats.utilisation).toBeGreaterThanOrEqual(0);
+    });
+
+    it('reports queue depth while tasks wait for a worker', async () => {
+      pool = new ThreadPool({ minThreads: 1, maxThreads: 1 });
+      const cells = gate();
+      const blocker = pool.run(built(fx.waitForGate), cells, 'x');
+      await changed(cells);
+      const waiting = [pool.run(built(fx.noop)), pool.run(built(fx.noop))];
+      expect(pool.stats().queueDepth).toBe(2);
+      expect(pool.stats().inFlight).toBe(3);
+      open(cells);
+      await blocker;
+      await Promise.all(waiting);
+    });
+  });
+
+  describe('in a child process', () => {
+    it('lets a script that ran tasks exit by itself: idle workers hold no handle', async () => {
+      pool = new ThreadPool();
+      const { stdout } = await run(node, [`${root}dist/test/fixtures/exit-by-itself.js`], { timeout: 15_000 });
+      expect(JSON.parse(stdout)).toEqual({ results: [3, 7], threads: 2 });
+    });
+
+    it('runs a TypeScript task module in a worker when the main process uses tsx', async () => {
+      pool = new ThreadPool();
+      const { stdout } = await run(node, ['--import', 'tsx', `${root}test/fixtures/tsx/tsx-main.ts`], { timeout: 30_000, cwd: root });
+      expect(JSON.parse(stdout)).toMatchObject({ result: 42 });
+      expect(JSON.parse(stdout).moduleUrl).toMatch(/ts-tasks\.ts$/);
+    });
+
+    it('imports greenreactor and greenreactor/worker in a worker with no side effect (the process exits)', async () => {
+      pool = new ThreadPool();
+      const { stdout } = await run(node, [`${root}dist/test/fixtures/import-in-worker.js`], { timeout: 15_000 });
+      expect(JSON.parse(stdout)).toEqual({ cancelled: false, aborted: false });
+    });
+  });
+});
+
+describe('greenreactor/worker outside a thread task', () => {
+  it('reports not cancelled, with a signal that never aborts, on the main thread', () => {
+    expect(cancelled()).toBe(false);
+    expect(signal.aborted).toBe(false);
+    expect(() => throwIfCancelled()).not.toThrow();
+  });
+
+  it('returns the value itself from transferResult', () => {
+    const buffer = new ArrayBuffer(8);
+    expect(transferResult(buffer)).toBe(buffer);
+  });
+
+  it('reports not cancelled inside a running task that nobody cancelled', async () => {
+    const pool = new ThreadPool({ maxThreads: 1 });
+    try {
+      expect(await pool.run(built(fx.inspectWorkerSide))).toEqual({ cancelled: false, aborted: false });
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('importSpecifiers()', () => {
+  it('reads both --import forms from execArgv, in order', () => {
+    expect(importSpecifiers(['--import', 'tsx', '--no-warnings', '--import=./setup.js'])).toEqual(['tsx', './setup.js']);
+  });
+});
