@@ -57,6 +57,14 @@ export const NOT_READY: unique symbol = Symbol('greenreactor.notReady');
  */
 export let takeReadyResult: (d: Deferred<any>) => unknown;
 
+/**
+ * Watch a Deferred's result at this point of its chain without changing it, synchronously: `observer` gets the
+ * result or the `Failure`, and an observed failure no longer counts as unhandled (what `then` does, without a
+ * Promise). For the parts of the library that wait on a Deferred without taking its result over (a parked
+ * greenlet, `asPromise`). An exception thrown by `observer` fails the chain like any handler's.
+ */
+export let observe: <T>(d: Deferred<T>, observer: (resultOrFailure: T | Failure) => void) => void;
+
 type Handler = (result: unknown, ...args: unknown[]) => unknown;
 
 /** Marker stored in both handler slots of the link that hands an inner Deferred's result to the outer one. */
@@ -94,6 +102,18 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   #observed: Failure | null = null;
 
   static {
+    const onFailure = (failure: Failure, observer: (r: unknown) => void, d: Deferred<any>): Failure => {
+      d.#observed = failure;
+      observer(failure);
+      return failure;
+    };
+    const onSuccess = (result: unknown, observer: (r: unknown) => void): unknown => {
+      observer(result);
+      return result;
+    };
+    observe = (d, observer) => {
+      d.#append(onSuccess, onFailure, [observer], [observer, d]);
+    };
     takeReadyResult = (d) => {
       if (!d.#called || d.#paused > 0 || d.#running || d.#chain !== null) return NOT_READY;
       const result = d.#result;
@@ -298,19 +318,10 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    */
   asPromise(): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#append(
-        (result: unknown) => {
-          resolve(result as T);
-          return result;
-        },
-        (failure: unknown) => {
-          this.#observed = failure as Failure;
-          reject((failure as Failure).value);
-          return failure;
-        },
-        undefined,
-        undefined,
-      );
+      observe(this, (result) => {
+        if (result instanceof Failure) reject(result.value);
+        else resolve(result);
+      });
     });
   }
 

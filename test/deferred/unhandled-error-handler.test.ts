@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
-import { Deferred } from '../../src/deferred/deferred.js';
+import { Deferred, observe } from '../../src/deferred/deferred.js';
 import { Failure } from '../../src/deferred/failure.js';
 import {
   defaultUnhandledErrorHandler,
@@ -70,6 +70,12 @@ function dropChainedToPending(message: string): Deferred<unknown> {
   return good;
 }
 
+function dropObserved(message: string): void {
+  const d = new Deferred<number>();
+  d.errback(new Error(message));
+  observe(d, () => undefined);
+}
+
 async function dropAwaited(message: string): Promise<void> {
   const d = new Deferred<number>();
   d.errback(new Error(message));
@@ -99,7 +105,7 @@ describe('setUnhandledErrorHandler()', () => {
     expect(c.reports.map((f) => f.getErrorMessage())).toContain('self referencing');
   });
 
-  it('does not report a failure an errback handled, a hand-over moved, a chained wait replaced, or then() observed', async () => {
+  it('does not report a failure an errback handled, a hand-over moved, a chained wait replaced, or then()/observe() observed', async () => {
     const c = capture();
     restore = c.restore;
     dropHandled('handled one');
@@ -108,6 +114,7 @@ describe('setUnhandledErrorHandler()', () => {
     const good = dropChainedToPending('chained away');
     expect(good.called).toBe(false);
     await dropAwaited('awaited one');
+    dropObserved('observed one');
     dropFailed('control');
     await collectUntil(() => c.reports.some((f) => f.getErrorMessage() === 'control'));
     await collectFully(3);
@@ -117,6 +124,7 @@ describe('setUnhandledErrorHandler()', () => {
     expect(messages).not.toContain('handed over');
     expect(messages).not.toContain('awaited one');
     expect(messages).not.toContain('chained away');
+    expect(messages).not.toContain('observed one');
   });
 
   it('returns the previous handler, and null restores the default', () => {
