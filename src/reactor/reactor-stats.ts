@@ -4,6 +4,7 @@
  * @module
  */
 import type { HubStats } from '../green/hub.js';
+import type { ThreadPoolStats } from '../threads/thread-pool-stats.js';
 
 /** Event-loop delay over the recent window, in milliseconds (from `perf_hooks.monitorEventLoopDelay`). */
 export interface EventLoopDelayStats {
@@ -25,6 +26,8 @@ export interface ReactorStats {
   /** Event-loop delay p50/p99/max over the recent window. */
   eventLoopDelay: EventLoopDelayStats;
   // --- threads --- (thread path: pool utilisation, queue depth, per-task counts and run/wait p50/p99)
+  /** The thread pool: counts, queue depth, utilisation, per-task wait/run p50/p99. */
+  threads: ThreadPoolStats;
   // --- green --- (green path: hub ready/parked/switches/blocked steps, per-task counts and run/wait p50/p99)
   /** The green hub: spawned/live/ready/parked greenlets, switches, blocked steps, slices, per-task step p50/p99. */
   green: HubStats;

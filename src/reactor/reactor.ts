@@ -38,11 +38,15 @@ import { Hub, type GreenletFunction } from '../green/hub.js';
 import type { HubOptions } from '../green/hub-options.js';
 import { shutdownHub } from '../green/shutdown-hub.js';
 import { waitForDeferred } from '../green/wait-for-deferred.js';
-import { isTask, type Task } from '../task/task.js';
+import { isTask } from '../task/task.js';
 import { defaultStopOptions, type StopOptions } from './stop-options.js';
 import { SystemEventTriggers, type SystemEvent, type TriggerId, type TriggerPhase } from './system-event-triggers.js';
 import { Deferred } from '../deferred/deferred.js';
 import { refuseIfStopped } from './refuse-if-stopped.js';
+import type { Task, TaskArgs, TaskResult } from '../task/task.js';
+import type { ExposedFunction } from '../threads/exposed-functions.js';
+import { ThreadPool, type ThreadCall } from '../threads/thread-pool.js';
+import { threadPoolOptionsFrom } from '../threads/thread-pool-options-from.js';
 
 /**
  * The reactor: one object that owns time, the shutdown sequence and (through the other paths) the thread pool,
@@ -104,6 +108,11 @@ export class Reactor implements Scheduler {
       name: 'hub',
       shutdown: (graceMs) => (this.#hub === undefined ? Promise.resolve() : shutdownHub(this.#hub, graceMs)),
     });
+    // --- threads --- (the pool starts its workers on the first task; closing a never-started pool is a no-op)
+    this.threadPool = new ThreadPool(threadPoolOptionsFrom(options.policy, clock), {
+      onError: (error) => onError(error, 'thread pool'),
+    });
+    this.#shutdown.addComponent({ name: 'thread pool', shutdown: (graceMs) => this.threadPool.close(graceMs) });
   }
 
   /** The current time in milliseconds, from the reactor's clock. @returns that time. */
@@ -250,6 +259,76 @@ export class Reactor implements Scheduler {
     this.#triggers.remove(id);
   }
 
+  // --- threads --- (thread path: validate, then delegate to src/threads/)
+
+  /** The reactor's worker-thread pool (Piscina underneath, started on the first task). */
+  readonly threadPool: ThreadPool;
+
+  /**
+   * Run a task in a worker thread; Twisted's `deferToThread`.
+   *
+   * Never throws: a plain function (not a `Task`), arguments that cannot be cloned, an unknown export, a full
+   * queue or a stopped reactor errback the returned Deferred with a named error. `cancel()` errbacks with
+   * `CancelledError` at once; the task sees `cancelled()` and is terminated after `threads.cancelGraceMs`.
+   *
+   * @param task - a Task made with `defineTask` / `taskFrom`.
+   * @param args - its structured-cloneable arguments.
+   * @returns a Deferred of the task's result.
+   * @example
+   * ```ts
+   * export const fib = defineTask(import.meta.url, 'fib', (n: number): number => (n < 2 ? n : fib.fn!(n - 1) + fib.fn!(n - 2)));
+   * reactor.deferToThread(fib, 30).addCallback((n) => console.log(n));
+   * ```
+   */
+  deferToThread<T extends Task<any[], any>>(task: T, ...args: TaskArgs<T>): Deferred<TaskResult<T>> {
+    const refused = refuseIfStopped<TaskResult<T>>(this.#state, 'deferToThread');
+    if (refused !== undefined) return refused;
+    return this.threadPool.run(task, ...args);
+  }
+
+  /**
+   * Run a task in the given pool's workers (a separate budget of threads); otherwise as `deferToThread`.
+   *
+   * @param pool - a `ThreadPool` (pass `{ exposed: reactor.threadPool.exposed }` when making it to share `expose`).
+   * @param task - a Task.
+   * @param args - its arguments.
+   * @returns a Deferred of the task's result; `TypeError` when `pool` is not a ThreadPool.
+   */
+  deferToThreadPool<T extends Task<any[], any>>(pool: ThreadPool, task: T, ...args: TaskArgs<T>): Deferred<TaskResult<T>> {
+    const refused = refuseIfStopped<TaskResult<T>>(this.#state, 'deferToThreadPool');
+    if (refused !== undefined) return refused;
+    if (!(pool instanceof ThreadPool)) {
+      const d = new Deferred<TaskResult<T>>();
+      d.errback(new TypeError(`Expected \`pool\` to be a ThreadPool, got \`${String(pool)}\` (${typeof pool})`));
+      return d;
+    }
+    return pool.run(task, ...args);
+  }
+
+  /**
+   * Run several tasks one after another in one worker; stops at the first error and errbacks with it.
+   *
+   * @param calls - `[task, ...args]` entries.
+   * @returns a Deferred firing `undefined` once all ran.
+   */
+  callMultipleInThread(calls: readonly ThreadCall[]): Deferred<void> {
+    const refused = refuseIfStopped<void>(this.#state, 'callMultipleInThread');
+    if (refused !== undefined) return refused;
+    return this.threadPool.runCalls(calls);
+  }
+
+  /**
+   * Make a main-thread function callable from worker threads by `name` (`blockingCallFromThread`,
+   * `callFromThread` in `greenreactor/worker`).
+   *
+   * @param name - a unique name.
+   * @param fn - the function; it may return a value, a Promise or a Deferred.
+   * @throws TypeError when `name` is already exposed.
+   */
+  expose(name: string, fn: ExposedFunction): void {
+    this.threadPool.expose(name, fn);
+  }
+
   // --- green --- (green path: thin facades over src/green/; logic lives there)
   #hub: Hub | undefined;
 
@@ -372,6 +451,7 @@ export class Reactor implements Scheduler {
     return {
       eventLoopDelay: this.#loopDelay.snapshot(),
       // --- threads --- (thread path)
+      threads: this.threadPool.stats(),
       // --- green --- (green path)
       green: this.hub.stats(), // a Hub is cheap and holds no handle
       // --- policy --- (policy)
