@@ -71,6 +71,13 @@ export type { StopOptions } from './reactor/stop-options.js';
 export type { TriggerId, TriggerPhase, SystemEvent } from './reactor/system-event-triggers.js';
 
 // --- threads --- (src/threads/)
+export { ThreadPool } from './threads/thread-pool.js';
+export { defaultThreadPoolOptions } from './threads/thread-pool-options.js';
+export { ExposedFunctions } from './threads/exposed-functions.js';
+export type { ThreadPoolState, ThreadPoolWiring, ThreadCall } from './threads/thread-pool.js';
+export type { ThreadPoolOptions, ResolvedThreadPoolOptions } from './threads/thread-pool-options.js';
+export type { ThreadPoolStats, ThreadTaskStats, Percentiles } from './threads/thread-pool-stats.js';
+export type { ExposedFunction } from './threads/exposed-functions.js';
 
 // --- green --- (src/green/)
 export { Hub } from './green/hub.js';

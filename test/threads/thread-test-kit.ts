@@ -92,3 +92,15 @@ export function countFirings(d: Deferred<unknown>): { count: number } {
   });
   return seen;
 }
+
+/**
+ * Waits, turn by turn of the event loop, until `condition()` holds (for state changed by async main-thread code).
+ * @throws Error after `turns` event-loop turns without it.
+ */
+export async function until(condition: () => boolean, turns = 10_000): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    if (condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`condition still false after ${turns} event-loop turns`);
+}
