@@ -3,13 +3,18 @@
  *
  * @module
  */
+import { policyFromEnvironment } from '../policy/resolve-policy-option.js';
 import { Reactor } from './reactor.js';
 
 let instance: Reactor | undefined;
 
 /** The default reactor, constructing it on the first call. */
 function defaultReactor(): Reactor {
-  instance ??= new Reactor();
+  if (instance === undefined) {
+    // The default reactor's policy comes from the file named by GREENREACTOR_POLICY, when set.
+    const policy = policyFromEnvironment();
+    instance = new Reactor(policy === undefined ? {} : { policy });
+  }
   return instance;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { HubStats } from '../green/hub.js';
 import type { ThreadPoolStats } from '../threads/thread-pool-stats.js';
+import type { PolicyDispatchStats } from '../policy/policy-dispatcher.js';
 
 /** Event-loop delay over the recent window, in milliseconds (from `perf_hooks.monitorEventLoopDelay`). */
 export interface EventLoopDelayStats {
@@ -32,4 +33,6 @@ export interface ReactorStats {
   /** The green hub: spawned/live/ready/parked greenlets, switches, blocked steps, slices, per-task step p50/p99. */
   green: HubStats;
   // --- policy --- (policy: per-route counts and decisions)
+  /** The policy: its source and rules, dispatches per route and per rule, what `auto` learned per task. */
+  policy: PolicyDispatchStats;
 }

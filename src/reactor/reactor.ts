@@ -47,6 +47,11 @@ import type { Task, TaskArgs, TaskResult } from '../task/task.js';
 import type { ExposedFunction } from '../threads/exposed-functions.js';
 import { ThreadPool, type ThreadCall } from '../threads/thread-pool.js';
 import { threadPoolOptionsFrom } from '../threads/thread-pool-options-from.js';
+import type { Decision } from '../policy/decision.js';
+import type { Policy } from '../policy/policy.js';
+import { PolicyDispatcher } from '../policy/policy-dispatcher.js';
+import type { PolicyGreenOptions } from '../policy/policy-schema.js';
+import { resolvePolicyOption } from '../policy/resolve-policy-option.js';
 
 /**
  * The reactor: one object that owns time, the shutdown sequence and (through the other paths) the thread pool,
@@ -86,6 +91,7 @@ export class Reactor implements Scheduler {
   /**
    * @param options - the clock, the error reporter and the routing policy (see {@link ReactorOptions}).
    * @throws TypeError when `clock` is not a Scheduler or `onError` is not a function.
+   * @throws PolicyConfigError when `policy` is invalid (every issue listed), or its file cannot be read.
    */
   constructor(options: ReactorOptions = {}) {
     const clock = options.clock === undefined ? defaultReactorOptions.clock : options.clock;
@@ -101,7 +107,9 @@ export class Reactor implements Scheduler {
     this.#onError = onError;
     this.#triggers = new SystemEventTriggers(onError);
     this.#shutdown = new ShutdownSequence(this.#triggers, onError);
-    // `options.policy` is accepted here and resolved by the policy layer (policy helper: wire it below).
+    // --- policy --- (resolved first: its `threads` and `green` sections configure the pool and the hub)
+    this.#policy = resolvePolicyOption(options.policy);
+    this.#dispatcher = this.#makeDispatcher();
     // --- components --- (thread path / green path: `this.#shutdown.addComponent({ name, shutdown })`, where
     // shutdown does nothing if the lazily created pool/hub was never made; see the module comment)
     this.#shutdown.addComponent({
@@ -109,7 +117,7 @@ export class Reactor implements Scheduler {
       shutdown: (graceMs) => (this.#hub === undefined ? Promise.resolve() : shutdownHub(this.#hub, graceMs)),
     });
     // --- threads --- (the pool starts its workers on the first task; closing a never-started pool is a no-op)
-    this.threadPool = new ThreadPool(threadPoolOptionsFrom(options.policy, clock), {
+    this.threadPool = new ThreadPool(threadPoolOptionsFrom(this.#policy.config, clock), {
       onError: (error) => onError(error, 'thread pool'),
     });
     this.#shutdown.addComponent({ name: 'thread pool', shutdown: (graceMs) => this.threadPool.close(graceMs) });
@@ -334,12 +342,15 @@ export class Reactor implements Scheduler {
 
   /** The options the hub is built with — the one seam the policy layer feeds (`policy.green`). */
   #hubOptions(): HubOptions {
-    return { clock: this.#clock };
+    return { ...greenOptionsOf(this.#policy.config.green), clock: this.#clock };
   }
 
   /** The reactor's green hub, created on first use with the reactor's clock. */
   get hub(): Hub {
-    this.#hub ??= new Hub(this.#hubOptions());
+    if (this.#hub === undefined) {
+      this.#hub = new Hub(this.#hubOptions());
+      this.#feedPolicyFrom(this.#hub);
+    }
     return this.#hub;
   }
 
@@ -455,7 +466,84 @@ export class Reactor implements Scheduler {
       // --- green --- (green path)
       green: this.hub.stats(), // a Hub is cheap and holds no handle
       // --- policy --- (policy)
+      policy: this.#dispatcher.stats(),
     };
+  }
+
+  // --- policy --- (policy layer: thin facades over src/policy/; decisions live there)
+  readonly #policy: Policy;
+  readonly #dispatcher: PolicyDispatcher;
+
+  /**
+   * The routing policy: its config (from `new Reactor({ policy })` or `GREENREACTOR_POLICY` for the default
+   * reactor), what `auto` learned, `watch(file)` for hot reload.
+   */
+  get policy(): Policy {
+    return this.#policy;
+  }
+
+  /**
+   * Run a task where the policy says: a worker thread, a greenlet, or inline (now, synchronously, wrapped by
+   * `maybeDeferred`). The first matching rule decides, else the task's own `route`, else the policy's
+   * `default` (`auto`). A matching rule's `timeoutMs` applies on top of the task's own. Never throws: bad input
+   * errbacks. Each decision is published on the `greenreactor:policy:decision` diagnostics channel when someone
+   * subscribes.
+   *
+   * @param task - a Task, or a plain function (which never goes to a thread).
+   * @param args - its arguments.
+   * @returns a Deferred of its result.
+   * @example
+   * ```ts
+   * const reactor = new Reactor({ policy: { rules: [{ name: 'images', match: { task: 'resize*' }, route: 'thread' }] } });
+   * reactor.dispatch(resize, buffer).addCallback(save);
+   * ```
+   */
+  dispatch<T extends Task<any[], any> | ((...args: any[]) => unknown)>(task: T, ...args: TaskArgs<T>): Deferred<TaskResult<T>> {
+    const refused = refuseIfStopped<TaskResult<T>>(this.#state, 'dispatch');
+    if (refused !== undefined) return refused;
+    return this.#dispatcher.dispatch(task, args) as Deferred<TaskResult<T>>;
+  }
+
+  /**
+   * Where `dispatch(task, ...args)` would run it now, and why; runs nothing.
+   *
+   * @param task - a Task or a plain function.
+   * @param args - the arguments it would get (sized only if a rule matches on `argBytes`).
+   * @returns the decision: `{ route, reason, rule?, timeoutMs? }`.
+   * @throws TypeError when `task` is neither a Task nor a function.
+   * @example
+   * ```ts
+   * reactor.explain(resize, buffer); // { route: 'thread', rule: 'images', reason: "rule 'images' matched task 'resize'" }
+   * ```
+   */
+  explain<T extends Task<any[], any> | ((...args: any[]) => unknown)>(task: T, ...args: TaskArgs<T>): Decision {
+    return this.#dispatcher.explain(task, args);
+  }
+
+  /** The dispatcher's view of this reactor: its paths, its load (read lazily), its clock. */
+  #makeDispatcher(): PolicyDispatcher {
+    const pool = (): ThreadPool => this.threadPool;
+    const loopDelay = this.#loopDelay;
+    return new PolicyDispatcher(this.#policy, {
+      deferToThread: (task, ...args) => this.deferToThread(task, ...(args as never[])),
+      deferToGreenlet: (fn, ...args) => this.deferToGreenlet(fn as GreenletFunction<unknown[], unknown>, ...args),
+      load: {
+        get threadQueue(): number {
+          return pool().stats().queueDepth;
+        },
+        get loopDelayMs(): number {
+          return loopDelay.p99();
+        },
+      },
+      clock: this.#clock,
+      // The pool's median run time of the task so far (the pool keeps per-task run-time histograms).
+      threadRunMs: (name) => pool().stats().tasks[name]?.runMs.p50,
+    });
+  }
+
+  /** Feeds the hub's blocked steps into `auto` (a green step over the threshold sends a task to threads). */
+  #feedPolicyFrom(hub: Hub): void {
+    hub.on('blocked', (event: { task: string; ms: number }) => this.#policy.recordBlockedStep(event.task, event.ms));
   }
 
   #runStartupCall(fn: (...args: any[]) => unknown, args: unknown[]): void {
@@ -465,6 +553,15 @@ export class Reactor implements Scheduler {
       this.#onError(error, `callWhenRunning function (${fn.name || 'anonymous'})`);
     }
   }
+}
+
+/** The `green` section of a policy as Hub options (absent keys left out). */
+function greenOptionsOf(green: Readonly<PolicyGreenOptions> | undefined): Omit<HubOptions, 'clock'> {
+  const out: { -readonly [K in keyof HubOptions]?: HubOptions[K] } = {};
+  if (green?.sliceMs !== undefined) out.sliceMs = green.sliceMs;
+  if (green?.blockingThresholdMs !== undefined) out.blockingThresholdMs = green.blockingThresholdMs;
+  if (green?.maxGreenlets !== undefined) out.maxGreenlets = green.maxGreenlets;
+  return out;
 }
 
 /** A Deferred already failed with `error` (dispatch methods errback, never throw). */
