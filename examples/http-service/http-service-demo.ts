@@ -129,7 +129,7 @@ export async function runHttpServiceDemo(options: HttpServiceDemoOptions = {}): 
     const modes: HttpModeReport[] = [];
     for (const mode of options.modes ?? (['inline', 'dispatch'] as const)) {
       // Warm up: open the database (and in dispatch mode start the workers) before measuring.
-      await Promise.all([0, 1].map(() => runners[mode]()));
+      await Promise.all([0, 1].map(() => Promise.resolve(runners[mode]())));
       log?.(`  loading the service (${mode}) …`);
       modes.push(await loadMode(mode, runners[mode], durationSec));
     }

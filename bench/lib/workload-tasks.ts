@@ -1,0 +1,101 @@
+/**
+ * The workloads the `workloads` and `peers` suites run, each defined once as a task.
+ *
+ * Worker threads import this module to find the tasks, so it stays light: no reactor, no pool,
+ * only the functions and their `defineTask` wrappers. Every path (inline, thread, greenlet,
+ * dispatch) runs exactly these functions.
+ *
+ * @module
+ */
+import Database from 'better-sqlite3';
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { defineTask } from '../../src/index.js';
+
+/**
+ * Naive recursive Fibonacci: pure CPU, no allocation.
+ * @param n - the index.
+ * @returns fib(n).
+ */
+export function fib(n: number): number {
+  return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
+
+/** `fibTask(n)`: CPU-bound. */
+export const fibTask = defineTask(import.meta.url, 'fibTask', fib, { kind: 'cpu' });
+
+// One connection per file per thread.
+const connections = new Map<string, Database.Database>();
+
+/**
+ * A blocking better-sqlite3 query: an aggregate over a range of a generated table.
+ * @param file - a database made by the suite (`bench_rows(id, grp, val)`).
+ * @param lo - first id.
+ * @param hi - last id.
+ * @returns the sum of `val` over the range.
+ */
+export function sqliteQuery(file: string, lo: number, hi: number): number {
+  let db = connections.get(file);
+  if (db === undefined) {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    connections.set(file, db);
+  }
+  const row = db.prepare('SELECT sum(val * (grp % 7)) AS s FROM bench_rows WHERE id BETWEEN ? AND ? AND val % 3 <> 0').get(lo, hi) as { s: number | null };
+  return row.s ?? 0;
+}
+
+/** `sqliteTask(file, lo, hi)`: blocking synchronous I/O. */
+export const sqliteTask = defineTask(import.meta.url, 'sqliteTask', sqliteQuery, { kind: 'blocking' });
+
+/** Closes this thread's database connections (the suite calls it before deleting the file). */
+export function closeBenchConnections(): void {
+  for (const db of connections.values()) db.close();
+  connections.clear();
+}
+
+/**
+ * Cooperative I/O: a 1 ms timer, then two async reads of a small file.
+ * @param file - a small file to read.
+ * @returns bytes read.
+ */
+export async function cooperativeIo(file: string): Promise<number> {
+  await sleep(1);
+  const a = await readFile(file);
+  const b = await readFile(file);
+  return a.length + b.length;
+}
+
+/** `ioTask(file)`: cooperative I/O (timers and async file reads). */
+export const ioTask = defineTask(import.meta.url, 'ioTask', cooperativeIo, { kind: 'io' });
+
+/**
+ * A tiny task: the overhead of a path, with nothing to hide it.
+ * @param x - a number.
+ * @returns x + 1.
+ */
+export function tiny(x: number): number {
+  return x + 1;
+}
+
+/** `tinyTask(x)`: no declared kind, so `auto` learns where it belongs. */
+export const tinyTask = defineTask(import.meta.url, 'tinyTask', tiny);
+
+/**
+ * Reads a large payload: the cost is moving the bytes, not the work.
+ * @param bytes - the payload.
+ * @returns a checksum of every 4096th byte and the length.
+ */
+export function checksum(bytes: Uint8Array): number {
+  let s = bytes.length;
+  for (let i = 0; i < bytes.length; i += 4096) s = (s + (bytes[i] ?? 0)) | 0;
+  return s;
+}
+
+/** `payloadTask(bytes)`: a 1 MiB argument, structured-cloned into the worker. */
+export const payloadTask = defineTask(import.meta.url, 'payloadTask', checksum, { kind: 'cpu' });
+
+/** `payloadTransferTask(bytes)`: the same, with the buffer transferred (moved, not copied). */
+export const payloadTransferTask = defineTask(import.meta.url, 'payloadTransferTask', checksum, {
+  kind: 'cpu',
+  transfer: (bytes: Uint8Array) => [bytes.buffer as ArrayBuffer],
+});
