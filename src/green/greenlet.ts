@@ -51,6 +51,29 @@ const INTERNAL = 3; // a notifier that does not count as observing (kill's Defer
 const noop = (): undefined => undefined;
 let nextId = 1;
 
+// Bits of Greenlet's #flags.
+const STARTED = 1;
+const THROWING = 2;
+const OK = 4;
+const OBSERVED = 8;
+const KILL_PENDING = 16;
+const ASYNC_BUSY = 32;
+const LINK_KIND_SHIFT = 6; // two bits: the kind of a single link stored without an array
+const LINK_KIND_MASK = 3 << LINK_KIND_SHIFT;
+
+/** Fields few greenlets need, allocated on first use. */
+interface Rare {
+  kill: unknown;
+  killReason: unknown;
+  abort: AbortController | null;
+  timer: DelayedCall | null;
+  coop: Deferred<void> | null;
+}
+
+function newRare(): Rare {
+  return { kill: undefined, killReason: undefined, abort: null, timer: null, coop: null };
+}
+
 /** @returns true when `e` is a GreenletExit of any loaded copy of greenreactor. */
 export function isGreenletExit(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'ERR_GREENLET_EXIT';
@@ -86,6 +109,12 @@ export let startGreenlet: (g: Greenlet<any>, timer: DelayedCall | null) => void;
 export let refuseGreenlet: (g: Greenlet<any>, error: unknown) => void;
 /** @internal True while the async greenlet has not yet handed control back after a resumption. */
 export let asyncSettledIn: (g: Greenlet<any>) => boolean;
+/** @internal Put `g` at the head of a hub's live list. @returns the new head. */
+export let liveInsert: (g: Greenlet<any>, head: Greenlet<any> | null) => Greenlet<any>;
+/** @internal Take `g` out of a hub's live list. @returns the new head. */
+export let liveRemove: (g: Greenlet<any>, head: Greenlet<any> | null) => Greenlet<any> | null;
+/** @internal The next greenlet in a hub's live list. */
+export let liveNext: (g: Greenlet<any>) => Greenlet<any> | null;
 /** @internal Notify `cb` at death without counting as observing the outcome (pools, groups, joinAll). */
 export let linkInternal: (g: Greenlet<any>, cb: (g: Greenlet<any>) => void) => void;
 /** @internal True when `g` is executing as a (possibly) async function, so a hub wait it makes is its switch point. */
@@ -114,24 +143,93 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   #args: unknown[] | null;
   #state: GreenletState = 'pending';
   #mode: Mode = 'unstarted';
-  #started = false;
+  #flags = 0;
   #iter: Generator<unknown, unknown, unknown> | null = null;
   #send: unknown = undefined;
-  #throwing = false;
   #token = 0; // identity of the current wait; bumped to abandon it
   #waitingOn: unknown = null;
-  #kill: unknown = undefined; // an exception to throw in at the next switch point
-  #killPending = false;
-  #killReason: unknown = undefined;
-  #observed = false;
-  #coop: Deferred<void> | null = null;
-  #links: unknown[] | null = [];
-  #ok = false;
-  #value: unknown = undefined;
-  #exception: unknown = undefined;
-  #abort: AbortController | null = null;
-  #timer: DelayedCall | null = null;
-  #asyncBusy = false;
+  #links: GreenletLink<any> | unknown[] | null = null; // one callback (its kind in #flags), or [callback, kind, ...]
+  #result: unknown = undefined; // the value when OK, else the exception
+  #rare: Rare | null = null; // kill, abort, timer, cooperate: most greenlets never need them
+  #prevLive: Greenlet<any> | null = null; // the hub's list of live greenlets (intrusive: no Set entry per greenlet)
+  #nextLive: Greenlet<any> | null = null;
+
+  // Booleans packed into #flags, and rare fields kept in #rare: a parked greenlet stays small.
+  get #started(): boolean {
+    return (this.#flags & STARTED) !== 0;
+  }
+  set #started(v: boolean) {
+    this.#flags = v ? this.#flags | STARTED : this.#flags & ~STARTED;
+  }
+  get #throwing(): boolean {
+    return (this.#flags & THROWING) !== 0;
+  }
+  set #throwing(v: boolean) {
+    this.#flags = v ? this.#flags | THROWING : this.#flags & ~THROWING;
+  }
+  get #ok(): boolean {
+    return (this.#flags & OK) !== 0;
+  }
+  set #ok(v: boolean) {
+    this.#flags = v ? this.#flags | OK : this.#flags & ~OK;
+  }
+  get #observed(): boolean {
+    return (this.#flags & OBSERVED) !== 0;
+  }
+  set #observed(v: boolean) {
+    this.#flags = v ? this.#flags | OBSERVED : this.#flags & ~OBSERVED;
+  }
+  get #killPending(): boolean {
+    return (this.#flags & KILL_PENDING) !== 0;
+  }
+  set #killPending(v: boolean) {
+    this.#flags = v ? this.#flags | KILL_PENDING : this.#flags & ~KILL_PENDING;
+  }
+  get #asyncBusy(): boolean {
+    return (this.#flags & ASYNC_BUSY) !== 0;
+  }
+  set #asyncBusy(v: boolean) {
+    this.#flags = v ? this.#flags | ASYNC_BUSY : this.#flags & ~ASYNC_BUSY;
+  }
+  get #value(): unknown {
+    return this.#ok ? this.#result : undefined;
+  }
+  get #exception(): unknown {
+    return this.#ok ? undefined : this.#result;
+  }
+  get #kill(): unknown {
+    return this.#rare === null ? undefined : this.#rare.kill;
+  }
+  set #kill(v: unknown) {
+    if (v === undefined && this.#rare === null) return;
+    (this.#rare ??= newRare()).kill = v;
+  }
+  get #killReason(): unknown {
+    return this.#rare === null ? undefined : this.#rare.killReason;
+  }
+  set #killReason(v: unknown) {
+    (this.#rare ??= newRare()).killReason = v;
+  }
+  get #abort(): AbortController | null {
+    return this.#rare === null ? null : this.#rare.abort;
+  }
+  set #abort(v: AbortController | null) {
+    (this.#rare ??= newRare()).abort = v;
+  }
+  get #timer(): DelayedCall | null {
+    return this.#rare === null ? null : this.#rare.timer;
+  }
+  set #timer(v: DelayedCall | null) {
+    if (v === null && this.#rare === null) return;
+    (this.#rare ??= newRare()).timer = v;
+  }
+  get #coop(): Deferred<void> | null {
+    return this.#rare === null ? null : this.#rare.coop;
+  }
+  set #coop(v: Deferred<void> | null) {
+    if (v === null && this.#rare === null) return;
+    (this.#rare ??= newRare()).coop = v;
+  }
 
   static {
     stepGreenlet = (g) => g.#step();
@@ -139,7 +237,9 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     parkAsync = (g, w, ready) => g.#parkAsync(w, ready);
     cooperateIn = (g) => {
       if (g.#mode !== 'generator') return null;
-      return (g.#coop ??= new Deferred<void>());
+      let coop = g.#coop;
+      if (coop === null) g.#coop = coop = new Deferred<void>();
+      return coop;
     };
     startGreenlet = (g, timer) => {
       if (timer === null) {
@@ -158,6 +258,21 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     };
     asyncSettledIn = (g) => !g.#asyncBusy;
     linkInternal = (g, cb) => g.#link(cb, INTERNAL);
+    liveInsert = (g, head) => {
+      g.#nextLive = head;
+      if (head !== null) head.#prevLive = g;
+      return g;
+    };
+    liveRemove = (g, head) => {
+      const prev = g.#prevLive;
+      const next = g.#nextLive;
+      if (next !== null) next.#prevLive = prev;
+      if (prev !== null) prev.#nextLive = next;
+      g.#prevLive = null;
+      g.#nextLive = null;
+      return head === g ? next : head;
+    };
+    liveNext = (g) => g.#nextLive;
     asyncCapable = (g) => (g.#mode === 'calling' || g.#mode === 'async') && (g.#state === 'running' || g.#state === 'foreign');
   }
 
@@ -305,6 +420,10 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   unlink(cb: GreenletLink<R>): void {
     const links = this.#links;
     if (links === null) return;
+    if (typeof links === 'function') {
+      if (links === cb) this.#links = null;
+      return;
+    }
     for (let i = 0; i < links.length; i += 2) {
       if (links[i] === cb) {
         links.splice(i, 2);
@@ -324,7 +443,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       p = this.#ok ? Promise.resolve(this.#value as R) : Promise.reject(this.#exception);
     } else {
       p = new Promise<R>((resolve, reject) => {
-        this.#links!.push((g: Greenlet<any>) => (g.#ok ? resolve(g.#value as R) : reject(g.#exception)), ANY);
+        this.#addLink((g: Greenlet<any>) => (g.#ok ? resolve(g.#value as R) : reject(g.#exception)), ANY);
       });
     }
     return p.then(onFulfilled, onRejected);
@@ -340,11 +459,24 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       throw new TypeError(`Expected \`cb\` to be a function, got \`${String(cb)}\` (${typeof cb})`);
     }
     if (kind === ANY || kind === EXCEPTION) this.#observed = true;
-    if (this.#links !== null) {
-      this.#links.push(cb, kind);
+    if (this.#state !== 'dead') {
+      this.#addLink(cb, kind);
       return;
     }
     queueMicrotask(() => this.#notify(cb, kind));
+  }
+
+  /** Register a death notifier; the first one is stored without an array (most greenlets have one). */
+  #addLink(cb: GreenletLink<any>, kind: number): void {
+    const links = this.#links;
+    if (links === null) {
+      this.#links = cb;
+      this.#flags = (this.#flags & ~LINK_KIND_MASK) | (kind << LINK_KIND_SHIFT);
+    } else if (typeof links === 'function') {
+      this.#links = [links, (this.#flags & LINK_KIND_MASK) >> LINK_KIND_SHIFT, cb, kind];
+    } else {
+      links.push(cb, kind);
+    }
   }
 
   #notify(cb: GreenletLink<any>, kind: number): void {
@@ -384,7 +516,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       notify(this);
       return d;
     }
-    this.#links!.push(notify, kind);
+    this.#addLink(notify, kind);
     if (timeoutMs !== undefined) {
       timer = this.#host.clock.callLater(timeoutMs, () => {
         timer = null;
@@ -567,7 +699,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
           continue;
         }
         const token = ++this.#token;
-        y.#links!.push((g: Greenlet<any>) => this.#resume(token, g.#ok ? g.#value : g.#exception, !g.#ok), ANY);
+        y.#addLink((g: Greenlet<any>) => this.#resume(token, g.#ok ? g.#value : g.#exception, !g.#ok), ANY);
         this.#park(y);
         return;
       }
@@ -625,8 +757,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     this.#mode = 'finished';
     this.#asyncBusy = false;
     this.#ok = ok;
-    if (ok) this.#value = result;
-    else this.#exception = result;
+    this.#result = result;
     this.#fn = null;
     this.#args = null;
     this.#iter = null;
@@ -637,13 +768,16 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     this.#coop = null;
     if (coop !== null) coop.callback(undefined);
     this.#host.died(this);
-    const links = this.#links!;
+    let links = this.#links;
     this.#links = null;
+    if (typeof links === 'function') links = [links, (this.#flags & LINK_KIND_MASK) >> LINK_KIND_SHIFT];
     let observed = false;
-    for (let i = 0; i < links.length; i += 2) {
-      const kind = links[i + 1] as number;
-      if (kind === ANY || kind === EXCEPTION) observed = true;
-      this.#notify(links[i] as GreenletLink<any>, kind);
+    if (links !== null) {
+      for (let i = 0; i < links.length; i += 2) {
+        const kind = links[i + 1] as number;
+        if (kind === ANY || kind === EXCEPTION) observed = true;
+        this.#notify(links[i] as GreenletLink<any>, kind);
+      }
     }
     if (!ok && report && !observed) this.#host.reportError(result, this);
   }

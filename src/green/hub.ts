@@ -30,6 +30,9 @@ import {
   asyncSettledIn,
   cooperateIn,
   Greenlet,
+  liveInsert,
+  liveNext,
+  liveRemove,
   parkAsync,
   refuseGreenlet,
   startGreenlet,
@@ -90,8 +93,11 @@ export type GreenletResult<F> = F extends (...args: any[]) => Generator<unknown,
 /** @internal Make a greenlet on `hub` that waits to be started with `startGreenlet` (pool admission). */
 export let spawnPending: <R>(hub: Hub, fn: GreenletFunction<any[], R> | Task<any[], R>, args: unknown[]) => Greenlet<R>;
 
-/** @internal The greenlets alive on `hub` (spawned, not dead), in spawn order. */
+/** @internal The greenlets alive on `hub` (spawned, not dead), newest first. */
 export let liveGreenletsOf: (hub: Hub) => Array<Greenlet<unknown>>;
+
+/** Shared by every greenlet spawned without arguments, so none keeps its own empty array alive. */
+const noArgs: unknown[] = [];
 
 /** How many microtasks the hub waits for an async greenlet to reach its next hub wait before moving on. */
 const asyncHopLimit = 4;
@@ -131,12 +137,18 @@ export class Hub extends EventEmitter {
   #blockedSteps = 0;
   #slices = 0;
   readonly #taskStats = new Map<string, StepStats>();
-  readonly #liveSet = new Set<Greenlet<any>>();
+  #liveHead: Greenlet<any> | null = null;
+  #lastTask: string | null = null; // the last task's step stats, so a run of the same task skips the Map
+  #lastStats: StepStats | null = null;
   readonly #host: GreenletHost;
 
   static {
     spawnPending = (hub, fn, args) => hub.#create(fn, args);
-    liveGreenletsOf = (hub) => [...hub.#liveSet];
+    liveGreenletsOf = (hub) => {
+      const list: Array<Greenlet<unknown>> = [];
+      for (let g = hub.#liveHead; g !== null; g = liveNext(g)) list.push(g);
+      return list;
+    };
   }
 
   /**
@@ -159,7 +171,7 @@ export class Hub extends EventEmitter {
       },
       died: (g) => {
         this.#live--;
-        this.#liveSet.delete(g);
+        this.#liveHead = liveRemove(g, this.#liveHead);
         if (g === this.#asyncRunning) this.#asyncDone(g);
       },
       reportError: (error, g) => this.#reportError(error, g),
@@ -315,12 +327,12 @@ export class Hub extends EventEmitter {
       throw new TypeError(`Expected \`fn\` to be a function or a Task, got \`${String(fn)}\` (${typeof fn})`);
     }
     this.#spawned++;
-    const g = new Greenlet<R>(this.#host, run, args, name);
+    const g = new Greenlet<R>(this.#host, run, args.length === 0 ? noArgs : args, name);
     if (this.#live >= this.options.maxGreenlets) {
       refuseGreenlet(g, new QueueFullError(`The hub already runs maxGreenlets (${this.options.maxGreenlets}) greenlets`));
     } else {
       this.#live++;
-      this.#liveSet.add(g);
+      this.#liveHead = liveInsert(g, this.#liveHead);
     }
     return g;
   }
@@ -411,10 +423,17 @@ export class Hub extends EventEmitter {
 
   #record(g: Greenlet<any>, ms: number): void {
     this.#switches++;
-    let s = this.#taskStats.get(g.name);
-    if (s === undefined) {
-      s = new StepStats();
-      this.#taskStats.set(g.name, s);
+    let s: StepStats | undefined;
+    if (g.name === this.#lastTask) {
+      s = this.#lastStats!;
+    } else {
+      s = this.#taskStats.get(g.name);
+      if (s === undefined) {
+        s = new StepStats();
+        this.#taskStats.set(g.name, s);
+      }
+      this.#lastTask = g.name;
+      this.#lastStats = s;
     }
     s.record(ms);
     if (ms > this.options.blockingThresholdMs) {

@@ -59,7 +59,11 @@ export function joinAll(greenlets: Iterable<Greenlet<any>>, options: JoinAllOpti
   };
   // Already-dead greenlets first, in the order given; the rest as they die.
   for (const g of list) if (g.dead) onDeath(g);
-  for (const g of list) if (!g.dead) (raiseError ? g.link.bind(g) : (cb: (g: Greenlet<any>) => void) => linkInternal(g, cb))(onDeath);
+  for (const g of list) {
+    if (g.dead) continue;
+    if (raiseError) g.link(onDeath);
+    else linkInternal(g, onDeath);
+  }
   if (list.length === 0) result.callback(done);
   if (!result.called && timeoutMs !== undefined) {
     timer = (options.hub ?? getDefaultHub()).clock.callLater(timeoutMs, () => {
