@@ -1,0 +1,199 @@
+import { describe, it, expect, afterEach } from '@jest/globals';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Reactor } from '../../src/reactor/reactor.js';
+import { Clock } from '../../src/time/clock.js';
+import { defineTask } from '../../src/task/task.js';
+import type { PolicyLearned } from '../../src/policy/policy.js';
+import { decisionChannelName, type DecisionMessage } from '../../src/policy/decision-channel.js';
+import * as fx from '../fixtures/thread-tasks.js';
+import { built, changed, failureOf, gate, open } from '../threads/thread-test-kit.js';
+import { successResultOf } from '../helpers/deferred-results.js';
+
+// Tasks the green and inline paths run in-process (workers get the built fixtures via `built`).
+const triple = defineTask(import.meta.url, 'triple', function* (n: number) {
+  yield; // a switch point: this runs as a greenlet step by step
+  return n * 3;
+});
+const stall = defineTask(import.meta.url, 'stall', (ms: number): number => {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // hold the event loop: one long green step
+  }
+  return ms;
+});
+
+describe('Reactor with a policy', () => {
+  let reactor: Reactor | undefined;
+  afterEach(async () => {
+    await reactor?.stop({ graceMs: 0 });
+    reactor = undefined;
+  });
+
+  describe('.dispatch()', () => {
+    it('runs a thread decision in a worker', async () => {
+      reactor = new Reactor({ policy: { threads: { maxThreads: 1 }, rules: [{ name: 'sum', match: { task: 'add' }, route: 'thread' }] } });
+      expect(await reactor.dispatch(built(fx.add), 40, 2)).toBe(42);
+      expect(reactor.stats().threads.completed).toBe(1);
+      expect(reactor.stats().green.spawned).toBe(0);
+    });
+
+    it('runs a green decision as a greenlet', async () => {
+      reactor = new Reactor({ policy: { default: 'green' } });
+      expect(await reactor.dispatch(triple, 5)).toBe(15);
+      expect(reactor.stats().green.spawned).toBe(1);
+      expect(reactor.stats().threads.completed).toBe(0);
+    });
+
+    it('runs an inline decision synchronously, inside dispatch', () => {
+      reactor = new Reactor({ policy: { default: 'inline' } });
+      expect(successResultOf(reactor.dispatch(triple, 2))).toBe(6);
+      expect(reactor.stats().green.spawned).toBe(0);
+    });
+
+    it('runs a plain function on a greenlet when the policy says thread', async () => {
+      reactor = new Reactor({ policy: { default: 'thread' } });
+      expect(await reactor.dispatch((a: number, b: number) => a - b, 5, 3)).toBe(2);
+      expect(reactor.stats().green.spawned).toBe(1);
+    });
+
+    it("ends a thread task with TimeoutError after its rule's timeoutMs", async () => {
+      const clock = new Clock();
+      reactor = new Reactor({ clock, policy: { threads: { maxThreads: 1 }, rules: [{ name: 'bounded', match: {}, route: 'thread', timeoutMs: 100 }] } });
+      const g = gate();
+      const d = reactor.dispatch(built(fx.waitForGate), g, 'late');
+      await changed(g, 0); // the worker is running it
+      clock.advance(100);
+      const error = await failureOf(d);
+      expect(error.code).toBe('ERR_TIMEOUT');
+      open(g);
+    });
+
+    it('errbacks with TypeError for something that is not a task, without throwing', async () => {
+      reactor = new Reactor();
+      const error = await failureOf(reactor.dispatch(42 as unknown as () => unknown));
+      expect(error).toBeInstanceOf(TypeError);
+    });
+
+    it('errbacks with ReactorStoppedError once stop() has begun', async () => {
+      reactor = new Reactor({ policy: { default: 'inline' } });
+      void reactor.stop();
+      expect((await failureOf(reactor.dispatch(triple, 1))).code).toBe('ERR_REACTOR_STOPPED');
+    });
+
+    it('publishes each decision on the debug channel', async () => {
+      reactor = new Reactor({ policy: { default: 'inline' } });
+      const seen: DecisionMessage[] = [];
+      const listener = (m: unknown): void => {
+        seen.push(m as DecisionMessage);
+      };
+      subscribe(decisionChannelName, listener);
+      try {
+        await reactor.dispatch(triple, 1);
+      } finally {
+        unsubscribe(decisionChannelName, listener);
+      }
+      expect(seen).toEqual([{ task: 'triple', decision: { route: 'inline', reason: "default route 'inline'" } }]);
+    });
+
+    it('counts dispatches per route in stats().policy', async () => {
+      reactor = new Reactor({ policy: { rules: [{ name: 'now', match: { task: 'triple' }, route: 'inline' }], default: 'green' } });
+      await reactor.dispatch(triple, 1);
+      await reactor.dispatch(() => 1);
+      const { policy } = reactor.stats();
+      expect(policy.routes).toEqual({ thread: 0, green: 1, inline: 1 });
+      expect(policy.ruleHits).toEqual({ now: 1 });
+    });
+  });
+
+  describe('auto, fed by the reactor', () => {
+    it('moves a task without a kind to greenlets once its thread runs are short', async () => {
+      reactor = new Reactor({ policy: { threads: { maxThreads: 1 }, adaptive: { sampleSize: 3, minThreadRunMs: 1000 } } });
+      const add = built(fx.add);
+      expect(reactor.explain(add, 1, 1).route).toBe('thread');
+      for (let i = 0; i < 3; i += 1) await reactor.dispatch(add, i, 1);
+      const decision = reactor.explain(add, 1, 1);
+      expect(decision.route).toBe('green');
+      expect(decision.reason).toMatch(/^auto: median thread run [\d.]+ ms < 1000 ms over 3 runs$/);
+    });
+
+    it("sends a task back to threads for good after the hub reports a blocked step", async () => {
+      reactor = new Reactor({ policy: { default: 'green', green: { blockingThresholdMs: 5 }, adaptive: { blockingThresholdMs: 5 } } });
+      const learned: PolicyLearned[] = [];
+      reactor.policy.on('learn', (l) => learned.push(l));
+      await reactor.dispatch(stall, 30);
+      expect(reactor.policy.stats().auto.stall?.phase).toBe('pinned-to-threads');
+      reactor.policy.update({ default: 'auto', adaptive: { blockingThresholdMs: 5 } });
+      expect(reactor.explain(stall, 30)).toEqual({
+        route: 'thread',
+        reason: expect.stringMatching(/^auto: green step took \d+ ms > 5 ms$/) as unknown as string,
+      });
+      expect(learned).toEqual([]); // it had never been on greenlets under auto: no route change to announce
+    });
+  });
+
+  describe('.explain()', () => {
+    it('returns the decision and runs nothing', () => {
+      reactor = new Reactor({ policy: { rules: [{ name: 'images', match: { task: 'resize*' }, route: 'thread', timeoutMs: 5 }] } });
+      const resize = defineTask(import.meta.url, 'resizeJpeg', () => 1);
+      expect(reactor.explain(resize)).toEqual({ route: 'thread', rule: 'images', timeoutMs: 5, reason: "rule 'images' matched task 'resizeJpeg'" });
+      expect(reactor.stats().policy.routes).toEqual({ thread: 0, green: 0, inline: 0 });
+    });
+
+    it('sees the thread queue and the loop delay through rules', () => {
+      reactor = new Reactor({ policy: { rules: [{ name: 'calm', match: { threadQueue: { lte: 0 }, loopDelayMs: { gte: 0 } }, route: 'inline' }] } });
+      expect(reactor.explain(triple, 1).rule).toBe('calm');
+    });
+  });
+
+  describe('configuration', () => {
+    it("feeds the policy's threads and green sections to the pool and the hub", () => {
+      reactor = new Reactor({ policy: { threads: { maxThreads: 1, cancelGraceMs: 250 }, green: { sliceMs: 7, maxGreenlets: 10 } } });
+      expect(reactor.threadPool.options.maxThreads).toBe(1);
+      expect(reactor.threadPool.options.cancelGraceMs).toBe(250);
+      expect(reactor.hub.options.sliceMs).toBe(7);
+      expect(reactor.hub.options.maxGreenlets).toBe(10);
+    });
+
+    it('reads a policy file, including its threads section', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'greenreactor-reactor-policy-'));
+      try {
+        const file = join(dir, 'policy.json');
+        writeFileSync(file, JSON.stringify({ default: 'inline', threads: { maxThreads: 1 } }));
+        reactor = new Reactor({ policy: file });
+        expect(reactor.policy.source).toBe(file);
+        expect(reactor.threadPool.options.maxThreads).toBe(1);
+        expect(reactor.explain(triple, 1).route).toBe('inline');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('throws PolicyConfigError with every issue for an invalid policy', () => {
+      expect(() => new Reactor({ policy: { threads: { maxThreads: 0 }, extra: 1 } as never })).toThrow(
+        expect.objectContaining({ code: 'ERR_POLICY_CONFIG', issues: [expect.objectContaining({ path: '/threads/maxThreads' }), expect.objectContaining({ path: '/extra' })] }),
+      );
+    });
+
+    it('gives the default reactor the policy named by GREENREACTOR_POLICY', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'greenreactor-env-policy-'));
+      try {
+        const file = join(dir, 'policy.json');
+        writeFileSync(file, JSON.stringify({ default: 'inline' }));
+        const index = new URL('../../dist/src/index.js', import.meta.url).href;
+        const script = `const { reactor } = await import(${JSON.stringify(index)}); console.log(reactor.policy.source, reactor.policy.config.default);`;
+        const stdout = await new Promise<string>((resolve, reject) => {
+          execFile(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, GREENREACTOR_POLICY: file }, encoding: 'utf8' }, (error, out) =>
+            error === null ? resolve(out) : reject(error),
+          );
+        });
+        expect(stdout.trim()).toBe(`${file} inline`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+});
