@@ -78,7 +78,7 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
   try {
     // Start both workers before measuring: thread start-up is a one-time cost, not a per-call one.
     await Promise.all(repeat(4, (i) => reactor.deferToThread(tinyTask, i)));
-    const n = quick ? 22 : 25;
+    const n = quick ? 27 : 30;
     const span = 20_000; // rows per query: a few ms of blocking work
     const fibCall = (): Call => ({ task: fibTask, inline: fib, args: () => [n] });
     const sqlCall = (i: number): Call => ({ task: sqliteTask, inline: sqliteQuery, args: () => [dbFile, (i * span) % rowsInDb, ((i * span) % rowsInDb) + span] });

@@ -71,8 +71,9 @@ async function measureVariant(variant: Variant, batch: number, timeMs: number, i
   const bench = new Bench({
     time: timeMs,
     iterations,
-    warmupTime: Math.max(10, Math.round(timeMs / 5)),
-    warmupIterations: Math.max(1, Math.round(iterations / 4)),
+    // Generous warm-up: the baseline runs first, and a cold JIT or allocator would flatter every later path.
+    warmupTime: Math.max(100, Math.round(timeMs / 4)),
+    warmupIterations: Math.max(3, Math.round(iterations / 2)),
     retainSamples: true,
     throws: true,
   });

@@ -12,7 +12,8 @@ import type { ResultGroup, ResultRow } from './suite-result.js';
 /** A measured row before ratios are known. */
 export type MeasuredRow = Omit<ResultRow, 'ratio' | 'loopDelayRatio'>;
 
-const ratio = (a: number, b: number): number => (b > 0 && Number.isFinite(a / b) ? Math.round((a / b) * 1000) / 1000 : 0);
+// Four significant digits: a 0.0002× overhead ratio must not round to 0.
+const ratio = (a: number, b: number): number => (b > 0 && Number.isFinite(a / b) ? Number((a / b).toPrecision(4)) : 0);
 
 /**
  * Computes ratios against the baseline row.

@@ -1,0 +1,105 @@
+/**
+ * `peers` suite: greenreactor next to the libraries people would pick instead.
+ *
+ * Thread side: the same no-op, CPU and 1 MiB payload jobs through raw Piscina (the baseline),
+ * tinypool, workerpool and `reactor.deferToThread` — what the Deferred, task lookup, stats and
+ * cancellation plumbing cost on top of Piscina. In-process side: `Promise.all` of async functions
+ * (the baseline), Effect fibers and `reactor.deferToGreenlet` — what the hub costs on top of
+ * plain promises. All pools have 2 threads; one sample is a batch started together.
+ *
+ * @module
+ */
+import { Effect } from 'effect';
+import { Piscina } from 'piscina';
+import Tinypool from 'tinypool';
+import workerpool from 'workerpool';
+import { Reactor } from '../src/index.js';
+import { isMainModule } from './lib/is-main-module.js';
+import { measureComparison, type Variant, type Workload } from './lib/measure-comparison.js';
+import type { PeerJob } from './lib/peer-worker.js';
+import type { SuiteResult } from './lib/suite-result.js';
+import { checksum, fib, fibTask, payloadTask, tiny, tinyTask } from './lib/workload-tasks.js';
+import { writeSuiteResult } from './lib/write-suite-result.js';
+
+/** Options of the suite (the runner passes these). */
+export interface PeersOptions {
+  /** Short budget and smaller workloads. */
+  quick?: boolean;
+  /** Time budget per variant, ms. */
+  timeMs?: number;
+  /** Where to write `peers.json`. */
+  resultsDir?: string;
+}
+
+const peerWorker = new URL('./lib/peer-worker.js', import.meta.url);
+const workerpoolWorker = new URL('./lib/peer-workerpool-worker.js', import.meta.url);
+const repeat = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
+
+/**
+ * Runs the suite, prints its tables and writes `bench/results/peers.json`.
+ * @param options - quick mode, time budget, results directory.
+ * @returns the result.
+ */
+export async function run(options: PeersOptions = {}): Promise<SuiteResult> {
+  const quick = options.quick ?? false;
+  const threads = 2;
+  const piscina = new Piscina({ filename: peerWorker.href, minThreads: threads, maxThreads: threads });
+  const tinypool = new Tinypool({ filename: peerWorker.href, minThreads: threads, maxThreads: threads });
+  const wpool = workerpool.pool(workerpoolWorker.pathname, { workerType: 'thread', minWorkers: threads, maxWorkers: threads });
+  const reactor = new Reactor({ policy: { threads: { minThreads: threads, maxThreads: threads } } });
+  try {
+    const n = quick ? 24 : 27;
+    const mib = 2 ** 20;
+    const payload = (): Uint8Array => new Uint8Array(mib).fill(7);
+    type Job = { job: () => PeerJob; method: 'tiny' | 'fib' | 'checksum'; task: typeof tinyTask | typeof fibTask | typeof payloadTask; fn: (x: any) => number };
+    const jobs: Record<string, Job & { batch: number; label: string; description: string }> = {
+      noop: { label: 'no-op', description: '`x + 1`: pure per-call overhead.', batch: 100, method: 'tiny', task: tinyTask, fn: tiny, job: () => ({ op: 'tiny', arg: 1 }) },
+      cpu: { label: `CPU: fib(${n})`, description: 'Recursive Fibonacci.', batch: 4, method: 'fib', task: fibTask, fn: fib, job: () => ({ op: 'fib', arg: n }) },
+      payload: { label: '1 MiB payload', description: 'A fresh 1 MiB Uint8Array per call (structured clone), checksummed.', batch: 8, method: 'checksum', task: payloadTask, fn: checksum, job: () => ({ op: 'checksum', arg: payload() }) },
+    };
+    const threadVariants = (j: Job & { batch: number }): Variant[] => [
+      { name: 'piscina', run: () => Promise.all(repeat(j.batch, () => piscina.run(j.job()))) },
+      { name: 'tinypool', run: () => Promise.all(repeat(j.batch, () => tinypool.run(j.job()))) },
+      { name: 'workerpool', run: () => Promise.all(repeat(j.batch, () => wpool.exec(j.method, [j.job().arg]))) },
+      { name: 'deferToThread', run: () => Promise.all(repeat(j.batch, () => reactor.deferToThread(j.task, j.job().arg as never))) },
+    ];
+    const greenVariants = (j: Job & { batch: number }): Variant[] => [
+      { name: 'Promise.all', run: () => Promise.all(repeat(j.batch, async () => j.fn(j.job().arg))) },
+      {
+        name: 'Effect fibers',
+        run: () => Effect.runPromise(Effect.forEach(repeat(j.batch, (i) => i), () => Effect.sync(() => j.fn(j.job().arg)), { concurrency: 'unbounded' })),
+      },
+      { name: 'deferToGreenlet', run: () => Promise.all(repeat(j.batch, () => reactor.deferToGreenlet(j.fn, j.job().arg))) },
+    ];
+    const workloads: Workload[] = [
+      ...Object.values(jobs).map((j): Workload => ({ name: `${j.label} — threads`, description: `${j.description} ${j.batch} at once on 2 threads.`, batch: j.batch, baseline: 'piscina', variants: threadVariants(j) })),
+      ...Object.values(jobs).map((j): Workload => ({ name: `${j.label} — in-process`, description: `${j.description} ${j.batch} at once in the main thread.`, batch: j.batch, baseline: 'Promise.all', variants: greenVariants(j) })),
+    ];
+    // Start every pool's threads before measuring.
+    await Promise.all([
+      ...repeat(threads, () => piscina.run({ op: 'tiny', arg: 0 })),
+      ...repeat(threads, () => tinypool.run({ op: 'tiny', arg: 0 })),
+      ...repeat(threads, () => wpool.exec('tiny', [0])),
+      ...repeat(threads, () => reactor.deferToThread(tinyTask, 0)),
+    ]);
+    const result = await measureComparison(workloads, {
+      suite: 'peers',
+      title: 'Peers: greenreactor next to Piscina, tinypool, workerpool, Promise.all and Effect',
+      description: 'The same no-op, CPU and 1 MiB payload jobs through thread-pool peers (vs raw Piscina) and in-process peers (vs Promise.all).',
+      quick,
+      ...(options.timeMs !== undefined ? { timeMs: options.timeMs } : {}),
+      notes: [
+        'Thread pools: 2 threads each, started before measuring; payloads are structured-cloned on every path (no transfer).',
+        'In-process paths run the same synchronous function; Effect uses Effect.forEach with unbounded concurrency over Effect.sync.',
+      ],
+    });
+    await writeSuiteResult(result, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});
+    return result;
+  } finally {
+    await Promise.allSettled([piscina.close(), tinypool.destroy(), wpool.terminate(), reactor.stop()]);
+  }
+}
+
+if (isMainModule(import.meta.url)) {
+  await run({ quick: process.argv.includes('--quick') });
+}
