@@ -45,7 +45,7 @@ export interface HttpServiceDemoReport {
 
 /** Options of {@link runHttpServiceDemo}. */
 export interface HttpServiceDemoOptions {
-  /** Smaller table and a 1 s load. @defaultValue false */
+  /** Smaller table and a 2 s load. @defaultValue false */
   readonly quick?: boolean;
   /** Load duration per mode in seconds (overrides quick/full). */
   readonly durationSec?: number;
@@ -112,7 +112,7 @@ export async function runHttpServiceDemo(options: HttpServiceDemoOptions = {}): 
   const log = options.log === undefined ? (line: string) => console.log(line) : options.log;
   const quick = options.quick === true;
   const orders = quick ? 100_000 : 200_000;
-  const durationSec = options.durationSec ?? (quick ? 1 : 3);
+  const durationSec = options.durationSec ?? (quick ? 2 : 3);
   const policyFile = options.policyFile ?? join(packageRoot(), 'examples', 'policy.json');
   const db = createSalesDatabase(orders);
   // The policy decides where each task runs; this one sends `salesReport` to threads by name.
@@ -128,8 +128,9 @@ export async function runHttpServiceDemo(options: HttpServiceDemoOptions = {}): 
     };
     const modes: HttpModeReport[] = [];
     for (const mode of options.modes ?? (['inline', 'dispatch'] as const)) {
-      // Warm up: open the database (and in dispatch mode start the workers) before measuring.
-      await Promise.all([0, 1].map(() => Promise.resolve(runners[mode]())));
+      // Warm up: open the database (and in dispatch mode start both workers and their
+      // connections) before measuring.
+      await Promise.all([0, 1, 2, 3].map(() => Promise.resolve(runners[mode]())));
       log?.(`  loading the service (${mode}) …`);
       modes.push(await loadMode(mode, runners[mode], durationSec));
     }
