@@ -1,0 +1,111 @@
+/**
+ * The shared bench helpers: ratios, formatting, argument parsing, result validation and the
+ * Markdown page, on hand-made results (no measuring).
+ */
+import { describe, it, expect } from '@jest/globals';
+import { resultGroup, type MeasuredRow } from '../../bench/lib/result-group.js';
+import { formatMarkdownTable, formatRatio, formatTextTable } from '../../bench/lib/format-table.js';
+import { suiteResultProblems, suiteResultSchema, type SuiteResult } from '../../bench/lib/suite-result.js';
+import { renderBenchmarksMarkdown } from '../../bench/lib/render-benchmarks-markdown.js';
+import { renderChartSvg } from '../../bench/lib/render-chart-svg.js';
+import { parseRunnerArgs } from '../../bench/run.js';
+import { LoopDelayRecorder, emptyLoopDelay } from '../../bench/lib/loop-delay-recorder.js';
+
+const measured = (name: string, opsPerSec: number, p99Ms: number): MeasuredRow => ({
+  name, opsPerSec, medianMs: 1000 / opsPerSec, p99Ms: 1, batch: 1, samplesMs: [1, 2],
+  loopDelay: { p50Ms: p99Ms / 2, p99Ms, maxMs: p99Ms, meanMs: p99Ms / 2, count: 10 },
+});
+
+const suite = (rows: MeasuredRow[]): SuiteResult => ({
+  schema: suiteResultSchema, suite: 'demo', title: 'Demo', description: 'A demo suite.', date: '2026-01-01T00:00:00.000Z',
+  machine: { node: 'v20.19.0', os: 'linux', arch: 'x64', cpuModel: 'cpu', cpus: 2, memoryGiB: 8 }, quick: false, durationMs: 1000,
+  groups: [resultGroup('work', 'Some work.', 'inline', rows)], notes: ['a note'],
+});
+
+describe('resultGroup()', () => {
+  it('computes throughput and loop-delay ratios against the baseline row', () => {
+    const g = resultGroup('w', 'd', 'inline', [measured('inline', 100, 40), measured('thread', 250, 2)]);
+    expect(g.rows.map((r) => [r.name, r.ratio, r.loopDelayRatio])).toEqual([['inline', 1, 1], ['thread', 2.5, 0.05]]);
+  });
+
+  it('keeps tiny ratios instead of rounding them to 0', () => {
+    const g = resultGroup('w', 'd', 'inline', [measured('inline', 5_000_000, 1), measured('thread', 1_000, 1)]);
+    expect(g.rows[1]!.ratio).toBe(0.0002);
+  });
+
+  it('throws TypeError when no row is the baseline', () => {
+    expect(() => resultGroup('w', 'd', 'nope', [measured('inline', 1, 1)])).toThrow(TypeError);
+  });
+});
+
+describe('formatRatio()', () => {
+  it.each([[1, '1.00×'], [12.345, '12.3×'], [0.25, '0.25×'], [0.0123, '0.012×'], [0, 'n/a']])('formats %p as %p', (r, text) => {
+    expect(formatRatio(r)).toBe(text);
+  });
+});
+
+describe('formatTextTable() / formatMarkdownTable()', () => {
+  it('pads columns and right-aligns numbers', () => {
+    expect(formatTextTable(['a', 'n'], [['xx', '1'], ['y', '100']], ['left', 'right']).split('\n')).toEqual(['a     n', '--  ---', 'xx    1', 'y   100']);
+  });
+
+  it('escapes pipes in Markdown cells', () => {
+    expect(formatMarkdownTable(['a'], [['x|y']])).toBe('| a |\n| --- |\n| x\\|y |');
+  });
+});
+
+describe('parseRunnerArgs()', () => {
+  it('reads suites and flags', () => {
+    expect(parseRunnerArgs(['peers', '--quick', '--time', '50', 'server', '--no-docs'])).toEqual({
+      suites: ['peers', 'server'], quick: true, timeMs: 50, resultsDir: undefined, docsDir: undefined, docs: false, list: false,
+    });
+  });
+
+  it.each([[['--bogus']], [['--time', '0']], [['--time']]])('rejects %p with TypeError', (argv) => {
+    expect(() => parseRunnerArgs(argv)).toThrow(TypeError);
+  });
+});
+
+describe('suiteResultProblems()', () => {
+  it('accepts a well-formed result', () => {
+    expect(suiteResultProblems(suite([measured('inline', 10, 1)]))).toEqual([]);
+  });
+
+  it('names what is missing', () => {
+    expect(suiteResultProblems({ schema: 'x', groups: [{ baseline: 'b', rows: [{ name: 'a' }] }] })).toEqual(expect.arrayContaining([
+      `schema is not ${suiteResultSchema}`, 'suite is not a string', 'machine is missing',
+      'groups[0] has no row named after its baseline b', 'groups[0].rows[0] (a) lacks opsPerSec, ratio or loopDelay',
+    ]));
+  });
+});
+
+describe('renderBenchmarksMarkdown()', () => {
+  it('lists skipped files and renders each suite with its chart and notes', () => {
+    const md = renderBenchmarksMarkdown([suite([measured('inline', 10, 1), measured('thread', 20, 1)])], [{ file: 'old.json', problem: 'bad' }]);
+    expect(md).toContain('## Demo (`demo`)');
+    expect(md).toContain('![Demo: throughput ratio and loop delay](bench-demo.svg)');
+    expect(md).toContain('| inline (baseline) | 10.0 | 1.00× |');
+    expect(md).toContain('| thread | 20.0 | 2.00× |');
+    expect(md).toContain('- a note');
+    expect(md).toContain('- `old.json`: bad');
+  });
+});
+
+describe('renderChartSvg()', () => {
+  it('draws an error row as text instead of bars', () => {
+    const failed: MeasuredRow = { ...measured('thread', 1, 1), opsPerSec: 0, error: 'boom' };
+    const svg = renderChartSvg(suite([measured('inline', 10, 1), failed]));
+    expect(svg).toContain('>error</text>');
+    expect(svg.match(/<rect /g)?.length).toBe(3);
+  });
+});
+
+describe('LoopDelayRecorder', () => {
+  it('returns the empty summary when stopped without starting', () => {
+    expect(new LoopDelayRecorder().stop()).toEqual(emptyLoopDelay);
+  });
+
+  it('rejects a resolution below 1 ms', () => {
+    expect(() => new LoopDelayRecorder(0)).toThrow(TypeError);
+  });
+});
