@@ -72,6 +72,8 @@ export interface AutoTaskStats {
 interface TaskRecord {
   phase: AutoPhase;
   samples: number[];
+  /** The last median fed by {@link AdaptiveRouter.recordThreadMedian}, when runs are summarised elsewhere. */
+  fedMedian: number | undefined;
   threadRuns: number;
   blockedSteps: number;
   longestGreenStepMs: number | undefined;
@@ -147,6 +149,23 @@ export class AdaptiveRouter {
   }
 
   /**
+   * Feeds the median thread run time of a task over its `runs` so far, measured elsewhere (the thread pool
+   * keeps per-task run-time histograms; reading one per `sampleSize` runs is cheaper than one per run).
+   * Judged like `sampleSize` individual runs once `runs >= sampleSize`.
+   * @param name - the task's name.
+   * @param medianMs - the median run time.
+   * @param runs - how many runs the median covers.
+   * @returns true when the task's route changed.
+   */
+  recordThreadMedian(name: string, medianMs: number, runs: number): boolean {
+    const record = this.#record(name);
+    record.threadRuns = Math.max(record.threadRuns, runs);
+    record.fedMedian = medianMs;
+    if (record.phase === 'pinned-to-threads' || runs < this.#options.sampleSize) return false;
+    return this.#decide(record, medianMs, runs);
+  }
+
+  /**
    * Feeds one blocked green step of a task (the hub's `blocked` event).
    * @param name - the task's name.
    * @param ms - how long the step held the event loop.
@@ -171,7 +190,7 @@ export class AdaptiveRouter {
       out[name] = {
         phase: r.phase,
         threadRuns: r.threadRuns,
-        medianThreadRunMs: r.samples.length === 0 ? undefined : median(r.samples),
+        medianThreadRunMs: r.samples.length === 0 ? r.fedMedian : median(r.samples),
         blockedSteps: r.blockedSteps,
         longestGreenStepMs: r.longestGreenStepMs,
         reason: this.route(name, undefined, false).reason,
@@ -183,7 +202,15 @@ export class AdaptiveRouter {
   #record(name: string): TaskRecord {
     let record = this.#tasks.get(name);
     if (record === undefined) {
-      record = { phase: 'measuring', samples: [], threadRuns: 0, blockedSteps: 0, longestGreenStepMs: undefined, reason: undefined };
+      record = {
+        phase: 'measuring',
+        samples: [],
+        fedMedian: undefined,
+        threadRuns: 0,
+        blockedSteps: 0,
+        longestGreenStepMs: undefined,
+        reason: undefined,
+      };
       this.#tasks.set(name, record);
     }
     return record;
@@ -191,17 +218,22 @@ export class AdaptiveRouter {
 
   /** Re-judges a task from its samples; returns true when its route changed. */
   #judge(record: TaskRecord): boolean {
-    const { sampleSize, minThreadRunMs } = this.#options;
+    const { sampleSize } = this.#options;
     if (record.samples.length < sampleSize) return false;
-    const m = median(record.samples);
+    return this.#decide(record, median(record.samples), sampleSize);
+  }
+
+  /** Sets the phase from a median over `runs` runs; returns true when the route changed. */
+  #decide(record: TaskRecord, m: number, runs: number): boolean {
+    const { minThreadRunMs } = this.#options;
     const next: AutoPhase = m < minThreadRunMs ? 'green' : 'threads';
     if (next === record.phase) return false;
     const routeChanged = (record.phase === 'green') !== (next === 'green');
     record.phase = next;
     record.reason =
       next === 'green'
-        ? `auto: median thread run ${formatMs(m)} ms < ${formatMs(minThreadRunMs)} ms over ${sampleSize} runs`
-        : `auto: median thread run ${formatMs(m)} ms >= ${formatMs(minThreadRunMs)} ms over ${sampleSize} runs`;
+        ? `auto: median thread run ${formatMs(m)} ms < ${formatMs(minThreadRunMs)} ms over ${runs} runs`
+        : `auto: median thread run ${formatMs(m)} ms >= ${formatMs(minThreadRunMs)} ms over ${runs} runs`;
     this.#version += 1;
     return routeChanged;
   }

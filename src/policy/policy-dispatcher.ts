@@ -16,7 +16,7 @@ import { maybeDeferred } from '../deferred/maybe-deferred.js';
 import { isTask, type Task } from '../task/task.js';
 import type { Scheduler } from '../time/scheduler.js';
 import type { Decision, DecidedRoute, DispatchLoad } from './decision.js';
-import { publishDecision } from './decision-channel.js';
+import { decisionChannel, publishDecision } from './decision-channel.js';
 import type { Policy, PolicyStats } from './policy.js';
 
 /** What the dispatcher needs from the reactor. */
@@ -30,11 +30,10 @@ export interface DispatchTargets {
   /** The clock a rule's `timeoutMs` counts on. */
   readonly clock: Scheduler;
   /**
-   * How long a task ran on its worker, read right after one of its thread runs settled: the run's own
-   * time, or the pool's median for the task so far. Feeds `auto` for tasks without a kind; when absent,
-   * the reactor feeds `policy.recordThreadRun` itself.
+   * The median run time of a task on the thread pool so far, and how many runs it covers. Read once per
+   * `adaptive.sampleSize` thread runs that `auto` sent there, to feed `auto` for tasks without a kind.
    */
-  threadRunMs?(taskName: string): number | undefined;
+  threadRunMedian?(taskName: string): { readonly medianMs: number; readonly runs: number } | undefined;
 }
 
 /** The policy part of `reactor.stats()`: the Policy's own stats plus what dispatch did. */
@@ -51,6 +50,8 @@ export class PolicyDispatcher {
   readonly #targets: DispatchTargets;
   readonly #routes: Record<DecidedRoute, number> = { thread: 0, green: 0, inline: 0 };
   readonly #ruleHits = new Map<string, number>();
+  /** Thread runs settled per task since `auto` was last fed. */
+  readonly #unfed = new Map<string, number>();
 
   /**
    * @param policy - the policy that decides.
@@ -84,15 +85,14 @@ export class PolicyDispatcher {
       );
     }
     const target = task as Task | ((...a: unknown[]) => unknown);
-    const name = isTask(target) ? target.name : target.name || '<anonymous>';
-    publishDecision(name, decision);
+    if (decisionChannel.hasSubscribers) publishDecision(nameOf(target), decision);
     this.#routes[decision.route] += 1;
     if (decision.rule !== undefined) this.#ruleHits.set(decision.rule, (this.#ruleHits.get(decision.rule) ?? 0) + 1);
     let d: Deferred<unknown>;
     try {
       if (decision.route === 'thread') {
         d = this.#targets.deferToThread(target as Task, ...args);
-        if ((target as Task).options.kind === undefined && this.#targets.threadRunMs !== undefined) this.#learnFrom(d, name);
+        if ((target as Task).options.kind === undefined && this.#policy.isAutoDecision(decision)) this.#learnFrom(d, (target as Task).name);
       } else {
         d = decision.route === 'green' ? this.#targets.deferToGreenlet(target, ...args) : runInline(target, args);
       }
@@ -114,11 +114,22 @@ export class PolicyDispatcher {
     return this.#policy.decide(task, args, this.#targets.load);
   }
 
-  /** Feeds `auto` the run time of a thread run of a task without a kind, once it settles. */
+  /**
+   * Counts a thread run `auto` chose for a task without a kind; every `sampleSize` settled runs, feeds `auto`
+   * the pool's median run time of the task (one stats read per `sampleSize` runs keeps dispatch cheap).
+   */
   #learnFrom(d: Deferred<unknown>, name: string): void {
+    const targets = this.#targets;
+    if (targets.threadRunMedian === undefined) return;
     d.addBoth((result) => {
-      const ms = this.#targets.threadRunMs?.(name);
-      if (ms !== undefined) this.#policy.recordThreadRun(name, ms);
+      const settled = (this.#unfed.get(name) ?? 0) + 1;
+      if (settled < this.#policy.adaptive.sampleSize) {
+        this.#unfed.set(name, settled);
+      } else {
+        this.#unfed.set(name, 0);
+        const median = targets.threadRunMedian?.(name);
+        if (median !== undefined) this.#policy.recordThreadMedian(name, median.medianMs, median.runs);
+      }
       return result;
     });
   }
@@ -135,17 +146,27 @@ export class PolicyDispatcher {
  * first (the only case that is not synchronous).
  */
 function runInline(target: Task | ((...a: unknown[]) => unknown), args: unknown[]): Deferred<unknown> {
+  let fn = target as (...a: unknown[]) => unknown;
   if (isTask(target)) {
-    const fn = target.fn;
-    if (fn === undefined) return Deferred.fromPromise(target.load()).addCallback((loaded) => runInline(loaded as (...a: unknown[]) => unknown, args));
-    return runInline(fn as (...a: unknown[]) => unknown, args);
+    if (target.fn === undefined) {
+      return Deferred.fromPromise(target.load()).addCallback((loaded) => runInline(loaded as (...a: unknown[]) => unknown, args));
+    }
+    fn = target.fn as (...a: unknown[]) => unknown;
   }
   let result: unknown;
   try {
-    result = target(...args);
+    result = fn(...args);
   } catch (error) {
     return fail(error);
   }
-  if (isGenerator(result)) return driveGenerator(result);
-  return maybeDeferred(() => result);
+  // What maybeDeferred does with a result (a Deferred as is, a Promise followed, a Failure failed), plus generators.
+  return isGenerator(result) ? driveGenerator(result) : maybeDeferred(identity, result);
+}
+
+function identity<T>(value: T): T {
+  return value;
+}
+
+function nameOf(target: Task | ((...a: unknown[]) => unknown)): string {
+  return isTask(target) ? target.name : target.name || '<anonymous>';
 }

@@ -12,7 +12,7 @@
 import { EventEmitter } from 'node:events';
 import { isTask, type Kind, type Route } from '../task/task.js';
 import { PolicyConfigError } from '../errors.js';
-import { AdaptiveRouter, type AutoTaskStats } from './adaptive-router.js';
+import { AdaptiveRouter, type AdaptiveOptions, type AutoTaskStats } from './adaptive-router.js';
 import { estimateArgBytes } from './arg-bytes.js';
 import { CompiledRule, type MatchInputs } from './compiled-rule.js';
 import type { Decision, DecidedRoute, DescriptorLoad, DispatchLoad, TaskDescriptor } from './decision.js';
@@ -108,6 +108,8 @@ export class Policy extends EventEmitter<PolicyEventMap> {
   #reloads = -1;
   readonly #router = new AdaptiveRouter();
   readonly #cache = new WeakMap<object, CacheEntry>();
+  /** Decisions `auto` made (they are frozen and mostly cached, so membership is cheap to test). */
+  readonly #autoDecisions = new WeakSet<Decision>();
 
   /**
    * Validates a config (an object or a JSON file) and makes a Policy of it.
@@ -204,6 +206,30 @@ export class Policy extends EventEmitter<PolicyEventMap> {
    */
   recordThreadRun(taskName: string, ms: number): void {
     if (this.#router.recordThreadRun(taskName, ms)) this.#learned(taskName);
+  }
+
+  /**
+   * Feeds `auto` the median thread run time of a task over `runs` runs, summarised elsewhere (the reactor reads
+   * the thread pool's per-task histogram once per `sampleSize` thread runs).
+   * @param taskName - the task's name.
+   * @param medianMs - the median run time.
+   * @param runs - how many runs it covers.
+   */
+  recordThreadMedian(taskName: string, medianMs: number, runs: number): void {
+    if (this.#router.recordThreadMedian(taskName, medianMs, runs)) this.#learned(taskName);
+  }
+
+  /** The `auto` thresholds in force (the `adaptive` section with defaults filled in). */
+  get adaptive(): Readonly<AdaptiveOptions> {
+    return this.#router.options;
+  }
+
+  /**
+   * Tells whether `auto` made this decision (so run times of what it sent to threads are worth feeding back).
+   * @param decision - a decision this policy returned.
+   */
+  isAutoDecision(decision: Decision): boolean {
+    return this.#autoDecisions.has(decision);
   }
 
   /**
@@ -324,7 +350,8 @@ export class Policy extends EventEmitter<PolicyEventMap> {
   #resolve(subject: Subject, route: Route, why: string, rule: CompiledRule | undefined): Decision {
     let decided: DecidedRoute;
     let reason = why;
-    if (route === 'auto') {
+    const auto = route === 'auto';
+    if (auto) {
       const verdict = this.#router.route(subject.name, subject.kind, subject.plain);
       decided = verdict.route;
       reason = why === '' ? verdict.reason : `${why}; ${verdict.reason}`;
@@ -338,7 +365,9 @@ export class Policy extends EventEmitter<PolicyEventMap> {
     const decision: { -readonly [K in keyof Decision]: Decision[K] } = { route: decided, reason };
     if (rule !== undefined) decision.rule = rule.label;
     if (rule?.timeoutMs !== undefined) decision.timeoutMs = rule.timeoutMs;
-    return Object.freeze(decision);
+    Object.freeze(decision);
+    if (auto) this.#autoDecisions.add(decision);
+    return decision;
   }
 }
 

@@ -537,7 +537,10 @@ export class Reactor implements Scheduler {
       },
       clock: this.#clock,
       // The pool's median run time of the task so far (the pool keeps per-task run-time histograms).
-      threadRunMs: (name) => pool().stats().tasks[name]?.runMs.p50,
+      threadRunMedian: (name) => {
+        const times = pool().stats().tasks[name];
+        return times === undefined ? undefined : { medianMs: times.runMs.p50, runs: times.runs };
+      },
     });
   }
 

@@ -145,24 +145,57 @@ describe('PolicyDispatcher', () => {
       expect(seen).toEqual([{ task: 'double', decision: { route: 'inline', reason: "default route 'inline'" } }]);
     });
 
-    it('feeds auto the thread run time of a task without a kind, once the run settles', () => {
-      const t = { ...targets(clock), threadRunMs: (name: string) => (name === 'double' ? 0.1 : undefined) };
-      const policy = Policy.load({ adaptive: { sampleSize: 2 } });
-      const dispatcher = new PolicyDispatcher(policy, t);
-      dispatcher.dispatch(double, [1]);
-      dispatcher.dispatch(double, [2]);
-      expect(policy.stats().auto).toEqual({});
-      t.calls.forEach((c) => c.d.callback(0));
-      expect(policy.decide(double)).toEqual({ route: 'green', reason: 'auto: median thread run 0.1 ms < 0.5 ms over 2 runs' });
-    });
+    describe('feeding auto', () => {
+      const withMedian = (medianMs: number) => {
+        const t = targets(clock);
+        let reads = 0;
+        return Object.assign(t, {
+          reads: () => reads,
+          threadRunMedian: (name: string) => {
+            reads += 1;
+            return name === 'double' ? { medianMs, runs: t.calls.length } : undefined;
+          },
+        });
+      };
 
-    it('does not feed auto for a task that declares a kind', () => {
-      const cpu = defineTask(import.meta.url, 'cpuWork', () => 1, { kind: 'cpu' });
-      const t = { ...targets(clock), threadRunMs: () => 0.1 };
-      const policy = new Policy();
-      new PolicyDispatcher(policy, t).dispatch(cpu, []);
-      t.calls[0]?.d.callback(1);
-      expect(policy.stats().auto).toEqual({});
+      it("feeds the pool's median run time once per sampleSize settled runs that auto sent to threads", () => {
+        const t = withMedian(0.1);
+        const policy = Policy.load({ adaptive: { sampleSize: 2 } });
+        const dispatcher = new PolicyDispatcher(policy, t);
+        dispatcher.dispatch(double, [1]);
+        dispatcher.dispatch(double, [2]);
+        t.calls[0]?.d.callback(0);
+        expect(t.reads()).toBe(0);
+        t.calls[1]?.d.callback(0);
+        expect(t.reads()).toBe(1);
+        expect(policy.decide(double)).toEqual({ route: 'green', reason: 'auto: median thread run 0.1 ms < 0.5 ms over 2 runs' });
+      });
+
+      it('keeps a task on threads when its median run is long', () => {
+        const t = withMedian(4);
+        const policy = Policy.load({ adaptive: { sampleSize: 1 } });
+        new PolicyDispatcher(policy, t).dispatch(double, [1]);
+        t.calls[0]?.d.callback(0);
+        expect(policy.decide(double)).toEqual({ route: 'thread', reason: 'auto: median thread run 4 ms >= 0.5 ms over 1 runs' });
+      });
+
+      it('does not feed runs that a rule or the default (not auto) sent to threads', () => {
+        const t = withMedian(0.1);
+        const policy = Policy.load({ default: 'thread', adaptive: { sampleSize: 1 } });
+        new PolicyDispatcher(policy, t).dispatch(double, [1]);
+        t.calls[0]?.d.callback(0);
+        expect(t.reads()).toBe(0);
+        expect(policy.stats().auto).toEqual({});
+      });
+
+      it('does not feed runs of a task that declares a kind', () => {
+        const cpu = defineTask(import.meta.url, 'cpuWork', () => 1, { kind: 'cpu' });
+        const t = withMedian(0.1);
+        const policy = Policy.load({ adaptive: { sampleSize: 1 } });
+        new PolicyDispatcher(policy, t).dispatch(cpu, []);
+        t.calls[0]?.d.callback(1);
+        expect(t.reads()).toBe(0);
+      });
     });
 
     it('counts dispatches per route and per rule in stats()', () => {
