@@ -19,6 +19,7 @@ import { Failure } from '../deferred/failure.js';
 import { GreenletExit, TimeoutError } from '../errors.js';
 import type { DelayedCall, Scheduler } from '../time/scheduler.js';
 import { HubWait } from './hub-wait.js';
+import type { StepStats } from './step-stats.js';
 
 /** Lifecycle of a greenlet: waiting for `spawnLater`'s timer, queued, running a step, waiting, or finished. */
 export type GreenletState = 'pending' | 'ready' | 'running' | 'parked' | 'foreign' | 'dead';
@@ -109,6 +110,8 @@ export let startGreenlet: (g: Greenlet<any>, timer: DelayedCall | null) => void;
 export let refuseGreenlet: (g: Greenlet<any>, error: unknown) => void;
 /** @internal True while the async greenlet has not yet handed control back after a resumption. */
 export let asyncSettledIn: (g: Greenlet<any>) => boolean;
+/** @internal The step statistics of `g`'s task. */
+export let statsOf: (g: Greenlet<any>) => StepStats;
 /** @internal Put `g` at the head of a hub's live list. @returns the new head. */
 export let liveInsert: (g: Greenlet<any>, head: Greenlet<any> | null) => Greenlet<any>;
 /** @internal Take `g` out of a hub's live list. @returns the new head. */
@@ -139,6 +142,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   /** The task name: the Task's name or the function's name (`'<anonymous>'` without one). */
   readonly name: string;
   #host: GreenletHost;
+  #stats: StepStats;
   #fn: ((...args: any[]) => unknown) | null;
   #args: unknown[] | null;
   #state: GreenletState = 'pending';
@@ -273,6 +277,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       return head === g ? next : head;
     };
     liveNext = (g) => g.#nextLive;
+    statsOf = (g) => g.#stats;
     asyncCapable = (g) => (g.#mode === 'calling' || g.#mode === 'async') && (g.#state === 'running' || g.#state === 'foreign');
   }
 
@@ -281,12 +286,13 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
    * @param host - the hub's side of the contract.
    * @param fn - the function.
    * @param args - its arguments.
-   * @param name - the task name.
+   * @param stats - its task's step statistics (which also name it).
    */
-  constructor(host: GreenletHost, fn: (...args: any[]) => unknown, args: unknown[], name: string) {
+  constructor(host: GreenletHost, fn: (...args: any[]) => unknown, args: unknown[], stats: StepStats) {
     this.id = nextId++;
-    this.name = name;
+    this.name = stats.name;
     this.#host = host;
+    this.#stats = stats;
     this.#fn = fn;
     this.#args = args;
   }

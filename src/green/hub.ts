@@ -33,6 +33,7 @@ import {
   liveInsert,
   liveNext,
   liveRemove,
+  statsOf,
   parkAsync,
   refuseGreenlet,
   startGreenlet,
@@ -44,6 +45,7 @@ import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './h
 import { HubWait } from './hub-wait.js';
 import { ReadyQueue } from './ready-queue.js';
 import { StepStats, type TaskStepStats } from './step-stats.js';
+import { StepTimer } from './step-timer.js';
 
 /** Counters and step-time figures of a hub; see {@link Hub.stats}. */
 export interface HubStats {
@@ -141,6 +143,7 @@ export class Hub extends EventEmitter {
   #lastTask: string | null = null; // the last task's step stats, so a run of the same task skips the Map
   #lastStats: StepStats | null = null;
   readonly #host: GreenletHost;
+  readonly #timer: StepTimer;
 
   static {
     spawnPending = (hub, fn, args) => hub.#create(fn, args);
@@ -159,6 +162,14 @@ export class Hub extends EventEmitter {
     super();
     this.options = Object.freeze(resolveHubOptions(options));
     this.#clock = this.options.clock;
+    this.#timer = new StepTimer(this.options.blockingThresholdMs, (g, stats, ms) => {
+      this.#blockedSteps++;
+      try {
+        this.emit('blocked', { greenlet: g as Greenlet<unknown>, task: stats.name, ms } satisfies BlockedEvent);
+      } catch (error: unknown) {
+        this.#reportError(error, g as Greenlet<unknown>);
+      }
+    });
     this.#host = {
       clock: this.#clock,
       schedule: (g) => {
@@ -327,7 +338,7 @@ export class Hub extends EventEmitter {
       throw new TypeError(`Expected \`fn\` to be a function or a Task, got \`${String(fn)}\` (${typeof fn})`);
     }
     this.#spawned++;
-    const g = new Greenlet<R>(this.#host, run, args.length === 0 ? noArgs : args, name);
+    const g = new Greenlet<R>(this.#host, run, args.length === 0 ? noArgs : args, this.#statsFor(name));
     if (this.#live >= this.options.maxGreenlets) {
       refuseGreenlet(g, new QueueFullError(`The hub already runs maxGreenlets (${this.options.maxGreenlets}) greenlets`));
     } else {
@@ -347,9 +358,7 @@ export class Hub extends EventEmitter {
   #asyncDone(g: Greenlet<any>): void {
     this.#asyncRunning = null;
     this.#current = null;
-    const now = performance.now();
-    this.#record(g, now - this.#stepStart);
-    this.#stepStart = now;
+    this.#timer.timed(g, statsOf(g), performance.now() - this.#stepStart);
   }
 
   readonly #asyncHop = (): void => {
@@ -383,8 +392,9 @@ export class Hub extends EventEmitter {
     if (this.#draining || this.#asyncRunning !== null) return 0;
     this.#draining = true;
     const queue = this.#ready;
+    const timer = this.#timer;
     let steps = 0;
-    let start = performance.now();
+    const start = timer.start();
     const end = start + budgetMs;
     this.#sliceEnd = Math.min(end, start + this.options.sliceMs); // an async continuation gets at most a slice
     try {
@@ -396,23 +406,23 @@ export class Hub extends EventEmitter {
         }
         this.#readyCount--;
         if (stateOf(item) !== 'ready') continue; // killed before it ran
+        const stats = statsOf(item);
+        const solo = timer.solo(stats);
         this.#current = item;
-        this.#stepStart = start;
-        if (stepGreenlet(item)) {
-          // async resumption: the step continues on a microtask; #asyncHop resumes this loop
-          if (!item.dead && !asyncSettledIn(item)) {
-            this.#asyncRunning = item;
-            this.#asyncHops = 0;
-            queueMicrotask(this.#asyncHop);
-            return steps + 1;
-          }
+        this.#switches++;
+        if (stepGreenlet(item) && !item.dead && !asyncSettledIn(item)) {
+          // async resumption: the step continues on a microtask, timed from here; #asyncHop resumes this loop
+          this.#stepStart = timer.mark();
+          this.#asyncRunning = item;
+          this.#asyncHops = 0;
+          queueMicrotask(this.#asyncHop);
+          return steps + 1;
         }
         this.#current = null;
-        const now = performance.now();
-        this.#record(item, now - start);
-        start = now;
-        if (++steps >= maxSteps || now >= end) break;
+        const now = timer.after(item, stats, solo);
+        if (++steps >= maxSteps || (now >= 0 && now >= end)) break;
       }
+      timer.finish();
     } finally {
       this.#draining = false;
       if (this.#asyncRunning === null) this.#current = null;
@@ -421,29 +431,17 @@ export class Hub extends EventEmitter {
     return steps;
   }
 
-  #record(g: Greenlet<any>, ms: number): void {
-    this.#switches++;
-    let s: StepStats | undefined;
-    if (g.name === this.#lastTask) {
-      s = this.#lastStats!;
-    } else {
-      s = this.#taskStats.get(g.name);
-      if (s === undefined) {
-        s = new StepStats();
-        this.#taskStats.set(g.name, s);
-      }
-      this.#lastTask = g.name;
-      this.#lastStats = s;
+  /** The step statistics of a task, made on its first greenlet; a run of spawns of one task skips the Map. */
+  #statsFor(name: string): StepStats {
+    if (name === this.#lastTask) return this.#lastStats!;
+    let s = this.#taskStats.get(name);
+    if (s === undefined) {
+      s = new StepStats(name);
+      this.#taskStats.set(name, s);
     }
-    s.record(ms);
-    if (ms > this.options.blockingThresholdMs) {
-      this.#blockedSteps++;
-      try {
-        this.emit('blocked', { greenlet: g, task: g.name, ms } satisfies BlockedEvent);
-      } catch (error: unknown) {
-        this.#reportError(error, g);
-      }
-    }
+    this.#lastTask = name;
+    this.#lastStats = s;
+    return s;
   }
 
   #reportError(error: unknown, g: Greenlet<any>): void {

@@ -9,7 +9,7 @@ import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 export interface TaskStepStats {
   /** Steps run. */
   steps: number;
-  /** Median step time in milliseconds. */
+  /** Median step time in milliseconds (over the steps timed alone: every step when steps are long, a sample of short ones). */
   p50Ms: number;
   /** 99th-percentile step time in milliseconds. */
   p99Ms: number;
@@ -24,7 +24,18 @@ export interface TaskStepStats {
  * the histogram's precision however many steps run.
  */
 export class StepStats {
+  /** The task name. */
+  readonly name: string;
+  /** Steps run (all of them; the histogram holds the ones timed alone). */
+  steps = 0;
+  /** While > 0 the task is suspected of blocking: its steps are timed alone (see `StepTimer`). */
+  suspect = 0;
   readonly #histogram: RecordableHistogram = createHistogram();
+
+  /** @param name - the task name. */
+  constructor(name: string) {
+    this.name = name;
+  }
 
   /**
    * Record one step.
@@ -35,11 +46,11 @@ export class StepStats {
     this.#histogram.record(ns < 1 ? 1 : ns);
   }
 
-  /** @returns the figures so far. */
+  /** @returns the figures so far (percentiles over the steps timed alone). */
   snapshot(): TaskStepStats {
     const h = this.#histogram;
-    const steps = h.count;
-    if (steps === 0) return { steps: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 };
+    const steps = this.steps;
+    if (h.count === 0) return { steps, p50Ms: 0, p99Ms: 0, maxMs: 0 };
     return { steps, p50Ms: h.percentile(50) / 1e6, p99Ms: h.percentile(99) / 1e6, maxMs: h.max / 1e6 };
   }
 }
