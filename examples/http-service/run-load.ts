@@ -28,7 +28,7 @@ export interface LoadSummary {
 export interface LoadOptions {
   /** Concurrent connections. */
   readonly connections: number;
-  /** Duration in seconds. */
+  /** Duration in whole seconds (autocannon counts in 1 s ticks). */
   readonly durationSec: number;
   /** Per-request timeout in seconds. @defaultValue 10 */
   readonly timeoutSec?: number;
