@@ -21,7 +21,7 @@ import { serializeError } from '../src/threads/error-transport.js';
 import { applyInheritedImports } from '../src/threads/inherited-imports.js';
 import { movableReply, unwrapMovable } from '../src/threads/reply-envelope.js';
 import type { TaskReply, TaskRequest } from '../src/threads/wire.js';
-import { publishSignal } from '../src/worker/cancellation.js';
+import { hasSignalBindings, publishSignal } from '../src/worker/signal-bindings.js';
 import { makeTaskSignal, watchTaskSlot } from '../src/worker/task-signal.js';
 import { installWorkerState, slotThreadShift, type RunningTask } from '../src/worker/worker-state.js';
 
@@ -137,25 +137,38 @@ function failed(error: unknown, started: number): TaskReply {
 
 function begin(task: RunningTask): void {
   state.current = task;
-  // Make a signal only when some copy of `greenreactor/worker` is loaded to read it.
-  if (publishSignal(undefined)) publishSignal(makeTaskSignal(task));
+  signalFor(task);
+}
+
+/**
+ * Gives `task` its signal, once a copy of `greenreactor/worker` is loaded to read it (checked again right before
+ * the function runs: the task's own module, imported on first use, may be what loads it).
+ */
+function signalFor(task: RunningTask): void {
+  if (task.controller === undefined && hasSignalBindings()) publishSignal(makeTaskSignal(task));
 }
 
 function end(task: RunningTask): void {
   task.live = false;
   if (state.current === task) {
     state.current = undefined;
-    publishSignal(undefined);
+    if (task.controller !== undefined) publishSignal(undefined);
   }
 }
 
-function runCalls(calls: NonNullable<TaskRequest['calls']>): unknown {
+function runCalls(task: RunningTask, calls: NonNullable<TaskRequest['calls']>): unknown {
   let index = 0;
   const next = (): unknown => {
     while (index < calls.length) {
       const [moduleUrl, exportName, args] = calls[index++]!;
       const fn = loaded.get(`${moduleUrl}#${exportName}`);
-      const result = fn === undefined ? load(moduleUrl, exportName).then((f) => call(f, args)) : call(fn, args);
+      const result =
+        fn === undefined
+          ? load(moduleUrl, exportName).then((f) => {
+              signalFor(task);
+              return call(f, args);
+            })
+          : call(fn, args);
       if (isThenable(result)) return Promise.resolve(result).then(next);
     }
     return undefined;
@@ -167,10 +180,13 @@ function run(request: TaskRequest, fn: Fn | undefined): unknown {
   const task: RunningTask = { slot: request.slot, name: request.exportName, controller: undefined, live: true };
   const started = performance.now();
   begin(task);
-  const invoke = (f: Fn): unknown => (store === undefined ? call(f, request.args) : store.run(task, call, f, request.args));
+  const invoke = (f: Fn): unknown => {
+    signalFor(task);
+    return store === undefined ? call(f, request.args) : store.run(task, call, f, request.args);
+  };
   let result: unknown;
   try {
-    if (request.calls !== undefined) result = runCalls(request.calls);
+    if (request.calls !== undefined) result = runCalls(task, request.calls);
     else if (fn === undefined) result = load(request.moduleUrl, request.exportName).then(invoke);
     else result = invoke(fn);
   } catch (error) {
@@ -181,7 +197,8 @@ function run(request: TaskRequest, fn: Fn | undefined): unknown {
     end(task);
     return succeeded(result, started);
   }
-  if (task.controller !== undefined) watchTaskSlot(task);
+  // Async: fire the signal's abort event when the slot is cancelled (its signal may be made only once the module loaded).
+  watchTaskSlot(task);
   return Promise.resolve(result).then(
     (value) => {
       end(task);

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { movable, transferableSymbol, valueSymbol } from './piscina-movable.js';
 import type { TaskReply } from './wire.js';
 
 /**
@@ -31,12 +31,5 @@ export function unwrapMovable(value: unknown): { value: unknown; transfer: unkno
  * @returns the envelope, ready to return from the Piscina handler.
  */
 export function movableReply(reply: TaskReply, transfer: unknown): unknown {
-  return move({
-    get [transferableSymbol]() {
-      return transfer;
-    },
-    get [valueSymbol]() {
-      return reply;
-    },
-  } as never);
+  return movable(reply, transfer);
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import type { MessagePort } from 'node:worker_threads';
-import { move } from 'piscina';
+import { movable, transferOf } from './piscina-movable.js';
 import { runningTask } from '../worker/worker-state.js';
 
 /**
@@ -12,7 +12,8 @@ import { runningTask } from '../worker/worker-state.js';
  *
  * Why: copying a large `ArrayBuffer` back costs as much as producing it for cheap tasks; transferring hands the
  * memory over in O(1) and leaves the worker's copy detached. Return the marked value itself from the task
- * (transfers nested inside other objects are not looked for). Wraps Piscina's `move`.
+ * (transfers nested inside other objects are not looked for). Wraps Piscina's `move` (its
+ * transferable protocol).
  *
  * @param value - an `ArrayBuffer`, a typed array / `DataView` (its buffer moves), or a `MessagePort`.
  * @returns the value, marked; the main thread receives the original value. Outside a thread task (in-process
@@ -26,5 +27,5 @@ import { runningTask } from '../worker/worker-state.js';
  */
 export function transferResult<T extends ArrayBuffer | ArrayBufferView | MessagePort>(value: T): T {
   if (runningTask() === undefined) return value;
-  return move(value) as unknown as T;
+  return movable(value, transferOf(value)) as T;
 }

@@ -10,9 +10,9 @@
  */
 import { isMainThread } from 'node:worker_threads';
 import { CancelledError } from '../errors.js';
-import { runningTask, slotCancelledBit, workerState, type RunningTask } from './worker-state.js';
+import { registerSignalBinding } from './signal-bindings.js';
+import { isTaskCancelled, runningTask } from './worker-state.js';
 
-const bindingsKey = Symbol.for('greenreactor.worker.signalBindings');
 const neverAborts: AbortSignal = new AbortController().signal;
 
 /**
@@ -33,35 +33,9 @@ export let signal: AbortSignal = neverAborts;
 
 // Each loaded copy of this module registers how to repoint its own `signal`; only in a worker, and it opens nothing.
 if (!isMainThread) {
-  const holder = globalThis as Record<symbol, Array<(s: AbortSignal) => void> | undefined>;
-  (holder[bindingsKey] ??= []).push((s) => {
-    signal = s;
+  registerSignalBinding((s) => {
+    signal = s ?? neverAborts;
   });
-}
-
-/**
- * Points every loaded copy's `signal` at `s` (the worker entry calls it as a task starts and ends).
- * @param s - the running task's signal, or `undefined` for "no task" (a signal that never aborts).
- * @returns whether any copy of this module is loaded (no copy: nobody can read a signal, so none need be made).
- * @internal
- */
-export function publishSignal(s: AbortSignal | undefined): boolean {
-  const bindings = (globalThis as Record<symbol, Array<(s: AbortSignal) => void> | undefined>)[bindingsKey];
-  if (bindings === undefined) return false;
-  for (const bind of bindings) bind(s ?? neverAborts);
-  return true;
-}
-
-/**
- * Whether the main thread has cancelled (or timed out) `task`, read from shared memory.
- * @param task - a running task.
- * @returns true once its slot's cancelled bit is set.
- * @internal
- */
-export function isTaskCancelled(task: RunningTask): boolean {
-  const state = workerState();
-  if (state === undefined || task.slot < 0) return false;
-  return (Atomics.load(state.slots, task.slot) & slotCancelledBit) !== 0;
 }
 
 /**

@@ -9,8 +9,7 @@
  * @module
  */
 import { CancelledError } from '../errors.js';
-import { isTaskCancelled } from './cancellation.js';
-import { slotCancelledBit, slotWaiterBit, workerState, type RunningTask } from './worker-state.js';
+import { isTaskCancelled, slotCancelledBit, slotWaiterBit, workerState, type RunningTask } from './worker-state.js';
 
 // The native accessors, called with `.call(signal)` once a signal's own `aborted`/`reason` shadow them.
 const abortedDescriptor = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted');

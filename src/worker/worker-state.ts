@@ -87,3 +87,14 @@ export function runningTask(): RunningTask | undefined {
   if (state === undefined) return undefined;
   return state.lookup?.() ?? state.current;
 }
+
+/**
+ * Whether the main thread has cancelled (or timed out) `task`, read from shared memory (one atomic load).
+ * @param task - a running task.
+ * @returns true once its slot's cancelled bit is set; false outside a greenreactor worker or without a slot.
+ */
+export function isTaskCancelled(task: RunningTask): boolean {
+  const state = workerState();
+  if (state === undefined || task.slot < 0) return false;
+  return (Atomics.load(state.slots, task.slot) & slotCancelledBit) !== 0;
+}

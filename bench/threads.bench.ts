@@ -1,0 +1,297 @@
+/**
+ * Thread path benchmark: greenreactor's `deferToThread` against raw Piscina with the same options, same run.
+ *
+ * This one module is three things: the suite (run on the main thread), the module of the greenreactor tasks it
+ * dispatches (workers import it by URL), and the raw Piscina baseline's worker (its default export). Variants are
+ * measured in interleaved rounds (baseline, greenreactor, baseline, …) so the noise of a shared machine hits both.
+ *
+ * @module
+ */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { isMainThread } from 'node:worker_threads';
+import { Piscina, move } from 'piscina';
+import { Bench } from 'tinybench';
+import { defineTask } from '../src/task/task.js';
+import { ThreadPool } from '../src/threads/thread-pool.js';
+import type { ThreadPoolOptions } from '../src/threads/thread-pool-options.js';
+import { transferResult } from '../src/worker/index.js';
+import { isMainModule } from './lib/is-main-module.js';
+import { machineInfo } from './lib/machine-info.js';
+import { resultGroup, type MeasuredRow } from './lib/result-group.js';
+import { suiteResultSchema, type ResultGroup, type SuiteResult } from './lib/suite-result.js';
+import { writeSuiteResult } from './lib/write-suite-result.js';
+
+// ---- the work (shared by inline, raw Piscina and greenreactor) ----
+
+/** Plain recursive Fibonacci: pure CPU. */
+export function fibonacci(n: number): number {
+  return n < 2 ? n : fibonacci(n - 1) + fibonacci(n - 2);
+}
+
+export const noop = defineTask(import.meta.url, 'noop', (): undefined => undefined);
+export const fib = defineTask(import.meta.url, 'fib', fibonacci);
+export const echoMoved = defineTask(import.meta.url, 'echoMoved', (buffer: ArrayBuffer): ArrayBuffer => transferResult(buffer), {
+  transfer: (buffer: ArrayBuffer) => [buffer],
+});
+export const echoCopied = defineTask(import.meta.url, 'echoCopied', (buffer: ArrayBuffer): ArrayBuffer => buffer);
+
+/** A raw Piscina task for the baseline worker. */
+export type RawTask = { op: 'noop' } | { op: 'fib'; n: number } | { op: 'echoMoved' | 'echoCopied'; buffer: ArrayBuffer };
+
+/**
+ * The raw Piscina baseline's handler (this module is also its worker file).
+ * @param task - the operation.
+ * @returns its result.
+ */
+export default function rawHandler(task: RawTask): unknown {
+  if (task.op === 'noop') return undefined;
+  if (task.op === 'fib') return fibonacci(task.n);
+  return task.op === 'echoMoved' ? move(task.buffer) : task.buffer;
+}
+
+// ---- measurement ----
+
+interface Variant {
+  readonly name: string;
+  readonly run: () => unknown;
+}
+
+interface Workload {
+  readonly name: string;
+  readonly description: string;
+  readonly batch: number;
+  readonly baseline: string;
+  readonly variants: readonly Variant[];
+}
+
+const round4 = (x: number): number => Math.round(x * 10000) / 10000;
+const nsToMs = (ns: number): number => Math.round((ns / 1e6) * 1000) / 1000;
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Runs each variant for `rounds` rounds, interleaved, with tinybench; merges each variant's samples. */
+async function measure(workload: Workload, rounds: number, timeMs: number, iterations: number, log: (l: string) => void): Promise<ResultGroup> {
+  const samples = new Map<string, number[]>(workload.variants.map((v) => [v.name, []]));
+  const delays = new Map<string, IntervalHistogram>(workload.variants.map((v) => [v.name, monitorEventLoopDelay({ resolution: 2 })]));
+  for (let r = 0; r < rounds; r++) {
+    for (const variant of workload.variants) {
+      const delay = delays.get(variant.name)!;
+      const bench = new Bench({ time: timeMs, iterations, warmupTime: 0, warmupIterations: r === 0 ? 1 : 0, retainSamples: true, throws: true });
+      bench.add(variant.name, async () => {
+        await variant.run();
+      }, {
+        beforeAll: (mode) => {
+          if (mode === 'run') delay.enable();
+        },
+        afterAll: (mode) => {
+          if (mode === 'run') delay.disable();
+        },
+      });
+      await bench.run();
+      const result = bench.tasks[0]?.result;
+      if (result !== undefined && 'latency' in result) samples.get(variant.name)!.push(...(result.latency.samples ?? []));
+    }
+  }
+  const rows: MeasuredRow[] = workload.variants.map((variant) => {
+    const s = [...samples.get(variant.name)!].sort((a, b) => a - b);
+    const median = percentile(s, 50);
+    const h = delays.get(variant.name)!;
+    // The histogram records the whole wake-up interval, the 2 ms resolution included; subtract it.
+    const d = (ns: number): number => Math.max(0, nsToMs(ns) - 2);
+    const row: MeasuredRow = {
+      name: variant.name,
+      opsPerSec: median > 0 ? Math.round((workload.batch * 1e6) / median) / 1000 : 0,
+      medianMs: round4(median),
+      p99Ms: round4(percentile(s, 99)),
+      batch: workload.batch,
+      loopDelay: h.count === 0
+        ? { p50Ms: 0, p99Ms: 0, maxMs: 0, meanMs: 0, count: 0 }
+        : { p50Ms: d(h.percentile(50)), p99Ms: d(h.percentile(99)), maxMs: d(h.max), meanMs: d(h.mean), count: h.count },
+      samplesMs: s.slice(0, 500).map(round4),
+    };
+    log(`  [threads] ${workload.name} › ${variant.name}: ${Math.round(row.opsPerSec)} ops/s, median ${row.medianMs} ms, loop p99 ${row.loopDelay.p99Ms} ms (${s.length} samples)`);
+    return row;
+  });
+  return resultGroup(workload.name, workload.description, workload.baseline, rows);
+}
+
+function inFlight(n: number, start: () => PromiseLike<unknown>): Promise<unknown[]> {
+  const all: Array<PromiseLike<unknown>> = new Array<PromiseLike<unknown>>(n);
+  for (let i = 0; i < n; i++) all[i] = start();
+  return Promise.all(all);
+}
+
+/** Options of {@link run}. */
+export interface ThreadsBenchOptions {
+  /** Smaller workloads and fewer rounds (CI smoke run). */
+  quick?: boolean;
+  /** Where to write `threads.json`. */
+  resultsDir?: string;
+}
+
+/**
+ * Runs the suite, prints the tables and writes `bench/results/threads.json`.
+ * @param options - `quick` for a short run.
+ * @returns the result.
+ */
+export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResult> {
+  const quick = options.quick ?? false;
+  const log = (line: string): void => console.log(line);
+  const started = performance.now();
+  const file = import.meta.url;
+  const poolOptions: ThreadPoolOptions = { minThreads: 2, maxThreads: 2, idleTimeoutMs: 1000 };
+  const raw = new Piscina({ filename: file, minThreads: 2, maxThreads: 2, idleTimeout: 1000 });
+  const pool = new ThreadPool(poolOptions);
+  const rounds = quick ? 2 : 4;
+  const groups: ResultGroup[] = [];
+  try {
+    await Promise.all([raw.run({ op: 'noop' } satisfies RawTask), pool.run(noop)]);
+    const manyInFlight = quick ? 10_000 : 50_000;
+    groups.push(
+      await measure(
+        {
+          name: `no-op, ${manyInFlight.toLocaleString('en-US')} in flight`,
+          description: `${manyInFlight.toLocaleString('en-US')} no-op tasks dispatched at once, then awaited; 2 threads.`,
+          batch: manyInFlight,
+          baseline: 'raw Piscina',
+          variants: [
+            { name: 'raw Piscina', run: () => inFlight(manyInFlight, () => raw.run({ op: 'noop' } satisfies RawTask)) },
+            { name: 'deferToThread', run: () => inFlight(manyInFlight, () => pool.run(noop)) },
+          ],
+        },
+        quick ? 1 : 3,
+        1,
+        1,
+        log,
+      ),
+    );
+    groups.push(
+      await measure(
+        {
+          name: 'no-op, batches of 1,000',
+          description: '1,000 no-op tasks in flight per sample; 2 threads.',
+          batch: 1000,
+          baseline: 'raw Piscina',
+          variants: [
+            { name: 'raw Piscina', run: () => inFlight(1000, () => raw.run({ op: 'noop' } satisfies RawTask)) },
+            { name: 'deferToThread', run: () => inFlight(1000, () => pool.run(noop)) },
+          ],
+        },
+        rounds,
+        quick ? 150 : 600,
+        5,
+        log,
+      ),
+    );
+    groups.push(
+      await measure(
+        {
+          name: 'sequential round trip',
+          description: 'One no-op task at a time, awaited before the next (latency; ops/s = 1 / median).',
+          batch: 1,
+          baseline: 'raw Piscina',
+          variants: [
+            { name: 'raw Piscina', run: () => raw.run({ op: 'noop' } satisfies RawTask) },
+            { name: 'deferToThread', run: () => pool.run(noop) },
+          ],
+        },
+        rounds,
+        quick ? 150 : 500,
+        50,
+        log,
+      ),
+    );
+    const fibs = 40;
+    groups.push(
+      await measure(
+        {
+          name: `${fibs} × fib(30)`,
+          description: `${fibs} fib(30) computations: inline on the main thread vs on 2 worker threads.`,
+          batch: fibs,
+          baseline: 'inline',
+          variants: [
+            { name: 'inline', run: () => { for (let i = 0; i < fibs; i++) fibonacci(30); } },
+            { name: 'raw Piscina', run: () => inFlight(fibs, () => raw.run({ op: 'fib', n: 30 } satisfies RawTask)) },
+            { name: 'deferToThread', run: () => inFlight(fibs, () => pool.run(fib, 30)) },
+          ],
+        },
+        quick ? 1 : 2,
+        1,
+        quick ? 1 : 2,
+        log,
+      ),
+    );
+    const mib = 1024 * 1024;
+    groups.push(
+      await measure(
+        {
+          name: '1 MiB ArrayBuffer round trip',
+          description: 'A 1 MiB ArrayBuffer sent to a worker and back: structured clone both ways vs transfer (task `transfer` + transferResult).',
+          batch: 1,
+          baseline: 'clone',
+          variants: [
+            { name: 'clone', run: () => pool.run(echoCopied, new ArrayBuffer(mib)) },
+            { name: 'transfer', run: () => pool.run(echoMoved, new ArrayBuffer(mib)) },
+            {
+              name: 'raw Piscina transfer',
+              run: () => {
+                const buffer = new ArrayBuffer(mib);
+                return raw.run({ op: 'echoMoved', buffer } satisfies RawTask, { transferList: [buffer] });
+              },
+            },
+          ],
+        },
+        rounds,
+        quick ? 150 : 400,
+        20,
+        log,
+      ),
+    );
+    const offloaded = quick ? 40 : 100; // ~20 ms each: ~2 s of CPU work
+    groups.push(
+      await measure(
+        {
+          name: 'event-loop delay while offloading',
+          description: `${offloaded} × fib(30) (about ${Math.round(offloaded * 0.02)} s of CPU): the loop delay p99 column is the figure that matters.`,
+          batch: offloaded,
+          baseline: 'raw Piscina',
+          variants: [
+            { name: 'raw Piscina', run: () => inFlight(offloaded, () => raw.run({ op: 'fib', n: 30 } satisfies RawTask)) },
+            { name: 'deferToThread', run: () => inFlight(offloaded, () => pool.run(fib, 30)) },
+            { name: 'inline', run: () => { for (let i = 0; i < offloaded; i++) fibonacci(30); } },
+          ],
+        },
+        quick ? 1 : 2,
+        1,
+        1,
+        log,
+      ),
+    );
+  } finally {
+    await Promise.all([pool.close(), raw.destroy()]);
+  }
+  const result: SuiteResult = {
+    schema: suiteResultSchema,
+    suite: 'threads',
+    title: 'Thread path: deferToThread vs raw Piscina',
+    description: 'greenreactor adds Deferreds, cancellation slots, error fidelity and per-task stats on top of Piscina; these ratios show what that costs, measured against raw Piscina with the same options in the same run.',
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    quick,
+    durationMs: Math.round(performance.now() - started),
+    groups,
+    notes: [
+      'Variants run in interleaved rounds (baseline, greenreactor, …) so machine noise hits both.',
+      'Both pools: minThreads 2, maxThreads 2, idleTimeout 1000 ms; greenreactor captures the dispatch site (default).',
+    ],
+  };
+  await writeSuiteResult(result, options.resultsDir === undefined ? {} : { resultsDir: options.resultsDir });
+  return result;
+}
+
+if (isMainThread && isMainModule(import.meta.url)) {
+  await run({ quick: process.argv.includes('--quick') });
+}

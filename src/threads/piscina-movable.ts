@@ -1,0 +1,58 @@
+/**
+ * Worker side: marks a value for Piscina to move (transfer) rather than copy, without loading Piscina's pool.
+ *
+ * Piscina's worker (`dist/worker.js`) transfers a handler's result only when it carries Piscina's private
+ * "movable" mark, set by `markMovable` in `dist/common.js`. `Piscina.move` lives in the package index, which
+ * loads the whole pool implementation — about 45 ms of every worker's start-up, paid again after each crash.
+ * Loading `common.js` by path gives the very module instance `worker.js` uses (same file, same require cache),
+ * at a fraction of the cost; if Piscina's layout ever changes, the package's own `move` is used instead.
+ *
+ * @module
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { types } from 'node:util';
+import type { MessagePort } from 'node:worker_threads';
+
+/** Piscina's documented `transferableSymbol` / `valueSymbol` (global symbols). */
+export const transferableSymbol = Symbol.for('Piscina.transferable');
+export const valueSymbol = Symbol.for('Piscina.valueOf');
+
+type MarkMovable = (value: object) => void;
+
+async function loadMarkMovable(): Promise<MarkMovable> {
+  const require = createRequire(import.meta.url);
+  try {
+    const common = require(join(dirname(require.resolve('piscina')), 'common.js')) as { markMovable?: MarkMovable };
+    if (typeof common.markMovable === 'function') return common.markMovable;
+  } catch {
+    // fall through to the public API
+  }
+  const { move } = await import('piscina');
+  return (value) => {
+    move(value as never);
+  };
+}
+
+const markMovable = await loadMarkMovable();
+
+/**
+ * Wraps `value` so Piscina sends it with `transfer` moved.
+ * @param value - what the main thread receives.
+ * @param transfer - the transferable(s) to move along with it.
+ * @returns the marked wrapper, to return from the Piscina handler.
+ */
+export function movable(value: unknown, transfer: unknown): object {
+  const wrapper = { [transferableSymbol]: transfer, [valueSymbol]: value };
+  markMovable(wrapper);
+  return wrapper;
+}
+
+/**
+ * The transfer list of a value that can be moved as is: an `ArrayBuffer`, a `MessagePort`, or a view's buffer.
+ * @param value - the value.
+ * @returns what to transfer.
+ */
+export function transferOf(value: ArrayBuffer | ArrayBufferView | MessagePort): unknown {
+  return types.isArrayBufferView(value) ? value.buffer : value;
+}

@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { ThreadPool } from '../../src/threads/thread-pool.js';
+import { Clock } from '../../src/time/clock.js';
+import { Failure } from '../../src/deferred/failure.js';
+import { setUnhandledErrorHandler } from '../../src/deferred/unhandled-error-handler.js';
+import type { Deferred } from '../../src/deferred/deferred.js';
+import * as fx from '../fixtures/thread-tasks.js';
+import { built, until } from './thread-test-kit.js';
+
+type Kind = 'ok' | 'throw' | 'crash' | 'cancel' | 'timeout';
+
+const expected: Record<Kind, string> = {
+  ok: 'value',
+  throw: 'RangeError',
+  crash: 'WorkerCrashedError',
+  cancel: 'CancelledError',
+  timeout: 'TimeoutError',
+};
+
+/** A deterministic mix: 10% throw, 1% crash, 5% cancelled, 2% time out, the rest succeed. */
+function kindOf(i: number): Kind {
+  const r = (i * 7919) % 100;
+  if (r < 10) return 'throw';
+  if (r < 11) return 'crash';
+  if (r < 16) return 'cancel';
+  if (r < 18) return 'timeout';
+  return 'ok';
+}
+
+describe('ThreadPool fault soak', () => {
+  let pool: ThreadPool;
+  afterEach(async () => {
+    await pool.close();
+  });
+
+  it('fires every Deferred exactly once with the right outcome, reports nothing unhandled, and shrinks back to minThreads', async () => {
+    const total = 2000;
+    const clock = new Clock();
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 2, idleTimeoutMs: 20, cancelGraceMs: 5, clock });
+    const unhandled: unknown[] = [];
+    const previous = setUnhandledErrorHandler((f) => unhandled.push(f));
+    const onRejection = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onRejection);
+    try {
+      const task = built(fx.soak);
+      const spin = { ...task, options: { timeoutMs: 10 } } as typeof task;
+      const firings = new Array<number>(total).fill(0);
+      const outcomes = new Array<string>(total).fill('pending');
+      const deferreds: Array<Deferred<number>> = [];
+      for (let i = 0; i < total; i++) {
+        const kind = kindOf(i);
+        const d =
+          kind === 'timeout'
+            ? pool.run(spin, 'spin', i)
+            : pool.run(task, kind === 'cancel' ? 'ok' : kind === 'ok' ? 'ok' : kind, i);
+        d.addBoth((result: unknown) => {
+          firings[i]!++;
+          outcomes[i] = result instanceof Failure ? String((result.value as Error).name) : result === i ? 'value' : `wrong ${String(result)}`;
+          return null; // consumed
+        });
+        if (kind === 'cancel') d.cancel();
+        deferreds.push(d);
+      }
+      // Timeouts need the pool clock to move; keep it moving until every Deferred fired.
+      await until(() => {
+        clock.advance(10);
+        return firings.every((n) => n > 0);
+      }, 200_000);
+      // Let the cancelled and timed-out tasks' late replies arrive: a final round trip goes behind them.
+      await until(() => {
+        clock.advance(10);
+        return pool.stats().inFlight === 0;
+      }, 200_000);
+      expect(firings.every((n) => n === 1)).toBe(true);
+      for (let i = 0; i < total; i++) expect(`${i}:${outcomes[i]!}`).toBe(`${i}:${expected[kindOf(i)]}`);
+      const stats = pool.stats();
+      expect(stats.cancelled).toBe(outcomes.filter((o) => o === 'CancelledError').length);
+      expect(stats.timedOut).toBe(outcomes.filter((o) => o === 'TimeoutError').length);
+      expect(stats.crashed).toBe(outcomes.filter((o) => o === 'WorkerCrashedError').length);
+      // Idle workers above minThreads leave after idleTimeoutMs (Piscina's real-time timer).
+      for (let i = 0; i < 500 && pool.stats().threads !== 1; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(pool.stats().threads).toBe(1);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+      setUnhandledErrorHandler(previous);
+    }
+  }, 60_000);
+});
