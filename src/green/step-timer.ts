@@ -10,8 +10,6 @@ import type { StepStats } from './step-stats.js';
 const maxBatch = 64;
 /** A batch shorter than this (ms) lets the next one grow; a step longer than this is timed alone. */
 const shortMs = 0.05;
-/** How many solo-timed fast steps clear a task suspected of blocking. */
-const suspectChecks = 8;
 
 /**
  * Times steps for the hub's slices, per-task step statistics and blocking detection.
@@ -24,8 +22,9 @@ const suspectChecks = 8;
  *
  * Blocking detection never blames the wrong task: a step timed alone that exceeds the threshold is reported with
  * its greenlet; a batch that exceeds it (one of its steps blocked, unknown which) reports nothing but marks every
- * task in it as a suspect, whose next steps are timed alone until one blocks again (then it is reported) or
- * enough of them are fast.
+ * task in it as a suspect, and a suspect's steps are always timed alone from then on — so the task that blocked
+ * is reported the next time it blocks, however rarely that is. (A task that blocks is rare and soon moved to
+ * threads by the policy; the innocent tasks batched with it only lose the batching discount.)
  */
 export class StepTimer {
   #size = 1;
@@ -58,7 +57,7 @@ export class StepTimer {
    * @returns true when this step is to be timed alone.
    */
   solo(stats: StepStats): boolean {
-    if (!this.#sampleDue && this.#size > 1 && stats.suspect === 0) return false;
+    if (!this.#sampleDue && this.#size > 1 && !stats.suspect) return false;
     if (this.#inBatch > 0) this.#close(performance.now());
     return true;
   }
@@ -115,12 +114,11 @@ export class StepTimer {
   #timed(g: unknown, stats: StepStats, ms: number): void {
     stats.record(ms);
     if (ms > this.#thresholdMs) {
-      stats.suspect = suspectChecks;
+      stats.suspect = true;
       this.#size = 1;
       this.#onBlocked(g, stats, ms);
       return;
     }
-    if (stats.suspect > 0) stats.suspect--;
     if (ms > shortMs) this.#size = 1;
     else if (this.#size === 1) this.#size = 2;
   }
@@ -132,7 +130,7 @@ export class StepTimer {
     this.#inBatch = 0;
     this.#sampleDue = true;
     if (ms > this.#thresholdMs) {
-      for (let i = 0; i < n; i++) this.#batch[i]!.suspect = suspectChecks; // one of them blocked: time each alone
+      for (let i = 0; i < n; i++) this.#batch[i]!.suspect = true; // one of them blocked: time each alone from now on
       this.#size = 1;
     } else if (ms < shortMs) {
       if (this.#size < maxBatch) this.#size *= 2;
