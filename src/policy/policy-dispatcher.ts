@@ -17,6 +17,7 @@ import { isTask, type Task } from '../task/task.js';
 import type { Scheduler } from '../time/scheduler.js';
 import type { Decision, DecidedRoute, DispatchLoad } from './decision.js';
 import { decisionChannel, publishDecision } from './decision-channel.js';
+import { GreenStepSampler, type GreenStepSamplerOptions } from './green-step-sampler.js';
 import type { Policy, PolicyStats } from './policy.js';
 
 /** What the dispatcher needs from the reactor. */
@@ -36,6 +37,12 @@ export interface DispatchTargets {
   threadRunMedian?(taskName: string): { readonly medianMs: number; readonly runs: number } | undefined;
 }
 
+/** Options of {@link PolicyDispatcher}. */
+export interface PolicyDispatcherOptions {
+  /** How green runs of kind-less Tasks that `auto` chose are sampled for blocking (see {@link GreenStepSampler}). */
+  greenSampling?: GreenStepSamplerOptions;
+}
+
 /** The policy part of `reactor.stats()`: the Policy's own stats plus what dispatch did. */
 export interface PolicyDispatchStats extends PolicyStats {
   /** Dispatches per decided route. */
@@ -52,14 +59,16 @@ export class PolicyDispatcher {
   readonly #ruleHits = new Map<string, number>();
   /** Thread runs settled per task since `auto` was last fed. */
   readonly #unfed = new Map<string, number>();
+  readonly #sampler: GreenStepSampler;
 
   /**
    * @param policy - the policy that decides.
    * @param targets - the reactor's paths, load and clock.
    */
-  constructor(policy: Policy, targets: DispatchTargets) {
+  constructor(policy: Policy, targets: DispatchTargets, options: PolicyDispatcherOptions = {}) {
     this.#policy = policy;
     this.#targets = targets;
+    this.#sampler = new GreenStepSampler(policy, options.greenSampling);
   }
 
   /** The policy that decides. */
@@ -94,7 +103,7 @@ export class PolicyDispatcher {
         d = this.#targets.deferToThread(target as Task, ...args);
         if ((target as Task).options.kind === undefined && this.#policy.isAutoDecision(decision)) this.#learnFrom(d, (target as Task).name);
       } else {
-        d = decision.route === 'green' ? this.#targets.deferToGreenlet(target, ...args) : runInline(target, args);
+        d = decision.route === 'green' ? this.#green(target, decision, args) : runInline(target, args);
       }
     } catch (error) {
       return fail(error);
@@ -112,6 +121,14 @@ export class PolicyDispatcher {
    */
   explain(task: unknown, args: unknown[]): Decision {
     return this.#policy.decide(task, args, this.#targets.load);
+  }
+
+  /** Spawns a green decision; a sample of auto's kind-less Tasks run as their timed twin. */
+  #green(target: Task | ((...a: unknown[]) => unknown), decision: Decision, args: unknown[]): Deferred<unknown> {
+    if (isTask(target) && target.options.kind === undefined && this.#policy.isAutoDecision(decision)) {
+      return this.#targets.deferToGreenlet(this.#sampler.pick(target), ...args);
+    }
+    return this.#targets.deferToGreenlet(target, ...args);
   }
 
   /**

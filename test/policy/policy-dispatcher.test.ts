@@ -198,6 +198,32 @@ describe('PolicyDispatcher', () => {
       });
     });
 
+    it("spawns a sampled auto green call of a kind-less task as its timed twin, which reports a long call", () => {
+      const t = targets(clock);
+      const policy = Policy.load({ adaptive: { sampleSize: 1, blockingThresholdMs: 1 } });
+      policy.recordThreadRun('slowDouble', 0.01); // auto now sends it to greenlets
+      const slowDouble = defineTask(import.meta.url, 'slowDouble', (n: number) => {
+        const until = performance.now() + 3;
+        while (performance.now() < until) {
+          // one long green step
+        }
+        return n * 2;
+      });
+      new PolicyDispatcher(policy, t, { greenSampling: { rate: 1, random: () => 0 } }).dispatch(slowDouble, [4]);
+      const spawned = t.calls[0]?.task as typeof slowDouble;
+      expect(spawned).not.toBe(slowDouble);
+      expect(spawned.name).toBe('slowDouble');
+      expect(spawned.fn?.(4)).toBe(8);
+      expect(policy.decide(slowDouble).route).toBe('thread');
+      expect(policy.decide(slowDouble).reason).toMatch(/^auto: green step took \d+(\.\d+)? ms > 1 ms$/);
+    });
+
+    it('spawns the task itself when the green decision is not auto', () => {
+      const t = targets(clock);
+      new PolicyDispatcher(Policy.load({ default: 'green' }), t, { greenSampling: { rate: 1, random: () => 0 } }).dispatch(double, [1]);
+      expect(t.calls[0]?.task).toBe(double);
+    });
+
     it('counts dispatches per route and per rule in stats()', () => {
       const policy = Policy.load({ rules: [{ name: 'dbl', match: { task: 'double' }, route: 'inline' }], default: 'green' });
       const dispatcher = new PolicyDispatcher(policy, targets(clock));
