@@ -2,8 +2,9 @@
  * The Piscina worker entry: runs `Task`s by module URL and export name.
  *
  * Invariants:
- * - Every outcome is a `TaskReply` (never a thrown error), so the main thread can tell a task's own failure from a
- *   worker that died.
+ * - A success returns the task's value as is (Piscina moves a value marked with `transferResult`); a failure or a
+ *   skip is thrown as a tagged `TaskOutcome`, so the main thread can tell a task's own failure from a worker that
+ *   died. Run timings go to the shared `times` array, not into the reply.
  * - A task whose cancellation slot is already cancelled when it reaches the worker does not run (`'skipped'`);
  *   starting claims the slot by writing this thread's id into it, atomically.
  * - Imports are cached per `moduleUrl#exportName`; once loaded, a synchronous task runs without a microtask hop.
@@ -19,8 +20,7 @@ import { TaskNotFoundError } from '../src/errors.js';
 import { isTask } from '../src/task/task.js';
 import { serializeError } from '../src/threads/error-transport.js';
 import { applyInheritedImports } from '../src/threads/inherited-imports.js';
-import { movableReply, unwrapMovable } from '../src/threads/reply-envelope.js';
-import type { TaskReply, TaskRequest } from '../src/threads/wire.js';
+import { outcomeTag, type TaskOutcome, type TaskRequest } from '../src/threads/wire.js';
 import { hasSignalBindings, publishSignal } from '../src/worker/signal-bindings.js';
 import { makeTaskSignal, watchTaskSlot } from '../src/worker/task-signal.js';
 import { installWorkerState, slotThreadShift, type RunningTask } from '../src/worker/worker-state.js';
@@ -29,6 +29,8 @@ import { installWorkerState, slotThreadShift, type RunningTask } from '../src/wo
 export interface TaskWorkerData {
   /** The pool's cancellation slots. */
   readonly slots: SharedArrayBuffer;
+  /** The pool's per-slot run timings. */
+  readonly times: SharedArrayBuffer;
   /** `concurrentTasksPerWorker`: above 1, the running task is tracked with AsyncLocalStorage. */
   readonly concurrency: number;
 }
@@ -39,6 +41,7 @@ const data = workerData as TaskWorkerData;
 const store = data.concurrency > 1 ? new AsyncLocalStorage<RunningTask>() : undefined;
 const state = installWorkerState({
   slots: new Int32Array(data.slots),
+  times: new Float64Array(data.times),
   threadId,
   current: undefined,
   lookup: store === undefined ? undefined : () => store.getStore(),
@@ -47,7 +50,8 @@ const state = installWorkerState({
 const loaded = new Map<string, Fn>();
 // Before any task module loads: make a TypeScript loader of the main process (node --import tsx) work here too.
 await applyInheritedImports(process.execArgv);
-const skipped: TaskReply = { status: 'skipped' };
+const skipped: TaskOutcome = { tag: outcomeTag, status: 'skipped' };
+const timeOrigin = performance.timeOrigin;
 
 async function load(moduleUrl: string, exportName: string): Promise<Fn> {
   let mod: Record<string, unknown>;
@@ -123,16 +127,21 @@ function call(fn: Fn, args: readonly unknown[]): unknown {
   return isGenerator(result) ? drive(result) : result;
 }
 
-function succeeded(value: unknown, started: number): unknown {
-  const runMs = performance.now() - started;
-  const startedAt = performance.timeOrigin + started;
-  const { value: plain, transfer } = unwrapMovable(value);
-  const reply: TaskReply = { status: 'succeeded', value: plain, startedAt, runMs };
-  return transfer === undefined ? reply : movableReply(reply, transfer);
+/** Records when the task of `slot` started and how long it ran, for the main thread's stats. */
+function timed(slot: number, started: number): void {
+  if (slot < 0) return;
+  state.times[2 * slot] = timeOrigin + started;
+  state.times[2 * slot + 1] = performance.now() - started;
 }
 
-function failed(error: unknown, started: number): TaskReply {
-  return { status: 'failed', error: serializeError(error), startedAt: performance.timeOrigin + started, runMs: performance.now() - started };
+function succeeded(value: unknown, slot: number, started: number): unknown {
+  timed(slot, started);
+  return value;
+}
+
+function failed(error: unknown, slot: number, started: number): never {
+  timed(slot, started);
+  throw { tag: outcomeTag, status: 'failed', error: serializeError(error) } satisfies TaskOutcome;
 }
 
 function begin(task: RunningTask): void {
@@ -191,22 +200,22 @@ function run(request: TaskRequest, fn: Fn | undefined): unknown {
     else result = invoke(fn);
   } catch (error) {
     end(task);
-    return failed(error, started);
+    return failed(error, request.slot, started);
   }
   if (!isThenable(result)) {
     end(task);
-    return succeeded(result, started);
+    return succeeded(result, request.slot, started);
   }
   // Async: fire the signal's abort event when the slot is cancelled (its signal may be made only once the module loaded).
   watchTaskSlot(task);
   return Promise.resolve(result).then(
     (value) => {
       end(task);
-      return succeeded(value, started);
+      return succeeded(value, request.slot, started);
     },
     (error: unknown) => {
       end(task);
-      return failed(error, started);
+      return failed(error, request.slot, started);
     },
   );
 }
@@ -214,11 +223,12 @@ function run(request: TaskRequest, fn: Fn | undefined): unknown {
 /**
  * Piscina's handler: claims the task's slot, then runs the task and reports how it ended.
  * @param request - the task to run.
- * @returns the task's reply (possibly marked movable), or a Promise of it.
+ * @returns the task's value (or a Promise of it).
+ * @throws a `TaskOutcome`: the task failed, or was cancelled before it started.
  */
 export default function runTask(request: TaskRequest): unknown {
   if (request.slot >= 0 && Atomics.compareExchange(state.slots, request.slot, 0, threadId << slotThreadShift) !== 0) {
-    return skipped; // cancelled while queued: it never runs
+    throw skipped; // cancelled while queued: it never runs
   }
   return run(request, loaded.get(`${request.moduleUrl}#${request.exportName}`));
 }

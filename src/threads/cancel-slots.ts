@@ -22,7 +22,13 @@ export const defaultSlotCount = 1 << 16;
 export class CancelSlots {
   /** The shared memory handed to workers in `workerData`. */
   readonly buffer: SharedArrayBuffer;
+  /**
+   * Per slot, two `Float64`s the worker writes as its task ends: when it started (ms since the epoch) and how long
+   * it ran (ms). Read before the slot is released; timings need no room in the reply message.
+   */
+  readonly timesBuffer: SharedArrayBuffer;
   readonly #view: Int32Array;
+  readonly #times: Float64Array;
   readonly #free: Int32Array;
   #top: number;
 
@@ -30,8 +36,11 @@ export class CancelSlots {
   constructor(count = defaultSlotCount) {
     this.buffer = new SharedArrayBuffer(count * 4);
     this.#view = new Int32Array(this.buffer);
+    this.timesBuffer = new SharedArrayBuffer(count * 16);
+    this.#times = new Float64Array(this.timesBuffer);
     this.#free = new Int32Array(count);
     for (let i = 0; i < count; i++) this.#free[i] = count - 1 - i;
+    this.#times.fill(Number.NaN);
     this.#top = count;
   }
 
@@ -45,11 +54,31 @@ export class CancelSlots {
   }
 
   /**
+   * When the task of a slot started (ms since the epoch), as its worker recorded it; read before `release`.
+   * @param slot - the slot (-1: no timing).
+   * @returns the time, or NaN.
+   */
+  startedAt(slot: number): number {
+    return slot < 0 ? Number.NaN : this.#times[2 * slot]!;
+  }
+
+  /**
+   * How long the task of a slot ran (ms), as its worker recorded it; read before `release`.
+   * @param slot - the slot (-1: no timing).
+   * @returns the duration, or NaN.
+   */
+  runMs(slot: number): number {
+    return slot < 0 ? Number.NaN : this.#times[2 * slot + 1]!;
+  }
+
+  /**
    * Returns a slot to the free list, once its task's outcome has reached the main thread.
    * @param slot - the slot (-1 is ignored).
    */
   release(slot: number): void {
     if (slot < 0) return;
+    this.#times[2 * slot] = Number.NaN;
+    this.#times[2 * slot + 1] = Number.NaN;
     const old = Atomics.exchange(this.#view, slot, 0);
     if ((old & slotWaiterBit) !== 0) Atomics.notify(this.#view, slot);
     this.#free[this.#top++] = slot;

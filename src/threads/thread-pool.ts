@@ -218,7 +218,7 @@ export class ThreadPool {
       maxQueue: Number.POSITIVE_INFINITY, // enforced by #full()
       concurrentTasksPerWorker: o.concurrentTasksPerWorker,
       ...(o.resourceLimits === undefined ? {} : { resourceLimits: o.resourceLimits }),
-      workerData: { slots: slots.buffer, concurrency: o.concurrentTasksPerWorker },
+      workerData: { slots: slots.buffer, times: slots.timesBuffer, concurrency: o.concurrentTasksPerWorker },
     });
     piscina.on('message', (message: unknown) => {
       if (isThreadCall(message)) this.#bridge.handle(message);

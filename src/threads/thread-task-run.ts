@@ -23,7 +23,9 @@ import { classifyDispatchFault } from './dispatch-fault.js';
 import { reviveError } from './error-transport.js';
 import type { ResolvedThreadPoolOptions } from './thread-pool-options.js';
 import type { ThreadPoolCounters } from './thread-pool-stats.js';
-import type { TaskReply, TaskRequest } from './wire.js';
+import { isTaskOutcome, type TaskRequest } from './wire.js';
+
+const timeOrigin = performance.timeOrigin;
 
 /** What a run needs from its pool (a narrow view, so runs never reach back into the facade). */
 export interface ThreadTaskHost {
@@ -51,7 +53,7 @@ export class ThreadTaskRun {
   readonly #args: readonly unknown[];
   readonly #calls: TaskRequest['calls'];
   readonly #site: { stack?: string } | undefined;
-  readonly #dispatchedAt = performance.timeOrigin + performance.now();
+  readonly #dispatchedAt = timeOrigin + performance.now();
   #slot = -1;
   #attempts = 0;
   #inPiscina = false;
@@ -144,10 +146,15 @@ export class ThreadTaskRun {
     }
   }
 
-  /** Piscina settled: free the slot and the grace timer. */
-  #leavePiscina(): void {
+  /** Piscina settled: record the run's timing, free the slot and the grace timer. */
+  #leavePiscina(timed: boolean): void {
+    const slots = this.#host.slots;
+    if (timed && this.#state === 'pending') {
+      const startedAt = slots.startedAt(this.#slot);
+      if (!Number.isNaN(startedAt)) this.#host.counters.time(this.#task.name, startedAt - this.#dispatchedAt, slots.runMs(this.#slot));
+    }
     this.#inPiscina = false;
-    this.#host.slots.release(this.#slot);
+    slots.release(this.#slot);
     this.#slot = -1;
     if (this.#grace !== undefined) {
       this.#grace.cancel();
@@ -162,44 +169,45 @@ export class ThreadTaskRun {
     return `    --- task \`${this.#task.name}\` dispatched from ---\n${frames}`;
   }
 
-  readonly #onReply = (reply: unknown): void => {
-    this.#leavePiscina();
+  readonly #onReply = (value: unknown): void => {
+    this.#leavePiscina(true);
     if (this.#state === 'pending') {
       this.#state = 'settled';
       this.#clearTimer();
-      const r = reply as TaskReply;
-      const counters = this.#host.counters;
-      if (r.status === 'succeeded') {
-        counters.completed++;
-        counters.time(this.#task.name, r.startedAt - this.#dispatchedAt, r.runMs);
-        this.deferred.callback(r.value);
-      } else if (r.status === 'failed') {
-        counters.failed++;
-        counters.time(this.#task.name, r.startedAt - this.#dispatchedAt, r.runMs);
-        this.deferred.errback(reviveError(r.error, this.#dispatchSite()));
-      } else {
-        // 'skipped' only answers a cancelled slot; kept so the Deferred can never hang.
-        this.deferred.errback(new CancelledError(`Task \`${this.#task.name}\` was cancelled before it started`));
-      }
+      this.#host.counters.completed++;
+      this.deferred.callback(value);
     }
     this.#host.done(this);
   };
 
   readonly #onReject = (error: unknown): void => {
-    this.#leavePiscina();
+    const outcome = isTaskOutcome(error) ? error : undefined;
+    this.#leavePiscina(outcome !== undefined);
     if (this.#state === 'pending') {
-      const fault = classifyDispatchFault(error, this.#task.name, this.#args, this.#host.options.maxQueue);
-      if (fault.kind === 'crashed' && this.#attempts < (this.#task.options.retries ?? 0)) {
-        this.#attempts++;
-        this.#host.counters.retried++;
-        this.start();
-        return;
+      if (outcome !== undefined) {
+        this.#state = 'settled';
+        this.#clearTimer();
+        if (outcome.status === 'failed') {
+          this.#host.counters.failed++;
+          this.deferred.errback(reviveError(outcome.error, this.#dispatchSite()));
+        } else {
+          // 'skipped' only answers a cancelled slot; kept so the Deferred can never hang.
+          this.deferred.errback(new CancelledError(`Task \`${this.#task.name}\` was cancelled before it started`));
+        }
+      } else {
+        const fault = classifyDispatchFault(error, this.#task.name, this.#args, this.#host.options.maxQueue);
+        if (fault.kind === 'crashed' && this.#attempts < (this.#task.options.retries ?? 0)) {
+          this.#attempts++;
+          this.#host.counters.retried++;
+          this.start();
+          return;
+        }
+        this.#state = 'settled';
+        this.#clearTimer();
+        if (fault.kind === 'crashed') this.#host.counters.crashed++;
+        else this.#host.counters.failed++;
+        this.deferred.errback(fault.error);
       }
-      this.#state = 'settled';
-      this.#clearTimer();
-      if (fault.kind === 'crashed') this.#host.counters.crashed++;
-      else this.#host.counters.failed++;
-      this.deferred.errback(fault.error);
     }
     this.#host.done(this);
   };

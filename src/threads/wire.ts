@@ -1,9 +1,9 @@
 /**
  * The messages between the main thread and greenreactor's worker entry.
  *
- * Kept in one place so both sides agree. A task's reply is always a `TaskReply` (the worker entry never lets a
- * task's error escape to Piscina), so any rejection of Piscina's promise means the worker or the message failed —
- * a crash, not a thrown error.
+ * Kept in one place so both sides agree. A task's success is its value; its failure (or skip) is a tagged
+ * `TaskOutcome`; any other rejection of Piscina's promise means the worker or the message failed — a crash, not a
+ * thrown error. Run timings travel through shared memory (see `CancelSlots`), not in the messages.
  *
  * @module
  */
@@ -20,19 +20,29 @@ export interface TaskRequest {
   readonly calls?: ReadonlyArray<readonly [moduleUrl: string, exportName: string, args: readonly unknown[]]>;
 }
 
-/** How a task ended, as the worker reports it. */
-export type TaskReply =
-  | {
-      readonly status: 'succeeded';
-      readonly value: unknown;
-      /** When the task started, in ms since the epoch (`performance.timeOrigin + performance.now()`). */
-      readonly startedAt: number;
-      /** How long it ran, in ms. */
-      readonly runMs: number;
-    }
-  | { readonly status: 'failed'; readonly error: SerializedError; readonly startedAt: number; readonly runMs: number }
-  /** The slot was cancelled before the task started: it did not run. */
-  | { readonly status: 'skipped' };
+/** Tag of what the worker entry throws to report a task's outcome other than success. */
+export const outcomeTag = '@greenreactor/outcome';
+
+/**
+ * How a task ended when it did not succeed, as the worker entry reports it.
+ *
+ * A success is the task's value itself, returned to Piscina as is (so a value marked with `transferResult` is
+ * moved by Piscina, and nothing wraps or copies it). Anything else is thrown as one of these plain objects, which
+ * Piscina clones as the task's error: the task's own error (flattened, to keep its fidelity), or "skipped" (the
+ * slot was cancelled before the task started: it did not run). Piscina rejections that are not tagged this way
+ * are the worker's death, a full queue or an uncloneable message.
+ */
+export type TaskOutcome =
+  | { readonly tag: typeof outcomeTag; readonly status: 'failed'; readonly error: SerializedError }
+  | { readonly tag: typeof outcomeTag; readonly status: 'skipped' };
+
+/**
+ * Tells whether a Piscina rejection is a task outcome reported by the worker entry.
+ * @param value - what Piscina rejected with.
+ */
+export function isTaskOutcome(value: unknown): value is TaskOutcome {
+  return typeof value === 'object' && value !== null && (value as { tag?: unknown }).tag === outcomeTag;
+}
 
 /** Tag on worker → main messages that belong to greenreactor (Piscina forwards other worker messages too). */
 export const callTag = '@greenreactor/call';

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { getEventListeners } from 'node:events';
 import { CancelledError } from '../errors.js';
 import { isTaskCancelled, slotCancelledBit, slotWaiterBit, workerState, type RunningTask } from './worker-state.js';
 
@@ -32,18 +33,22 @@ function abortTask(task: RunningTask): void {
   }
 }
 
-/**
- * Makes the signal of `task` (an `AbortController` whose signal polls the slot).
- * @param task - the task starting now.
- * @returns its signal.
- * @internal
- */
-export function makeTaskSignal(task: RunningTask): AbortSignal {
+/** A controller whose signal follows whichever task currently owns it. */
+interface SignalCell {
+  readonly controller: AbortController;
+  readonly signal: AbortSignal;
+  owner: RunningTask;
+}
+
+let spare: SignalCell | undefined;
+
+function newCell(task: RunningTask): SignalCell {
   const controller = new AbortController();
-  task.controller = controller;
   const s = controller.signal;
+  const cell: SignalCell = { controller, signal: s, owner: task };
   const poll = (): void => {
-    if (task.live && !abortedGetter.call(s) && isTaskCancelled(task)) abortTask(task);
+    const owner = cell.owner;
+    if (owner.live && !abortedGetter.call(s) && isTaskCancelled(owner)) abortTask(owner);
   };
   Object.defineProperties(s, {
     aborted: {
@@ -65,7 +70,28 @@ export function makeTaskSignal(task: RunningTask): AbortSignal {
       },
     },
   });
-  return s;
+  return cell;
+}
+
+/**
+ * Gives `task` a signal (an `AbortController` whose signal polls the task's slot).
+ *
+ * Why reuse: an `AbortController` per task is a measurable share of a small task's cost (allocation and the GC
+ * of an EventTarget). A signal that never aborted and never got a listener is indistinguishable from a fresh one,
+ * so it passes to the next task; once aborted, or listened to, the next task gets a new one.
+ * @param task - the task starting now.
+ * @returns its signal.
+ * @internal
+ */
+export function makeTaskSignal(task: RunningTask): AbortSignal {
+  let cell = spare;
+  if (cell === undefined || abortedGetter.call(cell.signal) || cell.signal.onabort !== null || getEventListeners(cell.signal, 'abort').length > 0) {
+    cell = newCell(task);
+    spare = cell;
+  }
+  cell.owner = task;
+  task.controller = cell.controller;
+  return cell.signal;
 }
 
 /**

@@ -47,6 +47,8 @@ export interface CallChannel {
 export interface WorkerState {
   /** The pool's cancellation slots (shared with the main thread). */
   readonly slots: Int32Array;
+  /** Per slot: [startedAt (ms since the epoch), runMs], written as a task ends (shared with the main thread). */
+  readonly times: Float64Array;
   /** This worker's thread id (slot values carry it while the task runs). */
   readonly threadId: number;
   /** The task running now (synchronously, or the single async task of a worker running one at a time). */
