@@ -246,7 +246,9 @@ export class Policy extends EventEmitter<PolicyEventMap> {
    *
    * An invalid new file keeps the config in force and emits `'error'` with the `PolicyConfigError`
    * (with no `'error'` listener it becomes a process warning rather than an exception). The watch
-   * keeps no handle that holds the process open.
+   * keeps no handle that holds the process open. A reload changes routing (rules, `default`, `adaptive`);
+   * the `threads` and `green` sections size the pool and the hub when a reactor creates them, so they take
+   * effect in reactors created after the change.
    * @param file - the JSON file to watch.
    * @returns a handle; `close()` stops watching.
    * @throws Error when the file's directory cannot be watched.

@@ -170,6 +170,7 @@ describe('greenreactor (the built bin)', () => {
       [['policy', 'explain', '--help'], 'usage: greenreactor policy explain <file> <task>'],
       [['policy', 'schema', '--help'], 'usage: greenreactor policy schema'],
       [['bench', '--help'], 'usage: greenreactor bench'],
+      [['demo', '--help'], 'usage: greenreactor demo'],
     ])('%j prints usage and exits 0', async (args, usage) => {
       const run = await cli(...args);
       expect(run.code).toBe(0);
