@@ -145,10 +145,11 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
   const poolOptions: ThreadPoolOptions = { minThreads: 2, maxThreads: 2, idleTimeoutMs: 1000 };
   const raw = new Piscina({ filename: file, minThreads: 2, maxThreads: 2, idleTimeout: 1000 });
   const pool = new ThreadPool(poolOptions);
+  const poolWithoutSite = new ThreadPool({ ...poolOptions, captureDispatchSite: false });
   const rounds = quick ? 2 : 4;
   const groups: ResultGroup[] = [];
   try {
-    await Promise.all([raw.run({ op: 'noop' } satisfies RawTask), pool.run(noop)]);
+    await Promise.all([raw.run({ op: 'noop' } satisfies RawTask), pool.run(noop), poolWithoutSite.run(noop)]);
     const manyInFlight = quick ? 10_000 : 50_000;
     groups.push(
       await measure(
@@ -178,6 +179,7 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
           variants: [
             { name: 'raw Piscina', run: () => inFlight(1000, () => raw.run({ op: 'noop' } satisfies RawTask)) },
             { name: 'deferToThread', run: () => inFlight(1000, () => pool.run(noop)) },
+            { name: 'deferToThread, no dispatch site', run: () => inFlight(1000, () => poolWithoutSite.run(noop)) },
           ],
         },
         rounds,
@@ -196,6 +198,7 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
           variants: [
             { name: 'raw Piscina', run: () => raw.run({ op: 'noop' } satisfies RawTask) },
             { name: 'deferToThread', run: () => pool.run(noop) },
+            { name: 'deferToThread, no dispatch site', run: () => poolWithoutSite.run(noop) },
           ],
         },
         rounds,
@@ -220,7 +223,7 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
         },
         quick ? 1 : 2,
         1,
-        quick ? 1 : 2,
+        quick ? 1 : 3,
         log,
       ),
     );
@@ -261,7 +264,15 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
           variants: [
             { name: 'raw Piscina', run: () => inFlight(offloaded, () => raw.run({ op: 'fib', n: 30 } satisfies RawTask)) },
             { name: 'deferToThread', run: () => inFlight(offloaded, () => pool.run(fib, 30)) },
-            { name: 'inline', run: () => { for (let i = 0; i < offloaded; i++) fibonacci(30); } },
+            {
+              name: 'inline',
+              run: async () => {
+                // The delay monitor needs one tick before the stall to measure it from, and one after.
+                await new Promise((resolve) => setTimeout(resolve, 5));
+                for (let i = 0; i < offloaded; i++) fibonacci(30);
+                await new Promise((resolve) => setTimeout(resolve, 5));
+              },
+            },
           ],
         },
         quick ? 1 : 2,
@@ -271,7 +282,7 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
       ),
     );
   } finally {
-    await Promise.all([pool.close(), raw.destroy()]);
+    await Promise.all([pool.close(), poolWithoutSite.close(), raw.destroy()]);
   }
   const result: SuiteResult = {
     schema: suiteResultSchema,
