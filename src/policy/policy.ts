@@ -1,27 +1,23 @@
 /**
- * The policy: which path each call takes, and why.
+ * The policy: which path each call takes, and why — the public face of the policy layer.
  *
- * Order of precedence (SPEC §7): the first rule whose `match` holds; else the task's own `route`; else
- * the config's `default` (`auto`). `auto` is resolved by the {@link AdaptiveRouter}; a plain function
- * never goes to a thread. Decisions are cached per task object: rule conditions that depend only on
- * the task are evaluated once per config, so a dispatch with no dynamic rule in play costs a WeakMap
- * lookup and two integer comparisons.
+ * It owns the config in force (validated, hot-reloadable), the {@link AdaptiveRouter} that resolves
+ * `auto` and keeps what it learned across reloads, and one {@link RuleSet} per config that applies the
+ * precedence of SPEC §7 and caches decisions per task.
  *
  * @module
  */
 import { EventEmitter } from 'node:events';
-import { isTask, type Kind, type Route } from '../task/task.js';
+import type { Route } from '../task/task.js';
 import { PolicyConfigError } from '../errors.js';
 import { AdaptiveRouter, type AdaptiveOptions, type AutoTaskStats } from './adaptive-router.js';
-import { estimateArgBytes } from './arg-bytes.js';
-import { CompiledRule, type MatchInputs } from './compiled-rule.js';
-import type { Decision, DecidedRoute, DescriptorLoad, DispatchLoad, TaskDescriptor } from './decision.js';
+import type { Decision, DescriptorLoad, DispatchLoad, TaskDescriptor } from './decision.js';
 import { watchPolicyFile, type PolicyWatcher } from './policy-file-watcher.js';
 import { policyJsonSchema, type PolicyConfig } from './policy-schema.js';
 import { parsePolicyText, readPolicyConfig, type LoadedPolicyConfig } from './read-policy-config.js';
+import { RuleSet, defaultRoute } from './rule-set.js';
 
-/** The route used when neither a rule nor the task says: `auto`. */
-export const defaultRoute: Route = 'auto';
+export { defaultRoute };
 
 /** Payload of the Policy's `'change'` event. */
 export interface PolicyChange {
@@ -65,24 +61,6 @@ export interface PolicyEventMap {
   learn: [PolicyLearned];
 }
 
-interface Subject {
-  readonly name: string;
-  readonly kind: Kind | undefined;
-  readonly route: Route | undefined;
-  readonly plain: boolean;
-}
-
-interface CacheEntry {
-  generation: number;
-  autoVersion: number;
-  subject: Subject;
-  candidates: readonly CompiledRule[];
-  /** The decision when it cannot depend on load (first candidate static, or no candidate). */
-  fixed: Decision | undefined;
-  /** The decision when no candidate matches. */
-  fallback: Decision | undefined;
-}
-
 const zeroLoad: DispatchLoad = Object.freeze({ threadQueue: 0, loopDelayMs: 0 });
 let cachedSchema: Record<string, unknown> | undefined;
 
@@ -102,12 +80,9 @@ let cachedSchema: Record<string, unknown> | undefined;
  */
 export class Policy extends EventEmitter<PolicyEventMap> {
   #loaded!: LoadedPolicyConfig;
-  #rules: readonly CompiledRule[] = [];
-  #default: Route = defaultRoute;
-  #generation = 0;
+  #rules!: RuleSet;
   #reloads = -1;
   readonly #router = new AdaptiveRouter();
-  readonly #cache = new WeakMap<object, CacheEntry>();
   /** Decisions `auto` made (they are frozen and mostly cached, so membership is cheap to test). */
   readonly #autoDecisions = new WeakSet<Decision>();
 
@@ -171,15 +146,7 @@ export class Policy extends EventEmitter<PolicyEventMap> {
    * @throws TypeError when `task` is neither a Task nor a function.
    */
   decide(task: unknown, args: readonly unknown[] = [], load: DispatchLoad = zeroLoad): Decision {
-    const entry = this.#entry(task);
-    if (entry.fixed !== undefined) return entry.fixed;
-    let bytes: number | undefined;
-    const inputs: MatchInputs = {
-      argBytes: () => (bytes ??= estimateArgBytes(args)),
-      threadQueue: () => load.threadQueue,
-      loopDelayMs: () => load.loopDelayMs,
-    };
-    return this.#decideDynamic(entry, inputs);
+    return this.#rules.decide(task, args, load);
   }
 
   /**
@@ -189,14 +156,7 @@ export class Policy extends EventEmitter<PolicyEventMap> {
    * @param load - the argument size and the reactor's load (all default to 0).
    */
   decideFor(descriptor: TaskDescriptor, load: DescriptorLoad = {}): Decision {
-    const subject: Subject = { name: descriptor.name, kind: descriptor.kind, route: descriptor.route, plain: descriptor.plain === true };
-    const entry = this.#makeEntry(subject);
-    const inputs: MatchInputs = {
-      argBytes: () => load.argBytes ?? 0,
-      threadQueue: () => load.threadQueue ?? 0,
-      loopDelayMs: () => load.loopDelayMs ?? 0,
-    };
-    return entry.fixed ?? this.#decideDynamic(entry, inputs);
+    return this.#rules.decideFor(descriptor, load);
   }
 
   /**
@@ -275,19 +235,18 @@ export class Policy extends EventEmitter<PolicyEventMap> {
     return {
       source: this.#loaded.source,
       reloads: this.#reloads,
-      rules: this.#rules.length,
-      default: this.#default,
+      rules: this.#rules.size,
+      default: this.#rules.defaultRoute,
       auto: this.#router.snapshot(),
     };
   }
 
   #apply(loaded: LoadedPolicyConfig): void {
     const { config } = loaded;
-    this.#rules = (config.rules ?? []).map((rule, i) => new CompiledRule(rule, i));
-    this.#default = config.default ?? defaultRoute;
-    if (this.#generation > 0 || config.adaptive !== undefined) this.#router.configure(config.adaptive ?? {});
+    if (this.#reloads >= 0 || config.adaptive !== undefined) this.#router.configure(config.adaptive ?? {});
+    // A new RuleSet per config: its decision cache starts empty, so nothing decided under the old config lingers.
+    this.#rules = new RuleSet(config, this.#router, this.#autoDecisions);
     this.#loaded = loaded;
-    this.#generation += 1;
     this.#reloads += 1;
     if (this.#reloads > 0) this.emit('change', { config, source: loaded.source });
   }
@@ -301,76 +260,4 @@ export class Policy extends EventEmitter<PolicyEventMap> {
     const verdict = this.#router.route(taskName, undefined, false);
     this.emit('learn', { task: taskName, route: verdict.route, reason: verdict.reason });
   }
-
-  #entry(task: unknown): CacheEntry {
-    if (typeof task !== 'function' && !isTask(task)) {
-      throw new TypeError(`Expected a Task or a function, got \`${String(task)}\` (${task === null ? 'null' : typeof task})`);
-    }
-    const cached = this.#cache.get(task);
-    if (cached !== undefined && cached.generation === this.#generation && cached.autoVersion === this.#router.version) return cached;
-    const subject: Subject = isTask(task)
-      ? { name: task.name, kind: task.options.kind, route: task.options.route, plain: false }
-      : { name: (task as () => unknown).name || '<anonymous>', kind: undefined, route: undefined, plain: true };
-    const entry = this.#makeEntry(subject);
-    this.#cache.set(task, entry);
-    return entry;
-  }
-
-  #makeEntry(subject: Subject): CacheEntry {
-    const candidates = this.#rules.filter((rule) => rule.matchesTask(subject.name, subject.kind));
-    const entry: CacheEntry = {
-      generation: this.#generation,
-      autoVersion: this.#router.version,
-      subject,
-      candidates,
-      fixed: undefined,
-      fallback: undefined,
-    };
-    const first = candidates[0];
-    if (first === undefined) entry.fixed = this.#fallback(entry);
-    else if (!first.dynamic) entry.fixed = this.#resolve(subject, first.route, first.explain(subject.name, noInputs), first);
-    return entry;
-  }
-
-  #decideDynamic(entry: CacheEntry, inputs: MatchInputs): Decision {
-    for (const rule of entry.candidates) {
-      if (rule.matchesLoad(inputs)) return this.#resolve(entry.subject, rule.route, rule.explain(entry.subject.name, inputs), rule);
-    }
-    return this.#fallback(entry);
-  }
-
-  #fallback(entry: CacheEntry): Decision {
-    if (entry.fallback !== undefined) return entry.fallback;
-    const { subject } = entry;
-    entry.fallback =
-      subject.route !== undefined
-        ? this.#resolve(subject, subject.route, `task '${subject.name}' asks for route '${subject.route}'`, undefined)
-        : this.#resolve(subject, this.#default, this.#default === 'auto' ? '' : `default route '${this.#default}'`, undefined);
-    return entry.fallback;
-  }
-
-  #resolve(subject: Subject, route: Route, why: string, rule: CompiledRule | undefined): Decision {
-    let decided: DecidedRoute;
-    let reason = why;
-    const auto = route === 'auto';
-    if (auto) {
-      const verdict = this.#router.route(subject.name, subject.kind, subject.plain);
-      decided = verdict.route;
-      reason = why === '' ? verdict.reason : `${why}; ${verdict.reason}`;
-    } else {
-      decided = route;
-    }
-    if (decided === 'thread' && subject.plain) {
-      decided = 'green';
-      reason += '; a plain function cannot run on a thread, so it runs on a greenlet';
-    }
-    const decision: { -readonly [K in keyof Decision]: Decision[K] } = { route: decided, reason };
-    if (rule !== undefined) decision.rule = rule.label;
-    if (rule?.timeoutMs !== undefined) decision.timeoutMs = rule.timeoutMs;
-    Object.freeze(decision);
-    if (auto) this.#autoDecisions.add(decision);
-    return decision;
-  }
 }
-
-const noInputs: MatchInputs = { argBytes: () => 0, threadQueue: () => 0, loopDelayMs: () => 0 };

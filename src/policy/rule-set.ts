@@ -1,0 +1,168 @@
+/**
+ * One config's rules, compiled, with the per-task decision cache.
+ *
+ * The precedence of SPEC §7 lives here: the first rule whose `match` holds; else the task's own `route`;
+ * else the config's `default`. `auto` is resolved by the shared {@link AdaptiveRouter}; a plain function
+ * never goes to a thread. Rule conditions that depend only on the task are evaluated once per task and
+ * cached with the decision when no dynamic condition can change it, so a cached dispatch costs a WeakMap
+ * lookup and one integer comparison (the router's version). A policy makes a new RuleSet per config, so a
+ * reload empties the cache.
+ *
+ * @module
+ */
+import { isTask, type Kind, type Route } from '../task/task.js';
+import type { AdaptiveRouter } from './adaptive-router.js';
+import { estimateArgBytes } from './arg-bytes.js';
+import { CompiledRule, type MatchInputs } from './compiled-rule.js';
+import type { Decision, DecidedRoute, DescriptorLoad, DispatchLoad, TaskDescriptor } from './decision.js';
+import type { PolicyConfig } from './policy-schema.js';
+
+/** The route used when neither a rule nor the task says: `auto`. */
+export const defaultRoute: Route = 'auto';
+
+interface Subject {
+  readonly name: string;
+  readonly kind: Kind | undefined;
+  readonly route: Route | undefined;
+  readonly plain: boolean;
+}
+
+interface CacheEntry {
+  autoVersion: number;
+  subject: Subject;
+  candidates: readonly CompiledRule[];
+  /** The decision when it cannot depend on load (first candidate static, or no candidate). */
+  fixed: Decision | undefined;
+  /** The decision when no candidate matches. */
+  fallback: Decision | undefined;
+}
+
+const noInputs: MatchInputs = { argBytes: () => 0, threadQueue: () => 0, loopDelayMs: () => 0 };
+
+/** A config's rules and default, ready to decide. */
+export class RuleSet {
+  readonly #rules: readonly CompiledRule[];
+  readonly #defaultRoute: Route;
+  readonly #router: AdaptiveRouter;
+  readonly #autoDecisions: WeakSet<Decision>;
+  readonly #cache = new WeakMap<object, CacheEntry>();
+
+  /**
+   * @param config - a validated config.
+   * @param router - resolves `auto` (shared across configs: what it learned survives reloads).
+   * @param autoDecisions - where decisions made by `auto` are registered.
+   */
+  constructor(config: Readonly<PolicyConfig>, router: AdaptiveRouter, autoDecisions: WeakSet<Decision>) {
+    this.#rules = (config.rules ?? []).map((rule, i) => new CompiledRule(rule, i));
+    this.#defaultRoute = config.default ?? defaultRoute;
+    this.#router = router;
+    this.#autoDecisions = autoDecisions;
+  }
+
+  /** Number of rules. */
+  get size(): number {
+    return this.#rules.length;
+  }
+
+  /** The config's default route. */
+  get defaultRoute(): Route {
+    return this.#defaultRoute;
+  }
+
+  /**
+   * Decides for a Task or function (see `Policy.decide`).
+   * @throws TypeError when `task` is neither a Task nor a function.
+   */
+  decide(task: unknown, args: readonly unknown[], load: DispatchLoad): Decision {
+    const entry = this.#entry(task);
+    if (entry.fixed !== undefined) return entry.fixed;
+    let bytes: number | undefined;
+    const inputs: MatchInputs = {
+      argBytes: () => (bytes ??= estimateArgBytes(args)),
+      threadQueue: () => load.threadQueue,
+      loopDelayMs: () => load.loopDelayMs,
+    };
+    return this.#decideDynamic(entry, inputs);
+  }
+
+  /** Decides for a described task (see `Policy.decideFor`); not cached. */
+  decideFor(descriptor: TaskDescriptor, load: DescriptorLoad): Decision {
+    const subject: Subject = { name: descriptor.name, kind: descriptor.kind, route: descriptor.route, plain: descriptor.plain === true };
+    const entry = this.#makeEntry(subject);
+    const inputs: MatchInputs = {
+      argBytes: () => load.argBytes ?? 0,
+      threadQueue: () => load.threadQueue ?? 0,
+      loopDelayMs: () => load.loopDelayMs ?? 0,
+    };
+    return entry.fixed ?? this.#decideDynamic(entry, inputs);
+  }
+
+  #entry(task: unknown): CacheEntry {
+    if (typeof task !== 'function' && !isTask(task)) {
+      throw new TypeError(`Expected a Task or a function, got \`${String(task)}\` (${task === null ? 'null' : typeof task})`);
+    }
+    const cached = this.#cache.get(task);
+    if (cached !== undefined && cached.autoVersion === this.#router.version) return cached;
+    const subject: Subject = isTask(task)
+      ? { name: task.name, kind: task.options.kind, route: task.options.route, plain: false }
+      : { name: (task as () => unknown).name || '<anonymous>', kind: undefined, route: undefined, plain: true };
+    const entry = this.#makeEntry(subject);
+    this.#cache.set(task, entry);
+    return entry;
+  }
+
+  #makeEntry(subject: Subject): CacheEntry {
+    const candidates = this.#rules.filter((rule) => rule.matchesTask(subject.name, subject.kind));
+    const entry: CacheEntry = {
+      autoVersion: this.#router.version,
+      subject,
+      candidates,
+      fixed: undefined,
+      fallback: undefined,
+    };
+    const first = candidates[0];
+    if (first === undefined) entry.fixed = this.#fallback(entry);
+    else if (!first.dynamic) entry.fixed = this.#resolve(subject, first.route, first.explain(subject.name, noInputs), first);
+    return entry;
+  }
+
+  #decideDynamic(entry: CacheEntry, inputs: MatchInputs): Decision {
+    for (const rule of entry.candidates) {
+      if (rule.matchesLoad(inputs)) return this.#resolve(entry.subject, rule.route, rule.explain(entry.subject.name, inputs), rule);
+    }
+    return this.#fallback(entry);
+  }
+
+  #fallback(entry: CacheEntry): Decision {
+    if (entry.fallback !== undefined) return entry.fallback;
+    const { subject } = entry;
+    entry.fallback =
+      subject.route !== undefined
+        ? this.#resolve(subject, subject.route, `task '${subject.name}' asks for route '${subject.route}'`, undefined)
+        : this.#resolve(subject, this.#defaultRoute, this.#defaultRoute === 'auto' ? '' : `default route '${this.#defaultRoute}'`, undefined);
+    return entry.fallback;
+  }
+
+  #resolve(subject: Subject, route: Route, why: string, rule: CompiledRule | undefined): Decision {
+    let decided: DecidedRoute;
+    let reason = why;
+    const auto = route === 'auto';
+    if (auto) {
+      const verdict = this.#router.route(subject.name, subject.kind, subject.plain);
+      decided = verdict.route;
+      reason = why === '' ? verdict.reason : `${why}; ${verdict.reason}`;
+    } else {
+      decided = route;
+    }
+    if (decided === 'thread' && subject.plain) {
+      decided = 'green';
+      reason += '; a plain function cannot run on a thread, so it runs on a greenlet';
+    }
+    const decision: { -readonly [K in keyof Decision]: Decision[K] } = { route: decided, reason };
+    if (rule !== undefined) decision.rule = rule.label;
+    if (rule?.timeoutMs !== undefined) decision.timeoutMs = rule.timeoutMs;
+    Object.freeze(decision);
+    if (auto) this.#autoDecisions.add(decision);
+    return decision;
+  }
+}
