@@ -20,7 +20,7 @@ import { isMainModule } from './lib/is-main-module.js';
 import { measureComparison, type Variant, type Workload } from './lib/measure-comparison.js';
 import type { SuiteResult } from './lib/suite-result.js';
 import {
-  closeBenchConnections, cooperativeIo, fib, fibTask, ioTask, payloadTask, payloadTransferTask, sqliteQuery, sqliteTask, tiny, tinyTask,
+  closeBenchConnections, cooperativeIo, fib, fibTask, ioTask, pagedSqliteQuery, payloadTask, payloadTransferTask, sqliteQuery, sqliteTask, tiny, tinyTask,
   checksum,
 } from './lib/workload-tasks.js';
 import { writeSuiteResult } from './lib/write-suite-result.js';
@@ -88,7 +88,19 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
     const payloadCall = (task: Task): Call => ({ task, inline: checksum, args: () => [new Uint8Array(mib).fill(7)] });
     const workloads: Workload[] = [
       { name: `CPU: fib(${n})`, description: 'Recursive Fibonacci, pure CPU, 4 at once on 2 threads.', batch: 4, baseline: 'inline', variants: paths(reactor, () => repeat(4, fibCall)) },
-      { name: 'blocking: better-sqlite3', description: `A synchronous aggregate over ${span.toLocaleString('en-US')} rows of a file database, 4 at once.`, batch: 4, baseline: 'inline', variants: paths(reactor, () => repeat(4, sqlCall)) },
+      {
+        name: 'blocking: better-sqlite3',
+        description: `A synchronous aggregate over ${span.toLocaleString('en-US')} rows of a file database, 4 at once; "paged" splits each into 8 queries with a yield between.`,
+        batch: 4,
+        baseline: 'inline',
+        variants: [
+          ...paths(reactor, () => repeat(4, sqlCall)),
+          {
+            name: 'deferToGreenlet (paged)',
+            run: () => Promise.all(repeat(4, (i) => reactor.deferToGreenlet(pagedSqliteQuery, ...(sqlCall(i).args() as [string, number, number]), 8))),
+          },
+        ],
+      },
       { name: 'cooperative I/O', description: 'An async function: a 1 ms timer and two async 4 KiB file reads, 16 at once.', batch: 16, baseline: 'inline', variants: paths(reactor, () => repeat(16, ioCall)) },
       { name: 'tiny tasks', description: '`x + 1`, 100 at once: the per-call overhead of each path (no kind: auto learns).', batch: 100, baseline: 'inline', variants: paths(reactor, () => repeat(100, tinyCall)) },
       {
