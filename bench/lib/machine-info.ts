@@ -22,6 +22,11 @@ export interface MachineInfo {
   readonly cpus: number;
   /** Total memory in GiB, one decimal. */
   readonly memoryGiB: number;
+  /**
+   * The 1-minute load average when the suite finished: on a shared machine, a load above the CPU
+   * count means other processes competed for the cores (threads suffer most). Absent in old results.
+   */
+  readonly loadAverage?: number;
 }
 
 /**
@@ -37,14 +42,16 @@ export function machineInfo(): MachineInfo {
     cpuModel: cpus[0]?.model.trim() ?? 'unknown',
     cpus: typeof os.availableParallelism === 'function' ? os.availableParallelism() : cpus.length,
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    loadAverage: Math.round((os.loadavg()[0] ?? 0) * 10) / 10,
   };
 }
 
 /**
- * One line for tables and headers: `Node v20.19.0 · linux x64 · 2 × Intel(R) Xeon … · 7.7 GiB`.
+ * One line for tables and headers: `Node v20.19.0 · linux x64 · 2 × Intel(R) Xeon … · 7.7 GiB · load average 0.4`.
  * @param info - a machine info.
  * @returns the summary.
  */
 export function describeMachine(info: MachineInfo): string {
-  return `Node ${info.node} · ${info.os} ${info.arch} · ${info.cpus} × ${info.cpuModel} · ${info.memoryGiB} GiB`;
+  const load = info.loadAverage === undefined ? '' : ` · load average ${info.loadAverage}`;
+  return `Node ${info.node} · ${info.os} ${info.arch} · ${info.cpus} × ${info.cpuModel} · ${info.memoryGiB} GiB${load}`;
 }
