@@ -123,7 +123,8 @@ export class Hub extends EventEmitter {
   /** The options in force, defaults filled in. */
   readonly options: Readonly<ResolvedHubOptions>;
   readonly #clock: Scheduler;
-  readonly #ready = new ReadyQueue<Greenlet<any> | Deferred<void>>();
+  readonly #ready = new ReadyQueue<Greenlet<any>>();
+  #outside: Array<Deferred<void>> = []; // cooperate() calls from outside any greenlet: fired at the next pass
   #current: Greenlet<any> | null = null;
   #draining = false;
   #passScheduled = false;
@@ -251,7 +252,7 @@ export class Hub extends EventEmitter {
       return w;
     }
     const d = new Deferred<void>();
-    this.#ready.push(d);
+    this.#outside.push(d);
     if (!this.#draining && !this.#passScheduled && this.#asyncRunning === null) this.#schedulePass();
     return d;
   }
@@ -372,12 +373,12 @@ export class Hub extends EventEmitter {
     }
     const budget = this.#sliceEnd - performance.now();
     if (budget > 0) this.#drain(budget, Number.POSITIVE_INFINITY);
-    else if (this.#ready.size > 0 && !this.#passScheduled) this.#schedulePass();
+    else if ((this.#ready.size > 0 || this.#outside.length > 0) && !this.#passScheduled) this.#schedulePass();
   };
 
   readonly #pass = (): void => {
     this.#passScheduled = false;
-    if (this.#ready.size === 0 || this.#asyncRunning !== null) return;
+    if ((this.#ready.size === 0 && this.#outside.length === 0) || this.#asyncRunning !== null) return;
     this.#slices++;
     this.#drain(this.options.sliceMs, Number.POSITIVE_INFINITY);
   };
@@ -398,26 +399,16 @@ export class Hub extends EventEmitter {
     const end = start + budgetMs;
     this.#sliceEnd = Math.min(end, start + this.options.sliceMs); // an async continuation gets at most a slice
     try {
+      if (this.#outside.length > 0) this.#fireOutside();
       while (queue.size > 0) {
         const item = queue.shift()!;
-        if (!(item instanceof Greenlet)) {
-          item.callback(undefined); // a cooperate() from outside any greenlet
-          continue;
-        }
         this.#readyCount--;
         if (stateOf(item) !== 'ready') continue; // killed before it ran
         const stats = statsOf(item);
         const solo = timer.solo(stats);
         this.#current = item;
         this.#switches++;
-        if (stepGreenlet(item) && !item.dead && !asyncSettledIn(item)) {
-          // async resumption: the step continues on a microtask, timed from here; #asyncHop resumes this loop
-          this.#stepStart = timer.mark();
-          this.#asyncRunning = item;
-          this.#asyncHops = 0;
-          queueMicrotask(this.#asyncHop);
-          return steps + 1;
-        }
+        if (stepGreenlet(item) && this.#suspendForAsync(item)) return steps + 1;
         this.#current = null;
         const now = timer.after(item, stats, solo);
         if (++steps >= maxSteps || (now >= 0 && now >= end)) break;
@@ -427,8 +418,28 @@ export class Hub extends EventEmitter {
       this.#draining = false;
       if (this.#asyncRunning === null) this.#current = null;
     }
-    if (queue.size > 0 && this.#asyncRunning === null && !this.#passScheduled) this.#schedulePass();
+    if ((queue.size > 0 || this.#outside.length > 0) && this.#asyncRunning === null && !this.#passScheduled) this.#schedulePass();
     return steps;
+  }
+
+  /** Fire the Deferreds of cooperate() calls made outside any greenlet (kept off the hot loop). */
+  #fireOutside(): void {
+    const outside = this.#outside;
+    this.#outside = [];
+    for (const d of outside) d.callback(undefined);
+  }
+
+  /**
+   * After an async greenlet's resumption was handed over: suspend the drain until it reaches its next hub wait.
+   * @returns true when the drain must stop here (#asyncHop resumes it).
+   */
+  #suspendForAsync(item: Greenlet<any>): boolean {
+    if (item.dead || asyncSettledIn(item)) return false;
+    this.#stepStart = this.#timer.mark(); // the async step is timed from here
+    this.#asyncRunning = item;
+    this.#asyncHops = 0;
+    queueMicrotask(this.#asyncHop);
+    return true;
   }
 
   /** The step statistics of a task, made on its first greenlet; a run of spawns of one task skips the Map. */

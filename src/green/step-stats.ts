@@ -28,8 +28,8 @@ export class StepStats {
   readonly name: string;
   /** Steps run (all of them; the histogram holds the ones timed alone). */
   steps = 0;
-  /** Set once the task blocked (or ran in a batch that overran): its steps are always timed alone (see `StepTimer`). */
-  suspect = false;
+  /** While > 0 the task is suspected of blocking (it blocked, or ran in a batch that overran): its steps are timed alone (see `StepTimer`). */
+  suspect = 0;
   readonly #histogram: RecordableHistogram = createHistogram();
 
   /** @param name - the task name. */
