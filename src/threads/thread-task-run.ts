@@ -100,13 +100,10 @@ export class ThreadTaskRun {
   start(): void {
     const host = this.#host;
     this.#slot = host.slots.acquire();
-    const request: TaskRequest = {
-      moduleUrl: this.#task.moduleUrl,
-      exportName: this.#task.exportName,
-      args: this.#args,
-      slot: this.#slot,
-      ...(this.#calls === undefined ? {} : { calls: this.#calls }),
-    };
+    const request: TaskRequest =
+      this.#calls === undefined
+        ? { moduleUrl: this.#task.moduleUrl, exportName: this.#task.exportName, args: this.#args, slot: this.#slot }
+        : { moduleUrl: this.#task.moduleUrl, exportName: this.#task.exportName, args: [], slot: this.#slot, calls: this.#calls };
     const transfer = this.#task.options.transfer;
     this.#inPiscina = true;
     host.post(request, transfer === undefined ? undefined : transfer(...this.#args)).then(this.#onReply, this.#onReject);
