@@ -85,7 +85,11 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
     const ioCall = (): Call => ({ task: ioTask, inline: cooperativeIo, args: () => [smallFile] });
     const tinyCall = (i: number): Call => ({ task: tinyTask, inline: tiny, args: () => [i] });
     const mib = 2 ** 20;
-    const payloadCall = (task: Task): Call => ({ task, inline: checksum, args: () => [new Uint8Array(mib).fill(7)] });
+    // One shared payload for the copying paths: a fresh 1 MiB per call makes V8 collect garbage on
+    // nearly every batch, and that noise swamped the copy being measured. Transfer detaches the
+    // buffer, so that row must allocate a fresh one per call (its figure includes the allocation).
+    const shared = new Uint8Array(mib).fill(7);
+    const payloadCall = (task: Task): Call => ({ task, inline: checksum, args: () => [shared] });
     const workloads: Workload[] = [
       { name: `CPU: fib(${n})`, description: 'Recursive Fibonacci, pure CPU, 4 at once on 2 threads.', batch: 4, baseline: 'inline', variants: paths(reactor, () => repeat(4, fibCall)) },
       {
@@ -105,7 +109,7 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
       { name: 'tiny tasks', description: '`x + 1`, 100 at once: the per-call overhead of each path (no kind: auto learns).', batch: 100, baseline: 'inline', variants: paths(reactor, () => repeat(100, tinyCall)) },
       {
         name: '1 MiB payload',
-        description: 'A fresh 1 MiB Uint8Array per call, checksummed; structured clone vs transfer into the worker, 8 at once.',
+        description: 'A 1 MiB Uint8Array per call, checksummed; structured clone vs transfer (a fresh buffer per call) into the worker, 8 at once.',
         batch: 8,
         baseline: 'inline',
         variants: [
