@@ -591,14 +591,21 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
 
   /** Run one step; see the module comment. */
   #step(): boolean {
-    const coop = this.#coop;
-    if (coop !== null) {
-      this.#coop = null;
-      coop.callback(undefined);
+    if (this.#rare !== null) {
+      const coop = this.#rare.coop;
+      if (coop !== null) {
+        this.#rare.coop = null;
+        coop.callback(undefined);
+      }
     }
     this.#state = 'running';
-    if (this.#mode === 'async') return this.#resumeAsync();
-    if (this.#mode === 'unstarted') {
+    const mode = this.#mode;
+    if (mode === 'generator') {
+      this.#runGenerator();
+      return false;
+    }
+    if (mode === 'async') return this.#resumeAsync();
+    if (mode === 'unstarted') {
       const fn = this.#fn!;
       const args = this.#args!;
       this.#fn = null;
@@ -666,9 +673,9 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   #runGenerator(): void {
     const iter = this.#iter!;
     let send = this.#send;
-    let throwing = this.#throwing;
-    this.#send = undefined;
-    this.#throwing = false;
+    let throwing = (this.#flags & THROWING) !== 0;
+    if (send !== undefined) this.#send = undefined;
+    if (throwing) this.#flags &= ~THROWING;
     for (;;) {
       let r: IteratorResult<unknown, unknown>;
       try {
@@ -681,14 +688,14 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
         this.#finish(true, r.value, true);
         return;
       }
-      if (this.#kill !== undefined) {
-        send = this.#kill; // killed from inside its own step: thrown in at this switch point
-        this.#kill = undefined;
+      if (this.#rare !== null && this.#rare.kill !== undefined) {
+        send = this.#rare.kill; // killed from inside its own step: thrown in at this switch point
+        this.#rare.kill = undefined;
         throwing = true;
         continue;
       }
       const y = r.value;
-      if (y === undefined || (y === this.#coop && y !== null)) {
+      if (y === undefined || (this.#rare !== null && y === this.#rare.coop && y !== null)) {
         this.#state = 'ready';
         this.#host.schedule(this);
         return;
