@@ -3,7 +3,8 @@
  *
  * 1. Dispatch overhead: the same tiny task through `dispatch` (routed by a policy to one path) and
  *    through that path called directly (`deferToThread`, `deferToGreenlet`, `maybeDeferred`), on one
- *    reactor. The ratio is dispatch / direct throughput; the target is ≥ 0.95 (overhead ≤ 1.05×).
+ *    reactor, batches alternating. The ratio is dispatch / direct throughput; the target is ≥ 0.95
+ *    (overhead ≤ 1.05×).
  * 2. A mixed workload — CPU-heavy tasks (fib, kind `cpu`), tiny tasks with no kind, and tasks with no
  *    kind that usually take microseconds but now and then block for 30 ms — under `auto` vs everything
  *    forced to threads vs everything forced to greenlets. Target: `auto` at least matches the better
@@ -17,8 +18,12 @@
 import { isMainThread } from 'node:worker_threads';
 import { Reactor, defineTask, maybeDeferred, type PolicyConfig } from '../src/index.js';
 import { isMainModule } from './lib/is-main-module.js';
+import { setImmediate as turnLoop } from 'node:timers/promises';
+import { formatRatio } from './lib/format-table.js';
+import { LoopDelayRecorder } from './lib/loop-delay-recorder.js';
 import { measureComparison, type Variant, type Workload } from './lib/measure-comparison.js';
-import type { SuiteResult } from './lib/suite-result.js';
+import { resultGroup } from './lib/result-group.js';
+import type { ResultGroup, SuiteResult } from './lib/suite-result.js';
 import { fibTask, tiny, tinyTask } from './lib/workload-tasks.js';
 import { writeSuiteResult } from './lib/write-suite-result.js';
 
@@ -77,47 +82,66 @@ function reactorVariant(name: string, policy: PolicyConfig, batch: (r: Reactor) 
   };
 }
 
-/** Dispatch vs the direct call of the path the policy picks, for `n` tiny calls per sample. */
-function overheadWorkloads(n: number, warmupRounds: number): Workload[] {
-  const direct = {
-    thread: (r: Reactor) => Promise.all(repeat(n, (i) => r.deferToThread(tinyTask, i))),
-    green: (r: Reactor) => Promise.all(repeat(n, (i) => r.deferToGreenlet(tinyTask, i))),
-    inline: (_r: Reactor) => Promise.all(repeat(n, (i) => maybeDeferred(tiny, i))),
+/**
+ * Dispatch vs the direct call of the path the policy picks, for `n` tiny calls per sample, measured paired.
+ *
+ * Why not two tinybench runs one after the other: on two shared cores the thread path's speed drifts by
+ * ±30 % over a second (JIT, worker warm-up, other processes), far more than the overhead measured. So the
+ * two variants alternate batch by batch on one warmed reactor (order swapped every round) and each row is
+ * the median of its own batches: drift hits both alike. Loop delay is recorded over the paired run, so
+ * both rows show the same figure.
+ */
+async function overheadGroup(route: 'thread' | 'green' | 'inline', n: number, timeMs: number, log: (line: string) => void): Promise<ResultGroup> {
+  const reactor = new Reactor({ policy: { threads, default: route } });
+  const direct: Record<typeof route, () => Promise<unknown>> = {
+    thread: () => Promise.all(repeat(n, (i) => reactor.deferToThread(tinyTask, i))),
+    green: () => Promise.all(repeat(n, (i) => reactor.deferToGreenlet(tinyTask, i))),
+    inline: () => Promise.all(repeat(n, (i) => maybeDeferred(tiny, i))),
   };
-  return (['thread', 'green', 'inline'] as const).map((route) => {
-    // One reactor for both variants, so they share the warmed pool and hub. The thread path keeps getting
-    // faster for its first few hundred calls (JIT, worker warm-up): warm both variants, alternating, first,
-    // so neither is measured on a colder path than the other.
-    let reactor: Reactor | undefined;
-    const shared = {
-      setup: async () => {
-        if (reactor !== undefined) return;
-        reactor = new Reactor({ policy: { threads, default: route } });
-        for (let i = 0; i < warmupRounds; i += 1) {
-          await direct[route](reactor);
-          await Promise.all(repeat(n, (j) => reactor!.dispatch(tinyTask, j)));
-        }
-      },
-    };
-    return {
-      name: `dispatch overhead: ${route}`,
-      description: `${n} tiny tasks per sample, routed to ${route} by the policy's default, vs calling that path directly.`,
-      batch: n,
-      baseline: 'direct',
-      variants: [
-        { name: 'direct', ...shared, run: () => direct[route](reactor!) },
-        {
-          name: 'dispatch',
-          ...shared,
-          run: () => Promise.all(repeat(n, (i) => reactor!.dispatch(tinyTask, i))),
-          teardown: async () => {
-            await reactor?.stop();
-            reactor = undefined;
-          },
-        },
-      ],
-    };
-  });
+  const variants = [
+    { name: 'direct', run: direct[route], samples: [] as number[] },
+    { name: 'dispatch', run: () => Promise.all(repeat(n, (i) => reactor.dispatch(tinyTask, i))), samples: [] as number[] },
+  ];
+  try {
+    const warmUntil = performance.now() + timeMs / 2;
+    while (performance.now() < warmUntil) for (const v of variants) await v.run();
+    const recorder = new LoopDelayRecorder();
+    recorder.start();
+    const until = performance.now() + 2 * timeMs;
+    for (let round = 0; round < 20 || performance.now() < until; round += 1) {
+      for (const v of round % 2 === 0 ? variants : [...variants].reverse()) {
+        const t0 = performance.now();
+        await v.run();
+        v.samples.push(performance.now() - t0);
+        await turnLoop();
+      }
+    }
+    const loopDelay = recorder.stop();
+    const rows = variants.map(({ name, samples }) => {
+      const sorted = [...samples].sort((a, b) => a - b);
+      const median = sorted[sorted.length >> 1] ?? 0;
+      const p99 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0;
+      return {
+        name,
+        opsPerSec: median > 0 ? Math.round((n * 1000 * 1000) / median) / 1000 : 0,
+        medianMs: Math.round(median * 10000) / 10000,
+        p99Ms: Math.round(p99 * 10000) / 10000,
+        batch: n,
+        loopDelay,
+        samplesMs: samples.slice(0, 500).map((x) => Math.round(x * 10000) / 10000),
+      };
+    });
+    const group = resultGroup(
+      `dispatch overhead: ${route}`,
+      `${n} tiny tasks per sample, routed to ${route} by the policy's default, vs calling that path directly; paired, alternating batches.`,
+      'direct',
+      rows,
+    );
+    log(`  [policy] ${group.name}: dispatch ${formatRatio(group.rows[1]?.ratio ?? 0)} of direct (${variants[0]?.samples.length ?? 0} batches each)`);
+    return group;
+  } finally {
+    await reactor.stop();
+  }
 }
 
 /** The mixed workload under auto, all threads and all green. */
@@ -149,8 +173,11 @@ function mixedWorkload(fibN: number, blockEvery: number): Workload {
 export async function run(options: PolicyBenchOptions = {}): Promise<SuiteResult> {
   const quick = options.quick ?? false;
   const fibN = quick ? 22 : 25;
-  const workloads = [...overheadWorkloads(quick ? 50 : 100, quick ? 20 : 100), mixedWorkload(fibN, 5), mixedWorkload(fibN, 25)];
-  const result = await measureComparison(workloads, {
+  const timeMs = options.timeMs ?? (quick ? 150 : 1000);
+  const log = (line: string): void => console.log(line);
+  const overhead: ResultGroup[] = [];
+  for (const route of ['thread', 'green', 'inline'] as const) overhead.push(await overheadGroup(route, quick ? 50 : 100, timeMs, log));
+  const mixed = await measureComparison([mixedWorkload(fibN, 5), mixedWorkload(fibN, 25)], {
     suite: 'policy',
     title: 'Policy: dispatch overhead and the auto route',
     description:
@@ -164,6 +191,7 @@ export async function run(options: PolicyBenchOptions = {}): Promise<SuiteResult
       'all green runs fib and the blocking calls on the event loop: they are single greenlet steps, so the loop stalls.',
     ],
   });
+  const result: SuiteResult = { ...mixed, groups: [...overhead, ...mixed.groups] };
   await writeSuiteResult(result, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});
   return result;
 }
