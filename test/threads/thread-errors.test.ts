@@ -125,5 +125,16 @@ describe('ThreadPool error fidelity', () => {
       expect(await running).toBe('done');
       expect(await queued).toBe(2);
     });
+
+    it('admits no waiting task at all with maxQueue 0, but runs one whenever a worker is free', async () => {
+      pool = new ThreadPool({ minThreads: 1, maxThreads: 1, maxQueue: 0 });
+      const cells = gate();
+      const running = pool.run(built(fx.waitForGate), cells, 'done');
+      await changed(cells);
+      expect(await failureOf(pool.run(built(fx.add), 1, 1))).toBeInstanceOf(QueueFullError);
+      open(cells);
+      expect(await running).toBe('done');
+      expect(await pool.run(built(fx.add), 2, 3)).toBe(5);
+    });
   });
 });
