@@ -75,7 +75,15 @@ export async function run(options: PeersOptions = {}): Promise<SuiteResult> {
       { name: 'deferToGreenlet', run: () => Promise.all(repeat(j.batch, () => reactor.deferToGreenlet(j.fn, j.job().arg))) },
     ];
     const workloads: Workload[] = [
-      ...Object.values(jobs).map((j): Workload => ({ name: `${j.label} — threads`, description: `${j.description} ${j.batch} at once on 2 threads.`, batch: j.batch, baseline: 'piscina', variants: threadVariants(j) })),
+      ...Object.values(jobs).map((j): Workload => ({
+        name: `${j.label} — threads`,
+        description: `${j.description} ${j.batch} at once on 2 threads.`,
+        batch: j.batch,
+        baseline: 'piscina',
+        variants: threadVariants(j),
+        // Large payloads need many calls before a worker reaches its steady speed.
+        warmupRuns: j.method === 'checksum' ? (quick ? 10 : 25) : 0,
+      })),
       ...Object.values(jobs).map((j): Workload => ({ name: `${j.label} — in-process`, description: `${j.description} ${j.batch} at once in the main thread.`, batch: j.batch, baseline: 'Promise.all', variants: greenVariants(j) })),
     ];
     // Start every pool's threads before measuring.

@@ -112,6 +112,7 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
         description: 'A 1 MiB Uint8Array per call, checksummed; structured clone vs transfer (a fresh buffer per call) into the worker, 8 at once.',
         batch: 8,
         baseline: 'inline',
+        warmupRuns: quick ? 10 : 25,
         variants: [
           ...paths(reactor, () => repeat(8, () => payloadCall(payloadTask))),
           { name: 'deferToThread (transfer)', run: () => Promise.all(repeat(8, () => reactor.deferToThread(payloadTransferTask, new Uint8Array(mib).fill(7)))) },
