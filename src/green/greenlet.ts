@@ -139,16 +139,14 @@ export let asyncCapable: (g: Greenlet<any>) => boolean;
 export class Greenlet<R = unknown> implements PromiseLike<R> {
   /** A number unique in this process, in spawn order. */
   readonly id: number;
-  /** The task name: the Task's name or the function's name (`'<anonymous>'` without one). */
-  readonly name: string;
+
   #host: GreenletHost;
   #stats: StepStats;
-  #fn: ((...args: any[]) => unknown) | null;
+  #fn: ((...args: any[]) => unknown) | Generator<unknown, unknown, unknown> | null; // the function, then its generator
   #args: unknown[] | null;
   #state: GreenletState = 'pending';
   #mode: Mode = 'unstarted';
   #flags = 0;
-  #iter: Generator<unknown, unknown, unknown> | null = null;
   #send: unknown = undefined;
   #token = 0; // identity of the current wait; bumped to abandon it
   #waitingOn: unknown = null;
@@ -290,11 +288,15 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
    */
   constructor(host: GreenletHost, fn: (...args: any[]) => unknown, args: unknown[], stats: StepStats) {
     this.id = nextId++;
-    this.name = stats.name;
     this.#host = host;
     this.#stats = stats;
     this.#fn = fn;
     this.#args = args;
+  }
+
+  /** The task name: the Task's name or the function's name (`'<anonymous>'` without one). */
+  get name(): string {
+    return this.#stats.name;
   }
 
   /** True once the greenlet was scheduled to run (spawned, admitted by a pool, or its `spawnLater` timer fired). */
@@ -606,7 +608,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     }
     if (mode === 'async') return this.#resumeAsync();
     if (mode === 'unstarted') {
-      const fn = this.#fn!;
+      const fn = this.#fn as (...args: any[]) => unknown;
       const args = this.#args!;
       this.#fn = null;
       this.#args = null;
@@ -620,7 +622,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       }
       if (isGenerator(r)) {
         this.#mode = 'generator';
-        this.#iter = r;
+        this.#fn = r;
       } else {
         return this.#startAsync(r);
       }
@@ -671,7 +673,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   }
 
   #runGenerator(): void {
-    const iter = this.#iter!;
+    const iter = this.#fn as Generator<unknown, unknown, unknown>;
     let send = this.#send;
     let throwing = (this.#flags & THROWING) !== 0;
     if (send !== undefined) this.#send = undefined;
@@ -773,7 +775,6 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     this.#result = result;
     this.#fn = null;
     this.#args = null;
-    this.#iter = null;
     this.#waitingOn = null;
     this.#send = undefined;
     this.#kill = undefined;

@@ -141,6 +141,8 @@ export class Hub extends EventEmitter {
   #slices = 0;
   readonly #taskStats = new Map<string, StepStats>();
   #liveHead: Greenlet<any> | null = null;
+  #lastFn: unknown = null;
+  #lastFnName = '';
   #lastTask: string | null = null; // the last task's step stats, so a run of the same task skips the Map
   #lastStats: StepStats | null = null;
   readonly #host: GreenletHost;
@@ -323,7 +325,13 @@ export class Hub extends EventEmitter {
     let name: string;
     if (typeof fn === 'function') {
       run = fn as (...args: any[]) => unknown;
-      name = fn.name === '' ? '<anonymous>' : fn.name;
+      if (fn === this.#lastFn) {
+        name = this.#lastFnName; // spawning the same function again: skip the native name lookup
+      } else {
+        name = fn.name === '' ? '<anonymous>' : fn.name;
+        this.#lastFn = fn;
+        this.#lastFnName = name;
+      }
     } else if (isTask(fn)) {
       const task = fn;
       run = task.fn ?? function* runLoaded(...a: unknown[]): Generator<unknown, unknown, any> {
