@@ -81,6 +81,16 @@ export class ThreadPoolCounters {
   }
 
   /**
+   * The times of one task, without building the whole snapshot.
+   * @param name - the task's name.
+   * @returns its runs and percentiles, or `undefined` when it never finished a run.
+   */
+  task(name: string): ThreadTaskStats | undefined {
+    const t = this.#times.get(name);
+    return t === undefined ? undefined : { runs: t.run.count, waitMs: percentiles(t.wait), runMs: percentiles(t.run) };
+  }
+
+  /**
    * Snapshot with the pool's live figures.
    * @param live - in-flight, queue depth, thread count and utilisation.
    */

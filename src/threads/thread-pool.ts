@@ -19,7 +19,7 @@ import { CancelSlots } from './cancel-slots.js';
 import { ExposedFunctions, type ExposedFunction } from './exposed-functions.js';
 import { isThreadCall, ThreadCallBridge } from './thread-call-bridge.js';
 import { resolveThreadPoolOptions, type ResolvedThreadPoolOptions, type ThreadPoolOptions } from './thread-pool-options.js';
-import { ThreadPoolCounters, type ThreadPoolStats } from './thread-pool-stats.js';
+import { ThreadPoolCounters, type ThreadPoolStats, type ThreadTaskStats } from './thread-pool-stats.js';
 import { ThreadTaskRun, type ThreadTaskHost } from './thread-task-run.js';
 import { taskWorkerUrl } from './task-worker-url.js';
 
@@ -199,6 +199,23 @@ export class ThreadPool {
   #refuse<T>(name: string): Deferred<T> {
     this.#counters.failed++;
     return failed(new QueueFullError(`Task \`${name}\` was refused: the thread pool queue is full (maxQueue ${this.options.maxQueue})`));
+  }
+
+  /**
+   * Tasks waiting for a worker right now: a cheap read for routing rules (`threadQueue`), where `stats()` would
+   * build every task's percentiles.
+   */
+  get queueDepth(): number {
+    return this.#piscina?.queueSize ?? 0;
+  }
+
+  /**
+   * Runs and wait/run percentiles of one task, without the cost of a full `stats()` snapshot.
+   * @param name - the task's name (its export name).
+   * @returns its figures, or `undefined` before its first finished run.
+   */
+  taskStats(name: string): ThreadTaskStats | undefined {
+    return this.#counters.task(name);
   }
 
   #site(): { stack?: string } | undefined {

@@ -68,6 +68,13 @@ describe('ThreadPool lifecycle', () => {
       expect(stats.utilisation).toBeGreaterThanOrEqual(0);
     });
 
+    it('gives one task\'s figures through taskStats() without a full snapshot', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      expect(pool.taskStats('add')).toBeUndefined();
+      await pool.run(built(fx.add), 1, 2);
+      expect(pool.taskStats('add')).toEqual(pool.stats().tasks.add);
+    });
+
     it('reports queue depth while tasks wait for a worker', async () => {
       pool = new ThreadPool({ minThreads: 1, maxThreads: 1 });
       const cells = gate();
@@ -75,6 +82,7 @@ describe('ThreadPool lifecycle', () => {
       await changed(cells);
       const waiting = [pool.run(built(fx.noop)), pool.run(built(fx.noop))];
       expect(pool.stats().queueDepth).toBe(2);
+      expect(pool.queueDepth).toBe(2);
       expect(pool.stats().inFlight).toBe(3);
       open(cells);
       await blocker;
