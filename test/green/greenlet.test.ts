@@ -177,6 +177,35 @@ describe('Greenlet', () => {
       expect(seen).toEqual(['a0:true', 'b0:true', 'a1:true', 'b1:true']);
     });
 
+    it('stay current across a foreign await that settles within a few microtasks', async () => {
+      const { hub } = makeHub();
+      const seen: boolean[] = [];
+      const g: Greenlet<void> = hub.spawn(async () => {
+        await hub.cooperate();
+        await Promise.resolve();
+        seen.push(hub.getCurrent() === g);
+        await hub.cooperate();
+        seen.push(hub.getCurrent() === g);
+      });
+      await g;
+      expect(seen).toEqual([true, true]);
+    });
+
+    it('are timed from resumption to their next hub wait, and reported when that is too long', async () => {
+      const clock = new Clock();
+      const hub = new Hub({ clock, blockingThresholdMs: 8 });
+      const blocked: string[] = [];
+      hub.on('blocked', (e: { task: string }) => blocked.push(e.task));
+      const g = hub.spawn(async function slowAsync() {
+        await hub.cooperate();
+        const until = performance.now() + 12;
+        while (performance.now() < until);
+        await hub.cooperate();
+      });
+      await g;
+      expect(blocked).toContain('slowAsync');
+    });
+
     it('sleep on the hub clock', async () => {
       const { hub, clock } = makeHub();
       const g = hub.spawn(async () => {
