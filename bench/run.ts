@@ -40,10 +40,12 @@ export interface RunnerArgs {
   readonly docs: boolean;
   /** `--list`: print the suites found and exit. */
   readonly list: boolean;
+  /** `--docs-only`: run nothing, only regenerate the docs from the result files there are. */
+  readonly docsOnly: boolean;
 }
 
 /** The runner's usage text. */
-export const runnerUsage = `usage: greenreactor bench [suite...] [--quick] [--time <ms>] [--results-dir <dir>] [--docs-dir <dir>] [--no-docs] [--list]`;
+export const runnerUsage = `usage: greenreactor bench [suite...] [--quick] [--time <ms>] [--results-dir <dir>] [--docs-dir <dir>] [--no-docs] [--docs-only] [--list]`;
 
 /**
  * Parses the runner's arguments.
@@ -56,6 +58,7 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
   let quick = false;
   let docs = true;
   let list = false;
+  let docsOnly = false;
   let timeMs: number | undefined;
   let resultsDir: string | undefined;
   let docsDir: string | undefined;
@@ -69,6 +72,7 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
     if (arg === '--quick') quick = true;
     else if (arg === '--no-docs') docs = false;
     else if (arg === '--list') list = true;
+    else if (arg === '--docs-only') docsOnly = true;
     else if (arg === '--time') {
       const v = value();
       timeMs = Number(v);
@@ -78,7 +82,7 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
     else if (arg.startsWith('-')) throw new TypeError(`Unknown option \`${arg}\`\n${runnerUsage}`);
     else suites.push(arg);
   }
-  return { suites, quick, timeMs, resultsDir, docsDir, docs, list };
+  return { suites, quick, timeMs, resultsDir, docsDir, docs, list, docsOnly };
 }
 
 /**
@@ -122,7 +126,7 @@ export async function main(argv: readonly string[], log: (line: string) => void 
     log(`Unknown suite ${unknown.map((s) => `\`${s}\``).join(', ')}; found: ${found.join(', ') || 'none (run `npm run build`)'}`);
     return 2;
   }
-  const selected = args.suites.length > 0 ? [...args.suites] : found;
+  const selected = args.docsOnly ? [] : args.suites.length > 0 ? [...args.suites] : found;
   let failures = 0;
   const started = performance.now();
   for (const [i, suite] of selected.entries()) {

@@ -57,7 +57,7 @@ describe('formatTextTable() / formatMarkdownTable()', () => {
 describe('parseRunnerArgs()', () => {
   it('reads suites and flags', () => {
     expect(parseRunnerArgs(['peers', '--quick', '--time', '50', 'server', '--no-docs'])).toEqual({
-      suites: ['peers', 'server'], quick: true, timeMs: 50, resultsDir: undefined, docsDir: undefined, docs: false, list: false,
+      suites: ['peers', 'server'], quick: true, timeMs: 50, resultsDir: undefined, docsDir: undefined, docs: false, list: false, docsOnly: false,
     });
   });
 
