@@ -33,7 +33,7 @@ export interface JoinAllOptions {
  * ```
  */
 export function joinAll(greenlets: Iterable<Greenlet<any>>, options: JoinAllOptions = {}): Deferred<Array<Greenlet<any>>> {
-  const list = [...greenlets];
+  const list = Array.isArray(greenlets) ? (greenlets as Array<Greenlet<any>>) : [...greenlets]; // only read during this call
   const done: Array<Greenlet<any>> = [];
   const result = new Deferred<Array<Greenlet<any>>>(() => {
     if (timer?.active() === true) timer.cancel();
