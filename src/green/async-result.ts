@@ -94,7 +94,7 @@ export class AsyncResult<T = unknown> implements PromiseLike<T> {
     return this.#waiters.add(
       undefined,
       timeoutMs,
-      () => (this.#hub ?? getDefaultHub()).clock,
+      () => this.#hub ?? getDefaultHub(),
       () => ({ error: new TimeoutError(`AsyncResult.get() timed out after ${String(timeoutMs)} ms`) }),
     );
   }

@@ -4,7 +4,6 @@
  * @module
  */
 import { Deferred } from '../deferred/deferred.js';
-import type { Scheduler } from '../time/scheduler.js';
 import { getDefaultHub } from './default-hub.js';
 import type { Hub } from './hub.js';
 import { badTimeout, WaiterList } from './waiter-list.js';
@@ -62,7 +61,7 @@ export class Event implements PromiseLike<boolean> {
       d.callback(true);
       return d;
     }
-    return this.#waiters.add(undefined, timeoutMs, () => this.#clock(), () => ({ value: false }));
+    return this.#waiters.add(undefined, timeoutMs, () => this.#hub ?? getDefaultHub(), () => ({ value: false }));
   }
 
   /** `await event`: waits until set, without a timeout. */
@@ -71,9 +70,5 @@ export class Event implements PromiseLike<boolean> {
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     return this.wait().then(onFulfilled, onRejected);
-  }
-
-  #clock(): Scheduler {
-    return (this.#hub ?? getDefaultHub()).clock;
   }
 }

@@ -206,7 +206,7 @@ export class GreenPool {
       d.callback(this.freeCount());
       return d;
     }
-    return this.#slotWaiters.add(undefined, timeoutMs, () => this.#hub.clock, () => ({ value: this.freeCount() }));
+    return this.#slotWaiters.add(undefined, timeoutMs, () => this.#hub, () => ({ value: this.freeCount() }));
   }
 
   /** Start queued greenlets while slots are free (FIFO); then tell slot waiters. */

@@ -98,6 +98,13 @@ export let spawnPending: <R>(hub: Hub, fn: GreenletFunction<any[], R> | Task<any
 /** @internal The greenlets alive on `hub` (spawned, not dead), newest first. */
 export let liveGreenletsOf: (hub: Hub) => Array<Greenlet<unknown>>;
 
+/**
+ * @internal A Deferred for a green primitive's waiter (Event.wait, Queue.get, Semaphore.acquire…): a hub wait.
+ * Waited on by an async greenlet of `hub`, it is that greenlet's switch point (resumed in its turn, rejected by
+ * `kill`); waited on by any greenlet, `onAbandon` runs when the greenlet is killed (the primitive drops the waiter).
+ */
+export let newHubWait: <T>(hub: Hub, canceller: ((d: Deferred<T>) => void) | undefined, onAbandon: () => void) => HubWait<T>;
+
 /** Shared by every greenlet spawned without arguments, so none keeps its own empty array alive. */
 const noArgs: unknown[] = [];
 
@@ -150,6 +157,14 @@ export class Hub extends EventEmitter {
 
   static {
     spawnPending = (hub, fn, args) => hub.#create(fn, args);
+    newHubWait = <T>(hub: Hub, canceller: ((d: Deferred<T>) => void) | undefined, onAbandon: () => void): HubWait<T> => {
+      const g = hub.#current;
+      const owned = g !== null && asyncCapable(g);
+      const w = new HubWait<T>(owned, canceller);
+      w.onAbandon(onAbandon);
+      if (owned) hub.#asyncWait(g, w, false);
+      return w;
+    };
     liveGreenletsOf = (hub) => {
       const list: Array<Greenlet<unknown>> = [];
       for (let g = hub.#liveHead; g !== null; g = liveNext(g)) list.push(g);

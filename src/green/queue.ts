@@ -8,7 +8,7 @@ import { DeferredQueue } from '../deferred/deferred-queue.js';
 import { QueueEmpty, QueueFull } from '../errors.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { getDefaultHub } from './default-hub.js';
-import type { Hub } from './hub.js';
+import { newHubWait, type Hub } from './hub.js';
 import { badTimeout, WaiterList } from './waiter-list.js';
 
 /**
@@ -78,7 +78,7 @@ export class Queue<T> implements AsyncIterable<T> {
       d.callback(undefined);
       return d;
     }
-    return this.#putters.add(item, timeoutMs, () => this.#clock(), () => ({
+    return this.#putters.add(item, timeoutMs, () => this.#hub ?? getDefaultHub(), () => ({
       error: new QueueFull(`Queue.put() timed out after ${String(timeoutMs)} ms (maxsize ${this.maxsize})`),
     }));
   }
@@ -102,24 +102,30 @@ export class Queue<T> implements AsyncIterable<T> {
     const bad = badTimeout<T>(timeoutMs);
     if (bad !== null) return bad;
     if (this.#items.pending > 0) return this.#take();
-    const d = this.#items.get();
-    if (timeoutMs === undefined) return d;
+    const inner = this.#items.get();
+    let timer: ReturnType<Scheduler['callLater']> | null = null;
     let timedOut = false;
-    const timer = this.#clock().callLater(timeoutMs, () => {
-      timedOut = true;
-      d.cancel();
+    let dropped = false;
+    const drop = (): void => {
+      dropped = true; // cancelled, or the waiting greenlet was killed: leave the line, fire nothing more
+      if (timer?.active() === true) timer.cancel();
+      inner.cancel();
+    };
+    const hub = this.#hub ?? getDefaultHub();
+    const w = newHubWait<T>(hub, drop, drop);
+    inner.addBoth((r: unknown) => {
+      if (timer?.active() === true) timer.cancel();
+      if (timedOut) w.errback(new QueueEmpty(`Queue.get() timed out after ${String(timeoutMs)} ms`));
+      else if (!dropped) w.callback(r as T); // a Failure here errbacks
+      return undefined; // handed over to `w`
     });
-    return d.addCallbacks(
-      (item: T) => {
-        if (timer.active()) timer.cancel();
-        return item;
-      },
-      (failure) => {
-        if (timer.active()) timer.cancel();
-        if (timedOut) throw new QueueEmpty(`Queue.get() timed out after ${String(timeoutMs)} ms`);
-        return failure;
-      },
-    );
+    if (timeoutMs !== undefined) {
+      timer = hub.clock.callLater(timeoutMs, () => {
+        timedOut = true;
+        inner.cancel();
+      });
+    }
+    return w;
   }
 
   /**
@@ -156,9 +162,5 @@ export class Queue<T> implements AsyncIterable<T> {
       putter.d.callback(undefined);
     }
     return d;
-  }
-
-  #clock(): Scheduler {
-    return (this.#hub ?? getDefaultHub()).clock;
   }
 }

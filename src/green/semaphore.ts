@@ -65,7 +65,7 @@ export class Semaphore {
       d.callback(true);
       return d;
     }
-    return this.#waiters.add(undefined, timeoutMs, () => (this.#hub ?? getDefaultHub()).clock, () => ({ value: false }));
+    return this.#waiters.add(undefined, timeoutMs, () => this.#hub ?? getDefaultHub(), () => ({ value: false }));
   }
 
   /** Give a token back: the longest waiter gets it now, else the counter grows. */

@@ -5,7 +5,8 @@
  */
 import { inspect } from 'node:util';
 import { Deferred } from '../deferred/deferred.js';
-import type { DelayedCall, Scheduler } from '../time/scheduler.js';
+import type { DelayedCall } from '../time/scheduler.js';
+import { newHubWait, type Hub } from './hub.js';
 
 /**
  * A FIFO of Deferreds waiting for something (a set Event, a free token, an item, room in a queue).
@@ -30,22 +31,24 @@ export class WaiterList<T, D = undefined> {
    *
    * @param data - kept with the waiter, handed back by {@link WaiterList.shift}.
    * @param timeoutMs - fire `onTimeout()` after this long (`undefined`: never).
-   * @param clock - the scheduler for the timeout.
+   * @param hub - the hub whose clock times the timeout and whose current greenlet waits.
    * @param onTimeout - the outcome on timeout: a value, or `{ error }` to errback.
-   * @returns the waiter's Deferred; cancelling it removes the waiter.
+   * @returns the waiter's Deferred (a hub wait); cancelling it, or killing the greenlet waiting on it, removes the waiter.
    */
-  add(data: D, timeoutMs: number | undefined, clock: () => Scheduler, onTimeout: () => { value: T } | { error: unknown }): Deferred<T> {
+  add(data: D, timeoutMs: number | undefined, hub: () => Hub, onTimeout: () => { value: T } | { error: unknown }): Deferred<T> {
+    const h = hub();
+    const drop = (): void => {
+      this.#remove(entry);
+      if (entry.timer !== null) entry.timer.cancel();
+    };
     const entry: { d: Deferred<T>; data: D; timer: DelayedCall | null } = {
-      d: new Deferred<T>(() => {
-        this.#remove(entry);
-        if (entry.timer !== null) entry.timer.cancel();
-      }),
+      d: newHubWait<T>(h, drop, drop), // cancelled, or its greenlet killed: the waiter leaves the line
       data,
       timer: null,
     };
     this.#items.push(entry);
     if (timeoutMs !== undefined) {
-      entry.timer = clock().callLater(timeoutMs, () => {
+      entry.timer = h.clock.callLater(timeoutMs, () => {
         entry.timer = null;
         this.#remove(entry);
         const outcome = onTimeout();

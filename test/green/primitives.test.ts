@@ -5,6 +5,7 @@ import { BoundedSemaphore } from '../../src/green/bounded-semaphore.js';
 import { Event } from '../../src/green/event.js';
 import { Hub } from '../../src/green/hub.js';
 import { Lock } from '../../src/green/lock.js';
+import { Queue } from '../../src/green/queue.js';
 import { Semaphore } from '../../src/green/semaphore.js';
 import { withTimeout } from '../../src/green/with-timeout.js';
 import { Clock } from '../../src/time/clock.js';
@@ -184,6 +185,61 @@ describe('Semaphore', () => {
     });
     expect(failureResultOf(f).value).toMatchObject({ message: 'x' });
     expect(s.locked()).toBe(false);
+  });
+});
+
+describe('primitive waits are hub waits', () => {
+  it('killing a greenlet waiting on acquire() takes it out of the line: the token goes to the next waiter', () => {
+    const { hub } = makeHub();
+    const s = new Semaphore(0, hub);
+    const got: string[] = [];
+    const waiter = (name: string) =>
+      hub.spawn(function* () {
+        yield s.acquire();
+        got.push(name);
+      });
+    const first = waiter('first');
+    waiter('second');
+    hub.flush();
+    void first.kill();
+    hub.flush();
+    s.release();
+    hub.flush();
+    expect(got).toEqual(['second']);
+    expect(s.counter).toBe(0);
+  });
+
+  it('an async greenlet waiting on Event.wait() is killable: the wait rejects and finally runs', async () => {
+    const { hub } = makeHub();
+    const e = new Event(hub);
+    const seen: string[] = [];
+    const g = hub.spawn(async () => {
+      try {
+        await e.wait();
+        seen.push('never');
+      } finally {
+        seen.push('finally');
+      }
+    });
+    hub.flush();
+    await g.kill();
+    expect(seen).toEqual(['finally']);
+    expect(g.value).toMatchObject({ name: 'GreenletExit' });
+  });
+
+  it('an async greenlet is current again when its Queue.get() is served', async () => {
+    const { hub } = makeHub();
+    const q = new Queue<number>(undefined, hub);
+    let current: unknown = null;
+    const g = hub.spawn(async () => {
+      const v = await q.get();
+      current = hub.getCurrent();
+      return v;
+    });
+    hub.flush();
+    q.putNowait(5);
+    await expect(g).resolves.toBe(5);
+    expect(current).toBe(g);
   });
 });
 
