@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { loadavg } from 'node:os';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
 import { Piscina, move } from 'piscina';
@@ -141,6 +142,7 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
   const quick = options.quick ?? false;
   const log = (line: string): void => console.log(line);
   const started = performance.now();
+  const loadBefore = loadavg()[0] ?? 0;
   const file = import.meta.url;
   const poolOptions: ThreadPoolOptions = { minThreads: 2, maxThreads: 2, idleTimeoutMs: 1000 };
   const raw = new Piscina({ filename: file, minThreads: 2, maxThreads: 2, idleTimeout: 1000 });
@@ -297,6 +299,8 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
     notes: [
       'Variants run in interleaved rounds (baseline, greenreactor, …) so machine noise hits both.',
       'Both pools: minThreads 2, maxThreads 2, idleTimeout 1000 ms; greenreactor captures the dispatch site (default).',
+      `Machine load average (1 min) ${loadBefore.toFixed(1)} before and ${(loadavg()[0] ?? 0).toFixed(1)} after the run, on ${machineInfo().cpus} cores: ` +
+        'other processes compete with the 2 workers, which flattens the CPU-bound (fib) speed-ups.',
     ],
   };
   await writeSuiteResult(result, options.resultsDir === undefined ? {} : { resultsDir: options.resultsDir });
