@@ -39,6 +39,8 @@ export interface GreenletHost {
   died(g: Greenlet<any>): void;
   /** Report an error nobody handled (an escaping exception, a throwing link). */
   reportError(error: unknown, g: Greenlet<any>): void;
+  /** A Deferred for a waiter on a greenlet (join/get/kill): a hub wait, see `newHubWait` in hub.ts. */
+  newWait<T>(canceller: (d: Deferred<T>) => void, onAbandon: () => void, waitedOn: Greenlet<any>): Deferred<T>;
 }
 
 type Mode = 'unstarted' | 'calling' | 'generator' | 'async' | 'finished';
@@ -516,14 +518,21 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       }
       d.callback(result);
     };
-    const d: Deferred<T> = new Deferred<T>(() => {
+    if (this.#state === 'dead') {
+      const fired = new Deferred<T>();
+      try {
+        fired.callback(outcome(this));
+      } catch (error: unknown) {
+        fired.errback(error);
+      }
+      return fired;
+    }
+    const drop = (): void => {
       if (timer !== null) timer.cancel();
       this.unlink(notify);
-    });
-    if (this.#state === 'dead') {
-      notify(this);
-      return d;
-    }
+    };
+    // A hub wait: an async greenlet waiting on it resumes in its turn and stays killable meanwhile.
+    const d: Deferred<T> = this.#host.newWait<T>(drop, drop, this);
     this.#addLink(notify, kind);
     if (timeoutMs !== undefined) {
       timer = this.#host.clock.callLater(timeoutMs, () => {

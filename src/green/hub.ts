@@ -103,7 +103,12 @@ export let liveGreenletsOf: (hub: Hub) => Array<Greenlet<unknown>>;
  * Waited on by an async greenlet of `hub`, it is that greenlet's switch point (resumed in its turn, rejected by
  * `kill`); waited on by any greenlet, `onAbandon` runs when the greenlet is killed (the primitive drops the waiter).
  */
-export let newHubWait: <T>(hub: Hub, canceller: ((d: Deferred<T>) => void) | undefined, onAbandon: () => void) => HubWait<T>;
+export let newHubWait: <T>(
+  hub: Hub,
+  canceller: ((d: Deferred<T>) => void) | undefined,
+  onAbandon: () => void,
+  waitedOn?: Greenlet<any>,
+) => HubWait<T>;
 
 /** Shared by every greenlet spawned without arguments, so none keeps its own empty array alive. */
 const noArgs: unknown[] = [];
@@ -157,9 +162,14 @@ export class Hub extends EventEmitter {
 
   static {
     spawnPending = (hub, fn, args) => hub.#create(fn, args);
-    newHubWait = <T>(hub: Hub, canceller: ((d: Deferred<T>) => void) | undefined, onAbandon: () => void): HubWait<T> => {
+    newHubWait = <T>(
+      hub: Hub,
+      canceller: ((d: Deferred<T>) => void) | undefined,
+      onAbandon: () => void,
+      waitedOn?: Greenlet<any>,
+    ): HubWait<T> => {
       const g = hub.#current;
-      const owned = g !== null && asyncCapable(g);
+      const owned = g !== null && g !== waitedOn && asyncCapable(g); // a greenlet never waits on itself
       const w = new HubWait<T>(owned, canceller);
       w.onAbandon(onAbandon);
       if (owned) hub.#asyncWait(g, w, false);
@@ -204,6 +214,7 @@ export class Hub extends EventEmitter {
         if (g === this.#asyncRunning) this.#asyncDone(g);
       },
       reportError: (error, g) => this.#reportError(error, g),
+      newWait: (canceller, onAbandon, waitedOn) => newHubWait(this, canceller, onAbandon, waitedOn),
     };
   }
 
@@ -310,7 +321,8 @@ export class Hub extends EventEmitter {
   /**
    * Run ready greenlets now, synchronously, ignoring the slice, until none is ready (for tests, with `Clock.advance`).
    *
-   * Async greenlets continue on microtasks, so this stops at an async resumption; `await` the greenlet for those.
+   * Async greenlets continue on microtasks, so this stops at an async resumption; `await` the greenlet for those
+   * (until that greenlet reaches its next hub wait, `getCurrent()` still names it, also to the code after `flush`).
    *
    * @param maxSteps - stop after this many steps (a greenlet that switches forever would never empty the queue).
    * @returns the number of steps run; 0 when called from inside the hub's own loop.

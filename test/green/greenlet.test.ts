@@ -238,6 +238,27 @@ describe('Greenlet', () => {
       expect(g.value).toBeInstanceOf(GreenletExit);
     });
 
+    it('killed while awaiting another greenlet (join/get are hub waits): the wait rejects', async () => {
+      const { hub } = makeHub();
+      const other = hub.spawn(function* () {
+        yield new Deferred();
+      });
+      const seen: string[] = [];
+      const g = hub.spawn(async () => {
+        try {
+          await other.get();
+        } finally {
+          seen.push('finally');
+        }
+      });
+      hub.flush();
+      await g.kill();
+      expect(seen).toEqual(['finally']);
+      expect(other.dead).toBe(false);
+      void other.kill();
+      hub.flush();
+    });
+
     it('killed while awaiting something foreign: the next hub wait rejects', async () => {
       const { hub } = makeHub();
       let gate!: () => void;
