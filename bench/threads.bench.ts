@@ -149,6 +149,9 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
   const pool = new ThreadPool(poolOptions);
   const poolWithoutSite = new ThreadPool({ ...poolOptions, captureDispatchSite: false });
   const rounds = quick ? 2 : 4;
+  // Short rounds, many of them, for the small-task workloads: a burst of load from another process then spoils
+  // one short round of one variant, not a long one.
+  const manyRounds = quick ? 3 : 10;
   const groups: ResultGroup[] = [];
   try {
     await Promise.all([raw.run({ op: 'noop' } satisfies RawTask), pool.run(noop), poolWithoutSite.run(noop)]);
@@ -184,8 +187,8 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
             { name: 'deferToThread, no dispatch site', run: () => inFlight(1000, () => poolWithoutSite.run(noop)) },
           ],
         },
-        rounds,
-        quick ? 150 : 600,
+        manyRounds,
+        quick ? 100 : 250,
         5,
         log,
       ),
@@ -203,8 +206,8 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
             { name: 'deferToThread, no dispatch site', run: () => poolWithoutSite.run(noop) },
           ],
         },
-        rounds,
-        quick ? 150 : 500,
+        manyRounds,
+        quick ? 100 : 200,
         50,
         log,
       ),
