@@ -146,7 +146,6 @@ export class Hub extends EventEmitter {
   #asyncHops = 0;
   #spawned = 0;
   #live = 0;
-  #readyCount = 0;
   #parked = 0;
   #switches = 0;
   #blockedSteps = 0;
@@ -201,7 +200,6 @@ export class Hub extends EventEmitter {
     this.#host = {
       clock: this.#clock,
       schedule: (g) => {
-        this.#readyCount++;
         this.#ready.push(g);
         if (!this.#draining && !this.#passScheduled && this.#asyncRunning === null) this.#schedulePass();
       },
@@ -338,7 +336,7 @@ export class Hub extends EventEmitter {
     return {
       spawned: this.#spawned,
       live: this.#live,
-      ready: this.#readyCount,
+      ready: this.#ready.size,
       parked: this.#parked,
       switches: this.#switches,
       blockedSteps: this.#blockedSteps,
@@ -437,19 +435,21 @@ export class Hub extends EventEmitter {
       if (this.#outside.length > 0) this.#fireOutside();
       while (queue.size > 0) {
         const item = queue.shift()!;
-        this.#readyCount--;
         if (stateOf(item) !== 'ready') continue; // killed before it ran
         const stats = statsOf(item);
         const solo = timer.solo(stats);
         this.#current = item;
-        this.#switches++;
-        if (stepGreenlet(item) && this.#suspendForAsync(item)) return steps + 1;
+        if (stepGreenlet(item) && this.#suspendForAsync(item)) {
+          this.#switches += steps + 1;
+          return steps + 1;
+        }
         this.#current = null;
         const now = timer.after(item, stats, solo);
         if (++steps >= maxSteps || (now >= 0 && now >= end)) break;
       }
       timer.finish();
     } finally {
+      if (this.#asyncRunning === null) this.#switches += steps; // (an async suspension counted its own)
       this.#draining = false;
       if (this.#asyncRunning === null) this.#current = null;
     }
