@@ -432,7 +432,7 @@ export class Reactor implements Scheduler {
    */
   waitForDeferred<T>(d: PromiseLike<T>, timeoutMs?: number): Deferred<T> {
     if (typeof (d as { then?: unknown } | null)?.then !== 'function') {
-      return failed(new TypeError(`Expected \`d\` to be a Deferred or Promise, got \`${String(d)}\` (${typeof d})`));
+      return failed(new TypeError(`Expected \`d\` to be a Deferred or Promise, got \`${d === null ? 'null' : typeof d}\``));
     }
     if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
       return failed(new TypeError(`Expected \`timeoutMs\` to be a number >= 0, got \`${String(timeoutMs)}\` (${typeof timeoutMs})`));
@@ -529,7 +529,7 @@ export class Reactor implements Scheduler {
       deferToGreenlet: (fn, ...args) => this.deferToGreenlet(fn as GreenletFunction<unknown[], unknown>, ...args),
       load: {
         get threadQueue(): number {
-          return pool().stats().queueDepth;
+          return pool().queueDepth;
         },
         get loopDelayMs(): number {
           return loopDelay.p99();
@@ -538,7 +538,7 @@ export class Reactor implements Scheduler {
       clock: this.#clock,
       // The pool's median run time of the task so far (the pool keeps per-task run-time histograms).
       threadRunMedian: (name) => {
-        const times = pool().stats().tasks[name];
+        const times = pool().taskStats(name);
         return times === undefined ? undefined : { medianMs: times.runMs.p50, runs: times.runs };
       },
     });
