@@ -1,0 +1,76 @@
+/**
+ * Runs every ```` ```ts runnable ```` block of README.md and docs/*.md as a consumer would: written to a `.mts`
+ * file in a temporary project whose `node_modules/greenreactor` links to this repository (so `'greenreactor'`
+ * resolves through package.json "exports" to the built dist/), run with `node --import tsx` (tsx linked in too). Each must exit 0 by
+ * itself (no `process.exit`, no open handle) and print what its `// prints:` comments say.
+ *
+ * Needs the build (`npm test` builds first).
+ */
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runnableBlocks, type RunnableBlock } from './runnable-blocks.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+
+const docs = ['README.md', ...readdirSync(join(repo, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const blocks: RunnableBlock[] = docs.flatMap((file) => runnableBlocks(file, readFileSync(join(repo, file), 'utf8')));
+
+interface Run {
+  code: number | string;
+  stdout: string;
+  stderr: string;
+}
+
+function runNode(args: string[], cwd: string): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd, encoding: 'utf8', timeout: 15_000 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : (error.signal ?? (typeof error.code === 'number' ? error.code : -1));
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('runnable examples in the docs', () => {
+  let dir: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'greenreactor-docs-'));
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(repo, join(dir, 'node_modules', 'greenreactor'), 'dir');
+    // `--import tsx` by name, as a user runs it (workers re-register tsx when they see that name).
+    symlinkSync(join(repo, 'node_modules', 'tsx'), join(dir, 'node_modules', 'tsx'), 'dir');
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'docs-examples', private: true, type: 'module' }));
+  });
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finds runnable examples in the README and the guide', () => {
+    expect(blocks.filter((b) => b.file === 'README.md').length).toBeGreaterThan(0);
+    expect(new Set(blocks.map((b) => b.file)).size).toBeGreaterThan(3);
+  });
+
+  it.each(blocks.map((b) => [`${b.file}:${b.line}`, b] as const))('%s runs, exits 0 by itself and prints what it says', async (_title, block) => {
+    const name = `${block.file.replace(/[^a-z0-9]+/gi, '-')}-${block.line}.mts`;
+    writeFileSync(join(dir, name), block.code);
+    const result = await runNode(['--import', 'tsx', name], dir);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    for (const text of block.prints) expect(result.stdout).toContain(text);
+  });
+});
+
+describe('runnableBlocks()', () => {
+  it('extracts only blocks opened with ```ts runnable, with their line and // prints: texts', () => {
+    const md = ['# t', '```ts', 'skip();', '```', '', '```ts runnable', 'console.log(1); // prints: 1', '```'].join('\n');
+    expect(runnableBlocks('x.md', md)).toEqual([{ file: 'x.md', line: 6, code: 'console.log(1); // prints: 1\n', prints: ['1'] }]);
+  });
+
+  it('throws on an unclosed runnable block', () => {
+    expect(() => runnableBlocks('x.md', '```ts runnable\nfoo();\n')).toThrow('x.md:1');
+  });
+});
