@@ -46,6 +46,7 @@ import { HubWait } from './hub-wait.js';
 import { ReadyQueue } from './ready-queue.js';
 import { StepStats, type TaskStepStats } from './step-stats.js';
 import { StepTimer } from './step-timer.js';
+import { taskGreenletFunction } from './task-greenlet-function.js';
 
 /** Counters and step-time figures of a hub; see {@link Hub.stats}. */
 export interface HubStats {
@@ -358,16 +359,8 @@ export class Hub extends EventEmitter {
         this.#lastFnName = name;
       }
     } else if (isTask(fn)) {
-      const task = fn;
-      run = task.fn ?? function* runLoaded(...a: unknown[]): Generator<unknown, unknown, any> {
-        const loaded = (yield task.load()) as (...args: unknown[]) => unknown;
-        const r = loaded(...a);
-        if (typeof r === 'object' && r !== null && typeof (r as Generator).next === 'function' && typeof (r as Generator).throw === 'function') {
-          return yield* r as Generator<unknown, unknown, unknown>;
-        }
-        return yield r;
-      };
-      name = task.name;
+      run = taskGreenletFunction(fn);
+      name = fn.name;
     } else {
       throw new TypeError(`Expected \`fn\` to be a function or a Task, got \`${String(fn)}\` (${typeof fn})`);
     }

@@ -4,7 +4,7 @@ import { GreenPool } from '../../src/green/green-pool.js';
 import { greenletDeferred } from '../../src/green/greenlet-deferred.js';
 import { Hub } from '../../src/green/hub.js';
 import { Reactor } from '../../src/reactor/reactor.js';
-import { defineTask } from '../../src/task/task.js';
+import { defineTask, taskFrom } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
 
@@ -124,6 +124,20 @@ describe('Reactor (green path)', () => {
       const d = reactor.deferToGreenlet(slowTask, 5);
       reactor.hub.flush();
       expect(successResultOf(d)).toBe('slept 5');
+    });
+
+    it('loads a taskFrom task lazily and runs it as a generator greenlet', async () => {
+      const { reactor } = makeReactor();
+      reactor.hub.on('error', () => undefined);
+      const task = taskFrom<[number], number>(new URL('./fixtures/green-tasks.ts', import.meta.url), 'doubleLater');
+      const d = reactor.deferToGreenlet(task, 21);
+      await expect(d).resolves.toBe(42);
+    });
+
+    it('errbacks with TaskNotFoundError for a taskFrom export that does not exist', async () => {
+      const { reactor } = makeReactor();
+      const task = taskFrom(new URL('./fixtures/green-tasks.ts', import.meta.url), 'missing');
+      await expect(reactor.deferToGreenlet(task)).rejects.toMatchObject({ name: 'TaskNotFoundError' });
     });
 
     it('errbacks with TypeError for something that is not a function or Task', () => {
