@@ -35,6 +35,7 @@ const suspectSteps = 1_000;
 export class StepTimer {
   #size = 1;
   #inBatch = 0;
+  #distinct = 0; // tasks recorded in #batch for the batch in progress
   #sampleDue = true;
   #batchStart = 0;
   readonly #batch: StepStats[] = [];
@@ -53,6 +54,7 @@ export class StepTimer {
   /** Start timing (a pass begins). @returns the clock now. */
   start(): number {
     this.#inBatch = 0;
+    this.#distinct = 0;
     this.#sampleDue = true;
     this.#batchStart = performance.now();
     return this.#batchStart;
@@ -78,8 +80,9 @@ export class StepTimer {
   after(g: unknown, stats: StepStats, solo: boolean): number {
     stats.steps++;
     if (!solo) {
-      this.#batch[this.#inBatch++] = stats;
-      if (this.#inBatch < this.#size) return -1;
+      // Remember the batch's tasks for suspicion; a run of one task's steps is stored once.
+      if (this.#distinct === 0 || this.#batch[this.#distinct - 1] !== stats) this.#batch[this.#distinct++] = stats;
+      if (++this.#inBatch < this.#size) return -1;
       const t = performance.now();
       this.#close(t);
       return t;
@@ -132,12 +135,14 @@ export class StepTimer {
 
   #close(t: number): void {
     const n = this.#inBatch;
+    const distinct = this.#distinct;
     const ms = t - this.#batchStart;
     this.#batchStart = t;
     this.#inBatch = 0;
+    this.#distinct = 0;
     this.#sampleDue = true;
     if (ms > this.#thresholdMs) {
-      for (let i = 0; i < n; i++) this.#batch[i]!.suspect = suspectSteps; // one of them blocked: time each alone a while
+      for (let i = 0; i < distinct; i++) this.#batch[i]!.suspect = suspectSteps; // one of them blocked: time each alone a while
       this.#size = 1;
     } else if (ms < shortMs) {
       if (this.#size < maxBatch) this.#size *= 2;
