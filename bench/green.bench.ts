@@ -117,8 +117,11 @@ function work(iterations: number): number {
   return x;
 }
 
-/** Iterations that take about `ms` on this machine. */
+/** Iterations that take about `ms` on this machine, measured once `work` is fully optimized. */
 function calibrate(ms: number): number {
+  // Warm up first: calibrating against unoptimized code would make every later run shorter than planned, and a
+  // chunk function optimized at different times in different rows would compare tiers, not schedulers.
+  for (let i = 0; i < 2_000; i++) sink += work(10_000);
   let n = 1_000;
   for (;;) {
     const t = performance.now();
@@ -189,7 +192,8 @@ async function cpuGroup(quick: boolean, log: (line: string) => void): Promise<{ 
       }
     });
   };
-  // Two interleaved rounds, best of each kept: the machine is shared and the first run of anything pays for JIT.
+  // Interleaved rounds, best of each kept: the machine is shared, and V8 may run the chunk loop at a different
+  // tier in one round than in the next (we saw 4× between rounds of the same row), so one round proves little.
   const variants: Array<[string, () => Promise<void> | void, number]> = [
     ['inline (loop frozen)', inline, 0],
     ['setImmediate chunks (4 ms)', immediateChunks(4), 0],
@@ -198,7 +202,8 @@ async function cpuGroup(quick: boolean, log: (line: string) => void): Promise<{ 
     ['hub sliceMs 16', hubRun(16), 16],
   ];
   const best = new Map<string, CpuRun>();
-  for (let round = 0; round < 2; round++) {
+  const rounds = quick ? 2 : 3;
+  for (let round = 0; round < rounds; round++) {
     for (const [name, fn] of variants) {
       const r = await measureCpu(chunks, fn);
       const prev = best.get(name);
