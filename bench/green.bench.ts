@@ -16,6 +16,7 @@
  * @module
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Effect, Fiber } from 'effect';
 import { Deferred } from '../src/deferred/deferred.js';
@@ -110,25 +111,27 @@ function hubSwitches(hub: Hub): void {
 
 // --- cooperative CPU work -------------------------------------------------------------------------------------
 
-/** One chunk of CPU work: `iterations` of integer arithmetic. */
-function work(iterations: number): number {
-  let x = 0;
-  for (let i = 0; i < iterations; i++) x = (x * 31 + i) | 0;
-  return x;
+/**
+ * One chunk of CPU work: a SHA-256 of `bytes` bytes.
+ *
+ * Why native hashing rather than a JavaScript loop: V8 runs a hot arithmetic loop at very different speeds
+ * depending on the call site and tier (we measured the same loop 4× apart between an inline loop and a generator),
+ * so such rows would compare JIT tiers, not schedulers. A hash costs the same from every caller.
+ */
+function work(bytes: Buffer): number {
+  return createHash('sha256').update(bytes).digest()[0]!;
 }
 
-/** Iterations that take about `ms` on this machine, measured once `work` is fully optimized. */
-function calibrate(ms: number): number {
-  // Warm up first: calibrating against unoptimized code would make every later run shorter than planned, and a
-  // chunk function optimized at different times in different rows would compare tiers, not schedulers.
-  for (let i = 0; i < 2_000; i++) sink += work(10_000);
-  let n = 1_000;
+/** A buffer whose hash takes about `ms` on this machine. */
+function calibrate(ms: number): Buffer {
+  let size = 1 << 12;
   for (;;) {
+    const buf = Buffer.alloc(size, 7);
     const t = performance.now();
-    sink += work(n);
-    const took = performance.now() - t;
-    if (took > 20) return Math.max(1, Math.round((n * ms) / took));
-    n *= 2;
+    for (let i = 0; i < 50; i++) sink += work(buf);
+    const took = (performance.now() - t) / 50;
+    if (took * 50 > 20) return Buffer.alloc(Math.max(64, Math.round((size * ms) / took)), 7);
+    size *= 2;
   }
 }
 
@@ -164,6 +167,7 @@ async function measureCpu(chunks: number, run: () => Promise<void> | void): Prom
 async function cpuGroup(quick: boolean, log: (line: string) => void): Promise<{ group: ResultGroup; checks: TargetCheck[] }> {
   const chunkMs = 0.05;
   const perChunk = calibrate(chunkMs);
+  for (let i = 0; i < 200; i++) sink += work(perChunk); // warm
   const chunks = Math.round((quick ? 1_000 : 2_000) / chunkMs);
   const inline = (): void => {
     for (let c = 0; c < chunks; c++) sink += work(perChunk);
@@ -225,7 +229,7 @@ async function cpuGroup(quick: boolean, log: (line: string) => void): Promise<{ 
   }
   const group = resultGroup(
     `${quick ? '~1' : '~2'} s of cooperative CPU work`,
-    `${chunks.toLocaleString('en-US')} chunks of ~${chunkMs} ms; one greenlet yielding after each chunk, against the same loop inline and hand-written setImmediate chunking.`,
+    `${chunks.toLocaleString('en-US')} chunks of ~${chunkMs} ms (a SHA-256 of ${perChunk.length.toLocaleString('en-US')} bytes); one greenlet yielding after each chunk, against the same loop inline and hand-written setImmediate chunking.`,
     'inline (loop frozen)',
     rows,
   );
