@@ -12,7 +12,8 @@ import { z } from 'zod';
 import picomatch from 'picomatch';
 
 /** The picomatch options every task glob is compiled with (`dot` so that `*` matches every name). */
-export const globOptions: picomatch.PicomatchOptions = Object.freeze({ strictBrackets: true, dot: true });
+// Typed by inference, not as `picomatch.PicomatchOptions`, so the shipped .d.ts needs no @types/picomatch.
+export const globOptions = Object.freeze({ strictBrackets: true, dot: true } as const);
 
 /**
  * Tells why `glob` is not a usable task-name pattern, or returns `undefined` when it is.

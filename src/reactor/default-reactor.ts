@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { setDefaultHubProvider } from '../green/default-hub.js';
 import { policyFromEnvironment } from '../policy/resolve-policy-option.js';
 import { Reactor } from './reactor.js';
 
@@ -72,3 +73,7 @@ function lazyReactor(): Reactor {
  * ```
  */
 export const reactor: Reactor = lazyReactor();
+
+// GreenPool, Group and the green primitives created without a hub use `reactor.hub` (SPEC §6.1). Registering
+// the provider creates nothing: the reactor and its hub are still made on first use.
+setDefaultHubProvider(() => defaultReactor().hub);

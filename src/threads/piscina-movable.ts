@@ -20,7 +20,11 @@ export const valueSymbol = Symbol.for('Piscina.valueOf');
 
 type MarkMovable = (value: object) => void;
 
-async function loadMarkMovable(): Promise<MarkMovable> {
+let markMovable: MarkMovable | undefined;
+
+// Synchronous (Piscina ships CommonJS) and on first use, so `require('greenreactor/worker')` works from
+// CommonJS (a top-level await would make the module async: ERR_REQUIRE_ASYNC_MODULE) and importing stays free.
+function loadMarkMovable(): MarkMovable {
   const require = createRequire(import.meta.url);
   try {
     const common = require(join(dirname(require.resolve('piscina')), 'common.js')) as { markMovable?: MarkMovable };
@@ -28,13 +32,11 @@ async function loadMarkMovable(): Promise<MarkMovable> {
   } catch {
     // fall through to the public API
   }
-  const { move } = await import('piscina');
+  const { move } = require('piscina') as { move: (value: unknown) => unknown };
   return (value) => {
-    move(value as never);
+    move(value);
   };
 }
-
-const markMovable = await loadMarkMovable();
 
 /**
  * Wraps `value` so Piscina sends it with `transfer` moved.
@@ -44,7 +46,7 @@ const markMovable = await loadMarkMovable();
  */
 export function movable(value: unknown, transfer: unknown): object {
   const wrapper = { [transferableSymbol]: transfer, [valueSymbol]: value };
-  markMovable(wrapper);
+  (markMovable ??= loadMarkMovable())(wrapper);
   return wrapper;
 }
 

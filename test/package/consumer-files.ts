@@ -47,7 +47,8 @@ if (require.main === module) {
   reactor.deferToThread(double, 21).then((value) => {
     const schema = require('greenreactor/policy.schema.json');
     const pkg = require('greenreactor/package.json');
-    console.log(JSON.stringify({ value, deferred: typeof Deferred, schema: typeof schema.properties, name: pkg.name }));
+    const worker = require('greenreactor/worker');
+    console.log(JSON.stringify({ value, deferred: typeof Deferred, schema: typeof schema.properties, name: pkg.name, cancelled: worker.cancelled() }));
   });
 }
 `;

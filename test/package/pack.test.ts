@@ -148,7 +148,7 @@ describe('the packed package', () => {
     it('is require()d from CommonJS and runs a task defined in a CommonJS module on a thread', async () => {
       const result = await run(process.execPath, ['main.cjs'], app, 20_000);
       expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
-      expect(JSON.parse(result.stdout)).toEqual({ value: 42, deferred: 'function', schema: 'object', name: 'greenreactor' });
+      expect(JSON.parse(result.stdout)).toEqual({ value: 42, deferred: 'function', schema: 'object', name: 'greenreactor', cancelled: false });
     });
 
     it('type-checks a strict TypeScript consumer against the shipped declarations', async () => {

@@ -2,6 +2,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { reactor } from '../../src/reactor/default-reactor.js';
 import { Reactor } from '../../src/reactor/reactor.js';
+import { GreenPool } from '../../src/green/green-pool.js';
+import { Group } from '../../src/green/group.js';
 import { realTimeScheduler } from '../../src/time/real-time-scheduler.js';
 
 describe('reactor (the default instance)', () => {
@@ -36,5 +38,18 @@ describe('reactor (the default instance)', () => {
   it('answers `in` for its members', () => {
     expect('callWhenRunning' in reactor).toBe(true);
     expect('noSuchMember' in reactor).toBe(false);
+  });
+});
+
+describe('GreenPool and Group without a hub', () => {
+  it('GreenPool uses the default reactor\'s hub', () => {
+    expect(new GreenPool(2).hub).toBe(reactor.hub);
+  });
+
+  it('Group spawns its greenlets on the default reactor\'s hub', async () => {
+    const group = new Group();
+    const g = group.spawn(() => 7);
+    expect(reactor.hub.stats().spawned).toBeGreaterThan(0);
+    await expect(g.get()).resolves.toBe(7);
   });
 });
