@@ -5,15 +5,10 @@ import { Group } from '../../src/green/group.js';
 import { Hub } from '../../src/green/hub.js';
 import { joinAll } from '../../src/green/join-all.js';
 import { killAll } from '../../src/green/kill-all.js';
-import { Clock } from '../../src/time/clock.js';
 import { failureResultOf, successResultOf } from '../helpers/deferred-results.js';
+import { makeVirtualHub, type VirtualHub } from '../helpers/virtual-hub.js';
 
-function makeHub(): { hub: Hub; clock: Clock } {
-  const clock = new Clock();
-  const hub = new Hub({ clock });
-  hub.on('error', () => undefined);
-  return { hub, clock };
-}
+const makeHub = (): VirtualHub => makeVirtualHub();
 
 afterEach(async () => {
   await new Promise((resolve) => setImmediate(resolve));

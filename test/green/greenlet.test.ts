@@ -5,18 +5,13 @@ import type { Greenlet } from '../../src/green/greenlet.js';
 import { Hub } from '../../src/green/hub.js';
 import { Clock } from '../../src/time/clock.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
+import { makeVirtualHub, type VirtualHub } from '../helpers/virtual-hub.js';
 
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function makeHub(): { hub: Hub; clock: Clock; errors: unknown[] } {
-  const clock = new Clock();
-  const hub = new Hub({ clock });
-  const errors: unknown[] = [];
-  hub.on('error', (e: unknown) => errors.push(e));
-  return { hub, clock, errors };
-}
+const makeHub = (): VirtualHub => makeVirtualHub();
 
 afterEach(async () => {
   await nextTurn();

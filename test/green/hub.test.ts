@@ -6,18 +6,15 @@ import type { BlockedEvent } from '../../src/green/hub.js';
 import { defineTask } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
+import { makeVirtualHub, type VirtualHub } from '../helpers/virtual-hub.js';
+import type { HubOptions } from '../../src/green/hub-options.js';
 
 /** Resolves on the event loop's next check phase: after one pass the hub may have started there. */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function makeHub(options: ConstructorParameters<typeof Hub>[0] = {}): { hub: Hub; clock: Clock } {
-  const clock = new Clock();
-  const hub = new Hub({ clock, ...options });
-  hub.on('error', () => undefined); // tests that care add their own listener
-  return { hub, clock };
-}
+const makeHub = (options: Omit<HubOptions, 'clock'> = {}): VirtualHub => makeVirtualHub(options);
 
 afterEach(async () => {
   await nextTurn(); // let any pass already scheduled by a test run, so no immediate outlives it

@@ -3,24 +3,18 @@ import { Deferred } from '../../src/deferred/deferred.js';
 import { AsyncResult } from '../../src/green/async-result.js';
 import { BoundedSemaphore } from '../../src/green/bounded-semaphore.js';
 import { Event } from '../../src/green/event.js';
-import { Hub } from '../../src/green/hub.js';
 import { Lock } from '../../src/green/lock.js';
 import { Queue } from '../../src/green/queue.js';
 import { Semaphore } from '../../src/green/semaphore.js';
 import { withTimeout } from '../../src/green/with-timeout.js';
-import { Clock } from '../../src/time/clock.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
+import { makeVirtualHub, type VirtualHub } from '../helpers/virtual-hub.js';
 
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function makeHub(): { hub: Hub; clock: Clock } {
-  const clock = new Clock();
-  const hub = new Hub({ clock });
-  hub.on('error', () => undefined);
-  return { hub, clock };
-}
+const makeHub = (): VirtualHub => makeVirtualHub();
 
 afterEach(async () => {
   await nextTurn();

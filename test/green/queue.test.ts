@@ -1,15 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { Hub } from '../../src/green/hub.js';
 import { Queue } from '../../src/green/queue.js';
-import { Clock } from '../../src/time/clock.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
+import { makeVirtualHub, type VirtualHub } from '../helpers/virtual-hub.js';
 
-function makeHub(): { hub: Hub; clock: Clock } {
-  const clock = new Clock();
-  const hub = new Hub({ clock });
-  hub.on('error', () => undefined);
-  return { hub, clock };
-}
+const makeHub = (): VirtualHub => makeVirtualHub();
 
 afterEach(async () => {
   await new Promise((resolve) => setImmediate(resolve));
