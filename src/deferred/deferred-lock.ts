@@ -4,7 +4,7 @@
  * @module
  */
 import { Deferred, type ChainResult } from './deferred.js';
-import { maybeDeferred } from './maybe-deferred.js';
+import { runWhileHeld } from './run-while-held.js';
 
 /**
  * A lock whose `acquire()` returns a Deferred (Twisted's `DeferredLock`).
@@ -64,12 +64,7 @@ export class DeferredLock {
    * @returns a Deferred of `fn`'s outcome.
    */
   run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Deferred<ChainResult<R>> {
-    return this.acquire().addCallback(() =>
-      maybeDeferred(fn, ...args).addBoth((result) => {
-        this.release();
-        return result;
-      }),
-    );
+    return runWhileHeld(this, fn, args);
   }
 
   #cancelAcquire(pending: Deferred<DeferredLock>): void {

@@ -4,7 +4,7 @@
  * @module
  */
 import { Deferred, type ChainResult } from './deferred.js';
-import { maybeDeferred } from './maybe-deferred.js';
+import { runWhileHeld } from './run-while-held.js';
 
 /**
  * A semaphore whose `acquire()` returns a Deferred (Twisted's `DeferredSemaphore`).
@@ -85,12 +85,7 @@ export class DeferredSemaphore {
    * @returns a Deferred of `fn`'s outcome.
    */
   run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Deferred<ChainResult<R>> {
-    return this.acquire().addCallback(() =>
-      maybeDeferred(fn, ...args).addBoth((result) => {
-        this.release();
-        return result;
-      }),
-    );
+    return runWhileHeld(this, fn, args);
   }
 
   #cancelAcquire(pending: Deferred<DeferredSemaphore>): void {
