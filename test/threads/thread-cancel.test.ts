@@ -63,6 +63,7 @@ describe('ThreadPool cancellation ladder', () => {
     await changed(cells);
     d.cancel();
     expect(await changed(cells, 0, 1)).toBe(2);
+    expect(await failureOf(d)).toBeInstanceOf(CancelledError); // consumed: nothing left for the GC report
   });
 
   it("fires the signal's abort event in an awaiting async task", async () => {
@@ -72,6 +73,7 @@ describe('ThreadPool cancellation ladder', () => {
     await changed(cells);
     d.cancel();
     expect(await changed(cells, 0, 1)).toBe(2);
+    expect(await failureOf(d)).toBeInstanceOf(CancelledError); // consumed: nothing left for the GC report
   });
 
   it('terminates and replaces a worker still running cancelGraceMs after the cancel, on the pool clock', async () => {
