@@ -4,6 +4,8 @@
  * @module
  */
 
+import { safeString } from '../safe-string.js';
+
 /** One call: a function (plain, async or generator) and its arguments. */
 export type GreenCall = readonly [(...args: any[]) => unknown, ...unknown[]];
 
@@ -33,12 +35,12 @@ export function* callMultiple(calls: readonly GreenCall[]): Generator<unknown, v
  */
 export function checkCalls(calls: unknown): TypeError | null {
   if (!Array.isArray(calls)) {
-    return new TypeError(`Expected \`calls\` to be an array of [fn, ...args], got \`${String(calls)}\` (${typeof calls})`);
+    return new TypeError(`Expected \`calls\` to be an array of [fn, ...args], got \`${safeString(calls)}\` (${typeof calls})`);
   }
   for (let i = 0; i < calls.length; i++) {
     const call: unknown = calls[i];
     if (!Array.isArray(call) || typeof call[0] !== 'function') {
-      return new TypeError(`Expected \`calls[${i}]\` to be [fn, ...args] with a function first, got \`${String(call)}\``);
+      return new TypeError(`Expected \`calls[${i}]\` to be [fn, ...args] with a function first, got \`${safeString(call)}\``);
     }
   }
   return null;

@@ -366,12 +366,11 @@ export class Hub extends EventEmitter {
     }
     this.#spawned++;
     const g = new Greenlet<R>(this.#host, run, args.length === 0 ? noArgs : args, this.#statsFor(name));
-    if (this.#live >= this.options.maxGreenlets) {
-      refuseGreenlet(g, new QueueFullError(`The hub already runs maxGreenlets (${this.options.maxGreenlets}) greenlets`));
-    } else {
-      this.#live++;
-      this.#liveHead = liveInsert(g, this.#liveHead);
-    }
+    const full = this.#live >= this.options.maxGreenlets;
+    // A refused greenlet is counted too, for the instant until it dies: its death (`host.died`) uncounts it.
+    this.#live++;
+    this.#liveHead = liveInsert(g, this.#liveHead);
+    if (full) refuseGreenlet(g, new QueueFullError(`The hub already runs maxGreenlets (${this.options.maxGreenlets}) greenlets`));
     return g;
   }
 

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { safeString } from '../safe-string.js';
 import { isTask, type Kind, type Route } from '../task/task.js';
 import type { AdaptiveRouter } from './adaptive-router.js';
 import { estimateArgBytes } from './arg-bytes.js';
@@ -99,7 +100,7 @@ export class RuleSet {
 
   #entry(task: unknown): CacheEntry {
     if (typeof task !== 'function' && !isTask(task)) {
-      throw new TypeError(`Expected a Task or a function, got \`${String(task)}\` (${task === null ? 'null' : typeof task})`);
+      throw new TypeError(`Expected a Task or a function, got \`${safeString(task)}\` (${task === null ? 'null' : typeof task})`);
     }
     const cached = this.#cache.get(task);
     if (cached !== undefined && cached.autoVersion === this.#router.version) return cached;

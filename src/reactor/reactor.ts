@@ -43,6 +43,7 @@ import { defaultStopOptions, type StopOptions } from './stop-options.js';
 import { SystemEventTriggers, type SystemEvent, type TriggerId, type TriggerPhase } from './system-event-triggers.js';
 import { Deferred } from '../deferred/deferred.js';
 import { refuseIfStopped } from './refuse-if-stopped.js';
+import { safeString } from '../safe-string.js';
 import type { Task, TaskArgs, TaskResult } from '../task/task.js';
 import type { ExposedFunction } from '../threads/exposed-functions.js';
 import { ThreadPool, type ThreadCall } from '../threads/thread-pool.js';
@@ -307,7 +308,7 @@ export class Reactor implements Scheduler {
     if (refused !== undefined) return refused;
     if (!(pool instanceof ThreadPool)) {
       const d = new Deferred<TaskResult<T>>();
-      d.errback(new TypeError(`Expected \`pool\` to be a ThreadPool, got \`${String(pool)}\` (${typeof pool})`));
+      d.errback(new TypeError(`Expected \`pool\` to be a ThreadPool, got \`${safeString(pool)}\` (${typeof pool})`));
       return d;
     }
     return pool.run(task, ...args);
@@ -389,7 +390,7 @@ export class Reactor implements Scheduler {
   deferToGreenletPool<A extends unknown[], R>(pool: GreenPool, fn: GreenletFunction<A, R> | Task<A, R>, ...args: A): Deferred<R> {
     const refused = refuseIfStopped<R>(this.#state, 'deferToGreenletPool');
     if (refused !== undefined) return refused;
-    if (!(pool instanceof GreenPool)) return failed(new TypeError(`Expected \`pool\` to be a GreenPool, got \`${String(pool)}\``));
+    if (!(pool instanceof GreenPool)) return failed(new TypeError(`Expected \`pool\` to be a GreenPool, got \`${safeString(pool)}\``));
     const bad = greenFnError<R>(fn);
     if (bad !== undefined) return bad;
     const g = pool.spawn(fn, ...args);
@@ -418,7 +419,7 @@ export class Reactor implements Scheduler {
    * @returns a Deferred of its value, or errbacking with its exception.
    */
   waitForGreenlet<R>(g: Greenlet<R>): Deferred<R> {
-    if (!(g instanceof Greenlet)) return failed(new TypeError(`Expected \`g\` to be a Greenlet, got \`${String(g)}\``));
+    if (!(g instanceof Greenlet)) return failed(new TypeError(`Expected \`g\` to be a Greenlet, got \`${safeString(g)}\``));
     return g.get();
   }
 
@@ -577,5 +578,5 @@ function failed<R>(error: unknown): Deferred<R> {
 /** @returns a failed Deferred when `fn` is neither a function nor a Task, else undefined. */
 function greenFnError<R>(fn: unknown): Deferred<R> | undefined {
   if (typeof fn === 'function' || isTask(fn)) return undefined;
-  return failed(new TypeError(`Expected \`fn\` to be a function or a Task, got \`${String(fn)}\` (${typeof fn})`));
+  return failed(new TypeError(`Expected \`fn\` to be a function or a Task, got \`${safeString(fn)}\` (${typeof fn})`));
 }

@@ -22,6 +22,7 @@ import { resolveThreadPoolOptions, type ResolvedThreadPoolOptions, type ThreadPo
 import { ThreadPoolCounters, type ThreadPoolStats, type ThreadTaskStats } from './thread-pool-stats.js';
 import { ThreadTaskRun, type ThreadTaskHost } from './thread-task-run.js';
 import { taskWorkerUrl } from './task-worker-url.js';
+import { safeString } from '../safe-string.js';
 
 /** How many stack frames of the dispatching code are kept for errors coming back from a worker. */
 const dispatchSiteFrames = 4;
@@ -47,7 +48,7 @@ function failed<T>(error: unknown): Deferred<T> {
 }
 
 function notATask(value: unknown, method: string): TypeError {
-  const what = typeof value === 'function' ? `a plain function (${value.name || 'anonymous'})` : `\`${String(value)}\` (${typeof value})`;
+  const what = typeof value === 'function' ? `a plain function (${value.name || 'anonymous'})` : `\`${safeString(value)}\` (${typeof value})`;
   return new TypeError(
     `${method} needs a Task, got ${what}. A worker thread cannot receive a function, only a module and an export ` +
       "to import: define it with defineTask(import.meta.url, 'name', fn) and export it under that name " +

@@ -364,6 +364,20 @@ describe('Hub', () => {
       expect(first.dead).toBe(true);
       expect(hub.spawn(() => 'fits again').dead).toBe(false);
     });
+
+    it('a refused spawn frees no slot: the limit still holds for the next spawn', () => {
+      const { hub } = makeHub({ maxGreenlets: 1 });
+      hub.spawn(function* () {
+        yield new Deferred();
+      });
+      hub.spawn(() => 'refused').join();
+      expect(hub.stats().live).toBe(1);
+      const third = hub.spawn(() => 'refused too');
+      third.join();
+      expect(third.exception).toMatchObject({ name: 'QueueFullError' });
+      hub.flush();
+      expect(hub.stats().live).toBe(1);
+    });
   });
 
   describe('.stats()', () => {

@@ -153,6 +153,42 @@ describe('Reactor (green path)', () => {
     });
   });
 
+  describe('capacity (maxGreenlets from the policy)', () => {
+    it('deferToGreenlet and callMultipleInGreenlet errback with QueueFullError; a refusal frees no slot', () => {
+      const reactor = new Reactor({ clock: new Clock(), policy: { green: { maxGreenlets: 1 } } });
+      reactor.hub.on('error', () => undefined);
+      const parked = reactor.deferToGreenlet(function* () {
+        yield new Deferred();
+      });
+      expect(failureResultOf(reactor.deferToGreenlet(() => 1)).value).toMatchObject({ name: 'QueueFullError' });
+      expect(failureResultOf(reactor.callMultipleInGreenlet([[() => 1]])).value).toMatchObject({ name: 'QueueFullError' });
+      expect(failureResultOf(reactor.deferToGreenletPool(new GreenPool(1, reactor.hub), () => 1)).value).toMatchObject({
+        name: 'QueueFullError',
+      });
+      parked.cancel();
+      failureResultOf(parked);
+    });
+  });
+
+  describe('bad input', () => {
+    // An object without a primitive conversion: building the error message must not throw either.
+    const odd = Object.create(null) as never;
+
+    it('every green method errbacks with TypeError, never throws', () => {
+      const { reactor } = makeReactor();
+      const calls = [
+        () => reactor.deferToGreenlet(odd),
+        () => reactor.deferToGreenletPool(odd, () => 1),
+        () => reactor.callMultipleInGreenlet(odd),
+        () => reactor.callMultipleInGreenlet([odd]),
+        () => reactor.waitForGreenlet(odd),
+      ];
+      for (const call of calls) {
+        expect(failureResultOf(call()).value).toBeInstanceOf(TypeError);
+      }
+    });
+  });
+
   describe('greenletDeferred() capacity', () => {
     it('errbacks with QueueFullError past maxGreenlets', () => {
       const clock = new Clock();

@@ -70,6 +70,24 @@ describe('Reactor thread path', () => {
     });
   });
 
+  describe('bad input', () => {
+    it('every thread method errbacks with TypeError for an object without a primitive conversion, never throws', async () => {
+      reactor = new Reactor();
+      const odd = Object.create(null) as never;
+      const oddTask = Object.create(null) as Task<[], number>;
+      for (const d of [
+        reactor.deferToThread(oddTask),
+        reactor.deferToThreadPool(odd, built(fx.add), 1, 1),
+        reactor.callMultipleInThread([odd]),
+        reactor.callMultipleInThread([[odd]]),
+        reactor.dispatch(oddTask),
+      ]) {
+        expect(await failureOf(d)).toBeInstanceOf(TypeError);
+      }
+      expect(reactor.threadPool.state).toBe('idle');
+    });
+  });
+
   describe('.callMultipleInThread()', () => {
     it('runs the calls in order in one worker', async () => {
       reactor = new Reactor({ policy: { threads: { maxThreads: 2 } } });
