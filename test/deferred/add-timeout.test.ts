@@ -87,6 +87,51 @@ describe('Deferred', () => {
       failureResultOf(d, TimeoutError);
     });
 
+    it('times out a Deferred waiting on a Promise, dropping the Promise\'s late outcome', async () => {
+      const clock = new Clock();
+      let resolve: (value: number) => void = () => undefined;
+      const promise = new Promise<number>((r) => (resolve = r));
+      const d = new Deferred<number>();
+      d.addCallback(() => promise);
+      d.addTimeout(10, clock);
+      d.callback(0);
+      clock.advance(10);
+      failureResultOf(d, TimeoutError);
+      resolve(7);
+      await promise;
+      failureResultOf(d, TimeoutError);
+    });
+
+    it('does not call onTimeoutCancel on a manual cancel()', () => {
+      const clock = new Clock();
+      const calls: unknown[] = [];
+      const d = new Deferred<number>().addTimeout(10, clock, (resultOrFailure) => {
+        calls.push(resultOrFailure);
+        return -1;
+      });
+      d.cancel();
+      expect(calls).toEqual([]);
+      failureResultOf(d, CancelledError);
+    });
+
+    it('leaves no timer pending on a Deferred that already has its result', () => {
+      const clock = new Clock();
+      const d = new Deferred<number>();
+      d.callback(3);
+      d.addTimeout(10, clock);
+      expect(clock.getDelayedCalls()).toHaveLength(0);
+      clock.advance(10);
+      expect(successResultOf(d)).toBe(3);
+    });
+
+    it('lets the earliest of two timeouts win and clears the other timer', () => {
+      const clock = new Clock();
+      const d = new Deferred<number>().addTimeout(5, clock).addTimeout(10, clock);
+      clock.advance(5);
+      failureResultOf(d, TimeoutError);
+      expect(clock.getDelayedCalls()).toHaveLength(0);
+    });
+
     it('throws RangeError for a negative time', () => {
       expect(() => new Deferred().addTimeout(-1, new Clock())).toThrow(RangeError);
     });
