@@ -44,6 +44,16 @@ describe('DeferredQueue', () => {
       expect(successResultOf(next)).toBe(5);
     });
 
+    it('on cancel of a pending get, frees its place in the backlog', () => {
+      const q = new DeferredQueue<number>(Infinity, 1);
+      const cancelled = q.get();
+      cancelled.cancel();
+      failureResultOf(cancelled, CancelledError);
+      const next = q.get();
+      q.put(4);
+      expect(successResultOf(next)).toBe(4);
+    });
+
     it('ignores cancel of a get that already has its item', () => {
       const q = new DeferredQueue<number>();
       q.put(3);
