@@ -102,6 +102,19 @@ describe('Deferred', () => {
       failureResultOf(d, CancelledError);
     });
 
+    it('drops a late rejection of the Promise it was waiting on, too', async () => {
+      let reject!: (e: Error) => void;
+      const p = new Promise<number>((_, r) => (reject = r));
+      const d = new Deferred<number>();
+      d.addCallback(() => p);
+      d.callback(0);
+      d.cancel();
+      reject(new Error('late'));
+      await p.catch(() => undefined);
+      const f = failureResultOf(d, CancelledError);
+      expect(f.getErrorMessage()).not.toContain('late');
+    });
+
     it('does nothing to a Deferred that is only paused by the user', () => {
       const d = new Deferred<number>();
       d.callback(1);
