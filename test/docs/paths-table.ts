@@ -29,7 +29,7 @@ export const endMarker = '<!-- paths-table:end -->';
 
 /** What to use for each workload of the suite; a workload the suite gains must be given advice here. */
 export const advice: Readonly<Record<string, { work: string; use: string }>> = {
-  'CPU: fib(30)': { work: 'CPU-bound function (`fib(30)`)', use: '**thread** (`kind: \'cpu\'`): same throughput, the loop stays free' },
+  'CPU: fib(30)': { work: 'CPU-bound function (`fib(30)`)', use: '**thread** (`kind: \'cpu\'`): runs in parallel across cores, the loop stays free' },
   'blocking: better-sqlite3': { work: 'synchronous library call (better-sqlite3 report)', use: '**thread** (`kind: \'blocking\'`)' },
   'cooperative I/O': { work: 'async I/O (timer + file reads)', use: '**green** (`kind: \'io\'`); never a thread' },
   'tiny tasks': { work: 'tiny task (`x + 1`)', use: '**inline** or **green**: a thread hop costs far more than the work' },
