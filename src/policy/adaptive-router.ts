@@ -71,9 +71,8 @@ export interface AutoTaskStats {
 
 interface TaskRecord {
   phase: AutoPhase;
+  /** The last `sampleSize` thread run times (a sliding window: the oldest is dropped first). */
   samples: number[];
-  /** The last median fed by {@link AdaptiveRouter.recordThreadMedian}, when runs are summarised elsewhere. */
-  fedMedian: number | undefined;
   threadRuns: number;
   blockedSteps: number;
   longestGreenStepMs: number | undefined;
@@ -149,23 +148,6 @@ export class AdaptiveRouter {
   }
 
   /**
-   * Feeds the median thread run time of a task over its `runs` so far, measured elsewhere (the thread pool
-   * keeps per-task run-time histograms; reading one per `sampleSize` runs is cheaper than one per run).
-   * Judged like `sampleSize` individual runs once `runs >= sampleSize`.
-   * @param name - the task's name.
-   * @param medianMs - the median run time.
-   * @param runs - how many runs the median covers.
-   * @returns true when the task's route changed.
-   */
-  recordThreadMedian(name: string, medianMs: number, runs: number): boolean {
-    const record = this.#record(name);
-    record.threadRuns = Math.max(record.threadRuns, runs);
-    record.fedMedian = medianMs;
-    if (record.phase === 'pinned-to-threads' || runs < this.#options.sampleSize) return false;
-    return this.#decide(record, medianMs, runs);
-  }
-
-  /**
    * Feeds one blocked green step of a task (the hub's `blocked` event).
    * @param name - the task's name.
    * @param ms - how long the step held the event loop.
@@ -190,7 +172,7 @@ export class AdaptiveRouter {
       out[name] = {
         phase: r.phase,
         threadRuns: r.threadRuns,
-        medianThreadRunMs: r.samples.length === 0 ? r.fedMedian : median(r.samples),
+        medianThreadRunMs: r.samples.length === 0 ? undefined : median(r.samples),
         blockedSteps: r.blockedSteps,
         longestGreenStepMs: r.longestGreenStepMs,
         reason: this.route(name, undefined, false).reason,
@@ -205,7 +187,6 @@ export class AdaptiveRouter {
       record = {
         phase: 'measuring',
         samples: [],
-        fedMedian: undefined,
         threadRuns: 0,
         blockedSteps: 0,
         longestGreenStepMs: undefined,
@@ -220,11 +201,7 @@ export class AdaptiveRouter {
   #judge(record: TaskRecord): boolean {
     const { sampleSize } = this.#options;
     if (record.samples.length < sampleSize) return false;
-    return this.#decide(record, median(record.samples), sampleSize);
-  }
-
-  /** Sets the phase from a median over `runs` runs; returns true when the route changed. */
-  #decide(record: TaskRecord, m: number, runs: number): boolean {
+    const m = median(record.samples);
     const { minThreadRunMs } = this.#options;
     const next: AutoPhase = m < minThreadRunMs ? 'green' : 'threads';
     if (next === record.phase) return false;
@@ -232,8 +209,8 @@ export class AdaptiveRouter {
     record.phase = next;
     record.reason =
       next === 'green'
-        ? `auto: median thread run ${formatMs(m)} ms < ${formatMs(minThreadRunMs)} ms over ${runs} runs`
-        : `auto: median thread run ${formatMs(m)} ms >= ${formatMs(minThreadRunMs)} ms over ${runs} runs`;
+        ? `auto: median thread run ${formatMs(m)} ms < ${formatMs(minThreadRunMs)} ms over ${sampleSize} runs`
+        : `auto: median thread run ${formatMs(m)} ms >= ${formatMs(minThreadRunMs)} ms over ${sampleSize} runs`;
     this.#version += 1;
     return routeChanged;
   }

@@ -30,11 +30,6 @@ export interface DispatchTargets {
   readonly load: DispatchLoad;
   /** The clock a rule's `timeoutMs` counts on. */
   readonly clock: Scheduler;
-  /**
-   * The median run time of a task on the thread pool so far, and how many runs it covers. Read once per
-   * `adaptive.sampleSize` thread runs that `auto` sent there, to feed `auto` for tasks without a kind.
-   */
-  threadRunMedian?(taskName: string): { readonly medianMs: number; readonly runs: number } | undefined;
 }
 
 /** Options of {@link PolicyDispatcher}. */
@@ -57,8 +52,8 @@ export class PolicyDispatcher {
   readonly #targets: DispatchTargets;
   readonly #routes: Record<DecidedRoute, number> = { thread: 0, green: 0, inline: 0 };
   readonly #ruleHits = new Map<string, number>();
-  /** Thread runs settled per task since `auto` was last fed. */
-  readonly #unfed = new Map<string, number>();
+  /** Names of the tasks `auto` has sent to threads: their thread runs feed it (see {@link PolicyDispatcher.threadRunTimed}). */
+  readonly #learning = new Set<string>();
   readonly #sampler: GreenStepSampler;
 
   /**
@@ -101,7 +96,7 @@ export class PolicyDispatcher {
     try {
       if (decision.route === 'thread') {
         d = this.#targets.deferToThread(target as Task, ...args);
-        if ((target as Task).options.kind === undefined && this.#policy.isAutoDecision(decision)) this.#learnFrom(d, (target as Task).name);
+        if ((target as Task).options.kind === undefined && this.#policy.isAutoDecision(decision)) this.#learning.add((target as Task).name);
       } else {
         d = decision.route === 'green' ? this.#green(target, decision, args) : runInline(target, args);
       }
@@ -132,23 +127,15 @@ export class PolicyDispatcher {
   }
 
   /**
-   * Counts a thread run `auto` chose for a task without a kind; every `sampleSize` settled runs, feeds `auto`
-   * the pool's median run time of the task (one stats read per `sampleSize` runs keeps dispatch cheap).
+   * Told of every finished thread run (the reactor wires its pool's `onRunTimed` here): a run of a task `auto`
+   * sent to threads feeds `auto`'s sliding window of its last `adaptive.sampleSize` run times. One Set lookup per
+   * run; runs of tasks `auto` never routed (a rule, the default, a direct `deferToThread`) are not fed.
+   * @param name - the task's name.
+   * @param _waitMs - time from dispatch to start.
+   * @param runMs - time the worker ran it.
    */
-  #learnFrom(d: Deferred<unknown>, name: string): void {
-    const targets = this.#targets;
-    if (targets.threadRunMedian === undefined) return;
-    d.addBoth((result) => {
-      const settled = (this.#unfed.get(name) ?? 0) + 1;
-      if (settled < this.#policy.adaptive.sampleSize) {
-        this.#unfed.set(name, settled);
-      } else {
-        this.#unfed.set(name, 0);
-        const median = targets.threadRunMedian?.(name);
-        if (median !== undefined) this.#policy.recordThreadMedian(name, median.medianMs, median.runs);
-      }
-      return result;
-    });
+  threadRunTimed(name: string, _waitMs: number, runMs: number): void {
+    if (this.#learning.has(name)) this.#policy.recordThreadRun(name, runMs);
   }
 
   /** The policy's stats plus per-route and per-rule dispatch counts. */

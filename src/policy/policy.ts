@@ -160,23 +160,13 @@ export class Policy extends EventEmitter<PolicyEventMap> {
   }
 
   /**
-   * Feeds `auto` one thread run time of a task (the reactor does this for every finished thread task).
+   * Feeds `auto` one thread run time of a task. The reactor's dispatcher does this for every finished thread run
+   * of a task that `auto` sent to threads; `auto` judges the median of the last `adaptive.sampleSize` of them.
    * @param taskName - the task's name.
    * @param ms - how long the worker ran it.
    */
   recordThreadRun(taskName: string, ms: number): void {
     if (this.#router.recordThreadRun(taskName, ms)) this.#learned(taskName);
-  }
-
-  /**
-   * Feeds `auto` the median thread run time of a task over `runs` runs, summarised elsewhere (the reactor reads
-   * the thread pool's per-task histogram once per `sampleSize` thread runs).
-   * @param taskName - the task's name.
-   * @param medianMs - the median run time.
-   * @param runs - how many runs it covers.
-   */
-  recordThreadMedian(taskName: string, medianMs: number, runs: number): void {
-    if (this.#router.recordThreadMedian(taskName, medianMs, runs)) this.#learned(taskName);
   }
 
   /** The `auto` thresholds in force (the `adaptive` section with defaults filled in). */

@@ -120,6 +120,7 @@ export class Reactor implements Scheduler {
     // --- threads --- (the pool starts its workers on the first task; closing a never-started pool is a no-op)
     this.threadPool = new ThreadPool(threadPoolOptionsFrom(this.#policy.config, clock), {
       onError: (error) => onError(error, 'thread pool'),
+      onRunTimed: (name, waitMs, runMs) => this.#dispatcher.threadRunTimed(name, waitMs, runMs),
     });
     this.#shutdown.addComponent({ name: 'thread pool', shutdown: (graceMs) => this.threadPool.close(graceMs) });
   }
@@ -537,11 +538,6 @@ export class Reactor implements Scheduler {
         },
       },
       clock: this.#clock,
-      // The pool's median run time of the task so far (the pool keeps per-task run-time histograms).
-      threadRunMedian: (name) => {
-        const times = pool().taskStats(name);
-        return times === undefined ? undefined : { medianMs: times.runMs.p50, runs: times.runs };
-      },
     });
   }
 

@@ -54,6 +54,14 @@ function percentiles(h: RecordableHistogram): Percentiles {
   return h.count === 0 ? { p50: 0, p99: 0 } : { p50: h.percentile(50) / 1000, p99: h.percentile(99) / 1000 };
 }
 
+/**
+ * Told of every timed run as it finishes (the policy's `auto` keeps a sliding window of them).
+ * @param name - the task's name.
+ * @param waitMs - time from dispatch to start.
+ * @param runMs - time running.
+ */
+export type RunTimedListener = (name: string, waitMs: number, runMs: number) => void;
+
 /** Mutable counters a pool updates as tasks settle. */
 export class ThreadPoolCounters {
   completed = 0;
@@ -63,6 +71,12 @@ export class ThreadPoolCounters {
   crashed = 0;
   retried = 0;
   readonly #times = new Map<string, TaskTimes>();
+  readonly #onTimed: RunTimedListener | undefined;
+
+  /** @param onTimed - told of each timed run (see {@link RunTimedListener}). */
+  constructor(onTimed?: RunTimedListener) {
+    this.#onTimed = onTimed;
+  }
 
   /**
    * Records one finished run of task `name`.
@@ -78,6 +92,7 @@ export class ThreadPoolCounters {
     }
     times.wait.record(Math.max(1, Math.round(waitMs * 1000)));
     times.run.record(Math.max(1, Math.round(runMs * 1000)));
+    this.#onTimed?.(name, waitMs, runMs);
   }
 
   /**

@@ -19,7 +19,7 @@ import { CancelSlots } from './cancel-slots.js';
 import { ExposedFunctions, type ExposedFunction } from './exposed-functions.js';
 import { isThreadCall, ThreadCallBridge } from './thread-call-bridge.js';
 import { resolveThreadPoolOptions, type ResolvedThreadPoolOptions, type ThreadPoolOptions } from './thread-pool-options.js';
-import { ThreadPoolCounters, type ThreadPoolStats, type ThreadTaskStats } from './thread-pool-stats.js';
+import { ThreadPoolCounters, type RunTimedListener, type ThreadPoolStats, type ThreadTaskStats } from './thread-pool-stats.js';
 import { ThreadTaskRun, type ThreadTaskHost } from './thread-task-run.js';
 import { taskWorkerUrl } from './task-worker-url.js';
 import { safeString } from '../safe-string.js';
@@ -36,6 +36,8 @@ export interface ThreadPoolWiring {
   exposed?: ExposedFunctions;
   /** Receives errors no Deferred can carry (a worker dying while idle, a failed `callFromThread`). @defaultValue console.error */
   onError?: (error: unknown) => void;
+  /** Told of each finished run's wait and run time (the reactor feeds the policy's `auto` from it). */
+  onRunTimed?: RunTimedListener;
 }
 
 /** One call of `runCalls`: a task and its arguments. */
@@ -77,7 +79,7 @@ export class ThreadPool {
   readonly options: ResolvedThreadPoolOptions;
   /** The functions workers of this pool may call. */
   readonly exposed: ExposedFunctions;
-  readonly #counters = new ThreadPoolCounters();
+  readonly #counters: ThreadPoolCounters;
   readonly #active = new Set<ThreadTaskRun>();
   readonly #bridge: ThreadCallBridge;
   readonly #onError: (error: unknown) => void;
@@ -95,6 +97,7 @@ export class ThreadPool {
   constructor(options: ThreadPoolOptions = {}, wiring: ThreadPoolWiring = {}) {
     this.options = resolveThreadPoolOptions(options);
     this.exposed = wiring.exposed ?? new ExposedFunctions();
+    this.#counters = new ThreadPoolCounters(wiring.onRunTimed);
     this.#onError = wiring.onError ?? ((error: unknown) => console.error('greenreactor thread pool:', error));
     this.#bridge = new ThreadCallBridge(this.exposed, this.#onError);
   }

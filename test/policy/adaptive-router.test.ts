@@ -167,24 +167,6 @@ describe('AdaptiveRouter', () => {
   });
 });
 
-describe('AdaptiveRouter.recordThreadMedian()', () => {
-  it('judges a median fed from elsewhere once it covers sampleSize runs', () => {
-    const router = new AdaptiveRouter({ sampleSize: 20 });
-    expect(router.recordThreadMedian('a', 0.1, 19)).toBe(false);
-    expect(router.route('a', undefined, false).route).toBe('thread');
-    expect(router.recordThreadMedian('a', 0.1, 40)).toBe(true);
-    expect(router.route('a', undefined, false)).toEqual({ route: 'green', reason: 'auto: median thread run 0.1 ms < 0.5 ms over 40 runs' });
-    expect(router.snapshot().a).toMatchObject({ phase: 'green', threadRuns: 40, medianThreadRunMs: 0.1 });
-  });
-
-  it('does not move a pinned task', () => {
-    const router = new AdaptiveRouter();
-    router.recordBlockedStep('a', 100);
-    expect(router.recordThreadMedian('a', 0.01, 100)).toBe(false);
-    expect(router.route('a', undefined, false).route).toBe('thread');
-  });
-});
-
 describe('formatMs()', () => {
   it.each<[number, string]>([
     [37.4, '37'],

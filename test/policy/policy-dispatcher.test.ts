@@ -146,55 +146,44 @@ describe('PolicyDispatcher', () => {
     });
 
     describe('feeding auto', () => {
-      const withMedian = (medianMs: number) => {
-        const t = targets(clock);
-        let reads = 0;
-        return Object.assign(t, {
-          reads: () => reads,
-          threadRunMedian: (name: string) => {
-            reads += 1;
-            return name === 'double' ? { medianMs, runs: t.calls.length } : undefined;
-          },
-        });
-      };
-
-      it("feeds the pool's median run time once per sampleSize settled runs that auto sent to threads", () => {
-        const t = withMedian(0.1);
+      it('feeds each thread run of a task auto sent to threads, and moves it once sampleSize runs are short', () => {
         const policy = Policy.load({ adaptive: { sampleSize: 2 } });
-        const dispatcher = new PolicyDispatcher(policy, t);
+        const dispatcher = new PolicyDispatcher(policy, targets(clock));
         dispatcher.dispatch(double, [1]);
-        dispatcher.dispatch(double, [2]);
-        t.calls[0]?.d.callback(0);
-        expect(t.reads()).toBe(0);
-        t.calls[1]?.d.callback(0);
-        expect(t.reads()).toBe(1);
+        dispatcher.threadRunTimed('double', 0.01, 0.1);
+        expect(policy.decide(double).route).toBe('thread');
+        dispatcher.threadRunTimed('double', 0.01, 0.1);
         expect(policy.decide(double)).toEqual({ route: 'green', reason: 'auto: median thread run 0.1 ms < 0.5 ms over 2 runs' });
       });
 
-      it('keeps a task on threads when its median run is long', () => {
-        const t = withMedian(4);
-        const policy = Policy.load({ adaptive: { sampleSize: 1 } });
-        new PolicyDispatcher(policy, t).dispatch(double, [1]);
-        t.calls[0]?.d.callback(0);
-        expect(policy.decide(double)).toEqual({ route: 'thread', reason: 'auto: median thread run 4 ms >= 0.5 ms over 1 runs' });
+      it('judges the last sampleSize runs: a task that became cheap moves after sampleSize cheap runs', () => {
+        const policy = Policy.load({ adaptive: { sampleSize: 4, minThreadRunMs: 1 } });
+        const dispatcher = new PolicyDispatcher(policy, targets(clock));
+        dispatcher.dispatch(double, [1]);
+        for (let i = 0; i < 12; i += 1) dispatcher.threadRunTimed('double', 0.01, 5);
+        expect(policy.decide(double).route).toBe('thread');
+        dispatcher.threadRunTimed('double', 0.01, 0.1);
+        expect(policy.decide(double).route).toBe('thread'); // one cheap run among the last four
+        for (let i = 0; i < 3; i += 1) dispatcher.threadRunTimed('double', 0.01, 0.1);
+        expect(policy.decide(double)).toEqual({ route: 'green', reason: 'auto: median thread run 0.1 ms < 1 ms over 4 runs' });
+        expect(policy.stats().auto.double).toMatchObject({ threadRuns: 16, medianThreadRunMs: 0.1 });
       });
 
       it('does not feed runs that a rule or the default (not auto) sent to threads', () => {
-        const t = withMedian(0.1);
         const policy = Policy.load({ default: 'thread', adaptive: { sampleSize: 1 } });
-        new PolicyDispatcher(policy, t).dispatch(double, [1]);
-        t.calls[0]?.d.callback(0);
-        expect(t.reads()).toBe(0);
+        const dispatcher = new PolicyDispatcher(policy, targets(clock));
+        dispatcher.dispatch(double, [1]);
+        dispatcher.threadRunTimed('double', 0.01, 0.1);
         expect(policy.stats().auto).toEqual({});
       });
 
       it('does not feed runs of a task that declares a kind', () => {
         const cpu = defineTask(import.meta.url, 'cpuWork', () => 1, { kind: 'cpu' });
-        const t = withMedian(0.1);
         const policy = Policy.load({ adaptive: { sampleSize: 1 } });
-        new PolicyDispatcher(policy, t).dispatch(cpu, []);
-        t.calls[0]?.d.callback(1);
-        expect(t.reads()).toBe(0);
+        const dispatcher = new PolicyDispatcher(policy, targets(clock));
+        dispatcher.dispatch(cpu, []);
+        dispatcher.threadRunTimed('cpuWork', 0.01, 0.1);
+        expect(policy.stats().auto).toEqual({});
       });
     });
 

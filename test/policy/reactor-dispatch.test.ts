@@ -10,6 +10,7 @@ import { defineTask } from '../../src/task/task.js';
 import type { PolicyLearned } from '../../src/policy/policy.js';
 import { decisionChannelName, type DecisionMessage } from '../../src/policy/decision-channel.js';
 import * as fx from '../fixtures/thread-tasks.js';
+import * as px from '../fixtures/policy-tasks.js';
 import { built, changed, failureOf, gate, open } from '../threads/thread-test-kit.js';
 import { successResultOf } from '../helpers/deferred-results.js';
 
@@ -118,6 +119,19 @@ describe('Reactor with a policy', () => {
       const decision = reactor.explain(add, 1, 1);
       expect(decision.route).toBe('green');
       expect(decision.reason).toMatch(/^auto: median thread run [\d.]+ ms < 1000 ms over 3 runs$/);
+    });
+
+    it('judges the last sampleSize thread runs: a task that became cheap moves after sampleSize cheap runs', async () => {
+      reactor = new Reactor({ policy: { threads: { maxThreads: 1 }, adaptive: { sampleSize: 4, minThreadRunMs: 3 } } });
+      const pause = built(px.pause);
+      for (let i = 0; i < 8; i += 1) await reactor.dispatch(pause, 6); // slow history: at least 6 ms a run
+      expect(reactor.explain(pause, 0).route).toBe('thread');
+      for (let i = 0; i < 4; i += 1) await reactor.dispatch(pause, 0); // then cheap
+      // Judged over all runs since start (8 slow, 4 cheap) it would stay on threads.
+      expect(reactor.explain(pause, 0)).toEqual({
+        route: 'green',
+        reason: expect.stringMatching(/^auto: median thread run [\d.]+ ms < 3 ms over 4 runs$/) as unknown as string,
+      });
     });
 
     it("sends a task back to threads for good after the hub reports a blocked step", async () => {
