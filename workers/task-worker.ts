@@ -16,13 +16,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { threadId, workerData } from 'node:worker_threads';
-import { TaskNotFoundError } from '../src/errors.js';
+import { DataCloneError, TaskNotFoundError } from '../src/errors.js';
 import { isTask } from '../src/task/task.js';
 import { serializeError } from '../src/threads/error-transport.js';
 import { applyInheritedImports } from '../src/threads/inherited-imports.js';
 import { outcomeTag, type TaskOutcome, type TaskRequest } from '../src/threads/wire.js';
 import { hasSignalBindings, publishSignal } from '../src/worker/signal-bindings.js';
 import { makeTaskSignal, watchTaskSlot } from '../src/worker/task-signal.js';
+import { findUncloneable } from '../src/worker/find-uncloneable.js';
 import { installWorkerState, slotThreadShift, type RunningTask } from '../src/worker/worker-state.js';
 
 /** What the pool hands every worker at start (Piscina's `workerData`). */
@@ -134,8 +135,21 @@ function timed(slot: number, started: number): void {
   state.times[2 * slot + 1] = performance.now() - started;
 }
 
-function succeeded(value: unknown, slot: number, started: number): unknown {
-  timed(slot, started);
+function succeeded(value: unknown, task: RunningTask, started: number): unknown {
+  const uncloneable = findUncloneable(value);
+  if (uncloneable !== undefined) {
+    // Refused here rather than by Piscina's post, which would throw in the worker's next tick and kill it.
+    return failed(
+      new DataCloneError(
+        `The result of task \`${task.name}\` could not be cloned back to the main thread (result${uncloneable}); the task ran to ` +
+          'completion but its value was dropped. Return plain data, typed arrays or buffers (mark a buffer or a MessagePort with transferResult to move it)',
+        { task: task.name },
+      ),
+      task.slot,
+      started,
+    );
+  }
+  timed(task.slot, started);
   return value;
 }
 
@@ -204,14 +218,14 @@ function run(request: TaskRequest, fn: Fn | undefined): unknown {
   }
   if (!isThenable(result)) {
     end(task);
-    return succeeded(result, request.slot, started);
+    return succeeded(result, task, started);
   }
   // Async: fire the signal's abort event when the slot is cancelled (its signal may be made only once the module loaded).
   watchTaskSlot(task);
   return Promise.resolve(result).then(
     (value) => {
       end(task);
-      return succeeded(value, request.slot, started);
+      return succeeded(value, task, started);
     },
     (error: unknown) => {
       end(task);

@@ -48,14 +48,16 @@ export function classifyDispatchFault(error: unknown, name: string, args: readon
       error: new QueueFullError(`Task \`${name}\` was refused: the thread pool queue is full (maxQueue ${maxQueue})`, { cause: e }),
     };
   }
-  if (e.name === 'DataCloneError') {
+  // Node refuses an object that needs transfer (a MessagePort) but is not listed with a TypeError, not a DataCloneError.
+  if (e.name === 'DataCloneError' || (e as { code?: unknown }).code === 'ERR_MISSING_TRANSFERABLE_IN_TRANSFER_LIST') {
     const index = firstUncloneable(args);
     const where = index < 0 ? 'its arguments (or transfer list)' : `argument ${index}`;
     return {
       kind: 'data-clone',
       error: new DataCloneError(
         `Cannot send task \`${name}\` to a worker: ${where} cannot be structured-cloned (${message}); nothing was sent. ` +
-          'Pass plain data, typed arrays or buffers (functions, class instances with methods and sockets cannot cross threads)',
+          'Pass plain data, typed arrays or buffers (functions, objects with methods and sockets cannot cross threads; ' +
+            'a MessagePort must be listed by the task\'s `transfer`)',
         { task: name, ...(index < 0 ? {} : { argumentIndex: index }) },
         { cause: e },
       ),

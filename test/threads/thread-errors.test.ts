@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ThreadPool } from '../../src/threads/thread-pool.js';
 import { taskFrom, type Task } from '../../src/task/task.js';
+import { MessageChannel } from 'node:worker_threads';
 import { DataCloneError, QueueFullError, TaskNotFoundError, TimeoutError } from '../../src/errors.js';
 import * as fx from '../fixtures/thread-tasks.js';
 import { built, changed, failureOf, gate, open } from './thread-test-kit.js';
@@ -62,6 +63,28 @@ describe('ThreadPool error fidelity', () => {
     });
   });
 
+  describe('a result that cannot be cloned', () => {
+    it.each<[string, 'method' | 'function' | 'port' | 'nested-async', RegExp]>([
+      ['an object with a method', 'method', /\.describe: a function/],
+      ['a function', 'function', /a function \(answer\)/],
+      ['a MessagePort', 'port', /MessagePort/],
+      ['a symbol deep inside an async result', 'nested-async', /a symbol/],
+    ])('errbacks DataCloneError for %s, never retries, and the worker lives on', async (_what, kind, detail) => {
+      pool = new ThreadPool({ minThreads: 1, maxThreads: 1 });
+      const before = await pool.run(built(fx.workerThreadId));
+      const counter = gate(1);
+      const error = await failureOf(pool.run(built(fx.returnUncloneable), counter, kind)); // retries: 2
+      expect(error).toBeInstanceOf(DataCloneError);
+      expect(error.task).toBe('returnUncloneable');
+      expect(error.message).toMatch(/result of task `returnUncloneable` could not be cloned/);
+      expect(error.message).toMatch(detail);
+      expect(counter[0]).toBe(1); // it finished once; no retry
+      expect(await pool.run(built(fx.workerThreadId))).toBe(before); // the same worker
+      const stats = pool.stats();
+      expect([stats.crashed, stats.retried, stats.failed]).toEqual([0, 0, 1]);
+    });
+  });
+
   describe('bad input', () => {
     it('errbacks with a TypeError explaining defineTask for a plain function, without throwing', async () => {
       pool = new ThreadPool({ maxThreads: 1 });
@@ -83,6 +106,27 @@ describe('ThreadPool error fidelity', () => {
       expect(error.message).toMatch(/argument 1/);
       expect(await pool.run(built(fx.add), 1, 1)).toBe(2); // the pool still works
       expect(cells[0]).toBe(0);
+    });
+
+    it('errbacks DataCloneError naming the argument position for a MessagePort not listed by transfer; no retry, no crash', async () => {
+      pool = new ThreadPool({ minThreads: 1, maxThreads: 1 });
+      const before = await pool.run(built(fx.workerThreadId));
+      const counter = gate(1);
+      const { port1, port2 } = new MessageChannel();
+      try {
+        const error = await failureOf(pool.run(built(fx.countedWithRetries), counter, { reply: port1 })); // retries: 2
+        expect(error).toBeInstanceOf(DataCloneError);
+        expect(error.task).toBe('countedWithRetries');
+        expect(error.argumentIndex).toBe(1);
+        expect(error.message).toMatch(/countedWithRetries.*argument 1/);
+      } finally {
+        port1.close();
+        port2.close();
+      }
+      expect(counter[0]).toBe(0); // nothing ran
+      expect(await pool.run(built(fx.workerThreadId))).toBe(before);
+      const stats = pool.stats();
+      expect([stats.crashed, stats.retried]).toEqual([0, 0]);
     });
 
     it('errbacks with TaskNotFoundError naming the module and the export for an unknown export', async () => {
