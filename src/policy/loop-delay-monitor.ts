@@ -22,7 +22,20 @@ export interface LoopDelayMonitorOptions {
    * @defaultValue 10
    */
   resolutionMs?: number;
+  /**
+   * Makes the histogram (tests pass one with known values, in nanoseconds as Node's are).
+   * @defaultValue `monitorEventLoopDelay({ resolution })`
+   */
+  histogram?: (resolutionMs: number) => DelayHistogram;
+  /**
+   * The time (ms) the window rolls on.
+   * @defaultValue performance.now
+   */
+  now?: () => number;
 }
+
+/** What the monitor reads of a `monitorEventLoopDelay` histogram; its values are in nanoseconds. */
+export type DelayHistogram = Pick<IntervalHistogram, 'enable' | 'disable' | 'reset' | 'percentile' | 'count' | 'max'>;
 
 /** Event-loop delay percentiles (ms) over a rolling window. */
 export interface LoopDelaySnapshot {
@@ -40,14 +53,18 @@ const zero: LoopDelaySnapshot = Object.freeze({ p50: 0, p99: 0, max: 0 });
 export class LoopDelayMonitor {
   readonly #windowMs: number;
   readonly #resolutionMs: number;
-  #histogram: IntervalHistogram | undefined;
+  readonly #makeHistogram: (resolutionMs: number) => DelayHistogram;
+  readonly #now: () => number;
+  #histogram: DelayHistogram | undefined;
   #windowStart = 0;
   #previous: LoopDelaySnapshot = zero;
 
-  /** @param options - window length and sampling resolution. */
+  /** @param options - window length, sampling resolution, and (for tests) the histogram and the time. */
   constructor(options: LoopDelayMonitorOptions = {}) {
     this.#windowMs = options.windowMs ?? 1000;
     this.#resolutionMs = options.resolutionMs ?? 10;
+    this.#makeHistogram = options.histogram ?? ((resolution) => monitorEventLoopDelay({ resolution }));
+    this.#now = options.now ?? (() => performance.now());
   }
 
   /** True once sampling started (after the first read). */
@@ -63,7 +80,7 @@ export class LoopDelayMonitor {
   /** The delay percentiles (ms) over the rolling window; starts sampling on first use. */
   snapshot(): LoopDelaySnapshot {
     const h = this.#start();
-    const now = performance.now();
+    const now = this.#now();
     if (now - this.#windowStart >= this.#windowMs) {
       this.#previous = read(h);
       h.reset();
@@ -85,17 +102,18 @@ export class LoopDelayMonitor {
     this.#previous = zero;
   }
 
-  #start(): IntervalHistogram {
+  #start(): DelayHistogram {
     if (this.#histogram === undefined) {
-      this.#histogram = monitorEventLoopDelay({ resolution: this.#resolutionMs });
+      this.#histogram = this.#makeHistogram(this.#resolutionMs);
       this.#histogram.enable();
-      this.#windowStart = performance.now();
+      this.#windowStart = this.#now();
     }
     return this.#histogram;
   }
 }
 
-function read(h: IntervalHistogram): LoopDelaySnapshot {
+/** Node's histogram counts nanoseconds; the snapshot is in milliseconds. */
+function read(h: DelayHistogram): LoopDelaySnapshot {
   if (h.count === 0) return zero;
   return { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 };
 }

@@ -1,7 +1,40 @@
 import { describe, it, expect } from '@jest/globals';
-import { LoopDelayMonitor } from '../../src/policy/loop-delay-monitor.js';
+import { LoopDelayMonitor, type DelayHistogram } from '../../src/policy/loop-delay-monitor.js';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Holds the event loop for `ms` without burning CPU (a real pause of the main thread). */
+const holdLoop = (ms: number): void => {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+};
+
+/** A histogram with set values in nanoseconds, as Node's `monitorEventLoopDelay` reports them. */
+class FakeHistogram implements DelayHistogram {
+  count = 0;
+  max = 0;
+  values: Record<number, number> = {};
+  resets = 0;
+  enable(): boolean {
+    return true;
+  }
+  disable(): boolean {
+    return true;
+  }
+  reset(): void {
+    this.resets += 1;
+    this.count = 0;
+    this.max = 0;
+    this.values = {};
+  }
+  percentile(p: number): number {
+    return this.values[p] ?? 0;
+  }
+  set(p50Ns: number, p99Ns: number, maxNs: number): void {
+    this.count = 10;
+    this.values = { 50: p50Ns, 99: p99Ns };
+    this.max = maxNs;
+  }
+}
 
 describe('LoopDelayMonitor', () => {
   it('starts sampling only on the first read', () => {
@@ -13,30 +46,47 @@ describe('LoopDelayMonitor', () => {
     expect(monitor.active).toBe(false);
   });
 
-  it('reports non-negative percentiles in milliseconds, p50 <= p99 <= max', () => {
-    const monitor = new LoopDelayMonitor({ windowMs: 60_000, resolutionMs: 1 });
+  it("converts the histogram's nanoseconds to milliseconds", () => {
+    const h = new FakeHistogram();
+    const monitor = new LoopDelayMonitor({ histogram: () => h, now: () => 0 });
     monitor.p99();
-    const s = monitor.snapshot();
-    expect(s.p50).toBeGreaterThanOrEqual(0);
-    expect(s.p50).toBeLessThanOrEqual(s.p99);
-    expect(s.p99).toBeLessThanOrEqual(s.max);
+    h.set(2_500_000, 40_000_000, 41_000_000);
+    expect(monitor.snapshot()).toEqual({ p50: 2.5, p99: 40, max: 41 });
     monitor.stop();
   });
 
-  it('sees a blocked event loop in its p99', async () => {
+  it('rolls the window on reads and keeps the finished window until the next one ends', () => {
+    const h = new FakeHistogram();
+    let now = 0;
+    const monitor = new LoopDelayMonitor({ windowMs: 1000, histogram: () => h, now: () => now });
+    monitor.p99();
+    h.set(1_000_000, 30_000_000, 30_000_000);
+    now = 999;
+    expect(monitor.p99()).toBe(30);
+    expect(h.resets).toBe(0);
+    now = 1000; // the window ends: its figures are kept, the histogram starts afresh
+    expect(monitor.p99()).toBe(30);
+    expect(h.resets).toBe(1);
+    h.set(1_000_000, 5_000_000, 5_000_000);
+    now = 1500;
+    expect(monitor.snapshot()).toEqual({ p50: 1, p99: 30, max: 30 });
+    now = 2000;
+    expect(monitor.p99()).toBe(5);
+    monitor.stop();
+  });
+
+  it('sees a held event loop in its p99, in milliseconds', async () => {
     const monitor = new LoopDelayMonitor({ windowMs: 60_000, resolutionMs: 1 });
     monitor.p99();
-    // The histogram's first sample only sets its baseline: let it take one before blocking.
-    await turn();
-    await turn();
-    const until = performance.now() + 40;
-    while (performance.now() < until) {
-      // hold the loop
-    }
+    // The histogram's first timer tick only sets its baseline: wait until a delay has been recorded.
+    while (monitor.snapshot().max === 0) await turn();
+    holdLoop(60);
     // Two turns of the loop guarantee a timers phase ran, where the histogram takes its sample.
     await turn();
     await turn();
-    expect(monitor.p99()).toBeGreaterThanOrEqual(30);
+    const p99 = monitor.p99();
+    expect(p99).toBeGreaterThanOrEqual(50);
+    expect(p99).toBeLessThan(10_000); // 60 ms read in µs would be 60,000
     monitor.stop();
   });
 });

@@ -240,14 +240,25 @@ describe('Reactor', () => {
   });
 
   describe('.stats()', () => {
-    it('reports event-loop delay p50/p99/max in milliseconds', () => {
-      const { reactor } = makeReactor();
-      const { eventLoopDelay } = reactor.stats();
-      for (const value of [eventLoopDelay.p50, eventLoopDelay.p99, eventLoopDelay.max]) {
-        expect(Number.isFinite(value)).toBe(true);
-        expect(value).toBeGreaterThanOrEqual(0);
+    it('reports event-loop delay p50/p99/max in milliseconds', async () => {
+      const reactor = new Reactor();
+      void reactor.run(); // starts sampling the loop's delay
+      try {
+        const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+        // The sampler's first tick only sets its baseline: wait until a delay has been recorded.
+        while (reactor.stats().eventLoopDelay.max === 0) await turn();
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60); // hold the loop 60 ms, no CPU spin
+        await turn();
+        await turn();
+        const { eventLoopDelay } = reactor.stats();
+        expect(eventLoopDelay.max).toBeGreaterThanOrEqual(50);
+        expect(eventLoopDelay.max).toBeLessThan(10_000); // 60 ms read in µs would be 60,000
+        expect(eventLoopDelay.p50).toBeGreaterThan(0);
+        expect(eventLoopDelay.p50).toBeLessThanOrEqual(eventLoopDelay.p99);
+        expect(eventLoopDelay.p99).toBeLessThanOrEqual(eventLoopDelay.max);
+      } finally {
+        await reactor.stop({ graceMs: 0 });
       }
-      expect(eventLoopDelay.p99).toBeGreaterThanOrEqual(eventLoopDelay.p50);
     });
   });
 
