@@ -393,6 +393,8 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
           this.#finish(false, exc, true);
           return succeed();
         }
+        // A value its wait handed over and it never took goes back (a token, a queue item: gevent's rule).
+        if (!this.#throwing && this.#waitingOn instanceof HubWait) this.#waitingOn.abandon();
         this.#takeKill(); // yielded and queued: the exception replaces what it would have been sent
         break;
       case 'parked':
@@ -571,7 +573,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     if (token !== this.#token || this.#state !== 'parked') return;
     this.#send = value;
     this.#throwing = failed;
-    if (this.#mode !== 'async') this.#waitingOn = null;
+    if (this.#mode !== 'async' && !(this.#waitingOn instanceof HubWait)) this.#waitingOn = null; // a hub wait stays until the step
     this.#host.parkedDelta(-1);
     this.#state = 'ready';
     this.#host.schedule(this);
@@ -612,6 +614,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     this.#state = 'running';
     const mode = this.#mode;
     if (mode === 'generator') {
+      this.#waitingOn = null;
       this.#runGenerator();
       return false;
     }

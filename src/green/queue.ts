@@ -4,20 +4,19 @@
  * @module
  */
 import { Deferred } from '../deferred/deferred.js';
-import { DeferredQueue } from '../deferred/deferred-queue.js';
 import { QueueEmpty, QueueFull } from '../errors.js';
-import type { Scheduler } from '../time/scheduler.js';
 import { getDefaultHub } from './default-hub.js';
-import { newHubWait, type Hub } from './hub.js';
+import type { Hub } from './hub.js';
 import { badTimeout, WaiterList } from './waiter-list.js';
 
 /**
  * Items in FIFO order; `get` waits while empty, `put` waits while full; blocked getters and putters are served
  * in the order they arrived.
  *
- * Built on `DeferredQueue` (stored items and waiting getters); this class adds what gevent's queue has beyond it:
- * blocked putters on a bounded queue, timeouts (`QueueFull`/`QueueEmpty`), the non-blocking variants and async
- * iteration.
+ * What it adds to `DeferredQueue`: blocked putters on a bounded queue, timeouts (`QueueFull`/`QueueEmpty`), the
+ * non-blocking variants, async iteration, and gevent's rule that a killed getter never consumes: an item handed
+ * to a greenlet that is killed (or timed out) before it ran again goes to the next getter, or back to the head of
+ * the queue (where it may briefly make a bounded queue hold one item more than `maxsize`).
  *
  * @typeParam T - the item type.
  * @example
@@ -30,7 +29,9 @@ import { badTimeout, WaiterList } from './waiter-list.js';
 export class Queue<T> implements AsyncIterable<T> {
   /** The most items stored (`Infinity`: unbounded). */
   readonly maxsize: number;
-  readonly #items: DeferredQueue<T>;
+  #items: T[] = [];
+  #head = 0;
+  readonly #getters = new WaiterList<T>((item) => this.#giveBack(item));
   readonly #putters = new WaiterList<void, T>();
   readonly #hub: Hub | undefined;
 
@@ -44,23 +45,22 @@ export class Queue<T> implements AsyncIterable<T> {
       throw new RangeError(`Expected \`maxsize\` to be a number >= 0, got \`${String(maxsize)}\` (${typeof maxsize})`);
     }
     this.maxsize = maxsize === undefined || maxsize === 0 ? Infinity : maxsize;
-    this.#items = new DeferredQueue<T>(this.maxsize);
     this.#hub = hub;
   }
 
   /** @returns the number of items stored. */
   qsize(): number {
-    return this.#items.pending;
+    return this.#items.length - this.#head;
   }
 
   /** @returns true when no item is stored. */
   empty(): boolean {
-    return this.#items.pending === 0;
+    return this.qsize() === 0;
   }
 
   /** @returns true when a bounded queue holds `maxsize` items. */
   full(): boolean {
-    return this.#items.pending >= this.maxsize;
+    return this.qsize() >= this.maxsize;
   }
 
   /**
@@ -93,7 +93,9 @@ export class Queue<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Take the oldest item, waiting while empty.
+   * Take the oldest item, waiting while empty. A greenlet waiting on the Deferred that is killed (or timed out)
+   * after the item was handed to it but before it ran again does not take it: the item goes to the next getter,
+   * or back to the head of the queue.
    *
    * @param timeoutMs - give up after this long with `QueueEmpty` (hub clock).
    * @returns a Deferred firing with the item (at once when one is stored).
@@ -101,31 +103,14 @@ export class Queue<T> implements AsyncIterable<T> {
   get(timeoutMs?: number): Deferred<T> {
     const bad = badTimeout<T>(timeoutMs);
     if (bad !== null) return bad;
-    if (this.#items.pending > 0) return this.#take();
-    const inner = this.#items.get();
-    let timer: ReturnType<Scheduler['callLater']> | null = null;
-    let timedOut = false;
-    let dropped = false;
-    const drop = (): void => {
-      dropped = true; // cancelled, or the waiting greenlet was killed: leave the line, fire nothing more
-      if (timer?.active() === true) timer.cancel();
-      inner.cancel();
-    };
-    const hub = this.#hub ?? getDefaultHub();
-    const w = newHubWait<T>(hub, drop, drop);
-    inner.addBoth((r: unknown) => {
-      if (timer?.active() === true) timer.cancel();
-      if (timedOut) w.errback(new QueueEmpty(`Queue.get() timed out after ${String(timeoutMs)} ms`));
-      else if (!dropped) w.callback(r as T); // a Failure here errbacks
-      return undefined; // handed over to `w`
-    });
-    if (timeoutMs !== undefined) {
-      timer = hub.clock.callLater(timeoutMs, () => {
-        timedOut = true;
-        inner.cancel();
-      });
+    if (this.qsize() > 0) {
+      const d = new Deferred<T>();
+      d.callback(this.#take());
+      return d;
     }
-    return w;
+    return this.#getters.add(undefined, timeoutMs, () => this.#hub ?? getDefaultHub(), () => ({
+      error: new QueueEmpty(`Queue.get() timed out after ${String(timeoutMs)} ms`),
+    }));
   }
 
   /**
@@ -134,12 +119,8 @@ export class Queue<T> implements AsyncIterable<T> {
    * @throws QueueEmpty when no item is stored.
    */
   getNowait(): T {
-    if (this.#items.pending === 0) throw new QueueEmpty('The queue is empty');
-    let item: T | undefined;
-    void this.#take().addCallback((v: T) => {
-      item = v;
-    });
-    return item as T;
+    if (this.qsize() === 0) throw new QueueEmpty('The queue is empty');
+    return this.#take();
   }
 
   /** Iterate over items as they arrive; it ends only when the loop breaks. */
@@ -147,20 +128,40 @@ export class Queue<T> implements AsyncIterable<T> {
     for (;;) yield await this.get();
   }
 
+  /** Hand `item` to the first waiting getter, else store it if there is room. @returns false when full. */
   #tryPut(item: T): boolean {
-    if (this.#items.waiting === 0 && this.#items.pending >= this.maxsize) return false;
-    this.#items.put(item);
+    if (this.#getters.serve(item)) return true; // a getter waits only while nothing is stored
+    if (this.qsize() >= this.maxsize) return false;
+    this.#items.push(item);
     return true;
   }
 
-  /** Take a stored item, then let the first blocked putter in. */
-  #take(): Deferred<T> {
-    const d = this.#items.get();
-    const putter = this.#putters.shift();
-    if (putter !== undefined) {
-      this.#items.put(putter.data);
-      putter.d.callback(undefined);
+  /** Take the oldest stored item, then let the first blocked putter in if there is room. */
+  #take(): T {
+    const item = this.#items[this.#head]!;
+    this.#items[this.#head] = undefined as T;
+    this.#head++;
+    if (this.#head === this.#items.length) {
+      this.#items.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 64 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
     }
-    return d;
+    if (this.qsize() < this.maxsize) {
+      const putter = this.#putters.shift();
+      if (putter !== undefined) {
+        this.#items.push(putter.data);
+        putter.d.callback(undefined);
+      }
+    }
+    return item;
+  }
+
+  /** An item served to a getter killed before it ran again: the next getter's, else the head of the queue again. */
+  #giveBack(item: T): void {
+    if (this.#getters.serve(item)) return;
+    if (this.#head > 0) this.#items[--this.#head] = item;
+    else this.#items.unshift(item);
   }
 }

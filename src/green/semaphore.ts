@@ -24,7 +24,8 @@ import { badTimeout, WaiterList } from './waiter-list.js';
  */
 export class Semaphore {
   #counter: number;
-  readonly #waiters = new WaiterList<boolean>();
+  // A token served to a greenlet killed before it ran again is handed on (gevent: a killed waiter never consumes).
+  readonly #waiters = new WaiterList<boolean>(() => this.#handOn());
   readonly #hub: Hub | undefined;
 
   /**
@@ -53,26 +54,24 @@ export class Semaphore {
   /**
    * Take a token.
    *
+   * A greenlet waiting on the Deferred that is killed (or timed out) after the token was handed to it but before
+   * it ran again never holds it: the token passes to the next waiter, or back (gevent's rule). Callbacks added to
+   * the Deferred besides the greenlet's own wait do not change that; use {@link Semaphore.run} to hold the token
+   * from a callback.
+   *
    * @param timeoutMs - give up after this long (hub clock).
    * @returns a Deferred firing `true` once the caller holds a token (at once when one is free), `false` on timeout.
    */
   acquire(timeoutMs?: number): Deferred<boolean> {
-    const bad = badTimeout<boolean>(timeoutMs);
-    if (bad !== null) return bad;
-    if (this.#counter > 0 && this.#waiters.length === 0) {
-      this.#counter--;
-      const d = new Deferred<boolean>();
-      d.callback(true);
-      return d;
-    }
-    return this.#waiters.add(undefined, timeoutMs, () => this.#hub ?? getDefaultHub(), () => ({ value: false }));
+    return this.#acquire(timeoutMs, true);
   }
 
-  /** Give a token back: the longest waiter gets it now, else the counter grows. */
+  /**
+   * Give a token back: the longest waiter gets it now, else the counter grows. Should that waiter's greenlet be
+   * killed (or timed out) before it runs again, the token passes on to the next waiter, or back to the counter.
+   */
   release(): void {
-    const w = this.#waiters.shift();
-    if (w === undefined) this.#counter++;
-    else w.d.callback(true);
+    this.#handOn();
   }
 
   /**
@@ -82,11 +81,28 @@ export class Semaphore {
    * @returns a Deferred of `fn`'s outcome.
    */
   run<R>(fn: () => R): Deferred<ChainResult<R>> {
-    return this.acquire().addCallback(() =>
+    return this.#acquire(undefined, false).addCallback(() =>
       maybeDeferred(fn).addBoth((result) => {
         this.release();
         return result;
       }),
     );
+  }
+
+  /** @param refundable - false when the caller's own callback takes the token (see {@link WaiterList.add}). */
+  #acquire(timeoutMs: number | undefined, refundable: boolean): Deferred<boolean> {
+    const bad = badTimeout<boolean>(timeoutMs);
+    if (bad !== null) return bad;
+    if (this.#counter > 0 && this.#waiters.length === 0) {
+      this.#counter--;
+      const d = new Deferred<boolean>();
+      d.callback(true);
+      return d;
+    }
+    return this.#waiters.add(undefined, timeoutMs, () => this.#hub ?? getDefaultHub(), () => ({ value: false }), refundable);
+  }
+
+  #handOn(): void {
+    if (!this.#waiters.serve(true)) this.#counter++;
   }
 }

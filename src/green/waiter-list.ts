@@ -8,18 +8,39 @@ import { Deferred } from '../deferred/deferred.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import { newHubWait, type Hub } from './hub.js';
 
+/** One waiter: its Deferred, its data, its timeout, and what {@link WaiterList.serve} handed it. */
+interface Waiter<T, D> {
+  d: Deferred<T>;
+  data: D;
+  timer: DelayedCall | null;
+  served: boolean;
+  value: T | undefined;
+}
+
 /**
  * A FIFO of Deferreds waiting for something (a set Event, a free token, an item, room in a queue).
  *
- * Why one class: every primitive needs the same three rules — serve waiters in arrival order, drop a waiter whose
- * Deferred was cancelled, and on timeout take the waiter out and fire it with the primitive's timeout outcome.
+ * Why one class: every primitive needs the same four rules — serve waiters in arrival order, drop a waiter whose
+ * Deferred was cancelled, on timeout take the waiter out and fire it with the primitive's timeout outcome, and
+ * never let a dead greenlet consume: what {@link WaiterList.serve} handed to a greenlet that is killed before it
+ * ran again (gevent's rule, SPEC §6.1) comes back through the list's `onRefused`, so the primitive hands it to its
+ * next waiter or takes it back.
  *
  * @typeParam T - what a waiter receives.
  * @typeParam D - data kept with each waiter (a queued item for blocked putters).
  */
 export class WaiterList<T, D = undefined> {
-  #items: Array<{ d: Deferred<T>; data: D; timer: DelayedCall | null }> = [];
+  #items: Array<Waiter<T, D>> = [];
   #head = 0;
+  readonly #onRefused: ((value: T) => void) | null;
+
+  /**
+   * @param onRefused - takes back a value {@link WaiterList.serve} handed to a greenlet that was killed (or timed
+   *   out by its caller) before it ran again; omit it when serving consumes nothing (an Event, a result).
+   */
+  constructor(onRefused?: (value: T) => void) {
+    this.#onRefused = onRefused ?? null;
+  }
 
   /** How many are waiting. */
   get length(): number {
@@ -33,18 +54,32 @@ export class WaiterList<T, D = undefined> {
    * @param timeoutMs - fire `onTimeout()` after this long (`undefined`: never).
    * @param hub - the hub whose clock times the timeout and whose current greenlet waits.
    * @param onTimeout - the outcome on timeout: a value, or `{ error }` to errback.
+   * @param refundable - false when the caller's own callback takes what is served (`Semaphore.run`): then it is
+   *   consumed at once and nothing goes back to `onRefused`.
    * @returns the waiter's Deferred (a hub wait); cancelling it, or killing the greenlet waiting on it, removes the waiter.
    */
-  add(data: D, timeoutMs: number | undefined, hub: () => Hub, onTimeout: () => { value: T } | { error: unknown }): Deferred<T> {
+  add(
+    data: D,
+    timeoutMs: number | undefined,
+    hub: () => Hub,
+    onTimeout: () => { value: T } | { error: unknown },
+    refundable = true,
+  ): Deferred<T> {
     const h = hub();
     const drop = (): void => {
       this.#remove(entry);
       if (entry.timer !== null) entry.timer.cancel();
     };
-    const entry: { d: Deferred<T>; data: D; timer: DelayedCall | null } = {
-      d: newHubWait<T>(h, drop, drop), // cancelled, or its greenlet killed: the waiter leaves the line
+    const abandoned = (): void => {
+      if (!entry.served) drop(); // its greenlet was killed while waiting: the waiter leaves the line
+      else if (refundable && this.#onRefused !== null) this.#onRefused(entry.value as T); // killed when served, before it ran
+    };
+    const entry: Waiter<T, D> = {
+      d: newHubWait<T>(h, drop, abandoned), // cancelled: the waiter leaves the line
       data,
       timer: null,
+      served: false,
+      value: undefined,
     };
     this.#items.push(entry);
     if (timeoutMs !== undefined) {
@@ -64,6 +99,26 @@ export class WaiterList<T, D = undefined> {
    * @returns the waiter's Deferred and data, or `undefined` when none waits.
    */
   shift(): { d: Deferred<T>; data: D } | undefined {
+    return this.#next();
+  }
+
+  /**
+   * Hand `value` to the oldest waiter (its Deferred fires with it). Should its greenlet be killed before it runs
+   * again, `value` goes to the list's `onRefused`.
+   *
+   * @param value - what the waiter receives.
+   * @returns false when nobody waits.
+   */
+  serve(value: T): boolean {
+    const entry = this.#next();
+    if (entry === undefined) return false;
+    entry.served = true;
+    entry.value = value;
+    entry.d.callback(value);
+    return true;
+  }
+
+  #next(): Waiter<T, D> | undefined {
     if (this.#head >= this.#items.length) return undefined;
     const entry = this.#items[this.#head]!;
     this.#items[this.#head] = undefined as never;
@@ -76,8 +131,8 @@ export class WaiterList<T, D = undefined> {
     return entry;
   }
 
-  #remove(entry: object): void {
-    const i = this.#items.indexOf(entry as never, this.#head);
+  #remove(entry: Waiter<T, D>): void {
+    const i = this.#items.indexOf(entry, this.#head);
     if (i !== -1) this.#items.splice(i, 1);
   }
 }

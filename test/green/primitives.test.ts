@@ -9,6 +9,7 @@ import { Semaphore } from '../../src/green/semaphore.js';
 import { withTimeout } from '../../src/green/with-timeout.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
 import { makeVirtualHub, type VirtualHub } from '../helpers/virtual-hub.js';
+import { serveThenEnd, spawnWaiter, waiterEndings, waiterKinds } from './fixtures/served-waiter.js';
 
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -234,6 +235,103 @@ describe('primitive waits are hub waits', () => {
     q.putNowait(5);
     await expect(g).resolves.toBe(5);
     expect(current).toBe(g);
+  });
+});
+
+describe('a waiter that is killed or times out never consumes (SPEC §6.1)', () => {
+  describe.each(waiterKinds)('%s greenlets', (kind) => {
+    describe.each(waiterEndings)('%s after a token was handed over, before running again', (ending) => {
+      it('Lock: the token goes to the next waiter', async () => {
+        const { hub, clock } = makeHub();
+        const lock = new Lock(hub);
+        expect(successResultOf(lock.acquire())).toBe(true); // held outside any greenlet
+        const got: string[] = [];
+        const first = spawnWaiter(hub, kind, () => lock.acquire(), () => got.push('first'));
+        const second = spawnWaiter(hub, kind, () => lock.acquire(), () => {
+          got.push('second');
+          lock.release();
+        });
+        hub.flush();
+        expect(hub.stats().parked).toBe(2);
+        serveThenEnd(hub, clock, first, ending, () => lock.release());
+        expect(hub.stats().parked).toBe(0); // the second waiter was served at once
+        hub.flush();
+        await second;
+        await first.join();
+        expect(got).toEqual(['second']);
+        expect(lock.locked()).toBe(false);
+      });
+
+      it('Lock: the token goes back when nobody else waits', async () => {
+        const { hub, clock } = makeHub();
+        const lock = new Lock(hub);
+        lock.acquire();
+        const got: unknown[] = [];
+        const only = spawnWaiter(hub, kind, () => lock.acquire(), (v) => got.push(v));
+        hub.flush();
+        serveThenEnd(hub, clock, only, ending, () => lock.release());
+        expect(lock.locked()).toBe(false);
+        hub.flush();
+        await only.join();
+        expect(got).toEqual([]);
+        expect(successResultOf(lock.acquire())).toBe(true);
+      });
+
+      it('Semaphore: with several waiters, the token passes on in FIFO order', async () => {
+        const { hub, clock } = makeHub();
+        const s = new Semaphore(0, hub);
+        const got: string[] = [];
+        const [first, ...rest] = ['first', 'second', 'third', 'fourth'].map((name) =>
+          spawnWaiter(hub, kind, () => s.acquire(), () => got.push(name)),
+        );
+        hub.flush();
+        serveThenEnd(hub, clock, first!, ending, () => {
+          s.release(); // to 'first'
+          s.release(); // to 'second'
+        });
+        hub.flush();
+        await Promise.all([rest[0]!, rest[1]!, first!.join()]);
+        expect(got).toEqual(['second', 'third']);
+        expect(rest[2]!.dead).toBe(false); // 'fourth' still waits: no token was made
+        expect(s.counter).toBe(0);
+        s.release();
+        hub.flush();
+        await rest[2];
+        expect(got).toEqual(['second', 'third', 'fourth']);
+      });
+
+      it('BoundedSemaphore: the token goes back and the bound still holds', async () => {
+        const { hub, clock } = makeHub();
+        const s = new BoundedSemaphore(2, hub);
+        s.acquire();
+        s.acquire();
+        const only = spawnWaiter(hub, kind, () => s.acquire(10_000)); // its own timeout must not fire later either
+        hub.flush();
+        serveThenEnd(hub, clock, only, ending, () => s.release());
+        hub.flush();
+        await only.join();
+        expect(s.counter).toBe(1); // the other token is still held
+        clock.advance(20_000);
+        expect(s.counter).toBe(1);
+        s.release();
+        expect(() => s.release()).toThrow(RangeError);
+      });
+    });
+  });
+
+  it('Semaphore.run holds the token from its own callback: killing its greenlet afterwards makes no extra token', () => {
+    const { hub } = makeHub();
+    const s = new Semaphore(1, hub);
+    s.acquire();
+    const g = hub.spawn(function* () {
+      return (yield s.run(() => 'ran')) as string;
+    });
+    hub.flush();
+    s.release(); // run's callback takes the token, runs, and releases it
+    expect(s.counter).toBe(1);
+    void g.kill(); // the greenlet had not run again yet
+    hub.flush();
+    expect(s.counter).toBe(1);
   });
 });
 

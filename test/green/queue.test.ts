@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Queue } from '../../src/green/queue.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
 import { makeVirtualHub, type VirtualHub } from '../helpers/virtual-hub.js';
+import { serveThenEnd, spawnWaiter, waiterEndings, waiterKinds } from './fixtures/served-waiter.js';
 
 const makeHub = (): VirtualHub => makeVirtualHub();
 
@@ -108,6 +109,61 @@ describe('Queue', () => {
       if (item === 3) break;
     }
     expect(seen).toEqual([1, 2, 3]);
+  });
+
+  describe.each(waiterKinds)('%s getters', (kind) => {
+    describe.each(waiterEndings)('%s after an item was handed over, before running again (SPEC §6.1)', (ending) => {
+      it('does not take it: the next getter does', async () => {
+        const { hub, clock } = makeHub();
+        const q = new Queue<string>(undefined, hub);
+        const got: unknown[] = [];
+        const first = spawnWaiter(hub, kind, () => q.get(), (v) => got.push(['first', v]));
+        const second = spawnWaiter(hub, kind, () => q.get(), (v) => got.push(['second', v]));
+        hub.flush();
+        serveThenEnd(hub, clock, first, ending, () => q.putNowait('x'));
+        expect(hub.stats().parked).toBe(0); // the second getter was served at once
+        hub.flush();
+        await second;
+        await first.join();
+        expect(got).toEqual([['second', 'x']]);
+        expect(q.qsize()).toBe(0);
+      });
+
+      it('does not take it: with no other getter it stays queued, ahead of later items', async () => {
+        const { hub, clock } = makeHub();
+        const q = new Queue<string>(undefined, hub);
+        const got: unknown[] = [];
+        const only = spawnWaiter(hub, kind, () => q.get(10_000), (v) => got.push(v)); // its own timeout must not fire later
+        hub.flush();
+        serveThenEnd(hub, clock, only, ending, () => {
+          q.putNowait('x'); // to the getter
+          q.putNowait('y'); // stored
+        });
+        expect(q.qsize()).toBe(2);
+        hub.flush();
+        await only.join();
+        clock.advance(20_000);
+        expect(got).toEqual([]);
+        expect([q.getNowait(), q.getNowait()]).toEqual(['x', 'y']);
+      });
+    });
+  });
+
+  it('an item handed back to a full bounded queue is kept (one over maxsize until taken)', () => {
+    const { hub } = makeHub();
+    const q = new Queue<string>(1, hub);
+    const g = spawnWaiter(hub, 'generator', () => q.get());
+    hub.flush();
+    q.putNowait('x'); // to the getter
+    q.putNowait('y'); // stored: the queue is full
+    const blocked = q.put('z');
+    void g.kill();
+    expect(q.qsize()).toBe(2);
+    expect(q.getNowait()).toBe('x');
+    assertNoResult(blocked);
+    expect(q.getNowait()).toBe('y');
+    expect(successResultOf(blocked)).toBeUndefined();
+    expect(q.getNowait()).toBe('z');
   });
 
   it('rejects a negative maxsize with RangeError', () => {
