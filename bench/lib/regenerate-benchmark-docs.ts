@@ -12,6 +12,8 @@ import { defaultDocsDir, defaultResultsDir } from './bench-paths.js';
 import { renderChartSvg } from './render-chart-svg.js';
 import { chartFileName, renderBenchmarksMarkdown, type SkippedResult } from './render-benchmarks-markdown.js';
 import { suiteResultProblems, type SuiteResult } from './suite-result.js';
+import { isSoakReport, renderSoakSection, soakResultFile } from '../soak-markdown.js';
+import type { SoakReport } from '../../src/soak/soak-report.js';
 
 /** Where to read and write. */
 export interface RegenerateOptions {
@@ -49,9 +51,15 @@ export async function regenerateBenchmarkDocs(options: RegenerateOptions = {}): 
   }
   const results: SuiteResult[] = [];
   const skipped: SkippedResult[] = [];
+  let soak: SoakReport | undefined;
   for (const file of files) {
     try {
       const value: unknown = JSON.parse(await readFile(join(resultsDir, file), 'utf8'));
+      // The fault soak's report has a format of its own; it gets its own section at the end.
+      if (file === soakResultFile && isSoakReport(value)) {
+        soak = value;
+        continue;
+      }
       const problems = suiteResultProblems(value);
       if (problems.length === 0) results.push(value as SuiteResult);
       else skipped.push({ file, problem: `not in the shared result format (${problems.slice(0, 3).join('; ')})` });
@@ -70,6 +78,7 @@ export async function regenerateBenchmarkDocs(options: RegenerateOptions = {}): 
     charts.push(path);
   }
   const markdown = join(docsDir, 'benchmarks.md');
-  await writeFile(markdown, renderBenchmarksMarkdown(results, skipped));
+  const page = renderBenchmarksMarkdown(results, skipped);
+  await writeFile(markdown, soak === undefined ? page : `${page.trimEnd()}\n\n${renderSoakSection(soak).join('\n')}`);
   return { markdown, charts, skipped };
 }

@@ -171,6 +171,7 @@ describe('greenreactor (the built bin)', () => {
       [['policy', 'schema', '--help'], 'usage: greenreactor policy schema'],
       [['bench', '--help'], 'usage: greenreactor bench'],
       [['demo', '--help'], 'usage: greenreactor demo'],
+      [['soak', '--help'], 'usage: greenreactor soak [--calls N]'],
     ])('%j prints usage and exits 0', async (args, usage) => {
       const run = await cli(...args);
       expect(run.code).toBe(0);
@@ -179,7 +180,7 @@ describe('greenreactor (the built bin)', () => {
   });
 
   describe('usage errors', () => {
-    it.each([[[]], [['frobnicate']], [['policy']], [['policy', 'lint']], [['policy', 'check', 'a.json', '--nope']]])(
+    it.each([[[]], [['frobnicate']], [['policy']], [['policy', 'lint']], [['policy', 'check', 'a.json', '--nope']], [['soak', '--calls', 'many']], [['soak', '--calls', '-5']], [['soak', '--frob']]])(
       '%j exits 2 with usage on stderr',
       async (args) => {
         const run = await cli(...args);
