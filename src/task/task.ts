@@ -51,11 +51,14 @@ export interface TaskOptions<Args extends unknown[] = any[]> {
   timeoutMs?: number;
   /**
    * How many times to re-run the task when its worker crashes (only for idempotent tasks; never after a thrown error).
+   * Cannot be combined with `transfer` (`defineTask` throws `TypeError`): a moved buffer cannot be sent twice.
    * @defaultValue 0
    */
   retries?: number;
   /**
    * Picks the arguments' `ArrayBuffer`s (or other transferables) to move into the worker instead of copying them.
+   * Called once per dispatch; if it throws, the task's Deferred errbacks with that error and nothing is sent.
+   * Cannot be combined with `retries` above 0.
    * @example `transfer: (buf) => [buf]`
    */
   transfer?: (...args: Args) => TransferListItem[];
@@ -155,6 +158,13 @@ function validateOptions(options: TaskOptions<any[]>, name: string): void {
   if (transfer !== undefined && typeof transfer !== 'function') {
     throw new TypeError(`Expected \`transfer\` of task \`${name}\` to be a function, got ${typeof transfer}`);
   }
+  if (transfer !== undefined && retries !== undefined && retries > 0) {
+    // A retry would post again the buffers the first attempt already moved (detached): refuse the pair up front.
+    throw new TypeError(
+      `Task \`${name}\` cannot have both \`retries\` and \`transfer\`: a buffer moved to the worker that crashed cannot be ` +
+        'sent again. Drop `transfer` (the arguments are then copied, and a retry can resend them) or set `retries` to 0',
+    );
+  }
 }
 
 function makeTask<Args extends unknown[], R>(
@@ -209,7 +219,8 @@ async function importExport<Args extends unknown[], R>(moduleUrl: string, export
  * @param fn - a plain, async or generator function.
  * @param options - kind, route, timeout, retries, transfer.
  * @returns the Task.
- * @throws TypeError when an argument is malformed (a definition bug, caught at module load).
+ * @throws TypeError when an argument is malformed, or `retries` is combined with `transfer` (a definition bug,
+ *   caught at module load).
  * @example
  * ```ts
  * export const fib = defineTask(import.meta.url, 'fib', (n: number): number => (n < 2 ? n : fib.fn!(n - 1) + fib.fn!(n - 2)), { kind: 'cpu' });

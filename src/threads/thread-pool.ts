@@ -88,6 +88,8 @@ export class ThreadPool {
   #state: ThreadPoolState = 'idle';
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
+  /** Runs Piscina still holds that were abandoned before a worker claimed them (see `ThreadTaskHost`). */
+  #abandonedWaiting = 0;
 
   /**
    * @param options - sizes, queue limit, grace period, clock.
@@ -184,7 +186,7 @@ export class ThreadPool {
     const p = this.#piscina;
     return this.#counters.snapshot({
       inFlight: this.#active.size,
-      queueDepth: p?.queueSize ?? 0,
+      queueDepth: this.queueDepth,
       threads: p?.threads.length ?? 0,
       utilisation: p?.utilization ?? 0,
     });
@@ -197,7 +199,7 @@ export class ThreadPool {
    */
   #full(): boolean {
     const o = this.options;
-    return this.#active.size - o.maxThreads * o.concurrentTasksPerWorker >= o.maxQueue;
+    return this.#active.size - this.#abandonedWaiting - o.maxThreads * o.concurrentTasksPerWorker >= o.maxQueue;
   }
 
   #refuse<T>(name: string): Deferred<T> {
@@ -210,7 +212,8 @@ export class ThreadPool {
    * build every task's percentiles.
    */
   get queueDepth(): number {
-    return this.#piscina?.queueSize ?? 0;
+    // Piscina's queue less the abandoned runs it still holds (one may already sit with a worker: never below 0).
+    return Math.max(0, (this.#piscina?.queueSize ?? 0) - this.#abandonedWaiting);
   }
 
   /**
@@ -264,6 +267,9 @@ export class ThreadPool {
       post: (request, transferList) => piscina.run(request, transferList === undefined ? undefined : { transferList: transferList as never }),
       terminate: (threadId) => {
         for (const worker of piscina.threads) if (worker.threadId === threadId) void worker.terminate();
+      },
+      abandonedWaiting: (change) => {
+        this.#abandonedWaiting += change;
       },
       done: (run) => {
         this.#active.delete(run);

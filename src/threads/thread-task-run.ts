@@ -9,6 +9,9 @@
  *   then the worker may still read it.
  * - Cancel / timeout: a queued task is skipped by the worker; a running one sees `cancelled()` true, and if it is
  *   still running `cancelGraceMs` later (on the pool's clock) its worker is terminated and replaced.
+ * - A run cancelled or timed out before a worker claimed its slot stops counting as waiting at once (`maxQueue`,
+ *   `queueDepth`), although Piscina holds it until a worker reaches and skips it.
+ * - A `transfer` function that throws ends the run before it takes a slot or enters Piscina: nothing to release.
  * - Only a crash is retried (`retries`); the timeout keeps counting from the first dispatch.
  *
  * @module
@@ -36,6 +39,11 @@ export interface ThreadTaskHost {
   post(request: TaskRequest, transferList: readonly unknown[] | undefined): Promise<unknown>;
   /** Terminates the worker with this thread id (Piscina replaces it). */
   terminate(threadId: number): void;
+  /**
+   * Counts runs Piscina still holds for nothing (abandoned before a worker claimed them, so they will be skipped):
+   * +1 when one is abandoned, -1 when Piscina lets it go. The pool leaves them out of `maxQueue` and `queueDepth`.
+   */
+  abandonedWaiting(change: 1 | -1): void;
   /** Called once the run is over for the pool (settled by Piscina and by its Deferred). */
   done(run: ThreadTaskRun): void;
 }
@@ -57,6 +65,8 @@ export class ThreadTaskRun {
   #slot = -1;
   #attempts = 0;
   #inPiscina = false;
+  /** Abandoned before a worker claimed it: Piscina still holds it, but it no longer counts as waiting. */
+  #skippedInQueue = false;
   #timer: DelayedCall | undefined;
   #grace: DelayedCall | undefined;
 
@@ -99,14 +109,46 @@ export class ThreadTaskRun {
   /** Sends the task to Piscina (again, on a retry). */
   start(): void {
     const host = this.#host;
+    const transfer = this.#task.options.transfer;
+    let transferList: readonly unknown[] | undefined;
+    if (transfer !== undefined) {
+      // The user's function: a throw (or a non-array) ends this run before it holds a slot or enters Piscina.
+      try {
+        transferList = transfer(...this.#args);
+      } catch (error) {
+        this.#refuse(error);
+        return;
+      }
+      if (!Array.isArray(transferList)) {
+        this.#refuse(new TypeError(`Expected \`transfer\` of task \`${this.#task.name}\` to return an array, got ${typeof transferList}`));
+        return;
+      }
+    }
     this.#slot = host.slots.acquire();
     const request: TaskRequest =
       this.#calls === undefined
         ? { moduleUrl: this.#task.moduleUrl, exportName: this.#task.exportName, args: this.#args, slot: this.#slot }
         : { moduleUrl: this.#task.moduleUrl, exportName: this.#task.exportName, args: [], slot: this.#slot, calls: this.#calls };
-    const transfer = this.#task.options.transfer;
     this.#inPiscina = true;
-    host.post(request, transfer === undefined ? undefined : transfer(...this.#args)).then(this.#onReply, this.#onReject);
+    let posted: Promise<unknown>;
+    try {
+      posted = host.post(request, transferList);
+    } catch (error) {
+      this.#onReject(error);
+      return;
+    }
+    posted.then(this.#onReply, this.#onReject);
+  }
+
+  /** Ends a run that never reached Piscina with `error`. */
+  #refuse(error: unknown): void {
+    if (this.#state === 'pending') {
+      this.#state = 'settled';
+      this.#clearTimer();
+      this.#host.counters.failed++;
+      this.deferred.errback(error);
+    }
+    this.#host.done(this);
   }
 
   /**
@@ -123,6 +165,11 @@ export class ThreadTaskRun {
     this.#state = 'abandoned';
     this.#clearTimer();
     const threadId = this.#host.slots.cancel(this.#slot);
+    if (threadId === 0 && this.#inPiscina && this.#slot >= 0) {
+      // Not claimed by a worker, so it never will be (the claim needs a clear slot): it stops counting as waiting now.
+      this.#skippedInQueue = true;
+      this.#host.abandonedWaiting(1);
+    }
     if (threadId !== 0 && this.#inPiscina) {
       const slot = this.#slot;
       const check = (): void => {
@@ -151,6 +198,10 @@ export class ThreadTaskRun {
       if (!Number.isNaN(startedAt)) this.#host.counters.time(this.#task.name, startedAt - this.#dispatchedAt, slots.runMs(this.#slot));
     }
     this.#inPiscina = false;
+    if (this.#skippedInQueue) {
+      this.#skippedInQueue = false;
+      this.#host.abandonedWaiting(-1);
+    }
     slots.release(this.#slot);
     this.#slot = -1;
     if (this.#grace !== undefined) {

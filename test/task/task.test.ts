@@ -23,9 +23,18 @@ describe('defineTask', () => {
     ['an unknown kind', () => defineTask(import.meta.url, 'f', () => 1, { kind: 'gpu' as never }), /kind/],
     ['a negative timeout', () => defineTask(import.meta.url, 'f', () => 1, { timeoutMs: -1 }), /timeoutMs/],
     ['fractional retries', () => defineTask(import.meta.url, 'f', () => 1, { retries: 1.5 }), /retries/],
+    [
+      'retries with transfer',
+      () => defineTask(import.meta.url, 'f', (b: ArrayBuffer) => b.byteLength, { retries: 1, transfer: (b) => [b] }),
+      /`f` cannot have both `retries` and `transfer`/,
+    ],
   ])('throws a TypeError naming the field for %s', (_label, make, pattern) => {
     expect(make).toThrow(TypeError);
     expect(make).toThrow(pattern);
+  });
+
+  it('accepts transfer with retries 0 (no retry can resend a moved buffer)', () => {
+    expect(defineTask(import.meta.url, 'f', (b: ArrayBuffer) => b.byteLength, { retries: 0, transfer: (b) => [b] }).options.retries).toBe(0);
   });
 
   it('loads its own function without importing', async () => {
@@ -35,6 +44,10 @@ describe('defineTask', () => {
 });
 
 describe('taskFrom', () => {
+  it('throws a TypeError for retries with transfer, as defineTask does', () => {
+    expect(() => taskFrom('node:path', 'basename', { retries: 2, transfer: () => [] })).toThrow(/cannot have both `retries` and `transfer`/);
+  });
+
   it('imports the export lazily on load', async () => {
     const task = taskFrom('node:path', 'basename');
     expect(task.fn).toBeUndefined();

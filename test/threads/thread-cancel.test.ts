@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ThreadPool } from '../../src/threads/thread-pool.js';
 import { Clock } from '../../src/time/clock.js';
-import { CancelledError, TimeoutError } from '../../src/errors.js';
+import { CancelledError, QueueFullError, TimeoutError } from '../../src/errors.js';
 import { setUnhandledErrorHandler } from '../../src/deferred/unhandled-error-handler.js';
 import * as fx from '../fixtures/thread-tasks.js';
 import { built, changed, countFirings, failureOf, gate, open } from './thread-test-kit.js';
+import type { Task } from '../../src/task/task.js';
 
 describe('ThreadPool cancellation ladder', () => {
   let pool: ThreadPool;
@@ -158,6 +159,33 @@ describe('ThreadPool cancellation ladder', () => {
       expect(await blocker).toBe('first');
       expect(await pool.run(built(fx.add), 0, 1)).toBe(1);
       expect(cells[3]).toBe(0);
+    });
+  });
+  describe('a task abandoned while it waits in the queue', () => {
+    it.each([
+      ['cancelled', (d: { cancel(): void }, _clock: Clock): void => d.cancel()],
+      ['timed out', (_d: { cancel(): void }, clock: Clock): void => clock.advance(10)],
+    ])('stops counting against maxQueue and queueDepth at once when %s', async (_how, abandon) => {
+      const clock = new Clock();
+      pool = new ThreadPool({ minThreads: 1, maxThreads: 1, maxQueue: 1, clock });
+      const cells = gate(4);
+      const blocker = pool.run(built(fx.waitForGate), cells, 'first');
+      await changed(cells); // the only worker is busy
+      const timed = { ...built(fx.markRan), options: { timeoutMs: 10 } } as Task<[Int32Array, number], number>;
+      const queued = pool.run(timed, cells, 2);
+      expect(pool.queueDepth).toBe(1);
+      abandon(queued, clock);
+      expect(await failureOf(queued)).toBeInstanceOf(Error);
+      expect(pool.queueDepth).toBe(0); // Piscina still holds it until the worker skips it
+      expect(pool.stats().queueDepth).toBe(0);
+      const next = pool.run(built(fx.markRan), cells, 3); // admitted: nothing live waits
+      expect(pool.queueDepth).toBe(1);
+      expect(await failureOf(pool.run(built(fx.add), 1, 1))).toBeInstanceOf(QueueFullError); // now one does
+      open(cells);
+      expect(await blocker).toBe('first');
+      expect(await next).toBe(3);
+      expect(cells[2]).toBe(0); // the abandoned task never ran
+      expect(pool.queueDepth).toBe(0);
     });
   });
 });

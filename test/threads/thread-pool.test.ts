@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ThreadPool } from '../../src/threads/thread-pool.js';
 import { taskFrom } from '../../src/task/task.js';
+import { Clock } from '../../src/time/clock.js';
+import type { Deferred } from '../../src/deferred/deferred.js';
 import * as fx from '../fixtures/thread-tasks.js';
 import { built, changed, failureOf, gate, open, settled } from './thread-test-kit.js';
 
@@ -53,6 +55,29 @@ describe('ThreadPool', () => {
       const d = pool.run(built(fx.sumBytes), buffer);
       expect(await d).toBe(10);
       expect(buffer.byteLength).toBe(0); // moved to the worker, detached here
+    });
+
+    it("errbacks with the error of a throwing transfer function instead of throwing, and leaks nothing", async () => {
+      const clock = new Clock();
+      pool = new ThreadPool({ minThreads: 1, maxThreads: 1, maxQueue: 0, clock });
+      let d: Deferred<number> | undefined;
+      expect(() => {
+        d = pool.run(built(fx.transferThrows), new ArrayBuffer(8)); // timeoutMs: 5000
+      }).not.toThrow();
+      const error = await failureOf(d!);
+      expect(error).toBeInstanceOf(RangeError);
+      expect(error.message).toBe('cannot pick the transfer list');
+      expect(clock.getDelayedCalls()).toEqual([]); // its timeout is disarmed
+      expect(pool.stats().inFlight).toBe(0);
+      expect(pool.stats().failed).toBe(1);
+      // Full capacity: with one worker and maxQueue 0, a task that takes the worker is still admitted.
+      const cells = gate();
+      const running = pool.run(built(fx.waitForGate), cells, 'ran');
+      await changed(cells);
+      open(cells);
+      expect(await running).toBe('ran');
+      // Nothing in flight: close() does not wait out its grace on a clock nobody advances.
+      await pool.close(60_000);
     });
 
     it('receives a result marked with transferResult', async () => {
