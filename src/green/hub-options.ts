@@ -3,14 +3,16 @@
  *
  * @module
  */
+import { performance } from 'node:perf_hooks';
+import { runOnNextTurn } from '../time/macrotask.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
 
 /** How a {@link Hub} slices time and bounds its greenlets; every field is optional. */
 export interface HubOptions {
   /**
-   * Wall time (ms, measured with `performance.now()`) the hub may run greenlet steps before it yields to the event
-   * loop with `setImmediate`. Smaller keeps the loop more responsive; larger wastes less time switching.
+   * Wall time (ms, read from `now`) the hub may run greenlet steps before it yields to the event loop (with
+   * `nextTurn`). Smaller keeps the loop more responsive; larger wastes less time switching.
    * @defaultValue 4
    */
   sliceMs?: number;
@@ -27,11 +29,26 @@ export interface HubOptions {
    */
   maxGreenlets?: number;
   /**
-   * The scheduler for sleeps and timeouts (a `Clock` in tests). Slices are always wall time.
+   * The scheduler for sleeps and timeouts (a `Clock` in tests). Slices and step times come from `now`.
    * @defaultValue the real-time scheduler
    * @example `new Hub({ clock: new Clock() })`
    */
   clock?: Scheduler;
+  /**
+   * The wall-time source (ms, monotonic) that measures slices and every step (`'blocked'`, step statistics). Tests
+   * pass one they advance by hand, so a "blocked" step is exact instead of a CPU spin (tinybench's `now` option).
+   * @defaultValue `performance.now()`
+   * @example `let t = 0; new Hub({ now: () => t })`
+   */
+  now?: () => number;
+  /**
+   * Runs the hub's next pass on a later turn of the event loop: how it yields between slices (Effect's
+   * `MixedScheduler` takes the same function). It must call `fn` once, later, never synchronously. Tests pass
+   * one that collects the passes and runs them by hand.
+   * @defaultValue `setImmediate` (after pending I/O and due timers)
+   * @example `const passes: Array<() => void> = []; new Hub({ nextTurn: (fn) => passes.push(fn) })`
+   */
+  nextTurn?: (fn: () => void) => void;
 }
 
 /** {@link HubOptions} with every default filled in. */
@@ -43,10 +60,17 @@ export const defaultHubOptions: Readonly<ResolvedHubOptions> = Object.freeze({
   blockingThresholdMs: 20,
   maxGreenlets: Infinity,
   clock: realTimeScheduler,
+  now: () => performance.now(),
+  nextTurn: runOnNextTurn,
 });
 
 function describe(value: unknown): string {
   return `\`${String(value)}\` (${typeof value})`;
+}
+
+function functionOption<F>(key: string, value: F): F {
+  if (typeof value !== 'function') throw new TypeError(`Expected \`${key}\` to be a function, got ${describe(value)}`);
+  return value;
 }
 
 /**
@@ -80,5 +104,7 @@ export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions 
     }
     resolved.clock = clock;
   }
+  if (options.now !== undefined) resolved.now = functionOption('now', options.now);
+  if (options.nextTurn !== undefined) resolved.nextTurn = functionOption('nextTurn', options.nextTurn);
   return resolved;
 }

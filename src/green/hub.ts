@@ -10,7 +10,7 @@
  *   async greenlet, the next hub wait; a plain function is one step). Steps are counted, timed and attributed here.
  * - No re-entry: `#drain` sets `#draining`; a nested call (`flush()` from a step or a listener, a pass firing during
  *   `flush()`) returns at once, and anything scheduled meanwhile is picked up by the running loop.
- * - Slices: a pass (started with `setImmediate` via `runOnNextTurn`) runs steps until `sliceMs` of wall time has
+ * - Slices: a pass (started with the `nextTurn` option: `setImmediate`) runs steps until `sliceMs` of `now` has
  *   passed, then schedules the next pass only if work is left. An idle hub schedules nothing and holds no handle.
  * - Async resumptions: an async greenlet continues on a microtask, so the drain suspends itself (`#asyncRunning`)
  *   and `#asyncHop` continues the same slice once the greenlet reached its next hub wait (or after a few
@@ -19,11 +19,9 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
-import { performance } from 'node:perf_hooks';
 import { Deferred } from '../deferred/deferred.js';
 import { QueueFullError } from '../errors.js';
 import { isTask, type Task } from '../task/task.js';
-import { runOnNextTurn } from '../time/macrotask.js';
 import type { Scheduler } from '../time/scheduler.js';
 import {
   asyncCapable,
@@ -136,6 +134,7 @@ export class Hub extends EventEmitter {
   /** The options in force, defaults filled in. */
   readonly options: Readonly<ResolvedHubOptions>;
   readonly #clock: Scheduler;
+  readonly #now: () => number;
   readonly #ready = new ReadyQueue<Greenlet<any>>();
   #outside: Array<Deferred<void>> = []; // cooperate() calls from outside any greenlet: fired at the next pass
   #current: Greenlet<any> | null = null;
@@ -183,14 +182,15 @@ export class Hub extends EventEmitter {
   }
 
   /**
-   * @param options - slice length, blocking threshold, capacity, clock; see {@link HubOptions}.
+   * @param options - slice length, blocking threshold, capacity, clock, wall time, next turn; see {@link HubOptions}.
    * @throws TypeError when an option is malformed.
    */
   constructor(options: HubOptions = {}) {
     super();
     this.options = Object.freeze(resolveHubOptions(options));
     this.#clock = this.options.clock;
-    this.#timer = new StepTimer(this.options.blockingThresholdMs, (g, stats, ms) => {
+    this.#now = this.options.now;
+    this.#timer = new StepTimer(this.options.blockingThresholdMs, this.#now, (g, stats, ms) => {
       this.#blockedSteps++;
       try {
         this.emit('blocked', { greenlet: g as Greenlet<unknown>, task: stats.name, ms } satisfies BlockedEvent);
@@ -384,7 +384,7 @@ export class Hub extends EventEmitter {
   #asyncDone(g: Greenlet<any>): void {
     this.#asyncRunning = null;
     this.#current = null;
-    this.#timer.timed(g, statsOf(g), performance.now() - this.#stepStart);
+    this.#timer.timed(g, statsOf(g), this.#now() - this.#stepStart);
   }
 
   readonly #asyncHop = (): void => {
@@ -396,7 +396,7 @@ export class Hub extends EventEmitter {
       }
       this.#asyncDone(g); // it awaits something foreign: no longer attributed
     }
-    const budget = this.#sliceEnd - performance.now();
+    const budget = this.#sliceEnd - this.#now();
     if (budget > 0) this.#drain(budget, Number.POSITIVE_INFINITY);
     else if ((this.#ready.size > 0 || this.#outside.length > 0) && !this.#passScheduled) this.#schedulePass();
   };
@@ -410,7 +410,7 @@ export class Hub extends EventEmitter {
 
   #schedulePass(): void {
     this.#passScheduled = true;
-    runOnNextTurn(this.#pass);
+    this.options.nextTurn(this.#pass);
   }
 
   /** The run loop; see the invariants at the top of the file. @returns steps run. */

@@ -3,7 +3,6 @@
  *
  * @module
  */
-import { performance } from 'node:perf_hooks';
 import type { StepStats } from './step-stats.js';
 
 /** Most steps timed together in one batch. */
@@ -40,14 +39,17 @@ export class StepTimer {
   #batchStart = 0;
   readonly #batch: StepStats[] = [];
   readonly #thresholdMs: number;
+  readonly #now: () => number;
   readonly #onBlocked: (g: unknown, stats: StepStats, ms: number) => void;
 
   /**
    * @param thresholdMs - a step longer than this is blocking.
+   * @param now - the wall-time source (ms), the hub's `now` option.
    * @param onBlocked - told about each blocking step timed alone: the greenlet, its task stats, the ms.
    */
-  constructor(thresholdMs: number, onBlocked: (g: unknown, stats: StepStats, ms: number) => void) {
+  constructor(thresholdMs: number, now: () => number, onBlocked: (g: unknown, stats: StepStats, ms: number) => void) {
     this.#thresholdMs = thresholdMs;
+    this.#now = now;
     this.#onBlocked = onBlocked;
   }
 
@@ -56,7 +58,7 @@ export class StepTimer {
     this.#inBatch = 0;
     this.#distinct = 0;
     this.#sampleDue = true;
-    this.#batchStart = performance.now();
+    this.#batchStart = this.#now();
     return this.#batchStart;
   }
 
@@ -66,7 +68,7 @@ export class StepTimer {
    */
   solo(stats: StepStats): boolean {
     if (!this.#sampleDue && this.#size > 1 && stats.suspect === 0) return false;
-    if (this.#inBatch > 0) this.#close(performance.now());
+    if (this.#inBatch > 0) this.#close(this.#now());
     return true;
   }
 
@@ -83,11 +85,11 @@ export class StepTimer {
       // Remember the batch's tasks for suspicion; a run of one task's steps is stored once.
       if (this.#distinct === 0 || this.#batch[this.#distinct - 1] !== stats) this.#batch[this.#distinct++] = stats;
       if (++this.#inBatch < this.#size) return -1;
-      const t = performance.now();
+      const t = this.#now();
       this.#close(t);
       return t;
     }
-    const t = performance.now();
+    const t = this.#now();
     this.#timed(g, stats, t - this.#batchStart);
     this.#batchStart = t;
     this.#sampleDue = false; // batched steps follow the sample
@@ -99,7 +101,7 @@ export class StepTimer {
    * @returns the clock now.
    */
   mark(): number {
-    const t = performance.now();
+    const t = this.#now();
     if (this.#inBatch > 0) this.#close(t);
     else this.#batchStart = t;
     return t;
@@ -112,12 +114,12 @@ export class StepTimer {
   timed(g: unknown, stats: StepStats, ms: number): void {
     stats.steps++;
     this.#timed(g, stats, ms);
-    this.#batchStart = performance.now();
+    this.#batchStart = this.#now();
   }
 
   /** End timing (a pass ends): close the batch in progress. */
   finish(): void {
-    if (this.#inBatch > 0) this.#close(performance.now());
+    if (this.#inBatch > 0) this.#close(this.#now());
   }
 
   #timed(g: unknown, stats: StepStats, ms: number): void {

@@ -10,6 +10,7 @@
  */
 import { watch, readFile, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import { debounce } from '../time/debounce.js';
 
 /** A running watch; `close()` stops it (idempotent). */
 export interface PolicyWatcher {
@@ -44,11 +45,9 @@ export function watchPolicyFile(file: string, options: PolicyFileWatchOptions): 
   const name = basename(path);
   const debounceMs = options.debounceMs ?? 50;
   let lastText = options.initialText;
-  let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
   const read = (): void => {
-    timer = undefined;
     readFile(path, 'utf8', (error, text) => {
       if (closed) return;
       if (error !== null) {
@@ -60,13 +59,11 @@ export function watchPolicyFile(file: string, options: PolicyFileWatchOptions): 
       options.onText(text);
     });
   };
+  const settled = debounce(read, debounceMs);
 
   const watcher: FSWatcher = watch(dirname(path), { persistent: false }, (_event, changed) => {
     if (closed || (changed !== null && changed !== name)) return;
-    // One read per burst: editors often truncate, write and rename in quick succession.
-    if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(read, debounceMs);
-    timer.unref();
+    settled.trigger(); // one read per burst: editors often truncate, write and rename in quick succession
   });
   watcher.on('error', (error: Error) => {
     if (!closed) options.onError(error);
@@ -76,7 +73,7 @@ export function watchPolicyFile(file: string, options: PolicyFileWatchOptions): 
     close(): void {
       if (closed) return;
       closed = true;
-      if (timer !== undefined) clearTimeout(timer);
+      settled.cancel();
       watcher.close();
     },
   };

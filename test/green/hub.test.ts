@@ -30,10 +30,20 @@ describe('Hub', () => {
       expect(hub.options.maxGreenlets).toBe(Infinity);
     });
 
+    it('reads wall time from performance.now() and passes with setImmediate by default', () => {
+      const before = performance.now();
+      const read = defaultHubOptions.now();
+      expect(read).toBeGreaterThanOrEqual(before);
+      expect(read).toBeLessThanOrEqual(performance.now());
+      expect(new Hub().options.nextTurn).toBe(defaultHubOptions.nextTurn);
+    });
+
     it.each([
       ['sliceMs', -1],
       ['blockingThresholdMs', Number.NaN],
       ['maxGreenlets', 1.5],
+      ['now', 5],
+      ['nextTurn', 'soon'],
     ])('rejects a bad `%s` with a TypeError naming it', (key, value) => {
       expect(() => new Hub({ [key]: value })).toThrow(new RegExp(`Expected \`${key}\``));
     });
@@ -248,47 +258,69 @@ describe('Hub', () => {
   });
 
   describe('slices', () => {
-    it('yields to the event loop between slices so a setImmediate callback runs in between', async () => {
-      const { hub } = makeHub({ sliceMs: 1 });
-      const marks: string[] = [];
-      let immediateRan = false;
+    it('runs steps until sliceMs of `now` is used, then passes on with `nextTurn`', () => {
+      let wall = 0;
+      const passes: Array<() => void> = [];
+      const { hub } = makeHub({ sliceMs: 10, now: () => wall, nextTurn: (fn) => passes.push(fn) });
+      let steps = 0;
       const g = hub.spawn(function* () {
-        // Busy steps until the loop got a turn: with 1 ms slices the hub must yield within a few steps.
-        for (let i = 0; i < 10_000 && !immediateRan; i++) {
-          const until = performance.now() + 0.3;
-          while (performance.now() < until);
-          marks.push('step');
+        for (let i = 0; i < 10; i++) {
+          wall += 3; // each step takes 3 ms of wall time
+          steps++;
           yield;
         }
-        return immediateRan;
+      });
+      expect([passes.length, steps]).toEqual([1, 0]); // spawn asked for a pass and ran nothing
+      const perPass: number[] = [];
+      while (passes.length > 0) {
+        const before = steps;
+        passes.shift()!();
+        perPass.push(steps - before);
+      }
+      expect(perPass).toEqual([4, 4, 2]); // 3, 6, 9, 12 >= 10: the slice ends after the 4th step
+      expect(g.dead).toBe(true);
+      expect(hub.stats().slices).toBe(3);
+    });
+
+    it('yields to the event loop between slices by default, so a setImmediate callback runs in between', async () => {
+      let wall = 0;
+      const { hub } = makeHub({ sliceMs: 10, now: () => wall });
+      let immediateRan = false;
+      const seen: boolean[] = [];
+      const g = hub.spawn(function* () {
+        for (let i = 0; i < 6; i++) {
+          wall += 3;
+          seen.push(immediateRan);
+          yield;
+        }
       });
       setImmediate(() => {
         immediateRan = true;
       });
-      await expect(g).resolves.toBe(true);
-      expect(marks.length).toBeGreaterThan(0);
-      expect(hub.stats().slices).toBeGreaterThanOrEqual(2);
+      await g;
+      expect(seen).toEqual([false, false, false, false, true, true]);
+      expect(hub.stats().slices).toBe(2);
     });
   });
 
   describe("'blocked' event", () => {
     it('reports a step longer than blockingThresholdMs with the greenlet, task name and ms', () => {
-      const { hub } = makeHub({ blockingThresholdMs: 8 });
+      let wall = 0;
+      const { hub } = makeHub({ blockingThresholdMs: 8, now: () => wall });
       const events: BlockedEvent[] = [];
       hub.on('blocked', (e: BlockedEvent) => events.push(e));
       const g = hub.spawn(function spinner() {
-        const until = performance.now() + 12;
-        while (performance.now() < until);
+        wall += 12;
+      });
+      hub.spawn(function atThreshold() {
+        wall += 8; // not longer than the threshold
       });
       hub.spawn(function quick() {
         return 1;
       });
       hub.flush();
-      const spinnerEvents = events.filter((e) => e.task === 'spinner');
-      expect(spinnerEvents).toHaveLength(1);
-      expect(spinnerEvents[0]!.greenlet).toBe(g);
-      expect(spinnerEvents[0]!.ms).toBeGreaterThanOrEqual(12);
-      expect(hub.stats().blockedSteps).toBeGreaterThanOrEqual(1);
+      expect(events).toEqual([{ greenlet: g, task: 'spinner', ms: 12 }]);
+      expect(hub.stats().blockedSteps).toBe(1);
     });
   });
 
