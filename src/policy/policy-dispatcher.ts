@@ -1,8 +1,9 @@
 /**
  * `dispatch` and `explain` behind the reactor: ask the policy, then take the chosen path.
  *
- * The reactor hands it a narrow set of targets (its own `deferToThread`/`deferToGreenlet`, the load
- * it measures, its clock), so this module does not depend on the facade. The `inline` route runs the
+ * The reactor hands it a narrow set of targets (its thread pool and its one greenlet-spawning helper,
+ * called directly — one call per route —, the load it measures, its clock), so this module does not depend
+ * on the facade. The `inline` route runs the
  * function now, synchronously, wrapped like `maybeDeferred` (a generator runs as `inlineCallbacks`); a
  * rule's `timeoutMs` is applied on top of the task's own with `addTimeout` on the reactor's clock.
  *
@@ -20,12 +21,22 @@ import { decisionChannel, publishDecision } from './decision-channel.js';
 import { GreenStepSampler, type GreenStepSamplerOptions } from './green-step-sampler.js';
 import type { Policy, PolicyStats } from './policy.js';
 
-/** What the dispatcher needs from the reactor. */
+/** A thread pool as the dispatcher calls it (the reactor's `ThreadPool`). */
+export interface ThreadRunner {
+  /** Runs a Task in a worker thread; never throws (bad input and a closed pool errback). */
+  run(task: Task, ...args: unknown[]): Deferred<unknown>;
+}
+
+/**
+ * What the dispatcher needs from the reactor: each route's one entry point, called directly (the reactor's
+ * `dispatch` has already refused a stopped reactor, and the policy has already refused what is neither a Task
+ * nor a function).
+ */
 export interface DispatchTargets {
-  /** Runs a Task in a worker thread. */
-  deferToThread(task: Task, ...args: unknown[]): Deferred<unknown>;
-  /** Runs a Task or a function as a greenlet. */
-  deferToGreenlet(task: Task | ((...args: any[]) => unknown), ...args: unknown[]): Deferred<unknown>;
+  /** The pool a thread decision runs in. */
+  readonly threadPool: ThreadRunner;
+  /** Spawns a Task or a function as a greenlet on the reactor's hub and returns its Deferred. */
+  spawnDeferred(task: Task | ((...args: any[]) => unknown), args: unknown[]): Deferred<unknown>;
   /** The load the rules see; fields are read only when a rule needs them. */
   readonly load: DispatchLoad;
   /** The clock a rule's `timeoutMs` counts on. */
@@ -95,7 +106,7 @@ export class PolicyDispatcher {
     let d: Deferred<unknown>;
     try {
       if (decision.route === 'thread') {
-        d = this.#targets.deferToThread(target as Task, ...args);
+        d = this.#targets.threadPool.run(target as Task, ...args);
         if ((target as Task).options.kind === undefined && this.#policy.isAutoDecision(decision)) this.#learning.add((target as Task).name);
       } else {
         d = decision.route === 'green' ? this.#green(target, decision, args) : runInline(target, args);
@@ -121,9 +132,9 @@ export class PolicyDispatcher {
   /** Spawns a green decision; a sample of auto's kind-less Tasks run as their timed twin. */
   #green(target: Task | ((...a: unknown[]) => unknown), decision: Decision, args: unknown[]): Deferred<unknown> {
     if (isTask(target) && target.options.kind === undefined && this.#policy.isAutoDecision(decision)) {
-      return this.#targets.deferToGreenlet(this.#sampler.pick(target), ...args);
+      return this.#targets.spawnDeferred(this.#sampler.pick(target), args);
     }
-    return this.#targets.deferToGreenlet(target, ...args);
+    return this.#targets.spawnDeferred(target, args);
   }
 
   /**

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { Policy } from '../policy/policy.js';
 import type { PolicyConfig } from '../policy/policy-schema.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
 import type { Scheduler } from '../time/scheduler.js';
@@ -10,10 +11,11 @@ import type { Scheduler } from '../time/scheduler.js';
 /** Options of `new Reactor(options)`. */
 export interface ReactorOptions {
   /**
-   * The routing policy: a config object, or the path of a JSON file holding one (SPEC §7).
+   * The routing policy: a config object, the path of a JSON file holding one (SPEC §7), or a `Policy` (used as it
+   * is: one policy, and what its `auto` learned, can serve several reactors).
    * @defaultValue the built-in defaults (`auto` routing)
    */
-  policy?: PolicyConfig | string;
+  policy?: PolicyConfig | string | Policy;
   /**
    * The source of time for `now`/`callLater` (and, through the reactor, for timeouts). Pass a `Clock` in
    * tests to drive time by hand.

@@ -35,24 +35,23 @@ import { GreenPool } from '../green/green-pool.js';
 import { Greenlet } from '../green/greenlet.js';
 import { greenletDeferred } from '../green/greenlet-deferred.js';
 import { Hub, type GreenletFunction } from '../green/hub.js';
-import type { HubOptions } from '../green/hub-options.js';
 import { shutdownHub } from '../green/shutdown-hub.js';
 import { waitForDeferred } from '../green/wait-for-deferred.js';
 import { isTask } from '../task/task.js';
 import { defaultStopOptions, type StopOptions } from './stop-options.js';
 import { SystemEventTriggers, type SystemEvent, type TriggerId, type TriggerPhase } from './system-event-triggers.js';
-import { Deferred } from '../deferred/deferred.js';
+import type { Deferred } from '../deferred/deferred.js';
+import { fail } from '../deferred/fail.js';
 import { refuseIfStopped } from './refuse-if-stopped.js';
 import { safeString } from '../safe-string.js';
 import type { Task, TaskArgs, TaskResult } from '../task/task.js';
 import type { ExposedFunction } from '../threads/exposed-functions.js';
 import { ThreadPool, type ThreadCall } from '../threads/thread-pool.js';
-import { threadPoolOptionsFrom } from '../threads/thread-pool-options-from.js';
 import type { Decision } from '../policy/decision.js';
 import type { Policy } from '../policy/policy.js';
 import { PolicyDispatcher } from '../policy/policy-dispatcher.js';
-import type { PolicyGreenOptions } from '../policy/policy-schema.js';
 import { resolvePolicyOption } from '../policy/resolve-policy-option.js';
+import { optionsFromPolicy, type RouteOptions } from './options-from-policy.js';
 
 /**
  * The reactor: one object that owns time, the shutdown sequence and (through the other paths) the thread pool,
@@ -76,6 +75,8 @@ import { resolvePolicyOption } from '../policy/resolve-policy-option.js';
  * ```
  */
 export class Reactor implements Scheduler {
+  /** The reactor's worker-thread pool (Piscina underneath, started on the first task). */
+  readonly threadPool: ThreadPool;
   readonly #clock: Scheduler;
   readonly #onError: (error: unknown, where: string) => void;
   readonly #triggers: SystemEventTriggers;
@@ -88,6 +89,14 @@ export class Reactor implements Scheduler {
   #resolveRun: (() => void) | undefined;
   #stopPromise: Promise<void> | undefined;
   #releaseProcess: (() => void) | undefined;
+  /** The routing policy; its `threads` and `green` sections size the pool and the hub. */
+  readonly #policy: Policy;
+  /** `dispatch`/`explain`: asks the policy, then calls the pool or {@link Reactor.#spawnDeferred} directly. */
+  readonly #dispatcher: PolicyDispatcher;
+  /** The pool's and the hub's options, mapped from the policy once. */
+  readonly #routeOptions: RouteOptions;
+  /** Created on first use (see {@link Reactor.hub}). */
+  #hub: Hub | undefined;
 
   /**
    * @param options - the clock, the error reporter and the routing policy (see {@link ReactorOptions}).
@@ -110,7 +119,7 @@ export class Reactor implements Scheduler {
     this.#shutdown = new ShutdownSequence(this.#triggers, onError);
     // --- policy --- (resolved first: its `threads` and `green` sections configure the pool and the hub)
     this.#policy = resolvePolicyOption(options.policy);
-    this.#dispatcher = this.#makeDispatcher();
+    this.#routeOptions = optionsFromPolicy(this.#policy.config, clock);
     // --- components --- (thread path / green path: `this.#shutdown.addComponent({ name, shutdown })`, where
     // shutdown does nothing if the lazily created pool/hub was never made; see the module comment)
     this.#shutdown.addComponent({
@@ -118,11 +127,12 @@ export class Reactor implements Scheduler {
       shutdown: (graceMs) => (this.#hub === undefined ? Promise.resolve() : shutdownHub(this.#hub, graceMs)),
     });
     // --- threads --- (the pool starts its workers on the first task; closing a never-started pool is a no-op)
-    this.threadPool = new ThreadPool(threadPoolOptionsFrom(this.#policy.config, clock), {
+    this.threadPool = new ThreadPool(this.#routeOptions.threadPool, {
       onError: (error) => onError(error, 'thread pool'),
       onRunTimed: (name, waitMs, runMs) => this.#dispatcher.threadRunTimed(name, waitMs, runMs),
     });
     this.#shutdown.addComponent({ name: 'thread pool', shutdown: (graceMs) => this.threadPool.close(graceMs) });
+    this.#dispatcher = this.#makeDispatcher();
   }
 
   /** The current time in milliseconds, from the reactor's clock. @returns that time. */
@@ -271,9 +281,6 @@ export class Reactor implements Scheduler {
 
   // --- threads --- (thread path: validate, then delegate to src/threads/)
 
-  /** The reactor's worker-thread pool (Piscina underneath, started on the first task). */
-  readonly threadPool: ThreadPool;
-
   /**
    * Run a task in a worker thread; Twisted's `deferToThread`.
    *
@@ -308,9 +315,7 @@ export class Reactor implements Scheduler {
     const refused = refuseIfStopped<TaskResult<T>>(this.#state, 'deferToThreadPool');
     if (refused !== undefined) return refused;
     if (!(pool instanceof ThreadPool)) {
-      const d = new Deferred<TaskResult<T>>();
-      d.errback(new TypeError(`Expected \`pool\` to be a ThreadPool, got \`${safeString(pool)}\` (${typeof pool})`));
-      return d;
+      return fail(new TypeError(`Expected \`pool\` to be a ThreadPool, got \`${safeString(pool)}\` (${typeof pool})`));
     }
     return pool.run(task, ...args);
   }
@@ -340,17 +345,11 @@ export class Reactor implements Scheduler {
   }
 
   // --- green --- (green path: thin facades over src/green/; logic lives there)
-  #hub: Hub | undefined;
-
-  /** The options the hub is built with — the one seam the policy layer feeds (`policy.green`). */
-  #hubOptions(): HubOptions {
-    return { ...greenOptionsOf(this.#policy.config.green), clock: this.#clock };
-  }
 
   /** The reactor's green hub, created on first use with the reactor's clock. */
   get hub(): Hub {
     if (this.#hub === undefined) {
-      this.#hub = new Hub(this.#hubOptions());
+      this.#hub = new Hub(this.#routeOptions.hub);
       this.#feedPolicyFrom(this.#hub);
     }
     return this.#hub;
@@ -376,8 +375,7 @@ export class Reactor implements Scheduler {
     if (refused !== undefined) return refused;
     const bad = greenFnError<R>(fn);
     if (bad !== undefined) return bad;
-    const g = this.hub.spawn(fn, ...args);
-    return greenletDeferred(g, { clock: this.#clock, timeoutMs: isTask(fn) ? fn.options.timeoutMs : undefined });
+    return this.#spawnDeferred(this.hub, fn, args);
   }
 
   /**
@@ -391,10 +389,19 @@ export class Reactor implements Scheduler {
   deferToGreenletPool<A extends unknown[], R>(pool: GreenPool, fn: GreenletFunction<A, R> | Task<A, R>, ...args: A): Deferred<R> {
     const refused = refuseIfStopped<R>(this.#state, 'deferToGreenletPool');
     if (refused !== undefined) return refused;
-    if (!(pool instanceof GreenPool)) return failed(new TypeError(`Expected \`pool\` to be a GreenPool, got \`${safeString(pool)}\``));
+    if (!(pool instanceof GreenPool)) return fail(new TypeError(`Expected \`pool\` to be a GreenPool, got \`${safeString(pool)}\``));
     const bad = greenFnError<R>(fn);
     if (bad !== undefined) return bad;
-    const g = pool.spawn(fn, ...args);
+    return this.#spawnDeferred(pool, fn, args);
+  }
+
+  /**
+   * The one way a call becomes a greenlet and its Deferred (`deferToGreenlet`, `deferToGreenletPool` and the
+   * dispatcher's green route): spawn on `spawner`, then watch it with the Task's `timeoutMs` on the reactor's clock.
+   * Input is validated by the callers.
+   */
+  #spawnDeferred<A extends unknown[], R>(spawner: Hub | GreenPool, fn: GreenletFunction<A, R> | Task<A, R>, args: A): Deferred<R> {
+    const g = spawner.spawn(fn, ...args);
     return greenletDeferred(g, { clock: this.#clock, timeoutMs: isTask(fn) ? fn.options.timeoutMs : undefined });
   }
 
@@ -408,7 +415,7 @@ export class Reactor implements Scheduler {
     const refused = refuseIfStopped<void>(this.#state, 'callMultipleInGreenlet');
     if (refused !== undefined) return refused;
     const bad = checkCalls(calls);
-    if (bad !== null) return failed(bad);
+    if (bad !== null) return fail(bad);
     return greenletDeferred(this.hub.spawn(callMultiple, [...calls]), { clock: this.#clock });
   }
 
@@ -420,7 +427,7 @@ export class Reactor implements Scheduler {
    * @returns a Deferred of its value, or errbacking with its exception.
    */
   waitForGreenlet<R>(g: Greenlet<R>): Deferred<R> {
-    if (!(g instanceof Greenlet)) return failed(new TypeError(`Expected \`g\` to be a Greenlet, got \`${safeString(g)}\``));
+    if (!(g instanceof Greenlet)) return fail(new TypeError(`Expected \`g\` to be a Greenlet, got \`${safeString(g)}\``));
     return g.get();
   }
 
@@ -434,10 +441,10 @@ export class Reactor implements Scheduler {
    */
   waitForDeferred<T>(d: PromiseLike<T>, timeoutMs?: number): Deferred<T> {
     if (typeof (d as { then?: unknown } | null)?.then !== 'function') {
-      return failed(new TypeError(`Expected \`d\` to be a Deferred or Promise, got \`${d === null ? 'null' : typeof d}\``));
+      return fail(new TypeError(`Expected \`d\` to be a Deferred or Promise, got \`${d === null ? 'null' : typeof d}\``));
     }
     if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
-      return failed(new TypeError(`Expected \`timeoutMs\` to be a number >= 0, got \`${String(timeoutMs)}\` (${typeof timeoutMs})`));
+      return fail(new TypeError(`Expected \`timeoutMs\` to be a number >= 0, got \`${String(timeoutMs)}\` (${typeof timeoutMs})`));
     }
     return waitForDeferred(d, timeoutMs, this.#clock);
   }
@@ -473,8 +480,6 @@ export class Reactor implements Scheduler {
   }
 
   // --- policy --- (policy layer: thin facades over src/policy/; decisions live there)
-  readonly #policy: Policy;
-  readonly #dispatcher: PolicyDispatcher;
 
   /**
    * The routing policy: its config (from `new Reactor({ policy })` or `GREENREACTOR_POLICY` for the default
@@ -522,16 +527,19 @@ export class Reactor implements Scheduler {
     return this.#dispatcher.explain(task, args);
   }
 
-  /** The dispatcher's view of this reactor: its paths, its load (read lazily), its clock. */
+  /**
+   * The dispatcher's view of this reactor: the pool and the spawn helper it calls directly (`dispatch` already
+   * refused a stopped reactor), the load (read lazily), the clock.
+   */
   #makeDispatcher(): PolicyDispatcher {
-    const pool = (): ThreadPool => this.threadPool;
+    const pool = this.threadPool;
     const loopDelay = this.#loopDelay;
     return new PolicyDispatcher(this.#policy, {
-      deferToThread: (task, ...args) => this.deferToThread(task, ...(args as never[])),
-      deferToGreenlet: (fn, ...args) => this.deferToGreenlet(fn as GreenletFunction<unknown[], unknown>, ...args),
+      threadPool: pool,
+      spawnDeferred: (fn, args) => this.#spawnDeferred(this.hub, fn as GreenletFunction<unknown[], unknown>, args),
       load: {
         get threadQueue(): number {
-          return pool().queueDepth;
+          return pool.queueDepth;
         },
         get loopDelayMs(): number {
           return loopDelay.p99();
@@ -555,24 +563,8 @@ export class Reactor implements Scheduler {
   }
 }
 
-/** The `green` section of a policy as Hub options (absent keys left out). */
-function greenOptionsOf(green: Readonly<PolicyGreenOptions> | undefined): Omit<HubOptions, 'clock'> {
-  const out: { -readonly [K in keyof HubOptions]?: HubOptions[K] } = {};
-  if (green?.sliceMs !== undefined) out.sliceMs = green.sliceMs;
-  if (green?.blockingThresholdMs !== undefined) out.blockingThresholdMs = green.blockingThresholdMs;
-  if (green?.maxGreenlets !== undefined) out.maxGreenlets = green.maxGreenlets;
-  return out;
-}
-
-/** A Deferred already failed with `error` (dispatch methods errback, never throw). */
-function failed<R>(error: unknown): Deferred<R> {
-  const d = new Deferred<R>();
-  d.errback(error);
-  return d;
-}
-
 /** @returns a failed Deferred when `fn` is neither a function nor a Task, else undefined. */
 function greenFnError<R>(fn: unknown): Deferred<R> | undefined {
   if (typeof fn === 'function' || isTask(fn)) return undefined;
-  return failed(new TypeError(`Expected \`fn\` to be a function or a Task, got \`${safeString(fn)}\` (${typeof fn})`));
+  return fail(new TypeError(`Expected \`fn\` to be a function or a Task, got \`${safeString(fn)}\` (${typeof fn})`));
 }

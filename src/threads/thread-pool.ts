@@ -19,7 +19,7 @@ import { CancelSlots } from './cancel-slots.js';
 import { ExposedFunctions, type ExposedFunction } from './exposed-functions.js';
 import { isThreadCall, ThreadCallBridge } from './thread-call-bridge.js';
 import { resolveThreadPoolOptions, type ResolvedThreadPoolOptions, type ThreadPoolOptions } from './thread-pool-options.js';
-import { ThreadPoolCounters, type RunTimedListener, type ThreadPoolStats, type ThreadTaskStats } from './thread-pool-stats.js';
+import { ThreadPoolCounters, type ThreadPoolStats, type ThreadTaskStats } from './thread-pool-stats.js';
 import { ThreadTaskRun, type ThreadTaskHost } from './thread-task-run.js';
 import { taskWorkerUrl } from './task-worker-url.js';
 import { safeString } from '../safe-string.js';
@@ -37,7 +37,7 @@ export interface ThreadPoolWiring {
   /** Receives errors no Deferred can carry (a worker dying while idle, a failed `callFromThread`). @defaultValue console.error */
   onError?: (error: unknown) => void;
   /** Told of each finished run's wait and run time (the reactor feeds the policy's `auto` from it). */
-  onRunTimed?: RunTimedListener;
+  onRunTimed?: (name: string, waitMs: number, runMs: number) => void;
 }
 
 /** One call of `runCalls`: a task and its arguments. */

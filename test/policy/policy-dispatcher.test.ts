@@ -32,12 +32,14 @@ function targets(clock: Clock, queue = 0): DispatchTargets & { calls: Call[] } {
     calls,
     clock,
     load: { threadQueue: queue, loopDelayMs: 0 },
-    deferToThread(task: Task, ...args: unknown[]) {
-      const d = new Deferred<unknown>();
-      calls.push({ path: 'thread', task, args, d });
-      return d;
+    threadPool: {
+      run(task: Task, ...args: unknown[]) {
+        const d = new Deferred<unknown>();
+        calls.push({ path: 'thread', task, args, d });
+        return d;
+      },
     },
-    deferToGreenlet(task: unknown, ...args: unknown[]) {
+    spawnDeferred(task: unknown, args: unknown[]) {
       const d = new Deferred<unknown>();
       calls.push({ path: 'green', task, args, d });
       return d;
@@ -52,7 +54,7 @@ describe('PolicyDispatcher', () => {
   });
 
   describe('.dispatch()', () => {
-    it('sends a thread decision to deferToThread with the arguments', () => {
+    it('sends a thread decision straight to the thread pool with the arguments', () => {
       const t = targets(clock);
       const d = new PolicyDispatcher(Policy.load({ default: 'thread' }), t).dispatch(double, [21]);
       expect(t.calls.map((c) => [c.path, c.task, c.args])).toEqual([['thread', double, [21]]]);
@@ -60,7 +62,7 @@ describe('PolicyDispatcher', () => {
       expect(successResultOf(d)).toBe(42);
     });
 
-    it('sends a green decision to deferToGreenlet', () => {
+    it('sends a green decision straight to the spawn helper', () => {
       const t = targets(clock);
       new PolicyDispatcher(Policy.load({ default: 'green' }), t).dispatch(double, [1]);
       expect(t.calls.map((c) => c.path)).toEqual(['green']);
@@ -117,9 +119,13 @@ describe('PolicyDispatcher', () => {
 
     it('errbacks when a path throws', () => {
       const t = targets(clock);
-      t.deferToThread = () => {
-        throw new Error('pool exploded');
-      };
+      Object.assign(t, {
+        threadPool: {
+          run: () => {
+            throw new Error('pool exploded');
+          },
+        },
+      });
       const d = new PolicyDispatcher(Policy.load({ default: 'thread' }), t).dispatch(double, [1]);
       expect(failureResultOf(d).getErrorMessage()).toContain('pool exploded');
     });

@@ -1,4 +1,4 @@
-import { describe, it, expect, afterEach } from '@jest/globals';
+import { describe, it, expect, afterEach, jest } from '@jest/globals';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Reactor } from '../../src/reactor/reactor.js';
 import { Clock } from '../../src/time/clock.js';
 import { defineTask } from '../../src/task/task.js';
-import type { PolicyLearned } from '../../src/policy/policy.js';
+import { Policy, type PolicyLearned } from '../../src/policy/policy.js';
 import { decisionChannelName, type DecisionMessage } from '../../src/policy/decision-channel.js';
 import * as fx from '../fixtures/thread-tasks.js';
 import * as px from '../fixtures/policy-tasks.js';
@@ -83,6 +83,18 @@ describe('Reactor with a policy', () => {
       reactor = new Reactor({ policy: { default: 'inline' } });
       void reactor.stop();
       expect((await failureOf(reactor.dispatch(triple, 1))).code).toBe('ERR_REACTOR_STOPPED');
+    });
+
+    it('takes one call per route: straight to the pool or the hub, not back through the facade', async () => {
+      reactor = new Reactor({ policy: { threads: { maxThreads: 1 }, rules: [{ match: { task: 'add' }, route: 'thread' }], default: 'green' } });
+      const viaThread = jest.spyOn(reactor, 'deferToThread');
+      const viaGreen = jest.spyOn(reactor, 'deferToGreenlet');
+      const run = jest.spyOn(reactor.threadPool, 'run');
+      const spawn = jest.spyOn(reactor.hub, 'spawn');
+      expect(await reactor.dispatch(built(fx.add), 1, 2)).toBe(3);
+      expect(await reactor.dispatch(triple, 2)).toBe(6);
+      expect([run.mock.calls.length, spawn.mock.calls.length]).toEqual([1, 1]);
+      expect([viaThread.mock.calls.length, viaGreen.mock.calls.length]).toEqual([0, 0]);
     });
 
     it('publishes each decision on the debug channel', async () => {
@@ -164,6 +176,12 @@ describe('Reactor with a policy', () => {
   });
 
   describe('configuration', () => {
+    it('takes a Policy as it is, typed as ReactorOptions says', () => {
+      const policy = Policy.load({ default: 'inline' });
+      reactor = new Reactor({ policy });
+      expect(reactor.policy).toBe(policy);
+    });
+
     it("feeds the policy's threads and green sections to the pool and the hub", () => {
       reactor = new Reactor({ policy: { threads: { maxThreads: 1, cancelGraceMs: 250 }, green: { sliceMs: 7, maxGreenlets: 10 } } });
       expect(reactor.threadPool.options.maxThreads).toBe(1);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
 import { defaultThreadPoolOptions, resolveThreadPoolOptions } from '../../src/threads/thread-pool-options.js';
-import { threadPoolOptionsFrom } from '../../src/threads/thread-pool-options-from.js';
 import { Clock } from '../../src/time/clock.js';
 
 describe('resolveThreadPoolOptions()', () => {
@@ -39,22 +38,5 @@ describe('resolveThreadPoolOptions()', () => {
 
   it('rejects minThreads above maxThreads with RangeError', () => {
     expect(() => resolveThreadPoolOptions({ minThreads: 3, maxThreads: 2 })).toThrow(RangeError);
-  });
-});
-
-describe('threadPoolOptionsFrom()', () => {
-  it("takes the policy's threads section and the reactor's clock", () => {
-    const clock = new Clock();
-    expect(threadPoolOptionsFrom({ threads: { maxThreads: 3, cancelGraceMs: 10 } }, clock)).toEqual({
-      maxThreads: 3,
-      cancelGraceMs: 10,
-      clock,
-    });
-  });
-
-  it('uses only the clock for a policy file path (resolved by the policy layer) or no policy', () => {
-    const clock = new Clock();
-    expect(threadPoolOptionsFrom('policy.json', clock)).toEqual({ clock });
-    expect(threadPoolOptionsFrom(undefined, clock)).toEqual({ clock });
   });
 });

@@ -1,0 +1,39 @@
+/**
+ * `optionsFromPolicy`: the one place where a policy config becomes the options of the reactor's thread pool and
+ * hub, side by side.
+ *
+ * Why here and not in `threads/` or `green/`: the pool and the hub know nothing of policies (neither folder
+ * imports `policy/`); the reactor, which owns all three, maps one onto the others. A new `threads` or `green`
+ * field of the policy schema is wired in this file.
+ *
+ * @module
+ */
+import type { HubOptions } from '../green/hub-options.js';
+import type { PolicyConfig } from '../policy/policy-schema.js';
+import type { ThreadPoolOptions } from '../threads/thread-pool-options.js';
+import type { Scheduler } from '../time/scheduler.js';
+
+/** The options a reactor builds its routes with. */
+export interface RouteOptions {
+  /** The reactor's thread pool: the policy's `threads` section plus the reactor's clock. */
+  readonly threadPool: ThreadPoolOptions;
+  /** The reactor's hub: the policy's `green` section plus the reactor's clock. */
+  readonly hub: HubOptions;
+}
+
+/**
+ * Maps a policy config to the options of the reactor's thread pool and hub. Both take the reactor's clock, so
+ * task timeouts, cancel grace periods and greenlet sleeps follow the reactor's time.
+ *
+ * @param config - a validated policy config (`policy.config`).
+ * @param clock - the reactor's clock.
+ * @returns the pool's and the hub's options (absent policy keys left out: the pool and hub defaults apply).
+ */
+export function optionsFromPolicy(config: Readonly<PolicyConfig>, clock: Scheduler): RouteOptions {
+  const hub: { -readonly [K in keyof HubOptions]?: HubOptions[K] } = { clock };
+  const green = config.green;
+  if (green?.sliceMs !== undefined) hub.sliceMs = green.sliceMs;
+  if (green?.blockingThresholdMs !== undefined) hub.blockingThresholdMs = green.blockingThresholdMs;
+  if (green?.maxGreenlets !== undefined) hub.maxGreenlets = green.maxGreenlets;
+  return { threadPool: { ...(config.threads as ThreadPoolOptions | undefined), clock }, hub };
+}

@@ -1,0 +1,29 @@
+import { describe, it, expect } from '@jest/globals';
+import { optionsFromPolicy } from '../../src/reactor/options-from-policy.js';
+import { Clock } from '../../src/time/clock.js';
+
+describe('optionsFromPolicy()', () => {
+  it("gives the pool the policy's threads section and the reactor's clock", () => {
+    const clock = new Clock();
+    expect(optionsFromPolicy({ threads: { maxThreads: 3, cancelGraceMs: 10 } }, clock).threadPool).toEqual({
+      maxThreads: 3,
+      cancelGraceMs: 10,
+      clock,
+    });
+  });
+
+  it("gives the hub the policy's green section and the reactor's clock", () => {
+    const clock = new Clock();
+    expect(optionsFromPolicy({ green: { sliceMs: 2, blockingThresholdMs: 9, maxGreenlets: 5 } }, clock).hub).toEqual({
+      sliceMs: 2,
+      blockingThresholdMs: 9,
+      maxGreenlets: 5,
+      clock,
+    });
+  });
+
+  it('gives only the clock when the policy has no threads or green section', () => {
+    const clock = new Clock();
+    expect(optionsFromPolicy({}, clock)).toEqual({ threadPool: { clock }, hub: { clock } });
+  });
+});
