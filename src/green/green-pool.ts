@@ -14,6 +14,9 @@ import { badTimeout, WaiterList } from './waiter-list.js';
 
 type MapFn<T, R> = GreenletFunction<[T], R> | Task<[T], R>;
 
+/** A link that observes an imap greenlet: its failure is the iterator's to report, not the hub's `'error'`. */
+const reportedByIterator = (): void => undefined;
+
 /**
  * Runs at most `size` greenlets at once; `spawn` never blocks the caller — past the bound the greenlet waits for
  * a free slot (FIFO) before it starts.
@@ -102,7 +105,8 @@ export class GreenPool {
 
   /**
    * Run `fn` over `items` with at most `size` in flight; yields results in input order. Breaking out kills
-   * what is still running; an error is thrown at its position.
+   * what is still running; an error is thrown at its position, and only there (an item that fails before the
+   * loop reaches it is not also reported on the hub's `'error'`; one the loop never reaches is dropped with it).
    * @param fn - the function or Task, given one item.
    * @param items - the items (consumed lazily).
    * @returns an async iterable of results.
@@ -114,7 +118,9 @@ export class GreenPool {
       while (window.length < Math.max(1, this.size)) {
         const next = source.next();
         if (next.done === true) return;
-        window.push(this.spawn(fn as GreenletFunction<[T], R>, next.value));
+        const g = this.spawn(fn as GreenletFunction<[T], R>, next.value);
+        g.link(reportedByIterator);
+        window.push(g);
       }
     };
     try {
@@ -131,7 +137,8 @@ export class GreenPool {
   }
 
   /**
-   * Like {@link GreenPool.imap}, yielding results in completion order.
+   * Like {@link GreenPool.imap}, yielding results in completion order (an error is thrown when its greenlet
+   * dies, and only there).
    * @param fn - the function or Task, given one item.
    * @param items - the items (consumed lazily).
    * @returns an async iterable of results.

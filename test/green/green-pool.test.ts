@@ -92,50 +92,102 @@ describe('GreenPool', () => {
   });
 
   describe('.imap() / .imapUnordered()', () => {
-    const delays = [30, 10, 20, 5];
-    const body = (hub: Hub) =>
-      function* (ms: number) {
-        yield hub.sleep(ms);
-        return ms;
+    /** Items are indexes of gates; a greenlet finishes when the test fires its gate (no wall time involved). */
+    const gated = (gates: Array<Deferred<void>>) =>
+      function* (i: number) {
+        yield gates[i];
+        return i;
       };
+    const gatesOf = (n: number): Array<Deferred<void>> => Array.from({ length: n }, () => new Deferred<void>());
 
     it('imap yields in input order with at most `size` in flight', async () => {
-      const hub = new Hub();
+      const { hub } = makeHub();
       const pool = new GreenPool(2, hub);
+      const gates = gatesOf(4);
       let running = 0;
       let maxRunning = 0;
-      const counted = function* (ms: number) {
+      const counted = function* (i: number) {
         maxRunning = Math.max(maxRunning, ++running);
         try {
-          yield hub.sleep(ms);
+          yield gates[i];
         } finally {
           running--;
         }
-        return ms;
+        return i;
       };
       const seen: number[] = [];
-      for await (const v of pool.imap(counted, delays)) seen.push(v);
-      expect(seen).toEqual([30, 10, 20, 5]);
+      const consumed = (async () => {
+        for await (const v of pool.imap(counted, [0, 1, 2, 3])) seen.push(v);
+      })();
+      hub.flush();
+      expect(running).toBe(2); // the other two wait for a slot
+      for (const i of [3, 1, 2, 0]) gates[i]!.callback(undefined); // they finish in this order
+      await consumed;
+      expect(seen).toEqual([0, 1, 2, 3]);
       expect(maxRunning).toBe(2);
     });
 
     it('imapUnordered yields in completion order', async () => {
-      const hub = new Hub();
+      const { hub } = makeHub();
       const pool = new GreenPool(4, hub);
+      const gates = gatesOf(4);
       const seen: number[] = [];
-      for await (const v of pool.imapUnordered(body(hub), delays)) seen.push(v);
-      expect(seen).toEqual([5, 10, 20, 30]);
+      const consumed = (async () => {
+        for await (const v of pool.imapUnordered(gated(gates), [0, 1, 2, 3])) seen.push(v);
+      })();
+      hub.flush(); // all four wait on their gates
+      for (const i of [3, 1, 2, 0]) {
+        gates[i]!.callback(undefined);
+        hub.flush(); // it finishes now
+      }
+      await consumed;
+      expect(seen).toEqual([3, 1, 2, 0]);
     });
 
-    it('breaking out kills what is still running', async () => {
+    it.each(['imap', 'imapUnordered'] as const)('%s: breaking out kills what is still running', async (method) => {
       const hub = new Hub();
       const pool = new GreenPool(4, hub);
-      for await (const v of pool.imapUnordered(body(hub), [1, 1000, 2000])) {
-        expect(v).toBe(1);
+      const gates = gatesOf(3);
+      gates[0]!.callback(undefined);
+      for await (const v of pool[method](gated(gates), [0, 1, 2])) {
+        expect(v).toBe(0);
         break;
       }
       expect(pool.freeCount()).toBe(4);
     });
+
+    it.each(['imap', 'imapUnordered'] as const)(
+      "%s: an item that fails before the consumer reaches it is reported once, by the iterator, not on the hub's 'error'",
+      async (method) => {
+        const { hub, errors } = makeHub();
+        const pool = new GreenPool(2, hub);
+        const gates = gatesOf(2);
+        const boom = new Error('item 1 failed');
+        const fn = function* (i: number) {
+          yield gates[i];
+          if (i === 1) throw boom;
+          return i;
+        };
+        const it = pool[method](fn, [0, 1])[Symbol.asyncIterator]();
+        const first = it.next(); // the consumer waits for item 0
+        hub.flush();
+        gates[1]!.callback(undefined);
+        hub.flush(); // item 1 fails while the consumer still waits for item 0
+        expect(errors).toEqual([]);
+        gates[0]!.callback(undefined);
+        hub.flush();
+        const got: unknown[] = [];
+        try {
+          got.push((await first).value);
+          got.push((await it.next()).value);
+        } catch (error: unknown) {
+          got.push(error);
+        }
+        expect(got).toEqual(method === 'imap' ? [0, boom] : [boom]); // imapUnordered: in completion order
+        await new Promise((resolve) => setImmediate(resolve)); // a report on 'error' would come by now
+        expect(errors).toEqual([]);
+      },
+    );
   });
 
   describe('.join() / .kill() / .waitAvailable()', () => {
