@@ -96,11 +96,32 @@ export class FailureGroup extends GreenReactorError {
   }
 }
 
-/** `DeferredQueue.put` was called on a queue already holding `size` items. */
-export class QueueOverflow extends GreenReactorError {
+/**
+ * A queue had no room. The parent of every "full" error (gevent's `PoolFull` is a `QueueFull` the same way): catch
+ * `QueueFull` to handle them all, tell them apart by `code`.
+ *
+ * - `QueueFull` itself (`ERR_QUEUE_FULL_NOWAIT`): a green `Queue` had no room — `putNowait` on a full queue, or a
+ *   `put` that timed out.
+ * - {@link QueueFullError} (`ERR_QUEUE_FULL`): a pool refused work — the thread pool's `maxQueue`, the hub's
+ *   `maxGreenlets`.
+ * - {@link QueueOverflow} (`ERR_QUEUE_OVERFLOW`): a `DeferredQueue` already holds `size` items.
+ */
+export class QueueFull extends GreenReactorError {
+  /**
+   * @param message - the queue's state.
+   * @param options - `cause`.
+   * @param code - the subclass's code (`QueueFull` itself: `ERR_QUEUE_FULL_NOWAIT`).
+   */
+  constructor(message = 'The queue is full', options?: GreenReactorErrorOptions, code = 'ERR_QUEUE_FULL_NOWAIT') {
+    super(message, code, options);
+  }
+}
+
+/** `DeferredQueue.put` was called on a queue already holding `size` items; a {@link QueueFull}. */
+export class QueueOverflow extends QueueFull {
   /** @param message - the queue's size limit. */
   constructor(message = 'The DeferredQueue is full', options?: GreenReactorErrorOptions) {
-    super(message, 'ERR_QUEUE_OVERFLOW', options);
+    super(message, options, 'ERR_QUEUE_OVERFLOW');
   }
 }
 
@@ -164,11 +185,14 @@ export class TaskNotFoundError extends GreenReactorError {
   }
 }
 
-/** A bounded queue (the thread pool's `maxQueue`, the hub's `maxGreenlets`) refused more work. */
-export class QueueFullError extends GreenReactorError {
+/**
+ * A pool refused more work (the thread pool's `maxQueue`, the hub's `maxGreenlets`); a {@link QueueFull}, as
+ * gevent's `PoolFull` is.
+ */
+export class QueueFullError extends QueueFull {
   /** @param message - which limit was hit. */
   constructor(message = 'The queue is full', options?: GreenReactorErrorOptions) {
-    super(message, 'ERR_QUEUE_FULL', options);
+    super(message, options, 'ERR_QUEUE_FULL');
   }
 }
 
@@ -199,14 +223,6 @@ export class GreenletExit extends GreenReactorError {
   /** @param message - why the greenlet was asked to exit. */
   constructor(message = 'The greenlet was killed', options?: GreenReactorErrorOptions) {
     super(message, 'ERR_GREENLET_EXIT', options);
-  }
-}
-
-/** A green `Queue` had no room: `putNowait` on a full queue, or a `put` that timed out. */
-export class QueueFull extends GreenReactorError {
-  /** @param message - the queue's state. */
-  constructor(message = 'The queue is full', options?: GreenReactorErrorOptions) {
-    super(message, 'ERR_QUEUE_FULL_NOWAIT', options);
   }
 }
 
