@@ -97,7 +97,7 @@ describe('Deferred', () => {
       expect(seen).toHaveLength(1);
       failureResultOf(d, CancelledError);
       resolve(5);
-      await p;
+      await afterMicrotasks(); // every reaction to p has run, however many hops the Deferred takes
       expect(seen).toHaveLength(1);
       failureResultOf(d, CancelledError);
     });
@@ -110,7 +110,8 @@ describe('Deferred', () => {
       d.callback(0);
       d.cancel();
       reject(new Error('late'));
-      await p.catch(() => undefined);
+      p.catch(() => undefined);
+      await afterMicrotasks();
       const f = failureResultOf(d, CancelledError);
       expect(f.getErrorMessage()).not.toContain('late');
     });
@@ -134,6 +135,11 @@ describe('Deferred', () => {
     });
   });
 });
+
+/** Resolves on the next macrotask: every microtask queued before (and the ones those queue) has run. */
+function afterMicrotasks(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 function assertNoResultAfterHandled(d: Deferred<unknown>): void {
   expect(() => assertNoResult(d)).toThrow();
