@@ -98,7 +98,7 @@ describe('Deferred', () => {
       clock.advance(10);
       failureResultOf(d, TimeoutError);
       resolve(7);
-      await promise;
+      await new Promise((next) => setImmediate(next)); // every reaction to the Promise has run, however many hops
       failureResultOf(d, TimeoutError);
     });
 
