@@ -19,6 +19,13 @@ const repo = fileURLToPath(new URL('../../', import.meta.url));
 const docs = ['README.md', ...readdirSync(join(repo, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 const blocks: RunnableBlock[] = docs.flatMap((file) => runnableBlocks(file, readFileSync(join(repo, file), 'utf8')));
 
+/**
+ * How long one example may run before it counts as hung, and how long its test may take (longer, so a slow example
+ * fails with its own output). A bound, not synchronisation: `node --import tsx` alone takes seconds on a loaded machine.
+ */
+const childMs = 60_000;
+const testMs = childMs + 10_000;
+
 interface Run {
   code: number | string;
   stdout: string;
@@ -27,7 +34,7 @@ interface Run {
 
 function runNode(args: string[], cwd: string): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd, encoding: 'utf8', timeout: 15_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, args, { cwd, encoding: 'utf8', timeout: childMs }, (error, stdout, stderr) => {
       const code = error === null ? 0 : (error.signal ?? (typeof error.code === 'number' ? error.code : -1));
       resolve({ code, stdout, stderr });
     });
@@ -61,7 +68,7 @@ describe('runnable examples in the docs', () => {
     const result = await runNode(['--import', 'tsx', name], dir);
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
     for (const text of block.prints) expect(result.stdout).toContain(text);
-  });
+  }, testMs);
 });
 
 describe('runnableBlocks()', () => {
