@@ -21,8 +21,7 @@ import { isTask } from '../src/task/task.js';
 import { serializeError } from '../src/threads/error-transport.js';
 import { applyInheritedImports } from '../src/threads/inherited-imports.js';
 import { outcomeTag, type TaskOutcome, type TaskRequest } from '../src/threads/wire.js';
-import { hasSignalBindings, publishSignal } from '../src/worker/signal-bindings.js';
-import { makeTaskSignal, watchTaskSlot } from '../src/worker/task-signal.js';
+import { watchTaskSlot } from '../src/worker/task-signal.js';
 import { findUncloneable } from '../src/worker/find-uncloneable.js';
 import { installWorkerState, slotThreadShift, type RunningTask } from '../src/worker/worker-state.js';
 
@@ -158,40 +157,18 @@ function failed(error: unknown, slot: number, started: number): never {
   throw { tag: outcomeTag, status: 'failed', error: serializeError(error) } satisfies TaskOutcome;
 }
 
-function begin(task: RunningTask): void {
-  state.current = task;
-  signalFor(task);
-}
-
-/**
- * Gives `task` its signal, once a copy of `greenreactor/worker` is loaded to read it (checked again right before
- * the function runs: the task's own module, imported on first use, may be what loads it).
- */
-function signalFor(task: RunningTask): void {
-  if (task.controller === undefined && hasSignalBindings()) publishSignal(makeTaskSignal(task));
-}
-
 function end(task: RunningTask): void {
   task.live = false;
-  if (state.current === task) {
-    state.current = undefined;
-    if (task.controller !== undefined) publishSignal(undefined);
-  }
+  if (state.current === task) state.current = undefined;
 }
 
-function runCalls(task: RunningTask, calls: NonNullable<TaskRequest['calls']>): unknown {
+function runCalls(calls: NonNullable<TaskRequest['calls']>): unknown {
   let index = 0;
   const next = (): unknown => {
     while (index < calls.length) {
       const [moduleUrl, exportName, args] = calls[index++]!;
       const fn = loaded.get(`${moduleUrl}#${exportName}`);
-      const result =
-        fn === undefined
-          ? load(moduleUrl, exportName).then((f) => {
-              signalFor(task);
-              return call(f, args);
-            })
-          : call(fn, args);
+      const result = fn === undefined ? load(moduleUrl, exportName).then((f) => call(f, args)) : call(fn, args);
       if (isThenable(result)) return Promise.resolve(result).then(next);
     }
     return undefined;
@@ -199,19 +176,15 @@ function runCalls(task: RunningTask, calls: NonNullable<TaskRequest['calls']>): 
   return next();
 }
 
-function run(request: TaskRequest, fn: Fn | undefined): unknown {
-  const task: RunningTask = { slot: request.slot, name: request.exportName, controller: undefined, live: true };
+/** Runs one claimed task; with several tasks per worker, inside its own async context (see `lookup`). */
+function run(task: RunningTask, request: TaskRequest, fn: Fn | undefined): unknown {
   const started = performance.now();
-  begin(task);
-  const invoke = (f: Fn): unknown => {
-    signalFor(task);
-    return store === undefined ? call(f, request.args) : store.run(task, call, f, request.args);
-  };
+  state.current = task;
   let result: unknown;
   try {
-    if (request.calls !== undefined) result = runCalls(task, request.calls);
-    else if (fn === undefined) result = load(request.moduleUrl, request.exportName).then(invoke);
-    else result = invoke(fn);
+    if (request.calls !== undefined) result = runCalls(request.calls);
+    else if (fn === undefined) result = load(request.moduleUrl, request.exportName).then((f) => call(f, request.args));
+    else result = call(fn, request.args);
   } catch (error) {
     end(task);
     return failed(error, request.slot, started);
@@ -220,7 +193,7 @@ function run(request: TaskRequest, fn: Fn | undefined): unknown {
     end(task);
     return succeeded(result, task, started);
   }
-  // Async: fire the signal's abort event when the slot is cancelled (its signal may be made only once the module loaded).
+  // Async: fire the task's signal's abort event when its slot is cancelled (the signal may be made only later).
   watchTaskSlot(task);
   return Promise.resolve(result).then(
     (value) => {
@@ -244,5 +217,7 @@ export default function runTask(request: TaskRequest): unknown {
   if (request.slot >= 0 && Atomics.compareExchange(state.slots, request.slot, 0, threadId << slotThreadShift) !== 0) {
     throw skipped; // cancelled while queued: it never runs
   }
-  return run(request, loaded.get(`${request.moduleUrl}#${request.exportName}`));
+  const task: RunningTask = { slot: request.slot, name: request.exportName, controller: undefined, live: true };
+  const fn = loaded.get(`${request.moduleUrl}#${request.exportName}`);
+  return store === undefined ? run(task, request, fn) : store.run(task, run, task, request, fn);
 }

@@ -3,8 +3,9 @@
  *
  * Why slots instead of a per-task `AbortSignal`: Piscina aborts a running task by terminating its worker at once
  * (no grace), and a task given a signal bypasses `maxQueue`; a per-task `AbortController` also costs measurable
- * throughput on small tasks. A slot is one `Int32` in a `SharedArrayBuffer` handed to workers once, at start;
- * slots are recycled through a free list, so dispatching a task allocates nothing shared.
+ * throughput on small tasks. A slot is one `Int32` in a growable `SharedArrayBuffer` handed to workers once, at
+ * start; slots are recycled through a free list, so dispatching a task allocates nothing shared, and the buffer
+ * doubles when more tasks are in flight than it has slots (workers' views follow its length).
  *
  * Slot protocol (see `src/worker/worker-state.ts`): 0 = queued; the worker claims it with a compare-and-swap to
  * `threadId << 2` before running (and skips the task if the cancelled bit is already set); the main thread sets bit
@@ -15,42 +16,83 @@
  */
 import { slotCancelledBit, slotThreadShift, slotWaiterBit } from '../worker/worker-state.js';
 
-/** How many tasks of one pool can be in flight with a slot; past it tasks run without early cancellation. */
-export const defaultSlotCount = 1 << 16;
+/** ES2024's growable `SharedArrayBuffer` (Node 20 has it; the `lib` this project compiles against predates it). */
+interface GrowableSharedArrayBuffer extends SharedArrayBuffer {
+  grow(newByteLength: number): void;
+}
 
-/** A pool's cancellation slots: a shared `Int32Array` and a free list. */
+const GrowableSharedArrayBuffer = SharedArrayBuffer as unknown as new (
+  byteLength: number,
+  options: { maxByteLength: number },
+) => GrowableSharedArrayBuffer;
+
+/** Slots a pool starts with; the shared memory grows (doubling) as more tasks are in flight at once. */
+export const initialSlotCount = 1 << 10;
+
+/**
+ * Most tasks of one pool in flight at once (about 4 million): far above any realistic count, it bounds the shared
+ * memory reserved for slots (16 MiB of `Int32`, 64 MiB of timings, reserved but committed only as used). Past it
+ * a dispatch errbacks with `QueueFullError`.
+ */
+export const maxSlotCount = 1 << 22;
+
+/** A pool's cancellation slots: a growable shared `Int32Array` and a free list. */
 export class CancelSlots {
-  /** The shared memory handed to workers in `workerData`. */
+  /** The shared memory handed to workers in `workerData` (growable: workers' views follow its length). */
   readonly buffer: SharedArrayBuffer;
   /**
    * Per slot, two `Float64`s the worker writes as its task ends: when it started (ms since the epoch) and how long
    * it ran (ms). Read before the slot is released; timings need no room in the reply message.
    */
   readonly timesBuffer: SharedArrayBuffer;
+  /** The most slots this pool may grow to. */
+  readonly limit: number;
+  readonly #slotsMemory: GrowableSharedArrayBuffer;
+  readonly #timesMemory: GrowableSharedArrayBuffer;
   readonly #view: Int32Array;
   readonly #times: Float64Array;
-  readonly #free: Int32Array;
-  #top: number;
+  readonly #free: number[] = [];
+  #count = 0;
 
-  /** @param count - number of slots. */
-  constructor(count = defaultSlotCount) {
-    this.buffer = new SharedArrayBuffer(count * 4);
+  /**
+   * @param initial - slots to start with.
+   * @param limit - the most slots (see {@link maxSlotCount}).
+   */
+  constructor(initial = initialSlotCount, limit = maxSlotCount) {
+    this.limit = limit;
+    // Length-tracking views (no length given) follow the buffers as they grow, here and in every worker.
+    this.buffer = this.#slotsMemory = new GrowableSharedArrayBuffer(0, { maxByteLength: limit * 4 });
+    this.timesBuffer = this.#timesMemory = new GrowableSharedArrayBuffer(0, { maxByteLength: limit * 16 });
     this.#view = new Int32Array(this.buffer);
-    this.timesBuffer = new SharedArrayBuffer(count * 16);
     this.#times = new Float64Array(this.timesBuffer);
-    this.#free = new Int32Array(count);
-    for (let i = 0; i < count; i++) this.#free[i] = count - 1 - i;
-    this.#times.fill(Number.NaN);
-    this.#top = count;
+    this.#grow(Math.min(initial, limit));
+  }
+
+  /** Adds slots up to `count` in all (the new ones free, their timings NaN). */
+  #grow(count: number): void {
+    const from = this.#count;
+    this.#slotsMemory.grow(count * 4);
+    this.#timesMemory.grow(count * 16);
+    this.#times.fill(Number.NaN, 2 * from);
+    for (let i = count - 1; i >= from; i--) this.#free.push(i);
+    this.#count = count;
   }
 
   /**
-   * Takes a free slot.
-   * @returns its index, or -1 when every slot is in use (the task then runs without a slot: a cancellation still
-   *   errbacks at once and drops the result, but cannot stop it from starting or reach its worker).
+   * Takes a free slot, growing the shared memory when every slot is in use.
+   * @returns its index, or -1 when {@link CancelSlots.limit} slots are in use.
    */
   acquire(): number {
-    return this.#top === 0 ? -1 : this.#free[--this.#top]!;
+    if (this.#free.length === 0) {
+      if (this.#count >= this.limit) return -1;
+      this.#grow(Math.min(this.#count * 2 || 1, this.limit));
+    }
+    return this.#free.pop()!;
+  }
+
+  /** Slots the shared memory holds now (in use or free). */
+  get size(): number {
+    return this.#count;
   }
 
   /**
@@ -81,7 +123,7 @@ export class CancelSlots {
     this.#times[2 * slot + 1] = Number.NaN;
     const old = Atomics.exchange(this.#view, slot, 0);
     if ((old & slotWaiterBit) !== 0) Atomics.notify(this.#view, slot);
-    this.#free[this.#top++] = slot;
+    this.#free.push(slot);
   }
 
   /**
@@ -107,6 +149,6 @@ export class CancelSlots {
 
   /** Slots in use right now. */
   get inUse(): number {
-    return this.#free.length - this.#top;
+    return this.#count - this.#free.length;
   }
 }

@@ -31,7 +31,7 @@ export interface ThreadPoolOptions {
    */
   maxQueue?: number;
   /**
-   * Tasks one worker runs at once (useful for async tasks); above 1, `signal` follows the latest started task.
+   * Tasks one worker runs at once (useful for async tasks); each still sees its own `signal` and `cancelled()`.
    * @defaultValue 1
    */
   concurrentTasksPerWorker?: number;

@@ -18,7 +18,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Deferred } from '../deferred/deferred.js';
-import { CancelledError, TimeoutError } from '../errors.js';
+import { CancelledError, QueueFullError, TimeoutError } from '../errors.js';
 import type { Task } from '../task/task.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import type { CancelSlots } from './cancel-slots.js';
@@ -125,6 +125,12 @@ export class ThreadTaskRun {
       }
     }
     this.#slot = host.slots.acquire();
+    if (this.#slot < 0) {
+      this.#refuse(
+        new QueueFullError(`Task \`${this.#task.name}\` was refused: ${host.slots.limit} tasks of this thread pool are in flight, the most it tracks`),
+      );
+      return;
+    }
     const request: TaskRequest =
       this.#calls === undefined
         ? { moduleUrl: this.#task.moduleUrl, exportName: this.#task.exportName, args: this.#args, slot: this.#slot }

@@ -14,7 +14,7 @@ export interface TaskRequest {
   readonly moduleUrl: string;
   readonly exportName: string;
   readonly args: readonly unknown[];
-  /** The task's cancellation slot, or -1 when the pool ran out of slots. */
+  /** The task's cancellation slot (every task has one). */
   readonly slot: number;
   /** When set, run these calls one after another instead (callMultipleInThread); stop at the first error. */
   readonly calls?: ReadonlyArray<readonly [moduleUrl: string, exportName: string, args: readonly unknown[]]>;

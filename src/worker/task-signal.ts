@@ -74,18 +74,27 @@ function newCell(task: RunningTask): SignalCell {
 }
 
 /**
- * Gives `task` a signal (an `AbortController` whose signal polls the task's slot).
+ * The signal of `task`: its own, made on the first look (an `AbortController` whose signal polls the task's slot).
  *
  * Why reuse: an `AbortController` per task is a measurable share of a small task's cost (allocation and the GC
  * of an EventTarget). A signal that never aborted and never got a listener is indistinguishable from a fresh one,
- * so it passes to the next task; once aborted, or listened to, the next task gets a new one.
- * @param task - the task starting now.
+ * so once its task ended it passes to the next task that looks; once aborted, or listened to, or while its task
+ * still runs (a worker may run several at once), the next task gets a new one.
+ * @param task - a task running in this worker.
  * @returns its signal.
  * @internal
  */
-export function makeTaskSignal(task: RunningTask): AbortSignal {
+export function taskSignal(task: RunningTask): AbortSignal {
+  const own = task.controller;
+  if (own !== undefined) return own.signal;
   let cell = spare;
-  if (cell === undefined || abortedGetter.call(cell.signal) || cell.signal.onabort !== null || getEventListeners(cell.signal, 'abort').length > 0) {
+  if (
+    cell === undefined ||
+    cell.owner.live ||
+    abortedGetter.call(cell.signal) ||
+    cell.signal.onabort !== null ||
+    getEventListeners(cell.signal, 'abort').length > 0
+  ) {
     cell = newCell(task);
     spare = cell;
   }

@@ -87,7 +87,8 @@ export function installWorkerState(state: WorkerState): WorkerState {
 export function runningTask(): RunningTask | undefined {
   const state = workerState();
   if (state === undefined) return undefined;
-  return state.lookup?.() ?? state.current;
+  // With several tasks per worker only the async context says whose code runs: outside any task's, none.
+  return state.lookup === undefined ? state.current : state.lookup();
 }
 
 /**

@@ -4,6 +4,8 @@ import { Clock } from '../../src/time/clock.js';
 import { CancelledError, QueueFullError, TimeoutError } from '../../src/errors.js';
 import { setUnhandledErrorHandler } from '../../src/deferred/unhandled-error-handler.js';
 import * as fx from '../fixtures/thread-tasks.js';
+import * as late from '../fixtures/late-worker-import.js';
+import { initialSlotCount } from '../../src/threads/cancel-slots.js';
 import { built, changed, countFirings, failureOf, gate, open } from './thread-test-kit.js';
 import type { Task } from '../../src/task/task.js';
 
@@ -187,5 +189,43 @@ describe('ThreadPool cancellation ladder', () => {
       expect(cells[2]).toBe(0); // the abandoned task never ran
       expect(pool.queueDepth).toBe(0);
     });
+  });
+  describe('with several tasks per worker', () => {
+    it('gives each task its own signal and cancelled(): only the cancelled one sees it, abort event included', async () => {
+      pool = new ThreadPool({ minThreads: 1, maxThreads: 1, concurrentTasksPerWorker: 3, clock: new Clock() });
+      const cells = gate(4);
+      const tasks = [1, 2, 3].map((index) => pool.run(built(fx.reportOwnSignal), cells, index));
+      for (const index of [1, 2, 3]) await changed(cells, index);
+      tasks[1]!.cancel(); // the middle one: neither the first nor the most recently started
+      open(cells, 0);
+      expect(await tasks[0]).toBe(8);
+      expect(await tasks[2]).toBe(8);
+      expect(await changed(cells, 2, 1)).toBe(8 | 1 | 2 | 4);
+    });
+  });
+
+  it('gives a task that first imports greenreactor/worker while running a signal that aborts', async () => {
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 1, clock: new Clock() });
+    const cells = gate(2);
+    const d = pool.run(built(late.importWorkerLate), cells);
+    await changed(cells, 1);
+    d.cancel();
+    open(cells, 0);
+    expect(await changed(cells, 1, 1)).toBe(8 | 1 | 2);
+  });
+
+  it('can still skip a queued task with more tasks in flight than its first slots (they grow)', async () => {
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 1, clock: new Clock(), captureDispatchSite: false });
+    const cells = gate(4);
+    const blocker = pool.run(built(fx.waitForGate), cells, 'first');
+    await changed(cells);
+    const many = Array.from({ length: initialSlotCount + 10 }, () => pool.run(built(fx.noop)));
+    const queued = pool.run(built(fx.markRan), cells, 2);
+    queued.cancel();
+    open(cells);
+    expect(await blocker).toBe('first');
+    await Promise.all(many);
+    expect(await pool.run(built(fx.markRan), cells, 3)).toBe(3);
+    expect(cells[2]).toBe(0); // skipped: it had a cancellation slot
   });
 });
