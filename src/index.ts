@@ -68,6 +68,7 @@ export type { ReactorOptions } from './reactor/reactor-options.js';
 export type { ReactorState } from './reactor/reactor-state.js';
 export type { ReactorStats, EventLoopDelayStats } from './reactor/reactor-stats.js';
 export type { StopOptions } from './reactor/stop-options.js';
+export type { RemoteBackend, RemoteCallContext, RemoteStats, RemotePercentiles } from './reactor/remote-backend.js';
 export type { TriggerId, TriggerPhase, SystemEvent } from './reactor/system-event-triggers.js';
 
 // --- threads --- (src/threads/)
@@ -122,4 +123,4 @@ export type { Decision, DecidedRoute, DispatchLoad, TaskDescriptor, DescriptorLo
 export type { AdaptiveOptions, AutoPhase, AutoTaskStats } from './policy/adaptive-router.js';
 export type { DecisionMessage } from './policy/decision-channel.js';
 export type { PolicyWatcher } from './policy/policy-file-watcher.js';
-export type { PolicyDispatchStats } from './policy/policy-dispatcher.js';
+export type { PolicyDispatchStats, RouteCounts } from './policy/policy-dispatcher.js';

@@ -6,8 +6,8 @@
  */
 import type { Kind, Route } from '../task/task.js';
 
-/** A route a decision resolves to (`auto` is always resolved). */
-export type DecidedRoute = 'thread' | 'green' | 'inline';
+/** A route a decision resolves to (`auto` is always resolved, and never to `remote`). */
+export type DecidedRoute = 'thread' | 'green' | 'inline' | 'remote';
 
 /**
  * Where one call runs, and why.

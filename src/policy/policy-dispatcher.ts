@@ -37,6 +37,8 @@ export interface DispatchTargets {
   readonly threadPool: ThreadRunner;
   /** Spawns a Task or a function as a greenlet on the reactor's hub and returns its Deferred. */
   spawnDeferred(task: Task | ((...args: any[]) => unknown), args: unknown[]): Deferred<unknown>;
+  /** Runs a Task on a remote host (errbacks `TypeError` when the reactor has no remote backend). */
+  deferToRemote?(task: Task, ...args: unknown[]): Deferred<unknown>;
   /** The load the rules see; fields are read only when a rule needs them. */
   readonly load: DispatchLoad;
   /** The clock a rule's `timeoutMs` counts on. */
@@ -49,10 +51,13 @@ export interface PolicyDispatcherOptions {
   greenSampling?: GreenStepSamplerOptions;
 }
 
+/** Dispatches per decided route; `remote` is present once a call was routed there. */
+export type RouteCounts = Record<Exclude<DecidedRoute, 'remote'>, number> & { remote?: number };
+
 /** The policy part of `reactor.stats()`: the Policy's own stats plus what dispatch did. */
 export interface PolicyDispatchStats extends PolicyStats {
-  /** Dispatches per decided route. */
-  routes: Record<DecidedRoute, number>;
+  /** Dispatches per decided route (`remote` only once a call was routed there). */
+  routes: RouteCounts;
   /** Dispatches per matching rule label. */
   ruleHits: Record<string, number>;
 }
@@ -61,7 +66,8 @@ export interface PolicyDispatchStats extends PolicyStats {
 export class PolicyDispatcher {
   readonly #policy: Policy;
   readonly #targets: DispatchTargets;
-  readonly #routes: Record<DecidedRoute, number> = { thread: 0, green: 0, inline: 0 };
+  /** Per route; `remote` appears once a call went there (most reactors have no remote backend). */
+  readonly #routes: RouteCounts = { thread: 0, green: 0, inline: 0 };
   readonly #ruleHits = new Map<string, number>();
   /** Names of the tasks `auto` has sent to threads: their thread runs feed it (see {@link PolicyDispatcher.threadRunTimed}). */
   readonly #learning = new Set<string>();
@@ -101,13 +107,15 @@ export class PolicyDispatcher {
     }
     const target = task as Task | ((...a: unknown[]) => unknown);
     if (decisionChannel.hasSubscribers) publishDecision(nameOf(target), decision);
-    this.#routes[decision.route] += 1;
+    this.#routes[decision.route] = (this.#routes[decision.route] ?? 0) + 1;
     if (decision.rule !== undefined) this.#ruleHits.set(decision.rule, (this.#ruleHits.get(decision.rule) ?? 0) + 1);
     let d: Deferred<unknown>;
     try {
       if (decision.route === 'thread') {
         d = this.#targets.threadPool.run(target as Task, ...args);
         if ((target as Task).options.kind === undefined && this.#policy.isAutoDecision(decision)) this.#learning.add((target as Task).name);
+      } else if (decision.route === 'remote') {
+        d = this.#remote(target as Task, args);
       } else {
         d = decision.route === 'green' ? this.#green(target, decision, args) : runInline(target, args);
       }
@@ -127,6 +135,14 @@ export class PolicyDispatcher {
    */
   explain(task: unknown, args: unknown[]): Decision {
     return this.#policy.decide(task, args, this.#targets.load);
+  }
+
+  /** Sends a remote decision to the reactor's backend; without one, errbacks `TypeError`. */
+  #remote(task: Task, args: unknown[]): Deferred<unknown> {
+    if (this.#targets.deferToRemote === undefined) {
+      return fail(new TypeError(`Task \`${task.name}\` is routed to 'remote' but this reactor has no remote backend (new Reactor({ remote }))`));
+    }
+    return this.#targets.deferToRemote(task, ...args);
   }
 
   /** Spawns a green decision; a sample of auto's kind-less Tasks run as their timed twin. */

@@ -36,8 +36,10 @@ const positiveInt = (what: string): z.ZodNumber => z.int().min(1).describe(what)
 
 const kindSchema = z.enum(['cpu', 'blocking', 'io', 'cooperative']).describe('What kind of work a task does.');
 const routeSchema = z
-  .enum(['thread', 'green', 'inline', 'auto'])
-  .describe('Where work runs: a worker thread, a greenlet, synchronously inline, or decided by `auto`.');
+  .enum(['thread', 'green', 'inline', 'remote', 'auto'])
+  .describe(
+    'Where work runs: a worker thread, a greenlet, synchronously inline, a remote host (needs a reactor with a remote backend), or decided by `auto`.',
+  );
 
 /** A numeric interval; every bound is optional and a value must satisfy all that are given. */
 const rangeSchema = (what: string) =>

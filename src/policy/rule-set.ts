@@ -155,9 +155,9 @@ export class RuleSet {
     } else {
       decided = route;
     }
-    if (decided === 'thread' && subject.plain) {
+    if ((decided === 'thread' || decided === 'remote') && subject.plain) {
+      reason += `; a plain function cannot run on a ${decided === 'thread' ? 'thread' : 'remote host'}, so it runs on a greenlet`;
       decided = 'green';
-      reason += '; a plain function cannot run on a thread, so it runs on a greenlet';
     }
     const decision: { -readonly [K in keyof Decision]: Decision[K] } = { route: decided, reason };
     if (rule !== undefined) decision.rule = rule.label;

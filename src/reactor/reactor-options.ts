@@ -5,6 +5,7 @@
  */
 import type { Policy } from '../policy/policy.js';
 import type { PolicyConfig } from '../policy/policy-schema.js';
+import type { RemoteBackend } from './remote-backend.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
 import type { Scheduler } from '../time/scheduler.js';
 
@@ -33,6 +34,12 @@ export interface ReactorOptions {
    * @defaultValue `console.error` with a line saying where the error came from
    */
   onError?: (error: unknown, where: string) => void;
+  /**
+   * The distributed engine behind `deferToRemote` and the `remote` route (SPEC §11), e.g.
+   * `bullmqBackend({ connection, queue })` from `greenreactor/remote-bullmq`. The reactor closes it on `stop()`.
+   * @defaultValue none: a call routed `remote` errbacks with `TypeError`
+   */
+  remote?: RemoteBackend;
 }
 
 /** The defaults of {@link ReactorOptions} that have a value (`policy` is resolved by the policy layer). */

@@ -6,6 +6,7 @@
 import type { HubStats } from '../green/hub.js';
 import type { ThreadPoolStats } from '../threads/thread-pool-stats.js';
 import type { PolicyDispatchStats } from '../policy/policy-dispatcher.js';
+import type { RemoteStats } from './remote-backend.js';
 
 /** Event-loop delay over the recent window, in milliseconds (from `perf_hooks.monitorEventLoopDelay`). */
 export interface EventLoopDelayStats {
@@ -35,4 +36,7 @@ export interface ReactorStats {
   // --- policy --- (policy: per-route counts and decisions)
   /** The policy: its source and rules, dispatches per route and per rule, what `auto` learned per task. */
   policy: PolicyDispatchStats;
+  // --- remote --- (remote route: present when the reactor has a remote backend)
+  /** The remote backend: calls, outcomes, wait/run p50/p99, results the reconcile poll recovered. */
+  remote?: RemoteStats;
 }

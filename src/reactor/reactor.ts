@@ -52,6 +52,7 @@ import type { Policy } from '../policy/policy.js';
 import { PolicyDispatcher } from '../policy/policy-dispatcher.js';
 import { resolvePolicyOption } from '../policy/resolve-policy-option.js';
 import { optionsFromPolicy, type RouteOptions } from './options-from-policy.js';
+import { isRemoteBackend, type RemoteBackend } from './remote-backend.js';
 
 /**
  * The reactor: one object that owns time, the shutdown sequence and (through the other paths) the thread pool,
@@ -132,6 +133,13 @@ export class Reactor implements Scheduler {
       onRunTimed: (name, waitMs, runMs) => this.#dispatcher.threadRunTimed(name, waitMs, runMs),
     });
     this.#shutdown.addComponent({ name: 'thread pool', shutdown: (graceMs) => this.threadPool.close(graceMs) });
+    // --- remote --- (remote route: the backend connects on its first call; closing an unused one is a no-op)
+    if (options.remote !== undefined && !isRemoteBackend(options.remote)) {
+      throw new TypeError(`Expected \`remote\` to be a RemoteBackend (e.g. bullmqBackend(...) from greenreactor/remote-bullmq), got \`${safeString(options.remote)}\``);
+    }
+    this.#remote = options.remote;
+    const remote = this.#remote;
+    if (remote !== undefined) this.#shutdown.addComponent({ name: 'remote backend', shutdown: (graceMs) => remote.close(graceMs) });
     this.#dispatcher = this.#makeDispatcher();
   }
 
@@ -476,7 +484,42 @@ export class Reactor implements Scheduler {
       green: this.hub.stats(), // a Hub is cheap and holds no handle
       // --- policy --- (policy)
       policy: this.#dispatcher.stats(),
+      // --- remote --- (remote route)
+      ...(this.#remote === undefined ? {} : { remote: this.#remote.stats() }),
     };
+  }
+
+  // --- remote --- (remote route: validate, then delegate to the backend; src/remote-bullmq/ makes one)
+  readonly #remote: RemoteBackend | undefined;
+
+  /**
+   * Run a task on a remote host through the reactor's remote backend (SPEC §11): the same Task, the same Deferred.
+   *
+   * Never throws: no remote backend, a plain function, arguments that cannot be serialized or a stopped reactor
+   * errback the returned Deferred with a named error. `cancel()` errbacks with `CancelledError` at once and the
+   * host aborts the task's `signal`; `timeoutMs` ends it with `TimeoutError` and stops it on its host; `retries`
+   * re-runs it only when its host died mid-job.
+   *
+   * @param task - a Task made with `defineTask` / `taskFrom`, exported from a module the worker hosts import.
+   * @param args - its arguments (serialized with `node:v8`, as structured clone).
+   * @returns a Deferred of the task's result.
+   * @example
+   * ```ts
+   * const reactor = new Reactor({ remote: bullmqBackend({ connection: { host: 'redis' }, queue: 'tasks' }) });
+   * reactor.deferToRemote(render, scene).addCallback(save);
+   * ```
+   */
+  deferToRemote<T extends Task<any[], any>>(task: T, ...args: TaskArgs<T>): Deferred<TaskResult<T>> {
+    const refused = refuseIfStopped<TaskResult<T>>(this.#state, 'deferToRemote');
+    if (refused !== undefined) return refused;
+    if (!isTask(task)) {
+      const what = typeof task === 'function' ? 'a plain function' : `\`${safeString(task)}\``;
+      return fail(new TypeError(`deferToRemote needs a Task exported from a module the hosts import (defineTask/taskFrom), got ${what}`));
+    }
+    if (this.#remote === undefined) {
+      return fail(new TypeError(`Task \`${task.name}\` cannot run remotely: this reactor has no remote backend (new Reactor({ remote }))`));
+    }
+    return this.#remote.call(task, args, { clock: this.#clock, site: remoteDispatchSite() }) as Deferred<TaskResult<T>>;
   }
 
   // --- policy --- (policy layer: thin facades over src/policy/; decisions live there)
@@ -524,7 +567,13 @@ export class Reactor implements Scheduler {
    * ```
    */
   explain<T extends Task<any[], any> | ((...args: any[]) => unknown)>(task: T, ...args: TaskArgs<T>): Decision {
-    return this.#dispatcher.explain(task, args);
+    const decision = this.#dispatcher.explain(task, args);
+    if (decision.route !== 'remote') return decision;
+    const where =
+      this.#remote === undefined
+        ? 'but this reactor has no remote backend, so dispatch errbacks TypeError'
+        : `on the ${this.#remote.engine} backend`;
+    return Object.freeze({ ...decision, reason: `${decision.reason}; ${where}` });
   }
 
   /**
@@ -537,6 +586,7 @@ export class Reactor implements Scheduler {
     return new PolicyDispatcher(this.#policy, {
       threadPool: pool,
       spawnDeferred: (fn, args) => this.#spawnDeferred(this.hub, fn as GreenletFunction<unknown[], unknown>, args),
+      deferToRemote: (task, ...args) => this.deferToRemote(task, ...(args as never[])),
       load: {
         get threadQueue(): number {
           return pool.queueDepth;
@@ -561,6 +611,16 @@ export class Reactor implements Scheduler {
       this.#onError(error, `callWhenRunning function (${fn.name || 'anonymous'})`);
     }
   }
+}
+
+/** The caller's stack where a remote call was made (a few frames: the default 10 cost several µs a dispatch). */
+function remoteDispatchSite(): { stack?: string } {
+  const site: { stack?: string } = {};
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 5;
+  Error.captureStackTrace(site, remoteDispatchSite);
+  Error.stackTraceLimit = limit;
+  return site;
 }
 
 /** @returns a failed Deferred when `fn` is neither a function nor a Task, else undefined. */

@@ -15,14 +15,17 @@ import { TaskNotFoundError } from '../errors.js';
 /** What kind of work a task does; the `auto` route sends `cpu`/`blocking` to threads, `io`/`cooperative` to greenlets. */
 export type Kind = 'cpu' | 'blocking' | 'io' | 'cooperative';
 
-/** Where a task runs: a worker thread, a greenlet, synchronously inline, or wherever the policy decides. */
-export type Route = 'thread' | 'green' | 'inline' | 'auto';
+/**
+ * Where a task runs: a worker thread, a greenlet, synchronously inline, a remote host (a reactor with a remote
+ * backend; `auto` never picks it), or wherever the policy decides.
+ */
+export type Route = 'thread' | 'green' | 'inline' | 'remote' | 'auto';
 
 /** The kinds a task may declare, for validation and documentation. */
 export const taskKinds: readonly Kind[] = ['cpu', 'blocking', 'io', 'cooperative'];
 
 /** The routes a task or rule may name. */
-export const routes: readonly Route[] = ['thread', 'green', 'inline', 'auto'];
+export const routes: readonly Route[] = ['thread', 'green', 'inline', 'remote', 'auto'];
 
 /**
  * A function a task may wrap: plain (returns a value or a Promise), async, or a generator

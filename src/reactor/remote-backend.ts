@@ -1,0 +1,95 @@
+/**
+ * `RemoteBackend`: what the reactor needs from a distributed engine to offer the `remote` route (SPEC §11).
+ *
+ * Who may call what: the reactor (and only it) calls `call`, `stats` and `close`; a backend never reaches back into
+ * the reactor, it gets what it needs per call ({@link RemoteCallContext}). The interface lives here, outside
+ * `src/remote-bullmq/`, so the core never imports an engine: `import 'greenreactor'` loads no BullMQ code, and the
+ * only module that does is the `greenreactor/remote-bullmq` entry point that makes a backend.
+ *
+ * @module
+ */
+import type { Deferred } from '../deferred/deferred.js';
+import type { Task } from '../task/task.js';
+import type { Scheduler } from '../time/scheduler.js';
+
+/** What a backend is told about one call besides the task and its arguments. */
+export interface RemoteCallContext {
+  /** The reactor's clock: the caller-side `timeoutMs` counts on it. */
+  readonly clock: Scheduler;
+  /** The dispatch site (an object whose `stack` was captured where the call was made), appended to remote errors. */
+  readonly site?: { readonly stack?: string } | undefined;
+}
+
+/** Median and 99th percentile of a time, in ms. */
+export interface RemotePercentiles {
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** A snapshot of a backend's activity; `reactor.stats().remote`. */
+export interface RemoteStats {
+  /** The engine, e.g. `'bullmq'`. */
+  readonly engine: string;
+  /** Calls made (each retry is not a new call). */
+  readonly calls: number;
+  /** Calls that succeeded. */
+  readonly completed: number;
+  /** Calls whose task threw, plus bad input (uncloneable arguments, unknown task). */
+  readonly failed: number;
+  /** Calls whose Deferred was cancelled. */
+  readonly cancelled: number;
+  /** Calls that hit their `timeoutMs`. */
+  readonly timedOut: number;
+  /** Calls that errbacked with `WorkerCrashedError` (a host died mid-job, after the task's retries). */
+  readonly crashed: number;
+  /** Jobs re-sent because their host died mid-job. */
+  readonly retried: number;
+  /** Calls not settled yet. */
+  readonly inFlight: number;
+  /** Results the reconcile poll delivered because the engine's event for them never came. */
+  readonly reconciled: number;
+  /** Time from dispatch to the start on a host. */
+  readonly waitMs: RemotePercentiles;
+  /** Time the task ran on its host. */
+  readonly runMs: RemotePercentiles;
+}
+
+/**
+ * A distributed engine behind `reactor.deferToRemote` and the `remote` route.
+ *
+ * A backend owes the reactor the same Deferred contract as every route: `call` never throws (bad input errbacks
+ * with a named error), the Deferred fires exactly once, `cancel()` errbacks it with `CancelledError` at once and
+ * stops the remote run, the task's `timeoutMs` ends it with `TimeoutError`. `close` is the reactor's `stop()`.
+ */
+export interface RemoteBackend {
+  /** The engine's name, for `explain()` and `stats()` (e.g. `'bullmq'`). */
+  readonly engine: string;
+  /**
+   * Runs `task(...args)` on a remote host.
+   * @param task - the task (its module and export name travel, never code).
+   * @param args - its arguments (serialized with `node:v8`).
+   * @param context - the reactor's clock and the dispatch site.
+   * @returns a Deferred of the task's result.
+   */
+  call(task: Task, args: readonly unknown[], context: RemoteCallContext): Deferred<unknown>;
+  /** @returns a snapshot of the backend's counters and times. */
+  stats(): RemoteStats;
+  /**
+   * Stops taking work, lets pending calls finish within `graceMs`, then errbacks the rest with
+   * `ReactorStoppedError` (telling their hosts to abort) and closes every connection.
+   * @param graceMs - how long pending calls may still take.
+   * @returns a promise that resolves once every connection is closed; it never rejects.
+   */
+  close(graceMs: number): Promise<void>;
+}
+
+/**
+ * Tells whether `value` looks like a {@link RemoteBackend} (checked by `new Reactor({ remote })`).
+ * @param value - anything.
+ * @returns true when it has `call`, `stats` and `close` functions.
+ */
+export function isRemoteBackend(value: unknown): value is RemoteBackend {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.call === 'function' && typeof v.stats === 'function' && typeof v.close === 'function';
+}

@@ -1,0 +1,22 @@
+/**
+ * `greenreactor/remote-bullmq`: the remote route on BullMQ and Redis (SPEC §11).
+ *
+ * The only entry point that loads `bullmq` and `ioredis` (optional peer dependencies: install them to use it);
+ * `import 'greenreactor'` never does. A caller makes a backend for its reactor; worker hosts serve the same queue.
+ *
+ * @example
+ * ```ts
+ * import { Reactor } from 'greenreactor';
+ * import { bullmqBackend } from 'greenreactor/remote-bullmq';
+ * const reactor = new Reactor({ remote: bullmqBackend({ connection: { url: 'redis://localhost:6379' }, queue: 'tasks' }) });
+ * ```
+ *
+ * @module
+ */
+export { bullmqBackend, defaultBullmqBackendOptions } from './bullmq-backend.js';
+export { runRemoteWorker } from './run-remote-worker.js';
+export { parseRedisUrl } from './redis-connection-options.js';
+export type { BullmqBackendOptions } from './bullmq-backend.js';
+export type { RemoteWorker, RemoteWorkerOptions } from './run-remote-worker.js';
+export type { RedisConnectionOptions } from './redis-connection-options.js';
+export type { RemoteBackend, RemoteCallContext, RemoteStats, RemotePercentiles } from '../reactor/remote-backend.js';

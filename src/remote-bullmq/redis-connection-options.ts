@@ -1,0 +1,74 @@
+/**
+ * `RedisConnectionOptions`: where the Redis server is, as BullMQ and ioredis both take it; and the parsing of the
+ * CLI's `--redis` URL.
+ *
+ * @module
+ */
+
+/**
+ * How to reach Redis: `{ host, port }`, `{ path }` for a unix socket, or `{ url }` (`redis://[user:pass@]host:port[/db]`,
+ * `rediss://…` for TLS, `unix:///path/to/redis.sock`). Any other key is handed to ioredis as is.
+ */
+export interface RedisConnectionOptions {
+  /** Host name. @defaultValue `'127.0.0.1'` */
+  host?: string;
+  /** TCP port. @defaultValue 6379 */
+  port?: number;
+  /** Path of a unix socket (instead of host and port). */
+  path?: string;
+  /** A URL instead of the fields above. */
+  url?: string;
+  /** ACL user name. */
+  username?: string;
+  /** Password. */
+  password?: string;
+  /** Database number. */
+  db?: number;
+  /** Other ioredis options. */
+  [option: string]: unknown;
+}
+
+/**
+ * Turns a connection into explicit ioredis options (a `url` parsed into fields), so BullMQ and the extra
+ * connections greenreactor opens reach the same server.
+ * @param connection - the user's connection options.
+ * @returns options without `url`.
+ * @throws TypeError when `connection` is not an object or its `url` cannot be parsed.
+ */
+export function resolveConnection(connection: RedisConnectionOptions): Record<string, unknown> {
+  if (typeof connection !== 'object' || connection === null) {
+    throw new TypeError(`Expected \`connection\` to be Redis connection options ({ host, port }, { path } or { url }), got \`${String(connection)}\``);
+  }
+  const { url, ...rest } = connection;
+  if (url === undefined) return rest;
+  return { ...parseRedisUrl(url), ...rest };
+}
+
+/**
+ * Parses `redis://`, `rediss://` and `unix://` URLs.
+ * @param url - the URL.
+ * @returns ioredis options.
+ * @throws TypeError for another scheme or a malformed URL.
+ */
+export function parseRedisUrl(url: string): Record<string, unknown> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError(`Expected a Redis URL (redis://host:port or unix:///path/to/redis.sock), got \`${String(url)}\``);
+  }
+  if (parsed.protocol === 'unix:') {
+    if (parsed.pathname === '') throw new TypeError(`Expected a socket path in \`${url}\` (unix:///path/to/redis.sock)`);
+    return { path: decodeURIComponent(parsed.pathname) };
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new TypeError(`Expected a Redis URL (redis://host:port or unix:///path/to/redis.sock), got \`${url}\``);
+  }
+  const out: Record<string, unknown> = { host: parsed.hostname || '127.0.0.1', port: parsed.port === '' ? 6379 : Number(parsed.port) };
+  if (parsed.username !== '') out.username = decodeURIComponent(parsed.username);
+  if (parsed.password !== '') out.password = decodeURIComponent(parsed.password);
+  const db = parsed.pathname.replace(/^\//, '');
+  if (db !== '') out.db = Number(db);
+  if (parsed.protocol === 'rediss:') out.tls = {};
+  return out;
+}

@@ -1,0 +1,232 @@
+/**
+ * `RemoteCall`: one call on the remote route, from dispatch to its Deferred's single result.
+ *
+ * Invariants:
+ * - The Deferred fires exactly once: with the host's outcome (whether the engine's event or the reconcile poll
+ *   brought it), `CancelledError` (at once, on cancel), `TimeoutError` (at once, `timeoutMs` after dispatch on the
+ *   reactor's clock), `WorkerCrashedError` (its host died and no retry is left) or the backend's closing error.
+ *   An outcome that arrives after that, or for an earlier attempt's job, is dropped silently.
+ * - Cancel / timeout while the job is queued or running: the backend is told to abort the job (its host skips it
+ *   if it has not started, or aborts the task's signal if it runs); the caller does not wait for that.
+ * - Only a crash is retried (`retries`): a host that died mid-job (BullMQ's stalled job) or a host thread that
+ *   died; never a thrown error, a cancellation, a timeout or a clone error. A retry is a new job; the timeout keeps
+ *   counting from the first dispatch.
+ *
+ * @module
+ */
+import { Deferred } from '../deferred/deferred.js';
+import { CancelledError, DataCloneError, TimeoutError, WorkerCrashedError } from '../errors.js';
+import type { Task } from '../task/task.js';
+import { reviveError, type SerializedError } from '../threads/error-transport.js';
+import type { DelayedCall, Scheduler } from '../time/scheduler.js';
+import type { RemoteCounters } from './remote-counters.js';
+import { decodeValue, type RemoteJobData, type RemoteOutcome } from './remote-wire.js';
+
+/** What a call needs from its backend (a narrow view, so calls never reach back into the backend). */
+export interface RemoteCallHost {
+  readonly counters: RemoteCounters;
+  /** Enqueues `data` as job `jobId` for `call`; an enqueue failure comes back through `call.fail`. */
+  submit(call: RemoteCall, jobId: string, data: RemoteJobData): void;
+  /** Tells the hosts to skip or abort job `jobId` (fire and forget). */
+  abort(jobId: string): void;
+  /** Stop tracking job `jobId`; `finished`: the job is over, so it may be removed from the queue. */
+  forget(jobId: string, finished: boolean): void;
+  /** A fresh job id. */
+  newJobId(): string;
+}
+
+/** Where a call is: its job is out, or its Deferred has fired. */
+export type RemoteCallState = 'pending' | 'settled';
+
+/** How an outcome reached the caller, for the `reconciled` count. */
+export type OutcomeSource = 'event' | 'reconcile';
+
+/** One dispatch on the remote route. */
+export class RemoteCall {
+  /** Fires once with the task's outcome. */
+  readonly deferred: Deferred<unknown>;
+  readonly #host: RemoteCallHost;
+  readonly #task: Task;
+  readonly #data: RemoteJobData;
+  readonly #site: { readonly stack?: string } | undefined;
+  #state: RemoteCallState = 'pending';
+  #jobId = '';
+  #attempts = 0;
+  #timer: DelayedCall | undefined;
+
+  /**
+   * @param host - the backend.
+   * @param task - the task.
+   * @param encodedArgs - its arguments, already serialized (so a clone error never reaches here).
+   * @param clock - the reactor's clock, for `timeoutMs`.
+   * @param site - the dispatch site, appended to a remote error's stack.
+   */
+  constructor(host: RemoteCallHost, task: Task, encodedArgs: string, clock: Scheduler, site: { readonly stack?: string } | undefined) {
+    this.#host = host;
+    this.#task = task;
+    this.#site = site;
+    const timeoutMs = task.options.timeoutMs;
+    this.#data =
+      timeoutMs === undefined
+        ? { m: task.moduleUrl, x: task.exportName, a: encodedArgs }
+        : { m: task.moduleUrl, x: task.exportName, a: encodedArgs, d: Date.now() + timeoutMs };
+    this.deferred = new Deferred<unknown>(() => {
+      if (this.#end()) {
+        host.counters.cancelled++;
+        this.deferred.errback(new CancelledError(`Task \`${task.name}\` was cancelled`));
+      }
+    });
+    if (timeoutMs !== undefined) {
+      this.#timer = clock.callLater(timeoutMs, () => {
+        this.#timer = undefined;
+        if (this.#end()) {
+          host.counters.timedOut++;
+          this.deferred.errback(new TimeoutError(`Task \`${task.name}\` did not finish within ${timeoutMs} ms`));
+        }
+      });
+    }
+  }
+
+  /** Where the call is. */
+  get state(): RemoteCallState {
+    return this.#state;
+  }
+
+  /** The id of the job of the current attempt. */
+  get jobId(): string {
+    return this.#jobId;
+  }
+
+  /** Sends the job (again, on a retry). */
+  start(): void {
+    this.#jobId = this.#host.newJobId();
+    this.#host.submit(this, this.#jobId, this.#data);
+  }
+
+  /**
+   * Settles the call with a host's outcome for job `jobId`.
+   * @param jobId - the job the outcome belongs to (an earlier attempt's outcome is ignored).
+   * @param outcome - what the host returned.
+   * @param source - whether the engine's event or the reconcile poll brought it.
+   */
+  settle(jobId: string, outcome: RemoteOutcome, source: OutcomeSource): void {
+    if (this.#state !== 'pending' || jobId !== this.#jobId) return;
+    const counters = this.#host.counters;
+    if (source === 'reconcile') counters.reconciled++;
+    if (outcome.s === 'ok' || outcome.s === 'error' || outcome.s === 'aborted') counters.time(outcome.w, outcome.r);
+    switch (outcome.s) {
+      case 'ok': {
+        let value: unknown;
+        try {
+          value = decodeValue(outcome.v);
+        } catch (error) {
+          this.#fail(new DataCloneError(`The result of task \`${this.#task.name}\` could not be deserialized`, { task: this.#task.name }, { cause: error }));
+          return;
+        }
+        this.#finish();
+        counters.completed++;
+        this.deferred.callback(value);
+        return;
+      }
+      case 'error': {
+        let serialized: SerializedError;
+        try {
+          serialized = decodeValue(outcome.e) as SerializedError;
+        } catch (error) {
+          this.#fail(new Error(`The error of task \`${this.#task.name}\` could not be deserialized`, { cause: error }));
+          return;
+        }
+        const error = reviveError(serialized, this.#dispatchSite());
+        if ((error as { code?: unknown } | null)?.code === 'ERR_WORKER_CRASHED') {
+          this.crashed(jobId, error as Error);
+          return;
+        }
+        this.#fail(error);
+        return;
+      }
+      case 'skipped':
+      case 'aborted':
+        // Only answers a cancel or deadline the caller already acted on; kept so the Deferred can never hang.
+        this.#fail(
+          outcome.s === 'skipped' && outcome.why === 'deadline'
+            ? new TimeoutError(`Task \`${this.#task.name}\` reached its deadline before it started`)
+            : new CancelledError(`Task \`${this.#task.name}\` was cancelled on its host`),
+        );
+    }
+  }
+
+  /**
+   * The job's host died mid-job (or its thread did): re-send it while retries are left, else errback
+   * `WorkerCrashedError`.
+   * @param jobId - the job that crashed.
+   * @param cause - what the engine or the host said.
+   */
+  crashed(jobId: string, cause: Error): void {
+    if (this.#state !== 'pending' || jobId !== this.#jobId) return;
+    const counters = this.#host.counters;
+    if (this.#attempts < (this.#task.options.retries ?? 0)) {
+      this.#attempts++;
+      counters.retried++;
+      this.#host.forget(jobId, true);
+      this.start();
+      return;
+    }
+    this.#finish();
+    counters.crashed++;
+    this.deferred.errback(
+      cause instanceof WorkerCrashedError
+        ? cause
+        : new WorkerCrashedError(`The remote host running task \`${this.#task.name}\` died: ${cause.message}`, { task: this.#task.name }, { cause }),
+    );
+  }
+
+  /**
+   * Ends the call with `error` if it is still pending (an enqueue failure, or the backend closing); tells the hosts
+   * to abort its job.
+   * @param error - the error to errback with.
+   * @param abortJob - whether the job may still be out there (true unless it was never enqueued).
+   */
+  fail(error: unknown, abortJob = true): void {
+    if (this.#state !== 'pending') return;
+    if (abortJob) this.#end();
+    else this.#finish(false);
+    this.#host.counters.failed++;
+    this.deferred.errback(error);
+  }
+
+  /** Settles with a task's own error (its job is over). */
+  #fail(error: unknown): void {
+    this.#finish();
+    this.#host.counters.failed++;
+    this.deferred.errback(error);
+  }
+
+  /** Marks the call settled; `jobOver`: because its job is over (not abandoned). */
+  #finish(jobOver = true): void {
+    this.#state = 'settled';
+    this.#clearTimer();
+    this.#host.forget(this.#jobId, jobOver);
+  }
+
+  /** Marks the call settled before its job is over and tells the hosts to abort it; false when already settled. */
+  #end(): boolean {
+    if (this.#state !== 'pending') return false;
+    this.#finish(false);
+    if (this.#jobId !== '') this.#host.abort(this.#jobId);
+    return true;
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) {
+      this.#timer.cancel();
+      this.#timer = undefined;
+    }
+  }
+
+  #dispatchSite(): string | undefined {
+    const stack = this.#site?.stack;
+    if (stack === undefined) return undefined;
+    const frames = stack.slice(stack.indexOf('\n') + 1);
+    return `    --- task \`${this.#task.name}\` dispatched (remote) from ---\n${frames}`;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The remote route's wire format: what a job carries to a host and what the host returns, in one place both sides
+ * import (the caller's backend and the worker host), neither importing the other.
+ *
+ * Invariants:
+ * - Arguments and values travel as `node:v8` serializations (structured clone, like the thread path), base64 in
+ *   BullMQ's JSON job data; errors travel as the thread path's `SerializedError`, serialized the same way.
+ * - A host never throws out of its BullMQ processor: every way a task can end is a returned {@link RemoteOutcome}, so
+ *   BullMQ retries nothing by itself. The only BullMQ-level failure is a stalled job (its host died), which the
+ *   caller maps to `WorkerCrashedError` and `retries`.
+ * - Cancellation goes through Redis, not BullMQ: the caller sets the job's cancel key (a host checks it before it
+ *   starts a job) and publishes the job id on the queue's cancel channel (a host running the job aborts it).
+ *
+ * @module
+ */
+import { deserialize, serialize } from 'node:v8';
+import type { SerializedError } from '../threads/error-transport.js';
+
+/** A job's data: which task, its arguments, its deadline. */
+export interface RemoteJobData {
+  /** The task's module URL on the caller's machine. */
+  readonly m: string;
+  /** The task's export name. */
+  readonly x: string;
+  /** The arguments array, `node:v8`-serialized, base64. */
+  readonly a: string;
+  /** The absolute deadline (`Date.now()` scale) past which the task must not run or keep running, if any. */
+  readonly d?: number;
+}
+
+/** Times a host measured for a job: wait from dispatch to start, and run, in ms. */
+export interface RemoteTimes {
+  /** From the job's creation to its start on the host (ms; across machines, subject to clock skew). */
+  readonly w: number;
+  /** How long the task ran (ms). */
+  readonly r: number;
+}
+
+/**
+ * How a job ended on its host.
+ * - `ok`: the task returned; `v` is its value (`node:v8`, base64).
+ * - `error`: the task threw (or could not be found, or its value could not be serialized); `e` is the
+ *   `SerializedError` (`node:v8`, base64).
+ * - `skipped`: the job was cancelled, or its deadline passed, before it started: it never ran.
+ * - `aborted`: the caller cancelled it while it ran, or the host stopped it at its deadline; the caller has already
+ *   settled the call.
+ */
+export type RemoteOutcome =
+  | ({ readonly s: 'ok'; readonly v: string } & RemoteTimes)
+  | ({ readonly s: 'error'; readonly e: string } & RemoteTimes)
+  | { readonly s: 'skipped'; readonly why: 'cancelled' | 'deadline' }
+  | ({ readonly s: 'aborted' } & RemoteTimes);
+
+/**
+ * Serializes a value for the wire.
+ * @param value - anything structured-cloneable.
+ * @returns the base64 of its `node:v8` serialization.
+ * @throws Error when the value cannot be cloned (a function, a symbol, a `SharedArrayBuffer`…).
+ */
+export function encodeValue(value: unknown): string {
+  return serialize(value).toString('base64');
+}
+
+/**
+ * Reverses {@link encodeValue}.
+ * @param text - base64 of a `node:v8` serialization.
+ * @returns the value.
+ */
+export function decodeValue(text: string): unknown {
+  return deserialize(Buffer.from(text, 'base64'));
+}
+
+/**
+ * Encodes a serialized error for an `error` outcome.
+ * @param error - the error as the thread path's error transport flattened it.
+ * @returns the wire text.
+ */
+export function encodeError(error: SerializedError): string {
+  return encodeValue(error);
+}
+
+/**
+ * Tells whether a job's return value is a {@link RemoteOutcome} (BullMQ hands it back parsed from JSON).
+ * @param value - the job's return value.
+ */
+export function isRemoteOutcome(value: unknown): value is RemoteOutcome {
+  if (typeof value !== 'object' || value === null) return false;
+  const s = (value as { s?: unknown }).s;
+  return s === 'ok' || s === 'error' || s === 'skipped' || s === 'aborted';
+}
+
+/**
+ * The Redis pub/sub channel on which callers publish the ids of jobs to abort.
+ * @param prefix - BullMQ's key prefix (`'bull'` by default).
+ * @param queue - the queue's name.
+ */
+export function cancelChannel(prefix: string, queue: string): string {
+  return `${prefix}:${queue}:greenreactor:cancel`;
+}
+
+/**
+ * The key a caller sets when it cancels a job; a host checks it before starting the job.
+ * @param prefix - BullMQ's key prefix.
+ * @param queue - the queue's name.
+ * @param jobId - the job's id.
+ */
+export function cancelKey(prefix: string, queue: string, jobId: string): string {
+  return `${prefix}:${queue}:greenreactor:cancelled:${jobId}`;
+}
+
+/** How long a cancel key lives (ms): far longer than a job waits in practice, short enough not to pile up. */
+export const cancelKeyTtlMs = 3_600_000;
+
+/** How long BullMQ keeps a finished job the caller has not removed (s): the safety net for a caller that died. */
+export const finishedJobAgeS = 3600;

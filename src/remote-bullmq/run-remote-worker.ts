@@ -1,0 +1,233 @@
+/**
+ * `runRemoteWorker`: a worker host of the remote route — takes BullMQ jobs and runs their tasks in its own threads.
+ *
+ * Invariants:
+ * - Tasks run in the host's `ThreadPool`, never on its event loop: the loop stays free to renew BullMQ's job locks
+ *   (a CPU task on the loop would let its lock lapse and BullMQ would call a live host dead) and to hear cancels.
+ *   So `cancelled()`, `throwIfCancelled()` and `signal` from `greenreactor/worker` work unchanged, and so does the
+ *   thread path's cancellation ladder (signal at once, thread terminated after `cancelGraceMs`).
+ * - The processor never throws: every end of a task is a returned `RemoteOutcome` (see `remote-wire.ts`), so
+ *   BullMQ retries nothing by itself; `maxStalledCount` is 0, so a job whose host died fails at BullMQ level and the
+ *   caller decides about `retries`.
+ * - A job is skipped (never run) when its cancel key is set or its deadline passed before it starts; a running job
+ *   is aborted when its id arrives on the cancel channel, or at its deadline (the pool's own `timeoutMs`).
+ * - Only tasks exported by the modules given in `imports` run here (see `TaskRegistry`).
+ *
+ * @module
+ */
+import { Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { performance } from 'node:perf_hooks';
+import type { Deferred } from '../deferred/deferred.js';
+import type { Failure } from '../deferred/failure.js';
+import { DataCloneError } from '../errors.js';
+import { taskFrom } from '../task/task.js';
+import { serializeError } from '../threads/error-transport.js';
+import { ThreadPool } from '../threads/thread-pool.js';
+import { resolveConnection, type RedisConnectionOptions } from './redis-connection-options.js';
+import { TaskRegistry } from './task-registry.js';
+import {
+  cancelChannel,
+  cancelKey,
+  decodeValue,
+  encodeError,
+  encodeValue,
+  type RemoteJobData,
+  type RemoteOutcome,
+  type RemoteTimes,
+} from './remote-wire.js';
+
+/** Options of {@link runRemoteWorker}. */
+export interface RemoteWorkerOptions {
+  /** Where Redis is (as for `bullmqBackend`). */
+  connection: RedisConnectionOptions;
+  /** The queue to serve (the callers' `bullmqBackend({ queue })`). */
+  queue: string;
+  /** The task modules this host serves (URLs or absolute paths); only their exported Tasks run here. */
+  imports: ReadonlyArray<string | URL>;
+  /**
+   * Jobs run at once (and threads in the host's pool).
+   * @defaultValue 1
+   */
+  concurrency?: number;
+  /**
+   * How often (ms) this host looks for jobs whose host died (BullMQ's `stalledInterval`).
+   * @defaultValue 30000
+   */
+  stalledIntervalMs?: number;
+  /**
+   * How long (ms) a job's lock lasts without renewal (BullMQ's `lockDuration`; renewed every half of it). A host
+   * that died is noticed between `lockDurationMs` and `lockDurationMs + 2 × stalledIntervalMs` after its death.
+   * @defaultValue 30000
+   */
+  lockDurationMs?: number;
+  /**
+   * How long (ms) a cancelled or timed-out task may keep running before its thread is terminated.
+   * @defaultValue 1000
+   */
+  cancelGraceMs?: number;
+  /**
+   * BullMQ's key prefix (the callers must use the same).
+   * @defaultValue `'bull'`
+   */
+  prefix?: string;
+  /**
+   * Where errors no job can carry go (a lost connection).
+   * @defaultValue `console.error`
+   */
+  onError?: (error: unknown) => void;
+}
+
+/** A running worker host. */
+export interface RemoteWorker {
+  /** The export names of the tasks this host serves. */
+  readonly tasks: readonly string[];
+  /** Stops taking jobs, waits for the running ones to finish, then closes the threads and every connection. */
+  close(): Promise<void>;
+}
+
+/** A job this host runs now. */
+interface RunningJob {
+  readonly deferred: Deferred<unknown>;
+  aborted: boolean;
+}
+
+/** How many cancel messages for jobs not (yet) running here are remembered (closes the start-up race). */
+const recentCancels = 10_000;
+
+/**
+ * Starts a worker host: imports the task modules, connects, and serves the queue until `close()`.
+ *
+ * Why a separate process (or machine) runs this: the remote route exists for work one machine's cores cannot take;
+ * run one host per machine with `concurrency` ≈ its cores (`npx greenreactor remote worker` does this from a shell).
+ *
+ * @param options - connection, queue, task modules, concurrency, stalled-job timing.
+ * @returns the host, once connected and ready for jobs.
+ * @throws TypeError for invalid options; TaskNotFoundError when a task module cannot be imported.
+ * @example
+ * ```ts
+ * import { runRemoteWorker } from 'greenreactor/remote-bullmq';
+ * const host = await runRemoteWorker({ connection: { host: 'redis' }, queue: 'tasks', imports: [new URL('./tasks.js', import.meta.url)], concurrency: 4 });
+ * process.once('SIGTERM', () => void host.close());
+ * ```
+ */
+export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<RemoteWorker> {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`Expected runRemoteWorker options ({ connection, queue, imports }), got \`${String(options)}\``);
+  }
+  const connection = resolveConnection(options.connection);
+  const queue = options.queue;
+  if (typeof queue !== 'string' || queue === '' || queue.includes(':')) {
+    throw new TypeError(`Expected \`queue\` to be a non-empty string without ':', got \`${String(queue)}\` (${typeof queue})`);
+  }
+  if (!Array.isArray(options.imports) || options.imports.length === 0) {
+    throw new TypeError('Expected `imports` to list the task modules this host serves (URLs or absolute paths)');
+  }
+  const concurrency = positive('concurrency', options.concurrency ?? 1, true);
+  const stalledInterval = positive('stalledIntervalMs', options.stalledIntervalMs ?? 30_000, false);
+  const lockDuration = positive('lockDurationMs', options.lockDurationMs ?? 30_000, false);
+  const prefix = options.prefix ?? 'bull';
+  const onError = options.onError ?? ((error: unknown) => console.error('greenreactor remote worker:', error));
+
+  const registry = await TaskRegistry.load(options.imports);
+  const pool = new ThreadPool(
+    { minThreads: concurrency, maxThreads: concurrency, cancelGraceMs: options.cancelGraceMs ?? 1000, captureDispatchSite: false },
+    { onError },
+  );
+  const running = new Map<string, RunningJob>();
+  const cancelled = new Set<string>();
+  const redis = new Redis({ ...connection });
+  const subscriber = new Redis({ ...connection });
+  redis.on('error', onError);
+  subscriber.on('error', onError);
+
+  const abort = (id: string): void => {
+    const job = running.get(id);
+    if (job !== undefined) {
+      job.aborted = true;
+      job.deferred.cancel();
+      return;
+    }
+    cancelled.add(id);
+    if (cancelled.size > recentCancels) cancelled.delete(cancelled.values().next().value!);
+  };
+  const channel = cancelChannel(prefix, queue);
+  subscriber.on('message', (from: string, id: string) => {
+    if (from === channel) abort(id);
+  });
+  await subscriber.subscribe(channel);
+
+  const processor = async (job: Job): Promise<RemoteOutcome> => {
+    const id = job.id ?? '';
+    const data = job.data as RemoteJobData;
+    const waited = Date.now() - job.timestamp;
+    if (cancelled.delete(id) || (await redis.exists(cancelKey(prefix, queue, id))) === 1) return { s: 'skipped', why: 'cancelled' };
+    if (data.d !== undefined && Date.now() >= data.d) return { s: 'skipped', why: 'deadline' };
+    const started = performance.now();
+    const times = (): RemoteTimes => ({ w: waited, r: performance.now() - started });
+    let task;
+    let args: unknown[];
+    try {
+      const found = registry.resolve(data.m, data.x);
+      task = taskFrom(found.moduleUrl, found.exportName, data.d === undefined ? {} : { timeoutMs: Math.max(0, data.d - Date.now()) });
+      args = decodeValue(data.a) as unknown[];
+    } catch (error) {
+      return { s: 'error', e: encodeError(serializeError(error)), ...times() };
+    }
+    const deferred = pool.run(task, ...args);
+    const entry: RunningJob = { deferred, aborted: false };
+    running.set(id, entry);
+    if (cancelled.delete(id)) abort(id); // a cancel that came while the job was being set up
+    const settled = await new Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }>((resolve) => {
+      deferred.addCallbacks(
+        (value: unknown) => resolve({ ok: true, value }),
+        (failure: Failure) => resolve({ ok: false, error: failure.value }),
+      );
+    });
+    running.delete(id);
+    if (entry.aborted) return { s: 'aborted', ...times() };
+    if (!settled.ok) return { s: 'error', e: encodeError(serializeError(settled.error)), ...times() };
+    try {
+      return { s: 'ok', v: encodeValue(settled.value), ...times() };
+    } catch (error) {
+      const cloneError = new DataCloneError(
+        `The result of task \`${data.x}\` could not be cloned (${(error as Error)?.message ?? String(error)}); return plain data`,
+        { task: data.x },
+      );
+      return { s: 'error', e: encodeError(serializeError(cloneError)), ...times() };
+    }
+  };
+
+  const worker = new Worker(queue, processor, {
+    connection,
+    prefix,
+    concurrency,
+    stalledInterval,
+    lockDuration,
+    maxStalledCount: 0,
+    autorun: true,
+  });
+  worker.on('error', onError);
+  await worker.waitUntilReady();
+
+  let closing: Promise<void> | undefined;
+  return {
+    tasks: registry.names(),
+    close(): Promise<void> {
+      closing ??= (async () => {
+        await worker.close();
+        await pool.close(0);
+        await Promise.allSettled([subscriber.quit(), redis.quit()]);
+      })();
+      return closing;
+    },
+  };
+}
+
+function positive(name: string, value: unknown, integer: boolean): number {
+  const ok = typeof value === 'number' && Number.isFinite(value) && value > 0 && (!integer || Number.isInteger(value));
+  if (!ok) {
+    throw new TypeError(`Expected \`${name}\` to be a positive ${integer ? 'integer' : 'number'}, got \`${String(value)}\` (${typeof value})`);
+  }
+  return value;
+}

@@ -1,0 +1,184 @@
+/**
+ * The remote route's results: values, errors with their fidelity, bad input, and the same task on every path.
+ * Against a real redis-server and an in-process worker host whose threads load the built fixtures.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Redis } from 'ioredis';
+import { Deferred } from '../../src/deferred/deferred.js';
+import { DataCloneError, ReactorStoppedError, TaskNotFoundError } from '../../src/errors.js';
+import { Reactor } from '../../src/reactor/reactor.js';
+import { bullmqBackend, runRemoteWorker, type RemoteWorker } from '../../src/remote-bullmq/index.js';
+import { defineTask } from '../../src/task/task.js';
+import * as fx from '../fixtures/remote-tasks.js';
+import { built, failureOf } from '../threads/thread-test-kit.js';
+import { nextWord, startRedis, type TestRedis } from './redis-server.js';
+
+const fixtureModule = new URL('../../dist/test/fixtures/remote-tasks.js', import.meta.url);
+
+let redis: TestRedis;
+let host: RemoteWorker;
+let reactor: Reactor;
+let watcher: Redis;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  host = await runRemoteWorker({ connection: redis.connection, queue: 'results', imports: [fixtureModule], concurrency: 2 });
+  reactor = new Reactor({ remote: bullmqBackend({ connection: redis.connection, queue: 'results', reconcileMs: 200 }) });
+  watcher = redis.client();
+});
+
+afterAll(async () => {
+  await reactor?.stop();
+  await host?.close();
+  await watcher?.quit();
+  await redis?.stop();
+});
+
+describe('Reactor.deferToRemote()', () => {
+  describe('values', () => {
+    it('returns the task result', async () => {
+      await expect(reactor.deferToRemote(fx.add, 2, 3).asPromise()).resolves.toBe(5);
+    });
+
+    // Values cross a realm (v8.deserialize builds them in Node's, not Jest's), so compare their shapes by tag.
+    it.each([
+      ['a Map of Sets', new Map<unknown, unknown>([[1, new Set(['a'])]]), ['Map', [[1, ['Set', ['a']]]]]],
+      ['a Date', new Date(1_700_000_000_000), ['Date', 1_700_000_000_000]],
+      ['a BigInt', 2n ** 70n, 2n ** 70n],
+      ['a typed array', new Float64Array([1.5, -2]), ['Float64Array', [1.5, -2]]],
+      ['undefined', undefined, undefined],
+      ['nested objects', { a: [1, 'x', { b: null }] }, { a: [1, 'x', { b: null }] }],
+    ])('carries %s there and back (structured clone over node:v8)', async (_what, value, shape) => {
+      expect(shapeOf(await reactor.deferToRemote(fx.echo, value).asPromise())).toEqual(shape);
+    });
+
+    it('keeps a cycle', async () => {
+      const o: Record<string, unknown> = { name: 'loop' };
+      o.self = o;
+      const back = (await reactor.deferToRemote(fx.echo, o).asPromise()) as Record<string, unknown>;
+      expect(back.self).toBe(back);
+      expect(back.name).toBe('loop');
+    });
+  });
+
+  describe('errors', () => {
+    it('keeps the class, name, message, code, own properties and cause of a thrown error', async () => {
+      const error = await failureOf(reactor.deferToRemote(fx.throwCustom, redis.socket, 'errors:fidelity'));
+      expect(error).toBeInstanceOf(Error);
+      expect(error.name).toBe('ParseError');
+      expect(error.message).toBe('cannot parse x');
+      expect(error.code).toBe('E_PARSE');
+      expect(error.line).toBe(42);
+      expect(error.cause).toBeInstanceOf(RangeError);
+      expect(error.cause.message).toBe('inner cause');
+    });
+
+    it('keeps a built-in class (instanceof RangeError)', async () => {
+      const error = await failureOf(reactor.deferToRemote(fx.throwRange));
+      expect(error).toBeInstanceOf(RangeError);
+      expect(error.message).toBe('out of range');
+    });
+
+    it("keeps the host's stack and appends the dispatch site", async () => {
+      const error = await failureOf(reactor.deferToRemote(fx.throwCustom, redis.socket, 'errors:stack'));
+      const stack = error.stack as string;
+      const site = stack.indexOf('--- task `throwCustom` dispatched (remote) from ---');
+      expect(stack.slice(0, Math.max(0, site))).toMatch(/dist\/test\/fixtures\/remote-tasks\.js/); // the host's frame
+      expect(site).toBeGreaterThan(0);
+      expect(stack.slice(site)).toMatch(/remote-results\.test\.ts/); // the caller's frame
+    });
+
+    it('does not retry a thrown error, even with retries', async () => {
+      const retried = defineTask(fx.throwCustom.moduleUrl, 'throwCustom', fx.throwCustom.fn!, { retries: 3 });
+      await failureOf(reactor.deferToRemote(retried, redis.socket, 'errors:retry'));
+      expect(await nextWord(watcher, 'errors:retry')).toBe('ran');
+      expect(await watcher.llen('errors:retry')).toBe(0);
+      // A second call's run is the next word: had the first been retried, its runs would come first.
+      await failureOf(reactor.deferToRemote(retried, redis.socket, 'errors:retry'));
+      expect(await watcher.llen('errors:retry')).toBe(1);
+    });
+  });
+
+  describe('bad input', () => {
+    it('errbacks DataCloneError naming the argument for a SharedArrayBuffer, before anything is enqueued', async () => {
+      const before = reactor.stats().remote!.calls;
+      const error = await failureOf(reactor.deferToRemote(fx.echo, new SharedArrayBuffer(8)));
+      expect(error).toBeInstanceOf(DataCloneError);
+      expect(error.argumentIndex).toBe(0);
+      expect(error.task).toBe('echo');
+      expect(reactor.stats().remote!.calls).toBe(before + 1);
+      expect(reactor.stats().remote!.inFlight).toBe(0);
+    });
+
+    it('errbacks TaskNotFoundError for a task no host module exports', async () => {
+      const stranger = defineTask(import.meta.url, 'notServedAnywhere', () => 1);
+      const error = await failureOf(reactor.deferToRemote(stranger));
+      expect(error).toBeInstanceOf(TaskNotFoundError);
+      expect(error.message).toMatch(/--import/);
+    });
+
+    it('errbacks TypeError for a plain function', async () => {
+      const error = await failureOf(reactor.deferToRemote((() => 1) as unknown as typeof fx.noop));
+      expect(error).toBeInstanceOf(TypeError);
+    });
+
+    it('errbacks TypeError when the reactor has no remote backend', async () => {
+      const plain = new Reactor();
+      const error = await failureOf(plain.deferToRemote(fx.add, 1, 2));
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error.message).toMatch(/no remote backend/);
+      await plain.stop();
+    });
+
+    it('errbacks ReactorStoppedError once the reactor stops', async () => {
+      const stopped = new Reactor({ remote: bullmqBackend({ connection: redis.connection, queue: 'results' }) });
+      await stopped.stop();
+      expect(await failureOf(stopped.deferToRemote(fx.add, 1, 2))).toBeInstanceOf(ReactorStoppedError);
+    });
+  });
+
+  describe('one task module, every path', () => {
+    it('gives equal results on thread, green and remote', async () => {
+      const args: [number[], string] = [[5, 3, 9, 3, -1], 'sample'];
+      const [onThread, onGreen, onRemote] = await Promise.all([
+        reactor.deferToThread(built(fx.summarize), ...args).asPromise(),
+        reactor.deferToGreenlet(fx.summarize, ...args).asPromise(),
+        reactor.deferToRemote(fx.summarize, ...args).asPromise(),
+      ]);
+      expect(onRemote).toEqual(onThread);
+      expect(onRemote).toEqual(onGreen);
+      expect(onRemote).toEqual({ label: 'sample', count: 5, sum: 19, max: 9, sorted: [-1, 3, 3, 5, 9], seen: 4 });
+    });
+  });
+
+  describe('stats', () => {
+    it('counts calls and times their wait and run', async () => {
+      await reactor.deferToRemote(fx.sleepFor, 20).asPromise();
+      const remote = reactor.stats().remote!;
+      expect(remote.engine).toBe('bullmq');
+      expect(remote.completed).toBeGreaterThan(0);
+      expect(remote.runMs.p99).toBeGreaterThanOrEqual(19);
+      expect(remote.waitMs.p50).toBeGreaterThanOrEqual(0);
+    });
+  });
+});
+
+describe('Deferred from deferToRemote', () => {
+  it('is a Deferred like every route', () => {
+    const d = reactor.deferToRemote(fx.add, 1, 1);
+    expect(d).toBeInstanceOf(Deferred);
+    return d.asPromise();
+  });
+});
+
+/** A realm-independent description of a value: built-in collections and dates become tagged arrays. */
+function shapeOf(value: unknown): unknown {
+  const tag = Object.prototype.toString.call(value).slice(8, -1);
+  if (tag === 'Map') return ['Map', [...(value as Map<unknown, unknown>)].map(([k, v]) => [shapeOf(k), shapeOf(v)])];
+  if (tag === 'Set') return ['Set', [...(value as Set<unknown>)].map(shapeOf)];
+  if (tag === 'Date') return ['Date', (value as Date).getTime()];
+  if (ArrayBuffer.isView(value)) return [tag, Array.from(value as unknown as ArrayLike<number>)];
+  if (Array.isArray(value)) return value.map(shapeOf);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shapeOf(v)]));
+  return value;
+}
