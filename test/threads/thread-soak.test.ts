@@ -1,13 +1,19 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ThreadPool } from '../../src/threads/thread-pool.js';
 import { Clock } from '../../src/time/clock.js';
-import { Failure } from '../../src/deferred/failure.js';
-import { setUnhandledErrorHandler } from '../../src/deferred/unhandled-error-handler.js';
-import type { Deferred } from '../../src/deferred/deferred.js';
+import { Failure, type ErrorType } from '../../src/deferred/failure.js';
+import { CancelledError, TimeoutError, WorkerCrashedError } from '../../src/errors.js';
 import * as fx from '../fixtures/thread-tasks.js';
-import { built, until } from './thread-test-kit.js';
+import { built, until, watchUnhandled } from './thread-test-kit.js';
 
 type Kind = 'ok' | 'throw' | 'crash' | 'cancel' | 'timeout';
+
+const expectedClass: Record<Exclude<Kind, 'ok'>, ErrorType> = {
+  throw: RangeError,
+  crash: WorkerCrashedError,
+  cancel: CancelledError,
+  timeout: TimeoutError,
+};
 
 const expected: Record<Kind, string> = {
   ok: 'value',
@@ -37,18 +43,13 @@ describe('ThreadPool fault soak', () => {
     const total = 2000;
     const clock = new Clock();
     pool = new ThreadPool({ minThreads: 1, maxThreads: 2, idleTimeoutMs: 20, cancelGraceMs: 5, clock });
-    const unhandled: unknown[] = [];
-    const previous = setUnhandledErrorHandler((f) => unhandled.push(f));
-    const onRejection = (reason: unknown): void => {
-      unhandled.push(reason);
-    };
-    process.on('unhandledRejection', onRejection);
+    const watch = watchUnhandled();
     try {
       const task = built(fx.soak);
       const spin = { ...task, options: { timeoutMs: 10 } } as typeof task;
       const firings = new Array<number>(total).fill(0);
       const outcomes = new Array<string>(total).fill('pending');
-      const deferreds: Array<Deferred<number>> = [];
+      // No reference to the Deferreds is kept: once fired and collected, an unhandled failure among them is reported.
       for (let i = 0; i < total; i++) {
         const kind = kindOf(i);
         const d =
@@ -58,10 +59,15 @@ describe('ThreadPool fault soak', () => {
         d.addBoth((result: unknown) => {
           firings[i]!++;
           outcomes[i] = result instanceof Failure ? String((result.value as Error).name) : result === i ? 'value' : `wrong ${String(result)}`;
-          return null; // consumed
+          return result; // not consumed here
         });
+        // Handle exactly the expected failure; any other stays unhandled and is reported once collected.
+        if (kind !== 'ok') {
+          d.addErrback((f) => {
+            f.trap(expectedClass[kind]);
+          });
+        }
         if (kind === 'cancel') d.cancel();
-        deferreds.push(d);
       }
       // Timeouts need the pool clock to move; keep it moving until every Deferred fired.
       await until(() => {
@@ -82,10 +88,11 @@ describe('ThreadPool fault soak', () => {
       // Idle workers above minThreads leave after idleTimeoutMs (Piscina's real-time timer).
       for (let i = 0; i < 500 && pool.stats().threads !== 1; i++) await new Promise((resolve) => setTimeout(resolve, 10));
       expect(pool.stats().threads).toBe(1);
-      expect(unhandled).toEqual([]);
+      await watch.settle(); // every Deferred is unreachable now: their unhandled failures, if any, are reported
+      expect(watch.reported.map((f) => f.getErrorMessage())).toEqual([]);
+      expect(watch.escaped).toEqual([]);
     } finally {
-      process.off('unhandledRejection', onRejection);
-      setUnhandledErrorHandler(previous);
+      watch.stop();
     }
   }, 60_000);
 });

@@ -10,6 +10,7 @@
 import { Deferred } from '../../src/deferred/deferred.js';
 import { Failure } from '../../src/deferred/failure.js';
 import { taskFrom, type Task } from '../../src/task/task.js';
+import { setUnhandledErrorHandler } from '../../src/deferred/unhandled-error-handler.js';
 
 /**
  * The same task, loaded by workers from the built fixture module.
@@ -103,4 +104,64 @@ export async function until(condition: () => boolean, turns = 10_000): Promise<v
     await new Promise((resolve) => setImmediate(resolve));
   }
   throw new Error(`condition still false after ${turns} event-loop turns`);
+}
+
+/** What {@link watchUnhandled} saw: unhandled-error reports of collected Deferreds, and process-level escapes. */
+export interface UnhandledWatch {
+  /** Failures reported by the unhandled-error handler (besides the canary). */
+  readonly reported: Failure[];
+  /** Unhandled rejections and uncaught exceptions. */
+  readonly escaped: unknown[];
+  /**
+   * Collects garbage until the reports of everything unreachable now have arrived: drops a canary Deferred with an
+   * unhandled failure, runs `gc()` and waits until the canary is reported (same registry, so the reports of the same
+   * collection come with it). Proves the watch can see a report at all.
+   * @throws Error when the canary is never reported (no --expose-gc, or the report path is broken).
+   */
+  settle(): Promise<void>;
+  /** Restores the previous handlers. */
+  stop(): void;
+}
+
+/**
+ * Watches for failures nobody handled: unhandled-error reports (after garbage collection) and process-level escapes.
+ *
+ * Needs `gc()` (jest runs with --expose-gc). Drop every reference to the Deferreds under test before `settle()`.
+ * @returns the watch.
+ */
+export function watchUnhandled(): UnhandledWatch {
+  const reported: Failure[] = [];
+  const escaped: unknown[] = [];
+  const canaries = new Set<unknown>();
+  const previous = setUnhandledErrorHandler((f) => {
+    if (canaries.has(f.value)) canaries.delete(f.value);
+    else reported.push(f);
+  });
+  const onEscape = (reason: unknown): void => {
+    escaped.push(reason);
+  };
+  process.on('unhandledRejection', onEscape);
+  process.on('uncaughtException', onEscape);
+  const collect = (globalThis as { gc?: () => void }).gc;
+  return {
+    reported,
+    escaped,
+    async settle() {
+      if (collect === undefined) throw new Error('watchUnhandled needs gc(): run node with --expose-gc');
+      const canary = new Error('canary: an unhandled failure that must be reported');
+      canaries.add(canary);
+      (() => {
+        new Deferred<never>().errback(canary); // dropped at once, its failure unhandled
+      })();
+      await until(() => {
+        collect();
+        return !canaries.has(canary);
+      }, 1000);
+    },
+    stop() {
+      process.off('unhandledRejection', onEscape);
+      process.off('uncaughtException', onEscape);
+      setUnhandledErrorHandler(previous);
+    },
+  };
 }
