@@ -13,6 +13,7 @@ import { benchCommand } from './bench-command.js';
 import { exitCodes, processIo, type CliIo } from './cli-io.js';
 import { demoCommand } from './demo-command.js';
 import { policyCommand } from './policy-command.js';
+import { remoteCommand } from './remote-command.js';
 import { soakCommand } from './soak-command.js';
 
 /** Usage of `greenreactor`. */
@@ -24,6 +25,7 @@ commands:
   policy schema                 print the policy JSON Schema
   bench [suite...]              run the benchmarks (repository builds)
   demo                          run the demos (repository builds)
+  remote worker                 serve remote tasks from a BullMQ queue (needs bullmq, ioredis)
   soak [--calls N]              run the fault soak and check that nothing is lost
 
 Run \`greenreactor <command> --help\` for a command's options.`;
@@ -32,6 +34,7 @@ const commands: Record<string, (argv: readonly string[], io: CliIo) => Promise<n
   policy: policyCommand,
   bench: benchCommand,
   demo: demoCommand,
+  remote: remoteCommand,
   soak: soakCommand,
 };
 

@@ -1,0 +1,93 @@
+/**
+ * Cancellation and time limits on the remote route: a queued job never runs, a running one's signal aborts on its
+ * host, `timeoutMs` errbacks `TimeoutError` and stops the task on its host. One in-process host running one job at
+ * a time, so "queued" is exact: a job waits while the host's only slot is busy.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Redis } from 'ioredis';
+import { CancelledError, TimeoutError } from '../../src/errors.js';
+import { Reactor } from '../../src/reactor/reactor.js';
+import { bullmqBackend, runRemoteWorker, type RemoteWorker } from '../../src/remote-bullmq/index.js';
+import { defineTask } from '../../src/task/task.js';
+import * as fx from '../fixtures/remote-tasks.js';
+import { failureOf } from '../threads/thread-test-kit.js';
+import { nextWord, startRedis, type TestRedis } from './redis-server.js';
+
+const fixtureModule = new URL('../../dist/test/fixtures/remote-tasks.js', import.meta.url);
+
+let redis: TestRedis;
+let host: RemoteWorker;
+let reactor: Reactor;
+let watcher: Redis;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  host = await runRemoteWorker({ connection: redis.connection, queue: 'cancel', imports: [fixtureModule], concurrency: 1, cancelGraceMs: 500 });
+  reactor = new Reactor({ remote: bullmqBackend({ connection: redis.connection, queue: 'cancel', reconcileMs: 200 }) });
+  watcher = redis.client();
+});
+
+afterAll(async () => {
+  await reactor?.stop();
+  await host?.close();
+  await watcher?.quit();
+  await redis?.stop();
+});
+
+/** Occupies the host's only slot until the returned function cancels it. */
+async function occupyHost(key: string): Promise<() => Promise<void>> {
+  const blocker = reactor.deferToRemote(fx.waitForAbort, redis.socket, key);
+  expect(await nextWord(watcher, key)).toBe('started');
+  return async () => {
+    blocker.cancel();
+    await failureOf(blocker);
+    expect(await nextWord(watcher, key)).toMatch(/^aborted:/);
+  };
+}
+
+describe('cancel() of a remote call', () => {
+  it('of a queued job: errbacks CancelledError at once and the task never runs', async () => {
+    const release = await occupyHost('queued:blocker');
+    const queued = reactor.deferToRemote(fx.reportRun, redis.socket, 'queued:runs', 'cancelled-one');
+    queued.cancel();
+    expect(queued.called).toBe(true);
+    expect(await failureOf(queued)).toBeInstanceOf(CancelledError);
+    await release();
+    // The host takes jobs in order: had the cancelled job run, its word would come before this one's.
+    await reactor.deferToRemote(fx.reportRun, redis.socket, 'queued:runs', 'marker').asPromise();
+    expect(await nextWord(watcher, 'queued:runs')).toBe('marker');
+  });
+
+  it("of a running job: errbacks at once and the host aborts the task's signal within 1 s", async () => {
+    const running = reactor.deferToRemote(fx.waitForAbort, redis.socket, 'running:words');
+    expect(await nextWord(watcher, 'running:words')).toBe('started');
+    const cancelledAt = Date.now();
+    running.cancel();
+    expect(running.called).toBe(true);
+    expect(await failureOf(running)).toBeInstanceOf(CancelledError);
+    const aborted = await nextWord(watcher, 'running:words');
+    const abortedAt = Number(aborted.slice('aborted:'.length));
+    expect(abortedAt - cancelledAt).toBeLessThan(1000);
+    expect(reactor.stats().remote!.cancelled).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('timeoutMs of a remote task', () => {
+  it('errbacks TimeoutError and stops the task on its host (cancelled() turns true in its CPU loop)', async () => {
+    const limited = defineTask(fx.spinUntilCancelled.moduleUrl, 'spinUntilCancelled', fx.spinUntilCancelled.fn!, { timeoutMs: 300 });
+    const d = reactor.deferToRemote(limited, redis.socket, 'timeout:words');
+    expect(await nextWord(watcher, 'timeout:words')).toBe('started');
+    expect(await failureOf(d)).toBeInstanceOf(TimeoutError);
+    expect(await nextWord(watcher, 'timeout:words')).toBe('stopped:true');
+    expect(reactor.stats().remote!.timedOut).toBeGreaterThanOrEqual(1);
+  });
+
+  it('never runs a task whose time ran out while it waited for a host', async () => {
+    const release = await occupyHost('deadline:blocker');
+    const limited = defineTask(fx.reportRun.moduleUrl, 'reportRun', fx.reportRun.fn!, { timeoutMs: 50 });
+    expect(await failureOf(reactor.deferToRemote(limited, redis.socket, 'deadline:runs', 'late-one'))).toBeInstanceOf(TimeoutError);
+    await release();
+    await reactor.deferToRemote(fx.reportRun, redis.socket, 'deadline:runs', 'marker').asPromise();
+    expect(await nextWord(watcher, 'deadline:runs')).toBe('marker');
+  });
+});
