@@ -1,14 +1,15 @@
 /**
- * The `auto` route: where a task runs when nobody said, learned from what the reactor measures.
+ * The `auto` route: where a task runs when nobody said, learned from what the reactor measures (SPEC §7).
  *
- * Rules (SPEC §7): a declared kind decides at once (`cpu`/`blocking` → threads, `io`/`cooperative` →
- * greenlets). A task without a kind starts on threads; once the median of its last `sampleSize` thread
- * runs is below `minThreadRunMs` the hop costs more than the work, so it moves to greenlets. A green
- * step of it longer than `blockingThresholdMs` froze the event loop, so it goes back to threads for
- * good. A plain function (not a Task) cannot be loaded by a worker, so it always runs green.
+ * Measurements decide; a task's declared kind is only where it starts: `cpu`/`blocking` and no kind start on
+ * threads, `io`/`cooperative` in-process. Over its last `sampleSize` thread runs (a sliding window), a task whose
+ * median run is below `minThreadRunMs`, or below its median hop (dispatch to start: queue wait, cloning, posting),
+ * moves in-process. In-process, a synchronous function runs `inline` and a generator or async one (or one that
+ * returned a thenable) runs `green`. An in-process run or green step longer than `blockingThresholdMs` sends the
+ * task to threads for good. A plain function (not a Task) cannot be loaded by a worker, so it only runs in-process.
  *
- * The router only learns from what it is fed (`recordThreadRun`, `recordBlockedStep`), so tests drive
- * it deterministically. `version` changes whenever a task's route changes, which lets callers cache
+ * The router only learns from what it is fed (`recordThreadRun`, `recordBlockedStep`, `recordAsync`), so tests
+ * drive it deterministically. `version` changes whenever a task's route changes, which lets callers cache
  * decisions and notice when they go stale.
  *
  * @module
@@ -17,11 +18,11 @@ import type { Kind } from '../task/task.js';
 
 /** How `auto` learns; see {@link defaultAdaptiveOptions}. */
 export interface AdaptiveOptions {
-  /** Thread runs measured before a task without a kind is judged (a rolling window of this size). */
+  /** The sliding window: `auto` judges a task on threads by its last this many thread runs. */
   sampleSize: number;
-  /** A median thread run below this (ms) moves the task to greenlets. */
+  /** A median thread run below this (ms) moves the task in-process, whatever the hop costs. */
   minThreadRunMs: number;
-  /** A green step longer than this (ms) sends the task back to threads for good. */
+  /** An in-process run or green step longer than this (ms) sends the task to threads for good. */
   blockingThresholdMs: number;
 }
 
@@ -42,14 +43,20 @@ export const defaultAdaptiveOptions: Readonly<AdaptiveOptions> = Object.freeze({
   blockingThresholdMs: 20,
 });
 
-/** What `auto` currently thinks of a task without a kind. */
-export type AutoPhase = 'measuring' | 'threads' | 'green' | 'pinned-to-threads';
+/**
+ * What `auto` currently thinks of a task: `'start'` (its kind decides; on threads, not judged yet),
+ * `'threads'` or `'in-process'` (judged from its thread runs), `'pinned-to-threads'` (it blocked in-process).
+ */
+export type AutoPhase = 'start' | 'threads' | 'in-process' | 'pinned-to-threads';
+
+/** How a task's function runs in-process: `'sync'` inline, `'async'` (generator, async, thenable) on a greenlet. */
+export type TaskShape = 'sync' | 'async';
 
 /** A route `auto` resolves to, with the reason. */
 export interface AutoVerdict {
-  /** Threads or greenlets. */
-  readonly route: 'thread' | 'green';
-  /** Why, for a person. */
+  /** Threads, a greenlet, or inline. */
+  readonly route: 'thread' | 'green' | 'inline';
+  /** Why, for a person, with the figures the choice rests on. */
   readonly reason: string;
 }
 
@@ -61,25 +68,33 @@ export interface AutoTaskStats {
   threadRuns: number;
   /** Median of the last `sampleSize` thread runs (ms); `undefined` before any run. */
   medianThreadRunMs: number | undefined;
-  /** Green steps reported as blocked. */
+  /** Median hop of the last `sampleSize` thread runs (ms: dispatch to start); `undefined` before any run. */
+  medianHopMs: number | undefined;
+  /** In-process runs or green steps reported as blocked. */
   blockedSteps: number;
-  /** Longest blocked green step seen (ms); `undefined` when none. */
+  /** Longest blocked in-process run or green step seen (ms); `undefined` when none. */
   longestGreenStepMs: number | undefined;
-  /** The reason of the current route. */
+  /** True once the task was seen to be a generator or async (or to return a thenable). */
+  async: boolean;
+  /** The reason of the current route (for a task without a kind that runs synchronously, as a Task). */
   reason: string;
 }
 
 interface TaskRecord {
   phase: AutoPhase;
   /** The last `sampleSize` thread run times (a sliding window: the oldest is dropped first). */
-  samples: number[];
+  runs: number[];
+  /** The hops of the same runs. */
+  hops: number[];
   threadRuns: number;
   blockedSteps: number;
   longestGreenStepMs: number | undefined;
+  async: boolean;
+  /** Why the phase is what it is (undefined in `'start'`: the kind says). */
   reason: string | undefined;
 }
 
-/** Learns, per task name, whether work without a declared kind belongs on threads or greenlets. */
+/** Learns, per task name, whether a task belongs on threads, on a greenlet or inline. */
 export class AdaptiveRouter {
   #options: AdaptiveOptions;
   readonly #tasks = new Map<string, TaskRecord>();
@@ -101,13 +116,14 @@ export class AdaptiveRouter {
   }
 
   /**
-   * Replaces the thresholds (a policy reload); what was learned is kept and re-judged lazily.
+   * Replaces the thresholds (a policy reload); what was learned is kept and re-judged.
    * @param options - the new thresholds; missing fields take the defaults.
    */
   configure(options: LooseAdaptiveOptions): void {
     this.#options = { ...defaultAdaptiveOptions, ...stripUndefined(options) };
     for (const record of this.#tasks.values()) {
-      record.samples = record.samples.slice(-this.#options.sampleSize);
+      record.runs = record.runs.slice(-this.#options.sampleSize);
+      record.hops = record.hops.slice(-this.#options.sampleSize);
       if (record.phase !== 'pinned-to-threads') this.#judge(record);
     }
     this.#version += 1;
@@ -118,51 +134,78 @@ export class AdaptiveRouter {
    * @param name - the task's name.
    * @param kind - its declared kind, if any.
    * @param plain - true for a plain function (which cannot run on a thread).
+   * @param shape - how its function looks: `'async'` for a generator or async function, else `'sync'`.
    */
-  route(name: string, kind: Kind | undefined, plain: boolean): AutoVerdict {
-    if (kind === 'cpu' || kind === 'blocking') return { route: 'thread', reason: `auto: kind '${kind}' runs on threads` };
-    if (kind === 'io' || kind === 'cooperative') return { route: 'green', reason: `auto: kind '${kind}' runs on greenlets` };
-    if (plain) return { route: 'green', reason: 'auto: a plain function can only run in-process, on a greenlet' };
+  route(name: string, kind: Kind | undefined, plain: boolean, shape: TaskShape = 'sync'): AutoVerdict {
     const record = this.#tasks.get(name);
-    if (record === undefined || record.reason === undefined) {
-      return {
-        route: 'thread',
-        reason: `auto: task '${name}' declares no kind; it runs on threads until ${this.#options.sampleSize} runs are measured`,
-      };
+    const async = shape === 'async' || record?.async === true;
+    const inProcess = (why: string): AutoVerdict =>
+      async ? { route: 'green', reason: `${why}; generator/async: runs on a greenlet` } : { route: 'inline', reason: `${why}; synchronous: runs inline` };
+    if (plain) return inProcess('auto: a plain function runs in-process only');
+    if (record !== undefined && record.phase !== 'start' && record.reason !== undefined) {
+      return record.phase === 'in-process' ? inProcess(record.reason) : { route: 'thread', reason: record.reason };
     }
-    return { route: record.phase === 'green' ? 'green' : 'thread', reason: record.reason };
+    if (kind === 'io' || kind === 'cooperative') return inProcess(`auto: kind '${kind}' starts in-process`);
+    const n = this.#options.sampleSize;
+    return {
+      route: 'thread',
+      reason:
+        kind === undefined
+          ? `auto: task '${name}' declares no kind; it starts on threads (judged after ${n} thread runs)`
+          : `auto: kind '${kind}' starts on threads (judged after ${n} thread runs)`,
+    };
   }
 
   /**
-   * Feeds one thread run time of a task.
+   * Feeds one thread run of a task into its sliding window and re-judges it.
    * @param name - the task's name.
    * @param ms - how long the worker ran it.
+   * @param hopMs - what the hop cost it (dispatch to start: queue wait, cloning, posting); 0 when unknown.
    * @returns true when the task's route changed.
    */
-  recordThreadRun(name: string, ms: number): boolean {
+  recordThreadRun(name: string, ms: number, hopMs = 0): boolean {
     const record = this.#record(name);
     record.threadRuns += 1;
-    record.samples.push(ms);
-    if (record.samples.length > this.#options.sampleSize) record.samples.shift();
+    record.runs.push(ms);
+    record.hops.push(hopMs);
+    if (record.runs.length > this.#options.sampleSize) {
+      record.runs.shift();
+      record.hops.shift();
+    }
     return record.phase === 'pinned-to-threads' ? false : this.#judge(record);
   }
 
   /**
-   * Feeds one blocked green step of a task (the hub's `blocked` event).
+   * Feeds one blocked in-process run or green step of a task (the hub's `blocked` event, the dispatcher's timed
+   * inline runs).
    * @param name - the task's name.
-   * @param ms - how long the step held the event loop.
-   * @returns true when the task's route changed (it is now pinned to threads).
+   * @param ms - how long it held the event loop.
+   * @param where - `'green step'` or `'inline run'`, for the reason.
+   * @returns true when the task is now pinned to threads and was not judged to be on threads before.
    */
-  recordBlockedStep(name: string, ms: number): boolean {
+  recordBlockedStep(name: string, ms: number, where = 'green step'): boolean {
     const record = this.#record(name);
     record.blockedSteps += 1;
     record.longestGreenStepMs = Math.max(record.longestGreenStepMs ?? 0, ms);
     if (record.phase === 'pinned-to-threads' || !(ms > this.#options.blockingThresholdMs)) return false;
-    const wasGreen = record.phase === 'green';
+    const wasOnThreads = record.phase === 'threads';
     record.phase = 'pinned-to-threads';
-    record.reason = `auto: green step took ${formatMs(ms)} ms > ${formatMs(this.#options.blockingThresholdMs)} ms`;
+    record.reason = `auto: ${where} took ${formatMs(ms)} ms > ${formatMs(this.#options.blockingThresholdMs)} ms; on threads for good`;
     this.#version += 1;
-    return wasGreen;
+    return !wasOnThreads;
+  }
+
+  /**
+   * Notes that a task's function returned a thenable or a generator: in-process it runs on a greenlet, not inline.
+   * @param name - the task's name.
+   * @returns true when this is news (the route of an in-process task changes).
+   */
+  recordAsync(name: string): boolean {
+    const record = this.#record(name);
+    if (record.async) return false;
+    record.async = true;
+    this.#version += 1;
+    return true;
   }
 
   /** What was learned, per task name. */
@@ -172,9 +215,11 @@ export class AdaptiveRouter {
       out[name] = {
         phase: r.phase,
         threadRuns: r.threadRuns,
-        medianThreadRunMs: r.samples.length === 0 ? undefined : median(r.samples),
+        medianThreadRunMs: r.runs.length === 0 ? undefined : median(r.runs),
+        medianHopMs: r.hops.length === 0 ? undefined : median(r.hops),
         blockedSteps: r.blockedSteps,
         longestGreenStepMs: r.longestGreenStepMs,
+        async: r.async,
         reason: this.route(name, undefined, false).reason,
       };
     }
@@ -184,45 +229,48 @@ export class AdaptiveRouter {
   #record(name: string): TaskRecord {
     let record = this.#tasks.get(name);
     if (record === undefined) {
-      record = {
-        phase: 'measuring',
-        samples: [],
-        threadRuns: 0,
-        blockedSteps: 0,
-        longestGreenStepMs: undefined,
-        reason: undefined,
-      };
+      record = { phase: 'start', runs: [], hops: [], threadRuns: 0, blockedSteps: 0, longestGreenStepMs: undefined, async: false, reason: undefined };
       this.#tasks.set(name, record);
     }
     return record;
   }
 
-  /** Re-judges a task from its samples; returns true when its route changed. */
+  /** Re-judges a task from its window; returns true when its route changed. */
   #judge(record: TaskRecord): boolean {
-    const { sampleSize } = this.#options;
-    if (record.samples.length < sampleSize) return false;
-    const m = median(record.samples);
-    const { minThreadRunMs } = this.#options;
-    const next: AutoPhase = m < minThreadRunMs ? 'green' : 'threads';
+    const { sampleSize, minThreadRunMs } = this.#options;
+    if (record.runs.length < sampleSize) return false;
+    const run = median(record.runs);
+    const hop = median(record.hops);
+    const figures = `median run ${formatMs(run)} ms`;
+    let next: AutoPhase;
+    let reason: string;
+    if (run < hop) {
+      next = 'in-process';
+      reason = `auto: ${figures} < hop ${formatMs(hop)} ms over ${sampleSize} thread runs`;
+    } else if (run < minThreadRunMs) {
+      next = 'in-process';
+      reason = `auto: ${figures} < minThreadRunMs ${formatMs(minThreadRunMs)} ms over ${sampleSize} thread runs`;
+    } else {
+      next = 'threads';
+      reason = `auto: ${figures} >= hop ${formatMs(hop)} ms and >= minThreadRunMs ${formatMs(minThreadRunMs)} ms over ${sampleSize} thread runs; stays on threads`;
+    }
+    record.reason = reason; // fresh figures for stats(); cached decisions keep theirs until the phase changes
     if (next === record.phase) return false;
-    const routeChanged = (record.phase === 'green') !== (next === 'green');
+    const changed = next === 'in-process' || record.phase === 'in-process';
     record.phase = next;
-    record.reason =
-      next === 'green'
-        ? `auto: median thread run ${formatMs(m)} ms < ${formatMs(minThreadRunMs)} ms over ${sampleSize} runs`
-        : `auto: median thread run ${formatMs(m)} ms >= ${formatMs(minThreadRunMs)} ms over ${sampleSize} runs`;
     this.#version += 1;
-    return routeChanged;
+    return changed;
   }
 }
 
 /**
- * Formats milliseconds for reasons: 37, 3.2, 0.04.
+ * Formats milliseconds for reasons: 37, 3.2, 0.04, 0.002 (one significant digit below 1 ms).
  * @param ms - a duration.
  */
 export function formatMs(ms: number): string {
-  const digits = ms >= 10 ? 0 : ms >= 1 ? 1 : 2;
-  return String(Number(ms.toFixed(digits)));
+  if (ms >= 10) return String(Math.round(ms));
+  if (ms >= 1) return String(Number(ms.toFixed(1)));
+  return ms <= 0 ? '0' : String(Number(ms.toPrecision(1)));
 }
 
 function median(values: readonly number[]): number {

@@ -49,6 +49,8 @@ export interface TaskDescriptor {
   readonly route?: Route | undefined;
   /** True for a plain function rather than a Task: it can only run in-process. */
   readonly plain?: boolean | undefined;
+  /** True for a generator or async function: in-process it runs on a greenlet rather than inline. */
+  readonly async?: boolean | undefined;
 }
 
 /** {@link DispatchLoad} plus a known argument size, for {@link TaskDescriptor} decisions. */

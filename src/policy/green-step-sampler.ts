@@ -6,7 +6,7 @@
  * in 25 can go unreported for ever — and `auto` would keep it on greenlets. This sampler times a random
  * share of those calls itself (two clock reads each, so only a share: the clock costs more than a
  * tiny task) and reports a long one to the policy as a blocked step. It only wraps plain synchronous
- * functions of Tasks without a kind: their whole call is one green step; generator and async tasks are
+ * functions of Tasks: their whole call is one green step; generator and async tasks are
  * stepped by the hub, which times them.
  *
  * @module
@@ -27,6 +27,11 @@ export interface GreenStepSamplerOptions {
    * @defaultValue Math.random
    */
   random?: () => number;
+  /**
+   * The wall time (ms) a call is timed with (tests pass a fake one).
+   * @defaultValue performance.now
+   */
+  now?: () => number;
 }
 
 /** Picks green calls of kind-less plain-function Tasks to time, and reports the long ones to the policy. */
@@ -34,6 +39,7 @@ export class GreenStepSampler {
   readonly #policy: Policy;
   readonly #rate: number;
   readonly #random: () => number;
+  readonly #now: () => number;
   /** Per task: its timed twin, or `null` when it cannot be timed this way. */
   readonly #twins = new WeakMap<Task, Task | null>();
 
@@ -45,6 +51,7 @@ export class GreenStepSampler {
     this.#policy = policy;
     this.#rate = options.rate ?? 0.125;
     this.#random = options.random ?? Math.random;
+    this.#now = options.now ?? (() => performance.now());
   }
 
   /**
@@ -67,13 +74,14 @@ export class GreenStepSampler {
     // Only plain functions: a generator or async function is stepped (and timed) by the hub.
     if (typeof fn !== 'function' || fn.constructor.name !== 'Function') return null;
     const policy = this.#policy;
+    const now = this.#now;
     const name = task.name;
     const timed = function (this: unknown, ...args: unknown[]): unknown {
-      const start = performance.now();
+      const start = now();
       try {
         return fn.apply(this, args);
       } finally {
-        const ms = performance.now() - start;
+        const ms = now() - start;
         if (ms > policy.adaptive.blockingThresholdMs) policy.recordBlockedStep(name, ms);
       }
     };

@@ -9,10 +9,12 @@
  *
  * @module
  */
+import { performance } from 'node:perf_hooks';
 import { Deferred } from '../deferred/deferred.js';
 import { driveGenerator } from '../deferred/drive-generator.js';
 import { fail } from '../deferred/fail.js';
 import { isGenerator } from '../deferred/is-generator.js';
+import { isThenable } from '../deferred/is-thenable.js';
 import { maybeDeferred } from '../deferred/maybe-deferred.js';
 import { isTask, type Task } from '../task/task.js';
 import type { Scheduler } from '../time/scheduler.js';
@@ -47,8 +49,18 @@ export interface DispatchTargets {
 
 /** Options of {@link PolicyDispatcher}. */
 export interface PolicyDispatcherOptions {
-  /** How green runs of kind-less Tasks that `auto` chose are sampled for blocking (see {@link GreenStepSampler}). */
+  /** How green runs of Tasks that `auto` chose are sampled for blocking (see {@link GreenStepSampler}). */
   greenSampling?: GreenStepSamplerOptions;
+  /**
+   * One inline run in this many that `auto` chose is timed (two clock reads), to catch a task that blocks the loop.
+   * @defaultValue 8
+   */
+  inlineSampleEvery?: number;
+  /**
+   * The wall time (ms) inline runs are timed with (tests pass a fake one).
+   * @defaultValue performance.now
+   */
+  now?: () => number;
 }
 
 /** Dispatches per decided route; `remote` is present once a call was routed there. */
@@ -72,6 +84,9 @@ export class PolicyDispatcher {
   /** Names of the tasks `auto` has sent to threads: their thread runs feed it (see {@link PolicyDispatcher.threadRunTimed}). */
   readonly #learning = new Set<string>();
   readonly #sampler: GreenStepSampler;
+  readonly #inlineSampleEvery: number;
+  #inlineCountdown: number;
+  readonly #now: () => number;
 
   /**
    * @param policy - the policy that decides.
@@ -80,7 +95,10 @@ export class PolicyDispatcher {
   constructor(policy: Policy, targets: DispatchTargets, options: PolicyDispatcherOptions = {}) {
     this.#policy = policy;
     this.#targets = targets;
-    this.#sampler = new GreenStepSampler(policy, options.greenSampling);
+    this.#now = options.now ?? (() => performance.now());
+    this.#sampler = new GreenStepSampler(policy, { now: this.#now, ...options.greenSampling });
+    this.#inlineSampleEvery = Math.max(1, Math.floor(options.inlineSampleEvery ?? 8));
+    this.#inlineCountdown = this.#inlineSampleEvery;
   }
 
   /** The policy that decides. */
@@ -113,11 +131,13 @@ export class PolicyDispatcher {
     try {
       if (decision.route === 'thread') {
         d = this.#targets.threadPool.run(target as Task, ...args);
-        if ((target as Task).options.kind === undefined && this.#policy.isAutoDecision(decision)) this.#learning.add((target as Task).name);
+        if (this.#policy.isAutoDecision(decision)) this.#learning.add((target as Task).name);
       } else if (decision.route === 'remote') {
         d = this.#remote(target as Task, args);
+      } else if (decision.route === 'green') {
+        d = this.#green(target, decision, args);
       } else {
-        d = decision.route === 'green' ? this.#green(target, decision, args) : runInline(target, args);
+        d = this.#policy.isAutoDecision(decision) ? this.#inlineLearning(target, args) : runInline(target, args);
       }
     } catch (error) {
       return fail(error);
@@ -145,9 +165,9 @@ export class PolicyDispatcher {
     return this.#targets.deferToRemote(task, ...args);
   }
 
-  /** Spawns a green decision; a sample of auto's kind-less Tasks run as their timed twin. */
+  /** Spawns a green decision; a sample of auto's Tasks run as their timed twin. */
   #green(target: Task | ((...a: unknown[]) => unknown), decision: Decision, args: unknown[]): Deferred<unknown> {
-    if (isTask(target) && target.options.kind === undefined && this.#policy.isAutoDecision(decision)) {
+    if (isTask(target) && this.#policy.isAutoDecision(decision)) {
       return this.#targets.spawnDeferred(this.#sampler.pick(target), args);
     }
     return this.#targets.spawnDeferred(target, args);
@@ -161,8 +181,26 @@ export class PolicyDispatcher {
    * @param _waitMs - time from dispatch to start.
    * @param runMs - time the worker ran it.
    */
-  threadRunTimed(name: string, _waitMs: number, runMs: number): void {
-    if (this.#learning.has(name)) this.#policy.recordThreadRun(name, runMs);
+  threadRunTimed(name: string, waitMs: number, runMs: number): void {
+    if (this.#learning.has(name)) this.#policy.recordThreadRun(name, runMs, waitMs);
+  }
+
+  /**
+   * An inline run `auto` chose: one in `inlineSampleEvery` is timed, and one longer than `blockingThresholdMs`
+   * sends a Task to threads for good; a function that returns a thenable or a generator runs green from then on.
+   */
+  #inlineLearning(target: Task | ((...a: unknown[]) => unknown), args: unknown[]): Deferred<unknown> {
+    const name = nameOf(target);
+    const onAsync = (): void => this.#policy.recordAsync(name);
+    if (--this.#inlineCountdown > 0) return runInline(target, args, onAsync);
+    this.#inlineCountdown = this.#inlineSampleEvery;
+    const start = this.#now();
+    try {
+      return runInline(target, args, onAsync);
+    } finally {
+      const ms = this.#now() - start;
+      if (ms > this.#policy.adaptive.blockingThresholdMs) this.#policy.recordBlockedStep(name, ms, 'inline run');
+    }
   }
 
   /** The policy's stats plus per-route and per-rule dispatch counts. */
@@ -176,11 +214,11 @@ export class PolicyDispatcher {
  * followed, a generator is driven like `inlineCallbacks`. A `taskFrom` task not imported yet is imported
  * first (the only case that is not synchronous).
  */
-function runInline(target: Task | ((...a: unknown[]) => unknown), args: unknown[]): Deferred<unknown> {
+function runInline(target: Task | ((...a: unknown[]) => unknown), args: unknown[], onAsync?: () => void): Deferred<unknown> {
   let fn = target as (...a: unknown[]) => unknown;
   if (isTask(target)) {
     if (target.fn === undefined) {
-      return Deferred.fromPromise(target.load()).addCallback((loaded) => runInline(loaded as (...a: unknown[]) => unknown, args));
+      return Deferred.fromPromise(target.load()).addCallback((loaded) => runInline(loaded as (...a: unknown[]) => unknown, args, onAsync));
     }
     fn = target.fn as (...a: unknown[]) => unknown;
   }
@@ -191,7 +229,12 @@ function runInline(target: Task | ((...a: unknown[]) => unknown), args: unknown[
     return fail(error);
   }
   // What maybeDeferred does with a result (a Deferred as is, a Promise followed, a Failure failed), plus generators.
-  return isGenerator(result) ? driveGenerator(result) : maybeDeferred(identity, result);
+  if (isGenerator(result)) {
+    onAsync?.();
+    return driveGenerator(result);
+  }
+  if (onAsync !== undefined && isThenable(result)) onAsync();
+  return maybeDeferred(identity, result);
 }
 
 function identity<T>(value: T): T {

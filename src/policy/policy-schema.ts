@@ -137,13 +137,17 @@ const greenSchema = z
 
 const adaptiveSchema = z
   .strictObject({
-    sampleSize: positiveInt('Thread runs measured before `auto` judges a task without a kind (default 20).').optional(),
-    minThreadRunMs: nonNegative(
-      'A task whose median thread run is below this (ms) moves to greenlets: the hop costs more than the work (default 0.5).',
+    sampleSize: positiveInt(
+      'The sliding window: `auto` judges a task on threads by its last this many thread runs (default 20).',
     ).optional(),
-    blockingThresholdMs: nonNegative('A green step longer than this (ms) sends the task back to threads for good (default 20).').optional(),
+    minThreadRunMs: nonNegative(
+      'A task whose median thread run is below this (ms), or below its median hop, moves in-process: inline if synchronous, else on a greenlet (default 0.5).',
+    ).optional(),
+    blockingThresholdMs: nonNegative(
+      'An in-process run or green step longer than this (ms) sends the task to threads for good (default 20).',
+    ).optional(),
   })
-  .describe('How the `auto` route learns.');
+  .describe('How the `auto` route learns: the kind is where a task starts, measurements decide.');
 
 /** The zod definition of {@link PolicyConfig}; the single source of validation and of the JSON Schema. */
 export const policyConfigSchema = z

@@ -32,7 +32,7 @@ export interface PolicyLearned {
   /** The task's name. */
   readonly task: string;
   /** Its new route. */
-  readonly route: 'thread' | 'green';
+  readonly route: 'thread' | 'green' | 'inline';
   /** Why. */
   readonly reason: string;
 }
@@ -164,9 +164,18 @@ export class Policy extends EventEmitter<PolicyEventMap> {
    * of a task that `auto` sent to threads; `auto` judges the median of the last `adaptive.sampleSize` of them.
    * @param taskName - the task's name.
    * @param ms - how long the worker ran it.
+   * @param hopMs - what the hop cost (dispatch to start: queue wait, cloning, posting).
    */
-  recordThreadRun(taskName: string, ms: number): void {
-    if (this.#router.recordThreadRun(taskName, ms)) this.#learned(taskName);
+  recordThreadRun(taskName: string, ms: number, hopMs = 0): void {
+    if (this.#router.recordThreadRun(taskName, ms, hopMs)) this.#learned(taskName);
+  }
+
+  /**
+   * Tells `auto` that a task's function returned a thenable or a generator: in-process, it runs on a greenlet.
+   * @param taskName - the task's name.
+   */
+  recordAsync(taskName: string): void {
+    if (this.#router.recordAsync(taskName)) this.#learned(taskName);
   }
 
   /** The `auto` thresholds in force (the `adaptive` section with defaults filled in). */
@@ -183,12 +192,14 @@ export class Policy extends EventEmitter<PolicyEventMap> {
   }
 
   /**
-   * Feeds `auto` one blocked green step of a task (the reactor forwards the hub's `'blocked'` events).
+   * Feeds `auto` one blocked in-process run or green step of a task (the reactor forwards the hub's `'blocked'`
+   * events; the dispatcher times a sample of inline runs).
    * @param taskName - the task's name.
-   * @param ms - how long the step held the event loop.
+   * @param ms - how long it held the event loop.
+   * @param where - `'green step'` (default) or `'inline run'`, for the reason.
    */
-  recordBlockedStep(taskName: string, ms: number): void {
-    if (this.#router.recordBlockedStep(taskName, ms)) this.#learned(taskName);
+  recordBlockedStep(taskName: string, ms: number, where?: string): void {
+    if (this.#router.recordBlockedStep(taskName, ms, where)) this.#learned(taskName);
   }
 
   /**

@@ -12,7 +12,7 @@
  */
 import { safeString } from '../safe-string.js';
 import { isTask, type Kind, type Route } from '../task/task.js';
-import type { AdaptiveRouter } from './adaptive-router.js';
+import type { AdaptiveRouter, TaskShape } from './adaptive-router.js';
 import { estimateArgBytes } from './arg-bytes.js';
 import { CompiledRule, type MatchInputs } from './compiled-rule.js';
 import type { Decision, DecidedRoute, DescriptorLoad, DispatchLoad, TaskDescriptor } from './decision.js';
@@ -26,6 +26,13 @@ interface Subject {
   readonly kind: Kind | undefined;
   readonly route: Route | undefined;
   readonly plain: boolean;
+  readonly shape: TaskShape;
+}
+
+/** A generator or async function runs on a greenlet in-process; anything else (or not loaded yet) inline. */
+function shapeOf(fn: unknown): TaskShape {
+  const ctor = typeof fn === 'function' ? (fn.constructor as { name?: string } | undefined)?.name : undefined;
+  return ctor === 'GeneratorFunction' || ctor === 'AsyncFunction' || ctor === 'AsyncGeneratorFunction' ? 'async' : 'sync';
 }
 
 interface CacheEntry {
@@ -88,7 +95,13 @@ export class RuleSet {
 
   /** Decides for a described task (see `Policy.decideFor`); not cached. */
   decideFor(descriptor: TaskDescriptor, load: DescriptorLoad): Decision {
-    const subject: Subject = { name: descriptor.name, kind: descriptor.kind, route: descriptor.route, plain: descriptor.plain === true };
+    const subject: Subject = {
+      name: descriptor.name,
+      kind: descriptor.kind,
+      route: descriptor.route,
+      plain: descriptor.plain === true,
+      shape: descriptor.async === true ? 'async' : 'sync',
+    };
     const entry = this.#makeEntry(subject);
     const inputs: MatchInputs = {
       argBytes: () => load.argBytes ?? 0,
@@ -105,8 +118,8 @@ export class RuleSet {
     const cached = this.#cache.get(task);
     if (cached !== undefined && cached.autoVersion === this.#router.version) return cached;
     const subject: Subject = isTask(task)
-      ? { name: task.name, kind: task.options.kind, route: task.options.route, plain: false }
-      : { name: (task as () => unknown).name || '<anonymous>', kind: undefined, route: undefined, plain: true };
+      ? { name: task.name, kind: task.options.kind, route: task.options.route, plain: false, shape: shapeOf(task.fn) }
+      : { name: (task as () => unknown).name || '<anonymous>', kind: undefined, route: undefined, plain: true, shape: shapeOf(task) };
     const entry = this.#makeEntry(subject);
     this.#cache.set(task, entry);
     return entry;
@@ -149,7 +162,7 @@ export class RuleSet {
     let reason = why;
     const auto = route === 'auto';
     if (auto) {
-      const verdict = this.#router.route(subject.name, subject.kind, subject.plain);
+      const verdict = this.#router.route(subject.name, subject.kind, subject.plain, subject.shape);
       decided = verdict.route;
       reason = why === '' ? verdict.reason : `${why}; ${verdict.reason}`;
     } else {

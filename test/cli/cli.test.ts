@@ -123,7 +123,7 @@ describe('greenreactor (the built bin)', () => {
       const run = await cli('policy', 'explain', valid, 'fib', '--kind', 'cpu');
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('rule:   (none)');
-      expect(run.stdout).toContain("reason: auto: kind 'cpu' runs on threads");
+      expect(run.stdout).toContain("reason: auto: kind 'cpu' starts on threads");
     });
 
     it('prints the decision as JSON with --json', async () => {

@@ -4,8 +4,18 @@ import { Policy, type PolicyLearned } from '../../src/policy/policy.js';
 import { AdaptiveRouter, defaultAdaptiveOptions, formatMs } from '../../src/policy/adaptive-router.js';
 
 const task = (name: string, kind?: Kind) => defineTask(import.meta.url, name, () => 1, kind === undefined ? {} : { kind });
-const feed = (policy: Policy, name: string, ms: number, runs: number): void => {
-  for (let i = 0; i < runs; i += 1) policy.recordThreadRun(name, ms);
+const genTask = (name: string, kind?: Kind) =>
+  defineTask(
+    import.meta.url,
+    name,
+    function* () {
+      yield;
+      return 1;
+    },
+    kind === undefined ? {} : { kind },
+  );
+const feed = (policy: Policy, name: string, ms: number, runs: number, hopMs = 0): void => {
+  for (let i = 0; i < runs; i += 1) policy.recordThreadRun(name, ms, hopMs);
 };
 
 describe('auto', () => {
@@ -13,100 +23,149 @@ describe('auto', () => {
     expect(defaultAdaptiveOptions).toEqual({ sampleSize: 20, minThreadRunMs: 0.5, blockingThresholdMs: 20 });
   });
 
-  it.each<[Kind, string]>([
-    ['cpu', 'thread'],
-    ['blocking', 'thread'],
-    ['io', 'green'],
-    ['cooperative', 'green'],
-  ])('routes kind %s straight to %s', (kind, route) => {
-    expect(new Policy().decide(task('t', kind)).route).toBe(route);
-  });
+  describe('where a task starts', () => {
+    it.each<[Kind, string]>([
+      ['cpu', 'thread'],
+      ['blocking', 'thread'],
+      ['io', 'inline'],
+      ['cooperative', 'inline'],
+    ])('starts a synchronous task of kind %s on %s', (kind, route) => {
+      expect(new Policy().decide(task('t', kind)).route).toBe(route);
+    });
 
-  it('starts a task without a kind on threads', () => {
-    expect(new Policy().decide(task('mystery'))).toEqual({
-      route: 'thread',
-      reason: "auto: task 'mystery' declares no kind; it runs on threads until 20 runs are measured",
+    it.each<Kind>(['io', 'cooperative'])('starts a generator task of kind %s on a greenlet', (kind) => {
+      expect(new Policy().decide(genTask('g', kind))).toEqual({
+        route: 'green',
+        reason: `auto: kind '${kind}' starts in-process; generator/async: runs on a greenlet`,
+      });
+    });
+
+    it('starts a task without a kind on threads', () => {
+      expect(new Policy().decide(task('mystery'))).toEqual({
+        route: 'thread',
+        reason: "auto: task 'mystery' declares no kind; it starts on threads (judged after 20 thread runs)",
+      });
     });
   });
 
-  it('stays on threads before sampleSize runs, however short', () => {
-    const policy = new Policy();
-    feed(policy, 'tiny', 0.01, 19);
-    expect(policy.decide(task('tiny')).route).toBe('thread');
+  describe('judging thread runs', () => {
+    it('stays on threads before sampleSize runs, however short', () => {
+      const policy = new Policy();
+      feed(policy, 'tiny', 0.01, 19);
+      expect(policy.decide(task('tiny')).route).toBe('thread');
+    });
+
+    it('moves a synchronous task inline once its median run is below minThreadRunMs, with the figures', () => {
+      const policy = new Policy();
+      const tiny = task('tiny');
+      feed(policy, 'tiny', 0.04, 20);
+      expect(policy.decide(tiny)).toEqual({
+        route: 'inline',
+        reason: 'auto: median run 0.04 ms < minThreadRunMs 0.5 ms over 20 thread runs; synchronous: runs inline',
+      });
+    });
+
+    it('moves a task in-process once its median run is below its median hop', () => {
+      const policy = new Policy();
+      feed(policy, 'bigArg', 2, 20, 5);
+      expect(policy.decide(task('bigArg'))).toEqual({
+        route: 'inline',
+        reason: 'auto: median run 2 ms < hop 5 ms over 20 thread runs; synchronous: runs inline',
+      });
+    });
+
+    it('moves a generator task to a greenlet, not inline', () => {
+      const policy = new Policy();
+      feed(policy, 'gen', 0.002, 20, 0.05);
+      expect(policy.decide(genTask('gen'))).toEqual({
+        route: 'green',
+        reason: 'auto: median run 0.002 ms < hop 0.05 ms over 20 thread runs; generator/async: runs on a greenlet',
+      });
+    });
+
+    it('moves a task whose kind said threads, once it measures cheap: the kind is only where it starts', () => {
+      const policy = new Policy();
+      feed(policy, 'cheapCpu', 0.01, 20);
+      expect(policy.decide(task('cheapCpu', 'cpu')).route).toBe('inline');
+    });
+
+    it('judges by the median, not the mean', () => {
+      const policy = new Policy();
+      feed(policy, 'spiky', 0.1, 11);
+      feed(policy, 'spiky', 100, 9);
+      expect(policy.decide(task('spiky')).route).toBe('inline');
+    });
+
+    it('keeps a task with long runs on threads and shows the figures', () => {
+      const policy = new Policy();
+      feed(policy, 'fib', 3.2, 20, 0.05);
+      expect(policy.decide(task('fib'))).toEqual({
+        route: 'thread',
+        reason: 'auto: median run 3.2 ms >= hop 0.05 ms and >= minThreadRunMs 0.5 ms over 20 thread runs; stays on threads',
+      });
+    });
+
+    it('judges over a sliding window of the last sampleSize runs', () => {
+      const policy = new Policy();
+      feed(policy, 'drift', 5, 20);
+      feed(policy, 'drift', 0.1, 11);
+      expect(policy.decide(task('drift')).route).toBe('inline');
+    });
   });
 
-  it('moves a task to greenlets once its median thread run is below minThreadRunMs', () => {
-    const policy = new Policy();
-    const tiny = task('tiny');
-    expect(policy.decide(tiny).route).toBe('thread');
-    feed(policy, 'tiny', 0.04, 20);
-    expect(policy.decide(tiny)).toEqual({ route: 'green', reason: 'auto: median thread run 0.04 ms < 0.5 ms over 20 runs' });
+  describe('blocking in-process', () => {
+    it('sends a task to threads for good after a green step longer than blockingThresholdMs', () => {
+      const policy = new Policy();
+      const t = task('sometimesSlow');
+      feed(policy, 'sometimesSlow', 0.05, 20);
+      expect(policy.decide(t).route).toBe('inline');
+      policy.recordBlockedStep('sometimesSlow', 37);
+      expect(policy.decide(t)).toEqual({ route: 'thread', reason: 'auto: green step took 37 ms > 20 ms; on threads for good' });
+      feed(policy, 'sometimesSlow', 0.01, 40);
+      expect(policy.decide(t).route).toBe('thread');
+    });
+
+    it('says when it was an inline run that blocked', () => {
+      const policy = new Policy();
+      policy.recordBlockedStep('slowInline', 25, 'inline run');
+      expect(policy.decide(task('slowInline', 'io')).reason).toBe('auto: inline run took 25 ms > 20 ms; on threads for good');
+    });
+
+    it('moves a task of kind io that blocks to threads', () => {
+      const policy = new Policy();
+      policy.recordBlockedStep('reader', 500);
+      expect(policy.decide(task('reader', 'io')).route).toBe('thread');
+    });
+
+    it('ignores a step at or below the threshold', () => {
+      const policy = new Policy();
+      feed(policy, 'ok', 0.05, 20);
+      policy.recordBlockedStep('ok', 20);
+      expect(policy.decide(task('ok')).route).toBe('inline');
+    });
+
+    it('keeps a plain function in-process even after it blocked', () => {
+      const policy = new Policy();
+      const plain = function blocker(): void {};
+      policy.recordBlockedStep('blocker', 500);
+      expect(policy.decide(plain).route).toBe('inline');
+    });
   });
 
-  it('judges by the median, not the mean', () => {
+  it('runs a synchronous task that returned a thenable on a greenlet from then on', () => {
     const policy = new Policy();
-    feed(policy, 'spiky', 0.1, 11);
-    feed(policy, 'spiky', 100, 9);
-    expect(policy.decide(task('spiky')).route).toBe('green');
-  });
-
-  it('keeps a task with long runs on threads and says why', () => {
-    const policy = new Policy();
-    feed(policy, 'fib', 3.2, 20);
-    expect(policy.decide(task('fib'))).toEqual({ route: 'thread', reason: 'auto: median thread run 3.2 ms >= 0.5 ms over 20 runs' });
-  });
-
-  it('judges over a rolling window of the last sampleSize runs', () => {
-    const policy = new Policy();
-    feed(policy, 'drift', 5, 20);
-    feed(policy, 'drift', 0.1, 11);
-    expect(policy.decide(task('drift')).route).toBe('green');
-  });
-
-  it('sends a task back to threads for good after a green step longer than blockingThresholdMs', () => {
-    const policy = new Policy();
-    const t = task('sometimesSlow');
-    feed(policy, 'sometimesSlow', 0.05, 20);
-    expect(policy.decide(t).route).toBe('green');
-    policy.recordBlockedStep('sometimesSlow', 37);
-    expect(policy.decide(t)).toEqual({ route: 'thread', reason: 'auto: green step took 37 ms > 20 ms' });
-    feed(policy, 'sometimesSlow', 0.01, 40);
-    expect(policy.decide(t).route).toBe('thread');
-  });
-
-  it('ignores a green step at or below the threshold', () => {
-    const policy = new Policy();
-    feed(policy, 'ok', 0.05, 20);
-    policy.recordBlockedStep('ok', 20);
-    expect(policy.decide(task('ok')).route).toBe('green');
-  });
-
-  it('pins a task that blocks before it was ever judged', () => {
-    const policy = new Policy();
-    policy.recordBlockedStep('early', 50);
-    feed(policy, 'early', 0.01, 20);
-    expect(policy.decide(task('early')).reason).toBe('auto: green step took 50 ms > 20 ms');
-  });
-
-  it('does not move a task that declares a kind', () => {
-    const policy = new Policy();
-    policy.recordBlockedStep('reader', 500);
-    expect(policy.decide(task('reader', 'io')).route).toBe('green');
-  });
-
-  it('keeps a plain function on greenlets even after it blocked', () => {
-    const policy = new Policy();
-    const plain = function blocker(): void {};
-    policy.recordBlockedStep('blocker', 500);
-    expect(policy.decide(plain).route).toBe('green');
+    const t = task('promiser', 'io');
+    expect(policy.decide(t).route).toBe('inline');
+    policy.recordAsync('promiser');
+    expect(policy.decide(t)).toEqual({ route: 'green', reason: "auto: kind 'io' starts in-process; generator/async: runs on a greenlet" });
   });
 
   it('uses the thresholds of the adaptive section', () => {
     const policy = Policy.load({ adaptive: { sampleSize: 3, minThreadRunMs: 2, blockingThresholdMs: 5 } });
     feed(policy, 'a', 1.5, 3);
-    expect(policy.decide(task('a'))).toEqual({ route: 'green', reason: 'auto: median thread run 1.5 ms < 2 ms over 3 runs' });
+    expect(policy.decide(task('a')).reason).toBe('auto: median run 1.5 ms < minThreadRunMs 2 ms over 3 thread runs; synchronous: runs inline');
     policy.recordBlockedStep('a', 6);
-    expect(policy.decide(task('a')).reason).toBe('auto: green step took 6 ms > 5 ms');
+    expect(policy.decide(task('a')).reason).toBe('auto: green step took 6 ms > 5 ms; on threads for good');
   });
 
   it("emits 'learn' when it moves a task", () => {
@@ -116,23 +175,25 @@ describe('auto', () => {
     feed(policy, 'x', 0.01, 20);
     policy.recordBlockedStep('x', 30);
     expect(learned).toEqual([
-      { task: 'x', route: 'green', reason: 'auto: median thread run 0.01 ms < 0.5 ms over 20 runs' },
-      { task: 'x', route: 'thread', reason: 'auto: green step took 30 ms > 20 ms' },
+      { task: 'x', route: 'inline', reason: 'auto: median run 0.01 ms < minThreadRunMs 0.5 ms over 20 thread runs; synchronous: runs inline' },
+      { task: 'x', route: 'thread', reason: 'auto: green step took 30 ms > 20 ms; on threads for good' },
     ]);
   });
 
   it('shows what it learned in stats()', () => {
     const policy = new Policy();
-    feed(policy, 'x', 0.04, 20);
+    feed(policy, 'x', 0.04, 20, 0.1);
     policy.recordBlockedStep('x', 37);
     expect(policy.stats().auto).toEqual({
       x: {
         phase: 'pinned-to-threads',
         threadRuns: 20,
         medianThreadRunMs: 0.04,
+        medianHopMs: 0.1,
         blockedSteps: 1,
         longestGreenStepMs: 37,
-        reason: 'auto: green step took 37 ms > 20 ms',
+        async: false,
+        reason: 'auto: green step took 37 ms > 20 ms; on threads for good',
       },
     });
   });
@@ -141,18 +202,18 @@ describe('auto', () => {
     const policy = new Policy();
     feed(policy, 'x', 0.04, 20);
     policy.update({ rules: [] });
-    expect(policy.decide(task('x')).route).toBe('green');
+    expect(policy.decide(task('x')).route).toBe('inline');
   });
 });
 
 describe('AdaptiveRouter', () => {
-  it('bumps its version only when a verdict changes', () => {
+  it('bumps its version when a phase changes, not for every run', () => {
     const router = new AdaptiveRouter({ sampleSize: 2 });
     const v0 = router.version;
     router.recordThreadRun('a', 5);
     expect(router.version).toBe(v0);
     router.recordThreadRun('a', 5);
-    expect(router.version).toBe(v0 + 1);
+    expect(router.version).toBe(v0 + 1); // judged: start → threads, with its figures
     router.recordThreadRun('a', 5);
     expect(router.version).toBe(v0 + 1);
   });
@@ -163,7 +224,7 @@ describe('AdaptiveRouter', () => {
     router.recordThreadRun('a', 1);
     expect(router.route('a', undefined, false).route).toBe('thread');
     router.configure({ sampleSize: 2, minThreadRunMs: 2 });
-    expect(router.route('a', undefined, false).route).toBe('green');
+    expect(router.route('a', undefined, false).route).toBe('inline');
   });
 });
 
@@ -172,8 +233,10 @@ describe('formatMs()', () => {
     [37.4, '37'],
     [3.21, '3.2'],
     [0.041, '0.04'],
+    [0.0021, '0.002'],
     [0.5, '0.5'],
     [20, '20'],
+    [0, '0'],
   ])('formats %d as %s', (ms, text) => {
     expect(formatMs(ms)).toBe(text);
   });

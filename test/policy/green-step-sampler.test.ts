@@ -3,11 +3,11 @@ import { defineTask } from '../../src/task/task.js';
 import { Policy } from '../../src/policy/policy.js';
 import { GreenStepSampler } from '../../src/policy/green-step-sampler.js';
 
+// Fake wall time: a "slow" call advances it, so the timing is exact and burns no CPU.
+let wall = 0;
+const now = (): number => wall;
 const spin = (ms: number): void => {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
-    // hold the loop
-  }
+  wall += ms;
 };
 const slow = defineTask(import.meta.url, 'slow', (ms: number) => {
   spin(ms);
@@ -22,26 +22,26 @@ describe('GreenStepSampler', () => {
     });
 
     it('returns a timed twin with the same name, module and options for a sampled call', () => {
-      const twin = new GreenStepSampler(new Policy(), { rate: 1, random: () => 0 }).pick(slow);
+      const twin = new GreenStepSampler(new Policy(), { rate: 1, random: () => 0, now }).pick(slow);
       expect(twin).not.toBe(slow);
       expect([twin.name, twin.moduleUrl, twin.options]).toEqual([slow.name, slow.moduleUrl, slow.options]);
     });
 
     it('reuses one twin per task', () => {
-      const sampler = new GreenStepSampler(new Policy(), { rate: 1, random: () => 0 });
+      const sampler = new GreenStepSampler(new Policy(), { rate: 1, random: () => 0, now });
       expect(sampler.pick(slow)).toBe(sampler.pick(slow));
     });
 
     it('reports a call longer than blockingThresholdMs as a blocked step', () => {
       const policy = Policy.load({ adaptive: { blockingThresholdMs: 2 } });
-      const twin = new GreenStepSampler(policy, { rate: 1, random: () => 0 }).pick(slow);
+      const twin = new GreenStepSampler(policy, { rate: 1, random: () => 0, now }).pick(slow);
       expect(twin.fn?.(5)).toBe(5);
       expect(policy.stats().auto.slow).toMatchObject({ phase: 'pinned-to-threads', blockedSteps: 1 });
     });
 
     it('reports nothing for a short call', () => {
       const policy = Policy.load({ adaptive: { blockingThresholdMs: 50 } });
-      const twin = new GreenStepSampler(policy, { rate: 1, random: () => 0 }).pick(slow);
+      const twin = new GreenStepSampler(policy, { rate: 1, random: () => 0, now }).pick(slow);
       twin.fn?.(0);
       expect(policy.stats().auto).toEqual({});
     });
@@ -52,7 +52,7 @@ describe('GreenStepSampler', () => {
         spin(5);
         throw new Error('late failure');
       });
-      const twin = new GreenStepSampler(policy, { rate: 1, random: () => 0 }).pick(failing);
+      const twin = new GreenStepSampler(policy, { rate: 1, random: () => 0, now }).pick(failing);
       expect(() => twin.fn?.()).toThrow('late failure');
       expect(policy.stats().auto.failing?.phase).toBe('pinned-to-threads');
     });
@@ -63,7 +63,7 @@ describe('GreenStepSampler', () => {
       })],
       ['an async function', defineTask(import.meta.url, 'later', async () => 1)],
     ])('leaves %s to the hub', (_what, task) => {
-      expect(new GreenStepSampler(new Policy(), { rate: 1, random: () => 0 }).pick(task)).toBe(task);
+      expect(new GreenStepSampler(new Policy(), { rate: 1, random: () => 0, now }).pick(task)).toBe(task);
     });
   });
 });

@@ -97,7 +97,7 @@ describe('Policy', () => {
       });
 
       it('does not match a calm loop', () => {
-        expect(policy.decide(task('parse', { kind: 'io' }), [], load(0, 3)).route).toBe('green');
+        expect(policy.decide(task('parse', { kind: 'io' }), [], load(0, 3)).route).toBe('inline');
       });
     });
 
@@ -172,22 +172,22 @@ describe('Policy', () => {
       });
 
       it('defaults to auto', () => {
-        expect(new Policy().decide(task('fib', { kind: 'cpu' }), [], idle)).toEqual({ route: 'thread', reason: "auto: kind 'cpu' runs on threads" });
+        expect(new Policy().decide(task('fib', { kind: 'cpu' }), [], idle)).toEqual({ route: 'thread', reason: "auto: kind 'cpu' starts on threads (judged after 20 thread runs)" });
       });
 
       it('resolves a rule that routes to auto, keeping the rule in the reason', () => {
         const policy = Policy.load({ rules: [{ name: 'learn', match: { task: 'q*' }, route: 'auto' }] });
         expect(policy.decide(task('query', { kind: 'io' }), [], idle)).toEqual({
-          route: 'green',
+          route: 'inline',
           rule: 'learn',
-          reason: "rule 'learn' matched task 'query'; auto: kind 'io' runs on greenlets",
+          reason: "rule 'learn' matched task 'query'; auto: kind 'io' starts in-process; synchronous: runs inline",
         });
       });
 
       it("resolves a task's own auto route", () => {
         expect(new Policy({ default: 'inline' }).decide(task('q', { route: 'auto', kind: 'blocking' }), [], idle)).toEqual({
           route: 'thread',
-          reason: "task 'q' asks for route 'auto'; auto: kind 'blocking' runs on threads",
+          reason: "task 'q' asks for route 'auto'; auto: kind 'blocking' starts on threads (judged after 20 thread runs)",
         });
       });
     });
@@ -216,8 +216,14 @@ describe('Policy', () => {
         });
       });
 
-      it('sends a plain function to green under auto', () => {
-        expect(new Policy().decide(() => 1, [], idle)).toEqual({ route: 'green', reason: 'auto: a plain function can only run in-process, on a greenlet' });
+      it('runs a synchronous plain function inline under auto', () => {
+        expect(new Policy().decide(() => 1, [], idle)).toEqual({ route: 'inline', reason: 'auto: a plain function runs in-process only; synchronous: runs inline' });
+      });
+
+      it('runs a generator or async plain function on a greenlet under auto', () => {
+        const expected = { route: 'green', reason: 'auto: a plain function runs in-process only; generator/async: runs on a greenlet' };
+        expect(new Policy().decide(function* gen() {}, [], idle)).toEqual(expected);
+        expect(new Policy().decide(async () => 1, [], idle)).toEqual(expected);
       });
 
       it('keeps an inline choice for a plain function', () => {
@@ -264,7 +270,7 @@ describe('Policy', () => {
     it('decides for a task described by name, kind and argument size', () => {
       const policy = Policy.load({ rules: [{ name: 'big', match: { task: 'resize', kind: 'cpu', argBytes: { gte: 1e6 } }, route: 'green' }] });
       expect(policy.decideFor({ name: 'resize', kind: 'cpu' }, { argBytes: 2e6 }).rule).toBe('big');
-      expect(policy.decideFor({ name: 'resize', kind: 'cpu' }, { argBytes: 10 })).toEqual({ route: 'thread', reason: "auto: kind 'cpu' runs on threads" });
+      expect(policy.decideFor({ name: 'resize', kind: 'cpu' }, { argBytes: 10 })).toEqual({ route: 'thread', reason: "auto: kind 'cpu' starts on threads (judged after 20 thread runs)" });
     });
   });
 

@@ -159,7 +159,10 @@ describe('PolicyDispatcher', () => {
         dispatcher.threadRunTimed('double', 0.01, 0.1);
         expect(policy.decide(double).route).toBe('thread');
         dispatcher.threadRunTimed('double', 0.01, 0.1);
-        expect(policy.decide(double)).toEqual({ route: 'green', reason: 'auto: median thread run 0.1 ms < 0.5 ms over 2 runs' });
+        expect(policy.decide(double)).toEqual({
+          route: 'inline',
+          reason: 'auto: median run 0.1 ms < minThreadRunMs 0.5 ms over 2 thread runs; synchronous: runs inline',
+        });
       });
 
       it('judges the last sampleSize runs: a task that became cheap moves after sampleSize cheap runs', () => {
@@ -171,7 +174,7 @@ describe('PolicyDispatcher', () => {
         dispatcher.threadRunTimed('double', 0.01, 0.1);
         expect(policy.decide(double).route).toBe('thread'); // one cheap run among the last four
         for (let i = 0; i < 3; i += 1) dispatcher.threadRunTimed('double', 0.01, 0.1);
-        expect(policy.decide(double)).toEqual({ route: 'green', reason: 'auto: median thread run 0.1 ms < 1 ms over 4 runs' });
+        expect(policy.decide(double).route).toBe('inline');
         expect(policy.stats().auto.double).toMatchObject({ threadRuns: 16, medianThreadRunMs: 0.1 });
       });
 
@@ -183,34 +186,85 @@ describe('PolicyDispatcher', () => {
         expect(policy.stats().auto).toEqual({});
       });
 
-      it('does not feed runs of a task that declares a kind', () => {
+      it('feeds runs of a task that declares a kind too, with the wait as its hop', () => {
         const cpu = defineTask(import.meta.url, 'cpuWork', () => 1, { kind: 'cpu' });
         const policy = Policy.load({ adaptive: { sampleSize: 1 } });
         const dispatcher = new PolicyDispatcher(policy, targets(clock));
         dispatcher.dispatch(cpu, []);
-        dispatcher.threadRunTimed('cpuWork', 0.01, 0.1);
-        expect(policy.stats().auto).toEqual({});
+        dispatcher.threadRunTimed('cpuWork', 3, 2);
+        expect(policy.decide(cpu).reason).toBe('auto: median run 2 ms < hop 3 ms over 1 thread runs; synchronous: runs inline');
       });
     });
 
-    it("spawns a sampled auto green call of a kind-less task as its timed twin, which reports a long call", () => {
+    it('spawns a sampled auto green call as its timed twin, which reports a long call', () => {
       const t = targets(clock);
-      const policy = Policy.load({ adaptive: { sampleSize: 1, blockingThresholdMs: 1 } });
-      policy.recordThreadRun('slowDouble', 0.01); // auto now sends it to greenlets
-      const slowDouble = defineTask(import.meta.url, 'slowDouble', (n: number) => {
-        const until = performance.now() + 3;
-        while (performance.now() < until) {
-          // one long green step
-        }
-        return n * 2;
-      });
-      new PolicyDispatcher(policy, t, { greenSampling: { rate: 1, random: () => 0 } }).dispatch(slowDouble, [4]);
+      let wall = 0;
+      const policy = Policy.load({ adaptive: { blockingThresholdMs: 1 } });
+      const slowDouble = defineTask(
+        import.meta.url,
+        'slowDouble',
+        (n: number) => {
+          wall += 3; // one long green step, on the fake wall clock
+          return n * 2;
+        },
+        { kind: 'io' },
+      );
+      policy.recordAsync('slowDouble'); // auto now sends it to greenlets
+      new PolicyDispatcher(policy, t, { greenSampling: { rate: 1, random: () => 0 }, now: () => wall }).dispatch(slowDouble, [4]);
       const spawned = t.calls[0]?.task as typeof slowDouble;
       expect(spawned).not.toBe(slowDouble);
       expect(spawned.name).toBe('slowDouble');
       expect(spawned.fn?.(4)).toBe(8);
-      expect(policy.decide(slowDouble).route).toBe('thread');
-      expect(policy.decide(slowDouble).reason).toMatch(/^auto: green step took \d+(\.\d+)? ms > 1 ms$/);
+      expect(policy.decide(slowDouble)).toEqual({ route: 'thread', reason: 'auto: green step took 3 ms > 1 ms; on threads for good' });
+    });
+
+    describe('auto inline runs', () => {
+      it('times one inline run in inlineSampleEvery and sends a Task that blocked to threads for good', () => {
+        let wall = 0;
+        const slow = defineTask(import.meta.url, 'slowSync', (ms: number) => {
+          wall += ms;
+          return ms;
+        }, { kind: 'io' });
+        const policy = Policy.load({ adaptive: { blockingThresholdMs: 20 } });
+        const dispatcher = new PolicyDispatcher(policy, targets(clock), { inlineSampleEvery: 2, now: () => wall });
+        expect(successResultOf(dispatcher.dispatch(slow, [50]))).toBe(50); // not timed
+        expect(policy.decide(slow).route).toBe('inline');
+        expect(successResultOf(dispatcher.dispatch(slow, [50]))).toBe(50); // timed: 50 ms > 20 ms
+        expect(policy.decide(slow)).toEqual({ route: 'thread', reason: 'auto: inline run took 50 ms > 20 ms; on threads for good' });
+      });
+
+      it('leaves a short inline run where it is', () => {
+        let wall = 0;
+        const quick = defineTask(import.meta.url, 'quickSync', () => {
+          wall += 1;
+          return 1;
+        }, { kind: 'io' });
+        const policy = Policy.load({});
+        const dispatcher = new PolicyDispatcher(policy, targets(clock), { inlineSampleEvery: 1, now: () => wall });
+        dispatcher.dispatch(quick, []);
+        expect(policy.decide(quick).route).toBe('inline');
+      });
+
+      it('sends a synchronous task that returned a thenable to a greenlet from then on', async () => {
+        const promiser = defineTask(import.meta.url, 'promiser', (n: number) => Promise.resolve(n + 1), { kind: 'io' });
+        const t = targets(clock);
+        const dispatcher = new PolicyDispatcher(Policy.load({}), t);
+        expect(await dispatcher.dispatch(promiser, [1])).toBe(2);
+        expect(t.calls).toEqual([]);
+        dispatcher.dispatch(promiser, [1]);
+        expect(t.calls.map((c) => c.path)).toEqual(['green']);
+      });
+
+      it('does not time an inline run that a rule or the default chose', () => {
+        let wall = 0;
+        const slow = defineTask(import.meta.url, 'slowByRule', () => {
+          wall += 100;
+          return 1;
+        });
+        const policy = Policy.load({ default: 'inline' });
+        new PolicyDispatcher(policy, targets(clock), { inlineSampleEvery: 1, now: () => wall }).dispatch(slow, []);
+        expect(policy.stats().auto).toEqual({});
+      });
     });
 
     it('spawns the task itself when the green decision is not auto', () => {

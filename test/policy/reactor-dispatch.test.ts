@@ -123,26 +123,26 @@ describe('Reactor with a policy', () => {
   });
 
   describe('auto, fed by the reactor', () => {
-    it('moves a task without a kind to greenlets once its thread runs are short', async () => {
+    it('moves a synchronous task without a kind inline once its thread runs are short', async () => {
       reactor = new Reactor({ policy: { threads: { maxThreads: 1 }, adaptive: { sampleSize: 3, minThreadRunMs: 1000 } } });
       const add = built(fx.add);
       expect(reactor.explain(add, 1, 1).route).toBe('thread');
       for (let i = 0; i < 3; i += 1) await reactor.dispatch(add, i, 1);
       const decision = reactor.explain(add, 1, 1);
-      expect(decision.route).toBe('green');
-      expect(decision.reason).toMatch(/^auto: median thread run [\d.]+ ms < 1000 ms over 3 runs$/);
+      expect(decision.route).toBe('inline');
+      expect(decision.reason).toMatch(/^auto: median run [\d.]+ ms < (hop [\d.]+ ms|minThreadRunMs 1000 ms) over 3 thread runs; synchronous: runs inline$/);
     });
 
     it('judges the last sampleSize thread runs: a task that became cheap moves after sampleSize cheap runs', async () => {
       reactor = new Reactor({ policy: { threads: { maxThreads: 1 }, adaptive: { sampleSize: 4, minThreadRunMs: 3 } } });
       const pause = built(px.pause);
-      for (let i = 0; i < 8; i += 1) await reactor.dispatch(pause, 6); // slow history: at least 6 ms a run
+      for (let i = 0; i < 8; i += 1) await reactor.dispatch(pause, 25); // slow history: at least 25 ms a run
       expect(reactor.explain(pause, 0).route).toBe('thread');
       for (let i = 0; i < 4; i += 1) await reactor.dispatch(pause, 0); // then cheap
       // Judged over all runs since start (8 slow, 4 cheap) it would stay on threads.
       expect(reactor.explain(pause, 0)).toEqual({
-        route: 'green',
-        reason: expect.stringMatching(/^auto: median thread run [\d.]+ ms < 3 ms over 4 runs$/) as unknown as string,
+        route: 'inline',
+        reason: expect.stringMatching(/^auto: median run [\d.]+ ms < (hop [\d.]+ ms|minThreadRunMs 3 ms) over 4 thread runs; synchronous: runs inline$/) as unknown as string,
       });
     });
 
@@ -155,9 +155,9 @@ describe('Reactor with a policy', () => {
       reactor.policy.update({ default: 'auto', adaptive: { blockingThresholdMs: 5 } });
       expect(reactor.explain(stall, 30)).toEqual({
         route: 'thread',
-        reason: expect.stringMatching(/^auto: green step took \d+ ms > 5 ms$/) as unknown as string,
+        reason: expect.stringMatching(/^auto: green step took \d+ ms > 5 ms; on threads for good$/) as unknown as string,
       });
-      expect(learned).toEqual([]); // it had never been on greenlets under auto: no route change to announce
+      expect(learned.map((l) => [l.task, l.route])).toEqual([['stall', 'thread']]);
     });
   });
 
