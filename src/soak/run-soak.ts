@@ -199,6 +199,8 @@ interface RoundResult {
   readonly stopMs: number;
   readonly stopBoundMs: number;
   readonly graceMs: number;
+  /** The round's reactor, to tell after `gc()` whether something still holds it. */
+  readonly reactor: WeakRef<Reactor>;
 }
 
 /** The thread tasks of a round, loaded by workers from `url`. */
@@ -447,6 +449,7 @@ async function soakRound(
     stopMs,
     stopBoundMs,
     graceMs,
+    reactor: new WeakRef(reactor),
   };
 }
 
@@ -487,6 +490,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
   let heapAfter: number;
   let handlesBefore: Map<string, number>;
   let handlesAfter: Map<string, number>;
+  let reactorCollected: boolean;
   try {
     await soakRound(warmupCalls, seed + 1, options, url, report, undefined);
     await collect(gc);
@@ -496,6 +500,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     await collect(gc);
     heapAfter = process.memoryUsage().heapUsed;
     handlesAfter = activeResources();
+    reactorCollected = round.reactor.deref() === undefined;
   } finally {
     process.off('unhandledRejection', onRejection);
     setUnhandledErrorHandler(previous);
@@ -553,7 +558,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     {
       name: 'heap after gc() within 10 % of before',
       passed: heapRatio <= 1.1,
-      detail: `${mb(heapBefore)} → ${mb(heapAfter)} (×${heapRatio.toFixed(3)})`,
+      detail: `${mb(heapBefore)} → ${mb(heapAfter)} (×${heapRatio.toFixed(3)}); the stopped reactor was ${reactorCollected ? '' : 'not '}collected`,
     },
     {
       name: 'no handle left open',
