@@ -1,11 +1,16 @@
 /**
- * `isGenerator`: recognise a generator object, for the Deferred helpers that drive generators.
+ * `isGenerator`: the one definition of "a generator object" in greenreactor.
+ *
+ * Every route uses it — `inlineCallbacks`/`ensureDeferred`, the inline route of `dispatch`, a greenlet's first step,
+ * `callMultipleInGreenlet`, and the worker — so one task's result means the same on every route.
  *
  * @module
  */
 
 /**
- * True for a generator object (anything with `next` and `throw` methods).
+ * True for a generator object: any object with callable `next` and `throw` (duck-typed, as Twisted's
+ * `inlineCallbacks` does). `Symbol.iterator` is not required: such an object is driven with `next`/`throw`, never
+ * with `yield*` or `for…of`.
  *
  * @param value - anything.
  * @returns whether it can be driven like a generator.

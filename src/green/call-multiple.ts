@@ -4,14 +4,17 @@
  * @module
  */
 
+import { isGenerator } from '../deferred/is-generator.js';
+import { isThenable } from '../deferred/is-thenable.js';
 import { safeString } from '../safe-string.js';
+import { yieldFrom } from './yield-from.js';
 
 /** One call: a function (plain, async or generator) and its arguments. */
 export type GreenCall = readonly [(...args: any[]) => unknown, ...unknown[]];
 
 /**
  * A generator function running `calls` in order inside one greenlet: a generator call's `yield`s stay switch
- * points (`yield*`), a Promise or Deferred result is waited for, and the first error ends the greenlet with it.
+ * points ({@link yieldFrom}), a Promise or Deferred result is waited for, and the first error ends the greenlet with it.
  *
  * @param calls - the calls.
  * @returns a generator (use it as a greenlet function).
@@ -19,13 +22,8 @@ export type GreenCall = readonly [(...args: any[]) => unknown, ...unknown[]];
 export function* callMultiple(calls: readonly GreenCall[]): Generator<unknown, void, unknown> {
   for (const [fn, ...args] of calls) {
     const r = fn(...args);
-    if (typeof r === 'object' && r !== null) {
-      if (typeof (r as Generator).next === 'function' && typeof (r as Generator).throw === 'function') {
-        yield* r as Generator<unknown, unknown, unknown>;
-      } else if (typeof (r as PromiseLike<unknown>).then === 'function') {
-        yield r;
-      }
-    }
+    if (isGenerator(r)) yield* yieldFrom(r);
+    else if (isThenable(r)) yield r;
   }
 }
 

@@ -6,8 +6,8 @@
 import { Deferred } from '../deferred/deferred.js';
 import type { Task } from '../task/task.js';
 import { getDefaultHub } from './default-hub.js';
-import { linkInternal, startGreenlet, type Greenlet } from './greenlet.js';
-import { spawnPending, type GreenletFunction, type Hub } from './hub.js';
+import { greenletControl, type Greenlet } from './greenlet.js';
+import { hubControl, type GreenletFunction, type Hub } from './hub.js';
 import { joinAll } from './join-all.js';
 import { killAll } from './kill-all.js';
 import { badTimeout, WaiterList } from './waiter-list.js';
@@ -76,7 +76,7 @@ export class GreenPool {
    * @returns the greenlet, at once (`started` once admitted).
    */
   spawn<A extends unknown[], R>(fn: GreenletFunction<A, R> | Task<A, R>, ...args: A): Greenlet<R> {
-    const g = spawnPending<R>(this.#hub, fn as GreenletFunction<any[], R>, args);
+    const g = hubControl.spawnPending<R>(this.#hub, fn as GreenletFunction<any[], R>, args);
     if (g.dead) return g; // refused by the hub's maxGreenlets
     this.#queued.push(g);
     this.#admit();
@@ -222,8 +222,8 @@ export class GreenPool {
       const g = this.#queued.shift()!;
       if (g.dead) continue; // killed while queued
       this.#running.add(g);
-      linkInternal(g, this.#leave);
-      startGreenlet(g, null);
+      greenletControl.linkInternal(g, this.#leave);
+      greenletControl.start(g);
     }
     while (this.freeCount() > 0 && this.#slotWaiters.length > 0) this.#slotWaiters.shift()!.d.callback(this.freeCount());
   }

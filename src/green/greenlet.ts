@@ -1,14 +1,20 @@
 /**
  * `Greenlet`: one cooperative task on the hub — a generator, async or plain function and its outcome.
  *
- * How a step runs (the hub calls {@link stepGreenlet} with the greenlet as current):
- * - First step: the function is called. A generator object makes it a generator greenlet, a thenable an async one,
- *   anything else is the result (a plain function is one step).
+ * The hub–greenlet contract has two sides, each in its own file: what a hub does for its greenlets
+ * (`greenlet-host.ts`, called only from here) and what the hub may do to a greenlet (`greenlet-control.ts`,
+ * implemented here as {@link greenletControl}). The lifecycle and its transitions are in `greenlet-state.ts`.
+ *
+ * How a step runs (the hub calls `greenletControl.step` with the greenlet current, inside its spawner's context):
+ * - First step: the function is called — a function that is not a generator function under the hub's greenlet
+ *   identity (`host.callTracked`), so its async continuations stay this greenlet's. A generator object makes it a
+ *   generator greenlet, a thenable an async one, anything else is the result (a plain function is one step).
  * - Generator greenlets: `next(send)`/`throw(send)` until the generator yields something to wait for. A bare
  *   `yield` (or the greenlet's own `cooperate()` Deferred) re-queues it; a Greenlet, Deferred or thenable parks it
- *   (already-fired ones resume at once, in the same step); any other value is sent straight back.
- * - Async greenlets: their steps run between the hub's switch points ({@link HubWait}); the hub resumes them in its
- *   own turn and the step ends when they reach the next one (see hub.ts).
+ *   (already-fired ones resume at once, in the same step); a {@link ContinueAs} hands the greenlet to another
+ *   function; any other value is sent straight back.
+ * - Async greenlets: a step runs from the hub handing over a resumption to the next hub wait the greenlet awaits
+ *   ({@link HubWait}, see hub.ts); in between it may await anything foreign and is still `'running'`.
  * - Death: links and internal waiters are notified synchronously, in registration order; exceptions escaping a
  *   greenlet nobody observed go to the hub's `'error'`.
  *
@@ -16,114 +22,52 @@
  */
 import { Deferred } from '../deferred/deferred.js';
 import { Failure } from '../deferred/failure.js';
+import { isGenerator } from '../deferred/is-generator.js';
+import { isThenable } from '../deferred/is-thenable.js';
+import { succeed } from '../deferred/succeed.js';
+import { fail } from '../deferred/fail.js';
 import { GreenletExit, TimeoutError } from '../errors.js';
-import type { DelayedCall, Scheduler } from '../time/scheduler.js';
+import type { AsyncContext } from '../time/async-context.js';
+import type { DelayedCall } from '../time/scheduler.js';
+import type { GreenletControl } from './greenlet-control.js';
+import {
+  ANY,
+  ASYNC_BUSY,
+  EXCEPTION,
+  INTERNAL,
+  KILL_PENDING,
+  LINK_KIND_MASK,
+  LINK_KIND_SHIFT,
+  newRare,
+  OBSERVED,
+  OK,
+  STARTED,
+  THROWING,
+  TRACKED,
+  VALUE,
+  type Mode,
+  type Rare,
+} from './greenlet-flags.js';
+import type { GreenletHost } from './greenlet-host.js';
+import type { GreenletState } from './greenlet-state.js';
 import { HubWait } from './hub-wait.js';
+import { isGreenletExit } from './is-greenlet-exit.js';
 import type { StepStats } from './step-stats.js';
+import { ContinueAs } from './task-greenlet-function.js';
 
-/** Lifecycle of a greenlet: waiting for `spawnLater`'s timer, queued, running a step, waiting, or finished. */
-export type GreenletState = 'pending' | 'ready' | 'running' | 'parked' | 'foreign' | 'dead';
+export type { GreenletState } from './greenlet-state.js';
+export { isGreenletExit } from './is-greenlet-exit.js';
 
 /** A callback given to {@link Greenlet.link}; receives the dead greenlet. */
 export type GreenletLink<R = unknown> = (greenlet: Greenlet<R>) => void;
 
-/** What the hub provides to its greenlets. Internal: implemented by `Hub`. */
-export interface GreenletHost {
-  /** The hub's scheduler for timeouts. */
-  readonly clock: Scheduler;
-  /** Put a greenlet on the ready queue. */
-  schedule(g: Greenlet<any>): void;
-  /** Counters: a greenlet started or stopped waiting. */
-  parkedDelta(delta: number): void;
-  /** A greenlet died. */
-  died(g: Greenlet<any>): void;
-  /** Report an error nobody handled (an escaping exception, a throwing link). */
-  reportError(error: unknown, g: Greenlet<any>): void;
-  /** A Deferred for a waiter on a greenlet (join/get/kill): a hub wait, see `newHubWait` in hub.ts. */
-  newWait<T>(canceller: (d: Deferred<T>) => void, onAbandon: () => void, waitedOn: Greenlet<any>): Deferred<T>;
-}
-
-type Mode = 'unstarted' | 'calling' | 'generator' | 'async' | 'finished';
-
-// Link kinds: which deaths a link hears about, and whether it counts as observing the outcome.
-const ANY = 0;
-const VALUE = 1;
-const EXCEPTION = 2;
-const INTERNAL = 3; // a notifier that does not count as observing (kill's Deferred)
-
 const noop = (): undefined => undefined;
+const GeneratorFunctionPrototype: unknown = Object.getPrototypeOf(function* () {
+  /* only its prototype is used */
+});
 let nextId = 1;
 
-// Bits of Greenlet's #flags.
-const STARTED = 1;
-const THROWING = 2;
-const OK = 4;
-const OBSERVED = 8;
-const KILL_PENDING = 16;
-const ASYNC_BUSY = 32;
-const LINK_KIND_SHIFT = 6; // two bits: the kind of a single link stored without an array
-const LINK_KIND_MASK = 3 << LINK_KIND_SHIFT;
-
-/** Fields few greenlets need, allocated on first use. */
-interface Rare {
-  kill: unknown;
-  killReason: unknown;
-  abort: AbortController | null;
-  timer: DelayedCall | null;
-  coop: Deferred<void> | null;
-}
-
-function newRare(): Rare {
-  return { kill: undefined, killReason: undefined, abort: null, timer: null, coop: null };
-}
-
-/** @returns true when `e` is a GreenletExit of any loaded copy of greenreactor. */
-export function isGreenletExit(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'ERR_GREENLET_EXIT';
-}
-
-function isGenerator(x: unknown): x is Generator<unknown, unknown, unknown> {
-  return (
-    typeof x === 'object' &&
-    x !== null &&
-    typeof (x as Generator).next === 'function' &&
-    typeof (x as Generator).throw === 'function' &&
-    typeof (x as Generator)[Symbol.iterator] === 'function'
-  );
-}
-
-function thenOf(x: unknown): ((...args: unknown[]) => unknown) | null {
-  if ((typeof x !== 'object' && typeof x !== 'function') || x === null) return null;
-  const then = (x as { then?: unknown }).then;
-  return typeof then === 'function' ? (then as (...args: unknown[]) => unknown) : null;
-}
-
-/** @internal Run one step of `g` (the hub sets it current first). @returns true when an async resumption was handed over. */
-export let stepGreenlet: (g: Greenlet<any>) => boolean;
-/** @internal The greenlet's state. */
-export let stateOf: (g: Greenlet<any>) => GreenletState;
-/** @internal An async greenlet reached a hub wait `w` in its step (`ready` true for cooperate). */
-export let parkAsync: (g: Greenlet<any>, w: HubWait<any>, ready: boolean) => void;
-/** @internal The Deferred `cooperate()` returns inside a generator greenlet's step. */
-export let cooperateIn: (g: Greenlet<any>) => Deferred<void> | null;
-/** @internal Make a greenlet ready (spawn) or pending with a timer (spawnLater). */
-export let startGreenlet: (g: Greenlet<any>, timer: DelayedCall | null) => void;
-/** @internal End a greenlet that never runs (capacity refused). */
-export let refuseGreenlet: (g: Greenlet<any>, error: unknown) => void;
-/** @internal True while the async greenlet has not yet handed control back after a resumption. */
-export let asyncSettledIn: (g: Greenlet<any>) => boolean;
-/** @internal The step statistics of `g`'s task. */
-export let statsOf: (g: Greenlet<any>) => StepStats;
-/** @internal Put `g` at the head of a hub's live list. @returns the new head. */
-export let liveInsert: (g: Greenlet<any>, head: Greenlet<any> | null) => Greenlet<any>;
-/** @internal Take `g` out of a hub's live list. @returns the new head. */
-export let liveRemove: (g: Greenlet<any>, head: Greenlet<any> | null) => Greenlet<any> | null;
-/** @internal The next greenlet in a hub's live list. */
-export let liveNext: (g: Greenlet<any>) => Greenlet<any> | null;
-/** @internal Notify `cb` at death without counting as observing the outcome (pools, groups, joinAll). */
-export let linkInternal: (g: Greenlet<any>, cb: (g: Greenlet<any>) => void) => void;
-/** @internal True when `g` is executing as a (possibly) async function, so a hub wait it makes is its switch point. */
-export let asyncCapable: (g: Greenlet<any>) => boolean;
+let control!: GreenletControl;
 
 /**
  * A cooperative task run by a {@link Hub}: made by `hub.spawn`, awaitable, yieldable, killable.
@@ -144,11 +88,12 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
 
   #host: GreenletHost;
   #stats: StepStats;
+  #context: AsyncContext;
   #fn: ((...args: any[]) => unknown) | Generator<unknown, unknown, unknown> | null; // the function, then its generator
   #args: unknown[] | null;
   #state: GreenletState = 'pending';
   #mode: Mode = 'unstarted';
-  #flags = 0;
+  #flags = 0; // bits of greenlet-flags.ts, read only through #has/#set
   #send: unknown = undefined;
   #token = 0; // identity of the current wait; bumped to abandon it
   #waitingOn: unknown = null;
@@ -158,127 +103,56 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   #prevLive: Greenlet<any> | null = null; // the hub's list of live greenlets (intrusive: no Set entry per greenlet)
   #nextLive: Greenlet<any> | null = null;
 
-  // Booleans packed into #flags, and rare fields kept in #rare: a parked greenlet stays small.
-  get #started(): boolean {
-    return (this.#flags & STARTED) !== 0;
-  }
-  set #started(v: boolean) {
-    this.#flags = v ? this.#flags | STARTED : this.#flags & ~STARTED;
-  }
-  get #throwing(): boolean {
-    return (this.#flags & THROWING) !== 0;
-  }
-  set #throwing(v: boolean) {
-    this.#flags = v ? this.#flags | THROWING : this.#flags & ~THROWING;
-  }
-  get #ok(): boolean {
-    return (this.#flags & OK) !== 0;
-  }
-  set #ok(v: boolean) {
-    this.#flags = v ? this.#flags | OK : this.#flags & ~OK;
-  }
-  get #observed(): boolean {
-    return (this.#flags & OBSERVED) !== 0;
-  }
-  set #observed(v: boolean) {
-    this.#flags = v ? this.#flags | OBSERVED : this.#flags & ~OBSERVED;
-  }
-  get #killPending(): boolean {
-    return (this.#flags & KILL_PENDING) !== 0;
-  }
-  set #killPending(v: boolean) {
-    this.#flags = v ? this.#flags | KILL_PENDING : this.#flags & ~KILL_PENDING;
-  }
-  get #asyncBusy(): boolean {
-    return (this.#flags & ASYNC_BUSY) !== 0;
-  }
-  set #asyncBusy(v: boolean) {
-    this.#flags = v ? this.#flags | ASYNC_BUSY : this.#flags & ~ASYNC_BUSY;
-  }
-  get #value(): unknown {
-    return this.#ok ? this.#result : undefined;
-  }
-  get #exception(): unknown {
-    return this.#ok ? undefined : this.#result;
-  }
-  get #kill(): unknown {
-    return this.#rare === null ? undefined : this.#rare.kill;
-  }
-  set #kill(v: unknown) {
-    if (v === undefined && this.#rare === null) return;
-    (this.#rare ??= newRare()).kill = v;
-  }
-  get #killReason(): unknown {
-    return this.#rare === null ? undefined : this.#rare.killReason;
-  }
-  set #killReason(v: unknown) {
-    (this.#rare ??= newRare()).killReason = v;
-  }
-  get #abort(): AbortController | null {
-    return this.#rare === null ? null : this.#rare.abort;
-  }
-  set #abort(v: AbortController | null) {
-    (this.#rare ??= newRare()).abort = v;
-  }
-  get #timer(): DelayedCall | null {
-    return this.#rare === null ? null : this.#rare.timer;
-  }
-  set #timer(v: DelayedCall | null) {
-    if (v === null && this.#rare === null) return;
-    (this.#rare ??= newRare()).timer = v;
-  }
-  get #coop(): Deferred<void> | null {
-    return this.#rare === null ? null : this.#rare.coop;
-  }
-  set #coop(v: Deferred<void> | null) {
-    if (v === null && this.#rare === null) return;
-    (this.#rare ??= newRare()).coop = v;
-  }
-
   static {
-    stepGreenlet = (g) => g.#step();
-    stateOf = (g) => g.#state;
-    parkAsync = (g, w, ready) => g.#parkAsync(w, ready);
-    cooperateIn = (g) => {
-      if (g.#mode !== 'generator') return null;
-      let coop = g.#coop;
-      if (coop === null) g.#coop = coop = new Deferred<void>();
-      return coop;
-    };
-    startGreenlet = (g, timer) => {
-      if (timer === null) {
-        g.#started = true;
-        g.#state = 'ready';
+    control = {
+      step: (g) => g.#step(),
+      state: (g) => g.#state,
+      start: (g) => {
+        if (g.#state !== 'pending') return; // killed, refused, or already started: nothing to do
+        if (g.#rare !== null) g.#rare.timer = null;
+        g.#set(STARTED, true);
+        g.#state = 'queued';
         g.#host.schedule(g);
-      } else {
-        g.#timer = timer;
-      }
+      },
+      delay: (g, timer) => {
+        (g.#rare ??= newRare()).timer = timer;
+      },
+      refuse: (g, error) => {
+        g.#finish(false, error, false);
+        queueMicrotask(() => {
+          if (!g.#has(OBSERVED)) g.#host.reportError(error, g);
+        });
+      },
+      madeWait: (g, w) => {
+        g.#waitingOn = w;
+      },
+      awaitWait: (g, w, ready) => g.#awaitWait(w, ready),
+      acceptsWait: (g) => (g.#mode === 'calling' || g.#mode === 'async') && g.#state === 'running',
+      cooperateIn: (g) => {
+        if (g.#mode !== 'generator') return null;
+        const rare = (g.#rare ??= newRare());
+        return (rare.coop ??= new Deferred<void>());
+      },
+      busy: (g) => g.#has(ASYNC_BUSY),
+      context: (g) => g.#context,
+      stats: (g) => g.#stats,
+      linkInternal: (g, cb) => g.#link(cb, INTERNAL),
+      liveInsert: (g, head) => {
+        g.#nextLive = head;
+        if (head !== null) head.#prevLive = g;
+        return g;
+      },
+      liveRemove: (g, head) => {
+        const prev = g.#prevLive;
+        const next = g.#nextLive;
+        if (next !== null) next.#prevLive = prev;
+        if (prev !== null) prev.#nextLive = next;
+        g.#prevLive = null;
+        g.#nextLive = null;
+        return head === g ? next : head;
+      },
+      liveNext: (g) => g.#nextLive,
     };
-    refuseGreenlet = (g, error) => {
-      g.#finish(false, error, false);
-      queueMicrotask(() => {
-        if (!g.#observed) g.#host.reportError(error, g);
-      });
-    };
-    asyncSettledIn = (g) => !g.#asyncBusy;
-    linkInternal = (g, cb) => g.#link(cb, INTERNAL);
-    liveInsert = (g, head) => {
-      g.#nextLive = head;
-      if (head !== null) head.#prevLive = g;
-      return g;
-    };
-    liveRemove = (g, head) => {
-      const prev = g.#prevLive;
-      const next = g.#nextLive;
-      if (next !== null) next.#prevLive = prev;
-      if (prev !== null) prev.#nextLive = next;
-      g.#prevLive = null;
-      g.#nextLive = null;
-      return head === g ? next : head;
-    };
-    liveNext = (g) => g.#nextLive;
-    statsOf = (g) => g.#stats;
-    asyncCapable = (g) => (g.#mode === 'calling' || g.#mode === 'async') && (g.#state === 'running' || g.#state === 'foreign');
   }
 
   /**
@@ -287,13 +161,15 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
    * @param fn - the function.
    * @param args - its arguments.
    * @param stats - its task's step statistics (which also name it).
+   * @param context - the spawner's async context: every step runs in it.
    */
-  constructor(host: GreenletHost, fn: (...args: any[]) => unknown, args: unknown[], stats: StepStats) {
+  constructor(host: GreenletHost, fn: (...args: any[]) => unknown, args: unknown[], stats: StepStats, context: AsyncContext) {
     this.id = nextId++;
     this.#host = host;
     this.#stats = stats;
     this.#fn = fn;
     this.#args = args;
+    this.#context = context;
   }
 
   /** The task name: the Task's name or the function's name (`'<anonymous>'` without one). */
@@ -303,7 +179,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
 
   /** True once the greenlet was scheduled to run (spawned, admitted by a pool, or its `spawnLater` timer fired). */
   get started(): boolean {
-    return this.#started;
+    return this.#has(STARTED);
   }
 
   /** True once the greenlet finished, failed or was killed. */
@@ -311,33 +187,34 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     return this.#state === 'dead';
   }
 
-  /** @returns true once the greenlet is dead (gevent's `ready()`). */
+  /** @returns true once the greenlet is dead (gevent's `ready()`; not the `'queued'` state). */
   ready(): boolean {
     return this.#state === 'dead';
   }
 
   /** @returns true when the greenlet is dead and did not fail (a `GreenletExit` counts as success). */
   successful(): boolean {
-    return this.#state === 'dead' && this.#ok;
+    return this.#state === 'dead' && this.#has(OK);
   }
 
   /** The result once it succeeded (the `GreenletExit` itself when killed by one); `undefined` before. */
   get value(): R | undefined {
-    return this.#value as R | undefined;
+    return (this.#has(OK) ? this.#result : undefined) as R | undefined;
   }
 
   /** The exception it failed with; `undefined` while alive or after success. */
   get exception(): unknown {
-    return this.#exception;
+    return this.#state === 'dead' && !this.#has(OK) ? this.#result : undefined;
   }
 
   /** Aborted by {@link Greenlet.kill} (with the kill's exception as reason), for APIs that take an `AbortSignal`. */
   get signal(): AbortSignal {
-    if (this.#abort === null) {
-      this.#abort = new AbortController();
-      if (this.#killPending) this.#abort.abort(this.#killReason);
+    const rare = (this.#rare ??= newRare());
+    if (rare.abort === null) {
+      rare.abort = new AbortController();
+      if (this.#has(KILL_PENDING)) rare.abort.abort(rare.killReason);
     }
-    return this.#abort.signal;
+    return rare.abort.signal;
   }
 
   /**
@@ -360,8 +237,8 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     return this.#wait<R>(
       timeoutMs,
       (g) => {
-        if (!g.#ok) throw g.#exception;
-        return g.#value as R;
+        if (!g.#has(OK)) throw g.#result;
+        return g.#result as R;
       },
       new TimeoutError(`Greenlet ${this.name}#${this.id} did not finish within ${String(timeoutMs)} ms`),
       ANY,
@@ -370,41 +247,45 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
 
   /**
    * Kill the greenlet: the exception is thrown in at its switch point, so `finally` blocks run. A greenlet not yet
-   * started never runs. A parked greenlet's wait is abandoned. Its `signal` aborts at once.
+   * started never runs. A parked greenlet's wait is abandoned. An async greenlet awaiting something foreign gets it
+   * at its next hub wait. Its `signal` aborts at once.
    *
    * @param exception - an error instance or class (instantiated without arguments).
    * @returns a Deferred firing `undefined` once the greenlet is dead.
    */
   kill(exception: unknown = new GreenletExit()): Deferred<void> {
-    if (this.#state === 'dead') return succeed();
+    if (this.#state === 'dead') return succeed(undefined);
     const exc = typeof exception === 'function' ? new (exception as new () => unknown)() : exception;
-    this.#kill = exc;
-    if (!this.#killPending) {
-      this.#killPending = true;
-      this.#killReason = exc;
-      this.#abort?.abort(exc);
+    const rare = (this.#rare ??= newRare());
+    rare.kill = exc;
+    if (!this.#has(KILL_PENDING)) {
+      this.#set(KILL_PENDING, true);
+      rare.killReason = exc;
+      rare.abort?.abort(exc);
     }
     switch (this.#state) {
       case 'pending':
-      case 'ready':
+      case 'queued':
         if (this.#mode === 'unstarted') {
-          this.#timer?.cancel();
-          this.#timer = null;
+          const timer = rare.timer;
+          rare.timer = null;
+          if (timer !== null && timer.active()) timer.cancel(); // a fired timer that has not started it: nothing to cancel
           this.#finish(false, exc, true);
-          return succeed();
+          return succeed(undefined);
         }
         // A value its wait handed over and it never took goes back (a token, a queue item: gevent's rule).
-        if (!this.#throwing && this.#waitingOn instanceof HubWait) this.#waitingOn.abandon();
-        this.#takeKill(); // yielded and queued: the exception replaces what it would have been sent
+        if (!this.#has(THROWING) && this.#waitingOn instanceof HubWait) this.#waitingOn.abandon();
+        this.#takeKill(); // switched and queued: the exception replaces what it would have been sent
         break;
       case 'parked':
         this.#abandonWait();
         this.#takeKill();
         this.#host.parkedDelta(-1);
-        this.#state = 'ready';
+        this.#state = 'queued';
         this.#host.schedule(this);
         break;
-      default: // running or away in a foreign await: thrown at the next switch point
+      default: // running: thrown in at the next switch point
+        if (this.#mode === 'async') this.#killRacedWait();
         break;
     }
     return this.#wait(undefined, noop, undefined, INTERNAL);
@@ -450,12 +331,12 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     let p: Promise<R>;
-    this.#observed = true;
+    this.#set(OBSERVED, true);
     if (this.#state === 'dead') {
-      p = this.#ok ? Promise.resolve(this.#value as R) : Promise.reject(this.#exception);
+      p = this.#has(OK) ? Promise.resolve(this.#result as R) : Promise.reject(this.#result);
     } else {
       p = new Promise<R>((resolve, reject) => {
-        this.#addLink((g: Greenlet<any>) => (g.#ok ? resolve(g.#value as R) : reject(g.#exception)), ANY);
+        this.#addLink((g: Greenlet<any>) => (g.#has(OK) ? resolve(g.#result as R) : reject(g.#result)), ANY);
       });
     }
     return p.then(onFulfilled, onRejected);
@@ -466,11 +347,19 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     return `Greenlet ${this.name}#${this.id} (${this.#state})`;
   }
 
+  #has(bit: number): boolean {
+    return (this.#flags & bit) !== 0;
+  }
+
+  #set(bit: number, on: boolean): void {
+    this.#flags = on ? this.#flags | bit : this.#flags & ~bit;
+  }
+
   #link(cb: GreenletLink<any>, kind: number): void {
     if (typeof cb !== 'function') {
       throw new TypeError(`Expected \`cb\` to be a function, got \`${String(cb)}\` (${typeof cb})`);
     }
-    if (kind === ANY || kind === EXCEPTION) this.#observed = true;
+    if (kind === ANY || kind === EXCEPTION) this.#set(OBSERVED, true);
     if (this.#state !== 'dead') {
       this.#addLink(cb, kind);
       return;
@@ -492,7 +381,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   }
 
   #notify(cb: GreenletLink<any>, kind: number): void {
-    if ((kind === VALUE && !this.#ok) || (kind === EXCEPTION && this.#ok)) return;
+    if ((kind === VALUE && !this.#has(OK)) || (kind === EXCEPTION && this.#has(OK))) return;
     try {
       cb(this);
     } catch (error: unknown) {
@@ -502,11 +391,16 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
 
   #wait<T>(timeoutMs: number | undefined, outcome: (g: Greenlet<any>) => T, onTimeout: unknown, kind: number): Deferred<T> {
     if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
-      const d = new Deferred<T>();
-      d.errback(new TypeError(`Expected \`timeoutMs\` to be a number >= 0, got \`${String(timeoutMs)}\` (${typeof timeoutMs})`));
-      return d;
+      return fail<T>(new TypeError(`Expected \`timeoutMs\` to be a number >= 0, got \`${String(timeoutMs)}\` (${typeof timeoutMs})`));
     }
-    if (kind !== INTERNAL) this.#observed = true;
+    if (kind !== INTERNAL) this.#set(OBSERVED, true);
+    if (this.#state === 'dead') {
+      try {
+        return succeed(outcome(this));
+      } catch (error: unknown) {
+        return fail<T>(error);
+      }
+    }
     let timer: DelayedCall | null = null;
     const notify = (g: Greenlet<any>): void => {
       if (d.called) return;
@@ -520,15 +414,6 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       }
       d.callback(result);
     };
-    if (this.#state === 'dead') {
-      const fired = new Deferred<T>();
-      try {
-        fired.callback(outcome(this));
-      } catch (error: unknown) {
-        fired.errback(error);
-      }
-      return fired;
-    }
     const drop = (): void => {
       if (timer !== null) timer.cancel();
       this.unlink(notify);
@@ -548,9 +433,10 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   }
 
   #takeKill(): void {
-    this.#send = this.#kill;
-    this.#throwing = true;
-    this.#kill = undefined;
+    const rare = this.#rare!;
+    this.#send = rare.kill;
+    this.#set(THROWING, true);
+    rare.kill = undefined;
   }
 
   #abandonWait(): void {
@@ -563,6 +449,22 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     }
   }
 
+  /**
+   * Killed while running its own code: a hub wait it made and handed to a combinator (`Promise.race`) without
+   * awaiting it is rejected with the kill, so the combinator — which the greenlet awaits — rejects too.
+   */
+  #killRacedWait(): void {
+    const w = this.#waitingOn;
+    if (!(w instanceof HubWait) || !w.raced || w.called) return;
+    this.#waitingOn = null;
+    w.abandon();
+    this.#takeKill();
+    const exc = this.#send;
+    this.#send = undefined;
+    this.#set(THROWING, false);
+    w.errback(exc);
+  }
+
   #park(waitable: unknown): void {
     this.#state = 'parked';
     this.#waitingOn = waitable;
@@ -572,26 +474,27 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   #resume(token: number, value: unknown, failed: boolean): void {
     if (token !== this.#token || this.#state !== 'parked') return;
     this.#send = value;
-    this.#throwing = failed;
+    this.#set(THROWING, failed);
     if (this.#mode !== 'async' && !(this.#waitingOn instanceof HubWait)) this.#waitingOn = null; // a hub wait stays until the step
     this.#host.parkedDelta(-1);
-    this.#state = 'ready';
+    this.#state = 'queued';
     this.#host.schedule(this);
   }
 
-  #parkAsync(w: HubWait<any>, ready: boolean): void {
-    this.#asyncBusy = false;
+  /** An async greenlet awaits hub wait `w` (made by it, awaited rather than raced): its step ends here. */
+  #awaitWait(w: HubWait<any>, ready: boolean): void {
+    this.#set(ASYNC_BUSY, false);
     const token = ++this.#token;
     this.#waitingOn = w;
-    if (this.#kill !== undefined) {
+    if (this.#rare !== null && this.#rare.kill !== undefined) {
       this.#takeKill();
       ready = true;
     } else if (ready) {
       this.#send = undefined;
-      this.#throwing = false;
+      this.#set(THROWING, false);
     }
     if (ready) {
-      this.#state = 'ready';
+      this.#state = 'queued';
       this.#host.schedule(this);
       return;
     }
@@ -615,44 +518,47 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     const mode = this.#mode;
     if (mode === 'generator') {
       this.#waitingOn = null;
-      this.#runGenerator();
-      return false;
+      return this.#runGenerator();
     }
     if (mode === 'async') return this.#resumeAsync();
-    if (mode === 'unstarted') {
-      const fn = this.#fn as (...args: any[]) => unknown;
-      const args = this.#args!;
-      this.#fn = null;
-      this.#args = null;
-      this.#mode = 'calling';
-      let r: unknown;
-      try {
+    return this.#call();
+  }
+
+  /** The first step: call the function and learn what kind of greenlet this is. */
+  #call(): boolean {
+    const fn = this.#fn as (...args: any[]) => unknown;
+    const args = this.#args!;
+    this.#fn = null;
+    this.#args = null;
+    this.#mode = 'calling';
+    let r: unknown;
+    try {
+      if (Object.getPrototypeOf(fn) === GeneratorFunctionPrototype) {
         r = fn(...args);
-      } catch (error: unknown) {
-        this.#finish(false, error, true);
-        return false;
-      }
-      if (isGenerator(r)) {
-        this.#mode = 'generator';
-        this.#fn = r;
       } else {
-        return this.#startAsync(r);
+        if (!this.#has(TRACKED)) this.#set(TRACKED, true);
+        r = this.#host.callTracked(this, fn, args);
       }
+    } catch (error: unknown) {
+      this.#finish(false, error, true);
+      return false;
     }
-    this.#runGenerator();
-    return false;
+    if (isGenerator(r)) {
+      this.#mode = 'generator';
+      this.#fn = r;
+      return this.#runGenerator();
+    }
+    return this.#startAsync(r);
   }
 
   #startAsync(r: unknown): boolean {
-    const then = thenOf(r);
-    if (then === null) {
+    if (!isThenable(r)) {
       this.#finish(true, r, true);
       return false;
     }
     this.#mode = 'async';
     try {
-      then.call(
-        r,
+      r.then(
         (v: unknown) => this.#finish(true, v, true),
         (e: unknown) => this.#finish(false, e, true),
       );
@@ -661,46 +567,41 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       return false;
     }
     if (this.#state !== 'running') return false; // it reached a hub wait in its first step
-    // It awaits something foreign: the hub keeps it current for a few microtasks, in case that settles at once.
-    this.#state = 'foreign';
-    this.#asyncBusy = true;
+    this.#set(ASYNC_BUSY, true); // it runs on in microtasks, maybe through foreign awaits
     return true;
   }
 
   #resumeAsync(): boolean {
     const w = this.#waitingOn as HubWait<any> | null;
     this.#waitingOn = null;
-    if (w === null) {
-      this.#state = 'foreign';
-      return false;
-    }
+    if (w === null) return false;
     const send = this.#send;
-    const failed = this.#throwing;
+    const failed = this.#has(THROWING);
     this.#send = undefined;
-    this.#throwing = false;
-    this.#asyncBusy = true;
-    this.#state = 'foreign';
+    this.#set(THROWING, false);
+    this.#set(ASYNC_BUSY, true);
     w.deliver(send, failed);
     return true;
   }
 
-  #runGenerator(): void {
+  /** @returns true when the greenlet continued as an async function that runs on (see {@link ContinueAs}). */
+  #runGenerator(): boolean {
     const iter = this.#fn as Generator<unknown, unknown, unknown>;
     let send = this.#send;
-    let throwing = (this.#flags & THROWING) !== 0;
+    let throwing = this.#has(THROWING);
     if (send !== undefined) this.#send = undefined;
-    if (throwing) this.#flags &= ~THROWING;
+    if (throwing) this.#set(THROWING, false);
     for (;;) {
       let r: IteratorResult<unknown, unknown>;
       try {
         r = throwing ? iter.throw(send) : iter.next(send);
       } catch (error: unknown) {
         this.#finish(false, error, true);
-        return;
+        return false;
       }
       if (r.done === true) {
         this.#finish(true, r.value, true);
-        return;
+        return false;
       }
       if (this.#rare !== null && this.#rare.kill !== undefined) {
         send = this.#rare.kill; // killed from inside its own step: thrown in at this switch point
@@ -710,9 +611,9 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       }
       const y = r.value;
       if (y === undefined || (this.#rare !== null && y === this.#rare.coop && y !== null)) {
-        this.#state = 'ready';
+        this.#state = 'queued';
         this.#host.schedule(this);
-        return;
+        return false;
       }
       throwing = false;
       if (typeof y !== 'object' && typeof y !== 'function') {
@@ -721,58 +622,64 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       }
       if (y instanceof Greenlet) {
         if (y.#state === 'dead') {
-          throwing = !y.#ok;
-          send = throwing ? y.#exception : y.#value;
+          throwing = !y.#has(OK);
+          send = y.#result;
           continue;
         }
         const token = ++this.#token;
-        y.#addLink((g: Greenlet<any>) => this.#resume(token, g.#ok ? g.#value : g.#exception, !g.#ok), ANY);
+        y.#addLink((g: Greenlet<any>) => this.#resume(token, g.#result, !g.#has(OK)), ANY);
         this.#park(y);
-        return;
+        return false;
       }
       if (y instanceof Deferred) {
-        const token = ++this.#token;
-        let sync = true;
-        let syncResult: unknown = undefined;
-        let got = false;
-        y.addBoth((result: unknown) => {
-          const failed = result instanceof Failure;
-          if (failed) void y.then(undefined, noop); // parking observes: the failure counts as handled
-          if (sync) {
-            got = true;
-            syncResult = result;
-          } else {
-            this.#resume(token, failed ? result.value : result, failed);
-          }
-          return result;
-        });
-        sync = false;
-        if (got) {
-          throwing = syncResult instanceof Failure;
-          send = throwing ? (syncResult as Failure).value : syncResult;
-          continue;
-        }
-        this.#park(y);
-        return;
+        const settled = this.#parkOnDeferred(y);
+        if (settled === null) return false;
+        throwing = settled instanceof Failure;
+        send = throwing ? (settled as Failure).value : settled;
+        continue;
       }
-      const then = thenOf(y);
-      if (then === null) {
+      if (y instanceof ContinueAs) {
+        this.#fn = y.fn;
+        this.#args = y.args;
+        return this.#call();
+      }
+      if (!isThenable(y)) {
         send = y;
         continue;
       }
       const token = ++this.#token;
       this.#park(y);
       try {
-        then.call(
-          y,
+        y.then(
           (v: unknown) => this.#resume(token, v, false),
           (e: unknown) => this.#resume(token, e, true),
         );
       } catch (error: unknown) {
         this.#resume(token, error, true);
       }
-      return;
+      return false;
     }
+  }
+
+  /**
+   * Park on a yielded Deferred (observing it, marking its failure handled).
+   * @returns its result (a Failure when it failed) when it had already fired, else null (parked).
+   */
+  #parkOnDeferred(y: Deferred<unknown>): unknown {
+    const token = ++this.#token;
+    let sync = true;
+    let syncResult: unknown = null;
+    y.addBoth((result: unknown) => {
+      const failed = result instanceof Failure;
+      if (failed) void y.then(undefined, noop); // parking observes: the failure counts as handled
+      if (sync) syncResult = { result };
+      else this.#resume(token, failed ? result.value : result, failed);
+      return result;
+    });
+    sync = false;
+    if (syncResult !== null) return (syncResult as { result: unknown }).result;
+    this.#park(y);
+    return null;
   }
 
   /** Death: record the outcome, release references, notify links in registration order, report if unobserved. */
@@ -782,18 +689,21 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     if (!ok && isGreenletExit(result)) ok = true;
     this.#state = 'dead';
     this.#mode = 'finished';
-    this.#asyncBusy = false;
-    this.#ok = ok;
+    this.#set(ASYNC_BUSY, false);
+    this.#set(OK, ok);
     this.#result = result;
     this.#fn = null;
     this.#args = null;
     this.#waitingOn = null;
     this.#send = undefined;
-    this.#kill = undefined;
-    const coop = this.#coop;
-    this.#coop = null;
-    if (coop !== null) coop.callback(undefined);
-    this.#host.died(this);
+    const rare = this.#rare;
+    if (rare !== null) {
+      rare.kill = undefined;
+      const coop = rare.coop;
+      rare.coop = null;
+      if (coop !== null) coop.callback(undefined);
+    }
+    this.#host.died(this, this.#has(TRACKED));
     let links = this.#links;
     this.#links = null;
     if (typeof links === 'function') links = [links, (this.#flags & LINK_KIND_MASK) >> LINK_KIND_SHIFT];
@@ -809,8 +719,8 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   }
 }
 
-function succeed(): Deferred<void> {
-  const d = new Deferred<void>();
-  d.callback(undefined);
-  return d;
-}
+/**
+ * @internal The hub's handle on greenlets' internals: the one implementation of {@link GreenletControl}.
+ * Only src/green/ may use it; see greenlet-control.ts for who may call what.
+ */
+export const greenletControl: GreenletControl = control;

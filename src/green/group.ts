@@ -6,7 +6,7 @@
 import type { Deferred } from '../deferred/deferred.js';
 import type { Task } from '../task/task.js';
 import { getDefaultHub } from './default-hub.js';
-import { linkInternal, type Greenlet } from './greenlet.js';
+import { greenletControl, type Greenlet } from './greenlet.js';
 import type { GreenletFunction, Hub } from './hub.js';
 import { joinAll } from './join-all.js';
 import { killAll } from './kill-all.js';
@@ -53,7 +53,7 @@ export class Group {
   add(g: Greenlet<any>): void {
     if (g.dead || this.#members.has(g)) return;
     this.#members.add(g);
-    linkInternal(g, this.#leave);
+    greenletControl.linkInternal(g, this.#leave);
   }
 
   /**

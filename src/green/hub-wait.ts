@@ -1,5 +1,5 @@
 /**
- * `HubWait`: the Deferred behind the hub's own switch points (`cooperate`, `sleep`).
+ * `HubWait`: the Deferred behind the hub's switch points (`cooperate`, `sleep`, and every primitive's wait).
  *
  * @module
  */
@@ -8,21 +8,35 @@ import { Failure } from '../deferred/failure.js';
 
 const noop = (): undefined => undefined;
 
+// "Awaited at once" versus "handed to a combinator": `await w` calls `w.then` from a microtask queued by the
+// `await`, `Promise.race([w, …])` calls it synchronously. The epoch moves on at the first microtask after a wait is
+// made, so a `then` in the same synchronous run as the wait's creation is a combinator's.
+let epoch = 0;
+let epochQueued = false;
+const nextEpoch = (): void => {
+  epoch++;
+  epochQueued = false;
+};
+
 /**
- * A `Deferred<T>` the hub hands out from `sleep` and `cooperate`, which lets the hub resume an async greenlet in
- * its own turn.
+ * A `Deferred<T>` the hub hands out from its switch points, which lets the hub resume an async greenlet in its own
+ * turn.
  *
- * Why: an async greenlet suspends with `await hub.sleep(ms)`, and `await` calls `then`. For the wait of the
- * greenlet that is running, `then` does not go through the Promise machinery: it stores the continuation, and the
- * hub calls it when it schedules that greenlet again, with `getCurrent()` set — so the step that follows is timed,
- * attributed and counted like any other. Everything else about it is an ordinary Deferred (handlers added with
- * `addCallback` run when it fires; a second `then` is a plain Promise).
+ * Why: an async greenlet suspends with `await hub.sleep(ms)`, and `await` calls `then`. For a wait made by an async
+ * greenlet, the first `then` does not go through the Promise machinery: it stores the continuation, and the hub calls
+ * it when it schedules that greenlet again — so the step that follows is timed, attributed and counted like any
+ * other. A wait the greenlet does not await at once (handed to `Promise.race`, or given callbacks with
+ * `addCallback`) does not park it: it stays an ordinary Deferred, and a kill of its greenlet rejects it. Everything
+ * else about it is an ordinary Deferred.
  *
  * @typeParam T - the result type.
  */
 export class HubWait<T> extends Deferred<T> {
   #owned: boolean;
   #hooked = false;
+  #raced = false;
+  #epoch = 0;
+  #onAwait: ((w: HubWait<T>) => void) | null = null;
   #continuation: ((value: unknown, failed: boolean) => void) | null = null;
   #delivery: { value: unknown; failed: boolean } | null = null;
   #onAbandon: (() => void) | null = null;
@@ -41,6 +55,19 @@ export class HubWait<T> extends Deferred<T> {
     this.#onAbandon = fn;
   }
 
+  /**
+   * @internal Park the making greenlet only once it awaits this: `onAwait` runs at the first `then` unless that
+   * comes in the same synchronous run as this call (a combinator's), which makes this an ordinary Deferred.
+   */
+  parkOnAwait(onAwait: (w: HubWait<T>) => void): void {
+    this.#onAwait = onAwait;
+    this.#epoch = epoch;
+    if (!epochQueued) {
+      epochQueued = true;
+      queueMicrotask(nextEpoch);
+    }
+  }
+
   /** @internal The greenlet no longer waits on this (it was killed): release the timer, never fire. */
   abandon(): void {
     const fn = this.#onAbandon;
@@ -51,6 +78,11 @@ export class HubWait<T> extends Deferred<T> {
   /** @internal True once `then` captured the continuation of an `await`. */
   get hooked(): boolean {
     return this.#hooked;
+  }
+
+  /** @internal True when its greenlet handed it to a combinator instead of awaiting it (see {@link parkOnAwait}). */
+  get raced(): boolean {
+    return this.#raced;
   }
 
   /**
@@ -70,8 +102,8 @@ export class HubWait<T> extends Deferred<T> {
   }
 
   /**
-   * Promise interop, see {@link Deferred.then}. The first call on a wait owned by an async greenlet is resumed by
-   * the hub in that greenlet's turn.
+   * Promise interop, see {@link Deferred.then}. The first call on a wait owned by an async greenlet that awaits it is
+   * resumed by the hub in that greenlet's turn.
    */
   override then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
@@ -79,6 +111,16 @@ export class HubWait<T> extends Deferred<T> {
   ): Promise<R1 | R2> {
     if (!this.#owned || this.#hooked) return super.then(onFulfilled, onRejected);
     this.#hooked = true;
+    const onAwait = this.#onAwait;
+    if (onAwait !== null) {
+      this.#onAwait = null;
+      if (this.#epoch === epoch) {
+        this.#owned = false; // handed to a combinator in the run that made it: not its greenlet's switch point
+        this.#raced = true;
+        return super.then(onFulfilled, onRejected);
+      }
+      onAwait(this);
+    }
     return new Promise<R1 | R2>((resolve, reject) => {
       this.#continuation = (value, failed) => {
         if (failed && value instanceof Failure) {

@@ -13,32 +13,32 @@
  * - Slices: a pass (started with the `nextTurn` option: `setImmediate`) runs steps until `sliceMs` of `now` has
  *   passed, then schedules the next pass only if work is left. An idle hub schedules nothing and holds no handle.
  * - Async resumptions: an async greenlet continues on a microtask, so the drain suspends itself (`#asyncRunning`)
- *   and `#asyncHop` continues the same slice once the greenlet reached its next hub wait (or after a few
- *   microtasks, when it awaits something foreign instead: then it is no longer attributed).
+ *   and `#asyncHop` continues the same slice once the greenlet awaits its next hub wait (or after a few
+ *   microtasks, when it awaits something foreign instead: the step's time is then no longer attributed, but the
+ *   greenlet stays owned — see below).
+ * - Ownership of async greenlets: every function that may be async (any greenlet function but a generator function)
+ *   is first called under the hub's greenlet identity (`#identity`, an `AsyncLocalStorage`), so each continuation
+ *   of it — after any number of foreign awaits — is known as that greenlet's. `getCurrent()` and every hub wait
+ *   consult `#current` (set only during synchronous steps) and then the identity. The identity costs Node 20's
+ *   promise hooks, so it is enabled only while tracked greenlets are alive (`#tracked`) and disabled at the end of
+ *   the first pass with none left.
+ * - Context: each greenlet remembers its spawner's async context (`captureContext`, shared between spawns in one
+ *   unchanged context) and the drain runs every step inside it; consecutive greenlets of the same context run in
+ *   one scope, so a switch pays one comparison, not a scope change.
  *
  * @module
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { Deferred } from '../deferred/deferred.js';
+import { fail } from '../deferred/fail.js';
 import { QueueFullError } from '../errors.js';
 import { isTask, type Task } from '../task/task.js';
+import { captureContext, runInContext } from '../time/async-context.js';
 import type { Scheduler } from '../time/scheduler.js';
-import {
-  asyncCapable,
-  asyncSettledIn,
-  cooperateIn,
-  Greenlet,
-  liveInsert,
-  liveNext,
-  liveRemove,
-  statsOf,
-  parkAsync,
-  refuseGreenlet,
-  startGreenlet,
-  stateOf,
-  stepGreenlet,
-  type GreenletHost,
-} from './greenlet.js';
+import { Greenlet, greenletControl as control } from './greenlet.js';
+import type { GreenletHost } from './greenlet-host.js';
+import type { HubControl } from './hub-control.js';
 import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './hub-options.js';
 import { HubWait } from './hub-wait.js';
 import { ReadyQueue } from './ready-queue.js';
@@ -91,29 +91,18 @@ export type GreenletResult<F> = F extends (...args: any[]) => Generator<unknown,
       ? R
       : never;
 
-/** @internal Make a greenlet on `hub` that waits to be started with `startGreenlet` (pool admission). */
-export let spawnPending: <R>(hub: Hub, fn: GreenletFunction<any[], R> | Task<any[], R>, args: unknown[]) => Greenlet<R>;
-
-/** @internal The greenlets alive on `hub` (spawned, not dead), newest first. */
-export let liveGreenletsOf: (hub: Hub) => Array<Greenlet<unknown>>;
-
-/**
- * @internal A Deferred for a green primitive's waiter (Event.wait, Queue.get, Semaphore.acquire…): a hub wait.
- * Waited on by an async greenlet of `hub`, it is that greenlet's switch point (resumed in its turn, rejected by
- * `kill`); waited on by any greenlet, `onAbandon` runs when the greenlet is killed (the primitive drops the waiter).
- */
-export let newHubWait: <T>(
-  hub: Hub,
-  canceller: ((d: Deferred<T>) => void) | undefined,
-  onAbandon: () => void,
-  waitedOn?: Greenlet<any>,
-) => HubWait<T>;
-
 /** Shared by every greenlet spawned without arguments, so none keeps its own empty array alive. */
 const noArgs: unknown[] = [];
 
 /** How many microtasks the hub waits for an async greenlet to reach its next hub wait before moving on. */
 const asyncHopLimit = 4;
+
+// What a batch of steps in one context ended with (see #drain).
+const BATCH_CONTEXT = 0; // the queue is empty, or the next greenlet has another context
+const BATCH_LIMIT = 1; // the budget or maxSteps is used up
+const BATCH_ASYNC = 2; // an async resumption was handed over: the drain suspends
+
+let hubControlImpl!: HubControl;
 
 /**
  * Runs greenlets cooperatively on the event loop, in slices of wall time.
@@ -137,13 +126,19 @@ export class Hub extends EventEmitter {
   readonly #now: () => number;
   readonly #ready = new ReadyQueue<Greenlet<any>>();
   #outside: Array<Deferred<void>> = []; // cooperate() calls from outside any greenlet: fired at the next pass
-  #current: Greenlet<any> | null = null;
+  #current: Greenlet<any> | null = null; // the greenlet of the synchronous step running now
   #draining = false;
   #passScheduled = false;
   #sliceEnd = 0;
+  #end = 0; // the current drain's budget end
+  #steps = 0; // steps of the current drain
+  #maxSteps = 0;
   #stepStart = 0;
   #asyncRunning: Greenlet<any> | null = null;
   #asyncHops = 0;
+  #identity: AsyncLocalStorage<Greenlet<any> | undefined> | null = null;
+  #tracked = 0; // greenlets alive whose code runs under #identity
+  #refuse: (() => unknown) | null = null; // set by a stopped reactor: spawns are refused with this error
   #spawned = 0;
   #live = 0;
   #parked = 0;
@@ -160,24 +155,17 @@ export class Hub extends EventEmitter {
   readonly #timer: StepTimer;
 
   static {
-    spawnPending = (hub, fn, args) => hub.#create(fn, args);
-    newHubWait = <T>(
-      hub: Hub,
-      canceller: ((d: Deferred<T>) => void) | undefined,
-      onAbandon: () => void,
-      waitedOn?: Greenlet<any>,
-    ): HubWait<T> => {
-      const g = hub.#current;
-      const owned = g !== null && g !== waitedOn && asyncCapable(g); // a greenlet never waits on itself
-      const w = new HubWait<T>(owned, canceller);
-      w.onAbandon(onAbandon);
-      if (owned) hub.#asyncWait(g, w, false);
-      return w;
-    };
-    liveGreenletsOf = (hub) => {
-      const list: Array<Greenlet<unknown>> = [];
-      for (let g = hub.#liveHead; g !== null; g = liveNext(g)) list.push(g);
-      return list;
+    hubControlImpl = {
+      spawnPending: (hub, fn, args) => hub.#create(fn, args),
+      liveGreenlets: (hub) => {
+        const list: Array<Greenlet<unknown>> = [];
+        for (let g = hub.#liveHead; g !== null; g = control.liveNext(g)) list.push(g);
+        return list;
+      },
+      refuseSpawns: (hub, error) => {
+        hub.#refuse = error;
+      },
+      newWait: (hub, canceller, onAbandon, waitedOn) => hub.#newWait(canceller, onAbandon, waitedOn),
     };
   }
 
@@ -207,13 +195,18 @@ export class Hub extends EventEmitter {
       parkedDelta: (delta) => {
         this.#parked += delta;
       },
-      died: (g) => {
+      died: (g, tracked) => {
         this.#live--;
-        this.#liveHead = liveRemove(g, this.#liveHead);
+        this.#liveHead = control.liveRemove(g, this.#liveHead);
+        if (tracked) this.#tracked--;
         if (g === this.#asyncRunning) this.#asyncDone(g);
       },
+      callTracked: (g, fn, args) => {
+        this.#tracked++;
+        return (this.#identity ??= new AsyncLocalStorage<Greenlet<any> | undefined>()).run(g, fn, ...args);
+      },
       reportError: (error, g) => this.#reportError(error, g),
-      newWait: (canceller, onAbandon, waitedOn) => newHubWait(this, canceller, onAbandon, waitedOn),
+      newWait: (canceller, onAbandon, waitedOn) => this.#newWait(canceller, onAbandon, waitedOn),
     };
   }
 
@@ -223,16 +216,17 @@ export class Hub extends EventEmitter {
   }
 
   /**
-   * Start `fn(...args)` as a greenlet on the hub's next pass (after the caller yields).
+   * Start `fn(...args)` as a greenlet on the hub's next pass (after the caller yields), in the caller's async context.
    *
    * @param fn - a generator, async or plain function, or a Task (its function runs in-process).
    * @param args - its arguments.
-   * @returns the greenlet; already dead with `QueueFullError` past `maxGreenlets`.
+   * @returns the greenlet; already dead with `QueueFullError` past `maxGreenlets` (with `ReactorStoppedError` once
+   *   its reactor stopped).
    * @throws TypeError when `fn` is neither a function nor a Task.
    */
   spawn<A extends unknown[], R>(fn: GreenletFunction<A, R> | Task<A, R>, ...args: A): Greenlet<R> {
     const g = this.#create(fn, args);
-    if (!g.dead) startGreenlet(g, null);
+    control.start(g);
     return g;
   }
 
@@ -250,12 +244,7 @@ export class Hub extends EventEmitter {
       throw new RangeError(`Expected \`ms\` to be a number >= 0, got \`${String(ms)}\` (${typeof ms})`);
     }
     const g = this.#create(fn, args);
-    if (!g.dead) {
-      const timer = this.#clock.callLater(ms, () => {
-        if (stateOf(g) === 'pending') startGreenlet(g, null);
-      });
-      startGreenlet(g, timer);
-    }
+    if (!g.dead) control.delay(g, this.#clock.callLater(ms, () => control.start(g)));
     return g;
   }
 
@@ -268,15 +257,15 @@ export class Hub extends EventEmitter {
    * @returns a Deferred firing `undefined` when the caller's turn comes again.
    */
   cooperate(): Deferred<void> {
-    const g = this.#current;
+    const g = this.#caller();
     if (g !== null) {
-      const coop = cooperateIn(g);
+      const coop = control.cooperateIn(g);
       if (coop !== null) return coop;
-    }
-    if (g !== null && asyncCapable(g)) {
-      const w = new HubWait<void>(true);
-      this.#asyncWait(g, w, true);
-      return w;
+      if (control.acceptsWait(g)) {
+        const w = new HubWait<void>(true);
+        this.#asyncWait(g, w, true);
+        return w;
+      }
     }
     const d = new Deferred<void>();
     this.#outside.push(d);
@@ -292,36 +281,31 @@ export class Hub extends EventEmitter {
    */
   sleep(ms: number): Deferred<void> {
     if (typeof ms !== 'number' || Number.isNaN(ms)) {
-      const d = new Deferred<void>();
-      d.errback(new TypeError(`Expected \`ms\` to be a number, got \`${String(ms)}\` (${typeof ms})`));
-      return d;
+      return fail(new TypeError(`Expected \`ms\` to be a number, got \`${String(ms)}\` (${typeof ms})`));
     }
     if (ms <= 0) return this.cooperate();
-    const g = this.#current;
-    const owned = g !== null && asyncCapable(g);
+    const stop = (): void => {
+      if (timer.active()) timer.cancel();
+    };
+    const w = this.#newWait<void>(stop, stop);
     const timer = this.#clock.callLater(ms, () => {
       if (!w.called) w.callback(undefined);
     });
-    const w: HubWait<void> = new HubWait<void>(owned, () => {
-      if (timer.active()) timer.cancel();
-    });
-    w.onAbandon(() => {
-      if (timer.active()) timer.cancel();
-    });
-    if (owned) this.#asyncWait(g, w, false);
     return w;
   }
 
-  /** @returns the greenlet whose step is running (exact in generator greenlets and async ones up to a foreign await), else null. */
+  /**
+   * @returns the greenlet whose code is running: exact in generator and plain greenlets, and everywhere in an async
+   *   greenlet's own continuations, after any number of foreign awaits; else null.
+   */
   getCurrent(): Greenlet<unknown> | null {
-    return this.#current;
+    return this.#caller();
   }
 
   /**
    * Run ready greenlets now, synchronously, ignoring the slice, until none is ready (for tests, with `Clock.advance`).
    *
-   * Async greenlets continue on microtasks, so this stops at an async resumption; `await` the greenlet for those
-   * (until that greenlet reaches its next hub wait, `getCurrent()` still names it, also to the code after `flush`).
+   * Async greenlets continue on microtasks, so this stops at an async resumption; `await` the greenlet for those.
    *
    * @param maxSteps - stop after this many steps (a greenlet that switches forever would never empty the queue).
    * @returns the number of steps run; 0 when called from inside the hub's own loop.
@@ -346,6 +330,27 @@ export class Hub extends EventEmitter {
     };
   }
 
+  /** The greenlet whose code runs now: the synchronous step's, else the async greenlet whose continuation this is. */
+  #caller(): Greenlet<any> | null {
+    const g = this.#current;
+    if (g !== null || this.#tracked === 0) return g;
+    const own = this.#identity!.getStore();
+    return own === undefined || own.dead ? null : own;
+  }
+
+  /** A hub wait; owned by the calling async greenlet (unless it waits on itself), parking it once awaited. */
+  #newWait<T>(canceller: ((d: Deferred<T>) => void) | undefined, onAbandon: () => void, waitedOn?: Greenlet<any>): HubWait<T> {
+    const g = this.#caller();
+    const owned = g !== null && g !== waitedOn && control.acceptsWait(g);
+    const w = new HubWait<T>(owned, canceller);
+    w.onAbandon(onAbandon);
+    if (owned) {
+      control.madeWait(g, w);
+      w.parkOnAwait(() => this.#asyncWait(g, w, false));
+    }
+    return w;
+  }
+
   #create<A extends unknown[], R>(fn: GreenletFunction<A, R> | Task<A, R>, args: A): Greenlet<R> {
     let run: (...args: any[]) => unknown;
     let name: string;
@@ -365,40 +370,43 @@ export class Hub extends EventEmitter {
       throw new TypeError(`Expected \`fn\` to be a function or a Task, got \`${String(fn)}\` (${typeof fn})`);
     }
     this.#spawned++;
-    const g = new Greenlet<R>(this.#host, run, args.length === 0 ? noArgs : args, this.#statsFor(name));
+    // The spawner's context, without the spawner's own greenlet identity (a child is not its parent).
+    const context = this.#tracked > 0 ? this.#identity!.run(undefined, captureContext) : captureContext();
+    const g = new Greenlet<R>(this.#host, run, args.length === 0 ? noArgs : args, this.#statsFor(name), context);
     const full = this.#live >= this.options.maxGreenlets;
     // A refused greenlet is counted too, for the instant until it dies: its death (`host.died`) uncounts it.
     this.#live++;
-    this.#liveHead = liveInsert(g, this.#liveHead);
-    if (full) refuseGreenlet(g, new QueueFullError(`The hub already runs maxGreenlets (${this.options.maxGreenlets}) greenlets`));
+    this.#liveHead = control.liveInsert(g, this.#liveHead);
+    if (this.#refuse !== null) control.refuse(g, this.#refuse());
+    else if (full) control.refuse(g, new QueueFullError(`The hub already runs maxGreenlets (${this.options.maxGreenlets}) greenlets`));
     return g;
   }
 
-  /** An async greenlet reached a hub wait: its step ends here. */
+  /** An async greenlet awaits a hub wait: its step ends here. */
   #asyncWait(g: Greenlet<any>, w: HubWait<any>, ready: boolean): void {
     if (g === this.#asyncRunning) this.#asyncDone(g);
-    parkAsync(g, w, ready);
+    control.awaitWait(g, w, ready);
   }
 
   /** The async step of `g` ended (hub wait, death or gave up): time it and let the drain continue. */
   #asyncDone(g: Greenlet<any>): void {
     this.#asyncRunning = null;
-    this.#current = null;
-    this.#timer.timed(g, statsOf(g), this.#now() - this.#stepStart);
+    this.#timer.timed(g, control.stats(g), this.#now() - this.#stepStart);
   }
 
   readonly #asyncHop = (): void => {
     const g = this.#asyncRunning;
     if (g !== null) {
-      if (!asyncSettledIn(g) && this.#asyncHops++ < asyncHopLimit) {
+      if (control.busy(g) && this.#asyncHops++ < asyncHopLimit) {
         queueMicrotask(this.#asyncHop);
         return;
       }
-      this.#asyncDone(g); // it awaits something foreign: no longer attributed
+      this.#asyncDone(g); // it awaits something foreign: it runs on, owned, but its time is no longer attributed
     }
     const budget = this.#sliceEnd - this.#now();
     if (budget > 0) this.#drain(budget, Number.POSITIVE_INFINITY);
     else if ((this.#ready.size > 0 || this.#outside.length > 0) && !this.#passScheduled) this.#schedulePass();
+    else this.#releaseIdentity();
   };
 
   readonly #pass = (): void => {
@@ -418,36 +426,59 @@ export class Hub extends EventEmitter {
     if (this.#draining || this.#asyncRunning !== null) return 0;
     this.#draining = true;
     const queue = this.#ready;
-    const timer = this.#timer;
-    let steps = 0;
-    const start = timer.start();
-    const end = start + budgetMs;
-    this.#sliceEnd = Math.min(end, start + this.options.sliceMs); // an async continuation gets at most a slice
+    this.#steps = 0;
+    this.#maxSteps = maxSteps;
+    const start = this.#timer.start();
+    this.#end = start + budgetMs;
+    this.#sliceEnd = Math.min(this.#end, start + this.options.sliceMs); // an async continuation gets at most a slice
+    let ended = BATCH_CONTEXT;
     try {
       if (this.#outside.length > 0) this.#fireOutside();
-      while (queue.size > 0) {
-        const item = queue.shift()!;
-        if (stateOf(item) !== 'ready') continue; // killed before it ran
-        const stats = statsOf(item);
-        const solo = timer.solo(stats);
-        this.#current = item;
-        if (stepGreenlet(item) && this.#suspendForAsync(item)) {
-          this.#switches += steps + 1;
-          return steps + 1;
+      while (ended === BATCH_CONTEXT && queue.size > 0) {
+        const item = queue.peek()!;
+        if (control.state(item) !== 'queued') {
+          queue.shift(); // killed before it ran
+          continue;
         }
-        this.#current = null;
-        const now = timer.after(item, stats, solo);
-        if (++steps >= maxSteps || (now >= 0 && now >= end)) break;
+        ended = runInContext(control.context(item), this.#runBatch);
       }
-      timer.finish();
+      if (ended !== BATCH_ASYNC) this.#timer.finish();
     } finally {
-      if (this.#asyncRunning === null) this.#switches += steps; // (an async suspension counted its own)
+      this.#switches += this.#steps;
       this.#draining = false;
-      if (this.#asyncRunning === null) this.#current = null;
+      this.#current = null;
     }
-    if ((queue.size > 0 || this.#outside.length > 0) && this.#asyncRunning === null && !this.#passScheduled) this.#schedulePass();
-    return steps;
+    if (ended === BATCH_ASYNC) return this.#steps;
+    if ((queue.size > 0 || this.#outside.length > 0) && !this.#passScheduled) this.#schedulePass();
+    else this.#releaseIdentity();
+    return this.#steps;
   }
+
+  /** Run queued greenlets while they share the context of the first one (the drain entered it). @returns why it ended. */
+  readonly #runBatch = (): number => {
+    const queue = this.#ready;
+    const timer = this.#timer;
+    const context = control.context(queue.peek()!);
+    for (;;) {
+      const item = queue.peek();
+      if (item === undefined) return BATCH_CONTEXT;
+      if (control.state(item) !== 'queued') {
+        queue.shift();
+        continue;
+      }
+      if (control.context(item) !== context) return BATCH_CONTEXT;
+      queue.shift();
+      const stats = control.stats(item);
+      const solo = timer.solo(stats);
+      this.#current = item;
+      const handedOver = control.step(item);
+      this.#current = null;
+      this.#steps++;
+      if (handedOver && this.#suspendForAsync(item)) return BATCH_ASYNC;
+      const now = timer.after(item, stats, solo);
+      if (this.#steps >= this.#maxSteps || (now >= 0 && now >= this.#end)) return BATCH_LIMIT;
+    }
+  };
 
   /** Fire the Deferreds of cooperate() calls made outside any greenlet (kept off the hot loop). */
   #fireOutside(): void {
@@ -457,16 +488,21 @@ export class Hub extends EventEmitter {
   }
 
   /**
-   * After an async greenlet's resumption was handed over: suspend the drain until it reaches its next hub wait.
+   * After an async greenlet's resumption was handed over: suspend the drain until it awaits its next hub wait.
    * @returns true when the drain must stop here (#asyncHop resumes it).
    */
   #suspendForAsync(item: Greenlet<any>): boolean {
-    if (item.dead || asyncSettledIn(item)) return false;
+    if (item.dead || !control.busy(item)) return false;
     this.#stepStart = this.#timer.mark(); // the async step is timed from here
     this.#asyncRunning = item;
     this.#asyncHops = 0;
     queueMicrotask(this.#asyncHop);
     return true;
+  }
+
+  /** With no tracked greenlet left, turn the identity (and Node 20's promise hooks with it) off until needed. */
+  #releaseIdentity(): void {
+    if (this.#tracked === 0 && this.#identity !== null) this.#identity.disable();
   }
 
   /** The step statistics of a task, made on its first greenlet; a run of spawns of one task skips the Map. */
@@ -493,4 +529,25 @@ export class Hub extends EventEmitter {
     }
     console.error(`Unhandled error in greenlet ${g.name}#${g.id}:`, error);
   }
+}
+
+/** @internal The package's handle on hubs' internals: the one implementation of {@link HubControl}. */
+export const hubControl: HubControl = hubControlImpl;
+
+/**
+ * @internal A Deferred for a green primitive's waiter (Event.wait, Queue.get, Semaphore.acquire…): a hub wait; see
+ * {@link HubControl.newWait}.
+ * @param hub - the hub whose greenlets wait.
+ * @param canceller - the Deferred's canceller.
+ * @param onAbandon - runs when the waiting greenlet is killed (the primitive drops the waiter).
+ * @param waitedOn - the greenlet waited on, if any (a greenlet never waits on itself).
+ * @returns the wait.
+ */
+export function newHubWait<T>(
+  hub: Hub,
+  canceller: ((d: Deferred<T>) => void) | undefined,
+  onAbandon: () => void,
+  waitedOn?: Greenlet<any>,
+): HubWait<T> {
+  return hubControlImpl.newWait(hub, canceller, onAbandon, waitedOn);
 }

@@ -5,7 +5,7 @@
  */
 import { Deferred } from '../deferred/deferred.js';
 import { getDefaultHub } from './default-hub.js';
-import { linkInternal, type Greenlet } from './greenlet.js';
+import { greenletControl, type Greenlet } from './greenlet.js';
 import type { Hub } from './hub.js';
 
 /** Options of {@link joinAll}. */
@@ -62,7 +62,7 @@ export function joinAll(greenlets: Iterable<Greenlet<any>>, options: JoinAllOpti
   for (const g of list) {
     if (g.dead) continue;
     if (raiseError) g.link(onDeath);
-    else linkInternal(g, onDeath);
+    else greenletControl.linkInternal(g, onDeath);
   }
   if (list.length === 0) result.callback(done);
   if (!result.called && timeoutMs !== undefined) {

@@ -31,6 +31,11 @@ export class ReadyQueue<T> {
     this.#size++;
   }
 
+  /** @returns the item at the head without removing it, or `undefined` when empty. */
+  peek(): T | undefined {
+    return this.#size === 0 ? undefined : this.#items[this.#head];
+  }
+
   /**
    * Remove and return the item at the head.
    * @returns the oldest item, or `undefined` when empty.

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Hub } from './hub.js';
-import { liveGreenletsOf } from './hub.js';
+import { hubControl } from './hub.js';
 import { joinAll } from './join-all.js';
 import { killAll } from './kill-all.js';
 
@@ -17,7 +17,7 @@ import { killAll } from './kill-all.js';
  * @returns a promise settled once no greenlet that was alive is left.
  */
 export async function shutdownHub(hub: Hub, graceMs: number): Promise<void> {
-  const live = liveGreenletsOf(hub);
+  const live = hubControl.liveGreenlets(hub);
   if (live.length === 0) return;
   await joinAll(live, { timeoutMs: graceMs, hub });
   const left = live.filter((g) => !g.dead);

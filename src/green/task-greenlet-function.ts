@@ -6,12 +6,28 @@
 import type { Task } from '../task/task.js';
 
 /**
- * The function a greenlet runs for `task`: the task's own function when `defineTask` gave it, else a generator
- * that loads it (`task.load()`, the lazy import of `taskFrom`) and then runs it as the greenlet's body.
+ * Yielded by a greenlet's generator to hand the rest of the greenlet to another function: the greenlet drops the
+ * generator and runs `fn(...args)` as if it had been spawned with it (generator, async or plain).
  *
- * Why a generator: loading is a wait like any other (the greenlet parks on it, and can be killed meanwhile), and
- * a loaded generator function keeps its `yield`s as switch points through `yield*`; a loaded plain or async
- * function's result is waited for. A missing module or export fails the greenlet with `TaskNotFoundError`.
+ * Why: a `taskFrom` task is loaded lazily (a wait the greenlet parks on and can be killed in), and only then is it
+ * known whether its function is a generator, async or plain one; continuing as that function gives it the same
+ * switch points, kill and async tracking as a greenlet spawned with it directly.
+ */
+export class ContinueAs {
+  /**
+   * @param fn - the function the greenlet continues with.
+   * @param args - its arguments.
+   */
+  constructor(
+    readonly fn: (...args: any[]) => unknown,
+    readonly args: unknown[],
+  ) {}
+}
+
+/**
+ * The function a greenlet runs for `task`: the task's own function when `defineTask` gave it, else a generator
+ * that loads it (`task.load()`, the lazy import of `taskFrom`) and then continues as it ({@link ContinueAs}).
+ * A missing module or export fails the greenlet with `TaskNotFoundError`.
  *
  * @param task - the Task.
  * @returns the function to spawn.
@@ -20,10 +36,6 @@ export function taskGreenletFunction(task: Task): (...args: any[]) => unknown {
   if (task.fn !== undefined) return task.fn as (...args: any[]) => unknown;
   return function* runLoaded(...args: unknown[]): Generator<unknown, unknown, any> {
     const loaded = (yield task.load()) as (...a: unknown[]) => unknown;
-    const r = loaded(...args);
-    if (typeof r === 'object' && r !== null && typeof (r as Generator).next === 'function' && typeof (r as Generator).throw === 'function') {
-      return yield* r as Generator<unknown, unknown, unknown>;
-    }
-    return yield r;
+    return yield new ContinueAs(loaded, args);
   };
 }

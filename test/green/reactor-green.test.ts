@@ -134,6 +134,21 @@ describe('Reactor (green path)', () => {
       await expect(d).resolves.toBe(42);
     });
 
+    it('drives a taskFrom task returning a generator object without Symbol.iterator, as the inline route does', async () => {
+      const { reactor } = makeReactor();
+      const task = taskFrom<[number], number>(new URL('./fixtures/green-tasks.ts', import.meta.url), 'handRolled');
+      await expect(reactor.deferToGreenlet(task, 1)).resolves.toBe(2);
+    });
+
+    it('callMultipleInGreenlet drives a call returning a generator object without Symbol.iterator', async () => {
+      const { reactor } = makeReactor();
+      const { handRolled } = await import('./fixtures/green-tasks.js');
+      const seen: number[] = [];
+      const d = reactor.callMultipleInGreenlet([[handRolled, 1], [(n: number) => seen.push(n), 7]]);
+      await expect(d).resolves.toBeUndefined();
+      expect(seen).toEqual([7]);
+    });
+
     it('errbacks with TaskNotFoundError for a taskFrom export that does not exist', async () => {
       const { reactor } = makeReactor();
       const task = taskFrom(new URL('./fixtures/green-tasks.ts', import.meta.url), 'missing');

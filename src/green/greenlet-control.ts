@@ -1,0 +1,59 @@
+/**
+ * `GreenletControl`: the greenlet's side of the hub–greenlet contract — what the hub (and the green package's pools
+ * and groups) may do to a greenlet beyond its public API.
+ *
+ * There is one implementation, `greenletControl` (exported by greenlet.ts, which alone can reach a greenlet's
+ * private fields). Who may call what:
+ * - The greenlet's hub: `step` (only on a `'queued'` greenlet it took off its run queue, with `getCurrent()` set
+ *   to it), `start`/`delay`/`refuse` (right after making it), `madeWait`/`awaitWait`/`acceptsWait`/`cooperateIn`/`busy` (from
+ *   its switch points), `context`, `stats`, and the live-list links `liveInsert`/`liveRemove`/`liveNext`.
+ * - `GreenPool`: `start` when it admits a greenlet made with `hubControl.spawnPending`.
+ * - `GreenPool`, `Group`, `joinAll`: `linkInternal`.
+ * - Anyone in src/green/: `state`.
+ * Nothing outside src/green/ may import it; user code sees only `Greenlet`'s public members.
+ *
+ * @module
+ */
+import type { DelayedCall } from '../time/scheduler.js';
+import type { AsyncContext } from '../time/async-context.js';
+import type { Deferred } from '../deferred/deferred.js';
+import type { Greenlet } from './greenlet.js';
+import type { GreenletState } from './greenlet-state.js';
+import type { HubWait } from './hub-wait.js';
+import type { StepStats } from './step-stats.js';
+
+/** The hub-only operations on a greenlet; see the module comment for who may call which. */
+export interface GreenletControl {
+  /** Run one step of a `'queued'` greenlet. @returns true when an async resumption was handed over (it runs on). */
+  step(g: Greenlet<any>): boolean;
+  /** @returns the greenlet's state. */
+  state(g: Greenlet<any>): GreenletState;
+  /** `'pending'` → `'queued'` (spawn, pool admission, the `spawnLater` timer); no effect on any other state. */
+  start(g: Greenlet<any>): void;
+  /** Keep the `spawnLater` timer of a `'pending'` greenlet, so a kill before it fires cancels it. */
+  delay(g: Greenlet<any>, timer: DelayedCall): void;
+  /** End a greenlet that never runs (refused by capacity or a stopped reactor); reported if nobody observes it. */
+  refuse(g: Greenlet<any>, error: unknown): void;
+  /** An async greenlet made hub wait `w` (it parks only if it awaits it; a kill meanwhile rejects a raced one). */
+  madeWait(g: Greenlet<any>, w: HubWait<any>): void;
+  /** An async greenlet awaits hub wait `w` (`ready`: it is `cooperate()`, so it is queued at once). */
+  awaitWait(g: Greenlet<any>, w: HubWait<any>, ready: boolean): void;
+  /** @returns true when `g` is an async (or not yet known) greenlet holding control, so a hub wait it makes is its own. */
+  acceptsWait(g: Greenlet<any>): boolean;
+  /** @returns the Deferred `cooperate()` returns inside a generator greenlet's step; null for other greenlets. */
+  cooperateIn(g: Greenlet<any>): Deferred<void> | null;
+  /** @returns true while an async greenlet runs a resumption it has not yet ended at a hub wait. */
+  busy(g: Greenlet<any>): boolean;
+  /** @returns the async context the greenlet was spawned in; every step runs inside it. */
+  context(g: Greenlet<any>): AsyncContext;
+  /** @returns the step statistics of the greenlet's task. */
+  stats(g: Greenlet<any>): StepStats;
+  /** Notify `cb` at death without counting as observing the outcome (pools, groups, joinAll). */
+  linkInternal(g: Greenlet<any>, cb: (g: Greenlet<any>) => void): void;
+  /** Put `g` at the head of a hub's live list. @returns the new head. */
+  liveInsert(g: Greenlet<any>, head: Greenlet<any> | null): Greenlet<any>;
+  /** Take `g` out of a hub's live list. @returns the new head. */
+  liveRemove(g: Greenlet<any>, head: Greenlet<any> | null): Greenlet<any> | null;
+  /** @returns the next greenlet in a hub's live list. */
+  liveNext(g: Greenlet<any>): Greenlet<any> | null;
+}

@@ -1,0 +1,61 @@
+/**
+ * The packed representation of a greenlet: flag bits, link kinds and the rarely needed fields.
+ *
+ * Why packed: a parked greenlet must stay small (the green bench measures bytes per parked greenlet), so its
+ * booleans share one small integer and the fields few greenlets need live in a side record made on first use.
+ * `Greenlet` reads and writes the bits only through its `#has`/`#set` pair.
+ *
+ * @module
+ */
+import type { Deferred } from '../deferred/deferred.js';
+import type { DelayedCall } from '../time/scheduler.js';
+
+/** Scheduled at least once (spawn, pool admission, the `spawnLater` timer). */
+export const STARTED = 1;
+/** The value to send in at the next resumption is an exception to throw in. */
+export const THROWING = 2;
+/** Dead and successful (the result is the value, else the exception). */
+export const OK = 4;
+/** Someone observes the outcome (join, get, then, a link): an escaping exception is not reported. */
+export const OBSERVED = 8;
+/** A kill was requested (its signal aborts with the first one). */
+export const KILL_PENDING = 16;
+/** An async greenlet runs a resumption it has not ended at a hub wait yet. */
+export const ASYNC_BUSY = 32;
+/** Two bits: the kind of a single link stored without an array. */
+export const LINK_KIND_SHIFT = 6;
+/** The mask of the link-kind bits. */
+export const LINK_KIND_MASK = 3 << LINK_KIND_SHIFT;
+/** Its code runs under the hub's greenlet identity (it is or may be async): the hub follows its continuations. */
+export const TRACKED = 256;
+
+/** Link kind: hears every death, observes the outcome. */
+export const ANY = 0;
+/** Link kind: hears only a success. */
+export const VALUE = 1;
+/** Link kind: hears only a failure, observes it. */
+export const EXCEPTION = 2;
+/** Link kind: a notifier that does not count as observing (pools, groups, joinAll, kill's Deferred). */
+export const INTERNAL = 3;
+
+/** How a greenlet's function is being run. */
+export type Mode = 'unstarted' | 'calling' | 'generator' | 'async' | 'finished';
+
+/** Fields few greenlets need, allocated on first use. */
+export interface Rare {
+  /** The kill exception still to be thrown in. */
+  kill: unknown;
+  /** The first kill's exception: the abort reason of `signal`. */
+  killReason: unknown;
+  /** Made when `signal` is first read. */
+  abort: AbortController | null;
+  /** A `spawnLater` greenlet's timer. */
+  timer: DelayedCall | null;
+  /** The Deferred `cooperate()` returned inside a generator greenlet's step. */
+  coop: Deferred<void> | null;
+}
+
+/** @returns an empty {@link Rare} record. */
+export function newRare(): Rare {
+  return { kill: undefined, killReason: undefined, abort: null, timer: null, coop: null };
+}

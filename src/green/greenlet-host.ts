@@ -1,0 +1,45 @@
+/**
+ * `GreenletHost`: the hub's side of the hub–greenlet contract — what a hub does for the greenlets it made.
+ *
+ * Who may call what:
+ * - Only a `Greenlet`, from its own methods, calls these, and only on the host it was constructed with.
+ * - Each method is called in a fixed place of the greenlet's lifecycle (see `greenlet-state.ts`):
+ *   `schedule` when the greenlet becomes `'queued'`; `parkedDelta(+1)`/`(-1)` exactly when it enters/leaves
+ *   `'parked'`; `callTracked` to make its first call when that may be an async function; `died` exactly once, when it becomes
+ *   `'dead'` (before its links run); `reportError` for an
+ *   exception nobody observed or a link that threw; `newWait` to make the Deferred of a `join`/`get`/`kill`.
+ * - The hub never calls back into the greenlet from these methods except through `GreenletControl`
+ *   (`greenlet-control.ts`), the other direction of the contract.
+ *
+ * @module
+ */
+import type { Deferred } from '../deferred/deferred.js';
+import type { Scheduler } from '../time/scheduler.js';
+import type { Greenlet } from './greenlet.js';
+
+/** What a hub provides to its greenlets; implemented by `Hub`, called only by `Greenlet`. */
+export interface GreenletHost {
+  /** The hub's scheduler, for `join`/`get` timeouts. */
+  readonly clock: Scheduler;
+  /** The greenlet became `'queued'`: append it to the run queue (and start a pass if the hub is idle). */
+  schedule(g: Greenlet<any>): void;
+  /** The greenlet entered (+1) or left (-1) `'parked'`: keep the parked counter. */
+  parkedDelta(delta: number): void;
+  /** The greenlet became `'dead'` (called once, before its links run); `tracked` as for {@link callTracked}. */
+  died(g: Greenlet<any>, tracked: boolean): void;
+  /**
+   * Call the greenlet's function (its first step) under the hub's greenlet identity, so that the continuations of an
+   * async function stay known as this greenlet's after any number of foreign awaits. Called at most once per
+   * greenlet, and never for a generator function (whose steps the hub always runs itself).
+   * @returns what `fn` returns.
+   * @throws what `fn` throws.
+   */
+  callTracked(g: Greenlet<any>, fn: (...args: any[]) => unknown, args: unknown[]): unknown;
+  /** Report an error nobody handled (an escaping exception, a throwing link) on the hub's `'error'`. */
+  reportError(error: unknown, g: Greenlet<any>): void;
+  /**
+   * A Deferred for a waiter on `waitedOn` (its `join`/`get`/`kill`): a hub wait, so an async greenlet awaiting it
+   * resumes in its turn and stays killable meanwhile.
+   */
+  newWait<T>(canceller: (d: Deferred<T>) => void, onAbandon: () => void, waitedOn: Greenlet<any>): Deferred<T>;
+}
