@@ -5,7 +5,7 @@
  * There is one implementation, `greenletControl` (exported by greenlet.ts, which alone can reach a greenlet's
  * private fields). Who may call what:
  * - The greenlet's hub: `step` (only on a `'queued'` greenlet it took off its run queue, with `getCurrent()` set
- *   to it), `start`/`delay`/`refuse` (right after making it), `madeWait`/`awaitWait`/`acceptsWait`/`cooperateIn`/`busy` (from
+ *   to it), `start`/`delay`/`refuse` (right after making it), `tookWait`/`awaitWait`/`acceptsWait`/`cooperateIn`/`busy` (from
  *   its switch points), `context`, `stats`, and the live-list links `liveInsert`/`liveRemove`/`liveNext`.
  * - `GreenPool`: `start` when it admits a greenlet made with `hubControl.spawnPending`.
  * - `GreenPool`, `Group`, `joinAll`: `linkInternal`.
@@ -34,8 +34,12 @@ export interface GreenletControl {
   delay(g: Greenlet<any>, timer: DelayedCall): void;
   /** End a greenlet that never runs (refused by capacity or a stopped reactor); reported if nobody observes it. */
   refuse(g: Greenlet<any>, error: unknown): void;
-  /** An async greenlet made hub wait `w` (it parks only if it awaits it; a kill meanwhile rejects a raced one). */
-  madeWait(g: Greenlet<any>, w: HubWait<any>): void;
+  /**
+   * The first `then` on hub wait `w` made by async greenlet `g`: `raced` (a combinator took it in the run that made
+   * it) unparks `g`, which runs on; awaited, it parks `g` again (queues it, for `cooperate()`: `ready`) if a kill was
+   * held for `w` meanwhile.
+   */
+  tookWait(g: Greenlet<any>, w: HubWait<any>, raced: boolean, ready: boolean): void;
   /** An async greenlet awaits hub wait `w` (`ready`: it is `cooperate()`, so it is queued at once). */
   awaitWait(g: Greenlet<any>, w: HubWait<any>, ready: boolean): void;
   /** @returns true when `g` is an async (or not yet known) greenlet holding control, so a hub wait it makes is its own. */

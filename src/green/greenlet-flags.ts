@@ -28,6 +28,8 @@ export const LINK_KIND_SHIFT = 6;
 export const LINK_KIND_MASK = 3 << LINK_KIND_SHIFT;
 /** Its code runs under the hub's greenlet identity (it is or may be async): the hub follows its continuations. */
 export const TRACKED = 256;
+/** The value to send in is a kill taken from `Rare.kill` (held again if the wait it would go through is not awaited). */
+export const SENDING_KILL = 512;
 
 /** Link kind: hears every death, observes the outcome. */
 export const ANY = 0;

@@ -43,6 +43,7 @@ import {
   OK,
   STARTED,
   THROWING,
+  SENDING_KILL,
   TRACKED,
   VALUE,
   type Mode,
@@ -123,11 +124,20 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
           if (!g.#has(OBSERVED)) g.#host.reportError(error, g);
         });
       },
-      madeWait: (g, w) => {
-        g.#waitingOn = w;
+      tookWait: (g, w, raced, ready) => {
+        if (g.#waitingOn !== w) return;
+        if (!raced) {
+          if (g.#state === 'running') g.#awaitWait(w, ready); // a kill held for this wait: now it is awaited
+        } else if (g.#state === 'parked') {
+          g.#token++; // it runs on: the wait's outcome goes to the combinator, not through the hub
+          g.#host.parkedDelta(-1);
+          g.#state = 'running';
+        }
       },
       awaitWait: (g, w, ready) => g.#awaitWait(w, ready),
-      acceptsWait: (g) => (g.#mode === 'calling' || g.#mode === 'async') && g.#state === 'running',
+      acceptsWait: (g) =>
+        (g.#mode === 'calling' || g.#mode === 'async') &&
+        (g.#state === 'running' || (g.#state === 'parked' && g.#waitingOn instanceof HubWait && !g.#waitingOn.hooked)),
       cooperateIn: (g) => {
         if (g.#mode !== 'generator') return null;
         const rare = (g.#rare ??= newRare());
@@ -436,6 +446,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     const rare = this.#rare!;
     this.#send = rare.kill;
     this.#set(THROWING, true);
+    this.#set(SENDING_KILL, true);
     rare.kill = undefined;
   }
 
@@ -462,6 +473,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     const exc = this.#send;
     this.#send = undefined;
     this.#set(THROWING, false);
+    this.#set(SENDING_KILL, false);
     w.errback(exc);
   }
 
@@ -475,14 +487,16 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     if (token !== this.#token || this.#state !== 'parked') return;
     this.#send = value;
     this.#set(THROWING, failed);
+    this.#set(SENDING_KILL, false);
     if (this.#mode !== 'async' && !(this.#waitingOn instanceof HubWait)) this.#waitingOn = null; // a hub wait stays until the step
     this.#host.parkedDelta(-1);
     this.#state = 'queued';
     this.#host.schedule(this);
   }
 
-  /** An async greenlet awaits hub wait `w` (made by it, awaited rather than raced): its step ends here. */
+  /** An async greenlet made (and will await) hub wait `w`: its step ends here. */
   #awaitWait(w: HubWait<any>, ready: boolean): void {
+    if (this.#state === 'parked') this.#host.parkedDelta(-1); // it never awaited its last wait: it ran on
     this.#set(ASYNC_BUSY, false);
     const token = ++this.#token;
     this.#waitingOn = w;
@@ -492,6 +506,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     } else if (ready) {
       this.#send = undefined;
       this.#set(THROWING, false);
+      this.#set(SENDING_KILL, false);
     }
     if (ready) {
       this.#state = 'queued';
@@ -577,8 +592,25 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     if (w === null) return false;
     const send = this.#send;
     const failed = this.#has(THROWING);
+    const kill = this.#has(SENDING_KILL);
     this.#send = undefined;
     this.#set(THROWING, false);
+    this.#set(SENDING_KILL, false);
+    if (w.raced) {
+      // A cooperate() it handed to a combinator: fire it as the ordinary Deferred it became.
+      if (!w.called) {
+        if (failed) w.errback(send);
+        else w.callback(send);
+      }
+      return false;
+    }
+    if (kill && !w.hooked) {
+      // It made this wait but has not awaited it (yet): hold the kill — its `await` of it (tookWait), or else its
+      // next hub wait, takes it. Delivered into a wait nobody awaits, it would be lost.
+      this.#rare!.kill = send;
+      this.#waitingOn = w;
+      return false;
+    }
     this.#set(ASYNC_BUSY, true);
     w.deliver(send, failed);
     return true;
@@ -590,7 +622,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     let send = this.#send;
     let throwing = this.#has(THROWING);
     if (send !== undefined) this.#send = undefined;
-    if (throwing) this.#set(THROWING, false);
+    if (throwing) this.#flags &= ~(THROWING | SENDING_KILL);
     for (;;) {
       let r: IteratorResult<unknown, unknown>;
       try {

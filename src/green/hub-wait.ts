@@ -36,7 +36,7 @@ export class HubWait<T> extends Deferred<T> {
   #hooked = false;
   #raced = false;
   #epoch = 0;
-  #onAwait: ((w: HubWait<T>) => void) | null = null;
+  #onThen: ((raced: boolean) => void) | null = null;
   #continuation: ((value: unknown, failed: boolean) => void) | null = null;
   #delivery: { value: unknown; failed: boolean } | null = null;
   #onAbandon: (() => void) | null = null;
@@ -56,11 +56,12 @@ export class HubWait<T> extends Deferred<T> {
   }
 
   /**
-   * @internal Park the making greenlet only once it awaits this: `onAwait` runs at the first `then` unless that
-   * comes in the same synchronous run as this call (a combinator's), which makes this an ordinary Deferred.
+   * @internal Tell the making greenlet how it took this wait: `onThen(raced)` runs at the first `then`, with `raced`
+   * true when that came in the same synchronous run as this call (a combinator's, e.g. `Promise.race`), which makes
+   * this an ordinary Deferred that does not park the greenlet.
    */
-  parkOnAwait(onAwait: (w: HubWait<T>) => void): void {
-    this.#onAwait = onAwait;
+  onThen(onThen: (raced: boolean) => void): void {
+    this.#onThen = onThen;
     this.#epoch = epoch;
     if (!epochQueued) {
       epochQueued = true;
@@ -80,7 +81,7 @@ export class HubWait<T> extends Deferred<T> {
     return this.#hooked;
   }
 
-  /** @internal True when its greenlet handed it to a combinator instead of awaiting it (see {@link parkOnAwait}). */
+  /** @internal True when its greenlet handed it to a combinator instead of awaiting it (see {@link onThen}). */
   get raced(): boolean {
     return this.#raced;
   }
@@ -111,15 +112,16 @@ export class HubWait<T> extends Deferred<T> {
   ): Promise<R1 | R2> {
     if (!this.#owned || this.#hooked) return super.then(onFulfilled, onRejected);
     this.#hooked = true;
-    const onAwait = this.#onAwait;
-    if (onAwait !== null) {
-      this.#onAwait = null;
+    const onThen = this.#onThen;
+    if (onThen !== null) {
+      this.#onThen = null;
       if (this.#epoch === epoch) {
         this.#owned = false; // handed to a combinator in the run that made it: not its greenlet's switch point
         this.#raced = true;
+        onThen(true);
         return super.then(onFulfilled, onRejected);
       }
-      onAwait(this);
+      onThen(false);
     }
     return new Promise<R1 | R2>((resolve, reject) => {
       this.#continuation = (value, failed) => {

@@ -264,6 +264,7 @@ export class Hub extends EventEmitter {
       if (control.acceptsWait(g)) {
         const w = new HubWait<void>(true);
         this.#asyncWait(g, w, true);
+        w.onThen((raced) => control.tookWait(g, w, raced, true));
         return w;
       }
     }
@@ -338,15 +339,15 @@ export class Hub extends EventEmitter {
     return own === undefined || own.dead ? null : own;
   }
 
-  /** A hub wait; owned by the calling async greenlet (unless it waits on itself), parking it once awaited. */
+  /** A hub wait; owned by the calling async greenlet (unless it waits on itself), which parks on it. */
   #newWait<T>(canceller: ((d: Deferred<T>) => void) | undefined, onAbandon: () => void, waitedOn?: Greenlet<any>): HubWait<T> {
     const g = this.#caller();
     const owned = g !== null && g !== waitedOn && control.acceptsWait(g);
     const w = new HubWait<T>(owned, canceller);
     w.onAbandon(onAbandon);
     if (owned) {
-      control.madeWait(g, w);
-      w.parkOnAwait(() => this.#asyncWait(g, w, false));
+      this.#asyncWait(g, w, false); // parked until its first `then` shows it was raced rather than awaited
+      w.onThen((raced) => control.tookWait(g, w, raced, false));
     }
     return w;
   }
