@@ -42,7 +42,7 @@ export interface GreenletControl {
   tookWait(g: Greenlet<any>, w: HubWait<any>, raced: boolean, ready: boolean): void;
   /** An async greenlet awaits hub wait `w` (`ready`: it is `cooperate()`, so it is queued at once). */
   awaitWait(g: Greenlet<any>, w: HubWait<any>, ready: boolean): void;
-  /** @returns true when `g` is an async (or not yet known) greenlet holding control, so a hub wait it makes is its own. */
+  /** @returns true when `g` is an async (or not yet known) greenlet, so a hub wait its running code makes is its own. */
   acceptsWait(g: Greenlet<any>): boolean;
   /** @returns the Deferred `cooperate()` returns inside a generator greenlet's step; null for other greenlets. */
   cooperateIn(g: Greenlet<any>): Deferred<void> | null;

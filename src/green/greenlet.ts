@@ -135,9 +135,8 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
         }
       },
       awaitWait: (g, w, ready) => g.#awaitWait(w, ready),
-      acceptsWait: (g) =>
-        (g.#mode === 'calling' || g.#mode === 'async') &&
-        (g.#state === 'running' || (g.#state === 'parked' && g.#waitingOn instanceof HubWait && !g.#waitingOn.hooked)),
+      // Its code is running (the hub found it by its identity): whatever the hub last saw, it did not await that.
+      acceptsWait: (g) => g.#mode === 'calling' || g.#mode === 'async',
       cooperateIn: (g) => {
         if (g.#mode !== 'generator') return null;
         const rare = (g.#rare ??= newRare());
@@ -496,7 +495,15 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
 
   /** An async greenlet made (and will await) hub wait `w`: its step ends here. */
   #awaitWait(w: HubWait<any>, ready: boolean): void {
-    if (this.#state === 'parked') this.#host.parkedDelta(-1); // it never awaited its last wait: it ran on
+    // Its code runs, so it did not await its last wait (it handed it to a combinator that settled otherwise, or to
+    // callbacks): leave that wait; a resumption queued through it is stale, except a kill, which this wait takes.
+    if (this.#state === 'parked') this.#host.parkedDelta(-1);
+    else if (this.#state === 'queued') {
+      if (this.#has(SENDING_KILL)) this.#rare!.kill = this.#send;
+      this.#send = undefined;
+      this.#set(THROWING, false);
+      this.#set(SENDING_KILL, false);
+    }
     this.#set(ASYNC_BUSY, false);
     const token = ++this.#token;
     this.#waitingOn = w;

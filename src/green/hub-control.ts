@@ -4,7 +4,7 @@
  * There is one implementation, `hubControl` (exported by hub.ts, which alone can reach a hub's private fields).
  * Who may call what:
  * - `GreenPool`: `spawnPending` (a greenlet it starts itself, with `greenletControl.start`, when a slot frees).
- * - `shutdownHub`: `liveGreenlets`, `refuseSpawns`.
+ * - `shutdownHub`: `liveGreenlets`, `refuseSpawns`, `report`.
  * - Primitives (`Event`, `Queue`, `Semaphore`, … through waiter-list.ts) and `Greenlet`'s own waits: `newWait`
  *   (also exported as `newHubWait` from hub.ts).
  * Nothing outside src/green/ may import it.
@@ -28,6 +28,8 @@ export interface HubControl {
    * @param error - makes the error for each refused spawn.
    */
   refuseSpawns(hub: Hub, error: () => unknown): void;
+  /** Report `error` about `g` on the hub's `'error'` (default: `console.error`), as for an unobserved exception. */
+  report(hub: Hub, error: unknown, g: Greenlet<any>): void;
   /**
    * A Deferred for a waiter (Event.wait, Queue.get, Semaphore.acquire, a greenlet's join…): a hub wait. Awaited by
    * an async greenlet of `hub`, it is that greenlet's switch point (resumed in its turn, rejected by `kill`); a

@@ -165,6 +165,7 @@ export class Hub extends EventEmitter {
       refuseSpawns: (hub, error) => {
         hub.#refuse = error;
       },
+      report: (hub, error, g) => hub.#reportError(error, g),
       newWait: (hub, canceller, onAbandon, waitedOn) => hub.#newWait(canceller, onAbandon, waitedOn),
     };
   }

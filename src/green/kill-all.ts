@@ -12,7 +12,8 @@ import type { Greenlet } from './greenlet.js';
  *
  * @param greenlets - the greenlets.
  * @param exception - an error instance or class; default `GreenletExit`.
- * @returns a Deferred firing `undefined` once all are dead.
+ * @returns a Deferred firing `undefined` once all are dead (errbacking at once if killing one of them threw; the
+ *   others are killed all the same).
  * @example
  * ```ts
  * yield killAll(workers);
@@ -22,11 +23,21 @@ export function killAll(greenlets: Iterable<Greenlet<any>>, exception?: unknown)
   const result = new Deferred<void>();
   let remaining = 1;
   const one = (): void => {
-    if (--remaining === 0) result.callback(undefined);
+    if (--remaining === 0 && !result.called) result.callback(undefined);
   };
+  let thrown: { error: unknown } | null = null;
   for (const g of [...greenlets]) {
     remaining++;
-    g.kill(exception ?? new GreenletExit()).addCallback(one);
+    try {
+      g.kill(exception ?? new GreenletExit()).addCallback(one);
+    } catch (error: unknown) {
+      thrown ??= { error }; // e.g. an exception class whose constructor throws: the others are still killed
+      one();
+    }
+  }
+  if (thrown !== null) {
+    result.errback(thrown.error);
+    return result;
   }
   one();
   return result;

@@ -1,25 +1,49 @@
 /**
- * `shutdownHub`: the hub's part of `reactor.stop()`.
+ * `shutdownHub`: the hub's part of `reactor.stop()` (SPEC §6.1).
  *
  * @module
  */
+import { ReactorStoppedError, TimeoutError } from '../errors.js';
+import type { Greenlet } from './greenlet.js';
 import type { Hub } from './hub.js';
 import { hubControl } from './hub.js';
 import { joinAll } from './join-all.js';
 import { killAll } from './kill-all.js';
 
+/** How long (hub clock) stop() waits for killed greenlets to die before it abandons them. */
+export const killBoundMs = 1000;
+
 /**
- * Let the hub's live greenlets finish within `graceMs` (hub clock), then kill those still alive and wait for them
- * to die (their `finally` blocks run at their switch points).
+ * Let the hub's greenlets — those alive now and those spawned meanwhile — finish within `graceMs` (hub clock); then
+ * refuse further spawns (a greenlet already dead with `ReactorStoppedError`), kill every greenlet still alive, and
+ * wait for them to die, at most {@link killBoundMs}. A greenlet still alive then (it caught its `GreenletExit` and
+ * carried on: JavaScript cannot stop it) is reported once on the hub's `'error'`, naming it, and abandoned.
+ *
+ * Why a bound after the kills: `stop()` must always end, or `run()` never returns and the process never exits.
  *
  * @param hub - the hub.
  * @param graceMs - how long running greenlets may still take.
- * @returns a promise settled once no greenlet that was alive is left.
+ * @returns a promise settled once no greenlet is alive, or the bound passed.
  */
 export async function shutdownHub(hub: Hub, graceMs: number): Promise<void> {
-  const live = hubControl.liveGreenlets(hub);
-  if (live.length === 0) return;
-  await joinAll(live, { timeoutMs: graceMs, hub });
-  const left = live.filter((g) => !g.dead);
-  if (left.length > 0) await killAll(left);
+  const deadline = hub.clock.now() + graceMs;
+  for (;;) {
+    const live = hubControl.liveGreenlets(hub);
+    const left = deadline - hub.clock.now();
+    if (live.length === 0 || left <= 0) break;
+    await joinAll(live, { timeoutMs: left, hub }); // then look again: some may have been spawned meanwhile
+  }
+  hubControl.refuseSpawns(hub, () => new ReactorStoppedError('The reactor is stopped; the hub spawns no new greenlet'));
+  const killed = hubControl.liveGreenlets(hub);
+  if (killed.length === 0) return;
+  void killAll(killed);
+  await joinAll(killed, { timeoutMs: killBoundMs, hub });
+  for (const g of killed) if (!g.dead) reportStuck(hub, g);
+}
+
+function reportStuck(hub: Hub, g: Greenlet<unknown>): void {
+  const error = new TimeoutError(
+    `Greenlet ${g.name}#${g.id} is still alive ${killBoundMs} ms after stop() killed it (it caught its GreenletExit); abandoned`,
+  );
+  hubControl.report(hub, error, g);
 }

@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { captureContext, runInContext } from '../time/async-context.js';
 import { ReactorStoppedError } from '../errors.js';
 import { LoopDelayMonitor } from '../policy/loop-delay-monitor.js';
 import { keepAlive } from '../time/keep-alive.js';
@@ -149,7 +150,8 @@ export class Reactor implements Scheduler {
   }
 
   /**
-   * Run `fn(...args)` after `ms` milliseconds of the reactor's clock.
+   * Run `fn(...args)` after `ms` milliseconds of the reactor's clock, in the async context of this call (every
+   * `AsyncLocalStorage` store it sees now), as `setTimeout` does.
    *
    * What `fn` throws is the clock's to report: with real time it becomes an uncaught exception, as from
    * `setTimeout`; with a `Clock` it propagates out of `advance`.
@@ -165,7 +167,7 @@ export class Reactor implements Scheduler {
     if (typeof fn !== 'function') {
       throw new TypeError(`Expected \`fn\` to be a function, got \`${String(fn)}\` (${typeof fn})`);
     }
-    return this.#clock.callLater(ms, fn, ...args);
+    return this.#clock.callLater(ms, runInContext, captureContext(), fn, ...args);
   }
 
   /**

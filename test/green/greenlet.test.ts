@@ -2,7 +2,10 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { GreenletExit } from '../../src/errors.js';
 import type { Greenlet } from '../../src/green/greenlet.js';
+import { GreenPool } from '../../src/green/green-pool.js';
+import { Group } from '../../src/green/group.js';
 import { Hub } from '../../src/green/hub.js';
+import { killAll } from '../../src/green/kill-all.js';
 import { Clock } from '../../src/time/clock.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
 import { makeVirtualHub, type VirtualHub } from '../helpers/virtual-hub.js';
@@ -254,7 +257,7 @@ describe('Greenlet', () => {
       hub.flush();
     });
 
-    it('killed while awaiting something foreign: the next hub wait rejects', async () => {
+    it('killed while awaiting something foreign that settles turns later: the next hub wait rejects', async () => {
       const { hub } = makeHub();
       let gate!: () => void;
       const foreign = new Promise<void>((resolve) => (gate = resolve));
@@ -266,8 +269,10 @@ describe('Greenlet', () => {
         seen.push('never');
       });
       hub.flush();
+      await nextTurn(); // the hub has long moved on when the foreign wait settles
       void g.kill(new Error('stop'));
       expect(g.signal.aborted).toBe(true);
+      await nextTurn();
       gate();
       await g.join();
       expect(seen).toEqual(['after foreign']);
@@ -290,6 +295,44 @@ describe('Greenlet', () => {
       expect(successResultOf(d)).toBeUndefined();
       expect(linked).toEqual([g]);
       expect(g.started).toBe(true);
+    });
+
+    it('of a spawnLater greenlet whose timer fired but which has not run: no AlreadyCalledError, it never runs', () => {
+      const { hub, clock } = makeHub();
+      let ran = false;
+      const g = hub.spawnLater(5, () => {
+        ran = true;
+      });
+      clock.advance(5); // the timer fired: the greenlet is queued, not yet run
+      expect(g.started).toBe(true);
+      const d = g.kill();
+      hub.flush();
+      expect(successResultOf(d)).toBeUndefined();
+      expect(ran).toBe(false);
+      expect(g.dead).toBe(true);
+    });
+
+    it('killAll, Group.kill and GreenPool.kill never stop partway on such a greenlet', () => {
+      const { hub, clock } = makeHub();
+      const pool = new GreenPool(2, hub);
+      const group = new Group(hub);
+      const parked = (): Generator<unknown, void, unknown> =>
+        (function* () {
+          yield new Deferred<void>();
+        })();
+      const fired = [hub.spawnLater(5, parked), hub.spawnLater(5, parked), hub.spawnLater(5, parked)];
+      const others = [hub.spawn(parked), hub.spawn(parked), hub.spawn(parked)];
+      group.add(fired[1]!);
+      group.add(others[1]!);
+      const pooled = pool.spawn(parked);
+      hub.flush();
+      clock.advance(5);
+      const pooledLater = hub.spawnLater(0, parked);
+      clock.advance(0);
+      const kills = [killAll([fired[0]!, others[0]!]), group.kill(), pool.kill(), killAll([fired[2]!, pooledLater, others[2]!])];
+      hub.flush();
+      for (const d of kills) expect(successResultOf(d)).toBeUndefined();
+      expect([...fired, ...others, pooled, pooledLater].every((g) => g.dead)).toBe(true);
     });
 
     it('after start: throws GreenletExit in at the switch point so finally runs; counts as success', () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { GreenPool } from '../../src/green/green-pool.js';
+import type { Greenlet } from '../../src/green/greenlet.js';
 import { greenletDeferred } from '../../src/green/greenlet-deferred.js';
 import { Hub } from '../../src/green/hub.js';
 import { Reactor } from '../../src/reactor/reactor.js';
@@ -388,6 +389,74 @@ describe('Reactor (green path)', () => {
       clock.advance(50);
       await stopped;
       expect(successResultOf(d)).toBe('finished');
+    });
+
+    it('kills greenlets spawned during the grace too; from the kills on, spawn returns a greenlet dead with ReactorStoppedError', async () => {
+      const { reactor, clock } = makeReactor();
+      const hub = reactor.hub;
+      const workers: Array<Greenlet<unknown>> = [];
+      const worker = function* worker(): Generator<unknown, void, unknown> {
+        yield new Deferred(); // parks for good: only a kill ends it
+      };
+      hub.spawn(function* supervisor(): Generator<unknown, void, unknown> {
+        for (;;) {
+          workers.push(hub.spawn(worker));
+          yield hub.sleep(10); // respawns a worker every 10 ms, grace or not
+        }
+      });
+      hub.flush();
+      const stopped = reactor.stop({ graceMs: 100 });
+      await nextTurn();
+      for (let t = 0; t < 100; t += 10) {
+        clock.advance(10);
+        hub.flush();
+      }
+      await stopped;
+      expect(workers.length).toBeGreaterThan(5);
+      expect(workers.every((g) => g.dead)).toBe(true);
+      expect(hub.stats().live).toBe(0);
+      const late = hub.spawn(worker);
+      expect(late.dead).toBe(true);
+      expect(late.exception).toMatchObject({ name: 'ReactorStoppedError' });
+    });
+
+    it('resolves at the latest 1000 ms after the kills, reporting each greenlet that ignored its kill once', async () => {
+      const clock = new Clock();
+      const reactor = new Reactor({ clock });
+      const errors: unknown[] = [];
+      reactor.hub.on('error', (error: unknown) => errors.push(error));
+      const stubborn = reactor.hub.spawn(function* stubborn(): Generator<unknown, void, unknown> {
+        for (;;) {
+          try {
+            yield reactor.hub.sleep(5);
+          } catch {
+            // catches its GreenletExit and carries on: cannot be stopped in JavaScript
+          }
+        }
+      });
+      reactor.hub.flush();
+      let resolved = false;
+      const stopped = reactor.stop({ graceMs: 0 }).then(() => {
+        resolved = true;
+      });
+      await nextTurn();
+      for (let t = 0; t < 995; t += 5) {
+        clock.advance(5);
+        reactor.hub.flush();
+        await Promise.resolve();
+      }
+      expect(resolved).toBe(false);
+      clock.advance(5);
+      reactor.hub.flush();
+      await stopped;
+      expect(stubborn.dead).toBe(false);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ name: 'TimeoutError' });
+      expect(String((errors[0] as Error).message)).toContain(`stubborn#${stubborn.id}`);
+      clock.advance(5000);
+      reactor.hub.flush();
+      expect(errors).toHaveLength(1);
+      void stubborn.kill(); // (its next catch swallows it too; nothing waits on it)
     });
   });
 
