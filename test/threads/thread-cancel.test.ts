@@ -208,6 +208,7 @@ describe('ThreadPool cancellation ladder', () => {
       const tasks = [1, 2, 3].map((index) => pool.run(built(fx.reportOwnSignal), cells, index));
       for (const index of [1, 2, 3]) await changed(cells, index);
       tasks[1]!.cancel(); // the middle one: neither the first nor the most recently started
+      expect(await failureOf(tasks[1]!)).toBeInstanceOf(CancelledError);
       open(cells, 0);
       expect(await tasks[0]).toBe(8);
       expect(await tasks[2]).toBe(8);
@@ -221,6 +222,7 @@ describe('ThreadPool cancellation ladder', () => {
     const d = pool.run(built(late.importWorkerLate), cells);
     await changed(cells, 1);
     d.cancel();
+    expect(await failureOf(d)).toBeInstanceOf(CancelledError);
     open(cells, 0);
     expect(await changed(cells, 1, 1)).toBe(8 | 1 | 2);
   });
@@ -233,6 +235,7 @@ describe('ThreadPool cancellation ladder', () => {
     const many = Array.from({ length: initialSlotCount + 10 }, () => pool.run(built(fx.noop)));
     const queued = pool.run(built(fx.markRan), cells, 2);
     queued.cancel();
+    expect(await failureOf(queued)).toBeInstanceOf(CancelledError);
     open(cells);
     expect(await blocker).toBe('first');
     await Promise.all(many);
