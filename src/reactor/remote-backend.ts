@@ -52,6 +52,8 @@ export interface RemoteStats {
   readonly waitMs: RemotePercentiles;
   /** Time the task ran on its host. */
   readonly runMs: RemotePercentiles;
+  /** For results the reconcile poll delivered: how late, from the job's end on its host to delivery (ms). */
+  readonly reconcileLagMs: RemotePercentiles & { readonly max: number };
 }
 
 /**

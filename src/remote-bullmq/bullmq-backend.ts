@@ -287,7 +287,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
       if (job.finishedOn === undefined) continue;
       const outcome = job.returnvalue as unknown;
       if (job.failedReason !== undefined && job.failedReason !== '' && !isRemoteOutcome(outcome)) call.crashed(id, new Error(job.failedReason));
-      else if (isRemoteOutcome(outcome)) call.settle(id, outcome, 'reconcile');
+      else if (isRemoteOutcome(outcome)) call.settle(id, outcome, { reconciledJobEndedAt: job.finishedOn });
     }
   }
 

@@ -38,8 +38,8 @@ export interface RemoteCallHost {
 /** Where a call is: its job is out, or its Deferred has fired. */
 export type RemoteCallState = 'pending' | 'settled';
 
-/** How an outcome reached the caller, for the `reconciled` count. */
-export type OutcomeSource = 'event' | 'reconcile';
+/** How an outcome reached the caller: an engine event, or the reconcile poll (with the job's end, `Date.now()` scale). */
+export type OutcomeSource = 'event' | { readonly reconciledJobEndedAt: number };
 
 /** One dispatch on the remote route. */
 export class RemoteCall {
@@ -112,7 +112,7 @@ export class RemoteCall {
   settle(jobId: string, outcome: RemoteOutcome, source: OutcomeSource): void {
     if (this.#state !== 'pending' || jobId !== this.#jobId) return;
     const counters = this.#host.counters;
-    if (source === 'reconcile') counters.reconciled++;
+    if (source !== 'event') counters.reconciledLate(Date.now() - source.reconciledJobEndedAt);
     if (outcome.s === 'ok' || outcome.s === 'error' || outcome.s === 'aborted') counters.time(outcome.w, outcome.r);
     switch (outcome.s) {
       case 'ok': {

@@ -23,6 +23,7 @@ export class RemoteCounters {
   reconciled = 0;
   readonly #wait = createHistogram();
   readonly #run = createHistogram();
+  readonly #lag = createHistogram();
 
   /**
    * Records a host's times for one job.
@@ -32,6 +33,15 @@ export class RemoteCounters {
   time(waitMs: number, runMs: number): void {
     this.#wait.record(Math.max(1, Math.round(waitMs * 1000)));
     this.#run.record(Math.max(1, Math.round(runMs * 1000)));
+  }
+
+  /**
+   * Records how late the reconcile poll delivered a result.
+   * @param lagMs - from the job's end on its host to delivery.
+   */
+  reconciledLate(lagMs: number): void {
+    this.reconciled++;
+    this.#lag.record(Math.max(1, Math.round(lagMs * 1000)));
   }
 
   /**
@@ -53,6 +63,7 @@ export class RemoteCounters {
       reconciled: this.reconciled,
       waitMs: percentiles(this.#wait),
       runMs: percentiles(this.#run),
+      reconcileLagMs: { ...percentiles(this.#lag), max: this.#lag.count === 0 ? 0 : this.#lag.max / 1000 },
     };
   }
 }

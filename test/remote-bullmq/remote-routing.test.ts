@@ -41,6 +41,7 @@ class RecordingBackend implements RemoteBackend {
       reconciled: 0,
       waitMs: zero,
       runMs: zero,
+      reconcileLagMs: { ...zero, max: 0 },
     };
   }
 
