@@ -411,7 +411,12 @@ async function soakRound(
   await nextTurn();
   const stopBegan = performance.now();
   const stopBoundMs = graceMs + stopSlackMs;
-  const stopped = await Promise.race([reactor.stop({ graceMs }).then(() => true), sleep(stopBoundMs + 5000).then(() => false)]);
+  let giveUp: NodeJS.Timeout | undefined;
+  const stopped = await Promise.race([
+    reactor.stop({ graceMs }).then(() => true),
+    new Promise<boolean>((resolve) => (giveUp = setTimeout(resolve, stopBoundMs + 5000, false))),
+  ]);
+  clearTimeout(giveUp);
   const stopMs = stopped ? performance.now() - stopBegan : -1;
   const after = hub.stats();
   // The lingerers fired once each (stopped: GreenletExit, ReactorStoppedError), like every call.
