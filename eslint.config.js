@@ -28,4 +28,38 @@ export default tseslint.config(
       'require-yield': 'off',
     },
   },
+  // The thread boundary (issue 15): the main-thread side (src/threads/) and the worker side (src/worker/, workers/)
+  // share only the protocol — src/threads/wire.ts and the error encoding it names — and never import each other.
+  {
+    files: ['src/threads/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/worker/*', '**/workers/*'],
+              message: 'src/threads/ is the main-thread side: share with the worker side only through src/threads/wire.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/worker/**/*.ts', 'workers/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/threads/*', '!**/threads/wire.js', '!**/threads/error-transport.js'],
+              message: 'The worker side may import from src/threads/ only the protocol: wire.ts and error-transport.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

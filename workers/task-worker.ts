@@ -16,24 +16,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { threadId, workerData } from 'node:worker_threads';
-import { DataCloneError, TaskNotFoundError } from '../src/errors.js';
-import { isTask } from '../src/task/task.js';
+import { DataCloneError } from '../src/errors.js';
+import { isGenerator } from '../src/deferred/is-generator.js';
+import { isThenable } from '../src/deferred/is-thenable.js';
+import { importTaskFunction } from '../src/task/import-task-function.js';
 import { serializeError } from '../src/threads/error-transport.js';
-import { applyInheritedImports } from '../src/threads/inherited-imports.js';
-import { outcomeTag, type TaskOutcome, type TaskRequest } from '../src/threads/wire.js';
+import { applyInheritedImports } from '../src/worker/inherited-imports.js';
+import { outcomeTag, slotThreadShift, type TaskOutcome, type TaskRequest, type TaskWorkerData } from '../src/threads/wire.js';
 import { watchTaskSlot } from '../src/worker/task-signal.js';
 import { findUncloneable } from '../src/worker/find-uncloneable.js';
-import { installWorkerState, slotThreadShift, type RunningTask } from '../src/worker/worker-state.js';
-
-/** What the pool hands every worker at start (Piscina's `workerData`). */
-export interface TaskWorkerData {
-  /** The pool's cancellation slots. */
-  readonly slots: SharedArrayBuffer;
-  /** The pool's per-slot run timings. */
-  readonly times: SharedArrayBuffer;
-  /** `concurrentTasksPerWorker`: above 1, the running task is tracked with AsyncLocalStorage. */
-  readonly concurrency: number;
-}
+import { installWorkerState, type RunningTask } from '../src/worker/worker-state.js';
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -54,41 +46,9 @@ const skipped: TaskOutcome = { tag: outcomeTag, status: 'skipped' };
 const timeOrigin = performance.timeOrigin;
 
 async function load(moduleUrl: string, exportName: string): Promise<Fn> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(moduleUrl)) as Record<string, unknown>;
-  } catch (error) {
-    throw new TaskNotFoundError(
-      `Cannot import the module of task \`${exportName}\` (${moduleUrl}): ${(error as Error)?.message ?? String(error)}`,
-      { moduleUrl, exportName },
-      { cause: error },
-    );
-  }
-  const exported = mod[exportName];
-  const fn = isTask(exported) ? (exported.fn ?? (await exported.load())) : exported;
-  if (typeof fn !== 'function') {
-    throw new TaskNotFoundError(
-      `Module ${moduleUrl} has no export \`${exportName}\` that is a task or a function (found ${typeof exported}); ` +
-        'export the Task returned by defineTask under that name',
-      { moduleUrl, exportName },
-    );
-  }
-  loaded.set(`${moduleUrl}#${exportName}`, fn as Fn);
-  return fn as Fn;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
-}
-
-function isGenerator(value: unknown): value is Generator<unknown, unknown, unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Generator).next === 'function' &&
-    typeof (value as Generator).throw === 'function' &&
-    typeof (value as Generator)[Symbol.iterator] === 'function'
-  );
+  const fn = (await importTaskFunction(moduleUrl, exportName)) as Fn;
+  loaded.set(`${moduleUrl}#${exportName}`, fn);
+  return fn;
 }
 
 /** Runs a generator to completion; synchronously until it yields a thenable, then asynchronously. */

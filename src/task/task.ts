@@ -10,7 +10,7 @@
 import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import type { TransferListItem } from 'node:worker_threads';
-import { TaskNotFoundError } from '../errors.js';
+import { importTaskFunction } from './import-task-function.js';
 
 /** What kind of work a task does; the `auto` route sends `cpu`/`blocking` to threads, `io`/`cooperative` to greenlets. */
 export type Kind = 'cpu' | 'blocking' | 'io' | 'cooperative';
@@ -179,7 +179,7 @@ function makeTask<Args extends unknown[], R>(
   let loading: Promise<TaskFunction<Args, R>> | undefined;
   const load = (): Promise<TaskFunction<Args, R>> => {
     if (fn !== undefined) return Promise.resolve(fn);
-    loading ??= importExport<Args, R>(moduleUrl, exportName);
+    loading ??= importTaskFunction(moduleUrl, exportName) as Promise<TaskFunction<Args, R>>;
     return loading;
   };
   return Object.freeze({
@@ -191,24 +191,6 @@ function makeTask<Args extends unknown[], R>(
     load,
     [taskBrand]: true as const,
   });
-}
-
-async function importExport<Args extends unknown[], R>(moduleUrl: string, exportName: string): Promise<TaskFunction<Args, R>> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(moduleUrl)) as Record<string, unknown>;
-  } catch (error) {
-    throw new TaskNotFoundError(`Cannot import task module ${moduleUrl}: ${(error as Error)?.message ?? String(error)}`, { moduleUrl, exportName }, { cause: error });
-  }
-  const exported = mod[exportName];
-  const fn = isTask(exported) ? await exported.load() : exported;
-  if (typeof fn !== 'function') {
-    throw new TaskNotFoundError(
-      `Module ${moduleUrl} has no function export \`${exportName}\` (found ${typeof exported}); export the function or the Task under that name`,
-      { moduleUrl, exportName },
-    );
-  }
-  return fn as TaskFunction<Args, R>;
 }
 
 /**

@@ -7,14 +7,11 @@
  * start; slots are recycled through a free list, so dispatching a task allocates nothing shared, and the buffer
  * doubles when more tasks are in flight than it has slots (workers' views follow its length).
  *
- * Slot protocol (see `src/worker/worker-state.ts`): 0 = queued; the worker claims it with a compare-and-swap to
- * `threadId << 2` before running (and skips the task if the cancelled bit is already set); the main thread sets bit
- * 0 to cancel and notifies when bit 1 says a worker waits on it; the slot returns to 0 only once the task's reply
- * (or its worker's death) has reached the main thread.
+ * The slot and timing layout, and who writes what, are the protocol's: see `wire.ts`.
  *
  * @module
  */
-import { slotCancelledBit, slotThreadShift, slotWaiterBit } from '../worker/worker-state.js';
+import { slotCancelledBit, slotThreadShift, slotWaiterBit } from './wire.js';
 
 /** ES2024's growable `SharedArrayBuffer` (Node 20 has it; the `lib` this project compiles against predates it). */
 interface GrowableSharedArrayBuffer extends SharedArrayBuffer {

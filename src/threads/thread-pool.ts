@@ -11,7 +11,9 @@
  * @module
  */
 import { Piscina } from 'piscina';
-import { Deferred } from '../deferred/deferred.js';
+import type { Deferred } from '../deferred/deferred.js';
+import { fail } from '../deferred/fail.js';
+import { succeed } from '../deferred/succeed.js';
 import { QueueFullError, ReactorStoppedError } from '../errors.js';
 import { isTask, type Task, type TaskArgs, type TaskResult } from '../task/task.js';
 import type { DelayedCall } from '../time/scheduler.js';
@@ -22,6 +24,7 @@ import { resolveThreadPoolOptions, type ResolvedThreadPoolOptions, type ThreadPo
 import { ThreadPoolCounters, type ThreadPoolStats, type ThreadTaskStats } from './thread-pool-stats.js';
 import { ThreadTaskRun, type ThreadTaskHost } from './thread-task-run.js';
 import { taskWorkerUrl } from './task-worker-url.js';
+import type { TaskWorkerData } from './wire.js';
 import { safeString } from '../safe-string.js';
 
 /** How many stack frames of the dispatching code are kept for errors coming back from a worker. */
@@ -42,12 +45,6 @@ export interface ThreadPoolWiring {
 
 /** One call of `runCalls`: a task and its arguments. */
 export type ThreadCall = readonly [task: Task, ...args: unknown[]];
-
-function failed<T>(error: unknown): Deferred<T> {
-  const d = new Deferred<T>();
-  d.errback(error);
-  return d;
-}
 
 function notATask(value: unknown, method: string): TypeError {
   const what = typeof value === 'function' ? `a plain function (${value.name || 'anonymous'})` : `\`${safeString(value)}\` (${typeof value})`;
@@ -117,9 +114,9 @@ export class ThreadPool {
    * @returns a Deferred of the task's result; `cancel()` errbacks it with `CancelledError` at once.
    */
   run<T extends Task<any[], any>>(task: T, ...args: TaskArgs<T>): Deferred<TaskResult<T>> {
-    if (!isTask(task)) return failed(notATask(task, 'deferToThread'));
+    if (!isTask(task)) return fail(notATask(task, 'deferToThread'));
     const host = this.#open();
-    if (host === undefined) return failed(new ReactorStoppedError(`Task \`${task.name}\` was refused: the thread pool is closed`));
+    if (host === undefined) return fail(new ReactorStoppedError(`Task \`${task.name}\` was refused: the thread pool is closed`));
     if (this.#full()) return this.#refuse(task.name);
     const run = new ThreadTaskRun(host, task, args, undefined, this.#site());
     this.#active.add(run);
@@ -134,17 +131,15 @@ export class ThreadPool {
    * @returns a Deferred of `undefined` once all ran, or errbacked with the first error.
    */
   runCalls(calls: readonly ThreadCall[]): Deferred<void> {
-    if (!Array.isArray(calls)) return failed(new TypeError(`Expected \`calls\` to be an array of [task, ...args], got ${typeof calls}`));
+    if (!Array.isArray(calls)) return fail(new TypeError(`Expected \`calls\` to be an array of [task, ...args], got ${typeof calls}`));
     for (const call of calls) {
-      if (!Array.isArray(call) || !isTask(call[0])) return failed(notATask(Array.isArray(call) ? call[0] : call, 'callMultipleInThread'));
+      if (!Array.isArray(call) || !isTask(call[0])) return fail(notATask(Array.isArray(call) ? call[0] : call, 'callMultipleInThread'));
     }
     if (calls.length === 0) {
-      const d = new Deferred<void>();
-      d.callback(undefined);
-      return d;
+      return succeed(undefined);
     }
     const host = this.#open();
-    if (host === undefined) return failed(new ReactorStoppedError('callMultipleInThread was refused: the thread pool is closed'));
+    if (host === undefined) return fail(new ReactorStoppedError('callMultipleInThread was refused: the thread pool is closed'));
     if (this.#full()) return this.#refuse('callMultipleInThread');
     const first = calls[0]![0];
     const batch: Task = {
@@ -204,7 +199,7 @@ export class ThreadPool {
 
   #refuse<T>(name: string): Deferred<T> {
     this.#counters.failed++;
-    return failed(new QueueFullError(`Task \`${name}\` was refused: the thread pool queue is full (maxQueue ${this.options.maxQueue})`));
+    return fail(new QueueFullError(`Task \`${name}\` was refused: the thread pool queue is full (maxQueue ${this.options.maxQueue})`));
   }
 
   /**
@@ -249,7 +244,7 @@ export class ThreadPool {
       maxQueue: Number.POSITIVE_INFINITY, // enforced by #full()
       concurrentTasksPerWorker: o.concurrentTasksPerWorker,
       ...(o.resourceLimits === undefined ? {} : { resourceLimits: o.resourceLimits }),
-      workerData: { slots: slots.buffer, times: slots.timesBuffer, concurrency: o.concurrentTasksPerWorker },
+      workerData: { slots: slots.buffer, times: slots.timesBuffer, concurrency: o.concurrentTasksPerWorker } satisfies TaskWorkerData,
     });
     piscina.on('message', (message: unknown) => {
       if (isThreadCall(message)) this.#bridge.handle(message);

@@ -1,13 +1,48 @@
 /**
- * The messages between the main thread and greenreactor's worker entry.
+ * The thread boundary's protocol: every message shape and shared-memory layout between the main thread
+ * (`src/threads/`) and the worker side (`src/worker/`, `workers/task-worker.ts`).
  *
- * Kept in one place so both sides agree. A task's success is its value; its failure (or skip) is a tagged
- * `TaskOutcome`; any other rejection of Piscina's promise means the worker or the message failed — a crash, not a
- * thrown error. Run timings travel through shared memory (see `CancelSlots`), not in the messages.
+ * Both sides import this file (and `error-transport.ts`, the error encoding it names); neither imports the other —
+ * an ESLint `no-restricted-imports` rule keeps it so (Piscina's `symbols.ts` + `types.ts` model). Change a shape
+ * here and both sides follow.
+ *
+ * - Task messages: a {@link TaskRequest} goes out through Piscina; a success comes back as the task's value itself,
+ *   a failure or a skip as a tagged {@link TaskOutcome}; any other rejection of Piscina's promise means the worker
+ *   or the message failed — a crash, not a thrown error.
+ * - Cancellation slots: one `Int32` per task in flight, in a growable `SharedArrayBuffer` handed to every worker
+ *   once ({@link TaskWorkerData}). A slot reads 0 while its task is queued. The worker claims it before running
+ *   the task with a compare-and-swap from 0 to `threadId << slotThreadShift` (so a slot already cancelled is never
+ *   claimed: the task is skipped). The main thread sets {@link slotCancelledBit} to cancel, and calls
+ *   `Atomics.notify` when {@link slotWaiterBit} says a worker waits on the slot (`Atomics.waitAsync`, set by an
+ *   awaiting async task). The main thread puts the slot back to 0 only once the task's reply (or its worker's
+ *   death) has reached it. Reading a slot needs no event loop, so a synchronous CPU loop sees a cancel at once.
+ * - Run timings: per slot two `Float64`s in a second growable buffer, `[2·slot]` = when the task started (ms since
+ *   the epoch), `[2·slot + 1]` = how long it ran (ms), written by the worker as the task ends and read by the main
+ *   thread before it releases the slot; timings take no room in the messages.
+ * - Calls into the main thread: {@link ThreadCallRequest} on the worker's `parentPort` (tagged {@link callTag}),
+ *   answered by {@link ThreadCallReply} on a port the worker sends with its first call.
  *
  * @module
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { SerializedError } from './error-transport.js';
+
+/** Bit 0 of a slot: the main thread cancelled the task. */
+export const slotCancelledBit = 1;
+/** Bit 1 of a slot: a worker waits on the slot (`Atomics.waitAsync`); the main thread must `notify`. */
+export const slotWaiterBit = 2;
+/** A slot holds the id of the thread running its task shifted left by this many bits (0 while queued). */
+export const slotThreadShift = 2;
+
+/** What the pool hands every worker at start (Piscina's `workerData`). */
+export interface TaskWorkerData {
+  /** The pool's cancellation slots (growable; views made without a length follow it). */
+  readonly slots: SharedArrayBuffer;
+  /** The pool's per-slot run timings (growable). */
+  readonly times: SharedArrayBuffer;
+  /** `concurrentTasksPerWorker`: above 1, the worker finds the running task through its async context. */
+  readonly concurrency: number;
+}
 
 /** Run one export: `moduleUrl#exportName(...args)`, guarded by cancellation slot `slot`. */
 export interface TaskRequest {
@@ -58,7 +93,7 @@ export interface ThreadCallRequest {
   /** `true` for `blockingCallFromThread` (a reply is awaited), `false` for `callFromThread`. */
   readonly wait: boolean;
   /** Sent with a worker's first call: the port to reply on and the word to notify after replying. */
-  readonly channel?: { readonly replies: import('node:worker_threads').MessagePort; readonly wake: Int32Array };
+  readonly channel?: { readonly replies: MessagePort; readonly wake: Int32Array };
 }
 
 /** The main thread's answer to a blocking call. */

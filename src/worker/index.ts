@@ -9,4 +9,4 @@
  */
 export { cancelled, throwIfCancelled, signal } from './cancellation.js';
 export { blockingCallFromThread, callFromThread } from './thread-calls.js';
-export { transferResult } from '../threads/transfer-result.js';
+export { transferResult } from './transfer-result.js';

@@ -10,7 +10,8 @@
  */
 import { getEventListeners } from 'node:events';
 import { CancelledError } from '../errors.js';
-import { isTaskCancelled, slotCancelledBit, slotWaiterBit, workerState, type RunningTask } from './worker-state.js';
+import { slotCancelledBit, slotWaiterBit } from '../threads/wire.js';
+import { isTaskCancelled, workerState, type RunningTask } from './worker-state.js';
 
 // The native accessors, called with `.call(signal)` once a signal's own `aborted`/`reason` shadow them.
 const abortedDescriptor = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted');

@@ -7,19 +7,11 @@
  * - Only the worker entry (`workers/task-worker.ts`) installs it; importing this module installs nothing, opens no
  *   handle and starts nothing. On the main thread, or in a worker greenreactor did not start, there is no state:
  *   `cancelled()` is false and `signal` never aborts.
- * - A cancellation slot is one `Int32` of a `SharedArrayBuffer` the main thread writes: bit 0 = cancelled,
- *   bit 1 = a worker waits on it with `Atomics.waitAsync`, bits 2+ = the thread id running it (0 while queued).
- *   Reading it needs no event loop, so a synchronous CPU loop sees a cancellation at once.
+ * - A task's cancellation slot is read as `src/threads/wire.ts` lays it out (the one place the layout is written).
  *
  * @module
  */
-
-/** Bit 0 of a slot: the main thread cancelled the task. */
-export const slotCancelledBit = 1;
-/** Bit 1 of a slot: the worker waits on the slot (`Atomics.waitAsync`); the main thread must `notify`. */
-export const slotWaiterBit = 2;
-/** Slot values shift the running thread id left by this many bits. */
-export const slotThreadShift = 2;
+import { slotCancelledBit } from '../threads/wire.js';
 
 /** What the worker knows about the task it runs right now. */
 export interface RunningTask {

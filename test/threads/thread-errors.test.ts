@@ -146,6 +146,23 @@ describe('ThreadPool error fidelity', () => {
       expect(error.message).toMatch(/notAFunction/);
     });
 
+    it.each(['notAFunction', 'noSuchExport'])(
+      'gives the same TaskNotFoundError message as taskFrom(...).load() on the main thread (%s)',
+      async (exportName) => {
+        pool = new ThreadPool({ maxThreads: 1 });
+        const inWorker = await failureOf(pool.run(taskFrom(fixtureUrl, exportName)));
+        const onMain = await taskFrom(fixtureUrl, exportName)
+          .load()
+          .then(
+            () => undefined,
+            (error: unknown) => error as Error,
+          );
+        expect(inWorker).toBeInstanceOf(TaskNotFoundError);
+        expect(onMain).toBeInstanceOf(TaskNotFoundError);
+        expect(inWorker.message).toBe(onMain!.message);
+      },
+    );
+
     it('errbacks with TaskNotFoundError for a module that does not exist', async () => {
       pool = new ThreadPool({ maxThreads: 1 });
       const missing = new URL('../../dist/test/fixtures/no-such-module.js', import.meta.url);

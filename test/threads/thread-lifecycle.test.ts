@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ThreadPool } from '../../src/threads/thread-pool.js';
-import { importSpecifiers } from '../../src/threads/inherited-imports.js';
+import { importSpecifiers } from '../../src/worker/inherited-imports.js';
 import { Clock } from '../../src/time/clock.js';
 import { ReactorStoppedError } from '../../src/errors.js';
 import { cancelled, signal, throwIfCancelled, transferResult } from '../../src/worker/index.js';

@@ -5,7 +5,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { movable, transferOf } from './piscina-movable.js';
-import { runningTask } from '../worker/worker-state.js';
+import { runningTask } from './worker-state.js';
 
 /**
  * Marks a task's return value to be transferred (moved) to the main thread rather than structured-cloned.

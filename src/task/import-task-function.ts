@@ -1,0 +1,43 @@
+/**
+ * `importTaskFunction`: find a task's function from its module URL and export name — the one lookup every path uses.
+ *
+ * @module
+ */
+import { TaskNotFoundError } from '../errors.js';
+import { isTask, type TaskFunction } from './task.js';
+
+/**
+ * Imports `moduleUrl` and returns the function exported as `exportName`: the export itself when it is a function,
+ * the task's function when it is a `Task`.
+ *
+ * Why one function: `taskFrom(...).load()` on the main thread and the worker entry resolve the same reference; one
+ * lookup means one behaviour and one `TaskNotFoundError` message whichever path runs the task.
+ *
+ * @param moduleUrl - an importable URL (as `normalizeModuleUrl` makes it).
+ * @param exportName - the export to look up.
+ * @returns the function.
+ * @throws TaskNotFoundError (as a rejection) naming the module URL and the export, when the module cannot be
+ *   imported or the export is neither a function nor a Task.
+ */
+export async function importTaskFunction(moduleUrl: string, exportName: string): Promise<TaskFunction> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(moduleUrl)) as Record<string, unknown>;
+  } catch (error) {
+    throw new TaskNotFoundError(
+      `Cannot import the module of task \`${exportName}\` (${moduleUrl}): ${(error as Error)?.message ?? String(error)}`,
+      { moduleUrl, exportName },
+      { cause: error },
+    );
+  }
+  const exported = mod[exportName];
+  const fn = isTask(exported) ? (exported.fn ?? (await exported.load())) : exported;
+  if (typeof fn !== 'function') {
+    throw new TaskNotFoundError(
+      `Module ${moduleUrl} has no export \`${exportName}\` that is a task or a function (found ${typeof exported}); ` +
+        'export the Task returned by defineTask (or the function) under that name',
+      { moduleUrl, exportName },
+    );
+  }
+  return fn as TaskFunction;
+}
