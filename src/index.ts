@@ -120,7 +120,7 @@ export type {
   PolicyAdaptiveOptions,
 } from './policy/policy-schema.js';
 export type { Decision, DecidedRoute, DispatchLoad, TaskDescriptor, DescriptorLoad } from './policy/decision.js';
-export type { AdaptiveOptions, AutoPhase, AutoTaskStats } from './policy/adaptive-router.js';
+export type { AdaptiveOptions, AutoPhase, AutoTaskStats, CrashBudget } from './policy/adaptive-router.js';
 export type { DecisionMessage } from './policy/decision-channel.js';
 export type { PolicyWatcher } from './policy/policy-file-watcher.js';
 export type { PolicyDispatchStats, RouteCounts } from './policy/policy-dispatcher.js';

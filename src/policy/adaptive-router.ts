@@ -24,6 +24,26 @@ export interface AdaptiveOptions {
   minThreadRunMs: number;
   /** An in-process run or green step longer than this (ms) sends the task to threads for good. */
   blockingThresholdMs: number;
+  /** Worker crashes that stop a task being sent to threads; `undefined` (the default): no budget. */
+  crashBudget?: CrashBudget | undefined;
+}
+
+/** `adaptive.crashBudget`: `crashes` worker crashes within `windowMs` stop a task being sent to threads. */
+export interface CrashBudget {
+  /** Crashes that spend the budget. */
+  readonly crashes: number;
+  /** Within this long (ms). */
+  readonly windowMs: number;
+  /** `'green'`: run its calls in-process; `'fail'`: errback them with `WorkerCrashedError` at once. */
+  readonly then: 'green' | 'fail';
+}
+
+/** A task whose crash budget is spent: what its thread calls do instead, and why. */
+export interface CrashVerdict {
+  /** `'green'` or `'fail'`. */
+  readonly then: 'green' | 'fail';
+  /** Why, for a person. */
+  readonly reason: string;
 }
 
 /** {@link AdaptiveOptions} with every field optional (missing or `undefined` = the default). */
@@ -90,6 +110,10 @@ interface TaskRecord {
   blockedSteps: number;
   longestGreenStepMs: number | undefined;
   async: boolean;
+  /** Times (ms) of its recent worker crashes, while a crash budget is set. */
+  crashes: number[];
+  /** Set once its crash budget is spent. */
+  crashed: CrashVerdict | undefined;
   /** Why the phase is what it is (undefined in `'start'`: the kind says). */
   reason: string | undefined;
 }
@@ -208,6 +232,38 @@ export class AdaptiveRouter {
     return true;
   }
 
+  /**
+   * Feeds one worker crash of a task (its Deferred errbacked `WorkerCrashedError`). With `adaptive.crashBudget`
+   * set, `crashes` of them within `windowMs` spend the task's budget: it stops being sent to threads.
+   * @param name - the task's name.
+   * @param nowMs - the reactor clock's time of the crash.
+   * @returns true when this crash spent the budget.
+   */
+  recordCrash(name: string, nowMs: number): boolean {
+    const budget = this.#options.crashBudget;
+    if (budget === undefined) return false;
+    const record = this.#record(name);
+    if (record.crashed !== undefined) return false;
+    record.crashes.push(nowMs);
+    while (record.crashes.length > 0 && nowMs - (record.crashes[0] as number) > budget.windowMs) record.crashes.shift();
+    if (record.crashes.length < budget.crashes) return false;
+    const instead = budget.then === 'green' ? 'runs in-process on a greenlet' : 'fails at once with WorkerCrashedError';
+    record.crashed = {
+      then: budget.then,
+      reason: `crash budget spent: ${record.crashes.length} worker crashes within ${formatMs(budget.windowMs)} ms; it ${instead}`,
+    };
+    this.#version += 1;
+    return true;
+  }
+
+  /**
+   * The crash verdict of a task, if its budget is spent.
+   * @param name - the task's name.
+   */
+  crashed(name: string): CrashVerdict | undefined {
+    return this.#tasks.get(name)?.crashed;
+  }
+
   /** What was learned, per task name. */
   snapshot(): Record<string, AutoTaskStats> {
     const out: Record<string, AutoTaskStats> = {};
@@ -229,7 +285,18 @@ export class AdaptiveRouter {
   #record(name: string): TaskRecord {
     let record = this.#tasks.get(name);
     if (record === undefined) {
-      record = { phase: 'start', runs: [], hops: [], threadRuns: 0, blockedSteps: 0, longestGreenStepMs: undefined, async: false, reason: undefined };
+      record = {
+        phase: 'start',
+        runs: [],
+        hops: [],
+        threadRuns: 0,
+        blockedSteps: 0,
+        longestGreenStepMs: undefined,
+        async: false,
+        crashes: [],
+        crashed: undefined,
+        reason: undefined,
+      };
       this.#tasks.set(name, record);
     }
     return record;

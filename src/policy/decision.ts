@@ -23,6 +23,11 @@ export interface Decision {
   readonly rule?: string;
   /** The matching rule's `timeoutMs`, which `dispatch` applies on top of the task's own. */
   readonly timeoutMs?: number;
+  /**
+   * Set when the task's `adaptive.crashBudget` is spent and says `'fail'`: `dispatch` errbacks `WorkerCrashedError`
+   * at once instead of starting another worker (the reason says why).
+   */
+  readonly crashBudgetSpent?: true;
 }
 
 /**

@@ -16,6 +16,7 @@ import { fail } from '../deferred/fail.js';
 import { isGenerator } from '../deferred/is-generator.js';
 import { isThenable } from '../deferred/is-thenable.js';
 import { maybeDeferred } from '../deferred/maybe-deferred.js';
+import { WorkerCrashedError } from '../errors.js';
 import { isTask, type Task } from '../task/task.js';
 import type { Scheduler } from '../time/scheduler.js';
 import type { Decision, DecidedRoute, DispatchLoad } from './decision.js';
@@ -130,8 +131,12 @@ export class PolicyDispatcher {
     let d: Deferred<unknown>;
     try {
       if (decision.route === 'thread') {
+        if (decision.crashBudgetSpent === true) {
+          return fail(new WorkerCrashedError(`Task \`${nameOf(target)}\` was not sent to a worker: ${decision.reason}`, { task: nameOf(target) }));
+        }
         d = this.#targets.threadPool.run(target as Task, ...args);
         if (this.#policy.isAutoDecision(decision)) this.#learning.add((target as Task).name);
+        if (this.#policy.adaptive.crashBudget !== undefined) this.#countCrashes(d, (target as Task).name);
       } else if (decision.route === 'remote') {
         d = this.#remote(target as Task, args);
       } else if (decision.route === 'green') {
@@ -183,6 +188,14 @@ export class PolicyDispatcher {
    */
   threadRunTimed(name: string, waitMs: number, runMs: number): void {
     if (this.#learning.has(name)) this.#policy.recordThreadRun(name, runMs, waitMs);
+  }
+
+  /** Feeds a thread call's worker crash to the crash budget; the failure goes on to the caller unchanged. */
+  #countCrashes(d: Deferred<unknown>, name: string): void {
+    d.addErrback((failure) => {
+      if (failure.check(WorkerCrashedError) !== null) this.#policy.recordCrash(name, this.#targets.clock.now());
+      return failure;
+    });
   }
 
   /**

@@ -146,6 +146,16 @@ const adaptiveSchema = z
     blockingThresholdMs: nonNegative(
       'An in-process run or green step longer than this (ms) sends the task to threads for good (default 20).',
     ).optional(),
+    crashBudget: z
+      .strictObject({
+        crashes: positiveInt('Worker crashes of one task that spend its budget.'),
+        windowMs: nonNegative('Within this long (ms, on the reactor clock).'),
+        then: z
+          .enum(['green', 'fail'])
+          .describe("What its calls do once the budget is spent: `'green'` run in-process, `'fail'` errback `WorkerCrashedError` at once."),
+      })
+      .describe('A task whose workers crashed `crashes` times within `windowMs` stops being sent to threads (auto and rules alike). Default: none.')
+      .optional(),
   })
   .describe('How the `auto` route learns: the kind is where a task starts, measurements decide.');
 
@@ -183,6 +193,8 @@ export type PolicyMatch = z.input<typeof matchSchema>;
 export type PolicyThreadsOptions = z.input<typeof threadsSchema>;
 /** The `green` section of a {@link PolicyConfig}: options for the Hub. */
 export type PolicyGreenOptions = z.input<typeof greenSchema>;
+/** The `adaptive.crashBudget` of a {@link PolicyConfig}. */
+export type PolicyCrashBudget = z.input<typeof adaptiveSchema>['crashBudget'];
 /** The `adaptive` section of a {@link PolicyConfig}: how `auto` learns. */
 export type PolicyAdaptiveOptions = z.input<typeof adaptiveSchema>;
 

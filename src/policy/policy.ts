@@ -178,6 +178,16 @@ export class Policy extends EventEmitter<PolicyEventMap> {
     if (this.#router.recordAsync(taskName)) this.#learned(taskName);
   }
 
+  /**
+   * Feeds one worker crash of a task (the dispatcher does this for its thread calls when `adaptive.crashBudget` is
+   * set); once the budget is spent the task stops being sent to threads.
+   * @param taskName - the task's name.
+   * @param nowMs - the reactor clock's time.
+   */
+  recordCrash(taskName: string, nowMs: number): void {
+    this.#router.recordCrash(taskName, nowMs);
+  }
+
   /** The `auto` thresholds in force (the `adaptive` section with defaults filled in). */
   get adaptive(): Readonly<AdaptiveOptions> {
     return this.#router.options;

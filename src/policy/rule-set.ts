@@ -172,7 +172,13 @@ export class RuleSet {
       reason += `; a plain function cannot run on a ${decided === 'thread' ? 'thread' : 'remote host'}, so it runs on a greenlet`;
       decided = 'green';
     }
+    const crashed = decided === 'thread' ? this.#router.crashed(subject.name) : undefined;
+    if (crashed !== undefined) {
+      reason += `; ${crashed.reason}`;
+      if (crashed.then === 'green') decided = 'green';
+    }
     const decision: { -readonly [K in keyof Decision]: Decision[K] } = { route: decided, reason };
+    if (crashed?.then === 'fail') decision.crashBudgetSpent = true;
     if (rule !== undefined) decision.rule = rule.label;
     if (rule?.timeoutMs !== undefined) decision.timeoutMs = rule.timeoutMs;
     Object.freeze(decision);

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeEach } from '@jest/globals';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { Clock } from '../../src/time/clock.js';
-import { TimeoutError } from '../../src/errors.js';
+import { TimeoutError, WorkerCrashedError } from '../../src/errors.js';
 import { defineTask, taskFrom, type Task } from '../../src/task/task.js';
 import { Policy } from '../../src/policy/policy.js';
 import { PolicyDispatcher, type DispatchTargets } from '../../src/policy/policy-dispatcher.js';
@@ -283,6 +283,79 @@ describe('PolicyDispatcher', () => {
       expect(stats.routes).toEqual({ thread: 0, green: 1, inline: 2 });
       expect(stats.ruleHits).toEqual({ dbl: 2 });
       expect(stats.rules).toBe(1);
+    });
+  });
+
+  describe('crash budget', () => {
+    const crash = (t: ReturnType<typeof targets>, i: number): void => {
+      t.calls[i]?.d.errback(new WorkerCrashedError('worker died', { task: 'double' }));
+    };
+    const config = (then: 'green' | 'fail', extra: object = {}) => ({ default: 'thread' as const, adaptive: { crashBudget: { crashes: 2, windowMs: 1000, then } }, ...extra });
+
+    it("errbacks WorkerCrashedError at once, without a worker, once a task crashed `crashes` times within windowMs ('fail')", () => {
+      const t = targets(clock);
+      const policy = Policy.load(config('fail'));
+      const dispatcher = new PolicyDispatcher(policy, t);
+      const first = dispatcher.dispatch(double, [1]);
+      const second = dispatcher.dispatch(double, [2]);
+      crash(t, 0);
+      crash(t, 1);
+      expect(failureResultOf(first).check(WorkerCrashedError)).toBe(WorkerCrashedError); // the crash still reaches its caller
+      expect(failureResultOf(second).check(WorkerCrashedError)).toBe(WorkerCrashedError);
+      const third = dispatcher.dispatch(double, [3]);
+      expect(t.calls).toHaveLength(2);
+      expect(failureResultOf(third).getErrorMessage()).toContain('crash budget spent: 2 worker crashes within 1000 ms');
+      expect(dispatcher.explain(double, [3])).toEqual({
+        route: 'thread',
+        crashBudgetSpent: true,
+        reason: "default route 'thread'; crash budget spent: 2 worker crashes within 1000 ms; it fails at once with WorkerCrashedError",
+      });
+    });
+
+    it("runs the task in-process once its budget is spent ('green'), rules included", () => {
+      const t = targets(clock);
+      const policy = Policy.load({ adaptive: { crashBudget: { crashes: 1, windowMs: 1000, then: 'green' } }, rules: [{ name: 'heavy', match: { task: 'double' }, route: 'thread' }] });
+      const dispatcher = new PolicyDispatcher(policy, t);
+      dispatcher.dispatch(double, [1]);
+      crash(t, 0);
+      dispatcher.dispatch(double, [2]);
+      expect(t.calls.map((c) => c.path)).toEqual(['thread', 'green']);
+      expect(dispatcher.explain(double, [2]).reason).toBe(
+        "rule 'heavy' matched task 'double'; crash budget spent: 1 worker crashes within 1000 ms; it runs in-process on a greenlet",
+      );
+    });
+
+    it('forgets crashes older than windowMs (reactor clock)', () => {
+      const t = targets(clock);
+      const dispatcher = new PolicyDispatcher(Policy.load(config('fail')), t);
+      dispatcher.dispatch(double, [1]);
+      dispatcher.dispatch(double, [2]);
+      crash(t, 0);
+      clock.advance(1001);
+      crash(t, 1);
+      dispatcher.dispatch(double, [3]);
+      expect(t.calls).toHaveLength(3);
+    });
+
+    it('counts nothing without a budget, and ordinary errors never', () => {
+      const t = targets(clock);
+      const dispatcher = new PolicyDispatcher(Policy.load(config('fail')), t);
+      const d = dispatcher.dispatch(double, [1]);
+      t.calls[0]?.d.errback(new RangeError('bad input'));
+      failureResultOf(d);
+      dispatcher.dispatch(double, [2]);
+      crash(t, 1);
+      dispatcher.dispatch(double, [3]);
+      expect(t.calls).toHaveLength(3);
+      const t2 = targets(clock);
+      const noBudget = new PolicyDispatcher(Policy.load({ default: 'thread' }), t2);
+      for (let i = 0; i < 3; i += 1) {
+        const call = noBudget.dispatch(double, [i]);
+        crash(t2, i);
+        failureResultOf(call);
+      }
+      noBudget.dispatch(double, [3]);
+      expect(t2.calls).toHaveLength(4);
     });
   });
 

@@ -96,6 +96,12 @@ describe('Policy.load()', () => {
       ['a config that is not an object', 42, ['']],
       ['null', null, ['']],
       ['an array', [], ['']],
+      ['a crash budget of no crashes, a negative window and an unknown fallback', { adaptive: { crashBudget: { crashes: 0, windowMs: -1, then: 'retry' } } }, [
+        '/adaptive/crashBudget/crashes',
+        '/adaptive/crashBudget/windowMs',
+        '/adaptive/crashBudget/then',
+      ]],
+      ['a crash budget without its window', { adaptive: { crashBudget: { crashes: 3, then: 'fail' } } }, ['/adaptive/crashBudget/windowMs']],
     ])('reports %s', (_what, config, expected) => {
       expect(paths(config)).toEqual(expected);
     });
