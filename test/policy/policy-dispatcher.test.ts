@@ -316,8 +316,9 @@ describe('PolicyDispatcher', () => {
       const t = targets(clock);
       const policy = Policy.load({ adaptive: { crashBudget: { crashes: 1, windowMs: 1000, then: 'green' } }, rules: [{ name: 'heavy', match: { task: 'double' }, route: 'thread' }] });
       const dispatcher = new PolicyDispatcher(policy, t);
-      dispatcher.dispatch(double, [1]);
+      const first = dispatcher.dispatch(double, [1]);
       crash(t, 0);
+      failureResultOf(first, WorkerCrashedError);
       dispatcher.dispatch(double, [2]);
       expect(t.calls.map((c) => c.path)).toEqual(['thread', 'green']);
       expect(dispatcher.explain(double, [2]).reason).toBe(
@@ -328,11 +329,11 @@ describe('PolicyDispatcher', () => {
     it('forgets crashes older than windowMs (reactor clock)', () => {
       const t = targets(clock);
       const dispatcher = new PolicyDispatcher(Policy.load(config('fail')), t);
-      dispatcher.dispatch(double, [1]);
-      dispatcher.dispatch(double, [2]);
+      const calls = [dispatcher.dispatch(double, [1]), dispatcher.dispatch(double, [2])];
       crash(t, 0);
       clock.advance(1001);
       crash(t, 1);
+      for (const d of calls) failureResultOf(d, WorkerCrashedError);
       dispatcher.dispatch(double, [3]);
       expect(t.calls).toHaveLength(3);
     });
@@ -343,8 +344,9 @@ describe('PolicyDispatcher', () => {
       const d = dispatcher.dispatch(double, [1]);
       t.calls[0]?.d.errback(new RangeError('bad input'));
       failureResultOf(d);
-      dispatcher.dispatch(double, [2]);
+      const second = dispatcher.dispatch(double, [2]);
       crash(t, 1);
+      failureResultOf(second, WorkerCrashedError);
       dispatcher.dispatch(double, [3]);
       expect(t.calls).toHaveLength(3);
       const t2 = targets(clock);
