@@ -497,10 +497,12 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
   let handlesAfter: Map<string, number>;
   let reactorCollected: boolean;
   try {
+    // Handles are compared with the process before the soak did anything (the warm-up must not leave any either);
+    // the heap with the process after the warm-up (module loading and compiled code are not leaks).
+    handlesBefore = activeResources();
     await soakRound(warmupCalls, seed + 1, options, url, report, undefined);
     await collect(gc);
     heapBefore = process.memoryUsage().heapUsed;
-    handlesBefore = activeResources();
     round = await soakRound(calls, seed, options, url, report, options.onProgress);
     await collect(gc);
     heapAfter = process.memoryUsage().heapUsed;
