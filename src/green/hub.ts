@@ -199,8 +199,9 @@ export class Hub extends EventEmitter {
       died: (g, tracked) => {
         this.#live--;
         this.#liveHead = control.liveRemove(g, this.#liveHead);
-        if (tracked) this.#tracked--;
         if (g === this.#asyncRunning) this.#asyncDone(g);
+        // The last async greenlet ended on its own (not in a pass): turn the identity off now, not at some later pass.
+        if (tracked && --this.#tracked === 0 && !this.#draining) this.#releaseIdentity();
       },
       callTracked: (g, fn, args) => {
         this.#tracked++;
