@@ -187,7 +187,7 @@ export async function run(options: PolicyBenchOptions = {}): Promise<SuiteResult
     notes: [
       'Threads: a pool of 2 workers (the machine has 2 cores, shared with the benchmark itself).',
       'auto: fib is kind cpu (threads); tiny tasks start on threads and move to greenlets after 20 short runs; sometimesBlocks moves to greenlets too, and back to threads for good once the hub reports one of its green steps as blocked.',
-      "The hub times steps in batches and reports a blocked step only when the task was already suspect (it was in a batch that overran) and blocks again within its next 8 steps: a task blocking 1 call in 5 is caught at its second stall, one blocking 1 call in 25 is never reported, so auto keeps it on greenlets and the loop stalls.",
+      'The hub times every step and reports each one longer than blockingThresholdMs, so auto sends a task back to threads at its first green stall.',
       'all green runs fib and the blocking calls on the event loop: they are single greenlet steps, so the loop stalls.',
     ],
   });

@@ -445,7 +445,6 @@ export class Hub extends EventEmitter {
         }
         ended = runInContext(control.context(item), this.#runBatch);
       }
-      if (ended !== BATCH_ASYNC) this.#timer.finish();
     } finally {
       this.#switches += this.#steps;
       this.#draining = false;
@@ -472,14 +471,13 @@ export class Hub extends EventEmitter {
       if (control.context(item) !== context) return BATCH_CONTEXT;
       queue.shift();
       const stats = control.stats(item);
-      const solo = timer.solo(stats);
       this.#current = item;
       const handedOver = control.step(item);
       this.#current = null;
       this.#steps++;
       if (handedOver && this.#suspendForAsync(item)) return BATCH_ASYNC;
-      const now = timer.after(item, stats, solo);
-      if (this.#steps >= this.#maxSteps || (now >= 0 && now >= this.#end)) return BATCH_LIMIT;
+      const now = timer.after(item, stats); // one clock read per step: every blocking step is seen
+      if (this.#steps >= this.#maxSteps || now >= this.#end) return BATCH_LIMIT;
     }
   };
 
@@ -496,7 +494,7 @@ export class Hub extends EventEmitter {
    */
   #suspendForAsync(item: Greenlet<any>): boolean {
     if (item.dead || !control.busy(item)) return false;
-    this.#stepStart = this.#timer.mark(); // the async step is timed from here
+    this.#stepStart = this.#timer.mark(); // the async step is timed from its resumption
     this.#asyncRunning = item;
     this.#asyncHops = 0;
     queueMicrotask(this.#asyncHop);

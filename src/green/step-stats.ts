@@ -9,11 +9,11 @@ import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 export interface TaskStepStats {
   /** Steps run. */
   steps: number;
-  /** Median step time in milliseconds (over the steps timed alone: every step when steps are long, a sample of short ones). */
+  /** Median step time in milliseconds (over a sample: every step while steps are long, fewer while they are short). */
   p50Ms: number;
-  /** 99th-percentile step time in milliseconds. */
+  /** 99th-percentile step time in milliseconds (over the same sample). */
   p99Ms: number;
-  /** Longest step in milliseconds. */
+  /** Longest step in milliseconds (over every step). */
   maxMs: number;
 }
 
@@ -26,10 +26,10 @@ export interface TaskStepStats {
 export class StepStats {
   /** The task name. */
   readonly name: string;
-  /** Steps run (all of them; the histogram holds the ones timed alone). */
+  /** Steps run (all of them; the histogram holds a sample, see `StepTimer`). */
   steps = 0;
-  /** While > 0 the task is suspected of blocking (it blocked, or ran in a batch that overran): its steps are timed alone (see `StepTimer`). */
-  suspect = 0;
+  /** The longest step in milliseconds (all of them). */
+  maxMs = 0;
   readonly #histogram: RecordableHistogram = createHistogram();
 
   /** @param name - the task name. */
@@ -46,11 +46,11 @@ export class StepStats {
     this.#histogram.record(ns < 1 ? 1 : ns);
   }
 
-  /** @returns the figures so far (percentiles over the steps timed alone). */
+  /** @returns the figures so far (percentiles over the sampled steps, the longest over all). */
   snapshot(): TaskStepStats {
     const h = this.#histogram;
     const steps = this.steps;
-    if (h.count === 0) return { steps, p50Ms: 0, p99Ms: 0, maxMs: 0 };
-    return { steps, p50Ms: h.percentile(50) / 1e6, p99Ms: h.percentile(99) / 1e6, maxMs: h.max / 1e6 };
+    if (h.count === 0) return { steps, p50Ms: 0, p99Ms: 0, maxMs: this.maxMs };
+    return { steps, p50Ms: h.percentile(50) / 1e6, p99Ms: h.percentile(99) / 1e6, maxMs: this.maxMs };
   }
 }

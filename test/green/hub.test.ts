@@ -322,6 +322,44 @@ describe('Hub', () => {
       expect(events).toEqual([{ greenlet: g, task: 'spinner', ms: 12 }]);
       expect(hub.stats().blockedSteps).toBe(1);
     });
+
+    it('reports every blocking step, also one among many short steps of other greenlets (SPEC §6)', () => {
+      let wall = 0;
+      const { hub } = makeHub({ blockingThresholdMs: 8, now: () => wall });
+      const events: Array<[unknown, string, number]> = [];
+      hub.on('blocked', (e: BlockedEvent) => events.push([e.greenlet, e.task, e.ms]));
+      hub.spawn(function* quick() {
+        for (let i = 0; i < 1000; i++) yield;
+      });
+      const g = hub.spawn(function* rare() {
+        for (let i = 0; i < 1000; i++) {
+          if (i === 700 || i === 701) wall += 12; // blocks twice in a row, deep into a run of short steps
+          if (i === 900) wall += 9;
+          yield;
+        }
+      });
+      hub.flush();
+      expect(events).toEqual([
+        [g, 'rare', 12],
+        [g, 'rare', 12],
+        [g, 'rare', 9],
+      ]);
+      expect(hub.stats().blockedSteps).toBe(3);
+      expect(hub.stats().tasks.rare).toMatchObject({ steps: 1001, maxMs: 12 });
+    });
+
+    it("times an async greenlet's first step from its start, including what it ran before its first await", async () => {
+      let wall = 0;
+      const { hub } = makeHub({ blockingThresholdMs: 8, now: () => wall });
+      const events: Array<[string, number]> = [];
+      hub.on('blocked', (e: BlockedEvent) => events.push([e.task, e.ms]));
+      const g = hub.spawn(async function parseThenFetch() {
+        wall += 30; // a synchronous call before the first await
+        await new Promise<void>((resolve) => setImmediate(resolve)); // something foreign
+      });
+      await g;
+      expect(events).toEqual([['parseThenFetch', 30]]);
+    });
   });
 
   describe("'error' event", () => {

@@ -1,84 +1,119 @@
-import { describe, expect, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { StepStats } from '../../src/green/step-stats.js';
 import { StepTimer } from '../../src/green/step-timer.js';
 
 /** The injected wall time: a step "takes" `ms` by advancing it. */
 let wall = 0;
 const now = (): number => wall;
-function busy(ms: number): void {
-  wall += ms;
-}
+let reads = 0;
+const countedNow = (): number => {
+  reads++;
+  return wall;
+};
 
-function runStep(timer: StepTimer, stats: StepStats, g: object, ms: number): boolean {
-  const solo = timer.solo(stats);
-  if (ms > 0) busy(ms);
-  timer.after(g, stats, solo);
-  return solo;
+beforeEach(() => {
+  wall = 0;
+  reads = 0;
+});
+
+/** One step of `ms` wall time, timed like the hub does. */
+function runStep(timer: StepTimer, stats: StepStats, g: object, ms: number): number {
+  wall += ms;
+  return timer.after(g, stats);
 }
 
 describe('StepTimer', () => {
-  it('batches a suspect task again after enough fast steps alone', () => {
-    const timer = new StepTimer(10, now, () => undefined);
-    const stats = new StepStats('recovering');
-    stats.suspect = 3;
-    timer.start();
-    for (let i = 0; i < 3; i++) expect(runStep(timer, stats, {}, 0)).toBe(true);
-    expect(stats.suspect).toBe(0);
-    let batched = 0;
-    for (let i = 0; i < 100; i++) if (!runStep(timer, stats, {}, 0)) batched++;
-    expect(batched).toBeGreaterThan(50);
+  describe('.after()', () => {
+    it('reports every step longer than the threshold with its greenlet, task and ms, even one among many short steps', () => {
+      const reports: Array<[unknown, string, number]> = [];
+      const timer = new StepTimer(10, now, (g, s, ms) => reports.push([g, s.name, ms]));
+      const quick = new StepStats('quick');
+      const blocker = new StepStats('blocker');
+      const g = {};
+      timer.start();
+      for (let i = 0; i < 500; i++) runStep(timer, quick, {}, 0.001); // short steps: nothing to report
+      runStep(timer, blocker, g, 12);
+      for (let i = 0; i < 500; i++) runStep(timer, quick, {}, 0.001);
+      runStep(timer, blocker, g, 11);
+      expect(reports).toEqual([
+        [g, 'blocker', 12],
+        [g, 'blocker', 11],
+      ]);
+    });
+
+    it('does not report a step of exactly the threshold', () => {
+      const reports: number[] = [];
+      const timer = new StepTimer(10, now, (_g, _s, ms) => reports.push(ms));
+      timer.start();
+      runStep(timer, new StepStats('at'), {}, 10);
+      expect(reports).toEqual([]);
+    });
+
+    it('reads the clock once per step and returns that reading', () => {
+      const timer = new StepTimer(10, countedNow, () => undefined);
+      const stats = new StepStats('t');
+      timer.start();
+      reads = 0;
+      for (let i = 1; i <= 100; i++) expect(runStep(timer, stats, {}, 0.5)).toBe(i * 0.5);
+      expect(reads).toBe(100);
+    });
+
+    it('counts every step and keeps the longest exactly, while the histogram takes a sample', () => {
+      const timer = new StepTimer(20, now, () => undefined);
+      const stats = new StepStats('mixed');
+      timer.start();
+      for (let i = 0; i < 1000; i++) runStep(timer, stats, {}, 0.001);
+      runStep(timer, stats, {}, 5);
+      for (let i = 0; i < 1000; i++) runStep(timer, stats, {}, 0.001);
+      const snapshot = stats.snapshot();
+      expect(snapshot.steps).toBe(2001);
+      expect(snapshot.maxMs).toBe(5);
+      expect(snapshot.p50Ms).toBeCloseTo(0.001, 4);
+    });
+
+    it('records long steps into the histogram one by one', () => {
+      const timer = new StepTimer(20, now, () => undefined);
+      const stats = new StepStats('long');
+      timer.start();
+      for (let i = 0; i < 50; i++) runStep(timer, stats, {}, 2);
+      for (let i = 0; i < 50; i++) runStep(timer, stats, {}, 4);
+      const snapshot = stats.snapshot();
+      expect(snapshot.p50Ms).toBeCloseTo(2, 1);
+      expect(snapshot.p99Ms).toBeCloseTo(4, 1);
+    });
   });
 
-  it('times a slow step alone and reports it with its greenlet', () => {
-    const reports: Array<[unknown, string, number]> = [];
-    const timer = new StepTimer(2, now, (g, s, ms) => reports.push([g, s.name, ms]));
-    const slow = new StepStats('slow');
-    const g = {};
-    timer.start();
-    expect(runStep(timer, slow, g, 3)).toBe(true);
-    expect(reports).toHaveLength(1);
-    expect(reports[0]![0]).toBe(g);
-    expect(reports[0]![1]).toBe('slow');
-    expect(reports[0]![2]).toBe(3);
+  describe('.start()', () => {
+    it('times the first step of a pass from the start of the pass, not from the end of the last one', () => {
+      const reports: number[] = [];
+      const timer = new StepTimer(10, now, (_g, _s, ms) => reports.push(ms));
+      const stats = new StepStats('t');
+      timer.start();
+      runStep(timer, stats, {}, 1);
+      wall += 100; // the loop ran other things between two passes
+      expect(timer.start()).toBe(101);
+      runStep(timer, stats, {}, 3);
+      expect(reports).toEqual([]);
+      expect(stats.snapshot().maxMs).toBe(3);
+    });
   });
 
-  it('batches short steps between clock reads', () => {
-    const timer = new StepTimer(20, now, () => undefined);
-    const quick = new StepStats('quick');
-    timer.start();
-    let solo = 0;
-    for (let i = 0; i < 1000; i++) if (runStep(timer, quick, {}, 0)) solo++;
-    timer.finish();
-    expect(quick.steps).toBe(1000);
-    expect(solo).toBeLessThan(200); // most steps ran in batches
-    expect(quick.snapshot().steps).toBe(1000);
-  });
-
-  it('never blames a batch: it marks its tasks as suspects, times their next steps alone, and reports the one that blocks again', () => {
-    const reports: string[] = [];
-    const timer = new StepTimer(10, now, (_g, s) => reports.push(s.name));
-    const quick = new StepStats('quick');
-    const blocker = new StepStats('blocker');
-    timer.start();
-    for (let i = 0; i < 200; i++) runStep(timer, quick, {}, 0); // batches grow
-    let batchedBlock = false;
-    for (let i = 0; i < 200 && !batchedBlock; i++) {
-      // run the blocker only as a batched (not solo) step
-      const solo = timer.solo(blocker);
-      if (!solo) {
-        busy(12);
-        batchedBlock = true;
-      }
-      timer.after({}, blocker, solo);
-    }
-    expect(batchedBlock).toBe(true);
-    for (let i = 0; i < 70; i++) runStep(timer, quick, {}, 0); // closes the batch
-    timer.finish();
-    expect(reports).toEqual([]);
-    expect(blocker.suspect).toBeGreaterThan(100);
-    for (let i = 0; i < 100; i++) expect(runStep(timer, blocker, {}, 0)).toBe(true); // a suspect is timed alone for a while
-    expect(runStep(timer, blocker, {}, 12)).toBe(true);
-    expect(reports[reports.length - 1]).toBe('blocker');
-    expect(reports).not.toContain('quick');
+  describe('.mark() / .timed()', () => {
+    it('times a step the caller measures from its start, then times on from the clock at that moment', () => {
+      const reports: Array<[string, number]> = [];
+      const timer = new StepTimer(10, now, (_g, s, ms) => reports.push([s.name, ms]));
+      const asyncStats = new StepStats('async');
+      const next = new StepStats('next');
+      timer.start();
+      wall += 2; // the step runs (its resumption)…
+      const start = timer.mark(); // …the hub suspends its drain: the step started at the pass's start
+      expect(start).toBe(0);
+      wall += 30; // …and reaches its next hub wait later
+      timer.timed({}, asyncStats, wall - start);
+      runStep(timer, next, {}, 1);
+      expect(reports).toEqual([['async', 32]]);
+      expect(asyncStats.steps).toBe(1);
+      expect(next.snapshot().maxMs).toBe(1);
+    });
   });
 });
