@@ -182,23 +182,28 @@ export class SoakGreenWork {
     return i;
   }
 
+  /** What a holder does with its token or item: a short sleep (`value`), or linger until killed (`doomed-*`). */
+  *#useWhileHeld(i: number, mode: 'value' | 'doomed-waiter' | 'doomed-holder', g: ReturnType<Hub['getCurrent']>): Generator<unknown, number, unknown> {
+    if (this.#escaped(g)) return -3;
+    if (mode === 'value') {
+      yield this.#hub.sleep(i % 3 === 0 ? 1 : 0);
+      if (this.#escaped(g)) return -3;
+      return i;
+    }
+    if (mode === 'doomed-holder') this.#hooks.reached(i);
+    yield this.#hub.sleep(lingerCapMs);
+    if (this.#escaped(g)) return -3;
+    this.lingered++;
+    return -2;
+  }
+
   /** Hold a token of `prim` across a hub sleep; `doomed-*` wait to be killed as a waiter or as the holder. */
   *#hold(i: number, prim: Lock | Semaphore, mode: 'value' | 'doomed-waiter' | 'doomed-holder'): Generator<unknown, number, unknown> {
     const g = this.#hub.getCurrent();
     if (mode === 'doomed-waiter') this.#doom(prim, i);
     yield prim.acquire();
     try {
-      if (this.#escaped(g)) return -3;
-      if (mode === 'value') {
-        yield this.#hub.sleep(i % 3 === 0 ? 1 : 0);
-        if (this.#escaped(g)) return -3;
-        return i;
-      }
-      if (mode === 'doomed-holder') this.#hooks.reached(i);
-      yield this.#hub.sleep(lingerCapMs);
-      if (this.#escaped(g)) return -3;
-      this.lingered++;
-      return -2;
+      return yield* this.#useWhileHeld(i, mode, g);
     } finally {
       prim.release();
       this.#killDoomed(prim);
@@ -211,17 +216,7 @@ export class SoakGreenWork {
     if (mode === 'doomed-waiter') this.#doom(this.queue, i);
     const item = (yield this.queue.get()) as number;
     try {
-      if (this.#escaped(g)) return -3;
-      if (mode === 'value') {
-        yield this.#hub.sleep(i % 3 === 0 ? 1 : 0);
-        if (this.#escaped(g)) return -3;
-        return i;
-      }
-      if (mode === 'doomed-holder') this.#hooks.reached(i);
-      yield this.#hub.sleep(lingerCapMs);
-      if (this.#escaped(g)) return -3;
-      this.lingered++;
-      return -2;
+      return yield* this.#useWhileHeld(i, mode, g);
     } finally {
       this.queue.putNowait(item);
       this.#killDoomed(this.queue);
