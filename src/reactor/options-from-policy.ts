@@ -27,10 +27,13 @@ export interface RouteOptions {
  *
  * @param config - a validated policy config (`policy.config`).
  * @param clock - the reactor's clock.
+ * @param now - the reactor's wall-time source (`ReactorOptions.now`), which times the hub's slices and steps;
+ *   `undefined` leaves the hub's default (`performance.now`).
  * @returns the pool's and the hub's options (absent policy keys left out: the pool and hub defaults apply).
  */
-export function optionsFromPolicy(config: Readonly<PolicyConfig>, clock: Scheduler): RouteOptions {
+export function optionsFromPolicy(config: Readonly<PolicyConfig>, clock: Scheduler, now?: () => number): RouteOptions {
   const hub: { -readonly [K in keyof HubOptions]?: HubOptions[K] } = { clock };
+  if (now !== undefined) hub.now = now;
   const green = config.green;
   if (green?.sliceMs !== undefined) hub.sliceMs = green.sliceMs;
   if (green?.blockingThresholdMs !== undefined) hub.blockingThresholdMs = green.blockingThresholdMs;

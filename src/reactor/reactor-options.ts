@@ -29,6 +29,19 @@ export interface ReactorOptions {
    */
   clock?: Scheduler;
   /**
+   * The wall-time source (ms, monotonic) that measures how long work held the event loop: the hub's slices and
+   * steps (a `'blocked'` step), and the inline runs `auto` times. Tests pass one they advance by hand, so a task
+   * that "blocks" for 30 ms is exact and burns no CPU (tinybench's `now` option; the hub takes the same).
+   * @defaultValue `performance.now()`
+   * @example
+   * ```ts
+   * let wall = 0;
+   * const reactor = new Reactor({ now: () => wall });
+   * const stall = defineTask(import.meta.url, 'stall', (ms: number) => (wall += ms));
+   * ```
+   */
+  now?: () => number;
+  /**
    * Where errors nobody else can receive go: a shutdown trigger or `callWhenRunning` function that threw,
    * a `before` trigger's rejected Deferred/Promise, a component that failed to shut down.
    * @defaultValue `console.error` with a line saying where the error came from

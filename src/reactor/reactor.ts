@@ -80,6 +80,8 @@ export class Reactor implements Scheduler {
   /** The reactor's worker-thread pool (Piscina underneath, started on the first task). */
   readonly threadPool: ThreadPool;
   readonly #clock: Scheduler;
+  /** `ReactorOptions.now`: times the hub's steps and `auto`'s inline runs (`undefined`: `performance.now`). */
+  readonly #now: (() => number) | undefined;
   readonly #onError: (error: unknown, where: string) => void;
   readonly #triggers: SystemEventTriggers;
   /** `stop()`'s order of work; components (pools) are added to it in the constructor. */
@@ -102,7 +104,7 @@ export class Reactor implements Scheduler {
 
   /**
    * @param options - the clock, the error reporter and the routing policy (see {@link ReactorOptions}).
-   * @throws TypeError when `clock` is not a Scheduler or `onError` is not a function.
+   * @throws TypeError when `clock` is not a Scheduler, or `onError` or `now` is not a function.
    * @throws PolicyConfigError when `policy` is invalid (every issue listed), or its file cannot be read.
    */
   constructor(options: ReactorOptions = {}) {
@@ -115,13 +117,17 @@ export class Reactor implements Scheduler {
     if (typeof onError !== 'function') {
       throw new TypeError(`Expected \`onError\` to be a function, got \`${String(onError)}\` (${typeof onError})`);
     }
+    if (options.now !== undefined && typeof options.now !== 'function') {
+      throw new TypeError(`Expected \`now\` to be a function returning milliseconds, got \`${safeString(options.now)}\` (${typeof options.now})`);
+    }
     this.#clock = clock;
+    this.#now = options.now;
     this.#onError = onError;
     this.#triggers = new SystemEventTriggers(onError);
     this.#shutdown = new ShutdownSequence(this.#triggers, onError);
     // --- policy --- (resolved first: its `threads` and `green` sections configure the pool and the hub)
     this.#policy = resolvePolicyOption(options.policy);
-    this.#routeOptions = optionsFromPolicy(this.#policy.config, clock);
+    this.#routeOptions = optionsFromPolicy(this.#policy.config, clock, options.now);
     // --- components --- (thread path / green path: `this.#shutdown.addComponent({ name, shutdown })`, where
     // shutdown does nothing if the lazily created pool/hub was never made; see the module comment)
     this.#shutdown.addComponent({
@@ -598,7 +604,7 @@ export class Reactor implements Scheduler {
         },
       },
       clock: this.#clock,
-    });
+    }, this.#now === undefined ? {} : { now: this.#now });
   }
 
   /** Feeds the hub's blocked steps into `auto` (a green step over the threshold sends a task to threads). */

@@ -26,4 +26,10 @@ describe('optionsFromPolicy()', () => {
     const clock = new Clock();
     expect(optionsFromPolicy({}, clock)).toEqual({ threadPool: { clock }, hub: { clock } });
   });
+
+  it("gives the hub the reactor's wall-time source when it has one", () => {
+    const clock = new Clock();
+    const now = (): number => 7;
+    expect(optionsFromPolicy({}, clock, now).hub).toEqual({ clock, now });
+  });
 });

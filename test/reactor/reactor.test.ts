@@ -51,6 +51,10 @@ describe('Reactor', () => {
       expect(() => new Reactor({ onError: 42 as never })).toThrow(TypeError);
     });
 
+    it('throws TypeError when now is not a function', () => {
+      expect(() => new Reactor({ now: 42 as never })).toThrow(/Expected `now` to be a function/);
+    });
+
     it('accepts a policy option without acting on it yet', () => {
       expect(new Reactor({ policy: { default: 'green' } }).state).toBe('idle');
     });
