@@ -257,6 +257,22 @@ export class AdaptiveRouter {
   }
 
   /**
+   * How many of a task's worker crashes fall within the crash budget's `windowMs` before `nowMs` (0 without a
+   * budget). The crash budget's gate lets at most `crashes` minus this many of its calls be on threads at once.
+   * @param name - the task's name.
+   * @param nowMs - the reactor clock's time.
+   * @returns the count.
+   */
+  recentCrashes(name: string, nowMs: number): number {
+    const budget = this.#options.crashBudget;
+    const crashes = this.#tasks.get(name)?.crashes;
+    if (budget === undefined || crashes === undefined) return 0;
+    let n = 0;
+    for (const at of crashes) if (nowMs - at <= budget.windowMs) n += 1;
+    return n;
+  }
+
+  /**
    * The crash verdict of a task, if its budget is spent.
    * @param name - the task's name.
    */

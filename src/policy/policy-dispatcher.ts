@@ -21,6 +21,7 @@ import { isTask, type Task } from '../task/task.js';
 import type { Scheduler } from '../time/scheduler.js';
 import type { Decision, DecidedRoute, DispatchLoad } from './decision.js';
 import { decisionChannel, publishDecision } from './decision-channel.js';
+import { CrashGuard } from './crash-guard.js';
 import { GreenStepSampler, type GreenStepSamplerOptions } from './green-step-sampler.js';
 import type { Policy, PolicyStats } from './policy.js';
 
@@ -88,6 +89,8 @@ export class PolicyDispatcher {
   readonly #inlineSampleEvery: number;
   #inlineCountdown: number;
   readonly #now: () => number;
+  /** With `adaptive.crashBudget` set, thread calls pass through it (see {@link CrashGuard}). */
+  readonly #crashGuard: CrashGuard;
 
   /**
    * @param policy - the policy that decides.
@@ -100,6 +103,11 @@ export class PolicyDispatcher {
     this.#sampler = new GreenStepSampler(policy, { now: this.#now, ...options.greenSampling });
     this.#inlineSampleEvery = Math.max(1, Math.floor(options.inlineSampleEvery ?? 8));
     this.#inlineCountdown = this.#inlineSampleEvery;
+    this.#crashGuard = new CrashGuard(policy, {
+      thread: (task, args) => targets.threadPool.run(task, ...args),
+      inProcess: (task, args) => targets.spawnDeferred(task, args),
+      clock: targets.clock,
+    });
   }
 
   /** The policy that decides. */
@@ -134,9 +142,9 @@ export class PolicyDispatcher {
         if (decision.crashBudgetSpent === true) {
           return fail(new WorkerCrashedError(`Task \`${nameOf(target)}\` was not sent to a worker: ${decision.reason}`, { task: nameOf(target) }));
         }
-        d = this.#targets.threadPool.run(target as Task, ...args);
-        if (this.#policy.isAutoDecision(decision)) this.#learning.add((target as Task).name);
-        if (this.#policy.adaptive.crashBudget !== undefined) this.#countCrashes(d, (target as Task).name);
+        const task = target as Task;
+        d = this.#policy.adaptive.crashBudget === undefined ? this.#targets.threadPool.run(task, ...args) : this.#crashGuard.run(task, args);
+        if (this.#policy.isAutoDecision(decision)) this.#learning.add(task.name);
       } else if (decision.route === 'remote') {
         d = this.#remote(target as Task, args);
       } else if (decision.route === 'green') {
@@ -188,14 +196,6 @@ export class PolicyDispatcher {
    */
   threadRunTimed(name: string, waitMs: number, runMs: number): void {
     if (this.#learning.has(name)) this.#policy.recordThreadRun(name, runMs, waitMs);
-  }
-
-  /** Feeds a thread call's worker crash to the crash budget; the failure goes on to the caller unchanged. */
-  #countCrashes(d: Deferred<unknown>, name: string): void {
-    d.addErrback((failure) => {
-      if (failure.check(WorkerCrashedError) !== null) this.#policy.recordCrash(name, this.#targets.clock.now());
-      return failure;
-    });
   }
 
   /**

@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events';
 import type { Route } from '../task/task.js';
 import { PolicyConfigError } from '../errors.js';
-import { AdaptiveRouter, type AdaptiveOptions, type AutoTaskStats } from './adaptive-router.js';
+import { AdaptiveRouter, type AdaptiveOptions, type AutoTaskStats, type CrashVerdict } from './adaptive-router.js';
 import type { Decision, DescriptorLoad, DispatchLoad, TaskDescriptor } from './decision.js';
 import { watchPolicyFile, type PolicyWatcher } from './policy-file-watcher.js';
 import { policyJsonSchema, type PolicyConfig } from './policy-schema.js';
@@ -186,6 +186,26 @@ export class Policy extends EventEmitter<PolicyEventMap> {
    */
   recordCrash(taskName: string, nowMs: number): void {
     this.#router.recordCrash(taskName, nowMs);
+  }
+
+  /**
+   * The worker crashes of a task within `adaptive.crashBudget.windowMs` before `nowMs` (0 without a budget).
+   * @param taskName - the task's name.
+   * @param nowMs - the reactor clock's time.
+   * @returns the count.
+   */
+  recentCrashes(taskName: string, nowMs: number): number {
+    return this.#router.recentCrashes(taskName, nowMs);
+  }
+
+  /**
+   * Why a task is no longer sent to threads, once its crash budget is spent (`then` says what its calls do
+   * instead); `undefined` while it has budget left.
+   * @param taskName - the task's name.
+   * @returns the verdict, or `undefined`.
+   */
+  crashVerdict(taskName: string): CrashVerdict | undefined {
+    return this.#router.crashed(taskName);
   }
 
   /** The `auto` thresholds in force (the `adaptive` section with defaults filled in). */

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeEach } from '@jest/globals';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { Clock } from '../../src/time/clock.js';
-import { TimeoutError, WorkerCrashedError } from '../../src/errors.js';
+import { CancelledError, TimeoutError, WorkerCrashedError } from '../../src/errors.js';
 import { defineTask, taskFrom, type Task } from '../../src/task/task.js';
 import { Policy } from '../../src/policy/policy.js';
 import { PolicyDispatcher, type DispatchTargets } from '../../src/policy/policy-dispatcher.js';
@@ -336,6 +336,67 @@ describe('PolicyDispatcher', () => {
       for (const d of calls) failureResultOf(d, WorkerCrashedError);
       dispatcher.dispatch(double, [3]);
       expect(t.calls).toHaveLength(3);
+    });
+
+    it("holds back calls beyond what the budget has left, and fails them without a worker once it is spent ('fail')", () => {
+      const t = targets(clock);
+      const dispatcher = new PolicyDispatcher(Policy.load(config('fail')), t);
+      const calls = Array.from({ length: 10 }, (_, i) => dispatcher.dispatch(double, [i]));
+      expect(t.calls).toHaveLength(2); // crashes: 2 — only two calls can reach a worker
+      crash(t, 0);
+      expect(t.calls).toHaveLength(2); // one crash left: still two in flight at most
+      crash(t, 1);
+      expect(t.calls).toHaveLength(2);
+      for (const d of calls.slice(2)) {
+        expect(failureResultOf(d, WorkerCrashedError).getErrorMessage()).toBe(
+          "Task `double` was not sent to a worker: crash budget spent: 2 worker crashes within 1000 ms; it fails at once with WorkerCrashedError",
+        );
+      }
+      for (const d of calls.slice(0, 2)) failureResultOf(d, WorkerCrashedError);
+    });
+
+    it("runs the calls it held back in-process once the budget is spent ('green')", () => {
+      const t = targets(clock);
+      const dispatcher = new PolicyDispatcher(Policy.load(config('green')), t);
+      const calls = [1, 2, 3].map((n) => dispatcher.dispatch(double, [n]));
+      crash(t, 0);
+      expect(t.calls.map((c) => c.path)).toEqual(['thread', 'thread']); // the crash freed one place
+      crash(t, 1);
+      expect(t.calls.map((c) => [c.path, c.args])).toEqual([['thread', [1]], ['thread', [2]], ['green', [3]]]);
+      t.calls[2]?.d.callback(6);
+      expect(successResultOf(calls[2] as Deferred<unknown>)).toBe(6);
+      for (const d of calls.slice(0, 2)) failureResultOf(d, WorkerCrashedError);
+    });
+
+    it('sends a task that proved itself (a thread run without a crash) to the pool unhindered until it crashes', () => {
+      const t = targets(clock);
+      const dispatcher = new PolicyDispatcher(Policy.load(config('fail')), t);
+      const first = dispatcher.dispatch(double, [1]);
+      t.calls[0]?.d.callback(2);
+      successResultOf(first);
+      const burst = Array.from({ length: 5 }, (_, i) => dispatcher.dispatch(double, [i]));
+      expect(t.calls).toHaveLength(6);
+      crash(t, 1); // one crash within windowMs: held back again, one call in the pool at most
+      const later = dispatcher.dispatch(double, [9]);
+      expect(t.calls).toHaveLength(6);
+      later.cancel(); // a held-back call that is cancelled never reaches the pool
+      failureResultOf(later, CancelledError);
+      for (let i = 2; i < 6; i += 1) t.calls[i]?.d.callback(0);
+      expect(t.calls).toHaveLength(6);
+      failureResultOf(burst[0] as Deferred<unknown>, WorkerCrashedError);
+    });
+
+    it("times out a held-back call after the task's timeoutMs from dispatch, on the reactor clock", () => {
+      const t = targets(clock);
+      const bounded = defineTask(import.meta.url, 'bounded', (n: number) => n, { timeoutMs: 50 });
+      const dispatcher = new PolicyDispatcher(Policy.load(config('fail')), t);
+      dispatcher.dispatch(bounded, [1]);
+      dispatcher.dispatch(bounded, [2]);
+      const held = dispatcher.dispatch(bounded, [3]);
+      clock.advance(50);
+      expect(failureResultOf(held, TimeoutError).value).toBeInstanceOf(TimeoutError);
+      for (const c of t.calls) c.d.callback(0);
+      expect(t.calls).toHaveLength(2);
     });
 
     it('counts nothing without a budget, and ordinary errors never', () => {

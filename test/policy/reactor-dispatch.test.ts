@@ -8,6 +8,7 @@ import { Reactor } from '../../src/reactor/reactor.js';
 import { Clock } from '../../src/time/clock.js';
 import { defineTask } from '../../src/task/task.js';
 import { Policy, type PolicyLearned } from '../../src/policy/policy.js';
+import { WorkerCrashedError } from '../../src/errors.js';
 import { decisionChannelName, type DecisionMessage } from '../../src/policy/decision-channel.js';
 import * as fx from '../fixtures/thread-tasks.js';
 import * as px from '../fixtures/policy-tasks.js';
@@ -159,6 +160,25 @@ describe('Reactor with a policy', () => {
         reason: 'auto: green step took 30 ms > 5 ms; on threads for good',
       });
       expect(learned.map((l) => [l.task, l.route])).toEqual([['stall', 'thread']]);
+    });
+  });
+
+  describe('crash budget', () => {
+    it('starts at most `crashes` workers for a storm of 1,000 calls of a task that always crashes', async () => {
+      reactor = new Reactor({
+        policy: { threads: { maxThreads: 4 }, rules: [{ match: { task: 'crashCounted' }, route: 'thread' }], adaptive: { crashBudget: { crashes: 3, windowMs: 60_000, then: 'fail' } } },
+      });
+      const runs = new Int32Array(new SharedArrayBuffer(4));
+      const crashCounted = built(px.crashCounted);
+      const calls = Array.from({ length: 1000 }, () => reactor!.dispatch(crashCounted, runs));
+      const errors = await Promise.all(calls.map((d) => failureOf(d)));
+      expect(errors.every((e) => e instanceof WorkerCrashedError)).toBe(true);
+      expect(Atomics.load(runs, 0)).toBe(3); // three calls reached a worker (each crashed it); 997 never did
+      expect(errors.filter((e) => e.message.includes('was not sent to a worker: crash budget spent'))).toHaveLength(997);
+      expect(reactor.stats().threads.crashed).toBe(3);
+      expect(reactor.explain(crashCounted, runs).reason).toBe(
+        "rule 'rules[0]' matched task 'crashCounted'; crash budget spent: 3 worker crashes within 60000 ms; it fails at once with WorkerCrashedError",
+      );
     });
   });
 

@@ -1,0 +1,131 @@
+/**
+ * The crash budget's gate in front of the thread pool (SPEC §7 `adaptive.crashBudget`).
+ *
+ * Counting crashes is not enough to stop a crash storm: by the time the budget is spent, every call already
+ * handed to the pool would still reach a worker and crash it (1,000 queued calls, 1,000 dead workers). So the
+ * thread calls of a task that may crash are held back here, FIFO, and at most `crashes` minus its crashes within
+ * `windowMs` of them are in the pool at once. Those are the only calls that can crash a worker before the budget
+ * is spent; when it is, the calls still held back never reach the pool: with `then: 'fail'` they errback
+ * `WorkerCrashedError` saying why, with `then: 'green'` they run in-process.
+ *
+ * A task is held back like this until one of its thread runs ended without a crash (its worker survived it), and
+ * again while it has a crash within `windowMs`; a task that has proved itself and has not crashed lately goes to
+ * the pool unhindered (one Map lookup and a comparison). Such a task's calls already in the pool when it starts
+ * crashing still run: the bound of `crashes` workers holds for a task that crashes from its first call.
+ *
+ * @module
+ */
+import type { Deferred } from '../deferred/deferred.js';
+import { fail } from '../deferred/fail.js';
+import { Failure } from '../deferred/failure.js';
+import { CancelledError, TimeoutError, WorkerCrashedError } from '../errors.js';
+import type { Task } from '../task/task.js';
+import type { Scheduler } from '../time/scheduler.js';
+import { AdmissionGate } from './admission-gate.js';
+import type { Policy } from './policy.js';
+
+/** A thread call held by the guard. */
+interface ThreadCall {
+  readonly task: Task;
+  readonly args: unknown[];
+}
+
+/** Where the guard sends calls. */
+export interface CrashGuardTargets {
+  /** Starts a thread call (the pool's `run`). */
+  thread(task: Task, args: unknown[]): Deferred<unknown>;
+  /** Runs a call in-process (the green route), for a spent budget that says `'green'`. */
+  inProcess(task: Task, args: unknown[]): Deferred<unknown>;
+  /** The reactor's clock: crash times and `windowMs` are on it. */
+  readonly clock: Scheduler;
+}
+
+interface Guarded {
+  readonly gate: AdmissionGate<ThreadCall>;
+  /** True once a thread run of the task ended without crashing its worker. */
+  proven: boolean;
+}
+
+/** Holds back the thread calls of tasks that may crash, per task, within what their crash budget has left. */
+export class CrashGuard {
+  readonly #policy: Policy;
+  readonly #targets: CrashGuardTargets;
+  readonly #tasks = new Map<string, Guarded>();
+
+  /**
+   * @param policy - the policy whose `adaptive.crashBudget` applies; told of every crash.
+   * @param targets - the thread route, the in-process route and the clock.
+   */
+  constructor(policy: Policy, targets: CrashGuardTargets) {
+    this.#policy = policy;
+    this.#targets = targets;
+  }
+
+  /**
+   * Sends a thread call of `task` to the pool now, or holds it back until the budget allows it.
+   * @param task - the Task.
+   * @param args - its arguments.
+   * @returns a Deferred of its result; `WorkerCrashedError` (or the in-process result) once the budget is spent.
+   */
+  run(task: Task, args: unknown[]): Deferred<unknown> {
+    return this.#guarded(task.name).gate.run({ task, args }, this.#startThread);
+  }
+
+  /** Calls of `name` waiting for the pool (0 when none are held). */
+  waiting(name: string): number {
+    return this.#tasks.get(name)?.gate.waiting ?? 0;
+  }
+
+  readonly #startThread = (call: ThreadCall): Deferred<unknown> => this.#targets.thread(call.task, call.args);
+
+  #guarded(name: string): Guarded {
+    let guarded = this.#tasks.get(name);
+    if (guarded === undefined) {
+      const entry: Guarded = {
+        proven: false,
+        gate: new AdmissionGate<ThreadCall>(() => this.#allowance(name, entry), {
+          onSettled: (result) => this.#settled(name, entry, result),
+          // The task's own timeoutMs counts from dispatch, as it does in the pool's queue.
+          onQueued: (outer, call) => {
+            const timeoutMs = call.task.options.timeoutMs;
+            if (timeoutMs !== undefined) outer.addTimeout(timeoutMs, this.#targets.clock);
+          },
+        }),
+      };
+      guarded = entry;
+      this.#tasks.set(name, guarded);
+    }
+    return guarded;
+  }
+
+  /** How many calls of the task may be in the pool at once now. */
+  #allowance(name: string, entry: Guarded): number {
+    const budget = this.#policy.adaptive.crashBudget;
+    if (budget === undefined) return Infinity; // the budget was removed by a reload
+    if (this.#policy.crashVerdict(name) !== undefined) return 0; // spent: nothing more goes to the pool
+    const recent = this.#policy.recentCrashes(name, this.#targets.clock.now());
+    if (entry.proven && recent === 0) return Infinity;
+    return Math.max(1, budget.crashes - recent);
+  }
+
+  /** A thread call of the task ended: count a crash (and act on a spent budget), or note that it proved itself. */
+  #settled(name: string, entry: Guarded, result: unknown): void {
+    if (!(result instanceof Failure)) {
+      entry.proven = true;
+      return;
+    }
+    if (result.check(WorkerCrashedError) === null) {
+      if (result.check(CancelledError, TimeoutError) === null) entry.proven = true; // it threw: its worker lived
+      return;
+    }
+    this.#policy.recordCrash(name, this.#targets.clock.now());
+    const verdict = this.#policy.crashVerdict(name);
+    if (verdict === undefined) return;
+    const reason = verdict.reason;
+    entry.gate.drain((call) =>
+      verdict.then === 'green'
+        ? this.#targets.inProcess(call.task, call.args)
+        : fail(new WorkerCrashedError(`Task \`${name}\` was not sent to a worker: ${reason}`, { task: name })),
+    );
+  }
+}
