@@ -22,7 +22,7 @@ import { isThenable } from '../src/deferred/is-thenable.js';
 import { importTaskFunction } from '../src/task/import-task-function.js';
 import { serializeError } from '../src/threads/error-transport.js';
 import { applyInheritedImports } from '../src/worker/inherited-imports.js';
-import { outcomeTag, slotThreadShift, type TaskOutcome, type TaskRequest, type TaskWorkerData } from '../src/threads/wire.js';
+import { outcomeTag, slotKilledBit, slotEndedBit, slotThreadShift, type TaskOutcome, type TaskRequest, type TaskWorkerData } from '../src/threads/wire.js';
 import { watchTaskSlot } from '../src/worker/task-signal.js';
 import { findUncloneable } from '../src/worker/find-uncloneable.js';
 import { installWorkerState, type RunningTask } from '../src/worker/worker-state.js';
@@ -87,11 +87,21 @@ function call(fn: Fn, args: readonly unknown[]): unknown {
   return isGenerator(result) ? drive(result) : result;
 }
 
-/** Records when the task of `slot` started and how long it ran, for the main thread's stats. */
+/** Never notified: a worker whose task lost the race to its kill waits on it until the termination lands. */
+const never = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Records when the task of `slot` started and how long it ran (for the main thread's stats), then marks it ended.
+ * If the main thread already decided to terminate this worker (the task outlived its cancel grace), the outcome
+ * must never reach Piscina — it would hand this doomed worker another task — so the thread blocks until it dies.
+ */
 function timed(slot: number, started: number): void {
   if (slot < 0) return;
   state.times[2 * slot] = timeOrigin + started;
   state.times[2 * slot + 1] = performance.now() - started;
+  if ((Atomics.or(state.slots, slot, slotEndedBit) & slotKilledBit) !== 0) {
+    for (;;) Atomics.wait(never, 0, 0);
+  }
 }
 
 function succeeded(value: unknown, task: RunningTask, started: number): unknown {

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { slotCancelledBit, slotThreadShift, slotWaiterBit } from './wire.js';
+import { slotCancelledBit, slotEndedBit, slotKilledBit, slotThreadShift, slotWaiterBit } from './wire.js';
 
 /** ES2024's growable `SharedArrayBuffer` (Node 20 has it; the `lib` this project compiles against predates it). */
 interface GrowableSharedArrayBuffer extends SharedArrayBuffer {
@@ -126,22 +126,36 @@ export class CancelSlots {
   /**
    * Sets the cancelled bit of a slot and wakes a worker waiting on it.
    * @param slot - the slot (-1 is ignored).
-   * @returns the id of the thread running the task, or 0 when it has not started.
+   * @returns the id of the thread running the task; 0 when it has not started (or no slot); -1 when it already
+   *   ended in its worker (its outcome is on the way).
    */
   cancel(slot: number): number {
     if (slot < 0) return 0;
     const old = Atomics.or(this.#view, slot, slotCancelledBit);
     if ((old & slotWaiterBit) !== 0) Atomics.notify(this.#view, slot);
-    return old >>> slotThreadShift;
+    return (old & slotEndedBit) !== 0 ? -1 : old >>> slotThreadShift;
   }
 
   /**
    * Which thread runs the task of a slot.
    * @param slot - the slot.
-   * @returns the thread id, or 0 when not started (or no slot).
+   * @returns the thread id, or 0 when not started (or no slot); an ended task still names the thread it ran on.
    */
   runningThread(slot: number): number {
     return slot < 0 ? 0 : Atomics.load(this.#view, slot) >>> slotThreadShift;
+  }
+
+  /**
+   * Claims the right to terminate the worker running the task of a slot: wins only while the task still runs on
+   * `threadId` and has not ended (see `wire.ts`, "ending versus killing"). Once it won, that worker never replies.
+   * @param slot - the slot (-1: nothing to kill).
+   * @param threadId - the thread the task was running on when it was cancelled.
+   * @returns true when the caller must terminate `threadId`; false when the task ended first (or runs elsewhere).
+   */
+  claimKill(slot: number, threadId: number): boolean {
+    if (slot < 0 || Atomics.load(this.#view, slot) >>> slotThreadShift !== threadId) return false;
+    const old = Atomics.or(this.#view, slot, slotKilledBit);
+    return (old & slotEndedBit) === 0;
   }
 
   /** Slots in use right now. */

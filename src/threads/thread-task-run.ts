@@ -12,7 +12,11 @@
  * - A run cancelled or timed out before a worker claimed its slot stops counting as waiting at once (`maxQueue`,
  *   `queueDepth`), although Piscina holds it until a worker reaches and skips it.
  * - A `transfer` function that throws ends the run before it takes a slot or enters Piscina: nothing to release.
- * - Only a crash is retried (`retries`); the timeout keeps counting from the first dispatch.
+ * - Only a crash is retried (`retries`); the timeout keeps counting from the first dispatch. A run whose worker
+ *   died before it claimed the slot never started: it goes back in line (a few times at most), with no retry
+ *   counted and no crash reported.
+ * - The cancel grace terminates a worker only while the run still runs there (`CancelSlots.claimKill`): a run
+ *   that ended meanwhile keeps its worker, whose next task would otherwise die with it.
  *
  * @module
  */
@@ -29,6 +33,12 @@ import type { ThreadPoolCounters } from './thread-pool-stats.js';
 import { isTaskOutcome, type TaskRequest } from './wire.js';
 
 const timeOrigin = performance.timeOrigin;
+
+/**
+ * How often a run goes back in line because its worker died before starting it. Bounded so that workers dying
+ * as they start (a broken `--import`, too small `resourceLimits`) end the run with `WorkerCrashedError`.
+ */
+const maxRequeues = 3;
 
 /** What a run needs from its pool (a narrow view, so runs never reach back into the facade). */
 export interface ThreadTaskHost {
@@ -64,6 +74,8 @@ export class ThreadTaskRun {
   readonly #dispatchedAt = timeOrigin + performance.now();
   #slot = -1;
   #attempts = 0;
+  /** Times it went back in line because the worker holding it died before it started. */
+  #requeues = 0;
   #inPiscina = false;
   /** Abandoned before a worker claimed it: Piscina still holds it, but it no longer counts as waiting. */
   #skippedInQueue = false;
@@ -176,11 +188,14 @@ export class ThreadTaskRun {
       this.#skippedInQueue = true;
       this.#host.abandonedWaiting(1);
     }
-    if (threadId !== 0 && this.#inPiscina) {
+    // -1: it already ended in its worker, nothing to stop.
+    if (threadId > 0 && this.#inPiscina) {
       const slot = this.#slot;
       const check = (): void => {
         this.#grace = undefined;
-        if (this.#inPiscina && this.#slot === slot && this.#host.slots.runningThread(slot) === threadId) this.#host.terminate(threadId);
+        // Only a task still running wins the claim; one that ended meanwhile (its reply perhaps already on the way,
+        // its worker about to be handed the next task) keeps its worker.
+        if (this.#inPiscina && this.#slot === slot && this.#host.slots.claimKill(slot, threadId)) this.#host.terminate(threadId);
       };
       const graceMs = this.#host.options.cancelGraceMs;
       if (graceMs === 0) check();
@@ -236,6 +251,8 @@ export class ThreadTaskRun {
 
   readonly #onReject = (error: unknown): void => {
     const outcome = isTaskOutcome(error) ? error : undefined;
+    // Read before the slot is released: a worker that dies before claiming the slot never started the task.
+    const started = this.#host.slots.runningThread(this.#slot) !== 0;
     this.#leavePiscina(outcome !== undefined);
     if (this.#state === 'pending') {
       if (outcome !== undefined) {
@@ -250,6 +267,14 @@ export class ThreadTaskRun {
         }
       } else {
         const fault = classifyDispatchFault(error, this.#task.name, this.#args, this.#host.options.maxQueue);
+        if (fault.kind === 'crashed' && !started && this.#requeues < maxRequeues && this.#task.options.transfer === undefined) {
+          // It was only waiting in a worker that died (another task's crash, or a kill after the cancel grace):
+          // it never ran, so it goes back in line — not a retry, not a crash of its own. (Not with a `transfer` list:
+          // its buffers went to the dead worker.)
+          this.#requeues++;
+          this.start();
+          return;
+        }
         if (fault.kind === 'crashed' && this.#attempts < (this.#task.options.retries ?? 0)) {
           this.#attempts++;
           this.#host.counters.retried++;

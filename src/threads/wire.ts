@@ -16,6 +16,12 @@
  *   `Atomics.notify` when {@link slotWaiterBit} says a worker waits on the slot (`Atomics.waitAsync`, set by an
  *   awaiting async task). The main thread puts the slot back to 0 only once the task's reply (or its worker's
  *   death) has reached it. Reading a slot needs no event loop, so a synchronous CPU loop sees a cancel at once.
+ * - Ending versus killing: a task that ran sets {@link slotEndedBit} (`Atomics.or`) before its outcome goes back to
+ *   Piscina; the main thread, before terminating the worker of a cancelled task still running after the grace,
+ *   sets {@link slotKilledBit} the same way. Whichever `or` comes first wins, and the other side sees it in the
+ *   value its `or` returns: an ended task's worker is never terminated (its reply may already be on the way, and
+ *   Piscina would hand the doomed worker its next task), and a worker whose task lost the race never replies — it
+ *   blocks until the termination lands, so Piscina never marks it free.
  * - Run timings: per slot two `Float64`s in a second growable buffer, `[2·slot]` = when the task started (ms since
  *   the epoch), `[2·slot + 1]` = how long it ran (ms), written by the worker as the task ends and read by the main
  *   thread before it releases the slot; timings take no room in the messages.
@@ -31,8 +37,12 @@ import type { SerializedError } from './error-transport.js';
 export const slotCancelledBit = 1;
 /** Bit 1 of a slot: a worker waits on the slot (`Atomics.waitAsync`); the main thread must `notify`. */
 export const slotWaiterBit = 2;
+/** Bit 2 of a slot: the task ran and ended in its worker (its outcome is on the way to the main thread). */
+export const slotEndedBit = 4;
+/** Bit 3 of a slot: the main thread decided to terminate the worker running the task (its grace is over). */
+export const slotKilledBit = 8;
 /** A slot holds the id of the thread running its task shifted left by this many bits (0 while queued). */
-export const slotThreadShift = 2;
+export const slotThreadShift = 4;
 
 /** What the pool hands every worker at start (Piscina's `workerData`). */
 export interface TaskWorkerData {

@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { ThreadPool } from '../../src/threads/thread-pool.js';
+import { Clock } from '../../src/time/clock.js';
+import { CancelledError, WorkerCrashedError } from '../../src/errors.js';
+import * as fx from '../fixtures/thread-tasks.js';
+import { built, changed, failureOf, gate, open } from './thread-test-kit.js';
+
+/** Blocks the main thread (no event loop turn) until a worker stores non-zero in `cell[index]`. */
+function blockUntilAnnounced(cell: Int32Array, index: number): void {
+  // Bounded only so that a broken fixture fails the test instead of hanging it; the worker's notify ends the wait.
+  if (Atomics.wait(cell, index, 0, 10_000) === 'timed-out') throw new Error(`gate[${index}] was never announced`);
+}
+
+describe('ThreadPool cancel grace kill', () => {
+  let pool: ThreadPool;
+  afterEach(async () => {
+    await pool.close();
+  });
+
+  it('does not terminate a worker whose cancelled task finished while its reply was on the way (the next task runs there)', async () => {
+    const clock = new Clock();
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 1, cancelGraceMs: 5, clock });
+    const worker = await pool.run(built(fx.workerThreadId));
+    const cells = gate(2);
+    const cancelledOne = pool.run(built(fx.finishWhenCancelled), cells);
+    const next = pool.run(built(fx.workerThreadId)); // queued behind it on the only worker
+    await changed(cells); // the first task runs
+    cancelledOne.cancel();
+    // The task sees cancelled() and returns; the worker is now cloning its reply. The main thread stays blocked,
+    // so the reply cannot have been read: the grace check runs exactly in the window the defect needs.
+    blockUntilAnnounced(cells, 1);
+    clock.advance(5);
+    expect(await failureOf(cancelledOne)).toBeInstanceOf(CancelledError);
+    expect(await next).toBe(worker); // not WorkerCrashedError, and not a replacement: the worker was kept
+    expect(pool.stats().crashed).toBe(0);
+  });
+
+  it('puts a task back in line when the worker it waited in is terminated before it started', async () => {
+    const clock = new Clock();
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 1, concurrentTasksPerWorker: 2, cancelGraceMs: 5, clock });
+    const cells = gate(2);
+    const deaf = pool.run(built(fx.spinForever), cells);
+    await changed(cells); // the worker's thread is busy for good
+    const waiting = pool.run(built(fx.add), 1, 2); // handed to the same worker (2 tasks per worker), never reached
+    deaf.cancel();
+    clock.advance(5); // the grace is over: the worker is terminated with `waiting` still inside
+    expect(await failureOf(deaf)).toBeInstanceOf(CancelledError);
+    expect(await waiting).toBe(3); // it never started, so it runs on the replacement
+    expect(pool.stats()).toMatchObject({ crashed: 0, retried: 0 });
+  });
+
+  it('puts a task back in line when another task crashes the worker it waited in', async () => {
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 1, concurrentTasksPerWorker: 2, clock: new Clock() });
+    const cells = gate(2);
+    const crash = pool.run(built(fx.exitWhenOpened), cells, 3);
+    await changed(cells); // its thread is blocked: what is handed to the worker now waits unread
+    const waiting = pool.run(built(fx.add), 2, 2);
+    open(cells);
+    expect(await failureOf(crash)).toBeInstanceOf(WorkerCrashedError);
+    expect(await waiting).toBe(4);
+    expect(pool.stats()).toMatchObject({ crashed: 1, retried: 0 });
+  });
+});
