@@ -41,6 +41,12 @@ export interface ThreadPoolWiring {
   onError?: (error: unknown) => void;
   /** Told of each finished run's wait and run time (the reactor feeds the policy's `auto` from it). */
   onRunTimed?: (name: string, waitMs: number, runMs: number) => void;
+  /**
+   * Told when a worker has left the pool (idle past `idleTimeoutMs`, crashed, terminated), once `stats().threads`
+   * no longer counts it: lets a caller wait for the pool to shrink on the event instead of polling. The id is -1
+   * when the thread had already exited (Node forgets the id of an exited thread).
+   */
+  onWorkerExit?: (threadId: number) => void;
 }
 
 /** One call of `runCalls`: a task and its arguments. */
@@ -80,6 +86,7 @@ export class ThreadPool {
   readonly #active = new Set<ThreadTaskRun>();
   readonly #bridge: ThreadCallBridge;
   readonly #onError: (error: unknown) => void;
+  readonly #onWorkerExit: ((threadId: number) => void) | undefined;
   #piscina: Piscina | undefined;
   #host: ThreadTaskHost | undefined;
   #state: ThreadPoolState = 'idle';
@@ -98,6 +105,7 @@ export class ThreadPool {
     this.exposed = wiring.exposed ?? new ExposedFunctions();
     this.#counters = new ThreadPoolCounters(wiring.onRunTimed);
     this.#onError = wiring.onError ?? ((error: unknown) => console.error('greenreactor thread pool:', error));
+    this.#onWorkerExit = wiring.onWorkerExit;
     this.#bridge = new ThreadCallBridge(this.exposed, this.#onError);
   }
 
@@ -250,7 +258,11 @@ export class ThreadPool {
       if (isThreadCall(message)) this.#bridge.handle(message);
     });
     piscina.on('workerDestroy', (worker: { threadId?: number }) => {
-      if (typeof worker?.threadId === 'number') this.#bridge.forget(worker.threadId);
+      const threadId = typeof worker?.threadId === 'number' ? worker.threadId : -1;
+      if (threadId >= 0) this.#bridge.forget(threadId);
+      // Piscina drops the worker from its list right after this event.
+      const onExit = this.#onWorkerExit;
+      if (onExit !== undefined) queueMicrotask(() => onExit(threadId));
     });
     piscina.on('error', this.#onError);
     this.#piscina = piscina;

@@ -13,6 +13,8 @@ import { built, changed, failureOf, gate, open } from './thread-test-kit.js';
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const node = process.execPath;
+/** How long a child process may take before it is killed as hung. */
+const childBoundMs = 90_000;
 
 describe('ThreadPool lifecycle', () => {
   let pool: ThreadPool;
@@ -90,25 +92,27 @@ describe('ThreadPool lifecycle', () => {
     });
   });
 
+  // Each test waits for its child's exit (the event); the child's own bound only turns a hang into a clear error,
+  // so the test's timeout is above it (a loaded machine may take long to start node, tsx and workers).
   describe('in a child process', () => {
     it('lets a script that ran tasks exit by itself: idle workers hold no handle', async () => {
       pool = new ThreadPool();
-      const { stdout } = await run(node, [`${root}dist/test/fixtures/exit-by-itself.js`], { timeout: 15_000 });
+      const { stdout } = await run(node, [`${root}dist/test/fixtures/exit-by-itself.js`], { timeout: childBoundMs });
       expect(JSON.parse(stdout)).toEqual({ results: [3, 7], threads: 2 });
-    });
+    }, childBoundMs + 30_000);
 
     it('runs a TypeScript task module in a worker when the main process uses tsx', async () => {
       pool = new ThreadPool();
-      const { stdout } = await run(node, ['--import', 'tsx', `${root}test/fixtures/tsx/tsx-main.ts`], { timeout: 30_000, cwd: root });
+      const { stdout } = await run(node, ['--import', 'tsx', `${root}test/fixtures/tsx/tsx-main.ts`], { timeout: childBoundMs, cwd: root });
       expect(JSON.parse(stdout)).toMatchObject({ result: 42 });
       expect(JSON.parse(stdout).moduleUrl).toMatch(/ts-tasks\.ts$/);
-    });
+    }, childBoundMs + 30_000);
 
     it('imports greenreactor and greenreactor/worker in a worker with no side effect (the process exits)', async () => {
       pool = new ThreadPool();
-      const { stdout } = await run(node, [`${root}dist/test/fixtures/import-in-worker.js`], { timeout: 15_000 });
+      const { stdout } = await run(node, [`${root}dist/test/fixtures/import-in-worker.js`], { timeout: childBoundMs });
       expect(JSON.parse(stdout)).toEqual({ cancelled: false, aborted: false });
-    });
+    }, childBoundMs + 30_000);
   });
 });
 
