@@ -258,3 +258,22 @@ export class PolicyConfigError extends GreenReactorError {
     this.issues = issues;
   }
 }
+
+/**
+ * A context carrier (`defineContextCarrier`) could not do its part: its `capture` threw, or a value arrived under a
+ * name the receiving side never registered (the carrier's module is not imported there). The task does not run
+ * without its context.
+ */
+export class ContextCarrierError extends GreenReactorError {
+  /** The carrier's name. */
+  readonly carrier: string | undefined;
+
+  /**
+   * @param message - what failed and how to fix it.
+   * @param details - the carrier's name.
+   */
+  constructor(message: string, details: { carrier?: string | undefined } = {}, options?: GreenReactorErrorOptions) {
+    super(message, 'ERR_CONTEXT_CARRIER', options);
+    this.carrier = details.carrier;
+  }
+}

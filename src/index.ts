@@ -25,12 +25,17 @@ export {
   QueueFull,
   QueueEmpty,
   PolicyConfigError,
+  ContextCarrierError,
 } from './errors.js';
 export type { GreenReactorErrorOptions, PolicyConfigIssue } from './errors.js';
 
 // --- tasks ---
 export { defineTask, taskFrom, isTask } from './task/task.js';
 export type { Task, TaskOptions, TaskFunction, TaskArgs, TaskResult, Kind, Route } from './task/task.js';
+
+// --- context --- (src/context/: carriers across threads, deadlines)
+export { defineContextCarrier } from './context/context-carrier.js';
+export type { ContextCarrier, ContextCarrierSpec, CarriedContext } from './context/context-carrier.js';
 
 // --- time ---
 export { Clock } from './time/clock.js';

@@ -6,7 +6,10 @@
  *   skip is thrown as a tagged `TaskOutcome`, so the main thread can tell a task's own failure from a worker that
  *   died. Run timings go to the shared `times` array, not into the reply.
  * - A task whose cancellation slot is already cancelled when it reaches the worker does not run (`'skipped'`);
- *   starting claims the slot by writing this thread's id into it, atomically.
+ *   starting claims the slot by writing this thread's id into it, atomically. A task whose deadline passed before
+ *   it reached the worker does not run either (`'expired'`).
+ * - A request carrying context runs its task inside the carriers' `restore` (after the task's module is loaded, so
+ *   the carriers it imports are registered).
  * - Imports are cached per `moduleUrl#exportName`; once loaded, a synchronous task runs without a microtask hop.
  * - Plain functions return their value, async functions are awaited, generators run to completion (a yielded
  *   Promise/thenable is awaited and its value sent back in, anything else is sent straight back).
@@ -20,6 +23,7 @@ import { DataCloneError } from '../src/errors.js';
 import { isGenerator } from '../src/deferred/is-generator.js';
 import { isThenable } from '../src/deferred/is-thenable.js';
 import { importTaskFunction } from '../src/task/import-task-function.js';
+import { restoreCarriedContext } from '../src/context/context-carrier.js';
 import { serializeError } from '../src/threads/error-transport.js';
 import { applyInheritedImports } from '../src/worker/inherited-imports.js';
 import { outcomeTag, slotKilledBit, slotEndedBit, slotThreadShift, type TaskOutcome, type TaskRequest, type TaskWorkerData } from '../src/threads/wire.js';
@@ -43,6 +47,7 @@ const loaded = new Map<string, Fn>();
 // Before any task module loads: make a TypeScript loader of the main process (node --import tsx) work here too.
 await applyInheritedImports(process.execArgv);
 const skipped: TaskOutcome = { tag: outcomeTag, status: 'skipped' };
+const expired: TaskOutcome = { tag: outcomeTag, status: 'expired' };
 const timeOrigin = performance.timeOrigin;
 
 async function load(moduleUrl: string, exportName: string): Promise<Fn> {
@@ -90,6 +95,11 @@ function call(fn: Fn, args: readonly unknown[]): unknown {
 /** Never notified: a worker whose task lost the race to its kill waits on it until the termination lands. */
 const never = new Int32Array(new SharedArrayBuffer(4));
 
+/** Calls `fn` inside the carried context, if the request carries one (its module is loaded: carriers registered). */
+function callIn(request: TaskRequest, fn: Fn, args: readonly unknown[]): unknown {
+  return request.context === undefined ? call(fn, args) : restoreCarriedContext(request.context, () => call(fn, args));
+}
+
 /**
  * Records when the task of `slot` started and how long it ran (for the main thread's stats), then marks it ended.
  * If the main thread already decided to terminate this worker (the task outlived its cancel grace), the outcome
@@ -132,13 +142,13 @@ function end(task: RunningTask): void {
   if (state.current === task) state.current = undefined;
 }
 
-function runCalls(calls: NonNullable<TaskRequest['calls']>): unknown {
+function runCalls(request: TaskRequest, calls: NonNullable<TaskRequest['calls']>): unknown {
   let index = 0;
   const next = (): unknown => {
     while (index < calls.length) {
       const [moduleUrl, exportName, args] = calls[index++]!;
       const fn = loaded.get(`${moduleUrl}#${exportName}`);
-      const result = fn === undefined ? load(moduleUrl, exportName).then((f) => call(f, args)) : call(fn, args);
+      const result = fn === undefined ? load(moduleUrl, exportName).then((f) => callIn(request, f, args)) : callIn(request, fn, args);
       if (isThenable(result)) return Promise.resolve(result).then(next);
     }
     return undefined;
@@ -152,9 +162,9 @@ function run(task: RunningTask, request: TaskRequest, fn: Fn | undefined): unkno
   state.current = task;
   let result: unknown;
   try {
-    if (request.calls !== undefined) result = runCalls(request.calls);
-    else if (fn === undefined) result = load(request.moduleUrl, request.exportName).then((f) => call(f, request.args));
-    else result = call(fn, request.args);
+    if (request.calls !== undefined) result = runCalls(request, request.calls);
+    else if (fn === undefined) result = load(request.moduleUrl, request.exportName).then((f) => callIn(request, f, request.args));
+    else result = callIn(request, fn, request.args);
   } catch (error) {
     end(task);
     return failed(error, request.slot, started);
@@ -187,7 +197,11 @@ export default function runTask(request: TaskRequest): unknown {
   if (request.slot >= 0 && Atomics.compareExchange(state.slots, request.slot, 0, threadId << slotThreadShift) !== 0) {
     throw skipped; // cancelled while queued: it never runs
   }
-  const task: RunningTask = { slot: request.slot, name: request.exportName, controller: undefined, live: true };
+  if (request.startBy !== undefined && Date.now() >= request.startBy) {
+    timed(request.slot, performance.now());
+    throw expired; // its deadline passed while it waited: it never runs
+  }
+  const task: RunningTask = { slot: request.slot, name: request.exportName, controller: undefined, live: true, deadline: request.deadline };
   const fn = loaded.get(`${request.moduleUrl}#${request.exportName}`);
   return store === undefined ? run(task, request, fn) : store.run(task, run, task, request, fn);
 }

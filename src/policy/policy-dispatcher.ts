@@ -16,7 +16,8 @@ import { fail } from '../deferred/fail.js';
 import { isGenerator } from '../deferred/is-generator.js';
 import { isThenable } from '../deferred/is-thenable.js';
 import { maybeDeferred } from '../deferred/maybe-deferred.js';
-import { WorkerCrashedError } from '../errors.js';
+import { TimeoutError, WorkerCrashedError } from '../errors.js';
+import { callDeadline } from '../context/call-deadline.js';
 import { isTask, type Task } from '../task/task.js';
 import type { Scheduler } from '../time/scheduler.js';
 import type { Decision, DecidedRoute, DispatchLoad } from './decision.js';
@@ -150,7 +151,7 @@ export class PolicyDispatcher {
       } else if (decision.route === 'green') {
         d = this.#green(target, decision, args);
       } else {
-        d = this.#policy.isAutoDecision(decision) ? this.#inlineLearning(target, args) : runInline(target, args);
+        d = this.#inline(target, decision, args);
       }
     } catch (error) {
       return fail(error);
@@ -168,6 +169,20 @@ export class PolicyDispatcher {
    */
   explain(task: unknown, args: unknown[]): Decision {
     return this.#policy.decide(task, args, this.#targets.load);
+  }
+
+  /**
+   * Runs an inline decision now, within the caller's `withDeadline` scope (SPEC §10): past the deadline it never
+   * runs; an asynchronous result ends with `TimeoutError` when the deadline passes.
+   */
+  #inline(target: Task | ((...a: unknown[]) => unknown), decision: Decision, args: unknown[]): Deferred<unknown> {
+    const limit = callDeadline(undefined, this.#targets.clock);
+    if (limit !== undefined && limit.timeoutMs <= 0) {
+      return fail(new TimeoutError(`Task \`${nameOf(target)}\` was not started: the deadline of its withDeadline scope had passed`));
+    }
+    const d = this.#policy.isAutoDecision(decision) ? this.#inlineLearning(target, args) : runInline(target, args);
+    if (limit !== undefined && !d.called) d.addTimeout(limit.timeoutMs, this.#targets.clock);
+    return d;
   }
 
   /** Sends a remote decision to the reactor's backend; without one, errbacks `TypeError`. */

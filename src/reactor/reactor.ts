@@ -21,7 +21,10 @@
  * @module
  */
 import { captureContext, runInContext } from '../time/async-context.js';
-import { ReactorStoppedError } from '../errors.js';
+import { ReactorStoppedError, TimeoutError } from '../errors.js';
+import { callDeadline } from '../context/call-deadline.js';
+import { runWithDeadline } from '../context/deadline-scope.js';
+import { rememberGreenletDeadline } from '../context/greenlet-deadlines.js';
 import { LoopDelayMonitor } from '../policy/loop-delay-monitor.js';
 import { keepAlive } from '../time/keep-alive.js';
 import type { DelayedCall, Scheduler } from '../time/scheduler.js';
@@ -153,6 +156,26 @@ export class Reactor implements Scheduler {
   /** The current time in milliseconds, from the reactor's clock. @returns that time. */
   now(): number {
     return this.#clock.now();
+  }
+
+  /**
+   * Run `fn` with a deadline `ms` from now (SPEC §10): everything it dispatches — synchronously or in its async
+   * continuations, on every route — gets `min(task timeoutMs, time left)` and ends with `TimeoutError` when that
+   * passes; a call dispatched after the deadline never runs. Tasks read it with `deadline()` from
+   * `greenreactor/worker`. Nested scopes never extend an outer one.
+   *
+   * @param ms - milliseconds from now on the reactor's clock, >= 0.
+   * @param fn - the code to run.
+   * @returns what `fn` returns (a Deferred or Promise stays one).
+   * @throws TypeError when `ms` is not a number >= 0 or `fn` is not a function.
+   * @example
+   * ```ts
+   * app.get('/report', (req, res) =>
+   *   reactor.withDeadline(2000, () => reactor.dispatch(render, req.query)).addCallbacks((r) => res.send(r), (f) => res.status(504).end()));
+   * ```
+   */
+  withDeadline<R>(ms: number, fn: () => R): R {
+    return runWithDeadline(this.#clock, ms, fn);
   }
 
   /**
@@ -417,8 +440,14 @@ export class Reactor implements Scheduler {
    * Input is validated by the callers.
    */
   #spawnDeferred<A extends unknown[], R>(spawner: Hub | GreenPool, fn: GreenletFunction<A, R> | Task<A, R>, args: A): Deferred<R> {
+    const limit = callDeadline(isTask(fn) ? fn.options.timeoutMs : undefined, this.#clock);
+    if (limit !== undefined && limit.timeoutMs <= 0) {
+      return fail(new TimeoutError(`Greenlet ${fnName(fn)} was not started: the deadline of its withDeadline scope had passed`));
+    }
     const g = spawner.spawn(fn, ...args);
-    return greenletDeferred(g, { clock: this.#clock, timeoutMs: isTask(fn) ? fn.options.timeoutMs : undefined });
+    if (limit === undefined) return greenletDeferred(g, { clock: this.#clock, timeoutMs: undefined });
+    rememberGreenletDeadline(spawner instanceof Hub ? spawner : spawner.hub, g, limit.wallAt);
+    return greenletDeferred(g, { clock: this.#clock, timeoutMs: limit.timeoutMs });
   }
 
   /**
@@ -527,7 +556,11 @@ export class Reactor implements Scheduler {
     if (this.#remote === undefined) {
       return fail(new TypeError(`Task \`${task.name}\` cannot run remotely: this reactor has no remote backend (new Reactor({ remote }))`));
     }
-    return this.#remote.call(task, args, { clock: this.#clock, site: remoteDispatchSite() }) as Deferred<TaskResult<T>>;
+    const limit = callDeadline(task.options.timeoutMs, this.#clock);
+    if (limit !== undefined && limit.timeoutMs <= 0) {
+      return fail(new TimeoutError(`Task \`${task.name}\` was not started: the deadline of its withDeadline scope had passed`));
+    }
+    return this.#remote.call(task, args, { clock: this.#clock, site: remoteDispatchSite(), deadline: limit }) as Deferred<TaskResult<T>>;
   }
 
   // --- policy --- (policy layer: thin facades over src/policy/; decisions live there)
@@ -635,4 +668,9 @@ function remoteDispatchSite(): { stack?: string } {
 function greenFnError<R>(fn: unknown): Deferred<R> | undefined {
   if (typeof fn === 'function' || isTask(fn)) return undefined;
   return fail(new TypeError(`Expected \`fn\` to be a function or a Task, got \`${safeString(fn)}\` (${typeof fn})`));
+}
+
+/** A greenlet function's or Task's name, for messages. */
+function fnName(fn: GreenletFunction<any, any> | Task<any, any>): string {
+  return isTask(fn) ? fn.name : fn.name || '<anonymous>';
 }

@@ -10,6 +10,7 @@
  */
 import type { Deferred } from '../deferred/deferred.js';
 import type { Task } from '../task/task.js';
+import type { CallDeadline } from '../context/call-deadline.js';
 import type { Scheduler } from '../time/scheduler.js';
 
 /** What a backend is told about one call besides the task and its arguments. */
@@ -18,6 +19,12 @@ export interface RemoteCallContext {
   readonly clock: Scheduler;
   /** The dispatch site (an object whose `stack` was captured where the call was made), appended to remote errors. */
   readonly site?: { readonly stack?: string } | undefined;
+  /**
+   * The call's limits (SPEC §10): the task's `timeoutMs` and the caller's `withDeadline` scope, as `timeoutMs`
+   * from now (on `clock`) and `wallAt` (ms since the epoch, what `deadline()` reads on the host). `undefined`: no
+   * limit. Already checked not to be past when the backend is called.
+   */
+  readonly deadline?: CallDeadline | undefined;
 }
 
 /** Median and 99th percentile of a time, in ms. */

@@ -96,6 +96,7 @@ const libraryByCode = new Map<string, ErrorClass>([
   ['ERR_QUEUE_FULL_NOWAIT', errors.QueueFull],
   ['ERR_QUEUE_EMPTY', errors.QueueEmpty],
   ['ERR_POLICY_CONFIG', errors.PolicyConfigError],
+  ['ERR_CONTEXT_CARRIER', errors.ContextCarrierError],
 ]);
 
 /**

@@ -14,6 +14,8 @@ import type { MessagePort } from 'node:worker_threads';
 import { ReactorStoppedError } from '../errors.js';
 import { serializeError } from './error-transport.js';
 import type { ExposedFunctions } from './exposed-functions.js';
+import { restoreCarriedContext } from '../context/context-carrier.js';
+import { captureContext, runInContext, type AsyncContext } from '../time/async-context.js';
 import { callTag, type ThreadCallReply, type ThreadCallRequest } from './wire.js';
 
 interface Channel {
@@ -31,11 +33,23 @@ export function isThreadCall(message: unknown): message is ThreadCallRequest {
   return typeof message === 'object' && message !== null && (message as { tag?: unknown }).tag === callTag;
 }
 
+/** Calls an exposed function with the call's arguments, inside the context the call carried (if any). */
+function invoke(fn: (...args: any[]) => unknown, request: ThreadCallRequest): unknown {
+  const { args, context } = request;
+  return context === undefined ? fn(...args) : restoreCarriedContext(context, () => fn(...args));
+}
+
 /** Serves worker calls for one pool from an {@link ExposedFunctions} registry. */
 export class ThreadCallBridge {
   readonly #exposed: ExposedFunctions;
   readonly #onError: (error: unknown) => void;
   readonly #channels = new Map<number, Channel>();
+  /**
+   * The async context the bridge was made in (the pool's construction, usually at startup). Exposed functions run
+   * in it: a worker's messages arrive in the context of whichever dispatch happened to start that worker, and an
+   * exposed function must not see that request's stores. Carried context is restored inside it.
+   */
+  readonly #home: AsyncContext;
   #closed = false;
 
   /**
@@ -45,6 +59,7 @@ export class ThreadCallBridge {
   constructor(exposed: ExposedFunctions, onError: (error: unknown) => void) {
     this.#exposed = exposed;
     this.#onError = onError;
+    this.#home = captureContext();
   }
 
   /**
@@ -73,7 +88,7 @@ export class ThreadCallBridge {
     }
     let result: unknown;
     try {
-      result = fn(...request.args);
+      result = runInContext(this.#home, invoke, fn, request);
     } catch (error) {
       this.#fail(channel, id, wait, error);
       return;

@@ -14,7 +14,9 @@ import { Piscina } from 'piscina';
 import type { Deferred } from '../deferred/deferred.js';
 import { fail } from '../deferred/fail.js';
 import { succeed } from '../deferred/succeed.js';
-import { QueueFullError, ReactorStoppedError } from '../errors.js';
+import { QueueFullError, ReactorStoppedError, TimeoutError } from '../errors.js';
+import { callDeadline } from '../context/call-deadline.js';
+import { captureCarriedContext } from '../context/context-carrier.js';
 import { isTask, type Task, type TaskArgs, type TaskResult } from '../task/task.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import { CancelSlots } from './cancel-slots.js';
@@ -22,7 +24,7 @@ import { ExposedFunctions, type ExposedFunction } from './exposed-functions.js';
 import { isThreadCall, ThreadCallBridge } from './thread-call-bridge.js';
 import { resolveThreadPoolOptions, type ResolvedThreadPoolOptions, type ThreadPoolOptions } from './thread-pool-options.js';
 import { ThreadPoolCounters, type ThreadPoolStats, type ThreadTaskStats } from './thread-pool-stats.js';
-import { ThreadTaskRun, type ThreadTaskHost } from './thread-task-run.js';
+import { ThreadTaskRun, type ThreadCallExtras, type ThreadTaskHost } from './thread-task-run.js';
 import { taskWorkerUrl } from './task-worker-url.js';
 import type { TaskWorkerData } from './wire.js';
 import { safeString } from '../safe-string.js';
@@ -47,6 +49,11 @@ export interface ThreadPoolWiring {
    * when the thread had already exited (Node forgets the id of an exited thread).
    */
   onWorkerExit?: (threadId: number) => void;
+  /**
+   * Which context carriers travel with a task (policy `context.carry`), read at each dispatch; `undefined` (or no
+   * function): every registered carrier.
+   */
+  carry?: () => ReadonlySet<string> | undefined;
 }
 
 /** One call of `runCalls`: a task and its arguments. */
@@ -87,6 +94,7 @@ export class ThreadPool {
   readonly #bridge: ThreadCallBridge;
   readonly #onError: (error: unknown) => void;
   readonly #onWorkerExit: ((threadId: number) => void) | undefined;
+  readonly #carry: (() => ReadonlySet<string> | undefined) | undefined;
   #piscina: Piscina | undefined;
   #host: ThreadTaskHost | undefined;
   #state: ThreadPoolState = 'idle';
@@ -107,6 +115,7 @@ export class ThreadPool {
     this.#onError = wiring.onError ?? ((error: unknown) => console.error('greenreactor thread pool:', error));
     this.#onWorkerExit = wiring.onWorkerExit;
     this.#bridge = new ThreadCallBridge(this.exposed, this.#onError);
+    this.#carry = wiring.carry;
   }
 
   /** `'idle'` until the first task starts the workers, then `'running'`, `'closing'`, `'closed'`. */
@@ -123,10 +132,12 @@ export class ThreadPool {
    */
   run<T extends Task<any[], any>>(task: T, ...args: TaskArgs<T>): Deferred<TaskResult<T>> {
     if (!isTask(task)) return fail(notATask(task, 'deferToThread'));
+    const extras = this.#extras(task.name, task.options.timeoutMs); // before #open: a call that fails here starts no worker
+    if (extras instanceof Error) return fail(extras);
     const host = this.#open();
     if (host === undefined) return fail(new ReactorStoppedError(`Task \`${task.name}\` was refused: the thread pool is closed`));
     if (this.#full()) return this.#refuse(task.name);
-    const run = new ThreadTaskRun(host, task, args, undefined, this.#site());
+    const run = new ThreadTaskRun(host, task, args, undefined, this.#site(), extras);
     this.#active.add(run);
     run.start();
     return run.deferred as Deferred<TaskResult<T>>;
@@ -156,7 +167,9 @@ export class ThreadPool {
       options: {},
     };
     const wire = calls.map(([task, ...args]) => [task.moduleUrl, task.exportName, args] as const);
-    const run = new ThreadTaskRun(host, batch, calls.map((c) => c.slice(1)), wire, this.#site());
+    const extras = this.#extras(batch.name, undefined);
+    if (extras instanceof Error) return fail(extras);
+    const run = new ThreadTaskRun(host, batch, calls.map((c) => c.slice(1)), wire, this.#site(), extras);
     this.#active.add(run);
     run.start();
     return run.deferred.addCallback(() => undefined);
@@ -203,6 +216,27 @@ export class ThreadPool {
   #full(): boolean {
     const o = this.options;
     return this.#active.size - this.#abandonedWaiting - o.maxThreads * o.concurrentTasksPerWorker >= o.maxQueue;
+  }
+
+  /**
+   * What a call dispatched now carries besides its arguments (SPEC §10): its limits — the task's `timeoutMs` and
+   * the caller's `withDeadline` scope — and the caller's context carriers. A call whose deadline already passed,
+   * or whose carrier failed to capture, gets the error instead: it is never sent.
+   */
+  #extras(name: string, timeoutMs: number | undefined): ThreadCallExtras | undefined | Error {
+    const limit = callDeadline(timeoutMs, this.options.clock);
+    if (limit !== undefined && limit.timeoutMs <= 0) {
+      this.#counters.timedOut++;
+      return new TimeoutError(`Task \`${name}\` was not started: the deadline of its withDeadline scope had passed`);
+    }
+    let context;
+    try {
+      context = captureCarriedContext(this.#carry?.());
+    } catch (error) {
+      this.#counters.failed++;
+      return error as Error;
+    }
+    return limit === undefined && context === undefined ? undefined : { limit, context };
   }
 
   #refuse<T>(name: string): Deferred<T> {

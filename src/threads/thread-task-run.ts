@@ -31,6 +31,8 @@ import { reviveError } from './error-transport.js';
 import type { ResolvedThreadPoolOptions } from './thread-pool-options.js';
 import type { ThreadPoolCounters } from './thread-pool-stats.js';
 import { isTaskOutcome, type TaskRequest } from './wire.js';
+import { deadlineMessage, type CallDeadline } from '../context/call-deadline.js';
+import type { CarriedContext } from '../context/context-carrier.js';
 
 const timeOrigin = performance.timeOrigin;
 
@@ -58,6 +60,14 @@ export interface ThreadTaskHost {
   done(run: ThreadTaskRun): void;
 }
 
+/** What a dispatch adds to its call besides the arguments: its limits and carried context (SPEC §10). */
+export interface ThreadCallExtras {
+  /** The call's limits (task `timeoutMs` and deadline scope); `undefined`: none. Already checked not to be past. */
+  readonly limit?: CallDeadline | undefined;
+  /** The caller's carried context, sent with the request. */
+  readonly context?: CarriedContext | undefined;
+}
+
 /** Where a run is: waiting for Piscina, or its Deferred has fired (`'abandoned'`: fired before Piscina settled). */
 export type ThreadTaskRunState = 'pending' | 'settled' | 'abandoned';
 
@@ -71,6 +81,7 @@ export class ThreadTaskRun {
   readonly #args: readonly unknown[];
   readonly #calls: TaskRequest['calls'];
   readonly #site: { stack?: string } | undefined;
+  readonly #extras: ThreadCallExtras | undefined;
   readonly #dispatchedAt = timeOrigin + performance.now();
   #slot = -1;
   #attempts = 0;
@@ -88,26 +99,35 @@ export class ThreadTaskRun {
    * @param args - its arguments (for a batch: empty).
    * @param calls - a batch for `callMultipleInThread`.
    * @param site - the dispatch site (an object with a captured `stack`), if captured.
+   * @param extras - the call's limits and carried context, if any.
    */
-  constructor(host: ThreadTaskHost, task: Task, args: readonly unknown[], calls: TaskRequest['calls'], site: { stack?: string } | undefined) {
+  constructor(
+    host: ThreadTaskHost,
+    task: Task,
+    args: readonly unknown[],
+    calls: TaskRequest['calls'],
+    site: { stack?: string } | undefined,
+    extras?: ThreadCallExtras,
+  ) {
     this.#host = host;
     this.#task = task;
     this.#args = args;
     this.#calls = calls;
     this.#site = site;
+    this.#extras = extras;
     this.deferred = new Deferred<unknown>(() => {
       if (this.#abandon()) {
         host.counters.cancelled++;
         this.deferred.errback(new CancelledError(`Task \`${task.name}\` was cancelled`));
       }
     });
-    const timeoutMs = task.options.timeoutMs;
-    if (timeoutMs !== undefined) {
-      this.#timer = host.options.clock.callLater(timeoutMs, () => {
+    const limit = extras?.limit;
+    if (limit !== undefined) {
+      this.#timer = host.options.clock.callLater(limit.timeoutMs, () => {
         this.#timer = undefined;
         if (this.#abandon()) {
           host.counters.timedOut++;
-          this.deferred.errback(new TimeoutError(`Task \`${task.name}\` did not finish within ${timeoutMs} ms`));
+          this.deferred.errback(new TimeoutError(deadlineMessage(task.name, limit)));
         }
       });
     }
@@ -143,10 +163,19 @@ export class ThreadTaskRun {
       );
       return;
     }
-    const request: TaskRequest =
+    let request: TaskRequest =
       this.#calls === undefined
         ? { moduleUrl: this.#task.moduleUrl, exportName: this.#task.exportName, args: this.#args, slot: this.#slot }
         : { moduleUrl: this.#task.moduleUrl, exportName: this.#task.exportName, args: [], slot: this.#slot, calls: this.#calls };
+    const extras = this.#extras;
+    if (extras !== undefined) {
+      // Only fields that are set travel: a plain call's message stays as small as before.
+      const limit = extras.limit;
+      if (limit !== undefined) {
+        request = limit.onWallClock ? { ...request, deadline: limit.wallAt, startBy: limit.wallAt } : { ...request, deadline: limit.wallAt };
+      }
+      if (extras.context !== undefined) request = { ...request, context: extras.context };
+    }
     this.#inPiscina = true;
     let posted: Promise<unknown>;
     try {
@@ -261,6 +290,9 @@ export class ThreadTaskRun {
         if (outcome.status === 'failed') {
           this.#host.counters.failed++;
           this.deferred.errback(reviveError(outcome.error, this.#dispatchSite()));
+        } else if (outcome.status === 'expired') {
+          this.#host.counters.timedOut++;
+          this.deferred.errback(new TimeoutError(`Task \`${this.#task.name}\` was not started: its deadline passed while it waited for a worker`));
         } else {
           // 'skipped' only answers a cancelled slot; kept so the Deferred can never hang.
           this.deferred.errback(new CancelledError(`Task \`${this.#task.name}\` was cancelled before it started`));

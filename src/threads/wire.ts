@@ -25,12 +25,15 @@
  * - Run timings: per slot two `Float64`s in a second growable buffer, `[2·slot]` = when the task started (ms since
  *   the epoch), `[2·slot + 1]` = how long it ran (ms), written by the worker as the task ends and read by the main
  *   thread before it releases the slot; timings take no room in the messages.
+ * - Deadlines and context: a task's effective deadline and its carried context ride in its request, only when it has
+ *   them (no field otherwise); a call into the main thread carries the worker's context the same way.
  * - Calls into the main thread: {@link ThreadCallRequest} on the worker's `parentPort` (tagged {@link callTag}),
  *   answered by {@link ThreadCallReply} on a port the worker sends with its first call.
  *
  * @module
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { CarriedContext } from '../context/context-carrier.js';
 import type { SerializedError } from './error-transport.js';
 
 /** Bit 0 of a slot: the main thread cancelled the task. */
@@ -63,6 +66,15 @@ export interface TaskRequest {
   readonly slot: number;
   /** When set, run these calls one after another instead (callMultipleInThread); stop at the first error. */
   readonly calls?: ReadonlyArray<readonly [moduleUrl: string, exportName: string, args: readonly unknown[]]>;
+  /** The task's effective deadline (ms since the epoch), present only when it has one: what `deadline()` reads. */
+  readonly deadline?: number;
+  /**
+   * Present when the pool's clock is real time: the worker does not start the task at or after this instant (ms
+   * since the epoch) and reports `'expired'` — for a main thread too busy to fire the task's timer in time.
+   */
+  readonly startBy?: number;
+  /** Values of the caller's context carriers by name (`src/context/context-carrier.ts`); present only when captured. */
+  readonly context?: CarriedContext;
 }
 
 /** Tag of what the worker entry throws to report a task's outcome other than success. */
@@ -73,13 +85,15 @@ export const outcomeTag = '@greenreactor/outcome';
  *
  * A success is the task's value itself, returned to Piscina as is (so a value marked with `transferResult` is
  * moved by Piscina, and nothing wraps or copies it). Anything else is thrown as one of these plain objects, which
- * Piscina clones as the task's error: the task's own error (flattened, to keep its fidelity), or "skipped" (the
- * slot was cancelled before the task started: it did not run). Piscina rejections that are not tagged this way
+ * Piscina clones as the task's error: the task's own error (flattened, to keep its fidelity), "skipped" (the
+ * slot was cancelled before the task started: it did not run) or "expired" (its deadline passed before it started:
+ * it did not run). Piscina rejections that are not tagged this way
  * are the worker's death, a full queue or an uncloneable message.
  */
 export type TaskOutcome =
   | { readonly tag: typeof outcomeTag; readonly status: 'failed'; readonly error: SerializedError }
-  | { readonly tag: typeof outcomeTag; readonly status: 'skipped' };
+  | { readonly tag: typeof outcomeTag; readonly status: 'skipped' }
+  | { readonly tag: typeof outcomeTag; readonly status: 'expired' };
 
 /**
  * Tells whether a Piscina rejection is a task outcome reported by the worker entry.
@@ -102,6 +116,8 @@ export interface ThreadCallRequest {
   readonly args: readonly unknown[];
   /** `true` for `blockingCallFromThread` (a reply is awaited), `false` for `callFromThread`. */
   readonly wait: boolean;
+  /** Values of the worker's context carriers, restored around the exposed function; present only when captured. */
+  readonly context?: CarriedContext;
   /** Sent with a worker's first call: the port to reply on and the word to notify after replying. */
   readonly channel?: { readonly replies: MessagePort; readonly wake: Int32Array };
 }

@@ -10,3 +10,5 @@
 export { cancelled, throwIfCancelled, signal } from './cancellation.js';
 export { blockingCallFromThread, callFromThread } from './thread-calls.js';
 export { transferResult } from './transfer-result.js';
+export { deadline } from './deadline.js';
+export { defineContextCarrier } from '../context/context-carrier.js';

@@ -13,6 +13,7 @@ import { reviveError } from '../threads/error-transport.js';
 import { callTag, type ThreadCallReply, type ThreadCallRequest } from '../threads/wire.js';
 import { DataCloneError } from '../errors.js';
 import { workerState, type CallChannel, type WorkerState } from './worker-state.js';
+import { captureCarriedContext } from '../context/context-carrier.js';
 
 function requireWorker(what: string): WorkerState {
   const state = workerState();
@@ -26,6 +27,7 @@ function requireWorker(what: string): WorkerState {
 }
 
 function post(state: WorkerState, name: string, args: unknown[], wait: boolean): { channel: CallChannel; id: number } {
+  const context = captureCarriedContext(); // first: a carrier that throws leaves no half-made channel behind
   let channel = state.channel;
   let fresh: { replies: import('node:worker_threads').MessagePort; wake: Int32Array } | undefined;
   if (channel === undefined) {
@@ -43,6 +45,7 @@ function post(state: WorkerState, name: string, args: unknown[], wait: boolean):
     name,
     args,
     wait,
+    ...(context === undefined ? {} : { context }),
     ...(fresh === undefined ? {} : { channel: fresh }),
   };
   try {

@@ -23,6 +23,8 @@ export interface RunningTask {
   controller: AbortController | undefined;
   /** False once the task returned, so late wake-ups of its slot are ignored. */
   live: boolean;
+  /** Its effective deadline (ms since the epoch) as dispatched, for `deadline()`; `undefined` when it has none. */
+  readonly deadline?: number | undefined;
 }
 
 /** The channel a worker uses for `blockingCallFromThread` / `callFromThread`, made on first use. */

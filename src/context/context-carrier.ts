@@ -1,0 +1,142 @@
+/**
+ * Context carriers: how a caller's request context (an `AsyncLocalStorage` store, a trace span) crosses the thread
+ * boundary (SPEC §10). Python's `asyncio.to_thread` copies the caller's context into the thread; Node has nothing,
+ * so a carrier says what to copy: `capture()` runs on the dispatching side, its value travels with the task
+ * (structured-cloned), and the task runs inside `restore(value, run)` on the other side. The same happens the other
+ * way for `blockingCallFromThread` / `callFromThread`.
+ *
+ * Contract between the two sides (this file is the one registry both use):
+ * - A carrier is registered at module scope of a module both the main thread and the workers import (like a task:
+ *   the task's module, or one it imports), so both sides know it by name. The worker learns it when it imports the
+ *   task's module, before the task runs.
+ * - Captured values travel as `{ [carrierName]: value }`, in registration order; `undefined` is not sent and its
+ *   `restore` is not called. With no carrier registered nothing is captured and the message is unchanged: dispatch
+ *   pays one `size` check.
+ * - One registry per thread, shared by every copy of this module loaded in it (a `globalThis` key).
+ * - Restores nest in registration order (the first registered is outermost). A carrier the receiving side does not
+ *   know is an error of the program (its module was not imported there): the call fails with
+ *   `ContextCarrierError`, it does not run without its context.
+ *
+ * @module
+ */
+import { ContextCarrierError } from '../errors.js';
+import { safeString } from '../safe-string.js';
+
+/** How one kind of context crosses a thread boundary. */
+export interface ContextCarrierSpec<V = unknown> {
+  /** Reads the caller's context; runs on the dispatching side. Return a structured-cloneable value, or `undefined` to carry nothing. */
+  capture: () => V | undefined;
+  /** Runs `run` inside the captured context on the receiving side, returning what `run` returns. */
+  restore: (value: V, run: () => unknown) => unknown;
+}
+
+/** A registered carrier (what `defineContextCarrier` returns). */
+export interface ContextCarrier<V = unknown> extends ContextCarrierSpec<V> {
+  /** Its name, unique in the process (the key its values travel under). */
+  readonly name: string;
+}
+
+/** Captured values by carrier name, as they travel with a task or a call. */
+export type CarriedContext = Readonly<Record<string, unknown>>;
+
+/**
+ * The registry lives on one `globalThis` key, so two copies of this module (the built `dist/` the worker entry
+ * loads and a TypeScript source a task module imports through tsx) share it, as the worker state does.
+ */
+const registryKey = Symbol.for('greenreactor.contextCarriers');
+const carriers: Map<string, ContextCarrier> = ((globalThis as Record<symbol, Map<string, ContextCarrier> | undefined>)[registryKey] ??=
+  new Map<string, ContextCarrier>());
+
+/**
+ * Registers a context carrier (SPEC §10). Call it at module scope of a module the workers import too.
+ *
+ * @param name - a unique name.
+ * @param spec - `capture` and `restore`.
+ * @returns the carrier.
+ * @throws TypeError when `name` is not a non-empty string, is taken by another carrier, or `spec` lacks a function.
+ * @example
+ * ```ts
+ * const requestId = new AsyncLocalStorage<string>();
+ * export const requestIdCarrier = defineContextCarrier('requestId', {
+ *   capture: () => requestId.getStore(),
+ *   restore: (id, run) => requestId.run(id, run),
+ * });
+ * ```
+ */
+export function defineContextCarrier<V>(name: string, spec: ContextCarrierSpec<V>): ContextCarrier<V> {
+  if (typeof name !== 'string' || name === '') {
+    throw new TypeError(`Expected the carrier's \`name\` to be a non-empty string, got \`${safeString(name)}\` (${typeof name})`);
+  }
+  if (typeof spec?.capture !== 'function' || typeof spec.restore !== 'function') {
+    throw new TypeError(`Context carrier \`${name}\` needs \`capture\` and \`restore\` functions`);
+  }
+  const existing = carriers.get(name);
+  if (existing !== undefined) {
+    // A module evaluated twice (dist/ and a TypeScript source through tsx) registers the same spec again: allowed.
+    if (existing.capture === spec.capture && existing.restore === spec.restore) return existing as ContextCarrier<V>;
+    throw new TypeError(`A context carrier named \`${name}\` is already registered; carrier names must be unique`);
+  }
+  const carrier: ContextCarrier<V> = { name, capture: spec.capture, restore: spec.restore };
+  carriers.set(name, carrier as ContextCarrier);
+  return carrier;
+}
+
+/**
+ * Captures every registered carrier's value in the caller's context.
+ *
+ * @param allowed - carriers that may travel (policy `context.carry`); all when `undefined`.
+ * @returns the values to send, or `undefined` when there is nothing to carry.
+ * @throws what a carrier's `capture` throws, wrapped in `ContextCarrierError` (the dispatch fails with it).
+ */
+export function captureCarriedContext(allowed?: ReadonlySet<string>): CarriedContext | undefined {
+  if (carriers.size === 0) return undefined;
+  let carried: Record<string, unknown> | undefined;
+  for (const carrier of carriers.values()) {
+    if (allowed !== undefined && !allowed.has(carrier.name)) continue;
+    let value: unknown;
+    try {
+      value = carrier.capture();
+    } catch (error) {
+      throw new ContextCarrierError(`Context carrier \`${carrier.name}\` failed to capture: ${safeString((error as Error)?.message ?? error)}`, { carrier: carrier.name }, { cause: error });
+    }
+    if (value !== undefined) (carried ??= {})[carrier.name] = value;
+  }
+  return carried;
+}
+
+/**
+ * Runs `run` inside the carried context: each carrier's `restore`, nested in registration order.
+ *
+ * @param carried - the values that travelled (or `undefined`: `run` runs as is).
+ * @param run - the task or call.
+ * @returns what `run` returns.
+ * @throws ContextCarrierError when a carried name is not registered on this side; what `restore` or `run` throws.
+ */
+export function restoreCarriedContext(carried: CarriedContext | undefined, run: () => unknown): unknown {
+  if (carried === undefined) return run();
+  const names = Object.keys(carried);
+  for (const name of names) {
+    if (!carriers.has(name)) {
+      throw new ContextCarrierError(
+        `Context carrier \`${name}\` is not registered on this side of the thread boundary: define it at module scope of a ` +
+          "module the task's module imports, so workers register it too",
+        { carrier: name },
+      );
+    }
+  }
+  let wrapped = run;
+  const ordered = [...carriers.values()].filter((c) => Object.hasOwn(carried, c.name)).reverse();
+  for (const carrier of ordered) {
+    const inner = wrapped;
+    wrapped = () => carrier.restore(carried[carrier.name], inner);
+  }
+  return wrapped();
+}
+
+/**
+ * The names of the registered carriers, in registration order (for `explain()` and tests).
+ * @returns the names.
+ */
+export function contextCarrierNames(): string[] {
+  return [...carriers.keys()];
+}

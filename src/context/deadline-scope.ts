@@ -1,0 +1,53 @@
+/**
+ * Deadline scopes: `reactor.withDeadline(ms, fn)` and what code running inside one reads back (SPEC §10).
+ *
+ * A scope is an `AsyncLocalStorage` store, so it follows `fn` into its async continuations and into greenlets it
+ * spawns (they run in their spawner's context). The storage is made on the first `withDeadline` call, never at
+ * import: on Node 20 an `AsyncLocalStorage` in use adds promise hooks to every Promise in the process, a cost only
+ * programs that use deadlines should pay. A nested scope never extends its outer one: the earlier deadline wins.
+ *
+ * @module
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Scheduler } from '../time/scheduler.js';
+
+/** A deadline as a scope holds it: on its clock (for timers) and on `Date.now()`'s scale (for `deadline()`). */
+export interface ScopedDeadline {
+  /** The clock the deadline counts on (the reactor's). */
+  readonly clock: Pick<Scheduler, 'now'>;
+  /** When it passes, on `clock`'s scale. */
+  readonly at: number;
+  /** When it passes, in ms since the epoch (`Date.now()` scale). */
+  readonly wallAt: number;
+}
+
+let storage: AsyncLocalStorage<ScopedDeadline> | undefined;
+
+/**
+ * Runs `fn` with a deadline `ms` from now on `clock`; the earlier deadline wins inside an enclosing scope.
+ *
+ * @param clock - the clock the deadline counts on.
+ * @param ms - milliseconds from now; a number >= 0.
+ * @param fn - the code to run; its return value is returned as is.
+ * @returns what `fn` returned.
+ * @throws TypeError when `ms` is not a number >= 0 or `fn` is not a function (a programming error, reported at once).
+ */
+export function runWithDeadline<R>(clock: Pick<Scheduler, 'now'>, ms: number, fn: () => R): R {
+  if (typeof ms !== 'number' || !(ms >= 0)) {
+    throw new TypeError(`Expected \`ms\` of withDeadline to be a number >= 0, got \`${String(ms)}\` (${typeof ms})`);
+  }
+  if (typeof fn !== 'function') throw new TypeError(`Expected \`fn\` of withDeadline to be a function, got ${typeof fn}`);
+  storage ??= new AsyncLocalStorage<ScopedDeadline>();
+  const outer = storage.getStore();
+  const inner: ScopedDeadline = { clock, at: clock.now() + ms, wallAt: Date.now() + ms };
+  const scope = outer !== undefined && outer.wallAt <= inner.wallAt ? outer : inner;
+  return storage.run(scope, fn);
+}
+
+/**
+ * The deadline of the scope the caller runs in.
+ * @returns the scope's deadline, or `undefined` outside every `withDeadline`.
+ */
+export function scopedDeadline(): ScopedDeadline | undefined {
+  return storage?.getStore();
+}
