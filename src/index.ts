@@ -36,6 +36,7 @@ export type { Task, TaskOptions, TaskFunction, TaskArgs, TaskResult, Kind, Route
 // --- context --- (src/context/: carriers across threads, deadlines)
 export { defineContextCarrier } from './context/context-carrier.js';
 export type { ContextCarrier, ContextCarrierSpec, CarriedContext } from './context/context-carrier.js';
+export type { CallDeadline } from './context/call-deadline.js';
 
 // --- time ---
 export { Clock } from './time/clock.js';
@@ -125,7 +126,7 @@ export type {
   PolicyAdaptiveOptions,
 } from './policy/policy-schema.js';
 export type { Decision, DecidedRoute, DispatchLoad, TaskDescriptor, DescriptorLoad } from './policy/decision.js';
-export type { AdaptiveOptions, AutoPhase, AutoTaskStats, CrashBudget } from './policy/adaptive-router.js';
+export type { AdaptiveOptions, AutoPhase, AutoTaskStats, CrashBudget, CrashVerdict } from './policy/adaptive-router.js';
 export type { DecisionMessage } from './policy/decision-channel.js';
 export type { PolicyWatcher } from './policy/policy-file-watcher.js';
 export type { PolicyDispatchStats, RouteCounts } from './policy/policy-dispatcher.js';
