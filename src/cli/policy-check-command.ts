@@ -67,6 +67,7 @@ export function summarise(file: string, config: Readonly<PolicyConfig>): string[
     ...rules.map((rule, i) => `    ${i + 1}. ${describeRule(rule, i)}`),
   ];
   if (config.threads !== undefined) lines.push(`  threads: ${describeSection(config.threads)}`);
+  for (const [name, pool] of Object.entries(config.pools ?? {})) lines.push(`  pool '${name}': ${describeSection(pool)}`);
   if (config.green !== undefined) lines.push(`  green: ${describeSection(config.green)}`);
   lines.push(
     `  adaptive: sampleSize ${adaptive.sampleSize}, minThreadRunMs ${adaptive.minThreadRunMs}, blockingThresholdMs ${adaptive.blockingThresholdMs}`,
@@ -83,8 +84,13 @@ function describeRule(rule: Readonly<PolicyRule>, index: number): string {
     const range = match[key];
     if (range !== undefined) conditions.push(`${key} ${describeSection(range, ' ')}`);
   }
-  const timeout = rule.timeoutMs === undefined ? '' : ` (timeout ${rule.timeoutMs} ms)`;
-  return `${rule.name ?? `rules[${index}]`}: ${conditions.length === 0 ? 'every task' : conditions.join(', ')} -> ${rule.route}${timeout}`;
+  const extras = [
+    rule.pool === undefined ? undefined : `pool '${rule.pool}'`,
+    rule.maxConcurrent === undefined ? undefined : `maxConcurrent ${rule.maxConcurrent}`,
+    rule.timeoutMs === undefined ? undefined : `timeout ${rule.timeoutMs} ms`,
+  ].filter((e) => e !== undefined);
+  const suffix = extras.length === 0 ? '' : ` (${extras.join(', ')})`;
+  return `${rule.name ?? `rules[${index}]`}: ${conditions.length === 0 ? 'every task' : conditions.join(', ')} -> ${rule.route}${suffix}`;
 }
 
 function describeSection(section: object, separator = ', '): string {

@@ -76,6 +76,8 @@ export function policyExplainCommand(argv: readonly string[], io: CliIo): Promis
       io.out(`route:  ${decision.route}`);
       io.out(`rule:   ${decision.rule ?? '(none)'}`);
       if (decision.timeoutMs !== undefined) io.out(`timeout: ${decision.timeoutMs} ms`);
+      if (decision.pool !== undefined) io.out(`pool:   ${decision.pool}`);
+      if (decision.maxConcurrent !== undefined) io.out(`bulkhead: at most ${decision.maxConcurrent} in flight (maxConcurrent)`);
       io.out(`reason: ${decision.reason}`);
     }
     return exitCodes.ok;

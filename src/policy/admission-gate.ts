@@ -69,6 +69,11 @@ export class AdmissionGate<C> {
     return this.#waiting.length;
   }
 
+  /** True when a call run now would have to wait (someone waits already, or the gate is full). */
+  wouldWait(): boolean {
+    return this.#waiting.length > 0 || this.#inFlight >= this.#limit();
+  }
+
   /**
    * Starts `call` now if the gate has room and nobody waits, else queues it.
    * @param call - what `start` needs (kept while it waits, handed to `drain`'s function).
@@ -76,7 +81,7 @@ export class AdmissionGate<C> {
    * @returns the route's Deferred (admitted at once) or a Deferred of the queued call.
    */
   run(call: C, start: StartCall<C>): Deferred<unknown> {
-    if (this.#waiting.length === 0 && this.#inFlight < this.#limit()) return this.#admit(call, start);
+    if (!this.wouldWait()) return this.#admit(call, start);
     const waiter: Waiter<C> = { call, start, outer: undefined as never, inner: undefined };
     waiter.outer = new Deferred<unknown>(() => this.#cancel(waiter));
     this.#waiting.push(waiter);

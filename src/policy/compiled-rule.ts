@@ -34,6 +34,10 @@ export class CompiledRule {
   readonly route: Route;
   /** The time limit it sets, if any. */
   readonly timeoutMs: number | undefined;
+  /** Its bulkhead: most calls of its tasks in flight at once, if set. */
+  readonly maxConcurrent: number | undefined;
+  /** The named thread pool its thread calls run in, if set. */
+  readonly pool: string | undefined;
   /** True when it has conditions read per dispatch. */
   readonly dynamic: boolean;
   readonly #glob: ((name: string) => boolean) | undefined;
@@ -49,6 +53,8 @@ export class CompiledRule {
     this.label = rule.name ?? `rules[${index}]`;
     this.route = rule.route;
     this.timeoutMs = rule.timeoutMs;
+    this.maxConcurrent = rule.maxConcurrent;
+    this.pool = rule.pool;
     const { match } = rule;
     this.#glob = match.task === undefined ? undefined : picomatch(match.task, globOptions);
     this.#kinds = match.kind === undefined ? undefined : typeof match.kind === 'string' ? [match.kind] : match.kind;

@@ -24,16 +24,18 @@ import type { Scheduler } from '../time/scheduler.js';
 import { AdmissionGate } from './admission-gate.js';
 import type { Policy } from './policy.js';
 
+/** Starts a thread call in a pool (the pool's `run`). */
+export type RunInPool = (task: Task, args: unknown[]) => Deferred<unknown>;
+
 /** A thread call held by the guard. */
 interface ThreadCall {
   readonly task: Task;
   readonly args: unknown[];
+  readonly runInPool: RunInPool;
 }
 
 /** Where the guard sends calls. */
 export interface CrashGuardTargets {
-  /** Starts a thread call (the pool's `run`). */
-  thread(task: Task, args: unknown[]): Deferred<unknown>;
   /** Runs a call in-process (the green route), for a spent budget that says `'green'`. */
   inProcess(task: Task, args: unknown[]): Deferred<unknown>;
   /** The reactor's clock: crash times and `windowMs` are on it. */
@@ -54,7 +56,7 @@ export class CrashGuard {
 
   /**
    * @param policy - the policy whose `adaptive.crashBudget` applies; told of every crash.
-   * @param targets - the thread route, the in-process route and the clock.
+   * @param targets - the in-process route and the clock.
    */
   constructor(policy: Policy, targets: CrashGuardTargets) {
     this.#policy = policy;
@@ -65,18 +67,17 @@ export class CrashGuard {
    * Sends a thread call of `task` to the pool now, or holds it back until the budget allows it.
    * @param task - the Task.
    * @param args - its arguments.
+   * @param runInPool - starts it in the pool the policy chose.
    * @returns a Deferred of its result; `WorkerCrashedError` (or the in-process result) once the budget is spent.
    */
-  run(task: Task, args: unknown[]): Deferred<unknown> {
-    return this.#guarded(task.name).gate.run({ task, args }, this.#startThread);
+  run(task: Task, args: unknown[], runInPool: RunInPool): Deferred<unknown> {
+    return this.#guarded(task.name).gate.run({ task, args, runInPool }, startThread);
   }
 
   /** Calls of `name` waiting for the pool (0 when none are held). */
   waiting(name: string): number {
     return this.#tasks.get(name)?.gate.waiting ?? 0;
   }
-
-  readonly #startThread = (call: ThreadCall): Deferred<unknown> => this.#targets.thread(call.task, call.args);
 
   #guarded(name: string): Guarded {
     let guarded = this.#tasks.get(name);
@@ -128,4 +129,8 @@ export class CrashGuard {
         : fail(new WorkerCrashedError(`Task \`${name}\` was not sent to a worker: ${reason}`, { task: name })),
     );
   }
+}
+
+function startThread(call: ThreadCall): Deferred<unknown> {
+  return call.runInPool(call.task, call.args);
 }

@@ -23,6 +23,10 @@ export interface Decision {
   readonly rule?: string;
   /** The matching rule's `timeoutMs`, which `dispatch` applies on top of the task's own. */
   readonly timeoutMs?: number;
+  /** On threads: the named pool (under `pools`) the matching rule sends the call to; absent: the reactor's pool. */
+  readonly pool?: string;
+  /** The matching rule's bulkhead: most calls of its tasks in flight at once (the excess waits in order). */
+  readonly maxConcurrent?: number;
   /**
    * Set when the task's `adaptive.crashBudget` is spent and says `'fail'`: `dispatch` errbacks `WorkerCrashedError`
    * at once instead of starting another worker (the reason says why).

@@ -22,6 +22,7 @@ import { isTask, type Task } from '../task/task.js';
 import type { Scheduler } from '../time/scheduler.js';
 import type { Decision, DecidedRoute, DispatchLoad } from './decision.js';
 import { decisionChannel, publishDecision } from './decision-channel.js';
+import { Bulkheads, type BulkheadStats, type PoolCapacity, type RoutedCall } from './bulkheads.js';
 import { CrashGuard } from './crash-guard.js';
 import { GreenStepSampler, type GreenStepSamplerOptions } from './green-step-sampler.js';
 import type { Policy, PolicyStats } from './policy.js';
@@ -30,6 +31,10 @@ import type { Policy, PolicyStats } from './policy.js';
 export interface ThreadRunner {
   /** Runs a Task in a worker thread; never throws (bad input and a closed pool errback). */
   run(task: Task, ...args: unknown[]): Deferred<unknown>;
+  /** Calls waiting for a worker now (a bulkhead's waiting calls count toward `maxQueue` with them). */
+  readonly queueDepth?: number;
+  /** The pool's options; only `maxQueue` is read. */
+  readonly options?: { readonly maxQueue?: number };
 }
 
 /**
@@ -40,6 +45,8 @@ export interface ThreadRunner {
 export interface DispatchTargets {
   /** The pool a thread decision runs in. */
   readonly threadPool: ThreadRunner;
+  /** The named pools (the policy's `pools`) a rule's `pool` sends thread calls to. */
+  readonly pools?: ReadonlyMap<string, ThreadRunner>;
   /** Spawns a Task or a function as a greenlet on the reactor's hub and returns its Deferred. */
   spawnDeferred(task: Task | ((...args: any[]) => unknown), args: unknown[]): Deferred<unknown>;
   /** Runs a Task on a remote host (errbacks `TypeError` when the reactor has no remote backend). */
@@ -75,6 +82,8 @@ export interface PolicyDispatchStats extends PolicyStats {
   routes: RouteCounts;
   /** Dispatches per matching rule label. */
   ruleHits: Record<string, number>;
+  /** The bulkhead of each rule with `maxConcurrent` that decided a call: its limit, calls in flight and waiting. */
+  bulkheads: Record<string, BulkheadStats>;
 }
 
 /** Routes each dispatch through the policy to a thread, a greenlet or an inline call. */
@@ -92,6 +101,8 @@ export class PolicyDispatcher {
   readonly #now: () => number;
   /** With `adaptive.crashBudget` set, thread calls pass through it (see {@link CrashGuard}). */
   readonly #crashGuard: CrashGuard;
+  /** Rules' `maxConcurrent`: calls of such a rule pass its gate (see {@link Bulkheads}). */
+  readonly #bulkheads: Bulkheads;
 
   /**
    * @param policy - the policy that decides.
@@ -104,8 +115,8 @@ export class PolicyDispatcher {
     this.#sampler = new GreenStepSampler(policy, { now: this.#now, ...options.greenSampling });
     this.#inlineSampleEvery = Math.max(1, Math.floor(options.inlineSampleEvery ?? 8));
     this.#inlineCountdown = this.#inlineSampleEvery;
+    this.#bulkheads = new Bulkheads(targets.clock);
     this.#crashGuard = new CrashGuard(policy, {
-      thread: (task, args) => targets.threadPool.run(task, ...args),
       inProcess: (task, args) => targets.spawnDeferred(task, args),
       clock: targets.clock,
     });
@@ -139,25 +150,48 @@ export class PolicyDispatcher {
     if (decision.rule !== undefined) this.#ruleHits.set(decision.rule, (this.#ruleHits.get(decision.rule) ?? 0) + 1);
     let d: Deferred<unknown>;
     try {
-      if (decision.route === 'thread') {
-        if (decision.crashBudgetSpent === true) {
-          return fail(new WorkerCrashedError(`Task \`${nameOf(target)}\` was not sent to a worker: ${decision.reason}`, { task: nameOf(target) }));
-        }
-        const task = target as Task;
-        d = this.#policy.adaptive.crashBudget === undefined ? this.#targets.threadPool.run(task, ...args) : this.#crashGuard.run(task, args);
-        if (this.#policy.isAutoDecision(decision)) this.#learning.add(task.name);
-      } else if (decision.route === 'remote') {
-        d = this.#remote(target as Task, args);
-      } else if (decision.route === 'green') {
-        d = this.#green(target, decision, args);
-      } else {
-        d = this.#inline(target, decision, args);
-      }
+      d =
+        decision.maxConcurrent === undefined
+          ? this.#start({ target, decision, args })
+          : this.#bulkheads.run({ target, decision, args }, this.#startRouted, this.#capacityFor(decision));
     } catch (error) {
       return fail(error);
     }
     if (decision.timeoutMs !== undefined) d.addTimeout(decision.timeoutMs, this.#targets.clock);
     return d;
+  }
+
+  readonly #startRouted = (call: RoutedCall): Deferred<unknown> => this.#start(call);
+
+  /** Starts a decided call on its route (past its bulkhead, if any). May throw: the caller fails the call. */
+  #start({ target, decision, args }: RoutedCall): Deferred<unknown> {
+    if (decision.route === 'thread') {
+      const task = target as Task;
+      if (decision.crashBudgetSpent === true) {
+        return fail(new WorkerCrashedError(`Task \`${task.name}\` was not sent to a worker: ${decision.reason}`, { task: task.name }));
+      }
+      const pool = this.#poolFor(decision);
+      if (pool === undefined) return fail(unknownPool(decision));
+      if (this.#policy.isAutoDecision(decision)) this.#learning.add(task.name);
+      if (this.#policy.adaptive.crashBudget === undefined) return pool.run(task, ...args);
+      return this.#crashGuard.run(task, args, (t, a) => pool.run(t, ...a));
+    }
+    if (decision.route === 'remote') return this.#remote(target as Task, args);
+    if (decision.route === 'green') return this.#green(target, decision, args);
+    return this.#inline(target, decision, args);
+  }
+
+  /** The pool a thread decision runs in: the named one, or the reactor's. */
+  #poolFor(decision: Decision): ThreadRunner | undefined {
+    return decision.pool === undefined ? this.#targets.threadPool : this.#targets.pools?.get(decision.pool);
+  }
+
+  /** On threads: the chosen pool's queue, which a bulkhead's waiting calls count toward. */
+  #capacityFor(decision: Decision): PoolCapacity | undefined {
+    if (decision.route !== 'thread') return undefined;
+    const pool = this.#poolFor(decision);
+    const maxQueue = pool?.options?.maxQueue ?? Infinity;
+    return maxQueue === Infinity ? undefined : { queueDepth: pool?.queueDepth ?? 0, maxQueue };
   }
 
   /**
@@ -233,7 +267,7 @@ export class PolicyDispatcher {
 
   /** The policy's stats plus per-route and per-rule dispatch counts. */
   stats(): PolicyDispatchStats {
-    return { ...this.#policy.stats(), routes: { ...this.#routes }, ruleHits: Object.fromEntries(this.#ruleHits) };
+    return { ...this.#policy.stats(), routes: { ...this.#routes }, ruleHits: Object.fromEntries(this.#ruleHits), bulkheads: this.#bulkheads.stats() };
   }
 }
 
@@ -271,4 +305,10 @@ function identity<T>(value: T): T {
 
 function nameOf(target: Task | ((...a: unknown[]) => unknown)): string {
   return isTask(target) ? target.name : target.name || '<anonymous>';
+}
+
+function unknownPool(decision: Decision): TypeError {
+  return new TypeError(
+    `Rule '${decision.rule ?? ''}' sends this call to pool '${decision.pool ?? ''}', which this reactor does not have (pools are made with the reactor from the policy's \`pools\`; a reload cannot add one)`,
+  );
 }

@@ -99,6 +99,14 @@ const ruleSchema = z
     match: matchSchema,
     route: routeSchema,
     timeoutMs: nonNegative('Time limit (ms) for tasks this rule routes, counted from dispatch.').optional(),
+    maxConcurrent: positiveInt(
+      "A bulkhead: most calls of this rule's tasks in flight at once on the route it chose; the excess waits in order (on threads it counts toward the pool's `maxQueue` and errbacks `QueueFullError` past it).",
+    ).optional(),
+    pool: z
+      .string()
+      .min(1)
+      .describe("A bulkhead on threads: the name of a pool under `pools` that this rule's thread calls run in, so one kind of work cannot starve another (only with route `thread` or `auto`).")
+      .optional(),
   })
   .describe('A routing rule; the first rule whose `match` holds decides.');
 
@@ -167,9 +175,28 @@ export const policyConfigSchema = z
     threads: threadsSchema.optional(),
     green: greenSchema.optional(),
     adaptive: adaptiveSchema.optional(),
+    pools: z
+      .record(z.string().min(1), threadsSchema)
+      .describe('Named thread pools, each with its own workers and queue (same options as `threads`); a rule sends its thread calls to one with `pool`.')
+      .optional(),
     rules: z.array(ruleSchema).describe('Routing rules, tried in order.').optional(),
   })
+  .superRefine(checkRulePools)
   .describe('greenreactor policy: routes tasks between worker threads, greenlets and inline calls.');
+
+/** A rule's `pool` must name a declared pool, and only a rule that can choose threads may name one. */
+function checkRulePools(config: { pools?: Record<string, unknown> | undefined; rules?: ReadonlyArray<{ pool?: string | undefined; route: string }> | undefined }, ctx: z.RefinementCtx): void {
+  const declared = Object.keys(config.pools ?? {});
+  config.rules?.forEach((rule, i) => {
+    if (rule.pool === undefined) return;
+    if (!Object.hasOwn(config.pools ?? {}, rule.pool)) {
+      const known = declared.length === 0 ? 'no pools are declared under `pools`' : `declared: ${declared.join(', ')}`;
+      ctx.addIssue({ code: 'custom', path: ['rules', i, 'pool'], message: `Expected \`pool\` to name a pool under \`pools\`, got \`${rule.pool}\` (${known})` });
+    } else if (rule.route !== 'thread' && rule.route !== 'auto') {
+      ctx.addIssue({ code: 'custom', path: ['rules', i, 'pool'], message: `A \`pool\` is a thread pool: it needs route 'thread' or 'auto', got '${rule.route}'` });
+    }
+  });
+}
 
 /** A numeric interval used by rule matches: a value must satisfy every bound given. */
 export interface PolicyRange {
@@ -189,6 +216,8 @@ export type PolicyConfig = z.input<typeof policyConfigSchema>;
 export type PolicyRule = z.input<typeof ruleSchema>;
 /** The `match` part of a {@link PolicyRule}. */
 export type PolicyMatch = z.input<typeof matchSchema>;
+/** The `pools` section of a {@link PolicyConfig}: named thread pools, each with the options of `threads`. */
+export type PolicyPools = z.input<typeof policyConfigSchema>['pools'];
 /** The `threads` section of a {@link PolicyConfig}: options for the ThreadPool. */
 export type PolicyThreadsOptions = z.input<typeof threadsSchema>;
 /** The `green` section of a {@link PolicyConfig}: options for the Hub. */

@@ -177,10 +177,15 @@ export class RuleSet {
       reason += `; ${crashed.reason}`;
       if (crashed.then === 'green') decided = 'green';
     }
+    const pool = decided === 'thread' ? rule?.pool : undefined;
+    if (pool !== undefined) reason += `; in pool '${pool}'`;
+    if (rule?.maxConcurrent !== undefined) reason += `; bulkhead: at most ${rule.maxConcurrent} in flight (maxConcurrent)`;
     const decision: { -readonly [K in keyof Decision]: Decision[K] } = { route: decided, reason };
     if (crashed?.then === 'fail') decision.crashBudgetSpent = true;
     if (rule !== undefined) decision.rule = rule.label;
     if (rule?.timeoutMs !== undefined) decision.timeoutMs = rule.timeoutMs;
+    if (pool !== undefined) decision.pool = pool;
+    if (rule?.maxConcurrent !== undefined) decision.maxConcurrent = rule.maxConcurrent;
     Object.freeze(decision);
     if (auto) this.#autoDecisions.add(decision);
     return decision;

@@ -19,6 +19,8 @@ export interface RouteOptions {
   readonly threadPool: ThreadPoolOptions;
   /** The reactor's hub: the policy's `green` section plus the reactor's clock. */
   readonly hub: HubOptions;
+  /** The named thread pools: each of the policy's `pools` plus the reactor's clock (empty when none). */
+  readonly pools: Readonly<Record<string, ThreadPoolOptions>>;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface RouteOptions {
  * @param clock - the reactor's clock.
  * @param now - the reactor's wall-time source (`ReactorOptions.now`), which times the hub's slices and steps;
  *   `undefined` leaves the hub's default (`performance.now`).
- * @returns the pool's and the hub's options (absent policy keys left out: the pool and hub defaults apply).
+ * @returns the pool's, the hub's and the named pools' options (absent policy keys left out: the defaults apply).
  */
 export function optionsFromPolicy(config: Readonly<PolicyConfig>, clock: Scheduler, now?: () => number): RouteOptions {
   const hub: { -readonly [K in keyof HubOptions]?: HubOptions[K] } = { clock };
@@ -38,5 +40,6 @@ export function optionsFromPolicy(config: Readonly<PolicyConfig>, clock: Schedul
   if (green?.sliceMs !== undefined) hub.sliceMs = green.sliceMs;
   if (green?.blockingThresholdMs !== undefined) hub.blockingThresholdMs = green.blockingThresholdMs;
   if (green?.maxGreenlets !== undefined) hub.maxGreenlets = green.maxGreenlets;
-  return { threadPool: { ...(config.threads as ThreadPoolOptions | undefined), clock }, hub };
+  const pools = Object.fromEntries(Object.entries(config.pools ?? {}).map(([name, threads]) => [name, { ...(threads as ThreadPoolOptions), clock }]));
+  return { threadPool: { ...(config.threads as ThreadPoolOptions | undefined), clock }, hub, pools };
 }

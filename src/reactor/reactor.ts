@@ -104,6 +104,8 @@ export class Reactor implements Scheduler {
   readonly #routeOptions: RouteOptions;
   /** Created on first use (see {@link Reactor.hub}). */
   #hub: Hub | undefined;
+  /** The policy's named thread pools (`pools`), by name; empty when it declares none. */
+  readonly #pools = new Map<string, ThreadPool>();
 
   /**
    * @param options - the clock, the error reporter and the routing policy (see {@link ReactorOptions}).
@@ -143,6 +145,16 @@ export class Reactor implements Scheduler {
       onRunTimed: (name, waitMs, runMs) => this.#dispatcher.threadRunTimed(name, waitMs, runMs),
     });
     this.#shutdown.addComponent({ name: 'thread pool', shutdown: (graceMs) => this.threadPool.close(graceMs) });
+    // The policy's named pools (bulkheads on threads): each starts its workers on its first task, shares `expose`.
+    for (const [name, poolOptions] of Object.entries(this.#routeOptions.pools)) {
+      const pool = new ThreadPool(poolOptions, {
+        exposed: this.threadPool.exposed,
+        onError: (error) => onError(error, `thread pool '${name}'`),
+        onRunTimed: (task, waitMs, runMs) => this.#dispatcher.threadRunTimed(task, waitMs, runMs),
+      });
+      this.#pools.set(name, pool);
+      this.#shutdown.addComponent({ name: `thread pool '${name}'`, shutdown: (graceMs) => pool.close(graceMs) });
+    }
     // --- remote --- (remote route: the backend connects on its first call; closing an unused one is a no-op)
     if (options.remote !== undefined && !isRemoteBackend(options.remote)) {
       throw new TypeError(`Expected \`remote\` to be a RemoteBackend (e.g. bullmqBackend(...) from greenreactor/remote-bullmq), got \`${safeString(options.remote)}\``);
@@ -517,6 +529,7 @@ export class Reactor implements Scheduler {
       eventLoopDelay: this.#loopDelay.snapshot(),
       // --- threads --- (thread path)
       threads: this.threadPool.stats(),
+      ...(this.#pools.size === 0 ? {} : { pools: Object.fromEntries([...this.#pools].map(([name, pool]) => [name, pool.stats()])) }),
       // --- green --- (green path)
       green: this.hub.stats(), // a Hub is cheap and holds no handle
       // --- policy --- (policy)
@@ -626,6 +639,7 @@ export class Reactor implements Scheduler {
     const loopDelay = this.#loopDelay;
     return new PolicyDispatcher(this.#policy, {
       threadPool: pool,
+      pools: this.#pools,
       spawnDeferred: (fn, args) => this.#spawnDeferred(this.hub, fn as GreenletFunction<unknown[], unknown>, args),
       deferToRemote: (task, ...args) => this.deferToRemote(task, ...(args as never[])),
       load: {

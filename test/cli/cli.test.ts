@@ -40,7 +40,9 @@ describe('greenreactor (the built bin)', () => {
           { name: 'images', match: { task: 'resize*' }, route: 'thread', timeoutMs: 5000 },
           { name: 'big', match: { argBytes: { gte: 1048576 } }, route: 'green' },
           { match: { kind: 'io' }, route: 'inline' },
+          { name: 'pdf', match: { task: 'pdf*' }, route: 'thread', pool: 'docs', maxConcurrent: 2 },
         ],
+        pools: { docs: { maxThreads: 1 } },
       }),
     );
     writeFileSync(invalid, JSON.stringify({ extra: 1, threads: { maxThreads: 0 }, rules: [{ match: { task: '[' }, route: 'gpu' }] }));
@@ -65,7 +67,9 @@ describe('greenreactor (the built bin)', () => {
       expect(run.stdout).toContain("1. images: task 'resize*' -> thread (timeout 5000 ms)");
       expect(run.stdout).toContain('2. big: argBytes gte 1048576 -> green');
       expect(run.stdout).toContain('3. rules[2]: kind io -> inline');
+      expect(run.stdout).toContain("4. pdf: task 'pdf*' -> thread (pool 'docs', maxConcurrent 2)");
       expect(run.stdout).toContain('threads: maxThreads 4');
+      expect(run.stdout).toContain("pool 'docs': maxThreads 1");
       expect(run.stdout).toContain('adaptive: sampleSize 20, minThreadRunMs 0.5, blockingThresholdMs 20');
     });
 
@@ -104,6 +108,22 @@ describe('greenreactor (the built bin)', () => {
       expect(run.code).toBe(0);
       expect(run.stdout).toBe(
         ['task:   resizeJpeg', 'route:  thread', 'rule:   images', 'timeout: 5000 ms', "reason: rule 'images' matched task 'resizeJpeg'", ''].join('\n'),
+      );
+    });
+
+    it("names the rule's pool and bulkhead", async () => {
+      const run = await cli('policy', 'explain', valid, 'pdfRender');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe(
+        [
+          'task:   pdfRender',
+          'route:  thread',
+          'rule:   pdf',
+          'pool:   docs',
+          'bulkhead: at most 2 in flight (maxConcurrent)',
+          "reason: rule 'pdf' matched task 'pdfRender'; in pool 'docs'; bulkhead: at most 2 in flight (maxConcurrent)",
+          '',
+        ].join('\n'),
       );
     });
 

@@ -59,6 +59,9 @@ export function fieldDefaults(): Record<string, string> {
     rules: '`[]`',
     'rules[].name': '`rules[i]` (its index)',
     'rules[].timeoutMs': "none (the task's own `timeoutMs` still applies)",
+    'rules[].maxConcurrent': 'unbounded',
+    'rules[].pool': "the reactor's pool (`threads`)",
+    pools: 'none',
   };
 }
 

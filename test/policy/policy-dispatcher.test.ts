@@ -2,7 +2,7 @@ import { describe, it, expect, beforeEach } from '@jest/globals';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { Clock } from '../../src/time/clock.js';
-import { CancelledError, TimeoutError, WorkerCrashedError } from '../../src/errors.js';
+import { CancelledError, QueueFullError, TimeoutError, WorkerCrashedError } from '../../src/errors.js';
 import { defineTask, taskFrom, type Task } from '../../src/task/task.js';
 import { Policy } from '../../src/policy/policy.js';
 import { PolicyDispatcher, type DispatchTargets } from '../../src/policy/policy-dispatcher.js';
@@ -419,6 +419,70 @@ describe('PolicyDispatcher', () => {
       }
       noBudget.dispatch(double, [3]);
       expect(t2.calls).toHaveLength(4);
+    });
+  });
+
+  describe('bulkheads', () => {
+    const bounded = (route: 'thread' | 'green', extra: object = {}) => ({ rules: [{ name: 'dbl', match: { task: 'double' }, route, maxConcurrent: 2, ...extra }] });
+
+    it("runs at most maxConcurrent calls of a rule's tasks at once; the rest wait in order and start as places free", () => {
+      const t = targets(clock);
+      const dispatcher = new PolicyDispatcher(Policy.load(bounded('green')), t);
+      const calls = [1, 2, 3, 4].map((n) => dispatcher.dispatch(double, [n]));
+      expect(t.calls.map((c) => c.args)).toEqual([[1], [2]]);
+      expect(dispatcher.stats().bulkheads).toEqual({ dbl: { maxConcurrent: 2, inFlight: 2, waiting: 2, route: 'green' } });
+      t.calls[1]?.d.callback(4);
+      expect(t.calls.map((c) => c.args)).toEqual([[1], [2], [3]]);
+      t.calls[2]?.d.callback(6);
+      t.calls[0]?.d.callback(2);
+      t.calls[3]?.d.callback(8);
+      expect(calls.map((d) => successResultOf(d))).toEqual([2, 4, 6, 8]);
+      expect(dispatcher.stats().bulkheads.dbl).toMatchObject({ inFlight: 0, waiting: 0 });
+    });
+
+    it("times a waiting call out after its task's timeoutMs from dispatch, and it never starts", () => {
+      const t = targets(clock);
+      const slowDouble = defineTask(import.meta.url, 'double', (n: number) => n * 2, { timeoutMs: 10 });
+      const dispatcher = new PolicyDispatcher(Policy.load(bounded('green')), t);
+      const calls = [1, 2, 3].map((n) => dispatcher.dispatch(slowDouble, [n]));
+      clock.advance(10); // the two running ones are the route's to time out (the fake route does not)
+      failureResultOf(calls[2] as Deferred<unknown>, TimeoutError);
+      t.calls[0]?.d.callback(2);
+      expect(t.calls).toHaveLength(2);
+      expect(successResultOf(calls[0] as Deferred<unknown>)).toBe(2);
+      t.calls[1]?.d.callback(4);
+    });
+
+    it("counts waiting thread calls toward the pool's maxQueue and errbacks QueueFullError past it", () => {
+      const t = targets(clock);
+      const pool = Object.assign(t.threadPool, { queueDepth: 1, options: { maxQueue: 3 } });
+      const dispatcher = new PolicyDispatcher(Policy.load(bounded('thread')), { ...t, threadPool: pool });
+      const calls = [1, 2, 3, 4, 5].map((n) => dispatcher.dispatch(double, [n]));
+      expect(t.calls).toHaveLength(2); // in flight
+      assertNoResult(calls[2] as Deferred<unknown>); // waiting: 1 + the pool's 1 queued < 3
+      assertNoResult(calls[3] as Deferred<unknown>); // waiting: 2 + 1 = 3 = maxQueue
+      expect(failureResultOf(calls[4] as Deferred<unknown>, QueueFullError).getErrorMessage()).toBe(
+        "Rule 'dbl' has 2 calls in flight (maxConcurrent) and the thread pool already has 3 calls waiting (maxQueue 3)",
+      );
+      for (let i = 0; i < 4; i += 1) t.calls[i]?.d.callback(0);
+      expect(t.calls).toHaveLength(4);
+    });
+
+    it("sends a rule's thread calls to its named pool, and explain() names the pool", () => {
+      const t = targets(clock);
+      const images = targets(clock);
+      const policy = Policy.load({ pools: { images: { maxThreads: 1 } }, rules: [{ name: 'img', match: { task: 'double' }, route: 'thread', pool: 'images' }] });
+      const dispatcher = new PolicyDispatcher(policy, { ...t, pools: new Map([['images', images.threadPool]]) });
+      dispatcher.dispatch(double, [1]);
+      expect([t.calls.length, images.calls.length]).toEqual([0, 1]);
+      expect(dispatcher.explain(double, [1])).toEqual({ route: 'thread', rule: 'img', pool: 'images', reason: "rule 'img' matched task 'double'; in pool 'images'" });
+    });
+
+    it('errbacks TypeError for a pool the reactor does not have (added by a reload)', () => {
+      const t = targets(clock);
+      const policy = Policy.load({ pools: { images: {} }, rules: [{ name: 'img', match: { task: 'double' }, route: 'thread', pool: 'images' }] });
+      const d = new PolicyDispatcher(policy, t).dispatch(double, [1]);
+      expect(failureResultOf(d, TypeError).getErrorMessage()).toContain("sends this call to pool 'images', which this reactor does not have");
     });
   });
 

@@ -204,12 +204,41 @@ describe('Policy.load()', () => {
   });
 });
 
+describe('Policy.load() with bulkheads', () => {
+  it('takes named pools and rules with pool and maxConcurrent', () => {
+    const config = { pools: { images: { maxThreads: 2, maxQueue: 10 } }, rules: [{ match: { task: 'resize*' }, route: 'thread' as const, pool: 'images', maxConcurrent: 4 }] };
+    expect(Policy.load(config).config).toEqual(config);
+  });
+
+  it('reports a pool no rule can use and a maxConcurrent below 1, each at its own path', () => {
+    expect(() =>
+      Policy.load({
+        pools: { images: { maxThreads: 0 } },
+        rules: [
+          { match: {}, route: 'thread', pool: 'videos' },
+          { match: {}, route: 'green', pool: 'images' },
+          { match: {}, route: 'green', maxConcurrent: 0 },
+        ],
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        issues: [
+          { path: '/pools/images/maxThreads', message: 'Expected `maxThreads` to be a number >= 1, got `0` (number)' },
+          { path: '/rules/2/maxConcurrent', message: 'Expected `maxConcurrent` to be a positive integer, got `0` (number)' },
+          { path: '/rules/0/pool', message: 'Expected `pool` to name a pool under `pools`, got `videos` (declared: images)' },
+          { path: '/rules/1/pool', message: "A `pool` is a thread pool: it needs route 'thread' or 'auto', got 'green'" },
+        ],
+      }),
+    );
+  });
+});
+
 describe('Policy.schema', () => {
   it('is a JSON Schema of a strict object with every section', () => {
     const schema = Policy.schema as { type: string; additionalProperties: boolean; properties: Record<string, unknown> };
     expect(schema.type).toBe('object');
     expect(schema.additionalProperties).toBe(false);
-    expect(Object.keys(schema.properties)).toEqual(['$schema', 'default', 'threads', 'green', 'adaptive', 'rules']);
+    expect(Object.keys(schema.properties)).toEqual(['$schema', 'default', 'threads', 'green', 'adaptive', 'pools', 'rules']);
   });
 
   it('equals the shipped policy.schema.json', () => {

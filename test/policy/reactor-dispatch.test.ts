@@ -163,6 +163,31 @@ describe('Reactor with a policy', () => {
     });
   });
 
+  describe('bulkheads', () => {
+    it("runs a rule's thread calls in its named pool, and stats() and explain() name the pool", async () => {
+      reactor = new Reactor({ policy: { pools: { images: { maxThreads: 1 } }, rules: [{ name: 'img', match: { task: 'add' }, route: 'thread', pool: 'images' }] } });
+      expect(await reactor.dispatch(built(fx.add), 1, 2)).toBe(3);
+      const stats = reactor.stats();
+      expect([stats.pools?.images?.completed, stats.threads.completed]).toEqual([1, 0]);
+      expect(reactor.explain(built(fx.add), 1, 2)).toEqual({ route: 'thread', rule: 'img', pool: 'images', reason: "rule 'img' matched task 'add'; in pool 'images'" });
+    });
+
+    it('holds a call back while its rule has maxConcurrent calls in flight, though a worker is free', async () => {
+      reactor = new Reactor({ policy: { threads: { maxThreads: 2 }, rules: [{ name: 'one', match: { task: '{waitForGate,markRan}' }, route: 'thread', maxConcurrent: 1 }] } });
+      const g = gate();
+      const marks = gate(1);
+      const first = reactor.dispatch(built(fx.waitForGate), g, 'first');
+      const second = reactor.dispatch(built(fx.markRan), marks, 0);
+      await changed(g, 0); // the first call is running in a worker
+      expect(reactor.stats().policy.bulkheads.one).toEqual({ maxConcurrent: 1, inFlight: 1, waiting: 1, route: 'thread' });
+      expect(reactor.stats().threads.inFlight).toBe(1); // the second never reached the pool
+      open(g);
+      expect(await first).toBe('first');
+      expect(await second).toBe(0);
+      expect(Atomics.load(marks, 0)).toBe(1);
+    });
+  });
+
   describe('crash budget', () => {
     it('starts at most `crashes` workers for a storm of 1,000 calls of a task that always crashes', async () => {
       reactor = new Reactor({

@@ -24,7 +24,12 @@ describe('optionsFromPolicy()', () => {
 
   it('gives only the clock when the policy has no threads or green section', () => {
     const clock = new Clock();
-    expect(optionsFromPolicy({}, clock)).toEqual({ threadPool: { clock }, hub: { clock } });
+    expect(optionsFromPolicy({}, clock)).toEqual({ threadPool: { clock }, hub: { clock }, pools: {} });
+  });
+
+  it('gives each named pool its options and the reactor\'s clock', () => {
+    const clock = new Clock();
+    expect(optionsFromPolicy({ pools: { images: { maxThreads: 2, maxQueue: 8 } } }, clock).pools).toEqual({ images: { maxThreads: 2, maxQueue: 8, clock } });
   });
 
   it("gives the hub the reactor's wall-time source when it has one", () => {

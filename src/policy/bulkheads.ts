@@ -1,0 +1,135 @@
+/**
+ * Bulkheads: a rule's `maxConcurrent` (SPEC §7) — most calls of its tasks in flight at once on its route.
+ *
+ * Why: one kind of work must not take every worker (or flood the hub) while another kind waits; Twisted's and
+ * crochet's users build this by hand with a `DeferredSemaphore` per kind. Here a rule says it, and every call the
+ * rule decides passes its gate: up to `maxConcurrent` run, the excess waits FIFO (each call keeping its own
+ * Deferred, cancellable while it waits, its task's `timeoutMs` counted from dispatch). On threads the waiting
+ * calls count toward the pool's `maxQueue` (with those the pool queues itself), and a call that would go past it
+ * errbacks `QueueFullError` at once. One gate per rule label; a reload that changes `maxConcurrent` applies to the
+ * next call (and frees waiting calls if it grew).
+ *
+ * @module
+ */
+import type { Deferred } from '../deferred/deferred.js';
+import { fail } from '../deferred/fail.js';
+import { QueueFullError } from '../errors.js';
+import { isTask, type Task } from '../task/task.js';
+import type { Scheduler } from '../time/scheduler.js';
+import { AdmissionGate, type StartCall } from './admission-gate.js';
+import type { DecidedRoute, Decision } from './decision.js';
+
+/** One call a rule decided: what runs, where, with what. */
+export interface RoutedCall {
+  /** The Task or function. */
+  readonly target: Task | ((...args: unknown[]) => unknown);
+  /** The decision (its `rule`, `maxConcurrent`, route and pool). */
+  readonly decision: Decision;
+  /** The arguments. */
+  readonly args: unknown[];
+}
+
+/** The queue a thread pool has now and the most it takes (`threads.maxQueue`, or the named pool's). */
+export interface PoolCapacity {
+  /** Calls waiting for a worker in the pool now. */
+  readonly queueDepth: number;
+  /** The pool's `maxQueue` (Infinity: unbounded). */
+  readonly maxQueue: number;
+}
+
+/** One rule's bulkhead, as `stats().policy.bulkheads` shows it. */
+export interface BulkheadStats {
+  /** The rule's `maxConcurrent`. */
+  maxConcurrent: number;
+  /** Its calls in flight now. */
+  inFlight: number;
+  /** Its calls waiting for a place. */
+  waiting: number;
+  /** The route of its latest call. */
+  route: DecidedRoute;
+  /** The named pool of its latest thread call, if any. */
+  pool?: string;
+}
+
+interface Entry {
+  readonly gate: AdmissionGate<RoutedCall>;
+  max: number;
+  route: DecidedRoute;
+  pool: string | undefined;
+}
+
+/** The bulkheads of every rule that sets `maxConcurrent`, by rule label. */
+export class Bulkheads {
+  readonly #clock: Scheduler;
+  readonly #entries = new Map<string, Entry>();
+
+  /** @param clock - the reactor's clock (a waiting task's `timeoutMs` counts on it). */
+  constructor(clock: Scheduler) {
+    this.#clock = clock;
+  }
+
+  /**
+   * Runs a call through its rule's bulkhead: now if there is room, else when a place frees.
+   * @param call - the call; `call.decision` has `rule` and `maxConcurrent`.
+   * @param start - starts it on its route.
+   * @param capacity - on threads: the chosen pool's queue, which waiting calls count toward.
+   * @returns the call's Deferred; `QueueFullError` when it would wait past the pool's `maxQueue`.
+   */
+  run(call: RoutedCall, start: StartCall<RoutedCall>, capacity?: PoolCapacity): Deferred<unknown> {
+    const { decision } = call;
+    const entry = this.#entry(decision.rule ?? '', decision.maxConcurrent ?? Infinity);
+    entry.route = decision.route;
+    entry.pool = decision.pool;
+    if (capacity !== undefined && entry.gate.wouldWait()) {
+      const waiting = this.#waitingForPool(decision.pool);
+      if (waiting + capacity.queueDepth >= capacity.maxQueue) {
+        const where = decision.pool === undefined ? 'the thread pool' : `pool '${decision.pool}'`;
+        return fail(
+          new QueueFullError(
+            `Rule '${decision.rule ?? ''}' has ${entry.max} calls in flight (maxConcurrent) and ${where} already has ${waiting + capacity.queueDepth} calls waiting (maxQueue ${capacity.maxQueue})`,
+          ),
+        );
+      }
+    }
+    return entry.gate.run(call, start);
+  }
+
+  /** Each rule's bulkhead: its limit, calls in flight and waiting. */
+  stats(): Record<string, BulkheadStats> {
+    const out: Record<string, BulkheadStats> = {};
+    for (const [label, e] of this.#entries) {
+      out[label] = { maxConcurrent: e.max, inFlight: e.gate.inFlight, waiting: e.gate.waiting, route: e.route, ...(e.pool === undefined ? {} : { pool: e.pool }) };
+    }
+    return out;
+  }
+
+  #entry(label: string, max: number): Entry {
+    let entry = this.#entries.get(label);
+    if (entry === undefined) {
+      const made: Entry = {
+        max,
+        route: 'thread',
+        pool: undefined,
+        gate: new AdmissionGate<RoutedCall>(() => made.max, {
+          onQueued: (outer, call) => {
+            const timeoutMs = isTask(call.target) ? call.target.options.timeoutMs : undefined;
+            if (timeoutMs !== undefined) outer.addTimeout(timeoutMs, this.#clock);
+          },
+        }),
+      };
+      entry = made;
+      this.#entries.set(label, entry);
+    } else if (entry.max !== max) {
+      entry.max = max;
+      entry.gate.pump(); // a reload may have raised it
+    }
+    return entry;
+  }
+
+  /** Calls waiting in bulkheads whose thread calls go to `pool` (undefined: the reactor's pool). */
+  #waitingForPool(pool: string | undefined): number {
+    let n = 0;
+    for (const e of this.#entries.values()) if (e.route === 'thread' && e.pool === pool) n += e.gate.waiting;
+    return n;
+  }
+}
