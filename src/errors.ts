@@ -218,6 +218,18 @@ export class DataCloneError extends GreenReactorError {
   }
 }
 
+/**
+ * The remote route's engine could not be reached: Redis did not answer within `unreachableMs` of a call (at
+ * connection or after the connection dropped). The call's job may or may not have reached a host; retry the call
+ * if the task is idempotent.
+ */
+export class RemoteUnavailableError extends GreenReactorError {
+  /** @param message - what could not be reached, for how long, and the underlying connection error. */
+  constructor(message = 'The remote engine is unreachable', options?: GreenReactorErrorOptions) {
+    super(message, 'ERR_REMOTE_UNAVAILABLE', options);
+  }
+}
+
 /** Thrown into a greenlet to end it quietly; a greenlet that exits with it counts as successful (gevent's rule). */
 export class GreenletExit extends GreenReactorError {
   /** @param message - why the greenlet was asked to exit. */

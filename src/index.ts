@@ -21,6 +21,7 @@ export {
   TaskNotFoundError,
   QueueFullError,
   DataCloneError,
+  RemoteUnavailableError,
   GreenletExit,
   QueueFull,
   QueueEmpty,

@@ -9,10 +9,18 @@
  *   events are only the fast path, never the only one.
  * - A finished job is removed by the caller once its outcome was read (BullMQ keeps it an hour otherwise, for a
  *   caller that died), so nothing piles up in Redis.
- * - `close()` resolves only after every connection was closed (no open handle), and never rejects.
+ * - Redis out of reach never hangs a call: when it has not answered for `unreachableMs` (at the first connection or
+ *   after a lost one), every pending call errbacks `RemoteUnavailableError`, and so does every new call until Redis
+ *   is back (see `RedisReachability`). A call whose outage was shorter goes on as if nothing happened (the reconcile
+ *   poll reads its job once the connection is back; a job the server lost counts as a crash).
+ * - `close()` resolves only after every connection was closed (no open handle), and never rejects, whether Redis is
+ *   up, down, or was never reached.
  *
- * Connections: one for the `Queue` (adds, reads, removals), one blocking one for `QueueEvents`, one ioredis client
- * for the cancel key and channel.
+ * Connections: one ioredis client for the `Queue` (adds, reads, removals) and one for the cancel key and channel,
+ * both made and ended here (BullMQ is lent the first and never closes it); and the blocking one `QueueEvents` makes
+ * for itself from the same options, whose reconnect strategy gives up once the backend closes (so its `close()`
+ * ends even when Redis was never reached). All of them wait for a lost connection to come back
+ * (`maxRetriesPerRequest: null`); `unreachableMs` alone decides when waiting stops.
  *
  * @module
  */
@@ -20,14 +28,15 @@ import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { Deferred } from '../deferred/deferred.js';
-import { DataCloneError, ReactorStoppedError } from '../errors.js';
+import { DataCloneError, GreenReactorError, ReactorStoppedError, RemoteUnavailableError } from '../errors.js';
 import type { RemoteBackend, RemoteCallContext, RemoteStats } from '../reactor/remote-backend.js';
 import { isTask, type Task } from '../task/task.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import { RemoteCall, type RemoteCallHost } from './remote-call.js';
 import { RemoteCounters } from './remote-counters.js';
-import { resolveConnection, type RedisConnectionOptions } from './redis-connection-options.js';
+import { describeConnection, redisClientOptions, resolveConnection, type RedisConnectionOptions } from './redis-connection-options.js';
+import { RedisReachability } from './redis-reachability.js';
 import {
   cancelChannel,
   cancelKey,
@@ -50,6 +59,12 @@ export interface BullmqBackendOptions {
    */
   reconcileMs?: number;
   /**
+   * How long (ms) Redis may be out of reach — never reached, or its connection lost — before pending calls errback
+   * `RemoteUnavailableError` (and new ones do at once, until it is back).
+   * @defaultValue 10000
+   */
+  unreachableMs?: number;
+  /**
    * BullMQ's key prefix (hosts must use the same).
    * @defaultValue `'bull'`
    */
@@ -67,12 +82,20 @@ export interface BullmqBackendOptions {
 }
 
 /** The defaults of {@link BullmqBackendOptions}. */
-export const defaultBullmqBackendOptions = Object.freeze({ reconcileMs: 1000, prefix: 'bull' });
+export const defaultBullmqBackendOptions = Object.freeze({ reconcileMs: 1000, unreachableMs: 10_000, prefix: 'bull' });
 
+/** BullMQ's objects and the clients under them, made on the first call. */
 interface Engine {
   readonly queue: Queue;
   readonly events: QueueEvents;
+  /** The client lent to `queue`. */
+  readonly queueClient: Redis;
+  /** The cancel key and channel. */
   readonly redis: Redis;
+  /** Watches the queue's connection. */
+  readonly reach: RedisReachability;
+  /** Resolves once the queue and its event stream are connected (never, while Redis is out of reach). */
+  readonly ready: Promise<unknown>;
 }
 
 /**
@@ -106,6 +129,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
   readonly #queueName: string;
   readonly #prefix: string;
   readonly #reconcileMs: number;
+  readonly #unreachableMs: number;
   readonly #dropEvents: boolean;
   readonly #onError: (error: unknown) => void;
   readonly #idPrefix = `gr-${randomUUID().slice(0, 8)}-`;
@@ -116,7 +140,9 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
   readonly #enqueued = new Set<string>();
   /** Redis commands in flight that close() must wait for (aborts, removals). */
   readonly #chores = new Set<Promise<unknown>>();
-  #engine: Promise<Engine> | undefined;
+  #engine: Engine | undefined;
+  /** A connection error was already reported in this outage (ioredis reports one per reconnect attempt). */
+  #outageReported = false;
   #reconcile: DelayedCall | undefined;
   #reconciling = false;
   #closing: Promise<void> | undefined;
@@ -136,6 +162,11 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
       throw new TypeError(`Expected \`reconcileMs\` to be a positive number, got \`${String(reconcileMs)}\` (${typeof reconcileMs})`);
     }
     this.#reconcileMs = reconcileMs;
+    const unreachableMs = options.unreachableMs ?? defaultBullmqBackendOptions.unreachableMs;
+    if (typeof unreachableMs !== 'number' || !Number.isFinite(unreachableMs) || unreachableMs <= 0) {
+      throw new TypeError(`Expected \`unreachableMs\` to be a positive number, got \`${String(unreachableMs)}\` (${typeof unreachableMs})`);
+    }
+    this.#unreachableMs = unreachableMs;
     this.#prefix = options.prefix ?? defaultBullmqBackendOptions.prefix;
     this.#dropEvents = options.faults?.dropEvents === true;
     this.#onError = options.onError ?? ((error: unknown) => console.error('greenreactor remote (bullmq):', error));
@@ -147,6 +178,10 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     if (this.#closing !== undefined) {
       this.counters.failed++;
       return failed(new ReactorStoppedError(`Task \`${task.name}\` was refused: the remote backend is closing`));
+    }
+    if (this.#engine?.reach.unreachable === true) {
+      this.counters.failed++;
+      return failed(this.#engine.reach.error());
     }
     let encoded: string;
     try {
@@ -177,8 +212,9 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
 
   submit(call: RemoteCall, jobId: string, data: RemoteJobData): void {
     this.#pending.set(jobId, call);
-    this.#start().then(
-      ({ queue }) =>
+    const { queue, ready } = this.#start();
+    ready.then(
+      () =>
         queue.add(data.x, data, {
           jobId,
           attempts: 1,
@@ -194,20 +230,23 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
       },
       (error: unknown) => {
         this.#pending.delete(jobId);
-        call.fail(error, false);
+        call.fail(error instanceof GreenReactorError ? error : new RemoteUnavailableError(`Task \`${call.taskName}\` could not be enqueued: ${(error as Error)?.message ?? String(error)}`, { cause: error }), false);
+        if (this.#pending.size === 0) this.#drained?.();
       },
     );
   }
 
   abort(jobId: string): void {
-    if (this.#engine === undefined) return;
+    const engine = this.#engine;
+    if (engine === undefined) return;
+    const { queue, redis } = engine;
     this.#chore(
-      this.#engine.then(async ({ queue, redis }) => {
+      (async () => {
         await redis.set(cancelKey(this.#prefix, this.#queueName, jobId), '1', 'PX', cancelKeyTtlMs);
         await redis.publish(cancelChannel(this.#prefix, this.#queueName), jobId);
         // Removes a job still waiting; a job a host holds (locked) stays, and that host aborts it.
         await queue.remove(jobId).catch(() => 0);
-      }),
+      })(),
     );
   }
 
@@ -215,31 +254,51 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     this.#pending.delete(jobId);
     if (this.#enqueued.delete(jobId) && finished && this.#engine !== undefined) {
       // A failed removal only leaves the job to BullMQ's age-based cleanup.
-      this.#chore(this.#engine.then(({ queue }) => queue.remove(jobId).catch(() => 0)));
+      this.#chore(this.#engine.queue.remove(jobId).catch(() => 0));
     }
     if (this.#pending.size === 0) this.#drained?.();
   }
 
   // --- engine ---
 
-  /** Connects on first use: the queue, its event stream and the cancel connection. */
-  #start(): Promise<Engine> {
-    this.#engine ??= (async () => {
-      const connection = this.#connection;
-      const prefix = this.#prefix;
-      const queue = new Queue(this.#queueName, { connection, prefix });
-      const events = new QueueEvents(this.#queueName, { connection, prefix });
-      const redis = new Redis({ ...connection, lazyConnect: false });
-      queue.on('error', this.#onError);
-      events.on('error', this.#onError);
-      redis.on('error', this.#onError);
-      events.on('completed', ({ jobId, returnvalue }) => this.#onCompleted(jobId, returnvalue));
-      events.on('failed', ({ jobId, failedReason }) => this.#onFailed(jobId, failedReason));
-      await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-      return { queue, events, redis };
-    })();
+  /** Connects on first use: the queue, its event stream and the cancel connection, and watches them. */
+  #start(): Engine {
+    if (this.#engine !== undefined) return this.#engine;
+    const prefix = this.#prefix;
+    const options = redisClientOptions(this.#connection, () => this.#closing !== undefined);
+    const queueClient = new Redis(options);
+    const redis = new Redis(options);
+    const queue = new Queue(this.#queueName, { connection: queueClient, prefix });
+    const events = new QueueEvents(this.#queueName, { connection: options, prefix });
+    // Queue and QueueEvents pass their clients' errors on; the cancel client's come straight.
+    queue.on('error', this.#report);
+    events.on('error', this.#report);
+    redis.on('error', this.#report);
+    events.on('completed', ({ jobId, returnvalue }) => this.#onCompleted(jobId, returnvalue));
+    events.on('failed', ({ jobId, failedReason }) => this.#onFailed(jobId, failedReason));
+    const reach = new RedisReachability(queueClient, this.#unreachableMs, `Redis at ${describeConnection(this.#connection)}`, {
+      onUnreachable: (error) => {
+        for (const call of [...this.#pending.values()]) call.fail(error);
+      },
+      onReachable: () => {
+        this.#outageReported = false;
+      },
+    });
+    const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    ready.catch(() => undefined); // each user of `ready` handles its failure; this one only keeps it from being unhandled
+    this.#engine = { queue, events, queueClient, redis, reach, ready };
     return this.#engine;
   }
+
+  /** Reports an error no Deferred can carry; a connection error once per outage, nothing once closing. */
+  readonly #report = (error: unknown): void => {
+    if (this.#closing !== undefined) return;
+    if (this.#engine?.reach.up === false) {
+      if (this.#outageReported) return;
+      this.#outageReported = true;
+    }
+    this.#onError(error);
+  };
 
   #onCompleted(jobId: string, returnvalue: unknown): void {
     if (this.#dropEvents) return;
@@ -272,7 +331,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
   async #reconcilePass(): Promise<void> {
     const engine = this.#engine;
     if (engine === undefined) return;
-    const { queue } = await engine;
+    const { queue } = engine;
     const ids = [...this.#enqueued];
     const jobs = await Promise.all(ids.map((id) => queue.getJob(id).catch(() => null)));
     for (let i = 0; i < ids.length; i++) {
@@ -292,9 +351,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
   }
 
   #chore(p: Promise<unknown>): void {
-    const tracked = p.catch((error: unknown) => {
-      if (this.#closing === undefined) this.#onError(error);
-    });
+    const tracked = p.catch(this.#report);
     this.#chores.add(tracked);
     void tracked.finally(() => this.#chores.delete(tracked));
   }
@@ -317,15 +374,23 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
       this.#reconcile.cancel();
       this.#reconcile = undefined;
     }
+    const engine = this.#engine;
+    if (engine === undefined) return;
+    // Commands still queued for a server out of reach would wait for it forever: stop waiting once it is.
+    const down = engine.reach.whenDown();
+    await Promise.race([this.#settleChores(), down]);
+    const { events, queue, queueClient, redis, reach } = engine;
+    await Promise.race([Promise.allSettled([events.close(), queue.close(), redis.quit(), queueClient.quit()]), down]);
+    reach.stop();
+    // Whatever the state, end our connections (a no-op for those already ended); the events client gives up
+    // reconnecting now that the backend is closing, so its close() ends too.
+    queueClient.disconnect();
+    redis.disconnect();
+    await Promise.allSettled([events.close(), queue.close()]);
+  }
+
+  async #settleChores(): Promise<void> {
     while (this.#chores.size > 0) await Promise.all([...this.#chores]);
-    if (this.#engine === undefined) return;
-    let engine: Engine;
-    try {
-      engine = await this.#engine;
-    } catch {
-      return;
-    }
-    await Promise.allSettled([engine.events.close(), engine.queue.close(), engine.redis.quit()]);
   }
 }
 

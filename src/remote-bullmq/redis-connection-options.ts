@@ -72,3 +72,33 @@ export function parseRedisUrl(url: string): Record<string, unknown> {
   if (parsed.protocol === 'rediss:') out.tls = {};
   return out;
 }
+
+/**
+ * The options of the clients greenreactor makes: they wait for a lost connection to come back
+ * (`maxRetriesPerRequest: null`, as BullMQ's blocking connections require; the caller's `unreachableMs` decides when
+ * to stop waiting), reconnect every 100 ms growing to 1 s, and stop reconnecting once `closing()` is true — so a
+ * client BullMQ made from these options ends even when Redis is out of reach (BullMQ's own `close()` waits for a
+ * client that never connected).
+ * @param connection - options from {@link resolveConnection}.
+ * @param closing - tells whether the owner is closing.
+ * @returns ioredis options.
+ */
+export function redisClientOptions(connection: Record<string, unknown>, closing: () => boolean): Record<string, unknown> {
+  return {
+    ...connection,
+    maxRetriesPerRequest: null,
+    retryStrategy: (times: number): number | null => (closing() ? null : Math.min(100 * times, 1000)),
+  };
+}
+
+/**
+ * Names a server for messages, without credentials.
+ * @param connection - options from {@link resolveConnection}.
+ * @returns `unix:///path` or `host:port`.
+ */
+export function describeConnection(connection: Record<string, unknown>): string {
+  if (typeof connection.path === 'string') return `unix://${connection.path}`;
+  const host = typeof connection.host === 'string' ? connection.host : '127.0.0.1';
+  const port = typeof connection.port === 'number' ? connection.port : 6379;
+  return `${host}:${port}`;
+}

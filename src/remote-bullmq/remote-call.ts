@@ -87,6 +87,11 @@ export class RemoteCall {
     }
   }
 
+  /** The task's name (for messages). */
+  get taskName(): string {
+    return this.#task.name;
+  }
+
   /** Where the call is. */
   get state(): RemoteCallState {
     return this.#state;

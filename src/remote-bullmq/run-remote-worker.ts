@@ -12,6 +12,10 @@
  * - A job is skipped (never run) when its cancel key is set or its deadline passed before it starts; a running job
  *   is aborted when its id arrives on the cancel channel, or at its deadline (the pool's own `timeoutMs`).
  * - Only tasks exported by the modules given in `imports` run here (see `TaskRegistry`).
+ * - Redis out of reach never hangs the start: `runRemoteWorker` rejects with `RemoteUnavailableError` when Redis has
+ *   not answered within `unreachableMs`, after closing what it opened. Once serving, a lost connection is waited
+ *   for (BullMQ and ioredis reconnect; a job's result is saved once Redis is back). `close()` always ends: the
+ *   connections give up reconnecting once it is called.
  *
  * @module
  */
@@ -20,11 +24,12 @@ import { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import type { Deferred } from '../deferred/deferred.js';
 import type { Failure } from '../deferred/failure.js';
-import { DataCloneError } from '../errors.js';
+import { DataCloneError, type RemoteUnavailableError } from '../errors.js';
 import { taskFrom } from '../task/task.js';
 import { serializeError } from '../threads/error-transport.js';
 import { ThreadPool } from '../threads/thread-pool.js';
-import { resolveConnection, type RedisConnectionOptions } from './redis-connection-options.js';
+import { describeConnection, redisClientOptions, resolveConnection, type RedisConnectionOptions } from './redis-connection-options.js';
+import { RedisReachability } from './redis-reachability.js';
 import { TaskRegistry } from './task-registry.js';
 import {
   cancelChannel,
@@ -67,6 +72,11 @@ export interface RemoteWorkerOptions {
    */
   cancelGraceMs?: number;
   /**
+   * How long (ms) the start waits for Redis before it rejects with `RemoteUnavailableError`.
+   * @defaultValue 10000
+   */
+  unreachableMs?: number;
+  /**
    * BullMQ's key prefix (the callers must use the same).
    * @defaultValue `'bull'`
    */
@@ -103,7 +113,8 @@ const recentCancels = 10_000;
  *
  * @param options - connection, queue, task modules, concurrency, stalled-job timing.
  * @returns the host, once connected and ready for jobs.
- * @throws TypeError for invalid options; TaskNotFoundError when a task module cannot be imported.
+ * @throws TypeError for invalid options; TaskNotFoundError when a task module cannot be imported;
+ *   RemoteUnavailableError when Redis does not answer within `unreachableMs` (all three as rejections).
  * @example
  * ```ts
  * import { runRemoteWorker } from 'greenreactor/remote-bullmq';
@@ -126,6 +137,7 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
   const concurrency = positive('concurrency', options.concurrency ?? 1, true);
   const stalledInterval = positive('stalledIntervalMs', options.stalledIntervalMs ?? 30_000, false);
   const lockDuration = positive('lockDurationMs', options.lockDurationMs ?? 30_000, false);
+  const unreachableMs = positive('unreachableMs', options.unreachableMs ?? 10_000, false);
   const prefix = options.prefix ?? 'bull';
   const onError = options.onError ?? ((error: unknown) => console.error('greenreactor remote worker:', error));
 
@@ -136,10 +148,20 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
   );
   const running = new Map<string, RunningJob>();
   const cancelled = new Set<string>();
-  const redis = new Redis({ ...connection });
-  const subscriber = new Redis({ ...connection });
-  redis.on('error', onError);
-  subscriber.on('error', onError);
+  let closing = false;
+  const clientOptions = redisClientOptions(connection, () => closing);
+  const redis = new Redis(clientOptions);
+  const subscriber = new Redis(clientOptions);
+  // ioredis reports every failed reconnect: pass on the first error of each outage only.
+  let quiet = false;
+  const report = (error: unknown): void => {
+    if (closing || quiet) return;
+    quiet = redis.status !== 'ready';
+    onError(error);
+  };
+  redis.on('error', report);
+  subscriber.on('error', report);
+  redis.on('ready', () => (quiet = false));
 
   const abort = (id: string): void => {
     const job = running.get(id);
@@ -155,7 +177,6 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
   subscriber.on('message', (from: string, id: string) => {
     if (from === channel) abort(id);
   });
-  await subscriber.subscribe(channel);
 
   const processor = async (job: Job): Promise<RemoteOutcome> => {
     const id = job.id ?? '';
@@ -199,29 +220,47 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
   };
 
   const worker = new Worker(queue, processor, {
-    connection,
+    connection: clientOptions,
     prefix,
     concurrency,
     stalledInterval,
     lockDuration,
     maxStalledCount: 0,
-    autorun: true,
+    autorun: false,
   });
-  worker.on('error', onError);
-  await worker.waitUntilReady();
+  worker.on('error', report);
 
-  let closing: Promise<void> | undefined;
-  return {
-    tasks: registry.names(),
-    close(): Promise<void> {
-      closing ??= (async () => {
-        await worker.close();
-        await pool.close(0);
-        await Promise.allSettled([subscriber.quit(), redis.quit()]);
-      })();
-      return closing;
-    },
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      closing = true;
+      await Promise.allSettled([worker.close()]);
+      await pool.close(0);
+      await Promise.allSettled([subscriber.quit(), redis.quit()]);
+      subscriber.disconnect();
+      redis.disconnect();
+    })();
+    return closed;
   };
+
+  let unreachable: ((error: RemoteUnavailableError) => void) | undefined;
+  const reach = new RedisReachability(subscriber, unreachableMs, `Redis at ${describeConnection(connection)}`, {
+    onUnreachable: (error) => unreachable?.(error),
+    onReachable: () => undefined,
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      unreachable = reject;
+      Promise.all([subscriber.subscribe(channel), worker.waitUntilReady()]).then(() => resolve(), reject);
+    });
+  } catch (error) {
+    reach.stop();
+    await close();
+    throw error;
+  }
+  reach.stop();
+  void worker.run().catch(report);
+  return { tasks: registry.names(), close };
 }
 
 function positive(name: string, value: unknown, integer: boolean): number {

@@ -7,32 +7,22 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import { CancelledError, TimeoutError } from '../../src/errors.js';
 import { Reactor } from '../../src/reactor/reactor.js';
-import { bullmqBackend, runRemoteWorker, type RemoteWorker } from '../../src/remote-bullmq/index.js';
 import { defineTask } from '../../src/task/task.js';
 import * as fx from '../fixtures/remote-tasks.js';
 import { failureOf } from '../threads/thread-test-kit.js';
-import { nextWord, startRedis, type TestRedis } from './redis-server.js';
+import { nextWord, startRemoteTestBed, type RemoteTestBed, type TestRedis } from '../helpers/redis-server.js';
 
-const fixtureModule = new URL('../../dist/test/fixtures/remote-tasks.js', import.meta.url);
-
+let bed: RemoteTestBed;
 let redis: TestRedis;
-let host: RemoteWorker;
 let reactor: Reactor;
 let watcher: Redis;
 
 beforeAll(async () => {
-  redis = await startRedis();
-  host = await runRemoteWorker({ connection: redis.connection, queue: 'cancel', imports: [fixtureModule], concurrency: 1, cancelGraceMs: 500 });
-  reactor = new Reactor({ remote: bullmqBackend({ connection: redis.connection, queue: 'cancel', reconcileMs: 200 }) });
-  watcher = redis.client();
+  bed = await startRemoteTestBed('cancel', { host: { concurrency: 1, cancelGraceMs: 500 } });
+  ({ redis, reactor, watcher } = bed);
 });
 
-afterAll(async () => {
-  await reactor?.stop();
-  await host?.close();
-  await watcher?.quit();
-  await redis?.stop();
-});
+afterAll(() => bed?.stop());
 
 /** Occupies the host's only slot until the returned function cancels it. */
 async function occupyHost(key: string): Promise<() => Promise<void>> {

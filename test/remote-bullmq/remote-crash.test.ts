@@ -7,30 +7,28 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import { WorkerCrashedError } from '../../src/errors.js';
 import { Reactor } from '../../src/reactor/reactor.js';
-import { bullmqBackend } from '../../src/remote-bullmq/index.js';
 import { defineTask } from '../../src/task/task.js';
 import * as fx from '../fixtures/remote-tasks.js';
 import { failureOf } from '../threads/thread-test-kit.js';
 import { startHostProcess, type HostProcess } from './remote-host-process.js';
-import { nextWord, startRedis, type TestRedis } from './redis-server.js';
+import { nextWord, startRemoteTestBed, type RemoteTestBed, type TestRedis } from '../helpers/redis-server.js';
 
+let bed: RemoteTestBed;
 let redis: TestRedis;
 let reactor: Reactor;
 let watcher: Redis;
 const hosts: HostProcess[] = [];
 
 beforeAll(async () => {
-  redis = await startRedis();
+  bed = await startRemoteTestBed('crash', { host: false });
+  ({ redis, reactor, watcher } = bed);
   hosts.push(...(await Promise.all([startHostProcess(redis.url, 'crash'), startHostProcess(redis.url, 'crash')])));
-  reactor = new Reactor({ remote: bullmqBackend({ connection: redis.connection, queue: 'crash', reconcileMs: 200 }) });
-  watcher = redis.client();
 }, 30_000);
 
 afterAll(async () => {
-  await reactor?.stop({ graceMs: 0 });
+  await bed?.reactor.stop({ graceMs: 0 });
   await Promise.all(hosts.map((host) => host.kill()));
-  await watcher?.quit();
-  await redis?.stop();
+  await bed?.stop();
 });
 
 /** Starts `task`, waits until a host runs it, SIGKILLs that host (and starts a fresh one when `replace`). */

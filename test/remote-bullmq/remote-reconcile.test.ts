@@ -9,26 +9,22 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Reactor } from '../../src/reactor/reactor.js';
-import { bullmqBackend, runRemoteWorker, type RemoteWorker } from '../../src/remote-bullmq/index.js';
+import { bullmqBackend } from '../../src/remote-bullmq/index.js';
 import * as fx from '../fixtures/remote-tasks.js';
-import { startRedis, type TestRedis } from './redis-server.js';
+import { startRemoteTestBed, type RemoteTestBed, type TestRedis } from '../helpers/redis-server.js';
 
-const fixtureModule = new URL('../../dist/test/fixtures/remote-tasks.js', import.meta.url);
 const stopScript = fileURLToPath(new URL('../../dist/test/fixtures/remote-stop-script.js', import.meta.url));
 const reconcileMs = 300;
 
+let bed: RemoteTestBed;
 let redis: TestRedis;
-let host: RemoteWorker;
 
 beforeAll(async () => {
-  redis = await startRedis();
-  host = await runRemoteWorker({ connection: redis.connection, queue: 'reconcile', imports: [fixtureModule], concurrency: 2 });
+  bed = await startRemoteTestBed('reconcile', { host: { concurrency: 2 } });
+  ({ redis } = bed);
 });
 
-afterAll(async () => {
-  await host?.close();
-  await redis?.stop();
-});
+afterAll(() => bed?.stop());
 
 describe('bullmqBackend with every engine event dropped', () => {
   it('delivers 1,000 results, each once, within reconcileMs of its job ending', async () => {

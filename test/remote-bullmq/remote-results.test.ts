@@ -7,32 +7,23 @@ import type { Redis } from 'ioredis';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { DataCloneError, ReactorStoppedError, TaskNotFoundError } from '../../src/errors.js';
 import { Reactor } from '../../src/reactor/reactor.js';
-import { bullmqBackend, runRemoteWorker, type RemoteWorker } from '../../src/remote-bullmq/index.js';
+import { bullmqBackend } from '../../src/remote-bullmq/index.js';
 import { defineTask } from '../../src/task/task.js';
 import * as fx from '../fixtures/remote-tasks.js';
 import { built, failureOf } from '../threads/thread-test-kit.js';
-import { nextWord, startRedis, type TestRedis } from './redis-server.js';
+import { nextWord, startRemoteTestBed, type RemoteTestBed, type TestRedis } from '../helpers/redis-server.js';
 
-const fixtureModule = new URL('../../dist/test/fixtures/remote-tasks.js', import.meta.url);
-
+let bed: RemoteTestBed;
 let redis: TestRedis;
-let host: RemoteWorker;
 let reactor: Reactor;
 let watcher: Redis;
 
 beforeAll(async () => {
-  redis = await startRedis();
-  host = await runRemoteWorker({ connection: redis.connection, queue: 'results', imports: [fixtureModule], concurrency: 2 });
-  reactor = new Reactor({ remote: bullmqBackend({ connection: redis.connection, queue: 'results', reconcileMs: 200 }) });
-  watcher = redis.client();
+  bed = await startRemoteTestBed('results', { host: { concurrency: 2 } });
+  ({ redis, reactor, watcher } = bed);
 });
 
-afterAll(async () => {
-  await reactor?.stop();
-  await host?.close();
-  await watcher?.quit();
-  await redis?.stop();
-});
+afterAll(() => bed?.stop());
 
 describe('Reactor.deferToRemote()', () => {
   describe('values', () => {
@@ -115,6 +106,14 @@ describe('Reactor.deferToRemote()', () => {
       const error = await failureOf(reactor.deferToRemote(stranger));
       expect(error).toBeInstanceOf(TaskNotFoundError);
       expect(error.message).toMatch(/--import/);
+    });
+
+    it('errbacks DataCloneError for a result that cannot be serialized, and the host keeps serving', async () => {
+      const error = await failureOf(reactor.deferToRemote(fx.returnFunction));
+      expect(error).toBeInstanceOf(DataCloneError);
+      expect(error.code).toBe('ERR_DATA_CLONE');
+      expect(error.message).toMatch(/returnFunction/);
+      await expect(reactor.deferToRemote(fx.add, 20, 22).asPromise()).resolves.toBe(42);
     });
 
     it('errbacks TypeError for a plain function', async () => {

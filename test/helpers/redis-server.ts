@@ -1,5 +1,6 @@
 /**
- * A real `redis-server` for one test file: a unix socket in a fresh temp folder, persistence off, stopped after.
+ * A real `redis-server` for one test file — a unix socket in a fresh temp folder, persistence off, stopped after —
+ * and the remote-route test bed built on it (host, reactor, watcher), written once for every remote test file.
  *
  * Never a mock: BullMQ's Lua scripts do not run on Redis mocks. When the binary is missing the test fails with
  * the install hint (no skip): `apt-get install -y redis-server` (Debian/Ubuntu), `brew install redis` (macOS).
@@ -11,6 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { Reactor } from '../../src/reactor/reactor.js';
+import { bullmqBackend, runRemoteWorker, type BullmqBackendOptions, type RemoteWorker, type RemoteWorkerOptions } from '../../src/remote-bullmq/index.js';
 
 /** How to install the server, said when it is missing. */
 export const redisInstallHint =
@@ -105,4 +108,61 @@ export async function nextWord(redis: Redis, key: string, timeoutS = 15): Promis
   const got = await redis.blpop(key, timeoutS);
   if (got === null) throw new Error(`nothing was pushed onto ${key} within ${timeoutS} s`);
   return got[1];
+}
+
+/** The built task fixtures the remote hosts import (dist/test/fixtures/remote-tasks.js). */
+export const remoteFixtureModule = new URL('../../dist/test/fixtures/remote-tasks.js', import.meta.url);
+
+/** What a remote-route test file works with: its own server, a host, a reactor, a client to wait on. */
+export interface RemoteTestBed {
+  readonly redis: TestRedis;
+  /** An in-process host serving the fixtures (absent when the file asked for none). */
+  readonly host: RemoteWorker | undefined;
+  /** A reactor whose remote backend serves `queue`. */
+  readonly reactor: Reactor;
+  /** A client for `nextWord` and checks (BLPOP blocks it: one waiter at a time). */
+  readonly watcher: Redis;
+  /** Stops the reactor, the host, the watcher and the server, in that order. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startRemoteTestBed}. */
+export interface RemoteTestBedOptions {
+  /** Options of the in-process host, or `false` for none (the file starts host processes itself). */
+  host?: Partial<Omit<RemoteWorkerOptions, 'connection' | 'queue'>> | false;
+  /** Options of the reactor's backend. */
+  backend?: Partial<Omit<BullmqBackendOptions, 'connection' | 'queue'>>;
+}
+
+/**
+ * Starts a fresh server (see {@link startRedis}), an in-process host serving the fixtures on `queue`, a reactor
+ * whose backend uses that queue (reconcile every 200 ms unless told otherwise), and a watcher client.
+ * @param queue - the queue's name.
+ * @param options - host and backend options.
+ * @returns the bed; the file calls `stop()` in its `afterAll`.
+ */
+export async function startRemoteTestBed(queue: string, options: RemoteTestBedOptions = {}): Promise<RemoteTestBed> {
+  const redis = await startRedis();
+  const host =
+    options.host === false
+      ? undefined
+      : await runRemoteWorker({ imports: [remoteFixtureModule], ...options.host, connection: redis.connection, queue });
+  const reactor = new Reactor({ remote: bullmqBackend({ reconcileMs: 200, ...options.backend, connection: redis.connection, queue }) });
+  const watcher = redis.client();
+  let stopping: Promise<void> | undefined;
+  return {
+    redis,
+    host,
+    reactor,
+    watcher,
+    stop() {
+      stopping ??= (async () => {
+        await reactor.stop({ graceMs: 0 });
+        await host?.close();
+        await watcher.quit().catch(() => watcher.disconnect()); // a test may have ended it already
+        await redis.stop();
+      })();
+      return stopping;
+    },
+  };
 }
