@@ -15,7 +15,7 @@ import { driveGenerator } from '../deferred/drive-generator.js';
 import { fail } from '../deferred/fail.js';
 import { isGenerator } from '../deferred/is-generator.js';
 import { isThenable } from '../deferred/is-thenable.js';
-import { maybeDeferred } from '../deferred/maybe-deferred.js';
+import { succeed } from '../deferred/succeed.js';
 import { TimeoutError, WorkerCrashedError } from '../errors.js';
 import { callDeadline } from '../context/call-deadline.js';
 import { isTask, type Task } from '../task/task.js';
@@ -152,7 +152,7 @@ export class PolicyDispatcher {
     try {
       d =
         decision.maxConcurrent === undefined
-          ? this.#start({ target, decision, args })
+          ? this.#start(target, decision, args)
           : this.#bulkheads.run({ target, decision, args }, this.#startRouted, this.#capacityFor(decision));
     } catch (error) {
       return fail(error);
@@ -161,10 +161,10 @@ export class PolicyDispatcher {
     return d;
   }
 
-  readonly #startRouted = (call: RoutedCall): Deferred<unknown> => this.#start(call);
+  readonly #startRouted = (call: RoutedCall): Deferred<unknown> => this.#start(call.target, call.decision, call.args);
 
   /** Starts a decided call on its route (past its bulkhead, if any). May throw: the caller fails the call. */
-  #start({ target, decision, args }: RoutedCall): Deferred<unknown> {
+  #start(target: Task | ((...a: unknown[]) => unknown), decision: Decision, args: unknown[]): Deferred<unknown> {
     if (decision.route === 'thread') {
       const task = target as Task;
       if (decision.crashBudgetSpent === true) {
@@ -252,16 +252,14 @@ export class PolicyDispatcher {
    * sends a Task to threads for good; a function that returns a thenable or a generator runs green from then on.
    */
   #inlineLearning(target: Task | ((...a: unknown[]) => unknown), args: unknown[]): Deferred<unknown> {
-    const name = nameOf(target);
-    const onAsync = (): void => this.#policy.recordAsync(name);
-    if (--this.#inlineCountdown > 0) return runInline(target, args, onAsync);
+    if (--this.#inlineCountdown > 0) return runInline(target, args, this.#policy);
     this.#inlineCountdown = this.#inlineSampleEvery;
     const start = this.#now();
     try {
-      return runInline(target, args, onAsync);
+      return runInline(target, args, this.#policy);
     } finally {
       const ms = this.#now() - start;
-      if (ms > this.#policy.adaptive.blockingThresholdMs) this.#policy.recordBlockedStep(name, ms, 'inline run');
+      if (ms > this.#policy.adaptive.blockingThresholdMs) this.#policy.recordBlockedStep(nameOf(target), ms, 'inline run');
     }
   }
 
@@ -274,13 +272,14 @@ export class PolicyDispatcher {
 /**
  * Runs a task or function now, synchronously: a thrown error fails the Deferred, a Promise or Deferred is
  * followed, a generator is driven like `inlineCallbacks`. A `taskFrom` task not imported yet is imported
- * first (the only case that is not synchronous).
+ * first (the only case that is not synchronous). With `learner` (an `auto` run), a result that shows the
+ * function is asynchronous (a generator, a Deferred or a thenable) is reported, by `name`, so it runs green next.
  */
-function runInline(target: Task | ((...a: unknown[]) => unknown), args: unknown[], onAsync?: () => void): Deferred<unknown> {
+function runInline(target: Task | ((...a: unknown[]) => unknown), args: unknown[], learner?: Policy, name?: string): Deferred<unknown> {
   let fn = target as (...a: unknown[]) => unknown;
   if (isTask(target)) {
     if (target.fn === undefined) {
-      return Deferred.fromPromise(target.load()).addCallback((loaded) => runInline(loaded as (...a: unknown[]) => unknown, args, onAsync));
+      return Deferred.fromPromise(target.load()).addCallback((loaded) => runInline(loaded as (...a: unknown[]) => unknown, args, learner, target.name));
     }
     fn = target.fn as (...a: unknown[]) => unknown;
   }
@@ -290,17 +289,18 @@ function runInline(target: Task | ((...a: unknown[]) => unknown), args: unknown[
   } catch (error) {
     return fail(error);
   }
-  // What maybeDeferred does with a result (a Deferred as is, a Promise followed, a Failure failed), plus generators.
   if (isGenerator(result)) {
-    onAsync?.();
+    learner?.recordAsync(name ?? nameOf(target));
     return driveGenerator(result);
   }
-  if (onAsync !== undefined && isThenable(result)) onAsync();
-  return maybeDeferred(identity, result);
-}
-
-function identity<T>(value: T): T {
-  return value;
+  // What maybeDeferred does with a result, without calling through it: a Deferred as is, a thenable followed, a
+  // value succeeded (a Failure fails: `callback` of a Failure is an errback).
+  if (result === null || (typeof result !== 'object' && typeof result !== 'function')) return succeed(result);
+  if (result instanceof Deferred || isThenable(result)) {
+    learner?.recordAsync(name ?? nameOf(target));
+    return result instanceof Deferred ? result : Deferred.fromPromise(result);
+  }
+  return succeed(result);
 }
 
 function nameOf(target: Task | ((...a: unknown[]) => unknown)): string {

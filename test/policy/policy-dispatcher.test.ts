@@ -1,6 +1,8 @@
 import { describe, it, expect, beforeEach } from '@jest/globals';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { Deferred } from '../../src/deferred/deferred.js';
+import { Failure } from '../../src/deferred/failure.js';
+import { succeed } from '../../src/deferred/succeed.js';
 import { Clock } from '../../src/time/clock.js';
 import { CancelledError, QueueFullError, TimeoutError, WorkerCrashedError } from '../../src/errors.js';
 import { defineTask, taskFrom, type Task } from '../../src/task/task.js';
@@ -94,6 +96,17 @@ describe('PolicyDispatcher', () => {
     it('follows an inline function that returns a Promise', async () => {
       const d = new PolicyDispatcher(Policy.load({ default: 'inline' }), targets(clock)).dispatch(async () => 'later', []);
       await expect(d.asPromise()).resolves.toBe('later');
+    });
+
+    it("returns an inline function's Deferred as it is, and fails with a Failure it returns (maybeDeferred's rules)", () => {
+      const dispatcher = new PolicyDispatcher(Policy.load({ default: 'inline' }), targets(clock));
+      const own = new Deferred<number>();
+      expect(dispatcher.dispatch(() => own, [])).toBe(own);
+      const failed = dispatcher.dispatch(() => new Failure(new RangeError('as a value')), []);
+      expect(failureResultOf(failed, RangeError).getErrorMessage()).toBe('as a value');
+      const fn = (): string => 'a function';
+      expect(successResultOf(dispatcher.dispatch(() => fn, []))).toBe(fn);
+      own.callback(1);
     });
 
     it('imports a taskFrom task before running it inline', async () => {
@@ -243,6 +256,15 @@ describe('PolicyDispatcher', () => {
         const dispatcher = new PolicyDispatcher(policy, targets(clock), { inlineSampleEvery: 1, now: () => wall });
         dispatcher.dispatch(quick, []);
         expect(policy.decide(quick).route).toBe('inline');
+      });
+
+      it('sends a synchronous task that returned a Deferred to a greenlet from then on', () => {
+        const deferring = defineTask(import.meta.url, 'deferring', (n: number) => succeed(n + 1), { kind: 'io' });
+        const t = targets(clock);
+        const dispatcher = new PolicyDispatcher(Policy.load({}), t);
+        expect(successResultOf(dispatcher.dispatch(deferring, [1]))).toBe(2);
+        dispatcher.dispatch(deferring, [1]);
+        expect(t.calls.map((c) => c.path)).toEqual(['green']);
       });
 
       it('sends a synchronous task that returned a thenable to a greenlet from then on', async () => {
