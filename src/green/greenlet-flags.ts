@@ -30,6 +30,11 @@ export const LINK_KIND_MASK = 3 << LINK_KIND_SHIFT;
 export const TRACKED = 256;
 /** The value to send in is a kill taken from `Rare.kill` (held again if the wait it would go through is not awaited). */
 export const SENDING_KILL = 512;
+/**
+ * Its generator came from a generator function, so the hub drives it with the built-in `next`/`throw` (one call
+ * site for every generator, however many distinct functions spawned them) rather than looking them up on it.
+ */
+export const NATIVE_GENERATOR = 1024;
 
 /** Link kind: hears every death, observes the outcome. */
 export const ANY = 0;

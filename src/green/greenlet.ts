@@ -38,6 +38,7 @@ import {
   KILL_PENDING,
   LINK_KIND_MASK,
   LINK_KIND_SHIFT,
+  NATIVE_GENERATOR,
   newRare,
   OBSERVED,
   OK,
@@ -63,9 +64,14 @@ export { isGreenletExit } from './is-greenlet-exit.js';
 export type GreenletLink<R = unknown> = (greenlet: Greenlet<R>) => void;
 
 const noop = (): undefined => undefined;
-const GeneratorFunctionPrototype: unknown = Object.getPrototypeOf(function* () {
+const GeneratorFunctionPrototype = Object.getPrototypeOf(function* () {
   /* only its prototype is used */
-});
+}) as { prototype: Generator<unknown, unknown, unknown> };
+// The built-in `next`/`throw` every generator object inherits. Calling them directly keeps one call site for all
+// generators: `iter.next` looked up on generators of many distinct functions (a fresh closure per spawn, as users
+// write it) goes megamorphic and costs ~1 µs a lookup.
+const generatorNext = GeneratorFunctionPrototype.prototype.next;
+const generatorThrow = GeneratorFunctionPrototype.prototype.throw;
 let nextId = 1;
 
 let control!: GreenletControl;
@@ -554,9 +560,10 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     this.#args = null;
     this.#mode = 'calling';
     let r: unknown;
+    const native = Object.getPrototypeOf(fn) === GeneratorFunctionPrototype;
     try {
-      if (Object.getPrototypeOf(fn) === GeneratorFunctionPrototype) {
-        r = fn(...args);
+      if (native) {
+        r = fn(...args); // a generator object for certain: no duck-typing lookups on it
       } else {
         if (!this.#has(TRACKED)) this.#set(TRACKED, true);
         r = this.#host.callTracked(this, fn, args);
@@ -565,9 +572,10 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       this.#finish(false, error, true);
       return false;
     }
-    if (isGenerator(r)) {
+    if (native || isGenerator(r)) {
+      this.#set(NATIVE_GENERATOR, native);
       this.#mode = 'generator';
-      this.#fn = r;
+      this.#fn = r as Generator<unknown, unknown, unknown>;
       return this.#runGenerator();
     }
     return this.#startAsync(r);
@@ -630,10 +638,12 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     let throwing = this.#has(THROWING);
     if (send !== undefined) this.#send = undefined;
     if (throwing) this.#flags &= ~(THROWING | SENDING_KILL);
+    const native = this.#has(NATIVE_GENERATOR);
     for (;;) {
       let r: IteratorResult<unknown, unknown>;
       try {
-        r = throwing ? iter.throw(send) : iter.next(send);
+        if (native) r = throwing ? generatorThrow.call(iter, send) : generatorNext.call(iter, send);
+        else r = throwing ? iter.throw(send) : iter.next(send);
       } catch (error: unknown) {
         this.#finish(false, error, true);
         return false;
