@@ -35,8 +35,8 @@ export interface GreenletControl {
   /** End a greenlet that never runs (refused by capacity or a stopped reactor); reported if nobody observes it. */
   refuse(g: Greenlet<any>, error: unknown): void;
   /**
-   * The first `then` on hub wait `w` made by async greenlet `g`: `raced` (a combinator took it in the run that made
-   * it) unparks `g`, which runs on; awaited, it parks `g` again (queues it, for `cooperate()`: `ready`) if a kill was
+   * The first `then` on hub wait `w` made by async greenlet `g`: `raced` (`w.then(cb)` in the run that made it,
+   * not an `await`) unparks `g`, which runs on; awaited, it parks `g` again (queues it, for `cooperate()`: `ready`) if a kill was
    * held for `w` meanwhile.
    */
   tookWait(g: Greenlet<any>, w: HubWait<any>, raced: boolean, ready: boolean): void;

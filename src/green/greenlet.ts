@@ -135,7 +135,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
         if (!raced) {
           if (g.#state === 'running') g.#awaitWait(w, ready); // a kill held for this wait: now it is awaited
         } else if (g.#state === 'parked') {
-          g.#token++; // it runs on: the wait's outcome goes to the combinator, not through the hub
+          g.#token++; // it runs on: the wait's outcome goes to its `then` callbacks, not through the hub
           g.#host.parkedDelta(-1);
           g.#state = 'running';
         }
@@ -466,8 +466,8 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   }
 
   /**
-   * Killed while running its own code: a hub wait it made and handed to a combinator (`Promise.race`) without
-   * awaiting it is rejected with the kill, so the combinator — which the greenlet awaits — rejects too.
+   * Killed while running its own code: a hub wait it made and chained with `then` in the same run, without
+   * awaiting it, is rejected with the kill, so the Promise that `then` made — which the greenlet may await — rejects.
    */
   #killRacedWait(): void {
     const w = this.#waitingOn;
@@ -501,7 +501,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
 
   /** An async greenlet made (and will await) hub wait `w`: its step ends here. */
   #awaitWait(w: HubWait<any>, ready: boolean): void {
-    // Its code runs, so it did not await its last wait (it handed it to a combinator that settled otherwise, or to
+    // Its code runs, so it did not await its last wait (it raced it and the other side won, or gave it
     // callbacks): leave that wait; a resumption queued through it is stale, except a kill, which this wait takes.
     if (this.#state === 'parked') this.#host.parkedDelta(-1);
     else if (this.#state === 'queued') {
@@ -612,7 +612,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     this.#set(THROWING, false);
     this.#set(SENDING_KILL, false);
     if (w.raced) {
-      // A cooperate() it handed to a combinator: fire it as the ordinary Deferred it became.
+      // A cooperate() it chained with `then` in the run that made it: fire it as the ordinary Deferred it became.
       if (!w.called) {
         if (failed) w.errback(send);
         else w.callback(send);

@@ -8,9 +8,10 @@ import { Failure } from '../deferred/failure.js';
 
 const noop = (): undefined => undefined;
 
-// "Awaited at once" versus "handed to a combinator": `await w` calls `w.then` from a microtask queued by the
-// `await`, `Promise.race([w, …])` calls it synchronously. The epoch moves on at the first microtask after a wait is
-// made, so a `then` in the same synchronous run as the wait's creation is a combinator's.
+// "Awaited" versus "given callbacks": `await w` calls `w.then` from a microtask queued by the `await` (so does
+// `Promise.race([w, …])`, which resolves `w` the same way: a race looks like an await, see docs/design.md), while
+// `w.then(cb)` written in the greenlet's code calls it synchronously. The epoch moves on at the first microtask
+// after a wait is made, so a `then` in the same synchronous run as the wait's creation is not an `await`.
 let epoch = 0;
 let epochQueued = false;
 const nextEpoch = (): void => {
@@ -57,8 +58,8 @@ export class HubWait<T> extends Deferred<T> {
 
   /**
    * @internal Tell the making greenlet how it took this wait: `onThen(raced)` runs at the first `then`, with `raced`
-   * true when that came in the same synchronous run as this call (a combinator's, e.g. `Promise.race`), which makes
-   * this an ordinary Deferred that does not park the greenlet.
+   * true when that came in the same synchronous run as this call (`w.then(cb)` in the greenlet's code, not an
+   * `await`), which makes this an ordinary Deferred that does not park the greenlet.
    */
   onThen(onThen: (raced: boolean) => void): void {
     this.#onThen = onThen;
@@ -81,7 +82,7 @@ export class HubWait<T> extends Deferred<T> {
     return this.#hooked;
   }
 
-  /** @internal True when its greenlet handed it to a combinator instead of awaiting it (see {@link onThen}). */
+  /** @internal True when its greenlet called `then` on it in the run that made it instead of awaiting it (see {@link onThen}). */
   get raced(): boolean {
     return this.#raced;
   }
@@ -116,7 +117,7 @@ export class HubWait<T> extends Deferred<T> {
     if (onThen !== null) {
       this.#onThen = null;
       if (this.#epoch === epoch) {
-        this.#owned = false; // handed to a combinator in the run that made it: not its greenlet's switch point
+        this.#owned = false; // `then` in the run that made it: not its greenlet's switch point
         this.#raced = true;
         onThen(true);
         return super.then(onFulfilled, onRejected);

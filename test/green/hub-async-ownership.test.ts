@@ -208,6 +208,51 @@ describe('Hub', () => {
       expect(q.qsize()).toBe(1);
     });
 
+    it('q.get().then(…) in the same run that made the wait does not park it while it awaits something else', async () => {
+      const hub = new Hub();
+      const q = new Queue<number>(undefined, hub);
+      const awaitingForeign = new Deferred<void>();
+      const foreign = new Deferred<void>();
+      const seen: string[] = [];
+      const g = hub.spawn(async () => {
+        const got = q.get().then((v) => seen.push(`got ${v}`));
+        awaitingForeign.callback(undefined);
+        await foreign; // a plain Deferred: foreign to the hub
+        seen.push('ran on');
+        await got;
+      });
+      await awaitingForeign;
+      expect(hub.stats().parked).toBe(0);
+      q.putNowait(7);
+      foreign.callback(undefined);
+      await g;
+      expect(seen).toEqual(['got 7', 'ran on']);
+    });
+
+    it('a kill while it awaits the Promise of a .then() on its wait rejects that wait: finally runs, no item is taken', async () => {
+      const hub = new Hub();
+      const q = new Queue<number>(undefined, hub);
+      const awaiting = new Deferred<void>();
+      const seen: string[] = [];
+      const g = hub.spawn(async () => {
+        try {
+          const got = q.get().then((v) => v * 2);
+          awaiting.callback(undefined);
+          seen.push(`got ${await got}`);
+        } catch (e: unknown) {
+          seen.push(`rejected: ${(e as Error).name}`);
+          throw e;
+        } finally {
+          seen.push('finally');
+        }
+      });
+      await awaiting;
+      await g.kill();
+      expect(seen).toEqual(['rejected: GreenletExit', 'finally']);
+      q.putNowait(1);
+      expect(q.qsize()).toBe(1);
+    });
+
     it('sleep(…).addCallback(…) does not park it: it runs on, and its next hub wait takes the kill', async () => {
       const hub = new Hub({ clock: new Clock() });
       const e = new Deferred<void>();
