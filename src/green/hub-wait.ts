@@ -26,7 +26,7 @@ const nextEpoch = (): void => {
  * Why: an async greenlet suspends with `await hub.sleep(ms)`, and `await` calls `then`. For a wait made by an async
  * greenlet, the first `then` does not go through the Promise machinery: it stores the continuation, and the hub calls
  * it when it schedules that greenlet again — so the step that follows is timed, attributed and counted like any
- * other. A wait the greenlet does not await at once (handed to `Promise.race`, or given callbacks with
+ * other. A wait the greenlet does not await (chained with `then` in the run that made it, or given callbacks with
  * `addCallback`) does not park it: it stays an ordinary Deferred, and a kill of its greenlet rejects it. Everything
  * else about it is an ordinary Deferred.
  *

@@ -159,6 +159,23 @@ describe('Hub', () => {
     });
   });
 
+  describe('children', () => {
+    it('a generator greenlet spawned by an async one is not taken for its parent in callbacks its steps schedule', async () => {
+      const hub = new Hub();
+      const seen: unknown[] = [];
+      let child: Greenlet<void> | null = null;
+      const parent = hub.spawn(async () => {
+        child = hub.spawn(function* () {
+          yield Promise.resolve().then(() => seen.push(hub.getCurrent()));
+        });
+        await child;
+      });
+      await parent;
+      expect(child).not.toBeNull();
+      expect(seen).toEqual([null]);
+    });
+  });
+
   describe('a hub wait made but not awaited at once (SPEC §6.1)', () => {
     it('Promise.race([queue.get(), timer]): after the timer wins it runs on, unparked, and a kill still reaches it', async () => {
       const hub = new Hub();
