@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { greenletControl } from '../../src/green/greenlet.js';
 import type { Greenlet } from '../../src/green/greenlet.js';
@@ -12,6 +12,9 @@ function nextTurn(): Promise<void> {
 afterEach(async () => {
   await nextTurn();
 });
+
+/** Every transition the lifecycle tests below observed, as `from -> to`. */
+const observed = new Set<string>();
 
 /** Records the distinct states a greenlet goes through, sampled at the checkpoints a test chooses. */
 class StateLog {
@@ -35,6 +38,7 @@ class StateLog {
     for (let i = 1; i < this.states.length; i++) {
       const from = this.states[i - 1]!;
       const to = this.states[i]!;
+      observed.add(`${from} -> ${to}`);
       if (!isGreenletTransition(from, to)) bad.push(`${from} -> ${to}`);
     }
     return bad;
@@ -143,5 +147,31 @@ describe('GreenletState', () => {
       expect(log.states).toEqual(['queued', 'running', 'parked', 'queued', 'running', 'dead']);
       expect(log.illegal()).toEqual([]);
     });
+
+    it('an async greenlet whose race over a hub wait is won by something foreign: parked, then dead', async () => {
+      const { hub } = makeVirtualHub();
+      const log = new StateLog();
+      const foreign = new Deferred<string>();
+      const g = hub.spawn(async () => {
+        log.sample(hub.getCurrent());
+        return Promise.race([hub.sleep(1_000), foreign]);
+      });
+      log.watch(g);
+      hub.flush();
+      await nextTurn();
+      log.sample();
+      foreign.callback('foreign won');
+      await g;
+      log.sample();
+      expect(g.value).toBe('foreign won');
+      expect(log.states).toEqual(['queued', 'running', 'parked', 'dead']);
+      expect(log.illegal()).toEqual([]);
+    });
   });
+});
+
+// The table lists no transition that cannot happen: the lifecycles above, together, take every one of them.
+afterAll(() => {
+  const table = Object.entries(greenletTransitions).flatMap(([from, tos]) => tos.map((to) => `${from} -> ${to}`));
+  expect([...observed].sort()).toEqual(table.sort());
 });
