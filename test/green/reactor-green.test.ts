@@ -391,6 +391,30 @@ describe('Reactor (green path)', () => {
       expect(successResultOf(d)).toBe('finished');
     });
 
+    it('lets greenlets spawned during the grace finish within it too', async () => {
+      const { reactor, clock } = makeReactor();
+      const hub = reactor.hub;
+      let successor: Greenlet<string> | null = null;
+      hub.spawn(function* handOver(): Generator<unknown, void, unknown> {
+        yield hub.sleep(10);
+        successor = hub.spawn(function* successorWork(): Generator<unknown, string, unknown> {
+          yield hub.sleep(70);
+          return 'finished';
+        });
+      });
+      hub.flush();
+      const stopped = reactor.stop({ graceMs: 100 });
+      await nextTurn();
+      for (let t = 0; t < 80; t += 10) {
+        clock.advance(10);
+        hub.flush();
+        await nextTurn();
+      }
+      await stopped;
+      expect(successor).not.toBeNull();
+      expect(successor!.value).toBe('finished');
+    });
+
     it('kills greenlets spawned during the grace too; from the kills on, spawn returns a greenlet dead with ReactorStoppedError', async () => {
       const { reactor, clock } = makeReactor();
       const hub = reactor.hub;
