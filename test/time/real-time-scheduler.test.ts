@@ -1,11 +1,39 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { performance } from 'node:perf_hooks';
 import { RealTimeScheduler, realTimeScheduler } from '../../src/time/real-time-scheduler.js';
 
-/** The number of Node timers currently holding the event loop (ours and anyone else's). */
-function activeTimers(): number {
-  return process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
+/**
+ * Follows the Node timers armed from now on: one is live from `setTimeout` until its callback has returned or
+ * `clearTimeout` took it. Counting the process's active `Timeout`s instead would count anyone else's timers too
+ * (a previous test file's, Jest's), which come and go on their own in a combined run.
+ */
+function trackTimers(): { live: () => number; ran: (fn: () => void) => void } {
+  const live = new Set<unknown>();
+  const afterRun: Array<() => void> = [];
+  const realSet = globalThis.setTimeout;
+  const realClear = globalThis.clearTimeout;
+  jest.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const timer = realSet(() => {
+      try {
+        fn(...args);
+      } finally {
+        live.delete(timer);
+        for (const then of afterRun.splice(0)) then();
+      }
+    }, ms);
+    live.add(timer);
+    return timer;
+  }) as unknown as typeof setTimeout);
+  jest.spyOn(globalThis, 'clearTimeout').mockImplementation(((timer: NodeJS.Timeout | undefined) => {
+    live.delete(timer);
+    realClear(timer);
+  }) as typeof clearTimeout);
+  return { live: () => live.size, ran: (fn) => afterRun.push(fn) };
 }
+
+afterEach(() => {
+  jest.restoreAllMocks();
+});
 
 /** A promise and the function that resolves it: lets a test wait for a scheduled callback to fire. */
 function signal(): { fired: Promise<void>; fire: () => void } {
@@ -127,27 +155,26 @@ describe('RealTimeScheduler', () => {
 
   describe('timer handles', () => {
     it('holds one timer however many calls are pending, and none once they are cancelled', () => {
+      const timers = trackTimers();
       const scheduler = new RealTimeScheduler();
-      const baseline = activeTimers();
       const calls = [100_000, 50_000, 200_000, 50_000].map((ms) => scheduler.callLater(ms, () => undefined));
-      expect(activeTimers()).toBe(baseline + 1);
+      expect(timers.live()).toBe(1);
       for (const call of calls) {
         call.cancel();
       }
-      expect(activeTimers()).toBe(baseline);
+      expect(timers.live()).toBe(0);
       expect(scheduler.pendingCount).toBe(0);
     });
 
     it('holds no timer once every call has run', async () => {
+      const timers = trackTimers();
       const scheduler = new RealTimeScheduler();
-      const baseline = activeTimers();
       const done = signal();
       scheduler.callLater(1, () => undefined);
-      scheduler.callLater(2, done.fire);
+      scheduler.callLater(2, () => timers.ran(done.fire)); // checked once the timer callback that ran it returned
       await done.fired;
-      // The fired timer is released when its callback returns: wait one macrotask turn for that.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      expect(activeTimers()).toBe(baseline);
+      expect(scheduler.pendingCount).toBe(0);
+      expect(timers.live()).toBe(0);
     });
   });
 
