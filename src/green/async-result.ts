@@ -3,11 +3,14 @@
  *
  * @module
  */
-import { Deferred } from '../deferred/deferred.js';
+import type { Deferred } from '../deferred/deferred.js';
+import { fail } from '../deferred/fail.js';
+import { succeed } from '../deferred/succeed.js';
 import { TimeoutError } from '../errors.js';
 import { getDefaultHub } from './default-hub.js';
 import type { Hub } from './hub.js';
-import { badTimeout, WaiterList } from './waiter-list.js';
+import { badTimeout } from './bad-timeout.js';
+import { WaiterList } from './waiter-list.js';
 
 /**
  * A value or an exception that arrives later; every `get` waiter receives it.
@@ -86,11 +89,7 @@ export class AsyncResult<T = unknown> implements PromiseLike<T> {
   get(timeoutMs?: number): Deferred<T> {
     const bad = badTimeout<T>(timeoutMs);
     if (bad !== null) return bad;
-    if (this.#state !== 'pending') {
-      const d = new Deferred<T>();
-      this.#fire(d);
-      return d;
-    }
+    if (this.#state !== 'pending') return this.#state === 'succeeded' ? succeed(this.#value as T) : fail<T>(this.#exception);
     return this.#waiters.add(
       undefined,
       timeoutMs,

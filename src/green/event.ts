@@ -3,10 +3,12 @@
  *
  * @module
  */
-import { Deferred } from '../deferred/deferred.js';
+import type { Deferred } from '../deferred/deferred.js';
+import { succeed } from '../deferred/succeed.js';
 import { getDefaultHub } from './default-hub.js';
 import type { Hub } from './hub.js';
-import { badTimeout, WaiterList } from './waiter-list.js';
+import { badTimeout } from './bad-timeout.js';
+import { WaiterList } from './waiter-list.js';
 
 /**
  * A flag that wakes every waiter when set, and stays set until cleared.
@@ -56,11 +58,7 @@ export class Event implements PromiseLike<boolean> {
   wait(timeoutMs?: number): Deferred<boolean> {
     const bad = badTimeout<boolean>(timeoutMs);
     if (bad !== null) return bad;
-    if (this.#set) {
-      const d = new Deferred<boolean>();
-      d.callback(true);
-      return d;
-    }
+    if (this.#set) return succeed(true);
     return this.#waiters.add(undefined, timeoutMs, () => this.#hub ?? getDefaultHub(), () => ({ value: false }));
   }
 

@@ -4,13 +4,15 @@
  * @module
  */
 import { Deferred } from '../deferred/deferred.js';
+import { succeed } from '../deferred/succeed.js';
 import type { Task } from '../task/task.js';
 import { getDefaultHub } from './default-hub.js';
 import { greenletControl, type Greenlet } from './greenlet.js';
 import { hubControl, type GreenletFunction, type Hub } from './hub.js';
 import { joinAll } from './join-all.js';
 import { killAll } from './kill-all.js';
-import { badTimeout, WaiterList } from './waiter-list.js';
+import { badTimeout } from './bad-timeout.js';
+import { WaiterList } from './waiter-list.js';
 
 type MapFn<T, R> = GreenletFunction<[T], R> | Task<[T], R>;
 
@@ -208,11 +210,7 @@ export class GreenPool {
   waitAvailable(timeoutMs?: number): Deferred<number> {
     const bad = badTimeout<number>(timeoutMs);
     if (bad !== null) return bad;
-    if (this.freeCount() > 0) {
-      const d = new Deferred<number>();
-      d.callback(this.freeCount());
-      return d;
-    }
+    if (this.freeCount() > 0) return succeed(this.freeCount());
     return this.#slotWaiters.add(undefined, timeoutMs, () => this.#hub, () => ({ value: this.freeCount() }));
   }
 

@@ -29,6 +29,7 @@ import { fail } from '../deferred/fail.js';
 import { GreenletExit, TimeoutError } from '../errors.js';
 import type { AsyncContext } from '../time/async-context.js';
 import type { DelayedCall } from '../time/scheduler.js';
+import { badTimeout } from './bad-timeout.js';
 import type { GreenletControl } from './greenlet-control.js';
 import {
   ANY,
@@ -70,7 +71,9 @@ const GeneratorFunctionPrototype = Object.getPrototypeOf(function* () {
 // The built-in `next`/`throw` every generator object inherits. Calling them directly keeps one call site for all
 // generators: `iter.next` looked up on generators of many distinct functions (a fresh closure per spawn, as users
 // write it) goes megamorphic and costs ~1 µs a lookup.
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called with `.call(generator, …)` only
 const generatorNext = GeneratorFunctionPrototype.prototype.next;
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called with `.call(generator, …)` only
 const generatorThrow = GeneratorFunctionPrototype.prototype.throw;
 let nextId = 1;
 
@@ -405,9 +408,8 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   }
 
   #wait<T>(timeoutMs: number | undefined, outcome: (g: Greenlet<any>) => T, onTimeout: unknown, kind: number): Deferred<T> {
-    if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
-      return fail<T>(new TypeError(`Expected \`timeoutMs\` to be a number >= 0, got \`${String(timeoutMs)}\` (${typeof timeoutMs})`));
-    }
+    const bad = badTimeout<T>(timeoutMs);
+    if (bad !== null) return bad;
     if (kind !== INTERNAL) this.#set(OBSERVED, true);
     if (this.#state === 'dead') {
       try {

@@ -4,6 +4,7 @@
  * @module
  */
 import { Deferred } from '../deferred/deferred.js';
+import { badTimeout } from './bad-timeout.js';
 import { getDefaultHub } from './default-hub.js';
 import { greenletControl, type Greenlet } from './greenlet.js';
 import type { Hub } from './hub.js';
@@ -33,6 +34,8 @@ export interface JoinAllOptions {
  * ```
  */
 export function joinAll(greenlets: Iterable<Greenlet<any>>, options: JoinAllOptions = {}): Deferred<Array<Greenlet<any>>> {
+  const bad = badTimeout<Array<Greenlet<any>>>(options.timeoutMs);
+  if (bad !== null) return bad;
   const list = Array.isArray(greenlets) ? (greenlets as Array<Greenlet<any>>) : [...greenlets]; // only read during this call
   const done: Array<Greenlet<any>> = [];
   const result = new Deferred<Array<Greenlet<any>>>(() => {
@@ -40,10 +43,6 @@ export function joinAll(greenlets: Iterable<Greenlet<any>>, options: JoinAllOpti
   });
   let timer: ReturnType<Hub['clock']['callLater']> | null = null;
   const { timeoutMs, raiseError = false } = options;
-  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
-    result.errback(new TypeError(`Expected \`timeoutMs\` to be a number >= 0, got \`${String(timeoutMs)}\` (${typeof timeoutMs})`));
-    return result;
-  }
   let remaining = list.length;
   const onDeath = (g: Greenlet<any>): void => {
     if (result.called) return;

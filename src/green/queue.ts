@@ -3,11 +3,13 @@
  *
  * @module
  */
-import { Deferred } from '../deferred/deferred.js';
+import type { Deferred } from '../deferred/deferred.js';
+import { succeed } from '../deferred/succeed.js';
 import { QueueEmpty, QueueFull } from '../errors.js';
 import { getDefaultHub } from './default-hub.js';
 import type { Hub } from './hub.js';
-import { badTimeout, WaiterList } from './waiter-list.js';
+import { badTimeout } from './bad-timeout.js';
+import { WaiterList } from './waiter-list.js';
 
 /**
  * Items in FIFO order; `get` waits while empty, `put` waits while full; blocked getters and putters are served
@@ -73,11 +75,7 @@ export class Queue<T> implements AsyncIterable<T> {
   put(item: T, timeoutMs?: number): Deferred<void> {
     const bad = badTimeout<void>(timeoutMs);
     if (bad !== null) return bad;
-    if (this.#tryPut(item)) {
-      const d = new Deferred<void>();
-      d.callback(undefined);
-      return d;
-    }
+    if (this.#tryPut(item)) return succeed(undefined);
     return this.#putters.add(item, timeoutMs, () => this.#hub ?? getDefaultHub(), () => ({
       error: new QueueFull(`Queue.put() timed out after ${String(timeoutMs)} ms (maxsize ${this.maxsize})`),
     }));
@@ -103,11 +101,7 @@ export class Queue<T> implements AsyncIterable<T> {
   get(timeoutMs?: number): Deferred<T> {
     const bad = badTimeout<T>(timeoutMs);
     if (bad !== null) return bad;
-    if (this.qsize() > 0) {
-      const d = new Deferred<T>();
-      d.callback(this.#take());
-      return d;
-    }
+    if (this.qsize() > 0) return succeed(this.#take());
     return this.#getters.add(undefined, timeoutMs, () => this.#hub ?? getDefaultHub(), () => ({
       error: new QueueEmpty(`Queue.get() timed out after ${String(timeoutMs)} ms`),
     }));

@@ -5,9 +5,11 @@
  */
 import { Deferred, type ChainResult } from '../deferred/deferred.js';
 import { maybeDeferred } from '../deferred/maybe-deferred.js';
+import { succeed } from '../deferred/succeed.js';
 import { getDefaultHub } from './default-hub.js';
 import type { Hub } from './hub.js';
-import { badTimeout, WaiterList } from './waiter-list.js';
+import { badTimeout } from './bad-timeout.js';
+import { WaiterList } from './waiter-list.js';
 
 /**
  * A counter of free tokens; `acquire` takes one or waits (FIFO), `release` gives one back.
@@ -95,9 +97,7 @@ export class Semaphore {
     if (bad !== null) return bad;
     if (this.#counter > 0 && this.#waiters.length === 0) {
       this.#counter--;
-      const d = new Deferred<boolean>();
-      d.callback(true);
-      return d;
+      return succeed(true);
     }
     return this.#waiters.add(undefined, timeoutMs, () => this.#hub ?? getDefaultHub(), () => ({ value: false }), refundable);
   }

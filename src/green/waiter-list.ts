@@ -3,8 +3,7 @@
  *
  * @module
  */
-import { inspect } from 'node:util';
-import { Deferred } from '../deferred/deferred.js';
+import type { Deferred } from '../deferred/deferred.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import { newHubWait, type Hub } from './hub.js';
 
@@ -135,15 +134,4 @@ export class WaiterList<T, D = undefined> {
     const i = this.#items.indexOf(entry, this.#head);
     if (i !== -1) this.#items.splice(i, 1);
   }
-}
-
-/**
- * Validate an optional timeout the way every green waiting method does.
- * @returns a failed Deferred for a bad value, else null.
- */
-export function badTimeout<T>(timeoutMs: unknown): Deferred<T> | null {
-  if (timeoutMs === undefined || (typeof timeoutMs === 'number' && timeoutMs >= 0)) return null;
-  const d = new Deferred<T>();
-  d.errback(new TypeError(`Expected \`timeoutMs\` to be a number >= 0, got \`${inspect(timeoutMs)}\` (${typeof timeoutMs})`));
-  return d;
 }

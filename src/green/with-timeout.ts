@@ -4,6 +4,7 @@
  * @module
  */
 import { Deferred } from '../deferred/deferred.js';
+import { fail } from '../deferred/fail.js';
 import { Failure } from '../deferred/failure.js';
 import { TimeoutError } from '../errors.js';
 import { getDefaultHub } from './default-hub.js';
@@ -27,15 +28,14 @@ import type { Hub } from './hub.js';
  * ```
  */
 export function withTimeout<T>(waitable: PromiseLike<T> | Greenlet<T>, ms: number, hub?: Hub): Deferred<T> {
+  if (typeof ms !== 'number' || !(ms >= 0)) {
+    return fail<T>(new TypeError(`Expected \`ms\` to be a number >= 0, got \`${String(ms)}\` (${typeof ms})`));
+  }
   const result = new Deferred<T>(() => {
     if (timer?.active() === true) timer.cancel();
     if (waitable instanceof Greenlet) void waitable.kill();
     else if (waitable instanceof Deferred) waitable.cancel();
   });
-  if (typeof ms !== 'number' || !(ms >= 0)) {
-    result.errback(new TypeError(`Expected \`ms\` to be a number >= 0, got \`${String(ms)}\` (${typeof ms})`));
-    return result;
-  }
   const settle = (value: unknown, failed: boolean): void => {
     if (result.called) return;
     if (timer?.active() === true) timer.cancel();
