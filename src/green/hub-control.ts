@@ -33,7 +33,8 @@ export interface HubControl {
   /**
    * A Deferred for a waiter (Event.wait, Queue.get, Semaphore.acquire, a greenlet's join…): a hub wait. Awaited by
    * an async greenlet of `hub`, it is that greenlet's switch point (resumed in its turn, rejected by `kill`); a
-   * greenlet killed while waiting on it runs `onAbandon` (the primitive drops the waiter).
+   * greenlet killed while waiting on it runs `onAbandon` (the primitive drops the waiter, or takes back what it had
+   * already handed to it: a killed waiter never consumes).
    */
   newWait<T>(hub: Hub, canceller: ((d: Deferred<T>) => void) | undefined, onAbandon: () => void, waitedOn?: Greenlet<any>): HubWait<T>;
 }
