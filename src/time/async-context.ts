@@ -10,10 +10,10 @@
  * How "unchanged" is checked: on Node 20 and 22, `AsyncLocalStorage.run`/`enterWith` keep each store as an own
  * symbol-keyed property of the current execution resource (`async_hooks.executionAsyncResource()`). A capture
  * records those symbols and values (a ~0.4 µs scan, paid only when the resource changed); reusing it compares them
- * (a few property reads). Where stores do not live on resources (Node 24's `AsyncContextFrame`), that cannot be
- * checked, so every capture makes its own `AsyncResource`: correct, slower. Limit of the check: a store set by an
- * `AsyncLocalStorage` instance that no capture has ever seen, on the same resource and after a reused capture, is
- * picked up at the next change of resource.
+ * (a few property reads) and the resource's own symbol count, which grows when an `AsyncLocalStorage` the captures
+ * have not seen yet sets a store on it (`als.run` on the same resource as an earlier capture: the reactor captures
+ * in its constructor, a request handler then calls `als.run`). Where stores do not live on resources (Node 24's
+ * `AsyncContextFrame`), that cannot be checked, so every capture makes its own `AsyncResource`: correct, slower.
  *
  * @module
  */
@@ -29,6 +29,7 @@ let storesOnResources: boolean | undefined;
 /** Every store symbol seen on a resource so far (one per AsyncLocalStorage instance that set a store). */
 const storeKeys: symbol[] = [];
 let lastResource: Resource | null = null;
+let lastSymbolCount = 0; // own symbols of lastResource at the last capture: a new store adds one
 let lastValues: unknown[] = [];
 let lastContext: AsyncContext | null = null;
 
@@ -44,9 +45,9 @@ function detectLayout(): boolean {
   return found;
 }
 
-/** Learn the store symbols held by `r` that no capture has seen yet. */
-function learnStoreKeys(r: Resource): void {
-  for (const key of Object.getOwnPropertySymbols(r)) {
+/** Learn the store symbols among a resource's own symbols that no capture has seen yet. */
+function learnStoreKeys(symbols: symbol[]): void {
+  for (const key of symbols) {
     if (key.description === 'kResourceStore' && !storeKeys.includes(key)) storeKeys.push(key);
   }
 }
@@ -67,8 +68,10 @@ export function captureContext(): AsyncContext {
   storesOnResources ??= detectLayout();
   if (!storesOnResources) return newContext();
   const r = executionAsyncResource() as Resource;
-  if (r === lastResource && sameStores(r)) return lastContext!;
-  learnStoreKeys(r);
+  const symbols = Object.getOwnPropertySymbols(r);
+  if (r === lastResource && symbols.length === lastSymbolCount && sameStores(r)) return lastContext!;
+  learnStoreKeys(symbols);
+  lastSymbolCount = symbols.length;
   const values = new Array<unknown>(storeKeys.length);
   for (let i = 0; i < values.length; i++) values[i] = r[storeKeys[i]!];
   if (lastContext !== null && lastResource !== null && sameValues(values)) {
