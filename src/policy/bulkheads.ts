@@ -94,6 +94,14 @@ export class Bulkheads {
     return entry.gate.run(call, start);
   }
 
+  /**
+   * Fails every waiting call with what `refusal` makes (the reactor is stopping); calls in flight are left alone.
+   * @param refusal - makes the error for a waiting call.
+   */
+  refuseWaiting(refusal: (call: RoutedCall) => Error): void {
+    for (const e of this.#entries.values()) e.gate.drain((call) => fail(refusal(call)));
+  }
+
   /** Each rule's bulkhead: its limit, calls in flight and waiting. */
   stats(): Record<string, BulkheadStats> {
     const out: Record<string, BulkheadStats> = {};

@@ -74,6 +74,14 @@ export class CrashGuard {
     return this.#guarded(task.name).gate.run({ task, args, runInPool }, startThread);
   }
 
+  /**
+   * Fails every held-back call with what `refusal` makes (the reactor is stopping); calls in the pool are left alone.
+   * @param refusal - makes the error for a held-back call of a task.
+   */
+  refuseWaiting(refusal: (task: Task) => Error): void {
+    for (const { gate } of this.#tasks.values()) gate.drain((call) => fail(refusal(call.task)));
+  }
+
   /** Calls of `name` waiting for the pool (0 when none are held). */
   waiting(name: string): number {
     return this.#tasks.get(name)?.gate.waiting ?? 0;

@@ -16,7 +16,7 @@ import { fail } from '../deferred/fail.js';
 import { isGenerator } from '../deferred/is-generator.js';
 import { isThenable } from '../deferred/is-thenable.js';
 import { succeed } from '../deferred/succeed.js';
-import { TimeoutError, WorkerCrashedError } from '../errors.js';
+import { ReactorStoppedError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import { callDeadline } from '../context/call-deadline.js';
 import { isTask, type Task } from '../task/task.js';
 import type { Scheduler } from '../time/scheduler.js';
@@ -261,6 +261,17 @@ export class PolicyDispatcher {
       const ms = this.#now() - start;
       if (ms > this.#policy.adaptive.blockingThresholdMs) this.#policy.recordBlockedStep(nameOf(target), ms, 'inline run');
     }
+  }
+
+  /**
+   * The reactor is stopping: every call still waiting in a bulkhead or held back by the crash budget errbacks
+   * `ReactorStoppedError` now (it never started, and would otherwise start on a closing pool or hub, or never).
+   * Calls already on their route are left to the route's own shutdown.
+   */
+  refuseWaiting(): void {
+    const refusal = (name: string): Error => new ReactorStoppedError(`Task \`${name}\` was waiting for its bulkhead or crash budget when the reactor stopped; it never ran`);
+    this.#bulkheads.refuseWaiting((call) => refusal(nameOf(call.target)));
+    this.#crashGuard.refuseWaiting((task) => refusal(task.name));
   }
 
   /** The policy's stats plus per-route and per-rule dispatch counts. */

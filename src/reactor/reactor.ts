@@ -135,6 +135,14 @@ export class Reactor implements Scheduler {
     this.#routeOptions = optionsFromPolicy(this.#policy.config, clock, options.now);
     // --- components --- (thread path / green path: `this.#shutdown.addComponent({ name, shutdown })`, where
     // shutdown does nothing if the lazily created pool/hub was never made; see the module comment)
+    // Calls waiting in a rule's bulkhead or held back by the crash budget never started: refuse them first.
+    this.#shutdown.addComponent({
+      name: 'policy dispatcher',
+      shutdown: () => {
+        this.#dispatcher.refuseWaiting();
+        return Promise.resolve();
+      },
+    });
     this.#shutdown.addComponent({
       name: 'hub',
       shutdown: (graceMs) => (this.#hub === undefined ? Promise.resolve() : shutdownHub(this.#hub, graceMs)),

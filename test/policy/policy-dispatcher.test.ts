@@ -4,7 +4,7 @@ import { Deferred } from '../../src/deferred/deferred.js';
 import { Failure } from '../../src/deferred/failure.js';
 import { succeed } from '../../src/deferred/succeed.js';
 import { Clock } from '../../src/time/clock.js';
-import { CancelledError, QueueFullError, TimeoutError, WorkerCrashedError } from '../../src/errors.js';
+import { CancelledError, QueueFullError, ReactorStoppedError, TimeoutError, WorkerCrashedError } from '../../src/errors.js';
 import { defineTask, taskFrom, type Task } from '../../src/task/task.js';
 import { Policy } from '../../src/policy/policy.js';
 import { PolicyDispatcher, type DispatchTargets } from '../../src/policy/policy-dispatcher.js';
@@ -419,6 +419,17 @@ describe('PolicyDispatcher', () => {
       expect(failureResultOf(held, TimeoutError).value).toBeInstanceOf(TimeoutError);
       for (const c of t.calls) c.d.callback(0);
       expect(t.calls).toHaveLength(2);
+    });
+
+    it('refuses the calls it holds back with ReactorStoppedError when the reactor stops (refuseWaiting)', () => {
+      const t = targets(clock);
+      const dispatcher = new PolicyDispatcher(Policy.load(config('fail')), t);
+      const calls = [1, 2, 3].map((n) => dispatcher.dispatch(double, [n]));
+      dispatcher.refuseWaiting();
+      failureResultOf(calls[2] as Deferred<unknown>, ReactorStoppedError);
+      for (const c of t.calls) c.d.callback(0);
+      expect(t.calls).toHaveLength(2);
+      expect(calls.slice(0, 2).map((d) => successResultOf(d))).toEqual([0, 0]);
     });
 
     it('counts nothing without a budget, and ordinary errors never', () => {

@@ -8,7 +8,8 @@ import { Reactor } from '../../src/reactor/reactor.js';
 import { Clock } from '../../src/time/clock.js';
 import { defineTask } from '../../src/task/task.js';
 import { Policy, type PolicyLearned } from '../../src/policy/policy.js';
-import { WorkerCrashedError } from '../../src/errors.js';
+import { ReactorStoppedError, WorkerCrashedError } from '../../src/errors.js';
+import { Deferred } from '../../src/deferred/deferred.js';
 import { decisionChannelName, type DecisionMessage } from '../../src/policy/decision-channel.js';
 import * as fx from '../fixtures/thread-tasks.js';
 import * as px from '../fixtures/policy-tasks.js';
@@ -185,6 +186,24 @@ describe('Reactor with a policy', () => {
       expect(await first).toBe('first');
       expect(await second).toBe(0);
       expect(Atomics.load(marks, 0)).toBe(1);
+    });
+  });
+
+  describe('.stop()', () => {
+    it('errbacks ReactorStoppedError for calls still waiting in a bulkhead; they never run', async () => {
+      reactor = new Reactor({ policy: { rules: [{ name: 'one', match: {}, route: 'inline', maxConcurrent: 1 }] } });
+      const pending = new Deferred<string>();
+      const ran: number[] = [];
+      const first = reactor.dispatch(() => pending);
+      const waiting = reactor.dispatch((n: number) => ran.push(n), 2);
+      expect(reactor.stats().policy.bulkheads.one?.waiting).toBe(1);
+      await reactor.stop({ graceMs: 0 });
+      const error = await failureOf(waiting);
+      expect(error).toBeInstanceOf(ReactorStoppedError);
+      expect(error.message).toMatch(/was waiting for its bulkhead or crash budget when the reactor stopped; it never ran$/);
+      pending.callback('done'); // an inline call is its function's own: the stop leaves it be
+      expect(await first).toBe('done');
+      expect(ran).toEqual([]);
     });
   });
 
