@@ -126,6 +126,7 @@ export type {
   PolicyGreenOptions,
   PolicyAdaptiveOptions,
   PolicyPools,
+  PolicyContextOptions,
 } from './policy/policy-schema.js';
 export type { Decision, DecidedRoute, DispatchLoad, TaskDescriptor, DescriptorLoad } from './policy/decision.js';
 export type { AdaptiveOptions, AutoPhase, AutoTaskStats, CrashBudget, CrashVerdict } from './policy/adaptive-router.js';

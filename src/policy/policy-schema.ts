@@ -167,6 +167,15 @@ const adaptiveSchema = z
   })
   .describe('How the `auto` route learns: the kind is where a task starts, measurements decide.');
 
+const contextSchema = z
+  .strictObject({
+    carry: z
+      .array(z.string().min(1))
+      .describe('Names of the context carriers (defineContextCarrier) that travel with thread tasks; default: every registered carrier.')
+      .optional(),
+  })
+  .describe('Which caller context crosses the thread boundary (SPEC §10).');
+
 /** The zod definition of {@link PolicyConfig}; the single source of validation and of the JSON Schema. */
 export const policyConfigSchema = z
   .strictObject({
@@ -179,6 +188,7 @@ export const policyConfigSchema = z
       .record(z.string().min(1), threadsSchema)
       .describe('Named thread pools, each with its own workers and queue (same options as `threads`); a rule sends its thread calls to one with `pool`.')
       .optional(),
+    context: contextSchema.optional(),
     rules: z.array(ruleSchema).describe('Routing rules, tried in order.').optional(),
   })
   .superRefine(checkRulePools)
@@ -224,6 +234,8 @@ export type PolicyThreadsOptions = z.input<typeof threadsSchema>;
 export type PolicyGreenOptions = z.input<typeof greenSchema>;
 /** The `adaptive.crashBudget` of a {@link PolicyConfig}. */
 export type PolicyCrashBudget = z.input<typeof adaptiveSchema>['crashBudget'];
+/** The `context` section of a {@link PolicyConfig}: which context carriers travel. */
+export type PolicyContextOptions = z.input<typeof contextSchema>;
 /** The `adaptive` section of a {@link PolicyConfig}: how `auto` learns. */
 export type PolicyAdaptiveOptions = z.input<typeof adaptiveSchema>;
 

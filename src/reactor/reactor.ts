@@ -100,6 +100,9 @@ export class Reactor implements Scheduler {
   readonly #policy: Policy;
   /** `dispatch`/`explain`: asks the policy, then calls the pool or {@link Reactor.#spawnDeferred} directly. */
   readonly #dispatcher: PolicyDispatcher;
+  /** The config `#carrySet` was made from, and the set of carriers it lets travel (`undefined`: all). */
+  #carryFor: unknown;
+  #carrySet: ReadonlySet<string> | undefined;
   /** The pool's and the hub's options, mapped from the policy once. */
   readonly #routeOptions: RouteOptions;
   /** Created on first use (see {@link Reactor.hub}). */
@@ -151,6 +154,7 @@ export class Reactor implements Scheduler {
     this.threadPool = new ThreadPool(this.#routeOptions.threadPool, {
       onError: (error) => onError(error, 'thread pool'),
       onRunTimed: (name, waitMs, runMs) => this.#dispatcher.threadRunTimed(name, waitMs, runMs),
+      carry: () => this.#carried(),
     });
     this.#shutdown.addComponent({ name: 'thread pool', shutdown: (graceMs) => this.threadPool.close(graceMs) });
     // The policy's named pools (bulkheads on threads): each starts its workers on its first task, shares `expose`.
@@ -171,6 +175,17 @@ export class Reactor implements Scheduler {
     const remote = this.#remote;
     if (remote !== undefined) this.#shutdown.addComponent({ name: 'remote backend', shutdown: (graceMs) => remote.close(graceMs) });
     this.#dispatcher = this.#makeDispatcher();
+  }
+
+  /** Policy `context.carry` as a set, made again only when a new config is in force (hot reload). */
+  #carried(): ReadonlySet<string> | undefined {
+    const config = this.#policy.config;
+    if (config !== this.#carryFor) {
+      this.#carryFor = config;
+      const names = config.context?.carry;
+      this.#carrySet = names === undefined ? undefined : new Set(names);
+    }
+    return this.#carrySet;
   }
 
   /** The current time in milliseconds, from the reactor's clock. @returns that time. */

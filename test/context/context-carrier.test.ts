@@ -164,3 +164,22 @@ describe('context carriers (SPEC §10)', () => {
     });
   });
 });
+
+describe('policy context.carry', () => {
+  it('limits the carriers a reactor sends with its thread tasks, and follows a new config', async () => {
+    const { Reactor } = await import('../../src/reactor/reactor.js');
+    const reactor = new Reactor({ policy: { threads: { maxThreads: 1 }, context: { carry: ['test.mainOnly'] } } });
+    try {
+      expect(await fx.requestId.run('req-20', () => reactor.deferToThread(built(fx.whoAmI)))).toBeNull();
+      reactor.policy.update({ threads: { maxThreads: 1 } });
+      expect(await fx.requestId.run('req-21', () => reactor.deferToThread(built(fx.whoAmI)))).toBe('req-21');
+    } finally {
+      await reactor.stop({ graceMs: 0 });
+    }
+  });
+
+  it('refuses a carry list that is not an array of names', async () => {
+    const { Reactor } = await import('../../src/reactor/reactor.js');
+    expect(() => new Reactor({ policy: { context: { carry: 'otel' as never } } })).toThrow(/context\/carry/);
+  });
+});
