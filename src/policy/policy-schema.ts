@@ -235,7 +235,10 @@ export type PolicyGreenOptions = z.input<typeof greenSchema>;
 /** The `adaptive.crashBudget` of a {@link PolicyConfig}. */
 export type PolicyCrashBudget = z.input<typeof adaptiveSchema>['crashBudget'];
 /** The `context` section of a {@link PolicyConfig}: which context carriers travel. */
-export type PolicyContextOptions = z.input<typeof contextSchema>;
+export interface PolicyContextOptions {
+  /** Names of the context carriers that travel with thread tasks; default: every registered carrier. */
+  carry?: string[] | undefined;
+}
 /** The `adaptive` section of a {@link PolicyConfig}: how `auto` learns. */
 export type PolicyAdaptiveOptions = z.input<typeof adaptiveSchema>;
 
