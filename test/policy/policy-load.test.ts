@@ -238,7 +238,7 @@ describe('Policy.schema', () => {
     const schema = Policy.schema as { type: string; additionalProperties: boolean; properties: Record<string, unknown> };
     expect(schema.type).toBe('object');
     expect(schema.additionalProperties).toBe(false);
-    expect(Object.keys(schema.properties)).toEqual(['$schema', 'default', 'threads', 'green', 'adaptive', 'pools', 'rules']);
+    expect(Object.keys(schema.properties)).toEqual(['$schema', 'default', 'threads', 'green', 'adaptive', 'pools', 'context', 'rules']);
   });
 
   it('equals the shipped policy.schema.json', () => {
