@@ -39,6 +39,12 @@ export { defineContextCarrier } from './context/context-carrier.js';
 export type { ContextCarrier, ContextCarrierSpec, CarriedContext } from './context/context-carrier.js';
 export type { CallDeadline } from './context/call-deadline.js';
 
+// --- streams --- (src/stream/: reactor.stream; the task side, emit/progress, is in greenreactor/worker)
+export { TaskStream } from './stream/task-stream.js';
+export type { StreamTaskStats } from './stream/stream-stats.js';
+export type { StreamBuffer, StreamBufferState, StreamProducerHooks } from './stream/stream-buffer.js';
+export type { StreamRequest } from './threads/wire.js';
+
 // --- time ---
 export { Clock } from './time/clock.js';
 export { RealTimeScheduler, realTimeScheduler } from './time/real-time-scheduler.js';

@@ -10,6 +10,8 @@
  *   it reached the worker does not run either (`'expired'`).
  * - A request carrying context runs its task inside the carriers' `restore` (after the task's module is loaded, so
  *   the carriers it imports are registered).
+ * - A streamed task's stream (`reactor.stream`) is closed as the task ends, before its outcome leaves (its message
+ *   count must be in shared memory by then: `src/worker/worker-stream.ts`).
  * - Imports are cached per `moduleUrl#exportName`; once loaded, a synchronous task runs without a microtask hop.
  * - Plain functions return their value, async functions are awaited, generators run to completion (a yielded
  *   Promise/thenable is awaited and its value sent back in, anything else is sent straight back).
@@ -30,6 +32,7 @@ import { outcomeTag, slotKilledBit, slotEndedBit, slotThreadShift, type TaskOutc
 import { watchTaskSlot } from '../src/worker/task-signal.js';
 import { findUncloneable } from '../src/worker/find-uncloneable.js';
 import { installWorkerState, type RunningTask } from '../src/worker/worker-state.js';
+import { closeWorkerStream, openWorkerStream } from '../src/worker/worker-stream.js';
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -138,6 +141,7 @@ function failed(error: unknown, slot: number, started: number): never {
 }
 
 function end(task: RunningTask): void {
+  if (task.stream !== undefined && task.live) closeWorkerStream(task, task.stream); // streams: before the outcome leaves
   task.live = false;
   if (state.current === task) state.current = undefined;
 }
@@ -202,6 +206,7 @@ export default function runTask(request: TaskRequest): unknown {
     throw expired; // its deadline passed while it waited: it never runs
   }
   const task: RunningTask = { slot: request.slot, name: request.exportName, controller: undefined, live: true, deadline: request.deadline };
+  if (request.stream !== undefined) task.stream = openWorkerStream(request.stream); // streams
   const fn = loaded.get(`${request.moduleUrl}#${request.exportName}`);
   return store === undefined ? run(task, request, fn) : store.run(task, run, task, request, fn);
 }

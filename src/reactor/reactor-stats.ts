@@ -4,7 +4,9 @@
  * @module
  */
 import type { HubStats } from '../green/hub.js';
-import type { ThreadPoolStats } from '../threads/thread-pool-stats.js';
+import type { ThreadPoolStats, ThreadTaskStats } from '../threads/thread-pool-stats.js';
+import type { TaskStepStats } from '../green/step-stats.js';
+import type { StreamTaskStats } from '../stream/stream-stats.js';
 import type { PolicyDispatchStats } from '../policy/policy-dispatcher.js';
 import type { RemoteStats } from './remote-backend.js';
 
@@ -29,12 +31,12 @@ export interface ReactorStats {
   eventLoopDelay: EventLoopDelayStats;
   // --- threads --- (thread path: pool utilisation, queue depth, per-task counts and run/wait p50/p99)
   /** The thread pool: counts, queue depth, utilisation, per-task wait/run p50/p99. */
-  threads: ThreadPoolStats;
+  threads: ThreadPoolStats & { readonly tasks: Readonly<Record<string, ThreadTaskStats & Partial<StreamTaskStats>>> };
   /** The policy's named thread pools (`pools`), by name; present when it declares some. */
   pools?: Record<string, ThreadPoolStats>;
   // --- green --- (green path: hub ready/parked/switches/blocked steps, per-task counts and run/wait p50/p99)
   /** The green hub: spawned/live/ready/parked greenlets, switches, blocked steps, slices, per-task step p50/p99. */
-  green: HubStats;
+  green: HubStats & { tasks: Record<string, TaskStepStats & Partial<StreamTaskStats>> };
   // --- policy --- (policy: per-route counts and decisions)
   /** The policy: its source and rules, dispatches per route and per rule, what `auto` learned per task. */
   policy: PolicyDispatchStats;

@@ -57,6 +57,12 @@ import { PolicyDispatcher } from '../policy/policy-dispatcher.js';
 import { resolvePolicyOption } from '../policy/resolve-policy-option.js';
 import { optionsFromPolicy, type RouteOptions } from './options-from-policy.js';
 import { isRemoteBackend, type RemoteBackend } from './remote-backend.js';
+import { failedStream, startTaskStream, type StreamTargets } from '../stream/start-task-stream.js';
+import { StreamStats } from '../stream/stream-stats.js';
+import type { TaskStream } from '../stream/task-stream.js';
+import type { ThreadPoolStats } from '../threads/thread-pool-stats.js';
+import type { HubStats } from '../green/hub.js';
+import { performance } from 'node:perf_hooks';
 
 /**
  * The reactor: one object that owns time, the shutdown sequence and (through the other paths) the thread pool,
@@ -551,15 +557,66 @@ export class Reactor implements Scheduler {
     return {
       eventLoopDelay: this.#loopDelay.snapshot(),
       // --- threads --- (thread path)
-      threads: this.threadPool.stats(),
+      threads: this.#withStreamStats(this.threadPool.stats()),
       ...(this.#pools.size === 0 ? {} : { pools: Object.fromEntries([...this.#pools].map(([name, pool]) => [name, pool.stats()])) }),
       // --- green --- (green path)
-      green: this.hub.stats(), // a Hub is cheap and holds no handle
+      green: this.#withGreenStreamStats(this.hub.stats()), // a Hub is cheap and holds no handle
       // --- policy --- (policy)
       policy: this.#dispatcher.stats(),
       // --- remote --- (remote route)
       ...(this.#remote === undefined ? {} : { remote: this.#remote.stats() }),
     };
+  }
+
+  // --- streams --- (SPEC §9: reactor.stream routes like dispatch; the streams themselves live in src/stream/)
+  readonly #streamStats = new StreamStats();
+  #streamTargets: StreamTargets | undefined;
+
+  /**
+   * Run a task where the policy says (as {@link Reactor.dispatch}: thread, green or inline), streaming what it
+   * `emit`s and its `progress` to the caller (SPEC §9).
+   *
+   * Items arrive in emit order, every one before `result` fires; the task may run `streamWindow` items ahead of the
+   * consumer (a task option, default 16), then its `emit` blocks (worker) or parks (greenlet). Breaking out of
+   * `for await` cancels the task. Never throws: bad input and a stopped reactor give a stream whose iteration
+   * throws the error and whose `result` errbacks with it.
+   *
+   * @param task - a Task, or a plain function (in-process only).
+   * @param args - its arguments.
+   * @returns the stream: an async iterable of items, with `result`, `onProgress` and `cancel`.
+   * @example
+   * ```ts
+   * const s = reactor.stream<typeof render, Frame>(render, scene);
+   * s.onProgress((p) => console.log(`${Math.round(Number(p) * 100)} %`));
+   * for await (const frame of s) show(frame);
+   * ```
+   */
+  stream<T extends Task<any[], any> | ((...args: any[]) => unknown), Item = unknown>(task: T, ...args: TaskArgs<T>): TaskStream<Item, TaskResult<T>> {
+    if (this.#state !== 'idle' && this.#state !== 'running') {
+      return failedStream(new ReactorStoppedError(`reactor.stream() refused: the reactor is ${this.#state}`));
+    }
+    this.#streamTargets ??= {
+      decide: (t, a) => this.#dispatcher.explain(t, a),
+      threadPool: (name) => (name === undefined ? this.threadPool : this.#pools.get(name)),
+      spawnDeferred: (fn, a) => this.#spawnDeferred(this.hub, fn as GreenletFunction<unknown[], unknown>, a),
+      clock: this.#clock,
+      now: this.#now ?? (() => performance.now()),
+      stats: this.#streamStats,
+      onError: (error) => this.#onError(error, 'stream progress listener'),
+    };
+    return startTaskStream(this.#streamTargets, task, args);
+  }
+
+  /** Adds `streamedItems`/`streamBlockedMs` to the tasks that streamed on threads. */
+  #withStreamStats(stats: ThreadPoolStats): ReactorStats['threads'] {
+    const empty = { runs: 0, waitMs: { p50: 0, p99: 0 }, runMs: { p50: 0, p99: 0 } };
+    return { ...stats, tasks: this.#streamStats.merge('thread', stats.tasks, empty) };
+  }
+
+  /** Adds `streamedItems`/`streamBlockedMs` to the tasks that streamed in-process (green and inline). */
+  #withGreenStreamStats(stats: HubStats): ReactorStats['green'] {
+    const empty = { steps: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 };
+    return { ...stats, tasks: this.#streamStats.merge('green', stats.tasks, empty) };
   }
 
   // --- remote --- (remote route: validate, then delegate to the backend; src/remote-bullmq/ makes one)

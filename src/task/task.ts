@@ -65,6 +65,12 @@ export interface TaskOptions<Args extends unknown[] = any[]> {
    * @example `transfer: (buf) => [buf]`
    */
   transfer?: (...args: Args) => TransferListItem[];
+  /**
+   * For `reactor.stream`: how many items the task may emit that the consumer has not read yet (in transit included)
+   * before `emit` blocks (in a worker) or parks (in a greenlet).
+   * @defaultValue 16
+   */
+  streamWindow?: number;
 }
 
 const taskBrand = Symbol.for('greenreactor.task');
@@ -141,7 +147,12 @@ export function normalizeModuleUrl(moduleUrl: string | URL): string {
 }
 
 function validateOptions(options: TaskOptions<any[]>, name: string): void {
-  const { kind, route, timeoutMs, retries, transfer } = options;
+  const { kind, route, timeoutMs, retries, transfer, streamWindow } = options;
+  if (streamWindow !== undefined && !(Number.isInteger(streamWindow) && streamWindow >= 1)) {
+    throw new TypeError(
+      `Expected \`streamWindow\` of task \`${name}\` to be an integer >= 1, got \`${String(streamWindow)}\` (${typeof streamWindow})`,
+    );
+  }
   if (kind !== undefined && !taskKinds.includes(kind)) {
     throw new TypeError(`Expected \`kind\` of task \`${name}\` to be one of ${taskKinds.join(', ')}, got \`${String(kind)}\``);
   }

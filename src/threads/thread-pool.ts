@@ -26,7 +26,8 @@ import { resolveThreadPoolOptions, type ResolvedThreadPoolOptions, type ThreadPo
 import { ThreadPoolCounters, type ThreadPoolStats, type ThreadTaskStats } from './thread-pool-stats.js';
 import { ThreadTaskRun, type ThreadCallExtras, type ThreadTaskHost } from './thread-task-run.js';
 import { taskWorkerUrl } from './task-worker-url.js';
-import type { TaskWorkerData } from './wire.js';
+import { isStreamMessage, type StreamRequest, type TaskWorkerData } from './wire.js';
+import { deliverStreamMessage } from '../stream/thread-stream.js';
 import { safeString } from '../safe-string.js';
 
 /** How many stack frames of the dispatching code are kept for errors coming back from a worker. */
@@ -131,16 +132,33 @@ export class ThreadPool {
    * @returns a Deferred of the task's result; `cancel()` errbacks it with `CancelledError` at once.
    */
   run<T extends Task<any[], any>>(task: T, ...args: TaskArgs<T>): Deferred<TaskResult<T>> {
+    return this.#run(task, args, undefined) as Deferred<TaskResult<T>>;
+  }
+
+  /**
+   * Runs `task(...args)` in a worker as a stream (`reactor.stream`, SPEC §9): its `emit`/`progress` go to `stream`.
+   *
+   * @param task - a Task.
+   * @param args - its arguments.
+   * @param stream - the stream's request (`src/stream/thread-stream.ts` makes it).
+   * @returns a Deferred of the task's result (the stream holds it until every item arrived).
+   */
+  runStreamed(task: Task, args: readonly unknown[], stream: StreamRequest): Deferred<unknown> {
+    return this.#run(task, args, stream);
+  }
+
+  #run(task: Task, args: readonly unknown[], stream: StreamRequest | undefined): Deferred<unknown> {
     if (!isTask(task)) return fail(notATask(task, 'deferToThread'));
-    const extras = this.#extras(task.name, task.options.timeoutMs); // before #open: a call that fails here starts no worker
+    let extras = this.#extras(task.name, task.options.timeoutMs); // before #open: a call that fails here starts no worker
     if (extras instanceof Error) return fail(extras);
+    if (stream !== undefined) extras = { ...extras, stream };
     const host = this.#open();
     if (host === undefined) return fail(new ReactorStoppedError(`Task \`${task.name}\` was refused: the thread pool is closed`));
     if (this.#full()) return this.#refuse(task.name);
     const run = new ThreadTaskRun(host, task, args, undefined, this.#site(), extras);
     this.#active.add(run);
     run.start();
-    return run.deferred as Deferred<TaskResult<T>>;
+    return run.deferred;
   }
 
   /**
@@ -290,6 +308,7 @@ export class ThreadPool {
     });
     piscina.on('message', (message: unknown) => {
       if (isThreadCall(message)) this.#bridge.handle(message);
+      else if (isStreamMessage(message)) deliverStreamMessage(message); // streams
     });
     piscina.on('workerDestroy', (worker: { threadId?: number }) => {
       const threadId = typeof worker?.threadId === 'number' ? worker.threadId : -1;

@@ -30,7 +30,7 @@ import { classifyDispatchFault } from './dispatch-fault.js';
 import { reviveError } from './error-transport.js';
 import type { ResolvedThreadPoolOptions } from './thread-pool-options.js';
 import type { ThreadPoolCounters } from './thread-pool-stats.js';
-import { isTaskOutcome, type TaskRequest } from './wire.js';
+import { isTaskOutcome, type StreamRequest, type TaskRequest } from './wire.js';
 import { deadlineMessage, type CallDeadline } from '../context/call-deadline.js';
 import type { CarriedContext } from '../context/context-carrier.js';
 
@@ -66,6 +66,8 @@ export interface ThreadCallExtras {
   readonly limit?: CallDeadline | undefined;
   /** The caller's carried context, sent with the request. */
   readonly context?: CarriedContext | undefined;
+  /** `reactor.stream`: where the task's items go (SPEC §9). A streamed run is never retried (its items were seen). */
+  readonly stream?: StreamRequest | undefined;
 }
 
 /** Where a run is: waiting for Piscina, or its Deferred has fired (`'abandoned'`: fired before Piscina settled). */
@@ -175,6 +177,7 @@ export class ThreadTaskRun {
         request = limit.onWallClock ? { ...request, deadline: limit.wallAt, startBy: limit.wallAt } : { ...request, deadline: limit.wallAt };
       }
       if (extras.context !== undefined) request = { ...request, context: extras.context };
+      if (extras.stream !== undefined) request = { ...request, stream: extras.stream };
     }
     this.#inPiscina = true;
     let posted: Promise<unknown>;
@@ -307,7 +310,7 @@ export class ThreadTaskRun {
           this.start();
           return;
         }
-        if (fault.kind === 'crashed' && this.#attempts < (this.#task.options.retries ?? 0)) {
+        if (fault.kind === 'crashed' && this.#attempts < (this.#task.options.retries ?? 0) && this.#extras?.stream === undefined) {
           this.#attempts++;
           this.#host.counters.retried++;
           this.start();

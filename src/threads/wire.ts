@@ -27,6 +27,9 @@
  *   thread before it releases the slot; timings take no room in the messages.
  * - Deadlines and context: a task's effective deadline and its carried context ride in its request, only when it has
  *   them (no field otherwise); a call into the main thread carries the worker's context the same way.
+ * - Streams (`reactor.stream`, SPEC §9): a {@link StreamRequest} in the task's request; items and progress go out as
+ *   {@link StreamMessage}s on the worker's `parentPort`, the window's credit and the stream's end count live in the
+ *   stream's own shared words (see {@link StreamRequest.credit}).
  * - Calls into the main thread: {@link ThreadCallRequest} on the worker's `parentPort` (tagged {@link callTag}),
  *   answered by {@link ThreadCallReply} on a port the worker sends with its first call.
  *
@@ -75,6 +78,8 @@ export interface TaskRequest {
   readonly startBy?: number;
   /** Values of the caller's context carriers by name (`src/context/context-carrier.ts`); present only when captured. */
   readonly context?: CarriedContext;
+  /** Present only for `reactor.stream`: where the task's `emit`/`progress` go (see {@link StreamRequest}). */
+  readonly stream?: StreamRequest;
 }
 
 /** Tag of what the worker entry throws to report a task's outcome other than success. */
@@ -126,3 +131,61 @@ export interface ThreadCallRequest {
 export type ThreadCallReply =
   | { readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly id: number; readonly ok: false; readonly error: SerializedError };
+
+// --- streams --- (SPEC §9: reactor.stream; main side src/stream/thread-stream.ts, task side src/worker/worker-stream.ts)
+
+/** Tag on worker → main messages carrying a stream's item or progress value. */
+export const streamTag = '@greenreactor/stream';
+
+/**
+ * The shared words of one stream: an `Int32Array` over {@link StreamRequest.credit} (index constants below) and a
+ * `Float64Array` over the same buffer from byte {@link streamTimesOffset}.
+ *
+ * - `[streamReadWord]`: items the consumer has read (the main thread adds 1 per read and notifies; the worker's
+ *   `emit` waits on it while `emitted - read >= window`). On abort the main thread adds 1 more after setting
+ *   `[streamAbortedWord]`, so a worker about to wait sees the word change and never sleeps through the abort.
+ * - `[streamAbortedWord]`: 1 once the stream was cancelled or timed out (a waiting `emit` wakes and throws).
+ * - `[streamSentWord]`: how many stream messages (items and progress) the worker posted, written as the task ends,
+ *   before its outcome goes back; `[streamClosedWord]` is then 1. The outcome travels on Piscina's reply port, a
+ *   different channel from `parentPort`: the main thread holds the result until it has received that many
+ *   messages, so a result can never overtake an item.
+ * - Float64 `[0]`: total ms the worker spent blocked in `emit`; `[1]`: when the current block began (ms since the
+ *   epoch), 0 while not blocked — so `stats()` shows a block still in progress.
+ */
+export const streamReadWord = 0;
+/** See {@link streamReadWord}. */
+export const streamAbortedWord = 1;
+/** See {@link streamReadWord}. */
+export const streamSentWord = 2;
+/** See {@link streamReadWord}. */
+export const streamClosedWord = 3;
+/** Byte offset of the stream's two `Float64` timing words. */
+export const streamTimesOffset = 16;
+/** Size in bytes of a stream's shared buffer. */
+export const streamCreditBytes = 32;
+
+/** What a streamed task's request carries. */
+export interface StreamRequest {
+  /** The stream's id (unique in the main thread); every `StreamMessage` carries it. */
+  readonly id: number;
+  /** `streamWindow`: how many items may be emitted and not yet read. */
+  readonly window: number;
+  /** The stream's shared words (their layout is documented at `streamReadWord` in `src/threads/wire.ts`). */
+  readonly credit: SharedArrayBuffer;
+}
+
+/** An item (`kind` 0) or a progress value (`kind` 1) of stream `id`, in the order the task made them. */
+export interface StreamMessage {
+  readonly tag: typeof streamTag;
+  readonly id: number;
+  readonly kind: 0 | 1;
+  readonly value: unknown;
+}
+
+/**
+ * Tells whether a worker message belongs to a stream.
+ * @param message - a message a worker posted on its `parentPort`.
+ */
+export function isStreamMessage(message: unknown): message is StreamMessage {
+  return typeof message === 'object' && message !== null && (message as { tag?: unknown }).tag === streamTag;
+}

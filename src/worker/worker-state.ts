@@ -12,6 +12,7 @@
  * @module
  */
 import { slotCancelledBit } from '../threads/wire.js';
+import type { WorkerStream } from './worker-stream.js';
 
 /** What the worker knows about the task it runs right now. */
 export interface RunningTask {
@@ -25,6 +26,8 @@ export interface RunningTask {
   live: boolean;
   /** Its effective deadline (ms since the epoch) as dispatched, for `deadline()`; `undefined` when it has none. */
   readonly deadline?: number | undefined;
+  /** Its stream when it was started by `reactor.stream` (`src/worker/worker-stream.ts`); `undefined` otherwise. */
+  stream?: WorkerStream | undefined;
 }
 
 /** The channel a worker uses for `blockingCallFromThread` / `callFromThread`, made on first use. */

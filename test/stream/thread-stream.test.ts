@@ -1,0 +1,173 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Reactor } from '../../src/reactor/reactor.js';
+import { Clock } from '../../src/time/clock.js';
+import { CancelledError, TimeoutError } from '../../src/errors.js';
+import type { TaskStream } from '../../src/stream/task-stream.js';
+import * as fx from '../fixtures/stream-tasks.js';
+import { built, changed, failureOf, gate, open, until, watchUnhandled } from '../threads/thread-test-kit.js';
+
+/** Reads every item of `stream` (until it ends or throws). */
+async function drain<T>(stream: TaskStream<T, unknown>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of stream) items.push(item);
+  return items;
+}
+
+describe('reactor.stream() on the thread route', () => {
+  let reactor: Reactor;
+  let clock: Clock;
+  afterEach(async () => {
+    await reactor.stop({ graceMs: 0 });
+  });
+
+  /** A reactor on a virtual clock: a cancelled task's worker is never terminated unless a test advances the clock. */
+  function make(maxThreads = 1): void {
+    clock = new Clock();
+    reactor = new Reactor({ clock, policy: { threads: { maxThreads } } });
+  }
+
+  it('streams the items in emit order, then the result', async () => {
+    make();
+    const s = reactor.stream(built(fx.countToDefault), 40);
+    expect(await drain(s)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(await s.result).toBe(40);
+  });
+
+  it('delivers an item emitted inside a synchronous loop while the task still runs', async () => {
+    make();
+    const cells = gate(2);
+    const s = reactor.stream(built(fx.firstThenWait), cells);
+    const it = s[Symbol.asyncIterator]();
+    // The task is blocked (Atomics.wait, no event loop) until the gate opens: the item can only arrive now.
+    expect(await it.next()).toEqual({ value: 'first', done: false });
+    expect(s.result.called).toBe(false);
+    open(cells);
+    expect(await it.next()).toEqual({ value: undefined, done: true });
+    expect(await s.result).toBe('done');
+  });
+
+  it('blocks the task after exactly streamWindow items while nobody reads, then delivers every item in order', async () => {
+    make();
+    const cells = gate(2);
+    const s = reactor.stream(built(fx.countTo), 12, cells);
+    await changed(cells, 1, 0); // the task started emitting
+    // Emit #5 is called, and the task is blocked in it (its blocked time shows in stats) …
+    await until(() => Atomics.load(cells, 1) === 5 && (reactor.stats().threads.tasks.countTo?.streamBlockedMs ?? 0) > 0);
+    // … after exactly 4 emits returned.
+    expect(Atomics.load(cells, 0)).toBe(4);
+    expect(s.result.called).toBe(false);
+    const items = await drain(s);
+    expect(items).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    expect(await s.result).toBe(12);
+    const stats = reactor.stats().threads.tasks.countTo!;
+    expect(stats.streamedItems).toBe(12);
+    expect(stats.streamBlockedMs).toBeGreaterThan(0);
+  });
+
+  it('throws the task error, with its class, after the items emitted before it; result errbacks', async () => {
+    make();
+    const s = reactor.stream(built(fx.throwAfter), 3);
+    const items: number[] = [];
+    let thrown: unknown;
+    try {
+      for await (const item of s) items.push(item as number);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(items).toEqual([0, 1, 2]);
+    expect(thrown).toBeInstanceOf(RangeError);
+    expect((thrown as Error).message).toBe('failed after 3 items');
+    const error = await failureOf(s.result);
+    expect(error).toBe(thrown);
+  });
+
+  it('cancels the task when the consumer breaks out of for await: cancelled() turns true in the worker', async () => {
+    make();
+    const cells = gate(1);
+    const s = reactor.stream(built(fx.emitUntilCancelled), cells);
+    for await (const item of s) {
+      if (item === 2) break;
+    }
+    expect(await changed(cells, 0)).toBe(1); // the blocked emit woke, threw, and cancelled() was true
+    expect(await failureOf(s.result)).toBeInstanceOf(CancelledError);
+  });
+
+  it('ends the iteration with TimeoutError when the task times out while blocked, and wakes its emit', async () => {
+    make();
+    const cells = gate(1);
+    const s = reactor.stream(built(fx.emitUntilTimedOut), cells);
+    const it = s[Symbol.asyncIterator]();
+    expect(await it.next()).toEqual({ value: 0, done: false });
+    clock.advance(1000);
+    await expect(it.next()).rejects.toBeInstanceOf(TimeoutError);
+    expect(await changed(cells, 0)).toBe(1);
+    expect(await failureOf(s.result)).toBeInstanceOf(TimeoutError);
+  });
+
+  it('delivers the last progress value before the result', async () => {
+    make();
+    const s = reactor.stream(built(fx.progressTo), 100_000);
+    const seen: unknown[] = [];
+    s.onProgress((value) => seen.push(value));
+    const last = s.result.addCallback((n) => ({ n, lastSeen: seen.at(-1) }));
+    expect(await drain(s)).toEqual(['item']);
+    expect(await last).toEqual({ n: 100_000, lastSeen: 100_000 });
+    expect(seen.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('lets nothing arrive after the result and reorders nothing, over 2,000 streamed runs', async () => {
+    make(2);
+    const k = 5;
+    let late = 0;
+    let reordered = 0;
+    let progressAfter = 0;
+    for (let batch = 0; batch < 20; batch++) {
+      const runs = Array.from({ length: 100 }, (_, j) => {
+        const id = batch * 100 + j;
+        const s = reactor.stream(built(fx.tagged), id, k);
+        let lastProgress: unknown;
+        let done = false;
+        s.onProgress((p) => {
+          if (done) progressAfter++;
+          lastProgress = p;
+        });
+        return s.result.addCallback(async (value) => {
+          done = true;
+          expect(value).toBe(id);
+          if (lastProgress !== k - 1) progressAfter++;
+          // Every item must already be in the stream: read them now, after the result.
+          const items = (await drain(s)) as Array<[number, number]>;
+          if (items.length !== k) late++;
+          items.forEach(([owner, i], index) => {
+            if (owner !== id || i !== index) reordered++;
+          });
+        });
+      });
+      await Promise.all(runs);
+    }
+    expect({ late, reordered, progressAfter }).toEqual({ late: 0, reordered: 0, progressAfter: 0 });
+    expect(reactor.stats().threads.tasks.tagged!.streamedItems).toBe(2000 * k);
+  });
+
+  it('discards items and never blocks outside a stream (deferToThread)', async () => {
+    make();
+    expect(await reactor.deferToThread(built(fx.countTo), 50)).toBe(50);
+  });
+
+  it('reports no unhandled failure for a stream the consumer broke out of', async () => {
+    make();
+    const watch = watchUnhandled();
+    try {
+      const cells = gate(1);
+      await (async () => {
+        const s = reactor.stream(built(fx.emitUntilCancelled), cells);
+        for await (const item of s) if (item === 0) break;
+      })();
+      await changed(cells, 0);
+      await watch.settle();
+      expect(watch.reported).toEqual([]);
+    } finally {
+      watch.stop();
+    }
+  });
+});
