@@ -17,8 +17,7 @@
  *
  * @module
  */
-import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
-import { captureContext } from '../time/async-context.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Deferred } from '../deferred/deferred.js';
 import type { Failure } from '../deferred/failure.js';
 import type { DelayedCall, Scheduler } from '../time/scheduler.js';
@@ -57,22 +56,8 @@ export function currentInProcessStream(): StreamOfTask | undefined {
  * @returns what `fn` returned.
  */
 export function runInStream<R>(stream: InProcessStream, fn: () => R): R {
-  return (holder[storageKey] ?? makeStorage()).run(stream, fn);
+  return (holder[storageKey] ??= new AsyncLocalStorage<StreamOfTask>()).run(stream, fn);
 }
-
-/**
- * Makes the storage and shows it to `captureContext` (which greenlets are spawned with) on a resource of its own:
- * a capture reused on an unchanged resource does not look for stores of an `AsyncLocalStorage` it never saw
- * (`src/time/async-context.ts`), so the first greenlet spawned in a stream would otherwise miss its store.
- */
-function makeStorage(): AsyncLocalStorage<StreamOfTask> {
-  const storage = new AsyncLocalStorage<StreamOfTask>();
-  holder[storageKey] = storage;
-  new AsyncResource('greenreactor.streams').runInAsyncScope(() => storage.run(learning, captureContext));
-  return storage;
-}
-
-const learning: StreamOfTask = { emit: () => undefined, progress: () => undefined };
 
 function isAbort(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
