@@ -13,7 +13,7 @@ import { Deferred } from '../../src/deferred/deferred.js';
 import { decisionChannelName, type DecisionMessage } from '../../src/policy/decision-channel.js';
 import * as fx from '../fixtures/thread-tasks.js';
 import * as px from '../fixtures/policy-tasks.js';
-import { built, changed, failureOf, gate, open } from '../threads/thread-test-kit.js';
+import { built, changed, failureOf, gate, open, settled } from '../threads/thread-test-kit.js';
 import { successResultOf } from '../helpers/deferred-results.js';
 
 // Tasks the green and inline paths run in-process (workers get the built fixtures via `built`).
@@ -223,6 +223,20 @@ describe('Reactor with a policy', () => {
       expect(reactor.explain(crashCounted, runs).reason).toBe(
         "rule 'rules[0]' matched task 'crashCounted'; crash budget spent: 3 worker crashes within 60000 ms; it fails at once with WorkerCrashedError",
       );
+    });
+
+    it("runs the calls it held back in-process once the budget is spent ('green'): all 200 finish, 2 workers crashed", async () => {
+      reactor = new Reactor({
+        policy: { threads: { maxThreads: 2 }, rules: [{ match: { task: 'crashOnThreads' }, route: 'thread' }], adaptive: { crashBudget: { crashes: 2, windowMs: 60_000, then: 'green' } } },
+      });
+      const runs = new Int32Array(new SharedArrayBuffer(4));
+      const task = built(px.crashOnThreads);
+      const calls = Array.from({ length: 200 }, () => reactor!.dispatch(task, runs));
+      const outcomes = await Promise.all(calls.map((d) => settled(d)));
+      expect(outcomes.filter((o) => !o.ok).map((o) => (o.ok ? undefined : o.error.constructor.name))).toEqual(['WorkerCrashedError', 'WorkerCrashedError']);
+      expect(outcomes.filter((o) => o.ok && o.value === 'in-process')).toHaveLength(198);
+      expect(Atomics.load(runs, 0)).toBe(2);
+      expect(reactor.explain(task, runs).route).toBe('green');
     });
   });
 
