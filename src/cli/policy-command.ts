@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { exitCodes, type CliIo } from './cli-io.js';
+import type { CliIo } from './cli-io.js';
+import { runSubcommand, type Subcommand } from './run-subcommand.js';
 import { policyCheckCommand } from './policy-check-command.js';
 import { policyExplainCommand } from './policy-explain-command.js';
 import { policySchemaCommand } from './policy-schema-command.js';
@@ -18,7 +19,7 @@ commands:
 
 Run \`greenreactor policy <command> --help\` for a command's options.`;
 
-const subcommands: Record<string, (argv: readonly string[], io: CliIo) => Promise<number>> = {
+const subcommands: Record<string, Subcommand> = {
   check: policyCheckCommand,
   explain: policyExplainCommand,
   schema: policySchemaCommand,
@@ -31,17 +32,5 @@ const subcommands: Record<string, (argv: readonly string[], io: CliIo) => Promis
  * @returns the subcommand's exit code; 2 for a missing or unknown subcommand.
  */
 export async function policyCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === '-h' || name === '--help') {
-    io.out(policyUsage);
-    return exitCodes.ok;
-  }
-  const run = name === undefined ? undefined : subcommands[name];
-  if (run === undefined) {
-    io.err(name === undefined ? 'greenreactor policy: missing command' : `greenreactor policy: unknown command \`${name}\``);
-    io.err('');
-    io.err(policyUsage);
-    return exitCodes.usage;
-  }
-  return run(rest, io);
+  return runSubcommand('policy', policyUsage, subcommands, argv, io);
 }

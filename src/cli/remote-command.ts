@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { exitCodes, type CliIo } from './cli-io.js';
+import type { CliIo } from './cli-io.js';
+import { runSubcommand, type Subcommand } from './run-subcommand.js';
 import { remoteWorkerCommand } from './remote-worker-command.js';
 
 /** Usage of `greenreactor remote`. */
@@ -14,7 +15,7 @@ commands:
 
 Run \`greenreactor remote <command> --help\` for a command's options.`;
 
-const subcommands: Record<string, (argv: readonly string[], io: CliIo) => Promise<number>> = {
+const subcommands: Record<string, Subcommand> = {
   worker: remoteWorkerCommand,
 };
 
@@ -25,17 +26,5 @@ const subcommands: Record<string, (argv: readonly string[], io: CliIo) => Promis
  * @returns the subcommand's exit code; 2 for a missing or unknown subcommand.
  */
 export async function remoteCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === '-h' || name === '--help') {
-    io.out(remoteUsage);
-    return exitCodes.ok;
-  }
-  const run = name === undefined ? undefined : subcommands[name];
-  if (run === undefined) {
-    io.err(name === undefined ? 'greenreactor remote: missing command' : `greenreactor remote: unknown command \`${name}\``);
-    io.err('');
-    io.err(remoteUsage);
-    return exitCodes.usage;
-  }
-  return run(rest, io);
+  return runSubcommand('remote', remoteUsage, subcommands, argv, io);
 }

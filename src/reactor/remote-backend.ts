@@ -10,6 +10,7 @@
  */
 import type { Deferred } from '../deferred/deferred.js';
 import type { Task } from '../task/task.js';
+import type { Percentiles, ThreadPoolStats } from '../threads/thread-pool-stats.js';
 import type { CallDeadline } from '../context/call-deadline.js';
 import type { Scheduler } from '../time/scheduler.js';
 
@@ -27,40 +28,30 @@ export interface RemoteCallContext {
   readonly deadline?: CallDeadline | undefined;
 }
 
-/** Median and 99th percentile of a time, in ms. */
-export interface RemotePercentiles {
-  readonly p50: number;
-  readonly p99: number;
-}
+/**
+ * Median and 99th percentile of a time, in ms: the thread path's {@link Percentiles}, under the name the remote
+ * entry point has exported since it exists.
+ */
+export type RemotePercentiles = Percentiles;
 
-/** A snapshot of a backend's activity; `reactor.stats().remote`. */
-export interface RemoteStats {
+/**
+ * A snapshot of a backend's activity; `reactor.stats().remote`. The outcome counters, `inFlight` and the per-task
+ * times mean what they mean on the thread path ({@link ThreadPoolStats}), counted per remote call.
+ */
+export interface RemoteStats
+  extends Pick<ThreadPoolStats, 'completed' | 'failed' | 'cancelled' | 'timedOut' | 'crashed' | 'retried' | 'inFlight' | 'tasks'> {
   /** The engine, e.g. `'bullmq'`. */
   readonly engine: string;
   /** Calls made (each retry is not a new call). */
   readonly calls: number;
-  /** Calls that succeeded. */
-  readonly completed: number;
-  /** Calls whose task threw, plus bad input (uncloneable arguments, unknown task). */
-  readonly failed: number;
-  /** Calls whose Deferred was cancelled. */
-  readonly cancelled: number;
-  /** Calls that hit their `timeoutMs`. */
-  readonly timedOut: number;
-  /** Calls that errbacked with `WorkerCrashedError` (a host died mid-job, after the task's retries). */
-  readonly crashed: number;
-  /** Jobs re-sent because their host died mid-job. */
-  readonly retried: number;
-  /** Calls not settled yet. */
-  readonly inFlight: number;
   /** Results the reconcile poll delivered because the engine's event for them never came. */
   readonly reconciled: number;
-  /** Time from dispatch to the start on a host. */
-  readonly waitMs: RemotePercentiles;
-  /** Time the task ran on its host. */
-  readonly runMs: RemotePercentiles;
+  /** Time from dispatch to the start on a host, every task together. */
+  readonly waitMs: Percentiles;
+  /** Time the task ran on its host, every task together. */
+  readonly runMs: Percentiles;
   /** For results the reconcile poll delivered: how late, from the job's end on its host to delivery (ms). */
-  readonly reconcileLagMs: RemotePercentiles & { readonly max: number };
+  readonly reconcileLagMs: Percentiles & { readonly max: number };
 }
 
 /**

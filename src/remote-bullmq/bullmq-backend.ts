@@ -196,7 +196,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
   }
 
   stats(): RemoteStats {
-    return this.counters.snapshot(this.engine, this.#pending.size);
+    return this.counters.remoteSnapshot(this.engine, this.#pending.size);
   }
 
   close(graceMs: number): Promise<void> {

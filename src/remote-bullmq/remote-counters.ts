@@ -1,38 +1,36 @@
 /**
  * Counters and time histograms of a remote backend, behind `reactor.stats().remote`.
  *
+ * The thread pool's counters (`ThreadPoolCounters`) with what only the remote route has: calls made, results the
+ * reconcile poll recovered and how late, and every task's times together. One definition of an outcome counter and
+ * of a percentile, whichever route counts.
+ *
  * @module
  */
-import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
-import type { RemotePercentiles, RemoteStats } from '../reactor/remote-backend.js';
+import type { RemoteStats } from '../reactor/remote-backend.js';
+import { ThreadPoolCounters, type Percentiles } from '../threads/thread-pool-stats.js';
 
-function percentiles(h: RecordableHistogram): RemotePercentiles {
-  // Recorded in microseconds (histograms take integers ≥ 1); reported in ms.
-  return h.count === 0 ? { p50: 0, p99: 0 } : { p50: h.percentile(50) / 1000, p99: h.percentile(99) / 1000 };
-}
+const none: Percentiles = Object.freeze({ p50: 0, p99: 0 });
 
 /** Mutable counters a backend updates as calls settle. */
-export class RemoteCounters {
+export class RemoteCounters extends ThreadPoolCounters {
   calls = 0;
-  completed = 0;
-  failed = 0;
-  cancelled = 0;
-  timedOut = 0;
-  crashed = 0;
-  retried = 0;
   reconciled = 0;
-  readonly #wait = createHistogram();
-  readonly #run = createHistogram();
-  readonly #lag = createHistogram();
+  /** Every task's times under one name, for the route's overall percentiles. */
+  readonly #all = new ThreadPoolCounters();
+  /** Reconcile lags, recorded as run times. */
+  readonly #lag = new ThreadPoolCounters();
+  #lagMaxMs = 0;
 
   /**
-   * Records a host's times for one job.
+   * Records a host's times for one job of task `name`.
+   * @param name - the task's name.
    * @param waitMs - from dispatch to start.
    * @param runMs - the run.
    */
-  time(waitMs: number, runMs: number): void {
-    this.#wait.record(Math.max(1, Math.round(waitMs * 1000)));
-    this.#run.record(Math.max(1, Math.round(runMs * 1000)));
+  override time(name: string, waitMs: number, runMs: number): void {
+    super.time(name, waitMs, runMs);
+    this.#all.time('all', waitMs, runMs);
   }
 
   /**
@@ -41,7 +39,8 @@ export class RemoteCounters {
    */
   reconciledLate(lagMs: number): void {
     this.reconciled++;
-    this.#lag.record(Math.max(1, Math.round(lagMs * 1000)));
+    this.#lag.time('lag', 0, lagMs);
+    this.#lagMaxMs = Math.max(this.#lagMaxMs, lagMs);
   }
 
   /**
@@ -49,21 +48,25 @@ export class RemoteCounters {
    * @param inFlight - calls not settled yet.
    * @returns the snapshot.
    */
-  snapshot(engine: string, inFlight: number): RemoteStats {
+  remoteSnapshot(engine: string, inFlight: number): RemoteStats {
+    const { completed, failed, cancelled, timedOut, crashed, retried, tasks } = this.snapshot({ inFlight, queueDepth: 0, threads: 0, utilisation: 0 });
+    const all = this.#all.task('all');
+    const lag = this.#lag.task('lag');
     return {
       engine,
       calls: this.calls,
-      completed: this.completed,
-      failed: this.failed,
-      cancelled: this.cancelled,
-      timedOut: this.timedOut,
-      crashed: this.crashed,
-      retried: this.retried,
+      completed,
+      failed,
+      cancelled,
+      timedOut,
+      crashed,
+      retried,
       inFlight,
       reconciled: this.reconciled,
-      waitMs: percentiles(this.#wait),
-      runMs: percentiles(this.#run),
-      reconcileLagMs: { ...percentiles(this.#lag), max: this.#lag.count === 0 ? 0 : this.#lag.max / 1000 },
+      waitMs: all?.waitMs ?? none,
+      runMs: all?.runMs ?? none,
+      reconcileLagMs: { ...(lag?.runMs ?? none), max: this.#lagMaxMs },
+      tasks,
     };
   }
 }

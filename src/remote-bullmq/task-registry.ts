@@ -9,6 +9,7 @@
  * @module
  */
 import { TaskNotFoundError } from '../errors.js';
+import { importTaskModule } from '../task/import-task-function.js';
 import { isTask, normalizeModuleUrl } from '../task/task.js';
 
 /** Where a host finds a task: the module URL on this machine and the export. */
@@ -34,12 +35,7 @@ export class TaskRegistry {
     const registry = new TaskRegistry();
     for (const module of modules) {
       const url = normalizeModuleUrl(module);
-      let namespace: Record<string, unknown>;
-      try {
-        namespace = (await import(url)) as Record<string, unknown>;
-      } catch (error) {
-        throw new TaskNotFoundError(`Cannot import task module ${url}: ${(error as Error)?.message ?? String(error)}`, { moduleUrl: url }, { cause: error });
-      }
+      const namespace = await importTaskModule(url);
       for (const [name, value] of Object.entries(namespace)) {
         if (isTask(value) && value.exportName === name) registry.#add(url, name);
       }

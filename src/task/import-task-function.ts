@@ -1,5 +1,6 @@
 /**
- * `importTaskFunction`: find a task's function from its module URL and export name — the one lookup every path uses.
+ * `importTaskFunction`: find a task's function from its module URL and export name — the one lookup every path uses
+ * (and `importTaskModule`, its import half, with the one `TaskNotFoundError` for a module that cannot be imported).
  *
  * @module
  */
@@ -20,16 +21,7 @@ import { isTask, type TaskFunction } from './task.js';
  *   imported or the export is neither a function nor a Task.
  */
 export async function importTaskFunction(moduleUrl: string, exportName: string): Promise<TaskFunction> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(moduleUrl)) as Record<string, unknown>;
-  } catch (error) {
-    throw new TaskNotFoundError(
-      `Cannot import the module of task \`${exportName}\` (${moduleUrl}): ${(error as Error)?.message ?? String(error)}`,
-      { moduleUrl, exportName },
-      { cause: error },
-    );
-  }
+  const mod = await importTaskModule(moduleUrl, exportName);
   const exported = mod[exportName];
   const fn = isTask(exported) ? (exported.fn ?? (await exported.load())) : exported;
   if (typeof fn !== 'function') {
@@ -40,4 +32,27 @@ export async function importTaskFunction(moduleUrl: string, exportName: string):
     );
   }
   return fn as TaskFunction;
+}
+
+/**
+ * Imports a task module: the import half of {@link importTaskFunction}, also used where a whole module's tasks
+ * are wanted (a remote host's allow-list), so a module that cannot be imported fails the same way everywhere.
+ *
+ * @param moduleUrl - an importable URL (as `normalizeModuleUrl` makes it).
+ * @param exportName - the task being looked up, when there is one (named in the message).
+ * @returns the module's namespace.
+ * @throws TaskNotFoundError (as a rejection) naming the module URL (and the export), with the import error as
+ *   `cause`, when the module cannot be imported.
+ */
+export async function importTaskModule(moduleUrl: string, exportName?: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(moduleUrl)) as Record<string, unknown>;
+  } catch (error) {
+    const what = exportName === undefined ? 'a task module' : `the module of task \`${exportName}\``;
+    throw new TaskNotFoundError(
+      `Cannot import ${what} (${moduleUrl}): ${(error as Error)?.message ?? String(error)}`,
+      { moduleUrl, exportName },
+      { cause: error },
+    );
+  }
 }

@@ -7,11 +7,11 @@ import type { Redis } from 'ioredis';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { DataCloneError, ReactorStoppedError, TaskNotFoundError } from '../../src/errors.js';
 import { Reactor } from '../../src/reactor/reactor.js';
-import { bullmqBackend } from '../../src/remote-bullmq/index.js';
+import { bullmqBackend, runRemoteWorker } from '../../src/remote-bullmq/index.js';
 import { defineTask } from '../../src/task/task.js';
 import * as fx from '../fixtures/remote-tasks.js';
 import { built, failureOf } from '../threads/thread-test-kit.js';
-import { nextWord, startRemoteTestBed, type RemoteTestBed, type TestRedis } from '../helpers/redis-server.js';
+import { nextWord, remoteFixtureModule, startRemoteTestBed, type RemoteTestBed, type TestRedis } from '../helpers/redis-server.js';
 
 let bed: RemoteTestBed;
 let redis: TestRedis;
@@ -158,7 +158,20 @@ describe('Reactor.deferToRemote()', () => {
       expect(remote.completed).toBeGreaterThan(0);
       expect(remote.runMs.p99).toBeGreaterThanOrEqual(19);
       expect(remote.waitMs.p50).toBeGreaterThanOrEqual(0);
+      // Per task, as on the thread path (stats().threads.tasks).
+      expect(remote.tasks.sleepFor!.runs).toBeGreaterThanOrEqual(1);
+      expect(remote.tasks.sleepFor!.runMs.p99).toBeGreaterThanOrEqual(19);
     });
+  });
+});
+
+describe('runRemoteWorker()', () => {
+  it('rejects TaskNotFoundError naming a task module it cannot import (the one message of every path), before connecting', async () => {
+    const missing = new URL('./no-such-tasks.js', remoteFixtureModule).href;
+    const error = await runRemoteWorker({ connection: redis.connection, queue: 'results-missing', imports: [missing] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskNotFoundError);
+    expect((error as TaskNotFoundError).moduleUrl).toBe(missing);
+    expect((error as TaskNotFoundError).message).toMatch(/^Cannot import a task module \(file:.*no-such-tasks\.js\)/);
   });
 });
 

@@ -42,6 +42,7 @@ class RecordingBackend implements RemoteBackend {
       waitMs: zero,
       runMs: zero,
       reconcileLagMs: { ...zero, max: 0 },
+      tasks: {},
     };
   }
 
