@@ -18,6 +18,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Effect, Fiber } from 'effect';
 import { Deferred } from '../src/deferred/deferred.js';
@@ -387,6 +388,13 @@ export async function run(options: GreenBenchOptions = {}): Promise<SuiteResult>
   }
 
   const notes = checks.map((c) => `${c.met ? 'met' : 'MISSED'}: ${c.name} = ${c.value} (target ${c.target})`);
+  const load = loadavg()[0] ?? 0;
+  const cores = cpus().length;
+  if (load > cores) {
+    notes.push(
+      `Measured at load average ${load.toFixed(1)} on ${cores} cores (other processes ran beside it): the event-loop delays and the CPU-work times include waiting for a core, so the slice rows say more about the machine than about the hub; the spawn and switch rows are ratios within one run, less affected but still noisy at this load (two runs minutes apart differed by up to 1.6× on the Effect row); the memory rows are not timed.`,
+    );
+  }
   const full = {
     ...result,
     groups: [...result.groups, cpu],
