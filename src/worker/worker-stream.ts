@@ -5,7 +5,7 @@
  * - Items and progress values go out in call order as `StreamMessage`s on `parentPort` (one channel, FIFO); the
  *   shared words of the stream are laid out in `src/threads/wire.ts`.
  * - `emit` blocks in `Atomics.wait` while `window` items are emitted and not yet read — no event loop needed, so it
- *   works inside a synchronous CPU loop. It wakes when the consumer reads (the read count changes) or the stream is
+ *   works inside a synchronous CPU loop — and resumes once half the window is free. It wakes when the consumer reads (the read count changes) or the stream is
  *   aborted (then it throws `CancelledError`, as it does for a task already cancelled).
  * - `progress` never blocks: it keeps the latest value and posts it only when 50 ms passed since the last post; the
  *   value still pending when the task ends is posted by {@link closeWorkerStream}.
@@ -37,6 +37,8 @@ const timeOrigin = performance.timeOrigin;
 export interface WorkerStream {
   readonly id: number;
   readonly window: number;
+  /** A blocked `emit` resumes when at most this many items are unread: half the window, rounded down. */
+  readonly resumeAt: number;
   readonly words: Int32Array;
   readonly times: Float64Array;
   /** Items posted. */
@@ -59,6 +61,7 @@ export function openWorkerStream(request: StreamRequest): WorkerStream {
   return {
     id: request.id,
     window: request.window,
+    resumeAt: Math.floor(request.window / 2),
     words: new Int32Array(request.credit, 0, 4),
     times: new Float64Array(request.credit, streamTimesOffset, 2),
     emitted: 0,
@@ -93,7 +96,9 @@ function waitForCredit(task: RunningTask, stream: WorkerStream): void {
     for (;;) {
       const read = Atomics.load(words, streamReadWord);
       if (Atomics.load(words, streamAbortedWord) !== 0 || isTaskCancelled(task)) throw cancelledError(task);
-      if (stream.emitted - read < stream.window) return;
+      // Resume only once half the window is free (at least one slot): waking for every single read would make a
+      // producer faster than its consumer ping-pong between the threads once per item.
+      if (stream.emitted - read <= stream.resumeAt) return;
       Atomics.wait(words, streamReadWord, read);
     }
   } finally {

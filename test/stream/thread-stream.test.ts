@@ -67,18 +67,19 @@ describe('reactor.stream() on the thread route', () => {
   it('throws the task error, with its class, after the items emitted before it; result errbacks', async () => {
     make();
     const s = reactor.stream(built(fx.throwAfter), 3);
+    // Read nothing until result errbacked: the 3 items must have arrived before it, and stay readable.
+    const error = await failureOf(s.result);
+    expect(error).toBeInstanceOf(RangeError);
+    expect(error.message).toBe('failed after 3 items');
     const items: number[] = [];
     let thrown: unknown;
     try {
       for await (const item of s) items.push(item as number);
-    } catch (error) {
-      thrown = error;
+    } catch (caught) {
+      thrown = caught;
     }
     expect(items).toEqual([0, 1, 2]);
-    expect(thrown).toBeInstanceOf(RangeError);
-    expect((thrown as Error).message).toBe('failed after 3 items');
-    const error = await failureOf(s.result);
-    expect(error).toBe(thrown);
+    expect(thrown).toBe(error);
   });
 
   it('cancels the task when the consumer breaks out of for await: cancelled() turns true in the worker', async () => {
@@ -98,6 +99,9 @@ describe('reactor.stream() on the thread route', () => {
     const s = reactor.stream(built(fx.emitUntilTimedOut), cells);
     const it = s[Symbol.asyncIterator]();
     expect(await it.next()).toEqual({ value: 0, done: false });
+    // Item 1 went out on the credit of that read; the task is now blocked in emit #3 (its blocked time shows).
+    await until(() => (reactor.stats().threads.tasks.emitUntilTimedOut?.streamedItems ?? 0) === 2);
+    await until(() => (reactor.stats().threads.tasks.emitUntilTimedOut?.streamBlockedMs ?? 0) > 0);
     clock.advance(1000);
     await expect(it.next()).rejects.toBeInstanceOf(TimeoutError);
     expect(await changed(cells, 0)).toBe(1);

@@ -1,0 +1,240 @@
+/**
+ * Streams benchmark (SPEC §9, issue 13): items per second streamed from a worker thread with `reactor.stream`
+ * against the hand-written recipe users reach for without it (Piscina #91: a `MessagePort` passed to the task, the
+ * task posting on it, no backpressure), and the cost of `progress()` per call in a hot loop.
+ *
+ * This one module is the suite, the module of the greenreactor tasks it streams (workers import it by URL), and
+ * the raw Piscina baseline's worker (its default export). Variants run in interleaved rounds so the noise of a
+ * shared machine hits each of them.
+ *
+ * @module
+ */
+import { loadavg } from 'node:os';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { isMainThread, MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { Bench } from 'tinybench';
+import { Reactor } from '../src/reactor/reactor.js';
+import { defineTask } from '../src/task/task.js';
+import { emit, progress } from '../src/worker/index.js';
+import { isMainModule } from './lib/is-main-module.js';
+import { machineInfo } from './lib/machine-info.js';
+import { resultGroup, type MeasuredRow } from './lib/result-group.js';
+import { suiteResultSchema, type ResultGroup, type SuiteResult } from './lib/suite-result.js';
+import { writeSuiteResult } from './lib/write-suite-result.js';
+
+// ---- the work ----
+
+/** Emits `0 … n-1` (window 16, the default). */
+export const emitN = defineTask(import.meta.url, 'emitN', (n: number): number => {
+  for (let i = 0; i < n; i++) emit(i);
+  return n;
+}, { route: 'thread' });
+
+/** Emits `0 … n-1` with a window of 256. */
+export const emitNWide = defineTask(import.meta.url, 'emitNWide', (n: number): number => {
+  for (let i = 0; i < n; i++) emit(i);
+  return n;
+}, { route: 'thread', streamWindow: 256 });
+
+/** A hot loop of `n` steps of integer work, calling `progress(i)` in each step when `report` is set. */
+export const hotLoop = defineTask(import.meta.url, 'hotLoop', (n: number, report: boolean): number => {
+  let x = 1;
+  if (report) {
+    for (let i = 0; i < n; i++) {
+      x = (Math.imul(x, 31) + i) | 0;
+      progress(i);
+    }
+  } else {
+    for (let i = 0; i < n; i++) x = (Math.imul(x, 31) + i) | 0;
+  }
+  return x;
+}, { route: 'thread' });
+
+/**
+ * The raw baseline's handler: posts `0 … n-1` on the port it was given (the Piscina #91 recipe).
+ * @param task - the port and the count.
+ * @returns `n`.
+ */
+export default function rawHandler(task: { port: MessagePort; n: number }): number {
+  for (let i = 0; i < task.n; i++) task.port.postMessage(i);
+  task.port.close();
+  return task.n;
+}
+
+// ---- measurement ----
+
+interface Variant {
+  readonly name: string;
+  readonly run: () => Promise<unknown>;
+}
+
+const round4 = (x: number): number => Math.round(x * 10000) / 10000;
+const nsToMs = (ns: number): number => Math.round((ns / 1e6) * 1000) / 1000;
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function measure(
+  name: string,
+  description: string,
+  batch: number,
+  baseline: string,
+  variants: readonly Variant[],
+  rounds: number,
+  timeMs: number,
+  log: (line: string) => void,
+): Promise<ResultGroup> {
+  const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  const delays = new Map<string, IntervalHistogram>(variants.map((v) => [v.name, monitorEventLoopDelay({ resolution: 2 })]));
+  for (let r = 0; r < rounds; r++) {
+    for (const variant of variants) {
+      const delay = delays.get(variant.name)!;
+      const bench = new Bench({ time: timeMs, iterations: 3, warmupTime: 0, warmupIterations: r === 0 ? 1 : 0, retainSamples: true, throws: true });
+      bench.add(variant.name, variant.run, {
+        beforeAll: (mode) => {
+          if (mode === 'run') delay.enable();
+        },
+        afterAll: (mode) => {
+          if (mode === 'run') delay.disable();
+        },
+      });
+      await bench.run();
+      const result = bench.tasks[0]?.result;
+      if (result !== undefined && 'latency' in result) samples.get(variant.name)!.push(...(result.latency.samples ?? []));
+    }
+  }
+  const rows: MeasuredRow[] = variants.map((variant) => {
+    const s = [...samples.get(variant.name)!].sort((a, b) => a - b);
+    const median = percentile(s, 50);
+    const h = delays.get(variant.name)!;
+    const d = (ns: number): number => Math.max(0, nsToMs(ns) - 2); // the 2 ms resolution is part of each interval
+    const row: MeasuredRow = {
+      name: variant.name,
+      opsPerSec: median > 0 ? Math.round((batch * 1e6) / median) / 1000 : 0,
+      medianMs: round4(median),
+      p99Ms: round4(percentile(s, 99)),
+      batch,
+      loopDelay: h.count === 0
+        ? { p50Ms: 0, p99Ms: 0, maxMs: 0, meanMs: 0, count: 0 }
+        : { p50Ms: d(h.percentile(50)), p99Ms: d(h.percentile(99)), maxMs: d(h.max), meanMs: d(h.mean), count: h.count },
+      samplesMs: s.slice(0, 500).map(round4),
+    };
+    log(`  [streams] ${name} › ${variant.name}: ${Math.round(row.opsPerSec)} ops/s, median ${row.medianMs} ms (${s.length} samples)`);
+    return row;
+  });
+  return resultGroup(name, description, baseline, rows);
+}
+
+/** Runs the raw recipe once: `n` items on a port, counted as they arrive (also those arriving after the result). */
+async function rawStream(raw: Piscina, n: number): Promise<void> {
+  const { port1, port2 } = new MessageChannel();
+  let count = 0;
+  let allIn: () => void = () => undefined;
+  const arrived = new Promise<void>((resolve) => {
+    allIn = resolve;
+  });
+  port1.on('message', () => {
+    if (++count === n) allIn();
+  });
+  await raw.run({ port: port2, n }, { transferList: [port2] });
+  await arrived;
+  port1.close();
+}
+
+async function ourStream(reactor: Reactor, task: typeof emitN, n: number): Promise<void> {
+  const s = reactor.stream(task, n);
+  let count = 0;
+  for await (const _ of s) count++;
+  await s.result;
+  if (count !== n) throw new Error(`expected ${n} items, got ${count}`);
+}
+
+/** Options of {@link run}. */
+export interface StreamsBenchOptions {
+  /** Smaller workloads and fewer rounds. */
+  quick?: boolean;
+  /** Where to write `streams.json`. */
+  resultsDir?: string;
+}
+
+/**
+ * Runs the suite, prints the tables and writes `bench/results/streams.json`.
+ * @param options - `quick` for a short run.
+ * @returns the result.
+ */
+export async function run(options: StreamsBenchOptions = {}): Promise<SuiteResult> {
+  const quick = options.quick ?? false;
+  const log = (line: string): void => console.log(line);
+  const started = performance.now();
+  const loadBefore = loadavg()[0] ?? 0;
+  const raw = new Piscina({ filename: import.meta.url, minThreads: 1, maxThreads: 1, idleTimeout: 1000 });
+  const reactor = new Reactor({ policy: { threads: { minThreads: 1, maxThreads: 1, idleTimeoutMs: 1000 } } });
+  const groups: ResultGroup[] = [];
+  const n = quick ? 5_000 : 20_000;
+  const loop = quick ? 200_000 : 1_000_000;
+  const rounds = quick ? 2 : 5;
+  try {
+    groups.push(
+      await measure(
+        `${n.toLocaleString('en-US')} items from one thread task`,
+        `One task emits ${n.toLocaleString('en-US')} small integers; the caller reads them all (items/s). The baseline posts them on a MessagePort it was handed (no backpressure; it waits for every item, also those arriving after the result).`,
+        n,
+        'MessagePort loop',
+        [
+          { name: 'MessagePort loop', run: () => rawStream(raw, n) },
+          { name: 'reactor.stream (window 16)', run: () => ourStream(reactor, emitN, n) },
+          { name: 'reactor.stream (window 256)', run: () => ourStream(reactor, emitNWide, n) },
+        ],
+        rounds,
+        quick ? 200 : 500,
+        log,
+      ),
+    );
+    groups.push(
+      await measure(
+        `hot loop of ${loop.toLocaleString('en-US')} steps`,
+        `A streamed thread task runs ${loop.toLocaleString('en-US')} steps of integer work, without and with a progress() call per step (ops/s = steps/s).`,
+        loop,
+        'no progress()',
+        [
+          { name: 'no progress()', run: () => reactor.stream(hotLoop, loop, false).result.asPromise() },
+          { name: 'progress() every step', run: () => reactor.stream(hotLoop, loop, true).result.asPromise() },
+        ],
+        rounds,
+        quick ? 200 : 500,
+        log,
+      ),
+    );
+  } finally {
+    await Promise.all([reactor.stop(), raw.destroy()]);
+  }
+  const loopGroup = groups[1]!;
+  const [without, withProgress] = loopGroup.rows;
+  const perCallNs = without !== undefined && withProgress !== undefined ? ((withProgress.medianMs - without.medianMs) * 1e6) / loop : 0;
+  const result: SuiteResult = {
+    schema: suiteResultSchema,
+    suite: 'streams',
+    title: 'Streams: reactor.stream vs a hand-written MessagePort loop',
+    description:
+      'Items per second streamed from a worker thread with backpressure (credit window in shared memory, result held until every item arrived), against the Piscina #91 recipe in the same run; and what progress() costs per call in a hot loop.',
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    quick,
+    durationMs: Math.round(performance.now() - started),
+    groups,
+    notes: [
+      'Variants run in interleaved rounds so machine noise hits each; one worker thread per pool.',
+      `progress() costs about ${perCallNs.toFixed(1)} ns per call here (median difference of the hot-loop rows over ${loop.toLocaleString('en-US')} calls).`,
+      `Machine load average (1 min) ${loadBefore.toFixed(1)} before and ${(loadavg()[0] ?? 0).toFixed(1)} after the run, on ${machineInfo().cpus} cores.`,
+    ],
+  };
+  await writeSuiteResult(result, options.resultsDir === undefined ? {} : { resultsDir: options.resultsDir });
+  return result;
+}
+
+if (isMainThread && isMainModule(import.meta.url)) {
+  await run({ quick: process.argv.includes('--quick') });
+}
