@@ -190,7 +190,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
       this.counters.failed++;
       return failed(cloneError(task.name, args, error));
     }
-    const call = new RemoteCall(this, task, encoded, context.clock, context.site);
+    const call = new RemoteCall(this, task, encoded, context.clock, context.site, context.deadline);
     call.start();
     return call.deferred;
   }

@@ -20,6 +20,7 @@ import type { Task } from '../task/task.js';
 import { reviveError, type SerializedError } from '../threads/error-transport.js';
 import type { DelayedCall, Scheduler } from '../time/scheduler.js';
 import type { RemoteCounters } from './remote-counters.js';
+import { callDeadline, deadlineMessage, type CallDeadline } from '../context/call-deadline.js';
 import { decodeValue, type RemoteJobData, type RemoteOutcome } from './remote-wire.js';
 
 /** What a call needs from its backend (a narrow view, so calls never reach back into the backend). */
@@ -58,30 +59,38 @@ export class RemoteCall {
    * @param host - the backend.
    * @param task - the task.
    * @param encodedArgs - its arguments, already serialized (so a clone error never reaches here).
-   * @param clock - the reactor's clock, for `timeoutMs`.
+   * @param clock - the reactor's clock, for the call's time limit.
    * @param site - the dispatch site, appended to a remote error's stack.
+   * @param limit - the call's limit (the task's `timeoutMs` and the caller's `withDeadline` scope, SPEC §10), as the
+   *   reactor computed it; when the caller passed none, the task's own `timeoutMs`.
    */
-  constructor(host: RemoteCallHost, task: Task, encodedArgs: string, clock: Scheduler, site: { readonly stack?: string } | undefined) {
+  constructor(
+    host: RemoteCallHost,
+    task: Task,
+    encodedArgs: string,
+    clock: Scheduler,
+    site: { readonly stack?: string } | undefined,
+    limit: CallDeadline | undefined = callDeadline(task.options.timeoutMs, clock),
+  ) {
     this.#host = host;
     this.#task = task;
     this.#site = site;
-    const timeoutMs = task.options.timeoutMs;
     this.#data =
-      timeoutMs === undefined
+      limit === undefined
         ? { m: task.moduleUrl, x: task.exportName, a: encodedArgs }
-        : { m: task.moduleUrl, x: task.exportName, a: encodedArgs, d: Date.now() + timeoutMs };
+        : { m: task.moduleUrl, x: task.exportName, a: encodedArgs, d: limit.wallAt };
     this.deferred = new Deferred<unknown>(() => {
       if (this.#end()) {
         host.counters.cancelled++;
         this.deferred.errback(new CancelledError(`Task \`${task.name}\` was cancelled`));
       }
     });
-    if (timeoutMs !== undefined) {
-      this.#timer = clock.callLater(timeoutMs, () => {
+    if (limit !== undefined) {
+      this.#timer = clock.callLater(limit.timeoutMs, () => {
         this.#timer = undefined;
         if (this.#end()) {
           host.counters.timedOut++;
-          this.deferred.errback(new TimeoutError(`Task \`${task.name}\` did not finish within ${timeoutMs} ms`));
+          this.deferred.errback(new TimeoutError(deadlineMessage(task.name, limit)));
         }
       });
     }

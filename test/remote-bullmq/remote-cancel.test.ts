@@ -81,3 +81,25 @@ describe('timeoutMs of a remote task', () => {
     expect(await nextWord(watcher, 'deadline:runs')).toBe('marker');
   });
 });
+
+describe('reactor.withDeadline on the remote route (SPEC §10)', () => {
+  it('errbacks TimeoutError when the scope ends and stops the task on its host', async () => {
+    const d = reactor.withDeadline(300, () => reactor.deferToRemote(fx.spinUntilCancelled, redis.socket, 'scope:words'));
+    expect(await nextWord(watcher, 'scope:words')).toBe('started');
+    const error = await failureOf(d);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error.message).toMatch(/deadline of its withDeadline scope/);
+    expect(await nextWord(watcher, 'scope:words')).toBe('stopped:true');
+  });
+
+  it('never sends a task dispatched after the scope ended', async () => {
+    const late = await reactor.withDeadline(0, async () => {
+      await Promise.resolve();
+      return { d: reactor.deferToRemote(fx.reportRun, redis.socket, 'scope:runs', 'late-one') };
+    });
+    expect(late.d.called).toBe(true);
+    expect(await failureOf(late.d)).toBeInstanceOf(TimeoutError);
+    await reactor.deferToRemote(fx.reportRun, redis.socket, 'scope:runs', 'marker').asPromise();
+    expect(await nextWord(watcher, 'scope:runs')).toBe('marker');
+  });
+});
