@@ -7,8 +7,9 @@
  * - `emit` blocks in `Atomics.wait` while `window` items are emitted and not yet read — no event loop needed, so it
  *   works inside a synchronous CPU loop — and resumes once half the window is free. It wakes when the consumer reads (the read count changes) or the stream is
  *   aborted (then it throws `CancelledError`, as it does for a task already cancelled).
- * - `progress` never blocks: it keeps the latest value and posts it only when 50 ms passed since the last post; the
- *   value still pending when the task ends is posted by {@link closeWorkerStream}.
+ * - `progress` never blocks: it keeps the latest value and posts it only when 50 ms passed since the last post (in a
+ *   hot loop it reads the clock only every few calls); the value still pending when the task ends is posted by
+ *   {@link closeWorkerStream}.
  * - {@link closeWorkerStream} runs as the task ends, before its outcome goes back: it writes how many messages were
  *   posted, which the main thread waits for before it lets the result through.
  *
@@ -50,6 +51,12 @@ export interface WorkerStream {
   /** A progress value waits to be posted. */
   progressPending: boolean;
   progressValue: unknown;
+  /** Calls of `progress` left before the clock is read again. */
+  progressCountdown: number;
+  /** How many calls apart the clock is read: doubles (up to 64) while calls come faster than one per ms. */
+  progressStride: number;
+  /** When the clock was last read by `progress` (`performance.now()`). */
+  progressCheckedAt: number;
 }
 
 /**
@@ -69,6 +76,9 @@ export function openWorkerStream(request: StreamRequest): WorkerStream {
     progressAt: Number.NEGATIVE_INFINITY,
     progressPending: false,
     progressValue: undefined,
+    progressCountdown: 1,
+    progressStride: 1,
+    progressCheckedAt: Number.NEGATIVE_INFINITY,
   };
 }
 
@@ -132,7 +142,13 @@ export function emitFromWorker(task: RunningTask, stream: WorkerStream, item: un
 export function progressFromWorker(task: RunningTask, stream: WorkerStream, value: unknown): void {
   stream.progressValue = value;
   stream.progressPending = true;
+  if (--stream.progressCountdown > 0) return;
+  // Reading the clock is most of the cost of a call in a hot loop: while calls come faster than one per ms, read
+  // it only every `progressStride` calls (at most 64); calls further apart read it every time.
   const now = performance.now();
+  stream.progressStride = now - stream.progressCheckedAt < 1 ? Math.min(stream.progressStride * 2, 64) : 1;
+  stream.progressCountdown = stream.progressStride;
+  stream.progressCheckedAt = now;
   if (now - stream.progressAt >= progressIntervalMs) {
     stream.progressAt = now;
     stream.progressPending = false;
