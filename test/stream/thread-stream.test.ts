@@ -151,7 +151,7 @@ describe('reactor.stream() on the thread route', () => {
     }
     expect({ late, reordered, progressAfter }).toEqual({ late: 0, reordered: 0, progressAfter: 0 });
     expect(reactor.stats().threads.tasks.tagged!.streamedItems).toBe(2000 * k);
-  });
+  }, 120_000); // a bound, not synchronisation: 2,000 thread round trips take seconds on a loaded machine
 
   it('discards items and never blocks outside a stream (deferToThread)', async () => {
     make();
