@@ -148,13 +148,14 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
   const raw = new Piscina({ filename: file, minThreads: 2, maxThreads: 2, idleTimeout: 1000 });
   const pool = new ThreadPool(poolOptions);
   const poolWithoutSite = new ThreadPool({ ...poolOptions, captureDispatchSite: false });
+  const poolOneByOne = new ThreadPool({ ...poolOptions, coalesce: false });
   const rounds = quick ? 2 : 4;
   // Short rounds, many of them, for the small-task workloads: a burst of load from another process then spoils
   // one short round of one variant, not a long one.
   const manyRounds = quick ? 3 : 10;
   const groups: ResultGroup[] = [];
   try {
-    await Promise.all([raw.run({ op: 'noop' } satisfies RawTask), pool.run(noop), poolWithoutSite.run(noop)]);
+    await Promise.all([raw.run({ op: 'noop' } satisfies RawTask), pool.run(noop), poolWithoutSite.run(noop), poolOneByOne.run(noop)]);
     const manyInFlight = quick ? 10_000 : 50_000;
     groups.push(
       await measure(
@@ -166,6 +167,7 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
           variants: [
             { name: 'raw Piscina', run: () => inFlight(manyInFlight, () => raw.run({ op: 'noop' } satisfies RawTask)) },
             { name: 'deferToThread', run: () => inFlight(manyInFlight, () => pool.run(noop)) },
+            { name: 'deferToThread, coalesce off', run: () => inFlight(manyInFlight, () => poolOneByOne.run(noop)) },
           ],
         },
         quick ? 1 : 3,
@@ -184,6 +186,7 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
           variants: [
             { name: 'raw Piscina', run: () => inFlight(1000, () => raw.run({ op: 'noop' } satisfies RawTask)) },
             { name: 'deferToThread', run: () => inFlight(1000, () => pool.run(noop)) },
+            { name: 'deferToThread, coalesce off', run: () => inFlight(1000, () => poolOneByOne.run(noop)) },
             { name: 'deferToThread, no dispatch site', run: () => inFlight(1000, () => poolWithoutSite.run(noop)) },
           ],
         },
@@ -203,6 +206,7 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
           variants: [
             { name: 'raw Piscina', run: () => raw.run({ op: 'noop' } satisfies RawTask) },
             { name: 'deferToThread', run: () => pool.run(noop) },
+            { name: 'deferToThread, coalesce off', run: () => poolOneByOne.run(noop) },
             { name: 'deferToThread, no dispatch site', run: () => poolWithoutSite.run(noop) },
           ],
         },
@@ -287,7 +291,7 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
       ),
     );
   } finally {
-    await Promise.all([pool.close(), poolWithoutSite.close(), raw.destroy()]);
+    await Promise.all([pool.close(), poolWithoutSite.close(), poolOneByOne.close(), raw.destroy()]);
   }
   const result: SuiteResult = {
     schema: suiteResultSchema,
@@ -301,7 +305,7 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
     groups,
     notes: [
       'Variants run in interleaved rounds (baseline, greenreactor, …) so machine noise hits both.',
-      'Both pools: minThreads 2, maxThreads 2, idleTimeout 1000 ms; greenreactor captures the dispatch site (default).',
+      'Both pools: minThreads 2, maxThreads 2, idleTimeout 1000 ms; greenreactor captures the dispatch site and coalesces calls that wait for a worker (both default); "coalesce off" sends each call in a message of its own, as raw Piscina does.',
       `Machine load average (1 min) ${loadBefore.toFixed(1)} before and ${(loadavg()[0] ?? 0).toFixed(1)} after the run, on ${machineInfo().cpus} cores: ` +
         'other processes compete with the 2 workers, which flattens the CPU-bound (fib) speed-ups.',
     ],

@@ -86,10 +86,10 @@ export type { TriggerId, TriggerPhase, SystemEvent } from './reactor/system-even
 
 // --- threads --- (src/threads/)
 export { ThreadPool } from './threads/thread-pool.js';
-export { defaultThreadPoolOptions } from './threads/thread-pool-options.js';
+export { defaultThreadPoolOptions, defaultCoalesceOptions } from './threads/thread-pool-options.js';
 export { ExposedFunctions } from './threads/exposed-functions.js';
 export type { ThreadPoolState, ThreadPoolWiring, ThreadCall } from './threads/thread-pool.js';
-export type { ThreadPoolOptions, ResolvedThreadPoolOptions } from './threads/thread-pool-options.js';
+export type { ThreadPoolOptions, ResolvedThreadPoolOptions, CoalesceOptions, ResolvedCoalesceOptions } from './threads/thread-pool-options.js';
 export type { ThreadPoolStats, ThreadTaskStats, Percentiles } from './threads/thread-pool-stats.js';
 export type { ExposedFunction } from './threads/exposed-functions.js';
 

@@ -20,7 +20,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
-import { threadId, workerData } from 'node:worker_threads';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { DataCloneError } from '../src/errors.js';
 import { isGenerator } from '../src/deferred/is-generator.js';
 import { isThenable } from '../src/deferred/is-thenable.js';
@@ -28,7 +28,18 @@ import { importTaskFunction } from '../src/task/import-task-function.js';
 import { restoreCarriedContext } from '../src/context/context-carrier.js';
 import { serializeError } from '../src/threads/error-transport.js';
 import { applyInheritedImports } from '../src/worker/inherited-imports.js';
-import { outcomeTag, slotKilledBit, slotEndedBit, slotThreadShift, type TaskOutcome, type TaskRequest, type TaskWorkerData } from '../src/threads/wire.js';
+import {
+  batchTag,
+  outcomeTag,
+  slotKilledBit,
+  slotEndedBit,
+  slotThreadShift,
+  type BatchResults,
+  type TaskOutcome,
+  type TaskRequest,
+  type TaskWorkerData,
+} from '../src/threads/wire.js';
+import { movable, transferableSymbol, valueSymbol } from '../src/worker/piscina-movable.js';
 import { watchTaskSlot } from '../src/worker/task-signal.js';
 import { findUncloneable } from '../src/worker/find-uncloneable.js';
 import { installWorkerState, type RunningTask } from '../src/worker/worker-state.js';
@@ -192,12 +203,70 @@ function run(task: RunningTask, request: TaskRequest, fn: Fn | undefined): unkno
 }
 
 /**
+ * Runs the calls of a coalesced batch one after another, each as a task of its own (its slot claimed, skipped when
+ * cancelled, its outcome recorded). Each result is sent on `parentPort` as soon as its call ends, before the next
+ * call starts, so a later call that crashes the worker or outlives its cancel grace (a hard kill) takes no finished
+ * result with it (Node delivers a worker's messages before its exit); the last one is the batch's reply.
+ */
+function runBatch(batch: readonly unknown[]): unknown {
+  const n = batch.length / 4;
+  let results: unknown[] = [];
+  let transfers: unknown[] | undefined;
+  let i = 0;
+  const record = (slot: number, ok: 0 | 1, value: unknown): void => {
+    if (ok === 1 && typeof value === 'object' && value !== null && transferableSymbol in value) {
+      // transferResult: its buffers move with the message that carries it.
+      const marked = value as Record<symbol, unknown>;
+      const list = marked[transferableSymbol];
+      (transfers ??= []).push(...(Array.isArray(list) ? (list as unknown[]) : [list]));
+      value = marked[valueSymbol];
+    }
+    results.push(slot, ok, value);
+    if (i < n) {
+      parentPort!.postMessage({ tag: batchTag, results } satisfies BatchResults, (transfers ?? []) as never);
+      results = [];
+      transfers = undefined;
+    }
+  };
+  const next = (): unknown => {
+    while (i < n) {
+      const at = 4 * i++;
+      const slot = batch[at + 3] as number;
+      let value: unknown;
+      try {
+        value = runTask({ moduleUrl: batch[at] as string, exportName: batch[at + 1] as string, args: batch[at + 2] as unknown[], slot });
+      } catch (outcome) {
+        record(slot, 0, outcome);
+        continue;
+      }
+      if (isThenable(value)) {
+        return Promise.resolve(value).then(
+          (v) => {
+            record(slot, 1, v);
+            return next();
+          },
+          (outcome: unknown) => {
+            record(slot, 0, outcome);
+            return next();
+          },
+        );
+      }
+      record(slot, 1, value);
+    }
+    const reply: BatchResults = { tag: batchTag, results };
+    return transfers === undefined ? reply : movable(reply, transfers);
+  };
+  return next();
+}
+
+/**
  * Piscina's handler: claims the task's slot, then runs the task and reports how it ended.
- * @param request - the task to run.
- * @returns the task's value (or a Promise of it).
+ * @param request - the task to run (or a coalesced batch of them).
+ * @returns the task's value (or a Promise of it); for a batch, its `BatchResults`.
  * @throws a `TaskOutcome`: the task failed, or was cancelled before it started.
  */
 export default function runTask(request: TaskRequest): unknown {
+  if (request.batch !== undefined) return runBatch(request.batch);
   if (request.slot >= 0 && Atomics.compareExchange(state.slots, request.slot, 0, threadId << slotThreadShift) !== 0) {
     throw skipped; // cancelled while queued: it never runs
   }

@@ -8,6 +8,33 @@ import type { ResourceLimits } from 'node:worker_threads';
 import type { Scheduler } from '../time/scheduler.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
 
+/** How calls waiting for a worker are coalesced into one message (SPEC §7 `threads.coalesce`). */
+export interface CoalesceOptions {
+  /**
+   * Most calls in one message.
+   * @defaultValue 64
+   */
+  maxBatch?: number;
+  /**
+   * A call whose arguments are estimated larger than this (bytes) travels alone.
+   * @defaultValue 4096
+   */
+  maxArgBytes?: number;
+  /**
+   * The longest a worker running a batch may hold a finished result before sending it (ms). Results are in fact
+   * sent as each call ends (holding them to group them would lose them if a later call crashed the worker), so
+   * any value is met.
+   * @defaultValue 2
+   */
+  flushMs?: number;
+}
+
+/** {@link CoalesceOptions} with every default filled in. */
+export type ResolvedCoalesceOptions = Readonly<Required<CoalesceOptions>>;
+
+/** The coalescing defaults (see {@link CoalesceOptions}). */
+export const defaultCoalesceOptions: ResolvedCoalesceOptions = Object.freeze({ maxBatch: 64, maxArgBytes: 4096, flushMs: 2 });
+
 /** Options of a {@link ThreadPool}; the `threads` section of a policy config maps onto them. */
 export interface ThreadPoolOptions {
   /**
@@ -57,10 +84,19 @@ export interface ThreadPoolOptions {
    * @defaultValue true
    */
   captureDispatchSite?: boolean;
+  /**
+   * Calls of small tasks waiting for a worker travel to it together in one message, each keeping its own
+   * Deferred, cancellation, timeout, error and stats. A call is never held back to fill a batch: batches form only
+   * from calls that wait anyway. Calls with a `transfer` list or larger arguments travel alone. `false` sends every
+   * call in a message of its own.
+   * @defaultValue on, with {@link defaultCoalesceOptions}
+   */
+  coalesce?: false | CoalesceOptions;
 }
 
 /** Options with every default filled in. */
-export type ResolvedThreadPoolOptions = Required<Omit<ThreadPoolOptions, 'resourceLimits'>> & Pick<ThreadPoolOptions, 'resourceLimits'>;
+export type ResolvedThreadPoolOptions = Required<Omit<ThreadPoolOptions, 'resourceLimits' | 'coalesce'>> &
+  Pick<ThreadPoolOptions, 'resourceLimits'> & { readonly coalesce: ResolvedCoalesceOptions | false };
 
 const cpus = availableParallelism();
 
@@ -75,6 +111,7 @@ export const defaultThreadPoolOptions: Readonly<Omit<ResolvedThreadPoolOptions, 
     cancelGraceMs: 1000,
     clock: realTimeScheduler,
     captureDispatchSite: true,
+    coalesce: defaultCoalesceOptions,
   });
 
 function describe(value: unknown): string {
@@ -126,6 +163,7 @@ export function resolveThreadPoolOptions(options: ThreadPoolOptions = {}): Resol
   if (typeof captureDispatchSite !== 'boolean') {
     throw new TypeError(`Expected \`captureDispatchSite\` to be a boolean, got ${describe(captureDispatchSite)}`);
   }
+  const coalesce = resolveCoalesce(options.coalesce);
   if (options.resourceLimits !== undefined && (typeof options.resourceLimits !== 'object' || options.resourceLimits === null)) {
     throw new TypeError(`Expected \`resourceLimits\` to be an object, got ${describe(options.resourceLimits)}`);
   }
@@ -138,6 +176,22 @@ export function resolveThreadPoolOptions(options: ThreadPoolOptions = {}): Resol
     cancelGraceMs: nonNegative('cancelGraceMs', options.cancelGraceMs ?? d.cancelGraceMs),
     clock,
     captureDispatchSite,
+    coalesce,
     ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
   };
+}
+
+function resolveCoalesce(value: unknown): ResolvedCoalesceOptions | false {
+  if (value === undefined) return defaultCoalesceOptions;
+  if (value === false) return false;
+  if (typeof value !== 'object' || value === null) {
+    throw new TypeError(`Expected \`coalesce\` to be false or an object ({ maxBatch, maxArgBytes, flushMs }), got ${describe(value)}`);
+  }
+  const o = value as CoalesceOptions;
+  const d = defaultCoalesceOptions;
+  return Object.freeze({
+    maxBatch: positiveInteger('coalesce.maxBatch', o.maxBatch ?? d.maxBatch),
+    maxArgBytes: nonNegative('coalesce.maxArgBytes', o.maxArgBytes ?? d.maxArgBytes, true),
+    flushMs: nonNegative('coalesce.flushMs', o.flushMs ?? d.flushMs),
+  });
 }

@@ -32,6 +32,10 @@ export interface ThreadPoolStats {
   readonly crashed: number;
   /** Crashed runs that were retried. */
   readonly retried: number;
+  /** Calls sent to a worker inside a coalesced batch (`threads.coalesce`) rather than in a message of their own. */
+  readonly coalesced: number;
+  /** Coalesced batches sent (each of two calls or more). */
+  readonly batches: number;
   /** Tasks dispatched and not yet settled. */
   readonly inFlight: number;
   /** Tasks waiting for a worker. */
@@ -70,6 +74,8 @@ export class ThreadPoolCounters {
   timedOut = 0;
   crashed = 0;
   retried = 0;
+  coalesced = 0;
+  batches = 0;
   readonly #times = new Map<string, TaskTimes>();
   readonly #onTimed: RunTimedListener | undefined;
 
@@ -119,6 +125,8 @@ export class ThreadPoolCounters {
       timedOut: this.timedOut,
       crashed: this.crashed,
       retried: this.retried,
+      coalesced: this.coalesced,
+      batches: this.batches,
       ...live,
       tasks,
     };

@@ -7,6 +7,13 @@
  * - No public method throws on bad input or on a closed pool: it returns a Deferred that has already errbacked.
  * - Every dispatched task is one {@link ThreadTaskRun} (the cancellation ladder lives there); the pool keeps the
  *   set of runs Piscina has not settled, to drain or abort them on `close()`.
+ * - Coalescing (`coalesce`, on by default): a call is sent at once while fewer messages are out than the pool's
+ *   capacity (maxThreads × concurrentTasksPerWorker) — a lone call is never held back. Otherwise it waits in the
+ *   pool's own FIFO queue, and each time a message settles the drain sends the head of the queue: a share of the
+ *   waiting batchable calls (at most `maxBatch`) together, a call with a `transfer` list or large arguments
+ *   alone. Runs handed back after a worker died go to the head of the queue, in order.
+ * - With coalescing, `maxQueue` and `queueDepth` count the live calls waiting in that queue (plus any Piscina
+ *   queues); a call cancelled there leaves it at once.
  *
  * @module
  */
@@ -28,6 +35,8 @@ import { ThreadTaskRun, type ThreadCallExtras, type ThreadTaskHost } from './thr
 import { taskWorkerUrl } from './task-worker-url.js';
 import { isStreamMessage, type StreamRequest, type TaskWorkerData } from './wire.js';
 import { deliverStreamMessage } from '../stream/thread-stream.js';
+import { BatchSlots, postBatch } from './thread-batch.js';
+import { isBatchResults } from './wire.js';
 import { safeString } from '../safe-string.js';
 
 /** How many stack frames of the dispatching code are kept for errors coming back from a worker. */
@@ -103,6 +112,16 @@ export class ThreadPool {
   #drained: (() => void) | undefined;
   /** Runs Piscina still holds that were abandoned before a worker claimed them (see `ThreadTaskHost`). */
   #abandonedWaiting = 0;
+  // Coalescing: runs wait here (not in Piscina) while every worker is busy, and leave in batches.
+  readonly #queue: Array<ThreadTaskRun | undefined> = [];
+  #queueHead = 0;
+  /** Runs in `#queue` still waiting (abandoned ones stay in the array until the drain passes them). */
+  #waitingLive = 0;
+  /** Messages (single runs and batches) Piscina holds: at most `#capacity` while runs wait in `#queue`. */
+  #posted = 0;
+  readonly #capacity: number;
+  #drainQueued = false;
+  readonly #batchSlots = new BatchSlots();
 
   /**
    * @param options - sizes, queue limit, grace period, clock.
@@ -117,6 +136,7 @@ export class ThreadPool {
     this.#onWorkerExit = wiring.onWorkerExit;
     this.#bridge = new ThreadCallBridge(this.exposed, this.#onError);
     this.#carry = wiring.carry;
+    this.#capacity = this.options.maxThreads * this.options.concurrentTasksPerWorker;
   }
 
   /** `'idle'` until the first task starts the workers, then `'running'`, `'closing'`, `'closed'`. */
@@ -157,7 +177,7 @@ export class ThreadPool {
     if (this.#full()) return this.#refuse(task.name);
     const run = new ThreadTaskRun(host, task, args, undefined, this.#site(), extras);
     this.#active.add(run);
-    run.start();
+    this.#submit(run);
     return run.deferred;
   }
 
@@ -189,7 +209,7 @@ export class ThreadPool {
     if (extras instanceof Error) return fail(extras);
     const run = new ThreadTaskRun(host, batch, calls.map((c) => c.slice(1)), wire, this.#site(), extras);
     this.#active.add(run);
-    run.start();
+    this.#submit(run);
     return run.deferred.addCallback(() => undefined);
   }
 
@@ -233,7 +253,10 @@ export class ThreadPool {
    */
   #full(): boolean {
     const o = this.options;
-    return this.#active.size - this.#abandonedWaiting - o.maxThreads * o.concurrentTasksPerWorker >= o.maxQueue;
+    if (o.coalesce === false) return this.#active.size - this.#abandonedWaiting - this.#capacity >= o.maxQueue;
+    // Coalescing: a run is sent at once while a worker is free, else it waits in #queue.
+    const wouldWait = this.#posted >= this.#capacity || this.#waitingLive > 0;
+    return wouldWait && this.queueDepth >= o.maxQueue;
   }
 
   /**
@@ -257,6 +280,102 @@ export class ThreadPool {
     return limit === undefined && context === undefined ? undefined : { limit, context };
   }
 
+  /** Sends a new run now, or queues it when every worker is busy (coalescing). */
+  #submit(run: ThreadTaskRun): void {
+    if (this.options.coalesce === false || (this.#posted < this.#capacity && this.#waitingLive === 0)) {
+      run.start();
+      return;
+    }
+    run.waiting = true;
+    this.#waitingLive++;
+    this.#queue.push(run);
+  }
+
+  /**
+   * Puts a run whose worker died back at the head of the line (a retry, or it never started). With coalescing it
+   * always queues, and the drain runs a microtask later: runs of one dead batch (handed back last to first) keep
+   * their order and leave together.
+   */
+  #resubmit(run: ThreadTaskRun): void {
+    if (this.options.coalesce === false) {
+      run.start();
+      return;
+    }
+    run.waiting = true;
+    this.#waitingLive++;
+    if (this.#queueHead > 0) this.#queue[--this.#queueHead] = run;
+    else this.#queue.unshift(run);
+    if (!this.#drainQueued) {
+      this.#drainQueued = true;
+      queueMicrotask(() => {
+        this.#drainQueued = false;
+        this.#drain();
+      });
+    }
+  }
+
+  /** The next run still waiting in #queue, taken out of it. */
+  #takeWaiting(): ThreadTaskRun | undefined {
+    const queue = this.#queue;
+    while (this.#queueHead < queue.length) {
+      const run = queue[this.#queueHead];
+      queue[this.#queueHead++] = undefined;
+      if (run?.waiting === true) {
+        run.waiting = false;
+        this.#waitingLive--;
+        return run;
+      }
+    }
+    return undefined;
+  }
+
+  /** The next run still waiting in #queue, left in it. */
+  #peekWaiting(): ThreadTaskRun | undefined {
+    const queue = this.#queue;
+    for (let i = this.#queueHead; i < queue.length; i++) {
+      const run = queue[i];
+      if (run?.waiting === true) return run;
+      this.#queueHead = i + 1; // an abandoned run: never looked at again
+    }
+    return undefined;
+  }
+
+  /** Sends waiting runs while workers are free: batchable neighbours together, a share of the queue each. */
+  #drain(): void {
+    const coalesce = this.options.coalesce;
+    if (coalesce === false || this.#host === undefined) return;
+    while (this.#posted < this.#capacity && this.#waitingLive > 0) {
+      const first = this.#takeWaiting();
+      if (first === undefined) break;
+      if (!first.batchable(coalesce.maxArgBytes)) {
+        first.start();
+        continue;
+      }
+      // A share of what waits, so every free worker gets some; never more than maxBatch.
+      const size = Math.min(coalesce.maxBatch, Math.ceil((this.#waitingLive + 1) / this.#capacity));
+      const runs = [first];
+      while (runs.length < size) {
+        const next = this.#peekWaiting();
+        if (next === undefined || !next.batchable(coalesce.maxArgBytes)) break;
+        runs.push(this.#takeWaiting()!);
+      }
+      if (runs.length === 1) first.start();
+      else postBatch(this.#host, this.#batchSlots, runs);
+    }
+    if (this.#queueHead === this.#queue.length) {
+      this.#queue.length = 0;
+      this.#queueHead = 0;
+    } else if (this.#queueHead > 4096 && this.#queueHead * 2 > this.#queue.length) {
+      this.#queue.splice(0, this.#queueHead);
+      this.#queueHead = 0;
+    }
+  }
+
+  readonly #settled = (): void => {
+    this.#posted--;
+    if (this.#waitingLive > 0) this.#drain();
+  };
+
   #refuse<T>(name: string): Deferred<T> {
     this.#counters.failed++;
     return fail(new QueueFullError(`Task \`${name}\` was refused: the thread pool queue is full (maxQueue ${this.options.maxQueue})`));
@@ -267,8 +386,9 @@ export class ThreadPool {
    * build every task's percentiles.
    */
   get queueDepth(): number {
-    // Piscina's queue less the abandoned runs it still holds (one may already sit with a worker: never below 0).
-    return Math.max(0, (this.#piscina?.queueSize ?? 0) - this.#abandonedWaiting);
+    // Piscina's queue less the abandoned runs it still holds (one may already sit with a worker: never below 0),
+    // plus the runs waiting in the pool's own queue (coalescing).
+    return Math.max(0, (this.#piscina?.queueSize ?? 0) - this.#abandonedWaiting) + this.#waitingLive;
   }
 
   /**
@@ -304,10 +424,15 @@ export class ThreadPool {
       maxQueue: Number.POSITIVE_INFINITY, // enforced by #full()
       concurrentTasksPerWorker: o.concurrentTasksPerWorker,
       ...(o.resourceLimits === undefined ? {} : { resourceLimits: o.resourceLimits }),
-      workerData: { slots: slots.buffer, times: slots.timesBuffer, concurrency: o.concurrentTasksPerWorker } satisfies TaskWorkerData,
+      workerData: {
+        slots: slots.buffer,
+        times: slots.timesBuffer,
+        concurrency: o.concurrentTasksPerWorker,
+      } satisfies TaskWorkerData,
     });
     piscina.on('message', (message: unknown) => {
-      if (isThreadCall(message)) this.#bridge.handle(message);
+      if (isBatchResults(message)) this.#batchSlots.deliver(message.results);
+      else if (isThreadCall(message)) this.#bridge.handle(message);
       else if (isStreamMessage(message)) deliverStreamMessage(message); // streams
     });
     piscina.on('workerDestroy', (worker: { threadId?: number }) => {
@@ -324,7 +449,15 @@ export class ThreadPool {
       options: o,
       slots,
       counters: this.#counters,
-      post: (request, transferList) => piscina.run(request, transferList === undefined ? undefined : { transferList: transferList as never }),
+      post:
+        o.coalesce === false
+          ? (request, transferList) => piscina.run(request, transferList === undefined ? undefined : { transferList: transferList as never })
+          : (request, transferList) => {
+              const posted = piscina.run(request, transferList === undefined ? undefined : { transferList: transferList as never });
+              this.#posted++;
+              posted.then(this.#settled, this.#settled);
+              return posted;
+            },
       terminate: (threadId) => {
         for (const worker of piscina.threads) if (worker.threadId === threadId) void worker.terminate();
       },
@@ -334,6 +467,18 @@ export class ThreadPool {
       done: (run) => {
         this.#active.delete(run);
         if (this.#active.size === 0) this.#drained?.();
+      },
+      resubmit: (run) => {
+        if (this.#host !== undefined) {
+          this.#resubmit(run);
+          return;
+        }
+        run.abort(new ReactorStoppedError('The thread pool closed before this task could run again'));
+        this.#active.delete(run);
+        if (this.#active.size === 0) this.#drained?.();
+      },
+      leftQueue: () => {
+        this.#waitingLive--;
       },
     };
     return this.#host;

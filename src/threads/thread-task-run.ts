@@ -27,6 +27,7 @@ import type { Task } from '../task/task.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import type { CancelSlots } from './cancel-slots.js';
 import { classifyDispatchFault } from './dispatch-fault.js';
+import { fitsInBatch } from './fits-in-batch.js';
 import { reviveError } from './error-transport.js';
 import type { ResolvedThreadPoolOptions } from './thread-pool-options.js';
 import type { ThreadPoolCounters } from './thread-pool-stats.js';
@@ -58,6 +59,10 @@ export interface ThreadTaskHost {
   abandonedWaiting(change: 1 | -1): void;
   /** Called once the run is over for the pool (settled by Piscina and by its Deferred). */
   done(run: ThreadTaskRun): void;
+  /** Sends the run again after its worker died (a retry, or it never started): the pool posts or queues it. */
+  resubmit(run: ThreadTaskRun): void;
+  /** The run, waiting in the pool's own queue (coalescing), was abandoned: it stops counting as waiting. */
+  leftQueue(run: ThreadTaskRun): void;
 }
 
 /** What a dispatch adds to its call besides the arguments: its limits and carried context (SPEC §10). */
@@ -86,6 +91,10 @@ export class ThreadTaskRun {
   readonly #extras: ThreadCallExtras | undefined;
   readonly #dispatchedAt = timeOrigin + performance.now();
   #slot = -1;
+  /** In the pool's own queue (coalescing), not yet sent. */
+  #waiting = false;
+  /** Sent inside a coalesced batch (so not counted among Piscina's waiting tasks when abandoned). */
+  #batched = false;
   #attempts = 0;
   /** Times it went back in line because the worker holding it died before it started. */
   #requeues = 0;
@@ -140,6 +149,57 @@ export class ThreadTaskRun {
     return this.#state;
   }
 
+  /** Whether the run waits in the pool's own queue; the pool sets it when queueing and clears it when sending. */
+  get waiting(): boolean {
+    return this.#waiting;
+  }
+
+  set waiting(value: boolean) {
+    this.#waiting = value;
+  }
+
+  /** Whether its outcome is still to come from a worker (sent, and no reply or death seen yet). */
+  get inPiscina(): boolean {
+    return this.#inPiscina;
+  }
+
+  /**
+   * May travel in a coalesced batch: no `transfer` list, not a `callMultipleInThread` run, nothing carried besides
+   * its arguments (no deadline, context carriers or stream: those travel alone), small arguments.
+   */
+  batchable(maxArgBytes: number): boolean {
+    return (
+      this.#calls === undefined &&
+      this.#extras === undefined &&
+      this.#task.options.transfer === undefined &&
+      fitsInBatch(this.#args, maxArgBytes)
+    );
+  }
+
+  /**
+   * Takes a slot for a place in a batch and returns the call's entries of `TaskRequest.batch`; the batch's
+   * results come back through {@link ThreadTaskRun.handleReply} / {@link ThreadTaskRun.handleRejection}.
+   * @param into - the batch's flat call list, appended to.
+   * @returns the slot, or -1 when none was free (the run then errbacked `QueueFullError` and is over).
+   */
+  enterBatch(into: unknown[]): number {
+    this.#slot = this.#host.slots.acquire();
+    if (this.#slot < 0) {
+      this.#refuseSlot();
+      return -1;
+    }
+    this.#batched = true;
+    this.#inPiscina = true;
+    into.push(this.#task.moduleUrl, this.#task.exportName, this.#args, this.#slot);
+    return this.#slot;
+  }
+
+  #refuseSlot(): void {
+    this.#refuse(
+      new QueueFullError(`Task \`${this.#task.name}\` was refused: ${this.#host.slots.limit} tasks of this thread pool are in flight, the most it tracks`),
+    );
+  }
+
   /** Sends the task to Piscina (again, on a retry). */
   start(): void {
     const host = this.#host;
@@ -160,11 +220,10 @@ export class ThreadTaskRun {
     }
     this.#slot = host.slots.acquire();
     if (this.#slot < 0) {
-      this.#refuse(
-        new QueueFullError(`Task \`${this.#task.name}\` was refused: ${host.slots.limit} tasks of this thread pool are in flight, the most it tracks`),
-      );
+      this.#refuseSlot();
       return;
     }
+    this.#batched = false;
     let request: TaskRequest =
       this.#calls === undefined
         ? { moduleUrl: this.#task.moduleUrl, exportName: this.#task.exportName, args: this.#args, slot: this.#slot }
@@ -184,10 +243,10 @@ export class ThreadTaskRun {
     try {
       posted = host.post(request, transferList);
     } catch (error) {
-      this.#onReject(error);
+      this.handleRejection(error);
       return;
     }
-    posted.then(this.#onReply, this.#onReject);
+    posted.then(this.handleReply, this.handleRejection);
   }
 
   /** Ends a run that never reached Piscina with `error`. */
@@ -214,8 +273,15 @@ export class ThreadTaskRun {
     if (this.#state !== 'pending') return false;
     this.#state = 'abandoned';
     this.#clearTimer();
+    if (this.#waiting) {
+      // Never sent: nothing to stop, and it is over for the pool at once.
+      this.#waiting = false;
+      this.#host.leftQueue(this);
+      this.#host.done(this);
+      return true;
+    }
     const threadId = this.#host.slots.cancel(this.#slot);
-    if (threadId === 0 && this.#inPiscina && this.#slot >= 0) {
+    if (threadId === 0 && this.#inPiscina && this.#slot >= 0 && !this.#batched) {
       // Not claimed by a worker, so it never will be (the claim needs a clear slot): it stops counting as waiting now.
       this.#skippedInQueue = true;
       this.#host.abandonedWaiting(1);
@@ -270,7 +336,11 @@ export class ThreadTaskRun {
     return `    --- task \`${this.#task.name}\` dispatched from ---\n${frames}`;
   }
 
-  readonly #onReply = (value: unknown): void => {
+  /**
+   * The task's value came back (Piscina's reply, or its place in a batch's results).
+   * @param value - the value.
+   */
+  readonly handleReply = (value: unknown): void => {
     this.#leavePiscina(true);
     if (this.#state === 'pending') {
       this.#state = 'settled';
@@ -281,7 +351,15 @@ export class ThreadTaskRun {
     this.#host.done(this);
   };
 
-  readonly #onReject = (error: unknown): void => {
+  /**
+   * The task did not succeed: its own failure or skip (a `TaskOutcome`), or Piscina's rejection (its worker died,
+   * the message could not be cloned, the pool closed).
+   * @param error - what came back.
+   * @param mateStarted - its batch's worker died while running another call of the batch: if this run never
+   *   started, going back in line is not counted against its bound (only a worker dying before anything started,
+   *   as one failing at boot does, is).
+   */
+  readonly handleRejection = (error: unknown, mateStarted = false): void => {
     const outcome = isTaskOutcome(error) ? error : undefined;
     // Read before the slot is released: a worker that dies before claiming the slot never started the task.
     const started = this.#host.slots.runningThread(this.#slot) !== 0;
@@ -302,18 +380,18 @@ export class ThreadTaskRun {
         }
       } else {
         const fault = classifyDispatchFault(error, this.#task.name, this.#args, this.#host.options.maxQueue);
-        if (fault.kind === 'crashed' && !started && this.#requeues < maxRequeues && this.#task.options.transfer === undefined) {
+        if (fault.kind === 'crashed' && !started && (mateStarted || this.#requeues < maxRequeues) && this.#task.options.transfer === undefined) {
           // It was only waiting in a worker that died (another task's crash, or a kill after the cancel grace):
           // it never ran, so it goes back in line — not a retry, not a crash of its own. (Not with a `transfer` list:
           // its buffers went to the dead worker.)
-          this.#requeues++;
-          this.start();
+          if (!mateStarted) this.#requeues++;
+          this.#host.resubmit(this);
           return;
         }
         if (fault.kind === 'crashed' && this.#attempts < (this.#task.options.retries ?? 0) && this.#extras?.stream === undefined) {
           this.#attempts++;
           this.#host.counters.retried++;
-          this.start();
+          this.#host.resubmit(this);
           return;
         }
         this.#state = 'settled';

@@ -80,6 +80,34 @@ export interface TaskRequest {
   readonly context?: CarriedContext;
   /** Present only for `reactor.stream`: where the task's `emit`/`progress` go (see {@link StreamRequest}). */
   readonly stream?: StreamRequest;
+  /**
+   * When set, a coalesced batch: independent calls, flat, four entries each — `moduleUrl, exportName, args, slot`.
+   * Each call claims its own slot (a cancelled one is skipped) and has its own outcome. Each call's result is sent
+   * in a {@link BatchResults} message on the worker's `parentPort` as soon as the call ends (before the next one
+   * starts); the last call's result is the batch's reply.
+   */
+  readonly batch?: readonly unknown[];
+}
+
+/** Tag of the results of batched calls (the batch's reply, and the flushes on `parentPort` before it). */
+export const batchTag = '@greenreactor/batch';
+
+/**
+ * Results of calls of a batch, flat, three entries each — `slot, ok, value`: `ok` is 1 for a success (`value` is
+ * the task's value) and 0 otherwise (`value` is a {@link TaskOutcome}). Calls whose results went in an earlier
+ * flush are not repeated; each call's result comes exactly once, unless its worker died first.
+ */
+export interface BatchResults {
+  readonly tag: typeof batchTag;
+  readonly results: readonly unknown[];
+}
+
+/**
+ * Tells whether a message (a reply, or a worker's `parentPort` message) carries results of batched calls.
+ * @param value - the message.
+ */
+export function isBatchResults(value: unknown): value is BatchResults {
+  return typeof value === 'object' && value !== null && (value as { tag?: unknown }).tag === batchTag;
 }
 
 /** Tag of what the worker entry throws to report a task's outcome other than success. */

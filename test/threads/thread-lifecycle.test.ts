@@ -101,6 +101,12 @@ describe('ThreadPool lifecycle', () => {
       expect(JSON.parse(stdout)).toEqual({ results: [3, 7], threads: 2 });
     }, childBoundMs + 30_000);
 
+    it('ends every round of coalesced calls, then exits by itself', async () => {
+      pool = new ThreadPool();
+      const { stdout } = await run(node, [`${root}dist/test/fixtures/coalesced-exit.js`], { timeout: childBoundMs });
+      expect(JSON.parse(stdout)).toEqual({ total: 20_000, coalesced: true });
+    }, childBoundMs + 30_000);
+
     it('runs a TypeScript task module in a worker when the main process uses tsx', async () => {
       pool = new ThreadPool();
       const { stdout } = await run(node, ['--import', 'tsx', `${root}test/fixtures/tsx/tsx-main.ts`], { timeout: childBoundMs, cwd: root });

@@ -1,0 +1,137 @@
+/**
+ * `ThreadBatch`: several waiting runs sent to a worker in one message (coalescing, SPEC §7 `threads.coalesce`).
+ *
+ * Invariants:
+ * - Each run keeps its own slot, Deferred, timeout, dispatch site and stats: the batch is only the envelope. A run
+ *   whose slot is cancelled before the worker reaches it is skipped there; each result settles its own run.
+ * - Results come back by slot, in the batch's reply or in earlier flushes (see `wire.ts`), each exactly once; the
+ *   pool routes them ({@link BatchSlots}).
+ * - If the worker dies (a crash, or a kill after a run's cancel grace), every run still without its result is
+ *   told so: one that never claimed its slot goes back in line, one that started errbacks `WorkerCrashedError`
+ *   (or is retried, with `retries`) — `ThreadTaskRun.handleRejection` decides.
+ *
+ * @module
+ */
+import type { ThreadTaskHost, ThreadTaskRun } from './thread-task-run.js';
+import type { TaskRequest } from './wire.js';
+
+/** One posted batch: how many of its runs still wait for their result. */
+interface BatchRecord {
+  outstanding: number;
+  /**
+   * Holds the event loop open once the batch's reply came while results of earlier calls are still on the way on
+   * the worker's `parentPort` (Piscina unrefs an idle worker, so its messages alone would not keep the process up).
+   */
+  keepAlive: ReturnType<typeof setInterval> | undefined;
+}
+
+/** The pool's map from slot to the batched run holding it, while its result is still to come. */
+export class BatchSlots {
+  readonly #runs: Array<ThreadTaskRun | undefined> = [];
+  readonly #batches: Array<BatchRecord | undefined> = [];
+
+  /**
+   * Records that `run` holds `slot` inside a batch.
+   * @param slot - its slot.
+   * @param run - the run.
+   * @param batch - its batch.
+   */
+  hold(slot: number, run: ThreadTaskRun, batch: BatchRecord): void {
+    this.#runs[slot] = run;
+    this.#batches[slot] = batch;
+  }
+
+  /**
+   * Whether `run` still holds `slot` (its result has not come back).
+   * @param slot - the slot.
+   * @param run - the run.
+   */
+  holds(slot: number, run: ThreadTaskRun): boolean {
+    return this.#runs[slot] === run;
+  }
+
+  /**
+   * Forgets a slot (its result arrived, or its worker died).
+   * @param slot - the slot.
+   * @param holder - when given, only if this run still holds it (a slot freed by its result may hold another run).
+   * @returns the run that held it, if it was still held.
+   */
+  take(slot: number, holder?: ThreadTaskRun): ThreadTaskRun | undefined {
+    const run = this.#runs[slot];
+    if (run === undefined || (holder !== undefined && run !== holder)) return undefined;
+    this.#runs[slot] = undefined;
+    const batch = this.#batches[slot]!;
+    this.#batches[slot] = undefined;
+    if (--batch.outstanding === 0 && batch.keepAlive !== undefined) {
+      clearInterval(batch.keepAlive);
+      batch.keepAlive = undefined;
+    }
+    return run;
+  }
+
+  /**
+   * Settles the runs of a list of batch results (`slot, ok, value` triples); a slot no longer held is skipped.
+   * @param results - the flat triples.
+   */
+  deliver(results: readonly unknown[]): void {
+    for (let i = 0; i + 2 < results.length; i += 3) {
+      const run = this.take(results[i] as number);
+      if (run === undefined) continue;
+      if (results[i + 1] === 1) run.handleReply(results[i + 2]);
+      else run.handleRejection(results[i + 2]);
+    }
+  }
+}
+
+/**
+ * Sends `runs` (at least two, all batchable, taken from the pool's queue) as one message.
+ * @param host - the pool.
+ * @param slots - the pool's slot-to-run map.
+ * @param runs - the runs, in order.
+ */
+export function postBatch(host: ThreadTaskHost, slots: BatchSlots, runs: readonly ThreadTaskRun[]): void {
+  const calls: unknown[] = [];
+  const members: ThreadTaskRun[] = [];
+  const record: BatchRecord = { outstanding: 0, keepAlive: undefined };
+  for (const run of runs) {
+    const slot = run.enterBatch(calls);
+    if (slot < 0) continue;
+    record.outstanding++;
+    slots.hold(slot, run, record);
+    members.push(run);
+  }
+  if (members.length === 0) return;
+  host.counters.batches++;
+  host.counters.coalesced += members.length;
+  const request: TaskRequest = { moduleUrl: '', exportName: '', args: [], slot: -1, batch: calls };
+  const died = (error: unknown): void => {
+    // Whether the worker got to run any call of the batch (a call that crashed it, or one it was killed in).
+    let anyStarted = false;
+    for (let k = 0; k < members.length && !anyStarted; k++) {
+      const slot = calls[4 * k + 3] as number;
+      // A call whose result came back ran; one still held ran if it claimed its slot.
+      anyStarted = !slots.holds(slot, members[k]!) || host.slots.runningThread(slot) !== 0;
+    }
+    // Last to first: runs handed back go to the head of the pool's line, so they keep their order there.
+    for (let k = members.length - 1; k >= 0; k--) {
+      // Still held: its result never came (the worker died, or the message was refused).
+      const run = slots.take(calls[4 * k + 3] as number, members[k]);
+      if (run !== undefined) run.handleRejection(error, anyStarted);
+    }
+  };
+  let posted: Promise<unknown>;
+  try {
+    posted = host.post(request, undefined);
+  } catch (error) {
+    died(error);
+    return;
+  }
+  posted.then((reply) => {
+    slots.deliver((reply as { results: readonly unknown[] }).results);
+    if (record.outstanding > 0) record.keepAlive = setInterval(keepAlive, 1 << 30);
+  }, died);
+}
+
+function keepAlive(): void {
+  // never runs in practice: the interval only holds the event loop open
+}
