@@ -7,50 +7,18 @@
  *
  * @module
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Reactor } from '../../src/reactor/reactor.js';
 import { bullmqBackend } from '../../src/remote-bullmq/index.js';
+import { startLocalCluster, stopProcess } from './local-cluster.js';
 import { hashChain } from './remote-demo-tasks.js';
 
 const calls = Number(process.argv[2] ?? 200);
 const rounds = 20_000; // ~20-40 ms of CPU per call
-const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const tasks = fileURLToPath(new URL('./remote-demo-tasks.js', import.meta.url));
 
-/** Spawns `command` and resolves once a line of its stdout matches `ready`. */
-function start(command: string, args: string[], ready: RegExp): Promise<ChildProcess> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'ENOENT' ? new Error(`${command} not found: install it (apt-get install -y redis-server, brew install redis)`) : error),
-    );
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (ready.test(out)) resolve(child);
-    });
-    child.stderr.resume();
-    child.once('exit', (code) => reject(new Error(`${command} exited (${String(code)}) before it was ready:\n${out}`)));
-  });
-}
-
-function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'greenreactor-remote-demo-'));
-const socket = join(dir, 'redis.sock');
-const redis = await start('redis-server', ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', dir], /ready to accept connections/i);
-const hostArgs = [cli, 'remote', 'worker', '--queue', 'demo', '--redis', `unix://${socket}`, '--import', tasks, '--stalled-interval-ms', '500', '--lock-duration-ms', '1500'];
-const hosts = await Promise.all([start(process.execPath, hostArgs, /serving queue/), start(process.execPath, hostArgs, /serving queue/)]);
+const cluster = await startLocalCluster({ queue: 'demo', tasks, hosts: 2, hostArgs: ['--stalled-interval-ms', '500', '--lock-duration-ms', '1500'] });
+const { socket, hosts } = cluster;
 
 const reactor = new Reactor({
   remote: bullmqBackend({ connection: { path: socket }, queue: 'demo', reconcileMs: 250 }),
@@ -70,8 +38,8 @@ const results = await Promise.allSettled(
       done++;
       if (!killed && done >= calls / 3) {
         killed = true;
-        console.log(`after ${done} results: SIGKILL remote host pid ${String(hosts[0].pid)} (its running job is retried elsewhere)`);
-        void stop(hosts[0], 'SIGKILL');
+        console.log(`after ${done} results: SIGKILL remote host pid ${String(hosts[0]!.pid)} (its running job is retried elsewhere)`);
+        void stopProcess(hosts[0]!, 'SIGKILL');
       }
     }),
   ),
@@ -95,7 +63,5 @@ console.log('');
 for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v.padStart(8)}`);
 
 await reactor.stop();
-await Promise.all(hosts.map((h) => stop(h, 'SIGTERM')));
-await stop(redis, 'SIGTERM');
-rmSync(dir, { recursive: true, force: true });
+await cluster.stop();
 process.exitCode = ok === calls ? 0 : 1;

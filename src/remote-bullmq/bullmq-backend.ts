@@ -27,6 +27,7 @@
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import { callDeadline } from '../context/call-deadline.js';
 import { Deferred } from '../deferred/deferred.js';
 import { DataCloneError, GreenReactorError, ReactorStoppedError, RemoteUnavailableError } from '../errors.js';
 import type { RemoteBackend, RemoteCallContext, RemoteStats } from '../reactor/remote-backend.js';
@@ -190,7 +191,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
       this.counters.failed++;
       return failed(cloneError(task.name, args, error));
     }
-    const call = new RemoteCall(this, task, encoded, context.clock, context.site, context.deadline);
+    const call = new RemoteCall(this, task, encoded, context.clock, context.site, context.deadline ?? callDeadline(task.options.timeoutMs, context.clock));
     call.start();
     return call.deferred;
   }

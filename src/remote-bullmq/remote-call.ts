@@ -3,24 +3,28 @@
  *
  * Invariants:
  * - The Deferred fires exactly once: with the host's outcome (whether the engine's event or the reconcile poll
- *   brought it), `CancelledError` (at once, on cancel), `TimeoutError` (at once, `timeoutMs` after dispatch on the
- *   reactor's clock), `WorkerCrashedError` (its host died and no retry is left) or the backend's closing error.
+ *   brought it), `CancelledError` (at once, on cancel), `TimeoutError` (at once, when the call's limit passes on
+ *   the reactor's clock: the task's `timeoutMs` or the caller's `withDeadline` scope, whichever ends first —
+ *   SPEC §10), `WorkerCrashedError` (its host died and no retry is left) or the backend's closing error.
  *   An outcome that arrives after that, or for an earlier attempt's job, is dropped silently.
  * - Cancel / timeout while the job is queued or running: the backend is told to abort the job (its host skips it
  *   if it has not started, or aborts the task's signal if it runs); the caller does not wait for that.
  * - Only a crash is retried (`retries`): a host that died mid-job (BullMQ's stalled job) or a host thread that
  *   died; never a thrown error, a cancellation, a timeout or a clone error. A retry is a new job; the timeout keeps
  *   counting from the first dispatch.
+ * - The job carries the limit's absolute time (`Date.now()` scale) when the reactor runs on real time: a host never
+ *   starts the task past it, stops it when it passes, and the task's `deadline()` reads it. Under a virtual clock
+ *   (tests) only the caller's timer ends the call, as on the thread path.
  *
  * @module
  */
 import { Deferred } from '../deferred/deferred.js';
+import { deadlineMessage, type CallDeadline } from '../context/call-deadline.js';
 import { CancelledError, DataCloneError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import type { Task } from '../task/task.js';
 import { reviveError, type SerializedError } from '../threads/error-transport.js';
 import type { DelayedCall, Scheduler } from '../time/scheduler.js';
 import type { RemoteCounters } from './remote-counters.js';
-import { callDeadline, deadlineMessage, type CallDeadline } from '../context/call-deadline.js';
 import { decodeValue, type RemoteJobData, type RemoteOutcome } from './remote-wire.js';
 
 /** What a call needs from its backend (a narrow view, so calls never reach back into the backend). */
@@ -59,10 +63,9 @@ export class RemoteCall {
    * @param host - the backend.
    * @param task - the task.
    * @param encodedArgs - its arguments, already serialized (so a clone error never reaches here).
-   * @param clock - the reactor's clock, for the call's time limit.
+   * @param clock - the reactor's clock: the call's limit counts on it.
    * @param site - the dispatch site, appended to a remote error's stack.
-   * @param limit - the call's limit (the task's `timeoutMs` and the caller's `withDeadline` scope, SPEC §10), as the
-   *   reactor computed it; when the caller passed none, the task's own `timeoutMs`.
+   * @param limit - the call's limit (`callDeadline`: the task's `timeoutMs` and the caller's deadline scope), if any.
    */
   constructor(
     host: RemoteCallHost,
@@ -70,15 +73,15 @@ export class RemoteCall {
     encodedArgs: string,
     clock: Scheduler,
     site: { readonly stack?: string } | undefined,
-    limit: CallDeadline | undefined = callDeadline(task.options.timeoutMs, clock),
+    limit: CallDeadline | undefined,
   ) {
     this.#host = host;
     this.#task = task;
     this.#site = site;
     this.#data =
-      limit === undefined
-        ? { m: task.moduleUrl, x: task.exportName, a: encodedArgs }
-        : { m: task.moduleUrl, x: task.exportName, a: encodedArgs, d: limit.wallAt };
+      limit?.onWallClock === true
+        ? { m: task.moduleUrl, x: task.exportName, a: encodedArgs, d: limit.wallAt }
+        : { m: task.moduleUrl, x: task.exportName, a: encodedArgs };
     this.deferred = new Deferred<unknown>(() => {
       if (this.#end()) {
         host.counters.cancelled++;
@@ -86,7 +89,7 @@ export class RemoteCall {
       }
     });
     if (limit !== undefined) {
-      this.#timer = clock.callLater(limit.timeoutMs, () => {
+      this.#timer = clock.callLater(Math.max(0, limit.timeoutMs), () => {
         this.#timer = undefined;
         if (this.#end()) {
           host.counters.timedOut++;

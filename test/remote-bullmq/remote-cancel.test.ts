@@ -103,3 +103,36 @@ describe('reactor.withDeadline on the remote route (SPEC §10)', () => {
     expect(await nextWord(watcher, 'scope:runs')).toBe('marker');
   });
 });
+
+describe('deadline() and waiting for a host under reactor.withDeadline (SPEC §10)', () => {
+  it('gives the task the scope\'s deadline, which deadline() reads on its host', async () => {
+    let expected = 0;
+    const d = reactor.withDeadline(10_000, () => {
+      expected = Date.now() + 10_000;
+      return reactor.deferToRemote(fx.readDeadline);
+    });
+    const seen = (await d.asPromise()) as number;
+    expect(Math.abs(seen - expected)).toBeLessThanOrEqual(5);
+  });
+
+  it('takes the earlier of the task\'s timeoutMs and the time left in the scope', async () => {
+    const limited = defineTask(fx.readDeadline.moduleUrl, 'readDeadline', fx.readDeadline.fn!, { timeoutMs: 8000 });
+    let expected = 0;
+    const d = reactor.withDeadline(60_000, () => {
+      expected = Date.now() + 8000;
+      return reactor.deferToRemote(limited);
+    });
+    expect(Math.abs(((await d.asPromise()) as number) - expected)).toBeLessThanOrEqual(5);
+  });
+
+  it('errbacks TimeoutError when the scope ends, and a task whose deadline passed while it waited for a host never runs', async () => {
+    const release = await occupyHost('scope-wait:blocker');
+    const late = reactor.withDeadline(50, () => reactor.deferToRemote(fx.reportRun, redis.socket, 'scope-wait:runs', 'late-one'));
+    const error = await failureOf(late);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error.message).toMatch(/withDeadline/);
+    await release();
+    await reactor.deferToRemote(fx.reportRun, redis.socket, 'scope-wait:runs', 'marker').asPromise();
+    expect(await nextWord(watcher, 'scope-wait:runs')).toBe('marker');
+  });
+});
