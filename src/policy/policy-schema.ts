@@ -128,6 +128,17 @@ const threadsSchema = z
     concurrentTasksPerWorker: positiveInt('Tasks one worker runs at once (default 1).').optional(),
     resourceLimits: resourceLimitsSchema.optional(),
     cancelGraceMs: nonNegative('How long a cancelled running task may go on before its worker is terminated (default 1000).').optional(),
+    coalesce: z
+      .union([
+        z.literal(false),
+        z.strictObject({
+          maxBatch: positiveInt('Most calls in one message (default 64).').optional(),
+          maxArgBytes: nonNegative('Calls whose arguments are larger than this (bytes) travel alone (default 4096).').optional(),
+          flushMs: nonNegative('A worker returns finished results at least this often (ms, default 2).').optional(),
+        }),
+      ])
+      .describe('Calls waiting for a worker travel to it together, each with its own Deferred, cancellation, timeout and error; `false` turns it off (default on).')
+      .optional(),
   })
   .refine((t) => t.minThreads === undefined || t.maxThreads === undefined || t.minThreads <= t.maxThreads, {
     message: 'Expected `minThreads` to be at most `maxThreads`',

@@ -12,6 +12,16 @@ describe('optionsFromPolicy()', () => {
     });
   });
 
+  it("passes the threads section's coalesce setting to the pool, and a config that sets it validates", async () => {
+    const { Policy } = await import('../../src/policy/policy.js');
+    const clock = new Clock();
+    for (const coalesce of [false, { maxBatch: 16, maxArgBytes: 1024, flushMs: 1 }] as const) {
+      const policy = new Policy({ threads: { coalesce } });
+      expect(optionsFromPolicy(policy.config, clock).threadPool.coalesce).toEqual(coalesce);
+    }
+    expect(() => new Policy({ threads: { coalesce: true as never } })).toThrow(/threads\/coalesce/);
+  });
+
   it("gives the hub the policy's green section and the reactor's clock", () => {
     const clock = new Clock();
     expect(optionsFromPolicy({ green: { sliceMs: 2, blockingThresholdMs: 9, maxGreenlets: 5 } }, clock).hub).toEqual({
