@@ -97,6 +97,7 @@ const libraryByCode = new Map<string, ErrorClass>([
   ['ERR_QUEUE_EMPTY', errors.QueueEmpty],
   ['ERR_POLICY_CONFIG', errors.PolicyConfigError],
   ['ERR_CONTEXT_CARRIER', errors.ContextCarrierError],
+  ['ERR_REMOTE_UNAVAILABLE', errors.RemoteUnavailableError],
 ]);
 
 /**
