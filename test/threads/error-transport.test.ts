@@ -4,9 +4,10 @@ import { Failure } from '../../src/deferred/failure.js';
 import { reviveError, serializeError } from '../../src/threads/error-transport.js';
 
 /** Every error class src/errors.ts exports, made with a message (constructors take it first). */
-const classes = Object.entries(errors).filter(
+const classes = (Object.entries(errors) as Array<[string, unknown]>).filter(
   (entry): entry is [string, new (message: string) => errors.GreenReactorError] =>
-    typeof entry[1] === 'function' && (entry[1] === errors.GreenReactorError || entry[1].prototype instanceof errors.GreenReactorError),
+    typeof entry[1] === 'function' &&
+    (entry[1] === errors.GreenReactorError || (entry[1] as { prototype: unknown }).prototype instanceof errors.GreenReactorError),
 );
 
 describe('error transport', () => {
