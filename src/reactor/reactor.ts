@@ -51,6 +51,7 @@ import { safeString } from '../safe-string.js';
 import type { Task, TaskArgs, TaskResult } from '../task/task.js';
 import type { ExposedFunction } from '../threads/exposed-functions.js';
 import { ThreadPool, type ThreadCall } from '../threads/thread-pool.js';
+import { fitsInBatch } from '../threads/fits-in-batch.js';
 import type { Decision } from '../policy/decision.js';
 import type { Policy } from '../policy/policy.js';
 import { PolicyDispatcher } from '../policy/policy-dispatcher.js';
@@ -702,6 +703,11 @@ export class Reactor implements Scheduler {
    */
   explain<T extends Task<any[], any> | ((...args: any[]) => unknown)>(task: T, ...args: TaskArgs<T>): Decision {
     const decision = this.#dispatcher.explain(task, args);
+    if (decision.route === 'thread' && decision.crashBudgetSpent !== true) {
+      const pool = decision.pool === undefined ? this.threadPool : this.#pools.get(decision.pool);
+      if (pool === undefined) return decision;
+      return Object.freeze({ ...decision, reason: `${decision.reason}; ${coalescingOf(pool, task, args)}` });
+    }
     if (decision.route !== 'remote') return decision;
     const where =
       this.#remote === undefined
@@ -767,4 +773,19 @@ function greenFnError<R>(fn: unknown): Deferred<R> | undefined {
 /** A greenlet function's or Task's name, for messages. */
 function fnName(fn: GreenletFunction<any, any> | Task<any, any>): string {
   return isTask(fn) ? fn.name : fn.name || '<anonymous>';
+}
+
+/** What `explain()` says of coalescing for a thread decision (SPEC §7 `threads.coalesce`). */
+function coalescingOf(pool: ThreadPool, task: unknown, args: readonly unknown[]): string {
+  const coalesce = pool.options.coalesce;
+  if (coalesce === false) return 'coalescing is off: one call per message';
+  const options = isTask(task) ? task.options : {};
+  const alone =
+    options.transfer !== undefined ? 'it has a transfer list'
+    : options.timeoutMs !== undefined ? 'it has a timeoutMs'
+    : !fitsInBatch(args, coalesce.maxArgBytes) ? `its arguments exceed ${coalesce.maxArgBytes} bytes`
+    : undefined;
+  return alone === undefined
+    ? `coalesced with other waiting calls while every worker is busy (up to ${coalesce.maxBatch} a message; a deadline, carried context or stream makes it travel alone)`
+    : `travels alone, not coalesced: ${alone}`;
 }

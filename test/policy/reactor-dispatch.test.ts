@@ -14,6 +14,9 @@ import { decisionChannelName, type DecisionMessage } from '../../src/policy/deci
 import * as fx from '../fixtures/thread-tasks.js';
 import * as px from '../fixtures/policy-tasks.js';
 import { built, changed, failureOf, gate, open, settled } from '../threads/thread-test-kit.js';
+
+/** What explain() adds to a thread decision of a task that can be coalesced (default pool options). */
+const coalesced = '; coalesced with other waiting calls while every worker is busy (up to 64 a message; a deadline, carried context or stream makes it travel alone)';
 import { successResultOf } from '../helpers/deferred-results.js';
 
 // Tasks the green and inline paths run in-process (workers get the built fixtures via `built`).
@@ -158,7 +161,7 @@ describe('Reactor with a policy', () => {
       reactor.policy.update({ default: 'auto', adaptive: { blockingThresholdMs: 5 } });
       expect(reactor.explain(stall, 30)).toEqual({
         route: 'thread',
-        reason: 'auto: green step took 30 ms > 5 ms; on threads for good',
+        reason: `auto: green step took 30 ms > 5 ms; on threads for good${coalesced}`,
       });
       expect(learned.map((l) => [l.task, l.route])).toEqual([['stall', 'thread']]);
     });
@@ -170,7 +173,7 @@ describe('Reactor with a policy', () => {
       expect(await reactor.dispatch(built(fx.add), 1, 2)).toBe(3);
       const stats = reactor.stats();
       expect([stats.pools?.images?.completed, stats.threads.completed]).toEqual([1, 0]);
-      expect(reactor.explain(built(fx.add), 1, 2)).toEqual({ route: 'thread', rule: 'img', pool: 'images', reason: "rule 'img' matched task 'add'; in pool 'images'" });
+      expect(reactor.explain(built(fx.add), 1, 2)).toEqual({ route: 'thread', rule: 'img', pool: 'images', reason: `rule 'img' matched task 'add'; in pool 'images'${coalesced}` });
     });
 
     it('holds a call back while its rule has maxConcurrent calls in flight, though a worker is free', async () => {
@@ -244,7 +247,7 @@ describe('Reactor with a policy', () => {
     it('returns the decision and runs nothing', () => {
       reactor = new Reactor({ policy: { rules: [{ name: 'images', match: { task: 'resize*' }, route: 'thread', timeoutMs: 5 }] } });
       const resize = defineTask(import.meta.url, 'resizeJpeg', () => 1);
-      expect(reactor.explain(resize)).toEqual({ route: 'thread', rule: 'images', timeoutMs: 5, reason: "rule 'images' matched task 'resizeJpeg'" });
+      expect(reactor.explain(resize)).toEqual({ route: 'thread', rule: 'images', timeoutMs: 5, reason: `rule 'images' matched task 'resizeJpeg'${coalesced}` });
       expect(reactor.stats().policy.routes).toEqual({ thread: 0, green: 0, inline: 0 });
     });
 
@@ -306,5 +309,23 @@ describe('Reactor with a policy', () => {
         rmSync(dir, { recursive: true, force: true });
       }
     });
+  });
+});
+
+describe('Reactor.explain() and coalescing', () => {
+  const quick = defineTask(import.meta.url, 'quick', (n: number) => n, { route: 'thread' });
+  const limited = defineTask(import.meta.url, 'limited', (n: number) => n, { route: 'thread', timeoutMs: 100 });
+
+  it('says a thread call coalesces, or why it travels alone, or that coalescing is off', async () => {
+    const on = new Reactor();
+    const off = new Reactor({ policy: { threads: { coalesce: false } } });
+    try {
+      expect(on.explain(quick, 1).reason).toMatch(/coalesced with other waiting calls .*up to 64 a message/);
+      expect(on.explain(limited, 1).reason).toMatch(/travels alone, not coalesced: it has a timeoutMs/);
+      expect(on.explain(quick, 'x'.repeat(5000) as never).reason).toMatch(/its arguments exceed 4096 bytes/);
+      expect(off.explain(quick, 1).reason).toMatch(/coalescing is off/);
+    } finally {
+      await Promise.all([on.stop(), off.stop()]);
+    }
   });
 });
