@@ -31,23 +31,28 @@ describe('bullmqBackend with every engine event dropped', () => {
     const reactor = new Reactor({
       remote: bullmqBackend({ connection: redis.connection, queue: 'reconcile', reconcileMs, faults: { dropEvents: true } }),
     });
-    const fired = new Array<number>(1000).fill(0);
-    const calls = Array.from({ length: 1000 }, (_, i) =>
-      reactor.deferToRemote(fx.add, i, 1).addBoth((result) => {
-        fired[i]! += 1;
-        return result;
-      }),
-    );
-    const results = await Promise.all(calls.map((d) => d.asPromise()));
-    expect(results).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
-    expect(fired.every((n) => n === 1)).toBe(true);
-    const stats = reactor.stats().remote!;
-    expect(stats.reconciled).toBe(1000);
-    expect(stats.completed).toBe(1000);
-    expect(stats.inFlight).toBe(0);
-    // A result waits at most one period for the next pass, plus the pass itself (reading 1,000 jobs) on a loaded machine.
-    expect(stats.reconcileLagMs.max).toBeLessThan(reconcileMs + 1000);
-    await reactor.stop();
+    try {
+      const fired = new Array<number>(1000).fill(0);
+      const calls = Array.from({ length: 1000 }, (_, i) =>
+        reactor.deferToRemote(fx.add, i, 1).addBoth((result) => {
+          fired[i]! += 1;
+          return result;
+        }),
+      );
+      const results = await Promise.all(calls.map((d) => d.asPromise()));
+      expect(results).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+      expect(fired.every((n) => n === 1)).toBe(true);
+      const stats = reactor.stats().remote!;
+      expect(stats.reconciled).toBe(1000);
+      expect(stats.completed).toBe(1000);
+      expect(stats.inFlight).toBe(0);
+      // A result waits at most one period for the next pass, plus the pass itself (reading 1,000 jobs). The slack
+      // is for a loaded machine: at load ~19 on 2 cores one pass took ~1.2 s (lag 1,472 ms); with no reconcile at
+      // all the calls would never fire, so the bound still pins the mechanism.
+      expect(stats.reconcileLagMs.max).toBeLessThan(reconcileMs + 3000);
+    } finally {
+      await reactor.stop(); // also when an expectation failed: nothing may outlive the test
+    }
   }, 60_000);
 });
 
