@@ -10,16 +10,14 @@
  * @module
  */
 import { loadavg } from 'node:os';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { isMainThread, MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { Bench } from 'tinybench';
 import { Reactor } from '../src/reactor/reactor.js';
 import { defineTask } from '../src/task/task.js';
 import { emit, progress } from '../src/worker/index.js';
 import { isMainModule } from './lib/is-main-module.js';
 import { machineInfo } from './lib/machine-info.js';
-import { resultGroup, type MeasuredRow } from './lib/result-group.js';
+import { measureInterleaved } from './lib/measure-interleaved.js';
 import { suiteResultSchema, type ResultGroup, type SuiteResult } from './lib/suite-result.js';
 import { writeSuiteResult } from './lib/write-suite-result.js';
 
@@ -63,70 +61,6 @@ export default function rawHandler(task: { port: MessagePort; n: number }): numb
 }
 
 // ---- measurement ----
-
-interface Variant {
-  readonly name: string;
-  readonly run: () => Promise<unknown>;
-}
-
-const round4 = (x: number): number => Math.round(x * 10000) / 10000;
-const nsToMs = (ns: number): number => Math.round((ns / 1e6) * 1000) / 1000;
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function measure(
-  name: string,
-  description: string,
-  batch: number,
-  baseline: string,
-  variants: readonly Variant[],
-  rounds: number,
-  timeMs: number,
-  log: (line: string) => void,
-): Promise<ResultGroup> {
-  const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
-  const delays = new Map<string, IntervalHistogram>(variants.map((v) => [v.name, monitorEventLoopDelay({ resolution: 2 })]));
-  for (let r = 0; r < rounds; r++) {
-    for (const variant of variants) {
-      const delay = delays.get(variant.name)!;
-      const bench = new Bench({ time: timeMs, iterations: 3, warmupTime: 0, warmupIterations: r === 0 ? 1 : 0, retainSamples: true, throws: true });
-      bench.add(variant.name, variant.run, {
-        beforeAll: (mode) => {
-          if (mode === 'run') delay.enable();
-        },
-        afterAll: (mode) => {
-          if (mode === 'run') delay.disable();
-        },
-      });
-      await bench.run();
-      const result = bench.tasks[0]?.result;
-      if (result !== undefined && 'latency' in result) samples.get(variant.name)!.push(...(result.latency.samples ?? []));
-    }
-  }
-  const rows: MeasuredRow[] = variants.map((variant) => {
-    const s = [...samples.get(variant.name)!].sort((a, b) => a - b);
-    const median = percentile(s, 50);
-    const h = delays.get(variant.name)!;
-    const d = (ns: number): number => Math.max(0, nsToMs(ns) - 2); // the 2 ms resolution is part of each interval
-    const row: MeasuredRow = {
-      name: variant.name,
-      opsPerSec: median > 0 ? Math.round((batch * 1e6) / median) / 1000 : 0,
-      medianMs: round4(median),
-      p99Ms: round4(percentile(s, 99)),
-      batch,
-      loopDelay: h.count === 0
-        ? { p50Ms: 0, p99Ms: 0, maxMs: 0, meanMs: 0, count: 0 }
-        : { p50Ms: d(h.percentile(50)), p99Ms: d(h.percentile(99)), maxMs: d(h.max), meanMs: d(h.mean), count: h.count },
-      samplesMs: s.slice(0, 500).map(round4),
-    };
-    log(`  [streams] ${name} › ${variant.name}: ${Math.round(row.opsPerSec)} ops/s, median ${row.medianMs} ms (${s.length} samples)`);
-    return row;
-  });
-  return resultGroup(name, description, baseline, rows);
-}
 
 /** Runs the raw recipe once: `n` items on a port, counted as they arrive (also those arriving after the result). */
 async function rawStream(raw: Piscina, n: number): Promise<void> {
@@ -178,33 +112,37 @@ export async function run(options: StreamsBenchOptions = {}): Promise<SuiteResul
   const rounds = quick ? 2 : 5;
   try {
     groups.push(
-      await measure(
-        `${n.toLocaleString('en-US')} items from one thread task`,
-        `One task emits ${n.toLocaleString('en-US')} small integers; the caller reads them all (items/s). The baseline posts them on a MessagePort it was handed (no backpressure; it waits for every item, also those arriving after the result).`,
-        n,
-        'MessagePort loop',
-        [
-          { name: 'MessagePort loop', run: () => rawStream(raw, n) },
-          { name: 'reactor.stream (window 16)', run: () => ourStream(reactor, emitN, n) },
-          { name: 'reactor.stream (window 256)', run: () => ourStream(reactor, emitNWide, n) },
-        ],
-        rounds,
-        quick ? 200 : 500,
+      await measureInterleaved(
+        'streams',
+        {
+          name: `${n.toLocaleString('en-US')} items from one thread task`,
+          description: `One task emits ${n.toLocaleString('en-US')} small integers; the caller reads them all (items/s). The baseline posts them on a MessagePort it was handed (no backpressure; it waits for every item, also those arriving after the result).`,
+          batch: n,
+          baseline: 'MessagePort loop',
+          variants: [
+            { name: 'MessagePort loop', run: () => rawStream(raw, n) },
+            { name: 'reactor.stream (window 16)', run: () => ourStream(reactor, emitN, n) },
+            { name: 'reactor.stream (window 256)', run: () => ourStream(reactor, emitNWide, n) },
+          ],
+        },
+        { rounds, timeMs: quick ? 200 : 500, iterations: 3 },
         log,
       ),
     );
     groups.push(
-      await measure(
-        `hot loop of ${loop.toLocaleString('en-US')} steps`,
-        `A streamed thread task runs ${loop.toLocaleString('en-US')} steps of integer work, without and with a progress() call per step (ops/s = steps/s).`,
-        loop,
-        'no progress()',
-        [
-          { name: 'no progress()', run: () => reactor.stream(hotLoop, loop, false).result.asPromise() },
-          { name: 'progress() every step', run: () => reactor.stream(hotLoop, loop, true).result.asPromise() },
-        ],
-        rounds,
-        quick ? 200 : 500,
+      await measureInterleaved(
+        'streams',
+        {
+          name: `hot loop of ${loop.toLocaleString('en-US')} steps`,
+          description: `A streamed thread task runs ${loop.toLocaleString('en-US')} steps of integer work, without and with a progress() call per step (ops/s = steps/s).`,
+          batch: loop,
+          baseline: 'no progress()',
+          variants: [
+            { name: 'no progress()', run: () => reactor.stream(hotLoop, loop, false).result.asPromise() },
+            { name: 'progress() every step', run: () => reactor.stream(hotLoop, loop, true).result.asPromise() },
+          ],
+        },
+        { rounds, timeMs: quick ? 200 : 500, iterations: 3 },
         log,
       ),
     );

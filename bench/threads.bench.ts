@@ -8,17 +8,15 @@
  * @module
  */
 import { loadavg } from 'node:os';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
 import { Piscina, move } from 'piscina';
-import { Bench } from 'tinybench';
 import { defineTask } from '../src/task/task.js';
 import { ThreadPool } from '../src/threads/thread-pool.js';
 import type { ThreadPoolOptions } from '../src/threads/thread-pool-options.js';
 import { transferResult } from '../src/worker/index.js';
 import { isMainModule } from './lib/is-main-module.js';
 import { machineInfo } from './lib/machine-info.js';
-import { resultGroup, type MeasuredRow } from './lib/result-group.js';
+import { measureInterleaved } from './lib/measure-interleaved.js';
 import { suiteResultSchema, type ResultGroup, type SuiteResult } from './lib/suite-result.js';
 import { writeSuiteResult } from './lib/write-suite-result.js';
 
@@ -51,73 +49,6 @@ export default function rawHandler(task: RawTask): unknown {
 }
 
 // ---- measurement ----
-
-interface Variant {
-  readonly name: string;
-  readonly run: () => unknown;
-}
-
-interface Workload {
-  readonly name: string;
-  readonly description: string;
-  readonly batch: number;
-  readonly baseline: string;
-  readonly variants: readonly Variant[];
-}
-
-const round4 = (x: number): number => Math.round(x * 10000) / 10000;
-const nsToMs = (ns: number): number => Math.round((ns / 1e6) * 1000) / 1000;
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-/** Runs each variant for `rounds` rounds, interleaved, with tinybench; merges each variant's samples. */
-async function measure(workload: Workload, rounds: number, timeMs: number, iterations: number, log: (l: string) => void): Promise<ResultGroup> {
-  const samples = new Map<string, number[]>(workload.variants.map((v) => [v.name, []]));
-  const delays = new Map<string, IntervalHistogram>(workload.variants.map((v) => [v.name, monitorEventLoopDelay({ resolution: 2 })]));
-  for (let r = 0; r < rounds; r++) {
-    for (const variant of workload.variants) {
-      const delay = delays.get(variant.name)!;
-      const bench = new Bench({ time: timeMs, iterations, warmupTime: 0, warmupIterations: r === 0 ? 1 : 0, retainSamples: true, throws: true });
-      bench.add(variant.name, async () => {
-        await variant.run();
-      }, {
-        beforeAll: (mode) => {
-          if (mode === 'run') delay.enable();
-        },
-        afterAll: (mode) => {
-          if (mode === 'run') delay.disable();
-        },
-      });
-      await bench.run();
-      const result = bench.tasks[0]?.result;
-      if (result !== undefined && 'latency' in result) samples.get(variant.name)!.push(...(result.latency.samples ?? []));
-    }
-  }
-  const rows: MeasuredRow[] = workload.variants.map((variant) => {
-    const s = [...samples.get(variant.name)!].sort((a, b) => a - b);
-    const median = percentile(s, 50);
-    const h = delays.get(variant.name)!;
-    // The histogram records the whole wake-up interval, the 2 ms resolution included; subtract it.
-    const d = (ns: number): number => Math.max(0, nsToMs(ns) - 2);
-    const row: MeasuredRow = {
-      name: variant.name,
-      opsPerSec: median > 0 ? Math.round((workload.batch * 1e6) / median) / 1000 : 0,
-      medianMs: round4(median),
-      p99Ms: round4(percentile(s, 99)),
-      batch: workload.batch,
-      loopDelay: h.count === 0
-        ? { p50Ms: 0, p99Ms: 0, maxMs: 0, meanMs: 0, count: 0 }
-        : { p50Ms: d(h.percentile(50)), p99Ms: d(h.percentile(99)), maxMs: d(h.max), meanMs: d(h.mean), count: h.count },
-      samplesMs: s.slice(0, 500).map(round4),
-    };
-    log(`  [threads] ${workload.name} › ${variant.name}: ${Math.round(row.opsPerSec)} ops/s, median ${row.medianMs} ms, loop p99 ${row.loopDelay.p99Ms} ms (${s.length} samples)`);
-    return row;
-  });
-  return resultGroup(workload.name, workload.description, workload.baseline, rows);
-}
 
 function inFlight(n: number, start: () => PromiseLike<unknown>): Promise<unknown[]> {
   const all: Array<PromiseLike<unknown>> = new Array<PromiseLike<unknown>>(n);
@@ -158,7 +89,8 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
     await Promise.all([raw.run({ op: 'noop' } satisfies RawTask), pool.run(noop), poolWithoutSite.run(noop), poolOneByOne.run(noop)]);
     const manyInFlight = quick ? 10_000 : 50_000;
     groups.push(
-      await measure(
+      await measureInterleaved(
+        'threads',
         {
           name: `no-op, ${manyInFlight.toLocaleString('en-US')} in flight`,
           description: `${manyInFlight.toLocaleString('en-US')} no-op tasks dispatched at once, then awaited; 2 threads.`,
@@ -170,14 +102,13 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
             { name: 'deferToThread, coalesce off', run: () => inFlight(manyInFlight, () => poolOneByOne.run(noop)) },
           ],
         },
-        quick ? 1 : 3,
-        1,
-        1,
+        { rounds: quick ? 1 : 3, timeMs: 1, iterations: 1 },
         log,
       ),
     );
     groups.push(
-      await measure(
+      await measureInterleaved(
+        'threads',
         {
           name: 'no-op, batches of 1,000',
           description: '1,000 no-op tasks in flight per sample; 2 threads.',
@@ -190,14 +121,13 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
             { name: 'deferToThread, no dispatch site', run: () => inFlight(1000, () => poolWithoutSite.run(noop)) },
           ],
         },
-        manyRounds,
-        quick ? 100 : 250,
-        5,
+        { rounds: manyRounds, timeMs: quick ? 100 : 250, iterations: 5 },
         log,
       ),
     );
     groups.push(
-      await measure(
+      await measureInterleaved(
+        'threads',
         {
           name: 'sequential round trip',
           description: 'One no-op task at a time, awaited before the next (latency; ops/s = 1 / median).',
@@ -210,15 +140,14 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
             { name: 'deferToThread, no dispatch site', run: () => poolWithoutSite.run(noop) },
           ],
         },
-        manyRounds,
-        quick ? 100 : 200,
-        50,
+        { rounds: manyRounds, timeMs: quick ? 100 : 200, iterations: 50 },
         log,
       ),
     );
     const fibs = 40;
     groups.push(
-      await measure(
+      await measureInterleaved(
+        'threads',
         {
           name: `${fibs} × fib(30)`,
           description: `${fibs} fib(30) computations: inline on the main thread vs on 2 worker threads.`,
@@ -230,15 +159,14 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
             { name: 'deferToThread', run: () => inFlight(fibs, () => pool.run(fib, 30)) },
           ],
         },
-        quick ? 1 : 2,
-        1,
-        quick ? 1 : 3,
+        { rounds: quick ? 1 : 2, timeMs: 1, iterations: quick ? 1 : 3 },
         log,
       ),
     );
     const mib = 1024 * 1024;
     groups.push(
-      await measure(
+      await measureInterleaved(
+        'threads',
         {
           name: '1 MiB ArrayBuffer round trip',
           description: 'A 1 MiB ArrayBuffer sent to a worker and back: structured clone both ways vs transfer (task `transfer` + transferResult).',
@@ -256,15 +184,14 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
             },
           ],
         },
-        rounds,
-        quick ? 150 : 400,
-        20,
+        { rounds: rounds, timeMs: quick ? 150 : 400, iterations: 20 },
         log,
       ),
     );
     const offloaded = quick ? 40 : 100; // ~20 ms each: ~2 s of CPU work
     groups.push(
-      await measure(
+      await measureInterleaved(
+        'threads',
         {
           name: 'event-loop delay while offloading',
           description: `${offloaded} × fib(30) (about ${Math.round(offloaded * 0.02)} s of CPU): the loop delay p99 column is the figure that matters.`,
@@ -284,9 +211,7 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
             },
           ],
         },
-        quick ? 1 : 2,
-        1,
-        1,
+        { rounds: quick ? 1 : 2, timeMs: 1, iterations: 1 },
         log,
       ),
     );
