@@ -29,17 +29,20 @@ import { restoreCarriedContext } from '../src/context/context-carrier.js';
 import { serializeError } from '../src/threads/error-transport.js';
 import { applyInheritedImports } from '../src/worker/inherited-imports.js';
 import {
+  batchStride,
   batchTag,
   outcomeTag,
   slotKilledBit,
   slotEndedBit,
   slotThreadShift,
+  type BatchCallLimits,
   type BatchResults,
   type TaskOutcome,
   type TaskRequest,
   type TaskWorkerData,
 } from '../src/threads/wire.js';
 import { movable, transferableSymbol, valueSymbol } from '../src/worker/piscina-movable.js';
+import { ResultFlush } from '../src/worker/result-flush.js';
 import { watchTaskSlot } from '../src/worker/task-signal.js';
 import { findUncloneable } from '../src/worker/find-uncloneable.js';
 import { installWorkerState, type RunningTask } from '../src/worker/worker-state.js';
@@ -202,58 +205,90 @@ function run(task: RunningTask, request: TaskRequest, fn: Fn | undefined): unkno
   );
 }
 
+/** When results held by a batch leave (`coalesce.flushMs`; without it, before every call that may run long). */
+const flush = new ResultFlush(data.flushMs ?? 0, () => performance.now());
+/** Results of batched calls not sent yet, and the buffers they move (`transferResult`). */
+let held: unknown[] = [];
+let heldTransfers: unknown[] | undefined;
+
+/** Sends the held results now, if any (see `ResultFlush`). */
+function sendHeld(): void {
+  if (!flush.holding) return;
+  parentPort!.postMessage({ tag: batchTag, results: held } satisfies BatchResults, (heldTransfers ?? []) as never);
+  held = [];
+  heldTransfers = undefined;
+  flush.flushed();
+}
+
+// A task that ends the worker (process.exit) does not take finished batch-mates with it: their results leave first.
+process.on('exit', sendHeld);
+
+function hold(slot: number, ok: 0 | 1, value: unknown): void {
+  if (ok === 1 && typeof value === 'object' && value !== null && transferableSymbol in value) {
+    // transferResult: its buffers move with the message that carries it.
+    const marked = value as Record<symbol, unknown>;
+    const list = marked[transferableSymbol];
+    (heldTransfers ??= []).push(...(Array.isArray(list) ? (list as unknown[]) : [list]));
+    value = marked[valueSymbol];
+  }
+  held.push(slot, ok, value);
+  flush.held();
+}
+
 /**
  * Runs the calls of a coalesced batch one after another, each as a task of its own (its slot claimed, skipped when
- * cancelled, its outcome recorded). Each result is sent on `parentPort` as soon as its call ends, before the next
- * call starts, so a later call that crashes the worker or outlives its cancel grace (a hard kill) takes no finished
- * result with it (Node delivers a worker's messages before its exit); the last one is the batch's reply.
+ * cancelled or expired, its context restored, its outcome recorded). Finished results are held and leave together
+ * (`ResultFlush` says when: before a call that may run long, before awaiting an async one), so a later call that
+ * crashes the worker or outlives its cancel grace (a hard kill) takes no result with it that had time to matter;
+ * what is held at the end is the batch's reply.
  */
 function runBatch(batch: readonly unknown[]): unknown {
-  const n = batch.length / 4;
-  let results: unknown[] = [];
-  let transfers: unknown[] | undefined;
+  const n = batch.length / batchStride;
   let i = 0;
-  const record = (slot: number, ok: 0 | 1, value: unknown): void => {
-    if (ok === 1 && typeof value === 'object' && value !== null && transferableSymbol in value) {
-      // transferResult: its buffers move with the message that carries it.
-      const marked = value as Record<symbol, unknown>;
-      const list = marked[transferableSymbol];
-      (transfers ??= []).push(...(Array.isArray(list) ? (list as unknown[]) : [list]));
-      value = marked[valueSymbol];
-    }
-    results.push(slot, ok, value);
-    if (i < n) {
-      parentPort!.postMessage({ tag: batchTag, results } satisfies BatchResults, (transfers ?? []) as never);
-      results = [];
-      transfers = undefined;
-    }
+  let key = '';
+  let started = 0;
+  const ended = (slot: number, ok: 0 | 1, value: unknown): void => {
+    flush.learn(key, performance.now() - started);
+    hold(slot, ok, value);
   };
   const next = (): unknown => {
     while (i < n) {
-      const at = 4 * i++;
+      const at = batchStride * i++;
+      const moduleUrl = batch[at] as string;
+      const exportName = batch[at + 1] as string;
       const slot = batch[at + 3] as number;
+      const limits = batch[at + 4] as BatchCallLimits | undefined;
+      key = `${moduleUrl}#${exportName}`;
+      if (flush.before(key)) sendHeld();
+      started = performance.now();
       let value: unknown;
       try {
-        value = runTask({ moduleUrl: batch[at] as string, exportName: batch[at + 1] as string, args: batch[at + 2] as unknown[], slot });
+        const request: TaskRequest = { moduleUrl, exportName, args: batch[at + 2] as unknown[], slot };
+        value = runTask(limits === undefined ? request : { ...request, ...limits });
       } catch (outcome) {
-        record(slot, 0, outcome);
+        ended(slot, 0, outcome);
         continue;
       }
       if (isThenable(value)) {
+        sendHeld(); // the worker waits: nothing held meanwhile
         return Promise.resolve(value).then(
           (v) => {
-            record(slot, 1, v);
+            ended(slot, 1, v);
             return next();
           },
           (outcome: unknown) => {
-            record(slot, 0, outcome);
+            ended(slot, 0, outcome);
             return next();
           },
         );
       }
-      record(slot, 1, value);
+      ended(slot, 1, value);
     }
-    const reply: BatchResults = { tag: batchTag, results };
+    const reply: BatchResults = { tag: batchTag, results: held };
+    const transfers = heldTransfers;
+    held = [];
+    heldTransfers = undefined;
+    flush.flushed();
     return transfers === undefined ? reply : movable(reply, transfers);
   };
   return next();

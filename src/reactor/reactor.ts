@@ -782,10 +782,9 @@ function coalescingOf(pool: ThreadPool, task: unknown, args: readonly unknown[])
   const options = isTask(task) ? task.options : {};
   const alone =
     options.transfer !== undefined ? 'it has a transfer list'
-    : options.timeoutMs !== undefined ? 'it has a timeoutMs'
     : !fitsInBatch(args, coalesce.maxArgBytes) ? `its arguments exceed ${coalesce.maxArgBytes} bytes`
     : undefined;
   return alone === undefined
-    ? `coalesced with other waiting calls while every worker is busy (up to ${coalesce.maxBatch} a message; a deadline, carried context or stream makes it travel alone)`
+    ? `coalesced with other waiting calls while every worker is busy (up to ${coalesce.maxBatch} a message, each with its own limits and context; a stream travels alone)`
     : `travels alone, not coalesced: ${alone}`;
 }

@@ -13,7 +13,7 @@
  * @module
  */
 import type { ThreadTaskHost, ThreadTaskRun } from './thread-task-run.js';
-import type { TaskRequest } from './wire.js';
+import { batchStride, type TaskRequest } from './wire.js';
 
 /** One posted batch: how many of its runs still wait for their result. */
 interface BatchRecord {
@@ -108,14 +108,14 @@ export function postBatch(host: ThreadTaskHost, slots: BatchSlots, runs: readonl
     // Whether the worker got to run any call of the batch (a call that crashed it, or one it was killed in).
     let anyStarted = false;
     for (let k = 0; k < members.length && !anyStarted; k++) {
-      const slot = calls[4 * k + 3] as number;
+      const slot = calls[batchStride * k + 3] as number;
       // A call whose result came back ran; one still held ran if it claimed its slot.
       anyStarted = !slots.holds(slot, members[k]!) || host.slots.runningThread(slot) !== 0;
     }
     // Last to first: runs handed back go to the head of the pool's line, so they keep their order there.
     for (let k = members.length - 1; k >= 0; k--) {
       // Still held: its result never came (the worker died, or the message was refused).
-      const run = slots.take(calls[4 * k + 3] as number, members[k]);
+      const run = slots.take(calls[batchStride * k + 3] as number, members[k]);
       if (run !== undefined) run.handleRejection(error, anyStarted);
     }
   };

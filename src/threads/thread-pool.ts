@@ -11,12 +11,17 @@
  *   capacity (maxThreads × concurrentTasksPerWorker) — a lone call is never held back. Otherwise it waits in the
  *   pool's own FIFO queue, and each time a message settles the drain sends the head of the queue: a share of the
  *   waiting batchable calls (at most `maxBatch`) together, a call with a `transfer` list or large arguments
- *   alone. Runs handed back after a worker died go to the head of the queue, in order.
+ *   alone. Runs handed back after a worker died go to the head of the queue, in order. A call's own time limit,
+ *   deadline and carried context travel with it inside a batch.
+ * - Loop delay: once one event-loop turn has spent `turnBudgetMs` settling messages, the next batch waits for the
+ *   next turn, so a long queue drains in bounded turns rather than in one (workers answer as fast as the main
+ *   thread posts, and replies already waiting are read at once).
  * - With coalescing, `maxQueue` and `queueDepth` count the live calls waiting in that queue (plus any Piscina
  *   queues); a call cancelled there leaves it at once.
  *
  * @module
  */
+import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
 import type { Deferred } from '../deferred/deferred.js';
 import { fail } from '../deferred/fail.js';
@@ -38,6 +43,12 @@ import { deliverStreamMessage } from '../stream/thread-stream.js';
 import { BatchSlots, postBatch } from './thread-batch.js';
 import { isBatchResults } from './wire.js';
 import { safeString } from '../safe-string.js';
+
+/**
+ * How long one event-loop turn may keep sending batches as replies settle (ms): beyond it the next batch waits for
+ * the next turn (`#settled`). Small against a loop-delay budget, large against one batch's round trip.
+ */
+const turnBudgetMs = 2;
 
 /** How many stack frames of the dispatching code are kept for errors coming back from a worker. */
 const dispatchSiteFrames = 4;
@@ -121,6 +132,10 @@ export class ThreadPool {
   #posted = 0;
   readonly #capacity: number;
   #drainQueued = false;
+  /** When this event-loop turn started settling messages (NaN: it has not); see `#settled`. */
+  #turnStarted = Number.NaN;
+  /** A drain put off to the next turn by the turn budget. */
+  #drainDeferred = false;
   readonly #batchSlots = new BatchSlots();
 
   /**
@@ -371,9 +386,36 @@ export class ThreadPool {
     }
   }
 
+  /**
+   * A message settled: its worker takes the next share of the queue. While one event-loop turn keeps settling
+   * messages (replies already waiting are read at once, and each drain lets a worker answer again before the turn
+   * ends), the chain would hold the loop until the queue is empty; past `turnBudgetMs` of one turn the drain waits
+   * for the next turn instead, so timers and I/O run between (the loop-delay bound).
+   */
   readonly #settled = (): void => {
     this.#posted--;
-    if (this.#waitingLive > 0) this.#drain();
+    if (this.#waitingLive === 0 || this.#drainDeferred) return;
+    const now = performance.now();
+    if (Number.isNaN(this.#turnStarted)) {
+      this.#turnStarted = now;
+      setImmediate(this.#turnEnded);
+    } else if (now - this.#turnStarted > turnBudgetMs) {
+      this.#drainDeferred = true;
+      return;
+    }
+    this.#drain();
+  };
+
+  /** Runs after the turn that settled messages: a drain put off by the budget happens now, in a fresh turn. */
+  readonly #turnEnded = (): void => {
+    this.#turnStarted = Number.NaN;
+    if (!this.#drainDeferred) return;
+    this.#drainDeferred = false;
+    if (this.#waitingLive > 0) {
+      this.#turnStarted = performance.now();
+      setImmediate(this.#turnEnded);
+      this.#drain();
+    }
   };
 
   #refuse<T>(name: string): Deferred<T> {
@@ -428,6 +470,7 @@ export class ThreadPool {
         slots: slots.buffer,
         times: slots.timesBuffer,
         concurrency: o.concurrentTasksPerWorker,
+        ...(o.coalesce === false ? {} : { flushMs: o.coalesce.flushMs }),
       } satisfies TaskWorkerData,
     });
     piscina.on('message', (message: unknown) => {

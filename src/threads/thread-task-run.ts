@@ -31,7 +31,7 @@ import { fitsInBatch } from './fits-in-batch.js';
 import { reviveError } from './error-transport.js';
 import type { ResolvedThreadPoolOptions } from './thread-pool-options.js';
 import type { ThreadPoolCounters } from './thread-pool-stats.js';
-import { isTaskOutcome, type StreamRequest, type TaskRequest } from './wire.js';
+import { isTaskOutcome, type BatchCallLimits, type StreamRequest, type TaskRequest } from './wire.js';
 import { deadlineMessage, type CallDeadline } from '../context/call-deadline.js';
 import type { CarriedContext } from '../context/context-carrier.js';
 
@@ -164,13 +164,13 @@ export class ThreadTaskRun {
   }
 
   /**
-   * May travel in a coalesced batch: no `transfer` list, not a `callMultipleInThread` run, nothing carried besides
-   * its arguments (no deadline, context carriers or stream: those travel alone), small arguments.
+   * May travel in a coalesced batch: no `transfer` list, not a `callMultipleInThread` run, not a stream, small
+   * arguments. A call's own limits and carried context travel with it inside the batch.
    */
   batchable(maxArgBytes: number): boolean {
     return (
       this.#calls === undefined &&
-      this.#extras === undefined &&
+      this.#extras?.stream === undefined &&
       this.#task.options.transfer === undefined &&
       fitsInBatch(this.#args, maxArgBytes)
     );
@@ -190,8 +190,19 @@ export class ThreadTaskRun {
     }
     this.#batched = true;
     this.#inPiscina = true;
-    into.push(this.#task.moduleUrl, this.#task.exportName, this.#args, this.#slot);
+    into.push(this.#task.moduleUrl, this.#task.exportName, this.#args, this.#slot, this.#limits());
     return this.#slot;
+  }
+
+  /** The call's deadline, `startBy` and carried context as they travel (only the fields it has), or `undefined`. */
+  #limits(): BatchCallLimits | undefined {
+    const extras = this.#extras;
+    if (extras === undefined) return undefined;
+    const limit = extras.limit;
+    const context = extras.context;
+    if (limit === undefined) return context === undefined ? undefined : { context };
+    const limits: BatchCallLimits = limit.onWallClock ? { deadline: limit.wallAt, startBy: limit.wallAt } : { deadline: limit.wallAt };
+    return context === undefined ? limits : { ...limits, context };
   }
 
   #refuseSlot(): void {
@@ -231,11 +242,8 @@ export class ThreadTaskRun {
     const extras = this.#extras;
     if (extras !== undefined) {
       // Only fields that are set travel: a plain call's message stays as small as before.
-      const limit = extras.limit;
-      if (limit !== undefined) {
-        request = limit.onWallClock ? { ...request, deadline: limit.wallAt, startBy: limit.wallAt } : { ...request, deadline: limit.wallAt };
-      }
-      if (extras.context !== undefined) request = { ...request, context: extras.context };
+      const limits = this.#limits();
+      if (limits !== undefined) request = { ...request, ...limits };
       if (extras.stream !== undefined) request = { ...request, stream: extras.stream };
     }
     this.#inPiscina = true;

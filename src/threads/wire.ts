@@ -58,6 +58,11 @@ export interface TaskWorkerData {
   readonly times: SharedArrayBuffer;
   /** `concurrentTasksPerWorker`: above 1, the worker finds the running task through its async context. */
   readonly concurrency: number;
+  /**
+   * `coalesce.flushMs`: a worker running a batch sends finished results at least this often (see
+   * {@link TaskRequest.batch}); absent when coalescing is off.
+   */
+  readonly flushMs?: number;
 }
 
 /** Run one export: `moduleUrl#exportName(...args)`, guarded by cancellation slot `slot`. */
@@ -81,12 +86,25 @@ export interface TaskRequest {
   /** Present only for `reactor.stream`: where the task's `emit`/`progress` go (see {@link StreamRequest}). */
   readonly stream?: StreamRequest;
   /**
-   * When set, a coalesced batch: independent calls, flat, four entries each — `moduleUrl, exportName, args, slot`.
-   * Each call claims its own slot (a cancelled one is skipped) and has its own outcome. Each call's result is sent
-   * in a {@link BatchResults} message on the worker's `parentPort` as soon as the call ends (before the next one
-   * starts); the last call's result is the batch's reply.
+   * When set, a coalesced batch: independent calls, flat, {@link batchStride} entries each — `moduleUrl, exportName,
+   * args, slot, limits` (`limits`: the call's own {@link BatchCallLimits}, or `undefined`). Each call claims its own
+   * slot (a cancelled one is skipped), keeps its own deadline, `startBy` and context, and has its own outcome.
+   * Finished results are held and sent together in a {@link BatchResults} message on the worker's `parentPort`
+   * before a call that may run long starts (one of a task this worker has not timed yet, or one expected to take
+   * the held results past `flushMs`), before the worker awaits an async call, and when the worker exits; what is
+   * left is the batch's reply.
    */
   readonly batch?: readonly unknown[];
+}
+
+/** Entries per call in {@link TaskRequest.batch}. */
+export const batchStride = 5;
+
+/** What a batched call carries besides its arguments: the fields of {@link TaskRequest} it has, none other. */
+export interface BatchCallLimits {
+  readonly deadline?: number;
+  readonly startBy?: number;
+  readonly context?: CarriedContext;
 }
 
 /** Tag of the results of batched calls (the batch's reply, and the flushes on `parentPort` before it). */

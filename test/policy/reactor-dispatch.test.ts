@@ -16,7 +16,7 @@ import * as px from '../fixtures/policy-tasks.js';
 import { built, changed, failureOf, gate, open, settled } from '../threads/thread-test-kit.js';
 
 /** What explain() adds to a thread decision of a task that can be coalesced (default pool options). */
-const coalesced = '; coalesced with other waiting calls while every worker is busy (up to 64 a message; a deadline, carried context or stream makes it travel alone)';
+const coalesced = '; coalesced with other waiting calls while every worker is busy (up to 64 a message, each with its own limits and context; a stream travels alone)';
 import { successResultOf } from '../helpers/deferred-results.js';
 
 // Tasks the green and inline paths run in-process (workers get the built fixtures via `built`).
@@ -321,7 +321,8 @@ describe('Reactor.explain() and coalescing', () => {
     const off = new Reactor({ policy: { threads: { coalesce: false } } });
     try {
       expect(on.explain(quick, 1).reason).toMatch(/coalesced with other waiting calls .*up to 64 a message/);
-      expect(on.explain(limited, 1).reason).toMatch(/travels alone, not coalesced: it has a timeoutMs/);
+      // A call's own time limit travels with it inside a batch.
+      expect(on.explain(limited, 1).reason).toMatch(/coalesced with other waiting calls .*each with its own limits/);
       expect(on.explain(quick, 'x'.repeat(5000) as never).reason).toMatch(/its arguments exceed 4096 bytes/);
       expect(off.explain(quick, 1).reason).toMatch(/coalescing is off/);
     } finally {

@@ -4,25 +4,7 @@ import { Clock } from '../../src/time/clock.js';
 import { CancelledError, TimeoutError } from '../../src/errors.js';
 import type { Deferred } from '../../src/deferred/deferred.js';
 import * as fx from '../fixtures/thread-tasks.js';
-import { built, changed, failureOf, gate, open, settled, until } from './thread-test-kit.js';
-
-/**
- * One worker kept busy by a first call while `queue()` dispatches more: those wait, so they leave together in one
- * batch once the first call is released.
- */
-async function behindBlocker<T>(pool: ThreadPool, queue: () => T): Promise<{ queued: T; release: () => Promise<void> }> {
-  const cells = gate();
-  const blocker = pool.run(built(fx.waitForGate), cells, 'blocker');
-  await changed(cells);
-  const queued = queue();
-  return {
-    queued,
-    release: async () => {
-      open(cells);
-      expect(await blocker).toBe('blocker');
-    },
-  };
-}
+import { behindBlocker, built, changed, failureOf, gate, open, settled, until } from './thread-test-kit.js';
 
 describe('ThreadPool coalescing', () => {
   let pool: ThreadPool;

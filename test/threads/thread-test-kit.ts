@@ -11,6 +11,8 @@ import { Deferred } from '../../src/deferred/deferred.js';
 import { Failure } from '../../src/deferred/failure.js';
 import { taskFrom, type Task } from '../../src/task/task.js';
 import { setUnhandledErrorHandler } from '../../src/deferred/unhandled-error-handler.js';
+import type { ThreadPool } from '../../src/threads/thread-pool.js';
+import { waitForGate } from '../fixtures/thread-tasks.js';
 
 /**
  * The same task, loaded by workers from the built fixture module.
@@ -162,6 +164,27 @@ export function watchUnhandled(): UnhandledWatch {
       process.off('unhandledRejection', onEscape);
       process.off('uncaughtException', onEscape);
       setUnhandledErrorHandler(previous);
+    },
+  };
+}
+
+/**
+ * Keeps the pool's one worker busy with a first call (fixture `waitForGate`) while `queue()` dispatches more: those
+ * wait, so with coalescing they leave together in one batch once `release()` lets the first call end.
+ * @param pool - a pool of one worker.
+ * @param queue - dispatches the calls to hold back.
+ * @returns what `queue` returned, and `release`, which ends the first call and waits for its result.
+ */
+export async function behindBlocker<T>(pool: ThreadPool, queue: () => T): Promise<{ queued: T; release: () => Promise<void> }> {
+  const cells = gate();
+  const blocker = pool.run(built(waitForGate), cells, 'blocker');
+  await changed(cells);
+  const queued = queue();
+  return {
+    queued,
+    release: async () => {
+      open(cells);
+      if ((await blocker) !== 'blocker') throw new Error('the blocking call returned something else');
     },
   };
 }
