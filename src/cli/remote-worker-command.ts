@@ -23,6 +23,9 @@ options:
   --concurrency <n>            jobs (and threads) at once (default 1)
   --stalled-interval-ms <ms>   how often dead hosts' jobs are looked for (default 30000)
   --lock-duration-ms <ms>      how long a job's lock lasts without renewal (default 30000)
+  --cancel-grace-ms <ms>       how long a cancelled or timed-out task may run on before its thread ends (default 1000)
+  --unreachable-ms <ms>        how long the start waits for Redis before it gives up (default 10000)
+  --prefix <prefix>            BullMQ's key prefix; the callers must use the same (default bull)
   -h, --help                   show this help
 
 Needs the optional peer dependencies: npm install bullmq ioredis`;
@@ -44,6 +47,9 @@ export async function remoteWorkerCommand(argv: readonly string[], io: CliIo): P
         concurrency: { type: 'string' },
         'stalled-interval-ms': { type: 'string' },
         'lock-duration-ms': { type: 'string' },
+        'cancel-grace-ms': { type: 'string' },
+        'unreachable-ms': { type: 'string' },
+        prefix: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -57,15 +63,20 @@ export async function remoteWorkerCommand(argv: readonly string[], io: CliIo): P
     if (values.queue === undefined) throw usageError('remote worker needs --queue <name>');
     const imports = (values.import ?? []).map((m) => (/^[a-z][a-z0-9+.-]*:/i.test(m) && !/^[a-z]:[\\/]/i.test(m) ? m : pathToFileURL(resolve(m)).href));
     if (imports.length === 0) throw usageError('remote worker needs at least one --import <task module>');
-    const number = (name: string, text: string | undefined): number | undefined => {
+    const number = (name: string, text: string | undefined, zeroAllowed = false): number | undefined => {
       if (text === undefined) return undefined;
       const n = Number(text);
-      if (!Number.isFinite(n) || n <= 0) throw usageError(`Expected --${name} to be a positive number, got \`${text}\``);
+      if (text.trim() === '' || !Number.isFinite(n) || n < 0 || (n === 0 && !zeroAllowed)) {
+        throw usageError(`Expected --${name} to be a ${zeroAllowed ? 'non-negative' : 'positive'} number, got \`${text}\``);
+      }
       return n;
     };
     const concurrency = number('concurrency', values.concurrency);
     const stalledIntervalMs = number('stalled-interval-ms', values['stalled-interval-ms']);
     const lockDurationMs = number('lock-duration-ms', values['lock-duration-ms']);
+    const cancelGraceMs = number('cancel-grace-ms', values['cancel-grace-ms'], true);
+    const unreachableMs = number('unreachable-ms', values['unreachable-ms']);
+    if (values.prefix === '') throw usageError('Expected --prefix to be a non-empty key prefix');
 
     let remote: typeof import('../remote-bullmq/index.js');
     try {
@@ -89,6 +100,9 @@ export async function remoteWorkerCommand(argv: readonly string[], io: CliIo): P
         ...(concurrency === undefined ? {} : { concurrency }),
         ...(stalledIntervalMs === undefined ? {} : { stalledIntervalMs }),
         ...(lockDurationMs === undefined ? {} : { lockDurationMs }),
+        ...(cancelGraceMs === undefined ? {} : { cancelGraceMs }),
+        ...(unreachableMs === undefined ? {} : { unreachableMs }),
+        ...(values.prefix === undefined ? {} : { prefix: values.prefix }),
         onError: (error) => io.err(`greenreactor remote worker: ${(error as Error)?.message ?? String(error)}`),
       });
     } catch (error) {
