@@ -23,6 +23,7 @@
 import { captureContext, runInContext } from '../time/async-context.js';
 import { ReactorStoppedError, TimeoutError } from '../errors.js';
 import { callDeadline } from '../context/call-deadline.js';
+import { captureCarriedContext } from '../context/context-carrier.js';
 import { runWithDeadline } from '../context/deadline-scope.js';
 import { rememberGreenletDeadline } from '../context/greenlet-deadlines.js';
 import { LoopDelayMonitor } from '../policy/loop-delay-monitor.js';
@@ -654,7 +655,13 @@ export class Reactor implements Scheduler {
     if (limit !== undefined && limit.timeoutMs <= 0) {
       return fail(new TimeoutError(`Task \`${task.name}\` was not started: the deadline of its withDeadline scope had passed`));
     }
-    return this.#remote.call(task, args, { clock: this.#clock, site: remoteDispatchSite(), deadline: limit }) as Deferred<TaskResult<T>>;
+    let carried;
+    try {
+      carried = captureCarriedContext(this.#carried());
+    } catch (error) {
+      return fail(error as Error);
+    }
+    return this.#remote.call(task, args, { clock: this.#clock, site: remoteDispatchSite(), deadline: limit, carried }) as Deferred<TaskResult<T>>;
   }
 
   // --- policy --- (policy layer: thin facades over src/policy/; decisions live there)

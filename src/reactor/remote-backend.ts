@@ -12,6 +12,7 @@ import type { Deferred } from '../deferred/deferred.js';
 import type { Task } from '../task/task.js';
 import type { Percentiles, ThreadPoolStats } from '../threads/thread-pool-stats.js';
 import type { CallDeadline } from '../context/call-deadline.js';
+import type { CarriedContext } from '../context/context-carrier.js';
 import type { Scheduler } from '../time/scheduler.js';
 
 /** What a backend is told about one call besides the task and its arguments. */
@@ -26,6 +27,11 @@ export interface RemoteCallContext {
    * limit. Already checked not to be past when the backend is called.
    */
   readonly deadline?: CallDeadline | undefined;
+  /**
+   * The caller's carried context (SPEC §10: every registered carrier's `capture`, limited by policy
+   * `context.carry`), already captured; the host restores it around the task. `undefined`: nothing to carry.
+   */
+  readonly carried?: CarriedContext | undefined;
 }
 
 /**

@@ -29,7 +29,8 @@ import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { callDeadline } from '../context/call-deadline.js';
 import { Deferred } from '../deferred/deferred.js';
-import { DataCloneError, GreenReactorError, ReactorStoppedError, RemoteUnavailableError } from '../errors.js';
+import type { CarriedContext } from '../context/context-carrier.js';
+import { ContextCarrierError, DataCloneError, GreenReactorError, ReactorStoppedError, RemoteUnavailableError } from '../errors.js';
 import type { RemoteBackend, RemoteCallContext, RemoteStats } from '../reactor/remote-backend.js';
 import { isTask, type Task } from '../task/task.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
@@ -191,7 +192,17 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
       this.counters.failed++;
       return failed(cloneError(task.name, args, error));
     }
-    const call = new RemoteCall(this, task, encoded, context.clock, context.site, context.deadline ?? callDeadline(task.options.timeoutMs, context.clock));
+    let encodedContext: string | undefined;
+    if (context.carried !== undefined) {
+      try {
+        encodedContext = encodeValue(context.carried);
+      } catch (error) {
+        this.counters.failed++;
+        return failed(carrierCloneError(task.name, context.carried, error));
+      }
+    }
+    const limit = context.deadline ?? callDeadline(task.options.timeoutMs, context.clock);
+    const call = new RemoteCall(this, task, { args: encoded, context: encodedContext }, context.clock, context.site, limit);
     call.start();
     return call.deferred;
   }
@@ -424,6 +435,24 @@ function cloneError(name: string, args: readonly unknown[], cause: unknown): Dat
     `Cannot send task \`${name}\` to a remote host: ${where} cannot be serialized (${(cause as Error)?.message ?? String(cause)}); nothing was enqueued. ` +
       'Pass plain data, typed arrays or buffers (functions, symbols, SharedArrayBuffers and sockets cannot cross machines)',
     { task: name, ...(index < 0 ? {} : { argumentIndex: index }) },
+    { cause },
+  );
+}
+
+/** The error for carried context `node:v8` cannot serialize: which carrier's value, for which task. */
+function carrierCloneError(name: string, carried: CarriedContext, cause: unknown): ContextCarrierError {
+  const carrier = Object.keys(carried).find((key) => {
+    try {
+      encodeValue(carried[key]);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  return new ContextCarrierError(
+    `Cannot send task \`${name}\` to a remote host: the value context carrier \`${carrier ?? '?'}\` captured cannot be serialized ` +
+      `(${(cause as Error)?.message ?? String(cause)}); nothing was enqueued. Capture plain data (a trace header, an id), not live objects`,
+    { carrier: carrier ?? '' },
     { cause },
   );
 }

@@ -62,7 +62,8 @@ export class RemoteCall {
   /**
    * @param host - the backend.
    * @param task - the task.
-   * @param encodedArgs - its arguments, already serialized (so a clone error never reaches here).
+   * @param encoded - its arguments and carried context (if any), already serialized (so a clone error never reaches
+   *   here).
    * @param clock - the reactor's clock: the call's limit counts on it.
    * @param site - the dispatch site, appended to a remote error's stack.
    * @param limit - the call's limit (`callDeadline`: the task's `timeoutMs` and the caller's deadline scope), if any.
@@ -70,7 +71,7 @@ export class RemoteCall {
   constructor(
     host: RemoteCallHost,
     task: Task,
-    encodedArgs: string,
+    encoded: { readonly args: string; readonly context: string | undefined },
     clock: Scheduler,
     site: { readonly stack?: string } | undefined,
     limit: CallDeadline | undefined,
@@ -78,10 +79,13 @@ export class RemoteCall {
     this.#host = host;
     this.#task = task;
     this.#site = site;
-    this.#data =
-      limit?.onWallClock === true
-        ? { m: task.moduleUrl, x: task.exportName, a: encodedArgs, d: limit.wallAt }
-        : { m: task.moduleUrl, x: task.exportName, a: encodedArgs };
+    this.#data = {
+      m: task.moduleUrl,
+      x: task.exportName,
+      a: encoded.args,
+      ...(limit?.onWallClock === true ? { d: limit.wallAt } : {}),
+      ...(encoded.context === undefined ? {} : { c: encoded.context }),
+    };
     this.deferred = new Deferred<unknown>(() => {
       if (this.#end()) {
         host.counters.cancelled++;

@@ -16,7 +16,7 @@
 import { deserialize, serialize } from 'node:v8';
 import type { SerializedError } from '../threads/error-transport.js';
 
-/** A job's data: which task, its arguments, its deadline. */
+/** A job's data: which task, its arguments, its deadline, the caller's carried context. */
 export interface RemoteJobData {
   /** The task's module URL on the caller's machine. */
   readonly m: string;
@@ -26,6 +26,8 @@ export interface RemoteJobData {
   readonly a: string;
   /** The absolute deadline (`Date.now()` scale) past which the task must not run or keep running, if any. */
   readonly d?: number;
+  /** The caller's carried context (carrier name → captured value), `node:v8`-serialized, base64; only when present. */
+  readonly c?: string;
 }
 
 /** Times a host measured for a job: wait from dispatch to start, and run, in ms. */

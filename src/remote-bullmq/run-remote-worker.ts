@@ -22,6 +22,7 @@
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
+import { restoreCarriedContext, type CarriedContext } from '../context/context-carrier.js';
 import type { Deferred } from '../deferred/deferred.js';
 import type { Failure } from '../deferred/failure.js';
 import { DataCloneError, type RemoteUnavailableError } from '../errors.js';
@@ -186,16 +187,18 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
     if (data.d !== undefined && Date.now() >= data.d) return { s: 'skipped', why: 'deadline' };
     const started = performance.now();
     const times = (): RemoteTimes => ({ w: waited, r: performance.now() - started });
-    let task;
-    let args: unknown[];
+    let deferred: Deferred<unknown>;
     try {
       const found = registry.resolve(data.m, data.x);
-      task = taskFrom(found.moduleUrl, found.exportName, data.d === undefined ? {} : { timeoutMs: Math.max(0, data.d - Date.now()) });
-      args = decodeValue(data.a) as unknown[];
+      const task = taskFrom(found.moduleUrl, found.exportName, data.d === undefined ? {} : { timeoutMs: Math.max(0, data.d - Date.now()) });
+      const args = decodeValue(data.a) as unknown[];
+      const carried = data.c === undefined ? undefined : (decodeValue(data.c) as CarriedContext);
+      // The host's pool captures every registered carrier at dispatch: restored here, the caller's context is what
+      // it captures, and what the task's thread restores (a carrier the host never registered throws, unrun).
+      deferred = restoreCarriedContext(carried, () => pool.run(task, ...args)) as Deferred<unknown>;
     } catch (error) {
       return { s: 'error', e: encodeError(serializeError(error)), ...times() };
     }
-    const deferred = pool.run(task, ...args);
     const entry: RunningJob = { deferred, aborted: false };
     running.set(id, entry);
     if (cancelled.delete(id)) abort(id); // a cancel that came while the job was being set up

@@ -143,10 +143,13 @@ export interface RemoteTestBedOptions {
  */
 export async function startRemoteTestBed(queue: string, options: RemoteTestBedOptions = {}): Promise<RemoteTestBed> {
   const redis = await startRedis();
-  const host =
-    options.host === false
-      ? undefined
-      : await runRemoteWorker({ imports: [remoteFixtureModule], ...options.host, connection: redis.connection, queue });
+  let host: RemoteWorker | undefined;
+  try {
+    host = options.host === false ? undefined : await runRemoteWorker({ imports: [remoteFixtureModule], ...options.host, connection: redis.connection, queue });
+  } catch (error) {
+    await redis.stop(); // the file's afterAll has no bed to stop: leave no server behind
+    throw error;
+  }
   const reactor = new Reactor({ remote: bullmqBackend({ reconcileMs: 200, ...options.backend, connection: redis.connection, queue }) });
   const watcher = redis.client();
   let stopping: Promise<void> | undefined;
