@@ -3,10 +3,15 @@
  *
  * Measurements decide; a task's declared kind is only where it starts: `cpu`/`blocking` and no kind start on
  * threads, `io`/`cooperative` in-process. Over its last `sampleSize` thread runs (a sliding window), a task whose
- * median run is below `minThreadRunMs`, or below its median hop (dispatch to start: queue wait, cloning, posting),
- * moves in-process. In-process, a synchronous function runs `inline` and a generator or async one (or one that
- * returned a thenable) runs `green`. An in-process run or green step longer than `blockingThresholdMs` sends the
- * task to threads for good. A plain function (not a Task) cannot be loaded by a worker, so it only runs in-process.
+ * median run is below `minThreadRunMs`, or below its hop, moves in-process. The hop is the fastest dispatch-to-start
+ * time in the window: what cloning and posting cost a call that found a worker idle. Queue wait is left out on
+ * purpose: it measures how busy the pool is, not what the trip costs, and judging by it moved CPU work that queued
+ * behind two busy workers onto the event loop (a third of the threads' throughput, the loop stalled). In-process,
+ * a synchronous function runs `inline` and a generator or async one (or one that returned a thenable) runs
+ * `green`. Any run longer than `blockingThresholdMs` sends the task to threads for good: an in-process run or
+ * green step that held the loop that long, and equally a thread run that long (in-process it would have held the
+ * loop as long), so a task that is cheap nine calls in ten but stalls on the tenth never moves in-process to find
+ * out. A plain function (not a Task) cannot be loaded by a worker, so it only runs in-process.
  *
  * The router only learns from what it is fed (`recordThreadRun`, `recordBlockedStep`, `recordAsync`), so tests
  * drive it deterministically. `version` changes whenever a task's route changes, which lets callers cache
@@ -88,8 +93,15 @@ export interface AutoTaskStats {
   threadRuns: number;
   /** Median of the last `sampleSize` thread runs (ms); `undefined` before any run. */
   medianThreadRunMs: number | undefined;
-  /** Median hop of the last `sampleSize` thread runs (ms: dispatch to start); `undefined` before any run. */
+  /** Median hop of the last `sampleSize` thread runs (ms: dispatch to start, queue wait included); `undefined` before any run. */
   medianHopMs: number | undefined;
+  /**
+   * The hop `auto` judges by: the fastest of the last `sampleSize` (ms: a call that found a worker idle, so cloning and
+   * posting without queue wait); `undefined` before any run.
+   */
+  hopMs: number | undefined;
+  /** Longest thread run in the window (ms); `undefined` before any run. */
+  longestThreadRunMs: number | undefined;
   /** In-process runs or green steps reported as blocked. */
   blockedSteps: number;
   /** Longest blocked in-process run or green step seen (ms); `undefined` when none. */
@@ -181,7 +193,8 @@ export class AdaptiveRouter {
   }
 
   /**
-   * Feeds one thread run of a task into its sliding window and re-judges it.
+   * Feeds one thread run of a task into its sliding window and re-judges it; a run longer than
+   * `blockingThresholdMs` keeps the task on threads for good.
    * @param name - the task's name.
    * @param ms - how long the worker ran it.
    * @param hopMs - what the hop cost it (dispatch to start: queue wait, cloning, posting); 0 when unknown.
@@ -196,7 +209,9 @@ export class AdaptiveRouter {
       record.runs.shift();
       record.hops.shift();
     }
-    return record.phase === 'pinned-to-threads' ? false : this.#judge(record);
+    if (record.phase === 'pinned-to-threads') return false;
+    if (ms > this.#options.blockingThresholdMs) return this.#pin(record, `thread run took ${formatMs(ms)} ms`);
+    return this.#judge(record);
   }
 
   /**
@@ -212,9 +227,14 @@ export class AdaptiveRouter {
     record.blockedSteps += 1;
     record.longestGreenStepMs = Math.max(record.longestGreenStepMs ?? 0, ms);
     if (record.phase === 'pinned-to-threads' || !(ms > this.#options.blockingThresholdMs)) return false;
+    return this.#pin(record, `${where} took ${formatMs(ms)} ms`);
+  }
+
+  /** Sends a task to threads for good; returns true when it was not judged to be on threads before. */
+  #pin(record: TaskRecord, what: string): boolean {
     const wasOnThreads = record.phase === 'threads';
     record.phase = 'pinned-to-threads';
-    record.reason = `auto: ${where} took ${formatMs(ms)} ms > ${formatMs(this.#options.blockingThresholdMs)} ms; on threads for good`;
+    record.reason = `auto: ${what} > ${formatMs(this.#options.blockingThresholdMs)} ms; on threads for good`;
     this.#version += 1;
     return !wasOnThreads;
   }
@@ -289,6 +309,8 @@ export class AdaptiveRouter {
         threadRuns: r.threadRuns,
         medianThreadRunMs: r.runs.length === 0 ? undefined : median(r.runs),
         medianHopMs: r.hops.length === 0 ? undefined : median(r.hops),
+        hopMs: r.hops.length === 0 ? undefined : Math.min(...r.hops),
+        longestThreadRunMs: r.runs.length === 0 ? undefined : Math.max(...r.runs),
         blockedSteps: r.blockedSteps,
         longestGreenStepMs: r.longestGreenStepMs,
         async: r.async,
@@ -323,13 +345,14 @@ export class AdaptiveRouter {
     const { sampleSize, minThreadRunMs } = this.#options;
     if (record.runs.length < sampleSize) return false;
     const run = median(record.runs);
-    const hop = median(record.hops);
+    // The fastest hop of the window: a call that found a worker idle (queue wait is load, not the trip's cost).
+    const hop = Math.min(...record.hops);
     const figures = `median run ${formatMs(run)} ms`;
     let next: AutoPhase;
     let reason: string;
     if (run < hop) {
       next = 'in-process';
-      reason = `auto: ${figures} < hop ${formatMs(hop)} ms over ${sampleSize} thread runs`;
+      reason = `auto: ${figures} < hop ${formatMs(hop)} ms (the fastest of ${sampleSize} thread runs)`;
     } else if (run < minThreadRunMs) {
       next = 'in-process';
       reason = `auto: ${figures} < minThreadRunMs ${formatMs(minThreadRunMs)} ms over ${sampleSize} thread runs`;

@@ -62,10 +62,17 @@ export interface PolicyDispatcherOptions {
   /** How green runs of Tasks that `auto` chose are sampled for blocking (see {@link GreenStepSampler}). */
   greenSampling?: GreenStepSamplerOptions;
   /**
-   * One inline run in this many that `auto` chose is timed (two clock reads), to catch a task that blocks the loop.
+   * On average one inline run in this many that `auto` chose is timed (two clock reads), to catch a task that
+   * blocks the loop. The gaps between timed runs vary at random (1 to twice this, less one), so a task that
+   * blocks on every n-th call cannot fall between them for ever; the first timed run is the `inlineSampleEvery`-th.
    * @defaultValue 8
    */
   inlineSampleEvery?: number;
+  /**
+   * Randomness for the gaps between timed inline runs (tests pass a seeded one).
+   * @defaultValue Math.random
+   */
+  random?: () => number;
   /**
    * The wall time (ms) inline runs are timed with (tests pass a fake one).
    * @defaultValue performance.now
@@ -98,6 +105,7 @@ export class PolicyDispatcher {
   readonly #sampler: GreenStepSampler;
   readonly #inlineSampleEvery: number;
   #inlineCountdown: number;
+  readonly #random: () => number;
   readonly #now: () => number;
   /** With `adaptive.crashBudget` set, thread calls pass through it (see {@link CrashGuard}). */
   readonly #crashGuard: CrashGuard;
@@ -115,6 +123,7 @@ export class PolicyDispatcher {
     this.#sampler = new GreenStepSampler(policy, { now: this.#now, ...options.greenSampling });
     this.#inlineSampleEvery = Math.max(1, Math.floor(options.inlineSampleEvery ?? 8));
     this.#inlineCountdown = this.#inlineSampleEvery;
+    this.#random = options.random ?? Math.random;
     this.#bulkheads = new Bulkheads(targets.clock);
     this.#crashGuard = new CrashGuard(policy, {
       inProcess: (task, args) => targets.spawnDeferred(task, args),
@@ -248,12 +257,14 @@ export class PolicyDispatcher {
   }
 
   /**
-   * An inline run `auto` chose: one in `inlineSampleEvery` is timed, and one longer than `blockingThresholdMs`
-   * sends a Task to threads for good; a function that returns a thenable or a generator runs green from then on.
+   * An inline run `auto` chose: on average one in `inlineSampleEvery` is timed (random gaps: a fixed stride let a
+   * task that stalls on every n-th call fall between the timed runs for ever), and one longer than
+   * `blockingThresholdMs` sends a Task to threads for good; a function that returns a thenable or a generator runs
+   * green from then on.
    */
   #inlineLearning(target: Task | ((...a: unknown[]) => unknown), args: unknown[]): Deferred<unknown> {
     if (--this.#inlineCountdown > 0) return runInline(target, args, this.#policy);
-    this.#inlineCountdown = this.#inlineSampleEvery;
+    this.#inlineCountdown = 1 + Math.floor(this.#random() * (2 * this.#inlineSampleEvery - 1));
     const start = this.#now();
     try {
       return runInline(target, args, this.#policy);

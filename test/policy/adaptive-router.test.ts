@@ -65,12 +65,25 @@ describe('auto', () => {
       });
     });
 
-    it('moves a task in-process once its median run is below its median hop', () => {
+    it('moves a task in-process once its median run is below its hop', () => {
       const policy = new Policy();
       feed(policy, 'bigArg', 2, 20, 5);
       expect(policy.decide(task('bigArg'))).toEqual({
         route: 'inline',
-        reason: 'auto: median run 2 ms < hop 5 ms over 20 thread runs; synchronous: runs inline',
+        reason: 'auto: median run 2 ms < hop 5 ms (the fastest of 20 thread runs); synchronous: runs inline',
+      });
+    });
+
+    it('judges the hop without queue wait: work that queued behind a busy pool stays on threads', () => {
+      const policy = new Policy();
+      // 4 calls at a time on 2 workers: half start at once (0.1 ms hop), half wait for a worker (8 ms).
+      for (let i = 0; i < 10; i += 1) {
+        policy.recordThreadRun('fib', 2, 0.1);
+        policy.recordThreadRun('fib', 2, 8);
+      }
+      expect(policy.decide(task('fib', 'cpu'))).toEqual({
+        route: 'thread',
+        reason: 'auto: median run 2 ms >= hop 0.1 ms and >= minThreadRunMs 0.5 ms over 20 thread runs; stays on threads',
       });
     });
 
@@ -79,7 +92,7 @@ describe('auto', () => {
       feed(policy, 'gen', 0.002, 20, 0.05);
       expect(policy.decide(genTask('gen'))).toEqual({
         route: 'green',
-        reason: 'auto: median run 0.002 ms < hop 0.05 ms over 20 thread runs; generator/async: runs on a greenlet',
+        reason: 'auto: median run 0.002 ms < hop 0.05 ms (the fastest of 20 thread runs); generator/async: runs on a greenlet',
       });
     });
 
@@ -92,8 +105,25 @@ describe('auto', () => {
     it('judges by the median, not the mean', () => {
       const policy = new Policy();
       feed(policy, 'spiky', 0.1, 11);
-      feed(policy, 'spiky', 100, 9);
+      feed(policy, 'spiky', 15, 9); // mean 6.8 ms, median 0.1 ms
       expect(policy.decide(task('spiky')).route).toBe('inline');
+    });
+
+    it('keeps a task on threads for good after a thread run longer than blockingThresholdMs, whatever the median', () => {
+      const policy = new Policy();
+      const t = task('mostlyTiny');
+      feed(policy, 'mostlyTiny', 0.01, 19);
+      feed(policy, 'mostlyTiny', 50, 1); // in-process, this call would have held the loop 50 ms
+      expect(policy.decide(t)).toEqual({ route: 'thread', reason: 'auto: thread run took 50 ms > 20 ms; on threads for good' });
+      feed(policy, 'mostlyTiny', 0.01, 40);
+      expect(policy.decide(t).route).toBe('thread');
+    });
+
+    it('ignores a thread run at or below blockingThresholdMs', () => {
+      const policy = new Policy();
+      feed(policy, 'warmsUp', 20, 1);
+      feed(policy, 'warmsUp', 0.01, 19);
+      expect(policy.decide(task('warmsUp')).route).toBe('inline');
     });
 
     it('keeps a task with long runs on threads and shows the figures', () => {
@@ -190,6 +220,8 @@ describe('auto', () => {
         threadRuns: 20,
         medianThreadRunMs: 0.04,
         medianHopMs: 0.1,
+        hopMs: 0.1,
+        longestThreadRunMs: 0.04,
         blockedSteps: 1,
         longestGreenStepMs: 37,
         async: false,

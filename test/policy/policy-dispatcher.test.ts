@@ -205,7 +205,7 @@ describe('PolicyDispatcher', () => {
         const dispatcher = new PolicyDispatcher(policy, targets(clock));
         dispatcher.dispatch(cpu, []);
         dispatcher.threadRunTimed('cpuWork', 3, 2);
-        expect(policy.decide(cpu).reason).toBe('auto: median run 2 ms < hop 3 ms over 1 thread runs; synchronous: runs inline');
+        expect(policy.decide(cpu).reason).toBe('auto: median run 2 ms < hop 3 ms (the fastest of 1 thread runs); synchronous: runs inline');
       });
     });
 
@@ -244,6 +244,23 @@ describe('PolicyDispatcher', () => {
         expect(policy.decide(slow).route).toBe('inline');
         expect(successResultOf(dispatcher.dispatch(slow, [50]))).toBe(50); // timed: 50 ms > 20 ms
         expect(policy.decide(slow)).toEqual({ route: 'thread', reason: 'auto: inline run took 50 ms > 20 ms; on threads for good' });
+      });
+
+      it('times runs at random gaps, so a task that stalls on every n-th call cannot fall between them', () => {
+        let wall = 0;
+        let calls = 0;
+        // Stalls on calls 9, 17, 25, …: exactly the calls a fixed stride of 8 starting at the 8th never times.
+        const everyEighth = defineTask(import.meta.url, 'everyEighth', () => {
+          calls += 1;
+          if (calls % 8 === 1 && calls > 1) wall += 50;
+          return calls;
+        }, { kind: 'io' });
+        let seed = 7;
+        const random = (): number => ((seed = (seed * 48271) % 2147483647) / 2147483647); // seeded: the test is exact
+        const policy = Policy.load({});
+        const dispatcher = new PolicyDispatcher(policy, targets(clock), { inlineSampleEvery: 8, now: () => wall, random });
+        for (let i = 0; i < 800 && policy.decide(everyEighth).route === 'inline'; i += 1) dispatcher.dispatch(everyEighth, []);
+        expect(policy.decide(everyEighth)).toEqual({ route: 'thread', reason: 'auto: inline run took 50 ms > 20 ms; on threads for good' });
       });
 
       it('leaves a short inline run where it is', () => {
