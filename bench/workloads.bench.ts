@@ -15,13 +15,14 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Reactor, type Task } from '../src/index.js';
+import { Reactor, maybeDeferred, type Task } from '../src/index.js';
 import { isMainModule } from './lib/is-main-module.js';
 import { measureComparison, type Variant, type Workload } from './lib/measure-comparison.js';
+import { formatRouteVerdict, routeVerdict } from './lib/route-verdict.js';
 import type { SuiteResult } from './lib/suite-result.js';
 import {
   closeBenchConnections, cooperativeIo, fib, fibTask, ioTask, pagedSqliteQuery, payloadTask, payloadTransferTask, sqliteQuery, sqliteTask, tiny, tinyTask,
-  checksum,
+  checksum, coldCalls, costByArgument, costByArgumentTask, slowCallMs, warmsUp, warmsUpTask,
 } from './lib/workload-tasks.js';
 import { writeSuiteResult } from './lib/write-suite-result.js';
 
@@ -51,14 +52,34 @@ function makeDatabase(dir: string): string {
 
 type Call = { task: Task; inline: (...args: any[]) => unknown; args: () => unknown[] };
 
-/** The four paths for a batch of calls; the green path gets the plain function, as a user would pass it. */
-function paths(reactor: Reactor, calls: () => Call[]): Variant[] {
-  return [
-    { name: 'inline', run: () => Promise.all(calls().map((c) => c.inline(...c.args()))) },
-    { name: 'deferToThread', run: () => Promise.all(calls().map((c) => reactor.deferToThread(c.task, ...c.args()))) },
-    { name: 'deferToGreenlet', run: () => Promise.all(calls().map((c) => reactor.deferToGreenlet(c.inline, ...c.args()))) },
-    { name: 'dispatch(auto)', run: () => Promise.all(calls().map((c) => reactor.dispatch(c.task, ...c.args()))) },
+/**
+ * The paths for a batch of calls; the green path gets the plain function, as a user would pass it. `maybeDeferred`
+ * is the inline route as a Deferred-returning API gives it (what `dispatch` returns on its inline route): it shows
+ * how much of the gap between `dispatch(auto)` and a bare call is the Deferred rather than the routing.
+ * @param fresh - for workloads with state: makes a new call source per path (each path then starts from the
+ *   first call), else all paths share `calls`.
+ */
+function paths(reactor: Reactor, calls: () => Call[], fresh?: () => () => Call[]): Variant[] {
+  const ways: Array<[string, (batch: Call[]) => Promise<unknown>]> = [
+    ['inline', (batch) => Promise.all(batch.map((c) => c.inline(...c.args())))],
+    ['maybeDeferred', (batch) => Promise.all(batch.map((c) => maybeDeferred(c.inline, ...c.args())))],
+    ['deferToThread', (batch) => Promise.all(batch.map((c) => reactor.deferToThread(c.task, ...c.args())))],
+    ['deferToGreenlet', (batch) => Promise.all(batch.map((c) => reactor.deferToGreenlet(c.inline, ...c.args())))],
+    ['dispatch(auto)', (batch) => Promise.all(batch.map((c) => reactor.dispatch(c.task, ...c.args())))],
   ];
+  return ways.map(([name, run]) => {
+    let source = calls;
+    return { name, ...(fresh === undefined ? {} : { setup: () => void (source = fresh()) }), run: () => run(source()) };
+  });
+}
+
+/** Calls of {@link warmsUp}, numbered from 0 per source: every path goes through the same cold start. */
+function coldStartCalls(batch: number): () => Call[] {
+  let next = 0;
+  return () => repeat(batch, () => {
+    const call = next++;
+    return { task: warmsUpTask, inline: warmsUp, args: () => [call] };
+  });
 }
 
 const repeat = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
@@ -125,6 +146,20 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
         baseline: 'inline',
         variants: paths(reactor, () => [...repeat(2, fibCall), ...repeat(2, sqlCall), ...repeat(8, ioCall), ...repeat(20, tinyCall)]),
       },
+      {
+        name: 'cost by argument',
+        description: `\`x + 1\`, except one call in ten (x % 10 = 9) holds its thread ${slowCallMs} ms; 20 at once (no kind: auto learns).`,
+        batch: 20,
+        baseline: 'inline',
+        variants: paths(reactor, () => repeat(20, (i): Call => ({ task: costByArgumentTask, inline: costByArgument, args: () => [i] }))),
+      },
+      {
+        name: 'turns cheap',
+        description: `The first ${coldCalls.count} calls hold their thread ${coldCalls.ms} ms (a cold cache), later ones are \`x + 1\`; 10 at once, each path from its first call (no kind: auto learns).`,
+        batch: 10,
+        baseline: 'inline',
+        variants: paths(reactor, coldStartCalls(10), () => coldStartCalls(10)),
+      },
     ];
     const result = await measureComparison(workloads, {
       suite: 'workloads',
@@ -135,11 +170,16 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
       notes: [
         'Threads: a pool of 2 workers (the machine has 2 cores, shared with the benchmark itself).',
         'deferToGreenlet runs the plain function: a synchronous call is one greenlet step, so it blocks the loop as inline does; greenlets help when the code yields.',
-        'dispatch(auto) routes by kind (cpu/blocking → thread, io → green); tinyTask has no kind, so it starts on threads and moves to greenlets once its runs are short.',
+        'maybeDeferred is the inline route as a Deferred: a bare call that returns a number is the floor no Deferred-returning path (dispatch included) can reach on tiny work.',
+        'dispatch(auto): a task starts where its kind says (cpu/blocking and no kind → thread, io → in-process) and moves by what it measures: a median thread run under its hop or minThreadRunMs → in-process (inline when synchronous); any run over blockingThresholdMs → threads for good.',
+        'Verdict per workload (issue 12): the best fixed route is the fastest of inline, deferToGreenlet and deferToThread whose loop-delay p99 is under blockingThresholdMs or within 2× deferToThread\'s; auto should reach ≥ 0.9× its throughput with loop p99 ≤ 1.5× its (or under blockingThresholdMs).',
       ],
     });
-    await writeSuiteResult(result, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});
-    return result;
+    const thresholdMs = reactor.policy.adaptive.blockingThresholdMs;
+    const verdicts = result.groups.map((group) => formatRouteVerdict(routeVerdict(group, { blockingThresholdMs: thresholdMs })));
+    const judged: SuiteResult = { ...result, notes: [...result.notes, ...verdicts] };
+    await writeSuiteResult(judged, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});
+    return judged;
   } finally {
     await reactor.stop();
     closeBenchConnections();

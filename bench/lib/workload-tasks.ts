@@ -117,3 +117,50 @@ export const payloadTransferTask = defineTask(import.meta.url, 'payloadTransferT
   kind: 'cpu',
   transfer: (bytes: Uint8Array) => [bytes.buffer as ArrayBuffer],
 });
+
+/**
+ * Holds the thread for `ms` of wall time: a stand-in for a slow synchronous call (a cache miss that falls through
+ * to a lookup, a cold table being built). Benchmarks only.
+ * @param ms - how long.
+ */
+function holdFor(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // a synchronous stall
+  }
+}
+
+/** How long a slow call of {@link costByArgument} holds its thread (ms). */
+export const slowCallMs = 50;
+
+/**
+ * A task whose cost depends on its argument: `x + 1` in microseconds, except one call in ten (`x % 10 === 9`)
+ * holds its thread {@link slowCallMs} ms.
+ * @param x - a number.
+ * @returns x + 1.
+ */
+export function costByArgument(x: number): number {
+  if (x % 10 === 9) holdFor(slowCallMs);
+  return x + 1;
+}
+
+/** `costByArgumentTask(x)`: no kind; 90 % of calls tiny, 10 % 50 ms. */
+export const costByArgumentTask = defineTask(import.meta.url, 'costByArgumentTask', costByArgument);
+
+/** How many first calls of {@link warmsUp} are slow, and how slow (ms). */
+export const coldCalls = { count: 100, ms: 2 };
+
+/**
+ * A task that turns cheap: its first {@link coldCalls}`.count` calls (by the caller's call number, so every path
+ * sees the same sequence whichever thread runs it) hold their thread {@link coldCalls}`.ms` ms, like filling a
+ * cache; later calls are `x + 1`.
+ * @param call - the caller's call number, from 0.
+ * @returns call + 1.
+ */
+export function warmsUp(call: number): number {
+  if (call < coldCalls.count) holdFor(coldCalls.ms);
+  return call + 1;
+}
+
+/** `warmsUpTask(call)`: no kind; slow for its first 100 calls, tiny after. */
+export const warmsUpTask = defineTask(import.meta.url, 'warmsUpTask', warmsUp);

@@ -11,7 +11,9 @@
  * `green`. Any run longer than `blockingThresholdMs` sends the task to threads for good: an in-process run or
  * green step that held the loop that long, and equally a thread run that long (in-process it would have held the
  * loop as long), so a task that is cheap nine calls in ten but stalls on the tenth never moves in-process to find
- * out. A plain function (not a Task) cannot be loaded by a worker, so it only runs in-process.
+ * out. One exception: a long run among a task's first `sampleSize` thread runs only keeps it on threads while it is
+ * in the window, because a worker's first run of a task includes importing the task's module (a cold start, not
+ * the task's cost). A plain function (not a Task) cannot be loaded by a worker, so it only runs in-process.
  *
  * The router only learns from what it is fed (`recordThreadRun`, `recordBlockedStep`, `recordAsync`), so tests
  * drive it deterministically. `version` changes whenever a task's route changes, which lets callers cache
@@ -210,7 +212,11 @@ export class AdaptiveRouter {
       record.hops.shift();
     }
     if (record.phase === 'pinned-to-threads') return false;
-    if (ms > this.#options.blockingThresholdMs) return this.#pin(record, `thread run took ${formatMs(ms)} ms`);
+    // Among the first sampleSize runs a long one may be a worker's cold start (importing the module): #judge keeps
+    // the task on threads while it is in the window. Later, a long run is the task's own cost.
+    if (ms > this.#options.blockingThresholdMs && record.threadRuns > this.#options.sampleSize) {
+      return this.#pin(record, `thread run took ${formatMs(ms)} ms`);
+    }
     return this.#judge(record);
   }
 
@@ -342,15 +348,19 @@ export class AdaptiveRouter {
 
   /** Re-judges a task from its window; returns true when its route changed. */
   #judge(record: TaskRecord): boolean {
-    const { sampleSize, minThreadRunMs } = this.#options;
+    const { sampleSize, minThreadRunMs, blockingThresholdMs } = this.#options;
     if (record.runs.length < sampleSize) return false;
     const run = median(record.runs);
+    const longest = Math.max(...record.runs);
     // The fastest hop of the window: a call that found a worker idle (queue wait is load, not the trip's cost).
     const hop = Math.min(...record.hops);
     const figures = `median run ${formatMs(run)} ms`;
     let next: AutoPhase;
     let reason: string;
-    if (run < hop) {
+    if (longest > blockingThresholdMs) {
+      next = 'threads';
+      reason = `auto: a thread run of ${formatMs(longest)} ms > ${formatMs(blockingThresholdMs)} ms among the last ${sampleSize} (in-process it would hold the loop that long); stays on threads`;
+    } else if (run < hop) {
       next = 'in-process';
       reason = `auto: ${figures} < hop ${formatMs(hop)} ms (the fastest of ${sampleSize} thread runs)`;
     } else if (run < minThreadRunMs) {

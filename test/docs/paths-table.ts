@@ -35,6 +35,8 @@ export const advice: Readonly<Record<string, { work: string; use: string }>> = {
   'tiny tasks': { work: 'tiny task (`x + 1`)', use: '**inline** or **green**: a thread hop costs far more than the work' },
   '1 MiB payload': { work: '1 MiB argument, little work per byte', use: 'in-process; on threads, `transfer` the buffer' },
   mix: { work: 'mixed workload (CPU, blocking, I/O, tiny)', use: '**dispatch** with `auto`' },
+  'cost by argument': { work: 'tiny 9 calls in 10, 50 ms the 10th', use: '**thread**: in-process the 10th call stalls the loop (`auto` keeps it on threads after its first slow run)' },
+  'turns cheap': { work: '2 ms for its first 100 calls, then tiny', use: '**dispatch** with `auto`: threads while slow, inline once cheap' },
 };
 
 const columns = ['deferToThread', 'deferToGreenlet', 'dispatch(auto)'] as const;

@@ -112,11 +112,27 @@ describe('auto', () => {
     it('keeps a task on threads for good after a thread run longer than blockingThresholdMs, whatever the median', () => {
       const policy = new Policy();
       const t = task('mostlyTiny');
-      feed(policy, 'mostlyTiny', 0.01, 19);
-      feed(policy, 'mostlyTiny', 50, 1); // in-process, this call would have held the loop 50 ms
+      feed(policy, 'mostlyTiny', 0.01, 9);
+      feed(policy, 'mostlyTiny', 15, 1);
+      feed(policy, 'mostlyTiny', 0.01, 10); // 20 runs, none long: median 0.01 ms
+      expect(policy.decide(t).route).toBe('inline');
+      feed(policy, 'mostlyTiny', 50, 1); // a call still on a thread: in-process it would have held the loop 50 ms
       expect(policy.decide(t)).toEqual({ route: 'thread', reason: 'auto: thread run took 50 ms > 20 ms; on threads for good' });
       feed(policy, 'mostlyTiny', 0.01, 40);
       expect(policy.decide(t).route).toBe('thread');
+    });
+
+    it("holds a task on threads only while a long run among its first sampleSize (a worker's cold start) is in the window", () => {
+      const policy = new Policy();
+      const t = task('coldStart');
+      feed(policy, 'coldStart', 240, 1); // the worker imported the module during this run
+      feed(policy, 'coldStart', 0.01, 19);
+      expect(policy.decide(t)).toEqual({
+        route: 'thread',
+        reason: 'auto: a thread run of 240 ms > 20 ms among the last 20 (in-process it would hold the loop that long); stays on threads',
+      });
+      feed(policy, 'coldStart', 0.01, 1);
+      expect(policy.decide(t).route).toBe('inline');
     });
 
     it('ignores a thread run at or below blockingThresholdMs', () => {
