@@ -10,6 +10,7 @@ import { renderBenchmarksMarkdown } from '../../bench/lib/render-benchmarks-mark
 import { renderChartSvg } from '../../bench/lib/render-chart-svg.js';
 import { parseRunnerArgs } from '../../bench/run.js';
 import { LoopDelayRecorder, emptyLoopDelay } from '../../bench/lib/loop-delay-recorder.js';
+import { formatRouteVerdict, routeVerdict } from '../../bench/lib/route-verdict.js';
 
 const measured = (name: string, opsPerSec: number, p99Ms: number): MeasuredRow => ({
   name, opsPerSec, medianMs: 1000 / opsPerSec, p99Ms: 1, batch: 1, samplesMs: [1, 2],
@@ -35,6 +36,44 @@ describe('resultGroup()', () => {
 
   it('throws TypeError when no row is the baseline', () => {
     expect(() => resultGroup('w', 'd', 'nope', [measured('inline', 1, 1)])).toThrow(TypeError);
+  });
+});
+
+describe('routeVerdict()', () => {
+  const group = (...rows: MeasuredRow[]) => resultGroup('work', 'Some work.', 'inline', rows);
+
+  it('does not count a route that wins by freezing the loop: the best is the fastest responsive one', () => {
+    // inline is fastest but stalls the loop 60 ms (over 20 ms and over 2× the threads' 4 ms).
+    const v = routeVerdict(group(measured('inline', 1000, 60), measured('deferToGreenlet', 900, 55), measured('deferToThread', 400, 4), measured('dispatch(auto)', 380, 5)));
+    expect(v.best?.name).toBe('deferToThread');
+    expect(v.throughputRatio).toBeCloseTo(0.95);
+    expect(v.met).toBe(true);
+  });
+
+  it("counts a route within 2× the threads' loop delay as responsive even over blockingThresholdMs", () => {
+    const v = routeVerdict(group(measured('inline', 1000, 50), measured('deferToGreenlet', 10, 1), measured('deferToThread', 400, 30), measured('dispatch(auto)', 950, 45)));
+    expect(v.best?.name).toBe('inline');
+    expect(v.met).toBe(true);
+  });
+
+  it('fails auto below 0.9× the throughput, or with a loop p99 over 1.5× the route and over the threshold', () => {
+    const slow = routeVerdict(group(measured('inline', 1000, 2), measured('deferToGreenlet', 10, 1), measured('deferToThread', 10, 1), measured('dispatch(auto)', 890, 2)));
+    expect(slow.met).toBe(false);
+    const stalls = routeVerdict(group(measured('inline', 1000, 15), measured('deferToGreenlet', 10, 1), measured('deferToThread', 10, 1), measured('dispatch(auto)', 1000, 25)));
+    expect(stalls.met).toBe(false);
+    const underThreshold = routeVerdict(group(measured('inline', 1000, 2), measured('deferToGreenlet', 10, 1), measured('deferToThread', 10, 1), measured('dispatch(auto)', 1000, 19)));
+    expect(underThreshold.met).toBe(true);
+  });
+
+  it('judges nothing when no fixed route kept the loop responsive, and says so', () => {
+    const v = routeVerdict(group(measured('inline', 1000, 60), measured('deferToGreenlet', 900, 70), measured('dispatch(auto)', 950, 5)));
+    expect(v).toMatchObject({ best: undefined, met: false });
+    expect(formatRouteVerdict(v)).toBe('work: no fixed route kept the loop responsive (or a row failed); auto not judged');
+  });
+
+  it('writes one line with the route, the ratios and the outcome', () => {
+    const line = formatRouteVerdict(routeVerdict(group(measured('inline', 1000, 2), measured('deferToGreenlet', 10, 1), measured('deferToThread', 10, 1), measured('dispatch(auto)', 500, 3))));
+    expect(line).toBe('work: best responsive route inline (loop p99 2.00 ms); dispatch(auto) 0.50× its throughput, loop p99 3.00 ms (1.50× its) — goal NOT met (≥ 0.9× throughput, loop p99 ≤ 1.5× or < 20 ms)');
   });
 });
 
