@@ -42,6 +42,8 @@ import { greenletDeferred } from '../green/greenlet-deferred.js';
 import { Hub, type GreenletFunction } from '../green/hub.js';
 import { shutdownHub } from '../green/shutdown-hub.js';
 import { waitForDeferred } from '../green/wait-for-deferred.js';
+import { badTimeout } from '../green/bad-timeout.js';
+import { isThenable } from '../deferred/is-thenable.js';
 import { isTask } from '../task/task.js';
 import { defaultStopOptions, type StopOptions } from './stop-options.js';
 import { SystemEventTriggers, type SystemEvent, type TriggerId, type TriggerPhase } from './system-event-triggers.js';
@@ -528,13 +530,8 @@ export class Reactor implements Scheduler {
    * @returns a Deferred of `d`'s result.
    */
   waitForDeferred<T>(d: PromiseLike<T>, timeoutMs?: number): Deferred<T> {
-    if (typeof (d as { then?: unknown } | null)?.then !== 'function') {
-      return fail(new TypeError(`Expected \`d\` to be a Deferred or Promise, got \`${d === null ? 'null' : typeof d}\``));
-    }
-    if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
-      return fail(new TypeError(`Expected \`timeoutMs\` to be a number >= 0, got \`${String(timeoutMs)}\` (${typeof timeoutMs})`));
-    }
-    return waitForDeferred(d, timeoutMs, this.#clock);
+    if (!isThenable(d)) return fail(new TypeError(`Expected \`d\` to be a Deferred or Promise, got \`${d === null ? 'null' : typeof d}\``));
+    return badTimeout<T>(timeoutMs) ?? waitForDeferred(d, timeoutMs, this.#clock);
   }
 
   /**

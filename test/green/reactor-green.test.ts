@@ -329,6 +329,19 @@ describe('Reactor (green path)', () => {
       d.callback(1);
       expect(successResultOf(d)).toBe(1);
     });
+
+    it.each([
+      ['a d that cannot be awaited', 42, undefined, 'Expected `d` to be a Deferred or Promise, got `number`'],
+      ['a negative timeoutMs', new Deferred<number>(), -1, 'Expected `timeoutMs` to be a number >= 0, got `-1` (number)'],
+      ['a timeoutMs that is not a number', new Deferred<number>(), '10', "Expected `timeoutMs` to be a number >= 0, got `'10'` (string)"],
+      ['a NaN timeoutMs', new Deferred<number>(), Number.NaN, 'Expected `timeoutMs` to be a number >= 0, got `NaN` (number)'],
+    ])('errbacks TypeError for %s instead of throwing', (_what, d, timeoutMs, message) => {
+      const { reactor } = makeReactor();
+      const w = reactor.waitForDeferred(d as PromiseLike<number>, timeoutMs as number | undefined);
+      const error = failureResultOf(w).value as Error;
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error.message).toBe(message);
+    });
   });
 
   describe('.blockingCallFromGreenlet()', () => {
