@@ -67,6 +67,7 @@ import type { TaskStream } from '../stream/task-stream.js';
 import type { ThreadPoolStats } from '../threads/thread-pool-stats.js';
 import type { HubStats } from '../green/hub.js';
 import { performance } from 'node:perf_hooks';
+import { captureDispatchSite, type DispatchSite } from '../dispatch-site.js';
 
 /**
  * The reactor: one object that owns time, the shutdown sequence and (through the other paths) the thread pool,
@@ -759,13 +760,8 @@ export class Reactor implements Scheduler {
 }
 
 /** The caller's stack where a remote call was made (a few frames: the default 10 cost several µs a dispatch). */
-function remoteDispatchSite(): { stack?: string } {
-  const site: { stack?: string } = {};
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 5;
-  Error.captureStackTrace(site, remoteDispatchSite);
-  Error.stackTraceLimit = limit;
-  return site;
+function remoteDispatchSite(): DispatchSite {
+  return captureDispatchSite(5, remoteDispatchSite);
 }
 
 /** @returns a failed Deferred when `fn` is neither a function nor a Task, else undefined. */

@@ -26,6 +26,7 @@ import { reviveError, type SerializedError } from '../threads/error-transport.js
 import type { DelayedCall, Scheduler } from '../time/scheduler.js';
 import type { RemoteCounters } from './remote-counters.js';
 import { decodeValue, type RemoteJobData, type RemoteOutcome } from './remote-wire.js';
+import { describeDispatchSite } from '../dispatch-site.js';
 
 /** What a call needs from its backend (a narrow view, so calls never reach back into the backend). */
 export interface RemoteCallHost {
@@ -157,7 +158,7 @@ export class RemoteCall {
           this.#fail(new Error(`The error of task \`${this.#task.name}\` could not be deserialized`, { cause: error }));
           return;
         }
-        const error = reviveError(serialized, this.#dispatchSite());
+        const error = reviveError(serialized, describeDispatchSite(this.#site, this.#task.name, 'remote'));
         if ((error as { code?: unknown } | null)?.code === 'ERR_WORKER_CRASHED') {
           this.crashed(jobId, error as Error);
           return;
@@ -244,10 +245,4 @@ export class RemoteCall {
     }
   }
 
-  #dispatchSite(): string | undefined {
-    const stack = this.#site?.stack;
-    if (stack === undefined) return undefined;
-    const frames = stack.slice(stack.indexOf('\n') + 1);
-    return `    --- task \`${this.#task.name}\` dispatched (remote) from ---\n${frames}`;
-  }
 }

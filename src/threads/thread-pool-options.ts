@@ -79,8 +79,9 @@ export interface ThreadPoolOptions {
    */
   clock?: Scheduler;
   /**
-   * Append the dispatch site (the caller's stack) to errors coming back from a worker. Costs one stack capture per
-   * dispatch (about 2 µs).
+   * Append the dispatch site (the caller's stack) to errors coming back from a worker. One stack capture (about
+   * 2 µs) per task per synchronous run of dispatches: further calls of the task in the same run share it, and an
+   * error then says its site is the first of those calls' (a task that failed once captures every call's own).
    * @defaultValue true
    */
   captureDispatchSite?: boolean;

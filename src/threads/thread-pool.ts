@@ -43,6 +43,7 @@ import { deliverStreamMessage } from '../stream/thread-stream.js';
 import { BatchSlots, postBatch } from './thread-batch.js';
 import { isBatchResults } from './wire.js';
 import { safeString } from '../safe-string.js';
+import { DispatchSites } from '../dispatch-site.js';
 
 /**
  * How long one event-loop turn may keep sending batches as replies settle (ms): beyond it the next batch waits for
@@ -137,6 +138,8 @@ export class ThreadPool {
   /** A drain put off to the next turn by the turn budget. */
   #drainDeferred = false;
   readonly #batchSlots = new BatchSlots();
+  /** Dispatch sites (`captureDispatchSite`), shared within a synchronous run of dispatches of one task. */
+  readonly #sites: DispatchSites | undefined;
 
   /**
    * @param options - sizes, queue limit, grace period, clock.
@@ -152,6 +155,7 @@ export class ThreadPool {
     this.#bridge = new ThreadCallBridge(this.exposed, this.#onError);
     this.#carry = wiring.carry;
     this.#capacity = this.options.maxThreads * this.options.concurrentTasksPerWorker;
+    this.#sites = this.options.captureDispatchSite ? new DispatchSites(dispatchSiteFrames) : undefined;
   }
 
   /** `'idle'` until the first task starts the workers, then `'running'`, `'closing'`, `'closed'`. */
@@ -167,7 +171,8 @@ export class ThreadPool {
    * @returns a Deferred of the task's result; `cancel()` errbacks it with `CancelledError` at once.
    */
   run<T extends Task<any[], any>>(task: T, ...args: TaskArgs<T>): Deferred<TaskResult<T>> {
-    return this.#run(task, args, undefined) as Deferred<TaskResult<T>>;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the dispatch site's cut-off frame, never called
+    return this.#run(task, args, undefined, this.run) as Deferred<TaskResult<T>>;
   }
 
   /**
@@ -179,10 +184,11 @@ export class ThreadPool {
    * @returns a Deferred of the task's result (the stream holds it until every item arrived).
    */
   runStreamed(task: Task, args: readonly unknown[], stream: StreamRequest): Deferred<unknown> {
-    return this.#run(task, args, stream);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the dispatch site's cut-off frame, never called
+    return this.#run(task, args, stream, this.runStreamed);
   }
 
-  #run(task: Task, args: readonly unknown[], stream: StreamRequest | undefined): Deferred<unknown> {
+  #run(task: Task, args: readonly unknown[], stream: StreamRequest | undefined, entry: (...args: any[]) => unknown): Deferred<unknown> {
     if (!isTask(task)) return fail(notATask(task, 'deferToThread'));
     let extras = this.#extras(task.name, task.options.timeoutMs); // before #open: a call that fails here starts no worker
     if (extras instanceof Error) return fail(extras);
@@ -190,7 +196,7 @@ export class ThreadPool {
     const host = this.#open();
     if (host === undefined) return fail(new ReactorStoppedError(`Task \`${task.name}\` was refused: the thread pool is closed`));
     if (this.#full()) return this.#refuse(task.name);
-    const run = new ThreadTaskRun(host, task, args, undefined, this.#site(), extras);
+    const run = new ThreadTaskRun(host, task, args, undefined, this.#sites?.site(task, entry), extras);
     this.#active.add(run);
     this.#submit(run);
     return run.deferred;
@@ -222,7 +228,8 @@ export class ThreadPool {
     const wire = calls.map(([task, ...args]) => [task.moduleUrl, task.exportName, args] as const);
     const extras = this.#extras(batch.name, undefined);
     if (extras instanceof Error) return fail(extras);
-    const run = new ThreadTaskRun(host, batch, calls.map((c) => c.slice(1)), wire, this.#site(), extras);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the dispatch site's cut-off frame, never called
+    const run = new ThreadTaskRun(host, batch, calls.map((c) => c.slice(1)), wire, this.#sites?.site(batch, this.runCalls), extras);
     this.#active.add(run);
     this.#submit(run);
     return run.deferred.addCallback(() => undefined);
@@ -442,17 +449,6 @@ export class ThreadPool {
     return this.#counters.task(name);
   }
 
-  #site(): { stack?: string } | undefined {
-    if (!this.options.captureDispatchSite) return undefined;
-    const site: { stack?: string } = {};
-    // A few frames name the caller; capturing the default 10 (async frames included) costs several µs a dispatch.
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = dispatchSiteFrames;
-    Error.captureStackTrace(site, this.#site);
-    Error.stackTraceLimit = limit;
-    return site;
-  }
-
   /** The host for new runs, starting Piscina on first use; `undefined` once closing. */
   #open(): ThreadTaskHost | undefined {
     if (this.#host !== undefined || this.#state !== 'idle') return this.#host;
@@ -492,6 +488,7 @@ export class ThreadPool {
       options: o,
       slots,
       counters: this.#counters,
+      sites: this.#sites,
       post:
         o.coalesce === false
           ? (request, transferList) => piscina.run(request, transferList === undefined ? undefined : { transferList: transferList as never })

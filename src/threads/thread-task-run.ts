@@ -27,6 +27,7 @@ import type { Task } from '../task/task.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import type { CancelSlots } from './cancel-slots.js';
 import { classifyDispatchFault } from './dispatch-fault.js';
+import { describeDispatchSite, type DispatchSite, type DispatchSites } from '../dispatch-site.js';
 import { fitsInBatch } from './fits-in-batch.js';
 import { reviveError } from './error-transport.js';
 import type { ResolvedThreadPoolOptions } from './thread-pool-options.js';
@@ -48,6 +49,8 @@ export interface ThreadTaskHost {
   readonly options: ResolvedThreadPoolOptions;
   readonly slots: CancelSlots;
   readonly counters: ThreadPoolCounters;
+  /** The pool's dispatch sites, told when a task fails (its later calls then capture their own); none when off. */
+  readonly sites?: DispatchSites | undefined;
   /** Posts the request to Piscina. */
   post(request: TaskRequest, transferList: readonly unknown[] | undefined): Promise<unknown>;
   /** Terminates the worker with this thread id (Piscina replaces it). */
@@ -87,7 +90,7 @@ export class ThreadTaskRun {
   readonly #task: Task;
   readonly #args: readonly unknown[];
   readonly #calls: TaskRequest['calls'];
-  readonly #site: { stack?: string } | undefined;
+  readonly #site: DispatchSite | undefined;
   readonly #extras: ThreadCallExtras | undefined;
   readonly #dispatchedAt = timeOrigin + performance.now();
   #slot = -1;
@@ -117,7 +120,7 @@ export class ThreadTaskRun {
     task: Task,
     args: readonly unknown[],
     calls: TaskRequest['calls'],
-    site: { stack?: string } | undefined,
+    site: DispatchSite | undefined,
     extras?: ThreadCallExtras,
   ) {
     this.#host = host;
@@ -337,13 +340,6 @@ export class ThreadTaskRun {
     }
   }
 
-  #dispatchSite(): string | undefined {
-    const stack = this.#site?.stack;
-    if (stack === undefined) return undefined;
-    const frames = stack.slice(stack.indexOf('\n') + 1);
-    return `    --- task \`${this.#task.name}\` dispatched from ---\n${frames}`;
-  }
-
   /**
    * The task's value came back (Piscina's reply, or its place in a batch's results).
    * @param value - the value.
@@ -378,7 +374,8 @@ export class ThreadTaskRun {
         this.#clearTimer();
         if (outcome.status === 'failed') {
           this.#host.counters.failed++;
-          this.deferred.errback(reviveError(outcome.error, this.#dispatchSite()));
+          this.#host.sites?.failed(this.#task.name);
+          this.deferred.errback(reviveError(outcome.error, describeDispatchSite(this.#site, this.#task.name)));
         } else if (outcome.status === 'expired') {
           this.#host.counters.timedOut++;
           this.deferred.errback(new TimeoutError(`Task \`${this.#task.name}\` was not started: its deadline passed while it waited for a worker`));

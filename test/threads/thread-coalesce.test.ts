@@ -58,6 +58,19 @@ describe('ThreadPool coalescing', () => {
     expect(pool.stats()).toMatchObject({ batches: 1, coalesced: 64, failed: 1, completed: 64 });
   });
 
+  it('shares one dispatch site among calls dispatched together, until the task has failed once', async () => {
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 1, clock: new Clock() });
+    const task = built(fx.valueOrThrow);
+    const header = (error: Error): string => error.stack!.split('\n').find((line) => line.includes('dispatched from'))!;
+    // Two calls in one synchronous run: the failing second one says its site is the first call's.
+    const together = [pool.run(task, 1, 2), pool.run(task, 2, 2)];
+    expect(await together[0]).toBe(1);
+    expect(header(await failureOf(together[1]!))).toMatch(/dispatched from \(shared by the 2 calls of it dispatched together/);
+    // The task has failed: from now on each call captures its own.
+    const apart = [pool.run(task, 3, 3), pool.run(task, 4, 4)];
+    for (const d of apart) expect(header(await failureOf(d))).toBe('    --- task `valueOrThrow` dispatched from ---');
+  });
+
   it('never runs calls cancelled inside a batch before the worker reached them', async () => {
     pool = new ThreadPool({ minThreads: 1, maxThreads: 1, clock: new Clock() });
     const first = gate();

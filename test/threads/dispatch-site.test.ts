@@ -1,0 +1,68 @@
+import { describe, expect, it } from '@jest/globals';
+import { captureDispatchSite, describeDispatchSite, DispatchSites } from '../../src/dispatch-site.js';
+
+const task = { name: 'resize' };
+
+/** A capture that leaves out this helper's own frame. */
+function capture() {
+  return captureDispatchSite(4, capture);
+}
+
+function dispatch(sites: DispatchSites, t: { name: string } = task) {
+  return sites.site(t, dispatch);
+}
+
+describe('describeDispatchSite()', () => {
+  it("names the task and lists the caller's frames, without the capture's own first line", () => {
+    const text = describeDispatchSite(capture(), 'resize')!;
+    expect(text.split('\n')[0]).toBe('    --- task `resize` dispatched from ---');
+    expect(text).toMatch(/dispatch-site\.test\.ts/);
+  });
+
+  it('says how the call went when it was not to a local thread', () => {
+    expect(describeDispatchSite(capture(), 'resize', 'remote')).toMatch(/^ {4}--- task `resize` dispatched \(remote\) from ---\n/);
+  });
+
+  it('gives nothing without a captured site', () => {
+    expect(describeDispatchSite(undefined, 'resize')).toBeUndefined();
+  });
+});
+
+describe('DispatchSites', () => {
+  describe('.site()', () => {
+    it('shares one capture between the calls of a task dispatched in one synchronous run, and says so', () => {
+      const sites = new DispatchSites(4);
+      const first = dispatch(sites);
+      const more = [dispatch(sites), dispatch(sites)];
+      expect(more.every((s) => s === first)).toBe(true);
+      expect(first.shared).toBe(3);
+      expect(describeDispatchSite(first, 'resize')!.split('\n')[0]).toBe(
+        '    --- task `resize` dispatched from (shared by the 3 calls of it dispatched together; the first came from here) ---',
+      );
+    });
+
+    it('captures anew once the run of code ended (after a microtask)', async () => {
+      const sites = new DispatchSites(4);
+      const first = dispatch(sites);
+      await Promise.resolve();
+      const later = dispatch(sites);
+      expect(later).not.toBe(first);
+      expect(later.shared).toBeUndefined();
+    });
+
+    it('captures each task on its own', () => {
+      const sites = new DispatchSites(4);
+      expect(dispatch(sites, { name: 'a' })).not.toBe(dispatch(sites, { name: 'b' }));
+    });
+
+    it("captures every call's own site for a task that failed before", () => {
+      const sites = new DispatchSites(4);
+      sites.failed('resize');
+      const a = dispatch(sites);
+      const b = dispatch(sites);
+      expect(a).not.toBe(b);
+      expect([a.shared, b.shared]).toEqual([undefined, undefined]);
+      expect(describeDispatchSite(b, 'resize')!.split('\n')[0]).toBe('    --- task `resize` dispatched from ---');
+    });
+  });
+});
