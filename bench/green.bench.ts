@@ -4,7 +4,8 @@
  * Four comparisons, each against a baseline measured in the same run:
  * - 100,000 greenlets that yield once, spawned and joined, against 100,000 async functions under `Promise.all`
  *   (target: at most 1.5× their time, ratio ≥ 0.667) and Effect's fork + `yieldNow` + join (target: ≥ 3× faster);
- *   then the same with a fresh closure per greenlet and per async call, as users write them (same 1.5× target);
+ *   then the same with a fresh closure per greenlet and per async call, as users write them (same 1.5× target),
+ *   and against the same fresh generator closures run by a bare loop (target: at most 1.2× their time);
  * - the hub's switch cost against a bare generator round-robin loop (target: at most 2×, ratio ≥ 0.5);
  * - bytes per parked greenlet at 100,000 and 1,000,000, measured in a child process under `--expose-gc`
  *   (target ≤ 600 B);
@@ -100,6 +101,32 @@ async function hubSpawnJoinFresh(hub: Hub): Promise<void> {
     });
   }
   await joinAll(gs, { hub });
+}
+
+// The built-in `next` every generator object inherits: a bare driver calling it directly does not pay for looking
+// `next` up on generators of 100,000 distinct closures (each has its own prototype), as the hub does not.
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called with `.call(generator)` only
+const generatorNext = (Object.getPrototypeOf(function* () {
+  /* only its prototype is used */
+}) as { prototype: Generator<undefined, void, unknown> }).prototype.next;
+
+/**
+ * The floor under the hub's fresh-closure row: 100,000 fresh generator closures, each called and run to its end
+ * (one `next()` to its `yield`, one past it) by a bare loop, no scheduler. `lookup` drives them with `g.next()` as
+ * hand-written code does; otherwise with the built-in `next` called directly, as the hub does.
+ */
+function bareGeneratorClosures(lookup: boolean): void {
+  const gs = new Array<Generator<undefined, void, unknown>>(spawnCount);
+  for (let i = 0; i < spawnCount; i++) {
+    gs[i] = (function* () {
+      yield;
+      sink += i;
+    })();
+  }
+  for (let round = 0; round < 2; round++) {
+    if (lookup) for (let i = 0; i < spawnCount; i++) gs[i]!.next();
+    else for (let i = 0; i < spawnCount; i++) generatorNext.call(gs[i]!);
+  }
 }
 
 /** 100,000 Effect fibers: fork + yieldNow, then join them all. */
@@ -335,12 +362,15 @@ export async function run(options: GreenBenchOptions = {}): Promise<SuiteResult>
     },
     {
       name: '100,000 greenlets, a fresh closure each, yield once, join',
-      description: 'The same, written as users write it: a new closure per greenlet (`hub.spawn(function* () { … })`) and per async call.',
+      description:
+        'The same, written as users write it: a new closure per greenlet (`hub.spawn(function* () { … })`) and per async call; beside them the floor, the same fresh generator closures run to their end by a bare loop (no scheduler, no join), driven with the built-in `next` (as the hub drives them) and with `g.next()`.',
       batch: spawnCount,
       baseline: 'async closures + Promise.all',
       variants: [
         { name: 'async closures + Promise.all', run: () => promiseAllFresh() },
         { name: 'hub.spawn(fresh closure) + joinAll', setup: () => (hub = new Hub()), run: () => hubSpawnJoinFresh(hub) },
+        { name: 'bare generator closures, built-in next', run: () => bareGeneratorClosures(false) },
+        { name: 'bare generator closures, g.next()', run: () => bareGeneratorClosures(true) },
       ],
     },
     {
@@ -373,6 +403,11 @@ export async function run(options: GreenBenchOptions = {}): Promise<SuiteResult>
   checks.push({ name: 'spawn+join: hub speed / Effect speed', value: round(hubOps / effectOps), target: '>= 3', met: hubOps / effectOps >= 3 });
   const freeRatio = rowOf(1, 'async closures + Promise.all') / rowOf(1, 'hub.spawn(fresh closure) + joinAll');
   checks.push({ name: 'spawn+join, fresh closures: hub time / Promise.all time', value: round(freeRatio), target: '<= 1.5', met: freeRatio <= 1.5 });
+  const hubFreshOps = rowOf(1, 'hub.spawn(fresh closure) + joinAll');
+  const bareRatio = rowOf(1, 'bare generator closures, built-in next') / hubFreshOps;
+  checks.push({ name: 'spawn+join, fresh closures: hub time / bare generator closures time (built-in next)', value: round(bareRatio), target: '<= 1.2', met: bareRatio <= 1.2 });
+  const bareLookupRatio = rowOf(1, 'bare generator closures, g.next()') / hubFreshOps;
+  checks.push({ name: 'spawn+join, fresh closures: hub time / bare generator closures time (g.next())', value: round(bareLookupRatio), target: '<= 1.2', met: bareLookupRatio <= 1.2 });
   const switchRatio = rowOf(2, 'bare generator round-robin') / rowOf(2, 'hub switches (flush)');
   checks.push({ name: 'switch: hub time / bare loop time', value: round(switchRatio), target: '<= 2', met: switchRatio <= 2 });
   const clockCost = rowOf(2, 'hub switches, free clock (flush)') / rowOf(2, 'hub switches (flush)');

@@ -4,8 +4,8 @@
  * Thread side: the same no-op, CPU and 1 MiB payload jobs through raw Piscina (the baseline),
  * tinypool, workerpool and `reactor.deferToThread` — what the Deferred, task lookup, stats and
  * cancellation plumbing cost on top of Piscina. In-process side: `Promise.all` of async functions
- * (the baseline), Effect fibers and `reactor.deferToGreenlet` — what the hub costs on top of
- * plain promises. All pools have 2 threads; one sample is a batch started together.
+ * (the baseline), Effect fibers and `reactor.deferToGreenlet` (joined with `Promise.all`, and with
+ * `gatherResults`, greenreactor's own join) — what the hub costs on top of plain promises. All pools have 2 threads; one sample is a batch started together.
  *
  * @module
  */
@@ -13,7 +13,7 @@ import { Effect } from 'effect';
 import { Piscina } from 'piscina';
 import Tinypool from 'tinypool';
 import workerpool from 'workerpool';
-import { Reactor } from '../src/index.js';
+import { gatherResults, Reactor } from '../src/index.js';
 import { isMainModule } from './lib/is-main-module.js';
 import { measureComparison, type Variant, type Workload } from './lib/measure-comparison.js';
 import type { PeerJob } from './lib/peer-worker.js';
@@ -73,6 +73,8 @@ export async function run(options: PeersOptions = {}): Promise<SuiteResult> {
         run: () => Effect.runPromise(Effect.forEach(repeat(j.batch, (i) => i), () => Effect.sync(() => j.fn(j.job().arg)), { concurrency: 'unbounded' })),
       },
       { name: 'deferToGreenlet', run: () => Promise.all(repeat(j.batch, () => reactor.deferToGreenlet(j.fn, j.job().arg))) },
+      // Joined with greenreactor's own combinator, as Effect is joined with its own: no Promise per Deferred.
+      { name: 'deferToGreenlet + gatherResults', run: () => gatherResults(repeat(j.batch, () => reactor.deferToGreenlet(j.fn, j.job().arg))) },
     ];
     const workloads: Workload[] = [
       ...Object.values(jobs).map((j): Workload => ({
@@ -102,6 +104,7 @@ export async function run(options: PeersOptions = {}): Promise<SuiteResult> {
       notes: [
         'Thread pools: 2 threads each, started before measuring; payloads are structured-cloned on every path (no transfer).',
         'In-process paths run the same synchronous function; Effect uses Effect.forEach with unbounded concurrency over Effect.sync.',
+        'deferToGreenlet under Promise.all pays for a Promise per Deferred (Promise.all resolves each thenable through its then); the gatherResults row joins the same Deferreds without one, as Effect.forEach joins its fibers with its own combinator.',
       ],
     });
     await writeSuiteResult(result, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});

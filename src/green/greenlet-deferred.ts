@@ -5,7 +5,7 @@
  */
 import { Deferred } from '../deferred/deferred.js';
 import { TimeoutError } from '../errors.js';
-import type { Scheduler } from '../time/scheduler.js';
+import type { DelayedCall, Scheduler } from '../time/scheduler.js';
 import { isGreenletExit, type Greenlet } from './greenlet.js';
 
 const noop = (): undefined => undefined;
@@ -18,6 +18,56 @@ export interface GreenletDeferredOptions {
   clock: Scheduler;
   /** The task name, for the timeout message. */
   name?: string;
+}
+
+/** The one canceller every {@link GreenletCall} shares (no closure per call). */
+const cancelCall = (d: Deferred<any>): void => {
+  (d as GreenletCall<unknown>).cancelGreenlet();
+};
+
+/**
+ * The Deferred of one greenlet call: it holds its greenlet and timer itself, so a call costs one object and one
+ * link closure rather than a closure scope with a canceller, a settler and their shared variables.
+ */
+class GreenletCall<R> extends Deferred<R> {
+  readonly #greenlet: Greenlet<R>;
+  #timer: DelayedCall | null = null;
+  #cancelling = false;
+
+  constructor(g: Greenlet<R>) {
+    super(cancelCall);
+    this.#greenlet = g;
+  }
+
+  /** The canceller: kill the greenlet; the Deferred still says CancelledError if the kill ends it synchronously. */
+  cancelGreenlet(): void {
+    this.#cancelling = true;
+    this.#stopTimer();
+    void this.#greenlet.kill();
+  }
+
+  /** The greenlet died: fire with its outcome, unless cancelled or timed out first (the late outcome is dropped). */
+  settle(dead: Greenlet<R>): void {
+    if (this.called || this.#cancelling) return;
+    this.#stopTimer();
+    if (!dead.successful()) this.errback(dead.exception);
+    else if (isGreenletExit(dead.value)) this.errback(dead.value);
+    else this.callback(dead.value as R);
+  }
+
+  /** Arm the task's `timeoutMs`: past it, errback with `TimeoutError` and kill the greenlet. */
+  armTimeout(clock: Scheduler, timeoutMs: number, name: string): void {
+    this.#timer = clock.callLater(timeoutMs, () => {
+      if (this.called) return;
+      this.errback(new TimeoutError(`Greenlet ${name} did not finish within ${timeoutMs} ms`));
+      void this.#greenlet.kill();
+    });
+  }
+
+  #stopTimer(): void {
+    const timer = this.#timer;
+    if (timer !== null && timer.active()) timer.cancel();
+  }
 }
 
 /**
@@ -33,33 +83,14 @@ export interface GreenletDeferredOptions {
  * @returns the Deferred.
  */
 export function greenletDeferred<R>(g: Greenlet<R>, options: GreenletDeferredOptions): Deferred<R> {
-  let timer: ReturnType<Scheduler['callLater']> | null = null;
-  let cancelling = false;
-  const d = new Deferred<R>(() => {
-    cancelling = true; // the kill below may end the greenlet synchronously: the Deferred still says CancelledError
-    if (timer?.active() === true) timer.cancel();
-    void g.kill();
-  });
-  const settle = (dead: Greenlet<R>): void => {
-    if (d.called || cancelling) return; // cancelled or timed out first: the late outcome is dropped
-    if (timer?.active() === true) timer.cancel();
-    if (!dead.successful()) d.errback(dead.exception);
-    else if (isGreenletExit(dead.value)) d.errback(dead.value);
-    else d.callback(dead.value as R);
-  };
+  const d = new GreenletCall<R>(g);
   if (g.dead) {
     g.link(noop); // observed here (e.g. refused with QueueFullError): report through the Deferred only
-    settle(g);
+    d.settle(g);
     return d;
   }
-  g.link(settle);
+  g.link((dead) => d.settle(dead));
   const { timeoutMs } = options;
-  if (timeoutMs !== undefined && !d.called) {
-    timer = options.clock.callLater(timeoutMs, () => {
-      if (d.called) return;
-      d.errback(new TimeoutError(`Greenlet ${options.name ?? g.name} did not finish within ${timeoutMs} ms`));
-      void g.kill();
-    });
-  }
+  if (timeoutMs !== undefined && !d.called) d.armTimeout(options.clock, timeoutMs, options.name ?? g.name);
   return d;
 }

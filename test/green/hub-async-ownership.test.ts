@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleepWithSignal } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { Deferred } from '../../src/deferred/deferred.js';
@@ -197,6 +198,34 @@ describe('Hub', () => {
       await raced;
       await g.kill();
       expect(seen).toEqual(['race: timer', 'parked after the race: 0', 'finally']);
+    });
+
+    it('after the other side of the race won, a kill during a foreign await aborts its signal at once: a foreign wait given the signal ends', async () => {
+      // The documented limit (docs/design.md): this kill goes into the raced wait, not into the next hub wait. The
+      // signal is what reaches the greenlet in that window; a foreign wait that takes it stops there.
+      const hub = new Hub();
+      const q = new Queue<number>(undefined, hub);
+      const inForeign = new Deferred<void>();
+      const seen: string[] = [];
+      const g: Greenlet<void> = hub.spawn(async () => {
+        try {
+          const got = await Promise.race([q.get(), realTimer(5).then(() => 'timer')]);
+          seen.push(`race: ${String(got)}`);
+          const foreign = sleepWithSignal(60_000, undefined, { signal: g.signal });
+          inForeign.callback(undefined);
+          await foreign;
+          seen.push('never');
+        } catch (e: unknown) {
+          seen.push(`foreign wait: ${(e as Error).name}`);
+          throw g.signal.reason; // the kill itself: the greenlet exits as killed
+        } finally {
+          seen.push('finally');
+        }
+      });
+      await inForeign;
+      await g.kill();
+      expect(seen).toEqual(['race: timer', 'foreign wait: AbortError', 'finally']);
+      expect(g.value).toBeInstanceOf(GreenletExit);
     });
 
     it('a kill while it is inside the race rejects the hub wait it raced, so the race rejects', async () => {
