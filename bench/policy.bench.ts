@@ -115,9 +115,13 @@ async function overheadGroup(
         description: `${n} tiny tasks per sample, routed to ${route} by the policy's default, vs calling that path directly; interleaved rounds.`,
         batch: n,
         baseline: 'direct',
+        // 'direct, again' is an A/A control: it runs the direct path a second time, after dispatch in each round, so
+        // its ratio to 'direct' is the noise floor of this run (the load and the order); read dispatch's ratio
+        // against it, not against 1.00×.
         variants: [
           { name: 'direct', run: () => Promise.all(direct[route]()) },
           { name: 'dispatch', run: () => Promise.all(viaDispatch()) },
+          { name: 'direct, again', run: () => Promise.all(direct[route]()) },
         ],
       },
       budget,
@@ -135,7 +139,7 @@ async function overheadGroup(
     const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0;
     const [d, x] = [med(submit.direct), med(submit.dispatch)];
     const note = `dispatch overhead, ${route}: handing a call to the route takes ${Math.round(x)} ns through dispatch vs ${Math.round(d)} ns directly (median of ${submit.direct.length} batches of ${n}, alternating): dispatch adds ${Math.round(x - d)} ns per call.`;
-    log(`  [policy] ${group.name}: dispatch ${formatRatio(group.rows[1]?.ratio ?? 0)} of direct; ${note}`);
+    log(`  [policy] ${group.name}: dispatch ${formatRatio(group.rows[1]?.ratio ?? 0)} of direct (A/A control ${formatRatio(group.rows[2]?.ratio ?? 0)}); ${note}`);
     return { group, note };
   } finally {
     await reactor.stop();
