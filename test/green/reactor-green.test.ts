@@ -120,6 +120,24 @@ describe('Reactor (green path)', () => {
       expect(reactor.hub.stats().live).toBe(0);
     });
 
+    it('drops the outcome of a Task its timeoutMs ended: nothing is reported on the hub', () => {
+      const clock = new Clock();
+      const reactor = new Reactor({ clock });
+      const reported: unknown[] = [];
+      reactor.hub.on('error', (error: unknown) => reported.push(error));
+      const d = reactor.deferToGreenlet(
+        defineTask(import.meta.url, 'stuck-late', function* () {
+          yield new Deferred();
+        }, { timeoutMs: 10 }),
+      );
+      reactor.hub.flush();
+      clock.advance(10);
+      reactor.hub.flush(); // the kill ends the greenlet: its GreenletExit arrives after the TimeoutError
+      expect(failureResultOf(d).value).toMatchObject({ name: 'TimeoutError' });
+      expect(reactor.hub.stats().live).toBe(0);
+      expect(reported).toEqual([]);
+    });
+
     it('runs a Task in-process', () => {
       const { reactor } = makeReactor();
       const d = reactor.deferToGreenlet(slowTask, 5);
