@@ -155,7 +155,7 @@ function failed(error: unknown, slot: number, started: number): never {
 }
 
 function end(task: RunningTask): void {
-  if (task.stream !== undefined && task.live) closeWorkerStream(task, task.stream); // streams: before the outcome leaves
+  if (task.stream !== undefined && task.live) closeWorkerStream(task.stream); // streams: before the outcome leaves
   task.live = false;
   if (state.current === task) state.current = undefined;
 }

@@ -74,6 +74,8 @@ export class InProcessStream implements LiveStream, StreamOfTask {
   readonly #now: () => number;
   #run: Deferred<unknown> | undefined;
   #ended = false;
+  /** Items made readable. */
+  #items = 0;
   /** Items made readable and not read yet. */
   #unread = 0;
   /** Items past the window, not readable yet, with the Deferred their `emit` returned. */
@@ -145,6 +147,11 @@ export class InProcessStream implements LiveStream, StreamOfTask {
     }
   }
 
+  /** @returns the items made readable so far. */
+  items(): number {
+    return this.#items;
+  }
+
   /** @returns ms the task has spent with items queued past the window, a wait in progress counted up to now. */
   blockedMs(): number {
     return this.#blockedMs + (this.#blockedSince >= 0 ? Math.max(0, this.#now() - this.#blockedSince) : 0);
@@ -178,7 +185,7 @@ export class InProcessStream implements LiveStream, StreamOfTask {
 
   #deliver(item: unknown): void {
     this.#unread++;
-    this.#counters.items++;
+    this.#items++;
     this.buffer.push(item); // may hand it straight to a waiting reader, which reads it (#onRead) at once
   }
 

@@ -27,6 +27,12 @@ export type StreamBufferState = 'open' | 'succeeded' | 'failed' | 'aborted';
 export interface StreamProducerHooks {
   /** Told once per item the consumer read (the window's credit). */
   onRead(): void;
+  /**
+   * Called when the consumer reads and no item is buffered while the stream is open: a producer whose items wait
+   * elsewhere (a worker's port) pushes those that are there, and otherwise arranges to push the next one when it
+   * comes. Optional: a producer that pushes every item as it comes has nothing to do.
+   */
+  fill?(): void;
   /** Stops the task (the consumer cancelled the stream, or `result`); it must end the stream with `abort`. */
   cancel(): void;
   /** Receives an error thrown by a progress listener (nothing else could carry it). */
@@ -59,6 +65,11 @@ export class StreamBuffer<Item = unknown, R = unknown> {
   /** Where the stream is. */
   get state(): StreamBufferState {
     return this.#state;
+  }
+
+  /** Whether a reader waits for an item (none was buffered when it asked). */
+  get waiting(): boolean {
+    return this.#readers.length > 0;
   }
 
   /** Items that arrived and were not read yet. */
@@ -150,7 +161,13 @@ export class StreamBuffer<Item = unknown, R = unknown> {
       if (this.#state === 'open') this.#hooks.onRead();
       return Promise.resolve({ value: item, done: false });
     }
-    if (this.#state === 'open') return new Promise((resolve, reject) => this.#readers.push({ resolve, reject }));
+    if (this.#state === 'open') {
+      if (this.#hooks.fill !== undefined && this.#readers.length === 0) {
+        this.#hooks.fill();
+        if (this.#head < this.#items.length || this.#state !== 'open') return this.read();
+      }
+      return new Promise((resolve, reject) => this.#readers.push({ resolve, reject }));
+    }
     if (this.#state === 'succeeded') return Promise.resolve({ value: undefined, done: true });
     observe(this.result, noop);
     return Promise.reject(this.#error);

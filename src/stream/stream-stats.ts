@@ -7,7 +7,7 @@
 
 /** A task's stream figures. */
 export interface StreamTaskStats {
-  /** Items its streams delivered to the caller's side. */
+  /** Items its streams' tasks emitted (sent to the caller's side). */
   readonly streamedItems: number;
   /** Milliseconds its streams' tasks spent blocked (worker) or parked (greenlet) on a full window, blocks in progress included. */
   readonly streamBlockedMs: number;
@@ -16,15 +16,17 @@ export interface StreamTaskStats {
 /** The routes streams run on, for their stats. */
 export type StreamRoute = 'thread' | 'green';
 
-/** A stream still running: its blocked time so far. */
+/** A stream still running: its items and blocked time so far. */
 export interface LiveStream {
+  /** Items emitted so far. */
+  items(): number;
   /** Milliseconds blocked so far (a block in progress counted up to now). */
   blockedMs(): number;
 }
 
 /** One task's counters on one route; a producer holds it for the stream's life. */
 export class StreamTaskCounters {
-  /** Items delivered. */
+  /** Items of streams that ended. */
   items = 0;
   /** Blocked milliseconds of streams that ended. */
   blockedMs = 0;
@@ -32,18 +34,25 @@ export class StreamTaskCounters {
   readonly live = new Set<LiveStream>();
 
   /**
-   * Ends a live stream: its blocked time moves to the total.
+   * Ends a live stream: its items and blocked time move to the totals.
    * @param stream - the stream.
    */
   finish(stream: LiveStream): void {
-    if (this.live.delete(stream)) this.blockedMs += stream.blockedMs();
+    if (this.live.delete(stream)) {
+      this.items += stream.items();
+      this.blockedMs += stream.blockedMs();
+    }
   }
 
   /** @returns the figures now. */
   snapshot(): StreamTaskStats {
+    let items = this.items;
     let blocked = this.blockedMs;
-    for (const stream of this.live) blocked += stream.blockedMs();
-    return { streamedItems: this.items, streamBlockedMs: blocked };
+    for (const stream of this.live) {
+      items += stream.items();
+      blocked += stream.blockedMs();
+    }
+    return { streamedItems: items, streamBlockedMs: blocked };
   }
 }
 

@@ -2,12 +2,18 @@
  * `ThreadStream`: the main thread's side of a stream whose task runs in a worker (SPEC §9).
  *
  * Invariants:
- * - The task's items and progress values arrive as `StreamMessage`s on the worker's `parentPort` (the pool passes
- *   them to {@link deliverStreamMessage}); its outcome arrives on Piscina's reply port, a different channel, so it
- *   can overtake them. The worker writes how many messages it posted into the stream's shared words before its
- *   outcome leaves (`src/threads/wire.ts`); the outcome of a task that ended in its worker is held here until that
- *   many messages arrived — a result never overtakes an item, nor the last progress value.
- * - Credit: each item the consumer reads adds 1 to the shared read count and wakes a worker blocked in `emit`.
+ * - The task's items arrive bare on a port of the stream's own, which the worker hands over at its first `emit`;
+ *   nobody listens on it: items are pulled with `receiveMessageOnPort` when the consumer reads and none is buffered,
+ *   and when the worker rings (it rings only after the consumer found nothing and set the shared bell word). Progress
+ *   values, the port and rings arrive as `StreamMessage`s on the worker's `parentPort` (the pool passes them to
+ *   {@link deliverStreamMessage}).
+ * - The outcome arrives on Piscina's reply port, a different channel, so it can overtake those messages. The worker
+ *   writes how many it posted into the stream's shared words before its outcome leaves (`src/threads/wire.ts`); the
+ *   outcome of a task that ended in its worker is held here until that many arrived, then every item left on the
+ *   port (a posted item is queued there at once) is taken into the stream — a result never overtakes an item, nor
+ *   the last progress value.
+ * - Credit: each item the consumer reads adds 1 to the shared read count; a worker blocked in `emit` is woken only
+ *   when the count reaches the one it waits for (half the window free).
  * - A stream cancelled or timed out is aborted at once: its shared abort word wakes a blocked `emit` (which throws
  *   `CancelledError`), unread items are dropped, and messages still on the way are ignored (the stream leaves the
  *   registry).
@@ -16,16 +22,21 @@
  * @module
  */
 import { performance } from 'node:perf_hooks';
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Deferred } from '../deferred/deferred.js';
 import { CancelledError } from '../errors.js';
 import type { Failure } from '../deferred/failure.js';
 import {
   streamAbortedWord,
+  streamBellWord,
   streamClosedWord,
   streamCreditBytes,
+  streamEmittedWord,
   streamReadWord,
   streamSentWord,
   streamTimesOffset,
+  streamWantWord,
+  streamWordCount,
   type StreamMessage,
   type StreamRequest,
 } from '../threads/wire.js';
@@ -59,7 +70,9 @@ export class ThreadStream implements LiveStream {
   readonly #times: Float64Array;
   readonly #counters: StreamTaskCounters;
   #run: Deferred<unknown> | undefined;
-  /** Messages received (items and progress). */
+  /** The main thread's end of the items' port, once the worker handed it over. */
+  #port: MessagePort | undefined;
+  /** Messages received on `parentPort` (progress, the port, rings). */
   #received = 0;
   /** The outcome held until `#expected` messages arrived. */
   #held: (() => void) | undefined;
@@ -72,15 +85,18 @@ export class ThreadStream implements LiveStream {
    */
   constructor(window: number, counters: StreamTaskCounters, onError: (error: unknown) => void) {
     const credit = new SharedArrayBuffer(streamCreditBytes);
-    this.#words = new Int32Array(credit, 0, 4);
+    this.#words = new Int32Array(credit, 0, streamWordCount);
     this.#times = new Float64Array(credit, streamTimesOffset, 2);
     this.request = { id: nextId++, window, credit };
     this.#counters = counters;
     this.buffer = new StreamBuffer({
       onRead: () => {
-        Atomics.add(this.#words, streamReadWord, 1);
-        Atomics.notify(this.#words, streamReadWord);
+        const words = this.#words;
+        const read = Atomics.add(words, streamReadWord, 1) + 1;
+        const want = Atomics.load(words, streamWantWord);
+        if (want !== 0 && read >= want) Atomics.notify(words, streamReadWord);
       },
+      fill: () => this.#fill(),
       cancel: () => {
         if (this.#run !== undefined) this.#run.cancel();
         else this.#abort(new CancelledError('The stream was cancelled before its task was sent'));
@@ -108,12 +124,18 @@ export class ThreadStream implements LiveStream {
         if (Atomics.load(this.#words, streamClosedWord) === 1 && !isAbort(error)) this.#settle(() => this.buffer.fail(error));
         else if (isAbort(error) || this.buffer.state !== 'open') this.#abort(error);
         else {
+          this.#drain();
           this.#end();
           this.buffer.fail(error); // the worker died, or the task never ran: what arrived stays readable
         }
         return undefined;
       },
     );
+  }
+
+  /** @returns the items the worker has posted so far. */
+  items(): number {
+    return Atomics.load(this.#words, streamEmittedWord);
   }
 
   /** @returns ms the worker has spent blocked in `emit`, a block in progress counted up to now. */
@@ -123,18 +145,40 @@ export class ThreadStream implements LiveStream {
   }
 
   /**
-   * One message from the worker.
-   * @param message - an item or a progress value.
+   * One message from the worker on `parentPort`.
+   * @param message - a progress value, the items' port, or a ring.
    */
   receive(message: StreamMessage): void {
     this.#received++;
-    if (message.kind === 0) {
-      this.#counters.items++;
-      this.buffer.push(message.value);
-    } else {
-      this.buffer.progress(message.value);
+    if (message.kind === 1) this.buffer.progress(message.value);
+    else {
+      if (message.kind === 2) this.#port = message.value as MessagePort;
+      // A ring may come after the consumer already took the item it was for: a reader still waiting re-arms the bell.
+      if (this.#drain() === 0 && this.buffer.waiting) this.#fill();
     }
     if (this.#held !== undefined && this.#received >= this.#expected) this.#release();
+  }
+
+  /** The consumer waits for an item: take those on the port, or have the worker ring after its next one. */
+  #fill(): void {
+    // No port yet: its hand-over will wake the consumer.
+    if (this.#port === undefined || this.#drain() > 0) return;
+    // Nothing there: ask the worker to ring after its next item, then look once more (it may have posted one before
+    // it could see the bell).
+    Atomics.store(this.#words, streamBellWord, 1);
+    if (this.#drain() > 0) Atomics.store(this.#words, streamBellWord, 0);
+  }
+
+  /** Takes every item waiting on the port into the stream. @returns how many. */
+  #drain(): number {
+    const port = this.#port;
+    if (port === undefined) return 0;
+    let n = 0;
+    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+      n++;
+      this.buffer.push(m.message);
+    }
+    return n;
   }
 
   /** Ends the stream with `end` once every message the worker posted has arrived. */
@@ -147,6 +191,7 @@ export class ThreadStream implements LiveStream {
   #release(): void {
     const end = this.#held!;
     this.#held = undefined;
+    this.#drain();
     this.#end();
     end();
   }
@@ -164,5 +209,9 @@ export class ThreadStream implements LiveStream {
   #end(): void {
     live.delete(this.request.id);
     this.#counters.finish(this);
+    if (this.#port !== undefined) {
+      this.#port.close();
+      this.#port = undefined;
+    }
   }
 }

@@ -27,9 +27,9 @@
  *   thread before it releases the slot; timings take no room in the messages.
  * - Deadlines and context: a task's effective deadline and its carried context ride in its request, only when it has
  *   them (no field otherwise); a call into the main thread carries the worker's context the same way.
- * - Streams (`reactor.stream`, SPEC §9): a {@link StreamRequest} in the task's request; items and progress go out as
- *   {@link StreamMessage}s on the worker's `parentPort`, the window's credit and the stream's end count live in the
- *   stream's own shared words (see {@link StreamRequest.credit}).
+ * - Streams (`reactor.stream`, SPEC §9): a {@link StreamRequest} in the task's request; items go out bare on a port of
+ *   the stream's own, progress values as {@link StreamMessage}s on the worker's `parentPort`; the window's credit and
+ *   the stream's end count live in the stream's own shared words (see {@link streamReadWord}).
  * - Calls into the main thread: {@link ThreadCallRequest} on the worker's `parentPort` (tagged {@link callTag}),
  *   answered by {@link ThreadCallReply} on a port the worker sends with its first call.
  *
@@ -180,21 +180,35 @@ export type ThreadCallReply =
 
 // --- streams --- (SPEC §9: reactor.stream; main side src/stream/thread-stream.ts, task side src/worker/worker-stream.ts)
 
-/** Tag on worker → main messages carrying a stream's item or progress value. */
+/** Tag on worker → main messages of a stream (progress values, its items' port, rings). */
 export const streamTag = '@greenreactor/stream';
 
 /**
- * The shared words of one stream: an `Int32Array` over {@link StreamRequest.credit} (index constants below) and a
- * `Float64Array` over the same buffer from byte {@link streamTimesOffset}.
+ * The shared words of one stream: an `Int32Array` of {@link streamWordCount} words over
+ * {@link StreamRequest.credit} (index constants below) and a `Float64Array` over the same buffer from byte
+ * {@link streamTimesOffset}.
  *
- * - `[streamReadWord]`: items the consumer has read (the main thread adds 1 per read and notifies; the worker's
- *   `emit` waits on it while `emitted - read >= window`). On abort the main thread adds 1 more after setting
- *   `[streamAbortedWord]`, so a worker about to wait sees the word change and never sleeps through the abort.
+ * Items travel on a `MessagePort` of their own, bare (no wrapper): the worker makes a channel at its first `emit`,
+ * posts the item on one end and hands the other end over on `parentPort` ({@link StreamMessage} `kind` 2). Nobody
+ * listens on the main thread's end: the consumer pulls items from it with `receiveMessageOnPort` as it reads, so a
+ * fast stream costs one clone per item and no event per item. A posted item is in the main thread's queue at once,
+ * so when the task's outcome arrives every item is already readable there.
+ *
+ * - `[streamReadWord]`: items the consumer has read (the main thread adds 1 per read; the worker's `emit` waits on it
+ *   while `emitted - read >= window`). On abort the main thread adds 1 more after setting `[streamAbortedWord]`, so
+ *   a worker about to wait sees the word change and never sleeps through the abort.
+ * - `[streamWantWord]`: 0, or the read count a blocked `emit` waits for; the main thread notifies only when a read
+ *   reaches it (credit comes back in batches, not one wake-up per item).
  * - `[streamAbortedWord]`: 1 once the stream was cancelled or timed out (a waiting `emit` wakes and throws).
- * - `[streamSentWord]`: how many stream messages (items and progress) the worker posted, written as the task ends,
- *   before its outcome goes back; `[streamClosedWord]` is then 1. The outcome travels on Piscina's reply port, a
- *   different channel from `parentPort`: the main thread holds the result until it has received that many
- *   messages, so a result can never overtake an item.
+ * - `[streamBellWord]`: 1 while the consumer waits for an item and found none; the worker's next `emit` clears it
+ *   and rings (a {@link StreamMessage} of `kind` 3 on `parentPort`), so an idle consumer wakes without a message
+ *   per item.
+ * - `[streamEmittedWord]`: items the worker has posted so far (stats).
+ * - `[streamSentWord]`: how many stream messages the worker posted on `parentPort` (progress values, the port
+ *   hand-over, rings), written as the task ends, before its outcome goes back; `[streamClosedWord]` is then 1. The
+ *   outcome travels on Piscina's reply port, a different channel: the main thread holds the result until it has
+ *   received that many messages (so it has the items' port and the last progress value), then takes every item
+ *   left on the port — a result can never overtake an item.
  * - Float64 `[0]`: total ms the worker spent blocked in `emit`; `[1]`: when the current block began (ms since the
  *   epoch), 0 while not blocked — so `stats()` shows a block still in progress.
  */
@@ -205,10 +219,18 @@ export const streamAbortedWord = 1;
 export const streamSentWord = 2;
 /** See {@link streamReadWord}. */
 export const streamClosedWord = 3;
+/** See {@link streamReadWord}. */
+export const streamWantWord = 4;
+/** See {@link streamReadWord}. */
+export const streamBellWord = 5;
+/** See {@link streamReadWord}. */
+export const streamEmittedWord = 6;
+/** How many `Int32` words a stream has. */
+export const streamWordCount = 7;
 /** Byte offset of the stream's two `Float64` timing words. */
-export const streamTimesOffset = 16;
+export const streamTimesOffset = 32;
 /** Size in bytes of a stream's shared buffer. */
-export const streamCreditBytes = 32;
+export const streamCreditBytes = 48;
 
 /** What a streamed task's request carries. */
 export interface StreamRequest {
@@ -220,11 +242,14 @@ export interface StreamRequest {
   readonly credit: SharedArrayBuffer;
 }
 
-/** An item (`kind` 0) or a progress value (`kind` 1) of stream `id`, in the order the task made them. */
+/**
+ * A message of stream `id` on the worker's `parentPort`: a progress value (`kind` 1), the port its items travel on
+ * (`kind` 2, `value` is the `MessagePort`), or a ring for a consumer waiting for an item (`kind` 3).
+ */
 export interface StreamMessage {
   readonly tag: typeof streamTag;
   readonly id: number;
-  readonly kind: 0 | 1;
+  readonly kind: 1 | 2 | 3;
   readonly value: unknown;
 }
 

@@ -2,11 +2,16 @@
  * The task side of a stream in a worker thread: `emit` and `progress` of a task started by `reactor.stream`.
  *
  * Invariants:
- * - Items and progress values go out in call order as `StreamMessage`s on `parentPort` (one channel, FIFO); the
+ * - Items go out bare, in emit order, on a `MessagePort` of the stream's own, made at the first `emit` (its other end
+ *   is handed to the main thread on `parentPort`); progress values go out as `StreamMessage`s on `parentPort`. The
  *   shared words of the stream are laid out in `src/threads/wire.ts`.
+ * - An item is posted at once (never held back to fill a batch): the consumer may see it while the task still runs.
+ *   After posting, `emit` rings the consumer (one message on `parentPort`) only when the consumer said it waits for
+ *   an item and found none; otherwise it pulls the items itself as it reads.
  * - `emit` blocks in `Atomics.wait` while `window` items are emitted and not yet read — no event loop needed, so it
- *   works inside a synchronous CPU loop — and resumes once half the window is free. It wakes when the consumer reads (the read count changes) or the stream is
- *   aborted (then it throws `CancelledError`, as it does for a task already cancelled).
+ *   works inside a synchronous CPU loop — and resumes once half the window is free (it writes the read count it waits
+ *   for, so the consumer wakes it once, not once per item read). It wakes early when the stream is aborted (then it
+ *   throws `CancelledError`, as it does for a task already cancelled).
  * - `progress` never blocks: it keeps the latest value and posts it only when 50 ms passed since the last post (in a
  *   hot loop it reads the clock only every few calls); the value still pending when the task ends is posted by
  *   {@link closeWorkerStream}.
@@ -16,15 +21,19 @@
  * @module
  */
 import { performance } from 'node:perf_hooks';
-import { parentPort } from 'node:worker_threads';
+import { MessageChannel, parentPort, type MessagePort } from 'node:worker_threads';
 import { CancelledError, DataCloneError } from '../errors.js';
 import {
   streamAbortedWord,
+  streamBellWord,
   streamClosedWord,
+  streamEmittedWord,
   streamReadWord,
   streamSentWord,
   streamTag,
   streamTimesOffset,
+  streamWantWord,
+  streamWordCount,
   type StreamMessage,
   type StreamRequest,
 } from '../threads/wire.js';
@@ -42,6 +51,8 @@ export interface WorkerStream {
   readonly resumeAt: number;
   readonly words: Int32Array;
   readonly times: Float64Array;
+  /** The worker's end of the items' port, made at the first `emit`. */
+  port: MessagePort | undefined;
   /** Items posted. */
   emitted: number;
   /** Messages posted (items and progress). */
@@ -69,8 +80,9 @@ export function openWorkerStream(request: StreamRequest): WorkerStream {
     id: request.id,
     window: request.window,
     resumeAt: Math.floor(request.window / 2),
-    words: new Int32Array(request.credit, 0, 4),
+    words: new Int32Array(request.credit, 0, streamWordCount),
     times: new Float64Array(request.credit, streamTimesOffset, 2),
+    port: undefined,
     emitted: 0,
     sent: 0,
     progressAt: Number.NEGATIVE_INFINITY,
@@ -82,15 +94,14 @@ export function openWorkerStream(request: StreamRequest): WorkerStream {
   };
 }
 
-function post(task: RunningTask, stream: WorkerStream, kind: 0 | 1, value: unknown): void {
+function post(stream: WorkerStream, kind: 1 | 2 | 3, value: unknown, transfer?: readonly MessagePort[]): void {
   const message: StreamMessage = { tag: streamTag, id: stream.id, kind, value };
-  try {
-    parentPort!.postMessage(message);
-  } catch (error) {
-    const what = kind === 0 ? `item ${stream.emitted + 1}` : 'a progress value';
-    throw new DataCloneError(`Task \`${task.name}\` emitted ${what} that cannot be cloned to the main thread: ${(error as Error).message}`, { task: task.name }, { cause: error });
-  }
+  parentPort!.postMessage(message, transfer);
   stream.sent++;
+}
+
+function uncloneable(task: RunningTask, what: string, error: unknown): DataCloneError {
+  return new DataCloneError(`Task \`${task.name}\` emitted ${what} that cannot be cloned to the main thread: ${(error as Error).message}`, { task: task.name }, { cause: error });
 }
 
 function cancelledError(task: RunningTask): CancelledError {
@@ -102,16 +113,19 @@ function waitForCredit(task: RunningTask, stream: WorkerStream): void {
   const { words, times } = stream;
   const started = performance.now();
   times[1] = timeOrigin + started;
+  // Resume only once half the window is free (at least one slot): waking for every single read would make a
+  // producer faster than its consumer ping-pong between the threads once per item. The consumer reads this word and
+  // notifies only when its read count reaches it.
+  Atomics.store(words, streamWantWord, stream.emitted - stream.resumeAt);
   try {
     for (;;) {
       const read = Atomics.load(words, streamReadWord);
       if (Atomics.load(words, streamAbortedWord) !== 0 || isTaskCancelled(task)) throw cancelledError(task);
-      // Resume only once half the window is free (at least one slot): waking for every single read would make a
-      // producer faster than its consumer ping-pong between the threads once per item.
       if (stream.emitted - read <= stream.resumeAt) return;
       Atomics.wait(words, streamReadWord, read);
     }
   } finally {
+    Atomics.store(words, streamWantWord, 0);
     times[0] = times[0]! + (performance.now() - started);
     times[1] = 0;
   }
@@ -128,8 +142,32 @@ export function emitFromWorker(task: RunningTask, stream: WorkerStream, item: un
   const words = stream.words;
   if (Atomics.load(words, streamAbortedWord) !== 0 || isTaskCancelled(task)) throw cancelledError(task);
   if (stream.emitted - Atomics.load(words, streamReadWord) >= stream.window) waitForCredit(task, stream);
-  post(task, stream, 0, item);
-  stream.emitted++;
+  let port = stream.port;
+  if (port === undefined) {
+    const channel = new MessageChannel();
+    port = channel.port1;
+    try {
+      postItem(task, stream, port, item);
+    } catch (error) {
+      channel.port1.close();
+      throw error;
+    }
+    // The item is already queued on the other end: it travels with it.
+    post(stream, 2, channel.port2, [channel.port2]);
+    stream.port = port; // the hand-over wakes the consumer (it sets the bell only once it has the port)
+  } else {
+    postItem(task, stream, port, item);
+    if (Atomics.load(words, streamBellWord) !== 0 && Atomics.exchange(words, streamBellWord, 0) !== 0) post(stream, 3, undefined);
+  }
+}
+
+function postItem(task: RunningTask, stream: WorkerStream, port: MessagePort, item: unknown): void {
+  try {
+    port.postMessage(item);
+  } catch (error) {
+    throw uncloneable(task, `item ${stream.emitted + 1}`, error);
+  }
+  Atomics.store(stream.words, streamEmittedWord, ++stream.emitted);
 }
 
 /**
@@ -152,21 +190,24 @@ export function progressFromWorker(task: RunningTask, stream: WorkerStream, valu
   if (now - stream.progressAt >= progressIntervalMs) {
     stream.progressAt = now;
     stream.progressPending = false;
-    post(task, stream, 1, value);
+    try {
+      post(stream, 1, value);
+    } catch (error) {
+      throw uncloneable(task, 'a progress value', error);
+    }
   }
 }
 
 /**
  * Ends the stream as its task ends (before the outcome leaves): posts the pending progress value, then writes how
  * many messages the main thread must receive before it lets the result through.
- * @param task - the task that ends.
- * @param stream - its stream.
+ * @param stream - the stream of the task that ends.
  */
-export function closeWorkerStream(task: RunningTask, stream: WorkerStream): void {
+export function closeWorkerStream(stream: WorkerStream): void {
   if (stream.progressPending) {
     stream.progressPending = false;
     try {
-      post(task, stream, 1, stream.progressValue);
+      post(stream, 1, stream.progressValue);
     } catch {
       // An uncloneable last value is dropped: the task's own outcome must still go back.
     }
