@@ -2,11 +2,11 @@
  * `ThreadStream`: the main thread's side of a stream whose task runs in a worker (SPEC §9).
  *
  * Invariants:
- * - The task's items arrive bare on a port of the stream's own, which the worker hands over at its first `emit`;
- *   nobody listens on it: items are pulled with `receiveMessageOnPort` when the consumer reads and none is buffered,
- *   and when the worker rings (it rings only after the consumer found nothing and set the shared bell word). Progress
- *   values, the port and rings arrive as `StreamMessage`s on the worker's `parentPort` (the pool passes them to
- *   {@link deliverStreamMessage}).
+ * - A short stream's items arrive as `StreamMessage`s on the worker's `parentPort` (the pool passes them to
+ *   {@link deliverStreamMessage}), as do progress values, rings and the port the worker hands over once its stream
+ *   proved long (after every item it sent the other way, so order holds). Nobody listens on that port: items are
+ *   pulled from it with `receiveMessageOnPort` when the consumer reads and none is buffered, and when the worker
+ *   rings (it rings only after the consumer found nothing there and set the shared bell word).
  * - The outcome arrives on Piscina's reply port, a different channel, so it can overtake those messages. The worker
  *   writes how many it posted into the stream's shared words before its outcome leaves (`src/threads/wire.ts`); the
  *   outcome of a task that ended in its worker is held here until that many arrived, then every item left on the
@@ -55,6 +55,8 @@ export function deliverStreamMessage(message: StreamMessage): void {
   live.get(message.id)?.receive(message);
 }
 
+function noop(): void {}
+
 function isAbort(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'ERR_CANCELLED' || code === 'ERR_TIMEOUT';
@@ -77,6 +79,8 @@ export class ThreadStream implements LiveStream {
   /** The outcome held until `#expected` messages arrived. */
   #held: (() => void) | undefined;
   #expected = 0;
+  /** A timer that keeps the process alive while a held outcome waits for the worker's last messages. */
+  #keepAlive: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * @param window - `streamWindow`.
@@ -146,11 +150,12 @@ export class ThreadStream implements LiveStream {
 
   /**
    * One message from the worker on `parentPort`.
-   * @param message - a progress value, the items' port, or a ring.
+   * @param message - an item, a progress value, the items' port, or a ring.
    */
   receive(message: StreamMessage): void {
     this.#received++;
-    if (message.kind === 1) this.buffer.progress(message.value);
+    if (message.kind === 0) this.buffer.push(message.value);
+    else if (message.kind === 1) this.buffer.progress(message.value);
     else {
       if (message.kind === 2) this.#port = message.value as MessagePort;
       // A ring may come after the consumer already took the item it was for: a reader still waiting re-arms the bell.
@@ -186,6 +191,10 @@ export class ThreadStream implements LiveStream {
     this.#expected = Atomics.load(this.#words, streamSentWord);
     this.#held = end;
     if (this.#received >= this.#expected) this.#release();
+    // The messages still to come are queued on the worker's port, but Piscina unrefs an idle worker: with nothing
+    // else alive the process would exit before they are handled, leaving `result` unsettled. Hold the loop open until
+    // they are (a moment: they were posted before the outcome).
+    else this.#keepAlive = setTimeout(noop, 2 ** 31 - 1);
   }
 
   #release(): void {
@@ -207,6 +216,10 @@ export class ThreadStream implements LiveStream {
   }
 
   #end(): void {
+    if (this.#keepAlive !== undefined) {
+      clearTimeout(this.#keepAlive);
+      this.#keepAlive = undefined;
+    }
     live.delete(this.request.id);
     this.#counters.finish(this);
     if (this.#port !== undefined) {

@@ -180,7 +180,7 @@ export type ThreadCallReply =
 
 // --- streams --- (SPEC §9: reactor.stream; main side src/stream/thread-stream.ts, task side src/worker/worker-stream.ts)
 
-/** Tag on worker → main messages of a stream (progress values, its items' port, rings). */
+/** Tag on worker → main messages of a stream (its first items, progress values, its items' port, rings). */
 export const streamTag = '@greenreactor/stream';
 
 /**
@@ -188,8 +188,10 @@ export const streamTag = '@greenreactor/stream';
  * {@link StreamRequest.credit} (index constants below) and a `Float64Array` over the same buffer from byte
  * {@link streamTimesOffset}.
  *
- * Items travel on a `MessagePort` of their own, bare (no wrapper): the worker makes a channel at its first `emit`,
- * posts the item on one end and hands the other end over on `parentPort` ({@link StreamMessage} `kind` 2). Nobody
+ * A short stream's items travel on `parentPort` ({@link StreamMessage} `kind` 0). A long one's (past 32 items, or once
+ * its window filled) travel on a `MessagePort` of their own, bare (no wrapper): the worker makes a channel, posts the
+ * item on one end and hands the other end over on `parentPort` ({@link StreamMessage} `kind` 2), after every item it
+ * sent there, so the main thread takes the items in emit order. Nobody
  * listens on the main thread's end: the consumer pulls items from it with `receiveMessageOnPort` as it reads, so a
  * fast stream costs one clone per item and no event per item. A posted item is in the main thread's queue at once,
  * so when the task's outcome arrives every item is already readable there.
@@ -204,7 +206,7 @@ export const streamTag = '@greenreactor/stream';
  *   and rings (a {@link StreamMessage} of `kind` 3 on `parentPort`), so an idle consumer wakes without a message
  *   per item.
  * - `[streamEmittedWord]`: items the worker has posted so far (stats).
- * - `[streamSentWord]`: how many stream messages the worker posted on `parentPort` (progress values, the port
+ * - `[streamSentWord]`: how many stream messages the worker posted on `parentPort` (items, progress values, the port
  *   hand-over, rings), written as the task ends, before its outcome goes back; `[streamClosedWord]` is then 1. The
  *   outcome travels on Piscina's reply port, a different channel: the main thread holds the result until it has
  *   received that many messages (so it has the items' port and the last progress value), then takes every item
@@ -243,13 +245,14 @@ export interface StreamRequest {
 }
 
 /**
- * A message of stream `id` on the worker's `parentPort`: a progress value (`kind` 1), the port its items travel on
- * (`kind` 2, `value` is the `MessagePort`), or a ring for a consumer waiting for an item (`kind` 3).
+ * A message of stream `id` on the worker's `parentPort`: an item (`kind` 0), a progress value (`kind` 1), the port its
+ * further items travel on (`kind` 2, `value` is the `MessagePort`), or a ring for a consumer waiting for an item
+ * (`kind` 3).
  */
 export interface StreamMessage {
   readonly tag: typeof streamTag;
   readonly id: number;
-  readonly kind: 1 | 2 | 3;
+  readonly kind: 0 | 1 | 2 | 3;
   readonly value: unknown;
 }
 

@@ -2,9 +2,11 @@
  * The task side of a stream in a worker thread: `emit` and `progress` of a task started by `reactor.stream`.
  *
  * Invariants:
- * - Items go out bare, in emit order, on a `MessagePort` of the stream's own, made at the first `emit` (its other end
- *   is handed to the main thread on `parentPort`); progress values go out as `StreamMessage`s on `parentPort`. The
- *   shared words of the stream are laid out in `src/threads/wire.ts`.
+ * - Items go out in emit order: the first ones (up to {@link itemsBeforePort}, and until the window first fills) as
+ *   `StreamMessage`s on `parentPort`, the rest bare on a `MessagePort` of the stream's own, whose other end is handed
+ *   to the main thread on `parentPort` after the last item sent there (so the main thread takes them in order);
+ *   progress values go out as `StreamMessage`s on `parentPort`. The shared words of the stream are laid out in
+ *   `src/threads/wire.ts`.
  * - An item is posted at once (never held back to fill a batch): the consumer may see it while the task still runs.
  *   After posting, `emit` rings the consumer (one message on `parentPort`) only when the consumer said it waits for
  *   an item and found none; otherwise it pulls the items itself as it reads.
@@ -39,6 +41,13 @@ import {
 } from '../threads/wire.js';
 import { isTaskCancelled, type RunningTask } from './worker-state.js';
 
+/**
+ * A stream's first items travel on `parentPort` with its other messages; from this item on (or once its window
+ * filled) they go on a port of the stream's own: making and handing over a channel costs more than a few messages,
+ * and pays off only for a stream with many items.
+ */
+const itemsBeforePort = 32;
+
 /** Progress values are posted at most this often (ms). */
 const progressIntervalMs = 50;
 const timeOrigin = performance.timeOrigin;
@@ -51,8 +60,10 @@ export interface WorkerStream {
   readonly resumeAt: number;
   readonly words: Int32Array;
   readonly times: Float64Array;
-  /** The worker's end of the items' port, made at the first `emit`. */
+  /** The worker's end of the items' port, once made. */
   port: MessagePort | undefined;
+  /** The next item goes on a port (the window filled once). */
+  portNow: boolean;
   /** Items posted. */
   emitted: number;
   /** Messages posted (items and progress). */
@@ -83,6 +94,7 @@ export function openWorkerStream(request: StreamRequest): WorkerStream {
     words: new Int32Array(request.credit, 0, streamWordCount),
     times: new Float64Array(request.credit, streamTimesOffset, 2),
     port: undefined,
+    portNow: false,
     emitted: 0,
     sent: 0,
     progressAt: Number.NEGATIVE_INFINITY,
@@ -94,7 +106,7 @@ export function openWorkerStream(request: StreamRequest): WorkerStream {
   };
 }
 
-function post(stream: WorkerStream, kind: 1 | 2 | 3, value: unknown, transfer?: readonly MessagePort[]): void {
+function post(stream: WorkerStream, kind: 0 | 1 | 2 | 3, value: unknown, transfer?: readonly MessagePort[]): void {
   const message: StreamMessage = { tag: streamTag, id: stream.id, kind, value };
   parentPort!.postMessage(message, transfer);
   stream.sent++;
@@ -141,9 +153,20 @@ function waitForCredit(task: RunningTask, stream: WorkerStream): void {
 export function emitFromWorker(task: RunningTask, stream: WorkerStream, item: unknown): void {
   const words = stream.words;
   if (Atomics.load(words, streamAbortedWord) !== 0 || isTaskCancelled(task)) throw cancelledError(task);
-  if (stream.emitted - Atomics.load(words, streamReadWord) >= stream.window) waitForCredit(task, stream);
   let port = stream.port;
-  if (port === undefined) {
+  if (stream.emitted - Atomics.load(words, streamReadWord) >= stream.window) {
+    waitForCredit(task, stream);
+    stream.portNow = true; // a stream that fills its window is a long or fast one: its items move to a port
+  }
+  if (port === undefined && !stream.portNow && stream.emitted < itemsBeforePort) {
+    // A short stream's items travel with its other messages (no channel to make and hand over).
+    try {
+      post(stream, 0, item);
+    } catch (error) {
+      throw uncloneable(task, `item ${stream.emitted + 1}`, error);
+    }
+    Atomics.store(words, streamEmittedWord, ++stream.emitted);
+  } else if (port === undefined) {
     const channel = new MessageChannel();
     port = channel.port1;
     try {
