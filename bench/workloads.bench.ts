@@ -177,7 +177,11 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
     });
     const thresholdMs = reactor.policy.adaptive.blockingThresholdMs;
     const verdicts = result.groups.map((group) => formatRouteVerdict(routeVerdict(group, { blockingThresholdMs: thresholdMs })));
-    const judged: SuiteResult = { ...result, notes: [...result.notes, ...verdicts] };
+    // Where auto left each task, and why: a verdict that is not met is read with this (e.g. a green step that a loaded
+    // machine stretched past blockingThresholdMs sends a task to threads for good).
+    const learned = Object.entries(reactor.policy.stats().auto).map(([task, s]) => `${task}: ${s.phase}`);
+    const finalRoutes = `auto at the end of the run, per task (phase): ${learned.join('; ')}; ioTask (kind io) is judged by what it does in-process: ${reactor.explain(ioTask, smallFile).reason}`;
+    const judged: SuiteResult = { ...result, notes: [...result.notes, ...verdicts, finalRoutes] };
     await writeSuiteResult(judged, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});
     return judged;
   } finally {

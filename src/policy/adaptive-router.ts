@@ -8,12 +8,12 @@
  * purpose: it measures how busy the pool is, not what the trip costs, and judging by it moved CPU work that queued
  * behind two busy workers onto the event loop (a third of the threads' throughput, the loop stalled). In-process,
  * a synchronous function runs `inline` and a generator or async one (or one that returned a thenable) runs
- * `green`. Any run longer than `blockingThresholdMs` sends the task to threads for good: an in-process run or
- * green step that held the loop that long, and equally a thread run that long (in-process it would have held the
- * loop as long), so a task that is cheap nine calls in ten but stalls on the tenth never moves in-process to find
- * out. One exception: a long run among a task's first `sampleSize` thread runs only keeps it on threads while it is
- * in the window, because a worker's first run of a task includes importing the task's module (a cold start, not
- * the task's cost). A plain function (not a Task) cannot be loaded by a worker, so it only runs in-process.
+ * `green`. An in-process run or green step longer than `blockingThresholdMs` sends the task to threads for good.
+ * A thread run that long keeps the task on threads while it is in the window (in-process it would have held the
+ * loop as long), so a task that is cheap nine calls in ten but stalls on the tenth does not move in-process to find
+ * out. Only while in the window, not for good: a worker's first run of a task includes importing its module, and on
+ * a loaded machine any run can be stretched by the scheduler; every thread run is timed, so one stretched run must
+ * not decide for ever. A plain function (not a Task) cannot be loaded by a worker, so it only runs in-process.
  *
  * The router only learns from what it is fed (`recordThreadRun`, `recordBlockedStep`, `recordAsync`), so tests
  * drive it deterministically. `version` changes whenever a task's route changes, which lets callers cache
@@ -196,7 +196,7 @@ export class AdaptiveRouter {
 
   /**
    * Feeds one thread run of a task into its sliding window and re-judges it; a run longer than
-   * `blockingThresholdMs` keeps the task on threads for good.
+   * `blockingThresholdMs` keeps the task on threads while it is in the window.
    * @param name - the task's name.
    * @param ms - how long the worker ran it.
    * @param hopMs - what the hop cost it (dispatch to start: queue wait, cloning, posting); 0 when unknown.
@@ -211,13 +211,8 @@ export class AdaptiveRouter {
       record.runs.shift();
       record.hops.shift();
     }
-    if (record.phase === 'pinned-to-threads') return false;
-    // Among the first sampleSize runs a long one may be a worker's cold start (importing the module): #judge keeps
-    // the task on threads while it is in the window. Later, a long run is the task's own cost.
-    if (ms > this.#options.blockingThresholdMs && record.threadRuns > this.#options.sampleSize) {
-      return this.#pin(record, `thread run took ${formatMs(ms)} ms`);
-    }
-    return this.#judge(record);
+    // A long run holds the task on threads while in the window (#judge), never for good: see the module comment.
+    return record.phase === 'pinned-to-threads' ? false : this.#judge(record);
   }
 
   /**

@@ -163,7 +163,7 @@ export class Policy extends EventEmitter<PolicyEventMap> {
    * Feeds `auto` one thread run time of a task. The reactor's dispatcher does this for every finished thread run
    * of a task that `auto` sent to threads; `auto` judges the median of the last `adaptive.sampleSize` of them
    * against the fastest hop among them, and a run longer than `adaptive.blockingThresholdMs` keeps the task on
-   * threads for good.
+   * threads while it is among them.
    * @param taskName - the task's name.
    * @param ms - how long the worker ran it.
    * @param hopMs - what the hop cost (dispatch to start: queue wait, cloning, posting).
