@@ -38,6 +38,8 @@ export class CompiledRule {
   readonly maxConcurrent: number | undefined;
   /** The named thread pool its thread calls run in, if set. */
   readonly pool: string | undefined;
+  /** `false` when its thread calls must never be coalesced. */
+  readonly coalesce: false | undefined;
   /** True when it has conditions read per dispatch. */
   readonly dynamic: boolean;
   readonly #glob: ((name: string) => boolean) | undefined;
@@ -55,6 +57,7 @@ export class CompiledRule {
     this.timeoutMs = rule.timeoutMs;
     this.maxConcurrent = rule.maxConcurrent;
     this.pool = rule.pool;
+    this.coalesce = rule.coalesce;
     const { match } = rule;
     this.#glob = match.task === undefined ? undefined : picomatch(match.task, globOptions);
     this.#kinds = match.kind === undefined ? undefined : typeof match.kind === 'string' ? [match.kind] : match.kind;

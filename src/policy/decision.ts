@@ -27,6 +27,8 @@ export interface Decision {
   readonly pool?: string;
   /** The matching rule's bulkhead: most calls of its tasks in flight at once (the excess waits in order). */
   readonly maxConcurrent?: number;
+  /** On threads: `false` when the matching rule says its calls are never coalesced (each travels alone). */
+  readonly coalesce?: false;
   /**
    * Set when the task's `adaptive.crashBudget` is spent and says `'fail'`: `dispatch` errbacks `WorkerCrashedError`
    * at once instead of starting another worker (the reason says why).

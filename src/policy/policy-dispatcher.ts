@@ -31,6 +31,8 @@ import type { Policy, PolicyStats } from './policy.js';
 export interface ThreadRunner {
   /** Runs a Task in a worker thread; never throws (bad input and a closed pool errback). */
   run(task: Task, ...args: unknown[]): Deferred<unknown>;
+  /** Like `run`, but the call travels in a message of its own, never coalesced (a rule's `coalesce: false`). */
+  runAlone?(task: Task, args: readonly unknown[]): Deferred<unknown>;
   /** Calls waiting for a worker now (a bulkhead's waiting calls count toward `maxQueue` with them). */
   readonly queueDepth?: number;
   /** The pool's options; only `maxQueue` is read. */
@@ -182,8 +184,12 @@ export class PolicyDispatcher {
       const pool = this.#poolFor(decision);
       if (pool === undefined) return fail(unknownPool(decision));
       if (this.#policy.isAutoDecision(decision)) this.#learning.add(task.name);
-      if (this.#policy.adaptive.crashBudget === undefined) return pool.run(task, ...args);
-      return this.#crashGuard.run(task, args, (t, a) => pool.run(t, ...a));
+      const run =
+        decision.coalesce === false && pool.runAlone !== undefined
+          ? (t: Task, a: unknown[]): Deferred<unknown> => pool.runAlone!(t, a)
+          : (t: Task, a: unknown[]): Deferred<unknown> => pool.run(t, ...a);
+      if (this.#policy.adaptive.crashBudget === undefined) return run(task, args);
+      return this.#crashGuard.run(task, args, run);
     }
     if (decision.route === 'remote') return this.#remote(target as Task, args);
     if (decision.route === 'green') return this.#green(target, decision, args);

@@ -107,6 +107,10 @@ const ruleSchema = z
       .min(1)
       .describe("A bulkhead on threads: the name of a pool under `pools` that this rule's thread calls run in, so one kind of work cannot starve another (only with route `thread` or `auto`).")
       .optional(),
+    coalesce: z
+      .literal(false)
+      .describe("On threads: this rule's calls travel one per message, never coalesced with other calls waiting for a worker (`threads.coalesce`).")
+      .optional(),
   })
   .describe('A routing rule; the first rule whose `match` holds decides.');
 

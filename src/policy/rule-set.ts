@@ -186,6 +186,7 @@ export class RuleSet {
     if (rule?.timeoutMs !== undefined) decision.timeoutMs = rule.timeoutMs;
     if (pool !== undefined) decision.pool = pool;
     if (rule?.maxConcurrent !== undefined) decision.maxConcurrent = rule.maxConcurrent;
+    if (rule?.coalesce === false && decided === 'thread') decision.coalesce = false;
     Object.freeze(decision);
     if (auto) this.#autoDecisions.add(decision);
     return decision;

@@ -711,7 +711,8 @@ export class Reactor implements Scheduler {
     if (decision.route === 'thread' && decision.crashBudgetSpent !== true) {
       const pool = decision.pool === undefined ? this.threadPool : this.#pools.get(decision.pool);
       if (pool === undefined) return decision;
-      return Object.freeze({ ...decision, reason: `${decision.reason}; ${coalescingOf(pool, task, args)}` });
+      const coalescing = decision.coalesce === false ? 'travels alone, not coalesced: its rule sets coalesce: false' : coalescingOf(pool, task, args);
+      return Object.freeze({ ...decision, reason: `${decision.reason}; ${coalescing}` });
     }
     if (decision.route !== 'remote') return decision;
     const where =

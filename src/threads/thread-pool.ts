@@ -176,6 +176,19 @@ export class ThreadPool {
   }
 
   /**
+   * Runs `task(...args)` in a worker in a message of its own, never coalesced with waiting calls (a policy rule's
+   * `coalesce: false`, SPEC §7).
+   *
+   * @param task - a Task.
+   * @param args - its arguments.
+   * @returns a Deferred of the task's result, as {@link ThreadPool.run}.
+   */
+  runAlone(task: Task, args: readonly unknown[]): Deferred<unknown> {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the dispatch site's cut-off frame, never called
+    return this.#run(task, Array.isArray(args) ? args : [], undefined, this.runAlone, true);
+  }
+
+  /**
    * Runs `task(...args)` in a worker as a stream (`reactor.stream`, SPEC §9): its `emit`/`progress` go to `stream`.
    *
    * @param task - a Task.
@@ -188,11 +201,18 @@ export class ThreadPool {
     return this.#run(task, args, stream, this.runStreamed);
   }
 
-  #run(task: Task, args: readonly unknown[], stream: StreamRequest | undefined, entry: (...args: any[]) => unknown): Deferred<unknown> {
+  #run(
+    task: Task,
+    args: readonly unknown[],
+    stream: StreamRequest | undefined,
+    entry: (...args: any[]) => unknown,
+    alone = false,
+  ): Deferred<unknown> {
     if (!isTask(task)) return fail(notATask(task, 'deferToThread'));
     let extras = this.#extras(task.name, task.options.timeoutMs); // before #open: a call that fails here starts no worker
     if (extras instanceof Error) return fail(extras);
     if (stream !== undefined) extras = { ...extras, stream };
+    if (alone) extras = { ...extras, alone };
     const host = this.#open();
     if (host === undefined) return fail(new ReactorStoppedError(`Task \`${task.name}\` was refused: the thread pool is closed`));
     if (this.#full()) return this.#refuse(task.name);

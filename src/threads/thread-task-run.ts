@@ -76,6 +76,8 @@ export interface ThreadCallExtras {
   readonly context?: CarriedContext | undefined;
   /** `reactor.stream`: where the task's items go (SPEC §9). A streamed run is never retried (its items were seen). */
   readonly stream?: StreamRequest | undefined;
+  /** Never coalesced: the call travels in a message of its own (a policy rule's `coalesce: false`). */
+  readonly alone?: boolean | undefined;
 }
 
 /** Where a run is: waiting for Piscina, or its Deferred has fired (`'abandoned'`: fired before Piscina settled). */
@@ -167,13 +169,14 @@ export class ThreadTaskRun {
   }
 
   /**
-   * May travel in a coalesced batch: no `transfer` list, not a `callMultipleInThread` run, not a stream, small
-   * arguments. A call's own limits and carried context travel with it inside the batch.
+   * May travel in a coalesced batch: no `transfer` list, not a `callMultipleInThread` run, not a stream, not
+   * sent alone on purpose (`runAlone`), small arguments. A call's own limits and carried context travel with it inside the batch.
    */
   batchable(maxArgBytes: number): boolean {
     return (
       this.#calls === undefined &&
       this.#extras?.stream === undefined &&
+      this.#extras?.alone !== true &&
       this.#task.options.transfer === undefined &&
       fitsInBatch(this.#args, maxArgBytes)
     );

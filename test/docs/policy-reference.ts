@@ -61,6 +61,7 @@ export function fieldDefaults(): Record<string, string> {
     'rules[].timeoutMs': "none (the task's own `timeoutMs` still applies)",
     'rules[].maxConcurrent': 'unbounded',
     'rules[].pool': "the reactor's pool (`threads`)",
+    'rules[].coalesce': 'the pool\'s `threads.coalesce` (only `false` may be set)',
     pools: 'none',
   };
 }
