@@ -5,14 +5,25 @@
  * Why one module: the thread route and the remote route both capture and print it; the format lives here once.
  *
  * Invariants:
- * - A capture keeps only a few frames (a full stack costs several µs a dispatch); the frames are formatted only
- *   when an error is printed (V8 formats a captured `stack` lazily).
+ * - A capture keeps a bounded number of frames; the frames are formatted only when an error is printed (V8
+ *   formats a captured `stack` lazily).
+ * - The printed site starts at the caller's code: the library's own frames (everything under this package's
+ *   source folder) are dropped, except the last one, the public entry the caller called (`Reactor.dispatch`,
+ *   `Reactor.deferToThread`…). A call that went through `dispatch`, its policy and a pool has several library
+ *   frames above the user's, so the capture keeps enough frames to reach past them.
  * - A {@link DispatchSites} cache shares one capture between the calls of one task dispatched together in one
  *   synchronous run of code (a loop sending thousands): the site then says it is the first of them, never
  *   pretending to be the call's own. A task that has failed once gets a capture of its own for every later call.
  *
  * @module
  */
+import { fileURLToPath } from 'node:url';
+
+/** This package's source folder (`dist/src/` built, `src/` under a TypeScript loader): its frames are the library's. */
+const libraryFolder = fileURLToPath(new URL('./', import.meta.url));
+
+/** How many of the caller's frames a printed site shows, after the public entry's. */
+const callerFrames = 4;
 
 /** A captured dispatch site: an object whose `stack` V8 filled where the call was made. */
 export interface DispatchSite {
@@ -49,10 +60,22 @@ export function captureDispatchSite(frames: number, skip: (...args: any[]) => un
 export function describeDispatchSite(site: DispatchSite | undefined, taskName: string, route?: 'remote'): string | undefined {
   const stack = site?.stack;
   if (stack === undefined) return undefined;
-  const frames = stack.slice(stack.indexOf('\n') + 1);
+  const frames = callersFrames(stack.split('\n').slice(1)).join('\n');
   const how = route === undefined ? 'dispatched' : `dispatched (${route})`;
   const shared = site!.shared === undefined ? '' : ` (shared by the ${site!.shared} calls of it dispatched together; the first came from here)`;
   return `    --- task \`${taskName}\` ${how} from${shared} ---\n${frames}`;
+}
+
+/**
+ * The frames to print: from the last library frame before the caller's first (the public entry) on, at most
+ * {@link callerFrames} of the caller's. All of them when none is the caller's (a call a bulkhead released later).
+ * @param frames - the captured frames, outermost last.
+ * @returns the frames to print.
+ */
+function callersFrames(frames: readonly string[]): readonly string[] {
+  const first = frames.findIndex((frame) => !frame.includes(libraryFolder));
+  if (first < 0) return frames;
+  return frames.slice(Math.max(0, first - 1), first + callerFrames);
 }
 
 /** Sites shared per task within one synchronous run of dispatches (see the module's invariants). */

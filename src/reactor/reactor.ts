@@ -762,7 +762,7 @@ export class Reactor implements Scheduler {
 
 /** The caller's stack where a remote call was made (a few frames: the default 10 cost several µs a dispatch). */
 function remoteDispatchSite(): DispatchSite {
-  return captureDispatchSite(5, remoteDispatchSite);
+  return captureDispatchSite(10, remoteDispatchSite); // enough to reach past dispatch's frames to the caller's
 }
 
 /** @returns a failed Deferred when `fn` is neither a function nor a Task, else undefined. */

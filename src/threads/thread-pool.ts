@@ -51,8 +51,12 @@ import { DispatchSites } from '../dispatch-site.js';
  */
 const turnBudgetMs = 2;
 
-/** How many stack frames of the dispatching code are kept for errors coming back from a worker. */
-const dispatchSiteFrames = 4;
+/**
+ * How many stack frames a dispatch captures for errors coming back from a worker: enough to reach past the library's
+ * own frames (a call through `dispatch` passes the policy, its gates and the pool) to the caller's; the printed site
+ * drops the library's frames but the entry's (`describeDispatchSite`).
+ */
+const dispatchSiteFrames = 10;
 
 /** Where a pool is in its life. */
 export type ThreadPoolState = 'idle' | 'running' | 'closing' | 'closed';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ThreadPool } from '../../src/threads/thread-pool.js';
+import { Reactor } from '../../src/reactor/reactor.js';
 import { taskFrom, type Task } from '../../src/task/task.js';
 import { MessageChannel } from 'node:worker_threads';
 import { DataCloneError, QueueFullError, TaskNotFoundError, TimeoutError } from '../../src/errors.js';
@@ -197,5 +198,22 @@ describe('ThreadPool error fidelity', () => {
       expect(await running).toBe('done');
       expect(await pool.run(built(fx.add), 2, 3)).toBe(5);
     });
+  });
+});
+
+describe('Reactor dispatch sites', () => {
+  it.each([
+    ['deferToThread', (reactor: Reactor) => reactor.deferToThread(built(fx.throwCustom), 'x')],
+    ['dispatch', (reactor: Reactor) => reactor.dispatch(built(fx.throwCustom), 'x')],
+  ])("starts the dispatch site at the caller's frames when sent by Reactor.%s (the library's frames left out)", async (entry, send) => {
+    const reactor = new Reactor({ policy: { default: 'thread' } });
+    try {
+      const error = await failureOf(send(reactor));
+      const site = (error.stack as string).split('--- task `throwCustom` dispatched from ---\n')[1]!.split('\n');
+      expect(site[0]).toMatch(new RegExp(`at Reactor\\.${entry} `));
+      expect(site[1]).toMatch(/thread-errors\.test\.ts/);
+    } finally {
+      await reactor.stop();
+    }
   });
 });
