@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
 import { Bench } from 'tinybench';
 import { resultGroup, type MeasuredRow } from './result-group.js';
 import type { ResultGroup } from './suite-result.js';
@@ -47,6 +47,37 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /**
+ * The intervals between timer ticks while a variant runs, over all its rounds (ns, the resolution included).
+ *
+ * Why not `monitorEventLoopDelay` enabled per round: re-enabled, it records the whole time it was disabled (the
+ * other variants' rounds) as one interval — a ~300 ms "delay" in every row with several rounds.
+ */
+class LoopTicks {
+  readonly histogram: RecordableHistogram = createHistogram();
+  readonly #resolutionMs: number;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #last = 0;
+
+  constructor(resolutionMs: number) {
+    this.#resolutionMs = resolutionMs;
+  }
+
+  start(): void {
+    this.#last = performance.now();
+    this.#timer = setInterval(() => {
+      const now = performance.now();
+      this.histogram.record(Math.max(1, Math.round((now - this.#last) * 1e6)));
+      this.#last = now;
+    }, this.#resolutionMs);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/**
  * Runs each variant for `budget.rounds` rounds, interleaved; merges each variant's samples into one row.
  * @param suite - the suite's name, for the progress lines.
  * @param workload - the workload and its variants.
@@ -61,7 +92,7 @@ export async function measureInterleaved(
   log: (line: string) => void,
 ): Promise<ResultGroup> {
   const samples = new Map<string, number[]>(workload.variants.map((v) => [v.name, []]));
-  const delays = new Map<string, IntervalHistogram>(workload.variants.map((v) => [v.name, monitorEventLoopDelay({ resolution: 2 })]));
+  const delays = new Map<string, LoopTicks>(workload.variants.map((v) => [v.name, new LoopTicks(2)]));
   for (let r = 0; r < budget.rounds; r++) {
     for (const variant of workload.variants) {
       const delay = delays.get(variant.name)!;
@@ -77,10 +108,10 @@ export async function measureInterleaved(
         await variant.run();
       }, {
         beforeAll: (mode) => {
-          if (mode === 'run') delay.enable();
+          if (mode === 'run') delay.start();
         },
         afterAll: (mode) => {
-          if (mode === 'run') delay.disable();
+          if (mode === 'run') delay.stop();
         },
       });
       await bench.run();
@@ -91,7 +122,7 @@ export async function measureInterleaved(
   const rows: MeasuredRow[] = workload.variants.map((variant) => {
     const s = [...samples.get(variant.name)!].sort((a, b) => a - b);
     const median = percentile(s, 50);
-    const h = delays.get(variant.name)!;
+    const h = delays.get(variant.name)!.histogram;
     // The histogram records the whole wake-up interval, the 2 ms resolution included; subtract it.
     const d = (ns: number): number => Math.max(0, nsToMs(ns) - 2);
     const row: MeasuredRow = {
