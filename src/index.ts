@@ -89,7 +89,7 @@ export { ThreadPool } from './threads/thread-pool.js';
 export { defaultThreadPoolOptions, defaultCoalesceOptions } from './threads/thread-pool-options.js';
 export { ExposedFunctions } from './threads/exposed-functions.js';
 export type { ThreadPoolState, ThreadPoolWiring, ThreadCall } from './threads/thread-pool.js';
-export type { ThreadPoolOptions, ResolvedThreadPoolOptions, CoalesceOptions, ResolvedCoalesceOptions } from './threads/thread-pool-options.js';
+export type { ThreadPoolOptions, ResolvedThreadPoolOptions, CoalesceOptions, ResolvedCoalesceOptions, RecycleOptions, ResolvedRecycleOptions } from './threads/thread-pool-options.js';
 export type { ThreadPoolStats, ThreadTaskStats, Percentiles } from './threads/thread-pool-stats.js';
 export type { ExposedFunction } from './threads/exposed-functions.js';
 

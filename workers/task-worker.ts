@@ -8,6 +8,8 @@
  * - A task whose cancellation slot is already cancelled when it reaches the worker does not run (`'skipped'`);
  *   starting claims the slot by writing this thread's id into it, atomically. A task whose deadline passed before
  *   it reached the worker does not run either (`'expired'`).
+ * - A doomed worker (its termination decided) or a retiring one (past a `threads.recycle` limit) claims no new task:
+ *   it answers `'declined'` and the task goes back in line (`src/worker/worker-gate.ts`).
  * - A request carrying context runs its task inside the carriers' `restore` (after the task's module is loaded, so
  *   the carriers it imports are registered).
  * - A streamed task's stream (`reactor.stream`) is closed as the task ends, before its outcome leaves (its message
@@ -46,6 +48,7 @@ import { ResultFlush } from '../src/worker/result-flush.js';
 import { watchTaskSlot } from '../src/worker/task-signal.js';
 import { findUncloneable } from '../src/worker/find-uncloneable.js';
 import { installWorkerState, type RunningTask } from '../src/worker/worker-state.js';
+import { WorkerGate } from '../src/worker/worker-gate.js';
 import { closeWorkerStream, openWorkerStream } from '../src/worker/worker-stream.js';
 
 type Fn = (...args: unknown[]) => unknown;
@@ -61,6 +64,8 @@ const state = installWorkerState({
   channel: undefined,
 });
 const loaded = new Map<string, Fn>();
+// Doomed (being terminated) or retiring (threads.recycle): no new task is claimed here.
+const gate = new WorkerGate(data, threadId, (notice) => parentPort!.postMessage(notice));
 // Before any task module loads: make a TypeScript loader of the main process (node --import tsx) work here too.
 await applyInheritedImports(process.execArgv);
 const skipped: TaskOutcome = { tag: outcomeTag, status: 'skipped' };
@@ -129,6 +134,7 @@ function timed(slot: number, started: number): void {
   if ((Atomics.or(state.slots, slot, slotEndedBit) & slotKilledBit) !== 0) {
     for (;;) Atomics.wait(never, 0, 0);
   }
+  gate.ended();
 }
 
 function succeeded(value: unknown, task: RunningTask, started: number): unknown {
@@ -302,8 +308,13 @@ function runBatch(batch: readonly unknown[]): unknown {
  */
 export default function runTask(request: TaskRequest): unknown {
   if (request.batch !== undefined) return runBatch(request.batch);
-  if (request.slot >= 0 && Atomics.compareExchange(state.slots, request.slot, 0, threadId << slotThreadShift) !== 0) {
-    throw skipped; // cancelled while queued: it never runs
+  if (request.slot >= 0) {
+    // A doomed or retiring worker claims nothing: the task never ran here and goes back in line.
+    if (!gate.admits(request.moved === true)) throw gate.declined;
+    if (Atomics.compareExchange(state.slots, request.slot, 0, threadId << slotThreadShift) !== 0) {
+      throw skipped; // cancelled while queued: it never runs
+    }
+    gate.started();
   }
   if (request.startBy !== undefined && Date.now() >= request.startBy) {
     timed(request.slot, performance.now());

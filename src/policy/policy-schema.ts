@@ -143,6 +143,14 @@ const threadsSchema = z
       ])
       .describe('Calls waiting for a worker travel to it together, each with its own Deferred, cancellation, timeout and error; `false` turns it off (default on).')
       .optional(),
+    recycle: z
+      .strictObject({
+        maxTasks: positiveInt('Tasks a worker starts in its life; later ones go to other workers.').optional(),
+        maxHeapMb: z.number().gt(0).describe('Heap in use (MiB) past which a worker, after its current task, starts nothing more.').optional(),
+        maxAgeMs: z.number().gt(0).describe("How long (ms) a worker serves from when it came up (on the reactor's clock).").optional(),
+      })
+      .describe('Replace a worker past any limit: it finishes its current tasks while its replacement starts; no task fails, no crash is counted (default none).')
+      .optional(),
   })
   .refine((t) => t.minThreads === undefined || t.maxThreads === undefined || t.minThreads <= t.maxThreads, {
     message: 'Expected `minThreads` to be at most `maxThreads`',

@@ -35,6 +35,26 @@ export type ResolvedCoalesceOptions = Readonly<Required<CoalesceOptions>>;
 /** The coalescing defaults (see {@link CoalesceOptions}). */
 export const defaultCoalesceOptions: ResolvedCoalesceOptions = Object.freeze({ maxBatch: 64, maxArgBytes: 4096, flushMs: 2 });
 
+/**
+ * When a worker is replaced (SPEC §7 `threads.recycle`): past any limit it gets no new task, its replacement starts
+ * at once, and it leaves once its current tasks are done. Recycling never fails a task and never counts as a crash.
+ * Meant for task code that leaks (memory, handles, global state).
+ */
+export interface RecycleOptions {
+  /** Tasks a worker starts in its life; the next ones go to other workers (exact, also within coalesced batches). */
+  maxTasks?: number;
+  /**
+   * Heap in use (MiB, uncollected garbage included) a worker may reach: measured after each task, and past it the
+   * worker starts nothing more. Costs a heap-statistics read per task while set.
+   */
+  maxHeapMb?: number;
+  /** How long (ms, on the pool's `clock`) a worker serves from when it came up; checked when a task is placed. */
+  maxAgeMs?: number;
+}
+
+/** {@link RecycleOptions} as resolved: only the limits that are set. */
+export type ResolvedRecycleOptions = Readonly<RecycleOptions>;
+
 /** Options of a {@link ThreadPool}; the `threads` section of a policy config maps onto them. */
 export interface ThreadPoolOptions {
   /**
@@ -93,11 +113,16 @@ export interface ThreadPoolOptions {
    * @defaultValue on, with {@link defaultCoalesceOptions}
    */
   coalesce?: false | CoalesceOptions;
+  /**
+   * Replace workers past a limit (see {@link RecycleOptions}); an object with no limit set is the same as none.
+   * @defaultValue undefined (workers are never recycled)
+   */
+  recycle?: RecycleOptions;
 }
 
 /** Options with every default filled in. */
-export type ResolvedThreadPoolOptions = Required<Omit<ThreadPoolOptions, 'resourceLimits' | 'coalesce'>> &
-  Pick<ThreadPoolOptions, 'resourceLimits'> & { readonly coalesce: ResolvedCoalesceOptions | false };
+export type ResolvedThreadPoolOptions = Required<Omit<ThreadPoolOptions, 'resourceLimits' | 'coalesce' | 'recycle'>> &
+  Pick<ThreadPoolOptions, 'resourceLimits'> & { readonly coalesce: ResolvedCoalesceOptions | false; readonly recycle?: ResolvedRecycleOptions };
 
 const cpus = availableParallelism();
 
@@ -165,6 +190,7 @@ export function resolveThreadPoolOptions(options: ThreadPoolOptions = {}): Resol
     throw new TypeError(`Expected \`captureDispatchSite\` to be a boolean, got ${describe(captureDispatchSite)}`);
   }
   const coalesce = resolveCoalesce(options.coalesce);
+  const recycle = resolveRecycle(options.recycle);
   if (options.resourceLimits !== undefined && (typeof options.resourceLimits !== 'object' || options.resourceLimits === null)) {
     throw new TypeError(`Expected \`resourceLimits\` to be an object, got ${describe(options.resourceLimits)}`);
   }
@@ -179,7 +205,28 @@ export function resolveThreadPoolOptions(options: ThreadPoolOptions = {}): Resol
     captureDispatchSite,
     coalesce,
     ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
+    ...(recycle === undefined ? {} : { recycle }),
   };
+}
+
+function positiveNumber(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`Expected \`${name}\` to be a finite number > 0, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function resolveRecycle(value: unknown): ResolvedRecycleOptions | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null) {
+    throw new TypeError(`Expected \`recycle\` to be an object ({ maxTasks, maxHeapMb, maxAgeMs }), got ${describe(value)}`);
+  }
+  const o = value as RecycleOptions;
+  const resolved: RecycleOptions = {};
+  if (o.maxTasks !== undefined) resolved.maxTasks = positiveInteger('recycle.maxTasks', o.maxTasks);
+  if (o.maxHeapMb !== undefined) resolved.maxHeapMb = positiveNumber('recycle.maxHeapMb', o.maxHeapMb);
+  if (o.maxAgeMs !== undefined) resolved.maxAgeMs = positiveNumber('recycle.maxAgeMs', o.maxAgeMs);
+  return Object.keys(resolved).length === 0 ? undefined : Object.freeze(resolved);
 }
 
 function resolveCoalesce(value: unknown): ResolvedCoalesceOptions | false {

@@ -36,6 +36,8 @@ export interface ThreadPoolStats {
   readonly coalesced: number;
   /** Coalesced batches sent (each of two calls or more). */
   readonly batches: number;
+  /** Workers retired by `threads.recycle` (counted when retired; each left after its current tasks, none crashed). */
+  readonly recycledWorkers: number;
   /** Tasks dispatched and not yet settled. */
   readonly inFlight: number;
   /** Tasks waiting for a worker. */
@@ -76,6 +78,7 @@ export class ThreadPoolCounters {
   retried = 0;
   coalesced = 0;
   batches = 0;
+  recycledWorkers = 0;
   readonly #times = new Map<string, TaskTimes>();
   readonly #onTimed: RunTimedListener | undefined;
 
@@ -127,6 +130,7 @@ export class ThreadPoolCounters {
       retried: this.retried,
       coalesced: this.coalesced,
       batches: this.batches,
+      recycledWorkers: this.recycledWorkers,
       ...live,
       tasks,
     };

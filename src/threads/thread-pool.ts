@@ -18,6 +18,9 @@
  *   thread posts, and replies already waiting are read at once).
  * - With coalescing, `maxQueue` and `queueDepth` count the live calls waiting in that queue (plus any Piscina
  *   queues); a call cancelled there leaves it at once.
+ * - Worker lifecycle ({@link WorkerLifecycle}): Piscina places tasks only on serving workers; a worker past a
+ *   `recycle` limit, or doomed by the cancel grace, gets none and its replacement starts before it leaves. A task a
+ *   worker declined (doomed or retiring) goes back in line.
  *
  * @module
  */
@@ -41,7 +44,8 @@ import { taskWorkerUrl } from './task-worker-url.js';
 import { isStreamMessage, type StreamRequest, type TaskWorkerData } from './wire.js';
 import { deliverStreamMessage } from '../stream/thread-stream.js';
 import { BatchSlots, postBatch } from './thread-batch.js';
-import { isBatchResults } from './wire.js';
+import { isBatchResults, isRetireNotice } from './wire.js';
+import { WorkerLifecycle } from './worker-lifecycle.js';
 import { safeString } from '../safe-string.js';
 import { DispatchSites } from '../dispatch-site.js';
 
@@ -135,7 +139,8 @@ export class ThreadPool {
   #waitingLive = 0;
   /** Messages (single runs and batches) Piscina holds: at most `#capacity` while runs wait in `#queue`. */
   #posted = 0;
-  readonly #capacity: number;
+  /** Serving capacity, plus that of workers that stopped serving but hold messages still (retiring, doomed). */
+  #capacity: number;
   #drainQueued = false;
   /** When this event-loop turn started settling messages (NaN: it has not); see `#settled`. */
   #turnStarted = Number.NaN;
@@ -144,6 +149,7 @@ export class ThreadPool {
   readonly #batchSlots = new BatchSlots();
   /** Dispatch sites (`captureDispatchSite`), shared within a synchronous run of dispatches of one task. */
   readonly #sites: DispatchSites | undefined;
+  readonly #lifecycle: WorkerLifecycle;
 
   /**
    * @param options - sizes, queue limit, grace period, clock.
@@ -160,6 +166,10 @@ export class ThreadPool {
     this.#carry = wiring.carry;
     this.#capacity = this.options.maxThreads * this.options.concurrentTasksPerWorker;
     this.#sites = this.options.captureDispatchSite ? new DispatchSites(dispatchSiteFrames) : undefined;
+    this.#lifecycle = new WorkerLifecycle(this.options, this.#counters, (change) => {
+      this.#capacity += change * this.options.concurrentTasksPerWorker;
+      if (change > 0 && this.#waitingLive > 0) this.#queueDrain();
+    });
   }
 
   /** `'idle'` until the first task starts the workers, then `'running'`, `'closing'`, `'closed'`. */
@@ -335,6 +345,7 @@ export class ThreadPool {
     run.waiting = true;
     this.#waitingLive++;
     this.#queue.push(run);
+    if (this.#lifecycle.ages) this.#lifecycle.checkAges(); // an old busy worker's replacement may take it
   }
 
   /**
@@ -351,6 +362,11 @@ export class ThreadPool {
     this.#waitingLive++;
     if (this.#queueHead > 0) this.#queue[--this.#queueHead] = run;
     else this.#queue.unshift(run);
+    this.#queueDrain();
+  }
+
+  /** Runs the drain a microtask later (once, however often asked meanwhile). */
+  #queueDrain(): void {
     if (!this.#drainQueued) {
       this.#drainQueued = true;
       queueMicrotask(() => {
@@ -425,6 +441,7 @@ export class ThreadPool {
    */
   readonly #settled = (): void => {
     this.#posted--;
+    this.#lifecycle.settled();
     if (this.#waitingLive === 0 || this.#drainDeferred) return;
     const now = performance.now();
     if (Number.isNaN(this.#turnStarted)) {
@@ -449,6 +466,10 @@ export class ThreadPool {
     }
   };
 
+  readonly #settledAlone = (): void => {
+    this.#lifecycle.settled();
+  };
+
   #refuse<T>(name: string): Deferred<T> {
     this.#counters.failed++;
     return fail(new QueueFullError(`Task \`${name}\` was refused: the thread pool queue is full (maxQueue ${this.options.maxQueue})`));
@@ -461,7 +482,8 @@ export class ThreadPool {
   get queueDepth(): number {
     // Piscina's queue less the abandoned runs it still holds (one may already sit with a worker: never below 0),
     // plus the runs waiting in the pool's own queue (coalescing).
-    return Math.max(0, (this.#piscina?.queueSize ?? 0) - this.#abandonedWaiting) + this.#waitingLive;
+    // Retirement probes Piscina holds are not tasks.
+    return Math.max(0, (this.#piscina?.queueSize ?? 0) - this.#abandonedWaiting - this.#lifecycle.queuedProbes) + this.#waitingLive;
   }
 
   /**
@@ -478,6 +500,8 @@ export class ThreadPool {
     if (this.#host !== undefined || this.#state !== 'idle') return this.#host;
     const o = this.options;
     const slots = new CancelSlots();
+    const lifecycle = this.#lifecycle;
+    const recycle = o.recycle;
     const piscina = new Piscina({
       filename: taskWorkerUrl(),
       minThreads: o.minThreads,
@@ -485,18 +509,25 @@ export class ThreadPool {
       idleTimeout: o.idleTimeoutMs,
       maxQueue: Number.POSITIVE_INFINITY, // enforced by #full()
       concurrentTasksPerWorker: o.concurrentTasksPerWorker,
+      loadBalancer: lifecycle.balance,
       ...(o.resourceLimits === undefined ? {} : { resourceLimits: o.resourceLimits }),
       workerData: {
         slots: slots.buffer,
         times: slots.timesBuffer,
         concurrency: o.concurrentTasksPerWorker,
         ...(o.coalesce === false ? {} : { flushMs: o.coalesce.flushMs }),
+        doomed: lifecycle.doomedBuffer,
+        ...(recycle?.maxTasks === undefined && recycle?.maxHeapMb === undefined
+          ? {}
+          : { recycle: { ...(recycle.maxTasks === undefined ? {} : { maxTasks: recycle.maxTasks }), ...(recycle.maxHeapMb === undefined ? {} : { maxHeapMb: recycle.maxHeapMb }) } }),
       } satisfies TaskWorkerData,
     });
+    lifecycle.attach(piscina);
     piscina.on('message', (message: unknown) => {
       if (isBatchResults(message)) this.#batchSlots.deliver(message.results);
       else if (isThreadCall(message)) this.#bridge.handle(message);
       else if (isStreamMessage(message)) deliverStreamMessage(message); // streams
+      else if (isRetireNotice(message)) lifecycle.retire(message.threadId); // threads.recycle
     });
     piscina.on('workerDestroy', (worker: { threadId?: number }) => {
       const threadId = typeof worker?.threadId === 'number' ? worker.threadId : -1;
@@ -505,7 +536,12 @@ export class ThreadPool {
       const onExit = this.#onWorkerExit;
       if (onExit !== undefined) queueMicrotask(() => onExit(threadId));
     });
-    piscina.on('error', this.#onError);
+    piscina.on('error', (error: unknown) => {
+      // A reply that reaches Piscina after close() destroyed its worker (a retirement probe, or a run already
+      // aborted with ReactorStoppedError) is reported by Piscina as an unexpected message: noise once closing.
+      if (this.#state !== 'running' && error instanceof Error && error.message.startsWith('Unexpected message from Worker')) return;
+      this.#onError(error);
+    });
     this.#piscina = piscina;
     this.#state = 'running';
     this.#host = {
@@ -515,7 +551,12 @@ export class ThreadPool {
       sites: this.#sites,
       post:
         o.coalesce === false
-          ? (request, transferList) => piscina.run(request, transferList === undefined ? undefined : { transferList: transferList as never })
+          ? (request, transferList) => {
+              const posted = piscina.run(request, transferList === undefined ? undefined : { transferList: transferList as never });
+              // Without coalescing only recycling needs to know when a message settled (a retiring worker may be idle).
+              if (lifecycle.recycles) posted.then(this.#settledAlone, this.#settledAlone);
+              return posted;
+            }
           : (request, transferList) => {
               const posted = piscina.run(request, transferList === undefined ? undefined : { transferList: transferList as never });
               this.#posted++;
@@ -523,6 +564,8 @@ export class ThreadPool {
               return posted;
             },
       terminate: (threadId) => {
+        // Doomed first: from now on it claims no task and gets none (a task it holds unclaimed comes back).
+        lifecycle.doom(threadId);
         for (const worker of piscina.threads) if (worker.threadId === threadId) void worker.terminate();
       },
       abandonedWaiting: (change) => {
@@ -544,6 +587,9 @@ export class ThreadPool {
       leftQueue: () => {
         this.#waitingLive--;
       },
+      declined: (threadId) => {
+        lifecycle.declined(threadId);
+      },
     };
     return this.#host;
   }
@@ -552,6 +598,7 @@ export class ThreadPool {
     const wasStarted = this.#state === 'running';
     this.#state = 'closing';
     this.#host = undefined;
+    this.#lifecycle.shut();
     this.#bridge.close();
     if (wasStarted && this.#active.size > 0 && graceMs > 0) {
       let timer: DelayedCall | undefined;

@@ -17,12 +17,13 @@
  *   counted and no crash reported.
  * - The cancel grace terminates a worker only while the run still runs there (`CancelSlots.claimKill`): a run
  *   that ended meanwhile keeps its worker, whose next task would otherwise die with it.
+ * - A run its worker declined (doomed or retiring: it never claimed the slot) goes back in line, uncounted.
  *
  * @module
  */
 import { performance } from 'node:perf_hooks';
 import { Deferred } from '../deferred/deferred.js';
-import { CancelledError, QueueFullError, TimeoutError } from '../errors.js';
+import { CancelledError, QueueFullError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import type { Task } from '../task/task.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import type { CancelSlots } from './cancel-slots.js';
@@ -66,6 +67,8 @@ export interface ThreadTaskHost {
   resubmit(run: ThreadTaskRun): void;
   /** The run, waiting in the pool's own queue (coalescing), was abandoned: it stops counting as waiting. */
   leftQueue(run: ThreadTaskRun): void;
+  /** A worker declined a run (it is doomed or retiring): it must get no more tasks. Called before the resubmit. */
+  declined(threadId: number): void;
 }
 
 /** What a dispatch adds to its call besides the arguments: its limits and carried context (SPEC §10). */
@@ -252,6 +255,7 @@ export class ThreadTaskRun {
       if (limits !== undefined) request = { ...request, ...limits };
       if (extras.stream !== undefined) request = { ...request, stream: extras.stream };
     }
+    if (transferList !== undefined) request = { ...request, moved: true };
     this.#inPiscina = true;
     let posted: Promise<unknown>;
     try {
@@ -344,6 +348,29 @@ export class ThreadTaskRun {
   }
 
   /**
+   * Its worker did not claim it (doomed, or retiring past a recycle limit): it never ran, so it goes back in line —
+   * not a retry, not counted against the requeue bound. Only a run whose arguments moved with it cannot (they are
+   * in the worker that declined it, which is a doomed one: a retiring worker still runs such a run).
+   */
+  #declined(threadId: number): void {
+    this.#leavePiscina(false);
+    this.#host.declined(threadId);
+    if (this.#state === 'pending') {
+      if (this.#task.options.transfer === undefined) {
+        this.#host.resubmit(this);
+        return;
+      }
+      this.#state = 'settled';
+      this.#clearTimer();
+      this.#host.counters.crashed++;
+      this.deferred.errback(
+        new WorkerCrashedError(`Task \`${this.#task.name}\` did not run: the worker holding its transferred arguments was being terminated`),
+      );
+    }
+    this.#host.done(this);
+  }
+
+  /**
    * The task's value came back (Piscina's reply, or its place in a batch's results).
    * @param value - the value.
    */
@@ -368,6 +395,10 @@ export class ThreadTaskRun {
    */
   readonly handleRejection = (error: unknown, mateStarted = false): void => {
     const outcome = isTaskOutcome(error) ? error : undefined;
+    if (outcome?.status === 'declined') {
+      this.#declined(outcome.threadId);
+      return;
+    }
     // Read before the slot is released: a worker that dies before claiming the slot never started the task.
     const started = this.#host.slots.runningThread(this.#slot) !== 0;
     this.#leavePiscina(outcome !== undefined);

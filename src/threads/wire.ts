@@ -63,6 +63,47 @@ export interface TaskWorkerData {
    * {@link TaskRequest.batch}); absent when coalescing is off.
    */
   readonly flushMs?: number;
+  /**
+   * The pool's doomed-worker table ({@link doomedCountIndex}): threads the main thread decided to terminate. A worker
+   * listed there starts no new task: it answers each one it has not claimed with a `'declined'` outcome.
+   */
+  readonly doomed?: SharedArrayBuffer;
+  /** `threads.recycle` limits the worker measures itself (task count, heap); see {@link RetireNotice}. */
+  readonly recycle?: WorkerRecycleLimits;
+}
+
+/**
+ * The doomed-worker table: `Int32` word {@link doomedCountIndex} holds how many entries are in use (0 on the fast
+ * path: nothing to scan), the other words hold the thread ids of doomed workers (0 = free). The main thread adds a
+ * thread id before it terminates that worker, and clears it once the worker has exited. A worker checks it before
+ * claiming a task's slot: a task it did not claim after its worker was doomed never ran and goes back in line.
+ */
+export const doomedCountIndex = 0;
+
+/** The limits of `threads.recycle` that a worker checks itself (the age limit is the main thread's, on its clock). */
+export interface WorkerRecycleLimits {
+  /** Tasks a worker starts before it retires (it starts no more: later ones are declined). */
+  readonly maxTasks?: number;
+  /** Heap in use (MiB, garbage not yet collected included), measured after each task; past it the worker retires. */
+  readonly maxHeapMb?: number;
+}
+
+/** Tag of a worker's notice that it passed a `threads.recycle` limit and starts no more tasks. */
+export const retireTag = '@greenreactor/retire';
+
+/** Sent once on `parentPort` by a worker that passed a recycle limit: the main thread replaces it. */
+export interface RetireNotice {
+  readonly tag: typeof retireTag;
+  readonly threadId: number;
+  readonly reason: 'maxTasks' | 'maxHeapMb';
+}
+
+/**
+ * Tells whether a worker message is a {@link RetireNotice}.
+ * @param message - a message a worker posted on its `parentPort`.
+ */
+export function isRetireNotice(message: unknown): message is RetireNotice {
+  return typeof message === 'object' && message !== null && (message as { tag?: unknown }).tag === retireTag;
 }
 
 /** Run one export: `moduleUrl#exportName(...args)`, guarded by cancellation slot `slot`. */
@@ -95,6 +136,11 @@ export interface TaskRequest {
    * left is the batch's reply.
    */
   readonly batch?: readonly unknown[];
+  /**
+   * Present when the call's arguments moved with it (a `transfer` list): a retiring worker still runs it (it could
+   * not go back in line: its buffers are here), where it declines other calls past its limit.
+   */
+  readonly moved?: true;
 }
 
 /** Entries per call in {@link TaskRequest.batch}. */
@@ -138,13 +184,15 @@ export const outcomeTag = '@greenreactor/outcome';
  * moved by Piscina, and nothing wraps or copies it). Anything else is thrown as one of these plain objects, which
  * Piscina clones as the task's error: the task's own error (flattened, to keep its fidelity), "skipped" (the
  * slot was cancelled before the task started: it did not run) or "expired" (its deadline passed before it started:
- * it did not run). Piscina rejections that are not tagged this way
+ * it did not run) or "declined" (its worker was doomed or retiring and did not claim it: it did not run and goes back
+ * in line, naming the worker so that it gets no more tasks). Piscina rejections that are not tagged this way
  * are the worker's death, a full queue or an uncloneable message.
  */
 export type TaskOutcome =
   | { readonly tag: typeof outcomeTag; readonly status: 'failed'; readonly error: SerializedError }
   | { readonly tag: typeof outcomeTag; readonly status: 'skipped' }
-  | { readonly tag: typeof outcomeTag; readonly status: 'expired' };
+  | { readonly tag: typeof outcomeTag; readonly status: 'expired' }
+  | { readonly tag: typeof outcomeTag; readonly status: 'declined'; readonly threadId: number };
 
 /**
  * Tells whether a Piscina rejection is a task outcome reported by the worker entry.

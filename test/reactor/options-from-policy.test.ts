@@ -22,6 +22,16 @@ describe('optionsFromPolicy()', () => {
     expect(() => new Policy({ threads: { coalesce: true as never } })).toThrow(/threads\/coalesce/);
   });
 
+  it("passes the threads section's recycle limits to the pool, and refuses limits that are not positive", async () => {
+    const { Policy } = await import('../../src/policy/policy.js');
+    const clock = new Clock();
+    const recycle = { maxTasks: 100, maxHeapMb: 256, maxAgeMs: 60_000 };
+    expect(optionsFromPolicy(new Policy({ threads: { recycle } }).config, clock).threadPool.recycle).toEqual(recycle);
+    expect(() => new Policy({ threads: { recycle: { maxTasks: 0 } } })).toThrow(/threads\/recycle\/maxTasks/);
+    expect(() => new Policy({ threads: { recycle: { maxAgeMs: 0 } } })).toThrow(/threads\/recycle\/maxAgeMs/);
+    expect(() => new Policy({ threads: { recycle: { maxRuns: 5 } as never } })).toThrow(/threads\/recycle\/maxRuns/);
+  });
+
   it("gives the hub the policy's green section and the reactor's clock", () => {
     const clock = new Clock();
     expect(optionsFromPolicy({ green: { sliceMs: 2, blockingThresholdMs: 9, maxGreenlets: 5 } }, clock).hub).toEqual({

@@ -1,9 +1,14 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { Worker } from 'node:worker_threads';
 import { ThreadPool } from '../../src/threads/thread-pool.js';
 import { Clock } from '../../src/time/clock.js';
 import { CancelledError, WorkerCrashedError } from '../../src/errors.js';
 import * as fx from '../fixtures/thread-tasks.js';
+import * as lx from '../fixtures/lifecycle-tasks.js';
 import { built, changed, failureOf, gate, open } from './thread-test-kit.js';
+
+/** Node's own `Worker#terminate` (a test below holds terminations back, then lets them through). */
+const realTerminate: (this: Worker) => Promise<number> = Object.getOwnPropertyDescriptor(Worker.prototype, 'terminate')!.value as never;
 
 /** Blocks the main thread (no event loop turn) until a worker stores non-zero in `cell[index]`. */
 function blockUntilAnnounced(cell: Int32Array, index: number): void {
@@ -60,4 +65,39 @@ describe('ThreadPool cancel grace kill', () => {
     expect(await waiting).toBe(4);
     expect(pool.stats()).toMatchObject({ crashed: 1, retried: 0 });
   });
+
+  it('starts no task on a worker it decided to kill: a task the worker reads before it dies goes back in line (several tasks per worker)', async () => {
+    const clock = new Clock();
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 1, concurrentTasksPerWorker: 2, cancelGraceMs: 5, clock });
+    const doomedThread = await pool.run(built(fx.workerThreadId));
+    const first = gate(2);
+    const deaf = pool.run(built(lx.blockThenHang), first);
+    expect(await changed(first)).toBe(doomedThread); // it runs and blocks its thread
+    const second = gate(2);
+    const late = pool.run(built(lx.announceThenWait), second); // handed to the same worker, unread while it blocks
+    // Hold the termination the grace check asks for: the kill is decided, the thread not gone yet.
+    const held: Array<() => void> = [];
+    const terminate = jest.spyOn(Worker.prototype, 'terminate').mockImplementation(function (this: Worker) {
+      held.push(() => void realTerminate.call(this));
+      return new Promise<number>(() => undefined);
+    });
+    try {
+      deaf.cancel();
+      clock.advance(5); // the grace is over: the decision to kill `doomedThread` is taken here
+      expect(terminate).toHaveBeenCalledTimes(1);
+      open(first); // the worker's thread is free again and reads `late` before it dies
+      // `late` starts somewhere: on the doomed worker (the defect: it would die there although it started after the
+      // decision), or on the replacement that starts while the doomed worker is still alive.
+      const ranOn = await changed(second);
+      expect(ranOn).not.toBe(doomedThread);
+    } finally {
+      terminate.mockRestore();
+      for (const release of held) release();
+    }
+    open(second);
+    expect(await failureOf(deaf)).toBeInstanceOf(CancelledError);
+    expect(await late).not.toBe(doomedThread);
+    expect(pool.stats()).toMatchObject({ crashed: 0, retried: 0 });
+  });
 });
+

@@ -1,0 +1,297 @@
+/**
+ * `WorkerLifecycle`: which of a pool's workers may be given tasks — the main thread's side of worker recycling
+ * (SPEC §7 `threads.recycle`) and of the kill decision after a cancel grace.
+ *
+ * Invariants:
+ * - A worker is serving, retiring (past a recycle limit) or doomed (its termination was decided). Only serving
+ *   workers are given tasks: the pool's Piscina load balancer skips the others (least busy first, as Piscina's own).
+ * - Closing a worker (retiring or dooming it) raises Piscina's thread limit by one until that worker has left, so
+ *   its replacement starts at once while it finishes, and serving workers never exceed `maxThreads`. A retiring
+ *   worker's replacement is started right away by a probe (an empty message Piscina cannot place, so it starts a
+ *   worker); a doomed worker's by the first task that finds no room.
+ * - A retiring worker runs what it already holds, then is terminated once it holds nothing; no task fails and no
+ *   crash is counted (Piscina reports a worker it saw exit with no task as nothing). Recycled workers are counted
+ *   when the decision is made (`stats().recycledWorkers`).
+ * - A doomed worker is listed in the shared doomed table before it is terminated: from then on it claims no task
+ *   (see `src/worker/worker-gate.ts`), so a task handed to it meanwhile never runs there and goes back in line.
+ * - The age limit is measured here on the pool's clock (from when the worker came up); the task and heap limits are
+ *   measured by the worker itself, which tells the main thread (a `RetireNotice`, or a declined task).
+ *
+ * @module
+ */
+import type { Piscina } from 'piscina';
+import type { Scheduler } from '../time/scheduler.js';
+import type { ResolvedRecycleOptions } from './thread-pool-options.js';
+import type { ThreadPoolCounters } from './thread-pool-stats.js';
+import { doomedCountIndex, type TaskRequest } from './wire.js';
+
+/** What the balancer reads of a Piscina worker (its live view). */
+export interface BalancedWorker {
+  readonly id: number;
+  readonly currentUsage: number;
+  readonly destroyed: boolean;
+}
+
+/** What the balancer reads of a task Piscina is placing. */
+export interface BalancedTask {
+  readonly taskId: number;
+}
+
+type WorkerState = 'serving' | 'retiring' | 'doomed';
+
+interface WorkerRecord {
+  readonly view: BalancedWorker;
+  /** When it came up, on the pool's clock. */
+  readonly bornAt: number;
+  state: WorkerState;
+  terminating: boolean;
+}
+
+/** An empty `callMultipleInThread` request: it runs nothing and claims no slot (the retirement probe). */
+const probeRequest: TaskRequest = { moduleUrl: '', exportName: '', args: [], slot: -1, calls: [] };
+
+function ignore(): void {
+  // the probe's outcome means nothing
+}
+
+/** Serving, retiring and doomed workers of one pool, and the load balancer that keeps to the serving ones. */
+export class WorkerLifecycle {
+  /** The shared doomed table handed to workers (layout at `doomedCountIndex` in `wire.ts`). */
+  readonly doomedBuffer: SharedArrayBuffer;
+  readonly #doomed: Int32Array;
+  readonly #recycle: ResolvedRecycleOptions | undefined;
+  readonly #maxAgeMs: number;
+  readonly #clock: Scheduler;
+  readonly #counters: ThreadPoolCounters;
+  readonly #maxUsage: number;
+  readonly #onClosed: (change: 1 | -1) => void;
+  readonly #workers = new Map<number, WorkerRecord>();
+  /** Thread ids of workers not serving (retiring or doomed) and not yet gone. */
+  readonly #closed = new Set<number>();
+  /** Probes Piscina holds, not yet placed (by Piscina task id). */
+  readonly #probes = new Set<number>();
+  #retiring = 0;
+  #probing = false;
+  #piscina: Piscina | undefined;
+  #shut = false;
+
+  /**
+   * @param options - the pool's recycle limits, clock, thread and per-worker task counts.
+   * @param options.recycle - `threads.recycle`, if set.
+   * @param options.clock - the pool's clock (the age limit is measured on it).
+   * @param options.maxThreads - the pool's most workers (sizes the doomed table).
+   * @param options.concurrentTasksPerWorker - most tasks a worker holds at once.
+   * @param counters - the pool's counters (`recycledWorkers`).
+   * @param onClosed - told when a worker stops serving (+1) and when such a worker has left (-1): what it still
+   *   holds no longer counts against the pool's capacity for new messages.
+   */
+  constructor(
+    options: { recycle?: ResolvedRecycleOptions | undefined; clock: Scheduler; maxThreads: number; concurrentTasksPerWorker: number },
+    counters: ThreadPoolCounters,
+    onClosed: (change: 1 | -1) => void = () => undefined,
+  ) {
+    this.#onClosed = onClosed;
+    this.#recycle = options.recycle;
+    this.#maxAgeMs = options.recycle?.maxAgeMs ?? Number.POSITIVE_INFINITY;
+    this.#clock = options.clock;
+    this.#counters = counters;
+    this.#maxUsage = options.concurrentTasksPerWorker;
+    // Room for every worker the pool can hold being doomed at once, and some; past it a doomed worker is only
+    // skipped by the balancer (a task it already holds may then start there and die with it, as before).
+    this.doomedBuffer = new SharedArrayBuffer(4 * (1 + 2 * options.maxThreads + 8));
+    this.#doomed = new Int32Array(this.doomedBuffer);
+  }
+
+  /** Whether `threads.recycle` sets an age limit (see {@link WorkerLifecycle.checkAges}). */
+  get ages(): boolean {
+    return this.#maxAgeMs !== Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Retires every serving worker past `maxAgeMs` now. The balancer checks ages as it places a task; the pool calls
+   * this too when a call has to wait (every worker busy), so that an old busy worker's replacement starts serving.
+   */
+  checkAges(): void {
+    if (this.#maxAgeMs === Number.POSITIVE_INFINITY) return;
+    const now = this.#clock.now();
+    for (const [threadId, record] of this.#workers) {
+      if (record.state === 'serving' && now - record.bornAt >= this.#maxAgeMs) this.retire(threadId);
+    }
+  }
+
+  /** Whether `threads.recycle` sets any limit. */
+  get recycles(): boolean {
+    return this.#recycle !== undefined;
+  }
+
+  /** Probes Piscina still holds unplaced: its `queueSize` counts them, the pool's `queueDepth` must not. */
+  get queuedProbes(): number {
+    return this.#probes.size;
+  }
+
+  /**
+   * Follows a pool's Piscina: records workers as they come up and forgets them as they leave.
+   * @param piscina - the pool's Piscina, built with {@link WorkerLifecycle.balance} as its `loadBalancer`.
+   */
+  attach(piscina: Piscina): void {
+    this.#piscina = piscina;
+    piscina.on('workerCreate', (view: BalancedWorker) => {
+      this.#record(view);
+    });
+    piscina.on('workerDestroy', () => {
+      for (const [threadId, record] of this.#workers) if (record.view.destroyed) this.#forget(threadId, record);
+    });
+  }
+
+  /** The pool is closing: no more probes. */
+  shut(): void {
+    this.#shut = true;
+  }
+
+  /**
+   * Piscina's load balancer: the least busy serving worker with room, or `null` (Piscina then queues the task and
+   * starts a worker if its limit allows).
+   * @param task - the task being placed.
+   * @param workers - Piscina's workers.
+   * @returns the worker to give it to, or `null`.
+   */
+  readonly balance = <W extends BalancedWorker>(task: BalancedTask, workers: readonly W[]): W | null => {
+    if (this.#probing) {
+      this.#probes.add(task.taskId);
+      return null;
+    }
+    const closed = this.#closed;
+    const aging = this.#maxAgeMs !== Number.POSITIVE_INFINITY;
+    const now = aging ? this.#clock.now() : 0;
+    let best: W | null = null;
+    let bestUsage = this.#maxUsage;
+    for (const worker of workers) {
+      const id = worker.id;
+      if (closed.size !== 0 && closed.has(id)) continue;
+      if (aging && now - this.#record(worker).bornAt >= this.#maxAgeMs) {
+        this.retire(id);
+        continue;
+      }
+      const usage = worker.currentUsage;
+      if (usage === 0) {
+        best = worker;
+        break;
+      }
+      if (usage < bestUsage) {
+        best = worker;
+        bestUsage = usage;
+      }
+    }
+    if (best !== null && this.#probes.size !== 0) this.#probes.delete(task.taskId);
+    return best;
+  };
+
+  /**
+   * Retires a serving worker (past a recycle limit): it gets no more tasks, its replacement starts now, and it is
+   * terminated once it holds no task. Does nothing for a worker already closed or unknown.
+   * @param threadId - the worker's thread id.
+   */
+  retire(threadId: number): void {
+    const record = this.#workers.get(threadId);
+    if (record === undefined || record.state !== 'serving') return;
+    record.state = 'retiring';
+    this.#retiring++;
+    this.#counters.recycledWorkers++;
+    this.#close(threadId);
+    // Not from inside Piscina's balancer: a microtask later.
+    queueMicrotask(() => {
+      this.#startReplacement();
+      this.settled();
+    });
+  }
+
+  /**
+   * A worker declined a task: it is retiring (its notice may still be on the way) or doomed.
+   * @param threadId - the worker's thread id.
+   */
+  declined(threadId: number): void {
+    this.retire(threadId);
+  }
+
+  /**
+   * The main thread decided to terminate a worker (a task outlived its cancel grace): it claims no task from now on
+   * and gets none. Call before terminating it.
+   * @param threadId - the worker's thread id.
+   */
+  doom(threadId: number): void {
+    const record = this.#workers.get(threadId);
+    if (record?.state === 'doomed') return;
+    if (record !== undefined) {
+      if (record.state === 'retiring') this.#retiring--;
+      else this.#close(threadId);
+      record.state = 'doomed';
+    }
+    const table = this.#doomed;
+    for (let i = doomedCountIndex + 1; i < table.length; i++) {
+      if (Atomics.load(table, i) === 0) {
+        Atomics.store(table, i, threadId);
+        Atomics.add(table, doomedCountIndex, 1);
+        return;
+      }
+    }
+  }
+
+  /** A message settled in Piscina: terminates retiring workers that hold no task any more. */
+  settled(): void {
+    if (this.#retiring === 0) return;
+    for (const [threadId, record] of this.#workers) {
+      if (record.state !== 'retiring' || record.terminating || record.view.currentUsage !== 0) continue;
+      record.terminating = true;
+      for (const worker of this.#piscina?.threads ?? []) if (worker.threadId === threadId) void worker.terminate();
+    }
+  }
+
+  #record(view: BalancedWorker): WorkerRecord {
+    let record = this.#workers.get(view.id);
+    if (record === undefined) {
+      record = { view, bornAt: this.#clock.now(), state: 'serving', terminating: false };
+      this.#workers.set(view.id, record);
+    }
+    return record;
+  }
+
+  /** Marks a worker closed and lets Piscina start one more until it has left. */
+  #close(threadId: number): void {
+    this.#closed.add(threadId);
+    const piscina = this.#piscina;
+    if (piscina !== undefined) piscina.options.maxThreads++;
+    this.#onClosed(1);
+  }
+
+  #forget(threadId: number, record: WorkerRecord): void {
+    this.#workers.delete(threadId);
+    if (record.state === 'serving') return;
+    if (record.state === 'retiring') this.#retiring--;
+    this.#closed.delete(threadId);
+    const piscina = this.#piscina;
+    if (piscina !== undefined) piscina.options.maxThreads--;
+    this.#onClosed(-1);
+    const table = this.#doomed;
+    for (let i = doomedCountIndex + 1; i < table.length; i++) {
+      if (Atomics.load(table, i) === threadId) {
+        Atomics.store(table, i, 0);
+        Atomics.sub(table, doomedCountIndex, 1);
+        break;
+      }
+    }
+  }
+
+  /** Makes Piscina start a worker now: a probe it cannot place (the balancer refuses it once) while under its limit. */
+  #startReplacement(): void {
+    const piscina = this.#piscina;
+    if (piscina === undefined || this.#shut) return;
+    this.#probing = true;
+    let posted: Promise<unknown>;
+    try {
+      posted = piscina.run(probeRequest);
+    } finally {
+      this.#probing = false;
+    }
+    posted.then(ignore, ignore);
+  }
+}
