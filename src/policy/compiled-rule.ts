@@ -40,6 +40,8 @@ export class CompiledRule {
   readonly pool: string | undefined;
   /** `false` when its thread calls must never be coalesced. */
   readonly coalesce: false | undefined;
+  /** The stream window it sets for `reactor.stream`, if any. */
+  readonly streamWindow: number | undefined;
   /** True when it has conditions read per dispatch. */
   readonly dynamic: boolean;
   readonly #glob: ((name: string) => boolean) | undefined;
@@ -58,6 +60,7 @@ export class CompiledRule {
     this.maxConcurrent = rule.maxConcurrent;
     this.pool = rule.pool;
     this.coalesce = rule.coalesce;
+    this.streamWindow = rule.streamWindow;
     const { match } = rule;
     this.#glob = match.task === undefined ? undefined : picomatch(match.task, globOptions);
     this.#kinds = match.kind === undefined ? undefined : typeof match.kind === 'string' ? [match.kind] : match.kind;

@@ -29,6 +29,8 @@ export interface Decision {
   readonly maxConcurrent?: number;
   /** On threads: `false` when the matching rule says its calls are never coalesced (each travels alone). */
   readonly coalesce?: false;
+  /** The matching rule's `streamWindow`, which `reactor.stream` uses over the task's own. */
+  readonly streamWindow?: number;
   /**
    * Set when the task's `adaptive.crashBudget` is spent and says `'fail'`: `dispatch` errbacks `WorkerCrashedError`
    * at once instead of starting another worker (the reason says why).

@@ -102,6 +102,9 @@ const ruleSchema = z
     maxConcurrent: positiveInt(
       "A bulkhead: most calls of this rule's tasks in flight at once on the route it chose; the excess waits in order (on threads it counts toward the pool's `maxQueue` and errbacks `QueueFullError` past it).",
     ).optional(),
+    streamWindow: positiveInt(
+      "For `reactor.stream`: items a task of this rule may emit and the consumer not have read yet (in transit included) before its `emit` blocks; over the task's own `streamWindow`.",
+    ).optional(),
     pool: z
       .string()
       .min(1)

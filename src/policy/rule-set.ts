@@ -187,6 +187,7 @@ export class RuleSet {
     if (pool !== undefined) decision.pool = pool;
     if (rule?.maxConcurrent !== undefined) decision.maxConcurrent = rule.maxConcurrent;
     if (rule?.coalesce === false && decided === 'thread') decision.coalesce = false;
+    if (rule?.streamWindow !== undefined) decision.streamWindow = rule.streamWindow;
     Object.freeze(decision);
     if (auto) this.#autoDecisions.add(decision);
     return decision;

@@ -83,7 +83,8 @@ export function startTaskStream<Item, R>(targets: StreamTargets, task: unknown, 
   }
   const target = task as Target;
   const name = nameOf(target);
-  const window = (isTask(target) ? target.options.streamWindow : undefined) ?? defaultStreamWindow;
+  // SPEC §9: a matching rule's window, else the task's own, else the default.
+  const window = decision.streamWindow ?? (isTask(target) ? target.options.streamWindow : undefined) ?? defaultStreamWindow;
   let buffer: StreamBuffer;
   let run: Deferred<unknown>;
   let attach: (d: Deferred<unknown>) => void;

@@ -60,6 +60,7 @@ export function fieldDefaults(): Record<string, string> {
     'rules[].name': '`rules[i]` (its index)',
     'rules[].timeoutMs': "none (the task's own `timeoutMs` still applies)",
     'rules[].maxConcurrent': 'unbounded',
+    'rules[].streamWindow': "the task's own `streamWindow`, else 16",
     'rules[].pool': "the reactor's pool (`threads`)",
     'rules[].coalesce': 'the pool\'s `threads.coalesce` (only `false` may be set)',
     pools: 'none',

@@ -128,14 +128,19 @@ describe('reactor.stream() on the thread route', () => {
     let progressAfter = 0;
     let items = 0;
     /**
-     * One run. Even ids: 5 items within the default window, read only once `result` fired (every item must already
-     * be in the stream then). Odd ids: 12 items through a window of 4, read as they come (the task blocks, so
-     * credit, rings and the items' port all work), and whatever is left is read after `result`.
+     * One run, of three kinds by id. 5 items within the default window, or 40 within a window of 64 (past the 32
+     * that travel before the stream's own port is made), read only once `result` fired (every item must already be
+     * in the stream then); or 12 items through a window of 4, read as they come (the task blocks, so credit, rings
+     * and the items' port all work), whatever is left read after `result`.
      */
+    const kinds = [
+      { task: built(fx.tagged), k: 5, live: false },
+      { task: built(fx.taggedNarrow), k: 12, live: true },
+      { task: built(fx.taggedWide), k: 40, live: false },
+    ];
     const one = async (id: number): Promise<void> => {
-      const narrow = id % 2 === 1;
-      const k = narrow ? 12 : 5;
-      const s = reactor.stream(built(narrow ? fx.taggedNarrow : fx.tagged), id, k);
+      const { task, k, live } = kinds[id % 3]!;
+      const s = reactor.stream(task, id, k);
       let lastProgress: unknown;
       let done = false;
       s.onProgress((p) => {
@@ -148,7 +153,7 @@ describe('reactor.stream() on the thread route', () => {
         done = true;
         return value;
       });
-      if (narrow) {
+      if (live) {
         // Read live until the result fired; then stop reading (the rest must already be in the stream).
         while (!done) {
           const next = await it.next();
@@ -169,9 +174,10 @@ describe('reactor.stream() on the thread route', () => {
     for (let start = 0; start < runs; start += concurrent) {
       await Promise.all(Array.from({ length: concurrent }, (_, j) => one(start + j)));
     }
-    expect({ late, reordered, progressAfter, items }).toEqual({ late: 0, reordered: 0, progressAfter: 0, items: 5_000 * 5 + 5_000 * 12 });
+    const expected = kinds.reduce((sum, kind, i) => sum + kind.k * Math.ceil((runs - i) / 3), 0);
+    expect({ late, reordered, progressAfter, items }).toEqual({ late: 0, reordered: 0, progressAfter: 0, items: expected });
     const stats = reactor.stats().threads.tasks;
-    expect(stats.tagged!.streamedItems! + stats.taggedNarrow!.streamedItems!).toBe(items);
+    expect(stats.tagged!.streamedItems! + stats.taggedNarrow!.streamedItems! + stats.taggedWide!.streamedItems!).toBe(items);
   }, 120_000); // a bound, not synchronisation: 10,000 thread round trips take seconds on a loaded machine
 
   it('discards items and never blocks outside a stream (deferToThread)', async () => {
