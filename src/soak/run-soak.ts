@@ -194,6 +194,8 @@ interface RoundResult {
   readonly crashed: number;
   readonly cancelled: number;
   readonly timedOut: number;
+  readonly coalesced: number;
+  readonly batches: number;
   readonly spawned: number;
   readonly liveAfterStop: number;
   readonly stopMs: number;
@@ -449,6 +451,8 @@ async function soakRound(
     crashed: before.crashed,
     cancelled: before.cancelled,
     timedOut: before.timedOut,
+    coalesced: before.coalesced,
+    batches: before.batches,
     spawned: after.spawned,
     liveAfterStop: after.live,
     stopMs,
@@ -595,6 +599,8 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
       crashed: round.crashed,
       cancelled: round.cancelled,
       timedOut: round.timedOut,
+      coalesced: round.coalesced,
+      batches: round.batches,
     },
     hub: { spawned: round.spawned, liveAfterStop: round.liveAfterStop, escapes: round.escapes },
     checks,

@@ -51,13 +51,18 @@ export interface SoakReport {
   readonly stop: { readonly graceMs: number; readonly boundMs: number; readonly ms: number };
   /** Heap used after `gc()`, before and after the round (bytes), and after / before. */
   readonly heap: { readonly beforeBytes: number; readonly afterBytes: number; readonly ratio: number };
-  /** The thread pool: its `minThreads`, threads before `stop()`, and its counters. */
+  /**
+   * The thread pool: its `minThreads`, threads before `stop()`, and its counters (`coalesced`: calls that travelled
+   * in one of the `batches` of `threads.coalesce`).
+   */
   readonly pool: {
     readonly minThreads: number;
     readonly threadsBeforeStop: number;
     readonly crashed: number;
     readonly cancelled: number;
     readonly timedOut: number;
+    readonly coalesced: number;
+    readonly batches: number;
   };
   /** The hub: greenlets spawned, alive after `stop()`, killed greenlets that escaped their kill. */
   readonly hub: { readonly spawned: number; readonly liveAfterStop: number; readonly escapes: number };
@@ -85,6 +90,7 @@ export function formatSoakReport(report: SoakReport): string[] {
     `observed: ${Object.entries(report.observed)
       .map(([name, n]) => `${name} ${n}`)
       .join(', ')}`,
+    `threads: ${report.pool.coalesced.toLocaleString('en-US')} calls travelled coalesced, in ${report.pool.batches.toLocaleString('en-US')} batches`,
   ];
   for (const check of report.checks) lines.push(`${check.passed ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`);
   lines.push(report.passed ? 'soak passed' : `soak FAILED: ${report.checks.filter((c) => !c.passed).map((c) => c.name).join('; ')}`);

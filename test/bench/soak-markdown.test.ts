@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { regenerateBenchmarkDocs } from '../../bench/lib/regenerate-benchmark-docs.js';
 import { isSoakReport, renderSoakSection } from '../../bench/soak-markdown.js';
-import { soakReportSchema, type SoakReport } from '../../src/soak/soak-report.js';
+import { formatSoakReport, soakReportSchema, type SoakReport } from '../../src/soak/soak-report.js';
 
 /** A report as `greenreactor soak --json` writes it, with one failed check. */
 function report(): SoakReport {
@@ -25,7 +25,7 @@ function report(): SoakReport {
     observed: { value: 820, RangeError: 100, WorkerCrashedError: 10, CancelledError: 50, TimeoutError: 20 },
     stop: { graceMs: 200, boundMs: 2200, ms: 300 },
     heap: { beforeBytes: 10e6, afterBytes: 10.5e6, ratio: 1.05 },
-    pool: { minThreads: 1, threadsBeforeStop: 1, crashed: 10, cancelled: 30, timedOut: 10 },
+    pool: { minThreads: 1, threadsBeforeStop: 1, crashed: 10, cancelled: 30, timedOut: 10, coalesced: 300, batches: 20 },
     hub: { spawned: 400, liveAfterStop: 0, escapes: 0 },
     checks: [
       { name: 'every Deferred fired exactly once', passed: true, detail: '0 never fired' },
@@ -46,6 +46,12 @@ describe('renderSoakSection()', () => {
     expect(text).toContain('| no handle left open | **no** | left open: 1 × Timeout \\| x |');
     expect(text).toContain('**Failed:** no handle left open.');
     expect(text).toContain('load\n3.5 at start and 4.3 at the end');
+  });
+});
+
+describe('formatSoakReport()', () => {
+  it('says how many thread calls travelled coalesced, and in how many batches', () => {
+    expect(formatSoakReport(report())).toContain('threads: 300 calls travelled coalesced, in 20 batches');
   });
 });
 
