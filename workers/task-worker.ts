@@ -43,7 +43,7 @@ import {
   type TaskRequest,
   type TaskWorkerData,
 } from '../src/threads/wire.js';
-import { movable, transferableSymbol, valueSymbol } from '../src/worker/piscina-movable.js';
+import { movable, openMovable } from '../src/worker/piscina-movable.js';
 import { ResultFlush } from '../src/worker/result-flush.js';
 import { watchTaskSlot } from '../src/worker/task-signal.js';
 import { findUncloneable } from '../src/worker/find-uncloneable.js';
@@ -230,12 +230,11 @@ function sendHeld(): void {
 process.on('exit', sendHeld);
 
 function hold(slot: number, ok: 0 | 1, value: unknown): void {
-  if (ok === 1 && typeof value === 'object' && value !== null && transferableSymbol in value) {
+  const moved = ok === 1 ? openMovable(value) : undefined;
+  if (moved !== undefined) {
     // transferResult: its buffers move with the message that carries it.
-    const marked = value as Record<symbol, unknown>;
-    const list = marked[transferableSymbol];
-    (heldTransfers ??= []).push(...(Array.isArray(list) ? (list as unknown[]) : [list]));
-    value = marked[valueSymbol];
+    (heldTransfers ??= []).push(...moved.transfer);
+    value = moved.value;
   }
   held.push(slot, ok, value);
   flush.held();

@@ -422,14 +422,7 @@ function parseJson(text: string): unknown {
 
 /** The `DataCloneError` for arguments `node:v8` could not serialize, naming the first bad one. */
 function cloneError(name: string, args: readonly unknown[], cause: unknown): DataCloneError {
-  let index = -1;
-  for (let i = 0; i < args.length && index < 0; i++) {
-    try {
-      encodeValue(args[i]);
-    } catch {
-      index = i;
-    }
-  }
+  const index = args.findIndex((arg) => !serializable(arg));
   const where = index < 0 ? 'its arguments' : `argument ${index}`;
   return new DataCloneError(
     `Cannot send task \`${name}\` to a remote host: ${where} cannot be serialized (${(cause as Error)?.message ?? String(cause)}); nothing was enqueued. ` +
@@ -441,18 +434,21 @@ function cloneError(name: string, args: readonly unknown[], cause: unknown): Dat
 
 /** The error for carried context `node:v8` cannot serialize: which carrier's value, for which task. */
 function carrierCloneError(name: string, carried: CarriedContext, cause: unknown): ContextCarrierError {
-  const carrier = Object.keys(carried).find((key) => {
-    try {
-      encodeValue(carried[key]);
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  const carrier = Object.keys(carried).find((key) => !serializable(carried[key]));
   return new ContextCarrierError(
     `Cannot send task \`${name}\` to a remote host: the value context carrier \`${carrier ?? '?'}\` captured cannot be serialized ` +
       `(${(cause as Error)?.message ?? String(cause)}); nothing was enqueued. Capture plain data (a trace header, an id), not live objects`,
     { carrier: carrier ?? '' },
     { cause },
   );
+}
+
+/** Whether `node:v8` can serialize `value` (to name the argument or carrier that cannot travel). */
+function serializable(value: unknown): boolean {
+  try {
+    encodeValue(value);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -51,6 +51,19 @@ export function movable(value: unknown, transfer: unknown): object {
 }
 
 /**
+ * Opens a wrapper {@link movable} made: what it carries and the transferables to move with it. Used where several
+ * results leave in one message (a coalesced batch), whose own wrapper must carry every result's transfer list.
+ * @param value - a handler's result.
+ * @returns the carried value and its transfer list, or `undefined` when `value` is not such a wrapper.
+ */
+export function openMovable(value: unknown): { value: unknown; transfer: unknown[] } | undefined {
+  if (typeof value !== 'object' || value === null || !(transferableSymbol in value)) return undefined;
+  const marked = value as Record<symbol, unknown>;
+  const list = marked[transferableSymbol];
+  return { value: marked[valueSymbol], transfer: Array.isArray(list) ? (list as unknown[]) : [list] };
+}
+
+/**
  * The transfer list of a value that can be moved as is: an `ArrayBuffer`, a `MessagePort`, or a view's buffer.
  * @param value - the value.
  * @returns what to transfer.

@@ -23,6 +23,15 @@ describe('ThreadPool coalescing', () => {
     expect(stats.tasks.add?.runs).toBe(64);
   });
 
+  it('moves each batched result marked with transferResult to the main thread, intact', async () => {
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 1, clock: new Clock() });
+    const { queued, release } = await behindBlocker(pool, () => Array.from({ length: 8 }, (_, i) => pool.run(built(fx.makeBuffer), 16 + i)));
+    await release();
+    const buffers = await Promise.all<ArrayBuffer>(queued);
+    expect(pool.stats()).toMatchObject({ batches: 1, coalesced: 8 });
+    expect(buffers.map((b) => [b.byteLength, new Uint8Array(b).every((x) => x === 7)])).toEqual(Array.from({ length: 8 }, (_, i) => [16 + i, true]));
+  });
+
   it('never holds back a lone call', async () => {
     pool = new ThreadPool({ minThreads: 1, maxThreads: 1, clock: new Clock() });
     expect(await pool.run(built(fx.add), 1, 2)).toBe(3);
