@@ -1,0 +1,131 @@
+/**
+ * `BatchRunner`: how a worker runs a coalesced batch (SPEC §7 `threads.coalesce`) — its calls one after another, each
+ * as a task of its own, their results held and sent together.
+ *
+ * Invariants:
+ * - Each call goes through the single-task runner (`task-runner.ts`): its slot is claimed, it is skipped when
+ *   cancelled or expired, its context restored, its outcome recorded. One call's throw fails that call only.
+ * - Finished results are held and leave together; `ResultFlush` says when they leave early: before a call that may
+ *   run long, and before awaiting an async one (nothing is held while the worker waits). So a later call that
+ *   crashes the worker or outlives its cancel grace (a hard kill) takes no result with it that had time to matter;
+ *   what is held when the batch ends is the batch's reply.
+ * - A result marked with `transferResult` keeps its move: its buffers travel with the message that carries it.
+ * - {@link BatchRunner.sendHeld} sends what is held at once; the worker entry calls it on `process.exit`, so a task
+ *   that ends the worker does not take its finished batch-mates with it.
+ *
+ * @module
+ */
+import { performance } from 'node:perf_hooks';
+import { isThenable } from '../deferred/is-thenable.js';
+import { batchStride, batchTag, type BatchCallLimits, type BatchResults, type TaskRequest } from '../threads/wire.js';
+import { movable, openMovable } from './piscina-movable.js';
+import type { ResultFlush } from './result-flush.js';
+
+/** Runs the coalesced batches sent to one worker. */
+export class BatchRunner {
+  readonly #runTask: (request: TaskRequest) => unknown;
+  readonly #flush: ResultFlush;
+  readonly #post: (message: BatchResults, transfer: readonly unknown[]) => void;
+  /** Results of batched calls not sent yet, three entries each: slot, ok (1) or failed (0), value or outcome. */
+  #held: unknown[] = [];
+  /** The buffers the held results move (`transferResult`). */
+  #heldTransfers: unknown[] | undefined;
+
+  /**
+   * @param runTask - runs one call as a task (the single-task runner); throws its `TaskOutcome` on failure.
+   * @param flush - when held results leave (`coalesce.flushMs`).
+   * @param post - sends held results to the main thread now (the worker's `parentPort.postMessage`).
+   */
+  constructor(
+    runTask: (request: TaskRequest) => unknown,
+    flush: ResultFlush,
+    post: (message: BatchResults, transfer: readonly unknown[]) => void,
+  ) {
+    this.#runTask = runTask;
+    this.#flush = flush;
+    this.#post = post;
+  }
+
+  /** Sends the held results now, if any. */
+  sendHeld(): void {
+    if (!this.#flush.holding) return;
+    this.#post({ tag: batchTag, results: this.#held }, this.#heldTransfers ?? []);
+    this.#held = [];
+    this.#heldTransfers = undefined;
+    this.#flush.flushed();
+  }
+
+  /**
+   * Runs the calls of `batch` in order.
+   * @param batch - the batch's calls, `batchStride` entries each (`wire.ts`).
+   * @returns the batch's reply (`BatchResults` of what was still held at its end), or a Promise of it once a call
+   *   was async.
+   */
+  run(batch: readonly unknown[]): unknown {
+    const flush = this.#flush;
+    const n = batch.length / batchStride;
+    let i = 0;
+    let key = '';
+    let started = 0;
+    const ended = (slot: number, ok: 0 | 1, value: unknown): void => {
+      flush.learn(key, performance.now() - started);
+      this.#hold(slot, ok, value);
+    };
+    const next = (): unknown => {
+      while (i < n) {
+        const at = batchStride * i++;
+        const moduleUrl = batch[at] as string;
+        const exportName = batch[at + 1] as string;
+        const slot = batch[at + 3] as number;
+        const limits = batch[at + 4] as BatchCallLimits | undefined;
+        key = `${moduleUrl}#${exportName}`;
+        if (flush.before(key)) this.sendHeld();
+        started = performance.now();
+        let value: unknown;
+        try {
+          const request: TaskRequest = { moduleUrl, exportName, args: batch[at + 2] as unknown[], slot };
+          value = this.#runTask(limits === undefined ? request : { ...request, ...limits });
+        } catch (outcome) {
+          ended(slot, 0, outcome);
+          continue;
+        }
+        if (isThenable(value)) {
+          this.sendHeld(); // the worker waits: nothing held meanwhile
+          return Promise.resolve(value).then(
+            (v) => {
+              ended(slot, 1, v);
+              return next();
+            },
+            (outcome: unknown) => {
+              ended(slot, 0, outcome);
+              return next();
+            },
+          );
+        }
+        ended(slot, 1, value);
+      }
+      return this.#reply();
+    };
+    return next();
+  }
+
+  #hold(slot: number, ok: 0 | 1, value: unknown): void {
+    const moved = ok === 1 ? openMovable(value) : undefined;
+    if (moved !== undefined) {
+      (this.#heldTransfers ??= []).push(...moved.transfer);
+      value = moved.value;
+    }
+    this.#held.push(slot, ok, value);
+    this.#flush.held();
+  }
+
+  /** What is held becomes the batch's reply (moving its buffers, if any). */
+  #reply(): unknown {
+    const reply: BatchResults = { tag: batchTag, results: this.#held };
+    const transfers = this.#heldTransfers;
+    this.#held = [];
+    this.#heldTransfers = undefined;
+    this.#flush.flushed();
+    return transfers === undefined ? reply : movable(reply, transfers);
+  }
+}
