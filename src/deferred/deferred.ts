@@ -17,6 +17,9 @@
  *   is non-zero.
  * - Unhandled-failure tracking is synced each time the loop finishes with a Deferred: registered while its chain
  *   ends in a failure nobody observed, unregistered otherwise (see `unhandled-error-handler.ts`).
+ * - `then` (and so `await`) adds one THEN link holding a `ThenReaction` and creates one Promise: the link leaves the
+ *   result unchanged, marks a failure observed, and hands the outcome to the reaction, whose handlers run in a
+ *   later microtask (`then-reaction.ts`), outside the chain.
  *
  * This file is longer than the house limit on purpose: the runner reads and writes the `#private` state of every
  * Deferred in a chain, which only code inside the class body can do. Everything that needs only the public API
@@ -28,6 +31,7 @@ import { AlreadyCalledError, CancelledError } from '../errors.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { addTimeoutTo, type OnTimeoutCancel } from './add-timeout.js';
 import { Failure } from './failure.js';
+import { ThenReaction } from './then-reaction.js';
 import { trackFailure, untrackFailure } from './unhandled-error-handler.js';
 
 /** The value a handler's return type `R` gives the next handler: promises unwrapped, a returned `Failure` excluded. */
@@ -69,6 +73,9 @@ type Handler = (result: unknown, ...args: unknown[]) => unknown;
 
 /** Marker stored in both handler slots of the link that hands an inner Deferred's result to the outer one. */
 const CONTINUE: Handler = () => undefined;
+
+/** Marker stored in both handler slots of a `then` link; its argument slots hold the `ThenReaction`. */
+const THEN: Handler = () => undefined;
 
 /** Identity of one wait on a Promise, so a late outcome after `cancel()` can be recognised and dropped. */
 class PromiseWait {}
@@ -308,7 +315,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return this.asPromise().then(onFulfilled, onRejected);
+    const reaction = new ThenReaction(onFulfilled, onRejected);
+    this.#append(THEN, THEN, reaction, reaction);
+    return reaction.promise as Promise<R1 | R2>;
   }
 
   /**
@@ -317,12 +326,8 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * @returns a Promise resolving to the result or rejecting with the failure's `value`.
    */
   asPromise(): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      observe(this, (result) => {
-        if (result instanceof Failure) reject(result.value);
-        else resolve(result);
-      });
-    });
+    // A reaction without handlers settles its Promise as soon as the result reaches its link.
+    return this.then();
   }
 
   /**
@@ -421,6 +426,12 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
             (below ??= []).push(current);
             current = waiter;
             continue outer;
+          }
+          if (fn === THEN) {
+            // Observes without changing the result: a failure seen here is no longer unhandled.
+            if (failed) current.#observed = result;
+            (args as unknown as ThenReaction).due(failed ? result.value : result, failed);
+            continue;
           }
           let next: unknown;
           current.#running = true;

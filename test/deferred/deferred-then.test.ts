@@ -1,0 +1,119 @@
+import { describe, expect, it } from '@jest/globals';
+import { Deferred } from '../../src/deferred/deferred.js';
+import { Failure } from '../../src/deferred/failure.js';
+import { failureResultOf, successResultOf } from '../helpers/deferred-results.js';
+
+describe('Deferred', () => {
+  describe('.then()', () => {
+    it('does not run its handler inside then() when the Deferred already fired', async () => {
+      const d = new Deferred<number>();
+      d.callback(1);
+      const seen: string[] = [];
+      const p = d.then((n) => seen.push(`handler ${n}`));
+      seen.push('then returned');
+      await p;
+      expect(seen).toEqual(['then returned', 'handler 1']);
+    });
+
+    it('does not run its handlers inside the callback() or errback() that fires the Deferred', async () => {
+      const ok = new Deferred<number>();
+      const failed = new Deferred<number>();
+      const seen: string[] = [];
+      const p1 = ok.then((n) => seen.push(`fulfilled ${n}`));
+      const p2 = failed.then(undefined, (reason: Error) => seen.push(`rejected ${reason.message}`));
+      ok.callback(2);
+      failed.errback(new Error('no'));
+      seen.push('fired');
+      await Promise.all([p1, p2]);
+      expect(seen).toEqual(['fired', 'fulfilled 2', 'rejected no']);
+    });
+
+    it('runs a handler that comes due while other handlers run after them, not inside the one that fired it', async () => {
+      const first = new Deferred<string>();
+      const second = new Deferred<string>();
+      const seen: string[] = [];
+      const p2 = second.then((s) => seen.push(s));
+      const p1 = first.then((s) => {
+        second.callback('second');
+        seen.push(s);
+      });
+      first.callback('first');
+      await Promise.all([p1, p2]);
+      expect(seen).toEqual(['first', 'second']);
+    });
+
+    it('runs the handlers of one Deferred in the order then() was called, each with the result at its link', async () => {
+      const d = new Deferred<number>();
+      const seen: number[] = [];
+      const p1 = d.then((n) => seen.push(n));
+      d.addCallback((n) => n * 10);
+      const p2 = d.then((n) => seen.push(n));
+      const p3 = d.then((n) => seen.push(n + 1));
+      d.callback(1);
+      await Promise.all([p1, p2, p3]);
+      expect(seen).toEqual([1, 10, 11]);
+    });
+
+    it("resolves its Promise with the handler's return value and adopts a returned Promise or Deferred", async () => {
+      const d = new Deferred<number>();
+      d.callback(3);
+      await expect(d.then((n) => n * 2)).resolves.toBe(6);
+      await expect(d.then((n) => Promise.resolve(n + 1))).resolves.toBe(4);
+      const inner = new Deferred<string>();
+      const adopted = d.then(() => inner);
+      inner.callback('inner');
+      await expect(adopted).resolves.toBe('inner');
+    });
+
+    it('rejects its Promise with what the handler throws, on either side', async () => {
+      const ok = new Deferred<number>();
+      ok.callback(1);
+      const thrown = new Error('from onFulfilled');
+      await expect(
+        ok.then(() => {
+          throw thrown;
+        }),
+      ).rejects.toBe(thrown);
+      const failed = new Deferred<number>();
+      failed.errback(new Error('original'));
+      const rethrown = new Error('from onRejected');
+      await expect(
+        failed.then(undefined, () => {
+          throw rethrown;
+        }),
+      ).rejects.toBe(rethrown);
+    });
+
+    it('passes the result or the failure value through when it has no handler for it', async () => {
+      const ok = new Deferred<string>();
+      ok.callback('kept');
+      await expect(ok.then(undefined, () => 'not this')).resolves.toBe('kept');
+      const failed = new Deferred<string>();
+      const error = new Error('passed on');
+      failed.errback(error);
+      await expect(failed.then(() => 'not this')).rejects.toBe(error);
+      await expect(failed.then()).rejects.toBe(error);
+    });
+
+    it('leaves a failure it observed handled, and the chain still holds it', async () => {
+      const d = new Deferred<number>();
+      const f = new Failure(new Error('seen'));
+      const p = d.then(undefined, () => 'handled');
+      d.errback(f);
+      await expect(p).resolves.toBe('handled');
+      expect(failureResultOf(d)).toBe(f);
+    });
+  });
+
+  describe('.asPromise()', () => {
+    it('rejects with the failure value at that point and leaves the chain free to recover', async () => {
+      const d = new Deferred<number>();
+      const error = new Error('at that point');
+      const p = d.asPromise();
+      d.addErrback(() => 7);
+      d.errback(error);
+      await expect(p).rejects.toBe(error);
+      expect(successResultOf(d)).toBe(7);
+    });
+  });
+});
