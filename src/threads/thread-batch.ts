@@ -6,6 +6,10 @@
  *   whose slot is cancelled before the worker reaches it is skipped there; each result settles its own run.
  * - Results come back by slot, in the batch's reply or in earlier flushes (see `wire.ts`), each exactly once; the
  *   pool routes them ({@link BatchSlots}).
+ * - Runs the worker declined (it is retiring or doomed: they never started) are handed back together once the batch
+ *   has no other result to come: results arrive in two messages that may cross (the held ones on the worker's
+ *   port, the rest with Piscina's reply), and runs handed back one message at a time could be overtaken by calls
+ *   made after them, sent meanwhile to the replacement.
  * - If the worker dies (a crash, or a kill after a run's cancel grace), every run still without its result is
  *   told so: one that never claimed its slot goes back in line, one that started errbacks `WorkerCrashedError`
  *   (or is retried, with `retries`) — `ThreadTaskRun.handleRejection` decides.
@@ -13,7 +17,7 @@
  * @module
  */
 import type { ThreadTaskHost, ThreadTaskRun } from './thread-task-run.js';
-import { batchStride, type TaskRequest } from './wire.js';
+import { batchStride, isTaskOutcome, type TaskRequest } from './wire.js';
 
 /** One posted batch: how many of its runs still wait for their result. */
 interface BatchRecord {
@@ -23,6 +27,16 @@ interface BatchRecord {
    * the worker's `parentPort` (Piscina unrefs an idle worker, so its messages alone would not keep the process up).
    */
   keepAlive: ReturnType<typeof setInterval> | undefined;
+  /** Runs the worker declined, with their outcome, handed back once nothing else is outstanding. */
+  declined: Array<[ThreadTaskRun, unknown]> | undefined;
+}
+
+/** Hands back a batch's declined runs (in the order they were declined; the pool's line orders them anyway). */
+function handBack(batch: BatchRecord): void {
+  const declined = batch.declined;
+  if (declined === undefined) return;
+  batch.declined = undefined;
+  for (const [run, outcome] of declined) run.handleRejection(outcome);
 }
 
 /** The pool's map from slot to the batched run holding it, while its result is still to come. */
@@ -75,10 +89,15 @@ export class BatchSlots {
    */
   deliver(results: readonly unknown[]): void {
     for (let i = 0; i + 2 < results.length; i += 3) {
-      const run = this.take(results[i] as number);
+      const slot = results[i] as number;
+      const batch = this.#batches[slot];
+      const run = this.take(slot);
       if (run === undefined) continue;
-      if (results[i + 1] === 1) run.handleReply(results[i + 2]);
-      else run.handleRejection(results[i + 2]);
+      const value = results[i + 2];
+      if (results[i + 1] === 1) run.handleReply(value);
+      else if (isTaskOutcome(value) && value.status === 'declined') (batch!.declined ??= []).push([run, value]);
+      else run.handleRejection(value);
+      if (batch!.outstanding === 0) handBack(batch!);
     }
   }
 }
@@ -92,7 +111,7 @@ export class BatchSlots {
 export function postBatch(host: ThreadTaskHost, slots: BatchSlots, runs: readonly ThreadTaskRun[]): void {
   const calls: unknown[] = [];
   const members: ThreadTaskRun[] = [];
-  const record: BatchRecord = { outstanding: 0, keepAlive: undefined };
+  const record: BatchRecord = { outstanding: 0, keepAlive: undefined, declined: undefined };
   for (const run of runs) {
     const slot = run.enterBatch(calls);
     if (slot < 0) continue;
@@ -112,12 +131,12 @@ export function postBatch(host: ThreadTaskHost, slots: BatchSlots, runs: readonl
       // A call whose result came back ran; one still held ran if it claimed its slot.
       anyStarted = !slots.holds(slot, members[k]!) || host.slots.runningThread(slot) !== 0;
     }
-    // Last to first: runs handed back go to the head of the pool's line, so they keep their order there.
-    for (let k = members.length - 1; k >= 0; k--) {
+    for (let k = 0; k < members.length; k++) {
       // Still held: its result never came (the worker died, or the message was refused).
       const run = slots.take(calls[batchStride * k + 3] as number, members[k]);
       if (run !== undefined) run.handleRejection(error, anyStarted);
     }
+    handBack(record); // declined before the worker died: never started either
   };
   let posted: Promise<unknown>;
   try {

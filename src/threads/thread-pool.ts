@@ -137,10 +137,13 @@ export class ThreadPool {
   #queueHead = 0;
   /** Runs in `#queue` still waiting (abandoned ones stay in the array until the drain passes them). */
   #waitingLive = 0;
-  /** Messages (single runs and batches) Piscina holds: at most `#capacity` while runs wait in `#queue`. */
+  /**
+   * Messages (single runs and batches) Piscina holds: at most `#capacity` besides those held by workers that stopped
+   * serving (see `#hasRoom`) while runs wait in `#queue`.
+   */
   #posted = 0;
-  /** Serving capacity, plus that of workers that stopped serving but hold messages still (retiring, doomed). */
-  #capacity: number;
+  /** Serving capacity: maxThreads × concurrentTasksPerWorker. */
+  readonly #capacity: number;
   #drainQueued = false;
   /** When this event-loop turn started settling messages (NaN: it has not); see `#settled`. */
   #turnStarted = Number.NaN;
@@ -167,7 +170,7 @@ export class ThreadPool {
     this.#capacity = this.options.maxThreads * this.options.concurrentTasksPerWorker;
     this.#sites = this.options.captureDispatchSite ? new DispatchSites(dispatchSiteFrames) : undefined;
     this.#lifecycle = new WorkerLifecycle(this.options, this.#counters, (change) => {
-      this.#capacity += change * this.options.concurrentTasksPerWorker;
+      // A worker stopped serving: what it holds no longer takes room from serving workers.
       if (change > 0 && this.#waitingLive > 0) this.#queueDrain();
     });
   }
@@ -309,9 +312,11 @@ export class ThreadPool {
    */
   #full(): boolean {
     const o = this.options;
-    if (o.coalesce === false) return this.#active.size - this.#abandonedWaiting - this.#capacity >= o.maxQueue;
+    if (o.coalesce === false) {
+      return this.#active.size - this.#abandonedWaiting - this.#capacity - this.#lifecycle.heldByClosed >= o.maxQueue;
+    }
     // Coalescing: a run is sent at once while a worker is free, else it waits in #queue.
-    const wouldWait = this.#posted >= this.#capacity || this.#waitingLive > 0;
+    const wouldWait = !this.#hasRoom() || this.#waitingLive > 0;
     return wouldWait && this.queueDepth >= o.maxQueue;
   }
 
@@ -336,9 +341,20 @@ export class ThreadPool {
     return limit === undefined && context === undefined ? undefined : { limit, context };
   }
 
+  /**
+   * Whether serving workers have room for one more message. Messages held by workers that stopped serving (retiring
+   * past a recycle limit, or doomed) do not count: their replacement takes messages at once. Nor may more enter
+   * Piscina than serving workers hold: a message waiting in Piscina for a worker would overtake runs handed back to
+   * the pool's queue later (a retiring worker's declined calls), which must keep their place.
+   */
+  #hasRoom(): boolean {
+    const posted = this.#posted;
+    return posted < this.#capacity || posted - this.#lifecycle.heldByClosed < this.#capacity;
+  }
+
   /** Sends a new run now, or queues it when every worker is busy (coalescing). */
   #submit(run: ThreadTaskRun): void {
-    if (this.options.coalesce === false || (this.#posted < this.#capacity && this.#waitingLive === 0)) {
+    if (this.options.coalesce === false || (this.#waitingLive === 0 && this.#hasRoom())) {
       run.start();
       return;
     }
@@ -349,9 +365,10 @@ export class ThreadPool {
   }
 
   /**
-   * Puts a run whose worker died back at the head of the line (a retry, or it never started). With coalescing it
-   * always queues, and the drain runs a microtask later: runs of one dead batch (handed back last to first) keep
-   * their order and leave together.
+   * Puts a run handed back (its worker died or declined it: a retry, or it never started) back in line, ahead of
+   * every waiting run made after it: runs handed back keep the order they were made in, whatever order they come
+   * back in (a batch's declined calls come back first to last). With coalescing it always queues, and the drain
+   * runs a microtask later, so the runs handed back together leave together.
    */
   #resubmit(run: ThreadTaskRun): void {
     if (this.options.coalesce === false) {
@@ -360,8 +377,12 @@ export class ThreadPool {
     }
     run.waiting = true;
     this.#waitingLive++;
-    if (this.#queueHead > 0) this.#queue[--this.#queueHead] = run;
-    else this.#queue.unshift(run);
+    const queue = this.#queue;
+    // The queue is in the order runs were made: only runs handed back before it (older) are passed over.
+    let at = this.#queueHead;
+    while (at < queue.length && queue[at]!.order < run.order) at++;
+    if (at === this.#queueHead && at > 0) queue[--this.#queueHead] = run;
+    else queue.splice(at, 0, run);
     this.#queueDrain();
   }
 
@@ -406,7 +427,7 @@ export class ThreadPool {
   #drain(): void {
     const coalesce = this.options.coalesce;
     if (coalesce === false || this.#host === undefined) return;
-    while (this.#posted < this.#capacity && this.#waitingLive > 0) {
+    while (this.#waitingLive > 0 && this.#hasRoom()) {
       const first = this.#takeWaiting();
       if (first === undefined) break;
       if (!first.batchable(coalesce.maxArgBytes)) {

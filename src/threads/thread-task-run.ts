@@ -39,6 +39,9 @@ import type { CarriedContext } from '../context/context-carrier.js';
 
 const timeOrigin = performance.timeOrigin;
 
+/** The order of the last run made (see {@link ThreadTaskRun.order}). */
+let lastOrder = 0;
+
 /**
  * How often a run goes back in line because its worker died before starting it. Bounded so that workers dying
  * as they start (a broken `--import`, too small `resourceLimits`) end the run with `WorkerCrashedError`.
@@ -90,6 +93,8 @@ export type ThreadTaskRunState = 'pending' | 'settled' | 'abandoned';
 export class ThreadTaskRun {
   /** Fires once with the task's outcome. */
   readonly deferred: Deferred<unknown>;
+  /** When it was dispatched, as a count: a run handed back goes in line before the runs made after it. */
+  readonly order = ++lastOrder;
   #state: ThreadTaskRunState = 'pending';
   readonly #host: ThreadTaskHost;
   readonly #task: Task;

@@ -6,7 +6,8 @@
  * - A worker is serving, retiring (past a recycle limit) or doomed (its termination was decided). Only serving
  *   workers are given tasks: the pool's Piscina load balancer skips the others (least busy first, as Piscina's own).
  * - Closing a worker (retiring or dooming it) raises Piscina's thread limit by one until that worker has left, so
- *   its replacement starts at once while it finishes, and serving workers never exceed `maxThreads`. A retiring
+ *   its replacement starts at once while it finishes, and serving workers never exceed `maxThreads`. What a closed
+ *   worker still holds takes no room from the serving ones ({@link WorkerLifecycle.heldByClosed}). A retiring
  *   worker's replacement is started right away by a probe (an empty message Piscina cannot place, so it starts a
  *   worker); a doomed worker's by the first task that finds no room.
  * - A retiring worker runs what it already holds, then is terminated once it holds nothing; no task fails and no
@@ -122,6 +123,21 @@ export class WorkerLifecycle {
   /** Whether `threads.recycle` sets any limit. */
   get recycles(): boolean {
     return this.#recycle !== undefined;
+  }
+
+  /**
+   * Messages held by workers that no longer serve (retiring or doomed, not yet gone): they take no room from the
+   * serving workers. Read from Piscina's live view of each such worker; 0 at once when there is none.
+   */
+  get heldByClosed(): number {
+    const closed = this.#closed;
+    if (closed.size === 0) return 0;
+    let held = 0;
+    for (const threadId of closed) {
+      const view = this.#workers.get(threadId)?.view;
+      if (view !== undefined && !view.destroyed) held += view.currentUsage;
+    }
+    return held;
   }
 
   /** Probes Piscina still holds unplaced: its `queueSize` counts them, the pool's `queueDepth` must not. */

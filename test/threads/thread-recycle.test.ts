@@ -46,6 +46,17 @@ describe('ThreadPool recycle', () => {
       await left.reach(4); // the four retired workers left (no crash reported: the pool's onError would throw)
     });
 
+    it('runs calls a retiring worker declined in the order they were made, ahead of later calls', async () => {
+      pool = new ThreadPool({ minThreads: 1, maxThreads: 1, recycle: { maxTasks: 5 } });
+      const counter = gate(1);
+      // The first call leaves alone; the others leave in batches, and a batch's calls past a worker's count are
+      // declined and handed back together: they must start in their own order, before calls made after them.
+      const runs = await Promise.all(Array.from({ length: 23 }, () => pool.run(built(lx.ticket), counter)));
+      expect(runs.map((r) => r.ticket)).toEqual(runs.map((_, i) => i));
+      expect(runsPerThread(runs.map((r) => r.thread))).toEqual([5, 5, 5, 5, 3]);
+      expect(pool.stats()).toMatchObject({ completed: 23, failed: 0, crashed: 0 });
+    });
+
     it('keeps to the count with several workers and several calls per worker', async () => {
       pool = new ThreadPool({ minThreads: 2, maxThreads: 2, concurrentTasksPerWorker: 3, coalesce: false, recycle: { maxTasks: 4 } });
       const threads = await Promise.all(Array.from({ length: 41 }, () => pool.run(built(fx.workerThreadId))));
