@@ -1,5 +1,7 @@
 /**
- * Every error greenreactor raises or errbacks with, in one place.
+ * Every error greenreactor raises or errbacks with, in one place — except the two that carry `Failure`s, which live
+ * with the Deferred combinators that raise them (`deferred/first-error.ts`, `deferred/failure-group.ts`), so this
+ * file imports nothing and every folder may import it.
  *
  * Each class has a `name` equal to its class name and a stable `code` string, so callers can
  * match on `err.code` / `err.name` even when two copies of the package are loaded (where
@@ -7,8 +9,6 @@
  *
  * @module
  */
-import type { Failure } from './deferred/failure.js';
-
 /** Options accepted by every greenreactor error: the standard `cause`. */
 export interface GreenReactorErrorOptions {
   /** The error that led to this one. */
@@ -61,38 +61,6 @@ export class TimeoutError extends GreenReactorError {
   /** @param message - what timed out and after how long. */
   constructor(message = 'The operation timed out', options?: GreenReactorErrorOptions) {
     super(message, 'ERR_TIMEOUT', options);
-  }
-}
-
-/** A member of a DeferredList (`fireOnOneErrback`) or `gatherResults` failed first; `subFailure` says how. */
-export class FirstError extends GreenReactorError {
-  /** The member's failure. */
-  readonly subFailure: Failure;
-  /** The failed member's position in the input list. */
-  readonly index: number;
-
-  /**
-   * @param subFailure - the failure of the member that failed first.
-   * @param index - that member's index in the input list.
-   */
-  constructor(subFailure: Failure, index: number) {
-    super(`Deferred #${index} failed first: ${subFailure.getErrorMessage()}`, 'ERR_FIRST_ERROR', {
-      cause: subFailure.value,
-    });
-    this.subFailure = subFailure;
-    this.index = index;
-  }
-}
-
-/** Every member of a `race` failed; `failures` lists them in input order. */
-export class FailureGroup extends GreenReactorError {
-  /** The members' failures, in input order. */
-  readonly failures: Failure[];
-
-  /** @param failures - the failures, in input order. */
-  constructor(failures: Failure[]) {
-    super(`All ${failures.length} raced Deferreds failed`, 'ERR_FAILURE_GROUP');
-    this.failures = failures;
   }
 }
 

@@ -12,8 +12,6 @@ export {
   AlreadyCancelledError,
   CancelledError,
   TimeoutError,
-  FirstError,
-  FailureGroup,
   QueueOverflow,
   QueueUnderflow,
   ReactorStoppedError,
@@ -28,6 +26,8 @@ export {
   PolicyConfigError,
   ContextCarrierError,
 } from './errors.js';
+export { FirstError } from './deferred/first-error.js';
+export { FailureGroup } from './deferred/failure-group.js';
 export type { GreenReactorErrorOptions, PolicyConfigIssue } from './errors.js';
 
 // --- tasks ---

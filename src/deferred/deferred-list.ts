@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { FirstError } from '../errors.js';
+import { FirstError } from './first-error.js';
 import { CANCELLER_KEEPS_PENDING, Deferred } from './deferred.js';
 import { Failure } from './failure.js';
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { FailureGroup } from '../errors.js';
+import { FailureGroup } from './failure-group.js';
 import { Deferred } from './deferred.js';
 import type { Failure } from './failure.js';
 

@@ -2,8 +2,8 @@
  * `ThreadStream`: the main thread's side of a stream whose task runs in a worker (SPEC §9).
  *
  * Invariants:
- * - A short stream's items arrive as `StreamMessage`s on the worker's `parentPort` (the pool passes them to
- *   {@link deliverStreamMessage}), as do progress values, rings and the port the worker hands over once its stream
+ * - A short stream's items arrive as `StreamMessage`s on the worker's `parentPort` (the pool passes them on through
+ *   `src/threads/stream-receivers.ts`), as do progress values, rings and the port the worker hands over once its stream
  *   proved long (after every item it sent the other way, so order holds). Nobody listens on that port: items are
  *   pulled from it with `receiveMessageOnPort` when the consumer reads and none is buffered, and when the worker
  *   rings (it rings only after the consumer found nothing there and set the shared bell word).
@@ -40,20 +40,12 @@ import {
   type StreamMessage,
   type StreamRequest,
 } from '../threads/wire.js';
+import { dropStreamReceiver, registerStreamReceiver, type StreamReceiver } from '../threads/stream-receivers.js';
 import { StreamBuffer } from './stream-buffer.js';
 import type { LiveStream, StreamTaskCounters } from './stream-stats.js';
 
-const live = new Map<number, ThreadStream>();
 let nextId = 1;
 const timeOrigin = performance.timeOrigin;
-
-/**
- * Hands a worker's stream message to its stream; a message of a stream that ended (cancelled) is ignored.
- * @param message - an item or progress value a worker posted.
- */
-export function deliverStreamMessage(message: StreamMessage): void {
-  live.get(message.id)?.receive(message);
-}
 
 function noop(): void {}
 
@@ -63,7 +55,7 @@ function isAbort(error: unknown): boolean {
 }
 
 /** One streamed thread task, from its request to the end of its stream. */
-export class ThreadStream implements LiveStream {
+export class ThreadStream implements LiveStream, StreamReceiver {
   /** The caller's side. */
   readonly buffer: StreamBuffer;
   /** What the task's request carries. */
@@ -107,7 +99,7 @@ export class ThreadStream implements LiveStream {
       },
       onError,
     });
-    live.set(this.request.id, this);
+    registerStreamReceiver(this.request.id, this);
     counters.live.add(this);
   }
 
@@ -220,7 +212,7 @@ export class ThreadStream implements LiveStream {
       clearTimeout(this.#keepAlive);
       this.#keepAlive = undefined;
     }
-    live.delete(this.request.id);
+    dropStreamReceiver(this.request.id);
     this.#counters.finish(this);
     if (this.#port !== undefined) {
       this.#port.close();

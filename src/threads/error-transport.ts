@@ -8,6 +8,8 @@
  *
  * @module
  */
+import { FailureGroup } from '../deferred/failure-group.js';
+import { FirstError } from '../deferred/first-error.js';
 import * as errors from '../errors.js';
 
 /** An error flattened for `postMessage`. */
@@ -83,8 +85,8 @@ const libraryByCode = new Map<string, ErrorClass>([
   ['ERR_ALREADY_CANCELLED', errors.AlreadyCancelledError],
   ['ERR_CANCELLED', errors.CancelledError],
   ['ERR_TIMEOUT', errors.TimeoutError],
-  ['ERR_FIRST_ERROR', errors.FirstError],
-  ['ERR_FAILURE_GROUP', errors.FailureGroup],
+  ['ERR_FIRST_ERROR', FirstError],
+  ['ERR_FAILURE_GROUP', FailureGroup],
   ['ERR_QUEUE_OVERFLOW', errors.QueueOverflow],
   ['ERR_QUEUE_UNDERFLOW', errors.QueueUnderflow],
   ['ERR_REACTOR_STOPPED', errors.ReactorStoppedError],

@@ -41,8 +41,8 @@ import { resolveThreadPoolOptions, type ResolvedThreadPoolOptions, type ThreadPo
 import { ThreadPoolCounters, type ThreadPoolStats, type ThreadTaskStats } from './thread-pool-stats.js';
 import { ThreadTaskRun, type ThreadCallExtras, type ThreadTaskHost } from './thread-task-run.js';
 import { taskWorkerUrl } from './task-worker-url.js';
+import { deliverStreamMessage } from './stream-receivers.js';
 import { isStreamMessage, type StreamRequest, type TaskWorkerData } from './wire.js';
-import { deliverStreamMessage } from '../stream/thread-stream.js';
 import { BatchSlots, postBatch } from './thread-batch.js';
 import { isBatchResults, isRetireNotice } from './wire.js';
 import { WorkerLifecycle } from './worker-lifecycle.js';

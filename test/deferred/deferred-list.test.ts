@@ -3,7 +3,8 @@ import { Deferred } from '../../src/deferred/deferred.js';
 import { DeferredList } from '../../src/deferred/deferred-list.js';
 import { Failure } from '../../src/deferred/failure.js';
 import { succeed } from '../../src/deferred/succeed.js';
-import { CancelledError, FirstError } from '../../src/errors.js';
+import { CancelledError } from '../../src/errors.js';
+import { FirstError } from '../../src/deferred/first-error.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
 
 describe('DeferredList', () => {

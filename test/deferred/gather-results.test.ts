@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { gatherResults } from '../../src/deferred/gather-results.js';
 import { succeed } from '../../src/deferred/succeed.js';
-import { CancelledError, FirstError } from '../../src/errors.js';
+import { CancelledError } from '../../src/errors.js';
+import { FirstError } from '../../src/deferred/first-error.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
 
 describe('gatherResults()', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { race } from '../../src/deferred/race.js';
-import { CancelledError, FailureGroup } from '../../src/errors.js';
+import { CancelledError } from '../../src/errors.js';
+import { FailureGroup } from '../../src/deferred/failure-group.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
 
 describe('race()', () => {
