@@ -17,9 +17,9 @@
  *   is non-zero.
  * - Unhandled-failure tracking is synced each time the loop finishes with a Deferred: registered while its chain
  *   ends in a failure nobody observed, unregistered otherwise (see `unhandled-error-handler.ts`).
- * - `then` (and so `await`) adds one THEN link holding a `ThenReaction` and creates one Promise: the link leaves the
- *   result unchanged, marks a failure observed, and hands the outcome to the reaction, whose handlers run in a
- *   later microtask (`then-reaction.ts`), outside the chain.
+ * - `then` (and so `await`) adds one THEN link holding the resolving functions of the Promise it returns: the link
+ *   leaves the result unchanged, marks a failure observed and settles that Promise; the caller's handlers are
+ *   native reactions on it, so they run later, in the caller's async context (`then-reaction.ts`).
  *
  * This file is longer than the house limit on purpose: the runner reads and writes the `#private` state of every
  * Deferred in a chain, which only code inside the class body can do. Everything that needs only the public API
@@ -31,7 +31,7 @@ import { AlreadyCalledError, CancelledError } from '../errors.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { addTimeoutTo, type OnTimeoutCancel } from './add-timeout.js';
 import { Failure } from './failure.js';
-import { ThenReaction } from './then-reaction.js';
+import { pendingPromise, rejectWith, settleWith } from './then-reaction.js';
 import { trackFailure, untrackFailure } from './unhandled-error-handler.js';
 
 /** The value a handler's return type `R` gives the next handler: promises unwrapped, a returned `Failure` excluded. */
@@ -74,7 +74,7 @@ type Handler = (result: unknown, ...args: unknown[]) => unknown;
 /** Marker stored in both handler slots of the link that hands an inner Deferred's result to the outer one. */
 const CONTINUE: Handler = () => undefined;
 
-/** Marker stored in both handler slots of a `then` link; its argument slots hold the `ThenReaction`. */
+/** Marker stored in both handler slots of a `then` link; its argument slots hold its Promise's `resolve` and `reject`. */
 const THEN: Handler = () => undefined;
 
 /** Identity of one wait on a Promise, so a late outcome after `cancel()` can be recognised and dropped. */
@@ -315,9 +315,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    const reaction = new ThenReaction(onFulfilled, onRejected);
-    this.#append(THEN, THEN, reaction, reaction);
-    return reaction.promise as Promise<R1 | R2>;
+    const promise = pendingPromise();
+    this.#append(THEN, THEN, settleWith, rejectWith);
+    return typeof onFulfilled === 'function' || typeof onRejected === 'function' ? promise.then(onFulfilled, onRejected) : promise;
   }
 
   /**
@@ -326,7 +326,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * @returns a Promise resolving to the result or rejecting with the failure's `value`.
    */
   asPromise(): Promise<T> {
-    // A reaction without handlers settles its Promise as soon as the result reaches its link.
+    // Without handlers, `then` returns the Promise its link settles.
     return this.then();
   }
 
@@ -430,7 +430,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
           if (fn === THEN) {
             // Observes without changing the result: a failure seen here is no longer unhandled.
             if (failed) current.#observed = result;
-            (args as unknown as ThenReaction).due(failed ? result.value : result, failed);
+            (args as unknown as (outcome: unknown) => void)(failed ? result.value : result);
             continue;
           }
           let next: unknown;

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from '@jest/globals';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { Failure } from '../../src/deferred/failure.js';
@@ -40,6 +41,22 @@ describe('Deferred', () => {
       first.callback('first');
       await Promise.all([p1, p2]);
       expect(seen).toEqual(['first', 'second']);
+    });
+
+    it('runs each handler in the async context of the code that called then(), as a Promise does, not the firer\'s', async () => {
+      const store = new AsyncLocalStorage<string>();
+      const d = new Deferred<number>();
+      const failed = new Deferred<number>();
+      const seen: Array<string | undefined> = [];
+      const p1 = store.run('caller a', () => d.then(() => seen.push(store.getStore())));
+      const p2 = store.run('caller b', () => d.then(() => seen.push(store.getStore())));
+      const p3 = store.run('caller c', () => failed.then(undefined, () => seen.push(store.getStore())));
+      store.run('firer', () => {
+        d.callback(1);
+        failed.errback(new Error('no'));
+      });
+      await Promise.all([p1, p2, p3]);
+      expect(seen).toEqual(['caller a', 'caller b', 'caller c']);
     });
 
     it('runs the handlers of one Deferred in the order then() was called, each with the result at its link', async () => {
