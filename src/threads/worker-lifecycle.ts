@@ -15,13 +15,17 @@
  *   when the decision is made (`stats().recycledWorkers`).
  * - A doomed worker is listed in the shared doomed table before it is terminated: from then on it claims no task
  *   (see `src/worker/worker-gate.ts`), so a task handed to it meanwhile never runs there and goes back in line.
- * - The age limit is measured here on the pool's clock (from when the worker came up); the task and heap limits are
- *   measured by the worker itself, which tells the main thread (a `RetireNotice`, or a declined task).
+ * - The age limit is measured here on the pool's clock (from when the worker came up): one timer, armed for the
+ *   oldest serving worker, retires a worker when its age passes, busy or idle (an idle one leaves at once, its
+ *   replacement already starting). The timer never holds the process open (`weakCallLater`) and is cancelled by
+ *   `shut()`. The task and heap limits are measured by the worker itself, which tells the main thread (a
+ *   `RetireNotice`, or a declined task).
  *
  * @module
  */
 import type { Piscina } from 'piscina';
 import type { Scheduler } from '../time/scheduler.js';
+import { weakCallLater, type WeakCall } from '../time/weak-call-later.js';
 import type { ResolvedRecycleOptions } from './thread-pool-options.js';
 import type { ThreadPoolCounters } from './thread-pool-stats.js';
 import { doomedCountIndex, type TaskRequest } from './wire.js';
@@ -75,6 +79,9 @@ export class WorkerLifecycle {
   #probing = false;
   #piscina: Piscina | undefined;
   #shut = false;
+  /** The age timer (see `#armAge`), and when it is due on the pool's clock. */
+  #ageTimer: WeakCall | undefined;
+  #ageDue = Number.POSITIVE_INFINITY;
 
   /**
    * @param options - the pool's recycle limits, clock, thread and per-worker task counts.
@@ -159,9 +166,11 @@ export class WorkerLifecycle {
     });
   }
 
-  /** The pool is closing: no more probes. */
+  /** The pool is closing: no more probes, and the age timer is cancelled. */
   shut(): void {
     this.#shut = true;
+    this.#ageTimer?.cancel();
+    this.#ageTimer = undefined;
   }
 
   /**
@@ -267,9 +276,31 @@ export class WorkerLifecycle {
     if (record === undefined) {
       record = { view, bornAt: this.#clock.now(), state: 'serving', terminating: false };
       this.#workers.set(view.id, record);
+      this.#armAge();
     }
     return record;
   }
+
+  /** Arms the age timer for when the oldest serving worker passes `maxAgeMs` (unless armed for then or earlier). */
+  #armAge(): void {
+    if (this.#maxAgeMs === Number.POSITIVE_INFINITY || this.#shut) return;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const record of this.#workers.values()) if (record.state === 'serving' && record.bornAt < oldest) oldest = record.bornAt;
+    if (oldest === Number.POSITIVE_INFINITY) return; // armed again when a worker comes up
+    const due = oldest + this.#maxAgeMs;
+    if (this.#ageTimer !== undefined && this.#ageDue <= due) return;
+    this.#ageTimer?.cancel();
+    this.#ageDue = due;
+    this.#ageTimer = weakCallLater(this.#clock, Math.max(0, due - this.#clock.now()), this.#agePassed);
+  }
+
+  /** The age timer ran: retires the workers past their age, then arms it for the next oldest. */
+  readonly #agePassed = (): void => {
+    this.#ageTimer = undefined;
+    this.#ageDue = Number.POSITIVE_INFINITY;
+    this.checkAges();
+    this.#armAge();
+  };
 
   /** Marks a worker closed and lets Piscina start one more until it has left. */
   #close(threadId: number): void {

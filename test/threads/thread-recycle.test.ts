@@ -1,10 +1,18 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { ThreadPool } from '../../src/threads/thread-pool.js';
 import { Reactor } from '../../src/reactor/reactor.js';
 import { Clock } from '../../src/time/clock.js';
 import * as fx from '../fixtures/thread-tasks.js';
 import * as lx from '../fixtures/lifecycle-tasks.js';
 import { built, changed, gate, open } from './thread-test-kit.js';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../../', import.meta.url));
+/** How long a child process may take before it is killed as hung (a loaded machine may start node slowly). */
+const childBoundMs = 90_000;
 
 /** How many calls ran on each thread, most first. */
 function runsPerThread(threads: readonly number[]): number[] {
@@ -135,6 +143,32 @@ describe('ThreadPool recycle', () => {
       expect(await pool.run(built(fx.workerThreadId))).toBe(replacement);
       expect(pool.stats()).toMatchObject({ threads: 1, crashed: 0, failed: 0, recycledWorkers: 1 });
     });
+
+    it('replaces an idle worker when its age passes, before any call comes', async () => {
+      const clock = new Clock();
+      const left = exits();
+      pool = new ThreadPool({ minThreads: 1, maxThreads: 1, clock, recycle: { maxAgeMs: 1000 } }, left.wiring);
+      const first = await pool.run(built(fx.workerThreadId));
+      clock.advance(999);
+      expect(pool.stats().recycledWorkers).toBe(0);
+      clock.advance(1); // idle, and now 1000 ms old: retired by the age timer, with no call to place
+      expect(pool.stats().recycledWorkers).toBe(1);
+      await left.reach(1); // it left although no call came
+      const second = await pool.run(built(fx.workerThreadId));
+      expect(second).not.toBe(first);
+      // The replacement's own age counts from when it came up: retired 1000 ms later, again with no call.
+      clock.advance(1000);
+      expect(pool.stats().recycledWorkers).toBe(2);
+      await left.reach(2);
+      expect(pool.stats()).toMatchObject({ completed: 2, failed: 0, crashed: 0 });
+    });
+
+    it('lets a script whose pool recycles by age exit by itself: the age timer holds no handle', async () => {
+      pool = new ThreadPool();
+      // An hour's age limit: a timer holding the process would keep it past the child's bound (killed: the test fails).
+      const { stdout } = await run(process.execPath, [`${root}dist/test/fixtures/recycle-exit.js`], { timeout: childBoundMs });
+      expect(JSON.parse(stdout)).toEqual({ results: [3, 7], recycled: 0 });
+    }, childBoundMs + 30_000);
 
     it('does not recycle a worker younger than maxAgeMs', async () => {
       const clock = new Clock();

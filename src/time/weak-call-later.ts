@@ -1,0 +1,68 @@
+/**
+ * `weakCallLater`: a delayed call on a `Scheduler` that never keeps the process alive by itself.
+ *
+ * @module
+ */
+import { RealTimeScheduler } from './real-time-scheduler.js';
+import type { Scheduler } from './scheduler.js';
+
+/** Node clamps longer timeouts to 1 ms; a longer wait is reached in hops of at most this. */
+const maxTimerMs = 2 ** 31 - 1;
+
+/** A pending {@link weakCallLater}; cancelling it again, or after it ran, does nothing. */
+export interface WeakCall {
+  /** Prevents the call from running. */
+  cancel(): void;
+}
+
+/**
+ * Runs `fn` about `ms` milliseconds from now on `scheduler`, without holding the process open: housekeeping that
+ * only matters while the process lives for other reasons (replacing an idle worker past its age) must not keep a
+ * script that is done from exiting.
+ *
+ * Why not `scheduler.callLater`: a `RealTimeScheduler` holds one ref'd Node timer for all its calls, like
+ * `setTimeout`. On a `RealTimeScheduler` the call gets an unref'd timer of its own instead (its time follows real
+ * time; one whose injected `now` does not may see the call early or late — callers check what is due when it runs).
+ * Any other scheduler (a test's `Clock`: virtual time, no handle) gets an ordinary `callLater`, so tests stay exact.
+ *
+ * @param scheduler - the time line (`Clock`, `RealTimeScheduler`, or any `Scheduler`).
+ * @param ms - the delay, ≥ 0.
+ * @param fn - what to run; what it throws goes where the scheduler's errors go (an uncaught exception on real time).
+ * @returns a handle to cancel it.
+ * @throws RangeError when `ms` is negative or not a number (as `callLater`).
+ * @example
+ * ```ts
+ * const check = weakCallLater(pool.options.clock, 60_000, () => retireOldWorkers());
+ * check.cancel(); // on close
+ * ```
+ */
+export function weakCallLater(scheduler: Scheduler, ms: number, fn: () => void): WeakCall {
+  if (!(scheduler instanceof RealTimeScheduler)) {
+    const call = scheduler.callLater(ms, fn);
+    return {
+      cancel(): void {
+        if (call.active()) call.cancel();
+      },
+    };
+  }
+  if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) throw new RangeError(`Expected \`ms\` to be a number >= 0, got ${String(ms)}`);
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (left: number): void => {
+    const hop = Math.min(maxTimerMs, Math.ceil(left));
+    timer = setTimeout(() => {
+      if (left > hop) arm(left - hop);
+      else {
+        timer = undefined;
+        fn();
+      }
+    }, hop);
+    timer.unref();
+  };
+  arm(ms);
+  return {
+    cancel(): void {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
