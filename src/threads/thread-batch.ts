@@ -16,7 +16,7 @@
  *
  * @module
  */
-import type { ThreadTaskHost, ThreadTaskRun } from './thread-task-run.js';
+import type { PostedReceiver, ThreadTaskHost, ThreadTaskRun } from './thread-task-run.js';
 import { batchStride, isTaskOutcome, type TaskRequest } from './wire.js';
 
 /** One posted batch: how many of its runs still wait for their result. */
@@ -138,17 +138,18 @@ export function postBatch(host: ThreadTaskHost, slots: BatchSlots, runs: readonl
     }
     handBack(record); // declined before the worker died: never started either
   };
-  let posted: Promise<unknown>;
+  const receiver: PostedReceiver = {
+    handleReply: (reply) => {
+      slots.deliver((reply as { results: readonly unknown[] }).results);
+      if (record.outstanding > 0) record.keepAlive = setInterval(keepAlive, 1 << 30);
+    },
+    handleRejection: died,
+  };
   try {
-    posted = host.post(request, undefined);
+    host.post(request, undefined, receiver);
   } catch (error) {
     died(error);
-    return;
   }
-  posted.then((reply) => {
-    slots.deliver((reply as { results: readonly unknown[] }).results);
-    if (record.outstanding > 0) record.keepAlive = setInterval(keepAlive, 1 << 30);
-  }, died);
 }
 
 function keepAlive(): void {

@@ -487,10 +487,6 @@ export class ThreadPool {
     }
   };
 
-  readonly #settledAlone = (): void => {
-    this.#lifecycle.settled();
-  };
-
   #refuse<T>(name: string): Deferred<T> {
     this.#counters.failed++;
     return fail(new QueueFullError(`Task \`${name}\` was refused: the thread pool queue is full (maxQueue ${this.options.maxQueue})`));
@@ -570,19 +566,44 @@ export class ThreadPool {
       slots,
       counters: this.#counters,
       sites: this.#sites,
+      // One reaction per message: the pool's bookkeeping first (with coalescing, the drain sends the next share
+      // before this message's results fire their Deferreds), then the receiver's.
       post:
         o.coalesce === false
-          ? (request, transferList) => {
+          ? (request, transferList, receiver) => {
               const posted = piscina.run(request, transferList === undefined ? undefined : { transferList: transferList as never });
               // Without coalescing only recycling needs to know when a message settled (a retiring worker may be idle).
-              if (lifecycle.recycles) posted.then(this.#settledAlone, this.#settledAlone);
-              return posted;
+              if (!lifecycle.recycles) {
+                posted.then(
+                  (value) => receiver.handleReply(value),
+                  (error: unknown) => receiver.handleRejection(error),
+                );
+                return;
+              }
+              posted.then(
+                (value) => {
+                  lifecycle.settled();
+                  receiver.handleReply(value);
+                },
+                (error: unknown) => {
+                  lifecycle.settled();
+                  receiver.handleRejection(error);
+                },
+              );
             }
-          : (request, transferList) => {
+          : (request, transferList, receiver) => {
               const posted = piscina.run(request, transferList === undefined ? undefined : { transferList: transferList as never });
               this.#posted++;
-              posted.then(this.#settled, this.#settled);
-              return posted;
+              posted.then(
+                (value) => {
+                  this.#settled();
+                  receiver.handleReply(value);
+                },
+                (error: unknown) => {
+                  this.#settled();
+                  receiver.handleRejection(error);
+                },
+              );
             },
       terminate: (threadId) => {
         // Doomed first: from now on it claims no task and gets none (a task it holds unclaimed comes back).

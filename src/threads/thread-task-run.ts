@@ -55,8 +55,12 @@ export interface ThreadTaskHost {
   readonly counters: ThreadPoolCounters;
   /** The pool's dispatch sites, told when a task fails (its later calls then capture their own); none when off. */
   readonly sites?: DispatchSites | undefined;
-  /** Posts the request to Piscina. */
-  post(request: TaskRequest, transferList: readonly unknown[] | undefined): Promise<unknown>;
+  /**
+   * Posts the request to Piscina; its outcome goes to `receiver` (one reaction per message: the pool's own
+   * bookkeeping and the receiver's in one).
+   * @throws whatever Piscina throws synchronously (nothing was posted then).
+   */
+  post(request: TaskRequest, transferList: readonly unknown[] | undefined, receiver: PostedReceiver): void;
   /** Terminates the worker with this thread id (Piscina replaces it). */
   terminate(threadId: number): void;
   /**
@@ -72,6 +76,14 @@ export interface ThreadTaskHost {
   leftQueue(run: ThreadTaskRun): void;
   /** A worker declined a run (it is doomed or retiring): it must get no more tasks. Called before the resubmit. */
   declined(threadId: number): void;
+}
+
+/** Where the outcome of a posted message goes: a run's own message, or a coalesced batch. */
+export interface PostedReceiver {
+  /** The message's reply. */
+  handleReply(value: unknown): void;
+  /** Piscina's rejection (the task's own failure, its worker's death, a message that could not be cloned). */
+  handleRejection(error: unknown): void;
 }
 
 /** What a dispatch adds to its call besides the arguments: its limits and carried context (SPEC §10). */
@@ -90,7 +102,7 @@ export interface ThreadCallExtras {
 export type ThreadTaskRunState = 'pending' | 'settled' | 'abandoned';
 
 /** One dispatch of a task (or of a `callMultipleInThread` batch). */
-export class ThreadTaskRun {
+export class ThreadTaskRun implements PostedReceiver {
   /** Fires once with the task's outcome. */
   readonly deferred: Deferred<unknown>;
   /** When it was dispatched, as a count: a run handed back goes in line before the runs made after it. */
@@ -262,14 +274,11 @@ export class ThreadTaskRun {
     }
     if (transferList !== undefined) request = { ...request, moved: true };
     this.#inPiscina = true;
-    let posted: Promise<unknown>;
     try {
-      posted = host.post(request, transferList);
+      host.post(request, transferList, this);
     } catch (error) {
       this.handleRejection(error);
-      return;
     }
-    posted.then(this.handleReply, this.handleRejection);
   }
 
   /** Ends a run that never reached Piscina with `error`. */
@@ -379,7 +388,7 @@ export class ThreadTaskRun {
    * The task's value came back (Piscina's reply, or its place in a batch's results).
    * @param value - the value.
    */
-  readonly handleReply = (value: unknown): void => {
+  handleReply(value: unknown): void {
     this.#leavePiscina(true);
     if (this.#state === 'pending') {
       this.#state = 'settled';
@@ -388,7 +397,7 @@ export class ThreadTaskRun {
       this.deferred.callback(value);
     }
     this.#host.done(this);
-  };
+  }
 
   /**
    * The task did not succeed: its own failure or skip (a `TaskOutcome`), or Piscina's rejection (its worker died,
@@ -398,7 +407,7 @@ export class ThreadTaskRun {
    *   started, going back in line is not counted against its bound (only a worker dying before anything started,
    *   as one failing at boot does, is).
    */
-  readonly handleRejection = (error: unknown, mateStarted = false): void => {
+  handleRejection(error: unknown, mateStarted = false): void {
     const outcome = isTaskOutcome(error) ? error : undefined;
     if (outcome?.status === 'declined') {
       this.#declined(outcome.threadId);
@@ -446,5 +455,5 @@ export class ThreadTaskRun {
       }
     }
     this.#host.done(this);
-  };
+  }
 }
