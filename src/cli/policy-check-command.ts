@@ -70,7 +70,7 @@ export function summarise(file: string, config: Readonly<PolicyConfig>): string[
   for (const [name, pool] of Object.entries(config.pools ?? {})) lines.push(`  pool '${name}': ${describeSection(pool)}`);
   if (config.green !== undefined) lines.push(`  green: ${describeSection(config.green)}`);
   lines.push(
-    `  adaptive: sampleSize ${adaptive.sampleSize}, minThreadRunMs ${adaptive.minThreadRunMs}, blockingThresholdMs ${adaptive.blockingThresholdMs}`,
+    `  adaptive: sampleSize ${adaptive.sampleSize}, minThreadRunMs ${adaptive.minThreadRunMs}, blockingThresholdMs ${adaptive.blockingThresholdMs}, blockingRunsToPin ${adaptive.blockingRunsToPin}`,
   );
   return lines;
 }

@@ -15,6 +15,14 @@
  * a loaded machine any run can be stretched by the scheduler; every thread run is timed, so one stretched run must
  * not decide for ever. A plain function (not a Task) cannot be loaded by a worker, so it only runs in-process.
  *
+ * In-process, a task is judged again from its own sliding window: the last `sampleSize` timed in-process runs (the
+ * dispatcher times every one of a task's first `sampleSize` in-process runs, then a random sample). A synchronous
+ * task whose median there is at or above `minThreadRunMs` and its last known hop goes back to threads (not for good:
+ * its thread window starts afresh), the mirror of the rule that moved it in-process, so a task that turns expensive
+ * stops holding the loop. `blockingRunsToPin` (default 1, SPEC §7) is how many runs over `blockingThresholdMs` that
+ * window must hold to send the task to threads for good: one, as the SPEC says, by default; 2 or 3 on a machine whose
+ * scheduler stretches runs (a run the OS descheduled for 30 ms looks, by wall time, like a task that held the loop).
+ *
  * The router only learns from what it is fed (`recordThreadRun`, `recordBlockedStep`, `recordAsync`), so tests
  * drive it deterministically. `version` changes whenever a task's route changes, which lets callers cache
  * decisions and notice when they go stale.
@@ -31,6 +39,11 @@ export interface AdaptiveOptions {
   minThreadRunMs: number;
   /** An in-process run or green step longer than this (ms) sends the task to threads for good. */
   blockingThresholdMs: number;
+  /**
+   * How many in-process runs or green steps over `blockingThresholdMs`, among a task's last `sampleSize` timed
+   * in-process runs, send it to threads for good. 1 (the default) is SPEC §7's rule: the first one does.
+   */
+  blockingRunsToPin: number;
   /** Worker crashes that stop a task being sent to threads; `undefined` (the default): no budget. */
   crashBudget?: CrashBudget | undefined;
 }
@@ -63,11 +76,13 @@ export type LooseAdaptiveOptions = { [K in keyof AdaptiveOptions]?: AdaptiveOpti
  * - `minThreadRunMs` 0.5: a thread hop (post, clone, wake a worker, post back) costs roughly 0.05–0.2 ms;
  *   work shorter than 0.5 ms is cheaper to run on the loop than to ship, and too short to hurt it.
  * - `blockingThresholdMs` 20: the hub's own blocked-step threshold; a longer step is a visible stall.
+ * - `blockingRunsToPin` 1: SPEC §7, the first in-process run over the threshold sends a task to threads for good.
  */
 export const defaultAdaptiveOptions: Readonly<AdaptiveOptions> = Object.freeze({
   sampleSize: 20,
   minThreadRunMs: 0.5,
   blockingThresholdMs: 20,
+  blockingRunsToPin: 1,
 });
 
 /**
@@ -85,6 +100,11 @@ export interface AutoVerdict {
   readonly route: 'thread' | 'green' | 'inline';
   /** Why, for a person, with the figures the choice rests on. */
   readonly reason: string;
+  /**
+   * In-process only: true while a synchronous task's in-process window holds fewer than `sampleSize` timed runs, so
+   * every run should be timed (afterwards a random sample is).
+   */
+  readonly probe?: boolean;
 }
 
 /** What `auto` learned about one task (by name), as shown by `stats()`. */
@@ -108,6 +128,10 @@ export interface AutoTaskStats {
   blockedSteps: number;
   /** Longest blocked in-process run or green step seen (ms); `undefined` when none. */
   longestGreenStepMs: number | undefined;
+  /** Timed in-process runs (inline runs, sampled green calls, blocked steps) in its in-process window. */
+  inProcessSamples: number;
+  /** Median of its in-process window (ms); `undefined` while empty. */
+  medianInProcessRunMs: number | undefined;
   /** True once the task was seen to be a generator or async (or to return a thenable). */
   async: boolean;
   /** The reason of the current route (for a task without a kind that runs synchronously, as a Task). */
@@ -120,7 +144,11 @@ interface TaskRecord {
   runs: number[];
   /** The hops of the same runs. */
   hops: number[];
+  /** The fastest hop of the window when it was last judged (0 before): what the in-process window is judged against. */
+  hopMs: number;
   threadRuns: number;
+  /** The last `sampleSize` timed in-process runs (inline runs, sampled green calls, blocked steps), oldest first. */
+  local: number[];
   blockedSteps: number;
   longestGreenStepMs: number | undefined;
   async: boolean;
@@ -162,6 +190,7 @@ export class AdaptiveRouter {
     for (const record of this.#tasks.values()) {
       record.runs = record.runs.slice(-this.#options.sampleSize);
       record.hops = record.hops.slice(-this.#options.sampleSize);
+      record.local = record.local.slice(-this.#options.sampleSize);
       if (record.phase !== 'pinned-to-threads') this.#judge(record);
     }
     this.#version += 1;
@@ -177,8 +206,12 @@ export class AdaptiveRouter {
   route(name: string, kind: Kind | undefined, plain: boolean, shape: TaskShape = 'sync'): AutoVerdict {
     const record = this.#tasks.get(name);
     const async = shape === 'async' || record?.async === true;
+    // Only a synchronous task's runs are timed one by one while its window fills (an async one's steps are the hub's).
+    const probe = !async && (record === undefined || record.local.length < this.#options.sampleSize);
     const inProcess = (why: string): AutoVerdict =>
-      async ? { route: 'green', reason: `${why}; generator/async: runs on a greenlet` } : { route: 'inline', reason: `${why}; synchronous: runs inline` };
+      async
+        ? { route: 'green', reason: `${why}; generator/async: runs on a greenlet`, probe }
+        : { route: 'inline', reason: `${why}; synchronous: runs inline`, probe };
     if (plain) return inProcess('auto: a plain function runs in-process only');
     if (record !== undefined && record.phase !== 'start' && record.reason !== undefined) {
       return record.phase === 'in-process' ? inProcess(record.reason) : { route: 'thread', reason: record.reason };
@@ -227,15 +260,73 @@ export class AdaptiveRouter {
     const record = this.#record(name);
     record.blockedSteps += 1;
     record.longestGreenStepMs = Math.max(record.longestGreenStepMs ?? 0, ms);
-    if (record.phase === 'pinned-to-threads' || !(ms > this.#options.blockingThresholdMs)) return false;
-    return this.#pin(record, `${where} took ${formatMs(ms)} ms`);
+    return this.#addLocal(record, ms, where);
+  }
+
+  /**
+   * Feeds one timed in-process run of a task (a timed inline run, a sampled green call) into its in-process window
+   * and re-judges it: enough runs over `blockingThresholdMs` there (`blockingRunsToPin`) send it to threads for
+   * good; a synchronous task whose median there is at or above `minThreadRunMs` and its last known hop goes back
+   * to threads.
+   * @param name - the task's name.
+   * @param ms - how long the run held the event loop.
+   * @param where - `'inline run'` or `'green step'`, for the reason.
+   * @returns true when the task's route changed.
+   */
+  recordInProcessRun(name: string, ms: number, where = 'inline run'): boolean {
+    const record = this.#record(name);
+    if (ms > this.#options.blockingThresholdMs) {
+      record.blockedSteps += 1;
+      record.longestGreenStepMs = Math.max(record.longestGreenStepMs ?? 0, ms);
+    }
+    return this.#addLocal(record, ms, where);
+  }
+
+  /** One timed in-process run into the window, then the in-process rules; true when the route changed. */
+  #addLocal(record: TaskRecord, ms: number, where: string): boolean {
+    if (record.phase === 'pinned-to-threads') return false;
+    const { sampleSize, blockingThresholdMs, blockingRunsToPin, minThreadRunMs } = this.#options;
+    record.local.push(ms);
+    if (record.local.length > sampleSize) record.local.shift();
+    else if (record.local.length === sampleSize) this.#version += 1; // probing ends: cached decisions drop their `probe`
+    if (ms > blockingThresholdMs) {
+      let over = 0;
+      for (const x of record.local) if (x > blockingThresholdMs) over += 1;
+      if (over >= blockingRunsToPin) {
+        const what =
+          blockingRunsToPin <= 1
+            ? `${where} took ${formatMs(ms)} ms > ${formatMs(blockingThresholdMs)} ms`
+            : `${over} of the last ${record.local.length} timed in-process runs took over ${formatMs(blockingThresholdMs)} ms (this ${where}: ${formatMs(ms)} ms; blockingRunsToPin ${blockingRunsToPin})`;
+        return this.#pin(record, what);
+      }
+      return false;
+    }
+    // Judged again in-process (synchronous tasks only: an async task's wall time includes its waits).
+    if (record.phase === 'in-process' && !record.async && record.local.length >= sampleSize) {
+      const hop = record.hopMs;
+      const bar = Math.max(minThreadRunMs, hop);
+      // Cheap first (this runs on every timed run): the median can reach the bar only if half the window does.
+      let atOrOver = 0;
+      for (const x of record.local) if (x >= bar) atOrOver += 1;
+      const run = 2 * atOrOver >= record.local.length ? median(record.local) : 0;
+      if (run >= bar) {
+        record.phase = 'threads';
+        record.runs = []; // judged afresh on threads: sampleSize new thread runs before it may move again
+        record.hops = [];
+        record.local = [];
+        record.reason = `auto: median in-process run ${formatMs(run)} ms >= minThreadRunMs ${formatMs(minThreadRunMs)} ms and >= hop ${formatMs(hop)} ms over the last ${sampleSize} timed in-process runs; back on threads`;
+        this.#version += 1;
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Sends a task to threads for good; returns true when it was not judged to be on threads before. */
   #pin(record: TaskRecord, what: string): boolean {
     const wasOnThreads = record.phase === 'threads';
     record.phase = 'pinned-to-threads';
-    record.reason = `auto: ${what} > ${formatMs(this.#options.blockingThresholdMs)} ms; on threads for good`;
+    record.reason = `auto: ${what}; on threads for good`;
     this.#version += 1;
     return !wasOnThreads;
   }
@@ -314,6 +405,8 @@ export class AdaptiveRouter {
         longestThreadRunMs: r.runs.length === 0 ? undefined : Math.max(...r.runs),
         blockedSteps: r.blockedSteps,
         longestGreenStepMs: r.longestGreenStepMs,
+        inProcessSamples: r.local.length,
+        medianInProcessRunMs: r.local.length === 0 ? undefined : median(r.local),
         async: r.async,
         reason: this.route(name, undefined, false).reason,
       };
@@ -328,7 +421,9 @@ export class AdaptiveRouter {
         phase: 'start',
         runs: [],
         hops: [],
+        hopMs: 0,
         threadRuns: 0,
+        local: [],
         blockedSteps: 0,
         longestGreenStepMs: undefined,
         async: false,
@@ -349,6 +444,7 @@ export class AdaptiveRouter {
     const longest = Math.max(...record.runs);
     // The fastest hop of the window: a call that found a worker idle (queue wait is load, not the trip's cost).
     const hop = Math.min(...record.hops);
+    record.hopMs = hop;
     const figures = `median run ${formatMs(run)} ms`;
     let next: AutoPhase;
     let reason: string;
@@ -368,6 +464,7 @@ export class AdaptiveRouter {
     record.reason = reason; // fresh figures for stats(); cached decisions keep theirs until the phase changes
     if (next === record.phase) return false;
     const changed = next === 'in-process' || record.phase === 'in-process';
+    if (next === 'in-process') record.local = []; // its in-process window starts afresh (and is probed again)
     record.phase = next;
     this.#version += 1;
     return changed;

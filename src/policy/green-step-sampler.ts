@@ -5,7 +5,8 @@
  * names a blocker only when it blocks again while still suspect, so a task that stalls the loop one call
  * in 25 can go unreported for ever — and `auto` would keep it on greenlets. This sampler times a random
  * share of those calls itself (two clock reads each, so only a share: the clock costs more than a
- * tiny task) and reports a long one to the policy as a blocked step. It only wraps plain synchronous
+ * tiny task) and feeds each time to the task's in-process window (`recordInProcessRun`: a long one counts as
+ * a blocked step, the median re-judges the task). It only wraps plain synchronous
  * functions of Tasks: their whole call is one green step; generator and async tasks are
  * stepped by the hub, which times them.
  *
@@ -34,7 +35,7 @@ export interface GreenStepSamplerOptions {
   now?: () => number;
 }
 
-/** Picks green calls of kind-less plain-function Tasks to time, and reports the long ones to the policy. */
+/** Picks green calls of plain-function Tasks to time, and feeds their times to the policy's in-process window. */
 export class GreenStepSampler {
   readonly #policy: Policy;
   readonly #rate: number;
@@ -58,9 +59,10 @@ export class GreenStepSampler {
    * The task to spawn: `task` itself, or (for a sampled call) a twin with the same name and options whose
    * function times the call.
    * @param task - a Task `auto` sent to greenlets.
+   * @param every - time this call whatever the rate (the task's in-process window is still filling).
    */
-  pick(task: Task): Task {
-    if (this.#random() >= this.#rate) return task;
+  pick(task: Task, every = false): Task {
+    if (!every && this.#random() >= this.#rate) return task;
     let twin = this.#twins.get(task);
     if (twin === undefined) {
       twin = this.#makeTwin(task);
@@ -81,8 +83,7 @@ export class GreenStepSampler {
       try {
         return fn.apply(this, args);
       } finally {
-        const ms = now() - start;
-        if (ms > policy.adaptive.blockingThresholdMs) policy.recordBlockedStep(name, ms);
+        policy.recordInProcessRun(name, now() - start, 'green step');
       }
     };
     const twin = defineTask(task.moduleUrl, task.exportName, timed, task.options);

@@ -64,10 +64,12 @@ export interface PolicyDispatcherOptions {
   /** How green runs of Tasks that `auto` chose are sampled for blocking (see {@link GreenStepSampler}). */
   greenSampling?: GreenStepSamplerOptions;
   /**
-   * On average one inline run in this many that `auto` chose is timed (two clock reads), to catch a task that
-   * blocks the loop. The gaps between timed runs vary at random (1 to twice this, less one), so a task that
-   * blocks on every n-th call cannot fall between them for ever; the first timed run is the `inlineSampleEvery`-th.
-   * @defaultValue 8
+   * Once a task's in-process window is full (its first `sampleSize` in-process runs are each timed), on average one
+   * inline run in this many that `auto` chose is timed (two clock reads), to catch a task that blocks the loop now
+   * and then and to keep its window current. The gaps between timed runs vary at random (1 to twice this, less
+   * one), so a task that blocks on every n-th call cannot fall between them for ever; the first sampled run is the
+   * `inlineSampleEvery`-th.
+   * @defaultValue 16
    */
   inlineSampleEvery?: number;
   /**
@@ -123,7 +125,7 @@ export class PolicyDispatcher {
     this.#targets = targets;
     this.#now = options.now ?? (() => performance.now());
     this.#sampler = new GreenStepSampler(policy, { now: this.#now, ...options.greenSampling });
-    this.#inlineSampleEvery = Math.max(1, Math.floor(options.inlineSampleEvery ?? 8));
+    this.#inlineSampleEvery = Math.max(1, Math.floor(options.inlineSampleEvery ?? 16));
     this.#inlineCountdown = this.#inlineSampleEvery;
     this.#random = options.random ?? Math.random;
     this.#bulkheads = new Bulkheads(targets.clock);
@@ -229,7 +231,15 @@ export class PolicyDispatcher {
     if (limit !== undefined && limit.timeoutMs <= 0) {
       return fail(new TimeoutError(`Task \`${nameOf(target)}\` was not started: the deadline of its withDeadline scope had passed`));
     }
-    const d = this.#policy.isAutoDecision(decision) ? this.#inlineLearning(target, args) : runInline(target, args);
+    // One lookup says whether auto chose this (its runs teach it) and whether this run is timed: while the task's
+    // in-process window fills every run is, then one in inlineSampleEvery on average (see #timedInline).
+    const timing = this.#policy.autoTiming(decision);
+    const d =
+      timing === undefined
+        ? runInline(target, args)
+        : timing === 'sampled' && --this.#inlineCountdown > 0
+          ? runInline(target, args, this.#policy)
+          : this.#timedInline(target, args, timing === 'sampled');
     if (limit !== undefined && !d.called) d.addTimeout(limit.timeoutMs, this.#targets.clock);
     return d;
   }
@@ -244,8 +254,9 @@ export class PolicyDispatcher {
 
   /** Spawns a green decision; a sample of auto's Tasks run as their timed twin. */
   #green(target: Task | ((...a: unknown[]) => unknown), decision: Decision, args: unknown[]): Deferred<unknown> {
-    if (isTask(target) && this.#policy.isAutoDecision(decision)) {
-      return this.#targets.spawnDeferred(this.#sampler.pick(target), args);
+    const timing = this.#policy.autoTiming(decision);
+    if (timing !== undefined && isTask(target)) {
+      return this.#targets.spawnDeferred(this.#sampler.pick(target, timing === 'every'), args);
     }
     return this.#targets.spawnDeferred(target, args);
   }
@@ -263,20 +274,19 @@ export class PolicyDispatcher {
   }
 
   /**
-   * An inline run `auto` chose: on average one in `inlineSampleEvery` is timed (random gaps: a fixed stride let a
-   * task that stalls on every n-th call fall between the timed runs for ever), and one longer than
-   * `blockingThresholdMs` sends a Task to threads for good; a function that returns a thenable or a generator runs
-   * green from then on.
+   * A timed inline run `auto` chose: each one while the task's in-process window fills, then (`sampled`, which
+   * draws the next gap) on average one in `inlineSampleEvery` (random gaps: a fixed stride let a task that stalls on every n-th call fall between the timed
+   * runs for ever). A timed run feeds the task's in-process window (`recordInProcessRun`): runs longer than
+   * `blockingThresholdMs` send it to threads for good, a median that grew past `minThreadRunMs` sends it back to
+   * threads. A function that returns a thenable or a generator runs green from then on.
    */
-  #inlineLearning(target: Task | ((...a: unknown[]) => unknown), args: unknown[]): Deferred<unknown> {
-    if (--this.#inlineCountdown > 0) return runInline(target, args, this.#policy);
-    this.#inlineCountdown = 1 + Math.floor(this.#random() * (2 * this.#inlineSampleEvery - 1));
+  #timedInline(target: Task | ((...a: unknown[]) => unknown), args: unknown[], sampled: boolean): Deferred<unknown> {
+    if (sampled) this.#inlineCountdown = 1 + Math.floor(this.#random() * (2 * this.#inlineSampleEvery - 1));
     const start = this.#now();
     try {
       return runInline(target, args, this.#policy);
     } finally {
-      const ms = this.#now() - start;
-      if (ms > this.#policy.adaptive.blockingThresholdMs) this.#policy.recordBlockedStep(nameOf(target), ms, 'inline run');
+      this.#policy.recordInProcessRun(nameOf(target), this.#now() - start, 'inline run');
     }
   }
 

@@ -180,6 +180,9 @@ const adaptiveSchema = z
     blockingThresholdMs: nonNegative(
       'An in-process run or green step longer than this (ms) sends the task to threads for good (default 20).',
     ).optional(),
+    blockingRunsToPin: positiveInt(
+      "How many in-process runs or green steps over blockingThresholdMs, among a task's last sampleSize timed in-process runs, send it to threads for good (default 1, SPEC §7: the first one does; 2 or 3 where a loaded machine's scheduler stretches runs).",
+    ).optional(),
     crashBudget: z
       .strictObject({
         crashes: positiveInt('Worker crashes of one task that spend its budget.'),

@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import type { Route } from '../task/task.js';
 import { PolicyConfigError } from '../errors.js';
 import { AdaptiveRouter, type AdaptiveOptions, type AutoTaskStats, type CrashVerdict } from './adaptive-router.js';
+import type { AutoTiming } from './auto-timing.js';
 import type { Decision, DescriptorLoad, DispatchLoad, TaskDescriptor } from './decision.js';
 import { watchPolicyFile, type PolicyWatcher } from './policy-file-watcher.js';
 import { policyJsonSchema, type PolicyConfig } from './policy-schema.js';
@@ -83,8 +84,8 @@ export class Policy extends EventEmitter<PolicyEventMap> {
   #rules!: RuleSet;
   #reloads = -1;
   readonly #router = new AdaptiveRouter();
-  /** Decisions `auto` made (they are frozen and mostly cached, so membership is cheap to test). */
-  readonly #autoDecisions = new WeakSet<Decision>();
+  /** Decisions `auto` made, with how their in-process runs are timed (frozen and mostly cached: one lookup). */
+  readonly #autoDecisions = new WeakMap<Decision, AutoTiming>();
 
   /**
    * Validates a config (an object or a JSON file) and makes a Policy of it.
@@ -221,6 +222,29 @@ export class Policy extends EventEmitter<PolicyEventMap> {
    */
   isAutoDecision(decision: Decision): boolean {
     return this.#autoDecisions.has(decision);
+  }
+
+  /**
+   * How the in-process runs of a decision are timed, if `auto` made it: `'every'` while the task's in-process window
+   * is filling, then `'sampled'`; `undefined` for a decision `auto` did not make (nothing to learn). One lookup.
+   * @param decision - a decision this policy returned.
+   * @returns the timing, or `undefined`.
+   */
+  autoTiming(decision: Decision): AutoTiming | undefined {
+    return this.#autoDecisions.get(decision);
+  }
+
+  /**
+   * Feeds `auto` one timed in-process run of a task (the dispatcher times a task's first `sampleSize` inline runs
+   * and green calls, then a random sample): its in-process window re-judges it (SPEC §7 sliding window) — enough
+   * runs over `blockingThresholdMs` (`adaptive.blockingRunsToPin`, default 1) send it to threads for good, and a
+   * synchronous task whose median is at or above `minThreadRunMs` and its hop goes back to threads.
+   * @param taskName - the task's name.
+   * @param ms - how long the run held the event loop.
+   * @param where - `'inline run'` (default) or `'green step'`, for the reason.
+   */
+  recordInProcessRun(taskName: string, ms: number, where?: string): void {
+    if (this.#router.recordInProcessRun(taskName, ms, where)) this.#learned(taskName);
   }
 
   /**

@@ -13,6 +13,7 @@
 import { safeString } from '../safe-string.js';
 import { isTask, type Kind, type Route } from '../task/task.js';
 import type { AdaptiveRouter, TaskShape } from './adaptive-router.js';
+import type { AutoTiming } from './auto-timing.js';
 import { estimateArgBytes } from './arg-bytes.js';
 import { CompiledRule, type MatchInputs } from './compiled-rule.js';
 import type { Decision, DecidedRoute, DescriptorLoad, DispatchLoad, TaskDescriptor } from './decision.js';
@@ -52,15 +53,15 @@ export class RuleSet {
   readonly #rules: readonly CompiledRule[];
   readonly #defaultRoute: Route;
   readonly #router: AdaptiveRouter;
-  readonly #autoDecisions: WeakSet<Decision>;
+  readonly #autoDecisions: WeakMap<Decision, AutoTiming>;
   readonly #cache = new WeakMap<object, CacheEntry>();
 
   /**
    * @param config - a validated config.
    * @param router - resolves `auto` (shared across configs: what it learned survives reloads).
-   * @param autoDecisions - where decisions made by `auto` are registered.
+   * @param autoDecisions - where decisions made by `auto` are registered, with how their in-process runs are timed.
    */
-  constructor(config: Readonly<PolicyConfig>, router: AdaptiveRouter, autoDecisions: WeakSet<Decision>) {
+  constructor(config: Readonly<PolicyConfig>, router: AdaptiveRouter, autoDecisions: WeakMap<Decision, AutoTiming>) {
     this.#rules = (config.rules ?? []).map((rule, i) => new CompiledRule(rule, i));
     this.#defaultRoute = config.default ?? defaultRoute;
     this.#router = router;
@@ -161,9 +162,11 @@ export class RuleSet {
     let decided: DecidedRoute;
     let reason = why;
     const auto = route === 'auto';
+    let timing: AutoTiming = 'sampled';
     if (auto) {
       const verdict = this.#router.route(subject.name, subject.kind, subject.plain, subject.shape);
       decided = verdict.route;
+      if (verdict.probe === true) timing = 'every';
       reason = why === '' ? verdict.reason : `${why}; ${verdict.reason}`;
     } else {
       decided = route;
@@ -189,7 +192,7 @@ export class RuleSet {
     if (rule?.coalesce === false && decided === 'thread') decision.coalesce = false;
     if (rule?.streamWindow !== undefined) decision.streamWindow = rule.streamWindow;
     Object.freeze(decision);
-    if (auto) this.#autoDecisions.add(decision);
+    if (auto) this.#autoDecisions.set(decision, timing);
     return decision;
   }
 }

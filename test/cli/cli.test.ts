@@ -70,7 +70,7 @@ describe('greenreactor (the built bin)', () => {
       expect(run.stdout).toContain("4. pdf: task 'pdf*' -> thread (pool 'docs', maxConcurrent 2)");
       expect(run.stdout).toContain('threads: maxThreads 4');
       expect(run.stdout).toContain("pool 'docs': maxThreads 1");
-      expect(run.stdout).toContain('adaptive: sampleSize 20, minThreadRunMs 0.5, blockingThresholdMs 20');
+      expect(run.stdout).toContain('adaptive: sampleSize 20, minThreadRunMs 0.5, blockingThresholdMs 20, blockingRunsToPin 1');
     });
 
     it('exits 1 listing every issue with its path', async () => {

@@ -19,8 +19,8 @@ const feed = (policy: Policy, name: string, ms: number, runs: number, hopMs = 0)
 };
 
 describe('auto', () => {
-  it('has documented defaults: 20 runs, 0.5 ms, 20 ms', () => {
-    expect(defaultAdaptiveOptions).toEqual({ sampleSize: 20, minThreadRunMs: 0.5, blockingThresholdMs: 20 });
+  it('has documented defaults: 20 runs, 0.5 ms, 20 ms, one blocked run pins (SPEC §7)', () => {
+    expect(defaultAdaptiveOptions).toEqual({ sampleSize: 20, minThreadRunMs: 0.5, blockingThresholdMs: 20, blockingRunsToPin: 1 });
   });
 
   describe('where a task starts', () => {
@@ -198,6 +198,93 @@ describe('auto', () => {
     });
   });
 
+  describe('judging in-process runs (its own sliding window)', () => {
+    const feedLocal = (policy: Policy, name: string, ms: number, runs: number): void => {
+      for (let i = 0; i < runs; i += 1) policy.recordInProcessRun(name, ms);
+    };
+
+    it('sends a synchronous task back to threads, not for good, once its in-process median reaches minThreadRunMs', () => {
+      const policy = new Policy();
+      const t = task('turnsCostly');
+      feed(policy, 'turnsCostly', 0.01, 20, 0.05);
+      expect(policy.decide(t).route).toBe('inline');
+      feedLocal(policy, 'turnsCostly', 3, 19);
+      expect(policy.decide(t).route).toBe('inline'); // 19 < sampleSize: not judged yet
+      feedLocal(policy, 'turnsCostly', 3, 1);
+      expect(policy.decide(t)).toEqual({
+        route: 'thread',
+        reason: 'auto: median in-process run 3 ms >= minThreadRunMs 0.5 ms and >= hop 0.05 ms over the last 20 timed in-process runs; back on threads',
+      });
+      // Its thread window starts afresh: 19 cheap thread runs do not move it, the 20th does.
+      feed(policy, 'turnsCostly', 0.01, 19, 0.05);
+      expect(policy.decide(t).route).toBe('thread');
+      feed(policy, 'turnsCostly', 0.01, 1, 0.05);
+      expect(policy.decide(t).route).toBe('inline');
+    });
+
+    it('keeps a task in-process while its in-process median is below its hop (work cheaper than shipping its argument)', () => {
+      const policy = new Policy();
+      const t = task('bigArgWork');
+      feed(policy, 'bigArgWork', 1, 20, 5); // 1 ms of work, 5 ms to clone its argument
+      feedLocal(policy, 'bigArgWork', 1, 40);
+      expect(policy.decide(t).route).toBe('inline');
+    });
+
+    it('does not judge a generator task by its in-process median (its wall time includes its waits)', () => {
+      const policy = new Policy();
+      const g = genTask('waits', 'io');
+      policy.recordAsync('waits');
+      feedLocal(policy, 'waits', 5, 40);
+      expect(policy.decide(g).route).toBe('green');
+    });
+
+    it('with blockingRunsToPin 2, one stretched run does not pin a task; two in its window do', () => {
+      const policy = Policy.load({ adaptive: { blockingRunsToPin: 2 } });
+      const t = task('stretched', 'io');
+      policy.recordInProcessRun('stretched', 35); // the scheduler stretched one run of a tiny task
+      feedLocal(policy, 'stretched', 0.01, 19);
+      expect(policy.decide(t).route).toBe('inline');
+      feedLocal(policy, 'stretched', 0.01, 1); // the long run leaves the window of 20
+      policy.recordInProcessRun('stretched', 40);
+      expect(policy.decide(t).route).toBe('inline');
+      policy.recordInProcessRun('stretched', 30, 'green step');
+      expect(policy.decide(t)).toEqual({
+        route: 'thread',
+        reason: 'auto: 2 of the last 20 timed in-process runs took over 20 ms (this green step: 30 ms; blockingRunsToPin 2); on threads for good',
+      });
+      feedLocal(policy, 'stretched', 0.01, 40);
+      expect(policy.decide(t).route).toBe('thread');
+    });
+
+    it('counts blocked steps reported by the hub toward blockingRunsToPin', () => {
+      const policy = Policy.load({ adaptive: { blockingRunsToPin: 2 } });
+      const g = genTask('stalls', 'io');
+      policy.recordBlockedStep('stalls', 30);
+      expect(policy.decide(g).route).toBe('green');
+      policy.recordBlockedStep('stalls', 31);
+      expect(policy.decide(g).route).toBe('thread');
+    });
+
+    it('marks an in-process verdict as probing until its window holds sampleSize timed runs', () => {
+      const router = new AdaptiveRouter({ sampleSize: 3 });
+      expect(router.route('p', 'io', false).probe).toBe(true);
+      const v0 = router.version;
+      router.recordInProcessRun('p', 0.01);
+      router.recordInProcessRun('p', 0.01);
+      expect(router.route('p', 'io', false).probe).toBe(true);
+      expect(router.version).toBe(v0);
+      router.recordInProcessRun('p', 0.01);
+      expect(router.route('p', 'io', false).probe).toBe(false);
+      expect(router.version).toBe(v0 + 1); // cached decisions are made again, without probe
+      router.recordInProcessRun('p', 0.01);
+      expect(router.version).toBe(v0 + 1);
+    });
+
+    it('never probes a generator task (the hub times its steps)', () => {
+      expect(new AdaptiveRouter().route('g', 'io', false, 'async').probe).toBe(false);
+    });
+  });
+
   it('runs a synchronous task that returned a thenable on a greenlet from then on', () => {
     const policy = new Policy();
     const t = task('promiser', 'io');
@@ -240,6 +327,8 @@ describe('auto', () => {
         longestThreadRunMs: 0.04,
         blockedSteps: 1,
         longestGreenStepMs: 37,
+        inProcessSamples: 1,
+        medianInProcessRunMs: 37,
         async: false,
         reason: 'auto: green step took 37 ms > 20 ms; on threads for good',
       },

@@ -39,11 +39,17 @@ describe('GreenStepSampler', () => {
       expect(policy.stats().auto.slow).toMatchObject({ phase: 'pinned-to-threads', blockedSteps: 1 });
     });
 
-    it('reports nothing for a short call', () => {
+    it('feeds a short call to the in-process window without counting it as blocked', () => {
       const policy = Policy.load({ adaptive: { blockingThresholdMs: 50 } });
       const twin = new GreenStepSampler(policy, { rate: 1, random: () => 0, now }).pick(slow);
-      twin.fn?.(0);
-      expect(policy.stats().auto).toEqual({});
+      twin.fn?.(3);
+      expect(policy.stats().auto.slow).toMatchObject({ phase: 'start', blockedSteps: 0, inProcessSamples: 1, medianInProcessRunMs: 3 });
+    });
+
+    it('times a call it would not sample when told to time every call', () => {
+      const sampler = new GreenStepSampler(new Policy(), { rate: 0, random: () => 0.5, now });
+      expect(sampler.pick(slow)).toBe(slow);
+      expect(sampler.pick(slow, true)).not.toBe(slow);
     });
 
     it('reports a call that throws after blocking too', () => {

@@ -232,14 +232,16 @@ describe('PolicyDispatcher', () => {
     });
 
     describe('auto inline runs', () => {
-      it('times one inline run in inlineSampleEvery and sends a Task that blocked to threads for good', () => {
+      it('times every inline run while the in-process window fills, then one in inlineSampleEvery', () => {
         let wall = 0;
         const slow = defineTask(import.meta.url, 'slowSync', (ms: number) => {
           wall += ms;
           return ms;
         }, { kind: 'io' });
-        const policy = Policy.load({ adaptive: { blockingThresholdMs: 20 } });
+        const policy = Policy.load({ adaptive: { blockingThresholdMs: 20, sampleSize: 3 } });
         const dispatcher = new PolicyDispatcher(policy, targets(clock), { inlineSampleEvery: 2, now: () => wall });
+        for (let i = 0; i < 3; i += 1) dispatcher.dispatch(slow, [0.01]); // each timed: the window fills
+        expect(policy.stats().auto.slowSync).toMatchObject({ inProcessSamples: 3 });
         expect(successResultOf(dispatcher.dispatch(slow, [50]))).toBe(50); // not timed
         expect(policy.decide(slow).route).toBe('inline');
         expect(successResultOf(dispatcher.dispatch(slow, [50]))).toBe(50); // timed: 50 ms > 20 ms
@@ -249,15 +251,16 @@ describe('PolicyDispatcher', () => {
       it('times runs at random gaps, so a task that stalls on every n-th call cannot fall between them', () => {
         let wall = 0;
         let calls = 0;
-        // Stalls on calls 9, 17, 25, …: exactly the calls a fixed stride of 8 starting at the 8th never times.
+        // With a window of one run (call 1, timed while probing), a fixed stride of 8 would time calls 9, 17, 25, …;
+        // this task stalls on calls 10, 18, 26, …: exactly the ones that stride never times.
         const everyEighth = defineTask(import.meta.url, 'everyEighth', () => {
           calls += 1;
-          if (calls % 8 === 1 && calls > 1) wall += 50;
+          if (calls % 8 === 2 && calls > 2) wall += 50;
           return calls;
         }, { kind: 'io' });
         let seed = 7;
         const random = (): number => ((seed = (seed * 48271) % 2147483647) / 2147483647); // seeded: the test is exact
-        const policy = Policy.load({});
+        const policy = Policy.load({ adaptive: { sampleSize: 1 } });
         const dispatcher = new PolicyDispatcher(policy, targets(clock), { inlineSampleEvery: 8, now: () => wall, random });
         for (let i = 0; i < 800 && policy.decide(everyEighth).route === 'inline'; i += 1) dispatcher.dispatch(everyEighth, []);
         expect(policy.decide(everyEighth)).toEqual({ route: 'thread', reason: 'auto: inline run took 50 ms > 20 ms; on threads for good' });
