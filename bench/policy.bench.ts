@@ -6,7 +6,9 @@
  *    reactor, in interleaved rounds; plus the synchronous cost per call of handing calls to the route each way.
  *    Targets (issue 12): dispatch ≥ 0.98× `deferToThread`'s throughput, cost ≤ 1.1× `deferToGreenlet`'s and
  *    ≤ 1.5× an inline `maybeDeferred`'s.
- * 2. A mixed workload — CPU-heavy tasks (fib, kind `cpu`), tiny tasks with no kind, and tasks with no
+ * 2. `auto` once it learned inline vs the fixed inline route, both through `dispatch` (interleaved): what the
+ *    learning costs (target ≥ 0.9×).
+ * 3. A mixed workload — CPU-heavy tasks (fib, kind `cpu`), tiny tasks with no kind, and tasks with no
  *    kind that usually take microseconds but now and then block for 30 ms — under `auto` vs everything
  *    forced to threads vs everything forced to greenlets. Target: `auto` at least matches the better
  *    fixed route's throughput, with loop-delay p99 within 1.2× of the all-threads run.
@@ -146,6 +148,46 @@ async function overheadGroup(
   }
 }
 
+/**
+ * What `auto`'s learning costs once it chose inline: `dispatch` of a tiny task `auto` moved inline (after its thread
+ * runs, its in-process window full, so one run in `inlineSampleEvery` is timed) vs `dispatch` on a reactor whose
+ * policy routes everything inline — the same API shape and route, without the learning. Issue 12: auto ≥ 0.9× the
+ * fixed-route dispatch; a cached decision should cost a lookup. Interleaved rounds, with an A/A control.
+ */
+async function autoVersusFixedGroup(n: number, budget: InterleavedBudget, log: (line: string) => void): Promise<ResultGroup> {
+  const auto = new Reactor({ policy: { threads, default: 'auto' } });
+  const fixed = new Reactor({ policy: { threads, default: 'inline' } });
+  const via = (r: Reactor) => (): Promise<unknown> => Promise.all(repeat(n, (i) => r.dispatch(tinyTask, i)));
+  try {
+    // Learn: 20 thread runs move tinyTask inline, then 20 timed inline runs fill its in-process window.
+    for (let i = 0; i < 4 && auto.explain(tinyTask, 0).route !== 'inline'; i += 1) await via(auto)();
+    await via(auto)();
+    const learned = auto.explain(tinyTask, 0);
+    if (learned.route !== 'inline') throw new Error(`auto did not move tinyTask inline: ${learned.reason}`);
+    const group = await measureInterleaved(
+      'policy',
+      {
+        name: 'auto vs the fixed inline route',
+        description: `${n} tiny tasks per sample through dispatch: auto (learned: inline) vs a policy with default 'inline'; interleaved rounds.`,
+        batch: n,
+        baseline: 'dispatch, route inline',
+        variants: [
+          { name: 'dispatch, route inline', run: via(fixed) },
+          { name: 'dispatch, auto', run: via(auto) },
+          { name: 'dispatch, route inline, again', run: via(fixed) },
+        ],
+      },
+      budget,
+      log,
+    );
+    const phase = auto.policy.stats().auto.tinyTask?.phase;
+    log(`  [policy] ${group.name}: auto ${formatRatio(group.rows[1]?.ratio ?? 0)} of the fixed route (A/A control ${formatRatio(group.rows[2]?.ratio ?? 0)}); tinyTask ended ${phase ?? '?'}`);
+    return group;
+  } finally {
+    await Promise.all([auto.stop(), fixed.stop()]);
+  }
+}
+
 /** The mixed workload under auto, all threads and all green. */
 function mixedWorkload(fibN: number, blockEvery: number): Workload {
   const batch = (r: Reactor): Promise<unknown> =>
@@ -184,6 +226,7 @@ export async function run(options: PolicyBenchOptions = {}): Promise<SuiteResult
     overhead.push(group);
     overheadNotes.push(note);
   }
+  overhead.push(await autoVersusFixedGroup(quick ? 50 : 100, budget, log));
   const mixed = await measureComparison([mixedWorkload(fibN, 5), mixedWorkload(fibN, 25)], {
     suite: 'policy',
     title: 'Policy: dispatch overhead and the auto route',

@@ -56,15 +56,22 @@ type Call = { task: Task; inline: (...args: any[]) => unknown; args: () => unkno
  * The paths for a batch of calls; the green path gets the plain function, as a user would pass it. `maybeDeferred`
  * is the inline route as a Deferred-returning API gives it (what `dispatch` returns on its inline route): it shows
  * how much of the gap between `dispatch(auto)` and a bare call is the Deferred rather than the routing.
+ * `dispatch(inline)` (with `fixedInline`) is `dispatch` on a reactor whose policy routes everything inline: the same
+ * API and route as `auto` once it chose inline, without the learning, so `auto` is compared with the fixed-route
+ * dispatch as well as with the bare call.
  * @param fresh - for workloads with state: makes a new call source per path (each path then starts from the
  *   first call), else all paths share `calls`.
+ * @param fixedInline - a reactor with `default: 'inline'`, for the `dispatch(inline)` row.
  */
-function paths(reactor: Reactor, calls: () => Call[], fresh?: () => () => Call[]): Variant[] {
+function paths(reactor: Reactor, calls: () => Call[], fresh?: () => () => Call[], fixedInline?: Reactor): Variant[] {
   const ways: Array<[string, (batch: Call[]) => Promise<unknown>]> = [
     ['inline', (batch) => Promise.all(batch.map((c) => c.inline(...c.args())))],
     ['maybeDeferred', (batch) => Promise.all(batch.map((c) => maybeDeferred(c.inline, ...c.args())))],
     ['deferToThread', (batch) => Promise.all(batch.map((c) => reactor.deferToThread(c.task, ...c.args())))],
     ['deferToGreenlet', (batch) => Promise.all(batch.map((c) => reactor.deferToGreenlet(c.inline, ...c.args())))],
+    ...(fixedInline === undefined
+      ? []
+      : [['dispatch(inline)', (batch: Call[]) => Promise.all(batch.map((c) => fixedInline.dispatch(c.task, ...c.args())))] as [string, (batch: Call[]) => Promise<unknown>]]),
     ['dispatch(auto)', (batch) => Promise.all(batch.map((c) => reactor.dispatch(c.task, ...c.args())))],
   ];
   return ways.map(([name, run]) => {
@@ -96,6 +103,8 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
   writeFileSync(smallFile, 'x'.repeat(4096));
   const dbFile = makeDatabase(dir);
   const reactor = new Reactor({ policy: { default: 'auto', threads: { minThreads: 2, maxThreads: 2 } } });
+  // The fixed inline route through dispatch (no thread is ever used: one idle worker at most).
+  const fixedInline = new Reactor({ policy: { default: 'inline', threads: { minThreads: 1, maxThreads: 1 } } });
   try {
     // Start both workers before measuring: thread start-up is a one-time cost, not a per-call one.
     await Promise.all(repeat(4, (i) => reactor.deferToThread(tinyTask, i)));
@@ -127,7 +136,7 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
         ],
       },
       { name: 'cooperative I/O', description: 'An async function: a 1 ms timer and two async 4 KiB file reads, 16 at once.', batch: 16, baseline: 'inline', variants: paths(reactor, () => repeat(16, ioCall)) },
-      { name: 'tiny tasks', description: '`x + 1`, 100 at once: the per-call overhead of each path (no kind: auto learns).', batch: 100, baseline: 'inline', variants: paths(reactor, () => repeat(100, tinyCall)) },
+      { name: 'tiny tasks', description: '`x + 1`, 100 at once: the per-call overhead of each path (no kind: auto learns).', batch: 100, baseline: 'inline', variants: paths(reactor, () => repeat(100, tinyCall), undefined, fixedInline) },
       {
         name: '1 MiB payload',
         description: 'A 1 MiB Uint8Array per call, checksummed; structured clone vs transfer (a fresh buffer per call) into the worker, 8 at once.',
@@ -135,7 +144,7 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
         baseline: 'inline',
         warmupRuns: quick ? 10 : 25,
         variants: [
-          ...paths(reactor, () => repeat(8, () => payloadCall(payloadTask))),
+          ...paths(reactor, () => repeat(8, () => payloadCall(payloadTask)), undefined, fixedInline),
           { name: 'deferToThread (transfer)', run: () => Promise.all(repeat(8, () => reactor.deferToThread(payloadTransferTask, new Uint8Array(mib).fill(7)))) },
         ],
       },
@@ -158,7 +167,7 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
         description: `The first ${coldCalls.count} calls hold their thread ${coldCalls.ms} ms (a cold cache), later ones are \`x + 1\`; 10 at once, each path from its first call (no kind: auto learns).`,
         batch: 10,
         baseline: 'inline',
-        variants: paths(reactor, coldStartCalls(10), () => coldStartCalls(10)),
+        variants: paths(reactor, coldStartCalls(10), () => coldStartCalls(10), fixedInline),
       },
     ];
     const result = await measureComparison(workloads, {
@@ -171,6 +180,7 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
         'Threads: a pool of 2 workers (the machine has 2 cores, shared with the benchmark itself).',
         'deferToGreenlet runs the plain function: a synchronous call is one greenlet step, so it blocks the loop as inline does; greenlets help when the code yields.',
         'maybeDeferred is the inline route as a Deferred: a bare call that returns a number is the floor no Deferred-returning path (dispatch included) can reach on tiny work.',
+        "dispatch(inline) is dispatch on a reactor whose policy routes everything inline (the tiny, 1 MiB and turns-cheap rows): the same API and route auto lands on, without auto's learning; the verdict compares auto with it as well as with the bare call.",
         'dispatch(auto): a task starts where its kind says (cpu/blocking and no kind → thread, io → in-process) and moves by what it measures: a median thread run under its hop or minThreadRunMs → in-process (inline when synchronous); any run over blockingThresholdMs → threads for good.',
         'Verdict per workload (issue 12): the best fixed route is the fastest of inline, deferToGreenlet and deferToThread whose loop-delay p99 is under blockingThresholdMs or within 2× deferToThread\'s; auto should reach ≥ 0.9× its throughput with loop p99 ≤ 1.5× its (or under blockingThresholdMs).',
       ],
@@ -185,7 +195,7 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
     await writeSuiteResult(judged, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});
     return judged;
   } finally {
-    await reactor.stop();
+    await Promise.all([reactor.stop(), fixedInline.stop()]);
     closeBenchConnections();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -71,6 +71,19 @@ describe('routeVerdict()', () => {
     expect(formatRouteVerdict(v)).toBe('work: no fixed route kept the loop responsive (or a row failed); auto not judged');
   });
 
+  it('judges auto against the best route taken through a fixed-route dispatch too, when that row was measured', () => {
+    const v = routeVerdict(
+      group(measured('inline', 1000, 2), measured('deferToGreenlet', 10, 1), measured('deferToThread', 10, 1), measured('dispatch(inline)', 500, 2), measured('dispatch(auto)', 460, 3)),
+    );
+    expect(v.met).toBe(false); // the goal against the bare call is kept as written
+    expect(v.viaDispatch?.row.name).toBe('dispatch(inline)');
+    expect(v.viaDispatch?.throughputRatio).toBeCloseTo(0.92);
+    expect(v.viaDispatch?.met).toBe(true);
+    expect(formatRouteVerdict(v)).toBe(
+      'work: best responsive route inline (loop p99 2.00 ms); dispatch(auto) 0.46× its throughput, loop p99 3.00 ms (1.50× its) — goal NOT met (≥ 0.9× throughput, loop p99 ≤ 1.5× or < 20 ms); against the same route through dispatch (dispatch(inline), a Deferred per call as auto returns): 0.92× — ≥ 0.9×',
+    );
+  });
+
   it('writes one line with the route, the ratios and the outcome', () => {
     const line = formatRouteVerdict(routeVerdict(group(measured('inline', 1000, 2), measured('deferToGreenlet', 10, 1), measured('deferToThread', 10, 1), measured('dispatch(auto)', 500, 3))));
     expect(line).toBe('work: best responsive route inline (loop p99 2.00 ms); dispatch(auto) 0.50× its throughput, loop p99 3.00 ms (1.50× its) — goal NOT met (≥ 0.9× throughput, loop p99 ≤ 1.5× or < 20 ms)');
