@@ -302,7 +302,15 @@ export class WorkerLifecycle {
     this.#armAge();
   };
 
-  /** Marks a worker closed and lets Piscina start one more until it has left. */
+  /**
+   * Marks a worker closed and lets Piscina start one more until it has left.
+   *
+   * Piscina documents no way to grow a pool at run time (its docs call `options` "a copy"; a custom balancer
+   * returning `null` only starts a worker below `maxThreads`), so this raises the live `options.maxThreads` Piscina
+   * reads when it decides to start a worker, and `#forget` lowers it back. Building Piscina with a larger
+   * `maxThreads` instead would let it start workers past the pool's limit whenever its queue is not empty.
+   * test/threads/thread-recycle-piscina.test.ts pins this behaviour: it fails if a Piscina upgrade changes it.
+   */
   #close(threadId: number): void {
     this.#closed.add(threadId);
     const piscina = this.#piscina;
