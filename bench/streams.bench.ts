@@ -50,30 +50,60 @@ export const hotLoop = defineTask(import.meta.url, 'hotLoop', (n: number, report
 }, { route: 'thread' });
 
 /**
- * The raw baseline's handler: posts `0 … n-1` on the port it was given (the Piscina #91 recipe).
- * @param task - the port and the count.
+ * The raw baseline's handler: posts `0 … n-1` on the port it was given (the Piscina #91 recipe). With `credit`, it
+ * also keeps a hand-written credit window of `window` items, the way `reactor.stream` does (block in `Atomics.wait`
+ * while `window` items are unread, resume once at most `window / 8` are): about the least a window of that size costs.
+ * @param task - the port, the count, and optionally the shared read count and the window.
  * @returns `n`.
  */
-export default function rawHandler(task: { port: MessagePort; n: number }): number {
-  for (let i = 0; i < task.n; i++) task.port.postMessage(i);
-  task.port.close();
-  return task.n;
+export default function rawHandler(task: { port: MessagePort; n: number; credit?: SharedArrayBuffer; window?: number }): number {
+  const { port, n, credit, window = 0 } = task;
+  if (credit === undefined) {
+    for (let i = 0; i < n; i++) port.postMessage(i);
+  } else {
+    const words = new Int32Array(credit); // [0] items read (main), [16] the read count a blocked emit waits for
+    const keep = window >> 3;
+    let seen = 0;
+    for (let i = 0; i < n; i++) {
+      while (i - seen >= window) {
+        seen = Atomics.load(words, 0);
+        if (i - seen < window) break;
+        Atomics.store(words, 16, i - keep);
+        Atomics.wait(words, 0, seen);
+        Atomics.store(words, 16, 0);
+      }
+      port.postMessage(i);
+    }
+  }
+  port.close();
+  return n;
 }
 
 // ---- measurement ----
 
-/** Runs the raw recipe once: `n` items on a port, counted as they arrive (also those arriving after the result). */
-async function rawStream(raw: Piscina, n: number): Promise<void> {
+/**
+ * Runs the raw recipe once: `n` items on a port, counted in a `'message'` listener as they arrive (also those
+ * arriving after the result) — how a user of the recipe reads them. With `window`, each item read is also counted
+ * in shared memory and a blocked worker is woken once, when the count reaches the one it waits for.
+ */
+async function rawStream(raw: Piscina, n: number, window = 0): Promise<void> {
   const { port1, port2 } = new MessageChannel();
   let count = 0;
   let allIn: () => void = () => undefined;
   const arrived = new Promise<void>((resolve) => {
     allIn = resolve;
   });
+  const credit = window > 0 ? new SharedArrayBuffer(128) : undefined;
+  const words = credit === undefined ? undefined : new Int32Array(credit);
   port1.on('message', () => {
+    if (words !== undefined) {
+      const read = Atomics.add(words, 0, 1) + 1;
+      const want = Atomics.load(words, 16);
+      if (want !== 0 && read >= want && Atomics.compareExchange(words, 16, want, 0) === want) Atomics.notify(words, 0);
+    }
     if (++count === n) allIn();
   });
-  await raw.run({ port: port2, n }, { transferList: [port2] });
+  await raw.run(credit === undefined ? { port: port2, n } : { port: port2, n, credit, window }, { transferList: [port2] });
   await arrived;
   port1.close();
 }
@@ -116,12 +146,14 @@ export async function run(options: StreamsBenchOptions = {}): Promise<SuiteResul
         'streams',
         {
           name: `${n.toLocaleString('en-US')} items from one thread task`,
-          description: `One task emits ${n.toLocaleString('en-US')} small integers; the caller reads them all (items/s). The baseline posts them on a MessagePort it was handed (no backpressure; it waits for every item, also those arriving after the result).`,
+          description: `One task emits ${n.toLocaleString('en-US')} small integers; the caller reads them all (items/s). The baseline posts them on a MessagePort it was handed and the caller counts them in a 'message' listener (no backpressure; it waits for every item, also those arriving after the result); '+ window' rows add a hand-written credit window built like reactor.stream's; reactor.stream is read with for await, then its result awaited.`,
           batch: n,
           baseline: 'MessagePort loop',
           variants: [
             { name: 'MessagePort loop', run: () => rawStream(raw, n) },
+            { name: 'MessagePort loop + window 16', run: () => rawStream(raw, n, 16) },
             { name: 'reactor.stream (window 16)', run: () => ourStream(reactor, emitN, n) },
+            { name: 'MessagePort loop + window 256', run: () => rawStream(raw, n, 256) },
             { name: 'reactor.stream (window 256)', run: () => ourStream(reactor, emitNWide, n) },
           ],
         },

@@ -12,8 +12,9 @@
  *   outcome of a task that ended in its worker is held here until that many arrived, then every item left on the
  *   port (a posted item is queued there at once) is taken into the stream — a result never overtakes an item, nor
  *   the last progress value.
- * - Credit: each item the consumer reads adds 1 to the shared read count; a worker blocked in `emit` is woken only
- *   when the count reaches the one it waits for (half the window free).
+ * - Credit: each item the consumer reads adds 1 to the shared read count; a worker blocked in `emit` is woken once:
+ *   when the count reaches the one it waits for (at most an eighth of the window unread), or, when the consumer
+ *   stops reading before that (the event loop turned after a read), with the room there is.
  * - A stream cancelled or timed out is aborted at once: its shared abort word wakes a blocked `emit` (which throws
  *   `CancelledError`), unread items are dropped, and messages still on the way are ignored (the stream leaves the
  *   registry).
@@ -71,6 +72,8 @@ export class ThreadStream implements LiveStream, StreamReceiver {
   /** The outcome held until `#expected` messages arrived. */
   #held: (() => void) | undefined;
   #expected = 0;
+  /** A check is scheduled that lets a blocked emit go if the consumer stopped reading. */
+  #letGoLater = false;
   /** A timer that keeps the process alive while a held outcome waits for the worker's last messages. */
   #keepAlive: ReturnType<typeof setTimeout> | undefined;
 
@@ -90,7 +93,16 @@ export class ThreadStream implements LiveStream, StreamReceiver {
         const words = this.#words;
         const read = Atomics.add(words, streamReadWord, 1) + 1;
         const want = Atomics.load(words, streamWantWord);
-        if (want !== 0 && read >= want) Atomics.notify(words, streamReadWord);
+        if (want === 0) return;
+        // Wake a blocked emit once: the reads that follow before it is up must not each notify again (a notify
+        // takes a process-wide lock; it was most of a read's cost).
+        if (read >= want) this.#letGo(want);
+        // A consumer that stops reading before the count is reached (the event loop turns) lets it go with the
+        // room there is.
+        else if (!this.#letGoLater) {
+          this.#letGoLater = true;
+          setImmediate(this.#onPause);
+        }
       },
       fill: () => this.#fill(),
       cancel: () => {
@@ -128,6 +140,18 @@ export class ThreadStream implements LiveStream, StreamReceiver {
       },
     );
   }
+
+  /** Wakes the emit blocked on read count `want`, once (whoever clears the word first notifies). */
+  #letGo(want: number): void {
+    const words = this.#words;
+    if (Atomics.compareExchange(words, streamWantWord, want, 0) === want) Atomics.notify(words, streamWantWord);
+  }
+
+  readonly #onPause = (): void => {
+    this.#letGoLater = false;
+    const want = Atomics.load(this.#words, streamWantWord);
+    if (want !== 0) this.#letGo(want);
+  };
 
   /** @returns the items the worker has posted so far. */
   items(): number {
@@ -199,9 +223,9 @@ export class ThreadStream implements LiveStream, StreamReceiver {
 
   #abort(error: unknown): void {
     Atomics.store(this.#words, streamAbortedWord, 1);
-    // Change the word a blocked emit waits on: a worker reading it just before the store cannot sleep through this.
-    Atomics.add(this.#words, streamReadWord, 1);
-    Atomics.notify(this.#words, streamReadWord);
+    // Clear the word a blocked emit sleeps on: a worker about to sleep then returns at once, or sees the abort.
+    Atomics.store(this.#words, streamWantWord, 0);
+    Atomics.notify(this.#words, streamWantWord);
     this.#held = undefined;
     this.#end();
     this.buffer.abort(error);

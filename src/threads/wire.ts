@@ -244,11 +244,12 @@ export const streamTag = '@greenreactor/stream';
  * fast stream costs one clone per item and no event per item. A posted item is in the main thread's queue at once,
  * so when the task's outcome arrives every item is already readable there.
  *
- * - `[streamReadWord]`: items the consumer has read (the main thread adds 1 per read; the worker's `emit` waits on it
- *   while `emitted - read >= window`). On abort the main thread adds 1 more after setting `[streamAbortedWord]`, so
- *   a worker about to wait sees the word change and never sleeps through the abort.
- * - `[streamWantWord]`: 0, or the read count a blocked `emit` waits for; the main thread notifies only when a read
- *   reaches it (credit comes back in batches, not one wake-up per item).
+ * - `[streamReadWord]`: items the consumer has read (the main thread adds 1 per read; the worker's `emit` blocks
+ *   while `emitted - read >= window`).
+ * - `[streamWantWord]`: 0, or the read count a blocked `emit` waits for (it sleeps on this word); the main thread
+ *   clears it and notifies once, when a read reaches it or when the consumer stops reading before (credit comes back
+ *   in batches, one wake-up per block, not one per item). On abort the main thread clears it after setting
+ *   `[streamAbortedWord]`, so a worker about to sleep returns at once and sees the abort.
  * - `[streamAbortedWord]`: 1 once the stream was cancelled or timed out (a waiting `emit` wakes and throws).
  * - `[streamBellWord]`: 1 while the consumer waits for an item and found none; the worker's next `emit` clears it
  *   and rings (a {@link StreamMessage} of `kind` 3 on `parentPort`), so an idle consumer wakes without a message
@@ -261,26 +262,30 @@ export const streamTag = '@greenreactor/stream';
  *   left on the port — a result can never overtake an item.
  * - Float64 `[0]`: total ms the worker spent blocked in `emit`; `[1]`: when the current block began (ms since the
  *   epoch), 0 while not blocked — so `stats()` shows a block still in progress.
+ *
+ * The words each thread writes often live on cache lines of their own (64 bytes apart): the read count (the main
+ * thread, once per item read), the emitted count (the worker, once per item), the rest (written a few times per
+ * stream). Sharing one line, every read and every emit made that line bounce between the two cores.
  */
 export const streamReadWord = 0;
 /** See {@link streamReadWord}. */
-export const streamAbortedWord = 1;
+export const streamEmittedWord = 16;
 /** See {@link streamReadWord}. */
-export const streamSentWord = 2;
+export const streamAbortedWord = 32;
 /** See {@link streamReadWord}. */
-export const streamClosedWord = 3;
+export const streamSentWord = 33;
 /** See {@link streamReadWord}. */
-export const streamWantWord = 4;
+export const streamClosedWord = 34;
 /** See {@link streamReadWord}. */
-export const streamBellWord = 5;
+export const streamWantWord = 35;
 /** See {@link streamReadWord}. */
-export const streamEmittedWord = 6;
+export const streamBellWord = 36;
 /** How many `Int32` words a stream has. */
-export const streamWordCount = 7;
+export const streamWordCount = 37;
 /** Byte offset of the stream's two `Float64` timing words. */
-export const streamTimesOffset = 32;
+export const streamTimesOffset = 192;
 /** Size in bytes of a stream's shared buffer. */
-export const streamCreditBytes = 48;
+export const streamCreditBytes = 208;
 
 /** What a streamed task's request carries. */
 export interface StreamRequest {

@@ -30,12 +30,16 @@ describe('reactor.stream() window on the thread route', () => {
     const cells = gate(2);
     const s = reactor.stream(built(fx.bigItems), n, bytes, cells); // streamWindow: 4
     const it = s[Symbol.asyncIterator]();
+    const stats = (): { streamedItems?: number; streamBlockedMs?: number } => reactor.stats().threads.tasks.bigItems ?? {};
+    // Nobody reads yet: exactly 4 emits return, the 5th blocks.
+    await waitFor(() => Atomics.load(cells, 1) === 5 && (stats().streamBlockedMs ?? 0) > 0);
+    expect({ returned: Atomics.load(cells, 0), streamed: stats().streamedItems }).toEqual({ returned: 4, streamed: 4 });
     const first = await it.next();
     const second = await it.next();
     expect([(first.value as Uint8Array)[0], (second.value as Uint8Array)[0]]).toEqual([0, 1]);
-    // The consumer stops reading. Window 4, 2 read: emits 1 … 6 return, emit 7 blocks.
-    const stats = (): { streamedItems?: number; streamBlockedMs?: number } => reactor.stats().threads.tasks.bigItems ?? {};
-    await waitFor(() => Atomics.load(cells, 1) === 7 && (stats().streamBlockedMs ?? 0) > 0);
+    // The consumer stops reading after 2 (before the blocked emit's resume point, all 4 read): the pause lets the
+    // blocked emit go with the room there is. Window 4, 2 read: emits 1 … 6 return, emit 7 blocks.
+    await waitFor(() => Atomics.load(cells, 1) === 7);
     const rssBlocked = rssAfterGc();
     // Time passes (measured by the blocked time itself): the task stays where it is, and memory stays flat.
     await waitFor(() => (stats().streamBlockedMs ?? 0) >= 300);
