@@ -11,6 +11,10 @@
  *   source folder) are dropped, except the last one, the public entry the caller called (`Reactor.dispatch`,
  *   `Reactor.deferToThread`…). A call that went through `dispatch`, its policy and a pool has several library
  *   frames above the user's, so the capture keeps enough frames to reach past them.
+ * - A call held back before it reaches its route (a rule's bulkhead, `maxConcurrent`) is sent later from library
+ *   code alone: its site is captured when the caller dispatched it and carried to where the route captures
+ *   ({@link withDispatchSite}), which then takes the carried site instead of capturing. Only that path pays for it:
+ *   elsewhere the capture checks one module variable.
  * - A {@link DispatchSites} cache shares one capture between the calls of one task dispatched together in one
  *   synchronous run of code (a loop sending thousands): the site then says it is the first of them, never
  *   pretending to be the call's own. A task that has failed once gets a capture of its own for every later call.
@@ -24,6 +28,9 @@ const libraryFolder = fileURLToPath(new URL('./', import.meta.url));
 
 /** A settled Promise, to run something after the current synchronous run of code (see `DispatchSites`). */
 const settled = Promise.resolve();
+
+/** A site captured earlier, for the next capture made within {@link withDispatchSite} (taken once). */
+let carried: DispatchSite | undefined;
 
 /** How many of the caller's frames a printed site shows, after the public entry's. */
 const callerFrames = 4;
@@ -45,6 +52,7 @@ export interface DispatchSite {
  * @returns the site.
  */
 export function captureDispatchSite(frames: number, skip: (...args: any[]) => unknown): DispatchSite {
+  if (carried !== undefined) return takeCarried();
   const limit = Error.stackTraceLimit;
   // An Error made with no frames, then captured into: V8 captures about twice as fast into an Error, whose map
   // already has the lazy `stack` accessor, as into a plain object, which must be given one (measured here: the
@@ -54,6 +62,35 @@ export function captureDispatchSite(frames: number, skip: (...args: any[]) => un
   Error.stackTraceLimit = frames;
   Error.captureStackTrace(site, skip);
   Error.stackTraceLimit = limit;
+  return site;
+}
+
+/**
+ * Runs `start` with `site` as the dispatch site of the call it sends: the first dispatch site captured within it
+ * (`captureDispatchSite`, `DispatchSites.site`) is `site` itself, not the stack of library code releasing a call
+ * that waited (a bulkhead's). Later captures, and any after `start` returned, capture as usual.
+ *
+ * Why ambient rather than a parameter: a route's entry points (`ThreadPool.run`, the remote backend) take the
+ * caller's arguments as they are; the site travels beside them for the one synchronous call that sends it.
+ *
+ * @param site - the site captured when the caller dispatched the call.
+ * @param start - sends the call (synchronously captures its site, if the route captures one).
+ * @returns what `start` returns.
+ * @throws whatever `start` throws (the carried site is dropped either way).
+ */
+export function withDispatchSite<T>(site: DispatchSite, start: () => T): T {
+  const outer = carried;
+  carried = site;
+  try {
+    return start();
+  } finally {
+    carried = outer;
+  }
+}
+
+function takeCarried(): DispatchSite {
+  const site = carried!;
+  carried = undefined;
   return site;
 }
 
@@ -75,7 +112,7 @@ export function describeDispatchSite(site: DispatchSite | undefined, taskName: s
 
 /**
  * The frames to print: from the last library frame before the caller's first (the public entry) on, at most
- * {@link callerFrames} of the caller's. All of them when none is the caller's (a call a bulkhead released later).
+ * {@link callerFrames} of the caller's. All of them when none is the caller's (a call sent later by library code that carried no site for it).
  * @param frames - the captured frames, outermost last.
  * @returns the frames to print.
  */
@@ -106,6 +143,7 @@ export class DispatchSites {
    * @returns the site.
    */
   site(task: { readonly name: string }, skip: (...args: any[]) => unknown): DispatchSite {
+    if (carried !== undefined) return takeCarried(); // a held call's own site (withDispatchSite): never shared
     const open = this.#open.get(task);
     if (open !== undefined) {
       open.shared = (open.shared ?? 1) + 1;

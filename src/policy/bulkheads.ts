@@ -7,11 +7,14 @@
  * Deferred, cancellable while it waits, its task's `timeoutMs` counted from dispatch). On threads the waiting
  * calls count toward the pool's `maxQueue` (with those the pool queues itself), and a call that would go past it
  * errbacks `QueueFullError` at once. One gate per rule label; a reload that changes `maxConcurrent` applies to the
- * next call (and frees waiting calls if it grew).
+ * next call (and frees waiting calls if it grew). A thread or remote call that has to wait keeps its caller's dispatch
+ * site, captured as it waits (SPEC §4: an error's stack names where the caller sent it, not the library code that
+ * released it later); calls admitted at once capture nothing here.
  *
  * @module
  */
 import type { Deferred } from '../deferred/deferred.js';
+import { DispatchSites, type DispatchSite } from '../dispatch-site.js';
 import { fail } from '../deferred/fail.js';
 import { QueueFullError } from '../errors.js';
 import { isTask, type Task } from '../task/task.js';
@@ -27,7 +30,15 @@ export interface RoutedCall {
   readonly decision: Decision;
   /** The arguments. */
   readonly args: unknown[];
+  /** Where the caller dispatched it, when it had to wait (thread and remote routes); sent with it when it starts. */
+  readonly site?: DispatchSite;
 }
+
+/**
+ * How many frames a waiting call's site keeps: past the dispatcher's and the reactor's frames to the caller's
+ * (the printed site starts at the public entry, see `describeDispatchSite`).
+ */
+const siteFrames = 10;
 
 /** The queue a thread pool has now and the most it takes (`threads.maxQueue`, or the named pool's). */
 export interface PoolCapacity {
@@ -62,6 +73,8 @@ interface Entry {
 export class Bulkheads {
   readonly #clock: Scheduler;
   readonly #entries = new Map<string, Entry>();
+  /** Sites of waiting calls, shared by the calls of one task held in one synchronous run of dispatches. */
+  readonly #sites = new DispatchSites(siteFrames);
 
   /** @param clock - the reactor's clock (a waiting task's `timeoutMs` counts on it). */
   constructor(clock: Scheduler) {
@@ -90,6 +103,10 @@ export class Bulkheads {
           ),
         );
       }
+    }
+    if ((decision.route === 'thread' || decision.route === 'remote') && entry.gate.wouldWait()) {
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- the site's cut-off frame, never called
+      return entry.gate.run({ ...call, site: this.#sites.site(call.target, this.run) }, start);
     }
     return entry.gate.run(call, start);
   }

@@ -18,6 +18,7 @@ import { isThenable } from '../deferred/is-thenable.js';
 import { succeed } from '../deferred/succeed.js';
 import { ReactorStoppedError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import { callDeadline } from '../context/call-deadline.js';
+import { withDispatchSite } from '../dispatch-site.js';
 import { isTask, type Task } from '../task/task.js';
 import type { Scheduler } from '../time/scheduler.js';
 import type { Decision, DecidedRoute, DispatchLoad } from './decision.js';
@@ -174,7 +175,11 @@ export class PolicyDispatcher {
     return d;
   }
 
-  readonly #startRouted = (call: RoutedCall): Deferred<unknown> => this.#start(call.target, call.decision, call.args);
+  /** Starts a call its bulkhead released; one that waited sends the dispatch site captured when the caller sent it. */
+  readonly #startRouted = (call: RoutedCall): Deferred<unknown> =>
+    call.site === undefined
+      ? this.#start(call.target, call.decision, call.args)
+      : withDispatchSite(call.site, () => this.#start(call.target, call.decision, call.args));
 
   /** Starts a decided call on its route (past its bulkhead, if any). May throw: the caller fails the call. */
   #start(target: Task | ((...a: unknown[]) => unknown), decision: Decision, args: unknown[]): Deferred<unknown> {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { captureDispatchSite, describeDispatchSite, DispatchSites } from '../../src/dispatch-site.js';
+import { captureDispatchSite, describeDispatchSite, DispatchSites, withDispatchSite } from '../../src/dispatch-site.js';
+import { Reactor } from '../../src/reactor/reactor.js';
+import * as fx from '../fixtures/thread-tasks.js';
+import { built, changed, failureOf, gate, open } from './thread-test-kit.js';
 
 const task = { name: 'resize' };
 
@@ -64,5 +67,45 @@ describe('DispatchSites', () => {
       expect([a.shared, b.shared]).toEqual([undefined, undefined]);
       expect(describeDispatchSite(b, 'resize')!.split('\n')[0]).toBe('    --- task `resize` dispatched from ---');
     });
+  });
+});
+
+describe('withDispatchSite()', () => {
+  it('gives its site to the first capture made within it, never shared, and to no other capture', () => {
+    const held = capture();
+    const sites = new DispatchSites(4);
+    const [carried, next, shared] = withDispatchSite(held, () => [dispatch(sites), capture(), dispatch(sites)]);
+    expect(carried).toBe(held);
+    expect(held.shared).toBeUndefined();
+    expect(next).not.toBe(held);
+    expect(shared).not.toBe(held);
+    expect(capture()).not.toBe(held);
+  });
+
+  it('drops its site when nothing captured within it', () => {
+    const held = capture();
+    expect(withDispatchSite(held, () => 'sent')).toBe('sent');
+    expect(capture()).not.toBe(held);
+  });
+});
+
+describe('Reactor dispatch sites of calls a bulkhead held', () => {
+  it("start at Reactor.dispatch, then the caller's frames, although the call reached the pool later", async () => {
+    const reactor = new Reactor({ policy: { default: 'thread', rules: [{ name: 'one', match: { task: '*' }, route: 'thread', maxConcurrent: 1 }] } });
+    try {
+      const cells = gate();
+      const first = reactor.dispatch(built(fx.waitForGate), cells, 'done');
+      const held = reactor.dispatch(built(fx.throwCustom), 'x'); // waits in the rule's bulkhead
+      expect(reactor.stats().policy.bulkheads['one']).toMatchObject({ inFlight: 1, waiting: 1 });
+      await changed(cells);
+      open(cells);
+      expect(await first).toBe('done');
+      const error = await failureOf(held);
+      const site = (error.stack as string).split('--- task `throwCustom` dispatched from ---\n')[1]!.split('\n');
+      expect(site[0]).toMatch(/at Reactor\.dispatch /);
+      expect(site[1]).toMatch(/dispatch-site\.test\.ts/);
+    } finally {
+      await reactor.stop();
+    }
   });
 });
