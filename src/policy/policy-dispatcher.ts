@@ -181,6 +181,19 @@ export class PolicyDispatcher {
       ? this.#start(call.target, call.decision, call.args)
       : withDispatchSite(call.site, () => this.#start(call.target, call.decision, call.args));
 
+  /**
+   * Passes a call started elsewhere (a stream, `reactor.stream`) through its rule's bulkhead, as `dispatch` does:
+   * now when the rule sets no `maxConcurrent` or has room, else once a place frees (FIFO, cancellable while it
+   * waits; on threads the waiting call counts toward the pool's `maxQueue`).
+   * @param call - the call and the decision `explain` gave for it.
+   * @param start - starts it on its route (called at most once).
+   * @returns `start`'s Deferred, or one that follows it once the call was admitted.
+   */
+  admit(call: RoutedCall, start: () => Deferred<unknown>): Deferred<unknown> {
+    if (call.decision.maxConcurrent === undefined) return start();
+    return this.#bulkheads.run(call, start, this.#capacityFor(call.decision));
+  }
+
   /** Starts a decided call on its route (past its bulkhead, if any). May throw: the caller fails the call. */
   #start(target: Task | ((...a: unknown[]) => unknown), decision: Decision, args: unknown[]): Deferred<unknown> {
     if (decision.route === 'thread') {

@@ -597,6 +597,7 @@ export class Reactor implements Scheduler {
     }
     this.#streamTargets ??= {
       decide: (t, a) => this.#dispatcher.explain(t, a),
+      admit: (target, decision, a, start) => this.#dispatcher.admit({ target, decision, args: a }, start),
       threadPool: (name) => (name === undefined ? this.threadPool : this.#pools.get(name)),
       spawnDeferred: (fn, a) => this.#spawnDeferred(this.hub, fn as GreenletFunction<unknown[], unknown>, a),
       clock: this.#clock,

@@ -1,6 +1,8 @@
 /**
  * `startTaskStream`: what `reactor.stream(task, ...args)` does — take the policy's decision, as `dispatch` would,
- * then start the task on that route with a stream attached (SPEC §9).
+ * then start the task on that route with a stream attached (SPEC §9), past its rule's bulkhead (`maxConcurrent`,
+ * SPEC §7) like any call: a stream whose rule is full waits for a place (its iteration simply has nothing yet), and
+ * cancelling it meanwhile means its task never starts. A rule's `pool` sends its thread streams to that pool.
  *
  * The reactor hands in a narrow set of targets (its pool, its greenlet-spawning helper, its policy's decision),
  * so this module does not depend on the facade. A stream never throws: bad input, a stopped reactor or a route
@@ -32,6 +34,11 @@ export const defaultStreamWindow = 16;
 export interface StreamTargets {
   /** The policy's decision for this call, as `dispatch` takes it; throws `TypeError` for what is no task or function. */
   decide(task: unknown, args: unknown[]): Decision;
+  /**
+   * Runs `start` through the deciding rule's bulkhead (`maxConcurrent`), as `dispatch` would: at once when there is
+   * room, else when a place frees.
+   */
+  admit(target: Task | ((...args: unknown[]) => unknown), decision: Decision, args: unknown[], start: () => Deferred<unknown>): Deferred<unknown>;
   /** The reactor's pool (no name), or the policy's named pool `name` (`undefined` when there is none). */
   readonly threadPool: (name: string | undefined) => { runStreamed(task: Task, args: readonly unknown[], stream: StreamRequest): Deferred<unknown> } | undefined;
   /** Spawns a Task or function as a greenlet on the reactor's hub (with its `timeoutMs` and deadline). */
@@ -97,12 +104,14 @@ export function startTaskStream<Item, R>(targets: StreamTargets, task: unknown, 
     const stream = new ThreadStream(window, targets.stats.task('thread', name), targets.onError);
     buffer = stream.buffer;
     attach = (d) => stream.attach(d);
-    run = pool.runStreamed(target as Task, args, stream.request);
+    run = targets.admit(target, decision, args, () => pool.runStreamed(target as Task, args, stream.request));
   } else if (decision.route === 'green' || decision.route === 'inline') {
     const stream = new InProcessStream(window, targets.stats.task('green', name), targets.clock, targets.now, targets.onError);
     buffer = stream.buffer;
     attach = (d) => stream.attach(d);
-    run = decision.route === 'green' ? runInStream(stream, () => targets.spawnDeferred(target, args)) : runInline(stream, target, args, targets.clock);
+    run = targets.admit(target, decision, args, () =>
+      decision.route === 'green' ? runInStream(stream, () => targets.spawnDeferred(target, args)) : runInline(stream, target, args, targets.clock),
+    );
   } else {
     return failedStream(new TypeError(`Task \`${name}\` is routed to '${decision.route}': streams run on the thread, green and inline routes`));
   }
