@@ -181,7 +181,7 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
         'deferToGreenlet runs the plain function: a synchronous call is one greenlet step, so it blocks the loop as inline does; greenlets help when the code yields.',
         'maybeDeferred is the inline route as a Deferred: a bare call that returns a number is the floor no Deferred-returning path (dispatch included) can reach on tiny work.',
         "dispatch(inline) is dispatch on a reactor whose policy routes everything inline (the tiny, 1 MiB and turns-cheap rows): the same API and route auto lands on, without auto's learning; the verdict compares auto with it as well as with the bare call.",
-        'dispatch(auto): a task starts where its kind says (cpu/blocking and no kind → thread, io → in-process) and moves by what it measures: a median thread run under its hop or minThreadRunMs → in-process (inline when synchronous); any run over blockingThresholdMs → threads for good.',
+        'dispatch(auto): a task starts where its kind says (cpu/blocking and no kind → thread, io → in-process) and moves by what it measures: a median thread run under its hop or minThreadRunMs → in-process (inline when synchronous); a median timed in-process run at or over both → back to threads; an in-process run over blockingThresholdMs → threads for good (adaptive.blockingRunsToPin, default 1).',
         'Verdict per workload (issue 12): the best fixed route is the fastest of inline, deferToGreenlet and deferToThread whose loop-delay p99 is under blockingThresholdMs or within 2× deferToThread\'s; auto should reach ≥ 0.9× its throughput with loop p99 ≤ 1.5× its (or under blockingThresholdMs).',
       ],
     });

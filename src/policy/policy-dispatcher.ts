@@ -230,14 +230,26 @@ export class PolicyDispatcher {
   }
 
   /**
-   * Decides without running anything.
+   * Decides without running anything, as `dispatch` would now (the cached decision: what `reactor.stream` routes by).
+   * @param task - a Task or a plain function.
+   * @param args - the arguments it would get.
+   * @returns the decision.
+   * @throws TypeError when `task` is neither a Task nor a function.
+   */
+  decide(task: unknown, args: unknown[]): Decision {
+    return this.#policy.decide(task, args, this.#targets.load);
+  }
+
+  /**
+   * Decides without running anything, with `auto`'s figures as they are now (see `Policy.explain`): for
+   * `reactor.explain`.
    * @param task - a Task or a plain function.
    * @param args - the arguments it would get.
    * @returns the decision.
    * @throws TypeError when `task` is neither a Task nor a function.
    */
   explain(task: unknown, args: unknown[]): Decision {
-    return this.#policy.decide(task, args, this.#targets.load);
+    return this.#policy.explain(task, args, this.#targets.load);
   }
 
   /**

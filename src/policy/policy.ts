@@ -151,6 +151,20 @@ export class Policy extends EventEmitter<PolicyEventMap> {
   }
 
   /**
+   * Decides where a call would run, as {@link Policy.decide} does, with `auto`'s figures as they are now: `decide`
+   * returns a cached decision whose reason keeps the figures of when the task last changed route (a dispatch must
+   * cost a lookup), `explain` makes a fresh one (`reactor.explain` calls this).
+   * @param task - a Task or a plain function.
+   * @param args - the call's arguments (sized only if a rule matches on `argBytes`).
+   * @param load - the reactor's load.
+   * @returns the decision, with its reason.
+   * @throws TypeError when `task` is neither a Task nor a function.
+   */
+  explain(task: unknown, args: readonly unknown[] = [], load: DispatchLoad = zeroLoad): Decision {
+    return this.#rules.explain(task, args, load);
+  }
+
+  /**
    * Decides for a task described by name, kind and route rather than given as an object (the CLI's
    * `policy explain`). Not cached.
    * @param descriptor - the task's name, kind, route, and whether it is a plain function.

@@ -36,6 +36,13 @@ function shapeOf(fn: unknown): TaskShape {
   return ctor === 'GeneratorFunction' || ctor === 'AsyncFunction' || ctor === 'AsyncGeneratorFunction' ? 'async' : 'sync';
 }
 
+/** What the rules see of a Task or function. @throws TypeError when `task` is neither. */
+function subjectOf(task: unknown): Subject {
+  if (isTask(task)) return { name: task.name, kind: task.options.kind, route: task.options.route, plain: false, shape: shapeOf(task.fn) };
+  if (typeof task === 'function') return { name: task.name || '<anonymous>', kind: undefined, route: undefined, plain: true, shape: shapeOf(task) };
+  throw new TypeError(`Expected a Task or a function, got \`${safeString(task)}\` (${task === null ? 'null' : typeof task})`);
+}
+
 interface CacheEntry {
   autoVersion: number;
   subject: Subject;
@@ -94,6 +101,22 @@ export class RuleSet {
     return this.#decideDynamic(entry, inputs);
   }
 
+  /**
+   * Decides as {@link RuleSet.decide} does, without the cache: `auto`'s reason carries the figures of its window now
+   * (a cached decision keeps the figures of when the task last changed route). For `explain`, not for dispatch.
+   * @throws TypeError when `task` is neither a Task nor a function.
+   */
+  explain(task: unknown, args: readonly unknown[], load: DispatchLoad): Decision {
+    const entry = this.#makeEntry(subjectOf(task));
+    if (entry.fixed !== undefined) return entry.fixed;
+    let bytes: number | undefined;
+    return this.#decideDynamic(entry, {
+      argBytes: () => (bytes ??= estimateArgBytes(args)),
+      threadQueue: () => load.threadQueue,
+      loopDelayMs: () => load.loopDelayMs,
+    });
+  }
+
   /** Decides for a described task (see `Policy.decideFor`); not cached. */
   decideFor(descriptor: TaskDescriptor, load: DescriptorLoad): Decision {
     const subject: Subject = {
@@ -113,16 +136,10 @@ export class RuleSet {
   }
 
   #entry(task: unknown): CacheEntry {
-    if (typeof task !== 'function' && !isTask(task)) {
-      throw new TypeError(`Expected a Task or a function, got \`${safeString(task)}\` (${task === null ? 'null' : typeof task})`);
-    }
-    const cached = this.#cache.get(task);
+    const cached = typeof task === 'function' || isTask(task) ? this.#cache.get(task) : undefined;
     if (cached !== undefined && cached.autoVersion === this.#router.version) return cached;
-    const subject: Subject = isTask(task)
-      ? { name: task.name, kind: task.options.kind, route: task.options.route, plain: false, shape: shapeOf(task.fn) }
-      : { name: (task as () => unknown).name || '<anonymous>', kind: undefined, route: undefined, plain: true, shape: shapeOf(task) };
-    const entry = this.#makeEntry(subject);
-    this.#cache.set(task, entry);
+    const entry = this.#makeEntry(subjectOf(task));
+    this.#cache.set(task as object, entry);
     return entry;
   }
 

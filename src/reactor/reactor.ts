@@ -596,7 +596,7 @@ export class Reactor implements Scheduler {
       return failedStream(new ReactorStoppedError(`reactor.stream() refused: the reactor is ${this.#state}`));
     }
     this.#streamTargets ??= {
-      decide: (t, a) => this.#dispatcher.explain(t, a),
+      decide: (t, a) => this.#dispatcher.decide(t, a),
       admit: (target, decision, a, start) => this.#dispatcher.admit({ target, decision, args: a }, start),
       threadPool: (name) => (name === undefined ? this.threadPool : this.#pools.get(name)),
       spawnDeferred: (fn, a) => this.#spawnDeferred(this.hub, fn as GreenletFunction<unknown[], unknown>, a),

@@ -151,6 +151,20 @@ describe('auto', () => {
       });
     });
 
+    it("explain() shows the window's figures now; decide() keeps the cached decision until the route changes", () => {
+      const policy = Policy.load({ adaptive: { sampleSize: 4 } });
+      const t = task('work', 'cpu');
+      feed(policy, 'work', 3, 4, 0.1);
+      expect(policy.decide(t).reason).toBe('auto: median run 3 ms >= hop 0.1 ms and >= minThreadRunMs 0.5 ms over 4 thread runs; stays on threads');
+      feed(policy, 'work', 9, 4, 0.2);
+      expect(policy.decide(t).reason).toContain('median run 3 ms');
+      expect(policy.explain(t)).toEqual({
+        route: 'thread',
+        reason: 'auto: median run 9 ms >= hop 0.2 ms and >= minThreadRunMs 0.5 ms over 4 thread runs; stays on threads',
+      });
+      expect(() => policy.explain(42)).toThrow(TypeError);
+    });
+
     it('judges over a sliding window of the last sampleSize runs', () => {
       const policy = new Policy();
       feed(policy, 'drift', 5, 20);

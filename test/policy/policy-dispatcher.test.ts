@@ -547,5 +547,19 @@ describe('PolicyDispatcher', () => {
       expect(t.calls).toEqual([]);
       expect(dispatcher.stats().routes).toEqual({ thread: 0, green: 0, inline: 0 });
     });
+
+    it("gives auto's figures as they are now, while dispatch keeps its cached decision", () => {
+      const work = defineTask(import.meta.url, 'work', (n: number) => n, { kind: 'cpu' });
+      const policy = Policy.load({ adaptive: { sampleSize: 4 } });
+      const dispatcher = new PolicyDispatcher(policy, targets(clock));
+      for (let i = 0; i < 4; i += 1) policy.recordThreadRun('work', 3, 0.1);
+      const cached = dispatcher.decide(work, []);
+      for (let i = 0; i < 4; i += 1) policy.recordThreadRun('work', 9, 0.2); // same route, new figures
+      expect(dispatcher.decide(work, [])).toBe(cached);
+      expect(dispatcher.explain(work, [])).toEqual({
+        route: 'thread',
+        reason: 'auto: median run 9 ms >= hop 0.2 ms and >= minThreadRunMs 0.5 ms over 4 thread runs; stays on threads',
+      });
+    });
   });
 });
