@@ -38,7 +38,7 @@ describe('Policy.load()', () => {
           cancelGraceMs: 500,
         },
         green: { sliceMs: 4, blockingThresholdMs: 20, maxGreenlets: 1000 },
-        adaptive: { sampleSize: 10, minThreadRunMs: 0.5, blockingThresholdMs: 25 },
+        adaptive: { sampleSize: 10, minThreadRunMs: 0.5, blockingThresholdMs: 25, blockingRunsToPin: 2 },
         rules: [
           {
             name: 'images',
@@ -76,6 +76,8 @@ describe('Policy.load()', () => {
       ['maxGreenlets of 0', { green: { maxGreenlets: 0 } }, ['/green/maxGreenlets']],
       ['a sampleSize of 0', { adaptive: { sampleSize: 0 } }, ['/adaptive/sampleSize']],
       ['a negative minThreadRunMs', { adaptive: { minThreadRunMs: -0.1 } }, ['/adaptive/minThreadRunMs']],
+      ['a blockingRunsToPin of 0', { adaptive: { blockingRunsToPin: 0 } }, ['/adaptive/blockingRunsToPin']],
+      ['a fractional blockingRunsToPin', { adaptive: { blockingRunsToPin: 1.5 } }, ['/adaptive/blockingRunsToPin']],
       ['rules that are not an array', { rules: {} }, ['/rules']],
       ['a rule that is not an object', { rules: [5] }, ['/rules/0']],
       ['a rule without a route', { rules: [{ match: {} }] }, ['/rules/0/route']],
