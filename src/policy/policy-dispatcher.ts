@@ -191,7 +191,8 @@ export class PolicyDispatcher {
    */
   admit(call: RoutedCall, start: () => Deferred<unknown>): Deferred<unknown> {
     if (call.decision.maxConcurrent === undefined) return start();
-    return this.#bulkheads.run(call, start, this.#capacityFor(call.decision));
+    // A call that waited sends the dispatch site captured when the caller sent it (as #startRouted does).
+    return this.#bulkheads.run(call, (held) => (held.site === undefined ? start() : withDispatchSite(held.site, start)), this.#capacityFor(call.decision));
   }
 
   /** Starts a decided call on its route (past its bulkhead, if any). May throw: the caller fails the call. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { captureDispatchSite, describeDispatchSite, DispatchSites, withDispatchSite } from '../../src/dispatch-site.js';
 import { Reactor } from '../../src/reactor/reactor.js';
 import * as fx from '../fixtures/thread-tasks.js';
+import * as sx from '../fixtures/stream-tasks.js';
 import { built, changed, failureOf, gate, open } from './thread-test-kit.js';
 
 const task = { name: 'resize' };
@@ -103,6 +104,25 @@ describe('Reactor dispatch sites of calls a bulkhead held', () => {
       const error = await failureOf(held);
       const site = (error.stack as string).split('--- task `throwCustom` dispatched from ---\n')[1]!.split('\n');
       expect(site[0]).toMatch(/at Reactor\.dispatch /);
+      expect(site[1]).toMatch(/dispatch-site\.test\.ts/);
+    } finally {
+      await reactor.stop();
+    }
+  });
+
+  it("start at Reactor.stream, then the caller's frames, for a stream the bulkhead held", async () => {
+    const reactor = new Reactor({ policy: { rules: [{ name: 'one', match: { task: '*' }, route: 'thread', maxConcurrent: 1 }] } });
+    try {
+      const cells = gate();
+      const first = reactor.dispatch(built(fx.waitForGate), cells, 'done');
+      const held = reactor.stream(built(sx.throwAfter), 0); // waits in the rule's bulkhead
+      expect(reactor.stats().policy.bulkheads['one']).toMatchObject({ inFlight: 1, waiting: 1 });
+      await changed(cells);
+      open(cells);
+      expect(await first).toBe('done');
+      const error = await failureOf(held.result);
+      const site = (error.stack as string).split('--- task `throwAfter` dispatched from ---\n')[1]!.split('\n');
+      expect(site[0]).toMatch(/at Reactor\.stream /);
       expect(site[1]).toMatch(/dispatch-site\.test\.ts/);
     } finally {
       await reactor.stop();
