@@ -134,6 +134,17 @@ export function restoreCarriedContext(carried: CarriedContext | undefined, run: 
 }
 
 /**
+ * Unregisters a carrier on this thread (for benches and tests that compare dispatch with and without carriers in one
+ * process; a program registers its carriers once, at module scope, and keeps them).
+ *
+ * @param name - the carrier's name.
+ * @returns whether it was registered.
+ */
+export function removeContextCarrier(name: string): boolean {
+  return carriers.delete(name);
+}
+
+/**
  * The names of the registered carriers, in registration order (for `explain()` and tests).
  * @returns the names.
  */

@@ -115,15 +115,15 @@ export interface TaskRequest {
   readonly slot: number;
   /** When set, run these calls one after another instead (callMultipleInThread); stop at the first error. */
   readonly calls?: ReadonlyArray<readonly [moduleUrl: string, exportName: string, args: readonly unknown[]]>;
-  /** The task's effective deadline (ms since the epoch), present only when it has one: what `deadline()` reads. */
-  readonly deadline?: number;
+  /** The task's effective deadline (ms since the epoch), set only when it has one: what `deadline()` reads. */
+  readonly deadline?: number | undefined;
   /**
    * Present when the pool's clock is real time: the worker does not start the task at or after this instant (ms
    * since the epoch) and reports `'expired'` — for a main thread too busy to fire the task's timer in time.
    */
-  readonly startBy?: number;
-  /** Values of the caller's context carriers by name (`src/context/context-carrier.ts`); present only when captured. */
-  readonly context?: CarriedContext;
+  readonly startBy?: number | undefined;
+  /** Values of the caller's context carriers by name (`src/context/context-carrier.ts`); set only when captured. */
+  readonly context?: CarriedContext | undefined;
   /** Present only for `reactor.stream`: where the task's `emit`/`progress` go (see {@link StreamRequest}). */
   readonly stream?: StreamRequest;
   /**
