@@ -31,7 +31,7 @@ import { AlreadyCalledError, CancelledError } from '../errors.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { addTimeoutTo, type OnTimeoutCancel } from './add-timeout.js';
 import { Failure } from './failure.js';
-import { pendingPromise, rejectWith, settleWith } from './then-reaction.js';
+import { pendingPromise, takeReject, takeResolve } from './then-reaction.js';
 import { trackFailure, untrackFailure } from './unhandled-error-handler.js';
 
 /** The value a handler's return type `R` gives the next handler: promises unwrapped, a returned `Failure` excluded. */
@@ -316,7 +316,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     const promise = pendingPromise();
-    this.#append(THEN, THEN, settleWith, rejectWith);
+    this.#append(THEN, THEN, takeResolve(), takeReject());
     return typeof onFulfilled === 'function' || typeof onRejected === 'function' ? promise.then(onFulfilled, onRejected) : promise;
   }
 

@@ -9,24 +9,48 @@
  *   call: so they run asynchronously (Promises/A+ 2.2.4), in the order `then` was called, and in the async context
  *   of the code that called `then()` — what any Promise does (`AsyncLocalStorage` stores are right in them). A
  *   `then()` without handlers (`asPromise()`) returns the Promise itself: one Promise per call.
+ * - Nothing here keeps a Promise alive: the executor's capture is taken (and cleared) at once by {@link takeResolve}
+ *   and {@link takeReject}. A resolving function left in a module variable would hold its Promise, the Promise its
+ *   reactions, and those whatever awaited it (a stopped reactor, in the soak) for as long as the process lives.
  *
  * @module
  */
 
-/** The resolving functions of the Promise {@link pendingPromise} made last; read them right after calling it. */
-export let settleWith: (value: unknown) => void = () => undefined;
-/** See {@link settleWith}. */
-export let rejectWith: (reason: unknown) => void = () => undefined;
+const none = (): undefined => undefined;
+
+/** The resolving functions of the Promise {@link pendingPromise} made last, until taken. */
+let capturedResolve: (value: unknown) => void = none;
+let capturedReject: (reason: unknown) => void = none;
 
 function capture(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
-  settleWith = resolve;
-  rejectWith = reject;
+  capturedResolve = resolve;
+  capturedReject = reject;
 }
 
 /**
- * A new pending Promise; its resolving functions are {@link settleWith} and {@link rejectWith} until the next call.
+ * A new pending Promise; take its resolving functions right after, with {@link takeResolve} and {@link takeReject}.
  * @returns the Promise.
  */
 export function pendingPromise(): Promise<any> {
   return new Promise(capture);
+}
+
+/**
+ * Takes the `resolve` of the Promise {@link pendingPromise} made last (and forgets it).
+ * @returns the function.
+ */
+export function takeResolve(): (value: unknown) => void {
+  const resolve = capturedResolve;
+  capturedResolve = none;
+  return resolve;
+}
+
+/**
+ * Takes the `reject` of the Promise {@link pendingPromise} made last (and forgets it).
+ * @returns the function.
+ */
+export function takeReject(): (reason: unknown) => void {
+  const reject = capturedReject;
+  capturedReject = none;
+  return reject;
 }

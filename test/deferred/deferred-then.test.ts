@@ -59,6 +59,19 @@ describe('Deferred', () => {
       expect(seen).toEqual(['caller a', 'caller b', 'caller c']);
     });
 
+    it('keeps nothing a handler holds alive once the Deferred and its Promise are dropped', async () => {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      expect(gc).toBeDefined(); // the suite runs with --expose-gc
+      const held = ((): WeakRef<object> => {
+        const target = { what: 'what a pending then() handler holds (an awaiting function, a reactor)' };
+        void new Deferred<number>().then(() => target);
+        return new WeakRef(target);
+      })();
+      await new Promise((resolve) => setImmediate(resolve)); // a WeakRef keeps its target until the job ends
+      gc!();
+      expect(held.deref()).toBeUndefined();
+    });
+
     it('runs the handlers of one Deferred in the order then() was called, each with the result at its link', async () => {
       const d = new Deferred<number>();
       const seen: number[] = [];
