@@ -55,10 +55,12 @@ export function soakExit(i: number): never {
  */
 export function soakOutOfMemory(i: number): never {
   if (isMainThread) throw new Error(`soak call ${i}: soakOutOfMemory must run in a worker thread`);
-  // Small steps (512 KiB): one allocation far larger than the worker's whole heap aborts the process instead
-  // (Node 20: "Reached heap limit" is fatal when a single allocation jumps past the limit).
+  // Small steps (64 KiB): an allocation that jumps far past the worker's heap limit aborts the whole process
+  // instead of ending the worker (Node 20: "Reached heap limit" is then fatal, exit code 134). 512 KiB steps still
+  // did that once in a run of the packed soak beside two CPU-bound processes; smaller steps leave Node's
+  // near-heap-limit callback room to end the worker first.
   const hoard: number[][] = [];
-  for (;;) hoard.push(new Array<number>(1 << 16).fill(i));
+  for (;;) hoard.push(new Array<number>(1 << 13).fill(i));
 }
 
 /**
