@@ -5,6 +5,7 @@
  */
 import { RealTimeScheduler } from './real-time-scheduler.js';
 import type { Scheduler } from './scheduler.js';
+import { validateDelay } from './validate-delay.js';
 
 /** Node clamps longer timeouts to 1 ms; a longer wait is reached in hops of at most this. */
 const maxTimerMs = 2 ** 31 - 1;
@@ -29,7 +30,7 @@ export interface WeakCall {
  * @param ms - the delay, ≥ 0.
  * @param fn - what to run; what it throws goes where the scheduler's errors go (an uncaught exception on real time).
  * @returns a handle to cancel it.
- * @throws RangeError when `ms` is negative or not a number (as `callLater`).
+ * @throws RangeError when `ms` is negative, infinite or not a number (`validateDelay`, as `callLater`).
  * @example
  * ```ts
  * const check = weakCallLater(pool.options.clock, 60_000, () => retireOldWorkers());
@@ -45,7 +46,7 @@ export function weakCallLater(scheduler: Scheduler, ms: number, fn: () => void):
       },
     };
   }
-  if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) throw new RangeError(`Expected \`ms\` to be a number >= 0, got ${String(ms)}`);
+  validateDelay(ms);
   let timer: NodeJS.Timeout | undefined;
   const arm = (left: number): void => {
     const hop = Math.min(maxTimerMs, Math.ceil(left));
