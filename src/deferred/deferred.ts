@@ -65,7 +65,7 @@ export let takeReadyResult: (d: Deferred<any>) => unknown;
  * Watch a Deferred's result at this point of its chain without changing it, synchronously: `observer` gets the
  * result or the `Failure`, and an observed failure no longer counts as unhandled (what `then` does, without a
  * Promise). For the parts of the library that wait on a Deferred without taking its result over (a parked
- * greenlet, `asPromise`). An exception thrown by `observer` fails the chain like any handler's.
+ * greenlet, a stream's result). An exception thrown by `observer` fails the chain like any handler's.
  */
 export let observe: <T>(d: Deferred<T>, observer: (resultOrFailure: T | Failure) => void) => void;
 
