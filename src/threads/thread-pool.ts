@@ -10,9 +10,10 @@
  * - Coalescing (`coalesce`, on by default): a call is sent at once while fewer messages are out than the pool's
  *   capacity (maxThreads × concurrentTasksPerWorker) — a lone call is never held back. Otherwise it waits in the
  *   pool's own FIFO queue, and each time a message settles the drain sends the head of the queue: a share of the
- *   waiting batchable calls (at most `maxBatch`) together, a call with a `transfer` list or large arguments
- *   alone. Runs handed back after a worker died go to the head of the queue, in order. A call's own time limit,
- *   deadline and carried context travel with it inside a batch.
+ *   waiting batchable calls (at most `maxBatch`, and within `flushMs` of their tasks' expected run time) together;
+ *   a call with a `transfer` list or large arguments, a call of a task known to run long, and (with several
+ *   workers) one of a task never timed, alone (`BatchCosts`). Runs handed back after a worker died go to the head
+ *   of the queue, in order. A call's own time limit, deadline and carried context travel with it inside a batch.
  * - Loop delay: once one event-loop turn has spent `turnBudgetMs` settling messages, the next batch waits for the
  *   next turn, so a long queue drains in bounded turns rather than in one (workers answer as fast as the main
  *   thread posts, and replies already waiting are read at once).
@@ -46,6 +47,7 @@ import { isStreamMessage, type StreamRequest, type TaskWorkerData } from './wire
 import { BatchSlots, postBatch } from './thread-batch.js';
 import { isBatchResults, isRetireNotice } from './wire.js';
 import { WorkerLifecycle } from './worker-lifecycle.js';
+import { BatchCosts } from './batch-costs.js';
 import { safeString } from '../safe-string.js';
 import { DispatchSites } from '../dispatch-site.js';
 
@@ -153,6 +155,8 @@ export class ThreadPool {
   /** Dispatch sites (`captureDispatchSite`), shared within a synchronous run of dispatches of one task. */
   readonly #sites: DispatchSites | undefined;
   readonly #lifecycle: WorkerLifecycle;
+  /** What each task's calls cost: sizes batches (coalescing); `undefined` with coalescing off. */
+  readonly #costs: BatchCosts | undefined;
 
   /**
    * @param options - sizes, queue limit, grace period, clock.
@@ -162,12 +166,23 @@ export class ThreadPool {
   constructor(options: ThreadPoolOptions = {}, wiring: ThreadPoolWiring = {}) {
     this.options = resolveThreadPoolOptions(options);
     this.exposed = wiring.exposed ?? new ExposedFunctions();
-    this.#counters = new ThreadPoolCounters(wiring.onRunTimed);
+    this.#capacity = this.options.maxThreads * this.options.concurrentTasksPerWorker;
+    const coalesce = this.options.coalesce;
+    const costs = coalesce === false ? undefined : new BatchCosts(coalesce.flushMs, this.#capacity);
+    this.#costs = costs;
+    const onRunTimed = wiring.onRunTimed;
+    this.#counters = new ThreadPoolCounters(
+      costs === undefined
+        ? onRunTimed
+        : (name, waitMs, runMs) => {
+            costs.learn(name, runMs);
+            onRunTimed?.(name, waitMs, runMs);
+          },
+    );
     this.#onError = wiring.onError ?? ((error: unknown) => console.error('greenreactor thread pool:', error));
     this.#onWorkerExit = wiring.onWorkerExit;
     this.#bridge = new ThreadCallBridge(this.exposed, this.#onError);
     this.#carry = wiring.carry;
-    this.#capacity = this.options.maxThreads * this.options.concurrentTasksPerWorker;
     this.#sites = this.options.captureDispatchSite ? new DispatchSites(dispatchSiteFrames) : undefined;
     this.#lifecycle = new WorkerLifecycle(this.options, this.#counters, (change) => {
       // A worker stopped serving: what it holds no longer takes room from serving workers.
@@ -423,14 +438,20 @@ export class ThreadPool {
     return undefined;
   }
 
-  /** Sends waiting runs while workers are free: batchable neighbours together, a share of the queue each. */
+  /**
+   * Sends waiting runs while workers are free: batchable neighbours together, a share of the queue each, sized by
+   * what their calls are known to cost ({@link BatchCosts}: a long call, or one of unknown cost when there are
+   * several workers, travels alone; a batch's expected total stays within `flushMs`).
+   */
   #drain(): void {
     const coalesce = this.options.coalesce;
-    if (coalesce === false || this.#host === undefined) return;
+    const costs = this.#costs;
+    if (coalesce === false || costs === undefined || this.#host === undefined) return;
     while (this.#waitingLive > 0 && this.#hasRoom()) {
       const first = this.#takeWaiting();
       if (first === undefined) break;
-      if (!first.batchable(coalesce.maxArgBytes)) {
+      let budget = first.batchable(coalesce.maxArgBytes) ? costs.open(first.taskName) : -1;
+      if (budget < 0) {
         first.start();
         continue;
       }
@@ -440,6 +461,9 @@ export class ThreadPool {
       while (runs.length < size) {
         const next = this.#peekWaiting();
         if (next === undefined || !next.batchable(coalesce.maxArgBytes)) break;
+        const left = costs.add(next.taskName, budget);
+        if (left < 0) break;
+        budget = left;
         runs.push(this.#takeWaiting()!);
       }
       if (runs.length === 1) first.start();

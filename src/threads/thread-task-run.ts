@@ -174,6 +174,11 @@ export class ThreadTaskRun implements PostedReceiver {
     return this.#state;
   }
 
+  /** Its task's name (a `callMultipleInThread` run: the batch's name). */
+  get taskName(): string {
+    return this.#task.name;
+  }
+
   /** Whether the run waits in the pool's own queue; the pool sets it when queueing and clears it when sending. */
   get waiting(): boolean {
     return this.#waiting;

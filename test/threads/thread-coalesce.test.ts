@@ -4,6 +4,7 @@ import { Clock } from '../../src/time/clock.js';
 import { CancelledError, TimeoutError } from '../../src/errors.js';
 import type { Deferred } from '../../src/deferred/deferred.js';
 import * as fx from '../fixtures/thread-tasks.js';
+import { pause } from '../fixtures/policy-tasks.js';
 import { behindBlocker, built, changed, failureOf, gate, open, settled, until } from './thread-test-kit.js';
 
 describe('ThreadPool coalescing', () => {
@@ -163,5 +164,44 @@ describe('ThreadPool coalescing', () => {
     // add(1,1) alone (the large call behind it ends its batch), the large and the transferring calls alone, then
     // the two last together.
     expect(pool.stats()).toMatchObject({ batches: 1, coalesced: 2 });
+  });
+
+  it('sends a call of a task known to run long alone, and batches only the quick calls around it', async () => {
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 1, clock: new Clock() });
+    const add = built(fx.add);
+    const long = built(pause);
+    // Timed runs: add is quick once its module is loaded (the first run imports it), pause(5) takes 5 ms or more.
+    for (let i = 0; i < 8; i++) await pool.run(add, i, 0);
+    expect(await pool.run(long, 5)).toBe(5);
+    const { queued, release } = await behindBlocker(pool, () => [
+      ...Array.from({ length: 3 }, (_, i) => pool.run(add, i, 100)),
+      pool.run(long, 5),
+      ...Array.from({ length: 3 }, (_, i) => pool.run(add, i, 200)),
+      pool.run(long, 5),
+    ]);
+    await release();
+    expect(await Promise.all(queued)).toEqual([100, 101, 102, 5, 200, 201, 202, 5]);
+    // Three adds, pause alone, three adds, pause alone: the long calls never share a message.
+    expect(pool.stats()).toMatchObject({ batches: 2, coalesced: 6, failed: 0 });
+  });
+
+  it('does not pile calls of a task never timed onto one worker while another may free up', async () => {
+    pool = new ThreadPool({ minThreads: 2, maxThreads: 2, clock: new Clock() });
+    const cells = [gate(), gate()];
+    const blockers = cells.map((c, i) => pool.run(built(fx.waitForGate), c, i));
+    await Promise.all(cells.map((c) => changed(c))); // both workers busy
+    const queued = Array.from({ length: 10 }, (_, i) => pool.run(built(fx.add), i, 1));
+    expect(pool.queueDepth).toBe(10);
+    // When the first worker frees up, the drain has run before the blocker's Deferred fires.
+    let waitingThen = -1;
+    blockers[0]!.addCallback(() => {
+      waitingThen = pool.queueDepth;
+    });
+    open(cells[0]!);
+    await blockers[0];
+    expect(waitingThen).toBe(9); // one call of unknown cost left, alone (a share would have taken 5)
+    open(cells[1]!);
+    expect(await Promise.all(queued)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    expect(await blockers[1]).toBe(1);
   });
 });
