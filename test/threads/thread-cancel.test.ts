@@ -175,12 +175,18 @@ describe('ThreadPool cancellation ladder', () => {
     });
   });
   describe('a task abandoned while it waits in the queue', () => {
+    const cancel = (d: { cancel(): void }, _clock: Clock): void => d.cancel();
+    const timeOut = (_d: { cancel(): void }, clock: Clock): void => clock.advance(10);
+    // Coalescing on: the call waits in the pool's own queue; off: it waits in Piscina's, which keeps it until a worker
+    // skips it (two different paths of the bookkeeping).
     it.each([
-      ['cancelled', (d: { cancel(): void }, _clock: Clock): void => d.cancel()],
-      ['timed out', (_d: { cancel(): void }, clock: Clock): void => clock.advance(10)],
-    ])('stops counting against maxQueue and queueDepth at once when %s', async (_how, abandon) => {
+      ['cancelled', 'coalescing', cancel, undefined],
+      ['timed out', 'coalescing', timeOut, undefined],
+      ['cancelled', 'coalesce: false', cancel, false as const],
+      ['timed out', 'coalesce: false', timeOut, false as const],
+    ])('stops counting against maxQueue and queueDepth at once when %s (%s)', async (_how, _path, abandon, coalesce) => {
       const clock = new Clock();
-      pool = new ThreadPool({ minThreads: 1, maxThreads: 1, maxQueue: 1, clock });
+      pool = new ThreadPool({ minThreads: 1, maxThreads: 1, maxQueue: 1, clock, ...(coalesce === false ? { coalesce } : {}) });
       const cells = gate(4);
       const blocker = pool.run(built(fx.waitForGate), cells, 'first');
       await changed(cells); // the only worker is busy
@@ -214,6 +220,19 @@ describe('ThreadPool cancellation ladder', () => {
       expect(await tasks[2]).toBe(8);
       expect(await changed(cells, 2, 1)).toBe(8 | 1 | 2 | 4);
     });
+
+    it('gives each task its own signal when the tasks only read signal.aborted (no listener)', async () => {
+      pool = new ThreadPool({ minThreads: 1, maxThreads: 1, concurrentTasksPerWorker: 3, clock: new Clock() });
+      const cells = gate(4);
+      const tasks = [1, 2, 3].map((index) => pool.run(built(fx.pollOwnSignal), cells, index));
+      for (const index of [1, 2, 3]) await changed(cells, index);
+      tasks[1]!.cancel(); // the middle one: neither the first nor the most recently started
+      expect(await failureOf(tasks[1]!)).toBeInstanceOf(CancelledError);
+      open(cells, 0);
+      expect(await tasks[0]).toBe(8);
+      expect(await tasks[2]).toBe(8);
+      expect(await changed(cells, 2, 1)).toBe(8 | 1 | 2);
+    });
   });
 
   it('gives a task that first imports greenreactor/worker while running a signal that aborts', async () => {
@@ -228,7 +247,9 @@ describe('ThreadPool cancellation ladder', () => {
   });
 
   it('can still skip a queued task with more tasks in flight than its first slots (they grow)', async () => {
-    pool = new ThreadPool({ minThreads: 1, maxThreads: 1, clock: new Clock(), captureDispatchSite: false });
+    // coalesce: false — every call takes its slot as it is sent to Piscina, so all of them hold one while they wait
+    // (coalesced calls wait in the pool's own queue without a slot, and would never reach the grown ones).
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 1, clock: new Clock(), captureDispatchSite: false, coalesce: false });
     const cells = gate(4);
     const blocker = pool.run(built(fx.waitForGate), cells, 'first');
     await changed(cells);
@@ -241,5 +262,6 @@ describe('ThreadPool cancellation ladder', () => {
     await Promise.all(many);
     expect(await pool.run(built(fx.markRan), cells, 3)).toBe(3);
     expect(cells[2]).toBe(0); // skipped: it had a cancellation slot
+    expect(pool.stats().completed).toBe(initialSlotCount + 12); // blocker, the many, the last markRan
   });
 });

@@ -25,22 +25,35 @@ describe('ThreadPool coalescing: calls with their own limits and context', () =>
     pool = new ThreadPool({ minThreads: 1, maxThreads: 1, clock });
     const first = gate();
     const ran = gate(4);
-    const { queued, release } = await behindBlocker(pool, () => [
-      pool.run(built(fx.waitForGate), first, 'first'),
-      pool.run(limited(fx.markRan, 50), ran, 1),
-      pool.run(built(fx.markRan), ran, 2),
-      pool.run(limited(fx.markRan, 1000), ran, 3),
-    ]);
+    let dispatched = [0, 0];
+    const { queued, release } = await behindBlocker(pool, () => {
+      const before = Date.now();
+      const calls = [
+        pool.run(built(fx.waitForGate), first, 'first'),
+        pool.run(limited(fx.markRan, 50), ran, 1),
+        pool.run(built(fx.markRan), ran, 2),
+        pool.run(limited(fx.markRan, 1000), ran, 3),
+        // A mate with its own limit that outlives the batch: it reads the deadline its limit gave it.
+        pool.run(limited(cx.readDeadline, 1000)),
+      ];
+      dispatched = [before, Date.now()];
+      return calls;
+    });
     await release();
     await changed(first); // the batch is with the worker, its first call running
-    expect(pool.stats()).toMatchObject({ batches: 1, coalesced: 4 });
+    expect(pool.stats()).toMatchObject({ batches: 1, coalesced: 5 });
     clock.advance(50); // call 1's own limit, counted from its dispatch
     expect(await failureOf(queued[1]!)).toBeInstanceOf(TimeoutError);
     open(first);
     expect(await Promise.all([queued[0], queued[2], queued[3]])).toEqual(['first', 2, 3]);
+    // Its limit travelled with it inside the batch (a batch entry without its limits reads null here).
+    const seen = (await queued[4]) as number | null;
+    expect(seen).not.toBeNull();
+    expect(seen).toBeGreaterThanOrEqual(dispatched[0]! + 1000);
+    expect(seen).toBeLessThanOrEqual(dispatched[1]! + 1000);
     await until(() => pool.stats().inFlight === 0);
     expect([Atomics.load(ran, 1), Atomics.load(ran, 2), Atomics.load(ran, 3)]).toEqual([0, 1, 1]);
-    expect(pool.stats()).toMatchObject({ timedOut: 1, completed: 4 });
+    expect(pool.stats()).toMatchObject({ timedOut: 1, completed: 5 });
   });
 
   it("does not start a batched call whose deadline passed before the worker reached it ('expired')", async () => {
