@@ -204,6 +204,24 @@ describe('primitive waits are hub waits', () => {
     expect(s.counter).toBe(0);
   });
 
+  it('a cancelled acquire() or get() leaves the line at once: the next token or item is not handed to it', () => {
+    const { hub, clock } = makeHub();
+    const s = new Semaphore(0, hub);
+    const q = new Queue<string>(undefined, hub);
+    const acquiring = s.acquire(10_000);
+    const getting = q.get(10_000);
+    acquiring.cancel();
+    getting.cancel();
+    failureResultOf(acquiring);
+    failureResultOf(getting);
+    expect(clock.getDelayedCalls()).toHaveLength(0);
+    s.release();
+    q.putNowait('x');
+    expect(s.counter).toBe(1); // the token was not handed to the cancelled waiter (and lost)
+    expect(q.qsize()).toBe(1);
+    expect(successResultOf(q.get())).toBe('x');
+  });
+
   it('an async greenlet waiting on Event.wait() is killable: the wait rejects and finally runs', async () => {
     const { hub } = makeHub();
     const e = new Event(hub);
