@@ -248,9 +248,12 @@ export class ThreadPool {
     const host = this.#open();
     if (host === undefined) return fail(new ReactorStoppedError(`Task \`${task.name}\` was refused: the thread pool is closed`));
     if (this.#full()) return this.#refuse(task.name);
-    const run = new ThreadTaskRun(host, task, args, undefined, this.#sites?.site(task, entry), extras);
+    const run = new ThreadTaskRun(host, task, args, undefined, undefined, extras);
     this.#active.add(run);
     this.#submit(run);
+    // Captured once the message is on its way: the worker runs the call meanwhile (the stack is still the caller's).
+    const sites = this.#sites;
+    if (sites !== undefined) run.attachSite(sites.site(task, entry));
     return run.deferred;
   }
 

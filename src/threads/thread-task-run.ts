@@ -112,7 +112,7 @@ export class ThreadTaskRun implements PostedReceiver {
   readonly #task: Task;
   readonly #args: readonly unknown[];
   readonly #calls: TaskRequest['calls'];
-  readonly #site: DispatchSite | undefined;
+  #site: DispatchSite | undefined;
   readonly #extras: ThreadCallExtras | undefined;
   readonly #dispatchedAt = timeOrigin + performance.now();
   #slot = -1;
@@ -172,6 +172,16 @@ export class ThreadTaskRun implements PostedReceiver {
   /** Where the run is. */
   get state(): ThreadTaskRunState {
     return this.#state;
+  }
+
+  /**
+   * Sets the dispatch site once the call was sent or queued (still within the caller's synchronous dispatch, so
+   * the stack is the caller's): the capture then overlaps the worker's run instead of preceding the post. Nothing
+   * reads the site before a reply can arrive (only a failure that came back from the worker prints it).
+   * @param site - the captured site, or `undefined` when the pool captures none.
+   */
+  attachSite(site: DispatchSite | undefined): void {
+    this.#site = site;
   }
 
   /** Its task's name (a `callMultipleInThread` run: the batch's name). */
