@@ -84,6 +84,25 @@ function reactorVariant(name: string, policy: PolicyConfig, batch: (r: Reactor) 
 }
 
 /**
+ * The synchronous cost per call (ns) of starting `n` calls each way: `a` and `b` alternate (and swap order) over
+ * `batches` batches; each batch's calls are awaited before the next, untimed. Medians, `[a, b]`.
+ */
+async function handOffCostNs(a: () => unknown[], b: () => unknown[], n: number, batches: number): Promise<[number, number]> {
+  const times: [number[], number[]] = [[], []];
+  for (let round = 0; round < batches; round += 1) {
+    for (const which of round % 2 === 0 ? [0, 1] : [1, 0]) {
+      const start = which === 0 ? a : b;
+      const t0 = performance.now();
+      const calls = start();
+      times[which]!.push(((performance.now() - t0) * 1e6) / n);
+      await Promise.all(calls);
+    }
+  }
+  const med = (xs: number[]): number => [...xs].sort((p, q) => p - q)[xs.length >> 1] ?? 0;
+  return [med(times[0]), med(times[1])];
+}
+
+/**
  * Dispatch vs the direct call of the path the policy picks, for `n` tiny calls per sample.
  *
  * Why interleaved rounds: on two shared cores the thread path's speed drifts by ±30 % over a second (JIT, worker
@@ -129,18 +148,8 @@ async function overheadGroup(
       budget,
       log,
     );
-    const submit = { direct: [] as number[], dispatch: [] as number[] };
-    for (let round = 0; round < budget.rounds * 20; round += 1) {
-      for (const [name, start] of round % 2 === 0 ? ([['direct', direct[route]], ['dispatch', viaDispatch]] as const) : ([['dispatch', viaDispatch], ['direct', direct[route]]] as const)) {
-        const t0 = performance.now();
-        const calls = start();
-        submit[name].push(((performance.now() - t0) * 1e6) / n);
-        await Promise.all(calls);
-      }
-    }
-    const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0;
-    const [d, x] = [med(submit.direct), med(submit.dispatch)];
-    const note = `dispatch overhead, ${route}: handing a call to the route takes ${Math.round(x)} ns through dispatch vs ${Math.round(d)} ns directly (median of ${submit.direct.length} batches of ${n}, alternating): dispatch adds ${Math.round(x - d)} ns per call.`;
+    const [d, x] = await handOffCostNs(direct[route], viaDispatch, n, budget.rounds * 20);
+    const note = `dispatch overhead, ${route}: handing a call to the route takes ${Math.round(x)} ns through dispatch vs ${Math.round(d)} ns directly (${formatRatio(d > 0 ? x / d : 0)}; median of ${budget.rounds * 20} batches of ${n}, alternating): dispatch adds ${Math.round(x - d)} ns per call.`;
     log(`  [policy] ${group.name}: dispatch ${formatRatio(group.rows[1]?.ratio ?? 0)} of direct (A/A control ${formatRatio(group.rows[2]?.ratio ?? 0)}); ${note}`);
     return { group, note };
   } finally {
@@ -154,7 +163,7 @@ async function overheadGroup(
  * policy routes everything inline — the same API shape and route, without the learning. Issue 12: auto ≥ 0.9× the
  * fixed-route dispatch; a cached decision should cost a lookup. Interleaved rounds, with an A/A control.
  */
-async function autoVersusFixedGroup(n: number, budget: InterleavedBudget, log: (line: string) => void): Promise<ResultGroup> {
+async function autoVersusFixedGroup(n: number, budget: InterleavedBudget, log: (line: string) => void): Promise<{ group: ResultGroup; note: string }> {
   const auto = new Reactor({ policy: { threads, default: 'auto' } });
   const fixed = new Reactor({ policy: { threads, default: 'inline' } });
   const via = (r: Reactor) => (): Promise<unknown> => Promise.all(repeat(n, (i) => r.dispatch(tinyTask, i)));
@@ -181,8 +190,11 @@ async function autoVersusFixedGroup(n: number, budget: InterleavedBudget, log: (
       log,
     );
     const phase = auto.policy.stats().auto.tinyTask?.phase;
-    log(`  [policy] ${group.name}: auto ${formatRatio(group.rows[1]?.ratio ?? 0)} of the fixed route (A/A control ${formatRatio(group.rows[2]?.ratio ?? 0)}); tinyTask ended ${phase ?? '?'}`);
-    return group;
+    const start = (r: Reactor) => (): unknown[] => repeat(n, (i) => r.dispatch(tinyTask, i));
+    const [f, a] = await handOffCostNs(start(fixed), start(auto), n, budget.rounds * 20);
+    const note = `auto once it chose inline: a dispatch takes ${Math.round(a)} ns vs ${Math.round(f)} ns on the fixed inline route (${formatRatio(f > 0 ? a / f : 0)}; median of ${budget.rounds * 20} batches of ${n}, alternating): the sampled timing adds ${Math.round(a - f)} ns per call on average.`;
+    log(`  [policy] ${group.name}: auto ${formatRatio(group.rows[1]?.ratio ?? 0)} of the fixed route (A/A control ${formatRatio(group.rows[2]?.ratio ?? 0)}); tinyTask ended ${phase ?? '?'}; ${note}`);
+    return { group, note };
   } finally {
     await Promise.all([auto.stop(), fixed.stop()]);
   }
@@ -226,7 +238,9 @@ export async function run(options: PolicyBenchOptions = {}): Promise<SuiteResult
     overhead.push(group);
     overheadNotes.push(note);
   }
-  overhead.push(await autoVersusFixedGroup(quick ? 50 : 100, budget, log));
+  const learned = await autoVersusFixedGroup(quick ? 50 : 100, budget, log);
+  overhead.push(learned.group);
+  overheadNotes.push(learned.note);
   const mixed = await measureComparison([mixedWorkload(fibN, 5), mixedWorkload(fibN, 25)], {
     suite: 'policy',
     title: 'Policy: dispatch overhead and the auto route',

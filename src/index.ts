@@ -138,6 +138,7 @@ export type { Decision, DecidedRoute, DispatchLoad, TaskDescriptor, DescriptorLo
 export type { AdaptiveOptions, AutoPhase, AutoTaskStats, CrashBudget, CrashVerdict } from './policy/adaptive-router.js';
 export type { DecisionMessage } from './policy/decision-channel.js';
 export type { AutoTiming } from './policy/auto-timing.js';
+export type { DispatchPlan } from './policy/dispatch-plan.js';
 export type { PolicyWatcher } from './policy/policy-file-watcher.js';
 export type { PolicyDispatchStats, RouteCounts } from './policy/policy-dispatcher.js';
 export type { BulkheadStats } from './policy/bulkheads.js';

@@ -18,11 +18,13 @@ import { isThenable } from '../deferred/is-thenable.js';
 import { succeed } from '../deferred/succeed.js';
 import { ReactorStoppedError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import { callDeadline } from '../context/call-deadline.js';
+import { scopedDeadline } from '../context/deadline-scope.js';
 import { withDispatchSite } from '../dispatch-site.js';
 import { isTask, type Task } from '../task/task.js';
 import type { Scheduler } from '../time/scheduler.js';
 import type { Decision, DecidedRoute, DispatchLoad } from './decision.js';
 import { decisionChannel, publishDecision } from './decision-channel.js';
+import type { DispatchPlan } from './dispatch-plan.js';
 import { Bulkheads, type BulkheadStats, type PoolCapacity, type RoutedCall } from './bulkheads.js';
 import { CrashGuard } from './crash-guard.js';
 import { GreenStepSampler, type GreenStepSamplerOptions } from './green-step-sampler.js';
@@ -148,20 +150,32 @@ export class PolicyDispatcher {
    * @returns a Deferred of the result.
    */
   dispatch(task: unknown, args: unknown[]): Deferred<unknown> {
-    let decision: Decision;
+    // Kept small (the general path is #routed): V8 inlines it into the caller, so the cached inline case costs the
+    // plan's lookup, the call and its Deferred.
+    let plan: DispatchPlan;
     try {
-      decision = this.#policy.decide(task, args, this.#targets.load);
+      plan = this.#policy.plan(task, args, this.#targets.load);
     } catch (error) {
-      return fail(
-        error instanceof TypeError
-          ? new TypeError(`dispatch: ${error.message}; pass a Task (defineTask/taskFrom) or a function`, { cause: error })
-          : error,
-      );
+      return notATask(error);
     }
-    const target = task as Task | ((...a: unknown[]) => unknown);
+    // The inline route with nothing around the call (no rule timeout, bulkhead, deadline scope or subscriber): run it
+    // now. This is what #routed does for such a call, without re-reading the decision.
+    if (plan.bareInline && !decisionChannel.hasSubscribers) {
+      const fn = plan.plain ? (task as (...a: unknown[]) => unknown) : ((task as Task).fn as ((...a: unknown[]) => unknown) | undefined);
+      if (fn !== undefined && scopedDeadline() === undefined) {
+        if (plan.timing !== undefined || plan.decision.rule !== undefined) return this.#bareInline(fn, args, plan);
+        this.#routes.inline += 1;
+        return callInline(fn, args);
+      }
+    }
+    return this.#routed(task as Task | ((...a: unknown[]) => unknown), plan.decision, args);
+  }
+
+  /** The general path of a decided call: published, counted, through its bulkhead if any, with the rule's timeout. */
+  #routed(target: Task | ((...a: unknown[]) => unknown), decision: Decision, args: unknown[]): Deferred<unknown> {
     if (decisionChannel.hasSubscribers) publishDecision(nameOf(target), decision);
     this.#routes[decision.route] = (this.#routes[decision.route] ?? 0) + 1;
-    if (decision.rule !== undefined) this.#ruleHits.set(decision.rule, (this.#ruleHits.get(decision.rule) ?? 0) + 1);
+    if (decision.rule !== undefined) this.#countRule(decision.rule);
     let d: Deferred<unknown>;
     try {
       d =
@@ -173,6 +187,34 @@ export class PolicyDispatcher {
     }
     if (decision.timeoutMs !== undefined) d.addTimeout(decision.timeoutMs, this.#targets.clock);
     return d;
+  }
+
+  /**
+   * An inline call with nothing around it (see {@link DispatchPlan.bareInline}), on a loaded function: counted, run
+   * now, and for `auto` timed as {@link PolicyDispatcher.#inline} times it (every run while the task's in-process
+   * window fills, then a random one in `inlineSampleEvery`). Never throws: a throwing `'learn'` listener fails the
+   * call, as on the general path.
+   */
+  #bareInline(fn: (...a: unknown[]) => unknown, args: unknown[], plan: DispatchPlan): Deferred<unknown> {
+    this.#routes.inline += 1;
+    if (plan.decision.rule !== undefined) this.#countRule(plan.decision.rule);
+    const timing = plan.timing;
+    if (timing === undefined) return callInline(fn, args);
+    if (timing === 'sampled' && --this.#inlineCountdown > 0) return callInline(fn, args, this.#policy, plan.name);
+    return this.#timedBareInline(fn, args, timing === 'sampled', plan.name);
+  }
+
+  /** {@link PolicyDispatcher.#timedInline} for the bare inline path, which must not throw (a `'learn'` listener may). */
+  #timedBareInline(fn: (...a: unknown[]) => unknown, args: unknown[], sampled: boolean, name: string): Deferred<unknown> {
+    try {
+      return this.#timedInline(fn, args, sampled, name);
+    } catch (error) {
+      return fail(error);
+    }
+  }
+
+  #countRule(rule: string): void {
+    this.#ruleHits.set(rule, (this.#ruleHits.get(rule) ?? 0) + 1);
   }
 
   /** Starts a call its bulkhead released; one that waited sends the dispatch site captured when the caller sent it. */
@@ -270,7 +312,7 @@ export class PolicyDispatcher {
         ? runInline(target, args)
         : timing === 'sampled' && --this.#inlineCountdown > 0
           ? runInline(target, args, this.#policy)
-          : this.#timedInline(target, args, timing === 'sampled');
+          : this.#timedInline(target, args, timing === 'sampled', nameOf(target));
     if (limit !== undefined && !d.called) d.addTimeout(limit.timeoutMs, this.#targets.clock);
     return d;
   }
@@ -311,13 +353,13 @@ export class PolicyDispatcher {
    * `blockingThresholdMs` send it to threads for good, a median that grew past `minThreadRunMs` sends it back to
    * threads. A function that returns a thenable or a generator runs green from then on.
    */
-  #timedInline(target: Task | ((...a: unknown[]) => unknown), args: unknown[], sampled: boolean): Deferred<unknown> {
+  #timedInline(target: Task | ((...a: unknown[]) => unknown), args: unknown[], sampled: boolean, name: string): Deferred<unknown> {
     if (sampled) this.#inlineCountdown = 1 + Math.floor(this.#random() * (2 * this.#inlineSampleEvery - 1));
     const start = this.#now();
     try {
-      return runInline(target, args, this.#policy);
+      return runInline(target, args, this.#policy, name);
     } finally {
-      this.#policy.recordInProcessRun(nameOf(target), this.#now() - start, 'inline run');
+      this.#policy.recordInProcessRun(name, this.#now() - start, 'inline run');
     }
   }
 
@@ -345,31 +387,60 @@ export class PolicyDispatcher {
  * function is asynchronous (a generator, a Deferred or a thenable) is reported, by `name`, so it runs green next.
  */
 function runInline(target: Task | ((...a: unknown[]) => unknown), args: unknown[], learner?: Policy, name?: string): Deferred<unknown> {
-  let fn = target as (...a: unknown[]) => unknown;
-  if (isTask(target)) {
-    if (target.fn === undefined) {
-      return Deferred.fromPromise(target.load()).addCallback((loaded) => runInline(loaded as (...a: unknown[]) => unknown, args, learner, target.name));
-    }
-    fn = target.fn as (...a: unknown[]) => unknown;
+  if (!isTask(target)) return callInline(target, args, learner, name);
+  if (target.fn === undefined) {
+    return Deferred.fromPromise(target.load()).addCallback((loaded) => callInline(loaded as (...a: unknown[]) => unknown, args, learner, target.name));
   }
+  return callInline(target.fn as (...a: unknown[]) => unknown, args, learner, target.name);
+}
+
+/**
+ * {@link runInline} on a loaded function: `name` (else the function's own) is what `learner` is told. Kept small, so
+ * V8 inlines it into `dispatch` (the classification of an object result is {@link objectResult}).
+ */
+function callInline(fn: (...a: unknown[]) => unknown, args: unknown[], learner?: Policy, name?: string): Deferred<unknown> {
   let result: unknown;
   try {
-    result = fn(...args);
+    result = applyArgs(fn, args);
   } catch (error) {
     return fail(error);
   }
+  // What maybeDeferred does with a result: a value succeeded; a Deferred, thenable or generator (objectResult).
+  if (result === null || (typeof result !== 'object' && typeof result !== 'function')) return succeed(result);
+  return objectResult(result, fn, learner, name);
+}
+
+/**
+ * `fn(...args)`, the common arities called directly: a spread of an array that came through several calls costs as
+ * much as the rest of the inline route.
+ */
+function applyArgs(fn: (...a: unknown[]) => unknown, args: unknown[]): unknown {
+  const n = args.length;
+  return n === 1 ? fn(args[0]) : n === 0 ? fn() : n === 2 ? fn(args[0], args[1]) : fn(...args);
+}
+
+/**
+ * An object an inline run returned: a generator is driven like `inlineCallbacks`, a Deferred kept, a thenable
+ * followed (each reported to `learner`: the function is asynchronous), anything else succeeded (a Failure fails:
+ * `callback` of a Failure is an errback).
+ */
+function objectResult(result: object, fn: (...a: unknown[]) => unknown, learner: Policy | undefined, name: string | undefined): Deferred<unknown> {
   if (isGenerator(result)) {
-    learner?.recordAsync(name ?? nameOf(target));
+    learner?.recordAsync(name ?? nameOf(fn));
     return driveGenerator(result);
   }
-  // What maybeDeferred does with a result, without calling through it: a Deferred as is, a thenable followed, a
-  // value succeeded (a Failure fails: `callback` of a Failure is an errback).
-  if (result === null || (typeof result !== 'object' && typeof result !== 'function')) return succeed(result);
   if (result instanceof Deferred || isThenable(result)) {
-    learner?.recordAsync(name ?? nameOf(target));
+    learner?.recordAsync(name ?? nameOf(fn));
     return result instanceof Deferred ? result : Deferred.fromPromise(result);
   }
   return succeed(result);
+}
+
+/** `dispatch` of something that is neither a Task nor a function: what it says to do instead. */
+function notATask(error: unknown): Deferred<unknown> {
+  return fail(
+    error instanceof TypeError ? new TypeError(`dispatch: ${error.message}; pass a Task (defineTask/taskFrom) or a function`, { cause: error }) : error,
+  );
 }
 
 function nameOf(target: Task | ((...a: unknown[]) => unknown)): string {

@@ -13,6 +13,7 @@ import { PolicyConfigError } from '../errors.js';
 import { AdaptiveRouter, type AdaptiveOptions, type AutoTaskStats, type CrashVerdict } from './adaptive-router.js';
 import type { AutoTiming } from './auto-timing.js';
 import type { Decision, DescriptorLoad, DispatchLoad, TaskDescriptor } from './decision.js';
+import type { DispatchPlan } from './dispatch-plan.js';
 import { watchPolicyFile, type PolicyWatcher } from './policy-file-watcher.js';
 import { policyJsonSchema, type PolicyConfig } from './policy-schema.js';
 import { parsePolicyText, readPolicyConfig, type LoadedPolicyConfig } from './read-policy-config.js';
@@ -148,6 +149,20 @@ export class Policy extends EventEmitter<PolicyEventMap> {
    */
   decide(task: unknown, args: readonly unknown[] = [], load: DispatchLoad = zeroLoad): Decision {
     return this.#rules.decide(task, args, load);
+  }
+
+  /**
+   * Decides as {@link Policy.decide} does, with what `dispatch` needs to act on the decision (whether `auto` made
+   * it, whether it runs inline with nothing around the call). The reactor's dispatcher calls this: a cached
+   * decision costs one lookup.
+   * @param task - a Task or a plain function.
+   * @param args - the call's arguments (sized only if a rule matches on `argBytes`).
+   * @param load - the reactor's load; fields are read only when a rule needs them.
+   * @returns the decision's plan.
+   * @throws TypeError when `task` is neither a Task nor a function.
+   */
+  plan(task: unknown, args: readonly unknown[], load: DispatchLoad): DispatchPlan {
+    return this.#rules.plan(task, args, load);
   }
 
   /**

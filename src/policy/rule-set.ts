@@ -16,6 +16,7 @@ import type { AdaptiveRouter, TaskShape } from './adaptive-router.js';
 import type { AutoTiming } from './auto-timing.js';
 import { estimateArgBytes } from './arg-bytes.js';
 import { CompiledRule, type MatchInputs } from './compiled-rule.js';
+import { dispatchPlan, type DispatchPlan } from './dispatch-plan.js';
 import type { Decision, DecidedRoute, DescriptorLoad, DispatchLoad, TaskDescriptor } from './decision.js';
 import type { PolicyConfig } from './policy-schema.js';
 
@@ -51,6 +52,10 @@ interface CacheEntry {
   fixed: Decision | undefined;
   /** The decision when no candidate matches. */
   fallback: Decision | undefined;
+  /** `fixed`'s plan (what `dispatch` reads: one lookup per call). */
+  fixedPlan: DispatchPlan | undefined;
+  /** `fallback`'s plan. */
+  fallbackPlan: DispatchPlan | undefined;
 }
 
 const noInputs: MatchInputs = { argBytes: () => 0, threadQueue: () => 0, loopDelayMs: () => 0 };
@@ -99,6 +104,26 @@ export class RuleSet {
       loopDelayMs: () => load.loopDelayMs,
     };
     return this.#decideDynamic(entry, inputs);
+  }
+
+  /**
+   * Decides as {@link RuleSet.decide} does and returns the decision's {@link DispatchPlan}: for a decision that
+   * cannot depend on load, the cached plan (one WeakMap lookup and one integer comparison).
+   * @throws TypeError when `task` is neither a Task nor a function.
+   */
+  plan(task: unknown, args: readonly unknown[], load: DispatchLoad): DispatchPlan {
+    const entry = this.#entry(task);
+    return entry.fixedPlan ?? this.#dynamicPlan(entry, task, args, load);
+  }
+
+  #dynamicPlan(entry: CacheEntry, task: unknown, args: readonly unknown[], load: DispatchLoad): DispatchPlan {
+    const decision = this.decide(task, args, load);
+    if (decision === entry.fallback) return (entry.fallbackPlan ??= this.#planOf(entry.subject, decision));
+    return this.#planOf(entry.subject, decision);
+  }
+
+  #planOf(subject: Subject, decision: Decision): DispatchPlan {
+    return dispatchPlan(decision, this.#autoDecisions.get(decision), subject.plain, subject.name);
   }
 
   /**
@@ -151,10 +176,13 @@ export class RuleSet {
       candidates,
       fixed: undefined,
       fallback: undefined,
+      fixedPlan: undefined,
+      fallbackPlan: undefined,
     };
     const first = candidates[0];
     if (first === undefined) entry.fixed = this.#fallback(entry);
     else if (!first.dynamic) entry.fixed = this.#resolve(subject, first.route, first.explain(subject.name, noInputs), first);
+    if (entry.fixed !== undefined) entry.fixedPlan = this.#planOf(subject, entry.fixed);
     return entry;
   }
 

@@ -261,6 +261,44 @@ describe('Policy', () => {
       });
     });
 
+    describe('.plan()', () => {
+      it('returns the same cached plan, with its decision, for a task whose rules are static', () => {
+        const policy = Policy.load({ default: 'inline' });
+        const a = task('a');
+        const plan = policy.plan(a, [], idle);
+        expect(policy.plan(a, [], idle)).toBe(plan);
+        expect(plan).toEqual({ decision: policy.decide(a, [], idle), timing: undefined, bareInline: true, plain: false, name: 'a' });
+      });
+
+      it("marks an inline decision with a rule's timeoutMs or maxConcurrent as not bare", () => {
+        const policy = Policy.load({
+          rules: [
+            { match: { task: 'timed' }, route: 'inline', timeoutMs: 5 },
+            { match: { task: 'limited' }, route: 'inline', maxConcurrent: 2 },
+          ],
+        });
+        expect(policy.plan(task('timed'), [], idle).bareInline).toBe(false);
+        expect(policy.plan(task('limited'), [], idle).bareInline).toBe(false);
+        expect(policy.plan(task('other', { route: 'green' }), [], idle).bareInline).toBe(false);
+      });
+
+      it("carries auto's timing: every run while the in-process window fills, then sampled", () => {
+        const policy = Policy.load({ adaptive: { sampleSize: 2 } });
+        const io = task('io', { kind: 'io' });
+        expect(policy.plan(io, [], idle).timing).toBe('every');
+        policy.recordInProcessRun('io', 0.01);
+        policy.recordInProcessRun('io', 0.01);
+        expect(policy.plan(io, [], idle)).toMatchObject({ timing: 'sampled', bareInline: true });
+      });
+
+      it('plans a dynamic rule per call, from the load', () => {
+        const policy = Policy.load({ rules: [{ match: { threadQueue: { gt: 3 } }, route: 'inline' }], default: 'green' });
+        const a = task('a');
+        expect(policy.plan(a, [], load(5, 0))).toMatchObject({ bareInline: true, decision: { route: 'inline' } });
+        expect(policy.plan(a, [], idle)).toMatchObject({ bareInline: false, decision: { route: 'green' } });
+      });
+    });
+
     it('throws TypeError for something that is neither a Task nor a function', () => {
       expect(() => new Policy().decide({ name: 'x' }, [], idle)).toThrow(TypeError);
     });

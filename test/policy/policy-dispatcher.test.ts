@@ -83,6 +83,14 @@ describe('PolicyDispatcher', () => {
       expect(t.calls).toEqual([]);
     });
 
+    it('passes every argument to an inline function, whatever their number', () => {
+      const dispatcher = new PolicyDispatcher(Policy.load({ default: 'inline' }), targets(clock));
+      const all = (...xs: number[]): number[] => xs;
+      for (const args of [[], [1], [1, 2], [1, 2, 3], [1, 2, 3, 4, 5]]) {
+        expect(successResultOf(dispatcher.dispatch(all, args))).toEqual(args);
+      }
+    });
+
     it('turns an inline throw into a failed Deferred', () => {
       const d = new PolicyDispatcher(Policy.load({ default: 'inline' }), targets(clock)).dispatch(boom, []);
       expect(failureResultOf(d, RangeError).value).toEqual(new RangeError('bad'));
@@ -295,6 +303,23 @@ describe('PolicyDispatcher', () => {
         expect(t.calls).toEqual([]);
         dispatcher.dispatch(promiser, [1]);
         expect(t.calls.map((c) => c.path)).toEqual(['green']);
+      });
+
+      it("fails the call, never throws, when a 'learn' listener throws during a timed inline run", () => {
+        let wall = 0;
+        const stalls = defineTask(import.meta.url, 'stallsOnce', () => {
+          wall += 50;
+          return 1;
+        }, { kind: 'io' });
+        const policy = Policy.load({ adaptive: { sampleSize: 1 } });
+        policy.on('learn', () => {
+          throw new RangeError('listener failed');
+        });
+        const dispatcher = new PolicyDispatcher(policy, targets(clock), { now: () => wall });
+        let d: Deferred<unknown> | undefined;
+        expect(() => (d = dispatcher.dispatch(stalls, []))).not.toThrow();
+        expect(failureResultOf(d!).value).toEqual(new RangeError('listener failed'));
+        expect(policy.decide(stalls).route).toBe('thread');
       });
 
       it('does not time an inline run that a rule or the default chose', () => {
