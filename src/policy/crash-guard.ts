@@ -13,9 +13,14 @@
  * the pool unhindered (one Map lookup and a comparison). Such a task's calls already in the pool when it starts
  * crashing still run: the bound of `crashes` workers holds for a task that crashes from its first call.
  *
+ * A call held back keeps its caller's dispatch site, captured as it starts waiting (SPEC §4: an error's stack names
+ * where the caller sent it, not the library code that released it later), as a bulkhead's held calls do; calls that
+ * go to the pool at once capture nothing here (the pool captures theirs).
+ *
  * @module
  */
 import type { Deferred } from '../deferred/deferred.js';
+import { DispatchSites, withDispatchSite, type DispatchSite } from '../dispatch-site.js';
 import { fail } from '../deferred/fail.js';
 import { Failure } from '../deferred/failure.js';
 import { CancelledError, TimeoutError, WorkerCrashedError } from '../errors.js';
@@ -32,7 +37,15 @@ interface ThreadCall {
   readonly task: Task;
   readonly args: unknown[];
   readonly runInPool: RunInPool;
+  /** Where the caller dispatched it, when it had to wait; sent with it when it reaches the pool. */
+  readonly site?: DispatchSite;
 }
+
+/**
+ * How many frames a held call's site keeps: past the guard's, the dispatcher's and the reactor's frames to the
+ * caller's (the printed site starts at the public entry, see `describeDispatchSite`).
+ */
+const siteFrames = 10;
 
 /** Where the guard sends calls. */
 export interface CrashGuardTargets {
@@ -53,6 +66,8 @@ export class CrashGuard {
   readonly #policy: Policy;
   readonly #targets: CrashGuardTargets;
   readonly #tasks = new Map<string, Guarded>();
+  /** Sites of held calls, shared by the calls of one task held in one synchronous run of dispatches. */
+  readonly #sites = new DispatchSites(siteFrames);
 
   /**
    * @param policy - the policy whose `adaptive.crashBudget` applies; told of every crash.
@@ -71,7 +86,12 @@ export class CrashGuard {
    * @returns a Deferred of its result; `WorkerCrashedError` (or the in-process result) once the budget is spent.
    */
   run(task: Task, args: unknown[], runInPool: RunInPool): Deferred<unknown> {
-    return this.#guarded(task.name).gate.run({ task, args, runInPool }, startThread);
+    const gate = this.#guarded(task.name).gate;
+    if (gate.wouldWait()) {
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- the site's cut-off frame, never called
+      return gate.run({ task, args, runInPool, site: this.#sites.site(task, this.run) }, startThread);
+    }
+    return gate.run({ task, args, runInPool }, startThread);
   }
 
   /**
@@ -140,5 +160,5 @@ export class CrashGuard {
 }
 
 function startThread(call: ThreadCall): Deferred<unknown> {
-  return call.runInPool(call.task, call.args);
+  return call.site === undefined ? call.runInPool(call.task, call.args) : withDispatchSite(call.site, () => call.runInPool(call.task, call.args));
 }

@@ -129,3 +129,22 @@ describe('Reactor dispatch sites of calls a bulkhead held', () => {
     }
   });
 });
+
+describe('Reactor dispatch sites of calls the crash budget held', () => {
+  it("start at Reactor.dispatch, then the caller's frames, although the call reached the pool later", async () => {
+    // One crash allowed: until the task is proven (a run ended without crashing its worker) one call at a time goes.
+    const reactor = new Reactor({ policy: { default: 'thread', adaptive: { crashBudget: { crashes: 1, windowMs: 60_000, then: 'fail' } } } });
+    try {
+      const first = reactor.dispatch(built(fx.throwCustom), 'first');
+      const held = reactor.dispatch(built(fx.throwCustom), 'held'); // waits behind the first in the crash budget's gate
+      expect((await failureOf(first)).message).toBe('cannot parse first');
+      const error = await failureOf(held);
+      expect(error.message).toBe('cannot parse held');
+      const site = (error.stack as string).split('--- task `throwCustom` dispatched from ---\n')[1]!.split('\n');
+      expect(site[0]).toMatch(/at Reactor\.dispatch /);
+      expect(site[1]).toMatch(/dispatch-site\.test\.ts/);
+    } finally {
+      await reactor.stop();
+    }
+  });
+});
