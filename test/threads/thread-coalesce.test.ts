@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ThreadPool } from '../../src/threads/thread-pool.js';
 import { Clock } from '../../src/time/clock.js';
-import { CancelledError, TimeoutError } from '../../src/errors.js';
+import { CancelledError, DataCloneError, TimeoutError } from '../../src/errors.js';
 import type { Deferred } from '../../src/deferred/deferred.js';
 import * as fx from '../fixtures/thread-tasks.js';
 import { pause } from '../fixtures/policy-tasks.js';
@@ -31,6 +31,26 @@ describe('ThreadPool coalescing', () => {
     const buffers = await Promise.all<ArrayBuffer>(queued);
     expect(pool.stats()).toMatchObject({ batches: 1, coalesced: 8 });
     expect(buffers.map((b) => [b.byteLength, new Uint8Array(b).every((x) => x === 7)])).toEqual(Array.from({ length: 8 }, (_, i) => [16 + i, true]));
+  });
+
+  it('fails only the call whose result cannot be cloned inside a batch: its mates arrive, no worker dies, no retry', async () => {
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 1, clock: new Clock() });
+    const before = await pool.run(built(fx.workerThreadId));
+    const counter = gate(1);
+    const ran = gate(4);
+    const { queued, release } = await behindBlocker(pool, () => [
+      pool.run(built(fx.markRan), ran, 1),
+      pool.run(built(fx.returnUncloneable), counter, 'method'), // retries: 2
+      pool.run(built(fx.markRan), ran, 2),
+    ]);
+    await release();
+    const error = await failureOf(queued[1]!);
+    expect(error).toBeInstanceOf(DataCloneError);
+    expect(error.message).toMatch(/result of task `returnUncloneable` could not be cloned/);
+    expect(await Promise.all([queued[0], queued[2]])).toEqual([1, 2]);
+    expect(counter[0]).toBe(1); // it ran once: no retry
+    expect(await pool.run(built(fx.workerThreadId))).toBe(before); // the same worker
+    expect(pool.stats()).toMatchObject({ batches: 1, coalesced: 3, crashed: 0, retried: 0, failed: 1 });
   });
 
   it('never holds back a lone call', async () => {
