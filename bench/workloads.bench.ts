@@ -7,6 +7,12 @@
  * tasks but cannot make a blocking call stop blocking; large payloads pay for the copy unless
  * transferred. One sample is a batch of operations started together.
  *
+ * Each workload's variants run in interleaved rounds (every variant once per round, the order reversed every other
+ * round), each row merging its rounds, with an A/A control (`inline, again`: the baseline measured a second time):
+ * on a shared machine a variant measured seconds after another saw a different load, and one run's ratios moved by
+ * 2× between runs (the tiny row read 0.42× once and 0.21× the next). The control's ratio to the baseline is the
+ * noise floor of the run.
+ *
  * Run: `npm run bench -- workloads [--quick]` or `node dist/bench/workloads.bench.js [--quick]`.
  *
  * @module
@@ -17,9 +23,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Reactor, maybeDeferred, type Task } from '../src/index.js';
 import { isMainModule } from './lib/is-main-module.js';
-import { measureComparison, type Variant, type Workload } from './lib/measure-comparison.js';
+import type { Variant, Workload } from './lib/measure-comparison.js';
+import { formatRatio } from './lib/format-table.js';
+import { machineInfo } from './lib/machine-info.js';
+import { measureInterleaved, type InterleavedBudget, type InterleavedOptions } from './lib/measure-interleaved.js';
 import { formatRouteVerdict, routeVerdict } from './lib/route-verdict.js';
-import type { SuiteResult } from './lib/suite-result.js';
+import { suiteResultSchema, type ResultGroup, type SuiteResult } from './lib/suite-result.js';
 import {
   closeBenchConnections, cooperativeIo, fib, fibTask, ioTask, pagedSqliteQuery, payloadTask, payloadTransferTask, sqliteQuery, sqliteTask, tiny, tinyTask,
   checksum, coldCalls, costByArgument, costByArgumentTask, slowCallMs, warmsUp, warmsUpTask,
@@ -30,7 +39,7 @@ import { writeSuiteResult } from './lib/write-suite-result.js';
 export interface WorkloadsOptions {
   /** Short budget and smaller workloads. */
   quick?: boolean;
-  /** Time budget per variant, ms. */
+  /** Time budget per variant, ms (over all its rounds). */
   timeMs?: number;
   /** Where to write `workloads.json`. */
   resultsDir?: string;
@@ -62,6 +71,7 @@ type Call = { task: Task; inline: (...args: any[]) => unknown; args: () => unkno
  * @param fresh - for workloads with state: makes a new call source per path (each path then starts from the
  *   first call), else all paths share `calls`.
  * @param fixedInline - a reactor with `default: 'inline'`, for the `dispatch(inline)` row.
+ * The last path, {@link control}, is the baseline (`inline`) measured a second time: the A/A control.
  */
 function paths(reactor: Reactor, calls: () => Call[], fresh?: () => () => Call[], fixedInline?: Reactor): Variant[] {
   const ways: Array<[string, (batch: Call[]) => Promise<unknown>]> = [
@@ -73,6 +83,8 @@ function paths(reactor: Reactor, calls: () => Call[], fresh?: () => () => Call[]
       ? []
       : [['dispatch(inline)', (batch: Call[]) => Promise.all(batch.map((c) => fixedInline.dispatch(c.task, ...c.args())))] as [string, (batch: Call[]) => Promise<unknown>]]),
     ['dispatch(auto)', (batch) => Promise.all(batch.map((c) => reactor.dispatch(c.task, ...c.args())))],
+    // The A/A control: the baseline again, with a call source of its own (see the module comment).
+    [control, (batch) => Promise.all(batch.map((c) => c.inline(...c.args())))],
   ];
   return ways.map(([name, run]) => {
     let source = calls;
@@ -90,6 +102,20 @@ function coldStartCalls(batch: number): () => Call[] {
 }
 
 const repeat = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
+
+/** The A/A control row's name: the baseline, `inline`, measured a second time in each round. */
+const control = 'inline, again';
+
+/** Rounds per workload; each runs every variant once for `timeMs / rounds`. */
+function budgetOf(quick: boolean, timeMs: number | undefined): { budget: InterleavedBudget; options: InterleavedOptions } {
+  const rounds = quick ? 3 : 8;
+  const perVariantMs = timeMs ?? (quick ? 100 : 900);
+  return {
+    budget: { rounds, timeMs: Math.max(1, Math.round(perVariantMs / rounds)), iterations: 2 },
+    // Each sample turns the loop, so the loop-delay timer sees a blocking path sample by sample; the order alternates.
+    options: { turnLoop: true, alternate: true, errorRows: true, warmupMs: quick ? 30 : 100 },
+  };
+}
 
 /**
  * Runs the suite, prints its tables and writes `bench/results/workloads.json`.
@@ -170,23 +196,41 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
         variants: paths(reactor, coldStartCalls(10), () => coldStartCalls(10), fixedInline),
       },
     ];
-    const result = await measureComparison(workloads, {
+    const started = performance.now();
+    const { budget, options: measureOptions } = budgetOf(quick, options.timeMs);
+    const log = (line: string): void => console.log(line);
+    const groups: ResultGroup[] = [];
+    for (const workload of workloads) {
+      // The control last (the order alternates per round, so it runs right after the baseline every other round).
+      const variants = [...workload.variants.filter((v) => v.name !== control), ...workload.variants.filter((v) => v.name === control)];
+      groups.push(await measureInterleaved('workloads', { ...workload, variants }, budget, log, measureOptions));
+    }
+    const result: SuiteResult = {
+      schema: suiteResultSchema,
       suite: 'workloads',
       title: 'Workloads: which path wins, and what it costs the loop',
-      description: 'The same workloads through inline, deferToThread, deferToGreenlet and dispatch (auto); throughput and loop delay as ratios vs inline.',
+      description: 'The same workloads through inline, deferToThread, deferToGreenlet and dispatch (auto); throughput and loop delay as ratios vs inline, measured in interleaved rounds with an A/A control.',
+      date: new Date().toISOString(),
+      machine: machineInfo(),
       quick,
-      ...(options.timeMs !== undefined ? { timeMs: options.timeMs } : {}),
+      durationMs: Math.round(performance.now() - started),
+      groups,
       notes: [
         'Threads: a pool of 2 workers (the machine has 2 cores, shared with the benchmark itself).',
+        `Interleaved rounds: each workload's variants run ${budget.rounds} rounds of ${budget.timeMs} ms each (order reversed every other round, the loop turned after every sample), each row merging its rounds; "${control}" is the baseline measured again in every round, an A/A control: its ratio to inline is this run's noise floor, so read the other ratios against it, not against 1.00×.`,
         'deferToGreenlet runs the plain function: a synchronous call is one greenlet step, so it blocks the loop as inline does; greenlets help when the code yields.',
         'maybeDeferred is the inline route as a Deferred: a bare call that returns a number is the floor no Deferred-returning path (dispatch included) can reach on tiny work.',
         "dispatch(inline) is dispatch on a reactor whose policy routes everything inline (the tiny, 1 MiB and turns-cheap rows): the same API and route auto lands on, without auto's learning; the verdict compares auto with it as well as with the bare call.",
         'dispatch(auto): a task starts where its kind says (cpu/blocking and no kind → thread, io → in-process) and moves by what it measures: a median thread run under its hop or minThreadRunMs → in-process (inline when synchronous); a median timed in-process run at or over both → back to threads; an in-process run over blockingThresholdMs → threads for good (adaptive.blockingRunsToPin, default 1).',
         'Verdict per workload (issue 12): the best fixed route is the fastest of inline, deferToGreenlet and deferToThread whose loop-delay p99 is under blockingThresholdMs or within 2× deferToThread\'s; auto should reach ≥ 0.9× its throughput with loop p99 ≤ 1.5× its (or under blockingThresholdMs).',
       ],
-    });
+    };
     const thresholdMs = reactor.policy.adaptive.blockingThresholdMs;
-    const verdicts = result.groups.map((group) => formatRouteVerdict(routeVerdict(group, { blockingThresholdMs: thresholdMs })));
+    const verdicts = result.groups.map((group) => {
+      const aa = group.rows.find((r) => r.name === control);
+      const noise = aa === undefined || aa.error !== undefined ? '' : `; A/A control (${control}) ${formatRatio(aa.ratio)} of inline`;
+      return formatRouteVerdict(routeVerdict(group, { blockingThresholdMs: thresholdMs })) + noise;
+    });
     // Where auto left each task, and why: a verdict that is not met is read with this (e.g. a green step that a loaded
     // machine stretched past blockingThresholdMs sends a task to threads for good).
     const learned = Object.entries(reactor.policy.stats().auto).map(([task, s]) => `${task}: ${s.phase}`);

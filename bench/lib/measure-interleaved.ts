@@ -2,11 +2,12 @@
  * Measures a workload's variants in interleaved rounds (baseline, variant, baseline, …) with tinybench, so a burst
  * of load from another process spoils one short round of one variant, not a whole variant. Records each variant's
  * event-loop delay beside its throughput. Used by the suites whose variants share workers and must alternate
- * (threads, streams); `measure-comparison.ts` measures variants one after another instead.
+ * (threads, streams, policy, workloads); `measure-comparison.ts` measures variants one after another instead.
  *
  * @module
  */
 import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
+import { setImmediate as turnLoop } from 'node:timers/promises';
 import { Bench } from 'tinybench';
 import { resultGroup, type MeasuredRow } from './result-group.js';
 import type { ResultGroup } from './suite-result.js';
@@ -15,6 +16,10 @@ import type { ResultGroup } from './suite-result.js';
 export interface InterleavedVariant {
   readonly name: string;
   readonly run: () => unknown;
+  /** Runs once before the variant's first round (e.g. a fresh call source). */
+  readonly setup?: () => unknown;
+  /** Runs once after its last round (or after it failed). */
+  readonly teardown?: () => unknown;
 }
 
 /** A workload and the variants compared on it. */
@@ -26,6 +31,30 @@ export interface InterleavedWorkload {
   /** The variant every ratio is relative to. */
   readonly baseline: string;
   readonly variants: readonly InterleavedVariant[];
+  /**
+   * Untimed batches each variant runs after its setup, before the rounds (workers moving large payloads take a
+   * hundred-odd calls to reach their steady speed). @defaultValue 0
+   */
+  readonly warmupRuns?: number;
+}
+
+/** How the rounds run; every field is opt-in, so suites that do not set them measure as before. */
+export interface InterleavedOptions {
+  /**
+   * Turn the event loop (`setImmediate`) after every sample, so the loop-delay timer sees a path that blocks the
+   * loop sample by sample (what `measure-comparison.ts` does); without it, back-to-back synchronous samples read as
+   * one long stall per round. @defaultValue false
+   */
+  readonly turnLoop?: boolean;
+  /** Untimed time (ms) each variant runs after its `warmupRuns`, before the rounds (JIT, caches). @defaultValue 0 */
+  readonly warmupMs?: number;
+  /** Run the variants in reverse order every other round, so none always follows the same one. @defaultValue false */
+  readonly alternate?: boolean;
+  /**
+   * A variant that throws becomes a row with `error` (and is not run again) instead of ending the measurement.
+   * @defaultValue false
+   */
+  readonly errorRows?: boolean;
 }
 
 /** How long and how often to measure. */
@@ -83,6 +112,7 @@ class LoopTicks {
  * @param workload - the workload and its variants.
  * @param budget - rounds, time and minimum samples.
  * @param log - progress printer.
+ * @param options - loop turning, warm-up, alternating order, error rows (all off by default).
  * @returns the result group, with ratios against the workload's baseline.
  */
 export async function measureInterleaved(
@@ -90,36 +120,79 @@ export async function measureInterleaved(
   workload: InterleavedWorkload,
   budget: InterleavedBudget,
   log: (line: string) => void,
+  options: InterleavedOptions = {},
 ): Promise<ResultGroup> {
   const samples = new Map<string, number[]>(workload.variants.map((v) => [v.name, []]));
   const delays = new Map<string, LoopTicks>(workload.variants.map((v) => [v.name, new LoopTicks(2)]));
-  for (let r = 0; r < budget.rounds; r++) {
+  const errors = new Map<string, string>();
+  const failed = (variant: InterleavedVariant, error: unknown): void => {
+    if (!options.errorRows) throw error;
+    errors.set(variant.name, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  };
+  try {
     for (const variant of workload.variants) {
-      const delay = delays.get(variant.name)!;
-      const bench = new Bench({
-        time: budget.timeMs,
-        iterations: budget.iterations,
-        warmupTime: 0,
-        warmupIterations: r === 0 ? 1 : 0,
-        retainSamples: true,
-        throws: true,
-      });
-      bench.add(variant.name, async () => {
-        await variant.run();
-      }, {
-        beforeAll: (mode) => {
-          if (mode === 'run') delay.start();
-        },
-        afterAll: (mode) => {
-          if (mode === 'run') delay.stop();
-        },
-      });
-      await bench.run();
-      const result = bench.tasks[0]?.result;
-      if (result !== undefined && 'latency' in result) samples.get(variant.name)!.push(...(result.latency.samples ?? []));
+      try {
+        await variant.setup?.();
+        for (let i = 0; i < (workload.warmupRuns ?? 0); i++) await variant.run();
+        const until = performance.now() + (options.warmupMs ?? 0);
+        while (performance.now() < until) {
+          await variant.run();
+          if (options.turnLoop === true) await turnLoop();
+        }
+      } catch (error) {
+        failed(variant, error);
+      }
+    }
+    for (let r = 0; r < budget.rounds; r++) {
+      const order = options.alternate === true && r % 2 === 1 ? [...workload.variants].reverse() : workload.variants;
+      for (const variant of order) {
+        if (errors.has(variant.name)) continue;
+        const delay = delays.get(variant.name)!;
+        const bench = new Bench({
+          time: budget.timeMs,
+          iterations: budget.iterations,
+          warmupTime: 0,
+          warmupIterations: r === 0 ? 1 : 0,
+          retainSamples: true,
+          throws: true,
+        });
+        bench.add(variant.name, async () => {
+          await variant.run();
+        }, {
+          ...(options.turnLoop === true ? { afterEach: async () => void (await turnLoop()) } : {}),
+          beforeAll: (mode) => {
+            if (mode === 'run') delay.start();
+          },
+          afterAll: (mode) => {
+            if (mode === 'run') delay.stop();
+          },
+        });
+        try {
+          await bench.run();
+        } catch (error) {
+          delay.stop();
+          failed(variant, error);
+          continue;
+        }
+        const result = bench.tasks[0]?.result;
+        if (result !== undefined && 'latency' in result) samples.get(variant.name)!.push(...(result.latency.samples ?? []));
+      }
+    }
+  } finally {
+    for (const variant of workload.variants) {
+      try {
+        await variant.teardown?.();
+      } catch (error) {
+        failed(variant, error);
+      }
     }
   }
   const rows: MeasuredRow[] = workload.variants.map((variant) => {
+    const error = errors.get(variant.name);
+    if (error !== undefined) {
+      log(`  [${suite}] ${workload.name} › ${variant.name}: error: ${error}`);
+      return { name: variant.name, opsPerSec: 0, medianMs: 0, p99Ms: 0, batch: workload.batch, loopDelay: { p50Ms: 0, p99Ms: 0, maxMs: 0, meanMs: 0, count: 0 }, samplesMs: [], error };
+    }
     const s = [...samples.get(variant.name)!].sort((a, b) => a - b);
     const median = percentile(s, 50);
     const h = delays.get(variant.name)!.histogram;

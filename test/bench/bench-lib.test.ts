@@ -11,6 +11,7 @@ import { renderChartSvg } from '../../bench/lib/render-chart-svg.js';
 import { parseRunnerArgs } from '../../bench/run.js';
 import { LoopDelayRecorder, emptyLoopDelay } from '../../bench/lib/loop-delay-recorder.js';
 import { formatRouteVerdict, routeVerdict } from '../../bench/lib/route-verdict.js';
+import { measureInterleaved, type InterleavedVariant } from '../../bench/lib/measure-interleaved.js';
 
 const measured = (name: string, opsPerSec: number, p99Ms: number): MeasuredRow => ({
   name, opsPerSec, medianMs: 1000 / opsPerSec, p99Ms: 1, batch: 1, samplesMs: [1, 2],
@@ -159,5 +160,51 @@ describe('LoopDelayRecorder', () => {
 
   it('rejects a resolution below 1 ms', () => {
     expect(() => new LoopDelayRecorder(0)).toThrow(TypeError);
+  });
+});
+
+describe('measureInterleaved()', () => {
+  const budget = { rounds: 2, timeMs: 1, iterations: 1 };
+  const quiet = (): void => undefined;
+  const recording = (names: string[], seen: string[], fail?: string): InterleavedVariant[] =>
+    names.map((name) => ({
+      name,
+      setup: () => void seen.push(`setup ${name}`),
+      run: () => {
+        if (name === fail) throw new RangeError(`${name} broke`);
+        if (seen.at(-1) !== name) seen.push(name);
+      },
+      teardown: () => void seen.push(`teardown ${name}`),
+    }));
+  const workload = (variants: InterleavedVariant[], warmupRuns?: number) => ({
+    name: 'w', description: 'd', batch: 1, baseline: 'a', variants, ...(warmupRuns === undefined ? {} : { warmupRuns }),
+  });
+
+  it('sets every variant up first, runs each once per round (reversed every other round with alternate), then tears down', async () => {
+    const seen: string[] = [];
+    await measureInterleaved('t', workload(recording(['a', 'b'], seen)), budget, quiet, { alternate: true });
+    // Round 1 runs a then b, round 2 b then a (consecutive runs of one variant are recorded once).
+    expect(seen).toEqual(['setup a', 'setup b', 'a', 'b', 'a', 'teardown a', 'teardown b']);
+  });
+
+  it('runs warmupRuns untimed batches of each variant after its setup', async () => {
+    let runs = 0;
+    const counted: InterleavedVariant = { name: 'a', run: () => void (runs += 1) };
+    await measureInterleaved('t', workload([counted], 5), { rounds: 0, timeMs: 1, iterations: 1 }, quiet);
+    expect(runs).toBe(5);
+  });
+
+  it('turns a throwing variant into an error row with errorRows, and measures the others', async () => {
+    const seen: string[] = [];
+    const group = await measureInterleaved('t', workload(recording(['a', 'b'], seen, 'b')), budget, quiet, { errorRows: true });
+    expect(group.rows.map((r) => [r.name, r.error])).toEqual([['a', undefined], ['b', 'RangeError: b broke']]);
+    expect(group.rows[0]!.opsPerSec).toBeGreaterThan(0);
+    expect(seen.filter((x) => x.startsWith('teardown'))).toEqual(['teardown a', 'teardown b']);
+  });
+
+  it('rejects with the error of a throwing variant without errorRows, after tearing every variant down', async () => {
+    const seen: string[] = [];
+    await expect(measureInterleaved('t', workload(recording(['a', 'b'], seen, 'b')), budget, quiet)).rejects.toThrow('b broke');
+    expect(seen.filter((x) => x.startsWith('teardown'))).toEqual(['teardown a', 'teardown b']);
   });
 });

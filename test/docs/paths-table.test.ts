@@ -1,6 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { endMarker, expectedReadme, ratio, readmeFile, renderPathsTable, startMarker, spliceTable, type WorkloadsResult } from './paths-table.js';
+import { controlRow, endMarker, expectedReadme, ratio, readmeFile, renderPathsTable, startMarker, spliceTable, type WorkloadsResult } from './paths-table.js';
 
 function result(names: string[]): WorkloadsResult {
   const row = (name: string, opsPerSec: number, p99Ms: number) => ({ name, opsPerSec, loopDelay: { p99Ms } });
@@ -25,6 +25,15 @@ describe('README "which path for which work" table', () => {
     expect(table).toContain('| 0.50× / 0.10× | 0.80× / 0.50× | 0.050× / 2.00× |');
     expect(table).toContain('2026-01-02, Node v20.19.0');
     expect(table).toContain('shared 2-core machine, load average 1.5');
+  });
+
+  it("states the A/A control's spread as the noise floor, and keeps the control out of the advice", () => {
+    const withControl = result(['CPU: fib(30)', 'tiny tasks']);
+    const groups = withControl.groups.map((g, i) => ({ ...g, rows: [...g.rows, { name: controlRow, opsPerSec: i === 0 ? 95 : 104, loopDelay: { p99Ms: 20 } }] }));
+    const table = renderPathsTable({ ...withControl, groups });
+    expect(table).toContain('inline measured twice; the second read 0.95×–1.04× of the first');
+    expect(table).not.toContain(`${controlRow}:`);
+    expect(renderPathsTable(result(['CPU: fib(30)']))).not.toContain('measured twice');
   });
 
   it('refuses a workload it has no advice for (a new workload cannot slip in unexplained)', () => {

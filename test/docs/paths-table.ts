@@ -41,6 +41,9 @@ export const advice: Readonly<Record<string, { work: string; use: string }>> = {
 
 const columns = ['deferToThread', 'deferToGreenlet', 'dispatch(auto)'] as const;
 
+/** The suite's A/A control row (the baseline measured again each round): its ratio is the run's noise floor. */
+export const controlRow = 'inline, again';
+
 /** Formats a ratio like the bench tables do: two decimals, or two significant digits below 0.1. */
 export function ratio(value: number): string {
   return `${value >= 0.1 ? value.toFixed(2) : value.toPrecision(2)}×`;
@@ -71,16 +74,25 @@ export function renderPathsTable(result: WorkloadsResult): string {
     });
     // Variants the suite measures beside the main paths (a paged greenlet, a transferred buffer), against the same baseline.
     const variants = group.rows
-      .filter((r) => r.name !== group.baseline && !(columns as readonly string[]).includes(r.name))
+      .filter((r) => r.name !== group.baseline && r.name !== controlRow && !(columns as readonly string[]).includes(r.name))
       .map((r) => `${r.name}: ${ratio(r.opsPerSec / base.opsPerSec)} / ${ratio(r.loopDelay.p99Ms / base.loopDelay.p99Ms)}`);
     const use = variants.length === 0 ? a.use : `${a.use} (${variants.join('; ')})`;
     lines.push(`| ${a.work} | ${cells.join(' | ')} | ${use} |`);
   }
   const load = result.machine.loadAverage === undefined ? '' : `, load average ${result.machine.loadAverage}`;
+  // The control's throughput ratios, when the run measured one: how far two measurements of the same path drifted apart.
+  const noise = result.groups.flatMap((group) => {
+    const base = group.rows.find((r) => r.name === group.baseline);
+    const aa = group.rows.find((r) => r.name === controlRow);
+    return base === undefined || aa === undefined || base.opsPerSec <= 0 ? [] : [aa.opsPerSec / base.opsPerSec];
+  });
   lines.push(
     '',
     'Each cell: throughput / event-loop delay p99, both as ratios against running the same work inline in the same run.',
     'Throughput above 1× is faster than inline; loop delay below 1× means the loop stayed more responsive than inline.',
+    ...(noise.length === 0
+      ? []
+      : [`Each workload's paths ran in interleaved rounds with inline measured twice; the second read ${ratio(Math.min(...noise))}–${ratio(Math.max(...noise))} of the first: differences within that are noise.`]),
     `These are one run's ratios of the \`workloads\` bench suite (${result.date.slice(0, 10)}, Node ${result.machine.node},`,
     `a shared ${result.machine.cpus}-core machine${load}): read them as orders of magnitude, not as precise figures.`,
     'Details, the loop delays in ms and the other suites: [docs/benchmarks.md](docs/benchmarks.md).',
