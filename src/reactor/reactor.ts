@@ -787,6 +787,6 @@ function coalescingOf(pool: ThreadPool, task: unknown, args: readonly unknown[])
     : !fitsInBatch(args, coalesce.maxArgBytes) ? `its arguments exceed ${coalesce.maxArgBytes} bytes`
     : undefined;
   return alone === undefined
-    ? `coalesced with other waiting calls while every worker is busy (up to ${coalesce.maxBatch} a message, each with its own limits and context; a stream travels alone)`
+    ? `coalesced with other waiting calls while every worker is busy (up to ${coalesce.maxBatch} a message, each with its own limits and context; a stream, and a call of a task known to run long, travel alone)`
     : `travels alone, not coalesced: ${alone}`;
 }

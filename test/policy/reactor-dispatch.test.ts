@@ -16,7 +16,7 @@ import * as px from '../fixtures/policy-tasks.js';
 import { built, changed, failureOf, gate, open, settled } from '../threads/thread-test-kit.js';
 
 /** What explain() adds to a thread decision of a task that can be coalesced (default pool options). */
-const coalesced = '; coalesced with other waiting calls while every worker is busy (up to 64 a message, each with its own limits and context; a stream travels alone)';
+const coalesced = '; coalesced with other waiting calls while every worker is busy (up to 64 a message, each with its own limits and context; a stream, and a call of a task known to run long, travel alone)';
 import { successResultOf } from '../helpers/deferred-results.js';
 
 // Tasks the green and inline paths run in-process (workers get the built fixtures via `built`).
