@@ -21,10 +21,17 @@ export interface DispatchPlan {
   readonly timing: AutoTiming | undefined;
   /** True when the decision runs inline with no rule `timeoutMs` and no `maxConcurrent`. */
   readonly bareInline: boolean;
+  /** True when the decision runs on a greenlet with no rule `timeoutMs` and no `maxConcurrent`. */
+  readonly bareGreen: boolean;
   /** True for a plain function (the function is the task itself); false for a Task (its `fn`). */
   readonly plain: boolean;
   /** The task's name (for `auto`'s records). */
   readonly name: string;
+  /**
+   * True when the decision cannot depend on the call's arguments or the load (no load- or size-dependent rule can
+   * match the task): it holds for every call of the task until the policy's `generation` changes.
+   */
+  readonly fixed: boolean;
 }
 
 /**
@@ -33,9 +40,12 @@ export interface DispatchPlan {
  * @param timing - `auto`'s timing, when `auto` made it.
  * @param plain - whether the task is a plain function.
  * @param name - the task's name.
+ * @param fixed - whether the decision holds for every call of the task (see {@link DispatchPlan.fixed}).
  * @returns the plan (frozen).
  */
-export function dispatchPlan(decision: Decision, timing: AutoTiming | undefined, plain: boolean, name: string): DispatchPlan {
-  const bareInline = decision.route === 'inline' && decision.timeoutMs === undefined && decision.maxConcurrent === undefined;
-  return Object.freeze({ decision, timing, bareInline, plain, name });
+export function dispatchPlan(decision: Decision, timing: AutoTiming | undefined, plain: boolean, name: string, fixed: boolean): DispatchPlan {
+  const bare = decision.timeoutMs === undefined && decision.maxConcurrent === undefined;
+  const bareInline = bare && decision.route === 'inline';
+  const bareGreen = bare && decision.route === 'green';
+  return Object.freeze({ decision, timing, bareInline, bareGreen, plain, name, fixed });
 }

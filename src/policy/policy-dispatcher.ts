@@ -24,6 +24,7 @@ import { isTask, type Task } from '../task/task.js';
 import type { Scheduler } from '../time/scheduler.js';
 import type { Decision, DecidedRoute, DispatchLoad } from './decision.js';
 import { decisionChannel, publishDecision } from './decision-channel.js';
+import type { AutoTiming } from './auto-timing.js';
 import type { DispatchPlan } from './dispatch-plan.js';
 import { Bulkheads, type BulkheadStats, type PoolCapacity, type RoutedCall } from './bulkheads.js';
 import { CrashGuard } from './crash-guard.js';
@@ -118,6 +119,14 @@ export class PolicyDispatcher {
   readonly #crashGuard: CrashGuard;
   /** Rules' `maxConcurrent`: calls of such a rule pass its gate (see {@link Bulkheads}). */
   readonly #bulkheads: Bulkheads;
+  /**
+   * A one-entry cache: the last Task dispatched with a {@link DispatchPlan.fixed} plan, that plan, and the policy's
+   * generation when it was made. A run of calls of one task (the common case in a loop) costs two comparisons
+   * instead of the policy's per-task lookup; a reload or anything `auto` learns changes the generation.
+   */
+  #lastTask: unknown = undefined;
+  #lastPlan: DispatchPlan | undefined = undefined;
+  #lastGeneration = Number.NaN;
 
   /**
    * @param policy - the policy that decides.
@@ -151,24 +160,64 @@ export class PolicyDispatcher {
    */
   dispatch(task: unknown, args: unknown[]): Deferred<unknown> {
     // Kept small (the general path is #routed): V8 inlines it into the caller, so the cached inline case costs the
-    // plan's lookup, the call and its Deferred.
+    // one-entry cache's two comparisons, the call and its Deferred.
     let plan: DispatchPlan;
-    try {
-      plan = this.#policy.plan(task, args, this.#targets.load);
-    } catch (error) {
-      return notATask(error);
+    if (task === this.#lastTask && this.#lastGeneration === this.#policy.generation) {
+      plan = this.#lastPlan as DispatchPlan;
+    } else {
+      try {
+        plan = this.#lookUp(task, args);
+      } catch (error) {
+        return notATask(error);
+      }
     }
-    // The inline route with nothing around the call (no rule timeout, bulkhead, deadline scope or subscriber): run it
-    // now. This is what #routed does for such a call, without re-reading the decision.
-    if (plan.bareInline && !decisionChannel.hasSubscribers) {
-      const fn = plan.plain ? (task as (...a: unknown[]) => unknown) : ((task as Task).fn as ((...a: unknown[]) => unknown) | undefined);
-      if (fn !== undefined && scopedDeadline() === undefined) {
-        if (plan.timing !== undefined || plan.decision.rule !== undefined) return this.#bareInline(fn, args, plan);
-        this.#routes.inline += 1;
-        return callInline(fn, args);
+    if (!decisionChannel.hasSubscribers) {
+      // The inline route with nothing around the call (no rule timeout, bulkhead, deadline scope or subscriber): run
+      // it now. This is what #routed does for such a call, without re-reading the decision.
+      if (plan.bareInline) {
+        const fn = plan.plain ? (task as (...a: unknown[]) => unknown) : ((task as Task).fn as ((...a: unknown[]) => unknown) | undefined);
+        if (fn !== undefined && scopedDeadline() === undefined) {
+          if (plan.timing !== undefined || plan.decision.rule !== undefined) return this.#bareInline(fn, args, plan);
+          this.#routes.inline += 1;
+          return callInline(fn, args);
+        }
+      } else if (plan.bareGreen) {
+        return this.#bareGreen(task as Task | ((...a: unknown[]) => unknown), args, plan);
       }
     }
     return this.#routed(task as Task | ((...a: unknown[]) => unknown), plan.decision, args);
+  }
+
+  /**
+   * The policy's plan for a call; a {@link DispatchPlan.fixed} plan of a Task is kept as the last task's, with the
+   * policy's generation read before it was made (a plan made while the generation moved is looked up again next
+   * time). Plain functions are not kept: a closure made per call would never hit, and holding it would keep what it
+   * captured alive until the next dispatch.
+   * @throws TypeError when `task` is neither a Task nor a function.
+   */
+  #lookUp(task: unknown, args: unknown[]): DispatchPlan {
+    const generation = this.#policy.generation;
+    const plan = this.#policy.plan(task, args, this.#targets.load);
+    if (plan.fixed && !plan.plain) {
+      this.#lastTask = task;
+      this.#lastPlan = plan;
+      this.#lastGeneration = generation;
+    }
+    return plan;
+  }
+
+  /**
+   * A green call with nothing around it (see {@link DispatchPlan.bareGreen}): counted and spawned, as #routed does
+   * for it, without re-reading the decision or looking up `auto`'s timing again. Never throws.
+   */
+  #bareGreen(target: Task | ((...a: unknown[]) => unknown), args: unknown[], plan: DispatchPlan): Deferred<unknown> {
+    this.#routes.green += 1;
+    if (plan.decision.rule !== undefined) this.#countRule(plan.decision.rule);
+    try {
+      return this.#green(target, plan.timing, args);
+    } catch (error) {
+      return fail(error);
+    }
   }
 
   /** The general path of a decided call: published, counted, through its bulkhead if any, with the rule's timeout. */
@@ -255,7 +304,7 @@ export class PolicyDispatcher {
       return this.#crashGuard.run(task, args, run);
     }
     if (decision.route === 'remote') return this.#remote(target as Task, args);
-    if (decision.route === 'green') return this.#green(target, decision, args);
+    if (decision.route === 'green') return this.#green(target, this.#policy.autoTiming(decision), args);
     return this.#inline(target, decision, args);
   }
 
@@ -325,9 +374,8 @@ export class PolicyDispatcher {
     return this.#targets.deferToRemote(task, ...args);
   }
 
-  /** Spawns a green decision; a sample of auto's Tasks run as their timed twin. */
-  #green(target: Task | ((...a: unknown[]) => unknown), decision: Decision, args: unknown[]): Deferred<unknown> {
-    const timing = this.#policy.autoTiming(decision);
+  /** Spawns a green decision (`timing`: auto's, when auto made it); a sample of auto's Tasks run as their timed twin. */
+  #green(target: Task | ((...a: unknown[]) => unknown), timing: AutoTiming | undefined, args: unknown[]): Deferred<unknown> {
     if (timing !== undefined && isTask(target)) {
       return this.#targets.spawnDeferred(this.#sampler.pick(target, timing === 'every'), args);
     }

@@ -166,6 +166,18 @@ export class Policy extends EventEmitter<PolicyEventMap> {
   }
 
   /**
+   * A number that changes whenever a plan {@link Policy.plan} returned may be stale: a config was applied (a reload
+   * or `update`) or `auto` moved a task, ended a probe or spent a crash budget. A caller may keep a
+   * {@link DispatchPlan.fixed} plan for a task while this stays the same (the dispatcher keeps the last one: one
+   * comparison instead of the per-task lookup).
+   *
+   * Why a sum: both counters only grow, so their sum changes whenever either does.
+   */
+  get generation(): number {
+    return this.#reloads + this.#router.version;
+  }
+
+  /**
    * Decides where a call would run, as {@link Policy.decide} does, with `auto`'s figures as they are now: `decide`
    * returns a cached decision whose reason keeps the figures of when the task last changed route (a dispatch must
    * cost a lookup), `explain` makes a fresh one (`reactor.explain` calls this).

@@ -118,12 +118,12 @@ export class RuleSet {
 
   #dynamicPlan(entry: CacheEntry, task: unknown, args: readonly unknown[], load: DispatchLoad): DispatchPlan {
     const decision = this.decide(task, args, load);
-    if (decision === entry.fallback) return (entry.fallbackPlan ??= this.#planOf(entry.subject, decision));
-    return this.#planOf(entry.subject, decision);
+    if (decision === entry.fallback) return (entry.fallbackPlan ??= this.#planOf(entry.subject, decision, false));
+    return this.#planOf(entry.subject, decision, false);
   }
 
-  #planOf(subject: Subject, decision: Decision): DispatchPlan {
-    return dispatchPlan(decision, this.#autoDecisions.get(decision), subject.plain, subject.name);
+  #planOf(subject: Subject, decision: Decision, fixed: boolean): DispatchPlan {
+    return dispatchPlan(decision, this.#autoDecisions.get(decision), subject.plain, subject.name, fixed);
   }
 
   /**
@@ -182,7 +182,7 @@ export class RuleSet {
     const first = candidates[0];
     if (first === undefined) entry.fixed = this.#fallback(entry);
     else if (!first.dynamic) entry.fixed = this.#resolve(subject, first.route, first.explain(subject.name, noInputs), first);
-    if (entry.fixed !== undefined) entry.fixedPlan = this.#planOf(subject, entry.fixed);
+    if (entry.fixed !== undefined) entry.fixedPlan = this.#planOf(subject, entry.fixed, true);
     return entry;
   }
 

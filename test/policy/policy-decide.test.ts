@@ -267,10 +267,10 @@ describe('Policy', () => {
         const a = task('a');
         const plan = policy.plan(a, [], idle);
         expect(policy.plan(a, [], idle)).toBe(plan);
-        expect(plan).toEqual({ decision: policy.decide(a, [], idle), timing: undefined, bareInline: true, plain: false, name: 'a' });
+        expect(plan).toEqual({ decision: policy.decide(a, [], idle), timing: undefined, bareInline: true, bareGreen: false, plain: false, name: 'a', fixed: true });
       });
 
-      it("marks an inline decision with a rule's timeoutMs or maxConcurrent as not bare", () => {
+      it("marks an inline or green decision with a rule's timeoutMs or maxConcurrent as not bare", () => {
         const policy = Policy.load({
           rules: [
             { match: { task: 'timed' }, route: 'inline', timeoutMs: 5 },
@@ -279,7 +279,10 @@ describe('Policy', () => {
         });
         expect(policy.plan(task('timed'), [], idle).bareInline).toBe(false);
         expect(policy.plan(task('limited'), [], idle).bareInline).toBe(false);
-        expect(policy.plan(task('other', { route: 'green' }), [], idle).bareInline).toBe(false);
+        expect(policy.plan(task('other', { route: 'green' }), [], idle)).toMatchObject({ bareInline: false, bareGreen: true });
+        const green = Policy.load({ rules: [{ match: { task: 'timed' }, route: 'green', timeoutMs: 5 }], default: 'green' });
+        expect(green.plan(task('timed'), [], idle)).toMatchObject({ bareInline: false, bareGreen: false });
+        expect(green.plan(task('thread', { route: 'thread' }), [], idle)).toMatchObject({ bareInline: false, bareGreen: false });
       });
 
       it("carries auto's timing: every run while the in-process window fills, then sampled", () => {
@@ -294,8 +297,27 @@ describe('Policy', () => {
       it('plans a dynamic rule per call, from the load', () => {
         const policy = Policy.load({ rules: [{ match: { threadQueue: { gt: 3 } }, route: 'inline' }], default: 'green' });
         const a = task('a');
-        expect(policy.plan(a, [], load(5, 0))).toMatchObject({ bareInline: true, decision: { route: 'inline' } });
-        expect(policy.plan(a, [], idle)).toMatchObject({ bareInline: false, decision: { route: 'green' } });
+        expect(policy.plan(a, [], load(5, 0))).toMatchObject({ bareInline: true, fixed: false, decision: { route: 'inline' } });
+        expect(policy.plan(a, [], idle)).toMatchObject({ bareInline: false, fixed: false, decision: { route: 'green' } });
+      });
+    });
+
+    describe('.generation', () => {
+      it('changes when a config is applied and when auto moves a task, and only then', () => {
+        const policy = Policy.load({ adaptive: { sampleSize: 2 } });
+        const io = task('io', { kind: 'io' });
+        const first = policy.generation;
+        policy.decide(io, [], idle);
+        policy.recordInProcessRun('io', 0.01);
+        expect(policy.generation).toBe(first);
+        policy.recordInProcessRun('io', 0.01); // the in-process window is full: its probe ends
+        const probed = policy.generation;
+        expect(probed).not.toBe(first);
+        policy.update({ adaptive: { sampleSize: 2 } });
+        const reloaded = policy.generation;
+        expect(reloaded).not.toBe(probed);
+        policy.recordBlockedStep('io', 500); // pinned to threads
+        expect(policy.generation).not.toBe(reloaded);
       });
     });
 

@@ -151,6 +151,63 @@ describe('PolicyDispatcher', () => {
       expect(failureResultOf(d).getErrorMessage()).toContain('pool exploded');
     });
 
+    it('errbacks, never throws, when the green path throws', () => {
+      const t = targets(clock);
+      t.spawnDeferred = () => {
+        throw new Error('hub exploded');
+      };
+      const d = new PolicyDispatcher(Policy.load({ default: 'green' }), t).dispatch(double, [1]);
+      expect(failureResultOf(d).getErrorMessage()).toContain('hub exploded');
+    });
+
+    describe('the last task it dispatched (kept with its plan)', () => {
+      it('follows a reload: the next call of the same task goes where the new config says', () => {
+        const t = targets(clock);
+        const policy = Policy.load({ default: 'inline' });
+        const dispatcher = new PolicyDispatcher(policy, t);
+        expect(successResultOf(dispatcher.dispatch(double, [1]))).toBe(2);
+        policy.update({ rules: [{ name: 'dbl', match: { task: 'double' }, route: 'green' }], default: 'inline' });
+        dispatcher.dispatch(double, [2]);
+        expect(t.calls.map((c) => [c.path, c.args])).toEqual([['green', [2]]]);
+        expect(dispatcher.stats().ruleHits).toEqual({ dbl: 1 });
+      });
+
+      it('keeps each task on its own route when two tasks alternate', () => {
+        const t = targets(clock);
+        const policy = Policy.load({ rules: [{ name: 'up', match: { task: 'countUp' }, route: 'green' }], default: 'inline' });
+        const dispatcher = new PolicyDispatcher(policy, t);
+        const results = [dispatcher.dispatch(double, [1]), dispatcher.dispatch(countUp, [2]), dispatcher.dispatch(double, [3]), dispatcher.dispatch(countUp, [4])];
+        expect(t.calls.map((c) => [c.task, c.args])).toEqual([
+          [countUp, [2]],
+          [countUp, [4]],
+        ]);
+        expect(successResultOf(results[0]!)).toBe(2);
+        expect(successResultOf(results[2]!)).toBe(6);
+        expect(dispatcher.stats().routes).toEqual({ thread: 0, green: 2, inline: 2 });
+      });
+
+      it('decides again on every call when a rule depends on the load', () => {
+        const t = targets(clock, 20);
+        const policy = Policy.load({ rules: [{ name: 'spill', match: { threadQueue: { gte: 10 } }, route: 'green' }], default: 'inline' });
+        const dispatcher = new PolicyDispatcher(policy, t);
+        dispatcher.dispatch(double, [1]);
+        (t.load as { threadQueue: number }).threadQueue = 0;
+        const d = dispatcher.dispatch(double, [2]);
+        (t.load as { threadQueue: number }).threadQueue = 30;
+        dispatcher.dispatch(double, [3]);
+        expect(t.calls.map((c) => c.args)).toEqual([[1], [3]]);
+        expect(successResultOf(d)).toBe(4);
+      });
+
+      it("counts a green rule's hits on the green route", () => {
+        const policy = Policy.load({ rules: [{ name: 'up', match: { task: 'countUp' }, route: 'green' }], default: 'inline' });
+        const dispatcher = new PolicyDispatcher(policy, targets(clock));
+        dispatcher.dispatch(countUp, [1]);
+        dispatcher.dispatch(countUp, [1]);
+        expect(dispatcher.stats().ruleHits).toEqual({ up: 2 });
+      });
+    });
+
     it('reads the load only when a rule needs it, and routes on it', () => {
       const t = targets(clock, 20);
       const policy = Policy.load({ rules: [{ name: 'spill', match: { threadQueue: { gte: 10 } }, route: 'green' }], default: 'thread' });
