@@ -1,6 +1,7 @@
 /**
- * `workloads` suite: the same workloads through inline, `deferToThread`, `deferToGreenlet` and
- * `dispatch` (auto), as throughput ratios against inline, with event-loop delay beside them.
+ * `workloads` suite: the same workloads through inline (the bare call), `maybeDeferred`, `deferToThread`,
+ * `deferToGreenlet`, `dispatch` with a policy fixed to inline and `dispatch` (auto), as throughput ratios against the
+ * bare call, with event-loop delay beside them.
  *
  * It answers "which path wins for this work, and what does it cost the loop": threads win CPU
  * and blocking calls and keep the loop free; greenlets cost little for cooperative I/O and tiny
@@ -62,26 +63,26 @@ function makeDatabase(dir: string): string {
 type Call = { task: Task; inline: (...args: any[]) => unknown; args: () => unknown[] };
 
 /**
- * The paths for a batch of calls; the green path gets the plain function, as a user would pass it. `maybeDeferred`
- * is the inline route as a Deferred-returning API gives it (what `dispatch` returns on its inline route): it shows
- * how much of the gap between `dispatch(auto)` and a bare call is the Deferred rather than the routing.
- * `dispatch(inline)` (with `fixedInline`) is `dispatch` on a reactor whose policy routes everything inline: the same
- * API and route as `auto` once it chose inline, without the learning, so `auto` is compared with the fixed-route
- * dispatch as well as with the bare call.
+ * The paths for a batch of calls; the green path gets the plain function, as a user would pass it.
+ *
+ * `inline`, the baseline, is the bare call: a plain value, no Deferred. The inline route a user picks by hand is
+ * `dispatch(inline)`: `dispatch` on `fixedInline`, a reactor whose policy routes everything inline — a Deferred per
+ * call, as `auto` returns; it is the inline candidate of the verdict (see bench/lib/route-verdict.ts), as
+ * `deferToGreenlet` and `deferToThread` are the green and thread ones. `maybeDeferred` is the Deferred floor: the
+ * bare call wrapped in a Deferred and nothing else, which shows how much of the gap to the bare call no
+ * Deferred-returning path can close.
+ * @param fixedInline - a reactor with `default: 'inline'`, for the `dispatch(inline)` row.
  * @param fresh - for workloads with state: makes a new call source per path (each path then starts from the
  *   first call), else all paths share `calls`.
- * @param fixedInline - a reactor with `default: 'inline'`, for the `dispatch(inline)` row.
  * The last path, {@link control}, is the baseline (`inline`) measured a second time: the A/A control.
  */
-function paths(reactor: Reactor, calls: () => Call[], fresh?: () => () => Call[], fixedInline?: Reactor): Variant[] {
+function paths(reactor: Reactor, fixedInline: Reactor, calls: () => Call[], fresh?: () => () => Call[]): Variant[] {
   const ways: Array<[string, (batch: Call[]) => Promise<unknown>]> = [
     ['inline', (batch) => Promise.all(batch.map((c) => c.inline(...c.args())))],
     ['maybeDeferred', (batch) => Promise.all(batch.map((c) => maybeDeferred(c.inline, ...c.args())))],
     ['deferToThread', (batch) => Promise.all(batch.map((c) => reactor.deferToThread(c.task, ...c.args())))],
     ['deferToGreenlet', (batch) => Promise.all(batch.map((c) => reactor.deferToGreenlet(c.inline, ...c.args())))],
-    ...(fixedInline === undefined
-      ? []
-      : [['dispatch(inline)', (batch: Call[]) => Promise.all(batch.map((c) => fixedInline.dispatch(c.task, ...c.args())))] as [string, (batch: Call[]) => Promise<unknown>]]),
+    ['dispatch(inline)', (batch) => Promise.all(batch.map((c) => fixedInline.dispatch(c.task, ...c.args())))],
     ['dispatch(auto)', (batch) => Promise.all(batch.map((c) => reactor.dispatch(c.task, ...c.args())))],
     // The A/A control: the baseline again, with a call source of its own (see the module comment).
     [control, (batch) => Promise.all(batch.map((c) => c.inline(...c.args())))],
@@ -147,22 +148,22 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
     const shared = new Uint8Array(mib).fill(7);
     const payloadCall = (task: Task): Call => ({ task, inline: checksum, args: () => [shared] });
     const workloads: Workload[] = [
-      { name: `CPU: fib(${n})`, description: 'Recursive Fibonacci, pure CPU, 4 at once on 2 threads.', batch: 4, baseline: 'inline', variants: paths(reactor, () => repeat(4, fibCall)) },
+      { name: `CPU: fib(${n})`, description: 'Recursive Fibonacci, pure CPU, 4 at once on 2 threads.', batch: 4, baseline: 'inline', variants: paths(reactor, fixedInline, () => repeat(4, fibCall)) },
       {
         name: 'blocking: better-sqlite3',
         description: `A synchronous aggregate over ${span.toLocaleString('en-US')} rows of a file database, 4 at once; "paged" splits each into 8 queries with a yield between.`,
         batch: 4,
         baseline: 'inline',
         variants: [
-          ...paths(reactor, () => repeat(4, sqlCall)),
+          ...paths(reactor, fixedInline, () => repeat(4, sqlCall)),
           {
             name: 'deferToGreenlet (paged)',
             run: () => Promise.all(repeat(4, (i) => reactor.deferToGreenlet(pagedSqliteQuery, ...(sqlCall(i).args() as [string, number, number]), 8))),
           },
         ],
       },
-      { name: 'cooperative I/O', description: 'An async function: a 1 ms timer and two async 4 KiB file reads, 16 at once.', batch: 16, baseline: 'inline', variants: paths(reactor, () => repeat(16, ioCall)) },
-      { name: 'tiny tasks', description: '`x + 1`, 100 at once: the per-call overhead of each path (no kind: auto learns).', batch: 100, baseline: 'inline', variants: paths(reactor, () => repeat(100, tinyCall), undefined, fixedInline) },
+      { name: 'cooperative I/O', description: 'An async function: a 1 ms timer and two async 4 KiB file reads, 16 at once.', batch: 16, baseline: 'inline', variants: paths(reactor, fixedInline, () => repeat(16, ioCall)) },
+      { name: 'tiny tasks', description: '`x + 1`, 100 at once: the per-call overhead of each path (no kind: auto learns).', batch: 100, baseline: 'inline', variants: paths(reactor, fixedInline, () => repeat(100, tinyCall)) },
       {
         name: '1 MiB payload',
         description: 'A 1 MiB Uint8Array per call, checksummed; structured clone vs transfer (a fresh buffer per call) into the worker, 8 at once.',
@@ -170,7 +171,7 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
         baseline: 'inline',
         warmupRuns: quick ? 10 : 25,
         variants: [
-          ...paths(reactor, () => repeat(8, () => payloadCall(payloadTask)), undefined, fixedInline),
+          ...paths(reactor, fixedInline, () => repeat(8, () => payloadCall(payloadTask))),
           { name: 'deferToThread (transfer)', run: () => Promise.all(repeat(8, () => reactor.deferToThread(payloadTransferTask, new Uint8Array(mib).fill(7)))) },
         ],
       },
@@ -179,21 +180,21 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
         description: 'One batch of 2 fib, 2 sqlite queries, 8 cooperative I/O and 20 tiny tasks.',
         batch: 32,
         baseline: 'inline',
-        variants: paths(reactor, () => [...repeat(2, fibCall), ...repeat(2, sqlCall), ...repeat(8, ioCall), ...repeat(20, tinyCall)]),
+        variants: paths(reactor, fixedInline, () => [...repeat(2, fibCall), ...repeat(2, sqlCall), ...repeat(8, ioCall), ...repeat(20, tinyCall)]),
       },
       {
         name: 'cost by argument',
         description: `\`x + 1\`, except one call in ten (x % 10 = 9) holds its thread ${slowCallMs} ms; 20 at once (no kind: auto learns).`,
         batch: 20,
         baseline: 'inline',
-        variants: paths(reactor, () => repeat(20, (i): Call => ({ task: costByArgumentTask, inline: costByArgument, args: () => [i] }))),
+        variants: paths(reactor, fixedInline, () => repeat(20, (i): Call => ({ task: costByArgumentTask, inline: costByArgument, args: () => [i] }))),
       },
       {
         name: 'turns cheap',
         description: `The first ${coldCalls.count} calls hold their thread ${coldCalls.ms} ms (a cold cache), later ones are \`x + 1\`; 10 at once, each path from its first call (no kind: auto learns).`,
         batch: 10,
         baseline: 'inline',
-        variants: paths(reactor, coldStartCalls(10), () => coldStartCalls(10), fixedInline),
+        variants: paths(reactor, fixedInline, coldStartCalls(10), () => coldStartCalls(10)),
       },
     ];
     const started = performance.now();
@@ -209,7 +210,7 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
       schema: suiteResultSchema,
       suite: 'workloads',
       title: 'Workloads: which path wins, and what it costs the loop',
-      description: 'The same workloads through inline, deferToThread, deferToGreenlet and dispatch (auto); throughput and loop delay as ratios vs inline, measured in interleaved rounds with an A/A control.',
+      description: 'The same workloads through inline (the bare call), maybeDeferred, deferToThread, deferToGreenlet, dispatch(inline) and dispatch(auto); throughput and loop delay as ratios vs the bare call, measured in interleaved rounds with an A/A control.',
       date: new Date().toISOString(),
       machine: machineInfo(),
       quick,
@@ -219,10 +220,10 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
         'Threads: a pool of 2 workers (the machine has 2 cores, shared with the benchmark itself).',
         `Interleaved rounds: each workload's variants run ${budget.rounds} rounds of ${budget.timeMs} ms each (order reversed every other round, the loop turned after every sample), each row merging its rounds; "${control}" is the baseline measured again in every round, an A/A control: its ratio to inline is this run's noise floor, so read the other ratios against it, not against 1.00×.`,
         'deferToGreenlet runs the plain function: a synchronous call is one greenlet step, so it blocks the loop as inline does; greenlets help when the code yields.',
-        'maybeDeferred is the inline route as a Deferred: a bare call that returns a number is the floor no Deferred-returning path (dispatch included) can reach on tiny work.',
-        "dispatch(inline) is dispatch on a reactor whose policy routes everything inline (the tiny, 1 MiB and turns-cheap rows): the same API and route auto lands on, without auto's learning; the verdict compares auto with it as well as with the bare call.",
+        'inline (the baseline) is the bare call: a plain value, no Deferred. maybeDeferred is that call wrapped in a Deferred and nothing else: the floor of every Deferred-returning path, dispatch included, which on tiny work sits far below the bare call.',
+        "dispatch(inline) is dispatch on a reactor whose policy routes everything inline: the inline route as a user picks it by hand (a Deferred per call, as auto returns), and the verdict's inline candidate.",
         'dispatch(auto): a task starts where its kind says (cpu/blocking and no kind → thread, io → in-process) and moves by what it measures: a median thread run under its hop or minThreadRunMs → in-process (inline when synchronous); a median timed in-process run at or over both → back to threads; an in-process run over blockingThresholdMs → threads for good (adaptive.blockingRunsToPin, default 1).',
-        'Verdict per workload (issue 12): the best fixed route is the fastest of inline, deferToGreenlet and deferToThread whose loop-delay p99 is under blockingThresholdMs or within 2× deferToThread\'s; auto should reach ≥ 0.9× its throughput with loop p99 ≤ 1.5× its (or under blockingThresholdMs).',
+        'Verdict per workload (issue 12): the best fixed route is the fastest of the routes picked by hand — dispatch(inline), deferToGreenlet and deferToThread — whose loop-delay p99 is under blockingThresholdMs or within 2× deferToThread\'s; auto should reach ≥ 0.9× its throughput with loop p99 ≤ 1.5× its (or under blockingThresholdMs). Each verdict also gives auto\'s throughput against the bare call (inline).',
       ],
     };
     const thresholdMs = reactor.policy.adaptive.blockingThresholdMs;

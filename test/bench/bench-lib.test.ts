@@ -44,50 +44,67 @@ describe('routeVerdict()', () => {
   const group = (...rows: MeasuredRow[]) => resultGroup('work', 'Some work.', 'inline', rows);
 
   it('does not count a route that wins by freezing the loop: the best is the fastest responsive one', () => {
-    // inline is fastest but stalls the loop 60 ms (over 20 ms and over 2× the threads' 4 ms).
-    const v = routeVerdict(group(measured('inline', 1000, 60), measured('deferToGreenlet', 900, 55), measured('deferToThread', 400, 4), measured('dispatch(auto)', 380, 5)));
+    // The inline route is fastest but stalls the loop 60 ms (over 20 ms and over 2× the threads' 4 ms).
+    const v = routeVerdict(
+      group(measured('inline', 1000, 60), measured('dispatch(inline)', 950, 60), measured('deferToGreenlet', 900, 55), measured('deferToThread', 400, 4), measured('dispatch(auto)', 380, 5)),
+    );
     expect(v.best?.name).toBe('deferToThread');
     expect(v.throughputRatio).toBeCloseTo(0.95);
     expect(v.met).toBe(true);
   });
 
   it("counts a route within 2× the threads' loop delay as responsive even over blockingThresholdMs", () => {
-    const v = routeVerdict(group(measured('inline', 1000, 50), measured('deferToGreenlet', 10, 1), measured('deferToThread', 400, 30), measured('dispatch(auto)', 950, 45)));
-    expect(v.best?.name).toBe('inline');
+    const v = routeVerdict(
+      group(measured('inline', 1100, 50), measured('dispatch(inline)', 1000, 50), measured('deferToGreenlet', 10, 1), measured('deferToThread', 400, 30), measured('dispatch(auto)', 950, 45)),
+    );
+    expect(v.best?.name).toBe('dispatch(inline)');
     expect(v.met).toBe(true);
   });
 
   it('fails auto below 0.9× the throughput, or with a loop p99 over 1.5× the route and over the threshold', () => {
-    const slow = routeVerdict(group(measured('inline', 1000, 2), measured('deferToGreenlet', 10, 1), measured('deferToThread', 10, 1), measured('dispatch(auto)', 890, 2)));
-    expect(slow.met).toBe(false);
-    const stalls = routeVerdict(group(measured('inline', 1000, 15), measured('deferToGreenlet', 10, 1), measured('deferToThread', 10, 1), measured('dispatch(auto)', 1000, 25)));
-    expect(stalls.met).toBe(false);
-    const underThreshold = routeVerdict(group(measured('inline', 1000, 2), measured('deferToGreenlet', 10, 1), measured('deferToThread', 10, 1), measured('dispatch(auto)', 1000, 19)));
-    expect(underThreshold.met).toBe(true);
+    const rows = (autoOps: number, autoP99: number, inlineP99: number) =>
+      group(measured('inline', 2000, 2), measured('dispatch(inline)', 1000, inlineP99), measured('deferToGreenlet', 10, 1), measured('deferToThread', 10, 1), measured('dispatch(auto)', autoOps, autoP99));
+    expect(routeVerdict(rows(890, 2, 2)).met).toBe(false);
+    expect(routeVerdict(rows(1000, 25, 15)).met).toBe(false);
+    expect(routeVerdict(rows(1000, 19, 2)).met).toBe(true);
   });
 
   it('judges nothing when no fixed route kept the loop responsive, and says so', () => {
-    const v = routeVerdict(group(measured('inline', 1000, 60), measured('deferToGreenlet', 900, 70), measured('dispatch(auto)', 950, 5)));
+    const v = routeVerdict(group(measured('inline', 1000, 60), measured('dispatch(inline)', 900, 60), measured('deferToGreenlet', 900, 70), measured('dispatch(auto)', 950, 5)));
     expect(v).toMatchObject({ best: undefined, met: false });
-    expect(formatRouteVerdict(v)).toBe('work: no fixed route kept the loop responsive (or a row failed); auto not judged');
+    expect(formatRouteVerdict(v)).toBe(
+      'work: no fixed route kept the loop responsive (or a row failed); auto not judged; against the bare call (inline: a plain value, no Deferred) dispatch(auto) 0.95× its throughput',
+    );
   });
 
-  it('judges auto against the best route taken through a fixed-route dispatch too, when that row was measured', () => {
+  it('takes the inline route as dispatch returns it (a Deferred), never the bare call, and gives auto against the bare call beside it', () => {
     const v = routeVerdict(
-      group(measured('inline', 1000, 2), measured('deferToGreenlet', 10, 1), measured('deferToThread', 10, 1), measured('dispatch(inline)', 500, 2), measured('dispatch(auto)', 460, 3)),
+      group(
+        measured('inline', 1000, 2),
+        measured('maybeDeferred', 600, 2),
+        measured('dispatch(inline)', 500, 2),
+        measured('deferToGreenlet', 10, 1),
+        measured('deferToThread', 10, 1),
+        measured('dispatch(auto)', 460, 3),
+      ),
     );
-    expect(v.met).toBe(false); // the goal against the bare call is kept as written
-    expect(v.viaDispatch?.row.name).toBe('dispatch(inline)');
-    expect(v.viaDispatch?.throughputRatio).toBeCloseTo(0.92);
-    expect(v.viaDispatch?.met).toBe(true);
+    expect(v.best?.name).toBe('dispatch(inline)');
+    expect(v.throughputRatio).toBeCloseTo(0.92);
+    expect(v.met).toBe(true);
+    expect(v.bare?.name).toBe('inline');
+    expect(v.bareRatio).toBeCloseTo(0.46);
     expect(formatRouteVerdict(v)).toBe(
-      'work: best responsive route inline (loop p99 2.00 ms); dispatch(auto) 0.46× its throughput, loop p99 3.00 ms (1.50× its) — goal NOT met (≥ 0.9× throughput, loop p99 ≤ 1.5× or < 20 ms); against the same route through dispatch (dispatch(inline), a Deferred per call as auto returns): 0.92× — ≥ 0.9×',
+      'work: best responsive fixed route dispatch(inline) (loop p99 2.00 ms); dispatch(auto) 0.92× its throughput, loop p99 3.00 ms (1.50× its) — goal met (≥ 0.9× throughput, loop p99 ≤ 1.5× or < 20 ms); against the bare call (inline: a plain value, no Deferred) dispatch(auto) 0.46× its throughput',
     );
   });
 
   it('writes one line with the route, the ratios and the outcome', () => {
-    const line = formatRouteVerdict(routeVerdict(group(measured('inline', 1000, 2), measured('deferToGreenlet', 10, 1), measured('deferToThread', 10, 1), measured('dispatch(auto)', 500, 3))));
-    expect(line).toBe('work: best responsive route inline (loop p99 2.00 ms); dispatch(auto) 0.50× its throughput, loop p99 3.00 ms (1.50× its) — goal NOT met (≥ 0.9× throughput, loop p99 ≤ 1.5× or < 20 ms)');
+    const line = formatRouteVerdict(
+      routeVerdict(group(measured('inline', 1000, 2), measured('deferToGreenlet', 10, 1), measured('deferToThread', 625, 2), measured('dispatch(auto)', 500, 3))),
+    );
+    expect(line).toBe(
+      'work: best responsive fixed route deferToThread (loop p99 2.00 ms); dispatch(auto) 0.80× its throughput, loop p99 3.00 ms (1.50× its) — goal NOT met (≥ 0.9× throughput, loop p99 ≤ 1.5× or < 20 ms); against the bare call (inline: a plain value, no Deferred) dispatch(auto) 0.50× its throughput',
+    );
   });
 });
 
