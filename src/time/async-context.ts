@@ -3,17 +3,21 @@
  * later — what `setTimeout` does for its callback, done here for greenlet steps and `reactor.callLater`.
  *
  * Why not one `AsyncResource` (or `AsyncLocalStorage.snapshot()`) per capture: on Node 20 making one costs
- * ~0.5-0.9 µs, more than spawning a greenlet, and it would stay alive with every parked greenlet. Callers that
- * capture many times in one context (a loop spawning greenlets, a greenlet spawning children) share one: the last
- * capture is reused while the caller runs on the same execution resource and every store it held is unchanged.
+ * ~0.5-0.9 µs, more than spawning a greenlet, and it would stay alive with every parked greenlet. Captures made in
+ * the same context (a loop spawning greenlets, a greenlet spawning children, calls from one request) share one: the
+ * last capture is reused while every store the caller sees is the one it saw then.
  *
- * How "unchanged" is checked: on Node 20 and 22, `AsyncLocalStorage.run`/`enterWith` keep each store as an own
- * symbol-keyed property of the current execution resource (`async_hooks.executionAsyncResource()`). A capture
- * records those symbols and values (a ~0.4 µs scan, paid only when the resource changed); reusing it compares them
- * (a few property reads) and the resource's own symbol count, which grows when an `AsyncLocalStorage` the captures
- * have not seen yet sets a store on it (`als.run` on the same resource as an earlier capture: the reactor captures
- * in its constructor, a request handler then calls `als.run`). Where stores do not live on resources (Node 24's
- * `AsyncContextFrame`), that cannot be checked, so every capture makes its own `AsyncResource`: correct, slower.
+ * How "the same stores" is checked: on Node 20 and 22, each `AsyncLocalStorage` keeps its store as a property of the
+ * current execution resource (`async_hooks.executionAsyncResource()`) under a symbol of its own. So the capture
+ * needs every such symbol: reading them on the caller's resource and comparing with the last capture's values is
+ * the whole check (a few property reads). The symbols are learnt as storages come into use: once, from a new
+ * resource (every storage in use puts its symbol on each new resource), for those in use before this module ran;
+ * then from `AsyncLocalStorage.prototype._enable`, which every storage calls before it first sets a store (and again
+ * after `disable()`), watched here without changing what it does. A storage nobody had used yet that sets a store
+ * on the very resource of an earlier capture (the reactor captures in its constructor, a request handler then calls
+ * `als.run`) is therefore known before its store is read. Where stores do not live on resources (Node 24's
+ * `AsyncContextFrame`), or `_enable` is not there to watch, no check is possible, so every capture makes its own
+ * `AsyncResource`: correct, slower.
  *
  * @module
  */
@@ -24,16 +28,29 @@ export type AsyncContext = AsyncResource;
 
 type Resource = Record<symbol, unknown>;
 
-/** Whether stores live on execution resources (Node 20/22); detected on the first capture. */
-let storesOnResources: boolean | undefined;
-/** Every store symbol seen on a resource so far (one per AsyncLocalStorage instance that set a store). */
-const storeKeys: symbol[] = [];
-let lastResource: Resource | null = null;
-let lastSymbolCount = 0; // own symbols of lastResource at the last capture: a new store adds one
+/** What this module reads of a storage: its Node 20/22 internals. */
+interface StorageInternals {
+  readonly enabled?: unknown;
+  readonly kResourceStore?: unknown;
+}
+
+/**
+ * Where the learnt symbols live: on the (one, process-wide) `AsyncLocalStorage.prototype`, so every copy of this
+ * module (the built `dist/` and a TypeScript source loaded through tsx, or one per test file under jest) shares one
+ * list and one watch.
+ */
+const keysSlot = Symbol.for('greenreactor.asyncLocalStorageStoreKeys');
+
+type StoragePrototype = { _enable?: (this: StorageInternals) => void } & Record<typeof keysSlot, symbol[] | undefined>;
+
+/** Whether stores live on execution resources and every store symbol is known; decided on the first capture. */
+let checkable: boolean | undefined;
+/** Every store symbol: one per AsyncLocalStorage used in this process (see the module comment). */
+let storeKeys: symbol[] = [];
 let lastValues: unknown[] = [];
 let lastContext: AsyncContext | null = null;
 
-function detectLayout(): boolean {
+function storesLiveOnResources(): boolean {
   const probe = new AsyncLocalStorage<object>();
   const token = {};
   let found = false;
@@ -45,41 +62,61 @@ function detectLayout(): boolean {
   return found;
 }
 
-/** Learn the store symbols among a resource's own symbols that no capture has seen yet. */
-function learnStoreKeys(symbols: symbol[]): void {
-  for (const key of symbols) {
-    if (key.description === 'kResourceStore' && !storeKeys.includes(key)) storeKeys.push(key);
+/** @returns the shared list of store symbols, kept complete by the watch on `_enable`; null when there is none to watch. */
+function watchStoreKeys(): symbol[] | null {
+  const proto = AsyncLocalStorage.prototype as unknown as StoragePrototype;
+  const shared = proto[keysSlot];
+  if (shared !== undefined) return shared;
+  const enable = proto._enable;
+  if (typeof enable !== 'function') return null;
+  const keys: symbol[] = [];
+  // Storages in use now: each put its symbol on this new resource (with the current store, maybe undefined).
+  for (const key of Object.getOwnPropertySymbols(newContext())) {
+    if (key.description === 'kResourceStore') keys.push(key);
   }
+  Object.defineProperty(proto, '_enable', {
+    configurable: true,
+    writable: true,
+    value: function enableWatched(this: StorageInternals): void {
+      if (this.enabled !== true) {
+        const key = this.kResourceStore;
+        if (typeof key === 'symbol' && !keys.includes(key)) keys.push(key);
+      }
+      enable.call(this);
+    },
+  });
+  Object.defineProperty(proto, keysSlot, { value: keys });
+  return keys;
 }
 
-function sameStores(r: Resource): boolean {
-  const values = lastValues;
-  if (values.length !== storeKeys.length) return false;
-  for (let i = 0; i < values.length; i++) if (r[storeKeys[i]!] !== values[i]) return false;
+function decide(): boolean {
+  if (!storesLiveOnResources()) return false;
+  const keys = watchStoreKeys();
+  if (keys === null) return false;
+  storeKeys = keys;
   return true;
 }
 
 /**
  * Remember the caller's async context.
  *
- * @returns the context; captures made in the same, unchanged context return the same object.
+ * @returns the context; captures made while every store is the same return the same object.
  */
 export function captureContext(): AsyncContext {
-  storesOnResources ??= detectLayout();
-  if (!storesOnResources) return newContext();
+  checkable ??= decide();
+  if (!checkable) return newContext();
   const r = executionAsyncResource() as Resource;
-  const symbols = Object.getOwnPropertySymbols(r);
-  if (r === lastResource && symbols.length === lastSymbolCount && sameStores(r)) return lastContext!;
-  learnStoreKeys(symbols);
-  lastSymbolCount = symbols.length;
-  const values = new Array<unknown>(storeKeys.length);
-  for (let i = 0; i < values.length; i++) values[i] = r[storeKeys[i]!];
-  if (lastContext !== null && lastResource !== null && sameValues(values)) {
-    lastResource = r; // another resource with the very same stores (often: none at all): share the context
-    return lastContext;
+  const keys = storeKeys;
+  const values = lastValues;
+  const n = keys.length;
+  if (lastContext !== null && values.length === n) {
+    let i = 0;
+    while (i < n && r[keys[i]!] === values[i]) i++;
+    if (i === n) return lastContext;
   }
-  lastResource = r;
-  lastValues = values;
+  const next = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) next[i] = r[keys[i]!];
+  lastValues = next;
   lastContext = newContext();
   return lastContext;
 }
@@ -92,12 +129,6 @@ function newContext(): AsyncContext {
   const context = new AsyncResource('greenreactor.context', { requireManualDestroy: true });
   context.emitDestroy();
   return context;
-}
-
-function sameValues(values: unknown[]): boolean {
-  if (values.length !== lastValues.length) return false;
-  for (let i = 0; i < values.length; i++) if (values[i] !== lastValues[i]) return false;
-  return true;
 }
 
 /**

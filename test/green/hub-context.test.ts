@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { describe, expect, it } from '@jest/globals';
 import { succeed } from '../../src/deferred/succeed.js';
 import { GreenPool } from '../../src/green/green-pool.js';
@@ -66,6 +66,41 @@ describe('Hub', () => {
       };
       await Promise.all(Array.from({ length: requests }, (_, id) => als.run(id, () => request(id))));
       expect(wrong).toEqual([]);
+    });
+
+    it('greenlets spawned one after another on one resource never get an earlier spawn\'s context once a store changed', async () => {
+      const known = new AsyncLocalStorage<string>();
+      known.run('warm-up', () => undefined);
+      const hub = new Hub();
+      const seen: string[] = [];
+      const spawnReporting = (label: string, newcomer?: AsyncLocalStorage<string>): ReturnType<Hub['spawn']> =>
+        hub.spawn(function* () {
+          yield;
+          seen.push(`${label}:${String(known.getStore())}:${String(newcomer?.getStore())}`);
+        });
+      // Everything below runs synchronously on one execution resource, as a loop spawning greenlets does.
+      const greenlets = new AsyncResource('test').runInAsyncScope(() => {
+        const newcomer = new AsyncLocalStorage<string>(); // no capture has seen it yet
+        const list = [
+          spawnReporting('plain'),
+          known.run('a', () => spawnReporting('in a')),
+          known.run('b', () => spawnReporting('in b')),
+          spawnReporting('plain again'),
+          newcomer.run('n', () => spawnReporting('newcomer', newcomer)),
+        ];
+        known.enterWith('entered');
+        list.push(spawnReporting('entered'));
+        return list;
+      });
+      await joinAll(greenlets, { hub });
+      expect(seen).toEqual([
+        'plain:undefined:undefined',
+        'in a:a:undefined',
+        'in b:b:undefined',
+        'plain again:undefined:undefined',
+        'newcomer:undefined:n',
+        'entered:entered:undefined',
+      ]);
     });
 
     it('a child greenlet sees its parent stores; als.run inside a greenlet scopes to it, not its siblings', async () => {

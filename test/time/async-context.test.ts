@@ -1,4 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { captureContext, runInContext } from '../../src/time/async-context.js';
 
@@ -14,6 +16,36 @@ describe('captureContext()', () => {
     const fresh = new AsyncLocalStorage<string>();
     const context = fresh.run('mine', captureContext);
     expect(runInContext(context, () => fresh.getStore())).toBe('mine');
+  });
+
+  it('sees a store that enterWith set on the same resource after an earlier capture', () => {
+    const als = new AsyncLocalStorage<string>();
+    als.run('known', () => undefined); // a storage the captures already know
+    const [before, after] = new AsyncResource('test').runInAsyncScope(() => {
+      const first = captureContext();
+      als.enterWith('entered');
+      return [first, captureContext()];
+    });
+    expect(runInContext(before, () => als.getStore())).toBeUndefined();
+    expect(runInContext(after, () => als.getStore())).toBe('entered');
+  });
+
+  it('sees the store of a storage that was disabled and then used again', () => {
+    const als = new AsyncLocalStorage<string>();
+    const first = als.run('one', captureContext);
+    als.disable();
+    captureContext();
+    const again = als.run('two', captureContext);
+    expect(runInContext(first, () => als.getStore())).toBe('one');
+    expect(runInContext(again, () => als.getStore())).toBe('two');
+  });
+
+  it('knows the storages a program used before it loaded greenreactor', async () => {
+    const script = fileURLToPath(new URL('./fixtures/storage-before-load.ts', import.meta.url));
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', script], { timeout: 30_000 }, (error, out) => (error === null ? resolve(out) : reject(error)));
+    });
+    expect(JSON.parse(stdout.trim())).toEqual({ seen: 'request' });
   });
 
   it('shares one context between captures in one unchanged context', () => {
