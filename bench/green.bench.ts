@@ -5,7 +5,8 @@
  * - 100,000 greenlets that yield once, spawned and joined, against 100,000 async functions under `Promise.all`
  *   (target: at most 1.5× their time, ratio ≥ 0.667) and Effect's fork + `yieldNow` + join (target: ≥ 3× faster);
  *   then the same with a fresh closure per greenlet and per async call, as users write them (same 1.5× target),
- *   and against the same fresh generator closures run by a bare loop (target: at most 1.2× their time);
+ *   and against the same fresh generator closures run by a bare loop (target: at most 1.2× their time); that group
+ *   runs in a child process under `--expose-gc`, in interleaved rounds with an A/A control (see `freshClosureGroup`);
  * - the hub's switch cost against a bare generator round-robin loop (target: at most 2×, ratio ≥ 0.5);
  * - bytes per parked greenlet at 100,000 and 1,000,000, measured in a child process under `--expose-gc`
  *   (target ≤ 600 B);
@@ -28,6 +29,7 @@ import { joinAll } from '../src/green/join-all.js';
 import { isMainModule } from './lib/is-main-module.js';
 import { LoopDelayRecorder } from './lib/loop-delay-recorder.js';
 import { measureComparison, type Workload } from './lib/measure-comparison.js';
+import { measureInterleaved } from './lib/measure-interleaved.js';
 import { resultGroup, type MeasuredRow } from './lib/result-group.js';
 import type { ResultGroup, SuiteResult } from './lib/suite-result.js';
 import { writeSuiteResult } from './lib/write-suite-result.js';
@@ -296,6 +298,71 @@ async function cpuGroup(quick: boolean, log: (line: string) => void): Promise<{ 
   return { group, checks };
 }
 
+// --- fresh closures -----------------------------------------------------------------------------------------
+
+/** The A/A control of the fresh-closure group: its floor measured a second time in every round. */
+const freshControl = 'bare generator closures, built-in next, again';
+
+/**
+ * In the child process: the fresh-closure group, measured in interleaved rounds with an A/A control, a forced GC
+ * before every variant's round; prints the group as JSON.
+ *
+ * Why this way: 100,000 fresh generator closures make most of a sample's time garbage collection (each closure's
+ * generators get their own prototype and map), and measured one variant after another the rows swung by 1.2–1.6×
+ * between runs. Interleaved, each variant's rounds meet the same machine load; the forced GC before each round
+ * means no round collects the garbage the previous variant left (each variant still collects its own, as a user's
+ * program does); a child process keeps the heap of the suite's other groups out of these rows; and the floor
+ * measured twice shows this run's noise.
+ */
+async function freshClosureGroup(quick: boolean): Promise<void> {
+  const gcNow = (globalThis as { gc?: () => void }).gc;
+  if (gcNow === undefined) throw new Error('run with --expose-gc');
+  let hub = new Hub();
+  const group = await measureInterleaved(
+    'green',
+    {
+      name: '100,000 greenlets, a fresh closure each, yield once, join',
+      description:
+        'The same, written as users write it: a new closure per greenlet (`hub.spawn(function* () { … })`) and per async call; the baseline is the floor, the same fresh generator closures run to their end by a bare loop (no scheduler, no join) driven with the built-in `next` (as the hub drives them), also driven with `g.next()`. Interleaved rounds in a child process, a forced GC before each variant\'s round; the floor is measured a second time in every round as an A/A control.',
+      batch: spawnCount,
+      baseline: 'bare generator closures, built-in next',
+      warmupRuns: quick ? 1 : 3,
+      variants: [
+        { name: 'bare generator closures, built-in next', run: () => bareGeneratorClosures(false) },
+        { name: 'hub.spawn(fresh closure) + joinAll', setup: () => (hub = new Hub()), run: () => hubSpawnJoinFresh(hub) },
+        { name: 'async closures + Promise.all', run: () => promiseAllFresh() },
+        { name: 'bare generator closures, g.next()', run: () => bareGeneratorClosures(true) },
+        { name: freshControl, run: () => bareGeneratorClosures(false) },
+      ],
+    },
+    { rounds: quick ? 3 : 8, timeMs: quick ? 200 : 700, iterations: 2 },
+    (line) => process.stderr.write(`${line}\n`),
+    { alternate: true, beforeEachRound: gcNow },
+  );
+  if (sink === Number.MIN_SAFE_INTEGER) console.log('unreachable', sink);
+  process.stdout.write(`${JSON.stringify(group)}\n`);
+}
+
+/** Runs {@link freshClosureGroup} in a child process under `--expose-gc`. @returns its group. */
+function measureFreshClosures(quick: boolean): Promise<ResultGroup> {
+  const file = fileURLToPath(import.meta.url);
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--expose-gc', file, '--fresh-closures', ...(quick ? ['--quick'] : [])],
+      { maxBuffer: 1 << 24 },
+      (error, stdout, stderr) => {
+        if (stderr !== '') process.stdout.write(stderr);
+        if (error !== null) {
+          reject(error);
+          return;
+        }
+        resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as ResultGroup);
+      },
+    );
+  });
+}
+
 // --- memory -------------------------------------------------------------------------------------------------
 
 /** In the child process: spawn `n` greenlets parked on one Deferred and print the heap growth per greenlet. */
@@ -361,19 +428,6 @@ export async function run(options: GreenBenchOptions = {}): Promise<SuiteResult>
       ],
     },
     {
-      name: '100,000 greenlets, a fresh closure each, yield once, join',
-      description:
-        'The same, written as users write it: a new closure per greenlet (`hub.spawn(function* () { … })`) and per async call; beside them the floor, the same fresh generator closures run to their end by a bare loop (no scheduler, no join), driven with the built-in `next` (as the hub drives them) and with `g.next()`.',
-      batch: spawnCount,
-      baseline: 'async closures + Promise.all',
-      variants: [
-        { name: 'async closures + Promise.all', run: () => promiseAllFresh() },
-        { name: 'hub.spawn(fresh closure) + joinAll', setup: () => (hub = new Hub()), run: () => hubSpawnJoinFresh(hub) },
-        { name: 'bare generator closures, built-in next', run: () => bareGeneratorClosures(false) },
-        { name: 'bare generator closures, g.next()', run: () => bareGeneratorClosures(true) },
-      ],
-    },
-    {
       name: 'switch cost',
       description: `${switchGreenlets.toLocaleString('en-US')} generators × ${switchYields} yields per sample; a bare round-robin loop over the generators as the baseline, the hub (flush) beside, and the hub with a wall-time source that costs nothing (\`now\` option): the gap between the two hub rows is the one \`performance.now()\` per step that times every step.`,
       batch: switchGreenlets * switchYields,
@@ -394,7 +448,10 @@ export async function run(options: GreenBenchOptions = {}): Promise<SuiteResult>
     ...(options.timeMs !== undefined ? { timeMs: options.timeMs } : {}),
   });
   const checks: TargetCheck[] = [];
-  const rowOf = (group: number, name: string): number => result.groups[group]?.rows.find((r) => r.name === name)?.opsPerSec ?? 0;
+  // The fresh-closure group, measured in a child process of its own (see freshClosureGroup), goes second.
+  const fresh = await measureFreshClosures(quick);
+  const groups = [...result.groups.slice(0, 1), fresh, ...result.groups.slice(1)];
+  const rowOf = (group: number, name: string): number => groups[group]?.rows.find((r) => r.name === name)?.opsPerSec ?? 0;
   const hubOps = rowOf(0, 'hub.spawn + joinAll');
   const promiseOps = rowOf(0, 'async + Promise.all');
   const effectOps = rowOf(0, 'Effect fork + yieldNow + join');
@@ -407,6 +464,9 @@ export async function run(options: GreenBenchOptions = {}): Promise<SuiteResult>
   const bareRatio = rowOf(1, 'bare generator closures, built-in next') / hubFreshOps;
   checks.push({ name: 'spawn+join, fresh closures: hub time / bare generator closures time (built-in next)', value: round(bareRatio), target: '<= 1.2', met: bareRatio <= 1.2 });
   const bareLookupRatio = rowOf(1, 'bare generator closures, g.next()') / hubFreshOps;
+  const controlRatio = rowOf(1, 'bare generator closures, built-in next') / rowOf(1, freshControl);
+  log(`  [green fresh closures] A/A control: ${freshControl} time / its first measurement's = ${controlRatio.toFixed(3)}`);
+  checks.push({ name: 'spawn+join, fresh closures: A/A control, bare generator closures again / the same (noise floor)', value: round(controlRatio), target: '0.95 - 1.05', met: Math.abs(controlRatio - 1) <= 0.05 });
   checks.push({ name: 'spawn+join, fresh closures: hub time / bare generator closures time (g.next())', value: round(bareLookupRatio), target: '<= 1.2', met: bareLookupRatio <= 1.2 });
   const switchRatio = rowOf(2, 'bare generator round-robin') / rowOf(2, 'hub switches (flush)');
   checks.push({ name: 'switch: hub time / bare loop time', value: round(switchRatio), target: '<= 2', met: switchRatio <= 2 });
@@ -432,7 +492,7 @@ export async function run(options: GreenBenchOptions = {}): Promise<SuiteResult>
   }
   const full = {
     ...result,
-    groups: [...result.groups, cpu],
+    groups: [...groups, cpu],
     notes: [
       ...notes,
       'A parked greenlet waits on one shared Deferred (its heap cost includes the greenlet, its generator, and its link in the Deferred chain).',
@@ -449,5 +509,6 @@ export async function run(options: GreenBenchOptions = {}): Promise<SuiteResult>
 if (isMainModule(import.meta.url)) {
   const at = process.argv.indexOf('--parked-bytes');
   if (at !== -1) parkedBytes(Number(process.argv[at + 1]));
+  else if (process.argv.includes('--fresh-closures')) await freshClosureGroup(process.argv.includes('--quick'));
   else await run({ quick: process.argv.includes('--quick') });
 }

@@ -55,6 +55,11 @@ export interface InterleavedOptions {
    * @defaultValue false
    */
   readonly errorRows?: boolean;
+  /**
+   * Runs before each variant's round, outside the timing (e.g. a forced GC under `--expose-gc`, so no variant's
+   * round collects the garbage the previous variant left). @defaultValue nothing
+   */
+  readonly beforeEachRound?: () => unknown;
 }
 
 /** How long and how often to measure. */
@@ -147,6 +152,7 @@ export async function measureInterleaved(
       const order = options.alternate === true && r % 2 === 1 ? [...workload.variants].reverse() : workload.variants;
       for (const variant of order) {
         if (errors.has(variant.name)) continue;
+        await options.beforeEachRound?.();
         const delay = delays.get(variant.name)!;
         const bench = new Bench({
           time: budget.timeMs,
