@@ -17,6 +17,7 @@ import type { ThreadPoolOptions } from '../src/threads/thread-pool-options.js';
 import { transferResult } from '../src/worker/index.js';
 import { isMainModule } from './lib/is-main-module.js';
 import { machineInfo } from './lib/machine-info.js';
+import { measureAlternating } from './lib/measure-alternating.js';
 import { measureInterleaved } from './lib/measure-interleaved.js';
 import { resultGroup, type MeasuredRow } from './lib/result-group.js';
 import { suiteResultSchema, type ResultGroup, type SuiteResult } from './lib/suite-result.js';
@@ -67,6 +68,9 @@ export default function rawHandler(task: RawTask): unknown {
 }
 
 // ---- measurement ----
+
+/** The sequential row's A/A control: raw Piscina again, a second pool. */
+const sequentialControl = 'raw Piscina, again';
 
 function inFlight(n: number, start: () => PromiseLike<unknown>): Promise<unknown[]> {
   const all: Array<PromiseLike<unknown>> = new Array<PromiseLike<unknown>>(n);
@@ -137,6 +141,8 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
   const file = import.meta.url;
   const poolOptions: ThreadPoolOptions = { minThreads: 2, maxThreads: 2, idleTimeoutMs: 1000 };
   const raw = new Piscina({ filename: file, minThreads: 2, maxThreads: 2, idleTimeout: 1000 });
+  // The sequential row's A/A control: a second pool like `raw`.
+  const rawAgain = new Piscina({ filename: file, minThreads: 2, maxThreads: 2, idleTimeout: 1000 });
   const pool = new ThreadPool(poolOptions);
   const poolWithoutSite = new ThreadPool({ ...poolOptions, captureDispatchSite: false });
   const poolOneByOne = new ThreadPool({ ...poolOptions, coalesce: false });
@@ -146,7 +152,7 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
   const manyRounds = quick ? 3 : 10;
   const groups: ResultGroup[] = [];
   try {
-    await Promise.all([raw.run({ op: 'noop' } satisfies RawTask), pool.run(noop), poolWithoutSite.run(noop), poolOneByOne.run(noop)]);
+    await Promise.all([raw.run({ op: 'noop' } satisfies RawTask), rawAgain.run({ op: 'noop' } satisfies RawTask), pool.run(noop), poolWithoutSite.run(noop), poolOneByOne.run(noop)]);
     const manyInFlight = quick ? 10_000 : 50_000;
     groups.push(
       await measureInterleaved(
@@ -185,25 +191,33 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
         log,
       ),
     );
-    groups.push(
-      await measureInterleaved(
+    {
+      // One call's latency is tens of µs: variants alternate call by call (a burst of load lands on all alike),
+      // and a second raw Piscina pool, measured the same way, is the A/A control — its ratio is this run's noise.
+      const group = await measureAlternating(
         'threads',
         {
           name: 'sequential round trip',
-          description: 'One no-op task at a time, awaited before the next (latency; ops/s = 1 / median).',
-          batch: 1,
+          description:
+            'One no-op task at a time, awaited before the next (latency; ops/s = 1 / median). The variants alternate call ' +
+            `by call in a shuffled order; "${sequentialControl}" is a second raw Piscina pool measured the same way, an ` +
+            'A/A control: its ratio is the noise floor of this run.',
           baseline: 'raw Piscina',
           variants: [
             { name: 'raw Piscina', run: () => raw.run({ op: 'noop' } satisfies RawTask) },
             { name: 'deferToThread', run: () => pool.run(noop) },
             { name: 'deferToThread, coalesce off', run: () => poolOneByOne.run(noop) },
             { name: 'deferToThread, no dispatch site', run: () => poolWithoutSite.run(noop) },
+            { name: sequentialControl, run: () => rawAgain.run({ op: 'noop' } satisfies RawTask) },
           ],
         },
-        { rounds: manyRounds, timeMs: quick ? 100 : 200, iterations: 50 },
+        { warmup: quick ? 500 : 2000, samples: quick ? 2000 : 10_000 },
         log,
-      ),
-    );
+      );
+      const ratioOf = (name: string): string => (group.rows.find((r) => r.name === name)?.ratio ?? 0).toFixed(2);
+      log(`  [threads] sequential round trip: deferToThread ${ratioOf('deferToThread')}× raw Piscina's ops/s (A/A control ${ratioOf(sequentialControl)}×)`);
+      groups.push(group);
+    }
     groups.push(
       await measureInterleaved(
         'threads',
@@ -315,7 +329,7 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
       ),
     );
   } finally {
-    await Promise.all([pool.close(), poolWithoutSite.close(), poolOneByOne.close(), raw.destroy()]);
+    await Promise.all([pool.close(), poolWithoutSite.close(), poolOneByOne.close(), raw.destroy(), rawAgain.destroy()]);
   }
   const result: SuiteResult = {
     schema: suiteResultSchema,
@@ -328,7 +342,7 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
     durationMs: Math.round(performance.now() - started),
     groups,
     notes: [
-      'Variants run in interleaved rounds (baseline, greenreactor, …) so machine noise hits both.',
+      'Variants run in interleaved rounds (baseline, greenreactor, …) so machine noise hits both; the sequential round trip alternates call by call, with an A/A control (a second raw Piscina pool).',
       'Both pools: minThreads 2, maxThreads 2, idleTimeout 1000 ms; greenreactor captures the dispatch site and coalesces calls that wait for a worker (both default); "coalesce off" sends each call in a message of its own, as raw Piscina does.',
       `Machine load average (1 min) ${loadBefore.toFixed(1)} before and ${(loadavg()[0] ?? 0).toFixed(1)} after the run, on ${machineInfo().cpus} cores: ` +
         'other processes compete with the 2 workers, which flattens the CPU-bound (fib) speed-ups.',

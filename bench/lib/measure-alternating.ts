@@ -1,0 +1,102 @@
+/**
+ * Measures a latency workload's variants alternating sample by sample (every variant once per pass, in a shuffled
+ * order), each sample one awaited call timed on its own. For rows whose sample is a single short round trip (tens of
+ * µs): there, rounds of a few hundred ms each (`measure-interleaved.ts`) still let a burst of load from another
+ * process, a GC or a CPU migration land on one variant's round, and the medians of two reruns disagreed by up to
+ * 1.9×. Alternating per sample spreads every such burst over all variants alike; a variant measured twice (an A/A
+ * control) then shows what noise is left.
+ *
+ * @module
+ */
+import { performance } from 'node:perf_hooks';
+import { resultGroup, type MeasuredRow } from './result-group.js';
+import type { ResultGroup } from './suite-result.js';
+
+/** One way of running the workload: `run` makes one call (one sample). */
+export interface AlternatingVariant {
+  readonly name: string;
+  readonly run: () => unknown;
+}
+
+/** A latency workload and the variants compared on it. */
+export interface AlternatingWorkload {
+  readonly name: string;
+  readonly description: string;
+  /** The variant every ratio is relative to. */
+  readonly baseline: string;
+  readonly variants: readonly AlternatingVariant[];
+}
+
+/** How many samples to take. */
+export interface AlternatingBudget {
+  /** Untimed calls per variant first, alternating as well (JIT, caches, worker start). */
+  readonly warmup: number;
+  /** Timed calls per variant. */
+  readonly samples: number;
+}
+
+const round4 = (x: number): number => Math.round(x * 10000) / 10000;
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/**
+ * Runs `budget.samples` calls of every variant, alternating per call; one row per variant (ops/s = 1 / median).
+ * Rows carry no loop delay (count 0): samples of all variants share every loop turn.
+ * @param suite - the suite's name, for the progress lines.
+ * @param workload - the workload and its variants.
+ * @param budget - warm-up and timed calls per variant.
+ * @param log - progress printer.
+ * @returns the result group, with ratios against the workload's baseline.
+ */
+export async function measureAlternating(
+  suite: string,
+  workload: AlternatingWorkload,
+  budget: AlternatingBudget,
+  log: (line: string) => void,
+): Promise<ResultGroup> {
+  const variants = workload.variants;
+  const n = variants.length;
+  for (let i = 0; i < budget.warmup; i++) {
+    for (let k = 0; k < n; k++) await variants[(i + k) % n]!.run();
+  }
+  const samples: number[][] = variants.map(() => new Array<number>(budget.samples));
+  const order = variants.map((_, v) => v);
+  let seed = 0x9e3779b9;
+  for (let i = 0; i < budget.samples; i++) {
+    // A fresh order each pass (a seeded shuffle): no variant always follows the same one (a rotation would keep
+    // every variant behind the same neighbour, and which pool ran just before moved a median by up to 10% here).
+    for (let k = n - 1; k > 0; k--) {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      const j = (seed >>> 0) % (k + 1);
+      const t = order[k]!;
+      order[k] = order[j]!;
+      order[j] = t;
+    }
+    for (const v of order) {
+      const started = performance.now();
+      await variants[v]!.run();
+      samples[v]![i] = performance.now() - started;
+    }
+  }
+  const rows: MeasuredRow[] = variants.map((variant, v) => {
+    const s = samples[v]!.sort((a, b) => a - b);
+    const median = percentile(s, 50);
+    const row: MeasuredRow = {
+      name: variant.name,
+      opsPerSec: median > 0 ? Math.round(1e6 / median) / 1000 : 0,
+      medianMs: round4(median),
+      p99Ms: round4(percentile(s, 99)),
+      batch: 1,
+      loopDelay: { p50Ms: 0, p99Ms: 0, maxMs: 0, meanMs: 0, count: 0 },
+      samplesMs: s.filter((_, i) => i % Math.max(1, Math.floor(s.length / 500)) === 0).slice(0, 500).map(round4),
+    };
+    log(`  [${suite}] ${workload.name} › ${variant.name}: median ${(median * 1000).toFixed(1)} µs, p99 ${(row.p99Ms * 1000).toFixed(1)} µs (${s.length} samples)`);
+    return row;
+  });
+  return resultGroup(workload.name, workload.description, workload.baseline, rows);
+}
