@@ -44,7 +44,10 @@ export interface ThreadPoolStats {
   readonly queueDepth: number;
   /** Live workers. */
   readonly threads: number;
-  /** Share of worker time spent running tasks, 0–1 (Piscina's measure). */
+  /**
+   * Share of worker time spent running tasks, 0–1: the run time of every finished task (as its worker measured it)
+   * over the time since the pool started times `maxThreads`.
+   */
   readonly utilisation: number;
   /** Per task name. */
   readonly tasks: Readonly<Record<string, ThreadTaskStats>>;
@@ -80,6 +83,8 @@ export class ThreadPoolCounters {
   batches = 0;
   recycledWorkers = 0;
   readonly #times = new Map<string, TaskTimes>();
+  /** Run time of every timed run so far (ms), for the utilisation. */
+  #runMsTotal = 0;
   readonly #onTimed: RunTimedListener | undefined;
 
   /** @param onTimed - told of each timed run (see {@link RunTimedListener}). */
@@ -101,7 +106,18 @@ export class ThreadPoolCounters {
     }
     times.wait.record(Math.max(1, Math.round(waitMs * 1000)));
     times.run.record(Math.max(1, Math.round(runMs * 1000)));
+    this.#runMsTotal += runMs;
     this.#onTimed?.(name, waitMs, runMs);
+  }
+
+  /**
+   * Share of `threads` workers' time spent running tasks over `elapsedMs`, 0–1.
+   * @param elapsedMs - time since the pool started.
+   * @param threads - its worker capacity (`maxThreads`).
+   * @returns the share (0 before any time elapsed).
+   */
+  utilisation(elapsedMs: number, threads: number): number {
+    return elapsedMs > 0 && threads > 0 ? Math.min(1, this.#runMsTotal / (elapsedMs * threads)) : 0;
   }
 
   /**

@@ -128,6 +128,8 @@ export class ThreadPool {
   readonly #onWorkerExit: ((threadId: number) => void) | undefined;
   readonly #carry: (() => ReadonlySet<string> | undefined) | undefined;
   #piscina: Piscina | undefined;
+  /** When Piscina started (`performance.now()`), for the utilisation; NaN before. */
+  #startedAt = Number.NaN;
   #host: ThreadTaskHost | undefined;
   #state: ThreadPoolState = 'idle';
   #closing: Promise<void> | undefined;
@@ -319,7 +321,7 @@ export class ThreadPool {
       inFlight: this.#active.size,
       queueDepth: this.queueDepth,
       threads: p?.threads.length ?? 0,
-      utilisation: p?.utilization ?? 0,
+      utilisation: Number.isNaN(this.#startedAt) ? 0 : this.#counters.utilisation(performance.now() - this.#startedAt, this.options.maxThreads),
     });
   }
 
@@ -554,6 +556,9 @@ export class ThreadPool {
       maxQueue: Number.POSITIVE_INFINITY, // enforced by #full()
       concurrentTasksPerWorker: o.concurrentTasksPerWorker,
       loadBalancer: lifecycle.balance,
+      // The pool times every run itself (shared memory, see `wire.ts`): Piscina's own histograms would cost two
+      // clock reads and two records per call on each side and are never read.
+      recordTiming: false,
       ...(o.resourceLimits === undefined ? {} : { resourceLimits: o.resourceLimits }),
       workerData: {
         slots: slots.buffer,
@@ -567,6 +572,7 @@ export class ThreadPool {
       } satisfies TaskWorkerData,
     });
     lifecycle.attach(piscina);
+    this.#startedAt = performance.now();
     piscina.on('message', (message: unknown) => {
       if (isBatchResults(message)) this.#batchSlots.deliver(message.results);
       else if (isThreadCall(message)) this.#bridge.handle(message);

@@ -66,6 +66,8 @@ export class BatchRunner {
     const n = batch.length / batchStride;
     let i = 0;
     let key = '';
+    let keyUrl = '';
+    let keyName = '';
     let started = 0;
     const ended = (slot: number, ok: 0 | 1, value: unknown): void => {
       flush.learn(key, performance.now() - started);
@@ -78,7 +80,12 @@ export class BatchRunner {
         const exportName = batch[at + 1] as string;
         const slot = batch[at + 3] as number;
         const limits = batch[at + 4] as BatchCallLimits | undefined;
-        key = `${moduleUrl}#${exportName}`;
+        // The same string as long as the task stays the same (the flush's map then hashes it once, not per call).
+        if (moduleUrl !== keyUrl || exportName !== keyName) {
+          keyUrl = moduleUrl;
+          keyName = exportName;
+          key = `${moduleUrl}#${exportName}`;
+        }
         if (flush.before(key)) this.sendHeld();
         started = performance.now();
         let value: unknown;

@@ -69,6 +69,25 @@ export function createTaskRunner(
     return fn;
   }
 
+  // The last function looked up: calls of one task in a row (the usual case) find it by comparing the two strings,
+  // without building the map's key (a concatenation the map must flatten and hash: every request's strings are
+  // fresh copies, so no hash is ever cached on them).
+  let lastUrl = '';
+  let lastName = '';
+  let lastFn: TaskFunction | undefined;
+
+  /** The task function of `moduleUrl#exportName` if this worker loaded it already. */
+  function loadedFunction(moduleUrl: string, exportName: string): TaskFunction | undefined {
+    if (moduleUrl === lastUrl && exportName === lastName) return lastFn;
+    const fn = loaded.get(`${moduleUrl}#${exportName}`);
+    if (fn !== undefined) {
+      lastUrl = moduleUrl;
+      lastName = exportName;
+      lastFn = fn;
+    }
+    return fn;
+  }
+
   /** Calls `fn` inside the carried context, if the request carries one (its module is loaded: carriers registered). */
   function callIn(request: TaskRequest, fn: TaskFunction, args: readonly unknown[]): unknown {
     return request.context === undefined
@@ -125,7 +144,7 @@ export function createTaskRunner(
     const next = (): unknown => {
       while (index < calls.length) {
         const [moduleUrl, exportName, args] = calls[index++]!;
-        const fn = loaded.get(`${moduleUrl}#${exportName}`);
+        const fn = loadedFunction(moduleUrl, exportName);
         const result =
           fn === undefined ? load(moduleUrl, exportName).then((f) => callIn(request, f, args)) : callIn(request, fn, args);
         if (isThenable(result)) return Promise.resolve(result).then(next);
@@ -181,7 +200,7 @@ export function createTaskRunner(
     }
     const task: RunningTask = { slot: request.slot, name: request.exportName, controller: undefined, live: true, deadline: request.deadline };
     if (request.stream !== undefined) task.stream = openWorkerStream(request.stream); // streams
-    const fn = loaded.get(`${request.moduleUrl}#${request.exportName}`);
+    const fn = loadedFunction(request.moduleUrl, request.exportName);
     return store === undefined ? run(task, request, fn) : store.run(task, run, task, request, fn);
   };
 }

@@ -70,6 +70,15 @@ describe('ThreadPool lifecycle', () => {
       expect(stats.utilisation).toBeGreaterThanOrEqual(0);
     });
 
+    it('reports utilisation from the run time workers measured: 0 before any task, above 0 after tasks ran', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      expect(pool.stats().utilisation).toBe(0);
+      for (let i = 0; i < 3; i++) await pool.run(built(fx.fib), 22);
+      const { utilisation } = pool.stats();
+      expect(utilisation).toBeGreaterThan(0);
+      expect(utilisation).toBeLessThanOrEqual(1);
+    });
+
     it('gives one task\'s figures through taskStats() without a full snapshot', async () => {
       pool = new ThreadPool({ maxThreads: 1 });
       expect(pool.taskStats('add')).toBeUndefined();

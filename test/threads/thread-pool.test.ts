@@ -42,6 +42,15 @@ describe('ThreadPool', () => {
       expect(await pool.run(count)).toBe(2);
     });
 
+    it('runs the export each call names when one worker alternates between tasks of one module', async () => {
+      pool = new ThreadPool({ minThreads: 1, maxThreads: 1 });
+      const results = [];
+      for (let i = 0; i < 3; i++) {
+        results.push(await pool.run(built(fx.add), i, 10), await pool.run(built(fx.asyncDouble), i), await pool.run(taskFrom<[number], number>(fixtureUrl, 'plainTriple'), i));
+      }
+      expect(results).toEqual([10, 0, 0, 11, 2, 3, 12, 4, 6]);
+    });
+
     it('shares a SharedArrayBuffer argument instead of copying it', async () => {
       pool = new ThreadPool({ maxThreads: 1 });
       const cells = gate(4);
