@@ -23,6 +23,11 @@ export interface DispatchPlan {
   readonly bareInline: boolean;
   /** True when the decision runs on a greenlet with no rule `timeoutMs` and no `maxConcurrent`. */
   readonly bareGreen: boolean;
+  /**
+   * True when the decision runs on the reactor's own thread pool, coalescing as it likes, with no rule `timeoutMs`,
+   * no `maxConcurrent` and its crash budget not spent.
+   */
+  readonly bareThread: boolean;
   /** True for a plain function (the function is the task itself); false for a Task (its `fn`). */
   readonly plain: boolean;
   /** The task's name (for `auto`'s records). */
@@ -47,5 +52,7 @@ export function dispatchPlan(decision: Decision, timing: AutoTiming | undefined,
   const bare = decision.timeoutMs === undefined && decision.maxConcurrent === undefined;
   const bareInline = bare && decision.route === 'inline';
   const bareGreen = bare && decision.route === 'green';
-  return Object.freeze({ decision, timing, bareInline, bareGreen, plain, name, fixed });
+  const bareThread =
+    bare && decision.route === 'thread' && decision.pool === undefined && decision.coalesce === undefined && decision.crashBudgetSpent === undefined;
+  return Object.freeze({ decision, timing, bareInline, bareGreen, bareThread, plain, name, fixed });
 }

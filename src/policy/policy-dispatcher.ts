@@ -183,6 +183,8 @@ export class PolicyDispatcher {
         }
       } else if (plan.bareGreen) {
         return this.#bareGreen(task as Task | ((...a: unknown[]) => unknown), args, plan);
+      } else if (plan.bareThread) {
+        return this.#bareThread(task as Task, args, plan);
       }
     }
     return this.#routed(task as Task | ((...a: unknown[]) => unknown), plan.decision, args);
@@ -204,6 +206,24 @@ export class PolicyDispatcher {
       this.#lastGeneration = generation;
     }
     return plan;
+  }
+
+  /**
+   * A thread call with nothing around it (see {@link DispatchPlan.bareThread}): counted and sent to the reactor's
+   * pool, as #start does for it, without re-reading the decision or a second lookup of whether `auto` made it (the
+   * plan's timing says so; its thread runs then feed `auto`). Passes the crash budget when one is set. Never throws.
+   */
+  #bareThread(task: Task, args: unknown[], plan: DispatchPlan): Deferred<unknown> {
+    this.#routes.thread += 1;
+    if (plan.decision.rule !== undefined) this.#countRule(plan.decision.rule);
+    if (plan.timing !== undefined) this.#learning.add(task.name);
+    const pool = this.#targets.threadPool;
+    try {
+      if (this.#policy.adaptive.crashBudget === undefined) return pool.run(task, ...args);
+      return this.#crashGuard.run(task, args, (t, a) => pool.run(t, ...a));
+    } catch (error) {
+      return fail(error);
+    }
   }
 
   /**

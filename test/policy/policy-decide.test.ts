@@ -267,7 +267,7 @@ describe('Policy', () => {
         const a = task('a');
         const plan = policy.plan(a, [], idle);
         expect(policy.plan(a, [], idle)).toBe(plan);
-        expect(plan).toEqual({ decision: policy.decide(a, [], idle), timing: undefined, bareInline: true, bareGreen: false, plain: false, name: 'a', fixed: true });
+        expect(plan).toEqual({ decision: policy.decide(a, [], idle), timing: undefined, bareInline: true, bareGreen: false, bareThread: false, plain: false, name: 'a', fixed: true });
       });
 
       it("marks an inline or green decision with a rule's timeoutMs or maxConcurrent as not bare", () => {
@@ -282,7 +282,22 @@ describe('Policy', () => {
         expect(policy.plan(task('other', { route: 'green' }), [], idle)).toMatchObject({ bareInline: false, bareGreen: true });
         const green = Policy.load({ rules: [{ match: { task: 'timed' }, route: 'green', timeoutMs: 5 }], default: 'green' });
         expect(green.plan(task('timed'), [], idle)).toMatchObject({ bareInline: false, bareGreen: false });
-        expect(green.plan(task('thread', { route: 'thread' }), [], idle)).toMatchObject({ bareInline: false, bareGreen: false });
+        expect(green.plan(task('thread', { route: 'thread' }), [], idle)).toMatchObject({ bareInline: false, bareGreen: false, bareThread: true });
+      });
+
+      it("marks a thread decision with a rule's timeoutMs, maxConcurrent, pool or coalesce: false as not bare", () => {
+        const policy = Policy.load({
+          rules: [
+            { match: { task: 'timed' }, route: 'thread', timeoutMs: 5 },
+            { match: { task: 'limited' }, route: 'thread', maxConcurrent: 2 },
+            { match: { task: 'pooled' }, route: 'thread', pool: 'big' },
+            { match: { task: 'alone' }, route: 'thread', coalesce: false },
+          ],
+          pools: { big: { maxThreads: 1 } },
+          default: 'thread',
+        });
+        for (const name of ['timed', 'limited', 'pooled', 'alone']) expect(policy.plan(task(name), [], idle).bareThread).toBe(false);
+        expect(policy.plan(task('other'), [], idle).bareThread).toBe(true);
       });
 
       it("carries auto's timing: every run while the in-process window fills, then sampled", () => {

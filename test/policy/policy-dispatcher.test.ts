@@ -199,12 +199,38 @@ describe('PolicyDispatcher', () => {
         expect(successResultOf(d)).toBe(4);
       });
 
-      it("counts a green rule's hits on the green route", () => {
-        const policy = Policy.load({ rules: [{ name: 'up', match: { task: 'countUp' }, route: 'green' }], default: 'inline' });
+      it("counts a green or thread rule's hits", () => {
+        const policy = Policy.load({
+          rules: [
+            { name: 'up', match: { task: 'countUp' }, route: 'green' },
+            { name: 'dbl', match: { task: 'double' }, route: 'thread' },
+          ],
+          default: 'inline',
+        });
         const dispatcher = new PolicyDispatcher(policy, targets(clock));
         dispatcher.dispatch(countUp, [1]);
         dispatcher.dispatch(countUp, [1]);
-        expect(dispatcher.stats().ruleHits).toEqual({ up: 2 });
+        dispatcher.dispatch(double, [1]);
+        expect(dispatcher.stats().ruleHits).toEqual({ up: 2, dbl: 1 });
+        expect(dispatcher.stats().routes).toEqual({ thread: 1, green: 2, inline: 0 });
+      });
+
+      it("sends a thread call of a rule with coalesce: false alone (runAlone), every time", () => {
+        const t = targets(clock);
+        const alone: unknown[][] = [];
+        t.threadPool.runAlone = (task: Task, args: readonly unknown[]) => {
+          alone.push([task, [...args]]);
+          return new Deferred<unknown>();
+        };
+        const policy = Policy.load({ rules: [{ name: 'solo', match: { task: 'double' }, route: 'thread', coalesce: false }] });
+        const dispatcher = new PolicyDispatcher(policy, t);
+        dispatcher.dispatch(double, [1]);
+        dispatcher.dispatch(double, [2]);
+        expect(alone).toEqual([
+          [double, [1]],
+          [double, [2]],
+        ]);
+        expect(t.calls).toEqual([]);
       });
     });
 
