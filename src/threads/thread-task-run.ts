@@ -98,6 +98,24 @@ export interface ThreadCallExtras {
   readonly alone?: boolean | undefined;
 }
 
+/**
+ * A run's Deferred: an ordinary `Deferred` whose canceller is one function shared by every run, which finds its run
+ * here. A closure per run (its function and context, about 100 bytes) would live as long as the call is in flight,
+ * and with thousands in flight every young-generation collection copies them.
+ */
+class RunDeferred extends Deferred<unknown> {
+  readonly #run: ThreadTaskRun;
+
+  constructor(run: ThreadTaskRun) {
+    super(RunDeferred.#cancel);
+    this.#run = run;
+  }
+
+  static #cancel(this: void, d: Deferred<unknown>): void {
+    (d as RunDeferred).#run.cancelled();
+  }
+}
+
 /** Where a run is: waiting for Piscina, or its Deferred has fired (`'abandoned'`: fired before Piscina settled). */
 export type ThreadTaskRunState = 'pending' | 'settled' | 'abandoned';
 
@@ -151,12 +169,7 @@ export class ThreadTaskRun implements PostedReceiver {
     this.#calls = calls;
     this.#site = site;
     this.#extras = extras;
-    this.deferred = new Deferred<unknown>(() => {
-      if (this.#abandon()) {
-        host.counters.cancelled++;
-        this.deferred.errback(new CancelledError(`Task \`${task.name}\` was cancelled`));
-      }
-    });
+    this.deferred = new RunDeferred(this);
     const limit = extras?.limit;
     if (limit !== undefined) {
       this.#timer = host.options.clock.callLater(limit.timeoutMs, () => {
@@ -166,6 +179,14 @@ export class ThreadTaskRun implements PostedReceiver {
           this.deferred.errback(new TimeoutError(deadlineMessage(task.name, limit)));
         }
       });
+    }
+  }
+
+  /** Its Deferred was cancelled ({@link RunDeferred}): errbacks it with `CancelledError` and starts the ladder. */
+  cancelled(): void {
+    if (this.#abandon()) {
+      this.#host.counters.cancelled++;
+      this.deferred.errback(new CancelledError(`Task \`${this.#task.name}\` was cancelled`));
     }
   }
 
