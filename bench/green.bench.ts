@@ -6,7 +6,8 @@
  *   (target: at most 1.5× their time, ratio ≥ 0.667) and Effect's fork + `yieldNow` + join (target: ≥ 3× faster);
  *   then the same with a fresh closure per greenlet and per async call, as users write them (same 1.5× target),
  *   and against the same fresh generator closures run by a bare loop (target: at most 1.2× their time); that group
- *   runs in a child process under `--expose-gc`, in interleaved rounds with an A/A control (see `freshClosureGroup`);
+ *   runs in a child process under `--expose-gc`, in interleaved rounds with an A/A control and a forced GC before
+ *   each variant's round (see `freshClosureGroup`);
  * - the hub's switch cost against a bare generator round-robin loop (target: at most 2×, ratio ≥ 0.5);
  * - bytes per parked greenlet at 100,000 and 1,000,000, measured in a child process under `--expose-gc`
  *   (target ≤ 600 B);
@@ -310,8 +311,10 @@ const freshControl = 'bare generator closures, built-in next, again';
  * Why this way: 100,000 fresh generator closures make most of a sample's time garbage collection (each closure's
  * generators get their own prototype and map), and measured one variant after another the rows swung by 1.2–1.6×
  * between runs. Interleaved, each variant's rounds meet the same machine load; the forced GC before each round
- * means no round collects the garbage the previous variant left (each variant still collects its own, as a user's
- * program does); a child process keeps the heap of the suite's other groups out of these rows; and the floor
+ * means no round collects the garbage the previous variant left, while each variant collects its own as it runs,
+ * in a heap grown to its size after the round's first sample, as a program that keeps spawning does (a GC before
+ * every sample instead shrinks the heap each time: we measured it doubling the hub's sample, not the floor's); each
+ * round takes at least 4 samples, so the median is not the first sample after the GC; a child process keeps the heap of the suite's other groups out of these rows; and the floor
  * measured twice shows this run's noise.
  */
 async function freshClosureGroup(quick: boolean): Promise<void> {
@@ -335,7 +338,7 @@ async function freshClosureGroup(quick: boolean): Promise<void> {
         { name: freshControl, run: () => bareGeneratorClosures(false) },
       ],
     },
-    { rounds: quick ? 3 : 8, timeMs: quick ? 200 : 700, iterations: 2 },
+    { rounds: quick ? 2 : 6, timeMs: quick ? 400 : 1_200, iterations: 4 },
     (line) => process.stderr.write(`${line}\n`),
     { alternate: true, beforeEachRound: gcNow },
   );
