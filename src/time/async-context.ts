@@ -19,6 +19,10 @@
  * `AsyncContextFrame`), or `_enable` is not there to watch, no check is possible, so every capture makes its own
  * `AsyncResource`: correct, slower.
  *
+ * Limit: a symbol stays on the list once learnt (a storage that is dropped without `disable()` cannot be told from
+ * one still in use), so a program that makes an `AsyncLocalStorage` per request makes every later capture read one
+ * more property per storage it ever used. Storages are meant to be made once, at module scope.
+ *
  * @module
  */
 import { AsyncLocalStorage, AsyncResource, executionAsyncResource } from 'node:async_hooks';
