@@ -12,6 +12,7 @@ import { parseRunnerArgs } from '../../bench/run.js';
 import { LoopDelayRecorder, emptyLoopDelay } from '../../bench/lib/loop-delay-recorder.js';
 import { formatRouteVerdict, routeVerdict } from '../../bench/lib/route-verdict.js';
 import { measureInterleaved, type InterleavedVariant } from '../../bench/lib/measure-interleaved.js';
+import { measureAlternating } from '../../bench/lib/measure-alternating.js';
 
 const measured = (name: string, opsPerSec: number, p99Ms: number): MeasuredRow => ({
   name, opsPerSec, medianMs: 1000 / opsPerSec, p99Ms: 1, batch: 1, samplesMs: [1, 2],
@@ -223,5 +224,28 @@ describe('measureInterleaved()', () => {
     const seen: string[] = [];
     await expect(measureInterleaved('t', workload(recording(['a', 'b'], seen, 'b')), budget, quiet)).rejects.toThrow('b broke');
     expect(seen.filter((x) => x.startsWith('teardown'))).toEqual(['teardown a', 'teardown b']);
+  });
+});
+
+describe('measureAlternating()', () => {
+  const quiet = (): void => undefined;
+  const recording = (names: string[], seen: string[]) => names.map((name) => ({ name, run: () => void seen.push(name) }));
+
+  it('runs every variant once per pass, warm-up passes first, and keeps one sample per timed call', async () => {
+    const seen: string[] = [];
+    const group = await measureAlternating('t', { name: 'w', description: 'd', baseline: 'a', variants: recording(['a', 'b', 'c'], seen) }, { warmup: 2, samples: 40 }, quiet);
+    expect(seen).toHaveLength(3 * 42);
+    for (let pass = 0; pass < 42; pass++) expect([...seen.slice(3 * pass, 3 * pass + 3)].sort()).toEqual(['a', 'b', 'c']);
+    expect(group.rows.map((r) => [r.name, r.batch, r.loopDelay.count])).toEqual([['a', 1, 0], ['b', 1, 0], ['c', 1, 0]]);
+    expect(group.baseline).toBe('a');
+  });
+
+  it('shuffles the order of the timed passes, so no variant always runs right after the same one', async () => {
+    const seen: string[] = [];
+    await measureAlternating('t', { name: 'w', description: 'd', baseline: 'a', variants: recording(['a', 'b', 'c'], seen) }, { warmup: 0, samples: 60 }, quiet);
+    const passes = new Set<string>();
+    for (let pass = 0; pass < 60; pass++) passes.add(seen.slice(3 * pass, 3 * pass + 3).join(''));
+    // All six orders of three variants turn up in 60 shuffled passes; a rotation would give only three.
+    expect(passes.size).toBe(6);
   });
 });
