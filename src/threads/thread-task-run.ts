@@ -112,7 +112,7 @@ class RunDeferred extends Deferred<unknown> {
   }
 
   static #cancel(this: void, d: Deferred<unknown>): void {
-    (d as RunDeferred).#run.cancelled();
+    (d as RunDeferred).#run.onDeferredCancelled();
   }
 }
 
@@ -183,7 +183,7 @@ export class ThreadTaskRun implements PostedReceiver {
   }
 
   /** Its Deferred was cancelled ({@link RunDeferred}): errbacks it with `CancelledError` and starts the ladder. */
-  cancelled(): void {
+  onDeferredCancelled(): void {
     if (this.#abandon()) {
       this.#host.counters.cancelled++;
       this.deferred.errback(new CancelledError(`Task \`${this.#task.name}\` was cancelled`));
