@@ -37,9 +37,28 @@ export function runWithDeadline<R>(clock: Pick<Scheduler, 'now'>, ms: number, fn
     throw new TypeError(`Expected \`ms\` of withDeadline to be a number >= 0, got \`${String(ms)}\` (${typeof ms})`);
   }
   if (typeof fn !== 'function') throw new TypeError(`Expected \`fn\` of withDeadline to be a function, got ${typeof fn}`);
+  return runInScope({ clock, at: clock.now() + ms, wallAt: Date.now() + ms }, fn);
+}
+
+/**
+ * Runs `fn` with a deadline given as a wall time (ms since the epoch), kept exactly: what a remote host does with the
+ * deadline a job carries. Converting it to "ms from now" and back would move it later by the time between the two
+ * clock reads (decoding the job's arguments, a descheduled thread), so the task's `deadline()` would read a later
+ * deadline than its caller set. The earlier deadline wins inside an enclosing scope, as in {@link runWithDeadline}.
+ *
+ * @param clock - the clock the deadline counts on (its timers); `at` is `wallAt`'s distance from now on it.
+ * @param wallAt - when the deadline passes, on `Date.now()`'s scale; may be past (the time left is then 0).
+ * @param fn - the code to run; its return value is returned as is.
+ * @returns what `fn` returned.
+ */
+export function runUntilWallTime<R>(clock: Pick<Scheduler, 'now'>, wallAt: number, fn: () => R): R {
+  return runInScope({ clock, at: clock.now() + Math.max(0, wallAt - Date.now()), wallAt }, fn);
+}
+
+/** Runs `fn` in `inner`, or in the enclosing scope when that one ends first. */
+function runInScope<R>(inner: ScopedDeadline, fn: () => R): R {
   storage ??= new AsyncLocalStorage<ScopedDeadline>();
   const outer = storage.getStore();
-  const inner: ScopedDeadline = { clock, at: clock.now() + ms, wallAt: Date.now() + ms };
   const scope = outer !== undefined && outer.wallAt <= inner.wallAt ? outer : inner;
   return storage.run(scope, fn);
 }

@@ -10,7 +10,8 @@
  *   BullMQ retries nothing by itself; `maxStalledCount` is 0, so a job whose host died fails at BullMQ level and the
  *   caller decides about `retries`.
  * - A job is skipped (never run) when its cancel key is set or its deadline passed before it starts; a running job
- *   is aborted when its id arrives on the cancel channel, or at its deadline (the pool's own `timeoutMs`).
+ *   is aborted when its id arrives on the cancel channel, or at its deadline (run in a deadline scope at the job's
+ *   wall time, which the host's pool enforces as it does `withDeadline`: the task's `deadline()` is the caller's).
  * - Only tasks exported by the modules given in `imports` run here (see `TaskRegistry`).
  * - Redis out of reach never hangs the start: `runRemoteWorker` rejects with `RemoteUnavailableError` when Redis has
  *   not answered within `unreachableMs`, after closing what it opened. Once serving, a lost connection is waited
@@ -29,6 +30,7 @@ import { DataCloneError, type RemoteUnavailableError } from '../errors.js';
 import { taskFrom } from '../task/task.js';
 import { serializeError } from '../threads/error-transport.js';
 import { ThreadPool } from '../threads/thread-pool.js';
+import { runUntilWallTime } from '../context/deadline-scope.js';
 import { describeConnection, redisClientOptions, resolveConnection, type RedisConnectionOptions } from './redis-connection-options.js';
 import { RedisReachability } from './redis-reachability.js';
 import { TaskRegistry } from './task-registry.js';
@@ -190,12 +192,14 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
     let deferred: Deferred<unknown>;
     try {
       const found = registry.resolve(data.m, data.x);
-      const task = taskFrom(found.moduleUrl, found.exportName, data.d === undefined ? {} : { timeoutMs: Math.max(0, data.d - Date.now()) });
+      const task = taskFrom(found.moduleUrl, found.exportName);
       const args = decodeValue(data.a) as unknown[];
       const carried = data.c === undefined ? undefined : (decodeValue(data.c) as CarriedContext);
       // The host's pool captures every registered carrier at dispatch: restored here, the caller's context is what
       // it captures, and what the task's thread restores (a carrier the host never registered throws, unrun).
-      deferred = restoreCarriedContext(carried, () => pool.run(task, ...args)) as Deferred<unknown>;
+      const run = (): Deferred<unknown> => restoreCarriedContext(carried, () => pool.run(task, ...args)) as Deferred<unknown>;
+      // The caller's deadline as the wall time it is, not as "ms from now": the task's deadline() reads it exactly.
+      deferred = data.d === undefined ? run() : runUntilWallTime(pool.options.clock, data.d, run);
     } catch (error) {
       return { s: 'error', e: encodeError(serializeError(error)), ...times() };
     }
