@@ -215,6 +215,29 @@ describe('PolicyDispatcher', () => {
         expect(dispatcher.stats().routes).toEqual({ thread: 1, green: 2, inline: 0 });
       });
 
+      it('counts every inline run of the kept task, whether stats() is read between its runs or after another task', () => {
+        const policy = Policy.load({ rules: [{ name: 'dbl', match: { task: 'double' }, route: 'inline' }], default: 'green' });
+        const dispatcher = new PolicyDispatcher(policy, targets(clock));
+        for (let i = 0; i < 3; i += 1) dispatcher.dispatch(double, [i]);
+        expect(dispatcher.stats().routes).toEqual({ thread: 0, green: 0, inline: 3 });
+        expect(dispatcher.stats().ruleHits).toEqual({ dbl: 3 });
+        for (let i = 0; i < 2; i += 1) dispatcher.dispatch(double, [i]);
+        dispatcher.dispatch(countUp, [1]);
+        expect(dispatcher.stats().routes).toEqual({ thread: 0, green: 1, inline: 5 });
+        expect(dispatcher.stats().ruleHits).toEqual({ dbl: 5 });
+      });
+
+      it("counts the kept task's runs under the rule that decided them when a reload moves it", () => {
+        const policy = Policy.load({ rules: [{ name: 'dbl', match: { task: 'double' }, route: 'inline' }], default: 'green' });
+        const dispatcher = new PolicyDispatcher(policy, targets(clock));
+        dispatcher.dispatch(double, [1]);
+        dispatcher.dispatch(double, [2]);
+        policy.update({ rules: [{ name: 'dbl-green', match: { task: 'double' }, route: 'green' }], default: 'inline' });
+        dispatcher.dispatch(double, [3]);
+        expect(dispatcher.stats().routes).toEqual({ thread: 0, green: 1, inline: 2 });
+        expect(dispatcher.stats().ruleHits).toEqual({ dbl: 2, 'dbl-green': 1 });
+      });
+
       it("sends a thread call of a rule with coalesce: false alone (runAlone), every time", () => {
         const t = targets(clock);
         const alone: unknown[][] = [];
@@ -385,6 +408,22 @@ describe('PolicyDispatcher', () => {
         expect(await dispatcher.dispatch(promiser, [1])).toBe(2);
         expect(t.calls).toEqual([]);
         dispatcher.dispatch(promiser, [1]);
+        expect(t.calls.map((c) => c.path)).toEqual(['green']);
+      });
+
+      it('sends a synchronous task that turns asynchronous between timed runs to a greenlet from then on', () => {
+        let asyncNow = false;
+        const turns = defineTask(import.meta.url, 'turnsAsync', (n: number) => (asyncNow ? succeed(n + 1) : n + 1), { kind: 'io' });
+        const t = targets(clock);
+        const policy = Policy.load({ adaptive: { sampleSize: 2 } });
+        // The gap to the next timed run is 1 + floor(0.99 × 199) = 198 runs: the runs below are all untimed ones.
+        const dispatcher = new PolicyDispatcher(policy, t, { inlineSampleEvery: 100, random: () => 0.99, now: () => 0 });
+        for (let i = 0; i < 3; i += 1) dispatcher.dispatch(turns, [i]); // two timed (the window fills), one untimed
+        expect(policy.stats().auto.turnsAsync).toMatchObject({ inProcessSamples: 2 });
+        asyncNow = true;
+        expect(successResultOf(dispatcher.dispatch(turns, [1]))).toBe(2);
+        expect(policy.stats().auto.turnsAsync).toMatchObject({ inProcessSamples: 2 }); // that run was not timed
+        dispatcher.dispatch(turns, [1]);
         expect(t.calls.map((c) => c.path)).toEqual(['green']);
       });
 
