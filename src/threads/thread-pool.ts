@@ -49,7 +49,7 @@ import { isBatchResults, isRetireNotice } from './wire.js';
 import { WorkerLifecycle } from './worker-lifecycle.js';
 import { BatchCosts } from './batch-costs.js';
 import { safeString } from '../safe-string.js';
-import { DispatchSites } from '../dispatch-site.js';
+import { DispatchSites, newDispatchSite } from '../dispatch-site.js';
 
 /**
  * How long one event-loop turn may keep sending batches as replies settle (ms): beyond it the next batch waits for
@@ -60,9 +60,10 @@ const turnBudgetMs = 2;
 /**
  * How many stack frames a dispatch captures for errors coming back from a worker: enough to reach past the library's
  * own frames (a call through `dispatch` passes the policy, its gates and the pool) to the caller's; the printed site
- * drops the library's frames but the entry's (`describeDispatchSite`).
+ * drops the library's frames but the entry's (`describeDispatchSite`). Counted from the capture's own frame
+ * (`newDispatchSite`, then the pool's entry).
  */
-const dispatchSiteFrames = 10;
+const dispatchSiteFrames = 12;
 
 /** Where a pool is in its life. */
 export type ThreadPoolState = 'idle' | 'running' | 'closing' | 'closed';
@@ -185,7 +186,8 @@ export class ThreadPool {
     this.#onWorkerExit = wiring.onWorkerExit;
     this.#bridge = new ThreadCallBridge(this.exposed, this.#onError);
     this.#carry = wiring.carry;
-    this.#sites = this.options.captureDispatchSite ? new DispatchSites(dispatchSiteFrames) : undefined;
+    // Its own captures (`runCalls`) skip the entry's frame, and the capture's: two fewer to reach as far.
+    this.#sites = this.options.captureDispatchSite ? new DispatchSites(dispatchSiteFrames - 2) : undefined;
     this.#lifecycle = new WorkerLifecycle(this.options, this.#counters, (change) => {
       // A worker stopped serving: what it holds no longer takes room from serving workers.
       if (change > 0 && this.#waitingLive > 0) this.#queueDrain();
@@ -205,8 +207,13 @@ export class ThreadPool {
    * @returns a Deferred of the task's result; `cancel()` errbacks it with `CancelledError` at once.
    */
   run<T extends Task<any[], any>>(task: T, ...args: TaskArgs<T>): Deferred<TaskResult<T>> {
-    // eslint-disable-next-line @typescript-eslint/unbound-method -- the dispatch site's cut-off frame, never called
-    return this.#run(task, args, undefined, this.run) as Deferred<TaskResult<T>>;
+    const sent = this.#run(task, args, undefined);
+    if (!(sent instanceof ThreadTaskRun)) return sent as Deferred<TaskResult<T>>;
+    // The dispatch site, captured here in the entry's own frame (each frame between the capture and the caller's adds
+    // to its cost) once the call was sent or queued: the worker runs it meanwhile, and the stack is still the caller's.
+    const sites = this.#sites;
+    if (sites !== undefined) sent.attachSite(sites.reuse(task) ?? sites.opened(task, newDispatchSite(dispatchSiteFrames)));
+    return sent.deferred as Deferred<TaskResult<T>>;
   }
 
   /**
@@ -218,8 +225,11 @@ export class ThreadPool {
    * @returns a Deferred of the task's result, as {@link ThreadPool.run}.
    */
   runAlone(task: Task, args: readonly unknown[]): Deferred<unknown> {
-    // eslint-disable-next-line @typescript-eslint/unbound-method -- the dispatch site's cut-off frame, never called
-    return this.#run(task, Array.isArray(args) ? args : [], undefined, this.runAlone, true);
+    const sent = this.#run(task, Array.isArray(args) ? args : [], undefined, true);
+    if (!(sent instanceof ThreadTaskRun)) return sent;
+    const sites = this.#sites; // as in run()
+    if (sites !== undefined) sent.attachSite(sites.reuse(task) ?? sites.opened(task, newDispatchSite(dispatchSiteFrames)));
+    return sent.deferred;
   }
 
   /**
@@ -231,17 +241,15 @@ export class ThreadPool {
    * @returns a Deferred of the task's result (the stream holds it until every item arrived).
    */
   runStreamed(task: Task, args: readonly unknown[], stream: StreamRequest): Deferred<unknown> {
-    // eslint-disable-next-line @typescript-eslint/unbound-method -- the dispatch site's cut-off frame, never called
-    return this.#run(task, args, stream, this.runStreamed);
+    const sent = this.#run(task, args, stream);
+    if (!(sent instanceof ThreadTaskRun)) return sent;
+    const sites = this.#sites; // as in run()
+    if (sites !== undefined) sent.attachSite(sites.reuse(task) ?? sites.opened(task, newDispatchSite(dispatchSiteFrames)));
+    return sent.deferred;
   }
 
-  #run(
-    task: Task,
-    args: readonly unknown[],
-    stream: StreamRequest | undefined,
-    entry: (...args: any[]) => unknown,
-    alone = false,
-  ): Deferred<unknown> {
+  /** Sends (or queues) a call: its run, or the Deferred that already failed it (bad input, closed, full). */
+  #run(task: Task, args: readonly unknown[], stream: StreamRequest | undefined, alone = false): ThreadTaskRun | Deferred<unknown> {
     if (!isTask(task)) return fail(notATask(task, 'deferToThread'));
     let extras = this.#extras(task.name, task.options.timeoutMs); // before #open: a call that fails here starts no worker
     if (extras instanceof Error) return fail(extras);
@@ -253,10 +261,7 @@ export class ThreadPool {
     const run = new ThreadTaskRun(host, task, args, undefined, undefined, extras);
     this.#active.add(run);
     this.#submit(run);
-    // Captured once the message is on its way: the worker runs the call meanwhile (the stack is still the caller's).
-    const sites = this.#sites;
-    if (sites !== undefined) run.attachSite(sites.site(task, entry));
-    return run.deferred;
+    return run;
   }
 
   /**

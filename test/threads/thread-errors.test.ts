@@ -37,6 +37,18 @@ describe('ThreadPool error fidelity', () => {
       expect(stack.slice(stack.indexOf('dispatched from'))).toMatch(/thread-errors\.test\.ts/);
     });
 
+    it("starts the dispatch site at ThreadPool.run, then the caller's frames, when the pool is called directly", async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      const p = pool;
+      function sendFromHere() {
+        return p.run(built(fx.throwCustom), 'x');
+      }
+      const error = await failureOf(sendFromHere());
+      const site = (error.stack as string).split('--- task `throwCustom` dispatched from ---\n')[1]!.split('\n');
+      expect(site[0]).toMatch(/at ThreadPool\.run /);
+      expect(site[1]).toMatch(/at sendFromHere .*thread-errors\.test\.ts/);
+    });
+
     it('leaves the dispatch site out when captureDispatchSite is false', async () => {
       pool = new ThreadPool({ maxThreads: 1, captureDispatchSite: false });
       const error = await failureOf(pool.run(built(fx.throwCustom), 'x'));
