@@ -20,6 +20,7 @@ import { isThenable } from '../deferred/is-thenable.js';
 import { batchStride, batchTag, type BatchCallLimits, type BatchResults, type TaskRequest } from '../threads/wire.js';
 import { movable, openMovable } from './piscina-movable.js';
 import type { ResultFlush } from './result-flush.js';
+import { LastTask } from './last-task.js';
 
 /** Runs the coalesced batches sent to one worker. */
 export class BatchRunner {
@@ -30,6 +31,8 @@ export class BatchRunner {
   #held: unknown[] = [];
   /** The buffers the held results move (`transferResult`). */
   #heldTransfers: unknown[] | undefined;
+  /** The flush key (`url#name`) of the last call's task. */
+  readonly #lastKey = new LastTask<string>();
 
   /**
    * @param runTask - runs one call as a task (the single-task runner); throws its `TaskOutcome` on failure.
@@ -66,8 +69,6 @@ export class BatchRunner {
     const n = batch.length / batchStride;
     let i = 0;
     let key = '';
-    let keyUrl = '';
-    let keyName = '';
     let started = 0;
     const ended = (slot: number, ok: 0 | 1, value: unknown): void => {
       flush.learn(key, performance.now() - started);
@@ -81,11 +82,7 @@ export class BatchRunner {
         const slot = batch[at + 3] as number;
         const limits = batch[at + 4] as BatchCallLimits | undefined;
         // The same string as long as the task stays the same (the flush's map then hashes it once, not per call).
-        if (moduleUrl !== keyUrl || exportName !== keyName) {
-          keyUrl = moduleUrl;
-          keyName = exportName;
-          key = `${moduleUrl}#${exportName}`;
-        }
+        key = this.#lastKey.get(moduleUrl, exportName) ?? this.#lastKey.set(moduleUrl, exportName, `${moduleUrl}#${exportName}`);
         if (flush.before(key)) this.sendHeld();
         started = performance.now();
         let value: unknown;

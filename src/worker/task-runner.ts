@@ -34,6 +34,7 @@ import { serializeError } from '../threads/error-transport.js';
 import { outcomeTag, slotEndedBit, slotKilledBit, slotThreadShift, type TaskOutcome, type TaskRequest } from '../threads/wire.js';
 import { callToCompletion, type TaskFunction } from './call-to-completion.js';
 import { findUncloneable } from './find-uncloneable.js';
+import { LastTask } from './last-task.js';
 import { watchTaskSlot } from './task-signal.js';
 import type { WorkerGate } from './worker-gate.js';
 import type { RunningTask, WorkerState } from './worker-state.js';
@@ -69,23 +70,15 @@ export function createTaskRunner(
     return fn;
   }
 
-  // The last function looked up: calls of one task in a row (the usual case) find it by comparing the two strings,
-  // without building the map's key (a concatenation the map must flatten and hash: every request's strings are
-  // fresh copies, so no hash is ever cached on them).
-  let lastUrl = '';
-  let lastName = '';
-  let lastFn: TaskFunction | undefined;
+  // Calls of one task in a row (the usual case) find its function without building the map's key (`LastTask`).
+  const last = new LastTask<TaskFunction>();
 
   /** The task function of `moduleUrl#exportName` if this worker loaded it already. */
   function loadedFunction(moduleUrl: string, exportName: string): TaskFunction | undefined {
-    if (moduleUrl === lastUrl && exportName === lastName) return lastFn;
+    const lastFn = last.get(moduleUrl, exportName);
+    if (lastFn !== undefined) return lastFn;
     const fn = loaded.get(`${moduleUrl}#${exportName}`);
-    if (fn !== undefined) {
-      lastUrl = moduleUrl;
-      lastName = exportName;
-      lastFn = fn;
-    }
-    return fn;
+    return fn === undefined ? undefined : last.set(moduleUrl, exportName, fn);
   }
 
   /** Calls `fn` inside the carried context, if the request carries one (its module is loaded: carriers registered). */
