@@ -66,17 +66,29 @@ export const sometimesBlocksTask = defineTask(import.meta.url, 'sometimesBlocksT
 const repeat = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
 const threads = { minThreads: 2, maxThreads: 2 };
 
-/** A reactor with the given policy, its workers started before measuring (start-up is a one-time cost). */
-function reactorVariant(name: string, policy: PolicyConfig, batch: (r: Reactor) => Promise<unknown>): Variant {
+/**
+ * A reactor with the given policy, its workers started before measuring (start-up is a one-time cost). With `log`,
+ * every route `auto` picks while the variant runs is written there (task, route, ms since setup, reason's head),
+ * then each task's phase at the end: which path `auto` took decides this suite's mixed rows (see {@link run}).
+ */
+function reactorVariant(name: string, policy: PolicyConfig, batch: (r: Reactor) => Promise<unknown>, log?: string[]): Variant {
   let reactor: Reactor | undefined;
   return {
     name,
     setup: async () => {
       reactor = new Reactor({ policy: { threads, ...policy } });
+      if (log !== undefined) {
+        const t0 = performance.now();
+        reactor.policy.on('learn', (l) => log.push(`${l.task} → ${l.route} at ${Math.round(performance.now() - t0)} ms (${l.reason.split(';')[0]})`));
+      }
       await Promise.all(repeat(4, (i) => reactor!.deferToThread(tinyTask, i)));
     },
     run: () => batch(reactor!),
     teardown: async () => {
+      if (log !== undefined && reactor !== undefined) {
+        const phases = Object.entries(reactor.policy.stats().auto).map(([task, figures]) => `${task}: ${figures.phase}`);
+        log.push(`at the end: ${phases.join(', ')}`);
+      }
       await reactor?.stop();
       reactor = undefined;
     },
@@ -200,8 +212,8 @@ async function autoVersusFixedGroup(n: number, budget: InterleavedBudget, log: (
   }
 }
 
-/** The mixed workload under auto, all threads and all green. */
-function mixedWorkload(fibN: number, blockEvery: number): Workload {
+/** The mixed workload under auto, all threads and all green; `autoLog` receives what auto learnt (see reactorVariant). */
+function mixedWorkload(fibN: number, blockEvery: number, autoLog: string[]): Workload {
   const batch = (r: Reactor): Promise<unknown> =>
     Promise.all([
       ...repeat(4, () => r.dispatch(fibTask, fibN)),
@@ -216,7 +228,7 @@ function mixedWorkload(fibN: number, blockEvery: number): Workload {
     variants: [
       reactorVariant('all threads', { default: 'thread' }, batch),
       reactorVariant('all green', { default: 'green' }, batch),
-      reactorVariant('auto', { default: 'auto' }, batch),
+      reactorVariant('auto', { default: 'auto' }, batch, autoLog),
     ],
   };
 }
@@ -241,7 +253,11 @@ export async function run(options: PolicyBenchOptions = {}): Promise<SuiteResult
   const learned = await autoVersusFixedGroup(quick ? 50 : 100, budget, log);
   overhead.push(learned.group);
   overheadNotes.push(learned.note);
-  const mixed = await measureComparison([mixedWorkload(fibN, 5), mixedWorkload(fibN, 25)], {
+  const autoLogs: [number, string[]][] = [
+    [5, []],
+    [25, []],
+  ];
+  const mixed = await measureComparison(autoLogs.map(([every, autoLog]) => mixedWorkload(fibN, every, autoLog)), {
     suite: 'policy',
     title: 'Policy: dispatch overhead and the auto route',
     description:
@@ -250,12 +266,13 @@ export async function run(options: PolicyBenchOptions = {}): Promise<SuiteResult
     ...(options.timeMs !== undefined ? { timeMs: options.timeMs } : {}),
     notes: [
       'Threads: a pool of 2 workers (the machine has 2 cores, shared with the benchmark itself).',
-      'auto: fib is kind cpu (threads); tiny tasks start on threads and move to greenlets after 20 short runs; sometimesBlocks moves to greenlets too, and back to threads for good once the hub reports one of its green steps as blocked.',
-      'The hub times every step and reports each one longer than blockingThresholdMs, so auto sends a task back to threads at its first green stall.',
+      'auto: fib is kind cpu (threads); tiny tasks and sometimesBlocks declare no kind, start on threads and, both synchronous, move inline once the median of their last 20 thread runs is under their hop. Where sometimesBlocks ends depends on when auto sees one of its 30 ms calls: a slow thread run keeps it on threads while that run is in its window of 20 (each worker counts its own calls, so at 1 in 25 a fresh pool rarely blocks during the first 20); inline, only the timed runs see one (its first 20 inline runs, then one in 16 on average), and every untimed blocking run holds the loop 30 ms until a timed one sends the task to threads for good. How many such stalls fall inside the measured rounds varies from run to run, and the mixed rows with it; the notes below list what auto learnt and when.',
       'all green runs fib and the blocking calls on the event loop: they are single greenlet steps, so the loop stalls.',
     ],
   });
-  const result: SuiteResult = { ...mixed, groups: [...overhead, ...mixed.groups], notes: [...mixed.notes, ...overheadNotes] };
+  const autoNotes = autoLogs.map(([every, autoLog]) => `mixed, 1 in ${every} blocks, what auto learnt: ${autoLog.join('; ') || 'nothing'}.`);
+  for (const note of autoNotes) log(`  [policy] ${note}`);
+  const result: SuiteResult = { ...mixed, groups: [...overhead, ...mixed.groups], notes: [...mixed.notes, ...overheadNotes, ...autoNotes] };
   await writeSuiteResult(result, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});
   return result;
 }
