@@ -48,6 +48,7 @@ import { BatchSlots, postBatch } from './thread-batch.js';
 import { isBatchResults, isRetireNotice } from './wire.js';
 import { WorkerLifecycle } from './worker-lifecycle.js';
 import { BatchCosts } from './batch-costs.js';
+import { ActiveRuns } from './active-runs.js';
 import { safeString } from '../safe-string.js';
 import { DispatchSites, newDispatchSite } from '../dispatch-site.js';
 
@@ -123,7 +124,8 @@ export class ThreadPool {
   /** The functions workers of this pool may call. */
   readonly exposed: ExposedFunctions;
   readonly #counters: ThreadPoolCounters;
-  readonly #active = new Set<ThreadTaskRun>();
+  /** Runs not over yet (sent, queued, or waiting for Piscina to let them go), to drain or abort them on `close()`. */
+  readonly #active = new ActiveRuns<ThreadTaskRun>();
   readonly #bridge: ThreadCallBridge;
   readonly #onError: (error: unknown) => void;
   readonly #onWorkerExit: ((threadId: number) => void) | undefined;
@@ -689,7 +691,7 @@ export class ThreadPool {
       this.#drained = undefined;
       if (timer?.active() === true) timer.cancel();
     }
-    for (const run of [...this.#active]) {
+    for (const run of this.#active.toArray()) {
       run.abort(new ReactorStoppedError('The thread pool closed before this task finished'));
     }
     const piscina = this.#piscina;

@@ -30,6 +30,7 @@ import type { CancelSlots } from './cancel-slots.js';
 import { classifyDispatchFault } from './dispatch-fault.js';
 import { describeDispatchSite, type DispatchSite, type DispatchSites } from '../dispatch-site.js';
 import { fitsInBatch } from './fits-in-batch.js';
+import type { ActiveLinks } from './active-runs.js';
 import { reviveError } from './error-transport.js';
 import type { ResolvedThreadPoolOptions } from './thread-pool-options.js';
 import type { ThreadPoolCounters } from './thread-pool-stats.js';
@@ -120,9 +121,13 @@ class RunDeferred extends Deferred<unknown> {
 export type ThreadTaskRunState = 'pending' | 'settled' | 'abandoned';
 
 /** One dispatch of a task (or of a `callMultipleInThread` batch). */
-export class ThreadTaskRun implements PostedReceiver {
+export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun> {
   /** Fires once with the task's outcome. */
   readonly deferred: Deferred<unknown>;
+  /** The previous run in its pool's list of runs not over yet (`ActiveRuns`); only that list sets it. */
+  activePrev: ThreadTaskRun | undefined = undefined;
+  /** The next run in its pool's list of runs not over yet (`ActiveRuns`); only that list sets it. */
+  activeNext: ThreadTaskRun | undefined = undefined;
   /** When it was dispatched, as a count: a run handed back goes in line before the runs made after it. */
   readonly order = ++lastOrder;
   #state: ThreadTaskRunState = 'pending';

@@ -50,6 +50,22 @@ describe('ThreadPool lifecycle', () => {
       expect(pool.stats().threads).toBe(0);
     });
 
+    it('errbacks every call still running or waiting after graceMs, each once, with ReactorStoppedError', async () => {
+      const clock = new Clock();
+      pool = new ThreadPool({ maxThreads: 1, clock });
+      const cells = gate();
+      const running = pool.run(built(fx.spinForever), cells);
+      const waiting = [1, 2, 3].map((n) => pool.run(built(fx.add), n, n));
+      await changed(cells);
+      expect(pool.stats().inFlight).toBe(4);
+      const closing = pool.close(100);
+      clock.advance(100);
+      const outcomes = await Promise.all([running, ...waiting].map((d) => failureOf(d)));
+      expect(outcomes.every((error) => error instanceof ReactorStoppedError)).toBe(true);
+      await closing;
+      expect(pool.stats().inFlight).toBe(0);
+    });
+
     it('returns the same Promise when called again', () => {
       pool = new ThreadPool();
       expect(pool.close()).toBe(pool.close());
