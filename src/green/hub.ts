@@ -17,18 +17,18 @@
  *   microtasks, when it awaits something foreign instead: the step's time is then no longer attributed, but the
  *   greenlet stays owned — see below).
  * - Ownership of async greenlets: every function that may be async (any greenlet function but a generator function)
- *   is first called under the hub's greenlet identity (`#identity`, an `AsyncLocalStorage`), so each continuation
- *   of it — after any number of foreign awaits — is known as that greenlet's. `getCurrent()` and every hub wait
- *   consult `#current` (set only during synchronous steps) and then the identity. The identity costs Node 20's
- *   promise hooks, so it is enabled only while tracked greenlets are alive (`#tracked`) and disabled at the end of
- *   the first pass with none left.
+ *   is first called under the hub's greenlet identity (`#identity`, a {@link GreenletIdentity}: V8 promise hooks),
+ *   so each Promise continuation of it — after any number of foreign awaits — is known as that greenlet's.
+ *   `getCurrent()` and every hub wait consult `#current` (set only during synchronous steps) and then the identity.
+ *   The identity's hooks cost every Promise in the process a call, so they are on only while tracked greenlets are
+ *   alive (`#tracked`) and off at the end of the first pass with none left (a greenlet dying inside a pass, its
+ *   async step included, leaves them on until the pass ends). Steps run with no identity current.
  * - Context: each greenlet remembers its spawner's async context (`captureContext`, shared between spawns in one
  *   unchanged context) and the drain runs every step inside it; consecutive greenlets of the same context run in
  *   one scope, so a switch pays one comparison, not a scope change.
  *
  * @module
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { Deferred } from '../deferred/deferred.js';
 import { fail } from '../deferred/fail.js';
@@ -38,6 +38,7 @@ import { captureContext, runInContext } from '../time/async-context.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { Greenlet, greenletControl as control } from './greenlet.js';
 import type { GreenletHost } from './greenlet-host.js';
+import { GreenletIdentity } from './greenlet-identity.js';
 import type { HubControl } from './hub-control.js';
 import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './hub-options.js';
 import { HubWait } from './hub-wait.js';
@@ -136,7 +137,7 @@ export class Hub extends EventEmitter {
   #stepStart = 0;
   #asyncRunning: Greenlet<any> | null = null;
   #asyncHops = 0;
-  #identity: AsyncLocalStorage<Greenlet<any> | undefined> | null = null;
+  readonly #identity = new GreenletIdentity<Greenlet<any>>();
   #tracked = 0; // greenlets alive whose code runs under #identity
   #refuse: (() => unknown) | null = null; // set by a stopped reactor: spawns are refused with this error
   #spawned = 0;
@@ -199,13 +200,17 @@ export class Hub extends EventEmitter {
       died: (g, tracked) => {
         this.#live--;
         this.#liveHead = control.liveRemove(g, this.#liveHead);
+        // Its step ended the drain's suspension: the drain goes on (#asyncHop) and turns the identity off at its end.
+        const inPass = this.#draining || g === this.#asyncRunning;
         if (g === this.#asyncRunning) this.#asyncDone(g);
         // The last async greenlet ended on its own (not in a pass): turn the identity off now, not at some later pass.
-        if (tracked && --this.#tracked === 0 && !this.#draining) this.#releaseIdentity();
+        // In a pass it stays on until the pass ends, so a run of async greenlets that finish within their first step
+        // switches Node's promise hooks on and off once, not once per greenlet.
+        if (tracked && --this.#tracked === 0 && !inPass) this.#releaseIdentity();
       },
       callTracked: (g, fn, args) => {
         this.#tracked++;
-        return (this.#identity ??= new AsyncLocalStorage<Greenlet<any> | undefined>()).run(g, fn, ...args);
+        return this.#identity.run(g, fn, args);
       },
       reportError: (error, g) => this.#reportError(error, g),
       newWait: (canceller, onAbandon, waitedOn) => this.#newWait(canceller, onAbandon, waitedOn),
@@ -337,7 +342,7 @@ export class Hub extends EventEmitter {
   #caller(): Greenlet<any> | null {
     const g = this.#current;
     if (g !== null || this.#tracked === 0) return g;
-    const own = this.#identity!.getStore();
+    const own = this.#identity.get();
     return own === undefined || own.dead ? null : own;
   }
 
@@ -373,8 +378,8 @@ export class Hub extends EventEmitter {
       throw new TypeError(`Expected \`fn\` to be a function or a Task, got \`${String(fn)}\` (${typeof fn})`);
     }
     this.#spawned++;
-    // The spawner's context, without the spawner's own greenlet identity (a child is not its parent).
-    const context = this.#tracked > 0 ? this.#identity!.run(undefined, captureContext) : captureContext();
+    // The spawner's context (the greenlet identity is not part of it: a child is not its parent).
+    const context = captureContext();
     const g = new Greenlet<R>(this.#host, run, args.length === 0 ? noArgs : args, this.#statsFor(name), context);
     const full = this.#live >= this.options.maxGreenlets;
     // A refused greenlet is counted too, for the instant until it dies: its death (`host.died`) uncounts it.
@@ -408,8 +413,11 @@ export class Hub extends EventEmitter {
     }
     const budget = this.#sliceEnd - this.#now();
     if (budget > 0) this.#drain(budget, Number.POSITIVE_INFINITY);
-    else if ((this.#ready.size > 0 || this.#outside.length > 0) && !this.#passScheduled) this.#schedulePass();
-    else this.#releaseIdentity();
+    else if (this.#ready.size > 0 || this.#outside.length > 0) {
+      if (!this.#passScheduled) this.#schedulePass();
+    } else {
+      this.#releaseIdentity();
+    }
   };
 
   readonly #pass = (): void => {
@@ -435,6 +443,8 @@ export class Hub extends EventEmitter {
     this.#end = start + budgetMs;
     this.#sliceEnd = Math.min(this.#end, start + this.options.sliceMs); // an async continuation gets at most a slice
     let ended = BATCH_CONTEXT;
+    // Steps run as nobody's continuation (a flush() from an async greenlet's code must not lend it to the steps).
+    const outer = this.#identity.enter(undefined);
     try {
       if (this.#outside.length > 0) this.#fireOutside();
       while (ended === BATCH_CONTEXT && queue.size > 0) {
@@ -446,13 +456,17 @@ export class Hub extends EventEmitter {
         ended = runInContext(control.context(item), this.#runBatch);
       }
     } finally {
+      this.#identity.restore(outer);
       this.#switches += this.#steps;
       this.#draining = false;
       this.#current = null;
     }
     if (ended === BATCH_ASYNC) return this.#steps;
-    if ((queue.size > 0 || this.#outside.length > 0) && !this.#passScheduled) this.#schedulePass();
-    else this.#releaseIdentity();
+    if (queue.size > 0 || this.#outside.length > 0) {
+      if (!this.#passScheduled) this.#schedulePass();
+    } else {
+      this.#releaseIdentity();
+    }
     return this.#steps;
   }
 
@@ -503,7 +517,7 @@ export class Hub extends EventEmitter {
 
   /** With no tracked greenlet left, turn the identity (and Node 20's promise hooks with it) off until needed. */
   #releaseIdentity(): void {
-    if (this.#tracked === 0 && this.#identity !== null) this.#identity.disable();
+    if (this.#tracked === 0) this.#identity.disable();
   }
 
   /** The step statistics of a task, made on its first greenlet; a run of spawns of one task skips the Map. */
