@@ -59,6 +59,26 @@ describe('DispatchSites', () => {
       expect(dispatch(sites, { name: 'a' })).not.toBe(dispatch(sites, { name: 'b' }));
     });
 
+    it('shares each task its own site when calls of several tasks interleave in one run, and none after it', async () => {
+      const sites = new DispatchSites(4);
+      const [a, b, c] = [{ name: 'a' }, { name: 'b' }, { name: 'c' }];
+      const firsts = [dispatch(sites, a), dispatch(sites, b), dispatch(sites, c)];
+      const again = [dispatch(sites, c), dispatch(sites, a), dispatch(sites, b), dispatch(sites, b)];
+      // Identity, not equality: every site is an Error with the same empty message.
+      [firsts[2], firsts[0], firsts[1], firsts[1]].forEach((site, i) => expect(again[i]).toBe(site));
+      expect(firsts.map((site) => site.shared)).toEqual([2, 3, 2]);
+      expect(new Set(firsts).size).toBe(3);
+      await Promise.resolve();
+      const later = [dispatch(sites, a), dispatch(sites, b), dispatch(sites, c)];
+      for (const [i, site] of later.entries()) {
+        expect(site).not.toBe(firsts[i]);
+        expect(site.shared).toBeUndefined();
+      }
+      // The new run shares again.
+      expect(dispatch(sites, b)).toBe(later[1]);
+      expect(dispatch(sites, a)).toBe(later[0]);
+    });
+
     it("captures every call's own site for a task that failed before", () => {
       const sites = new DispatchSites(4);
       sites.failed('resize');
