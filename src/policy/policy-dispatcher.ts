@@ -101,6 +101,9 @@ export interface PolicyDispatchStats extends PolicyStats {
   bulkheads: Record<string, BulkheadStats>;
 }
 
+/** A settled Promise: a reaction on it runs at the next microtask checkpoint (see PolicyDispatcher.#nextGap). */
+const settled = Promise.resolve();
+
 /** Routes each dispatch through the policy to a thread, a greenlet or an inline call. */
 export class PolicyDispatcher {
   readonly #policy: Policy;
@@ -116,6 +119,11 @@ export class PolicyDispatcher {
   readonly #sampler: GreenStepSampler;
   readonly #inlineSampleEvery: number;
   #inlineCountdown: number;
+  /** Sampled inline runs still to be timed one by one after a stall (see #nextGap). */
+  #stallRuns = 0;
+  /** When the last timed inline run ended (`now`'s scale); NaN once a microtask checkpoint passed since. */
+  #lastTimedEnd = Number.NaN;
+  #checkpointQueued = false;
   readonly #random: () => number;
   readonly #now: () => number;
   /** With `adaptive.crashBudget` set, thread calls pass through it (see {@link CrashGuard}). */
@@ -476,14 +484,44 @@ export class PolicyDispatcher {
    * threads. A function that returns a thenable or a generator runs green from then on.
    */
   #timedInline(target: Task | ((...a: unknown[]) => unknown), args: unknown[], sampled: boolean, name: string): Deferred<unknown> {
-    if (sampled) this.#inlineCountdown = 1 + Math.floor(this.#random() * (2 * this.#inlineSampleEvery - 1));
     const start = this.#now();
+    if (sampled) this.#inlineCountdown = this.#nextGap(start);
     try {
       return runInline(target, args, this.#policy, name);
     } finally {
-      this.#policy.recordInProcessRun(name, this.#now() - start, 'inline run');
+      const end = this.#now();
+      this.#lastTimedEnd = end;
+      if (!this.#checkpointQueued) {
+        this.#checkpointQueued = true;
+        void settled.then(this.#checkpoint);
+      }
+      this.#policy.recordInProcessRun(name, end - start, 'inline run');
     }
   }
+
+  /**
+   * The runs until the next timed one: a random gap (1 to twice `inlineSampleEvery`, less one), or 1 while runs are
+   * timed one by one after a stall. A stall is seen when more than `blockingThresholdMs` passed since the last timed
+   * run ended and no microtask checkpoint came between (`#lastTimedEnd` is cleared at each): the loop was held that long
+   * by the synchronous stretch of code since, untimed runs of `auto`'s inline tasks among it. The next
+   * 2 × `sampleSize` × `inlineSampleEvery` runs are then all timed, so a task that blocks on every n-th call is caught
+   * at its next blocking call rather than by chance (one in `inlineSampleEvery`); code of the caller's that held the
+   * loop costs only that timing (two clock reads a run), never a move.
+   */
+  #nextGap(start: number): number {
+    const adaptive = this.#policy.adaptive;
+    if (start - this.#lastTimedEnd > adaptive.blockingThresholdMs) this.#stallRuns = 2 * adaptive.sampleSize * this.#inlineSampleEvery;
+    if (this.#stallRuns > 0) {
+      this.#stallRuns -= 1;
+      return 1;
+    }
+    return 1 + Math.floor(this.#random() * (2 * this.#inlineSampleEvery - 1));
+  }
+
+  readonly #checkpoint = (): void => {
+    this.#checkpointQueued = false;
+    this.#lastTimedEnd = Number.NaN;
+  };
 
   /**
    * The reactor is stopping: every call still waiting in a bulkhead or held back by the crash budget errbacks

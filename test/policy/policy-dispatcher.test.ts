@@ -380,6 +380,50 @@ describe('PolicyDispatcher', () => {
         expect(policy.decide(everyEighth)).toEqual({ route: 'thread', reason: 'auto: inline run took 50 ms > 20 ms; on threads for good' });
       });
 
+      describe('after a stall between two timed runs of one synchronous stretch', () => {
+        // Two auto-inline tasks with full windows (sampleSize 1) and long random gaps (random 0.99 and inlineSampleEvery
+        // 100: 198 runs to the next timed one). `stalls` holds the loop 50 ms on the calls it is told to.
+        const setUp = (): { policy: Policy; dispatcher: PolicyDispatcher; tick: Task; stalls: Task; advance: (ms: number) => void } => {
+          let wall = 0;
+          const tick = defineTask(import.meta.url, 'tickTask', () => 1, { kind: 'io' });
+          const stalls = defineTask(import.meta.url, 'stallsWhenTold', (ms: number) => {
+            wall += ms;
+            return ms;
+          }, { kind: 'io' });
+          const policy = Policy.load({ adaptive: { sampleSize: 1 } });
+          const dispatcher = new PolicyDispatcher(policy, targets(clock), { inlineSampleEvery: 100, random: () => 0.99, now: () => wall });
+          dispatcher.dispatch(tick, []); // timed: its window fills
+          dispatcher.dispatch(stalls, [0]); // timed: its window fills
+          return { policy, dispatcher, tick, stalls, advance: (ms) => (wall += ms) };
+        };
+
+        it('times every run for a while, so a task that blocks now and then is caught at its next blocking call', () => {
+          const { policy, dispatcher, tick, stalls } = setUp();
+          dispatcher.dispatch(stalls, [50]); // untimed (gap 100): holds the loop 50 ms unseen
+          for (let i = 0; i < 200; i += 1) dispatcher.dispatch(tick, []); // reaches the next timed run: it sees the 50 ms
+          expect(policy.decide(stalls).route).toBe('inline');
+          dispatcher.dispatch(stalls, [50]); // timed (runs are now timed one by one): on threads for good
+          expect(policy.decide(stalls)).toEqual({ route: 'thread', reason: 'auto: inline run took 50 ms > 20 ms; on threads for good' });
+        });
+
+        it('goes back to random gaps once 2 × sampleSize × inlineSampleEvery runs were timed one by one', () => {
+          const { policy, dispatcher, tick, stalls } = setUp();
+          dispatcher.dispatch(stalls, [50]); // untimed: holds the loop 50 ms unseen
+          for (let i = 0; i < 99 + 200; i += 1) dispatcher.dispatch(tick, []); // the 99th sees the stall; 200 timed one by one
+          dispatcher.dispatch(stalls, [50]); // untimed again: the gap was drawn at random after the 200
+          expect(policy.decide(stalls).route).toBe('inline');
+        });
+
+        it('does not count time across a microtask checkpoint (the loop may have been idle) as a stall', async () => {
+          const { policy, dispatcher, tick, stalls, advance } = setUp();
+          await Promise.resolve();
+          advance(50); // time passes between two stretches of code
+          for (let i = 0; i < 200; i += 1) dispatcher.dispatch(tick, []); // reaches the next timed run
+          dispatcher.dispatch(stalls, [50]); // untimed: the gap was drawn as usual
+          expect(policy.decide(stalls).route).toBe('inline');
+        });
+      });
+
       it('leaves a short inline run where it is', () => {
         let wall = 0;
         const quick = defineTask(import.meta.url, 'quickSync', () => {
