@@ -9,12 +9,14 @@
  *
  * @module
  */
+import { performance } from 'node:perf_hooks';
 import { Effect } from 'effect';
 import { Piscina } from 'piscina';
 import Tinypool from 'tinypool';
 import workerpool from 'workerpool';
 import { gatherResults, Reactor } from '../src/index.js';
 import { isMainModule } from './lib/is-main-module.js';
+import { measureAlternating } from './lib/measure-alternating.js';
 import { measureComparison, type Variant, type Workload } from './lib/measure-comparison.js';
 import type { PeerJob } from './lib/peer-worker.js';
 import type { SuiteResult } from './lib/suite-result.js';
@@ -44,6 +46,8 @@ export async function run(options: PeersOptions = {}): Promise<SuiteResult> {
   const quick = options.quick ?? false;
   const threads = 2;
   const piscina = new Piscina({ filename: peerWorker.href, minThreads: threads, maxThreads: threads });
+  // A second raw Piscina pool, the A/A control of the alternating payload row: what two identical pools differ by.
+  const piscinaAgain = new Piscina({ filename: peerWorker.href, minThreads: threads, maxThreads: threads });
   const tinypool = new Tinypool({ filename: peerWorker.href, minThreads: threads, maxThreads: threads });
   const wpool = workerpool.pool(workerpoolWorker.pathname, { workerType: 'thread', minWorkers: threads, maxWorkers: threads });
   const reactor = new Reactor({ policy: { threads: { minThreads: threads, maxThreads: threads } } });
@@ -91,6 +95,7 @@ export async function run(options: PeersOptions = {}): Promise<SuiteResult> {
     // Start every pool's threads before measuring.
     await Promise.all([
       ...repeat(threads, () => piscina.run({ op: 'tiny', arg: 0 })),
+      ...repeat(threads, () => piscinaAgain.run({ op: 'tiny', arg: 0 })),
       ...repeat(threads, () => tinypool.run({ op: 'tiny', arg: 0 })),
       ...repeat(threads, () => wpool.exec('tiny', [0])),
       ...repeat(threads, () => reactor.deferToThread(tinyTask, 0)),
@@ -107,10 +112,34 @@ export async function run(options: PeersOptions = {}): Promise<SuiteResult> {
         'deferToGreenlet under Promise.all pays for a Promise per Deferred (Promise.all resolves each thenable through its then); the gatherResults row joins the same Deferreds without one, as Effect.forEach joins its fibers with its own combinator.',
       ],
     });
-    await writeSuiteResult(result, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});
-    return result;
+    // The payload row again, alternating batch by batch with an A/A control (see the note below).
+    const j = jobs.payload!;
+    const altStarted = performance.now();
+    const alternating = await measureAlternating(
+        'peers',
+        {
+          name: `${j.label} — threads, alternating`,
+          description: `${j.description} ${j.batch} at once on 2 threads; the variants alternate batch by batch in a shuffled order, with a second raw Piscina pool as an A/A control.`,
+          baseline: 'piscina',
+          batch: j.batch,
+          variants: [...threadVariants(j), { name: 'piscina, again', run: () => Promise.all(repeat(j.batch, () => piscinaAgain.run(j.job()))) }],
+        },
+        { warmup: quick ? 10 : 25, samples: quick ? 40 : 300 },
+      (line) => console.log(line),
+    );
+    const full: SuiteResult = {
+      ...result,
+      durationMs: Math.round(result.durationMs + performance.now() - altStarted),
+      groups: [...result.groups, alternating],
+      notes: [
+        ...result.notes,
+        'The 1 MiB payload row is measured twice: in rounds per variant like every row, and alternating batch by batch ("threads, alternating"). Rounds of a few hundred ms hand one variant a stretch of the garbage collector\'s and allocator\'s state (1 MiB clones make the main thread collect every few dozen calls), and their medians swung between reruns; alternating spreads that over every variant, and the second raw Piscina pool ("piscina, again") shows the noise left.',
+      ],
+    };
+    await writeSuiteResult(full, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});
+    return full;
   } finally {
-    await Promise.allSettled([piscina.close(), tinypool.destroy(), wpool.terminate(), reactor.stop()]);
+    await Promise.allSettled([piscina.close(), piscinaAgain.close(), tinypool.destroy(), wpool.terminate(), reactor.stop()]);
   }
 }
 

@@ -25,6 +25,13 @@ export interface AlternatingWorkload {
   /** The variant every ratio is relative to. */
   readonly baseline: string;
   readonly variants: readonly AlternatingVariant[];
+  /**
+   * Calls one sample makes (each `run` starts this many together and awaits them all); 1 when absent. Throughput is
+   * `batch` calls per median sample. For rows whose shape is several calls in flight (the peers' 1 MiB payload row,
+   * 8 at once), where measuring each variant for a few hundred ms in turn (`measure-comparison.ts`) hands one variant
+   * a stretch of the garbage collector's and the allocator's state.
+   */
+  readonly batch?: number;
 }
 
 /** How many samples to take. */
@@ -43,12 +50,14 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /**
- * Runs `budget.samples` calls of every variant, alternating per call; one row per variant (ops/s = 1 / median).
+ * Runs `budget.samples` samples of every variant, alternating per sample; one row per variant (ops/s = the
+ * workload's `batch` / median sample).
  * Rows carry no loop delay (count 0): samples of all variants share every loop turn.
  * @param suite - the suite's name, for the progress lines.
  * @param workload - the workload and its variants.
  * @param budget - warm-up and timed calls per variant.
  * @param log - progress printer.
+ * @param now - the clock samples are timed with, in ms (tests pass a fake one).
  * @returns the result group, with ratios against the workload's baseline.
  */
 export async function measureAlternating(
@@ -56,9 +65,11 @@ export async function measureAlternating(
   workload: AlternatingWorkload,
   budget: AlternatingBudget,
   log: (line: string) => void,
+  now: () => number = () => performance.now(),
 ): Promise<ResultGroup> {
   const variants = workload.variants;
   const n = variants.length;
+  const batch = workload.batch ?? 1;
   for (let i = 0; i < budget.warmup; i++) {
     for (let k = 0; k < n; k++) await variants[(i + k) % n]!.run();
   }
@@ -78,9 +89,9 @@ export async function measureAlternating(
       order[j] = t;
     }
     for (const v of order) {
-      const started = performance.now();
+      const started = now();
       await variants[v]!.run();
-      samples[v]![i] = performance.now() - started;
+      samples[v]![i] = now() - started;
     }
   }
   const rows: MeasuredRow[] = variants.map((variant, v) => {
@@ -88,10 +99,10 @@ export async function measureAlternating(
     const median = percentile(s, 50);
     const row: MeasuredRow = {
       name: variant.name,
-      opsPerSec: median > 0 ? Math.round(1e6 / median) / 1000 : 0,
+      opsPerSec: median > 0 ? Math.round((batch * 1e6) / median) / 1000 : 0,
       medianMs: round4(median),
       p99Ms: round4(percentile(s, 99)),
-      batch: 1,
+      batch,
       loopDelay: { p50Ms: 0, p99Ms: 0, maxMs: 0, meanMs: 0, count: 0 },
       samplesMs: s.filter((_, i) => i % Math.max(1, Math.floor(s.length / 500)) === 0).slice(0, 500).map(round4),
     };

@@ -248,4 +248,12 @@ describe('measureAlternating()', () => {
     // All six orders of three variants turn up in 60 shuffled passes; a rotation would give only three.
     expect(passes.size).toBe(6);
   });
+
+  it('counts a batched sample as its batch of calls: ops/s is batch ÷ the median sample', async () => {
+    let t = 0;
+    const clock = (): number => (t += 1); // every sample reads the clock twice: 1 ms each
+    const workload = { name: 'w', description: 'd', baseline: 'a', batch: 8, variants: recording(['a', 'b'], []) };
+    const group = await measureAlternating('t', workload, { warmup: 0, samples: 20 }, quiet, clock);
+    expect(group.rows.map((r) => [r.name, r.batch, r.medianMs, r.opsPerSec])).toEqual([['a', 8, 1, 8000], ['b', 8, 1, 8000]]);
+  });
 });
