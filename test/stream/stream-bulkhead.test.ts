@@ -3,7 +3,7 @@ import { Reactor } from '../../src/reactor/reactor.js';
 import { CancelledError } from '../../src/errors.js';
 import type { TaskStream } from '../../src/stream/task-stream.js';
 import * as fx from '../fixtures/stream-tasks.js';
-import { built, changed, failureOf, gate, until } from '../threads/thread-test-kit.js';
+import { built, changed, failureOf, gate, reaches, until } from '../threads/thread-test-kit.js';
 
 /** Reads every item of `stream` (until it ends or throws). */
 async function drain<T>(stream: TaskStream<T, unknown>): Promise<T[]> {
@@ -27,7 +27,7 @@ describe('reactor.stream() under a rule with maxConcurrent', () => {
     const a = reactor.stream(task, 8, cellsA);
     const b = reactor.stream(task, 8, cellsB);
     expect(await changed(cellsA, 1, 0)).toBeGreaterThan(0);
-    await until(() => Atomics.load(cellsA, 1) === 5);
+    await reaches(cellsA, 1, 5);
     expect(reactor.stats().policy.bulkheads.one).toMatchObject({ maxConcurrent: 1, inFlight: 1, waiting: 1 });
     expect(Atomics.load(cellsB, 1)).toBe(0); // b's task never started, though a worker is free
     expect(await drain(a)).toEqual(eight);
@@ -45,7 +45,7 @@ describe('reactor.stream() under a rule with maxConcurrent', () => {
     const a = reactor.stream(task, 8, cellsA);
     const b = reactor.stream(task, 8, cellsB);
     const c = reactor.stream(task, 8, cellsC);
-    await until(() => Atomics.load(cellsA, 1) === 5);
+    await reaches(cellsA, 1, 5);
     expect(reactor.stats().policy.bulkheads.one).toMatchObject({ inFlight: 1, waiting: 2 });
     b.cancel();
     await expect(drain(b)).rejects.toBeInstanceOf(CancelledError);

@@ -4,7 +4,7 @@ import { Clock } from '../../src/time/clock.js';
 import { CancelledError, TimeoutError } from '../../src/errors.js';
 import type { TaskStream } from '../../src/stream/task-stream.js';
 import * as fx from '../fixtures/stream-tasks.js';
-import { built, changed, failureOf, gate, open, until, watchUnhandled } from '../threads/thread-test-kit.js';
+import { built, changed, failureOf, gate, open, reaches, until, watchUnhandled } from '../threads/thread-test-kit.js';
 
 /** Reads every item of `stream` (until it ends or throws). */
 async function drain<T>(stream: TaskStream<T, unknown>): Promise<T[]> {
@@ -52,7 +52,8 @@ describe('reactor.stream() on the thread route', () => {
     const s = reactor.stream(built(fx.countTo), 12, cells);
     await changed(cells, 1, 0); // the task started emitting
     // Emit #5 is called, and the task is blocked in it (its blocked time shows in stats) …
-    await until(() => Atomics.load(cells, 1) === 5 && (reactor.stats().threads.tasks.countTo?.streamBlockedMs ?? 0) > 0);
+    await reaches(cells, 1, 5);
+    await until(() => (reactor.stats().threads.tasks.countTo?.streamBlockedMs ?? 0) > 0);
     // … after exactly 4 emits returned.
     expect(Atomics.load(cells, 0)).toBe(4);
     expect(s.result.called).toBe(false);

@@ -49,6 +49,25 @@ export async function changed(cell: Int32Array, index = 0, from = 0, timeoutMs =
 }
 
 /**
+ * Waits (without blocking the event loop) until a worker stores `value` in `cell[index]` (and notifies it). Why not
+ * {@link until}: a condition a worker makes true can take any number of event-loop turns (a worker starting on a
+ * loaded machine); this wakes on the worker's notify instead of counting turns.
+ * @throws Error after `timeoutMs` without it (a hung worker fails the test instead of hanging it).
+ */
+export async function reaches(cell: Int32Array, index: number, value: number, timeoutMs = 10_000): Promise<void> {
+  const atomics = Atomics as unknown as {
+    waitAsync: (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: Promise<string> | string };
+  };
+  for (;;) {
+    const now = Atomics.load(cell, index);
+    if (now === value) return;
+    const result = atomics.waitAsync(cell, index, now, timeoutMs);
+    const outcome = result.async ? await result.value : result.value;
+    if (outcome === 'timed-out') throw new Error(`gate[${index}] stayed ${now} (not ${value}) for ${timeoutMs} ms`);
+  }
+}
+
+/**
  * Opens a gate: stores `value` in `cell[index]` and wakes the worker waiting on it.
  */
 export function open(cell: Int32Array, index = 1, value = 1): void {
