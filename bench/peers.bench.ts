@@ -9,7 +9,9 @@
  *
  * @module
  */
+import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { Effect } from 'effect';
 import { Piscina } from 'piscina';
 import Tinypool from 'tinypool';
@@ -19,7 +21,7 @@ import { isMainModule } from './lib/is-main-module.js';
 import { measureAlternating } from './lib/measure-alternating.js';
 import { measureComparison, type Variant, type Workload } from './lib/measure-comparison.js';
 import type { PeerJob } from './lib/peer-worker.js';
-import type { SuiteResult } from './lib/suite-result.js';
+import type { ResultGroup, SuiteResult } from './lib/suite-result.js';
 import { checksum, fib, fibTask, payloadTask, tiny, tinyTask } from './lib/workload-tasks.js';
 import { writeSuiteResult } from './lib/write-suite-result.js';
 
@@ -33,17 +35,102 @@ export interface PeersOptions {
   resultsDir?: string;
 }
 
+/**
+ * glibc's malloc settings for the child process that measures the 1 MiB payload row a third time: large blocks stay in
+ * the heap (below an 8 MiB mmap threshold, a 64 MiB trim threshold) instead of going back to the OS. By default glibc
+ * adapts both thresholds as blocks come and go, and whether the 1 MiB buffers of a structured clone are then reused or
+ * mapped afresh (about 150-280 page faults per batch of 8 on the main thread, against 6-11) depends on the whole
+ * process's allocation history: two identical Piscina pools in one process read 0.57-0.67x of each other, and which
+ * peer "won" changed from run to run. Fixed thresholds give every pool the same allocator (A/A 0.99-1.01x).
+ */
+const fixedMallocThresholds = 'glibc.malloc.mmap_threshold=8388608:glibc.malloc.trim_threshold=67108864';
+
 const peerWorker = new URL('./lib/peer-worker.js', import.meta.url);
 const workerpoolWorker = new URL('./lib/peer-workerpool-worker.js', import.meta.url);
 const repeat = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
 
 /**
- * Runs the suite, prints its tables and writes `bench/results/peers.json`.
- * @param options - quick mode, time budget, results directory.
- * @returns the result.
+ * The 1 MiB payload row, alternating batch by batch in a shuffled order, with `again` (a second raw Piscina pool) as
+ * the A/A control.
+ * @param variants - the thread peers' variants of the payload job.
+ * @param job - the payload job (its batch and `job()`).
+ * @param again - the second raw Piscina pool.
+ * @param quick - fewer samples.
+ * @param suffix - appended to the row's name.
+ * @returns the group.
  */
-export async function run(options: PeersOptions = {}): Promise<SuiteResult> {
-  const quick = options.quick ?? false;
+function measurePayloadAlternating(
+  variants: readonly Variant[],
+  job: { label: string; description: string; batch: number; job: () => PeerJob },
+  again: Piscina,
+  quick: boolean,
+  suffix: string,
+): Promise<ResultGroup> {
+  return measureAlternating(
+    'peers',
+    {
+      name: `${job.label} — threads, alternating${suffix}`,
+      description: `${job.description} ${job.batch} at once on 2 threads; the variants alternate batch by batch in a shuffled order, with a second raw Piscina pool as an A/A control.`,
+      baseline: 'piscina',
+      batch: job.batch,
+      variants: [...variants, { name: 'piscina, again', run: () => Promise.all(repeat(job.batch, () => again.run(job.job()))) }],
+    },
+    { warmup: quick ? 10 : 25, samples: quick ? 40 : 300 },
+    (line) => process.stderr.write(`${line}\n`),
+  );
+}
+
+/**
+ * The alternating payload row measured again in a child process started with {@link fixedMallocThresholds}.
+ * @param quick - fewer samples.
+ * @returns the group the child printed.
+ */
+function measurePayloadInChild(quick: boolean): Promise<ResultGroup> {
+  const file = fileURLToPath(import.meta.url);
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [file, '--payload-alternating', ...(quick ? ['--quick'] : [])],
+      { maxBuffer: 1 << 24, env: { ...process.env, GLIBC_TUNABLES: fixedMallocThresholds } },
+      (error, stdout, stderr) => {
+        if (stderr !== '') process.stdout.write(stderr);
+        if (error !== null) {
+          reject(error);
+          return;
+        }
+        resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as ResultGroup);
+      },
+    );
+  });
+}
+
+/** What the suite's measurements share: the pools (started), the jobs and the variants per job. */
+interface Peers {
+  readonly quick: boolean;
+  readonly piscinaAgain: Piscina;
+  readonly jobs: Record<'noop' | 'cpu' | 'payload', PeerJobSpec>;
+  readonly threadVariants: (j: PeerJobSpec) => Variant[];
+  readonly greenVariants: (j: PeerJobSpec) => Variant[];
+}
+
+/** One job of the suite, as every path runs it. */
+interface PeerJobSpec {
+  readonly label: string;
+  readonly description: string;
+  readonly batch: number;
+  readonly job: () => PeerJob;
+  readonly method: 'tiny' | 'fib' | 'checksum';
+  readonly task: typeof tinyTask | typeof fibTask | typeof payloadTask;
+  readonly fn: (x: any) => number;
+}
+
+/**
+ * Opens every pool (2 threads each) and starts its threads, runs `body`, then closes them all.
+ * @param quick - smaller workloads.
+ * @param body - the measurements.
+ * @returns what `body` returns.
+ */
+async function withPeers<T>(quick: boolean, body: (peers: Peers) => Promise<T>): Promise<T> {
   const threads = 2;
   const piscina = new Piscina({ filename: peerWorker.href, minThreads: threads, maxThreads: threads });
   // A second raw Piscina pool, the A/A control of the alternating payload row: what two identical pools differ by.
@@ -58,19 +145,18 @@ export async function run(options: PeersOptions = {}): Promise<SuiteResult> {
     // makes garbage collection, not the copy, dominate the figures.
     const shared = new Uint8Array(mib).fill(7);
     const payload = (): Uint8Array => shared;
-    type Job = { job: () => PeerJob; method: 'tiny' | 'fib' | 'checksum'; task: typeof tinyTask | typeof fibTask | typeof payloadTask; fn: (x: any) => number };
-    const jobs: Record<string, Job & { batch: number; label: string; description: string }> = {
+    const jobs: Peers['jobs'] = {
       noop: { label: 'no-op', description: '`x + 1`: pure per-call overhead.', batch: 100, method: 'tiny', task: tinyTask, fn: tiny, job: () => ({ op: 'tiny', arg: 1 }) },
       cpu: { label: `CPU: fib(${n})`, description: 'Recursive Fibonacci.', batch: 4, method: 'fib', task: fibTask, fn: fib, job: () => ({ op: 'fib', arg: n }) },
       payload: { label: '1 MiB payload', description: 'A 1 MiB Uint8Array argument (structured clone into threads), checksummed.', batch: 8, method: 'checksum', task: payloadTask, fn: checksum, job: () => ({ op: 'checksum', arg: payload() }) },
     };
-    const threadVariants = (j: Job & { batch: number }): Variant[] => [
+    const threadVariants = (j: PeerJobSpec): Variant[] => [
       { name: 'piscina', run: () => Promise.all(repeat(j.batch, () => piscina.run(j.job()))) },
       { name: 'tinypool', run: () => Promise.all(repeat(j.batch, () => tinypool.run(j.job()))) },
       { name: 'workerpool', run: () => Promise.all(repeat(j.batch, () => wpool.exec(j.method, [j.job().arg]))) },
       { name: 'deferToThread', run: () => Promise.all(repeat(j.batch, () => reactor.deferToThread(j.task, j.job().arg as never))) },
     ];
-    const greenVariants = (j: Job & { batch: number }): Variant[] => [
+    const greenVariants = (j: PeerJobSpec): Variant[] => [
       { name: 'Promise.all', run: () => Promise.all(repeat(j.batch, async () => j.fn(j.job().arg))) },
       {
         name: 'Effect fibers',
@@ -80,6 +166,28 @@ export async function run(options: PeersOptions = {}): Promise<SuiteResult> {
       // Joined with greenreactor's own combinator, as Effect is joined with its own: no Promise per Deferred.
       { name: 'deferToGreenlet + gatherResults', run: () => gatherResults(repeat(j.batch, () => reactor.deferToGreenlet(j.fn, j.job().arg))) },
     ];
+    // Start every pool's threads before measuring.
+    await Promise.all([
+      ...repeat(threads, () => piscina.run({ op: 'tiny', arg: 0 })),
+      ...repeat(threads, () => piscinaAgain.run({ op: 'tiny', arg: 0 })),
+      ...repeat(threads, () => tinypool.run({ op: 'tiny', arg: 0 })),
+      ...repeat(threads, () => wpool.exec('tiny', [0])),
+      ...repeat(threads, () => reactor.deferToThread(tinyTask, 0)),
+    ]);
+    return await body({ quick, piscinaAgain, jobs, threadVariants, greenVariants });
+  } finally {
+    await Promise.allSettled([piscina.close(), piscinaAgain.close(), tinypool.destroy(), wpool.terminate(), reactor.stop()]);
+  }
+}
+
+/**
+ * Runs the suite, prints its tables and writes `bench/results/peers.json`.
+ * @param options - quick mode, time budget, results directory.
+ * @returns the result.
+ */
+export function run(options: PeersOptions = {}): Promise<SuiteResult> {
+  const started = performance.now();
+  return withPeers(options.quick ?? false, async ({ quick, piscinaAgain, jobs, threadVariants, greenVariants }) => {
     const workloads: Workload[] = [
       ...Object.values(jobs).map((j): Workload => ({
         name: `${j.label} — threads`,
@@ -92,14 +200,6 @@ export async function run(options: PeersOptions = {}): Promise<SuiteResult> {
       })),
       ...Object.values(jobs).map((j): Workload => ({ name: `${j.label} — in-process`, description: `${j.description} ${j.batch} at once in the main thread.`, batch: j.batch, baseline: 'Promise.all', variants: greenVariants(j) })),
     ];
-    // Start every pool's threads before measuring.
-    await Promise.all([
-      ...repeat(threads, () => piscina.run({ op: 'tiny', arg: 0 })),
-      ...repeat(threads, () => piscinaAgain.run({ op: 'tiny', arg: 0 })),
-      ...repeat(threads, () => tinypool.run({ op: 'tiny', arg: 0 })),
-      ...repeat(threads, () => wpool.exec('tiny', [0])),
-      ...repeat(threads, () => reactor.deferToThread(tinyTask, 0)),
-    ]);
     const result = await measureComparison(workloads, {
       suite: 'peers',
       title: 'Peers: greenreactor next to Piscina, tinypool, workerpool, Promise.all and Effect',
@@ -112,37 +212,29 @@ export async function run(options: PeersOptions = {}): Promise<SuiteResult> {
         'deferToGreenlet under Promise.all pays for a Promise per Deferred (Promise.all resolves each thenable through its then); the gatherResults row joins the same Deferreds without one, as Effect.forEach joins its fibers with its own combinator.',
       ],
     });
-    // The payload row again, alternating batch by batch with an A/A control (see the note below).
-    const j = jobs.payload!;
-    const altStarted = performance.now();
-    const alternating = await measureAlternating(
-        'peers',
-        {
-          name: `${j.label} — threads, alternating`,
-          description: `${j.description} ${j.batch} at once on 2 threads; the variants alternate batch by batch in a shuffled order, with a second raw Piscina pool as an A/A control.`,
-          baseline: 'piscina',
-          batch: j.batch,
-          variants: [...threadVariants(j), { name: 'piscina, again', run: () => Promise.all(repeat(j.batch, () => piscinaAgain.run(j.job()))) }],
-        },
-        { warmup: quick ? 10 : 25, samples: quick ? 40 : 300 },
-      (line) => console.log(line),
-    );
+    const alternating = await measurePayloadAlternating(threadVariants(jobs.payload), jobs.payload, piscinaAgain, quick, '');
+    const fixed = await measurePayloadInChild(quick);
     const full: SuiteResult = {
       ...result,
-      durationMs: Math.round(result.durationMs + performance.now() - altStarted),
-      groups: [...result.groups, alternating],
+      durationMs: Math.round(performance.now() - started),
+      groups: [...result.groups, alternating, fixed],
       notes: [
         ...result.notes,
-        'The 1 MiB payload row is measured twice: in rounds per variant like every row, and alternating batch by batch ("threads, alternating"). Rounds of a few hundred ms hand one variant a stretch of the garbage collector\'s and allocator\'s state (1 MiB clones make the main thread collect every few dozen calls), and their medians swung between reruns; alternating spreads that over every variant, and the second raw Piscina pool ("piscina, again") shows the noise left.',
+        'The 1 MiB payload row is measured three times: in rounds per variant like every row; alternating batch by batch ("threads, alternating"), which spreads the garbage collector\'s state over every variant, with a second raw Piscina pool ("piscina, again") as an A/A control; and the same in a child process whose glibc malloc keeps large blocks (GLIBC_TUNABLES ' + fixedMallocThresholds + ', "fixed malloc thresholds"). With glibc\'s default adaptive thresholds, whether each clone\'s 1 MiB buffers are reused or faulted in afresh depends on the process\'s allocation history, not on the pool: two identical Piscina pools read 0.57-0.67x of each other there, so only the fixed-thresholds row can resolve differences of 10-20 %.',
       ],
     };
     await writeSuiteResult(full, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});
     return full;
-  } finally {
-    await Promise.allSettled([piscina.close(), piscinaAgain.close(), tinypool.destroy(), wpool.terminate(), reactor.stop()]);
-  }
+  });
 }
 
 if (isMainModule(import.meta.url)) {
-  await run({ quick: process.argv.includes('--quick') });
+  const quick = process.argv.includes('--quick');
+  if (process.argv.includes('--payload-alternating')) {
+    // The child of measurePayloadInChild: the alternating payload row alone, its group as the last line of stdout.
+    const group = await withPeers(quick, (p) => measurePayloadAlternating(p.threadVariants(p.jobs.payload), p.jobs.payload, p.piscinaAgain, quick, ', fixed malloc thresholds'));
+    process.stdout.write(`${JSON.stringify(group)}\n`);
+  } else {
+    await run({ quick });
+  }
 }
