@@ -76,7 +76,7 @@ function measurePayloadAlternating(
       variants: [...variants, { name: 'piscina, again', run: () => Promise.all(repeat(job.batch, () => again.run(job.job()))) }],
     },
     { warmup: quick ? 10 : 25, samples: quick ? 40 : 300 },
-    (line) => process.stderr.write(`${line}\n`),
+    (line) => console.log(line),
   );
 }
 
@@ -98,7 +98,11 @@ function measurePayloadInChild(quick: boolean): Promise<ResultGroup> {
           reject(error);
           return;
         }
-        resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as ResultGroup);
+        // The child's progress lines, then its group as the last line.
+        const lines = stdout.trimEnd().split('\n');
+        const group = lines.pop() ?? '{}';
+        if (lines.length > 0) console.log(lines.join('\n'));
+        resolve(JSON.parse(group) as ResultGroup);
       },
     );
   });

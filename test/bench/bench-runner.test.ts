@@ -37,7 +37,8 @@ afterAll(() => {
 
 describe('bench/run.js peers --quick --time 20', () => {
   it('prints progress for every measured variant and a table per workload', () => {
-    const progress = output.split('\n').filter((l) => /^\s+\[peers \d+\/\d+\]/.test(l));
+    // Rows measured in rounds print `[peers i/n]`, rows measured alternating (the payload rows) `[peers]`.
+    const progress = output.split('\n').filter((l) => /^\s+\[peers( \d+\/\d+)?\] .+ › /.test(l));
     const total = result.groups.reduce((n, g) => n + g.rows.length, 0);
     expect(progress).toHaveLength(total);
     for (const g of result.groups) expect(output).toContain(`${g.name}: ${g.description}`);
