@@ -5,7 +5,9 @@
  * - The Deferred fires exactly once: with the host's outcome (whether the engine's event or the reconcile poll
  *   brought it), `CancelledError` (at once, on cancel), `TimeoutError` (at once, when the call's limit passes on
  *   the reactor's clock: the task's `timeoutMs` or the caller's `withDeadline` scope, whichever ends first —
- *   SPEC §10), `WorkerCrashedError` (its host died and no retry is left) or the backend's closing error.
+ *   SPEC §10; or when the host reports that limit first, its timer firing at the same wall time on a less busy
+ *   process — either way counted as a timeout), `WorkerCrashedError` (its host died and no retry is left) or the
+ *   backend's closing error.
  *   An outcome that arrives after that, or for an earlier attempt's job, is dropped silently.
  * - Cancel / timeout while the job is queued or running: the backend is told to abort the job (its host skips it
  *   if it has not started, or aborts the task's signal if it runs); the caller does not wait for that.
@@ -55,6 +57,8 @@ export class RemoteCall {
   readonly #task: Task;
   readonly #data: RemoteJobData;
   readonly #site: { readonly stack?: string } | undefined;
+  /** Whether the call has a limit (a `TimeoutError` from its host is then that limit, reached there first). */
+  readonly #limited: boolean;
   #state: RemoteCallState = 'pending';
   #jobId = '';
   #attempts = 0;
@@ -80,6 +84,7 @@ export class RemoteCall {
     this.#host = host;
     this.#task = task;
     this.#site = site;
+    this.#limited = limit !== undefined;
     this.#data = {
       m: task.moduleUrl,
       x: task.exportName,
@@ -163,17 +168,24 @@ export class RemoteCall {
           this.crashed(jobId, error as Error);
           return;
         }
+        // The host stops the task at the same wall time as our timer: on a busy caller its TimeoutError can arrive
+        // before the timer fires. It is this call's timeout all the same (counted as one, not as a failure).
+        if (this.#limited && error instanceof TimeoutError) {
+          this.#timedOut(error);
+          return;
+        }
         this.#fail(error);
         return;
       }
       case 'skipped':
       case 'aborted':
-        // Only answers a cancel or deadline the caller already acted on; kept so the Deferred can never hang.
-        this.#fail(
-          outcome.s === 'skipped' && outcome.why === 'deadline'
-            ? new TimeoutError(`Task \`${this.#task.name}\` reached its deadline before it started`)
-            : new CancelledError(`Task \`${this.#task.name}\` was cancelled on its host`),
-        );
+        // Answers a cancel or deadline the caller already acted on (kept so the Deferred can never hang), or a deadline
+        // the host saw pass before the caller's timer fired (a timeout, as above).
+        if (outcome.s === 'skipped' && outcome.why === 'deadline') {
+          this.#timedOut(new TimeoutError(`Task \`${this.#task.name}\` reached its deadline before it started`));
+          return;
+        }
+        this.#fail(new CancelledError(`Task \`${this.#task.name}\` was cancelled on its host`));
     }
   }
 
@@ -220,6 +232,13 @@ export class RemoteCall {
   #fail(error: unknown): void {
     this.#finish();
     this.#host.counters.failed++;
+    this.deferred.errback(error);
+  }
+
+  /** Ends the call with its limit's `TimeoutError`, reported by its host; counted as a timeout. */
+  #timedOut(error: TimeoutError): void {
+    this.#finish();
+    this.#host.counters.timedOut++;
     this.deferred.errback(error);
   }
 
