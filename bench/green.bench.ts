@@ -19,7 +19,6 @@
  *
  * @module
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +31,7 @@ import { LoopDelayRecorder } from './lib/loop-delay-recorder.js';
 import { measureComparison, type Workload } from './lib/measure-comparison.js';
 import { measureInterleaved } from './lib/measure-interleaved.js';
 import { resultGroup, type MeasuredRow } from './lib/result-group.js';
+import { runChildBench } from './lib/run-child-bench.js';
 import type { ResultGroup, SuiteResult } from './lib/suite-result.js';
 import { writeSuiteResult } from './lib/write-suite-result.js';
 
@@ -350,21 +350,9 @@ async function freshClosureGroup(quick: boolean): Promise<void> {
 
 /** Runs {@link freshClosureGroup} in a child process under `--expose-gc`. @returns its group. */
 function measureFreshClosures(quick: boolean): Promise<ResultGroup> {
-  const file = fileURLToPath(import.meta.url);
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['--expose-gc', file, '--fresh-closures', ...(quick ? ['--quick'] : [])],
-      { maxBuffer: 1 << 24 },
-      (error, stdout, stderr) => {
-        if (stderr !== '') process.stdout.write(stderr);
-        if (error !== null) {
-          reject(error);
-          return;
-        }
-        resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as ResultGroup);
-      },
-    );
+  return runChildBench<ResultGroup>(fileURLToPath(import.meta.url), {
+    nodeArgs: ['--expose-gc'],
+    args: ['--fresh-closures', ...(quick ? ['--quick'] : [])],
   });
 }
 
@@ -391,23 +379,12 @@ function parkedBytes(n: number): void {
   process.stdout.write(`${JSON.stringify({ n, bytes: (after - before) / n, parked: hub.stats().parked, kept: gs.length })}\n`);
 }
 
-function measureParkedBytes(n: number): Promise<number> {
-  const file = fileURLToPath(import.meta.url);
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['--expose-gc', '--max-old-space-size=4096', file, '--parked-bytes', String(n)],
-      { maxBuffer: 1 << 20 },
-      (error, stdout) => {
-        if (error !== null) {
-          reject(error);
-          return;
-        }
-        const parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { bytes?: number };
-        resolve(Math.round((parsed.bytes ?? Number.NaN) * 10) / 10);
-      },
-    );
+async function measureParkedBytes(n: number): Promise<number> {
+  const parsed = await runChildBench<{ bytes?: number }>(fileURLToPath(import.meta.url), {
+    nodeArgs: ['--expose-gc', '--max-old-space-size=4096'],
+    args: ['--parked-bytes', String(n)],
   });
+  return Math.round((parsed.bytes ?? Number.NaN) * 10) / 10;
 }
 
 /**

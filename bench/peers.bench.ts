@@ -9,7 +9,6 @@
  *
  * @module
  */
-import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Effect } from 'effect';
@@ -20,6 +19,7 @@ import { gatherResults, Reactor } from '../src/index.js';
 import { isMainModule } from './lib/is-main-module.js';
 import { measureAlternating } from './lib/measure-alternating.js';
 import { measureComparison, type Variant, type Workload } from './lib/measure-comparison.js';
+import { runChildBench } from './lib/run-child-bench.js';
 import type { PeerJob } from './lib/peer-worker.js';
 import type { ResultGroup, SuiteResult } from './lib/suite-result.js';
 import { checksum, fib, fibTask, payloadTask, tiny, tinyTask } from './lib/workload-tasks.js';
@@ -86,25 +86,10 @@ function measurePayloadAlternating(
  * @returns the group the child printed.
  */
 function measurePayloadInChild(quick: boolean): Promise<ResultGroup> {
-  const file = fileURLToPath(import.meta.url);
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [file, '--payload-alternating', ...(quick ? ['--quick'] : [])],
-      { maxBuffer: 1 << 24, env: { ...process.env, GLIBC_TUNABLES: fixedMallocThresholds } },
-      (error, stdout, stderr) => {
-        if (stderr !== '') process.stdout.write(stderr);
-        if (error !== null) {
-          reject(error);
-          return;
-        }
-        // The child's progress lines, then its group as the last line.
-        const lines = stdout.trimEnd().split('\n');
-        const group = lines.pop() ?? '{}';
-        if (lines.length > 0) console.log(lines.join('\n'));
-        resolve(JSON.parse(group) as ResultGroup);
-      },
-    );
+  return runChildBench<ResultGroup>(fileURLToPath(import.meta.url), {
+    args: ['--payload-alternating', ...(quick ? ['--quick'] : [])],
+    env: { GLIBC_TUNABLES: fixedMallocThresholds },
+    relayProgress: true,
   });
 }
 

@@ -2,7 +2,10 @@
  * The shared bench helpers: ratios, formatting, argument parsing, result validation and the
  * Markdown page, on hand-made results (no measuring).
  */
-import { describe, it, expect } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, it, expect, jest } from '@jest/globals';
 import { resultGroup, type MeasuredRow } from '../../bench/lib/result-group.js';
 import { formatMarkdownTable, formatRatio, formatTextTable } from '../../bench/lib/format-table.js';
 import { suiteResultProblems, suiteResultSchema, type SuiteResult } from '../../bench/lib/suite-result.js';
@@ -13,6 +16,52 @@ import { LoopDelayRecorder, emptyLoopDelay } from '../../bench/lib/loop-delay-re
 import { formatRouteVerdict, routeVerdict } from '../../bench/lib/route-verdict.js';
 import { measureInterleaved, type InterleavedVariant } from '../../bench/lib/measure-interleaved.js';
 import { measureAlternating } from '../../bench/lib/measure-alternating.js';
+import { runChildBench } from '../../bench/lib/run-child-bench.js';
+
+describe('runChildBench()', () => {
+  // A stand-in for a bench file run as a child: progress lines, then its result as the last line.
+  const child = `
+    console.log('progress 1');
+    console.log('progress 2');
+    const last = process.argv.includes('--broken') ? 'not json' : JSON.stringify({ argv: process.argv.slice(2), env: process.env.BENCH_CHILD_VAR ?? null, gc: typeof globalThis.gc });
+    console.log(last);
+    process.exitCode = process.argv.includes('--fail') ? 3 : 0;
+  `;
+  let dir = '';
+  let file = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'run-child-bench-'));
+    file = join(dir, 'child.mjs');
+    writeFileSync(file, child);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('parses the last line of the child\'s stdout, started with its node flags, file flags and added variables', async () => {
+    const logged = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const value = await runChildBench<{ argv: string[]; env: string | null; gc: string }>(file, { nodeArgs: ['--expose-gc'], args: ['--row', 'x'], env: { BENCH_CHILD_VAR: 'set' } });
+      expect(value).toEqual({ argv: ['--row', 'x'], env: 'set', gc: 'function' });
+      expect(logged).not.toHaveBeenCalled();
+    } finally {
+      logged.mockRestore();
+    }
+  });
+
+  it('relays the lines before the last one only when asked', async () => {
+    const logged = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      await runChildBench(file, { relayProgress: true });
+      expect(logged.mock.calls).toEqual([['progress 1\nprogress 2']]);
+    } finally {
+      logged.mockRestore();
+    }
+  });
+
+  it('rejects with a SyntaxError naming the file when the last line is not JSON, and with the exit error when the child fails', async () => {
+    await expect(runChildBench(file, { args: ['--broken'] })).rejects.toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} --broken: its last line is not JSON: "not json"$`));
+    await expect(runChildBench(file, { args: ['--fail'] })).rejects.toMatchObject({ code: 3 });
+  });
+});
 
 const measured = (name: string, opsPerSec: number, p99Ms: number): MeasuredRow => ({
   name, opsPerSec, medianMs: 1000 / opsPerSec, p99Ms: 1, batch: 1, samplesMs: [1, 2],
