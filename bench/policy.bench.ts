@@ -63,6 +63,9 @@ export function sometimesBlocks(x: number, every: number): number {
 /** `sometimesBlocksTask(x)`: no kind declared. */
 export const sometimesBlocksTask = defineTask(import.meta.url, 'sometimesBlocksTask', sometimesBlocks);
 
+/** Hand-off rounds ({@link handOffCostNs}) per interleaved round of the throughput rows: quick 360, full 1,440. */
+const handOffRoundsPerRound = 60;
+
 const repeat = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
 const threads = { minThreads: 2, maxThreads: 2 };
 
@@ -95,23 +98,45 @@ function reactorVariant(name: string, policy: PolicyConfig, batch: (r: Reactor) 
   };
 }
 
+/** {@link handOffCostNs}'s figures: medians per call (ns) and paired ratios to the first variant. */
+interface HandOffCost {
+  /** Median ns per call of each variant, in the order given. */
+  readonly ns: readonly number[];
+  /** Median over the rounds of each variant's time ÷ the first's in the same round (the first's is 1). */
+  readonly ratios: readonly number[];
+  /** Rounds measured. */
+  readonly rounds: number;
+}
+
 /**
- * The synchronous cost per call (ns) of starting `n` calls each way: `a` and `b` alternate (and swap order) over
- * `batches` batches; each batch's calls are awaited before the next, untimed. Medians, `[a, b]`.
+ * The synchronous cost per call (ns) of starting `n` calls each way: in each round every variant starts one batch
+ * (the order rotates from round to round), and each batch's calls are awaited, untimed, before the next starts.
+ *
+ * Why paired ratios: on two shared cores the cost of a thread hand-off drifts by tens of per cent over a run (load,
+ * JIT, GC), more than what dispatch adds; a ratio taken within one round, its batches a few ms apart, sees the same
+ * drift on both sides, and the median over the rounds drops the rounds a GC or another process hit. Pass the
+ * baseline twice (an A/A control): its ratio shows how far apart two identical variants read in this run.
  */
-async function handOffCostNs(a: () => unknown[], b: () => unknown[], n: number, batches: number): Promise<[number, number]> {
-  const times: [number[], number[]] = [[], []];
-  for (let round = 0; round < batches; round += 1) {
-    for (const which of round % 2 === 0 ? [0, 1] : [1, 0]) {
-      const start = which === 0 ? a : b;
+async function handOffCostNs(variants: readonly (() => unknown[])[], n: number, rounds: number): Promise<HandOffCost> {
+  const times = variants.map((): number[] => []);
+  const ratios = variants.map((): number[] => []);
+  const k = variants.length;
+  for (let round = 0; round < rounds; round += 1) {
+    const inRound: number[] = [];
+    for (let j = 0; j < k; j += 1) {
+      const which = (round + j) % k;
       const t0 = performance.now();
-      const calls = start();
-      times[which]!.push(((performance.now() - t0) * 1e6) / n);
+      const calls = variants[which]!();
+      inRound[which] = ((performance.now() - t0) * 1e6) / n;
       await Promise.all(calls);
+    }
+    for (let which = 0; which < k; which += 1) {
+      times[which]!.push(inRound[which]!);
+      ratios[which]!.push(inRound[0]! > 0 ? inRound[which]! / inRound[0]! : 0);
     }
   }
   const med = (xs: number[]): number => [...xs].sort((p, q) => p - q)[xs.length >> 1] ?? 0;
-  return [med(times[0]), med(times[1])];
+  return { ns: times.map(med), ratios: ratios.map(med), rounds };
 }
 
 /**
@@ -123,8 +148,9 @@ async function handOffCostNs(a: () => unknown[], b: () => unknown[], n: number, 
  * and dispatch alternately ({@link measureInterleaved}), and each row merges its rounds: drift hits both alike.
  *
  * Beside it, the part of the overhead that does not drift: the synchronous cost of handing `n` calls to the route
- * (dispatch returns once each call is queued, spawned or, inline, run), timed alternately over many batches; the
- * difference per call is what `dispatch` adds, whatever the route's own round trip costs.
+ * (dispatch returns once each call is queued, spawned or, inline, run), direct, dispatch and direct again timed in
+ * rotating order over many rounds ({@link handOffCostNs}); the difference per call is what `dispatch` adds, whatever
+ * the route's own round trip costs, and direct-again's ratio is the run's noise floor.
  */
 async function overheadGroup(
   route: 'thread' | 'green' | 'inline',
@@ -160,8 +186,9 @@ async function overheadGroup(
       budget,
       log,
     );
-    const [d, x] = await handOffCostNs(direct[route], viaDispatch, n, budget.rounds * 20);
-    const note = `dispatch overhead, ${route}: handing a call to the route takes ${Math.round(x)} ns through dispatch vs ${Math.round(d)} ns directly (${formatRatio(d > 0 ? x / d : 0)}; median of ${budget.rounds * 20} batches of ${n}, alternating): dispatch adds ${Math.round(x - d)} ns per call.`;
+    const cost = await handOffCostNs([direct[route], viaDispatch, direct[route]], n, budget.rounds * handOffRoundsPerRound);
+    const [d = 0, x = 0, again = 0] = cost.ns;
+    const note = `dispatch overhead, ${route}: handing a call to the route takes ${Math.round(x)} ns through dispatch vs ${Math.round(d)} ns directly (${formatRatio(cost.ratios[1] ?? 0)}, the median of ${cost.rounds} rounds' ratios; A/A control: direct again ${Math.round(again)} ns, ${formatRatio(cost.ratios[2] ?? 0)}; batches of ${n}, order rotating): dispatch adds ${Math.round(x - d)} ns per call.`;
     log(`  [policy] ${group.name}: dispatch ${formatRatio(group.rows[1]?.ratio ?? 0)} of direct (A/A control ${formatRatio(group.rows[2]?.ratio ?? 0)}); ${note}`);
     return { group, note };
   } finally {
@@ -203,8 +230,9 @@ async function autoVersusFixedGroup(n: number, budget: InterleavedBudget, log: (
     );
     const phase = auto.policy.stats().auto.tinyTask?.phase;
     const start = (r: Reactor) => (): unknown[] => repeat(n, (i) => r.dispatch(tinyTask, i));
-    const [f, a] = await handOffCostNs(start(fixed), start(auto), n, budget.rounds * 20);
-    const note = `auto once it chose inline: a dispatch takes ${Math.round(a)} ns vs ${Math.round(f)} ns on the fixed inline route (${formatRatio(f > 0 ? a / f : 0)}; median of ${budget.rounds * 20} batches of ${n}, alternating): the sampled timing adds ${Math.round(a - f)} ns per call on average.`;
+    const cost = await handOffCostNs([start(fixed), start(auto), start(fixed)], n, budget.rounds * handOffRoundsPerRound);
+    const [f = 0, a = 0, again = 0] = cost.ns;
+    const note = `auto once it chose inline: a dispatch takes ${Math.round(a)} ns vs ${Math.round(f)} ns on the fixed inline route (${formatRatio(cost.ratios[1] ?? 0)}, the median of ${cost.rounds} rounds' ratios; A/A control: the fixed route again ${Math.round(again)} ns, ${formatRatio(cost.ratios[2] ?? 0)}; batches of ${n}, order rotating): the sampled timing adds ${Math.round(a - f)} ns per call on average.`;
     log(`  [policy] ${group.name}: auto ${formatRatio(group.rows[1]?.ratio ?? 0)} of the fixed route (A/A control ${formatRatio(group.rows[2]?.ratio ?? 0)}); tinyTask ended ${phase ?? '?'}; ${note}`);
     return { group, note };
   } finally {

@@ -692,7 +692,13 @@ export class Reactor implements Scheduler {
   dispatch<T extends Task<any[], any> | ((...args: any[]) => unknown)>(task: T, ...args: TaskArgs<T>): Deferred<TaskResult<T>> {
     const refused = refuseIfStopped<TaskResult<T>>(this.#state, 'dispatch');
     if (refused !== undefined) return refused;
-    return this.#dispatcher.dispatch(task, args) as Deferred<TaskResult<T>>;
+    // A cached thread or green plan with nothing around the call is started here, as deferToThread/deferToGreenlet
+    // start it (see PolicyDispatcher.handOff: the dispatch site is captured from this frame).
+    const dispatcher = this.#dispatcher;
+    const handOff = dispatcher.handOff(task);
+    if (handOff === 'thread') return this.threadPool.run(task as Task<any[], any>, ...(args as unknown[])) as Deferred<TaskResult<T>>;
+    if (handOff === 'green') return this.#spawnDeferred(this.hub, task as GreenletFunction<unknown[], unknown>, args) as Deferred<TaskResult<T>>;
+    return dispatcher.dispatch(task, args) as Deferred<TaskResult<T>>;
   }
 
   /**

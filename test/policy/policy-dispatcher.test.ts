@@ -7,6 +7,7 @@ import { Clock } from '../../src/time/clock.js';
 import { CancelledError, QueueFullError, ReactorStoppedError, TimeoutError, WorkerCrashedError } from '../../src/errors.js';
 import { defineTask, taskFrom, type Task } from '../../src/task/task.js';
 import { Policy } from '../../src/policy/policy.js';
+import type { PolicyConfig } from '../../src/policy/policy-schema.js';
 import { PolicyDispatcher, type DispatchTargets } from '../../src/policy/policy-dispatcher.js';
 import { decisionChannelName, type DecisionMessage } from '../../src/policy/decision-channel.js';
 import { successResultOf, failureResultOf, assertNoResult } from '../helpers/deferred-results.js';
@@ -516,6 +517,56 @@ describe('PolicyDispatcher', () => {
       expect(stats.routes).toEqual({ thread: 0, green: 1, inline: 2 });
       expect(stats.ruleHits).toEqual({ dbl: 2 });
       expect(stats.rules).toBe(1);
+    });
+  });
+
+  describe('.handOff()', () => {
+    const ioGen = defineTask(import.meta.url, 'ioGen', function* () {
+      yield;
+      return 1;
+    }, { kind: 'io' });
+
+    it.each<['thread' | 'green', PolicyConfig]>([
+      ['thread', { default: 'thread' }],
+      ['green', { default: 'green' }],
+    ])("lets the caller start the next calls of the task it dispatched last on %s itself, and counts them", (route, config) => {
+      const dispatcher = new PolicyDispatcher(Policy.load(config), targets(clock));
+      dispatcher.dispatch(double, [1]);
+      expect([dispatcher.handOff(double), dispatcher.handOff(double)]).toEqual([route, route]);
+      expect(dispatcher.stats().routes).toEqual({ thread: 0, green: 0, inline: 0, [route]: 3 });
+      expect(dispatcher.stats().ruleHits).toEqual({});
+    });
+
+    it.each<[string, PolicyConfig, Task]>([
+      ['an inline plan', { default: 'inline' }, double],
+      ["a rule's timeoutMs", { rules: [{ match: {}, route: 'thread', timeoutMs: 50 }] }, double],
+      ["a rule's maxConcurrent", { rules: [{ match: {}, route: 'green', maxConcurrent: 2 }] }, double],
+      ["a rule's named pool", { pools: { side: {} }, rules: [{ match: {}, route: 'thread', pool: 'side' }] }, double],
+      ["a rule's coalesce: false", { rules: [{ match: {}, route: 'thread', coalesce: false }] }, double],
+      ['a crash budget', { default: 'thread', adaptive: { crashBudget: { crashes: 2, windowMs: 1000, then: 'fail' } } }, double],
+      ["auto's green plan (its green calls are sampled)", { default: 'auto' }, ioGen],
+    ])('leaves the call to dispatch() with %s', (_what, config, task) => {
+      const base = targets(clock);
+      const dispatcher = new PolicyDispatcher(Policy.load(config), { ...base, pools: new Map([['side', base.threadPool]]) });
+      dispatcher.dispatch(task, [1]);
+      expect(dispatcher.handOff(task)).toBeUndefined();
+    });
+
+    it('leaves the call to dispatch() for another task than the last, after a reload, and while someone listens to decisions', () => {
+      const policy = Policy.load({ default: 'thread' });
+      const dispatcher = new PolicyDispatcher(policy, targets(clock));
+      dispatcher.dispatch(double, [1]);
+      expect(dispatcher.handOff(boom)).toBeUndefined();
+      const listener = (): void => {};
+      subscribe(decisionChannelName, listener);
+      try {
+        expect(dispatcher.handOff(double)).toBeUndefined();
+      } finally {
+        unsubscribe(decisionChannelName, listener);
+      }
+      expect(dispatcher.handOff(double)).toBe('thread');
+      policy.update({ default: 'thread' });
+      expect(dispatcher.handOff(double)).toBeUndefined();
     });
   });
 

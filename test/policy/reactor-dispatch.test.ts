@@ -128,6 +128,37 @@ describe('Reactor with a policy', () => {
     });
   });
 
+  describe('.dispatch() of one task again and again (its plan cached)', () => {
+    it('counts every call per route and per rule, in a worker and on greenlets', async () => {
+      reactor = new Reactor({ policy: { threads: { maxThreads: 1 }, rules: [{ name: 'sum', match: { task: 'add' }, route: 'thread' }], default: 'green' } });
+      const add = built(fx.add);
+      for (let i = 0; i < 3; i += 1) expect(await reactor.dispatch(add, i, 1)).toBe(i + 1);
+      for (let i = 0; i < 3; i += 1) expect(await reactor.dispatch(triple, i)).toBe(3 * i);
+      const { policy, threads, green } = reactor.stats();
+      expect(policy.routes).toEqual({ thread: 3, green: 3, inline: 0 });
+      expect(policy.ruleHits).toEqual({ sum: 3 });
+      expect([threads.completed, green.spawned]).toEqual([3, 3]);
+    });
+
+    it('publishes every call\'s decision on the debug channel while someone listens', async () => {
+      reactor = new Reactor({ policy: { threads: { maxThreads: 1 }, rules: [{ match: { task: 'add' }, route: 'thread' }], default: 'green' } });
+      const add = built(fx.add);
+      await reactor.dispatch(add, 0, 0); // the plan is cached before anyone listens
+      const seen: DecisionMessage[] = [];
+      const listener = (m: unknown): void => {
+        seen.push(m as DecisionMessage);
+      };
+      subscribe(decisionChannelName, listener);
+      try {
+        for (let i = 0; i < 3; i += 1) await reactor.dispatch(add, i, 1);
+        for (let i = 0; i < 2; i += 1) await reactor.dispatch(triple, i);
+      } finally {
+        unsubscribe(decisionChannelName, listener);
+      }
+      expect(seen.map((m) => `${m.task} ${m.decision.route}`)).toEqual(['add thread', 'add thread', 'add thread', 'triple green', 'triple green']);
+    });
+  });
+
   describe('auto, fed by the reactor', () => {
     it('moves a synchronous task without a kind inline once its thread runs are short', async () => {
       // blockingThresholdMs far above any run: the worker's first run imports the module (a cold start that, over
