@@ -60,19 +60,19 @@ export class DeferredList<T = unknown, R = Array<DeferredListEntry<T>>> extends 
     const { fireOnOneCallback = false, fireOnOneErrback = false, consumeErrors = false } = options;
     const entries = new Array<DeferredListEntry<T>>(members.length);
     let finished = 0;
-    const onResult = (result: unknown, index: number, succeeded: boolean): unknown => {
-      entries[index] = succeeded ? [true, result as T] : [false, result as Failure];
+    // One handler for both sides, its index the one extra argument: a failure is exactly a `Failure` result.
+    const onResult = (result: unknown, index: number): unknown => {
+      const succeeded = !(result instanceof Failure);
+      entries[index] = succeeded ? [true, result as T] : [false, result];
       finished++;
       if (!this.called) {
         if (succeeded && fireOnOneCallback) this.callback([result, index] as R);
-        else if (!succeeded && fireOnOneErrback) this.errback(new FirstError(result as Failure, index));
+        else if (!succeeded && fireOnOneErrback) this.errback(new FirstError(result, index));
         else if (finished === members.length) this.callback(entries as R);
       }
       return !succeeded && consumeErrors ? undefined : result;
     };
     if (members.length === 0 && !fireOnOneCallback) this.callback(entries as R);
-    members.forEach((member, index) => {
-      member.addCallbacks(onResult, onResult, { callbackArgs: [index, true], errbackArgs: [index, false] });
-    });
+    for (let index = 0; index < members.length; index++) members[index]!.addBoth(onResult, index);
   }
 }

@@ -3,8 +3,69 @@
  *
  * @module
  */
-import type { Deferred } from './deferred.js';
-import { DeferredList } from './deferred-list.js';
+import { CANCELLER_KEEPS_PENDING, Deferred } from './deferred.js';
+import { Failure } from './failure.js';
+import { FirstError } from './first-error.js';
+
+/** The one canceller every {@link Gathered} shares: cancel every member, stay pending until they answer. */
+const cancelMembers = (d: Deferred<any>): typeof CANCELLER_KEEPS_PENDING => {
+  (d as Gathered<unknown>).cancelMembers();
+  return CANCELLER_KEEPS_PENDING;
+};
+
+/**
+ * The Deferred `gatherResults` returns. It collects the values itself: a member costs one handler link (its index
+ * as the handler's one extra argument), not a `[success, result]` pair, an options object and two argument arrays
+ * as a `DeferredList` member does, and no list of pairs is mapped to values at the end.
+ */
+class Gathered<T> extends Deferred<T[]> {
+  #members: Array<Deferred<T>> | null; // until it fires (for the canceller)
+  readonly #values: T[];
+  readonly #consumeErrors: boolean;
+  #left: number;
+
+  constructor(members: Array<Deferred<T>>, consumeErrors: boolean) {
+    super(cancelMembers);
+    this.#members = members;
+    this.#values = new Array<T>(members.length);
+    this.#consumeErrors = consumeErrors;
+    this.#left = members.length;
+  }
+
+  /** Watch every member (after construction: a member that already fired calls back at once). */
+  watch(): void {
+    const members = this.#members!;
+    if (members.length === 0) {
+      this.#members = null;
+      this.callback(this.#values);
+      return;
+    }
+    for (let i = 0; i < members.length; i++) members[i]!.addBoth(this.#onResult, i);
+  }
+
+  /** The canceller's work: cancel every member. */
+  cancelMembers(): void {
+    for (const member of this.#members!) member.cancel();
+  }
+
+  /** A member's result (a `Failure` when it failed): record it, fire when all are in or at the first failure. */
+  readonly #onResult = (result: unknown, index: number): unknown => {
+    this.#left--;
+    if (result instanceof Failure) {
+      if (!this.called) {
+        this.#members = null;
+        this.errback(new FirstError(result, index));
+      }
+      return this.#consumeErrors ? undefined : result;
+    }
+    this.#values[index] = result as T;
+    if (this.#left === 0 && !this.called) {
+      this.#members = null;
+      this.callback(this.#values);
+    }
+    return result;
+  };
+}
 
 /**
  * Fire with every member's result in input order, or errback with `FirstError` at the first failure
@@ -22,7 +83,7 @@ import { DeferredList } from './deferred-list.js';
  * ```
  */
 export function gatherResults<T>(deferreds: Iterable<Deferred<T>>, consumeErrors = false): Deferred<T[]> {
-  return new DeferredList<T>(deferreds, { fireOnOneErrback: true, consumeErrors }).addCallback((entries) =>
-    entries.map((entry) => entry[1] as T),
-  );
+  const gathered = new Gathered<T>(Array.from(deferreds), consumeErrors);
+  gathered.watch();
+  return gathered;
 }

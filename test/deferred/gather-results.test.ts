@@ -37,6 +37,28 @@ describe('gatherResults()', () => {
     failureResultOf(d, FirstError);
   });
 
+  it('with consumeErrors, a member failing after the first failure is consumed too', () => {
+    const a = new Deferred<number>();
+    const b = new Deferred<number>();
+    const d = gatherResults([a, b], true);
+    a.errback(new Error('first'));
+    b.errback(new Error('second'));
+    expect((failureResultOf(d, FirstError).value as FirstError).index).toBe(0);
+    expect(successResultOf(b)).toBeUndefined();
+  });
+
+  it('fires once with the values, whatever order the members fire in', () => {
+    const a = new Deferred<string>();
+    const b = new Deferred<string>();
+    const c = new Deferred<string>();
+    const d = gatherResults([a, b, c]);
+    c.callback('c');
+    a.callback('a');
+    assertNoResult(d);
+    b.callback('b');
+    expect(successResultOf(d)).toEqual(['a', 'b', 'c']);
+  });
+
   it('without consumeErrors, the failed member keeps its failure', () => {
     const a = new Deferred<number>();
     const d = gatherResults([a]);
