@@ -9,6 +9,7 @@
  *   its switch points), `context`, `stats`, and the live-list links `liveInsert`/`liveRemove`/`liveNext`.
  * - `GreenPool`: `start` when it admits a greenlet made with `hubControl.spawnPending`.
  * - `GreenPool`, `Group`, `joinAll`: `linkInternal`.
+ * - `greenletDeferred`: `watch`.
  * - Anyone in src/green/: `state`.
  * Nothing outside src/green/ may import it; user code sees only `Greenlet`'s public members.
  *
@@ -23,6 +24,12 @@ import type { HubWait } from './hub-wait.js';
 import type { StepStats } from './step-stats.js';
 
 /** The hub-only operations on a greenlet; see the module comment for who may call which. */
+/** Told of a greenlet's death like a link callback; see {@link GreenletControl.watch}. */
+export interface GreenletWatcher {
+  /** The greenlet died (called where a link would be). @param g - the dead greenlet. */
+  greenletDied(g: Greenlet<any>): void;
+}
+
 export interface GreenletControl {
   /** Run one step of a `'queued'` greenlet. @returns true when an async resumption was handed over (it runs on). */
   step(g: Greenlet<any>): boolean;
@@ -54,6 +61,8 @@ export interface GreenletControl {
   stats(g: Greenlet<any>): StepStats;
   /** Notify `cb` at death without counting as observing the outcome (pools, groups, joinAll). */
   linkInternal(g: Greenlet<any>, cb: (g: Greenlet<any>) => void): void;
+  /** Like `link`, with an object instead of a callback (no closure per registration): `watcher.greenletDied(g)`. */
+  watch(g: Greenlet<any>, watcher: GreenletWatcher): void;
   /** Put `g` at the head of a hub's live list. @returns the new head. */
   liveInsert(g: Greenlet<any>, head: Greenlet<any> | null): Greenlet<any>;
   /** Take `g` out of a hub's live list. @returns the new head. */

@@ -6,7 +6,8 @@
 import { Deferred } from '../deferred/deferred.js';
 import { TimeoutError } from '../errors.js';
 import type { DelayedCall, Scheduler } from '../time/scheduler.js';
-import { isGreenletExit, type Greenlet } from './greenlet.js';
+import { greenletControl, isGreenletExit, type Greenlet } from './greenlet.js';
+import type { GreenletWatcher } from './greenlet-control.js';
 
 const noop = (): undefined => undefined;
 
@@ -26,10 +27,10 @@ const cancelCall = (d: Deferred<any>): void => {
 };
 
 /**
- * The Deferred of one greenlet call: it holds its greenlet and timer itself, so a call costs one object and one
- * link closure rather than a closure scope with a canceller, a settler and their shared variables.
+ * The Deferred of one greenlet call: it holds its greenlet and timer itself and is the greenlet's death watcher,
+ * so a call costs this one object rather than a closure scope with a canceller, a settler and their shared variables.
  */
-class GreenletCall<R> extends Deferred<R> {
+class GreenletCall<R> extends Deferred<R> implements GreenletWatcher {
   readonly #greenlet: Greenlet<R>;
   #timer: DelayedCall | null = null;
   #cancelling = false;
@@ -47,7 +48,7 @@ class GreenletCall<R> extends Deferred<R> {
   }
 
   /** The greenlet died: fire with its outcome, unless cancelled or timed out first (the late outcome is dropped). */
-  settle(dead: Greenlet<R>): void {
+  greenletDied(dead: Greenlet<R>): void {
     if (this.called || this.#cancelling) return;
     this.#stopTimer();
     if (!dead.successful()) this.errback(dead.exception);
@@ -86,10 +87,10 @@ export function greenletDeferred<R>(g: Greenlet<R>, options: GreenletDeferredOpt
   const d = new GreenletCall<R>(g);
   if (g.dead) {
     g.link(noop); // observed here (e.g. refused with QueueFullError): report through the Deferred only
-    d.settle(g);
+    d.greenletDied(g);
     return d;
   }
-  g.link((dead) => d.settle(dead));
+  greenletControl.watch(g, d); // observes it, as a link does
   const { timeoutMs } = options;
   if (timeoutMs !== undefined && !d.called) d.armTimeout(options.clock, timeoutMs, options.name ?? g.name);
   return d;

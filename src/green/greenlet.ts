@@ -30,7 +30,7 @@ import { GreenletExit, TimeoutError } from '../errors.js';
 import type { AsyncContext } from '../time/async-context.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import { badTimeout } from './bad-timeout.js';
-import type { GreenletControl } from './greenlet-control.js';
+import type { GreenletControl, GreenletWatcher } from './greenlet-control.js';
 import {
   ANY,
   ASYNC_BUSY,
@@ -63,6 +63,9 @@ export { isGreenletExit } from './is-greenlet-exit.js';
 
 /** A callback given to {@link Greenlet.link}; receives the dead greenlet. */
 export type GreenletLink<R = unknown> = (greenlet: Greenlet<R>) => void;
+
+/** What is told of a death: a link callback, or an internal watcher (greenlet-control.ts). */
+type Notified = GreenletLink<any> | GreenletWatcher;
 
 const noop = (): undefined => undefined;
 const GeneratorFunctionPrototype = Object.getPrototypeOf(function* () {
@@ -107,7 +110,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   #send: unknown = undefined;
   #token = 0; // identity of the current wait; bumped to abandon it
   #waitingOn: unknown = null;
-  #links: GreenletLink<any> | unknown[] | null = null; // one callback (its kind in #flags), or [callback, kind, ...]
+  #links: Notified | unknown[] | null = null; // one callback or watcher (its kind in #flags), or [callback, kind, ...]
   #result: unknown = undefined; // the value when OK, else the exception
   #rare: Rare | null = null; // kill, abort, timer, cooperate: most greenlets never need them
   #prevLive: Greenlet<any> | null = null; // the hub's list of live greenlets (intrusive: no Set entry per greenlet)
@@ -155,6 +158,11 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       context: (g) => g.#context,
       stats: (g) => g.#stats,
       linkInternal: (g, cb) => g.#link(cb, INTERNAL),
+      watch: (g, watcher) => {
+        g.#set(OBSERVED, true);
+        if (g.#state !== 'dead') g.#addLink(watcher, ANY);
+        else queueMicrotask(() => g.#notify(watcher, ANY));
+      },
       liveInsert: (g, head) => {
         g.#nextLive = head;
         if (head !== null) head.#prevLive = g;
@@ -331,7 +339,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   unlink(cb: GreenletLink<R>): void {
     const links = this.#links;
     if (links === null) return;
-    if (typeof links === 'function') {
+    if (!Array.isArray(links)) {
       if (links === cb) this.#links = null;
       return;
     }
@@ -386,22 +394,23 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   }
 
   /** Register a death notifier; the first one is stored without an array (most greenlets have one). */
-  #addLink(cb: GreenletLink<any>, kind: number): void {
+  #addLink(cb: Notified, kind: number): void {
     const links = this.#links;
     if (links === null) {
       this.#links = cb;
       this.#flags = (this.#flags & ~LINK_KIND_MASK) | (kind << LINK_KIND_SHIFT);
-    } else if (typeof links === 'function') {
+    } else if (!Array.isArray(links)) {
       this.#links = [links, (this.#flags & LINK_KIND_MASK) >> LINK_KIND_SHIFT, cb, kind];
     } else {
       links.push(cb, kind);
     }
   }
 
-  #notify(cb: GreenletLink<any>, kind: number): void {
+  #notify(cb: Notified, kind: number): void {
     if ((kind === VALUE && !this.#has(OK)) || (kind === EXCEPTION && this.#has(OK))) return;
     try {
-      cb(this);
+      if (typeof cb === 'function') cb(this);
+      else cb.greenletDied(this);
     } catch (error: unknown) {
       this.#host.reportError(error, this);
     }
@@ -755,15 +764,19 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       if (coop !== null) coop.callback(undefined);
     }
     this.#host.died(this, this.#has(TRACKED));
-    let links = this.#links;
+    const links = this.#links;
     this.#links = null;
-    if (typeof links === 'function') links = [links, (this.#flags & LINK_KIND_MASK) >> LINK_KIND_SHIFT];
     let observed = false;
-    if (links !== null) {
+    if (links !== null && !Array.isArray(links)) {
+      // One link (most greenlets): no array to walk.
+      const kind = (this.#flags & LINK_KIND_MASK) >> LINK_KIND_SHIFT;
+      observed = kind === ANY || kind === EXCEPTION;
+      this.#notify(links, kind);
+    } else if (links !== null) {
       for (let i = 0; i < links.length; i += 2) {
         const kind = links[i + 1] as number;
         if (kind === ANY || kind === EXCEPTION) observed = true;
-        this.#notify(links[i] as GreenletLink<any>, kind);
+        this.#notify(links[i] as Notified, kind);
       }
     }
     if (!ok && report && !observed) this.#host.reportError(result, this);

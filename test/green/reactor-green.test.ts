@@ -63,6 +63,18 @@ describe('Reactor (green path)', () => {
       expect(failureResultOf(d).value).toBeInstanceOf(RangeError);
     });
 
+    it("reports a greenlet's exception through its Deferred only, never on the hub's 'error'", () => {
+      const { reactor } = makeReactor();
+      const reported: unknown[] = [];
+      reactor.hub.on('error', (error: unknown) => reported.push(error));
+      const d = reactor.deferToGreenlet(() => {
+        throw new RangeError('bad');
+      });
+      reactor.hub.flush();
+      expect(failureResultOf(d).value).toBeInstanceOf(RangeError);
+      expect(reported).toEqual([]);
+    });
+
     it('errbacks with GreenletExit when the greenlet was killed', () => {
       const { reactor } = makeReactor();
       let self: ReturnType<Hub['getCurrent']> = null;
