@@ -30,6 +30,7 @@ import type { CancelSlots } from './cancel-slots.js';
 import { classifyDispatchFault } from './dispatch-fault.js';
 import { describeDispatchSite, type DispatchSite, type DispatchSites } from '../dispatch-site.js';
 import { fitsInBatch } from './fits-in-batch.js';
+import { copyLargeBuffers } from './copy-large-buffers.js';
 import type { ActiveLinks } from './active-runs.js';
 import { reviveError } from './error-transport.js';
 import type { ResolvedThreadPoolOptions } from './thread-pool-options.js';
@@ -302,9 +303,19 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
       return;
     }
     this.#batched = false;
+    let args = this.#args;
+    if (transfer === undefined && this.#calls === undefined && args.length > 0) {
+      // Large buffers: copied here and moved, one copy instead of a clone's two (the caller's stay untouched, so a
+      // run handed back copies them again). Not `moved`: nothing of the caller's went to the worker.
+      const copied = copyLargeBuffers(args);
+      if (copied !== undefined) {
+        args = copied.args;
+        transferList = copied.transferList;
+      }
+    }
     let request: TaskRequest =
       this.#calls === undefined
-        ? { moduleUrl: this.#task.moduleUrl, exportName: this.#task.exportName, args: this.#args, slot: this.#slot }
+        ? { moduleUrl: this.#task.moduleUrl, exportName: this.#task.exportName, args, slot: this.#slot }
         : { moduleUrl: this.#task.moduleUrl, exportName: this.#task.exportName, args: [], slot: this.#slot, calls: this.#calls };
     const extras = this.#extras;
     if (extras !== undefined) {
@@ -313,7 +324,7 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
       if (limits !== undefined) request = { ...request, ...limits };
       if (extras.stream !== undefined) request = { ...request, stream: extras.stream };
     }
-    if (transferList !== undefined) request = { ...request, moved: true };
+    if (transfer !== undefined) request = { ...request, moved: true };
     this.#inPiscina = true;
     try {
       host.post(request, transferList, this);

@@ -66,6 +66,49 @@ describe('ThreadPool', () => {
       expect(buffer.byteLength).toBe(0); // moved to the worker, detached here
     });
 
+    describe('large buffer arguments (copied and moved, not cloned)', () => {
+      const mib = 1024 * 1024;
+      // The worker's view of `describeViews`, computed here the same way.
+      const expected = (view: ArrayBufferView): Record<string, unknown> => {
+        const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+        let sum = 0;
+        for (let i = 0; i < bytes.length; i += 997) sum = (sum + bytes[i]! * (i + 1)) % 1_000_003;
+        return { kind: Object.prototype.toString.call(view), byteOffset: view.byteOffset, byteLength: view.byteLength, bufferBytes: view.buffer.byteLength, sum };
+      };
+
+      it('arrives as a clone would (kind, offset, lengths, bytes) and leaves the caller its buffer', async () => {
+        pool = new ThreadPool({ maxThreads: 1 });
+        const buffer = new ArrayBuffer(mib + 64);
+        new Uint8Array(buffer).forEach((_, i, a) => (a[i] = (i * 31) & 0xff));
+        const view = new Uint16Array(buffer, 16, mib / 2);
+        const seen = (await pool.run(built(fx.describeViews), view));
+        expect(seen).toEqual({ ...expected(view), shared: undefined });
+        expect(buffer.byteLength).toBe(mib + 64); // not detached: the worker got a copy
+        expect(new Uint8Array(buffer)[1000]).toBe((1000 * 31) & 0xff);
+      });
+
+      it('keeps two arguments over one buffer on one buffer, and a Buffer arrives as a Uint8Array', async () => {
+        pool = new ThreadPool({ maxThreads: 1 });
+        const bytes = Buffer.alloc(mib, 5);
+        const seen = (await pool.run(built(fx.describeViews), bytes, new Uint8Array(bytes.buffer, bytes.byteOffset, 10)));
+        expect(seen).toEqual({ ...expected(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)), shared: true });
+        expect(bytes.byteLength).toBe(mib);
+      });
+
+      it('is copied again when its run goes back in line after its worker died before starting it', async () => {
+        pool = new ThreadPool({ minThreads: 1, maxThreads: 1, concurrentTasksPerWorker: 2, clock: new Clock() });
+        const cells = gate(2);
+        const crash = pool.run(built(fx.exitWhenOpened), cells, 3);
+        await changed(cells); // its thread is blocked: what is handed to the worker now waits unread
+        const view = new Uint8Array(mib).fill(9);
+        const waiting = pool.run(built(fx.describeViews), view); // its copy goes to the worker that dies
+        open(cells);
+        await failureOf(crash);
+        expect(await waiting).toEqual({ ...expected(view), shared: undefined }); // sent again with a fresh copy
+        expect(pool.stats()).toMatchObject({ crashed: 1, retried: 0 });
+      });
+    });
+
     it("errbacks with the error of a throwing transfer function instead of throwing, and leaks nothing", async () => {
       const clock = new Clock();
       pool = new ThreadPool({ minThreads: 1, maxThreads: 1, maxQueue: 0, clock });
