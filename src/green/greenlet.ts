@@ -27,7 +27,6 @@ import { isThenable } from '../deferred/is-thenable.js';
 import { succeed } from '../deferred/succeed.js';
 import { fail } from '../deferred/fail.js';
 import { GreenletExit, TimeoutError } from '../errors.js';
-import type { AsyncContext } from '../time/async-context.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import { badTimeout } from './bad-timeout.js';
 import type { GreenletControl, GreenletWatcher } from './greenlet-control.js';
@@ -51,11 +50,10 @@ import {
   type Mode,
   type Rare,
 } from './greenlet-flags.js';
-import type { GreenletHost } from './greenlet-host.js';
 import type { GreenletState } from './greenlet-state.js';
 import { HubWait } from './hub-wait.js';
 import { isGreenletExit } from './is-greenlet-exit.js';
-import type { StepStats } from './step-stats.js';
+import type { SpawnSite } from './spawn-site.js';
 import { ContinueAs } from './task-greenlet-function.js';
 
 export type { GreenletState } from './greenlet-state.js';
@@ -99,15 +97,12 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   /** A number unique in this process, in spawn order. */
   readonly id: number;
 
-  #host: GreenletHost;
-  #stats: StepStats;
-  #context: AsyncContext;
+  #site: SpawnSite; // hub, task stats and spawner's context, shared with the greenlets spawned alongside
   #fn: ((...args: any[]) => unknown) | Generator<unknown, unknown, unknown> | null; // the function, then its generator
-  #args: unknown[] | null;
   #state: GreenletState = 'pending';
   #mode: Mode = 'unstarted';
   #flags = 0; // bits of greenlet-flags.ts, read only through #has/#set
-  #send: unknown = undefined;
+  #send: unknown; // before the first step: the arguments (no field of their own); then what the next resume sends
   #token = 0; // identity of the current wait; bumped to abandon it
   #waitingOn: unknown = null;
   #links: Notified | unknown[] | null = null; // one callback or watcher (its kind in #flags), or [callback, kind, ...]
@@ -125,7 +120,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
         if (g.#rare !== null) g.#rare.timer = null;
         g.#set(STARTED, true);
         g.#state = 'queued';
-        g.#host.schedule(g);
+        g.#site.host.schedule(g);
       },
       delay: (g, timer) => {
         (g.#rare ??= newRare()).timer = timer;
@@ -133,7 +128,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       refuse: (g, error) => {
         g.#finish(false, error, false);
         queueMicrotask(() => {
-          if (!g.#has(OBSERVED)) g.#host.reportError(error, g);
+          if (!g.#has(OBSERVED)) g.#site.host.reportError(error, g);
         });
       },
       tookWait: (g, w, raced, ready) => {
@@ -142,7 +137,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
           if (g.#state === 'running') g.#awaitWait(w, ready); // a kill held for this wait: now it is awaited
         } else if (g.#state === 'parked') {
           g.#token++; // it runs on: the wait's outcome goes to its `then` callbacks, not through the hub
-          g.#host.parkedDelta(-1);
+          g.#site.host.parkedDelta(-1);
           g.#state = 'running';
         }
       },
@@ -155,8 +150,8 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
         return (rare.coop ??= new Deferred<void>());
       },
       busy: (g) => g.#has(ASYNC_BUSY),
-      context: (g) => g.#context,
-      stats: (g) => g.#stats,
+      context: (g) => g.#site.context,
+      stats: (g) => g.#site.stats,
       linkInternal: (g, cb) => g.#link(cb, INTERNAL),
       watch: (g, watcher) => {
         g.#set(OBSERVED, true);
@@ -183,24 +178,20 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
 
   /**
    * @internal Greenlets are made by `hub.spawn`.
-   * @param host - the hub's side of the contract.
+   * @param site - its hub, task step statistics (which also name it) and spawner's async context.
    * @param fn - the function.
    * @param args - its arguments.
-   * @param stats - its task's step statistics (which also name it).
-   * @param context - the spawner's async context: every step runs in it.
    */
-  constructor(host: GreenletHost, fn: (...args: any[]) => unknown, args: unknown[], stats: StepStats, context: AsyncContext) {
+  constructor(site: SpawnSite, fn: (...args: any[]) => unknown, args: unknown[]) {
     this.id = nextId++;
-    this.#host = host;
-    this.#stats = stats;
+    this.#site = site;
     this.#fn = fn;
-    this.#args = args;
-    this.#context = context;
+    this.#send = args;
   }
 
   /** The task name: the Task's name or the function's name (`'<anonymous>'` without one). */
   get name(): string {
-    return this.#stats.name;
+    return this.#site.stats.name;
   }
 
   /** True once the greenlet was scheduled to run (spawned, admitted by a pool, or its `spawnLater` timer fired). */
@@ -306,9 +297,9 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       case 'parked':
         this.#abandonWait();
         this.#takeKill();
-        this.#host.parkedDelta(-1);
+        this.#site.host.parkedDelta(-1);
         this.#state = 'queued';
-        this.#host.schedule(this);
+        this.#site.host.schedule(this);
         break;
       default: // running: thrown in at the next switch point
         if (this.#mode === 'async') this.#killRacedWait();
@@ -412,7 +403,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       if (typeof cb === 'function') cb(this);
       else cb.greenletDied(this);
     } catch (error: unknown) {
-      this.#host.reportError(error, this);
+      this.#site.host.reportError(error, this);
     }
   }
 
@@ -445,10 +436,10 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       this.unlink(notify);
     };
     // A hub wait: an async greenlet waiting on it resumes in its turn and stays killable meanwhile.
-    const d: Deferred<T> = this.#host.newWait<T>(drop, drop, this);
+    const d: Deferred<T> = this.#site.host.newWait<T>(drop, drop, this);
     this.#addLink(notify, kind);
     if (timeoutMs !== undefined) {
-      timer = this.#host.clock.callLater(timeoutMs, () => {
+      timer = this.#site.host.clock.callLater(timeoutMs, () => {
         timer = null;
         this.unlink(notify);
         if (onTimeout === false) d.callback(false as T);
@@ -496,7 +487,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   #park(waitable: unknown): void {
     this.#state = 'parked';
     this.#waitingOn = waitable;
-    this.#host.parkedDelta(1);
+    this.#site.host.parkedDelta(1);
   }
 
   #resume(token: number, value: unknown, failed: boolean): void {
@@ -505,16 +496,16 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     this.#set(THROWING, failed);
     this.#set(SENDING_KILL, false);
     if (this.#mode !== 'async' && !(this.#waitingOn instanceof HubWait)) this.#waitingOn = null; // a hub wait stays until the step
-    this.#host.parkedDelta(-1);
+    this.#site.host.parkedDelta(-1);
     this.#state = 'queued';
-    this.#host.schedule(this);
+    this.#site.host.schedule(this);
   }
 
   /** An async greenlet made (and will await) hub wait `w`: its step ends here. */
   #awaitWait(w: HubWait<any>, ready: boolean): void {
     // Its code runs, so it did not await its last wait (it raced it and the other side won, or gave it
     // callbacks): leave that wait; a resumption queued through it is stale, except a kill, which this wait takes.
-    if (this.#state === 'parked') this.#host.parkedDelta(-1);
+    if (this.#state === 'parked') this.#site.host.parkedDelta(-1);
     else if (this.#state === 'queued') {
       if (this.#has(SENDING_KILL)) this.#rare!.kill = this.#send;
       this.#send = undefined;
@@ -534,7 +525,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     }
     if (ready) {
       this.#state = 'queued';
-      this.#host.schedule(this);
+      this.#site.host.schedule(this);
       return;
     }
     this.#park(w);
@@ -566,9 +557,9 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   /** The first step: call the function and learn what kind of greenlet this is. */
   #call(): boolean {
     const fn = this.#fn as (...args: any[]) => unknown;
-    const args = this.#args!;
+    const args = this.#send as unknown[];
     this.#fn = null;
-    this.#args = null;
+    this.#send = undefined;
     this.#mode = 'calling';
     let r: unknown;
     const native = Object.getPrototypeOf(fn) === GeneratorFunctionPrototype;
@@ -577,7 +568,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
         r = fn(...args); // a generator object for certain: no duck-typing lookups on it
       } else {
         if (!this.#has(TRACKED)) this.#set(TRACKED, true);
-        r = this.#host.callTracked(this, fn, args);
+        r = this.#site.host.callTracked(this, fn, args);
       }
     } catch (error: unknown) {
       this.#finish(false, error, true);
@@ -672,7 +663,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       const y = r.value;
       if (y === undefined || (this.#rare !== null && y === this.#rare.coop && y !== null)) {
         this.#state = 'queued';
-        this.#host.schedule(this);
+        this.#site.host.schedule(this);
         return false;
       }
       throwing = false;
@@ -700,7 +691,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       }
       if (y instanceof ContinueAs) {
         this.#fn = y.fn;
-        this.#args = y.args;
+        this.#send = y.args;
         return this.#call();
       }
       if (!isThenable(y)) {
@@ -745,7 +736,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   /** Death: record the outcome, release references, notify links in registration order, report if unobserved. */
   #finish(ok: boolean, result: unknown, report: boolean): void {
     if (this.#state === 'dead') return;
-    if (this.#state === 'parked') this.#host.parkedDelta(-1);
+    if (this.#state === 'parked') this.#site.host.parkedDelta(-1);
     if (!ok && isGreenletExit(result)) ok = true;
     this.#state = 'dead';
     this.#mode = 'finished';
@@ -753,7 +744,6 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     this.#set(OK, ok);
     this.#result = result;
     this.#fn = null;
-    this.#args = null;
     this.#waitingOn = null;
     this.#send = undefined;
     const rare = this.#rare;
@@ -763,7 +753,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       rare.coop = null;
       if (coop !== null) coop.callback(undefined);
     }
-    this.#host.died(this, this.#has(TRACKED));
+    this.#site.host.died(this, this.#has(TRACKED));
     const links = this.#links;
     this.#links = null;
     let observed = false;
@@ -779,7 +769,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
         this.#notify(links[i] as Notified, kind);
       }
     }
-    if (!ok && report && !observed) this.#host.reportError(result, this);
+    if (!ok && report && !observed) this.#site.host.reportError(result, this);
   }
 }
 

@@ -34,7 +34,7 @@ import { Deferred } from '../deferred/deferred.js';
 import { fail } from '../deferred/fail.js';
 import { QueueFullError } from '../errors.js';
 import { isTask, type Task } from '../task/task.js';
-import { captureContext, runInContext } from '../time/async-context.js';
+import { captureContext, runInContext, type AsyncContext } from '../time/async-context.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { Greenlet, greenletControl as control } from './greenlet.js';
 import type { GreenletHost } from './greenlet-host.js';
@@ -43,6 +43,7 @@ import type { HubControl } from './hub-control.js';
 import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './hub-options.js';
 import { HubWait } from './hub-wait.js';
 import { ReadyQueue } from './ready-queue.js';
+import { SpawnSite } from './spawn-site.js';
 import { StepStats, type TaskStepStats } from './step-stats.js';
 import { StepTimer } from './step-timer.js';
 import { taskGreenletFunction } from './task-greenlet-function.js';
@@ -150,8 +151,7 @@ export class Hub extends EventEmitter {
   #liveHead: Greenlet<any> | null = null;
   #lastFn: unknown = null;
   #lastFnName = '';
-  #lastTask: string | null = null; // the last task's step stats, so a run of the same task skips the Map
-  #lastStats: StepStats | null = null;
+  #lastSite: SpawnSite | null = null; // shared by a run of spawns of one task in one context (#siteFor)
   readonly #host: GreenletHost;
   readonly #timer: StepTimer;
 
@@ -379,8 +379,7 @@ export class Hub extends EventEmitter {
     }
     this.#spawned++;
     // The spawner's context (the greenlet identity is not part of it: a child is not its parent).
-    const context = captureContext();
-    const g = new Greenlet<R>(this.#host, run, args.length === 0 ? noArgs : args, this.#statsFor(name), context);
+    const g = new Greenlet<R>(this.#siteFor(name, captureContext()), run, args.length === 0 ? noArgs : args);
     const full = this.#live >= this.options.maxGreenlets;
     // A refused greenlet is counted too, for the instant until it dies: its death (`host.died`) uncounts it.
     this.#live++;
@@ -520,17 +519,22 @@ export class Hub extends EventEmitter {
     if (this.#tracked === 0) this.#identity.disable();
   }
 
-  /** The step statistics of a task, made on its first greenlet; a run of spawns of one task skips the Map. */
-  #statsFor(name: string): StepStats {
-    if (name === this.#lastTask) return this.#lastStats!;
+  /**
+   * The spawn site of a greenlet of task `name` spawned in `context`: the last one while both stay the same (a run
+   * of spawns of one task from one place shares one site and skips the Map), else a new one; a task's step
+   * statistics are made on its first greenlet.
+   */
+  #siteFor(name: string, context: AsyncContext): SpawnSite {
+    const last = this.#lastSite;
+    if (last !== null && name === last.stats.name && context === last.context) return last;
     let s = this.#taskStats.get(name);
     if (s === undefined) {
       s = new StepStats(name);
       this.#taskStats.set(name, s);
     }
-    this.#lastTask = name;
-    this.#lastStats = s;
-    return s;
+    const site = new SpawnSite(this.#host, s, context);
+    this.#lastSite = site;
+    return site;
   }
 
   #reportError(error: unknown, g: Greenlet<any>): void {

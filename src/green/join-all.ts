@@ -37,16 +37,18 @@ export function joinAll(greenlets: Iterable<Greenlet<any>>, options: JoinAllOpti
   const bad = badTimeout<Array<Greenlet<any>>>(options.timeoutMs);
   if (bad !== null) return bad;
   const list = Array.isArray(greenlets) ? (greenlets as Array<Greenlet<any>>) : [...greenlets]; // only read during this call
-  const done: Array<Greenlet<any>> = [];
+  // Sized once: every greenlet lands in its slot in finishing order (no growing copies of a 100,000-entry list).
+  const n = list.length;
+  const done = new Array<Greenlet<any>>(n);
   const result = new Deferred<Array<Greenlet<any>>>(() => {
     if (timer?.active() === true) timer.cancel();
   });
   let timer: ReturnType<Hub['clock']['callLater']> | null = null;
   const { timeoutMs, raiseError = false } = options;
-  let remaining = list.length;
+  let remaining = n;
   const onDeath = (g: Greenlet<any>): void => {
     if (result.called) return;
-    done.push(g);
+    done[n - remaining] = g;
     remaining--;
     if (raiseError && !g.successful()) {
       if (timer?.active() === true) timer.cancel();
@@ -66,7 +68,7 @@ export function joinAll(greenlets: Iterable<Greenlet<any>>, options: JoinAllOpti
   if (list.length === 0) result.callback(done);
   if (!result.called && timeoutMs !== undefined) {
     timer = (options.hub ?? getDefaultHub()).clock.callLater(timeoutMs, () => {
-      if (!result.called) result.callback(done.slice());
+      if (!result.called) result.callback(done.slice(0, n - remaining));
     });
   }
   return result;
