@@ -212,6 +212,11 @@ async function autoVersusFixedGroup(n: number, budget: InterleavedBudget, log: (
     await via(auto)();
     const learned = auto.explain(tinyTask, 0);
     if (learned.route !== 'inline') throw new Error(`auto did not move tinyTask inline: ${learned.reason}`);
+    // Where tinyTask goes while measured: one timed run stretched past blockingThresholdMs by a pause of the process
+    // (a deschedule, a GC pause) sends it to threads for good (blockingRunsToPin 1), and the rows then time the thread
+    // route (~1 us a call here, 14x the fixed inline route in two runs at load 6-8) rather than auto's sampled timing.
+    const moves: string[] = [];
+    auto.policy.on('learn', (l) => moves.push(`${l.task} → ${l.route} (${l.reason})`));
     const group = await measureInterleaved(
       'policy',
       {
@@ -232,7 +237,11 @@ async function autoVersusFixedGroup(n: number, budget: InterleavedBudget, log: (
     const start = (r: Reactor) => (): unknown[] => repeat(n, (i) => r.dispatch(tinyTask, i));
     const cost = await handOffCostNs([start(fixed), start(auto), start(fixed)], n, budget.rounds * handOffRoundsPerRound);
     const [f = 0, a = 0, again = 0] = cost.ns;
-    const note = `auto once it chose inline: a dispatch takes ${Math.round(a)} ns vs ${Math.round(f)} ns on the fixed inline route (${formatRatio(cost.ratios[1] ?? 0)}, the median of ${cost.rounds} rounds' ratios; A/A control: the fixed route again ${Math.round(again)} ns, ${formatRatio(cost.ratios[2] ?? 0)}; batches of ${n}, order rotating): the sampled timing adds ${Math.round(a - f)} ns per call on average.`;
+    const where =
+      moves.length === 0
+        ? 'tinyTask stayed inline throughout'
+        : `tinyTask moved while measured, so part of these rounds timed another route: ${moves.join('; ')}; it ended ${auto.policy.stats().auto.tinyTask?.phase ?? '?'}`;
+    const note = `auto once it chose inline: a dispatch takes ${Math.round(a)} ns vs ${Math.round(f)} ns on the fixed inline route (${formatRatio(cost.ratios[1] ?? 0)}, the median of ${cost.rounds} rounds' ratios; A/A control: the fixed route again ${Math.round(again)} ns, ${formatRatio(cost.ratios[2] ?? 0)}; batches of ${n}, order rotating): the sampled timing adds ${Math.round(a - f)} ns per call on average; ${where}.`;
     log(`  [policy] ${group.name}: auto ${formatRatio(group.rows[1]?.ratio ?? 0)} of the fixed route (A/A control ${formatRatio(group.rows[2]?.ratio ?? 0)}); tinyTask ended ${phase ?? '?'}; ${note}`);
     return { group, note };
   } finally {

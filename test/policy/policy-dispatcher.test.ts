@@ -384,18 +384,33 @@ describe('PolicyDispatcher', () => {
       describe('after a stall between two timed runs of one synchronous stretch', () => {
         // Two auto-inline tasks with full windows (sampleSize 1) and long random gaps (random 0.99 and inlineSampleEvery
         // 100: 198 runs to the next timed one). `stalls` holds the loop 50 ms on the calls it is told to.
-        const setUp = (): { policy: Policy; dispatcher: PolicyDispatcher; tick: Task; stalls: Task; advance: (ms: number) => void } => {
+        const setUp = (): {
+          policy: Policy;
+          dispatcher: PolicyDispatcher;
+          tick: Task;
+          stalls: Task;
+          advance: (ms: number) => void;
+          timedRuns: () => number;
+        } => {
           let wall = 0;
+          let reads = 0; // a timed run reads the clock twice, an untimed one never
           const tick = defineTask(import.meta.url, 'tickTask', () => 1, { kind: 'io' });
           const stalls = defineTask(import.meta.url, 'stallsWhenTold', (ms: number) => {
             wall += ms;
             return ms;
           }, { kind: 'io' });
           const policy = Policy.load({ adaptive: { sampleSize: 1 } });
-          const dispatcher = new PolicyDispatcher(policy, targets(clock), { inlineSampleEvery: 100, random: () => 0.99, now: () => wall });
+          const now = (): number => {
+            reads += 1;
+            return wall;
+          };
+          const dispatcher = new PolicyDispatcher(policy, targets(clock), { inlineSampleEvery: 100, random: () => 0.99, now });
           dispatcher.dispatch(tick, []); // timed: its window fills
           dispatcher.dispatch(stalls, [0]); // timed: its window fills
-          return { policy, dispatcher, tick, stalls, advance: (ms) => (wall += ms) };
+          return { policy, dispatcher, tick, stalls, advance: (ms) => (wall += ms), timedRuns: () => reads / 2 };
+        };
+        const ticks = (dispatcher: PolicyDispatcher, tick: Task, n: number): void => {
+          for (let i = 0; i < n; i += 1) dispatcher.dispatch(tick, []);
         };
 
         it('times every run for a while, so a task that blocks now and then is caught at its next blocking call', () => {
@@ -415,6 +430,30 @@ describe('PolicyDispatcher', () => {
           expect(policy.decide(stalls).route).toBe('inline');
         });
 
+        it('times the run that sees one stall and the next 2 × sampleSize × inlineSampleEvery, then samples again until the loop stalls again', () => {
+          const { dispatcher, tick, stalls, timedRuns } = setUp();
+          dispatcher.dispatch(stalls, [50]); // untimed: holds the loop 50 ms unseen
+          const before = timedRuns();
+          ticks(dispatcher, tick, 98);
+          expect(timedRuns() - before).toBe(0); // still in the random gap
+          ticks(dispatcher, tick, 201); // the 99th sees the stall, the 200 after it are timed one by one
+          expect(timedRuns() - before).toBe(201);
+          ticks(dispatcher, tick, 1000); // no stall since: random gaps of 198 (about 1000 / 198 timed runs), no window
+          expect(timedRuns() - before).toBe(201 + 5);
+        });
+
+        it('starts the window again at a stall seen inside it, so one stall never costs more than the run that sees it and 2 × sampleSize × inlineSampleEvery', () => {
+          const { dispatcher, tick, stalls, advance, timedRuns } = setUp();
+          dispatcher.dispatch(stalls, [50]);
+          ticks(dispatcher, tick, 99 + 50); // the 99th sees the stall; 50 of the window's 200 timed
+          const before = timedRuns();
+          advance(50); // the loop is held again between two timed runs (a deschedule, a GC pause)
+          ticks(dispatcher, tick, 201); // the first sees it: it and the 200 after it are timed
+          expect(timedRuns() - before).toBe(201);
+          ticks(dispatcher, tick, 197); // then the random gap (the fast path and the bare inline path each count a call)
+          expect(timedRuns() - before).toBe(201);
+        });
+
         it('does not count time across a microtask checkpoint (the loop may have been idle) as a stall', async () => {
           const { policy, dispatcher, tick, stalls, advance } = setUp();
           await Promise.resolve();
@@ -422,6 +461,38 @@ describe('PolicyDispatcher', () => {
           for (let i = 0; i < 200; i += 1) dispatcher.dispatch(tick, []); // reaches the next timed run
           dispatcher.dispatch(stalls, [50]); // untimed: the gap was drawn as usual
           expect(policy.decide(stalls).route).toBe('inline');
+        });
+      });
+
+      describe('a pause of the process inside one timed run (a deschedule, a GC pause)', () => {
+        // Wall time cannot tell the pause from the task: the run reads 50 ms. Every run is timed (inlineSampleEvery 1).
+        const tiny = defineTask(import.meta.url, 'tinyPaused', (n: number) => n + 1, { kind: 'io' });
+        const pausedOnce = (adaptive: PolicyConfig['adaptive']): Policy => {
+          let wall = 0;
+          let reads = 0;
+          let pauseAtRead = -1;
+          const policy = Policy.load({ adaptive });
+          const now = (): number => {
+            reads += 1;
+            if (reads === pauseAtRead) wall += 50;
+            return wall;
+          };
+          const dispatcher = new PolicyDispatcher(policy, targets(clock), { inlineSampleEvery: 1, random: () => 0, now });
+          for (let i = 0; i < 4; i += 1) dispatcher.dispatch(tiny, [i]);
+          pauseAtRead = reads + 2; // the next run's second clock read: the pause fell between its two
+          dispatcher.dispatch(tiny, [0]);
+          for (let i = 0; i < 4; i += 1) dispatcher.dispatch(tiny, [i]);
+          return policy;
+        };
+
+        it('sends a tiny task to threads for good with the default blockingRunsToPin 1 (SPEC §7)', () => {
+          const policy = pausedOnce({ sampleSize: 4 });
+          expect(policy.decide(tiny)).toEqual({ route: 'thread', reason: 'auto: inline run took 50 ms > 20 ms; on threads for good' });
+        });
+
+        it('leaves it inline with blockingRunsToPin 2 (a second pause in its window would move it)', () => {
+          const policy = pausedOnce({ sampleSize: 4, blockingRunsToPin: 2 });
+          expect(policy.decide(tiny).route).toBe('inline');
         });
       });
 
