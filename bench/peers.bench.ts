@@ -196,7 +196,7 @@ export function run(options: PeersOptions = {}): Promise<SuiteResult> {
       quick,
       ...(options.timeMs !== undefined ? { timeMs: options.timeMs } : {}),
       notes: [
-        'Thread pools: 2 threads each, started before measuring; payloads are structured-cloned on every path (no transfer).',
+        'Thread pools: 2 threads each, started before measuring; payloads are copied on every path, never moved from the caller (Piscina, tinypool and workerpool structured-clone them; deferToThread copies a buffer of 512 KiB or more once and moves the copy, see docs/threads.md).',
         'In-process paths run the same synchronous function; Effect uses Effect.forEach with unbounded concurrency over Effect.sync.',
         'deferToGreenlet under Promise.all pays for a Promise per Deferred (Promise.all resolves each thenable through its then); the gatherResults row joins the same Deferreds without one, as Effect.forEach joins its fibers with its own combinator.',
       ],
