@@ -6,10 +6,13 @@
  *   whose slot is cancelled before the worker reaches it is skipped there; each result settles its own run.
  * - Results come back by slot, in the batch's reply or in earlier flushes (see `wire.ts`), each exactly once; the
  *   pool routes them ({@link BatchSlots}).
- * - Runs the worker declined (it is retiring or doomed: they never started) are handed back together once the batch
- *   has no other result to come: results arrive in two messages that may cross (the held ones on the worker's
- *   port, the rest with Piscina's reply), and runs handed back one message at a time could be overtaken by calls
- *   made after them, sent meanwhile to the replacement.
+ * - Runs the worker declined (it is retiring or doomed: they never started) are handed back together, with the
+ *   batch's reply: once a worker declined a call it declines the rest of the batch and sends nothing early
+ *   (`src/worker/batch-runner.ts`), so the reply carries every decline, and held results still on the way on the
+ *   worker's port (the two messages may cross) are only ones that ran. The reply hands them back before the pool
+ *   sends the next share of its queue ({@link PostedReceiver.handsBack}): calls made after them, sent meanwhile to
+ *   the replacement, would overtake them. Should declines come without a reply (the worker died), they are handed
+ *   back once nothing else is outstanding.
  * - If the worker dies (a crash, or a kill after a run's cancel grace), every run still without its result is
  *   told so: one that never claimed its slot goes back in line, one that started errbacks `WorkerCrashedError`
  *   (or is retried, with `retries`) — `ThreadTaskRun.handleRejection` decides.
@@ -37,6 +40,21 @@ function handBack(batch: BatchRecord): void {
   if (declined === undefined) return;
   batch.declined = undefined;
   for (const [run, outcome] of declined) run.handleRejection(outcome);
+}
+
+/**
+ * Whether a list of batch results (`slot, ok, value` triples) declines a call.
+ * @param results - the flat triples.
+ * @returns true when one of them is a `'declined'` outcome.
+ */
+function carriesDecline(results: readonly unknown[]): boolean {
+  for (let i = 1; i + 1 < results.length; i += 3) {
+    if (results[i] === 0) {
+      const value = results[i + 1];
+      if (isTaskOutcome(value) && value.status === 'declined') return true;
+    }
+  }
+  return false;
 }
 
 /** The pool's map from slot to the batched run holding it, while its result is still to come. */
@@ -141,9 +159,11 @@ export function postBatch(host: ThreadTaskHost, slots: BatchSlots, runs: readonl
   const receiver: PostedReceiver = {
     handleReply: (reply) => {
       slots.deliver((reply as { results: readonly unknown[] }).results);
+      handBack(record); // every decline is in the reply: none waits for results of calls that ran
       if (record.outstanding > 0) record.keepAlive = setInterval(keepAlive, 1 << 30);
     },
     handleRejection: died,
+    handsBack: (reply) => record.declined !== undefined || carriesDecline((reply as { results: readonly unknown[] }).results),
   };
   try {
     host.post(request, undefined, receiver);

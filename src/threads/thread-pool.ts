@@ -369,14 +369,15 @@ export class ThreadPool {
   }
 
   /**
-   * Whether serving workers have room for one more message. Messages held by workers that stopped serving (retiring
-   * past a recycle limit, or doomed) do not count: their replacement takes messages at once. Nor may more enter
-   * Piscina than serving workers hold: a message waiting in Piscina for a worker would overtake runs handed back to
-   * the pool's queue later (a retiring worker's declined calls), which must keep their place.
+   * Whether serving workers have room for one more message. Messages held by workers that stopped serving (retired
+   * by age, or doomed) do not count: their replacement takes messages at once. Those of a worker that retired
+   * itself (past `maxTasks` or `maxHeapMb`) still do: it may hand calls back declined, and calls sent before they
+   * are back in line would overtake them. Nor may more enter Piscina than serving workers hold: a message waiting
+   * in Piscina for a worker would overtake runs handed back to the pool's queue later, which must keep their place.
    */
   #hasRoom(): boolean {
     const posted = this.#posted;
-    return posted < this.#capacity || posted - this.#lifecycle.heldByClosed < this.#capacity;
+    return posted < this.#capacity || posted - this.#lifecycle.roomFreedByClosed < this.#capacity;
   }
 
   /** Sends a new run now, or queues it when every worker is busy (coalescing). */
@@ -490,15 +491,20 @@ export class ThreadPool {
     }
   }
 
-  /**
-   * A message settled: its worker takes the next share of the queue. While one event-loop turn keeps settling
-   * messages (replies already waiting are read at once, and each drain lets a worker answer again before the turn
-   * ends), the chain would hold the loop until the queue is empty; past `turnBudgetMs` of one turn the drain waits
-   * for the next turn instead, so timers and I/O run between (the loop-delay bound).
-   */
-  readonly #settled = (): void => {
+  /** A message settled: it no longer takes room, and a retiring worker that held it may leave. */
+  #released(): void {
     this.#posted--;
     this.#lifecycle.settled();
+  }
+
+  /**
+   * After a message settled ({@link ThreadPool.#released}): its worker takes the next share of the queue. While one
+   * event-loop turn keeps settling messages (replies already waiting are read at once, and each drain lets a worker
+   * answer again before the turn ends), the chain would hold the loop until the queue is empty; past
+   * `turnBudgetMs` of one turn the drain waits for the next turn instead, so timers and I/O run between (the
+   * loop-delay bound).
+   */
+  #next(): void {
     if (this.#waitingLive === 0 || this.#drainDeferred) return;
     const now = performance.now();
     if (Number.isNaN(this.#turnStarted)) {
@@ -509,7 +515,7 @@ export class ThreadPool {
       return;
     }
     this.#drain();
-  };
+  }
 
   /** Runs after the turn that settled messages: a drain put off by the budget happens now, in a fresh turn. */
   readonly #turnEnded = (): void => {
@@ -584,7 +590,7 @@ export class ThreadPool {
       if (isBatchResults(message)) this.#batchSlots.deliver(message.results);
       else if (isThreadCall(message)) this.#bridge.handle(message);
       else if (isStreamMessage(message)) deliverStreamMessage(message); // streams
-      else if (isRetireNotice(message)) lifecycle.retire(message.threadId); // threads.recycle
+      else if (isRetireNotice(message)) lifecycle.retire(message.threadId, true); // threads.recycle
     });
     piscina.on('workerDestroy', (worker: { threadId?: number }) => {
       const threadId = typeof worker?.threadId === 'number' ? worker.threadId : -1;
@@ -607,7 +613,9 @@ export class ThreadPool {
       counters: this.#counters,
       sites: this.#sites,
       // One reaction per message: the pool's bookkeeping first (with coalescing, the drain sends the next share
-      // before this message's results fire their Deferreds), then the receiver's.
+      // before this message's results fire their Deferreds), then the receiver's. A message that hands runs back
+      // (a rejection, or a batch reply carrying declined calls) goes the other way round: the runs it hands back
+      // are in line again before the drain takes the next share, which would otherwise overtake them.
       post:
         o.coalesce === false
           ? (request, transferList, receiver) => {
@@ -636,12 +644,20 @@ export class ThreadPool {
               this.#posted++;
               posted.then(
                 (value) => {
-                  this.#settled();
+                  if (receiver.handsBack?.(value) === true) {
+                    this.#released();
+                    receiver.handleReply(value);
+                    this.#next();
+                    return;
+                  }
+                  this.#released();
+                  this.#next();
                   receiver.handleReply(value);
                 },
                 (error: unknown) => {
-                  this.#settled();
+                  this.#released();
                   receiver.handleRejection(error);
+                  this.#next();
                 },
               );
             },

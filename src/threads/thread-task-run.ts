@@ -86,6 +86,11 @@ export interface PostedReceiver {
   handleReply(value: unknown): void;
   /** Piscina's rejection (the task's own failure, its worker's death, a message that could not be cloned). */
   handleRejection(error: unknown): void;
+  /**
+   * Whether handling this reply hands runs back to the pool's queue (a batch's declined calls): the pool then lets
+   * it do so before it sends the next share of the queue, which would otherwise overtake them. Absent: never.
+   */
+  handsBack?(value: unknown): boolean;
 }
 
 /** What a dispatch adds to its call besides the arguments: its limits and carried context (SPEC §10). */

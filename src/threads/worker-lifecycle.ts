@@ -7,7 +7,10 @@
  *   workers are given tasks: the pool's Piscina load balancer skips the others (least busy first, as Piscina's own).
  * - Closing a worker (retiring or dooming it) raises Piscina's thread limit by one until that worker has left, so
  *   its replacement starts at once while it finishes, and serving workers never exceed `maxThreads`. What a closed
- *   worker still holds takes no room from the serving ones ({@link WorkerLifecycle.heldByClosed}). A retiring
+ *   worker still holds takes no room from the serving ones ({@link WorkerLifecycle.heldByClosed}), except for a
+ *   worker that retired itself (past `maxTasks` or `maxHeapMb`): it declines the calls it holds and has not
+ *   started, and those must be back in the pool's line before later calls take their room
+ *   ({@link WorkerLifecycle.roomFreedByClosed}). A retiring
  *   worker's replacement is started right away by a probe (an empty message Piscina cannot place, so it starts a
  *   worker); a doomed worker's by the first task that finds no room.
  * - A retiring worker runs what it already holds, then is terminated once it holds nothing; no task fails and no
@@ -50,6 +53,8 @@ interface WorkerRecord {
   readonly bornAt: number;
   state: WorkerState;
   terminating: boolean;
+  /** It retired itself (a limit its worker measures): what it holds may come back declined. */
+  declines: boolean;
 }
 
 /** An empty `callMultipleInThread` request: it runs nothing and claims no slot (the retirement probe). */
@@ -147,6 +152,23 @@ export class WorkerLifecycle {
     return held;
   }
 
+  /**
+   * Messages held by closed workers whose room serving workers may take now: all of {@link heldByClosed} but those
+   * of workers that retired themselves (past `maxTasks` or `maxHeapMb`), which may still hand calls back declined
+   * (a batch's calls past the limit); calls sent before those are back in line would overtake them. A worker
+   * retired by age declines nothing (it does not know), and a doomed one is being terminated.
+   */
+  get roomFreedByClosed(): number {
+    const closed = this.#closed;
+    if (closed.size === 0) return 0;
+    let held = 0;
+    for (const threadId of closed) {
+      const record = this.#workers.get(threadId);
+      if (record !== undefined && !record.view.destroyed && !(record.declines && record.state === 'retiring')) held += record.view.currentUsage;
+    }
+    return held;
+  }
+
   /** Probes Piscina still holds unplaced: its `queueSize` counts them, the pool's `queueDepth` must not. */
   get queuedProbes(): number {
     return this.#probes.size;
@@ -215,11 +237,17 @@ export class WorkerLifecycle {
    * Retires a serving worker (past a recycle limit): it gets no more tasks, its replacement starts now, and it is
    * terminated once it holds no task. Does nothing for a worker already closed or unknown.
    * @param threadId - the worker's thread id.
+   * @param itself - the worker retired itself (its `RetireNotice`, or a declined call): it declines what it holds
+   *   and has not started (see {@link WorkerLifecycle.roomFreedByClosed}). False: retired here, by age.
    */
-  retire(threadId: number): void {
+  retire(threadId: number, itself = false): void {
     const record = this.#workers.get(threadId);
-    if (record === undefined || record.state !== 'serving') return;
+    if (record === undefined || record.state !== 'serving') {
+      if (itself && record?.state === 'retiring') record.declines = true; // its notice came after it aged out
+      return;
+    }
     record.state = 'retiring';
+    record.declines = itself;
     this.#retiring++;
     this.#counters.recycledWorkers++;
     this.#close(threadId);
@@ -235,7 +263,7 @@ export class WorkerLifecycle {
    * @param threadId - the worker's thread id.
    */
   declined(threadId: number): void {
-    this.retire(threadId);
+    this.retire(threadId, true);
   }
 
   /**
@@ -274,7 +302,7 @@ export class WorkerLifecycle {
   #record(view: BalancedWorker): WorkerRecord {
     let record = this.#workers.get(view.id);
     if (record === undefined) {
-      record = { view, bornAt: this.#clock.now(), state: 'serving', terminating: false };
+      record = { view, bornAt: this.#clock.now(), state: 'serving', terminating: false, declines: false };
       this.#workers.set(view.id, record);
       this.#armAge();
     }

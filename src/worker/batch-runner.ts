@@ -9,6 +9,9 @@
  *   run long, and before awaiting an async one (nothing is held while the worker waits). So a later call that
  *   crashes the worker or outlives its cancel grace (a hard kill) takes no result with it that had time to matter;
  *   what is held when the batch ends is the batch's reply.
+ * - Once a call is declined (the worker retires or is doomed: every later call is declined too), nothing leaves
+ *   early: the batch's reply carries all its declines, so the main thread hands them back together, before it
+ *   sends the next share of its queue.
  * - A result marked with `transferResult` keeps its move: its buffers travel with the message that carries it.
  * - {@link BatchRunner.sendHeld} sends what is held at once; the worker entry calls it on `process.exit`, so a task
  *   that ends the worker does not take its finished batch-mates with it.
@@ -17,7 +20,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isThenable } from '../deferred/is-thenable.js';
-import { batchStride, batchTag, type BatchCallLimits, type BatchResults, type TaskRequest } from '../threads/wire.js';
+import { batchStride, batchTag, isTaskOutcome, type BatchCallLimits, type BatchResults, type TaskRequest } from '../threads/wire.js';
 import { movable, openMovable } from './piscina-movable.js';
 import type { ResultFlush } from './result-flush.js';
 import { LastTask } from './last-task.js';
@@ -70,6 +73,9 @@ export class BatchRunner {
     let i = 0;
     let key = '';
     let started = 0;
+    // Once a call was declined (this worker retires or is doomed) so is every later one: nothing leaves early from
+    // then on, so the batch's reply carries all its declines (the main thread hands them back with it).
+    let declining = false;
     const ended = (slot: number, ok: 0 | 1, value: unknown): void => {
       flush.learn(key, performance.now() - started);
       this.#hold(slot, ok, value);
@@ -83,7 +89,7 @@ export class BatchRunner {
         const limits = batch[at + 4] as BatchCallLimits | undefined;
         // The same string as long as the task stays the same (the flush's map then hashes it once, not per call).
         key = this.#lastKey.get(moduleUrl, exportName) ?? this.#lastKey.set(moduleUrl, exportName, `${moduleUrl}#${exportName}`);
-        if (flush.before(key)) this.sendHeld();
+        if (!declining && flush.before(key)) this.sendHeld();
         started = performance.now();
         let value: unknown;
         try {
@@ -100,6 +106,7 @@ export class BatchRunner {
           };
           value = this.#runTask(request);
         } catch (outcome) {
+          if (isTaskOutcome(outcome) && outcome.status === 'declined') declining = true;
           ended(slot, 0, outcome);
           continue;
         }

@@ -65,6 +65,18 @@ describe('ThreadPool recycle', () => {
       expect(pool.stats()).toMatchObject({ completed: 23, failed: 0, crashed: 0 });
     });
 
+    it('runs the declined calls ahead of calls still waiting when their batch came back', async () => {
+      // Batches of 6 against a limit of 5: the batch 1-6 runs 1-4 and declines 5-6 while 7-22 still wait in the
+      // pool's queue (a loaded machine gives the same shape: the cost budget cuts batches short). The batch's reply
+      // frees room for the next share; 5-6 must be back in line before that share is taken.
+      pool = new ThreadPool({ minThreads: 1, maxThreads: 1, coalesce: { maxBatch: 6 }, recycle: { maxTasks: 5 } });
+      const counter = gate(1);
+      const runs = await Promise.all(Array.from({ length: 23 }, () => pool.run(built(lx.ticket), counter)));
+      expect(runs.map((r) => r.ticket)).toEqual(runs.map((_, i) => i));
+      expect(runsPerThread(runs.map((r) => r.thread))).toEqual([5, 5, 5, 5, 3]);
+      expect(pool.stats()).toMatchObject({ completed: 23, failed: 0, crashed: 0 });
+    });
+
     it('keeps to the count with several workers and several calls per worker', async () => {
       pool = new ThreadPool({ minThreads: 2, maxThreads: 2, concurrentTasksPerWorker: 3, coalesce: false, recycle: { maxTasks: 4 } });
       const threads = await Promise.all(Array.from({ length: 41 }, () => pool.run(built(fx.workerThreadId))));
