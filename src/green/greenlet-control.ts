@@ -23,13 +23,13 @@ import type { GreenletState } from './greenlet-state.js';
 import type { HubWait } from './hub-wait.js';
 import type { StepStats } from './step-stats.js';
 
-/** The hub-only operations on a greenlet; see the module comment for who may call which. */
 /** Told of a greenlet's death like a link callback; see {@link GreenletControl.watch}. */
 export interface GreenletWatcher {
   /** The greenlet died (called where a link would be). @param g - the dead greenlet. */
   greenletDied(g: Greenlet<any>): void;
 }
 
+/** The hub-only operations on a greenlet; see the module comment for who may call which. */
 export interface GreenletControl {
   /** Run one step of a `'queued'` greenlet. @returns true when an async resumption was handed over (it runs on). */
   step(g: Greenlet<any>): boolean;

@@ -142,14 +142,7 @@ export class WorkerLifecycle {
    * serving workers. Read from Piscina's live view of each such worker; 0 at once when there is none.
    */
   get heldByClosed(): number {
-    const closed = this.#closed;
-    if (closed.size === 0) return 0;
-    let held = 0;
-    for (const threadId of closed) {
-      const view = this.#workers.get(threadId)?.view;
-      if (view !== undefined && !view.destroyed) held += view.currentUsage;
-    }
-    return held;
+    return this.#closed.size === 0 ? 0 : this.#heldByClosed(false);
   }
 
   /**
@@ -159,12 +152,20 @@ export class WorkerLifecycle {
    * retired by age declines nothing (it does not know), and a doomed one is being terminated.
    */
   get roomFreedByClosed(): number {
-    const closed = this.#closed;
-    if (closed.size === 0) return 0;
+    return this.#closed.size === 0 ? 0 : this.#heldByClosed(true);
+  }
+
+  /**
+   * Messages held by closed workers still alive, leaving out with `skipDecliners` those of workers that retired
+   * themselves ({@link WorkerLifecycle.roomFreedByClosed}).
+   */
+  #heldByClosed(skipDecliners: boolean): number {
     let held = 0;
-    for (const threadId of closed) {
+    for (const threadId of this.#closed) {
       const record = this.#workers.get(threadId);
-      if (record !== undefined && !record.view.destroyed && !(record.declines && record.state === 'retiring')) held += record.view.currentUsage;
+      if (record === undefined || record.view.destroyed) continue;
+      if (skipDecliners && record.declines && record.state === 'retiring') continue;
+      held += record.view.currentUsage;
     }
     return held;
   }
