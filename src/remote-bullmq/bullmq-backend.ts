@@ -241,11 +241,20 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
         }
       },
       (error: unknown) => {
-        this.#pending.delete(jobId);
-        call.fail(error instanceof GreenReactorError ? error : new RemoteUnavailableError(`Task \`${call.taskName}\` could not be enqueued: ${(error as Error)?.message ?? String(error)}`, { cause: error }), false);
-        if (this.#pending.size === 0) this.#drained?.();
+        // call.fail() forgets the job, which signals a drain once nothing is pending. Once closing, the connection
+        // failed because the backend gave up reconnecting: the call ended because the reactor stopped.
+        call.fail(this.#enqueueError(call, error), false);
       },
     );
+  }
+
+  /** The error a call whose `add` failed ends with: a stop while closing, Redis out of reach otherwise. */
+  #enqueueError(call: RemoteCall, error: unknown): unknown {
+    if (this.#closing !== undefined) {
+      return new ReactorStoppedError(`The reactor stopped before task \`${call.taskName}\` was enqueued`, { cause: error });
+    }
+    if (error instanceof GreenReactorError) return error;
+    return new RemoteUnavailableError(`Task \`${call.taskName}\` could not be enqueued: ${(error as Error)?.message ?? String(error)}`, { cause: error });
   }
 
   abort(jobId: string): void {
@@ -372,8 +381,9 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     if (this.#pending.size > 0) {
       await new Promise<void>((resolve) => {
         const timer = realTimeScheduler.callLater(graceMs, resolve);
+        // May be signalled more than once, and after the grace ran out: only a still-pending timer is cancelled.
         this.#drained = () => {
-          timer.cancel();
+          if (timer.active()) timer.cancel();
           resolve();
         };
       });

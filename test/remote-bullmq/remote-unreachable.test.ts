@@ -62,6 +62,19 @@ describe('bullmqBackend with no Redis to reach', () => {
     await reactor.stop({ graceMs: 0 });
     expect(await failureOf(waiting)).toBeInstanceOf(ReactorStoppedError);
   });
+
+  it('a call whose enqueue fails because stop() gave up reconnecting errbacks ReactorStoppedError, and stop() ends without waiting out the grace', async () => {
+    const reactor = new Reactor({ remote: bullmqBackend({ connection: nowhere, queue: 'nowhere', unreachableMs: 60_000, onError: () => undefined }) });
+    const waiting = reactor.deferToRemote(fx.add, 1, 2);
+    const firings = countFirings(waiting);
+    // The grace outlasts the next reconnect attempt (at most 1 s away), which gives up because the backend is closing;
+    // the failed enqueue then drains the backend (it used to signal the drain twice, and the second one threw).
+    await reactor.stop({ graceMs: 30_000 });
+    const error = await failureOf(waiting);
+    expect(error).toBeInstanceOf(ReactorStoppedError);
+    expect(error.message).toContain('before task `add` was enqueued');
+    expect(firings.count).toBe(1);
+  });
 });
 
 describe('runRemoteWorker with no Redis to reach', () => {
