@@ -111,7 +111,7 @@ export { joinAll } from './green/join-all.js';
 export { killAll } from './green/kill-all.js';
 export { getDefaultHub, setDefaultHubProvider } from './green/default-hub.js';
 export type { HubOptions, ResolvedHubOptions } from './green/hub-options.js';
-export type { HubStats, BlockedEvent, GreenletFunction, GreenletResult } from './green/hub.js';
+export type { HubStats, BlockedEvent, BlockedCallbacksEvent, GreenletFunction, GreenletResult } from './green/hub.js';
 export type { GreenletState, GreenletLink } from './green/greenlet.js';
 export type { TaskStepStats } from './green/step-stats.js';
 export type { JoinAllOptions } from './green/join-all.js';

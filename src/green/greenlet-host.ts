@@ -25,8 +25,12 @@ export interface GreenletHost {
   schedule(g: Greenlet<any>): void;
   /** The greenlet entered (+1) or left (-1) `'parked'`: keep the parked counter. */
   parkedDelta(delta: number): void;
-  /** The greenlet became `'dead'` (called once, before its links run); `tracked` as for {@link callTracked}. */
-  died(g: Greenlet<any>, tracked: boolean): void;
+  /**
+   * The greenlet became `'dead'` (called once, before its links run); `tracked` as for {@link callTracked};
+   * `notifies`: it has links or watchers to notify now (the hub ends the step's timing here when it died in its own
+   * synchronous step, so the callbacks they run are not charged to it).
+   */
+  died(g: Greenlet<any>, tracked: boolean, notifies: boolean): void;
   /**
    * Call the greenlet's function (its first step) under the hub's greenlet identity, so that the continuations of an
    * async function stay known as this greenlet's after any number of foreign awaits. Called at most once per

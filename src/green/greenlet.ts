@@ -15,8 +15,9 @@
  *   function; any other value is sent straight back.
  * - Async greenlets: a step runs from the hub handing over a resumption to the next hub wait the greenlet awaits
  *   ({@link HubWait}, see hub.ts); in between it may await anything foreign and is still `'running'`.
- * - Death: links and internal waiters are notified synchronously, in registration order; exceptions escaping a
- *   greenlet nobody observed go to the hub's `'error'`.
+ * - Death: links and internal waiters are notified synchronously, in registration order (after `host.died`, which
+ *   ends the step's timing there: what they run is not the greenlet's step); exceptions escaping a greenlet nobody
+ *   observed go to the hub's `'error'`.
  *
  * @module
  */
@@ -753,9 +754,9 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       rare.coop = null;
       if (coop !== null) coop.callback(undefined);
     }
-    this.#site.host.died(this, this.#has(TRACKED));
     const links = this.#links;
     this.#links = null;
+    this.#site.host.died(this, this.#has(TRACKED), links !== null);
     let observed = false;
     if (links !== null && !Array.isArray(links)) {
       // One link (most greenlets): no array to walk.

@@ -62,6 +62,11 @@ export interface HubStats {
   switches: number;
   /** Steps longer than `blockingThresholdMs`. */
   blockedSteps: number;
+  /**
+   * Deaths whose links' callbacks (a `deferToGreenlet` Deferred's `addCallback` chain, waiters) ran longer than
+   * `blockingThresholdMs`: they froze the loop, but they are not the greenlet's step (see `'blockedCallbacks'`).
+   */
+  blockedCallbacks: number;
   /** Passes started on the event loop (each at most `sliceMs` long). */
   slices: number;
   /** Step times per task name. */
@@ -75,6 +80,18 @@ export interface BlockedEvent {
   /** Its task name. */
   task: string;
   /** The step's wall time in ms. */
+  ms: number;
+}
+
+/**
+ * The payload of the hub's `'blockedCallbacks'` event: a greenlet's death ran callbacks (its links, the Deferred
+ * `deferToGreenlet` made and the caller's chain on it) for longer than `blockingThresholdMs`. No task is named: the
+ * time is the callbacks', not the greenlet's task's, and `auto` must not learn from it.
+ */
+export interface BlockedCallbacksEvent {
+  /** The greenlet whose death fired the callbacks. */
+  greenlet: Greenlet<unknown>;
+  /** How long the callbacks ran, in ms. */
   ms: number;
 }
 
@@ -111,8 +128,9 @@ let hubControlImpl!: HubControl;
  *
  * Why: blocking-ish work written as generators or async functions with switch points can share the loop with I/O;
  * the hub yields to the loop whenever a slice is used up, so timers and sockets keep being served. Events:
- * `'blocked'` ({@link BlockedEvent}) for a step longer than `blockingThresholdMs`, `'error'` `(error, greenlet)` for
- * an exception nobody observed (default: `console.error`).
+ * `'blocked'` ({@link BlockedEvent}) for a step longer than `blockingThresholdMs` (the greenlet's own code, not what
+ * its death notified), `'blockedCallbacks'` ({@link BlockedCallbacksEvent}) for a death whose links' callbacks ran
+ * longer than that, `'error'` `(error, greenlet)` for an exception nobody observed (default: `console.error`).
  *
  * @example
  * ```ts
@@ -146,6 +164,7 @@ export class Hub extends EventEmitter {
   #parked = 0;
   #switches = 0;
   #blockedSteps = 0;
+  #blockedCallbacks = 0;
   #slices = 0;
   readonly #taskStats = new Map<string, StepStats>();
   #liveHead: Greenlet<any> | null = null;
@@ -180,14 +199,18 @@ export class Hub extends EventEmitter {
     this.options = Object.freeze(resolveHubOptions(options));
     this.#clock = this.options.clock;
     this.#now = this.options.now;
-    this.#timer = new StepTimer(this.options.blockingThresholdMs, this.#now, (g, stats, ms) => {
-      this.#blockedSteps++;
-      try {
-        this.emit('blocked', { greenlet: g as Greenlet<unknown>, task: stats.name, ms } satisfies BlockedEvent);
-      } catch (error: unknown) {
-        this.#reportError(error, g as Greenlet<unknown>);
-      }
-    });
+    this.#timer = new StepTimer(
+      this.options.blockingThresholdMs,
+      this.#now,
+      (g, stats, ms) => {
+        this.#blockedSteps++;
+        this.#emitBlocked('blocked', { greenlet: g as Greenlet<unknown>, task: stats.name, ms } satisfies BlockedEvent);
+      },
+      (g, ms) => {
+        this.#blockedCallbacks++;
+        this.#emitBlocked('blockedCallbacks', { greenlet: g as Greenlet<unknown>, ms } satisfies BlockedCallbacksEvent);
+      },
+    );
     this.#host = {
       clock: this.#clock,
       schedule: (g) => {
@@ -197,7 +220,9 @@ export class Hub extends EventEmitter {
       parkedDelta: (delta) => {
         this.#parked += delta;
       },
-      died: (g, tracked) => {
+      died: (g, tracked, notifies) => {
+        // Died in its own synchronous step with links to run: the step ends here, the links are timed apart.
+        if (notifies && g === this.#current) this.#timer.died(g, control.stats(g));
         this.#live--;
         this.#liveHead = control.liveRemove(g, this.#liveHead);
         // Its step ended the drain's suspension: the drain goes on (#asyncHop) and turns the identity off at its end.
@@ -333,6 +358,7 @@ export class Hub extends EventEmitter {
       parked: this.#parked,
       switches: this.#switches,
       blockedSteps: this.#blockedSteps,
+      blockedCallbacks: this.#blockedCallbacks,
       slices: this.#slices,
       tasks,
     };
@@ -535,6 +561,15 @@ export class Hub extends EventEmitter {
     const site = new SpawnSite(this.#host, s, context);
     this.#lastSite = site;
     return site;
+  }
+
+  /** Emit a blocking report; a listener that throws is reported on `'error'`, never thrown into the run loop. */
+  #emitBlocked(event: 'blocked' | 'blockedCallbacks', payload: BlockedEvent | BlockedCallbacksEvent): void {
+    try {
+      this.emit(event, payload);
+    } catch (error: unknown) {
+      this.#reportError(error, payload.greenlet);
+    }
   }
 
   #reportError(error: unknown, g: Greenlet<any>): void {

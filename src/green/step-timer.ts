@@ -1,5 +1,6 @@
 /**
- * `StepTimer`: how the hub times greenlet steps — one clock read per step, every step.
+ * `StepTimer`: how the hub times greenlet steps — one clock read per step, every step, and one more at a death
+ * inside a step that has links to notify.
  *
  * @module
  */
@@ -23,24 +24,42 @@ const maxSampleEvery = 64;
  * What stays cheap: the per-task histograms (a native call per record) take a sample — every step while steps
  * are long, thinning to one in 64 while they stay under 0.05 ms; which step is sampled is decided before it runs,
  * so the sample is unbiased. The step count and the longest step are exact.
+ *
+ * Why a second read at a death (SPEC §6: links run synchronously at death, so they run inside the dying step): a
+ * greenlet's step is its own code. What its death notifies — a `deferToGreenlet` Deferred running the caller's
+ * `addCallback` chain, a join's waiters — is not, so the hub calls {@link StepTimer.died} just before the links run:
+ * the step is charged up to there, and the next {@link StepTimer.after} times the callbacks alone. A callback run
+ * longer than the threshold is still reported (it froze the loop), to `onSlowCallbacks`, not as the task's step:
+ * otherwise `auto` would pin the wrong task (the quick greenlet whose Deferred fired a slow callback) to threads.
+ * A death with nothing to notify needs no second read.
  */
 export class StepTimer {
   #last = 0; // the clock when the step now running started: the end of the previous one
   #sampleEvery = 1;
   #countdown = 1;
+  #callbacks = false; // the step now running died and its links run: the next after() times them, not a step
   readonly #thresholdMs: number;
   readonly #now: () => number;
   readonly #onBlocked: (g: unknown, stats: StepStats, ms: number) => void;
+  readonly #onSlowCallbacks: (g: unknown, ms: number) => void;
 
   /**
-   * @param thresholdMs - a step longer than this is blocking.
+   * @param thresholdMs - a step (or a death's callbacks) longer than this is blocking.
    * @param now - the wall-time source (ms), the hub's `now` option.
    * @param onBlocked - told about each blocking step: the greenlet, its task stats, the ms.
+   * @param onSlowCallbacks - told about each death whose links ran longer than the threshold: the dead greenlet,
+   *   the ms (not its task's time).
    */
-  constructor(thresholdMs: number, now: () => number, onBlocked: (g: unknown, stats: StepStats, ms: number) => void) {
+  constructor(
+    thresholdMs: number,
+    now: () => number,
+    onBlocked: (g: unknown, stats: StepStats, ms: number) => void,
+    onSlowCallbacks: (g: unknown, ms: number) => void = () => undefined,
+  ) {
     this.#thresholdMs = thresholdMs;
     this.#now = now;
     this.#onBlocked = onBlocked;
+    this.#onSlowCallbacks = onSlowCallbacks;
   }
 
   /** Start timing (a pass begins). @returns the clock now. */
@@ -58,9 +77,26 @@ export class StepTimer {
    */
   after(g: unknown, stats: StepStats): number {
     const t = this.#now();
-    this.#step(g, stats, t - this.#last);
+    if (this.#callbacks) {
+      this.#callbacks = false;
+      if (t - this.#last > this.#thresholdMs) this.#onSlowCallbacks(g, t - this.#last);
+    } else {
+      this.#step(g, stats, t - this.#last);
+    }
     this.#last = t;
     return t;
+  }
+
+  /**
+   * Greenlet `g` died inside the step now running and its links run next: charge the step up to now, and let the
+   * step's {@link StepTimer.after} time the links' callbacks instead (see the class comment).
+   * @param g - the greenlet. @param stats - its task's stats.
+   */
+  died(g: unknown, stats: StepStats): void {
+    const t = this.#now();
+    this.#step(g, stats, t - this.#last);
+    this.#last = t;
+    this.#callbacks = true;
   }
 
   /**

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { Hub } from '../../src/green/hub.js';
 import { defaultHubOptions } from '../../src/green/hub-options.js';
-import type { BlockedEvent } from '../../src/green/hub.js';
+import type { BlockedCallbacksEvent, BlockedEvent } from '../../src/green/hub.js';
+import { greenletDeferred } from '../../src/green/greenlet-deferred.js';
 import { defineTask } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
@@ -359,6 +360,76 @@ describe('Hub', () => {
       });
       await g;
       expect(events).toEqual([['parseThenFetch', 30]]);
+    });
+  });
+
+  describe("a death's callbacks", () => {
+    it("are not charged to the greenlet: a slow addCallback on a quick greenlet's Deferred is reported as blockedCallbacks, never as 'blocked' for its task", () => {
+      let wall = 0;
+      const { hub, clock } = makeHub({ blockingThresholdMs: 8, now: () => wall });
+      const blocked: Array<[string, number]> = [];
+      const callbacks: BlockedCallbacksEvent[] = [];
+      hub.on('blocked', (e: BlockedEvent) => blocked.push([e.task, e.ms]));
+      hub.on('blockedCallbacks', (e: BlockedCallbacksEvent) => callbacks.push(e));
+      const g = hub.spawn(function quick() {
+        wall += 1;
+        return 1;
+      });
+      const seen: number[] = [];
+      greenletDeferred(g, { clock }).addCallback((v) => {
+        wall += 50; // the caller's slow callback, run synchronously at the greenlet's death (SPEC §6)
+        seen.push(v);
+      });
+      hub.spawn(function after() {
+        wall += 2;
+      });
+      hub.flush();
+      expect(seen).toEqual([1]);
+      expect(blocked).toEqual([]);
+      expect(callbacks).toEqual([{ greenlet: g, ms: 50 }]);
+      expect(hub.stats()).toMatchObject({ blockedSteps: 0, blockedCallbacks: 1 });
+      expect(hub.stats().tasks.quick).toMatchObject({ steps: 1, maxMs: 1 });
+      expect(hub.stats().tasks.after).toMatchObject({ steps: 1, maxMs: 2 }); // the callbacks are not its time either
+    });
+
+    it('are timed apart also for a generator dying in a later step, with several links and a join waiter', () => {
+      let wall = 0;
+      const { hub } = makeHub({ blockingThresholdMs: 8, now: () => wall });
+      const blocked: Array<[string, number]> = [];
+      const callbacks: number[] = [];
+      hub.on('blocked', (e: BlockedEvent) => blocked.push([e.task, e.ms]));
+      hub.on('blockedCallbacks', (e: BlockedCallbacksEvent) => callbacks.push(e.ms));
+      const g = hub.spawn(function* twoSteps() {
+        yield;
+        wall += 3;
+        return 'done';
+      });
+      g.link(() => {
+        wall += 6;
+      });
+      g.join().addCallback(() => {
+        wall += 6;
+      });
+      hub.flush();
+      expect(blocked).toEqual([]);
+      expect(callbacks).toEqual([12]);
+      expect(hub.stats().tasks.twoSteps).toMatchObject({ steps: 2, maxMs: 3 });
+    });
+
+    it("keep the greenlet's own blocking step reported with its task", () => {
+      let wall = 0;
+      const { hub, clock } = makeHub({ blockingThresholdMs: 8, now: () => wall });
+      const blocked: Array<[string, number]> = [];
+      hub.on('blocked', (e: BlockedEvent) => blocked.push([e.task, e.ms]));
+      const g = hub.spawn(function slow() {
+        wall += 30;
+      });
+      greenletDeferred(g, { clock }).addCallback(() => {
+        wall += 1;
+      });
+      hub.flush();
+      expect(blocked).toEqual([['slow', 30]]);
+      expect(hub.stats().blockedCallbacks).toBe(0);
     });
   });
 

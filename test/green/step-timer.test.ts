@@ -116,4 +116,38 @@ describe('StepTimer', () => {
       expect(next.snapshot().maxMs).toBe(1);
     });
   });
+  describe('.died()', () => {
+    it("charges a dying step up to the death and the callbacks its links run after it to nobody's task", () => {
+      const steps: Array<[string, number]> = [];
+      const callbacks: Array<[unknown, number]> = [];
+      const timer = new StepTimer(10, now, (_g, s, ms) => steps.push([s.name, ms]), (g, ms) => callbacks.push([g, ms]));
+      const quick = new StepStats('quick');
+      const next = new StepStats('next');
+      const g = {};
+      timer.start();
+      wall += 1; // the greenlet's own code
+      timer.died(g, quick);
+      wall += 50; // a slow addCallback on the Deferred its death fired
+      timer.after(g, quick);
+      runStep(timer, next, {}, 2);
+      expect(steps).toEqual([]);
+      expect(callbacks).toEqual([[g, 50]]);
+      expect([quick.steps, quick.maxMs, next.steps, next.maxMs]).toEqual([1, 1, 1, 2]);
+    });
+
+    it('still reports a dying step whose own code blocked, and quick callbacks after it not at all', () => {
+      const steps: Array<[string, number]> = [];
+      const callbacks: number[] = [];
+      const timer = new StepTimer(10, now, (_g, s, ms) => steps.push([s.name, ms]), (_g, ms) => callbacks.push(ms));
+      const slow = new StepStats('slow');
+      timer.start();
+      wall += 30;
+      timer.died({}, slow);
+      wall += 10; // callbacks of exactly the threshold: not blocking
+      timer.after({}, slow);
+      expect(steps).toEqual([['slow', 30]]);
+      expect(callbacks).toEqual([]);
+      expect(slow.steps).toBe(1);
+    });
+  });
 });
