@@ -10,12 +10,13 @@
  *
  * @module
  */
+import { AsyncResource } from 'node:async_hooks';
 import type { MessagePort } from 'node:worker_threads';
 import { ReactorStoppedError } from '../errors.js';
 import { serializeError } from './error-transport.js';
 import type { ExposedFunctions } from './exposed-functions.js';
 import { restoreCarriedContext } from '../context/context-carrier.js';
-import { captureContext, runInContext, type AsyncContext } from '../time/async-context.js';
+import { runInContext, type AsyncContext } from '../time/async-context.js';
 import { callTag, type ThreadCallReply, type ThreadCallRequest } from './wire.js';
 
 interface Channel {
@@ -39,6 +40,21 @@ function invoke(fn: (...args: any[]) => unknown, request: ThreadCallRequest): un
   return context === undefined ? fn(...args) : restoreCarriedContext(context, () => fn(...args));
 }
 
+/**
+ * The async context a bridge is made in: a plain `AsyncResource` (it takes every store set now).
+ *
+ * Why not `captureContext` (src/time): its first call probes how storages keep their stores with an
+ * `AsyncLocalStorage.run`, and on Node 20 a storage once enabled leaves the process's promise hook on after
+ * `disable()` — every Promise made afterwards, the application's included, then pays a hook call (measured here:
+ * `new Promise` ~2-4 ns -> ~50-180 ns at load 7). A pool made once needs one capture, not the reuse that probe buys.
+ * A storage enabled only later had no store here, which is what the resource says.
+ */
+function homeContext(): AsyncContext {
+  const context = new AsyncResource('greenreactor.thread-call-bridge', { requireManualDestroy: true });
+  context.emitDestroy(); // stands for no pending operation (no open handle under async_hooks tooling)
+  return context;
+}
+
 /** Serves worker calls for one pool from an {@link ExposedFunctions} registry. */
 export class ThreadCallBridge {
   readonly #exposed: ExposedFunctions;
@@ -59,7 +75,7 @@ export class ThreadCallBridge {
   constructor(exposed: ExposedFunctions, onError: (error: unknown) => void) {
     this.#exposed = exposed;
     this.#onError = onError;
-    this.#home = captureContext();
+    this.#home = homeContext();
   }
 
   /**

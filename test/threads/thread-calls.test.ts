@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ThreadPool } from '../../src/threads/thread-pool.js';
 import { ExposedFunctions } from '../../src/threads/exposed-functions.js';
@@ -137,5 +139,15 @@ describe('calls from worker threads into the main thread', () => {
       pool = new ThreadPool({ maxThreads: 1 }, { exposed });
       expect(await pool.run(built(fx.callMain), 'shared')).toBe('from the registry');
     });
+  });
+});
+
+describe('ThreadPool', () => {
+  it('turns on no AsyncLocalStorage of its own (the bridge remembers its context without one)', async () => {
+    const script = fileURLToPath(new URL('./fixtures/pool-without-storage.ts', import.meta.url));
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', script], { timeout: 30_000 }, (error, out) => (error === null ? resolve(out) : reject(error)));
+    });
+    expect(JSON.parse(stdout.trim())).toEqual({ storages: 0 });
   });
 });
