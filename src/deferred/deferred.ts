@@ -33,6 +33,7 @@ import { addTimeoutTo, type OnTimeoutCancel } from './add-timeout.js';
 import { Failure } from './failure.js';
 import { pendingPromise, takeReject, takeResolve } from './then-reaction.js';
 import { trackFailure, untrackFailure } from './unhandled-error-handler.js';
+import { armedUserCodeGate, isLibraryHandler, passUserCodeGate } from './user-code-gate.js';
 
 /** The value a handler's return type `R` gives the next handler: promises unwrapped, a returned `Failure` excluded. */
 export type ChainResult<R> = Exclude<Awaited<R>, Failure>;
@@ -433,6 +434,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
             (args as unknown as (outcome: unknown) => void)(failed ? result.value : result);
             continue;
           }
+          if (armedUserCodeGate !== null && !isLibraryHandler(fn)) passUserCodeGate(); // see user-code-gate.ts
           let next: unknown;
           current.#running = true;
           try {

@@ -6,6 +6,7 @@
 import { CANCELLER_KEEPS_PENDING, Deferred } from './deferred.js';
 import { Failure } from './failure.js';
 import { FirstError } from './first-error.js';
+import { markLibraryHandler } from './user-code-gate.js';
 
 /** The one canceller every {@link Gathered} shares: cancel every member, stay pending until they answer. */
 const cancelMembers = (d: Deferred<any>): typeof CANCELLER_KEEPS_PENDING => {
@@ -30,6 +31,7 @@ class Gathered<T> extends Deferred<T[]> {
     this.#values = new Array<T>(members.length);
     this.#consumeErrors = consumeErrors;
     this.#left = members.length;
+    markLibraryHandler(this.#onResult); // records a value; the caller's code runs on the gathered Deferred
   }
 
   /** Watch every member (after construction: a member that already fired calls back at once). */

@@ -27,6 +27,7 @@ import { isGenerator } from '../deferred/is-generator.js';
 import { isThenable } from '../deferred/is-thenable.js';
 import { succeed } from '../deferred/succeed.js';
 import { fail } from '../deferred/fail.js';
+import { passUserCodeGate } from '../deferred/user-code-gate.js';
 import { GreenletExit, TimeoutError } from '../errors.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import { badTimeout } from './bad-timeout.js';
@@ -401,8 +402,11 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   #notify(cb: Notified, kind: number): void {
     if ((kind === VALUE && !this.#has(OK)) || (kind === EXCEPTION && this.#has(OK))) return;
     try {
-      if (typeof cb === 'function') cb(this);
-      else cb.greenletDied(this);
+      if (typeof cb !== 'function') cb.greenletDied(this);
+      else {
+        if (kind !== INTERNAL) passUserCodeGate(); // a link callback may be the caller's code (user-code-gate.ts)
+        cb(this);
+      }
     } catch (error: unknown) {
       this.#site.host.reportError(error, this);
     }

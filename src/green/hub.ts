@@ -32,6 +32,7 @@
 import { EventEmitter } from 'node:events';
 import { Deferred } from '../deferred/deferred.js';
 import { fail } from '../deferred/fail.js';
+import { armUserCodeGate, disarmUserCodeGate, passUserCodeGate } from '../deferred/user-code-gate.js';
 import { QueueFullError } from '../errors.js';
 import { isTask, type Task } from '../task/task.js';
 import { captureContext, runInContext, type AsyncContext } from '../time/async-context.js';
@@ -173,6 +174,14 @@ export class Hub extends EventEmitter {
   #lastSite: SpawnSite | null = null; // shared by a run of spawns of one task in one context (#siteFor)
   readonly #host: GreenletHost;
   readonly #timer: StepTimer;
+  #dying: Greenlet<any> | null = null; // died in the step running now; its links have run only library code so far
+
+  /** The user-code gate's hook while a greenlet's links run: its step ends now (one clock read). */
+  readonly #endDyingStep = (): void => {
+    const g = this.#dying!;
+    this.#dying = null;
+    this.#timer.died(g, control.stats(g));
+  };
 
   static {
     hubControlImpl = {
@@ -221,8 +230,12 @@ export class Hub extends EventEmitter {
         this.#parked += delta;
       },
       died: (g, tracked, notifies) => {
-        // Died in its own synchronous step with links to run: the step ends here, the links are timed apart.
-        if (notifies && g === this.#current) this.#timer.died(g, control.stats(g));
+        // Died in its own synchronous step with links to run: the step ends where they first run code that is not
+        // the library's (user-code-gate.ts), and what runs from there is timed apart.
+        if (notifies && g === this.#current) {
+          this.#dying = g;
+          armUserCodeGate(this.#endDyingStep);
+        }
         this.#live--;
         this.#liveHead = control.liveRemove(g, this.#liveHead);
         // Its step ended the drain's suspension: the drain goes on (#asyncHop) and turns the identity off at its end.
@@ -513,6 +526,10 @@ export class Hub extends EventEmitter {
       this.#current = item;
       const handedOver = control.step(item);
       this.#current = null;
+      if (this.#dying !== null) {
+        this.#dying = null; // its links ran only library code: all of it is the step's
+        disarmUserCodeGate(this.#endDyingStep);
+      }
       this.#steps++;
       if (handedOver && this.#suspendForAsync(item)) return BATCH_ASYNC;
       const now = timer.after(item, stats); // one clock read per step: every blocking step is seen
@@ -573,6 +590,7 @@ export class Hub extends EventEmitter {
   }
 
   #reportError(error: unknown, g: Greenlet<any>): void {
+    passUserCodeGate(); // a listener, or console.error, is not the dying greenlet's step
     if (this.listenerCount('error') > 0) {
       try {
         this.emit('error', error, g);

@@ -4,6 +4,7 @@ import { Hub } from '../../src/green/hub.js';
 import { defaultHubOptions } from '../../src/green/hub-options.js';
 import type { BlockedCallbacksEvent, BlockedEvent } from '../../src/green/hub.js';
 import { greenletDeferred } from '../../src/green/greenlet-deferred.js';
+import { gatherResults } from '../../src/deferred/gather-results.js';
 import { defineTask } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
@@ -414,6 +415,53 @@ describe('Hub', () => {
       expect(blocked).toEqual([]);
       expect(callbacks).toEqual([12]);
       expect(hub.stats().tasks.twoSteps).toMatchObject({ steps: 2, maxMs: 3 });
+    });
+
+    it('cost no clock read beyond the step\'s own while they run only library code, and one when caller code follows', () => {
+      let wall = 0;
+      let reads = 0;
+      const { hub, clock } = makeHub({
+        blockingThresholdMs: 8,
+        now: () => {
+          reads++;
+          return wall;
+        },
+      });
+      const blocked: string[] = [];
+      const callbacks: Array<[unknown, number]> = [];
+      hub.on('blocked', (e: BlockedEvent) => blocked.push(e.task));
+      hub.on('blockedCallbacks', (e: BlockedCallbacksEvent) => callbacks.push([e.greenlet, e.ms]));
+      const gs = [1, 2, 3].map((n) => hub.spawn(function quick() {
+        return n;
+      }));
+      const seen: number[][] = [];
+      gatherResults(gs.map((g) => greenletDeferred(g, { clock }))).addCallback((values) => {
+        wall += 50; // the caller's code, run by the last member's death
+        seen.push(values);
+      });
+      void Promise.all(gs.map((g) => greenletDeferred(g, { clock }))); // a Promise resolver per member: library code
+      hub.flush();
+      expect(seen).toEqual([[1, 2, 3]]);
+      expect(reads).toBe(1 + 3 + 1); // the pass's start, one per step, and one where the caller's callback began
+      expect(blocked).toEqual([]);
+      expect(callbacks).toEqual([[gs[2], 50]]);
+    });
+
+    it("do not include a slow 'error' listener told of an unobserved failure", () => {
+      let wall = 0;
+      const { hub } = makeHub({ blockingThresholdMs: 8, now: () => wall });
+      const blocked: string[] = [];
+      hub.on('blocked', (e: BlockedEvent) => blocked.push(e.task));
+      hub.on('error', () => {
+        wall += 30;
+      });
+      const g = hub.spawn(function failsQuickly() {
+        throw new Error('nobody waits for me');
+      });
+      g.linkValue(() => undefined); // a link that does not observe a failure: the death still has links to run
+      hub.flush();
+      expect(blocked).toEqual([]);
+      expect(hub.stats().blockedCallbacks).toBe(1);
     });
 
     it("keep the greenlet's own blocking step reported with its task", () => {
