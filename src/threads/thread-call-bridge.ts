@@ -43,10 +43,8 @@ function invoke(fn: (...args: any[]) => unknown, request: ThreadCallRequest): un
 /**
  * The async context a bridge is made in: a plain `AsyncResource` (it takes every store set now).
  *
- * Why not `captureContext` (src/time): its first call probes how storages keep their stores with an
- * `AsyncLocalStorage.run`, and on Node 20 a storage once enabled leaves the process's promise hook on after
- * `disable()` — every Promise made afterwards, the application's included, then pays a hook call (measured here:
- * `new Promise` ~2-4 ns -> ~50-180 ns at load 7). A pool made once needs one capture, not the reuse that probe buys.
+ * Why not `captureContext` (src/time): a pool is made once and needs one capture, not the reuse between captures that
+ * `captureContext` is built for.
  * A storage enabled only later had no store here, which is what the resource says.
  */
 function homeContext(): AsyncContext {

@@ -48,6 +48,14 @@ describe('captureContext()', () => {
     expect(JSON.parse(stdout.trim())).toEqual({ seen: 'request' });
   });
 
+  it('enables no AsyncLocalStorage of its own, so the process keeps no promise hook on its account', async () => {
+    const script = fileURLToPath(new URL('./fixtures/library-without-storage.ts', import.meta.url));
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', script], { timeout: 30_000 }, (error, out) => (error === null ? resolve(out) : reject(error)));
+    });
+    expect(JSON.parse(stdout.trim())).toEqual({ watchable: true, enabled: 0 });
+  });
+
   it('shares one context between captures in one unchanged context', () => {
     const als = new AsyncLocalStorage<number>();
     const [a, b] = als.run(7, () => [captureContext(), captureContext()]);
