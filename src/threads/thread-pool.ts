@@ -17,8 +17,11 @@
  * - Loop delay: once one event-loop turn has spent `turnBudgetMs` settling messages, the next batch waits for the
  *   next turn, so a long queue drains in bounded turns rather than in one (workers answer as fast as the main
  *   thread posts, and replies already waiting are read at once).
- * - With coalescing, `maxQueue` and `queueDepth` count the live calls waiting in that queue (plus any Piscina
- *   queues); a call cancelled there leaves it at once.
+ * - Without coalescing, every call travels alone, but calls still wait in the pool's queue once Piscina holds
+ *   `uncoalescedDepth` messages per place: Piscina always has the next one to post from its own reply handler, and
+ *   thousands in flight do not each hold Piscina's per-task records.
+ * - `maxQueue` and `queueDepth` count the live calls waiting in that queue (plus any Piscina queues); a call
+ *   cancelled there leaves it at once.
  * - Worker lifecycle ({@link WorkerLifecycle}): Piscina places tasks only on serving workers; a worker past a
  *   `recycle` limit, or doomed by the cancel grace, gets none and its replacement starts before it leaves. A task a
  *   worker declined (doomed or retiring) goes back in line.
@@ -57,6 +60,16 @@ import { DispatchSites, newDispatchSite } from '../dispatch-site.js';
  * the next turn (`#settled`). Small against a loop-delay budget, large against one batch's round trip.
  */
 const turnBudgetMs = 2;
+
+/**
+ * Without coalescing, how many messages per serving place (maxThreads × concurrentTasksPerWorker) the pool lets into
+ * Piscina; later calls wait in the pool's own queue. Above 1 so that Piscina always holds a next message to post
+ * from its own reply handler (a post from the pool's promise reaction comes tens of µs later under load), and the
+ * worker never waits on the main thread; small, so that thousands of calls in flight do not each hold Piscina's
+ * per-task records (an async resource, a Promise and its resolvers), which every young-generation collection would
+ * copy while they wait.
+ */
+const uncoalescedDepth = 4;
 
 /**
  * How many stack frames a dispatch captures for errors coming back from a worker: enough to reach past the library's
@@ -151,6 +164,8 @@ export class ThreadPool {
   #posted = 0;
   /** Serving capacity: maxThreads × concurrentTasksPerWorker. */
   readonly #capacity: number;
+  /** Messages let into Piscina while runs wait in `#queue`: `#capacity`, or more without coalescing ({@link uncoalescedDepth}). */
+  readonly #sendLimit: number;
   #drainQueued = false;
   /** When this event-loop turn started settling messages (NaN: it has not); see `#settled`. */
   #turnStarted = Number.NaN;
@@ -173,6 +188,7 @@ export class ThreadPool {
     this.exposed = wiring.exposed ?? new ExposedFunctions();
     this.#capacity = this.options.maxThreads * this.options.concurrentTasksPerWorker;
     const coalesce = this.options.coalesce;
+    this.#sendLimit = coalesce === false ? this.#capacity * uncoalescedDepth : this.#capacity;
     const costs = coalesce === false ? undefined : new BatchCosts(coalesce.flushMs, this.#capacity);
     this.#costs = costs;
     const onRunTimed = wiring.onRunTimed;
@@ -377,12 +393,16 @@ export class ThreadPool {
    */
   #hasRoom(): boolean {
     const posted = this.#posted;
-    return posted < this.#capacity || posted - this.#lifecycle.roomFreedByClosed < this.#capacity;
+    const limit = this.#sendLimit;
+    return posted < limit || posted - this.#lifecycle.roomFreedByClosed < limit;
   }
 
-  /** Sends a new run now, or queues it when every worker is busy (coalescing). */
+  /**
+   * Sends a new run now, or queues it when serving workers hold as many messages as they may ({@link ThreadPool.#hasRoom};
+   * without coalescing, `uncoalescedDepth` per place: the pool's queue then holds the rest, Piscina's never more than a few).
+   */
   #submit(run: ThreadTaskRun): void {
-    if (this.options.coalesce === false || (this.#waitingLive === 0 && this.#hasRoom())) {
+    if (this.#waitingLive === 0 && this.#hasRoom()) {
       run.start();
       return;
     }
@@ -457,9 +477,18 @@ export class ThreadPool {
    * several workers, travels alone; a batch's expected total stays within `flushMs`).
    */
   #drain(): void {
+    if (this.#host === undefined) return;
     const coalesce = this.options.coalesce;
     const costs = this.#costs;
-    if (coalesce === false || costs === undefined || this.#host === undefined) return;
+    if (coalesce === false || costs === undefined) {
+      while (this.#waitingLive > 0 && this.#hasRoom()) {
+        const run = this.#takeWaiting();
+        if (run === undefined) break;
+        run.start();
+      }
+      this.#compactQueue();
+      return;
+    }
     while (this.#waitingLive > 0 && this.#hasRoom()) {
       const first = this.#takeWaiting();
       if (first === undefined) break;
@@ -482,6 +511,11 @@ export class ThreadPool {
       if (runs.length === 1) first.start();
       else postBatch(this.#host, this.#batchSlots, runs);
     }
+    this.#compactQueue();
+  }
+
+  /** Drops the queue's passed-over head (all of it once empty; in one splice when it is most of the array). */
+  #compactQueue(): void {
     if (this.#queueHead === this.#queue.length) {
       this.#queue.length = 0;
       this.#queueHead = 0;
@@ -612,55 +646,32 @@ export class ThreadPool {
       slots,
       counters: this.#counters,
       sites: this.#sites,
-      // One reaction per message: the pool's bookkeeping first (with coalescing, the drain sends the next share
-      // before this message's results fire their Deferreds), then the receiver's. A message that hands runs back
+      // One reaction per message: the pool's bookkeeping first (the drain sends the next share of the queue, a batch
+      // with coalescing, one run without, before this message's results fire their Deferreds), then the receiver's. A message that hands runs back
       // (a rejection, or a batch reply carrying declined calls) goes the other way round: the runs it hands back
       // are in line again before the drain takes the next share, which would otherwise overtake them.
-      post:
-        o.coalesce === false
-          ? (request, transferList, receiver) => {
-              const posted = piscina.run(request, transferList === undefined ? undefined : { transferList: transferList as never });
-              // Without coalescing only recycling needs to know when a message settled (a retiring worker may be idle).
-              if (!lifecycle.recycles) {
-                posted.then(
-                  (value) => receiver.handleReply(value),
-                  (error: unknown) => receiver.handleRejection(error),
-                );
-                return;
-              }
-              posted.then(
-                (value) => {
-                  lifecycle.settled();
-                  receiver.handleReply(value);
-                },
-                (error: unknown) => {
-                  lifecycle.settled();
-                  receiver.handleRejection(error);
-                },
-              );
+      post: (request, transferList, receiver) => {
+        const posted = piscina.run(request, transferList === undefined ? undefined : { transferList: transferList as never });
+        this.#posted++;
+        posted.then(
+          (value) => {
+            if (receiver.handsBack?.(value) === true) {
+              this.#released();
+              receiver.handleReply(value);
+              this.#next();
+              return;
             }
-          : (request, transferList, receiver) => {
-              const posted = piscina.run(request, transferList === undefined ? undefined : { transferList: transferList as never });
-              this.#posted++;
-              posted.then(
-                (value) => {
-                  if (receiver.handsBack?.(value) === true) {
-                    this.#released();
-                    receiver.handleReply(value);
-                    this.#next();
-                    return;
-                  }
-                  this.#released();
-                  this.#next();
-                  receiver.handleReply(value);
-                },
-                (error: unknown) => {
-                  this.#released();
-                  receiver.handleRejection(error);
-                  this.#next();
-                },
-              );
-            },
+            this.#released();
+            this.#next();
+            receiver.handleReply(value);
+          },
+          (error: unknown) => {
+            this.#released();
+            receiver.handleRejection(error);
+            this.#next();
+          },
+        );
+      },
       terminate: (threadId) => {
         // Doomed first: from now on it claims no task and gets none (a task it holds unclaimed comes back).
         lifecycle.doom(threadId);
