@@ -104,11 +104,12 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   #state: GreenletState = 'pending';
   #mode: Mode = 'unstarted';
   #flags = 0; // bits of greenlet-flags.ts, read only through #has/#set
-  #send: unknown; // before the first step: the arguments (no field of their own); then what the next resume sends
+  // Before the first step: the arguments (no field of their own); while alive, what the next resume sends; once
+  // dead, the result (the value when OK, else the exception): read as a result only when dead or OK.
+  #value: unknown;
   #token = 0; // identity of the current wait; bumped to abandon it
   #waitingOn: unknown = null;
   #links: Notified | unknown[] | null = null; // one callback or watcher (its kind in #flags), or [callback, kind, ...]
-  #result: unknown = undefined; // the value when OK, else the exception
   #rare: Rare | null = null; // kill, abort, timer, cooperate: most greenlets never need them
   #prevLive: Greenlet<any> | null = null; // the hub's list of live greenlets (intrusive: no Set entry per greenlet)
   #nextLive: Greenlet<any> | null = null;
@@ -188,7 +189,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     this.id = nextId++;
     this.#site = site;
     this.#fn = fn;
-    this.#send = args;
+    this.#value = args;
   }
 
   /** The task name: the Task's name or the function's name (`'<anonymous>'` without one). */
@@ -218,12 +219,12 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
 
   /** The result once it succeeded (the `GreenletExit` itself when killed by one); `undefined` before. */
   get value(): R | undefined {
-    return (this.#has(OK) ? this.#result : undefined) as R | undefined;
+    return (this.#has(OK) ? this.#value : undefined) as R | undefined;
   }
 
   /** The exception it failed with; `undefined` while alive or after success. */
   get exception(): unknown {
-    return this.#state === 'dead' && !this.#has(OK) ? this.#result : undefined;
+    return this.#state === 'dead' && !this.#has(OK) ? this.#value : undefined;
   }
 
   /** Aborted by {@link Greenlet.kill} (with the kill's exception as reason), for APIs that take an `AbortSignal`. */
@@ -256,8 +257,8 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     return this.#wait<R>(
       timeoutMs,
       (g) => {
-        if (!g.#has(OK)) throw g.#result;
-        return g.#result as R;
+        if (!g.#has(OK)) throw g.#value;
+        return g.#value as R;
       },
       new TimeoutError(`Greenlet ${this.name}#${this.id} did not finish within ${String(timeoutMs)} ms`),
       ANY,
@@ -352,10 +353,10 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     let p: Promise<R>;
     this.#set(OBSERVED, true);
     if (this.#state === 'dead') {
-      p = this.#has(OK) ? Promise.resolve(this.#result as R) : Promise.reject(this.#result);
+      p = this.#has(OK) ? Promise.resolve(this.#value as R) : Promise.reject(this.#value);
     } else {
       p = new Promise<R>((resolve, reject) => {
-        this.#addLink((g: Greenlet<any>) => (g.#has(OK) ? resolve(g.#result as R) : reject(g.#result)), ANY);
+        this.#addLink((g: Greenlet<any>) => (g.#has(OK) ? resolve(g.#value as R) : reject(g.#value)), ANY);
       });
     }
     return p.then(onFulfilled, onRejected);
@@ -456,7 +457,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
 
   #takeKill(): void {
     const rare = this.#rare!;
-    this.#send = rare.kill;
+    this.#value = rare.kill;
     this.#set(THROWING, true);
     this.#set(SENDING_KILL, true);
     rare.kill = undefined;
@@ -482,8 +483,8 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     this.#waitingOn = null;
     w.abandon();
     this.#takeKill();
-    const exc = this.#send;
-    this.#send = undefined;
+    const exc = this.#value;
+    this.#value = undefined;
     this.#set(THROWING, false);
     this.#set(SENDING_KILL, false);
     w.errback(exc);
@@ -497,7 +498,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
 
   #resume(token: number, value: unknown, failed: boolean): void {
     if (token !== this.#token || this.#state !== 'parked') return;
-    this.#send = value;
+    this.#value = value;
     this.#set(THROWING, failed);
     this.#set(SENDING_KILL, false);
     if (this.#mode !== 'async' && !(this.#waitingOn instanceof HubWait)) this.#waitingOn = null; // a hub wait stays until the step
@@ -512,8 +513,8 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     // callbacks): leave that wait; a resumption queued through it is stale, except a kill, which this wait takes.
     if (this.#state === 'parked') this.#site.host.parkedDelta(-1);
     else if (this.#state === 'queued') {
-      if (this.#has(SENDING_KILL)) this.#rare!.kill = this.#send;
-      this.#send = undefined;
+      if (this.#has(SENDING_KILL)) this.#rare!.kill = this.#value;
+      this.#value = undefined;
       this.#set(THROWING, false);
       this.#set(SENDING_KILL, false);
     }
@@ -524,7 +525,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       this.#takeKill();
       ready = true;
     } else if (ready) {
-      this.#send = undefined;
+      this.#value = undefined;
       this.#set(THROWING, false);
       this.#set(SENDING_KILL, false);
     }
@@ -562,9 +563,9 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   /** The first step: call the function and learn what kind of greenlet this is. */
   #call(): boolean {
     const fn = this.#fn as (...args: any[]) => unknown;
-    const args = this.#send as unknown[];
+    const args = this.#value as unknown[];
     this.#fn = null;
-    this.#send = undefined;
+    this.#value = undefined;
     this.#mode = 'calling';
     let r: unknown;
     const native = Object.getPrototypeOf(fn) === GeneratorFunctionPrototype;
@@ -612,10 +613,10 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     const w = this.#waitingOn as HubWait<any> | null;
     this.#waitingOn = null;
     if (w === null) return false;
-    const send = this.#send;
+    const send = this.#value;
     const failed = this.#has(THROWING);
     const kill = this.#has(SENDING_KILL);
-    this.#send = undefined;
+    this.#value = undefined;
     this.#set(THROWING, false);
     this.#set(SENDING_KILL, false);
     if (w.raced) {
@@ -641,9 +642,9 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   /** @returns true when the greenlet continued as an async function that runs on (see {@link ContinueAs}). */
   #runGenerator(): boolean {
     const iter = this.#fn as Generator<unknown, unknown, unknown>;
-    let send = this.#send;
+    let send = this.#value;
     let throwing = this.#has(THROWING);
-    if (send !== undefined) this.#send = undefined;
+    if (send !== undefined) this.#value = undefined;
     if (throwing) this.#flags &= ~(THROWING | SENDING_KILL);
     const native = this.#has(NATIVE_GENERATOR);
     for (;;) {
@@ -679,11 +680,11 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       if (y instanceof Greenlet) {
         if (y.#state === 'dead') {
           throwing = !y.#has(OK);
-          send = y.#result;
+          send = y.#value;
           continue;
         }
         const token = ++this.#token;
-        y.#addLink((g: Greenlet<any>) => this.#resume(token, g.#result, !g.#has(OK)), ANY);
+        y.#addLink((g: Greenlet<any>) => this.#resume(token, g.#value, !g.#has(OK)), ANY);
         this.#park(y);
         return false;
       }
@@ -696,7 +697,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       }
       if (y instanceof ContinueAs) {
         this.#fn = y.fn;
-        this.#send = y.args;
+        this.#value = y.args;
         return this.#call();
       }
       if (!isThenable(y)) {
@@ -747,10 +748,9 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     this.#mode = 'finished';
     this.#set(ASYNC_BUSY, false);
     this.#set(OK, ok);
-    this.#result = result;
+    this.#value = result; // what it would have been sent goes: the field now holds the result
     this.#fn = null;
     this.#waitingOn = null;
-    this.#send = undefined;
     const rare = this.#rare;
     if (rare !== null) {
       rare.kill = undefined;

@@ -21,6 +21,23 @@ afterEach(async () => {
 });
 
 describe('Greenlet', () => {
+  describe('.value and .exception', () => {
+    it('are undefined while it is alive, whatever it holds for its next step (its arguments, a value to send)', () => {
+      const { hub } = makeHub();
+      const d = new Deferred<string>();
+      const g = hub.spawn(function* holds(x: string) {
+        const y: string = yield d;
+        return x + y;
+      }, 'args');
+      expect([g.value, g.exception]).toEqual([undefined, undefined]); // it holds its arguments
+      hub.flush(); // parked on d
+      d.callback('sent'); // queued with 'sent' to send in
+      expect([g.value, g.exception]).toEqual([undefined, undefined]);
+      hub.flush();
+      expect([g.value, g.exception]).toEqual(['argssent', undefined]);
+    });
+  });
+
   describe('generator greenlets', () => {
     it('park on a Deferred and resume with its value', () => {
       const { hub } = makeHub();
