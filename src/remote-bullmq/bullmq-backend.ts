@@ -4,8 +4,8 @@
  * Invariants:
  * - Nothing connects until the first call: a reactor given a backend it never uses opens no handle.
  * - Each call's Deferred fires exactly once (see {@link RemoteCall}). A job's outcome comes from BullMQ's event
- *   stream when it can, and otherwise from the reconcile poll, which reads the state of every job still pending
- *   every `reconcileMs`: BullMQ's events can be lost (taskforcesh/bullmq#2517; the stream is also trimmed), so
+ *   stream when it can, and otherwise from the reconcile poll, which asks Redis every `reconcileMs` which pending
+ *   jobs finished (one script call, see `readJobStates`) and reads only those: BullMQ's events can be lost (taskforcesh/bullmq#2517; the stream is also trimmed), so
  *   events are only the fast path, never the only one.
  * - A finished job is removed by the caller once its outcome was read (BullMQ keeps it an hour otherwise, for a
  *   caller that died), so nothing piles up in Redis.
@@ -38,6 +38,7 @@ import type { DelayedCall } from '../time/scheduler.js';
 import { RemoteCall, type RemoteCallHost } from './remote-call.js';
 import { RemoteCounters } from './remote-counters.js';
 import { describeConnection, redisClientOptions, resolveConnection, type RedisConnectionOptions } from './redis-connection-options.js';
+import { readJobStates, type JobState } from './job-states.js';
 import { RedisReachability } from './redis-reachability.js';
 import {
   cancelChannel,
@@ -348,20 +349,36 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     });
   }
 
-  /** Reads the state of every pending job and settles those that finished. */
+  /**
+   * Asks Redis which pending jobs finished or vanished (one script call per chunk, see `readJobStates`), then reads
+   * only the finished ones and settles their calls. A pass that cannot reach Redis does nothing: the next one asks
+   * again (the reachability watch decides when pending calls give up).
+   */
   async #reconcilePass(): Promise<void> {
     const engine = this.#engine;
     if (engine === undefined) return;
-    const { queue } = engine;
+    const { queue, queueClient } = engine;
     const ids = [...this.#enqueued];
-    const jobs = await Promise.all(ids.map((id) => queue.getJob(id).catch(() => null)));
+    let states: JobState[];
+    try {
+      states = await readJobStates(queueClient, ids.map((id) => queue.toKey(id)));
+    } catch {
+      return;
+    }
+    const finished: string[] = [];
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
+      if (states[i] === 'finished') finished.push(id);
+      else if (states[i] === 'vanished') this.#pending.get(id)?.crashed(id, vanished(id, this.#queueName));
+    }
+    const jobs = await Promise.all(finished.map((id) => queue.getJob(id).catch(() => null)));
+    for (let i = 0; i < finished.length; i++) {
+      const id = finished[i]!;
       const job = jobs[i];
       const call = this.#pending.get(id);
       if (call === undefined || job === null) continue;
       if (job === undefined) {
-        call.crashed(id, new Error(`job ${id} vanished from queue ${this.#queueName}`));
+        call.crashed(id, vanished(id, this.#queueName));
         continue;
       }
       if (job.finishedOn === undefined) continue;
@@ -420,6 +437,11 @@ function failed<R>(error: unknown): Deferred<R> {
   const d = new Deferred<R>();
   d.errback(error);
   return d;
+}
+
+/** The error a call whose job is gone from Redis crashes with (a flushed or failed-over server, a manual removal). */
+function vanished(jobId: string, queueName: string): Error {
+  return new Error(`job ${jobId} vanished from queue ${queueName}`);
 }
 
 function parseJson(text: string): unknown {
