@@ -536,10 +536,16 @@ export class ThreadPool {
    * event-loop turn keeps settling messages (replies already waiting are read at once, and each drain lets a worker
    * answer again before the turn ends), the chain would hold the loop until the queue is empty; past
    * `turnBudgetMs` of one turn the drain waits for the next turn instead, so timers and I/O run between (the
-   * loop-delay bound).
+   * loop-delay bound). Without coalescing there is no budget: each settle sends one run into Piscina, whose own
+   * reply handler has already posted the next (the chain holds the loop as raw Piscina's holds it); a drain put off
+   * to the next turn would let Piscina's few messages run out and the workers wait for it.
    */
   #next(): void {
     if (this.#waitingLive === 0 || this.#drainDeferred) return;
+    if (this.#costs === undefined) {
+      this.#drain(); // coalescing off (see above)
+      return;
+    }
     const now = performance.now();
     if (Number.isNaN(this.#turnStarted)) {
       this.#turnStarted = now;
