@@ -32,7 +32,7 @@ export type { GreenReactorErrorOptions, PolicyConfigIssue } from './errors.js';
 
 // --- tasks ---
 export { defineTask, taskFrom, isTask } from './task/task.js';
-export type { Task, TaskOptions, TaskFunction, TaskArgs, TaskResult, Kind, Route } from './task/task.js';
+export type { Task, TaskOptions, TaskFunction, TaskArgs, TaskResult, Kind, Route, TaskIdentity } from './task/task.js';
 
 // --- context --- (src/context/: carriers across threads, deadlines)
 export { defineContextCarrier } from './context/context-carrier.js';

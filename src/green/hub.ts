@@ -35,6 +35,7 @@ import { fail } from '../deferred/fail.js';
 import { armUserCodeGate, disarmUserCodeGate, passUserCodeGate } from '../deferred/user-code-gate.js';
 import { QueueFullError } from '../errors.js';
 import { isTask, type Task } from '../task/task.js';
+import { taskLabels } from '../task/task-labels.js';
 import { captureContext, runInContext, type AsyncContext } from '../time/async-context.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { Greenlet, greenletControl as control } from './greenlet.js';
@@ -70,7 +71,7 @@ export interface HubStats {
   blockedCallbacks: number;
   /** Passes started on the event loop (each at most `sliceMs` long). */
   slices: number;
-  /** Step times per task name. */
+  /** Step times per task: under its name, with its module in brackets where two tasks share the name. */
   tasks: Record<string, TaskStepStats>;
 }
 
@@ -80,6 +81,8 @@ export interface BlockedEvent {
   greenlet: Greenlet<unknown>;
   /** Its task name. */
   task: string;
+  /** Which task: a Task's `id` (`moduleUrl#exportName`; two modules may export tasks of one name), a function's name. */
+  taskId: string;
   /** The step's wall time in ms. */
   ms: number;
 }
@@ -213,7 +216,7 @@ export class Hub extends EventEmitter {
       this.#now,
       (g, stats, ms) => {
         this.#blockedSteps++;
-        this.#emitBlocked('blocked', { greenlet: g as Greenlet<unknown>, task: stats.name, ms } satisfies BlockedEvent);
+        this.#emitBlocked('blocked', { greenlet: g as Greenlet<unknown>, task: stats.name, taskId: stats.id, ms } satisfies BlockedEvent);
       },
       (g, ms) => {
         this.#blockedCallbacks++;
@@ -363,7 +366,8 @@ export class Hub extends EventEmitter {
   /** @returns counters and per-task step times; see {@link HubStats}. */
   stats(): HubStats {
     const tasks: Record<string, TaskStepStats> = {};
-    for (const [name, s] of this.#taskStats) tasks[name] = s.snapshot();
+    const labels = taskLabels(this.#taskStats.values());
+    for (const [id, s] of this.#taskStats) tasks[labels.get(id) ?? s.name] = s.snapshot();
     return {
       spawned: this.#spawned,
       live: this.#live,
@@ -401,6 +405,7 @@ export class Hub extends EventEmitter {
   #create<A extends unknown[], R>(fn: GreenletFunction<A, R> | Task<A, R>, args: A): Greenlet<R> {
     let run: (...args: any[]) => unknown;
     let name: string;
+    let id: string; // what the task's step statistics are kept by: two Tasks of one name from two modules are two
     if (typeof fn === 'function') {
       run = fn as (...args: any[]) => unknown;
       if (fn === this.#lastFn) {
@@ -410,15 +415,17 @@ export class Hub extends EventEmitter {
         this.#lastFn = fn;
         this.#lastFnName = name;
       }
+      id = name;
     } else if (isTask(fn)) {
       run = taskGreenletFunction(fn);
       name = fn.name;
+      id = fn.id;
     } else {
       throw new TypeError(`Expected \`fn\` to be a function or a Task, got \`${String(fn)}\` (${typeof fn})`);
     }
     this.#spawned++;
     // The spawner's context (the greenlet identity is not part of it: a child is not its parent).
-    const g = new Greenlet<R>(this.#siteFor(name, captureContext()), run, args.length === 0 ? noArgs : args);
+    const g = new Greenlet<R>(this.#siteFor(name, id, captureContext()), run, args.length === 0 ? noArgs : args);
     const full = this.#live >= this.options.maxGreenlets;
     // A refused greenlet is counted too, for the instant until it dies: its death (`host.died`) uncounts it.
     this.#live++;
@@ -563,17 +570,17 @@ export class Hub extends EventEmitter {
   }
 
   /**
-   * The spawn site of a greenlet of task `name` spawned in `context`: the last one while both stay the same (a run
-   * of spawns of one task from one place shares one site and skips the Map), else a new one; a task's step
-   * statistics are made on its first greenlet.
+   * The spawn site of a greenlet of task `id` (named `name`) spawned in `context`: the last one while both stay the
+   * same (a run of spawns of one task from one place shares one site and skips the Map), else a new one; a task's
+   * step statistics are made on its first greenlet.
    */
-  #siteFor(name: string, context: AsyncContext): SpawnSite {
+  #siteFor(name: string, id: string, context: AsyncContext): SpawnSite {
     const last = this.#lastSite;
-    if (last !== null && name === last.stats.name && context === last.context) return last;
-    let s = this.#taskStats.get(name);
+    if (last !== null && id === last.stats.id && context === last.context) return last;
+    let s = this.#taskStats.get(id);
     if (s === undefined) {
-      s = new StepStats(name);
-      this.#taskStats.set(name, s);
+      s = new StepStats(name, id);
+      this.#taskStats.set(id, s);
     }
     const site = new SpawnSite(this.#host, s, context);
     this.#lastSite = site;

@@ -26,15 +26,21 @@ export interface TaskStepStats {
 export class StepStats {
   /** The task name. */
   readonly name: string;
+  /** Which task: a Task's `id` (`moduleUrl#exportName`), a function's name. Two tasks may share a name, never an id. */
+  readonly id: string;
   /** Steps run (all of them; the histogram holds a sample, see `StepTimer`). */
   steps = 0;
   /** The longest step in milliseconds (all of them). */
   maxMs = 0;
   readonly #histogram: RecordableHistogram = createHistogram();
 
-  /** @param name - the task name. */
-  constructor(name: string) {
+  /**
+   * @param name - the task name.
+   * @param id - the task's id (a function's: its name).
+   */
+  constructor(name: string, id: string = name) {
     this.name = name;
+    this.id = id;
   }
 
   /**

@@ -23,13 +23,19 @@
  * window must hold to send the task to threads for good: one, as the SPEC says, by default; 2 or 3 on a machine whose
  * scheduler stretches runs (a run the OS descheduled for 30 ms looks, by wall time, like a task that held the loop).
  *
+ * What is learned is kept per task, keyed by its identity ({@link TaskIdentity}: a Task's `moduleUrl#exportName`, a
+ * plain function's name), never by its name alone: two modules may each export a `parse`, and one that blocks must
+ * not send the other to threads, nor may their runs share a window. `snapshot()` names them for people
+ * (`taskLabels`: the name, and the module where two share it).
+ *
  * The router only learns from what it is fed (`recordThreadRun`, `recordBlockedStep`, `recordAsync`), so tests
  * drive it deterministically. `version` changes whenever a task's route changes, which lets callers cache
  * decisions and notice when they go stale.
  *
  * @module
  */
-import type { Kind } from '../task/task.js';
+import type { Kind, TaskIdentity } from '../task/task.js';
+import { taskLabels } from '../task/task-labels.js';
 
 /** How `auto` learns; see {@link defaultAdaptiveOptions}. */
 export interface AdaptiveOptions {
@@ -107,7 +113,7 @@ export interface AutoVerdict {
   readonly probe?: boolean;
 }
 
-/** What `auto` learned about one task (by name), as shown by `stats()`. */
+/** What `auto` learned about one task, as shown by `stats()` (under the task's name; with its module where two share it). */
 export interface AutoTaskStats {
   /** The current phase. */
   phase: AutoPhase;
@@ -139,6 +145,8 @@ export interface AutoTaskStats {
 }
 
 interface TaskRecord {
+  /** The task, as the first report of it named it (its id keys the record; its name is what people read). */
+  readonly task: TaskIdentity;
   phase: AutoPhase;
   /** The last `sampleSize` thread run times (a sliding window: the oldest is dropped first). */
   runs: number[];
@@ -160,7 +168,7 @@ interface TaskRecord {
   reason: string | undefined;
 }
 
-/** Learns, per task name, whether a task belongs on threads, on a greenlet or inline. */
+/** Learns, per task ({@link TaskIdentity}), whether a task belongs on threads, on a greenlet or inline. */
 export class AdaptiveRouter {
   #options: AdaptiveOptions;
   readonly #tasks = new Map<string, TaskRecord>();
@@ -198,13 +206,13 @@ export class AdaptiveRouter {
 
   /**
    * Resolves `auto` for a task.
-   * @param name - the task's name.
+   * @param task - the task (its id says which; its name is what the reason says).
    * @param kind - its declared kind, if any.
    * @param plain - true for a plain function (which cannot run on a thread).
    * @param shape - how its function looks: `'async'` for a generator or async function, else `'sync'`.
    */
-  route(name: string, kind: Kind | undefined, plain: boolean, shape: TaskShape = 'sync'): AutoVerdict {
-    const record = this.#tasks.get(name);
+  route(task: TaskIdentity, kind: Kind | undefined, plain: boolean, shape: TaskShape = 'sync'): AutoVerdict {
+    const record = this.#tasks.get(task.id);
     const async = shape === 'async' || record?.async === true;
     // Only a synchronous task's runs are timed one by one while its window fills (an async one's steps are the hub's).
     const probe = !async && (record === undefined || record.local.length < this.#options.sampleSize);
@@ -222,7 +230,7 @@ export class AdaptiveRouter {
       route: 'thread',
       reason:
         kind === undefined
-          ? `auto: task '${name}' declares no kind; it starts on threads (judged after ${n} thread runs)`
+          ? `auto: task '${task.name}' declares no kind; it starts on threads (judged after ${n} thread runs)`
           : `auto: kind '${kind}' starts on threads (judged after ${n} thread runs)`,
     };
   }
@@ -230,13 +238,13 @@ export class AdaptiveRouter {
   /**
    * Feeds one thread run of a task into its sliding window and re-judges it; a run longer than
    * `blockingThresholdMs` keeps the task on threads while it is in the window.
-   * @param name - the task's name.
+   * @param task - the task.
    * @param ms - how long the worker ran it.
    * @param hopMs - what the hop cost it (dispatch to start: queue wait, cloning, posting); 0 when unknown.
    * @returns true when the task's route changed.
    */
-  recordThreadRun(name: string, ms: number, hopMs = 0): boolean {
-    const record = this.#record(name);
+  recordThreadRun(task: TaskIdentity, ms: number, hopMs = 0): boolean {
+    const record = this.#record(task);
     record.threadRuns += 1;
     record.runs.push(ms);
     record.hops.push(hopMs);
@@ -251,13 +259,13 @@ export class AdaptiveRouter {
   /**
    * Feeds one blocked in-process run or green step of a task (the hub's `blocked` event, the dispatcher's timed
    * inline runs).
-   * @param name - the task's name.
+   * @param task - the task.
    * @param ms - how long it held the event loop.
    * @param where - `'green step'` or `'inline run'`, for the reason.
    * @returns true when the task is now pinned to threads and was not judged to be on threads before.
    */
-  recordBlockedStep(name: string, ms: number, where = 'green step'): boolean {
-    const record = this.#record(name);
+  recordBlockedStep(task: TaskIdentity, ms: number, where = 'green step'): boolean {
+    const record = this.#record(task);
     record.blockedSteps += 1;
     record.longestGreenStepMs = Math.max(record.longestGreenStepMs ?? 0, ms);
     return this.#addLocal(record, ms, where);
@@ -268,13 +276,13 @@ export class AdaptiveRouter {
    * and re-judges it: enough runs over `blockingThresholdMs` there (`blockingRunsToPin`) send it to threads for
    * good; a synchronous task whose median there is at or above `minThreadRunMs` and its last known hop goes back
    * to threads.
-   * @param name - the task's name.
+   * @param task - the task.
    * @param ms - how long the run held the event loop.
    * @param where - `'inline run'` or `'green step'`, for the reason.
    * @returns true when the task's route changed.
    */
-  recordInProcessRun(name: string, ms: number, where = 'inline run'): boolean {
-    const record = this.#record(name);
+  recordInProcessRun(task: TaskIdentity, ms: number, where = 'inline run'): boolean {
+    const record = this.#record(task);
     if (ms > this.#options.blockingThresholdMs) {
       record.blockedSteps += 1;
       record.longestGreenStepMs = Math.max(record.longestGreenStepMs ?? 0, ms);
@@ -333,11 +341,11 @@ export class AdaptiveRouter {
 
   /**
    * Notes that a task's function returned a thenable or a generator: in-process it runs on a greenlet, not inline.
-   * @param name - the task's name.
+   * @param task - the task.
    * @returns true when this is news (the route of an in-process task changes).
    */
-  recordAsync(name: string): boolean {
-    const record = this.#record(name);
+  recordAsync(task: TaskIdentity): boolean {
+    const record = this.#record(task);
     if (record.async) return false;
     record.async = true;
     this.#version += 1;
@@ -347,14 +355,14 @@ export class AdaptiveRouter {
   /**
    * Feeds one worker crash of a task (its Deferred errbacked `WorkerCrashedError`). With `adaptive.crashBudget`
    * set, `crashes` of them within `windowMs` spend the task's budget: it stops being sent to threads.
-   * @param name - the task's name.
+   * @param task - the task.
    * @param nowMs - the reactor clock's time of the crash.
    * @returns true when this crash spent the budget.
    */
-  recordCrash(name: string, nowMs: number): boolean {
+  recordCrash(task: TaskIdentity, nowMs: number): boolean {
     const budget = this.#options.crashBudget;
     if (budget === undefined) return false;
-    const record = this.#record(name);
+    const record = this.#record(task);
     if (record.crashed !== undefined) return false;
     record.crashes.push(nowMs);
     while (record.crashes.length > 0 && nowMs - (record.crashes[0] as number) > budget.windowMs) record.crashes.shift();
@@ -371,13 +379,13 @@ export class AdaptiveRouter {
   /**
    * How many of a task's worker crashes fall within the crash budget's `windowMs` before `nowMs` (0 without a
    * budget). The crash budget's gate lets at most `crashes` minus this many of its calls be on threads at once.
-   * @param name - the task's name.
+   * @param task - the task.
    * @param nowMs - the reactor clock's time.
    * @returns the count.
    */
-  recentCrashes(name: string, nowMs: number): number {
+  recentCrashes(task: TaskIdentity, nowMs: number): number {
     const budget = this.#options.crashBudget;
-    const crashes = this.#tasks.get(name)?.crashes;
+    const crashes = this.#tasks.get(task.id)?.crashes;
     if (budget === undefined || crashes === undefined) return 0;
     let n = 0;
     for (const at of crashes) if (nowMs - at <= budget.windowMs) n += 1;
@@ -386,17 +394,27 @@ export class AdaptiveRouter {
 
   /**
    * The crash verdict of a task, if its budget is spent.
-   * @param name - the task's name.
+   * @param task - the task.
    */
-  crashed(name: string): CrashVerdict | undefined {
-    return this.#tasks.get(name)?.crashed;
+  crashed(task: TaskIdentity): CrashVerdict | undefined {
+    return this.#tasks.get(task.id)?.crashed;
   }
 
-  /** What was learned, per task name. */
+  /**
+   * The name people read for a task: its name, with its module where another task the router knows shares it.
+   * @param task - the task.
+   */
+  label(task: TaskIdentity): string {
+    const known = [...this.#tasks.values()].map((r) => r.task);
+    return taskLabels([task, ...known]).get(task.id) ?? task.name;
+  }
+
+  /** What was learned, per task: under its name, with its module where two share it (see `taskLabels`). */
   snapshot(): Record<string, AutoTaskStats> {
     const out: Record<string, AutoTaskStats> = {};
-    for (const [name, r] of this.#tasks) {
-      out[name] = {
+    const labels = taskLabels([...this.#tasks.values()].map((r) => r.task));
+    for (const [id, r] of this.#tasks) {
+      out[labels.get(id) ?? r.task.name] = {
         phase: r.phase,
         threadRuns: r.threadRuns,
         medianThreadRunMs: r.runs.length === 0 ? undefined : median(r.runs),
@@ -408,16 +426,17 @@ export class AdaptiveRouter {
         inProcessSamples: r.local.length,
         medianInProcessRunMs: r.local.length === 0 ? undefined : median(r.local),
         async: r.async,
-        reason: this.route(name, undefined, false).reason,
+        reason: this.route(r.task, undefined, false).reason,
       };
     }
     return out;
   }
 
-  #record(name: string): TaskRecord {
-    let record = this.#tasks.get(name);
+  #record(task: TaskIdentity): TaskRecord {
+    let record = this.#tasks.get(task.id);
     if (record === undefined) {
       record = {
+        task: { id: task.id, name: task.name }, // not the Task itself: a record outlives it and needs only these
         phase: 'start',
         runs: [],
         hops: [],
@@ -431,7 +450,7 @@ export class AdaptiveRouter {
         crashed: undefined,
         reason: undefined,
       };
-      this.#tasks.set(name, record);
+      this.#tasks.set(task.id, record);
     }
     return record;
   }

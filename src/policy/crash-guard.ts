@@ -65,6 +65,7 @@ interface Guarded {
 export class CrashGuard {
   readonly #policy: Policy;
   readonly #targets: CrashGuardTargets;
+  /** By task id: another module's task of the same name has a budget of its own. */
   readonly #tasks = new Map<string, Guarded>();
   /** Sites of held calls, shared by the calls of one task held in one synchronous run of dispatches. */
   readonly #sites = new DispatchSites(siteFrames);
@@ -86,7 +87,7 @@ export class CrashGuard {
    * @returns a Deferred of its result; `WorkerCrashedError` (or the in-process result) once the budget is spent.
    */
   run(task: Task, args: unknown[], runInPool: RunInPool): Deferred<unknown> {
-    const gate = this.#guarded(task.name).gate;
+    const gate = this.#guarded(task).gate;
     if (gate.wouldWait()) {
       // eslint-disable-next-line @typescript-eslint/unbound-method -- the site's cut-off frame, never called
       return gate.run({ task, args, runInPool, site: this.#sites.site(task, this.run) }, startThread);
@@ -102,18 +103,18 @@ export class CrashGuard {
     for (const { gate } of this.#tasks.values()) gate.drain((call) => fail(refusal(call.task)));
   }
 
-  /** Calls of `name` waiting for the pool (0 when none are held). */
-  waiting(name: string): number {
-    return this.#tasks.get(name)?.gate.waiting ?? 0;
+  /** Calls of `task` waiting for the pool (0 when none are held). */
+  waiting(task: Task): number {
+    return this.#tasks.get(task.id)?.gate.waiting ?? 0;
   }
 
-  #guarded(name: string): Guarded {
-    let guarded = this.#tasks.get(name);
+  #guarded(task: Task): Guarded {
+    let guarded = this.#tasks.get(task.id);
     if (guarded === undefined) {
       const entry: Guarded = {
         proven: false,
-        gate: new AdmissionGate<ThreadCall>(() => this.#allowance(name, entry), {
-          onSettled: (result) => this.#settled(name, entry, result),
+        gate: new AdmissionGate<ThreadCall>(() => this.#allowance(task, entry), {
+          onSettled: (result) => this.#settled(task, entry, result),
           // The task's own timeoutMs counts from dispatch, as it does in the pool's queue.
           onQueued: (outer, call) => {
             const timeoutMs = call.task.options.timeoutMs;
@@ -122,23 +123,23 @@ export class CrashGuard {
         }),
       };
       guarded = entry;
-      this.#tasks.set(name, guarded);
+      this.#tasks.set(task.id, guarded);
     }
     return guarded;
   }
 
   /** How many calls of the task may be in the pool at once now. */
-  #allowance(name: string, entry: Guarded): number {
+  #allowance(task: Task, entry: Guarded): number {
     const budget = this.#policy.adaptive.crashBudget;
     if (budget === undefined) return Infinity; // the budget was removed by a reload
-    if (this.#policy.crashVerdict(name) !== undefined) return 0; // spent: nothing more goes to the pool
-    const recent = this.#policy.recentCrashes(name, this.#targets.clock.now());
+    if (this.#policy.crashVerdict(task) !== undefined) return 0; // spent: nothing more goes to the pool
+    const recent = this.#policy.recentCrashes(task, this.#targets.clock.now());
     if (entry.proven && recent === 0) return Infinity;
     return Math.max(1, budget.crashes - recent);
   }
 
   /** A thread call of the task ended: count a crash (and act on a spent budget), or note that it proved itself. */
-  #settled(name: string, entry: Guarded, result: unknown): void {
+  #settled(task: Task, entry: Guarded, result: unknown): void {
     if (!(result instanceof Failure)) {
       entry.proven = true;
       return;
@@ -147,14 +148,14 @@ export class CrashGuard {
       if (result.check(CancelledError, TimeoutError) === null) entry.proven = true; // it threw: its worker lived
       return;
     }
-    this.#policy.recordCrash(name, this.#targets.clock.now());
-    const verdict = this.#policy.crashVerdict(name);
+    this.#policy.recordCrash(task, this.#targets.clock.now());
+    const verdict = this.#policy.crashVerdict(task);
     if (verdict === undefined) return;
     const reason = verdict.reason;
     entry.gate.drain((call) =>
       verdict.then === 'green'
         ? this.#targets.inProcess(call.task, call.args)
-        : fail(new WorkerCrashedError(`Task \`${name}\` was not sent to a worker: ${reason}`, { task: name })),
+        : fail(new WorkerCrashedError(`Task \`${task.name}\` was not sent to a worker: ${reason}`, { task: task.name })),
     );
   }
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import type { AutoTiming } from './auto-timing.js';
+import type { TaskIdentity } from '../task/task.js';
 import type { Decision } from './decision.js';
 
 /**
@@ -30,8 +31,8 @@ export interface DispatchPlan {
   readonly bareThread: boolean;
   /** True for a plain function (the function is the task itself); false for a Task (its `fn`). */
   readonly plain: boolean;
-  /** The task's name (for `auto`'s records). */
-  readonly name: string;
+  /** The task's identity and name (what `auto` keys its records by). */
+  readonly task: TaskIdentity;
   /**
    * True when the decision cannot depend on the call's arguments or the load (no load- or size-dependent rule can
    * match the task): it holds for every call of the task until the policy's `generation` changes.
@@ -44,15 +45,15 @@ export interface DispatchPlan {
  * @param decision - the decision.
  * @param timing - `auto`'s timing, when `auto` made it.
  * @param plain - whether the task is a plain function.
- * @param name - the task's name.
+ * @param task - the task's identity and name.
  * @param fixed - whether the decision holds for every call of the task (see {@link DispatchPlan.fixed}).
  * @returns the plan (frozen).
  */
-export function dispatchPlan(decision: Decision, timing: AutoTiming | undefined, plain: boolean, name: string, fixed: boolean): DispatchPlan {
+export function dispatchPlan(decision: Decision, timing: AutoTiming | undefined, plain: boolean, task: TaskIdentity, fixed: boolean): DispatchPlan {
   const bare = decision.timeoutMs === undefined && decision.maxConcurrent === undefined;
   const bareInline = bare && decision.route === 'inline';
   const bareGreen = bare && decision.route === 'green';
   const bareThread =
     bare && decision.route === 'thread' && decision.pool === undefined && decision.coalesce === undefined && decision.crashBudgetSpent === undefined;
-  return Object.freeze({ decision, timing, bareInline, bareGreen, bareThread, plain, name, fixed });
+  return Object.freeze({ decision, timing, bareInline, bareGreen, bareThread, plain, task, fixed });
 }

@@ -77,13 +77,13 @@ export class GreenStepSampler {
     if (typeof fn !== 'function' || fn.constructor.name !== 'Function') return null;
     const policy = this.#policy;
     const now = this.#now;
-    const name = task.name;
+    const identity = { id: task.id, name: task.name }; // the twin is the same task: its runs are the task's
     const timed = function (this: unknown, ...args: unknown[]): unknown {
       const start = now();
       try {
         return fn.apply(this, args);
       } finally {
-        policy.recordInProcessRun(name, now() - start, 'green step');
+        policy.recordInProcessRun(identity, now() - start, 'green step');
       }
     };
     const twin = defineTask(task.moduleUrl, task.exportName, timed, task.options);

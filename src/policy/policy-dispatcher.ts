@@ -20,7 +20,7 @@ import { ReactorStoppedError, TimeoutError, WorkerCrashedError } from '../errors
 import { callDeadline } from '../context/call-deadline.js';
 import { scopedDeadline } from '../context/deadline-scope.js';
 import { withDispatchSite } from '../dispatch-site.js';
-import { isTask, type Task } from '../task/task.js';
+import { isTask, type Task, type TaskIdentity } from '../task/task.js';
 import type { Scheduler } from '../time/scheduler.js';
 import type { Decision, DecidedRoute, DispatchLoad } from './decision.js';
 import { decisionChannel, publishDecision } from './decision-channel.js';
@@ -117,8 +117,8 @@ export class PolicyDispatcher {
   #inlineRuns = 0;
   #remoteRuns = 0;
   readonly #ruleHits = new Map<string, number>();
-  /** Names of the tasks `auto` has sent to threads: their thread runs feed it (see {@link PolicyDispatcher.threadRunTimed}). */
-  readonly #learning = new Set<string>();
+  /** The tasks `auto` has sent to threads, by id: their thread runs feed it (see {@link PolicyDispatcher.threadRunTimed}). */
+  readonly #learning = new Map<string, TaskIdentity>();
   readonly #sampler: GreenStepSampler;
   readonly #inlineSampleEvery: number;
   #inlineCountdown: number;
@@ -230,7 +230,7 @@ export class PolicyDispatcher {
         (!this.#lastSampled || --this.#inlineCountdown > 0)
       ) {
         this.#lastRuns += 1;
-        return callInline(fn as (...a: unknown[]) => unknown, args, this.#lastLearner, (task as Task).name);
+        return callInline(fn as (...a: unknown[]) => unknown, args, this.#lastLearner, task as Task);
       }
       return this.#planned(task, args, this.#lastPlan as DispatchPlan);
     }
@@ -321,7 +321,7 @@ export class PolicyDispatcher {
    */
   #bareThread(task: Task, args: unknown[], plan: DispatchPlan): Deferred<unknown> {
     this.#count(plan.decision, 1);
-    if (plan.timing !== undefined) this.#learning.add(task.name);
+    if (plan.timing !== undefined) this.#learning.set(task.id, task);
     const pool = this.#targets.threadPool;
     try {
       if (this.#policy.adaptive.crashBudget === undefined) return pool.run(task, ...args);
@@ -371,14 +371,14 @@ export class PolicyDispatcher {
     this.#count(plan.decision, 1);
     const timing = plan.timing;
     if (timing === undefined) return callInline(fn, args);
-    if (timing === 'sampled' && --this.#inlineCountdown > 0) return callInline(fn, args, this.#policy, plan.name);
-    return this.#timedBareInline(fn, args, timing === 'sampled', plan.name);
+    if (timing === 'sampled' && --this.#inlineCountdown > 0) return callInline(fn, args, this.#policy, plan.task);
+    return this.#timedBareInline(fn, args, timing === 'sampled', plan.task);
   }
 
   /** {@link PolicyDispatcher.#timedInline} for the bare inline path, which must not throw (a `'learn'` listener may). */
-  #timedBareInline(fn: (...a: unknown[]) => unknown, args: unknown[], sampled: boolean, name: string): Deferred<unknown> {
+  #timedBareInline(fn: (...a: unknown[]) => unknown, args: unknown[], sampled: boolean, task: TaskIdentity): Deferred<unknown> {
     try {
-      return this.#timedInline(fn, args, sampled, name);
+      return this.#timedInline(fn, args, sampled, task);
     } catch (error) {
       return fail(error);
     }
@@ -413,7 +413,7 @@ export class PolicyDispatcher {
       }
       const pool = this.#poolFor(decision);
       if (pool === undefined) return fail(unknownPool(decision));
-      if (this.#policy.isAutoDecision(decision)) this.#learning.add(task.name);
+      if (this.#policy.isAutoDecision(decision)) this.#learning.set(task.id, task);
       const run =
         decision.coalesce === false && pool.runAlone !== undefined
           ? (t: Task, a: unknown[]): Deferred<unknown> => pool.runAlone!(t, a)
@@ -479,7 +479,7 @@ export class PolicyDispatcher {
         ? runInline(target, args)
         : timing === 'sampled' && --this.#inlineCountdown > 0
           ? runInline(target, args, this.#policy)
-          : this.#timedInline(target, args, timing === 'sampled', nameOf(target));
+          : this.#timedInline(target, args, timing === 'sampled', identityOf(target));
     if (limit !== undefined && !d.called) d.addTimeout(limit.timeoutMs, this.#targets.clock);
     return d;
   }
@@ -502,14 +502,16 @@ export class PolicyDispatcher {
 
   /**
    * Told of every finished thread run (the reactor wires its pool's `onRunTimed` here): a run of a task `auto`
-   * sent to threads feeds `auto`'s sliding window of its last `adaptive.sampleSize` run times. One Set lookup per
-   * run; runs of tasks `auto` never routed (a rule, the default, a direct `deferToThread`) are not fed.
-   * @param name - the task's name.
-   * @param _waitMs - time from dispatch to start.
+   * sent to threads feeds `auto`'s sliding window of its last `adaptive.sampleSize` run times. One Map lookup per
+   * run; runs of tasks `auto` never routed (a rule, the default, a direct `deferToThread`) are not fed. By the
+   * task's id, not its name: another module's task of the same name has a window of its own.
+   * @param id - the task's id (`moduleUrl#exportName`).
+   * @param waitMs - time from dispatch to start.
    * @param runMs - time the worker ran it.
    */
-  threadRunTimed(name: string, waitMs: number, runMs: number): void {
-    if (this.#learning.has(name)) this.#policy.recordThreadRun(name, runMs, waitMs);
+  threadRunTimed(id: string, waitMs: number, runMs: number): void {
+    const task = this.#learning.get(id);
+    if (task !== undefined) this.#policy.recordThreadRun(task, runMs, waitMs);
   }
 
   /**
@@ -519,15 +521,15 @@ export class PolicyDispatcher {
    * `blockingThresholdMs` send it to threads for good, a median that grew past `minThreadRunMs` sends it back to
    * threads. A function that returns a thenable or a generator runs green from then on.
    */
-  #timedInline(target: Task | ((...a: unknown[]) => unknown), args: unknown[], sampled: boolean, name: string): Deferred<unknown> {
+  #timedInline(target: Task | ((...a: unknown[]) => unknown), args: unknown[], sampled: boolean, task: TaskIdentity): Deferred<unknown> {
     const fn = isTask(target) ? (target.fn as ((...a: unknown[]) => unknown) | undefined) : target;
     const start = this.#now();
     if (sampled) this.#inlineCountdown = this.#nextGap(start);
     if (fn === undefined) {
       try {
-        return runInline(target, args, this.#policy, name); // a taskFrom task not imported yet: the import starts
+        return runInline(target, args, this.#policy, task); // a taskFrom task not imported yet: the import starts
       } finally {
-        this.#timed(name, start);
+        this.#timed(task, start);
       }
     }
     // Only the function's own run is timed, not the Deferred made of a plain result: an allocation inside the timed
@@ -537,29 +539,29 @@ export class PolicyDispatcher {
     try {
       result = applyArgs(fn, args);
     } catch (error) {
-      this.#timed(name, start);
+      this.#timed(task, start);
       return fail(error);
     }
     if (result === null || (typeof result !== 'object' && typeof result !== 'function')) {
-      this.#timed(name, start);
+      this.#timed(task, start);
       return succeed(result);
     }
     try {
-      return objectResult(result, fn, this.#policy, name); // a generator is driven now: its steps are timed too
+      return objectResult(result, fn, this.#policy, task); // a generator is driven now: its steps are timed too
     } finally {
-      this.#timed(name, start);
+      this.#timed(task, start);
     }
   }
 
   /** Ends a timed inline run begun at `start`: feeds its time to `auto` and notes when it ended (see #nextGap). */
-  #timed(name: string, start: number): void {
+  #timed(task: TaskIdentity, start: number): void {
     const end = this.#now();
     this.#lastTimedEnd = end;
     if (!this.#checkpointQueued) {
       this.#checkpointQueued = true;
       void settled.then(this.#checkpoint);
     }
-    this.#policy.recordInProcessRun(name, end - start, 'inline run');
+    this.#policy.recordInProcessRun(task, end - start, 'inline run');
   }
 
   /**
@@ -610,21 +612,21 @@ export class PolicyDispatcher {
  * Runs a task or function now, synchronously: a thrown error fails the Deferred, a Promise or Deferred is
  * followed, a generator is driven like `inlineCallbacks`. A `taskFrom` task not imported yet is imported
  * first (the only case that is not synchronous). With `learner` (an `auto` run), a result that shows the
- * function is asynchronous (a generator, a Deferred or a thenable) is reported, by `name`, so it runs green next.
+ * function is asynchronous (a generator, a Deferred or a thenable) is reported, as `task`, so it runs green next.
  */
-function runInline(target: Task | ((...a: unknown[]) => unknown), args: unknown[], learner?: Policy, name?: string): Deferred<unknown> {
-  if (!isTask(target)) return callInline(target, args, learner, name);
+function runInline(target: Task | ((...a: unknown[]) => unknown), args: unknown[], learner?: Policy, task?: TaskIdentity): Deferred<unknown> {
+  if (!isTask(target)) return callInline(target, args, learner, task);
   if (target.fn === undefined) {
-    return Deferred.fromPromise(target.load()).addCallback((loaded) => callInline(loaded as (...a: unknown[]) => unknown, args, learner, target.name));
+    return Deferred.fromPromise(target.load()).addCallback((loaded) => callInline(loaded as (...a: unknown[]) => unknown, args, learner, target));
   }
-  return callInline(target.fn as (...a: unknown[]) => unknown, args, learner, target.name);
+  return callInline(target.fn as (...a: unknown[]) => unknown, args, learner, target);
 }
 
 /**
- * {@link runInline} on a loaded function: `name` (else the function's own) is what `learner` is told. Kept small, so
+ * {@link runInline} on a loaded function: `task` (else the function itself) is what `learner` is told. Kept small, so
  * V8 inlines it into `dispatch` (the classification of an object result is {@link objectResult}).
  */
-function callInline(fn: (...a: unknown[]) => unknown, args: unknown[], learner?: Policy, name?: string): Deferred<unknown> {
+function callInline(fn: (...a: unknown[]) => unknown, args: unknown[], learner?: Policy, task?: TaskIdentity): Deferred<unknown> {
   let result: unknown;
   try {
     result = applyArgs(fn, args);
@@ -633,7 +635,7 @@ function callInline(fn: (...a: unknown[]) => unknown, args: unknown[], learner?:
   }
   // What maybeDeferred does with a result: a value succeeded; a Deferred, thenable or generator (objectResult).
   if (result === null || (typeof result !== 'object' && typeof result !== 'function')) return succeed(result);
-  return objectResult(result, fn, learner, name);
+  return objectResult(result, fn, learner, task);
 }
 
 /**
@@ -650,13 +652,13 @@ function applyArgs(fn: (...a: unknown[]) => unknown, args: unknown[]): unknown {
  * followed (each reported to `learner`: the function is asynchronous), anything else succeeded (a Failure fails:
  * `callback` of a Failure is an errback).
  */
-function objectResult(result: object, fn: (...a: unknown[]) => unknown, learner: Policy | undefined, name: string | undefined): Deferred<unknown> {
+function objectResult(result: object, fn: (...a: unknown[]) => unknown, learner: Policy | undefined, task: TaskIdentity | undefined): Deferred<unknown> {
   if (isGenerator(result)) {
-    learner?.recordAsync(name ?? nameOf(fn));
+    learner?.recordAsync(task ?? nameOf(fn));
     return driveGenerator(result);
   }
   if (result instanceof Deferred || isThenable(result)) {
-    learner?.recordAsync(name ?? nameOf(fn));
+    learner?.recordAsync(task ?? nameOf(fn));
     return result instanceof Deferred ? result : Deferred.fromPromise(result);
   }
   return succeed(result);
@@ -677,6 +679,13 @@ function handOffRoute(plan: DispatchPlan, noCrashBudget: boolean): HandOffRoute 
 
 function nameOf(target: Task | ((...a: unknown[]) => unknown)): string {
   return isTask(target) ? target.name : target.name || '<anonymous>';
+}
+
+/** What `auto` keys its records of `target` by: a Task itself; a plain function by its name. */
+function identityOf(target: Task | ((...a: unknown[]) => unknown)): TaskIdentity {
+  if (isTask(target)) return target;
+  const name = nameOf(target);
+  return { id: name, name };
 }
 
 function unknownPool(decision: Decision): TypeError {

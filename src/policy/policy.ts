@@ -8,7 +8,7 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
-import type { Route } from '../task/task.js';
+import type { Route, TaskIdentity } from '../task/task.js';
 import { PolicyConfigError } from '../errors.js';
 import { AdaptiveRouter, type AdaptiveOptions, type AutoTaskStats, type CrashVerdict } from './adaptive-router.js';
 import type { AutoTiming } from './auto-timing.js';
@@ -31,8 +31,10 @@ export interface PolicyChange {
 
 /** Payload of the Policy's `'learn'` event: `auto` moved a task. */
 export interface PolicyLearned {
-  /** The task's name. */
+  /** The task's name; with its module in brackets where another task `auto` knows has the same name. */
   readonly task: string;
+  /** Which task: a Task's `id` (`moduleUrl#exportName`), a plain function's name. */
+  readonly id: string;
   /** Its new route. */
   readonly route: 'thread' | 'green' | 'inline';
   /** Why. */
@@ -49,7 +51,7 @@ export interface PolicyStats {
   rules: number;
   /** The default route. */
   default: Route;
-  /** What `auto` learned, per task name. */
+  /** What `auto` learned, per task: under its name, with its module in brackets where two tasks share the name. */
   auto: Record<string, AutoTaskStats>;
 }
 
@@ -206,50 +208,52 @@ export class Policy extends EventEmitter<PolicyEventMap> {
    * of a task that `auto` sent to threads; `auto` judges the median of the last `adaptive.sampleSize` of them
    * against the fastest hop among them, and a run longer than `adaptive.blockingThresholdMs` keeps the task on
    * threads while it is among them.
-   * @param taskName - the task's name.
+   * @param task - the Task (what is learned is kept per task, by its `id`), or a plain function's name.
    * @param ms - how long the worker ran it.
    * @param hopMs - what the hop cost (dispatch to start: queue wait, cloning, posting).
    */
-  recordThreadRun(taskName: string, ms: number, hopMs = 0): void {
-    if (this.#router.recordThreadRun(taskName, ms, hopMs)) this.#learned(taskName);
+  recordThreadRun(task: TaskIdentity | string, ms: number, hopMs = 0): void {
+    const t = identityOf(task);
+    if (this.#router.recordThreadRun(t, ms, hopMs)) this.#learned(t);
   }
 
   /**
    * Tells `auto` that a task's function returned a thenable or a generator: in-process, it runs on a greenlet.
-   * @param taskName - the task's name.
+   * @param task - the Task, or a plain function's name.
    */
-  recordAsync(taskName: string): void {
-    if (this.#router.recordAsync(taskName)) this.#learned(taskName);
+  recordAsync(task: TaskIdentity | string): void {
+    const t = identityOf(task);
+    if (this.#router.recordAsync(t)) this.#learned(t);
   }
 
   /**
    * Feeds one worker crash of a task (the dispatcher does this for its thread calls when `adaptive.crashBudget` is
    * set); once the budget is spent the task stops being sent to threads.
-   * @param taskName - the task's name.
+   * @param task - the Task.
    * @param nowMs - the reactor clock's time.
    */
-  recordCrash(taskName: string, nowMs: number): void {
-    this.#router.recordCrash(taskName, nowMs);
+  recordCrash(task: TaskIdentity | string, nowMs: number): void {
+    this.#router.recordCrash(identityOf(task), nowMs);
   }
 
   /**
    * The worker crashes of a task within `adaptive.crashBudget.windowMs` before `nowMs` (0 without a budget).
-   * @param taskName - the task's name.
+   * @param task - the Task.
    * @param nowMs - the reactor clock's time.
    * @returns the count.
    */
-  recentCrashes(taskName: string, nowMs: number): number {
-    return this.#router.recentCrashes(taskName, nowMs);
+  recentCrashes(task: TaskIdentity | string, nowMs: number): number {
+    return this.#router.recentCrashes(identityOf(task), nowMs);
   }
 
   /**
    * Why a task is no longer sent to threads, once its crash budget is spent (`then` says what its calls do
    * instead); `undefined` while it has budget left.
-   * @param taskName - the task's name.
+   * @param task - the Task.
    * @returns the verdict, or `undefined`.
    */
-  crashVerdict(taskName: string): CrashVerdict | undefined {
-    return this.#router.crashed(taskName);
+  crashVerdict(task: TaskIdentity | string): CrashVerdict | undefined {
+    return this.#router.crashed(identityOf(task));
   }
 
   /** The `auto` thresholds in force (the `adaptive` section with defaults filled in). */
@@ -280,23 +284,25 @@ export class Policy extends EventEmitter<PolicyEventMap> {
    * and green calls, then a random sample): its in-process window re-judges it (SPEC §7 sliding window) — enough
    * runs over `blockingThresholdMs` (`adaptive.blockingRunsToPin`, default 1) send it to threads for good, and a
    * synchronous task whose median is at or above `minThreadRunMs` and its hop goes back to threads.
-   * @param taskName - the task's name.
+   * @param task - the Task, or a plain function's name.
    * @param ms - how long the run held the event loop.
    * @param where - `'inline run'` (default) or `'green step'`, for the reason.
    */
-  recordInProcessRun(taskName: string, ms: number, where?: string): void {
-    if (this.#router.recordInProcessRun(taskName, ms, where)) this.#learned(taskName);
+  recordInProcessRun(task: TaskIdentity | string, ms: number, where?: string): void {
+    const t = identityOf(task);
+    if (this.#router.recordInProcessRun(t, ms, where)) this.#learned(t);
   }
 
   /**
    * Feeds `auto` one blocked in-process run or green step of a task (the reactor forwards the hub's `'blocked'`
    * events; the dispatcher times a sample of inline runs).
-   * @param taskName - the task's name.
+   * @param task - the Task (or the hub's `'blocked'` event's `{ id: taskId, name: task }`), or a plain function's name.
    * @param ms - how long it held the event loop.
    * @param where - `'green step'` (default) or `'inline run'`, for the reason.
    */
-  recordBlockedStep(taskName: string, ms: number, where?: string): void {
-    if (this.#router.recordBlockedStep(taskName, ms, where)) this.#learned(taskName);
+  recordBlockedStep(task: TaskIdentity | string, ms: number, where?: string): void {
+    const t = identityOf(task);
+    if (this.#router.recordBlockedStep(t, ms, where)) this.#learned(t);
   }
 
   /**
@@ -354,8 +360,16 @@ export class Policy extends EventEmitter<PolicyEventMap> {
     else process.emitWarning(error.message, { code: error.code });
   }
 
-  #learned(taskName: string): void {
-    const verdict = this.#router.route(taskName, undefined, false);
-    this.emit('learn', { task: taskName, route: verdict.route, reason: verdict.reason });
+  #learned(task: TaskIdentity): void {
+    const verdict = this.#router.route(task, undefined, false);
+    this.emit('learn', { task: this.#router.label(task), id: task.id, route: verdict.route, reason: verdict.reason });
   }
+}
+
+/**
+ * A task as the `record…` methods take it: a Task (or any {@link TaskIdentity}) as it is; a string is a plain
+ * function's name (a plain function has no module: its name is its identity).
+ */
+function identityOf(task: TaskIdentity | string): TaskIdentity {
+  return typeof task === 'string' ? { id: task, name: task } : task;
 }

@@ -11,7 +11,7 @@
  * @module
  */
 import { safeString } from '../safe-string.js';
-import { isTask, type Kind, type Route } from '../task/task.js';
+import { isTask, type Kind, type Route, type TaskIdentity } from '../task/task.js';
 import type { AdaptiveRouter, TaskShape } from './adaptive-router.js';
 import type { AutoTiming } from './auto-timing.js';
 import { estimateArgBytes } from './arg-bytes.js';
@@ -23,8 +23,8 @@ import type { PolicyConfig } from './policy-schema.js';
 /** The route used when neither a rule nor the task says: `auto`. */
 export const defaultRoute: Route = 'auto';
 
-interface Subject {
-  readonly name: string;
+/** What the rules see of a task; its identity is what `auto` keys what it learns by. */
+interface Subject extends TaskIdentity {
   readonly kind: Kind | undefined;
   readonly route: Route | undefined;
   readonly plain: boolean;
@@ -39,8 +39,11 @@ function shapeOf(fn: unknown): TaskShape {
 
 /** What the rules see of a Task or function. @throws TypeError when `task` is neither. */
 function subjectOf(task: unknown): Subject {
-  if (isTask(task)) return { name: task.name, kind: task.options.kind, route: task.options.route, plain: false, shape: shapeOf(task.fn) };
-  if (typeof task === 'function') return { name: task.name || '<anonymous>', kind: undefined, route: undefined, plain: true, shape: shapeOf(task) };
+  if (isTask(task)) return { id: task.id, name: task.name, kind: task.options.kind, route: task.options.route, plain: false, shape: shapeOf(task.fn) };
+  if (typeof task === 'function') {
+    const name = task.name || '<anonymous>';
+    return { id: name, name, kind: undefined, route: undefined, plain: true, shape: shapeOf(task) };
+  }
   throw new TypeError(`Expected a Task or a function, got \`${safeString(task)}\` (${task === null ? 'null' : typeof task})`);
 }
 
@@ -123,7 +126,7 @@ export class RuleSet {
   }
 
   #planOf(subject: Subject, decision: Decision, fixed: boolean): DispatchPlan {
-    return dispatchPlan(decision, this.#autoDecisions.get(decision), subject.plain, subject.name, fixed);
+    return dispatchPlan(decision, this.#autoDecisions.get(decision), subject.plain, { id: subject.id, name: subject.name }, fixed);
   }
 
   /**
@@ -145,6 +148,7 @@ export class RuleSet {
   /** Decides for a described task (see `Policy.decideFor`); not cached. */
   decideFor(descriptor: TaskDescriptor, load: DescriptorLoad): Decision {
     const subject: Subject = {
+      id: descriptor.name,
       name: descriptor.name,
       kind: descriptor.kind,
       route: descriptor.route,
@@ -209,7 +213,7 @@ export class RuleSet {
     const auto = route === 'auto';
     let timing: AutoTiming = 'sampled';
     if (auto) {
-      const verdict = this.#router.route(subject.name, subject.kind, subject.plain, subject.shape);
+      const verdict = this.#router.route(subject, subject.kind, subject.plain, subject.shape);
       decided = verdict.route;
       if (verdict.probe === true) timing = 'every';
       reason = why === '' ? verdict.reason : `${why}; ${verdict.reason}`;
@@ -220,7 +224,7 @@ export class RuleSet {
       reason += `; a plain function cannot run on a ${decided === 'thread' ? 'thread' : 'remote host'}, so it runs on a greenlet`;
       decided = 'green';
     }
-    const crashed = decided === 'thread' ? this.#router.crashed(subject.name) : undefined;
+    const crashed = decided === 'thread' ? this.#router.crashed(subject) : undefined;
     if (crashed !== undefined) {
       reason += `; ${crashed.reason}`;
       if (crashed.then === 'green') decided = 'green';

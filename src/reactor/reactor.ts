@@ -65,7 +65,7 @@ import { failedStream, startTaskStream, type StreamTargets } from '../stream/sta
 import { StreamStats } from '../stream/stream-stats.js';
 import type { TaskStream } from '../stream/task-stream.js';
 import type { ThreadPoolStats } from '../threads/thread-pool-stats.js';
-import type { HubStats } from '../green/hub.js';
+import type { BlockedEvent, HubStats } from '../green/hub.js';
 import { performance } from 'node:perf_hooks';
 import { captureDispatchSite, type DispatchSite } from '../dispatch-site.js';
 
@@ -164,7 +164,7 @@ export class Reactor implements Scheduler {
     // --- threads --- (the pool starts its workers on the first task; closing a never-started pool is a no-op)
     this.threadPool = new ThreadPool(this.#routeOptions.threadPool, {
       onError: (error) => onError(error, 'thread pool'),
-      onRunTimed: (name, waitMs, runMs) => this.#dispatcher.threadRunTimed(name, waitMs, runMs),
+      onRunTimed: (_name, waitMs, runMs, id) => this.#dispatcher.threadRunTimed(id, waitMs, runMs),
       carry: () => this.#carried(),
     });
     this.#shutdown.addComponent({ name: 'thread pool', shutdown: (graceMs) => this.threadPool.close(graceMs) });
@@ -173,7 +173,7 @@ export class Reactor implements Scheduler {
       const pool = new ThreadPool(poolOptions, {
         exposed: this.threadPool.exposed,
         onError: (error) => onError(error, `thread pool '${name}'`),
-        onRunTimed: (task, waitMs, runMs) => this.#dispatcher.threadRunTimed(task, waitMs, runMs),
+        onRunTimed: (_name, waitMs, runMs, id) => this.#dispatcher.threadRunTimed(id, waitMs, runMs),
       });
       this.#pools.set(name, pool);
       this.#shutdown.addComponent({ name: `thread pool '${name}'`, shutdown: (graceMs) => pool.close(graceMs) });
@@ -755,7 +755,8 @@ export class Reactor implements Scheduler {
 
   /** Feeds the hub's blocked steps into `auto` (a green step over the threshold sends a task to threads). */
   #feedPolicyFrom(hub: Hub): void {
-    hub.on('blocked', (event: { task: string; ms: number }) => this.#policy.recordBlockedStep(event.task, event.ms));
+    // By the task's id, not its name: another module's task of the same name must not be sent to threads with it.
+    hub.on('blocked', (event: BlockedEvent) => this.#policy.recordBlockedStep({ id: event.taskId, name: event.task }, event.ms));
   }
 
   #runStartupCall(fn: (...args: any[]) => unknown, args: unknown[]): void {

@@ -76,14 +76,33 @@ export interface TaskOptions<Args extends unknown[] = any[]> {
 const taskBrand = Symbol.for('greenreactor.task');
 
 /**
+ * What tells one task from another: its {@link Task.id}, and the name people read.
+ *
+ * Why not the name alone: two modules may each export a task named `parse`; what `auto` learns about one (it
+ * blocked, its median run) must not move the other. A Task is one; so is a plain function's `{ id: name, name }`
+ * (a plain function has no module: it is known by its name).
+ */
+export interface TaskIdentity {
+  /** `moduleUrl#exportName` for a Task; the name for a plain function. */
+  readonly id: string;
+  /** The name people read: the Task's name or the function's. */
+  readonly name: string;
+}
+
+/**
  * A unit of work that can run on every path; made by {@link defineTask} or {@link taskFrom}.
  *
  * `Args` and `R` are the function's parameters and its settled result (a generator's return
  * value, an async function's resolved value).
  */
-export interface Task<Args extends unknown[] = any[], R = unknown> {
-  /** The task's name: its `exportName`. */
+export interface Task<Args extends unknown[] = any[], R = unknown> extends TaskIdentity {
+  /** The task's name: its `exportName`. Two modules may export tasks of the same name: {@link Task.id} tells them apart. */
   readonly name: string;
+  /**
+   * `moduleUrl#exportName`: what identifies the task (every Task with the same id runs the same export in a worker).
+   * What `auto` learns, and what the hub's step statistics and `'blocked'` events carry, is keyed by it.
+   */
+  readonly id: string;
   /** The `file:` URL (or other importable URL) of the module that exports the task. */
   readonly moduleUrl: string;
   /** The export under which the module makes the task (or the function) available. */
@@ -195,6 +214,7 @@ function makeTask<Args extends unknown[], R>(
   };
   return Object.freeze({
     name: exportName,
+    id: `${moduleUrl}#${exportName}`,
     moduleUrl,
     exportName,
     options: Object.freeze({ ...options }),

@@ -64,12 +64,13 @@ function percentiles(h: RecordableHistogram): Percentiles {
 }
 
 /**
- * Told of every timed run as it finishes (the policy's `auto` keeps a sliding window of them).
+ * Told of every timed run as it finishes (the policy's `auto` keeps a sliding window of them, per task id).
  * @param name - the task's name.
  * @param waitMs - time from dispatch to start.
  * @param runMs - time running.
+ * @param id - the task's id (`moduleUrl#exportName`): two modules may export tasks of the same name.
  */
-export type RunTimedListener = (name: string, waitMs: number, runMs: number) => void;
+export type RunTimedListener = (name: string, waitMs: number, runMs: number, id: string) => void;
 
 /** Mutable counters a pool updates as tasks settle. */
 export class ThreadPoolCounters {
@@ -97,8 +98,9 @@ export class ThreadPoolCounters {
    * @param name - the task's name.
    * @param waitMs - time from dispatch to start.
    * @param runMs - time running.
+   * @param id - the task's id, for the listener (default: the name).
    */
-  time(name: string, waitMs: number, runMs: number): void {
+  time(name: string, waitMs: number, runMs: number, id: string = name): void {
     let times = this.#times.get(name);
     if (times === undefined) {
       times = { wait: createHistogram(), run: createHistogram() };
@@ -107,7 +109,7 @@ export class ThreadPoolCounters {
     times.wait.record(Math.max(1, Math.round(waitMs * 1000)));
     times.run.record(Math.max(1, Math.round(runMs * 1000)));
     this.#runMsTotal += runMs;
-    this.#onTimed?.(name, waitMs, runMs);
+    this.#onTimed?.(name, waitMs, runMs, id);
   }
 
   /**

@@ -88,8 +88,8 @@ export interface ThreadPoolWiring {
   exposed?: ExposedFunctions;
   /** Receives errors no Deferred can carry (a worker dying while idle, a failed `callFromThread`). @defaultValue console.error */
   onError?: (error: unknown) => void;
-  /** Told of each finished run's wait and run time (the reactor feeds the policy's `auto` from it). */
-  onRunTimed?: (name: string, waitMs: number, runMs: number) => void;
+  /** Told of each finished run's wait and run time, with the task's id (the reactor feeds the policy's `auto` from it). */
+  onRunTimed?: (name: string, waitMs: number, runMs: number, id: string) => void;
   /**
    * Told when a worker has left the pool (idle past `idleTimeoutMs`, crashed, terminated), once `stats().threads`
    * no longer counts it: lets a caller wait for the pool to shrink on the event instead of polling. The id is -1
@@ -195,9 +195,9 @@ export class ThreadPool {
     this.#counters = new ThreadPoolCounters(
       costs === undefined
         ? onRunTimed
-        : (name, waitMs, runMs) => {
+        : (name, waitMs, runMs, id) => {
             costs.learn(name, runMs);
-            onRunTimed?.(name, waitMs, runMs);
+            onRunTimed?.(name, waitMs, runMs, id);
           },
     );
     this.#onError = wiring.onError ?? ((error: unknown) => console.error('greenreactor thread pool:', error));

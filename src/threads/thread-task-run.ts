@@ -403,7 +403,7 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
     const slots = this.#host.slots;
     if (timed && this.#state === 'pending') {
       const startedAt = slots.startedAt(this.#slot);
-      if (!Number.isNaN(startedAt)) this.#host.counters.time(this.#task.name, startedAt - this.#dispatchedAt, slots.runMs(this.#slot));
+      if (!Number.isNaN(startedAt)) this.#host.counters.time(this.#task.name, startedAt - this.#dispatchedAt, slots.runMs(this.#slot), this.#task.id);
     }
     this.#inPiscina = false;
     if (this.#skippedInQueue) {

@@ -321,7 +321,7 @@ describe('Hub', () => {
         return 1;
       });
       hub.flush();
-      expect(events).toEqual([{ greenlet: g, task: 'spinner', ms: 12 }]);
+      expect(events).toEqual([{ greenlet: g, task: 'spinner', taskId: 'spinner', ms: 12 }]);
       expect(hub.stats().blockedSteps).toBe(1);
     });
 

@@ -14,8 +14,10 @@ const genTask = (name: string, kind?: Kind) =>
     },
     kind === undefined ? {} : { kind },
   );
+// A task as the router keys it (a plain function's identity is its name).
+const ref = (name: string) => ({ id: name, name });
 const feed = (policy: Policy, name: string, ms: number, runs: number, hopMs = 0): void => {
-  for (let i = 0; i < runs; i += 1) policy.recordThreadRun(name, ms, hopMs);
+  for (let i = 0; i < runs; i += 1) policy.recordThreadRun(task(name), ms, hopMs);
 };
 
 describe('auto', () => {
@@ -78,8 +80,8 @@ describe('auto', () => {
       const policy = new Policy();
       // 4 calls at a time on 2 workers: half start at once (0.1 ms hop), half wait for a worker (8 ms).
       for (let i = 0; i < 10; i += 1) {
-        policy.recordThreadRun('fib', 2, 0.1);
-        policy.recordThreadRun('fib', 2, 8);
+        policy.recordThreadRun(task('fib'), 2, 0.1);
+        policy.recordThreadRun(task('fib'), 2, 8);
       }
       expect(policy.decide(task('fib', 'cpu'))).toEqual({
         route: 'thread',
@@ -113,7 +115,7 @@ describe('auto', () => {
       const policy = new Policy();
       const t = task('mostlyTiny');
       // One call in ten takes 50 ms: in-process it would hold the loop that long. A window of 20 always holds one.
-      for (let i = 0; i < 60; i += 1) policy.recordThreadRun('mostlyTiny', i % 10 === 9 ? 50 : 0.01);
+      for (let i = 0; i < 60; i += 1) policy.recordThreadRun(task('mostlyTiny'), i % 10 === 9 ? 50 : 0.01);
       expect(policy.decide(t)).toEqual({
         route: 'thread',
         reason: 'auto: a thread run of 50 ms > 20 ms among the last 20 (in-process it would hold the loop that long); stays on threads',
@@ -179,7 +181,7 @@ describe('auto', () => {
       const t = task('sometimesSlow');
       feed(policy, 'sometimesSlow', 0.05, 20);
       expect(policy.decide(t).route).toBe('inline');
-      policy.recordBlockedStep('sometimesSlow', 37);
+      policy.recordBlockedStep(task('sometimesSlow'), 37);
       expect(policy.decide(t)).toEqual({ route: 'thread', reason: 'auto: green step took 37 ms > 20 ms; on threads for good' });
       feed(policy, 'sometimesSlow', 0.01, 40);
       expect(policy.decide(t).route).toBe('thread');
@@ -187,34 +189,34 @@ describe('auto', () => {
 
     it('says when it was an inline run that blocked', () => {
       const policy = new Policy();
-      policy.recordBlockedStep('slowInline', 25, 'inline run');
+      policy.recordBlockedStep(task('slowInline'), 25, 'inline run');
       expect(policy.decide(task('slowInline', 'io')).reason).toBe('auto: inline run took 25 ms > 20 ms; on threads for good');
     });
 
     it('moves a task of kind io that blocks to threads', () => {
       const policy = new Policy();
-      policy.recordBlockedStep('reader', 500);
+      policy.recordBlockedStep(task('reader'), 500);
       expect(policy.decide(task('reader', 'io')).route).toBe('thread');
     });
 
     it('ignores a step at or below the threshold', () => {
       const policy = new Policy();
       feed(policy, 'ok', 0.05, 20);
-      policy.recordBlockedStep('ok', 20);
+      policy.recordBlockedStep(task('ok'), 20);
       expect(policy.decide(task('ok')).route).toBe('inline');
     });
 
     it('keeps a plain function in-process even after it blocked', () => {
       const policy = new Policy();
       const plain = function blocker(): void {};
-      policy.recordBlockedStep('blocker', 500);
+      policy.recordBlockedStep(task('blocker'), 500);
       expect(policy.decide(plain).route).toBe('inline');
     });
   });
 
   describe('judging in-process runs (its own sliding window)', () => {
     const feedLocal = (policy: Policy, name: string, ms: number, runs: number): void => {
-      for (let i = 0; i < runs; i += 1) policy.recordInProcessRun(name, ms);
+      for (let i = 0; i < runs; i += 1) policy.recordInProcessRun(task(name), ms);
     };
 
     it('sends a synchronous task back to threads, not for good, once its in-process median reaches minThreadRunMs', () => {
@@ -247,7 +249,7 @@ describe('auto', () => {
     it('does not judge a generator task by its in-process median (its wall time includes its waits)', () => {
       const policy = new Policy();
       const g = genTask('waits', 'io');
-      policy.recordAsync('waits');
+      policy.recordAsync(task('waits'));
       feedLocal(policy, 'waits', 5, 40);
       expect(policy.decide(g).route).toBe('green');
     });
@@ -255,13 +257,13 @@ describe('auto', () => {
     it('with blockingRunsToPin 2, one stretched run does not pin a task; two in its window do', () => {
       const policy = Policy.load({ adaptive: { blockingRunsToPin: 2 } });
       const t = task('stretched', 'io');
-      policy.recordInProcessRun('stretched', 35); // the scheduler stretched one run of a tiny task
+      policy.recordInProcessRun(task('stretched'), 35); // the scheduler stretched one run of a tiny task
       feedLocal(policy, 'stretched', 0.01, 19);
       expect(policy.decide(t).route).toBe('inline');
       feedLocal(policy, 'stretched', 0.01, 1); // the long run leaves the window of 20
-      policy.recordInProcessRun('stretched', 40);
+      policy.recordInProcessRun(task('stretched'), 40);
       expect(policy.decide(t).route).toBe('inline');
-      policy.recordInProcessRun('stretched', 30, 'green step');
+      policy.recordInProcessRun(task('stretched'), 30, 'green step');
       expect(policy.decide(t)).toEqual({
         route: 'thread',
         reason: 'auto: 2 of the last 20 timed in-process runs took over 20 ms (this green step: 30 ms; blockingRunsToPin 2); on threads for good',
@@ -273,29 +275,29 @@ describe('auto', () => {
     it('counts blocked steps reported by the hub toward blockingRunsToPin', () => {
       const policy = Policy.load({ adaptive: { blockingRunsToPin: 2 } });
       const g = genTask('stalls', 'io');
-      policy.recordBlockedStep('stalls', 30);
+      policy.recordBlockedStep(task('stalls'), 30);
       expect(policy.decide(g).route).toBe('green');
-      policy.recordBlockedStep('stalls', 31);
+      policy.recordBlockedStep(task('stalls'), 31);
       expect(policy.decide(g).route).toBe('thread');
     });
 
     it('marks an in-process verdict as probing until its window holds sampleSize timed runs', () => {
       const router = new AdaptiveRouter({ sampleSize: 3 });
-      expect(router.route('p', 'io', false).probe).toBe(true);
+      expect(router.route(ref('p'), 'io', false).probe).toBe(true);
       const v0 = router.version;
-      router.recordInProcessRun('p', 0.01);
-      router.recordInProcessRun('p', 0.01);
-      expect(router.route('p', 'io', false).probe).toBe(true);
+      router.recordInProcessRun(ref('p'), 0.01);
+      router.recordInProcessRun(ref('p'), 0.01);
+      expect(router.route(ref('p'), 'io', false).probe).toBe(true);
       expect(router.version).toBe(v0);
-      router.recordInProcessRun('p', 0.01);
-      expect(router.route('p', 'io', false).probe).toBe(false);
+      router.recordInProcessRun(ref('p'), 0.01);
+      expect(router.route(ref('p'), 'io', false).probe).toBe(false);
       expect(router.version).toBe(v0 + 1); // cached decisions are made again, without probe
-      router.recordInProcessRun('p', 0.01);
+      router.recordInProcessRun(ref('p'), 0.01);
       expect(router.version).toBe(v0 + 1);
     });
 
     it('never probes a generator task (the hub times its steps)', () => {
-      expect(new AdaptiveRouter().route('g', 'io', false, 'async').probe).toBe(false);
+      expect(new AdaptiveRouter().route(ref('g'), 'io', false, 'async').probe).toBe(false);
     });
   });
 
@@ -303,7 +305,7 @@ describe('auto', () => {
     const policy = new Policy();
     const t = task('promiser', 'io');
     expect(policy.decide(t).route).toBe('inline');
-    policy.recordAsync('promiser');
+    policy.recordAsync(task('promiser'));
     expect(policy.decide(t)).toEqual({ route: 'green', reason: "auto: kind 'io' starts in-process; generator/async: runs on a greenlet" });
   });
 
@@ -311,7 +313,7 @@ describe('auto', () => {
     const policy = Policy.load({ adaptive: { sampleSize: 3, minThreadRunMs: 2, blockingThresholdMs: 5 } });
     feed(policy, 'a', 1.5, 3);
     expect(policy.decide(task('a')).reason).toBe('auto: median run 1.5 ms < minThreadRunMs 2 ms over 3 thread runs; synchronous: runs inline');
-    policy.recordBlockedStep('a', 6);
+    policy.recordBlockedStep(task('a'), 6);
     expect(policy.decide(task('a')).reason).toBe('auto: green step took 6 ms > 5 ms; on threads for good');
   });
 
@@ -320,17 +322,17 @@ describe('auto', () => {
     const learned: PolicyLearned[] = [];
     policy.on('learn', (l) => learned.push(l));
     feed(policy, 'x', 0.01, 20);
-    policy.recordBlockedStep('x', 30);
+    policy.recordBlockedStep(task('x'), 30);
     expect(learned).toEqual([
-      { task: 'x', route: 'inline', reason: 'auto: median run 0.01 ms < minThreadRunMs 0.5 ms over 20 thread runs; synchronous: runs inline' },
-      { task: 'x', route: 'thread', reason: 'auto: green step took 30 ms > 20 ms; on threads for good' },
+      { task: 'x', id: task('x').id, route: 'inline', reason: 'auto: median run 0.01 ms < minThreadRunMs 0.5 ms over 20 thread runs; synchronous: runs inline' },
+      { task: 'x', id: task('x').id, route: 'thread', reason: 'auto: green step took 30 ms > 20 ms; on threads for good' },
     ]);
   });
 
   it('shows what it learned in stats()', () => {
     const policy = new Policy();
     feed(policy, 'x', 0.04, 20, 0.1);
-    policy.recordBlockedStep('x', 37);
+    policy.recordBlockedStep(task('x'), 37);
     expect(policy.stats().auto).toEqual({
       x: {
         phase: 'pinned-to-threads',
@@ -361,21 +363,21 @@ describe('AdaptiveRouter', () => {
   it('bumps its version when a phase changes, not for every run', () => {
     const router = new AdaptiveRouter({ sampleSize: 2 });
     const v0 = router.version;
-    router.recordThreadRun('a', 5);
+    router.recordThreadRun(ref('a'), 5);
     expect(router.version).toBe(v0);
-    router.recordThreadRun('a', 5);
+    router.recordThreadRun(ref('a'), 5);
     expect(router.version).toBe(v0 + 1); // judged: start → threads, with its figures
-    router.recordThreadRun('a', 5);
+    router.recordThreadRun(ref('a'), 5);
     expect(router.version).toBe(v0 + 1);
   });
 
   it('re-judges with new thresholds after configure()', () => {
     const router = new AdaptiveRouter({ sampleSize: 2 });
-    router.recordThreadRun('a', 1);
-    router.recordThreadRun('a', 1);
-    expect(router.route('a', undefined, false).route).toBe('thread');
+    router.recordThreadRun(ref('a'), 1);
+    router.recordThreadRun(ref('a'), 1);
+    expect(router.route(ref('a'), undefined, false).route).toBe('thread');
     router.configure({ sampleSize: 2, minThreadRunMs: 2 });
-    expect(router.route('a', undefined, false).route).toBe('inline');
+    expect(router.route(ref('a'), undefined, false).route).toBe('inline');
   });
 });
 

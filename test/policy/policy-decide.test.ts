@@ -267,7 +267,7 @@ describe('Policy', () => {
         const a = task('a');
         const plan = policy.plan(a, [], idle);
         expect(policy.plan(a, [], idle)).toBe(plan);
-        expect(plan).toEqual({ decision: policy.decide(a, [], idle), timing: undefined, bareInline: true, bareGreen: false, bareThread: false, plain: false, name: 'a', fixed: true });
+        expect(plan).toEqual({ decision: policy.decide(a, [], idle), timing: undefined, bareInline: true, bareGreen: false, bareThread: false, plain: false, task: { id: a.id, name: 'a' }, fixed: true });
       });
 
       it("marks an inline or green decision with a rule's timeoutMs or maxConcurrent as not bare", () => {
@@ -304,8 +304,8 @@ describe('Policy', () => {
         const policy = Policy.load({ adaptive: { sampleSize: 2 } });
         const io = task('io', { kind: 'io' });
         expect(policy.plan(io, [], idle).timing).toBe('every');
-        policy.recordInProcessRun('io', 0.01);
-        policy.recordInProcessRun('io', 0.01);
+        policy.recordInProcessRun(io, 0.01);
+        policy.recordInProcessRun(io, 0.01);
         expect(policy.plan(io, [], idle)).toMatchObject({ timing: 'sampled', bareInline: true });
       });
 
@@ -323,15 +323,15 @@ describe('Policy', () => {
         const io = task('io', { kind: 'io' });
         const first = policy.generation;
         policy.decide(io, [], idle);
-        policy.recordInProcessRun('io', 0.01);
+        policy.recordInProcessRun(io, 0.01);
         expect(policy.generation).toBe(first);
-        policy.recordInProcessRun('io', 0.01); // the in-process window is full: its probe ends
+        policy.recordInProcessRun(io, 0.01); // the in-process window is full: its probe ends
         const probed = policy.generation;
         expect(probed).not.toBe(first);
         policy.update({ adaptive: { sampleSize: 2 } });
         const reloaded = policy.generation;
         expect(reloaded).not.toBe(probed);
-        policy.recordBlockedStep('io', 500); // pinned to threads
+        policy.recordBlockedStep(io, 500); // pinned to threads
         expect(policy.generation).not.toBe(reloaded);
       });
     });

@@ -284,9 +284,9 @@ describe('PolicyDispatcher', () => {
         const policy = Policy.load({ adaptive: { sampleSize: 2 } });
         const dispatcher = new PolicyDispatcher(policy, targets(clock));
         dispatcher.dispatch(double, [1]);
-        dispatcher.threadRunTimed('double', 0.01, 0.1);
+        dispatcher.threadRunTimed(double.id, 0.01, 0.1);
         expect(policy.decide(double).route).toBe('thread');
-        dispatcher.threadRunTimed('double', 0.01, 0.1);
+        dispatcher.threadRunTimed(double.id, 0.01, 0.1);
         expect(policy.decide(double)).toEqual({
           route: 'inline',
           reason: 'auto: median run 0.1 ms < minThreadRunMs 0.5 ms over 2 thread runs; synchronous: runs inline',
@@ -297,11 +297,11 @@ describe('PolicyDispatcher', () => {
         const policy = Policy.load({ adaptive: { sampleSize: 4, minThreadRunMs: 1 } });
         const dispatcher = new PolicyDispatcher(policy, targets(clock));
         dispatcher.dispatch(double, [1]);
-        for (let i = 0; i < 12; i += 1) dispatcher.threadRunTimed('double', 0.01, 5);
+        for (let i = 0; i < 12; i += 1) dispatcher.threadRunTimed(double.id, 0.01, 5);
         expect(policy.decide(double).route).toBe('thread');
-        dispatcher.threadRunTimed('double', 0.01, 0.1);
+        dispatcher.threadRunTimed(double.id, 0.01, 0.1);
         expect(policy.decide(double).route).toBe('thread'); // one cheap run among the last four
-        for (let i = 0; i < 3; i += 1) dispatcher.threadRunTimed('double', 0.01, 0.1);
+        for (let i = 0; i < 3; i += 1) dispatcher.threadRunTimed(double.id, 0.01, 0.1);
         expect(policy.decide(double).route).toBe('inline');
         expect(policy.stats().auto.double).toMatchObject({ threadRuns: 16, medianThreadRunMs: 0.1 });
       });
@@ -310,7 +310,7 @@ describe('PolicyDispatcher', () => {
         const policy = Policy.load({ default: 'thread', adaptive: { sampleSize: 1 } });
         const dispatcher = new PolicyDispatcher(policy, targets(clock));
         dispatcher.dispatch(double, [1]);
-        dispatcher.threadRunTimed('double', 0.01, 0.1);
+        dispatcher.threadRunTimed(double.id, 0.01, 0.1);
         expect(policy.stats().auto).toEqual({});
       });
 
@@ -319,7 +319,7 @@ describe('PolicyDispatcher', () => {
         const policy = Policy.load({ adaptive: { sampleSize: 1 } });
         const dispatcher = new PolicyDispatcher(policy, targets(clock));
         dispatcher.dispatch(cpu, []);
-        dispatcher.threadRunTimed('cpuWork', 3, 2);
+        dispatcher.threadRunTimed(cpu.id, 3, 2);
         expect(policy.decide(cpu).reason).toBe('auto: median run 2 ms < hop 3 ms (the fastest of 1 thread runs); synchronous: runs inline');
       });
     });
@@ -337,7 +337,7 @@ describe('PolicyDispatcher', () => {
         },
         { kind: 'io' },
       );
-      policy.recordAsync('slowDouble'); // auto now sends it to greenlets
+      policy.recordAsync(slowDouble); // auto now sends it to greenlets
       new PolicyDispatcher(policy, t, { greenSampling: { rate: 1, random: () => 0 }, now: () => wall }).dispatch(slowDouble, [4]);
       const spawned = t.calls[0]?.task as typeof slowDouble;
       expect(spawned).not.toBe(slowDouble);
@@ -865,9 +865,9 @@ describe('PolicyDispatcher', () => {
       const work = defineTask(import.meta.url, 'work', (n: number) => n, { kind: 'cpu' });
       const policy = Policy.load({ adaptive: { sampleSize: 4 } });
       const dispatcher = new PolicyDispatcher(policy, targets(clock));
-      for (let i = 0; i < 4; i += 1) policy.recordThreadRun('work', 3, 0.1);
+      for (let i = 0; i < 4; i += 1) policy.recordThreadRun(work, 3, 0.1);
       const cached = dispatcher.decide(work, []);
-      for (let i = 0; i < 4; i += 1) policy.recordThreadRun('work', 9, 0.2); // same route, new figures
+      for (let i = 0; i < 4; i += 1) policy.recordThreadRun(work, 9, 0.2); // same route, new figures
       expect(dispatcher.decide(work, [])).toBe(cached);
       expect(dispatcher.explain(work, [])).toEqual({
         route: 'thread',

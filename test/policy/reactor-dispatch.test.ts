@@ -179,7 +179,7 @@ describe('Reactor with a policy', () => {
       await reactor.dispatch(pause, 0);
       await reactor.dispatch(pause, 0);
       await reactor.dispatch(pause, 25); // Atomics.wait: at least 25 ms of run time, whatever the load
-      expect(fed.mock.calls.map(([name]) => name)).toEqual(['pause', 'pause', 'pause']);
+      expect(fed.mock.calls.map(([t]) => (typeof t === 'string' ? t : t.id))).toEqual([pause.id, pause.id, pause.id]);
       // The third run is fed as itself (>= 25 ms), not as a figure over all runs since start (median ~0 ms).
       expect(fed.mock.calls[2]?.[1]).toBeGreaterThanOrEqual(25);
       expect(reactor.policy.stats().auto.pause?.threadRuns).toBe(3);

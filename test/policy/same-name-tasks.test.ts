@@ -1,0 +1,67 @@
+import { describe, it, expect, afterEach } from '@jest/globals';
+import { Reactor } from '../../src/reactor/reactor.js';
+import * as a from '../fixtures/parse-tasks-a.js';
+import * as b from '../fixtures/parse-tasks-b.js';
+import { built } from '../threads/thread-test-kit.js';
+import { successResultOf } from '../helpers/deferred-results.js';
+
+// Two modules export tasks under the same names (defineTask(import.meta.url, 'parse', ...) in two files): `auto`
+// learns per task, so what one of them does must not move the other. a's tasks advance the reactor's fake wall
+// time (`now`) by their argument: a step or run that "blocks" for exactly that long, with no CPU burnt.
+const now = (): number => a.wall.ms;
+
+describe('auto with two tasks of the same name from two modules', () => {
+  let reactor: Reactor | undefined;
+  afterEach(async () => {
+    await reactor?.stop({ graceMs: 0 });
+    reactor = undefined;
+  });
+
+  it("pins only the task whose green step blocked (the hub's 'blocked' event names the task, not its name)", async () => {
+    reactor = new Reactor({ now, policy: { green: { blockingThresholdMs: 5 }, adaptive: { blockingThresholdMs: 5 } } });
+    expect([reactor.explain(a.parse, 0).route, reactor.explain(b.parse, 0).route]).toEqual(['green', 'green']);
+    expect(await reactor.dispatch(a.parse, 30)).toBe('a');
+    expect(reactor.explain(a.parse, 0).reason).toMatch(/^auto: green step took 30 ms > 5 ms; on threads for good/);
+    expect(reactor.explain(b.parse, 0)).toEqual({ route: 'green', reason: "auto: kind 'io' starts in-process; generator/async: runs on a greenlet" });
+    const spawned = reactor.stats().green.spawned;
+    expect(await reactor.dispatch(b.parse, 0)).toBe('b');
+    expect(reactor.stats().green.spawned).toBe(spawned + 1); // it stayed on its route
+  });
+
+  it('pins only the task whose timed inline run blocked', () => {
+    reactor = new Reactor({ now, policy: { adaptive: { blockingThresholdMs: 5, sampleSize: 4 } } });
+    expect(successResultOf(reactor.dispatch(a.tokenize, 30))).toBe('a');
+    expect(reactor.explain(a.tokenize, 0).reason).toMatch(/^auto: inline run took 30 ms > 5 ms; on threads for good/);
+    expect(reactor.explain(b.tokenize, 0).route).toBe('inline');
+    expect(successResultOf(reactor.dispatch(b.tokenize, 0))).toBe('b');
+    expect(reactor.stats().policy.routes).toEqual({ thread: 0, green: 0, inline: 2 });
+  });
+
+  it('keeps one record per task in stats(), named by task and, as the names collide, by module', () => {
+    reactor = new Reactor({ now, policy: { adaptive: { blockingThresholdMs: 5, sampleSize: 4 } } });
+    successResultOf(reactor.dispatch(a.tokenize, 30));
+    successResultOf(reactor.dispatch(b.tokenize, 0));
+    successResultOf(reactor.dispatch(b.tokenize, 0));
+    const auto = reactor.stats().policy.auto;
+    expect(Object.keys(auto).sort()).toEqual(['tokenize (parse-tasks-a.ts)', 'tokenize (parse-tasks-b.ts)']);
+    expect(auto['tokenize (parse-tasks-a.ts)']).toMatchObject({ phase: 'pinned-to-threads', blockedSteps: 1, inProcessSamples: 1 });
+    expect(auto['tokenize (parse-tasks-b.ts)']).toMatchObject({ phase: 'start', blockedSteps: 0, inProcessSamples: 2, medianInProcessRunMs: 0 });
+  });
+
+  it("feeds each task's thread runs to its own window (the pool's onRunTimed names the task, not its name)", async () => {
+    reactor = new Reactor({ policy: { threads: { maxThreads: 1 }, adaptive: { sampleSize: 10 } } });
+    const [ca, cb] = [built(a.checksum), built(b.checksum)];
+    expect(await reactor.dispatch(ca, 1)).toBe('a1');
+    expect(await reactor.dispatch(cb, 2)).toBe('b2');
+    expect(await reactor.dispatch(cb, 3)).toBe('b3');
+    const auto = reactor.stats().policy.auto;
+    expect(Object.keys(auto).sort()).toEqual(['checksum (parse-tasks-a.js)', 'checksum (parse-tasks-b.js)']);
+    expect([auto['checksum (parse-tasks-a.js)']?.threadRuns, auto['checksum (parse-tasks-b.js)']?.threadRuns]).toEqual([1, 2]);
+  });
+
+  it('names a task by its name alone while no other task shares it', () => {
+    reactor = new Reactor({ now, policy: { adaptive: { sampleSize: 4 } } });
+    successResultOf(reactor.dispatch(b.tokenize, 0));
+    expect(Object.keys(reactor.stats().policy.auto)).toEqual(['tokenize']);
+  });
+});
