@@ -17,7 +17,7 @@ import { built, changed, failureOf, gate, open, settled } from '../threads/threa
 
 /** What explain() adds to a thread decision of a task that can be coalesced (default pool options). */
 const coalesced = '; coalesced with other waiting calls while every worker is busy (up to 64 a message, each with its own limits and context; a stream, and a call of a task known to run long, travel alone)';
-import { successResultOf } from '../helpers/deferred-results.js';
+import { failureResultOf, successResultOf } from '../helpers/deferred-results.js';
 
 // Tasks the green and inline paths run in-process (workers get the built fixtures via `built`).
 const triple = defineTask(import.meta.url, 'triple', function* (n: number) {
@@ -226,6 +226,19 @@ describe('Reactor with a policy', () => {
   });
 
   describe('.stop()', () => {
+    it('refuses a call of a task whose inline plan it had cached, once stopping and once stopped', async () => {
+      const r = new Reactor({ policy: { default: 'inline' } });
+      reactor = r;
+      const double = defineTask(import.meta.url, 'double', (n: number) => n * 2);
+      expect(successResultOf(r.dispatch(double, 2))).toBe(4);
+      expect(successResultOf(r.dispatch(double, 3))).toBe(6); // the cached plan's fast path
+      const stopping = r.stop({ graceMs: 0 });
+      expect(failureResultOf(r.dispatch(double, 4), ReactorStoppedError).getErrorMessage()).toBe('reactor.dispatch() refused: the reactor is stopping');
+      await stopping;
+      expect(failureResultOf(r.dispatch(double, 5), ReactorStoppedError).getErrorMessage()).toBe('reactor.dispatch() refused: the reactor is stopped');
+      expect(r.stats().policy.routes.inline).toBe(2);
+    });
+
     it('errbacks ReactorStoppedError for calls still waiting in a bulkhead; they never run', async () => {
       reactor = new Reactor({ policy: { rules: [{ name: 'one', match: {}, route: 'inline', maxConcurrent: 1 }] } });
       const pending = new Deferred<string>();
