@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { copyLargeBuffers } from '../../src/threads/copy-large-buffers.js';
+import { copyLargeBuffers, largeBufferBytes } from '../../src/threads/copy-large-buffers.js';
 
 const min = 1024;
 
@@ -43,6 +43,16 @@ describe('copyLargeBuffers()', () => {
     const copied = copyLargeBuffers([new Uint8Array(min), shared], min)!;
     expect(copied.args[1]).toBe(shared);
     expect(copied.transferList).toHaveLength(1);
+  });
+
+  it('copies from 512 KiB up when called as ThreadTaskRun.start() calls it (the arguments alone, the default threshold)', () => {
+    expect(largeBufferBytes).toBe(512 * 1024);
+    expect(copyLargeBuffers([new Uint8Array(largeBufferBytes), 1])?.transferList).toHaveLength(1);
+    expect(copyLargeBuffers([new ArrayBuffer(largeBufferBytes)])?.transferList).toHaveLength(1);
+    // A small view over a buffer of 512 KiB: what counts is the buffer a clone would copy whole.
+    expect(copyLargeBuffers([new Int16Array(new ArrayBuffer(largeBufferBytes), 2, 3)])?.transferList).toHaveLength(1);
+    expect(copyLargeBuffers([new Uint8Array(largeBufferBytes - 1), 1])).toBeUndefined();
+    expect(copyLargeBuffers([new ArrayBuffer(largeBufferBytes - 1)])).toBeUndefined();
   });
 
   it.each([

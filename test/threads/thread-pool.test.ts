@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { Piscina } from 'piscina';
 import { ThreadPool } from '../../src/threads/thread-pool.js';
 import { taskFrom } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
@@ -93,6 +94,31 @@ describe('ThreadPool', () => {
         const seen = (await pool.run(built(fx.describeViews), bytes, new Uint8Array(bytes.buffer, bytes.byteOffset, 10)));
         expect(seen).toEqual({ ...expected(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)), shared: true });
         expect(bytes.byteLength).toBe(mib);
+      });
+
+      it('gives Piscina a copy of a buffer of 512 KiB or more to move, and a smaller one to clone', async () => {
+        pool = new ThreadPool({ maxThreads: 1 });
+        const run = jest.spyOn(Piscina.prototype, 'run');
+        try {
+          const large = new Uint8Array(512 * 1024).fill(7);
+          const small = new Uint8Array(512 * 1024 - 1).fill(7);
+          expect(await pool.run(built(fx.describeViews), large)).toEqual({ ...expected(large), shared: undefined });
+          expect(await pool.run(built(fx.describeViews), small)).toEqual({ ...expected(small), shared: undefined });
+          const calls = run.mock.calls as unknown as Array<[{ args: unknown[] }, { transferList?: ArrayBuffer[] } | undefined]>;
+          expect(calls).toHaveLength(2);
+          const [largeRequest, largeOptions] = calls[0]!;
+          const [smallRequest, smallOptions] = calls[1]!;
+          const moved = largeOptions?.transferList;
+          expect(moved).toHaveLength(1);
+          expect(moved![0]).not.toBe(large.buffer);
+          expect((largeRequest.args[0] as Uint8Array).buffer).toBe(moved![0]); // the request carries the copy it moves
+          expect(moved![0]!.byteLength).toBe(0); // moved: detached here once posted
+          expect(large.byteLength).toBe(512 * 1024); // the caller's is left alone
+          expect(smallOptions?.transferList).toBeUndefined();
+          expect(smallRequest.args[0]).toBe(small); // cloned as it is
+        } finally {
+          run.mockRestore();
+        }
       });
 
       it('is copied again when its run goes back in line after its worker died before starting it', async () => {
