@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { Piscina } from 'piscina';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -7,7 +8,8 @@ import { Reactor } from '../../src/reactor/reactor.js';
 import { Clock } from '../../src/time/clock.js';
 import * as fx from '../fixtures/thread-tasks.js';
 import * as lx from '../fixtures/lifecycle-tasks.js';
-import { built, changed, gate, open } from './thread-test-kit.js';
+import { behindBlocker, built, changed, gate, open } from './thread-test-kit.js';
+import { isBatchResults, isTaskOutcome } from '../../src/threads/wire.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -75,6 +77,27 @@ describe('ThreadPool recycle', () => {
       expect(runs.map((r) => r.ticket)).toEqual(runs.map((_, i) => i));
       expect(runsPerThread(runs.map((r) => r.thread))).toEqual([5, 5, 5, 5, 3]);
       expect(pool.stats()).toMatchObject({ completed: 23, failed: 0, crashed: 0 });
+    });
+
+    it('sends no decline ahead of its batch reply, even when the worker flushes results before every call', async () => {
+      // flushMs 0: the worker sends what it holds before each call of the batch. Past maxTasks it declines the rest;
+      // those declines must all come with the batch's reply (which hands them back before the next share is sent),
+      // none in an early message that may cross the reply on the other port.
+      pool = new ThreadPool({ minThreads: 1, maxThreads: 1, coalesce: { flushMs: 0 }, recycle: { maxTasks: 4 } });
+      const emit = jest.spyOn(Piscina.prototype, 'emit');
+      try {
+        const { queued, release } = await behindBlocker(pool, () => Array.from({ length: 6 }, () => pool.run(built(fx.workerThreadId))));
+        await release(); // the blocker was the worker's first task: the batch of 6 runs 3 and declines 3
+        const threads = await Promise.all(queued);
+        expect(runsPerThread(threads)).toEqual([3, 3]);
+        const early = emit.mock.calls.filter(([event, message]) => event === 'message' && isBatchResults(message)).map(([, message]) => (message as { results: unknown[] }).results);
+        const earlyOutcomes = early.flatMap((results) => results.filter((_, i) => i % 3 === 2 && isTaskOutcome(results[i])));
+        expect(early.length).toBeGreaterThan(0); // the flush did send results early
+        expect(earlyOutcomes).toEqual([]);
+        expect(pool.stats()).toMatchObject({ completed: 7, failed: 0, crashed: 0, recycledWorkers: 1 });
+      } finally {
+        emit.mockRestore();
+      }
     });
 
     it('keeps to the count with several workers and several calls per worker', async () => {
