@@ -1,5 +1,6 @@
 import { describe, it, expect, afterEach } from '@jest/globals';
 import { Reactor } from '../../src/reactor/reactor.js';
+import type { PolicyLearned } from '../../src/policy/policy.js';
 import * as a from '../fixtures/parse-tasks-a.js';
 import * as b from '../fixtures/parse-tasks-b.js';
 import { built } from '../threads/thread-test-kit.js';
@@ -57,6 +58,22 @@ describe('auto with two tasks of the same name from two modules', () => {
     const auto = reactor.stats().policy.auto;
     expect(Object.keys(auto).sort()).toEqual(['checksum (parse-tasks-a.js)', 'checksum (parse-tasks-b.js)']);
     expect([auto['checksum (parse-tasks-a.js)']?.threadRuns, auto['checksum (parse-tasks-b.js)']?.threadRuns]).toEqual([1, 2]);
+  });
+
+  it("names the task in the hub's step statistics and the 'learn' event by module once two share its name", async () => {
+    reactor = new Reactor({ now, policy: { green: { blockingThresholdMs: 5 }, adaptive: { blockingThresholdMs: 5 } } });
+    const learned: PolicyLearned[] = [];
+    reactor.policy.on('learn', (l) => learned.push(l));
+    expect(await reactor.dispatch(b.parse, 0)).toBe('b');
+    successResultOf(reactor.dispatch(b.tokenize, 0)); // auto now knows b's tokenize
+    expect(await reactor.dispatch(a.parse, 30)).toBe('a');
+    expect(Object.keys(reactor.stats().green.tasks).sort()).toEqual(['parse (parse-tasks-a.ts)', 'parse (parse-tasks-b.ts)']);
+    expect(reactor.stats().green.tasks['parse (parse-tasks-a.ts)']?.maxMs).toBe(30);
+    successResultOf(reactor.dispatch(a.tokenize, 30));
+    expect(learned.map((l) => [l.task, l.id, l.route])).toEqual([
+      ['parse', a.parse.id, 'thread'], // b's parse was never timed: auto knows one parse
+      ['tokenize (parse-tasks-a.ts)', a.tokenize.id, 'thread'],
+    ]);
   });
 
   it('names a task by its name alone while no other task shares it', () => {
