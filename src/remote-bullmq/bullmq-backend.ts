@@ -5,8 +5,8 @@
  * - Nothing connects until the first call: a reactor given a backend it never uses opens no handle.
  * - Each call's Deferred fires exactly once (see {@link RemoteCall}). A job's outcome comes from BullMQ's event
  *   stream when it can, and otherwise from the reconcile poll, which asks Redis every `reconcileMs` which pending
- *   jobs finished (one script call, see `readJobStates`) and reads only those: BullMQ's events can be lost (taskforcesh/bullmq#2517; the stream is also trimmed), so
- *   events are only the fast path, never the only one.
+ *   jobs finished (one script call, see `readJobStates`) and reads only those: BullMQ's events can be lost
+ *   (taskforcesh/bullmq#2517; the stream is also trimmed), so events are only the fast path, never the only one.
  * - A finished job is removed by the caller once its outcome was read (BullMQ keeps it an hour otherwise, for a
  *   caller that died), so nothing piles up in Redis.
  * - Redis out of reach never hangs a call: when it has not answered for `unreachableMs` (at the first connection or
