@@ -7,11 +7,12 @@
  * @example
  * ```ts
  * import { subscribe } from 'node:diagnostics_channel';
- * subscribe('greenreactor:policy:decision', ({ task, decision }) => console.debug(task, decision.route, decision.reason));
+ * subscribe('greenreactor:policy:decision', ({ task, id, decision }) => console.debug(task, id, decision.route, decision.reason));
  * ```
  * @module
  */
 import { channel } from 'node:diagnostics_channel';
+import type { TaskIdentity } from '../task/task.js';
 import type { Decision } from './decision.js';
 
 /** The channel's name: `greenreactor:policy:decision`. */
@@ -21,6 +22,11 @@ export const decisionChannelName = 'greenreactor:policy:decision';
 export interface DecisionMessage {
   /** The task's name. */
   readonly task: string;
+  /**
+   * Which task: a Task's `id` (`moduleUrl#exportName`), a plain function's name. Two modules may export tasks of one
+   * name; `id` tells their decisions apart.
+   */
+  readonly id: string;
   /** Where it runs, and why. */
   readonly decision: Decision;
 }
@@ -30,9 +36,9 @@ export const decisionChannel = channel(decisionChannelName);
 
 /**
  * Publishes a decision if anyone listens.
- * @param task - the task's name.
+ * @param task - the task's identity (its name and id).
  * @param decision - the decision.
  */
-export function publishDecision(task: string, decision: Decision): void {
-  if (decisionChannel.hasSubscribers) decisionChannel.publish({ task, decision } satisfies DecisionMessage);
+export function publishDecision(task: TaskIdentity, decision: Decision): void {
+  if (decisionChannel.hasSubscribers) decisionChannel.publish({ task: task.name, id: task.id, decision } satisfies DecisionMessage);
 }

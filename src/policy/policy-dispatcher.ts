@@ -388,7 +388,7 @@ export class PolicyDispatcher {
 
   /** The general path of a decided call: published, counted, through its bulkhead if any, with the rule's timeout. */
   #routed(target: Task | ((...a: unknown[]) => unknown), decision: Decision, args: unknown[]): Deferred<unknown> {
-    if (decisionChannel.hasSubscribers) publishDecision(nameOf(target), decision);
+    if (decisionChannel.hasSubscribers) publishDecision(identityOf(target), decision);
     this.#count(decision, 1);
     let d: Deferred<unknown>;
     try {

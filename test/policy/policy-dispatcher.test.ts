@@ -276,7 +276,7 @@ describe('PolicyDispatcher', () => {
       } finally {
         unsubscribe(decisionChannelName, listener);
       }
-      expect(seen).toEqual([{ task: 'double', decision: { route: 'inline', reason: "default route 'inline'" } }]);
+      expect(seen).toEqual([{ task: 'double', id: double.id, decision: { route: 'inline', reason: "default route 'inline'" } }]);
     });
 
     describe('feeding auto', () => {

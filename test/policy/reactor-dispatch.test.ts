@@ -115,7 +115,7 @@ describe('Reactor with a policy', () => {
       } finally {
         unsubscribe(decisionChannelName, listener);
       }
-      expect(seen).toEqual([{ task: 'triple', decision: { route: 'inline', reason: "default route 'inline'" } }]);
+      expect(seen).toEqual([{ task: 'triple', id: triple.id, decision: { route: 'inline', reason: "default route 'inline'" } }]);
     });
 
     it('counts dispatches per route in stats().policy', async () => {

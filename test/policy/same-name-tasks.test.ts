@@ -1,4 +1,6 @@
 import { describe, it, expect, afterEach } from '@jest/globals';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { decisionChannelName, type DecisionMessage } from '../../src/policy/decision-channel.js';
 import { Reactor } from '../../src/reactor/reactor.js';
 import type { PolicyLearned } from '../../src/policy/policy.js';
 import * as a from '../fixtures/parse-tasks-a.js';
@@ -74,6 +76,24 @@ describe('auto with two tasks of the same name from two modules', () => {
       ['parse', a.parse.id, 'thread'], // b's parse was never timed: auto knows one parse
       ['tokenize (parse-tasks-a.ts)', a.tokenize.id, 'thread'],
     ]);
+  });
+
+  it("publishes each task's decisions on the debug channel under its own id", () => {
+    reactor = new Reactor({ now, policy: { default: 'inline' } });
+    const seen: DecisionMessage[] = [];
+    const listener = (message: unknown): void => void seen.push(message as DecisionMessage);
+    subscribe(decisionChannelName, listener);
+    try {
+      successResultOf(reactor.dispatch(a.tokenize, 0));
+      successResultOf(reactor.dispatch(b.tokenize, 0));
+    } finally {
+      unsubscribe(decisionChannelName, listener);
+    }
+    expect(seen.map(({ task, id }) => ({ task, id }))).toEqual([
+      { task: 'tokenize', id: a.tokenize.id },
+      { task: 'tokenize', id: b.tokenize.id },
+    ]);
+    expect(a.tokenize.id).not.toBe(b.tokenize.id);
   });
 
   it('names a task by its name alone while no other task shares it', () => {
