@@ -19,9 +19,12 @@
  *   (or the first call in a worker, which imports the task's module) makes the next call or two of its task travel
  *   alone, then it is forgotten.
  * - Run times come from the pool's timed runs (the workers' timing cells), never from a clock read here.
+ * - Costs are kept per task id (`moduleUrl#exportName`), never per name: two modules' same-named tasks may cost
+ *   very different amounts.
  *
  * @module
  */
+import type { TaskIdentity } from '../task/task.js';
 
 /**
  * How fast a task's longest recent run is forgotten: each timed run keeps this share of the previous estimate. Fast:
@@ -39,7 +42,7 @@ const minLongMs = 0.25;
 
 /** The expected cost of each task's calls, and the batching decisions that follow from it. */
 export class BatchCosts {
-  /** Expected run time (ms) per task name. */
+  /** Expected run time (ms) per task id. */
   readonly #expected = new Map<string, number>();
   /** A call expected to run this long or longer travels alone (ms). */
   readonly #longMs: number;
@@ -59,41 +62,41 @@ export class BatchCosts {
 
   /**
    * Records how long a call of `task` ran.
-   * @param task - the task's name.
+   * @param task - the task (its id is the key).
    * @param runMs - its run time (ms).
    */
-  learn(task: string, runMs: number): void {
-    const previous = this.#expected.get(task);
-    this.#expected.set(task, Math.max(runMs, (previous ?? 0) * decay));
+  learn(task: TaskIdentity, runMs: number): void {
+    const previous = this.#expected.get(task.id);
+    this.#expected.set(task.id, Math.max(runMs, (previous ?? 0) * decay));
   }
 
   /**
    * What a call of `task` is expected to cost.
-   * @param task - the task's name.
+   * @param task - the task.
    * @returns its expected run time (ms), or `undefined` before any run of it was timed.
    */
-  expected(task: string): number | undefined {
-    return this.#expected.get(task);
+  expected(task: TaskIdentity): number | undefined {
+    return this.#expected.get(task.id);
   }
 
   /**
    * Starts a batch with a call of `task`.
-   * @param task - the first call's task name.
+   * @param task - the first call's task.
    * @returns the budget (ms) left for batch-mates, or -1 when the call must travel alone.
    */
-  open(task: string): number {
+  open(task: TaskIdentity): number {
     return this.add(task, 2 * this.#longMs);
   }
 
   /**
    * Adds a call of `task` to a batch with `budget` left.
-   * @param task - the call's task name.
+   * @param task - the call's task.
    * @param budget - what is left of the batch's budget (ms), from {@link BatchCosts.open} or the previous `add`.
    * @returns the budget left with the call in the batch, or -1 when it must not join (it travels alone or in the
    *   next batch).
    */
-  add(task: string, budget: number): number {
-    const expected = this.#expected.get(task);
+  add(task: TaskIdentity, budget: number): number {
+    const expected = this.#expected.get(task.id);
     if (expected === undefined) return this.#spread ? -1 : budget;
     if (expected >= this.#longMs) return -1;
     const left = budget - expected;

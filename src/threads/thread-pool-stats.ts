@@ -4,6 +4,8 @@
  * @module
  */
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
+import type { TaskIdentity } from '../task/task.js';
+import { taskLabels } from '../task/task-labels.js';
 
 /** Median and 99th percentile of a time, in ms. */
 export interface Percentiles {
@@ -11,7 +13,7 @@ export interface Percentiles {
   readonly p99: number;
 }
 
-/** Times of one task (by name): how many runs were timed, how long they waited and ran. */
+/** Times of one task: how many runs were timed, how long they waited and ran. */
 export interface ThreadTaskStats {
   readonly runs: number;
   readonly waitMs: Percentiles;
@@ -49,11 +51,15 @@ export interface ThreadPoolStats {
    * over the time since the pool started times `maxThreads`.
    */
   readonly utilisation: number;
-  /** Per task name. */
+  /**
+   * Per task, under its name; once two tasks of different modules share a name, under the name and the shortest
+   * distinguishing tail of the module (`parse (a.js)`, `parse (b.js)`), as the hub and `stats().policy.auto` do.
+   */
   readonly tasks: Readonly<Record<string, ThreadTaskStats>>;
 }
 
-interface TaskTimes {
+/** One task's histograms, with its identity (records are kept per id, labelled by name when read). */
+interface TaskTimes extends TaskIdentity {
   readonly wait: RecordableHistogram;
   readonly run: RecordableHistogram;
 }
@@ -94,17 +100,17 @@ export class ThreadPoolCounters {
   }
 
   /**
-   * Records one finished run of task `name`.
+   * Records one finished run of the task `id` (named `name`).
    * @param name - the task's name.
    * @param waitMs - time from dispatch to start.
    * @param runMs - time running.
-   * @param id - the task's id, for the listener (default: the name).
+   * @param id - the task's id, which the record is kept under (default: the name, a plain function's identity).
    */
   time(name: string, waitMs: number, runMs: number, id: string = name): void {
-    let times = this.#times.get(name);
+    let times = this.#times.get(id);
     if (times === undefined) {
-      times = { wait: createHistogram(), run: createHistogram() };
-      this.#times.set(name, times);
+      times = { id, name, wait: createHistogram(), run: createHistogram() };
+      this.#times.set(id, times);
     }
     times.wait.record(Math.max(1, Math.round(waitMs * 1000)));
     times.run.record(Math.max(1, Math.round(runMs * 1000)));
@@ -124,11 +130,11 @@ export class ThreadPoolCounters {
 
   /**
    * The times of one task, without building the whole snapshot.
-   * @param name - the task's name.
+   * @param id - the task's id (what {@link ThreadPoolCounters.time} was given as `id`).
    * @returns its runs and percentiles, or `undefined` when it never finished a run.
    */
-  task(name: string): ThreadTaskStats | undefined {
-    const t = this.#times.get(name);
+  task(id: string): ThreadTaskStats | undefined {
+    const t = this.#times.get(id);
     return t === undefined ? undefined : { runs: t.run.count, waitMs: percentiles(t.wait), runMs: percentiles(t.run) };
   }
 
@@ -138,7 +144,8 @@ export class ThreadPoolCounters {
    */
   snapshot(live: Pick<ThreadPoolStats, 'inFlight' | 'queueDepth' | 'threads' | 'utilisation'>): ThreadPoolStats {
     const tasks: Record<string, ThreadTaskStats> = {};
-    for (const [name, t] of this.#times) tasks[name] = { runs: t.run.count, waitMs: percentiles(t.wait), runMs: percentiles(t.run) };
+    const labels = taskLabels(this.#times.values());
+    for (const [id, t] of this.#times) tasks[labels.get(id) ?? t.name] = { runs: t.run.count, waitMs: percentiles(t.wait), runMs: percentiles(t.run) };
     return {
       completed: this.completed,
       failed: this.failed,

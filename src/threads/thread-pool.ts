@@ -36,7 +36,7 @@ import { succeed } from '../deferred/succeed.js';
 import { QueueFullError, ReactorStoppedError, TimeoutError } from '../errors.js';
 import { callDeadline } from '../context/call-deadline.js';
 import { captureCarriedContext } from '../context/context-carrier.js';
-import { isTask, type Task, type TaskArgs, type TaskResult } from '../task/task.js';
+import { isTask, type Task, type TaskArgs, type TaskIdentity, type TaskResult } from '../task/task.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import { CancelSlots } from './cancel-slots.js';
 import { ExposedFunctions, type ExposedFunction } from './exposed-functions.js';
@@ -196,7 +196,7 @@ export class ThreadPool {
       costs === undefined
         ? onRunTimed
         : (name, waitMs, runMs, id) => {
-            costs.learn(name, runMs);
+            costs.learn({ id, name }, runMs);
             onRunTimed?.(name, waitMs, runMs, id);
           },
     );
@@ -300,11 +300,9 @@ export class ThreadPool {
     if (host === undefined) return fail(new ReactorStoppedError('callMultipleInThread was refused: the thread pool is closed'));
     if (this.#full()) return this.#refuse('callMultipleInThread');
     const first = calls[0]![0];
-    const batch: Task = {
-      ...first,
-      name: `callMultipleInThread(${calls.map((c) => c[0].name).join(', ')})`,
-      options: {},
-    };
+    const name = `callMultipleInThread(${calls.map((c) => c[0].name).join(', ')})`;
+    // Its own identity (a plain name), not its first task's: its run time is the whole batch's.
+    const batch: Task = { ...first, id: name, name, options: {} };
     const wire = calls.map(([task, ...args]) => [task.moduleUrl, task.exportName, args] as const);
     const extras = this.#extras(batch.name, undefined);
     if (extras instanceof Error) return fail(extras);
@@ -492,7 +490,7 @@ export class ThreadPool {
     while (this.#waitingLive > 0 && this.#hasRoom()) {
       const first = this.#takeWaiting();
       if (first === undefined) break;
-      let budget = first.batchable(coalesce.maxArgBytes) ? costs.open(first.taskName) : -1;
+      let budget = first.batchable(coalesce.maxArgBytes) ? costs.open(first.task) : -1;
       if (budget < 0) {
         first.start();
         continue;
@@ -503,7 +501,7 @@ export class ThreadPool {
       while (runs.length < size) {
         const next = this.#peekWaiting();
         if (next === undefined || !next.batchable(coalesce.maxArgBytes)) break;
-        const left = costs.add(next.taskName, budget);
+        const left = costs.add(next.task, budget);
         if (left < 0) break;
         budget = left;
         runs.push(this.#takeWaiting()!);
@@ -587,11 +585,11 @@ export class ThreadPool {
 
   /**
    * Runs and wait/run percentiles of one task, without the cost of a full `stats()` snapshot.
-   * @param name - the task's name (its export name).
+   * @param task - the task (known by its id: two modules' tasks of the same name have a record each).
    * @returns its figures, or `undefined` before its first finished run.
    */
-  taskStats(name: string): ThreadTaskStats | undefined {
-    return this.#counters.task(name);
+  taskStats(task: TaskIdentity): ThreadTaskStats | undefined {
+    return this.#counters.task(task.id);
   }
 
   /** The host for new runs, starting Piscina on first use; `undefined` once closing. */

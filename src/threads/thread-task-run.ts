@@ -24,7 +24,7 @@
 import { performance } from 'node:perf_hooks';
 import { Deferred } from '../deferred/deferred.js';
 import { CancelledError, QueueFullError, TimeoutError, WorkerCrashedError } from '../errors.js';
-import type { Task } from '../task/task.js';
+import type { Task, TaskIdentity } from '../task/task.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import type { CancelSlots } from './cancel-slots.js';
 import { classifyDispatchFault } from './dispatch-fault.js';
@@ -216,9 +216,9 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
     this.#site = site;
   }
 
-  /** Its task's name (a `callMultipleInThread` run: the batch's name). */
-  get taskName(): string {
-    return this.#task.name;
+  /** Its task (a `callMultipleInThread` run: the batch, whose id is its name): what its cost is kept under. */
+  get task(): TaskIdentity {
+    return this.#task;
   }
 
   /** Whether the run waits in the pool's own queue; the pool sets it when queueing and clears it when sending. */

@@ -97,9 +97,9 @@ describe('ThreadPool lifecycle', () => {
 
     it('gives one task\'s figures through taskStats() without a full snapshot', async () => {
       pool = new ThreadPool({ maxThreads: 1 });
-      expect(pool.taskStats('add')).toBeUndefined();
+      expect(pool.taskStats(built(fx.add))).toBeUndefined();
       await pool.run(built(fx.add), 1, 2);
-      expect(pool.taskStats('add')).toEqual(pool.stats().tasks.add);
+      expect(pool.taskStats(built(fx.add))).toEqual(pool.stats().tasks.add);
     });
 
     it('reports queue depth while tasks wait for a worker', async () => {
