@@ -367,7 +367,7 @@ function loopDelaySampleNote(group: ResultGroup): string {
   return (
     `event-loop delay, 10,000 in flight: each p99 is over the loop-delay samples of that variant's own run — raw Piscina ${raw.loopDelay.count}, ` +
     `deferToThread ${ours.loopDelay.count} (it finishes the same calls ${(raw.medianMs / ours.medianMs).toFixed(1)}× sooner) — so deferToThread's p99 is close to its ` +
-    `longest stall while raw Piscina's lies below its longest ones. Longest stall: deferToThread ${ours.loopDelay.maxMs} ms, raw Piscina ${raw.loopDelay.maxMs} ms ` +
+    `longest stall while raw Piscina's lies below its longest ones. Longest stall: deferToThread ${ours.loopDelay.maxMs.toFixed(1)} ms, raw Piscina ${raw.loopDelay.maxMs.toFixed(1)} ms ` +
     `(${(ours.loopDelay.maxMs / raw.loopDelay.maxMs).toFixed(2)}×).`
   );
 }
