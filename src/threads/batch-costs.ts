@@ -24,7 +24,6 @@
  *
  * @module
  */
-import type { TaskIdentity } from '../task/task.js';
 
 /**
  * How fast a task's longest recent run is forgotten: each timed run keeps this share of the previous estimate. Fast:
@@ -61,42 +60,42 @@ export class BatchCosts {
   }
 
   /**
-   * Records how long a call of `task` ran.
-   * @param task - the task (its id is the key).
+   * Records how long a call of a task ran.
+   * @param taskId - the task's id (`TaskIdentity.id`: two modules' tasks of one name are kept apart).
    * @param runMs - its run time (ms).
    */
-  learn(task: TaskIdentity, runMs: number): void {
-    const previous = this.#expected.get(task.id);
-    this.#expected.set(task.id, Math.max(runMs, (previous ?? 0) * decay));
+  learn(taskId: string, runMs: number): void {
+    const previous = this.#expected.get(taskId);
+    this.#expected.set(taskId, Math.max(runMs, (previous ?? 0) * decay));
   }
 
   /**
-   * What a call of `task` is expected to cost.
-   * @param task - the task.
+   * What a call of a task is expected to cost.
+   * @param taskId - the task's id.
    * @returns its expected run time (ms), or `undefined` before any run of it was timed.
    */
-  expected(task: TaskIdentity): number | undefined {
-    return this.#expected.get(task.id);
+  expected(taskId: string): number | undefined {
+    return this.#expected.get(taskId);
   }
 
   /**
-   * Starts a batch with a call of `task`.
-   * @param task - the first call's task.
+   * Starts a batch with a call of a task.
+   * @param taskId - the first call's task id.
    * @returns the budget (ms) left for batch-mates, or -1 when the call must travel alone.
    */
-  open(task: TaskIdentity): number {
-    return this.add(task, 2 * this.#longMs);
+  open(taskId: string): number {
+    return this.add(taskId, 2 * this.#longMs);
   }
 
   /**
-   * Adds a call of `task` to a batch with `budget` left.
-   * @param task - the call's task.
+   * Adds a call of a task to a batch with `budget` left.
+   * @param taskId - the call's task id.
    * @param budget - what is left of the batch's budget (ms), from {@link BatchCosts.open} or the previous `add`.
    * @returns the budget left with the call in the batch, or -1 when it must not join (it travels alone or in the
    *   next batch).
    */
-  add(task: TaskIdentity, budget: number): number {
-    const expected = this.#expected.get(task.id);
+  add(taskId: string, budget: number): number {
+    const expected = this.#expected.get(taskId);
     if (expected === undefined) return this.#spread ? -1 : budget;
     if (expected >= this.#longMs) return -1;
     const left = budget - expected;

@@ -196,7 +196,7 @@ export class ThreadPool {
       costs === undefined
         ? onRunTimed
         : (name, waitMs, runMs, id) => {
-            costs.learn({ id, name }, runMs);
+            costs.learn(id, runMs);
             onRunTimed?.(name, waitMs, runMs, id);
           },
     );
@@ -490,7 +490,7 @@ export class ThreadPool {
     while (this.#waitingLive > 0 && this.#hasRoom()) {
       const first = this.#takeWaiting();
       if (first === undefined) break;
-      let budget = first.batchable(coalesce.maxArgBytes) ? costs.open(first.task) : -1;
+      let budget = first.batchable(coalesce.maxArgBytes) ? costs.open(first.task.id) : -1;
       if (budget < 0) {
         first.start();
         continue;
@@ -501,7 +501,7 @@ export class ThreadPool {
       while (runs.length < size) {
         const next = this.#peekWaiting();
         if (next === undefined || !next.batchable(coalesce.maxArgBytes)) break;
-        const left = costs.add(next.task, budget);
+        const left = costs.add(next.task.id, budget);
         if (left < 0) break;
         budget = left;
         runs.push(this.#takeWaiting()!);

@@ -1,9 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { BatchCosts } from '../../src/threads/batch-costs.js';
-import type { TaskIdentity } from '../../src/task/task.js';
-
-/** A plain function's identity (its id is its name). */
-const t = (name: string): TaskIdentity => ({ id: name, name });
+/** A plain function's task id: its name. */
+const t = (name: string): string => name;
 
 describe('BatchCosts', () => {
   describe('.open()', () => {
@@ -78,8 +76,8 @@ describe('BatchCosts', () => {
   describe('per task id', () => {
     it('keeps apart the costs of two modules\' tasks of the same name', () => {
       // The ids ThreadTaskRun passes: `moduleUrl#exportName`.
-      const slow = { id: 'file:///app/dist/a.js#parse', name: 'parse' };
-      const quick = { id: 'file:///app/dist/b.js#parse', name: 'parse' };
+      const slow = 'file:///app/dist/a.js#parse';
+      const quick = 'file:///app/dist/b.js#parse';
       const costs = new BatchCosts(2, 2);
       costs.learn(quick, 0.25);
       costs.learn(slow, 50);
