@@ -614,6 +614,22 @@ export class Hub extends EventEmitter {
 export const hubControl: HubControl = hubControlImpl;
 
 /**
+ * @internal `hub.spawn(fn, ...args)` for a caller that already holds the arguments in an array of its own (the
+ * reactor's `deferToGreenlet` and `dispatch`, whose rest parameter it is): the greenlet keeps that array until its
+ * first step, so the call makes no second rest array and no spread. The caller must not change the array afterwards.
+ * @param hub - the hub.
+ * @param fn - the function or Task.
+ * @param args - its arguments.
+ * @returns the greenlet, as `hub.spawn` returns it.
+ * @throws TypeError when `fn` is neither a function nor a Task.
+ */
+export function spawnWithArgs<R>(hub: Hub, fn: GreenletFunction<any[], R> | Task<any[], R>, args: unknown[]): Greenlet<R> {
+  const g = hubControlImpl.spawnPending(hub, fn, args);
+  control.start(g);
+  return g;
+}
+
+/**
  * @internal A Deferred for a green primitive's waiter (Event.wait, Queue.get, Semaphore.acquire…): a hub wait; see
  * {@link HubControl.newWait}.
  * @param hub - the hub whose greenlets wait.

@@ -38,8 +38,8 @@ import { blockingCallFromGreenlet } from '../green/blocking-call-from-greenlet.j
 import { callMultiple, checkCalls, type GreenCall } from '../green/call-multiple.js';
 import { GreenPool } from '../green/green-pool.js';
 import { Greenlet } from '../green/greenlet.js';
-import { greenletDeferred } from '../green/greenlet-deferred.js';
-import { Hub, type GreenletFunction } from '../green/hub.js';
+import { greenletDeferred, type GreenletDeferredOptions } from '../green/greenlet-deferred.js';
+import { Hub, spawnWithArgs, type GreenletFunction } from '../green/hub.js';
 import { shutdownHub } from '../green/shutdown-hub.js';
 import { waitForDeferred } from '../green/wait-for-deferred.js';
 import { badTimeout } from '../green/bad-timeout.js';
@@ -94,6 +94,8 @@ export class Reactor implements Scheduler {
   /** The reactor's worker-thread pool (Piscina underneath, started on the first task). */
   readonly threadPool: ThreadPool;
   readonly #clock: Scheduler;
+  /** `greenletDeferred`'s options for a call with no time limit: one object, not one per call. */
+  readonly #noLimit: GreenletDeferredOptions;
   /** `ReactorOptions.now`: times the hub's steps and `auto`'s inline runs (`undefined`: `performance.now`). */
   readonly #now: (() => number) | undefined;
   readonly #onError: (error: unknown, where: string) => void;
@@ -140,6 +142,7 @@ export class Reactor implements Scheduler {
       throw new TypeError(`Expected \`now\` to be a function returning milliseconds, got \`${safeString(options.now)}\` (${typeof options.now})`);
     }
     this.#clock = clock;
+    this.#noLimit = { clock, timeoutMs: undefined };
     this.#now = options.now;
     this.#onError = onError;
     this.#triggers = new SystemEventTriggers(onError);
@@ -491,8 +494,9 @@ export class Reactor implements Scheduler {
     if (limit !== undefined && limit.timeoutMs <= 0) {
       return fail(new TimeoutError(`Greenlet ${fnName(fn)} was not started: the deadline of its withDeadline scope had passed`));
     }
-    const g = spawner.spawn(fn, ...args);
-    if (limit === undefined) return greenletDeferred(g, { clock: this.#clock, timeoutMs: undefined });
+    // The rest array deferToGreenlet/dispatch made is handed to the greenlet as it is: no second one, no spread.
+    const g = spawner instanceof Hub ? spawnWithArgs(spawner, fn, args) : spawner.spawn(fn, ...args);
+    if (limit === undefined) return greenletDeferred(g, this.#noLimit);
     rememberGreenletDeadline(spawner instanceof Hub ? spawner : spawner.hub, g, limit.wallAt);
     return greenletDeferred(g, { clock: this.#clock, timeoutMs: limit.timeoutMs });
   }

@@ -4,6 +4,7 @@ import { promiseHooks } from 'node:v8';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { GreenletIdentity } from '../../src/green/greenlet-identity.js';
 import { Hub } from '../../src/green/hub.js';
+import { Clock } from '../../src/time/clock.js';
 
 /** A real (foreign) timer. */
 function realTimer(ms: number): Promise<void> {
@@ -104,6 +105,26 @@ describe('Hub', () => {
       }
       expect(hooksMade).toBe(1);
       expect(hub.stats().switches).toBe(9);
+    });
+
+    it('costs the hub one pass and one switch however many foreign awaits an async greenlet makes: no wake-up, timer or slice per resume', async () => {
+      let turns = 0;
+      const clock = new Clock();
+      const hub = new Hub({ clock, nextTurn: (fn) => {
+        turns++;
+        setImmediate(fn);
+      } });
+      const g = hub.spawn(async () => {
+        let sum = 0;
+        for (let i = 0; i < 20; i++) sum += await Promise.resolve(i);
+        await realTimer(1); // a foreign wait across event-loop turns
+        await readFile(fileURLToPath(import.meta.url));
+        return sum;
+      });
+      expect(await g).toBe(190);
+      expect(turns).toBe(1);
+      expect(hub.stats()).toMatchObject({ switches: 1, slices: 1 });
+      expect(clock.getDelayedCalls()).toHaveLength(0);
     });
 
     it('a child spawned by flush() from an async greenlet is not its parent in its own Promise callbacks', async () => {

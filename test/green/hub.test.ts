@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Deferred } from '../../src/deferred/deferred.js';
-import { Hub } from '../../src/green/hub.js';
+import { Hub, spawnWithArgs } from '../../src/green/hub.js';
 import { defaultHubOptions } from '../../src/green/hub-options.js';
 import type { BlockedCallbacksEvent, BlockedEvent } from '../../src/green/hub.js';
 import { greenletDeferred } from '../../src/green/greenlet-deferred.js';
@@ -536,6 +536,30 @@ describe('Hub', () => {
       }
       expect(lines).toHaveLength(1);
       expect(String(lines[0]![0])).toContain('failing');
+    });
+  });
+
+  describe('spawnWithArgs()', () => {
+    it('spawns like .spawn() with the arguments taken from the array: after the caller yields, in spawn order', () => {
+      const { hub } = makeHub();
+      const seen: string[] = [];
+      const first = spawnWithArgs(hub, (a: number, b: string) => seen.push(`${a}${b}`), [1, 'x']);
+      spawnWithArgs(hub, () => seen.push('none'), []);
+      seen.push('after spawn');
+      expect(first.started).toBe(true);
+      hub.flush();
+      expect(seen).toEqual(['after spawn', '1x', 'none']);
+      expect(hub.stats().spawned).toBe(2);
+    });
+
+    it('runs a Task under the task name, refuses past maxGreenlets, and throws a TypeError for a non-function', () => {
+      const { hub } = makeHub({ maxGreenlets: 1 });
+      const double = defineTask(import.meta.url, 'double', (n: number) => n * 2);
+      const g = spawnWithArgs(hub, double, [21]);
+      expect(spawnWithArgs(hub, () => 'never', []).exception).toMatchObject({ name: 'QueueFullError' });
+      expect(() => spawnWithArgs(hub, 42 as never, [])).toThrow(TypeError);
+      hub.flush();
+      expect([g.value, g.name]).toEqual([42, 'double']);
     });
   });
 
