@@ -161,6 +161,11 @@ export function postBatch(host: ThreadTaskHost, slots: BatchSlots, runs: readonl
       slots.deliver((reply as { results: readonly unknown[] }).results);
       handBack(record); // every decline is in the reply: none waits for results of calls that ran
       if (record.outstanding > 0) record.keepAlive = setInterval(keepAlive, 1 << 30);
+      // Nothing reads them after the reply (results still on the way find their runs by slot, and `died` only answers
+      // a message that got no reply), but a dispatch site captured in a callback of this batch's results keeps this
+      // function's frame, and so these arrays, for as long as the call it was captured for is in flight.
+      members.length = 0;
+      calls.length = 0;
     },
     handleRejection: died,
     handsBack: (reply) => record.declined !== undefined || carriesDecline((reply as { results: readonly unknown[] }).results),

@@ -346,7 +346,7 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
       this.#host.counters.failed++;
       this.deferred.errback(error);
     }
-    this.#host.done(this);
+    this.#over();
   }
 
   /**
@@ -366,7 +366,7 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
       // Never sent: nothing to stop, and it is over for the pool at once.
       this.#waiting = false;
       this.#host.leftQueue(this);
-      this.#host.done(this);
+      this.#over();
       return true;
     }
     const threadId = this.#host.slots.cancel(this.#slot);
@@ -389,6 +389,17 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
       else this.#grace = this.#host.options.clock.callLater(graceMs, check);
     }
     return true;
+  }
+
+  /**
+   * The run is over for the pool. It lets go of its dispatch site: a site keeps the frames it was captured in
+   * unformatted, receivers included, so the site of a call sent from a Deferred callback holds the run (and the batch)
+   * whose result fired that callback — and through that run's own site the one before it, a chain as long as the
+   * calls ever sent that way. Only an error coming back reads the site, and none comes back once the run is over.
+   */
+  #over(): void {
+    this.#site = undefined;
+    this.#host.done(this);
   }
 
   #clearTimer(): void {
@@ -438,7 +449,7 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
         new WorkerCrashedError(`Task \`${this.#task.name}\` did not run: the worker holding its transferred arguments was being terminated`),
       );
     }
-    this.#host.done(this);
+    this.#over();
   }
 
   /**
@@ -453,7 +464,7 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
       this.#host.counters.completed++;
       this.deferred.callback(value);
     }
-    this.#host.done(this);
+    this.#over();
   }
 
   /**
@@ -511,6 +522,6 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
         this.deferred.errback(fault.error);
       }
     }
-    this.#host.done(this);
+    this.#over();
   }
 }

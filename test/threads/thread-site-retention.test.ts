@@ -1,0 +1,78 @@
+/**
+ * A dispatch site keeps the frames it was captured in unformatted, receivers included: the site of a call sent from
+ * a Deferred callback holds the run whose result fired that callback. A run lets go of its site once it is over, so
+ * a chain of calls, each sent from its predecessor's callback, keeps none of the finished ones alive.
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { ThreadPool } from '../../src/threads/thread-pool.js';
+import type { Deferred } from '../../src/deferred/deferred.js';
+import * as fx from '../fixtures/thread-tasks.js';
+import { behindBlocker, built, changed, gate, open } from './thread-test-kit.js';
+
+describe('ThreadPool dispatch sites', () => {
+  let pool: ThreadPool;
+  afterEach(async () => {
+    await pool.close();
+  });
+
+  it.each([
+    ['one call at a time', 1],
+    ['16 chains at once (their calls coalesce)', 16],
+  ])('keep no finished call of a callback-driven chain alive: %s', async (_, chains) => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    expect(gc).toBeDefined(); // the suite runs with --expose-gc
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 1 });
+    const add = built(fx.add);
+    const generations = 6;
+    const firsts: Array<WeakRef<object>> = [];
+    const earlier: Array<WeakRef<object>> = []; // every call but the last of each chain
+    const lasts: Array<Deferred<unknown>> = []; // held, as a caller holds its latest call
+    await new Promise<void>((resolve) => {
+      let left = chains;
+      const next = (generation: number): void => {
+        const d = pool.run(add, generation, 1);
+        if (generation === 0) firsts.push(new WeakRef(d));
+        d.addCallback(() => {
+          if (generation + 1 < generations) {
+            earlier.push(new WeakRef(d));
+            next(generation + 1);
+          }
+          else {
+            lasts.push(d);
+            if (--left === 0) resolve();
+          }
+        });
+      };
+      for (let i = 0; i < chains; i++) next(0);
+    });
+    expect(lasts).toHaveLength(chains);
+    if (chains > 1) expect(pool.stats().coalesced).toBeGreaterThan(0);
+    await new Promise((resolve) => setImmediate(resolve)); // a WeakRef keeps its target until the job ends
+    gc!();
+    expect(firsts.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+    expect(earlier.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+  });
+
+  it("keep a batch's other calls free while a call sent from one of their callbacks is in flight", async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 1 });
+    const add = built(fx.add);
+    const { queued, release } = await behindBlocker(pool, () => Array.from({ length: 16 }, (_, i) => pool.run(add, i, 1)));
+    const cells = gate();
+    let held: Deferred<unknown> | undefined; // in flight: its dispatch site was captured in a callback of the batch
+    queued[0]!.addCallback(() => {
+      held = pool.run(built(fx.waitForGate), cells, 'held');
+    });
+    const batch = queued.map((d) => new WeakRef(d));
+    queued.length = 0;
+    await release();
+    await changed(cells); // the held call runs
+    expect(pool.stats()).toMatchObject({ batches: 1, coalesced: 16 });
+    await new Promise((resolve) => setImmediate(resolve)); // a WeakRef keeps its target until the job ends
+    gc!();
+    // The call whose callback sent it may stay (its frame is in the site); its 15 batch-mates may not.
+    expect(batch.filter((ref) => ref.deref() !== undefined).length).toBeLessThanOrEqual(1);
+    open(cells);
+    expect(await held).toBe('held');
+  });
+});
