@@ -35,7 +35,7 @@ import { fail } from '../deferred/fail.js';
 import { armUserCodeGate, disarmUserCodeGate, passUserCodeGate } from '../deferred/user-code-gate.js';
 import { QueueFullError } from '../errors.js';
 import { isTask, type Task } from '../task/task.js';
-import { taskLabels } from '../task/task-labels.js';
+import { byLabel, type TaskFigures } from '../task/task-labels.js';
 import { captureContext, runInContext, type AsyncContext } from '../time/async-context.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { Greenlet, greenletControl as control } from './greenlet.js';
@@ -365,9 +365,7 @@ export class Hub extends EventEmitter {
 
   /** @returns counters and per-task step times; see {@link HubStats}. */
   stats(): HubStats {
-    const tasks: Record<string, TaskStepStats> = {};
-    const labels = taskLabels(this.#taskStats.values());
-    for (const [id, s] of this.#taskStats) tasks[labels.get(id) ?? s.name] = s.snapshot();
+    const tasks = byLabel(this.taskStatsById());
     return {
       spawned: this.#spawned,
       live: this.#live,
@@ -379,6 +377,17 @@ export class Hub extends EventEmitter {
       slices: this.#slices,
       tasks,
     };
+  }
+
+  /**
+   * @internal Every task's step times under its id, unlabelled: for a caller that adds figures of its own to a task's before
+   * labelling them (`byLabel`), as `reactor.stats()` adds stream figures.
+   * @returns each task's identity and figures, by id.
+   */
+  taskStatsById(): Map<string, TaskFigures<TaskStepStats>> {
+    const byId = new Map<string, TaskFigures<TaskStepStats>>();
+    for (const [id, s] of this.#taskStats) byId.set(id, { task: { id, name: s.name }, figures: s.snapshot() });
+    return byId;
   }
 
   /** The greenlet whose code runs now: the synchronous step's, else the async greenlet whose continuation this is. */

@@ -64,8 +64,7 @@ import { isRemoteBackend, type RemoteBackend } from './remote-backend.js';
 import { failedStream, startTaskStream, type StreamTargets } from '../stream/start-task-stream.js';
 import { StreamStats } from '../stream/stream-stats.js';
 import type { TaskStream } from '../stream/task-stream.js';
-import type { ThreadPoolStats } from '../threads/thread-pool-stats.js';
-import type { BlockedEvent, HubStats } from '../green/hub.js';
+import type { BlockedEvent } from '../green/hub.js';
 import { performance } from 'node:perf_hooks';
 import { captureDispatchSite, type DispatchSite } from '../dispatch-site.js';
 
@@ -562,10 +561,10 @@ export class Reactor implements Scheduler {
     return {
       eventLoopDelay: this.#loopDelay.snapshot(),
       // --- threads --- (thread path)
-      threads: this.#withStreamStats(this.threadPool.stats()),
+      threads: this.#withStreamStats(this.threadPool),
       ...(this.#pools.size === 0 ? {} : { pools: Object.fromEntries([...this.#pools].map(([name, pool]) => [name, pool.stats()])) }),
       // --- green --- (green path)
-      green: this.#withGreenStreamStats(this.hub.stats()), // a Hub is cheap and holds no handle
+      green: this.#withGreenStreamStats(this.hub), // a Hub is cheap and holds no handle
       // --- policy --- (policy)
       policy: this.#dispatcher.stats(),
       // --- remote --- (remote route)
@@ -613,16 +612,20 @@ export class Reactor implements Scheduler {
     return startTaskStream(this.#streamTargets, task, args);
   }
 
-  /** Adds `streamedItems`/`streamBlockedMs` to the tasks that streamed on threads. */
-  #withStreamStats(stats: ThreadPoolStats): ReactorStats['threads'] {
+  /** The pool's stats, `streamedItems`/`streamBlockedMs` added to the entry of each task that streamed on threads. */
+  #withStreamStats(pool: ThreadPool): ReactorStats['threads'] {
+    const stats = pool.stats();
+    if (!this.#streamStats.streamed('thread')) return stats;
     const empty = { runs: 0, waitMs: { p50: 0, p99: 0 }, runMs: { p50: 0, p99: 0 } };
-    return { ...stats, tasks: this.#streamStats.merge('thread', stats.tasks, empty) };
+    return { ...stats, tasks: this.#streamStats.merge('thread', pool.taskStatsById(), empty) };
   }
 
-  /** Adds `streamedItems`/`streamBlockedMs` to the tasks that streamed in-process (green and inline). */
-  #withGreenStreamStats(stats: HubStats): ReactorStats['green'] {
+  /** The hub's stats, with the figures of the tasks that streamed in-process (green and inline) added likewise. */
+  #withGreenStreamStats(hub: Hub): ReactorStats['green'] {
+    const stats = hub.stats();
+    if (!this.#streamStats.streamed('green')) return stats;
     const empty = { steps: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 };
-    return { ...stats, tasks: this.#streamStats.merge('green', stats.tasks, empty) };
+    return { ...stats, tasks: this.#streamStats.merge('green', hub.taskStatsById(), empty) };
   }
 
   // --- remote --- (remote route: validate, then delegate to the backend; src/remote-bullmq/ makes one)

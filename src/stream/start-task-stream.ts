@@ -90,6 +90,7 @@ export function startTaskStream<Item, R>(targets: StreamTargets, task: unknown, 
   }
   const target = task as Target;
   const name = nameOf(target);
+  const identity = isTask(target) ? target : { id: name, name };
   // SPEC §9: a matching rule's window, else the task's own, else the default.
   const window = decision.streamWindow ?? (isTask(target) ? target.options.streamWindow : undefined) ?? defaultStreamWindow;
   let buffer: StreamBuffer;
@@ -101,12 +102,12 @@ export function startTaskStream<Item, R>(targets: StreamTargets, task: unknown, 
     }
     const pool = targets.threadPool(decision.pool);
     if (pool === undefined) return failedStream(new TypeError(`Rule '${decision.rule ?? ''}' sends task \`${name}\` to pool '${decision.pool ?? ''}', which this reactor does not have`));
-    const stream = new ThreadStream(window, targets.stats.task('thread', name), targets.onError);
+    const stream = new ThreadStream(window, targets.stats.task('thread', identity), targets.onError);
     buffer = stream.buffer;
     attach = (d) => stream.attach(d);
     run = targets.admit(target, decision, args, () => pool.runStreamed(target as Task, args, stream.request));
   } else if (decision.route === 'green' || decision.route === 'inline') {
-    const stream = new InProcessStream(window, targets.stats.task('green', name), targets.clock, targets.now, targets.onError);
+    const stream = new InProcessStream(window, targets.stats.task('green', identity), targets.clock, targets.now, targets.onError);
     buffer = stream.buffer;
     attach = (d) => stream.attach(d);
     run = targets.admit(target, decision, args, () =>

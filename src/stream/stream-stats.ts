@@ -2,8 +2,12 @@
  * `StreamStats`: per route and task, how many items streams delivered and how long their tasks were blocked in
  * `emit` (SPEC §9: `streamedItems` and `streamBlockedMs` beside each task's figures in `reactor.stats()`).
  *
+ * Kept per task id, as the routes' own per-task figures are: two modules may export streaming tasks of the same name.
+ *
  * @module
  */
+import type { TaskIdentity } from '../task/task.js';
+import { byLabel, type TaskFigures } from '../task/task-labels.js';
 
 /** A task's stream figures. */
 export interface StreamTaskStats {
@@ -26,12 +30,19 @@ export interface LiveStream {
 
 /** One task's counters on one route; a producer holds it for the stream's life. */
 export class StreamTaskCounters {
+  /** The task counted. */
+  readonly task: TaskIdentity;
   /** Items of streams that ended. */
   items = 0;
   /** Blocked milliseconds of streams that ended. */
   blockedMs = 0;
   /** Streams still running. */
   readonly live = new Set<LiveStream>();
+
+  /** @param task - the task counted. */
+  constructor(task: TaskIdentity) {
+    this.task = task;
+  }
 
   /**
    * Ends a live stream: its items and blocked time move to the totals.
@@ -56,38 +67,49 @@ export class StreamTaskCounters {
   }
 }
 
-/** A reactor's stream counters, per route and task name. */
+/** A reactor's stream counters, per route and task id. */
 export class StreamStats {
   readonly #routes: Record<StreamRoute, Map<string, StreamTaskCounters>> = { thread: new Map(), green: new Map() };
 
   /**
-   * The counters of `name` on `route`, made on first use.
+   * The counters of `task` on `route`, made on first use.
    * @param route - where the stream runs (inline streams count as green: in-process).
-   * @param name - the task's name.
+   * @param task - the task (its id keys the counters; a plain function's id is its name).
    * @returns its counters.
    */
-  task(route: StreamRoute, name: string): StreamTaskCounters {
+  task(route: StreamRoute, task: TaskIdentity): StreamTaskCounters {
     const map = this.#routes[route];
-    let counters = map.get(name);
+    let counters = map.get(task.id);
     if (counters === undefined) {
-      counters = new StreamTaskCounters();
-      map.set(name, counters);
+      counters = new StreamTaskCounters({ id: task.id, name: task.name });
+      map.set(task.id, counters);
     }
     return counters;
   }
 
   /**
-   * Adds the stream figures of `route` to `tasks` (a task with none yet gets `empty` plus its figures).
    * @param route - the route.
-   * @param tasks - the route's per-task stats.
-   * @param empty - the figures of a task that has not run on the route yet.
-   * @returns `tasks` with the stream figures beside each task's own.
+   * @returns whether a stream ever ran on `route` (else its stats need nothing from {@link StreamStats.merge}).
    */
-  merge<T extends object>(route: StreamRoute, tasks: Readonly<Record<string, T>>, empty: T): Record<string, T & Partial<StreamTaskStats>> {
-    const map = this.#routes[route];
-    if (map.size === 0) return tasks;
-    const merged: Record<string, T & Partial<StreamTaskStats>> = { ...tasks };
-    for (const [name, counters] of map) merged[name] = { ...(tasks[name] ?? empty), ...counters.snapshot() };
-    return merged;
+  streamed(route: StreamRoute): boolean {
+    return this.#routes[route].size > 0;
+  }
+
+  /**
+   * Adds the stream figures of `route` to the entry of the same task id in `tasks` (a task with none yet gets
+   * `empty` plus its figures), then labels every entry as `stats()` does ({@link byLabel}): by name, and by module
+   * where two tasks share a name.
+   * @param route - the route.
+   * @param tasks - the route's per-task stats, by task id, unlabelled.
+   * @param empty - the figures of a task that has not run on the route yet.
+   * @returns the figures, stream figures beside each task's own, under each task's label.
+   */
+  merge<T extends object>(route: StreamRoute, tasks: ReadonlyMap<string, TaskFigures<T>>, empty: T): Record<string, T & Partial<StreamTaskStats>> {
+    const merged = new Map<string, TaskFigures<T & Partial<StreamTaskStats>>>(tasks);
+    for (const [id, counters] of this.#routes[route]) {
+      const own = tasks.get(id);
+      merged.set(id, { task: own?.task ?? counters.task, figures: { ...(own?.figures ?? empty), ...counters.snapshot() } });
+    }
+    return byLabel(merged);
   }
 }

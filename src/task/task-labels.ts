@@ -62,3 +62,26 @@ function shortestTails(urls: readonly string[]): Map<string, string> {
   }
   return tails;
 }
+
+/** One task's figures, with the identity they are labelled by. */
+export interface TaskFigures<T> {
+  /** The task (its id keys the record; its name, and its module where two share it, label it). */
+  readonly task: TaskIdentity;
+  /** What was counted for it. */
+  readonly figures: T;
+}
+
+/**
+ * Files each task's figures under its label ({@link taskLabels}), as `stats()` shows them.
+ *
+ * Why apart from the records: figures are kept and merged by id (a stream's figures join the pool's or the hub's
+ * for the same task), and labelled once, over every task shown together, so that two of them never share a label.
+ * @param byId - each task's figures, under its id.
+ * @returns the figures, under each task's label.
+ */
+export function byLabel<T>(byId: ReadonlyMap<string, TaskFigures<T>>): Record<string, T> {
+  const labels = taskLabels([...byId.values()].map((r) => r.task));
+  const out: Record<string, T> = {};
+  for (const [id, r] of byId) out[labels.get(id) ?? r.task.name] = r.figures;
+  return out;
+}

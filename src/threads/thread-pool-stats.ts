@@ -5,7 +5,7 @@
  */
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import type { TaskIdentity } from '../task/task.js';
-import { taskLabels } from '../task/task-labels.js';
+import { byLabel, type TaskFigures } from '../task/task-labels.js';
 
 /** Median and 99th percentile of a time, in ms. */
 export interface Percentiles {
@@ -67,6 +67,10 @@ interface TaskTimes extends TaskIdentity {
 function percentiles(h: RecordableHistogram): Percentiles {
   // Recorded in microseconds (histograms take integers); reported in ms.
   return h.count === 0 ? { p50: 0, p99: 0 } : { p50: h.percentile(50) / 1000, p99: h.percentile(99) / 1000 };
+}
+
+function figuresOf(t: TaskTimes): ThreadTaskStats {
+  return { runs: t.run.count, waitMs: percentiles(t.wait), runMs: percentiles(t.run) };
 }
 
 /**
@@ -135,7 +139,18 @@ export class ThreadPoolCounters {
    */
   task(id: string): ThreadTaskStats | undefined {
     const t = this.#times.get(id);
-    return t === undefined ? undefined : { runs: t.run.count, waitMs: percentiles(t.wait), runMs: percentiles(t.run) };
+    return t === undefined ? undefined : figuresOf(t);
+  }
+
+  /**
+   * Every task's times under its id, unlabelled: for a caller that adds figures of its own to a task's before
+   * labelling them ({@link byLabel}), as `reactor.stats()` adds stream figures.
+   * @returns each task's identity and figures, by id.
+   */
+  taskStatsById(): Map<string, TaskFigures<ThreadTaskStats>> {
+    const byId = new Map<string, TaskFigures<ThreadTaskStats>>();
+    for (const [id, t] of this.#times) byId.set(id, { task: { id, name: t.name }, figures: figuresOf(t) });
+    return byId;
   }
 
   /**
@@ -143,9 +158,7 @@ export class ThreadPoolCounters {
    * @param live - in-flight, queue depth, thread count and utilisation.
    */
   snapshot(live: Pick<ThreadPoolStats, 'inFlight' | 'queueDepth' | 'threads' | 'utilisation'>): ThreadPoolStats {
-    const tasks: Record<string, ThreadTaskStats> = {};
-    const labels = taskLabels(this.#times.values());
-    for (const [id, t] of this.#times) tasks[labels.get(id) ?? t.name] = { runs: t.run.count, waitMs: percentiles(t.wait), runMs: percentiles(t.run) };
+    const tasks = byLabel(this.taskStatsById());
     return {
       completed: this.completed,
       failed: this.failed,

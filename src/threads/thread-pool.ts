@@ -37,6 +37,7 @@ import { QueueFullError, ReactorStoppedError, TimeoutError } from '../errors.js'
 import { callDeadline } from '../context/call-deadline.js';
 import { captureCarriedContext } from '../context/context-carrier.js';
 import { isTask, type Task, type TaskArgs, type TaskIdentity, type TaskResult } from '../task/task.js';
+import type { TaskFigures } from '../task/task-labels.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import { CancelSlots } from './cancel-slots.js';
 import { ExposedFunctions, type ExposedFunction } from './exposed-functions.js';
@@ -590,6 +591,14 @@ export class ThreadPool {
    */
   taskStats(task: TaskIdentity): ThreadTaskStats | undefined {
     return this.#counters.task(task.id);
+  }
+
+  /**
+   * @internal Every task's runs and wait/run percentiles under its id, unlabelled (see `ThreadPoolCounters.taskStatsById`).
+   * @returns each task's identity and figures, by id.
+   */
+  taskStatsById(): Map<string, TaskFigures<ThreadTaskStats>> {
+    return this.#counters.taskStatsById();
   }
 
   /** The host for new runs, starting Piscina on first use; `undefined` once closing. */
