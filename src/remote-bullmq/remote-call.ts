@@ -140,7 +140,7 @@ export class RemoteCall {
     if (this.#state !== 'pending' || jobId !== this.#jobId) return;
     const counters = this.#host.counters;
     if (source !== 'event') counters.reconciledLate(Date.now() - source.reconciledJobEndedAt);
-    if (outcome.s === 'ok' || outcome.s === 'error' || outcome.s === 'aborted') counters.time(this.#task.name, outcome.w, outcome.r);
+    if (outcome.s === 'ok' || outcome.s === 'error' || outcome.s === 'aborted') counters.time(this.#task.name, outcome.w, outcome.r, this.#task.id);
     switch (outcome.s) {
       case 'ok': {
         let value: unknown;

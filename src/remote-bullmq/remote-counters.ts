@@ -23,13 +23,15 @@ export class RemoteCounters extends ThreadPoolCounters {
   #lagMaxMs = 0;
 
   /**
-   * Records a host's times for one job of task `name`.
+   * Records a host's times for one job of task `id` (named `name`): kept per id, as the thread pool's, so that two
+   * modules' tasks of the same name keep a record each.
    * @param name - the task's name.
    * @param waitMs - from dispatch to start.
    * @param runMs - the run.
+   * @param id - the task's id (`moduleUrl#exportName`).
    */
-  override time(name: string, waitMs: number, runMs: number): void {
-    super.time(name, waitMs, runMs);
+  override time(name: string, waitMs: number, runMs: number, id: string): void {
+    super.time(name, waitMs, runMs, id);
     this.#all.time('all', waitMs, runMs);
   }
 

@@ -10,6 +10,8 @@ import { Reactor } from '../../src/reactor/reactor.js';
 import { bullmqBackend, runRemoteWorker } from '../../src/remote-bullmq/index.js';
 import { defineTask } from '../../src/task/task.js';
 import * as fx from '../fixtures/remote-tasks.js';
+import * as pa from '../fixtures/parse-tasks-a.js';
+import * as pb from '../fixtures/parse-tasks-b.js';
 import { built, failureOf } from '../threads/thread-test-kit.js';
 import { nextWord, remoteFixtureModule, startRemoteTestBed, type RemoteTestBed, type TestRedis } from '../helpers/redis-server.js';
 
@@ -19,7 +21,9 @@ let reactor: Reactor;
 let watcher: Redis;
 
 beforeAll(async () => {
-  bed = await startRemoteTestBed('results', { host: { concurrency: 2 } });
+  // The host also serves two modules that export tasks of the same name (`checksum`), for the per-task stats.
+  const imports = [remoteFixtureModule, built(pa.checksum).moduleUrl, built(pb.checksum).moduleUrl];
+  bed = await startRemoteTestBed('results', { host: { concurrency: 2, imports } });
   ({ redis, reactor, watcher } = bed);
 });
 
@@ -161,6 +165,16 @@ describe('Reactor.deferToRemote()', () => {
       // Per task, as on the thread path (stats().threads.tasks).
       expect(remote.tasks.sleepFor!.runs).toBeGreaterThanOrEqual(1);
       expect(remote.tasks.sleepFor!.runMs.p99).toBeGreaterThanOrEqual(19);
+    });
+
+    it('keeps one record per task, named by module once two tasks share a name', async () => {
+      const [ca, cb] = [built(pa.checksum), built(pb.checksum)];
+      expect(await reactor.deferToRemote(ca, 1).asPromise()).toBe('a1');
+      expect(await reactor.deferToRemote(cb, 2).asPromise()).toBe('b2');
+      expect(await reactor.deferToRemote(cb, 3).asPromise()).toBe('b3');
+      const { tasks } = reactor.stats().remote!;
+      expect(Object.keys(tasks).filter((label) => label.startsWith('checksum')).sort()).toEqual(['checksum (parse-tasks-a.js)', 'checksum (parse-tasks-b.js)']);
+      expect([tasks['checksum (parse-tasks-a.js)']?.runs, tasks['checksum (parse-tasks-b.js)']?.runs]).toEqual([1, 2]);
     });
   });
 });
