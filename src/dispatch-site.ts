@@ -17,7 +17,8 @@
  *   elsewhere the capture checks one module variable.
  * - A {@link DispatchSites} cache shares one capture between the calls of one task dispatched together in one
  *   synchronous run of code (a loop sending thousands): the site then says it is the first of them, never
- *   pretending to be the call's own. A task that has failed once gets a capture of its own for every later call.
+ *   pretending to be the call's own. A task that has failed once gets a capture of its own for every later call;
+ *   tasks are told apart by id (`moduleUrl#exportName`): another module's task of the same name still shares.
  *
  * @module
  */
@@ -34,6 +35,15 @@ let carried: DispatchSite | undefined;
 
 /** How many of the caller's frames a printed site shows, after the public entry's. */
 const callerFrames = 4;
+
+/**
+ * A task as {@link DispatchSites} knows it: a Task (by its `id`), or a plain function (no `id`: by its name, a plain
+ * function's identity).
+ */
+export interface DispatchedTask {
+  readonly name: string;
+  readonly id?: string;
+}
 
 /** A captured dispatch site: an object whose `stack` V8 filled where the call was made. */
 export interface DispatchSite {
@@ -145,6 +155,7 @@ export class DispatchSites {
   readonly #frames: number;
   /** The shared site per task object, for the current synchronous run of dispatches. */
   readonly #open = new Map<object, DispatchSite>();
+  /** The ids of the tasks that failed. */
   readonly #failed = new Set<string>();
   #clearing = false;
 
@@ -156,11 +167,11 @@ export class DispatchSites {
   /**
    * The site of a call of `task` dispatched now: its own capture for the first call of the task in this run of
    * code (and for every call of a task that failed before), else the first call's, shared.
-   * @param task - the task (its name tells failed tasks apart).
+   * @param task - the task (its id tells failed tasks apart).
    * @param skip - the library function to leave out of the capture, with the frames above it.
    * @returns the site.
    */
-  site(task: { readonly name: string }, skip: (...args: any[]) => unknown): DispatchSite {
+  site(task: DispatchedTask, skip: (...args: any[]) => unknown): DispatchSite {
     return this.reuse(task) ?? this.opened(task, captureDispatchSite(this.#frames, skip));
   }
 
@@ -173,7 +184,7 @@ export class DispatchSites {
    * @param task - the task.
    * @returns the site to take, or `undefined`: capture one and hand it to {@link DispatchSites.opened}.
    */
-  reuse(task: { readonly name: string }): DispatchSite | undefined {
+  reuse(task: DispatchedTask): DispatchSite | undefined {
     if (carried !== undefined) return takeCarried(); // a held call's own site (withDispatchSite): never shared
     const open = this.#open.get(task);
     if (open !== undefined) open.shared = (open.shared ?? 1) + 1;
@@ -183,12 +194,12 @@ export class DispatchSites {
   /**
    * Notes a site just captured for a call of `task` (when {@link DispatchSites.reuse} gave none): later calls of the
    * task in this synchronous run share it, unless the task failed before.
-   * @param task - the task (its name tells failed tasks apart).
+   * @param task - the task (its id tells failed tasks apart).
    * @param site - the call's own capture.
    * @returns `site`.
    */
-  opened(task: { readonly name: string }, site: DispatchSite): DispatchSite {
-    if (this.#failed.has(task.name)) return site;
+  opened(task: DispatchedTask, site: DispatchSite): DispatchSite {
+    if (this.#failed.has(task.id ?? task.name)) return site;
     this.#open.set(task, site);
     if (!this.#clearing) {
       this.#clearing = true;
@@ -199,11 +210,12 @@ export class DispatchSites {
   }
 
   /**
-   * Notes that a call of `taskName` failed: from now on each of its calls captures its own site.
-   * @param taskName - the task's name.
+   * Notes that a call of `task` failed: from now on each of its calls captures its own site (another module's task
+   * of the same name is another task: its calls still share).
+   * @param task - the task (known by its id).
    */
-  failed(taskName: string): void {
-    this.#failed.add(taskName);
+  failed(task: DispatchedTask): void {
+    this.#failed.add(task.id ?? task.name);
   }
 
   readonly #clear = (): void => {

@@ -490,7 +490,7 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
         this.#clearTimer();
         if (outcome.status === 'failed') {
           this.#host.counters.failed++;
-          this.#host.sites?.failed(this.#task.name);
+          this.#host.sites?.failed(this.#task);
           this.deferred.errback(reviveError(outcome.error, describeDispatchSite(this.#site, this.#task.name)));
         } else if (outcome.status === 'expired') {
           this.#host.counters.timedOut++;

@@ -1,18 +1,22 @@
 import { describe, expect, it } from '@jest/globals';
-import { captureDispatchSite, describeDispatchSite, DispatchSites, withDispatchSite } from '../../src/dispatch-site.js';
+import { captureDispatchSite, describeDispatchSite, DispatchSites, withDispatchSite, type DispatchedTask } from '../../src/dispatch-site.js';
 import { Reactor } from '../../src/reactor/reactor.js';
+import { ThreadPool } from '../../src/threads/thread-pool.js';
+import { Clock } from '../../src/time/clock.js';
+import * as pa from '../fixtures/parse-tasks-a.js';
+import * as pb from '../fixtures/parse-tasks-b.js';
 import * as fx from '../fixtures/thread-tasks.js';
 import * as sx from '../fixtures/stream-tasks.js';
 import { built, changed, failureOf, gate, open } from './thread-test-kit.js';
 
-const task = { name: 'resize' };
+const task = { id: 'file:///app/images.js#resize', name: 'resize' };
 
 /** A capture that leaves out this helper's own frame. */
 function capture() {
   return captureDispatchSite(4, capture);
 }
 
-function dispatch(sites: DispatchSites, t: { name: string } = task) {
+function dispatch(sites: DispatchSites, t: DispatchedTask = task) {
   return sites.site(t, dispatch);
 }
 
@@ -81,13 +85,46 @@ describe('DispatchSites', () => {
 
     it("captures every call's own site for a task that failed before", () => {
       const sites = new DispatchSites(4);
-      sites.failed('resize');
+      sites.failed(task);
       const a = dispatch(sites);
       const b = dispatch(sites);
       expect(a).not.toBe(b);
       expect([a.shared, b.shared]).toEqual([undefined, undefined]);
       expect(describeDispatchSite(b, 'resize')!.split('\n')[0]).toBe('    --- task `resize` dispatched from ---');
     });
+
+    it("still shares the site of another module's task of the same name as a task that failed before", () => {
+      const sites = new DispatchSites(4);
+      const other = { id: 'file:///app/thumbs.js#resize', name: 'resize' };
+      sites.failed(task);
+      const first = dispatch(sites, other);
+      expect(dispatch(sites, other)).toBe(first);
+      expect(first.shared).toBe(2);
+      expect(dispatch(sites, task)).not.toBe(dispatch(sites, task));
+    });
+  });
+});
+
+describe('ThreadPool dispatch sites of two tasks of the same name from two modules', () => {
+  it("still shares one site among one module's calls dispatched together after the other module's task failed", async () => {
+    const pool = new ThreadPool({ minThreads: 1, maxThreads: 1, clock: new Clock() });
+    try {
+      const [ca, cb] = [built(pa.checkSign), built(pb.checkSign)];
+      const header = (error: Error): string => error.stack!.split('\n').find((line) => line.includes('dispatched from'))!;
+      expect((await failureOf(pool.run(ca, -1))).message).toBe('a: -1 is negative');
+      // b's task has not failed: its calls dispatched together share the first one's site.
+      const together = [pool.run(cb, 1), pool.run(cb, -2)];
+      expect(await together[0]).toBe(1);
+      const error = await failureOf(together[1]!);
+      expect(error.message).toBe('b: -2 is negative');
+      expect(header(error)).toMatch(/dispatched from \(shared by the 2 calls of it dispatched together/);
+      // a's task has: each of its calls captures its own.
+      const apart = [pool.run(ca, 1), pool.run(ca, -3)];
+      expect(await apart[0]).toBe(1);
+      expect(header(await failureOf(apart[1]!))).toBe('    --- task `checkSign` dispatched from ---');
+    } finally {
+      await pool.close();
+    }
   });
 });
 
