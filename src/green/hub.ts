@@ -453,7 +453,7 @@ export class Hub extends EventEmitter {
   /** The async step of `g` ended (hub wait, death or gave up): time it and let the drain continue. */
   #asyncDone(g: Greenlet<any>): void {
     this.#asyncRunning = null;
-    this.#timer.timed(g, control.stats(g), this.#now() - this.#stepStart);
+    this.#timer.timed(g, control.stats(g), this.#stepStart);
   }
 
   readonly #asyncHop = (): void => {
@@ -465,8 +465,9 @@ export class Hub extends EventEmitter {
       }
       this.#asyncDone(g); // it awaits something foreign: it runs on, owned, but its time is no longer attributed
     }
-    const budget = this.#sliceEnd - this.#now();
-    if (budget > 0) this.#drain(budget, Number.POSITIVE_INFINITY);
+    const now = this.#now(); // one read: the budget left, and the start of the steps that follow
+    const budget = this.#sliceEnd - now;
+    if (budget > 0) this.#drain(budget, Number.POSITIVE_INFINITY, now);
     else if (this.#ready.size > 0 || this.#outside.length > 0) {
       if (!this.#passScheduled) this.#schedulePass();
     } else {
@@ -486,14 +487,18 @@ export class Hub extends EventEmitter {
     this.options.nextTurn(this.#pass);
   }
 
-  /** The run loop; see the invariants at the top of the file. @returns steps run. */
-  #drain(budgetMs: number, maxSteps: number): number {
+  /**
+   * The run loop; see the invariants at the top of the file.
+   * @param now - the clock, when the caller has just read it.
+   * @returns steps run.
+   */
+  #drain(budgetMs: number, maxSteps: number, now?: number): number {
     if (this.#draining || this.#asyncRunning !== null) return 0;
     this.#draining = true;
     const queue = this.#ready;
     this.#steps = 0;
     this.#maxSteps = maxSteps;
-    const start = this.#timer.start();
+    const start = this.#timer.start(now);
     this.#end = start + budgetMs;
     this.#sliceEnd = Math.min(this.#end, start + this.options.sliceMs); // an async continuation gets at most a slice
     let ended = BATCH_CONTEXT;

@@ -1,6 +1,7 @@
 /**
- * `StepTimer`: how the hub times greenlet steps — one clock read per step, every step, and one more at a death
- * inside a step that has links to notify.
+ * `StepTimer`: how the hub times greenlet steps — one clock read per step, every step (an async step: where it
+ * ends; the hub reads once more where its suspended pass goes on), and one more at a death inside a step that has
+ * links to notify.
  *
  * @module
  */
@@ -62,9 +63,12 @@ export class StepTimer {
     this.#onSlowCallbacks = onSlowCallbacks;
   }
 
-  /** Start timing (a pass begins). @returns the clock now. */
-  start(): number {
-    const t = this.#now();
+  /**
+   * Start timing (a pass begins, or a suspended one goes on).
+   * @param t - the clock now, when the caller has just read it (one read, not two, where a pass goes on).
+   * @returns the clock now.
+   */
+  start(t: number = this.#now()): number {
     this.#last = t;
     return t;
   }
@@ -109,12 +113,14 @@ export class StepTimer {
   }
 
   /**
-   * Account a step timed by the caller (an async step), then go on timing from now.
-   * @param g - the greenlet. @param stats - its task's stats. @param ms - the step's time.
+   * Account a step that started at `startedAt` (an async step, from its resumption to its next hub wait) and ends
+   * now, then go on timing from now: one clock read.
+   * @param g - the greenlet. @param stats - its task's stats. @param startedAt - from {@link StepTimer.mark}.
    */
-  timed(g: unknown, stats: StepStats, ms: number): void {
-    this.#step(g, stats, ms);
-    this.#last = this.#now();
+  timed(g: unknown, stats: StepStats, startedAt: number): void {
+    const t = this.#now();
+    this.#step(g, stats, t - startedAt);
+    this.#last = t;
   }
 
   #step(g: unknown, stats: StepStats, ms: number): void {

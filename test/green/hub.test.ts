@@ -284,6 +284,24 @@ describe('Hub', () => {
       expect(hub.stats().slices).toBe(3);
     });
 
+    it('reads the clock twice per resume of an async greenlet at a hub wait: where its step ends and where the hub goes on', async () => {
+      let reads = 0;
+      const { hub } = makeHub({
+        now: () => {
+          reads++;
+          return 0; // no time passes: one slice
+        },
+      });
+      const g = hub.spawn(async () => {
+        for (let i = 0; i < 50; i++) await hub.cooperate();
+      });
+      await g;
+      expect(hub.stats().switches).toBe(51);
+      // Per resume: one read where the step ends (its time, and the start of what follows) and one where the
+      // suspended pass goes on (its budget and start); a generator step costs one. The rest: the first pass.
+      expect(reads).toBeLessThanOrEqual(2 * 50 + 4);
+    });
+
     it('yields to the event loop between slices by default, so a setImmediate callback runs in between', async () => {
       let wall = 0;
       const { hub } = makeHub({ sliceMs: 10, now: () => wall });

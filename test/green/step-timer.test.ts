@@ -109,13 +109,37 @@ describe('StepTimer', () => {
       const start = timer.mark(); // …the hub suspends its drain: the step started at the pass's start
       expect(start).toBe(0);
       wall += 30; // …and reaches its next hub wait later
-      timer.timed({}, asyncStats, wall - start);
+      timer.timed({}, asyncStats, start);
       runStep(timer, next, {}, 1);
       expect(reports).toEqual([['async', 32]]);
       expect(asyncStats.steps).toBe(1);
       expect(next.snapshot().maxMs).toBe(1);
     });
   });
+  describe('.start(t) / .timed()', () => {
+    it('reads the clock once for an async step and takes a time the caller just read as the start of what follows', () => {
+      let reads = 0;
+      const counted = (): number => {
+        reads++;
+        return wall;
+      };
+      const asyncStats = new StepStats('async');
+      const timer = new StepTimer(10, counted, () => undefined);
+      timer.start(); // 1
+      const start = timer.mark();
+      wall += 4;
+      timer.timed({}, asyncStats, start); // 2
+      expect(asyncStats.maxMs).toBe(4);
+      wall += 1;
+      expect(timer.start(wall)).toBe(wall); // the caller's read: none here
+      wall += 2;
+      timer.timed({}, asyncStats, timer.mark()); // 3
+      expect(asyncStats.snapshot().steps).toBe(2);
+      expect(asyncStats.maxMs).toBe(4);
+      expect(reads).toBe(3);
+    });
+  });
+
   describe('.died()', () => {
     it("charges a dying step up to the death and the callbacks its links run after it to nobody's task", () => {
       const steps: Array<[string, number]> = [];
