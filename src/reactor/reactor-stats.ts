@@ -32,8 +32,11 @@ export interface ReactorStats {
   // --- threads --- (thread path: pool utilisation, queue depth, per-task counts and run/wait p50/p99)
   /** The thread pool: counts, queue depth, utilisation, per-task wait/run p50/p99. */
   threads: ThreadPoolStats & { readonly tasks: Readonly<Record<string, ThreadTaskStats & Partial<StreamTaskStats>>> };
-  /** The policy's named thread pools (`pools`), by name; present when it declares some. */
-  pools?: Record<string, ThreadPoolStats>;
+  /**
+   * The policy's named thread pools (`pools`), by name, each like `threads` (a stream that ran in a pool adds its
+   * figures to that pool's entry of its task); present when it declares some.
+   */
+  pools?: Record<string, ReactorStats['threads']>;
   // --- green --- (green path: hub ready/parked/switches/blocked steps, per-task counts and run/wait p50/p99)
   /** The green hub: spawned/live/ready/parked greenlets, switches, blocked steps, slices, per-task step p50/p99. */
   green: HubStats & { tasks: Record<string, TaskStepStats & Partial<StreamTaskStats>> };

@@ -562,7 +562,7 @@ export class Reactor implements Scheduler {
       eventLoopDelay: this.#loopDelay.snapshot(),
       // --- threads --- (thread path)
       threads: this.#withStreamStats(this.threadPool),
-      ...(this.#pools.size === 0 ? {} : { pools: Object.fromEntries([...this.#pools].map(([name, pool]) => [name, pool.stats()])) }),
+      ...(this.#pools.size === 0 ? {} : { pools: Object.fromEntries([...this.#pools].map(([name, pool]) => [name, this.#withStreamStats(pool, name)])) }),
       // --- green --- (green path)
       green: this.#withGreenStreamStats(this.hub), // a Hub is cheap and holds no handle
       // --- policy --- (policy)
@@ -612,12 +612,15 @@ export class Reactor implements Scheduler {
     return startTaskStream(this.#streamTargets, task, args);
   }
 
-  /** The pool's stats, `streamedItems`/`streamBlockedMs` added to the entry of each task that streamed on threads. */
-  #withStreamStats(pool: ThreadPool): ReactorStats['threads'] {
+  /**
+   * The pool's stats, `streamedItems`/`streamBlockedMs` added to the entry of each task that streamed in it (`name`:
+   * one of the policy's named pools; `undefined`: the reactor's own).
+   */
+  #withStreamStats(pool: ThreadPool, name?: string): ReactorStats['threads'] {
     const stats = pool.stats();
-    if (!this.#streamStats.streamed('thread')) return stats;
+    if (!this.#streamStats.streamed('thread', name)) return stats;
     const empty = { runs: 0, waitMs: { p50: 0, p99: 0 }, runMs: { p50: 0, p99: 0 } };
-    return { ...stats, tasks: this.#streamStats.merge('thread', pool.taskStatsById(), empty) };
+    return { ...stats, tasks: this.#streamStats.merge('thread', pool.taskStatsById(), empty, name) };
   }
 
   /** The hub's stats, with the figures of the tasks that streamed in-process (green and inline) added likewise. */

@@ -102,7 +102,7 @@ export function startTaskStream<Item, R>(targets: StreamTargets, task: unknown, 
     }
     const pool = targets.threadPool(decision.pool);
     if (pool === undefined) return failedStream(new TypeError(`Rule '${decision.rule ?? ''}' sends task \`${name}\` to pool '${decision.pool ?? ''}', which this reactor does not have`));
-    const stream = new ThreadStream(window, targets.stats.task('thread', identity), targets.onError);
+    const stream = new ThreadStream(window, targets.stats.task('thread', identity, decision.pool), targets.onError);
     buffer = stream.buffer;
     attach = (d) => stream.attach(d);
     run = targets.admit(target, decision, args, () => pool.runStreamed(target as Task, args, stream.request));

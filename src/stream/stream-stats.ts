@@ -67,18 +67,28 @@ export class StreamTaskCounters {
   }
 }
 
-/** A reactor's stream counters, per route and task id. */
+/**
+ * A reactor's stream counters, per route and task id; on threads, per pool as well: a stream that ran in one of the
+ * policy's named pools (a rule's `pool`) counts in that pool's figures, not in the reactor's own pool's.
+ */
 export class StreamStats {
-  readonly #routes: Record<StreamRoute, Map<string, StreamTaskCounters>> = { thread: new Map(), green: new Map() };
+  readonly #green = new Map<string, StreamTaskCounters>();
+  /** Thread streams' counters per pool: `undefined` is the reactor's own pool, a name one of the policy's `pools`. */
+  readonly #threads = new Map<string | undefined, Map<string, StreamTaskCounters>>();
 
   /**
    * The counters of `task` on `route`, made on first use.
    * @param route - where the stream runs (inline streams count as green: in-process).
    * @param task - the task (its id keys the counters; a plain function's id is its name).
+   * @param pool - on threads, the named pool it runs in (`undefined`: the reactor's own pool).
    * @returns its counters.
    */
-  task(route: StreamRoute, task: TaskIdentity): StreamTaskCounters {
-    const map = this.#routes[route];
+  task(route: StreamRoute, task: TaskIdentity, pool?: string): StreamTaskCounters {
+    let map = this.#tasks(route, pool);
+    if (map === undefined) {
+      map = new Map();
+      this.#threads.set(pool, map);
+    }
     let counters = map.get(task.id);
     if (counters === undefined) {
       counters = new StreamTaskCounters({ id: task.id, name: task.name });
@@ -89,27 +99,34 @@ export class StreamStats {
 
   /**
    * @param route - the route.
-   * @returns whether a stream ever ran on `route` (else its stats need nothing from {@link StreamStats.merge}).
+   * @param pool - on threads, the named pool (`undefined`: the reactor's own pool).
+   * @returns whether a stream ever ran there (else its stats need nothing from {@link StreamStats.merge}).
    */
-  streamed(route: StreamRoute): boolean {
-    return this.#routes[route].size > 0;
+  streamed(route: StreamRoute, pool?: string): boolean {
+    return (this.#tasks(route, pool)?.size ?? 0) > 0;
   }
 
   /**
-   * Adds the stream figures of `route` to the entry of the same task id in `tasks` (a task with none yet gets
-   * `empty` plus its figures), then labels every entry as `stats()` does ({@link byLabel}): by name, and by module
-   * where two tasks share a name.
+   * Adds the stream figures of `route` (on threads, of `pool`) to the entry of the same task id in `tasks` (a task
+   * with none yet gets `empty` plus its figures), then labels every entry as `stats()` does ({@link byLabel}): by
+   * name, and by module where two tasks share a name.
    * @param route - the route.
-   * @param tasks - the route's per-task stats, by task id, unlabelled.
-   * @param empty - the figures of a task that has not run on the route yet.
+   * @param tasks - the route's (the pool's) per-task stats, by task id, unlabelled.
+   * @param empty - the figures of a task that has not run there yet.
+   * @param pool - on threads, the named pool (`undefined`: the reactor's own pool).
    * @returns the figures, stream figures beside each task's own, under each task's label.
    */
-  merge<T extends object>(route: StreamRoute, tasks: ReadonlyMap<string, TaskFigures<T>>, empty: T): Record<string, T & Partial<StreamTaskStats>> {
+  merge<T extends object>(route: StreamRoute, tasks: ReadonlyMap<string, TaskFigures<T>>, empty: T, pool?: string): Record<string, T & Partial<StreamTaskStats>> {
     const merged = new Map<string, TaskFigures<T & Partial<StreamTaskStats>>>(tasks);
-    for (const [id, counters] of this.#routes[route]) {
+    for (const [id, counters] of this.#tasks(route, pool) ?? []) {
       const own = tasks.get(id);
       merged.set(id, { task: own?.task ?? counters.task, figures: { ...(own?.figures ?? empty), ...counters.snapshot() } });
     }
     return byLabel(merged);
+  }
+
+  /** The counters of `route` (on threads, of `pool`), if a stream ever ran there. */
+  #tasks(route: StreamRoute, pool: string | undefined): Map<string, StreamTaskCounters> | undefined {
+    return route === 'green' ? this.#green : this.#threads.get(pool);
   }
 }

@@ -71,3 +71,22 @@ describe('reactor.stream() under a rule with maxConcurrent', () => {
     expect(reactor.stats().policy.bulkheads.g1).toMatchObject({ inFlight: 0, waiting: 0 });
   });
 });
+
+describe('reactor.stats() of a stream on a named pool', () => {
+  let reactor: Reactor;
+  afterEach(async () => {
+    await reactor.stop({ graceMs: 0 });
+  });
+
+  it("adds the stream's figures to its task's entry in that pool's stats, not to the reactor's pool's", async () => {
+    reactor = new Reactor({
+      policy: { threads: { maxThreads: 1 }, pools: { exports: { maxThreads: 1 } }, rules: [{ match: { task: 'countTo' }, route: 'thread', pool: 'exports' }] },
+    });
+    const s = reactor.stream(built(fx.countTo), 8);
+    expect(await drain(s)).toEqual(eight);
+    expect(await s.result).toBe(8);
+    const stats = reactor.stats();
+    expect(stats.pools?.exports?.tasks.countTo).toMatchObject({ runs: 1, streamedItems: 8 });
+    expect(stats.threads.tasks).toEqual({});
+  });
+});
