@@ -12,12 +12,28 @@ const noop = (): undefined => undefined;
 // `Promise.race([w, …])`, which resolves `w` the same way: a race looks like an await, see docs/design.md), while
 // `w.then(cb)` written in the greenlet's code calls it synchronously. The epoch moves on at the first microtask
 // after a wait is made, so a `then` in the same synchronous run as the wait's creation is not an `await`.
+// The microtask that moves it on may be the hub's own hop (see `epochMovesOnSoon`), which is already queued while a
+// resumed async greenlet runs: then a wait it makes queues none of its own.
 let epoch = 0;
 let epochQueued = false;
 const nextEpoch = (): void => {
   epoch++;
   epochQueued = false;
 };
+
+/**
+ * @internal The caller just queued a microtask that calls {@link moveEpochOn} first thing (the hub's hop, queued when
+ * it hands a resumption to an async greenlet): it runs after the synchronous run now going on and before any
+ * microtask queued from now on, which is all a wait made meanwhile needs, so it queues no microtask of its own.
+ */
+export function epochMovesOnSoon(): void {
+  epochQueued = true;
+}
+
+/** @internal Move the epoch on: the first thing the microtask announced with {@link epochMovesOnSoon} does. */
+export function moveEpochOn(): void {
+  nextEpoch();
+}
 
 /**
  * A `Deferred<T>` the hub hands out from its switch points, which lets the hub resume an async greenlet in its own

@@ -254,13 +254,17 @@ describe('Hub', () => {
       expect(q.qsize()).toBe(1);
     });
 
-    it('q.get().then(…) in the same run that made the wait does not park it while it awaits something else', async () => {
+    it.each([
+      ['its first step', false],
+      ["a step the hub resumed (the hub's hop, not a microtask of the wait's, moves the epoch on)", true],
+    ])('q.get().then(…) in the same run that made the wait does not park it while it awaits something else: %s', async (_, resumed) => {
       const hub = new Hub();
       const q = new Queue<number>(undefined, hub);
       const awaitingForeign = new Deferred<void>();
       const foreign = new Deferred<void>();
       const seen: string[] = [];
       const g = hub.spawn(async () => {
+        if (resumed) await hub.cooperate();
         const got = q.get().then((v) => seen.push(`got ${v}`));
         awaitingForeign.callback(undefined);
         await foreign; // a plain Deferred: foreign to the hub

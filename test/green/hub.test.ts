@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { Hub, spawnWithArgs } from '../../src/green/hub.js';
@@ -300,6 +301,28 @@ describe('Hub', () => {
       // Per resume: one read where the step ends (its time, and the start of what follows) and one where the
       // suspended pass goes on (its budget and start); a generator step costs one. The rest: the first pass.
       expect(reads).toBeLessThanOrEqual(2 * 50 + 4);
+    });
+
+    it("queues no microtask for a hub wait made in a resumed async step: the hub's hop moves the epoch on", async () => {
+      const { hub } = makeHub();
+      let queued = 0; // queueMicrotask makes an AsyncResource of type 'Microtask' per call
+      const hook = createHook({
+        init: (_id, type) => {
+          if (type === 'Microtask') queued++;
+        },
+      }).enable();
+      try {
+        const g = hub.spawn(async () => {
+          for (let i = 0; i < 50; i++) await hub.cooperate();
+        });
+        await g;
+      } finally {
+        hook.disable();
+      }
+      // Per resume, the hub's hops only: alone on the hub, the greenlet is stepped before its `await` took the wait,
+      // so its code runs a microtask after the first hop, which hops once more. The waits queue none of their own
+      // (hub-wait.ts); before, each queued one to move the epoch on: 3 per resume.
+      expect(queued).toBeLessThanOrEqual(2 * 50 + 3);
     });
 
     it('yields to the event loop between slices by default, so a setImmediate callback runs in between', async () => {
