@@ -80,6 +80,9 @@ const uncoalescedDepth = 4;
  */
 const dispatchSiteFrames = 12;
 
+/** The arguments of every call made without any (nothing writes to a run's arguments). */
+const noArgs: readonly unknown[] = Object.freeze([]);
+
 /** Where a pool is in its life. */
 export type ThreadPoolState = 'idle' | 'running' | 'closing' | 'closed';
 
@@ -277,7 +280,8 @@ export class ThreadPool {
     const host = this.#open();
     if (host === undefined) return fail(new ReactorStoppedError(`Task \`${task.name}\` was refused: the thread pool is closed`));
     if (this.#full()) return this.#refuse(task.name);
-    const run = new ThreadTaskRun(host, task, args, undefined, undefined, extras);
+    // A call without arguments keeps the shared empty list, not its own (a run keeps its list while in flight).
+    const run = new ThreadTaskRun(host, task, args.length === 0 ? noArgs : args, undefined, undefined, extras);
     this.#active.add(run);
     this.#submit(run);
     return run;

@@ -50,6 +50,20 @@ let lastOrder = 0;
  */
 const maxRequeues = 3;
 
+// The layout of `ThreadTaskRun.#bits`: its state (an index into `runStates`), four flags, its requeue count.
+const runStates: readonly ThreadTaskRunState[] = ['pending', 'settled', 'abandoned'];
+const stateMask = 0b11;
+/** In the pool's own queue (coalescing), not yet sent. */
+const waitingBit = 1 << 2;
+/** Sent inside a coalesced batch (so not counted among Piscina's waiting tasks when abandoned). */
+const batchedBit = 1 << 3;
+/** Sent, and its outcome not seen yet. */
+const inPiscinaBit = 1 << 4;
+/** Abandoned before a worker claimed it: Piscina still holds it, but it no longer counts as waiting. */
+const skippedBit = 1 << 5;
+const requeueShift = 6;
+const requeueMask = 0b111 << requeueShift; // up to 7 > maxRequeues
+
 /** What a run needs from its pool (a narrow view, so runs never reach back into the facade). */
 export interface ThreadTaskHost {
   readonly options: ResolvedThreadPoolOptions;
@@ -136,7 +150,12 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
   activeNext: ThreadTaskRun | undefined = undefined;
   /** When it was dispatched, as a count: a run handed back goes in line before the runs made after it. */
   readonly order = ++lastOrder;
-  #state: ThreadTaskRunState = 'pending';
+  /**
+   * The run's state, flags and requeue count in one number ({@link stateMask}, {@link waitingBit}…): with a field
+   * each (8 bytes apiece) a run was 40 bytes larger, and the thousands of runs a busy pool holds in flight are copied
+   * by every young-generation collection they live through (a longer pause of the main thread).
+   */
+  #bits = 0; // 'pending', no flag set, no requeue
   readonly #host: ThreadTaskHost;
   readonly #task: Task;
   readonly #args: readonly unknown[];
@@ -145,18 +164,34 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
   readonly #extras: ThreadCallExtras | undefined;
   readonly #dispatchedAt = timeOrigin + performance.now();
   #slot = -1;
-  /** In the pool's own queue (coalescing), not yet sent. */
-  #waiting = false;
-  /** Sent inside a coalesced batch (so not counted among Piscina's waiting tasks when abandoned). */
-  #batched = false;
   #attempts = 0;
-  /** Times it went back in line because the worker holding it died before it started. */
-  #requeues = 0;
-  #inPiscina = false;
-  /** Abandoned before a worker claimed it: Piscina still holds it, but it no longer counts as waiting. */
-  #skippedInQueue = false;
   #timer: DelayedCall | undefined;
   #grace: DelayedCall | undefined;
+
+  #has(bit: number): boolean {
+    return (this.#bits & bit) !== 0;
+  }
+
+  #flag(bit: number, on: boolean): void {
+    this.#bits = on ? this.#bits | bit : this.#bits & ~bit;
+  }
+
+  get #state(): ThreadTaskRunState {
+    return runStates[this.#bits & stateMask]!;
+  }
+
+  set #state(state: ThreadTaskRunState) {
+    this.#bits = (this.#bits & ~stateMask) | runStates.indexOf(state);
+  }
+
+  /** Times it went back in line because the worker holding it died before it started (at most {@link maxRequeues}). */
+  get #requeues(): number {
+    return (this.#bits & requeueMask) >> requeueShift;
+  }
+
+  set #requeues(count: number) {
+    this.#bits = (this.#bits & ~requeueMask) | (count << requeueShift);
+  }
 
   /**
    * @param host - the pool.
@@ -223,16 +258,16 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
 
   /** Whether the run waits in the pool's own queue; the pool sets it when queueing and clears it when sending. */
   get waiting(): boolean {
-    return this.#waiting;
+    return this.#has(waitingBit);
   }
 
   set waiting(value: boolean) {
-    this.#waiting = value;
+    this.#flag(waitingBit, value);
   }
 
   /** Whether its outcome is still to come from a worker (sent, and no reply or death seen yet). */
   get inPiscina(): boolean {
-    return this.#inPiscina;
+    return this.#has(inPiscinaBit);
   }
 
   /**
@@ -261,8 +296,8 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
       this.#refuseSlot();
       return -1;
     }
-    this.#batched = true;
-    this.#inPiscina = true;
+    this.#flag(batchedBit, true);
+    this.#flag(inPiscinaBit, true);
     into.push(this.#task.moduleUrl, this.#task.exportName, this.#args, this.#slot, this.#limits());
     return this.#slot;
   }
@@ -307,7 +342,7 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
       this.#refuseSlot();
       return;
     }
-    this.#batched = false;
+    this.#flag(batchedBit, false);
     let args = this.#args;
     if (transfer === undefined && this.#calls === undefined && args.length > 0) {
       // Large buffers: copied here and moved, one copy instead of a clone's two (the caller's stay untouched, so a
@@ -330,7 +365,7 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
       if (extras.stream !== undefined) request = { ...request, stream: extras.stream };
     }
     if (transfer !== undefined) request = { ...request, moved: true };
-    this.#inPiscina = true;
+    this.#flag(inPiscinaBit, true);
     try {
       host.post(request, transferList, this);
     } catch (error) {
@@ -362,27 +397,27 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
     if (this.#state !== 'pending') return false;
     this.#state = 'abandoned';
     this.#clearTimer();
-    if (this.#waiting) {
+    if (this.#has(waitingBit)) {
       // Never sent: nothing to stop, and it is over for the pool at once.
-      this.#waiting = false;
+      this.#flag(waitingBit, false);
       this.#host.leftQueue(this);
       this.#over();
       return true;
     }
     const threadId = this.#host.slots.cancel(this.#slot);
-    if (threadId === 0 && this.#inPiscina && this.#slot >= 0 && !this.#batched) {
+    if (threadId === 0 && this.#has(inPiscinaBit) && this.#slot >= 0 && !this.#has(batchedBit)) {
       // Not claimed by a worker, so it never will be (the claim needs a clear slot): it stops counting as waiting now.
-      this.#skippedInQueue = true;
+      this.#flag(skippedBit, true);
       this.#host.abandonedWaiting(1);
     }
     // -1: it already ended in its worker, nothing to stop.
-    if (threadId > 0 && this.#inPiscina) {
+    if (threadId > 0 && this.#has(inPiscinaBit)) {
       const slot = this.#slot;
       const check = (): void => {
         this.#grace = undefined;
         // Only a task still running wins the claim; one that ended meanwhile (its reply perhaps already on the way,
         // its worker about to be handed the next task) keeps its worker.
-        if (this.#inPiscina && this.#slot === slot && this.#host.slots.claimKill(slot, threadId)) this.#host.terminate(threadId);
+        if (this.#has(inPiscinaBit) && this.#slot === slot && this.#host.slots.claimKill(slot, threadId)) this.#host.terminate(threadId);
       };
       const graceMs = this.#host.options.cancelGraceMs;
       if (graceMs === 0) check();
@@ -416,9 +451,9 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
       const startedAt = slots.startedAt(this.#slot);
       if (!Number.isNaN(startedAt)) this.#host.counters.time(this.#task.name, startedAt - this.#dispatchedAt, slots.runMs(this.#slot), this.#task.id);
     }
-    this.#inPiscina = false;
-    if (this.#skippedInQueue) {
-      this.#skippedInQueue = false;
+    this.#flag(inPiscinaBit, false);
+    if (this.#has(skippedBit)) {
+      this.#flag(skippedBit, false);
       this.#host.abandonedWaiting(-1);
     }
     slots.release(this.#slot);
