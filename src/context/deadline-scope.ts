@@ -6,6 +6,13 @@
  * import: on Node 20 an `AsyncLocalStorage` in use adds promise hooks to every Promise in the process, a cost only
  * programs that use deadlines should pay. A nested scope never extends its outer one: the earlier deadline wins.
  *
+ * Scopes are counted while they live. A scope can be read only through an async resource (or the running `fn`)
+ * that holds it, so once every scope made has been garbage-collected no code can be in one: {@link scopedDeadline}
+ * then answers `undefined` without reading the storage, and the storage is disabled (on Node 20 its promise hooks
+ * go away) until the next `withDeadline`. Why: once a storage has been used, each read costs ~15–22 ns, paid by every
+ * dispatch (the inline route's fast path checks for a scope on every call), and its hooks tax every Promise — in a
+ * program that used a deadline once, for the rest of its life. A program with scopes alive pays as before.
+ *
  * @module
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -22,6 +29,15 @@ export interface ScopedDeadline {
 }
 
 let storage: AsyncLocalStorage<ScopedDeadline> | undefined;
+
+/** Scopes made and not yet garbage-collected; 0: no code runs in a scope (see the module's comment). */
+let liveScopes = 0;
+
+/** Counts each scope's collection; the last one disables the storage. */
+const scopeCollected = new FinalizationRegistry<undefined>(() => {
+  liveScopes -= 1;
+  if (liveScopes === 0) storage?.disable();
+});
 
 /**
  * Runs `fn` with a deadline `ms` from now on `clock`; the earlier deadline wins inside an enclosing scope.
@@ -58,9 +74,11 @@ export function runUntilWallTime<R>(clock: Pick<Scheduler, 'now'>, wallAt: numbe
 /** Runs `fn` in `inner`, or in the enclosing scope when that one ends first. */
 function runInScope<R>(inner: ScopedDeadline, fn: () => R): R {
   storage ??= new AsyncLocalStorage<ScopedDeadline>();
-  const outer = storage.getStore();
-  const scope = outer !== undefined && outer.wallAt <= inner.wallAt ? outer : inner;
-  return storage.run(scope, fn);
+  const outer = scopedDeadline();
+  if (outer !== undefined && outer.wallAt <= inner.wallAt) return storage.run(outer, fn);
+  liveScopes += 1;
+  scopeCollected.register(inner, undefined);
+  return storage.run(inner, fn); // (run enables a storage the last collection disabled)
 }
 
 /**
@@ -68,5 +86,13 @@ function runInScope<R>(inner: ScopedDeadline, fn: () => R): R {
  * @returns the scope's deadline, or `undefined` outside every `withDeadline`.
  */
 export function scopedDeadline(): ScopedDeadline | undefined {
-  return storage?.getStore();
+  return liveScopes === 0 ? undefined : storage!.getStore();
+}
+
+/**
+ * @internal How many scopes are alive (made and not yet garbage-collected): for tests.
+ * @returns the count.
+ */
+export function liveDeadlineScopes(): number {
+  return liveScopes;
 }

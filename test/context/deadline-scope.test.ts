@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { runUntilWallTime, runWithDeadline, scopedDeadline } from '../../src/context/deadline-scope.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { liveDeadlineScopes, runUntilWallTime, runWithDeadline, scopedDeadline } from '../../src/context/deadline-scope.js';
 import { Clock } from '../../src/time/clock.js';
 
 describe('runUntilWallTime()', () => {
@@ -38,5 +39,73 @@ describe('runUntilWallTime()', () => {
   it('ends with the function it ran: no scope outside it', () => {
     runUntilWallTime(new Clock(), Date.now() + 1_000, () => undefined);
     expect(scopedDeadline()).toBeUndefined();
+  });
+});
+
+describe('deadline scopes once none is alive', () => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+
+  /** Collects garbage and lets finalizers run until every scope made so far is gone (or 50 tries). */
+  async function collectScopes(): Promise<number> {
+    for (let i = 0; i < 50 && liveDeadlineScopes() > 0; i += 1) {
+      gc?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return liveDeadlineScopes();
+  }
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  it('runs under --expose-gc (the tests below collect scopes)', () => {
+    expect(typeof gc).toBe('function');
+  });
+
+  it('stops reading the storage, and disables it, once every scope has been collected', async () => {
+    const clock = new Clock();
+    await runWithDeadline(clock, 1_000, async () => {
+      await Promise.resolve();
+      expect(scopedDeadline()?.at).toBe(1_000);
+    });
+    const disable = jest.spyOn(AsyncLocalStorage.prototype, 'disable');
+    expect(await collectScopes()).toBe(0);
+    expect(disable).toHaveBeenCalledTimes(1);
+    const getStore = jest.spyOn(AsyncLocalStorage.prototype, 'getStore');
+    expect(scopedDeadline()).toBeUndefined();
+    expect(getStore).not.toHaveBeenCalled();
+  });
+
+  it('keeps a scope an unfinished continuation holds while other scopes are collected', async () => {
+    expect(await collectScopes()).toBe(0);
+    const clock = new Clock();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held = runWithDeadline(clock, 2_000, async () => {
+      await gate;
+      return scopedDeadline()?.at;
+    });
+    await runWithDeadline(clock, 5_000, async () => {
+      await Promise.resolve();
+    });
+    expect(liveDeadlineScopes()).toBe(2);
+    // The finished scope goes; the held one stays, and with it the storage.
+    for (let i = 0; i < 50 && liveDeadlineScopes() > 1; i += 1) {
+      gc?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(liveDeadlineScopes()).toBe(1);
+    release();
+    expect(await held).toBe(2_000);
+  });
+
+  it('opens scopes again after the storage was disabled', async () => {
+    expect(await collectScopes()).toBe(0);
+    const clock = new Clock();
+    const seen = await runWithDeadline(clock, 3_000, async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return scopedDeadline()?.at;
+    });
+    expect(seen).toBe(3_000);
   });
 });
