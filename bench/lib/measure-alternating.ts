@@ -34,6 +34,20 @@ export interface AlternatingWorkload {
   readonly batch?: number;
 }
 
+/**
+ * The ratios of one variant's samples to the baseline's taken in the same pass (baseline time ÷ variant time: > 1,
+ * faster), summarised. A pass's samples run back to back, so a drift of the machine over the run (load from other
+ * processes, the allocator's and the collector's state) moves both alike and cancels in their ratio, where the
+ * ratio of two medians, each over the whole run, keeps it.
+ */
+export interface PairedRatios {
+  /** Median of the per-pass ratios. */
+  readonly median: number;
+  /** Their 10th and 90th percentiles: the spread a rerun's median may land in. */
+  readonly p10: number;
+  readonly p90: number;
+}
+
 /** How many samples to take. */
 export interface AlternatingBudget {
   /** Untimed calls per variant first, alternating as well (JIT, caches, worker start). */
@@ -67,6 +81,25 @@ export async function measureAlternating(
   log: (line: string) => void,
   now: () => number = () => performance.now(),
 ): Promise<ResultGroup> {
+  return (await measureAlternatingPaired(suite, workload, budget, log, now)).group;
+}
+
+/**
+ * {@link measureAlternating}, also returning each variant's per-pass ratios to the baseline ({@link PairedRatios}).
+ * @param suite - the suite's name, for the progress lines.
+ * @param workload - the workload and its variants.
+ * @param budget - warm-up and timed calls per variant.
+ * @param log - progress printer.
+ * @param now - the clock samples are timed with, in ms (tests pass a fake one).
+ * @returns the result group (ratios of medians, as every row) and the paired ratios by variant name.
+ */
+export async function measureAlternatingPaired(
+  suite: string,
+  workload: AlternatingWorkload,
+  budget: AlternatingBudget,
+  log: (line: string) => void,
+  now: () => number = () => performance.now(),
+): Promise<{ group: ResultGroup; paired: ReadonlyMap<string, PairedRatios> }> {
   const variants = workload.variants;
   const n = variants.length;
   const batch = workload.batch ?? 1;
@@ -94,6 +127,14 @@ export async function measureAlternating(
       samples[v]![i] = now() - started;
     }
   }
+  const base = variants.findIndex((variant) => variant.name === workload.baseline);
+  const paired = new Map<string, PairedRatios>();
+  if (base >= 0) {
+    for (let v = 0; v < n; v++) {
+      const ratios = samples[v]!.map((t, i) => samples[base]![i]! / t).filter((r) => Number.isFinite(r)).sort((a, b) => a - b);
+      paired.set(variants[v]!.name, { median: round4(percentile(ratios, 50)), p10: round4(percentile(ratios, 10)), p90: round4(percentile(ratios, 90)) });
+    }
+  }
   const rows: MeasuredRow[] = variants.map((variant, v) => {
     const s = samples[v]!.sort((a, b) => a - b);
     const median = percentile(s, 50);
@@ -106,8 +147,10 @@ export async function measureAlternating(
       loopDelay: { p50Ms: 0, p99Ms: 0, maxMs: 0, meanMs: 0, count: 0 },
       samplesMs: s.filter((_, i) => i % Math.max(1, Math.floor(s.length / 500)) === 0).slice(0, 500).map(round4),
     };
-    log(`  [${suite}] ${workload.name} › ${variant.name}: median ${(median * 1000).toFixed(1)} µs, p99 ${(row.p99Ms * 1000).toFixed(1)} µs (${s.length} samples)`);
+    const p = paired.get(variant.name);
+    const perPass = p === undefined || v === base ? '' : `, per-pass ratio ${p.median.toFixed(3)}× (p10–p90 ${p.p10.toFixed(2)}–${p.p90.toFixed(2)})`;
+    log(`  [${suite}] ${workload.name} › ${variant.name}: median ${(median * 1000).toFixed(1)} µs, p99 ${(row.p99Ms * 1000).toFixed(1)} µs (${s.length} samples)${perPass}`);
     return row;
   });
-  return resultGroup(workload.name, workload.description, workload.baseline, rows);
+  return { group: resultGroup(workload.name, workload.description, workload.baseline, rows), paired };
 }

@@ -15,7 +15,7 @@ import { parseRunnerArgs } from '../../bench/run.js';
 import { LoopDelayRecorder, emptyLoopDelay } from '../../bench/lib/loop-delay-recorder.js';
 import { formatRouteVerdict, routeVerdict } from '../../bench/lib/route-verdict.js';
 import { measureInterleaved, type InterleavedVariant } from '../../bench/lib/measure-interleaved.js';
-import { measureAlternating } from '../../bench/lib/measure-alternating.js';
+import { measureAlternating, measureAlternatingPaired } from '../../bench/lib/measure-alternating.js';
 import { runChildBench } from '../../bench/lib/run-child-bench.js';
 
 describe('runChildBench()', () => {
@@ -304,5 +304,19 @@ describe('measureAlternating()', () => {
     const workload = { name: 'w', description: 'd', baseline: 'a', batch: 8, variants: recording(['a', 'b'], []) };
     const group = await measureAlternating('t', workload, { warmup: 0, samples: 20 }, quiet, clock);
     expect(group.rows.map((r) => [r.name, r.batch, r.medianMs, r.opsPerSec])).toEqual([['a', 8, 1, 8000], ['b', 8, 1, 8000]]);
+  });
+
+  it("pairs each variant's sample with the baseline's of the same pass: baseline time ÷ variant time, median and p10-p90", async () => {
+    let t = 0;
+    let pass = 0;
+    // The baseline takes 2 ms a call; `b` takes 1 ms in three passes of four and 4 ms in the fourth (a burst of load).
+    const variants = [
+      { name: 'a', run: () => void (t += 2) },
+      { name: 'b', run: () => void (t += pass++ % 4 === 3 ? 4 : 1) },
+    ];
+    const { group, paired } = await measureAlternatingPaired('t', { name: 'w', description: 'd', baseline: 'a', variants }, { warmup: 0, samples: 20 }, quiet, () => t);
+    expect(paired.get('a')).toEqual({ median: 1, p10: 1, p90: 1 });
+    expect(paired.get('b')).toEqual({ median: 2, p10: 0.5, p90: 2 }); // 15 passes 2 ÷ 1, 5 passes 2 ÷ 4
+    expect(group.rows.map((r) => r.name)).toEqual(['a', 'b']);
   });
 });
