@@ -75,4 +75,30 @@ describe('ThreadPool dispatch sites', () => {
     open(cells);
     expect(await held).toBe('held');
   });
+
+  it("keep a batch's arguments free once its reply is handled, while a call sent from one of its callbacks is in flight", async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 1 });
+    const echo = built(fx.echo);
+    const args = Array.from({ length: 16 }, (_, i) => ({ call: i }));
+    const { queued, release } = await behindBlocker(pool, () => args.map((arg) => pool.run(echo, arg)));
+    const cells = gate();
+    let held: Deferred<unknown> | undefined; // in flight: its dispatch site was captured in a callback of the batch
+    queued[0]!.addCallback(() => {
+      held = pool.run(built(fx.waitForGate), cells, 'held');
+    });
+    const sent = args.map((arg) => new WeakRef(arg));
+    args.length = 0;
+    queued.length = 0;
+    await release();
+    await changed(cells); // the held call runs
+    expect(pool.stats()).toMatchObject({ batches: 1, coalesced: 16 });
+    await new Promise((resolve) => setImmediate(resolve)); // a WeakRef keeps its target until the job ends
+    gc!();
+    // The call whose callback sent it may keep its own argument (its run is in the site's frames); the batch's list
+    // of calls, which holds all 16, must not outlive the reply.
+    expect(sent.filter((ref) => ref.deref() !== undefined).length).toBeLessThanOrEqual(1);
+    open(cells);
+    expect(await held).toBe('held');
+  });
 });
