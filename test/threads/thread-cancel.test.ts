@@ -206,6 +206,43 @@ describe('ThreadPool cancellation ladder', () => {
       expect(cells[2]).toBe(0); // the abandoned task never ran
       expect(pool.queueDepth).toBe(0);
     });
+    // Without coalescing Piscina holds the abandoned call until a worker reaches and skips it; the pool leaves it out
+    // of its counts only until then, or every such call would leave room for one more waiting call for good.
+    it.each([
+      ['cancelled', cancel],
+      ['timed out', timeOut],
+    ])('leaves no room over once the worker skipped a call %s while Piscina held it (coalesce: false)', async (_how, abandon) => {
+      const clock = new Clock();
+      pool = new ThreadPool({ minThreads: 1, maxThreads: 1, maxQueue: 1, clock, coalesce: false });
+      const cells = gate(4);
+      const blocker = pool.run(built(fx.waitForGate), cells, 'first');
+      await changed(cells); // the only worker is busy
+      const timed = { ...built(fx.markRan), options: { timeoutMs: 10 } } as Task<[Int32Array, number], number>;
+      const queued = pool.run(timed, cells, 2);
+      abandon(queued, clock);
+      expect(await failureOf(queued)).toBeInstanceOf(Error);
+      open(cells);
+      expect(await blocker).toBe('first');
+      // Sent after the abandoned call to the only worker: its reply comes after the worker skipped that call.
+      expect(await pool.run(built(fx.add), 0, 1)).toBe(1);
+      expect(cells[2]).toBe(0); // the abandoned task never ran
+      const second = gate(2);
+      const blocker2 = pool.run(built(fx.waitForGate), second, 'second');
+      await changed(second); // the only worker is busy again
+      const waiting = pool.run(built(fx.add), 2, 2);
+      expect(pool.queueDepth).toBe(1);
+      expect(pool.stats().queueDepth).toBe(1);
+      let refusal: unknown; // a refusal errbacks at once; a call let in would wait behind the blocker
+      pool.run(built(fx.add), 3, 3).addErrback((failure) => {
+        refusal = failure.value;
+        return null;
+      });
+      expect(refusal).toBeInstanceOf(QueueFullError); // maxQueue 1 is full
+      open(second);
+      expect(await blocker2).toBe('second');
+      expect(await waiting).toBe(4);
+      expect(pool.queueDepth).toBe(0);
+    });
   });
   describe('with several tasks per worker', () => {
     // reportOwnSignal listens for 'abort' (bit 4 set by the event); pollOwnSignal only reads signal.aborted, which a
