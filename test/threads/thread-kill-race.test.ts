@@ -99,5 +99,49 @@ describe('ThreadPool cancel grace kill', () => {
     expect(await late).not.toBe(doomedThread);
     expect(pool.stats()).toMatchObject({ crashed: 0, retried: 0 });
   });
-});
 
+  it('puts a task that never started back in line three times at most: the fourth worker dying under it errbacks WorkerCrashedError', async () => {
+    const clock = new Clock();
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 1, concurrentTasksPerWorker: 2, cancelGraceMs: 5, clock, coalesce: false });
+    // Terminations are held until the replacement runs its deaf task: on a fresh worker the first task's module loads
+    // asynchronously, and a task handed to it meanwhile would claim its slot (start) before the thread blocks.
+    const held: Worker[] = [];
+    const terminate = jest.spyOn(Worker.prototype, 'terminate').mockImplementation(function (this: Worker) {
+      held.push(this);
+      return new Promise<number>(() => undefined);
+    });
+    try {
+      let cells = gate(2);
+      let deaf = pool.run(built(fx.spinForever), cells);
+      await changed(cells); // the worker's thread is busy for good
+      const waiting = pool.run(built(fx.add), 1, 2); // handed to the same worker (2 tasks per worker), never reached
+      for (let kill = 1; kill <= 4; kill++) {
+        deaf.cancel();
+        const before = held.length; // Piscina terminates a worker it saw exit as well: take only this kill's
+        clock.advance(5); // the grace is over: the kill of the worker holding `waiting` is decided
+        expect(held.length).toBe(before + 1);
+        const doomed = held[before]!;
+        let nextDeaf: typeof deaf | undefined;
+        if (kill < 4) {
+          // The replacement starts while the doomed worker lives; its thread is blocked before `waiting` comes back.
+          cells = gate(2);
+          nextDeaf = pool.run(built(fx.spinForever), cells);
+          await changed(cells);
+        }
+        await realTerminate.call(doomed); // the worker dies with `waiting` inside, unstarted
+        // The pool hears of the death through promise reactions, which all run before the next turn's check phase.
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(await failureOf(deaf)).toBeInstanceOf(CancelledError);
+        if (nextDeaf === undefined) break;
+        deaf = nextDeaf;
+      }
+      // Back in line after each of the first three deaths (workers dying before a task starts are bounded, as ones
+      // failing at boot would be); the fourth ends it, as a crash, with no retry counted.
+      expect(await failureOf(waiting)).toBeInstanceOf(WorkerCrashedError);
+      expect(pool.stats()).toMatchObject({ crashed: 1, retried: 0, cancelled: 4 });
+    } finally {
+      terminate.mockRestore();
+      for (const worker of held) void realTerminate.call(worker);
+    }
+  });
+});
