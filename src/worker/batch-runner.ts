@@ -118,6 +118,8 @@ export class BatchRunner {
               return next();
             },
             (outcome: unknown) => {
+              // (A call whose module was still loading is declined here, asynchronously: see task-runner.ts.)
+              if (isTaskOutcome(outcome) && outcome.status === 'declined') declining = true;
               ended(slot, 0, outcome);
               return next();
             },

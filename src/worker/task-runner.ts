@@ -8,7 +8,8 @@
  *   died. Run timings go to the shared `times` array, not into the reply.
  * - A task whose cancellation slot is already cancelled when it reaches the worker does not run (`'skipped'`);
  *   starting claims the slot by writing this thread's id into it, atomically. A task whose deadline passed before
- *   it reached the worker does not run either (`'expired'`).
+ *   it reached the worker does not run either (`'expired'`). A task whose module this worker has not loaded yet
+ *   claims its slot only once the module is loaded: a claimed task counts as started.
  * - A doomed worker (its termination decided) or a retiring one (past a `threads.recycle` limit) claims no new task:
  *   it answers `'declined'` and the task goes back in line (`worker-gate.ts`).
  * - A request carrying context runs its task inside the carriers' `restore` (after the task's module is loaded, so
@@ -178,7 +179,8 @@ export function createTaskRunner(
     );
   }
 
-  return function runTask(request: TaskRequest): unknown {
+  /** Claims the slot of `request` (unless it was cancelled, expired, or this worker declines it), then runs it. */
+  function start(request: TaskRequest, fn: TaskFunction | undefined): unknown {
     if (request.slot >= 0) {
       // A doomed or retiring worker claims nothing: the task never ran here and goes back in line.
       if (!gate.admits(request.moved === true)) throw gate.declined;
@@ -193,7 +195,22 @@ export function createTaskRunner(
     }
     const task: RunningTask = { slot: request.slot, name: request.exportName, controller: undefined, live: true, deadline: request.deadline };
     if (request.stream !== undefined) task.stream = openWorkerStream(request.stream); // streams
-    const fn = loadedFunction(request.moduleUrl, request.exportName);
     return store === undefined ? run(task, request, fn) : store.run(task, run, task, request, fn);
+  }
+
+  return function runTask(request: TaskRequest): unknown {
+    const fn = request.calls === undefined ? loadedFunction(request.moduleUrl, request.exportName) : undefined;
+    if (fn === undefined && request.calls === undefined && request.slot >= 0) {
+      // Its module is not loaded yet (a fresh worker): load it before claiming the slot. A first load is
+      // asynchronous, and meanwhile the worker reads its next message; a task claimed and then stuck behind one that
+      // blocks the thread would count as started although none of its code ran, and errback WorkerCrashedError when
+      // the worker is killed instead of going back in line (SPEC §7). Unclaimed, it is re-queued, or skipped if
+      // cancelled meanwhile. A load that fails is retried by `run`, which reports it as the task's failure.
+      return load(request.moduleUrl, request.exportName).then(
+        (loadedFn) => start(request, loadedFn),
+        () => start(request, undefined),
+      );
+    }
+    return start(request, fn);
   };
 }

@@ -54,6 +54,22 @@ describe('ThreadPool cancel grace kill', () => {
     expect(pool.stats()).toMatchObject({ crashed: 0, retried: 0 });
   });
 
+  it('puts a task back in line when it reached a fresh worker while the task before it was loading its module, and that task then blocked the worker until its kill', async () => {
+    const clock = new Clock();
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 1, concurrentTasksPerWorker: 2, cancelGraceMs: 5, clock, coalesce: false });
+    const cells = gate(2);
+    // Both sent at once to a worker that has loaded nothing: the first call's module loads asynchronously, and the
+    // worker reads the second message meanwhile. The second must not count as started before its code runs.
+    const deaf = pool.run(built(fx.spinForever), cells);
+    const waiting = pool.run(built(fx.add), 1, 2);
+    await changed(cells); // the worker's thread is busy for good
+    deaf.cancel();
+    clock.advance(5); // the grace is over: the worker is terminated with `waiting` inside, its code never run
+    expect(await failureOf(deaf)).toBeInstanceOf(CancelledError);
+    expect(await waiting).toBe(3); // not WorkerCrashedError: it runs on the replacement
+    expect(pool.stats()).toMatchObject({ crashed: 0, retried: 0 });
+  });
+
   it('puts a task back in line when another task crashes the worker it waited in', async () => {
     pool = new ThreadPool({ minThreads: 1, maxThreads: 1, concurrentTasksPerWorker: 2, clock: new Clock() });
     const cells = gate(2);
