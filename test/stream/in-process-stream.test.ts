@@ -3,16 +3,10 @@ import { Reactor } from '../../src/reactor/reactor.js';
 import { Clock } from '../../src/time/clock.js';
 import { CancelledError, ReactorStoppedError } from '../../src/errors.js';
 import { defineTask, type Task } from '../../src/task/task.js';
-import type { TaskStream } from '../../src/stream/task-stream.js';
 import { emit, progress } from '../../src/worker/index.js';
 import * as fx from '../fixtures/stream-tasks.js';
 import { built, failureOf, until } from '../threads/thread-test-kit.js';
-
-async function drain<T>(stream: TaskStream<T, unknown>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of stream) items.push(item);
-  return items;
-}
+import { drain } from './stream-test-kit.js';
 
 /** What a green task did, for the tests to look at. */
 const seen = { returned: 0, finallyRan: false };

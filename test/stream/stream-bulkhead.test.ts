@@ -1,16 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Reactor } from '../../src/reactor/reactor.js';
 import { CancelledError } from '../../src/errors.js';
-import type { TaskStream } from '../../src/stream/task-stream.js';
 import * as fx from '../fixtures/stream-tasks.js';
 import { built, changed, failureOf, gate, reaches, until } from '../threads/thread-test-kit.js';
-
-/** Reads every item of `stream` (until it ends or throws). */
-async function drain<T>(stream: TaskStream<T, unknown>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of stream) items.push(item);
-  return items;
-}
+import { drain } from './stream-test-kit.js';
 
 const eight = Array.from({ length: 8 }, (_, i) => i);
 

@@ -1,18 +1,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Reactor } from '../../src/reactor/reactor.js';
-import type { TaskStream } from '../../src/stream/task-stream.js';
 import * as a from '../fixtures/parse-tasks-a.js';
 import * as b from '../fixtures/parse-tasks-b.js';
 import { built } from '../threads/thread-test-kit.js';
+import { drain } from './stream-test-kit.js';
 
 // Two modules export a streaming task named `squares` (defineTask(import.meta.url, 'squares', ...) in two files):
 // its stream figures belong in its own entry of stats(), labelled like the route's other figures.
-
-async function drain<T>(stream: TaskStream<T, unknown>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of stream) items.push(item);
-  return items;
-}
 
 describe('reactor.stream() stats with two tasks of the same name from two modules', () => {
   let reactor: Reactor | undefined;
