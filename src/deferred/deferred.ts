@@ -19,7 +19,9 @@
  *   ends in a failure nobody observed, unregistered otherwise (see `unhandled-error-handler.ts`).
  * - `then` (and so `await`) adds one THEN link holding the resolving functions of the Promise it returns: the link
  *   leaves the result unchanged, marks a failure observed and settles that Promise; the caller's handlers are
- *   native reactions on it, so they run later, in the caller's async context (`then-reaction.ts`).
+ *   native reactions on it, so they run later, in the caller's async context (`then-reaction.ts`). On a Deferred
+ *   that fired and has nothing left to run (chain drained, not paused) with a success that is not a thenable, `then`
+ *   adds no link: it starts from a Promise already fulfilled with the result, which is what the link would give.
  *
  * This file is longer than the house limit on purpose: the runner reads and writes the `#private` state of every
  * Deferred in a chain, which only code inside the class body can do. Everything that needs only the public API
@@ -31,6 +33,7 @@ import { AlreadyCalledError, CancelledError } from '../errors.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { addTimeoutTo, type OnTimeoutCancel } from './add-timeout.js';
 import { Failure } from './failure.js';
+import { isThenable } from './is-thenable.js';
 import { pendingPromise, takeReject, takeResolve } from './then-reaction.js';
 import { trackFailure, untrackFailure } from './unhandled-error-handler.js';
 import { armedUserCodeGate, isLibraryHandler, passUserCodeGate } from './user-code-gate.js';
@@ -316,9 +319,20 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
+    const withHandlers = typeof onFulfilled === 'function' || typeof onRejected === 'function';
+    if (this.#chain === null && this.#called && this.#paused === 0) {
+      // Fired, with nothing left to run (a running chain is not null): the result at this point is known now. A
+      // success that is not a thenable becomes a Promise fulfilled with it: no pending Promise, resolving functions
+      // or link (`then-reaction.ts`).
+      const result = this.#result;
+      if (!(result instanceof Failure) && !mayBeThenable(result)) {
+        const fulfilled: Promise<any> = Promise.resolve(result);
+        return withHandlers ? fulfilled.then(onFulfilled, onRejected) : fulfilled;
+      }
+    }
     const promise = pendingPromise();
     this.#append(THEN, THEN, takeResolve(), takeReject());
-    return typeof onFulfilled === 'function' || typeof onRejected === 'function' ? promise.then(onFulfilled, onRejected) : promise;
+    return withHandlers ? promise.then(onFulfilled, onRejected) : promise;
   }
 
   /**
@@ -327,7 +341,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * @returns a Promise resolving to the result or rejecting with the failure's `value`.
    */
   asPromise(): Promise<T> {
-    // Without handlers, `then` returns the Promise its link settles.
+    // Without handlers, `then` returns the Promise its link settles (or, on its fast path, one already fulfilled).
     return this.then();
   }
 
@@ -500,6 +514,19 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       untrackFailure(this);
       this.#tracked = null;
     }
+  }
+}
+
+/**
+ * Whether `then`'s fast path must leave `value` to the link: a thenable, or an object whose `then` getter throws
+ * (the link's Promise adopts or rejects as it always did). A thenable result gets no fast path because adopting it
+ * takes more turns than fulfilling, so its handlers would run out of `then` order with those of earlier links.
+ */
+function mayBeThenable(value: unknown): boolean {
+  try {
+    return isThenable(value);
+  } catch {
+    return true;
   }
 }
 

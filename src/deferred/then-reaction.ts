@@ -9,6 +9,10 @@
  *   call: so they run asynchronously (Promises/A+ 2.2.4), in the order `then` was called, and in the async context
  *   of the code that called `then()` — what any Promise does (`AsyncLocalStorage` stores are right in them). A
  *   `then()` without handlers (`asPromise()`) returns the Promise itself: one Promise per call.
+ * - None of this is made when the Deferred fired and has nothing left to run, with a success that is not a thenable:
+ *   `then` starts from `Promise.resolve(result)` instead (no link, no resolving functions). The caller's handlers
+ *   are still attached with the platform's `then` at call time, so the points above hold, and their reaction is
+ *   queued at the moment the link would have queued it (such a link settles its Promise at once): order unchanged.
  * - Nothing here keeps a Promise alive: the executor's capture is taken (and cleared) at once by {@link takeResolve}
  *   and {@link takeReject}. A resolving function left in a module variable would hold its Promise, the Promise its
  *   reactions, and those whatever awaited it (a stopped reactor, in the soak) for as long as the process lives.

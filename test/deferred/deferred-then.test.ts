@@ -59,6 +59,84 @@ describe('Deferred', () => {
       expect(seen).toEqual(['caller a', 'caller b', 'caller c']);
     });
 
+    it("runs the handler of a Deferred that already fired in the async context of the code that called then()", async () => {
+      const store = new AsyncLocalStorage<string>();
+      const d = store.run('firer', () => {
+        const fired = new Deferred<number>();
+        fired.callback(1);
+        return fired;
+      });
+      const seen: Array<string | undefined> = [];
+      const p1 = store.run('caller a', () => d.then(() => seen.push(store.getStore())));
+      const p2 = store.run('caller b', () => d.then(() => seen.push(store.getStore())));
+      await Promise.all([p1, p2]);
+      expect(seen).toEqual(['caller a', 'caller b']);
+    });
+
+    it('runs the handlers of links and of calls after firing in then() order, each with the result at its call', async () => {
+      const d = new Deferred<number>();
+      const seen: string[] = [];
+      const p1 = d.then((n) => seen.push(`before firing ${n}`));
+      d.callback(1);
+      const p2 = d.then((n) => seen.push(`fired ${n}`));
+      d.addCallback((n) => n * 10);
+      const p3 = d.then((n) => seen.push(`after a callback ${n}`));
+      d.pause();
+      const p4 = d.then((n) => seen.push(`paused ${n}`));
+      d.unpause();
+      const p5 = d.then((n) => seen.push(`unpaused ${n}`));
+      await Promise.all([p1, p2, p3, p4, p5]);
+      expect(seen).toEqual(['before firing 1', 'fired 1', 'after a callback 10', 'paused 10', 'unpaused 10']);
+    });
+
+    it.each([
+      ['paused by pause()', (d: Deferred<string>): (() => void) => (d.pause(), () => d.unpause()), 'fired'],
+      [
+        'waiting on a chained Deferred',
+        (d: Deferred<string>): (() => void) => {
+          const inner = new Deferred<string>();
+          d.addCallback(() => inner);
+          return () => inner.callback('from the inner one');
+        },
+        'from the inner one',
+      ],
+    ])('settles the Promise of a Deferred %s only once its chain goes on, with the result then', async (_, stop, expected) => {
+      const d = new Deferred<string>();
+      d.callback('fired');
+      const resume = stop(d);
+      let settled = false;
+      const p = d.then((s) => {
+        settled = true;
+        return s;
+      });
+      await new Promise((resolve) => setImmediate(resolve)); // every microtask queued so far has run
+      expect(settled).toBe(false);
+      resume();
+      await expect(p).resolves.toBe(expected);
+    });
+
+    it.each([
+      ['fired before then()', true],
+      ['fired after then()', false],
+    ])('rejects with what its handler throws and with the failure value when a Deferred %s', async (_, firstFire) => {
+      const ok = new Deferred<number>();
+      const failed = new Deferred<number>();
+      const error = new Error('the failure');
+      const fire = (): void => {
+        ok.callback(1);
+        failed.errback(error);
+      };
+      if (firstFire) fire();
+      const thrown = new Error('from onFulfilled');
+      const p1 = ok.then(() => {
+        throw thrown;
+      });
+      const p2 = failed.then(() => 'not this');
+      if (!firstFire) fire();
+      await expect(p1).rejects.toBe(thrown);
+      await expect(p2).rejects.toBe(error);
+    });
+
     it('keeps nothing a handler holds alive once the Deferred and its Promise are dropped', async () => {
       const gc = (globalThis as { gc?: () => void }).gc;
       expect(gc).toBeDefined(); // the suite runs with --expose-gc
@@ -136,6 +214,16 @@ describe('Deferred', () => {
   });
 
   describe('.asPromise()', () => {
+    it('gives a Promise of its own that adopts a Promise the Deferred fired with', async () => {
+      const inner = Promise.resolve(5);
+      const d = new Deferred<Promise<number>>();
+      d.callback(inner);
+      const p = d.asPromise();
+      expect(p).not.toBe(inner);
+      await expect(p).resolves.toBe(5);
+    });
+
+
     it('rejects with the failure value at that point and leaves the chain free to recover', async () => {
       const d = new Deferred<number>();
       const error = new Error('at that point');
