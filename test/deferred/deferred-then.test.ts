@@ -162,6 +162,29 @@ describe('Deferred', () => {
       expect(seen).toEqual([1, 10, 11]);
     });
 
+    it('keeps the links before and after a then() that follows one link, each then() seeing the result at its link', async () => {
+      const d = new Deferred<number>();
+      d.addCallback((n) => n + 1);
+      const p1 = d.then((n) => n);
+      d.addCallback((n) => n * 10);
+      const p2 = d.then((n) => n);
+      d.callback(1);
+      await expect(Promise.all([p1, p2])).resolves.toEqual([2, 20]);
+      expect(successResultOf(d)).toBe(20);
+    });
+
+    it('settles a then() called inside the only callback of its Deferred, with the result after that callback', async () => {
+      const d = new Deferred<number>();
+      let settled: number | undefined;
+      d.addCallback((n) => {
+        void d.then((m) => (settled = m));
+        return n + 1;
+      });
+      d.callback(1);
+      await new Promise((resolve) => setImmediate(resolve)); // every microtask queued so far has run
+      expect(settled).toBe(2);
+    });
+
     it("resolves its Promise with the handler's return value and adopts a returned Promise or Deferred", async () => {
       const d = new Deferred<number>();
       d.callback(3);
