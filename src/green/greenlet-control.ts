@@ -9,7 +9,8 @@
  *   its switch points), `context`, `stats`, and the live-list links `liveInsert`/`liveRemove`/`liveNext`.
  * - `GreenPool`: `start` when it admits a greenlet made with `hubControl.spawnPending`.
  * - `GreenPool`, `Group`, `joinAll`: `linkInternal`.
- * - `greenletDeferred`: `watch`.
+ * - `greenletDeferred` and `GreenletCall`: `watch`; `GreenletCall.adopt` (called by the hub): `adopt`.
+ * - The hub: `called`, on a greenlet it just had `adopt`ed from a lazy call that was running its function.
  * - Anyone in src/green/: `state`.
  * Nothing outside src/green/ may import it; user code sees only `Greenlet`'s public members.
  *
@@ -21,6 +22,7 @@ import type { Deferred } from '../deferred/deferred.js';
 import type { Greenlet } from './greenlet.js';
 import type { GreenletState } from './greenlet-state.js';
 import type { HubWait } from './hub-wait.js';
+import type { SpawnSite } from './spawn-site.js';
 import type { StepStats } from './step-stats.js';
 
 /** Told of a greenlet's death like a link callback; see {@link GreenletControl.watch}. */
@@ -69,4 +71,16 @@ export interface GreenletControl {
   liveRemove(g: Greenlet<any>, head: Greenlet<any> | null): Greenlet<any> | null;
   /** @returns the next greenlet in a hub's live list. */
   liveNext(g: Greenlet<any>): Greenlet<any> | null;
+  /**
+   * Make the greenlet of a lazy call (greenlet-call.ts), started and observed, in the call's state: `'queued'` with
+   * `fn` and `args` still to call, `'running'` its first call (under the hub's identity; the hub hands what it
+   * returns to {@link GreenletControl.called}), or `'dead'` with outcome `fn` (`ok`: a value). Not on any live list.
+   * @returns the greenlet.
+   */
+  adopt<R>(site: SpawnSite, id: number, fn: unknown, args: unknown[] | null, state: GreenletState, ok: boolean): Greenlet<R>;
+  /**
+   * An adopted `'running'` greenlet's first call returned `r` (or threw it: `threw`): go on as its first step does.
+   * @returns true when an async resumption was handed over (it runs on), as {@link GreenletControl.step}.
+   */
+  called(g: Greenlet<any>, r: unknown, threw: boolean): boolean;
 }

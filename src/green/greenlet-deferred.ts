@@ -3,11 +3,12 @@
  *
  * @module
  */
-import { Deferred } from '../deferred/deferred.js';
-import { TimeoutError } from '../errors.js';
-import type { DelayedCall, Scheduler } from '../time/scheduler.js';
-import { greenletControl, isGreenletExit, type Greenlet } from './greenlet.js';
-import type { GreenletWatcher } from './greenlet-control.js';
+import type { Deferred } from '../deferred/deferred.js';
+import type { Task } from '../task/task.js';
+import type { Scheduler } from '../time/scheduler.js';
+import { greenletControl, type Greenlet } from './greenlet.js';
+import { GreenletCall } from './greenlet-call.js';
+import { hubControl, spawnWithArgs, type GreenletFunction, type Hub } from './hub.js';
 
 const noop = (): undefined => undefined;
 
@@ -19,56 +20,6 @@ export interface GreenletDeferredOptions {
   clock: Scheduler;
   /** The task name, for the timeout message. */
   name?: string;
-}
-
-/** The one canceller every {@link GreenletCall} shares (no closure per call). */
-const cancelCall = (d: Deferred<any>): void => {
-  (d as GreenletCall<unknown>).cancelGreenlet();
-};
-
-/**
- * The Deferred of one greenlet call: it holds its greenlet and timer itself and is the greenlet's death watcher,
- * so a call costs this one object rather than a closure scope with a canceller, a settler and their shared variables.
- */
-class GreenletCall<R> extends Deferred<R> implements GreenletWatcher {
-  readonly #greenlet: Greenlet<R>;
-  #timer: DelayedCall | null = null;
-  #cancelling = false;
-
-  constructor(g: Greenlet<R>) {
-    super(cancelCall);
-    this.#greenlet = g;
-  }
-
-  /** The canceller: kill the greenlet; the Deferred still says CancelledError if the kill ends it synchronously. */
-  cancelGreenlet(): void {
-    this.#cancelling = true;
-    this.#stopTimer();
-    void this.#greenlet.kill();
-  }
-
-  /** The greenlet died: fire with its outcome, unless cancelled or timed out first (the late outcome is dropped). */
-  greenletDied(dead: Greenlet<R>): void {
-    if (this.called || this.#cancelling) return;
-    this.#stopTimer();
-    if (!dead.successful()) this.errback(dead.exception);
-    else if (isGreenletExit(dead.value)) this.errback(dead.value);
-    else this.callback(dead.value as R);
-  }
-
-  /** Arm the task's `timeoutMs`: past it, errback with `TimeoutError` and kill the greenlet. */
-  armTimeout(clock: Scheduler, timeoutMs: number, name: string): void {
-    this.#timer = clock.callLater(timeoutMs, () => {
-      if (this.called) return;
-      this.errback(new TimeoutError(`Greenlet ${name} did not finish within ${timeoutMs} ms`));
-      void this.#greenlet.kill();
-    });
-  }
-
-  #stopTimer(): void {
-    const timer = this.#timer;
-    if (timer !== null && timer.active()) timer.cancel();
-  }
 }
 
 /**
@@ -94,4 +45,19 @@ export function greenletDeferred<R>(g: Greenlet<R>, options: GreenletDeferredOpt
   const { timeoutMs } = options;
   if (timeoutMs !== undefined && !d.called) d.armTimeout(options.clock, timeoutMs, options.name ?? g.name);
   return d;
+}
+
+/**
+ * @internal `greenletDeferred(spawnWithArgs(hub, fn, args), options)` for a call with no time limit (the reactor's
+ * `deferToGreenlet` and green dispatch): a plain function is a lazy {@link GreenletCall} (no Greenlet unless
+ * something needs one; see there); anything else, or a spawn the hub refuses, takes the eager way.
+ * @param hub - the hub.
+ * @param fn - the function or Task.
+ * @param args - its arguments (the caller's own array: kept as it is, so the caller must not change it).
+ * @param options - the clock (no timeout).
+ * @returns the Deferred.
+ * @throws TypeError when `fn` is neither a function nor a Task.
+ */
+export function callInGreenlet<R>(hub: Hub, fn: GreenletFunction<any[], R> | Task<any[], R>, args: unknown[], options: GreenletDeferredOptions): Deferred<R> {
+  return hubControl.spawnCall<R>(hub, fn, args) ?? greenletDeferred(spawnWithArgs(hub, fn, args), options);
 }

@@ -2,7 +2,8 @@
  * `GreenletHost`: the hub's side of the hub–greenlet contract — what a hub does for the greenlets it made.
  *
  * Who may call what:
- * - Only a `Greenlet`, from its own methods, calls these, and only on the host it was constructed with.
+ * - Only a `Greenlet`, from its own methods, calls these, and only on the host it was constructed with; a lazy
+ *   `GreenletCall` (greenlet-call.ts) calls `materialize` and `dropCall`, and only from its canceller.
  * - Each method is called in a fixed place of the greenlet's lifecycle (see `greenlet-state.ts`):
  *   `schedule` when the greenlet becomes `'queued'`; `parkedDelta(+1)`/`(-1)` exactly when it enters/leaves
  *   `'parked'`; `callTracked` to make its first call when that may be an async function; `died` exactly once, when it becomes
@@ -16,6 +17,7 @@
 import type { Deferred } from '../deferred/deferred.js';
 import type { Scheduler } from '../time/scheduler.js';
 import type { Greenlet } from './greenlet.js';
+import type { GreenletCall } from './greenlet-call.js';
 
 /** What a hub provides to its greenlets; implemented by `Hub`, called only by `Greenlet`. */
 export interface GreenletHost {
@@ -46,4 +48,8 @@ export interface GreenletHost {
    * resumes in its turn and stays killable meanwhile.
    */
   newWait<T>(canceller: (d: Deferred<T>) => void, onAbandon: () => void, waitedOn: Greenlet<any>): Deferred<T>;
+  /** A lazy call running its function is cancelled: give it its greenlet now (to kill). @returns the greenlet. */
+  materialize(call: GreenletCall<any>): Greenlet<any>;
+  /** A lazy call still queued is cancelled: it never runs, and is alive no more. */
+  dropCall(): void;
 }

@@ -83,6 +83,15 @@ let nextId = 1;
 let control!: GreenletControl;
 
 /**
+ * @internal The next greenlet id, taken now for a greenlet made later (a lazy `GreenletCall`'s): ids stay in spawn
+ * order however late the greenlet is made.
+ * @returns the id.
+ */
+export function newGreenletId(): number {
+  return nextId++;
+}
+
+/**
  * A cooperative task run by a {@link Hub}: made by `hub.spawn`, awaitable, yieldable, killable.
  *
  * Why a greenlet rather than a bare Promise: it can be killed at its next switch point (with `finally` blocks
@@ -176,6 +185,27 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
         return head === g ? next : head;
       },
       liveNext: (g) => g.#nextLive,
+      adopt: <R>(site: SpawnSite, id: number, fn: unknown, args: unknown[] | null, state: GreenletState, ok: boolean) => {
+        // A lazy call's greenlet, made where the call is: observed (the call's Deferred watches it), started.
+        const g = new Greenlet<R>(site, state === 'queued' ? (fn as (...args: any[]) => unknown) : null, args, id);
+        g.#flags = STARTED | OBSERVED;
+        g.#state = state;
+        if (state === 'running') {
+          g.#mode = 'calling'; // its function runs now, under the hub's identity: called() takes what it returns
+          g.#value = undefined;
+          g.#set(TRACKED, true);
+        } else if (state === 'dead') {
+          g.#mode = 'finished';
+          g.#value = fn; // the call's outcome
+          g.#set(OK, ok || isGreenletExit(fn));
+        }
+        return g;
+      },
+      called: (g, r, threw) => {
+        if (!threw) return g.#called(r, false);
+        g.#finish(false, r, true);
+        return false;
+      },
     };
   }
 
@@ -184,9 +214,10 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
    * @param site - its hub, task step statistics (which also name it) and spawner's async context.
    * @param fn - the function.
    * @param args - its arguments.
+   * @param id - its id (taken with {@link newGreenletId} when it was spawned before it was made).
    */
-  constructor(site: SpawnSite, fn: (...args: any[]) => unknown, args: unknown[]) {
-    this.id = nextId++;
+  constructor(site: SpawnSite, fn: ((...args: any[]) => unknown) | null, args: unknown[] | null, id: number = nextId++) {
+    this.id = id;
     this.#site = site;
     this.#fn = fn;
     this.#value = args;
@@ -580,6 +611,11 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       this.#finish(false, error, true);
       return false;
     }
+    return this.#called(r, native);
+  }
+
+  /** What the first call returned (`native`: by a generator function) decides what kind of greenlet this is. */
+  #called(r: unknown, native: boolean): boolean {
     if (native || isGenerator(r)) {
       this.#set(NATIVE_GENERATOR, native);
       this.#mode = 'generator';

@@ -4,6 +4,7 @@
  * There is one implementation, `hubControl` (exported by hub.ts, which alone can reach a hub's private fields).
  * Who may call what:
  * - `GreenPool`: `spawnPending` (a greenlet it starts itself, with `greenletControl.start`, when a slot frees).
+ * - `callInGreenlet` (greenlet-deferred.ts): `spawnCall`.
  * - `shutdownHub`: `liveGreenlets`, `refuseSpawns`, `report`.
  * - Primitives (`Event`, `Queue`, `Semaphore`, … through waiter-list.ts) and `Greenlet`'s own waits: `newWait`
  *   (also exported as `newHubWait` from hub.ts).
@@ -14,6 +15,7 @@
 import type { Deferred } from '../deferred/deferred.js';
 import type { Task } from '../task/task.js';
 import type { Greenlet } from './greenlet.js';
+import type { GreenletCall } from './greenlet-call.js';
 import type { GreenletFunction, Hub } from './hub.js';
 import type { HubWait } from './hub-wait.js';
 
@@ -21,7 +23,16 @@ import type { HubWait } from './hub-wait.js';
 export interface HubControl {
   /** Make a `'pending'` greenlet on `hub` (captured in the caller's async context) that runs once started. */
   spawnPending<R>(hub: Hub, fn: GreenletFunction<any[], R> | Task<any[], R>, args: unknown[]): Greenlet<R>;
-  /** @returns the greenlets alive on `hub` (spawned, not dead), newest first. */
+  /**
+   * Spawn `fn(...args)` as a lazy call (greenlet-call.ts) when `fn` is a plain function (not a generator or async
+   * function, not a Task) and the hub takes it (neither full nor refusing); queued at once, as `spawn` does.
+   * @returns the call, or null: spawn it the ordinary way.
+   */
+  spawnCall<R>(hub: Hub, fn: GreenletFunction<any[], R> | Task<any[], R>, args: unknown[]): GreenletCall<R> | null;
+  /**
+   * @returns the greenlets alive on `hub` (spawned, not dead): lazy calls alive get theirs made now and come first,
+   *   then the rest, newest first.
+   */
   liveGreenlets(hub: Hub): Array<Greenlet<unknown>>;
   /**
    * From now on `hub.spawn` (and pools on it) return a greenlet already dead with `error` (a stopped reactor).

@@ -32,13 +32,16 @@
 import { EventEmitter } from 'node:events';
 import { Deferred } from '../deferred/deferred.js';
 import { fail } from '../deferred/fail.js';
+import { isGenerator } from '../deferred/is-generator.js';
+import { isThenable } from '../deferred/is-thenable.js';
 import { armUserCodeGate, disarmUserCodeGate, passUserCodeGate } from '../deferred/user-code-gate.js';
 import { QueueFullError } from '../errors.js';
 import { isTask, type Task } from '../task/task.js';
 import { byLabel, type TaskFigures } from '../task/task-labels.js';
 import { captureContext, runInContext, type AsyncContext } from '../time/async-context.js';
 import type { Scheduler } from '../time/scheduler.js';
-import { Greenlet, greenletControl as control } from './greenlet.js';
+import { Greenlet, greenletControl as control, newGreenletId } from './greenlet.js';
+import { GreenletCall } from './greenlet-call.js';
 import type { GreenletHost } from './greenlet-host.js';
 import { GreenletIdentity } from './greenlet-identity.js';
 import type { HubControl } from './hub-control.js';
@@ -127,6 +130,9 @@ const BATCH_ASYNC = 2; // an async resumption was handed over: the drain suspend
 
 let hubControlImpl!: HubControl;
 
+/** What the run queue holds: greenlets, and lazy calls (greenlet-call.ts) that have no greenlet yet. */
+type Runnable = Greenlet<any> | GreenletCall<any>;
+
 /**
  * Runs greenlets cooperatively on the event loop, in slices of wall time.
  *
@@ -148,9 +154,9 @@ export class Hub extends EventEmitter {
   readonly options: Readonly<ResolvedHubOptions>;
   readonly #clock: Scheduler;
   readonly #now: () => number;
-  readonly #ready = new ReadyQueue<Greenlet<any>>();
+  readonly #ready = new ReadyQueue<Runnable>();
   #outside: Array<Deferred<void>> = []; // cooperate() calls from outside any greenlet: fired at the next pass
-  #current: Greenlet<any> | null = null; // the greenlet of the synchronous step running now
+  #current: Runnable | null = null; // the greenlet (or lazy call) of the synchronous step running now
   #draining = false;
   #passScheduled = false;
   #sliceEnd = 0;
@@ -160,7 +166,7 @@ export class Hub extends EventEmitter {
   #stepStart = 0;
   #asyncRunning: Greenlet<any> | null = null;
   #asyncHops = 0;
-  readonly #identity = new GreenletIdentity<Greenlet<any>>();
+  readonly #identity = new GreenletIdentity<Runnable>();
   #tracked = 0; // greenlets alive whose code runs under #identity
   #refuse: (() => unknown) | null = null; // set by a stopped reactor: spawns are refused with this error
   #spawned = 0;
@@ -177,19 +183,28 @@ export class Hub extends EventEmitter {
   #lastSite: SpawnSite | null = null; // shared by a run of spawns of one task in one context (#siteFor)
   readonly #host: GreenletHost;
   readonly #timer: StepTimer;
-  #dying: Greenlet<any> | null = null; // died in the step running now; its links have run only library code so far
+  #dying: Runnable | null = null; // died in the step running now; its links have run only library code so far
 
   /** The user-code gate's hook while a greenlet's links run: its step ends now (one clock read). */
   readonly #endDyingStep = (): void => {
     const g = this.#dying!;
     this.#dying = null;
-    this.#timer.died(g, control.stats(g));
+    this.#timer.died(g, g instanceof Greenlet ? control.stats(g) : g.stats);
   };
 
   static {
     hubControlImpl = {
       spawnPending: (hub, fn, args) => hub.#create(fn, args),
+      spawnCall: (hub, fn, args) => hub.#createCall(fn, args),
       liveGreenlets: (hub) => {
+        // Lazy calls alive (queued, or the one running now) get their greenlets first, so every one is listed.
+        const queue = hub.#ready;
+        for (let k = 0; k < queue.size; k++) {
+          const item = queue.at(k);
+          if (item instanceof GreenletCall && item.queued) hub.#materialize(item);
+        }
+        const current = hub.#current;
+        if (current instanceof GreenletCall && current.running) hub.#materialize(current);
         const list: Array<Greenlet<unknown>> = [];
         for (let g = hub.#liveHead; g !== null; g = control.liveNext(g)) list.push(g);
         return list;
@@ -216,11 +231,12 @@ export class Hub extends EventEmitter {
       this.#now,
       (g, stats, ms) => {
         this.#blockedSteps++;
-        this.#emitBlocked('blocked', { greenlet: g as Greenlet<unknown>, task: stats.name, taskId: stats.id, ms } satisfies BlockedEvent);
+        const greenlet = this.#greenletOf(g as Runnable);
+        this.#emitBlocked('blocked', { greenlet, task: stats.name, taskId: stats.id, ms } satisfies BlockedEvent);
       },
       (g, ms) => {
         this.#blockedCallbacks++;
-        this.#emitBlocked('blockedCallbacks', { greenlet: g as Greenlet<unknown>, ms } satisfies BlockedCallbacksEvent);
+        this.#emitBlocked('blockedCallbacks', { greenlet: this.#greenletOf(g as Runnable), ms } satisfies BlockedCallbacksEvent);
       },
     );
     this.#host = {
@@ -255,6 +271,10 @@ export class Hub extends EventEmitter {
       },
       reportError: (error, g) => this.#reportError(error, g),
       newWait: (canceller, onAbandon, waitedOn) => this.#newWait(canceller, onAbandon, waitedOn),
+      materialize: (call) => this.#materialize(call),
+      dropCall: () => {
+        this.#live--;
+      },
     };
   }
 
@@ -393,9 +413,32 @@ export class Hub extends EventEmitter {
   /** The greenlet whose code runs now: the synchronous step's, else the async greenlet whose continuation this is. */
   #caller(): Greenlet<any> | null {
     const g = this.#current;
-    if (g !== null || this.#tracked === 0) return g;
+    if (g !== null) return g instanceof Greenlet ? g : this.#greenletOf(g);
+    if (this.#tracked === 0) return null;
     const own = this.#identity.get();
-    return own === undefined || own.dead ? null : own;
+    if (own === undefined) return null;
+    // A continuation of a lazy call's function: its greenlet (made when the function returned a Promise), if alive.
+    const mine = own instanceof Greenlet ? own : own.greenlet;
+    return mine === null || mine.dead ? null : mine;
+  }
+
+  /** @returns the greenlet of a run-queue item, made now for a lazy call that has none (see greenlet-call.ts). */
+  #greenletOf(item: Runnable): Greenlet<any> {
+    if (item instanceof Greenlet) return item;
+    return item.greenlet ?? this.#materialize(item);
+  }
+
+  /**
+   * Give lazy call `call` its greenlet, in the state the call is in; a live one joins the live list, and takes over
+   * from the call as the current step's greenlet.
+   * @returns the greenlet.
+   */
+  #materialize(call: GreenletCall<any>): Greenlet<any> {
+    const g = call.adopt();
+    if (!g.dead) this.#liveHead = control.liveInsert(g, this.#liveHead);
+    if (this.#current === call) this.#current = g;
+    if (this.#dying === call) this.#dying = g;
+    return g;
   }
 
   /** A hub wait; owned by the calling async greenlet (unless it waits on itself), which parks on it. */
@@ -411,19 +454,37 @@ export class Hub extends EventEmitter {
     return w;
   }
 
+  /** @returns the task name of function `fn`. */
+  #nameOf(fn: (...args: any[]) => unknown): string {
+    if (fn === this.#lastFn) return this.#lastFnName; // spawning the same function again: skip the native name lookup
+    const name = fn.name === '' ? '<anonymous>' : fn.name;
+    this.#lastFn = fn;
+    this.#lastFnName = name;
+    return name;
+  }
+
+  /** Spawn a plain function as a lazy call (see {@link HubControl.spawnCall}). @returns it, or null. */
+  #createCall<R>(fn: GreenletFunction<any[], R> | Task<any[], R>, args: unknown[]): GreenletCall<R> | null {
+    // Only a plain function may finish in its one call; a generator or async function never does.
+    if (typeof fn !== 'function' || Object.getPrototypeOf(fn) !== Function.prototype) return null;
+    if (this.#refuse !== null || this.#live >= this.options.maxGreenlets) return null; // refused the ordinary way
+    const run = fn as (...args: any[]) => unknown;
+    const name = this.#nameOf(run);
+    this.#spawned++;
+    const call = new GreenletCall<R>(null, this.#siteFor(name, name, captureContext()), run, args.length === 0 ? noArgs : args, newGreenletId());
+    this.#live++;
+    this.#ready.push(call);
+    if (!this.#draining && !this.#passScheduled && this.#asyncRunning === null) this.#schedulePass();
+    return call;
+  }
+
   #create<A extends unknown[], R>(fn: GreenletFunction<A, R> | Task<A, R>, args: A): Greenlet<R> {
     let run: (...args: any[]) => unknown;
     let name: string;
     let id: string; // what the task's step statistics are kept by: two Tasks of one name from two modules are two
     if (typeof fn === 'function') {
       run = fn as (...args: any[]) => unknown;
-      if (fn === this.#lastFn) {
-        name = this.#lastFnName; // spawning the same function again: skip the native name lookup
-      } else {
-        name = fn.name === '' ? '<anonymous>' : fn.name;
-        this.#lastFn = fn;
-        this.#lastFnName = name;
-      }
+      name = this.#nameOf(run);
       id = name;
     } else if (isTask(fn)) {
       run = taskGreenletFunction(fn);
@@ -508,12 +569,12 @@ export class Hub extends EventEmitter {
     try {
       if (this.#outside.length > 0) this.#fireOutside();
       while (ended === BATCH_CONTEXT && queue.size > 0) {
-        const item = queue.peek()!;
-        if (control.state(item) !== 'queued') {
+        const context = this.#runnable(queue.peek()!);
+        if (context === null) {
           queue.shift(); // killed before it ran
           continue;
         }
-        ended = runInContext(control.context(item), this.#runBatch);
+        ended = runInContext(context, this.#runBatch);
       }
     } finally {
       this.#identity.restore(outer);
@@ -534,30 +595,89 @@ export class Hub extends EventEmitter {
   readonly #runBatch = (): number => {
     const queue = this.#ready;
     const timer = this.#timer;
-    const context = control.context(queue.peek()!);
+    const context = this.#runnable(queue.peek()!);
     for (;;) {
       const item = queue.peek();
       if (item === undefined) return BATCH_CONTEXT;
-      if (control.state(item) !== 'queued') {
-        queue.shift();
+      let g: Greenlet<any> | null; // null: a lazy call with no greenlet, run as a call
+      let itemContext: AsyncContext | null;
+      if (item instanceof Greenlet) {
+        g = item;
+        itemContext = control.state(item) === 'queued' ? control.context(item) : null;
+      } else {
+        g = item.greenlet; // made while queued: the queue entry stands for it
+        itemContext = this.#runnable(item);
+      }
+      if (itemContext === null) {
+        queue.shift(); // killed or cancelled before it ran
         continue;
       }
-      if (control.context(item) !== context) return BATCH_CONTEXT;
+      if (itemContext !== context) return BATCH_CONTEXT;
       queue.shift();
-      const stats = control.stats(item);
-      this.#current = item;
-      const handedOver = control.step(item);
+      let stats: StepStats;
+      let handedOver: boolean;
+      if (g !== null) {
+        stats = control.stats(g);
+        this.#current = g;
+        handedOver = control.step(g);
+      } else {
+        const call = item as GreenletCall<any>;
+        stats = call.stats;
+        this.#current = call;
+        handedOver = this.#runCall(call);
+      }
       this.#current = null;
       if (this.#dying !== null) {
         this.#dying = null; // its links ran only library code: all of it is the step's
         disarmUserCodeGate(this.#endDyingStep);
       }
       this.#steps++;
-      if (handedOver && this.#suspendForAsync(item)) return BATCH_ASYNC;
-      const now = timer.after(item, stats); // one clock read per step: every blocking step is seen
+      if (handedOver && this.#suspendForAsync(g ?? this.#greenletOf(item))) return BATCH_ASYNC;
+      const now = timer.after(g ?? item, stats); // one clock read per step: every blocking step is seen
       if (this.#steps >= this.#maxSteps || now >= this.#end) return BATCH_LIMIT;
     }
   };
+
+  /** @returns the context to run a run-queue item in, or null when it is no longer queued (killed, cancelled). */
+  #runnable(item: Runnable): AsyncContext | null {
+    if (!(item instanceof Greenlet)) {
+      const g = item.greenlet;
+      if (g === null) return item.queued ? item.context : null;
+      item = g;
+    }
+    return control.state(item) === 'queued' ? control.context(item) : null;
+  }
+
+  /**
+   * The one step of a lazy call: call its function under the identity (it may be async). A value ends the call
+   * here, with no greenlet; a Promise or a generator makes its greenlet, which goes on as its first step would.
+   * @returns true when an async resumption was handed over (it runs on).
+   */
+  #runCall(call: GreenletCall<any>): boolean {
+    this.#tracked++;
+    let r: unknown;
+    let threw = false;
+    try {
+      r = call.callUnder(this.#identity);
+    } catch (error: unknown) {
+      r = error;
+      threw = true;
+    }
+    let g = call.greenlet; // made while it ran (getCurrent(), a hub wait, a cancel)
+    if (g === null) {
+      if (threw || (!isThenable(r) && !isGenerator(r))) {
+        // Dead in its one step, as host.died does for a greenlet: its Deferred's callbacks are not its step.
+        this.#live--;
+        this.#tracked--; // calls run only in a pass, which turns the identity off at its end if none is left
+        this.#dying = call;
+        armUserCodeGate(this.#endDyingStep);
+        call.settle(!threw, r);
+        return false;
+      }
+      g = this.#materialize(call);
+    }
+    return control.called(g, r, threw);
+  }
 
   /** Fire the Deferreds of cooperate() calls made outside any greenlet (kept off the hot loop). */
   #fireOutside(): void {

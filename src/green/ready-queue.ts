@@ -37,6 +37,14 @@ export class ReadyQueue<T> {
   }
 
   /**
+   * @param k - a position from the head, `0 <= k < size`.
+   * @returns the item there (for a walk over the queue; the hot path uses only `peek`/`shift`/`push`).
+   */
+  at(k: number): T | undefined {
+    return k >= 0 && k < this.#size ? this.#items[(this.#head + k) & this.#mask] : undefined;
+  }
+
+  /**
    * Remove and return the item at the head.
    * @returns the oldest item, or `undefined` when empty.
    */

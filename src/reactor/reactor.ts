@@ -38,7 +38,7 @@ import { blockingCallFromGreenlet } from '../green/blocking-call-from-greenlet.j
 import { callMultiple, checkCalls, type GreenCall } from '../green/call-multiple.js';
 import { GreenPool } from '../green/green-pool.js';
 import { Greenlet } from '../green/greenlet.js';
-import { greenletDeferred, type GreenletDeferredOptions } from '../green/greenlet-deferred.js';
+import { callInGreenlet, greenletDeferred, type GreenletDeferredOptions } from '../green/greenlet-deferred.js';
 import { Hub, spawnWithArgs, type GreenletFunction } from '../green/hub.js';
 import { shutdownHub } from '../green/shutdown-hub.js';
 import { waitForDeferred } from '../green/wait-for-deferred.js';
@@ -494,6 +494,8 @@ export class Reactor implements Scheduler {
       return fail(new TimeoutError(`Greenlet ${fnName(fn)} was not started: the deadline of its withDeadline scope had passed`));
     }
     // The rest array deferToGreenlet/dispatch made is handed to the greenlet as it is: no second one, no spread.
+    // With no limit on the hub, a plain function is a lazy call: no Greenlet unless something needs it.
+    if (limit === undefined && spawner instanceof Hub) return callInGreenlet(spawner, fn, args, this.#noLimit);
     const g = spawner instanceof Hub ? spawnWithArgs(spawner, fn, args) : spawner.spawn(fn, ...args);
     if (limit === undefined) return greenletDeferred(g, this.#noLimit);
     rememberGreenletDeadline(spawner instanceof Hub ? spawner : spawner.hub, g, limit.wallAt);
