@@ -20,6 +20,9 @@
  * - Without coalescing, every call travels alone, but calls still wait in the pool's queue once Piscina holds
  *   `uncoalescedDepth` messages per place: Piscina always has the next one to post from its own reply handler, and
  *   thousands in flight do not each hold Piscina's per-task records.
+ * - The run next in line has its large buffer arguments copied ahead (`copy-large-buffers.ts`), while the workers
+ *   run, so its message leaves as soon as one frees up: one run's copies at a time, dropped when that run leaves the
+ *   queue any other way (cancelled, batched) or the pool closes.
  * - `maxQueue` and `queueDepth` count the live calls waiting in that queue (plus any Piscina queues); a call
  *   cancelled there leaves it at once.
  * - Worker lifecycle ({@link WorkerLifecycle}): Piscina places tasks only on serving workers; a worker past a
@@ -53,6 +56,7 @@ import { isBatchResults, isRetireNotice } from './wire.js';
 import { WorkerLifecycle } from './worker-lifecycle.js';
 import { BatchCosts } from './batch-costs.js';
 import { ActiveRuns } from './active-runs.js';
+import type { CopiedArguments } from './copy-large-buffers.js';
 import { safeString } from '../safe-string.js';
 import { DispatchSites, newDispatchSite } from '../dispatch-site.js';
 
@@ -176,6 +180,9 @@ export class ThreadPool {
   /** A drain put off to the next turn by the turn budget. */
   #drainDeferred = false;
   readonly #batchSlots = new BatchSlots();
+  /** The run next in line when its large buffers were copied ahead ({@link ThreadPool.#copyAhead}), and the copies. */
+  #aheadRun: ThreadTaskRun | undefined;
+  #aheadCopies: CopiedArguments | undefined;
   /** Dispatch sites (`captureDispatchSite`), shared within a synchronous run of dispatches of one task. */
   readonly #sites: DispatchSites | undefined;
   readonly #lifecycle: WorkerLifecycle;
@@ -412,7 +419,41 @@ export class ThreadPool {
     run.waiting = true;
     this.#waitingLive++;
     this.#queue.push(run);
+    if (this.#waitingLive === 1) this.#copyAhead(run); // next in line
     if (this.#lifecycle.ages) this.#lifecycle.checkAges(); // an old busy worker's replacement may take it
+  }
+
+  /**
+   * Copies the large buffer arguments of `run`, next in line, now (`ThreadTaskRun.copyAhead`), so that its message
+   * leaves as soon as a worker is free instead of after its copy.
+   *
+   * Why: calls with large buffers travel alone, and the main thread copies each one's buffers before it posts it
+   * (`copy-large-buffers.ts`); made when a worker's reply frees it, the copy kept that worker waiting for it, and
+   * the worker, with nothing to copy itself, otherwise sat idle. Copied ahead, the copy overlaps with the workers'
+   * runs. One run at a time (one set of copies held), and only ever the run next in line, so a copy made ahead is
+   * used by the next send or dropped with the run.
+   */
+  #copyAhead(run: ThreadTaskRun): void {
+    if (run === this.#aheadRun) return;
+    this.#aheadRun = run;
+    this.#aheadCopies = run.copyAhead();
+  }
+
+  /** Forgets the copies made ahead (their run left the queue some other way, or the pool closes). */
+  #dropAhead(): void {
+    this.#aheadRun = undefined;
+    this.#aheadCopies = undefined;
+  }
+
+  /** Starts a run taken from the queue, with its copies if they were made ahead. */
+  #startWaiting(run: ThreadTaskRun): void {
+    if (run !== this.#aheadRun) {
+      run.start();
+      return;
+    }
+    const copies = this.#aheadCopies;
+    this.#dropAhead();
+    run.start(copies);
   }
 
   /**
@@ -487,9 +528,9 @@ export class ThreadPool {
       while (this.#waitingLive > 0 && this.#hasRoom()) {
         const run = this.#takeWaiting();
         if (run === undefined) break;
-        run.start();
+        this.#startWaiting(run);
       }
-      this.#compactQueue();
+      this.#afterDrain();
       return;
     }
     while (this.#waitingLive > 0 && this.#hasRoom()) {
@@ -497,7 +538,7 @@ export class ThreadPool {
       if (first === undefined) break;
       let budget = first.batchable(coalesce.maxArgBytes) ? costs.open(first.task.id) : -1;
       if (budget < 0) {
-        first.start();
+        this.#startWaiting(first);
         continue;
       }
       // A share of what waits, so every free worker gets some; never more than maxBatch.
@@ -511,10 +552,19 @@ export class ThreadPool {
         budget = left;
         runs.push(this.#takeWaiting()!);
       }
-      if (runs.length === 1) first.start();
+      if (runs.length === 1) this.#startWaiting(first);
       else postBatch(this.#host, this.#batchSlots, runs);
     }
+    this.#afterDrain();
+  }
+
+  /** After a drain: the queue compacted, and the run now next in line copied ahead (copies of one that left, dropped). */
+  #afterDrain(): void {
     this.#compactQueue();
+    if (this.#aheadRun !== undefined && this.#aheadRun.waiting !== true) this.#dropAhead(); // batched (a large maxArgBytes)
+    if (this.#waitingLive === 0) return;
+    const next = this.#peekWaiting();
+    if (next !== undefined) this.#copyAhead(next);
   }
 
   /** Drops the queue's passed-over head (all of it once empty; in one splice when it is most of the array). */
@@ -710,8 +760,9 @@ export class ThreadPool {
         this.#active.delete(run);
         if (this.#active.size === 0) this.#drained?.();
       },
-      leftQueue: () => {
+      leftQueue: (run) => {
         this.#waitingLive--;
+        if (run === this.#aheadRun) this.#dropAhead();
       },
       declined: (threadId) => {
         lifecycle.declined(threadId);
@@ -724,6 +775,7 @@ export class ThreadPool {
     const wasStarted = this.#state === 'running';
     this.#state = 'closing';
     this.#host = undefined;
+    this.#dropAhead();
     this.#lifecycle.shut();
     this.#bridge.close();
     if (wasStarted && this.#active.size > 0 && graceMs > 0) {

@@ -30,7 +30,7 @@ import type { CancelSlots } from './cancel-slots.js';
 import { classifyDispatchFault } from './dispatch-fault.js';
 import { describeDispatchSite, type DispatchSite, type DispatchSites } from '../dispatch-site.js';
 import { fitsInBatch } from './fits-in-batch.js';
-import { copyLargeBuffers } from './copy-large-buffers.js';
+import { copyLargeBuffers, type CopiedArguments } from './copy-large-buffers.js';
 import type { ActiveLinks } from './active-runs.js';
 import { reviveError } from './error-transport.js';
 import type { ResolvedThreadPoolOptions } from './thread-pool-options.js';
@@ -319,8 +319,21 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
     );
   }
 
-  /** Sends the task to Piscina (again, on a retry). */
-  start(): void {
+  /**
+   * Copies the run's large buffer arguments now, as {@link ThreadTaskRun.start} would (the pool does it for the next
+   * run in line while the workers are busy, and hands the copies to `start`).
+   * @returns the copies, or `undefined` when `start` copies nothing for this run.
+   */
+  copyAhead(): CopiedArguments | undefined {
+    if (this.#task.options.transfer !== undefined || this.#calls !== undefined || this.#args.length === 0) return undefined;
+    return copyLargeBuffers(this.#args);
+  }
+
+  /**
+   * Sends the task to Piscina (again, on a retry).
+   * @param copiedAhead - its large buffers, copied by {@link ThreadTaskRun.copyAhead} since it was last sent.
+   */
+  start(copiedAhead?: CopiedArguments): void {
     const host = this.#host;
     const transfer = this.#task.options.transfer;
     let transferList: readonly unknown[] | undefined;
@@ -347,7 +360,7 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
     if (transfer === undefined && this.#calls === undefined && args.length > 0) {
       // Large buffers: copied here and moved, one copy instead of a clone's two (the caller's stay untouched, so a
       // run handed back copies them again). Not `moved`: nothing of the caller's went to the worker.
-      const copied = copyLargeBuffers(args);
+      const copied = copiedAhead ?? copyLargeBuffers(args);
       if (copied !== undefined) {
         args = copied.args;
         transferList = copied.transferList;

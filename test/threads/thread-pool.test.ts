@@ -5,7 +5,7 @@ import { taskFrom } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
 import type { Deferred } from '../../src/deferred/deferred.js';
 import * as fx from '../fixtures/thread-tasks.js';
-import { built, changed, failureOf, gate, open, settled } from './thread-test-kit.js';
+import { behindBlocker, built, changed, failureOf, gate, open, settled } from './thread-test-kit.js';
 
 const fixtureUrl = new URL('../../dist/test/fixtures/thread-tasks.js', import.meta.url);
 
@@ -118,6 +118,47 @@ describe('ThreadPool', () => {
           expect(smallRequest.args[0]).toBe(small); // cloned as it is
         } finally {
           run.mockRestore();
+        }
+      });
+
+      it('is copied for the call next in line while the worker is busy, once per call', async () => {
+        pool = new ThreadPool({ minThreads: 1, maxThreads: 1 });
+        const copies = jest.spyOn(Buffer, 'allocUnsafeSlow');
+        try {
+          const views = [1, 2].map((k) => new Uint8Array(mib).fill(k));
+          const { queued, release } = await behindBlocker(pool, () => views.map((view) => pool.run(built(fx.describeViews), view)));
+          expect(copies).toHaveBeenCalledTimes(1); // the first in line, ahead of its send; the second waits its turn
+          await release();
+          expect(await Promise.all(queued)).toEqual(views.map((view) => ({ ...expected(view), shared: undefined })));
+          expect(copies).toHaveBeenCalledTimes(2); // the copy made ahead was the one sent
+        } finally {
+          copies.mockRestore();
+        }
+      });
+
+      it('drops the copy made ahead for a call cancelled while next in line', async () => {
+        const gc = (globalThis as { gc?: () => void }).gc;
+        expect(gc).toBeDefined(); // the suite runs with --expose-gc
+        pool = new ThreadPool({ minThreads: 1, maxThreads: 1 });
+        const allocate = Buffer.allocUnsafeSlow.bind(Buffer);
+        let copy: WeakRef<ArrayBuffer> | undefined;
+        const copies = jest.spyOn(Buffer, 'allocUnsafeSlow').mockImplementation((size: number) => {
+          const bytes = allocate(size);
+          copy = new WeakRef(bytes.buffer);
+          return bytes;
+        });
+        try {
+          const { queued, release } = await behindBlocker(pool, () => pool.run(built(fx.describeViews), new Uint8Array(mib)));
+          copies.mockClear(); // the spy's own record of the copy
+          expect(copy?.deref()).toBeDefined();
+          queued.cancel();
+          expect((await failureOf(queued)).name).toBe('CancelledError');
+          await new Promise((resolve) => setImmediate(resolve)); // a WeakRef keeps its target until the job ends
+          gc!();
+          expect(copy?.deref()).toBeUndefined(); // while the worker is still busy: nothing holds it
+          await release();
+        } finally {
+          copies.mockRestore();
         }
       });
 
