@@ -84,6 +84,13 @@ async function dropAwaited(message: string): Promise<void> {
   await d.then(undefined, () => undefined);
 }
 
+async function dropAwaitedBeforeFailing(message: string): Promise<void> {
+  const d = new Deferred<number>();
+  const p = d.then(undefined, () => undefined);
+  d.errback(new Error(message));
+  await p;
+}
+
 describe('setUnhandledErrorHandler()', () => {
   let restore: () => void = () => undefined;
   afterEach(() => restore());
@@ -114,6 +121,7 @@ describe('setUnhandledErrorHandler()', () => {
     expect(dropHandedOver('handed over')).toBe(true);
     expect(dropChainedToPending('chained away')).toBe(false);
     await dropAwaited('awaited one');
+    await dropAwaitedBeforeFailing('awaited before failing');
     dropObserved('observed one');
     dropFailed('control');
     await collectUntil(() => c.reports.some((f) => f.getErrorMessage() === 'control'));
@@ -123,6 +131,7 @@ describe('setUnhandledErrorHandler()', () => {
     expect(messages).not.toContain('handled one');
     expect(messages).not.toContain('handed over');
     expect(messages).not.toContain('awaited one');
+    expect(messages).not.toContain('awaited before failing');
     expect(messages).not.toContain('chained away');
     expect(messages).not.toContain('observed one');
   });
