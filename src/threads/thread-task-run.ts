@@ -357,13 +357,15 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
     }
     this.#flag(batchedBit, false);
     let args = this.#args;
+    let copied = false;
     if (transfer === undefined && this.#calls === undefined && args.length > 0) {
       // Large buffers: copied here and moved, one copy instead of a clone's two (the caller's stay untouched, so a
       // run handed back copies them again). Not `moved`: nothing of the caller's went to the worker.
-      const copied = copiedAhead ?? copyLargeBuffers(args);
-      if (copied !== undefined) {
-        args = copied.args;
-        transferList = copied.transferList;
+      const copies = copiedAhead ?? copyLargeBuffers(args);
+      if (copies !== undefined) {
+        args = copies.args;
+        transferList = copies.transferList;
+        copied = true;
       }
     }
     let request: TaskRequest =
@@ -378,6 +380,7 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
       if (extras.stream !== undefined) request = { ...request, stream: extras.stream };
     }
     if (transfer !== undefined) request = { ...request, moved: true };
+    else if (copied) request = { ...request, copied: true };
     this.#flag(inPiscinaBit, true);
     try {
       host.post(request, transferList, this);

@@ -141,6 +141,12 @@ export interface TaskRequest {
    * not go back in line: its buffers are here), where it declines other calls past its limit.
    */
   readonly moved?: true;
+  /**
+   * Present when the call's large buffer arguments were copied on the main thread and moved with it
+   * (`copy-large-buffers.ts`). With {@link TaskRequest.moved}, it tells the worker that buffers arrived that it did not
+   * allocate (`src/worker/young-generation-nudge.ts`).
+   */
+  readonly copied?: true;
 }
 
 /** Entries per call in {@link TaskRequest.batch}. */

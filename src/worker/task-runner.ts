@@ -40,6 +40,7 @@ import { watchTaskSlot } from './task-signal.js';
 import type { WorkerGate } from './worker-gate.js';
 import type { RunningTask, WorkerState } from './worker-state.js';
 import { closeWorkerStream, openWorkerStream } from './worker-stream.js';
+import { nudgeYoungGeneration } from './young-generation-nudge.js';
 
 const skipped: TaskOutcome = { tag: outcomeTag, status: 'skipped' };
 const expired: TaskOutcome = { tag: outcomeTag, status: 'expired' };
@@ -199,6 +200,8 @@ export function createTaskRunner(
   }
 
   return function runTask(request: TaskRequest): unknown {
+    // Buffers that arrived moved, not allocated here: let V8 count them toward a young-generation collection.
+    if (request.copied === true || request.moved === true) nudgeYoungGeneration();
     const fn = request.calls === undefined ? loadedFunction(request.moduleUrl, request.exportName) : undefined;
     if (fn === undefined && request.calls === undefined && request.slot >= 0) {
       // Its module is not loaded yet (a fresh worker): load it before claiming the slot. A first load is
