@@ -49,8 +49,8 @@ export function greenletDeferred<R>(g: Greenlet<R>, options: GreenletDeferredOpt
 
 /**
  * @internal `greenletDeferred(spawnWithArgs(hub, fn, args), options)` for a call with no time limit (the reactor's
- * `deferToGreenlet` and green dispatch): a plain function is a lazy {@link GreenletCall} (no Greenlet unless
- * something needs one; see there); anything else, or a spawn the hub refuses, takes the eager way.
+ * `deferToGreenlet` and green dispatch): a plain function (or a Task of one) is a lazy {@link GreenletCall} (no
+ * Greenlet unless something needs one; see there); anything else, or a spawn the hub refuses, takes the eager way.
  * @param hub - the hub.
  * @param fn - the function or Task.
  * @param args - its arguments (the caller's own array: kept as it is, so the caller must not change it).

@@ -25,7 +25,8 @@ export interface HubControl {
   spawnPending<R>(hub: Hub, fn: GreenletFunction<any[], R> | Task<any[], R>, args: unknown[]): Greenlet<R>;
   /**
    * Spawn `fn(...args)` as a lazy call (greenlet-call.ts) when `fn` is a plain function (not a generator or async
-   * function, not a Task) and the hub takes it (neither full nor refusing); queued at once, as `spawn` does.
+   * function), or a Task whose function (`task.fn`) is one, and the hub takes it (neither full nor refusing); queued
+   * at once, as `spawn` does.
    * @returns the call, or null: spawn it the ordinary way.
    */
   spawnCall<R>(hub: Hub, fn: GreenletFunction<any[], R> | Task<any[], R>, args: unknown[]): GreenletCall<R> | null;

@@ -8,6 +8,9 @@
  * - A "switch" is the hub taking the next ready greenlet off the queue and running one step of it: from where it
  *   resumed to its next switch point (for a generator, the next `yield` of something not already settled; for an
  *   async greenlet, the next hub wait; a plain function is one step). Steps are counted, timed and attributed here.
+ * - Lazy calls: the queue also holds `GreenletCall`s (greenlet-call.ts), calls of a plain function that have no
+ *   Greenlet yet. Each is one step (`#runCall`), counted, timed and attributed like a greenlet's; one given its
+ *   greenlet while queued stays in its place in the queue and runs as that greenlet.
  * - No re-entry: `#drain` sets `#draining`; a nested call (`flush()` from a step or a listener, a pass firing during
  *   `flush()`) returns at once, and anything scheduled meanwhile is picked up by the running loop.
  * - Slices: a pass (started with the `nextTurn` option: `setImmediate`) runs steps until `sliceMs` of `now` has
@@ -465,13 +468,25 @@ export class Hub extends EventEmitter {
 
   /** Spawn a plain function as a lazy call (see {@link HubControl.spawnCall}). @returns it, or null. */
   #createCall<R>(fn: GreenletFunction<any[], R> | Task<any[], R>, args: unknown[]): GreenletCall<R> | null {
+    let run: (...args: any[]) => unknown;
+    let name: string;
+    let id: string; // as in #create
+    if (typeof fn === 'function') {
+      run = fn as (...args: any[]) => unknown;
+      name = this.#nameOf(run);
+      id = name;
+    } else if (isTask(fn) && fn.fn !== undefined) {
+      run = fn.fn as (...args: any[]) => unknown; // a Task whose function is at hand (not loaded lazily)
+      name = fn.name;
+      id = fn.id;
+    } else {
+      return null;
+    }
     // Only a plain function may finish in its one call; a generator or async function never does.
-    if (typeof fn !== 'function' || Object.getPrototypeOf(fn) !== Function.prototype) return null;
+    if (Object.getPrototypeOf(run) !== Function.prototype) return null;
     if (this.#refuse !== null || this.#live >= this.options.maxGreenlets) return null; // refused the ordinary way
-    const run = fn as (...args: any[]) => unknown;
-    const name = this.#nameOf(run);
     this.#spawned++;
-    const call = new GreenletCall<R>(null, this.#siteFor(name, name, captureContext()), run, args.length === 0 ? noArgs : args, newGreenletId());
+    const call = new GreenletCall<R>(null, this.#siteFor(name, id, captureContext()), run, args.length === 0 ? noArgs : args, newGreenletId());
     this.#live++;
     this.#ready.push(call);
     if (!this.#draining && !this.#passScheduled && this.#asyncRunning === null) this.#schedulePass();

@@ -14,6 +14,7 @@ import { defineTask } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
 
 export const limitedTask = defineTask(import.meta.url, 'limitedTask', (x: number) => x + 1, { timeoutMs: 10 });
+export const plainTask = defineTask(import.meta.url, 'plainTask', (x: number) => x * 2);
 import type { HubOptions } from '../../src/green/hub-options.js';
 
 function nextTurn(): Promise<void> {
@@ -293,6 +294,15 @@ describe('callInGreenlet (a lazy GreenletCall)', () => {
       expect((d as GreenletCall<number>).greenlet).toBeNull();
       reactor.hub.flush();
       expect(successResultOf(d)).toBe(2);
+    });
+
+    it("is how a Task of a plain function with no time limit runs, its steps counted under the task", () => {
+      const reactor = new Reactor({ clock: new Clock() });
+      const d = reactor.deferToGreenlet(plainTask, 4);
+      expect((d as GreenletCall<number>).greenlet).toBeNull();
+      reactor.hub.flush();
+      expect(successResultOf(d)).toBe(8);
+      expect(reactor.hub.taskStatsById().get(plainTask.id)?.figures.steps).toBe(1);
     });
 
     it("is not used for a Task with a timeout (its greenlet carries the deadline)", () => {
