@@ -158,6 +158,8 @@ export class GreenletCall<R> extends Deferred<R> implements GreenletWatcher {
     if (g === null) {
       if (this.#phase === QUEUED) {
         this.#phase = DROPPED;
+        this.#fn = null; // it never runs: its function and arguments go, as a killed greenlet's do
+        this.#args = null;
         this.#site!.host.dropCall();
         return;
       }

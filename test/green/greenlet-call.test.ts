@@ -170,6 +170,22 @@ describe('callInGreenlet (a lazy GreenletCall)', () => {
       expect(hub.stats()).toMatchObject({ live: 0, switches: 1 });
     });
 
+    it('while queued lets go of its arguments at once, while the Deferred and the queue still hold it', async () => {
+      const { hub, call } = makeCalls();
+      const refs = ((): { arg: WeakRef<object>; d: Deferred<unknown> } => {
+        const arg = {};
+        const d = call((x: object): object => x, arg);
+        d.cancel();
+        return { arg: new WeakRef(arg), d };
+      })();
+      await nextTurn(); // a WeakRef made in this job keeps its target until the job ends
+      (globalThis as { gc?: () => void }).gc!();
+      expect(hub.stats().ready).toBe(1);
+      expect(refs.arg.deref()).toBeUndefined();
+      expect(failureResultOf(refs.d).value).toBeInstanceOf(CancelledError);
+      hub.flush();
+    });
+
     it('from inside the function: its greenlet is made and killed, the Deferred errbacks CancelledError', () => {
       const { hub, call } = makeCalls();
       const d: Deferred<string> = call(() => {
