@@ -14,9 +14,18 @@ import type { BlockedCallbacksEvent, BlockedEvent, Hub } from '../../src/green/h
 import type { HubOptions } from '../../src/green/hub-options.js';
 import { shutdownHub } from '../../src/green/shutdown-hub.js';
 import { Reactor } from '../../src/reactor/reactor.js';
+import { defineTask } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
+
+let taskWall = 0; // the injected wall time crunchTask spends
+
+/** A Task of a plain function (lazy on the reactor's hub), `ms` long on the injected wall time. */
+export const crunchTask = defineTask(import.meta.url, 'crunchTask', (ms: number) => {
+  taskWall += ms;
+  return ms;
+});
 
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -327,6 +336,23 @@ describe('lazy greenlet calls: stop() and kill-all', () => {
     const refused = reactor.deferToGreenlet(() => 1);
     expect(failureResultOf(refused).value).toMatchObject({ name: 'ReactorStoppedError' });
   });
+
+  it('cancelled after a shutdown gave it its greenlet while queued: never runs, CancelledError once, shutdown ends', async () => {
+    const { hub, clock, call, errors } = makeCalls();
+    let ran = false;
+    const d = call(() => (ran = true));
+    const f = fires(d);
+    const stopping = shutdownHub(hub, 1000); // lists it (its greenlet is made, queued) and waits for it in the grace
+    d.cancel();
+    expect(f.outcomes).toEqual([['failed', expect.any(CancelledError)]]);
+    hub.flush();
+    await stopping; // the clock never moves: it ends because the cancelled greenlet is dead
+    expect(ran).toBe(false);
+    expect(f.count()).toBe(1);
+    expect(clock.now()).toBe(0);
+    expect(hub.stats()).toMatchObject({ live: 0, ready: 0 });
+    expect(errors).toEqual([]);
+  });
 });
 
 describe('lazy greenlet calls: getCurrent()', () => {
@@ -504,6 +530,39 @@ describe('lazy greenlet calls: blocking detection (injected now)', () => {
     expect(events).toEqual(['callbacks:15:quick']);
     expect(hub.stats()).toMatchObject({ blockedSteps: 0, blockedCallbacks: 1 });
     expect(hub.stats().tasks['quick']).toMatchObject({ steps: 1, maxMs: 1 });
+  });
+
+  it("reports a 'blocked' listener that throws on 'error', and still fires the call's Deferred once", () => {
+    let wall = 0;
+    const { hub, call, errors } = makeCalls({ blockingThresholdMs: 10, now: () => wall });
+    const listenerError = new Error('listener');
+    hub.on('blocked', () => {
+      throw listenerError;
+    });
+    const d = call(function stall() {
+      wall += 30;
+      return 'done';
+    });
+    const f = fires(d);
+    const next = call(() => 'next');
+    expect(() => hub.flush()).not.toThrow();
+    expect(f.outcomes).toEqual([['ok', 'done']]);
+    expect(successResultOf(next)).toBe('next');
+    expect(errors).toEqual([listenerError]);
+    expect(hub.stats()).toMatchObject({ blockedSteps: 1, live: 0 });
+  });
+
+  it("names a lazy Task call's 'blocked' step by the Task (name and id), in the spawner's context", () => {
+    taskWall = 0;
+    const reactor = new Reactor({ clock: new Clock(), now: () => taskWall });
+    const als = new AsyncLocalStorage<string>();
+    const seen: Array<[string, string, string, string | undefined]> = [];
+    reactor.hub.on('blocked', (e: BlockedEvent) => seen.push([e.task, e.taskId, e.greenlet.name, als.getStore()]));
+    const d = als.run('spawner', () => reactor.deferToGreenlet(crunchTask, 50));
+    reactor.hub.flush();
+    expect(successResultOf(d)).toBe(50);
+    expect(seen).toEqual([['crunchTask', crunchTask.id, 'crunchTask', 'spawner']]);
+    expect(reactor.hub.taskStatsById().get(crunchTask.id)?.figures).toMatchObject({ steps: 1, maxMs: 50 });
   });
 });
 
