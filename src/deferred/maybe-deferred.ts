@@ -4,6 +4,7 @@
  * @module
  */
 import { Deferred } from './deferred.js';
+import { fail } from './fail.js';
 import { Failure } from './failure.js';
 import { isThenable } from './is-thenable.js';
 
@@ -36,7 +37,13 @@ export function maybeDeferred<A extends unknown[], R>(
     return d;
   }
   if (result instanceof Deferred) return result as Deferred<Out>;
-  if (isThenable(result)) return Deferred.fromPromise(result as PromiseLike<Out>);
+  let thenable: boolean;
+  try {
+    thenable = isThenable(result);
+  } catch (error) {
+    return fail(error); // its `then` getter threw (user code): a failure, as a Promise resolved with it rejects
+  }
+  if (thenable) return Deferred.fromPromise(result as PromiseLike<Out>);
   const d = new Deferred<Out>();
   if (result instanceof Failure) d.errback(result);
   else d.callback(result as Out);

@@ -120,13 +120,14 @@ export class GreenletCall<R> extends Deferred<R> implements GreenletWatcher {
 
   /**
    * The lazy call's step ended it (its function returned a value that is neither a Promise nor a generator, or
-   * threw) with no greenlet made: fire the Deferred (a thrown `GreenletExit` errbacks, as a killed greenlet's does).
+   * threw) with no greenlet made: fire the Deferred. A `GreenletExit` errbacks whether it was thrown or returned, as
+   * {@link GreenletCall.greenletDied} has it for a greenlet (geventreactor's rule).
    * @param ok - it returned. @param result - the value or the exception.
    */
   settle(ok: boolean, result: unknown): void {
     this.#phase = ok ? DONE_OK : DONE_FAILED;
     this.#fn = result;
-    if (ok) this.callback(result as R);
+    if (ok && !isGreenletExit(result)) this.callback(result as R);
     else this.errback(result);
   }
 

@@ -616,7 +616,14 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
 
   /** What the first call returned (`native`: by a generator function) decides what kind of greenlet this is. */
   #called(r: unknown, native: boolean): boolean {
-    if (native || isGenerator(r)) {
+    let generator: boolean;
+    try {
+      generator = native || isGenerator(r);
+    } catch (error: unknown) {
+      this.#finish(false, error, true); // a `next` or `throw` getter of what it returned threw: it fails with that
+      return false;
+    }
+    if (generator) {
       this.#set(NATIVE_GENERATOR, native);
       this.#mode = 'generator';
       this.#fn = r as Generator<unknown, unknown, unknown>;
@@ -626,13 +633,20 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   }
 
   #startAsync(r: unknown): boolean {
-    if (!isThenable(r)) {
+    let thenable: boolean;
+    try {
+      thenable = isThenable(r);
+    } catch (error: unknown) {
+      this.#finish(false, error, true); // its `then` getter threw: it fails with that, as a Promise would reject
+      return false;
+    }
+    if (!thenable) {
       this.#finish(true, r, true);
       return false;
     }
     this.#mode = 'async';
     try {
-      r.then(
+      (r as PromiseLike<unknown>).then(
         (v: unknown) => this.#finish(true, v, true),
         (e: unknown) => this.#finish(false, e, true),
       );
@@ -736,14 +750,22 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
         this.#value = y.args;
         return this.#call();
       }
-      if (!isThenable(y)) {
+      let thenable: boolean;
+      try {
+        thenable = isThenable(y);
+      } catch (error: unknown) {
+        throwing = true; // its `then` getter threw: thrown back in at the yield, as an `await` of it would
+        send = error;
+        continue;
+      }
+      if (!thenable) {
         send = y;
         continue;
       }
       const token = ++this.#token;
       this.#park(y);
       try {
-        y.then(
+        (y as PromiseLike<unknown>).then(
           (v: unknown) => this.#resume(token, v, false),
           (e: unknown) => this.#resume(token, e, true),
         );

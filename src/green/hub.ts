@@ -680,7 +680,19 @@ export class Hub extends EventEmitter {
     }
     let g = call.greenlet; // made while it ran (getCurrent(), a hub wait, a cancel)
     if (g === null) {
-      if (threw || (!isThenable(r) && !isGenerator(r))) {
+      let ended = threw;
+      if (!ended) {
+        try {
+          ended = !isThenable(r) && !isGenerator(r);
+        } catch (error: unknown) {
+          // A `then`, `next` or `throw` getter of what it returned threw (user code): the call fails with that, as
+          // a Promise resolved with such a value rejects with it.
+          r = error;
+          threw = true;
+          ended = true;
+        }
+      }
+      if (ended) {
         // Dead in its one step, as host.died does for a greenlet: its Deferred's callbacks are not its step.
         this.#live--;
         this.#tracked--; // calls run only in a pass, which turns the identity off at its end if none is left

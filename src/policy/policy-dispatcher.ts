@@ -695,13 +695,21 @@ function applyArgs(fn: (...a: unknown[]) => unknown, args: unknown[]): unknown {
  * `callback` of a Failure is an errback).
  */
 function objectResult(result: object, fn: (...a: unknown[]) => unknown, learner: Policy | undefined, task: TaskIdentity | undefined): Deferred<unknown> {
-  if (isGenerator(result)) {
-    learner?.recordAsync(task ?? nameOf(fn));
-    return driveGenerator(result);
+  let generator: boolean;
+  let thenable: boolean;
+  try {
+    generator = isGenerator(result);
+    thenable = !generator && (result instanceof Deferred || isThenable(result));
+  } catch (error) {
+    return fail(error); // a `then`, `next` or `throw` getter threw (user code): a failure, as a Promise would reject
   }
-  if (result instanceof Deferred || isThenable(result)) {
+  if (generator) {
     learner?.recordAsync(task ?? nameOf(fn));
-    return result instanceof Deferred ? result : Deferred.fromPromise(result);
+    return driveGenerator(result as Generator<unknown, unknown, unknown>);
+  }
+  if (thenable) {
+    learner?.recordAsync(task ?? nameOf(fn));
+    return result instanceof Deferred ? result : Deferred.fromPromise(result as PromiseLike<unknown>);
   }
   return succeed(result);
 }

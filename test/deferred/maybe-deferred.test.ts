@@ -26,6 +26,18 @@ describe('maybeDeferred()', () => {
     expect(failureResultOf(maybeDeferred(() => f))).toBe(f);
   });
 
+  it("fails with the error of a returned object's throwing `then` getter, as a Promise resolved with it rejects", () => {
+    const bad = new Error('then getter');
+    const d = maybeDeferred(() =>
+      Object.defineProperty({}, 'then', {
+        get() {
+          throw bad;
+        },
+      }),
+    );
+    expect(failureResultOf(d).value).toBe(bad);
+  });
+
   it('follows a returned Promise', async () => {
     const d = maybeDeferred(async () => 'async value');
     expect(d).toBeInstanceOf(Deferred);

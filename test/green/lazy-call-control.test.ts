@@ -436,6 +436,58 @@ describe('lazy greenlet calls: what the function does', () => {
     expect(hub.stats().live).toBe(0);
   });
 
+  it('returns a GreenletExit: errbacks with it, whether or not its greenlet was made, as a generator greenlet does', () => {
+    const { hub, call, eager, errors } = makeCalls();
+    const exit = new GreenletExit();
+    const lazy = call(() => exit);
+    const seen = call(() => {
+      hub.getCurrent(); // makes its greenlet
+      return exit;
+    });
+    const early = eager(function* () {
+      return exit;
+    });
+    hub.flush();
+    expect(failureResultOf(lazy).value).toBe(exit);
+    expect(failureResultOf(seen).value).toBe(exit);
+    expect(failureResultOf(early).value).toBe(exit);
+    expect(errors).toEqual([]);
+  });
+
+  it("returns an object whose `then` getter throws: errbacks with the getter's error, and the pass goes on", () => {
+    const { hub, call, eager, errors } = makeCalls();
+    const bad = new Error('then getter');
+    const hostile = (): object =>
+      Object.defineProperty({}, 'then', {
+        get() {
+          throw bad;
+        },
+      });
+    const lazy = call(hostile);
+    const seen = call(() => {
+      hub.getCurrent(); // makes its greenlet: the eager path's check
+      return hostile();
+    });
+    const early = eager(hostile);
+    const yielded = eager(function* () {
+      try {
+        yield hostile();
+        return 'not thrown in';
+      } catch (error: unknown) {
+        return error; // thrown back in at the yield, as an await of it would reject
+      }
+    });
+    const after = call(() => 'after');
+    expect(() => hub.flush()).not.toThrow();
+    expect(failureResultOf(lazy).value).toBe(bad);
+    expect(failureResultOf(seen).value).toBe(bad);
+    expect(failureResultOf(early).value).toBe(bad);
+    expect(successResultOf(yielded)).toBe(bad);
+    expect(successResultOf(after)).toBe('after');
+    expect(errors).toEqual([]);
+    expect(hub.stats().live).toBe(0);
+  });
+
   it('calls hub.flush() itself: a nested flush runs nothing, and the calls after it run once, in order', () => {
     const { hub, call } = makeCalls();
     const seen: string[] = [];

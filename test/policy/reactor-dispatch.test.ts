@@ -61,6 +61,22 @@ describe('Reactor with a policy', () => {
       expect(reactor.stats().green.spawned).toBe(0);
     });
 
+    it("errbacks inline with the error of a returned object's throwing `then` getter, without throwing", () => {
+      reactor = new Reactor({ policy: { default: 'inline' } });
+      const bad = new Error('then getter');
+      const hostile = (): object =>
+        Object.defineProperty({}, 'then', {
+          get() {
+            throw bad;
+          },
+        });
+      let d: Deferred<unknown> | undefined;
+      expect(() => {
+        d = reactor!.dispatch(hostile);
+      }).not.toThrow();
+      expect(failureResultOf(d!).value).toBe(bad);
+    });
+
     it('runs a plain function on a greenlet when the policy says thread', async () => {
       reactor = new Reactor({ policy: { default: 'thread' } });
       expect(await reactor.dispatch((a: number, b: number) => a - b, 5, 3)).toBe(2);
