@@ -31,7 +31,7 @@ function makeCalls(options: Omit<HubOptions, 'clock' | 'nextTurn'> = {}): {
   errors: unknown[];
   call: <R>(fn: (...args: any[]) => R, ...args: unknown[]) => Deferred<Awaited<R>>;
 } {
-  const { hub, clock, errors } = makeVirtualHub({ ...options, nextTurn: () => undefined });
+  const { hub, clock, errors } = makeVirtualHub({ now: () => 0, ...options, nextTurn: () => undefined });
   const call = <R,>(fn: (...args: any[]) => R, ...args: unknown[]): Deferred<Awaited<R>> =>
     callInGreenlet(hub, fn as (...args: any[]) => Awaited<R>, args, { clock });
   return { hub, errors, call };

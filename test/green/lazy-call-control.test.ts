@@ -48,7 +48,7 @@ interface Calls {
 /** A hub on a Clock whose passes wait for `flush()` (or for `passes`, when given). */
 function makeCalls(options: Omit<HubOptions, 'clock' | 'nextTurn'> = {}, passes?: Array<() => void>): Calls {
   const nextPass = passes === undefined ? () => undefined : (pass: () => void) => void passes.push(pass);
-  const { hub, clock, errors } = makeVirtualHub({ ...options, nextTurn: nextPass });
+  const { hub, clock, errors } = makeVirtualHub({ now: () => 0, ...options, nextTurn: nextPass });
   const call = <R,>(fn: (...args: any[]) => R, ...args: unknown[]): Deferred<Awaited<R>> =>
     callInGreenlet(hub, fn as (...args: any[]) => Awaited<R>, args, { clock });
   const eager = <R,>(fn: (...args: any[]) => R, ...args: unknown[]): Deferred<Awaited<R>> =>
