@@ -19,6 +19,7 @@ import { gatherResults, Reactor } from '../src/index.js';
 import { isMainModule } from './lib/is-main-module.js';
 import { measureAlternatingPaired } from './lib/measure-alternating.js';
 import { measureComparison, type Variant, type Workload } from './lib/measure-comparison.js';
+import { measurePerProcess, type ProcessRun } from './lib/measure-per-process.js';
 import { runChildBench } from './lib/run-child-bench.js';
 import type { PeerJob } from './lib/peer-worker.js';
 import type { ResultGroup, SuiteResult } from './lib/suite-result.js';
@@ -36,7 +37,7 @@ export interface PeersOptions {
 }
 
 /**
- * glibc's malloc settings for the child process that measures the 1 MiB payload row a third time: large blocks stay in
+ * glibc's malloc settings for the child processes that measure the 1 MiB payload row a third and fourth time: large blocks stay in
  * the heap (below an 8 MiB mmap threshold, a 64 MiB trim threshold) instead of going back to the OS. By default glibc
  * adapts both thresholds as blocks come and go, and whether the 1 MiB buffers of a structured clone are then reused or
  * mapped afresh (about 150-280 page faults per batch of 8 on the main thread, against 6-11) depends on the whole
@@ -108,6 +109,93 @@ function measurePayloadInChild(quick: boolean): Promise<ResultGroup> {
     env: { GLIBC_TUNABLES: fixedMallocThresholds },
     relayProgress: true,
   });
+}
+
+/** The variants of the one-pool-per-process payload row; `piscina, again` is the A/A control (raw Piscina again). */
+const onePoolVariants = ['piscina', 'piscina, again', 'tinypool', 'workerpool', 'deferToThread'] as const;
+type OnePoolVariant = (typeof onePoolVariants)[number];
+
+/**
+ * The child of {@link measurePayloadPerProcess}: opens only `variant`'s pool (2 threads), starts its threads, runs
+ * 25 warm-up batches of the 1 MiB payload job (10 with `--quick`), then times 400 batches (60) back to back.
+ * @param variant - which pool.
+ * @param quick - fewer batches.
+ * @returns the timed batches.
+ */
+async function runOnePoolPayload(variant: OnePoolVariant, quick: boolean): Promise<ProcessRun> {
+  const threads = 2;
+  const batch = 8;
+  const shared = new Uint8Array(2 ** 20).fill(7);
+  // Each library's own promise type (workerpool's, a Deferred): Promise.all and await take them all as thenables.
+  let run: () => unknown;
+  let close: () => unknown;
+  if (variant === 'tinypool') {
+    const pool = new Tinypool({ filename: peerWorker.href, minThreads: threads, maxThreads: threads });
+    run = () => pool.run({ op: 'checksum', arg: shared });
+    close = () => pool.destroy();
+  } else if (variant === 'workerpool') {
+    const pool = workerpool.pool(workerpoolWorker.pathname, { workerType: 'thread', minWorkers: threads, maxWorkers: threads });
+    run = () => pool.exec('checksum', [shared]);
+    close = () => pool.terminate();
+  } else if (variant === 'deferToThread') {
+    const reactor = new Reactor({ policy: { threads: { minThreads: threads, maxThreads: threads } } });
+    run = () => reactor.deferToThread(payloadTask, shared);
+    close = () => reactor.stop();
+  } else {
+    const pool = new Piscina({ filename: peerWorker.href, minThreads: threads, maxThreads: threads });
+    run = () => pool.run({ op: 'checksum', arg: shared });
+    close = () => pool.close();
+  }
+  try {
+    const runBatch = (): Promise<unknown[]> => Promise.all(repeat(batch, () => run()));
+    for (let i = 0; i < (quick ? 10 : 25); i++) await runBatch();
+    const batchesMs: number[] = [];
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    for (let i = 0; i < (quick ? 60 : 400); i++) {
+      const t = performance.now();
+      await runBatch();
+      batchesMs.push(performance.now() - t);
+    }
+    const totalMs = performance.now() - started;
+    const { user, system } = process.cpuUsage(cpu);
+    return { totalMs, batchesMs, cpuMs: (user + system) / 1000 };
+  } finally {
+    await close();
+  }
+}
+
+/**
+ * The 1 MiB payload row measured one pool per process: each variant's run is a fresh child process (fixed malloc
+ * thresholds, as {@link measurePayloadInChild}) holding only that pool, the variants' processes taking turns in rounds
+ * whose order is reversed every other round. In one process with every pool alive, V8's helper threads for one pool's
+ * workers' mark-compacts run during the other pools' passes and the per-pass median ignores rare long pauses; the
+ * total time of a process's batches is what an application holding one pool sees.
+ * @param quick - two short rounds instead of six.
+ * @returns the group.
+ */
+async function measurePayloadPerProcess(quick: boolean): Promise<ResultGroup> {
+  const rounds = quick ? 2 : 6;
+  const { group } = await measurePerProcess(
+    'peers',
+    {
+      name: '1 MiB payload — threads, one pool per process',
+      description:
+        `A 1 MiB Uint8Array argument (structured clone into threads), checksummed. 8 at once on 2 threads; each run is a fresh process (fixed malloc thresholds) holding only that variant's pool, ` +
+        `${quick ? 10 : 25} warm-up batches then ${quick ? 60 : 400} timed batches back to back, the variants' processes alternating over ${rounds} rounds (order reversed every other round), with raw Piscina run again as an A/A control.`,
+      baseline: 'piscina',
+      variants: onePoolVariants,
+      batch: 8,
+    },
+    rounds,
+    (variant) =>
+      runChildBench<ProcessRun>(fileURLToPath(import.meta.url), {
+        args: ['--payload-one-pool', variant, ...(quick ? ['--quick'] : [])],
+        env: { GLIBC_TUNABLES: fixedMallocThresholds },
+      }),
+    (line) => console.log(line),
+  );
+  return group;
 }
 
 /** What the suite's measurements share: the pools (started), the jobs and the variants per job. */
@@ -220,13 +308,15 @@ export function run(options: PeersOptions = {}): Promise<SuiteResult> {
     });
     const alternating = await measurePayloadAlternating(threadVariants(jobs.payload), jobs.payload, piscinaAgain, quick, '');
     const fixed = await measurePayloadInChild(quick);
+    const perProcess = await measurePayloadPerProcess(quick);
     const full: SuiteResult = {
       ...result,
       durationMs: Math.round(performance.now() - started),
-      groups: [...result.groups, alternating, fixed],
+      groups: [...result.groups, alternating, fixed, perProcess],
       notes: [
         ...result.notes,
-        'The 1 MiB payload row is measured three times: in rounds per variant like every row; alternating batch by batch ("threads, alternating"), which spreads the garbage collector\'s state over every variant, with a second raw Piscina pool ("piscina, again") as an A/A control; and the same in a child process whose glibc malloc keeps large blocks (GLIBC_TUNABLES ' + fixedMallocThresholds + ', "fixed malloc thresholds"). With glibc\'s default adaptive thresholds, whether each clone\'s 1 MiB buffers are reused or faulted in afresh depends on the process\'s allocation history, not on the pool: two identical Piscina pools read 0.57-0.67x of each other there, so only the fixed-thresholds row can resolve differences of 10-20 %.',
+        'The 1 MiB payload row is measured four times: in rounds per variant like every row; alternating batch by batch ("threads, alternating"), which spreads the garbage collector\'s state over every variant, with a second raw Piscina pool ("piscina, again") as an A/A control; and the same in a child process whose glibc malloc keeps large blocks (GLIBC_TUNABLES ' + fixedMallocThresholds + ', "fixed malloc thresholds"); and one pool per process (below). With glibc\'s default adaptive thresholds, whether each clone\'s 1 MiB buffers are reused or faulted in afresh depends on the process\'s allocation history, not on the pool: two identical Piscina pools read 0.57-0.67x of each other there, so only the fixed-thresholds row can resolve differences of 10-20 % between passes.',
+        'The fourth measurement, "threads, one pool per process", is what an application holding one pool sees: each variant runs in a fresh process (fixed malloc thresholds) holding only its own pool, its figure is the total time of its timed batches, and the ratio is raw Piscina\'s total ÷ the variant\'s over all rounds. In one process with every pool alive, V8\'s helper threads for one pool\'s workers\' mark-compacts run during the other pools\' passes, and a per-pass median ignores the rare long pauses an application pays, so changes that move garbage-collection cost between the main thread and the workers are misjudged there. Its A/A control (raw Piscina in processes of its own twice) shows the noise left: load from other processes moves whole processes, and on 2 shared cores at load 6-11 the wall-time A/A ratio read 0.72-1.16× over six reruns and the CPU-time A/A ratio in the description 0.92-1.17× over three: at such load, read differences under about 20-30 % as noise and compare reruns.',
       ],
     };
     await writeSuiteResult(full, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});
@@ -236,7 +326,15 @@ export function run(options: PeersOptions = {}): Promise<SuiteResult> {
 
 if (isMainModule(import.meta.url)) {
   const quick = process.argv.includes('--quick');
-  if (process.argv.includes('--payload-alternating')) {
+  const onePool = process.argv[process.argv.indexOf('--payload-one-pool') + 1];
+  if (process.argv.includes('--payload-one-pool')) {
+    // A child of measurePayloadPerProcess: one pool's timed batches as the last line of stdout.
+    if (!onePoolVariants.includes(onePool as OnePoolVariant)) throw new TypeError(`Expected \`--payload-one-pool\` to be one of ${onePoolVariants.join(', ')}, got \`${String(onePool)}\``);
+    process.stdout.write(`${JSON.stringify(await runOnePoolPayload(onePool as OnePoolVariant, quick))}\n`);
+  } else if (process.argv.includes('--payload-per-process')) {
+    // The one-pool-per-process row alone (to rerun it without the rest of the suite), its group as the last line.
+    process.stdout.write(`${JSON.stringify(await measurePayloadPerProcess(quick))}\n`);
+  } else if (process.argv.includes('--payload-alternating')) {
     // The child of measurePayloadInChild: the alternating payload row alone, its group as the last line of stdout.
     const group = await withPeers(quick, (p) => measurePayloadAlternating(p.threadVariants(p.jobs.payload), p.jobs.payload, p.piscinaAgain, quick, ', fixed malloc thresholds'));
     process.stdout.write(`${JSON.stringify(group)}\n`);

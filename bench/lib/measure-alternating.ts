@@ -56,9 +56,20 @@ export interface AlternatingBudget {
   readonly samples: number;
 }
 
-const round4 = (x: number): number => Math.round(x * 10000) / 10000;
+/**
+ * Rounds to four decimals, as the bench results keep durations and ratios.
+ * @param x - a number.
+ * @returns `x` rounded.
+ */
+export const round4 = (x: number): number => Math.round(x * 10000) / 10000;
 
-function percentile(sorted: readonly number[], p: number): number {
+/**
+ * The `p`th percentile of sorted samples (nearest rank, no interpolation); 0 for no samples.
+ * @param sorted - samples in ascending order.
+ * @param p - 0-100.
+ * @returns the sample at that rank.
+ */
+export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
