@@ -31,7 +31,14 @@ export function callToCompletion(fn: TaskFunction, args: readonly unknown[]): un
 function drive(gen: Generator<unknown, unknown, unknown>): unknown {
   let step = gen.next();
   while (step.done !== true) {
-    if (isThenable(step.value)) return driveAsync(gen, step.value);
+    let thenable: boolean;
+    try {
+      thenable = isThenable(step.value);
+    } catch (error) {
+      step = gen.throw(error); // its `then` getter threw: thrown back in at the yield, as on a greenlet
+      continue;
+    }
+    if (thenable) return driveAsync(gen, step.value as PromiseLike<unknown>);
     step = gen.next(step.value);
   }
   return step.value;
@@ -45,7 +52,14 @@ async function driveAsync(gen: Generator<unknown, unknown, unknown>, waiting: Pr
     step = gen.throw(error);
   }
   while (step.done !== true) {
-    if (isThenable(step.value)) {
+    let thenable: boolean;
+    try {
+      thenable = isThenable(step.value);
+    } catch (error) {
+      step = gen.throw(error); // its `then` getter threw: thrown back in at the yield
+      continue;
+    }
+    if (thenable) {
       try {
         step = gen.next(await step.value);
       } catch (error) {

@@ -162,7 +162,16 @@ export function createTaskRunner(
       end(task);
       return failed(error, request.slot, started);
     }
-    if (!isThenable(result)) {
+    let thenable: boolean;
+    try {
+      thenable = isThenable(result);
+    } catch (error) {
+      // Its `then` getter threw (user code): the task fails with that, as a Promise resolved with it rejects. Left
+      // to escape, it would end the worker as an uncaught error.
+      end(task);
+      return failed(error, request.slot, started);
+    }
+    if (!thenable) {
       end(task);
       return succeeded(result, task, started);
     }

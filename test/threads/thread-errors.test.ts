@@ -70,6 +70,22 @@ describe('ThreadPool error fidelity', () => {
       expect(error.message).toBe('worker-side timeout');
     });
 
+    it("errbacks with the error of a returned object's throwing `then` getter, and the worker lives on", async () => {
+      pool = new ThreadPool({ minThreads: 1, maxThreads: 1 });
+      const before = await pool.run(built(fx.workerThreadId));
+      const error = await failureOf(pool.run(built(fx.returnHostileThenable)));
+      expect(error).toBeInstanceOf(RangeError);
+      expect(error.message).toBe('then getter');
+      expect(await pool.run(built(fx.workerThreadId))).toBe(before); // the same worker
+      expect(pool.stats().crashed).toBe(0);
+    });
+
+    it('throws a yielded object\'s `then` getter error back in at the yield, before and after a real wait', async () => {
+      pool = new ThreadPool({ maxThreads: 1 });
+      expect(await pool.run(built(fx.yieldHostileThenable), false)).toBe('thrown in: then getter');
+      expect(await pool.run(built(fx.yieldHostileThenable), true)).toBe('thrown in: then getter');
+    });
+
     it('passes a thrown non-error value through as itself', async () => {
       pool = new ThreadPool({ maxThreads: 1 });
       expect(await failureOf(pool.run(built(fx.throwString)))).toBe('a plain string');
