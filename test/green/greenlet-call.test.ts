@@ -3,19 +3,17 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { CancelledError, GreenletExit, QueueFullError } from '../../src/errors.js';
 import type { Greenlet } from '../../src/green/greenlet.js';
 import { GreenletCall } from '../../src/green/greenlet-call.js';
-import { callInGreenlet } from '../../src/green/greenlet-deferred.js';
-import { hubControl, type BlockedEvent, type Hub } from '../../src/green/hub.js';
+import { hubControl, type BlockedEvent } from '../../src/green/hub.js';
 import { shutdownHub } from '../../src/green/shutdown-hub.js';
 import type { Deferred } from '../../src/deferred/deferred.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
-import { makeVirtualHub } from '../helpers/virtual-hub.js';
+import { makeLazyCalls } from '../helpers/lazy-calls.js';
 import { Reactor } from '../../src/reactor/reactor.js';
 import { defineTask } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
 
 export const limitedTask = defineTask(import.meta.url, 'limitedTask', (x: number) => x + 1, { timeoutMs: 10 });
 export const plainTask = defineTask(import.meta.url, 'plainTask', (x: number) => x * 2);
-import type { HubOptions } from '../../src/green/hub-options.js';
 
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -25,17 +23,7 @@ afterEach(async () => {
   await nextTurn();
 });
 
-/** A hub whose passes wait for `flush()` (no pass of its own), and `call(fn, ...args)` as deferToGreenlet makes it. */
-function makeCalls(options: Omit<HubOptions, 'clock' | 'nextTurn'> = {}): {
-  hub: Hub;
-  errors: unknown[];
-  call: <R>(fn: (...args: any[]) => R, ...args: unknown[]) => Deferred<Awaited<R>>;
-} {
-  const { hub, clock, errors } = makeVirtualHub({ now: () => 0, ...options, nextTurn: () => undefined });
-  const call = <R,>(fn: (...args: any[]) => R, ...args: unknown[]): Deferred<Awaited<R>> =>
-    callInGreenlet(hub, fn as (...args: any[]) => Awaited<R>, args, { clock });
-  return { hub, errors, call };
-}
+const makeCalls = makeLazyCalls;
 
 describe('callInGreenlet (a lazy GreenletCall)', () => {
   it('queues a plain function as a call with no greenlet, and fires with its value after its step', () => {

@@ -9,15 +9,13 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Deferred } from '../../src/deferred/deferred.js';
 import { CancelledError, GreenletExit, QueueFullError, ReactorStoppedError } from '../../src/errors.js';
 import type { Greenlet } from '../../src/green/greenlet.js';
-import { callInGreenlet, greenletDeferred } from '../../src/green/greenlet-deferred.js';
-import type { BlockedCallbacksEvent, BlockedEvent, Hub } from '../../src/green/hub.js';
-import type { HubOptions } from '../../src/green/hub-options.js';
+import type { BlockedCallbacksEvent, BlockedEvent } from '../../src/green/hub.js';
 import { shutdownHub } from '../../src/green/shutdown-hub.js';
 import { Reactor } from '../../src/reactor/reactor.js';
 import { defineTask } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
-import { makeVirtualHub } from '../helpers/virtual-hub.js';
+import { makeLazyCalls } from '../helpers/lazy-calls.js';
 
 let taskWall = 0; // the injected wall time crunchTask spends
 
@@ -35,26 +33,7 @@ afterEach(async () => {
   await nextTurn();
 });
 
-interface Calls {
-  hub: Hub;
-  clock: Clock;
-  errors: unknown[];
-  /** `deferToGreenlet(fn, ...args)` as the reactor makes it (lazy for a plain function). */
-  call: <R>(fn: (...args: any[]) => R, ...args: unknown[]) => Deferred<Awaited<R>>;
-  /** The same call made eager: a greenlet spawned at once, watched by its Deferred. */
-  eager: <R>(fn: (...args: any[]) => R, ...args: unknown[]) => Deferred<Awaited<R>>;
-}
-
-/** A hub on a Clock whose passes wait for `flush()` (or for `passes`, when given). */
-function makeCalls(options: Omit<HubOptions, 'clock' | 'nextTurn'> = {}, passes?: Array<() => void>): Calls {
-  const nextPass = passes === undefined ? () => undefined : (pass: () => void) => void passes.push(pass);
-  const { hub, clock, errors } = makeVirtualHub({ now: () => 0, ...options, nextTurn: nextPass });
-  const call = <R,>(fn: (...args: any[]) => R, ...args: unknown[]): Deferred<Awaited<R>> =>
-    callInGreenlet(hub, fn as (...args: any[]) => Awaited<R>, args, { clock });
-  const eager = <R,>(fn: (...args: any[]) => R, ...args: unknown[]): Deferred<Awaited<R>> =>
-    greenletDeferred(hub.spawn(fn as (...args: any[]) => Awaited<R>, ...args), { clock });
-  return { hub, clock, errors, call, eager };
-}
+const makeCalls = makeLazyCalls;
 
 /** Counts how often a Deferred's chain is entered: exactly once is the contract. */
 function fires(d: Deferred<unknown>): { count: () => number; outcomes: unknown[] } {
