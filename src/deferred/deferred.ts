@@ -349,16 +349,35 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * A Deferred that fires with a Promise's outcome (Twisted's `fromFuture`). Cancelling it cannot stop the
    * Promise: it errbacks with `CancelledError` and ignores the outcome.
    *
+   * A thenable is held to a Promise's rules, so the Deferred fires exactly once: the first handler called wins,
+   * later calls are ignored, and a `then` that throws before calling one errbacks with what it threw.
+   *
    * @param promise - any Promise or thenable.
    * @returns a Deferred; `promise` itself when it already is a Deferred.
    */
   static fromPromise<T>(promise: PromiseLike<T>): Deferred<T> {
     if (promise instanceof Deferred) return promise as Deferred<T>;
     const d = new Deferred<T>();
-    promise.then(
-      (value) => d.callback(value),
-      (reason: unknown) => d.errback(new Failure(reason)),
-    );
+    let settled = false;
+    try {
+      promise.then(
+        (value) => {
+          if (settled) return;
+          settled = true;
+          d.callback(value);
+        },
+        (reason: unknown) => {
+          if (settled) return;
+          settled = true;
+          d.errback(new Failure(reason));
+        },
+      );
+    } catch (error) {
+      if (!settled) {
+        settled = true;
+        d.errback(new Failure(error));
+      }
+    }
     return d;
   }
 

@@ -75,11 +75,18 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
   };
 
   const finish = (value: unknown): void => {
-    if (!isThenable(value)) {
+    let thenable: boolean;
+    try {
+      thenable = isThenable(value);
+    } catch (error) {
+      outer.errback(new Failure(error)); // its `then` getter threw: the return value cannot be followed
+      return;
+    }
+    if (!thenable) {
       outer.callback(value as Awaited<R>);
       return;
     }
-    const d = value instanceof Deferred ? value : Deferred.fromPromise(value);
+    const d = value instanceof Deferred ? value : Deferred.fromPromise(value as PromiseLike<unknown>);
     waiting = d;
     d.addBoth((result: unknown) => {
       if (waiting === d) waiting = null;
@@ -129,14 +136,21 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
         stepping = false;
         return;
       }
-      if (isThenable(yielded)) {
+      let thenable: boolean;
+      try {
+        thenable = isThenable(yielded);
+      } catch (error) {
+        value = new Failure(error); // its `then` getter threw: thrown back in at the yield, as a rejection would be
+        continue;
+      }
+      if (thenable) {
         if (cancelRequested) {
           cancelRequested = false;
           value = new Failure(new CancelledError('The inlineCallbacks Deferred was cancelled'));
           continue;
         }
         stepping = false;
-        waitOnPromise(yielded, step);
+        waitOnPromise(yielded as PromiseLike<unknown>, step);
         return;
       }
       value = yielded; // not waitable: sent straight back

@@ -28,9 +28,18 @@ export function waitForDeferred<T>(d: PromiseLike<T>, timeoutMs: number | undefi
   });
   const settle = (value: unknown, failed: boolean): void => {
     if (result.called) return;
-    if (!failed && typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function') {
-      follow(value as PromiseLike<unknown>); // nested: wait for the inner one
-      return;
+    if (!failed && typeof value === 'object' && value !== null) {
+      let thenable: boolean;
+      try {
+        thenable = typeof (value as PromiseLike<unknown>).then === 'function';
+      } catch (error) {
+        settle(error, true); // its `then` getter threw: that is the outcome, as a Promise adopting it would reject
+        return;
+      }
+      if (thenable) {
+        follow(value as PromiseLike<unknown>); // nested: wait for the inner one
+        return;
+      }
     }
     if (timer?.active() === true) timer.cancel();
     if (failed) result.errback(value);
@@ -48,10 +57,14 @@ export function waitForDeferred<T>(d: PromiseLike<T>, timeoutMs: number | undefi
         return r;
       });
     } else {
-      source.then(
-        (v) => settle(v, false),
-        (e) => settle(e, true),
-      );
+      try {
+        source.then(
+          (v) => settle(v, false),
+          (e) => settle(e, true),
+        );
+      } catch (error) {
+        settle(error, true); // a `then` that throws rejects, as it would for a Promise adopting it
+      }
     }
   };
   follow(d);

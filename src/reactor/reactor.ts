@@ -537,7 +537,13 @@ export class Reactor implements Scheduler {
    * @returns a Deferred of `d`'s result.
    */
   waitForDeferred<T>(d: PromiseLike<T>, timeoutMs?: number): Deferred<T> {
-    if (!isThenable(d)) return fail(new TypeError(`Expected \`d\` to be a Deferred or Promise, got \`${d === null ? 'null' : typeof d}\``));
+    let thenable: boolean;
+    try {
+      thenable = isThenable(d);
+    } catch (error) {
+      return fail(error); // its `then` getter threw
+    }
+    if (!thenable) return fail(new TypeError(`Expected \`d\` to be a Deferred or Promise, got \`${d === null ? 'null' : typeof d}\``));
     return badTimeout<T>(timeoutMs) ?? waitForDeferred(d, timeoutMs, this.#clock);
   }
 

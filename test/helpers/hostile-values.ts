@@ -1,0 +1,40 @@
+/**
+ * Hostile values for tests of the "is it awaitable?" probe: user code that runs, and throws, when a library reads
+ * `then` or calls it. Every public entry point that follows thenables must turn these into a failure of the call,
+ * never a synchronous throw or a crash.
+ *
+ * @module
+ */
+
+/**
+ * An object whose `then` getter throws `error`.
+ *
+ * @param error - what reading `then` throws.
+ * @returns the object.
+ */
+export function withThrowingThenGetter(error: unknown): object {
+  return Object.defineProperty({}, 'then', {
+    get() {
+      throw error;
+    },
+  });
+}
+
+/**
+ * A thenable whose `then`, once called, first calls `before` (if given) with its handlers and then throws `error`.
+ *
+ * @param error - what calling `then` throws.
+ * @param before - what to do with the handlers before throwing (e.g. resolve first).
+ * @returns the thenable.
+ */
+export function withThrowingThen(
+  error: unknown,
+  before?: (resolve: (value: unknown) => void, reject: (reason: unknown) => void) => void,
+): PromiseLike<unknown> {
+  return {
+    then(resolve: (value: unknown) => void, reject: (reason: unknown) => void) {
+      before?.(resolve, reject);
+      throw error;
+    },
+  } as PromiseLike<unknown>;
+}
