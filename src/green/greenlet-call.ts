@@ -97,9 +97,13 @@ export class GreenletCall<R> extends Deferred<R> implements GreenletWatcher {
     return this.#site!.stats;
   }
 
-  /** The lazy call's spawner's async context. */
-  get context(): AsyncContext {
-    return this.#site!.context;
+  /**
+   * A lazy call with no greenlet (the hub checked): the spawner's async context to run it in while it waits on the
+   * run queue, or null once it was cancelled or ran (the run-queue test and {@link GreenletCall.context} in one).
+   * @returns the context, or null.
+   */
+  queuedContext(): AsyncContext | null {
+    return this.#phase === QUEUED ? this.#site!.context : null;
   }
 
   /**

@@ -183,6 +183,9 @@ export class Hub extends EventEmitter {
   #liveHead: Greenlet<any> | null = null;
   #lastFn: unknown = null;
   #lastFnName = '';
+  #plainFn: unknown = null; // the last function #isPlain was asked about, and its answer
+  #plainFnIs = false;
+  readonly #maxGreenlets: number;
   #lastSite: SpawnSite | null = null; // shared by a run of spawns of one task in one context (#siteFor)
   readonly #host: GreenletHost;
   readonly #timer: StepTimer;
@@ -229,6 +232,7 @@ export class Hub extends EventEmitter {
     this.options = Object.freeze(resolveHubOptions(options));
     this.#clock = this.options.clock;
     this.#now = this.options.now;
+    this.#maxGreenlets = this.options.maxGreenlets;
     this.#timer = new StepTimer(
       this.options.blockingThresholdMs,
       this.#now,
@@ -466,6 +470,21 @@ export class Hub extends EventEmitter {
     return name;
   }
 
+  /**
+   * @returns true when `fn` is a plain function: only such a function may finish in its one call (a generator or
+   *   async function never does). Remembered for the last function asked about, so a run of lazy calls of one
+   *   function skips the native prototype lookup. Only a hint: a lazy call whose function returns a generator or a
+   *   Promise gets its greenlet then, so a stale answer (a prototype changed after the first call) costs a greenlet,
+   *   never a semantic.
+   */
+  #isPlain(fn: (...args: any[]) => unknown): boolean {
+    if (fn !== this.#plainFn) {
+      this.#plainFn = fn;
+      this.#plainFnIs = Object.getPrototypeOf(fn) === Function.prototype;
+    }
+    return this.#plainFnIs;
+  }
+
   /** Spawn a plain function as a lazy call (see {@link HubControl.spawnCall}). @returns it, or null. */
   #createCall<R>(fn: GreenletFunction<any[], R> | Task<any[], R>, args: unknown[]): GreenletCall<R> | null {
     let run: (...args: any[]) => unknown;
@@ -482,9 +501,8 @@ export class Hub extends EventEmitter {
     } else {
       return null;
     }
-    // Only a plain function may finish in its one call; a generator or async function never does.
-    if (Object.getPrototypeOf(run) !== Function.prototype) return null;
-    if (this.#refuse !== null || this.#live >= this.options.maxGreenlets) return null; // refused the ordinary way
+    if (!this.#isPlain(run)) return null;
+    if (this.#refuse !== null || this.#live >= this.#maxGreenlets) return null; // refused the ordinary way
     this.#spawned++;
     const call = new GreenletCall<R>(null, this.#siteFor(name, id, captureContext()), run, args.length === 0 ? noArgs : args, newGreenletId());
     this.#live++;
@@ -511,7 +529,7 @@ export class Hub extends EventEmitter {
     this.#spawned++;
     // The spawner's context (the greenlet identity is not part of it: a child is not its parent).
     const g = new Greenlet<R>(this.#siteFor(name, id, captureContext()), run, args.length === 0 ? noArgs : args);
-    const full = this.#live >= this.options.maxGreenlets;
+    const full = this.#live >= this.#maxGreenlets;
     // A refused greenlet is counted too, for the instant until it dies: its death (`host.died`) uncounts it.
     this.#live++;
     this.#liveHead = control.liveInsert(g, this.#liveHead);
@@ -621,7 +639,7 @@ export class Hub extends EventEmitter {
         itemContext = control.state(item) === 'queued' ? control.context(item) : null;
       } else {
         g = item.greenlet; // made while queued: the queue entry stands for it
-        itemContext = this.#runnable(item);
+        itemContext = g === null ? item.queuedContext() : control.state(g) === 'queued' ? control.context(g) : null;
       }
       if (itemContext === null) {
         queue.shift(); // killed or cancelled before it ran
@@ -657,7 +675,7 @@ export class Hub extends EventEmitter {
   #runnable(item: Runnable): AsyncContext | null {
     if (!(item instanceof Greenlet)) {
       const g = item.greenlet;
-      if (g === null) return item.queued ? item.context : null;
+      if (g === null) return item.queuedContext();
       item = g;
     }
     return control.state(item) === 'queued' ? control.context(item) : null;
@@ -680,7 +698,8 @@ export class Hub extends EventEmitter {
     }
     let g = call.greenlet; // made while it ran (getCurrent(), a hub wait, a cancel)
     if (g === null) {
-      let ended = threw;
+      // A primitive is neither a thenable nor a generator (and has no getter of its own to throw): it ends the call.
+      let ended = threw || (typeof r !== 'object' && typeof r !== 'function') || r === null;
       if (!ended) {
         try {
           ended = !isThenable(r) && !isGenerator(r);

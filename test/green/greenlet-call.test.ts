@@ -46,6 +46,47 @@ describe('callInGreenlet (a lazy GreenletCall)', () => {
     expect((call(async () => 1) as GreenletCall<unknown>).greenlet).not.toBeNull();
   });
 
+  it('decides lazy or eager for each function, not by the function spawned before it', () => {
+    const { hub, call } = makeCalls();
+    const plain = (x: number): number => x + 1;
+    const gen = function* (x: number): Generator<undefined, number, unknown> {
+      yield;
+      return x * 10;
+    };
+    const ds: Array<Deferred<unknown>> = [call(plain, 1), call(gen, 2), call(gen, 3), call(plain, 4), call(plain, 5), call(gen, 6)];
+    expect(ds.map((d) => (d as GreenletCall<number>).greenlet === null)).toEqual([true, false, false, true, true, false]);
+    hub.flush();
+    expect(ds.map((d) => successResultOf(d))).toEqual([2, 20, 30, 5, 6, 60]);
+  });
+
+  it.each([
+    ['undefined', undefined],
+    ['null', null],
+    ['a string', 'text'],
+    ['a symbol', Symbol.for('greenreactor.test')],
+    ['a bigint', 7n],
+    ['a boolean', false],
+  ])('fires with %s its function returned, in its one step, with no greenlet', (_label, value) => {
+    const { hub, call } = makeCalls();
+    const d = call(() => value);
+    expect(hub.flush()).toBe(1);
+    expect(successResultOf(d)).toBe(value);
+    expect((d as GreenletCall<unknown>).greenlet).toBeNull();
+  });
+
+  it('waits on a thenable function its function returned (a function can be a thenable)', () => {
+    const { hub, call } = makeCalls();
+    const thenable = Object.assign(() => 'not called', {
+      then(resolve: (v: string) => void): void {
+        resolve('from then');
+      },
+    });
+    const d = call(() => thenable);
+    hub.flush();
+    expect((d as GreenletCall<string>).greenlet).not.toBeNull();
+    return expect(d).resolves.toBe('from then');
+  });
+
   it('errbacks with what the function threw, reported nowhere else', () => {
     const { hub, errors, call } = makeCalls();
     const d = call(() => {
