@@ -19,7 +19,7 @@ import { gatherResults, Reactor } from '../src/index.js';
 import { isMainModule } from './lib/is-main-module.js';
 import { measureAlternatingPaired } from './lib/measure-alternating.js';
 import { measureComparison, type Variant, type Workload } from './lib/measure-comparison.js';
-import { measurePerProcess, type ProcessRun } from './lib/measure-per-process.js';
+import { measurePerProcess, perProcessSquare, type ProcessRun } from './lib/measure-per-process.js';
 import { runChildBench } from './lib/run-child-bench.js';
 import type { PeerJob } from './lib/peer-worker.js';
 import type { ResultGroup, SuiteResult } from './lib/suite-result.js';
@@ -114,10 +114,19 @@ function measurePayloadInChild(quick: boolean): Promise<ResultGroup> {
 /** The variants of the one-pool-per-process payload row; `piscina, again` is the A/A control (raw Piscina again). */
 const onePoolVariants = ['piscina', 'piscina, again', 'tinypool', 'workerpool', 'deferToThread'] as const;
 type OnePoolVariant = (typeof onePoolVariants)[number];
+/** Warm-up and timed batches of one process of that row. */
+const onePoolWarmup = (quick: boolean): number => (quick ? 10 : 25);
+const onePoolBatches = (quick: boolean): number => (quick ? 60 : 200);
+/**
+ * Rounds of that row: two balanced Latin squares of its five variants, more and shorter processes than the 6 rounds of
+ * 400 batches this replaces (the median per-round ratio needs rounds more than long ones). `--quick` (a smoke run):
+ * 2 rounds, no dropped round.
+ */
+const onePoolRounds = (quick: boolean): number => (quick ? 2 : perProcessSquare(onePoolVariants.length) * 2);
 
 /**
  * The child of {@link measurePayloadPerProcess}: opens only `variant`'s pool (2 threads), starts its threads, runs
- * 25 warm-up batches of the 1 MiB payload job (10 with `--quick`), then times 400 batches (60) back to back.
+ * {@link onePoolWarmup} warm-up batches of the 1 MiB payload job, then times {@link onePoolBatches} batches back to back.
  * @param variant - which pool.
  * @param quick - fewer batches.
  * @returns the timed batches.
@@ -148,11 +157,11 @@ async function runOnePoolPayload(variant: OnePoolVariant, quick: boolean): Promi
   }
   try {
     const runBatch = (): Promise<unknown[]> => Promise.all(repeat(batch, () => run()));
-    for (let i = 0; i < (quick ? 10 : 25); i++) await runBatch();
+    for (let i = 0; i < onePoolWarmup(quick); i++) await runBatch();
     const batchesMs: number[] = [];
     const cpu = process.cpuUsage();
     const started = performance.now();
-    for (let i = 0; i < (quick ? 60 : 400); i++) {
+    for (let i = 0; i < onePoolBatches(quick); i++) {
       const t = performance.now();
       await runBatch();
       batchesMs.push(performance.now() - t);
@@ -168,24 +177,26 @@ async function runOnePoolPayload(variant: OnePoolVariant, quick: boolean): Promi
 /**
  * The 1 MiB payload row measured one pool per process: each variant's run is a fresh child process (fixed malloc
  * thresholds, as {@link measurePayloadInChild}) holding only that pool, the variants' processes taking turns in rounds
- * whose order is reversed every other round. In one process with every pool alive, V8's helper threads for one pool's
+ * ordered by a balanced Latin square, each variant's figure the median of its per-round ratios to raw Piscina
+ * (`measure-per-process.ts` says why). In one process with every pool alive, V8's helper threads for one pool's
  * workers' mark-compacts run during the other pools' passes and the per-pass median ignores rare long pauses; the
  * total time of a process's batches is what an application holding one pool sees.
- * @param quick - two short rounds instead of six.
+ * @param quick - two short rounds (a smoke run).
  * @returns the group.
  */
 async function measurePayloadPerProcess(quick: boolean): Promise<ResultGroup> {
-  const rounds = quick ? 2 : 6;
+  const rounds = onePoolRounds(quick);
   const { group } = await measurePerProcess(
     'peers',
     {
       name: '1 MiB payload — threads, one pool per process',
       description:
         `A 1 MiB Uint8Array argument (structured clone into threads), checksummed. 8 at once on 2 threads; each run is a fresh process (fixed malloc thresholds) holding only that variant's pool, ` +
-        `${quick ? 10 : 25} warm-up batches then ${quick ? 60 : 400} timed batches back to back, the variants' processes alternating over ${rounds} rounds (order reversed every other round), with raw Piscina run again as an A/A control.`,
+        `${onePoolWarmup(quick)} warm-up batches then ${onePoolBatches(quick)} timed batches back to back, the variants' processes taking turns over ${rounds} rounds${quick ? '' : ' after one dropped round'} (a balanced Latin square: each variant in each position, and after each other variant, equally often), with raw Piscina run again as an A/A control.`,
       baseline: 'piscina',
       variants: onePoolVariants,
       batch: 8,
+      warmupRounds: quick ? 0 : 1,
     },
     rounds,
     (variant) =>
@@ -316,7 +327,7 @@ export function run(options: PeersOptions = {}): Promise<SuiteResult> {
       notes: [
         ...result.notes,
         'The 1 MiB payload row is measured four times: in rounds per variant like every row; alternating batch by batch ("threads, alternating"), which spreads the garbage collector\'s state over every variant, with a second raw Piscina pool ("piscina, again") as an A/A control; and the same in a child process whose glibc malloc keeps large blocks (GLIBC_TUNABLES ' + fixedMallocThresholds + ', "fixed malloc thresholds"); and one pool per process (below). With glibc\'s default adaptive thresholds, whether each clone\'s 1 MiB buffers are reused or faulted in afresh depends on the process\'s allocation history, not on the pool: two identical Piscina pools read 0.57-0.67x of each other there, so only the fixed-thresholds row can resolve differences of 10-20 % between passes.',
-        'The fourth measurement, "threads, one pool per process", is what an application holding one pool sees: each variant runs in a fresh process (fixed malloc thresholds) holding only its own pool, its figure is the total time of its timed batches, and the ratio is raw Piscina\'s total ÷ the variant\'s over all rounds. In one process with every pool alive, V8\'s helper threads for one pool\'s workers\' mark-compacts run during the other pools\' passes, and a per-pass median ignores the rare long pauses an application pays, so changes that move garbage-collection cost between the main thread and the workers are misjudged there. Its A/A control (raw Piscina in processes of its own twice) shows the noise left: load from other processes moves whole processes, and on 2 shared cores at load 6-11 the wall-time A/A ratio read 0.72-1.16× over six reruns and the CPU-time A/A ratio in the description 0.92-1.17× over three: at such load, read differences under about 20-30 % as noise and compare reruns.',
+        'The fourth measurement, "threads, one pool per process", is what an application holding one pool sees: each variant runs in a fresh process (fixed malloc thresholds) holding only its own pool, and its figure per round is the total time of its timed batches. In one process with every pool alive, V8\'s helper threads for one pool\'s workers\' mark-compacts run during the other pools\' passes, and a per-pass median ignores the rare long pauses an application pays, so changes that move garbage-collection cost between the main thread and the workers are misjudged there. The rounds follow a balanced Latin square (each variant in each position and after each other variant equally often) after one dropped round, and the ratio is the median over the rounds of raw Piscina\'s total ÷ the variant\'s in the same round, with its quartiles; the CPU-time ratio beside it is formed the same way. Two sources of noise remain, and the A/A control (raw Piscina in processes of its own twice) shows them: load from other processes stretches whole processes (wall time), and each process\'s workers settle, at random, into one of two garbage-collection regimes (about 3 or about 100 mark-compacts per 1,000 batches, for every library: `--trace-gc`). On 2 shared cores at load 6-11 the wall-time A/A median read 0.90× and 1.15× in two reruns (quartiles 0.77-1.07 and 0.77-1.53) while the CPU-time A/A median read 1.00× and 1.07×: at such load read the CPU column, and differences under about 10 % as noise.',
       ],
     };
     await writeSuiteResult(full, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});

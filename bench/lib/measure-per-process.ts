@@ -5,10 +5,16 @@
  * For rows whose cost moves with the garbage collector. In one process holding every pool, V8's helper threads for one
  * pool's workers' mark-compacts run during the other pools' passes, and a per-pass median ignores the rare long pauses
  * an application does pay: two builds that differ in when their workers collect read alike there (or the wrong way
- * round), where one pool per process showed a 2× difference in mean batch time. So the figure here is each variant's
- * total time over all its batches, and its ratio is the baseline's total ÷ the variant's over all rounds (> 1: faster);
- * the order of the variants' processes is reversed every other round, so a drift of the machine over the run (load
- * from other processes) does not favour the variants that run first.
+ * round), where one pool per process showed a 2× difference in mean batch time. So a process's figure is the total
+ * time of all its batches, and a variant's ratio is the median over the rounds of the baseline's total ÷ the
+ * variant's in the same round (> 1: faster), given with its spread; CPU time is compared the same way beside it.
+ *
+ * Why a median of per-round ratios, in rounds ordered by a balanced Latin square: on 2 shared cores, load from other
+ * processes lands on whole processes. With the ratio of totals over 6 rounds whose order was reversed every other
+ * round, the A/A control (the baseline run again) read 0.72-1.16× over reruns: one slowed process moved a total by
+ * its whole cost, and the baseline ran first or last in every round. Now each variant runs in each position equally
+ * often and after each other variant equally often ({@link perProcessOrder}), and one bad round moves the median by
+ * one rank, not by its cost.
  *
  * @module
  */
@@ -39,6 +45,12 @@ export interface PerProcessWorkload {
   readonly variants: readonly string[];
   /** Calls one batch makes (started together). */
   readonly batch: number;
+  /**
+   * Untimed rounds first (every variant's process once, in round 0's order), their figures dropped. The first
+   * process of a run read 1.9× its A/A twin here (load 0.9): whatever the machine was doing before the row began.
+   * Default 0.
+   */
+  readonly warmupRounds?: number;
 }
 
 /** One variant's figures over all rounds. */
@@ -46,14 +58,24 @@ export interface PerProcessSummary {
   readonly name: string;
   /** Sum of the rounds' `totalMs`. */
   readonly totalMs: number;
-  /** The baseline's summed total ÷ this variant's (> 1: faster); 0 when this variant's total is 0. */
+  /**
+   * The median over the rounds of the baseline's total ÷ this variant's in the same round (> 1: faster); a round
+   * whose variant total is 0 counts as 0. The row's figure.
+   */
   readonly ratio: number;
-  /** Lowest and highest of the per-round ratios (the baseline's total ÷ this variant's, same round). */
+  /** The baseline's summed total ÷ this variant's over all rounds; 0 when this variant's total is 0. */
+  readonly totalRatio: number;
+  /** Lowest, 25th percentile, 75th percentile and highest of the per-round ratios. */
   readonly roundRatioMin: number;
+  readonly roundRatioP25: number;
+  readonly roundRatioP75: number;
   readonly roundRatioMax: number;
-  /** Summed CPU time ({@link ProcessRun.cpuMs}) and the baseline's summed CPU time ÷ this variant's. */
+  /** Summed CPU time ({@link ProcessRun.cpuMs}). */
   readonly cpuMs: number;
+  /** The median over the rounds of the baseline's CPU time ÷ this variant's in the same round, and its quartiles. */
   readonly cpuRatio: number;
+  readonly cpuRatioP25: number;
+  readonly cpuRatioP75: number;
   /** Mean, median and 90th percentile of one batch over all rounds, ms. */
   readonly meanMs: number;
   readonly medianMs: number;
@@ -64,20 +86,51 @@ export interface PerProcessSummary {
 }
 
 /**
- * The order of the variants' processes in round `round`: as given in even rounds, reversed in odd ones.
+ * How many rounds one balanced Latin square of `n` variants takes: `n` when `n` is even, `2n` when odd.
+ * @param n - how many variants.
+ * @returns the square's rounds.
+ */
+export function perProcessSquare(n: number): number {
+  return n % 2 === 0 ? n : 2 * n;
+}
+
+/**
+ * The order of the variants' processes in round `round`: row `round` of a balanced Latin square (Williams design).
+ *
+ * Over {@link perProcessSquare} rounds, every variant runs in every position equally often and right after every other
+ * variant equally often, so neither "runs first" nor "runs just after the heavy one" favours a variant. Reversing
+ * every other round (the old order) kept the first variant at either end of every round. Rounds past one square repeat
+ * it.
  * @param variants - the variants' names.
  * @param round - the round's index, from 0.
  * @returns the names in the order to run them.
  */
 export function perProcessOrder(variants: readonly string[], round: number): string[] {
-  return round % 2 === 0 ? [...variants] : [...variants].reverse();
+  const n = variants.length;
+  const row = round % perProcessSquare(n);
+  // First row 0, 1, n-1, 2, n-2, …; row r adds r (mod n); for odd n the second n rows are the first n reversed.
+  const first = Array.from({ length: n }, (_, j) => (j % 2 === 1 ? (j + 1) / 2 : (n - j / 2) % n));
+  const order = first.map((a) => variants[(a + row) % n]!);
+  return row < n ? order : order.reverse();
 }
 
 /**
- * Sums each variant's rounds and compares them with the baseline's.
+ * The median of some numbers (the mean of the middle two for an even count); 0 for none.
+ * @param xs - the numbers, in any order.
+ * @returns their median.
+ */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/**
+ * Sums each variant's rounds and compares them with the baseline's, round by round.
  *
- * The ratio is the ratio of totals over all rounds, not a mean of per-round ratios: a round in which a burst of load
- * slowed one process then weighs by the time it cost, as it would for an application.
+ * The ratio is the median of the per-round ratios, not the ratio of totals (kept as `totalRatio`): a round in which a
+ * burst of load from another process slowed one process then moves the figure by one rank, not by the time it cost.
  * @param baseline - the baseline variant's name.
  * @param runs - each variant's runs, one per round, in round order (every variant the same number of rounds).
  * @returns one summary per variant, in the map's order.
@@ -91,23 +144,28 @@ export function summarisePerProcess(baseline: string, runs: ReadonlyMap<string, 
   const total = (rs: readonly ProcessRun[]): number => rs.reduce((sum, r) => sum + r.totalMs, 0);
   const cpu = (rs: readonly ProcessRun[]): number => rs.reduce((sum, r) => sum + r.cpuMs, 0);
   const baseTotal = total(base);
-  const baseCpu = cpu(base);
   return [...runs].map(([name, rs]) => {
     if (rs.length !== base.length) {
       throw new TypeError(`Expected every variant to run ${base.length} rounds, got ${rs.length} for \`${name}\``);
     }
-    const perRound = rs.map((r, i) => (r.totalMs > 0 ? base[i]!.totalMs / r.totalMs : 0));
+    const perRound = rs.map((r, i) => (r.totalMs > 0 ? base[i]!.totalMs / r.totalMs : 0)).sort((a, b) => a - b);
+    const cpuPerRound = rs.map((r, i) => (r.cpuMs > 0 ? base[i]!.cpuMs / r.cpuMs : 0)).sort((a, b) => a - b);
     const batches = rs.flatMap((r) => r.batchesMs).sort((a, b) => a - b);
     const totalMs = total(rs);
     const cpuMs = cpu(rs);
     return {
       name,
       totalMs: round4(totalMs),
-      ratio: totalMs > 0 ? round4(baseTotal / totalMs) : 0,
-      roundRatioMin: round4(Math.min(...perRound)),
-      roundRatioMax: round4(Math.max(...perRound)),
+      ratio: round4(median(perRound)),
+      totalRatio: totalMs > 0 ? round4(baseTotal / totalMs) : 0,
+      roundRatioMin: round4(perRound[0] ?? 0),
+      roundRatioP25: round4(percentile(perRound, 25)),
+      roundRatioP75: round4(percentile(perRound, 75)),
+      roundRatioMax: round4(perRound[perRound.length - 1] ?? 0),
       cpuMs: round4(cpuMs),
-      cpuRatio: cpuMs > 0 ? round4(baseCpu / cpuMs) : 0,
+      cpuRatio: round4(median(cpuPerRound)),
+      cpuRatioP25: round4(percentile(cpuPerRound, 25)),
+      cpuRatioP75: round4(percentile(cpuPerRound, 75)),
       meanMs: batches.length > 0 ? round4(batches.reduce((s, b) => s + b, 0) / batches.length) : 0,
       medianMs: round4(percentile(batches, 50)),
       p90Ms: round4(percentile(batches, 90)),
@@ -118,11 +176,26 @@ export function summarisePerProcess(baseline: string, runs: ReadonlyMap<string, 
 }
 
 /**
+ * One variant's ratios in words: the median per-round ratio with its quartiles and range, the ratio of totals and the
+ * CPU-time median with its quartiles.
+ * @param s - the variant's summary.
+ * @returns e.g. `1.020× (IQR 0.98-1.05, range 0.90-1.10), totals 1.015×, CPU 1.010× (IQR 0.99-1.03)`.
+ */
+export function describeRatios(s: PerProcessSummary): string {
+  const f = (x: number): string => x.toFixed(2);
+  return (
+    `${s.ratio.toFixed(3)}× (IQR ${f(s.roundRatioP25)}-${f(s.roundRatioP75)}, range ${f(s.roundRatioMin)}-${f(s.roundRatioMax)}), ` +
+    `totals ${s.totalRatio.toFixed(3)}×, CPU ${s.cpuRatio.toFixed(3)}× (IQR ${f(s.cpuRatioP25)}-${f(s.cpuRatioP75)})`
+  );
+}
+
+/**
  * Runs `rounds` rounds of one process per variant ({@link perProcessOrder}) and builds the group.
  *
- * A row's throughput is its batches' calls ÷ its summed total time, so the group's ratio column is the ratio of totals
- * ({@link summarisePerProcess}); the description adds each variant's per-round ratio spread and mean, median and p90
- * batch time. Rows carry no loop delay (count 0): the loop is the child's.
+ * The baseline row's throughput is its batches' calls ÷ its summed total time; a variant's is the baseline's times the
+ * variant's median per-round ratio ({@link summarisePerProcess}), so the group's ratio column is that median. The
+ * description adds each variant's per-round quartiles and range, the ratio of totals, the CPU-time ratio and the
+ * batch times. Rows carry no loop delay (count 0): the loop is the child's.
  * @param suite - the suite's name, for the progress lines.
  * @param workload - the workload and its variants.
  * @param rounds - how many processes each variant runs.
@@ -137,6 +210,12 @@ export async function measurePerProcess(
   runOne: (variant: string) => Promise<ProcessRun>,
   log: (line: string) => void,
 ): Promise<{ group: ResultGroup; summaries: PerProcessSummary[] }> {
+  for (let round = 0; round < (workload.warmupRounds ?? 0); round++) {
+    for (const variant of perProcessOrder(workload.variants, 0)) {
+      const run = await runOne(variant);
+      log(`  [${suite}] ${workload.name}, warm-up round ${round + 1}, ${variant}: ${run.totalMs.toFixed(0)} ms (dropped)`);
+    }
+  }
   const runs = new Map<string, ProcessRun[]>(workload.variants.map((v) => [v, []]));
   for (let round = 0; round < rounds; round++) {
     for (const variant of perProcessOrder(workload.variants, round)) {
@@ -148,11 +227,15 @@ export async function measurePerProcess(
     }
   }
   const summaries = summarisePerProcess(workload.baseline, runs);
+  const base = summaries.find((s) => s.name === workload.baseline)!;
+  const baseOps = base.totalMs > 0 ? (workload.batch * base.batches * 1000) / base.totalMs : 0;
   const rows: MeasuredRow[] = summaries.map((s) => {
     const all = runs.get(s.name)!.flatMap((r) => r.batchesMs);
     return {
       name: s.name,
-      opsPerSec: s.totalMs > 0 ? Math.round((workload.batch * s.batches * 1e6) / s.totalMs) / 1000 : 0,
+      // The baseline's measured throughput; a variant's is the baseline's times its median per-round ratio, so that the
+      // ratio column (ops/s ÷ the baseline's, as in every group) is that median.
+      opsPerSec: Math.round(baseOps * s.ratio * 1000) / 1000,
       medianMs: s.medianMs,
       p99Ms: s.p99Ms,
       batch: workload.batch,
@@ -164,12 +247,12 @@ export async function measurePerProcess(
     .map((s) =>
       s.name === workload.baseline
         ? `${s.name} mean ${s.meanMs.toFixed(2)} ms, median ${s.medianMs.toFixed(2)}, p90 ${s.p90Ms.toFixed(2)}, CPU ${(s.cpuMs / s.batches).toFixed(2)} ms per batch`
-        : `${s.name} ${s.ratio.toFixed(3)}× (rounds ${s.roundRatioMin.toFixed(2)}-${s.roundRatioMax.toFixed(2)}), mean ${s.meanMs.toFixed(2)} ms, median ${s.medianMs.toFixed(2)}, p90 ${s.p90Ms.toFixed(2)}, CPU ${s.cpuRatio.toFixed(3)}×`,
+        : `${s.name} ${describeRatios(s)}, mean ${s.meanMs.toFixed(2)} ms, median ${s.medianMs.toFixed(2)}, p90 ${s.p90Ms.toFixed(2)}`,
     )
     .join('; ');
-  const description = `${workload.description} The ratio column is ${workload.baseline}'s total time ÷ the variant's over all ${rounds} rounds; per variant, that ratio (the lowest and highest per-round ratio), the batch times and the ratio of the processes' CPU time over the timed batches (every thread, summed over the rounds; less moved by load from other processes): ${figures}.`;
+  const description = `${workload.description} The ratio column (and a variant's ops/s, the baseline's times that ratio) is the median over the ${rounds} rounds of ${workload.baseline}'s total time ÷ the variant's in the same round (rounds in a balanced Latin square order); per variant, that median (the per-round quartiles and range), the ratio of totals over all rounds, the same median for the processes' CPU time over the timed batches (every thread; less moved by load from other processes) and the batch times: ${figures}.`;
   for (const s of summaries) {
-    log(`  [${suite}] ${workload.name} › ${s.name}: total ${s.totalMs.toFixed(0)} ms, ratio ${s.ratio.toFixed(3)}× (rounds ${s.roundRatioMin.toFixed(2)}-${s.roundRatioMax.toFixed(2)}), mean ${s.meanMs.toFixed(3)} ms, median ${s.medianMs.toFixed(3)}, p90 ${s.p90Ms.toFixed(3)}, CPU ${s.cpuMs.toFixed(0)} ms (${s.cpuRatio.toFixed(3)}×)`);
+    log(`  [${suite}] ${workload.name} › ${s.name}: total ${s.totalMs.toFixed(0)} ms, ${describeRatios(s)}, mean ${s.meanMs.toFixed(3)} ms, median ${s.medianMs.toFixed(3)}, p90 ${s.p90Ms.toFixed(3)}`);
   }
   return { group: resultGroup(workload.name, description, workload.baseline, rows), summaries };
 }

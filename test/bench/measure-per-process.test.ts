@@ -2,34 +2,95 @@
  * The one-process-per-variant rounds: their order and how rounds add up to ratios, on hand-made runs (no processes).
  */
 import { describe, it, expect } from '@jest/globals';
-import { measurePerProcess, perProcessOrder, summarisePerProcess, type ProcessRun } from '../../bench/lib/measure-per-process.js';
+import { describeRatios, measurePerProcess, median, perProcessOrder, perProcessSquare, summarisePerProcess, type ProcessRun } from '../../bench/lib/measure-per-process.js';
 
 // CPU time is half the wall time unless a test says otherwise.
 const run = (...batchesMs: number[]): ProcessRun => ({ totalMs: batchesMs.reduce((s, b) => s + b, 0), batchesMs, cpuMs: batchesMs.reduce((s, b) => s + b, 0) / 2 });
 const quiet = (): void => undefined;
 
+describe('perProcessSquare()', () => {
+  it.each([
+    [2, 2],
+    [3, 6],
+    [4, 4],
+    [5, 10],
+  ])('takes %i variants through a square of %i rounds (2n when n is odd)', (n, rounds) => {
+    expect(perProcessSquare(n)).toBe(rounds);
+  });
+});
+
 describe('perProcessOrder()', () => {
   it.each([
     [0, ['a', 'b', 'c']],
-    [1, ['c', 'b', 'a']],
-    [2, ['a', 'b', 'c']],
+    [1, ['b', 'c', 'a']],
+    [2, ['c', 'a', 'b']],
     [3, ['c', 'b', 'a']],
-  ])('runs round %i in the order %j (reversed every other round)', (round, expected) => {
+    [4, ['a', 'c', 'b']],
+    [5, ['b', 'a', 'c']],
+    [6, ['a', 'b', 'c']],
+  ])('runs round %i of three variants in the order %j (a Williams square, repeating after 6)', (round, expected) => {
     expect(perProcessOrder(['a', 'b', 'c'], round)).toEqual(expected);
+  });
+
+  it.each([2, 3, 4, 5, 6])('over one square of %i variants, runs each variant in each position, and right after each other variant, equally often', (n) => {
+    const variants = Array.from({ length: n }, (_, i) => `v${i}`);
+    const rounds = perProcessSquare(n);
+    const positions = new Map<string, number>();
+    const follows = new Map<string, number>();
+    for (let r = 0; r < rounds; r++) {
+      const order = perProcessOrder(variants, r);
+      expect([...order].sort()).toEqual(variants);
+      order.forEach((v, i) => positions.set(`${v}@${i}`, (positions.get(`${v}@${i}`) ?? 0) + 1));
+      order.slice(1).forEach((v, i) => follows.set(`${order[i]!}>${v}`, (follows.get(`${order[i]!}>${v}`) ?? 0) + 1));
+    }
+    expect(positions.size).toBe(n * n);
+    expect(new Set(positions.values())).toEqual(new Set([rounds / n]));
+    expect(follows.size).toBe(n * (n - 1));
+    expect(new Set(follows.values())).toEqual(new Set([rounds / n]));
+  });
+});
+
+describe('median()', () => {
+  it.each([
+    [[], 0],
+    [[3], 3],
+    [[5, 1, 3], 3],
+    [[4, 1, 3, 2], 2.5],
+  ])('of %j is %d', (xs, m) => {
+    expect(median(xs)).toBe(m);
   });
 });
 
 describe('summarisePerProcess()', () => {
-  it('gives the ratio of summed totals over all rounds, not the mean of the per-round ratios', () => {
-    // Per-round ratios 2 and 0.5 (mean 1.25); totals 30 vs 60: the slow round weighs by the time it cost.
-    const [base, b] = summarisePerProcess('a', new Map([['a', [run(10), run(20)]], ['b', [run(5), run(40)]]]));
-    expect(base).toMatchObject({ name: 'a', totalMs: 30, ratio: 1, roundRatioMin: 1, roundRatioMax: 1 });
-    expect(b).toMatchObject({ name: 'b', totalMs: 45, ratio: 0.6667, roundRatioMin: 0.5, roundRatioMax: 2 });
+  it('gives the median of the per-round ratios, so one slow round moves it by a rank, not by its cost', () => {
+    // Per-round ratios 1, 1, 0.1 (a burst of load on b's third process): median 1; totals 30 vs 120 (0.25).
+    const [base, b] = summarisePerProcess('a', new Map([['a', [run(10), run(10), run(10)]], ['b', [run(10), run(10), run(100)]]]));
+    expect(base).toMatchObject({ name: 'a', totalMs: 30, ratio: 1, totalRatio: 1, roundRatioMin: 1, roundRatioMax: 1 });
+    expect(b).toMatchObject({ name: 'b', totalMs: 120, ratio: 1, totalRatio: 0.25, roundRatioMin: 0.1, roundRatioMax: 1 });
   });
 
-  it('compares summed CPU times apart from wall times', () => {
-    const [, b] = summarisePerProcess('a', new Map([['a', [{ ...run(10), cpuMs: 4 }, { ...run(10), cpuMs: 6 }]], ['b', [{ ...run(10), cpuMs: 12 }, { ...run(10), cpuMs: 8 }]]]));
-    expect(b).toMatchObject({ ratio: 1, cpuMs: 20, cpuRatio: 0.5 });
+  it('pairs each round\'s variant with the baseline of the same round', () => {
+    // Round by round b is twice as fast as a, while the rounds themselves differ tenfold.
+    const [, b] = summarisePerProcess('a', new Map([['a', [run(10), run(100), run(40), run(20)]], ['b', [run(5), run(50), run(20), run(10)]]]));
+    expect(b).toMatchObject({ ratio: 2, roundRatioMin: 2, roundRatioP25: 2, roundRatioP75: 2, roundRatioMax: 2 });
+  });
+
+  it('gives the per-round ratios\' quartiles (nearest rank)', () => {
+    const base = [run(10), run(10), run(10), run(10)];
+    const [, b] = summarisePerProcess('a', new Map([['a', base], ['b', [run(20), run(10), run(5), run(12.5)]]]));
+    // Ratios sorted: 0.5, 0.8, 1, 2.
+    expect(b).toMatchObject({ ratio: 0.9, roundRatioMin: 0.5, roundRatioP25: 0.8, roundRatioP75: 2, roundRatioMax: 2 });
+  });
+
+  it('compares CPU times round by round, apart from wall times', () => {
+    const [, b] = summarisePerProcess(
+      'a',
+      new Map([
+        ['a', [{ ...run(10), cpuMs: 4 }, { ...run(10), cpuMs: 6 }, { ...run(10), cpuMs: 6 }]],
+        ['b', [{ ...run(10), cpuMs: 8 }, { ...run(10), cpuMs: 12 }, { ...run(10), cpuMs: 2 }]],
+      ]),
+    );
+    expect(b).toMatchObject({ ratio: 1, cpuMs: 22, cpuRatio: 0.5, cpuRatioP25: 0.5, cpuRatioP75: 3 });
   });
 
   it('takes mean, median and p90 batch time over every round\'s batches', () => {
@@ -47,13 +108,13 @@ describe('summarisePerProcess()', () => {
 });
 
 describe('measurePerProcess()', () => {
-  it('starts one run per variant and round in the rounds\' order, and its ratio column is the ratio of totals', async () => {
+  it('starts one run per variant and round in the rounds\' order, and its ratio column is the median per-round ratio', async () => {
     const started: string[] = [];
-    const times: Record<string, number[]> = { a: [10, 20], b: [5, 40] };
+    const times: Record<string, number[]> = { a: [10, 10, 10], b: [5, 10, 100] };
     const { group, summaries } = await measurePerProcess(
       't',
       { name: 'w', description: 'd.', baseline: 'a', variants: ['a', 'b'], batch: 8 },
-      2,
+      3,
       (variant) => {
         started.push(variant);
         const round = started.filter((v) => v === variant).length - 1;
@@ -61,11 +122,38 @@ describe('measurePerProcess()', () => {
       },
       quiet,
     );
-    expect(started).toEqual(['a', 'b', 'b', 'a']);
-    expect(group.rows.map((r) => [r.name, r.ratio, r.batch, r.loopDelay.count])).toEqual([['a', 1, 8, 0], ['b', 0.6667, 8, 0]]);
-    // 2 batches of 8 calls over 45 ms.
-    expect(group.rows[1]!.opsPerSec).toBeCloseTo((16 * 1000) / 45, 2);
+    expect(started).toEqual(['a', 'b', 'b', 'a', 'a', 'b']);
+    for (const row of group.rows) expect(row.ratio).toBeCloseTo(row.opsPerSec / group.rows[0]!.opsPerSec, 3);
+    expect(group.rows.map((r) => [r.name, r.ratio, r.batch, r.loopDelay.count])).toEqual([['a', 1, 8, 0], ['b', 1, 8, 0]]);
+    // The baseline's throughput is measured (3 batches of 8 calls over 30 ms); b's is the baseline's × its median ratio.
+    expect(group.rows[0]!.opsPerSec).toBeCloseTo((24 * 1000) / 30, 2);
+    expect(group.rows[1]!.opsPerSec).toBeCloseTo((24 * 1000) / 30, 2);
     expect(summaries.map((s) => s.name)).toEqual(['a', 'b']);
-    expect(group.description).toContain('b 0.667× (rounds 0.50-2.00)');
+    expect(group.description).toContain('b 1.000× (IQR 0.10-2.00, range 0.10-2.00), totals 0.261×');
+  });
+
+  it('runs the warm-up rounds first and drops their figures', async () => {
+    const started: string[] = [];
+    let calls = 0;
+    const { summaries } = await measurePerProcess(
+      't',
+      { name: 'w', description: 'd.', baseline: 'a', variants: ['a', 'b'], batch: 1, warmupRounds: 1 },
+      2,
+      (variant) => {
+        started.push(variant);
+        // The warm-up round's processes are ten times slower.
+        return Promise.resolve(run(calls++ < 2 ? 100 : 10));
+      },
+      quiet,
+    );
+    expect(started).toEqual(['a', 'b', 'a', 'b', 'b', 'a']);
+    expect(summaries.map((s) => [s.name, s.totalMs, s.batches])).toEqual([['a', 20, 2], ['b', 20, 2]]);
+  });
+});
+
+describe('describeRatios()', () => {
+  it('gives the median with its quartiles and range, the ratio of totals and the CPU median with its quartiles', () => {
+    const [, b] = summarisePerProcess('a', new Map([['a', [run(10), run(10)]], ['b', [run(5), run(10)]]]));
+    expect(describeRatios(b!)).toBe('1.500× (IQR 1.00-2.00, range 1.00-2.00), totals 1.333×, CPU 1.500× (IQR 1.00-2.00)');
   });
 });
