@@ -32,7 +32,7 @@
 import { AlreadyCalledError, CancelledError } from '../errors.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { addTimeoutTo, type OnTimeoutCancel } from './add-timeout.js';
-import { Failure } from './failure.js';
+import { Failure, isFailure } from './failure.js';
 import { isThenable } from './is-thenable.js';
 import { pendingPromise, takeReject, takeResolve } from './then-reaction.js';
 import { trackFailure, untrackFailure } from './unhandled-error-handler.js';
@@ -72,6 +72,13 @@ export let takeReadyResult: (d: Deferred<any>) => unknown;
  * greenlet, a stream's result). An exception thrown by `observer` fails the chain like any handler's.
  */
 export let observe: <T>(d: Deferred<T>, observer: (resultOrFailure: T | Failure) => void) => void;
+
+/**
+ * True for a real Deferred: a brand check that runs no user code, where `instanceof` would call a Proxy's
+ * `getPrototypeOf` trap (a revoked Proxy throws from it) and a Proxy of a Deferred would pass, then fail on its
+ * private fields. A Proxy of a Deferred is followed as a thenable instead.
+ */
+let isDeferred: (value: unknown) => value is Deferred<any>;
 
 type Handler = (result: unknown, ...args: unknown[]) => unknown;
 
@@ -122,6 +129,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       observer(result);
       return result;
     };
+    isDeferred = (value): value is Deferred<any> => typeof value === 'object' && value !== null && #called in value;
     observe = (d, observer) => {
       d.#append(onSuccess, onFailure, [observer], [observer, d]);
     };
@@ -163,7 +171,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * @throws TypeError when `result` is a Deferred.
    */
   callback(result: T): void {
-    if (result instanceof Deferred) throw new TypeError('Expected `result` not to be a Deferred; chain it instead');
+    if (isDeferred(result)) throw new TypeError('Expected `result` not to be a Deferred; chain it instead');
     this.#fire(result);
   }
 
@@ -175,7 +183,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    */
   errback(reason?: unknown): void {
     const failure =
-      reason instanceof Failure
+      isFailure(reason)
         ? reason
         : new Failure(reason === undefined ? new Error('Deferred.errback() was called without a reason') : reason);
     this.#fire(failure);
@@ -256,9 +264,14 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     this.#paused++;
   }
 
-  /** Undo one `pause()`; when no pause is left and the Deferred has fired, the waiting handlers run now. */
+  /**
+   * Undo one `pause()`; when no pause is left and the Deferred has fired, the waiting handlers run now. An
+   * `unpause()` with no `pause()` left to undo does nothing: in particular it cannot undo the pause a wait on a
+   * chained Deferred or a Promise holds, which would run the handlers before that result arrived (and again after).
+   */
   unpause(): void {
-    if (this.#paused === 0) return;
+    // A wait holds exactly one of the pauses (`#waiting` is set iff it does); only the others are the caller's.
+    if (this.#paused === (this.#waiting === null ? 0 : 1)) return;
     this.#paused--;
     if (this.#paused === 0 && this.#called) this.#run();
   }
@@ -325,7 +338,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       // success that is not a thenable becomes a Promise fulfilled with it: no pending Promise, resolving functions
       // or link (`then-reaction.ts`).
       const result = this.#result;
-      if (!(result instanceof Failure) && !mayBeThenable(result)) {
+      if (!isFailure(result) && !mayBeThenable(result)) {
         const fulfilled: Promise<any> = Promise.resolve(result);
         return withHandlers ? fulfilled.then(onFulfilled, onRejected) : fulfilled;
       }
@@ -358,25 +371,20 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   static fromPromise<T>(promise: PromiseLike<T>): Deferred<T> {
     if (promise instanceof Deferred) return promise as Deferred<T>;
     const d = new Deferred<T>();
+    // A thenable is user code: it may call its resolving functions more than once, both of them, or after
+    // `cancel()`, and its `then` may throw. Only the first outcome counts, as for a Promise; nothing is thrown
+    // back into the thenable (that could be a microtask, where a throw ends the process).
     let settled = false;
+    const settle = (result: unknown): void => {
+      if (settled || (d.#called && !d.#suppressAlreadyCalled)) return; // fired by its user: nothing to throw at
+      settled = true;
+      if (isDeferred(result)) result = new Failure(new TypeError('A thenable fulfilled with a Deferred'));
+      d.#fire(result);
+    };
     try {
-      promise.then(
-        (value) => {
-          if (settled) return;
-          settled = true;
-          d.callback(value);
-        },
-        (reason: unknown) => {
-          if (settled) return;
-          settled = true;
-          d.errback(new Failure(reason));
-        },
-      );
+      promise.then(settle, (reason: unknown) => settle(new Failure(reason)));
     } catch (error) {
-      if (!settled) {
-        settled = true;
-        d.errback(new Failure(error));
-      }
+      settle(new Failure(error));
     }
     return d;
   }
@@ -453,7 +461,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
           const i = current.#next;
           current.#next = i + 4;
           const result = current.#result;
-          const failed = result instanceof Failure;
+          const failed = isFailure(result);
           const fn = chain[failed ? i + 1 : i] as Handler | undefined;
           if (fn === undefined) continue;
           const args = chain[failed ? i + 3 : i + 2] as unknown[] | undefined;
@@ -479,11 +487,11 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
           try {
             next = args === undefined ? fn(result) : fn(result, ...args);
           } catch (error) {
-            next = error instanceof Failure ? error : new Failure(error);
+            next = isFailure(error) ? error : new Failure(error);
           }
           current.#running = false;
           if (typeof next === 'object' && next !== null) {
-            if (next instanceof Deferred) {
+            if (isDeferred(next)) {
               if (next === current) {
                 next = new Failure(new TypeError('A Deferred cannot be returned from its own callbacks'));
               } else if (!next.#called || next.#paused > 0 || next.#running) {
@@ -503,7 +511,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
                   inner.#tracked = null;
                 }
               }
-            } else if (!(next instanceof Failure)) {
+            } else if (!isFailure(next)) {
               let then: unknown;
               try {
                 then = (next as { then?: unknown }).then;
@@ -532,7 +540,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   /** Register this Deferred for unhandled-failure reporting iff its chain now ends in an unobserved failure. */
   #syncTracking(): void {
     const result = this.#result;
-    if (result instanceof Failure && result !== this.#observed && this.#waiting === null) {
+    if (isFailure(result) && result !== this.#observed && this.#waiting === null) {
       if (this.#tracked === result) return;
       if (this.#tracked !== null) untrackFailure(this);
       trackFailure(this, result);

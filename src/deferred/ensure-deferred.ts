@@ -5,6 +5,8 @@
  */
 import { Deferred } from './deferred.js';
 import { driveGenerator } from './drive-generator.js';
+import { fail } from './fail.js';
+import { safeString } from '../safe-string.js';
 import { isGenerator } from './is-generator.js';
 import { isThenable } from './is-thenable.js';
 
@@ -24,10 +26,18 @@ import { isThenable } from './is-thenable.js';
  */
 export function ensureDeferred<T>(value: PromiseLike<T> | Generator<unknown, T, any>): Deferred<Awaited<T>> {
   if (value instanceof Deferred) return value as Deferred<Awaited<T>>;
-  if (isThenable(value)) return Deferred.fromPromise(value as PromiseLike<Awaited<T>>);
-  if (isGenerator(value)) return driveGenerator(value);
+  let thenable: boolean;
+  let generator: boolean;
+  try {
+    thenable = isThenable(value);
+    generator = !thenable && isGenerator(value);
+  } catch (error) {
+    return fail(error); // a `then`/`next`/`throw` getter threw (user code): as `Promise.resolve(value)` rejects
+  }
+  if (thenable) return Deferred.fromPromise(value as PromiseLike<Awaited<T>>);
+  if (generator) return driveGenerator(value as Generator<unknown, T, any>);
   throw new TypeError(
-    `Expected \`value\` to be a Deferred, a Promise or thenable, or a generator object, got \`${String(value)}\` (${typeof value})`,
+    `Expected \`value\` to be a Deferred, a Promise or thenable, or a generator object, got \`${safeString(value)}\` (${typeof value})`,
   );
 }
 

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { safeString } from '../safe-string.js';
 
 /** A constructor a `Failure` can be checked against (`Error`, `TypeError`, `CancelledError`…). */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -24,6 +25,12 @@ export type ErrorType = Function;
  * });
  * ```
  */
+/**
+ * True for a real `Failure`. A brand check, not `instanceof`: it runs no user code, so a thrown or returned Proxy
+ * (a revoked one throws from every trap) cannot make the Deferred runner throw. Internal to the Deferred family.
+ */
+export let isFailure: (value: unknown) => value is Failure;
+
 export class Failure {
   /** The wrapped error value, exactly as thrown or passed to `errback`. */
   readonly value: unknown;
@@ -31,14 +38,17 @@ export class Failure {
   readonly type: ErrorType | undefined;
   readonly #traceback: string;
 
+  static {
+    isFailure = (value): value is Failure => typeof value === 'object' && value !== null && #traceback in value;
+  }
+
   /**
    * @param value - the error value to wrap; anything can be thrown in JavaScript, so anything is accepted.
    */
   constructor(value: unknown) {
     this.value = value;
     if (typeof value === 'object' && value !== null) {
-      const ctor = (value as { constructor?: unknown }).constructor;
-      this.type = typeof ctor === 'function' ? ctor : undefined;
+      this.type = readConstructor(value);
     } else if (typeof value === 'function') {
       this.type = Function;
     } else {
@@ -57,7 +67,7 @@ export class Failure {
     const value = this.value;
     for (const type of types) {
       if (this.type === type) return type;
-      if (typeof value === 'object' && value !== null && value instanceof type) return type;
+      if (typeof value === 'object' && value !== null && isInstance(value, type)) return type;
     }
     return null;
   }
@@ -85,9 +95,13 @@ export class Failure {
    */
   getErrorMessage(): string {
     const value = this.value;
-    if (value instanceof Error) return value.message;
-    if (typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string') {
-      return (value as { message: string }).message;
+    try {
+      if (value instanceof Error) return value.message;
+      if (typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string') {
+        return (value as { message: string }).message;
+      }
+    } catch {
+      // A hostile value (a throwing getter, a revoked Proxy): describe it without asking it anything.
     }
     return safeString(value);
   }
@@ -128,18 +142,32 @@ function readTraceback(value: unknown): string {
       stack = undefined;
     }
     if (typeof stack === 'string' && stack.length > 0) return stack;
-    const name = (value as { name?: unknown }).name;
-    const message = (value as { message?: unknown }).message;
-    if (typeof message === 'string') return `${typeof name === 'string' ? name : 'Error'}: ${message}`;
+    try {
+      const name = (value as { name?: unknown }).name;
+      const message = (value as { message?: unknown }).message;
+      if (typeof message === 'string') return `${typeof name === 'string' ? name : 'Error'}: ${message}`;
+    } catch {
+      // a throwing `name`/`message` getter: fall back to the description below
+    }
   }
   return `Non-error thrown: ${safeString(value)}`;
 }
 
-/** `String(value)` that cannot throw (objects with a hostile `toString`, symbols in templates). */
-function safeString(value: unknown): string {
+/** The value's constructor, or `undefined` when it has none or reading it throws (a getter, a revoked Proxy). */
+function readConstructor(value: object): ErrorType | undefined {
   try {
-    return String(value);
+    const ctor = (value as { constructor?: unknown }).constructor;
+    return typeof ctor === 'function' ? ctor : undefined;
   } catch {
-    return Object.prototype.toString.call(value);
+    return undefined;
+  }
+}
+
+/** `value instanceof type`, false when the test throws (a Proxy's trap, a `type` that is not a constructor). */
+function isInstance(value: object, type: ErrorType): boolean {
+  try {
+    return value instanceof type;
+  } catch {
+    return false;
   }
 }

@@ -44,7 +44,13 @@ export function inlineCallbacks<A extends unknown[], R, This = unknown>(
     } catch (error) {
       return fail(error);
     }
-    if (!isGenerator(gen)) {
+    let generator: boolean;
+    try {
+      generator = isGenerator(gen);
+    } catch (error) {
+      return fail(error); // a `next`/`throw` getter of what it returned threw (user code)
+    }
+    if (!generator) {
       return fail(
         new TypeError(
           `inlineCallbacks expected ${generatorFunction.name || 'the function'} to return a generator; is it a function*?`,
