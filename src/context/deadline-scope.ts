@@ -72,6 +72,23 @@ export function runUntilWallTime<R>(clock: Pick<Scheduler, 'now'>, wallAt: numbe
 }
 
 /** Runs `fn` in `inner`, or in the enclosing scope when that one ends first. */
+/**
+ * Runs `fn` in exactly the scope `scope` — one {@link scopedDeadline} returned earlier — or, with `undefined`, in
+ * no scope, whatever scope the calling code is in.
+ *
+ * Why: a call held back before it starts (a rule's bulkhead, the crash budget) is started later by whoever frees
+ * its place, in that code's context. It must start under its own caller's deadline (SPEC §10: it gets the time
+ * left, and never runs once the deadline passed), not under the releasing code's, or none.
+ *
+ * @param scope - the captured scope, or `undefined` for none.
+ * @param fn - the code.
+ * @returns what `fn` returned.
+ */
+export function runInCapturedScope<R>(scope: ScopedDeadline | undefined, fn: () => R): R {
+  if (scope !== undefined) return storage!.run(scope, fn); // a scope that exists was made with the storage
+  return storage === undefined || liveScopes === 0 ? fn() : storage.exit(fn);
+}
+
 function runInScope<R>(inner: ScopedDeadline, fn: () => R): R {
   storage ??= new AsyncLocalStorage<ScopedDeadline>();
   const outer = scopedDeadline();

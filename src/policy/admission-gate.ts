@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { runInCapturedScope, scopedDeadline, type ScopedDeadline } from '../context/deadline-scope.js';
 import { Deferred } from '../deferred/deferred.js';
 import { fail } from '../deferred/fail.js';
 import { Failure } from '../deferred/failure.js';
@@ -28,13 +29,18 @@ export interface AdmissionGateOptions<C> {
    * change what `limit` returns. It must not throw.
    */
   onSettled?: (result: unknown) => void;
-  /** Told of each call that has to wait, with its Deferred (to arm a timeout on it, say). It must not throw. */
+  /**
+   * Told of each call that has to wait, with its Deferred (to arm a timeout on it, say: see `armQueuedDeadline`),
+   * synchronously, in the caller's context. It must not throw.
+   */
   onQueued?: (outer: Deferred<unknown>, call: C) => void;
 }
 
 interface Waiter<C> {
   readonly call: C;
   readonly start: StartCall<C>;
+  /** The caller's `withDeadline` scope, captured as it queued: the call starts in it (see `runInCapturedScope`). */
+  readonly scope: ScopedDeadline | undefined;
   outer: Deferred<unknown>;
   /** The route's Deferred once the call started (or was handed elsewhere by `drain`). */
   inner: Deferred<unknown> | undefined;
@@ -82,7 +88,7 @@ export class AdmissionGate<C> {
    */
   run(call: C, start: StartCall<C>): Deferred<unknown> {
     if (!this.wouldWait()) return this.#admit(call, start);
-    const waiter: Waiter<C> = { call, start, outer: undefined as never, inner: undefined };
+    const waiter: Waiter<C> = { call, start, scope: scopedDeadline(), outer: undefined as never, inner: undefined };
     waiter.outer = new Deferred<unknown>(() => this.#cancel(waiter));
     this.#waiting.push(waiter);
     this.#onQueued?.(waiter.outer, call);
@@ -98,7 +104,8 @@ export class AdmissionGate<C> {
     try {
       while (this.#waiting.length > 0 && this.#inFlight < this.#limit()) {
         const waiter = this.#waiting.shift() as Waiter<C>;
-        this.#forward(waiter, this.#admit(waiter.call, waiter.start));
+        // Started by whoever freed the place: in the caller's deadline scope, not in that code's.
+        this.#forward(waiter, runInCapturedScope(waiter.scope, () => this.#admit(waiter.call, waiter.start)));
       }
     } finally {
       this.#pumping = false;

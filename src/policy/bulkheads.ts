@@ -21,6 +21,7 @@ import { isTask, type Task } from '../task/task.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { AdmissionGate, type StartCall } from './admission-gate.js';
 import type { DecidedRoute, Decision } from './decision.js';
+import { armQueuedDeadline } from './queued-deadline.js';
 
 /** One call a rule decided: what runs, where, with what. */
 export interface RoutedCall {
@@ -137,8 +138,9 @@ export class Bulkheads {
         pool: undefined,
         gate: new AdmissionGate<RoutedCall>(() => made.max, {
           onQueued: (outer, call) => {
-            const timeoutMs = isTask(call.target) ? call.target.options.timeoutMs : undefined;
-            if (timeoutMs !== undefined) outer.addTimeout(timeoutMs, this.#clock);
+            const { target } = call;
+            const name = isTask(target) ? target.name : target.name || '<anonymous>';
+            armQueuedDeadline(outer, name, isTask(target) ? target.options.timeoutMs : undefined, this.#clock);
           },
         }),
       };

@@ -27,6 +27,7 @@ import { CancelledError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import type { Task } from '../task/task.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { AdmissionGate } from './admission-gate.js';
+import { armQueuedDeadline } from './queued-deadline.js';
 import type { Policy } from './policy.js';
 
 /** Starts a thread call in a pool (the pool's `run`). */
@@ -115,11 +116,8 @@ export class CrashGuard {
         proven: false,
         gate: new AdmissionGate<ThreadCall>(() => this.#allowance(task, entry), {
           onSettled: (result) => this.#settled(task, entry, result),
-          // The task's own timeoutMs counts from dispatch, as it does in the pool's queue.
-          onQueued: (outer, call) => {
-            const timeoutMs = call.task.options.timeoutMs;
-            if (timeoutMs !== undefined) outer.addTimeout(timeoutMs, this.#targets.clock);
-          },
+          // The task's own timeoutMs counts from dispatch, as it does in the pool's queue; so does a deadline scope's.
+          onQueued: (outer, call) => armQueuedDeadline(outer, call.task.name, call.task.options.timeoutMs, this.#targets.clock),
         }),
       };
       guarded = entry;

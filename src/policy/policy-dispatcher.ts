@@ -441,7 +441,13 @@ export class PolicyDispatcher {
    * @returns `start`'s Deferred, or one that follows it once the call was admitted.
    */
   admit(call: RoutedCall, start: () => Deferred<unknown>): Deferred<unknown> {
-    if (call.decision.maxConcurrent === undefined) return start();
+    if (call.decision.maxConcurrent === undefined) {
+      try {
+        return start();
+      } catch (error) {
+        return fail(error); // as a bulkhead's gate does with a `start` that throws: the call fails, never its caller
+      }
+    }
     // A call that waited sends the dispatch site captured when the caller sent it (as #startRouted does).
     return this.#bulkheads.run(call, (held) => (held.site === undefined ? start() : withDispatchSite(held.site, start)), this.#capacityFor(call.decision));
   }
