@@ -146,7 +146,13 @@ function callInline(stream: InProcessStream, target: Target, args: unknown[]): D
   } catch (error) {
     return fail(error);
   }
-  if (isGenerator(result)) return driveGenerator(steppedIn(stream, result));
+  let generator: boolean;
+  try {
+    generator = isGenerator(result);
+  } catch (error) {
+    return fail(error); // a `next`/`throw` getter threw (user code): the call fails, `stream()` does not throw
+  }
+  if (generator) return driveGenerator(steppedIn(stream, result as Generator<unknown, unknown, unknown>));
   return maybeDeferred(() => result);
 }
 

@@ -98,7 +98,9 @@ export class StreamBuffer<Item = unknown, R = unknown> {
    */
   progress(value: unknown): void {
     if (this.#state !== 'open') return;
-    for (const listener of this.#listeners) {
+    // A snapshot, as EventEmitter takes: a listener that unsubscribes (itself or another) while this value is
+    // delivered must not make the next one miss it (at most one delivery per 50 ms: the copy costs nothing).
+    for (const listener of this.#listeners.slice()) {
       try {
         listener(value);
       } catch (error) {
