@@ -6,7 +6,7 @@
  * private fields). Who may call what:
  * - The greenlet's hub: `step` (only on a `'queued'` greenlet it took off its run queue, with `getCurrent()` set
  *   to it), `start`/`delay`/`refuse` (right after making it), `tookWait`/`awaitWait`/`acceptsWait`/`cooperateIn`/`busy` (from
- *   its switch points), `context`, `stats`, and the live-list links `liveInsert`/`liveRemove`/`liveNext`.
+ *   its switch points), `context`, `queuedContext`, `stats`, and the live-list links `liveInsert`/`liveRemove`/`liveNext`.
  * - `GreenPool`: `start` when it admits a greenlet made with `hubControl.spawnPending`.
  * - `GreenPool`, `Group`, `joinAll`: `linkInternal`.
  * - `greenletDeferred` and `GreenletCall`: `watch`; `GreenletCall.adopt` (called by the hub): `adopt`.
@@ -37,6 +37,11 @@ export interface GreenletControl {
   step(g: Greenlet<any>): boolean;
   /** @returns the greenlet's state. */
   state(g: Greenlet<any>): GreenletState;
+  /**
+   * The run-queue test and {@link GreenletControl.context} in one (the hub's, before each step).
+   * @returns the spawner's async context of a `'queued'` greenlet; null in any other state (killed before it ran).
+   */
+  queuedContext(g: Greenlet<any>): AsyncContext | null;
   /** `'pending'` → `'queued'` (spawn, pool admission, the `spawnLater` timer); no effect on any other state. */
   start(g: Greenlet<any>): void;
   /** Keep the `spawnLater` timer of a `'pending'` greenlet, so a kill before it fires cancels it. */

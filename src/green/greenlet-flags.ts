@@ -1,14 +1,17 @@
 /**
  * The packed representation of a greenlet: flag bits, link kinds and the rarely needed fields.
  *
- * Why packed: a parked greenlet must stay small (the green bench measures bytes per parked greenlet), so its
- * booleans share one small integer and the fields few greenlets need live in a side record made on first use.
- * `Greenlet` reads and writes the bits only through its `#has`/`#set` pair.
+ * Why packed: a parked greenlet must stay small (the green bench measures bytes per parked greenlet), and 100,000
+ * greenlets spawned at once are copied by every young-generation GC while they live (the fresh-closure row), so
+ * its booleans, its lifecycle state and its mode share one small integer (a Smi: no field of their own), and the
+ * fields few greenlets need live in a side record made on first use. `Greenlet` reads and writes the flag bits
+ * only through its `#has`/`#set` pair, the state through `#is`/`#enter` and the mode through `#modeIs`/`#setMode`.
  *
  * @module
  */
 import type { Deferred } from '../deferred/deferred.js';
 import type { DelayedCall } from '../time/scheduler.js';
+import type { GreenletState } from './greenlet-state.js';
 
 /** Scheduled at least once (spawn, pool admission, the `spawnLater` timer). */
 export const STARTED = 1;
@@ -35,6 +38,47 @@ export const SENDING_KILL = 512;
  * site for every generator, however many distinct functions spawned them) rather than looking them up on it.
  */
 export const NATIVE_GENERATOR = 1024;
+/** Three bits: the lifecycle state (greenlet-state.ts), an index into {@link stateNames}. 0 is `'pending'`. */
+export const STATE_SHIFT = 11;
+/** The mask of the state bits. */
+export const STATE_MASK = 7 << STATE_SHIFT;
+/** Three bits: the {@link Mode}, an index into {@link modeNames}. 0 is `'unstarted'`. */
+export const MODE_SHIFT = 14;
+/** The mask of the mode bits. */
+export const MODE_MASK = 7 << MODE_SHIFT;
+
+// The states and modes as they sit in the flags (already shifted): test one with `(flags & STATE_MASK) === ST_…`.
+/** State `'pending'` (0: a new greenlet's flags are 0). */
+export const ST_PENDING = 0;
+/** State `'queued'`. */
+export const ST_QUEUED = 1 << STATE_SHIFT;
+/** State `'running'`. */
+export const ST_RUNNING = 2 << STATE_SHIFT;
+/** State `'parked'`. */
+export const ST_PARKED = 3 << STATE_SHIFT;
+/** State `'dead'`. */
+export const ST_DEAD = 4 << STATE_SHIFT;
+/** Mode `'unstarted'` (0). */
+export const MODE_UNSTARTED = 0;
+/** Mode `'calling'`. */
+export const MODE_CALLING = 1 << MODE_SHIFT;
+/** Mode `'generator'`. */
+export const MODE_GENERATOR = 2 << MODE_SHIFT;
+/** Mode `'async'`. */
+export const MODE_ASYNC = 3 << MODE_SHIFT;
+/** Mode `'finished'`. */
+export const MODE_FINISHED = 4 << MODE_SHIFT;
+
+/** Each state by its code (unshifted) in the state bits. */
+export const stateNames: readonly GreenletState[] = Object.freeze(['pending', 'queued', 'running', 'parked', 'dead'] as const);
+/** Each state's bits. */
+export const stateBits: Readonly<Record<GreenletState, number>> = Object.freeze({
+  pending: ST_PENDING,
+  queued: ST_QUEUED,
+  running: ST_RUNNING,
+  parked: ST_PARKED,
+  dead: ST_DEAD,
+});
 
 /** Link kind: hears every death, observes the outcome. */
 export const ANY = 0;

@@ -40,16 +40,30 @@ import {
   KILL_PENDING,
   LINK_KIND_MASK,
   LINK_KIND_SHIFT,
+  MODE_ASYNC,
+  MODE_CALLING,
+  MODE_FINISHED,
+  MODE_GENERATOR,
+  MODE_MASK,
+  MODE_UNSTARTED,
   NATIVE_GENERATOR,
   newRare,
   OBSERVED,
   OK,
+  ST_DEAD,
+  ST_PARKED,
+  ST_PENDING,
+  ST_QUEUED,
+  ST_RUNNING,
   STARTED,
+  STATE_MASK,
+  STATE_SHIFT,
+  stateBits,
+  stateNames,
   THROWING,
   SENDING_KILL,
   TRACKED,
   VALUE,
-  type Mode,
   type Rare,
 } from './greenlet-flags.js';
 import type { GreenletState } from './greenlet-state.js';
@@ -110,9 +124,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
 
   #site: SpawnSite; // hub, task stats and spawner's context, shared with the greenlets spawned alongside
   #fn: ((...args: any[]) => unknown) | Generator<unknown, unknown, unknown> | null; // the function, then its generator
-  #state: GreenletState = 'pending';
-  #mode: Mode = 'unstarted';
-  #flags = 0; // bits of greenlet-flags.ts, read only through #has/#set
+  #flags = 0; // bits of greenlet-flags.ts, state and mode too: read only through #has/#set, #is/#enter, #modeIs/#setMode
   // Before the first step: the arguments (no field of their own); while alive, what the next resume sends; once
   // dead, the result (the value when OK, else the exception): read as a result only when dead or OK.
   #value: unknown;
@@ -126,12 +138,13 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   static {
     control = {
       step: (g) => g.#step(),
-      state: (g) => g.#state,
+      state: (g) => g.#stateName(),
+      queuedContext: (g) => (g.#is(ST_QUEUED) ? g.#site.context : null),
       start: (g) => {
-        if (g.#state !== 'pending') return; // killed, refused, or already started: nothing to do
+        if (!g.#is(ST_PENDING)) return; // killed, refused, or already started: nothing to do
         if (g.#rare !== null) g.#rare.timer = null;
         g.#set(STARTED, true);
-        g.#state = 'queued';
+        g.#enter(ST_QUEUED);
         g.#site.host.schedule(g);
       },
       delay: (g, timer) => {
@@ -146,18 +159,18 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       tookWait: (g, w, raced, ready) => {
         if (g.#waitingOn !== w) return;
         if (!raced) {
-          if (g.#state === 'running') g.#awaitWait(w, ready); // a kill held for this wait: now it is awaited
-        } else if (g.#state === 'parked') {
+          if (g.#is(ST_RUNNING)) g.#awaitWait(w, ready); // a kill held for this wait: now it is awaited
+        } else if (g.#is(ST_PARKED)) {
           g.#token++; // it runs on: the wait's outcome goes to its `then` callbacks, not through the hub
           g.#site.host.parkedDelta(-1);
-          g.#state = 'running';
+          g.#enter(ST_RUNNING);
         }
       },
       awaitWait: (g, w, ready) => g.#awaitWait(w, ready),
       // Its code is running (the hub found it by its identity): whatever the hub last saw, it did not await that.
-      acceptsWait: (g) => g.#mode === 'calling' || g.#mode === 'async',
+      acceptsWait: (g) => g.#modeIs(MODE_CALLING) || g.#modeIs(MODE_ASYNC),
       cooperateIn: (g) => {
-        if (g.#mode !== 'generator') return null;
+        if (!g.#modeIs(MODE_GENERATOR)) return null;
         const rare = (g.#rare ??= newRare());
         return (rare.coop ??= new Deferred<void>());
       },
@@ -167,7 +180,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       linkInternal: (g, cb) => g.#link(cb, INTERNAL),
       watch: (g, watcher) => {
         g.#set(OBSERVED, true);
-        if (g.#state !== 'dead') g.#addLink(watcher, ANY);
+        if (!g.#is(ST_DEAD)) g.#addLink(watcher, ANY);
         else queueMicrotask(() => g.#notify(watcher, ANY));
       },
       liveInsert: (g, head) => {
@@ -188,14 +201,14 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       adopt: <R>(site: SpawnSite, id: number, fn: unknown, args: unknown[] | null, state: GreenletState, ok: boolean) => {
         // A lazy call's greenlet, made where the call is: observed (the call's Deferred watches it), started.
         const g = new Greenlet<R>(site, state === 'queued' ? (fn as (...args: any[]) => unknown) : null, args, id);
-        g.#flags = STARTED | OBSERVED;
-        g.#state = state;
+        g.#flags |= STARTED | OBSERVED;
+        g.#enter(stateBits[state]);
         if (state === 'running') {
-          g.#mode = 'calling'; // its function runs now, under the hub's identity: called() takes what it returns
+          g.#setMode(MODE_CALLING); // its function runs now, under the hub's identity: called() takes what it returns
           g.#value = undefined;
           g.#set(TRACKED, true);
         } else if (state === 'dead') {
-          g.#mode = 'finished';
+          g.#setMode(MODE_FINISHED);
           g.#value = fn; // the call's outcome
           g.#set(OK, ok || isGreenletExit(fn));
         }
@@ -235,17 +248,17 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
 
   /** True once the greenlet finished, failed or was killed. */
   get dead(): boolean {
-    return this.#state === 'dead';
+    return this.#is(ST_DEAD);
   }
 
   /** @returns true once the greenlet is dead (gevent's `ready()`; not the `'queued'` state). */
   ready(): boolean {
-    return this.#state === 'dead';
+    return this.#is(ST_DEAD);
   }
 
   /** @returns true when the greenlet is dead and did not fail (a `GreenletExit` counts as success). */
   successful(): boolean {
-    return this.#state === 'dead' && this.#has(OK);
+    return this.#is(ST_DEAD) && this.#has(OK);
   }
 
   /** The result once it succeeded (the `GreenletExit` itself when killed by one); `undefined` before. */
@@ -255,7 +268,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
 
   /** The exception it failed with; `undefined` while alive or after success. */
   get exception(): unknown {
-    return this.#state === 'dead' && !this.#has(OK) ? this.#value : undefined;
+    return this.#is(ST_DEAD) && !this.#has(OK) ? this.#value : undefined;
   }
 
   /** Aborted by {@link Greenlet.kill} (with the kill's exception as reason), for APIs that take an `AbortSignal`. */
@@ -305,7 +318,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
    * @returns a Deferred firing `undefined` once the greenlet is dead.
    */
   kill(exception: unknown = new GreenletExit()): Deferred<void> {
-    if (this.#state === 'dead') return succeed(undefined);
+    if (this.#is(ST_DEAD)) return succeed(undefined);
     const exc = typeof exception === 'function' ? new (exception as new () => unknown)() : exception;
     const rare = (this.#rare ??= newRare());
     rare.kill = exc;
@@ -314,10 +327,10 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       rare.killReason = exc;
       rare.abort?.abort(exc);
     }
-    switch (this.#state) {
-      case 'pending':
-      case 'queued':
-        if (this.#mode === 'unstarted') {
+    switch (this.#flags & STATE_MASK) {
+      case ST_PENDING:
+      case ST_QUEUED:
+        if (this.#modeIs(MODE_UNSTARTED)) {
           const timer = rare.timer;
           rare.timer = null;
           if (timer !== null && timer.active()) timer.cancel(); // a fired timer that has not started it: nothing to cancel
@@ -328,15 +341,15 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
         if (!this.#has(THROWING) && this.#waitingOn instanceof HubWait) this.#waitingOn.abandon();
         this.#takeKill(); // switched and queued: the exception replaces what it would have been sent
         break;
-      case 'parked':
+      case ST_PARKED:
         this.#abandonWait();
         this.#takeKill();
         this.#site.host.parkedDelta(-1);
-        this.#state = 'queued';
+        this.#enter(ST_QUEUED);
         this.#site.host.schedule(this);
         break;
       default: // running: thrown in at the next switch point
-        if (this.#mode === 'async') this.#killRacedWait();
+        if (this.#modeIs(MODE_ASYNC)) this.#killRacedWait();
         break;
     }
     return this.#wait(undefined, noop, undefined, INTERNAL);
@@ -383,7 +396,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   ): Promise<R1 | R2> {
     let p: Promise<R>;
     this.#set(OBSERVED, true);
-    if (this.#state === 'dead') {
+    if (this.#is(ST_DEAD)) {
       p = this.#has(OK) ? Promise.resolve(this.#value as R) : Promise.reject(this.#value);
     } else {
       p = new Promise<R>((resolve, reject) => {
@@ -395,7 +408,33 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
 
   /** @returns `Greenlet name#id (state)`, for debugging. */
   toString(): string {
-    return `Greenlet ${this.name}#${this.id} (${this.#state})`;
+    return `Greenlet ${this.name}#${this.id} (${this.#stateName()})`;
+  }
+
+  // The lifecycle state and the mode live in bits of #flags (greenlet-flags.ts): two fields fewer per greenlet.
+  /** @returns true in state `st` (an `ST_…` constant). */
+  #is(st: number): boolean {
+    return (this.#flags & STATE_MASK) === st;
+  }
+
+  /** Move to state `st` (an `ST_…` constant). */
+  #enter(st: number): void {
+    this.#flags = (this.#flags & ~STATE_MASK) | st;
+  }
+
+  /** @returns the state's name. */
+  #stateName(): GreenletState {
+    return stateNames[(this.#flags & STATE_MASK) >> STATE_SHIFT]!;
+  }
+
+  /** @returns true in mode `mode` (a `MODE_…` constant). */
+  #modeIs(mode: number): boolean {
+    return (this.#flags & MODE_MASK) === mode;
+  }
+
+  /** Switch to mode `mode` (a `MODE_…` constant). */
+  #setMode(mode: number): void {
+    this.#flags = (this.#flags & ~MODE_MASK) | mode;
   }
 
   #has(bit: number): boolean {
@@ -411,7 +450,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       throw new TypeError(`Expected \`cb\` to be a function, got \`${String(cb)}\` (${typeof cb})`);
     }
     if (kind === ANY || kind === EXCEPTION) this.#set(OBSERVED, true);
-    if (this.#state !== 'dead') {
+    if (!this.#is(ST_DEAD)) {
       this.#addLink(cb, kind);
       return;
     }
@@ -448,7 +487,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     const bad = badTimeout<T>(timeoutMs);
     if (bad !== null) return bad;
     if (kind !== INTERNAL) this.#set(OBSERVED, true);
-    if (this.#state === 'dead') {
+    if (this.#is(ST_DEAD)) {
       try {
         return succeed(outcome(this));
       } catch (error: unknown) {
@@ -500,7 +539,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     this.#waitingOn = null;
     if (w instanceof HubWait) {
       w.abandon();
-      if (this.#mode === 'async') this.#waitingOn = w; // the hub still delivers the kill through it
+      if (this.#modeIs(MODE_ASYNC)) this.#waitingOn = w; // the hub still delivers the kill through it
     }
   }
 
@@ -522,19 +561,19 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   }
 
   #park(waitable: unknown): void {
-    this.#state = 'parked';
+    this.#enter(ST_PARKED);
     this.#waitingOn = waitable;
     this.#site.host.parkedDelta(1);
   }
 
   #resume(token: number, value: unknown, failed: boolean): void {
-    if (token !== this.#token || this.#state !== 'parked') return;
+    if (token !== this.#token || !this.#is(ST_PARKED)) return;
     this.#value = value;
     this.#set(THROWING, failed);
     this.#set(SENDING_KILL, false);
-    if (this.#mode !== 'async' && !(this.#waitingOn instanceof HubWait)) this.#waitingOn = null; // a hub wait stays until the step
+    if (!this.#modeIs(MODE_ASYNC) && !(this.#waitingOn instanceof HubWait)) this.#waitingOn = null; // a hub wait stays until the step
     this.#site.host.parkedDelta(-1);
-    this.#state = 'queued';
+    this.#enter(ST_QUEUED);
     this.#site.host.schedule(this);
   }
 
@@ -542,8 +581,8 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   #awaitWait(w: HubWait<any>, ready: boolean): void {
     // Its code runs, so it did not await its last wait (it raced it and the other side won, or gave it
     // callbacks): leave that wait; a resumption queued through it is stale, except a kill, which this wait takes.
-    if (this.#state === 'parked') this.#site.host.parkedDelta(-1);
-    else if (this.#state === 'queued') {
+    if (this.#is(ST_PARKED)) this.#site.host.parkedDelta(-1);
+    else if (this.#is(ST_QUEUED)) {
       if (this.#has(SENDING_KILL)) this.#rare!.kill = this.#value;
       this.#value = undefined;
       this.#set(THROWING, false);
@@ -561,7 +600,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       this.#set(SENDING_KILL, false);
     }
     if (ready) {
-      this.#state = 'queued';
+      this.#enter(ST_QUEUED);
       this.#site.host.schedule(this);
       return;
     }
@@ -581,13 +620,13 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
         coop.callback(undefined);
       }
     }
-    this.#state = 'running';
-    const mode = this.#mode;
-    if (mode === 'generator') {
+    this.#enter(ST_RUNNING);
+    const mode = this.#flags & MODE_MASK;
+    if (mode === MODE_GENERATOR) {
       this.#waitingOn = null;
       return this.#runGenerator();
     }
-    if (mode === 'async') return this.#resumeAsync();
+    if (mode === MODE_ASYNC) return this.#resumeAsync();
     return this.#call();
   }
 
@@ -597,7 +636,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     const args = this.#value as unknown[];
     this.#fn = null;
     this.#value = undefined;
-    this.#mode = 'calling';
+    this.#setMode(MODE_CALLING);
     let r: unknown;
     const native = Object.getPrototypeOf(fn) === GeneratorFunctionPrototype;
     try {
@@ -625,7 +664,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     }
     if (generator) {
       this.#set(NATIVE_GENERATOR, native);
-      this.#mode = 'generator';
+      this.#setMode(MODE_GENERATOR);
       this.#fn = r as Generator<unknown, unknown, unknown>;
       return this.#runGenerator();
     }
@@ -644,7 +683,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       this.#finish(true, r, true);
       return false;
     }
-    this.#mode = 'async';
+    this.#setMode(MODE_ASYNC);
     try {
       (r as PromiseLike<unknown>).then(
         (v: unknown) => this.#finish(true, v, true),
@@ -654,7 +693,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       this.#finish(false, error, true);
       return false;
     }
-    if (this.#state !== 'running') return false; // it reached a hub wait in its first step
+    if (!this.#is(ST_RUNNING)) return false; // it reached a hub wait in its first step
     this.#set(ASYNC_BUSY, true); // it runs on in microtasks, maybe through foreign awaits
     return true;
   }
@@ -718,7 +757,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       }
       const y = r.value;
       if (y === undefined || (this.#rare !== null && y === this.#rare.coop && y !== null)) {
-        this.#state = 'queued';
+        this.#enter(ST_QUEUED);
         this.#site.host.schedule(this);
         return false;
       }
@@ -728,7 +767,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
         continue;
       }
       if (y instanceof Greenlet) {
-        if (y.#state === 'dead') {
+        if (y.#is(ST_DEAD)) {
           throwing = !y.#has(OK);
           send = y.#value;
           continue;
@@ -799,11 +838,11 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
 
   /** Death: record the outcome, release references, notify links in registration order, report if unobserved. */
   #finish(ok: boolean, result: unknown, report: boolean): void {
-    if (this.#state === 'dead') return;
-    if (this.#state === 'parked') this.#site.host.parkedDelta(-1);
+    if (this.#is(ST_DEAD)) return;
+    if (this.#is(ST_PARKED)) this.#site.host.parkedDelta(-1);
     if (!ok && isGreenletExit(result)) ok = true;
-    this.#state = 'dead';
-    this.#mode = 'finished';
+    this.#enter(ST_DEAD);
+    this.#setMode(MODE_FINISHED);
     this.#set(ASYNC_BUSY, false);
     this.#set(OK, ok);
     this.#value = result; // what it would have been sent goes: the field now holds the result

@@ -636,10 +636,10 @@ export class Hub extends EventEmitter {
       let itemContext: AsyncContext | null;
       if (item instanceof Greenlet) {
         g = item;
-        itemContext = control.state(item) === 'queued' ? control.context(item) : null;
+        itemContext = control.queuedContext(item);
       } else {
         g = item.greenlet; // made while queued: the queue entry stands for it
-        itemContext = g === null ? item.queuedContext() : control.state(g) === 'queued' ? control.context(g) : null;
+        itemContext = g === null ? item.queuedContext() : control.queuedContext(g);
       }
       if (itemContext === null) {
         queue.shift(); // killed or cancelled before it ran
@@ -678,7 +678,7 @@ export class Hub extends EventEmitter {
       if (g === null) return item.queuedContext();
       item = g;
     }
-    return control.state(item) === 'queued' ? control.context(item) : null;
+    return control.queuedContext(item);
   }
 
   /**
