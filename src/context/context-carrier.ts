@@ -97,11 +97,21 @@ export function captureCarriedContext(allowed?: ReadonlySet<string>): CarriedCon
     try {
       value = carrier.capture();
     } catch (error) {
-      throw new ContextCarrierError(`Context carrier \`${carrier.name}\` failed to capture: ${safeString((error as Error)?.message ?? error)}`, { carrier: carrier.name }, { cause: error });
+      throw new ContextCarrierError(`Context carrier \`${carrier.name}\` failed to capture: ${thrownMessage(error)}`, { carrier: carrier.name }, { cause: error });
     }
     if (value !== undefined) (carried ??= {})[carrier.name] = value;
   }
   return carried;
+}
+
+/** What a capture threw, as text, without letting a hostile value (a throwing `message` getter, a revoked Proxy) throw. */
+function thrownMessage(error: unknown): string {
+  try {
+    const message = (error as { message?: unknown } | null | undefined)?.message;
+    return safeString(message ?? error);
+  } catch {
+    return safeString(error);
+  }
 }
 
 /**
