@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { PolicyConfigError } from '../errors.js';
+import { safeString } from '../safe-string.js';
 import { toConfigIssues } from './config-issues.js';
 import { policyConfigSchema, type PolicyConfig } from './policy-schema.js';
 
@@ -30,9 +31,18 @@ export interface LoadedPolicyConfig {
  * @throws PolicyConfigError listing every problem.
  */
 export function validatePolicyConfig(input: unknown, source?: string): Readonly<PolicyConfig> {
-  const result = policyConfigSchema.safeParse(input);
-  if (!result.success) throw new PolicyConfigError(toConfigIssues(result.error.issues, input, policyConfigSchema), source);
-  return deepFreeze(result.data);
+  let issues: ReturnType<typeof toConfigIssues>;
+  try {
+    const result = policyConfigSchema.safeParse(input);
+    if (result.success) return deepFreeze(result.data);
+    issues = toConfigIssues(result.error.issues, input, policyConfigSchema);
+  } catch (error) {
+    // Reading the config threw (a getter, a revoked Proxy): still the one named error, its one issue at the root.
+    throw new PolicyConfigError([{ path: '', message: `The policy config could not be read: ${safeString(messageOf(error))}` }], source, {
+      cause: error,
+    });
+  }
+  throw new PolicyConfigError(issues, source);
 }
 
 /**
@@ -82,6 +92,16 @@ export function parsePolicyText(text: string, file: string): Readonly<PolicyConf
     );
   }
   return validatePolicyConfig(parsed, file);
+}
+
+/** An error's `message` when it has a string one (read defensively), else the value itself. */
+function messageOf(error: unknown): unknown {
+  try {
+    const message = (error as { message?: unknown } | null | undefined)?.message;
+    return typeof message === 'string' ? message : error;
+  } catch {
+    return error;
+  }
 }
 
 function deepFreeze<T>(value: T): T {

@@ -18,8 +18,13 @@ export const policyEnvironmentVariable = 'GREENREACTOR_POLICY';
  */
 export function resolvePolicyOption(option: PolicyConfig | string | Policy | undefined): Policy {
   if (option === undefined) return new Policy();
-  if (option instanceof Policy) return option;
-  return Policy.load(option);
+  let isPolicy = false;
+  try {
+    isPolicy = option instanceof Policy;
+  } catch {
+    // a revoked Proxy throws from `instanceof`: not a Policy; Policy.load reports it as a PolicyConfigError
+  }
+  return isPolicy ? (option as Policy) : Policy.load(option);
 }
 
 /**

@@ -139,7 +139,12 @@ export type TaskResult<T> =
  * @returns true for a Task made by `defineTask` or `taskFrom`.
  */
 export function isTask(value: unknown): value is Task {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[taskBrand] === true;
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return (value as Record<symbol, unknown>)[taskBrand] === true;
+  } catch {
+    return false; // a Proxy whose `get` throws (a revoked one): no Task, and every entry point says so, never throws
+  }
 }
 
 /**
