@@ -104,14 +104,18 @@ export function captureCarriedContext(allowed?: ReadonlySet<string>): CarriedCon
   return carried;
 }
 
-/** What a capture threw, as text, without letting a hostile value (a throwing `message` getter, a revoked Proxy) throw. */
+/**
+ * What a capture threw, as text, without letting a hostile value (a throwing `message` getter, a revoked Proxy)
+ * throw. (`src/policy/thrown-message.ts` does the same for the policy; context may not import it.)
+ */
 function thrownMessage(error: unknown): string {
   try {
     const message = (error as { message?: unknown } | null | undefined)?.message;
-    return safeString(message ?? error);
+    if (typeof message === 'string') return message;
   } catch {
-    return safeString(error);
+    // described below without asking it anything
   }
+  return safeString(error);
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Route, TaskIdentity } from '../task/task.js';
+import { thrownMessage } from './thrown-message.js';
 import { PolicyConfigError } from '../errors.js';
 import { AdaptiveRouter, type AdaptiveOptions, type AutoTaskStats, type CrashVerdict } from './adaptive-router.js';
 import type { AutoTiming } from './auto-timing.js';
@@ -321,10 +322,19 @@ export class Policy extends EventEmitter<PolicyEventMap> {
     return watchPolicyFile(file, {
       initialText: this.#loaded.source === file ? this.#loaded.text : undefined,
       onText: (text) => {
+        let config: Readonly<PolicyConfig>;
         try {
-          this.#apply({ config: parsePolicyText(text, file), source: file, text });
+          config = parsePolicyText(text, file);
         } catch (error) {
           this.#reportError(error as PolicyConfigError);
+          return;
+        }
+        try {
+          this.#apply({ config, source: file, text });
+        } catch (error) {
+          // A 'change' listener threw. The config is applied (it was valid: no 'error' for it), and this is a file
+          // watcher's callback, where a throw would end the process: a warning is all that can carry it.
+          warn(`A 'change' listener of the policy watching ${file} threw`, error);
         }
       },
       onError: (error) => {
@@ -355,15 +365,28 @@ export class Policy extends EventEmitter<PolicyEventMap> {
     if (this.#reloads > 0) this.emit('change', { config, source: loaded.source });
   }
 
+  /** A watched file's config error: to the `'error'` listeners, else a process warning; never a throw (see watch). */
   #reportError(error: PolicyConfigError): void {
-    if (this.listenerCount('error') > 0) this.emit('error', error);
-    else process.emitWarning(error.message, { code: error.code });
+    if (this.listenerCount('error') === 0) {
+      process.emitWarning(error.message, { code: error.code });
+      return;
+    }
+    try {
+      this.emit('error', error);
+    } catch (thrown) {
+      warn("An 'error' listener of the policy threw", thrown);
+    }
   }
 
   #learned(task: TaskIdentity): void {
     const verdict = this.#router.route(task, undefined, false);
     this.emit('learn', { task: this.#router.label(task), id: task.id, route: verdict.route, reason: verdict.reason });
   }
+}
+
+/** Emits a process warning about what a listener threw (any value). */
+function warn(what: string, thrown: unknown): void {
+  process.emitWarning(`${what}: ${thrownMessage(thrown)}`, { code: 'ERR_POLICY_LISTENER' });
 }
 
 /**

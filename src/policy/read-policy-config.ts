@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { PolicyConfigError } from '../errors.js';
-import { safeString } from '../safe-string.js';
+import { thrownMessage } from './thrown-message.js';
 import { toConfigIssues } from './config-issues.js';
 import { policyConfigSchema, type PolicyConfig } from './policy-schema.js';
 
@@ -38,7 +38,7 @@ export function validatePolicyConfig(input: unknown, source?: string): Readonly<
     issues = toConfigIssues(result.error.issues, input, policyConfigSchema);
   } catch (error) {
     // Reading the config threw (a getter, a revoked Proxy): still the one named error, its one issue at the root.
-    throw new PolicyConfigError([{ path: '', message: `The policy config could not be read: ${safeString(messageOf(error))}` }], source, {
+    throw new PolicyConfigError([{ path: '', message: `The policy config could not be read: ${thrownMessage(error)}` }], source, {
       cause: error,
     });
   }
@@ -92,16 +92,6 @@ export function parsePolicyText(text: string, file: string): Readonly<PolicyConf
     );
   }
   return validatePolicyConfig(parsed, file);
-}
-
-/** An error's `message` when it has a string one (read defensively), else the value itself. */
-function messageOf(error: unknown): unknown {
-  try {
-    const message = (error as { message?: unknown } | null | undefined)?.message;
-    return typeof message === 'string' ? message : error;
-  } catch {
-    return error;
-  }
 }
 
 function deepFreeze<T>(value: T): T {
