@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { CancelledError, GreenletExit, QueueFullError } from '../../src/errors.js';
 import type { Greenlet } from '../../src/green/greenlet.js';
 import { GreenletCall } from '../../src/green/greenlet-call.js';
+import { GreenletIdentity } from '../../src/green/greenlet-identity.js';
+import type { SpawnSite } from '../../src/green/spawn-site.js';
 import { hubControl, type BlockedEvent } from '../../src/green/hub.js';
 import { shutdownHub } from '../../src/green/shutdown-hub.js';
 import type { Deferred } from '../../src/deferred/deferred.js';
@@ -114,6 +116,54 @@ describe('callInGreenlet (a lazy GreenletCall)', () => {
     const d = store.run('caller', () => call(() => store.getStore()));
     hub.flush();
     expect(successResultOf(d)).toBe('caller');
+  });
+
+  it.each([0, 1, 2, 3, 4, 5])('calls its function with exactly the %i arguments it was given', (n) => {
+    const { hub, call } = makeCalls();
+    const args = Array.from({ length: n }, (_, i) => `a${i}`);
+    const d = call(function (this: unknown, ...got: unknown[]) {
+      return [this, arguments.length, got];
+    }, ...args);
+    hub.flush();
+    expect(successResultOf(d)).toEqual([undefined, n, args]);
+  });
+
+  describe('.callUnder()', () => {
+    const site = {} as SpawnSite; // callUnder reads none of it
+    const owner = { name: 'the code that ran before' };
+
+    it('runs the function with the call as the identity’s owner, the hooks on, and puts the owner before it back', () => {
+      const identity = new GreenletIdentity<object>();
+      const outer = identity.enter(owner);
+      try {
+        const seen: unknown[] = [];
+        const c = new GreenletCall<number>(null, site, (x: number) => {
+          seen.push(identity.get(), identity.enabled);
+          return x + 1;
+        }, [1], 1);
+        expect(c.callUnder(identity as GreenletIdentity<any>)).toBe(2);
+        expect(seen).toEqual([c, true]);
+        expect(identity.get()).toBe(owner);
+      } finally {
+        identity.restore(outer);
+        identity.disable();
+      }
+    });
+
+    it('puts the owner before it back when the function throws', () => {
+      const identity = new GreenletIdentity<object>();
+      const outer = identity.enter(owner);
+      try {
+        const c = new GreenletCall<never>(null, site, () => {
+          throw new RangeError('bad');
+        }, [], 1);
+        expect(() => c.callUnder(identity as GreenletIdentity<any>)).toThrow(RangeError);
+        expect(identity.get()).toBe(owner);
+      } finally {
+        identity.restore(outer);
+        identity.disable();
+      }
+    });
   });
 
   describe('getCurrent()', () => {
