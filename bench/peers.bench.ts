@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Effect } from 'effect';
@@ -19,7 +20,7 @@ import { gatherResults, Reactor } from '../src/index.js';
 import { isMainModule } from './lib/is-main-module.js';
 import { measureAlternatingPaired } from './lib/measure-alternating.js';
 import { measureComparison, type Variant, type Workload } from './lib/measure-comparison.js';
-import { measurePerProcess, perProcessSquare, type ProcessRun } from './lib/measure-per-process.js';
+import { measurePerProcess, perProcessSquare, threadCpuMs, type ProcessRun } from './lib/measure-per-process.js';
 import { runChildBench } from './lib/run-child-bench.js';
 import type { PeerJob } from './lib/peer-worker.js';
 import type { ResultGroup, SuiteResult } from './lib/suite-result.js';
@@ -114,6 +115,18 @@ function measurePayloadInChild(quick: boolean): Promise<ResultGroup> {
 /** The variants of the one-pool-per-process payload row; `piscina, again` is the A/A control (raw Piscina again). */
 const onePoolVariants = ['piscina', 'piscina, again', 'tinypool', 'workerpool', 'deferToThread'] as const;
 type OnePoolVariant = (typeof onePoolVariants)[number];
+/**
+ * This process's main thread's CPU time so far (ms; Linux, 10 ms ticks), or `undefined` where `/proc` does not say.
+ * @returns the time.
+ */
+function mainThreadCpuMs(): number | undefined {
+  try {
+    return threadCpuMs(readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Warm-up and timed batches of one process of that row. */
 const onePoolWarmup = (quick: boolean): number => (quick ? 10 : 25);
 const onePoolBatches = (quick: boolean): number => (quick ? 60 : 200);
@@ -159,6 +172,7 @@ async function runOnePoolPayload(variant: OnePoolVariant, quick: boolean): Promi
     const runBatch = (): Promise<unknown[]> => Promise.all(repeat(batch, () => run()));
     for (let i = 0; i < onePoolWarmup(quick); i++) await runBatch();
     const batchesMs: number[] = [];
+    const main0 = mainThreadCpuMs();
     const cpu = process.cpuUsage();
     const started = performance.now();
     for (let i = 0; i < onePoolBatches(quick); i++) {
@@ -168,7 +182,8 @@ async function runOnePoolPayload(variant: OnePoolVariant, quick: boolean): Promi
     }
     const totalMs = performance.now() - started;
     const { user, system } = process.cpuUsage(cpu);
-    return { totalMs, batchesMs, cpuMs: (user + system) / 1000 };
+    const main1 = mainThreadCpuMs();
+    return { totalMs, batchesMs, cpuMs: (user + system) / 1000, ...(main0 === undefined || main1 === undefined ? {} : { mainCpuMs: main1 - main0 }) };
   } finally {
     await close();
   }

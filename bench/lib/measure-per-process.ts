@@ -33,6 +33,29 @@ export interface ProcessRun {
    * threads too), ms. Load from other processes stretches wall time far more than CPU time.
    */
   readonly cpuMs: number;
+  /**
+   * CPU time of the process's main thread alone over the timed batches, ms ({@link threadCpuMs}); absent where the
+   * system does not say. The main thread posts every call and settles every reply: with a few workers it is the
+   * pipeline's narrowest part, so its share says more about a pool's own cost per call than the process's total.
+   */
+  readonly mainCpuMs?: number;
+}
+
+/**
+ * The CPU time (user + system) a thread has used, from the text of its `/proc/<pid>/task/<tid>/stat` (Linux).
+ *
+ * Fields 14 and 15 (`utime`, `stime`) count clock ticks; the command name (field 2) is in parentheses and may hold
+ * spaces, so the fields are counted from its closing parenthesis.
+ * @param stat - the file's text.
+ * @param ticksPerSecond - the kernel's clock ticks per second (`getconf CLK_TCK`; 100 on Linux).
+ * @returns the CPU time in ms, or `undefined` when the text is not in that format.
+ */
+export function threadCpuMs(stat: string, ticksPerSecond = 100): number | undefined {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the name: state (field 3) is index 0, so utime (14) is index 11 and stime (15) index 12.
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return stat.includes(')') && Number.isInteger(utime) && Number.isInteger(stime) ? ((utime + stime) * 1000) / ticksPerSecond : undefined;
 }
 
 /** A workload measured one process per variant and run. */
@@ -76,6 +99,11 @@ export interface PerProcessSummary {
   readonly cpuRatio: number;
   readonly cpuRatioP25: number;
   readonly cpuRatioP75: number;
+  /**
+   * The same median for the main thread's CPU time ({@link ProcessRun.mainCpuMs}); present only when every run of
+   * this variant and of the baseline has it.
+   */
+  readonly mainCpuRatio?: number;
   /** Mean, median and 90th percentile of one batch over all rounds, ms. */
   readonly meanMs: number;
   readonly medianMs: number;
@@ -150,6 +178,11 @@ export function summarisePerProcess(baseline: string, runs: ReadonlyMap<string, 
     }
     const perRound = rs.map((r, i) => (r.totalMs > 0 ? base[i]!.totalMs / r.totalMs : 0)).sort((a, b) => a - b);
     const cpuPerRound = rs.map((r, i) => (r.cpuMs > 0 ? base[i]!.cpuMs / r.cpuMs : 0)).sort((a, b) => a - b);
+    const mainPerRound = rs.map((r, i) => {
+      const b = base[i]!.mainCpuMs;
+      return b === undefined || r.mainCpuMs === undefined ? undefined : r.mainCpuMs > 0 ? b / r.mainCpuMs : 0;
+    });
+    const mainCpuRatio = mainPerRound.every((x) => x !== undefined) ? { mainCpuRatio: round4(median(mainPerRound)) } : {};
     const batches = rs.flatMap((r) => r.batchesMs).sort((a, b) => a - b);
     const totalMs = total(rs);
     const cpuMs = cpu(rs);
@@ -166,6 +199,7 @@ export function summarisePerProcess(baseline: string, runs: ReadonlyMap<string, 
       cpuRatio: round4(median(cpuPerRound)),
       cpuRatioP25: round4(percentile(cpuPerRound, 25)),
       cpuRatioP75: round4(percentile(cpuPerRound, 75)),
+      ...mainCpuRatio,
       meanMs: batches.length > 0 ? round4(batches.reduce((s, b) => s + b, 0) / batches.length) : 0,
       medianMs: round4(percentile(batches, 50)),
       p90Ms: round4(percentile(batches, 90)),
@@ -176,8 +210,8 @@ export function summarisePerProcess(baseline: string, runs: ReadonlyMap<string, 
 }
 
 /**
- * One variant's ratios in words: the median per-round ratio with its quartiles and range, the ratio of totals and the
- * CPU-time median with its quartiles.
+ * One variant's ratios in words: the median per-round ratio with its quartiles and range, the ratio of totals, the
+ * CPU-time median with its quartiles and, when known, the main thread's CPU-time median.
  * @param s - the variant's summary.
  * @returns e.g. `1.020× (IQR 0.98-1.05, range 0.90-1.10), totals 1.015×, CPU 1.010× (IQR 0.99-1.03)`.
  */
@@ -185,7 +219,8 @@ export function describeRatios(s: PerProcessSummary): string {
   const f = (x: number): string => x.toFixed(2);
   return (
     `${s.ratio.toFixed(3)}× (IQR ${f(s.roundRatioP25)}-${f(s.roundRatioP75)}, range ${f(s.roundRatioMin)}-${f(s.roundRatioMax)}), ` +
-    `totals ${s.totalRatio.toFixed(3)}×, CPU ${s.cpuRatio.toFixed(3)}× (IQR ${f(s.cpuRatioP25)}-${f(s.cpuRatioP75)})`
+    `totals ${s.totalRatio.toFixed(3)}×, CPU ${s.cpuRatio.toFixed(3)}× (IQR ${f(s.cpuRatioP25)}-${f(s.cpuRatioP75)})` +
+    (s.mainCpuRatio === undefined ? '' : `, main thread's CPU ${s.mainCpuRatio.toFixed(3)}×`)
   );
 }
 
@@ -250,7 +285,7 @@ export async function measurePerProcess(
         : `${s.name} ${describeRatios(s)}, mean ${s.meanMs.toFixed(2)} ms, median ${s.medianMs.toFixed(2)}, p90 ${s.p90Ms.toFixed(2)}`,
     )
     .join('; ');
-  const description = `${workload.description} The ratio column (and a variant's ops/s, the baseline's times that ratio) is the median over the ${rounds} rounds of ${workload.baseline}'s total time ÷ the variant's in the same round (rounds in a balanced Latin square order); per variant, that median (the per-round quartiles and range), the ratio of totals over all rounds, the same median for the processes' CPU time over the timed batches (every thread; less moved by load from other processes) and the batch times: ${figures}.`;
+  const description = `${workload.description} The ratio column (and a variant's ops/s, the baseline's times that ratio) is the median over the ${rounds} rounds of ${workload.baseline}'s total time ÷ the variant's in the same round (rounds in a balanced Latin square order); per variant, that median (the per-round quartiles and range), the ratio of totals over all rounds, the same median for the processes' CPU time over the timed batches (every thread; less moved by load from other processes) and, where the system reports it, for the main thread's alone, and the batch times: ${figures}.`;
   for (const s of summaries) {
     log(`  [${suite}] ${workload.name} › ${s.name}: total ${s.totalMs.toFixed(0)} ms, ${describeRatios(s)}, mean ${s.meanMs.toFixed(3)} ms, median ${s.medianMs.toFixed(3)}, p90 ${s.p90Ms.toFixed(3)}`);
   }

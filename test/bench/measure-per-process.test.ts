@@ -2,11 +2,13 @@
  * The one-process-per-variant rounds: their order and how rounds add up to ratios, on hand-made runs (no processes).
  */
 import { describe, it, expect } from '@jest/globals';
-import { describeRatios, measurePerProcess, median, perProcessOrder, perProcessSquare, summarisePerProcess, type ProcessRun } from '../../bench/lib/measure-per-process.js';
+import { describeRatios, measurePerProcess, median, perProcessOrder, perProcessSquare, summarisePerProcess, threadCpuMs, type ProcessRun } from '../../bench/lib/measure-per-process.js';
 
 // CPU time is half the wall time unless a test says otherwise.
 const run = (...batchesMs: number[]): ProcessRun => ({ totalMs: batchesMs.reduce((s, b) => s + b, 0), batchesMs, cpuMs: batchesMs.reduce((s, b) => s + b, 0) / 2 });
 const quiet = (): void => undefined;
+// Runs of 10 ms whose CPU time (or main thread's CPU time) is each of `values`.
+const runsWith = (key: 'cpuMs' | 'mainCpuMs', ...values: number[]): ProcessRun[] => values.map((v) => ({ ...run(10), [key]: v }));
 
 describe('perProcessSquare()', () => {
   it.each([
@@ -83,14 +85,20 @@ describe('summarisePerProcess()', () => {
   });
 
   it('compares CPU times round by round, apart from wall times', () => {
-    const [, b] = summarisePerProcess(
-      'a',
-      new Map([
-        ['a', [{ ...run(10), cpuMs: 4 }, { ...run(10), cpuMs: 6 }, { ...run(10), cpuMs: 6 }]],
-        ['b', [{ ...run(10), cpuMs: 8 }, { ...run(10), cpuMs: 12 }, { ...run(10), cpuMs: 2 }]],
-      ]),
-    );
+    const [, b] = summarisePerProcess('a', new Map([['a', runsWith('cpuMs', 4, 6, 6)], ['b', runsWith('cpuMs', 8, 12, 2)]]));
     expect(b).toMatchObject({ ratio: 1, cpuMs: 22, cpuRatio: 0.5, cpuRatioP25: 0.5, cpuRatioP75: 3 });
+  });
+
+  it('compares the main thread\'s CPU times round by round when every run has them', () => {
+    const [, b] = summarisePerProcess('a', new Map([['a', runsWith('mainCpuMs', 3, 4, 6)], ['b', runsWith('mainCpuMs', 6, 2, 6)]]));
+    // Per-round ratios 0.5, 2 and 1.
+    expect(b!.mainCpuRatio).toBe(1);
+  });
+
+  it('leaves the main thread\'s ratio out when a run lacks its CPU time', () => {
+    const [, b] = summarisePerProcess('a', new Map([['a', [...runsWith('mainCpuMs', 3), run(10)]], ['b', runsWith('mainCpuMs', 6, 2)]]));
+    expect(b).not.toHaveProperty('mainCpuRatio');
+    expect(describeRatios(b!)).not.toContain('main thread');
   });
 
   it('takes mean, median and p90 batch time over every round\'s batches', () => {
@@ -151,9 +159,35 @@ describe('measurePerProcess()', () => {
   });
 });
 
+describe('threadCpuMs()', () => {
+  // A task's stat line: pid, (name with spaces and a parenthesis), state, then fields 4-13, utime 250, stime 30 ticks.
+  const stat = '4242 (node (main) x) S 1 4242 4242 0 -1 4194304 129 0 0 0 250 30 0 0 20 0 9 0 3016121 3133440 412';
+
+  it('adds utime and stime, in ms at 100 ticks a second', () => {
+    expect(threadCpuMs(stat)).toBe(2800);
+  });
+
+  it('counts the fields from the name\'s last parenthesis', () => {
+    expect(threadCpuMs(stat.replace('(node (main) x)', '(n)'))).toBe(2800);
+  });
+
+  it('takes the ticks per second given', () => {
+    expect(threadCpuMs(stat, 1000)).toBe(280);
+  });
+
+  it.each(['', 'not a stat line', '1 (x) S 1 2'])('gives undefined for %j', (text) => {
+    expect(threadCpuMs(text)).toBeUndefined();
+  });
+});
+
 describe('describeRatios()', () => {
   it('gives the median with its quartiles and range, the ratio of totals and the CPU median with its quartiles', () => {
     const [, b] = summarisePerProcess('a', new Map([['a', [run(10), run(10)]], ['b', [run(5), run(10)]]]));
     expect(describeRatios(b!)).toBe('1.500× (IQR 1.00-2.00, range 1.00-2.00), totals 1.333×, CPU 1.500× (IQR 1.00-2.00)');
+  });
+
+  it('adds the main thread\'s ratio when it is known', () => {
+    const [, b] = summarisePerProcess('a', new Map([['a', runsWith('mainCpuMs', 4)], ['b', runsWith('mainCpuMs', 5)]]));
+    expect(describeRatios(b!)).toContain(", main thread's CPU 0.800×");
   });
 });
