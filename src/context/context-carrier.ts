@@ -20,6 +20,7 @@
  * @module
  */
 import { ContextCarrierError } from '../errors.js';
+import { thrownMessage } from '../task/thrown-message.js';
 import { safeString } from '../safe-string.js';
 
 /** How one kind of context crosses a thread boundary. */
@@ -102,20 +103,6 @@ export function captureCarriedContext(allowed?: ReadonlySet<string>): CarriedCon
     if (value !== undefined) (carried ??= {})[carrier.name] = value;
   }
   return carried;
-}
-
-/**
- * What a capture threw, as text, without letting a hostile value (a throwing `message` getter, a revoked Proxy)
- * throw. (`src/policy/thrown-message.ts` does the same for the policy; context may not import it.)
- */
-function thrownMessage(error: unknown): string {
-  try {
-    const message = (error as { message?: unknown } | null | undefined)?.message;
-    if (typeof message === 'string') return message;
-  } catch {
-    // described below without asking it anything
-  }
-  return safeString(error);
 }
 
 /**

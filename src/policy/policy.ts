@@ -9,7 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Route, TaskIdentity } from '../task/task.js';
-import { thrownMessage } from './thrown-message.js';
+import { thrownMessage } from '../task/thrown-message.js';
 import { PolicyConfigError } from '../errors.js';
 import { AdaptiveRouter, type AdaptiveOptions, type AutoTaskStats, type CrashVerdict } from './adaptive-router.js';
 import type { AutoTiming } from './auto-timing.js';

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { PolicyConfigError } from '../errors.js';
-import { thrownMessage } from './thrown-message.js';
+import { thrownMessage } from '../task/thrown-message.js';
 import { toConfigIssues } from './config-issues.js';
 import { policyConfigSchema, type PolicyConfig } from './policy-schema.js';
 

@@ -5,6 +5,7 @@
  * @module
  */
 import { TaskNotFoundError } from '../errors.js';
+import { thrownMessage } from './thrown-message.js';
 import { isTask, type TaskFunction } from './task.js';
 
 /**
@@ -21,17 +22,38 @@ import { isTask, type TaskFunction } from './task.js';
  *   imported or the export is neither a function nor a Task.
  */
 export async function importTaskFunction(moduleUrl: string, exportName: string): Promise<TaskFunction> {
-  const mod = await importTaskModule(moduleUrl, exportName);
-  const exported = mod[exportName];
-  const fn = isTask(exported) ? (exported.fn ?? (await exported.load())) : exported;
-  if (typeof fn !== 'function') {
-    throw new TaskNotFoundError(
-      `Module ${moduleUrl} has no export \`${exportName}\` that is a task or a function (found ${typeof exported}); ` +
-        'export the Task returned by defineTask (or the function) under that name',
-      { moduleUrl, exportName },
-    );
+  // A `taskFrom` Task exported there refers on to another export: follow the references here, not through that
+  // Task's own `load()`, so a cycle (a `taskFrom` exported under the name it refers to, or two referring to each
+  // other) is refused with TaskNotFoundError instead of awaiting its own import for ever.
+  const seen: string[] = [];
+  let url = moduleUrl;
+  let name = exportName;
+  for (;;) {
+    const id = `${url}#${name}`;
+    if (seen.includes(id)) {
+      throw new TaskNotFoundError(
+        `Task \`${exportName}\` (${moduleUrl}) refers to itself through taskFrom: ${[...seen, id].join(' -> ')}; ` +
+          'export the Task returned by defineTask (or the function) under one of those names',
+        { moduleUrl, exportName },
+      );
+    }
+    seen.push(id);
+    const exported = (await importTaskModule(url, name))[name];
+    if (isTask(exported) && exported.fn === undefined) {
+      url = exported.moduleUrl;
+      name = exported.exportName;
+      continue;
+    }
+    const fn = isTask(exported) ? exported.fn : exported;
+    if (typeof fn !== 'function') {
+      throw new TaskNotFoundError(
+        `Module ${url} has no export \`${name}\` that is a task or a function (found ${typeof exported}); ` +
+          'export the Task returned by defineTask (or the function) under that name',
+        { moduleUrl: url, exportName: name },
+      );
+    }
+    return fn as TaskFunction;
   }
-  return fn as TaskFunction;
 }
 
 /**
@@ -50,7 +72,7 @@ export async function importTaskModule(moduleUrl: string, exportName?: string): 
   } catch (error) {
     const what = exportName === undefined ? 'a task module' : `the module of task \`${exportName}\``;
     throw new TaskNotFoundError(
-      `Cannot import ${what} (${moduleUrl}): ${(error as Error)?.message ?? String(error)}`,
+      `Cannot import ${what} (${moduleUrl}): ${thrownMessage(error)}`,
       { moduleUrl, exportName },
       { cause: error },
     );

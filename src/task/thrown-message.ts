@@ -8,9 +8,10 @@ import { safeString } from '../safe-string.js';
 /**
  * The thrown value's `message` when it has a string one, else the value as a string; never throws.
  *
- * Why: the policy wraps errors thrown by user code (a listener, a config getter) in its
- * own named errors, and must not fail while describing them: reading `message` may run a getter that throws, and a
- * revoked Proxy throws from every read.
+ * Why: the library wraps what user code throws (a module's evaluation, a carrier's `capture`, a policy listener or
+ * config getter) in its own named errors, and must not fail while describing it: reading `message` may run a getter
+ * that throws, and a revoked Proxy throws from every read. It lives in `task/`, the lowest layer of its users
+ * (`task`, `context`, `policy`; see eslint.config.js).
  *
  * @param thrown - anything.
  * @returns a message.
