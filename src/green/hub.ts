@@ -392,7 +392,18 @@ export class Hub extends EventEmitter {
 
   /** @returns counters and per-task step times; see {@link HubStats}. */
   stats(): HubStats {
-    const tasks = byLabel(this.taskStatsById());
+    return this.statsLabelledBy(byLabel);
+  }
+
+  /**
+   * @internal {@link Hub.stats} with the per-task entries made by `label` from the unlabelled figures by id
+   * ({@link Hub.taskStatsById}): for a caller that adds figures of its own to a task's before labelling them, as
+   * `reactor.stats()` adds stream figures, so each task's percentiles are computed once.
+   * @param label - turns the figures by id into the `tasks` record.
+   * @returns the stats, `tasks` as `label` made it.
+   */
+  statsLabelledBy<F>(label: (byId: Map<string, TaskFigures<TaskStepStats>>) => Record<string, F>): Omit<HubStats, 'tasks'> & { tasks: Record<string, F> } {
+    const tasks = label(this.taskStatsById());
     return {
       spawned: this.#spawned,
       live: this.#live,

@@ -625,18 +625,16 @@ export class Reactor implements Scheduler {
    * one of the policy's named pools; `undefined`: the reactor's own).
    */
   #withStreamStats(pool: ThreadPool, name?: string): ReactorStats['threads'] {
-    const stats = pool.stats();
-    if (!this.#streamStats.streamed('thread', name)) return stats;
+    if (!this.#streamStats.streamed('thread', name)) return pool.stats();
     const empty = { runs: 0, waitMs: { p50: 0, p99: 0 }, runMs: { p50: 0, p99: 0 } };
-    return { ...stats, tasks: this.#streamStats.merge('thread', pool.taskStatsById(), empty, name) };
+    return pool.statsLabelledBy((byId) => this.#streamStats.merge('thread', byId, empty, name));
   }
 
   /** The hub's stats, with the figures of the tasks that streamed in-process (green and inline) added likewise. */
   #withGreenStreamStats(hub: Hub): ReactorStats['green'] {
-    const stats = hub.stats();
-    if (!this.#streamStats.streamed('green')) return stats;
+    if (!this.#streamStats.streamed('green')) return hub.stats();
     const empty = { steps: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 };
-    return { ...stats, tasks: this.#streamStats.merge('green', hub.taskStatsById(), empty) };
+    return hub.statsLabelledBy((byId) => this.#streamStats.merge('green', byId, empty));
   }
 
   // --- remote --- (remote route: validate, then delegate to the backend; src/remote-bullmq/ makes one)

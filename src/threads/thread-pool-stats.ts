@@ -156,9 +156,14 @@ export class ThreadPoolCounters {
   /**
    * Snapshot with the pool's live figures.
    * @param live - in-flight, queue depth, thread count and utilisation.
+   * @param label - turns the per-task figures by id into the `tasks` record (default {@link byLabel}; a caller
+   *   adding figures of its own to a task's passes its own, so the percentiles are computed once).
    */
-  snapshot(live: Pick<ThreadPoolStats, 'inFlight' | 'queueDepth' | 'threads' | 'utilisation'>): ThreadPoolStats {
-    const tasks = byLabel(this.taskStatsById());
+  snapshot<F = ThreadTaskStats>(
+    live: Pick<ThreadPoolStats, 'inFlight' | 'queueDepth' | 'threads' | 'utilisation'>,
+    label: (byId: Map<string, TaskFigures<ThreadTaskStats>>) => Record<string, F> = byLabel as (byId: Map<string, TaskFigures<ThreadTaskStats>>) => Record<string, F>,
+  ): Omit<ThreadPoolStats, 'tasks'> & { tasks: Record<string, F> } {
+    const tasks = label(this.taskStatsById());
     return {
       completed: this.completed,
       failed: this.failed,

@@ -40,7 +40,7 @@ import { QueueFullError, ReactorStoppedError, TimeoutError } from '../errors.js'
 import { callDeadline } from '../context/call-deadline.js';
 import { captureCarriedContext } from '../context/context-carrier.js';
 import { isTask, type Task, type TaskArgs, type TaskIdentity, type TaskResult } from '../task/task.js';
-import type { TaskFigures } from '../task/task-labels.js';
+import { byLabel, type TaskFigures } from '../task/task-labels.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import { CancelSlots } from './cancel-slots.js';
 import { ExposedFunctions, type ExposedFunction } from './exposed-functions.js';
@@ -349,13 +349,27 @@ export class ThreadPool {
 
   /** Counts, queue depth, utilisation and per-task wait/run percentiles. */
   stats(): ThreadPoolStats {
+    return this.statsLabelledBy(byLabel);
+  }
+
+  /**
+   * @internal {@link ThreadPool.stats} with the per-task entries made by `label` from the unlabelled figures by id
+   * ({@link ThreadPool.taskStatsById}): for a caller that adds figures of its own to a task's before labelling them,
+   * as `reactor.stats()` adds stream figures, so each task's percentiles are computed once.
+   * @param label - turns the figures by id into the `tasks` record.
+   * @returns the stats, `tasks` as `label` made it.
+   */
+  statsLabelledBy<F>(label: (byId: Map<string, TaskFigures<ThreadTaskStats>>) => Record<string, F>): Omit<ThreadPoolStats, 'tasks'> & { tasks: Record<string, F> } {
     const p = this.#piscina;
-    return this.#counters.snapshot({
-      inFlight: this.#active.size,
-      queueDepth: this.queueDepth,
-      threads: p?.threads.length ?? 0,
-      utilisation: Number.isNaN(this.#startedAt) ? 0 : this.#counters.utilisation(performance.now() - this.#startedAt, this.options.maxThreads),
-    });
+    return this.#counters.snapshot(
+      {
+        inFlight: this.#active.size,
+        queueDepth: this.queueDepth,
+        threads: p?.threads.length ?? 0,
+        utilisation: Number.isNaN(this.#startedAt) ? 0 : this.#counters.utilisation(performance.now() - this.#startedAt, this.options.maxThreads),
+      },
+      label,
+    );
   }
 
   /**
