@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { DataCloneError, QueueFullError, ReactorStoppedError, WorkerCrashedError } from '../errors.js';
+import type { CarriedContext } from '../context/context-carrier.js';
+import { ContextCarrierError, DataCloneError, QueueFullError, ReactorStoppedError, WorkerCrashedError } from '../errors.js';
 
 /** What a Piscina rejection means; only `'crashed'` may be retried. */
 export type DispatchFaultKind = 'queue-full' | 'data-clone' | 'crashed' | 'closed';
@@ -19,14 +20,23 @@ export interface DispatchFault {
   readonly error: Error;
 }
 
-function firstUncloneable(args: readonly unknown[]): number {
-  for (let i = 0; i < args.length; i++) {
-    try {
-      structuredClone(args[i]);
-    } catch {
-      return i;
-    }
+function cloneable(value: unknown): boolean {
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
   }
+}
+
+/** The carrier whose captured value could not be cloned, if one of them is why the message could not be posted. */
+function uncloneableCarrier(context: CarriedContext | undefined): string | undefined {
+  if (context === undefined) return undefined;
+  return Object.keys(context).find((name) => !cloneable(context[name]));
+}
+
+function firstUncloneable(args: readonly unknown[]): number {
+  for (let i = 0; i < args.length; i++) if (!cloneable(args[i])) return i;
   return -1;
 }
 
@@ -36,9 +46,10 @@ function firstUncloneable(args: readonly unknown[]): number {
  * @param name - the task's name.
  * @param args - the task's arguments (to find the one that could not be cloned).
  * @param maxQueue - the pool's limit, for the message.
+ * @param context - the context its carriers captured (to blame a carrier when no argument is at fault).
  * @returns the fault.
  */
-export function classifyDispatchFault(error: unknown, name: string, args: readonly unknown[], maxQueue: number): DispatchFault {
+export function classifyDispatchFault(error: unknown, name: string, args: readonly unknown[], maxQueue: number, context?: CarriedContext): DispatchFault {
   // Not `instanceof Error`: a DOMException (DataCloneError) or an error from another realm is still an error here.
   const e = (typeof error === 'object' && error !== null ? error : new Error(String(error))) as Error;
   const message = String(e.message);
@@ -51,6 +62,18 @@ export function classifyDispatchFault(error: unknown, name: string, args: readon
   // Node refuses an object that needs transfer (a MessagePort) but is not listed with a TypeError, not a DataCloneError.
   if (e.name === 'DataCloneError' || (e as { code?: unknown }).code === 'ERR_MISSING_TRANSFERABLE_IN_TRANSFER_LIST') {
     const index = firstUncloneable(args);
+    const carrier = index < 0 ? uncloneableCarrier(context) : undefined;
+    if (carrier !== undefined) {
+      return {
+        kind: 'data-clone',
+        error: new ContextCarrierError(
+          `Cannot send task \`${name}\` to a worker: the value context carrier \`${carrier}\` captured cannot be structured-cloned ` +
+            `(${message}); nothing was sent. Its \`capture\` must return plain data (or \`undefined\` to carry nothing)`,
+          { carrier },
+          { cause: e },
+        ),
+      };
+    }
     const where = index < 0 ? 'its arguments (or transfer list)' : `argument ${index}`;
     return {
       kind: 'data-clone',

@@ -551,7 +551,7 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
           this.deferred.errback(new CancelledError(`Task \`${this.#task.name}\` was cancelled before it started`));
         }
       } else {
-        const fault = classifyDispatchFault(error, this.#task.name, this.#args, this.#host.options.maxQueue);
+        const fault = classifyDispatchFault(error, this.#task.name, this.#args, this.#host.options.maxQueue, this.#extras?.context);
         if (fault.kind === 'crashed' && !started && (mateStarted || this.#requeues < maxRequeues) && this.#task.options.transfer === undefined) {
           // It was only waiting in a worker that died (another task's crash, or a kill after the cancel grace):
           // it never ran, so it goes back in line — not a retry, not a crash of its own. (Not with a `transfer` list:

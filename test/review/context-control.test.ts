@@ -70,4 +70,22 @@ describe('captureCarriedContext()', () => {
     expect(error).toMatchObject({ carrier: carrierName });
     expect(pool.state).toBe('idle');
   });
+
+  it('fails a thread dispatch with ContextCarrierError naming the carrier when its captured value cannot be cloned, and runs nothing', async () => {
+    defineContextCarrier(carrierName, { capture: () => () => 1, restore: (_value, run) => run() });
+    pool = new ThreadPool({ maxThreads: 1 });
+    const cells = gate(1);
+    const error = await failureOf(pool.run(built(fx.countRun), cells));
+    expect(error).toBeInstanceOf(ContextCarrierError);
+    expect(error).toMatchObject({ carrier: carrierName, code: 'ERR_CONTEXT_CARRIER' });
+    expect((error as Error).message).toContain(`context carrier \`${carrierName}\``);
+    expect((error as Error).cause).toMatchObject({ name: 'DataCloneError' });
+    expect(Atomics.load(cells, 0)).toBe(0);
+    // Calls that queue together (and may travel in one batch) are each failed the same way.
+    const together = await Promise.all([1, 2, 3, 4].map(() => failureOf(pool!.run(built(fx.countRun), cells))));
+    expect(together.map((e) => [e instanceof ContextCarrierError, (e as ContextCarrierError).carrier])).toEqual(
+      [1, 2, 3, 4].map(() => [true, carrierName]),
+    );
+    expect(Atomics.load(cells, 0)).toBe(0);
+  });
 });
