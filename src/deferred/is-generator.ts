@@ -9,8 +9,8 @@
 
 /**
  * True for a generator object: any object with callable `next` and `throw` (duck-typed, as Twisted's
- * `inlineCallbacks` does). `Symbol.iterator` is not required: such an object is driven with `next`/`throw`, never
- * with `yield*` or `for…of`.
+ * `inlineCallbacks` does) that is not an async iterable (an async generator object is not one). `Symbol.iterator`
+ * is not required: such an object is driven with `next`/`throw`, never with `yield*` or `for…of`.
  *
  * @param value - anything.
  * @returns whether it can be driven like a generator.
@@ -20,6 +20,9 @@ export function isGenerator(value: unknown): value is Generator<unknown, unknown
     typeof value === 'object' &&
     value !== null &&
     typeof (value as { next?: unknown }).next === 'function' &&
-    typeof (value as { throw?: unknown }).throw === 'function'
+    typeof (value as { throw?: unknown }).throw === 'function' &&
+    // An async generator has `next` and `throw` too, but they return Promises, never `{ done: true }`: driven as a
+    // generator it is resumed for ever, synchronously (the process hangs). It is an async iterable, not this.
+    typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function'
   );
 }
