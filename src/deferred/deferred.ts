@@ -76,9 +76,10 @@ export let observe: <T>(d: Deferred<T>, observer: (resultOrFailure: T | Failure)
 /**
  * True for a real Deferred: a brand check that runs no user code, where `instanceof` would call a Proxy's
  * `getPrototypeOf` trap (a revoked Proxy throws from it) and a Proxy of a Deferred would pass, then fail on its
- * private fields. A Proxy of a Deferred is followed as a thenable instead.
+ * private fields. A Proxy of a Deferred is followed as a thenable instead. Exported for the other helpers that
+ * follow values a caller handed them (`driveGenerator`).
  */
-let isDeferred: (value: unknown) => value is Deferred<any>;
+export let isDeferred: (value: unknown) => value is Deferred<any>;
 
 type Handler = (result: unknown, ...args: unknown[]) => unknown;
 
@@ -369,7 +370,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * @returns a Deferred; `promise` itself when it already is a Deferred.
    */
   static fromPromise<T>(promise: PromiseLike<T>): Deferred<T> {
-    if (promise instanceof Deferred) return promise as Deferred<T>;
+    if (isDeferred(promise)) return promise as Deferred<T>;
     const d = new Deferred<T>();
     // A thenable is user code: it may call its resolving functions more than once, both of them, or after
     // `cancel()`, and its `then` may throw. Only the first outcome counts, as for a Promise; nothing is thrown

@@ -4,13 +4,15 @@
  * Invariants: the generator is resumed from one loop; a yielded Deferred that already has its result, or a value
  * that is not waitable, is fed back within the same loop iteration, so thousands of already-fired yields use
  * constant stack. Exactly one wait is outstanding at a time (`waiting`), and an outcome that arrives for a wait
- * that is no longer current (a Promise abandoned by `cancel()`) is dropped.
+ * that is no longer current (a Promise abandoned by `cancel()`) is dropped. Values from the generator are user
+ * code's: they are told apart with brand checks (`isDeferred`, `isFailure`), never `instanceof` (a revoked Proxy
+ * throws from it), and a `then` getter that throws fails the wait it was probed for.
  *
  * @module
  */
 import { CancelledError } from '../errors.js';
-import { CANCELLER_KEEPS_PENDING, Deferred, NOT_READY, takeReadyResult } from './deferred.js';
-import { Failure } from './failure.js';
+import { CANCELLER_KEEPS_PENDING, Deferred, NOT_READY, isDeferred, takeReadyResult } from './deferred.js';
+import { Failure, isFailure } from './failure.js';
 import { isThenable } from './is-thenable.js';
 
 /** One wait on a Promise; compared by identity to drop outcomes that arrive after `cancel()`. */
@@ -86,7 +88,7 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
       outer.callback(value as Awaited<R>);
       return;
     }
-    const d = value instanceof Deferred ? value : Deferred.fromPromise(value as PromiseLike<unknown>);
+    const d = isDeferred(value) ? value : Deferred.fromPromise(value as PromiseLike<unknown>);
     waiting = d;
     d.addBoth((result: unknown) => {
       if (waiting === d) waiting = null;
@@ -101,10 +103,10 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
     for (;;) {
       let next: IteratorResult<unknown, R>;
       try {
-        next = value instanceof Failure ? gen.throw(value.value) : gen.next(value);
+        next = isFailure(value) ? gen.throw(value.value) : gen.next(value);
       } catch (error) {
         stepping = false;
-        outer.errback(error instanceof Failure ? error : new Failure(error));
+        outer.errback(isFailure(error) ? error : new Failure(error));
         return;
       }
       if (next.done === true) {
@@ -113,7 +115,7 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
         return;
       }
       const yielded = next.value;
-      if (yielded instanceof Deferred) {
+      if (isDeferred(yielded)) {
         const ready = takeReadyResult(yielded);
         if (ready !== NOT_READY) {
           value = ready;

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Deferred } from './deferred.js';
+import { Deferred, isDeferred } from './deferred.js';
 import { driveGenerator } from './drive-generator.js';
 import { fail } from './fail.js';
 import { safeString } from '../safe-string.js';
@@ -25,7 +25,7 @@ import { isThenable } from './is-thenable.js';
  * ```
  */
 export function ensureDeferred<T>(value: PromiseLike<T> | Generator<unknown, T, any>): Deferred<Awaited<T>> {
-  if (value instanceof Deferred) return value as Deferred<Awaited<T>>;
+  if (isDeferred(value)) return value as Deferred<Awaited<T>>; // a brand check: `instanceof` would run a Proxy's trap
   let thenable: boolean;
   let generator: boolean;
   try {

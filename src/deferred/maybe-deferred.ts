@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { Deferred } from './deferred.js';
+import { Deferred, isDeferred } from './deferred.js';
 import { fail } from './fail.js';
-import { Failure } from './failure.js';
+import { type Failure, isFailure } from './failure.js';
 import { isThenable } from './is-thenable.js';
 
 /**
@@ -36,7 +36,7 @@ export function maybeDeferred<A extends unknown[], R>(
     d.errback(error);
     return d;
   }
-  if (result instanceof Deferred) return result as Deferred<Out>;
+  if (isDeferred(result)) return result as Deferred<Out>; // a brand check: `instanceof` would run a Proxy's trap
   let thenable: boolean;
   try {
     thenable = isThenable(result);
@@ -45,7 +45,7 @@ export function maybeDeferred<A extends unknown[], R>(
   }
   if (thenable) return Deferred.fromPromise(result as PromiseLike<Out>);
   const d = new Deferred<Out>();
-  if (result instanceof Failure) d.errback(result);
+  if (isFailure(result)) d.errback(result);
   else d.callback(result as Out);
   return d;
 }

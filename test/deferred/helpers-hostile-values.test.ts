@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { Deferred } from '../../src/deferred/deferred.js';
+import { ensureDeferred } from '../../src/deferred/ensure-deferred.js';
 import { inlineCallbacks } from '../../src/deferred/inline-callbacks.js';
+import { maybeDeferred } from '../../src/deferred/maybe-deferred.js';
 import { failureResultOf, successResultOf } from '../helpers/deferred-results.js';
 import { withThrowingThen, withThrowingThenGetter } from '../helpers/hostile-values.js';
 
@@ -90,3 +92,77 @@ describe('Deferred.fromPromise() with a thenable whose then throws', () => {
     expect(secondCall).toBe('ignored'); // as a Promise's resolving functions are: no AlreadyCalledError
   });
 });
+
+describe('inlineCallbacks() with Proxies', () => {
+  function revokedProxy(): object {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    return proxy;
+  }
+
+  it('throws the error of probing a yielded revoked Proxy back in at the yield instead of throwing out of the call', () => {
+    const seen: unknown[] = [];
+    const f = inlineCallbacks(function* () {
+      try {
+        yield revokedProxy();
+      } catch (caught) {
+        seen.push(caught);
+      }
+      return 'went on';
+    });
+    let d: Deferred<unknown> | undefined;
+    expect(() => (d = f())).not.toThrow();
+    expect(successResultOf(d!)).toBe('went on');
+    expect(seen).toEqual([expect.any(TypeError)]);
+  });
+
+  it('resumes the generator with a revoked Proxy that a yielded Deferred fired with', () => {
+    const proxy = revokedProxy();
+    const source = new Deferred<unknown>();
+    const f = inlineCallbacks(function* () {
+      const v: unknown = yield source;
+      return v === proxy;
+    });
+    const d = f();
+    source.callback(proxy);
+    expect(successResultOf(d)).toBe(true);
+  });
+
+  it('follows a yielded or returned Proxy of a Deferred as a thenable: its then fails, and the call fails with it', () => {
+    const seen: unknown[] = [];
+    const f = inlineCallbacks(function* () {
+      try {
+        yield new Proxy(new Deferred<number>(), {});
+      } catch (caught) {
+        seen.push(caught);
+      }
+      return new Proxy(new Deferred<number>(), {});
+    });
+    let d: Deferred<unknown> | undefined;
+    expect(() => (d = f())).not.toThrow();
+    expect(seen).toEqual([expect.any(TypeError)]);
+    expect(failureResultOf(d!).value).toBeInstanceOf(TypeError);
+  });
+});
+
+describe('maybeDeferred(), ensureDeferred() and Deferred.fromPromise() with Proxies', () => {
+  it('maybeDeferred fails with TypeError, not throwing, for a function returning a Proxy of a Deferred or a revoked Proxy', () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    for (const returned of [new Proxy(new Deferred<number>(), {}), proxy]) {
+      let d: Deferred<unknown> | undefined;
+      expect(() => (d = maybeDeferred(() => returned))).not.toThrow();
+      expect(() => d!.addCallback((v) => v)).not.toThrow(); // a real Deferred, not the Proxy
+      expect(failureResultOf(d!).value).toBeInstanceOf(TypeError);
+    }
+  });
+
+  it('ensureDeferred and fromPromise give a real Deferred that fails for a Proxy of a Deferred', () => {
+    for (const convert of [ensureDeferred, (p: PromiseLike<unknown>) => Deferred.fromPromise(p)] as Array<(p: PromiseLike<unknown>) => Deferred<unknown>>) {
+      const d = convert(new Proxy(new Deferred<number>(), {}));
+      expect(() => d.addCallback((v) => v)).not.toThrow();
+      expect(failureResultOf(d).value).toBeInstanceOf(TypeError);
+    }
+  });
+});
+
