@@ -240,9 +240,9 @@ export class PolicyConfigError extends GreenReactorError {
 }
 
 /**
- * A context carrier (`defineContextCarrier`) could not do its part: its `capture` threw or returned a value that cannot
- * be structured-cloned (the call is not sent), or a value arrived under a name the receiving side never registered (the carrier's module is not imported there). The task does not run
- * without its context.
+ * A context carrier (`defineContextCarrier`) could not do its part: its `capture` threw or returned a value that
+ * cannot be structured-cloned (the call is not sent), or a value arrived under a name the receiving side never
+ * registered (the carrier's module is not imported there). The task does not run without its context.
  */
 export class ContextCarrierError extends GreenReactorError {
   /** The carrier's name. */

@@ -71,7 +71,6 @@ export function runUntilWallTime<R>(clock: Pick<Scheduler, 'now'>, wallAt: numbe
   return runInScope({ clock, at: clock.now() + Math.max(0, wallAt - Date.now()), wallAt }, fn);
 }
 
-/** Runs `fn` in `inner`, or in the enclosing scope when that one ends first. */
 /**
  * Runs `fn` in exactly the scope `scope` — one {@link scopedDeadline} returned earlier — or, with `undefined`, in
  * no scope, whatever scope the calling code is in.
@@ -89,6 +88,7 @@ export function runInCapturedScope<R>(scope: ScopedDeadline | undefined, fn: () 
   return storage === undefined || liveScopes === 0 ? fn() : storage.exit(fn);
 }
 
+/** Runs `fn` in `inner`, or in the enclosing scope when that one ends first. */
 function runInScope<R>(inner: ScopedDeadline, fn: () => R): R {
   storage ??= new AsyncLocalStorage<ScopedDeadline>();
   const outer = scopedDeadline();

@@ -76,8 +76,8 @@ export let observe: <T>(d: Deferred<T>, observer: (resultOrFailure: T | Failure)
 /**
  * True for a real Deferred: a brand check that runs no user code, where `instanceof` would call a Proxy's
  * `getPrototypeOf` trap (a revoked Proxy throws from it) and a Proxy of a Deferred would pass, then fail on its
- * private fields. A Proxy of a Deferred is followed as a thenable instead. Exported for the other helpers that
- * follow values a caller handed them (`driveGenerator`).
+ * private fields. A Proxy of a Deferred is followed as a thenable instead. Exported for the helpers that follow
+ * values a caller handed them (`driveGenerator`, `ensureDeferred`, `maybeDeferred`).
  */
 export let isDeferred: (value: unknown) => value is Deferred<any>;
 

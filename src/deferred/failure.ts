@@ -10,6 +10,12 @@ import { safeString } from '../safe-string.js';
 export type ErrorType = Function;
 
 /**
+ * True for a real `Failure`. A brand check, not `instanceof`: it runs no user code, so a thrown or returned Proxy
+ * (a revoked one throws from every trap) cannot make the Deferred runner throw. Internal to the Deferred family.
+ */
+export let isFailure: (value: unknown) => value is Failure;
+
+/**
  * Wraps whatever a Deferred chain failed with (an `Error`, or any thrown value) so it can travel down the errback side.
  *
  * Errbacks receive a `Failure`, never the raw value: `check`/`trap` let an errback handle only the errors it
@@ -25,12 +31,6 @@ export type ErrorType = Function;
  * });
  * ```
  */
-/**
- * True for a real `Failure`. A brand check, not `instanceof`: it runs no user code, so a thrown or returned Proxy
- * (a revoked one throws from every trap) cannot make the Deferred runner throw. Internal to the Deferred family.
- */
-export let isFailure: (value: unknown) => value is Failure;
-
 export class Failure {
   /** The wrapped error value, exactly as thrown or passed to `errback`. */
   readonly value: unknown;

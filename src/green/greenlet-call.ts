@@ -99,7 +99,7 @@ export class GreenletCall<R> extends Deferred<R> implements GreenletWatcher {
 
   /**
    * A lazy call with no greenlet (the hub checked): the spawner's async context to run it in while it waits on the
-   * run queue, or null once it was cancelled or ran (the run-queue test and {@link GreenletCall.context} in one).
+   * run queue, or null once it was cancelled or ran (the run-queue test and the context in one).
    * @returns the context, or null.
    */
   queuedContext(): AsyncContext | null {
