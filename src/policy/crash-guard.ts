@@ -40,6 +40,12 @@ interface ThreadCall {
   readonly runInPool: RunInPool;
   /** Where the caller dispatched it, when it had to wait; sent with it when it reaches the pool. */
   readonly site?: DispatchSite;
+  /**
+   * A streamed call (`reactor.stream`): its items go to a stream made for a worker, so a spent budget that says
+   * `'green'` cannot move it in-process; it errbacks `WorkerCrashedError` instead (the caller's next stream runs
+   * in-process).
+   */
+  readonly streamed?: true;
 }
 
 /**
@@ -85,15 +91,17 @@ export class CrashGuard {
    * @param task - the Task.
    * @param args - its arguments.
    * @param runInPool - starts it in the pool the policy chose.
+   * @param streamed - a `reactor.stream` call: held back and counted like the others, but never moved in-process.
    * @returns a Deferred of its result; `WorkerCrashedError` (or the in-process result) once the budget is spent.
    */
-  run(task: Task, args: unknown[], runInPool: RunInPool): Deferred<unknown> {
+  run(task: Task, args: unknown[], runInPool: RunInPool, streamed = false): Deferred<unknown> {
     const gate = this.#guarded(task).gate;
     if (gate.wouldWait()) {
       // eslint-disable-next-line @typescript-eslint/unbound-method -- the site's cut-off frame, never called
-      return gate.run({ task, args, runInPool, site: this.#sites.site(task, this.run) }, startThread);
+      const site = this.#sites.site(task, this.run);
+      return gate.run(streamed ? { task, args, runInPool, site, streamed } : { task, args, runInPool, site }, startThread);
     }
-    return gate.run({ task, args, runInPool }, startThread);
+    return gate.run(streamed ? { task, args, runInPool, streamed } : { task, args, runInPool }, startThread);
   }
 
   /**
@@ -150,11 +158,11 @@ export class CrashGuard {
     const verdict = this.#policy.crashVerdict(task);
     if (verdict === undefined) return;
     const reason = verdict.reason;
-    entry.gate.drain((call) =>
-      verdict.then === 'green'
-        ? this.#targets.inProcess(call.task, call.args)
-        : fail(new WorkerCrashedError(`Task \`${task.name}\` was not sent to a worker: ${reason}`, { task: task.name })),
-    );
+    entry.gate.drain((call) => {
+      if (verdict.then === 'green' && call.streamed === undefined) return this.#targets.inProcess(call.task, call.args);
+      const note = call.streamed === undefined ? '' : ' (a stream made for a worker cannot move in-process; a new stream of it runs in-process)';
+      return fail(new WorkerCrashedError(`Task \`${task.name}\` was not sent to a worker: ${reason}${note}`, { task: task.name }));
+    });
   }
 }
 

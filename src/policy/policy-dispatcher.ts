@@ -452,6 +452,20 @@ export class PolicyDispatcher {
     return this.#bulkheads.run(call, (held) => (held.site === undefined ? start() : withDispatchSite(held.site, start)), this.#capacityFor(call.decision));
   }
 
+  /**
+   * Sends a thread call that `run` starts in a pool through the crash budget, when the policy sets one (SPEC §7:
+   * it counts the task's crashes and holds back its calls that could crash a worker); without one, calls `run`.
+   * For calls the dispatcher does not start itself: `reactor.stream`'s thread runs.
+   * @param task - the Task.
+   * @param args - its arguments.
+   * @param run - starts it in its pool.
+   * @returns `run`'s Deferred, or one that follows it once the budget let it through.
+   */
+  guardStream(task: Task, args: unknown[], run: () => Deferred<unknown>): Deferred<unknown> {
+    if (this.#policy.adaptive.crashBudget === undefined) return run();
+    return this.#crashGuard.run(task, args, run, true);
+  }
+
   /** Starts a decided call on its route (past its bulkhead, if any). May throw: the caller fails the call. */
   #start(target: Task | ((...a: unknown[]) => unknown), decision: Decision, args: unknown[]): Deferred<unknown> {
     if (decision.route === 'thread') {

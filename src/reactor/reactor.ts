@@ -610,6 +610,7 @@ export class Reactor implements Scheduler {
     this.#streamTargets ??= {
       decide: (t, a) => this.#dispatcher.decide(t, a),
       admit: (target, decision, a, start) => this.#dispatcher.admit({ target, decision, args: a }, start),
+      guardStream: (t, a, start) => this.#dispatcher.guardStream(t, a, start),
       threadPool: (name) => (name === undefined ? this.threadPool : this.#pools.get(name)),
       spawnDeferred: (fn, a) => this.#spawnDeferred(this.hub, fn as GreenletFunction<unknown[], unknown>, a),
       clock: this.#clock,

@@ -39,6 +39,11 @@ export interface StreamTargets {
    * room, else when a place frees.
    */
   admit(target: Task | ((...args: unknown[]) => unknown), decision: Decision, args: unknown[], start: () => Deferred<unknown>): Deferred<unknown>;
+  /**
+   * Runs `start` (the stream's thread run) through the policy's crash budget, as `dispatch` does a thread call: the
+   * task's crashes count, and its calls that could crash a worker wait while the budget has none left.
+   */
+  guardStream(task: Task, args: unknown[], start: () => Deferred<unknown>): Deferred<unknown>;
   /** The reactor's pool (no name), or the policy's named pool `name` (`undefined` when there is none). */
   readonly threadPool: (name: string | undefined) => { runStreamed(task: Task, args: readonly unknown[], stream: StreamRequest): Deferred<unknown> } | undefined;
   /** Spawns a Task or function as a greenlet on the reactor's hub (with its `timeoutMs` and deadline). */
@@ -105,7 +110,9 @@ export function startTaskStream<Item, R>(targets: StreamTargets, task: unknown, 
     const stream = new ThreadStream(window, targets.stats.task('thread', identity, decision.pool), targets.onError);
     buffer = stream.buffer;
     attach = (d) => stream.attach(d);
-    run = targets.admit(target, decision, args, () => pool.runStreamed(target as Task, args, stream.request));
+    run = targets.admit(target, decision, args, () =>
+      targets.guardStream(target as Task, args, () => pool.runStreamed(target as Task, args, stream.request)),
+    );
   } else if (decision.route === 'green' || decision.route === 'inline') {
     const stream = new InProcessStream(window, targets.stats.task('green', identity), targets.clock, targets.now, targets.onError);
     buffer = stream.buffer;

@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Reactor } from '../../src/reactor/reactor.js';
+import { WorkerCrashedError } from '../../src/errors.js';
+import { Clock } from '../../src/time/clock.js';
+import * as px from '../fixtures/policy-tasks.js';
+import * as cx from '../fixtures/control-tasks.js';
+import { built, changed, failureOf, gate, open, settled } from '../threads/thread-test-kit.js';
+
+describe('adaptive.crashBudget on a real pool, adversarial', () => {
+  let reactor: Reactor;
+  afterEach(async () => {
+    await reactor.stop({ graceMs: 0 });
+  });
+
+  it('counts the crashes of streamed runs and lets at most `crashes` streams of a task that always crashes reach a worker', async () => {
+    reactor = new Reactor({
+      policy: { threads: { maxThreads: 2 }, rules: [{ match: { task: 'crashCounted' }, route: 'thread' }], adaptive: { crashBudget: { crashes: 2, windowMs: 60_000, then: 'fail' } } },
+    });
+    const runs = new Int32Array(new SharedArrayBuffer(4));
+    const task = built(px.crashCounted);
+    const streams = Array.from({ length: 20 }, () => reactor.stream(task, runs));
+    const errors = await Promise.all(streams.map((s) => failureOf(s.result)));
+    expect(errors.every((e) => e instanceof WorkerCrashedError)).toBe(true);
+    expect(Atomics.load(runs, 0)).toBe(2);
+    expect(reactor.explain(task, runs).reason).toContain('crash budget spent: 2 worker crashes');
+    expect(reactor.stats().threads.crashed).toBe(2);
+  });
+
+  it("fails a stream held back when the budget is spent with 'green' with WorkerCrashedError saying why (it cannot move in-process), and routes later streams in-process", async () => {
+    reactor = new Reactor({
+      policy: { threads: { maxThreads: 1 }, rules: [{ match: { task: 'streamCrashOnThreads' }, route: 'thread' }], adaptive: { crashBudget: { crashes: 1, windowMs: 60_000, then: 'green' } } },
+    });
+    const runs = new Int32Array(new SharedArrayBuffer(4));
+    const task = built(cx.streamCrashOnThreads);
+    const streams = Array.from({ length: 3 }, () => reactor.stream(task, runs));
+    const outcomes = await Promise.all(streams.map((s) => settled(s.result)));
+    expect(outcomes.map((o) => (o.ok ? o.value : o.error.constructor.name))).toEqual(['WorkerCrashedError', 'WorkerCrashedError', 'WorkerCrashedError']);
+    expect(Atomics.load(runs, 0)).toBe(1);
+    const held = outcomes.slice(1).map((o) => (o.ok ? '' : (o.error as Error).message));
+    expect(held.every((m) => m.includes('a stream made for a worker cannot move in-process'))).toBe(true);
+    expect(reactor.explain(task, runs).route).toBe('green');
+    expect(await reactor.stream(task, runs).result).toBe('in-process');
+  });
+
+  it('ends calls held back by an unproven task\'s budget with TimeoutError when their withDeadline deadline passes; none of them ever runs', async () => {
+    const clock = new Clock();
+    reactor = new Reactor({
+      clock,
+      policy: { threads: { maxThreads: 2 }, rules: [{ match: { task: 'countThenHold' }, route: 'thread' }], adaptive: { crashBudget: { crashes: 1, windowMs: 60_000, then: 'fail' } } },
+    });
+    const cells = gate(2);
+    const task = built(cx.countThenHold);
+    // An unproven task with one crash left: one call in the pool at a time, the other four wait in the guard.
+    const calls = reactor.withDeadline(100, () => Array.from({ length: 5 }, () => reactor.dispatch(task, cells)));
+    await changed(cells, 0); // the first call runs (and holds its worker)
+    clock.advance(100);
+    const outcomes = await Promise.all(calls.map((d) => settled(d)));
+    expect(outcomes.map((o) => (o.ok ? 'ok' : o.error.constructor.name))).toEqual(Array(5).fill('TimeoutError'));
+    open(cells);
+    // The worker is free again once a later call (no deadline) runs; none of the four held calls ran before it.
+    expect(await reactor.dispatch(task, cells)).toBe(2);
+    expect(reactor.stats().threads.crashed).toBe(0);
+  });
+});
