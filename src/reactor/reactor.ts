@@ -31,6 +31,7 @@ import { keepAlive } from '../time/keep-alive.js';
 import type { DelayedCall, Scheduler } from '../time/scheduler.js';
 import { validateDelay } from '../time/validate-delay.js';
 import { defaultReactorOptions, type ReactorOptions } from './reactor-options.js';
+import { readReactorOptions } from './read-reactor-options.js';
 import type { ReactorState } from './reactor-state.js';
 import type { ReactorStats } from './reactor-stats.js';
 import { ShutdownSequence } from './shutdown-sequence.js';
@@ -124,31 +125,35 @@ export class Reactor implements Scheduler {
 
   /**
    * @param options - the clock, the error reporter and the routing policy (see {@link ReactorOptions}).
-   * @throws TypeError when `clock` is not a Scheduler, or `onError` or `now` is not a function.
-   * @throws PolicyConfigError when `policy` is invalid (every issue listed), or its file cannot be read.
+   * @throws TypeError when `options` is not an object, `clock` is not a Scheduler, `onError` or `now` is not a
+   * function, `remote` is not a RemoteBackend, or reading one of them throws.
+   * @throws PolicyConfigError when `policy` is invalid (every issue listed), its file cannot be read, or reading
+   * it throws.
    */
-  constructor(options: ReactorOptions = {}) {
-    const clock = options.clock === undefined ? defaultReactorOptions.clock : options.clock;
+  constructor(options?: ReactorOptions) {
+    // Each option read once: the value checked is the value used (see readReactorOptions).
+    const read = readReactorOptions(options);
+    const clock = read.clock === undefined ? defaultReactorOptions.clock : read.clock;
     if (typeof clock?.now !== 'function' || typeof clock.callLater !== 'function') {
       const got = typeof clock === 'object' && clock !== null ? 'an object without them' : `\`${String(clock)}\``;
       throw new TypeError(`Expected \`clock\` to be a Scheduler with now() and callLater(), got ${got} (${typeof clock})`);
     }
-    const onError = options.onError === undefined ? defaultReactorOptions.onError : options.onError;
+    const onError = read.onError === undefined ? defaultReactorOptions.onError : read.onError;
     if (typeof onError !== 'function') {
       throw new TypeError(`Expected \`onError\` to be a function, got \`${String(onError)}\` (${typeof onError})`);
     }
-    if (options.now !== undefined && typeof options.now !== 'function') {
-      throw new TypeError(`Expected \`now\` to be a function returning milliseconds, got \`${safeString(options.now)}\` (${typeof options.now})`);
+    if (read.now !== undefined && typeof read.now !== 'function') {
+      throw new TypeError(`Expected \`now\` to be a function returning milliseconds, got \`${safeString(read.now)}\` (${typeof read.now})`);
     }
     this.#clock = clock;
     this.#noLimit = { clock, timeoutMs: undefined };
-    this.#now = options.now;
+    this.#now = read.now;
     this.#onError = onError;
     this.#triggers = new SystemEventTriggers(onError);
     this.#shutdown = new ShutdownSequence(this.#triggers, onError);
     // --- policy --- (resolved first: its `threads` and `green` sections configure the pool and the hub)
-    this.#policy = resolvePolicyOption(options.policy);
-    this.#routeOptions = optionsFromPolicy(this.#policy.config, clock, options.now);
+    this.#policy = resolvePolicyOption(read.policy);
+    this.#routeOptions = optionsFromPolicy(this.#policy.config, clock, read.now);
     // --- components --- (thread path / green path: `this.#shutdown.addComponent({ name, shutdown })`, where
     // shutdown does nothing if the lazily created pool/hub was never made; see the module comment)
     // Calls waiting in a rule's bulkhead or held back by the crash budget never started: refuse them first.
@@ -181,10 +186,10 @@ export class Reactor implements Scheduler {
       this.#shutdown.addComponent({ name: `thread pool '${name}'`, shutdown: (graceMs) => pool.close(graceMs) });
     }
     // --- remote --- (remote route: the backend connects on its first call; closing an unused one is a no-op)
-    if (options.remote !== undefined && !isRemoteBackend(options.remote)) {
-      throw new TypeError(`Expected \`remote\` to be a RemoteBackend (e.g. bullmqBackend(...) from greenreactor/remote-bullmq), got \`${safeString(options.remote)}\``);
+    if (read.remote !== undefined && !isRemoteBackend(read.remote)) {
+      throw new TypeError(`Expected \`remote\` to be a RemoteBackend (e.g. bullmqBackend(...) from greenreactor/remote-bullmq), got \`${safeString(read.remote)}\``);
     }
-    this.#remote = options.remote;
+    this.#remote = read.remote;
     const remote = this.#remote;
     if (remote !== undefined) this.#shutdown.addComponent({ name: 'remote backend', shutdown: (graceMs) => remote.close(graceMs) });
     this.#dispatcher = this.#makeDispatcher();
