@@ -11,6 +11,7 @@ import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
 import { Piscina, move } from 'piscina';
+import type { Deferred } from '../src/deferred/deferred.js';
 import { defineTask } from '../src/task/task.js';
 import { ThreadPool } from '../src/threads/thread-pool.js';
 import type { ThreadPoolOptions } from '../src/threads/thread-pool-options.js';
@@ -77,6 +78,81 @@ function inFlight(n: number, start: () => PromiseLike<unknown>): Promise<unknown
   const all: Array<PromiseLike<unknown>> = new Array<PromiseLike<unknown>>(n);
   for (let i = 0; i < n; i++) all[i] = start();
   return Promise.all(all);
+}
+
+/** Each sample's first event-loop turn in a many-in-flight row: the synchronous dispatch loop, then the rest of that turn. */
+interface FirstTurns {
+  readonly loopMs: number[];
+  readonly restMs: number[];
+}
+
+/**
+ * {@link inFlight}, timing the sample's first event-loop turn: the synchronous loop of `n` dispatches, and what runs
+ * after it before the loop turns (the awaiting's own start, the first replies, the pool's first sends). That turn is
+ * the longest stall of the row: its loop-delay p99 column, where few samples are taken, is that stall.
+ * @param n - calls in flight.
+ * @param start - dispatches one call.
+ * @param turns - where the sample's times go.
+ * @param wait - awaits the calls (default `Promise.all`).
+ * @returns when every call settled.
+ */
+function inFlightTimed(
+  n: number,
+  start: () => PromiseLike<unknown>,
+  turns: FirstTurns,
+  wait: (all: Array<PromiseLike<unknown>>) => Promise<unknown> = (all) => Promise.all(all),
+): Promise<unknown> {
+  const all: Array<PromiseLike<unknown>> = new Array<PromiseLike<unknown>>(n);
+  const begun = performance.now();
+  for (let i = 0; i < n; i++) all[i] = start();
+  const looped = performance.now();
+  setImmediate(() => {
+    turns.loopMs.push(looped - begun);
+    turns.restMs.push(performance.now() - looped);
+  });
+  return wait(all);
+}
+
+/**
+ * Waits for Deferreds with a callback each (`addBoth`), not `Promise.all`: `Promise.all` adopts each Deferred as a
+ * thenable (a job per Deferred, then `then`), work that runs in the turn after the dispatch loop.
+ * @param all - the Deferreds.
+ * @returns when every one fired.
+ */
+function settledByCallbacks(all: ReadonlyArray<PromiseLike<unknown>>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let left = all.length;
+    const one = (): void => {
+      if (--left === 0) resolve();
+    };
+    for (const d of all) (d as Deferred<unknown>).addBoth(one);
+  });
+}
+
+/**
+ * The many-in-flight row's first turns (see {@link inFlightTimed}), medians per variant, as a note.
+ * @param rowName - the row.
+ * @param turns - each variant's first turns.
+ * @returns the note.
+ */
+function firstTurnNote(rowName: string, turns: ReadonlyMap<string, FirstTurns>): string {
+  // The first sample of each variant is its warm-up run (JIT, a cold heap): left out when there are others.
+  const timed = (xs: readonly number[]): readonly number[] => (xs.length > 1 ? xs.slice(1) : xs);
+  const median = (xs: readonly number[]): number => [...timed(xs)].sort((a, b) => a - b)[timed(xs).length >> 1] ?? Number.NaN;
+  const stall = (t: FirstTurns): number => median(t.loopMs.map((loop, i) => loop + (t.restMs[i] ?? Number.NaN)));
+  const raw = turns.get('raw Piscina');
+  if (raw === undefined || raw.loopMs.length === 0) return `${rowName}: no first turns recorded.`;
+  const rawStall = stall(raw);
+  const parts = [...turns].map(
+    ([name, t]) =>
+      `${name} ${stall(t).toFixed(1)} ms (${(stall(t) / rawStall).toFixed(2)}×; loop ${median(t.loopMs).toFixed(1)} ms, rest of the turn ${median(t.restMs).toFixed(1)} ms)`,
+  );
+  return (
+    `${rowName}: with few samples per variant, its loop-delay p99 is its first turn's stall — the synchronous loop of ` +
+    `dispatches plus the rest of that event-loop turn (the awaiting's start, the first replies and sends). Medians of ` +
+    `that stall per sample (the warm-up sample left out), ratio to raw Piscina's: ${parts.join('; ')}. "awaited by callbacks" waits with one addBoth ` +
+    'per Deferred instead of Promise.all: the difference is Promise.all adopting each Deferred as a thenable.'
+  );
 }
 
 /**
@@ -153,27 +229,46 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
   const manyRounds = quick ? 3 : 10;
   const groups: ResultGroup[] = [];
   let loopDelayNote = '';
+  let manyTurnsNote = '';
   try {
     await Promise.all([raw.run({ op: 'noop' } satisfies RawTask), rawAgain.run({ op: 'noop' } satisfies RawTask), pool.run(noop), poolWithoutSite.run(noop), poolOneByOne.run(noop)]);
     const manyInFlight = quick ? 10_000 : 50_000;
+    const manyRow = `no-op, ${manyInFlight.toLocaleString('en-US')} in flight`;
+    const firstTurns = new Map<string, FirstTurns>();
+    const turnsOf = (name: string): FirstTurns => {
+      let turns = firstTurns.get(name);
+      if (turns === undefined) firstTurns.set(name, (turns = { loopMs: [], restMs: [] }));
+      return turns;
+    };
     groups.push(
       await measureInterleaved(
         'threads',
         {
-          name: `no-op, ${manyInFlight.toLocaleString('en-US')} in flight`,
-          description: `${manyInFlight.toLocaleString('en-US')} no-op tasks dispatched at once, then awaited; 2 threads.`,
+          name: manyRow,
+          description:
+            `${manyInFlight.toLocaleString('en-US')} no-op tasks dispatched at once, then awaited (Promise.all; "awaited by ` +
+            'callbacks": one addBoth per Deferred); 2 threads.',
           batch: manyInFlight,
           baseline: 'raw Piscina',
           variants: [
-            { name: 'raw Piscina', run: () => inFlight(manyInFlight, () => raw.run({ op: 'noop' } satisfies RawTask)) },
-            { name: 'deferToThread', run: () => inFlight(manyInFlight, () => pool.run(noop)) },
-            { name: 'deferToThread, coalesce off', run: () => inFlight(manyInFlight, () => poolOneByOne.run(noop)) },
+            { name: 'raw Piscina', run: () => inFlightTimed(manyInFlight, () => raw.run({ op: 'noop' } satisfies RawTask), turnsOf('raw Piscina')) },
+            { name: 'deferToThread', run: () => inFlightTimed(manyInFlight, () => pool.run(noop), turnsOf('deferToThread')) },
+            {
+              name: 'deferToThread, awaited by callbacks',
+              run: () => inFlightTimed(manyInFlight, () => pool.run(noop), turnsOf('deferToThread, awaited by callbacks'), settledByCallbacks),
+            },
+            {
+              name: 'deferToThread, coalesce off',
+              run: () => inFlightTimed(manyInFlight, () => poolOneByOne.run(noop), turnsOf('deferToThread, coalesce off')),
+            },
           ],
         },
         { rounds: quick ? 1 : 3, timeMs: 1, iterations: 1 },
         log,
       ),
     );
+    manyTurnsNote = firstTurnNote(manyRow, firstTurns);
+    log(`  [threads] ${manyTurnsNote}`);
     groups.push(
       await measureInterleaved(
         'threads',
@@ -368,6 +463,7 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
     notes: [
       'Variants run in interleaved rounds (baseline, greenreactor, …) so machine noise hits both; the sequential round trip alternates call by call, with an A/A control (a second raw Piscina pool).',
       'Both pools: minThreads 2, maxThreads 2, idleTimeout 1000 ms; greenreactor captures the dispatch site and coalesces calls that wait for a worker (both default); "coalesce off" sends each call in a message of its own, as raw Piscina does.',
+      manyTurnsNote,
       loopDelayNote,
       `Machine load average (1 min) ${loadBefore.toFixed(1)} before and ${(loadavg()[0] ?? 0).toFixed(1)} after the run, on ${machineInfo().cpus} cores: ` +
         'other processes compete with the 2 workers, which flattens the CPU-bound (fib) speed-ups.',
