@@ -14,6 +14,7 @@
  * @module
  */
 import { deserialize, serialize } from 'node:v8';
+import { safeString } from '../safe-string.js';
 import type { SerializedError } from '../threads/error-transport.js';
 
 /** A job's data: which task, its arguments, its deadline, the caller's carried context. */
@@ -73,12 +74,45 @@ export function decodeValue(text: string): unknown {
 }
 
 /**
- * Encodes a serialized error for an `error` outcome.
+ * Encodes a serialized error for an `error` outcome; never throws.
+ *
+ * Why a fallback: the thread path's error transport keeps every part of an error that structured clone accepts,
+ * and structured clone accepts values `node:v8` refuses (a `SharedArrayBuffer`, a `Blob`, other Node host objects).
+ * Had this thrown, the host's processor would have failed the job at BullMQ level, which the caller reads as a dead
+ * host: `WorkerCrashedError` instead of the task's error, and a re-run with `retries`. So any part `node:v8` refuses
+ * (the thrown value, `code`, an own property, down the `cause` chain) travels as its `String()`, as the thread path
+ * does for what structured clone refuses.
  * @param error - the error as the thread path's error transport flattened it.
  * @returns the wire text.
  */
 export function encodeError(error: SerializedError): string {
-  return encodeValue(error);
+  try {
+    return encodeValue(error);
+  } catch {
+    return encodeValue(wireSafeError(error));
+  }
+}
+
+/** `error` with every part `node:v8` cannot serialize replaced by its `String()`. */
+function wireSafeError(error: SerializedError): SerializedError {
+  const props: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(error.props)) props[key] = wireSafe(value);
+  return {
+    ...error,
+    code: wireSafe(error.code),
+    value: wireSafe(error.value),
+    props,
+    cause: error.cause === undefined ? undefined : wireSafeError(error.cause),
+  };
+}
+
+function wireSafe(value: unknown): unknown {
+  try {
+    serialize(value);
+    return value;
+  } catch {
+    return safeString(value);
+  }
 }
 
 /**
