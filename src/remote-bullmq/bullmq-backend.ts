@@ -9,12 +9,14 @@
  *   (taskforcesh/bullmq#2517; the stream is also trimmed), so events are only the fast path, never the only one.
  * - A finished job is removed by the caller once its outcome was read (BullMQ keeps it an hour otherwise, for a
  *   caller that died), so nothing piles up in Redis.
- * - Redis out of reach never hangs a call: when it has not answered for `unreachableMs` (at the first connection or
- *   after a lost one), every pending call errbacks `RemoteUnavailableError`, and so does every new call until Redis
- *   is back (see `RedisReachability`). A call whose outage was shorter goes on as if nothing happened (the reconcile
+ * - Redis out of reach never hangs a call: when it has not answered for `unreachableMs` (at the first connection,
+ *   after a lost one, or on a connection that stays open but gets no answer: a paused server, a half-open TCP
+ *   connection), every pending call errbacks `RemoteUnavailableError`, and so does every new call until Redis
+ *   is back (see `RedisReachability`, which probes with PING while calls wait). A call whose outage was shorter goes on as if nothing happened (the reconcile
  *   poll reads its job once the connection is back; a job the server lost counts as a crash).
  * - `close()` resolves only after every connection was closed (no open handle), and never rejects, whether Redis is
- *   up, down, or was never reached.
+ *   up, down, silent, or was never reached (a silent server costs it `unreachableMs`, then ioredis's
+ *   `disconnectTimeout`, 2 s by default, to destroy the sockets the server never closes).
  *
  * Connections: one ioredis client for the `Queue` (adds, reads, removals) and one for the cancel key and channel,
  * both made and ended here (BullMQ is lent the first and never closes it); and the blocking one `QueueEvents` makes
@@ -213,7 +215,8 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
   }
 
   close(graceMs: number): Promise<void> {
-    this.#closing ??= this.#close(graceMs);
+    // Started a microtask later, so that `#closing` is set for all of #close (its reachability probe reads it).
+    this.#closing ??= Promise.resolve().then(() => this.#close(graceMs));
     return this.#closing;
   }
 
@@ -225,7 +228,8 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
 
   submit(call: RemoteCall, jobId: string, data: RemoteJobData): void {
     this.#pending.set(jobId, call);
-    const { queue, ready } = this.#start();
+    const { queue, ready, reach } = this.#start();
+    reach.probe();
     ready.then(
       () =>
         queue.add(data.x, data, {
@@ -305,6 +309,9 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
       onReachable: () => {
         this.#outageReported = false;
       },
+      // Calls wait on Redis, or the backend is closing (its aborts and quits do): a server that stops answering
+      // then ends them as surely as a lost connection.
+      busy: () => this.#pending.size > 0 || this.#closing !== undefined,
     });
     const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
     ready.catch(() => undefined); // each user of `ready` handles its failure; this one only keeps it from being unhandled
@@ -415,7 +422,9 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     }
     const engine = this.#engine;
     if (engine === undefined) return;
-    // Commands still queued for a server out of reach would wait for it forever: stop waiting once it is.
+    // Commands still queued for a server out of reach would wait for it forever: stop waiting once it is (its
+    // connection lost, or a probe unanswered for `unreachableMs`: a paused server keeps its connection open).
+    engine.reach.probe();
     const down = engine.reach.whenDown();
     await Promise.race([this.#settleChores(), down]);
     const { events, queue, queueClient, redis, reach } = engine;

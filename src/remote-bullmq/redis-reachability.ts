@@ -8,9 +8,13 @@
  * Invariants:
  * - The watch starts "down" (not connected yet): `limitMs` counts from its creation until the first `ready`, and
  *   from each lost connection (`close`) until the next `ready`.
+ * - A connection that stays open but gets no answer is an outage too: a server paused (SIGSTOP), hung, or behind a
+ *   network partition that leaves the TCP connection half-open (no `close` for many minutes). While the owner says
+ *   work waits on Redis (`busy()`, after `probe()`), one PING is always out; one unanswered for `limitMs` starts the
+ *   outage, its answer ends it. (ioredis has no per-command timeout that BullMQ's blocking reads would tolerate.)
  * - `onUnreachable` runs once per outage, when it reaches `limitMs`; `onReachable` once when the client is ready
- *   again after that. Neither runs after `stop()`.
- * - It holds no handle of its own besides one `DelayedCall` while down; `stop()` cancels it.
+ *   (or answers) again after that. Neither runs after `stop()`.
+ * - It holds no handle of its own besides one `DelayedCall` while down and one while probing; `stop()` cancels them.
  *
  * @module
  */
@@ -26,7 +30,15 @@ export interface ReachabilityListener {
   onUnreachable(error: RemoteUnavailableError): void;
   /** Redis is reachable again after an outage that reached `limitMs`. */
   onReachable(): void;
+  /**
+   * Whether work waits on Redis now: while it does, after {@link RedisReachability.probe}, the watch checks that
+   * Redis answers. Absent: never probes.
+   */
+  busy?(): boolean;
 }
+
+/** The longest pause (ms) between one probe's answer and the next PING. */
+const maxProbePauseMs = 1000;
 
 /** Watches one client's connection (see the module's invariants). */
 export class RedisReachability {
@@ -41,6 +53,12 @@ export class RedisReachability {
   /** The last connection error seen during this outage (for the error's message and cause). */
   #lastError: unknown;
   #stopped = false;
+  /** A probe PING is out, unanswered. */
+  #pingOut = false;
+  /** The next probe, or the check that the PING out answered within `limitMs`. */
+  #probeTimer: DelayedCall | undefined;
+  /** The connection is open but a PING went unanswered for `limitMs`. */
+  #silent = false;
   readonly #downWaiters = new Set<() => void>();
   readonly #onReady = (): void => this.#ready();
   readonly #onClose = (): void => this.#down();
@@ -81,6 +99,11 @@ export class RedisReachability {
    * @returns a `RemoteUnavailableError` naming the server, the limit and the last connection error.
    */
   error(): RemoteUnavailableError {
+    if (this.#silent) {
+      return new RemoteUnavailableError(
+        `${this.#what} did not answer for ${this.#limitMs} ms (connected, but no reply to PING); is redis-server paused or overloaded, or the network partitioned?`,
+      );
+    }
     const last = this.#lastError;
     const why = last === undefined ? 'no connection' : last instanceof Error ? last.message : safeString(last);
     return new RemoteUnavailableError(
@@ -90,29 +113,91 @@ export class RedisReachability {
   }
 
   /**
-   * Resolves as soon as the connection is down (at once when it is): lets a graceful close stop waiting for
-   * commands that can no longer complete.
-   * @returns a promise that resolves when the client is not connected, or when the watch stops.
+   * Resolves as soon as the connection is down or silent (at once when it is): lets a graceful close stop waiting
+   * for commands that can no longer complete (probe while closing, so that a silent server is noticed).
+   * @returns a promise that resolves when the client is not connected, or did not answer a probe for `limitMs`, or
+   *   when the watch stops.
    */
   whenDown(): Promise<void> {
-    if (!this.#up || this.#stopped) return Promise.resolve();
+    if (!this.#up || this.#silent || this.#stopped) return Promise.resolve();
     return new Promise<void>((resolve) => this.#downWaiters.add(resolve));
+  }
+
+  /**
+   * Starts checking that Redis answers, unless already checking: one PING out at a time while `busy()` holds, the
+   * next one up to 1 s after the last answer. Call it whenever new work starts waiting on Redis; the probe stops by
+   * itself once nothing waits.
+   */
+  probe(): void {
+    if (this.#stopped || this.#pingOut || this.#probeTimer !== undefined) return;
+    if (this.#listener.busy?.() !== true) return;
+    this.#pingOut = true;
+    this.#client.ping().then(this.#answered, () => {
+      // Rejected only once the client was ended (stop, close): no answer is coming, and none is needed.
+      this.#pingOut = false;
+    });
+    this.#armSilenceCheck();
+  }
+
+  /** Checks, `limitMs` from now, that the PING out was answered. */
+  #armSilenceCheck(): void {
+    this.#probeTimer = realTimeScheduler.callLater(this.#limitMs, () => {
+      // Confirm on a later turn of the event loop: a caller's loop that was blocked for `limitMs` may have the
+      // answer waiting in its socket, read before that turn's timers.
+      this.#probeTimer = realTimeScheduler.callLater(1, () => {
+        this.#probeTimer = undefined;
+        // Not connected: the lost connection is the outage (its own timer), and the PING is sent again on
+        // reconnection, where its check is armed again.
+        if (this.#pingOut && this.#up && !this.#stopped) this.#fallSilent();
+      });
+    });
   }
 
   /** Stops watching: no more callbacks, no timer. */
   stop(): void {
     this.#stopped = true;
     this.#cancelTimer();
+    this.#cancelProbe();
     this.#client.off('ready', this.#onReady);
     this.#client.off('close', this.#onClose);
     this.#client.off('error', this.#onError);
     this.#releaseDownWaiters();
   }
 
+  readonly #answered = (): void => {
+    this.#pingOut = false;
+    this.#cancelProbe();
+    if (this.#stopped) return;
+    if (this.#silent) {
+      this.#silent = false;
+      if (this.#up && this.#unreachable) {
+        this.#unreachable = false;
+        this.#listener.onReachable();
+      }
+    }
+    if (this.#listener.busy?.() !== true) return;
+    this.#probeTimer = realTimeScheduler.callLater(Math.min(maxProbePauseMs, this.#limitMs / 2), () => {
+      this.#probeTimer = undefined;
+      this.probe();
+    });
+  };
+
+  /** A PING went unanswered for `limitMs` on an open connection: an outage, as if the connection had been lost. */
+  #fallSilent(): void {
+    this.#silent = true;
+    this.#releaseDownWaiters();
+    if (this.#unreachable) return;
+    this.#cancelTimer();
+    this.#unreachable = true;
+    this.#listener.onUnreachable(this.error());
+  }
+
   #ready(): void {
     this.#up = true;
+    this.#silent = false;
     this.#lastError = undefined;
     this.#cancelTimer();
+    if (this.#pingOut && this.#probeTimer === undefined && !this.#stopped) this.#armSilenceCheck();
     if (this.#unreachable) {
       this.#unreachable = false;
       if (!this.#stopped) this.#listener.onReachable();
@@ -140,6 +225,13 @@ export class RedisReachability {
     if (this.#timer !== undefined) {
       this.#timer.cancel();
       this.#timer = undefined;
+    }
+  }
+
+  #cancelProbe(): void {
+    if (this.#probeTimer !== undefined) {
+      this.#probeTimer.cancel();
+      this.#probeTimer = undefined;
     }
   }
 

@@ -66,3 +66,17 @@ export function assertNoResult(d: Deferred<unknown>): void {
   const seen = peek(d);
   if (seen.state !== 'pending') throw new Error(`Expected ${d.toString()} to have no result yet`);
 }
+
+/**
+ * Counts how many times `d` fires, passing its result on unchanged (so the test still reads its failure, unlike
+ * thread-test-kit's `countFirings`, which consumes it).
+ * @returns a live count.
+ */
+export function firingCounter(d: Deferred<unknown>): { readonly count: number } {
+  const seen = { count: 0 };
+  d.addBoth((result) => {
+    seen.count++;
+    return result;
+  });
+  return seen;
+}

@@ -11,8 +11,8 @@ import { RemoteUnavailableError, ReactorStoppedError } from '../../src/errors.js
 import { Reactor } from '../../src/reactor/reactor.js';
 import { bullmqBackend, runRemoteWorker } from '../../src/remote-bullmq/index.js';
 import * as fx from '../fixtures/remote-tasks.js';
-import type { Deferred } from '../../src/deferred/deferred.js';
 import { failureOf } from '../threads/thread-test-kit.js';
+import { firingCounter } from '../helpers/deferred-results.js';
 import { nextWord, remoteFixtureModule, startRemoteTestBed, type RemoteTestBed } from '../helpers/redis-server.js';
 
 const unreachableMs = 300;
@@ -26,22 +26,12 @@ beforeAll(() => {
 
 afterAll(() => rmSync(emptyDir, { recursive: true, force: true }));
 
-/** Counts a Deferred's firings, passing its result on (so the test still reads its failure). */
-function countFirings(d: Deferred<unknown>): { count: number } {
-  const seen = { count: 0 };
-  d.addBoth((result) => {
-    seen.count++;
-    return result;
-  });
-  return seen;
-}
-
 describe('bullmqBackend with no Redis to reach', () => {
   it('errbacks RemoteUnavailableError (ERR_REMOTE_UNAVAILABLE) once unreachableMs passed, then fails new calls at once', async () => {
     const errors: unknown[] = [];
     const reactor = new Reactor({ remote: bullmqBackend({ connection: nowhere, queue: 'nowhere', unreachableMs, onError: (e) => errors.push(e) }) });
     const first = reactor.deferToRemote(fx.add, 1, 2);
-    const firings = countFirings(first);
+    const firings = firingCounter(first);
     const error = await failureOf(first);
     expect(error).toBeInstanceOf(RemoteUnavailableError);
     expect(error.code).toBe('ERR_REMOTE_UNAVAILABLE');
@@ -66,7 +56,7 @@ describe('bullmqBackend with no Redis to reach', () => {
   it('a call whose enqueue fails because stop() gave up reconnecting errbacks ReactorStoppedError, and stop() ends without waiting out the grace', async () => {
     const reactor = new Reactor({ remote: bullmqBackend({ connection: nowhere, queue: 'nowhere', unreachableMs: 60_000, onError: () => undefined }) });
     const waiting = reactor.deferToRemote(fx.add, 1, 2);
-    const firings = countFirings(waiting);
+    const firings = firingCounter(waiting);
     // The grace outlasts the next reconnect attempt (at most 1 s away), which gives up because the backend is closing;
     // the failed enqueue then drains the backend (it used to signal the drain twice, and the second one threw).
     await reactor.stop({ graceMs: 30_000 });
@@ -95,7 +85,7 @@ describe('a Redis server that stops while a call is in flight', () => {
 
   it('errbacks the call RemoteUnavailableError, and stop() and the host close() still end', async () => {
     const call = bed.reactor.deferToRemote(fx.reportThenSleep, bed.redis.socket, 'gone:words', 200);
-    const firings = countFirings(call);
+    const firings = firingCounter(call);
     expect(await nextWord(bed.watcher, 'gone:words')).toBe('started');
     bed.watcher.disconnect();
     await bed.redis.stop();
