@@ -146,6 +146,16 @@ export class CancelSlots {
   }
 
   /**
+   * Whether the task of a slot ran to its end in its worker (returned or threw; its outcome left the task, though it
+   * may not have reached the main thread: a coalesced batch holds finished results for a while). Read before `release`.
+   * @param slot - the slot (-1: no).
+   * @returns true once its worker marked it ended.
+   */
+  ended(slot: number): boolean {
+    return slot >= 0 && (Atomics.load(this.#view, slot) & slotEndedBit) !== 0;
+  }
+
+  /**
    * Claims the right to terminate the worker running the task of a slot: wins only while the task still runs on
    * `threadId` and has not ended (see `wire.ts`, "ending versus killing"). Once it won, that worker never replies.
    * @param slot - the slot (-1: nothing to kill).

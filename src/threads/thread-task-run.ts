@@ -389,6 +389,22 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
     }
   }
 
+  /**
+   * The error of a run whose task ended in its worker but whose outcome died with the worker (a coalesced batch
+   * holds finished results until a later call of the batch is expected to take long: one that crashed the worker,
+   * or hung past its cancel grace, took them with it).
+   */
+  #outcomeLost(crash: Error): WorkerCrashedError {
+    const name = this.#task.name;
+    const exitCode = (crash as WorkerCrashedError).exitCode;
+    return new WorkerCrashedError(
+      `Task \`${name}\` ran to its end in its worker, but the worker died before the outcome was sent back, so it is lost; ` +
+        `the task is not run again. ${crash.message}`,
+      { exitCode, task: name },
+      { cause: crash },
+    );
+  }
+
   /** Ends a run that never reached Piscina with `error`. */
   #refuse(error: unknown): void {
     if (this.#state === 'pending') {
@@ -532,8 +548,10 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
       this.#declined(outcome.threadId);
       return;
     }
-    // Read before the slot is released: a worker that dies before claiming the slot never started the task.
+    // Read before the slot is released: a worker that dies before claiming the slot never started the task; one that
+    // dies after the task ended took its outcome with it (a batch's finished result not sent yet).
     const started = this.#host.slots.runningThread(this.#slot) !== 0;
+    const ended = started && this.#host.slots.ended(this.#slot);
     this.#leavePiscina(outcome !== undefined);
     if (this.#state === 'pending') {
       if (outcome !== undefined) {
@@ -558,6 +576,16 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
           // its buffers went to the dead worker.)
           if (!mateStarted) this.#requeues++;
           this.#host.resubmit(this);
+          return;
+        }
+        if (fault.kind === 'crashed' && ended) {
+          // It returned (or threw) in its worker, whose death lost the outcome: never run again (SPEC §4, `retries`
+          // never re-runs a task that returned), and said so.
+          this.#state = 'settled';
+          this.#clearTimer();
+          this.#host.counters.crashed++;
+          this.deferred.errback(this.#outcomeLost(fault.error));
+          this.#over();
           return;
         }
         if (fault.kind === 'crashed' && this.#attempts < (this.#task.options.retries ?? 0) && this.#extras?.stream === undefined) {
