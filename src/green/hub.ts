@@ -299,7 +299,17 @@ export class Hub extends EventEmitter {
    *   its reactor stopped).
    * @throws TypeError when `fn` is neither a function nor a Task.
    */
-  spawn<A extends unknown[], R>(fn: GreenletFunction<A, R> | Task<A, R>, ...args: A): Greenlet<R> {
+  spawn<A extends unknown[], R>(fn: GreenletFunction<A, R> | Task<A, R>, ...args: A): Greenlet<R>;
+  // The arguments are read from `arguments`, not a rest parameter: a rest parameter is a new array on every call,
+  // empty or not (32 bytes a spawn, kept until the first step), and most spawns pass none (`noArgs` is shared).
+  spawn<R>(fn: GreenletFunction<unknown[], R> | Task<unknown[], R>): Greenlet<R> {
+    const n = arguments.length - 1;
+    let args = noArgs;
+    if (n > 0) {
+      args = new Array<unknown>(n);
+      // eslint-disable-next-line prefer-rest-params -- see above: no array is made for a spawn without arguments
+      for (let k = 0; k < n; k++) args[k] = arguments[k + 1];
+    }
     const g = this.#create(fn, args);
     control.start(g);
     return g;

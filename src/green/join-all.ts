@@ -58,10 +58,13 @@ export function joinAll(greenlets: Iterable<Greenlet<any>>, options: JoinAllOpti
       result.callback(done);
     }
   };
-  // Already-dead greenlets first, in the order given; the rest as they die.
-  for (const g of list) if (g.dead) onDeath(g);
+  // Already-dead greenlets first, in the order given; the rest as they die (linking one runs nothing now, so one
+  // pass keeps that order and reads each greenlet's state once).
   for (const g of list) {
-    if (g.dead) continue;
+    if (g.dead) {
+      onDeath(g);
+      continue;
+    }
     if (raiseError) g.link(onDeath);
     else greenletControl.linkInternal(g, onDeath);
   }

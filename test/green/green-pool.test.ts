@@ -305,6 +305,41 @@ describe('joinAll()', () => {
     expect(successResultOf(d)).toEqual([b, c, a]);
   });
 
+  it('lists the greenlets already dead first, in the order given, and errbacks at once for a failed one', () => {
+    const { hub } = makeHub();
+    const parked = () =>
+      hub.spawn(function* () {
+        yield new Deferred();
+      });
+    const err = new Error('already failed');
+    const doneA = hub.spawn(() => 'a');
+    const failed = hub.spawn(() => {
+      throw err;
+    });
+    const doneB = hub.spawn(() => 'b');
+    const live1 = parked();
+    const live2 = parked();
+    hub.flush();
+    const gate = new Deferred<void>();
+    const late = hub.spawn(function* () {
+      yield gate;
+    });
+    hub.flush();
+    const d = joinAll([live1, doneB, late, doneA, live2], { hub });
+    gate.callback(undefined);
+    hub.flush();
+    void live1.kill();
+    void live2.kill();
+    hub.flush();
+    expect(successResultOf(d)).toEqual([doneB, doneA, late, live1, live2]);
+    const live3 = parked();
+    hub.flush();
+    const raised = joinAll([live3, doneA, failed], { raiseError: true, hub });
+    expect(failureResultOf(raised).value).toBe(err); // at once: no step, no microtask
+    void live3.kill();
+    hub.flush();
+  });
+
   it('with timeoutMs fires with those finished so far', () => {
     const { hub, clock } = makeHub();
     const fast = hub.spawn(() => 1);

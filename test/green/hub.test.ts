@@ -78,6 +78,25 @@ describe('Hub', () => {
       await expect(g).resolves.toBe('1x');
     });
 
+    it('passes exactly the arguments given: none, an explicit undefined, several', () => {
+      const { hub } = makeHub();
+      const all = function (...a: unknown[]): unknown[] {
+        return a;
+      };
+      const none = hub.spawn(all);
+      const undef = hub.spawn(all, undefined);
+      const several = hub.spawn(all, 1, undefined, 'c', null, 5);
+      const gen = hub.spawn(function* (a: number, b: number) {
+        yield;
+        return a + b;
+      }, 2, 3);
+      hub.flush();
+      expect(none.value).toEqual([]);
+      expect(undef.value).toHaveLength(1);
+      expect(several.value).toEqual([1, undefined, 'c', null, 5]);
+      expect(gen.value).toBe(5);
+    });
+
     it('runs a Task function in-process under the task name', () => {
       const { hub } = makeHub();
       const double = defineTask(import.meta.url, 'double', (n: number) => n * 2);
