@@ -414,6 +414,29 @@ describe('Greenlet', () => {
       expect(signal.reason).toBeInstanceOf(GreenletExit);
     });
 
+    it('leaves a wait abandoned by the kill behind: the same Deferred yielded again resumes with what its new wait sees', () => {
+      // A parked wait's callback stays on the Deferred after a kill. It must not resume the greenlet when it waits on
+      // the same Deferred again: a callback added in between changes the result its new wait is owed (docs/design.md,
+      // why `#token` stays: a check of what it waits on alone would resume it with 1).
+      const { hub } = makeHub();
+      const d = new Deferred<number>();
+      const g = hub.spawn(function* () {
+        try {
+          yield d;
+        } catch {
+          d.addCallback((x: number) => x + 1);
+        }
+        return (yield d) as number;
+      });
+      hub.flush();
+      void g.kill(new Error('wake'));
+      hub.flush();
+      expect(g.dead).toBe(false); // parked on d again
+      d.callback(1);
+      hub.flush();
+      expect(g.value).toBe(2);
+    });
+
     it('of a dead greenlet fires at once', () => {
       const { hub } = makeHub();
       const g = hub.spawn(() => 1);
