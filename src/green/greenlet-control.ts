@@ -6,7 +6,7 @@
  * private fields). Who may call what:
  * - The greenlet's hub: `step` (only on a `'queued'` greenlet it took off its run queue, with `getCurrent()` set
  *   to it), `start`/`delay`/`refuse` (right after making it), `tookWait`/`awaitWait`/`acceptsWait`/`cooperateIn`/`busy` (from
- *   its switch points), `context`, `queuedContext`, `stats`, and the live-list links `liveInsert`/`liveRemove`/`liveNext`.
+ *   its switch points), `queuedContext`, `stats`, and the live-list links `liveInsert`/`liveRemove`/`liveNext`.
  * - `GreenPool`: `start` when it admits a greenlet made with `hubControl.spawnPending`.
  * - `GreenPool`, `Group`, `joinAll`: `linkInternal`.
  * - `greenletDeferred` and `GreenletCall`: `watch`; `GreenletCall.adopt` (called by the hub): `adopt`.
@@ -38,7 +38,8 @@ export interface GreenletControl {
   /** @returns the greenlet's state. */
   state(g: Greenlet<any>): GreenletState;
   /**
-   * The run-queue test and {@link GreenletControl.context} in one (the hub's, before each step).
+   * The run-queue test and the context to run the step in, in one (the hub's, before each step; every step runs in
+   * the greenlet's spawner's context, and the hub needs it only then).
    * @returns the spawner's async context of a `'queued'` greenlet; null in any other state (killed before it ran).
    */
   queuedContext(g: Greenlet<any>): AsyncContext | null;
@@ -62,8 +63,6 @@ export interface GreenletControl {
   cooperateIn(g: Greenlet<any>): Deferred<void> | null;
   /** @returns true while an async greenlet runs a resumption it has not yet ended at a hub wait. */
   busy(g: Greenlet<any>): boolean;
-  /** @returns the async context the greenlet was spawned in; every step runs inside it. */
-  context(g: Greenlet<any>): AsyncContext;
   /** @returns the step statistics of the greenlet's task. */
   stats(g: Greenlet<any>): StepStats;
   /** Notify `cb` at death without counting as observing the outcome (pools, groups, joinAll). */

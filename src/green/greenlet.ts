@@ -175,7 +175,6 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
         return (rare.coop ??= new Deferred<void>());
       },
       busy: (g) => g.#has(ASYNC_BUSY),
-      context: (g) => g.#site.context,
       stats: (g) => g.#site.stats,
       linkInternal: (g, cb) => g.#link(cb, INTERNAL),
       watch: (g, watcher) => {

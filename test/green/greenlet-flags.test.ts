@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as flags from '../../src/green/greenlet-flags.js';
 import { greenletControl } from '../../src/green/greenlet.js';
 import type { GreenletState } from '../../src/green/greenlet-state.js';
+import { runInContext } from '../../src/time/async-context.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
 
 const bits = {
@@ -46,10 +48,15 @@ describe('greenlet flags', () => {
 describe('greenletControl.queuedContext()', () => {
   it("gives a queued greenlet's spawner context, and null once it is no longer queued", () => {
     const { hub } = makeVirtualHub();
-    const g = hub.spawn(function* () {
-      yield;
-    });
-    expect(greenletControl.queuedContext(g)).toBe(greenletControl.context(g));
+    const storage = new AsyncLocalStorage<string>();
+    const g = storage.run('spawner', () =>
+      hub.spawn(function* () {
+        yield;
+      }),
+    );
+    const context = greenletControl.queuedContext(g);
+    expect(context).not.toBeNull();
+    expect(storage.run('elsewhere', () => runInContext(context!, () => storage.getStore()))).toBe('spawner');
     void g.kill();
     expect(greenletControl.queuedContext(g)).toBeNull();
   });
