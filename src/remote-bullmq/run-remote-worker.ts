@@ -16,7 +16,10 @@
  * - Redis out of reach never hangs the start: `runRemoteWorker` rejects with `RemoteUnavailableError` when Redis has
  *   not answered within `unreachableMs`, after closing what it opened. Once serving, a lost connection is waited
  *   for (BullMQ and ioredis reconnect; a job's result is saved once Redis is back). `close()` always ends: the
- *   connections give up reconnecting once it is called.
+ *   connections give up reconnecting once it is called, and against a server that stops answering on an open
+ *   connection (paused, half-open TCP) it stops waiting for the running jobs' results to be saved once a probe went
+ *   unanswered for `unreachableMs`, and ends the connections (those results are lost; their callers' own probes
+ *   have failed them with `RemoteUnavailableError`).
  *
  * @module
  */
@@ -30,6 +33,8 @@ import { DataCloneError, type RemoteUnavailableError } from '../errors.js';
 import { taskFrom } from '../task/task.js';
 import { serializeError } from '../threads/error-transport.js';
 import { ThreadPool } from '../threads/thread-pool.js';
+import { realTimeScheduler } from '../time/real-time-scheduler.js';
+import type { DelayedCall } from '../time/scheduler.js';
 import { runUntilWallTime } from '../context/deadline-scope.js';
 import { describeConnection, redisClientOptions, resolveConnection, type RedisConnectionOptions } from './redis-connection-options.js';
 import { RedisReachability } from './redis-reachability.js';
@@ -95,7 +100,11 @@ export interface RemoteWorkerOptions {
 export interface RemoteWorker {
   /** The export names of the tasks this host serves. */
   readonly tasks: readonly string[];
-  /** Stops taking jobs, waits for the running ones to finish, then closes the threads and every connection. */
+  /**
+   * Stops taking jobs, waits for the running ones to finish, then closes the threads and every connection. Against a
+   * Redis that stops answering it gives up waiting after about twice `unreachableMs` plus ioredis's 2 s
+   * `disconnectTimeout`.
+   */
   close(): Promise<void>;
 }
 
@@ -237,13 +246,31 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
   });
   worker.on('error', report);
 
+  const what = `Redis at ${describeConnection(connection)}`;
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closed ??= (async () => {
       closing = true;
-      await Promise.allSettled([worker.close()]);
+      // Finishing the running jobs saves their results, and the quits wait for answers: against a server that is
+      // gone or silent (paused, half-open TCP) they would wait forever. Stop waiting once a probe goes unanswered for
+      // `unreachableMs` (or the connection is lost), and end the connections instead.
+      const watch = new RedisReachability(redis, unreachableMs, what, { onUnreachable: () => undefined, onReachable: () => undefined, busy: () => true });
+      watch.probe();
+      const down = watch.whenDown();
+      const gone = await Promise.race([worker.close().then(() => false, () => false), down.then(() => true)]);
+      if (gone) {
+        // BullMQ's close still waits for the running jobs' results to be saved, which its retries keep trying on a
+        // silent server: give it `unreachableMs` more, once the connections are ended.
+        let bound: DelayedCall | undefined;
+        await Promise.race([
+          Promise.allSettled([worker.disconnect(), worker.close()]),
+          new Promise<void>((resolve) => (bound = realTimeScheduler.callLater(unreachableMs, resolve))),
+        ]);
+        if (bound?.active() === true) bound.cancel();
+      }
       await pool.close(0);
-      await Promise.allSettled([subscriber.quit(), redis.quit()]);
+      await Promise.race([Promise.allSettled([subscriber.quit(), redis.quit()]), down]);
+      watch.stop();
       subscriber.disconnect();
       redis.disconnect();
     })();
@@ -251,7 +278,7 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
   };
 
   let unreachable: ((error: RemoteUnavailableError) => void) | undefined;
-  const reach = new RedisReachability(subscriber, unreachableMs, `Redis at ${describeConnection(connection)}`, {
+  const reach = new RedisReachability(subscriber, unreachableMs, what, {
     onUnreachable: (error) => unreachable?.(error),
     onReachable: () => undefined,
   });

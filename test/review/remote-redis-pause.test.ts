@@ -10,12 +10,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { Deferred } from '../../src/deferred/deferred.js';
 import { ReactorStoppedError, RemoteUnavailableError } from '../../src/errors.js';
 import { Reactor } from '../../src/reactor/reactor.js';
-import { bullmqBackend } from '../../src/remote-bullmq/index.js';
+import { bullmqBackend, runRemoteWorker } from '../../src/remote-bullmq/index.js';
 import { realTimeScheduler } from '../../src/time/real-time-scheduler.js';
 import * as fx from '../fixtures/remote-tasks.js';
 import { failureOf } from '../threads/thread-test-kit.js';
 import { firingCounter } from '../helpers/deferred-results.js';
-import { nextWord, startRemoteTestBed, type RemoteTestBed } from '../helpers/redis-server.js';
+import { nextWord, remoteFixtureModule, startRemoteTestBed, type RemoteTestBed } from '../helpers/redis-server.js';
 
 const unreachableMs = 400;
 /** How long stop() may take with the server paused: unreachableMs, then ioredis's 2 s disconnectTimeout, and slack for a loaded machine. */
@@ -50,8 +50,8 @@ function resume(): void {
   if (serverPid > 0) process.kill(serverPid, 'SIGCONT');
 }
 
-function newReactor(): Reactor {
-  reactor = new Reactor({ remote: bullmqBackend({ connection: bed.redis.connection, queue: 'pause', reconcileMs: 200, unreachableMs, onError: () => undefined }) });
+function newReactor(queue = 'pause'): Reactor {
+  reactor = new Reactor({ remote: bullmqBackend({ connection: bed.redis.connection, queue, reconcileMs: 200, unreachableMs, onError: () => undefined }) });
   return reactor;
 }
 
@@ -107,5 +107,21 @@ describe('bullmqBackend with a Redis server that stops answering (paused, connec
     await expect(r.deferToRemote(fx.add, 2, 2).asPromise()).resolves.toBe(4);
     pause();
     await bounded(r.stop(), stopBoundMs);
+  });
+});
+
+describe('runRemoteWorker with a Redis server that stops answering (paused, connections open)', () => {
+  it("a host's close() ends while the server is paused, with a job running (its result cannot be saved)", async () => {
+    const host = await runRemoteWorker({ connection: bed.redis.connection, queue: 'pause-host', imports: [remoteFixtureModule], unreachableMs, onError: () => undefined });
+    try {
+      const r = newReactor('pause-host');
+      const { call } = await runningCall(r, 'pause:host');
+      pause();
+      await bounded(Promise.all([host.close(), r.stop({ graceMs: 0 })]), stopBoundMs);
+      expect(await failureOf(call)).toBeInstanceOf(ReactorStoppedError);
+    } finally {
+      resume();
+      await host.close();
+    }
   });
 });
