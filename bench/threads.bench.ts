@@ -12,6 +12,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
 import { Piscina, move } from 'piscina';
 import type { Deferred } from '../src/deferred/deferred.js';
+import { gatherResults } from '../src/deferred/gather-results.js';
 import { defineTask } from '../src/task/task.js';
 import { ThreadPool } from '../src/threads/thread-pool.js';
 import type { ThreadPoolOptions } from '../src/threads/thread-pool-options.js';
@@ -114,22 +115,6 @@ function inFlightTimed(
 }
 
 /**
- * Waits for Deferreds with a callback each (`addBoth`), not `Promise.all`: `Promise.all` adopts each Deferred as a
- * thenable (a job per Deferred, then `then`), work that runs in the turn after the dispatch loop.
- * @param all - the Deferreds.
- * @returns when every one fired.
- */
-function settledByCallbacks(all: ReadonlyArray<PromiseLike<unknown>>): Promise<void> {
-  return new Promise<void>((resolve) => {
-    let left = all.length;
-    const one = (): void => {
-      if (--left === 0) resolve();
-    };
-    for (const d of all) (d as Deferred<unknown>).addBoth(one);
-  });
-}
-
-/**
  * The many-in-flight row's first turns (see {@link inFlightTimed}), medians per variant, as a note.
  * @param rowName - the row.
  * @param turns - each variant's first turns.
@@ -150,8 +135,8 @@ function firstTurnNote(rowName: string, turns: ReadonlyMap<string, FirstTurns>):
   return (
     `${rowName}: with few samples per variant, its loop-delay p99 is its first turn's stall — the synchronous loop of ` +
     `dispatches plus the rest of that event-loop turn (the awaiting's start, the first replies and sends). Medians of ` +
-    `that stall per sample (the warm-up sample left out), ratio to raw Piscina's: ${parts.join('; ')}. "awaited by callbacks" waits with one addBoth ` +
-    'per Deferred instead of Promise.all: the difference is Promise.all adopting each Deferred as a thenable.'
+    `that stall per sample (the warm-up sample left out), ratio to raw Piscina's: ${parts.join('; ')}. "awaited by gatherResults" waits for the Deferreds ` +
+    "with gatherResults (a callback on each) instead of Promise.all: the difference is Promise.all adopting each Deferred as a thenable."
   );
 }
 
@@ -247,15 +232,18 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
           name: manyRow,
           description:
             `${manyInFlight.toLocaleString('en-US')} no-op tasks dispatched at once, then awaited (Promise.all; "awaited by ` +
-            'callbacks": one addBoth per Deferred); 2 threads.',
+            'gatherResults": the Deferred combinator); 2 threads.',
           batch: manyInFlight,
           baseline: 'raw Piscina',
           variants: [
             { name: 'raw Piscina', run: () => inFlightTimed(manyInFlight, () => raw.run({ op: 'noop' } satisfies RawTask), turnsOf('raw Piscina')) },
             { name: 'deferToThread', run: () => inFlightTimed(manyInFlight, () => pool.run(noop), turnsOf('deferToThread')) },
             {
-              name: 'deferToThread, awaited by callbacks',
-              run: () => inFlightTimed(manyInFlight, () => pool.run(noop), turnsOf('deferToThread, awaited by callbacks'), settledByCallbacks),
+              name: 'deferToThread, awaited by gatherResults',
+              run: () =>
+                inFlightTimed(manyInFlight, () => pool.run(noop), turnsOf('deferToThread, awaited by gatherResults'), (all) =>
+                  gatherResults(all as Array<Deferred<unknown>>).asPromise(),
+                ),
             },
             {
               name: 'deferToThread, coalesce off',
