@@ -8,7 +8,8 @@
  *   jobs finished (one script call, see `readJobStates`) and reads only those: BullMQ's events can be lost
  *   (taskforcesh/bullmq#2517; the stream is also trimmed), so events are only the fast path, never the only one.
  * - A finished job is removed by the caller once its outcome was read (BullMQ keeps it an hour otherwise, for a
- *   caller that died), so nothing piles up in Redis.
+ *   caller that died), so nothing piles up in Redis; so is a job whose call ended first (cancelled, timed out), when
+ *   its completion event comes, and a call that ended before its job was sent never sends it.
  * - Redis out of reach never hangs a call: when it has not answered for `unreachableMs` (at the first connection,
  *   after a lost one, or on a connection that stays open but gets no answer: a paused server, a half-open TCP
  *   connection), every pending call errbacks `RemoteUnavailableError`, and so does every new call until Redis
@@ -231,18 +232,24 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     const { queue, ready, reach } = this.#start();
     reach.probe();
     ready.then(
+      // A call that ended while the backend connected (cancelled, timed out, stopped) is never sent at all.
       () =>
-        queue.add(data.x, data, {
-          jobId,
-          attempts: 1,
-          removeOnComplete: { age: finishedJobAgeS },
-          removeOnFail: { age: finishedJobAgeS },
-        }),
+        this.#pending.get(jobId) !== call
+          ? undefined
+          : queue.add(data.x, data, {
+              jobId,
+              attempts: 1,
+              removeOnComplete: { age: finishedJobAgeS },
+              removeOnFail: { age: finishedJobAgeS },
+            }),
     ).then(
-      () => {
+      (job) => {
         if (this.#pending.get(jobId) === call) {
           this.#enqueued.add(jobId);
           this.#armReconcile();
+        } else if (job !== undefined) {
+          // It ended while its add was in flight: its abort's removal may have come first and found nothing.
+          this.#removeJob(jobId);
         }
       },
       (error: unknown) => {
@@ -278,11 +285,13 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
 
   forget(jobId: string, finished: boolean): void {
     this.#pending.delete(jobId);
-    if (this.#enqueued.delete(jobId) && finished && this.#engine !== undefined) {
-      // A failed removal only leaves the job to BullMQ's age-based cleanup.
-      this.#chore(this.#engine.queue.remove(jobId).catch(() => 0));
-    }
+    if (this.#enqueued.delete(jobId) && finished) this.#removeJob(jobId);
     if (this.#pending.size === 0) this.#drained?.();
+  }
+
+  /** Removes job `jobId` from the queue (a job a host holds stays; a failed removal leaves it to BullMQ's age-based cleanup). */
+  #removeJob(jobId: string): void {
+    if (this.#engine !== undefined) this.#chore(this.#engine.queue.remove(jobId).catch(() => 0));
   }
 
   // --- engine ---
@@ -332,7 +341,11 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
   #onCompleted(jobId: string, returnvalue: unknown): void {
     if (this.#dropEvents) return;
     const call = this.#pending.get(jobId);
-    if (call === undefined) return;
+    if (call === undefined) {
+      // One of ours whose call had ended (a cancel that reached its host): nobody will read it, remove it now.
+      if (jobId.startsWith(this.#idPrefix) && !this.#enqueued.has(jobId)) this.#removeJob(jobId);
+      return;
+    }
     const outcome = typeof returnvalue === 'string' ? parseJson(returnvalue) : returnvalue;
     if (isRemoteOutcome(outcome)) call.settle(jobId, outcome, 'event');
   }
