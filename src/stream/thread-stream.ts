@@ -17,7 +17,8 @@
  *   stops reading before that (the event loop turned after a read), with the room there is.
  * - A stream cancelled or timed out is aborted at once: its shared abort word wakes a blocked `emit` (which throws
  *   `CancelledError`), unread items are dropped, and messages still on the way are ignored (the stream leaves the
- *   registry).
+ *   registry). That holds also while a task's outcome is held for its last messages: the cancel ends the stream
+ *   there, since cancelling the run, already fired, would do nothing.
  * - A stream's Deferred is consumed here (its failure goes to the stream's `result`, never reported twice).
  *
  * @module
@@ -106,8 +107,11 @@ export class ThreadStream implements LiveStream, StreamReceiver {
       },
       fill: () => this.#fill(),
       cancel: () => {
-        if (this.#run !== undefined) this.#run.cancel();
-        else this.#abort(new CancelledError('The stream was cancelled before its task was sent'));
+        const run = this.#run;
+        if (run !== undefined && !run.called) run.cancel();
+        // Not sent yet, or the task ended and its outcome is held for messages still on the way (cancelling the fired
+        // run would do nothing): end the stream here.
+        else this.#abort(new CancelledError(run === undefined ? 'The stream was cancelled before its task was sent' : 'The stream was cancelled'));
       },
       onError,
     });
