@@ -42,6 +42,7 @@ import { RemoteCall, type RemoteCallHost } from './remote-call.js';
 import { RemoteCounters } from './remote-counters.js';
 import { describeConnection, redisClientOptions, resolveConnection, type RedisConnectionOptions } from './redis-connection-options.js';
 import { readJobStates, type JobState } from './job-states.js';
+import { fitsValueLimit, readValueLimit } from './redis-value-limit.js';
 import { RedisReachability } from './redis-reachability.js';
 import {
   cancelChannel,
@@ -100,8 +101,11 @@ interface Engine {
   readonly redis: Redis;
   /** Watches the queue's connection. */
   readonly reach: RedisReachability;
-  /** Resolves once the queue and its event stream are connected (never, while Redis is out of reach). */
-  readonly ready: Promise<unknown>;
+  /**
+   * Resolves once the queue and its event stream are connected (never, while Redis is out of reach), with the
+   * largest value the server takes (`readValueLimit`).
+   */
+  readonly ready: Promise<number>;
 }
 
 /**
@@ -233,15 +237,17 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     reach.probe();
     ready.then(
       // A call that ended while the backend connected (cancelled, timed out, stopped) is never sent at all.
-      () =>
-        this.#pending.get(jobId) !== call
-          ? undefined
-          : queue.add(data.x, data, {
-              jobId,
-              attempts: 1,
-              removeOnComplete: { age: finishedJobAgeS },
-              removeOnFail: { age: finishedJobAgeS },
-            }),
+      (limit) => {
+        if (this.#pending.get(jobId) !== call) return undefined;
+        const size = data.a.length + (data.c?.length ?? 0);
+        if (!fitsValueLimit(size, limit)) throw tooLarge(call.taskName, size, limit);
+        return queue.add(data.x, data, {
+          jobId,
+          attempts: 1,
+          removeOnComplete: { age: finishedJobAgeS },
+          removeOnFail: { age: finishedJobAgeS },
+        });
+      },
     ).then(
       (job) => {
         if (this.#pending.get(jobId) === call) {
@@ -322,7 +328,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
       // then ends them as surely as a lost connection.
       busy: () => this.#pending.size > 0 || this.#closing !== undefined,
     });
-    const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(() => readValueLimit(queueClient));
     ready.catch(() => undefined); // each user of `ready` handles its failure; this one only keeps it from being unhandled
     this.#engine = { queue, events, queueClient, redis, reach, ready };
     return this.#engine;
@@ -483,6 +489,15 @@ function cloneError(name: string, args: readonly unknown[], cause: unknown): Dat
       'Pass plain data, typed arrays or buffers (functions, symbols, SharedArrayBuffers and sockets cannot cross machines)',
     { task: name, ...(index < 0 ? {} : { argumentIndex: index }) },
     { cause },
+  );
+}
+
+/** The `DataCloneError` for a job whose arguments (and carried context) exceed what the server takes in one value. */
+function tooLarge(name: string, size: number, limit: number): DataCloneError {
+  return new DataCloneError(
+    `Cannot send task \`${name}\` to a remote host: its arguments are ${size} bytes serialized, over the ${limit} bytes ` +
+      'this Redis server takes in one value (proto-max-bulk-len); nothing was enqueued. Pass a reference to large data (a key, a URL) instead',
+    { task: name },
   );
 }
 

@@ -38,6 +38,7 @@ import type { DelayedCall } from '../time/scheduler.js';
 import { runUntilWallTime } from '../context/deadline-scope.js';
 import { describeConnection, redisClientOptions, resolveConnection, type RedisConnectionOptions } from './redis-connection-options.js';
 import { RedisReachability } from './redis-reachability.js';
+import { defaultValueLimit, fitsValueLimit, readValueLimit } from './redis-value-limit.js';
 import { TaskRegistry } from './task-registry.js';
 import {
   cancelChannel,
@@ -159,6 +160,8 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
     { onError },
   );
   const running = new Map<string, RunningJob>();
+  /** The largest value the server takes (read once connected, before the first job). */
+  let valueLimit = defaultValueLimit;
   const cancelled = new Set<string>();
   let closing = false;
   const clientOptions = redisClientOptions(connection, () => closing);
@@ -224,8 +227,9 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
     running.delete(id);
     if (entry.aborted) return { s: 'aborted', ...times() };
     if (!settled.ok) return { s: 'error', e: encodeError(serializeError(settled.error)), ...times() };
+    let value: string;
     try {
-      return { s: 'ok', v: encodeValue(settled.value), ...times() };
+      value = encodeValue(settled.value);
     } catch (error) {
       const cloneError = new DataCloneError(
         `The result of task \`${data.x}\` could not be cloned (${(error as Error)?.message ?? String(error)}); return plain data`,
@@ -233,6 +237,16 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
       );
       return { s: 'error', e: encodeError(serializeError(cloneError)), ...times() };
     }
+    // Over the server's limit, saving the result would fail the job as if this host had died (see redis-value-limit.ts).
+    if (!fitsValueLimit(value.length, valueLimit)) {
+      const tooLarge = new DataCloneError(
+        `The result of task \`${data.x}\` is ${value.length} bytes serialized, over the ${valueLimit} bytes this Redis server takes in one ` +
+          'value (proto-max-bulk-len); return less, or store it elsewhere and return a reference',
+        { task: data.x },
+      );
+      return { s: 'error', e: encodeError(serializeError(tooLarge)), ...times() };
+    }
+    return { s: 'ok', v: value, ...times() };
   };
 
   const worker = new Worker(queue, processor, {
@@ -285,7 +299,10 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
   try {
     await new Promise<void>((resolve, reject) => {
       unreachable = reject;
-      Promise.all([subscriber.subscribe(channel), worker.waitUntilReady()]).then(() => resolve(), reject);
+      Promise.all([subscriber.subscribe(channel), worker.waitUntilReady(), readValueLimit(redis)]).then(([, , limit]) => {
+        valueLimit = limit;
+        resolve();
+      }, reject);
     });
   } catch (error) {
     reach.stop();

@@ -1,0 +1,44 @@
+/**
+ * `readValueLimit`: the largest value the Redis server takes in one command argument — its `proto-max-bulk-len` —
+ * which bounds a job's arguments (the caller's `add`) and its result (the host's save).
+ *
+ * Why ask: a value over the limit is not refused politely. The server answers `ERR Protocol error: invalid bulk
+ * length` and drops the connection; BullMQ then fails the job, which a caller reads as a dead host
+ * (`WorkerCrashedError`, and a re-run with `retries` of a task that returned), and an `add` fails as if Redis were
+ * out of reach. Knowing the limit, both sides refuse an oversized value before sending it, with `DataCloneError`.
+ * The limit is 512 MiB by default (also the most a V8 string holds) and can be lowered down to 1 MiB; a server that
+ * refuses `CONFIG GET` (managed services often do) is assumed to keep the default.
+ *
+ * @module
+ */
+import type { Redis } from 'ioredis';
+
+/** Redis's default `proto-max-bulk-len` (bytes). */
+export const defaultValueLimit = 512 * 1024 * 1024;
+
+/** Room kept under the limit for what a job or a result carries besides the value (its JSON framing, names). */
+export const valueLimitSlack = 4096;
+
+/**
+ * Reads the server's `proto-max-bulk-len`.
+ * @param client - a connected client of the server.
+ * @returns the limit in bytes; {@link defaultValueLimit} when the server does not say.
+ */
+export async function readValueLimit(client: Redis): Promise<number> {
+  try {
+    const reply = (await client.config('GET', 'proto-max-bulk-len')) as unknown;
+    const value = Array.isArray(reply) ? Number(reply[1]) : Number.NaN;
+    return Number.isFinite(value) && value > 0 ? value : defaultValueLimit;
+  } catch {
+    return defaultValueLimit;
+  }
+}
+
+/**
+ * Whether a serialized value fits under the limit (with {@link valueLimitSlack} kept for its framing).
+ * @param size - the value's length as sent (base64 characters are bytes).
+ * @param limit - from {@link readValueLimit}.
+ */
+export function fitsValueLimit(size: number, limit: number): boolean {
+  return size + valueLimitSlack <= limit;
+}
