@@ -24,11 +24,17 @@ import { DispatchSites, withDispatchSite, type DispatchSite } from '../dispatch-
 import { fail } from '../deferred/fail.js';
 import { Failure } from '../deferred/failure.js';
 import { CancelledError, TimeoutError, WorkerCrashedError } from '../errors.js';
-import type { Task } from '../task/task.js';
+import type { Task, TaskIdentity } from '../task/task.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { AdmissionGate } from './admission-gate.js';
 import { armQueuedDeadline } from './queued-deadline.js';
 import type { Policy } from './policy.js';
+
+/**
+ * The mark a pool puts on a `WorkerCrashedError` whose crash it already told of (`ThreadPoolWiring.onCrash`, see
+ * `crashReported` in `src/threads/thread-task-run.ts`; a registered symbol, so this layer needs no import from there).
+ */
+const crashReported = Symbol.for('greenreactor.crashReported');
 
 /** Starts a thread call in a pool (the pool's `run`). */
 export type RunInPool = (task: Task, args: unknown[]) => Deferred<unknown>;
@@ -63,6 +69,7 @@ export interface CrashGuardTargets {
 }
 
 interface Guarded {
+  readonly task: Task;
   readonly gate: AdmissionGate<ThreadCall>;
   /** True once a thread run of the task ended without crashing its worker. */
   proven: boolean;
@@ -112,6 +119,21 @@ export class CrashGuard {
     for (const { gate } of this.#tasks.values()) gate.drain((call) => fail(refusal(call.task)));
   }
 
+  /**
+   * A thread run of `task` crashed its worker (the pool tells each crash as it happens, a retried one included, and
+   * marks the error it errbacks with, see `crashReported`): counts it, acts on a spent budget, and says whether the
+   * run may be retried — only while its calls in flight still fit in what the budget has left, so a retry never
+   * takes a worker the budget does not allow.
+   * @param task - the task.
+   * @returns whether a retry may go.
+   */
+  crashed(task: Task | TaskIdentity): boolean {
+    this.#count(task);
+    if (this.#policy.crashVerdict(task) !== undefined) return false;
+    const entry = this.#tasks.get(task.id);
+    return entry === undefined || entry.gate.inFlight <= this.#allowance(entry.task, entry);
+  }
+
   /** Calls of `task` waiting for the pool (0 when none are held). */
   waiting(task: Task): number {
     return this.#tasks.get(task.id)?.gate.waiting ?? 0;
@@ -121,6 +143,7 @@ export class CrashGuard {
     let guarded = this.#tasks.get(task.id);
     if (guarded === undefined) {
       const entry: Guarded = {
+        task,
         proven: false,
         gate: new AdmissionGate<ThreadCall>(() => this.#allowance(task, entry), {
           onSettled: (result) => this.#settled(task, entry, result),
@@ -154,9 +177,17 @@ export class CrashGuard {
       if (result.check(CancelledError, TimeoutError) === null) entry.proven = true; // it threw: its worker lived
       return;
     }
+    // Counted already when the pool told of it (every crash, retries included); counted here otherwise.
+    if ((result.value as Record<symbol, unknown> | null)?.[crashReported] !== true) this.#count(task);
+  }
+
+  /** Counts one crash of `task` and, once that spends its budget, empties its line (see `adaptive.crashBudget`'s then). */
+  #count(task: Task | TaskIdentity): void {
     this.#policy.recordCrash(task, this.#targets.clock.now());
     const verdict = this.#policy.crashVerdict(task);
     if (verdict === undefined) return;
+    const entry = this.#tasks.get(task.id);
+    if (entry === undefined) return;
     const reason = verdict.reason;
     entry.gate.drain((call) => {
       if (verdict.then === 'green' && call.streamed === undefined) return this.#targets.inProcess(call.task, call.args);

@@ -466,6 +466,17 @@ export class PolicyDispatcher {
     return this.#crashGuard.run(task, args, run, true);
   }
 
+  /**
+   * A thread run of `task` crashed its worker (a pool's `onCrash`): with a crash budget set, counts it and says
+   * whether the run's retry may go (see `CrashGuard.crashed`); without one, every retry may go.
+   * @param task - the task.
+   * @returns whether a retry may go.
+   */
+  threadCrashed(task: TaskIdentity): boolean {
+    if (this.#policy.adaptive.crashBudget === undefined) return true;
+    return this.#crashGuard.crashed(task);
+  }
+
   /** Starts a decided call on its route (past its bulkhead, if any). May throw: the caller fails the call. */
   #start(target: Task | ((...a: unknown[]) => unknown), decision: Decision, args: unknown[]): Deferred<unknown> {
     if (decision.route === 'thread') {

@@ -172,6 +172,7 @@ export class Reactor implements Scheduler {
     this.threadPool = new ThreadPool(this.#routeOptions.threadPool, {
       onError: (error) => onError(error, 'thread pool'),
       onRunTimed: (_name, waitMs, runMs, id) => this.#dispatcher.threadRunTimed(id, waitMs, runMs),
+      onCrash: (task) => this.#dispatcher.threadCrashed(task),
       carry: () => this.#carried(),
     });
     this.#shutdown.addComponent({ name: 'thread pool', shutdown: (graceMs) => this.threadPool.close(graceMs) });
@@ -181,6 +182,7 @@ export class Reactor implements Scheduler {
         exposed: this.threadPool.exposed,
         onError: (error) => onError(error, `thread pool '${name}'`),
         onRunTimed: (_name, waitMs, runMs, id) => this.#dispatcher.threadRunTimed(id, waitMs, runMs),
+        onCrash: (task) => this.#dispatcher.threadCrashed(task),
       });
       this.#pools.set(name, pool);
       this.#shutdown.addComponent({ name: `thread pool '${name}'`, shutdown: (graceMs) => pool.close(graceMs) });

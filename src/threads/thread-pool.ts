@@ -99,6 +99,11 @@ export interface ThreadPoolWiring {
   /** Told of each finished run's wait and run time, with the task's id (the reactor feeds the policy's `auto` from it). */
   onRunTimed?: (name: string, waitMs: number, runMs: number, id: string) => void;
   /**
+   * Told each time a run of `task` crashed the worker it was running in, a crash its retries will re-run included;
+   * returns false to forbid that retry (the reactor's crash budget, SPEC §7, has no room for another crash).
+   */
+  onCrash?: (task: TaskIdentity) => boolean;
+  /**
    * Told when a worker has left the pool (idle past `idleTimeoutMs`, crashed, terminated), once `stats().threads`
    * no longer counts it: lets a caller wait for the pool to shrink on the event instead of polling. The id is -1
    * when the thread had already exited (Node forgets the id of an exited thread).
@@ -151,6 +156,7 @@ export class ThreadPool {
   readonly #onError: (error: unknown) => void;
   readonly #onWorkerExit: ((threadId: number) => void) | undefined;
   readonly #carry: (() => ReadonlySet<string> | undefined) | undefined;
+  readonly #onCrash: ((task: TaskIdentity) => boolean) | undefined;
   #piscina: Piscina | undefined;
   /** When Piscina started (`performance.now()`), for the utilisation; NaN before. */
   #startedAt = Number.NaN;
@@ -215,6 +221,7 @@ export class ThreadPool {
     this.#onWorkerExit = wiring.onWorkerExit;
     this.#bridge = new ThreadCallBridge(this.exposed, this.#onError);
     this.#carry = wiring.carry;
+    this.#onCrash = wiring.onCrash;
     // Its own captures (`runCalls`) skip the entry's frame, and the capture's: two fewer to reach as far.
     this.#sites = this.options.captureDispatchSite ? new DispatchSites(dispatchSiteFrames - 2) : undefined;
     this.#lifecycle = new WorkerLifecycle(this.options, this.#counters, (change) => {
@@ -730,6 +737,7 @@ export class ThreadPool {
       slots,
       counters: this.#counters,
       sites: this.#sites,
+      crashed: this.#onCrash,
       // One reaction per message: the pool's bookkeeping first (the drain sends the next share of the queue, a batch
       // with coalescing, one run without, before this message's results fire their Deferreds), then the receiver's. A message that hands runs back
       // (a rejection, or a batch reply carrying declined calls) goes the other way round: the runs it hands back

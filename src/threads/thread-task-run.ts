@@ -41,6 +41,12 @@ import type { CarriedContext } from '../context/context-carrier.js';
 
 const timeOrigin = performance.timeOrigin;
 
+/**
+ * Marks a `WorkerCrashedError` whose crash the pool already told its owner of (`ThreadPoolWiring.onCrash`), so the
+ * crash budget, which also sees the Deferred's outcome, does not count it twice.
+ */
+export const crashReported = Symbol.for('greenreactor.crashReported');
+
 /** The order of the last run made (see {@link ThreadTaskRun.order}). */
 let lastOrder = 0;
 
@@ -71,6 +77,11 @@ export interface ThreadTaskHost {
   readonly counters: ThreadPoolCounters;
   /** The pool's dispatch sites, told when a task fails (its later calls then capture their own); none when off. */
   readonly sites?: DispatchSites | undefined;
+  /**
+   * Told each time a run crashed the worker it was running in (retried or not); false forbids the retry. Absent:
+   * retries go as `retries` says.
+   */
+  readonly crashed?: ((task: TaskIdentity) => boolean) | undefined;
   /**
    * Posts the request to Piscina; its outcome goes to `receiver` (one reaction per message: the pool's own
    * bookkeeping and the receiver's in one).
@@ -390,6 +401,17 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
   }
 
   /**
+   * Tells the host that this run crashed its worker, marking `error` as told (see {@link crashReported}).
+   * @returns whether a retry may go.
+   */
+  #reportCrash(error: Error): boolean {
+    const crashed = this.#host.crashed;
+    if (crashed === undefined) return true;
+    Object.defineProperty(error, crashReported, { value: true });
+    return crashed(this.#task);
+  }
+
+  /**
    * The error of a run whose task ended in its worker but whose outcome died with the worker (a coalesced batch
    * holds finished results until a later call of the batch is expected to take long: one that crashed the worker,
    * or hung past its cancel grace, took them with it).
@@ -588,7 +610,10 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
           this.#over();
           return;
         }
-        if (fault.kind === 'crashed' && this.#attempts < (this.#task.options.retries ?? 0) && this.#extras?.stream === undefined) {
+        // It was running when its worker died: a crash of its own, told to the pool's owner (the crash budget counts
+        // every one, retried or not, and may forbid the retry).
+        const mayRetry = fault.kind !== 'crashed' || !started || this.#reportCrash(fault.error);
+        if (fault.kind === 'crashed' && mayRetry && this.#attempts < (this.#task.options.retries ?? 0) && this.#extras?.stream === undefined) {
           this.#attempts++;
           this.#host.counters.retried++;
           this.#host.resubmit(this);

@@ -4,6 +4,7 @@ import { WorkerCrashedError } from '../../src/errors.js';
 import { Clock } from '../../src/time/clock.js';
 import * as px from '../fixtures/policy-tasks.js';
 import * as cx from '../fixtures/control-tasks.js';
+import * as tx from '../fixtures/thread-tasks.js';
 import { built, changed, failureOf, gate, open, settled } from '../threads/thread-test-kit.js';
 
 describe('adaptive.crashBudget on a real pool, adversarial', () => {
@@ -60,5 +61,41 @@ describe('adaptive.crashBudget on a real pool, adversarial', () => {
     // The worker is free again once a later call (no deadline) runs; none of the four held calls ran before it.
     expect(await reactor.dispatch(task, cells)).toBe(2);
     expect(reactor.stats().threads.crashed).toBe(0);
+  });
+
+  it('counts every worker crash of a task with retries, retries included: a storm of 20 calls of a task that always crashes kills at most `crashes` workers', async () => {
+    reactor = new Reactor({
+      policy: { threads: { maxThreads: 2 }, rules: [{ match: { task: 'crashAlways' }, route: 'thread' }], adaptive: { crashBudget: { crashes: 2, windowMs: 60_000, then: 'fail' } } },
+    });
+    const runs = new Int32Array(new SharedArrayBuffer(4));
+    const task = built(tx.crashAlways); // retries: 2
+    const calls = Array.from({ length: 20 }, () => reactor.dispatch(task, runs));
+    const errors = await Promise.all(calls.map((d) => failureOf(d)));
+    expect(errors.every((e) => e instanceof WorkerCrashedError)).toBe(true);
+    expect(Atomics.load(runs, 0)).toBeLessThanOrEqual(2);
+    expect(reactor.explain(task, runs).reason).toContain('crash budget spent');
+  });
+
+  it('still retries a crashed call while the budget has room for the crash its retry may cost', async () => {
+    reactor = new Reactor({
+      policy: { threads: { maxThreads: 1 }, rules: [{ match: { task: 'crashOnce' }, route: 'thread' }], adaptive: { crashBudget: { crashes: 3, windowMs: 60_000, then: 'fail' } } },
+    });
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    expect(await reactor.dispatch(built(tx.crashOnce), counter)).toBe(2); // crashed once, retried (retries: 2)
+    expect(reactor.stats().threads.retried).toBe(1);
+    expect(reactor.explain(built(tx.crashOnce), counter).reason).not.toContain('crash budget spent');
+  });
+
+  it('counts each crash once: two crashes of a budget of three leave it unspent, and the third call still reaches a worker', async () => {
+    reactor = new Reactor({
+      policy: { threads: { maxThreads: 1 }, rules: [{ match: { task: 'crashCounted' }, route: 'thread' }], adaptive: { crashBudget: { crashes: 3, windowMs: 60_000, then: 'fail' } } },
+    });
+    const runs = new Int32Array(new SharedArrayBuffer(4));
+    const task = built(px.crashCounted);
+    for (let i = 0; i < 2; i++) expect(await failureOf(reactor.dispatch(task, runs))).toBeInstanceOf(WorkerCrashedError);
+    expect(reactor.explain(task, runs).reason).not.toContain('crash budget spent');
+    expect(await failureOf(reactor.dispatch(task, runs))).toBeInstanceOf(WorkerCrashedError);
+    expect(Atomics.load(runs, 0)).toBe(3);
+    expect(reactor.explain(task, runs).reason).toContain('crash budget spent: 3 worker crashes');
   });
 });
