@@ -183,6 +183,7 @@ export class Reactor implements Scheduler {
         onError: (error) => onError(error, `thread pool '${name}'`),
         onRunTimed: (_name, waitMs, runMs, id) => this.#dispatcher.threadRunTimed(id, waitMs, runMs),
         onCrash: (task) => this.#dispatcher.threadCrashed(task),
+        carry: () => this.#carried(), // policy context.carry holds for every pool
       });
       this.#pools.set(name, pool);
       this.#shutdown.addComponent({ name: `thread pool '${name}'`, shutdown: (graceMs) => pool.close(graceMs) });

@@ -51,3 +51,23 @@ describe('deadlines and carriers across real workers, adversarial', () => {
     expect(reactor.stats().threads.retried).toBe(1);
   });
 });
+
+describe("policy context.carry on a rule's named pool", () => {
+  it('carries only the carriers context.carry lists, in a named pool as in the reactor pool', async () => {
+    const reactor = new Reactor({
+      policy: {
+        context: { carry: [] },
+        pools: { side: { maxThreads: 1 } },
+        rules: [{ match: { task: 'whoAmI' }, route: 'thread', pool: 'side' }],
+      },
+    });
+    try {
+      const task = built(ctx.whoAmI);
+      expect(reactor.explain(task).reason).toContain("pool 'side'");
+      expect(await ctx.requestId.run('not carried', () => reactor.dispatch(task))).toBeNull();
+      expect(await ctx.requestId.run('not carried', () => reactor.deferToThread(task))).toBeNull();
+    } finally {
+      await reactor.stop({ graceMs: 0 });
+    }
+  });
+});
