@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Reactor } from '../../src/reactor/reactor.js';
 import { Clock } from '../../src/time/clock.js';
-import { CancelledError, DataCloneError, ReactorStoppedError, WorkerCrashedError } from '../../src/errors.js';
+import { CancelledError, DataCloneError, ReactorStoppedError, TimeoutError, WorkerCrashedError } from '../../src/errors.js';
 import * as fx from '../fixtures/stream-tasks.js';
 import * as cx from '../fixtures/control-tasks.js';
-import { built, changed, failureOf, gate, reaches, settled } from '../threads/thread-test-kit.js';
+import { built, changed, failureOf, gate, reaches, settled, until } from '../threads/thread-test-kit.js';
 
 /** Reads every item until the iteration ends; returns the items and what it threw (undefined when it ended done). */
 async function readAll(stream: AsyncIterable<unknown>): Promise<{ items: unknown[]; thrown: unknown }> {
@@ -119,5 +119,52 @@ describe('reactor.stream() on real workers, adversarial', () => {
     expect(await first.result).toBe(8);
     expect(await reactor.stream(built(fx.countToDefault), 1).result).toBe(1);
     expect(Atomics.load(runs, 0)).toBe(0);
+  });
+});
+
+describe('reactor.stream() on real workers with deadlines and recycling', () => {
+  let reactor: Reactor;
+  afterEach(async () => {
+    await reactor.stop({ graceMs: 0 });
+  });
+
+  it('a withDeadline passing while the worker is parked in emit ends the stream with TimeoutError and wakes the emit', async () => {
+    const clock = new Clock();
+    reactor = new Reactor({ clock, policy: { threads: { maxThreads: 1 } } });
+    const cells = gate(1);
+    const s = reactor.withDeadline(500, () => reactor.stream(built(fx.emitUntilCancelled), cells));
+    await until(() => (reactor.stats().threads.tasks.emitUntilCancelled?.streamBlockedMs ?? 0) > 0); // parked (window 1)
+    clock.advance(500);
+    expect(await failureOf(s.result)).toBeInstanceOf(TimeoutError);
+    expect(await changed(cells, 0)).toBe(1); // its blocked emit threw, cancelled() true
+    await expect(s[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(TimeoutError);
+  });
+
+  it('never runs a stream whose withDeadline already passed at dispatch', async () => {
+    const clock = new Clock();
+    reactor = new Reactor({ clock, policy: { threads: { maxThreads: 1 } } });
+    const runs = gate(1);
+    const s = reactor.withDeadline(10, () => {
+      clock.advance(10);
+      return reactor.stream(built(cx.emitThenExit), 1, runs);
+    });
+    expect(await failureOf(s.result)).toBeInstanceOf(TimeoutError);
+    expect(await reactor.deferToThread(built(fx.countToDefault), 0)).toBe(0);
+    expect(Atomics.load(runs, 0)).toBe(0);
+  });
+
+  it('recycle by age while a stream is parked: the stream finishes with every item, no failure, no crash', async () => {
+    const clock = new Clock();
+    reactor = new Reactor({ clock, policy: { threads: { maxThreads: 1, recycle: { maxAgeMs: 1000 } } } });
+    const cells = gate(2);
+    const s = reactor.stream(built(fx.countTo), 30, cells);
+    await reaches(cells, 1, 5); // parked (window 4)
+    clock.advance(1000); // the worker ages out while its stream runs
+    expect(reactor.stats().threads.recycledWorkers).toBe(1);
+    const { items, thrown } = await readAll(s);
+    expect(thrown).toBeUndefined();
+    expect(items).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(await s.result).toBe(30);
+    expect(reactor.stats().threads).toMatchObject({ crashed: 0, failed: 0 });
   });
 });
