@@ -114,13 +114,15 @@ export class AdmissionGate<C> {
 
   /**
    * Takes every waiting call out of the gate and hands it to `instead` (fail it, or run it elsewhere); their
-   * Deferreds fire with what `instead` returns. Calls in flight are left alone.
+   * Deferreds fire with what `instead` returns. Calls in flight are left alone. Each call is handed over in its
+   * caller's deadline scope, as an admitted one starts (a call run in-process instead reads its caller's deadline,
+   * not that of the code that drained the gate).
    * @param instead - what a waiting call gets instead of its route (may throw: the call fails with it).
    */
   drain(instead: (call: C) => Deferred<unknown>): void {
     const waiting = this.#waiting;
     this.#waiting = [];
-    for (const waiter of waiting) this.#forward(waiter, startSafely(waiter.call, instead));
+    for (const waiter of waiting) this.#forward(waiter, runInCapturedScope(waiter.scope, () => startSafely(waiter.call, instead)));
   }
 
   #admit(call: C, start: StartCall<C>): Deferred<unknown> {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Reactor } from '../../src/reactor/reactor.js';
+import { defineTask } from '../../src/task/task.js';
 import { WorkerCrashedError } from '../../src/errors.js';
 import { Clock } from '../../src/time/clock.js';
 import * as px from '../fixtures/policy-tasks.js';
@@ -97,5 +98,27 @@ describe('adaptive.crashBudget on a real pool, adversarial', () => {
     expect(await failureOf(reactor.dispatch(task, runs))).toBeInstanceOf(WorkerCrashedError);
     expect(Atomics.load(runs, 0)).toBe(3);
     expect(reactor.explain(task, runs).reason).toContain('crash budget spent: 3 worker crashes');
+  });
+
+  it("runs the calls it moves in-process when the budget is spent ('green') in their callers' withDeadline scope: deadline() is the caller's", async () => {
+    reactor = new Reactor({
+      policy: { threads: { maxThreads: 1 }, rules: [{ match: { task: 'deadlineOrCrash' }, route: 'thread' }], adaptive: { crashBudget: { crashes: 1, windowMs: 60_000, then: 'green' } } },
+    });
+    const runs = new Int32Array(new SharedArrayBuffer(4));
+    // Workers load the built module; in-process it runs the function of this copy of the library (whose deadline()
+    // reads this copy's scopes), not the built copy's.
+    const task = defineTask(built(cx.deadlineOrCrash).moduleUrl, 'deadlineOrCrash', cx.deadlineOrCrash.fn!);
+    const before = Date.now();
+    // The first call (no deadline) goes to the pool and crashes its worker; the two held back were dispatched in a
+    // deadline scope of their own, which the code that drains them (the first call's) does not have.
+    const first = reactor.dispatch(task, runs);
+    const calls = [first, ...reactor.withDeadline(60_000, () => Array.from({ length: 2 }, () => reactor.dispatch(task, runs)))];
+    const outcomes = await Promise.all(calls.map((d) => settled(d)));
+    expect(outcomes[0]!.ok ? 'ok' : outcomes[0]!.error.constructor.name).toBe('WorkerCrashedError');
+    for (const o of outcomes.slice(1)) {
+      expect(o.ok).toBe(true);
+      expect(o.ok ? o.value : null).toBeGreaterThanOrEqual(before + 60_000);
+    }
+    expect(Atomics.load(runs, 0)).toBe(1);
   });
 });
