@@ -8,7 +8,7 @@
  * @module
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ReactorStoppedError, TimeoutError } from '../../src/errors.js';
+import { CancelledError, ReactorStoppedError, TimeoutError } from '../../src/errors.js';
 import { Reactor } from '../../src/reactor/reactor.js';
 import { bullmqBackend } from '../../src/remote-bullmq/index.js';
 import { defineTask } from '../../src/task/task.js';
@@ -51,6 +51,7 @@ describe('two reactors on one queue', () => {
     expect(await failureOf(queued)).toBeInstanceOf(ReactorStoppedError);
     expect(running.called).toBe(false);
     running.cancel();
+    expect(await failureOf(running)).toBeInstanceOf(CancelledError);
     expect(await nextWord(bed.watcher, 'shared:b-running')).toMatch(/^aborted:/);
     await expect(b.deferToRemote(fx.reportRun, bed.redis.socket, 'shared:runs', 'marker').asPromise()).resolves.toBe('marker');
     expect(await bed.watcher.lrange('shared:runs', 0, -1)).toEqual(['marker']);
