@@ -97,6 +97,24 @@ describe('Hub', () => {
       expect(gen.value).toBe(5);
     });
 
+    it("reads a function's name once when it spawns it, and not again for the same function spawned next", () => {
+      const { hub } = makeHub();
+      let reads = 0;
+      const fn = (): number => 1;
+      Object.defineProperty(fn, 'name', {
+        get: () => {
+          reads++;
+          return 'counted';
+        },
+      });
+      const a = hub.spawn(fn);
+      const b = hub.spawn(fn);
+      hub.flush();
+      expect(reads).toBe(1);
+      expect([a.name, b.name]).toEqual(['counted', 'counted']);
+      expect(hub.stats().tasks.counted?.steps).toBe(2);
+    });
+
     it('runs a Task function in-process under the task name', () => {
       const { hub } = makeHub();
       const double = defineTask(import.meta.url, 'double', (n: number) => n * 2);
