@@ -187,20 +187,23 @@ describe('ThreadPool coalescing', () => {
   });
 
   it('sends a call of a task known to run long alone, and batches only the quick calls around it', async () => {
-    pool = new ThreadPool({ minThreads: 1, maxThreads: 1, clock: new Clock() });
+    // flushMs 40: a call is long from 20 ms, and a batch's calls may total 40 ms. The margins are wide so that a
+    // loaded machine, which can stretch a timed run of add by a few ms, never makes add look long (it did with the
+    // default flushMs of 2, whose 1 ms threshold a descheduled worker crossed: one add then went alone).
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 1, clock: new Clock(), coalesce: { flushMs: 40 } });
     const add = built(fx.add);
     const long = built(pause);
-    // Timed runs: add is quick once its module is loaded (the first run imports it), pause(5) takes 5 ms or more.
+    // Timed runs: add is quick once its module is loaded (the first run imports it), pause(25) takes 25 ms or more.
     for (let i = 0; i < 8; i++) await pool.run(add, i, 0);
-    expect(await pool.run(long, 5)).toBe(5);
+    expect(await pool.run(long, 25)).toBe(25);
     const { queued, release } = await behindBlocker(pool, () => [
       ...Array.from({ length: 3 }, (_, i) => pool.run(add, i, 100)),
-      pool.run(long, 5),
+      pool.run(long, 25),
       ...Array.from({ length: 3 }, (_, i) => pool.run(add, i, 200)),
-      pool.run(long, 5),
+      pool.run(long, 25),
     ]);
     await release();
-    expect(await Promise.all(queued)).toEqual([100, 101, 102, 5, 200, 201, 202, 5]);
+    expect(await Promise.all(queued)).toEqual([100, 101, 102, 25, 200, 201, 202, 25]);
     // Three adds, pause alone, three adds, pause alone: the long calls never share a message.
     expect(pool.stats()).toMatchObject({ batches: 2, coalesced: 6, failed: 0 });
   });
