@@ -31,7 +31,8 @@ import { armQueuedDeadline } from './queued-deadline.js';
 import type { Policy } from './policy.js';
 
 /**
- * The mark a pool puts on a `WorkerCrashedError` whose crash it already told of (`ThreadPoolWiring.onCrash`, see
+ * The mark a pool puts on a `WorkerCrashedError` it accounted for: a crash it already told of
+ * (`ThreadPoolWiring.onCrash`), or a worker's death after the task had ended, which is not the task's crash (see
  * `crashReported` in `src/threads/thread-task-run.ts`; a registered symbol, so this layer needs no import from there).
  */
 const crashReported = Symbol.for('greenreactor.crashReported');
@@ -177,7 +178,8 @@ export class CrashGuard {
       if (result.check(CancelledError, TimeoutError) === null) entry.proven = true; // it threw: its worker lived
       return;
     }
-    // Counted already when the pool told of it (every crash, retries included); counted here otherwise.
+    // Counted already when the pool told of it (every crash, retries included), or not this task's crash (it had
+    // ended when its worker died); counted here otherwise (a pool that tells nothing).
     if ((result.value as Record<symbol, unknown> | null)?.[crashReported] !== true) this.#count(task);
   }
 

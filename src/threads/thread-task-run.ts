@@ -42,8 +42,9 @@ import type { CarriedContext } from '../context/context-carrier.js';
 const timeOrigin = performance.timeOrigin;
 
 /**
- * Marks a `WorkerCrashedError` whose crash the pool already told its owner of (`ThreadPoolWiring.onCrash`), so the
- * crash budget, which also sees the Deferred's outcome, does not count it twice.
+ * Marks a `WorkerCrashedError` the pool has accounted for: a crash it already told its owner of
+ * (`ThreadPoolWiring.onCrash`), or the death of a worker after the run's task had ended (not its crash). The crash
+ * budget, which also sees the Deferred's outcome, does not count a marked one (again).
  */
 export const crashReported = Symbol.for('greenreactor.crashReported');
 
@@ -419,12 +420,15 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
   #outcomeLost(crash: Error): WorkerCrashedError {
     const name = this.#task.name;
     const exitCode = (crash as WorkerCrashedError).exitCode;
-    return new WorkerCrashedError(
+    const error = new WorkerCrashedError(
       `Task \`${name}\` ran to its end in its worker, but the worker died before the outcome was sent back, so it is lost; ` +
         `the task is not run again. ${crash.message}`,
       { exitCode, task: name },
       { cause: crash },
     );
+    // Not a crash of this task (it had ended): accounted for, so the crash budget does not count it against it.
+    Object.defineProperty(error, crashReported, { value: true });
+    return error;
   }
 
   /** Ends a run that never reached Piscina with `error`. */

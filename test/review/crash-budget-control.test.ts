@@ -7,6 +7,7 @@ import * as px from '../fixtures/policy-tasks.js';
 import * as cx from '../fixtures/control-tasks.js';
 import * as tx from '../fixtures/thread-tasks.js';
 import { built, changed, failureOf, gate, open, settled } from '../threads/thread-test-kit.js';
+import type { Deferred } from '../../src/deferred/deferred.js';
 
 describe('adaptive.crashBudget on a real pool, adversarial', () => {
   let reactor: Reactor;
@@ -121,4 +122,37 @@ describe('adaptive.crashBudget on a real pool, adversarial', () => {
     }
     expect(Atomics.load(runs, 0)).toBe(1);
   });
+
+  it("does not count against a task's budget the death of a worker another task crashed, which lost its finished result", async () => {
+    reactor = new Reactor({
+      policy: {
+        // A long flushMs: the worker holds finished batch results while the calls after them are known to be quick.
+        threads: { maxThreads: 1, coalesce: { flushMs: 60_000 }, resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 } },
+        rules: [{ match: { task: 'countedRetried' }, route: 'thread' }],
+        adaptive: { crashBudget: { crashes: 1, windowMs: 60_000, then: 'fail' } },
+      },
+    });
+    const hoard = built(cx.hoardUnlessOpen);
+    const openCells = gate(2);
+    openCells[1] = 1;
+    const behind = async (queue: () => Array<Deferred<unknown>>): Promise<Array<Deferred<unknown>>> => {
+      const cells = gate(2);
+      const blocker = reactor.deferToThread(built(tx.waitForGate), cells, 'blocker');
+      await changed(cells);
+      const queued = queue();
+      open(cells);
+      await blocker;
+      return queued;
+    };
+    // The worker learns, in a batch, that hoardUnlessOpen is quick.
+    expect(await Promise.all(await behind(() => Array.from({ length: 3 }, () => reactor.deferToThread(hoard, openCells))))).toEqual([1, 1, 1]);
+    const counter = gate(2);
+    const task = built(cx.countedRetried);
+    const [counted, hoarding] = await behind(() => [reactor.dispatch(task, counter, 0), reactor.deferToThread(hoard, gate(2))]);
+    const lost = await failureOf(counted!);
+    expect(lost.message).toContain('ran to its end in its worker');
+    expect(await failureOf(hoarding!)).toBeInstanceOf(WorkerCrashedError);
+    expect(reactor.explain(task, counter, 0).reason).not.toContain('crash budget spent');
+    expect(Atomics.load(counter, 0)).toBe(1);
+  }, 30_000);
 });
