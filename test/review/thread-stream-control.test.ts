@@ -36,6 +36,17 @@ describe('reactor.stream() on real workers, adversarial', () => {
     expect(await reactor.stream(built(fx.countToDefault), 3).result).toBe(3);
   });
 
+  it('never re-runs a streamed task with retries whose worker crashed after it emitted', async () => {
+    reactor = new Reactor({ policy: { threads: { maxThreads: 1 } } });
+    const cells = gate(1);
+    const s = reactor.stream(built(cx.emitThenExitRetried), 3, cells);
+    const { items, thrown } = await readAll(s);
+    expect(thrown).toBeInstanceOf(WorkerCrashedError);
+    expect(items).toEqual([0, 1, 2]);
+    expect(Atomics.load(cells, 0)).toBe(1);
+    expect(reactor.stats().threads.retried).toBe(0);
+  });
+
   it('ends with WorkerCrashedError after its items when an uncaught exception ends the worker', async () => {
     reactor = new Reactor({ policy: { threads: { maxThreads: 1 } } });
     const s = reactor.stream(built(cx.emitThenUncaught), 5);
