@@ -90,12 +90,17 @@ export interface RemoteBackend {
 }
 
 /**
- * Tells whether `value` looks like a {@link RemoteBackend} (checked by `new Reactor({ remote })`).
+ * Tells whether `value` looks like a {@link RemoteBackend} (checked by `new Reactor({ remote })`); never throws.
  * @param value - anything.
- * @returns true when it has `call`, `stats` and `close` functions.
+ * @returns true when it has `call`, `stats` and `close` functions; false also when reading one of them throws (a
+ *   throwing getter, a revoked Proxy), so that the constructor reports a bad `remote` as such, not the getter's error.
  */
 export function isRemoteBackend(value: unknown): value is RemoteBackend {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return typeof v.call === 'function' && typeof v.stats === 'function' && typeof v.close === 'function';
+  try {
+    return typeof v.call === 'function' && typeof v.stats === 'function' && typeof v.close === 'function';
+  } catch {
+    return false;
+  }
 }

@@ -69,6 +69,19 @@ describe('new Reactor(options): reading the options', () => {
     expect((error as Error).message).toMatch(/option `clock` threw/);
   });
 
+  it.each([
+    ['a backend whose `call` getter throws', () => throwingGetter('call', new RangeError('call getter broke'))],
+    ['a revoked Proxy', () => {
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      return proxy;
+    }],
+  ])('fails with the TypeError for a bad `remote` when it is %s', (_label, remote) => {
+    const error = thrownBy({ remote: remote() });
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(/^Expected `remote` to be a RemoteBackend/);
+  });
+
   it('fails with TypeError naming the first option read when the options are a revoked Proxy', () => {
     const { proxy, revoke } = Proxy.revocable({}, {});
     revoke();
