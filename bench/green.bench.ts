@@ -315,6 +315,13 @@ async function cpuGroup(quick: boolean, log: (line: string) => void): Promise<{ 
   return { group, checks, passNotes };
 }
 
+/** `n` as an English ordinal: 2nd, 3rd, 11th, 21st. */
+function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
 /**
  * @internal Exported for its test.
  * @param sliceMs - the row's slice.
@@ -328,7 +335,7 @@ export function passNote(sliceMs: number, passesMs: number[], turns: number): st
   const at = (q: number): string => (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0).toFixed(2);
   const over = sorted.filter((ms) => ms > sliceMs + 1).length;
   const rank = Math.max(1, Math.ceil(turns * 0.01));
-  return `sliceMs ${sliceMs}: the hub's ${sorted.length.toLocaleString('en-US')} passes (each timed from the setImmediate that starts it to its return) took p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms; ${over} ran longer than the slice + 1 ms. The loop delay has one sample per turn (${turns.toLocaleString('en-US')} turns, so its p99 is about the ${rank === 1 ? 'longest' : `${rank}th-longest`}) and also holds what a turn runs outside the pass, such as a scavenge V8 runs as a task just before it: a shorter slice does not remove that.`;
+  return `sliceMs ${sliceMs}: the hub's ${sorted.length.toLocaleString('en-US')} passes (each timed from the setImmediate that starts it to its return) took p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms; ${over} ran longer than the slice + 1 ms. The loop delay has one sample per turn (${turns.toLocaleString('en-US')} turns, so its p99 is about the ${rank === 1 ? 'longest' : `${ordinal(rank)}-longest`}) and also holds what a turn runs outside the pass, such as a scavenge V8 runs as a task just before it: a shorter slice does not remove that.`;
 }
 
 // --- fresh closures -----------------------------------------------------------------------------------------

@@ -14,4 +14,13 @@ describe('green bench: the note on a slice row', () => {
     expect(passNote(4, [4.02, 4.03], 505)).toContain('505 turns, so its p99 is about the 6th-longest');
     expect(passNote(4, [4.02, 4.03], 505)).toContain('0 ran longer');
   });
+
+  it.each([
+    [127, '2nd'],
+    [250, '3rd'],
+    [2038, '21st'],
+    [1150, '12th'],
+  ])('writes the rank as an ordinal (%i turns: %s-longest)', (turns, rank) => {
+    expect(passNote(16, [16.05], turns)).toContain(`so its p99 is about the ${rank}-longest`);
+  });
 });
