@@ -109,6 +109,15 @@ export class ReactorStoppedError extends GreenReactorError {
   }
 }
 
+/**
+ * @internal The mark a thread pool puts on a {@link WorkerCrashedError} it has accounted for: a crash it already told
+ * its owner of (`ThreadPoolWiring.onCrash`), or the death of a worker after the run's task had ended (not the task's
+ * crash). The crash budget (`src/policy/crash-guard.ts`), which also sees the Deferred's outcome, does not count a
+ * marked one (again). Defined here, beside the error, because both layers import this file. A registered symbol, so
+ * two loaded copies of the library agree on it.
+ */
+export const crashReported = Symbol.for('greenreactor.crashReported');
+
 /** The worker thread running a task died (crash, `process.exit`, out of memory) before the task finished. */
 export class WorkerCrashedError extends GreenReactorError {
   /** The worker's exit code, when known. */

@@ -23,19 +23,12 @@ import type { Deferred } from '../deferred/deferred.js';
 import { DispatchSites, withDispatchSite, type DispatchSite } from '../dispatch-site.js';
 import { fail } from '../deferred/fail.js';
 import { Failure } from '../deferred/failure.js';
-import { CancelledError, TimeoutError, WorkerCrashedError } from '../errors.js';
+import { CancelledError, TimeoutError, WorkerCrashedError, crashReported } from '../errors.js';
 import type { Task, TaskIdentity } from '../task/task.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { AdmissionGate } from './admission-gate.js';
 import { armQueuedDeadline } from './queued-deadline.js';
 import type { Policy } from './policy.js';
-
-/**
- * The mark a pool puts on a `WorkerCrashedError` it accounted for: a crash it already told of
- * (`ThreadPoolWiring.onCrash`), or a worker's death after the task had ended, which is not the task's crash (see
- * `crashReported` in `src/threads/thread-task-run.ts`; a registered symbol, so this layer needs no import from there).
- */
-const crashReported = Symbol.for('greenreactor.crashReported');
 
 /** Starts a thread call in a pool (the pool's `run`). */
 export type RunInPool = (task: Task, args: unknown[]) => Deferred<unknown>;

@@ -23,7 +23,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Deferred } from '../deferred/deferred.js';
-import { CancelledError, QueueFullError, TimeoutError, WorkerCrashedError } from '../errors.js';
+import { CancelledError, QueueFullError, TimeoutError, WorkerCrashedError, crashReported } from '../errors.js';
 import type { Task, TaskIdentity } from '../task/task.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import type { CancelSlots } from './cancel-slots.js';
@@ -40,13 +40,6 @@ import { deadlineMessage, type CallDeadline } from '../context/call-deadline.js'
 import type { CarriedContext } from '../context/context-carrier.js';
 
 const timeOrigin = performance.timeOrigin;
-
-/**
- * Marks a `WorkerCrashedError` the pool has accounted for: a crash it already told its owner of
- * (`ThreadPoolWiring.onCrash`), or the death of a worker after the run's task had ended (not its crash). The crash
- * budget, which also sees the Deferred's outcome, does not count a marked one (again).
- */
-export const crashReported = Symbol.for('greenreactor.crashReported');
 
 /** The order of the last run made (see {@link ThreadTaskRun.order}). */
 let lastOrder = 0;
