@@ -28,6 +28,7 @@ import type { Task, TaskIdentity } from '../task/task.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { AdmissionGate } from './admission-gate.js';
 import { armQueuedDeadline } from './queued-deadline.js';
+import type { CrashVerdict } from './adaptive-router.js';
 import type { Policy } from './policy.js';
 
 /** Starts a thread call in a pool (the pool's `run`). */
@@ -96,6 +97,10 @@ export class CrashGuard {
    * @returns a Deferred of its result; `WorkerCrashedError` (or the in-process result) once the budget is spent.
    */
   run(task: Task, args: unknown[], runInPool: RunInPool, streamed = false): Deferred<unknown> {
+    // A call decided before the budget was spent (it waited in a bulkhead meanwhile, say) meets the verdict here: the
+    // gate admits nothing once the budget is spent, so queued there it would wait for a place that never frees.
+    const verdict = this.#policy.crashVerdict(task);
+    if (verdict !== undefined) return this.#instead(verdict, streamed ? { task, args, runInPool, streamed } : { task, args, runInPool });
     const gate = this.#guarded(task).gate;
     if (gate.wouldWait()) {
       // eslint-disable-next-line @typescript-eslint/unbound-method -- the site's cut-off frame, never called
@@ -181,14 +186,21 @@ export class CrashGuard {
     this.#policy.recordCrash(task, this.#targets.clock.now());
     const verdict = this.#policy.crashVerdict(task);
     if (verdict === undefined) return;
-    const entry = this.#tasks.get(task.id);
-    if (entry === undefined) return;
-    const reason = verdict.reason;
-    entry.gate.drain((call) => {
-      if (verdict.then === 'green' && call.streamed === undefined) return this.#targets.inProcess(call.task, call.args);
-      const note = call.streamed === undefined ? '' : ' (a stream made for a worker cannot move in-process; a new stream of it runs in-process)';
-      return fail(new WorkerCrashedError(`Task \`${task.name}\` was not sent to a worker: ${reason}${note}`, { task: task.name }));
-    });
+    this.#tasks.get(task.id)?.gate.drain((call) => this.#instead(verdict, call));
+  }
+
+  /** What a thread call of a task whose budget is spent gets instead of the pool (the verdict's `then`). Never throws. */
+  #instead(verdict: CrashVerdict, call: ThreadCall): Deferred<unknown> {
+    if (verdict.then === 'green' && call.streamed === undefined) {
+      try {
+        return this.#targets.inProcess(call.task, call.args);
+      } catch (error) {
+        return fail(error);
+      }
+    }
+    const note = call.streamed === undefined ? '' : ' (a stream made for a worker cannot move in-process; a new stream of it runs in-process)';
+    const name = call.task.name;
+    return fail(new WorkerCrashedError(`Task \`${name}\` was not sent to a worker: ${verdict.reason}${note}`, { task: name }));
   }
 }
 

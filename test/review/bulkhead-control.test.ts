@@ -1,0 +1,45 @@
+/**
+ * Adversarial tests of a rule's bulkhead (`maxConcurrent`) on real workers: the place comes back on every ending,
+ * and a call that waited in it meets what changed while it waited (a crash budget spent by the call before it).
+ *
+ * @module
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Reactor } from '../../src/reactor/reactor.js';
+import { WorkerCrashedError } from '../../src/errors.js';
+import * as px from '../fixtures/policy-tasks.js';
+import { built, settled } from '../threads/thread-test-kit.js';
+
+describe('a call waiting in a bulkhead while the call before it spends the crash budget', () => {
+  let reactor: Reactor;
+  afterEach(async () => {
+    await reactor.stop({ graceMs: 0 });
+  });
+
+  it.each<['fail' | 'green', string]>([
+    ['fail', 'WorkerCrashedError'],
+    ['green', 'in-process'],
+  ])("meets the spent budget when its place frees (then: '%s'): it ends with %s and never reaches a worker", async (then, outcome) => {
+    reactor = new Reactor({
+      policy: {
+        threads: { maxThreads: 1 },
+        rules: [{ name: 'one', match: { task: 'crashOnThreads' }, route: 'thread', maxConcurrent: 1 }],
+        adaptive: { crashBudget: { crashes: 1, windowMs: 60_000, then } },
+      },
+    });
+    const runs = new Int32Array(new SharedArrayBuffer(4));
+    const task = built(px.crashOnThreads);
+    // Both decided 'thread' now; the second waits in the bulkhead while the first crashes its worker.
+    const calls = [reactor.dispatch(task, runs), reactor.dispatch(task, runs)];
+    const outcomes = await Promise.all(calls.map((d) => settled(d)));
+    const read = outcomes.map((o) => (o.ok ? o.value : o.error.constructor.name));
+    expect(read).toEqual(['WorkerCrashedError', outcome]);
+    const second = outcomes[1];
+    if (then === 'fail' && second?.ok === false) {
+      expect(second.error).toBeInstanceOf(WorkerCrashedError);
+      expect((second.error as Error).message).toContain('crash budget spent');
+    }
+    expect(Atomics.load(runs, 0)).toBe(1);
+    expect(reactor.stats().policy.bulkheads['one']).toMatchObject({ inFlight: 0, waiting: 0 });
+  });
+});
