@@ -286,6 +286,15 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * Promise's outcome is dropped. Otherwise nothing happens.
    */
   cancel(): void {
+    // Follow the waits down to the Deferred that has the work (or the Promise wait) in a loop, not by calling
+    // `cancel()` on each: a chain of nested waits of any length must not grow the stack here either.
+    let target: Deferred<any> = this;
+    while (target.#called && target.#waiting instanceof Deferred) target = target.#waiting;
+    target.#cancelHere();
+  }
+
+  /** `cancel()` on the Deferred at the bottom of the waits: it has not fired, waits on a Promise, or neither. */
+  #cancelHere(): void {
     if (!this.#called) {
       const canceller = this.#canceller;
       let keepPending = false;
@@ -300,9 +309,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         }
       }
       if (!this.#called && !keepPending) this.errback(new Failure(new CancelledError('The Deferred was cancelled')));
-    } else if (this.#waiting instanceof Deferred) {
-      this.#waiting.cancel();
-    } else if (this.#waiting !== null) {
+    } else if (this.#waiting instanceof PromiseWait) {
       this.#settleWait(this.#waiting, new Failure(new CancelledError('The Deferred was cancelled')));
     }
   }
