@@ -15,8 +15,9 @@
  *   `undefined`, so exactly one Deferred owns a failure and only that one can report it as unhandled.
  * - `#paused` counts user pauses plus one while waiting on an inner Deferred or a Promise; no handler runs while it
  *   is non-zero.
- * - Unhandled-failure tracking is synced each time the loop finishes with a Deferred: registered while its chain
- *   ends in a failure nobody observed, unregistered otherwise (see `unhandled-error-handler.ts`).
+ * - Unhandled-failure tracking is synced each time the loop finishes with a Deferred, and when a result reaches a
+ *   Deferred its caller has paused: registered while its chain ends in a failure nobody observed, unregistered
+ *   otherwise (see `unhandled-error-handler.ts`).
  * - `then` (and so `await`) adds one THEN link holding the resolving functions of the Promise it returns: the link
  *   leaves the result unchanged, marks a failure observed and settles that Promise; the caller's handlers are
  *   native reactions on it, so they run later, in the caller's async context (`then-reaction.ts`). On a Deferred
@@ -438,7 +439,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     this.#waiting = null;
     this.#result = result;
     this.#paused--;
-    if (this.#paused === 0) this.#run();
+    this.#run(); // still paused by the caller: only syncs the unhandled-failure tracking
   }
 
   #waitOnThenable(then: (...args: unknown[]) => unknown, thenable: unknown): void {
@@ -459,7 +460,12 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
 
   /** The iterative runner; see the invariants at the top of the file. */
   #run(): void {
-    if (this.#running || this.#paused > 0) return;
+    if (this.#running) return;
+    if (this.#paused > 0) {
+      // A failure that arrives while the caller holds a pause is this chain's to report until it is unpaused.
+      this.#syncTracking();
+      return;
+    }
     let current: Deferred<any> = this;
     let below: Deferred<any>[] | null = null; // Deferreds whose result was handed up, to finish afterwards
     outer: for (;;) {

@@ -91,6 +91,36 @@ async function dropAwaitedBeforeFailing(message: string): Promise<void> {
   await p;
 }
 
+// A failure that reaches a Deferred its caller paused: no handler may run, and the Deferred is then dropped.
+function dropErrbackedWhilePaused(message: string): void {
+  const d = new Deferred<number>();
+  d.addCallback((n) => n + 1);
+  d.pause();
+  d.errback(new Error(message));
+}
+
+function dropRejectedWhilePaused(message: string): () => void {
+  let reject!: (e: unknown) => void;
+  const thenable = {
+    then(_onFulfilled: unknown, onRejected: (e: unknown) => void): void {
+      reject = onRejected;
+    },
+  };
+  const d = new Deferred<number>();
+  d.addCallback(() => thenable);
+  d.callback(1);
+  d.pause();
+  return () => reject(new Error(message));
+}
+
+function dropHandledAfterUnpause(message: string): void {
+  const d = new Deferred<number>();
+  d.pause();
+  d.errback(new Error(message));
+  d.addErrback(() => 0);
+  d.unpause();
+}
+
 describe('setUnhandledErrorHandler()', () => {
   let restore: () => void = () => undefined;
   afterEach(() => restore());
@@ -134,6 +164,32 @@ describe('setUnhandledErrorHandler()', () => {
     expect(messages).not.toContain('awaited before failing');
     expect(messages).not.toContain('chained away');
     expect(messages).not.toContain('observed one');
+  });
+
+  it.each([
+    ['a failure that reached a paused Deferred', 'failed while paused', dropErrbackedWhilePaused],
+    [
+      'a rejection a paused Deferred got from the thenable it waited on',
+      'rejected while paused',
+      (message: string) => dropRejectedWhilePaused(message)(),
+    ],
+  ])('reports once %s that was then dropped', async (_name, message, drop) => {
+    const c = capture();
+    restore = c.restore;
+    drop(message);
+    await collectUntil(() => c.reports.some((f) => f.getErrorMessage() === message));
+    await collectFully(3);
+    expect(c.reports.filter((f) => f.getErrorMessage() === message)).toHaveLength(1);
+  });
+
+  it('does not report a failure that reached a paused Deferred and was handled after unpause()', async () => {
+    const c = capture();
+    restore = c.restore;
+    dropHandledAfterUnpause('handled after unpause');
+    dropErrbackedWhilePaused('paused control'); // proves a collection ran that would have reported it
+    await collectUntil(() => c.reports.some((f) => f.getErrorMessage() === 'paused control'));
+    await collectFully(3);
+    expect(c.reports.map((f) => f.getErrorMessage())).not.toContain('handled after unpause');
   });
 
   it('returns the previous handler, and null restores the default', () => {
