@@ -200,6 +200,10 @@ export class AdaptiveRouter {
       record.hops = record.hops.slice(-this.#options.sampleSize);
       record.local = record.local.slice(-this.#options.sampleSize);
       if (record.phase !== 'pinned-to-threads') this.#judge(record);
+      // The budget in force judges the crashes counted so far: a reload may change `then`, raise `crashes` past
+      // them, narrow `windowMs` or remove the budget (its calls go to threads again), or spend it.
+      const budget = this.#options.crashBudget;
+      record.crashed = budget === undefined ? undefined : crashVerdict(record.crashes, budget);
     }
     this.#version += 1;
   }
@@ -365,13 +369,8 @@ export class AdaptiveRouter {
     const record = this.#record(task);
     if (record.crashed !== undefined) return false;
     record.crashes.push(nowMs);
-    while (record.crashes.length > 0 && nowMs - (record.crashes[0] as number) > budget.windowMs) record.crashes.shift();
-    if (record.crashes.length < budget.crashes) return false;
-    const instead = budget.then === 'green' ? 'runs in-process on a greenlet' : 'fails at once with WorkerCrashedError';
-    record.crashed = {
-      then: budget.then,
-      reason: `crash budget spent: ${record.crashes.length} worker crashes within ${formatMs(budget.windowMs)} ms; it ${instead}`,
-    };
+    record.crashed = crashVerdict(record.crashes, budget);
+    if (record.crashed === undefined) return false;
     this.#version += 1;
     return true;
   }
@@ -508,4 +507,17 @@ function median(values: readonly number[]): number {
 
 function stripUndefined(options: LooseAdaptiveOptions): Partial<AdaptiveOptions> {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * The verdict of a crash budget on a task's crash times (oldest first): spent when `crashes` of them fall within
+ * `windowMs` of the latest (older ones are dropped from `times`), else undefined.
+ */
+function crashVerdict(times: number[], budget: CrashBudget): CrashVerdict | undefined {
+  const latest = times.at(-1);
+  if (latest === undefined) return undefined;
+  while (times.length > 0 && latest - (times[0] as number) > budget.windowMs) times.shift();
+  if (times.length < budget.crashes) return undefined;
+  const instead = budget.then === 'green' ? 'runs in-process on a greenlet' : 'fails at once with WorkerCrashedError';
+  return { then: budget.then, reason: `crash budget spent: ${times.length} worker crashes within ${formatMs(budget.windowMs)} ms; it ${instead}` };
 }

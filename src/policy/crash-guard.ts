@@ -166,19 +166,22 @@ export class CrashGuard {
     return Math.max(1, budget.crashes - recent);
   }
 
-  /** A thread call of the task ended: count a crash (and act on a spent budget), or note that it proved itself. */
+  /**
+   * A thread call of the task ended: count a crash (and act on a spent budget), or note that it proved itself. Then,
+   * if the budget is spent (by this crash, or by a reload since the calls waiting were held back: the gate admits
+   * nothing more), the calls still held back get the verdict's `then`.
+   */
   #settled(task: Task, entry: Guarded, result: unknown): void {
-    if (!(result instanceof Failure)) {
-      entry.proven = true;
-      return;
-    }
-    if (result.check(WorkerCrashedError) === null) {
+    if (!(result instanceof Failure)) entry.proven = true;
+    else if (result.check(WorkerCrashedError) === null) {
       if (result.check(CancelledError, TimeoutError) === null) entry.proven = true; // it threw: its worker lived
-      return;
+    } else if ((result.value as Record<symbol, unknown> | null)?.[crashReported] !== true) {
+      // Counted already when the pool told of it (every crash, retries included), or not this task's crash (it had
+      // ended when its worker died); counted here otherwise (a pool that tells nothing).
+      this.#count(task);
     }
-    // Counted already when the pool told of it (every crash, retries included), or not this task's crash (it had
-    // ended when its worker died); counted here otherwise (a pool that tells nothing).
-    if ((result.value as Record<symbol, unknown> | null)?.[crashReported] !== true) this.#count(task);
+    const verdict = entry.gate.waiting === 0 ? undefined : this.#policy.crashVerdict(task);
+    if (verdict !== undefined) entry.gate.drain((call) => this.#instead(verdict, call));
   }
 
   /** Counts one crash of `task` and, once that spends its budget, empties its line (see `adaptive.crashBudget`'s then). */
