@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { combinatorMembers } from './combinator-members.js';
 import { FirstError } from './first-error.js';
 import { CANCELLER_KEEPS_PENDING, Deferred } from './deferred.js';
 import { Failure } from './failure.js';
@@ -48,15 +49,21 @@ export interface DeferredListOptions {
  */
 export class DeferredList<T = unknown, R = Array<DeferredListEntry<T>>> extends Deferred<R> {
   /**
-   * @param deferreds - the Deferreds to watch (the ones present now; the list is copied).
+   * @param deferreds - the Deferreds to watch (the ones present now; the list is copied). Not an iterable of
+   *   Deferreds: the list errbacks with `TypeError` and watches none of them.
    * @param options - when to fire; see {@link DeferredListOptions}.
    */
   constructor(deferreds: Iterable<Deferred<T>>, options: DeferredListOptions = {}) {
-    const members = Array.from(deferreds);
+    const checked = combinatorMembers(deferreds);
+    const members = 'members' in checked ? checked.members : [];
     super(() => {
       for (const member of members) member.cancel();
       return CANCELLER_KEEPS_PENDING;
     });
+    if ('error' in checked) {
+      this.errback(checked.error);
+      return;
+    }
     const { fireOnOneCallback = false, fireOnOneErrback = false, consumeErrors = false } = options;
     const entries = new Array<DeferredListEntry<T>>(members.length);
     let finished = 0;

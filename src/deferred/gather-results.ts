@@ -3,7 +3,9 @@
  *
  * @module
  */
+import { combinatorMembers } from './combinator-members.js';
 import { CANCELLER_KEEPS_PENDING, Deferred } from './deferred.js';
+import { fail } from './fail.js';
 import { Failure } from './failure.js';
 import { FirstError } from './first-error.js';
 import { markLibraryHandler } from './user-code-gate.js';
@@ -75,7 +77,7 @@ class Gathered<T> extends Deferred<T[]> {
  *
  * Cancelling the returned Deferred cancels every member.
  *
- * @param deferreds - the Deferreds to wait for.
+ * @param deferreds - the Deferreds to wait for; not an iterable of Deferreds: errbacks with `TypeError`.
  * @param consumeErrors - stop a failed member's failure from continuing down its own chain (and being reported
  *   as unhandled); the failure still reaches the result through `FirstError.subFailure`.
  * @returns a Deferred of the results.
@@ -85,7 +87,9 @@ class Gathered<T> extends Deferred<T[]> {
  * ```
  */
 export function gatherResults<T>(deferreds: Iterable<Deferred<T>>, consumeErrors = false): Deferred<T[]> {
-  const gathered = new Gathered<T>(Array.from(deferreds), consumeErrors);
+  const checked = combinatorMembers(deferreds);
+  if ('error' in checked) return fail(checked.error);
+  const gathered = new Gathered<T>(checked.members, consumeErrors);
   gathered.watch();
   return gathered;
 }

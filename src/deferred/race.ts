@@ -4,7 +4,9 @@
  * @module
  */
 import { FailureGroup } from './failure-group.js';
+import { combinatorMembers } from './combinator-members.js';
 import { Deferred } from './deferred.js';
+import { fail } from './fail.js';
 import type { Failure } from './failure.js';
 
 /**
@@ -14,7 +16,7 @@ import type { Failure } from './failure.js';
  * The members' results are consumed: their own chains continue with `undefined`. Cancelling the returned
  * Deferred cancels every member; when all of them then fail, it errbacks with the `FailureGroup`.
  *
- * @param deferreds - the competing Deferreds.
+ * @param deferreds - the competing Deferreds; not an iterable of Deferreds: errbacks with `TypeError`.
  * @returns a Deferred of the winner's index and result.
  * @example
  * ```ts
@@ -22,7 +24,9 @@ import type { Failure } from './failure.js';
  * ```
  */
 export function race<T>(deferreds: Iterable<Deferred<T>>): Deferred<[index: number, result: T]> {
-  const members = Array.from(deferreds);
+  const checked = combinatorMembers(deferreds);
+  if ('error' in checked) return fail(checked.error);
+  const members = checked.members;
   const failures = new Array<Failure>(members.length);
   let failed = 0;
   const final = new Deferred<[number, T]>(() => {
