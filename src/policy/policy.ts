@@ -74,7 +74,8 @@ let cachedSchema: Record<string, unknown> | undefined;
  * reactor measured; every decision comes with a reason a person understands.
  *
  * Emits `'change'` when a config is applied, `'error'` when a watched file turns invalid (the old
- * config stays in force) and `'learn'` when `auto` moves a task.
+ * config stays in force) and `'learn'` when `auto` moves a task (inside the call that taught it: what a `'learn'`
+ * listener throws becomes a process warning, never that call's error).
  *
  * @example
  * ```ts
@@ -378,9 +379,17 @@ export class Policy extends EventEmitter<PolicyEventMap> {
     }
   }
 
+  /**
+   * Emits `'learn'`. It runs inside a call (a timed inline run, an inline run that turned out asynchronous, a thread
+   * run's timing in the pool), so what a listener throws becomes a process warning: the call keeps its own outcome.
+   */
   #learned(task: TaskIdentity): void {
     const verdict = this.#router.route(task, undefined, false);
-    this.emit('learn', { task: this.#router.label(task), id: task.id, route: verdict.route, reason: verdict.reason });
+    try {
+      this.emit('learn', { task: this.#router.label(task), id: task.id, route: verdict.route, reason: verdict.reason });
+    } catch (thrown) {
+      warn("A 'learn' listener of the policy threw", thrown);
+    }
   }
 }
 
