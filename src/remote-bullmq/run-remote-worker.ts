@@ -29,23 +29,21 @@ import { performance } from 'node:perf_hooks';
 import { restoreCarriedContext, type CarriedContext } from '../context/context-carrier.js';
 import type { Deferred } from '../deferred/deferred.js';
 import type { Failure } from '../deferred/failure.js';
-import { DataCloneError, type RemoteUnavailableError } from '../errors.js';
+import type { RemoteUnavailableError } from '../errors.js';
 import { taskFrom } from '../task/task.js';
-import { serializeError } from '../threads/error-transport.js';
 import { ThreadPool } from '../threads/thread-pool.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import { runUntilWallTime } from '../context/deadline-scope.js';
 import { describeConnection, redisClientOptions, resolveConnection, type RedisConnectionOptions } from './redis-connection-options.js';
 import { RedisReachability } from './redis-reachability.js';
-import { defaultValueLimit, fitsValueLimit, readValueLimit } from './redis-value-limit.js';
+import { defaultValueLimit, readValueLimit } from './redis-value-limit.js';
+import { errorOutcome, valueOutcome } from './host-outcome.js';
 import { TaskRegistry } from './task-registry.js';
 import {
   cancelChannel,
   cancelKey,
   decodeValue,
-  encodeError,
-  encodeValue,
   type RemoteJobData,
   type RemoteOutcome,
   type RemoteTimes,
@@ -213,7 +211,7 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
       // The caller's deadline as the wall time it is, not as "ms from now": the task's deadline() reads it exactly.
       deferred = data.d === undefined ? run() : runUntilWallTime(pool.options.clock, data.d, run);
     } catch (error) {
-      return { s: 'error', e: encodeError(serializeError(error)), ...times() };
+      return errorOutcome(data.x, error, valueLimit, times());
     }
     const entry: RunningJob = { deferred, aborted: false };
     running.set(id, entry);
@@ -226,27 +224,7 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
     });
     running.delete(id);
     if (entry.aborted) return { s: 'aborted', ...times() };
-    if (!settled.ok) return { s: 'error', e: encodeError(serializeError(settled.error)), ...times() };
-    let value: string;
-    try {
-      value = encodeValue(settled.value);
-    } catch (error) {
-      const cloneError = new DataCloneError(
-        `The result of task \`${data.x}\` could not be cloned (${(error as Error)?.message ?? String(error)}); return plain data`,
-        { task: data.x },
-      );
-      return { s: 'error', e: encodeError(serializeError(cloneError)), ...times() };
-    }
-    // Over the server's limit, saving the result would fail the job as if this host had died (see redis-value-limit.ts).
-    if (!fitsValueLimit(value.length, valueLimit)) {
-      const tooLarge = new DataCloneError(
-        `The result of task \`${data.x}\` is ${value.length} bytes serialized, over the ${valueLimit} bytes this Redis server takes in one ` +
-          'value (proto-max-bulk-len); return less, or store it elsewhere and return a reference',
-        { task: data.x },
-      );
-      return { s: 'error', e: encodeError(serializeError(tooLarge)), ...times() };
-    }
-    return { s: 'ok', v: value, ...times() };
+    return settled.ok ? valueOutcome(data.x, settled.value, valueLimit, times()) : errorOutcome(data.x, settled.error, valueLimit, times());
   };
 
   const worker = new Worker(queue, processor, {

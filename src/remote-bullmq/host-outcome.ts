@@ -1,0 +1,104 @@
+/**
+ * `valueOutcome` / `errorOutcome`: how a worker host turns the end of a task into the {@link RemoteOutcome} it saves
+ * as the job's result — always one that fits the wire.
+ *
+ * Invariants:
+ * - Neither throws. A host's processor that throws (or saves a value the server refuses) fails the job at BullMQ
+ *   level, which the caller reads as a dead host: `WorkerCrashedError`, and with `retries` a re-run of a task that
+ *   returned or threw (SPEC §11: never). So whatever the task's value or error is, the outcome is a small, encodable
+ *   `ok` or `error`.
+ * - A value or error that cannot be encoded, or whose encoding is over the server's `proto-max-bulk-len` (see
+ *   `redis-value-limit.ts`), becomes a `DataCloneError` naming the task and saying why; for an error, the message
+ *   also names the thrown error's class and code and quotes the start of its message, so the caller still learns
+ *   what failed.
+ *
+ * @module
+ */
+import { DataCloneError } from '../errors.js';
+import { safeString } from '../safe-string.js';
+import { serializeError, type SerializedError } from '../threads/error-transport.js';
+import { fitsValueLimit } from './redis-value-limit.js';
+import { encodeError, encodeValue, type RemoteOutcome, type RemoteTimes } from './remote-wire.js';
+
+/** How much of an oversized error's message the replacing `DataCloneError` quotes (characters). */
+export const quotedMessageLength = 200;
+
+/**
+ * The outcome of a task that returned `value`.
+ * @param task - the task's name (for messages).
+ * @param value - what it returned.
+ * @param limit - the server's value limit (`readValueLimit`).
+ * @param times - the job's wait and run times.
+ * @returns an `ok` outcome, or an `error` outcome with `DataCloneError` when the value cannot travel.
+ */
+export function valueOutcome(task: string, value: unknown, limit: number, times: RemoteTimes): RemoteOutcome {
+  let encoded: string;
+  try {
+    encoded = encodeValue(value);
+  } catch (error) {
+    return cloneFailure(new DataCloneError(`The result of task \`${task}\` could not be cloned (${reason(error)}); return plain data`, { task }), times);
+  }
+  // Over the server's limit, saving the result would fail the job as if this host had died (see redis-value-limit.ts).
+  if (!fitsValueLimit(encoded.length, limit)) {
+    return cloneFailure(
+      new DataCloneError(
+        `The result of task \`${task}\` is ${encoded.length} bytes serialized, over the ${limit} bytes this Redis server takes in one ` +
+          'value (proto-max-bulk-len); return less, or store it elsewhere and return a reference',
+        { task },
+      ),
+      times,
+    );
+  }
+  return { s: 'ok', v: encoded, ...times };
+}
+
+/**
+ * The outcome of a task that threw `thrown` (or could not be found or set up).
+ * @param task - the task's name (for messages).
+ * @param thrown - what it threw.
+ * @param limit - the server's value limit (`readValueLimit`).
+ * @param times - the job's wait and run times.
+ * @returns an `error` outcome carrying the thrown error, or `DataCloneError` when that cannot travel.
+ */
+export function errorOutcome(task: string, thrown: unknown, limit: number, times: RemoteTimes): RemoteOutcome {
+  let serialized: SerializedError | undefined;
+  let encoded: string;
+  try {
+    serialized = serializeError(thrown);
+    encoded = encodeError(serialized);
+  } catch (error) {
+    return cloneFailure(new DataCloneError(`The error task \`${task}\` threw${describe(serialized)} could not be serialized (${reason(error)})`, { task }), times);
+  }
+  if (!fitsValueLimit(encoded.length, limit)) {
+    return cloneFailure(
+      new DataCloneError(
+        `The error task \`${task}\` threw${describe(serialized)} is ${encoded.length} bytes serialized, over the ${limit} bytes this Redis ` +
+          `server takes in one value (proto-max-bulk-len); keep large data out of errors. Its message began: ${quote(serialized.message)}`,
+        { task },
+      ),
+      times,
+    );
+  }
+  return { s: 'error', e: encoded, ...times };
+}
+
+/** The `error` outcome of a `DataCloneError` built here (small, plain: it always encodes). */
+function cloneFailure(error: DataCloneError, times: RemoteTimes): RemoteOutcome {
+  return { s: 'error', e: encodeError(serializeError(error)), ...times };
+}
+
+/** ` (Name, code X)` for an error, ` (a thrown string)` for a non-error, nothing when unknown. */
+function describe(serialized: SerializedError | undefined): string {
+  if (serialized === undefined) return '';
+  if (!serialized.isError) return ` (a thrown ${typeof serialized.value === 'string' ? 'string' : 'value'})`;
+  const code = typeof serialized.code === 'string' || typeof serialized.code === 'number' ? `, code ${String(serialized.code)}` : '';
+  return ` (${serialized.name.slice(0, quotedMessageLength)}${code.slice(0, quotedMessageLength)})`;
+}
+
+function quote(message: string): string {
+  return JSON.stringify(message.length > quotedMessageLength ? `${message.slice(0, quotedMessageLength)}…` : message);
+}
+
+function reason(error: unknown): string {
+  return safeString((error as Error | null)?.message ?? error).slice(0, quotedMessageLength);
+}
