@@ -353,7 +353,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
       return;
     }
     const outcome = typeof returnvalue === 'string' ? parseJson(returnvalue) : returnvalue;
-    if (isRemoteOutcome(outcome)) call.settle(jobId, outcome, 'event');
+    call.settle(jobId, outcome, 'event');
   }
 
   #onFailed(jobId: string, failedReason: string): void {
@@ -410,7 +410,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
       if (job.finishedOn === undefined) continue;
       const outcome = job.returnvalue as unknown;
       if (job.failedReason !== undefined && job.failedReason !== '' && !isRemoteOutcome(outcome)) call.crashed(id, new Error(job.failedReason));
-      else if (isRemoteOutcome(outcome)) call.settle(id, outcome, { reconciledJobEndedAt: job.finishedOn });
+      else call.settle(id, outcome, { reconciledJobEndedAt: job.finishedOn });
     }
   }
 

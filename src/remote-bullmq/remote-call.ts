@@ -27,7 +27,8 @@ import type { Task } from '../task/task.js';
 import { reviveError, type SerializedError } from '../threads/error-transport.js';
 import type { DelayedCall, Scheduler } from '../time/scheduler.js';
 import type { RemoteCounters } from './remote-counters.js';
-import { decodeValue, type RemoteJobData, type RemoteOutcome } from './remote-wire.js';
+import { decodeValue, isRemoteOutcome, type RemoteJobData } from './remote-wire.js';
+import { safeString } from '../safe-string.js';
 import { describeDispatchSite } from '../dispatch-site.js';
 
 /** What a call needs from its backend (a narrow view, so calls never reach back into the backend). */
@@ -131,16 +132,25 @@ export class RemoteCall {
   }
 
   /**
-   * Settles the call with a host's outcome for job `jobId`.
+   * Settles the call with what job `jobId` returned: a host's outcome, or anything else a job can end with.
+   *
+   * Why it takes `unknown`: whatever completed the job — a greenreactor host, a host of another version, a BullMQ
+   * worker of another service serving the same queue — its return value is this call's only answer. One that is
+   * not a readable outcome errbacks `DataCloneError` (the result could not be read) instead of leaving the call
+   * pending forever; nothing in it can make this throw.
    * @param jobId - the job the outcome belongs to (an earlier attempt's outcome is ignored).
-   * @param outcome - what the host returned.
+   * @param outcome - what the job returned.
    * @param source - whether the engine's event or the reconcile poll brought it.
    */
-  settle(jobId: string, outcome: RemoteOutcome, source: OutcomeSource): void {
+  settle(jobId: string, outcome: unknown, source: OutcomeSource): void {
     if (this.#state !== 'pending' || jobId !== this.#jobId) return;
     const counters = this.#host.counters;
     if (source !== 'event') counters.reconciledLate(Date.now() - source.reconciledJobEndedAt);
-    if (outcome.s === 'ok' || outcome.s === 'error' || outcome.s === 'aborted') counters.time(this.#task.name, outcome.w, outcome.r, this.#task.id);
+    if (!isRemoteOutcome(outcome)) {
+      this.#fail(this.#unreadable(jobId, `a result that is not a greenreactor host's outcome (${describeValue(outcome)})`));
+      return;
+    }
+    if (outcome.s !== 'skipped' && Number.isFinite(outcome.w) && Number.isFinite(outcome.r)) counters.time(this.#task.name, outcome.w, outcome.r, this.#task.id);
     switch (outcome.s) {
       case 'ok': {
         let value: unknown;
@@ -156,14 +166,15 @@ export class RemoteCall {
         return;
       }
       case 'error': {
-        let serialized: SerializedError;
+        let error: unknown;
         try {
-          serialized = decodeValue(outcome.e) as SerializedError;
-        } catch (error) {
-          this.#fail(new Error(`The error of task \`${this.#task.name}\` could not be deserialized`, { cause: error }));
+          const serialized = decodeValue(outcome.e);
+          if (!isSerializedError(serialized)) throw new TypeError(`not a serialized error (${describeValue(serialized)})`);
+          error = reviveError(serialized, describeDispatchSite(this.#site, this.#task.name, 'remote'));
+        } catch (cause) {
+          this.#fail(this.#unreadable(jobId, 'an error that could not be deserialized', cause));
           return;
         }
-        const error = reviveError(serialized, describeDispatchSite(this.#site, this.#task.name, 'remote'));
         if ((error as { code?: unknown } | null)?.code === 'ERR_WORKER_CRASHED') {
           this.crashed(jobId, error as Error);
           return;
@@ -187,6 +198,16 @@ export class RemoteCall {
         }
         this.#fail(new CancelledError(`Task \`${this.#task.name}\` was cancelled on its host`));
     }
+  }
+
+  /** The `DataCloneError` for a job that ended with `what`, which this call cannot read. */
+  #unreadable(jobId: string, what: string, cause?: unknown): DataCloneError {
+    return new DataCloneError(
+      `Job ${jobId} of task \`${this.#task.name}\` ended with ${what}: is a worker other than a greenreactor host (or one of another ` +
+        'version) serving its queue?',
+      { task: this.#task.name },
+      cause === undefined ? undefined : { cause },
+    );
   }
 
   /**
@@ -264,4 +285,20 @@ export class RemoteCall {
     }
   }
 
+}
+
+/** Whether `value` is what `serializeError` makes (as far as `reviveError` reads it). */
+function isSerializedError(value: unknown): value is SerializedError {
+  if (typeof value !== 'object' || value === null) return false;
+  const s = value as Partial<Record<keyof SerializedError, unknown>>;
+  if (typeof s.isError !== 'boolean') return false;
+  if (!s.isError) return true;
+  const props = s.props === undefined || (typeof s.props === 'object' && s.props !== null);
+  return typeof s.name === 'string' && typeof s.message === 'string' && props && (s.cause === undefined || isSerializedError(s.cause));
+}
+
+/** A short description of a value for a message (its type, and its text when short). */
+function describeValue(value: unknown): string {
+  const text = safeString(value);
+  return `${value === null ? 'null' : typeof value}${text.length <= 60 ? ` ${text}` : ''}`;
 }
