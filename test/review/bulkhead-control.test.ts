@@ -43,3 +43,44 @@ describe('a call waiting in a bulkhead while the call before it spends the crash
     expect(reactor.stats().policy.bulkheads['one']).toMatchObject({ inFlight: 0, waiting: 0 });
   });
 });
+
+describe('the crash budget on a named pool', () => {
+  let reactor: Reactor;
+  afterEach(async () => {
+    await reactor.stop({ graceMs: 0 });
+  });
+
+  it("counts the crashes of a rule's task in its pool: a storm of 10 calls crashes `crashes` of the pool's workers and the reactor's pool none", async () => {
+    reactor = new Reactor({
+      policy: {
+        pools: { fragile: { maxThreads: 2 } },
+        rules: [{ name: 'fragile', match: { task: 'crashCounted' }, route: 'thread', pool: 'fragile' }],
+        adaptive: { crashBudget: { crashes: 2, windowMs: 60_000, then: 'fail' } },
+      },
+    });
+    const runs = new Int32Array(new SharedArrayBuffer(4));
+    const task = built(px.crashCounted);
+    const outcomes = await Promise.all(Array.from({ length: 10 }, () => settled(reactor.dispatch(task, runs))));
+    expect(outcomes.every((o) => !o.ok && o.error instanceof WorkerCrashedError)).toBe(true);
+    expect(Atomics.load(runs, 0)).toBe(2);
+    const explained = reactor.explain(task, runs);
+    expect(explained.reason).toContain('crash budget spent: 2 worker crashes');
+    expect(reactor.stats().threads.crashed).toBe(0);
+  });
+
+  it("with then: 'green', runs the calls held back in-process once the pool's crashes spend it", async () => {
+    reactor = new Reactor({
+      policy: {
+        pools: { fragile: { maxThreads: 1 } },
+        rules: [{ name: 'fragile', match: { task: 'crashOnThreads' }, route: 'thread', pool: 'fragile', maxConcurrent: 2 }],
+        adaptive: { crashBudget: { crashes: 1, windowMs: 60_000, then: 'green' } },
+      },
+    });
+    const runs = new Int32Array(new SharedArrayBuffer(4));
+    const task = built(px.crashOnThreads);
+    const outcomes = await Promise.all(Array.from({ length: 4 }, () => settled(reactor.dispatch(task, runs))));
+    expect(outcomes.map((o) => (o.ok ? o.value : o.error.constructor.name))).toEqual(['WorkerCrashedError', 'in-process', 'in-process', 'in-process']);
+    expect(Atomics.load(runs, 0)).toBe(1);
+    expect(reactor.stats().policy.bulkheads['fragile']).toMatchObject({ inFlight: 0, waiting: 0, pool: 'fragile' });
+  });
+});
