@@ -90,6 +90,12 @@ function convert(issue: ZodIssue, base: readonly Segment[], input: unknown, sche
     case 'too_big':
       out.push({ path: toJsonPointer(path), message: `Expected ${subject} to be at most ${String(issue.maximum)}, got ${got}` });
       return;
+    case 'invalid_key': {
+      // A record's key (a pool's name under `pools`): the path ends with it.
+      const key = path.at(-1);
+      out.push({ path: toJsonPointer(path), message: `Expected each key of ${label(path.slice(0, -1))} to be a non-empty string, got \`${JSON.stringify(String(key))}\`` });
+      return;
+    }
     case 'invalid_value':
       out.push({
         path: toJsonPointer(path),

@@ -235,6 +235,14 @@ describe('Policy.load() with bulkheads', () => {
   });
 });
 
+describe('Policy.load() of a pool with an empty name', () => {
+  it('reports it at its own path in the house form', () => {
+    expect(() => Policy.load({ pools: { '': { maxThreads: 1 } } })).toThrow(
+      expect.objectContaining({ issues: [{ path: '/pools/', message: 'Expected each key of `pools` to be a non-empty string, got `""`' }] }),
+    );
+  });
+});
+
 describe('Policy.schema', () => {
   it('is a JSON Schema of a strict object with every section', () => {
     const schema = Policy.schema as { type: string; additionalProperties: boolean; properties: Record<string, unknown> };
