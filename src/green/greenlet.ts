@@ -604,7 +604,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       return;
     }
     this.#park(w);
-    w.addBoth((result: unknown) => {
+    w.onOutcome((result: unknown) => {
       this.#resume(token, result, result instanceof Failure);
       return result;
     });
@@ -723,7 +723,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       return false;
     }
     this.#set(ASYNC_BUSY, true);
-    w.deliver(send, failed);
+    w.deliver(send, failed, kill);
     return true;
   }
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Deferred } from '../deferred/deferred.js';
+import { Deferred, type AddCallbacksOptions, type ChainResult } from '../deferred/deferred.js';
 import { Failure } from '../deferred/failure.js';
 
 const noop = (): undefined => undefined;
@@ -54,9 +54,10 @@ export class HubWait<T> extends Deferred<T> {
   #raced = false;
   #epoch = 0;
   #onThen: ((raced: boolean) => void) | null = null;
-  #continuation: ((value: unknown, failed: boolean) => void) | null = null;
-  #delivery: { value: unknown; failed: boolean } | null = null;
+  #continuation: ((value: unknown, failed: boolean, kill: boolean) => void) | null = null;
+  #delivery: { value: unknown; failed: boolean; kill: boolean } | null = null;
   #onAbandon: (() => void) | null = null;
+  #chained = false; // callbacks were added to it (not by the hub): an `await` of it gets the chain's result
 
   /**
    * @param owned - true when an async greenlet will `await` it and the hub will deliver its outcome.
@@ -93,6 +94,39 @@ export class HubWait<T> extends Deferred<T> {
     if (fn !== null) fn();
   }
 
+  /**
+   * @internal The hub's own link, told of the outcome to resume the parked greenlet: unlike the `add…` methods, it
+   * does not count as the greenlet's callbacks (see {@link HubWait.then}).
+   * @param fn - gets the outcome (a `Failure` when it failed) and must return it.
+   */
+  onOutcome(fn: (result: unknown) => unknown): void {
+    super.addBoth(fn);
+  }
+
+  override addCallbacks<R1, R2 = never>(
+    callback: ((result: T, ...args: any[]) => R1) | null,
+    errback?: ((failure: Failure, ...args: any[]) => R2) | null,
+    options?: AddCallbacksOptions,
+  ): Deferred<ChainResult<R1> | ChainResult<R2>> {
+    this.#chained = true;
+    return super.addCallbacks(callback, errback, options);
+  }
+
+  override addCallback<R, A extends unknown[]>(callback: (result: T, ...args: A) => R, ...args: A): Deferred<ChainResult<R>> {
+    this.#chained = true;
+    return super.addCallback(callback, ...args);
+  }
+
+  override addErrback<R, A extends unknown[]>(errback: (failure: Failure, ...args: A) => R, ...args: A): Deferred<T | ChainResult<R>> {
+    this.#chained = true;
+    return super.addErrback(errback, ...args);
+  }
+
+  override addBoth<R, A extends unknown[]>(handler: (result: T | Failure, ...args: A) => R, ...args: A): Deferred<ChainResult<R>> {
+    this.#chained = true;
+    return super.addBoth(handler, ...args);
+  }
+
   /** @internal True once `then` captured the continuation of an `await`. */
   get hooked(): boolean {
     return this.#hooked;
@@ -105,17 +139,18 @@ export class HubWait<T> extends Deferred<T> {
 
   /**
    * @internal Hand `value` to the awaiting async greenlet (called by the hub in that greenlet's turn).
+   * @param kill - `value` is a kill thrown in (not the wait's own outcome): it bypasses callbacks the greenlet added.
    * @returns true when the continuation ran (it will resume on the next microtask); false when nothing awaits yet
    *   (then the first `then` call resumes it).
    */
-  deliver(value: unknown, failed: boolean): boolean {
+  deliver(value: unknown, failed: boolean, kill: boolean): boolean {
     const k = this.#continuation;
     if (k === null) {
-      this.#delivery = { value, failed };
+      this.#delivery = { value, failed, kill };
       return false;
     }
     this.#continuation = null;
-    k(value, failed);
+    k(value, failed, kill);
     return true;
   }
 
@@ -140,8 +175,37 @@ export class HubWait<T> extends Deferred<T> {
       }
       onThen(false);
     }
+    // Callbacks added before this `await` (`await q.get(10).addErrback(…)`, `await sem.run(fn)`) make what it
+    // resumes with the chain's result at this point, as awaiting any Deferred would give, not the wait's bare
+    // outcome; a chain that waits on a Deferred one of them returned resumes it when that fires.
+    const chained = this.#chained;
+    let end: { result: unknown } | null = null;
+    let late: (() => void) | null = null;
+    if (chained) {
+      super.addBoth((result: unknown) => {
+        end = { result };
+        const resume = late;
+        late = null;
+        if (resume !== null) resume();
+        return result;
+      });
+    }
     return new Promise<R1 | R2>((resolve, reject) => {
-      this.#continuation = (value, failed) => {
+      const k = (value: unknown, failed: boolean, kill: boolean): void => {
+        if (chained && !kill) {
+          if (!this.called) this.callback(value as T); // cooperate(): the hub resumes it without firing it
+          const at = end;
+          if (at === null) {
+            // A callback returned a Deferred still pending: resume when the chain gets here.
+            late = () => {
+              const { result } = end as unknown as { result: unknown };
+              k(result, result instanceof Failure, true); // already the chain's result: taken as it is
+            };
+            return;
+          }
+          value = at.result;
+          failed = value instanceof Failure;
+        }
         if (failed && value instanceof Failure) {
           void super.then(undefined, noop); // the failure is handled by the awaiting greenlet
           value = value.value;
@@ -159,10 +223,11 @@ export class HubWait<T> extends Deferred<T> {
           reject(error);
         }
       };
+      this.#continuation = k;
       const pending = this.#delivery;
       if (pending !== null) {
         this.#delivery = null;
-        this.deliver(pending.value, pending.failed);
+        this.deliver(pending.value, pending.failed, pending.kill);
       }
     });
   }
