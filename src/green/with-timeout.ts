@@ -6,16 +6,22 @@
 import { Deferred } from '../deferred/deferred.js';
 import { fail } from '../deferred/fail.js';
 import { Failure } from '../deferred/failure.js';
+import { succeed } from '../deferred/succeed.js';
 import { TimeoutError } from '../errors.js';
 import { getDefaultHub } from './default-hub.js';
 import { Greenlet } from './greenlet.js';
-import type { Hub } from './hub.js';
+import { newHubWait, type Hub } from './hub.js';
+import { HubWait } from './hub-wait.js';
+import type { DelayedCall } from '../time/scheduler.js';
 
 /**
  * Wait for `waitable`, failing with `TimeoutError` after `ms` of hub clock time.
  *
  * On timeout a Deferred is cancelled and a Greenlet killed (with `GreenletExit`); a Promise cannot be stopped and
- * its late outcome is dropped. Like gevent, the timeout can only take effect when the loop gets control — at a
+ * its late outcome is dropped. The Deferred it returns is a hub wait: an async greenlet awaiting it is killable
+ * there, and a greenlet killed while waiting on it abandons the hub wait it wraps, so `withTimeout(sem.acquire(), ms)`
+ * or `withTimeout(q.get(), ms)` of a killed greenlet leaves the line, or hands on the token or item it was just given
+ * (gevent's rule for a killed waiter). An outcome already there when it is called comes back at once, not as a wait. Like gevent, the timeout can only take effect when the loop gets control — at a
  * switch point of the greenlet that is running — never in the middle of a step.
  *
  * @param waitable - a Greenlet, Deferred, Promise or any thenable.
@@ -31,18 +37,19 @@ export function withTimeout<T>(waitable: PromiseLike<T> | Greenlet<T>, ms: numbe
   if (typeof ms !== 'number' || !(ms >= 0)) {
     return fail<T>(new TypeError(`Expected \`ms\` to be a number >= 0, got \`${String(ms)}\` (${typeof ms})`));
   }
-  const result = new Deferred<T>(() => {
-    if (timer?.active() === true) timer.cancel();
-    if (waitable instanceof Greenlet) void waitable.kill();
-    else if (waitable instanceof Deferred) waitable.cancel();
-  });
+  let result: Deferred<T> | null = null; // made once the source is known to be still pending
+  let early: { value: unknown; failed: boolean } | null = null;
+  let timer: DelayedCall | null = null;
   const settle = (value: unknown, failed: boolean): void => {
+    if (result === null) {
+      early = { value, failed };
+      return;
+    }
     if (result.called) return;
     if (timer?.active() === true) timer.cancel();
     if (failed) result.errback(value);
     else result.callback(value as T);
   };
-  let timer: ReturnType<Hub['clock']['callLater']> | null = null;
   const source = waitable instanceof Greenlet ? waitable.get() : waitable;
   if (source instanceof Deferred) {
     source.addBoth((r: unknown) => {
@@ -55,12 +62,32 @@ export function withTimeout<T>(waitable: PromiseLike<T> | Greenlet<T>, ms: numbe
       (e) => settle(e, true),
     );
   }
-  if (result.called) return result;
-  timer = (hub ?? getDefaultHub()).clock.callLater(ms, () => {
-    if (result.called) return;
-    result.errback(new TimeoutError(`Timed out after ${ms} ms`));
+  if (early !== null) {
+    const { value, failed } = early as { value: unknown; failed: boolean };
+    return failed ? fail<T>(value) : succeed(value as T);
+  }
+  const h = hub ?? getDefaultHub();
+  // A hub wait: a greenlet waiting on it is killable there (an async one too), and a kill abandons the wait inside
+  // (a primitive's waiter leaves its line, or hands on what it was already given: gevent's rule), as it would had
+  // the greenlet waited on it directly.
+  result = newHubWait<T>(
+    h,
+    () => {
+      if (timer?.active() === true) timer.cancel();
+      if (waitable instanceof Greenlet) void waitable.kill();
+      else if (waitable instanceof Deferred) waitable.cancel();
+    },
+    () => {
+      if (timer?.active() === true) timer.cancel();
+      if (source instanceof HubWait) source.abandon();
+    },
+  );
+  const d = result;
+  timer = h.clock.callLater(ms, () => {
+    if (d.called) return;
+    d.errback(new TimeoutError(`Timed out after ${ms} ms`));
     if (waitable instanceof Greenlet) void waitable.kill();
     else if (waitable instanceof Deferred) waitable.cancel();
   });
-  return result;
+  return d;
 }
