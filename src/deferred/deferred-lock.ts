@@ -4,6 +4,7 @@
  * @module
  */
 import { Deferred, type ChainResult } from './deferred.js';
+import { fireHandedOver, handOver } from './hand-over.js';
 import { runWhileHeld } from './run-while-held.js';
 
 /**
@@ -47,13 +48,17 @@ export class DeferredLock {
   /**
    * Give the lock up; the next waiter (if any) gets it now.
    *
+   * Its Deferred fires before this returns, except when `release()` is called from the handlers of another waiter
+   * being fired: then it fires right after those handlers return, so a long line of waiters that release at once
+   * runs in a loop, not nested (`hand-over.ts`).
+   *
    * @throws RangeError when the lock is not held.
    */
   release(): void {
     if (!this.#locked) throw new RangeError('Tried to release a DeferredLock that is not locked');
     const next = this.#waiting.shift();
     if (next === undefined) this.#locked = false;
-    else next.callback(this);
+    else handOver(next, this); // fired now, or after the handlers of the waiter being fired (hand-over.ts)
   }
 
   /**
@@ -68,6 +73,7 @@ export class DeferredLock {
   }
 
   #cancelAcquire(pending: Deferred<DeferredLock>): void {
+    if (fireHandedOver(pending)) return; // granted, not fired yet: it fires with the grant
     const index = this.#waiting.indexOf(pending);
     if (index !== -1) this.#waiting.splice(index, 1);
   }

@@ -4,7 +4,9 @@
  * @module
  */
 import { QueueOverflow, QueueUnderflow } from '../errors.js';
+import { safeString } from '../safe-string.js';
 import { Deferred } from './deferred.js';
+import { fireHandedOver, handOver } from './hand-over.js';
 import { succeed } from './succeed.js';
 
 /**
@@ -31,14 +33,17 @@ export class DeferredQueue<T> {
   readonly #waiting: Array<Deferred<T>> = [];
 
   /**
-   * @param size - the most items stored at once; default unbounded.
-   * @param backlog - the most getters waiting at once; default unbounded.
-   * @throws RangeError when a limit is negative or not a number.
+   * @param size - the most items stored at once (an integer ≥ 0, or `Infinity`); default unbounded.
+   * @param backlog - the most getters waiting at once (an integer ≥ 0, or `Infinity`); default unbounded.
+   * @throws RangeError when a limit is not an integer ≥ 0 or `Infinity`.
    */
   constructor(size = Infinity, backlog = Infinity) {
     for (const [name, value] of [['size', size], ['backlog', backlog]] as const) {
-      if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-        throw new RangeError(`Expected \`${name}\` to be a non-negative number, got \`${String(value)}\` (${typeof value})`);
+      // A count: `1.5` would let two items (or getters) in, as `pending < 1.5` holds for 0 and 1.
+      if (!(value === Infinity || (Number.isInteger(value) && value >= 0))) {
+        throw new RangeError(
+          `Expected \`${name}\` to be a non-negative integer or Infinity, got \`${safeString(value)}\` (${typeof value})`,
+        );
       }
     }
     this.size = size;
@@ -58,13 +63,16 @@ export class DeferredQueue<T> {
   /**
    * Add an item: give it to the first waiting getter, else store it.
    *
+   * The getter's Deferred fires before this returns, except when `put()` is called from the handlers of another
+   * getter being fired: then it fires right after those handlers return (`hand-over.ts`).
+   *
    * @param item - the item.
    * @throws QueueOverflow when `size` items are already stored.
    */
   put(item: T): void {
     const getter = this.#waiting.shift();
     if (getter !== undefined) {
-      getter.callback(item);
+      handOver(getter, item); // fired now, or after the handlers of the getter being fired (hand-over.ts)
     } else if (this.#pending.length < this.size) {
       this.#pending.push(item);
     } else {
@@ -84,6 +92,7 @@ export class DeferredQueue<T> {
       throw new QueueUnderflow(`The DeferredQueue backlog is full (${this.backlog} getters waiting)`);
     }
     const d = new Deferred<T>((pending) => {
+      if (fireHandedOver(pending)) return; // it was given an item, not fired yet: it fires with the item
       const index = this.#waiting.indexOf(pending);
       if (index !== -1) this.#waiting.splice(index, 1);
     });

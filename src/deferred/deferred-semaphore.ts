@@ -4,6 +4,7 @@
  * @module
  */
 import { Deferred, type ChainResult } from './deferred.js';
+import { fireHandedOver, handOver } from './hand-over.js';
 import { runWhileHeld } from './run-while-held.js';
 
 /**
@@ -66,6 +67,9 @@ export class DeferredSemaphore {
   /**
    * Give a token back; the next waiter (if any) gets it now.
    *
+   * Its Deferred fires before this returns, except when `release()` is called from the handlers of another waiter
+   * being fired: then it fires right after those handlers return (`hand-over.ts`).
+   *
    * @throws RangeError when releasing would exceed `limit`.
    */
   release(): void {
@@ -74,7 +78,7 @@ export class DeferredSemaphore {
     }
     const next = this.#waiting.shift();
     if (next === undefined) this.#tokens++;
-    else next.callback(this);
+    else handOver(next, this); // fired now, or after the handlers of the waiter being fired (hand-over.ts)
   }
 
   /**
@@ -89,6 +93,7 @@ export class DeferredSemaphore {
   }
 
   #cancelAcquire(pending: Deferred<DeferredSemaphore>): void {
+    if (fireHandedOver(pending)) return; // granted, not fired yet: it fires with the grant
     const index = this.#waiting.indexOf(pending);
     if (index !== -1) this.#waiting.splice(index, 1);
   }

@@ -1,0 +1,70 @@
+/**
+ * `handOver`: fire the Deferred a lock, a semaphore token or a queued item was just given to, from one loop.
+ *
+ * Why: `release()` and `put()` give what they free to the first waiter by firing its Deferred, and that waiter's
+ * handlers commonly release or put again at once (`lock.run(fn)` with a synchronous `fn`, a consumer that feeds the
+ * queue). Fired directly, each of those nests a whole callback chain inside the previous one, so a thousand waiters
+ * overflowed the stack: the waiter being fired failed with `RangeError`, the ones behind it were never fired, and
+ * the lock stayed locked for ever. Here the first hand-over in a stack runs a loop; one made while that loop fires a
+ * waiter (from inside its handlers) is appended and fired by the loop after the current waiter's handlers return.
+ *
+ * Invariants: the primitive updates its own state (who holds the lock, the tokens, the stored items) before calling
+ * `handOver`, exactly as if the Deferred had fired, so checks such as "release past the limit" stay exact; only the
+ * firing waits. Hand-overs fire in the order they were made (FIFO), each exactly once: a waiter cancelled while its
+ * hand-over waits gets what it was given at once (cancelling a granted `acquire()`/`get()` does nothing), through
+ * {@link fireHandedOver} in the primitive's canceller. Internal to the Deferred family.
+ *
+ * @module
+ */
+import type { Deferred } from './deferred.js';
+
+// Pairs of slots: the Deferred (null once fired out of turn by `fireHandedOver`), then the value it was given.
+const pending: unknown[] = [];
+let looping = false;
+
+/**
+ * Fire `d` with `value`: now, or, when called from inside the handlers of another hand-over, right after them.
+ *
+ * @param d - the waiter's Deferred, already removed from the primitive's waiters.
+ * @param value - what it was given.
+ * @throws AlreadyCalledError when a waiter's Deferred had been fired by someone else (after firing the others).
+ */
+export function handOver<T>(d: Deferred<T>, value: T): void {
+  pending.push(d, value);
+  if (looping) return;
+  looping = true;
+  let thrown: { error: unknown } | undefined;
+  try {
+    for (let i = 0; i < pending.length; i += 2) {
+      const waiter = pending[i] as Deferred<unknown> | null;
+      if (waiter === null) continue;
+      pending[i] = null;
+      try {
+        waiter.callback(pending[i + 1]);
+      } catch (error) {
+        thrown ??= { error }; // its user fired it: still fire the others, then say so
+      }
+    }
+  } finally {
+    pending.length = 0;
+    looping = false;
+  }
+  if (thrown !== undefined) throw thrown.error;
+}
+
+/**
+ * For a primitive's canceller: if `d` was handed something and waits for the loop to fire it, fire it now.
+ *
+ * @param d - the Deferred being cancelled.
+ * @returns true when `d` was waiting for its hand-over (it has fired now), false otherwise.
+ */
+export function fireHandedOver(d: Deferred<any>): boolean {
+  for (let i = 0; i < pending.length; i += 2) {
+    if (pending[i] === d) {
+      pending[i] = null;
+      d.callback(pending[i + 1]);
+      return true;
+    }
+  }
+  return false;
+}
