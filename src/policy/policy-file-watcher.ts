@@ -3,13 +3,15 @@
  *
  * Watches the file's directory (so an editor that saves by writing a new file and renaming it over
  * the old one is still seen), debounces bursts of events into one read, and skips reads whose text did
- * not change. The fs watcher is non-persistent and the debounce timer unref'd: watching never keeps a
- * process alive.
+ * not change. Any event in the directory leads to a read, not only one naming the file: a file reached
+ * through a symlinked directory that is swapped (a Kubernetes ConfigMap volume: `policy.json ->
+ * ..data/policy.json`, `..data` renamed over) changes with no event naming it. The fs watcher is
+ * non-persistent and the debounce timer unref'd: watching never keeps a process alive.
  *
  * @module
  */
 import { watch, readFile, type FSWatcher } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { debounce } from '../time/debounce.js';
 
 /** A running watch; `close()` stops it (idempotent). */
@@ -42,7 +44,6 @@ export interface PolicyFileWatchOptions {
  */
 export function watchPolicyFile(file: string, options: PolicyFileWatchOptions): PolicyWatcher {
   const path = resolve(file);
-  const name = basename(path);
   const debounceMs = options.debounceMs ?? 50;
   let lastText = options.initialText;
   let closed = false;
@@ -61,9 +62,10 @@ export function watchPolicyFile(file: string, options: PolicyFileWatchOptions): 
   };
   const settled = debounce(read, debounceMs);
 
-  const watcher: FSWatcher = watch(dirname(path), { persistent: false }, (_event, changed) => {
-    if (closed || (changed !== null && changed !== name)) return;
-    settled.trigger(); // one read per burst: editors often truncate, write and rename in quick succession
+  // Every event (see the module comment); one read per burst: editors often truncate, write and rename in quick
+  // succession. A read whose text did not change applies nothing.
+  const watcher: FSWatcher = watch(dirname(path), { persistent: false }, () => {
+    if (!closed) settled.trigger();
   });
   watcher.on('error', (error: Error) => {
     if (!closed) options.onError(error);

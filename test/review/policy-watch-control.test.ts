@@ -1,14 +1,15 @@
 /**
  * `Policy.watch()` with listeners that throw: the reload happens in a file watcher's callback, where a throw would
  * end the process. A throwing `'change'` listener must not be reported as an invalid config, and neither it nor a
- * throwing `'error'` listener may escape (each becomes a process warning). Real file events, as in
+ * throwing `'error'` listener may escape (each becomes a process warning). And a file updated the way a Kubernetes
+ * ConfigMap volume is (a symlinked directory swapped), where no file event names the file. Real file events, as in
  * test/policy/policy-watch.test.ts; every wait is on an event.
  *
  * @module
  */
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineTask } from '../../src/task/task.js';
@@ -75,5 +76,41 @@ describe('Policy.watch() with throwing listeners', () => {
     expect(message).toMatch(/'error' listener of the policy threw: error listener broke/);
     expect(options).toEqual({ code: 'ERR_POLICY_LISTENER' });
     expect(policy.config).toEqual({ default: 'thread' });
+  });
+});
+
+describe('Policy.watch() of a file updated by swapping a symlinked directory (a Kubernetes ConfigMap volume)', () => {
+  let dir: string;
+  let watcher: PolicyWatcher | undefined;
+
+  beforeEach(() => {
+    // dir/policy.json -> ..data/policy.json, ..data -> ..v1: the layout kubelet writes a ConfigMap volume in.
+    dir = mkdtempSync(join(tmpdir(), 'greenreactor-review-swap-'));
+    mkdirSync(join(dir, '..v1'));
+    writeFileSync(join(dir, '..v1', 'policy.json'), JSON.stringify({ default: 'thread' }));
+    symlinkSync('..v1', join(dir, '..data'));
+    symlinkSync(join('..data', 'policy.json'), join(dir, 'policy.json'));
+  });
+
+  afterEach(() => {
+    watcher?.close();
+    watcher = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('applies the new file: no event names the file, only the swapped link', async () => {
+    const file = join(dir, 'policy.json');
+    const policy = Policy.load(file);
+    watcher = policy.watch(file);
+    const changed = once(policy, 'change');
+    // An update: a new version directory, a new link renamed over ..data (atomic), the old version removed.
+    mkdirSync(join(dir, '..v2'));
+    writeFileSync(join(dir, '..v2', 'policy.json'), JSON.stringify({ default: 'inline' }));
+    symlinkSync('..v2', join(dir, '..data_tmp'));
+    renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
+    rmSync(join(dir, '..v1'), { recursive: true });
+    await changed;
+    expect(policy.config).toEqual({ default: 'inline' });
+    expect(policy.decide(watched).route).toBe('inline');
   });
 });
