@@ -4,6 +4,7 @@
  * @module
  */
 import { Deferred } from '../deferred/deferred.js';
+import { fail } from '../deferred/fail.js';
 import { succeed } from '../deferred/succeed.js';
 import type { Task } from '../task/task.js';
 import { getDefaultHub } from './default-hub.js';
@@ -11,6 +12,7 @@ import { greenletControl, type Greenlet } from './greenlet.js';
 import { hubControl, type GreenletFunction, type Hub } from './hub.js';
 import { joinAll } from './join-all.js';
 import { killAll } from './kill-all.js';
+import { badIterable } from './bad-iterable.js';
 import { badTimeout } from './bad-timeout.js';
 import { WaiterList } from './waiter-list.js';
 
@@ -87,13 +89,22 @@ export class GreenPool {
 
   /**
    * Run `fn` over `items`; fires with the results in input order, or errbacks with the first error in time (the
-   * rest are killed).
+   * rest are killed). Bad input errbacks too: `TypeError` for a bad `fn` or items that are not iterable, or what
+   * the items' iterator threw (the greenlets spawned before it are killed).
    * @param fn - the function or Task, given one item.
    * @param items - the items.
    * @returns a Deferred of the results.
    */
   map<T, R>(fn: MapFn<T, R>, items: Iterable<T>): Deferred<R[]> {
-    const gs = [...items].map((item) => this.spawn(fn as GreenletFunction<[T], R>, item));
+    const notIterable = badIterable(items, 'items');
+    if (notIterable !== null) return fail(notIterable);
+    const gs: Array<Greenlet<R>> = [];
+    try {
+      for (const item of items) gs.push(this.spawn(fn as GreenletFunction<[T], R>, item));
+    } catch (error: unknown) {
+      void killAll(gs); // a bad `fn`, or the items' iterator threw: what was spawned before never runs on for nothing
+      return fail(error);
+    }
     const result = new Deferred<R[]>(() => void killAll(gs));
     joinAll(gs, { raiseError: true, hub: this.#hub }).addCallbacks(
       () => result.callback(gs.map((g) => g.value as R)),

@@ -4,9 +4,11 @@
  * @module
  */
 import { Deferred } from '../deferred/deferred.js';
+import { fail } from '../deferred/fail.js';
+import { badGreenletItem, badIterable } from './bad-iterable.js';
 import { badTimeout } from './bad-timeout.js';
 import { getDefaultHub } from './default-hub.js';
-import { greenletControl, type Greenlet } from './greenlet.js';
+import { Greenlet, greenletControl } from './greenlet.js';
 import type { Hub } from './hub.js';
 
 /** Options of {@link joinAll}. */
@@ -27,16 +29,23 @@ export interface JoinAllOptions {
  *
  * @param greenlets - the greenlets.
  * @param options - timeout, raiseError, hub.
- * @returns a Deferred firing with the greenlets that finished, in finishing order.
+ * @returns a Deferred firing with the greenlets that finished, in finishing order; errbacking `TypeError` when
+ * `greenlets` is not an iterable of Greenlets or `options` not an object.
  * @example
  * ```ts
  * const done = yield joinAll([a, b, c], { timeoutMs: 1000 });
  * ```
  */
 export function joinAll(greenlets: Iterable<Greenlet<any>>, options: JoinAllOptions = {}): Deferred<Array<Greenlet<any>>> {
+  if (options === null || typeof options !== 'object') {
+    return fail(new TypeError(`Expected \`options\` to be an object, got \`${String(options)}\` (${typeof options})`));
+  }
   const bad = badTimeout<Array<Greenlet<any>>>(options.timeoutMs);
   if (bad !== null) return bad;
+  const notIterable = badIterable(greenlets, 'greenlets', 'Greenlets');
+  if (notIterable !== null) return fail(notIterable);
   const list = Array.isArray(greenlets) ? (greenlets as Array<Greenlet<any>>) : [...greenlets]; // only read during this call
+  for (const g of list) if (!(g instanceof Greenlet)) return fail(badGreenletItem(g)); // before any is linked
   // Sized once: every greenlet lands in its slot in finishing order (no growing copies of a 100,000-entry list).
   const n = list.length;
   const done = new Array<Greenlet<any>>(n);
