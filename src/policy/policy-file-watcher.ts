@@ -5,14 +5,18 @@
  * the old one is still seen), debounces bursts of events into one read, and skips reads whose text did
  * not change. Any event in the directory leads to a read, not only one naming the file: a file reached
  * through a symlinked directory that is swapped (a Kubernetes ConfigMap volume: `policy.json ->
- * ..data/policy.json`, `..data` renamed over) changes with no event naming it. The fs watcher is
- * non-persistent and the debounce timer unref'd: watching never keeps a process alive.
+ * ..data/policy.json`, `..data` renamed over) changes with no event naming it. A directory removed and made
+ * again is watched again once it is back (looked for every 250 ms). The fs watcher is non-persistent and the
+ * timers unref'd: watching never keeps a process alive.
  *
  * @module
  */
-import { watch, readFile, type FSWatcher } from 'node:fs';
+import { existsSync, watch, readFile, type FSWatcher } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { debounce } from '../time/debounce.js';
+
+/** How often a watch whose directory was removed looks for it again (ms): a change applies within a second. */
+const rewatchMs = 250;
 
 /** A running watch; `close()` stops it (idempotent). */
 export interface PolicyWatcher {
@@ -44,6 +48,7 @@ export interface PolicyFileWatchOptions {
  */
 export function watchPolicyFile(file: string, options: PolicyFileWatchOptions): PolicyWatcher {
   const path = resolve(file);
+  const directory = dirname(path);
   const debounceMs = options.debounceMs ?? 50;
   let lastText = options.initialText;
   let closed = false;
@@ -53,6 +58,7 @@ export function watchPolicyFile(file: string, options: PolicyFileWatchOptions): 
       if (closed) return;
       if (error !== null) {
         options.onError(error);
+        if (error.code === 'ENOENT' && !existsSync(directory)) lost();
         return;
       }
       if (text === lastText) return;
@@ -62,21 +68,44 @@ export function watchPolicyFile(file: string, options: PolicyFileWatchOptions): 
   };
   const settled = debounce(read, debounceMs);
 
-  // Every event (see the module comment); one read per burst: editors often truncate, write and rename in quick
-  // succession. A read whose text did not change applies nothing.
-  const watcher: FSWatcher = watch(dirname(path), { persistent: false }, () => {
-    if (!closed) settled.trigger();
-  });
-  watcher.on('error', (error: Error) => {
-    if (!closed) options.onError(error);
-  });
+  /** Watches the directory: every event (see the module comment) leads to one read per burst of them. */
+  const watchDirectory = (): FSWatcher => {
+    const made = watch(directory, { persistent: false }, () => {
+      if (!closed) settled.trigger(); // editors often truncate, write and rename in quick succession
+    });
+    made.on('error', (error: Error) => {
+      if (closed) return;
+      options.onError(error);
+      lost();
+    });
+    return made;
+  };
+  // The directory was removed (or its watch failed): a watch dies with its directory and would not see one made
+  // again at the same path, so it is looked for every rewatchMs until it is back, then watched and read.
+  const rewatch = debounce(() => {
+    if (closed || watcher !== undefined) return;
+    try {
+      watcher = watchDirectory();
+    } catch {
+      rewatch.trigger();
+      return;
+    }
+    read();
+  }, rewatchMs);
+  const lost = (): void => {
+    watcher?.close();
+    watcher = undefined;
+    rewatch.trigger();
+  };
+  let watcher: FSWatcher | undefined = watchDirectory();
 
   return {
     close(): void {
       if (closed) return;
       closed = true;
       settled.cancel();
-      watcher.close();
+      rewatch.cancel();
+      watcher?.close();
     },
   };
 }

@@ -2,7 +2,8 @@
  * `Policy.watch()` with listeners that throw: the reload happens in a file watcher's callback, where a throw would
  * end the process. A throwing `'change'` listener must not be reported as an invalid config, and neither it nor a
  * throwing `'error'` listener may escape (each becomes a process warning). And a file updated the way a Kubernetes
- * ConfigMap volume is (a symlinked directory swapped), where no file event names the file. Real file events, as in
+ * ConfigMap volume is (a symlinked directory swapped), where no file event names the file, and one whose directory is
+ * removed and made again. Real file events, as in
  * test/policy/policy-watch.test.ts; every wait is on an event.
  *
  * @module
@@ -111,6 +112,37 @@ describe('Policy.watch() of a file updated by swapping a symlinked directory (a 
     rmSync(join(dir, '..v1'), { recursive: true });
     await changed;
     expect(policy.config).toEqual({ default: 'inline' });
+    expect(policy.decide(watched).route).toBe('inline');
+  });
+});
+
+describe('Policy.watch() of a file whose directory is removed and made again', () => {
+  let dir: string;
+  let watcher: PolicyWatcher | undefined;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'greenreactor-review-gone-'));
+    writeFileSync(join(dir, 'policy.json'), JSON.stringify({ default: 'thread' }));
+  });
+
+  afterEach(() => {
+    watcher?.close();
+    watcher = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("emits 'error' for the missing file, then applies the file written in the directory made again", async () => {
+    const file = join(dir, 'policy.json');
+    const policy = Policy.load(file);
+    watcher = policy.watch(file);
+    const failed = once(policy, 'error');
+    rmSync(dir, { recursive: true });
+    const [error] = (await failed) as [Error];
+    expect(error.message).toContain('(ENOENT)');
+    const changed = once(policy, 'change');
+    mkdirSync(dir);
+    writeFileSync(file, JSON.stringify({ default: 'inline' }));
+    await changed;
     expect(policy.decide(watched).route).toBe('inline');
   });
 });
