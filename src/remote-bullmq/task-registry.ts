@@ -4,13 +4,15 @@
  * Why an allow-list: a job names a module and an export; a host that imported whatever a job named would run any
  * code anyone who can write to the queue chose. And why match by export name too: a caller's module URL is a path
  * on the caller's machine; the same module on a host usually lives elsewhere. So a job's task is found by its exact
- * URL first, else by its export name when exactly one imported module exports a Task of that name.
+ * URL first, else by its export name when exactly one Task of that name was imported. One Task counts once however
+ * many imports reach it (a module listed twice, or as a path and a URL; an index module re-exporting it): two
+ * different Tasks sharing a name are ambiguous, one Task reached twice is not.
  *
  * @module
  */
 import { TaskNotFoundError } from '../errors.js';
 import { importTaskModule } from '../task/import-task-function.js';
-import { isTask, normalizeModuleUrl } from '../task/task.js';
+import { isTask, normalizeModuleUrl, type Task } from '../task/task.js';
 
 /** Where a host finds a task: the module URL on this machine and the export. */
 export interface RegisteredTask {
@@ -20,10 +22,10 @@ export interface RegisteredTask {
 
 /** The tasks of the modules a host imported. */
 export class TaskRegistry {
-  /** `moduleUrl#exportName` of every registered task. */
+  /** `moduleUrl#exportName` of every import that reached a task. */
   readonly #byKey = new Set<string>();
-  /** Export name → module URLs exporting a Task of that name. */
-  readonly #byName = new Map<string, string[]>();
+  /** Export name → the distinct Tasks of that name (by the Task's id), each with the first import that reached it. */
+  readonly #byName = new Map<string, Map<string, string>>();
 
   /**
    * Imports `modules` and registers every `Task` they export.
@@ -37,7 +39,7 @@ export class TaskRegistry {
       const url = normalizeModuleUrl(module);
       const namespace = await importTaskModule(url);
       for (const [name, value] of Object.entries(namespace)) {
-        if (isTask(value) && value.exportName === name) registry.#add(url, name);
+        if (isTask(value) && value.exportName === name) registry.#add(url, value);
       }
     }
     return registry;
@@ -45,7 +47,9 @@ export class TaskRegistry {
 
   /** How many tasks are registered. */
   get size(): number {
-    return this.#byKey.size;
+    let size = 0;
+    for (const tasks of this.#byName.values()) size += tasks.size;
+    return size;
   }
 
   /** The registered export names, sorted (for logs). */
@@ -62,7 +66,7 @@ export class TaskRegistry {
    */
   resolve(moduleUrl: string, exportName: string): RegisteredTask {
     if (this.#byKey.has(`${moduleUrl}#${exportName}`)) return { moduleUrl, exportName };
-    const urls = this.#byName.get(exportName) ?? [];
+    const urls = [...(this.#byName.get(exportName)?.values() ?? [])];
     if (urls.length === 1) return { moduleUrl: urls[0]!, exportName };
     const why =
       urls.length === 0
@@ -74,10 +78,11 @@ export class TaskRegistry {
     });
   }
 
-  #add(url: string, name: string): void {
+  #add(url: string, task: Task): void {
+    const name = task.exportName;
     this.#byKey.add(`${url}#${name}`);
-    const urls = this.#byName.get(name);
-    if (urls === undefined) this.#byName.set(name, [url]);
-    else urls.push(url);
+    let tasks = this.#byName.get(name);
+    if (tasks === undefined) this.#byName.set(name, (tasks = new Map()));
+    if (!tasks.has(task.id)) tasks.set(task.id, url);
   }
 }
