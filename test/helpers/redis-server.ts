@@ -77,7 +77,7 @@ export async function startRedis(): Promise<TestRedis> {
 }
 
 /** Resolves once the server logged that it is ready to accept connections ("Ready to accept connections", or "…now ready to accept connections at <socket>" with --port 0); rejects if it could not start. */
-function ready(child: ChildProcess): Promise<void> {
+export function ready(child: ChildProcess): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer): void => {
