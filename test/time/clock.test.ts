@@ -121,6 +121,32 @@ describe('Clock', () => {
       expect(seen).toEqual(['outer', 'inner-now', 'inner-later']);
     });
 
+    it('does not run a call that an earlier call due at the same time cancelled', () => {
+      const clock = new Clock();
+      const seen: string[] = [];
+      clock.callLater(5, () => {
+        seen.push('canceller');
+        victim.cancel();
+      });
+      const victim = record(clock, seen, 5, 'victim');
+      record(clock, seen, 5, 'after');
+      clock.advance(5);
+      expect(seen).toEqual(['canceller', 'after']);
+      expect(victim.cancelled).toBe(true);
+    });
+
+    it('runs a call that an earlier call due at the same time reset only at its new time', () => {
+      const clock = new Clock();
+      const seen: string[] = [];
+      clock.callLater(5, () => moved.reset(5));
+      const moved = record(clock, seen, 5, 'moved');
+      clock.advance(5);
+      expect(seen).toEqual([]);
+      expect(moved.getTime()).toBe(10);
+      clock.advance(5);
+      expect(seen).toEqual(['moved']);
+    });
+
     it('propagates an exception from a call and keeps the rest queued', () => {
       const clock = new Clock();
       const seen: string[] = [];

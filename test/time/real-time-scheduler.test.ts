@@ -146,6 +146,27 @@ describe('RealTimeScheduler', () => {
       expect(early).toBe(false);
     });
 
+    it('does not run a call that an earlier call due in the same timer turn cancelled', async () => {
+      const clock = holdableNow();
+      const scheduler = new RealTimeScheduler({ now: clock.now });
+      const done = signal();
+      const seen: string[] = [];
+      clock.hold();
+      scheduler.callLater(1, () => {
+        seen.push('canceller');
+        victim.cancel();
+      });
+      const victim = scheduler.callLater(1, () => seen.push('victim'));
+      scheduler.callLater(1, () => {
+        seen.push('after');
+        done.fire();
+      });
+      clock.release();
+      await done.fired;
+      expect(seen).toEqual(['canceller', 'after']);
+      expect(scheduler.pendingCount).toBe(0);
+    });
+
     it('throws RangeError for a negative delay and schedules nothing', () => {
       const scheduler = new RealTimeScheduler();
       expect(() => scheduler.callLater(-1, () => undefined)).toThrow(RangeError);

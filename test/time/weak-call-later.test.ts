@@ -43,6 +43,21 @@ describe('weakCallLater()', () => {
     expect(seen).toEqual([]);
   });
 
+  it('on real time, arms an unref\'d timer (the process may exit) and clears it when cancelled', () => {
+    const armed = jest.spyOn(globalThis, 'setTimeout');
+    const cleared = jest.spyOn(globalThis, 'clearTimeout');
+    const call = weakCallLater(new RealTimeScheduler(), 60_000, () => undefined);
+    expect(armed).toHaveBeenCalledTimes(1);
+    const timer = armed.mock.results[0]!.value as NodeJS.Timeout;
+    expect(timer.hasRef()).toBe(false);
+    call.cancel();
+    expect(cleared).toHaveBeenCalledWith(timer);
+    call.cancel(); // again: nothing
+    expect(cleared).toHaveBeenCalledTimes(1);
+    armed.mockRestore();
+    cleared.mockRestore();
+  });
+
   it('refuses a negative delay with RangeError', () => {
     expect(() => weakCallLater(new RealTimeScheduler(), -1, () => undefined)).toThrow(RangeError);
     expect(() => weakCallLater(new Clock(), -1, () => undefined)).toThrow(RangeError);
