@@ -44,10 +44,11 @@ export interface GreenletHost {
   /** Report an error nobody handled (an escaping exception, a throwing link) on the hub's `'error'`. */
   reportError(error: unknown, g: Greenlet<any>): void;
   /**
-   * A Deferred for a waiter on `waitedOn` (its `join`/`get`/`kill`): a hub wait, so an async greenlet awaiting it
-   * resumes in its turn and stays killable meanwhile.
+   * A Deferred for a waiter on the greenlet (its `join`/`get`/`kill`): a hub wait, so an async greenlet awaiting it
+   * resumes in its turn and stays killable meanwhile — the greenlet itself too (its own kill goes in there, and a
+   * wait for its own death stays killable and ends on its timeout).
    */
-  newWait<T>(canceller: (d: Deferred<T>) => void, onAbandon: () => void, waitedOn: Greenlet<any>): Deferred<T>;
+  newWait<T>(canceller: (d: Deferred<T>) => void, onAbandon: () => void): Deferred<T>;
   /** A lazy call running its function is cancelled: give it its greenlet now (to kill). @returns the greenlet. */
   materialize(call: GreenletCall<any>): Greenlet<any>;
   /** A lazy call still queued is cancelled: it never runs, and is alive no more. */

@@ -511,7 +511,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       this.unlink(notify);
     };
     // A hub wait: an async greenlet waiting on it resumes in its turn and stays killable meanwhile.
-    const d: Deferred<T> = this.#site.host.newWait<T>(drop, drop, this);
+    const d: Deferred<T> = this.#site.host.newWait<T>(drop, drop);
     this.#addLink(notify, kind);
     if (timeoutMs !== undefined) {
       timer = this.#site.host.clock.callLater(timeoutMs, () => {

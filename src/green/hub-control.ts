@@ -48,5 +48,5 @@ export interface HubControl {
    * greenlet killed while waiting on it runs `onAbandon` (the primitive drops the waiter, or takes back what it had
    * already handed to it: a killed waiter never consumes).
    */
-  newWait<T>(hub: Hub, canceller: ((d: Deferred<T>) => void) | undefined, onAbandon: () => void, waitedOn?: Greenlet<any>): HubWait<T>;
+  newWait<T>(hub: Hub, canceller: ((d: Deferred<T>) => void) | undefined, onAbandon: () => void): HubWait<T>;
 }

@@ -219,7 +219,7 @@ export class Hub extends EventEmitter {
         hub.#refuse = error;
       },
       report: (hub, error, g) => hub.#reportError(error, g),
-      newWait: (hub, canceller, onAbandon, waitedOn) => hub.#newWait(canceller, onAbandon, waitedOn),
+      newWait: (hub, canceller, onAbandon) => hub.#newWait(canceller, onAbandon),
     };
   }
 
@@ -277,7 +277,7 @@ export class Hub extends EventEmitter {
         return this.#identity.run(g, fn, args);
       },
       reportError: (error, g) => this.#reportError(error, g),
-      newWait: (canceller, onAbandon, waitedOn) => this.#newWait(canceller, onAbandon, waitedOn),
+      newWait: (canceller, onAbandon) => this.#newWait(canceller, onAbandon),
       materialize: (call) => this.#materialize(call),
       dropCall: () => {
         this.#live--;
@@ -469,10 +469,10 @@ export class Hub extends EventEmitter {
     return g;
   }
 
-  /** A hub wait; owned by the calling async greenlet (unless it waits on itself), which parks on it. */
-  #newWait<T>(canceller: ((d: Deferred<T>) => void) | undefined, onAbandon: () => void, waitedOn?: Greenlet<any>): HubWait<T> {
+  /** A hub wait; owned by the calling async greenlet (waiting on itself too: see GreenletHost.newWait), which parks on it. */
+  #newWait<T>(canceller: ((d: Deferred<T>) => void) | undefined, onAbandon: () => void): HubWait<T> {
     const g = this.#caller();
-    const owned = g !== null && g !== waitedOn && control.acceptsWait(g);
+    const owned = g !== null && control.acceptsWait(g);
     const w = new HubWait<T>(owned, canceller);
     w.onAbandon(onAbandon);
     if (owned) {
@@ -853,14 +853,12 @@ export function spawnWithArgs<R>(hub: Hub, fn: GreenletFunction<any[], R> | Task
  * @param hub - the hub whose greenlets wait.
  * @param canceller - the Deferred's canceller.
  * @param onAbandon - runs when the waiting greenlet is killed (the primitive drops the waiter).
- * @param waitedOn - the greenlet waited on, if any (a greenlet never waits on itself).
  * @returns the wait.
  */
 export function newHubWait<T>(
   hub: Hub,
   canceller: ((d: Deferred<T>) => void) | undefined,
   onAbandon: () => void,
-  waitedOn?: Greenlet<any>,
 ): HubWait<T> {
-  return hubControlImpl.newWait(hub, canceller, onAbandon, waitedOn);
+  return hubControlImpl.newWait(hub, canceller, onAbandon);
 }
