@@ -11,6 +11,7 @@
 import { FailureGroup } from '../deferred/failure-group.js';
 import { FirstError } from '../deferred/first-error.js';
 import * as errors from '../errors.js';
+import { safeString } from '../safe-string.js';
 
 /** An error flattened for `postMessage`. */
 export interface SerializedError {
@@ -33,34 +34,70 @@ function cloneable(value: unknown): unknown {
   try {
     return structuredClone(value);
   } catch {
-    return String(value);
+    return safeString(value);
+  }
+}
+
+/**
+ * Reads `key` of a thrown object, which may be a Proxy or have throwing getters (user code): a read that throws
+ * gives `unreadable(error)` instead of escaping.
+ */
+function read(target: object, key: string, unreadable: (error: unknown) => unknown): unknown {
+  try {
+    return (target as Record<string, unknown>)[key];
+  } catch (error) {
+    return unreadable(error);
+  }
+}
+
+/** Whether a thrown value looks like an error (an object with a `message`); false when even asking throws. */
+function isErrorLike(value: unknown): value is object {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return 'message' in value;
+  } catch {
+    return false; // a revoked Proxy: described as a thrown value
+  }
+}
+
+function ownKeys(value: object): string[] {
+  try {
+    return Object.keys(value);
+  } catch {
+    return [];
   }
 }
 
 /**
  * Flattens a thrown value so it survives `postMessage` with its `name`, `message`, `stack`, `code`, `cause` and own
  * enumerable properties.
+ *
+ * Never throws, whatever was thrown: it runs as a task's failure is sent back, where an exception would leave the
+ * call without its outcome (reported as a worker crash although the worker lives). A field that cannot be read
+ * (a throwing getter, a revoked Proxy) or cloned is described with {@link safeString}; a `message` that cannot be
+ * read says so.
  * @param error - anything that was thrown.
  * @param depth - how deep `cause` chains are followed.
  * @returns the description.
  */
 export function serializeError(error: unknown, depth = 8): SerializedError {
-  if (typeof error !== 'object' || error === null || !('message' in error)) {
-    return { isError: false, name: 'Error', message: String(error), stack: undefined, code: undefined, cause: undefined, props: {}, value: cloneable(error) };
+  if (!isErrorLike(error)) {
+    return { isError: false, name: 'Error', message: safeString(error), stack: undefined, code: undefined, cause: undefined, props: {}, value: cloneable(error) };
   }
-  const e = error as Error & { code?: unknown };
+  const text = (key: string): string => safeString(read(error, key, (e) => `<${key} unreadable: ${safeString(e)}>`));
   const props: Record<string, unknown> = {};
-  for (const key of Object.keys(e)) {
-    if (!skipped.has(key)) props[key] = cloneable((e as unknown as Record<string, unknown>)[key]);
+  for (const key of ownKeys(error)) {
+    if (!skipped.has(key)) props[key] = cloneable(read(error, key, safeString));
   }
-  const cause = 'cause' in e && e.cause !== undefined && depth > 0 ? serializeError(e.cause, depth - 1) : undefined;
+  const cause = read(error, 'cause', safeString);
+  const stack = read(error, 'stack', () => undefined);
   return {
     isError: true,
-    name: String(e.name),
-    message: String(e.message),
-    stack: typeof e.stack === 'string' ? e.stack : undefined,
-    code: cloneable(e.code),
-    cause,
+    name: text('name'),
+    message: text('message'),
+    stack: typeof stack === 'string' ? stack : undefined,
+    code: cloneable(read(error, 'code', safeString)),
+    cause: cause !== undefined && depth > 0 ? serializeError(cause, depth - 1) : undefined,
     props,
     value: undefined,
   };
