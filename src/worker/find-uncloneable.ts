@@ -11,11 +11,13 @@
  * `typeof`), plain objects, arrays, maps and sets are walked without copying. Objects of a class backed by the
  * platform (a `MessagePort`, a `FileHandle`, a `Promise`, a `WeakMap`…) are tried with `structuredClone`, the only
  * exact test for them; the verdict per prototype is cached. Like structured clone, the walk reads own enumerable
- * properties, so a getter runs once more.
+ * properties, so a getter runs once more. A getter or Proxy trap that throws makes its object uncloneable (structured
+ * clone would throw the same in Piscina's post): the walk reports it and never throws.
  *
  * @module
  */
 import { types } from 'node:util';
+import { safeString } from '../safe-string.js';
 
 const objectPrototype = Object.prototype;
 const arrayPrototype = Array.prototype;
@@ -58,6 +60,37 @@ function leafVerdict(value: object): 'clones' | 'walk' | 'try' {
 }
 
 /**
+ * Looks into one object of the result: tries it when the platform backs it, else queues its parts on `stack`.
+ * @returns where it fails to clone, or `undefined`.
+ * @throws whatever a getter or Proxy trap of `v` throws.
+ */
+function expand(path: string, v: object, stack: Array<[path: string, value: unknown]>): string | undefined {
+  const verdict = leafVerdict(v);
+  if (verdict === 'clones') return undefined;
+  if (verdict === 'try') {
+    try {
+      structuredClone(v);
+      return undefined;
+    } catch (error) {
+      return `${path}: ${describeValue(v)} (${String((error as Error)?.message ?? error)})`;
+    }
+  }
+  if (types.isMap(v)) {
+    let i = 0;
+    for (const [key, item] of v) {
+      stack.push([`${path}<key ${i}>`, key], [`${path}<value ${i}>`, item]);
+      i++;
+    }
+  } else if (types.isSet(v)) {
+    let i = 0;
+    for (const item of v) stack.push([`${path}<item ${i++}>`, item]);
+  } else {
+    for (const key of Object.keys(v)) stack.push([`${path}.${key}`, (v as Record<string, unknown>)[key]]);
+  }
+  return undefined;
+}
+
+/**
  * Finds the first part of `value` that structured clone (hence `postMessage` without a transfer list) refuses.
  *
  * @param value - a task's result.
@@ -75,27 +108,13 @@ export function findUncloneable(value: unknown): string | undefined {
     if (typeof v === 'function' || typeof v === 'symbol') return `${path}: ${describeValue(v)}`;
     if (typeof v !== 'object' || v === null || seen.has(v)) continue;
     seen.add(v);
-    const verdict = leafVerdict(v);
-    if (verdict === 'clones') continue;
-    if (verdict === 'try') {
-      try {
-        structuredClone(v);
-        continue;
-      } catch (error) {
-        return `${path}: ${describeValue(v)} (${String((error as Error)?.message ?? error)})`;
-      }
-    }
-    if (types.isMap(v)) {
-      let i = 0;
-      for (const [key, item] of v) {
-        stack.push([`${path}<key ${i}>`, key], [`${path}<value ${i}>`, item]);
-        i++;
-      }
-    } else if (types.isSet(v)) {
-      let i = 0;
-      for (const item of v) stack.push([`${path}<item ${i++}>`, item]);
-    } else {
-      for (const key of Object.keys(v)) stack.push([`${path}.${key}`, (v as Record<string, unknown>)[key]]);
+    try {
+      const found = expand(path, v, stack);
+      if (found !== undefined) return found;
+    } catch (error) {
+      // A getter or a Proxy trap of the task's value threw (user code): structured clone would throw it too, in
+      // Piscina's post, where it would end the worker.
+      return `${path}: an object whose properties cannot be read (${safeString(error)})`;
     }
   }
   return undefined;
