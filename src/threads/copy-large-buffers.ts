@@ -83,6 +83,17 @@ function copyBytes(buffer: ArrayBuffer): ArrayBuffer {
  * @returns the arguments to send and the copies to move, or `undefined` when the call is cloned as it is.
  */
 export function copyLargeBuffers(args: readonly unknown[], minBytes: number = largeBufferBytes): CopiedArguments | undefined {
+  try {
+    return copyIfLarge(args, minBytes);
+  } catch {
+    // A Proxy argument whose trap throws (user code; a revoked one throws at `instanceof`): the call is cloned as it
+    // is, and that clone's failure errbacks its own Deferred. Escaping here, it would throw from the dispatch, or
+    // from the pool's drain with other calls in line.
+    return undefined;
+  }
+}
+
+function copyIfLarge(args: readonly unknown[], minBytes: number): CopiedArguments | undefined {
   let large = false;
   for (const arg of args) {
     if (typeof arg !== 'object' || arg === null) {

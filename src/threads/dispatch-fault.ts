@@ -9,6 +9,7 @@
  * @module
  */
 import type { CarriedContext } from '../context/context-carrier.js';
+import { safeString } from '../safe-string.js';
 import { ContextCarrierError, DataCloneError, QueueFullError, ReactorStoppedError, WorkerCrashedError } from '../errors.js';
 
 /** What a Piscina rejection means; only `'crashed'` may be retried. */
@@ -35,6 +36,15 @@ function uncloneableCarrier(context: CarriedContext | undefined): string | undef
   return Object.keys(context).find((name) => !cloneable(context[name]));
 }
 
+/** A field of a rejection, which may come from user code (an argument's getter threw it): never throws. */
+function field(e: object, key: string): unknown {
+  try {
+    return (e as unknown as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
 function firstUncloneable(args: readonly unknown[]): number {
   for (let i = 0; i < args.length; i++) if (!cloneable(args[i])) return i;
   return -1;
@@ -51,16 +61,29 @@ function firstUncloneable(args: readonly unknown[]): number {
  */
 export function classifyDispatchFault(error: unknown, name: string, args: readonly unknown[], maxQueue: number, context?: CarriedContext): DispatchFault {
   // Not `instanceof Error`: a DOMException (DataCloneError) or an error from another realm is still an error here.
-  const e = (typeof error === 'object' && error !== null ? error : new Error(String(error))) as Error;
-  const message = String(e.message);
+  const e = (typeof error === 'object' && error !== null ? error : new Error(safeString(error))) as Error;
+  const message = safeString(field(e, 'message'));
+  const code = field(e, 'code');
   if (message === 'Task queue is at limit' || message === 'No task queue available and all Workers are busy') {
     return {
       kind: 'queue-full',
       error: new QueueFullError(`Task \`${name}\` was refused: the thread pool queue is full (maxQueue ${maxQueue})`, { cause: e }),
     };
   }
+  if (message === 'Terminating worker thread' || message === 'pool is closed' || field(e, 'name') === 'AbortError') {
+    return { kind: 'closed', error: new ReactorStoppedError(`Task \`${name}\` did not run: the thread pool closed`, { cause: e }) };
+  }
+  const exited = /^worker exited with code: (-?\d+)$/.exec(message);
+  const outOfMemory = code === 'ERR_WORKER_OUT_OF_MEMORY';
   // Node refuses an object that needs transfer (a MessagePort) but is not listed with a TypeError, not a DataCloneError.
-  if (e.name === 'DataCloneError' || (e as { code?: unknown }).code === 'ERR_MISSING_TRANSFERABLE_IN_TRANSFER_LIST') {
+  // A getter or Proxy trap of an argument (or a carried value) that throws as Piscina clones the message rejects the
+  // call with its own error, as a worker's uncaught error would: an error that is no exit nor out-of-memory is a
+  // clone fault when the arguments cannot be cloned (tried only then: a crash is rare, a clone costs).
+  const cloneFault =
+    field(e, 'name') === 'DataCloneError' ||
+    code === 'ERR_MISSING_TRANSFERABLE_IN_TRANSFER_LIST' ||
+    (exited === null && !outOfMemory && (firstUncloneable(args) >= 0 || uncloneableCarrier(context) !== undefined));
+  if (cloneFault) {
     const index = firstUncloneable(args);
     const carrier = index < 0 ? uncloneableCarrier(context) : undefined;
     if (carrier !== undefined) {
@@ -86,17 +109,12 @@ export function classifyDispatchFault(error: unknown, name: string, args: readon
       ),
     };
   }
-  if (message === 'Terminating worker thread' || message === 'pool is closed' || e.name === 'AbortError') {
-    return { kind: 'closed', error: new ReactorStoppedError(`Task \`${name}\` did not run: the thread pool closed`, { cause: e }) };
-  }
-  const exited = /^worker exited with code: (-?\d+)$/.exec(message);
   const exitCode = exited === null ? 1 : Number(exited[1]);
-  const why =
-    (e as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY'
-      ? 'ran out of memory (resourceLimits)'
-      : exited === null
-        ? `died of an uncaught error: ${message}`
-        : `exited with code ${exitCode}`;
+  const why = outOfMemory
+    ? 'ran out of memory (resourceLimits)'
+    : exited === null
+      ? `died of an uncaught error: ${message}`
+      : `exited with code ${exitCode}`;
   return {
     kind: 'crashed',
     error: new WorkerCrashedError(`The worker running task \`${name}\` ${why}`, { exitCode, task: name }, { cause: e }),

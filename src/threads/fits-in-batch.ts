@@ -16,7 +16,8 @@ const maxDepth = 4;
  *
  * Strings count their length, numbers and booleans 8, buffers and typed arrays their `byteLength`
  * (`SharedArrayBuffer`s are shared, not copied: 0); arrays, plain objects, `Map`s and `Set`s the sum of their
- * members. Anything deeper than a few levels counts as large.
+ * members. Anything deeper than a few levels counts as large, and so does an argument whose getter or Proxy trap
+ * throws as it is read (never thrown from here).
  *
  * @param args - the call's arguments.
  * @param maxBytes - the limit (`coalesce.maxArgBytes`).
@@ -66,6 +67,12 @@ export function fitsInBatch(args: readonly unknown[], maxBytes: number): boolean
     }
     return budget >= 0;
   };
-  for (const arg of args) if (!visit(arg, 0)) return false;
+  try {
+    for (const arg of args) if (!visit(arg, 0)) return false;
+  } catch {
+    // A getter or Proxy trap of an argument threw (user code): the call travels alone, where its clone fails with
+    // DataCloneError through its own Deferred. Escaping here, it would break the drain of the whole queue.
+    return false;
+  }
   return true;
 }
