@@ -51,6 +51,17 @@ function firstUncloneable(args: readonly unknown[]): number {
 }
 
 /**
+ * Whether a call's message could be posted: its arguments and carried context structured-clone (tried, so only
+ * after a refusal: a batch refused as a whole asks it of each call, to fail only the ones at fault).
+ * @param args - the call's arguments.
+ * @param context - the context its carriers captured.
+ * @returns false when an argument or a carried value cannot be cloned.
+ */
+export function isSendable(args: readonly unknown[], context?: CarriedContext): boolean {
+  return firstUncloneable(args) < 0 && uncloneableCarrier(context) === undefined;
+}
+
+/**
  * Classifies a Piscina rejection of task `name` and builds the error its Deferred errbacks with.
  * @param error - what Piscina rejected with.
  * @param name - the task's name.

@@ -16,6 +16,8 @@
  * - If the worker dies (a crash, or a kill after a run's cancel grace), every run still without its result is
  *   told so: one that never claimed its slot goes back in line, one that started errbacks `WorkerCrashedError`
  *   (or is retried, with `retries`) — `ThreadTaskRun.handleRejection` decides.
+ * - If the message is refused because a call in it cannot be cloned (no call ran), only the calls that cannot be
+ *   cloned errback `DataCloneError`; the others go back in line as they were.
  *
  * @module
  */
@@ -149,10 +151,15 @@ export function postBatch(host: ThreadTaskHost, slots: BatchSlots, runs: readonl
       // A call whose result came back ran; one still held ran if it claimed its slot.
       anyStarted = !slots.holds(slot, members[k]!) || host.slots.runningThread(slot) !== 0;
     }
+    // Refused before any call ran because one of them cannot be cloned (a function, a throwing getter; the size
+    // estimate let it in): only those fail, with DataCloneError; the others go back in line untouched.
+    const refused = !anyStarted && members.some((run, k) => slots.holds(calls[batchStride * k + 3] as number, run) && !run.sendable);
     for (let k = 0; k < members.length; k++) {
       // Still held: its result never came (the worker died, or the message was refused).
       const run = slots.take(calls[batchStride * k + 3] as number, members[k]);
-      if (run !== undefined) run.handleRejection(error, anyStarted);
+      if (run === undefined) continue;
+      if (refused && run.sendable) run.unsent();
+      else run.handleRejection(error, anyStarted);
     }
     handBack(record); // declined before the worker died: never started either
   };

@@ -27,7 +27,7 @@ import { CancelledError, QueueFullError, TimeoutError, WorkerCrashedError, crash
 import type { Task, TaskIdentity } from '../task/task.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import type { CancelSlots } from './cancel-slots.js';
-import { classifyDispatchFault } from './dispatch-fault.js';
+import { classifyDispatchFault, isSendable } from './dispatch-fault.js';
 import { describeDispatchSite, type DispatchSite, type DispatchSites } from '../dispatch-site.js';
 import { fitsInBatch } from './fits-in-batch.js';
 import { copyLargeBuffers, type CopiedArguments } from './copy-large-buffers.js';
@@ -513,6 +513,24 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
       this.#grace.cancel();
       this.#grace = undefined;
     }
+  }
+
+  /** Whether its arguments and carried context can be cloned (tried: asked only once its batch was refused). */
+  get sendable(): boolean {
+    return isSendable(this.#args, this.#extras?.context);
+  }
+
+  /**
+   * Its batch's message was refused because another call of it could not be cloned: nothing reached a worker, so
+   * it goes back in line as it was — not a retry, not a requeue counted.
+   */
+  unsent(): void {
+    this.#leavePiscina(false);
+    if (this.#state === 'pending') {
+      this.#host.resubmit(this);
+      return;
+    }
+    this.#over();
   }
 
   /**

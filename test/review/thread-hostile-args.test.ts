@@ -85,3 +85,37 @@ describe('deferToThread() with an argument that throws as it is read', () => {
     expect(reactor.stats().threads).toMatchObject({ crashed: 0, retried: 0 });
   });
 });
+
+/** Arguments structured clone refuses that the pool's size estimate lets into a batch. */
+const uncloneableArguments: Array<[string, () => unknown]> = [
+  ['a function', () => (): number => 1],
+  ['an object with a method', () => ({ total: 3, describe: (): string => 'three' })],
+  ['a null-prototype object holding a function', () => Object.assign(Object.create(null) as object, { fn: (): number => 1 })],
+  ['a Promise', () => Promise.resolve(1)],
+];
+
+describe('a coalesced batch with a call whose argument cannot be cloned', () => {
+  let reactor: Reactor;
+  afterEach(async () => {
+    await reactor.stop({ graceMs: 0 });
+  });
+
+  it.each(uncloneableArguments)('of %s fails only that call with DataCloneError naming argument 0; its batch-mates run, once each', async (_name, make) => {
+    reactor = new Reactor({ policy: { threads: { minThreads: 1, maxThreads: 1 } } });
+    const cells = gate(2);
+    const blocker = reactor.deferToThread(built(tx.waitForGate), cells, 'blocker');
+    await changed(cells); // the only worker is busy: the calls below wait, then leave together
+    const runs = gate(9);
+    const calls = Array.from({ length: 9 }, (_, i) =>
+      i === 4 ? reactor.deferToThread(built(tx.echo), make()) : reactor.deferToThread(built(tx.markRan), runs, i),
+    );
+    open(cells);
+    expect(await blocker).toBe('blocker');
+    const outcomes = await Promise.all(calls.map((d) => settled(d)));
+    expect(outcomes.map((o) => (o.ok ? o.value : (o.error as Error).name))).toEqual([0, 1, 2, 3, 'DataCloneError', 5, 6, 7, 8]);
+    expect(outcomes[4]!.ok ? undefined : outcomes[4]!.error).toMatchObject({ argumentIndex: 0 });
+    expect(Array.from(runs)).toEqual([1, 1, 1, 1, 0, 1, 1, 1, 1]);
+    expect(reactor.stats().threads.coalesced).toBeGreaterThan(0);
+    expect(reactor.stats().threads).toMatchObject({ crashed: 0, retried: 0 });
+  });
+});
