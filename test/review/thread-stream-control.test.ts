@@ -4,18 +4,7 @@ import { Clock } from '../../src/time/clock.js';
 import { CancelledError, DataCloneError, ReactorStoppedError, TimeoutError, WorkerCrashedError } from '../../src/errors.js';
 import * as fx from '../fixtures/stream-tasks.js';
 import * as cx from '../fixtures/control-tasks.js';
-import { built, changed, failureOf, gate, reaches, settled, until } from '../threads/thread-test-kit.js';
-
-/** Reads every item until the iteration ends; returns the items and what it threw (undefined when it ended done). */
-async function readAll(stream: AsyncIterable<unknown>): Promise<{ items: unknown[]; thrown: unknown }> {
-  const items: unknown[] = [];
-  try {
-    for await (const item of stream) items.push(item);
-  } catch (error) {
-    return { items, thrown: error };
-  }
-  return { items, thrown: undefined };
-}
+import { built, changed, failureOf, gate, reaches, settled, until, readAll } from '../threads/thread-test-kit.js';
 
 describe('reactor.stream() on real workers, adversarial', () => {
   let reactor: Reactor;

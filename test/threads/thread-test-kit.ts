@@ -105,6 +105,21 @@ export async function failureOf(d: Deferred<unknown>): Promise<any> {
   return outcome.error;
 }
 
+/**
+ * Reads a stream to its end.
+ * @param stream - the stream (any async iterable).
+ * @returns the items read, and what the iteration threw (`undefined` when it ended done).
+ */
+export async function readAll(stream: AsyncIterable<unknown>): Promise<{ items: unknown[]; thrown: unknown }> {
+  const items: unknown[] = [];
+  try {
+    for await (const item of stream) items.push(item);
+  } catch (error) {
+    return { items, thrown: error };
+  }
+  return { items, thrown: undefined };
+}
+
 /** Counts how many times each Deferred fires (to prove "exactly once"). */
 export function countFirings(d: Deferred<unknown>): { count: number } {
   const seen = { count: 0 };
