@@ -124,7 +124,7 @@ const recentCancels = 10_000;
  *
  * @param options - connection, queue, task modules, concurrency, stalled-job timing.
  * @returns the host, once connected and ready for jobs.
- * @throws TypeError for invalid options; TaskNotFoundError when a task module cannot be imported;
+ * @throws TypeError for invalid options (also when `imports` export no Task); TaskNotFoundError when a task module cannot be imported;
  *   RemoteUnavailableError when Redis does not answer within `unreachableMs` (all three as rejections).
  * @example
  * ```ts
@@ -153,6 +153,13 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
   const onError = options.onError ?? ((error: unknown) => console.error('greenreactor remote worker:', error));
 
   const registry = await TaskRegistry.load(options.imports);
+  if (registry.size === 0) {
+    // A host serving nothing would take every job of the queue and fail it: refuse to start instead.
+    throw new TypeError(
+      `Expected \`imports\` to export at least one Task, got none from ${options.imports.map((m) => String(m)).join(', ')}: ` +
+        'export each task under its own name (export const add = defineTask(import.meta.url, \'add\', ...))',
+    );
+  }
   const pool = new ThreadPool(
     { minThreads: concurrency, maxThreads: concurrency, cancelGraceMs: options.cancelGraceMs ?? 1000, captureDispatchSite: false },
     { onError },

@@ -65,3 +65,13 @@ describe('a worker host importing two different tasks of one name', () => {
     await expect(reactor.deferToRemote(taskFrom(moduleB, 'checksum'), 1).asPromise()).resolves.toBe('b1');
   });
 });
+
+describe('a worker host whose imports export no Task', () => {
+  it('rejects TypeError naming the modules, before connecting (it would take every job and fail it)', async () => {
+    const empty = new URL('./remote-no-tasks.js', remoteFixtureModule);
+    const unreachable = { path: `${redis.socket}.absent` };
+    const error = await runRemoteWorker({ connection: unreachable, queue: 'no-tasks', imports: [empty] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toContain(`Expected \`imports\` to export at least one Task, got none from ${empty.href}`);
+  });
+});
