@@ -10,7 +10,8 @@
  *
  * A call admitted at once returns the route's own Deferred untouched (no wrapper: the common path costs a
  * comparison and one handler). A call that waits gets a Deferred of its own; cancelling it while it waits
- * removes it (it never starts), cancelling it once started cancels the route's Deferred.
+ * removes it (it never starts), cancelling it once started cancels the route's Deferred. A call that waited starts
+ * (or is handed elsewhere by `drain`) in its caller's async context and deadline scope, captured as it queued.
  *
  * @module
  */
@@ -18,6 +19,7 @@ import { runInCapturedScope, scopedDeadline, type ScopedDeadline } from '../cont
 import { Deferred } from '../deferred/deferred.js';
 import { fail } from '../deferred/fail.js';
 import { Failure } from '../deferred/failure.js';
+import { captureContext, runInContext, type AsyncContext } from '../time/async-context.js';
 
 /** Starts one call on its route; may throw (the gate turns that into a failed Deferred). */
 export type StartCall<C> = (call: C) => Deferred<unknown>;
@@ -41,6 +43,12 @@ interface Waiter<C> {
   readonly start: StartCall<C>;
   /** The caller's `withDeadline` scope, captured as it queued: the call starts in it (see `runInCapturedScope`). */
   readonly scope: ScopedDeadline | undefined;
+  /**
+   * The caller's async context (its `AsyncLocalStorage` stores), captured as it queued: the call starts in it, so a
+   * greenlet it spawns, or a carrier's `capture()`, sees its caller's stores, not those of the code that freed its
+   * place (SPEC §10).
+   */
+  readonly context: AsyncContext;
   outer: Deferred<unknown>;
   /** The route's Deferred once the call started (or was handed elsewhere by `drain`). */
   inner: Deferred<unknown> | undefined;
@@ -88,7 +96,7 @@ export class AdmissionGate<C> {
    */
   run(call: C, start: StartCall<C>): Deferred<unknown> {
     if (!this.wouldWait()) return this.#admit(call, start);
-    const waiter: Waiter<C> = { call, start, scope: scopedDeadline(), outer: undefined as never, inner: undefined };
+    const waiter: Waiter<C> = { call, start, scope: scopedDeadline(), context: captureContext(), outer: undefined as never, inner: undefined };
     waiter.outer = new Deferred<unknown>(() => this.#cancel(waiter));
     this.#waiting.push(waiter);
     this.#onQueued?.(waiter.outer, call);
@@ -104,8 +112,8 @@ export class AdmissionGate<C> {
     try {
       while (this.#waiting.length > 0 && this.#inFlight < this.#limit()) {
         const waiter = this.#waiting.shift() as Waiter<C>;
-        // Started by whoever freed the place: in the caller's deadline scope, not in that code's.
-        this.#forward(waiter, runInCapturedScope(waiter.scope, () => this.#admit(waiter.call, waiter.start)));
+        // Started by whoever freed the place: in the caller's context and deadline scope, not in that code's.
+        this.#forward(waiter, inCallerScope(waiter, () => this.#admit(waiter.call, waiter.start)));
       }
     } finally {
       this.#pumping = false;
@@ -122,7 +130,7 @@ export class AdmissionGate<C> {
   drain(instead: (call: C) => Deferred<unknown>): void {
     const waiting = this.#waiting;
     this.#waiting = [];
-    for (const waiter of waiting) this.#forward(waiter, runInCapturedScope(waiter.scope, () => startSafely(waiter.call, instead)));
+    for (const waiter of waiting) this.#forward(waiter, inCallerScope(waiter, () => startSafely(waiter.call, instead)));
   }
 
   #admit(call: C, start: StartCall<C>): Deferred<unknown> {
@@ -157,6 +165,11 @@ export class AdmissionGate<C> {
     const i = this.#waiting.indexOf(waiter);
     if (i >= 0) this.#waiting.splice(i, 1);
   }
+}
+
+/** Runs `fn` in the async context and deadline scope a waiting call was made in. */
+function inCallerScope<C>(waiter: Waiter<C>, fn: () => Deferred<unknown>): Deferred<unknown> {
+  return runInContext(waiter.context, () => runInCapturedScope(waiter.scope, fn));
 }
 
 function startSafely<C>(call: C, start: StartCall<C>): Deferred<unknown> {
