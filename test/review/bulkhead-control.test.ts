@@ -1,14 +1,16 @@
 /**
- * Adversarial tests of a rule's bulkhead (`maxConcurrent`) on real workers: the place comes back on every ending,
- * and a call that waited in it meets what changed while it waited (a crash budget spent by the call before it).
+ * Adversarial tests of a rule's bulkhead (`maxConcurrent`) and the crash budget on real workers: a call that waited
+ * in a bulkhead meets what changed while it waited (a crash budget spent by the call before it), the budget on a
+ * named pool, and `stop()` with calls held in both gates.
  *
  * @module
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Reactor } from '../../src/reactor/reactor.js';
 import { WorkerCrashedError } from '../../src/errors.js';
+import * as cx from '../fixtures/control-tasks.js';
 import * as px from '../fixtures/policy-tasks.js';
-import { built, settled } from '../threads/thread-test-kit.js';
+import { built, changed, gate, settled } from '../threads/thread-test-kit.js';
 
 describe('a call waiting in a bulkhead while the call before it spends the crash budget', () => {
   let reactor: Reactor;
@@ -82,5 +84,29 @@ describe('the crash budget on a named pool', () => {
     expect(outcomes.map((o) => (o.ok ? o.value : o.error.constructor.name))).toEqual(['WorkerCrashedError', 'in-process', 'in-process', 'in-process']);
     expect(Atomics.load(runs, 0)).toBe(1);
     expect(reactor.stats().policy.bulkheads['fragile']).toMatchObject({ inFlight: 0, waiting: 0, pool: 'fragile' });
+  });
+});
+
+describe('reactor.stop() with calls held back by the crash budget and waiting in a bulkhead, on real workers', () => {
+  it('errbacks every held call with ReactorStoppedError, ends the running one, and resolves', async () => {
+    const reactor = new Reactor({
+      policy: {
+        threads: { maxThreads: 2 },
+        rules: [{ name: 'two', match: { task: 'countThenHold' }, route: 'thread', maxConcurrent: 2 }],
+        adaptive: { crashBudget: { crashes: 1, windowMs: 60_000, then: 'fail' } },
+      },
+    });
+    const cells = gate(2);
+    const task = built(cx.countThenHold);
+    // An unproven task with one crash left: one call in the pool, one held by the budget, three in the bulkhead.
+    const calls = Array.from({ length: 5 }, () => reactor.dispatch(task, cells));
+    await changed(cells, 0);
+    expect(reactor.stats().policy.bulkheads['two']).toMatchObject({ inFlight: 2, waiting: 3 });
+    const outcomes = Promise.all(calls.map((d) => settled(d)));
+    await reactor.stop({ graceMs: 0 });
+    const read = (await outcomes).map((o) => (o.ok ? 'ok' : o.error.constructor.name));
+    expect(read).toEqual(Array(5).fill('ReactorStoppedError'));
+    expect((await outcomes).slice(1).every((o) => !o.ok && /waiting for its bulkhead or crash budget/.test((o.error as Error).message))).toBe(true);
+    expect(Atomics.load(cells, 0)).toBe(1);
   });
 });
