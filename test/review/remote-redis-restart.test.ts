@@ -61,6 +61,7 @@ async function restart(keep: boolean): Promise<void> {
 beforeAll(async () => {
   await startServer();
   watcher = new Redis(connection);
+  watcher.on('error', () => undefined); // each failed reconnect while the server is down (it reconnects once it is back)
 });
 
 afterAll(async () => {
