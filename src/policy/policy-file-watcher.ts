@@ -12,7 +12,7 @@
  * @module
  */
 import { existsSync, watch, readFile, type FSWatcher } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { debounce } from '../time/debounce.js';
 
 /** How often a watch whose directory was removed looks for it again (ms): a change applies within a second. */
@@ -49,11 +49,15 @@ export interface PolicyFileWatchOptions {
 export function watchPolicyFile(file: string, options: PolicyFileWatchOptions): PolicyWatcher {
   const path = resolve(file);
   const directory = dirname(path);
+  const name = basename(path);
   const debounceMs = options.debounceMs ?? 50;
   let lastText = options.initialText;
   let closed = false;
 
+  /** A read is due (the debounce timer runs). */
+  let pending = false;
   const read = (): void => {
+    pending = false;
     readFile(path, 'utf8', (error, text) => {
       if (closed) return;
       if (error !== null) {
@@ -70,8 +74,14 @@ export function watchPolicyFile(file: string, options: PolicyFileWatchOptions): 
 
   /** Watches the directory: every event (see the module comment) leads to one read per burst of them. */
   const watchDirectory = (): FSWatcher => {
-    const made = watch(directory, { persistent: false }, () => {
-      if (!closed) settled.trigger(); // editors often truncate, write and rename in quick succession
+    const made = watch(directory, { persistent: false }, (_event, changed) => {
+      if (closed) return;
+      // An event naming the file restarts the quiet period (editors often truncate, write and rename in quick
+      // succession); any other (a swapped link, another file) asks for a read but never postpones one already due,
+      // so a busy directory cannot hold a change back.
+      if (changed !== null && changed !== name && pending) return;
+      pending = true;
+      settled.trigger();
     });
     made.on('error', (error: Error) => {
       if (closed) return;

@@ -10,12 +10,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineTask } from '../../src/task/task.js';
 import { Policy } from '../../src/policy/policy.js';
-import type { PolicyWatcher } from '../../src/policy/policy-file-watcher.js';
+import { watchPolicyFile, type PolicyWatcher } from '../../src/policy/policy-file-watcher.js';
 
 const watched = defineTask(import.meta.url, 'watched', () => 1, { kind: 'cpu' });
 
@@ -144,5 +144,53 @@ describe('Policy.watch() of a file whose directory is removed and made again', (
     writeFileSync(file, JSON.stringify({ default: 'inline' }));
     await changed;
     expect(policy.decide(watched).route).toBe('inline');
+  });
+});
+
+describe('watchPolicyFile() of a file in a busy directory', () => {
+  let dir: string;
+  let watcher: PolicyWatcher | undefined;
+  let writer: FSWatcher | undefined;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'greenreactor-review-busy-'));
+    writeFileSync(join(dir, 'policy.json'), JSON.stringify({ default: 'thread' }));
+  });
+
+  afterEach(() => {
+    writer?.close();
+    watcher?.close();
+    watcher = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads a change while another file in the directory is written again at each of its own events', async () => {
+    const file = join(dir, 'policy.json');
+    const texts: string[] = [];
+    const read = new Promise<void>((resolve) => {
+      watcher = watchPolicyFile(file, {
+        initialText: JSON.stringify({ default: 'thread' }),
+        debounceMs: 1000, // a quiet second: the other writer never leaves one
+        onText: (text) => {
+          texts.push(text);
+          resolve();
+        },
+        onError: (error) => texts.push(`error: ${error.message}`),
+      });
+    });
+    // Another writer: its file's events make it write again (once per loop turn), so the directory's events never stop.
+    let due = false;
+    writer = watch(dir, { persistent: false }, (_event, changed) => {
+      if (changed !== 'app.log' || due || texts.length > 0) return;
+      due = true;
+      setImmediate(() => {
+        due = false;
+        if (texts.length === 0) writeFileSync(join(dir, 'app.log'), 'x');
+      });
+    });
+    writeFileSync(join(dir, 'app.log'), 'x');
+    writeFileSync(file, JSON.stringify({ default: 'inline' }));
+    await read;
+    expect(texts).toEqual([JSON.stringify({ default: 'inline' })]);
   });
 });
