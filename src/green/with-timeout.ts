@@ -21,8 +21,9 @@ import type { DelayedCall } from '../time/scheduler.js';
  * its late outcome is dropped. The Deferred it returns is a hub wait: an async greenlet awaiting it is killable
  * there, and a greenlet killed while waiting on it abandons the hub wait it wraps, so `withTimeout(sem.acquire(), ms)`
  * or `withTimeout(q.get(), ms)` of a killed greenlet leaves the line, or hands on the token or item it was just given
- * (gevent's rule for a killed waiter). An outcome already there when it is called comes back at once, not as a wait. Like gevent, the timeout can only take effect when the loop gets control — at a
- * switch point of the greenlet that is running — never in the middle of a step.
+ * (gevent's rule for a killed waiter). An outcome already there when it is called comes back at once, not as a
+ * wait. Like gevent, the timeout can only take effect when the loop gets control — at a switch point of the
+ * greenlet that is running — never in the middle of a step.
  *
  * @param waitable - a Greenlet, Deferred, Promise or any thenable.
  * @param ms - the time limit.
