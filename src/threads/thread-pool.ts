@@ -94,7 +94,10 @@ export type ThreadPoolState = 'idle' | 'running' | 'closing' | 'closed';
 export interface ThreadPoolWiring {
   /** Functions workers may call; share one registry between pools. @defaultValue a registry of its own */
   exposed?: ExposedFunctions;
-  /** Receives errors no Deferred can carry (a worker dying while idle, a failed `callFromThread`). @defaultValue console.error */
+  /**
+   * Receives errors no Deferred can carry (a worker dying while idle, a failed `callFromThread`, what a hook below
+   * threw). @defaultValue console.error
+   */
   onError?: (error: unknown) => void;
   /** Told of each finished run's wait and run time, with the task's id (the reactor feeds the policy's `auto` from it). */
   onRunTimed?: (name: string, waitMs: number, runMs: number, id: string) => void;
@@ -118,6 +121,31 @@ export interface ThreadPoolWiring {
 
 /** One call of `runCalls`: a task and its arguments. */
 export type ThreadCall = readonly [task: Task, ...args: unknown[]];
+
+/**
+ * A wiring hook that never throws into the pool: what it throws goes to `report` (the pool's `onError`) and
+ * `fallback` stands in for what it would have returned.
+ *
+ * Why: the hooks run inside the pool's bookkeeping — a run's timing as its result comes back, a crash as its worker
+ * dies, a worker's exit on a microtask — where an exception would leave the call's Deferred (and its batch-mates')
+ * unfired, or, thrown from the microtask, end the process.
+ *
+ * @param hook - the hook from {@link ThreadPoolWiring}, if any.
+ * @param report - where what it throws goes.
+ * @param fallback - its result when it throws.
+ * @returns the guarded hook, or undefined when there is none.
+ */
+function guardHook<A extends unknown[], R>(hook: ((...args: A) => R) | undefined, report: (error: unknown) => void, fallback: R): ((...args: A) => R) | undefined {
+  if (hook === undefined) return undefined;
+  return (...args: A): R => {
+    try {
+      return hook(...args);
+    } catch (error) {
+      report(error);
+      return fallback;
+    }
+  };
+}
 
 function notATask(value: unknown, method: string): TypeError {
   const what = typeof value === 'function' ? `a plain function (${value.name || 'anonymous'})` : `\`${safeString(value)}\` (${typeof value})`;
@@ -208,7 +236,8 @@ export class ThreadPool {
     this.#sendLimit = coalesce === false ? this.#capacity * uncoalescedDepth : this.#capacity;
     const costs = coalesce === false ? undefined : new BatchCosts(coalesce.flushMs, this.#capacity);
     this.#costs = costs;
-    const onRunTimed = wiring.onRunTimed;
+    const report = (error: unknown): void => this.#onError(error);
+    const onRunTimed = guardHook(wiring.onRunTimed, report, undefined);
     this.#counters = new ThreadPoolCounters(
       costs === undefined
         ? onRunTimed
@@ -218,10 +247,10 @@ export class ThreadPool {
           },
     );
     this.#onError = wiring.onError ?? ((error: unknown) => console.error('greenreactor thread pool:', error));
-    this.#onWorkerExit = wiring.onWorkerExit;
+    this.#onWorkerExit = guardHook(wiring.onWorkerExit, report, undefined);
     this.#bridge = new ThreadCallBridge(this.exposed, this.#onError);
     this.#carry = wiring.carry;
-    this.#onCrash = wiring.onCrash;
+    this.#onCrash = guardHook(wiring.onCrash, report, true); // a hook that throws forbids nothing, as one absent
     // Its own captures (`runCalls`) skip the entry's frame, and the capture's: two fewer to reach as far.
     this.#sites = this.options.captureDispatchSite ? new DispatchSites(dispatchSiteFrames - 2) : undefined;
     this.#lifecycle = new WorkerLifecycle(this.options, this.#counters, (change) => {
