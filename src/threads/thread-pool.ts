@@ -237,13 +237,20 @@ export class ThreadPool {
     const costs = coalesce === false ? undefined : new BatchCosts(coalesce.flushMs, this.#capacity);
     this.#costs = costs;
     const report = (error: unknown): void => this.#onError(error);
-    const onRunTimed = guardHook(wiring.onRunTimed, report, undefined);
+    // One listener for every timed run (a hot path): the batch costs learn, then the user's hook, guarded in place
+    // as `guardHook` guards the other hooks, without its extra call and rest arguments.
+    const onRunTimed = wiring.onRunTimed;
     this.#counters = new ThreadPoolCounters(
-      costs === undefined
-        ? onRunTimed
+      costs === undefined && onRunTimed === undefined
+        ? undefined
         : (name, waitMs, runMs, id) => {
-            costs.learn(id, runMs);
-            onRunTimed?.(name, waitMs, runMs, id);
+            costs?.learn(id, runMs);
+            if (onRunTimed === undefined) return;
+            try {
+              onRunTimed(name, waitMs, runMs, id);
+            } catch (error) {
+              report(error);
+            }
           },
     );
     this.#onError = wiring.onError ?? ((error: unknown) => console.error('greenreactor thread pool:', error));
