@@ -358,7 +358,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
 
   #onFailed(jobId: string, failedReason: string): void {
     if (this.#dropEvents) return;
-    this.#pending.get(jobId)?.crashed(jobId, new Error(failedReason));
+    this.#pending.get(jobId)?.failedOnHost(jobId, String(failedReason));
   }
 
   #armReconcile(): void {
@@ -409,7 +409,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
       }
       if (job.finishedOn === undefined) continue;
       const outcome = job.returnvalue as unknown;
-      if (job.failedReason !== undefined && job.failedReason !== '' && !isRemoteOutcome(outcome)) call.crashed(id, new Error(job.failedReason));
+      if (job.failedReason !== undefined && job.failedReason !== '' && !isRemoteOutcome(outcome)) call.failedOnHost(id, String(job.failedReason));
       else call.settle(id, outcome, { reconciledJobEndedAt: job.finishedOn });
     }
   }

@@ -4,9 +4,9 @@
  *
  * Invariants:
  * - Neither throws. A host's processor that throws (or saves a value the server refuses) fails the job at BullMQ
- *   level, which the caller reads as a dead host: `WorkerCrashedError`, and with `retries` a re-run of a task that
- *   returned or threw (SPEC §11: never). So whatever the task's value or error is, the outcome is a small, encodable
- *   `ok` or `error`.
+ *   level, which the caller reads as a foreign worker's failure (`DataCloneError` quoting BullMQ's reason), not as
+ *   the task's own value or error. So whatever the task's value or error is, the outcome is a small, encodable `ok`
+ *   or `error`.
  * - A value or error that cannot be encoded, or whose encoding is over the server's `proto-max-bulk-len` (see
  *   `redis-value-limit.ts`), becomes a `DataCloneError` naming the task and saying why; for an error, the message
  *   also names the thrown error's class and code and quotes the start of its message, so the caller still learns
@@ -18,10 +18,7 @@ import { DataCloneError } from '../errors.js';
 import { safeString } from '../safe-string.js';
 import { serializeError, type SerializedError } from '../threads/error-transport.js';
 import { fitsValueLimit } from './redis-value-limit.js';
-import { encodeError, encodeValue, type RemoteOutcome, type RemoteTimes } from './remote-wire.js';
-
-/** How much of an oversized error's message the replacing `DataCloneError` quotes (characters). */
-export const quotedMessageLength = 200;
+import { encodeError, encodeValue, quotedTextLength, quoteStart, type RemoteOutcome, type RemoteTimes } from './remote-wire.js';
 
 /**
  * The outcome of a task that returned `value`.
@@ -73,7 +70,7 @@ export function errorOutcome(task: string, thrown: unknown, limit: number, times
     return cloneFailure(
       new DataCloneError(
         `The error task \`${task}\` threw${describe(serialized)} is ${encoded.length} bytes serialized, over the ${limit} bytes this Redis ` +
-          `server takes in one value (proto-max-bulk-len); keep large data out of errors. Its message began: ${quote(serialized.message)}`,
+          `server takes in one value (proto-max-bulk-len); keep large data out of errors. Its message began: ${quoteStart(serialized.message)}`,
         { task },
       ),
       times,
@@ -92,13 +89,9 @@ function describe(serialized: SerializedError | undefined): string {
   if (serialized === undefined) return '';
   if (!serialized.isError) return ` (a thrown ${typeof serialized.value === 'string' ? 'string' : 'value'})`;
   const code = typeof serialized.code === 'string' || typeof serialized.code === 'number' ? `, code ${String(serialized.code)}` : '';
-  return ` (${serialized.name.slice(0, quotedMessageLength)}${code.slice(0, quotedMessageLength)})`;
-}
-
-function quote(message: string): string {
-  return JSON.stringify(message.length > quotedMessageLength ? `${message.slice(0, quotedMessageLength)}…` : message);
+  return ` (${serialized.name.slice(0, quotedTextLength)}${code.slice(0, quotedTextLength)})`;
 }
 
 function reason(error: unknown): string {
-  return safeString((error as Error | null)?.message ?? error).slice(0, quotedMessageLength);
+  return safeString((error as Error | null)?.message ?? error).slice(0, quotedTextLength);
 }

@@ -12,8 +12,8 @@
  * - Cancel / timeout while the job is queued or running: the backend is told to abort the job (its host skips it
  *   if it has not started, or aborts the task's signal if it runs); the caller does not wait for that.
  * - Only a crash is retried (`retries`): a host that died mid-job (BullMQ's stalled job) or a host thread that
- *   died; never a thrown error, a cancellation, a timeout or a clone error. A retry is a new job; the timeout keeps
- *   counting from the first dispatch.
+ *   died; never a thrown error, a cancellation, a timeout or a clone error, nor a job a foreign BullMQ worker threw
+ *   on (see `failedOnHost`). A retry is a new job; the timeout keeps counting from the first dispatch.
  * - The job carries the limit's absolute time (`Date.now()` scale) when the reactor runs on real time: a host never
  *   starts the task past it, stops it when it passes, and the task's `deadline()` reads it. Under a virtual clock
  *   (tests) only the caller's timer ends the call, as on the thread path.
@@ -27,7 +27,7 @@ import type { Task } from '../task/task.js';
 import { reviveError, type SerializedError } from '../threads/error-transport.js';
 import type { DelayedCall, Scheduler } from '../time/scheduler.js';
 import type { RemoteCounters } from './remote-counters.js';
-import { decodeValue, isRemoteOutcome, type RemoteJobData } from './remote-wire.js';
+import { decodeValue, hostDiedReasons, isRemoteOutcome, quoteStart, type RemoteJobData } from './remote-wire.js';
 import { safeString } from '../safe-string.js';
 import { describeDispatchSite } from '../dispatch-site.js';
 
@@ -208,6 +208,27 @@ export class RemoteCall {
       { task: this.#task.name },
       cause === undefined ? undefined : { cause },
     );
+  }
+
+  /**
+   * Job `jobId` failed at BullMQ level with `reason`: its host died (a stalled job, see `hostDiedReasons`), or a
+   * processor that is not a greenreactor host threw on it.
+   *
+   * Why not every failure is a crash: a greenreactor host never throws out of its processor, so any other reason is
+   * what a foreign BullMQ worker serving the same queue (another service, an old deployment) threw. Read as a dead
+   * host it would be re-run with `retries` (SPEC §11: never after a thrown error) and reported as a crash; it
+   * errbacks `DataCloneError` (the job ended without an outcome this call can read), quoting the start of the
+   * reason, however long.
+   * @param jobId - the job that failed.
+   * @param reason - BullMQ's `failedReason`.
+   */
+  failedOnHost(jobId: string, reason: string): void {
+    if (hostDiedReasons.has(reason)) {
+      this.crashed(jobId, new Error(reason));
+      return;
+    }
+    if (this.#state !== 'pending' || jobId !== this.#jobId) return;
+    this.#fail(this.#unreadable(jobId, `a failure its worker threw, not a greenreactor host's outcome: ${quoteStart(reason)}`));
   }
 
   /**

@@ -6,8 +6,9 @@
  * - Arguments and values travel as `node:v8` serializations (structured clone, like the thread path), base64 in
  *   BullMQ's JSON job data; errors travel as the thread path's `SerializedError`, serialized the same way.
  * - A host never throws out of its BullMQ processor: every way a task can end is a returned {@link RemoteOutcome}, so
- *   BullMQ retries nothing by itself. The only BullMQ-level failure is a stalled job (its host died), which the
- *   caller maps to `WorkerCrashedError` and `retries`.
+ *   BullMQ retries nothing by itself. The only BullMQ-level failure of a job a greenreactor host ran is a stalled
+ *   job (its host died, {@link hostDiedReasons}), which the caller maps to `WorkerCrashedError` and `retries`; any
+ *   other is what a foreign worker threw (`DataCloneError`, never retried).
  * - Cancellation goes through Redis, not BullMQ: the caller sets the job's cancel key (a host checks it before it
  *   starts a job) and publishes the job id on the queue's cancel channel (a host running the job aborts it).
  *
@@ -29,6 +30,23 @@ export interface RemoteJobData {
   readonly d?: number;
   /** The caller's carried context (carrier name → captured value), `node:v8`-serialized, base64; only when present. */
   readonly c?: string;
+}
+
+/**
+ * Tells whether a job's data is a {@link RemoteJobData} (as far as a host reads it): a job someone edited in Redis,
+ * or another service added to the queue, may hold anything.
+ * @param value - the job's data, as BullMQ parsed it from JSON.
+ */
+export function isRemoteJobData(value: unknown): value is RemoteJobData {
+  if (typeof value !== 'object' || value === null) return false;
+  const data = value as Partial<Record<keyof RemoteJobData, unknown>>;
+  return (
+    typeof data.m === 'string' &&
+    typeof data.x === 'string' &&
+    typeof data.a === 'string' &&
+    (data.d === undefined || typeof data.d === 'number') &&
+    (data.c === undefined || typeof data.c === 'string')
+  );
 }
 
 /** Times a host measured for a job: wait from dispatch to start, and run, in ms. */
@@ -123,6 +141,25 @@ export function isRemoteOutcome(value: unknown): value is RemoteOutcome {
   if (typeof value !== 'object' || value === null) return false;
   const s = (value as { s?: unknown }).s;
   return s === 'ok' || s === 'error' || s === 'skipped' || s === 'aborted';
+}
+
+/**
+ * The reasons BullMQ fails a job with when its host died (it stalled more often than `maxStalledCount` allows, or
+ * was started more often than `maxStartedAttempts`). A greenreactor host never throws out of its processor, so
+ * these are the only BullMQ-level failures of a job it ran; any other reason is what a processor that is not a
+ * greenreactor host threw.
+ */
+export const hostDiedReasons: ReadonlySet<string> = new Set(['job stalled more than allowable limit', 'job started more than allowable limit']);
+
+/** How much of a foreign text (a thrown message, a failure reason) a message quotes (characters). */
+export const quotedTextLength = 200;
+
+/**
+ * Quotes the start of `text` for a message: JSON-quoted, cut at {@link quotedTextLength} characters.
+ * @param text - the text (any length).
+ */
+export function quoteStart(text: string): string {
+  return JSON.stringify(text.length > quotedTextLength ? `${text.slice(0, quotedTextLength)}…` : text);
 }
 
 /**

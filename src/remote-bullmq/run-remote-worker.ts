@@ -6,9 +6,9 @@
  *   (a CPU task on the loop would let its lock lapse and BullMQ would call a live host dead) and to hear cancels.
  *   So `cancelled()`, `throwIfCancelled()` and `signal` from `greenreactor/worker` work unchanged, and so does the
  *   thread path's cancellation ladder (signal at once, thread terminated after `cancelGraceMs`).
- * - The processor never throws: every end of a task is a returned `RemoteOutcome` (see `remote-wire.ts`), so
- *   BullMQ retries nothing by itself; `maxStalledCount` is 0, so a job whose host died fails at BullMQ level and the
- *   caller decides about `retries`.
+ * - The processor never throws: every end of a job is a returned `RemoteOutcome` (see `remote-wire.ts`) — a job
+ *   whose data is not a greenreactor job's (edited in Redis) included — so BullMQ retries nothing by itself;
+ *   `maxStalledCount` is 0, so a job whose host died fails at BullMQ level and the caller decides about `retries`.
  * - A job is skipped (never run) when its cancel key is set or its deadline passed before it starts; a running job
  *   is aborted when its id arrives on the cancel channel, or at its deadline (run in a deadline scope at the job's
  *   wall time, which the host's pool enforces as it does `withDeadline`: the task's `deadline()` is the caller's).
@@ -40,12 +40,16 @@ import { RedisReachability } from './redis-reachability.js';
 import { defaultValueLimit, readValueLimit } from './redis-value-limit.js';
 import { errorOutcome, valueOutcome } from './host-outcome.js';
 import { TaskRegistry } from './task-registry.js';
+import { DataCloneError } from '../errors.js';
+import { safeString } from '../safe-string.js';
 import {
   cancelChannel,
   cancelKey,
   decodeValue,
+  isRemoteJobData,
   type RemoteJobData,
   type RemoteOutcome,
+  quotedTextLength,
   type RemoteTimes,
 } from './remote-wire.js';
 
@@ -198,28 +202,37 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
     if (from === channel) abort(id);
   });
 
+  // Never throws: a processor that throws fails the job at BullMQ level, which the caller reads as a foreign worker's
+  // failure (see RemoteCall.failedOnHost). Whatever goes wrong before the task runs (a job whose data someone edited
+  // in Redis, a lost connection) ends as an `error` outcome.
   const processor = async (job: Job): Promise<RemoteOutcome> => {
     const id = job.id ?? '';
-    const data = job.data as RemoteJobData;
+    const data = job.data as unknown;
     const waited = Date.now() - job.timestamp;
-    if (cancelled.delete(id) || (await redis.exists(cancelKey(prefix, queue, id))) === 1) return { s: 'skipped', why: 'cancelled' };
-    if (data.d !== undefined && Date.now() >= data.d) return { s: 'skipped', why: 'deadline' };
-    const started = performance.now();
+    let started = performance.now();
     const times = (): RemoteTimes => ({ w: waited, r: performance.now() - started });
-    let deferred: Deferred<unknown>;
     try {
-      const found = registry.resolve(data.m, data.x);
-      const task = taskFrom(found.moduleUrl, found.exportName);
-      const args = decodeValue(data.a) as unknown[];
-      const carried = data.c === undefined ? undefined : (decodeValue(data.c) as CarriedContext);
-      // The host's pool captures every registered carrier at dispatch: restored here, the caller's context is what
-      // it captures, and what the task's thread restores (a carrier the host never registered throws, unrun).
-      const run = (): Deferred<unknown> => restoreCarriedContext(carried, () => pool.run(task, ...args)) as Deferred<unknown>;
-      // The caller's deadline as the wall time it is, not as "ms from now": the task's deadline() reads it exactly.
-      deferred = data.d === undefined ? run() : runUntilWallTime(pool.options.clock, data.d, run);
+      if (!isRemoteJobData(data)) throw editedJob(id, job.name, data);
+      if (cancelled.delete(id) || (await redis.exists(cancelKey(prefix, queue, id))) === 1) return { s: 'skipped', why: 'cancelled' };
+      if (data.d !== undefined && Date.now() >= data.d) return { s: 'skipped', why: 'deadline' };
+      started = performance.now();
+      return await runJob(id, data, times);
     } catch (error) {
-      return errorOutcome(data.x, error, valueLimit, times());
+      return errorOutcome(isRemoteJobData(data) ? data.x : safeString(job.name), error, valueLimit, times());
     }
+  };
+
+  /** Runs the task of job `id` in the pool and returns its outcome (throws when the task cannot be found or set up). */
+  const runJob = async (id: string, data: RemoteJobData, times: () => RemoteTimes): Promise<RemoteOutcome> => {
+    const found = registry.resolve(data.m, data.x);
+    const task = taskFrom(found.moduleUrl, found.exportName);
+    const args = decodeValue(data.a) as unknown[];
+    const carried = data.c === undefined ? undefined : (decodeValue(data.c) as CarriedContext);
+    // The host's pool captures every registered carrier at dispatch: restored here, the caller's context is what
+    // it captures, and what the task's thread restores (a carrier the host never registered throws, unrun).
+    const run = (): Deferred<unknown> => restoreCarriedContext(carried, () => pool.run(task, ...args)) as Deferred<unknown>;
+    // The caller's deadline as the wall time it is, not as "ms from now": the task's deadline() reads it exactly.
+    const deferred = data.d === undefined ? run() : runUntilWallTime(pool.options.clock, data.d, run);
     const entry: RunningJob = { deferred, aborted: false };
     running.set(id, entry);
     if (cancelled.delete(id)) abort(id); // a cancel that came while the job was being set up
@@ -297,6 +310,20 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
   reach.stop();
   void worker.run().catch(report);
   return { tasks: registry.names(), close };
+}
+
+/** The error of a job whose data is not what a greenreactor caller sends (someone edited it in Redis, or another service added it). */
+function editedJob(id: string, name: string, data: unknown): DataCloneError {
+  const task = safeString(name).slice(0, quotedTextLength);
+  return new DataCloneError(
+    `The data of job ${id} (task \`${task}\`) is not what a greenreactor caller sends (${describeData(data)}): was it edited in Redis, or added by another service?`,
+    { task },
+  );
+}
+
+function describeData(data: unknown): string {
+  if (typeof data !== 'object' || data === null) return `got ${data === null ? 'null' : typeof data}`;
+  return 'its module, export or arguments are missing';
 }
 
 function positive(name: string, value: unknown, integer: boolean): number {
