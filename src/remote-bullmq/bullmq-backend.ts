@@ -42,7 +42,7 @@ import { RemoteCall, type RemoteCallHost } from './remote-call.js';
 import { RemoteCounters } from './remote-counters.js';
 import { describeConnection, redisClientOptions, resolveConnection, type RedisConnectionOptions } from './redis-connection-options.js';
 import { readJobStates, type JobState } from './job-states.js';
-import { fitsValueLimit, readValueLimit } from './redis-value-limit.js';
+import { valueOverLimit } from './redis-value-limit.js';
 import { RedisReachability } from './redis-reachability.js';
 import {
   cancelChannel,
@@ -101,11 +101,8 @@ interface Engine {
   readonly redis: Redis;
   /** Watches the queue's connection. */
   readonly reach: RedisReachability;
-  /**
-   * Resolves once the queue and its event stream are connected (never, while Redis is out of reach), with the
-   * largest value the server takes (`readValueLimit`).
-   */
-  readonly ready: Promise<number>;
+  /** Resolves once the queue and its event stream are connected (never, while Redis is out of reach). */
+  readonly ready: Promise<void>;
 }
 
 /**
@@ -233,14 +230,17 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
 
   submit(call: RemoteCall, jobId: string, data: RemoteJobData): void {
     this.#pending.set(jobId, call);
-    const { queue, ready, reach } = this.#start();
+    const { queue, queueClient, ready, reach } = this.#start();
     reach.probe();
+    const size = data.a.length + (data.c?.length ?? 0);
     ready.then(
       // A call that ended while the backend connected (cancelled, timed out, stopped) is never sent at all.
-      (limit) => {
+      async () => {
         if (this.#pending.get(jobId) !== call) return undefined;
-        const size = data.a.length + (data.c?.length ?? 0);
-        if (!fitsValueLimit(size, limit)) throw tooLarge(call.taskName, size, limit);
+        // The server's limit now (it may have changed since the backend connected): see redis-value-limit.ts.
+        const limit = await valueOverLimit(size, queueClient);
+        if (limit !== undefined) throw tooLarge(call.taskName, size, limit);
+        if (this.#pending.get(jobId) !== call) return undefined;
         return queue.add(data.x, data, {
           jobId,
           attempts: 1,
@@ -328,7 +328,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
       // then ends them as surely as a lost connection.
       busy: () => this.#pending.size > 0 || this.#closing !== undefined,
     });
-    const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(() => readValueLimit(queueClient));
+    const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(() => undefined);
     ready.catch(() => undefined); // each user of `ready` handles its failure; this one only keeps it from being unhandled
     this.#engine = { queue, events, queueClient, redis, reach, ready };
     return this.#engine;

@@ -8,7 +8,7 @@
  *   the task's own value or error. So whatever the task's value or error is, the outcome is a small, encodable `ok`
  *   or `error`.
  * - A value or error that cannot be encoded, or whose encoding is over the server's `proto-max-bulk-len` (see
- *   `redis-value-limit.ts`), becomes a `DataCloneError` naming the task and saying why; for an error, the message
+ *   `redis-value-limit.ts`, read when the value is over 1 MiB), becomes a `DataCloneError` naming the task and saying why; for an error, the message
  *   also names the thrown error's class and code and quotes the start of its message, so the caller still learns
  *   what failed.
  *
@@ -17,26 +17,32 @@
 import { DataCloneError } from '../errors.js';
 import { safeString } from '../safe-string.js';
 import { serializeError, type SerializedError } from '../threads/error-transport.js';
-import { fitsValueLimit } from './redis-value-limit.js';
 import { encodeError, encodeValue, quotedTextLength, quoteStart, type RemoteOutcome, type RemoteTimes } from './remote-wire.js';
+
+/**
+ * Tells whether a value of `size` bytes serialized is over the server's value limit: the limit when it is, else
+ * `undefined`; never rejects (`valueOverLimit` on the host's client).
+ */
+export type ValueLimitCheck = (size: number) => Promise<number | undefined>;
 
 /**
  * The outcome of a task that returned `value`.
  * @param task - the task's name (for messages).
  * @param value - what it returned.
- * @param limit - the server's value limit (`readValueLimit`).
+ * @param overLimit - tells whether a serialized size is over the server's value limit (`valueOverLimit`).
  * @param times - the job's wait and run times.
- * @returns an `ok` outcome, or an `error` outcome with `DataCloneError` when the value cannot travel.
+ * @returns (never rejects) an `ok` outcome, or an `error` outcome with `DataCloneError` when the value cannot travel.
  */
-export function valueOutcome(task: string, value: unknown, limit: number, times: RemoteTimes): RemoteOutcome {
+export async function valueOutcome(task: string, value: unknown, overLimit: ValueLimitCheck, times: RemoteTimes): Promise<RemoteOutcome> {
   let encoded: string;
   try {
     encoded = encodeValue(value);
   } catch (error) {
     return cloneFailure(new DataCloneError(`The result of task \`${task}\` could not be cloned (${reason(error)}); return plain data`, { task }), times);
   }
-  // Over the server's limit, saving the result would fail the job as if this host had died (see redis-value-limit.ts).
-  if (!fitsValueLimit(encoded.length, limit)) {
+  // Over the server's limit, saving the result would fail the job at BullMQ level (see redis-value-limit.ts).
+  const limit = await overLimit(encoded.length);
+  if (limit !== undefined) {
     return cloneFailure(
       new DataCloneError(
         `The result of task \`${task}\` is ${encoded.length} bytes serialized, over the ${limit} bytes this Redis server takes in one ` +
@@ -53,11 +59,11 @@ export function valueOutcome(task: string, value: unknown, limit: number, times:
  * The outcome of a task that threw `thrown` (or could not be found or set up).
  * @param task - the task's name (for messages).
  * @param thrown - what it threw.
- * @param limit - the server's value limit (`readValueLimit`).
+ * @param overLimit - tells whether a serialized size is over the server's value limit (`valueOverLimit`).
  * @param times - the job's wait and run times.
- * @returns an `error` outcome carrying the thrown error, or `DataCloneError` when that cannot travel.
+ * @returns (never rejects) an `error` outcome carrying the thrown error, or `DataCloneError` when that cannot travel.
  */
-export function errorOutcome(task: string, thrown: unknown, limit: number, times: RemoteTimes): RemoteOutcome {
+export async function errorOutcome(task: string, thrown: unknown, overLimit: ValueLimitCheck, times: RemoteTimes): Promise<RemoteOutcome> {
   let serialized: SerializedError | undefined;
   let encoded: string;
   try {
@@ -66,7 +72,8 @@ export function errorOutcome(task: string, thrown: unknown, limit: number, times
   } catch (error) {
     return cloneFailure(new DataCloneError(`The error task \`${task}\` threw${describe(serialized)} could not be serialized (${reason(error)})`, { task }), times);
   }
-  if (!fitsValueLimit(encoded.length, limit)) {
+  const limit = await overLimit(encoded.length);
+  if (limit !== undefined) {
     return cloneFailure(
       new DataCloneError(
         `The error task \`${task}\` threw${describe(serialized)} is ${encoded.length} bytes serialized, over the ${limit} bytes this Redis ` +

@@ -9,12 +9,22 @@
  * The limit is 512 MiB by default (also the most a V8 string holds) and can be lowered down to 1 MiB; a server that
  * refuses `CONFIG GET` (managed services often do) is assumed to keep the default.
  *
+ * When to ask: when it matters, not once. The limit changes under a live connection (`CONFIG SET`) and across a
+ * restart with another configuration; a limit read at connect then refuses values the server now takes, or lets
+ * through values it now refuses. No server takes less than 1 MiB ({@link minimumValueLimit}), so a value under
+ * that is sent without asking, and a larger one costs one `CONFIG GET` just before it is sent
+ * ({@link valueOverLimit}) — a round trip, next to a megabyte's transfer. (A `CONFIG SET` landing between that
+ * read and the write is not covered: the write then fails as the server's protocol error.)
+ *
  * @module
  */
 import type { Redis } from 'ioredis';
 
 /** Redis's default `proto-max-bulk-len` (bytes). */
 export const defaultValueLimit = 512 * 1024 * 1024;
+
+/** The least `proto-max-bulk-len` a Redis server accepts (bytes): a value that fits under it fits every server. */
+export const minimumValueLimit = 1024 * 1024;
 
 /** Room kept under the limit for what a job or a result carries besides the value (its JSON framing, names). */
 export const valueLimitSlack = 4096;
@@ -41,4 +51,17 @@ export async function readValueLimit(client: Redis): Promise<number> {
  */
 export function fitsValueLimit(size: number, limit: number): boolean {
   return size + valueLimitSlack <= limit;
+}
+
+/**
+ * Whether a serialized value is over the server's limit, asking the server only when the value is over
+ * {@link minimumValueLimit}.
+ * @param size - the value's length as sent.
+ * @param client - a client of the server the value goes to.
+ * @returns the server's limit when the value is over it; `undefined` when it fits.
+ */
+export async function valueOverLimit(size: number, client: Redis): Promise<number | undefined> {
+  if (fitsValueLimit(size, minimumValueLimit)) return undefined;
+  const limit = await readValueLimit(client);
+  return fitsValueLimit(size, limit) ? undefined : limit;
 }

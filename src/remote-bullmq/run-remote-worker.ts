@@ -37,7 +37,7 @@ import type { DelayedCall } from '../time/scheduler.js';
 import { runUntilWallTime } from '../context/deadline-scope.js';
 import { describeConnection, redisClientOptions, resolveConnection, type RedisConnectionOptions } from './redis-connection-options.js';
 import { RedisReachability } from './redis-reachability.js';
-import { defaultValueLimit, readValueLimit } from './redis-value-limit.js';
+import { valueOverLimit } from './redis-value-limit.js';
 import { errorOutcome, valueOutcome } from './host-outcome.js';
 import { TaskRegistry } from './task-registry.js';
 import { DataCloneError } from '../errors.js';
@@ -169,8 +169,6 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
     { onError },
   );
   const running = new Map<string, RunningJob>();
-  /** The largest value the server takes (read once connected, before the first job). */
-  let valueLimit = defaultValueLimit;
   const cancelled = new Set<string>();
   let closing = false;
   const clientOptions = redisClientOptions(connection, () => closing);
@@ -202,6 +200,9 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
     if (from === channel) abort(id);
   });
 
+  // The server's value limit when a result or error is saved, not when the host started (see redis-value-limit.ts).
+  const overLimit = (size: number): Promise<number | undefined> => valueOverLimit(size, redis);
+
   // Never throws: a processor that throws fails the job at BullMQ level, which the caller reads as a foreign worker's
   // failure (see RemoteCall.failedOnHost). Whatever goes wrong before the task runs (a job whose data someone edited
   // in Redis, a lost connection) ends as an `error` outcome.
@@ -218,7 +219,7 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
       started = performance.now();
       return await runJob(id, data, times);
     } catch (error) {
-      return errorOutcome(isRemoteJobData(data) ? data.x : safeString(job.name), error, valueLimit, times());
+      return await errorOutcome(isRemoteJobData(data) ? data.x : safeString(job.name), error, overLimit, times());
     }
   };
 
@@ -244,7 +245,7 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
     });
     running.delete(id);
     if (entry.aborted) return { s: 'aborted', ...times() };
-    return settled.ok ? valueOutcome(data.x, settled.value, valueLimit, times()) : errorOutcome(data.x, settled.error, valueLimit, times());
+    return settled.ok ? valueOutcome(data.x, settled.value, overLimit, times()) : errorOutcome(data.x, settled.error, overLimit, times());
   };
 
   const worker = new Worker(queue, processor, {
@@ -297,10 +298,7 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
   try {
     await new Promise<void>((resolve, reject) => {
       unreachable = reject;
-      Promise.all([subscriber.subscribe(channel), worker.waitUntilReady(), readValueLimit(redis)]).then(([, , limit]) => {
-        valueLimit = limit;
-        resolve();
-      }, reject);
+      Promise.all([subscriber.subscribe(channel), worker.waitUntilReady()]).then(() => resolve(), reject);
     });
   } catch (error) {
     reach.stop();

@@ -32,7 +32,6 @@ let reactor: Reactor;
 beforeAll(async () => {
   redis = await startRedis();
   watcher = redis.client();
-  // Before the host and the backend connect: each reads the limit once, when it connects.
   await watcher.config('SET', 'proto-max-bulk-len', String(limit));
   host = await runRemoteWorker({
     connection: redis.connection,
