@@ -63,6 +63,14 @@ const inPiscinaBit = 1 << 4;
 const skippedBit = 1 << 5;
 const requeueShift = 6;
 const requeueMask = 0b111 << requeueShift; // up to 7 > maxRequeues
+/** Abandoned while its task ran in a worker: the task may run on there (within the cancel grace) until Piscina settles. */
+const runningOnBit = 1 << 9;
+
+/**
+ * Who waits for an abandoned run's worker to let go of it ({@link whenWorkerLetsGo}): few entries, made only after a
+ * cancel or timeout, so runs carry no field for it.
+ */
+const lettingGo = new WeakMap<ThreadTaskRun, () => void>();
 
 /** What a run needs from its pool (a narrow view, so runs never reach back into the facade). */
 export interface ThreadTaskHost {
@@ -140,6 +148,31 @@ class RunDeferred extends Deferred<unknown> {
   static #cancel(this: void, d: Deferred<unknown>): void {
     (d as RunDeferred).#run.onDeferredCancelled();
   }
+
+  /** The run behind `d`, when `d` is a run's Deferred. */
+  static runOf(d: Deferred<unknown>): ThreadTaskRun | undefined {
+    return #run in d ? d.#run : undefined;
+  }
+}
+
+/**
+ * Calls `fn` once when the worker still running the task behind a thread call's Deferred lets go of it: the task
+ * ended there (its outcome reached the main thread, and is dropped), or the worker died (killed after the cancel
+ * grace, or crashed).
+ *
+ * Why: a cancelled or timed-out call's Deferred fails at once, while its task, deaf to its signal, may run on in its
+ * worker for `cancelGraceMs`. Whoever bounds what runs (a policy rule's `maxConcurrent`) must not count the call as
+ * gone before its worker is free; the caller still gets its error at once.
+ *
+ * @param d - a Deferred; only a thread pool run's (`ThreadPool.run`, `runAlone`, `runStreamed`) can be waited on.
+ * @param fn - called once, from the pool's bookkeeping (it must not throw).
+ * @returns true when `d` fired (cancelled, timed out, the pool closing) while its task still ran in a worker: `fn`
+ *   will be called. False otherwise (not a run's Deferred, not fired, or nothing of it runs in a worker): `fn` is not
+ *   called.
+ */
+export function whenWorkerLetsGo(d: Deferred<unknown>, fn: () => void): boolean {
+  const run = RunDeferred.runOf(d);
+  return run !== undefined && run.whenWorkerLetsGo(fn);
 }
 
 /** Where a run is: waiting for Piscina, or its Deferred has fired (`'abandoned'`: fired before Piscina settled). */
@@ -239,6 +272,16 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
       this.#host.counters.cancelled++;
       this.deferred.errback(new CancelledError(`Task \`${this.#task.name}\` was cancelled`));
     }
+  }
+
+  /**
+   * See {@link whenWorkerLetsGo}. @param fn - called once its worker let go of the abandoned run.
+   * @returns whether `fn` will be called.
+   */
+  whenWorkerLetsGo(fn: () => void): boolean {
+    if (!this.#has(runningOnBit)) return false;
+    lettingGo.set(this, fn);
+    return true;
   }
 
   /** Where the run is. */
@@ -463,6 +506,7 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
     }
     // -1: it already ended in its worker, nothing to stop.
     if (threadId > 0 && this.#has(inPiscinaBit)) {
+      this.#flag(runningOnBit, true);
       const slot = this.#slot;
       const check = (): void => {
         this.#grace = undefined;
@@ -512,6 +556,14 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
     if (this.#grace !== undefined) {
       this.#grace.cancel();
       this.#grace = undefined;
+    }
+    if (this.#has(runningOnBit)) {
+      this.#flag(runningOnBit, false);
+      const fn = lettingGo.get(this);
+      if (fn !== undefined) {
+        lettingGo.delete(this);
+        fn();
+      }
     }
   }
 
