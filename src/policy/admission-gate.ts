@@ -10,7 +10,8 @@
  *
  * A call admitted at once returns the route's own Deferred untouched (no wrapper: the common path costs a
  * comparison and one handler). A call that waits gets a Deferred of its own; cancelling it while it waits
- * removes it (it never starts), cancelling it once started cancels the route's Deferred. A call that waited starts
+ * removes it (it never starts), cancelling it once started cancels the route's Deferred (with `runsOn`, its place is
+ * kept until what it started stopped running, while its Deferred fails at once). A call that waited starts
  * (or is handed elsewhere by `drain`) in its caller's async context and deadline scope, captured as it queued.
  *
  * @module
@@ -24,6 +25,12 @@ import { captureContext, runInContext, type AsyncContext } from '../time/async-c
 /** Starts one call on its route; may throw (the gate turns that into a failed Deferred). */
 export type StartCall<C> = (call: C) => Deferred<unknown>;
 
+/**
+ * Whether what a failed call started still runs on its route (a thread task deaf to its cancel, a killed greenlet
+ * not dead yet); if so, calls `free` once it stopped and returns true. Must not throw.
+ */
+export type RunsOn = (inner: Deferred<unknown>, free: () => void) => boolean;
+
 /** Options of {@link AdmissionGate}. */
 export interface AdmissionGateOptions<C> {
   /**
@@ -36,6 +43,12 @@ export interface AdmissionGateOptions<C> {
    * synchronously, in the caller's context. It must not throw.
    */
   onQueued?: (outer: Deferred<unknown>, call: C) => void;
+  /**
+   * Asked of each admitted call that failed (cancelled, timed out): whether what it started still runs on its route,
+   * in which case the call keeps its place until `free` is called (the reactor's `whenRouteLetsGo`). Absent: a place
+   * frees as its call's Deferred fires.
+   */
+  runsOn?: RunsOn;
 }
 
 interface Waiter<C> {
@@ -59,6 +72,7 @@ export class AdmissionGate<C> {
   readonly #limit: () => number;
   readonly #onSettled: ((result: unknown) => void) | undefined;
   readonly #onQueued: ((outer: Deferred<unknown>, call: C) => void) | undefined;
+  readonly #runsOn: RunsOn | undefined;
   #inFlight = 0;
   #waiting: Array<Waiter<C>> = [];
   #pumping = false;
@@ -71,9 +85,10 @@ export class AdmissionGate<C> {
     this.#limit = limit;
     this.#onSettled = options.onSettled;
     this.#onQueued = options.onQueued;
+    this.#runsOn = options.runsOn;
   }
 
-  /** Admitted calls whose Deferred has not fired yet. */
+  /** Admitted calls whose Deferred has not fired yet, or that fired while what they started runs on (see `runsOn`). */
   get inFlight(): number {
     return this.#inFlight;
   }
@@ -137,13 +152,21 @@ export class AdmissionGate<C> {
     this.#inFlight += 1;
     const inner = startSafely(call, start);
     inner.addBoth((result) => {
-      this.#inFlight -= 1;
+      // A call that failed while its work runs on (a thread task deaf to its cancel) keeps its place until it stops.
+      const held = result instanceof Failure && this.#runsOn !== undefined && this.#runsOn(inner, this.#free);
+      if (!held) this.#inFlight -= 1;
       this.#onSettled?.(result);
-      this.pump();
+      if (!held) this.pump();
       return result;
     });
     return inner;
   }
+
+  /** A held place frees (see `runsOn`): one shared function, no closure per call. */
+  readonly #free = (): void => {
+    this.#inFlight -= 1;
+    this.pump();
+  };
 
   /** A queued call's Deferred follows the Deferred it was given; a late result after its cancel is dropped. */
   #forward(waiter: Waiter<C>, inner: Deferred<unknown>): void {

@@ -6,8 +6,10 @@
  * rule decides passes its gate: up to `maxConcurrent` run, the excess waits FIFO (each call keeping its own
  * Deferred, cancellable while it waits, its task's `timeoutMs` counted from dispatch). On threads the waiting
  * calls count toward the pool's `maxQueue` (with those the pool queues itself), and a call that would go past it
- * errbacks `QueueFullError` at once. One gate per rule label; a reload that changes `maxConcurrent` applies to the
- * next call (and frees waiting calls if it grew). A thread or remote call that has to wait keeps its caller's dispatch
+ * errbacks `QueueFullError` at once. A call cancelled or timed out fails at once but keeps its place while what it
+ * started runs on (a thread task deaf to its signal, until it ends or its worker is killed after `cancelGraceMs`; a
+ * killed greenlet until it dies). One gate per rule label; a reload that changes `maxConcurrent` applies to the next
+ * call (and frees waiting calls if it grew). A thread or remote call that has to wait keeps its caller's dispatch
  * site, captured as it waits (SPEC §4: an error's stack names where the caller sent it, not the library code that
  * released it later); calls admitted at once capture nothing here.
  *
@@ -19,7 +21,7 @@ import { fail } from '../deferred/fail.js';
 import { QueueFullError } from '../errors.js';
 import { isTask, type Task } from '../task/task.js';
 import type { Scheduler } from '../time/scheduler.js';
-import { AdmissionGate, type StartCall } from './admission-gate.js';
+import { AdmissionGate, type RunsOn, type StartCall } from './admission-gate.js';
 import type { DecidedRoute, Decision } from './decision.js';
 import { armQueuedDeadline } from './queued-deadline.js';
 
@@ -73,13 +75,19 @@ interface Entry {
 /** The bulkheads of every rule that sets `maxConcurrent`, by rule label. */
 export class Bulkheads {
   readonly #clock: Scheduler;
+  readonly #runsOn: RunsOn | undefined;
   readonly #entries = new Map<string, Entry>();
   /** Sites of waiting calls, shared by the calls of one task held in one synchronous run of dispatches. */
   readonly #sites = new DispatchSites(siteFrames);
 
-  /** @param clock - the reactor's clock (a waiting task's `timeoutMs` counts on it). */
-  constructor(clock: Scheduler) {
+  /**
+   * @param clock - the reactor's clock (a waiting task's `timeoutMs` counts on it).
+   * @param runsOn - whether a failed call's work still runs on its route (see `AdmissionGateOptions.runsOn`); absent,
+   *   a place frees as its call's Deferred fires.
+   */
+  constructor(clock: Scheduler, runsOn?: RunsOn) {
     this.#clock = clock;
+    this.#runsOn = runsOn;
   }
 
   /**
@@ -142,6 +150,9 @@ export class Bulkheads {
             const name = isTask(target) ? target.name : target.name || '<anonymous>';
             armQueuedDeadline(outer, name, isTask(target) ? target.options.timeoutMs : undefined, this.#clock);
           },
+          // A call cancelled or timed out while its task runs on (in its worker, or a killed greenlet's finally) keeps
+          // its place until it stops: the bulkhead bounds what runs, not what callers wait for.
+          ...(this.#runsOn === undefined ? {} : { runsOn: this.#runsOn }),
         }),
       };
       entry = made;

@@ -26,6 +26,7 @@ import type { Decision, DecidedRoute, DispatchLoad } from './decision.js';
 import { decisionChannel, publishDecision } from './decision-channel.js';
 import type { AutoTiming } from './auto-timing.js';
 import type { DispatchPlan } from './dispatch-plan.js';
+import type { RunsOn } from './admission-gate.js';
 import { Bulkheads, type BulkheadStats, type PoolCapacity, type RoutedCall } from './bulkheads.js';
 import { CrashGuard } from './crash-guard.js';
 import { GreenStepSampler, type GreenStepSamplerOptions } from './green-step-sampler.js';
@@ -61,6 +62,11 @@ export interface DispatchTargets {
   readonly load: DispatchLoad;
   /** The clock a rule's `timeoutMs` counts on. */
   readonly clock: Scheduler;
+  /**
+   * Whether a failed call's work still runs on its route (a thread task deaf to its cancel, a killed greenlet not dead
+   * yet), calling `free` once it stopped: a bulkhead keeps such a call's place until then. Absent: it frees at once.
+   */
+  readonly runsOn?: RunsOn;
 }
 
 /** Options of {@link PolicyDispatcher}. */
@@ -177,7 +183,7 @@ export class PolicyDispatcher {
     this.#inlineSampleEvery = Math.max(1, Math.floor(options.inlineSampleEvery ?? 16));
     this.#inlineCountdown = this.#inlineSampleEvery;
     this.#random = options.random ?? Math.random;
-    this.#bulkheads = new Bulkheads(targets.clock);
+    this.#bulkheads = new Bulkheads(targets.clock, targets.runsOn);
     this.#crashGuard = new CrashGuard(policy, {
       inProcess: (task, args) => targets.spawnDeferred(task, args),
       clock: targets.clock,

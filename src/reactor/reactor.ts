@@ -51,6 +51,7 @@ import { SystemEventTriggers, type SystemEvent, type TriggerId, type TriggerPhas
 import type { Deferred } from '../deferred/deferred.js';
 import { fail } from '../deferred/fail.js';
 import { refuseIfStopped } from './refuse-if-stopped.js';
+import { whenRouteLetsGo } from './route-lets-go.js';
 import { safeString } from '../safe-string.js';
 import type { Task, TaskArgs, TaskResult } from '../task/task.js';
 import type { ExposedFunction } from '../threads/exposed-functions.js';
@@ -762,7 +763,7 @@ export class Reactor implements Scheduler {
 
   /**
    * The dispatcher's view of this reactor: the pool and the spawn helper it calls directly (`dispatch` already
-   * refused a stopped reactor), the load (read lazily), the clock.
+   * refused a stopped reactor), the load (read lazily), the clock, and whether a failed call's work runs on.
    */
   #makeDispatcher(): PolicyDispatcher {
     const pool = this.threadPool;
@@ -781,6 +782,7 @@ export class Reactor implements Scheduler {
         },
       },
       clock: this.#clock,
+      runsOn: whenRouteLetsGo,
     }, this.#now === undefined ? {} : { now: this.#now });
   }
 

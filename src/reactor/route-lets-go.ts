@@ -1,0 +1,32 @@
+/**
+ * `whenRouteLetsGo`: whether a call whose Deferred fired still runs on its route, and a way to hear when it stops.
+ *
+ * Why: cancelling a call (or its timeout, or its deadline) fails its Deferred at once, but what it started may run
+ * on: a thread task deaf to its signal runs in its worker until it ends or the cancel grace kills the worker; a
+ * killed greenlet runs its `finally` blocks, or an async function awaits what it awaited, until it dies. The gates that
+ * bound what runs (a rule's `maxConcurrent`, the crash budget) keep such a call's place until then, so no more than
+ * their limit of calls hold workers or greenlets at once, while the caller still gets its error at once. The
+ * reactor hands this to its dispatcher (`DispatchTargets.runsOn`): the policy layer knows neither threads nor greenlets.
+ *
+ * @module
+ */
+import type { Deferred } from '../deferred/deferred.js';
+import { GreenletCall } from '../green/greenlet-call.js';
+import { whenWorkerLetsGo } from '../threads/thread-task-run.js';
+
+/**
+ * Calls `free` once the work behind `d`, which has fired, no longer runs: a thread run's worker let go of its task
+ * (it ended, or the worker died), a greenlet died.
+ * @param d - a route's Deferred, fired (only thread runs and greenlet calls can run on after that).
+ * @param free - called once, later (it must not throw).
+ * @returns true when the work still runs (`free` will be called); false when nothing of it runs (`free` is not called).
+ */
+export function whenRouteLetsGo(d: Deferred<unknown>, free: () => void): boolean {
+  if (d instanceof GreenletCall) {
+    const g = (d as GreenletCall<unknown>).greenlet;
+    if (g === null || g.dead) return false;
+    g.link(free);
+    return true;
+  }
+  return whenWorkerLetsGo(d, free);
+}
