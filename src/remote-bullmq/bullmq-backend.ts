@@ -42,6 +42,7 @@ import { RemoteCall, type RemoteCallHost } from './remote-call.js';
 import { RemoteCounters } from './remote-counters.js';
 import { describeConnection, redisClientOptions, resolveConnection, type RedisConnectionOptions } from './redis-connection-options.js';
 import { readJobStates, type JobState } from './job-states.js';
+import { errorSink, keyPrefix, positiveOption, queueName } from './remote-options.js';
 import { valueOverLimit } from './redis-value-limit.js';
 import { RedisReachability } from './redis-reachability.js';
 import {
@@ -159,24 +160,18 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError(`Expected bullmqBackend options ({ connection, queue }), got \`${String(options)}\``);
     }
-    this.#connection = resolveConnection(options.connection);
-    if (typeof options.queue !== 'string' || options.queue === '' || options.queue.includes(':')) {
-      throw new TypeError(`Expected \`queue\` to be a non-empty string without ':', got \`${String(options.queue)}\` (${typeof options.queue})`);
+    // Each option is read once, here (see remote-options.ts).
+    const { connection, queue, reconcileMs, unreachableMs, prefix, onError, faults } = options;
+    this.#connection = resolveConnection(connection);
+    this.#queueName = queueName(queue);
+    this.#reconcileMs = positiveOption('reconcileMs', reconcileMs, defaultBullmqBackendOptions.reconcileMs, false);
+    this.#unreachableMs = positiveOption('unreachableMs', unreachableMs, defaultBullmqBackendOptions.unreachableMs, false);
+    this.#prefix = keyPrefix(prefix ?? defaultBullmqBackendOptions.prefix);
+    this.#onError = errorSink(onError, (error: unknown) => console.error('greenreactor remote (bullmq):', error));
+    if (faults !== undefined && (typeof faults !== 'object' || faults === null)) {
+      throw new TypeError(`Expected \`faults\` to be an object ({ dropEvents }), got \`${String(faults)}\` (${typeof faults})`);
     }
-    this.#queueName = options.queue;
-    const reconcileMs = options.reconcileMs ?? defaultBullmqBackendOptions.reconcileMs;
-    if (typeof reconcileMs !== 'number' || !Number.isFinite(reconcileMs) || reconcileMs <= 0) {
-      throw new TypeError(`Expected \`reconcileMs\` to be a positive number, got \`${String(reconcileMs)}\` (${typeof reconcileMs})`);
-    }
-    this.#reconcileMs = reconcileMs;
-    const unreachableMs = options.unreachableMs ?? defaultBullmqBackendOptions.unreachableMs;
-    if (typeof unreachableMs !== 'number' || !Number.isFinite(unreachableMs) || unreachableMs <= 0) {
-      throw new TypeError(`Expected \`unreachableMs\` to be a positive number, got \`${String(unreachableMs)}\` (${typeof unreachableMs})`);
-    }
-    this.#unreachableMs = unreachableMs;
-    this.#prefix = options.prefix ?? defaultBullmqBackendOptions.prefix;
-    this.#dropEvents = options.faults?.dropEvents === true;
-    this.#onError = options.onError ?? ((error: unknown) => console.error('greenreactor remote (bullmq):', error));
+    this.#dropEvents = faults?.dropEvents === true;
   }
 
   call(task: Task, args: readonly unknown[], context: RemoteCallContext): Deferred<unknown> {

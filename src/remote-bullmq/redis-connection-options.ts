@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { safeString } from '../safe-string.js';
 
 /**
  * How to reach Redis: `{ host, port }`, `{ path }` for a unix socket, or `{ url }` (`redis://[user:pass@]host:port[/db]`,
@@ -39,10 +40,37 @@ export function resolveConnection(connection: RedisConnectionOptions): Record<st
   if (typeof connection !== 'object' || connection === null) {
     throw new TypeError(`Expected \`connection\` to be Redis connection options ({ host, port }, { path } or { url }), got \`${String(connection)}\``);
   }
-  const { url, ...rest } = connection;
+  // Own fields, plus the known ones a class may hold as getters (a spread copies only own enumerable fields): each
+  // read once, here.
+  const copy: Record<string, unknown> = { ...connection };
+  for (const key of Object.keys(connectionFields)) {
+    if (!(key in copy) && key in connection) copy[key] = connection[key];
+  }
+  for (const [key, check] of Object.entries(connectionFields)) {
+    const value = copy[key];
+    if (value !== undefined && !check.valid(value)) {
+      throw new TypeError(`Expected \`connection.${key}\` to be ${check.expected}, got \`${safeString(value)}\` (${typeof value})`);
+    }
+  }
+  const { url, ...rest } = copy;
   if (url === undefined) return rest;
-  return { ...parseRedisUrl(url), ...rest };
+  return { ...parseRedisUrl(url as string), ...rest };
 }
+
+function isPort(value: unknown): boolean {
+  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 65535;
+}
+
+/** The fields of {@link RedisConnectionOptions} greenreactor reads, and what each must be. */
+const connectionFields: Readonly<Record<string, { readonly expected: string; readonly valid: (value: unknown) => boolean }>> = {
+  host: { expected: 'a non-empty string', valid: (v) => typeof v === 'string' && v !== '' },
+  port: { expected: 'a port number (an integer from 1 to 65535)', valid: (v) => isPort(typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v) },
+  path: { expected: 'a non-empty string (a unix socket path)', valid: (v) => typeof v === 'string' && v !== '' },
+  url: { expected: 'a string (redis://host:port or unix:///path/to/redis.sock)', valid: (v) => typeof v === 'string' },
+  username: { expected: 'a string', valid: (v) => typeof v === 'string' },
+  password: { expected: 'a string', valid: (v) => typeof v === 'string' },
+  db: { expected: 'a non-negative integer', valid: (v) => Number.isInteger(v) && (v as number) >= 0 },
+};
 
 /**
  * Parses `redis://`, `rediss://` and `unix://` URLs.

@@ -40,6 +40,7 @@ import { RedisReachability } from './redis-reachability.js';
 import { valueOverLimit } from './redis-value-limit.js';
 import { errorOutcome, valueOutcome } from './host-outcome.js';
 import { TaskRegistry } from './task-registry.js';
+import { errorSink, keyPrefix, positiveOption, queueName } from './remote-options.js';
 import { DataCloneError } from '../errors.js';
 import { safeString } from '../safe-string.js';
 import {
@@ -141,31 +142,37 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`Expected runRemoteWorker options ({ connection, queue, imports }), got \`${String(options)}\``);
   }
-  const connection = resolveConnection(options.connection);
-  const queue = options.queue;
-  if (typeof queue !== 'string' || queue === '' || queue.includes(':')) {
-    throw new TypeError(`Expected \`queue\` to be a non-empty string without ':', got \`${String(queue)}\` (${typeof queue})`);
-  }
-  if (!Array.isArray(options.imports) || options.imports.length === 0) {
+  // Each option is read once, here, before the first await (see remote-options.ts).
+  const { connection: connectionOption, queue: queueOption, imports: importsOption, concurrency: concurrencyOption } = options;
+  const { stalledIntervalMs, lockDurationMs, cancelGraceMs: cancelGraceOption, unreachableMs: unreachableOption, prefix: prefixOption } = options;
+  const { onError: onErrorOption } = options;
+  const connection = resolveConnection(connectionOption);
+  const queue = queueName(queueOption);
+  if (!Array.isArray(importsOption) || importsOption.length === 0) {
     throw new TypeError('Expected `imports` to list the task modules this host serves (URLs or absolute paths)');
   }
-  const concurrency = positive('concurrency', options.concurrency ?? 1, true);
-  const stalledInterval = positive('stalledIntervalMs', options.stalledIntervalMs ?? 30_000, false);
-  const lockDuration = positive('lockDurationMs', options.lockDurationMs ?? 30_000, false);
-  const unreachableMs = positive('unreachableMs', options.unreachableMs ?? 10_000, false);
-  const prefix = options.prefix ?? 'bull';
-  const onError = options.onError ?? ((error: unknown) => console.error('greenreactor remote worker:', error));
+  const imports = [...(importsOption as ReadonlyArray<string | URL>)];
+  const concurrency = positiveOption('concurrency', concurrencyOption, 1, true);
+  const stalledInterval = positiveOption('stalledIntervalMs', stalledIntervalMs, 30_000, false);
+  const lockDuration = positiveOption('lockDurationMs', lockDurationMs, 30_000, false);
+  const unreachableMs = positiveOption('unreachableMs', unreachableOption, 10_000, false);
+  const cancelGraceMs = cancelGraceOption ?? 1000;
+  if (typeof cancelGraceMs !== 'number' || !Number.isFinite(cancelGraceMs) || cancelGraceMs < 0) {
+    throw new TypeError(`Expected \`cancelGraceMs\` to be a finite number >= 0, got \`${String(cancelGraceMs)}\` (${typeof cancelGraceMs})`);
+  }
+  const prefix = keyPrefix(prefixOption);
+  const onError = errorSink(onErrorOption, (error: unknown) => console.error('greenreactor remote worker:', error));
 
-  const registry = await TaskRegistry.load(options.imports);
+  const registry = await TaskRegistry.load(imports);
   if (registry.size === 0) {
     // A host serving nothing would take every job of the queue and fail it: refuse to start instead.
     throw new TypeError(
-      `Expected \`imports\` to export at least one Task, got none from ${options.imports.map((m) => String(m)).join(', ')}: ` +
+      `Expected \`imports\` to export at least one Task, got none from ${imports.map((m) => String(m)).join(', ')}: ` +
         'export each task under its own name (export const add = defineTask(import.meta.url, \'add\', ...))',
     );
   }
   const pool = new ThreadPool(
-    { minThreads: concurrency, maxThreads: concurrency, cancelGraceMs: options.cancelGraceMs ?? 1000, captureDispatchSite: false },
+    { minThreads: concurrency, maxThreads: concurrency, cancelGraceMs, captureDispatchSite: false },
     { onError },
   );
   const running = new Map<string, RunningJob>();
@@ -322,12 +329,4 @@ function editedJob(id: string, name: string, data: unknown): DataCloneError {
 function describeData(data: unknown): string {
   if (typeof data !== 'object' || data === null) return `got ${data === null ? 'null' : typeof data}`;
   return 'its module, export or arguments are missing';
-}
-
-function positive(name: string, value: unknown, integer: boolean): number {
-  const ok = typeof value === 'number' && Number.isFinite(value) && value > 0 && (!integer || Number.isInteger(value));
-  if (!ok) {
-    throw new TypeError(`Expected \`${name}\` to be a positive ${integer ? 'integer' : 'number'}, got \`${String(value)}\` (${typeof value})`);
-  }
-  return value;
 }
