@@ -8,9 +8,9 @@
  * calls count toward the pool's `maxQueue` (with those the pool queues itself), and a call that would go past it
  * errbacks `QueueFullError` at once. A call cancelled or timed out fails at once but keeps its place while what it
  * started runs on (a thread task deaf to its signal, until it ends or its worker is killed after `cancelGraceMs`; a
- * killed greenlet until it dies). One gate per rule label; a reload that changes `maxConcurrent` applies to the next
- * call (and frees waiting calls if it grew). A thread or remote call that has to wait keeps its caller's dispatch
- * site, captured as it waits (SPEC §4: an error's stack names where the caller sent it, not the library code that
+ * killed greenlet until it dies). One gate per rule label; a reload that changes `maxConcurrent` applies at once
+ * (waiting calls start if it grew). A thread or remote call that has to wait keeps its caller's dispatch site,
+ * captured as it waits (SPEC §4: an error's stack names where the caller sent it, not the library code that
  * released it later); calls admitted at once capture nothing here.
  *
  * @module
@@ -126,6 +126,20 @@ export class Bulkheads {
    */
   refuseWaiting(refusal: (call: RoutedCall) => Error): void {
     for (const e of this.#entries.values()) e.gate.drain((call) => fail(refusal(call)));
+  }
+
+  /**
+   * A reload applied a new config: each bulkhead takes its rule's new `maxConcurrent` now, and the calls it lets in
+   * start at once (not at the next call or ending of one). A rule the new config no longer has, or that sets no
+   * `maxConcurrent` any more, bounds nothing: its waiting calls start (new calls of its tasks no longer pass a gate).
+   * Calls in flight are left alone when a limit shrinks.
+   * @param limitOf - the new `maxConcurrent` of a rule label, or undefined when none.
+   */
+  reconfigure(limitOf: (label: string) => number | undefined): void {
+    for (const [label, e] of this.#entries) {
+      e.max = limitOf(label) ?? Infinity;
+      e.gate.pump();
+    }
   }
 
   /** Each rule's bulkhead: its limit, calls in flight and waiting. */

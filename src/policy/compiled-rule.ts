@@ -24,6 +24,16 @@ export interface MatchInputs {
 type DynamicKey = keyof MatchInputs;
 const dynamicKeys: readonly DynamicKey[] = ['argBytes', 'threadQueue', 'loopDelayMs'];
 
+/**
+ * A rule's label, as decisions, `stats()` and bulkheads name it: its `name`, or `rules[i]`.
+ * @param rule - the rule.
+ * @param index - its position in `rules`.
+ * @returns the label.
+ */
+export function ruleLabel(rule: Readonly<Pick<PolicyRule, 'name'>>, index: number): string {
+  return rule.name ?? `rules[${index}]`;
+}
+
 /** One rule of a policy, ready to match. */
 export class CompiledRule {
   /** Position in `rules`. */
@@ -54,7 +64,7 @@ export class CompiledRule {
    */
   constructor(rule: Readonly<PolicyRule>, index: number) {
     this.index = index;
-    this.label = rule.name ?? `rules[${index}]`;
+    this.label = ruleLabel(rule, index);
     this.route = rule.route;
     this.timeoutMs = rule.timeoutMs;
     this.maxConcurrent = rule.maxConcurrent;

@@ -30,7 +30,8 @@ import type { RunsOn } from './admission-gate.js';
 import { Bulkheads, type BulkheadStats, type PoolCapacity, type RoutedCall } from './bulkheads.js';
 import { CrashGuard } from './crash-guard.js';
 import { GreenStepSampler, type GreenStepSamplerOptions } from './green-step-sampler.js';
-import type { Policy, PolicyStats } from './policy.js';
+import type { Policy, PolicyChange, PolicyStats } from './policy.js';
+import { ruleLabel } from './compiled-rule.js';
 
 /** A thread pool as the dispatcher calls it (the reactor's `ThreadPool`). */
 export interface ThreadRunner {
@@ -158,6 +159,8 @@ export class PolicyDispatcher {
    * Cleared for good by {@link PolicyDispatcher.close}. See {@link PolicyDispatcher.inlineTask}.
    */
   #inlineTask: unknown = undefined;
+  /** Whether {@link PolicyDispatcher.#reconfigured} listens to the policy's `'change'` (from the first bulkhead call). */
+  #listening = false;
   /** Set by {@link PolicyDispatcher.close}: no plan is kept as the last task's any more. */
   #closed = false;
   /** `auto` (the policy) when it made the last task's plan: an inline run that turns out asynchronous is reported. */
@@ -190,6 +193,17 @@ export class PolicyDispatcher {
     });
   }
 
+  /**
+   * A config was applied (a reload, `update`): the bulkheads take their rules' new `maxConcurrent` now, so calls a
+   * raised limit lets in start at the reload, not at the next call or ending of one. First among the `'change'`
+   * listeners (a user's that throws would stop those after it). Listened to from the first call that passes a
+   * bulkhead until {@link PolicyDispatcher.close}: a reactor with no bulkhead adds no listener to its policy.
+   */
+  readonly #reconfigured = ({ config }: PolicyChange): void => {
+    const rules = config.rules ?? [];
+    this.#bulkheads.reconfigure((label) => rules.find((rule, i) => ruleLabel(rule, i) === label)?.maxConcurrent);
+  };
+
   /** The policy that decides. */
   get policy(): Policy {
     return this.#policy;
@@ -217,6 +231,8 @@ export class PolicyDispatcher {
    * reactor's `dispatch` passes its stopped-reactor check (see {@link PolicyDispatcher.inlineTask}).
    */
   close(): void {
+    if (this.#listening) this.#policy.off('change', this.#reconfigured);
+    this.#listening = false;
     this.#flushLastRuns();
     this.#closed = true;
     this.#lastTask = undefined;
@@ -401,7 +417,7 @@ export class PolicyDispatcher {
       d =
         decision.maxConcurrent === undefined
           ? this.#start(target, decision, args)
-          : this.#bulkheads.run({ target, decision, args }, this.#startRouted, this.#capacityFor(decision));
+          : this.#throughBulkhead({ target, decision, args }, this.#startRouted);
     } catch (error) {
       return fail(error);
     }
@@ -455,7 +471,16 @@ export class PolicyDispatcher {
       }
     }
     // A call that waited sends the dispatch site captured when the caller sent it (as #startRouted does).
-    return this.#bulkheads.run(call, (held) => (held.site === undefined ? start() : withDispatchSite(held.site, start)), this.#capacityFor(call.decision));
+    return this.#throughBulkhead(call, (held) => (held.site === undefined ? start() : withDispatchSite(held.site, start)));
+  }
+
+  /** Runs a call through its rule's bulkhead; the first such call makes the dispatcher follow reloads (see #reconfigured). */
+  #throughBulkhead(call: RoutedCall, start: (call: RoutedCall) => Deferred<unknown>): Deferred<unknown> {
+    if (!this.#listening && !this.#closed) {
+      this.#listening = true;
+      this.#policy.prependListener('change', this.#reconfigured);
+    }
+    return this.#bulkheads.run(call, start, this.#capacityFor(call.decision));
   }
 
   /**

@@ -1,0 +1,82 @@
+/**
+ * Adversarial tests of a reload that changes a rule's `maxConcurrent` while calls wait in its bulkhead: the new limit
+ * applies at the reload itself (waiting calls a raised or removed limit lets in start then), not at the next call or
+ * the end of one in flight.
+ *
+ * @module
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { PolicyConfig } from '../../src/policy/policy-schema.js';
+import { Reactor } from '../../src/reactor/reactor.js';
+import { defineTask } from '../../src/task/task.js';
+import { Clock } from '../../src/time/clock.js';
+import { settled } from '../threads/thread-test-kit.js';
+
+/** How many `heldGreen` runs started, and the gate they all wait on. */
+const held = { started: 0, release: (): void => undefined, gate: Promise.resolve() };
+
+export const heldGreen = defineTask(import.meta.url, 'heldGreen', async (n: number): Promise<number> => {
+  held.started += 1;
+  await held.gate;
+  return n;
+});
+
+function config(rule: Partial<NonNullable<PolicyConfig['rules']>[number]>): PolicyConfig {
+  return { rules: [{ name: 'few', match: { task: 'heldGreen' }, route: 'green', ...rule }] };
+}
+
+describe('a reload that changes a bulkhead while calls wait in it', () => {
+  let reactor: Reactor;
+  afterEach(async () => {
+    held.release();
+    await reactor.stop({ graceMs: 0 });
+  });
+
+  function start(): Array<ReturnType<Reactor['dispatch']>> {
+    held.started = 0;
+    held.gate = new Promise<void>((resolve) => {
+      held.release = resolve;
+    });
+    reactor = new Reactor({ clock: new Clock(), policy: config({ maxConcurrent: 1 }) });
+    const calls = [1, 2, 3, 4].map((n) => reactor.dispatch(heldGreen, n));
+    expect(reactor.stats().policy.bulkheads['few']).toMatchObject({ maxConcurrent: 1, inFlight: 1, waiting: 3 });
+    return calls;
+  }
+
+  it.each<[string, PolicyConfig, number, number]>([
+    ['raises maxConcurrent: as many waiting calls as the new limit allows start at the reload', config({ maxConcurrent: 3 }), 3, 1],
+    ['removes maxConcurrent: every waiting call starts at the reload', config({}), 4, 0],
+    ['removes the rule: every waiting call starts at the reload', { rules: [] }, 4, 0],
+  ])('%s', async (_what, next, inFlight, waiting) => {
+    const calls = start();
+    reactor.policy.update(next);
+    expect(reactor.stats().policy.bulkheads['few']).toMatchObject({ inFlight, waiting });
+    held.release();
+    const outcomes = await Promise.all(calls.map((d) => settled(d)));
+    expect(outcomes.map((o) => o.ok && o.value)).toEqual([1, 2, 3, 4]);
+    expect(held.started).toBe(4);
+  });
+
+  it('lowers maxConcurrent: no waiting call starts, the calls in flight run on, and each later one waits for the new limit', async () => {
+    const calls = start();
+    reactor.policy.update(config({ maxConcurrent: 2 }));
+    expect(reactor.stats().policy.bulkheads['few']).toMatchObject({ maxConcurrent: 2, inFlight: 2, waiting: 2 });
+    reactor.policy.update(config({ maxConcurrent: 1 }));
+    expect(reactor.stats().policy.bulkheads['few']).toMatchObject({ maxConcurrent: 1, inFlight: 2, waiting: 2 });
+    held.release();
+    const outcomes = await Promise.all(calls.map((d) => settled(d)));
+    expect(outcomes.map((o) => o.ok && o.value)).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('a stopped reactor', () => {
+  it("stops following its policy's reloads: it leaves no 'change' listener on a policy it shares", async () => {
+    const reactor = new Reactor({ clock: new Clock(), policy: config({ maxConcurrent: 1 }) });
+    const policy = reactor.policy;
+    const before = policy.listenerCount('change');
+    await settled(reactor.dispatch(defineTask(import.meta.url, 'heldGreen', (n: number) => n), 1));
+    expect(policy.listenerCount('change')).toBe(before + 1);
+    await reactor.stop({ graceMs: 0 });
+    expect(policy.listenerCount('change')).toBe(before);
+  });
+});
