@@ -3,14 +3,14 @@
  *
  * @module
  */
-import { Deferred } from '../deferred/deferred.js';
+import type { Deferred } from '../deferred/deferred.js';
 import { fail } from '../deferred/fail.js';
 import { succeed } from '../deferred/succeed.js';
 import type { Task } from '../task/task.js';
 import { getDefaultHub } from './default-hub.js';
 import { greenletControl, type Greenlet } from './greenlet.js';
-import { hubControl, type GreenletFunction, type Hub } from './hub.js';
-import { joinAll } from './join-all.js';
+import { hubControl, newHubWait, type GreenletFunction, type Hub } from './hub.js';
+import { joinAll, joinAllUnowned } from './join-all.js';
 import { killAll } from './kill-all.js';
 import { badIterable } from './bad-iterable.js';
 import { badTimeout } from './bad-timeout.js';
@@ -90,7 +90,8 @@ export class GreenPool {
   /**
    * Run `fn` over `items`; fires with the results in input order, or errbacks with the first error in time (the
    * rest are killed). Bad input errbacks too: `TypeError` for a bad `fn` or items that are not iterable, or what
-   * the items' iterator threw (the greenlets spawned before it are killed).
+   * the items' iterator threw (the greenlets spawned before it are killed). A greenlet waiting in it is killable there
+   * (a hub wait), and that kill ends the greenlets `map` spawned, as cancelling it does.
    * @param fn - the function or Task, given one item.
    * @param items - the items.
    * @returns a Deferred of the results.
@@ -105,8 +106,11 @@ export class GreenPool {
       void killAll(gs); // a bad `fn`, or the items' iterator threw: what was spawned before never runs on for nothing
       return fail(error);
     }
-    const result = new Deferred<R[]>(() => void killAll(gs));
-    joinAll(gs, { raiseError: true, hub: this.#hub }).addCallbacks(
+    // A hub wait: a greenlet waiting in it is killable there; as a cancel does, that kill ends the greenlets it spawned
+    // (nobody is left to take their results). The join inside is owned by no greenlet: it feeds this one.
+    const stop = (): void => void killAll(gs);
+    const result = newHubWait<R[]>(this.#hub, stop, stop);
+    joinAllUnowned(gs, { raiseError: true, hub: this.#hub }).addCallbacks(
       () => result.callback(gs.map((g) => g.value as R)),
       (failure) => {
         void killAll(gs);

@@ -8,7 +8,7 @@
  *   to it), `start`/`delay`/`refuse` (right after making it), `tookWait`/`awaitWait`/`acceptsWait`/`cooperateIn`/`busy` (from
  *   its switch points), `queuedContext`, `stats`, and the live-list links `liveInsert`/`liveRemove`/`liveNext`.
  * - `GreenPool`: `start` when it admits a greenlet made with `hubControl.spawnPending`.
- * - `GreenPool`, `Group`, `joinAll`: `linkInternal`.
+ * - `GreenPool`, `Group`, `joinAll`: `linkInternal`; `joinAll`: `newWait`.
  * - `greenletDeferred` and `GreenletCall`: `watch`; `GreenletCall.adopt` (called by the hub): `adopt`.
  * - The hub: `called`, on a greenlet it just had `adopt`ed from a lazy call that was running its function.
  * - Anyone in src/green/: `state`.
@@ -67,6 +67,11 @@ export interface GreenletControl {
   stats(g: Greenlet<any>): StepStats;
   /** Notify `cb` at death without counting as observing the outcome (pools, groups, joinAll). */
   linkInternal(g: Greenlet<any>, cb: (g: Greenlet<any>) => void): void;
+  /**
+   * A hub wait of `g`'s hub for a waiter on `g` (`joinAll`'s), as the greenlet's own `join` makes: owned by the async
+   * greenlet of that hub whose code makes it. @returns the wait.
+   */
+  newWait<T>(g: Greenlet<any>, canceller: (d: Deferred<T>) => void, onAbandon: () => void): Deferred<T>;
   /** Like `link`, with an object instead of a callback (no closure per registration): `watcher.greenletDied(g)`. */
   watch(g: Greenlet<any>, watcher: GreenletWatcher): void;
   /** Put `g` at the head of a hub's live list. @returns the new head. */

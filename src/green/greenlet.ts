@@ -177,6 +177,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       busy: (g) => g.#has(ASYNC_BUSY),
       stats: (g) => g.#site.stats,
       linkInternal: (g, cb) => g.#link(cb, INTERNAL),
+      newWait: (g, canceller, onAbandon) => g.#site.host.newWait(canceller, onAbandon),
       watch: (g, watcher) => {
         g.#set(OBSERVED, true);
         if (!g.#is(ST_DEAD)) g.#addLink(watcher, ANY);
