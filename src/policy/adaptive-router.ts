@@ -413,7 +413,8 @@ export class AdaptiveRouter {
     const out: Record<string, AutoTaskStats> = {};
     const labels = taskLabels([...this.#tasks.values()].map((r) => r.task));
     for (const [id, r] of this.#tasks) {
-      out[labels.get(id) ?? r.task.name] = {
+      // Defined, not assigned: a task named `__proto__` is listed, not made the object's prototype.
+      Object.defineProperty(out, labels.get(id) ?? r.task.name, { enumerable: true, writable: true, configurable: true, value: {
         phase: r.phase,
         threadRuns: r.threadRuns,
         medianThreadRunMs: r.runs.length === 0 ? undefined : median(r.runs),
@@ -426,7 +427,7 @@ export class AdaptiveRouter {
         medianInProcessRunMs: r.local.length === 0 ? undefined : median(r.local),
         async: r.async,
         reason: this.route(r.task, undefined, false).reason,
-      };
+      } satisfies AutoTaskStats });
     }
     return out;
   }

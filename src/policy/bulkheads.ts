@@ -144,11 +144,13 @@ export class Bulkheads {
 
   /** Each rule's bulkhead: its limit, calls in flight and waiting. */
   stats(): Record<string, BulkheadStats> {
-    const out: Record<string, BulkheadStats> = {};
-    for (const [label, e] of this.#entries) {
-      out[label] = { maxConcurrent: e.max, inFlight: e.gate.inFlight, waiting: e.gate.waiting, route: e.route, ...(e.pool === undefined ? {} : { pool: e.pool }) };
-    }
-    return out;
+    // fromEntries defines each key as its own property: a rule named `__proto__` is listed, not made the prototype.
+    return Object.fromEntries(
+      [...this.#entries].map(([label, e]): [string, BulkheadStats] => [
+        label,
+        { maxConcurrent: e.max, inFlight: e.gate.inFlight, waiting: e.gate.waiting, route: e.route, ...(e.pool === undefined ? {} : { pool: e.pool }) },
+      ]),
+    );
   }
 
   #entry(label: string, max: number): Entry {

@@ -8,7 +8,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { PolicyConfigError } from '../errors.js';
+import { PolicyConfigError, type PolicyConfigIssue } from '../errors.js';
 import { thrownMessage } from '../task/thrown-message.js';
 import { toConfigIssues } from './config-issues.js';
 import { policyConfigSchema, type PolicyConfig } from './policy-schema.js';
@@ -34,8 +34,9 @@ export function validatePolicyConfig(input: unknown, source?: string): Readonly<
   let issues: ReturnType<typeof toConfigIssues>;
   try {
     const result = policyConfigSchema.safeParse(input);
-    if (result.success) return deepFreeze(result.data);
-    issues = toConfigIssues(result.error.issues, input, policyConfigSchema);
+    const dropped = droppedPoolNames(input);
+    if (result.success && dropped.length === 0) return deepFreeze(result.data);
+    issues = result.success ? dropped : [...dropped, ...toConfigIssues(result.error.issues, input, policyConfigSchema)];
   } catch (error) {
     // Reading the config threw (a getter, a revoked Proxy): still the one named error, its one issue at the root.
     throw new PolicyConfigError([{ path: '', message: `The policy config could not be read: ${thrownMessage(error)}` }], source, {
@@ -43,6 +44,19 @@ export function validatePolicyConfig(input: unknown, source?: string): Readonly<
     });
   }
   throw new PolicyConfigError(issues, source);
+}
+
+/**
+ * The pool named `__proto__`, which validation would drop without a word: zod leaves it out of a parsed record (set
+ * on a plain object, the key would replace its prototype), so the config would simply lack that pool. Named as an
+ * issue instead (a JSON file or a computed key holds it as an ordinary own key). Other names that are `Object`
+ * members (`constructor`, `toString`) are ordinary pool names.
+ */
+function droppedPoolNames(input: unknown): PolicyConfigIssue[] {
+  if (typeof input !== 'object' || input === null) return [];
+  const pools = (input as { pools?: unknown }).pools;
+  if (typeof pools !== 'object' || pools === null || Array.isArray(pools) || !Object.hasOwn(pools, '__proto__')) return [];
+  return [{ path: '/pools/__proto__', message: 'Expected a pool name other than `__proto__` (an object cannot hold it as an ordinary key); rename the pool' }];
 }
 
 /**
