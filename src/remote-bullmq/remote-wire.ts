@@ -181,6 +181,15 @@ export function cancelKey(prefix: string, queue: string, jobId: string): string 
   return `${prefix}:${queue}:greenreactor:cancelled:${jobId}`;
 }
 
+/**
+ * The hash in which the queue's hosts advertise the tasks they serve (see `HostDirectory`).
+ * @param prefix - BullMQ's key prefix.
+ * @param queue - the queue's name.
+ */
+export function hostsKey(prefix: string, queue: string): string {
+  return `${prefix}:${queue}:greenreactor:hosts`;
+}
+
 /** How long a cancel key lives (ms): far longer than a job waits in practice, short enough not to pile up. */
 export const cancelKeyTtlMs = 3_600_000;
 

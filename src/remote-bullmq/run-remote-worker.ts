@@ -12,7 +12,9 @@
  * - A job is skipped (never run) when its cancel key is set or its deadline passed before it starts; a running job
  *   is aborted when its id arrives on the cancel channel, or at its deadline (run in a deadline scope at the job's
  *   wall time, which the host's pool enforces as it does `withDeadline`: the task's `deadline()` is the caller's).
- * - Only tasks exported by the modules given in `imports` run here (see `TaskRegistry`).
+ * - Only tasks exported by the modules given in `imports` run here (see `TaskRegistry`); a job for another task
+ *   goes back to the queue while a live host of the queue advertises that task (see `HostDirectory`), else fails
+ *   with `TaskNotFoundError`.
  * - Redis out of reach never hangs the start: `runRemoteWorker` rejects with `RemoteUnavailableError` when Redis has
  *   not answered within `unreachableMs`, after closing what it opened. Once serving, a lost connection is waited
  *   for (BullMQ and ioredis reconnect; a job's result is saved once Redis is back). `close()` always ends: the
@@ -23,7 +25,7 @@
  *
  * @module
  */
-import { Worker, type Job } from 'bullmq';
+import { DelayedError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { restoreCarriedContext, type CarriedContext } from '../context/context-carrier.js';
@@ -40,6 +42,7 @@ import { RedisReachability } from './redis-reachability.js';
 import { valueOverLimit } from './redis-value-limit.js';
 import { errorOutcome, valueOutcome } from './host-outcome.js';
 import { TaskRegistry } from './task-registry.js';
+import { HostDirectory } from './host-directory.js';
 import { errorSink, keyPrefix, positiveOption, queueName } from './remote-options.js';
 import { DataCloneError } from '../errors.js';
 import { safeString } from '../safe-string.js';
@@ -47,6 +50,7 @@ import {
   cancelChannel,
   cancelKey,
   decodeValue,
+  hostsKey,
   isRemoteJobData,
   type RemoteJobData,
   type RemoteOutcome,
@@ -117,6 +121,12 @@ interface RunningJob {
   readonly deferred: Deferred<unknown>;
   aborted: boolean;
 }
+
+/** How long (ms) a job this host does not serve waits before it is offered again, per time it came here (see HostDirectory). */
+const giveBackMs = 50;
+
+/** The most a given-back job waits before it is offered again (ms). */
+const maxGiveBackMs = 1000;
 
 /** How many cancel messages for jobs not (yet) running here are remembered (closes the start-up race). */
 const recentCancels = 10_000;
@@ -192,6 +202,8 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
   subscriber.on('error', report);
   redis.on('ready', () => (quiet = false));
 
+  const directory = new HostDirectory(redis, hostsKey(prefix, queue), registry.names(), report);
+
   const abort = (id: string): void => {
     const job = running.get(id);
     if (job !== undefined) {
@@ -213,21 +225,32 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
   // Never throws: a processor that throws fails the job at BullMQ level, which the caller reads as a foreign worker's
   // failure (see RemoteCall.failedOnHost). Whatever goes wrong before the task runs (a job whose data someone edited
   // in Redis, a lost connection) ends as an `error` outcome.
-  const processor = async (job: Job): Promise<RemoteOutcome> => {
+  // The one exception is BullMQ's DelayedError, which is no failure: it gives a job this host does not serve back to
+  // the queue, for the live host that advertises its task (see HostDirectory).
+  const processor = async (job: Job, token?: string): Promise<RemoteOutcome> => {
     const id = job.id ?? '';
     const data = job.data as unknown;
     const waited = Date.now() - job.timestamp;
     let started = performance.now();
     const times = (): RemoteTimes => ({ w: waited, r: performance.now() - started });
+    let outcome: RemoteOutcome | 'given-back';
     try {
       if (!isRemoteJobData(data)) throw editedJob(id, job.name, data);
       if (cancelled.delete(id) || (await redis.exists(cancelKey(prefix, queue, id))) === 1) return { s: 'skipped', why: 'cancelled' };
       if (data.d !== undefined && Date.now() >= data.d) return { s: 'skipped', why: 'deadline' };
-      started = performance.now();
-      return await runJob(id, data, times);
+      if (!registry.serves(data.x) && (await directory.otherServes(data.x))) {
+        // Back in the queue a little later (longer each time it comes back here), for a host that serves it.
+        await job.moveToDelayed(Date.now() + Math.min(giveBackMs * Math.max(1, job.attemptsStarted), maxGiveBackMs), token);
+        outcome = 'given-back';
+      } else {
+        started = performance.now();
+        outcome = await runJob(id, data, times);
+      }
     } catch (error) {
       return await errorOutcome(isRemoteJobData(data) ? data.x : safeString(job.name), error, overLimit, times());
     }
+    if (outcome === 'given-back') throw new DelayedError();
+    return outcome;
   };
 
   /** Runs the task of job `id` in the pool and returns its outcome (throws when the task cannot be found or set up). */
@@ -289,7 +312,7 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
         if (bound?.active() === true) bound.cancel();
       }
       await pool.close(0);
-      await Promise.race([Promise.allSettled([subscriber.quit(), redis.quit()]), down]);
+      await Promise.race([Promise.allSettled([directory.leave(), subscriber.quit(), redis.quit()]), down]);
       watch.stop();
       subscriber.disconnect();
       redis.disconnect();
@@ -305,7 +328,7 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
   try {
     await new Promise<void>((resolve, reject) => {
       unreachable = reject;
-      Promise.all([subscriber.subscribe(channel), worker.waitUntilReady()]).then(() => resolve(), reject);
+      Promise.all([subscriber.subscribe(channel), worker.waitUntilReady(), directory.join()]).then(() => resolve(), reject);
     });
   } catch (error) {
     reach.stop();

@@ -58,6 +58,14 @@ export class TaskRegistry {
   }
 
   /**
+   * Whether an imported module exports a task named `exportName`.
+   * @param exportName - the export name a job carries.
+   */
+  serves(exportName: string): boolean {
+    return this.#byName.has(exportName);
+  }
+
+  /**
    * Finds the task a job names.
    * @param moduleUrl - the module URL the job carries (the caller's).
    * @param exportName - the export name it carries.
