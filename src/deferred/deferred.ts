@@ -7,8 +7,11 @@
  * - The chain runs iteratively, never recursively (Twisted's `_runCallbacks`): one loop walks the links of the
  *   current Deferred; when a handler returns an unfired Deferred, the current one pauses and appends a CONTINUE
  *   link to the inner one; when that link is reached, the loop moves on to the waiting (outer) Deferred, keeping
- *   the inner one on an explicit stack to finish it afterwards. Long chains and long chains of chained Deferreds
- *   therefore use constant JavaScript stack.
+ *   the inner one on an explicit stack to finish it afterwards. A handler that fires another Deferred as its last
+ *   act (`chainDeferred`, a finished `inlineCallbacks` generator) returns `fireAfterHandler(target, result)`
+ *   instead of calling `target.callback()`: the loop fires `target` and moves on to it the same way, keeping the
+ *   current one (still marked running) on that stack. Long chains and long chains of chained Deferreds therefore
+ *   use constant JavaScript stack.
  * - A drain cannot re-enter itself: while a handler of a Deferred runs, `#running` is set and a nested attempt to
  *   run that Deferred only appends; the running loop picks the new links up after the handler returns (FIFO).
  * - Hand-over: when a result moves from an inner Deferred to the outer one, the inner one's result becomes
@@ -56,6 +59,17 @@ export interface AddCallbacksOptions {
  */
 export const CANCELLER_KEEPS_PENDING: unique symbol = Symbol('greenreactor.cancellerKeepsPending');
 
+/**
+ * Fire `target` with `result` as this handler's last act, from the running chain's loop instead of a nested call:
+ * a handler returns what this returns (`return fireAfterHandler(other, result)`), its own chain goes on with
+ * `undefined`, and the loop runs `target`'s chain before the rest of the handler's chain, as a `target.callback()`
+ * inside the handler would. Handlers that fire the next Deferred of a chain (`chainDeferred`, the generator driver
+ * when a generator finishes) use it so a chain of such Deferreds of any length uses constant stack. `target`
+ * already fired: the handler's chain fails with `AlreadyCalledError` (one late firing after a canceller-less
+ * `cancel()` is ignored), as from `callback()`. Only for a handler's return value. Internal to the Deferred family.
+ */
+export let fireAfterHandler: (target: Deferred<any>, result: unknown) => unknown;
+
 /** Returned by {@link takeReadyResult} when the Deferred has no result to hand over right now. */
 export const NOT_READY: unique symbol = Symbol('greenreactor.notReady');
 
@@ -89,6 +103,11 @@ const CONTINUE: Handler = () => undefined;
 
 /** Marker stored in both handler slots of a `then` link; its argument slots hold its Promise's `resolve` and `reject`. */
 const THEN: Handler = () => undefined;
+
+/** What a handler returns after {@link fireAfterHandler} stored its target and result in `tailTarget`/`tailResult`. */
+const TAIL_FIRE: unique symbol = Symbol('greenreactor.tailFire');
+let tailTarget: Deferred<any> | null = null;
+let tailResult: unknown = undefined;
 
 /** Identity of one wait on a Promise, so a late outcome after `cancel()` can be recognised and dropped. */
 class PromiseWait {}
@@ -130,6 +149,11 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     const onSuccess = (result: unknown, observer: (r: unknown) => void): unknown => {
       observer(result);
       return result;
+    };
+    fireAfterHandler = (target, result) => {
+      tailTarget = target;
+      tailResult = result;
+      return TAIL_FIRE;
     };
     isDeferred = (value): value is Deferred<any> => typeof value === 'object' && value !== null && #called in value;
     observe = (d, observer) => {
@@ -251,14 +275,17 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   /**
    * Fire `other` with this chain's result at this point; this chain continues with `undefined`.
    *
+   * `other`'s chain runs before this chain's next handler; when `other` had already fired, this chain fails with
+   * `AlreadyCalledError`. Links chained this way (`d1.chainDeferred(d2)`, `d2.chainDeferred(d3)`, …) fire from one
+   * loop, so chains of any length use constant stack.
+   *
    * @param other - the Deferred to fire.
    * @returns this Deferred.
    */
   chainDeferred(other: Deferred<T>): Deferred<void> {
-    return this.addCallbacks(
-      (result: T) => other.callback(result),
-      (failure: Failure) => other.errback(failure),
-    );
+    // Fired from this chain's loop, not by a nested `other.callback()`: chains of chained Deferreds of any length.
+    const fireOther = (result: unknown): unknown => fireAfterHandler(other, result);
+    return this.#append(fireOther, fireOther, undefined, undefined);
   }
 
   /** Stop running handlers until a matching `unpause()`; pauses nest. */
@@ -504,6 +531,34 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
             next = isFailure(error) ? error : new Failure(error);
           }
           current.#running = false;
+          if (next === TAIL_FIRE) {
+            const target = tailTarget!;
+            next = tailResult;
+            tailTarget = null;
+            tailResult = undefined;
+            if (target.#called) {
+              // What `target.callback()` would have thrown, into this chain instead.
+              if (target.#suppressAlreadyCalled) {
+                target.#suppressAlreadyCalled = false;
+                current.#result = undefined;
+              } else current.#result = new Failure(new AlreadyCalledError('The Deferred was already called'));
+              continue;
+            }
+            if (isDeferred(next)) {
+              current.#result = new Failure(new TypeError('Expected `result` not to be a Deferred; chain it instead'));
+              continue;
+            }
+            target.#called = true;
+            target.#result = next;
+            target.#canceller = undefined;
+            current.#result = undefined;
+            // Still "running" while below: a handler of `target` adding to this chain only appends, as it would
+            // have while this handler's nested `target.callback()` ran.
+            current.#running = true;
+            (below ??= []).push(current);
+            current = target;
+            continue outer;
+          }
           if (typeof next === 'object' && next !== null) {
             if (isDeferred(next)) {
               if (next === current) {
@@ -548,6 +603,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       current.#syncTracking();
       if (below === null || below.length === 0) return;
       current = below.pop()!;
+      current.#running = false;
     }
   }
 
