@@ -12,6 +12,7 @@
  *   instead of calling `target.callback()`: the loop fires `target` and moves on to it the same way, keeping the
  *   current one (still marked running) on that stack. Long chains and long chains of chained Deferreds therefore
  *   use constant JavaScript stack.
+ * - `cancel()` walks down the waits and the cancellers that pass the cancellation on (`cancelInstead`) in a loop.
  * - A drain cannot re-enter itself: while a handler of a Deferred runs, `#running` is set and a nested attempt to
  *   run that Deferred only appends; the running loop picks the new links up after the handler returns (FIFO).
  * - Hand-over: when a result moves from an inner Deferred to the outer one, the inner one's result becomes
@@ -70,6 +71,13 @@ export const CANCELLER_KEEPS_PENDING: unique symbol = Symbol('greenreactor.cance
  */
 export let fireAfterHandler: (target: Deferred<any>, result: unknown) => unknown;
 
+/**
+ * Returned by a canceller to leave its Deferred pending and have `cancel()` cancel `next` instead (Twisted's
+ * inlineCallbacks canceller, without the nested call): `cancel()` follows these in a loop, so nested
+ * `inlineCallbacks` of any depth cancel with constant stack. Internal to the Deferred family.
+ */
+export let cancelInstead: (next: Deferred<any>) => unknown;
+
 /** Returned by {@link takeReadyResult} when the Deferred has no result to hand over right now. */
 export const NOT_READY: unique symbol = Symbol('greenreactor.notReady');
 
@@ -108,6 +116,10 @@ const THEN: Handler = () => undefined;
 const TAIL_FIRE: unique symbol = Symbol('greenreactor.tailFire');
 let tailTarget: Deferred<any> | null = null;
 let tailResult: unknown = undefined;
+
+/** What a canceller returns after {@link cancelInstead} stored the Deferred to cancel next in `nextCancel`. */
+const CANCEL_NEXT: unique symbol = Symbol('greenreactor.cancelNext');
+let nextCancel: Deferred<any> | null = null;
 
 /** Identity of one wait on a Promise, so a late outcome after `cancel()` can be recognised and dropped. */
 class PromiseWait {}
@@ -154,6 +166,10 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       tailTarget = target;
       tailResult = result;
       return TAIL_FIRE;
+    };
+    cancelInstead = (next) => {
+      nextCancel = next;
+      return CANCEL_NEXT;
     };
     isDeferred = (value): value is Deferred<any> => typeof value === 'object' && value !== null && #called in value;
     observe = (d, observer) => {
@@ -314,32 +330,54 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * Promise's outcome is dropped. Otherwise nothing happens.
    */
   cancel(): void {
-    // Follow the waits down to the Deferred that has the work (or the Promise wait) in a loop, not by calling
-    // `cancel()` on each: a chain of nested waits of any length must not grow the stack here either.
+    // Follow the waits down to the Deferred that has the work (or the Promise wait), and the cancellers that pass
+    // the cancellation on (`cancelInstead`), in a loop, not by calling `cancel()` on each: nested waits of any
+    // length must not grow the stack here either. `passedOn` ends a loop of pass-ons (generators waiting on each
+    // other): each Deferred's canceller runs at most once per `cancel()`.
     let target: Deferred<any> = this;
-    while (target.#called && target.#waiting instanceof Deferred) target = target.#waiting;
-    target.#cancelHere();
+    let passedOn: Set<Deferred<any>> | null = null;
+    for (;;) {
+      while (target.#called && target.#waiting instanceof Deferred) target = target.#waiting;
+      const next = target.#cancelHere();
+      if (next === null) return;
+      passedOn ??= new Set([target]);
+      if (passedOn.has(next)) return;
+      passedOn.add(next);
+      target = next;
+    }
   }
 
-  /** `cancel()` on the Deferred at the bottom of the waits: it has not fired, waits on a Promise, or neither. */
-  #cancelHere(): void {
+  /**
+   * `cancel()` on the Deferred at the bottom of the waits: it has not fired, waits on a Promise, or neither.
+   *
+   * @returns the Deferred its canceller passed the cancellation on to, or `null`.
+   */
+  #cancelHere(): Deferred<any> | null {
     if (!this.#called) {
       const canceller = this.#canceller;
       let keepPending = false;
       if (canceller === undefined) {
         this.#suppressAlreadyCalled = true;
       } else {
+        let returned: unknown;
         try {
-          keepPending = canceller(this) === CANCELLER_KEEPS_PENDING;
+          returned = canceller(this);
         } catch (error) {
           if (!this.#called) this.errback(error);
-          return;
+          return null;
         }
+        if (returned === CANCEL_NEXT) {
+          const next = nextCancel!;
+          nextCancel = null;
+          return next;
+        }
+        keepPending = returned === CANCELLER_KEEPS_PENDING;
       }
       if (!this.#called && !keepPending) this.errback(new Failure(new CancelledError('The Deferred was cancelled')));
     } else if (this.#waiting instanceof PromiseWait) {
       this.#settleWait(this.#waiting, new Failure(new CancelledError('The Deferred was cancelled')));
     }
+    return null;
   }
 
   /**

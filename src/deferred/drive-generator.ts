@@ -11,12 +11,23 @@
  * @module
  */
 import { CancelledError } from '../errors.js';
-import { CANCELLER_KEEPS_PENDING, Deferred, NOT_READY, isDeferred, takeReadyResult } from './deferred.js';
+import {
+  CANCELLER_KEEPS_PENDING,
+  Deferred,
+  NOT_READY,
+  cancelInstead,
+  fireAfterHandler,
+  isDeferred,
+  takeReadyResult,
+} from './deferred.js';
 import { Failure, isFailure } from './failure.js';
 import { isThenable } from './is-thenable.js';
 
 /** One wait on a Promise; compared by identity to drop outcomes that arrive after `cancel()`. */
 class PromiseWait {}
+
+/** What {@link driveGenerator}'s `step` returns while the generator waits: it has no outcome for its Deferred yet. */
+const PENDING: unique symbol = Symbol('greenreactor.generatorPending');
 
 /**
  * Run `gen` to completion, resuming it with the outcome of each Deferred/Promise it yields.
@@ -24,6 +35,11 @@ class PromiseWait {}
  * Cancelling the returned Deferred cancels what the generator waits on (a Promise wait is abandoned with
  * `CancelledError`) and throws the outcome into the generator; if the generator catches it and waits again, the
  * returned Deferred stays pending.
+ *
+ * Nested generators (each waiting on the next one's Deferred) of any depth use constant stack both ways: a
+ * generator that finishes inside the handler that resumed it fires its Deferred from that chain's loop
+ * (`fireAfterHandler`), not by a nested `callback()`, and the canceller passes the cancellation on to the waited-on
+ * Deferred (`cancelInstead`) instead of calling its `cancel()`.
  *
  * @param gen - a started-or-not generator object.
  * @returns a Deferred of the generator's return value (or of what it threw).
@@ -39,65 +55,73 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
   const outer = new Deferred<Awaited<R>>(() => {
     const current = waiting;
     if (current instanceof Deferred) {
-      current.cancel();
+      return cancelInstead(current);
     } else if (current !== null) {
       waiting = null;
-      step(new Failure(new CancelledError('The inlineCallbacks Deferred was cancelled')));
+      settle(step(new Failure(new CancelledError('The inlineCallbacks Deferred was cancelled'))));
     } else if (stepping) {
       cancelRequested = true; // cancelled from inside the generator: cancel its next wait
     }
     return CANCELLER_KEEPS_PENDING;
   });
 
-  const onDeferredResult = (result: unknown, source: Deferred<unknown>): undefined => {
+  /** Fire the returned Deferred with what `step` returned, unless the generator is still waiting. */
+  const settle = (outcome: unknown): void => {
+    if (outcome !== PENDING) outer.callback(outcome as Awaited<R>); // a Failure errbacks
+  };
+
+  const onDeferredResult = (result: unknown, source: Deferred<unknown>): unknown => {
     if (source === syncSource) {
       syncSource = null;
       syncDone = true;
       syncResult = result;
     } else if (waiting === source) {
       waiting = null;
-      step(result);
+      const outcome = step(result);
+      if (outcome !== PENDING) return fireAfterHandler(outer, outcome); // the yielded Deferred's chain: undefined
     }
     return undefined; // Twisted's rule: the yielded Deferred's result is consumed
   };
 
-  const waitOnPromise = (promise: PromiseLike<unknown>, then: (result: unknown) => void): void => {
+  const waitOnPromise = (promise: PromiseLike<unknown>): void => {
     const wait = new PromiseWait();
     waiting = wait;
-    const settle = (result: unknown): void => {
+    const resume = (result: unknown): void => {
       if (waiting !== wait) return;
       waiting = null;
-      then(result);
+      settle(step(result));
     };
     try {
-      promise.then(settle, (reason: unknown) => settle(new Failure(reason)));
+      promise.then(resume, (reason: unknown) => resume(new Failure(reason)));
     } catch (error) {
-      settle(new Failure(error));
+      resume(new Failure(error));
     }
   };
 
-  const finish = (value: unknown): void => {
+  /** The outcome of the generator's return value: itself, or `PENDING` while a returned thenable settles. */
+  const finish = (value: unknown): unknown => {
     let thenable: boolean;
     try {
       thenable = isThenable(value);
     } catch (error) {
-      outer.errback(new Failure(error)); // its `then` getter threw: the return value cannot be followed
-      return;
+      return new Failure(error); // its `then` getter threw: the return value cannot be followed
     }
-    if (!thenable) {
-      outer.callback(value as Awaited<R>);
-      return;
-    }
+    if (!thenable) return value;
     const d = isDeferred(value) ? value : Deferred.fromPromise(value as PromiseLike<unknown>);
     waiting = d;
     d.addBoth((result: unknown) => {
       if (waiting === d) waiting = null;
-      outer.callback(result as Awaited<R>);
-      return undefined;
+      return fireAfterHandler(outer, result);
     });
+    return PENDING;
   };
 
-  function step(input: unknown): void {
+  /**
+   * Resume the generator with `input` until it waits or ends.
+   *
+   * @returns the outcome to fire the returned Deferred with (a `Failure` when the generator threw), or `PENDING`.
+   */
+  function step(input: unknown): unknown {
     let value = input;
     stepping = true;
     for (;;) {
@@ -106,13 +130,11 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
         next = isFailure(value) ? gen.throw(value.value) : gen.next(value);
       } catch (error) {
         stepping = false;
-        outer.errback(isFailure(error) ? error : new Failure(error));
-        return;
+        return isFailure(error) ? error : new Failure(error);
       }
       if (next.done === true) {
         stepping = false;
-        finish(next.value);
-        return;
+        return finish(next.value);
       }
       const yielded = next.value;
       if (isDeferred(yielded)) {
@@ -136,7 +158,7 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
         }
         waiting = yielded;
         stepping = false;
-        return;
+        return PENDING;
       }
       let thenable: boolean;
       try {
@@ -152,13 +174,13 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
           continue;
         }
         stepping = false;
-        waitOnPromise(yielded as PromiseLike<unknown>, step);
-        return;
+        waitOnPromise(yielded as PromiseLike<unknown>);
+        return PENDING;
       }
       value = yielded; // not waitable: sent straight back
     }
   }
 
-  step(undefined);
+  settle(step(undefined));
   return outer;
 }
