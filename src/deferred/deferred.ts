@@ -13,6 +13,8 @@
  *   current one (still marked running) on that stack. Long chains and long chains of chained Deferreds therefore
  *   use constant JavaScript stack.
  * - `cancel()` walks down the waits and the cancellers that pass the cancellation on (`cancelInstead`) in a loop.
+ *   A canceller's exception fails its Deferred, or, when the canceller had fired it already, is reported as
+ *   unhandled: `cancel()` never throws.
  * - A drain cannot re-enter itself: while a handler of a Deferred runs, `#running` is set and a nested attempt to
  *   run that Deferred only appends; the running loop picks the new links up after the handler returns (FIFO).
  * - Hand-over: when a result moves from an inner Deferred to the outer one, the inner one's result becomes
@@ -40,7 +42,7 @@ import { addTimeoutTo, type OnTimeoutCancel } from './add-timeout.js';
 import { Failure, isFailure } from './failure.js';
 import { isThenable } from './is-thenable.js';
 import { pendingPromise, takeReject, takeResolve } from './then-reaction.js';
-import { trackFailure, untrackFailure } from './unhandled-error-handler.js';
+import { reportUnhandledFailure, trackFailure, untrackFailure } from './unhandled-error-handler.js';
 import { armedUserCodeGate, isLibraryHandler, passUserCodeGate } from './user-code-gate.js';
 
 /** The value a handler's return type `R` gives the next handler: promises unwrapped, a returned `Failure` excluded. */
@@ -363,7 +365,11 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         try {
           returned = canceller(this);
         } catch (error) {
-          if (!this.#called) this.errback(error);
+          // Fired, then threw: the Deferred keeps the canceller's result, and throwing out of cancel() would hit
+          // callers that cannot take it (a timeout's timer, a combinator cancelling its members); nothing else
+          // can handle the error, so it is reported as unhandled now.
+          if (this.#called) reportUnhandledFailure(isFailure(error) ? error : new Failure(error));
+          else this.errback(error);
           return null;
         }
         if (returned === CANCEL_NEXT) {

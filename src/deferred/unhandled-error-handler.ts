@@ -19,15 +19,19 @@ export const defaultUnhandledErrorHandler: UnhandledErrorHandler = (failure) => 
 
 let handler: UnhandledErrorHandler = defaultUnhandledErrorHandler;
 
-const registry = new FinalizationRegistry<Failure>((failure) => {
+/** Hand `failure` to the handler; what the handler throws is logged, never thrown (see the callers). */
+function report(failure: Failure): void {
   try {
     handler(failure);
   } catch (error) {
-    // A throwing handler must not turn a report into an uncaught exception from the GC callback.
+    // A throwing handler must not turn a report into an uncaught exception from the GC callback, or into an
+    // exception out of `cancel()`.
     console.error('The unhandled-error handler threw while reporting:', error);
     defaultUnhandledErrorHandler(failure);
   }
-});
+}
+
+const registry = new FinalizationRegistry<Failure>(report);
 
 /**
  * Set the function that reports failures left unhandled in garbage-collected Deferreds.
@@ -69,4 +73,15 @@ export function trackFailure(owner: object, failure: Failure): void {
  */
 export function untrackFailure(owner: object): void {
   registry.unregister(owner);
+}
+
+/**
+ * Report `failure` now: an error that no Deferred can carry, so nobody can handle it (a canceller that fired its
+ * Deferred and then threw). Goes to the same handler as the failures of collected Deferreds. Internal to the
+ * Deferred family.
+ *
+ * @param failure - the failure to report.
+ */
+export function reportUnhandledFailure(failure: Failure): void {
+  report(failure);
 }
