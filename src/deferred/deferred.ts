@@ -13,6 +13,8 @@
  *   current one (still marked running) on that stack. Long chains and long chains of chained Deferreds therefore
  *   use constant JavaScript stack.
  * - `cancel()` walks down the waits and the cancellers that pass the cancellation on (`cancelInstead`) in a loop.
+ *   Waits that loop back are found (Brent's cycle detection) and one of them is abandoned, as a Promise wait is;
+ *   a CONTINUE link whose waiter no longer waits on it hands nothing over.
  *   A canceller's exception fails its Deferred, or, when the canceller had fired it already, is reported as
  *   unhandled: `cancel()` never throws.
  * - A drain cannot re-enter itself: while a handler of a Deferred runs, `#running` is set and a nested attempt to
@@ -339,7 +341,16 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     let target: Deferred<any> = this;
     let passedOn: Set<Deferred<any>> | null = null;
     for (;;) {
-      while (target.#called && target.#waiting instanceof Deferred) target = target.#waiting;
+      target = target.#bottomOfWaits();
+      if (target.#called && target.#waiting instanceof Deferred) {
+        // Still waiting: the waits loop back to `target`, and nothing on the loop can be cancelled, as with a
+        // Promise wait. The one waiting on `target` stops waiting, so the CancelledError goes round the loop to
+        // `target` and on up to this Deferred, as a cancellation does.
+        let last = target.#waiting;
+        while (last.#waiting !== target) last = last.#waiting as Deferred<any>;
+        last.#abandonWait();
+        return;
+      }
       const next = target.#cancelHere();
       if (next === null) return;
       passedOn ??= new Set([target]);
@@ -347,6 +358,49 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       passedOn.add(next);
       target = next;
     }
+  }
+
+  /**
+   * Follow the waits from this Deferred (each fired and waiting on a chained Deferred) to the one at the bottom.
+   * Waits can loop (d1's callback returned d2, d2's returned d1): then the first Deferred on the loop, found with
+   * Brent's cycle detection (no allocation, a constant number of passes), which is still waiting.
+   */
+  #bottomOfWaits(): Deferred<any> {
+    let hare: Deferred<any> = this;
+    let tortoise: Deferred<any> = this;
+    let power = 1;
+    let length = 0;
+    for (;;) {
+      if (!hare.#called || !(hare.#waiting instanceof Deferred)) return hare;
+      hare = hare.#waiting;
+      length++;
+      if (hare === tortoise) break;
+      if (length === power) {
+        tortoise = hare;
+        power *= 2;
+        length = 0;
+      }
+    }
+    // A loop of `length` waits: the first Deferred on it is where two walks `length` apart meet.
+    let first: Deferred<any> = this;
+    let ahead: Deferred<any> = this;
+    for (let i = 0; i < length; i++) ahead = ahead.#waiting as Deferred<any>;
+    while (first !== ahead) {
+      first = first.#waiting as Deferred<any>;
+      ahead = ahead.#waiting as Deferred<any>;
+    }
+    return first;
+  }
+
+  /**
+   * Stop waiting on the chained Deferred and go on with `CancelledError` (a wait that loops back can never end).
+   * The CONTINUE link left in the chained Deferred finds this one no longer waiting on it and hands nothing over.
+   */
+  #abandonWait(): void {
+    this.#waiting = null;
+    this.#paused--;
+    this.#result = new Failure(new CancelledError('The Deferred was cancelled'));
+    this.#run();
   }
 
   /**
@@ -552,6 +606,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
           const args = chain[failed ? i + 3 : i + 2] as unknown[] | undefined;
           if (fn === CONTINUE) {
             const waiter = args as unknown as Deferred<any>;
+            if (waiter.#waiting !== current) continue; // the wait was abandoned (#abandonWait): keep the result
             waiter.#result = result;
             waiter.#waiting = null;
             waiter.#paused--;
