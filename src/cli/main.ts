@@ -3,7 +3,8 @@
  * The `greenreactor` command: policy tools, benchmarks and demos.
  *
  * Every command takes `--help`; exit codes are 0 (ok), 1 (a finding: an invalid policy, a failed
- * run) and 2 (bad usage, or a part this build does not contain).
+ * run; or an error the command did not expect, such as a file it cannot write: one line on stderr, no stack) and 2
+ * (bad usage, or a part this build does not contain).
  *
  * @module
  */
@@ -15,6 +16,7 @@ import { demoCommand } from './demo-command.js';
 import { policyCommand } from './policy-command.js';
 import { remoteCommand } from './remote-command.js';
 import { soakCommand } from './soak-command.js';
+import { thrownMessage } from '../task/thrown-message.js';
 
 /** Usage of `greenreactor`. */
 export const mainUsage = `usage: greenreactor <command> [options]
@@ -58,14 +60,21 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     io.out(mainUsage);
     return exitCodes.ok;
   }
-  const run = commands[name];
+  // Own names only: `greenreactor toString` is an unknown command, not Object.prototype.toString.
+  const run = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (run === undefined) {
     io.err(`greenreactor: unknown command \`${name}\``);
     io.err('');
     io.err(mainUsage);
     return exitCodes.usage;
   }
-  return run(rest, io);
+  try {
+    return await run(rest, io);
+  } catch (error) {
+    // What a command did not expect (a file it cannot write, say): one named line, exit 1, never a stack dump.
+    io.err(`greenreactor ${name}: ${thrownMessage(error)}`);
+    return exitCodes.failed;
+  }
 }
 
 function isMain(): boolean {

@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Policy } from '../policy/policy.js';
 import { exitCodes, usageError, withUsage, type CliIo } from './cli-io.js';
+import { thrownMessage } from '../task/thrown-message.js';
 
 /** Usage of `greenreactor policy schema`. */
 export const policySchemaUsage = `usage: greenreactor policy schema [--output <file>]
@@ -48,7 +49,13 @@ export function policySchemaCommand(argv: readonly string[], io: CliIo): Promise
     if (positionals.length > 0) throw usageError(`unexpected argument \`${positionals[0]}\``);
     const text = policySchemaText();
     if (values.output === undefined) io.out(text.trimEnd());
-    else writeFileSync(values.output, text);
+    else {
+      try {
+        writeFileSync(values.output, text);
+      } catch (error) {
+        throw new Error(`cannot write the schema to ${values.output}: ${thrownMessage(error)}`, { cause: error }); // main: one line, exit 1
+      }
+    }
     return exitCodes.ok;
   });
 }

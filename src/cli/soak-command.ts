@@ -10,6 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exitCodes, processIo, usageError, withUsage, type CliIo } from './cli-io.js';
+import { thrownMessage } from '../task/thrown-message.js';
 
 /** Usage of `greenreactor soak`. */
 export const soakUsage = `usage: greenreactor soak [--calls N] [--seed N] [--json FILE] [--quiet]
@@ -75,8 +76,13 @@ export async function soakCommand(argv: readonly string[], io: CliIo): Promise<n
     });
     for (const line of formatSoakReport(report)) io.out(line);
     if (values.json !== undefined) {
-      await mkdir(dirname(values.json), { recursive: true });
-      await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
+      try {
+        await mkdir(dirname(values.json), { recursive: true });
+        await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
+      } catch (error) {
+        // main prints it as one line, exit 1: the report was printed above, only its JSON copy is missing.
+        throw new Error(`cannot write the report to ${values.json}: ${thrownMessage(error)}`, { cause: error });
+      }
       io.out(`soak: report written to ${values.json}`);
     }
     if (report.passed) return exitCodes.ok;
