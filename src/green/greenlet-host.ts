@@ -8,7 +8,8 @@
  *   `schedule` when the greenlet becomes `'queued'`; `parkedDelta(+1)`/`(-1)` exactly when it enters/leaves
  *   `'parked'`; `callTracked` to make its first call when that may be an async function; `died` exactly once, when it becomes
  *   `'dead'` (before its links run); `reportError` for an
- *   exception nobody observed or a link that threw; `newWait` to make the Deferred of a `join`/`get`/`kill`.
+ *   exception nobody observed or a link that threw; `newWait` to make the Deferred of a `join`/`get`/`kill`;
+ *   `inGreenlet` before `then` makes one for `await greenlet`.
  * - The hub never calls back into the greenlet from these methods except through `GreenletControl`
  *   (`greenlet-control.ts`), the other direction of the contract.
  *
@@ -49,6 +50,8 @@ export interface GreenletHost {
    * wait for its own death stays killable and ends on its timeout).
    */
   newWait<T>(canceller: (d: Deferred<T>) => void, onAbandon: () => void): Deferred<T>;
+  /** @returns true while code of one of this hub's greenlets runs (a hub wait made now would be its own). */
+  inGreenlet(): boolean;
   /** A lazy call running its function is cancelled: give it its greenlet now (to kill). @returns the greenlet. */
   materialize(call: GreenletCall<any>): Greenlet<any>;
   /** A lazy call still queued is cancelled: it never runs, and is alive no more. */

@@ -300,10 +300,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   get(timeoutMs?: number): Deferred<R> {
     return this.#wait<R>(
       timeoutMs,
-      (g) => {
-        if (!g.#has(OK)) throw g.#value;
-        return g.#value as R;
-      },
+      Greenlet.#valueOf as (g: Greenlet<any>) => R,
       new TimeoutError(`Greenlet ${this.name}#${this.id} did not finish within ${String(timeoutMs)} ms`),
       ANY,
     );
@@ -389,16 +386,24 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     }
   }
 
-  /** Promise interop: `await g` gives the value or throws the exception; counts as observing the outcome. */
+  /**
+   * Promise interop: `await g` gives the value or throws the exception; counts as observing the outcome. From a
+   * greenlet of its hub, while `g` is alive, this goes through its `get()` wait, a hub wait: an async greenlet awaiting
+   * `g` is killable there (its kill rejects that wait, so the await throws it), not in a foreign await nothing can end.
+   */
   then<R1 = R, R2 = never>(
     onFulfilled?: ((value: R) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
+    if (!this.#is(ST_DEAD) && this.#site.host.inGreenlet()) {
+      return this.#wait(undefined, Greenlet.#valueOf as (g: Greenlet<any>) => R, undefined, ANY).then(onFulfilled, onRejected);
+    }
     let p: Promise<R>;
     this.#set(OBSERVED, true);
     if (this.#is(ST_DEAD)) {
       p = this.#has(OK) ? Promise.resolve(this.#value as R) : Promise.reject(this.#value);
     } else {
+      // Not from a greenlet of its hub: no switch point to make, a Promise settled at its death will do.
       p = new Promise<R>((resolve, reject) => {
         this.#addLink((g: Greenlet<any>) => (g.#has(OK) ? resolve(g.#value as R) : reject(g.#value)), ANY);
       });
@@ -834,6 +839,12 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     if (syncResult !== null) return (syncResult as { result: unknown }).result;
     this.#park(y);
     return null;
+  }
+
+  /** @returns the outcome of dead greenlet `g`: its value, or throws its exception. */
+  static #valueOf(g: Greenlet<any>): unknown {
+    if (!g.#has(OK)) throw g.#value;
+    return g.#value;
   }
 
   /** Death: record the outcome, release references, notify links in registration order, report if unobserved. */

@@ -278,6 +278,7 @@ export class Hub extends EventEmitter {
       },
       reportError: (error, g) => this.#reportError(error, g),
       newWait: (canceller, onAbandon) => this.#newWait(canceller, onAbandon),
+      inGreenlet: () => this.#caller() !== null,
       materialize: (call) => this.#materialize(call),
       dropCall: () => {
         this.#live--;
