@@ -139,3 +139,25 @@ describe('a job whose data someone else edited in Redis before our host took it'
     await expect(reactor.deferToRemote(fx.add, 2, 3).asPromise()).resolves.toBe(5);
   });
 });
+
+describe('a job whose hash someone else deleted from Redis while it waited', () => {
+  it('errbacks WorkerCrashedError naming the vanished job, once, and the host serves on', async () => {
+    const on = 'deleted';
+    hosts.push(await runRemoteWorker({ connection: bed.redis.connection, queue: on, concurrency: 1, imports: [remoteFixtureModule, new URL('./remote-review-tasks.js', remoteFixtureModule)], onError: () => undefined }));
+    const reactor = reactorOn(on, false);
+    const key = `deleted:${on}`;
+    const blocker = reactor.deferToRemote(rv.startThenAwaitGo, bed.redis.socket, key);
+    expect(await nextWord(bed.watcher, key)).toBe('started');
+    const deleted = reactor.deferToRemote(fx.add, 1, 2);
+    const firings = firingCounter(deleted);
+    const id = await waitingJob(on);
+    await bed.watcher.del(`bull:${on}:${id}`);
+    const error = await failureOf(deleted);
+    expect(error).toBeInstanceOf(WorkerCrashedError);
+    expect(error.message).toMatch(/vanished/);
+    await bed.watcher.rpush(`${key}:go`, 'go');
+    await expect(blocker.asPromise()).resolves.toBe('go');
+    await expect(reactor.deferToRemote(fx.add, 2, 3).asPromise()).resolves.toBe(5);
+    expect(firings.count).toBe(1);
+  });
+});

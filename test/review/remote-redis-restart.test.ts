@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Deferred } from '../../src/deferred/deferred.js';
-import { CancelledError, WorkerCrashedError } from '../../src/errors.js';
+import { CancelledError, ReactorStoppedError, WorkerCrashedError } from '../../src/errors.js';
 import { Reactor } from '../../src/reactor/reactor.js';
 import { bullmqBackend, runRemoteWorker, type RemoteWorker } from '../../src/remote-bullmq/index.js';
 import { defineTask } from '../../src/task/task.js';
@@ -78,9 +78,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A host taking one job at a time on `queue`, and a reactor calling it. */
-async function serve(queue: string): Promise<Reactor> {
-  hosts.push(await runRemoteWorker({ connection, queue, imports: [remoteFixtureModule, new URL('./remote-review-tasks.js', remoteFixtureModule)], onError: () => undefined }));
+/** A host taking one job at a time on `queue` (giving up on a server gone for `unreachableMs`), and a reactor calling it. */
+async function serve(queue: string, unreachableMs = 10_000): Promise<Reactor> {
+  hosts.push(
+    await runRemoteWorker({ connection, queue, imports: [remoteFixtureModule, new URL('./remote-review-tasks.js', remoteFixtureModule)], unreachableMs, onError: () => undefined }),
+  );
   const reactor = new Reactor({ remote: bullmqBackend({ connection, queue, reconcileMs: 200, onError: () => undefined }) });
   reactors.push(reactor);
   return reactor;
@@ -136,5 +138,25 @@ describe('a Redis server restarted with its data kept, while calls run and wait'
     expect(await Promise.all(queued.map((d) => d.asPromise()))).toEqual(['q1', 'q2', 'q3']);
     expect(reactor.stats().remote!.retried).toBe(0);
     expect(firings.map((f) => f.count)).toEqual([1, 1, 1, 1]);
+  });
+});
+
+describe('stop() and close() while BullMQ reconnects to a server that is down', () => {
+  it('stop() ends, errbacking the running and the queued call ReactorStoppedError once each, and the host close() ends, before the server is back', async () => {
+    const reactor = await serve('restart-stop', 2000);
+    const host = hosts[hosts.length - 1]!;
+    const running = reactor.deferToRemote(rv.startThenAwaitGo, socket, 'stop:running');
+    expect(await nextWord(watcher, 'stop:running')).toBe('started');
+    const queued = reactor.deferToRemote(fx.reportRun, socket, 'stop:queued', 'ran');
+    const firings = [running, queued].map((d) => firingCounter(d as Deferred<unknown>));
+    await shutdown(false);
+    await reactor.stop({ graceMs: 0 });
+    expect(await failureOf(running)).toBeInstanceOf(ReactorStoppedError);
+    expect(await failureOf(queued)).toBeInstanceOf(ReactorStoppedError);
+    // The host waits up to its unreachableMs for the server, to save the running job's result, then gives up.
+    await host.close();
+    await startServer();
+    expect(firings.map((f) => f.count)).toEqual([1, 1]);
+    expect(await watcher.lrange('stop:queued', 0, -1)).toEqual([]);
   });
 });
