@@ -45,6 +45,22 @@ function field(e: object, key: string): unknown {
   }
 }
 
+/** Piscina's rejection of a worker's tasks when it exits (`process.exit`, a terminate) and Node's out-of-memory code. */
+const exitMessage = /^worker exited with code: (-?\d+)$/;
+const outOfMemoryCode = 'ERR_WORKER_OUT_OF_MEMORY';
+
+/**
+ * Whether a rejection of a message none of whose calls started may be its clone's refusal: anything but a worker's
+ * exit or out-of-memory death, a full queue or a closing pool. A worker's uncaught error cannot be told from an
+ * argument's getter that throws as the message is cloned (either arrives as the error itself).
+ * @param error - what Piscina rejected with.
+ */
+export function mayBeRefusal(error: unknown): boolean {
+  if (classifyDispatchFault(error, '', [], 0, undefined, false).kind !== 'data-clone') return false; // full, or closed
+  if (typeof error !== 'object' || error === null) return true;
+  return field(error, 'code') !== outOfMemoryCode && !exitMessage.test(safeString(field(error, 'message')));
+}
+
 function firstUncloneable(args: readonly unknown[]): number {
   for (let i = 0; i < args.length; i++) if (!cloneable(args[i])) return i;
   return -1;
@@ -68,9 +84,19 @@ export function isSendable(args: readonly unknown[], context?: CarriedContext): 
  * @param args - the task's arguments (to find the one that could not be cloned).
  * @param maxQueue - the pool's limit, for the message.
  * @param context - the context its carriers captured (to blame a carrier when no argument is at fault).
+ * @param posted - whether the message was cloned and posted, when the pool knows it: `true` (the call claimed its
+ *   slot in a worker, or its message's trailing `TaskRequest.cloned` was read), `false` (that accessor was not
+ *   read: the clone failed before it), `undefined` (not known: the arguments are tried again to tell).
  * @returns the fault.
  */
-export function classifyDispatchFault(error: unknown, name: string, args: readonly unknown[], maxQueue: number, context?: CarriedContext): DispatchFault {
+export function classifyDispatchFault(
+  error: unknown,
+  name: string,
+  args: readonly unknown[],
+  maxQueue: number,
+  context?: CarriedContext,
+  posted?: boolean,
+): DispatchFault {
   // Not `instanceof Error`: a DOMException (DataCloneError) or an error from another realm is still an error here.
   const e = (typeof error === 'object' && error !== null ? error : new Error(safeString(error))) as Error;
   const message = safeString(field(e, 'message'));
@@ -84,16 +110,21 @@ export function classifyDispatchFault(error: unknown, name: string, args: readon
   if (message === 'Terminating worker thread' || message === 'pool is closed' || field(e, 'name') === 'AbortError') {
     return { kind: 'closed', error: new ReactorStoppedError(`Task \`${name}\` did not run: the thread pool closed`, { cause: e }) };
   }
-  const exited = /^worker exited with code: (-?\d+)$/.exec(message);
-  const outOfMemory = code === 'ERR_WORKER_OUT_OF_MEMORY';
+  const exited = exitMessage.exec(message);
+  const outOfMemory = code === outOfMemoryCode;
   // Node refuses an object that needs transfer (a MessagePort) but is not listed with a TypeError, not a DataCloneError.
   // A getter or Proxy trap of an argument (or a carried value) that throws as Piscina clones the message rejects the
   // call with its own error, as a worker's uncaught error would: an error that is no exit nor out-of-memory is a
   // clone fault when the arguments cannot be cloned (tried only then: a crash is rare, a clone costs).
+  // Known either way (`posted`), nothing is guessed: a message that reached a worker cannot have failed its clone
+  // (its arguments may have turned uncloneable since: the crash is still a crash), and one whose clone stopped short
+  // of its end failed it (a getter that throws only in the clone: trying the arguments again would not see it).
   const cloneFault =
-    field(e, 'name') === 'DataCloneError' ||
-    code === 'ERR_MISSING_TRANSFERABLE_IN_TRANSFER_LIST' ||
-    (exited === null && !outOfMemory && (firstUncloneable(args) >= 0 || uncloneableCarrier(context) !== undefined));
+    posted === undefined
+      ? field(e, 'name') === 'DataCloneError' ||
+        code === 'ERR_MISSING_TRANSFERABLE_IN_TRANSFER_LIST' ||
+        (exited === null && !outOfMemory && (firstUncloneable(args) >= 0 || uncloneableCarrier(context) !== undefined))
+      : !posted;
   if (cloneFault) {
     const index = firstUncloneable(args);
     const carrier = index < 0 ? uncloneableCarrier(context) : undefined;

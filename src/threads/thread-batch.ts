@@ -17,12 +17,14 @@
  *   told so: one that never claimed its slot goes back in line, one that started errbacks `WorkerCrashedError`
  *   (or is retried, with `retries`) — `ThreadTaskRun.handleRejection` decides.
  * - If the message is refused because a call in it cannot be cloned (no call ran), only the calls that cannot be
- *   cloned errback `DataCloneError`; the others go back in line as they were.
+ *   cloned errback `DataCloneError`; the others go back in line, each to travel alone from then on (so a call whose
+ *   getter throws only inside the clone fails alone, its refusal told by its own clone mark: `clone-mark.ts`).
  *
  * @module
  */
 import type { PostedReceiver, ThreadTaskHost, ThreadTaskRun } from './thread-task-run.js';
 import { batchStride, isTaskOutcome, type TaskRequest } from './wire.js';
+import { mayBeRefusal } from './dispatch-fault.js';
 
 /** One posted batch: how many of its runs still wait for their result. */
 interface BatchRecord {
@@ -151,15 +153,19 @@ export function postBatch(host: ThreadTaskHost, slots: BatchSlots, runs: readonl
       // A call whose result came back ran; one still held ran if it claimed its slot.
       anyStarted = !slots.holds(slot, members[k]!) || host.slots.runningThread(slot) !== 0;
     }
-    // Refused before any call ran because one of them cannot be cloned (a function, a throwing getter; the size
-    // estimate let it in): only those fail, with DataCloneError; the others go back in line untouched.
-    const refused = !anyStarted && members.some((run, k) => slots.holds(calls[batchStride * k + 3] as number, run) && !run.sendable);
+    // Refused before any call ran, by the clone, because a call of it cannot be cloned (a function, a throwing
+    // getter: the size estimate let it in) — or, as it cannot be told from that, the worker died of an uncaught error
+    // first. The calls that cannot be cloned now fail, with DataCloneError; the others go back in line untouched, to
+    // travel alone, where each one's refusal is told exactly (a call whose getter throws only in the clone fails
+    // alone; after a death, each meets it alone). The common path pays nothing: no mark on a batch's message.
+    const refused = !anyStarted && mayBeRefusal(error);
     for (let k = 0; k < members.length; k++) {
       // Still held: its result never came (the worker died, or the message was refused).
       const run = slots.take(calls[batchStride * k + 3] as number, members[k]);
       if (run === undefined) continue;
-      if (refused && run.sendable) run.unsent();
-      else run.handleRejection(error, anyStarted);
+      if (!refused) run.handleRejection(error, anyStarted);
+      else if (run.sendable) run.unsent();
+      else run.handleRejection(error, false, false);
     }
     handBack(record); // declined before the worker died: never started either
   };

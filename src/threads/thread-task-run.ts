@@ -31,6 +31,7 @@ import { classifyDispatchFault, isSendable } from './dispatch-fault.js';
 import { describeDispatchSite, type DispatchSite, type DispatchSites } from '../dispatch-site.js';
 import { fitsInBatch } from './fits-in-batch.js';
 import { copyLargeBuffers, type CopiedArguments } from './copy-large-buffers.js';
+import { cloneEnded, withCloneMark } from './clone-mark.js';
 import type { ActiveLinks } from './active-runs.js';
 import { reviveError } from './error-transport.js';
 import type { ResolvedThreadPoolOptions } from './thread-pool-options.js';
@@ -71,6 +72,8 @@ const runningOnBit = 1 << 9;
  * cancel or timeout, so runs carry no field for it.
  */
 const lettingGo = new WeakMap<ThreadTaskRun, () => void>();
+/** Its coalesced batch's message was refused by the clone: it travels alone from then on (`ThreadTaskRun.unsent`). */
+const soloBit = 1 << 10;
 
 /** What a run needs from its pool (a narrow view, so runs never reach back into the facade). */
 export interface ThreadTaskHost {
@@ -327,6 +330,7 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
       this.#calls === undefined &&
       this.#extras?.stream === undefined &&
       this.#extras?.alone !== true &&
+      !this.#has(soloBit) &&
       this.#task.options.transfer === undefined &&
       fitsInBatch(this.#args, maxArgBytes)
     );
@@ -429,11 +433,22 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
     }
     if (transfer !== undefined) request = { ...request, moved: true };
     else if (copied) request = { ...request, copied: true };
+    let receiver: PostedReceiver = this;
+    if (this.#has(soloBit)) {
+      // Split from a refused batch: whether its own message is refused is known exactly (a getter that threw only in
+      // the batch's clone may throw only in this one too, and clone fine when its arguments are tried again).
+      const marked = withCloneMark({ ...request });
+      request = marked;
+      receiver = {
+        handleReply: (value) => this.handleReply(value),
+        handleRejection: (error) => this.handleRejection(error, false, cloneEnded(marked)),
+      };
+    }
     this.#flag(inPiscinaBit, true);
     try {
-      host.post(request, transferList, this);
+      host.post(request, transferList, receiver);
     } catch (error) {
-      this.handleRejection(error);
+      receiver.handleRejection(error);
     }
   }
 
@@ -573,10 +588,12 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
   }
 
   /**
-   * Its batch's message was refused because another call of it could not be cloned: nothing reached a worker, so
-   * it goes back in line as it was — not a retry, not a requeue counted.
+   * Its batch's message was refused by the clone (another call of it could not be cloned, or one whose arguments
+   * clone now as they did not then: a getter that throws only in the clone): nothing reached a worker, so it goes back
+   * in line — not a retry, not a requeue counted — to travel alone from then on, where a refusal is its own.
    */
   unsent(): void {
+    this.#flag(soloBit, true);
     this.#leavePiscina(false);
     if (this.#state === 'pending') {
       this.#host.resubmit(this);
@@ -630,8 +647,10 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
    * @param mateStarted - its batch's worker died while running another call of the batch: if this run never
    *   started, going back in line is not counted against its bound (only a worker dying before anything started,
    *   as one failing at boot does, is).
+   * @param posted - whether its message was cloned and posted, when its clone mark tells (a batch's, or its own once
+   *   sent alone after its batch was refused: `clone-mark.ts`); see `classifyDispatchFault`.
    */
-  handleRejection(error: unknown, mateStarted = false): void {
+  handleRejection(error: unknown, mateStarted = false, posted?: boolean): void {
     const outcome = isTaskOutcome(error) ? error : undefined;
     if (outcome?.status === 'declined') {
       this.#declined(outcome.threadId);
@@ -658,7 +677,9 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
           this.deferred.errback(new CancelledError(`Task \`${this.#task.name}\` was cancelled before it started`));
         }
       } else {
-        const fault = classifyDispatchFault(error, this.#task.name, this.#args, this.#host.options.maxQueue, this.#extras?.context);
+        // A run that claimed its slot was posted (its arguments may have turned uncloneable since: still a crash).
+        const sent = started ? true : posted;
+        const fault = classifyDispatchFault(error, this.#task.name, this.#args, this.#host.options.maxQueue, this.#extras?.context, sent);
         if (fault.kind === 'crashed' && !started && (mateStarted || this.#requeues < maxRequeues) && this.#task.options.transfer === undefined) {
           // It was only waiting in a worker that died (another task's crash, or a kill after the cancel grace):
           // it never ran, so it goes back in line — not a retry, not a crash of its own. (Not with a `transfer` list:

@@ -147,6 +147,12 @@ export interface TaskRequest {
    * allocate (`src/worker/young-generation-nudge.ts`).
    */
   readonly copied?: true;
+  /**
+   * Present on the message of a call sent alone after its coalesced batch was refused: the clone mark, an accessor
+   * put last that the main thread's structured clone reads once everything before it was cloned (`clone-mark.ts`),
+   * so the pool tells this call's own refusal from a dead worker. `undefined` in the worker, unread.
+   */
+  readonly cloned?: undefined;
 }
 
 /** Entries per call in {@link TaskRequest.batch}. */
