@@ -3,7 +3,9 @@
  *
  * @module
  */
+import { inspect } from 'node:util';
 import { Deferred, type ChainResult } from '../deferred/deferred.js';
+import { fail } from '../deferred/fail.js';
 import { maybeDeferred } from '../deferred/maybe-deferred.js';
 import { succeed } from '../deferred/succeed.js';
 import { getDefaultHub } from './default-hub.js';
@@ -80,9 +82,12 @@ export class Semaphore {
    * Run `fn()` holding a token; the token is released once its result settles, either way.
    *
    * @param fn - returns a value, a Promise or a Deferred, or throws.
-   * @returns a Deferred of `fn`'s outcome.
+   * @returns a Deferred of `fn`'s outcome; errbacking `TypeError` at once, without a token, when `fn` is not a function.
    */
   run<R>(fn: () => R): Deferred<ChainResult<R>> {
+    if (typeof fn !== 'function') {
+      return fail(new TypeError(`Expected \`fn\` to be a function, got \`${inspect(fn)}\` (${typeof fn})`)); // before taking a token
+    }
     return this.#acquire(undefined, false).addCallback(() =>
       maybeDeferred(fn).addBoth((result) => {
         this.release();

@@ -3,8 +3,10 @@
  *
  * @module
  */
+import { inspect } from 'node:util';
 import { Deferred } from '../deferred/deferred.js';
 import { fail } from '../deferred/fail.js';
+import { isThenable } from '../deferred/is-thenable.js';
 import { Failure } from '../deferred/failure.js';
 import { succeed } from '../deferred/succeed.js';
 import { TimeoutError } from '../errors.js';
@@ -28,7 +30,8 @@ import type { DelayedCall } from '../time/scheduler.js';
  * @param waitable - a Greenlet, Deferred, Promise or any thenable.
  * @param ms - the time limit.
  * @param hub - whose clock to use; default: the default reactor's hub.
- * @returns a Deferred with the waitable's outcome, or errbacking with `TimeoutError`.
+ * @returns a Deferred with the waitable's outcome, or errbacking with `TimeoutError`; errbacking `TypeError` when
+ *   `waitable` is none of those or `ms` is not a number >= 0 (what a thenable's `then` throws: with that).
  * @example
  * ```ts
  * const page = yield withTimeout(fetchPage(url), 5000);
@@ -51,6 +54,19 @@ export function withTimeout<T>(waitable: PromiseLike<T> | Greenlet<T>, ms: numbe
     if (failed) result.errback(value);
     else result.callback(value as T);
   };
+  if (!(waitable instanceof Greenlet)) {
+    let thenable: boolean;
+    try {
+      thenable = isThenable(waitable);
+    } catch (error: unknown) {
+      return fail<T>(error); // its `then` getter threw: that is the outcome, as awaiting it would reject
+    }
+    if (!thenable) {
+      return fail<T>(
+        new TypeError(`Expected \`waitable\` to be a Greenlet, Deferred, Promise or thenable, got \`${inspect(waitable)}\` (${typeof waitable})`),
+      );
+    }
+  }
   const source = waitable instanceof Greenlet ? waitable.get() : waitable;
   if (source instanceof Deferred) {
     source.addBoth((r: unknown) => {
@@ -58,10 +74,14 @@ export function withTimeout<T>(waitable: PromiseLike<T> | Greenlet<T>, ms: numbe
       return undefined; // taken over: its outcome lives on in `result`
     });
   } else {
-    source.then(
-      (v) => settle(v, false),
-      (e) => settle(e, true),
-    );
+    try {
+      source.then(
+        (v) => settle(v, false),
+        (e) => settle(e, true),
+      );
+    } catch (error: unknown) {
+      settle(error, true); // a `then` that throws rejects, as it would for a Promise adopting it
+    }
   }
   if (early !== null) {
     const { value, failed } = early as { value: unknown; failed: boolean };

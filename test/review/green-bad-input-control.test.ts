@@ -1,6 +1,6 @@
 /**
  * Review attacks: bad input to the green helpers that answer with a Deferred (`GreenPool.map`, `joinAll`,
- * `killAll`) comes back as a named `TypeError` through that Deferred, never as a synchronous throw, and nothing is
+ * `killAll`, `withTimeout`, `Semaphore.run`/`Lock.run`) comes back as a named `TypeError` through that Deferred, never as a synchronous throw, and nothing is
  * left running for it.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
@@ -8,6 +8,9 @@ import type { Deferred } from '../../src/deferred/deferred.js';
 import { GreenPool } from '../../src/green/green-pool.js';
 import { joinAll } from '../../src/green/join-all.js';
 import { killAll } from '../../src/green/kill-all.js';
+import { Lock } from '../../src/green/lock.js';
+import { Semaphore } from '../../src/green/semaphore.js';
+import { withTimeout } from '../../src/green/with-timeout.js';
 import { failureResultOf } from '../helpers/deferred-results.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
 
@@ -83,5 +86,39 @@ describe('killAll() with bad input', () => {
     });
     expect(typeErrorOf(() => killAll([g, 42] as never))).toBe('Expected `greenlets` to be an iterable of Greenlets, got an item `42` (number)');
     expect(g.dead).toBe(true);
+  });
+});
+
+describe('withTimeout() with bad input', () => {
+  it.each([
+    ['a number', 42, 'Expected `waitable` to be a Greenlet, Deferred, Promise or thenable, got `42` (number)'],
+    ['null', null, 'Expected `waitable` to be a Greenlet, Deferred, Promise or thenable, got `null` (object)'],
+    ['an object whose then is not a function', { then: 5 }, 'Expected `waitable` to be a Greenlet, Deferred, Promise or thenable, got `{ then: 5 }` (object)'],
+  ])('errbacks TypeError for a waitable that is %s, and starts no timer', (_what, waitable, message) => {
+    const { hub, clock } = makeVirtualHub();
+    expect(typeErrorOf(() => withTimeout(waitable as never, 10, hub))).toBe(message);
+    expect(clock.getDelayedCalls()).toHaveLength(0);
+  });
+
+  it('errbacks with what a thenable\'s then getter throws, or its then call throws', () => {
+    const { hub } = makeVirtualHub();
+    const boom = new Error('boom');
+    const getter = withTimeout({ get then(): never { throw boom; } } as never, 10, hub);
+    expect(failureResultOf(getter).value).toBe(boom);
+    const call = withTimeout({ then: (): never => { throw boom; } } as never, 10, hub);
+    expect(failureResultOf(call).value).toBe(boom);
+  });
+});
+
+describe('Semaphore.run() and Lock.run() with a bad fn', () => {
+  it.each([
+    ['Semaphore with a token free', () => new Semaphore(1)],
+    ['Semaphore with none free', () => new Semaphore(0)],
+    ['Lock', () => new Lock()],
+  ])('%s: errbacks TypeError at once and takes no token', (_what, make) => {
+    const sem = make();
+    const before = sem.counter;
+    expect(typeErrorOf(() => sem.run(42 as never))).toBe('Expected `fn` to be a function, got `42` (number)');
+    expect(sem.counter).toBe(before);
   });
 });
