@@ -4,6 +4,7 @@
  * @module
  */
 import { Deferred, type ChainResult } from './deferred.js';
+import { FifoLine } from './fifo-line.js';
 import { fireHandedOver, handOver } from './hand-over.js';
 import { runWhileHeld } from './run-while-held.js';
 
@@ -22,7 +23,7 @@ import { runWhileHeld } from './run-while-held.js';
  */
 export class DeferredLock {
   #locked = false;
-  readonly #waiting: Array<Deferred<DeferredLock>> = [];
+  readonly #waiting = new FifoLine<Deferred<DeferredLock>>();
 
   /** True while someone holds the lock. */
   get locked(): boolean {
@@ -74,7 +75,6 @@ export class DeferredLock {
 
   #cancelAcquire(pending: Deferred<DeferredLock>): void {
     if (fireHandedOver(pending)) return; // granted, not fired yet: it fires with the grant
-    const index = this.#waiting.indexOf(pending);
-    if (index !== -1) this.#waiting.splice(index, 1);
+    this.#waiting.remove(pending);
   }
 }

@@ -6,6 +6,7 @@
 import { QueueOverflow, QueueUnderflow } from '../errors.js';
 import { safeString } from '../safe-string.js';
 import { Deferred } from './deferred.js';
+import { FifoLine } from './fifo-line.js';
 import { fireHandedOver, handOver } from './hand-over.js';
 import { succeed } from './succeed.js';
 
@@ -29,8 +30,8 @@ export class DeferredQueue<T> {
   readonly size: number;
   /** The most getters it lets wait (`Infinity`: unbounded). */
   readonly backlog: number;
-  readonly #pending: T[] = [];
-  readonly #waiting: Array<Deferred<T>> = [];
+  readonly #pending = new FifoLine<T>();
+  readonly #waiting = new FifoLine<Deferred<T>>();
 
   /**
    * @param size - the most items stored at once (an integer ≥ 0, or `Infinity`); default unbounded.
@@ -52,12 +53,12 @@ export class DeferredQueue<T> {
 
   /** The number of items stored, waiting for a getter. */
   get pending(): number {
-    return this.#pending.length;
+    return this.#pending.size;
   }
 
   /** The number of getters waiting for an item. */
   get waiting(): number {
-    return this.#waiting.length;
+    return this.#waiting.size;
   }
 
   /**
@@ -73,7 +74,7 @@ export class DeferredQueue<T> {
     const getter = this.#waiting.shift();
     if (getter !== undefined) {
       handOver(getter, item); // fired now, or after the handlers of the getter being fired (hand-over.ts)
-    } else if (this.#pending.length < this.size) {
+    } else if (this.#pending.size < this.size) {
       this.#pending.push(item);
     } else {
       throw new QueueOverflow(`The DeferredQueue is full (size ${this.size})`);
@@ -87,14 +88,13 @@ export class DeferredQueue<T> {
    * @throws QueueUnderflow when `backlog` getters are already waiting.
    */
   get(): Deferred<T> {
-    if (this.#pending.length > 0) return succeed(this.#pending.shift() as T);
-    if (this.#waiting.length >= this.backlog) {
+    if (this.#pending.size > 0) return succeed(this.#pending.shift() as T);
+    if (this.#waiting.size >= this.backlog) {
       throw new QueueUnderflow(`The DeferredQueue backlog is full (${this.backlog} getters waiting)`);
     }
     const d = new Deferred<T>((pending) => {
       if (fireHandedOver(pending)) return; // it was given an item, not fired yet: it fires with the item
-      const index = this.#waiting.indexOf(pending);
-      if (index !== -1) this.#waiting.splice(index, 1);
+      this.#waiting.remove(pending);
     });
     this.#waiting.push(d);
     return d;

@@ -4,6 +4,7 @@
  * @module
  */
 import { Deferred, type ChainResult } from './deferred.js';
+import { FifoLine } from './fifo-line.js';
 import { fireHandedOver, handOver } from './hand-over.js';
 import { runWhileHeld } from './run-while-held.js';
 
@@ -24,7 +25,7 @@ export class DeferredSemaphore {
   /** The number of tokens when none is held. */
   readonly limit: number;
   #tokens: number;
-  readonly #waiting: Array<Deferred<DeferredSemaphore>> = [];
+  readonly #waiting = new FifoLine<Deferred<DeferredSemaphore>>();
 
   /**
    * @param tokens - how many holders may hold it at once (an integer ≥ 1).
@@ -94,7 +95,6 @@ export class DeferredSemaphore {
 
   #cancelAcquire(pending: Deferred<DeferredSemaphore>): void {
     if (fireHandedOver(pending)) return; // granted, not fired yet: it fires with the grant
-    const index = this.#waiting.indexOf(pending);
-    if (index !== -1) this.#waiting.splice(index, 1);
+    this.#waiting.remove(pending);
   }
 }
