@@ -12,9 +12,10 @@ import { runRemoteWorker, type RemoteWorker } from '../../src/remote-bullmq/inde
 import * as fx from '../fixtures/remote-tasks.js';
 import * as rv from '../fixtures/remote-review-tasks.js';
 import { failureOf, settled } from '../threads/thread-test-kit.js';
-import { TaskNotFoundError } from '../../src/errors.js';
+import { firingCounter } from '../helpers/deferred-results.js';
+import { CancelledError, TaskNotFoundError } from '../../src/errors.js';
 import { defineTask } from '../../src/task/task.js';
-import { remoteFixtureModule, startRemoteTestBed, type RemoteTestBed } from '../helpers/redis-server.js';
+import { nextWord, remoteFixtureModule, startRemoteTestBed, type RemoteTestBed } from '../helpers/redis-server.js';
 
 const queue = 'mixed';
 let bed: RemoteTestBed;
@@ -36,6 +37,24 @@ afterAll(async () => {
   await bed?.stop();
 });
 
+/** Waits until a job of the queue was given back at least `times` times (its start count, one look per round trip); returns its id. */
+async function givenBack(times: number): Promise<string> {
+  for (let looks = 0; looks < 10_000; looks++) {
+    const [id] = await bed.watcher.zrange(`bull:${queue}:delayed`, 0, 0);
+    if (id !== undefined && Number(await bed.watcher.hget(`bull:${queue}:${id}`, 'ats')) >= times) return id;
+  }
+  throw new Error(`no job of ${queue} was given back ${times} times`);
+}
+
+/** Waits until job `id` is over: removed, or finished (one look per round trip). */
+async function over(id: string): Promise<void> {
+  const key = `bull:${queue}:${id}`;
+  for (let looks = 0; looks < 10_000; looks++) {
+    if ((await bed.watcher.exists(key)) === 0 || (await bed.watcher.hexists(key, 'finishedOn')) === 1) return;
+  }
+  throw new Error(`job ${id} never ended`);
+}
+
 describe('two hosts with different task sets on one queue', () => {
   it('runs every call on a host that serves its task', async () => {
     const reactor = bed.reactor;
@@ -53,6 +72,22 @@ describe('two hosts with different task sets on one queue', () => {
   it('errbacks TaskNotFoundError for a task no live host serves (never bounced forever)', async () => {
     const error = await failureOf(bed.reactor.deferToRemote(unservedTask));
     expect(error).toBeInstanceOf(TaskNotFoundError);
+  });
+
+  it('a call cancelled while its job is given back between hosts errbacks CancelledError once and never runs', async () => {
+    // The review host busy: the fixtures host takes the job and gives it back until the call is cancelled.
+    const blocker = bed.reactor.deferToRemote(rv.startThenAwaitGo, bed.redis.socket, 'mixed:blocker');
+    expect(await nextWord(bed.watcher, 'mixed:blocker')).toBe('started');
+    const bounced = bed.reactor.deferToRemote(rv.repeatText, bed.redis.socket, 'mixed:bounced', 2);
+    const firings = firingCounter(bounced);
+    const id = await givenBack(2);
+    bounced.cancel();
+    expect(await failureOf(bounced)).toBeInstanceOf(CancelledError);
+    await bed.watcher.rpush('mixed:blocker:go', 'go');
+    await expect(blocker.asPromise()).resolves.toBe('go');
+    await over(id);
+    expect(await bed.watcher.get('mixed:bounced')).toBeNull();
+    expect(firings.count).toBe(1);
   });
 
   it('errbacks TaskNotFoundError for the tasks of a host that closed (it left the directory)', async () => {
