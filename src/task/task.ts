@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import type { TransferListItem } from 'node:worker_threads';
 import { importTaskFunction } from './import-task-function.js';
+import { readTaskOptions } from './read-task-options.js';
 
 /** What kind of work a task does; the `auto` route sends `cpu`/`blocking` to threads, `io`/`cooperative` to greenlets. */
 export type Kind = 'cpu' | 'blocking' | 'io' | 'cooperative';
@@ -21,11 +22,8 @@ export type Kind = 'cpu' | 'blocking' | 'io' | 'cooperative';
  */
 export type Route = 'thread' | 'green' | 'inline' | 'remote' | 'auto';
 
-/** The kinds a task may declare, for validation and documentation. */
-export const taskKinds: readonly Kind[] = ['cpu', 'blocking', 'io', 'cooperative'];
-
-/** The routes a task or rule may name. */
-export const routes: readonly Route[] = ['thread', 'green', 'inline', 'remote', 'auto'];
+// The kinds and routes a task may name live with the reading of its options (no import cycle); exported from here.
+export { routes, taskKinds } from './read-task-options.js';
 
 /**
  * A function a task may wrap: plain (returns a value or a Promise), async, or a generator
@@ -170,46 +168,11 @@ export function normalizeModuleUrl(moduleUrl: string | URL): string {
   }
 }
 
-function validateOptions(options: TaskOptions<any[]>, name: string): void {
-  const { kind, route, timeoutMs, retries, transfer, streamWindow } = options;
-  if (streamWindow !== undefined && !(Number.isInteger(streamWindow) && streamWindow >= 1)) {
-    throw new TypeError(
-      `Expected \`streamWindow\` of task \`${name}\` to be an integer >= 1, got \`${String(streamWindow)}\` (${typeof streamWindow})`,
-    );
-  }
-  if (kind !== undefined && !taskKinds.includes(kind)) {
-    throw new TypeError(`Expected \`kind\` of task \`${name}\` to be one of ${taskKinds.join(', ')}, got \`${String(kind)}\``);
-  }
-  if (route !== undefined && !routes.includes(route)) {
-    throw new TypeError(`Expected \`route\` of task \`${name}\` to be one of ${routes.join(', ')}, got \`${String(route)}\``);
-  }
-  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
-    throw new TypeError(
-      `Expected \`timeoutMs\` of task \`${name}\` to be a finite number >= 0, got \`${String(timeoutMs)}\` (${typeof timeoutMs})`,
-    );
-  }
-  if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0)) {
-    throw new TypeError(
-      `Expected \`retries\` of task \`${name}\` to be an integer >= 0, got \`${String(retries)}\` (${typeof retries})`,
-    );
-  }
-  if (transfer !== undefined && typeof transfer !== 'function') {
-    throw new TypeError(`Expected \`transfer\` of task \`${name}\` to be a function, got ${typeof transfer}`);
-  }
-  if (transfer !== undefined && retries !== undefined && retries > 0) {
-    // A retry would post again the buffers the first attempt already moved (detached): refuse the pair up front.
-    throw new TypeError(
-      `Task \`${name}\` cannot have both \`retries\` and \`transfer\`: a buffer moved to the worker that crashed cannot be ` +
-        'sent again. Drop `transfer` (the arguments are then copied, and a retry can resend them) or set `retries` to 0',
-    );
-  }
-}
-
 function makeTask<Args extends unknown[], R>(
   moduleUrl: string,
   exportName: string,
   fn: TaskFunction<Args, R> | undefined,
-  options: TaskOptions<Args>,
+  options: Readonly<TaskOptions<Args>>,
 ): Task<Args, R> {
   let loading: Promise<TaskFunction<Args, R>> | undefined;
   const load = (): Promise<TaskFunction<Args, R>> => {
@@ -222,7 +185,7 @@ function makeTask<Args extends unknown[], R>(
     id: `${moduleUrl}#${exportName}`,
     moduleUrl,
     exportName,
-    options: Object.freeze({ ...options }),
+    options,
     fn,
     load,
     [taskBrand]: true as const,
@@ -240,8 +203,8 @@ function makeTask<Args extends unknown[], R>(
  * @param fn - a plain, async or generator function.
  * @param options - kind, route, timeout, retries, transfer.
  * @returns the Task.
- * @throws TypeError when an argument is malformed, or `retries` is combined with `transfer` (a definition bug,
- *   caught at module load).
+ * @throws TypeError when an argument is malformed (`options` not an object, or reading it throws), or `retries` is
+ *   combined with `transfer` (a definition bug, caught at module load).
  * @example
  * ```ts
  * export const fib = defineTask(import.meta.url, 'fib', (n: number): number => (n < 2 ? n : fib.fn!(n - 1) + fib.fn!(n - 2)), { kind: 'cpu' });
@@ -260,8 +223,7 @@ export function defineTask<Args extends unknown[], R>(
   if (typeof fn !== 'function') {
     throw new TypeError(`Expected \`fn\` of task \`${exportName}\` to be a function, got ${typeof fn}`);
   }
-  validateOptions(options, exportName);
-  return makeTask(url, exportName, fn, options);
+  return makeTask(url, exportName, fn, readTaskOptions(options, exportName));
 }
 
 /**
@@ -287,6 +249,5 @@ export function taskFrom<Args extends unknown[] = any[], R = unknown>(
   if (typeof exportName !== 'string' || exportName === '') {
     throw new TypeError(`Expected \`exportName\` to be a non-empty string, got \`${String(exportName)}\` (${typeof exportName})`);
   }
-  validateOptions(options, exportName);
-  return makeTask<Args, R>(url, exportName, undefined, options);
+  return makeTask<Args, R>(url, exportName, undefined, readTaskOptions(options, exportName));
 }
