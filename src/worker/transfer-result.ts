@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { types } from 'node:util';
 import type { MessagePort } from 'node:worker_threads';
 import { movable, transferOf } from './piscina-movable.js';
 import { runningTask } from './worker-state.js';
@@ -17,7 +18,8 @@ import { runningTask } from './worker-state.js';
  *
  * @param value - an `ArrayBuffer`, a typed array / `DataView` (its buffer moves), or a `MessagePort`.
  * @returns the value, marked; the main thread receives the original value. Outside a thread task (in-process
- *   paths) the value itself, unmarked.
+ *   paths), and for a `SharedArrayBuffer` or a view of one (shared, never copied: nothing to move), the value
+ *   itself, unmarked.
  * @example
  * ```ts
  * import { transferResult } from 'greenreactor/worker';
@@ -27,5 +29,10 @@ import { runningTask } from './worker-state.js';
  */
 export function transferResult<T extends ArrayBuffer | ArrayBufferView | MessagePort>(value: T): T {
   if (runningTask() === undefined) return value;
-  return movable(value, transferOf(value)) as T;
+  const moved = transferOf(value);
+  // Shared memory is never copied: the main thread receives the same `SharedArrayBuffer`. It cannot be listed to
+  // move (postMessage refuses it: the reply, and a coalesced batch's held results with it, would be lost with the
+  // worker), so it goes unmarked.
+  if (types.isSharedArrayBuffer(moved)) return value;
+  return movable(value, moved) as T;
 }
