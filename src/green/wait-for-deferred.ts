@@ -5,7 +5,10 @@
  */
 import { Deferred } from '../deferred/deferred.js';
 import { Failure } from '../deferred/failure.js';
+import { fail } from '../deferred/fail.js';
+import { succeed } from '../deferred/succeed.js';
 import { TimeoutError } from '../errors.js';
+import { newHubWait, type Hub } from './hub.js';
 import type { Scheduler } from '../time/scheduler.js';
 
 const noop = (): undefined => undefined;
@@ -19,15 +22,16 @@ const noop = (): undefined => undefined;
  * @param d - a Deferred, Promise or thenable.
  * @param timeoutMs - how long to wait; `undefined` for no limit.
  * @param clock - the scheduler for the timeout.
- * @returns a Deferred a greenlet can `yield` or `await`.
+ * @param hub - the hub whose greenlets wait: given, the Deferred is a hub wait, so an async greenlet of that hub
+ *   awaiting it is killable there (without it, `await` of it in an async greenlet is a foreign await).
+ * @returns a Deferred a greenlet can `yield` or `await` (an outcome already there comes back at once).
  */
-export function waitForDeferred<T>(d: PromiseLike<T>, timeoutMs: number | undefined, clock: Scheduler): Deferred<T> {
+export function waitForDeferred<T>(d: PromiseLike<T>, timeoutMs: number | undefined, clock: Scheduler, hub?: Hub): Deferred<T> {
   let timer: ReturnType<Scheduler['callLater']> | null = null;
-  const result = new Deferred<T>(() => {
-    if (timer?.active() === true) timer.cancel();
-  });
+  let result: Deferred<T> | null = null; // made once `d` is known to be still pending
+  let early: { value: unknown; failed: boolean } | null = null;
   const settle = (value: unknown, failed: boolean): void => {
-    if (result.called) return;
+    if (early !== null || result?.called === true) return;
     if (!failed && typeof value === 'object' && value !== null) {
       let thenable: boolean;
       try {
@@ -40,6 +44,10 @@ export function waitForDeferred<T>(d: PromiseLike<T>, timeoutMs: number | undefi
         follow(value as PromiseLike<unknown>); // nested: wait for the inner one
         return;
       }
+    }
+    if (result === null) {
+      early = { value, failed };
+      return;
     }
     if (timer?.active() === true) timer.cancel();
     if (failed) result.errback(value);
@@ -68,10 +76,21 @@ export function waitForDeferred<T>(d: PromiseLike<T>, timeoutMs: number | undefi
     }
   };
   follow(d);
-  if (timeoutMs !== undefined && !result.called) {
+  if (early !== null) {
+    const { value, failed } = early as { value: unknown; failed: boolean };
+    return failed ? fail<T>(value) : succeed(value as T);
+  }
+  const stop = (): void => {
+    if (timer?.active() === true) timer.cancel();
+  };
+  // With the hub: a hub wait, so a greenlet of that hub waiting on it is killable there (the kill only stops the
+  // wait, as the timeout does: `d` is left alone).
+  const w = hub === undefined ? new Deferred<T>(stop) : newHubWait<T>(hub, stop, stop);
+  result = w;
+  if (timeoutMs !== undefined) {
     timer = clock.callLater(timeoutMs, () => {
-      if (!result.called) result.errback(new TimeoutError(`waitForDeferred timed out after ${timeoutMs} ms`));
+      if (!w.called) w.errback(new TimeoutError(`waitForDeferred timed out after ${timeoutMs} ms`));
     });
   }
-  return result;
+  return w;
 }
