@@ -32,7 +32,7 @@ function cancelledToTimeoutError(resultOrFailure: unknown, timeoutMs: number): u
  * @param clock - the scheduler; real time when omitted.
  * @param onTimeoutCancel - maps the result when the timeout fired.
  * @returns `d`.
- * @throws RangeError when `ms` is negative or not a number.
+ * @throws RangeError when `ms` is negative, NaN or not finite (from the clock's `callLater` for `Infinity`).
  */
 export function addTimeoutTo<T>(
   d: Deferred<T>,

@@ -448,7 +448,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * @param clock - the scheduler to time with; defaults to real time.
    * @param onTimeoutCancel - maps the result after a timeout (default: `CancelledError` → `TimeoutError`).
    * @returns this Deferred.
-   * @throws RangeError when `ms` is negative or not a number.
+   * @throws RangeError when `ms` is negative, NaN or not finite (`Infinity`: leave the timeout out instead).
    */
   addTimeout(ms: number, clock?: Scheduler, onTimeoutCancel?: OnTimeoutCancel<T>): Deferred<T> {
     return addTimeoutTo(this, ms, clock, onTimeoutCancel);

@@ -136,6 +136,18 @@ describe('Deferred', () => {
       expect(() => new Deferred().addTimeout(-1, new Clock())).toThrow(RangeError);
     });
 
+    it.each([Number.NaN, Number.POSITIVE_INFINITY, '5' as unknown as number])(
+      'throws RangeError for %p and schedules nothing',
+      (ms) => {
+        const clock = new Clock();
+        const d = new Deferred<number>();
+        expect(() => d.addTimeout(ms, clock)).toThrow(RangeError);
+        expect(clock.getDelayedCalls()).toHaveLength(0);
+        d.callback(1);
+        expect(successResultOf(d)).toBe(1);
+      },
+    );
+
     it('uses the real-time scheduler by default', async () => {
       const d = new Deferred<number>().addTimeout(5);
       await expect(d).rejects.toMatchObject({ code: 'ERR_TIMEOUT' });
