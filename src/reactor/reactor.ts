@@ -539,7 +539,8 @@ export class Reactor implements Scheduler {
 
   /**
    * For use inside a greenlet: wait for `d` (nested Deferreds unwrapped) with `yield` or `await`; on timeout
-   * errback with `TimeoutError` without cancelling `d`.
+   * errback with `TimeoutError` without cancelling `d`. Awaited in a greenlet of the reactor's hub it is a hub wait
+   * (a switch point): a kill reaches the greenlet there, stops the timer and leaves `d` alone.
    *
    * @param d - a Deferred, Promise or thenable.
    * @param timeoutMs - how long to wait (reactor clock).
@@ -553,7 +554,7 @@ export class Reactor implements Scheduler {
       return fail(error); // its `then` getter threw
     }
     if (!thenable) return fail(new TypeError(`Expected \`d\` to be a Deferred or Promise, got \`${d === null ? 'null' : typeof d}\``));
-    return badTimeout<T>(timeoutMs) ?? waitForDeferred(d, timeoutMs, this.#clock);
+    return badTimeout<T>(timeoutMs) ?? waitForDeferred(d, timeoutMs, this.#clock, this.#hub);
   }
 
   /**
