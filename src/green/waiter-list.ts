@@ -4,6 +4,7 @@
  * @module
  */
 import type { Deferred } from '../deferred/deferred.js';
+import { FifoLine } from '../deferred/fifo-line.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import { newHubWait, type Hub } from './hub.js';
 
@@ -29,8 +30,8 @@ interface Waiter<T, D> {
  * @typeParam D - data kept with each waiter (a queued item for blocked putters).
  */
 export class WaiterList<T, D = undefined> {
-  #items: Array<Waiter<T, D>> = [];
-  #head = 0;
+  /** The line (the Deferred family's: O(1) take and removal, so a timeout storm on a long line stays linear). */
+  readonly #line = new FifoLine<Waiter<T, D>>();
   readonly #onRefused: ((value: T) => void) | null;
 
   /**
@@ -43,7 +44,7 @@ export class WaiterList<T, D = undefined> {
 
   /** How many are waiting. */
   get length(): number {
-    return this.#items.length - this.#head;
+    return this.#line.size;
   }
 
   /**
@@ -80,7 +81,7 @@ export class WaiterList<T, D = undefined> {
       served: false,
       value: undefined,
     };
-    this.#items.push(entry);
+    this.#line.push(entry);
     if (timeoutMs !== undefined) {
       entry.timer = h.clock.callLater(timeoutMs, () => {
         entry.timer = null;
@@ -118,20 +119,13 @@ export class WaiterList<T, D = undefined> {
   }
 
   #next(): Waiter<T, D> | undefined {
-    if (this.#head >= this.#items.length) return undefined;
-    const entry = this.#items[this.#head]!;
-    this.#items[this.#head] = undefined as never;
-    this.#head++;
-    if (this.#head > 64 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
+    const entry = this.#line.shift();
+    if (entry === undefined) return undefined;
     if (entry.timer !== null) entry.timer.cancel();
     return entry;
   }
 
   #remove(entry: Waiter<T, D>): void {
-    const i = this.#items.indexOf(entry, this.#head);
-    if (i !== -1) this.#items.splice(i, 1);
+    this.#line.remove(entry);
   }
 }
