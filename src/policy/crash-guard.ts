@@ -26,7 +26,7 @@ import { Failure } from '../deferred/failure.js';
 import { CancelledError, TimeoutError, WorkerCrashedError, crashReported } from '../errors.js';
 import type { Task, TaskIdentity } from '../task/task.js';
 import type { Scheduler } from '../time/scheduler.js';
-import { AdmissionGate } from './admission-gate.js';
+import { AdmissionGate, type RunsOn } from './admission-gate.js';
 import { armQueuedDeadline } from './queued-deadline.js';
 import type { CrashVerdict } from './adaptive-router.js';
 import type { Policy } from './policy.js';
@@ -61,6 +61,12 @@ export interface CrashGuardTargets {
   inProcess(task: Task, args: unknown[]): Deferred<unknown>;
   /** The reactor's clock: crash times and `windowMs` are on it. */
   readonly clock: Scheduler;
+  /**
+   * Whether a failed call's task still runs in its worker (cancelled or timed out, deaf to its signal), calling
+   * `free` once the worker let go of it: such a call keeps its place among the calls the budget lets into the pool
+   * until then (see `AdmissionGateOptions.runsOn`). Absent: its place frees as its Deferred fires.
+   */
+  readonly runsOn?: RunsOn;
 }
 
 interface Guarded {
@@ -148,6 +154,9 @@ export class CrashGuard {
           onSettled: (result) => this.#settled(task, entry, result),
           // The task's own timeoutMs counts from dispatch, as it does in the pool's queue; so does a deadline scope's.
           onQueued: (outer, call) => armQueuedDeadline(outer, call.task.name, call.task.options.timeoutMs, this.#targets.clock),
+          // A call cancelled while its task runs on in its worker can still crash it: it keeps its place until then,
+          // so no more than the budget allows are in the pool at once.
+          ...(this.#targets.runsOn === undefined ? {} : { runsOn: this.#targets.runsOn }),
         }),
       };
       guarded = entry;

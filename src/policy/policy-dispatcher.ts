@@ -65,7 +65,8 @@ export interface DispatchTargets {
   readonly clock: Scheduler;
   /**
    * Whether a failed call's work still runs on its route (a thread task deaf to its cancel, a killed greenlet not dead
-   * yet), calling `free` once it stopped: a bulkhead keeps such a call's place until then. Absent: it frees at once.
+   * yet), calling `free` once it stopped: a bulkhead, and the crash budget's gate, keep such a call's place until then.
+   * Absent: it frees at once.
    */
   readonly runsOn?: RunsOn;
 }
@@ -190,6 +191,7 @@ export class PolicyDispatcher {
     this.#crashGuard = new CrashGuard(policy, {
       inProcess: (task, args) => targets.spawnDeferred(task, args),
       clock: targets.clock,
+      ...(targets.runsOn === undefined ? {} : { runsOn: targets.runsOn }),
     });
   }
 

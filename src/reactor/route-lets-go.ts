@@ -3,11 +3,11 @@
  *
  * Why: cancelling a call (or its timeout, or its deadline) fails its Deferred at once, but what it started may run
  * on: a thread task deaf to its signal runs in its worker until it ends or the cancel grace kills the worker; a
- * killed greenlet runs its `finally` blocks, or an async function awaits what it awaited, until it dies. A rule's
- * `maxConcurrent` gate keeps such a call's place until then, so no more than its limit of calls hold workers or
- * greenlets at once, while the caller still gets its error at once (the crash budget's gate does not hold places
- * this way). The reactor hands this to its dispatcher (`DispatchTargets.runsOn`): the policy layer knows neither
- * threads nor greenlets.
+ * killed greenlet runs its `finally` blocks, or an async function awaits what it awaited, until it dies. The gates
+ * that bound what runs (a rule's `maxConcurrent`, the crash budget's) keep such a call's place until then, so no more
+ * than their limit of calls hold workers or greenlets at once, while the caller still gets its error at once. The
+ * reactor hands this to its dispatcher (`DispatchTargets.runsOn`): the policy layer knows neither threads nor
+ * greenlets.
  *
  * @module
  */
