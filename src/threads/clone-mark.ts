@@ -6,8 +6,9 @@
  * Why an accessor: the clone reads a message's fields in order and calls an accessor as it reaches it; one put last
  * runs only once everything before it (the call's arguments and carried values) was cloned. Its getter is one shared
  * function that marks the message it is read on (under a symbol, which the clone leaves out): marking costs a
- * property definition, no closure. Only a call sent alone after its coalesced batch was refused is marked (a rare
- * path): every other message goes unmarked, and its refusal is told by trying its arguments again
+ * property definition, no closure. Only a call sent again after a rejection that may have been its message's refusal
+ * is marked (its coalesced batch's, or its own message's that failed before its task started with an error that is no
+ * exit: a rare path): every other message goes unmarked, and its refusal is told by trying its arguments again
  * (`classifyDispatchFault`).
  *
  * @module

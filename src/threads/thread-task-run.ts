@@ -27,7 +27,7 @@ import { CancelledError, QueueFullError, TimeoutError, WorkerCrashedError, crash
 import type { Task, TaskIdentity } from '../task/task.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import type { CancelSlots } from './cancel-slots.js';
-import { classifyDispatchFault, isSendable } from './dispatch-fault.js';
+import { classifyDispatchFault, isSendable, mayBeRefusal } from './dispatch-fault.js';
 import { describeDispatchSite, type DispatchSite, type DispatchSites } from '../dispatch-site.js';
 import { fitsInBatch } from './fits-in-batch.js';
 import { copyLargeBuffers, type CopiedArguments } from './copy-large-buffers.js';
@@ -72,7 +72,10 @@ const runningOnBit = 1 << 9;
  * cancel or timeout, so runs carry no field for it.
  */
 const lettingGo = new WeakMap<ThreadTaskRun, () => void>();
-/** Its coalesced batch's message was refused by the clone: it travels alone from then on (`ThreadTaskRun.unsent`). */
+/**
+ * Its message may have been refused by the clone (its coalesced batch's: `ThreadTaskRun.unsent`; or its own, which
+ * cannot be told from a worker's uncaught error): it travels alone, with the clone mark, from then on.
+ */
 const soloBit = 1 << 10;
 
 /** What a run needs from its pool (a narrow view, so runs never reach back into the facade). */
@@ -435,8 +438,9 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
     else if (copied) request = { ...request, copied: true };
     let receiver: PostedReceiver = this;
     if (this.#has(soloBit)) {
-      // Split from a refused batch: whether its own message is refused is known exactly (a getter that threw only in
-      // the batch's clone may throw only in this one too, and clone fine when its arguments are tried again).
+      // Its last message (its batch's, or its own) may have been refused by the clone: whether this one is, is known
+      // exactly (a getter that threw only in that clone may throw only in this one too, and clone fine when its
+      // arguments are tried again).
       const marked = withCloneMark({ ...request });
       request = marked;
       receiver = {
@@ -685,6 +689,10 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
           // it never ran, so it goes back in line — not a retry, not a crash of its own. (Not with a `transfer` list:
           // its buffers went to the dead worker.)
           if (!mateStarted) this.#requeues++;
+          // Or its own message was refused: a getter that throws only in the clone rejects the call with its own error,
+          // as a worker's uncaught error would, and the arguments clone fine when tried again. Sent again with the clone
+          // mark, its next refusal is known for what it is (the common path stays unmarked).
+          if (sent === undefined && !mateStarted && mayBeRefusal(error)) this.#flag(soloBit, true);
           this.#host.resubmit(this);
           return;
         }

@@ -13,17 +13,8 @@ import { Reactor } from '../../src/reactor/reactor.js';
 import { DataCloneError, WorkerCrashedError } from '../../src/errors.js';
 import * as tx from '../fixtures/thread-tasks.js';
 import * as rx from '../fixtures/thread-review-tasks.js';
+import { throwsOnlyInTheClone } from './fixtures/throws-only-in-the-clone.js';
 import { built, changed, gate, open, settled } from '../threads/thread-test-kit.js';
-
-/** An argument whose getter throws only when Piscina's `postMessage` clones it (a frame of Piscina on its stack). */
-function throwsOnlyInTheClone(): object {
-  return {
-    get x(): number {
-      if ((new Error().stack ?? '').includes('piscina')) throw new RangeError('getter broke in the clone');
-      return 1;
-    },
-  };
-}
 
 describe('a coalesced batch whose message fails its clone only as it is posted', () => {
   let reactor: Reactor;

@@ -1,0 +1,33 @@
+/**
+ * Adversarial tests of a plain (not coalesced) thread call whose message fails its structured clone only as it is
+ * posted: an argument whose getter reads fine for the pool's size estimate and for any later check, but throws inside
+ * the clone (it looks at its stack). Nothing was sent, so it is a `DataCloneError`, not a worker death to requeue.
+ *
+ * @module
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Reactor } from '../../src/reactor/reactor.js';
+import { DataCloneError } from '../../src/errors.js';
+import * as tx from '../fixtures/thread-tasks.js';
+import { throwsOnlyInTheClone } from './fixtures/throws-only-in-the-clone.js';
+import { built, settled } from '../threads/thread-test-kit.js';
+
+describe('a plain thread call whose message fails its clone only as it is posted', () => {
+  let reactor: Reactor;
+  afterEach(async () => {
+    await reactor.stop({ graceMs: 0 });
+  });
+
+  it.each([
+    ['to an idle worker', true],
+    ['coalescing off', false],
+  ])('errbacks DataCloneError, no crash, no requeue to a worker death (%s)', async (_name, coalesce) => {
+    reactor = new Reactor({ policy: { threads: { minThreads: 1, maxThreads: 1, ...(coalesce ? {} : { coalesce: false }) } } });
+    await reactor.deferToThread(built(tx.add), 0, 0); // the worker is up and idle
+    const bad = throwsOnlyInTheClone();
+    const outcome = await settled(reactor.deferToThread(built(tx.echo), bad));
+    expect(outcome.ok ? outcome.value : outcome.error).toBeInstanceOf(DataCloneError);
+    expect(reactor.stats().threads).toMatchObject({ crashed: 0, retried: 0 });
+    expect(await reactor.deferToThread(built(tx.add), 2, 3)).toBe(5); // the pool still serves
+  });
+});
