@@ -45,6 +45,7 @@ import { readJobStates, type JobState } from './job-states.js';
 import { errorSink, keyPrefix, positiveOption, queueName } from './remote-options.js';
 import { valueOverLimit } from './redis-value-limit.js';
 import { RedisReachability } from './redis-reachability.js';
+import { taskReturned } from './returned-mark.js';
 import {
   cancelChannel,
   cancelKey,
@@ -288,6 +289,11 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     this.#pending.delete(jobId);
     if (this.#enqueued.delete(jobId) && finished) this.#removeJob(jobId);
     if (this.#pending.size === 0) this.#drained?.();
+  }
+
+  taskReturned(jobId: string): Promise<boolean> {
+    const engine = this.#engine;
+    return engine === undefined ? Promise.resolve(false) : taskReturned(engine.queueClient, engine.queue.toKey(jobId));
   }
 
   /** Removes job `jobId` from the queue (a job a host holds stays; a failed removal leaves it to BullMQ's age-based cleanup). */

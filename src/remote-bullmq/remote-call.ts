@@ -13,7 +13,9 @@
  *   if it has not started, or aborts the task's signal if it runs); the caller does not wait for that.
  * - Only a crash is retried (`retries`): a host that died mid-job (BullMQ's stalled job) or a host thread that
  *   died; never a thrown error, a cancellation, a timeout or a clone error, nor a job a foreign BullMQ worker threw
- *   on (see `failedOnHost`). A retry is a new job; the timeout keeps counting from the first dispatch.
+ *   on (see `failedOnHost`), nor a job whose host recorded that its task returned or threw before it died (the
+ *   returned mark, read before each retry: see `returned-mark.ts`). A retry is a new job; the timeout keeps counting
+ *   from the first dispatch.
  * - The job carries the limit's absolute time (`Date.now()` scale) when the reactor runs on real time: a host never
  *   starts the task past it, stops it when it passes, and the task's `deadline()` reads it. Under a virtual clock
  *   (tests) only the caller's timer ends the call, as on the thread path.
@@ -42,6 +44,8 @@ export interface RemoteCallHost {
   forget(jobId: string, finished: boolean): void;
   /** A fresh job id. */
   newJobId(): string;
+  /** Whether the host of job `jobId` recorded that its task returned or threw (never rejects; see returned-mark.ts). */
+  taskReturned(jobId: string): Promise<boolean>;
 }
 
 /** Where a call is: its job is out, or its Deferred has fired. */
@@ -64,6 +68,8 @@ export class RemoteCall {
   #jobId = '';
   #attempts = 0;
   #timer: DelayedCall | undefined;
+  /** The job whose returned mark is being read before a retry (a second report of its crash waits for that read). */
+  #checking: string | undefined;
 
   /**
    * @param host - the backend.
@@ -232,23 +238,46 @@ export class RemoteCall {
   }
 
   /**
-   * The job's host died mid-job (or its thread did): re-send it while retries are left, else errback
-   * `WorkerCrashedError`.
+   * The job's host died mid-job (or its thread did): re-send it while retries are left and its host did not record
+   * that the task returned (read asynchronously: the call stays pending meanwhile, and a second report of the same
+   * crash is ignored), else errback `WorkerCrashedError`.
    * @param jobId - the job that crashed.
    * @param cause - what the engine or the host said.
    */
   crashed(jobId: string, cause: Error): void {
-    if (this.#state !== 'pending' || jobId !== this.#jobId) return;
-    const counters = this.#host.counters;
-    if (this.#attempts < (this.#task.options.retries ?? 0)) {
-      this.#attempts++;
-      counters.retried++;
-      this.#host.forget(jobId, true);
-      this.start();
+    if (this.#state !== 'pending' || jobId !== this.#jobId || this.#checking === jobId) return;
+    if (this.#attempts >= (this.#task.options.retries ?? 0)) {
+      this.#crashedFinally(cause);
       return;
     }
+    // A retry only if the task never ended on its host: a host that died (or whose save the server refused) after
+    // its task returned left a job that stalls just the same, and its call must not run twice (SPEC §4, §11).
+    this.#checking = jobId;
+    void this.#host.taskReturned(jobId).then((returned) => {
+      this.#checking = undefined;
+      if (this.#state !== 'pending' || jobId !== this.#jobId) return;
+      if (returned) {
+        this.#crashedFinally(
+          new WorkerCrashedError(
+            `The remote host running task \`${this.#task.name}\` died after the task returned, before its result was saved (${cause.message}); ` +
+              'not re-run: retries never re-run a task that returned',
+            { task: this.#task.name },
+            { cause },
+          ),
+        );
+        return;
+      }
+      this.#attempts++;
+      this.#host.counters.retried++;
+      this.#host.forget(jobId, true);
+      this.start();
+    });
+  }
+
+  /** Errbacks `WorkerCrashedError` for a crash that is not retried. */
+  #crashedFinally(cause: Error): void {
     this.#finish();
-    counters.crashed++;
+    this.#host.counters.crashed++;
     this.deferred.errback(
       cause instanceof WorkerCrashedError
         ? cause

@@ -182,6 +182,17 @@ export function cancelKey(prefix: string, queue: string, jobId: string): string 
 }
 
 /**
+ * The hash BullMQ keeps job `jobId` in (BullMQ's `toKey(jobId)`), where its host records the returned mark (see
+ * `returned-mark.ts`).
+ * @param prefix - BullMQ's key prefix.
+ * @param queue - the queue's name.
+ * @param jobId - the job's id.
+ */
+export function jobKey(prefix: string, queue: string, jobId: string): string {
+  return `${prefix}:${queue}:${jobId}`;
+}
+
+/**
  * The hash in which the queue's hosts advertise the tasks they serve (see `HostDirectory`).
  * @param prefix - BullMQ's key prefix.
  * @param queue - the queue's name.

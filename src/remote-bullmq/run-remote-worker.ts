@@ -42,6 +42,7 @@ import { RedisReachability } from './redis-reachability.js';
 import { valueOverLimit } from './redis-value-limit.js';
 import { errorOutcome, valueOutcome } from './host-outcome.js';
 import { TaskRegistry } from './task-registry.js';
+import { markTaskReturned } from './returned-mark.js';
 import { HostDirectory } from './host-directory.js';
 import { errorSink, keyPrefix, positiveOption, queueName } from './remote-options.js';
 import { DataCloneError } from '../errors.js';
@@ -52,6 +53,7 @@ import {
   decodeValue,
   hostsKey,
   isRemoteJobData,
+  jobKey,
   type RemoteJobData,
   type RemoteOutcome,
   quotedTextLength,
@@ -275,6 +277,11 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
     });
     running.delete(id);
     if (entry.aborted) return { s: 'aborted', ...times() };
+    // The task returned or threw (its thread did not die): record it before the result is saved, so that a caller
+    // whose job stalls now (this host dies, or the save is refused) does not re-run it (see returned-mark.ts).
+    if (settled.ok || (settled.error as { code?: unknown } | null)?.code !== 'ERR_WORKER_CRASHED') {
+      await markTaskReturned(redis, jobKey(prefix, queue, id));
+    }
     return settled.ok ? valueOutcome(data.x, settled.value, overLimit, times()) : errorOutcome(data.x, settled.error, overLimit, times());
   };
 

@@ -12,7 +12,7 @@ import { failureOf } from '../threads/thread-test-kit.js';
 /** A backend that only records: no engine, no Redis (the outcome is handed to the call by the test). */
 function fakeHost(): RemoteCallHost {
   let id = 0;
-  return { counters: new RemoteCounters(), submit: () => undefined, abort: () => undefined, forget: () => undefined, newJobId: () => `job-${++id}` };
+  return { counters: new RemoteCounters(), submit: () => undefined, abort: () => undefined, forget: () => undefined, newJobId: () => `job-${++id}`, taskReturned: () => Promise.resolve(false) };
 }
 
 const limit = (timeoutMs: number): CallDeadline => ({ timeoutMs, wallAt: Date.now() + timeoutMs, fromScope: false, onWallClock: true });

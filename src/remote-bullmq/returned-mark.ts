@@ -1,0 +1,48 @@
+/**
+ * The returned mark: a host records in a job's own hash that its task returned (or threw), before the job's result
+ * is saved; a caller whose job failed as stalled reads it before it re-runs the call under `retries`.
+ *
+ * Why: SPEC §4 and §11 allow `retries` to re-run a task only when its host died mid-task, never after the task
+ * returned or threw. BullMQ cannot tell those apart: a host that dies (or whose save the server refuses) between the
+ * task's end and the save of its result leaves a job that stalls, exactly as one whose host died mid-task. The mark
+ * tells them apart. It lives in the job's hash (one field, `HSET`), so it costs no key of its own: it goes when the job
+ * is removed, and a server that lost the job lost its mark with it (a lost job counts as a crash).
+ *
+ * What it cannot know: a host that dies after the task ended in its thread but before the mark reaches Redis (the
+ * host's one round trip for the mark) looks like a host that died mid-task, and its call is re-run. Nothing the host
+ * can write closes that gap: any record of the end is written after the end.
+ *
+ * Both sides import this file (the caller's backend reads, the host writes), neither importing the other.
+ *
+ * @module
+ */
+import type { Redis } from 'ioredis';
+
+/** The field of a job's hash that says its task returned or threw on its host. */
+export const returnedField = 'greenreactor:returned';
+
+/** Sets the mark only on a job hash that exists: a job the server lost (or someone removed) is not re-created. */
+const markScript = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HSET', KEYS[1], ARGV[1], '1') end return 0";
+
+/**
+ * Records that the task of the job whose hash is `jobKey` returned or threw (the host, before the result is saved).
+ * @param client - the host's client.
+ * @param jobKey - the job's hash (`<prefix>:<queue>:<jobId>`).
+ * @returns once the server recorded it; never rejects (a mark that cannot be written leaves the call re-runnable).
+ */
+export async function markTaskReturned(client: Redis, jobKey: string): Promise<void> {
+  await client.eval(markScript, 1, jobKey, returnedField).catch(() => undefined);
+}
+
+/**
+ * Whether the host of the job whose hash is `jobKey` recorded that its task returned or threw.
+ * @param client - the caller's client.
+ * @param jobKey - the job's hash.
+ * @returns true when the mark is there; false when it is not, or cannot be read (the client was ended).
+ */
+export async function taskReturned(client: Redis, jobKey: string): Promise<boolean> {
+  return client.hget(jobKey, returnedField).then(
+    (value) => value !== null,
+    () => false,
+  );
+}

@@ -1,0 +1,79 @@
+/**
+ * SPEC §4 and §11: `retries` re-runs a call only when its host died mid-task, never after its task returned. A host
+ * whose task returned but which never saved the result (it died, or the server refused the save) leaves a job that
+ * stalls exactly like one whose host died mid-task: the host records in the job's hash that the task returned
+ * (returned-mark.ts) and the caller reads that before a retry.
+ *
+ * How the gap is made, deterministically, on a real redis-server: host A authenticates as its own ACL user; once its
+ * task runs, that user may write the job's hash and nothing else (no saving the result, no renewing the job's lock,
+ * no taking a job), so host A's save fails after its task returned, and host B (started then, checking for stalled
+ * jobs every 200 ms) fails the job as stalled once host A's lock lapses: what a caller sees of a host that died there.
+ *
+ * @module
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Redis } from 'ioredis';
+import { WorkerCrashedError } from '../../src/errors.js';
+import { Reactor } from '../../src/reactor/reactor.js';
+import { bullmqBackend, runRemoteWorker, type RemoteWorker } from '../../src/remote-bullmq/index.js';
+import { defineTask } from '../../src/task/task.js';
+import * as rv from '../fixtures/remote-review-tasks.js';
+import { firingCounter } from '../helpers/deferred-results.js';
+import { failureOf } from '../threads/thread-test-kit.js';
+import { nextWord, remoteFixtureModule, startRedis, type TestRedis } from '../helpers/redis-server.js';
+
+const queue = 'returned';
+const imports = [remoteFixtureModule, new URL('./remote-review-tasks.js', remoteFixtureModule)];
+const retriedAwait = defineTask(rv.startThenAwaitGo.moduleUrl, 'startThenAwaitGo', rv.startThenAwaitGo.fn!, { retries: 1 });
+
+let redis: TestRedis;
+let admin: Redis;
+let watcher: Redis;
+let reactor: Reactor;
+const hosts: RemoteWorker[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  admin = redis.client();
+  watcher = redis.client();
+  await admin.call('ACL', 'SETUSER', 'hosta', 'on', '>hosta-pw', 'allkeys', 'allchannels', '+@all');
+  hosts.push(
+    await runRemoteWorker({
+      connection: { ...redis.connection, username: 'hosta', password: 'hosta-pw' },
+      queue,
+      imports,
+      lockDurationMs: 1000,
+      stalledIntervalMs: 200, // BullMQ skips every host's stalled check for the interval of the last host that checked
+      onError: () => undefined,
+    }),
+  );
+  reactor = new Reactor({ remote: bullmqBackend({ connection: redis.connection, queue, reconcileMs: 200, onError: () => undefined }) });
+});
+
+afterAll(async () => {
+  await admin?.call('ACL', 'SETUSER', 'hosta', 'allkeys');
+  await reactor?.stop({ graceMs: 0 });
+  await Promise.all(hosts.map((h) => h.close()));
+  await watcher?.quit();
+  await admin?.quit();
+  await redis?.stop();
+});
+
+describe('a call whose task returned on a host that never saved its result', () => {
+  it('errbacks WorkerCrashedError saying the task returned, once, and is not re-run under retries', async () => {
+    const call = reactor.deferToRemote(retriedAwait, redis.socket, 'ret:run');
+    const firings = firingCounter(call);
+    expect(await nextWord(watcher, 'ret:run')).toBe('started');
+    // Host A may now write its jobs' hashes (`gr-…` ids end in a digit; their `:lock` keys do not) and nothing else.
+    await admin.call('ACL', 'SETUSER', 'hosta', 'resetkeys', `~bull:${queue}:gr-*[0-9]`);
+    hosts.push(await runRemoteWorker({ connection: redis.connection, queue, imports, stalledIntervalMs: 200, onError: () => undefined }));
+    // Two words: a re-run would take the second one and return it.
+    await watcher.rpush('ret:run:go', 'first', 'second');
+    const error = await failureOf(call);
+    expect(error).toBeInstanceOf(WorkerCrashedError);
+    expect(error.message).toContain('after the task returned');
+    expect(await watcher.lrange('ret:run', 0, -1)).toEqual([]);
+    expect(reactor.stats().remote).toMatchObject({ retried: 0, crashed: 1 });
+    expect(firings.count).toBe(1);
+  });
+});
