@@ -78,9 +78,12 @@ export let fireAfterHandler: (target: Deferred<any>, result: unknown) => unknown
 /**
  * Returned by a canceller to leave its Deferred pending and have `cancel()` cancel `next` instead (Twisted's
  * inlineCallbacks canceller, without the nested call): `cancel()` follows these in a loop, so nested
- * `inlineCallbacks` of any depth cancel with constant stack. Internal to the Deferred family.
+ * `inlineCallbacks` of any depth cancel with constant stack. When the pass-ons and waits loop back (generators
+ * waiting on each other), nothing on the loop can be cancelled and one wait on it is abandoned instead: when that
+ * is the canceller's own wait on `next`, `cancel()` calls `abandon`, which must stop waiting on `next` and go on
+ * with `CancelledError`, as for an abandoned Promise wait. Internal to the Deferred family.
  */
-export let cancelInstead: (next: Deferred<any>) => unknown;
+export let cancelInstead: (next: Deferred<any>, abandon: () => void) => unknown;
 
 /** Returned by {@link takeReadyResult} when the Deferred has no result to hand over right now. */
 export const NOT_READY: unique symbol = Symbol('greenreactor.notReady');
@@ -124,6 +127,7 @@ let tailResult: unknown = undefined;
 /** What a canceller returns after {@link cancelInstead} stored the Deferred to cancel next in `nextCancel`. */
 const CANCEL_NEXT: unique symbol = Symbol('greenreactor.cancelNext');
 let nextCancel: Deferred<any> | null = null;
+let nextAbandon: (() => void) | null = null;
 
 /** Identity of one wait on a Promise, so a late outcome after `cancel()` can be recognised and dropped. */
 class PromiseWait {}
@@ -171,8 +175,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       tailResult = result;
       return TAIL_FIRE;
     };
-    cancelInstead = (next) => {
+    cancelInstead = (next, abandon) => {
       nextCancel = next;
+      nextAbandon = abandon;
       return CANCEL_NEXT;
     };
     isDeferred = (value): value is Deferred<any> => typeof value === 'object' && value !== null && #called in value;
@@ -336,10 +341,11 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   cancel(): void {
     // Follow the waits down to the Deferred that has the work (or the Promise wait), and the cancellers that pass
     // the cancellation on (`cancelInstead`), in a loop, not by calling `cancel()` on each: nested waits of any
-    // length must not grow the stack here either. `passedOn` ends a loop of pass-ons (generators waiting on each
-    // other): each Deferred's canceller runs at most once per `cancel()`.
+    // length must not grow the stack here either. `passedOn` maps each Deferred whose canceller passed it on to
+    // where: each canceller runs at most once per `cancel()`, and reaching one of them again means the waits loop.
     let target: Deferred<any> = this;
-    let passedOn: Set<Deferred<any>> | null = null;
+    let passedOn: Map<Deferred<any>, Deferred<any>> | null = null;
+    let abandons: Map<Deferred<any>, () => void> | null = null;
     for (;;) {
       target = target.#bottomOfWaits();
       if (target.#called && target.#waiting instanceof Deferred) {
@@ -351,13 +357,37 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         last.#abandonWait();
         return;
       }
+      if (passedOn !== null && passedOn.has(target)) {
+        this.#breakLoop(target, passedOn, abandons!);
+        return;
+      }
       const next = target.#cancelHere();
       if (next === null) return;
-      passedOn ??= new Set([target]);
-      if (passedOn.has(next)) return;
-      passedOn.add(next);
+      (passedOn ??= new Map()).set(target, next);
+      (abandons ??= new Map()).set(target, nextAbandon!);
+      nextAbandon = null;
       target = next;
     }
+  }
+
+  /**
+   * The waits and pass-ons from this Deferred came back to `start`, whose canceller passed the cancellation on
+   * already (generators waiting on each other, maybe through plain waits): nothing on that loop can be cancelled,
+   * as with a loop of plain waits. Where the path from this Deferred enters the loop, the one on the loop waiting
+   * there stops waiting (its own `#abandonWait`, or the abandon its canceller gave `cancelInstead`), so the
+   * CancelledError goes round the loop and on up to this Deferred, which ends with it.
+   */
+  #breakLoop(start: Deferred<any>, passedOn: Map<Deferred<any>, Deferred<any>>, abandons: Map<Deferred<any>, () => void>): void {
+    const step = (d: Deferred<any>): Deferred<any> => passedOn.get(d) ?? (d.#waiting as Deferred<any>);
+    const loop = new Set<Deferred<any>>();
+    for (let d = start; !loop.has(d); d = step(d)) loop.add(d);
+    let entry: Deferred<any> = this;
+    while (!loop.has(entry)) entry = step(entry);
+    let last = entry;
+    while (step(last) !== entry) last = step(last);
+    const abandon = abandons.get(last);
+    if (abandon === undefined) last.#abandonWait();
+    else abandon();
   }
 
   /**

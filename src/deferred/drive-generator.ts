@@ -51,14 +51,29 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
   let syncSource: Deferred<unknown> | null = null;
   let syncDone = false;
   let syncResult: unknown;
+  let returned = false; // the generator returned a thenable: `waiting` is the wait on it, for the returned Deferred
+
+  const cancelled = (): Failure => new Failure(new CancelledError('The inlineCallbacks Deferred was cancelled'));
+
+  /**
+   * Stop waiting on `d` (a loop of waits leads back to it, so it can never fire first) and go on as for an
+   * abandoned Promise wait: `CancelledError` is thrown into the generator, or fails the returned Deferred when the
+   * wait was on the generator's return value. `d` keeps its result when it fires later.
+   */
+  const abandon = (d: Deferred<unknown>): void => {
+    if (waiting !== d) return;
+    waiting = null;
+    if (returned) outer.errback(cancelled());
+    else settle(step(cancelled()));
+  };
 
   const outer = new Deferred<Awaited<R>>(() => {
     const current = waiting;
     if (current instanceof Deferred) {
-      return cancelInstead(current);
+      return cancelInstead(current, () => abandon(current));
     } else if (current !== null) {
       waiting = null;
-      settle(step(new Failure(new CancelledError('The inlineCallbacks Deferred was cancelled'))));
+      settle(step(cancelled()));
     } else if (stepping) {
       cancelRequested = true; // cancelled from inside the generator: cancel its next wait
     }
@@ -79,6 +94,8 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
       waiting = null;
       const outcome = step(result);
       if (outcome !== PENDING) return fireAfterHandler(outer, outcome); // the yielded Deferred's chain: undefined
+    } else {
+      return result; // the wait was abandoned (a loop of waits): nobody took the result, it stays
     }
     return undefined; // Twisted's rule: the yielded Deferred's result is consumed
   };
@@ -109,8 +126,10 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
     if (!thenable) return value;
     const d = isDeferred(value) ? value : Deferred.fromPromise(value as PromiseLike<unknown>);
     waiting = d;
+    returned = true;
     d.addBoth((result: unknown) => {
-      if (waiting === d) waiting = null;
+      if (waiting !== d) return result; // abandoned (a loop of waits): nobody took the result, it stays
+      waiting = null;
       return fireAfterHandler(outer, result);
     });
     return PENDING;
@@ -170,7 +189,7 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
       if (thenable) {
         if (cancelRequested) {
           cancelRequested = false;
-          value = new Failure(new CancelledError('The inlineCallbacks Deferred was cancelled'));
+          value = cancelled();
           continue;
         }
         stepping = false;

@@ -4,12 +4,12 @@
  * walks down the waits to the Deferred that has the work and used to walk this loop for ever, freezing the
  * process. A loop of waits has no work to stop, like a Promise wait: `cancel()` now abandons the wait of the first
  * Deferred on the loop with `CancelledError` (SPEC §1's rule for a Promise wait), its handlers run, and the late
- * outcome of what it waited on is dropped.
+ * outcome of what it waited on is dropped. Loops through generators: `inline-wait-cycle.test.ts`.
  *
  * @module
  */
 import { describe, expect, it } from '@jest/globals';
-import { CancelledError, Deferred, inlineCallbacks, type Failure } from '../../src/index.js';
+import { CancelledError, Deferred, type Failure } from '../../src/index.js';
 import { failureResultOf } from '../helpers/deferred-results.js';
 
 /** `length` fired Deferreds each waiting on the next, the last on the first; outermost first. */
@@ -59,21 +59,5 @@ describe('Deferred', () => {
       for (const d of ds) d.addErrback(() => null);
       expect(counts).toEqual([1, 1]);
     });
-  });
-});
-
-describe('inlineCallbacks()', () => {
-  it('cancelling one of two generators waiting on each other returns, leaving both pending', () => {
-    const gates = [new Deferred<number>(), new Deferred<number>()];
-    const outers: Array<Deferred<number>> = [];
-    const waitOn = inlineCallbacks(function* (gate: Deferred<number>, other: () => Deferred<number>) {
-      yield gate;
-      return (yield other()) as number;
-    });
-    outers.push(waitOn(gates[0]!, () => outers[1]!), waitOn(gates[1]!, () => outers[0]!));
-    gates[0]!.callback(0);
-    gates[1]!.callback(0);
-    expect(() => outers[0]!.cancel()).not.toThrow();
-    expect(outers.map((d) => d.called)).toEqual([false, false]);
   });
 });
