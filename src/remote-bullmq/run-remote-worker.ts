@@ -20,8 +20,9 @@
  *   for (BullMQ and ioredis reconnect; a job's result is saved once Redis is back). `close()` always ends: the
  *   connections give up reconnecting once it is called, and against a server that stops answering on an open
  *   connection (paused, half-open TCP) it stops waiting for the running jobs' results to be saved once a probe went
- *   unanswered for `unreachableMs`, and ends the connections (those results are lost; their callers' own probes
- *   have failed them with `RemoteUnavailableError`).
+ *   unanswered for `unreachableMs`; against a connection lost (or lost meanwhile) at once. It then aborts the
+ *   running jobs and ends the connections (their results are lost; their callers' own probes fail them with
+ *   `RemoteUnavailableError`, or, Redis back, their stalled jobs are re-run under `retries`).
  *
  * @module
  */
@@ -111,9 +112,10 @@ export interface RemoteWorker {
   /** The export names of the tasks this host serves. */
   readonly tasks: readonly string[];
   /**
-   * Stops taking jobs, waits for the running ones to finish, then closes the threads and every connection. Against a
-   * Redis that stops answering it gives up waiting after about twice `unreachableMs` plus ioredis's 2 s
-   * `disconnectTimeout`.
+   * Stops taking jobs, waits for the running ones to finish, then closes the threads and every connection. With
+   * Redis out of reach (its connection lost, or a probe unanswered for `unreachableMs`) it aborts the running jobs
+   * instead (their results could not be saved) and ends: at once when the connection is lost, after `unreachableMs`
+   * against a server that keeps it open without answering.
    */
   close(): Promise<void>;
 }
@@ -309,8 +311,12 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
       const down = watch.whenDown();
       const gone = await Promise.race([worker.close().then(() => false, () => false), down.then(() => true)]);
       if (gone) {
-        // BullMQ's close still waits for the running jobs' results to be saved, which its retries keep trying on a
-        // silent server: give it `unreachableMs` more, once the connections are ended.
+        // No running job's result can be saved now, and BullMQ's close waits for every running job: abort them (their
+        // tasks see `signal` abort; the pool's close below ends their threads), as a cancel would. Their callers fail
+        // them by their own watch, or re-run them once Redis is back (an aborted task left no returned mark).
+        for (const id of [...running.keys()]) abort(id);
+        // BullMQ's close still tries to save the aborted jobs' outcomes: bounded by `unreachableMs`, once the
+        // connections are ended (a save on an ended connection fails at once).
         let bound: DelayedCall | undefined;
         await Promise.race([
           Promise.allSettled([worker.disconnect(), worker.close()]),
