@@ -1,5 +1,6 @@
 /**
- * The Piscina worker entry: sets the worker up, then hands each request to the runner that owns it.
+ * The Piscina worker entry: sets the worker up, then hands each request to the runner that owns it. Piscina loads it
+ * through `task-worker-loader.cts` (a CommonJS stub that `import()`s this module; that file says why).
  *
  * What runs here, once per worker: the worker state every copy of `greenreactor/worker` reads
  * (`src/worker/worker-state.ts`), the gate a doomed or retiring worker closes (`src/worker/worker-gate.ts`), the

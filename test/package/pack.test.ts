@@ -101,6 +101,7 @@ describe('the packed package', () => {
         'dist/src/worker/index.d.ts',
         'dist/src/cli/main.js',
         'dist/workers/task-worker.js',
+        'dist/workers/task-worker-loader.cjs',
       ]) {
         expect(paths).toContain(needed);
       }

@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Piscina } from 'piscina';
 
-const filename = new URL('../../dist/test/fixtures/piscina-thread-id.js', import.meta.url).href;
+const filename = new URL('../../dist/test/fixtures/piscina-thread-id.cjs', import.meta.url).href;
 
 interface View {
   readonly id: number;
