@@ -13,8 +13,8 @@ import { runningTask } from './worker-state.js';
  *
  * Why: copying a large `ArrayBuffer` back costs as much as producing it for cheap tasks; transferring hands the
  * memory over in O(1) and leaves the worker's copy detached. Return the marked value itself from the task
- * (transfers nested inside other objects are not looked for). Wraps Piscina's `move` (its
- * transferable protocol).
+ * (transfers nested inside other objects are not looked for). An item given to `emit` in a stream may be marked the
+ * same way: it moves to the consumer. Wraps Piscina's `move` (its transferable protocol).
  *
  * @param value - an `ArrayBuffer`, a typed array / `DataView` (its buffer moves), or a `MessagePort`.
  * @returns the value, marked; the main thread receives the original value. Outside a thread task (in-process

@@ -24,8 +24,9 @@
  * @module
  */
 import { performance } from 'node:perf_hooks';
-import { MessageChannel, parentPort, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, parentPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { CancelledError, DataCloneError } from '../errors.js';
+import { thrownMessage } from '../task/thrown-message.js';
 import {
   streamAbortedWord,
   streamBellWord,
@@ -40,6 +41,7 @@ import {
   type StreamMessage,
   type StreamRequest,
 } from '../threads/wire.js';
+import { openMovable } from './piscina-movable.js';
 import { isTaskCancelled, type RunningTask } from './worker-state.js';
 
 /**
@@ -118,14 +120,15 @@ export function openWorkerStream(request: StreamRequest): WorkerStream {
   };
 }
 
-function post(stream: WorkerStream, kind: 0 | 1 | 2 | 3, value: unknown, transfer?: readonly MessagePort[]): void {
+function post(stream: WorkerStream, kind: 0 | 1 | 2 | 3, value: unknown, transfer?: readonly TransferListItem[]): void {
   const message: StreamMessage = { tag: streamTag, id: stream.id, kind, value };
   parentPort!.postMessage(message, transfer);
   stream.sent++;
 }
 
 function uncloneable(task: RunningTask, what: string, error: unknown): DataCloneError {
-  return new DataCloneError(`Task \`${task.name}\` emitted ${what} that cannot be cloned to the main thread: ${(error as Error).message}`, { task: task.name }, { cause: error });
+  // `thrownMessage`: a getter of the item may throw anything (`null`, an object whose `message` getter throws).
+  return new DataCloneError(`Task \`${task.name}\` emitted ${what} that cannot be cloned to the main thread: ${thrownMessage(error)}`, { task: task.name }, { cause: error });
 }
 
 function cancelledError(task: RunningTask): CancelledError {
@@ -171,10 +174,15 @@ function waitForCredit(task: RunningTask, stream: WorkerStream): void {
  * Sends `item` to the stream, first blocking while the window is full.
  * @param task - the running task.
  * @param stream - its stream.
- * @param item - the item (structured-cloneable).
+ * @param item - the item (structured-cloneable; marked with `transferResult`, its buffer or port moves).
  * @throws CancelledError when the task was cancelled; DataCloneError when `item` cannot be cloned.
  */
 export function emitFromWorker(task: RunningTask, stream: WorkerStream, item: unknown): void {
+  // An item marked with `transferResult` moves, as a result does: its mark holds it under symbols, which the clone
+  // leaves out (it would arrive as an empty object).
+  const moved = openMovable(item);
+  const value = moved === undefined ? item : moved.value;
+  const transfer = moved?.transfer as readonly TransferListItem[] | undefined;
   const words = stream.words;
   if (Atomics.load(words, streamAbortedWord) !== 0 || isTaskCancelled(task)) throw cancelledError(task);
   let port = stream.port;
@@ -185,7 +193,7 @@ export function emitFromWorker(task: RunningTask, stream: WorkerStream, item: un
   if (port === undefined && !stream.portNow && stream.emitted < itemsBeforePort) {
     // A short stream's items travel with its other messages (no channel to make and hand over).
     try {
-      post(stream, 0, item);
+      post(stream, 0, value, transfer);
     } catch (error) {
       throw uncloneable(task, `item ${stream.emitted + 1}`, error);
     }
@@ -194,7 +202,7 @@ export function emitFromWorker(task: RunningTask, stream: WorkerStream, item: un
     const channel = new MessageChannel();
     port = channel.port1;
     try {
-      postItem(task, stream, port, item);
+      postItem(task, stream, port, value, transfer);
     } catch (error) {
       channel.port1.close();
       throw error;
@@ -203,14 +211,14 @@ export function emitFromWorker(task: RunningTask, stream: WorkerStream, item: un
     post(stream, 2, channel.port2, [channel.port2]);
     stream.port = port; // the hand-over wakes the consumer (it sets the bell only once it has the port)
   } else {
-    postItem(task, stream, port, item);
+    postItem(task, stream, port, value, transfer);
     if (Atomics.load(words, streamBellWord) !== 0 && Atomics.exchange(words, streamBellWord, 0) !== 0) post(stream, 3, undefined);
   }
 }
 
-function postItem(task: RunningTask, stream: WorkerStream, port: MessagePort, item: unknown): void {
+function postItem(task: RunningTask, stream: WorkerStream, port: MessagePort, item: unknown, transfer: readonly TransferListItem[] | undefined): void {
   try {
-    port.postMessage(item);
+    port.postMessage(item, transfer);
   } catch (error) {
     throw uncloneable(task, `item ${stream.emitted + 1}`, error);
   }
