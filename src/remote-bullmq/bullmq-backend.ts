@@ -43,7 +43,7 @@ import { RemoteCounters } from './remote-counters.js';
 import { describeConnection, redisClientOptions, resolveConnection, type RedisConnectionOptions } from './redis-connection-options.js';
 import { readJobStates, type JobState } from './job-states.js';
 import { errorSink, keyPrefix, positiveOption, queueName } from './remote-options.js';
-import { valueOverLimit } from './redis-value-limit.js';
+import { isValueRefusal, valueOverLimit } from './redis-value-limit.js';
 import { RedisReachability } from './redis-reachability.js';
 import { taskReturned } from './returned-mark.js';
 import {
@@ -257,13 +257,17 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
       (error: unknown) => {
         // call.fail() forgets the job, which signals a drain once nothing is pending. Once closing, the connection
         // failed because the backend gave up reconnecting: the call ended because the reactor stopped.
-        call.fail(this.#enqueueError(call, error), false);
+        call.fail(this.#enqueueError(call, size, error), false);
       },
     );
   }
 
-  /** The error a call whose `add` failed ends with: a stop while closing, Redis out of reach otherwise. */
-  #enqueueError(call: RemoteCall, error: unknown): unknown {
+  /**
+   * The error a call whose `add` failed ends with: its arguments' `DataCloneError` when the server refused them as
+   * too large, a stop while closing, Redis out of reach otherwise.
+   */
+  #enqueueError(call: RemoteCall, size: number, error: unknown): unknown {
+    if (error instanceof Error && isValueRefusal(error.message)) return tooLarge(call.taskName, size, undefined, error);
     if (this.#closing !== undefined) {
       return new ReactorStoppedError(`The reactor stopped before task \`${call.taskName}\` was enqueued`, { cause: error });
     }
@@ -494,11 +498,13 @@ function cloneError(name: string, args: readonly unknown[], cause: unknown): Dat
 }
 
 /** The `DataCloneError` for a job whose arguments (and carried context) exceed what the server takes in one value. */
-function tooLarge(name: string, size: number, limit: number): DataCloneError {
+function tooLarge(name: string, size: number, limit: number | undefined, refusal?: Error): DataCloneError {
+  const over = limit === undefined ? 'over what this Redis server takes in one value (proto-max-bulk-len: it refused them)' : `over the ${limit} bytes this Redis server takes in one value (proto-max-bulk-len)`;
   return new DataCloneError(
-    `Cannot send task \`${name}\` to a remote host: its arguments are ${size} bytes serialized, over the ${limit} bytes ` +
-      'this Redis server takes in one value (proto-max-bulk-len); nothing was enqueued. Pass a reference to large data (a key, a URL) instead',
+    `Cannot send task \`${name}\` to a remote host: its arguments are ${size} bytes serialized, ${over}; nothing was enqueued. ` +
+      'Pass a reference to large data (a key, a URL) instead',
     { task: name },
+    refusal === undefined ? undefined : { cause: refusal },
   );
 }
 

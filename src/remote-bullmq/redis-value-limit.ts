@@ -13,8 +13,14 @@
  * restart with another configuration; a limit read at connect then refuses values the server now takes, or lets
  * through values it now refuses. No server takes less than 1 MiB ({@link minimumValueLimit}), so a value under
  * that is sent without asking, and a larger one costs one `CONFIG GET` just before it is sent
- * ({@link valueOverLimit}) — a round trip, next to a megabyte's transfer. (A `CONFIG SET` landing between that
- * read and the write is not covered: the write then fails as the server's protocol error.)
+ * ({@link valueOverLimit}) — a round trip, next to a megabyte's transfer.
+ *
+ * When the read is wrong: a `CONFIG SET` landing between that read and the write, or a server that refuses
+ * `CONFIG GET` (then read as the default) while its limit is lower. The server then refuses the write itself, and
+ * that refusal is recognized ({@link isValueRefusal}) and ends as the same `DataCloneError`, never as an outage or a
+ * foreign failure: arguments the server refused were not enqueued (the command never ran), and a result it refused
+ * fails its job with the refusal as BullMQ's reason, which the caller reads (the task ran once, and is not re-run).
+ * Nothing is retried: a second write would meet the same limit.
  *
  * @module
  */
@@ -64,4 +70,13 @@ export async function valueOverLimit(size: number, client: Redis): Promise<numbe
   if (fitsValueLimit(size, minimumValueLimit)) return undefined;
   const limit = await readValueLimit(client);
   return fitsValueLimit(size, limit) ? undefined : limit;
+}
+
+/**
+ * Whether `text` (a Redis error's message, a job's failure reason) is the server refusing a value over its
+ * `proto-max-bulk-len`: it answers this protocol error and drops the connection.
+ * @param text - the message or reason.
+ */
+export function isValueRefusal(text: string): boolean {
+  return text.includes('Protocol error: invalid bulk length');
 }

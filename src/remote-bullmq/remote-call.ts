@@ -29,6 +29,7 @@ import type { Task } from '../task/task.js';
 import { reviveError, type SerializedError } from '../threads/error-transport.js';
 import type { DelayedCall, Scheduler } from '../time/scheduler.js';
 import type { RemoteCounters } from './remote-counters.js';
+import { isValueRefusal } from './redis-value-limit.js';
 import { decodeValue, hostDiedReasons, isRemoteOutcome, quoteStart, type RemoteJobData } from './remote-wire.js';
 import { safeString } from '../safe-string.js';
 import { describeDispatchSite } from '../dispatch-site.js';
@@ -224,7 +225,8 @@ export class RemoteCall {
    * what a foreign BullMQ worker serving the same queue (another service, an old deployment) threw. Read as a dead
    * host it would be re-run with `retries` (SPEC §11: never after a thrown error) and reported as a crash; it
    * errbacks `DataCloneError` (the job ended without an outcome this call can read), quoting the start of the
-   * reason, however long.
+   * reason, however long. One reason is a greenreactor host's own: the server refused to save its outcome as over
+   * its value limit (`isValueRefusal`), which errbacks `DataCloneError` saying so.
    * @param jobId - the job that failed.
    * @param reason - BullMQ's `failedReason`.
    */
@@ -234,6 +236,17 @@ export class RemoteCall {
       return;
     }
     if (this.#state !== 'pending' || jobId !== this.#jobId) return;
+    if (isValueRefusal(reason)) {
+      // The host's save of the outcome was refused as over the server's value limit (see redis-value-limit.ts).
+      this.#fail(
+        new DataCloneError(
+          `The outcome of task \`${this.#task.name}\` (job ${jobId}) could not be saved: the Redis server refused it as over the most it takes in ` +
+            'one value (proto-max-bulk-len); the task ran once and is not re-run. Return less, or store it elsewhere and return a reference',
+          { task: this.#task.name },
+        ),
+      );
+      return;
+    }
     this.#fail(this.#unreadable(jobId, `a failure its worker threw, not a greenreactor host's outcome: ${quoteStart(reason)}`));
   }
 

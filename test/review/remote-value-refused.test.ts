@@ -1,0 +1,69 @@
+/**
+ * A value the Redis server itself refuses as over its `proto-max-bulk-len`, after the side sending it read a larger
+ * limit — a `CONFIG SET` landing between the read and the write, or (made here, deterministically) a server whose
+ * users may not run `CONFIG GET`, so both sides read the 512 MiB default while the server takes 1 MiB. SPEC §11/§3:
+ * bad input is `DataCloneError` through the Deferred: arguments the server refused are not enqueued (not an outage:
+ * `RemoteUnavailableError` before), and a result it refused is the result's `DataCloneError`, its task run once (not
+ * a foreign worker's failure, as before). Against a real redis-server and an in-process host.
+ *
+ * @module
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Redis } from 'ioredis';
+import { DataCloneError } from '../../src/errors.js';
+import { Reactor } from '../../src/reactor/reactor.js';
+import { bullmqBackend, runRemoteWorker, type RemoteWorker } from '../../src/remote-bullmq/index.js';
+import { defineTask } from '../../src/task/task.js';
+import * as fx from '../fixtures/remote-tasks.js';
+import * as rv from '../fixtures/remote-review-tasks.js';
+import { failureOf } from '../threads/thread-test-kit.js';
+import { remoteFixtureModule, startRedis, type TestRedis } from '../helpers/redis-server.js';
+
+const queue = 'refused';
+const imports = [remoteFixtureModule, new URL('./remote-review-tasks.js', remoteFixtureModule)];
+/** `repeatText` with `retries: 1`: a crash would be re-run once, a returned value never. */
+const repeatRetried = defineTask(rv.repeatText.moduleUrl, 'repeatText', rv.repeatText.fn!, { retries: 1 });
+/** Over 1 MiB serialized. */
+const length = 2_000_000;
+/** A user that may do anything but `CONFIG` (managed Redis services often refuse it). */
+const noConfig = { username: 'noconfig', password: 'noconfig-pw' };
+let redis: TestRedis;
+let admin: Redis;
+let reactor: Reactor;
+let host: RemoteWorker;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  admin = redis.client();
+  await admin.call('ACL', 'SETUSER', noConfig.username, 'on', `>${noConfig.password}`, 'allkeys', 'allchannels', '+@all', '-config');
+  await admin.config('SET', 'proto-max-bulk-len', String(1024 * 1024));
+  const connection = { ...redis.connection, ...noConfig };
+  host = await runRemoteWorker({ connection, queue, imports, onError: () => undefined });
+  reactor = new Reactor({ remote: bullmqBackend({ connection, queue, reconcileMs: 200, onError: () => undefined }) });
+});
+
+afterAll(async () => {
+  await reactor?.stop({ graceMs: 0 });
+  await host?.close();
+  await admin?.quit();
+  await redis?.stop();
+});
+
+describe('a Redis server that refuses a value its sender read as under the limit', () => {
+  it('errbacks DataCloneError for arguments it refused, saying so and that nothing was enqueued, and serves the next call', async () => {
+    const error = await failureOf(reactor.deferToRemote(fx.echo, 'x'.repeat(length)));
+    expect(error).toBeInstanceOf(DataCloneError);
+    expect(error.message).toContain('proto-max-bulk-len: it refused them');
+    expect(error.message).toContain('nothing was enqueued');
+    expect(await admin.zcard(`bull:${queue}:completed`) + (await admin.llen(`bull:${queue}:wait`))).toBe(0);
+    await expect(reactor.deferToRemote(fx.add, 2, 3).asPromise()).resolves.toBe(5);
+  });
+
+  it('errbacks DataCloneError for a result it refused to save, and the task ran once', async () => {
+    const error = await failureOf(reactor.deferToRemote(repeatRetried, redis.socket, 'refused:runs', length));
+    expect(error).toBeInstanceOf(DataCloneError);
+    expect(error.message).toContain('refused it as over the most it takes in one value (proto-max-bulk-len)');
+    expect(await admin.get('refused:runs')).toBe('1');
+    expect(reactor.stats().remote).toMatchObject({ retried: 0, crashed: 0 });
+  });
+});
