@@ -38,10 +38,10 @@
  *
  * @module
  */
-import { AlreadyCalledError, CancelledError } from '../errors.js';
+import { AlreadyCalledError } from '../errors.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { addTimeoutTo, type OnTimeoutCancel } from './add-timeout.js';
-import { Failure, isFailure } from './failure.js';
+import { Failure, cancelledFailure, isFailure } from './failure.js';
 import { isThenable } from './is-thenable.js';
 import { pendingPromise, takeReject, takeResolve } from './then-reaction.js';
 import { reportUnhandledFailure, trackFailure, untrackFailure } from './unhandled-error-handler.js';
@@ -429,7 +429,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   #abandonWait(): void {
     this.#waiting = null;
     this.#paused--;
-    this.#result = new Failure(new CancelledError('The Deferred was cancelled'));
+    this.#result = cancelledFailure('The Deferred was cancelled');
     this.#run();
   }
 
@@ -463,9 +463,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         }
         keepPending = returned === CANCELLER_KEEPS_PENDING;
       }
-      if (!this.#called && !keepPending) this.errback(new Failure(new CancelledError('The Deferred was cancelled')));
+      if (!this.#called && !keepPending) this.errback(cancelledFailure('The Deferred was cancelled'));
     } else if (this.#waiting instanceof PromiseWait) {
-      this.#settleWait(this.#waiting, new Failure(new CancelledError('The Deferred was cancelled')));
+      this.#settleWait(this.#waiting, cancelledFailure('The Deferred was cancelled'));
     }
     return null;
   }

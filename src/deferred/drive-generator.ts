@@ -10,7 +10,6 @@
  *
  * @module
  */
-import { CancelledError } from '../errors.js';
 import {
   CANCELLER_KEEPS_PENDING,
   Deferred,
@@ -20,7 +19,7 @@ import {
   isDeferred,
   takeReadyResult,
 } from './deferred.js';
-import { Failure, isFailure } from './failure.js';
+import { Failure, cancelledFailure, isFailure } from './failure.js';
 import { isThenable } from './is-thenable.js';
 
 /** One wait on a Promise; compared by identity to drop outcomes that arrive after `cancel()`. */
@@ -53,7 +52,7 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
   let syncResult: unknown;
   let returned = false; // the generator returned a thenable: `waiting` is the wait on it, for the returned Deferred
 
-  const cancelled = (): Failure => new Failure(new CancelledError('The inlineCallbacks Deferred was cancelled'));
+  const cancelled = (): Failure => cancelledFailure('The inlineCallbacks Deferred was cancelled');
 
   /**
    * Stop waiting on `d` (a loop of waits leads back to it, so it can never fire first) and go on as for an

@@ -63,6 +63,9 @@ export function setUnhandledErrorHandler(fn: UnhandledErrorHandler | null): Unha
  * @param failure - the failure to report.
  */
 export function trackFailure(owner: object, failure: Failure): void {
+  // A traceback not read yet (`cancelledFailure`) is read now: the registry holds `failure` strongly, and the
+  // error's captured stack frames, released by the read, could reach `owner` and keep it from being collected.
+  failure.getTraceback();
   registry.register(owner, failure, owner);
 }
 

@@ -121,6 +121,18 @@ function dropHandledAfterUnpause(message: string): void {
   d.unpause();
 }
 
+// A cancellation's Failure reads its traceback only when asked (`cancelledFailure`); the error's captured frames
+// include `cancel()` on the Deferred, so a registry holding an unread one would keep the Deferred alive.
+function dropCancelledUnhandled(): void {
+  const d = new Deferred<number>(() => undefined);
+  d.addCallback((n) => n + 1);
+  cancelWhereTheTracebackShowsIt(d);
+}
+
+function cancelWhereTheTracebackShowsIt(d: Deferred<number>): void {
+  d.cancel();
+}
+
 describe('setUnhandledErrorHandler()', () => {
   let restore: () => void = () => undefined;
   afterEach(() => restore());
@@ -134,6 +146,17 @@ describe('setUnhandledErrorHandler()', () => {
     const mine = c.reports.filter((f) => f.getErrorMessage() === 'left unhandled');
     expect(mine).toHaveLength(1);
     expect(mine[0]?.getTraceback()).toContain('dropFailed');
+  });
+
+  it("reports a cancelled Deferred dropped unhandled once, with the traceback of cancel()'s caller", async () => {
+    const c = capture();
+    restore = c.restore;
+    const mine = (): Failure[] => c.reports.filter((f) => f.getTraceback().includes('cancelWhereTheTracebackShowsIt'));
+    dropCancelledUnhandled();
+    await collectUntil(() => mine().length > 0);
+    await collectFully(3);
+    expect(mine()).toHaveLength(1);
+    expect(mine()[0]!.getTraceback()).toMatch(/^CancelledError: The Deferred was cancelled\n/);
   });
 
   it('reports even when the error was created in a frame that referenced the Deferred', async () => {
