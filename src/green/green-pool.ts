@@ -110,11 +110,14 @@ export class GreenPool {
     // (nobody is left to take their results). The join inside is owned by no greenlet: it feeds this one.
     const stop = (): void => void killAll(gs);
     const result = newHubWait<R[]>(this.#hub, stop, stop);
+    // `result` may have fired already: a kill of the greenlet waiting in it fires it with the kill (hub-wait.ts).
     joinAllUnowned(gs, { raiseError: true, hub: this.#hub }).addCallbacks(
-      () => result.callback(gs.map((g) => g.value as R)),
+      () => {
+        if (!result.called) result.callback(gs.map((g) => g.value as R));
+      },
       (failure) => {
         void killAll(gs);
-        result.errback(failure);
+        if (!result.called) result.errback(failure);
       },
     );
     return result;

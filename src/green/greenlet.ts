@@ -324,6 +324,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       rare.killReason = exc;
       rare.abort?.abort(exc);
     }
+    let dropped: HubWait<any> | null = null; // a hub wait it leaves: fired with the kill once this state change is done
     switch (this.#flags & STATE_MASK) {
       case ST_PENDING:
       case ST_QUEUED:
@@ -335,21 +336,27 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
           return succeed(undefined);
         }
         // A value its wait handed over and it never took goes back (a token, a queue item: gevent's rule).
-        if (!this.#has(THROWING) && this.#waitingOn instanceof HubWait) this.#waitingOn.abandon();
+        if (!this.#has(THROWING) && this.#waitingOn instanceof HubWait) {
+          dropped = this.#waitingOn;
+          dropped.abandon();
+        }
         this.#takeKill(); // switched and queued: the exception replaces what it would have been sent
         break;
       case ST_PARKED:
-        this.#abandonWait();
+        dropped = this.#abandonWait();
         this.#takeKill();
         this.#site.host.parkedDelta(-1);
         this.#enter(ST_QUEUED);
         this.#site.host.schedule(this);
         break;
       default: // running: thrown in at the next switch point
-        if (this.#modeIs(MODE_ASYNC)) this.#killRacedWait();
+        if (this.#modeIs(MODE_ASYNC)) dropped = this.#dropRacedWait();
         break;
     }
-    return this.#wait(undefined, noop, undefined, INTERNAL);
+    const done = this.#wait<void>(undefined, noop, undefined, INTERNAL);
+    // Last: its callbacks are the caller's code and may kill again or wait on this greenlet.
+    if (dropped !== null) dropped.dropped(exc);
+    return done;
   }
 
   /**
@@ -538,31 +545,30 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     rare.kill = undefined;
   }
 
-  #abandonWait(): void {
+  /** @returns the hub wait it was parked on, abandoned (for the kill to fire), or null when it parked on something else. */
+  #abandonWait(): HubWait<any> | null {
     this.#token++;
     const w = this.#waitingOn;
     this.#waitingOn = null;
-    if (w instanceof HubWait) {
-      w.abandon();
-      if (this.#modeIs(MODE_ASYNC)) this.#waitingOn = w; // the hub still delivers the kill through it
-    }
+    if (!(w instanceof HubWait)) return null;
+    w.abandon();
+    if (this.#modeIs(MODE_ASYNC)) this.#waitingOn = w; // the hub still delivers the kill through it
+    return w;
   }
 
   /**
    * Killed while running its own code: a hub wait it made and chained with `then` in the same run, without
-   * awaiting it, is rejected with the kill, so the Promise that `then` made — which the greenlet may await — rejects.
+   * awaiting it, is abandoned for the kill to reject it, so the Promise that `then` made — which the greenlet may
+   * await — rejects. The kill is not spent there: its next hub wait takes it too (SPEC §6.1), since a `then` chain is
+   * the greenlet's code only if it awaits it.
+   * @returns the wait, or null when there is none to drop.
    */
-  #killRacedWait(): void {
+  #dropRacedWait(): HubWait<any> | null {
     const w = this.#waitingOn;
-    if (!(w instanceof HubWait) || !w.raced || w.called) return;
+    if (!(w instanceof HubWait) || !w.raced || w.called) return null;
     this.#waitingOn = null;
     w.abandon();
-    this.#takeKill();
-    const exc = this.#value;
-    this.#value = undefined;
-    this.#set(THROWING, false);
-    this.#set(SENDING_KILL, false);
-    w.errback(exc);
+    return w;
   }
 
   #park(waitable: unknown): void {

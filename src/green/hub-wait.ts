@@ -1,6 +1,29 @@
 /**
  * `HubWait`: the Deferred behind the hub's switch points (`cooperate`, `sleep`, and every primitive's wait).
  *
+ * The state machine of a wait made by the code of an async greenlet `g` (one made outside a greenlet, or by a
+ * generator greenlet, is not owned: an ordinary Deferred, which a generator greenlet parks on when it yields it):
+ * - `made`: `g`'s code made it; `g` counts as parked on it until its first `then` says how it was taken.
+ * - `awaited`: the first `then` came after the run that made it (`await w`, or `Promise.race([w, …])`, which looks
+ *   the same): it is `g`'s switch point, and the hub hands `g` its outcome, or a kill, in `g`'s turn (`deliver`).
+ * - `raced`: the first `then` came in the run that made it (`w.then(cb)` written in `g`): `g` runs on, unparked.
+ * - `left`: `g`'s code made another hub wait before taking this one (it only gave it callbacks, or raced it): `g`
+ *   no longer waits on it.
+ * Each of them also has an outcome or not yet (`called`).
+ *
+ * What a kill of `g` does to it (greenlet.ts, `kill`):
+ * - `made` or `awaited`, `g` parked on it, or `g` queued with an outcome it has not taken: the wait is
+ *   {@link HubWait.abandon}ed — it lets go of its timer or its place in a waiter line, and a value served to it
+ *   goes back — and then, if it has no outcome yet, {@link HubWait.dropped} errbacks it with the kill, so callbacks
+ *   on it (and anyone else awaiting it) hear of it. The kill itself reaches `g` through the wait when `g` awaits it
+ *   (`awaited`: in `g`'s next turn; `made`: held until `g` awaits it or makes its next hub wait), never through the
+ *   wait's callbacks, which can see it but not swallow it.
+ * - `raced` with no outcome yet: abandoned and errbacked with the kill the same way (the Promise its `then` made
+ *   rejects), and the kill is held for `g`'s next hub wait too: a `then` chain is not `g`'s own switch point.
+ * - `left`: untouched: an ordinary Deferred that fires with its own outcome.
+ * So every hub wait fires exactly once, whatever the order of await, callbacks, foreign awaits and kill; the one
+ * case the hub cannot tell apart is a lost `Promise.race` (it looks `awaited`: see docs/design.md).
+ *
  * @module
  */
 import { Deferred, type AddCallbacksOptions, type ChainResult } from '../deferred/deferred.js';
@@ -43,8 +66,9 @@ export function moveEpochOn(): void {
  * greenlet, the first `then` does not go through the Promise machinery: it stores the continuation, and the hub calls
  * it when it schedules that greenlet again — so the step that follows is timed, attributed and counted like any
  * other. A wait the greenlet does not await (chained with `then` in the run that made it, or given callbacks with
- * `addCallback`) does not park it: it stays an ordinary Deferred, and a kill of its greenlet rejects it. Everything
- * else about it is an ordinary Deferred.
+ * `addCallback`) does not park it: it stays an ordinary Deferred, and a kill of its greenlet rejects it unless its
+ * greenlet made another hub wait since (the module comment has the whole state machine). Everything else about it
+ * is an ordinary Deferred.
  *
  * @typeParam T - the result type.
  */
@@ -57,6 +81,7 @@ export class HubWait<T> extends Deferred<T> {
   #continuation: ((value: unknown, failed: boolean, kill: boolean) => void) | null = null;
   #delivery: { value: unknown; failed: boolean; kill: boolean } | null = null;
   #onAbandon: (() => void) | null = null;
+  #onDropped: ((exception: unknown) => void) | null = null;
   #chained = false; // callbacks were added to it (not by the hub): an `await` of it gets the chain's result
 
   /**
@@ -87,11 +112,37 @@ export class HubWait<T> extends Deferred<T> {
     }
   }
 
-  /** @internal The greenlet no longer waits on this (it was killed): release the timer, never fire. */
+  /**
+   * @internal The greenlet no longer waits on this (it was killed): let go of what it holds (its timer, its place in
+   * a waiter line, or a value served to it that it never took). The kill calls {@link HubWait.dropped} next, once its
+   * own state change is done.
+   */
   abandon(): void {
     const fn = this.#onAbandon;
     this.#onAbandon = null;
     if (fn !== null) fn();
+  }
+
+  /**
+   * @internal Its greenlet was killed and this wait was {@link HubWait.abandon}ed: when it has no outcome yet, it
+   * errbacks with the kill, so whatever else listens (callbacks the greenlet added, a `then` Promise, another
+   * greenlet awaiting it) hears of it: every hub wait fires exactly once. The failure counts as handled (the greenlet
+   * itself gets the kill at its switch point); callbacks added to it still see it.
+   * @param exception - the kill.
+   */
+  dropped(exception: unknown): void {
+    const inner = this.#onDropped;
+    this.#onDropped = null;
+    if (!this.called) {
+      this.errback(exception);
+      void super.then(undefined, noop);
+    }
+    if (inner !== null) inner(exception);
+  }
+
+  /** @internal Set what else to fire when this is {@link HubWait.dropped} (a hub wait it wraps: `withTimeout`'s). */
+  onDropped(fn: (exception: unknown) => void): void {
+    this.#onDropped = fn;
   }
 
   /**

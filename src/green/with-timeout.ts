@@ -103,6 +103,8 @@ export function withTimeout<T>(waitable: PromiseLike<T> | Greenlet<T>, ms: numbe
       if (source instanceof HubWait) source.abandon();
     },
   );
+  // The wait it wraps was left with it: it fires with the kill too (if it had no outcome yet), as it would have.
+  if (source instanceof HubWait) (result as HubWait<T>).onDropped((exception) => source.dropped(exception));
   const d = result;
   timer = h.clock.callLater(ms, () => {
     if (d.called) return;
