@@ -19,8 +19,10 @@ import {
   isDeferred,
   takeReadyResult,
 } from './deferred.js';
+import { AlreadyCalledError } from '../errors.js';
 import { Failure, cancelledFailure, isFailure } from './failure.js';
 import { isThenable } from './is-thenable.js';
+import { reportUnhandledFailure } from './unhandled-error-handler.js';
 
 /** One wait on a Promise; compared by identity to drop outcomes that arrive after `cancel()`. */
 class PromiseWait {}
@@ -62,8 +64,7 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
   const abandon = (d: Deferred<unknown>): void => {
     if (waiting !== d) return;
     waiting = null;
-    if (returned) outer.errback(cancelled());
-    else settle(step(cancelled()));
+    settle(returned ? cancelled() : step(cancelled()));
   };
 
   const outer = new Deferred<Awaited<R>>(() => {
@@ -79,9 +80,21 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
     return CANCELLER_KEEPS_PENDING;
   });
 
-  /** Fire the returned Deferred with what `step` returned, unless the generator is still waiting. */
+  /**
+   * Fire the returned Deferred with what `step` returned, unless the generator is still waiting. Its caller may
+   * have fired it meanwhile (misuse): the `AlreadyCalledError` `callback()` would throw is reported as unhandled
+   * instead, because this runs where nobody can take a throw (a Promise reaction, where it would become an
+   * unhandled rejection; `cancel()`, which never throws).
+   */
   const settle = (outcome: unknown): void => {
-    if (outcome !== PENDING) outer.callback(outcome as Awaited<R>); // a Failure errbacks
+    if (outcome === PENDING) return;
+    if (outer.called) {
+      const cause = isFailure(outcome) ? { cause: outcome.value } : undefined;
+      const message = 'The inlineCallbacks Deferred was already called (by its caller) when its generator ended';
+      reportUnhandledFailure(new Failure(new AlreadyCalledError(message, cause)));
+      return;
+    }
+    outer.callback(outcome as Awaited<R>); // a Failure errbacks
   };
 
   const onDeferredResult = (result: unknown, source: Deferred<unknown>): unknown => {
