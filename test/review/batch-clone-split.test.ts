@@ -14,6 +14,7 @@ import { DataCloneError, WorkerCrashedError } from '../../src/errors.js';
 import * as tx from '../fixtures/thread-tasks.js';
 import * as rx from '../fixtures/thread-review-tasks.js';
 import { throwsOnlyInTheClone } from './fixtures/throws-only-in-the-clone.js';
+import { batchAround } from './fixtures/batch-around.js';
 import { built, changed, gate, open, settled } from '../threads/thread-test-kit.js';
 
 describe('a coalesced batch whose message fails its clone only as it is posted', () => {
@@ -22,23 +23,9 @@ describe('a coalesced batch whose message fails its clone only as it is posted',
     await reactor.stop({ graceMs: 0 });
   });
 
-  /** Nine calls queued behind a busy worker (so they leave as one batch), the 5th with `bad`. */
-  async function batchAround(bad: object): Promise<{ outcomes: Array<Awaited<ReturnType<typeof settled>>>; runs: Int32Array }> {
-    reactor = new Reactor({ policy: { threads: { minThreads: 1, maxThreads: 1 } } });
-    const cells = gate(2);
-    const blocker = reactor.deferToThread(built(tx.waitForGate), cells, 'blocker');
-    await changed(cells);
-    const runs = gate(9);
-    const calls = Array.from({ length: 9 }, (_, i) =>
-      i === 4 ? reactor.deferToThread(built(tx.echo), bad) : reactor.deferToThread(built(tx.markRan), runs, i),
-    );
-    open(cells);
-    expect(await blocker).toBe('blocker');
-    return { outcomes: await Promise.all(calls.map((d) => settled(d))), runs };
-  }
-
   it('fails only the call whose getter throws in the clone, with DataCloneError, no crash; each batch-mate runs once', async () => {
-    const { outcomes, runs } = await batchAround(throwsOnlyInTheClone());
+    reactor = new Reactor({ policy: { threads: { minThreads: 1, maxThreads: 1 } } });
+    const { outcomes, runs } = await batchAround(reactor, () => reactor.deferToThread(built(tx.echo), throwsOnlyInTheClone()));
     expect(outcomes.map((o) => (o.ok ? o.value : (o.error as Error).name))).toEqual([0, 1, 2, 3, 'DataCloneError', 5, 6, 7, 8]);
     expect(outcomes[4]!.ok ? undefined : outcomes[4]!.error).toBeInstanceOf(DataCloneError);
     expect(Array.from(runs)).toEqual([1, 1, 1, 1, 0, 1, 1, 1, 1]);
