@@ -62,9 +62,16 @@ describe('cancel() of a remote call', () => {
   });
 });
 
+/**
+ * The limit of a call that must start on its host before its time runs out (then be stopped there). A host never
+ * starts a job past its deadline, so the limit must cover the job's pick-up on a loaded machine: 300 ms did not at
+ * load 13 (the deadline passed before the host took the job, the task never ran, and the test waited for it in vain).
+ */
+const startsInTimeMs = 2_000;
+
 describe('timeoutMs of a remote task', () => {
   it('errbacks TimeoutError and stops the task on its host (cancelled() turns true in its CPU loop)', async () => {
-    const limited = defineTask(fx.spinUntilCancelled.moduleUrl, 'spinUntilCancelled', fx.spinUntilCancelled.fn!, { timeoutMs: 300 });
+    const limited = defineTask(fx.spinUntilCancelled.moduleUrl, 'spinUntilCancelled', fx.spinUntilCancelled.fn!, { timeoutMs: startsInTimeMs });
     const d = reactor.deferToRemote(limited, redis.socket, 'timeout:words');
     expect(await nextWord(watcher, 'timeout:words')).toBe('started');
     expect(await failureOf(d)).toBeInstanceOf(TimeoutError);
@@ -84,7 +91,7 @@ describe('timeoutMs of a remote task', () => {
 
 describe('reactor.withDeadline on the remote route (SPEC §10)', () => {
   it('errbacks TimeoutError when the scope ends and stops the task on its host', async () => {
-    const d = reactor.withDeadline(300, () => reactor.deferToRemote(fx.spinUntilCancelled, redis.socket, 'scope:words'));
+    const d = reactor.withDeadline(startsInTimeMs, () => reactor.deferToRemote(fx.spinUntilCancelled, redis.socket, 'scope:words'));
     expect(await nextWord(watcher, 'scope:words')).toBe('started');
     const error = await failureOf(d);
     expect(error).toBeInstanceOf(TimeoutError);
