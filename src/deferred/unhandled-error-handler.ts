@@ -8,9 +8,13 @@
  * @module
  */
 import type { Failure } from './failure.js';
+import { isThenable } from './is-thenable.js';
 
-/** Receives each unhandled failure once, after its Deferred was garbage-collected. */
-export type UnhandledErrorHandler = (failure: Failure) => void;
+/**
+ * Receives each unhandled failure once, after its Deferred was garbage-collected. It may be async: a rejection of
+ * the Promise it returns is logged as a throw is, not left unhandled.
+ */
+export type UnhandledErrorHandler = (failure: Failure) => unknown;
 
 /** The default handler: `console.error` with the failure's traceback. */
 export const defaultUnhandledErrorHandler: UnhandledErrorHandler = (failure) => {
@@ -19,15 +23,29 @@ export const defaultUnhandledErrorHandler: UnhandledErrorHandler = (failure) => 
 
 let handler: UnhandledErrorHandler = defaultUnhandledErrorHandler;
 
-/** Hand `failure` to the handler; what the handler throws is logged, never thrown (see the callers). */
+/**
+ * Hand `failure` to the handler. Nothing may come out of this: it runs in a `FinalizationRegistry` callback, a
+ * timer's function, a Promise reaction or `cancel()`, where a throw ends the process or breaks the caller. What
+ * the handler throws, or its returned Promise rejects with (an async handler), is logged with the failure.
+ */
 function report(failure: Failure): void {
+  let returned: unknown;
   try {
-    handler(failure);
+    returned = handler(failure);
+    if (isThenable(returned)) {
+      void returned.then(undefined, (error: unknown) => handlerFailed(error, failure));
+    }
   } catch (error) {
-    // A throwing handler must not turn a report into an uncaught exception from the GC callback, or into an
-    // exception out of `cancel()`.
+    handlerFailed(error, failure);
+  }
+}
+
+function handlerFailed(error: unknown, failure: Failure): void {
+  try {
     console.error('The unhandled-error handler threw while reporting:', error);
     defaultUnhandledErrorHandler(failure);
+  } catch {
+    // console.error threw as well: nothing is left to report with, and a throw from here would end the process.
   }
 }
 
