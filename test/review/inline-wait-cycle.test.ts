@@ -107,6 +107,28 @@ describe('inlineCallbacks()', () => {
       },
     );
 
+    it.each(['yields', 'returns'] as const)('fires once, with CancelledError, a generator that %s its own Deferred', (how) => {
+      const gate = new Deferred<number>();
+      const thrown: string[] = [];
+      const selfish = inlineCallbacks(function* (): Generator<unknown, unknown, unknown> {
+        yield gate;
+        if (how === 'returns') return self;
+        try {
+          return yield self;
+        } catch (error) {
+          thrown.push((error as Error).name);
+          throw error;
+        }
+      });
+      const self: Deferred<unknown> = selfish();
+      gate.callback(0);
+      const seen = countOutcomes([self as Deferred<number>]);
+      self.cancel();
+      expect(seen[0]).toHaveLength(1);
+      expect(thrown).toEqual(how === 'yields' ? ['CancelledError'] : []);
+      failureResultOf(self, CancelledError);
+    });
+
     it('fires both when the loop runs through a Deferred a generator returned', () => {
       const gate = new Deferred<number>();
       const outers: Array<Deferred<number>> = [];
