@@ -16,6 +16,9 @@
  * - Restores nest in registration order (the first registered is outermost). A carrier the receiving side does not
  *   know is an error of the program (its module was not imported there): the call fails with
  *   `ContextCarrierError`, it does not run without its context.
+ * - A `restore` calls `run` exactly once (at once, or before the promise it returns settles): one that returns
+ *   without calling it fails the call with `ContextCarrierError` (its own value is never taken for the task's
+ *   result), and a second call of `run` throws `ContextCarrierError` (the task never runs twice).
  *
  * @module
  */
@@ -111,7 +114,8 @@ export function captureCarriedContext(allowed?: ReadonlySet<string>): CarriedCon
  * @param carried - the values that travelled (or `undefined`: `run` runs as is).
  * @param run - the task or call.
  * @returns what `run` returns.
- * @throws ContextCarrierError when a carried name is not registered on this side; what `restore` or `run` throws.
+ * @throws ContextCarrierError when a carried name is not registered on this side, or a `restore` does not call `run`
+ *   exactly once; what `restore` or `run` throws.
  */
 export function restoreCarriedContext(carried: CarriedContext | undefined, run: () => unknown): unknown {
   if (carried === undefined) return run();
@@ -129,9 +133,44 @@ export function restoreCarriedContext(carried: CarriedContext | undefined, run: 
   const ordered = [...carriers.values()].filter((c) => Object.hasOwn(carried, c.name)).reverse();
   for (const carrier of ordered) {
     const inner = wrapped;
-    wrapped = () => carrier.restore(carried[carrier.name], inner);
+    wrapped = () => restoreOnce(carrier, carried[carrier.name], inner);
   }
   return wrapped();
+}
+
+/** Whether `value` has a `then` method (read once; a getter that throws says no). src/deferred's test is a layer above. */
+function promiseLike(value: unknown): value is PromiseLike<unknown> {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
+  try {
+    return typeof (value as { then?: unknown }).then === 'function';
+  } catch {
+    return false;
+  }
+}
+
+function misuse(name: string, what: string): ContextCarrierError {
+  return new ContextCarrierError(
+    `Context carrier \`${name}\`: its restore ${what}; restore must call \`run\` exactly once and return what it returns`,
+    { carrier: name },
+  );
+}
+
+/** `carrier.restore(value, run)`, held to calling `run` exactly once (see the module's contract). */
+function restoreOnce(carrier: ContextCarrier, value: unknown, run: () => unknown): unknown {
+  let ran = false;
+  const result = carrier.restore(value, () => {
+    if (ran) throw misuse(carrier.name, 'called `run` a second time (the task runs once)');
+    ran = true;
+    return run();
+  });
+  if (ran) return result;
+  const notRun = misuse(carrier.name, 'returned without calling `run` (the task did not run)');
+  if (!promiseLike(result)) throw notRun;
+  // An asynchronous restore may call `run` later, before its promise settles.
+  return Promise.resolve(result).then((settled) => {
+    if (!ran) throw notRun;
+    return settled;
+  });
 }
 
 /**
