@@ -9,8 +9,9 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Reactor } from '../../src/reactor/reactor.js';
 import { DataCloneError } from '../../src/errors.js';
 import * as tx from '../fixtures/thread-tasks.js';
+import * as fx from '../fixtures/stream-tasks.js';
 import { throwsOnlyInTheClone } from './fixtures/throws-only-in-the-clone.js';
-import { built, settled } from '../threads/thread-test-kit.js';
+import { built, readAll, settled } from '../threads/thread-test-kit.js';
 
 describe('a plain thread call whose message fails its clone only as it is posted', () => {
   let reactor: Reactor;
@@ -29,5 +30,18 @@ describe('a plain thread call whose message fails its clone only as it is posted
     expect(outcome.ok ? outcome.value : outcome.error).toBeInstanceOf(DataCloneError);
     expect(reactor.stats().threads).toMatchObject({ crashed: 0, retried: 0 });
     expect(await reactor.deferToThread(built(tx.add), 2, 3)).toBe(5); // the pool still serves
+  });
+
+  it('reactor.stream() of such an argument: the iteration throws DataCloneError and result errbacks it, no crash', async () => {
+    reactor = new Reactor({ policy: { threads: { minThreads: 1, maxThreads: 1 } } });
+    await reactor.deferToThread(built(tx.add), 0, 0);
+    const s = reactor.stream(built(fx.countTo), throwsOnlyInTheClone() as never);
+    const result = settled(s.result);
+    const { items, thrown } = await readAll(s);
+    expect(items).toEqual([]);
+    expect(thrown).toBeInstanceOf(DataCloneError);
+    const outcome = await result;
+    expect(outcome.ok ? outcome.value : outcome.error).toBeInstanceOf(DataCloneError);
+    expect(reactor.stats().threads).toMatchObject({ crashed: 0, retried: 0 });
   });
 });
