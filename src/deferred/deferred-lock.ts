@@ -5,7 +5,7 @@
  */
 import { Deferred, type ChainResult } from './deferred.js';
 import { FifoLine } from './fifo-line.js';
-import { fireHandedOver, handOver } from './hand-over.js';
+import { fireHandedOver, handOver, takeWaiter } from './hand-over.js';
 import { runWhileHeld } from './run-while-held.js';
 
 /**
@@ -57,7 +57,7 @@ export class DeferredLock {
    */
   release(): void {
     if (!this.#locked) throw new RangeError('Tried to release a DeferredLock that is not locked');
-    const next = this.#waiting.shift();
+    const next = takeWaiter(this.#waiting);
     if (next === undefined) this.#locked = false;
     else handOver(next, this); // fired now, or after the handlers of the waiter being fired (hand-over.ts)
   }

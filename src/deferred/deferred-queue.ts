@@ -7,7 +7,7 @@ import { QueueOverflow, QueueUnderflow } from '../errors.js';
 import { safeString } from '../safe-string.js';
 import { Deferred } from './deferred.js';
 import { FifoLine } from './fifo-line.js';
-import { fireHandedOver, handOver } from './hand-over.js';
+import { fireHandedOver, handOver, takeWaiter } from './hand-over.js';
 import { succeed } from './succeed.js';
 
 /**
@@ -71,7 +71,7 @@ export class DeferredQueue<T> {
    * @throws QueueOverflow when `size` items are already stored.
    */
   put(item: T): void {
-    const getter = this.#waiting.shift();
+    const getter = takeWaiter(this.#waiting);
     if (getter !== undefined) {
       handOver(getter, item); // fired now, or after the handlers of the getter being fired (hand-over.ts)
     } else if (this.#pending.size < this.size) {

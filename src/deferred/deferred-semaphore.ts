@@ -5,7 +5,7 @@
  */
 import { Deferred, type ChainResult } from './deferred.js';
 import { FifoLine } from './fifo-line.js';
-import { fireHandedOver, handOver } from './hand-over.js';
+import { fireHandedOver, handOver, takeWaiter } from './hand-over.js';
 import { runWhileHeld } from './run-while-held.js';
 
 /**
@@ -77,7 +77,7 @@ export class DeferredSemaphore {
     if (this.#tokens >= this.limit) {
       throw new RangeError(`Tried to release a DeferredSemaphore past its limit of ${this.limit}`);
     }
-    const next = this.#waiting.shift();
+    const next = takeWaiter(this.#waiting);
     if (next === undefined) this.#tokens++;
     else handOver(next, this); // fired now, or after the handlers of the waiter being fired (hand-over.ts)
   }

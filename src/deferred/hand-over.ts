@@ -17,6 +17,7 @@
  * @module
  */
 import type { Deferred } from './deferred.js';
+import type { FifoLine } from './fifo-line.js';
 
 // Pairs of slots: the Deferred (null once fired out of turn by `fireHandedOver`), then the value it was given.
 const pending: unknown[] = [];
@@ -67,4 +68,20 @@ export function fireHandedOver(d: Deferred<any>): boolean {
     }
   }
   return false;
+}
+
+/**
+ * Take the first waiter of `line` that still waits, for `release()`/`put()` to hand what it freed to. A waiter whose
+ * Deferred its user fired meanwhile (misuse: `cancel()` is the way to stop waiting) no longer waits: handed the
+ * lock, a token or an item, its `callback()` would throw and what it was given would be lost (a lock locked for
+ * ever, waiters behind it never served). It is dropped from the line instead.
+ *
+ * @param line - the primitive's waiters.
+ * @returns the waiter, or `undefined` when none still waits.
+ */
+export function takeWaiter<D extends Deferred<any>>(line: FifoLine<D>): D | undefined {
+  for (let d = line.shift(); d !== undefined; d = line.shift()) {
+    if (!d.called) return d;
+  }
+  return undefined;
 }
