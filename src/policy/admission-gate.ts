@@ -51,6 +51,20 @@ export interface AdmissionGateOptions<C> {
   runsOn?: RunsOn;
 }
 
+/**
+ * The Deferred a gate's own Deferred of a waiting call follows once that call started. A call may pass two gates (a
+ * rule's bulkhead, then the crash budget's): the first is handed the second's Deferred, and must ask `runsOn` about
+ * the route's own Deferred behind it (a thread run's, a greenlet's), or it would free its place while the work runs on.
+ */
+const following = new WeakMap<Deferred<unknown>, Deferred<unknown>>();
+
+/** The route's own Deferred behind `d`, through the gates' Deferreds that follow one another. */
+function routeDeferred(d: Deferred<unknown>): Deferred<unknown> {
+  let inner = d;
+  for (let next = following.get(inner); next !== undefined; next = following.get(inner)) inner = next;
+  return inner;
+}
+
 interface Waiter<C> {
   readonly call: C;
   readonly start: StartCall<C>;
@@ -153,7 +167,7 @@ export class AdmissionGate<C> {
     const inner = startSafely(call, start);
     inner.addBoth((result) => {
       // A call that failed while its work runs on (a thread task deaf to its cancel) keeps its place until it stops.
-      const held = result instanceof Failure && this.#runsOn !== undefined && this.#runsOn(inner, this.#free);
+      const held = result instanceof Failure && this.#runsOn !== undefined && this.#runsOn(routeDeferred(inner), this.#free);
       if (!held) this.#inFlight -= 1;
       this.#onSettled?.(result);
       if (!held) this.pump();
@@ -171,6 +185,7 @@ export class AdmissionGate<C> {
   /** A queued call's Deferred follows the Deferred it was given; a late result after its cancel is dropped. */
   #forward(waiter: Waiter<C>, inner: Deferred<unknown>): void {
     waiter.inner = inner;
+    following.set(waiter.outer, inner);
     inner.addBoth((result) => {
       if (waiter.outer.called) return undefined; // cancelled meanwhile: the outcome is consumed, not reported
       if (result instanceof Failure) waiter.outer.errback(result);

@@ -16,8 +16,17 @@ import { GreenletCall } from '../green/greenlet-call.js';
 import { whenWorkerLetsGo } from '../threads/thread-task-run.js';
 
 /**
+ * The `free`s waiting on each thread run's Deferred. A run tells one listener when its worker lets go of it
+ * (`whenWorkerLetsGo` keeps one per run), but one call can pass two gates (a rule's bulkhead, then the crash budget's)
+ * that each keep a place for it: the first listener hears for all of them. Without this the second gate's listener
+ * replaced the first's, whose place was then never given back (a crash budget's gate held a place for ever, and every
+ * later call of the task waited behind it).
+ */
+const waitingOnRun = new WeakMap<Deferred<unknown>, Array<() => void>>();
+
+/**
  * Calls `free` once the work behind `d`, which has fired, no longer runs: a thread run's worker let go of its task
- * (it ended, or the worker died), a greenlet died.
+ * (it ended, or the worker died), a greenlet died. Several callers may wait on one `d`: each is called once.
  * @param d - a route's Deferred, fired (only thread runs and greenlet calls can run on after that).
  * @param free - called once, later (it must not throw).
  * @returns true when the work still runs (`free` will be called); false when nothing of it runs (`free` is not called).
@@ -29,5 +38,17 @@ export function whenRouteLetsGo(d: Deferred<unknown>, free: () => void): boolean
     g.link(free);
     return true;
   }
-  return whenWorkerLetsGo(d, free);
+  const waiting = waitingOnRun.get(d);
+  if (waiting !== undefined) {
+    waiting.push(free);
+    return true;
+  }
+  const frees = [free];
+  const letGo = (): void => {
+    waitingOnRun.delete(d);
+    for (const f of frees) f();
+  };
+  if (!whenWorkerLetsGo(d, letGo)) return false;
+  waitingOnRun.set(d, frees);
+  return true;
 }
