@@ -8,7 +8,7 @@
  * calls count toward the pool's `maxQueue` (with those the pool queues itself), and a call that would go past it
  * errbacks `QueueFullError` at once. A call cancelled or timed out fails at once but keeps its place while what it
  * started runs on (a thread task deaf to its signal, until it ends or its worker is killed after `cancelGraceMs`; a
- * killed greenlet until it dies). One gate per rule label; a reload that changes `maxConcurrent` applies at once
+ * killed greenlet until it dies; an inline async function until its Promise settles, see `inline-runs.ts`). One gate per rule label; a reload that changes `maxConcurrent` applies at once
  * (waiting calls start if it grew). A thread or remote call that has to wait keeps its caller's dispatch site,
  * captured as it waits (SPEC §4: an error's stack names where the caller sent it, not the library code that
  * released it later); calls admitted at once capture nothing here.

@@ -32,6 +32,7 @@ import { CrashGuard } from './crash-guard.js';
 import { GreenStepSampler, type GreenStepSamplerOptions } from './green-step-sampler.js';
 import type { Policy, PolicyChange, PolicyStats } from './policy.js';
 import { ruleLabel } from './compiled-rule.js';
+import { noteInlineRun, watchInlineRuns, whenInlineRunEnds } from './inline-runs.js';
 
 /** A thread pool as the dispatcher calls it (the reactor's `ThreadPool`). */
 export interface ThreadRunner {
@@ -187,7 +188,10 @@ export class PolicyDispatcher {
     this.#inlineSampleEvery = Math.max(1, Math.floor(options.inlineSampleEvery ?? 16));
     this.#inlineCountdown = this.#inlineSampleEvery;
     this.#random = options.random ?? Math.random;
-    this.#bulkheads = new Bulkheads(targets.clock, targets.runsOn);
+    // An inline async call a bulkhead started runs on until its Promise settles; the reactor knows the other routes.
+    const routeRunsOn = targets.runsOn;
+    const runsOn: RunsOn = (inner, free) => whenInlineRunEnds(inner, free) || (routeRunsOn !== undefined && routeRunsOn(inner, free));
+    this.#bulkheads = new Bulkheads(targets.clock, runsOn);
     this.#crashGuard = new CrashGuard(policy, {
       inProcess: (task, args) => targets.spawnDeferred(task, args),
       clock: targets.clock,
@@ -451,10 +455,12 @@ export class PolicyDispatcher {
   }
 
   /** Starts a call its bulkhead released; one that waited sends the dispatch site captured when the caller sent it. */
-  readonly #startRouted = (call: RoutedCall): Deferred<unknown> =>
-    call.site === undefined
+  readonly #startRouted = (call: RoutedCall): Deferred<unknown> => {
+    if (call.decision.route === 'inline') return watchInlineRuns(() => this.#start(call.target, call.decision, call.args));
+    return call.site === undefined
       ? this.#start(call.target, call.decision, call.args)
       : withDispatchSite(call.site, () => this.#start(call.target, call.decision, call.args));
+  };
 
   /**
    * Passes a call started elsewhere (a stream, `reactor.stream`) through its rule's bulkhead, as `dispatch` does:
@@ -472,7 +478,9 @@ export class PolicyDispatcher {
         return fail(error); // as a bulkhead's gate does with a `start` that throws: the call fails, never its caller
       }
     }
-    // A call that waited sends the dispatch site captured when the caller sent it (as #startRouted does).
+    // A call that waited sends the dispatch site captured when the caller sent it (as #startRouted does). An inline
+    // run's Promise is watched (see inline-runs.ts) when the route notes it.
+    if (call.decision.route === 'inline') return this.#throughBulkhead(call, () => watchInlineRuns(start));
     return this.#throughBulkhead(call, (held) => (held.site === undefined ? start() : withDispatchSite(held.site, start)));
   }
 
@@ -773,7 +781,10 @@ function objectResult(result: object, fn: (...a: unknown[]) => unknown, learner:
   }
   if (thenable) {
     learner?.recordAsync(task ?? nameOf(fn));
-    return result instanceof Deferred ? result : Deferred.fromPromise(result as PromiseLike<unknown>);
+    if (result instanceof Deferred) return result;
+    const d = Deferred.fromPromise(result as PromiseLike<unknown>);
+    noteInlineRun(d, result as PromiseLike<unknown>); // a bulkhead starting it keeps its place until it settles
+    return d;
   }
   return succeed(result);
 }
