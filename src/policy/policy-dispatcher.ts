@@ -30,7 +30,7 @@ import type { RunsOn } from './admission-gate.js';
 import { Bulkheads, type BulkheadStats, type PoolCapacity, type RoutedCall } from './bulkheads.js';
 import { CrashGuard } from './crash-guard.js';
 import { GreenStepSampler, type GreenStepSamplerOptions } from './green-step-sampler.js';
-import type { Policy, PolicyChange, PolicyStats } from './policy.js';
+import { followPolicyChanges, type Policy, type PolicyChange, type PolicyStats } from './policy.js';
 import { ruleLabel } from './compiled-rule.js';
 import { noteInlineRun, watchInlineRuns, whenInlineRunEnds } from './inline-runs.js';
 
@@ -161,8 +161,8 @@ export class PolicyDispatcher {
    * Cleared for good by {@link PolicyDispatcher.close}. See {@link PolicyDispatcher.inlineTask}.
    */
   #inlineTask: unknown = undefined;
-  /** Whether {@link PolicyDispatcher.#reconfigured} listens to the policy's `'change'` (from the first bulkhead call). */
-  #listening = false;
+  /** Stops {@link PolicyDispatcher.#reconfigured} following the policy's changes (set from the first bulkhead call). */
+  #unfollow: (() => void) | undefined = undefined;
   /** Set by {@link PolicyDispatcher.close}: no plan is kept as the last task's any more. */
   #closed = false;
   /** `auto` (the policy) when it made the last task's plan: an inline run that turns out asynchronous is reported. */
@@ -201,9 +201,10 @@ export class PolicyDispatcher {
 
   /**
    * A config was applied (a reload, `update`): the bulkheads take their rules' new `maxConcurrent` now, so calls a
-   * raised limit lets in start at the reload, not at the next call or ending of one. First among the `'change'`
-   * listeners (a user's that throws would stop those after it). Listened to from the first call that passes a
-   * bulkhead until {@link PolicyDispatcher.close}: a reactor with no bulkhead adds no listener to its policy.
+   * raised limit lets in start at the reload, not at the next call or ending of one. Told before the `'change'`
+   * listeners (a user's that throws cannot keep it from this), and not as one of them (`followPolicyChanges`: any
+   * number of reactors may share a policy). Followed from the first call that passes a bulkhead until
+   * {@link PolicyDispatcher.close}.
    */
   readonly #reconfigured = ({ config }: PolicyChange): void => {
     const rules = config.rules ?? [];
@@ -237,8 +238,8 @@ export class PolicyDispatcher {
    * reactor's `dispatch` passes its stopped-reactor check (see {@link PolicyDispatcher.inlineTask}).
    */
   close(): void {
-    if (this.#listening) this.#policy.off('change', this.#reconfigured);
-    this.#listening = false;
+    this.#unfollow?.();
+    this.#unfollow = undefined;
     this.#flushLastRuns();
     this.#closed = true;
     this.#lastTask = undefined;
@@ -486,10 +487,7 @@ export class PolicyDispatcher {
 
   /** Runs a call through its rule's bulkhead; the first such call makes the dispatcher follow reloads (see #reconfigured). */
   #throughBulkhead(call: RoutedCall, start: (call: RoutedCall) => Deferred<unknown>): Deferred<unknown> {
-    if (!this.#listening && !this.#closed) {
-      this.#listening = true;
-      this.#policy.prependListener('change', this.#reconfigured);
-    }
+    if (this.#unfollow === undefined && !this.#closed) this.#unfollow = followPolicyChanges(this.#policy, this.#reconfigured);
     return this.#bulkheads.run(call, start, this.#capacityFor(call.decision));
   }
 

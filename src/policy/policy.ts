@@ -67,6 +67,34 @@ export interface PolicyEventMap {
 }
 
 const zeroLoad: DispatchLoad = Object.freeze({ threadQueue: 0, loopDelayMs: 0 });
+
+/**
+ * The library's own followers of each policy's applied configs (see {@link followPolicyChanges}), kept apart from its
+ * `'change'` listeners: those are the user's (their count, Node's leak warning past ten), and a reactor per tenant
+ * sharing one policy is a correct program.
+ */
+const followers = new WeakMap<Policy, Set<(change: PolicyChange) => void>>();
+
+/**
+ * Calls `fn` with each config `policy` applies from now on (a reload, `update`), before its `'change'` listeners
+ * hear of it (a listener that throws cannot keep `fn` from it). For the library's own use (a reactor's bulkheads):
+ * not a `'change'` listener, so no number of reactors sharing a policy adds to its listeners.
+ * @param policy - the policy.
+ * @param fn - told of each applied config; it must not throw.
+ * @returns a function that stops it (idempotent).
+ */
+export function followPolicyChanges(policy: Policy, fn: (change: PolicyChange) => void): () => void {
+  let set = followers.get(policy);
+  if (set === undefined) {
+    set = new Set();
+    followers.set(policy, set);
+  }
+  set.add(fn);
+  const own = set;
+  return () => {
+    own.delete(fn);
+  };
+}
 let cachedSchema: Record<string, unknown> | undefined;
 
 /**
@@ -363,7 +391,12 @@ export class Policy extends EventEmitter<PolicyEventMap> {
     this.#rules = new RuleSet(config, this.#router, this.#autoDecisions);
     this.#loaded = loaded;
     this.#reloads += 1;
-    if (this.#reloads > 0) this.emit('change', { config, source: loaded.source });
+    if (this.#reloads > 0) {
+      const change: PolicyChange = { config, source: loaded.source };
+      const own = followers.get(this);
+      if (own !== undefined) for (const follow of [...own]) follow(change);
+      this.emit('change', change);
+    }
   }
 
   /** A watched file's config error: to the `'error'` listeners, else a process warning; never a throw (see watch). */
