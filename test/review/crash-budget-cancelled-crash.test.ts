@@ -1,0 +1,81 @@
+/**
+ * Adversarial tests of what the crash budget (`adaptive.crashBudget`, SPEC §7) counts when a thread call was cancelled
+ * while its task, deaf to its signal, ran on in its worker, on real workers: a worker the cancellation ladder
+ * terminates after `cancelGraceMs` did not crash (the library killed it: SPEC §5 "its worker is terminated and
+ * replaced"), so it is not counted against the task.
+ *
+ * The task module is written to a temporary directory (workers load JavaScript): `holdThenExit(cells)` counts its
+ * runs in `cells[0]`, holds (deaf to cancellation) until `cells[1]` is set, then exits its worker when `cells[2]` is
+ * 1, or returns its run count when it is 0.
+ *
+ * @module
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { Reactor } from '../../src/reactor/reactor.js';
+import { taskFrom, type Task } from '../../src/task/task.js';
+import { Clock } from '../../src/time/clock.js';
+import { CancelledError } from '../../src/errors.js';
+import { changed, failureOf, gate, open, reaches, settled } from '../threads/thread-test-kit.js';
+
+const taskSource = `
+export function holdThenExit(cells) {
+  Atomics.add(cells, 0, 1);
+  Atomics.notify(cells, 0);
+  while (Atomics.load(cells, 1) === 0) Atomics.wait(cells, 1, 0);
+  if (Atomics.load(cells, 2) === 1) process.exit(3);
+  return Atomics.load(cells, 0);
+}
+`;
+
+let dir: string;
+let holdThenExit: Task<[Int32Array], number>;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'crash-budget-cancelled-'));
+  const file = join(dir, 'hold-then-exit.mjs');
+  writeFileSync(file, taskSource);
+  holdThenExit = taskFrom<[Int32Array], number>(pathToFileURL(file), 'holdThenExit');
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A reactor whose budget allows one crash of `holdThenExit`, with workers to spare and a long cancel grace. */
+function reactorWith(clock: Clock): Reactor {
+  return new Reactor({
+    clock,
+    policy: {
+      threads: { maxThreads: 2, cancelGraceMs: 60_000 },
+      rules: [{ match: { task: 'holdThenExit' }, route: 'thread' }],
+      adaptive: { crashBudget: { crashes: 1, windowMs: 600_000, then: 'fail' } },
+    },
+  });
+}
+
+describe('adaptive.crashBudget and a call that failed while its task ran on in its worker', () => {
+  let reactor: Reactor;
+  afterEach(async () => {
+    await reactor.stop({ graceMs: 0 });
+  });
+
+  it('cancelled, its worker then terminated by the ladder at the end of the grace: not a crash of the task, and the call held back runs', async () => {
+    const clock = new Clock();
+    reactor = reactorWith(clock);
+    const cells = gate(3);
+    const first = reactor.dispatch(holdThenExit, cells);
+    await reaches(cells, 0, 1);
+    const second = reactor.dispatch(holdThenExit, cells);
+    first.cancel();
+    expect(await failureOf(first)).toBeInstanceOf(CancelledError);
+    clock.advance(60_000); // the grace ends: the worker still running the first task is terminated
+    await changed(cells, 0, 1); // the second call reached a worker
+    open(cells);
+    expect(await settled(second)).toEqual({ ok: true, value: 2 });
+    expect(reactor.explain(holdThenExit, cells).reason).not.toContain('crash budget spent');
+  });
+});
