@@ -19,7 +19,7 @@ export const taskKinds: readonly Kind[] = ['cpu', 'blocking', 'io', 'cooperative
 /** The routes a task or rule may name. */
 export const routes: readonly Route[] = ['thread', 'green', 'inline', 'remote', 'auto'];
 
-/** Every option a task has; other keys of an options object are not read. */
+/** Every option a task has; another own key of an options object is refused (a typo, see `readTaskOptions`). */
 const optionKeys = ['kind', 'route', 'timeoutMs', 'retries', 'transfer', 'streamWindow'] as const;
 
 /**
@@ -27,7 +27,8 @@ const optionKeys = ['kind', 'route', 'timeoutMs', 'retries', 'transfer', 'stream
  * @param options - what the caller passed (`undefined`: none).
  * @param name - the task's name, for messages.
  * @returns the options read (only those set), frozen.
- * @throws TypeError when `options` is not an object, reading it throws, or an option is malformed.
+ * @throws TypeError when `options` is not an object, reading it throws, it has an own key that is no option (a typo
+ *   such as `timeoutMS`: the message names the option it probably meant), or an option is malformed.
  */
 export function readTaskOptions<Args extends unknown[]>(options: unknown, name: string): Readonly<TaskOptions<Args>> {
   if (options === undefined) return noOptions;
@@ -37,21 +38,46 @@ export function readTaskOptions<Args extends unknown[]>(options: unknown, name: 
   }
   const read: Record<string, unknown> = {};
   let array: boolean;
+  let unknown: string | undefined;
   try {
     array = Array.isArray(options); // in the try: a revoked Proxy throws here too
     for (const key of optionKeys) {
       const value = (options as Record<string, unknown>)[key];
       if (value !== undefined) read[key] = value;
     }
+    // An own key that is no option is a typo (`timeoutMS`) that would otherwise do nothing: refused, as Policy.load
+    // refuses an unknown key of a config. Inherited keys are not looked at (a class's methods, say).
+    unknown = Object.keys(options).find((key) => !(optionKeys as readonly string[]).includes(key));
   } catch (error) {
     throw new TypeError(`Reading the options of task \`${name}\` threw: ${thrownMessage(error)}`, { cause: error });
   }
   if (array) throw new TypeError(`Expected \`options\` of task \`${name}\` to be an object, got an array`);
+  if (unknown !== undefined) throw new TypeError(unknownOptionMessage(unknown, name));
   validateOptions(read, name);
   return Object.freeze(read);
 }
 
 const noOptions: Readonly<TaskOptions<any[]>> = Object.freeze({});
+
+/** What a `TypeError` for an unknown option key says: the option it probably meant, else every option there is. */
+function unknownOptionMessage(key: string, name: string): string {
+  const meant = optionKeys.find((option) => option.toLowerCase() === key.toLowerCase() || editDistance(option, key) <= 2);
+  const hint = meant === undefined ? `a task has ${optionKeys.join(', ')}` : `did you mean \`${meant}\`?`;
+  return `Unknown option \`${safeString(key)}\` of task \`${name}\`: ${hint}`;
+}
+
+/** Levenshtein distance between two short strings (an option name and a key). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b.length] as number;
+}
 
 function validateOptions(options: TaskOptions<any[]>, name: string): void {
   const { kind, route, timeoutMs, retries, transfer, streamWindow } = options;

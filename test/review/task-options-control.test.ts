@@ -72,4 +72,18 @@ describe.each(makers)('%s options', (_maker, make) => {
     expect(() => make(options())).toThrow(/^Reading the options of task `probe` threw: /);
     expect(() => make(options())).toThrow(TypeError);
   });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['a key in the wrong case', { timeoutMS: 50 }, 'Unknown option `timeoutMS` of task `probe`: did you mean `timeoutMs`?'],
+    ['a misspelt key', { retires: 2 }, 'Unknown option `retires` of task `probe`: did you mean `retries`?'],
+    ['a key like none', { priority: 1 }, 'Unknown option `priority` of task `probe`: a task has kind, route, timeoutMs, retries, transfer, streamWindow'],
+  ])('throws a TypeError for %s (a typo would otherwise do nothing), saying what it may have meant', (_what, options, message) => {
+    expect(() => make({ kind: 'cpu', ...options })).toThrow(TypeError);
+    expect(() => make({ kind: 'cpu', ...options })).toThrow(message);
+  });
+
+  it("takes another task's options as they are (only known keys)", () => {
+    const first = make({ kind: 'io', timeoutMs: 5 });
+    expect(make(first.options).options).toEqual({ kind: 'io', timeoutMs: 5 });
+  });
 });
