@@ -35,6 +35,7 @@ import { setUnhandledErrorHandler } from '../deferred/unhandled-error-handler.js
 import type { PolicyConfig } from '../policy/policy-schema.js';
 import { Reactor } from '../reactor/reactor.js';
 import { taskFrom, type Task } from '../task/task.js';
+import type { ThreadPoolStats } from '../threads/thread-pool-stats.js';
 import { planCall, seededRandom, type SoakApi, type SoakCall, type SoakOutcome, type SoakWork } from './soak-plan.js';
 import { SoakGreenWork } from './soak-greenlets.js';
 import { soakReportSchema, type SoakCheck, type SoakReport } from './soak-report.js';
@@ -114,6 +115,11 @@ const soakPolicy = {
     resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
   },
 } satisfies PolicyConfig;
+
+/** Whether a pool was handed a task (it then started its workers, and keeps `minThreads` of them). */
+function poolStarted(s: ThreadPoolStats): boolean {
+  return s.completed + s.failed + s.cancelled + s.timedOut + s.crashed + s.inFlight > 0;
+}
 
 /** How long after its grace `stop()` may take: SPEC §6.1's 1000 ms for killed greenlets, 1000 ms to end the workers. */
 const stopSlackMs = 2000;
@@ -396,7 +402,10 @@ async function soakRound(
   // above minThreads leave after idleTimeoutMs.
   const pool = reactor.threadPool;
   await waitFor(() => pool.stats().inFlight === 0, soakPolicy.threads.cancelGraceMs + 5000);
-  await waitFor(() => pool.stats().threads === soakPolicy.threads.minThreads, soakPolicy.threads.idleTimeoutMs + 5000);
+  // A pool starts its workers with its first task: one that never had any (a round of a few calls, none of them on
+  // threads) has none, and that is as small as it gets.
+  const minThreads = poolStarted(pool.stats()) ? soakPolicy.threads.minThreads : 0;
+  await waitFor(() => pool.stats().threads === minThreads, soakPolicy.threads.idleTimeoutMs + 5000);
   const before = pool.stats();
 
   // Work only stop() can end: accept loops on foreign awaits, a holder of the lock and of a queue item, a supervisor
@@ -461,7 +470,7 @@ async function soakRound(
     lingered: green.lingered,
     poolInFlightBeforeStop: before.inFlight,
     threadsBeforeStop: before.threads,
-    minThreads: soakPolicy.threads.minThreads,
+    minThreads,
     crashed: before.crashed,
     cancelled: before.cancelled,
     timedOut: before.timedOut,
