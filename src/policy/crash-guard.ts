@@ -139,6 +139,21 @@ export class CrashGuard {
     return entry === undefined || entry.gate.inFlight <= this.#allowance(entry.task, entry);
   }
 
+  /**
+   * A reload applied a new config: each task's held calls meet the budget in force now, not when the call of it in
+   * the pool ends (which a task deaf to its signal may put off for long): a spent budget gives them its `then`, a
+   * budget with room again (raised, its window shortened, removed) lets them into the pool. As a bulkhead does with a
+   * new `maxConcurrent`.
+   */
+  reconfigure(): void {
+    for (const { task, gate } of this.#tasks.values()) {
+      if (gate.waiting === 0) continue;
+      const verdict = this.#policy.crashVerdict(task);
+      if (verdict === undefined) gate.pump();
+      else gate.drain((call) => this.#instead(verdict, call));
+    }
+  }
+
   /** Calls of `task` waiting for the pool (0 when none are held). */
   waiting(task: Task): number {
     return this.#tasks.get(task.id)?.gate.waiting ?? 0;

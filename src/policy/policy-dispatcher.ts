@@ -201,15 +201,22 @@ export class PolicyDispatcher {
 
   /**
    * A config was applied (a reload, `update`): the bulkheads take their rules' new `maxConcurrent` now, so calls a
-   * raised limit lets in start at the reload, not at the next call or ending of one. Told before the `'change'`
+   * raised limit lets in start at the reload, not at the next call or ending of one; the calls the crash budget holds
+   * back meet the budget in force now (see `CrashGuard.reconfigure`). Told before the `'change'`
    * listeners (a user's that throws cannot keep it from this), and not as one of them (`followPolicyChanges`: any
-   * number of reactors may share a policy). Followed from the first call that passes a bulkhead until
-   * {@link PolicyDispatcher.close}.
+   * number of reactors may share a policy). Followed from the first call that passes a bulkhead or the
+   * crash budget until {@link PolicyDispatcher.close}.
    */
   readonly #reconfigured = ({ config }: PolicyChange): void => {
     const rules = config.rules ?? [];
     this.#bulkheads.reconfigure((label) => rules.find((rule, i) => ruleLabel(rule, i) === label)?.maxConcurrent);
+    this.#crashGuard.reconfigure();
   };
+
+  /** Follows the policy's changes from the first call that passes a bulkhead or the crash budget (see #reconfigured). */
+  #followChanges(): void {
+    if (this.#unfollow === undefined && !this.#closed) this.#unfollow = followPolicyChanges(this.#policy, this.#reconfigured);
+  }
 
   /** The policy that decides. */
   get policy(): Policy {
@@ -396,6 +403,7 @@ export class PolicyDispatcher {
     const pool = this.#targets.threadPool;
     try {
       if (this.#policy.adaptive.crashBudget === undefined) return pool.run(task, ...args);
+      this.#followChanges();
       return this.#crashGuard.run(task, args, (t, a) => pool.run(t, ...a));
     } catch (error) {
       return fail(error);
@@ -487,7 +495,7 @@ export class PolicyDispatcher {
 
   /** Runs a call through its rule's bulkhead; the first such call makes the dispatcher follow reloads (see #reconfigured). */
   #throughBulkhead(call: RoutedCall, start: (call: RoutedCall) => Deferred<unknown>): Deferred<unknown> {
-    if (this.#unfollow === undefined && !this.#closed) this.#unfollow = followPolicyChanges(this.#policy, this.#reconfigured);
+    this.#followChanges();
     return this.#bulkheads.run(call, start, this.#capacityFor(call.decision));
   }
 
@@ -502,6 +510,7 @@ export class PolicyDispatcher {
    */
   guardStream(task: Task, args: unknown[], run: () => Deferred<unknown>): Deferred<unknown> {
     if (this.#policy.adaptive.crashBudget === undefined) return run();
+    this.#followChanges();
     return this.#crashGuard.run(task, args, run, true);
   }
 
@@ -531,6 +540,7 @@ export class PolicyDispatcher {
           ? (t: Task, a: unknown[]): Deferred<unknown> => pool.runAlone!(t, a)
           : (t: Task, a: unknown[]): Deferred<unknown> => pool.run(t, ...a);
       if (this.#policy.adaptive.crashBudget === undefined) return run(task, args);
+      this.#followChanges();
       return this.#crashGuard.run(task, args, run);
     }
     if (decision.route === 'remote') return this.#remote(target as Task, args);

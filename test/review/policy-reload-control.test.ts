@@ -86,7 +86,7 @@ describe('a reload that spends a crash budget while calls are held back by it', 
     await reactor.stop({ graceMs: 0 });
   });
 
-  it('fails the held-back calls once the call in the pool ends; none of them reaches a worker', async () => {
+  it('fails the held-back calls; none of them reaches a worker', async () => {
     const clock = new Clock();
     reactor = new Reactor({
       clock,
@@ -102,6 +102,54 @@ describe('a reload that spends a crash budget while calls are held back by it', 
     open(cells);
     const outcomes = await Promise.all(calls.map((d) => settled(d)));
     expect(outcomes.map((o) => (o.ok ? o.value : o.error.constructor.name))).toEqual([1, 'WorkerCrashedError', 'WorkerCrashedError']);
+    expect(Atomics.load(cells, 0)).toBe(1);
+  });
+});
+
+describe('a reload while calls are held back by a crash budget, the call in the pool still running', () => {
+  let reactor: Reactor;
+  afterEach(async () => {
+    await reactor.stop({ graceMs: 0 });
+  });
+
+  const heldBy = (adaptive: PolicyConfig['adaptive']): PolicyConfig => ({
+    threads: { maxThreads: 3 },
+    rules: [{ match: { task: 'countThenHold' }, route: 'thread' }],
+    ...(adaptive === undefined ? {} : { adaptive }),
+  });
+
+  it.each<[string, PolicyConfig['adaptive']]>([
+    ['removes the budget', undefined],
+    ['raises crashes', { crashBudget: { crashes: 3, windowMs: 60_000, then: 'fail' } }],
+  ])('that %s sends the held calls to the pool at the reload, beside the running one', async (_what, adaptive) => {
+    reactor = new Reactor({ clock: new Clock(), policy: heldBy({ crashBudget: { crashes: 1, windowMs: 60_000, then: 'fail' } }) });
+    const task = built(cx.countThenHold);
+    const cells = gate(2);
+    // An unproven task with a budget of one crash: one call in the pool at a time, the other two held back.
+    const calls = [reactor.dispatch(task, cells), reactor.dispatch(task, cells), reactor.dispatch(task, cells)];
+    await changed(cells, 0);
+    reactor.policy.update(heldBy(adaptive));
+    await changed(cells, 0, 1); // another call reached a worker while the first still holds its own
+    open(cells);
+    const outcomes = await Promise.all(calls.map((d) => settled(d)));
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(Atomics.load(cells, 0)).toBe(3);
+  });
+
+  it('that spends the budget fails the held calls at the reload, before the running one ends', async () => {
+    const clock = new Clock();
+    reactor = new Reactor({ clock, policy: heldBy({ crashBudget: { crashes: 2, windowMs: 60_000, then: 'fail' } }) });
+    const task = built(cx.countThenHold);
+    reactor.policy.recordCrash(task, clock.now()); // one crash counted: one call at a time
+    const cells = gate(2);
+    const calls = [reactor.dispatch(task, cells), reactor.dispatch(task, cells), reactor.dispatch(task, cells)];
+    await changed(cells, 0);
+    reactor.policy.update(heldBy({ crashBudget: { crashes: 1, windowMs: 60_000, then: 'fail' } }));
+    const held = await Promise.all(calls.slice(1).map((d) => failureOf(d)));
+    expect(held.every((e) => e instanceof WorkerCrashedError && e.message.includes('was not sent to a worker'))).toBe(true);
+    expect(calls[0]!.called).toBe(false);
+    open(cells);
+    expect(await calls[0]).toBe(1);
     expect(Atomics.load(cells, 0)).toBe(1);
   });
 });
