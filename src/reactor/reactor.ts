@@ -750,7 +750,11 @@ export class Reactor implements Scheduler {
     const decision = this.#dispatcher.explain(task, args);
     if (decision.route === 'thread' && decision.crashBudgetSpent !== true) {
       const pool = decision.pool === undefined ? this.threadPool : this.#pools.get(decision.pool);
-      if (pool === undefined) return decision;
+      if (pool === undefined) {
+        // A reload's rule names a pool this reactor was not made with: dispatch cannot send the call there.
+        const missing = ', which this reactor does not have (pools are made with the reactor; a reload cannot add one), so dispatch errbacks TypeError';
+        return Object.freeze({ ...decision, reason: `${decision.reason}${missing}` });
+      }
       const coalescing = decision.coalesce === false ? 'travels alone, not coalesced: its rule sets coalesce: false' : coalescingOf(pool, task, args);
       return Object.freeze({ ...decision, reason: `${decision.reason}; ${coalescing}` });
     }
