@@ -12,15 +12,40 @@ export interface CliIo {
   err(line: string): void;
 }
 
-/** The process's stdout and stderr. */
+/** Streams of the process whose reader went away (EPIPE): nothing more is written to them. */
+const closed = new WeakSet<NodeJS.WriteStream>();
+
+function writeLine(stream: NodeJS.WriteStream, line: string): void {
+  if (!closed.has(stream)) stream.write(`${line}\n`);
+}
+
+/**
+ * The process's stdout and stderr. A write to a pipe whose reader closed (`greenreactor soak | head -1`) fails
+ * later, as an 'error' event on the stream: {@link guardProcessStreams} (called by the bin) turns that into silence on
+ * that stream, so the command runs on and ends with its own exit code instead of a stack dump.
+ */
 export const processIo: CliIo = {
-  out: (line) => {
-    process.stdout.write(`${line}\n`);
-  },
-  err: (line) => {
-    process.stderr.write(`${line}\n`);
-  },
+  out: (line) => writeLine(process.stdout, line),
+  err: (line) => writeLine(process.stderr, line),
 };
+
+/**
+ * Listens for 'error' on the process's stdout and stderr, which Node otherwise throws (an 'error' event with no
+ * listener ends the process): EPIPE (the reader went away) stops writing to that stream; another error is said once
+ * on the other stream, if it is still open.
+ */
+export function guardProcessStreams(): void {
+  for (const [stream, other] of [
+    [process.stdout, process.stderr],
+    [process.stderr, process.stdout],
+  ] as const) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (closed.has(stream)) return;
+      closed.add(stream);
+      if (error.code !== 'EPIPE') writeLine(other, `greenreactor: cannot write to ${stream === process.stdout ? 'stdout' : 'stderr'}: ${error.message}`);
+    });
+  }
+}
 
 /** Exit codes of every command: success, a finding (an invalid policy, a failed run), bad usage or unavailable. */
 export const exitCodes = Object.freeze({ ok: 0, failed: 1, usage: 2 });

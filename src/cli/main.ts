@@ -11,7 +11,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { benchCommand } from './bench-command.js';
-import { exitCodes, processIo, type CliIo } from './cli-io.js';
+import { exitCodes, guardProcessStreams, processIo, type CliIo } from './cli-io.js';
 import { demoCommand } from './demo-command.js';
 import { policyCommand } from './policy-command.js';
 import { remoteCommand } from './remote-command.js';
@@ -89,5 +89,6 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
+  guardProcessStreams();
   process.exitCode = await main(process.argv.slice(2));
 }
