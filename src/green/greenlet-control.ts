@@ -50,11 +50,12 @@ export interface GreenletControl {
   /** End a greenlet that never runs (refused by capacity or a stopped reactor); reported if nobody observes it. */
   refuse(g: Greenlet<any>, error: unknown): void;
   /**
-   * The first `then` on hub wait `w` made by async greenlet `g`: `raced` (`w.then(cb)` in the run that made it,
-   * not an `await`) unparks `g`, which runs on; awaited, it parks `g` again (queues it, for `cooperate()`: `ready`) if a kill was
-   * held for `w` meanwhile.
+   * The first `then` on hub wait `w` made by async greenlet `g`: `'raced'` (`w.then(cb)` in the run that made it,
+   * not an `await`) unparks `g`, which runs on; `'taken'` (awaited by code not `g`'s: another greenlet, code outside
+   * any) unparks it too and leaves `w` to that code; `'awaited'` by `g` parks `g` again (queues it, for
+   * `cooperate()`: `ready`) if a kill was held for `w` meanwhile, or it resumed through `w` before awaiting it.
    */
-  tookWait(g: Greenlet<any>, w: HubWait<any>, raced: boolean, ready: boolean): void;
+  tookWait(g: Greenlet<any>, w: HubWait<any>, how: 'awaited' | 'raced' | 'taken', ready: boolean): void;
   /** An async greenlet awaits hub wait `w` (`ready`: it is `cooperate()`, so it is queued at once). */
   awaitWait(g: Greenlet<any>, w: HubWait<any>, ready: boolean): void;
   /** @returns true when `g` is an async (or not yet known) greenlet, so a hub wait its running code makes is its own. */

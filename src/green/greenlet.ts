@@ -156,15 +156,20 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
           if (!g.#has(OBSERVED)) g.#site.host.reportError(error, g);
         });
       },
-      tookWait: (g, w, raced, ready) => {
+      tookWait: (g, w, how, ready) => {
         if (g.#waitingOn !== w) return;
-        if (!raced) {
-          if (g.#is(ST_RUNNING)) g.#awaitWait(w, ready); // a kill held for this wait: now it is awaited
-        } else if (g.#is(ST_PARKED)) {
+        if (how === 'awaited') {
+          // It resumed through this wait before awaiting it (a kill held for it, its outcome): now it is awaited.
+          if (g.#is(ST_RUNNING)) g.#awaitWait(w, ready);
+          return;
+        }
+        if (g.#is(ST_PARKED)) {
           g.#token++; // it runs on: the wait's outcome goes to its `then` callbacks, not through the hub
           g.#site.host.parkedDelta(-1);
           g.#enter(ST_RUNNING);
         }
+        // Taken by other code: theirs now, so a kill of `g` leaves it alone (queued, its step passes a kill it was sent on).
+        if (how === 'taken' && !g.#is(ST_QUEUED)) g.#waitingOn = null;
       },
       awaitWait: (g, w, ready) => g.#awaitWait(w, ready),
       // Its code is running (the hub found it by its identity): whatever the hub last saw, it did not await that.
@@ -592,9 +597,11 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   #awaitWait(w: HubWait<any>, ready: boolean): void {
     // Its code runs, so it did not await its last wait (it raced it and the other side won, or gave it
     // callbacks): leave that wait; a resumption queued through it is stale, except a kill, which this wait takes.
+    let left: HubWait<any> | null = null; // a cooperate() it leaves before its turn came: fired once this is done
     if (this.#is(ST_PARKED)) this.#site.host.parkedDelta(-1);
     else if (this.#is(ST_QUEUED)) {
       if (this.#has(SENDING_KILL)) this.#rare!.kill = this.#value;
+      else if (this.#waitingOn instanceof HubWait && !this.#waitingOn.called && !this.#waitingOn.hooked) left = this.#waitingOn;
       this.#value = undefined;
       this.#set(THROWING, false);
       this.#set(SENDING_KILL, false);
@@ -613,13 +620,14 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     if (ready) {
       this.#enter(ST_QUEUED);
       this.#site.host.schedule(this);
-      return;
+    } else {
+      this.#park(w);
+      w.onOutcome((result: unknown) => {
+        this.#resume(token, result, result instanceof Failure);
+        return result;
+      });
     }
-    this.#park(w);
-    w.onOutcome((result: unknown) => {
-      this.#resume(token, result, result instanceof Failure);
-      return result;
-    });
+    if (left !== null && !left.called) left.callback(undefined); // last: its callbacks are the greenlet's code
   }
 
   /** Run one step; see the module comment. */
@@ -728,12 +736,15 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       return false;
     }
     if (kill && !w.hooked) {
-      // It made this wait but has not awaited it (yet): hold the kill — its `await` of it (tookWait), or else its
-      // next hub wait, takes it. Delivered into a wait nobody awaits, it would be lost.
+      // It made this wait but has not awaited it (yet), or other code took it: hold the kill — its `await` of it
+      // (tookWait), or else its next hub wait, takes it. Delivered into a wait nobody awaits, it would be lost.
       this.#rare!.kill = send;
       this.#waitingOn = w;
       return false;
     }
+    // A `cooperate()` it gave callbacks and has not awaited (yet: usually its `await` comes a microtask after this
+    // step): the hub resumes it without firing it, so fire it now, its turn came, or its callbacks never run.
+    if (!w.called && !w.hooked && w.chained) w.callback(send);
     this.#set(ASYNC_BUSY, true);
     w.deliver(send, failed, kill);
     return true;

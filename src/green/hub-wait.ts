@@ -7,8 +7,13 @@
  * - `awaited`: the first `then` came after the run that made it (`await w`, or `Promise.race([w, …])`, which looks
  *   the same): it is `g`'s switch point, and the hub hands `g` its outcome, or a kill, in `g`'s turn (`deliver`).
  * - `raced`: the first `then` came in the run that made it (`w.then(cb)` written in `g`): `g` runs on, unparked.
+ * - `taken`: the first `then` came from code that is not `g`'s (another greenlet awaiting a wait handed to it, code
+ *   outside any greenlet; the hub tells by the greenlet identity): theirs now, an ordinary Deferred; `g` runs on,
+ *   unparked, and a `cooperate()` fires at once (its maker's turn is not theirs to wait for).
  * - `left`: `g`'s code made another hub wait before taking this one (it only gave it callbacks, or raced it): `g`
- *   no longer waits on it.
+ *   no longer waits on it; a `cooperate()` left so, before its turn came, fires then.
+ * A `cooperate()` given callbacks fires when its turn comes even if `g` has not awaited it (the hub resumes an
+ * awaited one without firing it).
  * Each of them also has an outcome or not yet (`called`).
  *
  * What a kill of `g` does to it (greenlet.ts, `kill`):
@@ -20,7 +25,8 @@
  *   wait's callbacks, which can see it but not swallow it.
  * - `raced` with no outcome yet: abandoned and errbacked with the kill the same way (the Promise its `then` made
  *   rejects), and the kill is held for `g`'s next hub wait too: a `then` chain is not `g`'s own switch point.
- * - `left`: untouched: an ordinary Deferred that fires with its own outcome.
+ * - `taken` or `left`: untouched: an ordinary Deferred that fires with its own outcome (nothing it was served goes
+ *   back: its taker has it).
  * So every hub wait fires exactly once, whatever the order of await, callbacks, foreign awaits and kill; the one
  * case the hub cannot tell apart is a lost `Promise.race` (it looks `awaited`: see docs/design.md).
  *
@@ -77,7 +83,7 @@ export class HubWait<T> extends Deferred<T> {
   #hooked = false;
   #raced = false;
   #epoch = 0;
-  #onThen: ((raced: boolean) => void) | null = null;
+  #onThen: ((raced: boolean) => boolean) | null = null;
   #continuation: ((value: unknown, failed: boolean, kill: boolean) => void) | null = null;
   #delivery: { value: unknown; failed: boolean; kill: boolean } | null = null;
   #onAbandon: (() => void) | null = null;
@@ -99,11 +105,12 @@ export class HubWait<T> extends Deferred<T> {
   }
 
   /**
-   * @internal Tell the making greenlet how it took this wait: `onThen(raced)` runs at the first `then`, with `raced`
+   * @internal Tell the making greenlet how this wait was taken: `onThen(raced)` runs at the first `then`, with `raced`
    * true when that came in the same synchronous run as this call (`w.then(cb)` in the greenlet's code, not an
-   * `await`), which makes this an ordinary Deferred that does not park the greenlet.
+   * `await`), and returns true only when that `then` is the greenlet's own await of it; else (raced, or awaited by
+   * other code: another greenlet, code outside any) this is an ordinary Deferred that does not park the greenlet.
    */
-  onThen(onThen: (raced: boolean) => void): void {
+  onThen(onThen: (raced: boolean) => boolean): void {
     this.#onThen = onThen;
     this.#epoch = epoch;
     if (!epochQueued) {
@@ -178,6 +185,11 @@ export class HubWait<T> extends Deferred<T> {
     return super.addBoth(handler, ...args);
   }
 
+  /** @internal True once callbacks were added to it (not by the hub). */
+  get chained(): boolean {
+    return this.#chained;
+  }
+
   /** @internal True once `then` captured the continuation of an `await`. */
   get hooked(): boolean {
     return this.#hooked;
@@ -214,18 +226,18 @@ export class HubWait<T> extends Deferred<T> {
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     if (!this.#owned || this.#hooked) return super.then(onFulfilled, onRejected);
-    this.#hooked = true;
     const onThen = this.#onThen;
     if (onThen !== null) {
       this.#onThen = null;
-      if (this.#epoch === epoch) {
-        this.#owned = false; // `then` in the run that made it: not its greenlet's switch point
-        this.#raced = true;
-        onThen(true);
+      const raced = this.#epoch === epoch;
+      if (raced) this.#raced = true; // `then` in the run that made it: not its greenlet's switch point
+      if (!onThen(raced)) {
+        this.#owned = false;
+        if (!raced) this.#onAbandon = null; // another's await: a kill of its maker leaves it to them
         return super.then(onFulfilled, onRejected);
       }
-      onThen(false);
     }
+    this.#hooked = true;
     // Callbacks added before this `await` (`await q.get(10).addErrback(…)`, `await sem.run(fn)`) make what it
     // resumes with the chain's result at this point, as awaiting any Deferred would give, not the wait's bare
     // outcome; a chain that waits on a Deferred one of them returned resumes it when that fires.

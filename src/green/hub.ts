@@ -350,7 +350,7 @@ export class Hub extends EventEmitter {
       if (control.acceptsWait(g)) {
         const w = new HubWait<void>(true);
         this.#asyncWait(g, w, true);
-        w.onThen((raced) => control.tookWait(g, w, raced, true));
+        w.onThen((raced) => this.#tookWait(g, w, raced, true));
         return w;
       }
     }
@@ -478,9 +478,23 @@ export class Hub extends EventEmitter {
     w.onAbandon(onAbandon);
     if (owned) {
       this.#asyncWait(g, w, false); // parked until its first `then` shows it was raced rather than awaited
-      w.onThen((raced) => control.tookWait(g, w, raced, false));
+      w.onThen((raced) => this.#tookWait(g, w, raced, false));
     }
     return w;
+  }
+
+  /**
+   * The first `then` on hub wait `w` of async greenlet `g` (hub-wait.ts): it is `g`'s switch point only when `g`'s
+   * own code awaits it; a `then` in the run that made it, or from other code (another greenlet awaiting a wait
+   * handed to it, code outside any greenlet), leaves `w` an ordinary Deferred and `g` running. `ready`: `w` is a
+   * `cooperate()`, which fires at once when other code takes it (its maker's turn is not theirs to wait for).
+   * @returns true when it is `g`'s own await.
+   */
+  #tookWait(g: Greenlet<any>, w: HubWait<any>, raced: boolean, ready: boolean): boolean {
+    const own = !raced && this.#caller() === g;
+    control.tookWait(g, w, own ? 'awaited' : raced ? 'raced' : 'taken', ready);
+    if (!own && !raced && ready && !w.called) w.callback(undefined);
+    return own;
   }
 
   /** @returns the task name of function `fn`. */
