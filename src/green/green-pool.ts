@@ -12,6 +12,7 @@ import { greenletControl, type Greenlet } from './greenlet.js';
 import { hubControl, newHubWait, type GreenletFunction, type Hub } from './hub.js';
 import { joinAll, joinAllUnowned } from './join-all.js';
 import { killAll } from './kill-all.js';
+import { killException } from './kill-exception.js';
 import { badIterable } from './bad-iterable.js';
 import { badTimeout } from './bad-timeout.js';
 import { WaiterList } from './waiter-list.js';
@@ -216,6 +217,10 @@ export class GreenPool {
    * @returns a Deferred firing once all are dead.
    */
   kill(exception?: unknown): Deferred<void> {
+    if (exception !== undefined) {
+      const made = killException(exception); // bad input before the queue is emptied: its greenlets stay queued
+      if ('error' in made) return fail(made.error);
+    }
     const queued = this.#queued.splice(0);
     return killAll([...queued, ...this.#running], exception);
   }

@@ -69,6 +69,7 @@ import {
 import type { GreenletState } from './greenlet-state.js';
 import { HubWait } from './hub-wait.js';
 import { isGreenletExit } from './is-greenlet-exit.js';
+import { killException } from './kill-exception.js';
 import type { SpawnSite } from './spawn-site.js';
 import { ContinueAs } from './task-greenlet-function.js';
 
@@ -317,11 +318,14 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
    * at its next hub wait. Its `signal` aborts at once.
    *
    * @param exception - an error instance or class (instantiated without arguments).
-   * @returns a Deferred firing `undefined` once the greenlet is dead.
+   * @returns a Deferred firing `undefined` once the greenlet is dead; errbacking with a `TypeError` (the greenlet
+   *   left alone) when `exception` is a function that cannot be made with `new` and no arguments.
    */
   kill(exception: unknown = new GreenletExit()): Deferred<void> {
     if (this.#is(ST_DEAD)) return succeed(undefined);
-    const exc = typeof exception === 'function' ? new (exception as new () => unknown)() : exception;
+    const made = killException(exception);
+    if ('error' in made) return fail(made.error); // bad input: errbacks, and it is not killed
+    const exc = made.exception;
     const rare = (this.#rare ??= newRare());
     rare.kill = exc;
     if (!this.#has(KILL_PENDING)) {
