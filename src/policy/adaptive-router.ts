@@ -520,5 +520,6 @@ function crashVerdict(times: number[], budget: CrashBudget): CrashVerdict | unde
   while (times.length > 0 && latest - (times[0] as number) > budget.windowMs) times.shift();
   if (times.length < budget.crashes) return undefined;
   const instead = budget.then === 'green' ? 'runs in-process on a greenlet' : 'fails at once with WorkerCrashedError';
-  return { then: budget.then, reason: `crash budget spent: ${times.length} worker crashes within ${formatMs(budget.windowMs)} ms; it ${instead}` };
+  const crashes = times.length === 1 ? '1 worker crash' : `${times.length} worker crashes`;
+  return { then: budget.then, reason: `crash budget spent: ${crashes} within ${formatMs(budget.windowMs)} ms; it ${instead}` };
 }

@@ -683,7 +683,7 @@ describe('PolicyDispatcher', () => {
       dispatcher.dispatch(double, [2]);
       expect(t.calls.map((c) => c.path)).toEqual(['thread', 'green']);
       expect(dispatcher.explain(double, [2]).reason).toBe(
-        "rule 'heavy' matched task 'double'; crash budget spent: 1 worker crashes within 1000 ms; it runs in-process on a greenlet",
+        "rule 'heavy' matched task 'double'; crash budget spent: 1 worker crash within 1000 ms; it runs in-process on a greenlet",
       );
     });
 

@@ -76,7 +76,7 @@ describe('a reload after a task spent its crash budget', () => {
     reactor.policy.update(budget(1, 'fail'));
     expect(await failureOf(reactor.dispatch(task, runs))).toBeInstanceOf(WorkerCrashedError);
     expect(Atomics.load(runs, 0)).toBe(1);
-    expect(reactor.explain(task, runs).reason).toContain('crash budget spent: 1 worker crashes');
+    expect(reactor.explain(task, runs).reason).toContain('crash budget spent: 1 worker crash within');
   });
 });
 
