@@ -23,8 +23,10 @@
  *   on it (and anyone else awaiting it) hear of it. The kill itself reaches `g` through the wait when `g` awaits it
  *   (`awaited`: in `g`'s next turn; `made`: held until `g` awaits it or makes its next hub wait), never through the
  *   wait's callbacks, which can see it but not swallow it.
- * - `raced` with no outcome yet: abandoned and errbacked with the kill the same way (the Promise its `then` made
- *   rejects), and the kill is held for `g`'s next hub wait too: a `then` chain is not `g`'s own switch point.
+ * - `raced` with no outcome yet: abandoned and errbacked with the kill the same way (the Promises its `then` calls
+ *   made reject, marked handled: a kill is not their error, and a floating `w.then(cb)` must not end the process
+ *   with an unhandled rejection), and the kill is held for `g`'s next hub wait too: a `then` chain is not `g`'s own
+ *   switch point.
  * - `taken` or `left`: untouched: an ordinary Deferred that fires with its own outcome (nothing it was served goes
  *   back: its taker has it).
  * So every hub wait fires exactly once, whatever the order of await, callbacks, foreign awaits and kill; the one
@@ -88,6 +90,7 @@ export class HubWait<T> extends Deferred<T> {
   #delivery: { value: unknown; failed: boolean; kill: boolean } | null = null;
   #onAbandon: (() => void) | null = null;
   #onDropped: ((exception: unknown) => void) | null = null;
+  #racedThens: Array<Promise<unknown>> | null = null; // the Promises `then` made on it while raced and pending
   #chained = false; // callbacks were added to it (not by the hub): an `await` of it gets the chain's result
 
   /**
@@ -141,6 +144,11 @@ export class HubWait<T> extends Deferred<T> {
     const inner = this.#onDropped;
     this.#onDropped = null;
     if (!this.called) {
+      // A kill is not their error: a floating `w.then(cb)` must not become an unhandled rejection that ends the
+      // process; a greenlet awaiting one of them still gets the rejection.
+      const thens = this.#racedThens;
+      this.#racedThens = null;
+      if (thens !== null) for (const p of thens) p.catch(noop);
       this.errback(exception);
       void super.then(undefined, noop);
     }
@@ -225,7 +233,11 @@ export class HubWait<T> extends Deferred<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    if (!this.#owned || this.#hooked) return super.then(onFulfilled, onRejected);
+    if (!this.#owned || this.#hooked) {
+      const p = super.then(onFulfilled, onRejected);
+      if (this.#raced && !this.called) this.#racedThens!.push(p);
+      return p;
+    }
     const onThen = this.#onThen;
     if (onThen !== null) {
       this.#onThen = null;
@@ -234,7 +246,9 @@ export class HubWait<T> extends Deferred<T> {
       if (!onThen(raced)) {
         this.#owned = false;
         if (!raced) this.#onAbandon = null; // another's await: a kill of its maker leaves it to them
-        return super.then(onFulfilled, onRejected);
+        const p = super.then(onFulfilled, onRejected);
+        if (raced) this.#racedThens = [p]; // a kill of its greenlet rejects it (see dropped)
+        return p;
       }
     }
     this.#hooked = true;
