@@ -80,6 +80,7 @@ export interface BullmqBackendOptions {
   prefix?: string;
   /**
    * Where errors no Deferred can carry go (a lost connection, a failed removal).
+   * What it throws goes to `console.error` (it is called from event handlers, where a throw would end the process).
    * @defaultValue `console.error`
    */
   onError?: (error: unknown) => void;

@@ -53,14 +53,25 @@ export function positiveOption(name: string, value: unknown, fallback: number, i
 }
 
 /**
- * Checks an error sink.
+ * Checks an error sink, and makes it one that never throws.
+ *
+ * Why it must not throw: the sink is called from ioredis's and BullMQ's event handlers and from timers, where a
+ * throw is an uncaught exception that ends the process. What the user's `onError` throws goes to `console.error`,
+ * with the error it was given.
  * @param value - the `onError` option, or `undefined` for `fallback`.
  * @param fallback - the default sink.
- * @returns the sink.
+ * @returns the sink (never throws).
  * @throws TypeError unless it is a function.
  */
 export function errorSink(value: unknown, fallback: (error: unknown) => void): (error: unknown) => void {
   if (value === undefined) return fallback;
   if (typeof value !== 'function') throw new TypeError(`Expected \`onError\` to be a function, got \`${safeString(value)}\` (${typeof value})`);
-  return value as (error: unknown) => void;
+  const sink = value as (error: unknown) => void;
+  return (error: unknown): void => {
+    try {
+      sink(error);
+    } catch (thrown) {
+      console.error('greenreactor remote: onError threw', thrown, 'while reporting', error);
+    }
+  };
 }

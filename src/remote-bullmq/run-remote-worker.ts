@@ -102,6 +102,7 @@ export interface RemoteWorkerOptions {
   prefix?: string;
   /**
    * Where errors no job can carry go (a lost connection).
+   * What it throws goes to `console.error` (it is called from event handlers, where a throw would end the process).
    * @defaultValue `console.error`
    */
   onError?: (error: unknown) => void;
