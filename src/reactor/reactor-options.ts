@@ -44,9 +44,12 @@ export interface ReactorOptions {
   /**
    * Where errors nobody else can receive go: a shutdown trigger or `callWhenRunning` function that threw,
    * a `before` trigger's rejected Deferred/Promise, a component that failed to shut down.
+   *
+   * It is called where nothing can take a throw (worker message handlers, timers, stream deliveries), so what it
+   * throws, or the rejection of the Promise it returns, goes to `console.error` instead of ending the process.
    * @defaultValue `console.error` with a line saying where the error came from
    */
-  onError?: (error: unknown, where: string) => void;
+  onError?: (error: unknown, where: string) => unknown;
   /**
    * The distributed engine behind `deferToRemote` and the `remote` route (SPEC §11), e.g.
    * `bullmqBackend({ connection, queue })` from `greenreactor/remote-bullmq`. The reactor closes it on `stop()`.

@@ -22,6 +22,7 @@
  */
 import { captureContext, runInContext } from '../time/async-context.js';
 import { ReactorStoppedError, TimeoutError } from '../errors.js';
+import { neverThrowingSink } from '../error-sink.js';
 import { callDeadline } from '../context/call-deadline.js';
 import { captureCarriedContext } from '../context/context-carrier.js';
 import { runWithDeadline } from '../context/deadline-scope.js';
@@ -139,10 +140,13 @@ export class Reactor implements Scheduler {
       const got = typeof clock === 'object' && clock !== null ? 'an object without them' : `\`${String(clock)}\``;
       throw new TypeError(`Expected \`clock\` to be a Scheduler with now() and callLater(), got ${got} (${typeof clock})`);
     }
-    const onError = read.onError === undefined ? defaultReactorOptions.onError : read.onError;
-    if (typeof onError !== 'function') {
-      throw new TypeError(`Expected \`onError\` to be a function, got \`${String(onError)}\` (${typeof onError})`);
+    const givenOnError = read.onError === undefined ? defaultReactorOptions.onError : read.onError;
+    if (typeof givenOnError !== 'function') {
+      throw new TypeError(`Expected \`onError\` to be a function, got \`${String(givenOnError)}\` (${typeof givenOnError})`);
     }
+    // Called from worker message handlers, timers and stream deliveries: a throwing or rejecting sink must not end
+    // the process there, nor leave the report's caller (a stream, the shutdown) half done.
+    const onError = neverThrowingSink(givenOnError, 'greenreactor');
     if (read.now !== undefined && typeof read.now !== 'function') {
       throw new TypeError(`Expected \`now\` to be a function returning milliseconds, got \`${safeString(read.now)}\` (${typeof read.now})`);
     }

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { neverThrowingSink } from '../error-sink.js';
 import { safeString } from '../safe-string.js';
 
 /**
@@ -56,8 +57,7 @@ export function positiveOption(name: string, value: unknown, fallback: number, i
  * Checks an error sink, and makes it one that never throws.
  *
  * Why it must not throw: the sink is called from ioredis's and BullMQ's event handlers and from timers, where a
- * throw is an uncaught exception that ends the process. What the user's `onError` throws goes to `console.error`,
- * with the error it was given.
+ * throw is an uncaught exception that ends the process (`neverThrowingSink` says what happens to the throw).
  * @param value - the `onError` option, or `undefined` for `fallback`.
  * @param fallback - the default sink.
  * @returns the sink (never throws).
@@ -66,12 +66,5 @@ export function positiveOption(name: string, value: unknown, fallback: number, i
 export function errorSink(value: unknown, fallback: (error: unknown) => void): (error: unknown) => void {
   if (value === undefined) return fallback;
   if (typeof value !== 'function') throw new TypeError(`Expected \`onError\` to be a function, got \`${safeString(value)}\` (${typeof value})`);
-  const sink = value as (error: unknown) => void;
-  return (error: unknown): void => {
-    try {
-      sink(error);
-    } catch (thrown) {
-      console.error('greenreactor remote: onError threw', thrown, 'while reporting', error);
-    }
-  };
+  return neverThrowingSink(value as (error: unknown) => unknown, 'greenreactor remote');
 }
