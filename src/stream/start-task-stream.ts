@@ -18,6 +18,7 @@ import { maybeDeferred } from '../deferred/maybe-deferred.js';
 import { callDeadline } from '../context/call-deadline.js';
 import { TimeoutError, WorkerCrashedError } from '../errors.js';
 import type { Decision } from '../policy/decision.js';
+import { noteInlineRun } from '../policy/inline-runs.js';
 import { isTask, type Task } from '../task/task.js';
 import type { StreamRequest } from '../threads/wire.js';
 import type { Scheduler } from '../time/scheduler.js';
@@ -160,7 +161,11 @@ function callInline(stream: InProcessStream, target: Target, args: unknown[]): D
     return fail(error); // a `next`/`throw` getter threw (user code): the call fails, `stream()` does not throw
   }
   if (generator) return driveGenerator(steppedIn(stream, result as Generator<unknown, unknown, unknown>));
-  return maybeDeferred(() => result);
+  const d = maybeDeferred(() => result);
+  // Still pending and not the returned Deferred itself: it follows a thenable the function returned, which nothing can
+  // stop. A bulkhead starting it keeps its place until that settles, as for an inline call (inline-runs.ts).
+  if (d !== result && !d.called) noteInlineRun(d, result as PromiseLike<unknown>);
+  return d;
 }
 
 /** `gen`, each of whose steps runs inside `stream` (the driver steps it from whatever fired what it yielded). */

@@ -211,6 +211,11 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
   #attempts = 0;
   #timer: DelayedCall | undefined;
   #grace: DelayedCall | undefined;
+  /**
+   * The library ends its worker, not its task: the ladder terminated it at the end of the cancel grace, or the pool
+   * is closing. A death of that worker from then on is not a crash of this task (see {@link ThreadTaskRun.handleRejection}).
+   */
+  #workerEndedByPool = false;
 
   #has(bit: number): boolean {
     return (this.#bits & bit) !== 0;
@@ -468,6 +473,18 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
   }
 
   /**
+   * Its caller failed it (cancelled, timed out) while its task ran on deaf in its worker, and that worker died within
+   * the cancel grace: unless the library ended the worker (the ladder, the pool closing), the task crashed it, and the
+   * pool's owner is told, as for any crash (the crash budget counts worker crashes, SPEC §7: a caller's cancel does not
+   * make the task's crash someone else's). Not a `crashed` outcome in the stats: its Deferred failed otherwise.
+   */
+  #crashedAfterAbandon(error: unknown): void {
+    if (this.#workerEndedByPool) return;
+    const fault = classifyDispatchFault(error, this.#task.name, this.#args, this.#host.options.maxQueue, this.#extras?.context, true);
+    if (fault.kind === 'crashed') this.#reportCrash(fault.error);
+  }
+
+  /**
    * The error of a run whose task ended in its worker but whose outcome died with the worker (a coalesced batch
    * holds finished results until a later call of the batch is expected to take long: one that crashed the worker,
    * or hung past its cancel grace, took them with it).
@@ -502,6 +519,7 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
    * @param error - the error to errback with.
    */
   abort(error: Error): void {
+    this.#workerEndedByPool = true;
     if (this.#abandon()) this.deferred.errback(error);
   }
 
@@ -531,7 +549,10 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
         this.#grace = undefined;
         // Only a task still running wins the claim; one that ended meanwhile (its reply perhaps already on the way,
         // its worker about to be handed the next task) keeps its worker.
-        if (this.#has(inPiscinaBit) && this.#slot === slot && this.#host.slots.claimKill(slot, threadId)) this.#host.terminate(threadId);
+        if (this.#has(inPiscinaBit) && this.#slot === slot && this.#host.slots.claimKill(slot, threadId)) {
+          this.#workerEndedByPool = true;
+          this.#host.terminate(threadId);
+        }
       };
       const graceMs = this.#host.options.cancelGraceMs;
       if (graceMs === 0) check();
@@ -664,6 +685,7 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
     // dies after the task ended took its outcome with it (a batch's finished result not sent yet).
     const started = this.#host.slots.runningThread(this.#slot) !== 0;
     const ended = started && this.#host.slots.ended(this.#slot);
+    if (this.#state === 'abandoned' && outcome === undefined && started && !ended && this.#has(runningOnBit)) this.#crashedAfterAbandon(error);
     this.#leavePiscina(outcome !== undefined);
     if (this.#state === 'pending') {
       if (outcome !== undefined) {

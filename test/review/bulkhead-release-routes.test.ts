@@ -54,6 +54,7 @@ describe('a call that leaves its bulkhead while what it started runs on in-proce
 
   it.each<['green' | 'inline', 'dispatch' | 'stream']>([
     ['inline', 'dispatch'],
+    ['inline', 'stream'],
     ['green', 'stream'],
   ])('on the %s route (%s), cancelled: fails at once with CancelledError and keeps its place until its run ends', async (route, how) => {
     reactor = reactorWith(route);

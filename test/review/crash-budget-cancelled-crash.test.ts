@@ -1,8 +1,12 @@
 /**
  * Adversarial tests of what the crash budget (`adaptive.crashBudget`, SPEC §7) counts when a thread call was cancelled
- * while its task, deaf to its signal, ran on in its worker, on real workers: a worker the cancellation ladder
- * terminates after `cancelGraceMs` did not crash (the library killed it: SPEC §5 "its worker is terminated and
- * replaced"), so it is not counted against the task.
+ * or timed out while its task, deaf to its signal, ran on in its worker (within `cancelGraceMs`), on real workers.
+ *
+ * What it should count (SPEC §5, §7): a worker that dies on its own while it runs such a task (the task exits, throws
+ * past its handler, runs out of memory) was crashed by that task: the budget counts "worker crashes", and a caller's
+ * cancel does not make the task's crash someone else's. A worker the cancellation ladder terminates after
+ * `cancelGraceMs` did not crash: the library killed it (SPEC §5 "its worker is terminated and replaced"), so that is
+ * not counted.
  *
  * The task module is written to a temporary directory (workers load JavaScript): `holdThenExit(cells)` counts its
  * runs in `cells[0]`, holds (deaf to cancellation) until `cells[1]` is set, then exits its worker when `cells[2]` is
@@ -18,7 +22,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { Reactor } from '../../src/reactor/reactor.js';
 import { taskFrom, type Task } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
-import { CancelledError } from '../../src/errors.js';
+import { CancelledError, TimeoutError, WorkerCrashedError } from '../../src/errors.js';
 import { changed, failureOf, gate, open, reaches, settled } from '../threads/thread-test-kit.js';
 
 const taskSource = `
@@ -61,6 +65,28 @@ describe('adaptive.crashBudget and a call that failed while its task ran on in i
   let reactor: Reactor;
   afterEach(async () => {
     await reactor.stop({ graceMs: 0 });
+  });
+
+  it.each<[string, 'cancel' | 'timeout']>([
+    ['cancelled', 'cancel'],
+    ['timed out by its deadline scope', 'timeout'],
+  ])('%s, its task then crashing its worker within the grace: the crash counts, and the call held back meanwhile never reaches a worker', async (_how, how) => {
+    const clock = new Clock();
+    reactor = reactorWith(clock);
+    const cells = gate(3);
+    Atomics.store(cells, 2, 1); // the task exits its worker once released
+    const first = how === 'cancel' ? reactor.dispatch(holdThenExit, cells) : reactor.withDeadline(100, () => reactor.dispatch(holdThenExit, cells));
+    await reaches(cells, 0, 1);
+    const second = reactor.dispatch(holdThenExit, cells); // held back: the unproven task has one crash left
+    if (how === 'cancel') first.cancel();
+    else clock.advance(100);
+    expect(await failureOf(first)).toBeInstanceOf(how === 'cancel' ? CancelledError : TimeoutError);
+    open(cells); // the first task exits its worker, 60 s before its grace would end
+    const error = await failureOf(second);
+    expect(error).toBeInstanceOf(WorkerCrashedError);
+    expect((error as Error).message).toContain('was not sent to a worker');
+    expect(Atomics.load(cells, 0)).toBe(1);
+    expect(reactor.explain(holdThenExit, cells).reason).toContain('crash budget spent: 1 worker crash');
   });
 
   it('cancelled, its worker then terminated by the ladder at the end of the grace: not a crash of the task, and the call held back runs', async () => {
