@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { isThenable } from './is-thenable.js';
 
 /**
  * Wraps a user's error sink (a reactor's or a remote backend's `onError`) so that calling it never throws and never
@@ -28,9 +29,7 @@ export function neverThrowingSink<A extends [error: unknown, ...rest: unknown[]]
   return (...args: A): void => {
     try {
       const returned: unknown = sink(...args);
-      if (typeof returned === 'object' && returned !== null && typeof (returned as { then?: unknown }).then === 'function') {
-        (returned as PromiseLike<unknown>).then(undefined, (thrown: unknown) => tell(thrown, args[0]));
-      }
+      if (isThenable(returned)) returned.then(undefined, (thrown: unknown) => tell(thrown, args[0]));
     } catch (thrown) {
       tell(thrown, args[0]);
     }

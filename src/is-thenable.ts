@@ -1,5 +1,6 @@
 /**
- * `isThenable`: the Promise/A+ test for "can be awaited", shared by the Deferred helpers.
+ * `isThenable`: the Promise/A+ test for "can be awaited", the one definition every layer uses (the Deferred helpers,
+ * the green hub, the worker side, context carriers, error sinks).
  *
  * @module
  */

@@ -23,6 +23,7 @@
  * @module
  */
 import { ContextCarrierError } from '../errors.js';
+import { isThenable } from '../is-thenable.js';
 import { thrownMessage } from '../task/thrown-message.js';
 import { safeString } from '../safe-string.js';
 
@@ -138,11 +139,10 @@ export function restoreCarriedContext(carried: CarriedContext | undefined, run: 
   return wrapped();
 }
 
-/** Whether `value` has a `then` method (read once; a getter that throws says no). src/deferred's test is a layer above. */
+/** {@link isThenable}, where a `then` getter that throws says no. */
 function promiseLike(value: unknown): value is PromiseLike<unknown> {
-  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
   try {
-    return typeof (value as { then?: unknown }).then === 'function';
+    return isThenable(value);
   } catch {
     return false;
   }

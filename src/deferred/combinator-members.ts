@@ -5,7 +5,7 @@
  */
 import { safeString } from '../safe-string.js';
 import { isDeferred, type Deferred } from './deferred.js';
-import { isThenable } from './is-thenable.js';
+import { isThenable } from '../is-thenable.js';
 
 /**
  * Copy `deferreds` into an array of Deferreds, or say why it cannot be one.

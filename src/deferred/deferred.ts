@@ -42,7 +42,7 @@ import { AlreadyCalledError } from '../errors.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { addTimeoutTo, type OnTimeoutCancel } from './add-timeout.js';
 import { Failure, cancelledFailure, isFailure } from './failure.js';
-import { isThenable } from './is-thenable.js';
+import { isThenable } from '../is-thenable.js';
 import { pendingPromise, takeReject, takeResolve } from './then-reaction.js';
 import { reportUnhandledFailure, trackFailure, untrackFailure } from './unhandled-error-handler.js';
 import { armedUserCodeGate, isLibraryHandler, passUserCodeGate } from './user-code-gate.js';

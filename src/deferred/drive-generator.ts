@@ -21,7 +21,7 @@ import {
 } from './deferred.js';
 import { AlreadyCalledError } from '../errors.js';
 import { Failure, cancelledFailure, isFailure } from './failure.js';
-import { isThenable } from './is-thenable.js';
+import { isThenable } from '../is-thenable.js';
 import { reportUnhandledFailure } from './unhandled-error-handler.js';
 
 /** One wait on a Promise; compared by identity to drop outcomes that arrive after `cancel()`. */

@@ -8,7 +8,7 @@ import { driveGenerator } from './drive-generator.js';
 import { fail } from './fail.js';
 import { safeString } from '../safe-string.js';
 import { isGenerator } from './is-generator.js';
-import { isThenable } from './is-thenable.js';
+import { isThenable } from '../is-thenable.js';
 
 /**
  * Convert a Deferred, Promise, thenable or generator object into a Deferred (Twisted's `ensureDeferred`).

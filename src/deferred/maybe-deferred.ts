@@ -6,7 +6,7 @@
 import { Deferred, isDeferred } from './deferred.js';
 import { fail } from './fail.js';
 import { type Failure, isFailure } from './failure.js';
-import { isThenable } from './is-thenable.js';
+import { isThenable } from '../is-thenable.js';
 
 /**
  * Call `fn(...args)` and wrap whatever happens in a Deferred (Twisted's `defer.maybeDeferred`).

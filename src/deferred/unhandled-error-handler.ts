@@ -8,7 +8,7 @@
  * @module
  */
 import type { Failure } from './failure.js';
-import { isThenable } from './is-thenable.js';
+import { isThenable } from '../is-thenable.js';
 
 /**
  * Receives each unhandled failure once, after its Deferred was garbage-collected. It may be async: a rejection of

@@ -5,7 +5,7 @@
  */
 
 import { isGenerator } from '../deferred/is-generator.js';
-import { isThenable } from '../deferred/is-thenable.js';
+import { isThenable } from '../is-thenable.js';
 import { safeString } from '../safe-string.js';
 import { yieldFrom } from './yield-from.js';
 

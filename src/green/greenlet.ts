@@ -24,7 +24,7 @@
 import { Deferred } from '../deferred/deferred.js';
 import { Failure } from '../deferred/failure.js';
 import { isGenerator } from '../deferred/is-generator.js';
-import { isThenable } from '../deferred/is-thenable.js';
+import { isThenable } from '../is-thenable.js';
 import { succeed } from '../deferred/succeed.js';
 import { fail } from '../deferred/fail.js';
 import { passUserCodeGate } from '../deferred/user-code-gate.js';

@@ -8,6 +8,7 @@ import { Failure } from '../deferred/failure.js';
 import { fail } from '../deferred/fail.js';
 import { succeed } from '../deferred/succeed.js';
 import { TimeoutError } from '../errors.js';
+import { isThenable } from '../is-thenable.js';
 import { newHubWait, type Hub } from './hub.js';
 import type { Scheduler } from '../time/scheduler.js';
 
@@ -32,10 +33,10 @@ export function waitForDeferred<T>(d: PromiseLike<T>, timeoutMs: number | undefi
   let early: { value: unknown; failed: boolean } | null = null;
   const settle = (value: unknown, failed: boolean): void => {
     if (early !== null || result?.called === true) return;
-    if (!failed && typeof value === 'object' && value !== null) {
+    if (!failed) {
       let thenable: boolean;
       try {
-        thenable = typeof (value as PromiseLike<unknown>).then === 'function';
+        thenable = isThenable(value);
       } catch (error) {
         settle(error, true); // its `then` getter threw: that is the outcome, as a Promise adopting it would reject
         return;

@@ -6,7 +6,7 @@
 import { inspect } from 'node:util';
 import { Deferred } from '../deferred/deferred.js';
 import { fail } from '../deferred/fail.js';
-import { isThenable } from '../deferred/is-thenable.js';
+import { isThenable } from '../is-thenable.js';
 import { Failure } from '../deferred/failure.js';
 import { succeed } from '../deferred/succeed.js';
 import { TimeoutError } from '../errors.js';

@@ -14,7 +14,7 @@ import { Deferred } from '../deferred/deferred.js';
 import { driveGenerator } from '../deferred/drive-generator.js';
 import { fail } from '../deferred/fail.js';
 import { isGenerator } from '../deferred/is-generator.js';
-import { isThenable } from '../deferred/is-thenable.js';
+import { isThenable } from '../is-thenable.js';
 import { succeed } from '../deferred/succeed.js';
 import { ReactorStoppedError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import { callDeadline } from '../context/call-deadline.js';

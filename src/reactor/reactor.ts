@@ -45,7 +45,7 @@ import { Hub, spawnWithArgs, type GreenletFunction } from '../green/hub.js';
 import { shutdownHub } from '../green/shutdown-hub.js';
 import { waitForDeferred } from '../green/wait-for-deferred.js';
 import { badTimeout } from '../green/bad-timeout.js';
-import { isThenable } from '../deferred/is-thenable.js';
+import { isThenable } from '../is-thenable.js';
 import { isTask } from '../task/task.js';
 import { defaultStopOptions, type StopOptions } from './stop-options.js';
 import { SystemEventTriggers, type SystemEvent, type TriggerId, type TriggerPhase } from './system-event-triggers.js';

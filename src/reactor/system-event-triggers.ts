@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { isThenable } from '../deferred/is-thenable.js';
+import { isThenable } from '../is-thenable.js';
 
 /** The phases of a system event, in the order they run. */
 export type TriggerPhase = 'before' | 'during' | 'after';

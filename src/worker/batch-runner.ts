@@ -19,7 +19,7 @@
  * @module
  */
 import { performance } from 'node:perf_hooks';
-import { isThenable } from '../deferred/is-thenable.js';
+import { isThenable } from '../is-thenable.js';
 import { batchStride, batchTag, isTaskOutcome, type BatchCallLimits, type BatchResults, type TaskRequest } from '../threads/wire.js';
 import { movable, openMovable } from './piscina-movable.js';
 import type { ResultFlush } from './result-flush.js';

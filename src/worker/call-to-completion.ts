@@ -10,7 +10,7 @@
  * @module
  */
 import { isGenerator } from '../deferred/is-generator.js';
-import { isThenable } from '../deferred/is-thenable.js';
+import { isThenable } from '../is-thenable.js';
 
 /** A task function as the worker calls it. */
 export type TaskFunction = (...args: unknown[]) => unknown;

@@ -28,7 +28,7 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { restoreCarriedContext } from '../context/context-carrier.js';
-import { isThenable } from '../deferred/is-thenable.js';
+import { isThenable } from '../is-thenable.js';
 import { DataCloneError } from '../errors.js';
 import { importTaskFunction } from '../task/import-task-function.js';
 import { serializeError } from '../threads/error-transport.js';
