@@ -25,6 +25,7 @@ import { Deferred } from '../deferred/deferred.js';
 import { Failure } from '../deferred/failure.js';
 import { isGenerator } from '../deferred/is-generator.js';
 import { isThenable } from '../is-thenable.js';
+import { followThenable } from './follow-thenable.js';
 import { succeed } from '../deferred/succeed.js';
 import { fail } from '../deferred/fail.js';
 import { passUserCodeGate } from '../deferred/user-code-gate.js';
@@ -707,16 +708,12 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       return false;
     }
     this.#setMode(MODE_ASYNC);
-    try {
-      (r as PromiseLike<unknown>).then(
-        (v: unknown) => this.#finish(true, v, true),
-        (e: unknown) => this.#finish(false, e, true),
-      );
-    } catch (error: unknown) {
-      this.#finish(false, error, true);
-      return false;
-    }
-    if (!this.#is(ST_RUNNING)) return false; // it reached a hub wait in its first step
+    followThenable(
+      r as PromiseLike<unknown>,
+      (v: unknown) => this.#finish(true, v, true),
+      (e: unknown) => this.#finish(false, e, true),
+    );
+    if (!this.#is(ST_RUNNING)) return false; // it reached a hub wait in its first step, or `then` threw
     this.#set(ASYNC_BUSY, true); // it runs on in microtasks, maybe through foreign awaits
     return true;
   }
@@ -829,14 +826,11 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       }
       const token = ++this.#token;
       this.#park(y);
-      try {
-        (y as PromiseLike<unknown>).then(
-          (v: unknown) => this.#resume(token, v, false),
-          (e: unknown) => this.#resume(token, e, true),
-        );
-      } catch (error: unknown) {
-        this.#resume(token, error, true);
-      }
+      followThenable(
+        y as PromiseLike<unknown>,
+        (v: unknown) => this.#resume(token, v, false),
+        (e: unknown) => this.#resume(token, e, true),
+      );
       return false;
     }
   }

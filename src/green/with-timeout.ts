@@ -11,6 +11,7 @@ import { Failure } from '../deferred/failure.js';
 import { succeed } from '../deferred/succeed.js';
 import { TimeoutError } from '../errors.js';
 import { getDefaultHub } from './default-hub.js';
+import { followThenable } from './follow-thenable.js';
 import { Greenlet } from './greenlet.js';
 import { newHubWait, type Hub } from './hub.js';
 import { HubWait } from './hub-wait.js';
@@ -74,14 +75,11 @@ export function withTimeout<T>(waitable: PromiseLike<T> | Greenlet<T>, ms: numbe
       return undefined; // taken over: its outcome lives on in `result`
     });
   } else {
-    try {
-      source.then(
-        (v) => settle(v, false),
-        (e) => settle(e, true),
-      );
-    } catch (error: unknown) {
-      settle(error, true); // a `then` that throws rejects, as it would for a Promise adopting it
-    }
+    followThenable(
+      source,
+      (v) => settle(v, false),
+      (e) => settle(e, true),
+    );
   }
   if (early !== null) {
     const { value, failed } = early as { value: unknown; failed: boolean };
