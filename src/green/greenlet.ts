@@ -26,6 +26,7 @@ import { Failure } from '../deferred/failure.js';
 import { isGenerator } from '../deferred/is-generator.js';
 import { isThenable } from '../is-thenable.js';
 import { followThenable } from './follow-thenable.js';
+import { guardAbortListeners } from './guarded-signal.js';
 import { succeed } from '../deferred/succeed.js';
 import { fail } from '../deferred/fail.js';
 import { passUserCodeGate } from '../deferred/user-code-gate.js';
@@ -278,11 +279,16 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     return this.#is(ST_DEAD) && !this.#has(OK) ? this.#value : undefined;
   }
 
-  /** Aborted by {@link Greenlet.kill} (with the kill's exception as reason), for APIs that take an `AbortSignal`. */
+  /**
+   * Aborted by {@link Greenlet.kill} (with the kill's exception as reason), for APIs that take an `AbortSignal`. An
+   * exception thrown by one of its listeners goes to the hub's `'error'` (as a link's does); the kill goes on.
+   */
   get signal(): AbortSignal {
     const rare = (this.#rare ??= newRare());
     if (rare.abort === null) {
       rare.abort = new AbortController();
+      // A listener that throws reports to the hub's 'error', as a link does: not an uncaught exception from the kill.
+      guardAbortListeners(rare.abort.signal, (error) => this.#site.host.reportError(error, this));
       if (this.#has(KILL_PENDING)) rare.abort.abort(rare.killReason);
     }
     return rare.abort.signal;
