@@ -1,23 +1,20 @@
 /**
  * Runs every ```` ```ts runnable ```` block of README.md and docs/*.md as a consumer would: written to a `.mts`
  * file in a temporary project whose `node_modules/greenreactor` links to this repository (so `'greenreactor'`
- * resolves through package.json "exports" to the built dist/), run with `node --import tsx` (tsx linked in too). Each must exit 0 by
- * itself (no `process.exit`, no open handle) and print what its `// prints:` comments say.
+ * resolves through package.json "exports" to the built dist/; see docs-project.ts), run with `node --import tsx`
+ * (tsx linked in too). Each must exit 0 by itself (no `process.exit`, no open handle) and print what its
+ * `// prints:` comments say.
  *
  * Needs the build (`npm test` builds first).
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { runnableBlocks, type RunnableBlock } from './runnable-blocks.js';
+import { blockFileName, docsRunnableBlocks, makeDocsProject } from './docs-project.js';
+import { runnableBlocks } from './runnable-blocks.js';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-
-const docs = ['README.md', ...readdirSync(join(repo, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
-const blocks: RunnableBlock[] = docs.flatMap((file) => runnableBlocks(file, readFileSync(join(repo, file), 'utf8')));
+const blocks = docsRunnableBlocks();
 
 /**
  * How long one example may run before it counts as hung, and how long its test may take (longer, so a slow example
@@ -45,12 +42,8 @@ describe('runnable examples in the docs', () => {
   let dir: string;
 
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'greenreactor-docs-'));
-    mkdirSync(join(dir, 'node_modules'));
-    symlinkSync(repo, join(dir, 'node_modules', 'greenreactor'), 'dir');
     // `--import tsx` by name, as a user runs it (workers re-register tsx when they see that name).
-    symlinkSync(join(repo, 'node_modules', 'tsx'), join(dir, 'node_modules', 'tsx'), 'dir');
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'docs-examples', private: true, type: 'module' }));
+    dir = makeDocsProject('greenreactor-docs-', ['tsx']);
   });
 
   afterAll(() => {
@@ -63,7 +56,7 @@ describe('runnable examples in the docs', () => {
   });
 
   it.each(blocks.map((b) => [`${b.file}:${b.line}`, b] as const))('%s runs, exits 0 by itself and prints what it says', async (_title, block) => {
-    const name = `${block.file.replace(/[^a-z0-9]+/gi, '-')}-${block.line}.mts`;
+    const name = blockFileName(block);
     writeFileSync(join(dir, name), block.code);
     const result = await runNode(['--import', 'tsx', name], dir);
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
