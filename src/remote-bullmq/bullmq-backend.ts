@@ -43,7 +43,8 @@ import { RemoteCounters } from './remote-counters.js';
 import { describeConnection, redisClientOptions, resolveConnection, type RedisConnectionOptions } from './redis-connection-options.js';
 import { readJobStates, type JobState } from './job-states.js';
 import { errorSink, keyPrefix, positiveOption, queueName } from './remote-options.js';
-import { isValueRefusal, valueOverLimit } from './redis-value-limit.js';
+import { fitsValueLimit, isValueRefusal, minimumValueLimit, valueOverLimit } from './redis-value-limit.js';
+import { LargeJobLost, LargeJobSender } from './large-job-sender.js';
 import { RedisReachability } from './redis-reachability.js';
 import { taskReturned } from './returned-mark.js';
 import {
@@ -106,6 +107,8 @@ interface Engine {
   readonly reach: RedisReachability;
   /** Resolves once the queue and its event stream are connected (never, while Redis is out of reach). */
   readonly ready: Promise<void>;
+  /** Sends the jobs over 1 MiB, on a connection of its own (see large-job-sender.ts). */
+  readonly large: LargeJobSender;
 }
 
 /**
@@ -227,7 +230,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
 
   submit(call: RemoteCall, jobId: string, data: RemoteJobData): void {
     this.#pending.set(jobId, call);
-    const { queue, queueClient, ready, reach } = this.#start();
+    const { queue, queueClient, ready, reach, large } = this.#start();
     reach.probe();
     const size = data.a.length + (data.c?.length ?? 0);
     ready.then(
@@ -238,12 +241,10 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
         const limit = await valueOverLimit(size, queueClient);
         if (limit !== undefined) throw tooLarge(call.taskName, size, limit);
         if (this.#pending.get(jobId) !== call) return undefined;
-        return queue.add(data.x, data, {
-          jobId,
-          attempts: 1,
-          removeOnComplete: { age: finishedJobAgeS },
-          removeOnFail: { age: finishedJobAgeS },
-        });
+        const options = { jobId, attempts: 1, removeOnComplete: { age: finishedJobAgeS }, removeOnFail: { age: finishedJobAgeS } };
+        // Only a job over 1 MiB can be refused for its size: it never goes on the queue's client, which re-sends a
+        // write its connection lost, again and again when the server refuses it (see large-job-sender.ts).
+        return fitsValueLimit(size, minimumValueLimit) ? queue.add(data.x, data, options) : large.add(data.x, data, options);
       },
     ).then(
       (job) => {
@@ -258,7 +259,8 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
       (error: unknown) => {
         // call.fail() forgets the job, which signals a drain once nothing is pending. Once closing, the connection
         // failed because the backend gave up reconnecting: the call ended because the reactor stopped.
-        call.fail(this.#enqueueError(call, size, error), false);
+        // A large job whose connection was lost each time may have been taken by the server once: abort it.
+        call.fail(this.#enqueueError(call, size, error), error instanceof LargeJobLost);
       },
     );
   }
@@ -269,6 +271,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
    */
   #enqueueError(call: RemoteCall, size: number, error: unknown): unknown {
     if (error instanceof Error && isValueRefusal(error.message)) return tooLarge(call.taskName, size, undefined, error);
+    if (error instanceof LargeJobLost) return tooLarge(call.taskName, size, undefined, error, error.sent);
     if (this.#closing !== undefined) {
       return new ReactorStoppedError(`The reactor stopped before task \`${call.taskName}\` was enqueued`, { cause: error });
     }
@@ -336,7 +339,8 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     });
     const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(() => undefined);
     ready.catch(() => undefined); // each user of `ready` handles its failure; this one only keeps it from being unhandled
-    this.#engine = { queue, events, queueClient, redis, reach, ready };
+    const large = new LargeJobSender(this.#queueName, prefix, options, this.#report);
+    this.#engine = { queue, events, queueClient, redis, reach, ready, large };
     return this.#engine;
   }
 
@@ -452,14 +456,15 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     engine.reach.probe();
     const down = engine.reach.whenDown();
     await Promise.race([this.#settleChores(), down]);
-    const { events, queue, queueClient, redis, reach } = engine;
-    await Promise.race([Promise.allSettled([events.close(), queue.close(), redis.quit(), queueClient.quit()]), down]);
+    const { events, queue, queueClient, redis, reach, large } = engine;
+    await Promise.race([Promise.allSettled([events.close(), queue.close(), redis.quit(), queueClient.quit(), large.close()]), down]);
     reach.stop();
     // Whatever the state, end our connections (a no-op for those already ended); the events client gives up
     // reconnecting now that the backend is closing, so its close() ends too.
     queueClient.disconnect();
     redis.disconnect();
-    await Promise.allSettled([events.close(), queue.close()]);
+    large.disconnect();
+    await Promise.allSettled([events.close(), queue.close(), large.close()]);
   }
 
   async #settleChores(): Promise<void> {
@@ -499,8 +504,12 @@ function cloneError(name: string, args: readonly unknown[], cause: unknown): Dat
 }
 
 /** The `DataCloneError` for a job whose arguments (and carried context) exceed what the server takes in one value. */
-function tooLarge(name: string, size: number, limit: number | undefined, refusal?: Error): DataCloneError {
-  const over = limit === undefined ? 'over what this Redis server takes in one value (proto-max-bulk-len: it refused them)' : `over the ${limit} bytes this Redis server takes in one value (proto-max-bulk-len)`;
+function tooLarge(name: string, size: number, limit: number | undefined, refusal?: Error, sent?: number): DataCloneError {
+  const lost = sent === undefined ? '' : `, dropping the connection each of the ${sent} times they were sent`;
+  const over =
+    limit === undefined
+      ? `over what this Redis server takes in one value (proto-max-bulk-len: it refused them${lost})`
+      : `over the ${limit} bytes this Redis server takes in one value (proto-max-bulk-len)`;
   return new DataCloneError(
     `Cannot send task \`${name}\` to a remote host: its arguments are ${size} bytes serialized, ${over}; nothing was enqueued. ` +
       'Pass a reference to large data (a key, a URL) instead',

@@ -6,6 +6,11 @@
  * `RemoteUnavailableError` before), and a result it refused is the result's `DataCloneError`, its task run once (not
  * a foreign worker's failure, as before). Against a real redis-server and an in-process host.
  *
+ * The server refuses by answering a protocol error and dropping the connection, and the answer is often lost with it
+ * (EPIPE while a 2 MB write is still going out): ioredis re-sent the job once reconnected, to be refused again — one
+ * refused call cost up to tens of reconnections, one `onError` report (EPIPE) each, and nothing bounded how long it
+ * waited. One report per cause, and a bounded call (see large-job-sender.ts).
+ *
  * @module
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -31,6 +36,9 @@ let redis: TestRedis;
 let admin: Redis;
 let reactor: Reactor;
 let host: RemoteWorker;
+const reports: unknown[] = [];
+/** How many refused calls the re-send tests make (the old re-send loop ended by chance: more calls, more chances to see it). */
+const calls = 5;
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -39,7 +47,9 @@ beforeAll(async () => {
   await admin.config('SET', 'proto-max-bulk-len', String(1024 * 1024));
   const connection = { ...redis.connection, ...noConfig };
   host = await runRemoteWorker({ connection, queue, imports, onError: () => undefined });
-  reactor = new Reactor({ remote: bullmqBackend({ connection, queue, reconcileMs: 200, onError: () => undefined }) });
+  reactor = new Reactor({ remote: bullmqBackend({ connection, queue, reconcileMs: 200, onError: (error) => reports.push(error) }) });
+  // Connected before anything is counted.
+  await expect(reactor.deferToRemote(fx.add, 1, 1).asPromise()).resolves.toBe(2);
 });
 
 afterAll(async () => {
@@ -47,6 +57,36 @@ afterAll(async () => {
   await host?.close();
   await admin?.quit();
   await redis?.stop();
+});
+
+/** The connections the server has accepted so far. */
+async function connections(): Promise<number> {
+  return Number(/total_connections_received:(\d+)/.exec(await admin.info('stats'))?.[1]);
+}
+
+describe('a job over 1 MiB that the server refuses, its answer lost with the connection', () => {
+  it('is sent at most twice: each refused call costs at most three connections and errbacks DataCloneError', async () => {
+    for (let i = 0; i < calls; i++) {
+      const before = await connections();
+      const error = await failureOf(reactor.deferToRemote(fx.echo, 'x'.repeat(length)));
+      expect(error).toBeInstanceOf(DataCloneError);
+      expect(error.message).toContain('proto-max-bulk-len: it refused them');
+      // The large-job connection: made (first call), lost and re-made, lost and re-made.
+      expect((await connections()) - before).toBeLessThanOrEqual(3);
+    }
+    expect(await admin.llen(`bull:${queue}:wait`)).toBe(0);
+    await expect(reactor.deferToRemote(fx.add, 2, 3).asPromise()).resolves.toBe(5);
+  });
+
+  it('is reported once at most through onError, however many writes the lost connection failed', async () => {
+    for (let i = 0; i < calls; i++) {
+      const before = reports.length;
+      expect(await failureOf(reactor.deferToRemote(fx.echo, 'x'.repeat(length)))).toBeInstanceOf(DataCloneError);
+      // The connection it lost is back once a small call (on another connection) went through: nothing more to come.
+      await expect(reactor.deferToRemote(fx.add, i, 1).asPromise()).resolves.toBe(i + 1);
+      expect(reports.length - before).toBeLessThanOrEqual(1);
+    }
+  });
 });
 
 describe('a Redis server that refuses a value its sender read as under the limit', () => {
