@@ -69,7 +69,7 @@ import {
   type Rare,
 } from './greenlet-flags.js';
 import type { GreenletState } from './greenlet-state.js';
-import { HubWait } from './hub-wait.js';
+import { HubWait, observeOutcome } from './hub-wait.js';
 import { isGreenletExit } from './is-greenlet-exit.js';
 import { killException } from './kill-exception.js';
 import type { SpawnSite } from './spawn-site.js';
@@ -849,7 +849,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     const token = ++this.#token;
     let sync = true;
     let syncResult: unknown = null;
-    y.addBoth((result: unknown) => {
+    observeOutcome(y, (result: unknown) => {
       const failed = result instanceof Failure;
       if (failed) void y.then(undefined, noop); // parking observes: the failure counts as handled
       if (sync) syncResult = { result };

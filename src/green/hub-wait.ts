@@ -29,6 +29,11 @@
  *   switch point.
  * - `taken` or `left`: untouched: an ordinary Deferred that fires with its own outcome (nothing it was served goes
  *   back: its taker has it).
+ * Who owns what a served wait was handed when the kill comes before its greenlet ran again: a `Queue` item that a
+ * callback of the caller's code taking the value already ran with ({@link HubWait.took}) is that callback's; else
+ * the greenlet never took it and it goes back. A `Lock`/`Semaphore` token always goes
+ * back: its callbacks only saw `true`, and the token is released by the greenlet's own code, which will never run.
+ * (This holds for waits of generator greenlets as well, whose waits are not owned.)
  * So every hub wait fires exactly once, whatever the order of await, callbacks, foreign awaits and kill; the one
  * case the hub cannot tell apart is a lost `Promise.race` (it looks `awaited`: see docs/design.md).
  *
@@ -38,6 +43,7 @@ import { Deferred, type AddCallbacksOptions, type ChainResult } from '../deferre
 import { Failure } from '../deferred/failure.js';
 
 const noop = (): undefined => undefined;
+
 
 // "Awaited" versus "given callbacks": `await w` calls `w.then` from a microtask queued by the `await` (so does
 // `Promise.race([w, …])`, which resolves `w` the same way: a race looks like an await, see docs/design.md), while
@@ -92,6 +98,7 @@ export class HubWait<T> extends Deferred<T> {
   #onDropped: ((exception: unknown) => void) | null = null;
   #racedThens: Array<Promise<unknown>> | null = null; // the Promises `then` made on it while raced and pending
   #chained = false; // callbacks were added to it (not by the hub): an `await` of it gets the chain's result
+  #took = false; // a callback of the caller's code that takes its value ran (not the library's: see observeOutcome)
 
   /**
    * @param owned - true when an async greenlet will `await` it and the hub will deliver its outcome.
@@ -175,12 +182,12 @@ export class HubWait<T> extends Deferred<T> {
     options?: AddCallbacksOptions,
   ): Deferred<ChainResult<R1> | ChainResult<R2>> {
     this.#chained = true;
-    return super.addCallbacks(callback, errback, options);
+    return super.addCallbacks(callback === null ? null : this.#taking(callback), errback, options);
   }
 
   override addCallback<R, A extends unknown[]>(callback: (result: T, ...args: A) => R, ...args: A): Deferred<ChainResult<R>> {
     this.#chained = true;
-    return super.addCallback(callback, ...args);
+    return super.addCallback(this.#taking(callback), ...args);
   }
 
   override addErrback<R, A extends unknown[]>(errback: (failure: Failure, ...args: A) => R, ...args: A): Deferred<T | ChainResult<R>> {
@@ -190,7 +197,38 @@ export class HubWait<T> extends Deferred<T> {
 
   override addBoth<R, A extends unknown[]>(handler: (result: T | Failure, ...args: A) => R, ...args: A): Deferred<ChainResult<R>> {
     this.#chained = true;
-    return super.addBoth(handler, ...args);
+    return super.addBoth(this.#taking(handler), ...args);
+  }
+
+  /** @returns `fn`, marking once it returned (or threw) that a callback of the caller's code took the value. */
+  #taking<F extends (...args: any[]) => unknown>(fn: F): F {
+    return ((...args: unknown[]) => {
+      try {
+        return fn(...args);
+      } finally {
+        this.#took = true;
+      }
+    }) as F;
+  }
+
+  /**
+   * @internal The library's own observer of the outcome (a generator greenlet parked on it, `withTimeout` or
+   * `waitForDeferred` wrapping it): chained like the caller's callbacks, but it does not count as the caller's code
+   * taking the value (see {@link HubWait.took}).
+   */
+  observe(handler: (result: unknown) => unknown): void {
+    this.#chained = true;
+    super.addBoth(handler);
+  }
+
+  /**
+   * @internal True once a callback the caller's code gave it that takes its value (`addCallback`, `addBoth`, the
+   * callback of `addCallbacks`; not `addErrback`, nor the library's {@link HubWait.observe}) has run: a consumable it
+   * was served (a `Queue` item) is theirs then, and a kill of its greenlet does not give it back. A kill from inside
+   * such a callback, while it runs, still does: the callback has not finished with it.
+   */
+  get took(): boolean {
+    return this.#took;
   }
 
   /** @internal True once callbacks were added to it (not by the hub). */
@@ -308,4 +346,15 @@ export class HubWait<T> extends Deferred<T> {
       }
     });
   }
+}
+
+/**
+ * @internal Observe `d`'s outcome as the library, not as the caller's code: on a hub wait, {@link HubWait.observe}
+ * (it does not count as callbacks that took the value), on any other Deferred `addBoth`.
+ * @param d - the Deferred.
+ * @param handler - gets the outcome (a `Failure` when it failed) and returns what the chain goes on with.
+ */
+export function observeOutcome(d: Deferred<unknown>, handler: (result: unknown) => unknown): void {
+  if (d instanceof HubWait) d.observe(handler);
+  else d.addBoth(handler);
 }

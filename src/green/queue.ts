@@ -33,7 +33,7 @@ export class Queue<T> implements AsyncIterable<T> {
   readonly maxsize: number;
   #items: T[] = [];
   #head = 0;
-  readonly #getters = new WaiterList<T>((item) => this.#giveBack(item));
+  readonly #getters = new WaiterList<T>((item) => this.#giveBack(item), true); // an item its callbacks took is theirs
   readonly #putters = new WaiterList<void, T>();
   readonly #hub: Hub | undefined;
 
@@ -93,7 +93,8 @@ export class Queue<T> implements AsyncIterable<T> {
   /**
    * Take the oldest item, waiting while empty. A greenlet waiting on the Deferred that is killed (or timed out)
    * after the item was handed to it but before it ran again does not take it: the item goes to the next getter,
-   * or back to the head of the queue.
+   * or back to the head of the queue — unless its code gave the Deferred a callback that takes the value
+   * (`addCallback`, `addBoth`): that callback ran with the item, so the item is taken (once, by it).
    *
    * @param timeoutMs - give up after this long with `QueueEmpty` (hub clock).
    * @returns a Deferred firing with the item (at once when one is stored).

@@ -10,6 +10,7 @@ import { succeed } from '../deferred/succeed.js';
 import { TimeoutError } from '../errors.js';
 import { isThenable } from '../is-thenable.js';
 import { newHubWait, type Hub } from './hub.js';
+import { observeOutcome } from './hub-wait.js';
 import type { Scheduler } from '../time/scheduler.js';
 
 const noop = (): undefined => undefined;
@@ -56,7 +57,7 @@ export function waitForDeferred<T>(d: PromiseLike<T>, timeoutMs: number | undefi
   };
   const follow = (source: PromiseLike<unknown>): void => {
     if (source instanceof Deferred) {
-      source.addBoth((r: unknown) => {
+      observeOutcome(source, (r: unknown) => {
         if (r instanceof Failure) {
           void source.then(undefined, noop); // observed: handled here
           settle(r, true);

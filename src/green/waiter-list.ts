@@ -7,10 +7,11 @@ import type { Deferred } from '../deferred/deferred.js';
 import { FifoLine } from '../deferred/fifo-line.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import { newHubWait, type Hub } from './hub.js';
+import type { HubWait } from './hub-wait.js';
 
 /** One waiter: its Deferred, its data, its timeout, and what {@link WaiterList.serve} handed it. */
 interface Waiter<T, D> {
-  d: Deferred<T>;
+  d: HubWait<T>;
   data: D;
   timer: DelayedCall | null;
   served: boolean;
@@ -33,13 +34,18 @@ export class WaiterList<T, D = undefined> {
   /** The line (the Deferred family's: O(1) take and removal, so a timeout storm on a long line stays linear). */
   readonly #line = new FifoLine<Waiter<T, D>>();
   readonly #onRefused: ((value: T) => void) | null;
+  readonly #callbacksTake: boolean;
 
   /**
    * @param onRefused - takes back a value {@link WaiterList.serve} handed to a greenlet that was killed (or timed
    *   out by its caller) before it ran again; omit it when serving consumes nothing (an Event, a result).
+   * @param callbacksTake - true when the value served is the thing itself (a `Queue` item): once a callback the
+   *   greenlet's code gave the wait that takes its value ran with it ({@link HubWait.took}), it is theirs, and a kill
+   *   does not give it back (it would be taken twice). False (a token, whose callbacks only see `true`): it goes back.
    */
-  constructor(onRefused?: (value: T) => void) {
+  constructor(onRefused?: (value: T) => void, callbacksTake = false) {
     this.#onRefused = onRefused ?? null;
+    this.#callbacksTake = callbacksTake;
   }
 
   /** How many are waiting. */
@@ -72,7 +78,9 @@ export class WaiterList<T, D = undefined> {
     };
     const abandoned = (): void => {
       if (!entry.served) drop(); // its greenlet was killed while waiting: the waiter leaves the line
-      else if (refundable && this.#onRefused !== null) this.#onRefused(entry.value as T); // killed when served, before it ran
+      else if (refundable && this.#onRefused !== null && !(this.#callbacksTake && entry.d.took)) {
+        this.#onRefused(entry.value as T); // killed when served, before it ran (and no callback of its took it)
+      }
     };
     const entry: Waiter<T, D> = {
       d: newHubWait<T>(h, drop, abandoned), // cancelled: the waiter leaves the line

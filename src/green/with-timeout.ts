@@ -14,7 +14,7 @@ import { getDefaultHub } from './default-hub.js';
 import { followThenable } from './follow-thenable.js';
 import { Greenlet } from './greenlet.js';
 import { newHubWait, type Hub } from './hub.js';
-import { HubWait } from './hub-wait.js';
+import { HubWait, observeOutcome } from './hub-wait.js';
 import type { DelayedCall } from '../time/scheduler.js';
 
 /**
@@ -70,7 +70,7 @@ export function withTimeout<T>(waitable: PromiseLike<T> | Greenlet<T>, ms: numbe
   }
   const source = waitable instanceof Greenlet ? waitable.get() : waitable;
   if (source instanceof Deferred) {
-    source.addBoth((r: unknown) => {
+    observeOutcome(source, (r: unknown) => {
       settle(r, r instanceof Failure);
       return undefined; // taken over: its outcome lives on in `result`
     });

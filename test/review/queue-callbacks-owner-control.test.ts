@@ -1,0 +1,150 @@
+/**
+ * Review attacks: who owns what a served wait was handed when its greenlet is killed (or timed out by its caller)
+ * after the serve, before it ran again, and the greenlet's code gave the wait callbacks. A `Queue` item that a
+ * callback taking the value ran with is that callback's: it is not put back (it would be taken twice). An item no
+ * such callback saw (errback only, a library wrapper such as `withTimeout`) goes back. A `Lock`/`Semaphore` token
+ * always goes back: its callbacks only saw `true`, and only the greenlet's own code would release it.
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { Deferred } from '../../src/deferred/deferred.js';
+import type { Greenlet } from '../../src/green/greenlet.js';
+import type { Hub } from '../../src/green/hub.js';
+import { Lock } from '../../src/green/lock.js';
+import { Queue } from '../../src/green/queue.js';
+import { Semaphore } from '../../src/green/semaphore.js';
+import { withTimeout } from '../../src/green/with-timeout.js';
+import { serveThenEnd, waiterEndings, waiterKinds, type WaiterKind } from '../green/fixtures/served-waiter.js';
+import { makeVirtualHub } from '../helpers/virtual-hub.js';
+
+afterEach(async () => {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+});
+
+/** Spawn a greenlet of `kind` that makes `make()`, lets `give(d)` add its callbacks, then waits on the result. */
+function spawnWithCallbacks(hub: Hub, kind: WaiterKind, make: () => Deferred<unknown>, give: (d: Deferred<unknown>) => Deferred<unknown>): Greenlet<void> {
+  if (kind === 'generator') {
+    return hub.spawn(function* () {
+      yield give(make());
+    });
+  }
+  return hub.spawn(async () => {
+    await give(make());
+  });
+}
+
+/** Run the hub and the microtasks an async greenlet needs to reach its wait. */
+async function settle(hub: Hub): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    hub.flush();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+describe.each(waiterKinds)('a %s greenlet waiting on Queue.get', (kind) => {
+  describe.each(waiterEndings)('%s after the item was served, before it ran again', (ending) => {
+    it('an item an addCallback callback took is taken once: not put back, not served again', async () => {
+      const { hub, clock } = makeVirtualHub();
+      const q = new Queue<string>(undefined, hub);
+      const took: string[] = [];
+      const g = spawnWithCallbacks(hub, kind, () => q.get(), (d) => {
+        d.addCallback((item) => {
+          took.push(item as string);
+        });
+        return d;
+      });
+      await settle(hub);
+      serveThenEnd(hub, clock, g, ending, () => q.putNowait('item'));
+      const next: string[] = [];
+      hub.spawn(function* () {
+        next.push((yield q.get()) as string); // the item, if the kill put it back
+      });
+      await settle(hub);
+      expect(g.dead).toBe(true);
+      expect(took).toEqual(['item']);
+      expect(next).toEqual([]);
+      expect(q.qsize()).toBe(0);
+    });
+
+    it('an item an addBoth handler took is not put back', async () => {
+      const { hub, clock } = makeVirtualHub();
+      const q = new Queue<string>(undefined, hub);
+      const took: unknown[] = [];
+      const g = spawnWithCallbacks(hub, kind, () => q.get(), (d) => {
+        d.addBoth((item) => {
+          took.push(item);
+        });
+        return d;
+      });
+      await settle(hub);
+      serveThenEnd(hub, clock, g, ending, () => q.putNowait('item'));
+      await settle(hub);
+      expect(took).toEqual(['item']);
+      expect(q.qsize()).toBe(0);
+    });
+
+    it('an item only an errback was there for goes back to the queue', async () => {
+      const { hub, clock } = makeVirtualHub();
+      const q = new Queue<string>(undefined, hub);
+      const g = spawnWithCallbacks(hub, kind, () => q.get(60_000), (d) => d.addErrback(() => 'timed out'));
+      await settle(hub);
+      serveThenEnd(hub, clock, g, ending, () => q.putNowait('item'));
+      await settle(hub);
+      expect(g.dead).toBe(true);
+      expect(q.getNowait()).toBe('item');
+    });
+
+    it('an item served through withTimeout (the library observing it, not the greenlet code) goes back', async () => {
+      const { hub, clock } = makeVirtualHub();
+      const q = new Queue<string>(undefined, hub);
+      const g = spawnWithCallbacks(hub, kind, () => withTimeout(q.get(), 60_000, hub), (d) => d);
+      await settle(hub);
+      serveThenEnd(hub, clock, g, ending, () => q.putNowait('item'));
+      await settle(hub);
+      expect(g.dead).toBe(true);
+      expect(q.getNowait()).toBe('item');
+    });
+  });
+});
+
+describe.each(waiterKinds)('a %s greenlet waiting on a token with callbacks', (kind) => {
+  describe.each(waiterEndings)('%s after the token was handed over, before it ran again', (ending) => {
+    it('a Lock token goes back although its acquire had an addCallback callback', async () => {
+      const { hub, clock } = makeVirtualHub();
+      const lock = new Lock(hub);
+      lock.acquire(); // held outside: the greenlet waits
+      const saw: unknown[] = [];
+      const g = spawnWithCallbacks(hub, kind, () => lock.acquire(), (d) => {
+        d.addCallback((got) => {
+          saw.push(got);
+          return got;
+        });
+        return d;
+      });
+      await settle(hub);
+      serveThenEnd(hub, clock, g, ending, () => lock.release());
+      await settle(hub);
+      expect(g.dead).toBe(true);
+      expect(saw).toEqual([true]);
+      expect(lock.locked()).toBe(false);
+    });
+
+    it('a Semaphore token given to a greenlet with callbacks goes on to the next waiter', async () => {
+      const { hub, clock } = makeVirtualHub();
+      const sem = new Semaphore(0, hub);
+      const g = spawnWithCallbacks(hub, kind, () => sem.acquire(), (d) => {
+        d.addBoth((got) => got);
+        return d;
+      });
+      const next: unknown[] = [];
+      await settle(hub);
+      hub.spawn(function* () {
+        next.push(yield sem.acquire());
+      });
+      await settle(hub);
+      serveThenEnd(hub, clock, g, ending, () => sem.release());
+      await settle(hub);
+      expect(g.dead).toBe(true);
+      expect(next).toEqual([true]);
+    });
+  });
+});
