@@ -42,44 +42,26 @@ async function settle(hub: Hub): Promise<void> {
 
 describe.each(waiterKinds)('a %s greenlet waiting on Queue.get', (kind) => {
   describe.each(waiterEndings)('%s after the item was served, before it ran again', (ending) => {
-    it('an item an addCallback callback took is taken once: not put back, not served again', async () => {
-      const { hub, clock } = makeVirtualHub();
-      const q = new Queue<string>(undefined, hub);
-      const took: string[] = [];
-      const g = spawnWithCallbacks(hub, kind, () => q.get(), (d) => {
-        d.addCallback((item) => {
-          took.push(item as string);
-        });
-        return d;
-      });
-      await settle(hub);
-      serveThenEnd(hub, clock, g, ending, () => q.putNowait('item'));
-      const next: string[] = [];
-      hub.spawn(function* () {
-        next.push((yield q.get()) as string); // the item, if the kill put it back
-      });
-      await settle(hub);
-      expect(g.dead).toBe(true);
-      expect(took).toEqual(['item']);
-      expect(next).toEqual([]);
-      expect(q.qsize()).toBe(0);
-    });
+    /** How the greenlet's code gives the wait a callback that takes the item (and records it in `took`). */
+    const takers: [string, (d: Deferred<unknown>, took: unknown[]) => void][] = [
+      ['addCallback', (d, took) => void d.addCallback((item) => void took.push(item))],
+      ['addBoth', (d, took) => void d.addBoth((item) => void took.push(item))],
+      ['addCallbacks', (d, took) => void d.addCallbacks((item) => void took.push(item), null)],
+    ];
 
-    it('an item an addBoth handler took is not put back', async () => {
+    it.each(takers)('an item an %s callback took is taken once: not put back, not served again', async (_name, take) => {
       const { hub, clock } = makeVirtualHub();
       const q = new Queue<string>(undefined, hub);
       const took: unknown[] = [];
-      const g = spawnWithCallbacks(hub, kind, () => q.get(), (d) => {
-        d.addBoth((item) => {
-          took.push(item);
-        });
-        return d;
-      });
+      const g = spawnWithCallbacks(hub, kind, () => q.get(), (d) => (take(d, took), d));
       await settle(hub);
       serveThenEnd(hub, clock, g, ending, () => q.putNowait('item'));
+      const next: unknown[] = [];
+      hub.spawn(function* () {
+        next.push(yield q.get()); // the item, if the kill put it back
+      });
       await settle(hub);
-      expect(took).toEqual(['item']);
-      expect(q.qsize()).toBe(0);
+      expect([g.dead, took, next, q.qsize()]).toEqual([true, ['item'], [], 0]);
     });
 
     it('an item only an errback was there for goes back to the queue', async () => {
