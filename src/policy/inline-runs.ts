@@ -1,26 +1,41 @@
 /**
- * Inline async runs a bulkhead keeps a place for: an inline call whose function returned a Promise (or another
- * thenable) may be cancelled, or time out, and its Deferred fails at once, but nothing can stop the Promise: the
- * function runs on until it settles.
+ * Inline runs a bulkhead keeps a place for: an inline call may be cancelled, or time out, and its Deferred fails at
+ * once, while what the call started runs on, out of reach: a Promise (or another thenable) its function returned or
+ * its generator waited on (nothing can stop a Promise), or a thread run or greenlet its generator waited on, which its
+ * cancel asked to stop (a task deaf to its signal runs on in its worker, a killed greenlet runs its `finally` blocks).
  *
  * Why: a rule's `maxConcurrent` bounds what runs (docs/policies.md, bulkheads), so a bulkhead keeps such a call's place
- * until its Promise settles, as it does for a thread task deaf to its signal or a killed greenlet not dead yet. Only
- * the calls a bulkhead starts are watched ({@link watchInlineRuns}): the inline route's common path pays nothing.
- * A function that returned a Deferred is not watched (cancelling it ran its canceller: what runs on is the
- * canceller's to say), nor is a generator (driven like `inlineCallbacks`: cancelling it cancels what it waits on).
+ * until all of that ended, as it does for a thread task deaf to its signal or a killed greenlet not dead yet. Only the
+ * calls a bulkhead starts are watched ({@link watchInlineRuns}): the inline route's common path pays nothing.
+ *
+ * What is watched: a thenable the function returned, until it settles; a generator's waits (see
+ * {@link driveInlineGenerator}): each thenable it yields until it settles, and each Deferred it yields that failed (it
+ * may have been cancelled while its work runs on) until the route it came from lets go of it (`routeRunsOn`: the
+ * reactor's thread runs and greenlets). A Deferred the function returned itself is not looked into: cancelling it ran
+ * its own canceller (Twisted's contract: the canceller stops the work), and what stands behind a Deferred its maker
+ * fires cannot be seen from here (when it is a route's own Deferred, a thread run or a greenlet's, the bulkhead's
+ * `runsOn` asks that route).
  *
  * @module
  */
-import type { Deferred } from '../deferred/deferred.js';
+import { observe, isDeferred, type Deferred } from '../deferred/deferred.js';
+import { driveGenerator } from '../deferred/drive-generator.js';
+import { Failure } from '../deferred/failure.js';
+import { isThenable } from '../is-thenable.js';
+import type { RunsOn } from './admission-gate.js';
 
-/** One watched run: whether its thenable settled, and who waits for it to. */
+/** One watched run: its thenables not settled yet, its failed waits, and who waits for the thenables to settle. */
 interface InlineRun {
-  ended: boolean;
+  /** Thenables it returned or waited on that have not settled. */
+  pending: number;
+  /** Deferreds its generator waited on that failed (their work may run on: ask their route). */
+  failedWaits: Array<Deferred<unknown>>;
+  /** Called once `pending` is back to 0. */
   frees: Array<() => void>;
 }
 
 const runs = new WeakMap<Deferred<unknown>, InlineRun>();
-/** Set while a bulkhead starts an inline call: {@link noteInlineRun} records only then. */
+/** Set while a bulkhead starts an inline call: {@link noteInlineRun} and {@link driveInlineGenerator} watch only then. */
 let watching = false;
 
 /**
@@ -38,6 +53,27 @@ export function watchInlineRuns<R>(start: () => R): R {
   }
 }
 
+function newRun(): InlineRun {
+  return { pending: 0, failedWaits: [], frees: [] };
+}
+
+/** Counts `thenable` as running until it settles. Never throws (a `then` that throws: nothing of it runs on). */
+function watchThenable(run: InlineRun, thenable: PromiseLike<unknown>): void {
+  const end = (): void => {
+    run.pending -= 1;
+    if (run.pending > 0) return;
+    const frees = run.frees;
+    run.frees = [];
+    for (const free of frees) free();
+  };
+  try {
+    thenable.then(end, end);
+  } catch {
+    return;
+  }
+  run.pending += 1;
+}
+
 /**
  * Notes that `d` follows `thenable`, an inline run's asynchronous result, while a bulkhead starts it. Never throws.
  * @param d - the call's Deferred.
@@ -45,29 +81,81 @@ export function watchInlineRuns<R>(start: () => R): R {
  */
 export function noteInlineRun(d: Deferred<unknown>, thenable: PromiseLike<unknown>): void {
   if (!watching) return;
-  const run: InlineRun = { ended: false, frees: [] };
-  const end = (): void => {
-    run.ended = true;
-    runs.delete(d);
-    for (const free of run.frees) free();
-  };
-  try {
-    thenable.then(end, end);
-  } catch {
-    return; // a `then` that throws: the call failed with it already, nothing runs on
-  }
-  runs.set(d, run);
+  const run = newRun();
+  watchThenable(run, thenable);
+  if (run.pending > 0) runs.set(d, run);
 }
 
 /**
- * Whether the inline run behind `d` (which has fired) still runs; if so, calls `free` once its thenable settled.
+ * Drives a generator an inline call returned, like `inlineCallbacks` (`driveGenerator`); while a bulkhead starts the
+ * call, each of its waits is watched: a thenable until it settles, a Deferred that failed until its route lets go of it.
+ * @param gen - the generator object.
+ * @returns its Deferred.
+ */
+export function driveInlineGenerator(gen: Generator<unknown, unknown, unknown>): Deferred<unknown> {
+  if (!watching) return driveGenerator(gen);
+  const run = newRun();
+  const d = driveGenerator(watchedWaits(gen, run));
+  runs.set(d, run);
+  return d;
+}
+
+/** `gen`, each value it yields noted in `run` before the driver waits on it. */
+function* watchedWaits(gen: Generator<unknown, unknown, unknown>, run: InlineRun): Generator<unknown, unknown, unknown> {
+  let next = gen.next();
+  for (;;) {
+    if (next.done === true) return next.value;
+    const value = next.value;
+    noteWait(run, value);
+    let sent: unknown;
+    try {
+      sent = yield value;
+    } catch (error) {
+      next = gen.throw(error);
+      continue;
+    }
+    next = gen.next(sent);
+  }
+}
+
+/** Notes one yielded value (user code's: brand checks only, and a `then` getter that throws is the driver's to report). */
+function noteWait(run: InlineRun, value: unknown): void {
+  if (isDeferred(value)) {
+    observe(value, (result) => {
+      if (result instanceof Failure) run.failedWaits.push(value);
+    });
+    return;
+  }
+  let thenable: boolean;
+  try {
+    thenable = isThenable(value);
+  } catch {
+    return;
+  }
+  if (thenable) watchThenable(run, value as PromiseLike<unknown>);
+}
+
+/**
+ * Whether the inline run behind `d` (which has fired) still runs; if so, calls `free` once all of it ended.
  * @param d - a call's Deferred.
  * @param free - called once, later (it must not throw).
+ * @param routeRunsOn - asks a route whether a failed Deferred's work runs on (the reactor's thread runs, greenlets).
  * @returns true when `free` will be called.
  */
-export function whenInlineRunEnds(d: Deferred<unknown>, free: () => void): boolean {
+export function whenInlineRunEnds(d: Deferred<unknown>, free: () => void, routeRunsOn?: RunsOn): boolean {
   const run = runs.get(d);
-  if (run === undefined || run.ended) return false;
-  run.frees.push(free);
+  if (run === undefined) return false;
+  let parts = 1; // this function's own, dropped at the end: no part can free before every part was counted
+  const partEnded = (): void => {
+    parts -= 1;
+    if (parts === 0) free();
+  };
+  if (run.pending > 0) {
+    parts += 1;
+    run.frees.push(partEnded);
+  }
+  if (routeRunsOn !== undefined) for (const wait of run.failedWaits) if (routeRunsOn(wait, partEnded)) parts += 1;
+  if (parts === 1) return false;
+  parts -= 1;
   return true;
 }

@@ -11,7 +11,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Deferred } from '../deferred/deferred.js';
-import { driveGenerator } from '../deferred/drive-generator.js';
 import { fail } from '../deferred/fail.js';
 import { isGenerator } from '../deferred/is-generator.js';
 import { isThenable } from '../is-thenable.js';
@@ -32,7 +31,7 @@ import { CrashGuard } from './crash-guard.js';
 import { GreenStepSampler, type GreenStepSamplerOptions } from './green-step-sampler.js';
 import { followPolicyChanges, type Policy, type PolicyChange, type PolicyStats } from './policy.js';
 import { ruleLabel } from './compiled-rule.js';
-import { noteInlineRun, watchInlineRuns, whenInlineRunEnds } from './inline-runs.js';
+import { driveInlineGenerator, noteInlineRun, watchInlineRuns, whenInlineRunEnds } from './inline-runs.js';
 
 /** A thread pool as the dispatcher calls it (the reactor's `ThreadPool`). */
 export interface ThreadRunner {
@@ -188,9 +187,10 @@ export class PolicyDispatcher {
     this.#inlineSampleEvery = Math.max(1, Math.floor(options.inlineSampleEvery ?? 16));
     this.#inlineCountdown = this.#inlineSampleEvery;
     this.#random = options.random ?? Math.random;
-    // An inline async call a bulkhead started runs on until its Promise settles; the reactor knows the other routes.
+    // An inline call a bulkhead started runs on until what it waits on ended (inline-runs.ts); the reactor knows the
+    // other routes (and those an inline generator waited on).
     const routeRunsOn = targets.runsOn;
-    const runsOn: RunsOn = (inner, free) => whenInlineRunEnds(inner, free) || (routeRunsOn !== undefined && routeRunsOn(inner, free));
+    const runsOn: RunsOn = (inner, free) => whenInlineRunEnds(inner, free, routeRunsOn) || (routeRunsOn !== undefined && routeRunsOn(inner, free));
     this.#bulkheads = new Bulkheads(targets.clock, runsOn);
     this.#crashGuard = new CrashGuard(policy, {
       inProcess: (task, args) => targets.spawnDeferred(task, args),
@@ -785,7 +785,7 @@ function objectResult(result: object, fn: (...a: unknown[]) => unknown, learner:
   }
   if (generator) {
     learner?.recordAsync(task ?? nameOf(fn));
-    return driveGenerator(result as Generator<unknown, unknown, unknown>);
+    return driveInlineGenerator(result as Generator<unknown, unknown, unknown>); // a bulkhead starting it watches its waits
   }
   if (thenable) {
     learner?.recordAsync(task ?? nameOf(fn));

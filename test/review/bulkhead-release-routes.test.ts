@@ -1,8 +1,9 @@
 /**
  * Adversarial tests of when a rule's bulkhead (`maxConcurrent`) gives a place back on the in-process routes: a call
  * cancelled while what it started runs on (a streamed greenlet deaf to its kill, an inline async function whose
- * Promise nothing can stop) fails at once, and keeps its place until that work ends. The bulkhead bounds what runs,
- * not what callers wait for (docs/policies.md, bulkheads).
+ * Promise nothing can stop, what an inline generator waited on: a Promise, a greenlet deaf to its kill) fails at once,
+ * and keeps its place until that work ends. The bulkhead bounds what runs, not what callers wait for
+ * (docs/policies.md, bulkheads).
  *
  * @module
  */
@@ -10,7 +11,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Reactor } from '../../src/reactor/reactor.js';
 import { defineTask } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
-import { CancelledError } from '../../src/errors.js';
+import { Deferred } from '../../src/deferred/deferred.js';
+import { CancelledError, TimeoutError } from '../../src/errors.js';
 import { failureOf, settled, until } from '../threads/thread-test-kit.js';
 
 /** Counts the runs of the held tasks below that are under way, the most at once, and the runs started. */
@@ -41,9 +43,39 @@ async function held(): Promise<number> {
 
 export const heldAsync = defineTask(import.meta.url, 'heldAsync', held);
 
-function reactorWith(route: 'green' | 'inline'): Reactor {
-  return new Reactor({ clock: new Clock(), policy: { rules: [{ name: 'one', match: { task: 'heldAsync' }, route, maxConcurrent: 1 }] } });
+/** A generator that waits on the held run it started. */
+function* heldInGenerator(): Generator<unknown, number, unknown> {
+  return (yield held()) as number;
 }
+
+/** A generator that waits on the held run it started, then on an already fired Deferred (two waits). */
+function* heldThenMore(): Generator<unknown, number, unknown> {
+  const now = (yield held()) as number;
+  yield Deferred.fromPromise(Promise.resolve());
+  return now;
+}
+
+export const heldGenerator = defineTask(import.meta.url, 'heldGenerator', heldInGenerator);
+export const heldTwoWaits = defineTask(import.meta.url, 'heldTwoWaits', heldThenMore);
+
+function reactorWith(route: 'green' | 'inline', clock = new Clock(), timeoutMs?: number): Reactor {
+  const rule = { name: 'one', match: { task: 'held*' }, route, maxConcurrent: 1, ...(timeoutMs === undefined ? {} : { timeoutMs }) };
+  return new Reactor({ clock, policy: { rules: [rule] } });
+}
+
+/** What an inline call of each kind below runs, given its reactor (plain functions are matched by their names). */
+const inlineCalls: Record<string, (r: Reactor) => (() => unknown) | typeof heldGenerator> = {
+  'a generator waiting on a Promise': () => heldGenerator,
+  'a generator with waits left': () => heldTwoWaits,
+  'a generator waiting on a greenlet deaf to its kill': (r) =>
+    function* heldViaGreenlet(): Generator<unknown, number, unknown> {
+      return (yield r.deferToGreenlet(held)) as number;
+    },
+  "a function returning a greenlet's Deferred as it is": (r) =>
+    function heldGreenlet(): unknown {
+      return r.deferToGreenlet(held);
+    },
+};
 
 describe('a call that leaves its bulkhead while what it started runs on in-process', () => {
   let reactor: Reactor;
@@ -76,6 +108,54 @@ describe('a call that leaves its bulkhead while what it started runs on in-proce
     release();
     expect(await settled(second.result)).toEqual({ ok: true, value: 1 });
     expect(runs.most).toBe(1);
+    expect(reactor.stats().policy.bulkheads['one']).toMatchObject({ inFlight: 0, waiting: 0 });
+  });
+});
+
+describe('an inline call in a bulkhead whose function returned a generator or a route\'s Deferred', () => {
+  let reactor: Reactor;
+  afterEach(async () => {
+    release();
+    await reactor.stop({ graceMs: 0 });
+  });
+
+  it.each(Object.keys(inlineCalls))('%s, cancelled: fails at once with CancelledError and keeps its place until what it started ends', async (kind) => {
+    reactor = reactorWith('inline');
+    resetRuns();
+    const target = inlineCalls[kind]!(reactor) as () => unknown;
+    const first = reactor.dispatch(target);
+    await until(() => runs.started === 1);
+    const second = reactor.dispatch(target);
+    first.cancel();
+    expect(await failureOf(first)).toBeInstanceOf(CancelledError);
+    expect(reactor.stats().policy.bulkheads['one']).toMatchObject({ inFlight: 1, waiting: 1 });
+    expect(runs.started).toBe(1);
+    release();
+    expect(await settled(second)).toEqual({ ok: true, value: 1 });
+    expect(runs.most).toBe(1);
+    expect(reactor.stats().policy.bulkheads['one']).toMatchObject({ inFlight: 0, waiting: 0 });
+  });
+
+  it("a generator waiting on a Promise, timed out by its rule's timeoutMs: TimeoutError at once, its place kept until the Promise settles", async () => {
+    const clock = new Clock();
+    reactor = reactorWith('inline', clock, 100);
+    resetRuns();
+    const first = reactor.dispatch(heldGenerator);
+    await until(() => runs.started === 1);
+    clock.advance(100);
+    expect(await failureOf(first)).toBeInstanceOf(TimeoutError);
+    const second = reactor.dispatch(heldGenerator); // after the first's timeout: its own 100 ms never pass
+    expect(reactor.stats().policy.bulkheads['one']).toMatchObject({ inFlight: 1, waiting: 1 });
+    release();
+    expect(await settled(second)).toEqual({ ok: true, value: 1 });
+    expect(runs.most).toBe(1);
+  });
+
+  it('a generator that ends normally frees its place at once (nothing of it runs on)', async () => {
+    reactor = reactorWith('inline');
+    resetRuns();
+    release();
+    expect(await settled(reactor.dispatch(heldGenerator))).toEqual({ ok: true, value: 1 });
     expect(reactor.stats().policy.bulkheads['one']).toMatchObject({ inFlight: 0, waiting: 0 });
   });
 });
