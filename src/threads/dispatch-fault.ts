@@ -9,6 +9,7 @@
  * @module
  */
 import type { CarriedContext } from '../context/context-carrier.js';
+import type { CloneReach } from './clone-mark.js';
 import { safeString } from '../safe-string.js';
 import { ContextCarrierError, DataCloneError, QueueFullError, ReactorStoppedError, WorkerCrashedError } from '../errors.js';
 
@@ -87,6 +88,8 @@ export function isSendable(args: readonly unknown[], context?: CarriedContext): 
  * @param posted - whether the message was cloned and posted, when the pool knows it: `true` (the call claimed its
  *   slot in a worker, or its message's trailing `TaskRequest.cloned` was read), `false` (that accessor was not
  *   read: the clone failed before it), `undefined` (not known: the arguments are tried again to tell).
+ * @param reach - where its marked message's clone stopped (`clone-mark.ts`), when `posted` is false and it is known:
+ *   the argument or carried value it stopped in is the one blamed (it may clone fine when tried again).
  * @returns the fault.
  */
 export function classifyDispatchFault(
@@ -96,6 +99,7 @@ export function classifyDispatchFault(
   maxQueue: number,
   context?: CarriedContext,
   posted?: boolean,
+  reach?: CloneReach,
 ): DispatchFault {
   // Not `instanceof Error`: a DOMException (DataCloneError) or an error from another realm is still an error here.
   const e = (typeof error === 'object' && error !== null ? error : new Error(safeString(error))) as Error;
@@ -126,8 +130,10 @@ export function classifyDispatchFault(
         (exited === null && !outOfMemory && (firstUncloneable(args) >= 0 || uncloneableCarrier(context) !== undefined))
       : !posted;
   if (cloneFault) {
-    const index = firstUncloneable(args);
-    const carrier = index < 0 ? uncloneableCarrier(context) : undefined;
+    // Where the clone stopped, when it is known (a marked message): else the first value that does not clone now.
+    const stopped = reach !== undefined && (reach.carrier !== undefined || reach.argumentIndex !== undefined);
+    const index = stopped ? (reach.carrier === undefined ? reach.argumentIndex! : -1) : firstUncloneable(args);
+    const carrier = stopped ? reach.carrier : index < 0 ? uncloneableCarrier(context) : undefined;
     if (carrier !== undefined) {
       return {
         kind: 'data-clone',

@@ -31,7 +31,7 @@ import { classifyDispatchFault, isSendable, mayBeRefusal } from './dispatch-faul
 import { describeDispatchSite, type DispatchSite, type DispatchSites } from '../dispatch-site.js';
 import { fitsInBatch } from './fits-in-batch.js';
 import { copyLargeBuffers, type CopiedArguments } from './copy-large-buffers.js';
-import { cloneEnded, withCloneMark } from './clone-mark.js';
+import { cloneReach, withCloneMark, type CloneReach } from './clone-mark.js';
 import type { ActiveLinks } from './active-runs.js';
 import { reviveError } from './error-transport.js';
 import type { ResolvedThreadPoolOptions } from './thread-pool-options.js';
@@ -443,14 +443,16 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
     else if (copied) request = { ...request, copied: true };
     let receiver: PostedReceiver = this;
     if (this.#has(soloBit)) {
-      // Its last message (its batch's, or its own) may have been refused by the clone: whether this one is, is known
-      // exactly (a getter that threw only in that clone may throw only in this one too, and clone fine when its
-      // arguments are tried again).
+      // Its last message (its batch's, or its own) may have been refused by the clone, or its arguments move with it
+      // (a refusal cannot be told by sending it again): whether this one is refused, and by which argument or carried
+      // value, is known exactly (a getter that threw only in that clone may throw only in this one too, and clone fine
+      // when its arguments are tried again; a refused message moved no buffer, a dead worker took them).
       const marked = withCloneMark({ ...request });
       request = marked;
+      const reach = cloneReach(marked);
       receiver = {
         handleReply: (value) => this.handleReply(value),
-        handleRejection: (error) => this.handleRejection(error, false, cloneEnded(marked)),
+        handleRejection: (error) => this.handleRejection(error, false, reach.ended, reach),
       };
     }
     this.#flag(inPiscinaBit, true);
@@ -673,9 +675,10 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
    *   started, going back in line is not counted against its bound (only a worker dying before anything started,
    *   as one failing at boot does, is).
    * @param posted - whether its message was cloned and posted, when its clone mark tells (a batch's, or its own once
-   *   sent alone after its batch was refused: `clone-mark.ts`); see `classifyDispatchFault`.
+   *   sent alone after its batch was refused, or one with a `transfer` list: `clone-mark.ts`); see `classifyDispatchFault`.
+   * @param reach - where its marked message's clone stopped, to name the argument or carrier at fault.
    */
-  handleRejection(error: unknown, mateStarted = false, posted?: boolean): void {
+  handleRejection(error: unknown, mateStarted = false, posted?: boolean, reach?: CloneReach): void {
     const outcome = isTaskOutcome(error) ? error : undefined;
     if (outcome?.status === 'declined') {
       this.#declined(outcome.threadId);
@@ -705,7 +708,7 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
       } else {
         // A run that claimed its slot was posted (its arguments may have turned uncloneable since: still a crash).
         const sent = started ? true : posted;
-        const fault = classifyDispatchFault(error, this.#task.name, this.#args, this.#host.options.maxQueue, this.#extras?.context, sent);
+        const fault = classifyDispatchFault(error, this.#task.name, this.#args, this.#host.options.maxQueue, this.#extras?.context, sent, reach);
         if (fault.kind === 'crashed' && !started && (mateStarted || this.#requeues < maxRequeues) && this.#task.options.transfer === undefined) {
           // It was only waiting in a worker that died (another task's crash, or a kill after the cancel grace):
           // it never ran, so it goes back in line — not a retry, not a crash of its own. (Not with a `transfer` list:

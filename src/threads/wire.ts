@@ -150,7 +150,8 @@ export interface TaskRequest {
   /**
    * Present on the message of a call sent alone after its coalesced batch was refused: the clone mark, an accessor
    * put last that the main thread's structured clone reads once everything before it was cloned (`clone-mark.ts`),
-   * so the pool tells this call's own refusal from a dead worker. `undefined` in the worker, unread.
+   * so the pool tells this call's own refusal from a dead worker (its arguments and carried values are traced too,
+   * to name the one the clone stopped in). `undefined` in the worker, unread.
    */
   readonly cloned?: undefined;
 }

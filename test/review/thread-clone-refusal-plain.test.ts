@@ -28,6 +28,8 @@ describe('a plain thread call whose message fails its clone only as it is posted
     const bad = throwsOnlyInTheClone();
     const outcome = await settled(reactor.deferToThread(built(tx.echo), bad));
     expect(outcome.ok ? outcome.value : outcome.error).toBeInstanceOf(DataCloneError);
+    // Named although it clones fine when tried again: its clone mark says where the clone stopped.
+    expect(outcome.ok ? outcome.value : outcome.error).toMatchObject({ task: 'echo', argumentIndex: 0 });
     expect(reactor.stats().threads).toMatchObject({ crashed: 0, retried: 0 });
     expect(await reactor.deferToThread(built(tx.add), 2, 3)).toBe(5); // the pool still serves
   });
