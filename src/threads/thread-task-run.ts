@@ -442,7 +442,7 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
     if (transfer !== undefined) request = { ...request, moved: true };
     else if (copied) request = { ...request, copied: true };
     let receiver: PostedReceiver = this;
-    if (this.#has(soloBit)) {
+    if (this.#has(soloBit) || transfer !== undefined) {
       // Its last message (its batch's, or its own) may have been refused by the clone, or its arguments move with it
       // (a refusal cannot be told by sending it again): whether this one is refused, and by which argument or carried
       // value, is known exactly (a getter that threw only in that clone may throw only in this one too, and clone fine
