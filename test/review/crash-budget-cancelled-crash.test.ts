@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { Policy } from '../../src/policy/policy.js';
 import { Reactor } from '../../src/reactor/reactor.js';
 import { taskFrom, type Task } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
@@ -103,5 +104,37 @@ describe('adaptive.crashBudget and a call that failed while its task ran on in i
     open(cells);
     expect(await settled(second)).toEqual({ ok: true, value: 2 });
     expect(reactor.explain(holdThenExit, cells).reason).not.toContain('crash budget spent');
+  });
+});
+
+describe('adaptive.crashBudget and a named pool closing under a call cancelled while its task ran on', () => {
+  it.each<[string, string | undefined]>([
+    ['a named pool', 'side'],
+    ["the reactor's pool", undefined],
+  ])("%s: stop() terminating the worker is not a crash of the task (another reactor sharing the policy still sends it to a worker)", async (_where, pool) => {
+    // One Policy, two reactors: crashes are the policy's record, so the second reactor reads what the first one's
+    // stop() counted (and has no stop of its own in the way).
+    const policy = Policy.load({
+      threads: { maxThreads: 1, cancelGraceMs: 60_000 },
+      ...(pool === undefined ? {} : { pools: { [pool]: { maxThreads: 1, cancelGraceMs: 60_000 } } }),
+      rules: [{ match: { task: 'holdThenExit' }, route: 'thread', ...(pool === undefined ? {} : { pool }) }],
+      adaptive: { crashBudget: { crashes: 1, windowMs: 600_000, then: 'fail' } },
+    });
+    const closing = new Reactor({ clock: new Clock(), policy });
+    const other = new Reactor({ clock: new Clock(), policy });
+    const cells = gate(3);
+    try {
+      const first = closing.dispatch(holdThenExit, cells);
+      await reaches(cells, 0, 1);
+      first.cancel(); // its task runs on, deaf, for up to the 60 s grace
+      expect(await failureOf(first)).toBeInstanceOf(CancelledError);
+      await closing.stop({ graceMs: 0 }); // the pool closes and terminates the worker still running it
+      expect(other.explain(holdThenExit, cells).reason).not.toContain('crash budget spent');
+      open(cells);
+      expect(await settled(other.dispatch(holdThenExit, cells))).toEqual({ ok: true, value: 2 });
+    } finally {
+      open(cells);
+      await Promise.all([closing.stop({ graceMs: 0 }), other.stop({ graceMs: 0 })]);
+    }
   });
 });
