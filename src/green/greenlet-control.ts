@@ -53,9 +53,13 @@ export interface GreenletControl {
    * The first `then` on hub wait `w` made by async greenlet `g`: `'raced'` (`w.then(cb)` in the run that made it,
    * not an `await`) unparks `g`, which runs on; `'taken'` (awaited by code not `g`'s: another greenlet, code outside
    * any) unparks it too and leaves `w` to that code; `'awaited'` by `g` parks `g` again (queues it, for
-   * `cooperate()`: `ready`) if a kill was held for `w` meanwhile, or it resumed through `w` before awaiting it.
+   * `cooperate()`: `ready`) if a kill was held for `w` meanwhile, or it resumed through `w` before awaiting it; a
+   * wait `g` had left (it made another hub wait since) and now awaits parks `g` on it again, unless `g` already
+   * awaits another hub wait (`Promise.all` over several): then `w` stays an ordinary Deferred.
+   * @returns for `'awaited'`: true when `g` now awaits `w` through the hub (the hub delivers its outcome); false
+   *   when `w` is an ordinary Deferred to it. Ignored for the others.
    */
-  tookWait(g: Greenlet<any>, w: HubWait<any>, how: 'awaited' | 'raced' | 'taken', ready: boolean): void;
+  tookWait(g: Greenlet<any>, w: HubWait<any>, how: 'awaited' | 'raced' | 'taken', ready: boolean): boolean;
   /** An async greenlet awaits hub wait `w` (`ready`: it is `cooperate()`, so it is queued at once). */
   awaitWait(g: Greenlet<any>, w: HubWait<any>, ready: boolean): void;
   /** @returns true when `g` is an async (or not yet known) greenlet, so a hub wait its running code makes is its own. */

@@ -160,11 +160,21 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
         });
       },
       tookWait: (g, w, how, ready) => {
-        if (g.#waitingOn !== w) return;
+        if (how === 'awaited' && g.#waitingOn !== w) {
+          // It left `w` (made another hub wait since) and awaits it now: the hub must deliver it, or the await
+          // hangs. It parks on it again, unless it already awaits another hub wait (Promise.all over several):
+          // then `w` is an ordinary Deferred, its outcome reaching the await the Promise way.
+          if (w.handed) return true; // its turn came before this await, which takes what the hub handed over
+          const on = g.#waitingOn;
+          if (g.#is(ST_DEAD) || (on instanceof HubWait && on.hooked)) return false;
+          g.#awaitWait(w, ready);
+          return true;
+        }
+        if (g.#waitingOn !== w) return false;
         if (how === 'awaited') {
           // It resumed through this wait before awaiting it (a kill held for it, its outcome): now it is awaited.
           if (g.#is(ST_RUNNING)) g.#awaitWait(w, ready);
-          return;
+          return true;
         }
         if (g.#is(ST_PARKED)) {
           g.#token++; // it runs on: the wait's outcome goes to its `then` callbacks, not through the hub
@@ -173,6 +183,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
         }
         // Taken by other code: theirs now, so a kill of `g` leaves it alone (queued, its step passes a kill it was sent on).
         if (how === 'taken' && !g.#is(ST_QUEUED)) g.#waitingOn = null;
+        return false;
       },
       awaitWait: (g, w, ready) => g.#awaitWait(w, ready),
       // Its code is running (the hub found it by its identity): whatever the hub last saw, it did not await that.

@@ -11,7 +11,10 @@
  *   outside any greenlet; the hub tells by the greenlet identity): theirs now, an ordinary Deferred; `g` runs on,
  *   unparked, and a `cooperate()` fires at once (its maker's turn is not theirs to wait for).
  * - `left`: `g`'s code made another hub wait before taking this one (it only gave it callbacks, or raced it): `g`
- *   no longer waits on it; a `cooperate()` left so, before its turn came, fires then.
+ *   no longer waits on it; a `cooperate()` left so, before its turn came, fires then. Should `g`'s own code await
+ *   it later (`const w = q.get(); await hub.cooperate(); await w`), it is `awaited` from then on: `g` parks on it
+ *   again — unless `g` already awaits another hub wait (`Promise.all([q1.get(), q2.get()])`): then it stays an
+ *   ordinary Deferred whose outcome reaches that await the Promise way (a kill releases only the one `g` parks on).
  * A `cooperate()` given callbacks fires when its turn comes even if `g` has not awaited it (the hub resumes an
  * awaited one without firing it).
  * Each of them also has an outcome or not yet (`called`).
@@ -98,6 +101,7 @@ export class HubWait<T> extends Deferred<T> {
   #onDropped: ((exception: unknown) => void) | null = null;
   #racedThens: Array<Promise<unknown>> | null = null; // the Promises `then` made on it while raced and pending
   #chained = false; // callbacks were added to it (not by the hub): an `await` of it gets the chain's result
+  #handed = false; // the hub handed it over (deliver), to a continuation or to the `then` still to come
   #took = false; // a callback of the caller's code that takes its value ran (not the library's: see observeOutcome)
 
   /**
@@ -236,6 +240,11 @@ export class HubWait<T> extends Deferred<T> {
     return this.#chained;
   }
 
+  /** @internal True once the hub handed over an outcome (or a kill) through it: its greenlet's turn came. */
+  get handed(): boolean {
+    return this.#handed;
+  }
+
   /** @internal True once `then` captured the continuation of an `await`. */
   get hooked(): boolean {
     return this.#hooked;
@@ -253,6 +262,7 @@ export class HubWait<T> extends Deferred<T> {
    *   (then the first `then` call resumes it).
    */
   deliver(value: unknown, failed: boolean, kill: boolean): boolean {
+    this.#handed = true;
     const k = this.#continuation;
     if (k === null) {
       this.#delivery = { value, failed, kill };

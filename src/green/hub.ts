@@ -491,8 +491,8 @@ export class Hub extends EventEmitter {
    * @returns true when it is `g`'s own await.
    */
   #tookWait(g: Greenlet<any>, w: HubWait<any>, raced: boolean, ready: boolean): boolean {
-    const own = !raced && this.#caller() === g;
-    control.tookWait(g, w, own ? 'awaited' : raced ? 'raced' : 'taken', ready);
+    const mine = !raced && this.#caller() === g;
+    const own = control.tookWait(g, w, mine ? 'awaited' : raced ? 'raced' : 'taken', ready) && mine;
     if (!own && !raced && ready && !w.called) w.callback(undefined);
     return own;
   }
