@@ -137,12 +137,12 @@ export class Reactor implements Scheduler {
     const read = readReactorOptions(options);
     const clock = read.clock === undefined ? defaultReactorOptions.clock : read.clock;
     if (typeof clock?.now !== 'function' || typeof clock.callLater !== 'function') {
-      const got = typeof clock === 'object' && clock !== null ? 'an object without them' : `\`${String(clock)}\``;
+      const got = typeof clock === 'object' && clock !== null ? 'an object without them' : `\`${safeString(clock)}\``;
       throw new TypeError(`Expected \`clock\` to be a Scheduler with now() and callLater(), got ${got} (${typeof clock})`);
     }
     const givenOnError = read.onError === undefined ? defaultReactorOptions.onError : read.onError;
     if (typeof givenOnError !== 'function') {
-      throw new TypeError(`Expected \`onError\` to be a function, got \`${String(givenOnError)}\` (${typeof givenOnError})`);
+      throw new TypeError(`Expected \`onError\` to be a function, got \`${safeString(givenOnError)}\` (${typeof givenOnError})`);
     }
     // Called from worker message handlers, timers and stream deliveries: a throwing or rejecting sink must not end
     // the process there, nor leave the report's caller (a stream, the shutdown) half done.
@@ -255,7 +255,7 @@ export class Reactor implements Scheduler {
   callLater<A extends unknown[]>(ms: number, fn: (...args: A) => unknown, ...args: A): DelayedCall {
     validateDelay(ms);
     if (typeof fn !== 'function') {
-      throw new TypeError(`Expected \`fn\` to be a function, got \`${String(fn)}\` (${typeof fn})`);
+      throw new TypeError(`Expected \`fn\` to be a function, got \`${safeString(fn)}\` (${typeof fn})`);
     }
     return this.#clock.callLater(ms, runInContext, captureContext(), fn, ...args);
   }
@@ -270,7 +270,7 @@ export class Reactor implements Scheduler {
    */
   callWhenRunning<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
     if (typeof fn !== 'function') {
-      throw new TypeError(`Expected \`fn\` to be a function, got \`${String(fn)}\` (${typeof fn})`);
+      throw new TypeError(`Expected \`fn\` to be a function, got \`${safeString(fn)}\` (${typeof fn})`);
     }
     if (this.#state === 'running') {
       this.#runStartupCall(fn, args);
@@ -334,7 +334,7 @@ export class Reactor implements Scheduler {
     const graceMs = options.graceMs ?? defaultStopOptions.graceMs;
     if (typeof graceMs !== 'number' || Number.isNaN(graceMs) || graceMs < 0) {
       return Promise.reject(
-        new RangeError(`Expected \`graceMs\` to be a non-negative number, got \`${String(graceMs)}\` (${typeof graceMs})`),
+        new RangeError(`Expected \`graceMs\` to be a non-negative number, got \`${safeString(graceMs)}\` (${typeof graceMs})`),
       );
     }
     this.#state = 'stopping';

@@ -4,6 +4,7 @@
  * @module
  */
 import { isThenable } from '../is-thenable.js';
+import { safeString } from '../safe-string.js';
 
 /** The phases of a system event, in the order they run. */
 export type TriggerPhase = 'before' | 'during' | 'after';
@@ -66,13 +67,13 @@ export class SystemEventTriggers {
    */
   add(phase: TriggerPhase, event: SystemEvent, fn: (...args: any[]) => unknown, args: unknown[]): TriggerId {
     if (!phases.includes(phase)) {
-      throw new TypeError(`Expected \`phase\` to be 'before', 'during' or 'after', got \`${String(phase)}\` (${typeof phase})`);
+      throw new TypeError(`Expected \`phase\` to be 'before', 'during' or 'after', got \`${safeString(phase)}\` (${typeof phase})`);
     }
     if (event !== 'shutdown') {
-      throw new TypeError(`Expected \`event\` to be 'shutdown', got \`${String(event)}\` (${typeof event})`);
+      throw new TypeError(`Expected \`event\` to be 'shutdown', got \`${safeString(event)}\` (${typeof event})`);
     }
     if (typeof fn !== 'function') {
-      throw new TypeError(`Expected \`fn\` to be a function, got \`${String(fn)}\` (${typeof fn})`);
+      throw new TypeError(`Expected \`fn\` to be a function, got \`${safeString(fn)}\` (${typeof fn})`);
     }
     const id = nextTriggerId++ as TriggerId;
     this.#byPhase[phase].set(id, { fn, args });
@@ -93,7 +94,7 @@ export class SystemEventTriggers {
       }
     }
     if (!this.#ran.delete(id)) {
-      throw new TypeError(`Expected \`id\` to be a registered system event trigger, got \`${String(id)}\` (${typeof id})`);
+      throw new TypeError(`Expected \`id\` to be a registered system event trigger, got \`${safeString(id)}\` (${typeof id})`);
     }
   }
 

@@ -40,6 +40,7 @@ import { planCall, seededRandom, type SoakApi, type SoakCall, type SoakOutcome, 
 import { SoakGreenWork } from './soak-greenlets.js';
 import { soakReportSchema, type SoakCheck, type SoakReport } from './soak-report.js';
 import { soakStartedName } from './soak-tasks.js';
+import { safeString } from '../safe-string.js';
 
 /** Options of {@link runSoak}. */
 export interface SoakOptions {
@@ -502,7 +503,7 @@ async function soakRound(
 export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
   const calls = options.calls ?? defaultSoakOptions.calls;
   if (!Number.isInteger(calls) || calls < 0) {
-    throw new TypeError(`Expected \`calls\` to be a non-negative integer, got \`${String(calls)}\` (${typeof calls})`);
+    throw new TypeError(`Expected \`calls\` to be a non-negative integer, got \`${safeString(calls)}\` (${typeof calls})`);
   }
   const seed = options.seed ?? defaultSoakOptions.seed;
   const warmupCalls = options.warmupCalls ?? calls;

@@ -83,23 +83,23 @@ function validateOptions(options: TaskOptions<any[]>, name: string): void {
   const { kind, route, timeoutMs, retries, transfer, streamWindow } = options;
   if (streamWindow !== undefined && !(Number.isInteger(streamWindow) && streamWindow >= 1)) {
     throw new TypeError(
-      `Expected \`streamWindow\` of task \`${name}\` to be an integer >= 1, got \`${String(streamWindow)}\` (${typeof streamWindow})`,
+      `Expected \`streamWindow\` of task \`${name}\` to be an integer >= 1, got \`${safeString(streamWindow)}\` (${typeof streamWindow})`,
     );
   }
   if (kind !== undefined && !taskKinds.includes(kind)) {
-    throw new TypeError(`Expected \`kind\` of task \`${name}\` to be one of ${taskKinds.join(', ')}, got \`${String(kind)}\``);
+    throw new TypeError(`Expected \`kind\` of task \`${name}\` to be one of ${taskKinds.join(', ')}, got \`${safeString(kind)}\``);
   }
   if (route !== undefined && !routes.includes(route)) {
-    throw new TypeError(`Expected \`route\` of task \`${name}\` to be one of ${routes.join(', ')}, got \`${String(route)}\``);
+    throw new TypeError(`Expected \`route\` of task \`${name}\` to be one of ${routes.join(', ')}, got \`${safeString(route)}\``);
   }
   if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
     throw new TypeError(
-      `Expected \`timeoutMs\` of task \`${name}\` to be a finite number >= 0, got \`${String(timeoutMs)}\` (${typeof timeoutMs})`,
+      `Expected \`timeoutMs\` of task \`${name}\` to be a finite number >= 0, got \`${safeString(timeoutMs)}\` (${typeof timeoutMs})`,
     );
   }
   if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0)) {
     throw new TypeError(
-      `Expected \`retries\` of task \`${name}\` to be an integer >= 0, got \`${String(retries)}\` (${typeof retries})`,
+      `Expected \`retries\` of task \`${name}\` to be an integer >= 0, got \`${safeString(retries)}\` (${typeof retries})`,
     );
   }
   if (transfer !== undefined && typeof transfer !== 'function') {

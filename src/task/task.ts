@@ -12,6 +12,7 @@ import { isAbsolute } from 'node:path';
 import type { TransferListItem } from 'node:worker_threads';
 import { importTaskFunction } from './import-task-function.js';
 import { readTaskOptions } from './read-task-options.js';
+import { safeString } from '../safe-string.js';
 
 /** What kind of work a task does; the `auto` route sends `cpu`/`blocking` to threads, `io`/`cooperative` to greenlets. */
 export type Kind = 'cpu' | 'blocking' | 'io' | 'cooperative';
@@ -152,10 +153,10 @@ export function isTask(value: unknown): value is Task {
  * @throws TypeError for anything else (a relative path cannot be resolved the same way in a worker).
  */
 export function normalizeModuleUrl(moduleUrl: string | URL): string {
-  if (moduleUrl instanceof URL) return moduleUrl.href;
+  if (isUrl(moduleUrl)) return moduleUrl.href;
   if (typeof moduleUrl !== 'string' || moduleUrl === '') {
     throw new TypeError(
-      `Expected \`moduleUrl\` to be a URL or an absolute path (use \`import.meta.url\`), got \`${String(moduleUrl)}\` (${typeof moduleUrl})`,
+      `Expected \`moduleUrl\` to be a URL or an absolute path (use \`import.meta.url\`), got \`${safeString(moduleUrl)}\` (${typeof moduleUrl})`,
     );
   }
   if (isAbsolute(moduleUrl)) return pathToFileURL(moduleUrl).href;
@@ -165,6 +166,15 @@ export function normalizeModuleUrl(moduleUrl: string | URL): string {
     throw new TypeError(
       `Expected \`moduleUrl\` to be a URL or an absolute path (use \`import.meta.url\`), got \`${moduleUrl}\` (string)`,
     );
+  }
+}
+
+/** `value instanceof URL`, false for a revoked Proxy (whose prototype cannot be read) instead of its TypeError. */
+function isUrl(value: unknown): value is URL {
+  try {
+    return value instanceof URL;
+  } catch {
+    return false;
   }
 }
 
@@ -219,7 +229,7 @@ export function defineTask<Args extends unknown[], R>(
 ): Task<Args, R> {
   const url = normalizeModuleUrl(moduleUrl);
   if (typeof exportName !== 'string' || exportName === '') {
-    throw new TypeError(`Expected \`exportName\` to be a non-empty string, got \`${String(exportName)}\` (${typeof exportName})`);
+    throw new TypeError(`Expected \`exportName\` to be a non-empty string, got \`${safeString(exportName)}\` (${typeof exportName})`);
   }
   if (typeof fn !== 'function') {
     throw new TypeError(`Expected \`fn\` of task \`${exportName}\` to be a function, got ${typeof fn}`);
@@ -248,7 +258,7 @@ export function taskFrom<Args extends unknown[] = any[], R = unknown>(
 ): Task<Args, R> {
   const url = normalizeModuleUrl(moduleUrl);
   if (typeof exportName !== 'string' || exportName === '') {
-    throw new TypeError(`Expected \`exportName\` to be a non-empty string, got \`${String(exportName)}\` (${typeof exportName})`);
+    throw new TypeError(`Expected \`exportName\` to be a non-empty string, got \`${safeString(exportName)}\` (${typeof exportName})`);
   }
   return makeTask<Args, R>(url, exportName, undefined, readTaskOptions(options, exportName));
 }
