@@ -30,7 +30,7 @@ import { guardAbortListeners } from './guarded-signal.js';
 import { succeed } from '../deferred/succeed.js';
 import { fail } from '../deferred/fail.js';
 import { passUserCodeGate } from '../deferred/user-code-gate.js';
-import { GreenletExit, TimeoutError } from '../errors.js';
+import { CancelledError, GreenletExit, TimeoutError } from '../errors.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import { badTimeout } from './bad-timeout.js';
 import type { GreenletControl, GreenletWatcher } from './greenlet-control.js';
@@ -620,6 +620,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     // Its code runs, so it did not await its last wait (it raced it and the other side won, or gave it
     // callbacks): leave that wait; a resumption queued through it is stale, except a kill, which this wait takes.
     let left: HubWait<any> | null = null; // a cooperate() it leaves before its turn came: fired once this is done
+    const lost = this.#lostWait(w);
     if (this.#is(ST_PARKED)) this.#site.host.parkedDelta(-1);
     else if (this.#is(ST_QUEUED)) {
       if (this.#has(SENDING_KILL)) this.#rare!.kill = this.#value;
@@ -650,6 +651,28 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       });
     }
     if (left !== null && !left.called) left.callback(undefined); // last: its callbacks are the greenlet's code
+    if (lost !== null) Greenlet.#release(lost);
+  }
+
+  /**
+   * @returns the hub wait this async greenlet awaited and was not handed yet, now that its code is seen running on
+   *   (it makes hub wait `next`, or it dies): that await was not its own (`Promise.race([w, …])` lost to the other
+   *   side, `Promise.any`), so nothing will take what `w` gets; null when there is none.
+   */
+  #lostWait(next: HubWait<any> | null): HubWait<any> | null {
+    const w = this.#waitingOn;
+    if (w === next || !(w instanceof HubWait) || !w.hooked || !this.#modeIs(MODE_ASYNC)) return null;
+    return w;
+  }
+
+  /**
+   * Release a hub wait its greenlet lost (see {@link Greenlet.#lostWait}): it leaves its waiter line or timer, gives
+   * back what it was served (a token, an item no callback of its took), and, with no outcome yet, errbacks with
+   * `CancelledError` (handled) so its callbacks hear of it: nothing queued is lost to a race already decided.
+   */
+  static #release(w: HubWait<any>): void {
+    w.abandon();
+    w.dropped(new CancelledError('The greenlet went on without this hub wait (it lost a Promise.race or similar)'));
   }
 
   /** Run one step; see the module comment. */
@@ -884,6 +907,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     if (this.#is(ST_DEAD)) return;
     if (this.#is(ST_PARKED)) this.#site.host.parkedDelta(-1);
     if (!ok && isGreenletExit(result)) ok = true;
+    const lost = this.#lostWait(null);
     this.#enter(ST_DEAD);
     this.#setMode(MODE_FINISHED);
     this.#set(ASYNC_BUSY, false);
@@ -915,6 +939,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       }
     }
     if (!ok && report && !observed) this.#site.host.reportError(result, this);
+    if (lost !== null) Greenlet.#release(lost);
   }
 }
 

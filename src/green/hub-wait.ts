@@ -15,6 +15,10 @@
  *   it later (`const w = q.get(); await hub.cooperate(); await w`), it is `awaited` from then on: `g` parks on it
  *   again — unless `g` already awaits another hub wait (`Promise.all([q1.get(), q2.get()])`): then it stays an
  *   ordinary Deferred whose outcome reaches that await the Promise way (a kill releases only the one `g` parks on).
+ * - `awaited` and lost: `g`'s code is seen running on (it makes another hub wait, or ends) while the hub has not
+ *   handed it this wait's outcome: that `then` was not `g`'s await but a race's (`Promise.race([w, p])` that `p`
+ *   won, `Promise.any`). It is released ({@link HubWait.abandon}: it leaves its line, gives back what it was served)
+ *   and, with no outcome yet, errbacks with a handled `CancelledError`.
  * A `cooperate()` given callbacks fires when its turn comes even if `g` has not awaited it (the hub resumes an
  * awaited one without firing it).
  * Each of them also has an outcome or not yet (`called`).
@@ -38,7 +42,8 @@
  * back: its callbacks only saw `true`, and the token is released by the greenlet's own code, which will never run.
  * (This holds for waits of generator greenlets as well, whose waits are not owned.)
  * So every hub wait fires exactly once, whatever the order of await, callbacks, foreign awaits and kill; the one
- * case the hub cannot tell apart is a lost `Promise.race` (it looks `awaited`: see docs/design.md).
+ * case the hub cannot tell apart is a lost `Promise.race` before `g`'s code goes on (it looks `awaited`: a kill or
+ * an outcome the hub hands over in that window goes into the decided race; see docs/design.md).
  *
  * @module
  */

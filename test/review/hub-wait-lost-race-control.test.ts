@@ -1,0 +1,113 @@
+/**
+ * Review attacks: an async greenlet races a hub wait against a foreign Promise and the foreign side wins. Once the
+ * greenlet's code is seen running on (it makes its next hub wait, or it ends), the loser is released: it leaves
+ * its waiter line (a later item or token goes to whoever waits next, not into a race already decided), gives back
+ * what it was served meanwhile, and errbacks with a handled `CancelledError`; no unhandled rejection. (An outcome
+ * the hub hands to the loser in the greenlet's turn before its code goes on still goes into the decided race: the
+ * limit docs/design.md states.)
+ */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import type { Failure } from '../../src/deferred/failure.js';
+import { Lock } from '../../src/green/lock.js';
+import { Queue } from '../../src/green/queue.js';
+import { settleHub } from '../helpers/settle-hub.js';
+import { makeVirtualHub } from '../helpers/virtual-hub.js';
+
+afterEach(async () => {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+});
+
+// Unhandled rejections seen during each test (a released wait must not leave one).
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+beforeEach(() => {
+  unhandled.length = 0;
+  process.on('unhandledRejection', onUnhandled);
+});
+afterEach(async () => {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  process.off('unhandledRejection', onUnhandled);
+  expect(unhandled).toEqual([]);
+});
+
+describe('a hub wait that lost a Promise.race', () => {
+  it.each(['ends', 'makes its next hub wait'])('leaves the Queue line when the greenlet %s', async (how) => {
+    const { hub } = makeVirtualHub();
+    const q = new Queue<string>(undefined, hub);
+    const fired: string[] = [];
+    const g = hub.spawn(async () => {
+      const w = q.get();
+      w.addErrback((f: Failure) => void fired.push((f.value as Error).name));
+      const won = await Promise.race([w, Promise.resolve('other')]);
+      if (how !== 'ends') await hub.sleep(60_000);
+      return won;
+    });
+    await settleHub(hub);
+    q.putNowait('item');
+    await settleHub(hub);
+    expect(g.dead).toBe(how === 'ends');
+    expect(q.qsize()).toBe(1);
+    expect(fired).toEqual(['CancelledError']);
+  });
+
+  it('gives back an item served after the race was decided, when the greenlet goes on before its turn', async () => {
+    const { hub } = makeVirtualHub();
+    const q = new Queue<string>(undefined, hub);
+    let go!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      go = resolve;
+    });
+    const g = hub.spawn(async () => {
+      await Promise.race([q.get(), Promise.resolve('other')]);
+      await gate; // foreign: the greenlet is still counted on the loser
+      await hub.cooperate();
+      return 'done';
+    });
+    await settleHub(hub);
+    q.putNowait('item'); // served to the loser, whose race is decided
+    go();
+    for (let i = 0; i < 5; i++) await Promise.resolve(); // it goes on to its cooperate() before the hub's next pass
+    await settleHub(hub);
+    expect(g.value).toBe('done');
+    expect(q.getNowait()).toBe('item');
+  });
+
+  it('hands a Lock token to the next waiter instead of holding it for a decided race', async () => {
+    const { hub } = makeVirtualHub();
+    const lock = new Lock(hub);
+    lock.acquire(); // held outside
+    const got: unknown[] = [];
+    const g = hub.spawn(async () => {
+      await Promise.race([lock.acquire(), Promise.resolve('other')]);
+      await hub.sleep(60_000);
+    });
+    await settleHub(hub);
+    hub.spawn(function* () {
+      got.push(yield lock.acquire());
+      lock.release();
+    });
+    await settleHub(hub);
+    lock.release();
+    await settleHub(hub);
+    expect(got).toEqual([true]);
+    expect(lock.locked()).toBe(false);
+    void g.kill();
+    await settleHub(hub);
+    expect(g.dead).toBe(true);
+  });
+
+  it('a race the hub wait wins still resumes with its value and releases nothing', async () => {
+    const { hub } = makeVirtualHub();
+    const q = new Queue<string>(undefined, hub);
+    const g = hub.spawn(async () => {
+      const won = await Promise.race([q.get(), new Promise<string>(() => undefined)]);
+      await hub.cooperate();
+      return won;
+    });
+    await settleHub(hub);
+    q.putNowait('item');
+    await settleHub(hub);
+    expect(g.value).toBe('item');
+    expect(q.qsize()).toBe(0);
+  });
+});
