@@ -1,9 +1,14 @@
 /**
- * `greenreactor/worker`: what a task running in a worker thread can use.
+ * `greenreactor/worker`: what a task uses from inside its run (SPEC §5, §9, §10).
  *
- * Cancellation (`cancelled`, `throwIfCancelled`, `signal`), streams (`emit`, `progress`), calls back into the main thread
- * (`blockingCallFromThread`, `callFromThread`) and `transferResult`. Importing it has no side effects: it starts
- * no reactor or pool and opens no handle; outside a thread task `cancelled()` is false and `signal` never aborts.
+ * Cancellation (`cancelled`, `throwIfCancelled`, `signal`: readable inside a synchronous CPU loop, through shared
+ * memory), calls back into the main thread (`blockingCallFromThread`, `callFromThread`, to functions the main thread
+ * `expose`d) and `transferResult` are for thread tasks; streams (`emit`, `progress`) and the effective deadline
+ * (`deadline`) work on every path (thread, green, inline), so one task definition runs unchanged wherever the policy
+ * sends it. `defineContextCarrier` is here too because task modules, which workers import, register carriers.
+ * Importing it has no side effects: it starts no reactor or pool and opens no handle; outside a thread task
+ * `cancelled()` is false and `signal` never aborts, and `blockingCallFromThread`/`callFromThread` throw at once
+ * (on the main thread they would deadlock).
  *
  * @module
  */
