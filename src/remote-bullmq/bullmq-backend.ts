@@ -44,7 +44,8 @@ import { describeConnection, redisClientOptions, resolveConnection, type RedisCo
 import { readJobStates, type JobState } from './job-states.js';
 import { errorSink, keyPrefix, positiveOption, queueName } from './remote-options.js';
 import { fitsValueLimit, isValueRefusal, minimumValueLimit, valueOverLimit } from './redis-value-limit.js';
-import { LargeJobLost, LargeJobSender } from './large-job-sender.js';
+import { LargeJobSender } from './large-job-sender.js';
+import { LargeWriteLost } from './large-write-connection.js';
 import { RedisReachability } from './redis-reachability.js';
 import { taskReturned } from './returned-mark.js';
 import {
@@ -260,7 +261,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
         // call.fail() forgets the job, which signals a drain once nothing is pending. Once closing, the connection
         // failed because the backend gave up reconnecting: the call ended because the reactor stopped.
         // A large job whose connection was lost each time may have been taken by the server once: abort it.
-        call.fail(this.#enqueueError(call, size, error), error instanceof LargeJobLost);
+        call.fail(this.#enqueueError(call, size, error), error instanceof LargeWriteLost);
       },
     );
   }
@@ -271,7 +272,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
    */
   #enqueueError(call: RemoteCall, size: number, error: unknown): unknown {
     if (error instanceof Error && isValueRefusal(error.message)) return tooLarge(call.taskName, size, undefined, error);
-    if (error instanceof LargeJobLost) return tooLarge(call.taskName, size, undefined, error, error.sent);
+    if (error instanceof LargeWriteLost) return tooLarge(call.taskName, size, undefined, error, error.sent);
     if (this.#closing !== undefined) {
       return new ReactorStoppedError(`The reactor stopped before task \`${call.taskName}\` was enqueued`, { cause: error });
     }

@@ -20,10 +20,11 @@ import { serializeError, type SerializedError } from '../threads/error-transport
 import { encodeError, encodeValue, quotedTextLength, quoteStart, type RemoteOutcome, type RemoteTimes } from './remote-wire.js';
 
 /**
- * Tells whether a value of `size` bytes serialized is over the server's value limit: the limit when it is, else
- * `undefined`; never rejects (`valueOverLimit` on the host's client).
+ * Tells whether a value of `size` bytes serialized is over the server's value limit: the limit when it is (read from
+ * the server), `'refused'` when the server refused a value that large (its limit unknown), else `undefined`; never
+ * rejects (`valueOverLimit`, then `serverTakes`, on the host's clients).
  */
-export type ValueLimitCheck = (size: number) => Promise<number | undefined>;
+export type ValueLimitCheck = (size: number) => Promise<number | 'refused' | undefined>;
 
 /**
  * The outcome of a task that returned `value`.
@@ -45,8 +46,8 @@ export async function valueOutcome(task: string, value: unknown, overLimit: Valu
   if (limit !== undefined) {
     return cloneFailure(
       new DataCloneError(
-        `The result of task \`${task}\` is ${encoded.length} bytes serialized, over the ${limit} bytes this Redis server takes in one ` +
-          'value (proto-max-bulk-len); return less, or store it elsewhere and return a reference',
+        `The result of task \`${task}\` is ${encoded.length} bytes serialized, ${over(limit)}; the task ran once and is not re-run. ` +
+          'Return less, or store it elsewhere and return a reference',
         { task },
       ),
       times,
@@ -76,14 +77,21 @@ export async function errorOutcome(task: string, thrown: unknown, overLimit: Val
   if (limit !== undefined) {
     return cloneFailure(
       new DataCloneError(
-        `The error task \`${task}\` threw${describe(serialized)} is ${encoded.length} bytes serialized, over the ${limit} bytes this Redis ` +
-          `server takes in one value (proto-max-bulk-len); keep large data out of errors. Its message began: ${quoteStart(serialized.message)}`,
+        `The error task \`${task}\` threw${describe(serialized)} is ${encoded.length} bytes serialized, ${over(limit)}; ` +
+          `keep large data out of errors. Its message began: ${quoteStart(serialized.message)}`,
         { task },
       ),
       times,
     );
   }
   return { s: 'error', e: encoded, ...times };
+}
+
+/** `over the N bytes this Redis server takes in one value (proto-max-bulk-len)`, or its refusal when N is unknown. */
+function over(limit: number | 'refused'): string {
+  return limit === 'refused'
+    ? 'over what this Redis server takes in one value (proto-max-bulk-len: it refused a value that large)'
+    : `over the ${limit} bytes this Redis server takes in one value (proto-max-bulk-len)`;
 }
 
 /** The `error` outcome of a `DataCloneError` built here (small, plain: it always encodes). */

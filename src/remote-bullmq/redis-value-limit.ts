@@ -25,6 +25,7 @@
  * @module
  */
 import type { Redis } from 'ioredis';
+import { LargeWriteLost, type LargeWriteConnection } from './large-write-connection.js';
 
 /** Redis's default `proto-max-bulk-len` (bytes). */
 export const defaultValueLimit = 512 * 1024 * 1024;
@@ -79,4 +80,29 @@ export async function valueOverLimit(size: number, client: Redis): Promise<numbe
  */
 export function isValueRefusal(text: string): boolean {
   return text.includes('Protocol error: invalid bulk length');
+}
+
+/**
+ * Whether the server takes a value of `size` bytes, asked by sending one: `EXISTS` of a key name that long, which
+ * stores nothing, while the server reads the whole argument and refuses it past its limit as it would a value.
+ *
+ * Why: a host's result over 1 MiB is saved by BullMQ on a client that re-sends a write its connection lost — when
+ * the server refuses the result (and its answer is lost with the connection, see `large-write-connection.ts`), again
+ * and again. A result the server refuses here never reaches that client. It costs one more transfer of the value's
+ * size, only for values over 1 MiB that the limit read said fit.
+ * @param size - the value's length as sent.
+ * @param keyPrefix - a key prefix the client may read (`<prefix>:<queue>:`), for servers whose users are limited to
+ *   their queue's keys.
+ * @param connection - the connection to send it on (at most twice).
+ * @returns false when the server refused it (its answer, or its connection dropped each time); true otherwise,
+ *   including when the question could not be asked (another error, such as a user not allowed `EXISTS`).
+ */
+export async function serverTakes(size: number, keyPrefix: string, connection: LargeWriteConnection): Promise<boolean> {
+  const name = `${keyPrefix}greenreactor:value-trial:`.padEnd(size + valueLimitSlack, 'x');
+  try {
+    await connection.send(() => connection.client.exists(name));
+    return true;
+  } catch (error) {
+    return !(error instanceof LargeWriteLost || (error instanceof Error && isValueRefusal(error.message)));
+  }
 }

@@ -40,7 +40,8 @@ import type { DelayedCall } from '../time/scheduler.js';
 import { runUntilWallTime } from '../context/deadline-scope.js';
 import { describeConnection, redisClientOptions, resolveConnection, type RedisConnectionOptions } from './redis-connection-options.js';
 import { RedisReachability } from './redis-reachability.js';
-import { valueOverLimit } from './redis-value-limit.js';
+import { fitsValueLimit, minimumValueLimit, serverTakes, valueOverLimit } from './redis-value-limit.js';
+import { LargeWriteConnection } from './large-write-connection.js';
 import { errorOutcome, valueOutcome } from './host-outcome.js';
 import { TaskRegistry } from './task-registry.js';
 import { markTaskReturned } from './returned-mark.js';
@@ -224,8 +225,15 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
     if (from === channel) abort(id);
   });
 
-  // The server's value limit when a result or error is saved, not when the host started (see redis-value-limit.ts).
-  const overLimit = (size: number): Promise<number | undefined> => valueOverLimit(size, redis);
+  // The server's value limit when a result or error is saved, not when the host started (see redis-value-limit.ts);
+  // over 1 MiB, asked by sending one that large on a connection that never re-sends it, so that a value the server
+  // refuses never reaches BullMQ's save, which would re-send it after each refusal (see large-write-connection.ts).
+  const large = new LargeWriteConnection(clientOptions, report);
+  const overLimit = async (size: number): Promise<number | 'refused' | undefined> => {
+    const limit = await valueOverLimit(size, redis);
+    if (limit !== undefined || fitsValueLimit(size, minimumValueLimit)) return limit;
+    return (await serverTakes(size, jobKey(prefix, queue, ''), large)) ? undefined : 'refused';
+  };
 
   // Never throws: a processor that throws fails the job at BullMQ level, which the caller reads as a foreign worker's
   // failure (see RemoteCall.failedOnHost). Whatever goes wrong before the task runs (a job whose data someone edited
@@ -326,10 +334,11 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
         if (bound?.active() === true) bound.cancel();
       }
       await pool.close(0);
-      await Promise.race([Promise.allSettled([directory.leave(), subscriber.quit(), redis.quit()]), down]);
+      await Promise.race([Promise.allSettled([directory.leave(), subscriber.quit(), redis.quit(), large.close()]), down]);
       watch.stop();
       subscriber.disconnect();
       redis.disconnect();
+      large.disconnect();
     })();
     return closed;
   };
