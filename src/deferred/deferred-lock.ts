@@ -24,6 +24,8 @@ import { runWhileHeld } from './run-while-held.js';
 export class DeferredLock {
   #locked = false;
   readonly #waiting = new FifoLine<Deferred<DeferredLock>>();
+  /** A waiter handed the lock no longer waits (its user fired it): release again, to the next one or back. */
+  readonly #releaseAgain = (): void => this.release();
 
   /** True while someone holds the lock. */
   get locked(): boolean {
@@ -59,7 +61,7 @@ export class DeferredLock {
     if (!this.#locked) throw new RangeError('Tried to release a DeferredLock that is not locked');
     const next = takeWaiter(this.#waiting);
     if (next === undefined) this.#locked = false;
-    else handOver(next, this); // fired now, or after the handlers of the waiter being fired (hand-over.ts)
+    else handOver(next, this, this.#releaseAgain); // fired now, or after the handlers being fired (hand-over.ts)
   }
 
   /**

@@ -32,6 +32,15 @@ export class DeferredQueue<T> {
   readonly backlog: number;
   readonly #pending = new FifoLine<T>();
   readonly #waiting = new FifoLine<Deferred<T>>();
+  /**
+   * An item handed to a getter that no longer waits (its user fired it before its hand-over's turn): to the next
+   * getter, else first in line (it was put before anything stored meanwhile), even past `size` (it was in already).
+   */
+  readonly #putBack = (item: T): void => {
+    const getter = takeWaiter(this.#waiting);
+    if (getter !== undefined) handOver(getter, item, this.#putBack);
+    else this.#pending.unshift(item);
+  };
 
   /**
    * @param size - the most items stored at once (an integer ≥ 0, or `Infinity`); default unbounded.
@@ -73,7 +82,7 @@ export class DeferredQueue<T> {
   put(item: T): void {
     const getter = takeWaiter(this.#waiting);
     if (getter !== undefined) {
-      handOver(getter, item); // fired now, or after the handlers of the getter being fired (hand-over.ts)
+      handOver(getter, item, this.#putBack); // fired now, or after the handlers of the getter being fired (hand-over.ts)
     } else if (this.#pending.size < this.size) {
       this.#pending.push(item);
     } else {

@@ -26,6 +26,8 @@ export class DeferredSemaphore {
   readonly limit: number;
   #tokens: number;
   readonly #waiting = new FifoLine<Deferred<DeferredSemaphore>>();
+  /** A waiter handed a token no longer waits (its user fired it): release again, to the next one or back. */
+  readonly #releaseAgain = (): void => this.release();
 
   /**
    * @param tokens - how many holders may hold it at once (an integer ≥ 1).
@@ -79,7 +81,7 @@ export class DeferredSemaphore {
     }
     const next = takeWaiter(this.#waiting);
     if (next === undefined) this.#tokens++;
-    else handOver(next, this); // fired now, or after the handlers of the waiter being fired (hand-over.ts)
+    else handOver(next, this, this.#releaseAgain); // fired now, or after the handlers being fired (hand-over.ts)
   }
 
   /**

@@ -49,6 +49,25 @@ export class FifoLine<T> {
     this.#size++;
   }
 
+  /**
+   * Put `entry` back at the front (an item a queue handed to a getter that no longer waited). O(1) when the front
+   * slot is free, as it is after a `shift()`; else the line is rebuilt (rare: a give-back is a caller's misuse).
+   */
+  unshift(entry: T): void {
+    if (this.#head === 0) {
+      if (this.#tail > 0) {
+        this.#rebuild(1);
+      } else {
+        this.push(entry);
+        return;
+      }
+    }
+    this.#head--;
+    this.#positions?.set(entry, this.#head);
+    this.#items[this.#head] = entry;
+    this.#size++;
+  }
+
   /** @returns the front entry, taken out of the line, or `undefined` when the line is empty. */
   shift(): T | undefined {
     if (this.#size === 0) return undefined;
@@ -102,7 +121,13 @@ export class FifoLine<T> {
     }
     const unused = this.#tail - this.#size; // the taken front and the holes
     if (unused < compactAfter || unused <= this.#size) return;
+    this.#rebuild(0);
+  }
+
+  /** Rebuild the array with the entries only, starting at slot `head` (the slots before it are holes). */
+  #rebuild(head: number): void {
     const kept: unknown[] = [];
+    for (let i = 0; i < head; i++) kept.push(HOLE);
     for (let i = this.#head; i < this.#tail; i++) {
       const entry = this.#items[i];
       if (entry === HOLE) continue;
@@ -110,7 +135,7 @@ export class FifoLine<T> {
       kept.push(entry);
     }
     this.#items = kept;
-    this.#head = 0;
+    this.#head = head;
     this.#tail = kept.length;
   }
 }

@@ -12,45 +12,50 @@
  * `handOver`, exactly as if the Deferred had fired, so checks such as "release past the limit" stay exact; only the
  * firing waits. Hand-overs fire in the order they were made (FIFO), each exactly once: a waiter cancelled while its
  * hand-over waits gets what it was given at once (cancelling a granted `acquire()`/`get()` does nothing), through
- * {@link fireHandedOver} in the primitive's canceller. Internal to the Deferred family.
+ * {@link fireHandedOver} in the primitive's canceller. A waiter whose user fired its Deferred while its hand-over
+ * waited (misuse, as in {@link takeWaiter}) cannot take what it was given: the loop passes it to the primitive's
+ * `giveBack` instead (the lock or token released again, the item given to the next getter or put back first in
+ * line), so nothing is lost and nothing is thrown. Internal to the Deferred family.
  *
  * @module
  */
 import type { Deferred } from './deferred.js';
 import type { FifoLine } from './fifo-line.js';
 
-// Pairs of slots: the Deferred (null once fired out of turn by `fireHandedOver`), then the value it was given.
+// Triples of slots: the Deferred (null once fired out of turn by `fireHandedOver`), the value it was given, and the
+// primitive's `giveBack` for that value.
 const pending: unknown[] = [];
 let looping = false;
+
+/** What a primitive does with what it handed to a waiter that turned out not to wait any more. */
+export type GiveBack<T> = (value: T) => void;
 
 /**
  * Fire `d` with `value`: now, or, when called from inside the handlers of another hand-over, right after them.
  *
- * @param d - the waiter's Deferred, already removed from the primitive's waiters.
- * @param value - what it was given.
- * @throws AlreadyCalledError when a waiter's Deferred had been fired by someone else (after firing the others).
+ * @param d - the waiter's Deferred, already removed from the primitive's waiters, not fired.
+ * @param value - what it was given (never a Deferred: the primitive checks that first).
+ * @param giveBack - called with `value` instead, when `d` was fired by its user before its turn came.
  */
-export function handOver<T>(d: Deferred<T>, value: T): void {
-  pending.push(d, value);
+export function handOver<T>(d: Deferred<T>, value: T, giveBack: GiveBack<T>): void {
+  pending.push(d, value, giveBack);
   if (looping) return;
   looping = true;
-  let thrown: { error: unknown } | undefined;
   try {
-    for (let i = 0; i < pending.length; i += 2) {
+    for (let i = 0; i < pending.length; i += 3) {
       const waiter = pending[i] as Deferred<unknown> | null;
       if (waiter === null) continue;
       pending[i] = null;
-      try {
-        waiter.callback(pending[i + 1]);
-      } catch (error) {
-        thrown ??= { error }; // its user fired it: still fire the others, then say so
-      }
+      const given = pending[i + 1];
+      pending[i + 1] = undefined;
+      // Fired by its user while this hand-over waited (it was not when it was taken): it no longer waits.
+      if (waiter.called) (pending[i + 2] as GiveBack<unknown>)(given);
+      else waiter.callback(given);
     }
   } finally {
     pending.length = 0;
     looping = false;
   }
-  if (thrown !== undefined) throw thrown.error;
 }
 
 /**
@@ -60,10 +65,12 @@ export function handOver<T>(d: Deferred<T>, value: T): void {
  * @returns true when `d` was waiting for its hand-over (it has fired now), false otherwise.
  */
 export function fireHandedOver(d: Deferred<any>): boolean {
-  for (let i = 0; i < pending.length; i += 2) {
+  for (let i = 0; i < pending.length; i += 3) {
     if (pending[i] === d) {
       pending[i] = null;
-      d.callback(pending[i + 1]);
+      const given = pending[i + 1];
+      pending[i + 1] = undefined;
+      d.callback(given);
       return true;
     }
   }

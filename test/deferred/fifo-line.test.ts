@@ -80,3 +80,28 @@ describe('FifoLine', () => {
     });
   });
 });
+
+describe('FifoLine (give-backs)', () => {
+  describe('.unshift()', () => {
+    it.each([
+      ['an empty line', 0, 0],
+      ['a line whose front was taken', 3, 1],
+      ['a line never shifted', 3, 0],
+      ['a long line with a map of positions', 100, 1],
+    ])('puts the entry first in %s, and remove() still finds every entry', (_, n, shifts) => {
+      const line = new FifoLine<{ n: number }>();
+      const es = entries(n);
+      for (const e of es) line.push(e);
+      if (n > 32) line.remove(es[n - 1]!); // past searchUpTo: the line keeps a map from here on
+      for (let i = 0; i < shifts; i++) line.shift();
+      const back = { n: -1 };
+      line.unshift(back);
+      const left = es.slice(shifts, n > 32 ? n - 1 : n);
+      expect(line.size).toBe(left.length + 1);
+      if (left.length > 0) expect(line.remove(left[left.length - 1]!)).toBe(true);
+      expect(line.remove(back)).toBe(true);
+      line.unshift(back);
+      expect(drain(line)).toEqual([back, ...left.slice(0, -1)]);
+    });
+  });
+});

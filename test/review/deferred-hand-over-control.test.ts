@@ -1,0 +1,66 @@
+/**
+ * A waiter of a DeferredLock, DeferredSemaphore or DeferredQueue that was handed the lock, a token or an item while
+ * another hand-over's handlers ran (so its own firing waits in `hand-over.ts`), and whose user fired its Deferred
+ * before that turn came (misuse: `cancel()` is the way to stop waiting). What it was handed goes on to the next
+ * waiter, or back to the primitive: nothing is thrown out of `release()`/`put()`, nothing is lost.
+ *
+ * @module
+ */
+import { describe, expect, it } from '@jest/globals';
+import { Deferred, DeferredLock, DeferredQueue, DeferredSemaphore } from '../../src/index.js';
+import { successResultOf } from '../helpers/deferred-results.js';
+
+describe.each([
+  ['DeferredLock', (): DeferredLock | DeferredSemaphore => new DeferredLock()],
+  ['DeferredSemaphore', (): DeferredLock | DeferredSemaphore => new DeferredSemaphore(1)],
+])('%s', (_, make) => {
+  describe('.release()', () => {
+    it.each(['callback', 'errback'])(
+      'passes what it frees on when a waiter whose hand-over is queued is fired by its user (%s)',
+      (how) => {
+        const held = make();
+        held.acquire(); // held by the test
+        const [first, handed, next] = [held.acquire(), held.acquire(), held.acquire()] as Array<Deferred<unknown>>;
+        first!.addCallback(() => {
+          held.release(); // to `handed`: its firing is queued behind first's handlers
+          if (how === 'callback') handed!.callback(held); // its user fires it meanwhile
+          else handed!.errback(new Error('gave up'));
+        });
+        handed!.addErrback(() => null);
+        expect(() => held.release()).not.toThrow();
+        expect(successResultOf(next!)).toBe(held);
+        held.release();
+        expect(held.locked).toBe(false);
+      },
+    );
+  });
+});
+
+describe('DeferredQueue', () => {
+  describe('.put()', () => {
+    it('passes the item on when a getter whose hand-over is queued is fired by its user', () => {
+      const queue = new DeferredQueue<string>();
+      const [first, handed, next] = [queue.get(), queue.get(), queue.get()];
+      first.addCallback(() => {
+        queue.put('b'); // to `handed`, queued behind first's handlers
+        handed.callback('mine');
+      });
+      expect(() => queue.put('a')).not.toThrow();
+      expect(successResultOf(next)).toBe('b');
+    });
+
+    it('keeps the item, first in line, when no getter is left to take it', () => {
+      const queue = new DeferredQueue<string>();
+      const [first, handed] = [queue.get(), queue.get()];
+      first.addCallback(() => {
+        queue.put('b'); // to `handed`, which its user fires before its turn
+        handed.callback('mine');
+        queue.put('c'); // no getter left: stored
+      });
+      queue.put('a');
+      expect(queue.pending).toBe(2);
+      expect(successResultOf(queue.get())).toBe('b');
+      expect(successResultOf(queue.get())).toBe('c');
+    });
+  });
+});
