@@ -65,8 +65,9 @@ export class DeferredQueue<T> {
     return this.#pending.size;
   }
 
-  /** The number of getters waiting for an item. */
+  /** The number of getters waiting for an item (not counting those their users fired meanwhile). */
   get waiting(): number {
+    this.#waiting.retain(stillWaits);
     return this.#waiting.size;
   }
 
@@ -98,6 +99,8 @@ export class DeferredQueue<T> {
    */
   get(): Deferred<T> {
     if (this.#pending.size > 0) return succeed(this.#pending.shift() as T);
+    // Getters their users fired no longer wait: only those that do count (O(waiting), only when it looks full).
+    if (this.#waiting.size >= this.backlog) this.#waiting.retain(stillWaits);
     if (this.#waiting.size >= this.backlog) {
       throw new QueueUnderflow(`The DeferredQueue backlog is full (${this.backlog} getters waiting)`);
     }
@@ -108,4 +111,9 @@ export class DeferredQueue<T> {
     this.#waiting.push(d);
     return d;
   }
+}
+
+/** For `retain`: a getter still waits unless its user fired it. */
+function stillWaits(d: Deferred<unknown>): boolean {
+  return !d.called;
 }

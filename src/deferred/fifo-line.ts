@@ -103,6 +103,18 @@ export class FifoLine<T> {
     return true;
   }
 
+  /**
+   * Keep only the entries `keep` accepts, in order: O(n), for a caller that has to count what is really left (a
+   * queue's backlog of getters, some of which their users fired).
+   *
+   * @param keep - called once per entry, front to back; must not change the line.
+   */
+  retain(keep: (entry: T) => boolean): void {
+    if (this.#size === 0) return;
+    this.#rebuild(0, keep);
+    this.#compactIfSparse();
+  }
+
   #mapPositions(): Map<T, number> {
     const positions = new Map<T, number>();
     for (let i = this.#head; i < this.#tail; i++) {
@@ -124,18 +136,26 @@ export class FifoLine<T> {
     this.#rebuild(0);
   }
 
-  /** Rebuild the array with the entries only, starting at slot `head` (the slots before it are holes). */
-  #rebuild(head: number): void {
+  /**
+   * Rebuild the array with the entries only (those `keep` accepts, when given), starting at slot `head` (the slots
+   * before it are holes).
+   */
+  #rebuild(head: number, keep?: (entry: T) => boolean): void {
     const kept: unknown[] = [];
     for (let i = 0; i < head; i++) kept.push(HOLE);
     for (let i = this.#head; i < this.#tail; i++) {
       const entry = this.#items[i];
       if (entry === HOLE) continue;
+      if (keep !== undefined && !keep(entry as T)) {
+        this.#positions?.delete(entry as T);
+        continue;
+      }
       this.#positions?.set(entry as T, kept.length);
       kept.push(entry);
     }
     this.#items = kept;
     this.#head = head;
     this.#tail = kept.length;
+    this.#size = kept.length - head;
   }
 }

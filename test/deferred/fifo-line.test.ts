@@ -81,7 +81,7 @@ describe('FifoLine', () => {
   });
 });
 
-describe('FifoLine (give-backs)', () => {
+describe('FifoLine (give-backs and pruning)', () => {
   describe('.unshift()', () => {
     it.each([
       ['an empty line', 0, 0],
@@ -102,6 +102,21 @@ describe('FifoLine (give-backs)', () => {
       expect(line.remove(back)).toBe(true);
       line.unshift(back);
       expect(drain(line)).toEqual([back, ...left.slice(0, -1)]);
+    });
+  });
+
+  describe('.retain()', () => {
+    it('drops the entries not kept, keeps the order and the size, and remove() still works', () => {
+      const line = new FifoLine<{ n: number }>();
+      const es = entries(100);
+      for (const e of es) line.push(e);
+      line.remove(es[0]!); // a map of positions from here on
+      line.retain((e) => e.n % 3 !== 0);
+      const kept = es.filter((e) => e.n % 3 !== 0);
+      expect(line.size).toBe(kept.length);
+      expect(line.remove(es[3]!)).toBe(false);
+      expect(line.remove(kept[5]!)).toBe(true);
+      expect(drain(line)).toEqual(kept.filter((_, i) => i !== 5));
     });
   });
 });

@@ -2,12 +2,13 @@
  * A waiter of a DeferredLock, DeferredSemaphore or DeferredQueue that was handed the lock, a token or an item while
  * another hand-over's handlers ran (so its own firing waits in `hand-over.ts`), and whose user fired its Deferred
  * before that turn came (misuse: `cancel()` is the way to stop waiting). What it was handed goes on to the next
- * waiter, or back to the primitive: nothing is thrown out of `release()`/`put()`, nothing is lost.
+ * waiter, or back to the primitive: nothing is thrown out of `release()`/`put()`, nothing is lost. And a queue's
+ * `backlog` counts only getters that still wait.
  *
  * @module
  */
 import { describe, expect, it } from '@jest/globals';
-import { Deferred, DeferredLock, DeferredQueue, DeferredSemaphore } from '../../src/index.js';
+import { Deferred, DeferredLock, DeferredQueue, DeferredSemaphore, QueueUnderflow } from '../../src/index.js';
 import { successResultOf } from '../helpers/deferred-results.js';
 
 describe.each([
@@ -61,6 +62,29 @@ describe('DeferredQueue', () => {
       expect(queue.pending).toBe(2);
       expect(successResultOf(queue.get())).toBe('b');
       expect(successResultOf(queue.get())).toBe('c');
+    });
+  });
+
+  describe('.get()', () => {
+    it('does not count against the backlog getters their users fired', () => {
+      const queue = new DeferredQueue<string>(Infinity, 2);
+      const fired = queue.get();
+      queue.get();
+      fired.callback('mine');
+      let d: Deferred<string> | undefined;
+      expect(() => (d = queue.get())).not.toThrow();
+      expect(queue.waiting).toBe(2);
+      queue.put('a');
+      queue.put('b');
+      expect(successResultOf(d!)).toBe('b');
+      expect(() => queue.get()).not.toThrow();
+    });
+
+    it('still refuses a getter past the backlog of getters that wait', () => {
+      const queue = new DeferredQueue<string>(Infinity, 1);
+      queue.get();
+      expect(() => queue.get()).toThrow(QueueUnderflow);
+      expect(queue.waiting).toBe(1);
     });
   });
 });
