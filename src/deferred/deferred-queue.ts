@@ -5,7 +5,7 @@
  */
 import { QueueOverflow, QueueUnderflow } from '../errors.js';
 import { safeString } from '../safe-string.js';
-import { Deferred } from './deferred.js';
+import { Deferred, isDeferred } from './deferred.js';
 import { FifoLine } from './fifo-line.js';
 import { fireHandedOver, handOver, takeWaiter } from './hand-over.js';
 import { succeed } from './succeed.js';
@@ -78,9 +78,11 @@ export class DeferredQueue<T> {
    * getter being fired: then it fires right after those handlers return (`hand-over.ts`).
    *
    * @param item - the item.
-   * @throws QueueOverflow when `size` items are already stored.
+   * @throws QueueOverflow when `size` items are already stored; TypeError when `item` is a Deferred (nothing changes).
    */
   put(item: T): void {
+    // A getter's Deferred cannot fire with a Deferred (`callback` throws): refused before a getter is taken.
+    if (isDeferred(item)) throw new TypeError('Expected `item` not to be a Deferred; a DeferredQueue cannot hold one');
     const getter = takeWaiter(this.#waiting);
     if (getter !== undefined) {
       handOver(getter, item, this.#putBack); // fired now, or after the handlers of the getter being fired (hand-over.ts)

@@ -65,6 +65,24 @@ describe('DeferredQueue', () => {
     });
   });
 
+  describe('.put(aDeferred)', () => {
+    it('throws TypeError and leaves the waiting getter waiting, for the next item', () => {
+      const queue = new DeferredQueue<unknown>();
+      const getter = queue.get();
+      expect(() => queue.put(new Deferred())).toThrow(TypeError);
+      expect(getter.called).toBe(false);
+      expect(queue.waiting).toBe(1);
+      queue.put('a');
+      expect(successResultOf(getter)).toBe('a');
+    });
+
+    it('throws TypeError and stores nothing when no getter waits', () => {
+      const queue = new DeferredQueue<unknown>();
+      expect(() => queue.put(new Deferred())).toThrow(TypeError);
+      expect(queue.pending).toBe(0);
+    });
+  });
+
   describe('.get()', () => {
     it('does not count against the backlog getters their users fired', () => {
       const queue = new DeferredQueue<string>(Infinity, 2);
