@@ -6,7 +6,7 @@
 import { CallQueue } from './call-queue.js';
 import { DelayedCall, type DelayedCallOwner } from './delayed-call.js';
 import type { Scheduler } from './scheduler.js';
-import { validateDelay } from './validate-delay.js';
+import { addDelay } from './validate-delay.js';
 
 /**
  * A `Scheduler` whose time only moves when a test says so.
@@ -53,14 +53,14 @@ export class Clock implements Scheduler {
    * @param fn - the function to run.
    * @param args - its arguments.
    * @returns the `DelayedCall`, to cancel, delay or reset it.
-   * @throws RangeError when `ms` is negative or not a finite number.
+   * @throws RangeError when `ms` is negative or not a finite number, or lost when added to the time (past 2^53 ms).
    */
   callLater<A extends unknown[]>(ms: number, fn: (...args: A) => unknown, ...args: A): DelayedCall {
-    validateDelay(ms);
+    const due = addDelay(this.#now, ms);
     if (typeof fn !== 'function') {
       throw new TypeError(`Expected \`fn\` to be a function, got \`${String(fn)}\` (${typeof fn})`);
     }
-    const call = new DelayedCall(this.#owner, this.#now + ms, this.#queue.nextSequence(), fn, args);
+    const call = new DelayedCall(this.#owner, due, this.#queue.nextSequence(), fn, args);
     this.#queue.push(call);
     return call;
   }
@@ -69,10 +69,11 @@ export class Clock implements Scheduler {
    * Move virtual time forward by `ms`, then run every call now due, in order.
    *
    * @param ms - how far to move, ≥ 0 (0 runs what is already due).
-   * @throws RangeError for a negative or non-finite `ms`; whatever a call throws (the rest stay queued).
+   * @throws RangeError for a negative or non-finite `ms`, or one the time cannot hold (it would overflow, or, past
+   *   2^53 ms, not move): time stays; whatever a call throws (the rest stay queued).
    */
   advance(ms: number): void {
-    this.#now += validateDelay(ms);
+    this.#now = addDelay(this.#now, ms);
     for (let call = this.#queue.peek(); call !== undefined && call.getTime() <= this.#now; call = this.#queue.peek()) {
       this.#queue.pop();
       call.run();

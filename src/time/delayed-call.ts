@@ -5,7 +5,7 @@
  */
 import { AlreadyCalledError, AlreadyCancelledError } from '../errors.js';
 import type { DelayedCall as DelayedCallContract } from './scheduler.js';
-import { validateDelay } from './validate-delay.js';
+import { addDelay } from './validate-delay.js';
 
 /** Where a delayed call is in its life: waiting, already run (or running), or cancelled. */
 export type DelayedCallState = 'pending' | 'called' | 'cancelled';
@@ -99,22 +99,24 @@ export class DelayedCall implements DelayedCallContract {
   /**
    * Postpone the call by `ms` from its current due time.
    * @param ms - how much later, ≥ 0.
-   * @throws AlreadyCalledError, AlreadyCancelledError, RangeError (negative or not a finite number).
+   * @throws AlreadyCalledError, AlreadyCancelledError, RangeError (negative or not a finite number, or a due time
+   *   that would overflow or not move): the call stays as it was.
    */
   delay(ms: number): void {
     this.#assertPending('delay');
-    this.#time += validateDelay(ms);
+    this.#time = addDelay(this.#time, ms);
     this.#owner.reschedule(this);
   }
 
   /**
    * Make the call due `ms` from now (the owner's now).
    * @param ms - the new delay, ≥ 0.
-   * @throws AlreadyCalledError, AlreadyCancelledError, RangeError (negative or not a finite number).
+   * @throws AlreadyCalledError, AlreadyCancelledError, RangeError (negative or not a finite number, or a due time
+   *   that would overflow or not move): the call stays as it was.
    */
   reset(ms: number): void {
     this.#assertPending('reset');
-    this.#time = this.#owner.now() + validateDelay(ms);
+    this.#time = addDelay(this.#owner.now(), ms);
     this.#owner.reschedule(this);
   }
 

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { CallQueue } from './call-queue.js';
 import { DelayedCall, type DelayedCallOwner } from './delayed-call.js';
 import type { Scheduler } from './scheduler.js';
-import { validateDelay } from './validate-delay.js';
+import { addDelay } from './validate-delay.js';
 
 /** Node clamps longer timeouts to 1 ms; a call due later is reached in hops of at most this. */
 const maxTimerMs = 2 ** 31 - 1;
@@ -89,11 +89,11 @@ export class RealTimeScheduler implements Scheduler {
    * @throws RangeError when `ms` is negative or not a finite number; TypeError when `fn` is not a function.
    */
   callLater<A extends unknown[]>(ms: number, fn: (...args: A) => unknown, ...args: A): DelayedCall {
-    validateDelay(ms);
+    const due = addDelay(this.now(), ms);
     if (typeof fn !== 'function') {
       throw new TypeError(`Expected \`fn\` to be a function, got \`${String(fn)}\` (${typeof fn})`);
     }
-    const call = new DelayedCall(this.#owner, this.now() + ms, this.#queue.nextSequence(), fn, args);
+    const call = new DelayedCall(this.#owner, due, this.#queue.nextSequence(), fn, args);
     this.#queue.push(call);
     this.#arm();
     return call;
