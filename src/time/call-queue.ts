@@ -29,6 +29,11 @@ export class CallQueue {
     return this.#sequence++;
   }
 
+  /** @returns the rank the next call will get, without taking it: every call made so far ranks lower. */
+  peekSequence(): number {
+    return this.#sequence;
+  }
+
   /** @returns the call due first, or `undefined` when empty. */
   peek(): DelayedCall | undefined {
     return this.#heap[0];

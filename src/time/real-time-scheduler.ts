@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { CallQueue } from './call-queue.js';
 import { DelayedCall, type DelayedCallOwner } from './delayed-call.js';
 import type { Scheduler } from './scheduler.js';
+import { safeString } from '../safe-string.js';
 import { addDelay } from './validate-delay.js';
 
 /** Node clamps longer timeouts to 1 ms; a call due later is reached in hops of at most this. */
@@ -23,6 +24,9 @@ export interface RealTimeSchedulerOptions {
   /**
    * The time source, in milliseconds; it must be monotonic and follow real time (the timer waits for the
    * difference). Tests pass one that can pause, so calls scheduled "at the same instant" get equal due times.
+   * A source that goes backwards, or whose reading is not a finite number or throws, is not trusted for that
+   * reading: time goes on from its last good reading at the rate of `performance.now()`, so calls still run on
+   * time, and a warning (`ERR_TIME_SOURCE`) is emitted once.
    * @defaultValue `performance.now`
    */
   now?: () => number;
@@ -49,6 +53,10 @@ export class RealTimeScheduler implements Scheduler {
   readonly #queue = new CallQueue();
   readonly #onError: (error: unknown, call: DelayedCall) => void;
   readonly #now: () => number;
+  /** The last reading handed out, and `performance.now()` then: the base a bad reading goes on from. */
+  #last = 0;
+  #lastAt = 0;
+  #warned = false;
   #timer: NodeJS.Timeout | undefined;
   #armedFor = Number.POSITIVE_INFINITY;
   readonly #owner: DelayedCallOwner = {
@@ -63,15 +71,70 @@ export class RealTimeScheduler implements Scheduler {
     },
   };
 
-  /** @param options - how errors thrown by calls are reported, and the time source. */
+  /**
+   * @param options - how errors thrown by calls are reported, and the time source.
+   * @throws TypeError when `now` is not a function, or its first reading is not a finite number (or throws).
+   */
   constructor(options: RealTimeSchedulerOptions = {}) {
     this.#onError = options.onError ?? rethrowUncaught;
-    this.#now = options.now ?? (() => performance.now());
+    const source = options.now;
+    if (source === undefined) {
+      this.#now = () => performance.now();
+      return;
+    }
+    if (typeof source !== 'function') {
+      throw new TypeError(`Expected \`now\` to be a function, got \`${safeString(source)}\` (${typeof source})`);
+    }
+    let first: unknown;
+    try {
+      first = source();
+    } catch (error) {
+      throw new TypeError('Expected `now` to return a finite number, but it threw', { cause: error });
+    }
+    if (typeof first !== 'number' || !Number.isFinite(first)) {
+      throw new TypeError(`Expected \`now\` to return a finite number, got \`${safeString(first)}\` (${typeof first})`);
+    }
+    this.#last = first;
+    this.#lastAt = performance.now();
+    this.#now = () => this.#read(source);
   }
 
   /** @returns the time source's reading: by default `performance.now()`, ms since the process started. */
   now(): number {
     return this.#now();
+  }
+
+  /**
+   * A reading of a user's time source, never NaN, never backwards, never a throw: a bad one (see
+   * {@link RealTimeSchedulerOptions.now}) is replaced by the last good reading plus the real time elapsed since.
+   * Without this a NaN reading made every call never due and re-armed a 1 ms timer for ever, a throwing one threw
+   * out of the timer (an uncaught exception), and a backwards one held every call back.
+   */
+  #read(source: () => number): number {
+    let reading: unknown;
+    let threw: { error: unknown } | undefined;
+    try {
+      reading = source();
+    } catch (error) {
+      threw = { error };
+    }
+    const at = performance.now();
+    if (threw === undefined && typeof reading === 'number' && Number.isFinite(reading) && reading >= this.#last) {
+      this.#last = reading;
+      this.#lastAt = at;
+      return reading;
+    }
+    if (!this.#warned) {
+      this.#warned = true;
+      const what = threw !== undefined ? 'threw' : `returned \`${safeString(reading)}\` (${typeof reading}) after ${this.#last}`;
+      process.emitWarning(
+        `RealTimeScheduler: its \`now\` time source ${what}; time goes on from its last good reading at the rate of performance.now()`,
+        { code: 'ERR_TIME_SOURCE', ...(threw === undefined ? {} : { detail: safeString(threw.error) }) },
+      );
+    }
+    this.#last += Math.max(0, at - this.#lastAt);
+    this.#lastAt = at;
+    return this.#last;
   }
 
   /** The number of calls waiting to run. */
@@ -135,8 +198,15 @@ export class RealTimeScheduler implements Scheduler {
     this.#timer = undefined;
     this.#armedFor = Number.POSITIVE_INFINITY;
     const now = this.now();
+    // Only calls made before this turn: one a call makes is due no earlier than `now` and would run in this same
+    // turn when time has not moved (a source held still): a call that schedules itself froze the process.
+    const madeBefore = this.#queue.peekSequence();
     try {
-      for (let call = this.#queue.peek(); call !== undefined && call.getTime() <= now; call = this.#queue.peek()) {
+      for (
+        let call = this.#queue.peek();
+        call !== undefined && call.getTime() <= now && call.sequence < madeBefore;
+        call = this.#queue.peek()
+      ) {
         this.#queue.pop();
         try {
           call.run();
