@@ -10,9 +10,9 @@ import type { Task } from '../task/task.js';
 import { getDefaultHub } from './default-hub.js';
 import { greenletControl, type Greenlet } from './greenlet.js';
 import { hubControl, newHubWait, type GreenletFunction, type Hub } from './hub.js';
-import { joinAll, joinAllUnowned } from './join-all.js';
+import { joinAllUnowned } from './join-all.js';
+import { joinUntilEmpty, killUntilEmpty } from './until-empty.js';
 import { killAll } from './kill-all.js';
-import { killException } from './kill-exception.js';
 import { badIterable } from './bad-iterable.js';
 import { badTimeout } from './bad-timeout.js';
 import { WaiterList } from './waiter-list.js';
@@ -200,29 +200,22 @@ export class GreenPool {
   }
 
   /**
-   * Wait until every greenlet of the pool (running and queued) is dead.
+   * Wait until every greenlet of the pool (running and queued) is dead, those spawned meanwhile too.
    * @param timeoutMs - give up after this long (hub clock).
    * @returns a Deferred firing `true` when all died, `false` on timeout.
    */
   join(timeoutMs?: number): Deferred<boolean> {
-    const all = [...this.#running, ...this.#queued.filter((g) => !g.dead)];
-    return joinAll(all, { ...(timeoutMs === undefined ? {} : { timeoutMs }), hub: this.#hub }).addCallback(
-      (done) => done.length === all.length,
-    );
+    return joinUntilEmpty(() => [...this.#running, ...this.#queued.filter((g) => !g.dead)], timeoutMs, this.#hub);
   }
 
   /**
-   * Kill every greenlet of the pool; queued ones never run.
+   * Kill every greenlet of the pool, and those spawned meanwhile (in a dying one's `finally`); queued ones never run.
    * @param exception - an error instance or class; default `GreenletExit`.
    * @returns a Deferred firing once all are dead.
    */
   kill(exception?: unknown): Deferred<void> {
-    if (exception !== undefined) {
-      const made = killException(exception); // bad input before the queue is emptied: its greenlets stay queued
-      if ('error' in made) return fail(made.error);
-    }
-    const queued = this.#queued.splice(0);
-    return killAll([...queued, ...this.#running], exception);
+    // Bad input errbacks before the queue is emptied: its greenlets stay queued.
+    return killUntilEmpty(() => [...this.#queued.splice(0), ...this.#running], exception);
   }
 
   /**

@@ -8,8 +8,7 @@ import type { Task } from '../task/task.js';
 import { getDefaultHub } from './default-hub.js';
 import { greenletControl, type Greenlet } from './greenlet.js';
 import type { GreenletFunction, Hub } from './hub.js';
-import { joinAll } from './join-all.js';
-import { killAll } from './kill-all.js';
+import { joinUntilEmpty, killUntilEmpty } from './until-empty.js';
 
 /**
  * An unbounded set of greenlets; members leave when they die.
@@ -77,23 +76,20 @@ export class Group {
   }
 
   /**
-   * Wait until every member is dead.
+   * Wait until the group is empty: every member dead, those added meanwhile (members spawning members) too.
    * @param timeoutMs - give up after this long (hub clock).
    * @returns a Deferred firing `true` when all died, `false` on timeout.
    */
   join(timeoutMs?: number): Deferred<boolean> {
-    const members = [...this.#members];
-    return joinAll(members, { ...(timeoutMs === undefined ? {} : { timeoutMs }), hub: this.#hub ?? getDefaultHub() }).addCallback(
-      (done) => done.length === members.length,
-    );
+    return joinUntilEmpty(() => [...this.#members], timeoutMs, this.#hub ?? getDefaultHub());
   }
 
   /**
-   * Kill every member.
+   * Kill every member, and those added meanwhile (a member that spawns one in its `finally`), until it is empty.
    * @param exception - an error instance or class; default `GreenletExit`.
    * @returns a Deferred firing once all are dead.
    */
   kill(exception?: unknown): Deferred<void> {
-    return killAll(this.#members, exception);
+    return killUntilEmpty(() => [...this.#members], exception);
   }
 }
