@@ -19,10 +19,11 @@ const layers = [
 ];
 
 // The thread boundary: the main-thread side (src/threads/) and the worker side (src/worker/, workers/) share only
-// the protocol — src/threads/wire.ts and the error encoding it names.
+// the protocol — src/threads/wire.ts, the error encoding it names, and the clone mark both sides put on a message
+// whose clone may be refused (a task's, a call back's).
 const workerSideImportsFromThreads = {
-  group: ['**/threads/*', '!**/threads/wire.js', '!**/threads/error-transport.js'],
-  message: 'The worker side may import from src/threads/ only the protocol: wire.ts and error-transport.ts.',
+  group: ['**/threads/*', '!**/threads/wire.js', '!**/threads/error-transport.js', '!**/threads/clone-mark.js'],
+  message: 'The worker side may import from src/threads/ only the protocol: wire.ts, error-transport.ts and clone-mark.ts.',
 };
 
 /** The import pattern of a part of src/: a folder's files, or a top-level file as its built name. */

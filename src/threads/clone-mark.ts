@@ -13,7 +13,9 @@
  * refusal (its coalesced batch's, or its own message's that failed before its task started with an error that is no
  * exit: a rare path), and a call with a `transfer` list (its refusal cannot be told by sending it again: were it a
  * worker's death, its buffers would be gone). Every other message goes unmarked, and its refusal is told by trying
- * its arguments again (`classifyDispatchFault`).
+ * its arguments again (`classifyDispatchFault`). The worker side marks a call back to the main thread
+ * (`blockingCallFromThread`, `callFromThread`) the same way once its first post was refused: this file belongs to the
+ * protocol both sides of the thread boundary import (it imports nothing of either).
  *
  * @module
  */

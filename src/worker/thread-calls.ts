@@ -11,7 +11,9 @@
 import { isMainThread, MessageChannel, parentPort, receiveMessageOnPort, threadId } from 'node:worker_threads';
 import { reviveError } from '../threads/error-transport.js';
 import { callTag, type ThreadCallReply, type ThreadCallRequest } from '../threads/wire.js';
-import { DataCloneError } from '../errors.js';
+import { cloneReach, withCloneMark, type CloneReach } from '../threads/clone-mark.js';
+import { ContextCarrierError, DataCloneError } from '../errors.js';
+import { safeString } from '../safe-string.js';
 import { workerState, type CallChannel, type WorkerState } from './worker-state.js';
 import { captureCarriedContext } from '../context/context-carrier.js';
 
@@ -48,13 +50,45 @@ function post(state: WorkerState, name: string, args: unknown[], wait: boolean):
     ...(context === undefined ? {} : { context }),
     ...(fresh === undefined ? {} : { channel: fresh }),
   };
+  const transfer = fresh === undefined ? [] : [fresh.replies];
   try {
-    parentPort!.postMessage(request, fresh === undefined ? [] : [fresh.replies]);
-  } catch (error) {
-    if (fresh !== undefined) state.channel = undefined;
-    throw new DataCloneError(`Arguments of the call to \`${name}\` cannot be cloned to the main thread: ${(error as Error).message}`, {}, { cause: error });
+    parentPort!.postMessage(request, transfer);
+  } catch {
+    // Refused by the clone (nothing was sent, the reply port was not moved): sent again with the clone mark, which
+    // tells the argument or carried value it stops in, even one whose getter throws only in the clone.
+    const marked = withCloneMark({ ...request });
+    try {
+      parentPort!.postMessage(marked, transfer);
+    } catch (error) {
+      if (fresh !== undefined) state.channel = undefined;
+      throw refusal(name, error, cloneReach(marked));
+    }
   }
   return { channel, id };
+}
+
+/** The error of a call back whose message the clone refused: its carrier's, or its argument's. */
+function refusal(name: string, error: unknown, reach: CloneReach): Error {
+  let why: string;
+  try {
+    why = safeString(error instanceof Error ? error.message : error);
+  } catch {
+    why = 'the clone threw'; // a hostile error (its message getter throws)
+  }
+  if (reach.carrier !== undefined) {
+    return new ContextCarrierError(
+      `The call to \`${name}\` cannot carry its context to the main thread: the value context carrier \`${reach.carrier}\` ` +
+        `captured cannot be structured-cloned (${why}); nothing was sent. Its \`capture\` must return plain data (or \`undefined\` to carry nothing)`,
+      { carrier: reach.carrier },
+      { cause: error },
+    );
+  }
+  const what = reach.argumentIndex === undefined ? 'Arguments' : `Argument ${reach.argumentIndex}`;
+  return new DataCloneError(
+    `${what} of the call to \`${name}\` cannot be cloned to the main thread: ${why}`,
+    reach.argumentIndex === undefined ? {} : { argumentIndex: reach.argumentIndex },
+    { cause: error },
+  );
 }
 
 /**

@@ -3,7 +3,10 @@
  * cloned (a Symbol, a function) must fail alone with `ContextCarrierError` naming the carrier, and its batch-mates,
  * which carry nothing, must each run once; no crash. The same for a value that reads fine everywhere but in the
  * structured clone of the message (a getter that throws only there), alone or in a batch (SPEC §10: a carrier's value
- * must be cloneable; the carrier is at fault, not the task's arguments).
+ * must be cloneable; the carrier is at fault, not the task's arguments). And the way back: a call from a worker to the
+ * main thread (`blockingCallFromThread`, `callFromThread`) whose carried value the clone refuses throws
+ * `ContextCarrierError` naming the carrier in the task (an argument, `DataCloneError` naming its position); nothing is
+ * sent, the task may go on and the worker lives.
  *
  * @module
  */
@@ -11,6 +14,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Reactor } from '../../src/reactor/reactor.js';
 import { defineContextCarrier, removeContextCarrier } from '../../src/context/context-carrier.js';
+import * as cb from '../fixtures/carrier-callback-tasks.js';
 import * as tx from '../fixtures/thread-tasks.js';
 import { built, settled } from '../threads/thread-test-kit.js';
 import { batchAround } from './fixtures/batch-around.js';
@@ -55,5 +59,38 @@ describe('a call whose carried value cannot be cloned', () => {
     expect(outcome.ok ? outcome.value : outcome.error).toMatchObject({ name: 'ContextCarrierError', code: 'ERR_CONTEXT_CARRIER', carrier: carrierName });
     expect(reactor.stats().threads).toMatchObject({ crashed: 0, retried: 0 });
     expect(await reactor.deferToThread(built(tx.add), 2, 3)).toBe(5);
+  });
+
+  it.each([
+    ['blockingCallFromThread', true],
+    ['callFromThread', false],
+  ])('%s: a carried value that cannot be cloned throws ContextCarrierError naming the carrier; an argument, DataCloneError naming it', async (_name, wait) => {
+    reactor = new Reactor({ policy: { threads: { minThreads: 1, maxThreads: 1 } } });
+    const calls: unknown[][] = [];
+    reactor.expose('review.echoBack', (...args: unknown[]) => {
+      calls.push(args);
+      return args.length;
+    });
+    const task = built(cb.callBackRefused);
+    expect(await reactor.deferToThread(task, 'review.echoBack', 'context-symbol', wait)).toEqual({
+      name: 'ContextCarrierError',
+      code: 'ERR_CONTEXT_CARRIER',
+      carrier: 'review.callbackCarrier',
+      argumentIndex: undefined,
+    });
+    expect(await reactor.deferToThread(task, 'review.echoBack', 'context-getter', wait)).toEqual({
+      name: 'ContextCarrierError',
+      code: 'ERR_CONTEXT_CARRIER',
+      carrier: 'review.callbackCarrier',
+      argumentIndex: undefined,
+    });
+    expect(await reactor.deferToThread(task, 'review.echoBack', 'argument-symbol', wait)).toEqual({
+      name: 'DataCloneError',
+      code: 'ERR_DATA_CLONE',
+      carrier: undefined,
+      argumentIndex: 1,
+    });
+    expect(calls).toEqual([]); // nothing reached the exposed function
+    expect(reactor.stats().threads).toMatchObject({ crashed: 0 });
   });
 });
