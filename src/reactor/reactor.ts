@@ -47,7 +47,7 @@ import { waitForDeferred } from '../green/wait-for-deferred.js';
 import { badTimeout } from '../green/bad-timeout.js';
 import { isThenable } from '../is-thenable.js';
 import { isTask } from '../task/task.js';
-import { defaultStopOptions, type StopOptions } from './stop-options.js';
+import { readGraceMs, type StopOptions } from './stop-options.js';
 import { SystemEventTriggers, type SystemEvent, type TriggerId, type TriggerPhase } from './system-event-triggers.js';
 import type { Deferred } from '../deferred/deferred.js';
 import { fail } from '../deferred/fail.js';
@@ -322,20 +322,21 @@ export class Reactor implements Scheduler {
    *
    * Works whether or not `run()` was called; later calls return the same promise (their options are
    * ignored). The promise never rejects for a failing trigger or component — those go to `onError` — only for
-   * invalid options, and then the reactor does not start stopping.
+   * invalid options (`graceMs` not a finite number ≥ 0, options that are not an object or throw when read), and then
+   * the reactor does not start stopping. It never throws.
    *
    * @param options - `graceMs`, how long running work may still take (default 5000).
    * @returns a promise that resolves once the `after` triggers ran.
    */
-  stop(options: StopOptions = {}): Promise<void> {
+  stop(options?: StopOptions): Promise<void> {
     if (this.#stopPromise !== undefined) {
       return this.#stopPromise;
     }
-    const graceMs = options.graceMs ?? defaultStopOptions.graceMs;
-    if (typeof graceMs !== 'number' || Number.isNaN(graceMs) || graceMs < 0) {
-      return Promise.reject(
-        new RangeError(`Expected \`graceMs\` to be a non-negative number, got \`${safeString(graceMs)}\` (${typeof graceMs})`),
-      );
+    let graceMs: number;
+    try {
+      graceMs = readGraceMs(options);
+    } catch (error) {
+      return Promise.reject(error); // a bad grace (Infinity, NaN, < 0, not a number) or options that throw
     }
     this.#state = 'stopping';
     this.#dispatcher.close(); // from now on every dispatch passes the stopped-reactor check (see dispatch)
