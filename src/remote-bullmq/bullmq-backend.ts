@@ -19,98 +19,31 @@
  *   up, down, silent, or was never reached (a silent server costs it `unreachableMs`, then ioredis's
  *   `disconnectTimeout`, 2 s by default, to destroy the sockets the server never closes).
  *
- * Connections: one ioredis client for the `Queue` (adds, reads, removals) and one for the cancel key and channel,
- * both made and ended here (BullMQ is lent the first and never closes it); and the blocking one `QueueEvents` makes
- * for itself from the same options, whose reconnect strategy gives up once the backend closes (so its `close()`
- * ends even when Redis was never reached). All of them wait for a lost connection to come back
- * (`maxRetriesPerRequest: null`); `unreachableMs` alone decides when waiting stops.
+ * Parts (one concept each): the connections (`bullmq-engine.ts`), the reconcile poll (`reconcile-poll.ts`), the
+ * errors of calls that never reach a host (`remote-call-errors.ts`), the options (`bullmq-backend-options.ts`), and
+ * one call's life (`remote-call.ts`). The backend owns the calls; each part reads them through a narrow interface.
  *
  * @module
  */
-import { Queue, QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { callDeadline } from '../context/call-deadline.js';
 import { Deferred } from '../deferred/deferred.js';
-import type { CarriedContext } from '../context/context-carrier.js';
-import { ContextCarrierError, DataCloneError, GreenReactorError, ReactorStoppedError, RemoteUnavailableError } from '../errors.js';
+import { GreenReactorError, ReactorStoppedError, RemoteUnavailableError } from '../errors.js';
 import type { RemoteBackend, RemoteCallContext, RemoteStats } from '../reactor/remote-backend.js';
 import { isTask, type Task } from '../task/task.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
-import type { DelayedCall } from '../time/scheduler.js';
+import { defaultBullmqBackendOptions, type BullmqBackendOptions } from './bullmq-backend-options.js';
+import { closeEngine, openEngine, type Engine } from './bullmq-engine.js';
+import { LargeWriteLost } from './large-write-connection.js';
+import { ReconcilePoll } from './reconcile-poll.js';
 import { RemoteCall, type RemoteCallHost } from './remote-call.js';
+import { carrierCloneError, cloneError, tooLarge } from './remote-call-errors.js';
 import { RemoteCounters } from './remote-counters.js';
-import { describeConnection, redisClientOptions, resolveConnection, type RedisConnectionOptions } from './redis-connection-options.js';
-import { readJobStates, type JobState } from './job-states.js';
+import { resolveConnection } from './redis-connection-options.js';
 import { errorSink, keyPrefix, positiveOption, queueName } from './remote-options.js';
 import { fitsValueLimit, isValueRefusal, minimumValueLimit, valueOverLimit } from './redis-value-limit.js';
-import { LargeJobSender } from './large-job-sender.js';
-import { LargeWriteLost } from './large-write-connection.js';
-import { RedisReachability } from './redis-reachability.js';
 import { taskReturned } from './returned-mark.js';
-import {
-  cancelChannel,
-  cancelKey,
-  cancelKeyTtlMs,
-  encodeValue,
-  finishedJobAgeS,
-  isRemoteOutcome,
-  type RemoteJobData,
-} from './remote-wire.js';
-
-/** Options of {@link bullmqBackend}. */
-export interface BullmqBackendOptions {
-  /** Where Redis is (BullMQ's connection options: `{ host, port }`, `{ path }`, `{ url }`). */
-  connection: RedisConnectionOptions;
-  /** The BullMQ queue's name; the worker hosts must serve the same one. */
-  queue: string;
-  /**
-   * How often (ms) the state of every pending job is read, to deliver results whose event was lost.
-   * @defaultValue 1000
-   */
-  reconcileMs?: number;
-  /**
-   * How long (ms) Redis may be out of reach — never reached, or its connection lost — before pending calls errback
-   * `RemoteUnavailableError` (and new ones do at once, until it is back).
-   * @defaultValue 10000
-   */
-  unreachableMs?: number;
-  /**
-   * BullMQ's key prefix (hosts must use the same).
-   * @defaultValue `'bull'`
-   */
-  prefix?: string;
-  /**
-   * Where errors no Deferred can carry go (a lost connection, a failed removal).
-   * What it throws goes to `console.error` (it is called from event handlers, where a throw would end the process).
-   * @defaultValue `console.error`
-   */
-  onError?: (error: unknown) => void;
-  /**
-   * Fault injection, for tests of the reconcile poll: `dropEvents: true` ignores every event BullMQ delivers.
-   * @defaultValue no faults
-   */
-  faults?: { dropEvents?: boolean };
-}
-
-/** The defaults of {@link BullmqBackendOptions}. */
-export const defaultBullmqBackendOptions = Object.freeze({ reconcileMs: 1000, unreachableMs: 10_000, prefix: 'bull' });
-
-/** BullMQ's objects and the clients under them, made on the first call. */
-interface Engine {
-  readonly queue: Queue;
-  readonly events: QueueEvents;
-  /** The client lent to `queue`. */
-  readonly queueClient: Redis;
-  /** The cancel key and channel. */
-  readonly redis: Redis;
-  /** Watches the queue's connection. */
-  readonly reach: RedisReachability;
-  /** Resolves once the queue and its event stream are connected (never, while Redis is out of reach). */
-  readonly ready: Promise<void>;
-  /** Sends the jobs over 1 MiB, on a connection of its own (see large-job-sender.ts). */
-  readonly large: LargeJobSender;
-}
+import { cancelChannel, cancelKey, cancelKeyTtlMs, encodeValue, finishedJobAgeS, type RemoteJobData } from './remote-wire.js';
 
 /**
  * Makes a remote backend on BullMQ: `new Reactor({ remote: bullmqBackend({ connection, queue }) })`.
@@ -142,7 +75,6 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
   readonly #connection: Record<string, unknown>;
   readonly #queueName: string;
   readonly #prefix: string;
-  readonly #reconcileMs: number;
   readonly #unreachableMs: number;
   readonly #dropEvents: boolean;
   readonly #onError: (error: unknown) => void;
@@ -157,8 +89,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
   #engine: Engine | undefined;
   /** A connection error was already reported in this outage (ioredis reports one per reconnect attempt). */
   #outageReported = false;
-  #reconcile: DelayedCall | undefined;
-  #reconciling = false;
+  readonly #reconcile: ReconcilePoll;
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
 
@@ -170,7 +101,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     const { connection, queue, reconcileMs, unreachableMs, prefix, onError, faults } = options;
     this.#connection = resolveConnection(connection);
     this.#queueName = queueName(queue);
-    this.#reconcileMs = positiveOption('reconcileMs', reconcileMs, defaultBullmqBackendOptions.reconcileMs, false);
+    const periodMs = positiveOption('reconcileMs', reconcileMs, defaultBullmqBackendOptions.reconcileMs, false);
     this.#unreachableMs = positiveOption('unreachableMs', unreachableMs, defaultBullmqBackendOptions.unreachableMs, false);
     this.#prefix = keyPrefix(prefix ?? defaultBullmqBackendOptions.prefix);
     this.#onError = errorSink(onError, (error: unknown) => console.error('greenreactor remote (bullmq):', error));
@@ -178,6 +109,14 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
       throw new TypeError(`Expected \`faults\` to be an object ({ dropEvents }), got \`${String(faults)}\` (${typeof faults})`);
     }
     this.#dropEvents = faults?.dropEvents === true;
+    this.#reconcile = new ReconcilePoll(periodMs, {
+      queueName: this.#queueName,
+      engine: () => this.#engine,
+      enqueued: () => this.#enqueued,
+      callOf: (jobId) => this.#pending.get(jobId),
+      chore: (p) => this.#chore(p),
+      closing: () => this.#closing !== undefined,
+    });
   }
 
   call(task: Task, args: readonly unknown[], context: RemoteCallContext): Deferred<unknown> {
@@ -251,7 +190,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
       (job) => {
         if (this.#pending.get(jobId) === call) {
           this.#enqueued.add(jobId);
-          this.#armReconcile();
+          this.#reconcile.arm();
         } else if (job !== undefined) {
           // It ended while its add was in flight: its abort's removal may have come first and found nothing.
           this.#removeJob(jobId);
@@ -314,34 +253,22 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
 
   /** Connects on first use: the queue, its event stream and the cancel connection, and watches them. */
   #start(): Engine {
-    if (this.#engine !== undefined) return this.#engine;
-    const prefix = this.#prefix;
-    const options = redisClientOptions(this.#connection, () => this.#closing !== undefined);
-    const queueClient = new Redis(options);
-    const redis = new Redis(options);
-    const queue = new Queue(this.#queueName, { connection: queueClient, prefix });
-    const events = new QueueEvents(this.#queueName, { connection: options, prefix });
-    // Queue and QueueEvents pass their clients' errors on; the cancel client's come straight.
-    queue.on('error', this.#report);
-    events.on('error', this.#report);
-    redis.on('error', this.#report);
-    events.on('completed', ({ jobId, returnvalue }) => this.#onCompleted(jobId, returnvalue));
-    events.on('failed', ({ jobId, failedReason }) => this.#onFailed(jobId, failedReason));
-    const reach = new RedisReachability(queueClient, this.#unreachableMs, `Redis at ${describeConnection(this.#connection)}`, {
-      onUnreachable: (error) => {
-        for (const call of [...this.#pending.values()]) call.fail(error);
+    this.#engine ??= openEngine(
+      { connection: this.#connection, queueName: this.#queueName, prefix: this.#prefix, unreachableMs: this.#unreachableMs },
+      {
+        report: this.#report,
+        completed: (jobId, returnvalue) => this.#onCompleted(jobId, returnvalue),
+        failed: (jobId, failedReason) => this.#onFailed(jobId, failedReason),
+        unreachable: (error) => {
+          for (const call of [...this.#pending.values()]) call.fail(error);
+        },
+        reachable: () => {
+          this.#outageReported = false;
+        },
+        busy: () => this.#pending.size > 0 || this.#closing !== undefined,
+        closing: () => this.#closing !== undefined,
       },
-      onReachable: () => {
-        this.#outageReported = false;
-      },
-      // Calls wait on Redis, or the backend is closing (its aborts and quits do): a server that stops answering
-      // then ends them as surely as a lost connection.
-      busy: () => this.#pending.size > 0 || this.#closing !== undefined,
-    });
-    const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(() => undefined);
-    ready.catch(() => undefined); // each user of `ready` handles its failure; this one only keeps it from being unhandled
-    const large = new LargeJobSender(this.#queueName, prefix, options, this.#report);
-    this.#engine = { queue, events, queueClient, redis, reach, ready, large };
+    );
     return this.#engine;
   }
 
@@ -372,59 +299,6 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     this.#pending.get(jobId)?.failedOnHost(jobId, String(failedReason));
   }
 
-  #armReconcile(): void {
-    if (this.#reconcile !== undefined || this.#reconciling || this.#enqueued.size === 0) return;
-    this.#reconcile = realTimeScheduler.callLater(this.#reconcileMs, () => {
-      this.#reconcile = undefined;
-      this.#reconciling = true;
-      this.#chore(
-        this.#reconcilePass().finally(() => {
-          this.#reconciling = false;
-          if (this.#closing === undefined) this.#armReconcile();
-        }),
-      );
-    });
-  }
-
-  /**
-   * Asks Redis which pending jobs finished or vanished (one script call per chunk, see `readJobStates`), then reads
-   * only the finished ones and settles their calls. A pass that cannot reach Redis does nothing: the next one asks
-   * again (the reachability watch decides when pending calls give up).
-   */
-  async #reconcilePass(): Promise<void> {
-    const engine = this.#engine;
-    if (engine === undefined) return;
-    const { queue, queueClient } = engine;
-    const ids = [...this.#enqueued];
-    let states: JobState[];
-    try {
-      states = await readJobStates(queueClient, ids.map((id) => queue.toKey(id)));
-    } catch {
-      return;
-    }
-    const finished: string[] = [];
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      if (states[i] === 'finished') finished.push(id);
-      else if (states[i] === 'vanished') this.#pending.get(id)?.crashed(id, vanished(id, this.#queueName));
-    }
-    const jobs = await Promise.all(finished.map((id) => queue.getJob(id).catch(() => null)));
-    for (let i = 0; i < finished.length; i++) {
-      const id = finished[i]!;
-      const job = jobs[i];
-      const call = this.#pending.get(id);
-      if (call === undefined || job === null) continue;
-      if (job === undefined) {
-        call.crashed(id, vanished(id, this.#queueName));
-        continue;
-      }
-      if (job.finishedOn === undefined) continue;
-      const outcome = job.returnvalue as unknown;
-      if (job.failedReason !== undefined && job.failedReason !== '' && !isRemoteOutcome(outcome)) call.failedOnHost(id, String(job.failedReason));
-      else call.settle(id, outcome, { reconciledJobEndedAt: job.finishedOn });
-    }
-  }
-
   #chore(p: Promise<unknown>): void {
     const tracked = p.catch(this.#report);
     this.#chores.add(tracked);
@@ -446,26 +320,8 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     for (const call of [...this.#pending.values()]) {
       call.fail(new ReactorStoppedError('The reactor stopped before the remote task finished'));
     }
-    if (this.#reconcile !== undefined) {
-      this.#reconcile.cancel();
-      this.#reconcile = undefined;
-    }
-    const engine = this.#engine;
-    if (engine === undefined) return;
-    // Commands still queued for a server out of reach would wait for it forever: stop waiting once it is (its
-    // connection lost, or a probe unanswered for `unreachableMs`: a paused server keeps its connection open).
-    engine.reach.probe();
-    const down = engine.reach.whenDown();
-    await Promise.race([this.#settleChores(), down]);
-    const { events, queue, queueClient, redis, reach, large } = engine;
-    await Promise.race([Promise.allSettled([events.close(), queue.close(), redis.quit(), queueClient.quit(), large.close()]), down]);
-    reach.stop();
-    // Whatever the state, end our connections (a no-op for those already ended); the events client gives up
-    // reconnecting now that the backend is closing, so its close() ends too.
-    queueClient.disconnect();
-    redis.disconnect();
-    large.disconnect();
-    await Promise.allSettled([events.close(), queue.close(), large.close()]);
+    this.#reconcile.stop();
+    if (this.#engine !== undefined) await closeEngine(this.#engine, () => this.#settleChores());
   }
 
   async #settleChores(): Promise<void> {
@@ -479,63 +335,10 @@ function failed<R>(error: unknown): Deferred<R> {
   return d;
 }
 
-/** The error a call whose job is gone from Redis crashes with (a flushed or failed-over server, a manual removal). */
-function vanished(jobId: string, queueName: string): Error {
-  return new Error(`job ${jobId} vanished from queue ${queueName}`);
-}
-
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
     return undefined;
-  }
-}
-
-/** The `DataCloneError` for arguments `node:v8` could not serialize, naming the first bad one. */
-function cloneError(name: string, args: readonly unknown[], cause: unknown): DataCloneError {
-  const index = args.findIndex((arg) => !serializable(arg));
-  const where = index < 0 ? 'its arguments' : `argument ${index}`;
-  return new DataCloneError(
-    `Cannot send task \`${name}\` to a remote host: ${where} cannot be serialized (${(cause as Error)?.message ?? String(cause)}); nothing was enqueued. ` +
-      'Pass plain data, typed arrays or buffers (functions, symbols, SharedArrayBuffers and sockets cannot cross machines)',
-    { task: name, ...(index < 0 ? {} : { argumentIndex: index }) },
-    { cause },
-  );
-}
-
-/** The `DataCloneError` for a job whose arguments (and carried context) exceed what the server takes in one value. */
-function tooLarge(name: string, size: number, limit: number | undefined, refusal?: Error, sent?: number): DataCloneError {
-  const lost = sent === undefined ? '' : `, dropping the connection each of the ${sent} times they were sent`;
-  const over =
-    limit === undefined
-      ? `over what this Redis server takes in one value (proto-max-bulk-len: it refused them${lost})`
-      : `over the ${limit} bytes this Redis server takes in one value (proto-max-bulk-len)`;
-  return new DataCloneError(
-    `Cannot send task \`${name}\` to a remote host: its arguments are ${size} bytes serialized, ${over}; nothing was enqueued. ` +
-      'Pass a reference to large data (a key, a URL) instead',
-    { task: name },
-    refusal === undefined ? undefined : { cause: refusal },
-  );
-}
-
-/** The error for carried context `node:v8` cannot serialize: which carrier's value, for which task. */
-function carrierCloneError(name: string, carried: CarriedContext, cause: unknown): ContextCarrierError {
-  const carrier = Object.keys(carried).find((key) => !serializable(carried[key]));
-  return new ContextCarrierError(
-    `Cannot send task \`${name}\` to a remote host: the value context carrier \`${carrier ?? '?'}\` captured cannot be serialized ` +
-      `(${(cause as Error)?.message ?? String(cause)}); nothing was enqueued. Capture plain data (a trace header, an id), not live objects`,
-    { carrier: carrier ?? '' },
-    { cause },
-  );
-}
-
-/** Whether `node:v8` can serialize `value` (to name the argument or carrier that cannot travel). */
-function serializable(value: unknown): boolean {
-  try {
-    encodeValue(value);
-    return true;
-  } catch {
-    return false;
   }
 }

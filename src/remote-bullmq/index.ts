@@ -13,10 +13,11 @@
  *
  * @module
  */
-export { bullmqBackend, defaultBullmqBackendOptions } from './bullmq-backend.js';
+export { bullmqBackend } from './bullmq-backend.js';
+export { defaultBullmqBackendOptions } from './bullmq-backend-options.js';
 export { runRemoteWorker } from './run-remote-worker.js';
 export { parseRedisUrl } from './redis-connection-options.js';
-export type { BullmqBackendOptions } from './bullmq-backend.js';
-export type { RemoteWorker, RemoteWorkerOptions } from './run-remote-worker.js';
+export type { BullmqBackendOptions } from './bullmq-backend-options.js';
+export type { RemoteWorker, RemoteWorkerOptions } from './remote-worker-options.js';
 export type { RedisConnectionOptions } from './redis-connection-options.js';
 export type { RemoteBackend, RemoteCallContext, RemoteStats, RemotePercentiles } from '../reactor/remote-backend.js';

@@ -24,118 +24,31 @@
  *   running jobs and ends the connections (their results are lost; their callers' own probes fail them with
  *   `RemoteUnavailableError`, or, Redis back, their stalled jobs are re-run under `retries`).
  *
+ * Parts (one concept each): the processor, one job's run and its outcome (`job-processor.ts`, which owns the jobs
+ * running and the cancels remembered), the options (`remote-worker-options.ts`), the task registry and the host
+ * directory. This file owns the connections, the pool and the lifecycle (start, close) and lends them.
+ *
  * @module
  */
-import { DelayedError, Worker, type Job } from 'bullmq';
+import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { performance } from 'node:perf_hooks';
-import { restoreCarriedContext, type CarriedContext } from '../context/context-carrier.js';
-import type { Deferred } from '../deferred/deferred.js';
-import type { Failure } from '../deferred/failure.js';
 import type { RemoteUnavailableError } from '../errors.js';
-import { taskFrom } from '../task/task.js';
 import { ThreadPool } from '../threads/thread-pool.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
 import type { DelayedCall } from '../time/scheduler.js';
-import { runUntilWallTime } from '../context/deadline-scope.js';
-import { describeConnection, redisClientOptions, resolveConnection, type RedisConnectionOptions } from './redis-connection-options.js';
+import { describeConnection, redisClientOptions, resolveConnection } from './redis-connection-options.js';
 import { RedisReachability } from './redis-reachability.js';
 import { fitsValueLimit, minimumValueLimit, serverTakes, valueOverLimit } from './redis-value-limit.js';
 import { LargeWriteConnection } from './large-write-connection.js';
-import { errorOutcome, valueOutcome } from './host-outcome.js';
 import { TaskRegistry } from './task-registry.js';
-import { markTaskReturned } from './returned-mark.js';
 import { HostDirectory } from './host-directory.js';
+import { JobProcessor } from './job-processor.js';
 import { errorSink, keyPrefix, positiveOption, queueName } from './remote-options.js';
-import { DataCloneError } from '../errors.js';
-import { safeString } from '../safe-string.js';
-import {
-  cancelChannel,
-  cancelKey,
-  decodeValue,
-  hostsKey,
-  isRemoteJobData,
-  jobKey,
-  type RemoteJobData,
-  type RemoteOutcome,
-  quotedTextLength,
-  type RemoteTimes,
-} from './remote-wire.js';
+import type { RemoteWorker, RemoteWorkerOptions } from './remote-worker-options.js';
+import { cancelChannel, hostsKey, jobKey } from './remote-wire.js';
 
-/** Options of {@link runRemoteWorker}. */
-export interface RemoteWorkerOptions {
-  /** Where Redis is (as for `bullmqBackend`). */
-  connection: RedisConnectionOptions;
-  /** The queue to serve (the callers' `bullmqBackend({ queue })`). */
-  queue: string;
-  /** The task modules this host serves (URLs or absolute paths); only their exported Tasks run here. */
-  imports: ReadonlyArray<string | URL>;
-  /**
-   * Jobs run at once (and threads in the host's pool).
-   * @defaultValue 1
-   */
-  concurrency?: number;
-  /**
-   * How often (ms) this host looks for jobs whose host died (BullMQ's `stalledInterval`).
-   * @defaultValue 30000
-   */
-  stalledIntervalMs?: number;
-  /**
-   * How long (ms) a job's lock lasts without renewal (BullMQ's `lockDuration`; renewed every half of it). A host
-   * that died is noticed between `lockDurationMs` and `lockDurationMs + 2 × stalledIntervalMs` after its death.
-   * @defaultValue 30000
-   */
-  lockDurationMs?: number;
-  /**
-   * How long (ms) a cancelled or timed-out task may keep running before its thread is terminated.
-   * @defaultValue 1000
-   */
-  cancelGraceMs?: number;
-  /**
-   * How long (ms) the start waits for Redis before it rejects with `RemoteUnavailableError`.
-   * @defaultValue 10000
-   */
-  unreachableMs?: number;
-  /**
-   * BullMQ's key prefix (the callers must use the same).
-   * @defaultValue `'bull'`
-   */
-  prefix?: string;
-  /**
-   * Where errors no job can carry go (a lost connection).
-   * What it throws goes to `console.error` (it is called from event handlers, where a throw would end the process).
-   * @defaultValue `console.error`
-   */
-  onError?: (error: unknown) => void;
-}
 
-/** A running worker host. */
-export interface RemoteWorker {
-  /** The export names of the tasks this host serves. */
-  readonly tasks: readonly string[];
-  /**
-   * Stops taking jobs, waits for the running ones to finish, then closes the threads and every connection. With
-   * Redis out of reach (its connection lost, or a probe unanswered for `unreachableMs`) it aborts the running jobs
-   * instead (their results could not be saved) and ends: at once when the connection is lost, after `unreachableMs`
-   * against a server that keeps it open without answering.
-   */
-  close(): Promise<void>;
-}
 
-/** A job this host runs now. */
-interface RunningJob {
-  readonly deferred: Deferred<unknown>;
-  aborted: boolean;
-}
-
-/** How long (ms) a job this host does not serve waits before it is offered again, per time it came here (see HostDirectory). */
-const giveBackMs = 50;
-
-/** The most a given-back job waits before it is offered again (ms). */
-const maxGiveBackMs = 1000;
-
-/** How many cancel messages for jobs not (yet) running here are remembered (closes the start-up race). */
-const recentCancels = 10_000;
 
 /**
  * Starts a worker host: imports the task modules, connects, and serves the queue until `close()`.
@@ -191,8 +104,6 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
     { minThreads: concurrency, maxThreads: concurrency, cancelGraceMs, captureDispatchSite: false },
     { onError },
   );
-  const running = new Map<string, RunningJob>();
-  const cancelled = new Set<string>();
   let closing = false;
   const clientOptions = redisClientOptions(connection, () => closing);
   const redis = new Redis(clientOptions);
@@ -210,21 +121,6 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
 
   const directory = new HostDirectory(redis, hostsKey(prefix, queue), registry.names(), report);
 
-  const abort = (id: string): void => {
-    const job = running.get(id);
-    if (job !== undefined) {
-      job.aborted = true;
-      job.deferred.cancel();
-      return;
-    }
-    cancelled.add(id);
-    if (cancelled.size > recentCancels) cancelled.delete(cancelled.values().next().value!);
-  };
-  const channel = cancelChannel(prefix, queue);
-  subscriber.on('message', (from: string, id: string) => {
-    if (from === channel) abort(id);
-  });
-
   // The server's value limit when a result or error is saved, not when the host started (see redis-value-limit.ts);
   // over 1 MiB, asked by sending one that large on a connection that never re-sends it, so that a value the server
   // refuses never reaches BullMQ's save, which would re-send it after each refusal (see large-write-connection.ts).
@@ -235,68 +131,16 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
     return (await serverTakes(size, jobKey(prefix, queue, ''), large)) ? undefined : 'refused';
   };
 
-  // Never throws: a processor that throws fails the job at BullMQ level, which the caller reads as a foreign worker's
-  // failure (see RemoteCall.failedOnHost). Whatever goes wrong before the task runs (a job whose data someone edited
-  // in Redis, a lost connection) ends as an `error` outcome.
-  // The one exception is BullMQ's DelayedError, which is no failure: it gives a job this host does not serve back to
-  // the queue, for the live host that advertises its task (see HostDirectory).
-  const processor = async (job: Job, token?: string): Promise<RemoteOutcome> => {
-    const id = job.id ?? '';
-    const data = job.data as unknown;
-    const waited = Date.now() - job.timestamp;
-    let started = performance.now();
-    const times = (): RemoteTimes => ({ w: waited, r: performance.now() - started });
-    let outcome: RemoteOutcome | 'given-back';
-    try {
-      if (!isRemoteJobData(data)) throw editedJob(id, job.name, data);
-      if (cancelled.delete(id) || (await redis.exists(cancelKey(prefix, queue, id))) === 1) return { s: 'skipped', why: 'cancelled' };
-      if (data.d !== undefined && Date.now() >= data.d) return { s: 'skipped', why: 'deadline' };
-      if (!registry.serves(data.x) && (await directory.otherServes(data.x))) {
-        // Back in the queue a little later (longer each time it comes back here), for a host that serves it.
-        await job.moveToDelayed(Date.now() + Math.min(giveBackMs * Math.max(1, job.attemptsStarted), maxGiveBackMs), token);
-        outcome = 'given-back';
-      } else {
-        started = performance.now();
-        outcome = await runJob(id, data, times);
-      }
-    } catch (error) {
-      return await errorOutcome(isRemoteJobData(data) ? data.x : safeString(job.name), error, overLimit, times());
-    }
-    if (outcome === 'given-back') throw new DelayedError();
-    return outcome;
-  };
+  const jobs = new JobProcessor({ registry, pool, redis, directory, prefix, queue, overLimit });
+  const abort = (id: string): void => jobs.abort(id);
+  const channel = cancelChannel(prefix, queue);
+  subscriber.on('message', (from: string, id: string) => {
+    if (from === channel) abort(id);
+  });
 
-  /** Runs the task of job `id` in the pool and returns its outcome (throws when the task cannot be found or set up). */
-  const runJob = async (id: string, data: RemoteJobData, times: () => RemoteTimes): Promise<RemoteOutcome> => {
-    const found = registry.resolve(data.m, data.x);
-    const task = taskFrom(found.moduleUrl, found.exportName);
-    const args = decodeValue(data.a) as unknown[];
-    const carried = data.c === undefined ? undefined : (decodeValue(data.c) as CarriedContext);
-    // The host's pool captures every registered carrier at dispatch: restored here, the caller's context is what
-    // it captures, and what the task's thread restores (a carrier the host never registered throws, unrun).
-    const run = (): Deferred<unknown> => restoreCarriedContext(carried, () => pool.run(task, ...args)) as Deferred<unknown>;
-    // The caller's deadline as the wall time it is, not as "ms from now": the task's deadline() reads it exactly.
-    const deferred = data.d === undefined ? run() : runUntilWallTime(pool.options.clock, data.d, run);
-    const entry: RunningJob = { deferred, aborted: false };
-    running.set(id, entry);
-    if (cancelled.delete(id)) abort(id); // a cancel that came while the job was being set up
-    const settled = await new Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }>((resolve) => {
-      deferred.addCallbacks(
-        (value: unknown) => resolve({ ok: true, value }),
-        (failure: Failure) => resolve({ ok: false, error: failure.value }),
-      );
-    });
-    running.delete(id);
-    if (entry.aborted) return { s: 'aborted', ...times() };
-    // The task returned or threw (its thread did not die): record it before the result is saved, so that a caller
-    // whose job stalls now (this host dies, or the save is refused) does not re-run it (see returned-mark.ts).
-    if (settled.ok || (settled.error as { code?: unknown } | null)?.code !== 'ERR_WORKER_CRASHED') {
-      await markTaskReturned(redis, jobKey(prefix, queue, id));
-    }
-    return settled.ok ? valueOutcome(data.x, settled.value, overLimit, times()) : errorOutcome(data.x, settled.error, overLimit, times());
-  };
 
-  const worker = new Worker(queue, processor, {
+
+  const worker = new Worker(queue, jobs.process, {
     connection: clientOptions,
     prefix,
     concurrency,
@@ -323,7 +167,7 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
         // No running job's result can be saved now, and BullMQ's close waits for every running job: abort them (their
         // tasks see `signal` abort; the pool's close below ends their threads), as a cancel would. Their callers fail
         // them by their own watch, or re-run them once Redis is back (an aborted task left no returned mark).
-        for (const id of [...running.keys()]) abort(id);
+        for (const id of jobs.runningIds()) abort(id);
         // BullMQ's close still tries to save the aborted jobs' outcomes: bounded by `unreachableMs`, once the
         // connections are ended (a save on an ended connection fails at once).
         let bound: DelayedCall | undefined;
@@ -363,16 +207,3 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
   return { tasks: registry.names(), close };
 }
 
-/** The error of a job whose data is not what a greenreactor caller sends (someone edited it in Redis, or another service added it). */
-function editedJob(id: string, name: string, data: unknown): DataCloneError {
-  const task = safeString(name).slice(0, quotedTextLength);
-  return new DataCloneError(
-    `The data of job ${id} (task \`${task}\`) is not what a greenreactor caller sends (${describeData(data)}): was it edited in Redis, or added by another service?`,
-    { task },
-  );
-}
-
-function describeData(data: unknown): string {
-  if (typeof data !== 'object' || data === null) return `got ${data === null ? 'null' : typeof data}`;
-  return 'its module, export or arguments are missing';
-}

@@ -1,0 +1,187 @@
+/**
+ * `JobProcessor`: a worker host's BullMQ processor — how one job becomes one run of its task in the host's pool, and
+ * one {@link RemoteOutcome}.
+ *
+ * Invariants:
+ * - {@link JobProcessor.process} never throws: every end of a job is a returned outcome (a job whose data is not a
+ *   greenreactor job's included), so BullMQ retries nothing by itself. The one exception is BullMQ's `DelayedError`,
+ *   which is no failure: it gives a job this host does not serve back to the queue, for the live host that
+ *   advertises its task (see `HostDirectory`).
+ * - A job is skipped (never run) when a cancel for it came first (its cancel key, or a message remembered by
+ *   {@link JobProcessor.abort}) or its deadline passed before it starts; a running job is aborted by `abort`.
+ * - A task that returned or threw (its thread did not die) is recorded in its job's hash before its outcome is
+ *   returned for BullMQ to save (see `returned-mark.ts`).
+ *
+ * Contract with the host (`run-remote-worker.ts`): the host owns the connections, the pool and the directory and
+ * lends them here ({@link JobProcessorDeps}); the jobs running and the cancels remembered are this class's alone. The
+ * host passes `process` to BullMQ's `Worker`, calls `abort` for each cancel message and, when it closes with Redis out
+ * of reach, for each of {@link JobProcessor.runningIds}.
+ *
+ * @module
+ */
+import { DelayedError, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { performance } from 'node:perf_hooks';
+import { restoreCarriedContext, type CarriedContext } from '../context/context-carrier.js';
+import { runUntilWallTime } from '../context/deadline-scope.js';
+import type { Deferred } from '../deferred/deferred.js';
+import type { Failure } from '../deferred/failure.js';
+import { DataCloneError } from '../errors.js';
+import { safeString } from '../safe-string.js';
+import { taskFrom } from '../task/task.js';
+import type { ThreadPool } from '../threads/thread-pool.js';
+import type { HostDirectory } from './host-directory.js';
+import { errorOutcome, valueOutcome, type ValueLimitCheck } from './host-outcome.js';
+import { markTaskReturned } from './returned-mark.js';
+import type { TaskRegistry } from './task-registry.js';
+import {
+  cancelKey,
+  decodeValue,
+  isRemoteJobData,
+  jobKey,
+  quotedTextLength,
+  type RemoteJobData,
+  type RemoteOutcome,
+  type RemoteTimes,
+} from './remote-wire.js';
+
+/** What the host lends a {@link JobProcessor}. */
+export interface JobProcessorDeps {
+  /** The tasks this host serves. */
+  readonly registry: TaskRegistry;
+  /** The host's threads. */
+  readonly pool: ThreadPool;
+  /** The host's client (cancel keys, returned marks). */
+  readonly redis: Redis;
+  /** Which live hosts serve which tasks. */
+  readonly directory: HostDirectory;
+  readonly prefix: string;
+  readonly queue: string;
+  /** Tells whether an outcome of a given size is over the server's value limit. */
+  readonly overLimit: ValueLimitCheck;
+}
+
+/** A job this host runs now. */
+interface RunningJob {
+  readonly deferred: Deferred<unknown>;
+  aborted: boolean;
+}
+
+/** How long (ms) a job this host does not serve waits before it is offered again, per time it came here (see HostDirectory). */
+const giveBackMs = 50;
+
+/** The most a given-back job waits before it is offered again (ms). */
+const maxGiveBackMs = 1000;
+
+/** How many cancel messages for jobs not (yet) running here are remembered (closes the start-up race). */
+const recentCancels = 10_000;
+
+/** One host's processor (see the module's invariants and contract). */
+export class JobProcessor {
+  readonly #deps: JobProcessorDeps;
+  readonly #running = new Map<string, RunningJob>();
+  readonly #cancelled = new Set<string>();
+
+  /** @param deps - what the host lends. */
+  constructor(deps: JobProcessorDeps) {
+    this.#deps = deps;
+  }
+
+  /** The ids of the jobs running here now. */
+  runningIds(): string[] {
+    return [...this.#running.keys()];
+  }
+
+  /**
+   * A cancel for job `id` (its message on the cancel channel, or the host closing): aborts it if it runs here, else
+   * remembers it (the most recent {@link recentCancels}), so that the job is skipped if it comes here later.
+   * @param id - the job's id.
+   */
+  abort(id: string): void {
+    const job = this.#running.get(id);
+    if (job !== undefined) {
+      job.aborted = true;
+      job.deferred.cancel();
+      return;
+    }
+    this.#cancelled.add(id);
+    if (this.#cancelled.size > recentCancels) this.#cancelled.delete(this.#cancelled.values().next().value!);
+  }
+
+  // Never throws: a processor that throws fails the job at BullMQ level, which the caller reads as a foreign worker's
+  // failure (see RemoteCall.failedOnHost). Whatever goes wrong before the task runs (a job whose data someone edited
+  // in Redis, a lost connection) ends as an `error` outcome.
+  // The one exception is BullMQ's DelayedError, which is no failure: it gives a job this host does not serve back to
+  // the queue, for the live host that advertises its task (see HostDirectory).
+  readonly process = async (job: Job, token?: string): Promise<RemoteOutcome> => {
+    const { registry, redis, directory, prefix, queue, overLimit } = this.#deps;
+    const id = job.id ?? '';
+    const data = job.data as unknown;
+    const waited = Date.now() - job.timestamp;
+    let started = performance.now();
+    const times = (): RemoteTimes => ({ w: waited, r: performance.now() - started });
+    let outcome: RemoteOutcome | 'given-back';
+    try {
+      if (!isRemoteJobData(data)) throw editedJob(id, job.name, data);
+      if (this.#cancelled.delete(id) || (await redis.exists(cancelKey(prefix, queue, id))) === 1) return { s: 'skipped', why: 'cancelled' };
+      if (data.d !== undefined && Date.now() >= data.d) return { s: 'skipped', why: 'deadline' };
+      if (!registry.serves(data.x) && (await directory.otherServes(data.x))) {
+        // Back in the queue a little later (longer each time it comes back here), for a host that serves it.
+        await job.moveToDelayed(Date.now() + Math.min(giveBackMs * Math.max(1, job.attemptsStarted), maxGiveBackMs), token);
+        outcome = 'given-back';
+      } else {
+        started = performance.now();
+        outcome = await this.#run(id, data, times);
+      }
+    } catch (error) {
+      return await errorOutcome(isRemoteJobData(data) ? data.x : safeString(job.name), error, overLimit, times());
+    }
+    if (outcome === 'given-back') throw new DelayedError();
+    return outcome;
+  };
+
+  /** Runs the task of job `id` in the pool and returns its outcome (throws when the task cannot be found or set up). */
+  async #run(id: string, data: RemoteJobData, times: () => RemoteTimes): Promise<RemoteOutcome> {
+    const { registry, pool, redis, prefix, queue, overLimit } = this.#deps;
+    const found = registry.resolve(data.m, data.x);
+    const task = taskFrom(found.moduleUrl, found.exportName);
+    const args = decodeValue(data.a) as unknown[];
+    const carried = data.c === undefined ? undefined : (decodeValue(data.c) as CarriedContext);
+    // The host's pool captures every registered carrier at dispatch: restored here, the caller's context is what
+    // it captures, and what the task's thread restores (a carrier the host never registered throws, unrun).
+    const run = (): Deferred<unknown> => restoreCarriedContext(carried, () => pool.run(task, ...args)) as Deferred<unknown>;
+    // The caller's deadline as the wall time it is, not as "ms from now": the task's deadline() reads it exactly.
+    const deferred = data.d === undefined ? run() : runUntilWallTime(pool.options.clock, data.d, run);
+    const entry: RunningJob = { deferred, aborted: false };
+    this.#running.set(id, entry);
+    if (this.#cancelled.delete(id)) this.abort(id); // a cancel that came while the job was being set up
+    const settled = await new Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }>((resolve) => {
+      deferred.addCallbacks(
+        (value: unknown) => resolve({ ok: true, value }),
+        (failure: Failure) => resolve({ ok: false, error: failure.value }),
+      );
+    });
+    this.#running.delete(id);
+    if (entry.aborted) return { s: 'aborted', ...times() };
+    // The task returned or threw (its thread did not die): record it before the result is saved, so that a caller
+    // whose job stalls now (this host dies, or the save is refused) does not re-run it (see returned-mark.ts).
+    if (settled.ok || (settled.error as { code?: unknown } | null)?.code !== 'ERR_WORKER_CRASHED') {
+      await markTaskReturned(redis, jobKey(prefix, queue, id));
+    }
+    return settled.ok ? valueOutcome(data.x, settled.value, overLimit, times()) : errorOutcome(data.x, settled.error, overLimit, times());
+  }
+}
+
+/** The error of a job whose data is not what a greenreactor caller sends (someone edited it in Redis, or another service added it). */
+function editedJob(id: string, name: string, data: unknown): DataCloneError {
+  const task = safeString(name).slice(0, quotedTextLength);
+  return new DataCloneError(
+    `The data of job ${id} (task \`${task}\`) is not what a greenreactor caller sends (${describeData(data)}): was it edited in Redis, or added by another service?`,
+    { task },
+  );
+}
+
+function describeData(data: unknown): string {
+  if (typeof data !== 'object' || data === null) return `got ${data === null ? 'null' : typeof data}`;
+  return 'its module, export or arguments are missing';
+}

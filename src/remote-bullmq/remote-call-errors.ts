@@ -1,0 +1,63 @@
+/**
+ * The errors the caller's backend ends a remote call with when the call never reaches a host, or its job is gone:
+ * arguments or carried context `node:v8` cannot serialize, a job over what the server takes in one value, a job the
+ * server lost. Each names the task and says what was (not) enqueued, so the Deferred carries the whole story.
+ *
+ * @module
+ */
+import type { CarriedContext } from '../context/context-carrier.js';
+import { ContextCarrierError, DataCloneError } from '../errors.js';
+import { encodeValue } from './remote-wire.js';
+
+/** The error a call whose job is gone from Redis crashes with (a flushed or failed-over server, a manual removal). */
+export function vanished(jobId: string, queueName: string): Error {
+  return new Error(`job ${jobId} vanished from queue ${queueName}`);
+}
+
+/** The `DataCloneError` for arguments `node:v8` could not serialize, naming the first bad one. */
+export function cloneError(name: string, args: readonly unknown[], cause: unknown): DataCloneError {
+  const index = args.findIndex((arg) => !serializable(arg));
+  const where = index < 0 ? 'its arguments' : `argument ${index}`;
+  return new DataCloneError(
+    `Cannot send task \`${name}\` to a remote host: ${where} cannot be serialized (${(cause as Error)?.message ?? String(cause)}); nothing was enqueued. ` +
+      'Pass plain data, typed arrays or buffers (functions, symbols, SharedArrayBuffers and sockets cannot cross machines)',
+    { task: name, ...(index < 0 ? {} : { argumentIndex: index }) },
+    { cause },
+  );
+}
+
+/** The `DataCloneError` for a job whose arguments (and carried context) exceed what the server takes in one value. */
+export function tooLarge(name: string, size: number, limit: number | undefined, refusal?: Error, sent?: number): DataCloneError {
+  const lost = sent === undefined ? '' : `, dropping the connection each of the ${sent} times they were sent`;
+  const over =
+    limit === undefined
+      ? `over what this Redis server takes in one value (proto-max-bulk-len: it refused them${lost})`
+      : `over the ${limit} bytes this Redis server takes in one value (proto-max-bulk-len)`;
+  return new DataCloneError(
+    `Cannot send task \`${name}\` to a remote host: its arguments are ${size} bytes serialized, ${over}; nothing was enqueued. ` +
+      'Pass a reference to large data (a key, a URL) instead',
+    { task: name },
+    refusal === undefined ? undefined : { cause: refusal },
+  );
+}
+
+/** The error for carried context `node:v8` cannot serialize: which carrier's value, for which task. */
+export function carrierCloneError(name: string, carried: CarriedContext, cause: unknown): ContextCarrierError {
+  const carrier = Object.keys(carried).find((key) => !serializable(carried[key]));
+  return new ContextCarrierError(
+    `Cannot send task \`${name}\` to a remote host: the value context carrier \`${carrier ?? '?'}\` captured cannot be serialized ` +
+      `(${(cause as Error)?.message ?? String(cause)}); nothing was enqueued. Capture plain data (a trace header, an id), not live objects`,
+    { carrier: carrier ?? '' },
+    { cause },
+  );
+}
+
+/** Whether `node:v8` can serialize `value` (to name the argument or carrier that cannot travel). */
+function serializable(value: unknown): boolean {
+  try {
+    encodeValue(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
