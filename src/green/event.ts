@@ -25,7 +25,8 @@ import { WaiterList } from './waiter-list.js';
  */
 export class Event implements PromiseLike<boolean> {
   #set = false;
-  readonly #waiters = new WaiterList<boolean>();
+  readonly #waiters = new WaiterList<boolean, number>(); // data: how many `set()` calls had begun when it came
+  #sets = 0;
   readonly #hub: Hub | undefined;
 
   /** @param hub - whose clock times `wait` timeouts; default: the default reactor's hub. */
@@ -33,10 +34,15 @@ export class Event implements PromiseLike<boolean> {
     this.#hub = hub;
   }
 
-  /** Set the flag and wake every waiter, in the order they started waiting. */
+  /**
+   * Set the flag and wake every waiter, in the order they started waiting. Only those waiting when it was called:
+   * a `wait()` begun by a waiter's callback after it cleared the flag again waits for the next `set()`.
+   */
   set(): void {
     this.#set = true;
-    for (let w = this.#waiters.shift(); w !== undefined; w = this.#waiters.shift()) w.d.callback(true);
+    const upTo = this.#sets++;
+    const before = (came: number): boolean => came <= upTo;
+    for (let w = this.#waiters.shiftIf(before); w !== undefined; w = this.#waiters.shiftIf(before)) w.d.callback(true);
   }
 
   /** Reset the flag; later `wait` calls block until the next `set`. */
@@ -59,7 +65,7 @@ export class Event implements PromiseLike<boolean> {
     const bad = badTimeout<boolean>(timeoutMs);
     if (bad !== null) return bad;
     if (this.#set) return succeed(true);
-    return this.#waiters.add(undefined, timeoutMs, () => this.#hub ?? getDefaultHub(), () => ({ value: false }));
+    return this.#waiters.add(this.#sets, timeoutMs, () => this.#hub ?? getDefaultHub(), () => ({ value: false }));
   }
 
   /** `await event`: waits until set, without a timeout. */

@@ -111,6 +111,23 @@ export class WaiterList<T, D = undefined> {
   }
 
   /**
+   * Like {@link WaiterList.shift}, only when the oldest waiter's data passes `test`; else it stays first in line,
+   * its timeout running.
+   * @param test - decides on the oldest waiter's data.
+   * @returns the waiter's Deferred and data, or `undefined` when none waits or the oldest does not pass.
+   */
+  shiftIf(test: (data: D) => boolean): { d: Deferred<T>; data: D } | undefined {
+    const entry = this.#line.shift();
+    if (entry === undefined) return undefined;
+    if (!test(entry.data)) {
+      this.#line.unshift(entry);
+      return undefined;
+    }
+    if (entry.timer !== null) entry.timer.cancel();
+    return entry;
+  }
+
+  /**
    * Hand `value` to the oldest waiter (its Deferred fires with it). Should its greenlet be killed before it runs
    * again, `value` goes to the list's `onRefused`.
    *
