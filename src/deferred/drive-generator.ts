@@ -22,6 +22,7 @@ import {
 import { AlreadyCalledError } from '../errors.js';
 import { Failure, cancelledFailure, isFailure } from './failure.js';
 import { isThenable } from '../is-thenable.js';
+import { safeString } from '../safe-string.js';
 import { reportUnhandledFailure } from './unhandled-error-handler.js';
 
 /** One wait on a Promise; compared by identity to drop outcomes that arrive after `cancel()`. */
@@ -156,18 +157,28 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
     let value = input;
     stepping = true;
     for (;;) {
-      let next: IteratorResult<unknown, R>;
+      let done: boolean;
+      let yielded: unknown;
       try {
-        next = isFailure(value) ? gen.throw(value.value) : gen.next(value);
+        const next: unknown = isFailure(value) ? gen.throw(value.value) : gen.next(value);
+        // A hand-written generator object may return anything: read its result here, where a throw fails the
+        // Deferred. Outside, a bad result threw out of ensureDeferred(), or, on a resume, into the yielded
+        // Deferred's chain (this one never fired) or out of a Promise reaction (an unhandled rejection).
+        if ((typeof next !== 'object' && typeof next !== 'function') || next === null) {
+          throw new TypeError(
+            `Expected the generator's next()/throw() to return an iterator result object, got \`${safeString(next)}\` (${typeof next})`,
+          );
+        }
+        done = (next as IteratorResult<unknown, R>).done === true;
+        yielded = (next as IteratorResult<unknown, R>).value;
       } catch (error) {
         stepping = false;
         return isFailure(error) ? error : new Failure(error);
       }
-      if (next.done === true) {
+      if (done) {
         stepping = false;
-        return finish(next.value);
+        return finish(yielded);
       }
-      const yielded = next.value;
       if (isDeferred(yielded)) {
         const ready = takeReadyResult(yielded);
         if (ready !== NOT_READY) {
