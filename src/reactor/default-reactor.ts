@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { fail } from '../deferred/fail.js';
 import { setDefaultHubProvider } from '../green/default-hub.js';
 import { policyFromEnvironment } from '../policy/resolve-policy-option.js';
 import { Reactor } from './reactor.js';
@@ -20,6 +21,37 @@ function defaultReactor(): Reactor {
 }
 
 /**
+ * The methods SPEC §3 says never throw: each reports every failure by errbacking the Deferred it returns. When the
+ * default reactor cannot be built (the file `GREENREACTOR_POLICY` names is missing or invalid), these still do:
+ * they return a Deferred failed with the `PolicyConfigError`, so a request handler that dispatches gets the error
+ * where it handles every other failure. Every other member throws it: there is no reactor to answer for.
+ */
+const deferredMethods: ReadonlySet<PropertyKey> = new Set<keyof Reactor>([
+  'deferToThread',
+  'deferToThreadPool',
+  'callMultipleInThread',
+  'deferToGreenlet',
+  'deferToGreenletPool',
+  'callMultipleInGreenlet',
+  'waitForGreenlet',
+  'waitForDeferred',
+  'blockingCallFromGreenlet',
+  'deferToRemote',
+  'dispatch',
+]);
+
+/** The default reactor, or for a Deferred-returning method a stand-in failing with why it cannot be built. */
+function defaultReactorFor(key: PropertyKey): Reactor | ((...args: unknown[]) => unknown) {
+  try {
+    return defaultReactor();
+  } catch (error) {
+    // Not cached: the next use reads the file again, so a file mended while the process runs is taken up.
+    if (deferredMethods.has(key)) return () => fail(error);
+    throw error;
+  }
+}
+
+/**
  * A stand-in for the default reactor that creates it on first use and forwards everything to it.
  *
  * Why a lazy proxy rather than `new Reactor()` at import time: importing greenreactor must have no side
@@ -28,13 +60,16 @@ function defaultReactor(): Reactor {
  * is created; deferring creation keeps imports free whatever the constructor grows into. Methods are bound to
  * the real instance (its `#private` fields do not work through a Proxy receiver) and cached, so
  * `reactor.stop === reactor.stop` and a detached `const { callLater } = reactor` still works.
- * `reactor instanceof Reactor` holds.
+ * `reactor instanceof Reactor` holds. When the file `GREENREACTOR_POLICY` names is missing or invalid, every use
+ * throws its `PolicyConfigError`, except the Deferred-returning methods, which return it failed (SPEC §3: they never
+ * throw).
  */
 function lazyReactor(): Reactor {
   const bound = new Map<PropertyKey, unknown>();
   return new Proxy(Object.create(Reactor.prototype) as Reactor, {
     get(_target, key) {
-      const real = defaultReactor();
+      const real = defaultReactorFor(key);
+      if (typeof real === 'function') return real;
       const value: unknown = Reflect.get(real, key, real);
       if (typeof value !== 'function') {
         return value;
