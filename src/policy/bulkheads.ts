@@ -132,14 +132,25 @@ export class Bulkheads {
    * A reload applied a new config: each bulkhead takes its rule's new `maxConcurrent` now, and the calls it lets in
    * start at once (not at the next call or ending of one). A rule the new config no longer has, or that sets no
    * `maxConcurrent` any more, bounds nothing: its waiting calls start (new calls of its tasks no longer pass a gate).
-   * Calls in flight are left alone when a limit shrinks.
-   * @param limitOf - the new `maxConcurrent` of a rule label, or undefined when none.
+   * Calls in flight are left alone when a limit shrinks. An unnamed rule that moved (`rules[i]` is its position) keeps
+   * its bulkhead under its new label.
+   * @param ruleOf - where the rule of a label is now: its label and `maxConcurrent`; undefined when it is gone.
    */
-  reconfigure(limitOf: (label: string) => number | undefined): void {
-    for (const [label, e] of this.#entries) {
-      e.max = limitOf(label) ?? Infinity;
-      e.gate.pump();
+  reconfigure(ruleOf: (label: string) => { label: string; maxConcurrent: number | undefined } | undefined): void {
+    // Re-keyed first, pumped after: a call a pump starts may decide its label (a synchronous inline call dispatching).
+    const entries = [...this.#entries];
+    this.#entries.clear();
+    for (const [label, e] of entries) {
+      const rule = ruleOf(label);
+      e.max = rule?.maxConcurrent ?? Infinity;
+      // The rule's bulkhead follows it to its new label (an unnamed rule moved). A label already taken (by a bulkhead
+      // that moved there) leaves this one under a label of its own, never out of the map: stop() must still find
+      // its waiting calls, and its calls in flight still end in it.
+      let key = rule?.label ?? label;
+      for (let n = 2; this.#entries.has(key); n++) key = `${label} (${n})`;
+      this.#entries.set(key, e);
     }
+    for (const [, e] of entries) e.gate.pump();
   }
 
   /** Each rule's bulkhead: its limit, calls in flight and waiting. */

@@ -31,6 +31,7 @@ import { CrashGuard } from './crash-guard.js';
 import { GreenStepSampler, type GreenStepSamplerOptions } from './green-step-sampler.js';
 import { followPolicyChanges, type Policy, type PolicyChange, type PolicyStats } from './policy.js';
 import { ruleLabel } from './compiled-rule.js';
+import type { PolicyRule } from './policy-schema.js';
 import { driveInlineGenerator, noteInlineRun, watchInlineRuns, whenInlineRunEnds } from './inline-runs.js';
 
 /** A thread pool as the dispatcher calls it (the reactor's `ThreadPool`). */
@@ -208,14 +209,22 @@ export class PolicyDispatcher {
    * crash budget until {@link PolicyDispatcher.close}.
    */
   readonly #reconfigured = ({ config }: PolicyChange): void => {
-    const rules = config.rules ?? [];
-    this.#bulkheads.reconfigure((label) => rules.find((rule, i) => ruleLabel(rule, i) === label)?.maxConcurrent);
+    const before = this.#rulesInForce;
+    const after = config.rules ?? [];
+    this.#rulesInForce = after;
+    this.#bulkheads.reconfigure((label) => ruleAfterReload(label, before, after));
     this.#crashGuard.reconfigure();
   };
 
+  /** The rules in force when the bulkheads' labels were last given (see #reconfigured). */
+  #rulesInForce: ReadonlyArray<Readonly<PolicyRule>> = [];
+
   /** Follows the policy's changes from the first call that passes a bulkhead or the crash budget (see #reconfigured). */
   #followChanges(): void {
-    if (this.#unfollow === undefined && !this.#closed) this.#unfollow = followPolicyChanges(this.#policy, this.#reconfigured);
+    if (this.#unfollow === undefined && !this.#closed) {
+      this.#rulesInForce = this.#policy.config.rules ?? [];
+      this.#unfollow = followPolicyChanges(this.#policy, this.#reconfigured);
+    }
   }
 
   /** The policy that decides. */
@@ -795,6 +804,34 @@ function objectResult(result: object, fn: (...a: unknown[]) => unknown, learner:
     return d;
   }
   return succeed(result);
+}
+
+/**
+ * Where the rule a bulkhead was made for (`label`, under the rules `before` a reload) is under the rules `after` it:
+ * its label there and its `maxConcurrent`, or undefined when it is gone. A named rule is found by its name; an unnamed
+ * one (`rules[i]`, labelled by its position) by what it says, its limits aside (`maxConcurrent`, `timeoutMs`), so a
+ * rule added or removed before it moves its bulkhead with it, calls in flight and waiting included, instead of handing
+ * its label to another rule (whose limit, often none, let every waiting call start, and whose new calls then passed a
+ * gate of their own beside the calls still running).
+ */
+function ruleAfterReload(
+  label: string,
+  before: ReadonlyArray<Readonly<PolicyRule>>,
+  after: ReadonlyArray<Readonly<PolicyRule>>,
+): { label: string; maxConcurrent: number | undefined } | undefined {
+  const was = before.find((rule, i) => ruleLabel(rule, i) === label);
+  if (was !== undefined && was.name === undefined) {
+    const text = ruleText(was);
+    const i = after.findIndex((rule) => rule.name === undefined && ruleText(rule) === text);
+    if (i >= 0) return { label: ruleLabel(after[i]!, i), maxConcurrent: after[i]!.maxConcurrent };
+  }
+  const i = after.findIndex((rule, j) => ruleLabel(rule, j) === label);
+  return i < 0 ? undefined : { label, maxConcurrent: after[i]!.maxConcurrent };
+}
+
+/** What an unnamed rule says, its limits aside: its identity across a reload (see {@link ruleAfterReload}). */
+function ruleText(rule: Readonly<PolicyRule>): string {
+  return JSON.stringify({ ...rule, maxConcurrent: undefined, timeoutMs: undefined });
 }
 
 /** `dispatch` of something that is neither a Task nor a function: what it says to do instead. */

@@ -69,6 +69,38 @@ describe('a reload that changes a bulkhead while calls wait in it', () => {
   });
 });
 
+describe('a reload that moves an unnamed bulkhead rule (rules[i] is its position)', () => {
+  let reactor: Reactor;
+  afterEach(async () => {
+    held.release();
+    await reactor.stop({ graceMs: 0 });
+  });
+
+  const unnamed = { match: { task: 'heldGreen' }, route: 'green', maxConcurrent: 1 } as const;
+
+  it.each<[string, PolicyConfig, string]>([
+    ['a rule added before it', { rules: [{ name: 'other', match: { task: 'elsewhere' }, route: 'green' }, unnamed] }, 'rules[1]'],
+    ['an unnamed rule added before it', { rules: [{ match: { task: 'elsewhere' }, route: 'inline' }, unnamed] }, 'rules[1]'],
+    ['a rule before it removed', { rules: [unnamed] }, 'rules[0]'],
+  ])('%s: its bulkhead moves with it, so no more than maxConcurrent calls run at once across the reload', async (_what, next, label) => {
+    held.started = 0;
+    held.gate = new Promise<void>((resolve) => {
+      held.release = resolve;
+    });
+    const first: PolicyConfig = label === 'rules[0]' ? { rules: [{ match: { task: 'elsewhere' }, route: 'inline' }, unnamed] } : { rules: [unnamed] };
+    reactor = new Reactor({ clock: new Clock(), policy: first });
+    const calls = [1, 2, 3].map((n) => reactor.dispatch(heldGreen, n));
+    reactor.policy.update(next);
+    calls.push(...[4, 5].map((n) => reactor.dispatch(heldGreen, n))); // decided under the new labels
+    await settled(reactor.deferToGreenlet(() => undefined)); // the hub ran its ready greenlets
+    expect(held.started).toBe(1);
+    expect(reactor.stats().policy.bulkheads[label]).toMatchObject({ maxConcurrent: 1, inFlight: 1, waiting: 4 });
+    held.release();
+    const outcomes = await Promise.all(calls.map((d) => settled(d)));
+    expect(outcomes.map((o) => o.ok && o.value)).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
 describe('a stopped reactor', () => {
   it("stops following its policy's reloads, and never counts among the 'change' listeners of a policy it shares", async () => {
     const reactor = new Reactor({ clock: new Clock(), policy: config({ maxConcurrent: 1 }) });
