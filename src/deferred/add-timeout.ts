@@ -6,6 +6,7 @@
 import { CancelledError, TimeoutError } from '../errors.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
+import { expectScheduler } from '../time/expect-scheduler.js';
 import type { Deferred } from './deferred.js';
 import { Failure } from './failure.js';
 
@@ -32,7 +33,8 @@ function cancelledToTimeoutError(resultOrFailure: unknown, timeoutMs: number): u
  * @param clock - the scheduler; real time when omitted.
  * @param onTimeoutCancel - maps the result when the timeout fired.
  * @returns `d`.
- * @throws RangeError when `ms` is negative, NaN or not finite (from the clock's `callLater` for `Infinity`).
+ * @throws RangeError when `ms` is negative, NaN or not finite (from the clock's `callLater` for `Infinity`);
+ *   TypeError when `clock` is given and is not a Scheduler.
  */
 export function addTimeoutTo<T>(
   d: Deferred<T>,
@@ -43,8 +45,9 @@ export function addTimeoutTo<T>(
   if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
     throw new RangeError(`Expected \`ms\` to be a non-negative number, got \`${String(ms)}\` (${typeof ms})`);
   }
+  const scheduler = clock === undefined ? realTimeScheduler : expectScheduler(clock, 'clock');
   let timedOut = false;
-  const call = (clock ?? realTimeScheduler).callLater(ms, () => {
+  const call = scheduler.callLater(ms, () => {
     timedOut = true;
     d.cancel();
   });

@@ -6,6 +6,7 @@
 import { AlreadyCalledError } from '../errors.js';
 import { safeString } from '../safe-string.js';
 import type { Scheduler } from '../time/scheduler.js';
+import { expectScheduler } from '../time/expect-scheduler.js';
 import { Deferred, type ChainResult } from './deferred.js';
 import { Failure } from './failure.js';
 import { reportUnhandledFailure } from './unhandled-error-handler.js';
@@ -22,8 +23,8 @@ import { reportUnhandledFailure } from './unhandled-error-handler.js';
  * @param fn - the function to call; omitted, the Deferred fires with `undefined`.
  * @param args - its arguments.
  * @returns a Deferred of `fn`'s result.
- * @throws RangeError when `ms` is negative or not finite (from `clock.callLater`); TypeError when `fn` is given and
- *   is not a function (nothing is scheduled then).
+ * @throws RangeError when `ms` is negative or not finite (from `clock.callLater`); TypeError when `clock` is not a
+ *   Scheduler, or `fn` is given and is not a function (nothing is scheduled then).
  * @example
  * ```ts
  * deferLater(reactor, 1_000, () => 'a second later').addCallback(console.log);
@@ -35,6 +36,7 @@ export function deferLater<A extends unknown[], R = undefined>(
   fn?: (...args: A) => R,
   ...args: A
 ): Deferred<ChainResult<R>> {
+  expectScheduler(clock, 'clock');
   if (fn !== undefined && typeof fn !== 'function') {
     // Before the call is scheduled: a throw after it would leave a timer behind.
     throw new TypeError(`Expected \`fn\` to be a function, got \`${safeString(fn)}\` (${typeof fn})`);

@@ -43,6 +43,7 @@ import type { Scheduler } from '../time/scheduler.js';
 import { addTimeoutTo, type OnTimeoutCancel } from './add-timeout.js';
 import { Failure, cancelledFailure, isFailure } from './failure.js';
 import { isThenable } from '../is-thenable.js';
+import { safeString } from '../safe-string.js';
 import { pendingPromise, takeReject, takeResolve } from './then-reaction.js';
 import { reportUnhandledFailure, trackFailure, untrackFailure } from './unhandled-error-handler.js';
 import { armedUserCodeGate, isLibraryHandler, passUserCodeGate } from './user-code-gate.js';
@@ -199,8 +200,13 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   /**
    * @param canceller - called by {@link Deferred.cancel} while the Deferred has not fired, to stop the work; if it
    *   does not fire the Deferred itself, the Deferred errbacks with `CancelledError`.
+   * @throws TypeError when `canceller` is given and is not a function (refused here, where it was passed, not at a
+   *   later `cancel()`).
    */
   constructor(canceller?: (d: Deferred<T>) => void) {
+    if (canceller !== undefined && typeof canceller !== 'function') {
+      throw new TypeError(`Expected \`canceller\` to be a function, got \`${safeString(canceller)}\` (${typeof canceller})`);
+    }
     this.#canceller = canceller;
   }
 

@@ -1,0 +1,62 @@
+/**
+ * Bad input at public entry points gets a clear named error that names the parameter (p-queue's form), never a
+ * raw engine TypeError from deep inside, and a misspelt option is refused as TaskOptions and policy keys are.
+ */
+import { describe, it, expect } from '@jest/globals';
+import { Clock, Deferred, deferLater, type Scheduler } from '../../src/index.js';
+
+const notAScheduler = (value: unknown): Scheduler => value as Scheduler;
+
+describe('deferLater()', () => {
+  it.each([
+    ['undefined', undefined],
+    ['null', null],
+    ['an object without callLater', {}],
+    ['a number', 5],
+  ])('refuses %s as the clock with a TypeError naming `clock`', (_what, clock) => {
+    expect(() => deferLater(notAScheduler(clock), 1)).toThrow(TypeError);
+    expect(() => deferLater(notAScheduler(clock), 1)).toThrow(/`clock`/);
+  });
+});
+
+describe('Deferred', () => {
+  describe('.addTimeout()', () => {
+    it('refuses an object without callLater as the clock with a TypeError naming `clock`', () => {
+      expect(() => new Deferred().addTimeout(10, notAScheduler({}))).toThrow(TypeError);
+      expect(() => new Deferred().addTimeout(10, notAScheduler({}))).toThrow(/`clock`/);
+    });
+
+    it('leaves the Deferred usable when it refuses the clock: it fires and runs its callbacks as before', () => {
+      const d = new Deferred<number>();
+      expect(() => d.addTimeout(10, notAScheduler(null))).toThrow(/`clock`/);
+      d.callback(1);
+      const seen: unknown[] = [];
+      d.addCallback((v) => seen.push(v));
+      expect(seen).toEqual([1]);
+    });
+
+    it('still times out on a real Clock given as the clock', () => {
+      const clock = new Clock();
+      const d = new Deferred<number>().addTimeout(10, clock);
+      const errors: unknown[] = [];
+      d.addErrback((f) => errors.push(f.value));
+      clock.advance(10);
+      expect((errors[0] as Error).name).toBe('TimeoutError');
+    });
+  });
+
+  describe('new Deferred(canceller)', () => {
+    it('refuses a canceller that is not a function at construction, as addCallback refuses a callback', () => {
+      expect(() => new Deferred(5 as never)).toThrow(TypeError);
+      expect(() => new Deferred(5 as never)).toThrow(/`canceller`/);
+    });
+
+    it('accepts an explicit undefined canceller (no canceller)', () => {
+      const d = new Deferred(undefined);
+      const errors: unknown[] = [];
+      d.addErrback((f) => errors.push(f.value));
+      d.cancel();
+      expect((errors[0] as Error).name).toBe('CancelledError');
+    });
+  });
+});
