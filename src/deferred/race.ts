@@ -32,22 +32,28 @@ export function race<T>(deferreds: Iterable<Deferred<T>>): Deferred<[index: numb
   const final = new Deferred<[number, T]>(() => {
     for (const member of members) member.cancel();
   });
-  const succeeded = (result: T, index: number): undefined => {
+  // One handler per distinct Deferred, with every position it holds: the handler consumes the result, so a second
+  // handler on a Deferred listed twice would see `undefined` as a success (a race of failures fired a winner).
+  const positions = new Map<Deferred<T>, number[]>();
+  members.forEach((member, index) => {
+    const at = positions.get(member);
+    if (at === undefined) positions.set(member, [index]);
+    else at.push(index);
+  });
+  const succeeded = (result: T, at: number[], winner: Deferred<T>): undefined => {
     if (final.called) return undefined;
-    final.callback([index, result]);
-    members.forEach((member, other) => {
-      if (other !== index) member.cancel();
-    });
+    final.callback([at[0]!, result]);
+    for (const member of members) if (member !== winner) member.cancel();
     return undefined;
   };
-  const onFailure = (failure: Failure, index: number): undefined => {
-    failures[index] = failure;
-    failed++;
+  const onFailure = (failure: Failure, at: number[]): undefined => {
+    for (const index of at) failures[index] = failure;
+    failed += at.length;
     if (failed === members.length && !final.called) final.errback(new FailureGroup(failures));
     return undefined;
   };
-  members.forEach((member, index) => {
-    member.addCallbacks(succeeded, onFailure, { callbackArgs: [index], errbackArgs: [index] });
-  });
+  for (const [member, at] of positions) {
+    member.addCallbacks(succeeded, onFailure, { callbackArgs: [at, member], errbackArgs: [at] });
+  }
   return final;
 }
