@@ -9,6 +9,7 @@
  *
  * @module
  */
+import type { HubWait } from './hub-wait.js';
 import type { Deferred } from '../deferred/deferred.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import type { GreenletState } from './greenlet-state.js';
@@ -104,9 +105,14 @@ export interface Rare {
   timer: DelayedCall | null;
   /** The Deferred `cooperate()` returned inside a generator greenlet's step. */
   coop: Deferred<void> | null;
+  /**
+   * Hub waits its code awaited while it already awaited another (`Promise.all`/`race` over several): ordinary
+   * Deferreds to the hub, released once they can have no taker (see greenlet.ts, `#releaseCoAwaited`).
+   */
+  coAwaited: Array<HubWait<any>> | null;
 }
 
 /** @returns an empty {@link Rare} record. */
 export function newRare(): Rare {
-  return { kill: undefined, killReason: undefined, abort: null, timer: null, coop: null };
+  return { kill: undefined, killReason: undefined, abort: null, timer: null, coop: null, coAwaited: null };
 }

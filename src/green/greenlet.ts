@@ -166,7 +166,12 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
           // then `w` is an ordinary Deferred, its outcome reaching the await the Promise way.
           if (w.handed) return true; // its turn came before this await, which takes what the hub handed over
           const on = g.#waitingOn;
-          if (g.#is(ST_DEAD) || (on instanceof HubWait && on.hooked)) return false;
+          if (g.#is(ST_DEAD)) return false;
+          if (on instanceof HubWait && on.hooked) {
+            w.coAwait(); // released with the combinator's fate: a kill, its code going on, its death
+            ((g.#rare ??= newRare()).coAwaited ??= []).push(w);
+            return false;
+          }
           g.#awaitWait(w, ready);
           return true;
         }
@@ -383,6 +388,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     const done = this.#wait<void>(undefined, noop, undefined, INTERNAL);
     // Last: its callbacks are the caller's code and may kill again or wait on this greenlet.
     if (dropped !== null) dropped.dropped(exc);
+    this.#releaseCoAwaited(exc);
     return done;
   }
 
@@ -652,6 +658,27 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     }
     if (left !== null && !left.called) left.callback(undefined); // last: its callbacks are the greenlet's code
     if (lost !== null) Greenlet.#release(lost);
+    this.#releaseCoAwaited(undefined);
+  }
+
+  /**
+   * Release the hub waits it awaited beside the one it parked on that have no outcome yet: its code runs on (it
+   * makes a hub wait, or ends), so the `Promise.all`/`race` they were in is decided; or it is killed (`exception`),
+   * so they fire with the kill, as the wait it parks on does, and the combinator rejects with it.
+   */
+  #releaseCoAwaited(exception: unknown): void {
+    const rare = this.#rare;
+    const list = rare?.coAwaited ?? null;
+    if (list === null) return;
+    rare!.coAwaited = null;
+    for (const w of list) {
+      if (w.called) continue;
+      if (exception === undefined) Greenlet.#release(w);
+      else {
+        w.abandon();
+        w.dropped(exception);
+      }
+    }
   }
 
   /**
@@ -940,6 +967,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     }
     if (!ok && report && !observed) this.#site.host.reportError(result, this);
     if (lost !== null) Greenlet.#release(lost);
+    this.#releaseCoAwaited(undefined);
   }
 }
 

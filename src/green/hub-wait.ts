@@ -14,7 +14,8 @@
  *   no longer waits on it; a `cooperate()` left so, before its turn came, fires then. Should `g`'s own code await
  *   it later (`const w = q.get(); await hub.cooperate(); await w`), it is `awaited` from then on: `g` parks on it
  *   again — unless `g` already awaits another hub wait (`Promise.all([q1.get(), q2.get()])`): then it stays an
- *   ordinary Deferred whose outcome reaches that await the Promise way (a kill releases only the one `g` parks on).
+ *   ordinary Deferred whose outcome reaches that await the Promise way; with no outcome yet when `g` is killed
+ *   (it fires with the kill), makes another hub wait or ends, it is released as a lost wait is (below).
  * - `awaited` and lost: `g`'s code is seen running on (it makes another hub wait, or ends) while the hub has not
  *   handed it this wait's outcome: that `then` was not `g`'s await but a race's (`Promise.race([w, p])` that `p`
  *   won, `Promise.any`). It is released ({@link HubWait.abandon}: it leaves its line, gives back what it was served)
@@ -107,6 +108,7 @@ export class HubWait<T> extends Deferred<T> {
   #racedThens: Array<Promise<unknown>> | null = null; // the Promises `then` made on it while raced and pending
   #chained = false; // callbacks were added to it (not by the hub): an `await` of it gets the chain's result
   #handed = false; // the hub handed it over (deliver), to a continuation or to the `then` still to come
+  #coAwaited = false; // awaited by its greenlet beside the hub wait it parks on: it keeps what to let go of
   #took = false; // a callback of the caller's code that takes its value ran (not the library's: see observeOutcome)
 
   /**
@@ -245,6 +247,14 @@ export class HubWait<T> extends Deferred<T> {
     return this.#chained;
   }
 
+  /**
+   * @internal Its greenlet awaits it beside another hub wait (`Promise.all`/`race` over several): an ordinary
+   * Deferred to the hub, which keeps what {@link HubWait.abandon} lets go of, for the greenlet to release it.
+   */
+  coAwait(): void {
+    this.#coAwaited = true;
+  }
+
   /** @internal True once the hub handed over an outcome (or a kill) through it: its greenlet's turn came. */
   get handed(): boolean {
     return this.#handed;
@@ -298,7 +308,7 @@ export class HubWait<T> extends Deferred<T> {
       if (raced) this.#raced = true; // `then` in the run that made it: not its greenlet's switch point
       if (!onThen(raced)) {
         this.#owned = false;
-        if (!raced) this.#onAbandon = null; // another's await: a kill of its maker leaves it to them
+        if (!raced && !this.#coAwaited) this.#onAbandon = null; // another's await: a kill of its maker leaves it to them
         const p = super.then(onFulfilled, onRejected);
         if (raced) this.#racedThens = [p]; // a kill of its greenlet rejects it (see dropped)
         return p;
