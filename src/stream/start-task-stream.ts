@@ -11,14 +11,13 @@
  * @module
  */
 import type { Deferred } from '../deferred/deferred.js';
-import { driveGenerator } from '../deferred/drive-generator.js';
 import { fail } from '../deferred/fail.js';
 import { isGenerator } from '../deferred/is-generator.js';
 import { maybeDeferred } from '../deferred/maybe-deferred.js';
 import { callDeadline } from '../context/call-deadline.js';
 import { TimeoutError, WorkerCrashedError } from '../errors.js';
 import type { Decision } from '../policy/decision.js';
-import { noteInlineRun } from '../policy/inline-runs.js';
+import { driveInlineGenerator, noteInlineRun } from '../policy/inline-runs.js';
 import { isTask, type Task } from '../task/task.js';
 import type { StreamRequest } from '../threads/wire.js';
 import type { Scheduler } from '../time/scheduler.js';
@@ -160,7 +159,9 @@ function callInline(stream: InProcessStream, target: Target, args: unknown[]): D
   } catch (error) {
     return fail(error); // a `next`/`throw` getter threw (user code): the call fails, `stream()` does not throw
   }
-  if (generator) return driveGenerator(steppedIn(stream, result as Generator<unknown, unknown, unknown>));
+  // Driven as an inline call's generator is (inline-runs.ts): a bulkhead starting it keeps its place until what a
+  // cancelled or timed-out generator waited on has ended.
+  if (generator) return driveInlineGenerator(steppedIn(stream, result as Generator<unknown, unknown, unknown>));
   const d = maybeDeferred(() => result);
   // Still pending and not the returned Deferred itself: it follows a thenable the function returned, which nothing can
   // stop. A bulkhead starting it keeps its place until that settles, as for an inline call (inline-runs.ts).

@@ -159,3 +159,31 @@ describe('an inline call in a bulkhead whose function returned a generator or a 
     expect(reactor.stats().policy.bulkheads['one']).toMatchObject({ inFlight: 0, waiting: 0 });
   });
 });
+
+describe('an inline stream in a bulkhead whose function returned a generator', () => {
+  let reactor: Reactor;
+  afterEach(async () => {
+    release();
+    await reactor.stop({ graceMs: 0 });
+  });
+
+  it.each(['a generator waiting on a Promise', 'a generator with waits left', 'a generator waiting on a greenlet deaf to its kill'])(
+    '%s, cancelled: fails at once with CancelledError and keeps its place until what it waited on ends',
+    async (kind) => {
+      reactor = reactorWith('inline');
+      resetRuns();
+      const target = inlineCalls[kind]!(reactor) as () => unknown;
+      const first = reactor.stream(target);
+      await until(() => runs.started === 1);
+      const second = reactor.stream(target);
+      first.cancel();
+      expect(await failureOf(first.result)).toBeInstanceOf(CancelledError);
+      expect(reactor.stats().policy.bulkheads['one']).toMatchObject({ inFlight: 1, waiting: 1 });
+      expect(runs.started).toBe(1);
+      release();
+      expect(await settled(second.result)).toEqual({ ok: true, value: 1 });
+      expect(runs.most).toBe(1);
+      expect(reactor.stats().policy.bulkheads['one']).toMatchObject({ inFlight: 0, waiting: 0 });
+    },
+  );
+});
