@@ -67,11 +67,20 @@ export class DeferredList<T = unknown, R = Array<DeferredListEntry<T>>> extends 
     const { fireOnOneCallback = false, fireOnOneErrback = false, consumeErrors = false } = options;
     const entries = new Array<DeferredListEntry<T>>(members.length);
     let finished = 0;
-    // One handler for both sides, its index the one extra argument: a failure is exactly a `Failure` result.
+    // One handler for both sides, its position the one extra argument: a failure is exactly a `Failure` result. A
+    // Deferred listed again is not given a second handler (with `consumeErrors` it would see `undefined` as a
+    // success): its later positions are in `repeats`, filled from the first one's outcome.
+    let repeats: Map<number, number[]> | null = null;
     const onResult = (result: unknown, index: number): unknown => {
       const succeeded = !(result instanceof Failure);
-      entries[index] = succeeded ? [true, result as T] : [false, result];
+      const entry: DeferredListEntry<T> = succeeded ? [true, result as T] : [false, result];
+      entries[index] = entry;
       finished++;
+      const again = repeats?.get(index);
+      if (again !== undefined) {
+        for (const at of again) entries[at] = [...entry];
+        finished += again.length;
+      }
       if (!this.called) {
         if (succeeded && fireOnOneCallback) this.callback([result, index] as R);
         else if (!succeeded && fireOnOneErrback) this.errback(new FirstError(result, index));
@@ -80,6 +89,24 @@ export class DeferredList<T = unknown, R = Array<DeferredListEntry<T>>> extends 
       return !succeeded && consumeErrors ? undefined : result;
     };
     if (members.length === 0 && !fireOnOneCallback) this.callback(entries as R);
-    for (let index = 0; index < members.length; index++) members[index]!.addBoth(onResult, index);
+    // Every repeat is known before the first handler is added: a member that already fired calls it at once.
+    const first = members.length > 1 ? new Map<Deferred<T>, number>() : null;
+    let repeated = false;
+    for (let index = 0; first !== null && index < members.length; index++) {
+      const member = members[index]!;
+      const seen = first.get(member);
+      if (seen === undefined) {
+        first.set(member, index);
+        continue;
+      }
+      repeated = true;
+      const again = (repeats ??= new Map()).get(seen);
+      if (again === undefined) repeats.set(seen, [index]);
+      else again.push(index);
+    }
+    for (let index = 0; index < members.length; index++) {
+      const member = members[index]!;
+      if (!repeated || first!.get(member) === index) member.addBoth(onResult, index);
+    }
   }
 }

@@ -1,12 +1,13 @@
 /**
  * A combinator given the same Deferred at two positions. `race` consumes its members' results (their chains go on
- * with `undefined`), so the second handler on a Deferred listed twice used to see `undefined` as a success: a race
- * whose every member failed fired with `[1, undefined]`. Each position now has the outcome of its Deferred.
+ * with `undefined`), and so does a `DeferredList` with `consumeErrors` for a failure, so the second handler on a
+ * Deferred listed twice used to see `undefined` as a success: a race whose every member failed fired with
+ * `[2, undefined]`, and the list recorded `[true, undefined]`. Each position now has the outcome of its Deferred.
  *
  * @module
  */
 import { describe, expect, it } from '@jest/globals';
-import { Deferred, FailureGroup, race } from '../../src/index.js';
+import { Deferred, DeferredList, FailureGroup, race } from '../../src/index.js';
 import { failureResultOf, successResultOf } from '../helpers/deferred-results.js';
 
 describe('race', () => {
@@ -30,3 +31,25 @@ describe('race', () => {
     expect(other.called).toBe(true); // cancelled (its result, like every member's, is consumed by the race)
   });
 });
+
+describe('DeferredList', () => {
+  it.each([
+    ['fails later', false],
+    ['had failed already', true],
+  ])('with consumeErrors, records a failure at every position of a Deferred listed twice that %s', (_, early) => {
+    const d = new Deferred<string>();
+    const boom = new Error('boom');
+    if (early) d.errback(boom);
+    const list = new DeferredList([d, firedWith('b'), d], { consumeErrors: true });
+    if (!early) d.errback(boom);
+    const entries = successResultOf(list);
+    expect(entries.map(([ok, value]) => (ok ? value : (value as { value: unknown }).value))).toEqual([boom, 'b', boom]);
+    expect(entries.map(([ok]) => ok)).toEqual([false, true, false]);
+  });
+});
+
+function firedWith(value: string): Deferred<string> {
+  const d = new Deferred<string>();
+  d.callback(value);
+  return d;
+}
