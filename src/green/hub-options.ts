@@ -24,7 +24,7 @@ export interface HubOptions {
   blockingThresholdMs?: number;
   /**
    * Most greenlets alive at once (spawned and not dead); past it `spawn` returns a greenlet already dead with
-   * `QueueFullError`.
+   * `QueueFullError`. An integer >= 1, or Infinity (as the policy's `green.maxGreenlets`).
    * @defaultValue Infinity
    */
   maxGreenlets?: number;
@@ -78,22 +78,40 @@ function functionOption<F>(key: string, value: F): F {
  *
  * @param options - the caller's options.
  * @returns the resolved options.
- * @throws TypeError when a field has the wrong type or range.
+ * @throws TypeError when `options` is not an object, has a key that is not a {@link HubOptions} field (a misspelt
+ *   option would otherwise be ignored silently), or a field has the wrong type; RangeError when a number is out of
+ *   range (`maxGreenlets` must be an integer >= 1 or Infinity, as the policy's `green.maxGreenlets` >= 1: with 0
+ *   every spawn would fail).
  */
 export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!Object.hasOwn(defaultHubOptions, key)) {
+      const known = Object.keys(defaultHubOptions).join(', ');
+      throw new TypeError(`Expected \`options\` to have only the keys ${known}, got the unknown key \`${key}\``);
+    }
+  }
   const resolved = { ...defaultHubOptions };
   for (const key of ['sliceMs', 'blockingThresholdMs'] as const) {
     const value = options[key];
     if (value === undefined) continue;
-    if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
+    if (typeof value !== 'number') {
       throw new TypeError(`Expected \`${key}\` to be a finite number >= 0, got ${describe(value)}`);
+    }
+    if (!(value >= 0) || !Number.isFinite(value)) {
+      throw new RangeError(`Expected \`${key}\` to be a finite number >= 0, got ${describe(value)}`);
     }
     resolved[key] = value;
   }
   const max = options.maxGreenlets;
   if (max !== undefined) {
-    if (typeof max !== 'number' || !(max >= 0) || (!Number.isInteger(max) && max !== Infinity)) {
-      throw new TypeError(`Expected \`maxGreenlets\` to be an integer >= 0 or Infinity, got ${describe(max)}`);
+    if (typeof max !== 'number') {
+      throw new TypeError(`Expected \`maxGreenlets\` to be an integer >= 1 or Infinity, got ${describe(max)}`);
+    }
+    if (!(max >= 1) || (!Number.isInteger(max) && max !== Infinity)) {
+      throw new RangeError(`Expected \`maxGreenlets\` to be an integer >= 1 or Infinity, got ${describe(max)}`);
     }
     resolved.maxGreenlets = max;
   }

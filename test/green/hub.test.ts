@@ -47,7 +47,7 @@ describe('Hub', () => {
       ['maxGreenlets', 1.5],
       ['now', 5],
       ['nextTurn', 'soon'],
-    ])('rejects a bad `%s` with a TypeError naming it', (key, value) => {
+    ])('rejects a bad `%s` with an error naming it', (key, value) => {
       expect(() => new Hub({ [key]: value })).toThrow(new RegExp(`Expected \`${key}\``));
     });
   });

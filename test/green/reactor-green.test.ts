@@ -238,8 +238,10 @@ describe('Reactor (green path)', () => {
   describe('greenletDeferred() capacity', () => {
     it('errbacks with QueueFullError past maxGreenlets', () => {
       const clock = new Clock();
-      const hub = new Hub({ clock, maxGreenlets: 0 });
+      const hub = new Hub({ clock, maxGreenlets: 1 });
+      const alive = hub.spawn(() => 0);
       const d = greenletDeferred(hub.spawn(() => 1), { clock });
+      void alive.kill();
       expect(failureResultOf(d).value).toMatchObject({ name: 'QueueFullError' });
     });
   });

@@ -3,7 +3,7 @@
  * raw engine TypeError from deep inside, and a misspelt option is refused as TaskOptions and policy keys are.
  */
 import { describe, it, expect } from '@jest/globals';
-import { Clock, Deferred, deferLater, type Scheduler } from '../../src/index.js';
+import { Clock, Deferred, Hub, deferLater, type Scheduler } from '../../src/index.js';
 
 const notAScheduler = (value: unknown): Scheduler => value as Scheduler;
 
@@ -58,5 +58,47 @@ describe('Deferred', () => {
       d.cancel();
       expect((errors[0] as Error).name).toBe('CancelledError');
     });
+  });
+});
+
+describe('new Hub(options)', () => {
+  it.each([0, -1, 1.5, Number.NaN])('refuses maxGreenlets %p with a RangeError, as the policy refuses green.maxGreenlets 0', (max) => {
+    expect(() => new Hub({ maxGreenlets: max })).toThrow(RangeError);
+    expect(() => new Hub({ maxGreenlets: max })).toThrow(/`maxGreenlets`/);
+  });
+
+  it.each([
+    ['sliceMs', -1],
+    ['blockingThresholdMs', Infinity],
+  ])('refuses %s %p (out of range) with a RangeError naming it', (key, value) => {
+    expect(() => new Hub({ [key]: value })).toThrow(RangeError);
+    expect(() => new Hub({ [key]: value })).toThrow(new RegExp(`\`${key}\``));
+  });
+
+  it.each([
+    ['sliceMs', '4'],
+    ['maxGreenlets', '10'],
+  ])('refuses %s of the wrong type (%p) with a TypeError naming it', (key, value) => {
+    expect(() => new Hub({ [key]: value })).toThrow(TypeError);
+    expect(() => new Hub({ [key]: value })).toThrow(new RegExp(`\`${key}\``));
+  });
+
+  it('refuses an unknown option (a misspelt `sliceMs`) with a TypeError naming it', () => {
+    expect(() => new Hub({ sliecMs: 1 } as never)).toThrow(TypeError);
+    expect(() => new Hub({ sliecMs: 1 } as never)).toThrow(/sliecMs/);
+  });
+
+  it('refuses options that are not an object with a TypeError', () => {
+    expect(() => new Hub(null as never)).toThrow(/`options`/);
+    expect(() => new Hub(5 as never)).toThrow(/`options`/);
+  });
+
+  it('accepts maxGreenlets 1 and Infinity: past 1 live greenlet, spawn gives a greenlet dead with QueueFullError', () => {
+    expect(new Hub({ maxGreenlets: Infinity }).options.maxGreenlets).toBe(Infinity);
+    const hub = new Hub({ clock: new Clock(), maxGreenlets: 1, nextTurn: () => undefined });
+    hub.spawn(() => 0);
+    const refused = hub.spawn(() => 1);
+    expect(refused.dead).toBe(true);
+    expect(refused.exception).toMatchObject({ name: 'QueueFullError' });
   });
 });
