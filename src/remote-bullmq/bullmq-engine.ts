@@ -17,6 +17,7 @@
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { RemoteUnavailableError } from '../errors.js';
+import { endConnection } from './end-connection.js';
 import { LargeJobSender } from './large-job-sender.js';
 import { describeConnection, redisClientOptions } from './redis-connection-options.js';
 import { RedisReachability } from './redis-reachability.js';
@@ -115,8 +116,6 @@ export async function closeEngine(engine: Engine, settleChores: () => Promise<vo
   reach.stop();
   // Whatever the state, end our connections (a no-op for those already ended); the events client gives up
   // reconnecting now that the backend is closing, so its close() ends too.
-  queueClient.disconnect();
-  redis.disconnect();
-  large.disconnect();
-  await Promise.allSettled([events.close(), queue.close(), large.close()]);
+  const ended = [endConnection(queueClient), endConnection(redis), large.disconnect()];
+  await Promise.allSettled([events.close(), queue.close(), large.close(), ...ended]);
 }

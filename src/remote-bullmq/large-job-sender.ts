@@ -54,9 +54,12 @@ export class LargeJobSender {
     await Promise.allSettled([this.#queue?.close(), this.#connection.close()]);
   }
 
-  /** Ends the connection at once, whatever its state. */
-  disconnect(): void {
-    this.#connection.disconnect();
+  /**
+   * Ends the connection at once, whatever its state.
+   * @returns resolves once it has ended; never rejects.
+   */
+  disconnect(): Promise<void> {
+    return this.#connection.disconnect();
   }
 
   #open(): Queue {

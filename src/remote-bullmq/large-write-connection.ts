@@ -25,6 +25,7 @@
  * @module
  */
 import { Redis } from 'ioredis';
+import { endConnection } from './end-connection.js';
 
 /** A large write whose connection was lost each time it was sent (the server's refusal, its answer lost). */
 export class LargeWriteLost extends Error {
@@ -104,9 +105,12 @@ export class LargeWriteConnection {
     await this.#client?.quit().catch(() => undefined);
   }
 
-  /** Ends the connection at once, whatever its state. */
-  disconnect(): void {
-    this.#client?.disconnect();
+  /**
+   * Ends the connection at once, whatever its state (see `end-connection.ts`).
+   * @returns resolves once it has ended; never rejects.
+   */
+  disconnect(): Promise<void> {
+    return endConnection(this.#client);
   }
 }
 

@@ -40,6 +40,7 @@ import { describeConnection, redisClientOptions, resolveConnection } from './red
 import { RedisReachability } from './redis-reachability.js';
 import { fitsValueLimit, minimumValueLimit, serverTakes, valueOverLimit } from './redis-value-limit.js';
 import { LargeWriteConnection } from './large-write-connection.js';
+import { endConnection } from './end-connection.js';
 import { TaskRegistry } from './task-registry.js';
 import { HostDirectory } from './host-directory.js';
 import { JobProcessor } from './job-processor.js';
@@ -180,9 +181,8 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
       await pool.close(0);
       await Promise.race([Promise.allSettled([directory.leave(), subscriber.quit(), redis.quit(), large.close()]), down]);
       watch.stop();
-      subscriber.disconnect();
-      redis.disconnect();
-      large.disconnect();
+      // Resolved once their sockets closed, not at the server's answer to QUIT: nothing of ours is left open then.
+      await Promise.all([endConnection(subscriber), endConnection(redis), large.disconnect()]);
     })();
     return closed;
   };
