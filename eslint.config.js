@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 // in prose; change both together.
 const layers = [
   ['errors.ts', 'safe-string.ts', 'is-thenable.ts'],
-  ['time', 'task', 'dispatch-site.ts', 'error-sink.ts'],
+  ['time', 'task', 'dispatch-site.ts', 'error-sink.ts', 'iterator-result.ts'],
   ['deferred', 'context'],
   ['green', 'policy', 'threads'],
   ['stream'],

@@ -22,7 +22,7 @@ import {
 import { AlreadyCalledError } from '../errors.js';
 import { Failure, cancelledFailure, isFailure } from './failure.js';
 import { isThenable } from '../is-thenable.js';
-import { safeString } from '../safe-string.js';
+import { iteratorResult } from '../iterator-result.js';
 import { reportUnhandledFailure } from './unhandled-error-handler.js';
 
 /** One wait on a Promise; compared by identity to drop outcomes that arrive after `cancel()`. */
@@ -160,17 +160,11 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
       let done: boolean;
       let yielded: unknown;
       try {
-        const next: unknown = isFailure(value) ? gen.throw(value.value) : gen.next(value);
-        // A hand-written generator object may return anything: read its result here, where a throw fails the
-        // Deferred. Outside, a bad result threw out of ensureDeferred(), or, on a resume, into the yielded
-        // Deferred's chain (this one never fired) or out of a Promise reaction (an unhandled rejection).
-        if ((typeof next !== 'object' && typeof next !== 'function') || next === null) {
-          throw new TypeError(
-            `Expected the generator's next()/throw() to return an iterator result object, got \`${safeString(next)}\` (${typeof next})`,
-          );
-        }
-        done = (next as IteratorResult<unknown, R>).done === true;
-        yielded = (next as IteratorResult<unknown, R>).value;
+        // A hand-written generator object may return anything: its result is read here, where a throw fails the
+        // Deferred (see iterator-result.ts).
+        const next = iteratorResult(isFailure(value) ? gen.throw(value.value) : gen.next(value));
+        done = next.done === true;
+        yielded = next.value;
       } catch (error) {
         stepping = false;
         return isFailure(error) ? error : new Failure(error);

@@ -70,6 +70,7 @@ import {
 } from './greenlet-flags.js';
 import type { GreenletState } from './greenlet-state.js';
 import { HubWait, observeOutcome } from './hub-wait.js';
+import { iteratorResult } from '../iterator-result.js';
 import { isGreenletExit } from './is-greenlet-exit.js';
 import { killException } from './kill-exception.js';
 import type { SpawnSite } from './spawn-site.js';
@@ -827,16 +828,22 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     if (throwing) this.#flags &= ~(THROWING | SENDING_KILL);
     const native = this.#has(NATIVE_GENERATOR);
     for (;;) {
-      let r: IteratorResult<unknown, unknown>;
+      let done: boolean;
+      let y: unknown;
       try {
+        let r: IteratorResult<unknown, unknown>;
         if (native) r = throwing ? generatorThrow.call(iter, send) : generatorNext.call(iter, send);
-        else r = throwing ? iter.throw(send) : iter.next(send);
+        // A hand-written generator object may return anything, and its result's getters may throw: read here, where
+        // that fails the greenlet (outside, it threw out of the hub's turn: an uncaught exception).
+        else r = iteratorResult(throwing ? iter.throw(send) : iter.next(send));
+        done = r.done === true;
+        y = r.value;
       } catch (error: unknown) {
         this.#finish(false, error, true);
         return false;
       }
-      if (r.done === true) {
-        this.#finish(true, r.value, true);
+      if (done) {
+        this.#finish(true, y, true);
         return false;
       }
       if (this.#rare !== null && this.#rare.kill !== undefined) {
@@ -845,7 +852,6 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
         throwing = true;
         continue;
       }
-      const y = r.value;
       if (y === undefined || (this.#rare !== null && y === this.#rare.coop && y !== null)) {
         this.#enter(ST_QUEUED);
         this.#site.host.schedule(this);

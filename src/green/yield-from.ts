@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { iteratorResult } from '../iterator-result.js';
 
 /**
  * A generator that drives `gen` with `next`/`throw` and passes every yielded value up and every sent value or
@@ -19,7 +20,7 @@ export function* yieldFrom(gen: Generator<unknown, unknown, unknown>): Generator
   let send: unknown = undefined;
   let throwing = false;
   for (;;) {
-    const r = throwing ? gen.throw(send) : gen.next(send);
+    const r = iteratorResult(throwing ? gen.throw(send) : gen.next(send));
     if (r.done === true) return r.value;
     try {
       send = yield r.value;

@@ -22,6 +22,7 @@ import { observe, isDeferred, type Deferred } from '../deferred/deferred.js';
 import { driveGenerator } from '../deferred/drive-generator.js';
 import { Failure } from '../deferred/failure.js';
 import { isThenable } from '../is-thenable.js';
+import { iteratorResult } from '../iterator-result.js';
 import type { RunsOn } from './admission-gate.js';
 
 /** One watched run: its thenables not settled yet, its failed waits, and who waits for the thenables to settle. */
@@ -102,7 +103,7 @@ export function driveInlineGenerator(gen: Generator<unknown, unknown, unknown>):
 
 /** `gen`, each value it yields noted in `run` before the driver waits on it. */
 function* watchedWaits(gen: Generator<unknown, unknown, unknown>, run: InlineRun): Generator<unknown, unknown, unknown> {
-  let next = gen.next();
+  let next = iteratorResult(gen.next());
   for (;;) {
     if (next.done === true) return next.value;
     const value = next.value;
@@ -111,10 +112,10 @@ function* watchedWaits(gen: Generator<unknown, unknown, unknown>, run: InlineRun
     try {
       sent = yield value;
     } catch (error) {
-      next = gen.throw(error);
+      next = iteratorResult(gen.throw(error));
       continue;
     }
-    next = gen.next(sent);
+    next = iteratorResult(gen.next(sent));
   }
 }
 

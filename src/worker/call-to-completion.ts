@@ -11,6 +11,7 @@
  */
 import { isGenerator } from '../deferred/is-generator.js';
 import { isThenable } from '../is-thenable.js';
+import { iteratorResult } from '../iterator-result.js';
 
 /** A task function as the worker calls it. */
 export type TaskFunction = (...args: unknown[]) => unknown;
@@ -29,17 +30,17 @@ export function callToCompletion(fn: TaskFunction, args: readonly unknown[]): un
 
 /** Runs a generator to completion; synchronously until it yields a thenable, then asynchronously. */
 function drive(gen: Generator<unknown, unknown, unknown>): unknown {
-  let step = gen.next();
+  let step = iteratorResult(gen.next());
   while (step.done !== true) {
     let thenable: boolean;
     try {
       thenable = isThenable(step.value);
     } catch (error) {
-      step = gen.throw(error); // its `then` getter threw: thrown back in at the yield, as on a greenlet
+      step = iteratorResult(gen.throw(error)); // its `then` getter threw: thrown back in at the yield, as on a greenlet
       continue;
     }
     if (thenable) return driveAsync(gen, step.value as PromiseLike<unknown>);
-    step = gen.next(step.value);
+    step = iteratorResult(gen.next(step.value));
   }
   return step.value;
 }
@@ -47,26 +48,26 @@ function drive(gen: Generator<unknown, unknown, unknown>): unknown {
 async function driveAsync(gen: Generator<unknown, unknown, unknown>, waiting: PromiseLike<unknown>): Promise<unknown> {
   let step: IteratorResult<unknown, unknown>;
   try {
-    step = gen.next(await waiting);
+    step = iteratorResult(gen.next(await waiting));
   } catch (error) {
-    step = gen.throw(error);
+    step = iteratorResult(gen.throw(error));
   }
   while (step.done !== true) {
     let thenable: boolean;
     try {
       thenable = isThenable(step.value);
     } catch (error) {
-      step = gen.throw(error); // its `then` getter threw: thrown back in at the yield
+      step = iteratorResult(gen.throw(error)); // its `then` getter threw: thrown back in at the yield
       continue;
     }
     if (thenable) {
       try {
-        step = gen.next(await step.value);
+        step = iteratorResult(gen.next(await step.value));
       } catch (error) {
-        step = gen.throw(error);
+        step = iteratorResult(gen.throw(error));
       }
     } else {
-      step = gen.next(step.value);
+      step = iteratorResult(gen.next(step.value));
     }
   }
   return step.value;
