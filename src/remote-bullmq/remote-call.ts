@@ -287,14 +287,27 @@ export class RemoteCall {
     });
   }
 
-  /** Errbacks `WorkerCrashedError` for a crash that is not retried. */
+  /**
+   * Errbacks `WorkerCrashedError` for a crash that is not retried.
+   *
+   * Its host died (or its job vanished) with no record that the task returned: the task may have run in part, in
+   * full (its host dying before the mark, see returned-mark.ts), or not at all — the message says the outcome is
+   * unknown rather than implying the task did not run (SPEC §11). A cause that is already a `WorkerCrashedError`
+   * (the host's thread died, or the host recorded that the task returned) says what is known, and is kept.
+   */
   #crashedFinally(cause: Error): void {
     this.#finish();
     this.#host.counters.crashed++;
+    const retries = this.#task.options.retries ?? 0;
     this.deferred.errback(
       cause instanceof WorkerCrashedError
         ? cause
-        : new WorkerCrashedError(`The remote host running task \`${this.#task.name}\` died: ${cause.message}`, { task: this.#task.name }, { cause }),
+        : new WorkerCrashedError(
+            `The remote host running task \`${this.#task.name}\` died (${cause.message}): its outcome is unknown, the task may have run in part or in full; ` +
+              (retries === 0 ? 'not re-run (retries: 0)' : `not re-run: its ${retries} retries are spent`),
+            { task: this.#task.name },
+            { cause },
+          ),
     );
   }
 

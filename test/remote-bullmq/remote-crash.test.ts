@@ -55,11 +55,13 @@ describe('a remote host killed mid-job', () => {
     expect(reactor.stats().remote!.retried).toBe(1);
   }, 30_000);
 
-  it('with retries: 0, the call errbacks WorkerCrashedError', async () => {
+  it('with retries: 0, the call errbacks WorkerCrashedError saying the outcome is unknown: the task may have run in full', async () => {
     const { d } = await killTheHostRunning(fx.hangOnFirstRun, 'crash:no-retry', false);
     const error = await failureOf(d);
     expect(error).toBeInstanceOf(WorkerCrashedError);
     expect(error.task).toBe('hangOnFirstRun');
+    expect(error.message).toContain('its outcome is unknown');
+    expect(error.message).toContain('may have run in part or in full');
     expect(await watcher.get('crash:no-retry:runs')).toBe('1');
   }, 30_000);
 });
