@@ -19,10 +19,13 @@ import type { ReactorOptions } from './reactor-options.js';
 const optionNames = ['clock', 'onError', 'now', 'policy', 'remote'] as const satisfies ReadonlyArray<keyof ReactorOptions>;
 
 /**
- * Reads every known option of `options` once (unknown keys are left alone, as before).
+ * Reads every known option of `options` once, after refusing any key that is not an option: a misspelt `policy`
+ * (`polcy`) would otherwise run the reactor on the default policy without a word, while a misspelt policy key or
+ * TaskOptions key is refused.
  * @param options - what was passed to `new Reactor(...)`: `undefined` means no options.
  * @returns a plain object holding each option's value as it was read (`undefined` where it was not given).
- * @throws TypeError when `options` is neither `undefined` nor an object, or reading `clock`, `onError`, `now` or
+ * @throws TypeError when `options` is neither `undefined` nor an object, has an own key that is not an option
+ * (naming it), or reading `clock`, `onError`, `now` or
  * `remote` throws (the thrown value is the `cause`).
  * @throws PolicyConfigError (one issue at path `""`) when reading `policy` throws.
  */
@@ -40,6 +43,17 @@ export function readReactorOptions(options: unknown): ReactorOptions {
       if (name === 'policy') throw new PolicyConfigError([{ path: '', message }], undefined, { cause: error });
       throw new TypeError(message, { cause: error });
     }
+  }
+  // After the reads: a read that throws (a revoked Proxy) is reported as that option's problem, as before.
+  let keys: string[];
+  try {
+    keys = Object.keys(options);
+  } catch (error) {
+    throw new TypeError(`Listing the Reactor options threw: ${thrownMessage(error)}`, { cause: error });
+  }
+  const unknown = keys.find((key) => !(optionNames as readonly string[]).includes(key));
+  if (unknown !== undefined) {
+    throw new TypeError(`Expected the Reactor options to have only the keys ${optionNames.join(', ')}, got the unknown key \`${unknown}\``);
   }
   return read;
 }

@@ -3,7 +3,7 @@
  * raw engine TypeError from deep inside, and a misspelt option is refused as TaskOptions and policy keys are.
  */
 import { describe, it, expect } from '@jest/globals';
-import { Clock, Deferred, Hub, deferLater, type Scheduler } from '../../src/index.js';
+import { Clock, Deferred, Hub, Reactor, deferLater, type Scheduler } from '../../src/index.js';
 
 const notAScheduler = (value: unknown): Scheduler => value as Scheduler;
 
@@ -100,5 +100,12 @@ describe('new Hub(options)', () => {
     const refused = hub.spawn(() => 1);
     expect(refused.dead).toBe(true);
     expect(refused.exception).toMatchObject({ name: 'QueueFullError' });
+  });
+});
+
+describe('new Reactor(options)', () => {
+  it('refuses an unknown option (a misspelt `policy`) with a TypeError naming it, as policy keys and TaskOptions are', () => {
+    expect(() => new Reactor({ polcy: { default: 'green' } } as never)).toThrow(TypeError);
+    expect(() => new Reactor({ polcy: { default: 'green' } } as never)).toThrow(/`polcy`/);
   });
 });
