@@ -52,7 +52,12 @@ export interface PolicyStats {
   rules: number;
   /** The default route. */
   default: Route;
-  /** What `auto` learned, per task: under its name, with its module in brackets where two tasks share the name. */
+  /**
+   * What `auto` learned, per task: under its name, with its module in brackets where two tasks share the name. It
+   * learns from every timed run, whoever chose the route, so a phase and reason ("on threads for good") say where
+   * `auto` would send the task: one whose route a rule, its own `route` or a `default` other than `auto` fixes stays
+   * where it is told (`explain()` says where a call goes).
+   */
   auto: Record<string, AutoTaskStats>;
 }
 
