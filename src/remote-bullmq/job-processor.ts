@@ -59,6 +59,8 @@ export interface JobProcessorDeps {
   readonly queue: string;
   /** Tells whether an outcome of a given size is over the server's value limit. */
   readonly overLimit: ValueLimitCheck;
+  /** The host's `onError`: told when a returned mark cannot be written (see returned-mark.ts). */
+  readonly report: (error: unknown) => void;
 }
 
 /** A job this host runs now. */
@@ -142,7 +144,7 @@ export class JobProcessor {
 
   /** Runs the task of job `id` in the pool and returns its outcome (throws when the task cannot be found or set up). */
   async #run(id: string, data: RemoteJobData, times: () => RemoteTimes): Promise<RemoteOutcome> {
-    const { registry, pool, redis, prefix, queue, overLimit } = this.#deps;
+    const { registry, pool, redis, prefix, queue, overLimit, report } = this.#deps;
     const found = registry.resolve(data.m, data.x);
     const task = taskFrom(found.moduleUrl, found.exportName);
     const args = decodeValue(data.a) as unknown[];
@@ -166,7 +168,7 @@ export class JobProcessor {
     // The task returned or threw (its thread did not die): record it before the result is saved, so that a caller
     // whose job stalls now (this host dies, or the save is refused) does not re-run it (see returned-mark.ts).
     if (settled.ok || (settled.error as { code?: unknown } | null)?.code !== 'ERR_WORKER_CRASHED') {
-      await markTaskReturned(redis, jobKey(prefix, queue, id));
+      await markTaskReturned(redis, jobKey(prefix, queue, id), report);
     }
     return settled.ok ? valueOutcome(data.x, settled.value, overLimit, times()) : errorOutcome(data.x, settled.error, overLimit, times());
   }

@@ -10,7 +10,8 @@
  *
  * What it cannot know: a host that dies after the task ended in its thread but before the mark reaches Redis (the
  * host's one round trip for the mark) looks like a host that died mid-task, and its call is re-run. Nothing the host
- * can write closes that gap: any record of the end is written after the end.
+ * can write closes that gap: any record of the end is written after the end. Nor can a host whose write of the mark
+ * fails (refused, or its connection ended): it reports that (`ReturnedMarkNotWritten`) rather than staying silent.
  *
  * Both sides import this file (the caller's backend reads, the host writes), neither importing the other.
  *
@@ -25,13 +26,38 @@ export const returnedField = 'greenreactor:returned';
 const markScript = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HSET', KEYS[1], ARGV[1], '1') end return 0";
 
 /**
+ * A host could not write a job's returned mark (the server refused it — an ACL's `NOPERM` — or its connection ended):
+ * reported through the host's `onError`, one per job. The host still tries to save the result (a caller that gets it
+ * re-runs nothing); if that fails too, a caller with `retries` re-runs a task that returned — what this report says.
+ */
+export class ReturnedMarkNotWritten extends Error {
+  /** The job's hash. */
+  readonly jobKey: string;
+
+  /**
+   * @param jobKey - the job's hash.
+   * @param cause - the write's error.
+   */
+  constructor(jobKey: string, cause: unknown) {
+    super(
+      `could not record in ${jobKey} that its task returned (${cause instanceof Error ? cause.message : String(cause)}): ` +
+        'if its result cannot be saved either, a caller with retries re-runs a task that returned',
+      { cause },
+    );
+    this.name = 'ReturnedMarkNotWritten';
+    this.jobKey = jobKey;
+  }
+}
+
+/**
  * Records that the task of the job whose hash is `jobKey` returned or threw (the host, before the result is saved).
  * @param client - the host's client.
  * @param jobKey - the job's hash (`<prefix>:<queue>:<jobId>`).
- * @returns once the server recorded it; never rejects (a mark that cannot be written leaves the call re-runnable).
+ * @param report - told {@link ReturnedMarkNotWritten} when the mark cannot be written (the call stays re-runnable).
+ * @returns once the server recorded it, or the failure was reported; never rejects.
  */
-export async function markTaskReturned(client: Redis, jobKey: string): Promise<void> {
-  await client.eval(markScript, 1, jobKey, returnedField).catch(() => undefined);
+export async function markTaskReturned(client: Redis, jobKey: string, report: (error: ReturnedMarkNotWritten) => void): Promise<void> {
+  await client.eval(markScript, 1, jobKey, returnedField).catch((error: unknown) => report(new ReturnedMarkNotWritten(jobKey, error)));
 }
 
 /**

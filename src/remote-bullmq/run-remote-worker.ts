@@ -132,7 +132,7 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
     return (await serverTakes(size, jobKey(prefix, queue, ''), large)) ? undefined : 'refused';
   };
 
-  const jobs = new JobProcessor({ registry, pool, redis, directory, prefix, queue, overLimit });
+  const jobs = new JobProcessor({ registry, pool, redis, directory, prefix, queue, overLimit, report: onError });
   const abort = (id: string): void => jobs.abort(id);
   const channel = cancelChannel(prefix, queue);
   subscriber.on('message', (from: string, id: string) => {

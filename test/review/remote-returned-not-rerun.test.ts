@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import { WorkerCrashedError } from '../../src/errors.js';
 import { Reactor } from '../../src/reactor/reactor.js';
-import { bullmqBackend, runRemoteWorker, type RemoteWorker } from '../../src/remote-bullmq/index.js';
+import { bullmqBackend, ReturnedMarkNotWritten, runRemoteWorker, type RemoteWorker } from '../../src/remote-bullmq/index.js';
 import { defineTask } from '../../src/task/task.js';
 import * as rv from '../fixtures/remote-review-tasks.js';
 import { firingCounter } from '../helpers/deferred-results.js';
@@ -31,6 +31,8 @@ let admin: Redis;
 let watcher: Redis;
 let reactor: Reactor;
 const hosts: RemoteWorker[] = [];
+/** Host A's `onError` reports. */
+const hostAReports: unknown[] = [];
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -44,7 +46,7 @@ beforeAll(async () => {
       imports,
       lockDurationMs: 1000,
       stalledIntervalMs: 200, // BullMQ skips every host's stalled check for the interval of the last host that checked
-      onError: () => undefined,
+      onError: (error) => hostAReports.push(error),
     }),
   );
   reactor = new Reactor({ remote: bullmqBackend({ connection: redis.connection, queue, reconcileMs: 200, onError: () => undefined }) });
@@ -59,8 +61,28 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+describe('a host whose task returned but which may not write the returned mark', () => {
+  it('reports ReturnedMarkNotWritten naming the job through its onError (the call, unmarked, is re-run)', async () => {
+    const call = reactor.deferToRemote(retriedAwait, redis.socket, 'mark:run');
+    expect(await nextWord(watcher, 'mark:run')).toBe('started');
+    // Host A may now write no key at all: not the mark, not the result.
+    await admin.call('ACL', 'SETUSER', 'hosta', 'resetkeys');
+    const hostB = await runRemoteWorker({ connection: redis.connection, queue, imports, stalledIntervalMs: 200, onError: () => undefined });
+    await watcher.rpush('mark:run:go', 'first', 'second');
+    await expect(call.asPromise()).resolves.toBe('second');
+    const marks = hostAReports.filter((error) => error instanceof ReturnedMarkNotWritten);
+    expect(marks).toHaveLength(1);
+    expect((marks[0] as ReturnedMarkNotWritten).jobKey).toMatch(new RegExp(`^bull:${queue}:gr-`));
+    expect((marks[0] as Error).message).toContain('NOPERM');
+    // Host A alone again, and whole, for the next test.
+    await hostB.close();
+    await admin.call('ACL', 'SETUSER', 'hosta', 'allkeys');
+  });
+});
+
 describe('a call whose task returned on a host that never saved its result', () => {
   it('errbacks WorkerCrashedError saying the task returned, once, and is not re-run under retries', async () => {
+    const before = { ...reactor.stats().remote! };
     const call = reactor.deferToRemote(retriedAwait, redis.socket, 'ret:run');
     const firings = firingCounter(call);
     expect(await nextWord(watcher, 'ret:run')).toBe('started');
@@ -73,7 +95,8 @@ describe('a call whose task returned on a host that never saved its result', () 
     expect(error).toBeInstanceOf(WorkerCrashedError);
     expect(error.message).toContain('after the task returned');
     expect(await watcher.lrange('ret:run', 0, -1)).toEqual([]);
-    expect(reactor.stats().remote).toMatchObject({ retried: 0, crashed: 1 });
+    const after = reactor.stats().remote!;
+    expect({ retried: after.retried - before.retried, crashed: after.crashed - before.crashed }).toEqual({ retried: 0, crashed: 1 });
     expect(firings.count).toBe(1);
   });
 });
