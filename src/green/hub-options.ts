@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { runOnNextTurn } from '../time/macrotask.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
+import { firstUnknownKey, unknownOptionMessage } from '../unknown-option.js';
 
 /** How a {@link Hub} slices time and bounds its greenlets; every field is optional. */
 export interface HubOptions {
@@ -87,12 +88,9 @@ export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions 
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
   }
-  for (const key of Object.keys(options)) {
-    if (!Object.hasOwn(defaultHubOptions, key)) {
-      const known = Object.keys(defaultHubOptions).join(', ');
-      throw new TypeError(`Expected \`options\` to have only the keys ${known}, got the unknown key \`${key}\``);
-    }
-  }
+  const known = Object.keys(defaultHubOptions);
+  const unknown = firstUnknownKey(options, known);
+  if (unknown !== undefined) throw new TypeError(unknownOptionMessage(unknown, known, 'new Hub()', 'its options are'));
   const resolved = { ...defaultHubOptions };
   for (const key of ['sliceMs', 'blockingThresholdMs'] as const) {
     const value = options[key];

@@ -13,6 +13,7 @@
 import { PolicyConfigError } from '../errors.js';
 import { safeString } from '../safe-string.js';
 import { thrownMessage } from '../task/thrown-message.js';
+import { firstUnknownKey, unknownOptionMessage } from '../unknown-option.js';
 import type { ReactorOptions } from './reactor-options.js';
 
 /** The options the constructor knows, in the order it reads them. */
@@ -45,15 +46,12 @@ export function readReactorOptions(options: unknown): ReactorOptions {
     }
   }
   // After the reads: a read that throws (a revoked Proxy) is reported as that option's problem, as before.
-  let keys: string[];
+  let unknown: string | undefined;
   try {
-    keys = Object.keys(options);
+    unknown = firstUnknownKey(options, optionNames);
   } catch (error) {
     throw new TypeError(`Listing the Reactor options threw: ${thrownMessage(error)}`, { cause: error });
   }
-  const unknown = keys.find((key) => !(optionNames as readonly string[]).includes(key));
-  if (unknown !== undefined) {
-    throw new TypeError(`Expected the Reactor options to have only the keys ${optionNames.join(', ')}, got the unknown key \`${unknown}\``);
-  }
+  if (unknown !== undefined) throw new TypeError(unknownOptionMessage(unknown, optionNames, 'new Reactor()', 'its options are'));
   return read;
 }

@@ -5,6 +5,7 @@
  */
 import { safeString } from '../safe-string.js';
 import { thrownMessage } from '../task/thrown-message.js';
+import { firstUnknownKey, unknownOptionMessage } from '../unknown-option.js';
 
 /** Options of `reactor.stop()`. */
 export interface StopOptions {
@@ -21,6 +22,8 @@ export const defaultStopOptions: Readonly<Required<StopOptions>> = Object.freeze
   graceMs: 5000,
 });
 
+const stopOptionNames = Object.keys(defaultStopOptions);
+
 /**
  * Reads `stop()`'s `graceMs`, once, and checks it.
  *
@@ -32,7 +35,8 @@ export const defaultStopOptions: Readonly<Required<StopOptions>> = Object.freeze
  *
  * @param options - what the caller passed to `stop()`.
  * @returns the grace in ms.
- * @throws TypeError when `options` is neither undefined nor an object, or reading `graceMs` throws; RangeError when
+ * @throws TypeError when `options` is neither undefined nor an object, has a key that is not an option (naming it),
+ *   or reading `graceMs` throws; RangeError when
  *   `graceMs` is not a finite number ≥ 0.
  */
 export function readGraceMs(options: unknown): number {
@@ -46,6 +50,14 @@ export function readGraceMs(options: unknown): number {
   } catch (error) {
     throw new TypeError(`Reading \`graceMs\` of stop()'s options threw: ${thrownMessage(error)}`, { cause: error });
   }
+  let unknown: string | undefined;
+  try {
+    unknown = firstUnknownKey(options, stopOptionNames);
+  } catch (error) {
+    throw new TypeError(`Listing stop()'s options threw: ${thrownMessage(error)}`, { cause: error });
+  }
+  // A misspelt `graceMs` (`grace`) would stop with the default 5 s without a word.
+  if (unknown !== undefined) throw new TypeError(unknownOptionMessage(unknown, stopOptionNames, 'stop()', 'its options are'));
   if (graceMs === undefined) return defaultStopOptions.graceMs;
   if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0) {
     throw new RangeError(`Expected \`graceMs\` to be a finite number >= 0, got \`${safeString(graceMs)}\` (${typeof graceMs})`);

@@ -10,6 +10,7 @@
  * @module
  */
 import { safeString } from '../safe-string.js';
+import { firstUnknownKey, unknownOptionMessage } from '../unknown-option.js';
 import type { Kind, Route, TaskOptions } from './task.js';
 import { thrownMessage } from './thrown-message.js';
 
@@ -47,37 +48,17 @@ export function readTaskOptions<Args extends unknown[]>(options: unknown, name: 
     }
     // An own key that is no option is a typo (`timeoutMS`) that would otherwise do nothing: refused, as Policy.load
     // refuses an unknown key of a config. Inherited keys are not looked at (a class's methods, say).
-    unknown = Object.keys(options).find((key) => !(optionKeys as readonly string[]).includes(key));
+    unknown = firstUnknownKey(options, optionKeys);
   } catch (error) {
     throw new TypeError(`Reading the options of task \`${name}\` threw: ${thrownMessage(error)}`, { cause: error });
   }
   if (array) throw new TypeError(`Expected \`options\` of task \`${name}\` to be an object, got an array`);
-  if (unknown !== undefined) throw new TypeError(unknownOptionMessage(unknown, name));
+  if (unknown !== undefined) throw new TypeError(unknownOptionMessage(unknown, optionKeys, `task \`${name}\``, 'a task has'));
   validateOptions(read, name);
   return Object.freeze(read);
 }
 
 const noOptions: Readonly<TaskOptions<any[]>> = Object.freeze({});
-
-/** What a `TypeError` for an unknown option key says: the option it probably meant, else every option there is. */
-function unknownOptionMessage(key: string, name: string): string {
-  const meant = optionKeys.find((option) => option.toLowerCase() === key.toLowerCase() || editDistance(option, key) <= 2);
-  const hint = meant === undefined ? `a task has ${optionKeys.join(', ')}` : `did you mean \`${meant}\`?`;
-  return `Unknown option \`${safeString(key)}\` of task \`${name}\`: ${hint}`;
-}
-
-/** Levenshtein distance between two short strings (an option name and a key). */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = row;
-  }
-  return previous[b.length] as number;
-}
 
 function validateOptions(options: TaskOptions<any[]>, name: string): void {
   const { kind, route, timeoutMs, retries, transfer, streamWindow } = options;

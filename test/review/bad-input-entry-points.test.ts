@@ -3,7 +3,7 @@
  * raw engine TypeError from deep inside, and a misspelt option is refused as TaskOptions and policy keys are.
  */
 import { describe, it, expect } from '@jest/globals';
-import { Clock, Deferred, Hub, Reactor, deferLater, type Scheduler } from '../../src/index.js';
+import { Clock, Deferred, Hub, Reactor, deferLater, defineTask, type Scheduler } from '../../src/index.js';
 
 const notAScheduler = (value: unknown): Scheduler => value as Scheduler;
 
@@ -107,5 +107,25 @@ describe('new Reactor(options)', () => {
   it('refuses an unknown option (a misspelt `policy`) with a TypeError naming it, as policy keys and TaskOptions are', () => {
     expect(() => new Reactor({ polcy: { default: 'green' } } as never)).toThrow(TypeError);
     expect(() => new Reactor({ polcy: { default: 'green' } } as never)).toThrow(/`polcy`/);
+  });
+});
+
+describe('an unknown option key, at every entry point that takes options', () => {
+  it.each<[string, () => unknown, string]>([
+    ['new Reactor()', () => new Reactor({ polcy: {} } as never), 'Unknown option `polcy` of new Reactor(): did you mean `policy`?'],
+    ['new Hub()', () => new Hub({ sliecMs: 1 } as never), 'Unknown option `sliecMs` of new Hub(): did you mean `sliceMs`?'],
+    ['new Hub(), nothing near', () => new Hub({ priority: 1 } as never), 'Unknown option `priority` of new Hub(): its options are '],
+    ['a task', () => defineTask(import.meta.url, 'probe', () => 1, { timeoutMS: 5 } as never), 'Unknown option `timeoutMS` of task `probe`: did you mean `timeoutMs`?'],
+  ])('%s: one message form, naming the key and the option it probably meant', (_where, make, message) => {
+    expect(make).toThrow(TypeError);
+    expect(make).toThrow(message);
+  });
+
+  it('stop(): rejects with the same form, and the reactor keeps running until a stop() it can use', async () => {
+    const reactor = new Reactor();
+    await expect(reactor.stop({ grace: 5 } as never)).rejects.toThrow('Unknown option `grace` of stop(): did you mean `graceMs`?');
+    expect(reactor.state).toBe('idle');
+    await reactor.stop({ graceMs: 0 });
+    expect(reactor.state).toBe('stopped');
   });
 });

@@ -41,6 +41,7 @@ describe('reactor.stop() given options it cannot use', () => {
     ['a string', () => 'soon', TypeError],
     ['a graceMs getter that throws', () => ({ get graceMs(): never { throw new Error('getter threw'); } }), TypeError],
     ['a graceMs whose toString throws', () => ({ graceMs: { toString: (): never => { throw new Error('toString threw'); } } }), RangeError],
+    ['a misspelt graceMs (grace)', () => ({ grace: 0 }), TypeError],
   ])('%s: rejects (never throws) with a named error and does not start stopping; a later stop() closes everything', async (_what, options, type) => {
     reactor = new Reactor({ policy: { threads: { maxThreads: 1, cancelGraceMs: 50 } } });
     const spin = gate(2);
