@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { runOnNextTurn } from '../time/macrotask.js';
 import type { Scheduler } from '../time/scheduler.js';
+import { expectScheduler } from '../time/expect-scheduler.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
 import { firstUnknownKey, unknownOptionMessage } from '../unknown-option.js';
 
@@ -113,13 +114,7 @@ export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions 
     }
     resolved.maxGreenlets = max;
   }
-  const clock = options.clock;
-  if (clock !== undefined) {
-    if (typeof clock !== 'object' || clock === null || typeof clock.callLater !== 'function' || typeof clock.now !== 'function') {
-      throw new TypeError(`Expected \`clock\` to be a Scheduler (now, callLater), got ${describe(clock)}`);
-    }
-    resolved.clock = clock;
-  }
+  if (options.clock !== undefined) resolved.clock = expectScheduler(options.clock, 'clock');
   if (options.now !== undefined) resolved.now = functionOption('now', options.now);
   if (options.nextTurn !== undefined) resolved.nextTurn = functionOption('nextTurn', options.nextTurn);
   return resolved;

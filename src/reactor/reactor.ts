@@ -54,6 +54,7 @@ import { fail } from '../deferred/fail.js';
 import { refuseIfStopped } from './refuse-if-stopped.js';
 import { whenRouteLetsGo } from './route-lets-go.js';
 import { safeString } from '../safe-string.js';
+import { expectScheduler } from '../time/expect-scheduler.js';
 import type { Task, TaskArgs, TaskResult } from '../task/task.js';
 import type { ExposedFunction } from '../threads/exposed-functions.js';
 import { ThreadPool, type ThreadCall } from '../threads/thread-pool.js';
@@ -135,11 +136,7 @@ export class Reactor implements Scheduler {
   constructor(options?: ReactorOptions) {
     // Each option read once: the value checked is the value used (see readReactorOptions).
     const read = readReactorOptions(options);
-    const clock = read.clock === undefined ? defaultReactorOptions.clock : read.clock;
-    if (typeof clock?.now !== 'function' || typeof clock.callLater !== 'function') {
-      const got = typeof clock === 'object' && clock !== null ? 'an object without them' : `\`${safeString(clock)}\``;
-      throw new TypeError(`Expected \`clock\` to be a Scheduler with now() and callLater(), got ${got} (${typeof clock})`);
-    }
+    const clock = expectScheduler(read.clock === undefined ? defaultReactorOptions.clock : read.clock, 'clock');
     const givenOnError = read.onError === undefined ? defaultReactorOptions.onError : read.onError;
     if (typeof givenOnError !== 'function') {
       throw new TypeError(`Expected \`onError\` to be a function, got \`${safeString(givenOnError)}\` (${typeof givenOnError})`);

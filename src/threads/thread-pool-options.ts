@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { Scheduler } from '../time/scheduler.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
+import { expectScheduler } from '../time/expect-scheduler.js';
 
 /** How calls waiting for a worker are coalesced into one message (SPEC §7 `threads.coalesce`). */
 export interface CoalesceOptions {
@@ -181,10 +182,7 @@ export function resolveThreadPoolOptions(options: ThreadPoolOptions = {}): Resol
   if (Number.isFinite(maxQueue) && !Number.isInteger(maxQueue)) {
     throw new TypeError(`Expected \`maxQueue\` to be an integer >= 0 or Infinity, got ${describe(maxQueue)}`);
   }
-  const clock = options.clock ?? d.clock;
-  if (typeof clock?.callLater !== 'function' || typeof clock.now !== 'function') {
-    throw new TypeError(`Expected \`clock\` to be a Scheduler (now, callLater), got ${describe(clock)}`);
-  }
+  const clock = expectScheduler(options.clock ?? d.clock, 'clock');
   const captureDispatchSite = options.captureDispatchSite ?? d.captureDispatchSite;
   if (typeof captureDispatchSite !== 'boolean') {
     throw new TypeError(`Expected \`captureDispatchSite\` to be a boolean, got ${describe(captureDispatchSite)}`);

@@ -31,7 +31,7 @@ describe('resolveThreadPoolOptions()', () => {
     [{ cancelGraceMs: -1 }, 'Expected `cancelGraceMs` to be a finite number >= 0, got `-1` (number)'],
     [{ idleTimeoutMs: 'soon' }, 'Expected `idleTimeoutMs` to be a number >= 0, got `soon` (string)'],
     [{ maxQueue: 1.5 }, 'Expected `maxQueue` to be an integer >= 0 or Infinity, got `1.5` (number)'],
-    [{ clock: {} }, 'Expected `clock` to be a Scheduler (now, callLater), got `[object Object]` (object)'],
+    [{ clock: {} }, 'Expected `clock` to be a Scheduler with now() and callLater(), got an object without them (object)'],
   ])('rejects %p with a p-queue style TypeError', (options, message) => {
     expect(() => resolveThreadPoolOptions(options as never)).toThrow(new TypeError(message));
   });
