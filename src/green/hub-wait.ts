@@ -53,7 +53,6 @@ import { Failure } from '../deferred/failure.js';
 
 const noop = (): undefined => undefined;
 
-
 // "Awaited" versus "given callbacks": `await w` calls `w.then` from a microtask queued by the `await` (so does
 // `Promise.race([w, …])`, which resolves `w` the same way: a race looks like an await, see docs/design.md), while
 // `w.then(cb)` written in the greenlet's code calls it synchronously. The epoch moves on at the first microtask

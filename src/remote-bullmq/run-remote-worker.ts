@@ -48,9 +48,6 @@ import { errorSink, keyPrefix, positiveOption, queueName } from './remote-option
 import type { RemoteWorker, RemoteWorkerOptions } from './remote-worker-options.js';
 import { cancelChannel, hostsKey, jobKey } from './remote-wire.js';
 
-
-
-
 /**
  * Starts a worker host: imports the task modules, connects, and serves the queue until `close()`.
  *
@@ -139,8 +136,6 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
     if (from === channel) abort(id);
   });
 
-
-
   const worker = new Worker(queue, jobs.process, {
     connection: clientOptions,
     prefix,
@@ -206,4 +201,3 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
   void worker.run().catch(report);
   return { tasks: registry.names(), close };
 }
-
