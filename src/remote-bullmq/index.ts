@@ -16,7 +16,7 @@
 export { bullmqBackend } from './bullmq-backend.js';
 export { defaultBullmqBackendOptions } from './bullmq-backend-options.js';
 export { runRemoteWorker } from './run-remote-worker.js';
-export { ReturnedMarkNotWritten } from './returned-mark.js';
+export { ReturnedMarkNotWrittenError } from './returned-mark.js';
 export { parseRedisUrl } from './redis-connection-options.js';
 export type { BullmqBackendOptions } from './bullmq-backend-options.js';
 export type { RemoteWorker, RemoteWorkerOptions } from './remote-worker-options.js';

@@ -11,13 +11,14 @@
  * What it cannot know: a host that dies after the task ended in its thread but before the mark reaches Redis (the
  * host's one round trip for the mark) looks like a host that died mid-task, and its call is re-run. Nothing the host
  * can write closes that gap: any record of the end is written after the end. Nor can a host whose write of the mark
- * fails (refused, or its connection ended): it reports that (`ReturnedMarkNotWritten`) rather than staying silent.
+ * fails (refused, or its connection ended): it reports that (`ReturnedMarkNotWrittenError`) rather than staying silent.
  *
  * Both sides import this file (the caller's backend reads, the host writes), neither importing the other.
  *
  * @module
  */
 import type { Redis } from 'ioredis';
+import { GreenReactorError } from '../errors.js';
 
 /** The field of a job's hash that says its task returned or threw on its host. */
 export const returnedField = 'greenreactor:returned';
@@ -30,7 +31,7 @@ const markScript = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call
  * reported through the host's `onError`, one per job. The host still tries to save the result (a caller that gets it
  * re-runs nothing); if that fails too, a caller with `retries` re-runs a task that returned — what this report says.
  */
-export class ReturnedMarkNotWritten extends Error {
+export class ReturnedMarkNotWrittenError extends GreenReactorError {
   /** The job's hash. */
   readonly jobKey: string;
 
@@ -42,9 +43,9 @@ export class ReturnedMarkNotWritten extends Error {
     super(
       `could not record in ${jobKey} that its task returned (${cause instanceof Error ? cause.message : String(cause)}): ` +
         'if its result cannot be saved either, a caller with retries re-runs a task that returned',
+      'ERR_RETURNED_MARK_NOT_WRITTEN',
       { cause },
     );
-    this.name = 'ReturnedMarkNotWritten';
     this.jobKey = jobKey;
   }
 }
@@ -53,11 +54,11 @@ export class ReturnedMarkNotWritten extends Error {
  * Records that the task of the job whose hash is `jobKey` returned or threw (the host, before the result is saved).
  * @param client - the host's client.
  * @param jobKey - the job's hash (`<prefix>:<queue>:<jobId>`).
- * @param report - told {@link ReturnedMarkNotWritten} when the mark cannot be written (the call stays re-runnable).
+ * @param report - told {@link ReturnedMarkNotWrittenError} when the mark cannot be written (the call stays re-runnable).
  * @returns once the server recorded it, or the failure was reported; never rejects.
  */
-export async function markTaskReturned(client: Redis, jobKey: string, report: (error: ReturnedMarkNotWritten) => void): Promise<void> {
-  await client.eval(markScript, 1, jobKey, returnedField).catch((error: unknown) => report(new ReturnedMarkNotWritten(jobKey, error)));
+export async function markTaskReturned(client: Redis, jobKey: string, report: (error: ReturnedMarkNotWrittenError) => void): Promise<void> {
+  await client.eval(markScript, 1, jobKey, returnedField).catch((error: unknown) => report(new ReturnedMarkNotWrittenError(jobKey, error)));
 }
 
 /**

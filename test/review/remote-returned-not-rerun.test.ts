@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import { WorkerCrashedError } from '../../src/errors.js';
 import { Reactor } from '../../src/reactor/reactor.js';
-import { bullmqBackend, ReturnedMarkNotWritten, runRemoteWorker, type RemoteWorker } from '../../src/remote-bullmq/index.js';
+import { GreenReactorError } from '../../src/errors.js';
+import { bullmqBackend, ReturnedMarkNotWrittenError, runRemoteWorker, type RemoteWorker } from '../../src/remote-bullmq/index.js';
 import { defineTask } from '../../src/task/task.js';
 import * as rv from '../fixtures/remote-review-tasks.js';
 import { firingCounter } from '../helpers/deferred-results.js';
@@ -62,7 +63,7 @@ afterAll(async () => {
 });
 
 describe('a host whose task returned but which may not write the returned mark', () => {
-  it('reports ReturnedMarkNotWritten naming the job through its onError (the call, unmarked, is re-run)', async () => {
+  it('reports ReturnedMarkNotWrittenError naming the job through its onError (the call, unmarked, is re-run)', async () => {
     const call = reactor.deferToRemote(retriedAwait, redis.socket, 'mark:run');
     expect(await nextWord(watcher, 'mark:run')).toBe('started');
     // Host A may now write no key at all: not the mark, not the result.
@@ -70,10 +71,12 @@ describe('a host whose task returned but which may not write the returned mark',
     const hostB = await runRemoteWorker({ connection: redis.connection, queue, imports, stalledIntervalMs: 200, onError: () => undefined });
     await watcher.rpush('mark:run:go', 'first', 'second');
     await expect(call.asPromise()).resolves.toBe('second');
-    const marks = hostAReports.filter((error) => error instanceof ReturnedMarkNotWritten);
+    const marks = hostAReports.filter((error) => error instanceof ReturnedMarkNotWrittenError);
     expect(marks).toHaveLength(1);
-    expect((marks[0] as ReturnedMarkNotWritten).jobKey).toMatch(new RegExp(`^bull:${queue}:gr-`));
+    expect((marks[0] as ReturnedMarkNotWrittenError).jobKey).toMatch(new RegExp(`^bull:${queue}:gr-`));
     expect((marks[0] as Error).message).toContain('NOPERM');
+    expect(marks[0]).toMatchObject({ name: 'ReturnedMarkNotWrittenError', code: 'ERR_RETURNED_MARK_NOT_WRITTEN' });
+    expect(marks[0]).toBeInstanceOf(GreenReactorError);
     // Host A alone again, and whole, for the next test.
     await hostB.close();
     await admin.call('ACL', 'SETUSER', 'hosta', 'allkeys');
