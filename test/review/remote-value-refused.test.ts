@@ -73,8 +73,10 @@ describe('a job over 1 MiB that the server refuses, its answer lost with the con
       const error = await failureOf(reactor.deferToRemote(fx.echo, 'x'.repeat(length)));
       expect(error).toBeInstanceOf(DataCloneError);
       expect(error.message).toContain('proto-max-bulk-len: it refused them');
-      // The large-job connection: made (first call), lost and re-made, lost and re-made.
-      expect((await connections()) - before).toBeLessThanOrEqual(3);
+      // The large-job connection: made (first call), lost and re-made, lost and re-made: 3. The count is the server's,
+      // so it also holds other clients' reconnections (BullMQ's, under load): the bound leaves room for them and still
+      // fails the loop this pins (a re-send after every reconnection: 26 connections for one call).
+      expect((await connections()) - before).toBeLessThanOrEqual(10);
     }
     expect(await admin.llen(`bull:${queue}:wait`)).toBe(0);
     await expect(reactor.deferToRemote(fx.add, 2, 3).asPromise()).resolves.toBe(5);
@@ -99,8 +101,11 @@ describe('a result over 1 MiB that the server refuses, its answer lost with the 
       // The host's connection it lost is back once the host took and saved the next job.
       await expect(reactor.deferToRemote(fx.add, i, 1).asPromise()).resolves.toBe(i + 1);
       // Its connection for large writes: made (first call), lost and re-made twice; and a caller's large-job connection
-      // may still be re-made from the describe before, where the server's answer was read before it dropped.
-      expect({ connections: (await connections()) - before.connections <= 4, reports: hostReports.length - before.reports <= 1 }).toEqual({
+      // may still be re-made from the describe before, where the server's answer was read before it dropped: 4. The
+      // count is the server's, other clients' reconnections under load included (a loaded CI read more than 4 once):
+      // the bound leaves room for them and still fails the loop this pins (up to 38 per result); the report count is
+      // the exact guard.
+      expect({ connections: (await connections()) - before.connections <= 10, reports: hostReports.length - before.reports <= 1 }).toEqual({
         connections: true,
         reports: true,
       });
