@@ -15,4 +15,6 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   testTimeout: 20000,
+  // The docs examples run as child processes, `it.concurrent`: three at a time keeps two cores busy.
+  maxConcurrency: 3,
 };
