@@ -11,10 +11,11 @@
  * What is watched: a thenable the function returned, until it settles; a generator's waits (see
  * {@link driveInlineGenerator}): each thenable it yields until it settles, and each Deferred it yields that failed (it
  * may have been cancelled while its work runs on) until the route it came from lets go of it (`routeRunsOn`: the
- * reactor's thread runs and greenlets). A Deferred the function returned itself is not looked into: cancelling it ran
- * its own canceller (Twisted's contract: the canceller stops the work), and what stands behind a Deferred its maker
- * fires cannot be seen from here (when it is a route's own Deferred, a thread run or a greenlet's, the bulkhead's
- * `runsOn` asks that route).
+ * reactor's thread runs and greenlets); the same for a `taskFrom` task's function that runs only once its module is
+ * imported, after the bulkhead's start returned ({@link watchLaterRun}). A Deferred the function returned itself is
+ * not looked into: cancelling it ran its own canceller (Twisted's contract: the canceller stops the work), and what
+ * stands behind a Deferred its maker fires cannot be seen from here (when it is a route's own Deferred, a thread run
+ * or a greenlet's, the bulkhead's `runsOn` asks that route).
  *
  * @module
  */
@@ -36,6 +37,11 @@ interface InlineRun {
 }
 
 const runs = new WeakMap<Deferred<unknown>, InlineRun>();
+/**
+ * A call's Deferred whose function ran later (a `taskFrom` task imported first) → the Deferred of that later run:
+ * what the run left running is looked up there (see {@link watchLaterRun}).
+ */
+const laterRuns = new WeakMap<Deferred<unknown>, Deferred<unknown>>();
 /** Set while a bulkhead starts an inline call: {@link noteInlineRun} and {@link driveInlineGenerator} watch only then. */
 let watching = false;
 
@@ -52,6 +58,24 @@ export function watchInlineRuns<R>(start: () => R): R {
   } finally {
     watching = outer;
   }
+}
+
+/**
+ * For an inline call a bulkhead starts whose function runs later, once its module is imported (a `taskFrom` task not
+ * imported yet): the run happens in a callback of `d`, the call's Deferred, after the bulkhead's start returned, so
+ * it is not watched by {@link watchInlineRuns}. The function returned runs such a later part watched, and has `d`
+ * stand for it: a Promise it returned, or what its generator waited on, keeps the call's place as for a function
+ * already loaded (and a route's Deferred it returned as it is, its route is asked about).
+ * @param d - the call's Deferred (its function not loaded yet).
+ * @returns what runs the later part; undefined when no bulkhead starts the call (nothing to watch).
+ */
+export function watchLaterRun(d: Deferred<unknown>): ((start: () => Deferred<unknown>) => Deferred<unknown>) | undefined {
+  if (!watching) return undefined;
+  return (start) => {
+    const later = watchInlineRuns(start);
+    laterRuns.set(d, later);
+    return later;
+  };
 }
 
 function newRun(): InlineRun {
@@ -144,8 +168,9 @@ function noteWait(run: InlineRun, value: unknown): void {
  * @returns true when `free` will be called.
  */
 export function whenInlineRunEnds(d: Deferred<unknown>, free: () => void, routeRunsOn?: RunsOn): boolean {
-  const run = runs.get(d);
-  if (run === undefined) return false;
+  const later = laterRuns.get(d);
+  const run = runs.get(later ?? d);
+  if (run === undefined) return later !== undefined && routeRunsOn !== undefined && routeRunsOn(later, free);
   let parts = 1; // this function's own, dropped at the end: no part can free before every part was counted
   const partEnded = (): void => {
     parts -= 1;

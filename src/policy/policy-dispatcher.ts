@@ -32,7 +32,7 @@ import { GreenStepSampler, type GreenStepSamplerOptions } from './green-step-sam
 import { followPolicyChanges, type Policy, type PolicyChange, type PolicyStats } from './policy.js';
 import { ruleLabel } from './compiled-rule.js';
 import type { PolicyRule } from './policy-schema.js';
-import { driveInlineGenerator, noteInlineRun, watchInlineRuns, whenInlineRunEnds } from './inline-runs.js';
+import { driveInlineGenerator, noteInlineRun, watchInlineRuns, watchLaterRun, whenInlineRunEnds } from './inline-runs.js';
 
 /** A thread pool as the dispatcher calls it (the reactor's `ThreadPool`). */
 export interface ThreadRunner {
@@ -748,7 +748,13 @@ export class PolicyDispatcher {
 function runInline(target: Task | ((...a: unknown[]) => unknown), args: unknown[], learner?: Policy, task?: TaskIdentity): Deferred<unknown> {
   if (!isTask(target)) return callInline(target, args, learner, task);
   if (target.fn === undefined) {
-    return Deferred.fromPromise(target.load()).addCallback((loaded) => callInline(loaded as (...a: unknown[]) => unknown, args, learner, target));
+    const d = Deferred.fromPromise(target.load());
+    // Run once imported, after a bulkhead's start returned: watched as the call was (inline-runs.ts).
+    const later = watchLaterRun(d);
+    return d.addCallback((loaded) => {
+      const run = (): Deferred<unknown> => callInline(loaded as (...a: unknown[]) => unknown, args, learner, target);
+      return later === undefined ? run() : later(run);
+    });
   }
   return callInline(target.fn as (...a: unknown[]) => unknown, args, learner, target);
 }

@@ -9,7 +9,7 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Reactor } from '../../src/reactor/reactor.js';
-import { defineTask } from '../../src/task/task.js';
+import { defineTask, taskFrom } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { CancelledError, TimeoutError } from '../../src/errors.js';
@@ -56,6 +56,12 @@ function* heldThenMore(): Generator<unknown, number, unknown> {
 }
 
 export const heldGenerator = defineTask(import.meta.url, 'heldGenerator', heldInGenerator);
+
+/** The same functions as plain exports, for `taskFrom` tasks (imported on their first call, after dispatch returned). */
+export const heldLazily = held;
+export const heldLazilyInGenerator = heldInGenerator;
+const heldImported = taskFrom(import.meta.url, 'heldLazily');
+const heldImportedGenerator = taskFrom(import.meta.url, 'heldLazilyInGenerator');
 export const heldTwoWaits = defineTask(import.meta.url, 'heldTwoWaits', heldThenMore);
 
 function reactorWith(route: 'green' | 'inline', clock = new Clock(), timeoutMs?: number): Reactor {
@@ -64,13 +70,15 @@ function reactorWith(route: 'green' | 'inline', clock = new Clock(), timeoutMs?:
 }
 
 /** What an inline call of each kind below runs, given its reactor (plain functions are matched by their names). */
-const inlineCalls: Record<string, (r: Reactor) => (() => unknown) | typeof heldGenerator> = {
+const inlineCalls: Record<string, (r: Reactor) => (() => unknown) | typeof heldGenerator | typeof heldImported> = {
   'a generator waiting on a Promise': () => heldGenerator,
   'a generator with waits left': () => heldTwoWaits,
   'a generator waiting on a greenlet deaf to its kill': (r) =>
     function* heldViaGreenlet(): Generator<unknown, number, unknown> {
       return (yield r.deferToGreenlet(held)) as number;
     },
+  'a taskFrom task (imported on its first call) returning a Promise': () => heldImported,
+  'a taskFrom task (imported on its first call) returning a generator waiting on a Promise': () => heldImportedGenerator,
   "a function returning a greenlet's Deferred as it is": (r) =>
     function heldGreenlet(): unknown {
       return r.deferToGreenlet(held);
