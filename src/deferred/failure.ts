@@ -18,14 +18,19 @@ export let isFailure: (value: unknown) => value is Failure;
 
 /**
  * A `Failure` of a new `CancelledError` with `message`, whose traceback is read when first asked for
- * (`getTraceback()`, or when a Deferred is left holding it unhandled: `trackFailure` asks) instead of at once.
+ * (`getTraceback()`, reading `value`, or when a Deferred is left holding it unhandled: `trackFailure` asks) instead
+ * of at once.
  *
  * Why: `cancel()` makes one per cancelled Deferred, and formatting an error's stack costs about as much as capturing
  * it (a CPU profile of 100,000 cancelled `acquire()`s: 40 % of the time in `.stack`'s formatting, 50 % in the
  * capture), while most cancellations are handled and their traceback never read. Reading it late is safe only for
- * an error the library made itself: nobody could rewrite its `stack` before the `Failure` held it, and its captured
- * frames (which can reach the Deferred) are released by the read that `trackFailure` does before a registry holds
- * the `Failure`. The stack is the same either way: captured when the error is made. Internal to the Deferred family.
+ * an error the library made itself, and only while the error stays inside its `Failure`: nobody could rewrite its
+ * `stack` before the `Failure` held it, and its captured frames (which reach the cancelled Deferred, and a
+ * combinator's canceller with the combinator) are released by the read. The error leaves the `Failure` only through
+ * `value`, which reads the traceback first: an error that carries it (a timeout's `TimeoutError` as its `cause`, a
+ * `FirstError`, a user's error wrapping it) and is held by the unhandled-error registry would otherwise keep the
+ * Deferred that failed with it alive, never collected and never reported. The stack is the same either way:
+ * captured when the error is made. Internal to the Deferred family.
  */
 export let cancelledFailure: (message: string) => Failure;
 
@@ -50,10 +55,9 @@ let readTracebackLater = false;
  * ```
  */
 export class Failure {
-  /** The wrapped error value, exactly as thrown or passed to `errback`. */
-  readonly value: unknown;
   /** The value's constructor (`TypeError`…), or `undefined` when the value is not an object. */
   readonly type: ErrorType | undefined;
+  readonly #value: unknown;
   #traceback: string | null; // null: not read yet (only for `cancelledFailure`'s)
 
   static {
@@ -70,7 +74,7 @@ export class Failure {
    * @param value - the error value to wrap; anything can be thrown in JavaScript, so anything is accepted.
    */
   constructor(value: unknown) {
-    this.value = value;
+    this.#value = value;
     if (typeof value === 'object' && value !== null) {
       this.type = readConstructor(value);
     } else if (typeof value === 'function') {
@@ -82,13 +86,24 @@ export class Failure {
   }
 
   /**
+   * The wrapped error value, exactly as thrown or passed to `errback`.
+   *
+   * A cancellation's traceback not read yet is read first (see `cancelledFailure`): from here the error can go
+   * anywhere (a `cause`, a rejection, a variable), and it must not take the cancelled Deferred along.
+   */
+  get value(): unknown {
+    if (this.#traceback === null) this.#traceback = readTraceback(this.#value);
+    return this.#value;
+  }
+
+  /**
    * Which of `types` the wrapped value is an instance of.
    *
    * @param types - error constructors to test, in order.
    * @returns the first matching constructor, or `null` when none matches.
    */
   check(...types: ErrorType[]): ErrorType | null {
-    const value = this.value;
+    const value = this.#value;
     for (const type of types) {
       if (this.type === type) return type;
       if (typeof value === 'object' && value !== null && isInstance(value, type)) return type;
@@ -118,7 +133,7 @@ export class Failure {
    * @returns the message.
    */
   getErrorMessage(): string {
-    const value = this.value;
+    const value = this.#value;
     try {
       if (value instanceof Error) return value.message;
       if (typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string') {
@@ -137,7 +152,7 @@ export class Failure {
    * @returns the traceback text.
    */
   getTraceback(): string {
-    return (this.#traceback ??= readTraceback(this.value));
+    return (this.#traceback ??= readTraceback(this.#value));
   }
 
   /**
@@ -151,7 +166,7 @@ export class Failure {
 
   /** @returns `[Failure TypeError: message]`, for debugging. */
   toString(): string {
-    const name = this.type?.name ?? typeof this.value;
+    const name = this.type?.name ?? typeof this.#value;
     return `[Failure ${name}: ${this.getErrorMessage()}]`;
   }
 }

@@ -8,23 +8,11 @@
  * @module
  */
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { Clock, Deferred, DeferredList, setUnhandledErrorHandler, type Failure } from '../../src/index.js';
+import { Clock, Deferred, DeferredList } from '../../src/index.js';
 import { failureResultOf, successResultOf } from '../helpers/deferred-results.js';
+import { captureReports, restoreUnhandledErrorHandler, useUnhandledErrorHandler } from '../helpers/unhandled-reports.js';
 
-let restore: (() => void) | null = null;
-
-/** Route unhandled-error reports into an array for one test. */
-function captureReports(): Failure[] {
-  const reports: Failure[] = [];
-  const previous = setUnhandledErrorHandler((f) => reports.push(f));
-  restore = () => setUnhandledErrorHandler(previous);
-  return reports;
-}
-
-afterEach(() => {
-  restore?.();
-  restore = null;
-});
+afterEach(restoreUnhandledErrorHandler);
 
 /** A Deferred whose canceller fires it with `fire` and then throws `error`. */
 function firesThenThrows(fire: (d: Deferred<number>) => void, error: Error): Deferred<number> {
@@ -68,8 +56,7 @@ describe('Deferred', () => {
       const thrower = jest.fn(() => {
         throw new Error('handler broke');
       });
-      const previous = setUnhandledErrorHandler(thrower);
-      restore = () => setUnhandledErrorHandler(previous);
+      useUnhandledErrorHandler(thrower);
       const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
       try {
         const d = firesThenThrows((x) => x.callback(1), new RangeError('after firing'));

@@ -16,21 +16,11 @@ import {
   RealTimeScheduler,
   deferLater,
   inlineCallbacks,
-  setUnhandledErrorHandler,
-  type Failure,
 } from '../../src/index.js';
 import { successResultOf } from '../helpers/deferred-results.js';
+import { captureReports, restoreUnhandledErrorHandler } from '../helpers/unhandled-reports.js';
 
-let restore: () => void = () => undefined;
-afterEach(() => restore());
-
-/** Route unhandled-error reports to a list for the test. */
-function captureReports(): Failure[] {
-  const reports: Failure[] = [];
-  const previous = setUnhandledErrorHandler((f) => reports.push(f));
-  restore = () => setUnhandledErrorHandler(previous);
-  return reports;
-}
+afterEach(restoreUnhandledErrorHandler);
 
 describe('deferLater()', () => {
   it('fired by its caller first: advance() runs the timer without throwing and reports AlreadyCalledError once', () => {
