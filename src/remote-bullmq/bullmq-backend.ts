@@ -9,7 +9,11 @@
  *   (taskforcesh/bullmq#2517; the stream is also trimmed), so events are only the fast path, never the only one.
  * - A finished job is removed by the caller once its outcome was read (BullMQ keeps it an hour otherwise, for a
  *   caller that died), so nothing piles up in Redis; so is a job whose call ended first (cancelled, timed out), when
- *   its completion event comes, and a call that ended before its job was sent never sends it.
+ *   its completion (or failure) event comes, and a call that ended before its job was sent never sends it.
+ * - A cancel key lives only while a host could still take its job: the caller deletes it once no host can — the
+ *   job was never sent, or, known to exist (its add resolved), it was removed (by the abort itself when it was still
+ *   waiting, else when the ended call's completion or failure event comes). Kept until its TTL, a key per dropped
+ *   call piled up in Redis for an hour. (Events lost, the key and the job both go after an hour.)
  * - Redis out of reach never hangs a call: when it has not answered for `unreachableMs` (at the first connection,
  *   after a lost one, or on a connection that stays open but gets no answer: a paused server, a half-open TCP
  *   connection), every pending call errbacks `RemoteUnavailableError`, and so does every new call until Redis
@@ -193,7 +197,11 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
           this.#reconcile.arm();
         } else if (job !== undefined) {
           // It ended while its add was in flight: its abort's removal may have come first and found nothing.
-          this.#removeJob(jobId);
+          this.#removeJob(jobId, true);
+        } else {
+          // It ended before its add was sent: the job never exists, and the cancel key its abort set (on the same
+          // client, so before this) has nothing to stop.
+          this.#chore(this.#deleteCancelKey(jobId));
         }
       },
       (error: unknown) => {
@@ -223,12 +231,15 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     const engine = this.#engine;
     if (engine === undefined) return;
     const { queue, redis } = engine;
+    const enqueued = this.#enqueued.has(jobId);
     this.#chore(
       (async () => {
         await redis.set(cancelKey(this.#prefix, this.#queueName, jobId), '1', 'PX', cancelKeyTtlMs);
         await redis.publish(cancelChannel(this.#prefix, this.#queueName), jobId);
-        // Removes a job still waiting; a job a host holds (locked) stays, and that host aborts it.
-        await queue.remove(jobId).catch(() => 0);
+        // Removes a job still waiting; a job a host holds (locked) stays, and that host aborts it. A job known to
+        // exist (its add resolved) that is gone now can never be taken: its cancel key has done its work. (BullMQ's
+        // removal also answers 1 for a job that does not exist yet, its add in flight: that key stays, see submit.)
+        if ((await queue.remove(jobId).catch(() => 0)) === 1 && enqueued) await this.#deleteCancelKey(jobId);
       })(),
     );
   }
@@ -244,9 +255,27 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     return engine === undefined ? Promise.resolve(false) : taskReturned(engine.queueClient, engine.queue.toKey(jobId));
   }
 
-  /** Removes job `jobId` from the queue (a job a host holds stays; a failed removal leaves it to BullMQ's age-based cleanup). */
-  #removeJob(jobId: string): void {
-    if (this.#engine !== undefined) this.#chore(this.#engine.queue.remove(jobId).catch(() => 0));
+  /**
+   * Removes job `jobId` from the queue (a job a host holds stays; a failed removal leaves it to BullMQ's age-based
+   * cleanup).
+   * @param jobId - the job.
+   * @param abandoned - its call ended before the job did (its abort set a cancel key): once the job is removed, no host
+   *   can take it, so the key goes too (it would otherwise stay until its TTL, one key per dropped call).
+   */
+  #removeJob(jobId: string, abandoned = false): void {
+    const engine = this.#engine;
+    if (engine === undefined) return;
+    this.#chore(
+      engine.queue.remove(jobId).then(
+        (removed) => (abandoned && removed === 1 ? this.#deleteCancelKey(jobId) : undefined),
+        () => undefined,
+      ),
+    );
+  }
+
+  /** Deletes job `jobId`'s cancel key (never rejects: a key left behind expires after `cancelKeyTtlMs`). */
+  async #deleteCancelKey(jobId: string): Promise<void> {
+    await this.#engine?.redis.del(cancelKey(this.#prefix, this.#queueName, jobId)).catch(() => 0);
   }
 
   // --- engine ---
@@ -286,8 +315,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     if (this.#dropEvents) return;
     const call = this.#pending.get(jobId);
     if (call === undefined) {
-      // One of ours whose call had ended (a cancel that reached its host): nobody will read it, remove it now.
-      if (jobId.startsWith(this.#idPrefix) && !this.#enqueued.has(jobId)) this.#removeJob(jobId);
+      this.#removeAbandoned(jobId);
       return;
     }
     const outcome = typeof returnvalue === 'string' ? parseJson(returnvalue) : returnvalue;
@@ -296,7 +324,14 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
 
   #onFailed(jobId: string, failedReason: string): void {
     if (this.#dropEvents) return;
-    this.#pending.get(jobId)?.failedOnHost(jobId, String(failedReason));
+    const call = this.#pending.get(jobId);
+    if (call === undefined) this.#removeAbandoned(jobId);
+    else call.failedOnHost(jobId, String(failedReason));
+  }
+
+  /** Job `jobId` ended after its call did, if it is one of ours (cancelled, timed out, stopped): nobody will read it. */
+  #removeAbandoned(jobId: string): void {
+    if (jobId.startsWith(this.#idPrefix) && !this.#enqueued.has(jobId)) this.#removeJob(jobId, true);
   }
 
   #chore(p: Promise<unknown>): void {

@@ -39,7 +39,7 @@ export interface RemoteCallHost {
   readonly counters: RemoteCounters;
   /** Enqueues `data` as job `jobId` for `call`; an enqueue failure comes back through `call.fail`. */
   submit(call: RemoteCall, jobId: string, data: RemoteJobData): void;
-  /** Tells the hosts to skip or abort job `jobId` (fire and forget). */
+  /** Tells the hosts to skip or abort job `jobId` (fire and forget); called before the call forgets the job. */
   abort(jobId: string): void;
   /** Stop tracking job `jobId`; `finished`: the job is over, so it may be removed from the queue. */
   forget(jobId: string, finished: boolean): void;
@@ -349,8 +349,9 @@ export class RemoteCall {
   /** Marks the call settled before its job is over and tells the hosts to abort it; false when already settled. */
   #end(): boolean {
     if (this.#state !== 'pending') return false;
-    this.#finish(false);
+    // Told before it forgets the job: the backend reads whether the job's add resolved (see RemoteCallHost.abort).
     if (this.#jobId !== '') this.#host.abort(this.#jobId);
+    this.#finish(false);
     return true;
   }
 

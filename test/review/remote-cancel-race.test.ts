@@ -24,9 +24,9 @@ beforeAll(async () => {
 
 afterAll(() => bed?.stop());
 
-/** The job hashes of `queue` still in Redis (cancel keys and BullMQ's own keys excluded). */
+/** The keys of `queue` of one call's job still in Redis (its hash, its cancel key): BullMQ's own keys excluded. */
 async function jobsLeft(): Promise<string[]> {
-  return (await bed.watcher.keys(`bull:${queue}:gr-*`)).sort();
+  return (await bed.watcher.keys(`bull:${queue}:*gr-*`)).sort();
 }
 
 describe('cancel() of a remote call around its enqueue', () => {
