@@ -14,7 +14,6 @@
  * @module
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { loadavg } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { defineContextCarrier, removeContextCarrier } from '../src/context/context-carrier.js';
 import { runWithDeadline } from '../src/context/deadline-scope.js';
@@ -22,9 +21,9 @@ import { defineTask } from '../src/task/task.js';
 import { ThreadPool } from '../src/threads/thread-pool.js';
 import { realTimeScheduler } from '../src/time/real-time-scheduler.js';
 import { isMainModule } from './lib/is-main-module.js';
-import { machineInfo } from './lib/machine-info.js';
+import { loadAverageNote, loadAverageNow } from './lib/machine-info.js';
 import { measureInterleaved } from './lib/measure-interleaved.js';
-import { suiteResultSchema, type SuiteResult } from './lib/suite-result.js';
+import { suiteResult, type SuiteResult } from './lib/suite-result.js';
 import { writeSuiteResult } from './lib/write-suite-result.js';
 
 const requestId = new AsyncLocalStorage<string>();
@@ -74,7 +73,7 @@ export async function run(options: ContextBenchOptions = {}): Promise<SuiteResul
   const quick = options.quick ?? false;
   const log = (line: string): void => console.log(line);
   const started = performance.now();
-  const loadBefore = loadavg()[0] ?? 0;
+  const loadBefore = loadAverageNow();
   const batch = 1_000;
   const poolOptions = { minThreads: 2, maxThreads: 2, idleTimeoutMs: 1000 };
   // Each variant that carries has pools of its own: a carrier's restore (here AsyncLocalStorage.run) turns on async
@@ -147,23 +146,19 @@ export async function run(options: ContextBenchOptions = {}): Promise<SuiteResul
       .map((name) => `${name} ${Math.round(med(handOff.get(name)!))} ns`)
       .join(', ')}; so two carried carriers add ${Math.round(med(handOff.get(names[1]!)!) - base)} ns a call there and withDeadline ${Math.round(med(handOff.get(names[3]!)!) - base)} ns.`;
     log(`  [context] ${handOffNote}`);
-    result = {
-      schema: suiteResultSchema,
+    result = suiteResult({
       suite: 'context',
       title: 'Context carriers and deadlines',
       description:
         'What carrying request context (SPEC §10 carriers) and deadlines across the thread boundary costs a dispatch, against a dispatch with no carrier registered, in interleaved rounds of the same run with an A/A control.',
-      date: new Date().toISOString(),
-      machine: machineInfo(),
       quick,
-      durationMs: Math.round(performance.now() - started),
       groups: [group],
       notes: [
         `Variants run in interleaved rounds; 'no carrier registered, again' is an A/A control (${aa.toFixed(2)}× here): read the other ratios against it, not against 1.00×.`,
         handOffNote,
-        `Machine load average (1 min) ${loadBefore.toFixed(1)} before and ${(loadavg()[0] ?? 0).toFixed(1)} after the run, on ${machineInfo().cpus} cores.`,
+        `${loadAverageNote(loadBefore)}.`,
       ],
-    };
+    }, started);
   } finally {
     removeCarriers();
     await Promise.all(pools.map((p) => p.close()));

@@ -20,7 +20,8 @@ import { gatherResults } from '../src/deferred/gather-results.js';
 import { inlineCallbacks } from '../src/deferred/inline-callbacks.js';
 import { succeed } from '../src/deferred/succeed.js';
 import { isMainModule } from './lib/is-main-module.js';
-import { measureComparison, type Workload } from './lib/measure-comparison.js';
+import { measureComparison } from './lib/measure-comparison.js';
+import type { Workload } from './lib/workload.js';
 import type { SuiteResult } from './lib/suite-result.js';
 import { writeSuiteResult } from './lib/write-suite-result.js';
 

@@ -21,7 +21,6 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Effect, Fiber } from 'effect';
 import { Deferred } from '../src/deferred/deferred.js';
@@ -29,10 +28,12 @@ import { Hub } from '../src/green/hub.js';
 import { joinAll } from '../src/green/join-all.js';
 import { isMainModule } from './lib/is-main-module.js';
 import { LoopDelayRecorder } from './lib/loop-delay-recorder.js';
-import { measureComparison, type Workload } from './lib/measure-comparison.js';
+import { measureComparison } from './lib/measure-comparison.js';
+import type { Workload } from './lib/workload.js';
 import { measureInterleaved } from './lib/measure-interleaved.js';
 import { resultGroup, type MeasuredRow } from './lib/result-group.js';
 import { runChildBench } from './lib/run-child-bench.js';
+import { loadAverageNow } from './lib/machine-info.js';
 import type { ResultGroup, SuiteResult } from './lib/suite-result.js';
 import { writeSuiteResult } from './lib/write-suite-result.js';
 
@@ -506,8 +507,8 @@ export async function run(options: GreenBenchOptions = {}): Promise<SuiteResult>
   }
 
   const notes = checks.map((c) => `${c.met ? 'met' : 'MISSED'}: ${c.name} = ${c.value} (target ${c.target})`);
-  const load = loadavg()[0] ?? 0;
-  const cores = cpus().length;
+  const load = loadAverageNow();
+  const cores = result.machine.cpus;
   if (load > cores) {
     notes.push(
       `Measured at load average ${load.toFixed(1)} on ${cores} cores (other processes ran beside it): the event-loop delays and the CPU-work times include waiting for a core, so the slice rows say more about the machine than about the hub; the spawn and switch rows are ratios within one run, less affected but still noisy at this load (two runs minutes apart differed by up to 1.6× on the Effect row); the memory rows are not timed.`,

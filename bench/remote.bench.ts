@@ -10,7 +10,6 @@
  *
  * @module
  */
-import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import type { Deferred } from '../src/deferred/deferred.js';
@@ -19,7 +18,9 @@ import { startLocalCluster } from '../examples/remote/local-cluster.js';
 import { bullmqBackend } from '../src/remote-bullmq/index.js';
 import { hashChain, noop } from '../test/fixtures/remote-tasks.js';
 import { isMainModule } from './lib/is-main-module.js';
-import { measureComparison, type Workload } from './lib/measure-comparison.js';
+import { measureComparison } from './lib/measure-comparison.js';
+import type { Workload } from './lib/workload.js';
+import { loadAverageNote, loadAverageNow } from './lib/machine-info.js';
 import type { SuiteResult } from './lib/suite-result.js';
 import { writeSuiteResult } from './lib/write-suite-result.js';
 
@@ -47,7 +48,7 @@ function allOf(n: number, start: (i: number) => Deferred<unknown>): Promise<unkn
  */
 export async function run(options: RemoteBenchOptions = {}): Promise<SuiteResult> {
   const quick = options.quick ?? false;
-  const loadBefore = loadavg()[0] ?? 0;
+  const loadBefore = loadAverageNow();
   const cluster = await startLocalCluster({ queue: 'bench', tasks, hosts: 2, hostArgs: ['--concurrency', '1'] });
   let reactor: Reactor | undefined;
   try {
@@ -99,13 +100,13 @@ export async function run(options: RemoteBenchOptions = {}): Promise<SuiteResult
       ...(options.timeMs !== undefined ? { timeMs: options.timeMs } : { timeMs: quick ? 300 : 2000 }),
       iterations: quick ? 3 : 5,
     });
-    const loadAfter = loadavg()[0] ?? 0;
+    const loadAfter = loadAverageNow();
     const final: SuiteResult = {
       ...result,
       notes: [
         'Every remote call crosses Redis twice (the job, then its result through BullMQ\'s event stream) and a thread hop on its host; the thread path is one hop.',
         'The remote hosts run on the same 2 cores as the threads, but as separate processes: on a machine shared with other jobs they take their own share of the contended cores, so the CPU-burst ratios say how the OS shared the machine during the run, not what the route or hosts on other machines would give (on an idle 2-core machine the 2 threads already use both cores and hosts can only add overhead).',
-        `Machine load average (1 min) ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after the run, on ${result.machine.cpus} cores, shared with other jobs: absolute figures are inflated and noisy; the ratios, measured in the same run, are the figures to read.`,
+        `${loadAverageNote(loadBefore, loadAfter)}, shared with other jobs: absolute figures are inflated and noisy; the ratios, measured in the same run, are the figures to read.`,
       ],
     };
     await writeSuiteResult(final, options.resultsDir === undefined ? {} : { resultsDir: options.resultsDir });

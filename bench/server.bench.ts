@@ -11,9 +11,8 @@
  */
 import { runHttpServiceDemo, type HttpModeReport } from '../examples/http-service/http-service-demo.js';
 import { isMainModule } from './lib/is-main-module.js';
-import { machineInfo } from './lib/machine-info.js';
 import { resultGroup, type MeasuredRow } from './lib/result-group.js';
-import { suiteResultSchema, type SuiteResult } from './lib/suite-result.js';
+import { suiteResult, type SuiteResult } from './lib/suite-result.js';
 import { writeSuiteResult } from './lib/write-suite-result.js';
 
 /** Options of the suite (the runner passes these). */
@@ -53,15 +52,11 @@ export async function run(options: ServerOptions = {}): Promise<SuiteResult> {
   const demo = await runHttpServiceDemo({ quick, durationSec, log: null });
   const inline = demo.modes.map((m) => row(m, 'report'));
   const health = demo.modes.map((m) => row(m, 'health'));
-  const result: SuiteResult = {
-    schema: suiteResultSchema,
+  const result = suiteResult({
     suite: 'server',
     title: 'HTTP service under load: inline vs dispatch',
     description: 'A /report endpoint running a synchronous better-sqlite3 report and a /health endpoint, loaded by autocannon; inline vs reactor.dispatch under examples/policy.json.',
-    date: new Date().toISOString(),
-    machine: machineInfo(),
     quick,
-    durationMs: Math.round(performance.now() - started),
     groups: [
       resultGroup('/report throughput', `The report over ${demo.orders.toLocaleString('en-US')} orders, 4 connections for ${durationSec} s; ops/s = requests/s, median = latency p50.`, 'inline', inline),
       resultGroup('/health under load', `1 connection polling /health while /report is loaded; median = latency p50 (autocannon rounds to whole ms).`, 'inline', health),
@@ -70,7 +65,7 @@ export async function run(options: ServerOptions = {}): Promise<SuiteResult> {
       'The load generator runs in child processes (autocannon), so a blocked server loop cannot stall the client measuring it.',
       'On 2 cores, the server, its 2 worker threads and 2 autocannon processes share the CPUs: dispatch shows the freed loop more than a throughput gain.',
     ],
-  };
+  }, started);
   await writeSuiteResult(result, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});
   return result;
 }

@@ -9,16 +9,15 @@
  *
  * @module
  */
-import { loadavg } from 'node:os';
 import { isMainThread, MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { Reactor } from '../src/reactor/reactor.js';
 import { defineTask } from '../src/task/task.js';
 import { emit, progress } from '../src/worker/index.js';
 import { isMainModule } from './lib/is-main-module.js';
-import { machineInfo } from './lib/machine-info.js';
+import { loadAverageNote, loadAverageNow } from './lib/machine-info.js';
 import { measureInterleaved } from './lib/measure-interleaved.js';
-import { suiteResultSchema, type ResultGroup, type SuiteResult } from './lib/suite-result.js';
+import { suiteResult, type ResultGroup, type SuiteResult } from './lib/suite-result.js';
 import { writeSuiteResult } from './lib/write-suite-result.js';
 
 // ---- the work ----
@@ -133,7 +132,7 @@ export async function run(options: StreamsBenchOptions = {}): Promise<SuiteResul
   const quick = options.quick ?? false;
   const log = (line: string): void => console.log(line);
   const started = performance.now();
-  const loadBefore = loadavg()[0] ?? 0;
+  const loadBefore = loadAverageNow();
   const raw = new Piscina({ filename: import.meta.url, minThreads: 1, maxThreads: 1, idleTimeout: 1000 });
   const reactor = new Reactor({ policy: { threads: { minThreads: 1, maxThreads: 1, idleTimeoutMs: 1000 } } });
   const groups: ResultGroup[] = [];
@@ -184,23 +183,19 @@ export async function run(options: StreamsBenchOptions = {}): Promise<SuiteResul
   const loopGroup = groups[1]!;
   const [without, withProgress] = loopGroup.rows;
   const perCallNs = without !== undefined && withProgress !== undefined ? ((withProgress.medianMs - without.medianMs) * 1e6) / loop : 0;
-  const result: SuiteResult = {
-    schema: suiteResultSchema,
+  const result = suiteResult({
     suite: 'streams',
     title: 'Streams: reactor.stream vs a hand-written MessagePort loop',
     description:
       'Items per second streamed from a worker thread with backpressure (credit window in shared memory, result held until every item arrived), against the Piscina #91 recipe in the same run; and what progress() costs per call in a hot loop.',
-    date: new Date().toISOString(),
-    machine: machineInfo(),
     quick,
-    durationMs: Math.round(performance.now() - started),
     groups,
     notes: [
       'Variants run in interleaved rounds so machine noise hits each; one worker thread per pool.',
       `progress() costs about ${perCallNs.toFixed(1)} ns per call here (median difference of the hot-loop rows over ${loop.toLocaleString('en-US')} calls).`,
-      `Machine load average (1 min) ${loadBefore.toFixed(1)} before and ${(loadavg()[0] ?? 0).toFixed(1)} after the run, on ${machineInfo().cpus} cores.`,
+      `${loadAverageNote(loadBefore)}.`,
     ],
-  };
+  }, started);
   await writeSuiteResult(result, options.resultsDir === undefined ? {} : { resultsDir: options.resultsDir });
   return result;
 }

@@ -7,7 +7,6 @@
  *
  * @module
  */
-import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
 import { Piscina, move } from 'piscina';
@@ -18,12 +17,14 @@ import { ThreadPool } from '../src/threads/thread-pool.js';
 import type { ThreadPoolOptions } from '../src/threads/thread-pool-options.js';
 import { transferResult } from '../src/worker/index.js';
 import { isMainModule } from './lib/is-main-module.js';
-import { machineInfo } from './lib/machine-info.js';
+import { loadAverageNote, loadAverageNow } from './lib/machine-info.js';
+import { summariseLoopDelay } from './lib/loop-delay-recorder.js';
 import { measureAlternating } from './lib/measure-alternating.js';
 import { measureInterleaved } from './lib/measure-interleaved.js';
 import { measureSustained, type SustainedExtras } from './lib/measure-sustained.js';
 import { resultGroup, type MeasuredRow } from './lib/result-group.js';
-import { suiteResultSchema, type ResultGroup, type SuiteResult } from './lib/suite-result.js';
+import { percentile } from './lib/sample-stats.js';
+import { suiteResult, type ResultGroup, type SuiteResult } from './lib/suite-result.js';
 import { writeSuiteResult } from './lib/write-suite-result.js';
 
 // ---- the work (shared by inline, raw Piscina and greenreactor) ----
@@ -151,7 +152,8 @@ async function heldResults(
 ): Promise<MeasuredRow> {
   const quick = 40;
   const extra: number[] = [];
-  const delay = monitorEventLoopDelay({ resolution: 2 });
+  const resolutionMs = 2;
+  const delay = monitorEventLoopDelay({ resolution: resolutionMs });
   delay.enable();
   for (let r = 0; r < rounds; r++) {
     const calls: Array<PromiseLike<unknown>> = [];
@@ -167,9 +169,8 @@ async function heldResults(
   }
   delay.disable();
   extra.sort((a, b) => a - b);
-  const at = (p: number): number => extra[Math.min(extra.length - 1, Math.floor((p / 100) * extra.length))] ?? 0;
+  const at = (p: number): number => percentile(extra, p);
   const round = (x: number): number => Math.round(x * 1000) / 1000;
-  const ms = (ns: number): number => Math.max(0, Math.round(ns / 1e3) / 1e3 - 2);
   return {
     name,
     // Higher is better, as for throughput: 1000 / the p99 of the time a result waited beyond its run.
@@ -177,7 +178,7 @@ async function heldResults(
     medianMs: round(at(50)),
     p99Ms: round(at(99)),
     batch: quick,
-    loopDelay: { p50Ms: ms(delay.percentile(50)), p99Ms: ms(delay.percentile(99)), maxMs: ms(delay.max), meanMs: ms(delay.mean), count: delay.count },
+    loopDelay: summariseLoopDelay(delay, resolutionMs),
     samplesMs: extra.slice(0, 500).map(round),
   };
 }
@@ -199,7 +200,7 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
   const quick = options.quick ?? false;
   const log = (line: string): void => console.log(line);
   const started = performance.now();
-  const loadBefore = loadavg()[0] ?? 0;
+  const loadBefore = loadAverageNow();
   const file = import.meta.url;
   const poolOptions: ThreadPoolOptions = { minThreads: 2, maxThreads: 2, idleTimeoutMs: 1000 };
   const raw = new Piscina({ filename: file, minThreads: 2, maxThreads: 2, idleTimeout: 1000 });
@@ -438,25 +439,20 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
   } finally {
     await Promise.all([pool.close(), poolWithoutSite.close(), poolOneByOne.close(), raw.destroy(), rawAgain.destroy()]);
   }
-  const result: SuiteResult = {
-    schema: suiteResultSchema,
+  const result = suiteResult({
     suite: 'threads',
     title: 'Thread path: deferToThread vs raw Piscina',
     description: 'greenreactor adds Deferreds, cancellation slots, error fidelity and per-task stats on top of Piscina; these ratios show what that costs, measured against raw Piscina with the same options in the same run.',
-    date: new Date().toISOString(),
-    machine: machineInfo(),
     quick,
-    durationMs: Math.round(performance.now() - started),
     groups,
     notes: [
       'Variants run in interleaved rounds (baseline, greenreactor, …) so machine noise hits both; the sequential round trip alternates call by call, with an A/A control (a second raw Piscina pool).',
       'Both pools: minThreads 2, maxThreads 2, idleTimeout 1000 ms; greenreactor captures the dispatch site and coalesces calls that wait for a worker (both default); "coalesce off" sends each call in a message of its own, as raw Piscina does.',
       manyTurnsNote,
       loopDelayNote,
-      `Machine load average (1 min) ${loadBefore.toFixed(1)} before and ${(loadavg()[0] ?? 0).toFixed(1)} after the run, on ${machineInfo().cpus} cores: ` +
-        'other processes compete with the 2 workers, which flattens the CPU-bound (fib) speed-ups.',
+      `${loadAverageNote(loadBefore)}: other processes compete with the 2 workers, which flattens the CPU-bound (fib) speed-ups.`,
     ],
-  };
+  }, started);
   await writeSuiteResult(result, options.resultsDir === undefined ? {} : { resultsDir: options.resultsDir });
   return result;
 }

@@ -24,12 +24,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Reactor, maybeDeferred, type Task } from '../src/index.js';
 import { isMainModule } from './lib/is-main-module.js';
-import type { Variant, Workload } from './lib/measure-comparison.js';
+import type { Variant, Workload } from './lib/workload.js';
 import { formatRatio } from './lib/format-table.js';
-import { machineInfo } from './lib/machine-info.js';
 import { measureInterleaved, type InterleavedBudget, type InterleavedOptions } from './lib/measure-interleaved.js';
 import { formatRouteVerdict, routeVerdict } from './lib/route-verdict.js';
-import { suiteResultSchema, type ResultGroup, type SuiteResult } from './lib/suite-result.js';
+import { suiteResult, type ResultGroup, type SuiteResult } from './lib/suite-result.js';
 import {
   closeBenchConnections, cooperativeIo, fib, fibTask, ioTask, pagedSqliteQuery, payloadTask, payloadTransferTask, sqliteQuery, sqliteTask, tiny, tinyTask,
   checksum, coldCalls, costByArgument, costByArgumentTask, slowCallMs, warmsUp, warmsUpTask,
@@ -206,15 +205,11 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
       const variants = [...workload.variants.filter((v) => v.name !== control), ...workload.variants.filter((v) => v.name === control)];
       groups.push(await measureInterleaved('workloads', { ...workload, variants }, budget, log, measureOptions));
     }
-    const result: SuiteResult = {
-      schema: suiteResultSchema,
+    const result = suiteResult({
       suite: 'workloads',
       title: 'Workloads: which path wins, and what it costs the loop',
       description: 'The same workloads through inline (the bare call), maybeDeferred, deferToThread, deferToGreenlet, dispatch(inline) and dispatch(auto); throughput and loop delay as ratios vs the bare call, measured in interleaved rounds with an A/A control.',
-      date: new Date().toISOString(),
-      machine: machineInfo(),
       quick,
-      durationMs: Math.round(performance.now() - started),
       groups,
       notes: [
         'Threads: a pool of 2 workers (the machine has 2 cores, shared with the benchmark itself).',
@@ -225,7 +220,7 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
         'dispatch(auto): a task starts where its kind says (cpu/blocking and no kind → thread, io → in-process) and moves by what it measures: a median thread run under its hop or minThreadRunMs → in-process (inline when synchronous); a median timed in-process run at or over both → back to threads; an in-process run over blockingThresholdMs → threads for good (adaptive.blockingRunsToPin, default 1).',
         'Verdict per workload (issue 12): the best fixed route is the fastest of the routes picked by hand — dispatch(inline), deferToGreenlet and deferToThread — whose loop-delay p99 is under blockingThresholdMs or within 2× deferToThread\'s; auto should reach ≥ 0.9× its throughput with loop p99 ≤ 1.5× its (or under blockingThresholdMs). Each verdict also gives auto\'s throughput against the bare call (inline).',
       ],
-    };
+    }, started);
     const thresholdMs = reactor.policy.adaptive.blockingThresholdMs;
     const verdicts = result.groups.map((group) => {
       const aa = group.rows.find((r) => r.name === control);

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, type Histogram, type IntervalHistogram } from 'node:perf_hooks';
 
 /** Loop delay percentiles in milliseconds over one recording. */
 export interface LoopDelaySummary {
@@ -77,13 +77,27 @@ export class LoopDelayRecorder {
     this.#histogram = undefined;
     if (h === undefined) return emptyLoopDelay;
     h.disable();
-    if (h.count === 0) return emptyLoopDelay;
-    return {
-      p50Ms: delayMs(h.percentile(50), this.#resolutionMs),
-      p99Ms: delayMs(h.percentile(99), this.#resolutionMs),
-      maxMs: delayMs(h.max, this.#resolutionMs),
-      meanMs: delayMs(h.mean, this.#resolutionMs),
-      count: h.count,
-    };
+    return summariseLoopDelay(h, this.#resolutionMs);
   }
+}
+
+/**
+ * Summarises a histogram of timer wake-up intervals as loop delay: each interval less the timer's own period, in ms.
+ *
+ * The one conversion every loop-delay figure goes through, whether the histogram is Node's `monitorEventLoopDelay`
+ * ({@link LoopDelayRecorder}) or one a helper records itself from its own timer (`measure-interleaved.ts`,
+ * `measure-sustained.ts`, the threads suite's held-results row), so that the rows of every suite compare.
+ * @param histogram - intervals between wake-ups in ns, the timer's period included.
+ * @param resolutionMs - the timer's period in ms.
+ * @returns the percentiles; {@link emptyLoopDelay} when nothing was recorded.
+ */
+export function summariseLoopDelay(histogram: Histogram, resolutionMs: number): LoopDelaySummary {
+  if (histogram.count === 0) return emptyLoopDelay;
+  return {
+    p50Ms: delayMs(histogram.percentile(50), resolutionMs),
+    p99Ms: delayMs(histogram.percentile(99), resolutionMs),
+    maxMs: delayMs(histogram.max, resolutionMs),
+    meanMs: delayMs(histogram.mean, resolutionMs),
+    count: histogram.count,
+  };
 }

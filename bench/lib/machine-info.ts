@@ -42,8 +42,29 @@ export function machineInfo(): MachineInfo {
     cpuModel: cpus[0]?.model.trim() ?? 'unknown',
     cpus: typeof os.availableParallelism === 'function' ? os.availableParallelism() : cpus.length,
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    loadAverage: Math.round((os.loadavg()[0] ?? 0) * 10) / 10,
+    loadAverage: Math.round(loadAverageNow() * 10) / 10,
   };
+}
+
+/**
+ * The 1-minute load average now.
+ * @returns it; 0 where the OS reports none (Windows).
+ */
+export function loadAverageNow(): number {
+  return os.loadavg()[0] ?? 0;
+}
+
+/**
+ * The sentence a suite's notes give on machine load over its run, one wording for every suite.
+ *
+ * On a shared machine the load says how much other processes competed for the cores while the suite ran, which is
+ * how far its absolute figures can be trusted; suites go on after it with what that load means for their rows.
+ * @param before - {@link loadAverageNow} when the suite started.
+ * @param after - the load average when it finished. @defaultValue {@link loadAverageNow}
+ * @returns `Machine load average (1 min) 1.2 before and 2.3 after the run, on 2 cores`, without a final stop.
+ */
+export function loadAverageNote(before: number, after = loadAverageNow()): string {
+  return `Machine load average (1 min) ${before.toFixed(1)} before and ${after.toFixed(1)} after the run, on ${machineInfo().cpus} cores`;
 }
 
 /**

@@ -9,7 +9,9 @@
  * @module
  */
 import { performance } from 'node:perf_hooks';
+import { emptyLoopDelay } from './loop-delay-recorder.js';
 import { resultGroup, type MeasuredRow } from './result-group.js';
+import { percentile, round4 } from './sample-stats.js';
 import type { ResultGroup } from './suite-result.js';
 
 /** One way of running the workload: `run` makes one call (one sample). */
@@ -54,24 +56,6 @@ export interface AlternatingBudget {
   readonly warmup: number;
   /** Timed calls per variant. */
   readonly samples: number;
-}
-
-/**
- * Rounds to four decimals, as the bench results keep durations and ratios.
- * @param x - a number.
- * @returns `x` rounded.
- */
-export const round4 = (x: number): number => Math.round(x * 10000) / 10000;
-
-/**
- * The `p`th percentile of sorted samples (nearest rank, no interpolation); 0 for no samples.
- * @param sorted - samples in ascending order.
- * @param p - 0-100.
- * @returns the sample at that rank.
- */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 /**
@@ -155,7 +139,7 @@ export async function measureAlternatingPaired(
       medianMs: round4(median),
       p99Ms: round4(percentile(s, 99)),
       batch,
-      loopDelay: { p50Ms: 0, p99Ms: 0, maxMs: 0, meanMs: 0, count: 0 },
+      loopDelay: emptyLoopDelay,
       samplesMs: s.filter((_, i) => i % Math.max(1, Math.floor(s.length / 500)) === 0).slice(0, 500).map(round4),
     };
     const p = paired.get(variant.name);

@@ -12,43 +12,11 @@
 import { setImmediate as turnLoop } from 'node:timers/promises';
 import { Bench } from 'tinybench';
 import { LoopDelayRecorder, emptyLoopDelay, type LoopDelaySummary } from './loop-delay-recorder.js';
-import { machineInfo } from './machine-info.js';
-import { resultGroup, type MeasuredRow } from './result-group.js';
-import { suiteResultSchema, type ResultGroup, type SuiteResult } from './suite-result.js';
+import { failedRow, resultGroup, type MeasuredRow } from './result-group.js';
+import { round4 } from './sample-stats.js';
+import { suiteResult, type ResultGroup, type SuiteResult } from './suite-result.js';
 import { formatNumber } from './format-table.js';
-
-/** One way of running a workload. */
-export interface Variant {
-  /** The path's name, e.g. `inline`, `deferToThread`, `piscina`. */
-  readonly name: string;
-  /** Runs one batch (all `batch` operations) and settles when all are done. */
-  readonly run: () => unknown;
-  /** Runs once before this variant is measured (e.g. start a pool, warm workers). */
-  readonly setup?: () => unknown;
-  /** Runs once after (close the pool). Always runs, also after an error. */
-  readonly teardown?: () => unknown;
-}
-
-/** One workload and the ways to run it. */
-export interface Workload {
-  /** Short name, e.g. `fib(27)`. */
-  readonly name: string;
-  /** One sentence on what it does. */
-  readonly description: string;
-  /** Operations per sample. */
-  readonly batch: number;
-  /** The variant every ratio is relative to. */
-  readonly baseline: string;
-  /** The variants, baseline included. */
-  readonly variants: readonly Variant[];
-  /**
-   * Untimed batches to run per variant before tinybench's own warm-up. Worker threads moving large
-   * payloads take a hundred-odd calls to reach their steady speed (their heaps grow, their code
-   * gets optimised); without this the first path measured looks several times slower than it is.
-   * @defaultValue 0
-   */
-  readonly warmupRuns?: number;
-}
+import type { Variant, Workload } from './workload.js';
 
 /** Suite identity and time budget. */
 export interface ComparisonOptions {
@@ -97,10 +65,7 @@ async function measureVariant(variant: Variant, batch: number, timeMs: number, i
       if (mode === 'run') loopDelay = recorder.stop();
     },
   });
-  const failed = (error: unknown): MeasuredRow => ({
-    name: variant.name, opsPerSec: 0, medianMs: 0, p99Ms: 0, batch, loopDelay: emptyLoopDelay, samplesMs: [],
-    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-  });
+  const failed = (error: unknown): MeasuredRow => failedRow(variant.name, batch, error);
   try {
     await variant.setup?.();
     for (let i = 0; i < warmupRuns; i++) await variant.run();
@@ -119,11 +84,11 @@ async function measureVariant(variant: Variant, batch: number, timeMs: number, i
   return {
     name: variant.name,
     opsPerSec: median > 0 ? Math.round((batch * 1000 * 1000) / median) / 1000 : 0,
-    medianMs: Math.round(median * 10000) / 10000,
-    p99Ms: Math.round(result.latency.p99 * 10000) / 10000,
+    medianMs: round4(median),
+    p99Ms: round4(result.latency.p99),
     batch,
     loopDelay,
-    samplesMs: (result.latency.samples ?? []).slice(0, maxStoredSamples).map((s) => Math.round(s * 10000) / 10000),
+    samplesMs: (result.latency.samples ?? []).slice(0, maxStoredSamples).map(round4),
   };
 }
 
@@ -163,16 +128,5 @@ export async function measureComparison(workloads: readonly Workload[], options:
     }
     groups.push(resultGroup(workload.name, workload.description, workload.baseline, rows));
   }
-  return {
-    schema: suiteResultSchema,
-    suite: options.suite,
-    title: options.title,
-    description: options.description,
-    date: new Date().toISOString(),
-    machine: machineInfo(),
-    quick,
-    durationMs: Math.round(performance.now() - started),
-    groups,
-    notes: [...(options.notes ?? [])],
-  };
+  return suiteResult({ suite: options.suite, title: options.title, description: options.description, quick, groups, notes: [...(options.notes ?? [])] }, started);
 }

@@ -9,34 +9,11 @@
 import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
 import { setImmediate as turnLoop } from 'node:timers/promises';
 import { Bench } from 'tinybench';
-import { resultGroup, type MeasuredRow } from './result-group.js';
+import { failedRow, resultGroup, type MeasuredRow } from './result-group.js';
+import { summariseLoopDelay, type LoopDelaySummary } from './loop-delay-recorder.js';
+import { percentile, round4 } from './sample-stats.js';
 import type { ResultGroup } from './suite-result.js';
-
-/** One way of running the workload: `run` does one sample (a whole batch). */
-export interface InterleavedVariant {
-  readonly name: string;
-  readonly run: () => unknown;
-  /** Runs once before the variant's first round (e.g. a fresh call source). */
-  readonly setup?: () => unknown;
-  /** Runs once after its last round (or after it failed). */
-  readonly teardown?: () => unknown;
-}
-
-/** A workload and the variants compared on it. */
-export interface InterleavedWorkload {
-  readonly name: string;
-  readonly description: string;
-  /** Operations per sample. */
-  readonly batch: number;
-  /** The variant every ratio is relative to. */
-  readonly baseline: string;
-  readonly variants: readonly InterleavedVariant[];
-  /**
-   * Untimed batches each variant runs after its setup, before the rounds (workers moving large payloads take a
-   * hundred-odd calls to reach their steady speed). @defaultValue 0
-   */
-  readonly warmupRuns?: number;
-}
+import type { Variant, Workload } from './workload.js';
 
 /** How the rounds run; every field is opt-in, so suites that do not set them measure as before. */
 export interface InterleavedOptions {
@@ -72,13 +49,6 @@ export interface InterleavedBudget {
   readonly iterations: number;
 }
 
-const round4 = (x: number): number => Math.round(x * 10000) / 10000;
-const nsToMs = (ns: number): number => Math.round((ns / 1e6) * 1000) / 1000;
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 /**
  * The intervals between timer ticks while a variant runs, over all its rounds (ns, the resolution included).
@@ -109,6 +79,11 @@ class LoopTicks {
     clearInterval(this.#timer);
     this.#timer = undefined;
   }
+
+  /** The loop delay over every round recorded (each interval less the timer's period). */
+  summary(): LoopDelaySummary {
+    return summariseLoopDelay(this.histogram, this.#resolutionMs);
+  }
 }
 
 /**
@@ -122,17 +97,17 @@ class LoopTicks {
  */
 export async function measureInterleaved(
   suite: string,
-  workload: InterleavedWorkload,
+  workload: Workload,
   budget: InterleavedBudget,
   log: (line: string) => void,
   options: InterleavedOptions = {},
 ): Promise<ResultGroup> {
   const samples = new Map<string, number[]>(workload.variants.map((v) => [v.name, []]));
   const delays = new Map<string, LoopTicks>(workload.variants.map((v) => [v.name, new LoopTicks(2)]));
-  const errors = new Map<string, string>();
-  const failed = (variant: InterleavedVariant, error: unknown): void => {
+  const errors = new Map<string, MeasuredRow>();
+  const failed = (variant: Variant, error: unknown): void => {
     if (!options.errorRows) throw error;
-    errors.set(variant.name, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    errors.set(variant.name, failedRow(variant.name, workload.batch, error));
   };
   try {
     for (const variant of workload.variants) {
@@ -194,25 +169,20 @@ export async function measureInterleaved(
     }
   }
   const rows: MeasuredRow[] = workload.variants.map((variant) => {
-    const error = errors.get(variant.name);
-    if (error !== undefined) {
-      log(`  [${suite}] ${workload.name} › ${variant.name}: error: ${error}`);
-      return { name: variant.name, opsPerSec: 0, medianMs: 0, p99Ms: 0, batch: workload.batch, loopDelay: { p50Ms: 0, p99Ms: 0, maxMs: 0, meanMs: 0, count: 0 }, samplesMs: [], error };
+    const failure = errors.get(variant.name);
+    if (failure !== undefined) {
+      log(`  [${suite}] ${workload.name} › ${variant.name}: error: ${failure.error}`);
+      return failure;
     }
     const s = [...samples.get(variant.name)!].sort((a, b) => a - b);
     const median = percentile(s, 50);
-    const h = delays.get(variant.name)!.histogram;
-    // The histogram records the whole wake-up interval, the 2 ms resolution included; subtract it.
-    const d = (ns: number): number => Math.max(0, nsToMs(ns) - 2);
     const row: MeasuredRow = {
       name: variant.name,
       opsPerSec: median > 0 ? Math.round((workload.batch * 1e6) / median) / 1000 : 0,
       medianMs: round4(median),
       p99Ms: round4(percentile(s, 99)),
       batch: workload.batch,
-      loopDelay: h.count === 0
-        ? { p50Ms: 0, p99Ms: 0, maxMs: 0, meanMs: 0, count: 0 }
-        : { p50Ms: d(h.percentile(50)), p99Ms: d(h.percentile(99)), maxMs: d(h.max), meanMs: d(h.mean), count: h.count },
+      loopDelay: delays.get(variant.name)!.summary(),
       samplesMs: s.slice(0, 500).map(round4),
     };
     log(`  [${suite}] ${workload.name} › ${variant.name}: ${Math.round(row.opsPerSec)} ops/s, median ${row.medianMs} ms, loop p99 ${row.loopDelay.p99Ms} ms (${s.length} samples)`);

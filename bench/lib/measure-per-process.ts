@@ -18,7 +18,8 @@
  *
  * @module
  */
-import { percentile, round4 } from './measure-alternating.js';
+import { emptyLoopDelay } from './loop-delay-recorder.js';
+import { median, percentile, round4 } from './sample-stats.js';
 import { resultGroup, type MeasuredRow } from './result-group.js';
 import type { ResultGroup } from './suite-result.js';
 
@@ -143,18 +144,6 @@ export function perProcessOrder(variants: readonly string[], round: number): str
 }
 
 /**
- * The median of some numbers (the mean of the middle two for an even count); 0 for none.
- * @param xs - the numbers, in any order.
- * @returns their median.
- */
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-/**
  * Sums each variant's rounds and compares them with the baseline's, round by round.
  *
  * The ratio is the median of the per-round ratios, not the ratio of totals (kept as `totalRatio`): a round in which a
@@ -274,7 +263,7 @@ export async function measurePerProcess(
       medianMs: s.medianMs,
       p99Ms: s.p99Ms,
       batch: workload.batch,
-      loopDelay: { p50Ms: 0, p99Ms: 0, maxMs: 0, meanMs: 0, count: 0 },
+      loopDelay: emptyLoopDelay,
       samplesMs: all.filter((_, i) => i % Math.max(1, Math.ceil(all.length / 500)) === 0).slice(0, 500).map(round4),
     };
   });

@@ -12,6 +12,7 @@
  * @module
  */
 import { createHistogram, performance } from 'node:perf_hooks';
+import { summariseLoopDelay } from './loop-delay-recorder.js';
 import { resultGroup, type MeasuredRow } from './result-group.js';
 import type { ResultGroup } from './suite-result.js';
 
@@ -122,7 +123,6 @@ export async function measureSustained(
   const rows: MeasuredRow[] = workload.variants.map((variant) => {
     const s = state.get(variant.name)!;
     const h = s.histogram;
-    const d = (ns: number): number => Math.max(0, round3(ns / 1e6 - resolutionMs));
     const perCall = [...s.perRound].sort((a, b) => a - b);
     const row: MeasuredRow = {
       name: variant.name,
@@ -131,9 +131,7 @@ export async function measureSustained(
       medianMs: round3(perCall[Math.floor(perCall.length / 2)] ?? 0),
       p99Ms: round3(perCall[perCall.length - 1] ?? 0),
       batch: workload.inFlight,
-      loopDelay: h.count === 0
-        ? { p50Ms: 0, p99Ms: 0, maxMs: 0, meanMs: 0, count: 0 }
-        : { p50Ms: d(h.percentile(50)), p99Ms: d(h.percentile(99)), maxMs: d(h.max), meanMs: d(h.mean), count: h.count },
+      loopDelay: summariseLoopDelay(h, resolutionMs),
       samplesMs: s.perRound.map(round3),
     };
     extras.set(variant.name, { burstMaxMs: round3(s.burstMaxMs), samples: h.count });

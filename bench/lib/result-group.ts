@@ -7,10 +7,28 @@
  *
  * @module
  */
+import { emptyLoopDelay } from './loop-delay-recorder.js';
 import type { ResultGroup, ResultRow } from './suite-result.js';
 
 /** A measured row before ratios are known. */
 export type MeasuredRow = Omit<ResultRow, 'ratio' | 'loopDelayRatio'>;
+
+/**
+ * The row of a variant that could not be measured: every figure 0 and `error` saying why.
+ *
+ * A path that throws is reported in its own row instead of ending the suite, so one broken variant does not cost
+ * the whole run; every measuring helper writes that row this one way.
+ * @param name - the variant's name.
+ * @param batch - operations one sample would have run.
+ * @param error - what it threw.
+ * @returns the row, `error` as `name: message` for an `Error`, else the value as a string.
+ */
+export function failedRow(name: string, batch: number, error: unknown): MeasuredRow {
+  return {
+    name, opsPerSec: 0, medianMs: 0, p99Ms: 0, batch, loopDelay: emptyLoopDelay, samplesMs: [],
+    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+  };
+}
 
 // Four significant digits: a 0.0002× overhead ratio must not round to 0.
 const ratio = (a: number, b: number): number => (b > 0 && Number.isFinite(a / b) ? Number((a / b).toPrecision(4)) : 0);

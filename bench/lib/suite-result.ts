@@ -9,7 +9,7 @@
  * @module
  */
 import type { LoopDelaySummary } from './loop-delay-recorder.js';
-import type { MachineInfo } from './machine-info.js';
+import { machineInfo, type MachineInfo } from './machine-info.js';
 
 /** Version tag of the result format, checked by the runner. */
 export const suiteResultSchema = 'greenreactor-bench/1';
@@ -72,6 +72,33 @@ export interface SuiteResult {
   readonly groups: readonly ResultGroup[];
   /** Remarks worth printing with the tables (substitutions, caveats). */
   readonly notes: readonly string[];
+}
+
+/** What a suite says about its run; {@link suiteResult} adds what every suite records the same way. */
+export type SuiteResultParts = Omit<SuiteResult, 'schema' | 'date' | 'machine' | 'durationMs'>;
+
+/**
+ * A suite's result: its own parts, and the schema tag, date, machine and wall time that every suite records alike.
+ *
+ * Every suite ends by building this; one constructor keeps the fields every result file must have (the runner's
+ * {@link suiteResultProblems} checks them) and the way the wall time is taken the same across suites.
+ * @param parts - the suite's name, title, description, `quick`, groups and notes.
+ * @param startedMs - `performance.now()` when the suite started.
+ * @returns the result, dated now, its `durationMs` the whole milliseconds since `startedMs`.
+ */
+export function suiteResult(parts: SuiteResultParts, startedMs: number): SuiteResult {
+  return {
+    schema: suiteResultSchema,
+    suite: parts.suite,
+    title: parts.title,
+    description: parts.description,
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    quick: parts.quick,
+    durationMs: Math.round(performance.now() - startedMs),
+    groups: parts.groups,
+    notes: parts.notes,
+  };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;

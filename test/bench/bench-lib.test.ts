@@ -5,16 +5,18 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHistogram, performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, it, expect, jest } from '@jest/globals';
-import { resultGroup, type MeasuredRow } from '../../bench/lib/result-group.js';
+import { failedRow, resultGroup, type MeasuredRow } from '../../bench/lib/result-group.js';
 import { formatMarkdownTable, formatRatio, formatTextTable } from '../../bench/lib/format-table.js';
-import { suiteResultProblems, suiteResultSchema, type SuiteResult } from '../../bench/lib/suite-result.js';
+import { suiteResult, suiteResultProblems, suiteResultSchema, type SuiteResult } from '../../bench/lib/suite-result.js';
 import { renderBenchmarksMarkdown } from '../../bench/lib/render-benchmarks-markdown.js';
 import { renderChartSvg } from '../../bench/lib/render-chart-svg.js';
 import { parseRunnerArgs } from '../../bench/run.js';
-import { LoopDelayRecorder, emptyLoopDelay } from '../../bench/lib/loop-delay-recorder.js';
+import { LoopDelayRecorder, emptyLoopDelay, summariseLoopDelay } from '../../bench/lib/loop-delay-recorder.js';
 import { formatRouteVerdict, routeVerdict } from '../../bench/lib/route-verdict.js';
-import { measureInterleaved, type InterleavedVariant } from '../../bench/lib/measure-interleaved.js';
+import { measureInterleaved } from '../../bench/lib/measure-interleaved.js';
+import type { Variant } from '../../bench/lib/workload.js';
 import { measureAlternating, measureAlternatingPaired } from '../../bench/lib/measure-alternating.js';
 import { runChildBench } from '../../bench/lib/run-child-bench.js';
 
@@ -191,6 +193,17 @@ describe('suiteResultProblems()', () => {
     expect(suiteResultProblems(suite([measured('inline', 10, 1)]))).toEqual([]);
   });
 
+  it('accepts what suiteResult() builds, dated, on this machine, timed from its start', () => {
+    // Started a day ago: the wall time is that day and whatever this call takes (a generous bound).
+    const day = 86_400_000;
+    const result = suiteResult({ suite: 'demo', title: 'Demo', description: 'd', quick: true, groups: [resultGroup('w', 'd', 'inline', [measured('inline', 10, 1)])], notes: [] }, performance.now() - day);
+    expect(suiteResultProblems(result)).toEqual([]);
+    expect(result.schema).toBe(suiteResultSchema);
+    expect(result.durationMs).toBeGreaterThanOrEqual(day);
+    expect(result.durationMs).toBeLessThan(day + 600_000);
+    expect(result.machine.cpus).toBeGreaterThan(0);
+  });
+
   it('names what is missing', () => {
     expect(suiteResultProblems({ schema: 'x', groups: [{ baseline: 'b', rows: [{ name: 'a' }] }] })).toEqual(expect.arrayContaining([
       `schema is not ${suiteResultSchema}`, 'suite is not a string', 'machine is missing',
@@ -230,10 +243,37 @@ describe('LoopDelayRecorder', () => {
   });
 });
 
+describe('summariseLoopDelay()', () => {
+  it('gives each wake-up interval less the timer period, in ms', () => {
+    const h = createHistogram();
+    for (const ms of [2, 2, 2, 7]) h.record(ms * 1e6);
+    const summary = summariseLoopDelay(h, 2);
+    // The histogram keeps three significant digits: compare to the µs.
+    expect(summary.count).toBe(4);
+    expect(summary.p50Ms).toBeCloseTo(0, 2);
+    expect(summary.p99Ms).toBeCloseTo(5, 2);
+    expect(summary.maxMs).toBeCloseTo(5, 2);
+    expect(summary.meanMs).toBeCloseTo(1.25, 2);
+  });
+
+  it('returns the empty summary for a histogram that recorded nothing', () => {
+    expect(summariseLoopDelay(createHistogram(), 2)).toEqual(emptyLoopDelay);
+  });
+});
+
+describe('failedRow()', () => {
+  it.each([
+    ['an Error as name: message', new RangeError('broke'), 'RangeError: broke'],
+    ['any other value as a string', 42, '42'],
+  ])('describes %s, every figure 0', (_, error, text) => {
+    expect(failedRow('thread', 8, error)).toEqual({ name: 'thread', opsPerSec: 0, medianMs: 0, p99Ms: 0, batch: 8, loopDelay: emptyLoopDelay, samplesMs: [], error: text });
+  });
+});
+
 describe('measureInterleaved()', () => {
   const budget = { rounds: 2, timeMs: 1, iterations: 1 };
   const quiet = (): void => undefined;
-  const recording = (names: string[], seen: string[], fail?: string): InterleavedVariant[] =>
+  const recording = (names: string[], seen: string[], fail?: string): Variant[] =>
     names.map((name) => ({
       name,
       setup: () => void seen.push(`setup ${name}`),
@@ -243,7 +283,7 @@ describe('measureInterleaved()', () => {
       },
       teardown: () => void seen.push(`teardown ${name}`),
     }));
-  const workload = (variants: InterleavedVariant[], warmupRuns?: number) => ({
+  const workload = (variants: Variant[], warmupRuns?: number) => ({
     name: 'w', description: 'd', batch: 1, baseline: 'a', variants, ...(warmupRuns === undefined ? {} : { warmupRuns }),
   });
 
@@ -256,7 +296,7 @@ describe('measureInterleaved()', () => {
 
   it('runs warmupRuns untimed batches of each variant after its setup', async () => {
     let runs = 0;
-    const counted: InterleavedVariant = { name: 'a', run: () => void (runs += 1) };
+    const counted: Variant = { name: 'a', run: () => void (runs += 1) };
     await measureInterleaved('t', workload([counted], 5), { rounds: 0, timeMs: 1, iterations: 1 }, quiet);
     expect(runs).toBe(5);
   });

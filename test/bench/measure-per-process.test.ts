@@ -2,7 +2,8 @@
  * The one-process-per-variant rounds: their order and how rounds add up to ratios, on hand-made runs (no processes).
  */
 import { describe, it, expect } from '@jest/globals';
-import { describeRatios, measurePerProcess, median, perProcessOrder, perProcessSquare, summarisePerProcess, threadCpuMs, type ProcessRun } from '../../bench/lib/measure-per-process.js';
+import { median } from '../../bench/lib/sample-stats.js';
+import { describeRatios, measurePerProcess, perProcessOrder, perProcessSquare, summarisePerProcess, threadCpuMs, type ProcessRun } from '../../bench/lib/measure-per-process.js';
 
 // CPU time is half the wall time unless a test says otherwise.
 const run = (...batchesMs: number[]): ProcessRun => ({ totalMs: batchesMs.reduce((s, b) => s + b, 0), batchesMs, cpuMs: batchesMs.reduce((s, b) => s + b, 0) / 2 });
