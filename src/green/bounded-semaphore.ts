@@ -32,13 +32,12 @@ export class BoundedSemaphore extends Semaphore {
   }
 
   /**
-   * Give a token back.
+   * `release()` gives a token back.
    * @throws RangeError when it was not taken (the counter is already at its start value).
    */
-  override release(): void {
+  protected override checkRelease(): void {
     if (this.counter >= this.limit) {
       throw new RangeError(`Semaphore released too many times (limit ${this.limit})`);
     }
-    super.release();
   }
 }

@@ -39,8 +39,11 @@
  *   back: its taker has it).
  * Who owns what a served wait was handed when the kill comes before its greenlet ran again: a `Queue` item that a
  * callback of the caller's code taking the value already ran with ({@link HubWait.took}) is that callback's; else
- * the greenlet never took it and it goes back. A `Lock`/`Semaphore` token always goes
- * back: its callbacks only saw `true`, and the token is released by the greenlet's own code, which will never run.
+ * the greenlet never took it and it goes back. A `Lock`/`Semaphore` token goes back, once: its callbacks only saw
+ * `true`, and the token is released by the greenlet's own code, which will never run — unless one of those callbacks
+ * released it itself (a `release()` made while it ran, {@link takerRunning}): then it is back already and the kill
+ * gives nothing; and a release such a callback makes after the kill gave the token back (a chain that waited on a
+ * Deferred it returned) is that same token and does nothing (waiter-list.ts, `WaiterList.releasing`).
  * (This holds for waits of generator greenlets as well, whose waits are not owned.)
  * So every hub wait fires exactly once, whatever the order of await, callbacks, foreign awaits and kill; the one
  * case the hub cannot tell apart is a lost `Promise.race` before `g`'s code goes on (it looks `awaited`: a kill or
@@ -52,6 +55,18 @@ import { Deferred, type AddCallbacksOptions, type ChainResult } from '../deferre
 import { Failure } from '../deferred/failure.js';
 
 const noop = (): undefined => undefined;
+
+// The hub wait whose callback of the caller's code that takes its value runs right now (innermost), or null.
+let running: HubWait<unknown> | null = null;
+
+/**
+ * @internal The hub wait whose callback of the caller's code that takes its value (`addCallback`, `addBoth`, the
+ * callback of `addCallbacks`) is running right now, innermost first; null outside any. A `Semaphore` asks, to tell
+ * a `release()` made by the callbacks of a wait it served (that wait's token coming back) from any other.
+ */
+export function takerRunning(): HubWait<unknown> | null {
+  return running;
+}
 
 // "Awaited" versus "given callbacks": `await w` calls `w.then` from a microtask queued by the `await` (so does
 // `Promise.race([w, …])`, which resolves `w` the same way: a race looks like an await, see docs/design.md), while
@@ -210,12 +225,18 @@ export class HubWait<T> extends Deferred<T> {
     return super.addBoth(this.#taking(handler), ...args);
   }
 
-  /** @returns `fn`, marking once it returned (or threw) that a callback of the caller's code took the value. */
+  /**
+   * @returns `fn`, marking once it returned (or threw) that a callback of the caller's code took the value, and
+   *   telling {@link takerRunning} who runs while it does.
+   */
   #taking<F extends (...args: any[]) => unknown>(fn: F): F {
     return ((...args: unknown[]) => {
+      const outer = running;
+      running = this;
       try {
         return fn(...args);
       } finally {
+        running = outer;
         this.#took = true;
       }
     }) as F;

@@ -73,10 +73,21 @@ export class Semaphore {
   /**
    * Give a token back: the longest waiter gets it now, else the counter grows. Should that waiter's greenlet be
    * killed (or timed out) before it runs again, the token passes on to the next waiter, or back to the counter.
+   * Called from a callback on an `acquire()` whose greenlet such a kill gave the token back for, it does nothing:
+   * that token is back already (one token comes back once).
    */
   release(): void {
+    if (!this.#waiters.releasing()) return; // the kill of the waiter whose callback this is gave its token back
+    this.checkRelease();
     this.#handOn();
   }
+
+  /**
+   * Refuse a release before it is carried out (a subclass's bound); one that is the token a kill already gave back
+   * never gets here.
+   * @throws whatever the subclass's rule throws.
+   */
+  protected checkRelease(): void {}
 
   /**
    * Run `fn()` holding a token; the token is released once its result settles, either way.

@@ -7,7 +7,7 @@ import type { Deferred } from '../deferred/deferred.js';
 import { FifoLine } from '../deferred/fifo-line.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import { newHubWait, type Hub } from './hub.js';
-import type { HubWait } from './hub-wait.js';
+import { takerRunning, type HubWait } from './hub-wait.js';
 
 /** One waiter: its Deferred, its data, its timeout, and what {@link WaiterList.serve} handed it. */
 interface Waiter<T, D> {
@@ -16,6 +16,8 @@ interface Waiter<T, D> {
   timer: DelayedCall | null;
   served: boolean;
   value: T | undefined;
+  /** Whether what it was served came back: by the kill of its greenlet (`onRefused`), or released by its callbacks. */
+  back: 'no' | 'refunded' | 'released';
 }
 
 /**
@@ -35,6 +37,8 @@ export class WaiterList<T, D = undefined> {
   readonly #line = new FifoLine<Waiter<T, D>>();
   readonly #onRefused: ((value: T) => void) | null;
   readonly #callbacksTake: boolean;
+  /** The served waiters that may give back what they got, by their wait (see {@link WaiterList.releasing}). */
+  readonly #served = new WeakMap<HubWait<unknown>, Waiter<T, D>>();
 
   /**
    * @param onRefused - takes back a value {@link WaiterList.serve} handed to a greenlet that was killed (or timed
@@ -78,8 +82,9 @@ export class WaiterList<T, D = undefined> {
     };
     const abandoned = (): void => {
       if (!entry.served) drop(); // its greenlet was killed while waiting: the waiter leaves the line
-      else if (refundable && this.#onRefused !== null && !(this.#callbacksTake && entry.d.took)) {
-        this.#onRefused(entry.value as T); // killed when served, before it ran (and no callback of its took it)
+      else if (refundable && this.#onRefused !== null && !(this.#callbacksTake && entry.d.took) && entry.back === 'no') {
+        entry.back = 'refunded';
+        this.#onRefused(entry.value as T); // killed when served, before it ran (and no callback of its took it or gave it back)
       }
     };
     const entry: Waiter<T, D> = {
@@ -88,6 +93,7 @@ export class WaiterList<T, D = undefined> {
       timer: null,
       served: false,
       value: undefined,
+      back: 'no',
     };
     this.#line.push(entry);
     if (timeoutMs !== undefined) {
@@ -139,8 +145,29 @@ export class WaiterList<T, D = undefined> {
     if (entry === undefined) return false;
     entry.served = true;
     entry.value = value;
+    if (this.#onRefused !== null) this.#served.set(entry.d, entry);
     entry.d.callback(value);
     return true;
+  }
+
+  /**
+   * A token is being given back (`Semaphore.release()`): when a callback of the caller's code on a wait this list
+   * served runs right now ({@link takerRunning}), it is that waiter's token, which can come back only once — by
+   * that release or by the kill of its greenlet before it ran again (`onRefused`), whichever comes first.
+   *
+   * Why: `sem.acquire().addCallback(() => sem.release())` in a greenlet killed before it ran again would otherwise
+   * give its token back twice (the release, then the kill): a `Lock` held by two greenlets at once.
+   *
+   * @returns false when the kill already gave that token back: this release is the same token and must do
+   *   nothing; true for any other release, which the caller carries out.
+   */
+  releasing(): boolean {
+    const d = takerRunning();
+    const entry = d === null ? undefined : this.#served.get(d);
+    if (entry === undefined || entry.back === 'released') return true;
+    const first = entry.back === 'no';
+    entry.back = 'released';
+    return first;
   }
 
   #next(): Waiter<T, D> | undefined {

@@ -3,10 +3,12 @@
  * after the serve, before it ran again, and the greenlet's code gave the wait callbacks. A `Queue` item that a
  * callback taking the value ran with is that callback's: it is not put back (it would be taken twice). An item no
  * such callback saw (errback only, a library wrapper such as `withTimeout`) goes back. A `Lock`/`Semaphore` token
- * always goes back: its callbacks only saw `true`, and only the greenlet's own code would release it.
+ * goes back, once: its callbacks only saw `true`, and only the greenlet's own code would release it — unless a callback
+ * released it itself, before the kill (then the kill gives nothing) or after it (then that release does nothing).
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { Deferred } from '../../src/deferred/deferred.js';
+import { Deferred } from '../../src/deferred/deferred.js';
+import { BoundedSemaphore } from '../../src/green/bounded-semaphore.js';
 import type { Greenlet } from '../../src/green/greenlet.js';
 import type { Hub } from '../../src/green/hub.js';
 import { Lock } from '../../src/green/lock.js';
@@ -128,5 +130,88 @@ describe.each(waiterKinds)('a %s greenlet waiting on a token with callbacks', (k
       expect(g.dead).toBe(true);
       expect(next).toEqual([true]);
     });
+  });
+});
+
+describe.each(waiterKinds)('a %s greenlet whose acquire callback releases the token itself', (kind) => {
+  describe.each(waiterEndings)('%s after the token was handed over, before it ran again', (ending) => {
+    it('a Semaphore gives the token back once: its counter stays at its start value', async () => {
+      const { hub, clock, errors } = makeVirtualHub();
+      const sem = new Semaphore(1, hub);
+      sem.acquire(); // held outside: the greenlet waits
+      const g = spawnWithCallbacks(hub, kind, () => sem.acquire(), (d) => d.addCallback(() => sem.release()));
+      await settle(hub);
+      serveThenEnd(hub, clock, g, ending, () => sem.release());
+      await settle(hub);
+      expect([g.dead, sem.counter, errors]).toEqual([true, 1, []]);
+    });
+
+    it('a Lock stays a lock: two greenlets never hold it at once after the kill', async () => {
+      const { hub, clock, errors } = makeVirtualHub();
+      const lock = new Lock(hub);
+      lock.acquire();
+      const g = spawnWithCallbacks(hub, kind, () => lock.acquire(), (d) => d.addCallback(() => lock.release()));
+      await settle(hub);
+      serveThenEnd(hub, clock, g, ending, () => lock.release());
+      await settle(hub);
+      const got = [lock.acquire(), lock.acquire()].map((d) => {
+        let r: unknown = 'pending';
+        d.addBoth((x) => (r = x));
+        return r;
+      });
+      expect([g.dead, got, errors]).toEqual([true, [true, 'pending'], []]);
+    });
+
+    it('a BoundedSemaphore kill raises nothing and the bound holds', async () => {
+      const { hub, clock, errors } = makeVirtualHub();
+      const sem = new BoundedSemaphore(2, hub);
+      sem.acquire();
+      sem.acquire();
+      const g = spawnWithCallbacks(hub, kind, () => sem.acquire(), (d) => d.addCallback(() => sem.release()));
+      await settle(hub);
+      serveThenEnd(hub, clock, g, ending, () => sem.release());
+      await settle(hub);
+      expect([g.dead, sem.counter, errors]).toEqual([true, 1, []]);
+    });
+  });
+});
+
+describe.each(waiterKinds)('a %s greenlet whose acquire callback releases the token after the kill', (kind) => {
+  it('the release of a token the kill already gave back does nothing: a Lock is not freed under its next holder', async () => {
+    const { hub, errors } = makeVirtualHub();
+    const lock = new Lock(hub);
+    lock.acquire();
+    const work = new Deferred<void>();
+    const g = spawnWithCallbacks(hub, kind, () => lock.acquire(), (d) => d.addCallback(() => work).addCallback(() => lock.release()));
+    await settle(hub);
+    lock.release(); // served to g, whose chain now waits on `work`
+    await g.kill(); // the token goes back: the kill cannot tell the chain will release it
+    const next = lock.acquire();
+    let held: unknown = 'pending';
+    next.addCallback((x) => (held = x));
+    work.callback(undefined); // the chain releases the same token: nothing happens
+    await settle(hub);
+    expect([held, lock.locked(), errors]).toEqual([true, true, []]);
+  });
+
+  it('a second release from the same callback is an ordinary one: a BoundedSemaphore still refuses it', async () => {
+    const { hub } = makeVirtualHub();
+    const sem = new BoundedSemaphore(1, hub);
+    sem.acquire();
+    const thrown: unknown[] = [];
+    const g = spawnWithCallbacks(hub, kind, () => sem.acquire(), (d) =>
+      d.addCallback(() => {
+        sem.release();
+        try {
+          sem.release();
+        } catch (error: unknown) {
+          thrown.push(error);
+        }
+      }),
+    );
+    await settle(hub);
+    sem.release();
+    await g.kill();
+    expect([thrown.map((e) => (e as Error).name), sem.counter]).toEqual([['RangeError'], 1]);
   });
 });
