@@ -6,6 +6,7 @@
 import { fail } from '../deferred/fail.js';
 import { setDefaultHubProvider } from '../green/default-hub.js';
 import { policyFromEnvironment } from '../policy/resolve-policy-option.js';
+import { failedStream } from '../stream/start-task-stream.js';
 import { Reactor } from './reactor.js';
 
 let instance: Reactor | undefined;
@@ -40,13 +41,23 @@ const deferredMethods: ReadonlySet<PropertyKey> = new Set<keyof Reactor>([
   'dispatch',
 ]);
 
-/** The default reactor, or for a Deferred-returning method a stand-in failing with why it cannot be built. */
+/**
+ * The methods that return a `TaskStream` and never throw either (SPEC §9: bad input gives a stream whose iteration
+ * throws the error and whose `result` errbacks with it): when the default reactor cannot be built they return such a
+ * stream, failed with the `PolicyConfigError`, as `reactor.stream()` of a stopped reactor does with its error.
+ */
+const streamMethods: ReadonlySet<PropertyKey> = new Set<keyof Reactor>(['stream']);
+
+/**
+ * The default reactor, or for a Deferred- or stream-returning method a stand-in failing with why it cannot be built.
+ */
 function defaultReactorFor(key: PropertyKey): Reactor | ((...args: unknown[]) => unknown) {
   try {
     return defaultReactor();
   } catch (error) {
     // Not cached: the next use reads the file again, so a file mended while the process runs is taken up.
     if (deferredMethods.has(key)) return () => fail(error);
+    if (streamMethods.has(key)) return () => failedStream(error);
     throw error;
   }
 }
@@ -62,7 +73,7 @@ function defaultReactorFor(key: PropertyKey): Reactor | ((...args: unknown[]) =>
  * `reactor.stop === reactor.stop` and a detached `const { callLater } = reactor` still works.
  * `reactor instanceof Reactor` holds. When the file `GREENREACTOR_POLICY` names is missing or invalid, every use
  * throws its `PolicyConfigError`, except the Deferred-returning methods, which return it failed (SPEC §3: they never
- * throw).
+ * throw), and `stream()`, which returns a stream failed with it (SPEC §9).
  */
 function lazyReactor(): Reactor {
   const bound = new Map<PropertyKey, unknown>();

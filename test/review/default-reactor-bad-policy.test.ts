@@ -1,6 +1,7 @@
 /**
  * The default `reactor` when the policy file `GREENREACTOR_POLICY` names is invalid or missing: SPEC §3 says the
- * dispatch methods never throw, so they errback the `PolicyConfigError`; everything else throws it (there is no
+ * dispatch methods never throw, so they errback the `PolicyConfigError`, and `stream()` returns a stream failed with
+ * it (SPEC §9: its iteration throws it, its `result` errbacks with it); everything else throws it (there is no
  * reactor to answer). Each case runs in a child process: the default reactor is a per-process singleton.
  *
  * @module
@@ -37,6 +38,13 @@ for (const [name, call] of Object.entries(calls)) {
     out[name] = 'threw ' + e.name;
   }
 }
+try {
+  const s = reactor.stream(() => 1);
+  const read = await s[Symbol.asyncIterator]().next().then(() => 'read', (e) => 'read threw ' + e.name);
+  out.stream = read + ', result ' + (await s.result.then(() => 'succeeded', (e) => 'errback ' + e.name));
+} catch (e) {
+  out.stream = 'threw ' + e.name;
+}
 try { reactor.callLater(1, () => {}); out.callLater = 'returned'; } catch (e) { out.callLater = 'threw ' + e.name; }
 console.log(JSON.stringify(out));
 `;
@@ -62,6 +70,7 @@ describe('the default reactor with a GREENREACTOR_POLICY it cannot load', () => 
     waitForDeferred: 'errback PolicyConfigError',
     blockingCallFromGreenlet: 'errback PolicyConfigError',
     deferToRemote: 'errback PolicyConfigError',
+    stream: 'read threw PolicyConfigError, result errback PolicyConfigError',
     callLater: 'threw PolicyConfigError',
   };
 
@@ -72,7 +81,7 @@ describe('the default reactor with a GREENREACTOR_POLICY it cannot load', () => 
       return file;
     }],
     ['a missing file', (dir: string) => join(dir, 'absent.json')],
-  ])('errbacks PolicyConfigError from every Deferred-returning method for %s, and throws it from the rest', async (_what, fileIn) => {
+  ])('errbacks PolicyConfigError from every Deferred-returning method and stream() for %s, and throws it from the rest', async (_what, fileIn) => {
     const dir = mkdtempSync(join(tmpdir(), 'greenreactor-bad-env-policy-'));
     try {
       expect(await runWithPolicyFile(fileIn(dir))).toEqual(expected);
