@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { safeString } from './safe-string.js';
+import { describeValue } from './describe-value.js';
 
 /**
  * Returns `next` when it is an object (an iterator result's `done` and `value` can be read from it: a getter that
@@ -23,5 +23,5 @@ import { safeString } from './safe-string.js';
  */
 export function iteratorResult(next: unknown): IteratorResult<unknown, unknown> {
   if ((typeof next === 'object' && next !== null) || typeof next === 'function') return next as IteratorResult<unknown, unknown>;
-  throw new TypeError(`Expected the generator's next()/throw() to return an iterator result object, got \`${safeString(next)}\` (${typeof next})`);
+  throw new TypeError(`Expected the generator's next()/throw() to return an iterator result object, got ${describeValue(next)}`);
 }
