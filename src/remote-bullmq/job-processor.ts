@@ -32,7 +32,7 @@ import { taskFrom } from '../task/task.js';
 import type { ThreadPool } from '../threads/thread-pool.js';
 import type { HostDirectory } from './host-directory.js';
 import { errorOutcome, valueOutcome, type ValueLimitCheck } from './host-outcome.js';
-import { markTaskReturned } from './returned-mark.js';
+import { ReturnedMarks } from './returned-mark.js';
 import type { TaskRegistry } from './task-registry.js';
 import {
   cancelKey,
@@ -59,7 +59,7 @@ export interface JobProcessorDeps {
   readonly queue: string;
   /** Tells whether an outcome of a given size is over the server's value limit. */
   readonly overLimit: ValueLimitCheck;
-  /** The host's `onError`: told when a returned mark cannot be written (see returned-mark.ts). */
+  /** The host's `onError`: told when a returned mark cannot be written, once per outage (see returned-mark.ts). */
   readonly report: (error: unknown) => void;
 }
 
@@ -83,10 +83,12 @@ export class JobProcessor {
   readonly #deps: JobProcessorDeps;
   readonly #running = new Map<string, RunningJob>();
   readonly #cancelled = new Set<string>();
+  readonly #marks: ReturnedMarks;
 
   /** @param deps - what the host lends. */
   constructor(deps: JobProcessorDeps) {
     this.#deps = deps;
+    this.#marks = new ReturnedMarks(deps.redis, deps.report);
   }
 
   /** The ids of the jobs running here now. */
@@ -144,7 +146,7 @@ export class JobProcessor {
 
   /** Runs the task of job `id` in the pool and returns its outcome (throws when the task cannot be found or set up). */
   async #run(id: string, data: RemoteJobData, times: () => RemoteTimes): Promise<RemoteOutcome> {
-    const { registry, pool, redis, prefix, queue, overLimit, report } = this.#deps;
+    const { registry, pool, prefix, queue, overLimit } = this.#deps;
     const found = registry.resolve(data.m, data.x);
     const task = taskFrom(found.moduleUrl, found.exportName);
     const args = decodeValue(data.a) as unknown[];
@@ -168,7 +170,7 @@ export class JobProcessor {
     // The task returned or threw (its thread did not die): record it before the result is saved, so that a caller
     // whose job stalls now (this host dies, or the save is refused) does not re-run it (see returned-mark.ts).
     if (settled.ok || (settled.error as { code?: unknown } | null)?.code !== 'ERR_WORKER_CRASHED') {
-      await markTaskReturned(redis, jobKey(prefix, queue, id), report);
+      await this.#marks.mark(jobKey(prefix, queue, id));
     }
     return settled.ok ? valueOutcome(data.x, settled.value, overLimit, times()) : errorOutcome(data.x, settled.error, overLimit, times());
   }

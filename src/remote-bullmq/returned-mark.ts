@@ -11,7 +11,8 @@
  * What it cannot know: a host that dies after the task ended in its thread but before the mark reaches Redis (the
  * host's one round trip for the mark) looks like a host that died mid-task, and its call is re-run. Nothing the host
  * can write closes that gap: any record of the end is written after the end. Nor can a host whose write of the mark
- * fails (refused, or its connection ended): it reports that (`ReturnedMarkNotWrittenError`) rather than staying silent.
+ * fails (refused, or its connection ended): it reports that (`ReturnedMarkNotWrittenError`, once per outage: see
+ * {@link ReturnedMarks}) rather than staying silent.
  *
  * Both sides import this file (the caller's backend reads, the host writes), neither importing the other.
  *
@@ -28,8 +29,9 @@ const markScript = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call
 
 /**
  * A host could not write a job's returned mark (the server refused it — an ACL's `NOPERM` — or its connection ended):
- * reported through the host's `onError`, one per job. The host still tries to save the result (a caller that gets it
- * re-runs nothing); if that fails too, a caller with `retries` re-runs a task that returned — what this report says.
+ * reported through the host's `onError`, once per outage (see {@link ReturnedMarks}), naming the first job. The host
+ * still tries to save the result (a caller that gets it re-runs nothing); if that fails too, a caller with `retries`
+ * re-runs a task that returned — what this report says.
  */
 export class ReturnedMarkNotWrittenError extends GreenReactorError {
   /** The job's hash. */
@@ -42,7 +44,8 @@ export class ReturnedMarkNotWrittenError extends GreenReactorError {
   constructor(jobKey: string, cause: unknown) {
     super(
       `could not record in ${jobKey} that its task returned (${cause instanceof Error ? cause.message : String(cause)}): ` +
-        'if its result cannot be saved either, a caller with retries re-runs a task that returned',
+        'if its result cannot be saved either, a caller with retries re-runs a task that returned. ' +
+        'Reported once per outage: the jobs whose marks fail after this one, until a mark is written again, are not reported',
       'ERR_RETURNED_MARK_NOT_WRITTEN',
       { cause },
     );
@@ -51,14 +54,44 @@ export class ReturnedMarkNotWrittenError extends GreenReactorError {
 }
 
 /**
- * Records that the task of the job whose hash is `jobKey` returned or threw (the host, before the result is saved).
- * @param client - the host's client.
- * @param jobKey - the job's hash (`<prefix>:<queue>:<jobId>`).
- * @param report - told {@link ReturnedMarkNotWrittenError} when the mark cannot be written (the call stays re-runnable).
- * @returns once the server recorded it, or the failure was reported; never rejects.
+ * A host's writer of returned marks: records that a job's task returned or threw (before the result is saved), and
+ * reports a mark it cannot write once per outage.
+ *
+ * Why once per outage: the host's other errors are (ioredis reports every failed reconnect); a mark fails for the
+ * same cause for every job that ends while it lasts — an ACL refusing the writes, or the connection ended with marks
+ * queued — and one report per job buried the host's `onError` (a host of 100 slots closing while Redis is down
+ * reported 100). An outage of the marks begins at a failed write and ends at the next mark written.
  */
-export async function markTaskReturned(client: Redis, jobKey: string, report: (error: ReturnedMarkNotWrittenError) => void): Promise<void> {
-  await client.eval(markScript, 1, jobKey, returnedField).catch((error: unknown) => report(new ReturnedMarkNotWrittenError(jobKey, error)));
+export class ReturnedMarks {
+  readonly #client: Redis;
+  readonly #report: (error: ReturnedMarkNotWrittenError) => void;
+  /** A failed write was reported and no mark was written since. */
+  #failing = false;
+
+  /**
+   * @param client - the host's client.
+   * @param report - told {@link ReturnedMarkNotWrittenError} for the first mark of an outage that cannot be written.
+   */
+  constructor(client: Redis, report: (error: ReturnedMarkNotWrittenError) => void) {
+    this.#client = client;
+    this.#report = report;
+  }
+
+  /**
+   * Records that the task of the job whose hash is `jobKey` returned or threw.
+   * @param jobKey - the job's hash (`<prefix>:<queue>:<jobId>`).
+   * @returns once the server recorded it, or the failure was handled (the call stays re-runnable); never rejects.
+   */
+  async mark(jobKey: string): Promise<void> {
+    try {
+      await this.#client.eval(markScript, 1, jobKey, returnedField);
+      this.#failing = false;
+    } catch (error) {
+      if (this.#failing) return;
+      this.#failing = true;
+      this.#report(new ReturnedMarkNotWrittenError(jobKey, error));
+    }
+  }
 }
 
 /**

@@ -8,11 +8,13 @@
  * task runs, that user may write the job's hash and nothing else (no saving the result, no renewing the job's lock,
  * no taking a job), so host A's save fails after its task returned, and host B (started then, checking for stalled
  * jobs every 200 ms) fails the job as stalled once host A's lock lapses: what a caller sees of a host that died there.
+ * Host C, made the same way with three slots, shows that a refusal of its marks is reported once per outage.
  *
  * @module
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
+import type { Deferred } from '../../src/deferred/deferred.js';
 import { WorkerCrashedError } from '../../src/errors.js';
 import { Reactor } from '../../src/reactor/reactor.js';
 import { GreenReactorError } from '../../src/errors.js';
@@ -102,4 +104,58 @@ describe('a call whose task returned on a host that never saved its result', () 
     expect({ retried: after.retried - before.retried, crashed: after.crashed - before.crashed }).toEqual({ retried: 0, crashed: 1 });
     expect(firings.count).toBe(1);
   });
+});
+
+describe('a host whose returned marks are refused, for several jobs and in two outages', () => {
+  // Host C (its own ACL user and queue) runs three tasks at once; the test takes its key access away while they run.
+  const onC = 'mark-reports';
+  const cReports: unknown[] = [];
+  const markReports = (): ReturnedMarkNotWrittenError[] => cReports.filter((e): e is ReturnedMarkNotWrittenError => e instanceof ReturnedMarkNotWrittenError);
+
+  /** `n` calls start on host C, its marks are refused while their tasks return, and host B re-runs them. */
+  async function outage(caller: Reactor, label: string, n: number): Promise<void> {
+    const calls: Array<Deferred<unknown>> = [];
+    for (let i = 0; i < n; i++) {
+      calls.push(caller.deferToRemote(retriedAwait, redis.socket, `${label}:${i}`));
+      expect(await nextWord(watcher, `${label}:${i}`)).toBe('started');
+    }
+    await admin.call('ACL', 'SETUSER', 'hostc', 'resetkeys');
+    const hostB = await runRemoteWorker({ connection: redis.connection, queue: onC, imports, stalledIntervalMs: 200, onError: () => undefined });
+    try {
+      for (let i = 0; i < n; i++) await watcher.rpush(`${label}:${i}:go`, 'first', 'second');
+      await expect(Promise.all(calls.map((d) => d.asPromise()))).resolves.toEqual(Array(n).fill('second'));
+    } finally {
+      await admin.call('ACL', 'SETUSER', 'hostc', 'allkeys');
+      await hostB.close();
+    }
+  }
+
+  it('reports ReturnedMarkNotWrittenError once per outage, not once per job; a mark written ends the outage', async () => {
+    await admin.call('ACL', 'SETUSER', 'hostc', 'on', '>hostc-pw', 'allkeys', 'allchannels', '+@all');
+    const hostC = await runRemoteWorker({
+      connection: { ...redis.connection, username: 'hostc', password: 'hostc-pw' },
+      queue: onC,
+      imports,
+      concurrency: 3,
+      lockDurationMs: 1000,
+      stalledIntervalMs: 200,
+      onError: (error) => cReports.push(error),
+    });
+    const caller = new Reactor({ remote: bullmqBackend({ connection: redis.connection, queue: onC, reconcileMs: 200, onError: () => undefined }) });
+    try {
+      await outage(caller, 'first', 3);
+      expect(markReports()).toHaveLength(1);
+      expect(markReports()[0]!.message).toContain('NOPERM');
+      // Host C writes a mark again: that outage is over.
+      const ok = caller.deferToRemote(retriedAwait, redis.socket, 'between');
+      expect(await nextWord(watcher, 'between')).toBe('started');
+      await watcher.rpush('between:go', 'done');
+      await expect(ok.asPromise()).resolves.toBe('done');
+      await outage(caller, 'second', 2);
+      expect(markReports()).toHaveLength(2);
+    } finally {
+      await caller.stop({ graceMs: 0 });
+      await hostC.close();
+    }
+  }, 60_000);
 });
