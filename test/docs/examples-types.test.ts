@@ -8,7 +8,7 @@
  * Needs the build (`npm test` builds first).
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { execFile } from 'node:child_process';
+import { runChild } from '../helpers/run-child.js';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { blockFileName, docsRunnableBlocks, makeDocsProject, repo } from './docs-project.js';
@@ -56,12 +56,8 @@ describe('runnable examples in the docs, type-checked', () => {
     });
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files }));
     const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
-    const out = await new Promise<{ code: number | string; out: string }>((resolve) => {
-      execFile(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir, encoding: 'utf8', timeout: tscMs }, (error, stdout, stderr) => {
-        const code = error === null ? 0 : (error.signal ?? (typeof error.code === 'number' ? error.code : -1));
-        resolve({ code, out: stdout + stderr });
-      });
-    });
+    const run = await runChild(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir, timeoutMs: tscMs });
+    const out = { code: run.code, out: run.stdout + run.stderr };
     expect(files.length).toBeGreaterThan(10);
     expect(out).toEqual({ code: 0, out: '' });
   }, tscMs + 10_000);

@@ -8,9 +8,9 @@
  * Needs the build (`npm test` builds first).
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runChild } from '../helpers/run-child.js';
 import { blockFileName, docsRunnableBlocks, makeDocsProject } from './docs-project.js';
 import { runnableBlocks } from './runnable-blocks.js';
 
@@ -22,21 +22,6 @@ const blocks = docsRunnableBlocks();
  */
 const childMs = 60_000;
 const testMs = childMs + 10_000;
-
-interface Run {
-  code: number | string;
-  stdout: string;
-  stderr: string;
-}
-
-function runNode(args: string[], cwd: string): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd, encoding: 'utf8', timeout: childMs }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : (error.signal ?? (typeof error.code === 'number' ? error.code : -1));
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 // The project is made in the file's top-level hooks: Jest starts `it.concurrent` tests once the top-level `beforeAll`
 // hooks have run, before any `describe`'s own.
@@ -62,7 +47,7 @@ describe('runnable examples in the docs', () => {
   it.concurrent.each(blocks.map((b) => [`${b.file}:${b.line}`, b] as const))('%s runs, exits 0 by itself and prints what it says', async (_title, block) => {
     const name = blockFileName(block);
     writeFileSync(join(dir, name), block.code);
-    const result = await runNode(['--import', 'tsx', name], dir);
+    const result = await runChild(process.execPath, ['--import', 'tsx', name], { cwd: dir, timeoutMs: childMs });
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
     for (const text of block.prints) expect(result.stdout).toContain(text);
   }, testMs);

@@ -7,11 +7,11 @@
  * (`--prefer-offline`), as `npm ci` left them.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runChild, type ChildRun } from '../helpers/run-child.js';
 import { consumerTs, mainCjs, packageJson, policyJson, runMjs, tasksMjs, tsconfigJson } from './consumer-files.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -27,20 +27,9 @@ const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 const childMs = 90_000;
 const testMs = childMs + 10_000;
 
-interface Run {
-  code: number | string;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command; resolves with its exit code (or the signal that ended it), never rejects. */
-function run(file: string, args: string[], cwd: string, timeout = childMs): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(file, args, { cwd, encoding: 'utf8', timeout, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : (error.signal ?? (typeof error.code === 'number' ? error.code : -1));
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Runs a command in `cwd`, bounded by `childMs`, keeping up to 16 MiB of output (npm pack's file list is long). */
+function run(file: string, args: string[], cwd: string): Promise<ChildRun> {
+  return runChild(file, args, { cwd, timeoutMs: childMs, maxBuffer: 16 * 1024 * 1024 });
 }
 
 interface PackedFile {
@@ -53,7 +42,7 @@ describe('the packed package', () => {
   let tarball: string;
   let app: string;
   let files: PackedFile[];
-  let installed: Run;
+  let installed: ChildRun;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'greenreactor-pack-'));

@@ -9,7 +9,7 @@
  * @module
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { execFile } from 'node:child_process';
+import { runChild, type ChildRun } from '../helpers/run-child.js';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeDocsProject } from '../docs/docs-project.js';
@@ -18,13 +18,9 @@ import { errorsMjs, kindsCjs, kindsMjs, specNames, tasksMjs } from './spec-surfa
 /** How long one consumer process may run (a bound against a hang: a loaded machine starts node slowly). */
 const childMs = 60_000;
 
-/** Runs `node <args>` in the project; resolves with its exit code, stdout and stderr, never rejects. */
-function node(args: string[], cwd: string): Promise<{ code: number | string; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd, encoding: 'utf8', timeout: childMs }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : (error.signal ?? (typeof error.code === 'number' ? error.code : -1)), stdout, stderr });
-    });
-  });
+/** Runs `node <args>` in the project, bounded by `childMs`. */
+function node(args: string[], cwd: string): Promise<ChildRun> {
+  return runChild(process.execPath, args, { cwd, timeoutMs: childMs });
 }
 
 describe('the SPEC surface, from a consumer project', () => {
