@@ -11,7 +11,7 @@ import { getDefaultHub } from './default-hub.js';
 import { greenletControl, type Greenlet } from './greenlet.js';
 import { hubControl, newHubWait, type GreenletFunction, type Hub } from './hub.js';
 import { joinAllUnowned } from './join-all.js';
-import { joinUntilEmpty, killUntilEmpty } from './until-empty.js';
+import { joinUntilEmpty, killIfKilling, killUntilEmpty, newSetKills } from './until-empty.js';
 import { killAll } from './kill-all.js';
 import { badIterable } from './bad-iterable.js';
 import { badTimeout } from './bad-timeout.js';
@@ -42,6 +42,7 @@ export class GreenPool {
   readonly #running = new Set<Greenlet<any>>();
   readonly #queued: Array<Greenlet<any>> = [];
   readonly #slotWaiters = new WaiterList<number>();
+  readonly #kills = newSetKills();
   readonly #leave = (g: Greenlet<any>): void => {
     if (this.#running.delete(g)) this.#admit();
   };
@@ -75,14 +76,16 @@ export class GreenPool {
   }
 
   /**
-   * Spawn `fn(...args)`: it starts now if a slot is free, else when one frees up (FIFO).
+   * Spawn `fn(...args)`: it starts now if a slot is free, else when one frees up (FIFO). While {@link GreenPool.kill}
+   * runs, it is killed at once and never runs, so the kill ends even when a link respawns every greenlet that dies.
    * @param fn - the function or Task.
    * @param args - its arguments.
    * @returns the greenlet, at once (`started` once admitted).
    */
   spawn<A extends unknown[], R>(fn: GreenletFunction<A, R> | Task<A, R>, ...args: A): Greenlet<R> {
     const g = hubControl.spawnPending<R>(this.#hub, fn as GreenletFunction<any[], R>, args);
-    if (g.dead) return g; // refused by the hub's maxGreenlets
+    killIfKilling(this.#kills, g);
+    if (g.dead) return g; // refused by the hub's maxGreenlets, or killed with the pool
     this.#queued.push(g);
     this.#admit();
     return g;
@@ -209,13 +212,14 @@ export class GreenPool {
   }
 
   /**
-   * Kill every greenlet of the pool, and those spawned meanwhile (in a dying one's `finally`); queued ones never run.
+   * Kill every greenlet of the pool, and those spawned meanwhile (in a dying one's `finally`: killed at once);
+   * queued ones never run.
    * @param exception - an error instance or class; default `GreenletExit`.
    * @returns a Deferred firing once all are dead.
    */
   kill(exception?: unknown): Deferred<void> {
     // Bad input errbacks before the queue is emptied: its greenlets stay queued.
-    return killUntilEmpty(() => [...this.#queued.splice(0), ...this.#running], exception);
+    return killUntilEmpty(() => [...this.#queued.splice(0), ...this.#running], exception, this.#kills);
   }
 
   /**

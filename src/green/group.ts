@@ -8,7 +8,7 @@ import type { Task } from '../task/task.js';
 import { getDefaultHub } from './default-hub.js';
 import { greenletControl, type Greenlet } from './greenlet.js';
 import type { GreenletFunction, Hub } from './hub.js';
-import { joinUntilEmpty, killUntilEmpty } from './until-empty.js';
+import { joinUntilEmpty, killIfKilling, killUntilEmpty, newSetKills } from './until-empty.js';
 
 /**
  * An unbounded set of greenlets; members leave when they die.
@@ -26,6 +26,7 @@ import { joinUntilEmpty, killUntilEmpty } from './until-empty.js';
 export class Group {
   readonly #members = new Set<Greenlet<any>>();
   readonly #hub: Hub | undefined;
+  readonly #kills = newSetKills();
   readonly #leave = (g: Greenlet<any>): void => {
     this.#members.delete(g);
   };
@@ -46,11 +47,14 @@ export class Group {
   }
 
   /**
-   * Add a greenlet; a dead one is not kept.
+   * Add a greenlet; a dead one is not kept. While {@link Group.kill} runs, it is killed at once as well (one not
+   * started never runs), so the kill ends even when a link respawns every member that dies.
    * @param g - the greenlet.
    */
   add(g: Greenlet<any>): void {
     if (g.dead || this.#members.has(g)) return;
+    killIfKilling(this.#kills, g);
+    if (g.dead) return;
     this.#members.add(g);
     greenletControl.linkInternal(g, this.#leave);
   }
@@ -64,7 +68,7 @@ export class Group {
   }
 
   /**
-   * Spawn on the hub and add.
+   * Spawn on the hub and add (while {@link Group.kill} runs: killed at once, it never runs).
    * @param fn - the function or Task.
    * @param args - its arguments.
    * @returns the greenlet.
@@ -85,11 +89,12 @@ export class Group {
   }
 
   /**
-   * Kill every member, and those added meanwhile (a member that spawns one in its `finally`), until it is empty.
+   * Kill every member, and those added meanwhile (a member that spawns one in its `finally`: killed at once, it
+   * never runs), until it is empty.
    * @param exception - an error instance or class; default `GreenletExit`.
    * @returns a Deferred firing once all are dead.
    */
   kill(exception?: unknown): Deferred<void> {
-    return killUntilEmpty(() => [...this.#members], exception);
+    return killUntilEmpty(() => [...this.#members], exception, this.#kills);
   }
 }

@@ -1,12 +1,16 @@
 /**
  * Review attacks: `Group` and `GreenPool` `kill`/`join` while members spawn members (in their `finally`, or while
  * they run). A kill ends the set only once it is empty, killing those added meanwhile too; a join waits until the
- * set is empty, with its timeout still honoured and a greenlet waiting in it still killable.
+ * set is empty, with its timeout still honoured and a greenlet waiting in it still killable. A greenlet spawned into
+ * a set while its kill runs (a supervisor's link respawning the member that died) is killed at once and never runs,
+ * so the kill ends: it no longer recursed kill → death → link → spawn → kill until the stack overflowed, its
+ * Deferred never firing.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Deferred } from '../../src/deferred/deferred.js';
 import { Failure } from '../../src/deferred/failure.js';
 import { GreenPool } from '../../src/green/green-pool.js';
+import type { Greenlet } from '../../src/green/greenlet.js';
 import { Group } from '../../src/green/group.js';
 import type { Hub } from '../../src/green/hub.js';
 import { settleHub } from '../helpers/settle-hub.js';
@@ -18,7 +22,7 @@ afterEach(async () => {
 
 /** A set of greenlets under test: spawn into it, kill it, join it, count who is alive in it. */
 interface Members {
-  spawn: (fn: () => Generator<unknown, void, unknown>) => void;
+  spawn: (fn: () => Generator<unknown, void, unknown>) => Greenlet<void>;
   kill: () => Deferred<void>;
   join: (timeoutMs?: number) => Deferred<boolean>;
   empty: () => boolean;
@@ -30,7 +34,7 @@ const sets: [string, (hub: Hub) => Members][] = [
     (hub) => {
       const group = new Group(hub);
       return {
-        spawn: (fn) => void group.spawn(fn),
+        spawn: (fn) => group.spawn(fn),
         kill: () => group.kill(),
         join: (ms) => group.join(ms),
         empty: () => group.size === 0,
@@ -42,7 +46,7 @@ const sets: [string, (hub: Hub) => Members][] = [
     (hub) => {
       const pool = new GreenPool(2, hub);
       return {
-        spawn: (fn) => void pool.spawn(fn),
+        spawn: (fn) => pool.spawn(fn),
         kill: () => pool.kill(),
         join: (ms) => pool.join(ms),
         empty: () => pool.freeCount() === 2,
@@ -61,6 +65,29 @@ function firing<T>(d: Deferred<T>): () => { value: T } | null {
 }
 
 describe.each(sets)('%s', (_name, make) => {
+  it('kill() fires once although a link respawns every member that dies; the respawn after it is a live member', async () => {
+    const { hub, errors } = makeVirtualHub();
+    const set = make(hub);
+    const respawned: Array<Greenlet<void>> = [];
+    const start = (): void => {
+      const g = set.spawn(function* () {
+        yield hub.sleep(60_000);
+      });
+      respawned.push(g);
+      g.link(start); // a supervisor: whatever ends a member, it starts another
+    };
+    start();
+    await settleHub(hub);
+    const killed = firing(set.kill());
+    await settleHub(hub);
+    // The member spawned while the kill ran never ran (killed at once); the link on it respawned once the kill ended.
+    expect([killed(), respawned.length, respawned.map((g) => g.dead), errors]).toEqual([{ value: undefined }, 3, [true, true, false], []]);
+    expect(set.empty()).toBe(false);
+    const again = firing(set.kill()); // a second kill ends the new member the same way
+    await settleHub(hub);
+    expect([again(), respawned.length]).toEqual([{ value: undefined }, 5]);
+  });
+
   it('kill() also kills a member spawned by a dying member in its finally, and fires once it is empty', async () => {
     const { hub } = makeVirtualHub();
     const set = make(hub);
