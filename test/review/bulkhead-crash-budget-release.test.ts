@@ -9,15 +9,12 @@
  *
  * @module
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Reactor } from '../../src/reactor/reactor.js';
-import { taskFrom, type Task } from '../../src/task/task.js';
+import type { Task } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
 import { CancelledError } from '../../src/errors.js';
+import { writeTaskModule, type TempTaskModule } from '../helpers/temp-task-module.js';
 import { failureOf, gate, open, reaches, settled } from '../threads/thread-test-kit.js';
 
 const taskSource = `
@@ -29,18 +26,16 @@ export function holdRun(cells, release) {
 }
 `;
 
-let dir: string;
+let taskModule: TempTaskModule;
 let holdRun: Task<[Int32Array, number, string?], number>;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'bulkhead-crash-budget-'));
-  const file = join(dir, 'hold-run.mjs');
-  writeFileSync(file, taskSource);
-  holdRun = taskFrom<[Int32Array, number, string?], number>(pathToFileURL(file), 'holdRun');
+  taskModule = writeTaskModule('bulkhead-crash-budget-', 'hold-run.mjs', taskSource);
+  holdRun = taskModule.task<[Int32Array, number, string?], number>('holdRun');
 });
 
 afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
+  taskModule.remove();
 });
 
 /** Budget: one crash of `holdRun`, so while it is unproven one call of it is in the pool at a time. */

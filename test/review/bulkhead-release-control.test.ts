@@ -9,16 +9,13 @@
  *
  * @module
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Deferred } from '../../src/deferred/deferred.js';
 import { Reactor } from '../../src/reactor/reactor.js';
-import { defineTask, taskFrom, type Task } from '../../src/task/task.js';
+import { defineTask, type Task } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
 import { CancelledError, TimeoutError } from '../../src/errors.js';
+import { writeTaskModule, type TempTaskModule } from '../helpers/temp-task-module.js';
 import { changed, failureOf, gate, open, reaches, settled, until } from '../threads/thread-test-kit.js';
 
 /**
@@ -40,18 +37,16 @@ export function holdCounted(cells) {
 }
 `;
 
-let dir: string;
+let taskModule: TempTaskModule;
 let holdCounted: Task<[Int32Array], number>;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'bulkhead-release-'));
-  const file = join(dir, 'hold-counted.mjs');
-  writeFileSync(file, taskSource);
-  holdCounted = taskFrom<[Int32Array], number>(pathToFileURL(file), 'holdCounted');
+  taskModule = writeTaskModule('bulkhead-release-', 'hold-counted.mjs', taskSource);
+  holdCounted = taskModule.task<[Int32Array], number>('holdCounted');
 });
 
 afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
+  taskModule.remove();
 });
 
 /** A reactor whose one rule lets one `holdCounted` call run at once, with workers to spare and a long grace. */

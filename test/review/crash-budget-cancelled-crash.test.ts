@@ -14,16 +14,13 @@
  *
  * @module
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Policy } from '../../src/policy/policy.js';
 import { Reactor } from '../../src/reactor/reactor.js';
-import { taskFrom, type Task } from '../../src/task/task.js';
+import type { Task } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
 import { CancelledError, TimeoutError, WorkerCrashedError } from '../../src/errors.js';
+import { writeTaskModule, type TempTaskModule } from '../helpers/temp-task-module.js';
 import { changed, failureOf, gate, open, reaches, settled } from '../threads/thread-test-kit.js';
 
 const taskSource = `
@@ -36,18 +33,16 @@ export function holdThenExit(cells) {
 }
 `;
 
-let dir: string;
+let taskModule: TempTaskModule;
 let holdThenExit: Task<[Int32Array], number>;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'crash-budget-cancelled-'));
-  const file = join(dir, 'hold-then-exit.mjs');
-  writeFileSync(file, taskSource);
-  holdThenExit = taskFrom<[Int32Array], number>(pathToFileURL(file), 'holdThenExit');
+  taskModule = writeTaskModule('crash-budget-cancelled-', 'hold-then-exit.mjs', taskSource);
+  holdThenExit = taskModule.task<[Int32Array], number>('holdThenExit');
 });
 
 afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
+  taskModule.remove();
 });
 
 /** A reactor whose budget allows one crash of `holdThenExit`, with workers to spare and a long cancel grace. */
