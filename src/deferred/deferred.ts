@@ -130,6 +130,13 @@ const CANCEL_NEXT: unique symbol = Symbol('greenreactor.cancelNext');
 let nextCancel: Deferred<any> | null = null;
 let nextAbandon: (() => void) | null = null;
 
+/**
+ * Stands in `#canceller` while the canceller runs, so a `cancel()` made from inside it (directly, or round a
+ * combinator whose canceller cancels its members) does not call it again: SPEC §1 calls it once, and each nested
+ * call used to call it again until the stack overflowed. The outer `cancel()` finishes the job when it returns.
+ */
+const CANCELLING = (): undefined => undefined;
+
 /** Identity of one wait on a Promise, so a late outcome after `cancel()` can be recognised and dropped. */
 class PromiseWait {}
 
@@ -354,6 +361,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     let abandons: Map<Deferred<any>, () => void> | null = null;
     for (;;) {
       target = target.#bottomOfWaits();
+      if (target.#canceller === CANCELLING) return; // its canceller is running: that cancel() goes on from there
       if (target.#called && target.#waiting instanceof Deferred) {
         // Still waiting: the waits loop back to `target`, and nothing on the loop can be cancelled, as with a
         // Promise wait. The one waiting on `target` stops waiting, so the CancelledError goes round the loop to
@@ -452,9 +460,11 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         this.#suppressAlreadyCalled = true;
       } else {
         let returned: unknown;
+        this.#canceller = CANCELLING;
         try {
           returned = canceller(this);
         } catch (error) {
+          if (this.#canceller === CANCELLING) this.#canceller = canceller;
           // Fired, then threw: the Deferred keeps the canceller's result, and throwing out of cancel() would hit
           // callers that cannot take it (a timeout's timer, a combinator cancelling its members); nothing else
           // can handle the error, so it is reported as unhandled now.
@@ -462,6 +472,8 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
           else this.errback(error);
           return null;
         }
+        // Not fired: kept for a later cancel() (a canceller may leave it pending: `CANCELLER_KEEPS_PENDING`).
+        if (this.#canceller === CANCELLING) this.#canceller = canceller;
         if (returned === CANCEL_NEXT) {
           const next = nextCancel!;
           nextCancel = null;
