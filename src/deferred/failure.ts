@@ -128,19 +128,24 @@ export class Failure {
   }
 
   /**
-   * A short message for logs: the error's `message`, or the value as a string.
+   * A short message for logs: the error's `message` when it is a string, else the value as a string.
+   *
+   * Always a string, read once, never a throw: the combinators build their `FirstError`'s message from it inside a
+   * member's handler, where a throw (an error whose `message` is a `Symbol`) failed the member's chain instead and
+   * left the combinator pending for ever.
    *
    * @returns the message.
    */
   getErrorMessage(): string {
     const value = this.#value;
-    try {
-      if (value instanceof Error) return value.message;
-      if (typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string') {
-        return (value as { message: string }).message;
+    if (typeof value === 'object' && value !== null) {
+      let message: unknown;
+      try {
+        message = (value as { message?: unknown }).message;
+      } catch {
+        // A hostile value (a throwing getter, a revoked Proxy): describe it without asking it anything more.
       }
-    } catch {
-      // A hostile value (a throwing getter, a revoked Proxy): describe it without asking it anything.
+      if (typeof message === 'string') return message;
     }
     return safeString(value);
   }
@@ -164,10 +169,9 @@ export class Failure {
     throw this.value;
   }
 
-  /** @returns `[Failure TypeError: message]`, for debugging. */
+  /** @returns `[Failure TypeError: message]`, for debugging (never a throw, whatever the value). */
   toString(): string {
-    const name = this.type?.name ?? typeof this.#value;
-    return `[Failure ${name}: ${this.getErrorMessage()}]`;
+    return `[Failure ${typeName(this.type) ?? typeof this.#value}: ${this.getErrorMessage()}]`;
   }
 }
 
@@ -197,6 +201,16 @@ function readConstructor(value: object): ErrorType | undefined {
   try {
     const ctor = (value as { constructor?: unknown }).constructor;
     return typeof ctor === 'function' ? ctor : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The constructor's `name` when it is a string, else `undefined` (a `name` getter may throw or give a Symbol). */
+function typeName(type: ErrorType | undefined): string | undefined {
+  try {
+    const name: unknown = type?.name;
+    return typeof name === 'string' ? name : undefined;
   } catch {
     return undefined;
   }
