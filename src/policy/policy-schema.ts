@@ -10,6 +10,20 @@
  */
 import { z } from 'zod';
 import picomatch from 'picomatch';
+import {
+  argBytesRange,
+  crashCountRange,
+  durationMsRange,
+  heapMbRange,
+  heldCountRange,
+  lifetimeTaskCountRange,
+  maxQueueRange,
+  sampleCountRange,
+  stackMbRange,
+  threadCountRange,
+  type OptionRange,
+} from '../option-ranges.js';
+import { defaultAdaptiveOptions } from './adaptive-router.js';
 
 /** The picomatch options every task glob is compiled with (`dot` so that `*` matches every name). */
 // Typed by inference, not as `picomatch.PicomatchOptions`, so the shipped .d.ts needs no @types/picomatch.
@@ -32,7 +46,9 @@ export function globProblem(glob: string): string | undefined {
 }
 
 const nonNegative = (what: string): z.ZodNumber => z.number().min(0).describe(what);
-const positiveInt = (what: string): z.ZodNumber => z.int().min(1).describe(what);
+/** A number in `range` (its one definition: option-ranges.ts, which `defineTask` reads too). */
+const inRange = (range: OptionRange, what: string): z.ZodNumber => (range.integer ? z.int() : z.number()).min(range.min).max(range.max).describe(what);
+const durationMs = (what: string): z.ZodNumber => inRange(durationMsRange, what);
 
 const kindSchema = z.enum(['cpu', 'blocking', 'io', 'cooperative']).describe('What kind of work a task does.');
 const routeSchema = z
@@ -98,11 +114,13 @@ const ruleSchema = z
     name: z.string().min(1).describe('Shown in decisions; defaults to `rules[i]`.').optional(),
     match: matchSchema,
     route: routeSchema,
-    timeoutMs: nonNegative('Time limit (ms) for tasks this rule routes, counted from dispatch.').optional(),
-    maxConcurrent: positiveInt(
+    timeoutMs: durationMs('Time limit (ms) for tasks this rule routes, counted from dispatch.').optional(),
+    maxConcurrent: inRange(
+      heldCountRange,
       "A bulkhead: most calls of this rule's tasks in flight at once on the route it chose; the excess waits in order (on threads it counts toward the pool's `maxQueue` and errbacks `QueueFullError` past it).",
     ).optional(),
-    streamWindow: positiveInt(
+    streamWindow: inRange(
+      heldCountRange,
       "For `reactor.stream`: items a task of this rule may emit and the consumer not have read yet (in transit included) before its `emit` blocks; over the task's own `streamWindow`.",
     ).optional(),
     pool: z
@@ -119,38 +137,38 @@ const ruleSchema = z
 
 const resourceLimitsSchema = z
   .strictObject({
-    maxOldGenerationSizeMb: nonNegative('Main heap size limit (MB).').optional(),
-    maxYoungGenerationSizeMb: nonNegative('Young generation size limit (MB).').optional(),
-    codeRangeSizeMb: nonNegative('Code range size (MB).').optional(),
-    stackSizeMb: nonNegative('Thread stack size (MB).').optional(),
+    maxOldGenerationSizeMb: inRange(heapMbRange, 'Main heap size limit (MB).').optional(),
+    maxYoungGenerationSizeMb: inRange(heapMbRange, 'Young generation size limit (MB).').optional(),
+    codeRangeSizeMb: inRange(heapMbRange, 'Code range size (MB).').optional(),
+    stackSizeMb: inRange(stackMbRange, 'Thread stack size (MB).').optional(),
   })
   .describe('Worker resource limits (node:worker_threads).');
 
 const threadsSchema = z
   .strictObject({
-    minThreads: positiveInt('Workers kept alive when idle.').optional(),
-    maxThreads: positiveInt('Most workers at once.').optional(),
-    idleTimeoutMs: nonNegative('How long an idle worker above minThreads lives (ms).').optional(),
-    maxQueue: z.int().min(0).describe('Most tasks waiting for a worker; unbounded by default.').optional(),
-    concurrentTasksPerWorker: positiveInt('Tasks one worker runs at once (default 1).').optional(),
+    minThreads: inRange(threadCountRange, 'Workers kept alive when idle.').optional(),
+    maxThreads: inRange(threadCountRange, 'Most workers at once.').optional(),
+    idleTimeoutMs: durationMs('How long an idle worker above minThreads lives (ms).').optional(),
+    maxQueue: inRange(maxQueueRange, 'Most tasks waiting for a worker; unbounded by default.').optional(),
+    concurrentTasksPerWorker: inRange(threadCountRange, 'Tasks one worker runs at once (default 1).').optional(),
     resourceLimits: resourceLimitsSchema.optional(),
-    cancelGraceMs: nonNegative('How long a cancelled running task may go on before its worker is terminated (default 1000).').optional(),
+    cancelGraceMs: durationMs('How long a cancelled running task may go on before its worker is terminated (default 1000).').optional(),
     coalesce: z
       .union([
         z.literal(false),
         z.strictObject({
-          maxBatch: positiveInt('Most calls in one message (default 64).').optional(),
-          maxArgBytes: nonNegative('Calls whose arguments are larger than this (bytes) travel alone (default 4096).').optional(),
-          flushMs: nonNegative('A worker returns finished results at least this often (ms, default 2).').optional(),
+          maxBatch: inRange(heldCountRange, 'Most calls in one message (default 64).').optional(),
+          maxArgBytes: inRange(argBytesRange, 'Calls whose arguments are larger than this (bytes) travel alone (default 4096).').optional(),
+          flushMs: durationMs('A worker returns finished results at least this often (ms, default 2).').optional(),
         }),
       ])
       .describe('Calls waiting for a worker travel to it together, each with its own Deferred, cancellation, timeout and error; `false` turns it off (default on).')
       .optional(),
     recycle: z
       .strictObject({
-        maxTasks: positiveInt('Tasks a worker starts in its life; later ones go to other workers.').optional(),
-        maxHeapMb: z.number().gt(0).describe('Heap in use (MiB) past which a worker, after its current task, starts nothing more.').optional(),
-        maxAgeMs: z.number().gt(0).describe("How long (ms) a worker serves from when it came up (on the reactor's clock).").optional(),
+        maxTasks: inRange(lifetimeTaskCountRange, 'Tasks a worker starts in its life; later ones go to other workers.').optional(),
+        maxHeapMb: z.number().gt(0).max(heapMbRange.max).describe('Heap in use (MiB) past which a worker, after its current task, starts nothing more.').optional(),
+        maxAgeMs: z.number().gt(0).max(durationMsRange.max).describe("How long (ms) a worker serves from when it came up (on the reactor's clock).").optional(),
       })
       .describe('Replace a worker past any limit: it finishes its current tasks while its replacement starts; no task fails, no crash is counted (default none).')
       .optional(),
@@ -163,36 +181,43 @@ const threadsSchema = z
 
 const greenSchema = z
   .strictObject({
-    sliceMs: nonNegative('How long the hub runs greenlets before yielding to the event loop (default 4).').optional(),
-    blockingThresholdMs: nonNegative('A greenlet step longer than this is reported as blocked (default 20).').optional(),
-    maxGreenlets: positiveInt('Most live greenlets; more are refused with QueueFullError.').optional(),
+    sliceMs: durationMs('How long the hub runs greenlets before yielding to the event loop (default 4).').optional(),
+    blockingThresholdMs: durationMs('A greenlet step longer than this is reported as blocked (default 20).').optional(),
+    maxGreenlets: inRange(heldCountRange, 'Most live greenlets; more are refused with QueueFullError.').optional(),
   })
   .describe('Green scheduler (hub) options.');
 
 const adaptiveSchema = z
   .strictObject({
-    sampleSize: positiveInt(
+    sampleSize: inRange(
+      sampleCountRange,
       'The sliding window: `auto` judges a task on threads by its last this many thread runs (default 20).',
     ).optional(),
-    minThreadRunMs: nonNegative(
+    minThreadRunMs: durationMs(
       'A task whose median thread run is below this (ms), or below its median hop, moves in-process: inline if synchronous, else on a greenlet (default 0.5).',
     ).optional(),
-    blockingThresholdMs: nonNegative(
+    blockingThresholdMs: durationMs(
       'An in-process run or green step longer than this (ms) sends the task to threads for good (default 20).',
     ).optional(),
-    blockingRunsToPin: positiveInt(
+    blockingRunsToPin: inRange(
+      sampleCountRange,
       "How many in-process runs or green steps over blockingThresholdMs, among a task's last sampleSize timed in-process runs, send it to threads for good (default 1, SPEC §7: the first one does; 2 or 3 where a loaded machine's scheduler stretches runs).",
     ).optional(),
     crashBudget: z
       .strictObject({
-        crashes: positiveInt('Worker crashes of one task that spend its budget.'),
-        windowMs: nonNegative('Within this long (ms, on the reactor clock).'),
+        crashes: inRange(crashCountRange, 'Worker crashes of one task that spend its budget.'),
+        windowMs: durationMs('Within this long (ms, on the reactor clock).'),
         then: z
           .enum(['green', 'fail'])
           .describe("What its calls do once the budget is spent: `'green'` run in-process, `'fail'` errback `WorkerCrashedError` at once."),
       })
       .describe('A task whose workers crashed `crashes` times within `windowMs` stops being sent to threads (auto and rules alike). Default: none.')
       .optional(),
+  })
+  .refine((a) => a.blockingRunsToPin === undefined || a.blockingRunsToPin <= (a.sampleSize ?? defaultAdaptiveOptions.sampleSize), {
+    // The in-process window keeps the last sampleSize runs: more runs over the threshold than it holds never add up.
+    message: 'Expected `blockingRunsToPin` to be at most `sampleSize` (default 20): its runs are counted among the last `sampleSize`',
+    path: ['blockingRunsToPin'],
   })
   .describe('How the `auto` route learns: the kind is where a task starts, measurements decide.');
 

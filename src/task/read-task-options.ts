@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { durationMsRange, heldCountRange, rangeProblem, retryCountRange, type OptionRange } from '../option-ranges.js';
 import { safeString } from '../safe-string.js';
 import { firstUnknownKey, unknownOptionMessage } from '../unknown-option.js';
 import type { Kind, Route, TaskOptions } from './task.js';
@@ -60,29 +61,24 @@ export function readTaskOptions<Args extends unknown[]>(options: unknown, name: 
 
 const noOptions: Readonly<TaskOptions<any[]>> = Object.freeze({});
 
+/** Refuses a numeric option set outside its range (option-ranges.ts: the policy schema reads the same ranges). */
+function checkRange(option: string, value: unknown, range: OptionRange, name: string): void {
+  if (value === undefined) return;
+  const problem = rangeProblem(`\`${option}\` of task \`${name}\``, value, range);
+  if (problem !== undefined) throw new TypeError(`${problem}, got \`${safeString(value)}\` (${typeof value})`);
+}
+
 function validateOptions(options: TaskOptions<any[]>, name: string): void {
   const { kind, route, timeoutMs, retries, transfer, streamWindow } = options;
-  if (streamWindow !== undefined && !(Number.isInteger(streamWindow) && streamWindow >= 1)) {
-    throw new TypeError(
-      `Expected \`streamWindow\` of task \`${name}\` to be an integer >= 1, got \`${safeString(streamWindow)}\` (${typeof streamWindow})`,
-    );
-  }
+  checkRange('streamWindow', streamWindow, heldCountRange, name);
   if (kind !== undefined && !taskKinds.includes(kind)) {
     throw new TypeError(`Expected \`kind\` of task \`${name}\` to be one of ${taskKinds.join(', ')}, got \`${safeString(kind)}\``);
   }
   if (route !== undefined && !routes.includes(route)) {
     throw new TypeError(`Expected \`route\` of task \`${name}\` to be one of ${routes.join(', ')}, got \`${safeString(route)}\``);
   }
-  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
-    throw new TypeError(
-      `Expected \`timeoutMs\` of task \`${name}\` to be a finite number >= 0, got \`${safeString(timeoutMs)}\` (${typeof timeoutMs})`,
-    );
-  }
-  if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0)) {
-    throw new TypeError(
-      `Expected \`retries\` of task \`${name}\` to be an integer >= 0, got \`${safeString(retries)}\` (${typeof retries})`,
-    );
-  }
+  checkRange('timeoutMs', timeoutMs, durationMsRange, name);
+  checkRange('retries', retries, retryCountRange, name);
   if (transfer !== undefined && typeof transfer !== 'function') {
     throw new TypeError(`Expected \`transfer\` of task \`${name}\` to be a function, got ${typeof transfer}`);
   }

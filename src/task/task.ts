@@ -47,13 +47,15 @@ export interface TaskOptions<Args extends unknown[] = any[]> {
    */
   route?: Route;
   /**
-   * Time limit in ms, counted from dispatch (queue wait included); past it the task ends with `TimeoutError`.
+   * Time limit in ms, counted from dispatch (queue wait included); past it the task ends with `TimeoutError`. At most
+   * 2³¹ − 1 (about 24.8 days, Node's longest timer; see `option-ranges.ts`).
    * @defaultValue undefined (no limit)
    */
   timeoutMs?: number;
   /**
    * How many times to re-run the task when its worker crashes (only for idempotent tasks; never after a thrown error).
-   * Cannot be combined with `transfer` (`defineTask` throws `TypeError`): a moved buffer cannot be sent twice.
+   * Cannot be combined with `transfer` (`defineTask` throws `TypeError`): a moved buffer cannot be sent twice. An
+   * integer from 0 to 100.
    * @defaultValue 0
    */
   retries?: number;
@@ -66,7 +68,7 @@ export interface TaskOptions<Args extends unknown[] = any[]> {
   transfer?: (...args: Args) => TransferListItem[];
   /**
    * For `reactor.stream`: how many items the task may emit that the consumer has not read yet (in transit included)
-   * before `emit` blocks (in a worker) or parks (in a greenlet).
+   * before `emit` blocks (in a worker) or parks (in a greenlet). An integer from 1 to 1,000,000.
    * @defaultValue 16
    */
   streamWindow?: number;
