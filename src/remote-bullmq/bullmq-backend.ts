@@ -208,7 +208,8 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
         // call.fail() forgets the job, which signals a drain once nothing is pending. Once closing, the connection
         // failed because the backend gave up reconnecting: the call ended because the reactor stopped.
         // A large job whose connection was lost each time may have been taken by the server once: abort it.
-        call.fail(this.#enqueueError(call, size, error), error instanceof LargeWriteLost);
+        if (error instanceof LargeWriteLost && this.#closing === undefined) this.#chore(this.#lostLargeAdd(call, size, error));
+        else call.fail(this.#enqueueError(call, size, error), error instanceof LargeWriteLost);
       },
     );
   }
@@ -225,6 +226,28 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     }
     if (error instanceof GreenReactorError) return error;
     return new RemoteUnavailableError(`Task \`${call.taskName}\` could not be enqueued: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  }
+
+  /**
+   * Ends a call whose large add lost its connection at each send (see large-job-sender.ts): that is how the server
+   * refuses a value over its limit, and also what a restart (or a network failure) during the add looks like. The
+   * server is asked whether it takes a value that large; a restart read as a refusal sent the user to shrink arguments
+   * the server takes. The call stays pending while it asks (an outage meanwhile ends it by the reachability watch).
+   */
+  async #lostLargeAdd(call: RemoteCall, size: number, lost: LargeWriteLost): Promise<void> {
+    const engine = this.#engine;
+    const takes = engine !== undefined && (await engine.large.takes(size));
+    call.fail(
+      takes
+        ? new RemoteUnavailableError(
+            `Task \`${call.taskName}\` could not be enqueued: the connection to Redis was lost each of the ${lost.sent} times its job ` +
+              `(${size} bytes serialized) was sent, and the server takes values that large, so it was no refusal: Redis restarted, or the ` +
+              'network failed, during the write',
+            { cause: lost },
+          )
+        : this.#enqueueError(call, size, lost),
+      true,
+    );
   }
 
   abort(jobId: string): void {

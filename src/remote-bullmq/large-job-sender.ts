@@ -5,8 +5,10 @@
  * Why: a server that refuses the job as over its `proto-max-bulk-len` drops the connection, its answer often lost
  * with it, and the queue's client re-sends an unanswered write once reconnected — to be refused again, with no end
  * (see `large-write-connection.ts`). Here the job is sent at most twice, and a second lost connection rejects with
- * `LargeWriteLost`, which the backend ends as `DataCloneError`, aborting the job (a loss after the server ran the add
- * leaves a copy). Small jobs stay on the queue's client (the job id makes a re-sent add a no-op).
+ * `LargeWriteLost`, aborting the job (a loss after the server ran the add leaves a copy); the backend then asks the
+ * server whether it takes a value that large ({@link LargeJobSender.takes}): `DataCloneError` when it does not, Redis
+ * out of reach (a restart during the add) when it does. Small jobs stay on the queue's client (the job id makes a
+ * re-sent add a no-op).
  *
  * The queue here is lent the connection's client (BullMQ never closes a lent client); the connection reports the
  * client's errors, so the queue's copies of them are not reported again.
@@ -15,6 +17,7 @@
  */
 import { Queue, type Job, type JobsOptions } from 'bullmq';
 import { LargeWriteConnection } from './large-write-connection.js';
+import { serverTakes } from './redis-value-limit.js';
 import type { RemoteJobData } from './remote-wire.js';
 
 /** Sends large jobs to one queue. */
@@ -47,6 +50,16 @@ export class LargeJobSender {
   add(name: string, data: RemoteJobData, opts: JobsOptions): Promise<Job> {
     const queue = this.#open();
     return this.#connection.send(() => queue.add(name, data, opts));
+  }
+
+  /**
+   * Whether the server takes a value of `size` bytes (asked by sending one, see `serverTakes`): after an add whose
+   * connection was lost at each send, it tells the server's refusal from an outage (a restart during the add).
+   * @param size - the value's length as sent.
+   * @returns false when the server refused it; true otherwise (never rejects).
+   */
+  takes(size: number): Promise<boolean> {
+    return serverTakes(size, `${this.#prefix}:${this.#queueName}:`, this.#connection);
   }
 
   /** Closes the queue and quits the connection (no-ops when none was made); never rejects. */
