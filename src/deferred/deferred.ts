@@ -319,8 +319,13 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    *
    * @param other - the Deferred to fire.
    * @returns this Deferred.
+   * @throws TypeError when `other` is not a Deferred (refused here: found only when the chain fired, it threw out of
+   *   `callback()` into whoever fired this one, and the rest of the chain never ran).
    */
   chainDeferred(other: Deferred<T>): Deferred<void> {
+    if (!isDeferred(other)) {
+      throw new TypeError(`Expected \`other\` to be a Deferred, got \`${safeString(other)}\` (${typeof other})`);
+    }
     // Fired from this chain's loop, not by a nested `other.callback()`: chains of chained Deferreds of any length.
     const fireOther = (result: unknown): unknown => fireAfterHandler(other, result);
     return this.#append(fireOther, fireOther, undefined, undefined);
