@@ -14,8 +14,8 @@
  * - Only a crash is retried (`retries`): a host that died mid-job (BullMQ's stalled job) or a host thread that
  *   died; never a thrown error, a cancellation, a timeout or a clone error, nor a job a foreign BullMQ worker threw
  *   on (see `failedOnHost`), nor a job whose host recorded that its task returned or threw before it died (the
- *   returned mark, read before each retry: see `returned-mark.ts`). A retry is a new job; the timeout keeps counting
- *   from the first dispatch.
+ *   returned mark, read before each retry and before a crash's error: see `returned-mark.ts`). A retry is a new
+ *   job; the timeout keeps counting from the first dispatch.
  * - The job carries the limit's absolute time (`Date.now()` scale) when the reactor runs on real time: a host never
  *   starts the task past it, stops it when it passes, and the task's `deadline()` reads it. Under a virtual clock
  *   (tests) only the caller's timer ends the call, as on the thread path.
@@ -252,32 +252,35 @@ export class RemoteCall {
 
   /**
    * The job's host died mid-job (or its thread did): re-send it while retries are left and its host did not record
-   * that the task returned (read asynchronously: the call stays pending meanwhile, and a second report of the same
-   * crash is ignored), else errback `WorkerCrashedError`.
+   * that the task returned (read asynchronously, retries or not: the call stays pending meanwhile, and a second
+   * report of the same crash is ignored), else errback `WorkerCrashedError` — saying the task returned when the
+   * record says so.
    * @param jobId - the job that crashed.
    * @param cause - what the engine or the host said.
    */
   crashed(jobId: string, cause: Error): void {
     if (this.#state !== 'pending' || jobId !== this.#jobId || this.#checking === jobId) return;
-    if (this.#attempts >= (this.#task.options.retries ?? 0)) {
-      this.#crashedFinally(cause);
-      return;
-    }
-    // A retry only if the task never ended on its host: a host that died (or whose save the server refused) after
-    // its task returned left a job that stalls just the same, and its call must not run twice (SPEC §4, §11).
+    // Read first, retries or not: a host that died (or whose save the server refused) after its task returned left
+    // a job that stalls just the same. With retries, its call must not run twice (SPEC §4, §11); without, its error
+    // says the task returned, not that its outcome is unknown.
     this.#checking = jobId;
     void this.#host.taskReturned(jobId).then((returned) => {
       this.#checking = undefined;
       if (this.#state !== 'pending' || jobId !== this.#jobId) return;
+      const retries = this.#task.options.retries ?? 0;
       if (returned) {
         this.#crashedFinally(
           new WorkerCrashedError(
             `The remote host running task \`${this.#task.name}\` died after the task returned, before its result was saved (${cause.message}); ` +
-              'not re-run: retries never re-run a task that returned',
+              (retries === 0 ? 'not re-run (retries: 0)' : 'not re-run: retries never re-run a task that returned'),
             { task: this.#task.name },
             { cause },
           ),
         );
+        return;
+      }
+      if (this.#attempts >= retries) {
+        this.#crashedFinally(cause);
         return;
       }
       this.#attempts++;

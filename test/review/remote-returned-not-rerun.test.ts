@@ -106,6 +106,23 @@ describe('a call whose task returned on a host that never saved its result', () 
   });
 });
 
+describe('a call with retries: 0 whose task returned on a host that never saved its result', () => {
+  it('errbacks WorkerCrashedError saying the task returned (the mark read), not that its outcome is unknown', async () => {
+    // Host A alone on the queue again, and whole (the test before left it restricted, beside a host B).
+    await Promise.all(hosts.splice(1).map((h) => h.close()));
+    await admin.call('ACL', 'SETUSER', 'hosta', 'allkeys');
+    const call = reactor.deferToRemote(rv.startThenAwaitGo, redis.socket, 'zero:run');
+    expect(await nextWord(watcher, 'zero:run')).toBe('started');
+    await admin.call('ACL', 'SETUSER', 'hosta', 'resetkeys', `~bull:${queue}:gr-*[0-9]`);
+    hosts.push(await runRemoteWorker({ connection: redis.connection, queue, imports, stalledIntervalMs: 200, onError: () => undefined }));
+    await watcher.rpush('zero:run:go', 'first');
+    const error = await failureOf(call);
+    expect(error).toBeInstanceOf(WorkerCrashedError);
+    expect(error.message).toContain('after the task returned');
+    expect(error.message).not.toContain('outcome is unknown');
+  });
+});
+
 describe('a host whose returned marks are refused, for several jobs and in two outages', () => {
   // Host C (its own ACL user and queue) runs three tasks at once; the test takes its key access away while they run.
   const onC = 'mark-reports';
