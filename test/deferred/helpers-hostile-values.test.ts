@@ -4,7 +4,7 @@ import { ensureDeferred } from '../../src/deferred/ensure-deferred.js';
 import { inlineCallbacks } from '../../src/deferred/inline-callbacks.js';
 import { maybeDeferred } from '../../src/deferred/maybe-deferred.js';
 import { failureResultOf, successResultOf } from '../helpers/deferred-results.js';
-import { withThrowingThen, withThrowingThenGetter } from '../helpers/hostile-values.js';
+import { revokedProxy, withThrowingThen, withThrowingThenGetter } from '../helpers/hostile-values.js';
 
 describe('inlineCallbacks() with hostile awaitables', () => {
   it("throws a yielded object's then-getter error back into the generator at that yield", () => {
@@ -94,12 +94,6 @@ describe('Deferred.fromPromise() with a thenable whose then throws', () => {
 });
 
 describe('inlineCallbacks() with Proxies', () => {
-  function revokedProxy(): object {
-    const { proxy, revoke } = Proxy.revocable({}, {});
-    revoke();
-    return proxy;
-  }
-
   it('throws the error of probing a yielded revoked Proxy back in at the yield instead of throwing out of the call', () => {
     const seen: unknown[] = [];
     const f = inlineCallbacks(function* () {

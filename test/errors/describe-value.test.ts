@@ -4,9 +4,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { describeValue } from '../../src/describe-value.js';
 import { iteratorResult } from '../../src/iterator-result.js';
-
-const revoked = Proxy.revocable({}, {});
-revoked.revoke();
+import { revokedProxy } from '../helpers/hostile-values.js';
 
 describe('describeValue()', () => {
   it.each([
@@ -17,7 +15,7 @@ describe('describeValue()', () => {
     ['a symbol', Symbol('s'), '`Symbol(s)` (symbol)'],
     ['an object without a primitive conversion', Object.create(null) as object, '`[object Object]` (object)'],
     ['an object whose toString throws', { toString: () => { throw new Error('no'); } }, '`[object Object]` (object)'],
-    ['a revoked Proxy', revoked.proxy, '`[object]` (object)'],
+    ['a revoked Proxy', revokedProxy(), '`[object]` (object)'],
   ])('shows %s without throwing', (_, value, shown) => {
     expect(describeValue(value)).toBe(shown);
   });

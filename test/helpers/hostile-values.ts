@@ -38,3 +38,15 @@ export function withThrowingThen(
     },
   } as PromiseLike<unknown>;
 }
+
+/**
+ * A revoked Proxy: every operation on it throws a `TypeError` (reading `then`, `instanceof`, `String()`, a structured
+ * clone), the most hostile input an entry point can be handed (cast it to the parameter's type to pass it).
+ *
+ * @returns a new revoked Proxy.
+ */
+export function revokedProxy(): object {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  return proxy;
+}

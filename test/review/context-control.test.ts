@@ -10,14 +10,9 @@ import { captureCarriedContext, defineContextCarrier, removeContextCarrier } fro
 import { ThreadPool } from '../../src/threads/thread-pool.js';
 import * as fx from '../fixtures/context-tasks.js';
 import { built, failureOf, gate } from '../threads/thread-test-kit.js';
+import { revokedProxy } from '../helpers/hostile-values.js';
 
 const carrierName = 'review.hostileCapture';
-
-function revokedProxy(): object {
-  const { proxy, revoke } = Proxy.revocable({}, {});
-  revoke();
-  return proxy;
-}
 
 describe('captureCarriedContext()', () => {
   let pool: ThreadPool | undefined;

@@ -9,13 +9,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Deferred, DeferredList, gatherResults, race } from '../../src/index.js';
 import { failureResultOf, successResultOf } from '../helpers/deferred-results.js';
-
-/** A Proxy every operation on which throws `TypeError` (what a revoked Proxy does). */
-function revokedProxy(): object {
-  const { proxy, revoke } = Proxy.revocable({}, {});
-  revoke();
-  return proxy;
-}
+import { revokedProxy } from '../helpers/hostile-values.js';
 
 const combinators: Array<[string, (list: Iterable<Deferred<number>>) => Deferred<unknown>]> = [
   ['new DeferredList()', (list) => new DeferredList(list)],

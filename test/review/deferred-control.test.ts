@@ -9,13 +9,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { CancelledError, Deferred, Failure, ensureDeferred, inlineCallbacks, maybeDeferred } from '../../src/index.js';
 import { failureResultOf, successResultOf } from '../helpers/deferred-results.js';
-
-/** A Proxy every operation on which throws `TypeError` (what a revoked Proxy does). */
-function revokedProxy(): object {
-  const { proxy, revoke } = Proxy.revocable({}, {});
-  revoke();
-  return proxy;
-}
+import { revokedProxy } from '../helpers/hostile-values.js';
 
 /** A thenable that hands its resolving functions out, so the test decides when (and how often) it settles. */
 function manualThenable<T>(): { thenable: PromiseLike<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {

@@ -15,12 +15,10 @@ import { PolicyConfigError } from '../../src/errors.js';
 import { defineTask, isTask, taskFrom, type Task, type TaskOptions } from '../../src/task/task.js';
 import type { Deferred } from '../../src/deferred/deferred.js';
 import { failureResultOf } from '../helpers/deferred-results.js';
+import { revokedProxy as revokedObject } from '../helpers/hostile-values.js';
 
-function revokedProxy(): never {
-  const { proxy, revoke } = Proxy.revocable({}, {});
-  revoke();
-  return proxy as never;
-}
+/** A revoked Proxy, typed to pass where any argument is expected. */
+const revokedProxy = (): never => revokedObject() as never;
 
 /** A revoked Proxy, typed as what the entry points take. */
 function revokedTask(): Task<[], unknown> {
