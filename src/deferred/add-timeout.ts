@@ -9,6 +9,7 @@ import { realTimeScheduler } from '../time/real-time-scheduler.js';
 import { expectScheduler } from '../time/expect-scheduler.js';
 import type { Deferred } from './deferred.js';
 import { Failure } from './failure.js';
+import { safeString } from '../safe-string.js';
 
 /**
  * Maps a Deferred's result after `addTimeout` cancelled it: gets the result or `Failure` and the timeout in ms;
@@ -43,7 +44,7 @@ export function addTimeoutTo<T>(
   onTimeoutCancel: OnTimeoutCancel<T> | undefined,
 ): Deferred<T> {
   if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
-    throw new RangeError(`Expected \`ms\` to be a non-negative number, got \`${String(ms)}\` (${typeof ms})`);
+    throw new RangeError(`Expected \`ms\` to be a non-negative number, got \`${safeString(ms)}\` (${typeof ms})`);
   }
   const scheduler = clock === undefined ? realTimeScheduler : expectScheduler(clock, 'clock');
   let timedOut = false;

@@ -7,6 +7,7 @@ import { Deferred, type ChainResult } from './deferred.js';
 import { FifoLine } from './fifo-line.js';
 import { fireHandedOver, handOver, takeWaiter } from './hand-over.js';
 import { runWhileHeld } from './run-while-held.js';
+import { safeString } from '../safe-string.js';
 
 /**
  * A semaphore whose `acquire()` returns a Deferred (Twisted's `DeferredSemaphore`).
@@ -35,7 +36,7 @@ export class DeferredSemaphore {
    */
   constructor(tokens: number) {
     if (!Number.isInteger(tokens) || tokens < 1) {
-      throw new RangeError(`Expected \`tokens\` to be a positive integer, got \`${String(tokens)}\` (${typeof tokens})`);
+      throw new RangeError(`Expected \`tokens\` to be a positive integer, got \`${safeString(tokens)}\` (${typeof tokens})`);
     }
     this.limit = tokens;
     this.#tokens = tokens;

@@ -788,5 +788,5 @@ function mayBeThenable(value: unknown): boolean {
 }
 
 function handlerTypeError(name: string, value: unknown): TypeError {
-  return new TypeError(`Expected \`${name}\` to be a function, got \`${String(value)}\` (${typeof value})`);
+  return new TypeError(`Expected \`${name}\` to be a function, got \`${safeString(value)}\` (${typeof value})`);
 }

@@ -7,6 +7,7 @@ import type { Deferred } from './deferred.js';
 import { driveGenerator } from './drive-generator.js';
 import { fail } from './fail.js';
 import { isGenerator } from './is-generator.js';
+import { safeString } from '../safe-string.js';
 
 /**
  * Turn a generator function into a function returning a Deferred (Twisted's `@inlineCallbacks`).
@@ -34,7 +35,7 @@ export function inlineCallbacks<A extends unknown[], R, This = unknown>(
 ): (this: This, ...args: A) => Deferred<Awaited<R>> {
   if (typeof generatorFunction !== 'function') {
     throw new TypeError(
-      `Expected \`generatorFunction\` to be a generator function, got \`${String(generatorFunction)}\` (${typeof generatorFunction})`,
+      `Expected \`generatorFunction\` to be a generator function, got \`${safeString(generatorFunction)}\` (${typeof generatorFunction})`,
     );
   }
   return function (this: This, ...args: A): Deferred<Awaited<R>> {

@@ -9,6 +9,7 @@
  */
 import type { Failure } from './failure.js';
 import { isThenable } from '../is-thenable.js';
+import { safeString } from '../safe-string.js';
 
 /**
  * Receives each unhandled failure once, after its Deferred was garbage-collected. It may be async: a rejection of
@@ -66,7 +67,7 @@ const registry = new FinalizationRegistry<Failure>(report);
  */
 export function setUnhandledErrorHandler(fn: UnhandledErrorHandler | null): UnhandledErrorHandler {
   if (fn !== null && typeof fn !== 'function') {
-    throw new TypeError(`Expected \`fn\` to be a function or null, got \`${String(fn)}\` (${typeof fn})`);
+    throw new TypeError(`Expected \`fn\` to be a function or null, got \`${safeString(fn)}\` (${typeof fn})`);
   }
   const previous = handler;
   handler = fn ?? defaultUnhandledErrorHandler;

@@ -7,6 +7,7 @@ import { CallQueue } from './call-queue.js';
 import { DelayedCall, type DelayedCallOwner } from './delayed-call.js';
 import type { Scheduler } from './scheduler.js';
 import { addDelay } from './validate-delay.js';
+import { safeString } from '../safe-string.js';
 
 /**
  * A `Scheduler` whose time only moves when a test says so.
@@ -58,7 +59,7 @@ export class Clock implements Scheduler {
   callLater<A extends unknown[]>(ms: number, fn: (...args: A) => unknown, ...args: A): DelayedCall {
     const due = addDelay(this.#now, ms);
     if (typeof fn !== 'function') {
-      throw new TypeError(`Expected \`fn\` to be a function, got \`${String(fn)}\` (${typeof fn})`);
+      throw new TypeError(`Expected \`fn\` to be a function, got \`${safeString(fn)}\` (${typeof fn})`);
     }
     const call = new DelayedCall(this.#owner, due, this.#queue.nextSequence(), fn, args);
     this.#queue.push(call);

@@ -154,7 +154,7 @@ export class RealTimeScheduler implements Scheduler {
   callLater<A extends unknown[]>(ms: number, fn: (...args: A) => unknown, ...args: A): DelayedCall {
     const due = addDelay(this.now(), ms);
     if (typeof fn !== 'function') {
-      throw new TypeError(`Expected \`fn\` to be a function, got \`${String(fn)}\` (${typeof fn})`);
+      throw new TypeError(`Expected \`fn\` to be a function, got \`${safeString(fn)}\` (${typeof fn})`);
     }
     const call = new DelayedCall(this.#owner, due, this.#queue.nextSequence(), fn, args);
     this.#queue.push(call);

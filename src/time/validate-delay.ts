@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { safeString } from '../safe-string.js';
 
 /**
  * Check that `ms` is a usable delay: a finite number ≥ 0.
@@ -18,7 +19,7 @@
  */
 export function validateDelay(ms: unknown, name = 'ms'): number {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-    throw new RangeError(`Expected \`${name}\` to be a non-negative finite number, got \`${String(ms)}\` (${typeof ms})`);
+    throw new RangeError(`Expected \`${name}\` to be a non-negative finite number, got \`${safeString(ms)}\` (${typeof ms})`);
   }
   return ms;
 }
@@ -41,7 +42,7 @@ export function addDelay(time: number, ms: unknown, name = 'ms'): number {
   const sum = time + validateDelay(ms, name);
   if (!Number.isFinite(sum) || (sum <= time && (ms as number) > 0)) {
     throw new RangeError(
-      `Expected \`${name}\` to be a delay the time can hold: ${time} + ${String(ms)} ` +
+      `Expected \`${name}\` to be a delay the time can hold: ${time} + ${safeString(ms)} ` +
         (Number.isFinite(sum) ? 'loses it (past 2^53 ms a time cannot count single milliseconds)' : 'overflows'),
     );
   }
