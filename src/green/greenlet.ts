@@ -352,11 +352,15 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     const exc = made.exception;
     const rare = (this.#rare ??= newRare());
     rare.kill = exc;
-    if (!this.#has(KILL_PENDING)) {
+    // Its signal aborts once the state change below is done: an abort listener is the caller's code, and may kill it
+    // again (the later kill then replaces this one, as two kills in a row do) or run the hub. Aborted before, a
+    // listener's kill took the exception this kill then took again, and the greenlet died with `undefined`.
+    const first = !this.#has(KILL_PENDING);
+    if (first) {
       this.#set(KILL_PENDING, true);
       rare.killReason = exc;
-      rare.abort?.abort(exc);
     }
+    const abort = first ? rare.abort : null; // read later, the signal aborts itself (see its getter)
     let dropped: HubWait<any> | null = null; // a hub wait it leaves: fired with the kill once this state change is done
     switch (this.#flags & STATE_MASK) {
       case ST_PENDING:
@@ -366,6 +370,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
           rare.timer = null;
           if (timer !== null && timer.active()) timer.cancel(); // a fired timer that has not started it: nothing to cancel
           this.#finish(false, exc, true);
+          abort?.abort(exc);
           return succeed(undefined);
         }
         // A value its wait handed over and it never took goes back (a token, a queue item: gevent's rule).
@@ -386,6 +391,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
         if (this.#modeIs(MODE_ASYNC)) dropped = this.#dropRacedWait();
         break;
     }
+    abort?.abort(exc);
     const done = this.#wait<void>(undefined, noop, undefined, INTERNAL);
     // Last: its callbacks are the caller's code and may kill again or wait on this greenlet.
     if (dropped !== null) dropped.dropped(exc);
