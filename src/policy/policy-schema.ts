@@ -160,6 +160,10 @@ const threadsSchema = z
           maxBatch: inRange(heldCountRange, 'Most calls in one message (default 64).').optional(),
           maxArgBytes: inRange(argBytesRange, 'Calls whose arguments are larger than this (bytes) travel alone (default 4096).').optional(),
           flushMs: durationMs('A worker returns finished results at least this often (ms, default 2).').optional(),
+          keepFinished: z
+            .boolean()
+            .describe('Results a worker holds for the next flush survive its death (terminated, out of memory): each is posted as it finishes, at a main-thread cost per call (default false).')
+            .optional(),
         }),
       ])
       .describe('Calls waiting for a worker travel to it together, each with its own Deferred, cancellation, timeout and error; `false` turns it off (default on).')

@@ -22,19 +22,29 @@ export interface CoalesceOptions {
    */
   maxArgBytes?: number;
   /**
-   * The longest a worker running a batch may hold a finished result before sending it (ms). Results are in fact
-   * sent as each call ends (holding them to group them would lose them if a later call crashed the worker), so
-   * any value is met.
+   * The longest a worker running a batch aims to hold a finished result before sending it (ms): results are held to
+   * leave together, and sent before a call that may take them past this (a call that runs far longer than its task's
+   * recent runs still keeps them until it ends). See {@link CoalesceOptions.keepFinished} for a worker that dies
+   * while it holds some.
    * @defaultValue 2
    */
   flushMs?: number;
+  /**
+   * Keeps the results of calls that finished while the worker still holds them for the next flush, whatever becomes
+   * of the worker (terminated after a cancel grace, out of memory, `process.exit`, an uncaught error): each finished
+   * result is posted at once on a port of the worker's own that the main thread reads at each flush, reply or death.
+   * Off, a worker that dies loses the results it held (those calls errback `WorkerCrashedError`, saying they ran).
+   * It costs main-thread CPU per coalesced call (see docs/threads.md).
+   * @defaultValue false
+   */
+  keepFinished?: boolean;
 }
 
 /** {@link CoalesceOptions} with every default filled in. */
 export type ResolvedCoalesceOptions = Readonly<Required<CoalesceOptions>>;
 
 /** The coalescing defaults (see {@link CoalesceOptions}). */
-export const defaultCoalesceOptions: ResolvedCoalesceOptions = Object.freeze({ maxBatch: 64, maxArgBytes: 4096, flushMs: 2 });
+export const defaultCoalesceOptions: ResolvedCoalesceOptions = Object.freeze({ maxBatch: 64, maxArgBytes: 4096, flushMs: 2, keepFinished: false });
 
 /**
  * When a worker is replaced (SPEC §7 `threads.recycle`): past any limit it gets no new task, its replacement starts
@@ -152,6 +162,11 @@ function positiveInteger(name: string, value: unknown): number {
   return value;
 }
 
+function flag(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new TypeError(`Expected \`${name}\` to be a boolean, got ${describe(value)}`);
+  return value;
+}
+
 function nonNegative(name: string, value: unknown, allowInfinity = false): number {
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowInfinity && !Number.isFinite(value))) {
     throw new TypeError(`Expected \`${name}\` to be a ${allowInfinity ? '' : 'finite '}number >= 0, got ${describe(value)}`);
@@ -231,7 +246,7 @@ function resolveCoalesce(value: unknown): ResolvedCoalesceOptions | false {
   if (value === undefined) return defaultCoalesceOptions;
   if (value === false) return false;
   if (typeof value !== 'object' || value === null) {
-    throw new TypeError(`Expected \`coalesce\` to be false or an object ({ maxBatch, maxArgBytes, flushMs }), got ${describe(value)}`);
+    throw new TypeError(`Expected \`coalesce\` to be false or an object ({ maxBatch, maxArgBytes, flushMs, keepFinished }), got ${describe(value)}`);
   }
   const o = value as CoalesceOptions;
   const d = defaultCoalesceOptions;
@@ -239,5 +254,6 @@ function resolveCoalesce(value: unknown): ResolvedCoalesceOptions | false {
     maxBatch: positiveInteger('coalesce.maxBatch', o.maxBatch ?? d.maxBatch),
     maxArgBytes: nonNegative('coalesce.maxArgBytes', o.maxArgBytes ?? d.maxArgBytes, true),
     flushMs: nonNegative('coalesce.flushMs', o.flushMs ?? d.flushMs),
+    keepFinished: flag('coalesce.keepFinished', o.keepFinished ?? d.keepFinished),
   });
 }

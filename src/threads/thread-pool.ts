@@ -52,7 +52,8 @@ import { taskWorkerUrl } from './task-worker-url.js';
 import { deliverStreamMessage } from './stream-receivers.js';
 import { isStreamMessage, type StreamRequest, type TaskWorkerData } from './wire.js';
 import { BatchSlots, postBatch } from './thread-batch.js';
-import { isBatchResults, isRetireNotice } from './wire.js';
+import { isBatchResults, isLedgerNotice, isRetireNotice } from './wire.js';
+import { ResultLedgers } from './result-ledgers.js';
 import { WorkerLifecycle } from './worker-lifecycle.js';
 import { BatchCosts } from './batch-costs.js';
 import { ActiveRuns } from './active-runs.js';
@@ -214,6 +215,8 @@ export class ThreadPool {
   /** A drain put off to the next turn by the turn budget. */
   #drainDeferred = false;
   readonly #batchSlots = new BatchSlots();
+  /** The workers' result ledgers (`coalesce.keepFinished`); `undefined` when off. */
+  readonly #ledgers: ResultLedgers | undefined;
   /** The run next in line when its large buffers were copied ahead ({@link ThreadPool.#copyAhead}), and the copies. */
   #aheadRun: ThreadTaskRun | undefined;
   #aheadCopies: CopiedArguments | undefined;
@@ -236,6 +239,7 @@ export class ThreadPool {
     this.#sendLimit = coalesce === false ? this.#capacity * uncoalescedDepth : this.#capacity;
     const costs = coalesce === false ? undefined : new BatchCosts(coalesce.flushMs, this.#capacity);
     this.#costs = costs;
+    this.#ledgers = coalesce !== false && coalesce.keepFinished ? new ResultLedgers((results) => this.#batchSlots.deliver(results)) : undefined;
     const report = (error: unknown): void => this.#onError(error);
     // One listener for every timed run (a hot path): the batch costs learn, then the user's hook, guarded in place
     // as `guardHook` guards the other hooks, without its extra call and rest arguments.
@@ -739,6 +743,7 @@ export class ThreadPool {
         times: slots.timesBuffer,
         concurrency: o.concurrentTasksPerWorker,
         ...(o.coalesce === false ? {} : { flushMs: o.coalesce.flushMs }),
+        ...(this.#ledgers === undefined ? {} : { keepFinished: true }),
         doomed: lifecycle.doomedBuffer,
         ...(recycle?.maxTasks === undefined && recycle?.maxHeapMb === undefined
           ? {}
@@ -747,8 +752,12 @@ export class ThreadPool {
     });
     lifecycle.attach(piscina);
     this.#startedAt = performance.now();
+    const ledgers = this.#ledgers;
     piscina.on('message', (message: unknown) => {
-      if (isBatchResults(message)) this.#batchSlots.deliver(message.results);
+      if (isBatchResults(message)) {
+        ledgers?.readAll(); // keepFinished: the flush says the ledger holds results; it carries only declines
+        this.#batchSlots.deliver(message.results);
+      } else if (isLedgerNotice(message)) ledgers?.add(message);
       else if (isThreadCall(message)) this.#bridge.handle(message);
       else if (isStreamMessage(message)) deliverStreamMessage(message); // streams
       else if (isRetireNotice(message)) lifecycle.retire(message.threadId, true); // threads.recycle
@@ -757,6 +766,7 @@ export class ThreadPool {
       const threadId = typeof worker?.threadId === 'number' ? worker.threadId : -1;
       if (threadId >= 0) this.#bridge.forget(threadId);
       // Piscina drops the worker from its list right after this event.
+      if (ledgers !== undefined) ledgers.keepOnly(new Set(piscina.threads.map((w) => w.threadId).filter((id) => id !== threadId)));
       const onExit = this.#onWorkerExit;
       if (onExit !== undefined) queueMicrotask(() => onExit(threadId));
     });
@@ -783,6 +793,7 @@ export class ThreadPool {
         this.#posted++;
         posted.then(
           (value) => {
+            ledgers?.readAll(); // keepFinished: results of a batch's calls travel there, not in its reply
             if (receiver.handsBack?.(value) === true) {
               this.#released();
               receiver.handleReply(value);
@@ -794,6 +805,7 @@ export class ThreadPool {
             receiver.handleReply(value);
           },
           (error: unknown) => {
+            ledgers?.readAll(); // keepFinished: what a dead worker had finished is there
             this.#released();
             receiver.handleRejection(error);
             this.#next();
@@ -848,6 +860,7 @@ export class ThreadPool {
       this.#drained = undefined;
       if (timer?.active() === true) timer.cancel();
     }
+    this.#ledgers?.readAll(); // keepFinished: runs that finished in a worker still busy with their batch get their result
     for (const run of this.#active.toArray()) {
       run.abort(new ReactorStoppedError('The thread pool closed before this task finished'));
     }
@@ -857,6 +870,7 @@ export class ThreadPool {
       // Piscina never ends its async resource; without this, async_hooks tooling (Jest's open-handle check) sees it live.
       piscina.emitDestroy();
     }
+    this.#ledgers?.close();
     this.#state = 'closed';
   }
 }

@@ -70,6 +70,8 @@ export interface TaskWorkerData {
   readonly doomed?: SharedArrayBuffer;
   /** `threads.recycle` limits the worker measures itself (task count, heap); see {@link RetireNotice}. */
   readonly recycle?: WorkerRecycleLimits;
+  /** `coalesce.keepFinished`: the worker posts each finished batched result on its result ledger ({@link LedgerNotice}). */
+  readonly keepFinished?: true;
 }
 
 /**
@@ -133,7 +135,8 @@ export interface TaskRequest {
    * Finished results are held and sent together in a {@link BatchResults} message on the worker's `parentPort`
    * before a call that may run long starts (one of a task this worker has not timed yet, or one expected to take
    * the held results past `flushMs`), before the worker awaits an async call, and when the worker exits; what is
-   * left is the batch's reply.
+   * left is the batch's reply. With `coalesce.keepFinished` each result is posted on the worker's result ledger as
+   * it finishes instead ({@link LedgerNotice}): the flushes and the reply then carry only declines.
    */
   readonly batch?: readonly unknown[];
   /**
@@ -185,6 +188,37 @@ export interface BatchResults {
  */
 export function isBatchResults(value: unknown): value is BatchResults {
   return typeof value === 'object' && value !== null && (value as { tag?: unknown }).tag === batchTag;
+}
+
+/** Tag of a worker's hand-over of its result ledger (`coalesce.keepFinished`). */
+export const ledgerTag = '@greenreactor/ledger';
+
+/**
+ * Sent once on `parentPort` by a worker of a pool with `coalesce.keepFinished` as it starts (before it runs any task,
+ * and before Piscina's ready message on the same port): the main thread's end of the worker's result ledger, a
+ * `MessagePort` nobody listens on.
+ *
+ * The ledger keeps what a worker holds for the next flush (see {@link TaskRequest.batch}) safe from the worker's end:
+ * each finished batched call's result is posted on it at once, one `[slot, ok, value]` triple per message (the
+ * {@link BatchResults} layout), and a posted message is in the main thread's queue whatever becomes of its sender
+ * (terminated after a cancel grace, out of memory, `process.exit`). The main thread reads it with
+ * `receiveMessageOnPort` — when a flush or a batch's reply arrives (those then carry only declines), when a worker's
+ * message is rejected (its death) and before `close()` gives up on a run — so a result is read at the same moments
+ * as without the ledger, or at a death instead of being lost (Piscina may learn of a death on another channel, an
+ * uncaught error's report, before the worker's last messages on `parentPort`: the ledger was handed over long before).
+ */
+export interface LedgerNotice {
+  readonly tag: typeof ledgerTag;
+  readonly threadId: number;
+  readonly port: MessagePort;
+}
+
+/**
+ * Tells whether a worker message is a {@link LedgerNotice}.
+ * @param message - a message a worker posted on its `parentPort`.
+ */
+export function isLedgerNotice(message: unknown): message is LedgerNotice {
+  return typeof message === 'object' && message !== null && (message as { tag?: unknown }).tag === ledgerTag;
 }
 
 /** Tag of what the worker entry throws to report a task's outcome other than success. */

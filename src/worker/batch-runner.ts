@@ -15,12 +15,23 @@
  * - A result marked with `transferResult` keeps its move: its buffers travel with the message that carries it.
  * - {@link BatchRunner.sendHeld} sends what is held at once; the worker entry calls it on `process.exit`, so a task
  *   that ends the worker does not take its finished batch-mates with it.
+ * - With `coalesce.keepFinished` (a {@link ResultLedger}) each finished result is posted on the ledger as it ends, and
+ *   what is "held" is only the promise of a flush: the flushes and the reply carry no results but declines, and tell
+ *   the main thread when to read the ledger. A worker that dies any way then loses no finished result.
  *
  * @module
  */
 import { performance } from 'node:perf_hooks';
 import { isThenable } from '../is-thenable.js';
-import { batchStride, batchTag, isTaskOutcome, type BatchCallLimits, type BatchResults, type TaskRequest } from '../threads/wire.js';
+import {
+  batchStride,
+  batchTag,
+  isTaskOutcome,
+  type BatchCallLimits,
+  type BatchResults,
+  type TaskRequest,
+} from '../threads/wire.js';
+import { ResultLedger } from './result-ledger.js';
 import { movable, openMovable } from './piscina-movable.js';
 import type { ResultFlush } from './result-flush.js';
 import { LastTask } from './last-task.js';
@@ -30,6 +41,8 @@ export class BatchRunner {
   readonly #runTask: (request: TaskRequest) => unknown;
   readonly #flush: ResultFlush;
   readonly #post: (message: BatchResults, transfer: readonly unknown[]) => void;
+  /** Where finished results go at once (`coalesce.keepFinished`); `undefined`: they are held. */
+  readonly #ledger: ResultLedger | undefined;
   /** Results of batched calls not sent yet, three entries each: slot, ok (1) or failed (0), value or outcome. */
   #held: unknown[] = [];
   /** The buffers the held results move (`transferResult`). */
@@ -41,15 +54,19 @@ export class BatchRunner {
    * @param runTask - runs one call as a task (the single-task runner); throws its `TaskOutcome` on failure.
    * @param flush - when held results leave (`coalesce.flushMs`).
    * @param post - sends held results to the main thread now (the worker's `parentPort.postMessage`).
+   * @param ledger - where finished results go at once (`coalesce.keepFinished`), or `undefined` to hold them.
+   *   @defaultValue this worker's ledger when its pool keeps finished results ({@link ResultLedger.ofThisWorker})
    */
   constructor(
     runTask: (request: TaskRequest) => unknown,
     flush: ResultFlush,
     post: (message: BatchResults, transfer: readonly unknown[]) => void,
+    ledger: ResultLedger | undefined = ResultLedger.ofThisWorker(),
   ) {
     this.#runTask = runTask;
     this.#flush = flush;
     this.#post = post;
+    this.#ledger = ledger;
   }
 
   /** Sends the held results now, if any. */
@@ -134,6 +151,13 @@ export class BatchRunner {
 
   #hold(slot: number, ok: 0 | 1, value: unknown): void {
     const moved = ok === 1 ? openMovable(value) : undefined;
+    const ledger = this.#ledger;
+    if (ledger !== undefined && (ok === 1 || !isTaskOutcome(value) || value.status !== 'declined')) {
+      if (moved === undefined) ledger.record(slot, ok, value, undefined);
+      else ledger.record(slot, ok, moved.value, moved.transfer);
+      this.#flush.held(); // a flush still tells the main thread when to read it
+      return;
+    }
     if (moved !== undefined) {
       (this.#heldTransfers ??= []).push(...moved.transfer);
       value = moved.value;

@@ -4,17 +4,7 @@ import { Clock } from '../../src/time/clock.js';
 import type { Deferred } from '../../src/deferred/deferred.js';
 import type { Task } from '../../src/task/task.js';
 import * as cx from '../fixtures/control-tasks.js';
-import { behindBlocker, built, changed, gate, settled, type Outcome } from '../threads/thread-test-kit.js';
-import { WorkerCrashedError } from '../../src/errors.js';
-
-/** 'lost' for a WorkerCrashedError saying the task ran to its end and its outcome died with its worker; else the value or error name. */
-function lostOrValue(outcome: Outcome<unknown>): unknown {
-  if (outcome.ok) return outcome.value;
-  const error = outcome.error as Error;
-  return error instanceof WorkerCrashedError && /ran to its end in its worker, but the worker died before the outcome was sent back/.test(error.message)
-    ? 'lost'
-    : error.name;
-}
+import { behindBlocker, built, changed, gate, lostOrValue, settled } from '../threads/thread-test-kit.js';
 
 describe('ThreadPool coalescing on real workers, adversarial', () => {
   let pool: ThreadPool;

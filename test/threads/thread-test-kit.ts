@@ -9,6 +9,7 @@
  */
 import { Deferred } from '../../src/deferred/deferred.js';
 import { Failure } from '../../src/deferred/failure.js';
+import { WorkerCrashedError } from '../../src/errors.js';
 import { taskFrom, type Task } from '../../src/task/task.js';
 import { setUnhandledErrorHandler } from '../../src/deferred/unhandled-error-handler.js';
 import type { ThreadPool } from '../../src/threads/thread-pool.js';
@@ -93,6 +94,19 @@ export function settled<T>(d: Deferred<T>): Promise<Outcome<T>> {
       },
     );
   });
+}
+
+/**
+ * How a thread call ended, for tables: `'lost'` for a `WorkerCrashedError` saying the task ran to its end and its
+ * outcome died with its worker (a coalesced batch's held result); else the value, or the error's name.
+ * @param outcome - what {@link settled} reported.
+ */
+export function lostOrValue(outcome: Outcome<unknown>): unknown {
+  if (outcome.ok) return outcome.value;
+  const error = outcome.error as Error;
+  return error instanceof WorkerCrashedError && /ran to its end in its worker, but the worker died before the outcome was sent back/.test(error.message)
+    ? 'lost'
+    : error.name;
 }
 
 /**

@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { ThreadPool } from '../../src/threads/thread-pool.js';
+import type { ThreadPoolOptions } from '../../src/threads/thread-pool-options.js';
+import { Clock } from '../../src/time/clock.js';
+import type { Deferred } from '../../src/deferred/deferred.js';
+import { PolicyConfigError } from '../../src/errors.js';
+import { Policy } from '../../src/policy/policy.js';
+import { counted, endsUnlessOpen, type WorkerEnding } from '../fixtures/finished-results-tasks.js';
+import { behindBlocker, built, changed, gate, lostOrValue, settled, type Outcome } from '../threads/thread-test-kit.js';
+
+describe('ThreadPool coalesce.keepFinished on real workers', () => {
+  let pool: ThreadPool;
+  let clock: Clock;
+  afterEach(async () => {
+    await pool.close();
+  });
+
+  /**
+   * A pool of one worker that holds finished results of a batch (a long flushMs) on `clock`, whose worker learned
+   * {@link endsUnlessOpen} as quick (so results are held behind a call of it).
+   * @returns the ender, loaded from the built fixture.
+   */
+  async function poolHoldingResults(options: ThreadPoolOptions, how: WorkerEnding): Promise<typeof endsUnlessOpen> {
+    clock = new Clock();
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 1, clock, ...options });
+    const ender = built(endsUnlessOpen);
+    const open = gate(2);
+    open[1] = 1;
+    const learn = await behindBlocker(pool, () => Array.from({ length: 5 }, () => pool.run(ender, open, how)));
+    await learn.release();
+    expect(await Promise.all(learn.queued)).toEqual([1, 1, 1, 1, 1]);
+    return ender;
+  }
+
+  /**
+   * Three counted calls and one that ends the worker as `how` says (with `spinning`: its gate, `cells[0]` set once it
+   * spins), in one batch; the counted calls' results are held behind the fourth.
+   */
+  async function heldBehind(ender: typeof endsUnlessOpen, how: WorkerEnding, spinning: Int32Array): Promise<{ queued: Deferred<unknown>[]; counter: Int32Array }> {
+    const counter = gate(4);
+    const { queued, release } = await behindBlocker(pool, () => [
+      ...Array.from({ length: 3 }, (_, i) => pool.run(built(counted), counter, i)),
+      pool.run(ender, spinning, how),
+    ]);
+    await release();
+    return { queued, counter };
+  }
+
+  /** {@link heldBehind}, then the fourth call ends the worker (a hang: cancelled, and killed at the end of its grace). */
+  async function batchEndedBy(how: WorkerEnding, keepFinished: boolean): Promise<{ outcomes: Outcome<unknown>[]; counter: Int32Array }> {
+    const oom = how === 'oom' ? { resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 } } : {};
+    const ender = await poolHoldingResults({ cancelGraceMs: 5, coalesce: { flushMs: 60_000, keepFinished }, ...oom }, how);
+    const spinning = gate(2);
+    const { queued, counter } = await heldBehind(ender, how, spinning);
+    if (how === 'hang') {
+      await changed(spinning); // the three counted calls returned; the fourth spins, deaf to cancellation
+      queued[3]!.cancel();
+      clock.advance(5); // the grace is over: the worker is terminated mid-batch
+    }
+    const outcomes = await Promise.all(queued.map((d) => settled(d)));
+    return { outcomes, counter };
+  }
+
+  it.each<[WorkerEnding, unknown]>([
+    ['hang', 'CancelledError'],
+    ['oom', 'WorkerCrashedError'],
+    ['exit', 'WorkerCrashedError'],
+    ['throw', 1],
+  ])('keeps the results of finished batch-mates when a later call ends the worker (%s)', async (how, enderOutcome) => {
+    const { outcomes, counter } = await batchEndedBy(how, true);
+    expect([0, 1, 2].map((i) => Atomics.load(counter, i))).toEqual([1, 1, 1]);
+    expect(outcomes.slice(0, 3).map(lostOrValue)).toEqual([1, 1, 1]);
+    expect(lostOrValue(outcomes[3]!)).toBe(enderOutcome);
+    expect(pool.stats().retried).toBe(0);
+  });
+
+  it.each<WorkerEnding>(['hang', 'oom'])('without it, results held for the next flush die with a worker that is terminated or out of memory (%s)', async (how) => {
+    const { outcomes, counter } = await batchEndedBy(how, false);
+    expect([0, 1, 2].map((i) => Atomics.load(counter, i))).toEqual([1, 1, 1]);
+    expect(outcomes.slice(0, 3).map(lostOrValue)).toEqual(['lost', 'lost', 'lost']);
+  });
+
+  // Without it, an uncaught error outside the task ('throw') loses them or not, depending on which of the worker's
+  // report of the error and its exit handler's flush reaches Piscina first: not pinned either way.
+  it.each<WorkerEnding>(['exit'])('without it, held results still leave a worker that calls %s (its exit handler sends them)', async (how) => {
+    const { outcomes, counter } = await batchEndedBy(how, false);
+    expect([0, 1, 2].map((i) => Atomics.load(counter, i))).toEqual([1, 1, 1]);
+    expect(outcomes.slice(0, 3).map(lostOrValue)).toEqual([1, 1, 1]);
+  });
+
+  /** {@link heldBehind} a spinning call, then `close(grace)` on the pool's clock, the grace run out while it spins. */
+  async function closedWhileHeld(keepFinished: boolean): Promise<Outcome<unknown>[]> {
+    const ender = await poolHoldingResults({ coalesce: { flushMs: 60_000, keepFinished } }, 'hang');
+    const spinning = gate(2);
+    const { queued, counter } = await heldBehind(ender, 'hang', spinning);
+    await changed(spinning); // the three counted calls returned; their results are held behind the fourth
+    const outcomes = Promise.all(queued.map((d) => settled(d)));
+    const closing = pool.close(50);
+    clock.advance(50); // the grace is over while the fourth still spins
+    await closing;
+    expect([0, 1, 2].map((i) => Atomics.load(counter, i))).toEqual([1, 1, 1]);
+    return outcomes;
+  }
+
+  it('close() gives calls that finished while their results were held in the worker their results (keepFinished)', async () => {
+    const outcomes = await closedWhileHeld(true);
+    expect(outcomes.map(lostOrValue)).toEqual([1, 1, 1, 'ReactorStoppedError']);
+  });
+
+  it('refuses a keepFinished that is not a boolean, in the pool options and in a policy', () => {
+    expect(() => new ThreadPool({ coalesce: { keepFinished: 1 as unknown as boolean } })).toThrow('Expected `coalesce.keepFinished` to be a boolean, got `1` (number)');
+    expect(() => Policy.load({ threads: { coalesce: { keepFinished: true } } })).not.toThrow();
+    expect(() => Policy.load({ threads: { coalesce: { keepFinished: 'yes' as unknown as boolean } } })).toThrow(PolicyConfigError);
+    pool = new ThreadPool();
+  });
+});
