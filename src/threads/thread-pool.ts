@@ -862,7 +862,15 @@ export class ThreadPool {
     }
     this.#ledgers?.readAll(); // keepFinished: runs that finished in a worker still busy with their batch get their result
     for (const run of this.#active.toArray()) {
-      run.abort(new ReactorStoppedError('The thread pool closed before this task finished'));
+      // A run whose result its worker still holds (coalescing, without keepFinished) did finish: its error says so.
+      run.abort(
+        new ReactorStoppedError(
+          run.endedInWorker
+            ? `Task \`${run.task.name}\` ran to its end in its worker, but the thread pool closed before its outcome came back ` +
+                '(its worker held it for the next flush of its coalesced batch; `threads.coalesce.keepFinished` keeps it)'
+            : 'The thread pool closed before this task finished',
+        ),
+      );
     }
     const piscina = this.#piscina;
     if (piscina !== undefined) {

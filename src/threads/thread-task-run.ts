@@ -330,6 +330,14 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
   }
 
   /**
+   * Whether its task ran to its end in its worker while its outcome has not reached the main thread: a coalesced
+   * batch's worker holds it for the next flush, behind a batch-mate still running.
+   */
+  get endedInWorker(): boolean {
+    return this.#has(inPiscinaBit) && this.#host.slots.runningThread(this.#slot) !== 0 && this.#host.slots.ended(this.#slot);
+  }
+
+  /**
    * May travel in a coalesced batch: no `transfer` list, not a `callMultipleInThread` run, not a stream, not
    * sent alone on purpose (`runAlone`), small arguments. A call's own limits and carried context travel with it inside the batch.
    */

@@ -107,6 +107,15 @@ describe('ThreadPool coalesce.keepFinished on real workers', () => {
     expect(outcomes.map(lostOrValue)).toEqual([1, 1, 1, 'ReactorStoppedError']);
   });
 
+  it('close() without keepFinished tells calls whose results were held in the worker that they ran to their end', async () => {
+    const outcomes = await closedWhileHeld(false);
+    expect(outcomes.map(lostOrValue)).toEqual(['ReactorStoppedError', 'ReactorStoppedError', 'ReactorStoppedError', 'ReactorStoppedError']);
+    for (const outcome of outcomes.slice(0, 3)) {
+      expect((outcome as { error: Error }).error.message).toMatch(/ran to its end in its worker, but the thread pool closed before its outcome came back/);
+    }
+    expect((outcomes[3] as { error: Error }).error.message).toBe('The thread pool closed before this task finished');
+  });
+
   it('refuses a keepFinished that is not a boolean, in the pool options and in a policy', () => {
     expect(() => new ThreadPool({ coalesce: { keepFinished: 1 as unknown as boolean } })).toThrow('Expected `coalesce.keepFinished` to be a boolean, got `1` (number)');
     expect(() => Policy.load({ threads: { coalesce: { keepFinished: true } } })).not.toThrow();
