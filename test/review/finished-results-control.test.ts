@@ -5,8 +5,8 @@ import { Clock } from '../../src/time/clock.js';
 import type { Deferred } from '../../src/deferred/deferred.js';
 import { PolicyConfigError } from '../../src/errors.js';
 import { Policy } from '../../src/policy/policy.js';
-import { counted, endsUnlessOpen, type WorkerEnding } from '../fixtures/finished-results-tasks.js';
-import { behindBlocker, built, changed, gate, lostOrValue, settled, type Outcome } from '../threads/thread-test-kit.js';
+import { counted, countedTimed, endsUnlessOpen, type WorkerEnding } from '../fixtures/finished-results-tasks.js';
+import { behindBlocker, built, changed, countFirings, gate, lostOrValue, open as openGate, settled, watchUnhandled, type Outcome } from '../threads/thread-test-kit.js';
 
 describe('ThreadPool coalesce.keepFinished on real workers', () => {
   let pool: ThreadPool;
@@ -115,6 +115,37 @@ describe('ThreadPool coalesce.keepFinished on real workers', () => {
     }
     expect((outcomes[3] as { error: Error }).error.message).toBe('The thread pool closed before this task finished');
   });
+
+  it.each([false, true])(
+    'a call that times out while its finished result waits in the worker errbacks TimeoutError once; the late result is dropped (keepFinished %s)',
+    async (keepFinished) => {
+      const ender = await poolHoldingResults({ coalesce: { flushMs: 60_000, keepFinished } }, 'hang');
+      const watch = watchUnhandled();
+      try {
+        const counter = gate(2);
+        const spinning = gate(2);
+        const { queued, release } = await behindBlocker(pool, () => [pool.run(built(countedTimed), counter, 0), pool.run(ender, spinning, 'hang')]);
+        const timed = settled(queued[0] as Deferred<unknown>);
+        const firings = countFirings(queued[0] as Deferred<unknown>);
+        await release();
+        await changed(spinning); // the timed call returned: its result is held behind its spinning batch-mate
+        expect(Atomics.load(counter, 0)).toBe(1);
+        clock.advance(1000); // its time limit passes before the result can leave the worker (the order is forced)
+        const outcome = await timed;
+        expect(outcome.ok ? 'ok' : (outcome.error as Error).name).toBe('TimeoutError');
+        openGate(spinning); // the batch-mate returns: the batch's results (the timed call's among them) arrive now
+        expect(await (queued[1] as Deferred<unknown>)).toBe(2);
+        expect(firings.count).toBe(1);
+        expect(pool.stats().timedOut).toBe(1);
+        expect(await pool.run(built(countedTimed), counter, 0)).toBe(2); // its slot was freed: the pool goes on
+        await watch.settle();
+        expect(watch.reported).toEqual([]);
+        expect(watch.escaped).toEqual([]);
+      } finally {
+        watch.stop();
+      }
+    },
+  );
 
   it('refuses a keepFinished that is not a boolean, in the pool options and in a policy', () => {
     expect(() => new ThreadPool({ coalesce: { keepFinished: 1 as unknown as boolean } })).toThrow('Expected `coalesce.keepFinished` to be a boolean, got `1` (number)');
