@@ -29,10 +29,10 @@ import type { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { restoreCarriedContext } from '../context/context-carrier.js';
 import { isThenable } from '../is-thenable.js';
-import { DataCloneError } from '../errors.js';
+import { CancelledError, DataCloneError } from '../errors.js';
 import { importTaskFunction } from '../task/import-task-function.js';
 import { serializeError } from '../threads/error-transport.js';
-import { outcomeTag, slotEndedBit, slotKilledBit, slotThreadShift, type TaskOutcome, type TaskRequest } from '../threads/wire.js';
+import { outcomeTag, slotCancelledBit, slotEndedBit, slotKilledBit, slotThreadShift, type TaskOutcome, type TaskRequest } from '../threads/wire.js';
 import { callToCompletion, type TaskFunction } from './call-to-completion.js';
 import { findUncloneable } from './find-uncloneable.js';
 import { LastTask } from './last-task.js';
@@ -133,11 +133,18 @@ export function createTaskRunner(
     if (state.current === task) state.current = undefined;
   }
 
-  /** `callMultipleInThread`: the calls one after another, stopping at the first that throws. */
+  /**
+   * `callMultipleInThread`: the calls one after another, stopping at the first that throws — or at the first not yet
+   * started once the run was cancelled or timed out (its slot cancelled): a call that has not started never starts
+   * then, as a queued task never runs (SPEC §5); the running one sees `cancelled()` like any task.
+   */
   function runCalls(request: TaskRequest, calls: NonNullable<TaskRequest['calls']>): unknown {
     let index = 0;
     const next = (): unknown => {
       while (index < calls.length) {
+        if (index > 0 && request.slot >= 0 && (Atomics.load(state.slots, request.slot) & slotCancelledBit) !== 0) {
+          throw new CancelledError(`callMultipleInThread was cancelled: calls ${index + 1} to ${calls.length} did not start`);
+        }
         const [moduleUrl, exportName, args] = calls[index++]!;
         const fn = loadedFunction(moduleUrl, exportName);
         const result =
