@@ -11,9 +11,10 @@
  *
  * @module
  */
-import { existsSync, watch, readFile, type FSWatcher } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { debounce } from '../time/debounce.js';
+import { readPolicyTextLater } from './read-policy-config.js';
 
 /** How often a watch whose directory was removed looks for it again (ms): a change applies within a second. */
 const rewatchMs = 250;
@@ -58,11 +59,11 @@ export function watchPolicyFile(file: string, options: PolicyFileWatchOptions): 
   let pending = false;
   const read = (): void => {
     pending = false;
-    readFile(path, 'utf8', (error, text) => {
+    readPolicyTextLater(path, (error, text) => {
       if (closed) return;
       if (error !== null) {
         options.onError(error);
-        if (error.code === 'ENOENT' && !existsSync(directory)) lost();
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(directory)) lost();
         return;
       }
       if (text === lastText) return;

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { close, closeSync, constants, fstat, fstatSync, open, openSync, readFile, readFileSync, type Stats } from 'node:fs';
 import { PolicyConfigError, type PolicyConfigIssue } from '../errors.js';
 import { thrownMessage } from '../task/thrown-message.js';
 import { toConfigIssues } from './config-issues.js';
@@ -72,16 +72,78 @@ export function readPolicyConfig(configOrFile: PolicyConfig | string): LoadedPol
 }
 
 /**
- * Reads a policy file's text.
+ * How a policy file is opened: without blocking, so that a FIFO with no writer opens at once (and is then refused as
+ * not a regular file) instead of blocking the thread until a writer comes, which may be never.
+ */
+const openFlags = constants.O_RDONLY | constants.O_NONBLOCK;
+
+/**
+ * The error for a policy file that is not a regular file, or `undefined` when it is one.
+ *
+ * Why only regular files: reading a FIFO nobody writes to blocks for ever (`policy check`, `new Reactor({ policy })`
+ * and `GREENREACTOR_POLICY` hung the process; a watch held a libuv thread and the process open), and a device such as
+ * `/dev/zero` never ends. The descriptor is checked, not the path, so nothing can swap the file between the two.
+ * @param stats - the opened file's stats.
+ * @returns the error (its message says what the file is), or `undefined`.
+ */
+export function notRegularFile(stats: Stats): Error | undefined {
+  if (stats.isFile()) return undefined;
+  const kind = stats.isFIFO()
+    ? 'a FIFO'
+    : stats.isDirectory()
+      ? 'a directory'
+      : stats.isSocket()
+        ? 'a socket'
+        : stats.isCharacterDevice() || stats.isBlockDevice()
+          ? 'a device'
+          : 'not a file';
+  return new Error(`not a regular file: ${kind}`);
+}
+
+/**
+ * Reads a policy file's text (a regular file only: see {@link notRegularFile}).
  * @throws PolicyConfigError with one issue at path `""` when the file cannot be read.
  */
 export function readPolicyText(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    const fd = openSync(file, openFlags);
+    try {
+      const refused = notRegularFile(fstatSync(fd));
+      if (refused !== undefined) throw refused;
+      return readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new PolicyConfigError([{ path: '', message: `Cannot read policy file ${file} (${reason})` }], file, { cause: error });
+    throw unreadable(file, error);
   }
+}
+
+/**
+ * Reads a policy file's text without blocking the thread (a regular file only: see {@link notRegularFile}), for a
+ * watch; `done` gets the text, or the error (its message says why, e.g. `not a regular file: a FIFO`) and `''`.
+ * @param file - the file.
+ * @param done - called once.
+ */
+export function readPolicyTextLater(file: string, done: (error: Error | null, text: string) => void): void {
+  open(file, openFlags, (openError, fd) => {
+    if (openError !== null) {
+      done(openError, '');
+      return;
+    }
+    const finish = (error: Error | null, text: string): void => close(fd, () => done(error, text));
+    fstat(fd, (statError, stats) => {
+      const refused = statError ?? notRegularFile(stats);
+      if (refused !== undefined) finish(refused, '');
+      else readFile(fd, 'utf8', (readError, text) => finish(readError, readError === null ? text : ''));
+    });
+  });
+}
+
+/** A policy file's read failed: one issue at path `""`, the reason an errno code or what {@link notRegularFile} says. */
+function unreadable(file: string, error: unknown): PolicyConfigError {
+  const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  return new PolicyConfigError([{ path: '', message: `Cannot read policy file ${file} (${reason})` }], file, { cause: error });
 }
 
 /**
