@@ -72,6 +72,56 @@ describe('a hub wait that lost a Promise.race', () => {
     expect(q.getNowait()).toBe('item');
   });
 
+  // The limit docs/design.md states, pinned exactly: should the hub learn to tell a lost race from an await here, this
+  // test fails and the limit's paragraph goes.
+  it('LIMIT: an item the hub hands the loser in the greenlet’s own turn, before its code goes on, goes into the decided race', async () => {
+    const { hub } = makeVirtualHub();
+    const q = new Queue<string>(undefined, hub);
+    let go!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      go = resolve;
+    });
+    const g = hub.spawn(async () => {
+      await Promise.race([q.get(), Promise.resolve('other')]);
+      await gate;
+      await hub.cooperate();
+      return 'done';
+    });
+    await settleHub(hub);
+    q.putNowait('item');
+    hub.flush(); // the greenlet's turn: the hub hands the item over through the loser, as it would to an await
+    go();
+    await settleHub(hub);
+    expect([g.value, q.qsize()]).toEqual(['done', 0]); // taken by nobody: lost to the decided race
+  });
+
+  it('LIMIT: a kill in that window goes into the decided race: the greenlet runs on, its signal aborted', async () => {
+    const { hub } = makeVirtualHub();
+    const q = new Queue<string>(undefined, hub);
+    let go!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      go = resolve;
+    });
+    const steps: string[] = [];
+    const g = hub.spawn(async () => {
+      await Promise.race([q.get(), Promise.resolve('other')]);
+      await gate;
+      await hub.cooperate();
+      steps.push('ran on after the kill');
+      return 'done';
+    });
+    await settleHub(hub);
+    let killed = false;
+    g.kill().addCallback(() => {
+      killed = true;
+    });
+    await settleHub(hub); // the kill is handed over through the loser in the greenlet's turn
+    expect([g.signal.aborted, g.dead]).toEqual([true, false]);
+    go();
+    await settleHub(hub);
+    expect([steps, g.value, killed]).toEqual([['ran on after the kill'], 'done', true]); // kill() fires only as it ends by itself
+  });
+
   it('hands a Lock token to the next waiter instead of holding it for a decided race', async () => {
     const { hub } = makeVirtualHub();
     const lock = new Lock(hub);
