@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ThreadPool } from '../../src/threads/thread-pool.js';
 import { Clock } from '../../src/time/clock.js';
+import { runWithDeadline } from '../../src/context/deadline-scope.js';
 import * as cx from '../fixtures/control-tasks.js';
 import { awaitAbort, markRan } from '../fixtures/thread-tasks.js';
 import { behindBlocker, built, changed, failureOf, gate, open } from '../threads/thread-test-kit.js';
@@ -52,6 +53,20 @@ describe('ThreadPool.runCalls (callMultipleInThread) under cancel, on real worke
     expect((await failureOf(d)).name).toBe('CancelledError');
     await changed(waiting, 0, 1); // its signal aborted: it returned
     expect(await pool.run(built(markRan), ran, 1)).toBe(1); // the worker is free again
+    expect(Atomics.load(ran, 2)).toBe(0);
+  });
+
+  it('starts no later call once its withDeadline scope passed while a call runs (TimeoutError)', async () => {
+    const clock = new Clock();
+    pool = new ThreadPool({ minThreads: 1, maxThreads: 1, clock });
+    const ran = gate(4);
+    const hold = gate(2);
+    const d = runWithDeadline(clock, 1000, () => pool.runCalls([[built(cx.countThenHold), hold], [built(markRan), ran, 2]]));
+    await changed(hold); // the holding call runs
+    clock.advance(1000);
+    expect((await failureOf(d)).name).toBe('TimeoutError');
+    open(hold);
+    expect(await pool.run(built(markRan), ran, 1)).toBe(1);
     expect(Atomics.load(ran, 2)).toBe(0);
   });
 });
