@@ -7,7 +7,7 @@ import { CancelledError, TimeoutError } from '../errors.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
 import { expectScheduler } from '../time/expect-scheduler.js';
-import type { Deferred } from './deferred.js';
+import { holdsResult, type Deferred } from './deferred.js';
 import { Failure } from './failure.js';
 import { safeString } from '../safe-string.js';
 
@@ -49,6 +49,9 @@ export function addTimeoutTo<T>(
   const scheduler = clock === undefined ? realTimeScheduler : expectScheduler(clock, 'clock');
   let timedOut = false;
   const call = scheduler.callLater(ms, () => {
+    // The result came first and its handlers (ours among them) are held back by the caller's pause(): cancel()
+    // cannot change it, and it is not a timeout (a manual cancel() stays CancelledError).
+    if (holdsResult(d)) return;
     timedOut = true;
     d.cancel();
   });

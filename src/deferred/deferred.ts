@@ -86,6 +86,13 @@ export let fireAfterHandler: (target: Deferred<any>, result: unknown) => unknown
  */
 export let cancelInstead: (next: Deferred<any>, abandon: () => void) => unknown;
 
+/**
+ * True when the Deferred has its result: fired and not waiting on a chained Deferred or a Promise (its handlers may
+ * still be held back by its caller's `pause()`). `cancel()` cannot change such a result; `addTimeout`'s timer uses
+ * it to tell a result that came first from one its cancellation made. Internal to the Deferred family.
+ */
+export let holdsResult: (d: Deferred<any>) => boolean;
+
 /** Returned by {@link takeReadyResult} when the Deferred has no result to hand over right now. */
 export const NOT_READY: unique symbol = Symbol('greenreactor.notReady');
 
@@ -192,6 +199,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     observe = (d, observer) => {
       d.#append(onSuccess, onFailure, [observer], [observer, d]);
     };
+    holdsResult = (d) => d.#called && d.#waiting === null;
     takeReadyResult = (d) => {
       if (!d.#called || d.#paused > 0 || d.#running || d.#chain !== null) return NOT_READY;
       const result = d.#result;
