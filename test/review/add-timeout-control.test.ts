@@ -11,6 +11,13 @@ import { describe, expect, it } from '@jest/globals';
 import { CancelledError, Clock, Deferred, TimeoutError } from '../../src/index.js';
 import { failureResultOf, successResultOf } from '../helpers/deferred-results.js';
 
+/** A Deferred with a 10 ms timeout whose `onTimeoutCancel` records what it was given (and maps it to -1). */
+function withRecordedMapping(clock: Clock): { d: Deferred<number>; mapped: unknown[] } {
+  const mapped: unknown[] = [];
+  const d = new Deferred<number>().addTimeout(10, clock, (resultOrFailure) => mapped.push(resultOrFailure) && -1);
+  return { d, mapped };
+}
+
 describe('Deferred', () => {
   describe('.addTimeout()', () => {
     it('keeps a manual cancel() as CancelledError when the time passes while its caller holds it paused', () => {
@@ -25,11 +32,7 @@ describe('Deferred', () => {
 
     it('does not call onTimeoutCancel for a result that arrived before the time passed, while paused', () => {
       const clock = new Clock();
-      const mapped: unknown[] = [];
-      const d = new Deferred<number>().addTimeout(10, clock, (r) => {
-        mapped.push(r);
-        return -1;
-      });
+      const { d, mapped } = withRecordedMapping(clock);
       d.pause();
       d.callback(5);
       clock.advance(10);
