@@ -70,7 +70,7 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
 
   const outer = new Deferred<Awaited<R>>(() => {
     const current = waiting;
-    if (current instanceof Deferred) {
+    if (isDeferred(current)) {
       return cancelInstead(current, () => abandon(current));
     } else if (current !== null) {
       waiting = null;

@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { Deferred } from '../deferred/deferred.js';
+import { Deferred, isDeferred } from '../deferred/deferred.js';
 import { Failure } from '../deferred/failure.js';
 import { isGenerator } from '../deferred/is-generator.js';
 import { isThenable } from '../is-thenable.js';
@@ -101,6 +101,13 @@ let nextId = 1;
 let control!: GreenletControl;
 
 /**
+ * True for a real Greenlet: a brand check that runs no user code, where `instanceof` would call a Proxy's
+ * `getPrototypeOf` trap (a revoked Proxy throws from it, out of the hub's turn when a greenlet yields one). For the
+ * places that classify a value a caller handed them or a greenlet yielded.
+ */
+export let isGreenlet: (value: unknown) => value is Greenlet<any>;
+
+/**
  * @internal The next greenlet id, taken now for a greenlet made later (a lazy `GreenletCall`'s): ids stay in spawn
  * order however late the greenlet is made.
  * @returns the id.
@@ -140,6 +147,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   #nextLive: Greenlet<any> | null = null;
 
   static {
+    isGreenlet = (value): value is Greenlet<any> => typeof value === 'object' && value !== null && #token in value;
     control = {
       step: (g) => g.#step(),
       state: (g) => g.#stateName(),
@@ -868,7 +876,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
         send = y; // not waitable: sent straight back
         continue;
       }
-      if (y instanceof Greenlet) {
+      if (isGreenlet(y)) {
         if (y.#is(ST_DEAD)) {
           throwing = !y.#has(OK);
           send = y.#value;
@@ -879,14 +887,14 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
         this.#park(y);
         return false;
       }
-      if (y instanceof Deferred) {
+      if (isDeferred(y)) {
         const settled = this.#parkOnDeferred(y);
         if (settled === null) return false;
         throwing = settled instanceof Failure;
         send = throwing ? (settled as Failure).value : settled;
         continue;
       }
-      if (y instanceof ContinueAs) {
+      if (ContinueAs.is(y)) {
         this.#fn = y.fn;
         this.#value = y.args;
         return this.#call();

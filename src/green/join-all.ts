@@ -10,7 +10,7 @@ import type { DelayedCall } from '../time/scheduler.js';
 import { badGreenletItem, badIterable } from './bad-iterable.js';
 import { badTimeout } from './bad-timeout.js';
 import { getDefaultHub } from './default-hub.js';
-import { Greenlet, greenletControl } from './greenlet.js';
+import { Greenlet, greenletControl, isGreenlet } from './greenlet.js';
 import type { Hub } from './hub.js';
 
 /** Options of {@link joinAll}. */
@@ -70,7 +70,7 @@ function join(greenlets: Iterable<Greenlet<any>>, options: JoinAllOptions, owned
   const notIterable = badIterable(greenlets, 'greenlets', 'Greenlets');
   if (notIterable !== null) return fail(notIterable);
   const list = Array.isArray(greenlets) ? (greenlets as Array<Greenlet<any>>) : [...greenlets]; // only read during this call
-  for (const g of list) if (!(g instanceof Greenlet)) return fail(badGreenletItem(g)); // before any is linked
+  for (const g of list) if (!isGreenlet(g)) return fail(badGreenletItem(g)); // before any is linked
   // Sized once: every greenlet lands in its slot in finishing order (no growing copies of a 100,000-entry list).
   const n = list.length;
   const done = new Array<Greenlet<any>>(n);

@@ -7,7 +7,7 @@ import { Deferred } from '../deferred/deferred.js';
 import { GreenletExit } from '../errors.js';
 import { fail } from '../deferred/fail.js';
 import { badGreenletItem, badIterable } from './bad-iterable.js';
-import { Greenlet } from './greenlet.js';
+import { Greenlet, isGreenlet } from './greenlet.js';
 import { killException } from './kill-exception.js';
 
 /**
@@ -37,7 +37,7 @@ export function killAll(greenlets: Iterable<Greenlet<any>>, exception?: unknown)
   }
   let thrown: { error: unknown } | null = null;
   for (const g of [...greenlets]) {
-    if (!(g instanceof Greenlet)) {
+    if (!isGreenlet(g)) {
       thrown ??= { error: badGreenletItem(g) }; // the others are still killed
       continue;
     }

@@ -14,6 +14,7 @@ import type { Task } from '../task/task.js';
  * switch points, kill and async tracking as a greenlet spawned with it directly.
  */
 export class ContinueAs {
+  readonly #brand = true; // for is(): a brand check runs no user code, where instanceof reads a Proxy's prototype
   /**
    * @param fn - the function the greenlet continues with.
    * @param args - its arguments.
@@ -22,6 +23,11 @@ export class ContinueAs {
     readonly fn: (...args: any[]) => unknown,
     readonly args: unknown[],
   ) {}
+
+  /** @returns true for a real ContinueAs, without running user code (a greenlet asks it of whatever its generator yielded). */
+  static is(value: unknown): value is ContinueAs {
+    return typeof value === 'object' && value !== null && #brand in value;
+  }
 }
 
 /**

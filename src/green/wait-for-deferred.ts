@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Deferred } from '../deferred/deferred.js';
+import { Deferred, isDeferred } from '../deferred/deferred.js';
 import { Failure } from '../deferred/failure.js';
 import { fail } from '../deferred/fail.js';
 import { succeed } from '../deferred/succeed.js';
@@ -56,7 +56,7 @@ export function waitForDeferred<T>(d: PromiseLike<T>, timeoutMs: number | undefi
     else result.callback(value as T);
   };
   const follow = (source: PromiseLike<unknown>): void => {
-    if (source instanceof Deferred) {
+    if (isDeferred(source)) {
       observeOutcome(source, (r: unknown) => {
         if (r instanceof Failure) {
           void source.then(undefined, noop); // observed: handled here

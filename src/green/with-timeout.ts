@@ -4,7 +4,7 @@
  * @module
  */
 import { inspect } from 'node:util';
-import { Deferred } from '../deferred/deferred.js';
+import { Deferred, isDeferred } from '../deferred/deferred.js';
 import { fail } from '../deferred/fail.js';
 import { isThenable } from '../is-thenable.js';
 import { Failure } from '../deferred/failure.js';
@@ -12,7 +12,7 @@ import { succeed } from '../deferred/succeed.js';
 import { TimeoutError } from '../errors.js';
 import { getDefaultHub } from './default-hub.js';
 import { followThenable } from './follow-thenable.js';
-import { Greenlet } from './greenlet.js';
+import { Greenlet, isGreenlet } from './greenlet.js';
 import { newHubWait, type Hub } from './hub.js';
 import { HubWait, observeOutcome } from './hub-wait.js';
 import type { DelayedCall } from '../time/scheduler.js';
@@ -55,7 +55,7 @@ export function withTimeout<T>(waitable: PromiseLike<T> | Greenlet<T>, ms: numbe
     if (failed) result.errback(value);
     else result.callback(value as T);
   };
-  if (!(waitable instanceof Greenlet)) {
+  if (!(isGreenlet(waitable))) {
     let thenable: boolean;
     try {
       thenable = isThenable(waitable);
@@ -68,8 +68,8 @@ export function withTimeout<T>(waitable: PromiseLike<T> | Greenlet<T>, ms: numbe
       );
     }
   }
-  const source = waitable instanceof Greenlet ? waitable.get() : waitable;
-  if (source instanceof Deferred) {
+  const source = isGreenlet(waitable) ? waitable.get() : waitable;
+  if (isDeferred(source)) {
     observeOutcome(source, (r: unknown) => {
       settle(r, r instanceof Failure);
       return undefined; // taken over: its outcome lives on in `result`
@@ -93,8 +93,8 @@ export function withTimeout<T>(waitable: PromiseLike<T> | Greenlet<T>, ms: numbe
     h,
     () => {
       if (timer?.active() === true) timer.cancel();
-      if (waitable instanceof Greenlet) void waitable.kill();
-      else if (waitable instanceof Deferred) waitable.cancel();
+      if (isGreenlet(waitable)) void waitable.kill();
+      else if (isDeferred(waitable)) waitable.cancel();
     },
     () => {
       if (timer?.active() === true) timer.cancel();
@@ -107,8 +107,8 @@ export function withTimeout<T>(waitable: PromiseLike<T> | Greenlet<T>, ms: numbe
   timer = h.clock.callLater(ms, () => {
     if (d.called) return;
     d.errback(new TimeoutError(`Timed out after ${ms} ms`));
-    if (waitable instanceof Greenlet) void waitable.kill();
-    else if (waitable instanceof Deferred) waitable.cancel();
+    if (isGreenlet(waitable)) void waitable.kill();
+    else if (isDeferred(waitable)) waitable.cancel();
   });
   return d;
 }

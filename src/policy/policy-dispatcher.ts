@@ -10,7 +10,7 @@
  * @module
  */
 import { performance } from 'node:perf_hooks';
-import { Deferred } from '../deferred/deferred.js';
+import { Deferred, isDeferred } from '../deferred/deferred.js';
 import { fail } from '../deferred/fail.js';
 import { isGenerator } from '../deferred/is-generator.js';
 import { isThenable } from '../is-thenable.js';
@@ -794,7 +794,7 @@ function objectResult(result: object, fn: (...a: unknown[]) => unknown, learner:
   let thenable: boolean;
   try {
     generator = isGenerator(result);
-    thenable = !generator && (result instanceof Deferred || isThenable(result));
+    thenable = !generator && (isDeferred(result) || isThenable(result));
   } catch (error) {
     return fail(error); // a `then`, `next` or `throw` getter threw (user code): a failure, as a Promise would reject
   }
@@ -804,7 +804,7 @@ function objectResult(result: object, fn: (...a: unknown[]) => unknown, learner:
   }
   if (thenable) {
     learner?.recordAsync(task ?? nameOf(fn));
-    if (result instanceof Deferred) return result;
+    if (isDeferred(result)) return result;
     const d = Deferred.fromPromise(result as PromiseLike<unknown>);
     noteInlineRun(d, result as PromiseLike<unknown>); // a bulkhead starting it keeps its place until it settles
     return d;

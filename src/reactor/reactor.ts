@@ -39,7 +39,7 @@ import { ShutdownSequence } from './shutdown-sequence.js';
 import { blockingCallFromGreenlet } from '../green/blocking-call-from-greenlet.js';
 import { callMultiple, checkCalls, type GreenCall } from '../green/call-multiple.js';
 import { GreenPool } from '../green/green-pool.js';
-import { Greenlet } from '../green/greenlet.js';
+import { Greenlet, isGreenlet } from '../green/greenlet.js';
 import { callInGreenlet, greenletDeferred, type GreenletDeferredOptions } from '../green/greenlet-deferred.js';
 import { Hub, spawnWithArgs, type GreenletFunction } from '../green/hub.js';
 import { shutdownHub } from '../green/shutdown-hub.js';
@@ -535,7 +535,7 @@ export class Reactor implements Scheduler {
    * @returns a Deferred of its value, or errbacking with its exception.
    */
   waitForGreenlet<R>(g: Greenlet<R>): Deferred<R> {
-    if (!(g instanceof Greenlet)) return fail(new TypeError(`Expected \`g\` to be a Greenlet, got \`${safeString(g)}\``));
+    if (!isGreenlet(g)) return fail(new TypeError(`Expected \`g\` to be a Greenlet, got \`${safeString(g)}\``));
     return g.get();
   }
 

@@ -1,0 +1,83 @@
+/**
+ * Review attacks: a revoked Proxy (every trap throws, `instanceof` too) where a greenlet or a green helper
+ * classifies a value it was handed or yielded. It must come back as a `TypeError` through the Deferred (or thrown
+ * into the greenlet at its `yield`, as `await` of it does), never as an exception out of the hub's turn or a
+ * synchronous throw, and the greenlet must end so that `stop()` does not abandon it.
+ *
+ * @module
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { Deferred } from '../../src/deferred/deferred.js';
+import { joinAll } from '../../src/green/join-all.js';
+import { killAll } from '../../src/green/kill-all.js';
+import { withTimeout } from '../../src/green/with-timeout.js';
+import type { Greenlet } from '../../src/green/greenlet.js';
+import { Reactor } from '../../src/reactor/reactor.js';
+import { Clock } from '../../src/time/clock.js';
+import { failureResultOf } from '../helpers/deferred-results.js';
+import { revokedProxy } from '../helpers/hostile-values.js';
+
+/** A revoked Proxy, typed to pass where any argument is expected. */
+const revoked = (): never => revokedProxy() as never;
+
+/** The outcome of `d` once it fires: its value, or what it failed with. */
+function outcomeOf(d: Deferred<unknown>): Promise<{ ok: boolean; value: unknown }> {
+  return new Promise((resolve) => {
+    d.addCallbacks(
+      (value: unknown) => resolve({ ok: true, value }),
+      (failure) => resolve({ ok: false, value: failure.value }),
+    );
+  });
+}
+
+let reactor: Reactor;
+afterEach(async () => {
+  const errors: unknown[] = [];
+  reactor.hub.on('error', (error: unknown) => errors.push(error));
+  await reactor.stop({ graceMs: 0 });
+  expect(errors).toEqual([]); // no greenlet was left alive and abandoned
+});
+
+describe('a greenlet that yields a revoked Proxy', () => {
+  it('gets a TypeError thrown in at the yield, as `await` of it would, and carries on', async () => {
+    reactor = new Reactor({ clock: new Clock() });
+    const d = reactor.deferToGreenlet(function* () {
+      try {
+        yield revoked();
+      } catch (error: unknown) {
+        return error instanceof TypeError ? 'TypeError' : `other: ${String(error)}`;
+      }
+      return 'resumed without an error';
+    });
+    expect(await outcomeOf(d)).toEqual({ ok: true, value: 'TypeError' });
+  }, 20_000);
+
+  it('that it does not catch errbacks its deferToGreenlet with that TypeError', async () => {
+    reactor = new Reactor({ clock: new Clock() });
+    const d = reactor.deferToGreenlet(function* () {
+      yield revoked();
+      return 'after';
+    });
+    const { ok, value } = await outcomeOf(d);
+    expect(ok).toBe(false);
+    expect(value).toBeInstanceOf(TypeError);
+  }, 20_000);
+});
+
+describe('green helpers handed a revoked Proxy as the greenlet or waitable', () => {
+  it.each<[string, (r: Reactor) => Deferred<unknown>]>([
+    ['withTimeout(revoked, 10)', (r) => withTimeout(revoked(), 10, r.hub)],
+    ['reactor.waitForGreenlet(revoked)', (r) => r.waitForGreenlet(revoked())],
+    ['killAll([revoked])', () => killAll([revoked() as Greenlet<unknown>])],
+    ['joinAll([revoked])', () => joinAll([revoked() as Greenlet<unknown>])],
+  ])('%s errbacks TypeError and does not throw', (_name, call) => {
+    reactor = new Reactor({ clock: new Clock() });
+    let outcome: string;
+    try {
+      outcome = (failureResultOf(call(reactor), TypeError).value as Error).name;
+    } catch (error: unknown) {
+      outcome = `threw, or did not errback TypeError: ${String(error)}`;
+    }
+    expect(outcome).toBe('TypeError');
+  });
+});
