@@ -22,7 +22,7 @@
  * @module
  */
 import { Deferred, isDeferred } from '../deferred/deferred.js';
-import { Failure } from '../deferred/failure.js';
+import { Failure, isFailure } from '../deferred/failure.js';
 import { isGenerator } from '../deferred/is-generator.js';
 import { isThenable } from '../is-thenable.js';
 import { followThenable } from './follow-thenable.js';
@@ -667,7 +667,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     } else {
       this.#park(w);
       w.onOutcome((result: unknown) => {
-        this.#resume(token, result, result instanceof Failure);
+        this.#resume(token, result, isFailure(result));
         return result;
       });
     }
@@ -890,7 +890,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       if (isDeferred(y)) {
         const settled = this.#parkOnDeferred(y);
         if (settled === null) return false;
-        throwing = settled instanceof Failure;
+        throwing = isFailure(settled);
         send = throwing ? (settled as Failure).value : settled;
         continue;
       }
@@ -931,7 +931,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     let sync = true;
     let syncResult: unknown = null;
     observeOutcome(y, (result: unknown) => {
-      const failed = result instanceof Failure;
+      const failed = isFailure(result);
       if (failed) void y.then(undefined, noop); // parking observes: the failure counts as handled
       if (sync) syncResult = { result };
       else this.#resume(token, failed ? result.value : result, failed);

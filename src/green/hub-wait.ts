@@ -52,7 +52,7 @@
  * @module
  */
 import { Deferred, type AddCallbacksOptions, type ChainResult } from '../deferred/deferred.js';
-import { Failure } from '../deferred/failure.js';
+import { Failure, isFailure } from '../deferred/failure.js';
 
 const noop = (): undefined => undefined;
 
@@ -359,14 +359,14 @@ export class HubWait<T> extends Deferred<T> {
             // A callback returned a Deferred still pending: resume when the chain gets here.
             late = () => {
               const { result } = end as unknown as { result: unknown };
-              k(result, result instanceof Failure, true); // already the chain's result: taken as it is
+              k(result, isFailure(result), true); // already the chain's result: taken as it is
             };
             return;
           }
           value = at.result;
-          failed = value instanceof Failure;
+          failed = isFailure(value);
         }
-        if (failed && value instanceof Failure) {
+        if (failed && isFailure(value)) {
           void super.then(undefined, noop); // the failure is handled by the awaiting greenlet
           value = value.value;
         }

@@ -4,7 +4,7 @@
  * @module
  */
 import { Deferred, isDeferred } from '../deferred/deferred.js';
-import { Failure } from '../deferred/failure.js';
+import { isFailure } from '../deferred/failure.js';
 import { fail } from '../deferred/fail.js';
 import { succeed } from '../deferred/succeed.js';
 import { TimeoutError } from '../errors.js';
@@ -58,7 +58,7 @@ export function waitForDeferred<T>(d: PromiseLike<T>, timeoutMs: number | undefi
   const follow = (source: PromiseLike<unknown>): void => {
     if (isDeferred(source)) {
       observeOutcome(source, (r: unknown) => {
-        if (r instanceof Failure) {
+        if (isFailure(r)) {
           void source.then(undefined, noop); // observed: handled here
           settle(r, true);
         } else {

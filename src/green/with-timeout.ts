@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import { Deferred, isDeferred } from '../deferred/deferred.js';
 import { fail } from '../deferred/fail.js';
 import { isThenable } from '../is-thenable.js';
-import { Failure } from '../deferred/failure.js';
+import { isFailure } from '../deferred/failure.js';
 import { succeed } from '../deferred/succeed.js';
 import { TimeoutError } from '../errors.js';
 import { getDefaultHub } from './default-hub.js';
@@ -71,7 +71,7 @@ export function withTimeout<T>(waitable: PromiseLike<T> | Greenlet<T>, ms: numbe
   const source = isGreenlet(waitable) ? waitable.get() : waitable;
   if (isDeferred(source)) {
     observeOutcome(source, (r: unknown) => {
-      settle(r, r instanceof Failure);
+      settle(r, isFailure(r));
       return undefined; // taken over: its outcome lives on in `result`
     });
   } else {

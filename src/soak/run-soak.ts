@@ -30,7 +30,7 @@ import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Deferred } from '../deferred/deferred.js';
-import { Failure } from '../deferred/failure.js';
+import { isFailure } from '../deferred/failure.js';
 import { setUnhandledErrorHandler } from '../deferred/unhandled-error-handler.js';
 import type { PolicyConfig } from '../policy/policy-schema.js';
 import { Reactor } from '../reactor/reactor.js';
@@ -167,13 +167,13 @@ async function waitFor(condition: () => boolean, ms: number): Promise<boolean> {
 }
 
 function nameOf(result: unknown): string {
-  if (!(result instanceof Failure)) return 'value';
+  if (!isFailure(result)) return 'value';
   const value = result.value as { name?: unknown } | undefined;
   return typeof value?.name === 'string' ? value.name : typeof value;
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Failure) return describe(error.value);
+  if (isFailure(error)) return describe(error.value);
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
@@ -312,7 +312,7 @@ async function soakRound(
     const ok = outcome === 'value' ? result === i : name === expectedName[outcome];
     if (!ok) {
       mismatches++;
-      if (mismatchSamples.length < 5) mismatchSamples.push(`call ${i} (${outcome}) ended with ${result instanceof Failure ? describe(result) : String(result)}`);
+      if (mismatchSamples.length < 5) mismatchSamples.push(`call ${i} (${outcome}) ended with ${isFailure(result) ? describe(result) : String(result)}`);
     }
     inFlight--;
     done++;

@@ -7,7 +7,7 @@
  * @module
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { Deferred } from '../../src/deferred/deferred.js';
+import { Deferred } from '../../src/deferred/deferred.js';
 import { joinAll } from '../../src/green/join-all.js';
 import { killAll } from '../../src/green/kill-all.js';
 import { withTimeout } from '../../src/green/with-timeout.js';
@@ -79,5 +79,78 @@ describe('green helpers handed a revoked Proxy as the greenlet or waitable', () 
       outcome = `threw, or did not errback TypeError: ${String(error)}`;
     }
     expect(outcome).toBe('TypeError');
+  });
+});
+
+describe('a Deferred a greenlet waits on that fires with a revoked Proxy', () => {
+  /** What the greenlet got from its wait: 'value' (resumed with the proxy itself), 'TypeError', or anything else. */
+  const got = (proxy: object, v: unknown): string => (v === proxy ? 'value' : `other: ${typeof v}`);
+  const caught = (error: unknown): string => (error instanceof TypeError ? 'TypeError' : `other: ${String(error)}`);
+
+  it('`yield d` resumes the greenlet with the proxy, as it sends any result, when d fires later', async () => {
+    reactor = new Reactor({ clock: new Clock() });
+    const proxy = revokedProxy();
+    const d = new Deferred<unknown>();
+    const g = reactor.deferToGreenlet(function* () {
+      return got(proxy, yield d);
+    });
+    reactor.hub.spawn(() => d.callback(proxy)); // fires once the greenlet has parked on it
+    expect(await outcomeOf(g)).toEqual({ ok: true, value: 'value' });
+  }, 20_000);
+
+  it('`yield d` of a d that already fired with it resumes at once with the proxy', async () => {
+    reactor = new Reactor({ clock: new Clock() });
+    const proxy = revokedProxy();
+    const d = new Deferred<unknown>();
+    d.callback(proxy);
+    const g = reactor.deferToGreenlet(function* () {
+      return got(proxy, yield d);
+    });
+    expect(await outcomeOf(g)).toEqual({ ok: true, value: 'value' });
+  }, 20_000);
+
+  it.each<[string, (r: Reactor, d: Deferred<unknown>) => (() => unknown) | (() => Generator<unknown, string, unknown>)]>([
+    [
+      '`yield reactor.waitForDeferred(d)` in a generator greenlet',
+      (r, d) =>
+        function* () {
+          try {
+            yield r.waitForDeferred(d);
+          } catch (error: unknown) {
+            return caught(error);
+          }
+          return 'resumed without an error';
+        },
+    ],
+    [
+      '`await reactor.waitForDeferred(d)` in an async greenlet',
+      (r, d) => async () => {
+        try {
+          await r.waitForDeferred(d);
+        } catch (error: unknown) {
+          return caught(error);
+        }
+        return 'resumed without an error';
+      },
+    ],
+  ])('%s gets the TypeError `await d` gets (the wait follows a thenable result)', async (_name, body) => {
+    reactor = new Reactor({ clock: new Clock() });
+    const d = new Deferred<unknown>();
+    const g = reactor.deferToGreenlet(body(reactor, d));
+    reactor.hub.spawn(() => d.callback(revokedProxy()));
+    expect(await outcomeOf(g)).toEqual({ ok: true, value: 'TypeError' });
+  }, 20_000);
+
+  it('withTimeout(d, ms) fires with the proxy instead of throwing out of d.callback()', () => {
+    reactor = new Reactor({ clock: new Clock() });
+    const proxy = revokedProxy();
+    const d = new Deferred<unknown>();
+    const limited = withTimeout(d, 60_000, reactor.hub);
+    expect(() => d.callback(proxy)).not.toThrow();
+    let value: unknown = null;
+    limited.addCallback((v: unknown) => {
+      value = v;
+    });
+    expect(value).toBe(proxy);
   });
 });
