@@ -5,6 +5,7 @@
  */
 import { Deferred } from '../deferred/deferred.js';
 import { maybeDeferred } from '../deferred/maybe-deferred.js';
+import { describeValue } from '../describe-value.js';
 import type { Scheduler } from '../time/scheduler.js';
 import type { Hub } from './hub.js';
 
@@ -32,7 +33,7 @@ export function blockingCallFromGreenlet<A extends unknown[], R>(
     if (call?.active() === true) call.cancel();
   });
   if (typeof fn !== 'function') {
-    result.errback(new TypeError(`Expected \`fn\` to be a function, got \`${String(fn)}\` (${typeof fn})`));
+    result.errback(new TypeError(`Expected \`fn\` to be a function, got ${describeValue(fn)}`));
     return result;
   }
   if (hub.getCurrent() === null) {

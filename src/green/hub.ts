@@ -37,6 +37,7 @@ import { Deferred } from '../deferred/deferred.js';
 import { fail } from '../deferred/fail.js';
 import { isGenerator } from '../deferred/is-generator.js';
 import { isThenable } from '../is-thenable.js';
+import { describeValue } from '../describe-value.js';
 import { armUserCodeGate, disarmUserCodeGate, passUserCodeGate } from '../deferred/user-code-gate.js';
 import { QueueFullError } from '../errors.js';
 import { isTask, type Task } from '../task/task.js';
@@ -368,7 +369,7 @@ export class Hub extends EventEmitter {
    */
   sleep(ms: number): Deferred<void> {
     if (typeof ms !== 'number' || Number.isNaN(ms)) {
-      return fail(new TypeError(`Expected \`ms\` to be a number, got \`${String(ms)}\` (${typeof ms})`));
+      return fail(new TypeError(`Expected \`ms\` to be a number, got ${describeValue(ms)}`));
     }
     if (ms <= 0) return this.cooperate();
     const stop = (): void => {

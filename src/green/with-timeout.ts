@@ -8,6 +8,7 @@ import { Deferred, isDeferred } from '../deferred/deferred.js';
 import { fail } from '../deferred/fail.js';
 import { isThenable } from '../is-thenable.js';
 import { isFailure } from '../deferred/failure.js';
+import { describeValue } from '../describe-value.js';
 import { succeed } from '../deferred/succeed.js';
 import { TimeoutError } from '../errors.js';
 import { getDefaultHub } from './default-hub.js';
@@ -40,7 +41,7 @@ import type { DelayedCall } from '../time/scheduler.js';
  */
 export function withTimeout<T>(waitable: PromiseLike<T> | Greenlet<T>, ms: number, hub?: Hub): Deferred<T> {
   if (typeof ms !== 'number' || !(ms >= 0)) {
-    return fail<T>(new TypeError(`Expected \`ms\` to be a number >= 0, got \`${String(ms)}\` (${typeof ms})`));
+    return fail<T>(new TypeError(`Expected \`ms\` to be a number >= 0, got ${describeValue(ms)}`));
   }
   let result: Deferred<T> | null = null; // made once the source is known to be still pending
   let early: { value: unknown; failed: boolean } | null = null;

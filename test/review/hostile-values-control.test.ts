@@ -154,3 +154,37 @@ describe('a Deferred a greenlet waits on that fires with a revoked Proxy', () =>
     expect(value).toBe(proxy);
   });
 });
+
+describe('a value with no primitive form (Object.create(null)) given to an async green API', () => {
+  /** `String()` of it throws "Cannot convert object to primitive value": the message must not ask it for one. */
+  const bare = (): never => Object.create(null) as never;
+
+  it.each<[string, (r: Reactor) => Deferred<unknown>, string]>([
+    ['withTimeout(d, bare)', (r) => withTimeout(new Deferred<unknown>(), bare(), r.hub), 'Expected `ms` to be a number >= 0, got `[object Object]` (object)'],
+    ['hub.sleep(bare)', (r) => r.hub.sleep(bare()), 'Expected `ms` to be a number, got `[object Object]` (object)'],
+  ])('%s errbacks its own TypeError naming the value', (_name, call, message) => {
+    reactor = new Reactor({ clock: new Clock() });
+    let outcome: string;
+    try {
+      const error = failureResultOf(call(reactor), TypeError).value as Error;
+      outcome = `${error.name}: ${error.message}`;
+    } catch (error: unknown) {
+      outcome = `threw, or did not errback TypeError: ${String(error)}`;
+    }
+    expect(outcome).toBe(`TypeError: ${message}`);
+  });
+
+  it('reactor.blockingCallFromGreenlet(bare) in a greenlet errbacks its own TypeError naming the value', async () => {
+    reactor = new Reactor({ clock: new Clock() });
+    const r = reactor;
+    const g = reactor.deferToGreenlet(function* () {
+      try {
+        yield r.blockingCallFromGreenlet(bare());
+      } catch (error: unknown) {
+        return error instanceof TypeError ? error.message : `other: ${String(error)}`;
+      }
+      return 'resumed without an error';
+    });
+    expect(await outcomeOf(g)).toEqual({ ok: true, value: 'Expected `fn` to be a function, got `[object Object]` (object)' });
+  }, 20_000);
+});
