@@ -16,6 +16,7 @@ import { killAll } from './kill-all.js';
 import { badIterable } from './bad-iterable.js';
 import { badTimeout } from './bad-timeout.js';
 import { WaiterList } from './waiter-list.js';
+import { describeValue } from '../describe-value.js';
 
 type MapFn<T, R> = GreenletFunction<[T], R> | Task<[T], R>;
 
@@ -54,7 +55,7 @@ export class GreenPool {
    */
   constructor(size: number, hub?: Hub) {
     if (!(Number.isInteger(size) || size === Infinity) || size < 0) {
-      throw new RangeError(`Expected \`size\` to be an integer >= 0, got \`${String(size)}\` (${typeof size})`);
+      throw new RangeError(`Expected \`size\` to be an integer >= 0, got ${describeValue(size)}`);
     }
     this.size = size;
     this.#hub = hub ?? getDefaultHub();

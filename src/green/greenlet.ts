@@ -75,6 +75,7 @@ import { isGreenletExit } from './is-greenlet-exit.js';
 import { killException } from './kill-exception.js';
 import type { SpawnSite } from './spawn-site.js';
 import { ContinueAs } from './task-greenlet-function.js';
+import { describeValue } from '../describe-value.js';
 
 export type { GreenletState } from './greenlet-state.js';
 export { isGreenletExit } from './is-greenlet-exit.js';
@@ -507,7 +508,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
 
   #link(cb: GreenletLink<any>, kind: number): void {
     if (typeof cb !== 'function') {
-      throw new TypeError(`Expected \`cb\` to be a function, got \`${String(cb)}\` (${typeof cb})`);
+      throw new TypeError(`Expected \`cb\` to be a function, got ${describeValue(cb)}`);
     }
     if (kind === ANY || kind === EXCEPTION) this.#set(OBSERVED, true);
     if (!this.#is(ST_DEAD)) {

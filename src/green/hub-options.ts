@@ -9,6 +9,7 @@ import type { Scheduler } from '../time/scheduler.js';
 import { expectScheduler } from '../time/expect-scheduler.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
 import { firstUnknownKey, unknownOptionMessage } from '../unknown-option.js';
+import { describeValue } from '../describe-value.js';
 
 /** How a {@link Hub} slices time and bounds its greenlets; every field is optional. */
 export interface HubOptions {
@@ -66,12 +67,8 @@ export const defaultHubOptions: Readonly<ResolvedHubOptions> = Object.freeze({
   nextTurn: runOnNextTurn,
 });
 
-function describe(value: unknown): string {
-  return `\`${String(value)}\` (${typeof value})`;
-}
-
 function functionOption<F>(key: string, value: F): F {
-  if (typeof value !== 'function') throw new TypeError(`Expected \`${key}\` to be a function, got ${describe(value)}`);
+  if (typeof value !== 'function') throw new TypeError(`Expected \`${key}\` to be a function, got ${describeValue(value)}`);
   return value;
 }
 
@@ -87,7 +84,7 @@ function functionOption<F>(key: string, value: F): F {
  */
 export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
+    throw new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`);
   }
   const known = Object.keys(defaultHubOptions);
   const unknown = firstUnknownKey(options, known);
@@ -97,20 +94,20 @@ export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions 
     const value = options[key];
     if (value === undefined) continue;
     if (typeof value !== 'number') {
-      throw new TypeError(`Expected \`${key}\` to be a finite number >= 0, got ${describe(value)}`);
+      throw new TypeError(`Expected \`${key}\` to be a finite number >= 0, got ${describeValue(value)}`);
     }
     if (!(value >= 0) || !Number.isFinite(value)) {
-      throw new RangeError(`Expected \`${key}\` to be a finite number >= 0, got ${describe(value)}`);
+      throw new RangeError(`Expected \`${key}\` to be a finite number >= 0, got ${describeValue(value)}`);
     }
     resolved[key] = value;
   }
   const max = options.maxGreenlets;
   if (max !== undefined) {
     if (typeof max !== 'number') {
-      throw new TypeError(`Expected \`maxGreenlets\` to be an integer >= 1 or Infinity, got ${describe(max)}`);
+      throw new TypeError(`Expected \`maxGreenlets\` to be an integer >= 1 or Infinity, got ${describeValue(max)}`);
     }
     if (!(max >= 1) || (!Number.isInteger(max) && max !== Infinity)) {
-      throw new RangeError(`Expected \`maxGreenlets\` to be an integer >= 1 or Infinity, got ${describe(max)}`);
+      throw new RangeError(`Expected \`maxGreenlets\` to be an integer >= 1 or Infinity, got ${describeValue(max)}`);
     }
     resolved.maxGreenlets = max;
   }

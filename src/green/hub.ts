@@ -328,7 +328,7 @@ export class Hub extends EventEmitter {
    */
   spawnLater<A extends unknown[], R>(ms: number, fn: GreenletFunction<A, R> | Task<A, R>, ...args: A): Greenlet<R> {
     if (typeof ms !== 'number' || !(ms >= 0)) {
-      throw new RangeError(`Expected \`ms\` to be a number >= 0, got \`${String(ms)}\` (${typeof ms})`);
+      throw new RangeError(`Expected \`ms\` to be a number >= 0, got ${describeValue(ms)}`);
     }
     const g = this.#create(fn, args);
     if (!g.dead) control.delay(g, this.#clock.callLater(ms, () => control.start(g)));
@@ -562,7 +562,7 @@ export class Hub extends EventEmitter {
       name = fn.name;
       id = fn.id;
     } else {
-      throw new TypeError(`Expected \`fn\` to be a function or a Task, got \`${String(fn)}\` (${typeof fn})`);
+      throw new TypeError(`Expected \`fn\` to be a function or a Task, got ${describeValue(fn)}`);
     }
     this.#spawned++;
     // The spawner's context (the greenlet identity is not part of it: a child is not its parent).

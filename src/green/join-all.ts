@@ -12,6 +12,7 @@ import { badTimeout } from './bad-timeout.js';
 import { getDefaultHub } from './default-hub.js';
 import { Greenlet, greenletControl, isGreenlet } from './greenlet.js';
 import type { Hub } from './hub.js';
+import { describeValue } from '../describe-value.js';
 
 /** Options of {@link joinAll}. */
 export interface JoinAllOptions {
@@ -63,7 +64,7 @@ export function joinAllUnowned(greenlets: Iterable<Greenlet<any>>, options: Join
  */
 function join(greenlets: Iterable<Greenlet<any>>, options: JoinAllOptions, owned: boolean): Deferred<Array<Greenlet<any>>> {
   if (options === null || typeof options !== 'object') {
-    return fail(new TypeError(`Expected \`options\` to be an object, got \`${String(options)}\` (${typeof options})`));
+    return fail(new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`));
   }
   const bad = badTimeout<Array<Greenlet<any>>>(options.timeoutMs);
   if (bad !== null) return bad;

@@ -10,6 +10,7 @@ import { getDefaultHub } from './default-hub.js';
 import type { Hub } from './hub.js';
 import { badTimeout } from './bad-timeout.js';
 import { WaiterList } from './waiter-list.js';
+import { describeValue } from '../describe-value.js';
 
 /**
  * Items in FIFO order; `get` waits while empty, `put` waits while full; blocked getters and putters are served
@@ -44,7 +45,7 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   constructor(maxsize?: number, hub?: Hub) {
     if (maxsize !== undefined && !(typeof maxsize === 'number' && maxsize >= 0)) {
-      throw new RangeError(`Expected \`maxsize\` to be a number >= 0, got \`${String(maxsize)}\` (${typeof maxsize})`);
+      throw new RangeError(`Expected \`maxsize\` to be a number >= 0, got ${describeValue(maxsize)}`);
     }
     this.maxsize = maxsize === undefined || maxsize === 0 ? Infinity : maxsize;
     this.#hub = hub;

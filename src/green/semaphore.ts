@@ -12,6 +12,7 @@ import { getDefaultHub } from './default-hub.js';
 import type { Hub } from './hub.js';
 import { badTimeout } from './bad-timeout.js';
 import { WaiterList } from './waiter-list.js';
+import { describeValue } from '../describe-value.js';
 
 /**
  * A counter of free tokens; `acquire` takes one or waits (FIFO), `release` gives one back.
@@ -39,7 +40,7 @@ export class Semaphore {
    */
   constructor(value = 1, hub?: Hub) {
     if (!Number.isInteger(value) || value < 0) {
-      throw new RangeError(`Expected \`value\` to be an integer >= 0, got \`${String(value)}\` (${typeof value})`);
+      throw new RangeError(`Expected \`value\` to be an integer >= 0, got ${describeValue(value)}`);
     }
     this.#counter = value;
     this.#hub = hub;

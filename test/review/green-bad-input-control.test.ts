@@ -70,7 +70,7 @@ describe('joinAll() with bad input', () => {
   });
 
   it('errbacks TypeError for options that are not an object', () => {
-    expect(typeErrorOf(() => joinAll([], null as never))).toBe('Expected `options` to be an object, got `null` (object)');
+    expect(typeErrorOf(() => joinAll([], null as never))).toBe('Expected `options` to be an object, got `null` (null)');
   });
 });
 

@@ -8,8 +8,11 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Deferred } from '../../src/deferred/deferred.js';
+import { GreenPool } from '../../src/green/green-pool.js';
 import { joinAll } from '../../src/green/join-all.js';
 import { killAll } from '../../src/green/kill-all.js';
+import { Queue } from '../../src/green/queue.js';
+import { Semaphore } from '../../src/green/semaphore.js';
 import { withTimeout } from '../../src/green/with-timeout.js';
 import type { Greenlet } from '../../src/green/greenlet.js';
 import { Reactor } from '../../src/reactor/reactor.js';
@@ -187,4 +190,23 @@ describe('a value with no primitive form (Object.create(null)) given to an async
     });
     expect(await outcomeOf(g)).toEqual({ ok: true, value: 'Expected `fn` to be a function, got `[object Object]` (object)' });
   }, 20_000);
+});
+
+describe('a value with no primitive form given to a synchronous green validator', () => {
+  const bare = (): never => Object.create(null) as never;
+
+  it.each<[string, () => unknown, string]>([
+    ['new Queue(bare)', () => new Queue(bare()), 'RangeError: Expected `maxsize` to be a number >= 0, got `[object Object]` (object)'],
+    ['new Semaphore(bare)', () => new Semaphore(bare()), 'RangeError: Expected `value` to be an integer >= 0, got `[object Object]` (object)'],
+    ['new GreenPool(bare)', () => new GreenPool(bare()), 'RangeError: Expected `size` to be an integer >= 0, got `[object Object]` (object)'],
+  ])('%s throws its own error naming the value', (_name, make, message) => {
+    reactor = new Reactor({ clock: new Clock() });
+    let outcome = 'did not throw';
+    try {
+      make();
+    } catch (error: unknown) {
+      outcome = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    }
+    expect(outcome).toBe(message);
+  });
 });
