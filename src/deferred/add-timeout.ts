@@ -8,7 +8,7 @@ import type { Scheduler } from '../time/scheduler.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
 import { expectScheduler } from '../time/expect-scheduler.js';
 import { holdsResult, type Deferred } from './deferred.js';
-import { Failure } from './failure.js';
+import { Failure, isFailure } from './failure.js';
 import { safeString } from '../safe-string.js';
 
 /**
@@ -19,7 +19,7 @@ export type OnTimeoutCancel<T> = (resultOrFailure: T | Failure, timeoutMs: numbe
 
 /** The default mapping: a `CancelledError` failure becomes `TimeoutError`; anything else passes through. */
 function cancelledToTimeoutError(resultOrFailure: unknown, timeoutMs: number): unknown {
-  if (resultOrFailure instanceof Failure) {
+  if (isFailure(resultOrFailure)) {
     resultOrFailure.trap(CancelledError);
     throw new TimeoutError(`The Deferred timed out after ${timeoutMs} ms`, { cause: resultOrFailure.value });
   }

@@ -6,7 +6,7 @@
 import { combinatorMembers } from './combinator-members.js';
 import { FirstError } from './first-error.js';
 import { CANCELLER_KEEPS_PENDING, Deferred } from './deferred.js';
-import { Failure } from './failure.js';
+import { Failure, isFailure } from './failure.js';
 
 /** One member's outcome in a {@link DeferredList} result: `[true, result]` or `[false, failure]`. */
 export type DeferredListEntry<T> = [success: true, result: T] | [success: false, failure: Failure];
@@ -72,7 +72,7 @@ export class DeferredList<T = unknown, R = Array<DeferredListEntry<T>>> extends 
     // success): its later positions are in `repeats`, filled from the first one's outcome.
     let repeats: Map<number, number[]> | null = null;
     const onResult = (result: unknown, index: number): unknown => {
-      const succeeded = !(result instanceof Failure);
+      const succeeded = !isFailure(result);
       const entry: DeferredListEntry<T> = succeeded ? [true, result as T] : [false, result];
       entries[index] = entry;
       finished++;

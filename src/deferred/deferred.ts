@@ -588,7 +588,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   toString(): string {
     if (!this.#called) return 'Deferred (pending)';
     if (this.#waiting !== null) return 'Deferred (waiting)';
-    return `Deferred (current result: ${this.#result instanceof Failure ? this.#result.toString() : typeof this.#result})`;
+    return `Deferred (current result: ${isFailure(this.#result) ? this.#result.toString() : typeof this.#result})`;
   }
 
   #append(cb: unknown, eb: unknown, cbArgs: unknown, ebArgs: unknown): Deferred<any> {

@@ -6,7 +6,7 @@
 import { combinatorMembers } from './combinator-members.js';
 import { CANCELLER_KEEPS_PENDING, Deferred } from './deferred.js';
 import { fail } from './fail.js';
-import { Failure } from './failure.js';
+import { isFailure } from './failure.js';
 import { FirstError } from './first-error.js';
 import { markLibraryHandler } from './user-code-gate.js';
 
@@ -55,7 +55,7 @@ class Gathered<T> extends Deferred<T[]> {
   /** A member's result (a `Failure` when it failed): record it, fire when all are in or at the first failure. */
   readonly #onResult = (result: unknown, index: number): unknown => {
     this.#left--;
-    if (result instanceof Failure) {
+    if (isFailure(result)) {
       if (!this.called) {
         this.#members = null;
         this.errback(new FirstError(result, index));
