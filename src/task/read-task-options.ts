@@ -10,6 +10,7 @@
  * @module
  */
 import { durationMsRange, heldCountRange, rangeProblem, retryCountRange, type OptionRange } from '../option-ranges.js';
+import { describeValue } from '../describe-value.js';
 import { safeString } from '../safe-string.js';
 import { firstUnknownKey, unknownOptionMessage } from '../unknown-option.js';
 import type { Kind, Route, TaskOptions } from './task.js';
@@ -65,7 +66,7 @@ const noOptions: Readonly<TaskOptions<any[]>> = Object.freeze({});
 function checkRange(option: string, value: unknown, range: OptionRange, name: string): void {
   if (value === undefined) return;
   const problem = rangeProblem(`\`${option}\` of task \`${name}\``, value, range);
-  if (problem !== undefined) throw new TypeError(`${problem}, got \`${safeString(value)}\` (${typeof value})`);
+  if (problem !== undefined) throw new TypeError(`${problem}, got ${describeValue(value)}`);
 }
 
 function validateOptions(options: TaskOptions<any[]>, name: string): void {
