@@ -29,9 +29,9 @@ const markScript = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call
 
 /**
  * A host could not write a job's returned mark (the server refused it — an ACL's `NOPERM` — or its connection ended):
- * reported through the host's `onError`, once per outage (see {@link ReturnedMarks}), naming the first job. The host
- * still tries to save the result (a caller that gets it re-runs nothing); if that fails too, a caller with `retries`
- * re-runs a task that returned — what this report says.
+ * reported through the host's `onError`, once per outage (see `ReturnedMarks` in this file), naming the first job.
+ * The host still tries to save the result (a caller that gets it re-runs nothing); if that fails too, a caller with
+ * `retries` re-runs a task that returned — what this report says.
  */
 export class ReturnedMarkNotWrittenError extends GreenReactorError {
   /** The job's hash. */
