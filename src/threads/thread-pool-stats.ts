@@ -82,7 +82,25 @@ function figuresOf(t: TaskTimes): ThreadTaskStats {
  */
 export type RunTimedListener = (name: string, waitMs: number, runMs: number, id: string) => void;
 
-/** Mutable counters a pool updates as tasks settle. */
+/**
+ * Mutable counters a pool updates as tasks settle.
+ *
+ * Shared state: the fields are written from the files that settle a call, never read there; they are read only
+ * here, by {@link ThreadPoolCounters.snapshot} (for `ThreadPool.stats()` and the remote route's `RemoteCounters`).
+ * The rule that keeps the outcome counters true: **a call's outcome is counted once, by the code that fires its
+ * Deferred with it** (never by a caller that only sees it go by; `retried` counts re-runs, not outcomes). Who writes
+ * what:
+ * - `thread-task-run.ts` (`ThreadTaskRun`): every outcome of a call that was sent, or queued to be sent — `completed`,
+ *   `failed` (the task threw, a clone refused), `cancelled`, `timedOut`, `crashed` and `retried` (a crash re-run
+ *   under `retries`);
+ * - `thread-pool.ts`: the calls refused before a run exists — `failed` (a full queue, a context carrier that failed to
+ *   capture) and `timedOut` (a `withDeadline` scope already past);
+ * - `thread-batch.ts`: `batches` and `coalesced` as a coalesced batch is sent (calls, not outcomes);
+ * - `worker-lifecycle.ts`: `recycledWorkers` as `threads.recycle` retires a worker;
+ * - `remote-bullmq/remote-call.ts` and `bullmq-backend.ts`, on a `RemoteCounters`: the same outcome rule for remote
+ *   calls (the backend counts the calls refused before a job exists, the call the rest).
+ * A new place that fires a call's Deferred with an outcome counts it there, and nowhere else.
+ */
 export class ThreadPoolCounters {
   completed = 0;
   failed = 0;
