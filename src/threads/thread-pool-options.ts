@@ -8,6 +8,8 @@ import type { ResourceLimits } from 'node:worker_threads';
 import type { Scheduler } from '../time/scheduler.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
 import { expectScheduler } from '../time/expect-scheduler.js';
+import { describeValue } from '../describe-value.js';
+import { heapMbRange, rangeProblem, stackMbRange, threadCountRange, type OptionRange } from '../option-ranges.js';
 
 /** How calls waiting for a worker are coalesced into one message (SPEC §7 `threads.coalesce`). */
 export interface CoalesceOptions {
@@ -151,25 +153,51 @@ export const defaultThreadPoolOptions: Readonly<Omit<ResolvedThreadPoolOptions, 
     coalesce: defaultCoalesceOptions,
   });
 
-function describe(value: unknown): string {
-  return `\`${String(value)}\` (${typeof value})`;
+/** The resource limits a worker takes, each with its range (option-ranges.ts: the policy schema reads the same). */
+const resourceLimitRanges: Readonly<Record<keyof ResourceLimits, OptionRange>> = {
+  maxOldGenerationSizeMb: heapMbRange,
+  maxYoungGenerationSizeMb: heapMbRange,
+  codeRangeSizeMb: heapMbRange,
+  stackSizeMb: stackMbRange,
+};
+
+/** Refuses a number outside `range` (option-ranges.ts), naming the option. */
+function inRange(name: string, value: unknown, range: OptionRange): number {
+  const problem = rangeProblem(`\`${name}\``, value, range);
+  if (problem !== undefined) throw new TypeError(`${problem}, got ${describeValue(value)}`);
+  return value as number;
+}
+
+/**
+ * A worker's resource limits, each field in its range: a limit V8 cannot meet fails only as the first worker
+ * starts (`stackSizeMb: 1e5`: `run()` threw `ERR_WORKER_INIT_FAILED` out of the call; `codeRangeSizeMb: 1e12`: a
+ * fatal out-of-memory abort of the process), so it is refused here, where the pool is made.
+ */
+function checkResourceLimits(limits: unknown): void {
+  if (typeof limits !== 'object' || limits === null) {
+    throw new TypeError(`Expected \`resourceLimits\` to be an object, got ${describeValue(limits)}`);
+  }
+  for (const [key, range] of Object.entries(resourceLimitRanges)) {
+    const value: unknown = (limits as Record<string, unknown>)[key];
+    if (value !== undefined) inRange(`resourceLimits.${key}`, value, range);
+  }
 }
 
 function positiveInteger(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(`Expected \`${name}\` to be a positive integer, got ${describe(value)}`);
+    throw new TypeError(`Expected \`${name}\` to be a positive integer, got ${describeValue(value)}`);
   }
   return value;
 }
 
 function flag(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new TypeError(`Expected \`${name}\` to be a boolean, got ${describe(value)}`);
+  if (typeof value !== 'boolean') throw new TypeError(`Expected \`${name}\` to be a boolean, got ${describeValue(value)}`);
   return value;
 }
 
 function nonNegative(name: string, value: unknown, allowInfinity = false): number {
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowInfinity && !Number.isFinite(value))) {
-    throw new TypeError(`Expected \`${name}\` to be a ${allowInfinity ? '' : 'finite '}number >= 0, got ${describe(value)}`);
+    throw new TypeError(`Expected \`${name}\` to be a ${allowInfinity ? '' : 'finite '}number >= 0, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -182,11 +210,11 @@ function nonNegative(name: string, value: unknown, allowInfinity = false): numbe
  */
 export function resolveThreadPoolOptions(options: ThreadPoolOptions = {}): ResolvedThreadPoolOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
+    throw new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`);
   }
   const d = defaultThreadPoolOptions;
-  const minThreads = positiveInteger('minThreads', options.minThreads ?? d.minThreads);
-  const maxThreads = positiveInteger('maxThreads', options.maxThreads ?? Math.max(minThreads, cpus));
+  const minThreads = inRange('minThreads', positiveInteger('minThreads', options.minThreads ?? d.minThreads), threadCountRange);
+  const maxThreads = inRange('maxThreads', positiveInteger('maxThreads', options.maxThreads ?? Math.max(minThreads, cpus)), threadCountRange);
   if (options.minThreads === undefined && minThreads > maxThreads) {
     return resolveThreadPoolOptions({ ...options, minThreads: maxThreads });
   }
@@ -195,18 +223,16 @@ export function resolveThreadPoolOptions(options: ThreadPoolOptions = {}): Resol
   }
   const maxQueue = nonNegative('maxQueue', options.maxQueue ?? d.maxQueue, true);
   if (Number.isFinite(maxQueue) && !Number.isInteger(maxQueue)) {
-    throw new TypeError(`Expected \`maxQueue\` to be an integer >= 0 or Infinity, got ${describe(maxQueue)}`);
+    throw new TypeError(`Expected \`maxQueue\` to be an integer >= 0 or Infinity, got ${describeValue(maxQueue)}`);
   }
   const clock = expectScheduler(options.clock ?? d.clock, 'clock');
   const captureDispatchSite = options.captureDispatchSite ?? d.captureDispatchSite;
   if (typeof captureDispatchSite !== 'boolean') {
-    throw new TypeError(`Expected \`captureDispatchSite\` to be a boolean, got ${describe(captureDispatchSite)}`);
+    throw new TypeError(`Expected \`captureDispatchSite\` to be a boolean, got ${describeValue(captureDispatchSite)}`);
   }
   const coalesce = resolveCoalesce(options.coalesce);
   const recycle = resolveRecycle(options.recycle);
-  if (options.resourceLimits !== undefined && (typeof options.resourceLimits !== 'object' || options.resourceLimits === null)) {
-    throw new TypeError(`Expected \`resourceLimits\` to be an object, got ${describe(options.resourceLimits)}`);
-  }
+  if (options.resourceLimits !== undefined) checkResourceLimits(options.resourceLimits);
   return {
     minThreads,
     maxThreads,
@@ -224,7 +250,7 @@ export function resolveThreadPoolOptions(options: ThreadPoolOptions = {}): Resol
 
 function positiveNumber(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`Expected \`${name}\` to be a finite number > 0, got ${describe(value)}`);
+    throw new TypeError(`Expected \`${name}\` to be a finite number > 0, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -232,7 +258,7 @@ function positiveNumber(name: string, value: unknown): number {
 function resolveRecycle(value: unknown): ResolvedRecycleOptions | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'object' || value === null) {
-    throw new TypeError(`Expected \`recycle\` to be an object ({ maxTasks, maxHeapMb, maxAgeMs }), got ${describe(value)}`);
+    throw new TypeError(`Expected \`recycle\` to be an object ({ maxTasks, maxHeapMb, maxAgeMs }), got ${describeValue(value)}`);
   }
   const o = value as RecycleOptions;
   const resolved: RecycleOptions = {};
@@ -246,7 +272,7 @@ function resolveCoalesce(value: unknown): ResolvedCoalesceOptions | false {
   if (value === undefined) return defaultCoalesceOptions;
   if (value === false) return false;
   if (typeof value !== 'object' || value === null) {
-    throw new TypeError(`Expected \`coalesce\` to be false or an object ({ maxBatch, maxArgBytes, flushMs, keepFinished }), got ${describe(value)}`);
+    throw new TypeError(`Expected \`coalesce\` to be false or an object ({ maxBatch, maxArgBytes, flushMs, keepFinished }), got ${describeValue(value)}`);
   }
   const o = value as CoalesceOptions;
   const d = defaultCoalesceOptions;
