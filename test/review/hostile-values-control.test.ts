@@ -85,6 +85,15 @@ describe('green helpers handed a revoked Proxy as the greenlet or waitable', () 
   });
 });
 
+/**
+ * Handles what `d` holds at the end of a test: a handler that hands the proxy on makes `d`'s chain read its `then`,
+ * and `d` then holds that `TypeError`; unhandled, it is reported when collected, which can be after this file ended
+ * ("Cannot log after tests are done", and Jest then exits 1).
+ */
+function settled(d: Deferred<unknown>): void {
+  d.addErrback(() => undefined);
+}
+
 describe('a Deferred a greenlet waits on that fires with a revoked Proxy', () => {
   /** What the greenlet got from its wait: 'value' (resumed with the proxy itself), 'TypeError', or anything else. */
   const got = (proxy: object, v: unknown): string => (v === proxy ? 'value' : `other: ${typeof v}`);
@@ -99,6 +108,7 @@ describe('a Deferred a greenlet waits on that fires with a revoked Proxy', () =>
     });
     reactor.hub.spawn(() => d.callback(proxy)); // fires once the greenlet has parked on it
     expect(await outcomeOf(g)).toEqual({ ok: true, value: 'value' });
+    settled(d);
   }, 20_000);
 
   it('`yield d` of a d that already fired with it resumes at once with the proxy', async () => {
@@ -110,6 +120,7 @@ describe('a Deferred a greenlet waits on that fires with a revoked Proxy', () =>
       return got(proxy, yield d);
     });
     expect(await outcomeOf(g)).toEqual({ ok: true, value: 'value' });
+    settled(d);
   }, 20_000);
 
   it.each<[string, (r: Reactor, d: Deferred<unknown>) => (() => unknown) | (() => Generator<unknown, string, unknown>)]>([
@@ -142,10 +153,7 @@ describe('a Deferred a greenlet waits on that fires with a revoked Proxy', () =>
     const g = reactor.deferToGreenlet(body(reactor, d));
     reactor.hub.spawn(() => d.callback(revokedProxy()));
     expect(await outcomeOf(g)).toEqual({ ok: true, value: 'TypeError' });
-    // d's own chain holds that TypeError too (its wait's handler handed the proxy on, and the chain read its `then`):
-    // handled here, or it is reported when collected, which can be after this file ended ("Cannot log after tests
-    // are done", and Jest then exits 1).
-    d.addErrback(() => undefined);
+    settled(d);
   }, 20_000);
 
   it('withTimeout(d, ms) fires with the proxy instead of throwing out of d.callback()', () => {
@@ -159,6 +167,7 @@ describe('a Deferred a greenlet waits on that fires with a revoked Proxy', () =>
       value = v;
     });
     expect(value).toBe(proxy);
+    settled(d);
   });
 });
 
