@@ -17,4 +17,6 @@ export default {
   testTimeout: 20000,
   // The docs examples run as child processes, `it.concurrent`: three at a time keeps two cores busy.
   maxConcurrency: 3,
+  // `scripts/test-shards.mjs` runs four shards; this deals the files out by their measured time (see the file).
+  testSequencer: '<rootDir>/test/shard-sequencer.cjs',
 };

@@ -8,6 +8,9 @@
  * a shard spends much of its time waiting (child processes, worker threads, a real `redis-server`), so two shards on
  * two cores take little more than the longer of the two.
  *
+ * Which files go to which shard: `test/shard-sequencer.cjs` (by the weights in `test/shard-weights.json`), so that
+ * the shards take about the same time.
+ *
  * Each shard's output is held and printed whole when the shard ends, so two shards' lines never interleave; a line
  * says when each starts and ends. The exit code is 1 when any shard failed (or was ended by a signal).
  *
