@@ -119,6 +119,14 @@ export let observe: <T>(d: Deferred<T>, observer: (resultOrFailure: T | Failure)
  */
 export let isDeferred: (value: unknown) => value is Deferred<any>;
 
+/**
+ * Whether `d` was cancelled with no canceller and the one late firing of its abandoned work (ignored, SPEC §1) has not
+ * come yet; if so, `ended` is called (once; it must not throw) when it comes: the work `d` stood for ended. Lets a
+ * rule's bulkhead keep a cancelled call's place until then. Off the hot path: kept in a WeakMap, no field per Deferred.
+ */
+export let whenAbandonedWorkEnds: (d: Deferred<any>, ended: () => void) => boolean;
+const abandonedWorkEnds = new WeakMap<Deferred<any>, Array<() => void>>();
+
 type Handler = (result: unknown, ...args: unknown[]) => unknown;
 
 /** Marker stored in both handler slots of the link that hands an inner Deferred's result to the outer one. */
@@ -200,6 +208,11 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       d.#append(onSuccess, onFailure, [observer], [observer, d]);
     };
     holdsResult = (d) => d.#called && d.#waiting === null;
+    whenAbandonedWorkEnds = (d, ended) => {
+      if (!d.#suppressAlreadyCalled) return false;
+      abandonedWorkEnds.set(d, [...(abandonedWorkEnds.get(d) ?? []), ended]);
+      return true;
+    };
     takeReadyResult = (d) => {
       if (!d.#called || d.#paused > 0 || d.#running || d.#chain !== null) return NOT_READY;
       const result = d.#result;
@@ -609,6 +622,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     if (this.#called) {
       if (this.#suppressAlreadyCalled) {
         this.#suppressAlreadyCalled = false;
+        const ended = abandonedWorkEnds.get(this);
+        abandonedWorkEnds.delete(this);
+        if (ended !== undefined) for (const end of ended) end();
         return;
       }
       throw new AlreadyCalledError('The Deferred was already called');

@@ -12,14 +12,15 @@
  * {@link driveInlineGenerator}): each thenable it yields until it settles, and each Deferred it yields that failed (it
  * may have been cancelled while its work runs on) until the route it came from lets go of it (`routeRunsOn`: the
  * reactor's thread runs and greenlets); the same for a `taskFrom` task's function that runs only once its module is
- * imported, after the bulkhead's start returned ({@link watchLaterRun}). A Deferred the function returned itself is
- * not looked into: cancelling it ran its own canceller (Twisted's contract: the canceller stops the work), and what
- * stands behind a Deferred its maker fires cannot be seen from here (when it is a route's own Deferred, a thread run
- * or a greenlet's, the bulkhead's `runsOn` asks that route).
+ * imported, after the bulkhead's start returned ({@link watchLaterRun}). A Deferred the function returned itself (or
+ * its generator waited on), once failed: with no canceller, its cancel left the work running until its maker fires it
+ * (that one late firing is ignored, SPEC §1), so its place is kept until then (`whenAbandonedWorkEnds`); with a
+ * canceller, cancelling it ran that (Twisted's contract: the canceller stops the work) and nothing more is looked
+ * into, unless it is a route's own Deferred (a thread run's, a greenlet's): the bulkhead's `runsOn` asks that route.
  *
  * @module
  */
-import { observe, isDeferred, type Deferred } from '../deferred/deferred.js';
+import { observe, isDeferred, whenAbandonedWorkEnds, type Deferred } from '../deferred/deferred.js';
 import { driveGenerator } from '../deferred/drive-generator.js';
 import { Failure } from '../deferred/failure.js';
 import { isThenable } from '../is-thenable.js';
@@ -161,16 +162,20 @@ function noteWait(run: InlineRun, value: unknown): void {
 }
 
 /**
- * Whether the inline run behind `d` (which has fired) still runs; if so, calls `free` once all of it ended.
+ * Whether the work behind `d` (which has fired) still runs: an inline run's (watched here), the abandoned work of a
+ * Deferred cancelled with no canceller, or what its route says (`routeRunsOn`); if so, calls `free` once all of it ended.
  * @param d - a call's Deferred.
  * @param free - called once, later (it must not throw).
  * @param routeRunsOn - asks a route whether a failed Deferred's work runs on (the reactor's thread runs, greenlets).
  * @returns true when `free` will be called.
  */
 export function whenInlineRunEnds(d: Deferred<unknown>, free: () => void, routeRunsOn?: RunsOn): boolean {
+  // A Deferred cancelled with no canceller stands for work that runs on until its maker fires it (that late firing is
+  // ignored, SPEC §1); a route's own Deferred (a thread run's, a greenlet's) is asked of its route.
+  const stillRuns: RunsOn = (x, f) => whenAbandonedWorkEnds(x, f) || (routeRunsOn !== undefined && routeRunsOn(x, f));
   const later = laterRuns.get(d);
   const run = runs.get(later ?? d);
-  if (run === undefined) return later !== undefined && routeRunsOn !== undefined && routeRunsOn(later, free);
+  if (run === undefined) return stillRuns(later ?? d, free);
   let parts = 1; // this function's own, dropped at the end: no part can free before every part was counted
   const partEnded = (): void => {
     parts -= 1;
@@ -180,7 +185,7 @@ export function whenInlineRunEnds(d: Deferred<unknown>, free: () => void, routeR
     parts += 1;
     run.frees.push(partEnded);
   }
-  if (routeRunsOn !== undefined) for (const wait of run.failedWaits) if (routeRunsOn(wait, partEnded)) parts += 1;
+  for (const wait of run.failedWaits) if (stillRuns(wait, partEnded)) parts += 1;
   if (parts === 1) return false;
   parts -= 1;
   return true;

@@ -188,10 +188,11 @@ export class PolicyDispatcher {
     this.#inlineSampleEvery = Math.max(1, Math.floor(options.inlineSampleEvery ?? 16));
     this.#inlineCountdown = this.#inlineSampleEvery;
     this.#random = options.random ?? Math.random;
-    // An inline call a bulkhead started runs on until what it waits on ended (inline-runs.ts); the reactor knows the
-    // other routes (and those an inline generator waited on).
+    // An inline call a bulkhead started runs on until what it waits on ended, a Deferred cancelled with no canceller
+    // until its maker fires it (inline-runs.ts); the reactor knows the other routes (and those an inline generator
+    // waited on).
     const routeRunsOn = targets.runsOn;
-    const runsOn: RunsOn = (inner, free) => whenInlineRunEnds(inner, free, routeRunsOn) || (routeRunsOn !== undefined && routeRunsOn(inner, free));
+    const runsOn: RunsOn = (inner, free) => whenInlineRunEnds(inner, free, routeRunsOn);
     this.#bulkheads = new Bulkheads(targets.clock, runsOn);
     this.#crashGuard = new CrashGuard(policy, {
       inProcess: (task, args) => targets.spawnDeferred(task, args),

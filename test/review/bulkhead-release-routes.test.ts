@@ -79,6 +79,18 @@ const inlineCalls: Record<string, (r: Reactor) => (() => unknown) | typeof heldG
     },
   'a taskFrom task (imported on its first call) returning a Promise': () => heldImported,
   'a taskFrom task (imported on its first call) returning a generator waiting on a Promise': () => heldImportedGenerator,
+  'a function returning a Deferred of its own making, no canceller, fired by its maker when the work ends': () =>
+    function heldOwnDeferred(): Deferred<number> {
+      const d = new Deferred<number>();
+      void held().then((n) => d.callback(n)); // after a cancel, this one late callback is ignored (SPEC §1)
+      return d;
+    },
+  'a generator waiting on a Deferred of its own making, no canceller': () =>
+    function* heldOwnDeferredInGenerator(): Generator<unknown, number, unknown> {
+      const d = new Deferred<number>();
+      void held().then((n) => d.callback(n));
+      return (yield d) as number;
+    },
   "a function returning a greenlet's Deferred as it is": (r) =>
     function heldGreenlet(): unknown {
       return r.deferToGreenlet(held);
