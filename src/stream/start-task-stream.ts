@@ -17,7 +17,7 @@ import { maybeDeferred } from '../deferred/maybe-deferred.js';
 import { callDeadline } from '../context/call-deadline.js';
 import { TimeoutError, WorkerCrashedError } from '../errors.js';
 import type { Decision } from '../policy/decision.js';
-import { driveInlineGenerator, noteInlineRun } from '../policy/inline-runs.js';
+import { driveInlineGenerator, noteInlineRun, watchLaterRun } from '../policy/inline-runs.js';
 import { isTask, type Task } from '../task/task.js';
 import type { StreamRequest } from '../threads/wire.js';
 import type { Scheduler } from '../time/scheduler.js';
@@ -144,7 +144,14 @@ function runInline(stream: InProcessStream, target: Target, args: unknown[], clo
 
 function callInline(stream: InProcessStream, target: Target, args: unknown[]): Deferred<unknown> {
   if (isTask(target) && target.fn === undefined) {
-    return maybeDeferred(() => target.load()).addCallback((fn) => callInline(stream, fn as Target, args));
+    const loading = maybeDeferred(() => target.load());
+    // The function runs once imported, after a bulkhead's start returned: watched as the call was, so a cancelled
+    // stream keeps its place until what the function started ends (inline-runs.ts, as for an inline call).
+    const later = watchLaterRun(loading);
+    return loading.addCallback((fn) => {
+      const run = (): Deferred<unknown> => callInline(stream, fn as Target, args);
+      return later === undefined ? run() : later(run);
+    });
   }
   const fn = (isTask(target) ? target.fn : target) as (...a: unknown[]) => unknown;
   let result: unknown;

@@ -180,14 +180,20 @@ describe('an inline call in a bulkhead whose function returned a generator or a 
   });
 });
 
-describe('an inline stream in a bulkhead whose function returned a generator', () => {
+describe('an inline stream in a bulkhead whose function returned a generator, or ran once its module was imported', () => {
   let reactor: Reactor;
   afterEach(async () => {
     release();
     await reactor.stop({ graceMs: 0 });
   });
 
-  it.each(['a generator waiting on a Promise', 'a generator with waits left', 'a generator waiting on a greenlet deaf to its kill'])(
+  it.each([
+    'a generator waiting on a Promise',
+    'a generator with waits left',
+    'a generator waiting on a greenlet deaf to its kill',
+    'a taskFrom task (imported on its first call) returning a Promise',
+    'a taskFrom task (imported on its first call) returning a generator waiting on a Promise',
+  ])(
     '%s, cancelled: fails at once with CancelledError and keeps its place until what it waited on ends',
     async (kind) => {
       reactor = reactorWith('inline');
