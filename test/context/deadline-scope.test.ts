@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { liveDeadlineScopes, runUntilWallTime, runWithDeadline, scopedDeadline } from '../../src/context/deadline-scope.js';
 import { Clock } from '../../src/time/clock.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 describe('runUntilWallTime()', () => {
   afterEach(() => {
@@ -49,7 +50,7 @@ describe('deadline scopes once none is alive', () => {
   async function collectScopes(): Promise<number> {
     for (let i = 0; i < 50 && liveDeadlineScopes() > 0; i += 1) {
       gc?.();
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
     }
     return liveDeadlineScopes();
   }
@@ -97,7 +98,7 @@ describe('deadline scopes once none is alive', () => {
     // The finished scope goes; the held one stays, and with it the storage.
     for (let i = 0; i < 50 && liveDeadlineScopes() > 1; i += 1) {
       gc?.();
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
     }
     expect(liveDeadlineScopes()).toBe(1);
     release();
@@ -108,7 +109,7 @@ describe('deadline scopes once none is alive', () => {
     expect(await collectScopes()).toBe(0);
     const clock = new Clock();
     const seen = await runWithDeadline(clock, 3_000, async () => {
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
       return scopedDeadline()?.at;
     });
     expect(seen).toBe(3_000);

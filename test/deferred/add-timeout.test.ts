@@ -5,6 +5,7 @@ import { CancelledError, TimeoutError } from '../../src/errors.js';
 import { Clock } from '../../src/time/clock.js';
 import { realTimeScheduler } from '../../src/time/real-time-scheduler.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 describe('Deferred', () => {
   describe('.addTimeout()', () => {
@@ -98,7 +99,7 @@ describe('Deferred', () => {
       clock.advance(10);
       failureResultOf(d, TimeoutError);
       resolve(7);
-      await new Promise((next) => setImmediate(next)); // every reaction to the Promise has run, however many hops
+      await nextTurn(); // every reaction to the Promise has run, however many hops
       failureResultOf(d, TimeoutError);
     });
 

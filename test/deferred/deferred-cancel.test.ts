@@ -2,6 +2,7 @@ import { describe, expect, it, jest } from '@jest/globals';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { AlreadyCalledError, CancelledError } from '../../src/errors.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 describe('Deferred', () => {
   describe('.cancel()', () => {
@@ -97,7 +98,7 @@ describe('Deferred', () => {
       expect(seen).toHaveLength(1);
       failureResultOf(d, CancelledError);
       resolve(5);
-      await afterMicrotasks(); // every reaction to p has run, however many hops the Deferred takes
+      await nextTurn(); // every reaction to p has run, however many hops the Deferred takes
       expect(seen).toHaveLength(1);
       failureResultOf(d, CancelledError);
     });
@@ -111,7 +112,7 @@ describe('Deferred', () => {
       d.cancel();
       reject(new Error('late'));
       p.catch(() => undefined);
-      await afterMicrotasks();
+      await nextTurn();
       const f = failureResultOf(d, CancelledError);
       expect(f.getErrorMessage()).not.toContain('late');
     });
@@ -135,11 +136,6 @@ describe('Deferred', () => {
     });
   });
 });
-
-/** Resolves on the next macrotask: every microtask queued before (and the ones those queue) has run. */
-function afterMicrotasks(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 function assertNoResultAfterHandled(d: Deferred<unknown>): void {
   expect(() => assertNoResult(d)).toThrow();

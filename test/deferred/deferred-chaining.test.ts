@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { Failure } from '../../src/deferred/failure.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 describe('Deferred', () => {
   describe('returning a Deferred from a handler', () => {
@@ -247,7 +248,7 @@ describe('Deferred', () => {
       d.cancel();
       failureResultOf(d, Error);
       resolve(1);
-      await new Promise((next) => setImmediate(next)); // every reaction to p has run, however many hops
+      await nextTurn(); // every reaction to p has run, however many hops
       expect(failureResultOf(d).type?.name).toBe('CancelledError');
     });
   });

@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { Failure } from '../../src/deferred/failure.js';
 import { failureResultOf, successResultOf } from '../helpers/deferred-results.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 describe('Deferred', () => {
   describe('.then()', () => {
@@ -109,7 +110,7 @@ describe('Deferred', () => {
         settled = true;
         return s;
       });
-      await new Promise((resolve) => setImmediate(resolve)); // every microtask queued so far has run
+      await nextTurn(); // every microtask queued so far has run
       expect(settled).toBe(false);
       resume();
       await expect(p).resolves.toBe(expected);
@@ -145,7 +146,7 @@ describe('Deferred', () => {
         void new Deferred<number>().then(() => target);
         return new WeakRef(target);
       })();
-      await new Promise((resolve) => setImmediate(resolve)); // a WeakRef keeps its target until the job ends
+      await nextTurn(); // a WeakRef keeps its target until the job ends
       gc!();
       expect(held.deref()).toBeUndefined();
     });
@@ -181,7 +182,7 @@ describe('Deferred', () => {
         return n + 1;
       });
       d.callback(1);
-      await new Promise((resolve) => setImmediate(resolve)); // every microtask queued so far has run
+      await nextTurn(); // every microtask queued so far has run
       expect(settled).toBe(2);
     });
 

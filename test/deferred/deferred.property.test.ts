@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { Failure } from '../../src/deferred/failure.js';
 import { failureResultOf, successResultOf } from '../helpers/deferred-results.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 /** What a handler does with what it receives. */
 type Action =
@@ -183,7 +183,7 @@ describe('Deferred chain rules (property)', () => {
         // and fires the inner Deferreds the chain waits on; every round takes at least one step.
         for (let round = 0; round <= steps.length && (d.paused || later.length > 0); round++) {
           while (later.length > 0) later.shift()!();
-          await nextMacrotask();
+          await nextTurn();
         }
         const expected = interpret(startOk ? { ok: true, value: 's' } : { ok: false, error: 'e' }, steps);
         expect(outcomeOf(d)).toEqual(expected);

@@ -5,6 +5,7 @@ import { inlineCallbacks } from '../../src/deferred/inline-callbacks.js';
 import { succeed } from '../../src/deferred/succeed.js';
 import { CancelledError } from '../../src/errors.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 describe('inlineCallbacks()', () => {
   it('runs the generator synchronously up to its first wait', () => {
@@ -211,7 +212,7 @@ describe('inlineCallbacks()', () => {
       d.cancel();
       expect(resumed[0]).toBeInstanceOf(CancelledError);
       resolve('too late');
-      await new Promise((next) => setImmediate(next)); // every reaction to p has run, however many hops
+      await nextTurn(); // every reaction to p has run, however many hops
       expect(resumed).toHaveLength(1);
       expect(successResultOf(d)).toBe(1);
     });

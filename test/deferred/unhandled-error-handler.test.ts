@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { Deferred, observe } from '../../src/deferred/deferred.js';
 import { Failure } from '../../src/deferred/failure.js';
 import {
@@ -7,6 +6,7 @@ import {
   setUnhandledErrorHandler,
   type UnhandledErrorHandler,
 } from '../../src/deferred/unhandled-error-handler.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('These tests need node --expose-gc (npm run jest passes it)');
@@ -15,7 +15,7 @@ if (gc === undefined) throw new Error('These tests need node --expose-gc (npm ru
 async function collectUntil(done: () => boolean, rounds = 50): Promise<void> {
   for (let i = 0; i < rounds && !done(); i++) {
     gc!();
-    await nextMacrotask();
+    await nextTurn();
   }
 }
 

@@ -7,11 +7,12 @@ import { joinAll } from '../../src/green/join-all.js';
 import { killAll } from '../../src/green/kill-all.js';
 import { failureResultOf, successResultOf } from '../helpers/deferred-results.js';
 import { makeVirtualHub, type VirtualHub } from '../helpers/virtual-hub.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 const makeHub = (): VirtualHub => makeVirtualHub();
 
 afterEach(async () => {
-  await new Promise((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 describe('GreenPool', () => {
@@ -184,7 +185,7 @@ describe('GreenPool', () => {
           got.push(error);
         }
         expect(got).toEqual(method === 'imap' ? [0, boom] : [boom]); // imapUnordered: in completion order
-        await new Promise((resolve) => setImmediate(resolve)); // a report on 'error' would come by now
+        await nextTurn(); // a report on 'error' would come by now
         expect(errors).toEqual([]);
       },
     );

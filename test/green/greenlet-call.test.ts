@@ -13,13 +13,10 @@ import { makeLazyCalls } from '../helpers/lazy-calls.js';
 import { Reactor } from '../../src/reactor/reactor.js';
 import { defineTask } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 export const limitedTask = defineTask(import.meta.url, 'limitedTask', (x: number) => x + 1, { timeoutMs: 10 });
 export const plainTask = defineTask(import.meta.url, 'plainTask', (x: number) => x * 2);
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 afterEach(async () => {
   await nextTurn();

@@ -4,10 +4,7 @@ import { greenletControl } from '../../src/green/greenlet.js';
 import type { Greenlet } from '../../src/green/greenlet.js';
 import { greenletTransitions, isGreenletTransition, type GreenletState } from '../../src/green/greenlet-state.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+import { nextTurn } from '../helpers/next-turn.js';
 
 afterEach(async () => {
   await nextTurn();

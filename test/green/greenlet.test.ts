@@ -9,10 +9,7 @@ import { killAll } from '../../src/green/kill-all.js';
 import { Clock } from '../../src/time/clock.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
 import { makeVirtualHub, type VirtualHub } from '../helpers/virtual-hub.js';
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+import { nextTurn } from '../helpers/next-turn.js';
 
 const makeHub = (): VirtualHub => makeVirtualHub();
 

@@ -5,12 +5,9 @@ import { GreenPool } from '../../src/green/green-pool.js';
 import { Hub } from '../../src/green/hub.js';
 import { joinAll } from '../../src/green/join-all.js';
 import { Reactor } from '../../src/reactor/reactor.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 const requests = 20;
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /** A real (foreign) timer, as an async greenlet doing I/O would await. */
 function realTimer(ms: number): Promise<void> {

@@ -11,11 +11,7 @@ import { Clock } from '../../src/time/clock.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
 import { makeVirtualHub, type VirtualHub } from '../helpers/virtual-hub.js';
 import type { HubOptions } from '../../src/green/hub-options.js';
-
-/** Resolves on the event loop's next check phase: after one pass the hub may have started there. */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+import { nextTurn } from '../helpers/next-turn.js';
 
 const makeHub = (options: Omit<HubOptions, 'clock'> = {}): VirtualHub => makeVirtualHub(options);
 
@@ -435,7 +431,7 @@ describe('Hub', () => {
       hub.on('blocked', (e: BlockedEvent) => events.push([e.task, e.ms]));
       const g = hub.spawn(async function parseThenFetch() {
         wall += 30; // a synchronous call before the first await
-        await new Promise<void>((resolve) => setImmediate(resolve)); // something foreign
+        await nextTurn(); // something foreign
       });
       await g;
       expect(events).toEqual([['parseThenFetch', 30]]);

@@ -16,6 +16,7 @@ import { defineTask } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
 import { makeLazyCalls } from '../helpers/lazy-calls.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 let taskWall = 0; // the injected wall time crunchTask spends
 
@@ -24,10 +25,6 @@ export const crunchTask = defineTask(import.meta.url, 'crunchTask', (ms: number)
   taskWall += ms;
   return ms;
 });
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 afterEach(async () => {
   await nextTurn();
@@ -91,7 +88,7 @@ describe('lazy greenlet calls: async context (SPEC §10)', () => {
     let mine: Greenlet<unknown> | null = null;
     const d = als.run('spawner', () =>
       call(() =>
-        new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        nextTurn().then(() => {
           mine = hub.getCurrent();
           seen.push([als.getStore(), mine !== null && !mine.dead]);
           return 'after';

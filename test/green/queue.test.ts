@@ -3,11 +3,12 @@ import { Queue } from '../../src/green/queue.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
 import { makeVirtualHub, type VirtualHub } from '../helpers/virtual-hub.js';
 import { serveThenEnd, spawnWaiter, waiterEndings, waiterKinds } from './fixtures/served-waiter.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 const makeHub = (): VirtualHub => makeVirtualHub();
 
 afterEach(async () => {
-  await new Promise((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 describe('Queue', () => {

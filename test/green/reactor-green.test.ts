@@ -8,10 +8,7 @@ import { Reactor } from '../../src/reactor/reactor.js';
 import { defineTask, taskFrom } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+import { nextTurn } from '../helpers/next-turn.js';
 
 function makeReactor(): { reactor: Reactor; clock: Clock } {
   const clock = new Clock();

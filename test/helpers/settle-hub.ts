@@ -3,6 +3,7 @@
  * `hub.flush()` and a macrotask turn (an async greenlet's `await` of a hub wait reaches the hub a microtask later).
  */
 import type { Hub } from '../../src/green/hub.js';
+import { nextTurn } from './next-turn.js';
 
 /**
  * @param hub - the hub (on a virtual clock: timers only fire when the test advances it).
@@ -11,6 +12,6 @@ import type { Hub } from '../../src/green/hub.js';
 export async function settleHub(hub: Hub, rounds = 4): Promise<void> {
   for (let i = 0; i < rounds; i++) {
     hub.flush();
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
   }
 }

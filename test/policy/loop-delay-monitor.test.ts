@@ -1,7 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
 import { LoopDelayMonitor, type DelayHistogram } from '../../src/policy/loop-delay-monitor.js';
-
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+import { nextTurn } from '../helpers/next-turn.js';
 
 /** Holds the event loop for `ms` without burning CPU (a real pause of the main thread). */
 const holdLoop = (ms: number): void => {
@@ -79,11 +78,11 @@ describe('LoopDelayMonitor', () => {
     const monitor = new LoopDelayMonitor({ windowMs: 60_000, resolutionMs: 1 });
     monitor.p99();
     // The histogram's first timer tick only sets its baseline: wait until a delay has been recorded.
-    while (monitor.snapshot().max === 0) await turn();
+    while (monitor.snapshot().max === 0) await nextTurn();
     holdLoop(60);
     // Two turns of the loop guarantee a timers phase ran, where the histogram takes its sample.
-    await turn();
-    await turn();
+    await nextTurn();
+    await nextTurn();
     const p99 = monitor.p99();
     expect(p99).toBeGreaterThanOrEqual(50);
     expect(p99).toBeLessThan(10_000); // 60 ms read in µs would be 60,000

@@ -5,11 +5,7 @@ import { refuseIfStopped } from '../../src/reactor/refuse-if-stopped.js';
 import { Clock } from '../../src/time/clock.js';
 import { realTimeScheduler } from '../../src/time/real-time-scheduler.js';
 import type { Scheduler } from '../../src/time/scheduler.js';
-
-/** Let every queued microtask (and promise chain) run: one macrotask turn. Not a sleep. */
-function flushMicrotasks(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+import { nextTurn } from '../helpers/next-turn.js';
 
 /** A reactor on a fresh Clock whose errors are collected instead of printed. */
 function makeReactor(): { reactor: Reactor; clock: Clock; errors: Array<[unknown, string]> } {
@@ -168,7 +164,7 @@ describe('Reactor', () => {
       const { reactor } = makeReactor();
       let resolved = false;
       const run = runReactor(reactor).then(() => (resolved = true));
-      await flushMicrotasks();
+      await nextTurn();
       expect(resolved).toBe(false);
       await reactor.stop();
       await run;
@@ -248,12 +244,11 @@ describe('Reactor', () => {
       const reactor = new Reactor();
       void reactor.run(); // starts sampling the loop's delay
       try {
-        const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
         // The sampler's first tick only sets its baseline: wait until a delay has been recorded.
-        while (reactor.stats().eventLoopDelay.max === 0) await turn();
+        while (reactor.stats().eventLoopDelay.max === 0) await nextTurn();
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60); // hold the loop 60 ms, no CPU spin
-        await turn();
-        await turn();
+        await nextTurn();
+        await nextTurn();
         const { eventLoopDelay } = reactor.stats();
         expect(eventLoopDelay.max).toBeGreaterThanOrEqual(50);
         expect(eventLoopDelay.max).toBeLessThan(10_000); // 60 ms read in µs would be 60,000

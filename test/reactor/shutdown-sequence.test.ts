@@ -2,11 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { ShutdownSequence } from '../../src/reactor/shutdown-sequence.js';
 import { SystemEventTriggers } from '../../src/reactor/system-event-triggers.js';
-
-/** Let every queued microtask (and promise chain) run: one macrotask turn. Not a sleep. */
-function flushMicrotasks(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+import { nextTurn } from '../helpers/next-turn.js';
 
 function makeSequence(): { triggers: SystemEventTriggers; sequence: ShutdownSequence; errors: Array<[unknown, string]> } {
   const errors: Array<[unknown, string]> = [];
@@ -38,7 +34,7 @@ describe('ShutdownSequence', () => {
       triggers.add('before', 'shutdown', () => gate, []);
       sequence.addComponent({ name: 'pool', shutdown: async () => void (closed = true) });
       const done = sequence.run(0);
-      await flushMicrotasks();
+      await nextTurn();
       expect(closed).toBe(false);
       gate.callback(undefined);
       await done;
@@ -52,7 +48,7 @@ describe('ShutdownSequence', () => {
       sequence.addComponent({ name: 'slow', shutdown: () => new Promise<void>((resolve) => (finish = resolve)) });
       triggers.add('during', 'shutdown', () => seen.push('during'), []);
       const done = sequence.run(0);
-      await flushMicrotasks();
+      await nextTurn();
       expect(seen).toEqual([]);
       finish();
       await done;

@@ -3,11 +3,7 @@ import { Deferred } from '../../src/deferred/deferred.js';
 import { Reactor } from '../../src/reactor/reactor.js';
 import type { TriggerId } from '../../src/reactor/system-event-triggers.js';
 import { Clock } from '../../src/time/clock.js';
-
-/** Let every queued microtask (and promise chain) run: one macrotask turn. Not a sleep. */
-function flushMicrotasks(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+import { nextTurn } from '../helpers/next-turn.js';
 
 function makeReactor(): { reactor: Reactor; errors: Array<[unknown, string]> } {
   const errors: Array<[unknown, string]> = [];
@@ -56,7 +52,7 @@ describe('Reactor', () => {
       reactor.addSystemEventTrigger('during', 'shutdown', () => seen.push('during'));
       let stopped = false;
       const stopping = reactor.stop().then(() => (stopped = true));
-      await flushMicrotasks();
+      await nextTurn();
       expect(seen).toEqual(['before2']);
       expect(stopped).toBe(false);
       gate.callback('flushed');
@@ -71,7 +67,7 @@ describe('Reactor', () => {
       reactor.addSystemEventTrigger('before', 'shutdown', () => new Promise<void>((resolve) => (release = resolve)));
       reactor.addSystemEventTrigger('after', 'shutdown', () => seen.push('after'));
       const stopping = reactor.stop();
-      await flushMicrotasks();
+      await nextTurn();
       expect(seen).toEqual([]);
       release();
       await stopping;
@@ -91,7 +87,7 @@ describe('Reactor', () => {
       reactor.addSystemEventTrigger('before', 'shutdown', () => thenable);
       reactor.addSystemEventTrigger('during', 'shutdown', () => seen.push('during'));
       const stopping = reactor.stop();
-      await flushMicrotasks();
+      await nextTurn();
       expect(seen).toEqual([]);
       release?.('done');
       await stopping;

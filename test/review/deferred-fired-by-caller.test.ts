@@ -19,6 +19,7 @@ import {
 } from '../../src/index.js';
 import { successResultOf } from '../helpers/deferred-results.js';
 import { captureReports, restoreUnhandledErrorHandler } from '../helpers/unhandled-reports.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 afterEach(restoreUnhandledErrorHandler);
 
@@ -75,7 +76,7 @@ describe('inlineCallbacks()', () => {
       d.callback(5);
       resume(1);
       await ended;
-      await new Promise((resolve) => setImmediate(resolve)); // unhandled rejections are reported by now
+      await nextTurn(); // unhandled rejections are reported by now
       expect(rejections).toEqual([]);
       expect(reports.map((f) => f.check(AlreadyCalledError))).toEqual([AlreadyCalledError]);
       expect(successResultOf(d)).toBe(5);

@@ -9,6 +9,7 @@
  */
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { AlreadyCalledError, Clock, deferLater, setUnhandledErrorHandler } from '../../src/index.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 let restore: () => void = () => undefined;
 afterEach(() => {
@@ -32,7 +33,7 @@ async function unhandledRejectionsDuring(run: () => Promise<void>): Promise<unkn
   process.on('unhandledRejection', onRejection);
   try {
     await run();
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
   } finally {
     process.off('unhandledRejection', onRejection);
   }

@@ -9,9 +9,10 @@ import { Event } from '../../src/green/event.js';
 import type { Greenlet } from '../../src/green/greenlet.js';
 import { settleHub } from '../helpers/settle-hub.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 describe('Event.set() while its waiters run', () => {

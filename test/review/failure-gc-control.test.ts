@@ -15,9 +15,9 @@
  * @module
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { Clock, Deferred, DeferredList, gatherResults, race, type Failure } from '../../src/index.js';
 import { captureReports, restoreUnhandledErrorHandler } from '../helpers/unhandled-reports.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('These tests need node --expose-gc (npm run jest passes it)');
@@ -29,7 +29,7 @@ const watch = new FinalizationRegistry<string>((tag) => collected.add(tag));
 async function collectUntil(done: () => boolean, rounds = 60): Promise<void> {
   for (let i = 0; i < rounds && !done(); i++) {
     gc!();
-    await nextMacrotask();
+    await nextTurn();
   }
 }
 

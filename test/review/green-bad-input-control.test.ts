@@ -13,9 +13,10 @@ import { Semaphore } from '../../src/green/semaphore.js';
 import { withTimeout } from '../../src/green/with-timeout.js';
 import { failureResultOf } from '../helpers/deferred-results.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 /** Call `f` (which must not throw) and read the TypeError its Deferred already failed with. */

@@ -17,9 +17,10 @@ import { GreenletExit } from '../../src/errors.js';
 import { waiterKinds, type WaiterKind } from '../green/fixtures/served-waiter.js';
 import { settleHub } from '../helpers/settle-hub.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 /** A primitive: how to wait on it, how to serve the wait, and what is left for the next taker afterwards. */

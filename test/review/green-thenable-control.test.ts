@@ -8,10 +8,12 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Deferred } from '../../src/deferred/deferred.js';
 import type { Failure } from '../../src/deferred/failure.js';
 import { withTimeout } from '../../src/green/with-timeout.js';
-import { makeVirtualHub, type VirtualHub } from '../helpers/virtual-hub.js';
+import { makeVirtualHub } from '../helpers/virtual-hub.js';
+import { nextTurn } from '../helpers/next-turn.js';
+import { settleHub } from '../helpers/settle-hub.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 /** A thenable that fulfils with `value` at once (synchronously, in its `then`). */
@@ -22,14 +24,6 @@ function thenableOf(value: unknown): PromiseLike<unknown> {
       return Promise.resolve();
     },
   } as PromiseLike<unknown>;
-}
-
-/** Let the hub run and the microtasks settle until nothing is left to do. */
-async function settle({ hub }: VirtualHub): Promise<void> {
-  for (let i = 0; i < 4; i++) {
-    hub.flush();
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
 }
 
 /** @returns `{ value }` or `{ error }`: how `d` fired (it must have). */
@@ -51,7 +45,7 @@ describe('nested thenables on the green path', () => {
   it('a plain greenlet function returning a thenable of a thenable finishes with the inner value', async () => {
     const vh = makeVirtualHub();
     const g = vh.hub.spawn(() => thenableOf(thenableOf(thenableOf(5))));
-    await settle(vh);
+    await settleHub(vh.hub);
     expect(g.successful()).toBe(true);
     expect(g.value).toBe(5);
   });
@@ -62,7 +56,7 @@ describe('nested thenables on the green path', () => {
     const g = vh.hub.spawn(function* (): Generator<unknown, void, unknown> {
       got.push(yield thenableOf(thenableOf('inner')));
     });
-    await settle(vh);
+    await settleHub(vh.hub);
     expect(g.successful()).toBe(true);
     expect(got).toEqual(['inner']);
   });
@@ -70,7 +64,7 @@ describe('nested thenables on the green path', () => {
   it('withTimeout of a thenable of a thenable fires with the inner value', async () => {
     const vh = makeVirtualHub();
     const d = withTimeout(thenableOf(thenableOf(7)), 1000, vh.hub);
-    await settle(vh);
+    await settleHub(vh.hub);
     expect(outcomeOf(d)).toEqual({ value: 7 });
   });
 
@@ -84,7 +78,7 @@ describe('nested thenables on the green path', () => {
     } as PromiseLike<unknown>;
     const g = vh.hub.spawn(() => loop);
     const d = g.get();
-    await settle(vh);
+    await settleHub(vh.hub);
     const out = outcomeOf(d);
     expect('error' in out && out.error instanceof TypeError).toBe(true);
   });
@@ -99,7 +93,7 @@ describe('nested thenables on the green path', () => {
       },
     } as PromiseLike<unknown>;
     const g = vh.hub.spawn(() => twoFaced);
-    await settle(vh);
+    await settleHub(vh.hub);
     expect(g.successful()).toBe(true);
     expect(g.value).toBe('first');
   });
@@ -114,7 +108,7 @@ describe('nested thenables on the green path', () => {
     });
     const g = vh.hub.spawn(() => thenableOf(hostile));
     const d = g.get();
-    await settle(vh);
+    await settleHub(vh.hub);
     expect(outcomeOf(d)).toEqual({ error: boom });
   });
 });

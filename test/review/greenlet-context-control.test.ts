@@ -8,12 +8,11 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Event } from '../../src/green/event.js';
 import type { Greenlet } from '../../src/green/greenlet.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
-
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('a greenlet killed from another async context', () => {
   it('async: its finally sees its spawner\'s store and itself as current, after foreign awaits and a hub wait; its link too', async () => {

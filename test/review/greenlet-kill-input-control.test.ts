@@ -13,9 +13,10 @@ import { Group } from '../../src/green/group.js';
 import { killAll } from '../../src/green/kill-all.js';
 import { failureResultOf, successResultOf } from '../helpers/deferred-results.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 class ThrowsInConstructor extends Error {

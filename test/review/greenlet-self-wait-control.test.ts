@@ -8,9 +8,10 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Greenlet } from '../../src/green/greenlet.js';
 import { successResultOf } from '../helpers/deferred-results.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 describe('an async greenlet waiting on itself', () => {

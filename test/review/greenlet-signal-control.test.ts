@@ -8,9 +8,10 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Greenlet } from '../../src/green/greenlet.js';
 import { GreenletExit } from '../../src/errors.js';
 import { makeVirtualHub, type VirtualHub } from '../helpers/virtual-hub.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 /** A generator greenlet parked on a long sleep. */
@@ -29,7 +30,7 @@ async function killAndSettle(vh: VirtualHub, g: Greenlet<unknown>): Promise<bool
     fired = true;
   });
   vh.hub.flush();
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
   return fired;
 }
 
@@ -113,12 +114,12 @@ describe('Greenlet.signal with a throwing listener', () => {
       }
     });
     vh.hub.flush();
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
     const any = AbortSignal.any([g.signal]);
     void g.kill();
     for (let i = 0; i < 3; i++) {
       vh.hub.flush();
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn();
     }
     expect(any.aborted).toBe(true);
     expect(outcome).toEqual(['AbortError']);

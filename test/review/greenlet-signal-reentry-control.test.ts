@@ -12,17 +12,12 @@ import { Queue } from '../../src/green/queue.js';
 import { GreenletExit, TimeoutError } from '../../src/errors.js';
 import { waiterKinds, type WaiterKind } from '../green/fixtures/served-waiter.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
+import { nextTurn } from '../helpers/next-turn.js';
+import { settleHub } from '../helpers/settle-hub.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
-
-async function settle(hub: Hub): Promise<void> {
-  for (let i = 0; i < 4; i++) {
-    hub.flush();
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-}
 
 /** A greenlet of `kind` that waits on `q.get()` and records what it got, or the exception it died with. */
 function getter(hub: Hub, kind: WaiterKind, q: Queue<string>, log: unknown[]): Greenlet<void> {
@@ -61,9 +56,9 @@ describe.each(waiterKinds)('a %s greenlet whose signal listener re-enters the hu
         ran.push('spawned from the listener');
       });
     });
-    await settle(hub);
+    await settleHub(hub);
     const killed = fired(g.kill());
-    await settle(hub);
+    await settleHub(hub);
     expect([killed(), g.dead, (g.value as unknown) instanceof GreenletExit, ran, log, errors]).toStrictEqual([true, true, true, ['spawned from the listener'], [], []]);
   });
 
@@ -76,9 +71,9 @@ describe.each(waiterKinds)('a %s greenlet whose signal listener re-enters the hu
       q.putNowait('item');
       hub.flush();
     });
-    await settle(hub);
+    await settleHub(hub);
     const killed = fired(g.kill());
-    await settle(hub);
+    await settleHub(hub);
     expect([killed(), g.dead, errors]).toStrictEqual([true, true, []]);
     expect(log.length + q.qsize()).toBe(1); // taken by the greenlet before the kill went in, or back in the queue
   });
@@ -89,9 +84,9 @@ describe.each(waiterKinds)('a %s greenlet whose signal listener re-enters the hu
     const log: unknown[] = [];
     const g = getter(hub, kind, q, log);
     g.signal.addEventListener('abort', () => q.putNowait('item'));
-    await settle(hub);
+    await settleHub(hub);
     const killed = fired(g.kill());
-    await settle(hub);
+    await settleHub(hub);
     expect([killed(), g.dead, log, q.qsize(), errors]).toStrictEqual([true, true, [], 1, []]);
   });
 
@@ -103,9 +98,9 @@ describe.each(waiterKinds)('a %s greenlet whose signal listener re-enters the hu
     g.signal.addEventListener('abort', () => {
       again = fired(g.kill(new TimeoutError('second kill')));
     });
-    await settle(hub);
+    await settleHub(hub);
     const first = fired(g.kill());
-    await settle(hub);
+    await settleHub(hub);
     expect([first(), again!(), g.dead]).toEqual([true, true, true]);
     expect(g.exception).toBeInstanceOf(TimeoutError); // not `undefined` thrown in
     expect(errors).toStrictEqual([g.exception]); // an exception nobody observed, reported once (not `undefined`)
@@ -119,9 +114,9 @@ describe.each(waiterKinds)('a %s greenlet whose signal listener re-enters the hu
     const kills: Array<() => boolean> = [];
     a.signal.addEventListener('abort', () => kills.push(fired(b.kill())));
     b.signal.addEventListener('abort', () => kills.push(fired(a.kill())));
-    await settle(hub);
+    await settleHub(hub);
     kills.push(fired(a.kill()));
-    await settle(hub);
+    await settleHub(hub);
     expect([a.dead, b.dead, kills.map((k) => k()), errors, q.qsize()]).toStrictEqual([true, true, [true, true, true], [], 0]);
     q.putNowait('x');
     expect(q.getNowait()).toBe('x'); // neither dead getter is still in the queue's line

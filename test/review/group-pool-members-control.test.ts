@@ -15,9 +15,10 @@ import { Group } from '../../src/green/group.js';
 import type { Hub } from '../../src/green/hub.js';
 import { settleHub } from '../helpers/settle-hub.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 /** A set of greenlets under test: spawn into it, kill it, join it, count who is alive in it. */

@@ -5,7 +5,6 @@
  * yet), the kill still ends the greenlet, and whatever the wait held (a waiter place, a timer) is let go.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { Deferred } from '../../src/deferred/deferred.js';
 import type { Failure } from '../../src/deferred/failure.js';
 import { setUnhandledErrorHandler } from '../../src/deferred/unhandled-error-handler.js';
@@ -20,9 +19,10 @@ import { withTimeout } from '../../src/green/with-timeout.js';
 import { GreenletExit } from '../../src/errors.js';
 import type { Clock } from '../../src/time/clock.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 /** A wait kind: `make()` makes the wait (inside the greenlet); `idle()` is true once nothing holds a place for it. */
@@ -240,7 +240,7 @@ async function unhandledAfter(scene: () => Promise<void>): Promise<unknown[]> {
     await scene();
     for (let i = 0; i < 10; i++) {
       gc!();
-      await nextMacrotask();
+      await nextTurn();
     }
   } finally {
     setUnhandledErrorHandler(previous);

@@ -12,9 +12,10 @@ import { Queue } from '../../src/green/queue.js';
 import { Semaphore } from '../../src/green/semaphore.js';
 import { successResultOf } from '../helpers/deferred-results.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 /** Let a just-spawned async greenlet run to its hub wait. */

@@ -10,9 +10,10 @@ import { Event } from '../../src/green/event.js';
 import { Queue } from '../../src/green/queue.js';
 import { GreenletExit } from '../../src/errors.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 /** A wait boxed so that handing it over through a Deferred does not await it. */

@@ -11,9 +11,10 @@ import { Event } from '../../src/green/event.js';
 import type { Greenlet } from '../../src/green/greenlet.js';
 import { Queue } from '../../src/green/queue.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 class SecondKill extends Error {
@@ -90,7 +91,7 @@ describe('a hub wait awaited twice by its greenlet (Promise.all([w, w]))', () =>
       return both;
     });
     hub.flush();
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
     e.set();
     expect(await g).toEqual([true, true]);
     expect(resumed).toBe(1);

@@ -10,9 +10,10 @@ import { Queue } from '../../src/green/queue.js';
 import { GreenletExit } from '../../src/errors.js';
 import { settleHub } from '../helpers/settle-hub.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 describe('a hub wait awaited after its greenlet made another', () => {

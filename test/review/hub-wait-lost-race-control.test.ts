@@ -8,14 +8,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Failure } from '../../src/deferred/failure.js';
+import type { Greenlet } from '../../src/green/greenlet.js';
+import type { Hub } from '../../src/green/hub.js';
 import { Lock } from '../../src/green/lock.js';
 import { Queue } from '../../src/green/queue.js';
 import { settleHub } from '../helpers/settle-hub.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
-
-afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
-});
+import { nextTurn } from '../helpers/next-turn.js';
 
 // Unhandled rejections seen during each test (a released wait must not leave one).
 const unhandled: unknown[] = [];
@@ -25,10 +24,29 @@ beforeEach(() => {
   process.on('unhandledRejection', onUnhandled);
 });
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
   process.off('unhandledRejection', onUnhandled);
   expect(unhandled).toEqual([]);
 });
+
+/**
+ * Spawn a greenlet that races `q.get()` against a settled Promise (the Promise wins), then awaits a foreign gate
+ * (while it does, the greenlet is still counted on the loser), then cooperates and returns `'done'`.
+ * @returns the greenlet, and `go()` that opens the gate.
+ */
+function spawnRaceThenGate(hub: Hub, q: Queue<string>): { g: Greenlet<string>; go: () => void } {
+  let go!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    go = resolve;
+  });
+  const g = hub.spawn(async () => {
+    await Promise.race([q.get(), Promise.resolve('other')]);
+    await gate;
+    await hub.cooperate();
+    return 'done';
+  });
+  return { g, go };
+}
 
 describe('a hub wait that lost a Promise.race', () => {
   it.each(['ends', 'makes its next hub wait'])('leaves the Queue line when the greenlet %s', async (how) => {
@@ -53,16 +71,7 @@ describe('a hub wait that lost a Promise.race', () => {
   it('gives back an item served after the race was decided, when the greenlet goes on before its turn', async () => {
     const { hub } = makeVirtualHub();
     const q = new Queue<string>(undefined, hub);
-    let go!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      go = resolve;
-    });
-    const g = hub.spawn(async () => {
-      await Promise.race([q.get(), Promise.resolve('other')]);
-      await gate; // foreign: the greenlet is still counted on the loser
-      await hub.cooperate();
-      return 'done';
-    });
+    const { g, go } = spawnRaceThenGate(hub, q);
     await settleHub(hub);
     q.putNowait('item'); // served to the loser, whose race is decided
     go();
@@ -77,16 +86,7 @@ describe('a hub wait that lost a Promise.race', () => {
   it('LIMIT: an item the hub hands the loser in the greenlet’s own turn, before its code goes on, goes into the decided race', async () => {
     const { hub } = makeVirtualHub();
     const q = new Queue<string>(undefined, hub);
-    let go!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      go = resolve;
-    });
-    const g = hub.spawn(async () => {
-      await Promise.race([q.get(), Promise.resolve('other')]);
-      await gate;
-      await hub.cooperate();
-      return 'done';
-    });
+    const { g, go } = spawnRaceThenGate(hub, q);
     await settleHub(hub);
     q.putNowait('item');
     hub.flush(); // the greenlet's turn: the hub hands the item over through the loser, as it would to an await

@@ -6,11 +6,11 @@
  * test/green/hub-async-ownership.test.ts.)
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { Event } from '../../src/green/event.js';
 import { GreenletExit } from '../../src/errors.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => {
@@ -20,7 +20,7 @@ const onUnhandled = (reason: unknown): void => {
 afterEach(async () => {
   process.off('unhandledRejection', onUnhandled);
   unhandled.length = 0;
-  await nextMacrotask();
+  await nextTurn();
 });
 
 /** Listen for unhandled rejections from now on. */
@@ -30,7 +30,7 @@ function watchUnhandled(): void {
 
 /** Let Node report unhandled rejections (it does so after the microtask queue drains). */
 async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i++) await nextMacrotask();
+  for (let i = 0; i < 3; i++) await nextTurn();
 }
 
 describe('a then(cb) chain on a hub wait, neither handled nor awaited, when its async greenlet is killed', () => {

@@ -13,9 +13,10 @@ import { Group } from '../../src/green/group.js';
 import type { Hub } from '../../src/green/hub.js';
 import { joinAll } from '../../src/green/join-all.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 const als = new AsyncLocalStorage<string>();

@@ -23,9 +23,10 @@ import { successResultOf } from '../helpers/deferred-results.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
 import { spawnRecordingWaiter } from '../green/fixtures/recording-waiter.js';
 import { waiterKinds } from '../green/fixtures/served-waiter.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 const joins = ['joinAll', 'group.join', 'pool.join', 'pool.map'] as const;

@@ -17,9 +17,11 @@ import { Semaphore } from '../../src/green/semaphore.js';
 import { withTimeout } from '../../src/green/with-timeout.js';
 import { serveThenEnd, waiterEndings, waiterKinds, type WaiterKind } from '../green/fixtures/served-waiter.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
+import { nextTurn } from '../helpers/next-turn.js';
+import { settleHub } from '../helpers/settle-hub.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 /** Spawn a greenlet of `kind` that makes `make()`, lets `give(d)` add its callbacks, then waits on the result. */
@@ -32,14 +34,6 @@ function spawnWithCallbacks(hub: Hub, kind: WaiterKind, make: () => Deferred<unk
   return hub.spawn(async () => {
     await give(make());
   });
-}
-
-/** Run the hub and the microtasks an async greenlet needs to reach its wait. */
-async function settle(hub: Hub): Promise<void> {
-  for (let i = 0; i < 3; i++) {
-    hub.flush();
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
 }
 
 describe.each(waiterKinds)('a %s greenlet waiting on Queue.get', (kind) => {
@@ -56,13 +50,13 @@ describe.each(waiterKinds)('a %s greenlet waiting on Queue.get', (kind) => {
       const q = new Queue<string>(undefined, hub);
       const took: unknown[] = [];
       const g = spawnWithCallbacks(hub, kind, () => q.get(), (d) => (take(d, took), d));
-      await settle(hub);
+      await settleHub(hub, 3);
       serveThenEnd(hub, clock, g, ending, () => q.putNowait('item'));
       const next: unknown[] = [];
       hub.spawn(function* () {
         next.push(yield q.get()); // the item, if the kill put it back
       });
-      await settle(hub);
+      await settleHub(hub, 3);
       expect([g.dead, took, next, q.qsize()]).toEqual([true, ['item'], [], 0]);
     });
 
@@ -70,9 +64,9 @@ describe.each(waiterKinds)('a %s greenlet waiting on Queue.get', (kind) => {
       const { hub, clock } = makeVirtualHub();
       const q = new Queue<string>(undefined, hub);
       const g = spawnWithCallbacks(hub, kind, () => q.get(60_000), (d) => d.addErrback(() => 'timed out'));
-      await settle(hub);
+      await settleHub(hub, 3);
       serveThenEnd(hub, clock, g, ending, () => q.putNowait('item'));
-      await settle(hub);
+      await settleHub(hub, 3);
       expect(g.dead).toBe(true);
       expect(q.getNowait()).toBe('item');
     });
@@ -81,9 +75,9 @@ describe.each(waiterKinds)('a %s greenlet waiting on Queue.get', (kind) => {
       const { hub, clock } = makeVirtualHub();
       const q = new Queue<string>(undefined, hub);
       const g = spawnWithCallbacks(hub, kind, () => withTimeout(q.get(), 60_000, hub), (d) => d);
-      await settle(hub);
+      await settleHub(hub, 3);
       serveThenEnd(hub, clock, g, ending, () => q.putNowait('item'));
-      await settle(hub);
+      await settleHub(hub, 3);
       expect(g.dead).toBe(true);
       expect(q.getNowait()).toBe('item');
     });
@@ -104,9 +98,9 @@ describe.each(waiterKinds)('a %s greenlet waiting on a token with callbacks', (k
         });
         return d;
       });
-      await settle(hub);
+      await settleHub(hub, 3);
       serveThenEnd(hub, clock, g, ending, () => lock.release());
-      await settle(hub);
+      await settleHub(hub, 3);
       expect(g.dead).toBe(true);
       expect(saw).toEqual([true]);
       expect(lock.locked()).toBe(false);
@@ -120,13 +114,13 @@ describe.each(waiterKinds)('a %s greenlet waiting on a token with callbacks', (k
         return d;
       });
       const next: unknown[] = [];
-      await settle(hub);
+      await settleHub(hub, 3);
       hub.spawn(function* () {
         next.push(yield sem.acquire());
       });
-      await settle(hub);
+      await settleHub(hub, 3);
       serveThenEnd(hub, clock, g, ending, () => sem.release());
-      await settle(hub);
+      await settleHub(hub, 3);
       expect(g.dead).toBe(true);
       expect(next).toEqual([true]);
     });
@@ -140,9 +134,9 @@ describe.each(waiterKinds)('a %s greenlet whose acquire callback releases the to
       const sem = new Semaphore(1, hub);
       sem.acquire(); // held outside: the greenlet waits
       const g = spawnWithCallbacks(hub, kind, () => sem.acquire(), (d) => d.addCallback(() => sem.release()));
-      await settle(hub);
+      await settleHub(hub, 3);
       serveThenEnd(hub, clock, g, ending, () => sem.release());
-      await settle(hub);
+      await settleHub(hub, 3);
       expect([g.dead, sem.counter, errors]).toEqual([true, 1, []]);
     });
 
@@ -151,9 +145,9 @@ describe.each(waiterKinds)('a %s greenlet whose acquire callback releases the to
       const lock = new Lock(hub);
       lock.acquire();
       const g = spawnWithCallbacks(hub, kind, () => lock.acquire(), (d) => d.addCallback(() => lock.release()));
-      await settle(hub);
+      await settleHub(hub, 3);
       serveThenEnd(hub, clock, g, ending, () => lock.release());
-      await settle(hub);
+      await settleHub(hub, 3);
       const got = [lock.acquire(), lock.acquire()].map((d) => {
         let r: unknown = 'pending';
         d.addBoth((x) => (r = x));
@@ -168,9 +162,9 @@ describe.each(waiterKinds)('a %s greenlet whose acquire callback releases the to
       sem.acquire();
       sem.acquire();
       const g = spawnWithCallbacks(hub, kind, () => sem.acquire(), (d) => d.addCallback(() => sem.release()));
-      await settle(hub);
+      await settleHub(hub, 3);
       serveThenEnd(hub, clock, g, ending, () => sem.release());
-      await settle(hub);
+      await settleHub(hub, 3);
       expect([g.dead, sem.counter, errors]).toEqual([true, 1, []]);
     });
   });
@@ -183,14 +177,14 @@ describe.each(waiterKinds)('a %s greenlet whose acquire callback releases the to
     lock.acquire();
     const work = new Deferred<void>();
     const g = spawnWithCallbacks(hub, kind, () => lock.acquire(), (d) => d.addCallback(() => work).addCallback(() => lock.release()));
-    await settle(hub);
+    await settleHub(hub, 3);
     lock.release(); // served to g, whose chain now waits on `work`
     await g.kill(); // the token goes back: the kill cannot tell the chain will release it
     const next = lock.acquire();
     let held: unknown = 'pending';
     next.addCallback((x) => (held = x));
     work.callback(undefined); // the chain releases the same token: nothing happens
-    await settle(hub);
+    await settleHub(hub, 3);
     expect([held, lock.locked(), errors]).toEqual([true, true, []]);
   });
 
@@ -209,7 +203,7 @@ describe.each(waiterKinds)('a %s greenlet whose acquire callback releases the to
         }
       }),
     );
-    await settle(hub);
+    await settleHub(hub, 3);
     sem.release();
     await g.kill();
     expect([thrown.map((e) => (e as Error).name), sem.counter]).toEqual([['RangeError'], 1]);

@@ -14,6 +14,7 @@ import { bullmqBackend } from '../../src/remote-bullmq/index.js';
 import * as fx from '../fixtures/remote-tasks.js';
 import { failureOf } from '../threads/thread-test-kit.js';
 import { startRemoteTestBed, type RemoteTestBed } from '../helpers/redis-server.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 const queue = 'cancel-race';
 let bed: RemoteTestBed;
@@ -41,7 +42,7 @@ describe('cancel() of a remote call around its enqueue', () => {
       const inFlight = [];
       for (let i = 0; i < 20; i++) {
         const d = reactor.deferToRemote(fx.reportRun, bed.redis.socket, 'race:runs', `in-flight-${i}`);
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextTurn();
         d.cancel();
         inFlight.push(d);
       }

@@ -19,9 +19,10 @@ import { waitForDeferred } from '../../src/green/wait-for-deferred.js';
 import { withTimeout } from '../../src/green/with-timeout.js';
 import { settleHub } from '../helpers/settle-hub.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 /** One wait per primitive, each made so that it blocks. */

@@ -8,6 +8,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Reactor } from '../../src/reactor/reactor.js';
 import * as fx from '../fixtures/stream-tasks.js';
 import { built } from '../threads/thread-test-kit.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 describe('reactor.stop() while thread streams are read, workers recycled (maxTasks 2), on real workers', () => {
   it.each([0, 50])('stop({ graceMs: %i }) mid-read: each stream yields a prefix of its items, each once and in order, then ends done or with ReactorStoppedError, as its result does', async (graceMs) => {
@@ -19,7 +20,7 @@ describe('reactor.stop() while thread streams are read, workers recycled (maxTas
       try {
         for await (const item of s) {
           items.push(item);
-          if (items.length % 50 === 0) await new Promise((r) => setImmediate(r));
+          if (items.length % 50 === 0) await nextTurn();
         }
       } catch (error) {
         return { items, end: (error as Error).name };

@@ -10,9 +10,10 @@ import { GreenletExit } from '../../src/errors.js';
 import { successResultOf } from '../helpers/deferred-results.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
 import { spawnRecordingWaiter } from '../green/fixtures/recording-waiter.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 describe('waitForDeferred() with its hub', () => {

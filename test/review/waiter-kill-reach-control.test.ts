@@ -15,9 +15,10 @@ import { Semaphore } from '../../src/green/semaphore.js';
 import { GreenletExit } from '../../src/errors.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
 import { spawnRecordingWaiter } from '../green/fixtures/recording-waiter.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 /** An async greenlet that awaits `wait()` once, recording what ran. */

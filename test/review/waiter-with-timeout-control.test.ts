@@ -10,9 +10,10 @@ import { withTimeout } from '../../src/green/with-timeout.js';
 import { successResultOf } from '../helpers/deferred-results.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
 import { spawnWaiter, waiterKinds } from '../green/fixtures/served-waiter.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
 });
 
 describe('withTimeout() around a primitive wait', () => {

@@ -6,6 +6,7 @@ import { CancelledError, WorkerCrashedError } from '../../src/errors.js';
 import * as fx from '../fixtures/thread-tasks.js';
 import * as lx from '../fixtures/lifecycle-tasks.js';
 import { built, changed, failureOf, gate, open } from './thread-test-kit.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 /** Node's own `Worker#terminate` (a test below holds terminations back, then lets them through). */
 const realTerminate: (this: Worker) => Promise<number> = Object.getOwnPropertyDescriptor(Worker.prototype, 'terminate')!.value as never;
@@ -146,7 +147,7 @@ describe('ThreadPool cancel grace kill', () => {
         }
         await realTerminate.call(doomed); // the worker dies with `waiting` inside, unstarted
         // The pool hears of the death through promise reactions, which all run before the next turn's check phase.
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextTurn();
         expect(await failureOf(deaf)).toBeInstanceOf(CancelledError);
         if (nextDeaf === undefined) break;
         deaf = nextDeaf;

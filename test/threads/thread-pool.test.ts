@@ -6,6 +6,7 @@ import { Clock } from '../../src/time/clock.js';
 import type { Deferred } from '../../src/deferred/deferred.js';
 import * as fx from '../fixtures/thread-tasks.js';
 import { behindBlocker, built, changed, failureOf, gate, open, settled } from './thread-test-kit.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 const fixtureUrl = new URL('../../dist/test/fixtures/thread-tasks.js', import.meta.url);
 
@@ -153,7 +154,7 @@ describe('ThreadPool', () => {
           expect(copy?.deref()).toBeDefined();
           queued.cancel();
           expect((await failureOf(queued)).name).toBe('CancelledError');
-          await new Promise((resolve) => setImmediate(resolve)); // a WeakRef keeps its target until the job ends
+          await nextTurn(); // a WeakRef keeps its target until the job ends
           gc!();
           expect(copy?.deref()).toBeUndefined(); // while the worker is still busy: nothing holds it
           await release();

@@ -8,6 +8,7 @@ import { ThreadPool } from '../../src/threads/thread-pool.js';
 import type { Deferred } from '../../src/deferred/deferred.js';
 import * as fx from '../fixtures/thread-tasks.js';
 import { behindBlocker, built, changed, gate, open } from './thread-test-kit.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 describe('ThreadPool dispatch sites', () => {
   let pool: ThreadPool;
@@ -47,7 +48,7 @@ describe('ThreadPool dispatch sites', () => {
     });
     expect(lasts).toHaveLength(chains);
     if (chains > 1) expect(pool.stats().coalesced).toBeGreaterThan(0);
-    await new Promise((resolve) => setImmediate(resolve)); // a WeakRef keeps its target until the job ends
+    await nextTurn(); // a WeakRef keeps its target until the job ends
     gc!();
     expect(firsts.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
     expect(earlier.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
@@ -75,7 +76,7 @@ describe('ThreadPool dispatch sites', () => {
     await release();
     await changed(cells); // the held call runs
     expect(pool.stats()).toMatchObject({ batches: 1, coalesced: 16 });
-    await new Promise((resolve) => setImmediate(resolve)); // a WeakRef keeps its target until the job ends
+    await nextTurn(); // a WeakRef keeps its target until the job ends
     gc!();
     // The call whose callback sent it may stay, with its argument (its run is in the site's frames); its 15
     // batch-mates may not.

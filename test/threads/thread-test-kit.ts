@@ -14,6 +14,7 @@ import { taskFrom, type Task } from '../../src/task/task.js';
 import { setUnhandledErrorHandler } from '../../src/deferred/unhandled-error-handler.js';
 import type { ThreadPool } from '../../src/threads/thread-pool.js';
 import { waitForGate } from '../fixtures/thread-tasks.js';
+import { nextTurn } from '../helpers/next-turn.js';
 
 /**
  * The same task, loaded by workers from the built fixture module.
@@ -151,7 +152,7 @@ export function countFirings(d: Deferred<unknown>): { count: number } {
 export async function until(condition: () => boolean, turns = 10_000): Promise<void> {
   for (let i = 0; i < turns; i++) {
     if (condition()) return;
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
   }
   throw new Error(`condition still false after ${turns} event-loop turns`);
 }
