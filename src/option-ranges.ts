@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { maxTimerDelayMs } from './max-timer-delay.js';
 
 /** A closed interval a numeric option must lie in; `integer`: only whole numbers. */
 export interface OptionRange {
@@ -28,7 +29,7 @@ export interface OptionRange {
  * A time in ms (a timeout, a grace, a window, a slice): at most 2³¹ − 1 ms (about 24.8 days), the longest delay a
  * Node timer takes (`setTimeout` turns a longer one into 1 ms).
  */
-export const durationMsRange: OptionRange = { min: 0, max: 2 ** 31 - 1, integer: false };
+export const durationMsRange: OptionRange = { min: 0, max: maxTimerDelayMs, integer: false };
 
 /** Worker threads in one pool (`minThreads`, `maxThreads`) and tasks one worker runs at once: 1 to 1024. */
 export const threadCountRange: OptionRange = { min: 1, max: 1024, integer: true };

@@ -27,6 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Deferred } from '../deferred/deferred.js';
 import { CancelledError } from '../errors.js';
+import { maxTimerDelayMs } from '../max-timer-delay.js';
 import type { Failure } from '../deferred/failure.js';
 import {
   streamAbortedWord,
@@ -214,7 +215,7 @@ export class ThreadStream implements LiveStream, StreamReceiver {
     // The messages still to come are queued on the worker's port, but Piscina unrefs an idle worker: with nothing
     // else alive the process would exit before they are handled, leaving `result` unsettled. Hold the loop open until
     // they are (a moment: they were posted before the outcome).
-    else this.#keepAlive = setTimeout(noop, 2 ** 31 - 1);
+    else this.#keepAlive = setTimeout(noop, maxTimerDelayMs);
   }
 
   #release(): void {

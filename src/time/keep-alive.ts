@@ -4,8 +4,7 @@
  * @module
  */
 
-/** Node caps timer delays at 2³¹−1 ms; an interval that long never meaningfully fires. */
-const foreverMs = 2 ** 31 - 1;
+import { maxTimerDelayMs } from '../max-timer-delay.js';
 
 /**
  * Hold one ref'd handle so the process stays alive until the returned function releases it.
@@ -17,7 +16,8 @@ const foreverMs = 2 ** 31 - 1;
  * @returns a function that releases the handle; calling it again does nothing.
  */
 export function keepAlive(): () => void {
-  let handle: NodeJS.Timeout | undefined = setInterval(() => undefined, foreverMs);
+  // An interval that long never meaningfully fires.
+  let handle: NodeJS.Timeout | undefined = setInterval(() => undefined, maxTimerDelayMs);
   return () => {
     if (handle !== undefined) {
       clearInterval(handle);

@@ -8,11 +8,9 @@ import { performance } from 'node:perf_hooks';
 import { CallQueue } from './call-queue.js';
 import { DelayedCall, type DelayedCallOwner } from './delayed-call.js';
 import type { Scheduler } from './scheduler.js';
+import { maxTimerDelayMs } from '../max-timer-delay.js';
 import { safeString } from '../safe-string.js';
 import { addDelay } from './validate-delay.js';
-
-/** Node clamps longer timeouts to 1 ms; a call due later is reached in hops of at most this. */
-const maxTimerMs = 2 ** 31 - 1;
 
 /** Options of a {@link RealTimeScheduler}. */
 export interface RealTimeSchedulerOptions {
@@ -190,7 +188,7 @@ export class RealTimeScheduler implements Scheduler {
       clearTimeout(this.#timer);
     }
     this.#armedFor = due;
-    const wait = Math.min(maxTimerMs, Math.max(0, Math.ceil(due - this.now())));
+    const wait = Math.min(maxTimerDelayMs, Math.max(0, Math.ceil(due - this.now()))); // a later call: in hops
     this.#timer = setTimeout(this.#fire, wait);
   }
 

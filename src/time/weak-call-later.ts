@@ -3,12 +3,10 @@
  *
  * @module
  */
+import { maxTimerDelayMs } from '../max-timer-delay.js';
 import { RealTimeScheduler } from './real-time-scheduler.js';
 import type { Scheduler } from './scheduler.js';
 import { validateDelay } from './validate-delay.js';
-
-/** Node clamps longer timeouts to 1 ms; a longer wait is reached in hops of at most this. */
-const maxTimerMs = 2 ** 31 - 1;
 
 /** A pending {@link weakCallLater}; cancelling it again, or after it ran, does nothing. */
 export interface WeakCall {
@@ -49,7 +47,7 @@ export function weakCallLater(scheduler: Scheduler, ms: number, fn: () => void):
   validateDelay(ms);
   let timer: NodeJS.Timeout | undefined;
   const arm = (left: number): void => {
-    const hop = Math.min(maxTimerMs, Math.ceil(left));
+    const hop = Math.min(maxTimerDelayMs, Math.ceil(left));
     timer = setTimeout(() => {
       if (left > hop) arm(left - hop);
       else {
