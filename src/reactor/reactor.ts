@@ -52,7 +52,7 @@ import { SystemEventTriggers, type SystemEvent, type TriggerId, type TriggerPhas
 import type { Deferred } from '../deferred/deferred.js';
 import { fail } from '../deferred/fail.js';
 import { refuseIfStopped } from './refuse-if-stopped.js';
-import { whenRouteLetsGo } from './route-lets-go.js';
+import { routesLetGo } from './route-lets-go.js';
 import { safeString } from '../safe-string.js';
 import { expectScheduler } from '../time/expect-scheduler.js';
 import type { Task, TaskArgs, TaskResult } from '../task/task.js';
@@ -789,7 +789,7 @@ export class Reactor implements Scheduler {
         },
       },
       clock: this.#clock,
-      runsOn: whenRouteLetsGo,
+      runsOn: routesLetGo(this.#remote),
     }, this.#now === undefined ? {} : { now: this.#now });
   }
 

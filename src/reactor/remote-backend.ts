@@ -78,6 +78,19 @@ export interface RemoteBackend {
    * @returns a Deferred of the task's result.
    */
   call(task: Task, args: readonly unknown[], context: RemoteCallContext): Deferred<unknown>;
+  /**
+   * Optional: whether the job behind `d`, a Deferred this backend's `call` returned that has failed (cancelled, timed
+   * out, past its deadline), still runs on its host; if so, calls `ended` once the job's answer came (its host finished
+   * or aborted it, the job is gone, or `close` gave up on it) and returns true. Any other Deferred, or a job that is
+   * over: false. A rule's bulkhead (`maxConcurrent`) keeps the call's place until then (SPEC §7: at most N at a time),
+   * while its caller has its error at once. Absent, the place frees as the call's Deferred fails. The reactor calls it
+   * only for a failed call; it must not throw (a throw counts as false) and calls `ended` at most once (more are
+   * ignored), never from inside this method.
+   * @param d - a Deferred that has failed.
+   * @param ended - called once, later, when the job ended.
+   * @returns true when `ended` will be called.
+   */
+  whenJobEnds?(d: Deferred<unknown>, ended: () => void): boolean;
   /** @returns a snapshot of the backend's counters and times. */
   stats(): RemoteStats;
   /**

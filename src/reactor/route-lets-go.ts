@@ -3,7 +3,8 @@
  *
  * Why: cancelling a call (or its timeout, or its deadline) fails its Deferred at once, but what it started may run
  * on: a thread task deaf to its signal runs in its worker until it ends or the cancel grace kills the worker; a
- * killed greenlet runs its `finally` blocks, or an async function awaits what it awaited, until it dies. The gates
+ * killed greenlet runs its `finally` blocks, or an async function awaits what it awaited, until it dies; a remote job
+ * runs on its host until its answer comes (asked of the backend, `RemoteBackend.whenJobEnds`). The gates
  * that bound what runs (a rule's `maxConcurrent`, the crash budget's) keep such a call's place until then, so no more
  * than their limit of calls hold workers or greenlets at once, while the caller still gets its error at once. The
  * reactor hands this to its dispatcher (`DispatchTargets.runsOn`): the policy layer knows neither threads nor
@@ -13,7 +14,9 @@
  */
 import type { Deferred } from '../deferred/deferred.js';
 import { GreenletCall } from '../green/greenlet-call.js';
+import type { RunsOn } from '../policy/admission-gate.js';
 import { whenWorkerLetsGo } from '../threads/thread-task-run.js';
+import type { RemoteBackend } from './remote-backend.js';
 
 /**
  * The `free`s waiting on each thread run's Deferred. A run tells one listener when its worker lets go of it
@@ -51,4 +54,40 @@ export function whenRouteLetsGo(d: Deferred<unknown>, free: () => void): boolean
   if (!whenWorkerLetsGo(d, letGo)) return false;
   waitingOnRun.set(d, frees);
   return true;
+}
+
+/**
+ * {@link whenRouteLetsGo}, and for a remote call the reactor's backend asked whether its job still runs
+ * (`RemoteBackend.whenJobEnds`, optional): what the reactor hands its dispatcher as `runsOn`.
+ * @param remote - the reactor's backend, if any.
+ * @returns the `runsOn` of the reactor's gates.
+ */
+export function routesLetGo(remote: RemoteBackend | undefined): RunsOn {
+  if (remote === undefined) return whenRouteLetsGo;
+  return (d, free) => whenRouteLetsGo(d, free) || whenRemoteJobEnds(remote, d, free);
+}
+
+/**
+ * Asks `remote` whether the job behind `d` runs on; the backend is user-replaceable code, so its answer is taken
+ * defensively: a throw is "no", `ended` called from inside the question is "no", and only the first `ended` frees.
+ */
+function whenRemoteJobEnds(remote: RemoteBackend, d: Deferred<unknown>, free: () => void): boolean {
+  const answer = { asking: true, ended: false };
+  const ended = (): void => {
+    if (answer.ended) return;
+    answer.ended = true;
+    if (!answer.asking) free();
+  };
+  let held: boolean;
+  try {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- read once (a getter runs once), called on `remote`
+    const ask = remote.whenJobEnds;
+    held = typeof ask === 'function' && ask.call(remote, d, ended) === true;
+  } catch {
+    held = false;
+  }
+  answer.asking = false;
+  if (held && !answer.ended) return true;
+  answer.ended = true; // not held: a later `ended` frees nothing
+  return false;
 }
