@@ -10,24 +10,25 @@ import { expectScheduler } from '../time/expect-scheduler.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
 import { firstUnknownKey, unknownOptionMessage } from '../unknown-option.js';
 import { describeValue } from '../describe-value.js';
+import { durationMsRange, heldCountRange, rangeProblem, type OptionRange } from '../option-ranges.js';
 
 /** How a {@link Hub} slices time and bounds its greenlets; every field is optional. */
 export interface HubOptions {
   /**
    * Wall time (ms, read from `now`) the hub may run greenlet steps before it yields to the event loop (with
-   * `nextTurn`). Smaller keeps the loop more responsive; larger wastes less time switching.
+   * `nextTurn`). Smaller keeps the loop more responsive; larger wastes less time switching. From 0 to 2³¹ − 1.
    * @defaultValue 4
    */
   sliceMs?: number;
   /**
    * A single step longer than this (ms) emits `'blocked'` on the hub: the greenlet did not cooperate often enough
-   * (the policy layer moves such tasks to threads).
+   * (the policy layer moves such tasks to threads). From 0 to 2³¹ − 1.
    * @defaultValue 20
    */
   blockingThresholdMs?: number;
   /**
    * Most greenlets alive at once (spawned and not dead); past it `spawn` returns a greenlet already dead with
-   * `QueueFullError`. An integer >= 1, or Infinity (as the policy's `green.maxGreenlets`).
+   * `QueueFullError`. An integer from 1 to 1,000,000 (the policy's `green.maxGreenlets` range), or Infinity.
    * @defaultValue Infinity
    */
   maxGreenlets?: number;
@@ -67,6 +68,22 @@ export const defaultHubOptions: Readonly<ResolvedHubOptions> = Object.freeze({
   nextTurn: runOnNextTurn,
 });
 
+/**
+ * A numeric option in its range (option-ranges.ts: the policy's `green.*` options read the same ranges), or a named
+ * error: `TypeError` when it is not a number, `RangeError` when it is one outside the range.
+ * @param key - the option's name.
+ * @param value - what the caller gave.
+ * @param range - its range.
+ * @param unbounded - whether `Infinity` ("no limit", the default of `maxGreenlets`) is allowed too.
+ * @returns the value.
+ */
+function numberOption(key: string, value: unknown, range: OptionRange, unbounded: boolean): number {
+  const problem = rangeProblem(`\`${key}\``, value, range);
+  if (problem === undefined || (unbounded && value === Infinity)) return value as number;
+  const message = `${problem}${unbounded ? ' or Infinity' : ''}, got ${describeValue(value)}`;
+  throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
+}
+
 function functionOption<F>(key: string, value: F): F {
   if (typeof value !== 'function') throw new TypeError(`Expected \`${key}\` to be a function, got ${describeValue(value)}`);
   return value;
@@ -79,8 +96,9 @@ function functionOption<F>(key: string, value: F): F {
  * @returns the resolved options.
  * @throws TypeError when `options` is not an object, has a key that is not a {@link HubOptions} field (a misspelt
  *   option would otherwise be ignored silently), or a field has the wrong type; RangeError when a number is out of
- *   range (`maxGreenlets` must be an integer >= 1 or Infinity, as the policy's `green.maxGreenlets` >= 1: with 0
- *   every spawn would fail).
+ *   its range (src/option-ranges.ts, the ranges of the policy's `green.*` options): `sliceMs` and
+ *   `blockingThresholdMs` from 0 to 2³¹ − 1 ms, `maxGreenlets` an integer from 1 to a million, or Infinity (with 0
+ *   every spawn would fail; `2 ** 60` or `sliceMs: 1e308` were taken before and bound nothing).
  */
 export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions {
   if (typeof options !== 'object' || options === null) {
@@ -91,26 +109,9 @@ export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions 
   if (unknown !== undefined) throw new TypeError(unknownOptionMessage(unknown, known, 'new Hub()', 'its options are'));
   const resolved = { ...defaultHubOptions };
   for (const key of ['sliceMs', 'blockingThresholdMs'] as const) {
-    const value = options[key];
-    if (value === undefined) continue;
-    if (typeof value !== 'number') {
-      throw new TypeError(`Expected \`${key}\` to be a finite number >= 0, got ${describeValue(value)}`);
-    }
-    if (!(value >= 0) || !Number.isFinite(value)) {
-      throw new RangeError(`Expected \`${key}\` to be a finite number >= 0, got ${describeValue(value)}`);
-    }
-    resolved[key] = value;
+    if (options[key] !== undefined) resolved[key] = numberOption(key, options[key], durationMsRange, false);
   }
-  const max = options.maxGreenlets;
-  if (max !== undefined) {
-    if (typeof max !== 'number') {
-      throw new TypeError(`Expected \`maxGreenlets\` to be an integer >= 1 or Infinity, got ${describeValue(max)}`);
-    }
-    if (!(max >= 1) || (!Number.isInteger(max) && max !== Infinity)) {
-      throw new RangeError(`Expected \`maxGreenlets\` to be an integer >= 1 or Infinity, got ${describeValue(max)}`);
-    }
-    resolved.maxGreenlets = max;
-  }
+  if (options.maxGreenlets !== undefined) resolved.maxGreenlets = numberOption('maxGreenlets', options.maxGreenlets, heldCountRange, true);
   if (options.clock !== undefined) resolved.clock = expectScheduler(options.clock, 'clock');
   if (options.now !== undefined) resolved.now = functionOption('now', options.now);
   if (options.nextTurn !== undefined) resolved.nextTurn = functionOption('nextTurn', options.nextTurn);
