@@ -936,7 +936,6 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       if (failed) void y.then(undefined, noop); // parking observes: the failure counts as handled
       if (sync) syncResult = { result };
       else this.#resume(token, failed ? result.value : result, failed);
-      return result;
     });
     sync = false;
     if (syncResult !== null) return (syncResult as { result: unknown }).result;

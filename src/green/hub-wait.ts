@@ -51,7 +51,8 @@
  *
  * @module
  */
-import { Deferred, type AddCallbacksOptions, type ChainResult } from '../deferred/deferred.js';
+import { Deferred, isDeferred, type AddCallbacksOptions, type ChainResult } from '../deferred/deferred.js';
+import { succeed } from '../deferred/succeed.js';
 import { Failure, isFailure } from '../deferred/failure.js';
 
 const noop = (): undefined => undefined;
@@ -394,12 +395,47 @@ export class HubWait<T> extends Deferred<T> {
 }
 
 /**
- * @internal Observe `d`'s outcome as the library, not as the caller's code: on a hub wait, {@link HubWait.observe}
- * (it does not count as callbacks that took the value), on any other Deferred `addBoth`.
- * @param d - the Deferred.
- * @param handler - gets the outcome (a `Failure` when it failed) and returns what the chain goes on with.
+ * What a handler returns to leave the chain's result as it is: the result itself, or — for an object, which the
+ * chain probes for `then` when a handler returns it, and follows when it is a thenable — a fired Deferred holding it,
+ * whose result the chain takes over unprobed. Returning the object itself read a revoked Proxy's `then` (the
+ * Deferred then held that `TypeError`, reported unhandled) and made a Deferred fired with a Promise wait for it.
+ * @param result - the chain's result (a `Failure` when it failed).
+ * @returns what the observing handler returns.
  */
-export function observeOutcome(d: Deferred<unknown>, handler: (result: unknown) => unknown): void {
+function asIs(result: unknown): unknown {
+  if (typeof result !== 'object' || result === null || isFailure(result) || isDeferred(result)) return result;
+  return succeed(result);
+}
+
+/**
+ * @internal Observe `d`'s outcome as the library, not as the caller's code: the chain goes on with its result exactly
+ * as it was (SPEC §6.1: parking only observes a Deferred; {@link asIs}), and on a hub wait with
+ * {@link HubWait.observe} (it does not count as callbacks that took the value), on any other Deferred `addBoth`.
+ * A failure is not marked handled here: the caller does that when it takes the failure as its own.
+ * @param d - the Deferred.
+ * @param observer - gets the outcome (a `Failure` when it failed); what it returns is ignored.
+ */
+export function observeOutcome(d: Deferred<unknown>, observer: (result: unknown) => void): void {
+  const handler = (result: unknown): unknown => {
+    observer(result);
+    return asIs(result);
+  };
+  if (d instanceof HubWait) d.observe(handler);
+  else d.addBoth(handler);
+}
+
+/**
+ * @internal Take `d`'s outcome over as the library (`withTimeout`: its outcome lives on in the Deferred it returns):
+ * `taker` gets it, and `d`'s chain goes on with `undefined`, a failure taken with it. On a hub wait
+ * {@link HubWait.observe}, as {@link observeOutcome}.
+ * @param d - the Deferred.
+ * @param taker - gets the outcome (a `Failure` when it failed).
+ */
+export function takeOutcome(d: Deferred<unknown>, taker: (result: unknown) => void): void {
+  const handler = (result: unknown): undefined => {
+    taker(result);
+    return undefined;
+  };
   if (d instanceof HubWait) d.observe(handler);
   else d.addBoth(handler);
 }

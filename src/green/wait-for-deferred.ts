@@ -64,7 +64,6 @@ export function waitForDeferred<T>(d: PromiseLike<T>, timeoutMs: number | undefi
         } else {
           settle(r, false);
         }
-        return r;
       });
     } else {
       try {

@@ -15,7 +15,7 @@ import { getDefaultHub } from './default-hub.js';
 import { followThenable } from './follow-thenable.js';
 import { Greenlet, isGreenlet } from './greenlet.js';
 import { newHubWait, type Hub } from './hub.js';
-import { HubWait, observeOutcome } from './hub-wait.js';
+import { HubWait, takeOutcome } from './hub-wait.js';
 import type { DelayedCall } from '../time/scheduler.js';
 
 /**
@@ -71,10 +71,7 @@ export function withTimeout<T>(waitable: PromiseLike<T> | Greenlet<T>, ms: numbe
   }
   const source = isGreenlet(waitable) ? waitable.get() : waitable;
   if (isDeferred(source)) {
-    observeOutcome(source, (r: unknown) => {
-      settle(r, isFailure(r));
-      return undefined; // taken over: its outcome lives on in `result`
-    });
+    takeOutcome(source, (r: unknown) => settle(r, isFailure(r))); // its outcome lives on in `result`
   } else {
     followThenable(
       source,

@@ -86,9 +86,9 @@ describe('green helpers handed a revoked Proxy as the greenlet or waitable', () 
 });
 
 /**
- * Handles what `d` holds at the end of a test: a handler that hands the proxy on makes `d`'s chain read its `then`,
- * and `d` then holds that `TypeError`; unhandled, it is reported when collected, which can be after this file ended
- * ("Cannot log after tests are done", and Jest then exits 1).
+ * Handles what `d` holds at the end of a test, a guard: parking and `waitForDeferred` leave `d` holding the proxy
+ * (green-park-observe-control.test.ts pins that), but a failure left in `d` unhandled would be reported when
+ * collected, which can be after this file ended ("Cannot log after tests are done", and Jest then exits 1).
  */
 function settled(d: Deferred<unknown>): void {
   d.addErrback(() => undefined);
