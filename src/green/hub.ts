@@ -180,7 +180,7 @@ export class Hub extends EventEmitter {
   #blockedSteps = 0;
   #blockedCallbacks = 0;
   #slices = 0;
-  readonly #taskStats = new Map<string, StepStats>();
+  readonly #taskStats = new Map<string, StepStats>(); // by task id; written by #timer only (step-stats.ts: the contract)
   #liveHead: Greenlet<any> | null = null;
   #lastFn: unknown = null;
   #lastFnName = '';

@@ -33,6 +33,9 @@ const maxSampleEvery = 64;
  * longer than the threshold is still reported (it froze the loop), to `onSlowCallbacks`, not as the task's step:
  * otherwise `auto` would pin the wrong task (the quick greenlet whose Deferred fired a slow callback) to threads.
  * A death with nothing to notify needs no second read.
+ *
+ * The timer is the only writer of a task's {@link StepStats} (its counters and histogram): who makes, holds, writes
+ * and reads them, and when, is the contract in step-stats.ts.
  */
 export class StepTimer {
   #last = 0; // the clock when the step now running started: the end of the previous one
