@@ -16,9 +16,10 @@
 export { bullmqBackend } from './bullmq-backend.js';
 export { defaultBullmqBackendOptions } from './bullmq-backend-options.js';
 export { runRemoteWorker } from './run-remote-worker.js';
+export { defaultRemoteWorkerCloseOptions } from './remote-worker-options.js';
 export { ReturnedMarkNotWrittenError } from './returned-mark.js';
 export { parseRedisUrl } from './redis-connection-options.js';
 export type { BullmqBackendOptions } from './bullmq-backend-options.js';
-export type { RemoteWorker, RemoteWorkerOptions } from './remote-worker-options.js';
+export type { RemoteWorker, RemoteWorkerCloseOptions, RemoteWorkerOptions } from './remote-worker-options.js';
 export type { RedisConnectionOptions } from './redis-connection-options.js';
 export type { RemoteBackend, RemoteCallContext, RemoteStats, RemotePercentiles } from '../reactor/remote-backend.js';

@@ -9,13 +9,17 @@
  *   advertises its task (see `HostDirectory`).
  * - A job is skipped (never run) when a cancel for it came first (its cancel key, or a message remembered by
  *   {@link JobProcessor.abort}) or its deadline passed before it starts; a running job is aborted by `abort`.
+ * - Once the host stopped its jobs ({@link JobProcessor.stopAll}: its close's grace passed, or Redis is out of
+ *   reach), a running job ends with `WorkerCrashedError` saying its host closed mid-task (its caller re-runs it under
+ *   `retries`, as for a host that died), and a job taken but not started yet goes back to the queue, unrun: no task
+ *   starts after that, so BullMQ's close, which waits for every job, ends.
  * - A task that returned or threw (its thread did not die) is recorded in its job's hash before its outcome is
  *   returned for BullMQ to save (see `returned-mark.ts`).
  *
  * Contract with the host (`run-remote-worker.ts`): the host owns the connections, the pool and the directory and
  * lends them here ({@link JobProcessorDeps}); the jobs running and the cancels remembered are this class's alone. The
- * host passes `process` to BullMQ's `Worker`, calls `abort` for each cancel message and, when it closes with Redis out
- * of reach, for each of {@link JobProcessor.runningIds}.
+ * host passes `process` to BullMQ's `Worker`, calls `abort` for each cancel message, and `stopAll` when it closes past
+ * its grace or with Redis out of reach.
  *
  * @module
  */
@@ -26,7 +30,7 @@ import { restoreCarriedContext, type CarriedContext } from '../context/context-c
 import { runUntilWallTime } from '../context/deadline-scope.js';
 import type { Deferred } from '../deferred/deferred.js';
 import type { Failure } from '../deferred/failure.js';
-import { DataCloneError } from '../errors.js';
+import { DataCloneError, WorkerCrashedError } from '../errors.js';
 import { safeString } from '../safe-string.js';
 import { taskFrom } from '../task/task.js';
 import type { ThreadPool } from '../threads/thread-pool.js';
@@ -63,10 +67,10 @@ export interface JobProcessorDeps {
   readonly report: (error: unknown) => void;
 }
 
-/** A job this host runs now. */
+/** A job this host runs now, and whether (and why) the host stopped it: a cancel, or the host closing. */
 interface RunningJob {
   readonly deferred: Deferred<unknown>;
-  aborted: boolean;
+  stopped: 'no' | 'cancelled' | 'host-closed';
 }
 
 /** How long (ms) a job this host does not serve waits before it is offered again, per time it came here (see HostDirectory). */
@@ -84,6 +88,8 @@ export class JobProcessor {
   readonly #running = new Map<string, RunningJob>();
   readonly #cancelled = new Set<string>();
   readonly #marks: ReturnedMarks;
+  /** Why the host stopped its jobs (see {@link JobProcessor.stopAll}), once it did. */
+  #closedBecause: string | undefined;
 
   /** @param deps - what the host lends. */
   constructor(deps: JobProcessorDeps) {
@@ -91,9 +97,19 @@ export class JobProcessor {
     this.#marks = new ReturnedMarks(deps.redis, deps.report);
   }
 
-  /** The ids of the jobs running here now. */
-  runningIds(): string[] {
-    return [...this.#running.keys()];
+  /**
+   * Stops every job running here, and any taken later (the host is closing): a running one's task sees its `signal`
+   * abort (its thread ends with the pool) and its job ends with `WorkerCrashedError` saying `why`; a job not started
+   * yet goes back to the queue, unrun.
+   * @param why - why the host stopped them, for the callers' message (its grace passed, Redis is out of reach).
+   */
+  stopAll(why: string): void {
+    this.#closedBecause ??= why;
+    for (const job of this.#running.values()) {
+      if (job.stopped !== 'no') continue;
+      job.stopped = 'host-closed';
+      job.deferred.cancel();
+    }
   }
 
   /**
@@ -104,7 +120,7 @@ export class JobProcessor {
   abort(id: string): void {
     const job = this.#running.get(id);
     if (job !== undefined) {
-      job.aborted = true;
+      if (job.stopped === 'no') job.stopped = 'cancelled';
       job.deferred.cancel();
       return;
     }
@@ -129,8 +145,11 @@ export class JobProcessor {
       if (!isRemoteJobData(data)) throw editedJob(id, job.name, data);
       if (this.#cancelled.delete(id) || (await redis.exists(cancelKey(prefix, queue, id))) === 1) return { s: 'skipped', why: 'cancelled' };
       if (data.d !== undefined && Date.now() >= data.d) return { s: 'skipped', why: 'deadline' };
-      if (!registry.serves(data.x) && (await directory.otherServes(data.x))) {
-        // Back in the queue a little later (longer each time it comes back here), for a host that serves it.
+      const elsewhere = !registry.serves(data.x) && (await directory.otherServes(data.x));
+      // Checked after the last await before the job's entry in #running (see #run): a stopAll from now on stops it.
+      if (elsewhere || this.#closedBecause !== undefined) {
+        // Back in the queue a little later (longer each time it comes back here), for a host that serves it: another
+        // host, or this one stopped its jobs (its close's grace passed), and no task starts here any more.
         await job.moveToDelayed(Date.now() + Math.min(giveBackMs * Math.max(1, job.attemptsStarted), maxGiveBackMs), token);
         outcome = 'given-back';
       } else {
@@ -156,7 +175,7 @@ export class JobProcessor {
     const run = (): Deferred<unknown> => restoreCarriedContext(carried, () => pool.run(task, ...args)) as Deferred<unknown>;
     // The caller's deadline as the wall time it is, not as "ms from now": the task's deadline() reads it exactly.
     const deferred = data.d === undefined ? run() : runUntilWallTime(pool.options.clock, data.d, run);
-    const entry: RunningJob = { deferred, aborted: false };
+    const entry: RunningJob = { deferred, stopped: 'no' };
     this.#running.set(id, entry);
     if (this.#cancelled.delete(id)) this.abort(id); // a cancel that came while the job was being set up
     const settled = await new Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }>((resolve) => {
@@ -166,7 +185,15 @@ export class JobProcessor {
       );
     });
     this.#running.delete(id);
-    if (entry.aborted) return { s: 'aborted', ...times() };
+    if (entry.stopped === 'host-closed') {
+      const error = new WorkerCrashedError(
+        `The remote host running task \`${data.x}\` closed before the task ended (${this.#closedBecause ?? 'closing'}): the task was stopped mid-run, ` +
+          'its outcome is unknown (it may have run in part or in full)',
+        { task: data.x },
+      );
+      return errorOutcome(data.x, error, overLimit, times());
+    }
+    if (entry.stopped === 'cancelled') return { s: 'aborted', ...times() };
     // The task returned or threw (its thread did not die): record it before the result is saved, so that a caller
     // whose job stalls now (this host dies, or the save is refused) does not re-run it (see returned-mark.ts).
     if (settled.ok || (settled.error as { code?: unknown } | null)?.code !== 'ERR_WORKER_CRASHED') {

@@ -17,10 +17,13 @@
  *   with `TaskNotFoundError`.
  * - Redis out of reach never hangs the start: `runRemoteWorker` rejects with `RemoteUnavailableError` when Redis has
  *   not answered within `unreachableMs`, after closing what it opened. Once serving, a lost connection is waited
- *   for (BullMQ and ioredis reconnect; a job's result is saved once Redis is back). `close()` always ends: the
+ *   for (BullMQ and ioredis reconnect; a job's result is saved once Redis is back). `close()` always ends: it lets
+ *   the running jobs finish within its `graceMs`, then stops them (`JobProcessor.stopAll`: each one's caller gets
+ *   `WorkerCrashedError` saying its host closed mid-task, or a re-run under `retries`), since BullMQ's close waits
+ *   for every running job and a task may never end. The
  *   connections give up reconnecting once it is called, and against a server that stops answering on an open
  *   connection (paused, half-open TCP) it stops waiting for the running jobs' results to be saved once a probe went
- *   unanswered for `unreachableMs`; against a connection lost (or lost meanwhile) at once. It then aborts the
+ *   unanswered for `unreachableMs`; against a connection lost (or lost meanwhile) at once. It then stops the
  *   running jobs and ends the connections (their results are lost; their callers' own probes fail them with
  *   `RemoteUnavailableError`, or, Redis back, their stalled jobs are re-run under `retries`).
  *
@@ -45,7 +48,7 @@ import { TaskRegistry } from './task-registry.js';
 import { HostDirectory } from './host-directory.js';
 import { JobProcessor } from './job-processor.js';
 import { errorSink, keyPrefix, positiveOption, queueName } from './remote-options.js';
-import type { RemoteWorker, RemoteWorkerOptions } from './remote-worker-options.js';
+import { readCloseGraceMs, type RemoteWorker, type RemoteWorkerOptions } from './remote-worker-options.js';
 import { cancelChannel, hostsKey, jobKey } from './remote-wire.js';
 
 /**
@@ -149,7 +152,13 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
 
   const what = `Redis at ${describeConnection(connection)}`;
   let closed: Promise<void> | undefined;
-  const close = (): Promise<void> => {
+  const close = (options?: unknown): Promise<void> => {
+    let graceMs: number;
+    try {
+      graceMs = readCloseGraceMs(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     closed ??= (async () => {
       closing = true;
       // Finishing the running jobs saves their results, and the quits wait for answers: against a server that is
@@ -157,14 +166,24 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
       // `unreachableMs` (or the connection is lost), and end the connections instead.
       const watch = new RedisReachability(redis, unreachableMs, what, { onUnreachable: () => undefined, onReachable: () => undefined, busy: () => true });
       watch.probe();
-      const down = watch.whenDown();
-      const gone = await Promise.race([worker.close().then(() => false, () => false), down.then(() => true)]);
-      if (gone) {
-        // No running job's result can be saved now, and BullMQ's close waits for every running job: abort them (their
-        // tasks see `signal` abort; the pool's close below ends their threads), as a cancel would. Their callers fail
-        // them by their own watch, or re-run them once Redis is back (an aborted task left no returned mark).
-        for (const id of jobs.runningIds()) abort(id);
-        // BullMQ's close still tries to save the aborted jobs' outcomes: bounded by `unreachableMs`, once the
+      const gone = watch.whenDown().then(() => 'gone' as const);
+      // BullMQ's close waits for every running job, and a task may never end (or take longer than the host may wait):
+      // past the grace, the host stops its jobs (each saves WorkerCrashedError saying so) and the close ends.
+      const finished = worker.close().then(() => 'finished' as const, () => 'finished' as const);
+      let grace: DelayedCall | undefined;
+      const graceOver = new Promise<'grace-over'>((resolve) => (grace = realTimeScheduler.callLater(graceMs, () => resolve('grace-over'))));
+      let ended = await Promise.race([finished, gone, graceOver]);
+      if (grace?.active() === true) grace.cancel();
+      if (ended === 'grace-over') {
+        jobs.stopAll(`its close() grace of ${graceMs} ms passed`);
+        ended = await Promise.race([finished, gone]);
+      }
+      if (ended === 'gone') {
+        // No running job's result can be saved now, and BullMQ's close waits for every running job: stop them (their
+        // tasks see `signal` abort; the pool's close below ends their threads). Their callers fail them by their own
+        // watch, or re-run them once Redis is back (a stopped task left no returned mark).
+        jobs.stopAll('Redis was out of reach');
+        // BullMQ's close still tries to save the stopped jobs' outcomes: bounded by `unreachableMs`, once the
         // connections are ended (a save on an ended connection fails at once).
         let bound: DelayedCall | undefined;
         await Promise.race([
@@ -174,7 +193,7 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
         if (bound?.active() === true) bound.cancel();
       }
       await pool.close(0);
-      await Promise.race([Promise.allSettled([directory.leave(), subscriber.quit(), redis.quit(), large.close()]), down]);
+      await Promise.race([Promise.allSettled([directory.leave(), subscriber.quit(), redis.quit(), large.close()]), gone]);
       watch.stop();
       // Resolved once their sockets closed, not at the server's answer to QUIT: nothing of ours is left open then.
       await Promise.all([endConnection(subscriber), endConnection(redis), large.disconnect()]);

@@ -1,0 +1,144 @@
+/**
+ * A worker host's `close()` always ends, even while a task runs that never ends by itself (the brief: `stop()`
+ * always ends; SPEC §11's hosts). It lets running jobs finish within `graceMs`, then stops them: each one's caller
+ * errbacks `WorkerCrashedError` saying its host closed mid-task (or, with `retries`, gets the result of a re-run on
+ * another host), and every connection and thread is closed.
+ *
+ * Found: BullMQ's `Worker.close()` waits for every running job, and the host's close awaited it with Redis up, so a
+ * task that ignored its signal (or just ran long) held `close()` — and the CLI's SIGTERM — forever. Against a real
+ * redis-server, with in-process hosts (and a child process for what stays open).
+ *
+ * @module
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { WorkerCrashedError } from '../../src/errors.js';
+import { Reactor } from '../../src/reactor/reactor.js';
+import { bullmqBackend, runRemoteWorker, type RemoteWorker } from '../../src/remote-bullmq/index.js';
+import * as rv from '../fixtures/remote-review-tasks.js';
+import * as fx from '../fixtures/remote-tasks.js';
+import { firingCounter } from '../helpers/deferred-results.js';
+import { settled, watchUnhandled } from '../threads/thread-test-kit.js';
+import { nextWord, remoteFixtureModule, startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { runChild } from '../helpers/run-child.js';
+
+const imports = [remoteFixtureModule, new URL('./remote-review-tasks.js', remoteFixtureModule)];
+let redis: TestRedis;
+let watcher: ReturnType<TestRedis['client']>;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  watcher = redis.client();
+});
+
+afterAll(async () => {
+  await watcher?.quit();
+  await redis?.stop();
+});
+
+function host(queue: string, reports: unknown[]): Promise<RemoteWorker> {
+  return runRemoteWorker({ connection: redis.connection, queue, imports, concurrency: 1, cancelGraceMs: 100, onError: (error) => reports.push(error) });
+}
+
+function caller(queue: string, reports: unknown[]): Reactor {
+  return new Reactor({ remote: bullmqBackend({ connection: redis.connection, queue, reconcileMs: 200, onError: (error) => reports.push(error) }) });
+}
+
+describe('host.close({ graceMs }) with a task that never ends', () => {
+  it('ends once the grace passed; the caller errbacks WorkerCrashedError saying the host closed mid-task, and the task ran once', async () => {
+    const reports: unknown[] = [];
+    const watch = watchUnhandled();
+    const serving = await host('grace-never', reports);
+    const reactor = caller('grace-never', reports);
+    try {
+      const d = reactor.deferToRemote(fx.hangOnFirstRun, redis.socket, 'grace:never');
+      const firings = firingCounter(d);
+      expect(await nextWord(watcher, 'grace:never')).toMatch(/^started:/);
+      await serving.close({ graceMs: 100 });
+      const outcome = await settled(d);
+      expect(outcome).toMatchObject({ ok: false, error: expect.any(WorkerCrashedError) });
+      expect((outcome as { error: Error }).error.message).toMatch(/hangOnFirstRun.*closed.*100 ms/);
+      expect(firings.count).toBe(1);
+      expect(await watcher.get('grace:never:runs')).toBe('1');
+    } finally {
+      await reactor.stop();
+      await serving.close();
+    }
+    await watch.settle();
+    watch.stop();
+    expect({ reported: watch.reported, escaped: watch.escaped, reports }).toEqual({ reported: [], escaped: [], reports: [] });
+  }, 60_000);
+
+  it('with retries, the job is re-run on another host and its caller gets that run\'s result', async () => {
+    const reports: unknown[] = [];
+    const first = await host('grace-retried', reports);
+    const reactor = caller('grace-retried', reports);
+    let second: RemoteWorker | undefined;
+    try {
+      const d = reactor.deferToRemote(rv.hangFirstRunRetried, redis.socket, 'grace:retried');
+      expect(await nextWord(watcher, 'grace:retried')).toBe('started:1');
+      await first.close({ graceMs: 0 });
+      second = await host('grace-retried', reports);
+      await expect(d.asPromise()).resolves.toBe('done on run 2');
+      expect(reactor.stats().remote).toMatchObject({ retried: 1, completed: 1, crashed: 0 });
+    } finally {
+      await reactor.stop();
+      await first.close();
+      await second?.close();
+    }
+    expect(reports).toEqual([]);
+  }, 60_000);
+
+  it('refuses a graceMs that is not a finite number >= 0 (rejecting with RangeError), closing nothing: the host serves on', async () => {
+    const reports: unknown[] = [];
+    const serving = await host('grace-bad', reports);
+    const reactor = caller('grace-bad', reports);
+    try {
+      for (const graceMs of [-1, Number.NaN, Infinity, '10'] as unknown as number[]) {
+        await expect(serving.close({ graceMs })).rejects.toThrow(RangeError);
+      }
+      await expect(serving.close(null as unknown as { graceMs?: number })).rejects.toThrow(TypeError);
+      await expect(reactor.deferToRemote(fx.add, 2, 3).asPromise()).resolves.toBe(5);
+    } finally {
+      await reactor.stop();
+      await serving.close();
+    }
+    expect(reports).toEqual([]);
+  }, 60_000);
+});
+
+/** The child: a host whose task never ends, closed with the default grace; prints what its caller got and what stays open. */
+const script = `
+const root = process.argv[1];
+const { Reactor } = await import(root + '/dist/src/reactor/reactor.js');
+const { bullmqBackend, runRemoteWorker } = await import(root + '/dist/src/remote-bullmq/index.js');
+const fx = await import(root + '/dist/test/fixtures/remote-tasks.js');
+const { Redis } = await import('ioredis');
+const socket = process.argv[2];
+const connection = { path: socket };
+const queue = 'grace-handles';
+const reports = [];
+const host = await runRemoteWorker({ connection, queue, imports: [root + '/dist/test/fixtures/remote-tasks.js'], cancelGraceMs: 100, onError: (e) => reports.push(e) });
+const reactor = new Reactor({ remote: bullmqBackend({ connection, queue, reconcileMs: 200, onError: (e) => reports.push(e) }) });
+const d = reactor.deferToRemote(fx.hangOnFirstRun, socket, 'grace:child');
+const watcher = new Redis(connection);
+await watcher.blpop('grace:child', 30);
+await watcher.quit();
+await host.close();
+const error = await d.asPromise().then(() => 'resolved', (e) => e.name);
+await reactor.stop({ graceMs: 0 });
+setImmediate(() => {
+  const open = process.getActiveResourcesInfo().filter((type) => !['TTYWrap', 'PipeWrap', 'FSReqCallback'].includes(type));
+  process.stdout.write(JSON.stringify({ error, reports: reports.map(String), open }) + '\\n');
+  process.exit(0);
+});
+`;
+
+describe('host.close() with no options and a task that never ends', () => {
+  it('ends after the default grace, its caller gets WorkerCrashedError, and nothing is left open', async () => {
+    const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+    // A bound against a hang only (the close it guards took forever before the fix).
+    const { code, stdout, stderr } = await runChild(process.execPath, ['--input-type=module', '-e', script, root, redis.socket], { timeoutMs: 50_000 });
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(stdout)).toEqual({ error: 'WorkerCrashedError', reports: [], open: [] });
+  }, 60_000);
+});
