@@ -23,6 +23,7 @@ import type { Failure } from '../deferred/failure.js';
 import type { DelayedCall, Scheduler } from '../time/scheduler.js';
 import { StreamBuffer } from './stream-buffer.js';
 import type { LiveStream, StreamTaskCounters } from './stream-stats.js';
+import { endedByAbort } from './ended-by-abort.js';
 
 /** Progress values are delivered at most this often (ms). */
 export const progressIntervalMs = 50;
@@ -57,11 +58,6 @@ export function currentInProcessStream(): StreamOfTask | undefined {
  */
 export function runInStream<R>(stream: InProcessStream, fn: () => R): R {
   return (holder[storageKey] ??= new AsyncLocalStorage<StreamOfTask>()).run(stream, fn);
-}
-
-function isAbort(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ERR_CANCELLED' || code === 'ERR_TIMEOUT';
 }
 
 /** One streamed in-process task (greenlet or inline), from its start to the end of its stream. */
@@ -171,7 +167,7 @@ export class InProcessStream implements LiveStream, StreamOfTask {
       },
       (failure: Failure) => {
         const error = failure.value;
-        if (isAbort(error)) {
+        if (endedByAbort(error)) {
           this.#end();
           this.buffer.abort(error);
         } else {

@@ -46,16 +46,12 @@ import {
 import { dropStreamReceiver, registerStreamReceiver, type StreamReceiver } from '../threads/stream-receivers.js';
 import { StreamBuffer } from './stream-buffer.js';
 import type { LiveStream, StreamTaskCounters } from './stream-stats.js';
+import { endedByAbort } from './ended-by-abort.js';
 
 let nextId = 1;
 const timeOrigin = performance.timeOrigin;
 
 function noop(): void {}
-
-function isAbort(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ERR_CANCELLED' || code === 'ERR_TIMEOUT';
-}
 
 /** One streamed thread task, from its request to the end of its stream. */
 export class ThreadStream implements LiveStream, StreamReceiver {
@@ -134,8 +130,8 @@ export class ThreadStream implements LiveStream, StreamReceiver {
       },
       (failure: Failure) => {
         const error = failure.value;
-        if (Atomics.load(this.#words, streamClosedWord) === 1 && !isAbort(error)) this.#settle(() => this.buffer.fail(error));
-        else if (isAbort(error) || this.buffer.state !== 'open') this.#abort(error);
+        if (Atomics.load(this.#words, streamClosedWord) === 1 && !endedByAbort(error)) this.#settle(() => this.buffer.fail(error));
+        else if (endedByAbort(error) || this.buffer.state !== 'open') this.#abort(error);
         else {
           this.#drain();
           this.#end();
