@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { Reactor, maybeDeferred, type Task } from '../src/index.js';
 import { isMainModule } from './lib/is-main-module.js';
 import type { Variant, Workload } from './lib/workload.js';
-import { formatRatio } from './lib/format-table.js';
+import { formatPairedRatios, pairedRatios } from './lib/paired-ratios.js';
 import { measureInterleaved, type InterleavedBudget, type InterleavedOptions } from './lib/measure-interleaved.js';
 import { formatRouteVerdict, routeVerdict } from './lib/route-verdict.js';
 import { suiteResult, type ResultGroup, type SuiteResult } from './lib/suite-result.js';
@@ -106,16 +106,26 @@ const repeat = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: 
 /** The A/A control row's name: the baseline, `inline`, measured a second time in each round. */
 const control = 'inline, again';
 
-/** Rounds per workload; each runs every variant once for `timeMs / rounds`. */
-function budgetOf(quick: boolean, timeMs: number | undefined): { budget: InterleavedBudget; options: InterleavedOptions } {
+/**
+ * Rounds per workload; each runs every variant once for `timeMs / rounds`. A slow workload (a batch takes tens of ms)
+ * gets twice the rounds at half the time and one sample at least: the same time per variant, but twice the paired
+ * ratios for the median (8 rounds of 113 ms were 3 or 4 fib batches a round, and the fib row's verdict read 0.82×
+ * then 1.10× ten minutes apart).
+ */
+function budgetOf(quick: boolean, timeMs: number | undefined): { budget: InterleavedBudget; slow: InterleavedBudget; options: InterleavedOptions } {
   const rounds = quick ? 3 : 8;
   const perVariantMs = timeMs ?? (quick ? 100 : 900);
   return {
     budget: { rounds, timeMs: Math.max(1, Math.round(perVariantMs / rounds)), iterations: 2 },
-    // Each sample turns the loop, so the loop-delay timer sees a blocking path sample by sample; the order alternates.
-    options: { turnLoop: true, alternate: true, errorRows: true, warmupMs: quick ? 30 : 100 },
+    slow: { rounds: 2 * rounds, timeMs: Math.max(1, Math.round(perVariantMs / (2 * rounds))), iterations: 1 },
+    // Each sample turns the loop, so the loop-delay timer sees a blocking path sample by sample; the order alternates;
+    // each row's ratio is the median of its per-round ratios to the baseline.
+    options: { turnLoop: true, alternate: true, errorRows: true, warmupMs: quick ? 30 : 100, pairedRatios: true },
   };
 }
+
+/** A workload of this suite; `slow`: a batch takes tens of ms, so it is measured in more, shorter rounds. */
+type SuiteWorkload = Workload & { readonly slow?: true };
 
 /**
  * Runs the suite, prints its tables and writes `bench/results/workloads.json`.
@@ -146,8 +156,8 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
     // buffer, so that row must allocate a fresh one per call (its figure includes the allocation).
     const shared = new Uint8Array(mib).fill(7);
     const payloadCall = (task: Task): Call => ({ task, inline: checksum, args: () => [shared] });
-    const workloads: Workload[] = [
-      { name: `CPU: fib(${n})`, description: 'Recursive Fibonacci, pure CPU, 4 at once on 2 threads.', batch: 4, baseline: 'inline', variants: paths(reactor, fixedInline, () => repeat(4, fibCall)) },
+    const workloads: SuiteWorkload[] = [
+      { name: `CPU: fib(${n})`, description: 'Recursive Fibonacci, pure CPU, 4 at once on 2 threads.', batch: 4, baseline: 'inline', slow: true, variants: paths(reactor, fixedInline, () => repeat(4, fibCall)) },
       {
         name: 'blocking: better-sqlite3',
         description: `A synchronous aggregate over ${span.toLocaleString('en-US')} rows of a file database, 4 at once; "paged" splits each into 8 queries with a yield between.`,
@@ -179,6 +189,7 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
         description: 'One batch of 2 fib, 2 sqlite queries, 8 cooperative I/O and 20 tiny tasks.',
         batch: 32,
         baseline: 'inline',
+        slow: true,
         variants: paths(reactor, fixedInline, () => [...repeat(2, fibCall), ...repeat(2, sqlCall), ...repeat(8, ioCall), ...repeat(20, tinyCall)]),
       },
       {
@@ -186,6 +197,7 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
         description: `\`x + 1\`, except one call in ten (x % 10 = 9) holds its thread ${slowCallMs} ms; 20 at once (no kind: auto learns).`,
         batch: 20,
         baseline: 'inline',
+        slow: true,
         variants: paths(reactor, fixedInline, () => repeat(20, (i): Call => ({ task: costByArgumentTask, inline: costByArgument, args: () => [i] }))),
       },
       {
@@ -197,13 +209,13 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
       },
     ];
     const started = performance.now();
-    const { budget, options: measureOptions } = budgetOf(quick, options.timeMs);
+    const { budget, slow, options: measureOptions } = budgetOf(quick, options.timeMs);
     const log = (line: string): void => console.log(line);
     const groups: ResultGroup[] = [];
     for (const workload of workloads) {
       // The control last (the order alternates per round, so it runs right after the baseline every other round).
       const variants = [...workload.variants.filter((v) => v.name !== control), ...workload.variants.filter((v) => v.name === control)];
-      groups.push(await measureInterleaved('workloads', { ...workload, variants }, budget, log, measureOptions));
+      groups.push(await measureInterleaved('workloads', { ...workload, variants }, workload.slow === true ? slow : budget, log, measureOptions));
     }
     const result = suiteResult({
       suite: 'workloads',
@@ -213,7 +225,7 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
       groups,
       notes: [
         'Threads: a pool of 2 workers (the machine has 2 cores, shared with the benchmark itself).',
-        `Interleaved rounds: each workload's variants run ${budget.rounds} rounds of ${budget.timeMs} ms each (order reversed every other round, the loop turned after every sample), each row merging its rounds; "${control}" is the baseline measured again in every round, an A/A control: its ratio to inline is this run's noise floor, so read the other ratios against it, not against 1.00×.`,
+        `Interleaved rounds: each workload's variants run ${budget.rounds} rounds of ${budget.timeMs} ms each (${slow.rounds} of ${slow.timeMs} ms for the slow ones: ${workloads.filter((w) => w.slow === true).map((w) => w.name).join(', ')}), the order reversed every other round, the loop turned after every sample. Every ratio is the median of the per-round ratios (the row's median sample in a round against the baseline's in the same round), so a burst of load that spoils a few rounds moves it no more than it moves the median; ops/s is the baseline's times that ratio, and the verdicts pair auto with the best route round by round. "${control}" is the baseline measured again in every round, an A/A control: the line of each workload below gives its median per-round ratio to inline and their 10th–90th percentiles, the spread within which a difference between two rows is noise.`,
         'deferToGreenlet runs the plain function: a synchronous call is one greenlet step, so it blocks the loop as inline does; greenlets help when the code yields.',
         'inline (the baseline) is the bare call: a plain value, no Deferred. maybeDeferred is that call wrapped in a Deferred and nothing else: the floor of every Deferred-returning path, dispatch included, which on tiny work sits far below the bare call.',
         "dispatch(inline) is dispatch on a reactor whose policy routes everything inline: the inline route as a user picks it by hand (a Deferred per call, as auto returns), and the verdict's inline candidate.",
@@ -224,7 +236,11 @@ export async function run(options: WorkloadsOptions = {}): Promise<SuiteResult> 
     const thresholdMs = reactor.policy.adaptive.blockingThresholdMs;
     const verdicts = result.groups.map((group) => {
       const aa = group.rows.find((r) => r.name === control);
-      const noise = aa === undefined || aa.error !== undefined ? '' : `; A/A control (${control}) ${formatRatio(aa.ratio)} of inline`;
+      const base = group.rows.find((r) => r.name === group.baseline);
+      const noise =
+        aa?.roundMedianMs === undefined || base?.roundMedianMs === undefined || aa.error !== undefined
+          ? ''
+          : `; A/A control (${control}) ${formatPairedRatios(pairedRatios(base.roundMedianMs, aa.roundMedianMs))} of inline per round`;
       return formatRouteVerdict(routeVerdict(group, { blockingThresholdMs: thresholdMs })) + noise;
     });
     // Where auto left each task, and why: a verdict that is not met is read with this (e.g. a green step that a loaded

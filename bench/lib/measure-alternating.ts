@@ -10,6 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { emptyLoopDelay } from './loop-delay-recorder.js';
+import { pairedRatios, type PairedRatios } from './paired-ratios.js';
 import { resultGroup, type MeasuredRow } from './result-group.js';
 import { percentile, round4 } from './sample-stats.js';
 import type { ResultGroup } from './suite-result.js';
@@ -36,19 +37,6 @@ export interface AlternatingWorkload {
   readonly batch?: number;
 }
 
-/**
- * The ratios of one variant's samples to the baseline's taken in the same pass (baseline time ÷ variant time: > 1,
- * faster), summarised. A pass's samples run back to back, so a drift of the machine over the run (load from other
- * processes, the allocator's and the collector's state) moves both alike and cancels in their ratio, where the
- * ratio of two medians, each over the whole run, keeps it.
- */
-export interface PairedRatios {
-  /** Median of the per-pass ratios. */
-  readonly median: number;
-  /** Their 10th and 90th percentiles: the spread a rerun's median may land in. */
-  readonly p10: number;
-  readonly p90: number;
-}
 
 /** How many samples to take. */
 export interface AlternatingBudget {
@@ -126,8 +114,8 @@ export async function measureAlternatingPaired(
   const paired = new Map<string, PairedRatios>();
   if (base >= 0) {
     for (let v = 0; v < n; v++) {
-      const ratios = samples[v]!.map((t, i) => samples[base]![i]! / t).filter((r) => Number.isFinite(r)).sort((a, b) => a - b);
-      paired.set(variants[v]!.name, { median: round4(percentile(ratios, 50)), p10: round4(percentile(ratios, 10)), p90: round4(percentile(ratios, 90)) });
+      const p = pairedRatios(samples[base]!, samples[v]!);
+      paired.set(variants[v]!.name, { median: round4(p.median), p10: round4(p.p10), p90: round4(p.p90) });
     }
   }
   const rows: MeasuredRow[] = variants.map((variant, v) => {

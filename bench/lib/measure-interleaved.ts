@@ -11,7 +11,8 @@ import { setImmediate as turnLoop } from 'node:timers/promises';
 import { Bench } from 'tinybench';
 import { failedRow, resultGroup, type MeasuredRow } from './result-group.js';
 import { summariseLoopDelay, type LoopDelaySummary } from './loop-delay-recorder.js';
-import { percentile, round4 } from './sample-stats.js';
+import { pairedRatios } from './paired-ratios.js';
+import { median as medianOf, percentile, round4 } from './sample-stats.js';
 import type { ResultGroup } from './suite-result.js';
 import type { Variant, Workload } from './workload.js';
 
@@ -37,6 +38,12 @@ export interface InterleavedOptions {
    * round collects the garbage the previous variant left). @defaultValue nothing
    */
   readonly beforeEachRound?: () => unknown;
+  /**
+   * Keep each row's median sample per round (`roundMedianMs`) and make its ratio the median of its per-round ratios
+   * to the baseline (`paired-ratios.ts`), its `opsPerSec` the baseline's times that ratio: a burst of load that
+   * spoils a few rounds then moves a row's ratio by no more than it moves the median. @defaultValue false
+   */
+  readonly pairedRatios?: boolean;
 }
 
 /** How long and how often to measure. */
@@ -103,6 +110,7 @@ export async function measureInterleaved(
   options: InterleavedOptions = {},
 ): Promise<ResultGroup> {
   const samples = new Map<string, number[]>(workload.variants.map((v) => [v.name, []]));
+  const roundMedians = new Map<string, number[]>(workload.variants.map((v) => [v.name, []]));
   const delays = new Map<string, LoopTicks>(workload.variants.map((v) => [v.name, new LoopTicks(2)]));
   const errors = new Map<string, MeasuredRow>();
   const failed = (variant: Variant, error: unknown): void => {
@@ -156,7 +164,11 @@ export async function measureInterleaved(
           continue;
         }
         const result = bench.tasks[0]?.result;
-        if (result !== undefined && 'latency' in result) samples.get(variant.name)!.push(...(result.latency.samples ?? []));
+        if (result !== undefined && 'latency' in result) {
+          const inRound = result.latency.samples ?? [];
+          samples.get(variant.name)!.push(...inRound);
+          roundMedians.get(variant.name)!.push(medianOf(inRound));
+        }
       }
     }
   } finally {
@@ -184,9 +196,30 @@ export async function measureInterleaved(
       batch: workload.batch,
       loopDelay: delays.get(variant.name)!.summary(),
       samplesMs: s.slice(0, 500).map(round4),
+      ...(options.pairedRatios === true ? { roundMedianMs: roundMedians.get(variant.name)!.map((m) => Number(m.toPrecision(4))) } : {}),
     };
     log(`  [${suite}] ${workload.name} › ${variant.name}: ${Math.round(row.opsPerSec)} ops/s, median ${row.medianMs} ms, loop p99 ${row.loopDelay.p99Ms} ms (${s.length} samples)`);
     return row;
   });
-  return resultGroup(workload.name, workload.description, workload.baseline, rows);
+  const group = resultGroup(workload.name, workload.description, workload.baseline, rows);
+  return options.pairedRatios === true ? withPairedRatios(group) : group;
+}
+
+/**
+ * The group with each measured row's ratio the median of its per-round ratios to the baseline, and its `opsPerSec`
+ * the baseline's times that ratio (so a ratio of two rows' `opsPerSec` is the paired one too).
+ * @param group - a group whose rows carry `roundMedianMs`.
+ * @returns the group with those two figures replaced (error rows and the baseline as they were).
+ */
+function withPairedRatios(group: ResultGroup): ResultGroup {
+  const base = group.rows.find((r) => r.name === group.baseline)!;
+  const baseRounds = base.roundMedianMs ?? [];
+  return {
+    ...group,
+    rows: group.rows.map((row) => {
+      if (row === base || row.error !== undefined || row.roundMedianMs === undefined) return row;
+      const ratio = Number(pairedRatios(baseRounds, row.roundMedianMs).median.toPrecision(4));
+      return { ...row, ratio, opsPerSec: Math.round(base.opsPerSec * ratio * 1000) / 1000 };
+    }),
+  };
 }

@@ -9,11 +9,15 @@
  * loop does not count. `auto` meets the goal when its throughput is at least 0.9× that route's and its loop-delay p99
  * is at most 1.5× that route's (or under `blockingThresholdMs`).
  *
+ * Rows measured in the same interleaved rounds are compared round by round (`paired-ratios.ts`): the verdict then
+ * gives the median per-round ratio and its spread, and a rerun's verdict moves only as far as that spread says.
+ *
  * Beside it, `auto` against the bare call (the baseline row: the function called directly, a plain value and no
  * Deferred): on tiny work no Deferred-returning path can reach it, and the ratio says how far that floor is.
  *
  * @module
  */
+import { formatPairedRatios, pairedRatios, type PairedRatios } from './paired-ratios.js';
 import type { ResultGroup, ResultRow } from './suite-result.js';
 
 /** What the verdict compares; the row names of the workloads suite by default. */
@@ -36,8 +40,13 @@ export interface RouteVerdict {
   readonly workload: string;
   /** The fastest responsive fixed route; `undefined` when none kept the loop responsive (or rows are missing). */
   readonly best: ResultRow | undefined;
-  /** `auto`'s throughput / the best route's. */
+  /**
+   * `auto`'s throughput / the best route's: when both rows were measured in the same interleaved rounds
+   * (`roundMedianMs`), the median of the per-round ratios, else the ratio of their `opsPerSec`.
+   */
   readonly throughputRatio: number;
+  /** The per-round ratios' median and spread, when both rows carry their rounds. */
+  readonly perRound?: PairedRatios;
   /** `auto`'s loop-delay p99 / the best route's (0 when the best route's p99 is 0). */
   readonly loopDelayRatio: number;
   /** `auto`'s loop-delay p99 in ms. */
@@ -75,9 +84,13 @@ export function routeVerdict(group: ResultGroup, options: RouteVerdictOptions = 
   }
   const common = { workload: group.name, autoLoopP99Ms: auto?.loopDelay.p99Ms ?? 0, bareRatio, ...(bare === undefined ? {} : { bare }) };
   if (best === undefined || auto === undefined) return { ...common, best: undefined, throughputRatio: 0, loopDelayRatio: 0, met: false };
-  const throughputRatio = ratio(auto.opsPerSec, best.opsPerSec);
+  const perRound = best.roundMedianMs === undefined || auto.roundMedianMs === undefined ? undefined : pairedRatios(best.roundMedianMs, auto.roundMedianMs);
+  const throughputRatio = perRound?.median ?? ratio(auto.opsPerSec, best.opsPerSec);
   const loopOk = auto.loopDelay.p99Ms < thresholdMs || auto.loopDelay.p99Ms <= 1.5 * best.loopDelay.p99Ms;
-  return { ...common, best, throughputRatio, loopDelayRatio: ratio(auto.loopDelay.p99Ms, best.loopDelay.p99Ms), met: throughputRatio >= 0.9 && loopOk };
+  return {
+    ...common, best, throughputRatio, ...(perRound === undefined ? {} : { perRound }),
+    loopDelayRatio: ratio(auto.loopDelay.p99Ms, best.loopDelay.p99Ms), met: throughputRatio >= 0.9 && loopOk,
+  };
 }
 
 /**
@@ -94,9 +107,10 @@ export function formatRouteVerdict(verdict: RouteVerdict): string {
       : `; against the bare call (${verdict.bare.name}: a plain value, no Deferred) dispatch(auto) ${two(verdict.bareRatio)}× its throughput`;
   if (verdict.best === undefined) return `${verdict.workload}: no fixed route kept the loop responsive (or a row failed); auto not judged${bare}`;
   const { best } = verdict;
+  const spread = verdict.perRound === undefined ? '' : ` (per round: ${formatPairedRatios(verdict.perRound)})`;
   return (
     `${verdict.workload}: best responsive fixed route ${best.name} (loop p99 ${two(best.loopDelay.p99Ms)} ms); ` +
-    `dispatch(auto) ${two(verdict.throughputRatio)}× its throughput, loop p99 ${two(verdict.autoLoopP99Ms)} ms ` +
+    `dispatch(auto) ${two(verdict.throughputRatio)}× its throughput${spread}, loop p99 ${two(verdict.autoLoopP99Ms)} ms ` +
     `(${two(verdict.loopDelayRatio)}× its) — ${verdict.met ? 'goal met' : 'goal NOT met'} (≥ 0.9× throughput, loop p99 ≤ 1.5× or < 20 ms)` +
     bare
   );

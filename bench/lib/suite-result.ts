@@ -18,7 +18,10 @@ export const suiteResultSchema = 'greenreactor-bench/1';
 export interface ResultRow {
   /** The path or library measured, e.g. `deferToThread`, `piscina`. */
   readonly name: string;
-  /** Operations per second, from the median sample (`batch / median`). */
+  /**
+   * Operations per second, from the median sample (`batch / median`); in a row with {@link roundMedianMs}, the
+   * baseline's figure times {@link ratio}, so every ratio taken of two rows' `opsPerSec` is the paired one.
+   */
   readonly opsPerSec: number;
   /** Median duration of one sample (one batch) in ms. */
   readonly medianMs: number;
@@ -26,7 +29,10 @@ export interface ResultRow {
   readonly p99Ms: number;
   /** How many operations one sample ran (concurrently). */
   readonly batch: number;
-  /** Throughput divided by the baseline row's throughput (> 1: faster than the baseline). */
+  /**
+   * Throughput divided by the baseline row's throughput (> 1: faster than the baseline); in a row with
+   * {@link roundMedianMs}, the median of the per-round ratios (`bench/lib/paired-ratios.ts`).
+   */
   readonly ratio: number;
   /** Event-loop delay while this row ran. */
   readonly loopDelay: LoopDelaySummary;
@@ -34,6 +40,11 @@ export interface ResultRow {
   readonly loopDelayRatio: number;
   /** The raw sample durations in ms (capped to the first 500). */
   readonly samplesMs: readonly number[];
+  /**
+   * The median sample of each interleaved round, in ms, in round order. Set by `measureInterleaved` with
+   * `pairedRatios`: the ratio of two such rows is then taken round by round.
+   */
+  readonly roundMedianMs?: readonly number[];
   /** Set when the row could not be measured; the numbers are then 0. */
   readonly error?: string;
 }

@@ -16,6 +16,7 @@ import { parseRunnerArgs } from '../../bench/run.js';
 import { LoopDelayRecorder, emptyLoopDelay, summariseLoopDelay } from '../../bench/lib/loop-delay-recorder.js';
 import { formatRouteVerdict, routeVerdict } from '../../bench/lib/route-verdict.js';
 import { measureInterleaved } from '../../bench/lib/measure-interleaved.js';
+import { formatPairedRatios, pairedRatios } from '../../bench/lib/paired-ratios.js';
 import type { Variant } from '../../bench/lib/workload.js';
 import { measureAlternating, measureAlternatingPaired } from '../../bench/lib/measure-alternating.js';
 import { runChildBench } from '../../bench/lib/run-child-bench.js';
@@ -148,6 +149,25 @@ describe('routeVerdict()', () => {
     expect(formatRouteVerdict(v)).toBe(
       'work: best responsive fixed route dispatch(inline) (loop p99 2.00 ms); dispatch(auto) 0.92× its throughput, loop p99 3.00 ms (1.50× its) — goal met (≥ 0.9× throughput, loop p99 ≤ 1.5× or < 20 ms); against the bare call (inline: a plain value, no Deferred) dispatch(auto) 0.46× its throughput',
     );
+  });
+
+  it('compares auto with the best route round by round when both rows carry their rounds, and writes the spread', () => {
+    // Over the whole run auto's median sample is 1.25× the threads' (a load burst in two of its rounds), but in six
+    // rounds of eight it ran as fast as the threads in the same round.
+    const rounds = (name: string, ops: number, ms: number[]): MeasuredRow => ({ ...measured(name, ops, 2), roundMedianMs: ms });
+    const v = routeVerdict(
+      group(
+        rounds('inline', 100, [40, 40, 40, 40, 40, 40, 40, 40]),
+        rounds('deferToGreenlet', 100, [40, 40, 40, 40, 40, 40, 40, 40]),
+        rounds('deferToThread', 200, [20, 22, 18, 20, 21, 19, 20, 20]),
+        rounds('dispatch(auto)', 160, [20, 22, 18, 40, 21, 19, 40, 20]),
+      ),
+    );
+    expect(v.best?.name).toBe('deferToThread');
+    expect(v.perRound).toEqual({ median: 1, p10: 0.5, p90: 1 });
+    expect(v.throughputRatio).toBe(1);
+    expect(v.met).toBe(true);
+    expect(formatRouteVerdict(v)).toContain('dispatch(auto) 1.00× its throughput (per round: 1.00× (p10–p90 0.50×–1.00×)), loop p99');
   });
 
   it('writes one line with the route, the ratios and the outcome', () => {
@@ -309,10 +329,40 @@ describe('measureInterleaved()', () => {
     expect(seen.filter((x) => x.startsWith('teardown'))).toEqual(['teardown a', 'teardown b']);
   });
 
+  it("with pairedRatios keeps each row's median sample per round, and makes its ratio the median per-round ratio", async () => {
+    const noop = (name: string): Variant => ({ name, run: () => undefined });
+    const plain = await measureInterleaved('t', workload([noop('a'), noop('b')]), { rounds: 3, timeMs: 1, iterations: 5 }, quiet);
+    expect(plain.rows.map((r) => r.roundMedianMs)).toEqual([undefined, undefined]);
+    const group = await measureInterleaved('t', workload([noop('a'), noop('b')]), { rounds: 3, timeMs: 1, iterations: 5 }, quiet, { pairedRatios: true });
+    const [a, b] = group.rows;
+    expect([a!.roundMedianMs!.length, b!.roundMedianMs!.length]).toEqual([3, 3]);
+    expect(a!.ratio).toBe(1);
+    expect(b!.ratio).toBe(Number(pairedRatios(a!.roundMedianMs!, b!.roundMedianMs!).median.toPrecision(4)));
+    expect(b!.opsPerSec).toBeCloseTo(a!.opsPerSec * b!.ratio, 2);
+  });
+
   it('rejects with the error of a throwing variant without errorRows, after tearing every variant down', async () => {
     const seen: string[] = [];
     await expect(measureInterleaved('t', workload(recording(['a', 'b'], seen, 'b')), budget, quiet)).rejects.toThrow('b broke');
     expect(seen.filter((x) => x.startsWith('teardown'))).toEqual(['teardown a', 'teardown b']);
+  });
+});
+
+describe('pairedRatios()', () => {
+  it("takes the baseline's time ÷ the variant's pass by pass: their median and 10th/90th percentiles", () => {
+    // Nine passes at 2 ÷ 1, one pass (a burst of load on the variant) at 2 ÷ 8.
+    const p = pairedRatios(Array<number>(10).fill(2), [1, 1, 1, 1, 8, 1, 1, 1, 1, 1]);
+    expect(p).toEqual({ median: 2, p10: 2, p90: 2 });
+    expect(pairedRatios([2, 2, 2, 2], [1, 8, 8, 1])).toEqual({ median: 2, p10: 0.25, p90: 2 });
+  });
+
+  it('leaves out a pass the baseline has no time for, and gives 0 when no pass pairs', () => {
+    expect(pairedRatios([4], [1, 2])).toEqual({ median: 4, p10: 4, p90: 4 });
+    expect(pairedRatios([], [1])).toEqual({ median: 0, p10: 0, p90: 0 });
+  });
+
+  it('writes the median with its spread as the tables write ratios', () => {
+    expect(formatPairedRatios({ median: 1.0234, p10: 0.95, p90: 0.0456 })).toBe('1.02× (p10–p90 0.95×–0.046×)');
   });
 });
 
