@@ -12,8 +12,9 @@
  *   its completion (or failure) event comes, and a call that ended before its job was sent never sends it.
  * - A cancel key lives only while a host could still take its job: the caller deletes it once no host can — the
  *   job was never sent, or, known to exist (its add resolved), it was removed (by the abort itself when it was still
- *   waiting, else when the ended call's completion or failure event comes). Kept until its TTL, a key per dropped
- *   call piled up in Redis for an hour. (Events lost, the key and the job both go after an hour.)
+ *   waiting, else when the ended call's completion or failure event comes); the host that held the job deletes it
+ *   too once the job's end is saved (see `JobProcessor.ended`), for a caller that stopped first or lost the event.
+ *   Kept until its TTL, a key per dropped call piled up in Redis for an hour.
  * - Redis out of reach never hangs a call: when it has not answered for `unreachableMs` (at the first connection,
  *   after a lost one, or on a connection that stays open but gets no answer: a paused server, a half-open TCP
  *   connection), every pending call errbacks `RemoteUnavailableError`, and so does every new call until Redis

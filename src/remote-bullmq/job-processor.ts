@@ -18,8 +18,8 @@
  *
  * Contract with the host (`run-remote-worker.ts`): the host owns the connections, the pool and the directory and
  * lends them here ({@link JobProcessorDeps}); the jobs running and the cancels remembered are this class's alone. The
- * host passes `process` to BullMQ's `Worker`, calls `abort` for each cancel message, and `stopAll` when it closes past
- * its grace or with Redis out of reach.
+ * host passes `process` to BullMQ's `Worker`, calls `abort` for each cancel message, `ended` for each job BullMQ
+ * completed or failed on it, and `stopAll` when it closes past its grace or with Redis out of reach.
  *
  * @module
  */
@@ -126,6 +126,24 @@ export class JobProcessor {
     }
     this.#cancelled.add(id);
     if (this.#cancelled.size > recentCancels) this.#cancelled.delete(this.#cancelled.values().next().value!);
+  }
+
+  /**
+   * Job `id`, which this host took, ended and BullMQ saved its end: no host can take it again, so its cancel key (if
+   * its caller set one) has done its work and goes, as does a cancel remembered for it.
+   *
+   * Why the host deletes it: a caller deletes the key of a job it aborted once the job is removed, and a job a host
+   * holds cannot be removed, so the caller removes it when its end's event comes. A caller that stopped (or lost the
+   * event) never hears that: its key stayed in Redis for its hour. Deleted only after BullMQ saved the end, a key a
+   * cancel sets meanwhile goes too: the caller's removal of the job came before that save (it failed: the job was
+   * held), so its key was set before it.
+   * @param id - the job's id.
+   */
+  ended(id: string): void {
+    const { redis, prefix, queue } = this.#deps;
+    this.#cancelled.delete(id);
+    // Never rejects: a key left behind (Redis out of reach, the host closing) expires after its TTL.
+    redis.del(cancelKey(prefix, queue, id)).catch(() => undefined);
   }
 
   // Never throws: a processor that throws fails the job at BullMQ level, which the caller reads as a foreign worker's

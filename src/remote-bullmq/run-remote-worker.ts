@@ -149,6 +149,9 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
     autorun: false,
   });
   worker.on('error', report);
+  // Emitted once BullMQ saved the job's end (see JobProcessor.ended: the job's cancel key goes then).
+  worker.on('completed', (job) => job.id !== undefined && jobs.ended(job.id));
+  worker.on('failed', (job) => job?.id !== undefined && jobs.ended(job.id));
 
   const what = `Redis at ${describeConnection(connection)}`;
   let closed: Promise<void> | undefined;
