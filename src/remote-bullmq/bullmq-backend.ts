@@ -36,6 +36,7 @@ import { Deferred } from '../deferred/deferred.js';
 import { GreenReactorError, ReactorStoppedError, RemoteUnavailableError } from '../errors.js';
 import type { RemoteBackend, RemoteCallContext, RemoteStats } from '../reactor/remote-backend.js';
 import { isTask, type Task } from '../task/task.js';
+import { thrownMessage } from '../task/thrown-message.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
 import { defaultBullmqBackendOptions, type BullmqBackendOptions } from './bullmq-backend-options.js';
 import { closeEngine, openEngine, type Engine } from './bullmq-engine.js';
@@ -226,7 +227,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
       return new ReactorStoppedError(`The reactor stopped before task \`${call.taskName}\` was enqueued`, { cause: error });
     }
     if (error instanceof GreenReactorError) return error;
-    return new RemoteUnavailableError(`Task \`${call.taskName}\` could not be enqueued: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    return new RemoteUnavailableError(`Task \`${call.taskName}\` could not be enqueued: ${thrownMessage(error)}`, { cause: error });
   }
 
   /**

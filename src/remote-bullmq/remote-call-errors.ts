@@ -7,6 +7,7 @@
  */
 import type { CarriedContext } from '../context/context-carrier.js';
 import { ContextCarrierError, DataCloneError } from '../errors.js';
+import { thrownMessage } from '../task/thrown-message.js';
 import { encodeValue } from './remote-wire.js';
 
 /** The error a call whose job is gone from Redis crashes with (a flushed or failed-over server, a manual removal). */
@@ -14,12 +15,18 @@ export function vanished(jobId: string, queueName: string): Error {
   return new Error(`job ${jobId} vanished from queue ${queueName}`);
 }
 
-/** The `DataCloneError` for arguments `node:v8` could not serialize, naming the first bad one. */
+/**
+ * The `DataCloneError` for arguments `node:v8` could not serialize, naming the first bad one.
+ *
+ * `cause` is whatever the serialization threw, which is whatever a getter of an argument threw (`node:v8` rethrows
+ * it): a revoked Proxy, an object whose `message` getter throws. Described with `thrownMessage`, which never throws,
+ * so that the call errbacks this error instead of `deferToRemote` throwing while building it.
+ */
 export function cloneError(name: string, args: readonly unknown[], cause: unknown): DataCloneError {
   const index = args.findIndex((arg) => !serializable(arg));
   const where = index < 0 ? 'its arguments' : `argument ${index}`;
   return new DataCloneError(
-    `Cannot send task \`${name}\` to a remote host: ${where} cannot be serialized (${(cause as Error)?.message ?? String(cause)}); nothing was enqueued. ` +
+    `Cannot send task \`${name}\` to a remote host: ${where} cannot be serialized (${thrownMessage(cause)}); nothing was enqueued. ` +
       'Pass plain data, typed arrays or buffers (functions, symbols, SharedArrayBuffers and sockets cannot cross machines)',
     { task: name, ...(index < 0 ? {} : { argumentIndex: index }) },
     { cause },
@@ -41,12 +48,12 @@ export function tooLarge(name: string, size: number, limit: number | undefined, 
   );
 }
 
-/** The error for carried context `node:v8` cannot serialize: which carrier's value, for which task. */
+/** The error for carried context `node:v8` cannot serialize: which carrier's value, for which task (`cause` described as for {@link cloneError}). */
 export function carrierCloneError(name: string, carried: CarriedContext, cause: unknown): ContextCarrierError {
   const carrier = Object.keys(carried).find((key) => !serializable(carried[key]));
   return new ContextCarrierError(
     `Cannot send task \`${name}\` to a remote host: the value context carrier \`${carrier ?? '?'}\` captured cannot be serialized ` +
-      `(${(cause as Error)?.message ?? String(cause)}); nothing was enqueued. Capture plain data (a trace header, an id), not live objects`,
+      `(${thrownMessage(cause)}); nothing was enqueued. Capture plain data (a trace header, an id), not live objects`,
     { carrier: carrier ?? '' },
     { cause },
   );

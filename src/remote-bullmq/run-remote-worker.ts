@@ -36,6 +36,7 @@
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { RemoteUnavailableError } from '../errors.js';
+import { describeValue } from '../describe-value.js';
 import { ThreadPool } from '../threads/thread-pool.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
 import type { DelayedCall } from '../time/scheduler.js';
@@ -88,7 +89,7 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
   const unreachableMs = positiveOption('unreachableMs', unreachableOption, 10_000, false);
   const cancelGraceMs = cancelGraceOption ?? 1000;
   if (typeof cancelGraceMs !== 'number' || !Number.isFinite(cancelGraceMs) || cancelGraceMs < 0) {
-    throw new TypeError(`Expected \`cancelGraceMs\` to be a finite number >= 0, got \`${String(cancelGraceMs)}\` (${typeof cancelGraceMs})`);
+    throw new TypeError(`Expected \`cancelGraceMs\` to be a finite number >= 0, got ${describeValue(cancelGraceMs)}`);
   }
   const prefix = keyPrefix(prefixOption);
   const onError = errorSink(onErrorOption, (error: unknown) => console.error('greenreactor remote worker:', error));
