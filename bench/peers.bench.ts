@@ -18,6 +18,7 @@ import Tinypool from 'tinypool';
 import workerpool from 'workerpool';
 import { gatherResults, Reactor } from '../src/index.js';
 import { isMainModule } from './lib/is-main-module.js';
+import { repeat } from './lib/repeat.js';
 import { measureAlternatingPaired } from './lib/measure-alternating.js';
 import { measureComparison } from './lib/measure-comparison.js';
 import type { Variant, Workload } from './lib/workload.js';
@@ -50,8 +51,6 @@ const fixedMallocThresholds = 'glibc.malloc.mmap_threshold=8388608:glibc.malloc.
 
 const peerWorker = new URL('./lib/peer-worker.js', import.meta.url);
 const workerpoolWorker = new URL('./lib/peer-workerpool-worker.js', import.meta.url);
-const repeat = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
-
 /**
  * The 1 MiB payload row, alternating batch by batch in a shuffled order, with `again` (a second raw Piscina pool) as
  * the A/A control. The description adds each variant's median per-pass ratio (the baseline's batch time ÷ the

@@ -21,6 +21,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { Reactor, defineTask, maybeDeferred, type PolicyConfig } from '../src/index.js';
 import { isMainModule } from './lib/is-main-module.js';
+import { repeat } from './lib/repeat.js';
 import { formatRatio } from './lib/format-table.js';
 import { measureComparison } from './lib/measure-comparison.js';
 import type { Variant, Workload } from './lib/workload.js';
@@ -67,7 +68,6 @@ export const sometimesBlocksTask = defineTask(import.meta.url, 'sometimesBlocksT
 /** Hand-off rounds ({@link handOffCostNs}) per interleaved round of the throughput rows: quick 360, full 1,440. */
 const handOffRoundsPerRound = 60;
 
-const repeat = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
 const threads = { minThreads: 2, maxThreads: 2 };
 
 /**

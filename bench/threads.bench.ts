@@ -25,6 +25,7 @@ import { measureSustained, type SustainedExtras } from './lib/measure-sustained.
 import { resultGroup, type MeasuredRow } from './lib/result-group.js';
 import { percentile } from './lib/sample-stats.js';
 import { suiteResult, type ResultGroup, type SuiteResult } from './lib/suite-result.js';
+import type { Variant } from './lib/workload.js';
 import { writeSuiteResult } from './lib/write-suite-result.js';
 
 // ---- the work (shared by inline, raw Piscina and greenreactor) ----
@@ -213,6 +214,13 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
   // Short rounds, many of them, for the small-task workloads: a burst of load from another process then spoils
   // one short round of one variant, not a long one.
   const manyRounds = quick ? 3 : 10;
+  /** The four ways of keeping `n` no-op tasks in flight, as the batch rows compare them. */
+  const noopsInFlight = (n: number): Variant[] => [
+    { name: 'raw Piscina', run: () => inFlight(n, () => raw.run({ op: 'noop' } satisfies RawTask)) },
+    { name: 'deferToThread', run: () => inFlight(n, () => pool.run(noop)) },
+    { name: 'deferToThread, coalesce off', run: () => inFlight(n, () => poolOneByOne.run(noop)) },
+    { name: 'deferToThread, no dispatch site', run: () => inFlight(n, () => poolWithoutSite.run(noop)) },
+  ];
   const groups: ResultGroup[] = [];
   let loopDelayNote = '';
   let manyTurnsNote = '';
@@ -266,12 +274,7 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
           description: '1,000 no-op tasks in flight per sample; 2 threads.',
           batch: 1000,
           baseline: 'raw Piscina',
-          variants: [
-            { name: 'raw Piscina', run: () => inFlight(1000, () => raw.run({ op: 'noop' } satisfies RawTask)) },
-            { name: 'deferToThread', run: () => inFlight(1000, () => pool.run(noop)) },
-            { name: 'deferToThread, coalesce off', run: () => inFlight(1000, () => poolOneByOne.run(noop)) },
-            { name: 'deferToThread, no dispatch site', run: () => inFlight(1000, () => poolWithoutSite.run(noop)) },
-          ],
+          variants: noopsInFlight(1000),
         },
         { rounds: manyRounds, timeMs: quick ? 100 : 250, iterations: 5 },
         log,
@@ -313,12 +316,7 @@ export async function run(options: ThreadsBenchOptions = {}): Promise<SuiteResul
             "matters (goal: at most 1.2× raw Piscina's): the dispatch itself, and settling the results, must not hold the loop.",
           batch: 10_000,
           baseline: 'raw Piscina',
-          variants: [
-            { name: 'raw Piscina', run: () => inFlight(10_000, () => raw.run({ op: 'noop' } satisfies RawTask)) },
-            { name: 'deferToThread', run: () => inFlight(10_000, () => pool.run(noop)) },
-            { name: 'deferToThread, coalesce off', run: () => inFlight(10_000, () => poolOneByOne.run(noop)) },
-            { name: 'deferToThread, no dispatch site', run: () => inFlight(10_000, () => poolWithoutSite.run(noop)) },
-          ],
+          variants: noopsInFlight(10_000),
         },
         { rounds: quick ? 2 : 6, timeMs: 1, iterations: quick ? 2 : 3 },
         log,

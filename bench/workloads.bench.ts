@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Reactor, maybeDeferred, type Task } from '../src/index.js';
 import { isMainModule } from './lib/is-main-module.js';
+import { repeat } from './lib/repeat.js';
 import type { Variant, Workload } from './lib/workload.js';
 import { formatPairedRatios, pairedRatios } from './lib/paired-ratios.js';
 import { measureInterleaved, type InterleavedBudget, type InterleavedOptions } from './lib/measure-interleaved.js';
@@ -100,8 +101,6 @@ function coldStartCalls(batch: number): () => Call[] {
     return { task: warmsUpTask, inline: warmsUp, args: () => [call] };
   });
 }
-
-const repeat = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
 
 /** The A/A control row's name: the baseline, `inline`, measured a second time in each round. */
 const control = 'inline, again';
