@@ -17,11 +17,11 @@
  *   a CONTINUE link whose waiter no longer waits on it hands nothing over.
  *   A canceller's exception fails its Deferred, or, when the canceller had fired it already, is reported as
  *   unhandled: `cancel()` never throws.
- * - A drain cannot re-enter itself: while a handler of a Deferred runs, `#running` is set and a nested attempt to
+ * - A drain cannot re-enter itself: while a handler of a Deferred runs, `running` is set and a nested attempt to
  *   run that Deferred only appends; the running loop picks the new links up after the handler returns (FIFO).
  * - Hand-over: when a result moves from an inner Deferred to the outer one, the inner one's result becomes
  *   `undefined`, so exactly one Deferred owns a failure and only that one can report it as unhandled.
- * - `#paused` counts user pauses plus one while waiting on an inner Deferred or a Promise; no handler runs while it
+ * - `paused` counts user pauses plus one while waiting on an inner Deferred or a Promise; no handler runs while it
  *   is non-zero.
  * - Unhandled-failure tracking is synced each time the loop finishes with a Deferred, and when a result reaches a
  *   Deferred its caller has paused: registered while its chain ends in a failure nobody observed, unregistered
@@ -31,6 +31,8 @@
  *   native reactions on it, so they run later, in the caller's async context (`then-reaction.ts`). On a Deferred
  *   that fired and has nothing left to run (chain drained, not paused) with a success that is not a thenable, `then`
  *   adds no link: it starts from a Promise already fulfilled with the result, which is what the link would give.
+ * - State: a Deferred's one field is `#s`, its `DeferredState` record (fields named without `#` below are that
+ *   record's). The record is made only here, so it has one shape whatever class the Deferred is; see its comment.
  *
  * This file is longer than the house limit on purpose: the runner reads and writes the `#private` state of every
  * Deferred in a chain, which only code inside the class body can do. Everything that needs only the public API
@@ -146,7 +148,7 @@ let nextCancel: Deferred<any> | null = null;
 let nextAbandon: (() => void) | null = null;
 
 /**
- * Stands in `#canceller` while the canceller runs, so a `cancel()` made from inside it (directly, or round a
+ * Stands in `canceller` while the canceller runs, so a `cancel()` made from inside it (directly, or round a
  * combinator whose canceller cancels its members) does not call it again: SPEC §1 calls it once, and each nested
  * call used to call it again until the stack overflowed. The outer `cancel()` finishes the job when it returns.
  */
@@ -154,6 +156,32 @@ const CANCELLING = (): undefined => undefined;
 
 /** Identity of one wait on a Promise, so a late outcome after `cancel()` can be recognised and dropped. */
 class PromiseWait {}
+
+/**
+ * The state of one `Deferred`, in a record of its own.
+ *
+ * Why not fields of the Deferred itself: `Deferred` is a public class users may subclass, and each subclass gives its
+ * instances another hidden class (V8 map). The runner reads and writes the state of every Deferred that reaches
+ * it; with its fields on the Deferred, past four such classes in one process every one of those accesses (and each
+ * field definition in the constructor) went megamorphic, and a `deferToGreenlet` call took over twice as long. This
+ * record is made only here, so it has one shape whatever the Deferred's class: a Deferred costs one map-dependent
+ * read (its `#s`) per operation, and everything after it is monomorphic. Every field is set here, in this order,
+ * and none is ever added or deleted.
+ */
+class DeferredState {
+  // Links, four slots each: callback, errback, callback args, errback args. `next` is the next unread slot.
+  chain: unknown[] | null = null;
+  next = 0;
+  result: unknown = undefined;
+  called = false;
+  paused = 0;
+  running = false;
+  waiting: Deferred<any> | PromiseWait | null = null;
+  canceller: ((d: Deferred<any>) => unknown) | undefined = undefined; // `any`: keeps Deferred<T> covariant in T
+  suppressAlreadyCalled = false;
+  tracked: Failure | null = null;
+  observed: Failure | null = null;
+}
 
 /**
  * A result that is not there yet, with a chain of callbacks and errbacks that run synchronously when it arrives.
@@ -170,22 +198,16 @@ class PromiseWait {}
  * ```
  */
 export class Deferred<T = unknown> implements PromiseLike<T> {
-  // Links, four slots each: callback, errback, callback args, errback args. `#next` is the next unread slot.
-  #chain: unknown[] | null = null;
-  #next = 0;
-  #result: unknown = undefined;
-  #called = false;
-  #paused = 0;
-  #running = false;
-  #waiting: Deferred<any> | PromiseWait | null = null;
-  #canceller: ((d: Deferred<any>) => unknown) | undefined; // `any`: keeps Deferred<T> covariant in T
-  #suppressAlreadyCalled = false;
-  #tracked: Failure | null = null;
-  #observed: Failure | null = null;
+  /**
+   * All of its state, in one record of one shape (see `DeferredState`). Its only field: its private methods
+   * are `static` (called as `Deferred.#run(d, state)`), because an instance private method would also give every
+   * instance a brand to define and to check, at a site that sees every subclass's map.
+   */
+  readonly #s = new DeferredState();
 
   static {
     const onFailure = (failure: Failure, observer: (r: unknown) => void, d: Deferred<any>): Failure => {
-      d.#observed = failure;
+      d.#s.observed = failure;
       observer(failure);
       return failure;
     };
@@ -203,23 +225,27 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       nextAbandon = abandon;
       return CANCEL_NEXT;
     };
-    isDeferred = (value): value is Deferred<any> => typeof value === 'object' && value !== null && #called in value;
+    isDeferred = (value): value is Deferred<any> => typeof value === 'object' && value !== null && #s in value;
     observe = (d, observer) => {
-      d.#append(onSuccess, onFailure, [observer], [observer, d]);
+      Deferred.#append(d, d.#s, onSuccess, onFailure, [observer], [observer, d]);
     };
-    holdsResult = (d) => d.#called && d.#waiting === null;
+    holdsResult = (d) => {
+      const st = d.#s;
+      return st.called && st.waiting === null;
+    };
     whenAbandonedWorkEnds = (d, ended) => {
-      if (!d.#suppressAlreadyCalled) return false;
+      if (!d.#s.suppressAlreadyCalled) return false;
       abandonedWorkEnds.set(d, [...(abandonedWorkEnds.get(d) ?? []), ended]);
       return true;
     };
     takeReadyResult = (d) => {
-      if (!d.#called || d.#paused > 0 || d.#running || d.#chain !== null) return NOT_READY;
-      const result = d.#result;
-      d.#result = undefined;
-      if (d.#tracked !== null) {
+      const st = d.#s;
+      if (!st.called || st.paused > 0 || st.running || st.chain !== null) return NOT_READY;
+      const result = st.result;
+      st.result = undefined;
+      if (st.tracked !== null) {
         untrackFailure(d);
-        d.#tracked = null;
+        st.tracked = null;
       }
       return result;
     };
@@ -235,17 +261,17 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     if (canceller !== undefined && typeof canceller !== 'function') {
       throw new TypeError(`Expected \`canceller\` to be a function, got \`${safeString(canceller)}\` (${typeof canceller})`);
     }
-    this.#canceller = canceller;
+    if (canceller !== undefined) this.#s.canceller = canceller;
   }
 
   /** True once `callback` or `errback` was called (or `cancel()` fired it). */
   get called(): boolean {
-    return this.#called;
+    return this.#s.called;
   }
 
   /** True while handlers cannot run: paused by `pause()` or waiting on a chained Deferred or Promise. */
   get paused(): boolean {
-    return this.#paused > 0;
+    return this.#s.paused > 0;
   }
 
   /**
@@ -257,7 +283,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    */
   callback(result: T): void {
     if (isDeferred(result)) throw new TypeError('Expected `result` not to be a Deferred; chain it instead');
-    this.#fire(result);
+    Deferred.#fire(this, this.#s, result);
   }
 
   /**
@@ -271,7 +297,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       isFailure(reason)
         ? reason
         : new Failure(reason === undefined ? new Error('Deferred.errback() was called without a reason') : reason);
-    this.#fire(failure);
+    Deferred.#fire(this, this.#s, failure);
   }
 
   /**
@@ -288,7 +314,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   ): Deferred<ChainResult<R1> | ChainResult<R2>> {
     if (callback !== null && typeof callback !== 'function') throw handlerTypeError('callback', callback);
     if (errback != null && typeof errback !== 'function') throw handlerTypeError('errback', errback);
-    return this.#append(callback ?? undefined, errback ?? undefined, options?.callbackArgs, options?.errbackArgs);
+    return Deferred.#append(this, this.#s, callback ?? undefined, errback ?? undefined, options?.callbackArgs, options?.errbackArgs);
   }
 
   /**
@@ -300,7 +326,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    */
   addCallback<R, A extends unknown[]>(callback: (result: T, ...args: A) => R, ...args: A): Deferred<ChainResult<R>> {
     if (typeof callback !== 'function') throw handlerTypeError('callback', callback);
-    return this.#append(callback, undefined, args.length === 0 ? undefined : args, undefined);
+    return Deferred.#append(this, this.#s, callback, undefined, args.length === 0 ? undefined : args, undefined);
   }
 
   /**
@@ -315,7 +341,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     ...args: A
   ): Deferred<T | ChainResult<R>> {
     if (typeof errback !== 'function') throw handlerTypeError('errback', errback);
-    return this.#append(undefined, errback, undefined, args.length === 0 ? undefined : args);
+    return Deferred.#append(this, this.#s, undefined, errback, undefined, args.length === 0 ? undefined : args);
   }
 
   /**
@@ -328,7 +354,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   addBoth<R, A extends unknown[]>(handler: (result: T | Failure, ...args: A) => R, ...args: A): Deferred<ChainResult<R>> {
     if (typeof handler !== 'function') throw handlerTypeError('handler', handler);
     const extra = args.length === 0 ? undefined : args;
-    return this.#append(handler, handler, extra, extra);
+    return Deferred.#append(this, this.#s, handler, handler, extra, extra);
   }
 
   /**
@@ -349,12 +375,12 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     }
     // Fired from this chain's loop, not by a nested `other.callback()`: chains of chained Deferreds of any length.
     const fireOther = (result: unknown): unknown => fireAfterHandler(other, result);
-    return this.#append(fireOther, fireOther, undefined, undefined);
+    return Deferred.#append(this, this.#s, fireOther, fireOther, undefined, undefined);
   }
 
   /** Stop running handlers until a matching `unpause()`; pauses nest. */
   pause(): void {
-    this.#paused++;
+    this.#s.paused++;
   }
 
   /**
@@ -363,10 +389,10 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * chained Deferred or a Promise holds, which would run the handlers before that result arrived (and again after).
    */
   unpause(): void {
-    // A wait holds exactly one of the pauses (`#waiting` is set iff it does); only the others are the caller's.
-    if (this.#paused === (this.#waiting === null ? 0 : 1)) return;
-    this.#paused--;
-    if (this.#paused === 0 && this.#called) this.#run();
+    // A wait holds exactly one of the pauses (`waiting` is set iff it does); only the others are the caller's.
+    if (this.#s.paused === (this.#s.waiting === null ? 0 : 1)) return;
+    this.#s.paused--;
+    if (this.#s.paused === 0 && this.#s.called) Deferred.#run(this, this.#s);
   }
 
   /**
@@ -386,22 +412,22 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     let passedOn: Map<Deferred<any>, Deferred<any>> | null = null;
     let abandons: Map<Deferred<any>, () => void> | null = null;
     for (;;) {
-      target = target.#bottomOfWaits();
-      if (target.#canceller === CANCELLING) return; // its canceller is running: that cancel() goes on from there
-      if (target.#called && target.#waiting instanceof Deferred) {
+      target = Deferred.#bottomOfWaits(target);
+      if (target.#s.canceller === CANCELLING) return; // its canceller is running: that cancel() goes on from there
+      if (target.#s.called && target.#s.waiting instanceof Deferred) {
         // Still waiting: the waits loop back to `target`, and nothing on the loop can be cancelled, as with a
         // Promise wait. The one waiting on `target` stops waiting, so the CancelledError goes round the loop to
         // `target` and on up to this Deferred, as a cancellation does.
-        let last = target.#waiting;
-        while (last.#waiting !== target) last = last.#waiting as Deferred<any>;
-        last.#abandonWait();
+        let last = target.#s.waiting;
+        while (last.#s.waiting !== target) last = last.#s.waiting as Deferred<any>;
+        Deferred.#abandonWait(last);
         return;
       }
       if (passedOn !== null && passedOn.has(target)) {
-        this.#breakLoop(target, passedOn, abandons!);
+        Deferred.#breakLoop(this, target, passedOn, abandons!);
         return;
       }
-      const next = target.#cancelHere();
+      const next = Deferred.#cancelHere(target);
       if (next === null) return;
       (passedOn ??= new Map()).set(target, next);
       (abandons ??= new Map()).set(target, nextAbandon!);
@@ -411,22 +437,22 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   }
 
   /**
-   * The waits and pass-ons from this Deferred came back to `start`, whose canceller passed the cancellation on
-   * already (generators waiting on each other, maybe through plain waits): nothing on that loop can be cancelled,
-   * as with a loop of plain waits. Where the path from this Deferred enters the loop, the one on the loop waiting
-   * there stops waiting (its own `#abandonWait`, or the abandon its canceller gave `cancelInstead`), so the
-   * CancelledError goes round the loop and on up to this Deferred, which ends with it.
+   * The waits and pass-ons from `from` (the Deferred `cancel()` was called on) came back to `start`, whose
+   * canceller passed the cancellation on already (generators waiting on each other, maybe through plain waits):
+   * nothing on that loop can be cancelled, as with a loop of plain waits. Where the path from `from` enters the
+   * loop, the one on the loop waiting there stops waiting (its own `#abandonWait`, or the abandon its canceller gave `cancelInstead`), so the
+   * CancelledError goes round the loop and on up to `from`, which ends with it.
    */
-  #breakLoop(start: Deferred<any>, passedOn: Map<Deferred<any>, Deferred<any>>, abandons: Map<Deferred<any>, () => void>): void {
-    const step = (d: Deferred<any>): Deferred<any> => passedOn.get(d) ?? (d.#waiting as Deferred<any>);
+  static #breakLoop(from: Deferred<any>, start: Deferred<any>, passedOn: Map<Deferred<any>, Deferred<any>>, abandons: Map<Deferred<any>, () => void>): void {
+    const step = (d: Deferred<any>): Deferred<any> => passedOn.get(d) ?? (d.#s.waiting as Deferred<any>);
     const loop = new Set<Deferred<any>>();
     for (let d = start; !loop.has(d); d = step(d)) loop.add(d);
-    let entry: Deferred<any> = this;
+    let entry: Deferred<any> = from;
     while (!loop.has(entry)) entry = step(entry);
     let last = entry;
     while (step(last) !== entry) last = step(last);
     const abandon = abandons.get(last);
-    if (abandon === undefined) last.#abandonWait();
+    if (abandon === undefined) Deferred.#abandonWait(last);
     else abandon();
   }
 
@@ -435,14 +461,14 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * Waits can loop (d1's callback returned d2, d2's returned d1): then the first Deferred on the loop, found with
    * Brent's cycle detection (no allocation, a constant number of passes), which is still waiting.
    */
-  #bottomOfWaits(): Deferred<any> {
-    let hare: Deferred<any> = this;
-    let tortoise: Deferred<any> = this;
+  static #bottomOfWaits(d: Deferred<any>): Deferred<any> {
+    let hare: Deferred<any> = d;
+    let tortoise: Deferred<any> = d;
     let power = 1;
     let length = 0;
     for (;;) {
-      if (!hare.#called || !(hare.#waiting instanceof Deferred)) return hare;
-      hare = hare.#waiting;
+      if (!hare.#s.called || !(hare.#s.waiting instanceof Deferred)) return hare;
+      hare = hare.#s.waiting;
       length++;
       if (hare === tortoise) break;
       if (length === power) {
@@ -452,12 +478,12 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       }
     }
     // A loop of `length` waits: the first Deferred on it is where two walks `length` apart meet.
-    let first: Deferred<any> = this;
-    let ahead: Deferred<any> = this;
-    for (let i = 0; i < length; i++) ahead = ahead.#waiting as Deferred<any>;
+    let first: Deferred<any> = d;
+    let ahead: Deferred<any> = d;
+    for (let i = 0; i < length; i++) ahead = ahead.#s.waiting as Deferred<any>;
     while (first !== ahead) {
-      first = first.#waiting as Deferred<any>;
-      ahead = ahead.#waiting as Deferred<any>;
+      first = first.#s.waiting as Deferred<any>;
+      ahead = ahead.#s.waiting as Deferred<any>;
     }
     return first;
   }
@@ -466,11 +492,11 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * Stop waiting on the chained Deferred and go on with `CancelledError` (a wait that loops back can never end).
    * The CONTINUE link left in the chained Deferred finds this one no longer waiting on it and hands nothing over.
    */
-  #abandonWait(): void {
-    this.#waiting = null;
-    this.#paused--;
-    this.#result = cancelledFailure('The Deferred was cancelled');
-    this.#run();
+  static #abandonWait(d: Deferred<any>): void {
+    d.#s.waiting = null;
+    d.#s.paused--;
+    d.#s.result = cancelledFailure('The Deferred was cancelled');
+    Deferred.#run(d, d.#s);
   }
 
   /**
@@ -478,28 +504,28 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    *
    * @returns the Deferred its canceller passed the cancellation on to, or `null`.
    */
-  #cancelHere(): Deferred<any> | null {
-    if (!this.#called) {
-      const canceller = this.#canceller;
+  static #cancelHere(d: Deferred<any>): Deferred<any> | null {
+    if (!d.#s.called) {
+      const canceller = d.#s.canceller;
       let keepPending = false;
       if (canceller === undefined) {
-        this.#suppressAlreadyCalled = true;
+        d.#s.suppressAlreadyCalled = true;
       } else {
         let returned: unknown;
-        this.#canceller = CANCELLING;
+        d.#s.canceller = CANCELLING;
         try {
-          returned = canceller(this);
+          returned = canceller(d);
         } catch (error) {
-          if (this.#canceller === CANCELLING) this.#canceller = canceller;
+          if (d.#s.canceller === CANCELLING) d.#s.canceller = canceller;
           // Fired, then threw: the Deferred keeps the canceller's result, and throwing out of cancel() would hit
           // callers that cannot take it (a timeout's timer, a combinator cancelling its members); nothing else
           // can handle the error, so it is reported as unhandled now.
-          if (this.#called) reportUnhandledFailure(isFailure(error) ? error : new Failure(error));
-          else this.errback(error);
+          if (d.#s.called) reportUnhandledFailure(isFailure(error) ? error : new Failure(error));
+          else d.errback(error);
           return null;
         }
         // Not fired: kept for a later cancel() (a canceller may leave it pending: `CANCELLER_KEEPS_PENDING`).
-        if (this.#canceller === CANCELLING) this.#canceller = canceller;
+        if (d.#s.canceller === CANCELLING) d.#s.canceller = canceller;
         if (returned === CANCEL_NEXT) {
           const next = nextCancel!;
           nextCancel = null;
@@ -507,9 +533,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         }
         keepPending = returned === CANCELLER_KEEPS_PENDING;
       }
-      if (!this.#called && !keepPending) this.errback(cancelledFailure('The Deferred was cancelled'));
-    } else if (this.#waiting instanceof PromiseWait) {
-      this.#settleWait(this.#waiting, cancelledFailure('The Deferred was cancelled'));
+      if (!d.#s.called && !keepPending) d.errback(cancelledFailure('The Deferred was cancelled'));
+    } else if (d.#s.waiting instanceof PromiseWait) {
+      Deferred.#settleWait(d, d.#s.waiting, cancelledFailure('The Deferred was cancelled'));
     }
     return null;
   }
@@ -541,18 +567,19 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     const withHandlers = typeof onFulfilled === 'function' || typeof onRejected === 'function';
-    if (this.#chain === null && this.#called && this.#paused === 0) {
+    const st = this.#s;
+    if (st.chain === null && st.called && st.paused === 0) {
       // Fired, with nothing left to run (a running chain is not null): the result at this point is known now. A
       // success that is not a thenable becomes a Promise fulfilled with it: no pending Promise, resolving functions
       // or link (`then-reaction.ts`).
-      const result = this.#result;
+      const result = st.result;
       if (!isFailure(result) && !mayBeThenable(result)) {
         const fulfilled: Promise<any> = Promise.resolve(result);
         return withHandlers ? fulfilled.then(onFulfilled, onRejected) : fulfilled;
       }
     }
     const promise = pendingPromise();
-    this.#append(THEN, THEN, takeResolve(), takeReject());
+    Deferred.#append(this, st, THEN, THEN, takeResolve(), takeReject());
     return withHandlers ? promise.then(onFulfilled, onRejected) : promise;
   }
 
@@ -584,10 +611,10 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     // back into the thenable (that could be a microtask, where a throw ends the process).
     let settled = false;
     const settle = (result: unknown): void => {
-      if (settled || (d.#called && !d.#suppressAlreadyCalled)) return; // fired by its user: nothing to throw at
+      if (settled || (d.#s.called && !d.#s.suppressAlreadyCalled)) return; // fired by its user: nothing to throw at
       settled = true;
       if (isDeferred(result)) result = new Failure(new TypeError('A thenable fulfilled with a Deferred'));
-      d.#fire(result);
+      Deferred.#fire(d, d.#s, result);
     };
     try {
       promise.then(settle, (reason: unknown) => settle(new Failure(reason)));
@@ -599,161 +626,167 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
 
   /** @returns a short description of the state, for debugging. */
   toString(): string {
-    if (!this.#called) return 'Deferred (pending)';
-    if (this.#waiting !== null) return 'Deferred (waiting)';
-    return `Deferred (current result: ${isFailure(this.#result) ? this.#result.toString() : typeof this.#result})`;
+    if (!this.#s.called) return 'Deferred (pending)';
+    if (this.#s.waiting !== null) return 'Deferred (waiting)';
+    return `Deferred (current result: ${isFailure(this.#s.result) ? this.#s.result.toString() : typeof this.#s.result})`;
   }
 
-  #append(cb: unknown, eb: unknown, cbArgs: unknown, ebArgs: unknown): Deferred<any> {
-    const chain = this.#chain;
-    if (chain === null) this.#chain = [cb, eb, cbArgs, ebArgs];
-    else if (cb === THEN && chain.length === 4 && this.#next === 0) {
+  static #append(d: Deferred<any>, st: DeferredState, cb: unknown, eb: unknown, cbArgs: unknown, ebArgs: unknown): Deferred<any> {
+    const chain = st.chain;
+    if (chain === null) st.chain = [cb, eb, cbArgs, ebArgs];
+    else if (cb === THEN && chain.length === 4 && st.next === 0) {
       // A `then` after one link (a library's timeout or callback, then `await`): an array of exactly two links.
       // `push` would grow the backing store to 28 slots (V8 grows to 1.5 × length + 16): 272 bytes, not 112, held
-      // while the Deferred is pending. Replacing the array is safe only while `#next === 0`: a `#run` loop reads
-      // the array once and walks it, and `#next` is past the first link before any handler of it runs.
-      this.#chain = [chain[0], chain[1], chain[2], chain[3], cb, eb, cbArgs, ebArgs];
+      // while the Deferred is pending. Replacing the array is safe only while `next === 0`: a `#run` loop reads
+      // the array once and walks it, and `next` is past the first link before any handler of it runs.
+      st.chain = [chain[0], chain[1], chain[2], chain[3], cb, eb, cbArgs, ebArgs];
     } else chain.push(cb, eb, cbArgs, ebArgs);
-    if (this.#called) this.#run();
-    return this;
+    if (st.called) Deferred.#run(d, st);
+    return d;
   }
 
-  #fire(result: unknown): void {
-    if (this.#called) {
-      if (this.#suppressAlreadyCalled) {
-        this.#suppressAlreadyCalled = false;
-        const ended = abandonedWorkEnds.get(this);
-        abandonedWorkEnds.delete(this);
+  static #fire(d: Deferred<any>, st: DeferredState, result: unknown): void {
+    if (st.called) {
+      if (st.suppressAlreadyCalled) {
+        st.suppressAlreadyCalled = false;
+        const ended = abandonedWorkEnds.get(d);
+        abandonedWorkEnds.delete(d);
         if (ended !== undefined) for (const end of ended) end();
         return;
       }
       throw new AlreadyCalledError('The Deferred was already called');
     }
-    this.#called = true;
-    this.#result = result;
-    this.#canceller = undefined; // never called once fired; let whatever it holds be collected
-    this.#run();
+    st.called = true;
+    st.result = result;
+    st.canceller = undefined; // never called once fired; let whatever it holds be collected
+    Deferred.#run(d, st);
   }
 
   /** Outcome of a Promise this Deferred waited on (or the cancellation that abandoned it). */
-  #settleWait(wait: PromiseWait, result: unknown): void {
-    if (this.#waiting !== wait) return; // abandoned by cancel(): drop the late outcome
-    this.#waiting = null;
-    this.#result = result;
-    this.#paused--;
-    this.#run(); // still paused by the caller: only syncs the unhandled-failure tracking
+  static #settleWait(d: Deferred<any>, wait: PromiseWait, result: unknown): void {
+    if (d.#s.waiting !== wait) return; // abandoned by cancel(): drop the late outcome
+    d.#s.waiting = null;
+    d.#s.result = result;
+    d.#s.paused--;
+    Deferred.#run(d, d.#s); // still paused by the caller: only syncs the unhandled-failure tracking
   }
 
-  #waitOnThenable(then: (...args: unknown[]) => unknown, thenable: unknown): void {
+  static #waitOnThenable(d: Deferred<any>, then: (...args: unknown[]) => unknown, thenable: unknown): void {
     const wait = new PromiseWait();
-    this.#waiting = wait;
-    this.#result = undefined;
-    this.#paused++;
+    d.#s.waiting = wait;
+    d.#s.result = undefined;
+    d.#s.paused++;
     try {
       then.call(
         thenable,
-        (value: unknown) => this.#settleWait(wait, value),
-        (reason: unknown) => this.#settleWait(wait, new Failure(reason)),
+        (value: unknown) => Deferred.#settleWait(d, wait, value),
+        (reason: unknown) => Deferred.#settleWait(d, wait, new Failure(reason)),
       );
     } catch (error) {
-      this.#settleWait(wait, new Failure(error));
+      Deferred.#settleWait(d, wait, new Failure(error));
     }
   }
 
   /** The iterative runner; see the invariants at the top of the file. */
-  #run(): void {
-    if (this.#running) return;
-    if (this.#paused > 0) {
+  static #run(d: Deferred<any>, own: DeferredState): void {
+    if (own.running) return;
+    if (own.paused > 0) {
       // A failure that arrives while the caller holds a pause is this chain's to report until it is unpaused.
-      this.#syncTracking();
+      Deferred.#syncTracking(d, own);
       return;
     }
-    let current: Deferred<any> = this;
+    let current: Deferred<any> = d;
+    let cs = own; // current's state: one read of `#s` per Deferred the loop moves to
     let below: Deferred<any>[] | null = null; // Deferreds whose result was handed up, to finish afterwards
     outer: for (;;) {
-      const chain = current.#chain;
-      if (current.#paused === 0 && chain !== null) {
-        while (current.#paused === 0 && current.#next < chain.length) {
-          const i = current.#next;
-          current.#next = i + 4;
-          const result = current.#result;
+      const chain = cs.chain;
+      if (cs.paused === 0 && chain !== null) {
+        while (cs.paused === 0 && cs.next < chain.length) {
+          const i = cs.next;
+          cs.next = i + 4;
+          const result = cs.result;
           const failed = isFailure(result);
           const fn = chain[failed ? i + 1 : i] as Handler | undefined;
           if (fn === undefined) continue;
           const args = chain[failed ? i + 3 : i + 2] as unknown[] | undefined;
           if (fn === CONTINUE) {
             const waiter = args as unknown as Deferred<any>;
-            if (waiter.#waiting !== current) continue; // the wait was abandoned (#abandonWait): keep the result
-            waiter.#result = result;
-            waiter.#waiting = null;
-            waiter.#paused--;
-            current.#result = undefined;
+            const ws = waiter.#s;
+            if (ws.waiting !== current) continue; // the wait was abandoned (#abandonWait): keep the result
+            ws.result = result;
+            ws.waiting = null;
+            ws.paused--;
+            cs.result = undefined;
             (below ??= []).push(current);
             current = waiter;
+            cs = ws;
             continue outer;
           }
           if (fn === THEN) {
             // Observes without changing the result: a failure seen here is no longer unhandled.
-            if (failed) current.#observed = result;
+            if (failed) cs.observed = result;
             (args as unknown as (outcome: unknown) => void)(failed ? result.value : result);
             continue;
           }
           if (armedUserCodeGate !== null && !isLibraryHandler(fn)) passUserCodeGate(); // see user-code-gate.ts
           let next: unknown;
-          current.#running = true;
+          cs.running = true;
           try {
             next = args === undefined ? fn(result) : fn(result, ...args);
           } catch (error) {
             next = isFailure(error) ? error : new Failure(error);
           }
-          current.#running = false;
+          cs.running = false;
           if (next === TAIL_FIRE) {
             const target = tailTarget!;
             next = tailResult;
             tailTarget = null;
             tailResult = undefined;
-            if (target.#called) {
+            const ts = target.#s;
+            if (ts.called) {
               // What `target.callback()` would have thrown, into this chain instead.
-              if (target.#suppressAlreadyCalled) {
-                target.#suppressAlreadyCalled = false;
-                current.#result = undefined;
-              } else current.#result = new Failure(new AlreadyCalledError('The Deferred was already called'));
+              if (ts.suppressAlreadyCalled) {
+                ts.suppressAlreadyCalled = false;
+                cs.result = undefined;
+              } else cs.result = new Failure(new AlreadyCalledError('The Deferred was already called'));
               continue;
             }
             if (isDeferred(next)) {
-              current.#result = new Failure(new TypeError('Expected `result` not to be a Deferred; chain it instead'));
+              cs.result = new Failure(new TypeError('Expected `result` not to be a Deferred; chain it instead'));
               continue;
             }
-            target.#called = true;
-            target.#result = next;
-            target.#canceller = undefined;
-            current.#result = undefined;
+            ts.called = true;
+            ts.result = next;
+            ts.canceller = undefined;
+            cs.result = undefined;
             // Still "running" while below: a handler of `target` adding to this chain only appends, as it would
             // have while this handler's nested `target.callback()` ran.
-            current.#running = true;
+            cs.running = true;
             (below ??= []).push(current);
             current = target;
+            cs = ts;
             continue outer;
           }
           if (typeof next === 'object' && next !== null) {
             if (isDeferred(next)) {
+              const ns = next.#s;
               if (next === current) {
                 next = new Failure(new TypeError('A Deferred cannot be returned from its own callbacks'));
-              } else if (!next.#called || next.#paused > 0 || next.#running) {
-                current.#result = undefined;
-                current.#waiting = next;
-                current.#paused++;
+              } else if (!ns.called || ns.paused > 0 || ns.running) {
+                cs.result = undefined;
+                cs.waiting = next;
+                cs.paused++;
                 // A literal, not `push` onto `[]`, whose first growth would take 22 slots for these 4.
-                if (next.#chain === null) next.#chain = [CONTINUE, CONTINUE, current, current];
-                else next.#chain.push(CONTINUE, CONTINUE, current, current);
+                if (ns.chain === null) ns.chain = [CONTINUE, CONTINUE, current, current];
+                else ns.chain.push(CONTINUE, CONTINUE, current, current);
                 break;
               } else {
                 const inner = next;
-                next = inner.#result;
-                inner.#result = undefined;
-                if (inner.#tracked !== null) {
+                next = ns.result;
+                ns.result = undefined;
+                if (ns.tracked !== null) {
                   untrackFailure(inner);
-                  inner.#tracked = null;
+                  ns.tracked = null;
                 }
               }
             } else if (!isFailure(next)) {
@@ -764,36 +797,37 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
                 next = new Failure(error);
               }
               if (typeof then === 'function') {
-                current.#waitOnThenable(then as (...args: unknown[]) => unknown, next);
+                Deferred.#waitOnThenable(current, then as (...args: unknown[]) => unknown, next);
                 break;
               }
             }
           }
-          current.#result = next;
+          cs.result = next;
         }
-        if (current.#next >= chain.length) {
-          current.#chain = null; // drained: drop the handlers so they can be collected
-          current.#next = 0;
+        if (cs.next >= chain.length) {
+          cs.chain = null; // drained: drop the handlers so they can be collected
+          cs.next = 0;
         }
       }
-      current.#syncTracking();
+      Deferred.#syncTracking(current, cs);
       if (below === null || below.length === 0) return;
       current = below.pop()!;
-      current.#running = false;
+      cs = current.#s;
+      cs.running = false;
     }
   }
 
   /** Register this Deferred for unhandled-failure reporting iff its chain now ends in an unobserved failure. */
-  #syncTracking(): void {
-    const result = this.#result;
-    if (isFailure(result) && result !== this.#observed && this.#waiting === null) {
-      if (this.#tracked === result) return;
-      if (this.#tracked !== null) untrackFailure(this);
-      trackFailure(this, result);
-      this.#tracked = result;
-    } else if (this.#tracked !== null) {
-      untrackFailure(this);
-      this.#tracked = null;
+  static #syncTracking(d: Deferred<any>, st: DeferredState): void {
+    const result = st.result;
+    if (isFailure(result) && result !== st.observed && st.waiting === null) {
+      if (st.tracked === result) return;
+      if (st.tracked !== null) untrackFailure(d);
+      trackFailure(d, result);
+      st.tracked = result;
+    } else if (st.tracked !== null) {
+      untrackFailure(d);
+      st.tracked = null;
     }
   }
 }
