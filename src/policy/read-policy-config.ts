@@ -78,16 +78,29 @@ export function readPolicyConfig(configOrFile: PolicyConfig | string): LoadedPol
 const openFlags = constants.O_RDONLY | constants.O_NONBLOCK;
 
 /**
- * The error for a policy file that is not a regular file, or `undefined` when it is one.
+ * The largest policy file read: 16 MiB. A config of 100,000 rules is about 6 MB; past this a file is not a policy
+ * someone wrote, and reading it would cost its size several times over in memory (a 700 MB file took 1.1 GB before
+ * failing with `ERR_STRING_TOO_LONG`), so it is refused by its size before a byte of it is read.
+ */
+export const maxPolicyFileBytes = 16 * 1024 * 1024;
+
+/**
+ * The error for a policy file that is not a regular file or is larger than {@link maxPolicyFileBytes}, or `undefined`
+ * when it may be read.
  *
  * Why only regular files: reading a FIFO nobody writes to blocks for ever (`policy check`, `new Reactor({ policy })`
  * and `GREENREACTOR_POLICY` hung the process; a watch held a libuv thread and the process open), and a device such as
- * `/dev/zero` never ends. The descriptor is checked, not the path, so nothing can swap the file between the two.
+ * `/dev/zero` never ends. The descriptor is checked, not the path, so nothing can swap the file between the two; and
+ * Node reads a regular file of a known size only up to that size, so the size checked bounds what is read.
  * @param stats - the opened file's stats.
  * @returns the error (its message says what the file is), or `undefined`.
  */
 export function notRegularFile(stats: Stats): Error | undefined {
-  if (stats.isFile()) return undefined;
+  if (stats.isFile()) {
+    if (stats.size <= maxPolicyFileBytes) return undefined;
+    const mib = (bytes: number): string => `${Math.ceil(bytes / 1024 ** 2)} MiB`;
+    return new Error(`too large: ${mib(stats.size)}, a policy file may be at most ${mib(maxPolicyFileBytes)}`);
+  }
   const kind = stats.isFIFO()
     ? 'a FIFO'
     : stats.isDirectory()

@@ -2,16 +2,18 @@
  * A policy file that is not a regular file: a FIFO nobody writes to, a directory, a symlink loop. Reading a FIFO with
  * no writer blocks until one comes (for ever): `policy check`, `policy explain`, `new Reactor({ policy })` and a
  * watch that saw the file turn into one must report it as an unreadable file instead of hanging, as they do for a
- * directory or a symlink loop.
+ * directory or a symlink loop. A file too large to be a policy (1 GB, sparse here) is refused by its size before a byte
+ * of it is read: a clear error in bounded time and memory, not a gigabyte buffer and an opaque `ERR_STRING_TOO_LONG`.
  *
  * @module
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, renameSync, rmSync, symlinkSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, symlinkSync, mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PolicyConfigError } from '../../src/errors.js';
 import { Policy } from '../../src/policy/policy.js';
 
 const bin = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
@@ -88,6 +90,47 @@ describe('a policy file that is a FIFO, a directory or a symlink loop', () => {
       renameSync(fifo, file);
       await seen;
       expect(errors[0]?.message).toMatch(/not a regular file/);
+      expect(policy.config.default).toBe('green');
+    } finally {
+      watch.close();
+    }
+  }, 30_000);
+});
+
+describe('a policy file too large to be a policy', () => {
+  let huge: string;
+  beforeAll(() => {
+    huge = join(dir, 'huge.json');
+    writeFileSync(huge, '');
+    truncateSync(huge, 1024 ** 3); // sparse: no disk used
+  });
+
+  it('Policy.load() throws PolicyConfigError naming its size and the limit, before reading it', () => {
+    const rss = process.memoryUsage().rss;
+    const issues = [{ path: '', message: `Cannot read policy file ${huge} (too large: 1024 MiB, a policy file may be at most 16 MiB)` }];
+    expect(() => Policy.load(huge)).toThrow(PolicyConfigError);
+    expect(() => Policy.load(huge)).toThrow(expect.objectContaining({ issues }));
+    expect(process.memoryUsage().rss - rss).toBeLessThan(256 * 1024 ** 2); // a generous guard: reading it takes 1 GB
+  });
+
+  it('policy check exits 1 with the one too-large issue', async () => {
+    const run = await cli('policy', 'check', huge);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('(too large: 1024 MiB, a policy file may be at most 16 MiB)');
+  }, 30_000);
+
+  it("policy.watch(file): a file replaced by a huge one is reported through 'error' and the policy in force stays", async () => {
+    const file = join(dir, 'watched-huge.json');
+    writeFileSync(file, JSON.stringify({ default: 'green' }));
+    const policy = Policy.load(file);
+    const seen = new Promise<Error>((resolve) => policy.on('error', resolve));
+    const watch = policy.watch(file);
+    try {
+      const next = join(dir, 'next-huge');
+      writeFileSync(next, '');
+      truncateSync(next, 1024 ** 3);
+      renameSync(next, file);
+      expect((await seen).message).toMatch(/too large: 1024 MiB/);
       expect(policy.config.default).toBe('green');
     } finally {
       watch.close();
