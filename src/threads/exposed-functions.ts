@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { describeValue } from '../describe-value.js';
 
 /** A function a worker can call with `blockingCallFromThread` / `callFromThread`. */
 export type ExposedFunction = (...args: any[]) => unknown;
@@ -31,10 +32,10 @@ export class ExposedFunctions {
    */
   expose(name: string, fn: ExposedFunction): void {
     if (typeof name !== 'string' || name === '') {
-      throw new TypeError(`Expected \`name\` to be a non-empty string, got \`${String(name)}\` (${typeof name})`);
+      throw new TypeError(`Expected \`name\` to be a non-empty string, got ${describeValue(name)}`);
     }
     if (typeof fn !== 'function') {
-      throw new TypeError(`Expected \`fn\` to be a function, got \`${String(fn)}\` (${typeof fn})`);
+      throw new TypeError(`Expected \`fn\` to be a function, got ${describeValue(fn)}`);
     }
     if (this.#functions.has(name)) {
       throw new TypeError(`A function is already exposed as \`${name}\`; pick another name`);
