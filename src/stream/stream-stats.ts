@@ -4,6 +4,20 @@
  *
  * Kept per task id, as the routes' own per-task figures are: two modules may export streaming tasks of the same name.
  *
+ * Who writes which field, who reads it, and when (all on the main thread):
+ * - {@link StreamStats}'s maps: written only by {@link StreamStats.task}, which `start-task-stream.ts` calls once per
+ *   stream as it starts it (a task's counters are made on its first stream and kept for the reactor's life); read by
+ *   the reactor's `stats()` through {@link StreamStats.streamed} and {@link StreamStats.merge}.
+ * - {@link StreamTaskCounters.live}: a stream (`ThreadStream`, `InProcessStream`) adds itself as it is made and
+ *   removes itself through {@link StreamTaskCounters.finish} when it ends (once: a second `finish` finds it gone and
+ *   adds nothing). Nothing else writes it.
+ * - {@link StreamTaskCounters.items} and `blockedMs` (the totals of ended streams): written only by `finish`, which
+ *   moves an ended stream's {@link LiveStream} figures there in the same step that drops it from `live` — so a
+ *   stream is counted in `live` or in the totals, never both and never neither; {@link StreamTaskCounters.snapshot}
+ *   reads both sides, when `stats()` is called.
+ * - A {@link LiveStream}'s figures are its own to write (its items as they are made readable, its blocked time as
+ *   its task waits on a full window); the counters only read them.
+ *
  * @module
  */
 import type { TaskIdentity } from '../task/task.js';

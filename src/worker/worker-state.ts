@@ -9,6 +9,24 @@
  *   `cancelled()` is false and `signal` never aborts.
  * - A task's cancellation slot is read as `src/threads/wire.ts` lays it out (the one place the layout is written).
  *
+ * Who writes which field, who reads it, and when (all on the worker's one thread, except the shared memory):
+ * - `slots`, `times`, `threadId`, `lookup`: set once by the worker entry (`workers/task-worker.ts`) at start, never
+ *   replaced. In `slots` the main thread (`src/threads/cancel-slots.ts`) frees a slot and sets its cancelled and
+ *   killed bits; the worker's task runner (`task-runner.ts`) claims the slot (compare-exchange to its
+ *   thread id) and sets its ended bit; `task-signal.ts` sets its waiter bit (so a cancel notifies it);
+ *   `cancellation.ts` and {@link isTaskCancelled} only read it (atomically). In `times` only the task runner writes a slot's pair, `[startedAt, runMs]`, as the task ends
+ *   (before its ended bit); the main thread reads the pair (`cancel-slots.ts`) for the run's wait and run times once
+ *   its outcome arrived (`thread-task-run.ts`).
+ * - `current`: written only by the task runner — set as a task starts, cleared as it ends (`end`: only if it is still
+ *   the task ended); read through {@link runningTask} by the worker-side API (`cancelled`, `signal`, `emit`,
+ *   `progress`, `deadline`, `transferResult`). With several tasks per worker, `lookup` (the runner's
+ *   `AsyncLocalStorage`) is read instead, and `current` only says which task's synchronous code runs.
+ * - `channel`: written only by `thread-calls.ts` — made on the first call back into the main thread, dropped again
+ *   when that first message was refused by the clone (its reply port was never sent); read there only.
+ * - A {@link RunningTask}'s `live` and `stream`: written by the task runner (`stream` as the task starts, `live` false
+ *   as it ends, after its stream closed); `controller`: written only by `task-signal.ts` on the first look at
+ *   `signal`. All read by the worker-side APIs of that task, while it runs.
+ *
  * @module
  */
 import { slotCancelledBit } from '../threads/wire.js';
