@@ -15,6 +15,9 @@
  *   waiting, else when the ended call's completion or failure event comes); the host that held the job deletes it
  *   too once the job's end is saved (see `JobProcessor.ended`), for a caller that stopped first or lost the event.
  *   Kept until its TTL, a key per dropped call piled up in Redis for an hour.
+ * - A call that ended while its job may run on (cancelled, timed out, stopped) leaves its job in `AbandonedJobs`
+ *   until the job's end is known (its removal, its event, the reconcile poll, or this backend's close), which is when
+ *   `whenJobEnds` calls back: a rule's bulkhead keeps the call's place until then.
  * - Redis out of reach never hangs a call: when it has not answered for `unreachableMs` (at the first connection,
  *   after a lost one, or on a connection that stays open but gets no answer: a paused server, a half-open TCP
  *   connection), every pending call errbacks `RemoteUnavailableError`, and so does every new call until Redis
@@ -25,6 +28,7 @@
  *   `disconnectTimeout`, 2 s by default, to destroy the sockets the server never closes).
  *
  * Parts (one concept each): the connections (`bullmq-engine.ts`), the reconcile poll (`reconcile-poll.ts`), the
+ * abandoned jobs (`abandoned-jobs.ts`), the
  * errors of calls that never reach a host (`remote-call-errors.ts`), the options (`bullmq-backend-options.ts`), and
  * one call's life (`remote-call.ts`). The backend owns the calls; each part reads them through a narrow interface.
  *
@@ -39,6 +43,7 @@ import { isTask, type Task } from '../task/task.js';
 import { thrownMessage } from '../task/thrown-message.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
 import { defaultBullmqBackendOptions, type BullmqBackendOptions } from './bullmq-backend-options.js';
+import { AbandonedJobs } from './abandoned-jobs.js';
 import { closeEngine, openEngine, type Engine } from './bullmq-engine.js';
 import { LargeWriteLost } from './large-write-connection.js';
 import { ReconcilePoll } from './reconcile-poll.js';
@@ -90,6 +95,8 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
   readonly #pending = new Map<string, RemoteCall>();
   /** Job ids whose `add` has resolved (only those can be reconciled). */
   readonly #enqueued = new Set<string>();
+  /** Jobs whose call ended while they may run on (see whenJobEnds). */
+  readonly #abandoned = new AbandonedJobs((error) => this.#onError(error));
   /** Redis commands in flight that close() must wait for (aborts, removals). */
   readonly #chores = new Set<Promise<unknown>>();
   #engine: Engine | undefined;
@@ -119,6 +126,12 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
       queueName: this.#queueName,
       engine: () => this.#engine,
       enqueued: () => this.#enqueued,
+      abandoned: () => this.#abandoned.addedIds(),
+      abandonedEnded: (jobId, finished) => {
+        if (finished) this.#removeJob(jobId, true);
+        else this.#chore(this.#deleteCancelKey(jobId));
+        this.#abandoned.over(jobId);
+      },
       callOf: (jobId) => this.#pending.get(jobId),
       chore: (p) => this.#chore(p),
       closing: () => this.#closing !== undefined,
@@ -199,11 +212,14 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
           this.#reconcile.arm();
         } else if (job !== undefined) {
           // It ended while its add was in flight: its abort's removal may have come first and found nothing.
+          this.#abandoned.added(jobId);
           this.#removeJob(jobId, true);
+          this.#reconcile.arm();
         } else {
           // It ended before its add was sent: the job never exists, and the cancel key its abort set (on the same
           // client, so before this) has nothing to stop.
           this.#chore(this.#deleteCancelKey(jobId));
+          this.#abandoned.over(jobId);
         }
       },
       (error: unknown) => {
@@ -212,6 +228,8 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
         // A large job whose connection was lost each time may have been taken by the server once: abort it.
         if (error instanceof LargeWriteLost && this.#closing === undefined) this.#chore(this.#lostLargeAdd(call, size, error));
         else call.fail(this.#enqueueError(call, size, error), error instanceof LargeWriteLost);
+        // An ended call's add failed: its job never existed (a large one the server may have taken is removed).
+        this.#abandoned.over(jobId);
       },
     );
   }
@@ -257,6 +275,9 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     if (engine === undefined) return;
     const { queue, redis } = engine;
     const enqueued = this.#enqueued.has(jobId);
+    const call = this.#pending.get(jobId);
+    // Told before the call's Deferred fails: the reactor then asks whenJobEnds.
+    if (call !== undefined) this.#abandoned.abandon(jobId, call.deferred, enqueued);
     this.#chore(
       (async () => {
         await redis.set(cancelKey(this.#prefix, this.#queueName, jobId), '1', 'PX', cancelKeyTtlMs);
@@ -264,7 +285,10 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
         // Removes a job still waiting; a job a host holds (locked) stays, and that host aborts it. A job known to
         // exist (its add resolved) that is gone now can never be taken: its cancel key has done its work. (BullMQ's
         // removal also answers 1 for a job that does not exist yet, its add in flight: that key stays, see submit.)
-        if ((await queue.remove(jobId).catch(() => 0)) === 1 && enqueued) await this.#deleteCancelKey(jobId);
+        if ((await queue.remove(jobId).catch(() => 0)) === 1 && enqueued) {
+          await this.#deleteCancelKey(jobId);
+          this.#abandoned.over(jobId);
+        }
       })(),
     );
   }
@@ -273,6 +297,10 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     this.#pending.delete(jobId);
     if (this.#enqueued.delete(jobId) && finished) this.#removeJob(jobId);
     if (this.#pending.size === 0) this.#drained?.();
+  }
+
+  whenJobEnds(d: Deferred<unknown>, ended: () => void): boolean {
+    return this.#abandoned.whenEnds(d, ended);
   }
 
   taskReturned(jobId: string): Promise<boolean> {
@@ -292,7 +320,11 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     if (engine === undefined) return;
     this.#chore(
       engine.queue.remove(jobId).then(
-        (removed) => (abandoned && removed === 1 ? this.#deleteCancelKey(jobId) : undefined),
+        async (removed) => {
+          if (!abandoned || removed !== 1) return;
+          await this.#deleteCancelKey(jobId);
+          this.#abandoned.over(jobId); // removed: it never runs, or had ended
+        },
         () => undefined,
       ),
     );
@@ -357,6 +389,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
   /** Job `jobId` ended after its call did, if it is one of ours (cancelled, timed out, stopped): nobody will read it. */
   #removeAbandoned(jobId: string): void {
     if (jobId.startsWith(this.#idPrefix) && !this.#enqueued.has(jobId)) this.#removeJob(jobId, true);
+    this.#abandoned.over(jobId); // its end's event: its host answered
   }
 
   #chore(p: Promise<unknown>): void {
@@ -382,6 +415,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     }
     this.#reconcile.stop();
     if (this.#engine !== undefined) await closeEngine(this.#engine, () => this.#settleChores());
+    this.#abandoned.overAll(); // closed: it gives up on the jobs it could not see end
   }
 
   async #settleChores(): Promise<void> {

@@ -7,7 +7,8 @@
  * engine's events are lost).
  *
  * Contract with the backend (the state they share): the backend owns the calls; the poll only reads them through
- * {@link ReconcileSubject} and settles a call through the call's own methods (`settle`, `failedOnHost`, `crashed`),
+ * {@link ReconcileSubject} (and tells it which abandoned jobs ended, for `RemoteBackend.whenJobEnds`) and settles a
+ * call through the call's own methods (`settle`, `failedOnHost`, `crashed`),
  * which ignore an outcome for a call already settled or for an earlier attempt's job — so an event and the poll
  * delivering the same outcome is harmless. The backend calls {@link ReconcilePoll.arm} whenever a job's add
  * resolved, and {@link ReconcilePoll.stop} once closing; a pass in flight is one of the backend's chores (its close
@@ -33,6 +34,10 @@ export interface ReconcileSubject {
   engine(): { readonly queue: Queue; readonly queueClient: Redis } | undefined;
   /** The jobs whose add resolved and whose call is still pending. */
   enqueued(): ReadonlySet<string>;
+  /** The jobs whose add resolved and whose call ended while they may still run (see `AbandonedJobs`). */
+  abandoned(): readonly string[];
+  /** Abandoned job `jobId` ended: `finished` (it may be removed), or vanished. */
+  abandonedEnded(jobId: string, finished: boolean): void;
   /** The pending call of job `jobId`, if any. */
   callOf(jobId: string): RemoteCall | undefined;
   /** Tracks a promise the backend's close must wait for. */
@@ -57,9 +62,9 @@ export class ReconcilePoll {
     this.#subject = subject;
   }
 
-  /** Schedules a pass `periodMs` from now, unless one is scheduled or running, or no job is enqueued. */
+  /** Schedules a pass `periodMs` from now, unless one is scheduled or running, or no job is enqueued or abandoned. */
   arm(): void {
-    if (this.#timer !== undefined || this.#running || this.#subject.enqueued().size === 0) return;
+    if (this.#timer !== undefined || this.#running || (this.#subject.enqueued().size === 0 && this.#subject.abandoned().length === 0)) return;
     this.#timer = realTimeScheduler.callLater(this.#periodMs, () => {
       this.#timer = undefined;
       this.#running = true;
@@ -91,12 +96,18 @@ export class ReconcilePoll {
     const { queue, queueClient } = engine;
     const queueName = this.#subject.queueName;
     const ids = [...this.#subject.enqueued()];
+    const abandoned = this.#subject.abandoned();
     let states: JobState[];
     try {
-      states = await readJobStates(queueClient, ids.map((id) => queue.toKey(id)));
+      states = await readJobStates(queueClient, [...ids, ...abandoned].map((id) => queue.toKey(id)));
     } catch {
       return;
     }
+    // Abandoned jobs: only whether they ended matters (nobody reads their outcome).
+    abandoned.forEach((id, i) => {
+      const state = states[ids.length + i];
+      if (state !== 'unfinished') this.#subject.abandonedEnded(id, state === 'finished');
+    });
     const finished: string[] = [];
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
