@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { types } from 'node:util';
 import { captureContext, runInContext } from '../time/async-context.js';
 import { ReactorStoppedError, TimeoutError } from '../errors.js';
 import { neverThrowingSink } from '../error-sink.js';
@@ -413,7 +414,7 @@ export class Reactor implements Scheduler {
   deferToThreadPool<T extends Task<any[], any>>(pool: ThreadPool, task: T, ...args: TaskArgs<T>): Deferred<TaskResult<T>> {
     const refused = refuseIfStopped<TaskResult<T>>(this.#state, 'deferToThreadPool');
     if (refused !== undefined) return refused;
-    if (!(pool instanceof ThreadPool)) {
+    if (!isOwnInstance(pool, ThreadPool)) {
       return fail(new TypeError(`Expected \`pool\` to be a ThreadPool, got \`${safeString(pool)}\` (${typeof pool})`));
     }
     return pool.run(task, ...args);
@@ -488,7 +489,7 @@ export class Reactor implements Scheduler {
   deferToGreenletPool<A extends unknown[], R>(pool: GreenPool, fn: GreenletFunction<A, R> | Task<A, R>, ...args: A): Deferred<R> {
     const refused = refuseIfStopped<R>(this.#state, 'deferToGreenletPool');
     if (refused !== undefined) return refused;
-    if (!(pool instanceof GreenPool)) return fail(new TypeError(`Expected \`pool\` to be a GreenPool, got \`${safeString(pool)}\``));
+    if (!isOwnInstance(pool, GreenPool)) return fail(new TypeError(`Expected \`pool\` to be a GreenPool, got \`${safeString(pool)}\``));
     const bad = greenFnError<R>(fn);
     if (bad !== undefined) return bad;
     return this.#spawnDeferred(pool, fn, args);
@@ -836,4 +837,18 @@ function coalescingOf(pool: ThreadPool, task: unknown, args: readonly unknown[])
   return alone === undefined
     ? `coalesced with other waiting calls while every worker is busy (up to ${coalesce.maxBatch} a message, each with its own limits and context; a stream, and a call of a task known to run long, travel alone)`
     : `travels alone, not coalesced: ${alone}`;
+}
+
+/**
+ * `value instanceof C` for a value the caller passed, without a throw: a Proxy is never one (a revoked one throws from
+ * `instanceof`, another's `getPrototypeOf` trap may, and a Proxy of a real one would fail on its private fields), and a
+ * throw from a prototype chain that holds a Proxy reads as false. So an entry point errbacks its named TypeError.
+ */
+function isOwnInstance<T>(value: unknown, C: abstract new (...args: never[]) => T): value is T {
+  if (typeof value !== 'object' || value === null || types.isProxy(value)) return false;
+  try {
+    return value instanceof C;
+  } catch {
+    return false;
+  }
 }

@@ -50,3 +50,16 @@ export function revokedProxy(): object {
   revoke();
   return proxy;
 }
+
+/**
+ * A Proxy whose traps a brand check must not run: `getPrototypeOf` (`instanceof`), `get`, `has`, `ownKeys` and
+ * `getOwnPropertyDescriptor` throw `Error('trap ran')`.
+ *
+ * @returns the Proxy.
+ */
+export function proxyWithThrowingTraps(): object {
+  const boom = (): never => {
+    throw new Error('trap ran');
+  };
+  return new Proxy({}, { getPrototypeOf: boom, get: boom, ownKeys: boom, getOwnPropertyDescriptor: boom, has: boom });
+}

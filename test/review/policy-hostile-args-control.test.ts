@@ -12,27 +12,15 @@ import { estimateArgBytes } from '../../src/policy/arg-bytes.js';
 import { Reactor } from '../../src/reactor/reactor.js';
 import { defineTask } from '../../src/task/task.js';
 import { settled } from '../threads/thread-test-kit.js';
+import { proxyWithThrowingTraps, revokedProxy } from '../helpers/hostile-values.js';
 
 export const sized = defineTask(import.meta.url, 'sized', (..._args: unknown[]) => 'ran');
 
-function revoked(): object {
-  const { proxy, revoke } = Proxy.revocable({}, {});
-  revoke();
-  return proxy;
-}
-
-function trapsThrow(): object {
-  const boom = (): never => {
-    throw new Error('trap ran');
-  };
-  return new Proxy({}, { getPrototypeOf: boom, get: boom, ownKeys: boom, getOwnPropertyDescriptor: boom, has: boom });
-}
-
 const hostile: Array<[string, () => unknown]> = [
-  ['a revoked Proxy', revoked],
-  ['a Proxy whose every trap throws', trapsThrow],
-  ['an array holding a revoked Proxy', () => [revoked()]],
-  ['a plain object holding a Proxy whose traps throw', () => ({ a: trapsThrow() })],
+  ['a revoked Proxy', revokedProxy],
+  ['a Proxy whose every trap throws', proxyWithThrowingTraps],
+  ['an array holding a revoked Proxy', () => [revokedProxy()]],
+  ['a plain object holding a Proxy whose traps throw', () => ({ a: proxyWithThrowingTraps() })],
   [
     'a plain object whose getter throws',
     () => ({
