@@ -667,10 +667,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       this.#site.host.schedule(this);
     } else {
       this.#park(w);
-      w.onOutcome((result: unknown) => {
-        this.#resume(token, result, isFailure(result));
-        return result;
-      });
+      w.onOutcome((result: unknown) => this.#resume(token, result, isFailure(result)));
     }
     if (left !== null && !left.called) left.callback(undefined); // last: its callbacks are the greenlet's code
     if (lost !== null) Greenlet.#release(lost);

@@ -196,10 +196,14 @@ export class HubWait<T> extends Deferred<T> {
   /**
    * @internal The hub's own link, told of the outcome to resume the parked greenlet: unlike the `add…` methods, it
    * does not count as the greenlet's callbacks (see {@link HubWait.then}).
-   * @param fn - gets the outcome (a `Failure` when it failed) and must return it.
+   * The chain goes on with the outcome as it is (`asIs`): the link only observes it.
+   * @param fn - gets the outcome (a `Failure` when it failed).
    */
-  onOutcome(fn: (result: unknown) => unknown): void {
-    super.addBoth(fn);
+  onOutcome(fn: (result: unknown) => void): void {
+    super.addBoth((result: unknown) => {
+      fn(result);
+      return asIs(result);
+    });
   }
 
   override addCallbacks<R1, R2 = never>(
@@ -348,7 +352,7 @@ export class HubWait<T> extends Deferred<T> {
         const resume = late;
         late = null;
         if (resume !== null) resume();
-        return result;
+        return asIs(result); // observed, not changed: the chain's probe of an object would read its `then`
       });
     }
     return new Promise<R1 | R2>((resolve, reject) => {
@@ -409,7 +413,7 @@ function asIs(result: unknown): unknown {
 
 /**
  * @internal Observe `d`'s outcome as the library, not as the caller's code: the chain goes on with its result exactly
- * as it was (SPEC §6.1: parking only observes a Deferred; {@link asIs}), and on a hub wait with
+ * as it was (SPEC §6.1: parking only observes a Deferred; `asIs`), and on a hub wait with
  * {@link HubWait.observe} (it does not count as callbacks that took the value), on any other Deferred `addBoth`.
  * A failure is not marked handled here: the caller does that when it takes the failure as its own.
  * @param d - the Deferred.

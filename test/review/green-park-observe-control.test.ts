@@ -15,6 +15,7 @@ import type { Hub } from '../../src/green/hub.js';
 import { Queue } from '../../src/green/queue.js';
 import { waitForDeferred } from '../../src/green/wait-for-deferred.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
+import { settleHub } from '../helpers/settle-hub.js';
 import { revokedProxy } from '../helpers/hostile-values.js';
 
 /**
@@ -35,8 +36,11 @@ function heldBy(d: Deferred<unknown>, value: unknown): string {
   return held;
 }
 
+/** Makes a primitive on `hub`: a wait on it, and how to serve that wait a value. */
+type ServedWait = (hub: Hub) => { wait: () => Deferred<unknown>; serve: (value: unknown) => void };
+
 /** Primitive waits a greenlet parks on, each with how to serve it a value. */
-const servedWaits: Array<[string, (hub: Hub) => { wait: () => Deferred<unknown>; serve: (value: unknown) => void }]> = [
+const servedWaits: Array<[string, ServedWait]> = [
   [
     'AsyncResult.get',
     (hub) => {
@@ -139,5 +143,33 @@ describe('waitForDeferred(d) in a greenlet', () => {
     expect(caught()).toBeInstanceOf(TypeError);
     expect(heldBy(d, proxy)).toBe('value');
     expect(errors).toEqual([]);
+  });
+});
+
+describe('an async greenlet awaiting a hub wait that is served a revoked Proxy', () => {
+  it.each<[string, string, ServedWait]>(
+    servedWaits.flatMap(([name, make]): Array<[string, string, ServedWait]> => [
+      [name, 'no callbacks', make],
+      [name, 'an errback of the caller', make],
+    ]),
+  )('leaves the %s wait (%s) holding the proxy; the await throws the TypeError `await` of such a value throws', async (_name, callbacks, make) => {
+    const { hub, errors } = makeVirtualHub();
+    const proxy = revokedProxy();
+    const primitive = make(hub);
+    let wait: Deferred<unknown> | null = null;
+    let got = 'not resumed';
+    hub.spawn(async () => {
+      wait = primitive.wait();
+      if (callbacks !== 'no callbacks') wait.addErrback(() => 'an errback swallowed a failure');
+      try {
+        got = (await wait) === proxy ? 'the proxy' : 'another value';
+      } catch (error: unknown) {
+        got = error instanceof TypeError ? 'TypeError' : `another error: ${String(error)}`;
+      }
+    });
+    await settleHub(hub);
+    primitive.serve(proxy);
+    await settleHub(hub);
+    expect({ got, held: heldBy(wait!, proxy), errors }).toEqual({ got: 'TypeError', held: 'value', errors: [] });
   });
 });
