@@ -28,7 +28,8 @@
  * - `made` or `awaited`, `g` parked on it, or `g` queued with an outcome it has not taken: the wait is
  *   {@link HubWait.abandon}ed — it lets go of its timer or its place in a waiter line, and a value served to it
  *   goes back — and then, if it has no outcome yet, {@link HubWait.dropped} errbacks it with the kill, so callbacks
- *   on it (and anyone else awaiting it) hear of it. The kill itself reaches `g` through the wait when `g` awaits it
+ *   on it (and anyone else awaiting it) hear of it; a failure it already had (it timed out in the turn before `g`
+ *   ran again) counts as handled once the kill is thrown in instead: `g`, its taker, saw the kill in its place. The kill itself reaches `g` through the wait when `g` awaits it
  *   (`awaited`: in `g`'s next turn; `made`: held until `g` awaits it or makes its next hub wait), never through the
  *   wait's callbacks, which can see it but not swallow it.
  * - `raced` with no outcome yet: abandoned and errbacked with the kill the same way (the Promises its `then` calls
@@ -357,6 +358,9 @@ export class HubWait<T> extends Deferred<T> {
     }
     return new Promise<R1 | R2>((resolve, reject) => {
       const k = (value: unknown, failed: boolean, kill: boolean): void => {
+        // A kill thrown in instead of an outcome the wait already had (it timed out, or failed, in the turn before
+        // its greenlet ran again): the awaiting greenlet was that failure's taker, as it is of one handed to it.
+        if (kill && this.called) void super.then(undefined, noop);
         if (chained && !kill) {
           if (!this.called) this.callback(value as T); // cooperate(): the hub resumes it without firing it
           const at = end;

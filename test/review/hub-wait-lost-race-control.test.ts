@@ -6,7 +6,7 @@
  * the hub hands to the loser in the greenlet's turn before its code goes on still goes into the decided race: the
  * limit docs/design.md states.)
  */
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { Failure } from '../../src/deferred/failure.js';
 import type { Greenlet } from '../../src/green/greenlet.js';
 import type { Hub } from '../../src/green/hub.js';
@@ -14,20 +14,9 @@ import { Lock } from '../../src/green/lock.js';
 import { Queue } from '../../src/green/queue.js';
 import { settleHub } from '../helpers/settle-hub.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
-import { nextTurn } from '../helpers/next-turn.js';
+import { expectNoUnhandledRejections } from '../helpers/unhandled-rejections.js';
 
-// Unhandled rejections seen during each test (a released wait must not leave one).
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-beforeEach(() => {
-  unhandled.length = 0;
-  process.on('unhandledRejection', onUnhandled);
-});
-afterEach(async () => {
-  await nextTurn();
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+expectNoUnhandledRejections(); // a released wait must not leave one
 
 /**
  * Spawn a greenlet that races `q.get()` against a settled Promise (the Promise wins), then awaits a foreign gate
