@@ -17,6 +17,7 @@ import { defineContextCarrier } from '../../src/context/context-carrier.js';
 import { ContextCarrierError, DataCloneError } from '../../src/errors.js';
 import { runRemoteWorker, type RemoteWorkerOptions } from '../../src/remote-bullmq/index.js';
 import * as fx from '../fixtures/remote-tasks.js';
+import * as rv from '../fixtures/remote-review-tasks.js';
 import * as tr from '../fixtures/thread-review-tasks.js';
 import { revokedProxy } from '../helpers/hostile-values.js';
 import { built, settled } from '../threads/thread-test-kit.js';
@@ -26,7 +27,8 @@ const queue = 'hostile-values';
 let bed: RemoteTestBed;
 
 beforeAll(async () => {
-  bed = await startRemoteTestBed(queue, { host: { imports: [remoteFixtureModule, new URL('./thread-review-tasks.js', remoteFixtureModule)] } });
+  const fixtures = ['./thread-review-tasks.js', './remote-review-tasks.js'].map((name) => new URL(name, remoteFixtureModule));
+  bed = await startRemoteTestBed(queue, { host: { imports: [remoteFixtureModule, ...fixtures] } });
 });
 
 afterAll(() => bed?.stop());
@@ -89,6 +91,20 @@ describe('a task whose result or error is a revoked Proxy, on its host', () => {
   it('thrown: errbacks with it described, as on the thread path (not a TypeError from a handler), and the host serves on', async () => {
     const outcome = await settled(bed.reactor.deferToRemote(tr.throwHostile, new Int32Array(1), 'revoked proxy', false));
     expect(outcome).toMatchObject({ ok: false, error: '[object]' });
+    await expect(bed.reactor.deferToRemote(fx.add, 2, 3).asPromise()).resolves.toBe(5);
+  });
+});
+
+describe('a task that throws an error whose cause chain is a cycle', () => {
+  it.each(['self', 'pair'] as const)('(%s) errbacks it with a finite cause chain (followed as deep as the thread path follows it), and the host serves on', async (kind) => {
+    const outcome = await settled(bed.reactor.deferToRemote(rv.throwCyclicCause, kind));
+    expect(outcome.ok).toBe(false);
+    const messages: unknown[] = [];
+    for (let e: unknown = (outcome as { error: unknown }).error; e instanceof Error && messages.length < 100; e = e.cause) messages.push(e.message);
+    expect(messages[0]).toBe('outer');
+    expect(messages.length).toBeGreaterThan(1);
+    expect(messages.length).toBeLessThan(100);
+    expect(messages.every((m, i) => m === (kind === 'self' || i % 2 === 0 ? 'outer' : 'inner'))).toBe(true);
     await expect(bed.reactor.deferToRemote(fx.add, 2, 3).asPromise()).resolves.toBe(5);
   });
 });
