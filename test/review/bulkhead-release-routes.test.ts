@@ -12,7 +12,7 @@ import { Reactor } from '../../src/reactor/reactor.js';
 import { defineTask, taskFrom } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
 import { Deferred } from '../../src/deferred/deferred.js';
-import { CancelledError, TimeoutError } from '../../src/errors.js';
+import { CancelledError, ReactorStoppedError, TimeoutError } from '../../src/errors.js';
 import { failureOf, settled, until } from '../threads/thread-test-kit.js';
 
 /** Counts the runs of the held tasks below that are under way, the most at once, and the runs started. */
@@ -212,4 +212,21 @@ describe('an inline stream in a bulkhead whose function returned a generator, or
       expect(reactor.stats().policy.bulkheads['one']).toMatchObject({ inFlight: 0, waiting: 0 });
     },
   );
+});
+
+describe('a bulkhead holding the place of a cancelled Deferred of its own making (no canceller) that never fires', () => {
+  it('stop() still ends: the waiting call errbacks ReactorStoppedError, and the place stays held until then', async () => {
+    const reactor = reactorWith('inline');
+    const first = reactor.dispatch(function heldForever(): Deferred<number> {
+      return new Deferred<number>(); // its maker never fires it: its work never ends
+    });
+    const second = reactor.dispatch(function heldNext(): number {
+      return 2;
+    });
+    first.cancel();
+    expect(await failureOf(first)).toBeInstanceOf(CancelledError);
+    expect(reactor.stats().policy.bulkheads['one']).toMatchObject({ inFlight: 1, waiting: 1 });
+    await reactor.stop({ graceMs: 0 });
+    expect(await failureOf(second)).toBeInstanceOf(ReactorStoppedError);
+  });
 });
