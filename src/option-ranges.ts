@@ -9,10 +9,13 @@
  * 40` threw a bare `RangeError` from `new Reactor()`, `sampleSize: 2 ** 53` kept every run of every task for ever, and
  * `maxConcurrent: 1e9` or `timeoutMs: 1e308` are a unit slip or a wish for "no limit" (which is: leave it out). Each
  * bound below is far past any sensible setting and says why it is where it is; a value out of range is refused where
- * it is given, with the option's path (`PolicyConfigError`) or the task's name (`TypeError`).
+ * it is given, with the option's path (`PolicyConfigError`), or by {@link expectInRange} where an option is read in
+code (`new Hub()`, `new ThreadPool()`, `defineTask`): `RangeError` for a number out of range, `TypeError` for a value
+that is not a number.
  *
  * @module
  */
+import { describeValue } from './describe-value.js';
 import { maxTimerDelayMs } from './max-timer-delay.js';
 
 /** A closed interval a numeric option must lie in; `integer`: only whole numbers. */
@@ -87,4 +90,27 @@ export function rangeProblem(subject: string, value: unknown, range: OptionRange
   }
   const what = range.integer ? 'an integer' : 'a number';
   return `Expected ${subject} to be ${what} from ${range.min} to ${range.max}`;
+}
+
+/**
+ * Returns `value` when it lies in `range`, else throws the error JavaScript's own APIs throw for it: `TypeError` when
+ * it is not a number, `RangeError` when it is a number out of the range (`NaN`, `Infinity` and a fraction for an
+ * integer option included), the message naming the option and the range in p-queue's form.
+ *
+ * Why one function: `new Hub()`, `new ThreadPool()` and `defineTask` read the same ranges, and each used to pick its
+ * own error class for the same mistake (a `RangeError` from the hub, a `TypeError` from the other two).
+ *
+ * @param subject - what is checked, e.g. "`retries` of task `resize`".
+ * @param value - the value (a number, or not).
+ * @param range - its range.
+ * @param orInfinity - whether `Infinity` ("no limit") is taken too; the message then says so.
+ * @returns `value`, a number.
+ * @throws TypeError when `value` is not a number; RangeError when it is a number out of `range`.
+ */
+export function expectInRange(subject: string, value: unknown, range: OptionRange, orInfinity = false): number {
+  if (orInfinity && value === Infinity) return value;
+  const problem = rangeProblem(subject, value, range);
+  if (problem === undefined) return value as number;
+  const message = `${problem}${orInfinity ? ' or Infinity' : ''}, got ${describeValue(value)}`;
+  throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
 }

@@ -10,7 +10,7 @@ import { expectScheduler } from '../time/expect-scheduler.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
 import { firstUnknownKey, unknownOptionMessage } from '../unknown-option.js';
 import { describeValue } from '../describe-value.js';
-import { durationMsRange, heldCountRange, rangeProblem, type OptionRange } from '../option-ranges.js';
+import { durationMsRange, expectInRange, heldCountRange } from '../option-ranges.js';
 
 /** How a {@link Hub} slices time and bounds its greenlets; every field is optional. */
 export interface HubOptions {
@@ -68,22 +68,6 @@ export const defaultHubOptions: Readonly<ResolvedHubOptions> = Object.freeze({
   nextTurn: runOnNextTurn,
 });
 
-/**
- * A numeric option in its range (option-ranges.ts: the policy's `green.*` options read the same ranges), or a named
- * error: `TypeError` when it is not a number, `RangeError` when it is one outside the range.
- * @param key - the option's name.
- * @param value - what the caller gave.
- * @param range - its range.
- * @param unbounded - whether `Infinity` ("no limit", the default of `maxGreenlets`) is allowed too.
- * @returns the value.
- */
-function numberOption(key: string, value: unknown, range: OptionRange, unbounded: boolean): number {
-  const problem = rangeProblem(`\`${key}\``, value, range);
-  if (problem === undefined || (unbounded && value === Infinity)) return value as number;
-  const message = `${problem}${unbounded ? ' or Infinity' : ''}, got ${describeValue(value)}`;
-  throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
-}
-
 function functionOption<F>(key: string, value: F): F {
   if (typeof value !== 'function') throw new TypeError(`Expected \`${key}\` to be a function, got ${describeValue(value)}`);
   return value;
@@ -109,9 +93,9 @@ export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions 
   if (unknown !== undefined) throw new TypeError(unknownOptionMessage(unknown, known, 'new Hub()', 'its options are'));
   const resolved = { ...defaultHubOptions };
   for (const key of ['sliceMs', 'blockingThresholdMs'] as const) {
-    if (options[key] !== undefined) resolved[key] = numberOption(key, options[key], durationMsRange, false);
+    if (options[key] !== undefined) resolved[key] = expectInRange(`\`${key}\``, options[key], durationMsRange);
   }
-  if (options.maxGreenlets !== undefined) resolved.maxGreenlets = numberOption('maxGreenlets', options.maxGreenlets, heldCountRange, true);
+  if (options.maxGreenlets !== undefined) resolved.maxGreenlets = expectInRange('`maxGreenlets`', options.maxGreenlets, heldCountRange, true);
   if (options.clock !== undefined) resolved.clock = expectScheduler(options.clock, 'clock');
   if (options.now !== undefined) resolved.now = functionOption('now', options.now);
   if (options.nextTurn !== undefined) resolved.nextTurn = functionOption('nextTurn', options.nextTurn);

@@ -9,8 +9,7 @@
  *
  * @module
  */
-import { durationMsRange, heldCountRange, rangeProblem, retryCountRange, type OptionRange } from '../option-ranges.js';
-import { describeValue } from '../describe-value.js';
+import { durationMsRange, expectInRange, heldCountRange, retryCountRange, type OptionRange } from '../option-ranges.js';
 import { safeString } from '../safe-string.js';
 import { firstUnknownKey, unknownOptionMessage } from '../unknown-option.js';
 import type { Kind, Route, TaskOptions } from './task.js';
@@ -65,8 +64,7 @@ const noOptions: Readonly<TaskOptions<any[]>> = Object.freeze({});
 /** Refuses a numeric option set outside its range (option-ranges.ts: the policy schema reads the same ranges). */
 function checkRange(option: string, value: unknown, range: OptionRange, name: string): void {
   if (value === undefined) return;
-  const problem = rangeProblem(`\`${option}\` of task \`${name}\``, value, range);
-  if (problem !== undefined) throw new TypeError(`${problem}, got ${describeValue(value)}`);
+  expectInRange(`\`${option}\` of task \`${name}\``, value, range);
 }
 
 function validateOptions(options: TaskOptions<any[]>, name: string): void {

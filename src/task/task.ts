@@ -217,7 +217,8 @@ function makeTask<Args extends unknown[], R>(
  * @returns the Task.
  * @throws TypeError when an argument is malformed (`options` not an object, reading it throws, or it has a key that
  *   is no option, such as `timeoutMS`), or `retries` is combined with `transfer` (a definition bug, caught at module
- *   load).
+ *   load); RangeError when `timeoutMs`, `retries` or `streamWindow` is a number outside its range
+ *   (src/option-ranges.ts).
  * @example
  * ```ts
  * export const fib = defineTask(import.meta.url, 'fib', (n: number): number => (n < 2 ? n : fib.fn!(n - 1) + fib.fn!(n - 2)), { kind: 'cpu' });
@@ -247,7 +248,8 @@ export function defineTask<Args extends unknown[], R>(
  * @param moduleUrl - the module's URL or absolute path.
  * @param exportName - the function's export name.
  * @param options - kind, route, timeout, retries, transfer.
- * @throws TypeError when an argument is malformed (as `defineTask`'s, an unknown option key included).
+ * @throws TypeError when an argument is malformed (as `defineTask`'s, an unknown option key included); RangeError
+ *   for a numeric option out of its range, as `defineTask`.
  * @example
  * ```ts
  * const parse = taskFrom(new URL('./legacy-parser.js', import.meta.url), 'parseSync', { kind: 'blocking' });

@@ -9,7 +9,7 @@ import type { Scheduler } from '../time/scheduler.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
 import { expectScheduler } from '../time/expect-scheduler.js';
 import { describeValue } from '../describe-value.js';
-import { heapMbRange, rangeProblem, stackMbRange, threadCountRange, type OptionRange } from '../option-ranges.js';
+import { expectInRange, heapMbRange, stackMbRange, threadCountRange, type OptionRange } from '../option-ranges.js';
 
 /** How calls waiting for a worker are coalesced into one message (SPEC §7 `threads.coalesce`). */
 export interface CoalesceOptions {
@@ -161,13 +161,6 @@ const resourceLimitRanges: Readonly<Record<keyof ResourceLimits, OptionRange>> =
   stackSizeMb: stackMbRange,
 };
 
-/** Refuses a number outside `range` (option-ranges.ts), naming the option. */
-function inRange(name: string, value: unknown, range: OptionRange): number {
-  const problem = rangeProblem(`\`${name}\``, value, range);
-  if (problem !== undefined) throw new TypeError(`${problem}, got ${describeValue(value)}`);
-  return value as number;
-}
-
 /**
  * A worker's resource limits, each field in its range: a limit V8 cannot meet fails only as the first worker
  * starts (`stackSizeMb: 1e5`: `run()` threw `ERR_WORKER_INIT_FAILED` out of the call; `codeRangeSizeMb: 1e12`: a
@@ -179,7 +172,7 @@ function checkResourceLimits(limits: unknown): void {
   }
   for (const [key, range] of Object.entries(resourceLimitRanges)) {
     const value: unknown = (limits as Record<string, unknown>)[key];
-    if (value !== undefined) inRange(`resourceLimits.${key}`, value, range);
+    if (value !== undefined) expectInRange(`\`resourceLimits.${key}\``, value, range);
   }
 }
 
@@ -206,15 +199,16 @@ function nonNegative(name: string, value: unknown, allowInfinity = false): numbe
  * Fills in defaults and validates, in p-queue's message style.
  * @param options - the caller's options.
  * @returns the resolved options.
- * @throws TypeError for a malformed field, RangeError when `minThreads > maxThreads`.
+ * @throws TypeError for a malformed field; RangeError when `minThreads > maxThreads` or a number is outside its range
+ *   in src/option-ranges.ts (`minThreads`, `maxThreads`, `resourceLimits.*`).
  */
 export function resolveThreadPoolOptions(options: ThreadPoolOptions = {}): ResolvedThreadPoolOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`);
   }
   const d = defaultThreadPoolOptions;
-  const minThreads = inRange('minThreads', positiveInteger('minThreads', options.minThreads ?? d.minThreads), threadCountRange);
-  const maxThreads = inRange('maxThreads', positiveInteger('maxThreads', options.maxThreads ?? Math.max(minThreads, cpus)), threadCountRange);
+  const minThreads = expectInRange('`minThreads`', positiveInteger('minThreads', options.minThreads ?? d.minThreads), threadCountRange);
+  const maxThreads = expectInRange('`maxThreads`', positiveInteger('maxThreads', options.maxThreads ?? Math.max(minThreads, cpus)), threadCountRange);
   if (options.minThreads === undefined && minThreads > maxThreads) {
     return resolveThreadPoolOptions({ ...options, minThreads: maxThreads });
   }

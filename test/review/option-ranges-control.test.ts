@@ -1,6 +1,6 @@
 /**
  * Absurd but finite numbers in a policy config or a task's options are refused where they are given, with the
- * option's path (`PolicyConfigError`) or the task's name (`TypeError`): one range per option (src/option-ranges.ts),
+ * option's path (`PolicyConfigError`) or the task's name (`RangeError`): one range per option (src/option-ranges.ts),
  * the same in `Policy.load`, the shipped JSON Schema and `defineTask`. Before, `retries: 1e308` re-ran a crashing task
  * for ever, `resourceLimits.stackSizeMb: 1e5` and `codeRangeSizeMb: 1e12` ended the process as the first worker
  * started, and `sampleSize: 2 ** 53` kept every run for ever.
@@ -125,10 +125,15 @@ describe('defineTask with a numeric option out of its range', () => {
     ['retries', ranges.retryCountRange, 1e308],
     ['timeoutMs', ranges.durationMsRange, 1e308],
     ['streamWindow', ranges.heldCountRange, 1e9],
-  ])('refuses %s with a TypeError naming the task and the range', (option, range, value) => {
+  ])('refuses %s with a RangeError naming the task and the range', (option, range, value) => {
+    expect(() => defineTask(import.meta.url, 'absurd', fn, { [option]: value })).toThrow(RangeError);
     expect(() => defineTask(import.meta.url, 'absurd', fn, { [option]: value })).toThrow(
-      new TypeError(`Expected \`${option}\` of task \`absurd\` to be ${range.integer ? 'an integer' : 'a number'} from ${range.min} to ${range.max}, got \`${value}\` (number)`),
+      new RangeError(`Expected \`${option}\` of task \`absurd\` to be ${range.integer ? 'an integer' : 'a number'} from ${range.min} to ${range.max}, got \`${value}\` (number)`),
     );
+  });
+
+  it.each(['retries', 'timeoutMs', 'streamWindow'])('refuses %s given as a string with a TypeError', (option) => {
+    expect(() => defineTask(import.meta.url, 'absurd', fn, { [option]: '1' })).toThrow(TypeError);
   });
 
   it.each([

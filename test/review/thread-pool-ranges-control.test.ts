@@ -3,8 +3,9 @@
  * schema refuses them (src/option-ranges.ts); the pool's own options took them, and a worker resource limit V8
  * cannot meet failed only as the first worker started (`stackSizeMb: 1e5`: `pool.run()`, a Deferred-returning
  * method, threw `ERR_WORKER_INIT_FAILED` out of the call, which ends the process when nobody catches it), while
- * `maxThreads: 2 ** 40` threw a bare `RangeError: Array buffer allocation failed` from deep inside the pool. Each is now a `TypeError` naming the option, thrown where the pool is made, from the
- * same ranges the policy reads.
+ * `maxThreads: 2 ** 40` threw a bare `RangeError: Array buffer allocation failed` from deep inside the pool. Each is
+ * now a `RangeError` naming the option and its range (a value that is not a number: `TypeError`), thrown where the
+ * pool is made, from the same ranges the policy reads.
  *
  * @module
  */
@@ -22,8 +23,8 @@ describe('resolveThreadPoolOptions() past the ranges of src/option-ranges.ts', (
     [{ resourceLimits: { maxYoungGenerationSizeMb: -1 } }, 'resourceLimits.maxYoungGenerationSizeMb'],
     [{ maxThreads: 2 ** 40 }, 'maxThreads'],
     [{ minThreads: 1025, maxThreads: 2000 }, 'minThreads'],
-  ])('%j is a TypeError naming %s and its range', (options, name) => {
-    expect(() => resolveThreadPoolOptions(options)).toThrow(TypeError);
+  ])('%j is a RangeError naming %s and its range', (options, name) => {
+    expect(() => resolveThreadPoolOptions(options)).toThrow(RangeError);
     expect(() => resolveThreadPoolOptions(options)).toThrow(new RegExp(`Expected \`${name.replace('.', '\\.')}\` to be (a number|an integer) from`));
   });
 
@@ -41,10 +42,15 @@ describe('resolveThreadPoolOptions() past the ranges of src/option-ranges.ts', (
     expect(() => resolveThreadPoolOptions({ maxThreads: Object.create(null) as never })).toThrow(/got `\[object Object\]` \(object\)/);
     expect(() => resolveThreadPoolOptions({ resourceLimits: { stackSizeMb: revokedProxy() as never } })).toThrow(TypeError);
   });
+
+  it('refuses a resource limit given as a string with a TypeError naming it', () => {
+    expect(() => resolveThreadPoolOptions({ resourceLimits: { stackSizeMb: '4' as never } })).toThrow(TypeError);
+    expect(() => resolveThreadPoolOptions({ resourceLimits: { stackSizeMb: '4' as never } })).toThrow(/`resourceLimits\.stackSizeMb`/);
+  });
 });
 
 describe('new ThreadPool() past the ranges', () => {
-  it('throws the TypeError where the pool is made, before any worker starts', () => {
+  it('throws the RangeError where the pool is made, before any worker starts', () => {
     expect(() => new ThreadPool({ resourceLimits: { stackSizeMb: 1e5 } })).toThrow(/`resourceLimits\.stackSizeMb`/);
   });
 });

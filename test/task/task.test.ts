@@ -21,8 +21,6 @@ describe('defineTask', () => {
     ['an empty export name', () => defineTask(import.meta.url, '', () => 1), /exportName/],
     ['a non-function', () => defineTask(import.meta.url, 'f', 42 as never), /fn/],
     ['an unknown kind', () => defineTask(import.meta.url, 'f', () => 1, { kind: 'gpu' as never }), /kind/],
-    ['a negative timeout', () => defineTask(import.meta.url, 'f', () => 1, { timeoutMs: -1 }), /timeoutMs/],
-    ['fractional retries', () => defineTask(import.meta.url, 'f', () => 1, { retries: 1.5 }), /retries/],
     [
       'retries with transfer',
       () => defineTask(import.meta.url, 'f', (b: ArrayBuffer) => b.byteLength, { retries: 1, transfer: (b) => [b] }),
@@ -30,6 +28,14 @@ describe('defineTask', () => {
     ],
   ])('throws a TypeError naming the field for %s', (_label, make, pattern) => {
     expect(make).toThrow(TypeError);
+    expect(make).toThrow(pattern);
+  });
+
+  it.each([
+    ['a negative timeout', () => defineTask(import.meta.url, 'f', () => 1, { timeoutMs: -1 }), /timeoutMs/],
+    ['fractional retries', () => defineTask(import.meta.url, 'f', () => 1, { retries: 1.5 }), /retries/],
+  ])('throws a RangeError naming the field for %s (a number out of its range)', (_label, make, pattern) => {
+    expect(make).toThrow(RangeError);
     expect(make).toThrow(pattern);
   });
 
