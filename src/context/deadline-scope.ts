@@ -42,8 +42,12 @@ const scopeCollected = new FinalizationRegistry<undefined>(() => {
 /**
  * Runs `fn` with a deadline `ms` from now on `clock`; the earlier deadline wins inside an enclosing scope.
  *
+ * `ms` of `Infinity` is a deadline that never passes, so it adds none: `fn` runs in the enclosing scope, or in none
+ * (`deadline()` reads `undefined` there). Why not a scope at `Infinity`: every call dispatched in it would arm its
+ * route's timer for `Infinity` ms, which no timer takes, and a scope holds finite times only.
+ *
  * @param clock - the clock the deadline counts on.
- * @param ms - milliseconds from now; a number >= 0.
+ * @param ms - milliseconds from now; a number >= 0, or `Infinity` for no deadline.
  * @param fn - the code to run; its return value is returned as is.
  * @returns what `fn` returned.
  * @throws TypeError when `ms` is not a number >= 0 or `fn` is not a function (a programming error, reported at once).
@@ -53,6 +57,7 @@ export function runWithDeadline<R>(clock: Pick<Scheduler, 'now'>, ms: number, fn
     throw new TypeError(`Expected \`ms\` of withDeadline to be a number >= 0, got \`${String(ms)}\` (${typeof ms})`);
   }
   if (typeof fn !== 'function') throw new TypeError(`Expected \`fn\` of withDeadline to be a function, got ${typeof fn}`);
+  if (ms === Number.POSITIVE_INFINITY) return fn();
   return runInScope({ clock, at: clock.now() + ms, wallAt: Date.now() + ms }, fn);
 }
 

@@ -223,7 +223,8 @@ export class Reactor implements Scheduler {
    * passes; a call dispatched after the deadline never runs. Tasks read it with `deadline()` from
    * `greenreactor/worker`. Nested scopes never extend an outer one.
    *
-   * @param ms - milliseconds from now on the reactor's clock, >= 0.
+   * @param ms - milliseconds from now on the reactor's clock, >= 0; `Infinity` adds no deadline (`fn` keeps the
+   *   enclosing one, if any).
    * @param fn - the code to run.
    * @returns what `fn` returns (a Deferred or Promise stays one).
    * @throws TypeError when `ms` is not a number >= 0 or `fn` is not a function.
