@@ -139,8 +139,12 @@ export function restoreCarriedContext(carried: CarriedContext | undefined, run: 
   return wrapped();
 }
 
-/** {@link isThenable}, where a `then` getter that throws says no. */
-function promiseLike(value: unknown): value is PromiseLike<unknown> {
+/**
+ * {@link isThenable}, where a `then` getter that throws says no: whether what a `restore` returned is its promise.
+ * @param value - what a `restore` returned.
+ * @returns whether it is a thenable.
+ */
+export function promiseLike(value: unknown): value is PromiseLike<unknown> {
   try {
     return isThenable(value);
   } catch {

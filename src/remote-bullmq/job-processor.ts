@@ -26,7 +26,8 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
-import { restoreCarriedContext, type CarriedContext } from '../context/context-carrier.js';
+import type { CarriedContext } from '../context/context-carrier.js';
+import { restoreAroundDeferred } from './restore-around-deferred.js';
 import { runUntilWallTime } from '../context/deadline-scope.js';
 import type { Deferred } from '../deferred/deferred.js';
 import type { Failure } from '../deferred/failure.js';
@@ -189,8 +190,9 @@ export class JobProcessor {
     const args = decodeValue(data.a) as unknown[];
     const carried = data.c === undefined ? undefined : (decodeValue(data.c) as CarriedContext);
     // The host's pool captures every registered carrier at dispatch: restored here, the caller's context is what
-    // it captures, and what the task's thread restores (a carrier the host never registered throws, unrun).
-    const run = (): Deferred<unknown> => restoreCarriedContext(carried, () => pool.run(task, ...args)) as Deferred<unknown>;
+    // it captures, and what the task's thread restores (a carrier the host never registered throws, unrun). The
+    // task's own Deferred, whatever an asynchronous restore returns (see restore-around-deferred.ts).
+    const run = (): Deferred<unknown> => restoreAroundDeferred(carried, () => pool.run(task, ...args));
     // The caller's deadline as the wall time it is, not as "ms from now": the task's deadline() reads it exactly.
     const deferred = data.d === undefined ? run() : runUntilWallTime(pool.options.clock, data.d, run);
     const entry: RunningJob = { deferred, stopped: 'no' };
