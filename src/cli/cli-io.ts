@@ -15,8 +15,21 @@ export interface CliIo {
 /** Streams of the process whose reader went away (EPIPE): nothing more is written to them. */
 const closed = new WeakSet<NodeJS.WriteStream>();
 
+/** C0 and C1 control characters but newline and tab: what a terminal would act on (ESC, CR, BEL, CSI…). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const controlCharacters = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * `line` with its control characters written as `\xNN`. The command prints what files and arguments hold (a policy
+ * file's rule names, keys, the text JSON could not parse): printed raw, a hostile file's escape sequences would act on
+ * the terminal of whoever checks it (retitle it, clear it, hide lines behind a carriage return).
+ */
+function escapeControls(line: string): string {
+  return line.replace(controlCharacters, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 function writeLine(stream: NodeJS.WriteStream, line: string): void {
-  if (!closed.has(stream)) stream.write(`${line}\n`);
+  if (!closed.has(stream)) stream.write(`${escapeControls(line)}\n`);
 }
 
 /**

@@ -137,3 +137,18 @@ describe('a policy file too large to be a policy', () => {
     }
   }, 30_000);
 });
+
+describe('a policy file holding terminal control sequences', () => {
+  it.each<[string, string]>([
+    ['in text JSON cannot parse', '\u001b]0;pwned\u0007\u001b[2J{"a":'],
+    ['in an unknown key', String.raw`{"\u001b[2J\r": 1}`],
+    ['in a rule name of a valid file', String.raw`{"rules": [{"name": "\u001b[31mred\u009b", "match": {"task": "x"}, "route": "green"}]}`],
+  ])('policy check prints them escaped (\\x1b), never raw to the terminal: %s', async (_, text) => {
+    const file = join(dir, 'escapes.json');
+    writeFileSync(file, text);
+    const run = await cli('policy', 'check', file);
+    expect(run.stdout).toContain('\\x1b');
+    // eslint-disable-next-line no-control-regex -- no control character may reach the terminal
+    expect(run.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  }, 30_000);
+});
