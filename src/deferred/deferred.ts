@@ -95,6 +95,21 @@ export let cancelInstead: (next: Deferred<any>, abandon: () => void) => unknown;
  */
 export let holdsResult: (d: Deferred<any>) => boolean;
 
+/**
+ * A plain Deferred that belongs to a library object (a thread run, a greenlet call, a `gatherResults` gathering):
+ * `ownerOf` gives that object back, so its canceller and the code that meets the Deferred reach the work behind it.
+ * Why not a subclass holding it in a field: every class of Deferred is one more hidden class (V8 map) at the sites
+ * that touch Deferreds, so the library makes plain Deferreds and keeps what it needs beside them. Internal to the
+ * library.
+ */
+export let ownedDeferred: <T>(owner: object, canceller: (d: Deferred<T>) => void) => Deferred<T>;
+
+/**
+ * The object a Deferred made by {@link ownedDeferred} belongs to; `null` for any other Deferred, and for a value
+ * that is not a Deferred (a brand check: no user code runs, a Proxy is not followed). Internal to the library.
+ */
+export let ownerOf: (value: unknown) => object | null;
+
 /** Returned by {@link takeReadyResult} when the Deferred has no result to hand over right now. */
 export const NOT_READY: unique symbol = Symbol('greenreactor.notReady');
 
@@ -181,6 +196,7 @@ class DeferredState {
   suppressAlreadyCalled = false;
   tracked: Failure | null = null;
   observed: Failure | null = null;
+  owner: object | null = null; // see `ownedDeferred`
 }
 
 /**
@@ -229,6 +245,12 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     observe = (d, observer) => {
       Deferred.#append(d, d.#s, onSuccess, onFailure, [observer], [observer, d]);
     };
+    ownedDeferred = <T>(owner: object, canceller: (d: Deferred<T>) => void): Deferred<T> => {
+      const d = new Deferred<T>(canceller);
+      d.#s.owner = owner;
+      return d;
+    };
+    ownerOf = (value) => (isDeferred(value) ? value.#s.owner : null);
     holdsResult = (d) => {
       const st = d.#s;
       return st.called && st.waiting === null;

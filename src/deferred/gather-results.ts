@@ -4,31 +4,32 @@
  * @module
  */
 import { combinatorMembers } from './combinator-members.js';
-import { CANCELLER_KEEPS_PENDING, Deferred } from './deferred.js';
+import { CANCELLER_KEEPS_PENDING, ownedDeferred, ownerOf, type Deferred } from './deferred.js';
 import { fail } from './fail.js';
 import { isFailure } from './failure.js';
 import { FirstError } from './first-error.js';
 import { markLibraryHandler } from './user-code-gate.js';
 
-/** The one canceller every {@link Gathered} shares: cancel every member, stay pending until they answer. */
+/** The one canceller every gathered Deferred shares: cancel every member, stay pending until they answer. */
 const cancelMembers = (d: Deferred<any>): typeof CANCELLER_KEEPS_PENDING => {
-  (d as Gathered<unknown>).cancelMembers();
+  (ownerOf(d) as Gathered<unknown>).cancelMembers();
   return CANCELLER_KEEPS_PENDING;
 };
 
 /**
- * The Deferred `gatherResults` returns. It collects the values itself: a member costs one handler link (its index
- * as the handler's one extra argument), not a `[success, result]` pair, an options object and two argument arrays
- * as a `DeferredList` member does, and no list of pairs is mapped to values at the end.
+ * One `gatherResults` call: the plain Deferred it returns (owned by this, see `ownedDeferred`) and what it collects.
+ * It collects the values itself: a member costs one handler link (its index as the handler's one extra argument),
+ * not a `[success, result]` pair, an options object and two argument arrays as a `DeferredList` member does, and no
+ * list of pairs is mapped to values at the end.
  */
-class Gathered<T> extends Deferred<T[]> {
+class Gathered<T> {
+  readonly deferred: Deferred<T[]> = ownedDeferred(this, cancelMembers);
   #members: Array<Deferred<T>> | null; // until it fires (for the canceller)
   readonly #values: T[];
   readonly #consumeErrors: boolean;
   #left: number;
 
   constructor(members: Array<Deferred<T>>, consumeErrors: boolean) {
-    super(cancelMembers);
     this.#members = members;
     this.#values = new Array<T>(members.length);
     this.#consumeErrors = consumeErrors;
@@ -41,7 +42,7 @@ class Gathered<T> extends Deferred<T[]> {
     const members = this.#members!;
     if (members.length === 0) {
       this.#members = null;
-      this.callback(this.#values);
+      this.deferred.callback(this.#values);
       return;
     }
     for (let i = 0; i < members.length; i++) members[i]!.addBoth(this.#onResult, i);
@@ -56,16 +57,16 @@ class Gathered<T> extends Deferred<T[]> {
   readonly #onResult = (result: unknown, index: number): unknown => {
     this.#left--;
     if (isFailure(result)) {
-      if (!this.called) {
+      if (!this.deferred.called) {
         this.#members = null;
-        this.errback(new FirstError(result, index));
+        this.deferred.errback(new FirstError(result, index));
       }
       return this.#consumeErrors ? undefined : result;
     }
     this.#values[index] = result as T;
-    if (this.#left === 0 && !this.called) {
+    if (this.#left === 0 && !this.deferred.called) {
       this.#members = null;
-      this.callback(this.#values);
+      this.deferred.callback(this.#values);
     }
     return result;
   };
@@ -91,5 +92,5 @@ export function gatherResults<T>(deferreds: Iterable<Deferred<T>>, consumeErrors
   if ('error' in checked) return fail(checked.error);
   const gathered = new Gathered<T>(checked.members, consumeErrors);
   gathered.watch();
-  return gathered;
+  return gathered.deferred;
 }

@@ -1,5 +1,5 @@
 /**
- * `GreenletCall`: the Deferred of one `deferToGreenlet` call — and, for a plain function, its greenlet too until
+ * `GreenletCall`: one `deferToGreenlet` call and its Deferred — and, for a plain function, its greenlet too until
  * something needs a real one.
  *
  * Who may call what (the lazy record's side of its contract with the hub):
@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { Deferred } from '../deferred/deferred.js';
+import { ownedDeferred, ownerOf, type Deferred } from '../deferred/deferred.js';
 import { TimeoutError } from '../errors.js';
 import type { AsyncContext } from '../time/async-context.js';
 import type { DelayedCall, Scheduler } from '../time/scheduler.js';
@@ -28,19 +28,20 @@ const DONE_OK = 2; // its function returned a value: the call is over (#fn holds
 const DONE_FAILED = 3; // its function threw: the call is over (#fn holds the exception)
 const DROPPED = 4; // cancelled before it ran: it never runs
 
-/** The one canceller every {@link GreenletCall} shares (no closure per call). */
+/** The one canceller every call's Deferred shares (no closure per call): the call is the Deferred's owner. */
 const cancelCall = (d: Deferred<any>): void => {
-  (d as GreenletCall<unknown>).cancelGreenlet();
+  (ownerOf(d) as GreenletCall<unknown>).cancelGreenlet();
 };
 
 /**
- * The Deferred of one greenlet call: it holds its greenlet and timer itself and is the greenlet's death watcher,
- * so a call costs this one object rather than a closure scope with a canceller, a settler and their shared
- * variables.
+ * One greenlet call and its Deferred (a plain Deferred this call owns, see `ownedDeferred`): it holds its greenlet
+ * and timer itself and is the greenlet's death watcher, so a call costs this record and its Deferred rather than a
+ * closure scope with a canceller, a settler and their shared variables. It is not a subclass of `Deferred`: every
+ * class of Deferred is one more hidden class at every site of the Deferred runner (deferred.ts).
  *
  * Why a lazy record: most `deferToGreenlet` calls of a plain function finish in their one step, and nobody ever
- * sees their greenlet. Such a call (`hubControl.spawnCall`) waits on the run queue as this Deferred alone, with
- * the function, its arguments and a reserved greenlet id; the hub calls it in its turn and fires the Deferred —
+ * sees their greenlet. Such a call (`hubControl.spawnCall`) waits on the run queue as this record and its Deferred
+ * alone, with the function, its arguments and a reserved greenlet id; the hub calls it in its turn and fires the Deferred —
  * no Greenlet, no watcher link, no live-list links. Whatever needs the greenlet gets it made on the spot, in the
  * state the call is in (`adopt`): `getCurrent()` in the function or in the Deferred's callbacks at its death, a
  * function that turned out to return a Promise or a generator, the hub's live greenlets (`stop()`, kill-all), a
@@ -48,7 +49,9 @@ const cancelCall = (d: Deferred<any>): void => {
  *
  * @typeParam R - the result.
  */
-export class GreenletCall<R> extends Deferred<R> implements GreenletWatcher {
+export class GreenletCall<R> implements GreenletWatcher {
+  /** The call's Deferred: what `deferToGreenlet` returns. */
+  readonly deferred: Deferred<R> = ownedDeferred(this, cancelCall);
   #greenlet: Greenlet<R> | null;
   #timer: DelayedCall | null = null;
   #cancelling = false;
@@ -67,7 +70,6 @@ export class GreenletCall<R> extends Deferred<R> implements GreenletWatcher {
    * @param id - the greenlet id reserved for it, in spawn order.
    */
   constructor(g: Greenlet<R> | null, site?: SpawnSite, fn?: (...args: any[]) => unknown, args?: unknown[], id?: number) {
-    super(cancelCall);
     this.#greenlet = g;
     if (g === null) {
       this.#site = site!;
@@ -75,6 +77,12 @@ export class GreenletCall<R> extends Deferred<R> implements GreenletWatcher {
       this.#args = args!;
       this.#id = id!;
     }
+  }
+
+  /** The call behind `d`, when `d` is a greenlet call's Deferred. */
+  static of(d: Deferred<unknown>): GreenletCall<unknown> | undefined {
+    const owner = ownerOf(d);
+    return owner instanceof GreenletCall ? owner : undefined;
   }
 
   /** The greenlet, once there is one (always for an eager call). */
@@ -152,8 +160,8 @@ export class GreenletCall<R> extends Deferred<R> implements GreenletWatcher {
   settle(ok: boolean, result: unknown): void {
     this.#phase = ok ? DONE_OK : DONE_FAILED;
     this.#fn = result;
-    if (ok && !isGreenletExit(result)) this.callback(result as R);
-    else this.errback(result);
+    if (ok && !isGreenletExit(result)) this.deferred.callback(result as R);
+    else this.deferred.errback(result);
   }
 
   /**
@@ -197,18 +205,19 @@ export class GreenletCall<R> extends Deferred<R> implements GreenletWatcher {
 
   /** The greenlet died: fire with its outcome, unless cancelled or timed out first (the late outcome is dropped). */
   greenletDied(dead: Greenlet<R>): void {
-    if (this.called || this.#cancelling) return;
+    const d = this.deferred;
+    if (d.called || this.#cancelling) return;
     this.#stopTimer();
-    if (!dead.successful()) this.errback(dead.exception);
-    else if (isGreenletExit(dead.value)) this.errback(dead.value);
-    else this.callback(dead.value as R);
+    if (!dead.successful()) d.errback(dead.exception);
+    else if (isGreenletExit(dead.value)) d.errback(dead.value);
+    else d.callback(dead.value as R);
   }
 
   /** Arm the task's `timeoutMs`: past it, errback with `TimeoutError` and kill the greenlet (an eager call's). */
   armTimeout(clock: Scheduler, timeoutMs: number, name: string): void {
     this.#timer = clock.callLater(timeoutMs, () => {
-      if (this.called) return;
-      this.errback(new TimeoutError(`Greenlet ${name} did not finish within ${timeoutMs} ms`));
+      if (this.deferred.called) return;
+      this.deferred.errback(new TimeoutError(`Greenlet ${name} did not finish within ${timeoutMs} ms`));
       void this.#greenlet!.kill();
     });
   }

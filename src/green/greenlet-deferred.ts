@@ -35,16 +35,16 @@ export interface GreenletDeferredOptions {
  * @returns the Deferred.
  */
 export function greenletDeferred<R>(g: Greenlet<R>, options: GreenletDeferredOptions): Deferred<R> {
-  const d = new GreenletCall<R>(g);
+  const call = new GreenletCall<R>(g);
   if (g.dead) {
     g.link(noop); // observed here (e.g. refused with QueueFullError): report through the Deferred only
-    d.greenletDied(g);
-    return d;
+    call.greenletDied(g);
+    return call.deferred;
   }
-  greenletControl.watch(g, d); // observes it, as a link does
+  greenletControl.watch(g, call); // observes it, as a link does
   const { timeoutMs } = options;
-  if (timeoutMs !== undefined && !d.called) d.armTimeout(options.clock, timeoutMs, options.name ?? g.name);
-  return d;
+  if (timeoutMs !== undefined && !call.deferred.called) call.armTimeout(options.clock, timeoutMs, options.name ?? g.name);
+  return call.deferred;
 }
 
 /**
@@ -59,5 +59,5 @@ export function greenletDeferred<R>(g: Greenlet<R>, options: GreenletDeferredOpt
  * @throws TypeError when `fn` is neither a function nor a Task.
  */
 export function callInGreenlet<R>(hub: Hub, fn: GreenletFunction<any[], R> | Task<any[], R>, args: unknown[], options: GreenletDeferredOptions): Deferred<R> {
-  return hubControl.spawnCall<R>(hub, fn, args) ?? greenletDeferred(spawnWithArgs(hub, fn, args), options);
+  return hubControl.spawnCall<R>(hub, fn, args)?.deferred ?? greenletDeferred(spawnWithArgs(hub, fn, args), options);
 }

@@ -35,8 +35,9 @@ const waitingOnRun = new WeakMap<Deferred<unknown>, Array<() => void>>();
  * @returns true when the work still runs (`free` will be called); false when nothing of it runs (`free` is not called).
  */
 export function whenRouteLetsGo(d: Deferred<unknown>, free: () => void): boolean {
-  if (d instanceof GreenletCall) {
-    const g = (d as GreenletCall<unknown>).greenlet;
+  const call = GreenletCall.of(d);
+  if (call !== undefined) {
+    const g = call.greenlet;
     if (g === null || g.dead) return false;
     g.link(free);
     return true;

@@ -22,7 +22,7 @@
  * @module
  */
 import { performance } from 'node:perf_hooks';
-import { Deferred } from '../deferred/deferred.js';
+import { ownedDeferred, ownerOf, type Deferred } from '../deferred/deferred.js';
 import { CancelledError, QueueFullError, TimeoutError, WorkerCrashedError, crashReported } from '../errors.js';
 import type { Task, TaskIdentity } from '../task/task.js';
 import type { DelayedCall } from '../time/scheduler.js';
@@ -139,26 +139,18 @@ export interface ThreadCallExtras {
 }
 
 /**
- * A run's Deferred: an ordinary `Deferred` whose canceller is one function shared by every run, which finds its run
- * here. A closure per run (its function and context, about 100 bytes) would live as long as the call is in flight,
- * and with thousands in flight every young-generation collection copies them.
+ * A run's Deferred's canceller: one function shared by every run, which finds its run as the Deferred's owner
+ * (`ownedDeferred`). A closure per run (its function and context, about 100 bytes) would live as long as the call is
+ * in flight, and with thousands in flight every young-generation collection copies them.
  */
-class RunDeferred extends Deferred<unknown> {
-  readonly #run: ThreadTaskRun;
+const cancelRun = (d: Deferred<unknown>): void => {
+  (ownerOf(d) as ThreadTaskRun).onDeferredCancelled();
+};
 
-  constructor(run: ThreadTaskRun) {
-    super(RunDeferred.#cancel);
-    this.#run = run;
-  }
-
-  static #cancel(this: void, d: Deferred<unknown>): void {
-    (d as RunDeferred).#run.onDeferredCancelled();
-  }
-
-  /** The run behind `d`, when `d` is a run's Deferred. */
-  static runOf(d: Deferred<unknown>): ThreadTaskRun | undefined {
-    return #run in d ? d.#run : undefined;
-  }
+/** The run behind `d`, when `d` is a run's Deferred. */
+function runOf(d: Deferred<unknown>): ThreadTaskRun | undefined {
+  const owner = ownerOf(d);
+  return owner instanceof ThreadTaskRun ? owner : undefined;
 }
 
 /**
@@ -177,7 +169,7 @@ class RunDeferred extends Deferred<unknown> {
  *   called.
  */
 export function whenWorkerLetsGo(d: Deferred<unknown>, fn: () => void): boolean {
-  const run = RunDeferred.runOf(d);
+  const run = runOf(d);
   return run !== undefined && run.whenWorkerLetsGo(fn);
 }
 
@@ -264,7 +256,7 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
     this.#calls = calls;
     this.#site = site;
     this.#extras = extras;
-    this.deferred = new RunDeferred(this);
+    this.deferred = ownedDeferred(this, cancelRun);
     const limit = extras?.limit;
     if (limit !== undefined) {
       this.#timer = host.options.clock.callLater(limit.timeoutMs, () => {
@@ -277,7 +269,7 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
     }
   }
 
-  /** Its Deferred was cancelled ({@link RunDeferred}): errbacks it with `CancelledError` and starts the ladder. */
+  /** Its Deferred was cancelled (`cancelRun`): errbacks it with `CancelledError` and starts the ladder. */
   onDeferredCancelled(): void {
     if (this.#abandon()) {
       this.#host.counters.cancelled++;

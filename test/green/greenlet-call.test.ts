@@ -28,21 +28,21 @@ describe('callInGreenlet (a lazy GreenletCall)', () => {
   it('queues a plain function as a call with no greenlet, and fires with its value after its step', () => {
     const { hub, call } = makeCalls();
     const d = call((a: number, b: number) => a + b, 2, 3);
-    expect(d).toBeInstanceOf(GreenletCall);
-    expect((d as GreenletCall<number>).greenlet).toBeNull();
+    expect(GreenletCall.of(d)).toBeInstanceOf(GreenletCall);
+    expect(GreenletCall.of(d)!.greenlet).toBeNull();
     expect(hub.stats()).toMatchObject({ spawned: 1, live: 1, ready: 1 });
     assertNoResult(d);
     expect(hub.flush()).toBe(1);
     expect(successResultOf(d)).toBe(5);
-    expect((d as GreenletCall<number>).greenlet).toBeNull();
+    expect(GreenletCall.of(d)!.greenlet).toBeNull();
     expect(hub.stats()).toMatchObject({ live: 0, ready: 0, switches: 1 });
     expect(hub.stats().tasks['<anonymous>']).toMatchObject({ steps: 1 });
   });
 
   it('takes the eager way for a generator or async function', () => {
     const { call } = makeCalls();
-    expect((call(function* () {}) as GreenletCall<unknown>).greenlet).not.toBeNull();
-    expect((call(async () => 1) as GreenletCall<unknown>).greenlet).not.toBeNull();
+    expect(GreenletCall.of(call(function* () {}))!.greenlet).not.toBeNull();
+    expect(GreenletCall.of(call(async () => 1))!.greenlet).not.toBeNull();
   });
 
   it('decides lazy or eager for each function, not by the function spawned before it', () => {
@@ -53,7 +53,7 @@ describe('callInGreenlet (a lazy GreenletCall)', () => {
       return x * 10;
     };
     const ds: Array<Deferred<unknown>> = [call(plain, 1), call(gen, 2), call(gen, 3), call(plain, 4), call(plain, 5), call(gen, 6)];
-    expect(ds.map((d) => (d as GreenletCall<number>).greenlet === null)).toEqual([true, false, false, true, true, false]);
+    expect(ds.map((d) => GreenletCall.of(d)!.greenlet === null)).toEqual([true, false, false, true, true, false]);
     hub.flush();
     expect(ds.map((d) => successResultOf(d))).toEqual([2, 20, 30, 5, 6, 60]);
   });
@@ -70,7 +70,7 @@ describe('callInGreenlet (a lazy GreenletCall)', () => {
     const d = call(() => value);
     expect(hub.flush()).toBe(1);
     expect(successResultOf(d)).toBe(value);
-    expect((d as GreenletCall<unknown>).greenlet).toBeNull();
+    expect(GreenletCall.of(d)!.greenlet).toBeNull();
   });
 
   it('waits on a thenable function its function returned (a function can be a thenable)', () => {
@@ -82,7 +82,7 @@ describe('callInGreenlet (a lazy GreenletCall)', () => {
     });
     const d = call(() => thenable);
     hub.flush();
-    expect((d as GreenletCall<string>).greenlet).not.toBeNull();
+    expect(GreenletCall.of(d)!.greenlet).not.toBeNull();
     return expect(d).resolves.toBe('from then');
   });
 
@@ -177,7 +177,7 @@ describe('callInGreenlet (a lazy GreenletCall)', () => {
       hub.flush();
       expect(successResultOf(d)).toBe(7);
       const g = seen.g!;
-      expect(g).toBe((d as GreenletCall<number>).greenlet);
+      expect(g).toBe(GreenletCall.of(d)!.greenlet);
       expect(seen.dead).toBe(false);
       expect(g.name).toBe('named');
       expect(g.id).toBeGreaterThan(before.id);
@@ -213,7 +213,7 @@ describe('callInGreenlet (a lazy GreenletCall)', () => {
       hub.flush();
       expect(await d).toBe(8);
       expect(seen).not.toBeNull();
-      expect(seen).toBe((d as GreenletCall<number>).greenlet);
+      expect(seen).toBe(GreenletCall.of(d)!.greenlet);
       expect(hub.stats().live).toBe(0);
     });
   });
@@ -270,7 +270,7 @@ describe('callInGreenlet (a lazy GreenletCall)', () => {
       });
       hub.flush();
       expect(failureResultOf(d).value).toBeInstanceOf(CancelledError);
-      const g = (d as GreenletCall<string>).greenlet!;
+      const g = GreenletCall.of(d)!.greenlet!;
       expect(g.dead).toBe(true);
       expect(hub.stats().live).toBe(0);
     });
@@ -290,7 +290,7 @@ describe('callInGreenlet (a lazy GreenletCall)', () => {
     let ran = false;
     const d = call(() => (ran = true));
     const live = hubControl.liveGreenlets(hub);
-    expect(live).toEqual([(d as GreenletCall<boolean>).greenlet]);
+    expect(live).toEqual([GreenletCall.of(d)!.greenlet]);
     expect(live[0]!.dead).toBe(false);
     await shutdownHub(hub, 0);
     expect(failureResultOf(d).value).toBeInstanceOf(GreenletExit);
@@ -310,7 +310,7 @@ describe('callInGreenlet (a lazy GreenletCall)', () => {
     });
     hub.spawn(() => seen.push('after'));
     const live = hubControl.liveGreenlets(hub);
-    const g = (d as GreenletCall<unknown>).greenlet;
+    const g = GreenletCall.of(d)!.greenlet;
     expect(live).toHaveLength(2);
     expect(live).toContain(g);
     expect(hub.flush()).toBe(2);
@@ -330,7 +330,7 @@ describe('callInGreenlet (a lazy GreenletCall)', () => {
       return 'returned';
     });
     hub.flush();
-    expect(live).toEqual([(d as GreenletCall<string>).greenlet]);
+    expect(live).toEqual([GreenletCall.of(d)!.greenlet]);
     // A plain function is one step: the kill held for its next switch point never lands (as for any greenlet).
     expect(successResultOf(d)).toBe('returned');
     expect(hub.stats().live).toBe(0);
@@ -352,7 +352,7 @@ describe('callInGreenlet (a lazy GreenletCall)', () => {
     });
     let lazy: boolean | undefined;
     d.addCallback((v) => {
-      lazy = (d as GreenletCall<number>).greenlet === null;
+      lazy = GreenletCall.of(d)!.greenlet === null;
       wall += 50; // the caller's slow callback, not the task's step
       return v;
     });
@@ -383,7 +383,7 @@ describe('callInGreenlet (a lazy GreenletCall)', () => {
     it('is how a plain function with no time limit runs', () => {
       const reactor = new Reactor({ clock: new Clock() });
       const d = reactor.deferToGreenlet((x: number) => x + 1, 1);
-      expect((d as GreenletCall<number>).greenlet).toBeNull();
+      expect(GreenletCall.of(d)!.greenlet).toBeNull();
       reactor.hub.flush();
       expect(successResultOf(d)).toBe(2);
     });
@@ -391,7 +391,7 @@ describe('callInGreenlet (a lazy GreenletCall)', () => {
     it("is how a Task of a plain function with no time limit runs, its steps counted under the task", () => {
       const reactor = new Reactor({ clock: new Clock() });
       const d = reactor.deferToGreenlet(plainTask, 4);
-      expect((d as GreenletCall<number>).greenlet).toBeNull();
+      expect(GreenletCall.of(d)!.greenlet).toBeNull();
       reactor.hub.flush();
       expect(successResultOf(d)).toBe(8);
       expect(reactor.hub.taskStatsById().get(plainTask.id)?.figures.steps).toBe(1);
@@ -400,7 +400,7 @@ describe('callInGreenlet (a lazy GreenletCall)', () => {
     it("is not used for a Task with a timeout (its greenlet carries the deadline)", () => {
       const reactor = new Reactor({ clock: new Clock() });
       const d = reactor.deferToGreenlet(limitedTask, 1);
-      expect((d as GreenletCall<number>).greenlet).not.toBeNull();
+      expect(GreenletCall.of(d)!.greenlet).not.toBeNull();
       reactor.hub.flush();
       expect(successResultOf(d)).toBe(2);
     });
