@@ -14,6 +14,7 @@ import * as pa from '../fixtures/parse-tasks-a.js';
 import * as pb from '../fixtures/parse-tasks-b.js';
 import { built, failureOf } from '../threads/thread-test-kit.js';
 import { nextWord, remoteFixtureModule, startRemoteTestBed, type RemoteTestBed, type TestRedis } from '../helpers/redis-server.js';
+import { expectParseErrorKept } from '../helpers/error-fidelity.js';
 
 let bed: RemoteTestBed;
 let redis: TestRedis;
@@ -59,13 +60,7 @@ describe('Reactor.deferToRemote()', () => {
   describe('errors', () => {
     it('keeps the class, name, message, code, own properties and cause of a thrown error', async () => {
       const error = await failureOf(reactor.deferToRemote(fx.throwCustom, redis.socket, 'errors:fidelity'));
-      expect(error).toBeInstanceOf(Error);
-      expect(error.name).toBe('ParseError');
-      expect(error.message).toBe('cannot parse x');
-      expect(error.code).toBe('E_PARSE');
-      expect(error.line).toBe(42);
-      expect(error.cause).toBeInstanceOf(RangeError);
-      expect(error.cause.message).toBe('inner cause');
+      expectParseErrorKept(error, 'x');
     });
 
     it('keeps a built-in class (instanceof RangeError)', async () => {

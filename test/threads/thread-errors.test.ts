@@ -6,6 +6,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { DataCloneError, QueueFullError, TaskNotFoundError, TimeoutError } from '../../src/errors.js';
 import * as fx from '../fixtures/thread-tasks.js';
 import { built, changed, failureOf, gate, open } from './thread-test-kit.js';
+import { expectParseErrorKept } from '../helpers/error-fidelity.js';
 
 const fixtureUrl = new URL('../../dist/test/fixtures/thread-tasks.js', import.meta.url);
 
@@ -19,13 +20,7 @@ describe('ThreadPool error fidelity', () => {
     it('keeps its name, message, code, cause and own properties', async () => {
       pool = new ThreadPool({ maxThreads: 1 });
       const error = await failureOf(pool.run(built(fx.throwCustom), 'x'));
-      expect(error).toBeInstanceOf(Error);
-      expect(error.name).toBe('ParseError');
-      expect(error.message).toBe('cannot parse x');
-      expect(error.code).toBe('E_PARSE');
-      expect(error.line).toBe(42);
-      expect(error.cause).toBeInstanceOf(RangeError);
-      expect(error.cause.message).toBe('inner cause');
+      expectParseErrorKept(error, 'x');
     });
 
     it("keeps the worker's stack and appends the dispatch site", async () => {
