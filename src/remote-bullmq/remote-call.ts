@@ -22,6 +22,7 @@
  *
  * @module
  */
+import { errorCode } from '../error-code.js';
 import { Deferred } from '../deferred/deferred.js';
 import { deadlineMessage, type CallDeadline } from '../context/call-deadline.js';
 import { CancelledError, DataCloneError, TimeoutError, WorkerCrashedError } from '../errors.js';
@@ -182,7 +183,7 @@ export class RemoteCall {
           this.#fail(this.#unreadable(jobId, 'an error that could not be deserialized', cause));
           return;
         }
-        if ((error as { code?: unknown } | null)?.code === 'ERR_WORKER_CRASHED') {
+        if (errorCode(error) === 'ERR_WORKER_CRASHED') {
           this.crashed(jobId, error as Error);
           return;
         }

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { errorCode } from '../error-code.js';
 
 /**
  * Whether `error` says its run was cancelled or timed out (`code` `'ERR_CANCELLED'` or `'ERR_TIMEOUT'`: matched on
@@ -18,11 +19,6 @@
  * @returns true for a `CancelledError` or `TimeoutError`; false for anything else, also when reading `code` throws.
  */
 export function endedByAbort(error: unknown): boolean {
-  let code: unknown;
-  try {
-    code = (error as { code?: unknown } | null)?.code;
-  } catch {
-    return false; // a revoked Proxy or a throwing getter: not one of ours
-  }
+  const code = errorCode(error); // never throws: a revoked Proxy or a throwing getter has no code, it is not one of ours
   return code === 'ERR_CANCELLED' || code === 'ERR_TIMEOUT';
 }

@@ -42,7 +42,7 @@ describe('reactor.stream() in-process, a task failing with a hostile value', () 
     await reactor.stop({ graceMs: 0 });
   });
 
-  // (The green route is not covered: a greenlet that dies of a revoked Proxy breaks the hub's own error path first.)
+  // (The green route: test/review/greenlet-hostile-death-control.test.ts.)
   it.each(Object.keys(hostile))('on the inline route, thrown %s: result errbacks with that value and the iteration ends with it', async (kind) => {
     reactor = new Reactor({ clock: new Clock() });
     const s = reactor.stream(inlineThrowsHostile, kind);
