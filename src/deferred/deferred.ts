@@ -124,7 +124,8 @@ export let takeReadyResult: (d: Deferred<any>) => unknown;
  * Watch a Deferred's result at this point of its chain without changing it, synchronously: `observer` gets the
  * result or the `Failure`, and an observed failure no longer counts as unhandled (what `then` does, without a
  * Promise). For the parts of the library that wait on a Deferred without taking its result over (a parked
- * greenlet, a stream's result). An exception thrown by `observer` fails the chain like any handler's.
+ * greenlet, a stream's result). The result stays exactly as it was, whatever it is (a revoked Proxy, a pending
+ * Promise: never read as a thenable here). An exception thrown by `observer` fails the chain like any handler's.
  */
 export let observe: <T>(d: Deferred<T>, observer: (resultOrFailure: T | Failure) => void) => void;
 
@@ -151,6 +152,13 @@ const CONTINUE: Handler = () => undefined;
 
 /** Marker stored in both handler slots of a `then` link; its argument slots hold its Promise's `resolve` and `reject`. */
 const THEN: Handler = () => undefined;
+/**
+ * Marker in both handler slots of an `observe` link: the runner calls the link's observer with the result or the
+ * `Failure` and keeps the result as it is. Not a handler whose return becomes the result: a returned value would go
+ * through the chain's checks for a Deferred or a thenable, which read its `then` (a revoked Proxy throws there) and
+ * wait on a pending Promise, so observing would change the Deferred's result.
+ */
+const OBSERVE: Handler = () => undefined;
 
 /** What a handler returns after {@link fireAfterHandler} stored its target and result in `tailTarget`/`tailResult`. */
 const TAIL_FIRE: unique symbol = Symbol('greenreactor.tailFire');
@@ -222,15 +230,6 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   readonly #s = new DeferredState();
 
   static {
-    const onFailure = (failure: Failure, observer: (r: unknown) => void, d: Deferred<any>): Failure => {
-      d.#s.observed = failure;
-      observer(failure);
-      return failure;
-    };
-    const onSuccess = (result: unknown, observer: (r: unknown) => void): unknown => {
-      observer(result);
-      return result;
-    };
     fireAfterHandler = (target, result) => {
       tailTarget = target;
       tailResult = result;
@@ -243,7 +242,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     };
     isDeferred = (value): value is Deferred<any> => typeof value === 'object' && value !== null && #s in value;
     observe = (d, observer) => {
-      Deferred.#append(d, d.#s, onSuccess, onFailure, [observer], [observer, d]);
+      Deferred.#append(d, d.#s, OBSERVE, OBSERVE, observer, observer);
     };
     ownedDeferred = <T>(owner: object, canceller: (d: Deferred<T>) => void): Deferred<T> => {
       const d = new Deferred<T>(canceller);
@@ -748,6 +747,20 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
             // Observes without changing the result: a failure seen here is no longer unhandled.
             if (failed) cs.observed = result;
             (args as unknown as (outcome: unknown) => void)(failed ? result.value : result);
+            continue;
+          }
+          if (fn === OBSERVE) {
+            // Observes without changing the result; a failure seen here is no longer unhandled. A throw of the
+            // observer fails the chain, as a handler's would.
+            if (failed) cs.observed = result;
+            if (armedUserCodeGate !== null) passUserCodeGate(); // see user-code-gate.ts
+            cs.running = true;
+            try {
+              (args as unknown as (resultOrFailure: unknown) => void)(result);
+            } catch (error) {
+              cs.result = isFailure(error) ? error : new Failure(error);
+            }
+            cs.running = false;
             continue;
           }
           if (armedUserCodeGate !== null && !isLibraryHandler(fn)) passUserCodeGate(); // see user-code-gate.ts
