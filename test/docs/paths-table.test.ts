@@ -1,6 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { controlRow, endMarker, expectedReadme, ratio, readmeFile, renderPathsTable, startMarker, spliceTable, type WorkloadsResult } from './paths-table.js';
+import { controlRow, endMarker, expectedReadme, readmeFile, renderPathsTable, startMarker, spliceTable, type WorkloadsResult } from './paths-table.js';
 
 function result(names: string[]): WorkloadsResult {
   const row = (name: string, opsPerSec: number, p99Ms: number) => ({ name, opsPerSec, loopDelay: { p99Ms } });
@@ -40,8 +40,10 @@ describe('README "which path for which work" table', () => {
     expect(() => renderPathsTable(result(['something new']))).toThrow('No advice for workload "something new"');
   });
 
-  it('formats ratios with two decimals, or two significant digits below 0.1', () => {
-    expect([ratio(1.916), ratio(0.1), ratio(0.00321)]).toEqual(['1.92×', '0.10×', '0.0032×']);
+  it("formats ratios as the bench tables do (bench/lib/format-table.ts formatRatio): one decimal from 10×", () => {
+    const fast = result(['CPU: fib(30)']);
+    fast.groups[0]!.rows[1]!.opsPerSec = 1240; // deferToThread 12.4× inline
+    expect(renderPathsTable(fast)).toContain('| 12.4× / 0.10× |');
   });
 
   it('replaces only what is between the markers', () => {

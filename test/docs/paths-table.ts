@@ -10,6 +10,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { formatRatio } from '../../bench/lib/format-table.js';
 
 /** The parts of a bench result file the table reads. */
 export interface WorkloadsResult {
@@ -44,11 +45,6 @@ const columns = ['deferToThread', 'deferToGreenlet', 'dispatch(auto)'] as const;
 /** The suite's A/A control row (the baseline measured again each round): its ratio is the run's noise floor. */
 export const controlRow = 'inline, again';
 
-/** Formats a ratio like the bench tables do: two decimals, or two significant digits below 0.1. */
-export function ratio(value: number): string {
-  return `${value >= 0.1 ? value.toFixed(2) : value.toPrecision(2)}×`;
-}
-
 /**
  * Renders the table (between and including the markers).
  * @param result - the parsed workloads result.
@@ -70,12 +66,12 @@ export function renderPathsTable(result: WorkloadsResult): string {
     const cells = columns.map((name) => {
       const row = group.rows.find((r) => r.name === name);
       if (row === undefined) throw new Error(`Workload "${group.name}" has no row "${name}"`);
-      return `${ratio(row.opsPerSec / base.opsPerSec)} / ${ratio(row.loopDelay.p99Ms / base.loopDelay.p99Ms)}`;
+      return `${formatRatio(row.opsPerSec / base.opsPerSec)} / ${formatRatio(row.loopDelay.p99Ms / base.loopDelay.p99Ms)}`;
     });
     // Variants the suite measures beside the main paths (a paged greenlet, a transferred buffer), against the same baseline.
     const variants = group.rows
       .filter((r) => r.name !== group.baseline && r.name !== controlRow && !(columns as readonly string[]).includes(r.name))
-      .map((r) => `${r.name}: ${ratio(r.opsPerSec / base.opsPerSec)} / ${ratio(r.loopDelay.p99Ms / base.loopDelay.p99Ms)}`);
+      .map((r) => `${r.name}: ${formatRatio(r.opsPerSec / base.opsPerSec)} / ${formatRatio(r.loopDelay.p99Ms / base.loopDelay.p99Ms)}`);
     const use = variants.length === 0 ? a.use : `${a.use} (${variants.join('; ')})`;
     lines.push(`| ${a.work} | ${cells.join(' | ')} | ${use} |`);
   }
@@ -92,7 +88,7 @@ export function renderPathsTable(result: WorkloadsResult): string {
     'Throughput above 1× is faster than inline; loop delay below 1× means the loop stayed more responsive than inline.',
     ...(noise.length === 0
       ? []
-      : [`Each workload's paths ran in interleaved rounds with inline measured twice; the second read ${ratio(Math.min(...noise))}–${ratio(Math.max(...noise))} of the first: differences within that are noise.`]),
+      : [`Each workload's paths ran in interleaved rounds with inline measured twice; the second read ${formatRatio(Math.min(...noise))}–${formatRatio(Math.max(...noise))} of the first: differences within that are noise.`]),
     `These are one run's ratios of the \`workloads\` bench suite (${result.date.slice(0, 10)}, Node ${result.machine.node},`,
     `a shared ${result.machine.cpus}-core machine${load}): read them as orders of magnitude, not as precise figures.`,
     'Details, the loop delays in ms and the other suites: [docs/benchmarks.md](docs/benchmarks.md).',
