@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { deadlineMessage, type CallDeadline } from '../context/call-deadline.js';
 import { ownedDeferred, ownerOf, type Deferred } from '../deferred/deferred.js';
 import { TimeoutError } from '../errors.js';
 import type { AsyncContext } from '../time/async-context.js';
@@ -213,11 +214,15 @@ export class GreenletCall<R> implements GreenletWatcher {
     else d.callback(dead.value as R);
   }
 
-  /** Arm the task's `timeoutMs`: past it, errback with `TimeoutError` and kill the greenlet (an eager call's). */
-  armTimeout(clock: Scheduler, timeoutMs: number, name: string): void {
+  /**
+   * Arm the call's time limit: past it, errback with `TimeoutError` and kill the greenlet (an eager call's). The message
+   * is `deadlineMessage`'s when the limit came from `callDeadline` (`deadline`), as on the thread and remote routes.
+   */
+  armTimeout(clock: Scheduler, timeoutMs: number, name: string, deadline?: CallDeadline): void {
     this.#timer = clock.callLater(timeoutMs, () => {
       if (this.deferred.called) return;
-      this.deferred.errback(new TimeoutError(`Greenlet ${name} did not finish within ${timeoutMs} ms`));
+      const message = deadline !== undefined ? deadlineMessage(name, deadline) : `Greenlet ${name} did not finish within ${timeoutMs} ms`;
+      this.deferred.errback(new TimeoutError(message));
       void this.#greenlet!.kill();
     });
   }

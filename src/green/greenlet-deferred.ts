@@ -5,6 +5,7 @@
  */
 import type { Deferred } from '../deferred/deferred.js';
 import type { Task } from '../task/task.js';
+import type { CallDeadline } from '../context/call-deadline.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { greenletControl, type Greenlet } from './greenlet.js';
 import { GreenletCall } from './greenlet-call.js';
@@ -20,6 +21,11 @@ export interface GreenletDeferredOptions {
   clock: Scheduler;
   /** The task name, for the timeout message. */
   name?: string;
+  /**
+   * The call's limit as `callDeadline` made it, when it set `timeoutMs`: the timeout's message then says which limit
+   * passed (the task's `timeoutMs`, or the deadline of the caller's `withDeadline` scope), as on the other routes.
+   */
+  deadline?: CallDeadline | undefined;
 }
 
 /**
@@ -43,7 +49,7 @@ export function greenletDeferred<R>(g: Greenlet<R>, options: GreenletDeferredOpt
   }
   greenletControl.watch(g, call); // observes it, as a link does
   const { timeoutMs } = options;
-  if (timeoutMs !== undefined && !call.deferred.called) call.armTimeout(options.clock, timeoutMs, options.name ?? g.name);
+  if (timeoutMs !== undefined && !call.deferred.called) call.armTimeout(options.clock, timeoutMs, options.name ?? g.name, options.deadline);
   return call.deferred;
 }
 

@@ -512,7 +512,7 @@ export class Reactor implements Scheduler {
     const g = spawner instanceof Hub ? spawnWithArgs(spawner, fn, args) : spawner.spawn(fn, ...args);
     if (limit === undefined) return greenletDeferred(g, this.#noLimit);
     rememberGreenletDeadline(spawner instanceof Hub ? spawner : spawner.hub, g, limit.wallAt);
-    return greenletDeferred(g, { clock: this.#clock, timeoutMs: limit.timeoutMs });
+    return greenletDeferred(g, { clock: this.#clock, timeoutMs: limit.timeoutMs, deadline: limit });
   }
 
   /**

@@ -151,7 +151,10 @@ describe('deadlines (SPEC §10)', () => {
       await until(() => seen !== undefined);
       clock.advance(30);
       const after = Date.now();
-      expect(await failureOf(d)).toBeInstanceOf(TimeoutError);
+      const error = await failureOf(d);
+      expect(error).toBeInstanceOf(TimeoutError);
+      // Named as the thread and remote routes name it (deadlineMessage), not as the time left when it was dispatched.
+      expect((error as Error).message).toMatch(/did not finish before the deadline of its withDeadline scope/);
       expect(seen).toBeGreaterThanOrEqual(before + 30);
       expect(seen).toBeLessThanOrEqual(after + 30);
     });
