@@ -52,6 +52,20 @@ export function revokedProxy(): object {
 }
 
 /**
+ * An object whose `code` getter throws `RangeError('code getter broke')`: what the library reads first of a thrown
+ * value to recognise its own errors (by their stable `code`), so an error path that reads it unguarded throws.
+ *
+ * @returns the object.
+ */
+export function withThrowingCodeGetter(): object {
+  return {
+    get code(): unknown {
+      throw new RangeError('code getter broke');
+    },
+  };
+}
+
+/**
  * A Proxy whose traps a brand check must not run: `getPrototypeOf` (`instanceof`), `get`, `has`, `ownKeys` and
  * `getOwnPropertyDescriptor` throw `Error('trap ran')`.
  *

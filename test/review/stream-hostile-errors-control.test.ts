@@ -11,24 +11,9 @@ import { Reactor } from '../../src/reactor/reactor.js';
 import { Clock } from '../../src/time/clock.js';
 import { defineTask } from '../../src/task/task.js';
 import { readAll, settled } from '../threads/thread-test-kit.js';
+import { revokedProxy, withThrowingCodeGetter } from '../helpers/hostile-values.js';
 
-/** A revoked Proxy: any property read throws `TypeError`. */
-function revokedProxy(): object {
-  const { proxy, revoke } = Proxy.revocable({}, {});
-  revoke();
-  return proxy;
-}
-
-/** An object whose `code` getter throws. */
-function throwingCode(): object {
-  return {
-    get code(): unknown {
-      throw new RangeError('code getter broke');
-    },
-  };
-}
-
-const hostile: Record<string, () => object> = { 'a revoked Proxy': revokedProxy, 'an object whose code getter throws': throwingCode };
+const hostile: Record<string, () => object> = { 'a revoked Proxy': revokedProxy, 'an object whose code getter throws': withThrowingCodeGetter };
 
 function throwsHostile(kind: string): never {
   throw hostile[kind]!();
