@@ -7,11 +7,12 @@
  *   proved long (after every item it sent the other way, so order holds). Nobody listens on that port: items are
  *   pulled from it with `receiveMessageOnPort` when the consumer reads and none is buffered, and when the worker
  *   rings (it rings only after the consumer found nothing there and set the shared bell word).
- * - The outcome arrives on Piscina's reply port, a different channel, so it can overtake those messages. The worker
- *   writes how many it posted into the stream's shared words before its outcome leaves (`src/threads/wire.ts`); the
- *   outcome of a task that ended in its worker is held here until that many arrived, then every item left on the
- *   port (a posted item is queued there at once) is taken into the stream — a result never overtakes an item, nor
- *   the last progress value.
+ * - The outcome arrives on Piscina's reply port, a different channel, so it can overtake those messages; so can the
+ *   crash of a worker that died (an uncaught exception reaches Piscina on the worker's internal channel). The worker
+ *   counts each message it posts in the stream's shared words (`src/threads/wire.ts`); an outcome — a result, a
+ *   failure, a crash — is held here until that many arrived, then every item left on the port (a posted item is
+ *   queued there at once) is taken into the stream: neither a result nor a crash overtakes an item, nor the last
+ *   progress value. (A dead worker's messages still arrive: Node delivers what is queued before the worker's exit.)
  * - Credit: each item the consumer reads adds 1 to the shared read count; a worker blocked in `emit` is woken once:
  *   when the count reaches the one it waits for (at most an eighth of the window unread), or, when the consumer
  *   stops reading before that (the event loop turned after a read), with the room there is.
@@ -130,13 +131,11 @@ export class ThreadStream implements LiveStream, StreamReceiver {
       },
       (failure: Failure) => {
         const error = failure.value;
-        if (Atomics.load(this.#words, streamClosedWord) === 1 && !endedByAbort(error)) this.#settle(() => this.buffer.fail(error));
-        else if (endedByAbort(error) || this.buffer.state !== 'open') this.#abort(error);
-        else {
-          this.#drain();
-          this.#end();
-          this.buffer.fail(error); // the worker died, or the task never ran: what arrived stays readable
-        }
+        const ended = Atomics.load(this.#words, streamClosedWord) === 1;
+        if (endedByAbort(error) || (!ended && this.buffer.state !== 'open')) this.#abort(error);
+        // The task failed, its worker died, or it never ran: what it posted stays readable — waited for, since the
+        // failure or the crash (Piscina's reply on the worker's error) can overtake the messages still on the way.
+        else this.#settle(() => this.buffer.fail(error));
         return undefined;
       },
     );

@@ -303,7 +303,8 @@ export const streamTag = '@greenreactor/stream';
  *   per item.
  * - `[streamEmittedWord]`: items the worker has posted so far (stats).
  * - `[streamSentWord]`: how many stream messages the worker posted on `parentPort` (items, progress values, the port
- *   hand-over, rings), written as the task ends, before its outcome goes back; `[streamClosedWord]` is then 1. The
+ *   hand-over, rings), written after each post; as the task ends, before its outcome goes back, `[streamClosedWord]`
+ *   becomes 1 (the count is final). A worker that dies leaves the count of what it had posted. The
  *   outcome travels on Piscina's reply port, a different channel: the main thread holds the result until it has
  *   received that many messages (so it has the items' port and the last progress value), then takes every item
  *   left on the port — a result can never overtake an item.

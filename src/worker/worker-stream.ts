@@ -18,8 +18,10 @@
  * - `progress` never blocks: it keeps the latest value and posts it only when 50 ms passed since the last post (in a
  *   hot loop it reads the clock only every few calls); the value still pending when the task ends is posted by
  *   {@link closeWorkerStream}.
- * - {@link closeWorkerStream} runs as the task ends, before its outcome goes back: it writes how many messages were
- *   posted, which the main thread waits for before it lets the result through.
+ * - Each message posted on `parentPort` is counted in the stream's shared words at once; {@link closeWorkerStream} runs
+ *   as the task ends, before its outcome goes back, and marks the count final. The main thread waits for that many
+ *   messages before it lets the outcome through — a result, or the crash of a worker that died while items were on
+ *   the way.
  *
  * @module
  */
@@ -123,7 +125,9 @@ export function openWorkerStream(request: StreamRequest): WorkerStream {
 function post(stream: WorkerStream, kind: 0 | 1 | 2 | 3, value: unknown, transfer?: readonly TransferListItem[]): void {
   const message: StreamMessage = { tag: streamTag, id: stream.id, kind, value };
   parentPort!.postMessage(message, transfer);
-  stream.sent++;
+  // Counted as it is posted, not only as the task ends: a worker that dies (an uncaught exception) leaves the count
+  // of what is on the way, which the main thread waits for before it ends the stream with the crash.
+  Atomics.store(stream.words, streamSentWord, ++stream.sent);
 }
 
 function uncloneable(task: RunningTask, what: string, error: unknown): DataCloneError {
@@ -267,6 +271,5 @@ export function closeWorkerStream(stream: WorkerStream): void {
       // An uncloneable last value is dropped: the task's own outcome must still go back.
     }
   }
-  Atomics.store(stream.words, streamSentWord, stream.sent);
   Atomics.store(stream.words, streamClosedWord, 1);
 }

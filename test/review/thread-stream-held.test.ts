@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Deferred } from '../../src/deferred/deferred.js';
-import { CancelledError } from '../../src/errors.js';
+import { CancelledError, WorkerCrashedError } from '../../src/errors.js';
 import { ThreadStream } from '../../src/stream/thread-stream.js';
 import { StreamStats } from '../../src/stream/stream-stats.js';
 import { TaskStream } from '../../src/stream/task-stream.js';
@@ -59,5 +59,51 @@ describe('ThreadStream with its outcome held for a message still on the way', ()
     const items: unknown[] = [];
     for await (const item of view) items.push(item);
     expect(items).toEqual(['item']);
+  });
+});
+
+describe('ThreadStream whose worker died while its items were on the way', () => {
+  afterEach(() => {
+    for (const stream of made.splice(0)) deliverStreamMessage({ tag: streamTag, id: stream.request.id, kind: 0, value: 'cleanup' });
+  });
+
+  /** The worker posted two items, then died: the crash (Piscina's reply) arrives before either item. */
+  function crashedFirst(): { stream: ThreadStream; view: TaskStream<unknown, unknown>; crash: WorkerCrashedError } {
+    const stream = new ThreadStream(16, new StreamStats().task('thread', { id: 'crashed', name: 'crashed' }), () => undefined);
+    const words = new Int32Array(stream.request.credit, 0, streamWordCount);
+    Atomics.store(words, streamSentWord, 2); // counted as posted; never closed (the task did not end)
+    const run = new Deferred<unknown>();
+    stream.attach(run);
+    const crash = new WorkerCrashedError('the worker died');
+    run.errback(crash);
+    made.push(stream);
+    return { stream, view: new TaskStream(stream.buffer), crash };
+  }
+
+  it('holds the crash until the items posted before it arrived, then yields them and throws the crash', async () => {
+    const { stream, view, crash } = crashedFirst();
+    expect(view.result.called).toBe(false);
+    deliverStreamMessage({ tag: streamTag, id: stream.request.id, kind: 0, value: 'a' });
+    deliverStreamMessage({ tag: streamTag, id: stream.request.id, kind: 0, value: 'b' });
+    const items: unknown[] = [];
+    let thrown: unknown;
+    try {
+      for await (const item of view) items.push(item);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(items).toEqual(['a', 'b']);
+    expect(thrown).toBe(crash);
+    const result = await settled(view.result);
+    expect(result.ok ? result.value : result.error).toBe(crash);
+  });
+
+  it('cancel() while the crash is held ends the stream with CancelledError', async () => {
+    const { stream, view } = crashedFirst();
+    view.cancel();
+    const result = await settled(view.result);
+    expect(result.ok ? result.value : result.error).toBeInstanceOf(CancelledError);
+    deliverStreamMessage({ tag: streamTag, id: stream.request.id, kind: 0, value: 'late' });
+    await expect(view[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(CancelledError);
   });
 });
