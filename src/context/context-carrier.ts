@@ -9,6 +9,10 @@
  * - A carrier is registered at module scope of a module both the main thread and the workers import (like a task:
  *   the task's module, or one it imports), so both sides know it by name. The worker learns it when it imports the
  *   task's module, before the task runs.
+ * - A name in policy `context.carry` that no carrier registered on the dispatching thread is an error of the program
+ *   too (a typo, or the carrier's module not imported yet): every call that would carry context (thread and remote
+ *   routes) fails at dispatch with `ContextCarrierError` naming it, unsent, rather than running without that
+ *   context. The in-process routes carry nothing, so they are not affected.
  * - Captured values travel as `{ [carrierName]: value }`, in registration order; `undefined` is not sent and its
  *   `restore` is not called. With no carrier registered nothing is captured and the message is unchanged: dispatch
  *   pays one `size` check.
@@ -91,9 +95,13 @@ export function defineContextCarrier<V>(name: string, spec: ContextCarrierSpec<V
  *
  * @param allowed - carriers that may travel (policy `context.carry`); all when `undefined`.
  * @returns the values to send, or `undefined` when there is nothing to carry.
- * @throws what a carrier's `capture` throws, wrapped in `ContextCarrierError` (the dispatch fails with it).
+ * @throws ContextCarrierError when `allowed` names a carrier not registered on this thread (see the module's
+ *   contract), or wrapping what a carrier's `capture` throws (the dispatch fails with it).
  */
 export function captureCarriedContext(allowed?: ReadonlySet<string>): CarriedContext | undefined {
+  if (allowed !== undefined) {
+    for (const name of allowed) if (!carriers.has(name)) throw unknownCarry(name);
+  }
   if (carriers.size === 0) return undefined;
   let carried: Record<string, unknown> | undefined;
   for (const carrier of carriers.values()) {
@@ -107,6 +115,20 @@ export function captureCarriedContext(allowed?: ReadonlySet<string>): CarriedCon
     if (value !== undefined) (carried ??= {})[carrier.name] = value;
   }
   return carried;
+}
+
+/**
+ * The error for a name in policy `context.carry` that no carrier registered on this thread.
+ * @param name - the name.
+ * @returns the error, naming it and the carriers that are registered.
+ */
+function unknownCarry(name: string): ContextCarrierError {
+  const known = carriers.size === 0 ? 'none is registered' : `registered: ${[...carriers.keys()].map((n) => `\`${n}\``).join(', ')}`;
+  return new ContextCarrierError(
+    `Policy \`context.carry\` names context carrier \`${name}\`, which is not registered on this thread (${known}): ` +
+      "define it at module scope of a module this thread imports before it dispatches; the call was not sent, it does not run without that context",
+    { carrier: name },
+  );
 }
 
 /**
