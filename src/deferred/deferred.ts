@@ -138,12 +138,21 @@ export let observe: <T>(d: Deferred<T>, observer: (resultOrFailure: T | Failure)
 export let isDeferred: (value: unknown) => value is Deferred<any>;
 
 /**
- * Whether `d` was cancelled with no canceller and the one late firing of its abandoned work (ignored, SPEC §1) has not
- * come yet; if so, `ended` is called (once; it must not throw) when it comes: the work `d` stood for ended. Lets a
- * rule's bulkhead keep a cancelled call's place until then. Off the hot path: kept in a WeakMap, no field per Deferred.
+ * Whether `cancel()` left work of `d` running out of reach, not ended yet; if so, `ended` is called (once; it must not
+ * throw) when it ends. That work is: `d`'s own, when it was cancelled with no canceller (until the one late firing,
+ * ignored, SPEC §1); or, when `d` had fired and its chain waited (through any number of chained Deferreds) when it was
+ * cancelled, that of the wait at the bottom: a chained Deferred with no canceller (until its late firing) or a Promise
+ * (until it settles, its outcome dropped). Lets a rule's bulkhead keep a cancelled call's place until then. Off the hot
+ * path: kept in WeakMaps, set by `cancel()`, no field per Deferred.
  */
 export let whenAbandonedWorkEnds: (d: Deferred<any>, ended: () => void) => boolean;
-const abandonedWorkEnds = new WeakMap<Deferred<any>, Array<() => void>>();
+/** A Deferred cancelled with no canceller, or a Promise wait cancel() abandoned → who waits for that work to end. */
+const abandonedWorkEnds = new WeakMap<Deferred<any> | PromiseWait, Array<() => void>>();
+/**
+ * Each Deferred a `cancel()` walked through, fired and waiting, to the wait at the bottom whose work it abandoned (a
+ * chained Deferred with no canceller, or a Promise wait): the work a `whenAbandonedWorkEnds` of that Deferred asks about.
+ */
+const abandonedBelow = new WeakMap<Deferred<any>, Deferred<any> | PromiseWait>();
 
 type Handler = (result: unknown, ...args: unknown[]) => unknown;
 
@@ -255,8 +264,11 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       return st.called && st.waiting === null;
     };
     whenAbandonedWorkEnds = (d, ended) => {
-      if (!d.#s.suppressAlreadyCalled) return false;
-      abandonedWorkEnds.set(d, [...(abandonedWorkEnds.get(d) ?? []), ended]);
+      const work = abandonedBelow.get(d) ?? d;
+      // A Deferred's late firing has not come while `suppressAlreadyCalled` holds; a Promise wait's late outcome has
+      // not come while it is listed (its arrival takes it out, see `#settleWait`).
+      if (work instanceof Deferred ? !work.#s.suppressAlreadyCalled : !abandonedWorkEnds.has(work)) return false;
+      abandonedWorkEnds.set(work, [...(abandonedWorkEnds.get(work) ?? []), ended]);
       return true;
     };
     takeReadyResult = (d) => {
@@ -433,7 +445,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     let passedOn: Map<Deferred<any>, Deferred<any>> | null = null;
     let abandons: Map<Deferred<any>, () => void> | null = null;
     for (;;) {
+      const top = target;
       target = Deferred.#bottomOfWaits(target);
+      Deferred.#noteAbandonedBelow(top, target);
       if (target.#s.canceller === CANCELLING) return; // its canceller is running: that cancel() goes on from there
       if (target.#s.called && target.#s.waiting instanceof Deferred) {
         // Still waiting: the waits loop back to `target`, and nothing on the loop can be cancelled, as with a
@@ -475,6 +489,24 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     const abandon = abandons.get(last);
     if (abandon === undefined) Deferred.#abandonWait(last);
     else abandon();
+  }
+
+  /**
+   * Before `cancel()` acts on `bottom`, the bottom of the waits from `top`: when that abandons work (`bottom` has not
+   * fired and has no canceller, or waits on a Promise) and `top` is not `bottom` itself (or `bottom` waits on a
+   * Promise), each Deferred on the waits from `top` to `bottom` is noted as standing for that work (see
+   * `whenAbandonedWorkEnds`); a Promise wait is listed so that its late outcome can tell who waits for it.
+   */
+  static #noteAbandonedBelow(top: Deferred<any>, bottom: Deferred<any>): void {
+    const bs = bottom.#s;
+    let work: Deferred<any> | PromiseWait;
+    if (bs.called && bs.waiting instanceof PromiseWait) {
+      work = bs.waiting;
+      if (!abandonedWorkEnds.has(work)) abandonedWorkEnds.set(work, []);
+    } else if (!bs.called && bs.canceller === undefined && top !== bottom) work = bottom;
+    else return;
+    for (let d = top; d !== bottom; d = d.#s.waiting as Deferred<any>) abandonedBelow.set(d, work);
+    if (work !== bottom) abandonedBelow.set(bottom, work);
   }
 
   /**
@@ -685,7 +717,15 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
 
   /** Outcome of a Promise this Deferred waited on (or the cancellation that abandoned it). */
   static #settleWait(d: Deferred<any>, wait: PromiseWait, result: unknown): void {
-    if (d.#s.waiting !== wait) return; // abandoned by cancel(): drop the late outcome
+    if (d.#s.waiting !== wait) {
+      // Abandoned by cancel(): drop the late outcome; its first arrival ends the work it stood for.
+      const ended = abandonedWorkEnds.get(wait);
+      if (ended !== undefined) {
+        abandonedWorkEnds.delete(wait);
+        for (const end of ended) end();
+      }
+      return;
+    }
     d.#s.waiting = null;
     d.#s.result = result;
     d.#s.paused--;

@@ -14,7 +14,9 @@
  * reactor's thread runs and greenlets); the same for a `taskFrom` task's function that runs only once its module is
  * imported, after the bulkhead's start returned ({@link watchLaterRun}). A Deferred the function returned itself (or
  * its generator waited on), once failed: with no canceller, its cancel left the work running until its maker fires it
- * (that one late firing is ignored, SPEC §1), so its place is kept until then (`whenAbandonedWorkEnds`); with a
+ * (that one late firing is ignored, SPEC §1), so its place is kept until then (`whenAbandonedWorkEnds`; the same for a
+Deferred that had fired and whose chain waited, when cancelled, on a chained Deferred with no canceller or a Promise:
+until that work ends); with a
  * canceller, cancelling it ran that (Twisted's contract: the canceller stops the work) and nothing more is looked
  * into, unless it is a route's own Deferred (a thread run's, a greenlet's): the bulkhead's `runsOn` asks that route.
  *

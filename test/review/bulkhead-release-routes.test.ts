@@ -12,6 +12,7 @@ import { Reactor } from '../../src/reactor/reactor.js';
 import { defineTask, taskFrom } from '../../src/task/task.js';
 import { Clock } from '../../src/time/clock.js';
 import { Deferred } from '../../src/deferred/deferred.js';
+import { succeed } from '../../src/deferred/succeed.js';
 import { CancelledError, ReactorStoppedError, TimeoutError } from '../../src/errors.js';
 import { failureOf, settled, until } from '../threads/thread-test-kit.js';
 
@@ -90,6 +91,33 @@ const inlineCalls: Record<string, (r: Reactor) => (() => unknown) | typeof heldG
       const d = new Deferred<number>();
       void held().then((n) => d.callback(n));
       return (yield d) as number;
+    },
+  'a function returning a fired Deferred of its own making whose callback waits on an inner one, no canceller': () =>
+    function heldOwnChain(): Deferred<number> {
+      const inner = new Deferred<number>();
+      void held().then((n) => inner.callback(n)); // after a cancel, this one late callback is ignored (SPEC §1)
+      return succeed(0).addCallback(() => inner);
+    },
+  'a function returning a fired Deferred of its own making whose callback waits on a chain of two, no canceller': () =>
+    function heldOwnChainOfTwo(): Deferred<number> {
+      const inner = new Deferred<number>();
+      void held().then((n) => inner.callback(n));
+      const middle = succeed(0).addCallback(() => inner);
+      return succeed(0).addCallback(() => middle);
+    },
+  'a function returning a fired Deferred whose callback waits on a Promise': () =>
+    function heldOwnChainOnPromise(): Deferred<number> {
+      return succeed(0).addCallback(() => held());
+    },
+  'a generator waiting on a fired Deferred of its own making whose callback waits on an inner one, no canceller': () =>
+    function* heldOwnChainInGenerator(): Generator<unknown, number, unknown> {
+      const inner = new Deferred<number>();
+      void held().then((n) => inner.callback(n));
+      return (yield succeed(0).addCallback(() => inner)) as number;
+    },
+  'a generator waiting on a fired Deferred whose callback waits on a Promise': () =>
+    function* heldOwnChainOnPromiseInGenerator(): Generator<unknown, number, unknown> {
+      return (yield succeed(0).addCallback(() => held())) as number;
     },
   "a function returning a greenlet's Deferred as it is": (r) =>
     function heldGreenlet(): unknown {
