@@ -215,6 +215,18 @@ export class GreenletExit extends GreenReactorError {
   }
 }
 
+/**
+ * A greenlet awaited two hub waits at once: its code made a hub wait while an `await` of another was still pending
+ * (a floating `async` branch started without `await`, or a `Promise.race` over a hub wait that the other side won).
+ * A greenlet has one line of control, so the older wait is released and its pending `await` rejects with this.
+ */
+export class ConcurrentWaitError extends GreenReactorError {
+  /** @param message - which greenlet, and what to write instead. */
+  constructor(message = 'The greenlet made another hub wait while this one was awaited', options?: GreenReactorErrorOptions) {
+    super(message, 'ERR_CONCURRENT_WAIT', options);
+  }
+}
+
 /** A green `Queue` had no item: `getNowait` on an empty queue, or a `get` that timed out. */
 export class QueueEmpty extends GreenReactorError {
   /** @param message - the queue's state. */

@@ -25,6 +25,7 @@ export {
   QueueEmpty,
   PolicyConfigError,
   ContextCarrierError,
+  ConcurrentWaitError,
 } from './errors.js';
 export { FirstError } from './deferred/first-error.js';
 export { FailureGroup } from './deferred/failure-group.js';

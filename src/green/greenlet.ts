@@ -30,7 +30,7 @@ import { guardAbortListeners } from './guarded-signal.js';
 import { succeed } from '../deferred/succeed.js';
 import { fail } from '../deferred/fail.js';
 import { passUserCodeGate } from '../deferred/user-code-gate.js';
-import { CancelledError, GreenletExit, TimeoutError } from '../errors.js';
+import { ConcurrentWaitError, GreenletExit, TimeoutError } from '../errors.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import { badTimeout } from './bad-timeout.js';
 import type { GreenletControl, GreenletWatcher } from './greenlet-control.js';
@@ -670,7 +670,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       w.onOutcome((result: unknown) => this.#resume(token, result, isFailure(result)));
     }
     if (left !== null && !left.called) left.callback(undefined); // last: its callbacks are the greenlet's code
-    if (lost !== null) Greenlet.#release(lost);
+    if (lost !== null) this.#release(lost, true);
     this.#releaseCoAwaited(undefined);
   }
 
@@ -686,7 +686,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     rare!.coAwaited = null;
     for (const w of list) {
       if (w.called) continue;
-      if (exception === undefined) Greenlet.#release(w);
+      if (exception === undefined) this.#release(w, false);
       else {
         w.abandon();
         w.dropped(exception);
@@ -706,13 +706,26 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   }
 
   /**
-   * Release a hub wait its greenlet lost (see {@link Greenlet.#lostWait}): it leaves its waiter line or timer, gives
-   * back what it was served (a token, an item no callback of its took), and, with no outcome yet, errbacks with
-   * `CancelledError` (handled) so its callbacks hear of it: nothing queued is lost to a race already decided.
+   * Release a hub wait its greenlet went on without (see {@link Greenlet.#lostWait}), or one it awaited beside
+   * another (`#releaseCoAwaited`): it leaves its waiter line or timer, gives back what it was served (a token, an item
+   * no callback of its took), and, with no outcome yet, errbacks with `ConcurrentWaitError` (handled) so its
+   * callbacks hear of it: nothing queued is lost to a race already decided.
+   * @param goesOn - its code goes on (it made another hub wait) rather than ended: a pending `await` of `w` rejects
+   *   with that error too. A greenlet has one line of control, and the hub cannot tell a `Promise.race` that `w` lost
+   *   (the rejection goes into the decided race, where nobody sees it) from a line of the greenlet's code that still
+   *   awaits `w` while another line made the new wait (a floating `async` branch, `void branch()`): that line fails
+   *   at once with a named error instead of awaiting forever, beyond `kill()` and `stop()`. At the greenlet's end it
+   *   does not: a line still awaiting then is a branch nobody awaits, dropped silently, never rejected unhandled.
    */
-  static #release(w: HubWait<any>): void {
+  #release(w: HubWait<any>, goesOn: boolean): void {
+    const error = new ConcurrentWaitError(
+      `Greenlet ${this.name}#${this.id} ${goesOn ? 'made another hub wait' : 'ended'} while this one was awaited: a greenlet ` +
+        'has one line of control (this wait lost a Promise.race, or an async function started without `await` waits on ' +
+        'the hub beside another: spawn it as a greenlet, or await the waits together with Promise.all)',
+    );
     w.abandon();
-    w.dropped(new CancelledError('The greenlet went on without this hub wait (it lost a Promise.race or similar)'));
+    w.dropped(error);
+    if (goesOn) w.rejectAwait(error);
   }
 
   /** Run one step; see the module comment. */
@@ -983,7 +996,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       }
     }
     if (!ok && report && !observed) this.#site.host.reportError(result, this);
-    if (lost !== null) Greenlet.#release(lost);
+    if (lost !== null) this.#release(lost, false);
     this.#releaseCoAwaited(undefined);
   }
 }

@@ -19,7 +19,10 @@
  * - `awaited` and lost: `g`'s code is seen running on (it makes another hub wait, or ends) while the hub has not
  *   handed it this wait's outcome: that `then` was not `g`'s await but a race's (`Promise.race([w, p])` that `p`
  *   won, `Promise.any`). It is released ({@link HubWait.abandon}: it leaves its line, gives back what it was served)
- *   and, with no outcome yet, errbacks with a handled `CancelledError`.
+ *   and, with no outcome yet, errbacks with a handled `ConcurrentWaitError`; when `g`'s code goes on (not when it
+ *   ends) the `await` still pending on it rejects with that error too ({@link HubWait.rejectAwait}): into the decided
+ *   race, unseen, or into a line of `g`'s code that does still await it (a floating `async` branch made the new
+ *   wait), which then fails at once instead of hanging: a greenlet has one line of control.
  * A `cooperate()` given callbacks fires when its turn comes even if `g` has not awaited it (the hub resumes an
  * awaited one without firing it).
  * Each of them also has an outcome or not yet (`called`).
@@ -187,6 +190,16 @@ export class HubWait<T> extends Deferred<T> {
       void super.then(undefined, noop);
     }
     if (inner !== null) inner(exception);
+  }
+
+  /**
+   * @internal Reject a pending `await` of it (its continuation is held, nothing handed yet) with `error`: its greenlet
+   * went on without it (greenlet.ts, `#release`). A decided `Promise.race` ignores it; a line of the greenlet's code
+   * still awaiting it throws it.
+   * @param error - the `ConcurrentWaitError`.
+   */
+  rejectAwait(error: unknown): void {
+    if (this.#hooked && !this.#handed) this.deliver(error, true, true);
   }
 
   /** @internal Set what else to fire when this is {@link HubWait.dropped} (a hub wait it wraps: `withTimeout`'s). */

@@ -2,7 +2,8 @@
  * Review attacks: an async greenlet races a hub wait against a foreign Promise and the foreign side wins. Once the
  * greenlet's code is seen running on (it makes its next hub wait, or it ends), the loser is released: it leaves
  * its waiter line (a later item or token goes to whoever waits next, not into a race already decided), gives back
- * what it was served meanwhile, and errbacks with a handled `CancelledError`; no unhandled rejection. (An outcome
+ * what it was served meanwhile, and errbacks with a handled `ConcurrentWaitError` (its pending await, inside the
+ * decided race, rejects with it too); no unhandled rejection. (An outcome
  * the hub hands to the loser in the greenlet's turn before its code goes on still goes into the decided race: the
  * limit docs/design.md states.)
  */
@@ -54,7 +55,7 @@ describe('a hub wait that lost a Promise.race', () => {
     await settleHub(hub);
     expect(g.dead).toBe(how === 'ends');
     expect(q.qsize()).toBe(1);
-    expect(fired).toEqual(['CancelledError']);
+    expect(fired).toEqual(['ConcurrentWaitError']);
   });
 
   it('gives back an item served after the race was decided, when the greenlet goes on before its turn', async () => {
