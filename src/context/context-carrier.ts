@@ -17,6 +17,12 @@
  *   `restore` is not called. With no carrier registered nothing is captured and the message is unchanged: dispatch
  *   pays one `size` check.
  * - One registry per thread, shared by every copy of this module loaded in it (a `globalThis` key).
+ * - A carrier's module evaluated twice in one thread (imported under two URLs, or installed twice) registers its name
+ *   again with new functions of the same source text — and, usually, a store of its own. Like a task module loaded
+ *   twice, that works: the name then serves every copy — `capture` reads the first copy (in registration order) that
+ *   holds a value, and each copy's `restore` runs around the task, nested, so the task sees its context whichever
+ *   copy its code reads. Registering the same spec again changes nothing. A name registered with other code (or with
+ *   bound or native functions, whose source text says nothing) is refused with `TypeError`: names are unique.
  * - Restores nest in registration order (the first registered is outermost). A carrier the receiving side does not
  *   know is an error of the program (its module was not imported there): the call fails with
  *   `ContextCarrierError`, it does not run without its context.
@@ -57,12 +63,61 @@ const carriers: Map<string, ContextCarrier> = ((globalThis as Record<symbol, Map
   new Map<string, ContextCarrier>());
 
 /**
+ * The copies registered under a name evaluated more than once (see the module's contract), in registration order;
+ * a name registered once has no entry, and its registry entry is its own spec's functions (the common case pays
+ * nothing). On the same kind of `globalThis` key as the registry, so both copies of this module see them.
+ */
+const copiesKey = Symbol.for('greenreactor.contextCarrierCopies');
+const copiesOf: Map<string, ContextCarrier[]> = ((globalThis as Record<symbol, Map<string, ContextCarrier[]> | undefined>)[
+  copiesKey
+] ??= new Map<string, ContextCarrier[]>());
+
+/**
+ * Whether `a` and `b` are the same function evaluated twice: the same source text, which says what they do (a bound
+ * or native function's text is `[native code]`, which says nothing: those count as different).
+ */
+function sameSource(a: (...args: never[]) => unknown, b: (...args: never[]) => unknown): boolean {
+  const text = Function.prototype.toString.call(a);
+  return !text.endsWith('[native code] }') && text === Function.prototype.toString.call(b);
+}
+
+/**
+ * A registry entry serving every copy of a carrier evaluated more than once: captures from the first copy that
+ * holds a value, restores into each copy, nested in registration order (the first outermost).
+ */
+function servingCopies(name: string, copies: readonly ContextCarrier[]): ContextCarrier {
+  return {
+    name,
+    capture: () => {
+      for (const copy of copies) {
+        const value = copy.capture();
+        if (value !== undefined) return value;
+      }
+      return undefined;
+    },
+    restore: (value, run) => {
+      let wrapped = run;
+      for (let i = copies.length - 1; i >= 0; i--) {
+        const copy = copies[i]!;
+        const inner = wrapped;
+        wrapped = () => copy.restore(value, inner);
+      }
+      return wrapped();
+    },
+  };
+}
+
+/**
  * Registers a context carrier (SPEC §10). Call it at module scope of a module the workers import too.
+ *
+ * A module evaluated twice in one thread may register its carrier again (the same source text): the name then serves
+ * both copies (see the module's contract).
  *
  * @param name - a unique name.
  * @param spec - `capture` and `restore`.
  * @returns the carrier.
- * @throws TypeError when `name` is not a non-empty string, is taken by another carrier, or `spec` lacks a function.
+ * @throws TypeError when `name` is not a non-empty string, is taken by a carrier with other code, or `spec` lacks a
+ *   function.
  * @example
  * ```ts
  * const requestId = new AsyncLocalStorage<string>();
@@ -79,14 +134,26 @@ export function defineContextCarrier<V>(name: string, spec: ContextCarrierSpec<V
   if (typeof spec?.capture !== 'function' || typeof spec.restore !== 'function') {
     throw new TypeError(`Context carrier \`${name}\` needs \`capture\` and \`restore\` functions`);
   }
-  const existing = carriers.get(name);
-  if (existing !== undefined) {
-    // A module evaluated twice (dist/ and a TypeScript source through tsx) registers the same spec again: allowed.
-    if (existing.capture === spec.capture && existing.restore === spec.restore) return existing as ContextCarrier<V>;
-    throw new TypeError(`A context carrier named \`${name}\` is already registered; carrier names must be unique`);
-  }
   const carrier: ContextCarrier<V> = { name, capture: spec.capture, restore: spec.restore };
-  carriers.set(name, carrier as ContextCarrier);
+  const existing = carriers.get(name);
+  if (existing === undefined) {
+    carriers.set(name, carrier as ContextCarrier);
+    return carrier;
+  }
+  const copies = copiesOf.get(name) ?? [existing];
+  // The same spec again (one module registering it twice): nothing changes.
+  const same = copies.find((copy) => copy.capture === spec.capture && copy.restore === spec.restore);
+  if (same !== undefined) return same as ContextCarrier<V>;
+  const first = copies[0]!;
+  if (!sameSource(first.capture, spec.capture) || !sameSource(first.restore, spec.restore)) {
+    throw new TypeError(
+      `A context carrier named \`${name}\` is already registered with other code; carrier names must be unique ` +
+        '(only a module evaluated twice may register a name again, with the same capture and restore source)',
+    );
+  }
+  // The same module evaluated again (see the module's contract): the name serves every copy.
+  copiesOf.set(name, [...copies, carrier as ContextCarrier]);
+  carriers.set(name, servingCopies(name, copiesOf.get(name)!)); // (Map.set keeps the name's place in the order)
   return carrier;
 }
 
@@ -207,6 +274,7 @@ function restoreOnce(carrier: ContextCarrier, value: unknown, run: () => unknown
  * @returns whether it was registered.
  */
 export function removeContextCarrier(name: string): boolean {
+  copiesOf.delete(name);
   return carriers.delete(name);
 }
 

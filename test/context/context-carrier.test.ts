@@ -37,7 +37,7 @@ describe('context carriers (SPEC §10)', () => {
       expect(() => defineContextCarrier('test.requestId', { capture: () => 1, restore: (_v, run) => run() })).toThrow(TypeError);
     });
 
-    it('accepts the same carrier registered again (a module loaded twice)', () => {
+    it('returns the registered carrier when the same spec is registered again', () => {
       expect(defineContextCarrier('test.requestId', fx.requestIdCarrier)).toBe(fx.requestIdCarrier);
     });
 
