@@ -13,7 +13,10 @@ const bin = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url)
 
 describe('greenreactor soak | head -1', () => {
   it('ends with the soak\'s exit code and no stack dump when stdout is closed after the first line', async () => {
-    const child = spawn(process.execPath, ['--expose-gc', bin, 'soak', '--calls', '3000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Calls enough that the measured round outlasts several of its 500 ms progress ticks: its first line comes at the
+    // first tick, and the later lines and the report are written after the reader went away (1,000 calls take over
+    // a second of measured round on an idle machine, and longer under load, where this process is slower too).
+    const child = spawn(process.execPath, ['--expose-gc', bin, 'soak', '--calls', '1000'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.stdout.once('data', () => child.stdout.destroy()); // the reader goes away after its first line
