@@ -23,35 +23,37 @@ function cli(...args: string[]): Promise<Run> {
   });
 }
 
+// The files are made in the file's top-level hooks: Jest starts `it.concurrent` tests once the top-level `beforeAll`
+// hooks have run, before any `describe`'s own.
+let dir: string;
+let valid: string;
+let invalid: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'greenreactor-cli-'));
+  valid = join(dir, 'valid.json');
+  invalid = join(dir, 'invalid.json');
+  writeFileSync(
+    valid,
+    JSON.stringify({
+      threads: { maxThreads: 4 },
+      rules: [
+        { name: 'images', match: { task: 'resize*' }, route: 'thread', timeoutMs: 5000 },
+        { name: 'big', match: { argBytes: { gte: 1048576 } }, route: 'green' },
+        { match: { kind: 'io' }, route: 'inline' },
+        { name: 'pdf', match: { task: 'pdf*' }, route: 'thread', pool: 'docs', maxConcurrent: 2 },
+      ],
+      pools: { docs: { maxThreads: 1 } },
+    }),
+  );
+  writeFileSync(invalid, JSON.stringify({ extra: 1, threads: { maxThreads: 0 }, rules: [{ match: { task: '[' }, route: 'gpu' }] }));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
 describe('greenreactor (the built bin)', () => {
-  let dir: string;
-  let valid: string;
-  let invalid: string;
-
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'greenreactor-cli-'));
-    valid = join(dir, 'valid.json');
-    invalid = join(dir, 'invalid.json');
-    writeFileSync(
-      valid,
-      JSON.stringify({
-        threads: { maxThreads: 4 },
-        rules: [
-          { name: 'images', match: { task: 'resize*' }, route: 'thread', timeoutMs: 5000 },
-          { name: 'big', match: { argBytes: { gte: 1048576 } }, route: 'green' },
-          { match: { kind: 'io' }, route: 'inline' },
-          { name: 'pdf', match: { task: 'pdf*' }, route: 'thread', pool: 'docs', maxConcurrent: 2 },
-        ],
-        pools: { docs: { maxThreads: 1 } },
-      }),
-    );
-    writeFileSync(invalid, JSON.stringify({ extra: 1, threads: { maxThreads: 0 }, rules: [{ match: { task: '[' }, route: 'gpu' }] }));
-  });
-
-  afterAll(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   it('is an executable file that starts with a node shebang', () => {
     expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect(() => accessSync(bin, constants.X_OK)).not.toThrow();
@@ -59,7 +61,7 @@ describe('greenreactor (the built bin)', () => {
   });
 
   describe('policy check', () => {
-    it('exits 0 with a summary for a valid file', async () => {
+    it.concurrent('exits 0 with a summary for a valid file', async () => {
       const run = await cli('policy', 'check', valid);
       expect(run.code).toBe(0);
       expect(run.stdout).toContain(`${valid}: valid`);
@@ -73,7 +75,7 @@ describe('greenreactor (the built bin)', () => {
       expect(run.stdout).toContain('adaptive: sampleSize 20, minThreadRunMs 0.5, blockingThresholdMs 20, blockingRunsToPin 1');
     });
 
-    it('exits 1 listing every issue with its path', async () => {
+    it.concurrent('exits 1 listing every issue with its path', async () => {
       const run = await cli('policy', 'check', invalid);
       expect(run.code).toBe(1);
       const lines = run.stdout.trim().split('\n');
@@ -81,13 +83,13 @@ describe('greenreactor (the built bin)', () => {
       expect(lines.slice(1).map((l) => l.trim().split(':')[0])).toEqual(['/threads/maxThreads', '/rules/0/match/task', '/rules/0/route', '/extra']);
     });
 
-    it('exits 1 with one issue for an unreadable file', async () => {
+    it.concurrent('exits 1 with one issue for an unreadable file', async () => {
       const run = await cli('policy', 'check', join(dir, 'missing.json'));
       expect(run.code).toBe(1);
       expect(run.stdout).toContain('(file): Cannot read policy file');
     });
 
-    it('prints the issues as JSON with --json', async () => {
+    it.concurrent('prints the issues as JSON with --json', async () => {
       const run = await cli('policy', 'check', invalid, '--json');
       expect(run.code).toBe(1);
       const body = JSON.parse(run.stdout) as { valid: boolean; issues: Array<{ path: string }> };
@@ -95,7 +97,7 @@ describe('greenreactor (the built bin)', () => {
       expect(body.issues.map((i) => i.path)).toContain('/extra');
     });
 
-    it('exits 2 with usage when the file is missing from the command line', async () => {
+    it.concurrent('exits 2 with usage when the file is missing from the command line', async () => {
       const run = await cli('policy', 'check');
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('usage: greenreactor policy check <file>');
@@ -103,7 +105,7 @@ describe('greenreactor (the built bin)', () => {
   });
 
   describe('policy explain', () => {
-    it('prints the route, rule and reason of a matching rule', async () => {
+    it.concurrent('prints the route, rule and reason of a matching rule', async () => {
       const run = await cli('policy', 'explain', valid, 'resizeJpeg');
       expect(run.code).toBe(0);
       expect(run.stdout).toBe(
@@ -111,7 +113,7 @@ describe('greenreactor (the built bin)', () => {
       );
     });
 
-    it("names the rule's pool and bulkhead", async () => {
+    it.concurrent("names the rule's pool and bulkhead", async () => {
       const run = await cli('policy', 'explain', valid, 'pdfRender');
       expect(run.code).toBe(0);
       expect(run.stdout).toBe(
@@ -127,26 +129,26 @@ describe('greenreactor (the built bin)', () => {
       );
     });
 
-    it('uses --arg-bytes for argBytes rules', async () => {
+    it.concurrent('uses --arg-bytes for argBytes rules', async () => {
       const run = await cli('policy', 'explain', valid, 'hash', '--arg-bytes', '2000000');
       expect(run.stdout).toContain('route:  green');
       expect(run.stdout).toContain("reason: rule 'big' matched task 'hash' (argBytes 2000000 >= 1048576)");
     });
 
-    it('uses --kind for kind rules', async () => {
+    it.concurrent('uses --kind for kind rules', async () => {
       const run = await cli('policy', 'explain', valid, 'fetch', '--kind', 'io');
       expect(run.stdout).toContain('rule:   rules[2]');
       expect(run.stdout).toContain('route:  inline');
     });
 
-    it('falls back to auto when no rule matches', async () => {
+    it.concurrent('falls back to auto when no rule matches', async () => {
       const run = await cli('policy', 'explain', valid, 'fib', '--kind', 'cpu');
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('rule:   (none)');
       expect(run.stdout).toContain("reason: auto: kind 'cpu' starts on threads");
     });
 
-    it('prints the decision as JSON with --json', async () => {
+    it.concurrent('prints the decision as JSON with --json', async () => {
       const run = await cli('policy', 'explain', valid, 'resize', '--json');
       expect(JSON.parse(run.stdout)).toEqual({
         task: 'resize',
@@ -157,17 +159,17 @@ describe('greenreactor (the built bin)', () => {
       });
     });
 
-    it('exits 2 on an unknown kind', async () => {
+    it.concurrent('exits 2 on an unknown kind', async () => {
       const run = await cli('policy', 'explain', valid, 'x', '--kind', 'gpu');
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('Expected `--kind` to be one of cpu, blocking, io, cooperative, got `gpu`');
     });
 
-    it('exits 2 on a negative --arg-bytes', async () => {
+    it.concurrent('exits 2 on a negative --arg-bytes', async () => {
       expect((await cli('policy', 'explain', valid, 'x', '--arg-bytes', '-1')).code).toBe(2);
     });
 
-    it('exits 1 with the issues when the policy is invalid', async () => {
+    it.concurrent('exits 1 with the issues when the policy is invalid', async () => {
       const run = await cli('policy', 'explain', invalid, 'x');
       expect(run.code).toBe(1);
       expect(run.stdout).toContain('/threads/maxThreads');
@@ -175,7 +177,7 @@ describe('greenreactor (the built bin)', () => {
   });
 
   describe('policy schema', () => {
-    it('prints the shipped JSON Schema', async () => {
+    it.concurrent('prints the shipped JSON Schema', async () => {
       const run = await cli('policy', 'schema');
       expect(run.code).toBe(0);
       expect(`${run.stdout}`).toBe(readFileSync(new URL('../../policy.schema.json', import.meta.url), 'utf8'));
@@ -183,7 +185,7 @@ describe('greenreactor (the built bin)', () => {
   });
 
   describe('--help', () => {
-    it.each([
+    it.concurrent.each([
       [['--help'], 'usage: greenreactor <command>'],
       [['policy', '--help'], 'usage: greenreactor policy <command>'],
       [['policy', 'check', '--help'], 'usage: greenreactor policy check <file>'],
@@ -200,7 +202,7 @@ describe('greenreactor (the built bin)', () => {
   });
 
   describe('usage errors', () => {
-    it.each([[[]], [['frobnicate']], [['policy']], [['policy', 'lint']], [['policy', 'check', 'a.json', '--nope']], [['soak', '--calls', 'many']], [['soak', '--calls', '-5']], [['soak', '--frob']]])(
+    it.concurrent.each([[[]], [['frobnicate']], [['policy']], [['policy', 'lint']], [['policy', 'check', 'a.json', '--nope']], [['soak', '--calls', 'many']], [['soak', '--calls', '-5']], [['soak', '--frob']]])(
       '%j exits 2 with usage on stderr',
       async (args) => {
         const run = await cli(...args);
