@@ -37,42 +37,44 @@ interface PackedFile {
   mode: number;
 }
 
+// The package is packed and installed in the file's top-level hooks: Jest starts `it.concurrent` tests once the
+// top-level `beforeAll` hooks have run, before any `describe`'s own.
+let dir: string;
+let tarball: string;
+let app: string;
+let files: PackedFile[];
+let installed: ChildRun;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'greenreactor-pack-'));
+  const packed = await run(npm, ['pack', '--json', '--pack-destination', dir], repo);
+  if (packed.code !== 0) throw new Error(`npm pack failed: ${packed.stderr}`);
+  const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: PackedFile[] }>;
+  if (info === undefined) throw new Error('npm pack printed no package');
+  files = info.files;
+  tarball = join(dir, info.filename);
+  app = join(dir, 'app');
+  mkdirSync(app);
+  writeFileSync(join(app, 'package.json'), packageJson);
+  writeFileSync(join(app, 'tasks.mjs'), tasksMjs);
+  writeFileSync(join(app, 'run.mjs'), runMjs);
+  writeFileSync(join(app, 'main.cjs'), mainCjs);
+  writeFileSync(join(app, 'consumer.ts'), consumerTs);
+  writeFileSync(join(app, 'tsconfig.json'), tsconfigJson);
+  writeFileSync(join(app, 'policy.json'), policyJson);
+  const typesNode = JSON.parse(readFileSync(join(repo, 'node_modules', '@types', 'node', 'package.json'), 'utf8')) as { version: string };
+  installed = await run(
+    npm,
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball, `@types/node@${typesNode.version}`],
+    app,
+  );
+}, 2 * testMs);
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
 describe('the packed package', () => {
-  let dir: string;
-  let tarball: string;
-  let app: string;
-  let files: PackedFile[];
-  let installed: ChildRun;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'greenreactor-pack-'));
-    const packed = await run(npm, ['pack', '--json', '--pack-destination', dir], repo);
-    if (packed.code !== 0) throw new Error(`npm pack failed: ${packed.stderr}`);
-    const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: PackedFile[] }>;
-    if (info === undefined) throw new Error('npm pack printed no package');
-    files = info.files;
-    tarball = join(dir, info.filename);
-    app = join(dir, 'app');
-    mkdirSync(app);
-    writeFileSync(join(app, 'package.json'), packageJson);
-    writeFileSync(join(app, 'tasks.mjs'), tasksMjs);
-    writeFileSync(join(app, 'run.mjs'), runMjs);
-    writeFileSync(join(app, 'main.cjs'), mainCjs);
-    writeFileSync(join(app, 'consumer.ts'), consumerTs);
-    writeFileSync(join(app, 'tsconfig.json'), tsconfigJson);
-    writeFileSync(join(app, 'policy.json'), policyJson);
-    const typesNode = JSON.parse(readFileSync(join(repo, 'node_modules', '@types', 'node', 'package.json'), 'utf8')) as { version: string };
-    installed = await run(
-      npm,
-      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball, `@types/node@${typesNode.version}`],
-      app,
-    );
-  }, 2 * testMs);
-
-  afterAll(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   describe('tarball contents', () => {
     it('holds dist/src, dist/workers, policy.schema.json, README.md, LICENSE and package.json, and nothing else', () => {
       const allowed = (p: string): boolean =>
@@ -108,12 +110,12 @@ describe('the packed package', () => {
   });
 
   describe('package linters', () => {
-    it('passes publint --strict (exports, files, types, bin)', async () => {
+    it.concurrent('passes publint --strict (exports, files, types, bin)', async () => {
       const result = await run(process.execPath, [join(repo, 'node_modules', 'publint', 'src', 'cli.js'), 'run', tarball, '--strict'], dir);
       expect({ code: result.code, out: result.stdout.trim() }).toEqual({ code: 0, out: expect.stringContaining('All good!') });
     }, testMs);
 
-    it('passes @arethetypeswrong/cli with the ESM-only profile (types resolve for node16 ESM and bundlers)', async () => {
+    it.concurrent('passes @arethetypeswrong/cli with the ESM-only profile (types resolve for node16 ESM and bundlers)', async () => {
       const attw = join(repo, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js');
       const result = await run(process.execPath, [attw, tarball, '--profile', 'esm-only', '--format', 'json'], dir);
       expect(result.code).toBe(0);
@@ -128,7 +130,7 @@ describe('the packed package', () => {
       expect({ code: installed.code, stderr: installed.code === 0 ? '' : installed.stderr }).toEqual({ code: 0, stderr: '' });
     });
 
-    it("imports as ESM and runs the consumer's own task with deferToThread, deferToGreenlet and dispatch, then exits by itself", async () => {
+    it.concurrent("imports as ESM and runs the consumer's own task with deferToThread, deferToGreenlet and dispatch, then exits by itself", async () => {
       const result = await run(process.execPath, ['run.mjs'], app);
       expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
       expect(JSON.parse(result.stdout)).toEqual({
@@ -142,25 +144,25 @@ describe('the packed package', () => {
       });
     }, testMs);
 
-    it('is require()d from CommonJS and runs a task defined in a CommonJS module on a thread', async () => {
+    it.concurrent('is require()d from CommonJS and runs a task defined in a CommonJS module on a thread', async () => {
       const result = await run(process.execPath, ['main.cjs'], app);
       expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
       expect(JSON.parse(result.stdout)).toEqual({ value: 42, deferred: 'function', schema: 'object', name: 'greenreactor', cancelled: false });
     }, testMs);
 
-    it('type-checks a strict TypeScript consumer against the shipped declarations', async () => {
+    it.concurrent('type-checks a strict TypeScript consumer against the shipped declarations', async () => {
       const result = await run(process.execPath, [tsc, '--noEmit', '-p', 'tsconfig.json'], app);
       expect({ code: result.code, out: result.stdout + result.stderr }).toEqual({ code: 0, out: '' });
     }, testMs);
 
-    it('runs `npx greenreactor policy check` on a consumer policy file', async () => {
+    it.concurrent('runs `npx greenreactor policy check` on a consumer policy file', async () => {
       const result = await run(npx, ['--no-install', 'greenreactor', 'policy', 'check', 'policy.json'], app);
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('policy.json: valid');
       expect(result.stdout).toContain("squares: task 'square' -> thread");
     }, testMs);
 
-    it('runs `npx greenreactor soak`: its worker-side tasks ship, so calls end as planned (values, crashes, timeouts)', async () => {
+    it.concurrent('runs `npx greenreactor soak`: its worker-side tasks ship, so calls end as planned (values, crashes, timeouts)', async () => {
       const result = await run(npx, ['--no-install', 'greenreactor', 'soak', '--calls', '300', '--quiet', '--json', 'soak.json'], app);
       // Whether every check holds is the soak test's business (test/soak); here: the command runs from the package.
       expect([0, 1]).toContain(result.code);
@@ -172,7 +174,7 @@ describe('the packed package', () => {
       expect(report.observed.TimeoutError).toBeGreaterThan(0);
     }, testMs);
 
-    it('exits 1 from `npx greenreactor policy check` with the issue on an invalid file', async () => {
+    it.concurrent('exits 1 from `npx greenreactor policy check` with the issue on an invalid file', async () => {
       writeFileSync(join(app, 'bad-policy.json'), JSON.stringify({ threads: { maxThreads: 0 } }));
       const result = await run(npx, ['--no-install', 'greenreactor', 'policy', 'check', 'bad-policy.json'], app);
       expect(result.code).toBe(1);
