@@ -254,7 +254,11 @@ export class PolicyConfigError extends GreenReactorError {
    */
   constructor(issues: PolicyConfigIssue[], source?: string, options?: GreenReactorErrorOptions) {
     const where = source === undefined ? 'policy config' : `policy config ${source}`;
-    const lines = issues.map((i) => `  ${i.path === '' ? '(root)' : i.path}: ${i.message}`).join('\n');
+    // The message lists the first issues only (a generated file can have 200,000); every one stays in `issues`.
+    // Written out here, not with `boundedLines`: this file imports nothing.
+    const shown = issues.slice(0, 20).map((i) => `  ${i.path === '' ? '(root)' : i.path}: ${i.message}`);
+    if (issues.length > shown.length) shown.push(`  … and ${issues.length - shown.length} more issues (\`error.issues\` lists every one)`);
+    const lines = shown.join('\n');
     super(`Invalid ${where} (${issues.length} issue${issues.length === 1 ? '' : 's'}):\n${lines}`, 'ERR_POLICY_CONFIG', options);
     this.issues = issues;
   }

@@ -8,13 +8,15 @@ import { Policy } from '../policy/policy.js';
 import { defaultAdaptiveOptions } from '../policy/adaptive-router.js';
 import type { PolicyConfig, PolicyRule } from '../policy/policy-schema.js';
 import { exitCodes, usageError, withUsage, type CliIo } from './cli-io.js';
-import { printConfigError } from './print-config-error.js';
+import { boundedLines } from './bounded-lines.js';
+import { listedIssues, printConfigError } from './print-config-error.js';
 
 /** Usage of `greenreactor policy check`. */
 export const policyCheckUsage = `usage: greenreactor policy check <file> [--json]
 
 Validates a policy file against the schema (SPEC §7).
-Exit 0 with a summary when it is valid; exit 1 listing every issue with its JSON Pointer path.
+Exit 0 with a summary when it is valid; exit 1 listing the issues with their JSON Pointer paths
+(the first ${listedIssues} and how many more: --json lists every one).
 
 options:
   --json      print the result as JSON ({ valid, issues } or { valid, config })
@@ -53,7 +55,7 @@ export function policyCheckCommand(argv: readonly string[], io: CliIo): Promise<
 }
 
 /**
- * Describes a valid config in a few lines.
+ * Describes a valid config in a few lines (its first {@link listedIssues} rules and how many more).
  * @param file - where it came from.
  * @param config - the validated config.
  */
@@ -64,7 +66,7 @@ export function summarise(file: string, config: Readonly<PolicyConfig>): string[
     `${file}: valid`,
     `  default route: ${config.default ?? 'auto'}`,
     `  rules: ${rules.length === 0 ? 'none' : rules.length}`,
-    ...rules.map((rule, i) => `    ${i + 1}. ${describeRule(rule, i)}`),
+    ...boundedLines(rules, listedIssues, (rule, i) => `    ${i + 1}. ${describeRule(rule, i)}`, (more) => `    … and ${more} more rules`),
   ];
   if (config.threads !== undefined) lines.push(`  threads: ${describeSection(config.threads)}`);
   for (const [name, pool] of Object.entries(config.pools ?? {})) lines.push(`  pool '${name}': ${describeSection(pool)}`);
