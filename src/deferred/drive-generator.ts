@@ -145,6 +145,12 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
       waiting = null;
       return fireAfterHandler(outer, result);
     });
+    if (cancelRequested && waiting === d) {
+      // cancel() came from inside the generator, before it had a wait: the thenable it returned is its next wait,
+      // as a yielded one would be (left alone, the cancellation was lost and the Deferred waited on it regardless).
+      cancelRequested = false;
+      d.cancel();
+    }
     return PENDING;
   };
 

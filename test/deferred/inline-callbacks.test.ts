@@ -241,5 +241,42 @@ describe('inlineCallbacks()', () => {
       expect(next.called).toBe(true);
       failureResultOf(d, CancelledError);
     });
+
+    it('cancelled from inside the generator, cancels the pending Deferred it then returns', () => {
+      const gate = new Deferred<void>();
+      let cancellerCalls = 0;
+      const returned = new Deferred<number>(() => {
+        cancellerCalls++;
+      });
+      const box: { own?: Deferred<number> } = {};
+      const f = inlineCallbacks(function* () {
+        yield gate;
+        box.own?.cancel();
+        return returned;
+      });
+      const d = f();
+      box.own = d;
+      gate.callback(undefined);
+      expect(cancellerCalls).toBe(1);
+      failureResultOf(d, CancelledError);
+    });
+
+    it('cancelled from inside the generator, fails with CancelledError at once when it then returns a pending Promise', async () => {
+      const gate = new Deferred<void>();
+      let resolve!: (v: number) => void;
+      const box: { own?: Deferred<number> } = {};
+      const f = inlineCallbacks(function* () {
+        yield gate;
+        box.own?.cancel();
+        return new Promise<number>((r) => (resolve = r));
+      });
+      const d = f();
+      box.own = d;
+      gate.callback(undefined);
+      failureResultOf(d, CancelledError);
+      resolve(1); // the late outcome is dropped
+      await nextTurn();
+      failureResultOf(d, CancelledError);
+    });
   });
 });
