@@ -934,7 +934,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
   }
 
   /**
-   * Park on a yielded Deferred (observing it, marking its failure handled).
+   * Park on a yielded Deferred (observing it; a failure it takes counts as handled).
    * @returns its result (a Failure when it failed) when it had already fired, else null (parked).
    */
   #parkOnDeferred(y: Deferred<unknown>): unknown {
@@ -943,7 +943,10 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     let syncResult: unknown = null;
     observeOutcome(y, (result: unknown) => {
       const failed = isFailure(result);
-      if (failed) void y.then(undefined, noop); // parking observes: the failure counts as handled
+      // Parking observes, and a failure the greenlet takes counts as handled (SPEC §6.1). Killed before it came (the
+      // wait was abandoned: the token moved on), the greenlet takes nothing: the failure reached nobody, and is
+      // reported when `y` is collected unless its owner handles it.
+      if (failed && (sync || (token === this.#token && this.#is(ST_PARKED)))) void y.then(undefined, noop);
       if (sync) syncResult = { result };
       else this.#resume(token, failed ? result.value : result, failed);
     });

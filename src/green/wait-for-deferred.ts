@@ -19,7 +19,8 @@ const noop = (): undefined => undefined;
  * A Deferred with `d`'s outcome — unwrapping a result that is itself a Deferred or thenable — or `TimeoutError`
  * after `timeoutMs`, without cancelling `d` (geventreactor's `waitForDeferred`).
  *
- * `d` is only observed: its own chain keeps its result, and a failure counts as handled.
+ * `d` is only observed: its own chain keeps its result, and a failure the wait takes counts as handled (one that
+ * comes after the wait ended — it timed out, or its greenlet was killed — is left for `d`'s owner).
  *
  * @param d - a Deferred, Promise or thenable.
  * @param timeoutMs - how long to wait; `undefined` for no limit.
@@ -59,7 +60,9 @@ export function waitForDeferred<T>(d: PromiseLike<T>, timeoutMs: number | undefi
     if (isDeferred(source)) {
       observeOutcome(source, (r: unknown) => {
         if (isFailure(r)) {
-          void source.then(undefined, noop); // observed: handled here
+          // Observed, and handled when the wait takes it; not once the wait ended (timed out, its greenlet killed):
+          // then it reached nobody, and is reported when `source` is collected unless its owner handles it.
+          if (early === null && result?.called !== true) void source.then(undefined, noop);
           settle(r, true);
         } else {
           settle(r, false);

@@ -8,15 +8,20 @@
  *
  * @module
  */
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { Deferred } from '../../src/deferred/deferred.js';
 import { AsyncResult } from '../../src/green/async-result.js';
+import type { Greenlet } from '../../src/green/greenlet.js';
 import type { Hub } from '../../src/green/hub.js';
 import { Queue } from '../../src/green/queue.js';
 import { waitForDeferred } from '../../src/green/wait-for-deferred.js';
 import { makeVirtualHub } from '../helpers/virtual-hub.js';
 import { settleHub } from '../helpers/settle-hub.js';
 import { revokedProxy } from '../helpers/hostile-values.js';
+import { captureReports, restoreUnhandledErrorHandler } from '../helpers/unhandled-reports.js';
+import { nextTurn } from '../helpers/next-turn.js';
+import { collectUntil } from '../helpers/collect-garbage.js';
+import type { Clock } from '../../src/time/clock.js';
 
 /**
  * What `d` holds now, read synchronously by a callback added last: `'value'` when it is `value` itself, `'failure'`
@@ -171,5 +176,98 @@ describe('an async greenlet awaiting a hub wait that is served a revoked Proxy',
     primitive.serve(proxy);
     await settleHub(hub);
     expect({ got, held: heldBy(wait!, proxy), errors }).toEqual({ got: 'TypeError', held: 'value', errors: [] });
+  });
+});
+
+/**
+ * Parking marks a failure handled only when the parked greenlet takes it (SPEC §6.1; hub-wait.ts `observeOutcome`:
+ * the caller marks a failure when it takes it as its own). A greenlet killed before `d` failed no longer waits on
+ * it: `d`'s failure reached nobody and is reported once when `d` is collected, as any unobserved failure (§1).
+ */
+describe('the failure of a Deferred a greenlet parked on', () => {
+  afterEach(restoreUnhandledErrorHandler);
+  const collected = new Set<string>();
+  const watch = new FinalizationRegistry<string>((tag) => collected.add(tag));
+
+  type Park = (d: Deferred<unknown>, hub: Hub, clock: Clock) => unknown;
+  const parks: Array<[string, Park]> = [
+    ['yield d', (d) => d],
+    ['yield waitForDeferred(d)', (d, hub, clock) => waitForDeferred(d, undefined, clock, hub)],
+  ];
+
+  /**
+   * Park a greenlet on a fresh `d` (kept only by the returned `fail`).
+   * @param tag - the message of the error `d` fails with (a report that arrives late, in another test, is told apart).
+   * @returns the hub, its clock, the greenlet, and `fail()`, which fails `d` and lets go of it.
+   */
+  function parkOnFresh(park: Park, catchIt: boolean, tag: string): { hub: Hub; clock: Clock; g: Greenlet<unknown>; fail: () => void } {
+    const { hub, clock } = makeVirtualHub();
+    let d: Deferred<unknown> | null = new Deferred<unknown>();
+    watch.register(d, tag);
+    // Handed over as an argument, not closed over: the hub remembers the last function it spawned (for its name).
+    const g = hub.spawn(function* (parked: unknown) {
+      try {
+        yield parked;
+      } catch (error: unknown) {
+        if (!catchIt) throw error;
+      }
+    }, park(d, hub, clock));
+    hub.flush();
+    const fail = (): void => {
+      d!.errback(new Error(tag));
+      d = null;
+    };
+    return { hub, clock, g, fail };
+  }
+
+  it.each(parks)('is reported when d is dropped, after the greenlet parked on it (%s) was killed', async (_name, park) => {
+    const reports = captureReports();
+    const { hub, g, fail } = parkOnFresh(park, true, `d failed (killed, ${_name})`);
+    void g.kill();
+    await settleHub(hub);
+    expect(g.dead).toBe(true);
+    fail();
+    const mine = (): string[] => reports.map((f) => String(f.value)).filter((m) => m === `Error: d failed (killed, ${_name})`);
+    await collectUntil(() => mine().length > 0, 100);
+    expect(mine()).toEqual([`Error: d failed (killed, ${_name})`]);
+  });
+
+  it('is reported when d is dropped, after waitForDeferred(d, ms) in the greenlet timed out', async () => {
+    const reports = captureReports();
+    const { hub, clock, g, fail } = parkOnFresh((d, h, c) => waitForDeferred(d, 10, c, h), true, 'd failed (timed out)');
+    clock.advance(10);
+    await settleHub(hub);
+    expect(g.dead).toBe(true);
+    fail();
+    const mine = (): string[] => reports.map((f) => String(f.value)).filter((m) => m === 'Error: d failed (timed out)');
+    await collectUntil(() => mine().length > 0, 100);
+    expect(mine()).toEqual(['Error: d failed (timed out)']);
+  });
+
+  it.each(parks)('is handled when the parked greenlet (%s) takes it', async (_name, park) => {
+    const reports = captureReports();
+    const { hub, g, fail } = parkOnFresh(park, true, `d failed (taken, ${_name})`);
+    fail();
+    await settleHub(hub);
+    expect(g.successful()).toBe(true);
+    const tag = `d failed (taken, ${_name})`;
+    await collectUntil(() => collected.has(tag), 100);
+    await nextTurn(); // a report would come from d's own registry entry, run in the same round or the next
+    expect(collected.has(tag)).toBe(true);
+    expect(reports.map((f) => String(f.value)).filter((m) => m === `Error: ${tag}`)).toEqual([]);
+  });
+
+  it.each(parks)('is handled when the greenlet (%s) is killed after d failed, before it ran again (the kill is thrown in in its place)', async (_name, park) => {
+    const reports = captureReports();
+    const { hub, g, fail } = parkOnFresh(park, true, `d failed (killed after, ${_name})`);
+    fail(); // the greenlet is queued with the failure
+    void g.kill();
+    await settleHub(hub);
+    expect(g.dead).toBe(true);
+    const tag = `d failed (killed after, ${_name})`;
+    await collectUntil(() => collected.has(tag), 100);
+    await nextTurn(); // a report would come from d's own registry entry, run in the same round or the next
+    expect(collected.has(tag)).toBe(true);
+    expect(reports.map((f) => String(f.value)).filter((m) => m === `Error: ${tag}`)).toEqual([]);
   });
 });
