@@ -518,6 +518,9 @@ export class Reactor implements Scheduler {
   /**
    * Run `calls` one after another in one greenlet; stops at the first error and errbacks with it.
    *
+   * Inside `withDeadline` the batch is one call with its caller's deadline (SPEC §10): not started once it passed,
+   * ended with `TimeoutError` (the running call killed, the rest never run) when it passes.
+   *
    * @param calls - `[fn, ...args]` entries.
    * @returns a Deferred firing `undefined` when all ran.
    */
@@ -526,7 +529,8 @@ export class Reactor implements Scheduler {
     if (refused !== undefined) return refused;
     const bad = checkCalls(calls);
     if (bad !== null) return fail(bad);
-    return greenletDeferred(this.hub.spawn(callMultiple, [...calls]), { clock: this.#clock });
+    // One dispatch: the batch gets its caller's withDeadline scope, as every route does (SPEC §10).
+    return this.#spawnDeferred(this.hub, callMultiple, [[...calls]]);
   }
 
   /**
