@@ -129,6 +129,7 @@ export class HubWait<T> extends Deferred<T> {
   #handed = false; // the hub handed it over (deliver), to a continuation or to the `then` still to come
   #coAwaited = false; // awaited by its greenlet beside the hub wait it parks on: it keeps what to let go of
   #took = false; // a callback of the caller's code that takes its value ran (not the library's: see observeOutcome)
+  #bareThen: Promise<unknown> | null = null; // the Promise of the hooked `then` when it had no onRejected (not an await)
 
   /**
    * @param owned - true when an async greenlet will `await` it and the hub will deliver its outcome.
@@ -195,11 +196,16 @@ export class HubWait<T> extends Deferred<T> {
   /**
    * @internal Reject a pending `await` of it (its continuation is held, nothing handed yet) with `error`: its greenlet
    * went on without it (greenlet.ts, `#release`). A decided `Promise.race` ignores it; a line of the greenlet's code
-   * still awaiting it throws it.
+   * still awaiting it throws it; the Promise of a bare `w.then(cb)` rejects with it, marked handled.
    * @param error - the `ConcurrentWaitError`.
    */
   rejectAwait(error: unknown): void {
-    if (this.#hooked && !this.#handed) this.deliver(error, true, true);
+    if (!this.#hooked || this.#handed) return;
+    // A bare `then(cb)` a turn after the wait was made looks like an await to the hub: its Promise rejects, handled.
+    const bare = this.#bareThen;
+    this.#bareThen = null;
+    if (bare !== null) bare.catch(noop);
+    this.deliver(error, true, true);
   }
 
   /** @internal Set what else to fire when this is {@link HubWait.dropped} (a hub wait it wraps: `withTimeout`'s). */
@@ -369,7 +375,7 @@ export class HubWait<T> extends Deferred<T> {
         return asIs(result); // observed, not changed: the chain's probe of an object would read its `then`
       });
     }
-    return new Promise<R1 | R2>((resolve, reject) => {
+    const p = new Promise<R1 | R2>((resolve, reject) => {
       const k = (value: unknown, failed: boolean, kill: boolean): void => {
         // A kill thrown in instead of an outcome the wait already had (it timed out, or failed, in the turn before
         // its greenlet ran again): the awaiting greenlet was that failure's taker, as it is of one handed to it.
@@ -412,6 +418,10 @@ export class HubWait<T> extends Deferred<T> {
         this.deliver(pending.value, pending.failed, pending.kill);
       }
     });
+    // A bare `w.then(cb)` (an `await` always passes both callbacks): what {@link HubWait.rejectAwait} makes it reject
+    // with is not the caller's error, and must not end the process as an unhandled rejection.
+    if (onRejected == null) this.#bareThen = p;
+    return p;
   }
 }
 

@@ -160,4 +160,27 @@ describe('a floating async branch inside a greenlet', () => {
     expect(seen).toEqual(['ConcurrentWaitError']);
     expect(g.value).toBe('item');
   });
+
+  it('a hub wait given a bare then(cb) a turn after it was made, then left for another, rejects that then’s Promise handled (no unhandled rejection)', async () => {
+    const { hub, clock } = makeVirtualHub();
+    const q = new Queue<string>(undefined, hub);
+    const got: unknown[] = [];
+    let chained: Promise<unknown> | null = null;
+    const g = hub.spawn(async () => {
+      const w = q.get();
+      await Promise.resolve(); // a later microtask: the then below looks like an await to the hub
+      await Promise.resolve();
+      chained = w.then((v) => got.push(v)); // no onRejected: the Promise it returns is the caller's to handle
+      await hub.sleep(10);
+      return 'done';
+    });
+    await settleHub(hub);
+    clock.advance(10);
+    await settleHub(hub);
+    expect(g.value).toBe('done');
+    q.putNowait('item'); // the left get is out of the line: the item stays
+    await settleHub(hub);
+    expect([got, q.qsize()]).toEqual([[], 1]);
+    await expect(chained).rejects.toMatchObject({ name: 'ConcurrentWaitError' }); // still there for a caller who looks
+  });
 });
