@@ -340,13 +340,20 @@ export class Reactor implements Scheduler {
     this.#state = 'stopping';
     this.#dispatcher.close(); // from now on every dispatch passes the stopped-reactor check (see dispatch)
     this.#startup = [];
-    this.#stopPromise = this.#shutdown.run(graceMs).finally(() => {
-      this.#state = 'stopped';
-      this.#loopDelay.stop();
-      this.#releaseProcess?.();
-      this.#releaseProcess = undefined;
-      this.#resolveRun?.();
-    });
+    // Set before the sequence starts: it runs the `before` triggers synchronously, and a stop() made from one of
+    // them must get this promise, not start a second shutdown that ran the later phases and closed the pools while
+    // the other `before` triggers still held them.
+    let adopt!: (outcome: Promise<void>) => void;
+    this.#stopPromise = new Promise<void>((resolve) => (adopt = resolve));
+    adopt(
+      this.#shutdown.run(graceMs).finally(() => {
+        this.#state = 'stopped';
+        this.#loopDelay.stop();
+        this.#releaseProcess?.();
+        this.#releaseProcess = undefined;
+        this.#resolveRun?.();
+      }),
+    );
     return this.#stopPromise;
   }
 

@@ -158,6 +158,31 @@ describe('Reactor', () => {
       expect(count).toBe(1);
     });
 
+    it('gives a stop() made from a before trigger the same promise, and holds the later phases for the other before triggers', async () => {
+      const { reactor, errors } = makeReactor();
+      const seen: string[] = [];
+      const gate = new Deferred<void>();
+      let again: Promise<void> | undefined;
+      reactor.addSystemEventTrigger('before', 'shutdown', () => {
+        again = reactor.stop();
+      });
+      reactor.addSystemEventTrigger('before', 'shutdown', () => {
+        seen.push('before');
+        return gate;
+      });
+      reactor.addSystemEventTrigger('during', 'shutdown', () => seen.push('during'));
+      reactor.addSystemEventTrigger('after', 'shutdown', () => seen.push('after'));
+      const stopping = reactor.stop();
+      const same = again === stopping;
+      await nextTurn();
+      expect(seen).toEqual(['before']); // the pools are still open and the later phases wait for the gate
+      gate.callback(undefined);
+      await stopping;
+      expect(seen).toEqual(['before', 'during', 'after']);
+      expect(same).toBe(true);
+      expect(errors).toEqual([]);
+    });
+
     it.each([
       ['phase', 'later', 'shutdown'],
       ['event', 'before', 'startup'],
