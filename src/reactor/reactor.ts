@@ -310,6 +310,7 @@ export class Reactor implements Scheduler {
     const startup = this.#startup;
     this.#startup = [];
     for (const { fn, args } of startup) {
+      if (this.#state !== 'running') break; // one of them called stop(): the rest never run (see callWhenRunning)
       this.#runStartupCall(fn, args);
     }
     return this.#runPromise;

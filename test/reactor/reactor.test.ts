@@ -146,6 +146,18 @@ describe('Reactor', () => {
       expect(ran).toBe(false);
     });
 
+    it('never runs the functions after one that stopped the reactor', async () => {
+      const { reactor } = makeReactor();
+      const seen: string[] = [];
+      reactor.callWhenRunning(() => {
+        seen.push('stops');
+        void reactor.stop();
+      });
+      reactor.callWhenRunning(() => seen.push('after stop()'));
+      await runReactor(reactor);
+      expect(seen).toEqual(['stops']);
+    });
+
     it('throws TypeError when fn is not a function', () => {
       const { reactor } = makeReactor();
       expect(() => reactor.callWhenRunning('nope' as never)).toThrow(TypeError);
