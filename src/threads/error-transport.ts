@@ -137,6 +137,7 @@ const libraryByCode = new Map<string, ErrorClass>([
   ['ERR_POLICY_CONFIG', errors.PolicyConfigError],
   ['ERR_CONTEXT_CARRIER', errors.ContextCarrierError],
   ['ERR_REMOTE_UNAVAILABLE', errors.RemoteUnavailableError],
+  ['ERR_CONCURRENT_WAIT', errors.ConcurrentWaitError],
 ]);
 
 /**
