@@ -110,6 +110,14 @@ export let ownedDeferred: <T>(owner: object, canceller: (d: Deferred<T>) => void
  */
 export let ownerOf: (value: unknown) => object | null;
 
+/**
+ * `d.addBoth(handler, index)` for a combinator that tells its members apart by a small integer (`gatherResults`): the
+ * index is kept in the link as it is and passed as the handler's second argument, so a member costs no rest array
+ * and the handler is not called through a spread (measured: the peers no-op row joined by `gatherResults`,
+ * 0.92-0.95x the time). Internal to the library.
+ */
+export let addBothIndexed: <T>(d: Deferred<T>, handler: (resultOrFailure: T | Failure, index: number) => unknown, index: number) => void;
+
 /** Returned by {@link takeReadyResult} when the Deferred has no result to hand over right now. */
 export const NOT_READY: unique symbol = Symbol('greenreactor.notReady');
 
@@ -259,6 +267,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       return d;
     };
     ownerOf = (value) => (isDeferred(value) ? value.#s.owner : null);
+    addBothIndexed = (d, handler, index) => {
+      Deferred.#append(d, d.#s, handler, handler, index, index);
+    };
     holdsResult = (d) => {
       const st = d.#s;
       return st.called && st.waiting === null;
@@ -769,7 +780,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
           const failed = isFailure(result);
           const fn = chain[failed ? i + 1 : i] as Handler | undefined;
           if (fn === undefined) continue;
-          const args = chain[failed ? i + 3 : i + 2] as unknown[] | undefined;
+          const args = chain[failed ? i + 3 : i + 2] as unknown[] | number | undefined;
           if (fn === CONTINUE) {
             const waiter = args as unknown as Deferred<any>;
             const ws = waiter.#s;
@@ -807,7 +818,8 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
           let next: unknown;
           cs.running = true;
           try {
-            next = args === undefined ? fn(result) : fn(result, ...args);
+            // A number is an index (`addBothIndexed`), passed as it is; any other extra arguments are an array.
+            next = args === undefined ? fn(result) : typeof args === 'number' ? fn(result, args) : fn(result, ...args);
           } catch (error) {
             next = isFailure(error) ? error : new Failure(error);
           }

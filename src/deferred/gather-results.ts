@@ -4,7 +4,7 @@
  * @module
  */
 import { combinatorMembers } from './combinator-members.js';
-import { CANCELLER_KEEPS_PENDING, ownedDeferred, ownerOf, type Deferred } from './deferred.js';
+import { addBothIndexed, CANCELLER_KEEPS_PENDING, ownedDeferred, ownerOf, type Deferred } from './deferred.js';
 import { fail } from './fail.js';
 import { isFailure } from './failure.js';
 import { FirstError } from './first-error.js';
@@ -18,7 +18,7 @@ const cancelMembers = (d: Deferred<any>): typeof CANCELLER_KEEPS_PENDING => {
 
 /**
  * One `gatherResults` call: the plain Deferred it returns (owned by this, see `ownedDeferred`) and what it collects.
- * It collects the values itself: a member costs one handler link (its index as the handler's one extra argument),
+ * It collects the values itself: a member costs one handler link (its index kept in the link: `addBothIndexed`),
  * not a `[success, result]` pair, an options object and two argument arrays as a `DeferredList` member does, and no
  * list of pairs is mapped to values at the end.
  */
@@ -45,7 +45,7 @@ class Gathered<T> {
       this.deferred.callback(this.#values);
       return;
     }
-    for (let i = 0; i < members.length; i++) members[i]!.addBoth(this.#onResult, i);
+    for (let i = 0; i < members.length; i++) addBothIndexed(members[i]!, this.#onResult, i);
   }
 
   /** The canceller's work: cancel every member. */

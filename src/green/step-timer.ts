@@ -33,7 +33,8 @@ const maxGroup = 64;
  * say: which of its greenlets blocked (the event names the one whose step ended the group), and two long steps in one
  * group are one report (the group after a long one is a single step again). `steps` stays exact; `maxMs` is the
  * longest step or group timed (never less than the longest step). Slices: the hub checks its slice at each read, so
- * a slice runs over by at most one group of steps that each were short.
+ * a slice runs over by at most the rest of one group (a group grows only after the group before it took at most
+ * `shortMs`).
  *
  * What stays cheap besides: the per-task histograms (a native call per record) take a sample — every timed step or
  * group while steps are long, thinning to one in 64 while they stay under `shortMs`; a group is recorded as its mean
