@@ -4,6 +4,48 @@
  * @module
  */
 import { isThenable } from './is-thenable.js';
+import { safeString } from './safe-string.js';
+
+/**
+ * The default error sink of every `onError` option: `console.error`, with a line saying who reports and, when the
+ * caller says, where the error came from.
+ *
+ * Why one definition: the reactor and both ends of the remote route report the same way unless told otherwise.
+ * @param label - who reports (`greenreactor`, `greenreactor remote worker`…).
+ * @returns the sink.
+ * @example
+ * ```ts
+ * consoleErrorSink('greenreactor')(error, 'thread pool'); // console.error('greenreactor: error in thread pool:', error)
+ * ```
+ */
+export function consoleErrorSink(label: string): (error: unknown, ...where: unknown[]) => void {
+  // `where` as a rest parameter: the remote ends' sinks take the error alone, the reactor's a string after it.
+  return (error, ...where) => {
+    const at = where[0];
+    console.error(typeof at === 'string' ? `${label}: error in ${at}:` : `${label}:`, error);
+  };
+}
+
+/**
+ * Reads an `onError` option (the reactor's, a remote backend's, a remote host's): the one reader of it. The value is
+ * checked once, here, where the option was given, and made a sink that never throws (see {@link neverThrowingSink}).
+ * @param value - the option as given (read once by the caller), or `undefined` for `fallback`.
+ * @param label - who reports, for `console.error` lines.
+ * @param fallback - the sink when `value` is undefined (default: {@link consoleErrorSink} of `label`).
+ * @returns a sink that never throws.
+ * @throws TypeError unless `value` is a function or undefined, in the house form
+ *   (``Expected `onError` to be a function, got `1` (number)``).
+ */
+export function readErrorSink<A extends [error: unknown, ...rest: unknown[]]>(
+  value: unknown,
+  label: string,
+  fallback: (...args: A) => unknown = consoleErrorSink(label),
+): (...args: A) => void {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new TypeError(`Expected \`onError\` to be a function, got \`${safeString(value)}\` (${typeof value})`);
+  }
+  return neverThrowingSink((value ?? fallback) as (...args: A) => unknown, label);
+}
 
 /**
  * Wraps a user's error sink (a reactor's or a remote backend's `onError`) so that calling it never throws and never

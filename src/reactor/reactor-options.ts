@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { consoleErrorSink } from '../error-sink.js';
 import type { Policy } from '../policy/policy.js';
 import type { PolicyConfig } from '../policy/policy-schema.js';
 import type { RemoteBackend } from './remote-backend.js';
@@ -61,7 +62,5 @@ export interface ReactorOptions {
 /** The defaults of {@link ReactorOptions} that have a value (`policy` is resolved by the policy layer). */
 export const defaultReactorOptions: Readonly<Required<Pick<ReactorOptions, 'clock' | 'onError'>>> = Object.freeze({
   clock: realTimeScheduler,
-  onError: (error: unknown, where: string): void => {
-    console.error(`greenreactor: error in ${where}:`, error);
-  },
+  onError: consoleErrorSink('greenreactor'),
 });

@@ -23,7 +23,7 @@
 import { types } from 'node:util';
 import { captureContext, runInContext } from '../time/async-context.js';
 import { ReactorStoppedError, TimeoutError } from '../errors.js';
-import { neverThrowingSink } from '../error-sink.js';
+import { readErrorSink } from '../error-sink.js';
 import { callDeadline } from '../context/call-deadline.js';
 import { captureCarriedContext } from '../context/context-carrier.js';
 import { runWithDeadline } from '../context/deadline-scope.js';
@@ -138,13 +138,9 @@ export class Reactor implements Scheduler {
     // Each option read once: the value checked is the value used (see readReactorOptions).
     const read = readReactorOptions(options);
     const clock = expectScheduler(read.clock === undefined ? defaultReactorOptions.clock : read.clock, 'clock');
-    const givenOnError = read.onError === undefined ? defaultReactorOptions.onError : read.onError;
-    if (typeof givenOnError !== 'function') {
-      throw new TypeError(`Expected \`onError\` to be a function, got \`${safeString(givenOnError)}\` (${typeof givenOnError})`);
-    }
     // Called from worker message handlers, timers and stream deliveries: a throwing or rejecting sink must not end
     // the process there, nor leave the report's caller (a stream, the shutdown) half done.
-    const onError = neverThrowingSink(givenOnError, 'greenreactor');
+    const onError = readErrorSink<[error: unknown, where: string]>(read.onError, 'greenreactor', defaultReactorOptions.onError);
     if (read.now !== undefined && typeof read.now !== 'function') {
       throw new TypeError(`Expected \`now\` to be a function returning milliseconds, got \`${safeString(read.now)}\` (${typeof read.now})`);
     }

@@ -51,7 +51,8 @@ import { RemoteCall, type RemoteCallHost } from './remote-call.js';
 import { carrierCloneError, cloneError, tooLarge } from './remote-call-errors.js';
 import { RemoteCounters } from './remote-counters.js';
 import { resolveConnection } from './redis-connection-options.js';
-import { errorSink, keyPrefix, positiveOption, queueName } from './remote-options.js';
+import { readErrorSink } from '../error-sink.js';
+import { keyPrefix, positiveOption, queueName } from './remote-options.js';
 import { fitsValueLimit, isValueRefusal, minimumValueLimit, valueOverLimit } from './redis-value-limit.js';
 import { taskReturned } from './returned-mark.js';
 import { cancelChannel, cancelKey, cancelKeyTtlMs, encodeValue, finishedJobAgeS, type RemoteJobData } from './remote-wire.js';
@@ -117,7 +118,7 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     const periodMs = positiveOption('reconcileMs', reconcileMs, defaultBullmqBackendOptions.reconcileMs, false);
     this.#unreachableMs = positiveOption('unreachableMs', unreachableMs, defaultBullmqBackendOptions.unreachableMs, false);
     this.#prefix = keyPrefix(prefix ?? defaultBullmqBackendOptions.prefix);
-    this.#onError = errorSink(onError, (error: unknown) => console.error('greenreactor remote (bullmq):', error));
+    this.#onError = readErrorSink(onError, 'greenreactor remote (bullmq)');
     if (faults !== undefined && (typeof faults !== 'object' || faults === null)) {
       throw new TypeError(`Expected \`faults\` to be an object ({ dropEvents }), got \`${String(faults)}\` (${typeof faults})`);
     }

@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { neverThrowingSink } from '../error-sink.js';
 import { safeString } from '../safe-string.js';
 
 /**
@@ -53,18 +52,3 @@ export function positiveOption(name: string, value: unknown, fallback: number, i
   return n;
 }
 
-/**
- * Checks an error sink, and makes it one that never throws.
- *
- * Why it must not throw: the sink is called from ioredis's and BullMQ's event handlers and from timers, where a
- * throw is an uncaught exception that ends the process (`neverThrowingSink` says what happens to the throw).
- * @param value - the `onError` option, or `undefined` for `fallback`.
- * @param fallback - the default sink.
- * @returns the sink (never throws).
- * @throws TypeError unless it is a function.
- */
-export function errorSink(value: unknown, fallback: (error: unknown) => void): (error: unknown) => void {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'function') throw new TypeError(`Expected \`onError\` to be a function, got \`${safeString(value)}\` (${typeof value})`);
-  return neverThrowingSink(value as (error: unknown) => unknown, 'greenreactor remote');
-}

@@ -48,7 +48,8 @@ import { endConnection } from './end-connection.js';
 import { TaskRegistry } from './task-registry.js';
 import { HostDirectory } from './host-directory.js';
 import { JobProcessor } from './job-processor.js';
-import { errorSink, keyPrefix, positiveOption, queueName } from './remote-options.js';
+import { readErrorSink } from '../error-sink.js';
+import { keyPrefix, positiveOption, queueName } from './remote-options.js';
 import { readCloseGraceMs, type RemoteWorker, type RemoteWorkerOptions } from './remote-worker-options.js';
 import { cancelChannel, hostsKey, jobKey } from './remote-wire.js';
 
@@ -92,7 +93,7 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
     throw new TypeError(`Expected \`cancelGraceMs\` to be a finite number >= 0, got ${describeValue(cancelGraceMs)}`);
   }
   const prefix = keyPrefix(prefixOption);
-  const onError = errorSink(onErrorOption, (error: unknown) => console.error('greenreactor remote worker:', error));
+  const onError = readErrorSink(onErrorOption, 'greenreactor remote worker');
 
   const registry = await TaskRegistry.load(imports);
   if (registry.size === 0) {
