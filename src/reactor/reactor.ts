@@ -339,11 +339,11 @@ export class Reactor implements Scheduler {
     this.#startup = [];
     // Set before the sequence starts: it runs the `before` triggers synchronously, and a stop() made from one of
     // them must get this promise, not start a second shutdown that ran the later phases and closed the pools while
-    // the other `before` triggers still held them.
+    // the other `before` triggers still held them. A trigger returning it is not waited for (ShutdownSequence.run).
     let adopt!: (outcome: Promise<void>) => void;
     this.#stopPromise = new Promise<void>((resolve) => (adopt = resolve));
     adopt(
-      this.#shutdown.run(graceMs).finally(() => {
+      this.#shutdown.run(graceMs, this.#stopPromise).finally(() => {
         this.#state = 'stopped';
         this.#loopDelay.stop();
         this.#releaseProcess?.();

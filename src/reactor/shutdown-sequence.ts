@@ -40,10 +40,12 @@ export class ShutdownSequence {
    * Run the sequence. The `before` triggers run synchronously, before this returns.
    *
    * @param graceMs - handed to every component's `shutdown`.
+   * @param stopping - the promise `stop()` returns for this run, already made: a `before` trigger returning it
+   *   (`() => reactor.stop()`) is not waited for, since it waits for this run (waiting on it, stop() never ended).
    * @returns a promise that resolves once the `after` triggers ran; it never rejects.
    */
-  async run(graceMs: number): Promise<void> {
-    await Promise.all(this.#triggers.runPhase('before'));
+  async run(graceMs: number, stopping?: PromiseLike<void>): Promise<void> {
+    await Promise.all(this.#triggers.runPhase('before', stopping));
     await Promise.all(this.#components.map((component) => this.#close(component, graceMs)));
     this.#triggers.runPhase('during');
     this.#triggers.runPhase('after');

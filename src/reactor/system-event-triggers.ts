@@ -102,10 +102,11 @@ export class SystemEventTriggers {
    * Run (and consume) every trigger of `phase` in registration order, reporting errors.
    *
    * @param phase - the phase to run.
+   * @param notWaitedFor - a thenable a trigger may return that is not handed back (the shutdown's own promise).
    * @returns the thenables the triggers returned, for the caller to wait on; their rejections are reported
    *   here already, so the caller may ignore them.
    */
-  runPhase(phase: TriggerPhase): PromiseLike<unknown>[] {
+  runPhase(phase: TriggerPhase, notWaitedFor?: PromiseLike<unknown>): PromiseLike<unknown>[] {
     const triggers = this.#byPhase[phase];
     const waits: PromiseLike<unknown>[] = [];
     // A Map iterates live: entries added during the loop are visited, deleted ones are skipped.
@@ -115,7 +116,7 @@ export class SystemEventTriggers {
       const where = `'${phase}' shutdown trigger #${id} (${trigger.fn.name || 'anonymous'})`;
       try {
         const result = trigger.fn(...trigger.args);
-        if (isThenable(result)) {
+        if (result !== notWaitedFor && isThenable(result)) {
           waits.push(
             Promise.resolve(result).then(undefined, (error: unknown) => {
               this.#report(error, where);

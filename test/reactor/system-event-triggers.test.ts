@@ -183,6 +183,16 @@ describe('Reactor', () => {
       expect(errors).toEqual([]);
     });
 
+    it('ends when a before trigger returns the stop() promise itself (it is not waited for: it waits for the triggers)', async () => {
+      const { reactor, errors } = makeReactor();
+      const seen: string[] = [];
+      reactor.addSystemEventTrigger('before', 'shutdown', () => reactor.stop());
+      reactor.addSystemEventTrigger('after', 'shutdown', () => seen.push('after'));
+      await reactor.stop();
+      expect(seen).toEqual(['after']);
+      expect(errors).toEqual([]);
+    });
+
     it.each([
       ['phase', 'later', 'shutdown'],
       ['event', 'before', 'startup'],
