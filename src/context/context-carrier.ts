@@ -28,7 +28,9 @@
  *   `ContextCarrierError`, it does not run without its context.
  * - A `restore` calls `run` exactly once (at once, or before the promise it returns settles): one that returns
  *   without calling it fails the call with `ContextCarrierError` (its own value is never taken for the task's
- *   result), and a second call of `run` throws `ContextCarrierError` (the task never runs twice).
+ *   result), and a second call of `run` throws `ContextCarrierError` (the task never runs twice). So does a `run`
+ *   that comes after the call failed for want of it (a later tick, past the promise): the task never runs once its
+ *   caller was told it did not.
  *
  * @module
  */
@@ -251,19 +253,33 @@ function misuse(name: string, what: string): ContextCarrierError {
 /** `carrier.restore(value, run)`, held to calling `run` exactly once (see the module's contract). */
 function restoreOnce(carrier: ContextCarrier, value: unknown, run: () => unknown): unknown {
   let ran = false;
+  // Set once the call failed because `run` was not called in time: a later `run` must not start the task behind
+  // the failed call's back (its caller was told it did not run).
+  let failed = false;
   const result = carrier.restore(value, () => {
     if (ran) throw misuse(carrier.name, 'called `run` a second time (the task runs once)');
+    if (failed) throw misuse(carrier.name, 'called `run` after the call had failed for not calling it in time (the task did not run)');
     ran = true;
     return run();
   });
   if (ran) return result;
   const notRun = misuse(carrier.name, 'returned without calling `run` (the task did not run)');
-  if (!promiseLike(result)) throw notRun;
+  if (!promiseLike(result)) {
+    failed = true;
+    throw notRun;
+  }
   // An asynchronous restore may call `run` later, before its promise settles.
-  return Promise.resolve(result).then((settled) => {
-    if (!ran) throw notRun;
-    return settled;
-  });
+  return Promise.resolve(result).then(
+    (settled) => {
+      if (ran) return settled;
+      failed = true;
+      throw notRun;
+    },
+    (error: unknown) => {
+      if (!ran) failed = true;
+      throw error;
+    },
+  );
 }
 
 /**
