@@ -658,11 +658,16 @@ export class PolicyDispatcher {
     const start = this.#now();
     if (sampled) this.#inlineCountdown = this.#nextGap(start);
     if (fn === undefined) {
-      try {
-        return runInline(target, args, this.#policy, task); // a taskFrom task not imported yet: the import starts
-      } finally {
-        this.#timed(task, start);
-      }
+      // A taskFrom task: its function runs once imported, in a callback; that run is what is timed, not the start of
+      // the import (which took no time, so a task that held the loop for seconds was never moved to threads).
+      return runInline(target, args, this.#policy, task, (run) => {
+        const runStart = this.#now();
+        try {
+          return run();
+        } finally {
+          this.#timed(task, runStart);
+        }
+      });
     }
     // Only the function's own run is timed, not the Deferred made of a plain result: an allocation inside the timed
     // span can start a scavenge there, and on two loaded cores 5 of 772 collections of a dispatch loop took 20 to
@@ -745,15 +750,24 @@ export class PolicyDispatcher {
  * followed, a generator is driven like `inlineCallbacks`. A `taskFrom` task not imported yet is imported
  * first (the only case that is not synchronous). With `learner` (an `auto` run), a result that shows the
  * function is asynchronous (a generator, a Deferred or a thenable) is reported, as `task`, so it runs green next.
+ * With `timeRun` (`auto` timing it), the run of a function imported first goes through it, once imported.
  */
-function runInline(target: Task | ((...a: unknown[]) => unknown), args: unknown[], learner?: Policy, task?: TaskIdentity): Deferred<unknown> {
+function runInline(
+  target: Task | ((...a: unknown[]) => unknown),
+  args: unknown[],
+  learner?: Policy,
+  task?: TaskIdentity,
+  timeRun?: (run: () => Deferred<unknown>) => Deferred<unknown>,
+): Deferred<unknown> {
   if (!isTask(target)) return callInline(target, args, learner, task);
   if (target.fn === undefined) {
     const d = Deferred.fromPromise(target.load());
-    // Run once imported, after a bulkhead's start returned: watched as the call was (inline-runs.ts).
+    // Run once imported, after a bulkhead's start returned: watched as the call was (inline-runs.ts), and timed for
+    // `auto` there (`timeRun`), not here, where only the import starts.
     const later = watchLaterRun(d);
     return d.addCallback((loaded) => {
-      const run = (): Deferred<unknown> => callInline(loaded as (...a: unknown[]) => unknown, args, learner, target);
+      const call = (): Deferred<unknown> => callInline(loaded as (...a: unknown[]) => unknown, args, learner, target);
+      const run = timeRun === undefined ? call : (): Deferred<unknown> => timeRun(call);
       return later === undefined ? run() : later(run);
     });
   }
