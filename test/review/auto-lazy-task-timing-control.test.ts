@@ -24,9 +24,7 @@ export const stallNow = defineTask(import.meta.url, 'stallNow', stallLazily, { k
 
 describe("auto's timing of an inline run", () => {
   let reactor: Reactor;
-  afterEach(async () => {
-    await reactor.stop({ graceMs: 0 });
-  });
+  afterEach(() => reactor.stop({ graceMs: 0 }));
 
   it.each([
     ['a taskFrom task (imported on each call)', () => taskFrom(import.meta.url, 'stallLazily', { kind: 'io' })],
