@@ -10,11 +10,14 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { exitCodes, usageError, withUsage, type CliIo } from './cli-io.js';
+// Options only (no bullmq import): the command still loads BullMQ only when it runs.
+import { defaultRemoteWorkerCloseOptions } from '../remote-bullmq/remote-worker-options.js';
 
 /** Usage of `greenreactor remote worker`. */
 export const remoteWorkerUsage = `usage: greenreactor remote worker --queue <name> --redis <url> --import <task module>... [options]
 
-Serves the queue's remote tasks on this machine until SIGTERM or SIGINT (then finishes the running jobs).
+Serves the queue's remote tasks on this machine until SIGTERM or SIGINT (then lets the running jobs finish within
+--grace-ms, and stops those still running).
 
 options:
   --queue <name>               the queue (the callers' bullmqBackend({ queue }))
@@ -24,6 +27,8 @@ options:
   --stalled-interval-ms <ms>   how often dead hosts' jobs are looked for (default 30000)
   --lock-duration-ms <ms>      how long a job's lock lasts without renewal (default 30000)
   --cancel-grace-ms <ms>       how long a cancelled or timed-out task may run on before its thread ends (default 1000)
+  --grace-ms <ms>              on SIGTERM or SIGINT, how long running jobs may still take before they are stopped
+                               (their callers get WorkerCrashedError, or a re-run under retries) (default ${defaultRemoteWorkerCloseOptions.graceMs})
   --unreachable-ms <ms>        how long the start waits for Redis before it gives up (default 10000)
   --prefix <prefix>            BullMQ's key prefix; the callers must use the same (default bull)
   -h, --help                   show this help
@@ -48,6 +53,7 @@ export async function remoteWorkerCommand(argv: readonly string[], io: CliIo): P
         'stalled-interval-ms': { type: 'string' },
         'lock-duration-ms': { type: 'string' },
         'cancel-grace-ms': { type: 'string' },
+        'grace-ms': { type: 'string' },
         'unreachable-ms': { type: 'string' },
         prefix: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -76,6 +82,8 @@ export async function remoteWorkerCommand(argv: readonly string[], io: CliIo): P
     const lockDurationMs = number('lock-duration-ms', values['lock-duration-ms']);
     const cancelGraceMs = number('cancel-grace-ms', values['cancel-grace-ms'], true);
     const unreachableMs = number('unreachable-ms', values['unreachable-ms']);
+    // Checked here, before connecting: the host's close() would only refuse it at the signal, after serving for hours.
+    const graceMs = number('grace-ms', values['grace-ms'], true) ?? defaultRemoteWorkerCloseOptions.graceMs;
     if (values.prefix === '') throw usageError('Expected --prefix to be a non-empty key prefix');
 
     let remote: typeof import('../remote-bullmq/index.js');
@@ -114,8 +122,8 @@ export async function remoteWorkerCommand(argv: readonly string[], io: CliIo): P
       process.once('SIGTERM', () => done('SIGTERM'));
       process.once('SIGINT', () => done('SIGINT'));
     });
-    io.out(`greenreactor remote worker: ${signal}: finishing the running jobs`);
-    await host.close();
+    io.out(`greenreactor remote worker: ${signal}: finishing the running jobs (within ${graceMs} ms)`);
+    await host.close({ graceMs });
     return exitCodes.ok;
   });
 }

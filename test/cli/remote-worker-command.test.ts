@@ -35,11 +35,20 @@ describe('greenreactor remote worker', () => {
     [['--cancel-grace-ms=-1'], 'Expected --cancel-grace-ms to be a non-negative number, got `-1`'],
     [['--cancel-grace-ms', ''], 'Expected --cancel-grace-ms to be a non-negative number, got ``'],
     [['--prefix', ''], 'Expected --prefix to be a non-empty key prefix'],
+    [['--grace-ms=-1'], 'Expected --grace-ms to be a non-negative number, got `-1`'],
+    [['--grace-ms', 'Infinity'], 'Expected --grace-ms to be a non-negative number, got `Infinity`'],
+    [['--grace-ms', 'soon'], 'Expected --grace-ms to be a non-negative number, got `soon`'],
   ])('refuses %j with a usage error (exit 2) before connecting', async (option, message) => {
     const io = recordingIo();
     const code = await remoteWorkerCommand(['--queue', 'q', '--redis', nowhere, '--import', fixture, ...option], io);
     expect(code).toBe(2);
     expect(io.lines.err.join('\n')).toContain(message);
+  });
+
+  it('--help lists --grace-ms, the close grace on SIGTERM, with its default', async () => {
+    const io = recordingIo();
+    expect(await remoteWorkerCommand(['--help'], io)).toBe(0);
+    expect(io.lines.out.join('\n')).toMatch(/--grace-ms <ms> +on SIGTERM or SIGINT, how long running jobs may still take[^]*\(default 5000\)/);
   });
 
   it('accepts --cancel-grace-ms 0 (terminate at once) and --prefix, then gives up on the unreachable Redis', async () => {

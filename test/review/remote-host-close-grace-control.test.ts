@@ -20,6 +20,7 @@ import { firingCounter } from '../helpers/deferred-results.js';
 import { settled, watchUnhandled } from '../threads/thread-test-kit.js';
 import { nextWord, remoteFixtureModule, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { runChild } from '../helpers/run-child.js';
+import { startHostProcess } from '../remote-bullmq/remote-host-process.js';
 
 const imports = [remoteFixtureModule, new URL('./remote-review-tasks.js', remoteFixtureModule)];
 let redis: TestRedis;
@@ -101,6 +102,26 @@ describe('host.close({ graceMs }) with a task that never ends', () => {
     } finally {
       await reactor.stop();
       await serving.close();
+    }
+    expect(reports).toEqual([]);
+  }, 60_000);
+});
+
+describe('greenreactor remote worker --grace-ms', () => {
+  it('bounds the close on SIGTERM: a task that never ends is stopped once that grace passed, and its caller is told so', async () => {
+    const reports: unknown[] = [];
+    const serving = await startHostProcess(redis.url, 'grace-cli', ['--grace-ms', '150']);
+    const reactor = caller('grace-cli', reports);
+    try {
+      const d = reactor.deferToRemote(fx.hangOnFirstRun, redis.socket, 'grace:cli');
+      expect(await nextWord(watcher, 'grace:cli')).toMatch(/^started:/);
+      await serving.kill('SIGTERM');
+      const outcome = await settled(d);
+      expect(outcome).toMatchObject({ ok: false, error: expect.any(WorkerCrashedError) });
+      expect((outcome as { error: Error }).error.message).toContain('its close() grace of 150 ms passed');
+    } finally {
+      await reactor.stop();
+      await serving.kill();
     }
     expect(reports).toEqual([]);
   }, 60_000);
