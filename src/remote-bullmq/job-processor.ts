@@ -9,6 +9,10 @@
  *   advertises its task (see `HostDirectory`).
  * - A job is skipped (never run) when a cancel for it came first (its cancel key, or a message remembered by
  *   {@link JobProcessor.abort}) or its deadline passed before it starts; a running job is aborted by `abort`.
+ * - A job takes a BullMQ slot only while it can have a thread: a job whose task was stopped (a cancel, its deadline)
+ *   but runs on in its thread, deaf to its signal, ends only once that thread lets go of it (the task ends, or the
+ *   pool's cancel grace ends the thread), or the host stops its jobs. So BullMQ never takes a job that would wait in
+ *   the pool for a thread: a job stays in the queue, for any host, until one can start it.
  * - Once the host stopped its jobs ({@link JobProcessor.stopAll}: its close's grace passed, or Redis is out of
  *   reach), a running job ends with `WorkerCrashedError` saying its host closed mid-task (its caller re-runs it under
  *   `retries`, as for a host that died), and a job taken but not started yet goes back to the queue, unrun: no task
@@ -35,6 +39,7 @@ import { DataCloneError, WorkerCrashedError } from '../errors.js';
 import { safeString } from '../safe-string.js';
 import { taskFrom } from '../task/task.js';
 import type { ThreadPool } from '../threads/thread-pool.js';
+import { whenWorkerLetsGo } from '../threads/thread-task-run.js';
 import type { HostDirectory } from './host-directory.js';
 import { errorOutcome, valueOutcome, type ValueLimitCheck } from './host-outcome.js';
 import { ReturnedMarks } from './returned-mark.js';
@@ -72,6 +77,8 @@ export interface JobProcessorDeps {
 interface RunningJob {
   readonly deferred: Deferred<unknown>;
   stopped: 'no' | 'cancelled' | 'host-closed';
+  /** Set while its ended job waits for its thread to let go of a task deaf to its stop: ends that wait at once. */
+  letGo?: () => void;
 }
 
 /** How long (ms) a job this host does not serve waits before it is offered again, per time it came here (see HostDirectory). */
@@ -107,6 +114,7 @@ export class JobProcessor {
   stopAll(why: string): void {
     this.#closedBecause ??= why;
     for (const job of this.#running.values()) {
+      job.letGo?.(); // its thread ends with the pool: its outcome is saved now, so that BullMQ's close ends
       if (job.stopped !== 'no') continue;
       job.stopped = 'host-closed';
       job.deferred.cancel();
@@ -192,7 +200,8 @@ export class JobProcessor {
     // The host's pool captures every registered carrier at dispatch: restored here, the caller's context is what
     // it captures, and what the task's thread restores (a carrier the host never registered throws, unrun). The
     // task's own Deferred, whatever an asynchronous restore returns (see restore-around-deferred.ts).
-    const run = (): Deferred<unknown> => restoreAroundDeferred(carried, () => pool.run(task, ...args));
+    let threadRun: Deferred<unknown> | undefined;
+    const run = (): Deferred<unknown> => restoreAroundDeferred(carried, () => (threadRun = pool.run(task, ...args)));
     // The caller's deadline as the wall time it is, not as "ms from now": the task's deadline() reads it exactly.
     const deferred = data.d === undefined ? run() : runUntilWallTime(pool.options.clock, data.d, run);
     const entry: RunningJob = { deferred, stopped: 'no' };
@@ -204,6 +213,17 @@ export class JobProcessor {
         (failure: Failure) => resolve({ ok: false, error: failure.value }),
       );
     });
+    // A task deaf to its cancel (or deadline) holds its thread until it ends or the pool's cancel grace ends the thread.
+    // Until then this job keeps its BullMQ slot: with it free, BullMQ would take the next job, which would wait in the
+    // pool for that thread — taken from the queue (no other host could run it) yet not started, and stopped as
+    // "closed mid-task" if the host closed meanwhile. The caller got its error at once; only the job's end waits.
+    if (threadRun !== undefined && entry.stopped !== 'host-closed' && this.#closedBecause === undefined) {
+      const held = threadRun;
+      await new Promise<void>((resolve) => {
+        entry.letGo = resolve;
+        if (!whenWorkerLetsGo(held, resolve)) resolve();
+      });
+    }
     this.#running.delete(id);
     if (entry.stopped === 'host-closed') {
       const error = new WorkerCrashedError(

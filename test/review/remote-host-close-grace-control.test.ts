@@ -36,8 +36,8 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-function host(queue: string, reports: unknown[]): Promise<RemoteWorker> {
-  return runRemoteWorker({ connection: redis.connection, queue, imports, concurrency: 1, cancelGraceMs: 100, onError: (error) => reports.push(error) });
+function host(queue: string, reports: unknown[], cancelGraceMs = 100): Promise<RemoteWorker> {
+  return runRemoteWorker({ connection: redis.connection, queue, imports, concurrency: 1, cancelGraceMs, onError: (error) => reports.push(error) });
 }
 
 function caller(queue: string, reports: unknown[]): Reactor {
@@ -125,6 +125,84 @@ describe('greenreactor remote worker --grace-ms', () => {
     }
     expect(reports).toEqual([]);
   }, 60_000);
+});
+
+/*
+ * A job taken but not started (the brief, item 2):
+ * A worker host's `close({ graceMs })` never loses or fails a job it took from Redis but had not started: the job
+ * goes back to the queue and runs once, on another host, and its caller gets that run's result (the brief, item 2;
+ * SPEC §11: nothing queued is lost).
+ *
+ * Found: a host of concurrency 1 whose thread was still held by a cancelled task deaf to its signal (it runs on until
+ * the host's `cancelGraceMs`, here far away) took the next job as soon as it answered the cancelled one; that job
+ * waited in the host's pool for the thread — out of the queue, unstarted — and a `close()` then failed it with
+ * `WorkerCrashedError` ("stopped mid-run, its outcome is unknown"), though it never ran. Now a job ends only once its
+ * thread let go, so the next job stays in the queue for any host. Against a real redis-server, in-process hosts.
+ *
+ */
+
+/**
+ * Gives the host (in this process) time to take a job of task `name` from `queue` if it is going to: up to 200 round
+ * trips to Redis, and 20 more once such a job is active (the host checks its cancel key, then hands it to its pool).
+ * Only the run before the fix needs this (the host took the job); after it, the job stays queued either way.
+ */
+async function roundTrips(queue: string, name: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const active = await watcher.lrange(`bull:${queue}:active`, 0, -1);
+    const names = await Promise.all(active.map((id) => watcher.hget(`bull:${queue}:${id}`, 'name')));
+    if (names.includes(name)) break;
+  }
+  for (let i = 0; i < 20; i++) await watcher.ping();
+}
+
+describe('a host whose only thread is held by a cancelled task deaf to its signal', () => {
+  it('leaves the next job in the queue: closed then, another host runs that job once and its caller gets the result', async () => {
+    const reports: unknown[] = [];
+    const queue = 'taken-unstarted';
+    const first = await host(queue, reports, 600_000);
+    const reactor = caller(queue, reports);
+    let second: RemoteWorker | undefined;
+    try {
+      // The first host's only thread: held by a task deaf to its cancel, long after its caller was answered.
+      const deaf = reactor.deferToRemote(rv.abortedButHangs, redis.socket, 'taken:deaf');
+      expect(await nextWord(watcher, 'taken:deaf')).toBe('started');
+      const d = reactor.deferToRemote(fx.reportRun, redis.socket, 'taken:run', 'ran');
+      const firings = firingCounter(d);
+      deaf.cancel();
+      // The host has stopped the deaf task (before the fix, its job ended then and the host took the next job at once).
+      expect(await nextWord(watcher, 'taken:deaf')).toBe('aborted');
+      await roundTrips(queue, 'reportRun');
+      await first.close({ graceMs: 0 });
+      second = await host(queue, reports, 1000);
+      expect(await settled(d)).toEqual({ ok: true, value: 'ran' });
+      expect(firings.count).toBe(1);
+      expect(await watcher.lrange('taken:run', 0, -1)).toEqual(['ran']);
+    } finally {
+      await reactor.stop({ graceMs: 0 });
+      await first.close();
+      await second?.close();
+    }
+    expect(reports).toEqual([]);
+  }, 90_000);
+
+  it('runs the next job itself once its cancel grace ended the deaf task\'s thread', async () => {
+    const reports: unknown[] = [];
+    const queue = 'taken-after-grace';
+    const only = await host(queue, reports, 200);
+    const reactor = caller(queue, reports);
+    try {
+      const deaf = reactor.deferToRemote(rv.abortedButHangs, redis.socket, 'grace-ended:deaf');
+      expect(await nextWord(watcher, 'grace-ended:deaf')).toBe('started');
+      const d = reactor.deferToRemote(fx.reportRun, redis.socket, 'grace-ended:run', 'ran');
+      deaf.cancel();
+      expect(await settled(d)).toEqual({ ok: true, value: 'ran' });
+      expect(await watcher.lrange('grace-ended:run', 0, -1)).toEqual(['ran']);
+    } finally {
+      await reactor.stop({ graceMs: 0 });
+      await only.close();
+    }
+    expect(reports).toEqual([]);
+  }, 90_000);
 });
 
 /** The child: a host whose task never ends, closed with the default grace; prints what its caller got and what stays open. */
