@@ -10,11 +10,11 @@
  * - A finished job is removed by the caller once its outcome was read (BullMQ keeps it an hour otherwise, for a
  *   caller that died), so nothing piles up in Redis; so is a job whose call ended first (cancelled, timed out), when
  *   its completion (or failure) event comes, and a call that ended before its job was sent never sends it.
- * - A cancel key lives only while a host could still take its job: the caller deletes it once no host can — the
- *   job was never sent, or, known to exist (its add resolved), it was removed (by the abort itself when it was still
- *   waiting, else when the ended call's completion or failure event comes); the host that held the job deletes it
- *   too once the job's end is saved (see `JobProcessor.ended`), for a caller that stopped first or lost the event.
- *   Kept until its TTL, a key per dropped call piled up in Redis for an hour.
+ * - A cancel key lives only while a host could still take its job, and has one owner at a time (see `cancelKey` in
+ *   remote-wire.ts): this caller deletes it for a job no host ended — never sent, removed by the abort itself (or
+ *   right after an add that was in flight), or vanished; the host that ended the job deletes it once that end is
+ *   saved (`JobProcessor.ended`). A job whose end this caller learns (its event, the reconcile poll) ended on a host,
+ *   so the caller removes the job and leaves the key to that host.
  * - A call that ended while its job may run on (cancelled, timed out, stopped) leaves its job in `AbandonedJobs`
  *   until the job's end is known (its removal, its event, the reconcile poll, or this backend's close), which is when
  *   `whenJobEnds` calls back: a rule's bulkhead keeps the call's place until then.
@@ -129,7 +129,8 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
       enqueued: () => this.#enqueued,
       abandoned: () => this.#abandoned.addedIds(),
       abandonedEnded: (jobId, finished) => {
-        if (finished) this.#removeJob(jobId, true);
+        // Finished: on a host, which deletes its cancel key (see remote-wire.ts); vanished: no host will.
+        if (finished) this.#removeJob(jobId);
         else this.#chore(this.#deleteCancelKey(jobId));
         this.#abandoned.over(jobId);
       },
@@ -313,8 +314,9 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
    * Removes job `jobId` from the queue (a job a host holds stays; a failed removal leaves it to BullMQ's age-based
    * cleanup).
    * @param jobId - the job.
-   * @param abandoned - its call ended before the job did (its abort set a cancel key): once the job is removed, no host
-   *   can take it, so the key goes too (it would otherwise stay until its TTL, one key per dropped call).
+   * @param abandoned - its call ended before the job did (its abort set a cancel key) and no host ended the job (its add
+   *   was in flight at the abort): once the job is removed, no host can take it, so the key goes too (it would otherwise
+   *   stay until its TTL, one key per dropped call).
    */
   #removeJob(jobId: string, abandoned = false): void {
     const engine = this.#engine;
@@ -387,9 +389,12 @@ class BullmqBackend implements RemoteBackend, RemoteCallHost {
     else call.failedOnHost(jobId, String(failedReason));
   }
 
-  /** Job `jobId` ended after its call did, if it is one of ours (cancelled, timed out, stopped): nobody will read it. */
+  /**
+   * Job `jobId` ended after its call did, if it is one of ours (cancelled, timed out, stopped): nobody will read it.
+   * It ended on a host, which deletes its cancel key (see remote-wire.ts): only the job is removed here.
+   */
   #removeAbandoned(jobId: string): void {
-    if (jobId.startsWith(this.#idPrefix) && !this.#enqueued.has(jobId)) this.#removeJob(jobId, true);
+    if (jobId.startsWith(this.#idPrefix) && !this.#enqueued.has(jobId)) this.#removeJob(jobId);
     this.#abandoned.over(jobId); // its end's event: its host answered
   }
 

@@ -141,9 +141,9 @@ export class JobProcessor {
    * Job `id`, which this host took, ended and BullMQ saved its end: no host can take it again, so its cancel key (if
    * its caller set one) has done its work and goes, as does a cancel remembered for it.
    *
-   * Why the host deletes it: a caller deletes the key of a job it aborted once the job is removed, and a job a host
-   * holds cannot be removed, so the caller removes it when its end's event comes. A caller that stopped (or lost the
-   * event) never hears that: its key stayed in Redis for its hour. Deleted only after BullMQ saved the end, a key a
+   * Why the host deletes it: once a host ended the job, its key is that host's (see `cancelKey` in remote-wire.ts);
+   * the caller, which removes the job when it hears of its end, leaves the key alone. A caller that stopped (or lost
+   * the event) never hears of that end: when the caller deleted it, its key stayed in Redis for its hour. Deleted only after BullMQ saved the end, a key a
    * cancel sets meanwhile goes too: the caller's removal of the job came before that save (it failed: the job was
    * held), so its key was set before it.
    * @param id - the job's id.

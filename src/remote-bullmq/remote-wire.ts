@@ -173,6 +173,16 @@ export function cancelChannel(prefix: string, queue: string): string {
 
 /**
  * The key a caller sets when it cancels a job; a host checks it before starting the job.
+ *
+ * Its life, and its one owner at each point (the caller's `bullmq-backend.ts`, the host's `job-processor.ts`): the
+ * caller sets it (with a TTL of {@link cancelKeyTtlMs}) as it aborts the job. While no host has ended the job, it is
+ * the caller's: the caller deletes it when the job was never sent, when its own removal took the job out of the queue
+ * (at the abort, or right after an add that was in flight then), or when the job vanished. Once a host ended the job
+ * (BullMQ saved its end on that host), it is that host's, which deletes it then, whether or not the caller is still
+ * there to hear of the end; the caller, hearing of it (its event, the reconcile poll), removes the job but not the
+ * key. One DEL per key, but for a job that ended on its host just before the caller's abort removed it: both delete
+ * it then, and the second finds nothing. A key nobody deletes (a foreign worker ended the job, Redis was out of
+ * reach) expires with its TTL.
  * @param prefix - BullMQ's key prefix.
  * @param queue - the queue's name.
  * @param jobId - the job's id.

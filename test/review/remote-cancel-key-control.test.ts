@@ -64,4 +64,34 @@ describe('a job running when its caller stops, or is cancelled', () => {
     expect(await cancelKeys()).toEqual(before);
     await settled(d);
   }, 60_000);
+
+  it('a job cancelled while running: its key is deleted once, by the host that ended it, not again by the caller', async () => {
+    const reactor = new Reactor({ remote: bullmqBackend({ connection: bed.redis.connection, queue, reconcileMs: 200 }) });
+    const client = bed.redis.client();
+    const monitor = await client.monitor();
+    const dels: string[] = [];
+    let marked: (() => void) | undefined;
+    const marker = new Promise<void>((resolve) => (marked = resolve));
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() === 'del' && args[1]?.includes(':greenreactor:cancelled:') === true) dels.push(args[1]);
+      if (args[0]?.toLowerCase() === 'echo' && args[1] === 'cancel-key-marker') marked?.();
+    });
+    try {
+      const jobsBefore = (await bed.watcher.keys(`bull:${queue}:gr-*`)).length;
+      const d = reactor.deferToRemote(fx.waitForAbort, bed.redis.socket, 'key:once');
+      expect(await nextWord(bed.watcher, 'key:once')).toBe('started');
+      d.cancel();
+      expect(await nextWord(bed.watcher, 'key:once')).toMatch(/^aborted:/);
+      // The caller removes the job on its end's event (before the fix, it deleted the key again right after).
+      await until(async () => (await bed.watcher.keys(`bull:${queue}:gr-*`)).length === jobsBefore, 'the job was removed');
+      await reactor.stop(); // waits for the caller's Redis chores
+      await bed.watcher.echo('cancel-key-marker');
+      await marker;
+      expect(dels).toHaveLength(1);
+    } finally {
+      await reactor.stop();
+      monitor.disconnect(); // a connection in MONITOR mode takes no QUIT
+      await client.quit();
+    }
+  }, 60_000);
 });
