@@ -40,8 +40,9 @@ const runOne = createTaskRunner(state, gate, store);
 const batches = new BatchRunner(runOne, new ResultFlush(data.flushMs ?? 0, () => performance.now()), (message, transfer) =>
   parentPort!.postMessage(message, transfer as never),
 );
-// A task that ends the worker (process.exit) does not take finished batch-mates with it: their results leave first.
-process.on('exit', () => batches.sendHeld());
+// A worker that exits (process.exit, or an uncaught error: Node runs this before it reports the error) does not take
+// finished batch-mates with it: their results, held or on their way, go on its result ledger, read before its runs fail.
+process.on('exit', () => batches.sendLastWords());
 
 /**
  * Piscina's handler.

@@ -1,16 +1,18 @@
 /**
- * `ResultLedgers`: the main thread's side of `coalesce.keepFinished` — every worker's result ledger, read when a
- * batch's results are due.
+ * `ResultLedgers`: the main thread's side of the workers' result ledgers (every coalescing pool) — each finished
+ * batched result with `coalesce.keepFinished`, and a worker's last words as it exits (`src/worker/result-ledger.ts`).
  *
  * Why and the protocol: see {@link LedgerNotice} in `wire.ts` (the worker's side is `src/worker/result-ledger.ts`).
  * Nobody listens on a ledger's port (a listener would cost an event per result, and keep the loop up): the pool reads
- * every ledger with `receiveMessageOnPort` when a worker's flush or a batch's reply arrives, when a message is
- * rejected (a worker died: what it posted before is all there), and before `close()` gives up on the runs still out.
+ * every ledger with `receiveMessageOnPort` when a worker's flush or a batch's reply arrives (with `keepFinished`),
+ * when a message is rejected (a worker died: what it posted before is all there), when a worker leaves the pool
+ * (before Piscina fails its runs: its last words are there), and before `close()` gives up on the runs still out.
  *
  * Invariants:
  * - A ledger is read to its end each time, so a result is read no later than the flush or reply that would have
- *   carried it without the ledger; results go to the pool's `BatchSlots` by slot, which skips a slot whose run no
- *   longer waits for it (a result is never delivered twice: the worker sends each one once, here or in a reply).
+ *   carried it without the ledger; results go to the pool's `BatchSlots` by slot, each only to the run whose slot
+ *   the ledger's worker ran and ended (the slot is released once a result reached its run, so a result the worker
+ *   sent twice — in a flush or reply, and in its last words — settles its run once, and never another run's).
  * - A worker's ledger is read one last time and closed once the worker has left the pool, and every ledger on
  *   `close()`: no port stays open.
  *
@@ -22,10 +24,13 @@ import type { LedgerNotice } from './wire.js';
 /** The result ledgers of one pool's workers. */
 export class ResultLedgers {
   readonly #ports = new Map<number, MessagePort>();
-  readonly #deliver: (results: readonly unknown[]) => void;
+  readonly #deliver: (results: readonly unknown[], threadId: number) => void;
 
-  /** @param deliver - settles the runs of `slot, ok, value` triples (the pool's `BatchSlots.deliver`). */
-  constructor(deliver: (results: readonly unknown[]) => void) {
+  /**
+   * @param deliver - settles the runs of `slot, ok, value` triples that the worker `threadId` ran (the pool's
+   *   `BatchSlots.deliver`).
+   */
+  constructor(deliver: (results: readonly unknown[], threadId: number) => void) {
     this.#deliver = deliver;
   }
 
@@ -36,13 +41,13 @@ export class ResultLedgers {
   add(notice: LedgerNotice): void {
     this.#ports.get(notice.threadId)?.close();
     this.#ports.set(notice.threadId, notice.port);
-    this.#read(notice.port);
+    this.#read(notice.port, notice.threadId);
   }
 
   /** Reads every ledger to its end. */
   readAll(): void {
     if (this.#ports.size === 0) return;
-    for (const port of this.#ports.values()) this.#read(port);
+    for (const [threadId, port] of this.#ports) this.#read(port, threadId);
   }
 
   /**
@@ -58,7 +63,7 @@ export class ResultLedgers {
     const port = this.#ports.get(threadId);
     if (port === undefined) return;
     this.#ports.delete(threadId);
-    this.#read(port);
+    this.#read(port, threadId);
     port.close();
   }
 
@@ -67,9 +72,9 @@ export class ResultLedgers {
     for (const threadId of [...this.#ports.keys()]) this.#forget(threadId);
   }
 
-  #read(port: MessagePort): void {
+  #read(port: MessagePort, threadId: number): void {
     for (let entry = receiveMessageOnPort(port); entry !== undefined; entry = receiveMessageOnPort(port)) {
-      this.#deliver(entry.message as readonly unknown[]);
+      this.#deliver(entry.message as readonly unknown[], threadId);
     }
   }
 }

@@ -4,8 +4,10 @@
  * Invariants:
  * - Each run keeps its own slot, Deferred, timeout, dispatch site and stats: the batch is only the envelope. A run
  *   whose slot is cancelled before the worker reaches it is skipped there; each result settles its own run.
- * - Results come back by slot, in the batch's reply or in earlier flushes (see `wire.ts`), each exactly once; the
- *   pool routes them ({@link BatchSlots}).
+ * - Results come back by slot, in the batch's reply or in earlier flushes (see `wire.ts`), each settling its run
+ *   once; the pool routes them ({@link BatchSlots}). A result that came another way than the reply (a flush, a
+ *   worker's ledger) is given only to a run its worker ran and ended: it can arrive after its worker's death was
+ *   handled, its slot released and taken by another run.
  * - Runs the worker declined (it is retiring or doomed: they never started) are handed back together, with the
  *   batch's reply: once a worker declined a call it declines the rest of the batch and sends nothing early
  *   (`src/worker/batch-runner.ts`), so the reply carries every decline, and held results still on the way on the
@@ -61,6 +63,11 @@ function carriesDecline(results: readonly unknown[]): boolean {
   return false;
 }
 
+/** Whether a batch result (`ok`, `value`) says its call ran: anything but a skip (cancelled while queued) or a decline. */
+function ran(ok: unknown, value: unknown): boolean {
+  return ok === 1 || !isTaskOutcome(value) || (value.status !== 'skipped' && value.status !== 'declined');
+}
+
 /** The pool's map from slot to the batched run holding it, while its result is still to come. */
 export class BatchSlots {
   readonly #runs: Array<ThreadTaskRun | undefined> = [];
@@ -108,10 +115,15 @@ export class BatchSlots {
   /**
    * Settles the runs of a list of batch results (`slot, ok, value` triples); a slot no longer held is skipped.
    * @param results - the flat triples.
+   * @param sentFor - for results that did not come in their batch's reply (a flush, a ledger): whether the sending
+   *   worker's result for a slot belongs to the run now holding it — for a call it says ran (`ran`), the slot names
+   *   that worker and says the call ended; for one it says never started (skipped when cancelled, or declined), the
+   *   slot names no thread. Any other result is skipped: it is for an earlier holder of the slot.
    */
-  deliver(results: readonly unknown[]): void {
+  deliver(results: readonly unknown[], sentFor?: (slot: number, ran: boolean) => boolean): void {
     for (let i = 0; i + 2 < results.length; i += 3) {
       const slot = results[i] as number;
+      if (sentFor !== undefined && this.#runs[slot] !== undefined && !sentFor(slot, ran(results[i + 1], results[i + 2]))) continue;
       const batch = this.#batches[slot];
       const run = this.take(slot);
       if (run === undefined) continue;

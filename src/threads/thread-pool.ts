@@ -225,8 +225,12 @@ export class ThreadPool {
   /** A drain put off to the next turn by the turn budget. */
   #drainDeferred = false;
   readonly #batchSlots = new BatchSlots();
-  /** The workers' result ledgers (`coalesce.keepFinished`); `undefined` when off. */
+  /** The workers' result ledgers (every result with `coalesce.keepFinished`, else last words); `undefined` without coalescing. */
   readonly #ledgers: ResultLedgers | undefined;
+  /** `coalesce.keepFinished`: the ledgers are read at each reply and flush too. */
+  readonly #keepFinished: boolean;
+  /** The cancellation slots of the running pool (a result that did not come in its reply is checked against them). */
+  #cancelSlots: CancelSlots | undefined;
   /** The run next in line when its large buffers were copied ahead ({@link ThreadPool.#copyAhead}), and the copies. */
   #aheadRun: ThreadTaskRun | undefined;
   #aheadCopies: CopiedArguments | undefined;
@@ -249,7 +253,8 @@ export class ThreadPool {
     this.#sendLimit = coalesce === false ? this.#capacity * uncoalescedDepth : this.#capacity;
     const costs = coalesce === false ? undefined : new BatchCosts(coalesce.flushMs, this.#capacity);
     this.#costs = costs;
-    this.#ledgers = coalesce !== false && coalesce.keepFinished ? new ResultLedgers((results) => this.#batchSlots.deliver(results)) : undefined;
+    this.#keepFinished = coalesce !== false && coalesce.keepFinished;
+    this.#ledgers = coalesce === false ? undefined : new ResultLedgers((results, threadId) => this.#batchSlots.deliver(results, this.#ranOn(threadId)));
     const report = (error: unknown): void => this.#onError(error);
     // One listener for every timed run (a hot path): the batch costs learn, then the user's hook, guarded in place
     // as `guardHook` guards the other hooks, without its extra call and rest arguments.
@@ -729,11 +734,23 @@ export class ThreadPool {
     return this.#counters.taskStatsById();
   }
 
+  /**
+   * Whether a result the worker `threadId` sent outside a reply (a flush, its ledger) belongs to the run now holding
+   * its slot (see `BatchSlots.deliver`): for a call that ran, the slot names that worker and says the call ended; for
+   * one that never started (skipped, declined), the slot names no thread.
+   * @param threadId - the sending worker.
+   */
+  #ranOn(threadId: number): (slot: number, ran: boolean) => boolean {
+    const slots = this.#cancelSlots;
+    return (slot, ran) => slots !== undefined && (ran ? slots.runningThread(slot) === threadId && slots.ended(slot) : slots.runningThread(slot) === 0);
+  }
+
   /** The host for new runs, starting Piscina on first use; `undefined` once closing. */
   #open(): ThreadTaskHost | undefined {
     if (this.#host !== undefined || this.#state !== 'idle') return this.#host;
     const o = this.options;
     const slots = new CancelSlots();
+    this.#cancelSlots = slots;
     const lifecycle = this.#lifecycle;
     const recycle = o.recycle;
     const piscina = new Piscina({
@@ -753,7 +770,7 @@ export class ThreadPool {
         times: slots.timesBuffer,
         concurrency: o.concurrentTasksPerWorker,
         ...(o.coalesce === false ? {} : { flushMs: o.coalesce.flushMs }),
-        ...(this.#ledgers === undefined ? {} : { keepFinished: true }),
+        ...(this.#keepFinished ? { keepFinished: true } : {}),
         doomed: lifecycle.doomedBuffer,
         ...(recycle?.maxTasks === undefined && recycle?.maxHeapMb === undefined
           ? {}
@@ -763,10 +780,11 @@ export class ThreadPool {
     lifecycle.attach(piscina);
     this.#startedAt = performance.now();
     const ledgers = this.#ledgers;
+    const keepFinished = this.#keepFinished;
     piscina.on('message', (message: unknown) => {
       if (isBatchResults(message)) {
-        ledgers?.readAll(); // keepFinished: the flush says the ledger holds results; it carries only declines
-        this.#batchSlots.deliver(message.results);
+        if (keepFinished) ledgers?.readAll(); // the flush says the ledger holds results; it carries only declines
+        this.#batchSlots.deliver(message.results, message.threadId === undefined ? undefined : this.#ranOn(message.threadId));
       } else if (isLedgerNotice(message)) ledgers?.add(message);
       else if (isThreadCall(message)) this.#bridge.handle(message);
       else if (isStreamMessage(message)) deliverStreamMessage(message); // streams
@@ -803,7 +821,7 @@ export class ThreadPool {
         this.#posted++;
         posted.then(
           (value) => {
-            ledgers?.readAll(); // keepFinished: results of a batch's calls travel there, not in its reply
+            if (keepFinished) ledgers?.readAll(); // results of a batch's calls travel there, not in its reply
             if (receiver.handsBack?.(value) === true) {
               this.#released();
               receiver.handleReply(value);
@@ -815,7 +833,7 @@ export class ThreadPool {
             receiver.handleReply(value);
           },
           (error: unknown) => {
-            ledgers?.readAll(); // keepFinished: what a dead worker had finished is there
+            ledgers?.readAll(); // what a dead worker had finished is there (keepFinished), or its last words
             this.#released();
             receiver.handleRejection(error);
             this.#next();

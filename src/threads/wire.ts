@@ -70,7 +70,10 @@ export interface TaskWorkerData {
   readonly doomed?: SharedArrayBuffer;
   /** `threads.recycle` limits the worker measures itself (task count, heap); see {@link RetireNotice}. */
   readonly recycle?: WorkerRecycleLimits;
-  /** `coalesce.keepFinished`: the worker posts each finished batched result on its result ledger ({@link LedgerNotice}). */
+  /**
+   * `coalesce.keepFinished`: the worker posts each finished batched result on its result ledger ({@link LedgerNotice});
+   * without it, only its last words.
+   */
   readonly keepFinished?: true;
 }
 
@@ -134,9 +137,10 @@ export interface TaskRequest {
    * slot (a cancelled one is skipped), keeps its own deadline, `startBy` and context, and has its own outcome.
    * Finished results are held and sent together in a {@link BatchResults} message on the worker's `parentPort`
    * before a call that may run long starts (one of a task this worker has not timed yet, or one expected to take
-   * the held results past `flushMs`), before the worker awaits an async call, and when the worker exits; what is
-   * left is the batch's reply. With `coalesce.keepFinished` each result is posted on the worker's result ledger as
-   * it finishes instead ({@link LedgerNotice}): the flushes and the reply then carry only declines.
+   * the held results past `flushMs`), and before the worker awaits an async call; what is left is the batch's
+   * reply. A worker that exits (an uncaught error, `process.exit`) posts what it holds, and what left but has not
+   * reached the main thread, on its result ledger ({@link LedgerNotice}). With `coalesce.keepFinished` each result is
+   * posted on the ledger as it finishes instead: the flushes and the reply then carry only declines.
    */
   readonly batch?: readonly unknown[];
   /**
@@ -180,6 +184,14 @@ export const batchTag = '@greenreactor/batch';
 export interface BatchResults {
   readonly tag: typeof batchTag;
   readonly results: readonly unknown[];
+  /**
+   * Set on a flush (a `parentPort` message; a reply has none): the worker that sent it. The main thread gives each of
+   * its results only to the run whose slot that worker ran and ended (a call skipped or declined there: a slot no
+   * thread claimed) — a flush that arrives after its worker's death was handled (the report of an uncaught error can
+   * overtake it) finds its slots released, maybe reused by other runs, and is dropped (the worker's last words
+   * brought its results first: {@link LedgerNotice}).
+   */
+  readonly threadId?: number;
 }
 
 /**
@@ -190,22 +202,30 @@ export function isBatchResults(value: unknown): value is BatchResults {
   return typeof value === 'object' && value !== null && (value as { tag?: unknown }).tag === batchTag;
 }
 
-/** Tag of a worker's hand-over of its result ledger (`coalesce.keepFinished`). */
+/** Tag of a worker's hand-over of its result ledger (coalescing pools). */
 export const ledgerTag = '@greenreactor/ledger';
 
 /**
- * Sent once on `parentPort` by a worker of a pool with `coalesce.keepFinished` as it starts (before it runs any task,
- * and before Piscina's ready message on the same port): the main thread's end of the worker's result ledger, a
+ * Sent once on `parentPort` by a worker of a pool that coalesces calls as it starts (before it runs any task, and
+ * before Piscina's ready message on the same port): the main thread's end of the worker's result ledger, a
  * `MessagePort` nobody listens on.
  *
- * The ledger keeps what a worker holds for the next flush (see {@link TaskRequest.batch}) safe from the worker's end:
- * each finished batched call's result is posted on it at once, one `[slot, ok, value]` triple per message (the
+ * With `coalesce.keepFinished` the ledger keeps what a worker holds for the next flush (see
+ * {@link TaskRequest.batch}) safe from the worker's end: each finished batched call's result is posted on it at
+ * once, one `[slot, ok, value]` triple per message (the
  * {@link BatchResults} layout), and a posted message is in the main thread's queue whatever becomes of its sender
  * (terminated after a cancel grace, out of memory, `process.exit`). The main thread reads it with
  * `receiveMessageOnPort` — when a flush or a batch's reply arrives (those then carry only declines), when a worker's
  * message is rejected (its death) and before `close()` gives up on a run — so a result is read at the same moments
  * as without the ledger, or at a death instead of being lost (Piscina may learn of a death on another channel, an
  * uncaught error's report, before the worker's last messages on `parentPort`: the ledger was handed over long before).
+ *
+ * Without `coalesce.keepFinished` the ledger carries only a worker's last words: as it exits (an uncaught error, or
+ * `process.exit`: Node runs the exit handler before it reports the error), the results it held, and those that left
+ * in a flush or a reply but have not reached the main thread (their slots not released), `slot, ok, value` triples
+ * in one message. The main thread reads the ledger when the worker leaves the pool, before it fails the worker's
+ * runs, and gives each result only to the run whose slot that worker ran and ended (the worker sends a result
+ * again after a flush or a reply that may still arrive, or may never: the slot tells).
  */
 export interface LedgerNotice {
   readonly tag: typeof ledgerTag;

@@ -13,11 +13,17 @@
  *   early: the batch's reply carries all its declines, so the main thread hands them back together, before it
  *   sends the next share of its queue.
  * - A result marked with `transferResult` keeps its move: its buffers travel with the message that carries it.
- * - {@link BatchRunner.sendHeld} sends what is held at once; the worker entry calls it on `process.exit`, so a task
- *   that ends the worker does not take its finished batch-mates with it.
- * - With `coalesce.keepFinished` (a {@link ResultLedger}) each finished result is posted on the ledger as it ends, and
- *   what is "held" is only the promise of a flush: the flushes and the reply carry no results but declines, and tell
- *   the main thread when to read the ledger. A worker that dies any way then loses no finished result.
+ * - {@link BatchRunner.sendHeld} sends what is held at once, on `parentPort`, saying which worker sent it (the main
+ *   thread gives a result it reads there only to a run of that worker).
+ * - Results that left (a flush, a reply) are kept until the main thread has them (their slots are released): a
+ *   worker that exits — an uncaught error, `process.exit` — sends them again, with what it holds, as its last words
+ *   on its {@link ResultLedger} ({@link BatchRunner.sendLastWords}, called by the worker entry on `'exit'`). The
+ *   report of an uncaught error can overtake a flush, and Piscina drops a reply from a worker it saw fail; the main
+ *   thread reads the last words before it fails that worker's runs, so finished batch-mates are never lost to it.
+ * - With `coalesce.keepFinished` ({@link ResultLedger.keepsFinished}) each finished result is posted on the ledger as
+ *   it ends, and what is "held" is only the promise of a flush: the flushes and the reply carry no results but
+ *   declines, and tell the main thread when to read the ledger. A worker that dies any way then loses no finished
+ *   result (a terminated or out-of-memory worker runs no exit handler: without the option, those lose what they held).
  *
  * @module
  */
@@ -47,6 +53,8 @@ export class BatchRunner {
   #held: unknown[] = [];
   /** The buffers the held results move (`transferResult`). */
   #heldTransfers: unknown[] | undefined;
+  /** Results that left in a flush or a reply, kept for last words until the main thread has them (no keepFinished). */
+  #sent: Array<{ results: readonly unknown[]; transfer: readonly unknown[] | undefined }> = [];
   /** The flush key (`url#name`) of the last call's task. */
   readonly #lastKey = new LastTask<string>();
 
@@ -54,8 +62,9 @@ export class BatchRunner {
    * @param runTask - runs one call as a task (the single-task runner); throws its `TaskOutcome` on failure.
    * @param flush - when held results leave (`coalesce.flushMs`).
    * @param post - sends held results to the main thread now (the worker's `parentPort.postMessage`).
-   * @param ledger - where finished results go at once (`coalesce.keepFinished`), or `undefined` to hold them.
-   *   @defaultValue this worker's ledger when its pool keeps finished results ({@link ResultLedger.ofThisWorker})
+   * @param ledger - where finished results go at once (`coalesce.keepFinished`) or only the last words, or
+   *   `undefined` (results are held, and a worker's exit sends what it holds on `parentPort`).
+   *   @defaultValue this worker's ledger when its pool coalesces calls ({@link ResultLedger.ofThisWorker})
    */
   constructor(
     runTask: (request: TaskRequest) => unknown,
@@ -72,10 +81,48 @@ export class BatchRunner {
   /** Sends the held results now, if any. */
   sendHeld(): void {
     if (!this.#flush.holding) return;
-    this.#post({ tag: batchTag, results: this.#held }, this.#heldTransfers ?? []);
+    const ledger = this.#ledger;
+    const results = this.#held;
+    const transfer = this.#heldTransfers;
+    this.#post(ledger === undefined ? { tag: batchTag, results } : { tag: batchTag, results, threadId: ledger.threadId }, transfer ?? []);
+    this.#keepSent(results, transfer);
     this.#held = [];
     this.#heldTransfers = undefined;
     this.#flush.flushed();
+  }
+
+  /**
+   * The worker is exiting: the results it holds, and those that left but have not reached the main thread, go on its
+   * ledger (see the module's invariants); without a ledger, what it holds goes on `parentPort`.
+   */
+  sendLastWords(): void {
+    const ledger = this.#ledger;
+    if (ledger === undefined) {
+      this.sendHeld();
+      return;
+    }
+    this.#sent.push({ results: this.#held, transfer: this.#heldTransfers });
+    ledger.lastWords(this.#sent);
+    this.#sent = [];
+    this.#held = [];
+    this.#heldTransfers = undefined;
+    this.#flush.flushed();
+  }
+
+  /** Keeps results that left until the main thread has them (for the last words); with keepFinished none is kept. */
+  #keepSent(results: readonly unknown[], transfer: readonly unknown[] | undefined): void {
+    const ledger = this.#ledger;
+    if (ledger === undefined || ledger.keepsFinished || results.length === 0) return;
+    this.#sent.push({ results, transfer });
+  }
+
+  /** Forgets the results that left whose every call the main thread has (their slots were released). */
+  #forgetReceived(): void {
+    const ledger = this.#ledger!;
+    this.#sent = this.#sent.filter(({ results }) => {
+      for (let i = 0; i + 2 < results.length; i += 3) if (ledger.unreceived(results[i] as number)) return true;
+      return false;
+    });
   }
 
   /**
@@ -85,6 +132,7 @@ export class BatchRunner {
    *   was async.
    */
   run(batch: readonly unknown[]): unknown {
+    if (this.#sent.length > 0) this.#forgetReceived();
     const flush = this.#flush;
     const n = batch.length / batchStride;
     let i = 0;
@@ -152,7 +200,7 @@ export class BatchRunner {
   #hold(slot: number, ok: 0 | 1, value: unknown): void {
     const moved = ok === 1 ? openMovable(value) : undefined;
     const ledger = this.#ledger;
-    if (ledger !== undefined && (ok === 1 || !isTaskOutcome(value) || value.status !== 'declined')) {
+    if (ledger?.keepsFinished === true && (ok === 1 || !isTaskOutcome(value) || value.status !== 'declined')) {
       if (moved === undefined) ledger.record(slot, ok, value, undefined);
       else ledger.record(slot, ok, moved.value, moved.transfer);
       this.#flush.held(); // a flush still tells the main thread when to read it
@@ -170,6 +218,7 @@ export class BatchRunner {
   #reply(): unknown {
     const reply: BatchResults = { tag: batchTag, results: this.#held };
     const transfers = this.#heldTransfers;
+    this.#keepSent(reply.results, transfers);
     this.#held = [];
     this.#heldTransfers = undefined;
     this.#flush.flushed();

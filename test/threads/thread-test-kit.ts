@@ -237,3 +237,17 @@ export async function behindBlocker<T>(pool: ThreadPool, queue: () => T): Promis
     },
   };
 }
+
+/**
+ * Makes the pool's one worker learn a task as quick: five calls of it (each must return `expected`) in one batch
+ * behind a blocker, so that the worker holds finished results behind a later call of it (coalescing).
+ * @param pool - a pool of one worker, coalescing.
+ * @param call - dispatches one call of the task.
+ * @param expected - what each call returns.
+ */
+export async function learnQuick(pool: ThreadPool, call: () => Deferred<unknown>, expected: unknown): Promise<void> {
+  const learn = await behindBlocker(pool, () => Array.from({ length: 5 }, call));
+  await learn.release();
+  const values = await Promise.all(learn.queued);
+  if (values.some((v) => v !== expected)) throw new Error(`a learning call returned ${String(values.find((v) => v !== expected))}, not ${String(expected)}`);
+}
