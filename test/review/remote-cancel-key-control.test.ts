@@ -81,6 +81,7 @@ describe('a job running when its caller stops, or is cancelled', () => {
       const d = reactor.deferToRemote(fx.waitForAbort, bed.redis.socket, 'key:once');
       expect(await nextWord(bed.watcher, 'key:once')).toBe('started');
       d.cancel();
+      void settled(d); // its CancelledError is expected: handled, never reported as unhandled
       expect(await nextWord(bed.watcher, 'key:once')).toMatch(/^aborted:/);
       // The caller removes the job on its end's event (before the fix, it deleted the key again right after).
       await until(async () => (await bed.watcher.keys(`bull:${queue}:gr-*`)).length === jobsBefore, 'the job was removed');
