@@ -176,9 +176,19 @@ function checkResourceLimits(limits: unknown): void {
   }
 }
 
+/**
+ * The error for an option value that is refused, by the one rule of `src/option-ranges.ts`: `TypeError` when it is
+ * not a number, `RangeError` when it is a number out of the option's range (below it, a fraction, `NaN`, `Infinity`).
+ * @param value - the refused value.
+ * @param message - what was expected, in p-queue's form.
+ */
+function refused(value: unknown, message: string): TypeError | RangeError {
+  return typeof value === 'number' ? new RangeError(message) : new TypeError(message);
+}
+
 function positiveInteger(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(`Expected \`${name}\` to be a positive integer, got ${describeValue(value)}`);
+    throw refused(value, `Expected \`${name}\` to be a positive integer, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -190,7 +200,7 @@ function flag(name: string, value: unknown): boolean {
 
 function nonNegative(name: string, value: unknown, allowInfinity = false): number {
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowInfinity && !Number.isFinite(value))) {
-    throw new TypeError(`Expected \`${name}\` to be a ${allowInfinity ? '' : 'finite '}number >= 0, got ${describeValue(value)}`);
+    throw refused(value, `Expected \`${name}\` to be a ${allowInfinity ? '' : 'finite '}number >= 0, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -199,8 +209,10 @@ function nonNegative(name: string, value: unknown, allowInfinity = false): numbe
  * Fills in defaults and validates, in p-queue's message style.
  * @param options - the caller's options.
  * @returns the resolved options.
- * @throws TypeError for a malformed field; RangeError when `minThreads > maxThreads` or a number is outside its range
- *   in src/option-ranges.ts (`minThreads`, `maxThreads`, `resourceLimits.*`).
+ * @throws TypeError for a field of the wrong type (a number given as a string, an object that is not one); RangeError
+ *   for a number out of its range (below it, a fraction where an integer is expected, `NaN`, `Infinity` where it is
+ *   not "no limit", past a bound of src/option-ranges.ts) and when `minThreads > maxThreads` — the one rule of
+ *   src/option-ranges.ts.
  */
 export function resolveThreadPoolOptions(options: ThreadPoolOptions = {}): ResolvedThreadPoolOptions {
   if (typeof options !== 'object' || options === null) {
@@ -217,7 +229,7 @@ export function resolveThreadPoolOptions(options: ThreadPoolOptions = {}): Resol
   }
   const maxQueue = nonNegative('maxQueue', options.maxQueue ?? d.maxQueue, true);
   if (Number.isFinite(maxQueue) && !Number.isInteger(maxQueue)) {
-    throw new TypeError(`Expected \`maxQueue\` to be an integer >= 0 or Infinity, got ${describeValue(maxQueue)}`);
+    throw new RangeError(`Expected \`maxQueue\` to be an integer >= 0 or Infinity, got ${describeValue(maxQueue)}`);
   }
   const clock = expectScheduler(options.clock ?? d.clock, 'clock');
   const captureDispatchSite = options.captureDispatchSite ?? d.captureDispatchSite;
@@ -244,7 +256,7 @@ export function resolveThreadPoolOptions(options: ThreadPoolOptions = {}): Resol
 
 function positiveNumber(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`Expected \`${name}\` to be a finite number > 0, got ${describeValue(value)}`);
+    throw refused(value, `Expected \`${name}\` to be a finite number > 0, got ${describeValue(value)}`);
   }
   return value;
 }

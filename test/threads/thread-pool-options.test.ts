@@ -25,15 +25,37 @@ describe('resolveThreadPoolOptions()', () => {
   });
 
   it.each([
+    [{ idleTimeoutMs: 'soon' }, 'Expected `idleTimeoutMs` to be a number >= 0, got `soon` (string)'],
+    [{ maxThreads: '2' }, 'Expected `maxThreads` to be a positive integer, got `2` (string)'],
+    [{ coalesce: { flushMs: '5' } }, 'Expected `coalesce.flushMs` to be a finite number >= 0, got `5` (string)'],
+    [{ recycle: { maxAgeMs: '1s' } }, 'Expected `recycle.maxAgeMs` to be a finite number > 0, got `1s` (string)'],
+    [{ clock: {} }, 'Expected `clock` to be a Scheduler with now() and callLater(), got an object without them (object)'],
+  ])('rejects %p (not a number) with a p-queue style TypeError', (options, message) => {
+    // toThrow(error) compares messages only: the class is checked on its own.
+    expect(() => resolveThreadPoolOptions(options as never)).toThrow(TypeError);
+    expect(() => resolveThreadPoolOptions(options as never)).not.toThrow(RangeError);
+    expect(() => resolveThreadPoolOptions(options as never)).toThrow(message);
+  });
+
+  // The one rule of src/option-ranges.ts, below a range as above it: a number out of range is a RangeError.
+  it.each([
     [{ maxThreads: 0 }, 'Expected `maxThreads` to be a positive integer, got `0` (number)'],
     [{ minThreads: 1.5 }, 'Expected `minThreads` to be a positive integer, got `1.5` (number)'],
     [{ concurrentTasksPerWorker: 0 }, 'Expected `concurrentTasksPerWorker` to be a positive integer, got `0` (number)'],
     [{ cancelGraceMs: -1 }, 'Expected `cancelGraceMs` to be a finite number >= 0, got `-1` (number)'],
-    [{ idleTimeoutMs: 'soon' }, 'Expected `idleTimeoutMs` to be a number >= 0, got `soon` (string)'],
+    [{ cancelGraceMs: Number.POSITIVE_INFINITY }, 'Expected `cancelGraceMs` to be a finite number >= 0, got `Infinity` (number)'],
+    [{ idleTimeoutMs: Number.NaN }, 'Expected `idleTimeoutMs` to be a number >= 0, got `NaN` (number)'],
+    [{ maxQueue: -1 }, 'Expected `maxQueue` to be a number >= 0, got `-1` (number)'],
     [{ maxQueue: 1.5 }, 'Expected `maxQueue` to be an integer >= 0 or Infinity, got `1.5` (number)'],
-    [{ clock: {} }, 'Expected `clock` to be a Scheduler with now() and callLater(), got an object without them (object)'],
-  ])('rejects %p with a p-queue style TypeError', (options, message) => {
-    expect(() => resolveThreadPoolOptions(options as never)).toThrow(new TypeError(message));
+    [{ coalesce: { maxBatch: 0 } }, 'Expected `coalesce.maxBatch` to be a positive integer, got `0` (number)'],
+    [{ coalesce: { flushMs: -1 } }, 'Expected `coalesce.flushMs` to be a finite number >= 0, got `-1` (number)'],
+    [{ coalesce: { maxArgBytes: -1 } }, 'Expected `coalesce.maxArgBytes` to be a number >= 0, got `-1` (number)'],
+    [{ recycle: { maxTasks: 0 } }, 'Expected `recycle.maxTasks` to be a positive integer, got `0` (number)'],
+    [{ recycle: { maxHeapMb: -1 } }, 'Expected `recycle.maxHeapMb` to be a finite number > 0, got `-1` (number)'],
+    [{ recycle: { maxAgeMs: 0 } }, 'Expected `recycle.maxAgeMs` to be a finite number > 0, got `0` (number)'],
+  ])('rejects %p (a number out of range) with a p-queue style RangeError', (options, message) => {
+    expect(() => resolveThreadPoolOptions(options as never)).toThrow(RangeError);
+    expect(() => resolveThreadPoolOptions(options as never)).toThrow(message);
   });
 
   it('rejects minThreads above maxThreads with RangeError', () => {
