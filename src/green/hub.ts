@@ -15,8 +15,6 @@
  *   `flush()`) returns at once, and anything scheduled meanwhile is picked up by the running loop.
  * - Slices: a pass (started with the `nextTurn` option: `setImmediate`) runs steps until `sliceMs` of `now` has
  *   passed, then schedules the next pass only if work is left. An idle hub schedules nothing and holds no handle.
- *   `now` is read once per group of quick steps of one task, not per step (step-timer.ts: a read costs several
- *   switches), so a slice ends at the first read past it; a pass closes its last group with a read.
  * - Async resumptions: an async greenlet continues on a microtask, so the drain suspends itself (`#asyncRunning`)
  *   and `#asyncHop` continues the same slice once the greenlet awaits its next hub wait (or after a few
  *   microtasks, when it awaits something foreign instead: the step's time is then no longer attributed, but the
@@ -650,7 +648,6 @@ export class Hub extends EventEmitter {
         ended = runInContext(context, this.#runBatch);
       }
     } finally {
-      if (ended !== BATCH_ASYNC) this.#timer.flush(); // the last group's read (an async step's mark() took it)
       this.#identity.restore(outer);
       this.#switches += this.#steps;
       this.#draining = false;
@@ -695,13 +692,11 @@ export class Hub extends EventEmitter {
       let handedOver: boolean;
       if (g !== null) {
         stats = control.stats(g);
-        timer.before(stats);
         this.#current = g;
         handedOver = control.step(g);
       } else {
         const call = item as GreenletCall<any>;
         stats = call.stats;
-        timer.before(stats);
         this.#current = call;
         handedOver = this.#runCall(call);
       }
@@ -712,7 +707,7 @@ export class Hub extends EventEmitter {
       }
       this.#steps++;
       if (handedOver && this.#suspendForAsync(g ?? this.#greenletOf(item))) return BATCH_ASYNC;
-      const now = timer.after(g ?? item, stats); // one clock read per group of quick steps of one task (step-timer.ts)
+      const now = timer.after(g ?? item, stats); // one clock read per step: every blocking step is seen
       if (this.#steps >= this.#maxSteps || now >= this.#end) return BATCH_LIMIT;
     }
   };

@@ -10,16 +10,13 @@
  *   Greenlet code never reaches it.
  * - Written by `StepTimer` only (`#step`: `steps`, `maxMs` and {@link StepStats.record}), for the hub, where a step
  *   ends: the run loop after a synchronous step (`after`), a death inside a step before its links run (`died`), and
- *   an async step's end (`timed`: the hub wait its greenlet's code just asked for, or its death), and where a group
- *   of quick steps of one task ends (`before`, `flush`: step-timer.ts). Always synchronously on the hub's thread,
- *   once per step or group of the task's steps, and never from code of another task's greenlet.
+ *   an async step's end (`timed`: the hub wait its greenlet's code just asked for, or its death). Always
+ *   synchronously on the hub's thread, once per step, and never from code of another task's greenlet.
  * - Read by the hub only through {@link StepStats.snapshot} (`Hub.taskStatsById`, behind `hub.stats()` and
  *   `reactor.stats()`), at any time: JavaScript runs one thing at a time, so a snapshot sees whole steps (a step is
  *   counted, its `maxMs` and its sample recorded in one synchronous `#step`), and it is a copy the caller owns.
- * - Invariants: `steps` counts every step timed, `maxMs` is the longest step or group of steps timed together
- *   (never below the longest step), neither ever decreases; the histogram holds a sample of them (`StepTimer`
- *   decides which; a group as its mean step), so `p50Ms`/`p99Ms` are of that sample. A group's steps are counted
- *   when it ends, so a snapshot taken inside a pass may miss the steps of the group still open.
+ * - Invariants: `steps` counts every step timed, `maxMs` is the longest of them, neither ever decreases; the
+ *   histogram holds a sample of them (`StepTimer` decides which), so `p50Ms`/`p99Ms` are of that sample.
  *
  * @module
  */
@@ -33,7 +30,7 @@ export interface TaskStepStats {
   p50Ms: number;
   /** 99th-percentile step time in milliseconds (over the same sample). */
   p99Ms: number;
-  /** Longest step in milliseconds (over every step; quick steps of one task timed together count as one, their total). */
+  /** Longest step in milliseconds (over every step). */
   maxMs: number;
 }
 
@@ -50,7 +47,7 @@ export class StepStats {
   readonly id: string;
   /** Steps run (all of them; the histogram holds a sample, see `StepTimer`). Written by `StepTimer` only (see the module). */
   steps = 0;
-  /** The longest step (or group of quick steps timed together) in milliseconds. Written by `StepTimer` only (see the module). */
+  /** The longest step in milliseconds (all of them). Written by `StepTimer` only (see the module). */
   maxMs = 0;
   readonly #histogram: RecordableHistogram = createHistogram();
 
