@@ -20,7 +20,7 @@ import { firingCounter } from '../helpers/deferred-results.js';
 import { settled, watchUnhandled } from '../threads/thread-test-kit.js';
 import { nextWord, remoteFixtureModule, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { runChild } from '../helpers/run-child.js';
-import { startHostProcess } from '../remote-bullmq/remote-host-process.js';
+import { startHostProcess, type HostProcess } from '../remote-bullmq/remote-host-process.js';
 
 const imports = [remoteFixtureModule, new URL('./remote-review-tasks.js', remoteFixtureModule)];
 let redis: TestRedis;
@@ -36,21 +36,50 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-function host(queue: string, reports: unknown[], cancelGraceMs = 100): Promise<RemoteWorker> {
-  return runRemoteWorker({ connection: redis.connection, queue, imports, concurrency: 1, cancelGraceMs, onError: (error) => reports.push(error) });
+/** What a test of this file works with: a caller on its queue, the hosts it starts, what they all report. */
+interface Bed {
+  readonly reactor: Reactor;
+  /** What the caller's backend and the in-process hosts reported through `onError`. */
+  readonly reports: unknown[];
+  /** Starts an in-process host of concurrency 1 on the queue (closed after the test). */
+  readonly host: (cancelGraceMs?: number) => Promise<RemoteWorker>;
+  /** Starts a host process on the queue (stopped with SIGTERM after the test, unless it exited). */
+  readonly hostProcess: (extra: readonly string[]) => Promise<HostProcess>;
 }
 
-function caller(queue: string, reports: unknown[]): Reactor {
-  return new Reactor({ remote: bullmqBackend({ connection: redis.connection, queue, reconcileMs: 200, onError: (error) => reports.push(error) }) });
+/**
+ * Runs `body` with a caller on `queue`; then stops the caller and every host `body` started, in order, and checks
+ * that nothing was reported through `onError`.
+ */
+async function onQueue(queue: string, body: (bed: Bed) => Promise<void>): Promise<void> {
+  const reports: unknown[] = [];
+  const onError = (error: unknown): void => void reports.push(error);
+  const ends: Array<() => Promise<void>> = [];
+  const reactor = new Reactor({ remote: bullmqBackend({ connection: redis.connection, queue, reconcileMs: 200, onError }) });
+  const host = async (cancelGraceMs = 100): Promise<RemoteWorker> => {
+    const serving = await runRemoteWorker({ connection: redis.connection, queue, imports, concurrency: 1, cancelGraceMs, onError });
+    ends.push(() => serving.close());
+    return serving;
+  };
+  const hostProcess = async (extra: readonly string[]): Promise<HostProcess> => {
+    const serving = await startHostProcess(redis.url, queue, extra);
+    ends.push(() => serving.kill('SIGTERM'));
+    return serving;
+  };
+  try {
+    await body({ reactor, reports, host, hostProcess });
+  } finally {
+    await reactor.stop({ graceMs: 0 });
+    for (const end of ends) await end();
+  }
+  expect(reports).toEqual([]);
 }
 
 describe('host.close({ graceMs }) with a task that never ends', () => {
   it('ends once the grace passed; the caller errbacks WorkerCrashedError saying the host closed mid-task, and the task ran once', async () => {
-    const reports: unknown[] = [];
     const watch = watchUnhandled();
-    const serving = await host('grace-never', reports);
-    const reactor = caller('grace-never', reports);
-    try {
+    await onQueue('grace-never', async ({ reactor, host }) => {
+      const serving = await host();
       const d = reactor.deferToRemote(fx.hangOnFirstRun, redis.socket, 'grace:never');
       const firings = firingCounter(d);
       expect(await nextWord(watcher, 'grace:never')).toMatch(/^started:/);
@@ -60,70 +89,47 @@ describe('host.close({ graceMs }) with a task that never ends', () => {
       expect((outcome as { error: Error }).error.message).toMatch(/hangOnFirstRun.*closed.*100 ms/);
       expect(firings.count).toBe(1);
       expect(await watcher.get('grace:never:runs')).toBe('1');
-    } finally {
-      await reactor.stop();
-      await serving.close();
-    }
+    });
     await watch.settle();
     watch.stop();
-    expect({ reported: watch.reported, escaped: watch.escaped, reports }).toEqual({ reported: [], escaped: [], reports: [] });
+    expect({ reported: watch.reported, escaped: watch.escaped }).toEqual({ reported: [], escaped: [] });
   }, 60_000);
 
   it('with retries, the job is re-run on another host and its caller gets that run\'s result', async () => {
-    const reports: unknown[] = [];
-    const first = await host('grace-retried', reports);
-    const reactor = caller('grace-retried', reports);
-    let second: RemoteWorker | undefined;
-    try {
+    await onQueue('grace-retried', async ({ reactor, host }) => {
+      const first = await host();
       const d = reactor.deferToRemote(rv.hangFirstRunRetried, redis.socket, 'grace:retried');
       expect(await nextWord(watcher, 'grace:retried')).toBe('started:1');
       await first.close({ graceMs: 0 });
-      second = await host('grace-retried', reports);
+      await host();
       await expect(d.asPromise()).resolves.toBe('done on run 2');
       expect(reactor.stats().remote).toMatchObject({ retried: 1, completed: 1, crashed: 0 });
-    } finally {
-      await reactor.stop();
-      await first.close();
-      await second?.close();
-    }
-    expect(reports).toEqual([]);
+    });
   }, 60_000);
 
   it('refuses a graceMs that is not a finite number >= 0 (rejecting with RangeError), closing nothing: the host serves on', async () => {
-    const reports: unknown[] = [];
-    const serving = await host('grace-bad', reports);
-    const reactor = caller('grace-bad', reports);
-    try {
+    await onQueue('grace-bad', async ({ reactor, host }) => {
+      const serving = await host();
       for (const graceMs of [-1, Number.NaN, Infinity, '10'] as unknown as number[]) {
         await expect(serving.close({ graceMs })).rejects.toThrow(RangeError);
       }
       await expect(serving.close(null as unknown as { graceMs?: number })).rejects.toThrow(TypeError);
       await expect(reactor.deferToRemote(fx.add, 2, 3).asPromise()).resolves.toBe(5);
-    } finally {
-      await reactor.stop();
-      await serving.close();
-    }
-    expect(reports).toEqual([]);
+    });
   }, 60_000);
 });
 
 describe('greenreactor remote worker --grace-ms', () => {
   it('bounds the close on SIGTERM: a task that never ends is stopped once that grace passed, and its caller is told so', async () => {
-    const reports: unknown[] = [];
-    const serving = await startHostProcess(redis.url, 'grace-cli', ['--grace-ms', '150']);
-    const reactor = caller('grace-cli', reports);
-    try {
+    await onQueue('grace-cli', async ({ reactor, hostProcess }) => {
+      const serving = await hostProcess(['--grace-ms', '150']);
       const d = reactor.deferToRemote(fx.hangOnFirstRun, redis.socket, 'grace:cli');
       expect(await nextWord(watcher, 'grace:cli')).toMatch(/^started:/);
       await serving.kill('SIGTERM');
       const outcome = await settled(d);
       expect(outcome).toMatchObject({ ok: false, error: expect.any(WorkerCrashedError) });
       expect((outcome as { error: Error }).error.message).toContain('its close() grace of 150 ms passed');
-    } finally {
-      await reactor.stop();
-      await serving.kill();
-    }
-    expect(reports).toEqual([]);
+    });
   }, 60_000);
 });
 
@@ -157,12 +163,9 @@ async function roundTrips(queue: string, name: string): Promise<void> {
 
 describe('a host whose only thread is held by a cancelled task deaf to its signal', () => {
   it('leaves the next job in the queue: closed then, another host runs that job once and its caller gets the result', async () => {
-    const reports: unknown[] = [];
     const queue = 'taken-unstarted';
-    const first = await host(queue, reports, 600_000);
-    const reactor = caller(queue, reports);
-    let second: RemoteWorker | undefined;
-    try {
+    await onQueue(queue, async ({ reactor, host }) => {
+      const first = await host(600_000);
       // The first host's only thread: held by a task deaf to its cancel, long after its caller was answered.
       const deaf = reactor.deferToRemote(rv.abortedButHangs, redis.socket, 'taken:deaf');
       expect(await nextWord(watcher, 'taken:deaf')).toBe('started');
@@ -174,24 +177,16 @@ describe('a host whose only thread is held by a cancelled task deaf to its signa
       expect(await nextWord(watcher, 'taken:deaf')).toBe('aborted');
       await roundTrips(queue, 'reportRun');
       await first.close({ graceMs: 0 });
-      second = await host(queue, reports, 1000);
+      await host(1000);
       expect(await settled(d)).toEqual({ ok: true, value: 'ran' });
       expect(firings.count).toBe(1);
       expect(await watcher.lrange('taken:run', 0, -1)).toEqual(['ran']);
-    } finally {
-      await reactor.stop({ graceMs: 0 });
-      await first.close();
-      await second?.close();
-    }
-    expect(reports).toEqual([]);
+    });
   }, 90_000);
 
   it('runs the next job itself once its cancel grace ended the deaf task\'s thread', async () => {
-    const reports: unknown[] = [];
-    const queue = 'taken-after-grace';
-    const only = await host(queue, reports, 200);
-    const reactor = caller(queue, reports);
-    try {
+    await onQueue('taken-after-grace', async ({ reactor, host }) => {
+      await host(200);
       const deaf = reactor.deferToRemote(rv.abortedButHangs, redis.socket, 'grace-ended:deaf');
       expect(await nextWord(watcher, 'grace-ended:deaf')).toBe('started');
       const d = reactor.deferToRemote(fx.reportRun, redis.socket, 'grace-ended:run', 'ran');
@@ -199,11 +194,7 @@ describe('a host whose only thread is held by a cancelled task deaf to its signa
       void settled(deaf); // its CancelledError is expected: handled, never reported as unhandled
       expect(await settled(d)).toEqual({ ok: true, value: 'ran' });
       expect(await watcher.lrange('grace-ended:run', 0, -1)).toEqual(['ran']);
-    } finally {
-      await reactor.stop({ graceMs: 0 });
-      await only.close();
-    }
-    expect(reports).toEqual([]);
+    });
   }, 90_000);
 });
 
