@@ -173,6 +173,22 @@ export function whenWorkerLetsGo(d: Deferred<unknown>, fn: () => void): boolean 
   return run !== undefined && run.whenWorkerLetsGo(fn);
 }
 
+/**
+ * Whether a worker ever started the task behind a thread call's Deferred (it may have ended since).
+ *
+ * Why: whoever stops a call must sometimes tell a task stopped mid-run (its outcome unknown) from one that never
+ * started (a remote host gives that job back to its queue, unrun). Read it right after cancelling the Deferred: a
+ * worker starts only a task whose cancel slot is clear, so a task not started by then never starts, and the answer
+ * cannot change. Read-only; reading it later (once the run left its worker) says false.
+ *
+ * @param d - a Deferred; only a thread pool run's (`ThreadPool.run`, `runAlone`, `runStreamed`) can have started.
+ * @returns true when a worker claimed the run's task; false otherwise (not a run's Deferred, still waiting, skipped).
+ */
+export function taskStarted(d: Deferred<unknown>): boolean {
+  const run = runOf(d);
+  return run !== undefined && run.startedInWorker;
+}
+
 /** Where a run is: waiting for Piscina, or its Deferred has fired (`'abandoned'`: fired before Piscina settled). */
 export type ThreadTaskRunState = 'pending' | 'settled' | 'abandoned';
 
@@ -327,6 +343,11 @@ export class ThreadTaskRun implements PostedReceiver, ActiveLinks<ThreadTaskRun>
    */
   get endedInWorker(): boolean {
     return this.#has(inPiscinaBit) && this.#host.slots.runningThread(this.#slot) !== 0 && this.#host.slots.ended(this.#slot);
+  }
+
+  /** See {@link taskStarted}: a worker claimed its task (the ladder saw it running, or its slot names a thread). */
+  get startedInWorker(): boolean {
+    return this.#has(runningOnBit) || this.#host.slots.runningThread(this.#slot) !== 0;
   }
 
   /**
