@@ -15,8 +15,11 @@
  *   the pool for a thread: a job stays in the queue, for any host, until one can start it.
  * - Once the host stopped its jobs ({@link JobProcessor.stopAll}: its close's grace passed, or Redis is out of
  *   reach), a running job ends with `WorkerCrashedError` saying its host closed mid-task (its caller re-runs it under
- *   `retries`, as for a host that died), and a job taken but not started yet goes back to the queue, unrun: no task
- *   starts after that, so BullMQ's close, which waits for every job, ends.
+ *   `retries`, as for a host that died), and a job taken but whose task no thread started yet goes back to the
+ *   queue, unrun — one not handed to the pool yet, one whose carriers' asynchronous `restore` is still pending, one
+ *   waiting in the pool for a thread (a replacement starting): the pool says, right after the job's run is cancelled,
+ *   whether a thread ever started it (`taskStarted`). No task starts after that, so BullMQ's close, which waits for
+ *   every job, ends.
  * - A task that returned or threw (its thread did not die) is recorded in its job's hash before its outcome is
  *   returned for BullMQ to save (see `returned-mark.ts`).
  *
@@ -39,7 +42,7 @@ import { DataCloneError, WorkerCrashedError } from '../errors.js';
 import { safeString } from '../safe-string.js';
 import { taskFrom } from '../task/task.js';
 import type { ThreadPool } from '../threads/thread-pool.js';
-import { whenWorkerLetsGo } from '../threads/thread-task-run.js';
+import { taskStarted, whenWorkerLetsGo } from '../threads/thread-task-run.js';
 import type { HostDirectory } from './host-directory.js';
 import { errorOutcome, valueOutcome, type ValueLimitCheck } from './host-outcome.js';
 import { ReturnedMarks } from './returned-mark.js';
@@ -76,7 +79,11 @@ export interface JobProcessorDeps {
 /** A job this host runs now, and whether (and why) the host stopped it: a cancel, or the host closing. */
 interface RunningJob {
   readonly deferred: Deferred<unknown>;
+  /** The task's run in the host's pool, once the carriers' restore started it. */
+  readonly threadRun: Deferred<unknown> | undefined;
   stopped: 'no' | 'cancelled' | 'host-closed';
+  /** Set by {@link JobProcessor.stopAll} when it stopped a job whose task no thread ever started (it goes back to the queue). */
+  unstarted?: true;
   /** Set while its ended job waits for its thread to let go of a task deaf to its stop: ends that wait at once. */
   letGo?: () => void;
 }
@@ -118,6 +125,9 @@ export class JobProcessor {
       if (job.stopped !== 'no') continue;
       job.stopped = 'host-closed';
       job.deferred.cancel();
+      // Read right after the cancel: a task no thread started by then never starts (a carrier's restore still
+      // pending, or its thread still starting): the job goes back to the queue, unrun, for another host.
+      if (job.threadRun === undefined || !taskStarted(job.threadRun)) job.unstarted = true;
     }
   }
 
@@ -167,31 +177,36 @@ export class JobProcessor {
     const waited = Date.now() - job.timestamp;
     let started = performance.now();
     const times = (): RemoteTimes => ({ w: waited, r: performance.now() - started });
-    let outcome: RemoteOutcome | 'given-back';
+    let outcome: RemoteOutcome | 'give-back';
     try {
       if (!isRemoteJobData(data)) throw editedJob(id, job.name, data);
       if (this.#cancelled.delete(id) || (await redis.exists(cancelKey(prefix, queue, id))) === 1) return { s: 'skipped', why: 'cancelled' };
       if (data.d !== undefined && Date.now() >= data.d) return { s: 'skipped', why: 'deadline' };
       const elsewhere = !registry.serves(data.x) && (await directory.otherServes(data.x));
       // Checked after the last await before the job's entry in #running (see #run): a stopAll from now on stops it.
-      if (elsewhere || this.#closedBecause !== undefined) {
-        // Back in the queue a little later (longer each time it comes back here), for a host that serves it: another
-        // host, or this one stopped its jobs (its close's grace passed), and no task starts here any more.
-        await job.moveToDelayed(Date.now() + Math.min(giveBackMs * Math.max(1, job.attemptsStarted), maxGiveBackMs), token);
-        outcome = 'given-back';
-      } else {
+      if (elsewhere || this.#closedBecause !== undefined) outcome = 'give-back';
+      else {
         started = performance.now();
         outcome = await this.#run(id, data, times);
+      }
+      if (outcome === 'give-back') {
+        // Back in the queue a little later (longer each time it comes back here), for a host that serves it: another
+        // host, or this one stopped its jobs (its close's grace passed) before the task started, and no task starts
+        // here any more.
+        await job.moveToDelayed(Date.now() + Math.min(giveBackMs * Math.max(1, job.attemptsStarted), maxGiveBackMs), token);
       }
     } catch (error) {
       return await errorOutcome(isRemoteJobData(data) ? data.x : safeString(job.name), error, overLimit, times());
     }
-    if (outcome === 'given-back') throw new DelayedError();
+    if (outcome === 'give-back') throw new DelayedError();
     return outcome;
   };
 
-  /** Runs the task of job `id` in the pool and returns its outcome (throws when the task cannot be found or set up). */
-  async #run(id: string, data: RemoteJobData, times: () => RemoteTimes): Promise<RemoteOutcome> {
+  /**
+   * Runs the task of job `id` in the pool and returns its outcome (throws when the task cannot be found or set up),
+   * or `'give-back'` when the host stopped its jobs before the task started.
+   */
+  async #run(id: string, data: RemoteJobData, times: () => RemoteTimes): Promise<RemoteOutcome | 'give-back'> {
     const { registry, pool, prefix, queue, overLimit } = this.#deps;
     const found = registry.resolve(data.m, data.x);
     const task = taskFrom(found.moduleUrl, found.exportName);
@@ -204,7 +219,13 @@ export class JobProcessor {
     const run = (): Deferred<unknown> => restoreAroundDeferred(carried, () => (threadRun = pool.run(task, ...args)));
     // The caller's deadline as the wall time it is, not as "ms from now": the task's deadline() reads it exactly.
     const deferred = data.d === undefined ? run() : runUntilWallTime(pool.options.clock, data.d, run);
-    const entry: RunningJob = { deferred, stopped: 'no' };
+    const entry: RunningJob = {
+      deferred,
+      get threadRun() {
+        return threadRun;
+      },
+      stopped: 'no',
+    };
     this.#running.set(id, entry);
     if (this.#cancelled.delete(id)) this.abort(id); // a cancel that came while the job was being set up
     const settled = await new Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }>((resolve) => {
@@ -225,6 +246,7 @@ export class JobProcessor {
       });
     }
     this.#running.delete(id);
+    if (entry.unstarted === true) return 'give-back';
     if (entry.stopped === 'host-closed') {
       const error = new WorkerCrashedError(
         `The remote host running task \`${data.x}\` closed before the task ended (${this.#closedBecause ?? 'closing'}): the task was stopped mid-run, ` +

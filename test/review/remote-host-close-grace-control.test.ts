@@ -11,18 +11,24 @@
  * @module
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { fileURLToPath } from 'node:url';
 import { WorkerCrashedError } from '../../src/errors.js';
 import { Reactor } from '../../src/reactor/reactor.js';
 import { bullmqBackend, runRemoteWorker, type RemoteWorker } from '../../src/remote-bullmq/index.js';
+import { ThreadPool } from '../../src/threads/thread-pool.js';
+import { taskStarted } from '../../src/threads/thread-task-run.js';
+import { restoreGate } from '../fixtures/remote-restore-gate.js';
 import * as rv from '../fixtures/remote-review-tasks.js';
 import * as fx from '../fixtures/remote-tasks.js';
+import * as tt from '../fixtures/thread-tasks.js';
 import { firingCounter } from '../helpers/deferred-results.js';
-import { settled, watchUnhandled } from '../threads/thread-test-kit.js';
+import { built, gate, reaches, settled, watchUnhandled } from '../threads/thread-test-kit.js';
 import { nextWord, remoteFixtureModule, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { runChild } from '../helpers/run-child.js';
 import { startHostProcess, type HostProcess } from '../remote-bullmq/remote-host-process.js';
 
 const imports = [remoteFixtureModule, new URL('./remote-review-tasks.js', remoteFixtureModule)];
+const gateModule = fileURLToPath(new URL('../../dist/test/fixtures/remote-restore-gate.js', import.meta.url));
 let redis: TestRedis;
 let watcher: ReturnType<TestRedis['client']>;
 
@@ -196,6 +202,82 @@ describe('a host whose only thread is held by a cancelled task deaf to its signa
       expect(await watcher.lrange('grace-ended:run', 0, -1)).toEqual(['ran']);
     });
   }, 90_000);
+});
+
+/*
+ * A job whose task never started when the grace passed (the twenty-first round's brief, item 1):
+ * A worker host's `close({ graceMs })` past its grace gives back to the queue, unrun, a job it took but whose task
+ * never started — its carrier's asynchronous `restore` still pending, or its pool still starting the thread that
+ * would run it — instead of failing its caller with `WorkerCrashedError` "stopped mid-run" (SPEC §11: nothing queued
+ * is lost). Another host runs it once and its caller gets the result.
+ *
+ * Found: the host put a job in its running set as soon as it handed it to the restore and its pool, and its close's
+ * `stopAll` failed every job in that set as stopped mid-run. It now asks the pool, right after cancelling the job's
+ * run, whether a thread ever started the task (`taskStarted`, read from the pool's cancel slots: a task not started
+ * by then never starts); one never started goes back to the queue. Against a real redis-server and host processes.
+ */
+
+describe('host.close({ graceMs: 0 }) while a job\'s carrier restore is still pending', () => {
+  it('gives the job back to the queue unrun: another host runs it once, and its caller gets that result', async () => {
+    await onQueue('unstarted-restore', async ({ reactor, hostProcess }) => {
+      const hostArgs = ['--import', gateModule, '--concurrency', '1', '--grace-ms', '0'];
+      const first = await hostProcess(hostArgs);
+      const d = restoreGate.run({ socket: redis.socket, key: 'unstarted:restore' }, () =>
+        reactor.deferToRemote(fx.reportRun, redis.socket, 'unstarted:run', 'ran'),
+      );
+      const firings = firingCounter(d);
+      // The first host took the job and its restore waits (for good): the task has not started.
+      expect(await nextWord(watcher, 'unstarted:restore')).toBe('restoring:1');
+      await first.kill('SIGTERM'); // close({ graceMs: 0 }): the grace is over at once
+      await hostProcess(hostArgs);
+      expect(await settled(d)).toEqual({ ok: true, value: 'ran' });
+      expect(firings.count).toBe(1);
+      expect(await watcher.lrange('unstarted:run', 0, -1)).toEqual(['ran']);
+    });
+  }, 90_000);
+});
+
+describe('taskStarted() (what a host asks its pool when it stops a job)', () => {
+  it('is false, right after its cancel, for a run waiting for the thread that replaces a terminated one, which then never runs', async () => {
+    const pool = new ThreadPool({ minThreads: 1, maxThreads: 1, cancelGraceMs: 0 });
+    try {
+      const deaf = gate();
+      const held = pool.run(built(tt.spinForever), deaf);
+      void settled(held);
+      await reaches(deaf, 0, 1);
+      held.cancel(); // grace 0: its thread is terminated now, and a replacement starts
+      const marks = gate();
+      const next = pool.run(built(tt.markRan), marks, 0);
+      void settled(next);
+      next.cancel();
+      expect(taskStarted(next)).toBe(false);
+      await expect(pool.run(built(tt.add), 2, 3).asPromise()).resolves.toBe(5);
+      expect(Atomics.load(marks, 0)).toBe(0);
+    } finally {
+      await pool.close(0);
+    }
+  }, 60_000);
+
+  it('is true, right after its cancel, for a run whose task a thread started', async () => {
+    const pool = new ThreadPool({ minThreads: 1, maxThreads: 1, cancelGraceMs: 0 });
+    try {
+      const running = gate();
+      const d = pool.run(built(tt.waitForGate), running, 'v');
+      void settled(d);
+      await reaches(running, 0, 1);
+      d.cancel();
+      expect(taskStarted(d)).toBe(true);
+    } finally {
+      await pool.close(0);
+    }
+  }, 60_000);
+
+  it('is false for a Deferred that is not a thread run\'s', () => {
+    const reactorLess = new Reactor();
+    const d = reactorLess.deferToGreenlet(() => 1);
+    expect(taskStarted(d)).toBe(false);
+    void reactorLess.stop();
+  });
 });
 
 /** The child: a host whose task never ends, closed with the default grace; prints what its caller got and what stays open. */
