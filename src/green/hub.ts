@@ -182,6 +182,7 @@ export class Hub extends EventEmitter {
   #slices = 0;
   readonly #taskStats = new Map<string, StepStats>(); // by task id; written by #timer only (step-stats.ts: the contract)
   #liveHead: Greenlet<any> | null = null;
+  // The last function spawned and the last one #isPlain was asked about: forgotten at every death (#forgetFunctions).
   #lastFn: unknown = null;
   #lastFnName = '';
   #plainFn: unknown = null; // the last function #isPlain was asked about, and its answer
@@ -264,6 +265,7 @@ export class Hub extends EventEmitter {
           armUserCodeGate(this.#endDyingStep);
         }
         this.#live--;
+        this.#forgetFunctions();
         this.#liveHead = control.liveRemove(g, this.#liveHead);
         // Its step ended the drain's suspension: the drain goes on (#asyncHop) and turns the identity off at its end.
         const inPass = this.#draining || g === this.#asyncRunning;
@@ -283,6 +285,7 @@ export class Hub extends EventEmitter {
       materialize: (call) => this.#materialize(call),
       dropCall: () => {
         this.#live--;
+        this.#forgetFunctions();
       },
     };
   }
@@ -496,6 +499,19 @@ export class Hub extends EventEmitter {
     const own = control.tookWait(g, w, mine ? 'awaited' : raced ? 'raced' : 'taken', ready) && mine;
     if (!own && !raced && ready && !w.called) w.callback(undefined);
     return own;
+  }
+
+  /**
+   * A greenlet (or lazy call) died: forget the functions `#nameOf` and `#isPlain` remember. Each is the last one
+   * spawned or asked about; held past the death of its last greenlet, it kept that greenlet's closure (what it
+   * captured: a large object, a Deferred) reachable until another function was spawned, for as long as the hub lived.
+   * Forgotten at any death, a cached function is one a live greenlet holds anyway (no death since its spawn), and a
+   * run of spawns of one function with no death between them (a loop of `spawn`, a batch of lazy calls) still skips
+   * the lookups.
+   */
+  #forgetFunctions(): void {
+    this.#lastFn = null;
+    this.#plainFn = null;
   }
 
   /** @returns the task name of function `fn`. */
@@ -758,6 +774,7 @@ export class Hub extends EventEmitter {
       if (ended) {
         // Dead in its one step, as host.died does for a greenlet: its Deferred's callbacks are not its step.
         this.#live--;
+        this.#forgetFunctions();
         this.#tracked--; // calls run only in a pass, which turns the identity off at its end if none is left
         this.#dying = call;
         armUserCodeGate(this.#endDyingStep);
