@@ -6,18 +6,10 @@ import {
   setUnhandledErrorHandler,
   type UnhandledErrorHandler,
 } from '../../src/deferred/unhandled-error-handler.js';
-import { nextTurn } from '../helpers/next-turn.js';
+import { collectUntil } from '../helpers/collect-garbage.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('These tests need node --expose-gc (npm run jest passes it)');
-
-/** Collect garbage until `done()` or a bounded number of rounds; the registry's callbacks run on a later task. */
-async function collectUntil(done: () => boolean, rounds = 50): Promise<void> {
-  for (let i = 0; i < rounds && !done(); i++) {
-    gc!();
-    await nextTurn();
-  }
-}
 
 /** Collect enough rounds that any pending finalization callbacks would have run. */
 async function collectFully(rounds = 10): Promise<void> {

@@ -17,21 +17,13 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Clock, Deferred, DeferredList, gatherResults, race, type Failure } from '../../src/index.js';
 import { captureReports, restoreUnhandledErrorHandler } from '../helpers/unhandled-reports.js';
-import { nextTurn } from '../helpers/next-turn.js';
+import { collectUntil } from '../helpers/collect-garbage.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('These tests need node --expose-gc (npm run jest passes it)');
 
 const collected = new Set<string>();
 const watch = new FinalizationRegistry<string>((tag) => collected.add(tag));
-
-/** Collect garbage until `done()`, for a bounded number of rounds; finalization callbacks run on a later task. */
-async function collectUntil(done: () => boolean, rounds = 60): Promise<void> {
-  for (let i = 0; i < rounds && !done(); i++) {
-    gc!();
-    await nextTurn();
-  }
-}
 
 afterEach(restoreUnhandledErrorHandler);
 
