@@ -4,10 +4,10 @@
  * @module
  */
 import { CancelledError, TimeoutError } from '../errors.js';
-import type { Scheduler } from '../time/scheduler.js';
+import type { DelayedCall, Scheduler } from '../time/scheduler.js';
 import { realTimeScheduler } from '../time/real-time-scheduler.js';
 import { expectScheduler } from '../time/expect-scheduler.js';
-import { holdsResult, type Deferred } from './deferred.js';
+import { holdsResult, watchHeldResult, type Deferred } from './deferred.js';
 import { Failure, isFailure } from './failure.js';
 import { safeString } from '../safe-string.js';
 
@@ -48,16 +48,37 @@ export function addTimeoutTo<T>(
   }
   const scheduler = clock === undefined ? realTimeScheduler : expectScheduler(clock, 'clock');
   let timedOut = false;
-  const call = scheduler.callLater(ms, () => {
+  const onTime = (): void => {
     // The result came first and its handlers (ours among them) are held back by the caller's pause(): cancel()
     // cannot change it, and it is not a timeout (a manual cancel() stays CancelledError).
     if (holdsResult(d)) return;
     timedOut = true;
     d.cancel();
+  };
+  let call: DelayedCall | null = scheduler.callLater(ms, onTime);
+  // While the caller's pause() holds a result back, our handler cannot run to cancel the timer, and the timeout can
+  // change nothing: the timer is cancelled at once (it was a ref'd handle for up to `ms`), its due time kept. When
+  // the handlers may run again, an earlier one may wait on a chained Deferred, which the timeout covers: it is
+  // re-armed for the time left, if any (had it stayed armed, it would have found the result held and done nothing).
+  let due = 0; // set when `held` drops the timer
+  const held = (): void => {
+    if (call === null) return;
+    due = call.getTime();
+    if (call.active()) call.cancel();
+    call = null;
+  };
+  const unwatch = watchHeldResult(d, {
+    held,
+    resumed: () => {
+      const left = due - scheduler.now();
+      if (call === null && left > 0) call = scheduler.callLater(left, onTime);
+    },
   });
+  if (holdsResult(d) && d.paused) held();
   const map = onTimeoutCancel ?? cancelledToTimeoutError;
   d.addBoth((resultOrFailure) => {
-    if (call.active()) call.cancel();
+    unwatch();
+    if (call !== null && call.active()) call.cancel();
     return timedOut ? map(resultOrFailure, ms) : resultOrFailure;
   });
   return d;

@@ -96,6 +96,26 @@ export let cancelInstead: (next: Deferred<any>, abandon: () => void) => unknown;
 export let holdsResult: (d: Deferred<any>) => boolean;
 
 /**
+ * What {@link watchHeldResult} calls: `held` when the Deferred comes to hold its result (fired, not waiting) while
+ * its caller's `pause()` holds its handlers back; `resumed` when the last such pause is undone while it holds its
+ * result, just before its handlers run. Either may be called more than once; neither may throw.
+ */
+export interface HeldResultWatcher {
+  held(): void;
+  resumed(): void;
+}
+
+/**
+ * Watch `d` for a result its caller's `pause()` holds back (see {@link HeldResultWatcher}); the returned function
+ * stops watching. For `addTimeout`, whose own handler cannot run while the caller holds the Deferred paused: it
+ * cancels its timer when the result is held (a result that came first ends the timeout) and re-arms it for the time
+ * left on `unpause()`. Kept in a WeakMap, off the hot path until the first watch. Internal to the Deferred family.
+ */
+export let watchHeldResult: (d: Deferred<any>, watcher: HeldResultWatcher) => () => void;
+/** Watchers of each watched Deferred; `null` until the first watch, so an unwatched process pays one null check. */
+let heldWatchers: WeakMap<Deferred<any>, HeldResultWatcher[]> | null = null;
+
+/**
  * A plain Deferred that belongs to a library object (a thread run, a greenlet call, a `gatherResults` gathering):
  * `ownerOf` gives that object back, so its canceller and the code that meets the Deferred reach the work behind it.
  * Why not a subclass holding it in a field: every class of Deferred is one more hidden class (V8 map) at the sites
@@ -270,6 +290,19 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     addBothIndexed = (d, handler, index) => {
       Deferred.#append(d, d.#s, handler, handler, index, index);
     };
+    watchHeldResult = (d, watcher) => {
+      const watchers = (heldWatchers ??= new WeakMap());
+      const list = watchers.get(d);
+      if (list === undefined) watchers.set(d, [watcher]);
+      else list.push(watcher);
+      return () => {
+        const now = watchers.get(d);
+        const at = now === undefined ? -1 : now.indexOf(watcher);
+        if (at < 0) return;
+        if (now!.length === 1) watchers.delete(d);
+        else now!.splice(at, 1);
+      };
+    };
     holdsResult = (d) => {
       const st = d.#s;
       return st.called && st.waiting === null;
@@ -436,7 +469,10 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     // A wait holds exactly one of the pauses (`waiting` is set iff it does); only the others are the caller's.
     if (this.#s.paused === (this.#s.waiting === null ? 0 : 1)) return;
     this.#s.paused--;
-    if (this.#s.paused === 0 && this.#s.called) Deferred.#run(this, this.#s);
+    if (this.#s.paused === 0 && this.#s.called) {
+      if (heldWatchers !== null) Deferred.#tellWatchers(this, 'resumed');
+      Deferred.#run(this, this.#s);
+    }
   }
 
   /**
@@ -764,6 +800,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     if (own.running) return;
     if (own.paused > 0) {
       // A failure that arrives while the caller holds a pause is this chain's to report until it is unpaused.
+      if (heldWatchers !== null && own.called && own.waiting === null) Deferred.#tellWatchers(d, 'held');
       Deferred.#syncTracking(d, own);
       return;
     }
@@ -896,12 +933,21 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
           cs.next = 0;
         }
       }
+      // Handed a result (or fired by a tail call) while its caller holds it paused, or paused by its own handler.
+      if (heldWatchers !== null && cs.paused > 0 && cs.waiting === null) Deferred.#tellWatchers(current, 'held');
       Deferred.#syncTracking(current, cs);
       if (below === null || below.length === 0) return;
       current = below.pop()!;
       cs = current.#s;
       cs.running = false;
     }
+  }
+
+  /** Call the {@link HeldResultWatcher}s of `d`, if any, with `event`. */
+  static #tellWatchers(d: Deferred<any>, event: keyof HeldResultWatcher): void {
+    const watchers = heldWatchers!.get(d);
+    if (watchers === undefined) return;
+    for (const watcher of [...watchers]) watcher[event]();
   }
 
   /** Register this Deferred for unhandled-failure reporting iff its chain now ends in an unobserved failure. */
