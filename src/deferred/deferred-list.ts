@@ -14,7 +14,8 @@ export type DeferredListEntry<T> = [success: true, result: T] | [success: false,
 /** How a {@link DeferredList} decides when to fire; every field defaults to `false`. */
 export interface DeferredListOptions {
   /**
-   * Fire with `[result, index]` as soon as one member succeeds (an empty list then never fires).
+   * Fire with `[result, index]` as soon as one member succeeds (an empty list then never fires by itself; its
+   * `cancel()` fails it with `CancelledError`, so a timeout on it ends it with `TimeoutError`).
    * @defaultValue false
    */
   fireOnOneCallback?: boolean;
@@ -56,9 +57,12 @@ export class DeferredList<T = unknown, R = Array<DeferredListEntry<T>>> extends 
   constructor(deferreds: Iterable<Deferred<T>>, options: DeferredListOptions = {}) {
     const checked = combinatorMembers(deferreds);
     const members = 'members' in checked ? checked.members : [];
+    // Cancelled, the list fires as its options say once its members have (their cancellation fires them, or a
+    // result a member's caller holds paused comes later), so it stays pending for them. With no member (an empty
+    // list with `fireOnOneCallback`) nothing could ever fire it: SPEC §1's general rule, CancelledError.
     super(() => {
       for (const member of members) member.cancel();
-      return CANCELLER_KEEPS_PENDING;
+      return members.length === 0 ? undefined : CANCELLER_KEEPS_PENDING;
     });
     if ('error' in checked) {
       this.errback(checked.error);

@@ -3,7 +3,8 @@ import { Deferred } from '../../src/deferred/deferred.js';
 import { DeferredList } from '../../src/deferred/deferred-list.js';
 import { Failure } from '../../src/deferred/failure.js';
 import { succeed } from '../../src/deferred/succeed.js';
-import { CancelledError } from '../../src/errors.js';
+import { CancelledError, TimeoutError } from '../../src/errors.js';
+import { Clock } from '../../src/time/clock.js';
 import { FirstError } from '../../src/deferred/first-error.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
 
@@ -42,6 +43,19 @@ describe('DeferredList', () => {
 
   it('never fires for an empty list with fireOnOneCallback', () => {
     assertNoResult(new DeferredList([], { fireOnOneCallback: true }));
+  });
+
+  it('errbacks with CancelledError when an empty list with fireOnOneCallback is cancelled (nothing else can fire it)', () => {
+    const list = new DeferredList([], { fireOnOneCallback: true });
+    list.cancel();
+    failureResultOf(list, CancelledError);
+  });
+
+  it('ends an empty list with fireOnOneCallback with TimeoutError under addTimeout', () => {
+    const clock = new Clock();
+    const list = new DeferredList([], { fireOnOneCallback: true }).addTimeout(10, clock);
+    clock.advance(10);
+    failureResultOf(list, TimeoutError);
   });
 
   it('with fireOnOneCallback fires [result, index] at the first success', () => {
