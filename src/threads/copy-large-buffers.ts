@@ -17,7 +17,15 @@
  * (one pool per process, 8 calls at once on 2 threads, fixed malloc thresholds, 8 rounds at load 34): the main
  * thread's CPU 614 ms against 262 ms per 1,600 calls, the wall time 0.68× — a copy into or out of shared memory took
  * about 1.6× a plain one even with the bytes in cache (38 against 23 µs per MiB), the slot's bytes pass between the
- * two threads' caches on every call, and the worker copies them a second time.
+ * two threads' caches on every call, and the worker copies them a second time. Nor staging buffers that the pool keeps
+ * and moves, which the worker copies out into a buffer of its own (what the task sees) and moves back on `parentPort`
+ * at once: reuse worked (at most about 1 copy in 10 needed a fresh buffer) and the main thread's copy took about 69
+ * against 86 µs per call (CPU profile, 1,800 calls), but the worker's copy out, into fresh memory of its own, took
+ * about 110 µs a call, and each buffer coming back cost the main thread a message and counted as its external memory
+ * (without allocating a one-byte buffer as each came back, it ran a mark-compact every 40-90 ms). One pool per process,
+ * 8 calls at once on 2 threads, fixed malloc thresholds, 8 rounds at load 12.6-14.6: wall 675 against 336-347 ms per
+ * 1,600 calls, the main thread's CPU 509 against 251-275 ms, the workers' 279 against 93-99 ms. On 2 cores the workers'
+ * extra copy costs what the main thread saves and more: the copy stays here, once, and the task's buffer is the copy.
  *
  * What the task sees is what a structured clone would give it: a fresh buffer with the same bytes, the same
  * typed-array kind (a `Buffer` or a subclass arrives as its base typed array, as clone makes it), the same
