@@ -7,9 +7,9 @@
  *
  * @module
  */
-import picomatch from 'picomatch';
 import type { Kind, Route } from '../task/task.js';
-import { globOptions, type PolicyRange, type PolicyRule } from './policy-schema.js';
+import type { PolicyRange, PolicyRule } from './policy-schema.js';
+import { compileTaskGlob, type TaskGlobMatcher } from './task-glob.js';
 
 /** The per-dispatch values dynamic conditions read; each is computed only when a rule needs it. */
 export interface MatchInputs {
@@ -54,7 +54,7 @@ export class CompiledRule {
   readonly streamWindow: number | undefined;
   /** True when it has conditions read per dispatch. */
   readonly dynamic: boolean;
-  readonly #glob: ((name: string) => boolean) | undefined;
+  readonly #glob: TaskGlobMatcher | undefined;
   readonly #kinds: readonly Kind[] | undefined;
   readonly #ranges: ReadonlyArray<readonly [DynamicKey, PolicyRange]>;
 
@@ -72,7 +72,7 @@ export class CompiledRule {
     this.coalesce = rule.coalesce;
     this.streamWindow = rule.streamWindow;
     const { match } = rule;
-    this.#glob = match.task === undefined ? undefined : picomatch(match.task, globOptions);
+    this.#glob = match.task === undefined ? undefined : globMatcher(match.task);
     this.#kinds = match.kind === undefined ? undefined : typeof match.kind === 'string' ? [match.kind] : match.kind;
     this.#ranges = dynamicKeys.flatMap((key) => {
       const range = match[key];
@@ -112,6 +112,13 @@ export class CompiledRule {
     const facts = this.#ranges.map(([key, range]) => `${key} ${round(inputs[key]())} ${describeRange(range)}`);
     return `${base} (${facts.join(', ')})`;
   }
+}
+
+/** The matcher of a validated glob (`Policy.load` refused every glob this could throw for). */
+function globMatcher(glob: string): TaskGlobMatcher {
+  const compiled = compileTaskGlob(glob);
+  if ('problem' in compiled) throw new TypeError(`Expected a validated task glob, got \`${glob}\`: ${compiled.problem}`);
+  return compiled.match;
 }
 
 /**

@@ -9,7 +9,6 @@
  * @module
  */
 import { z } from 'zod';
-import picomatch from 'picomatch';
 import {
   argBytesRange,
   crashCountRange,
@@ -24,25 +23,16 @@ import {
   type OptionRange,
 } from '../option-ranges.js';
 import { defaultAdaptiveOptions } from './adaptive-router.js';
-
-/** The picomatch options every task glob is compiled with (`dot` so that `*` matches every name). */
-// Typed by inference, not as `picomatch.PicomatchOptions`, so the shipped .d.ts needs no @types/picomatch.
-export const globOptions = Object.freeze({ strictBrackets: true, dot: true } as const);
+import { compileTaskGlob } from './task-glob.js';
 
 /**
  * Tells why `glob` is not a usable task-name pattern, or returns `undefined` when it is.
- * @param glob - a picomatch glob.
+ * @param glob - a task-name glob (the syntax: task-glob.ts).
  * @returns the problem, in words, or `undefined`.
  */
 export function globProblem(glob: string): string | undefined {
-  try {
-    const re = picomatch.makeRe(glob, globOptions);
-    // picomatch compiles some malformed globs (a trailing backslash) to a pattern that matches nothing.
-    if (re.source === '$^') return `Expected \`task\` to be a valid glob, got \`${glob}\`: it can never match`;
-    return undefined;
-  } catch (error) {
-    return `Expected \`task\` to be a valid glob, got \`${glob}\`: ${(error as Error).message}`;
-  }
+  const compiled = compileTaskGlob(glob);
+  return 'problem' in compiled ? `Expected \`task\` to be a valid glob, got \`${glob}\`: ${compiled.problem}` : undefined;
 }
 
 const nonNegative = (what: string): z.ZodNumber => z.number().min(0).describe(what);
@@ -95,7 +85,9 @@ const matchSchema = z
         const problem = globProblem(glob);
         if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
       })
-      .describe('A picomatch glob over the task name (its export name), e.g. `resize*` or `{resize,crop}`.')
+      .describe(
+        'A glob over the task name (its export name): `*`, `?`, `**`, `[a-z]`, `[^a-z]`, `{a,b}`, a leading `!` and `\\` escapes, e.g. `resize*` or `{resize,crop}`.',
+      )
       .optional(),
     kind: z
       .union([kindSchema, z.array(kindSchema).min(1)])
