@@ -879,7 +879,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
       }
       if (y === undefined || (this.#rare !== null && y === this.#rare.coop && y !== null)) {
         this.#enter(ST_QUEUED);
-        this.#site.host.schedule(this);
+        this.#site.host.requeue(this); // in its own step, so in a pass
         return false;
       }
       throwing = false;

@@ -250,6 +250,9 @@ export class Hub extends EventEmitter {
     );
     this.#host = {
       clock: this.#clock,
+      requeue: (g) => {
+        this.#ready.push(g); // from a step: the pass running it goes on, none to schedule
+      },
       schedule: (g) => {
         this.#ready.push(g);
         if (!this.#draining && !this.#passScheduled && this.#asyncRunning === null) this.#schedulePass();

@@ -84,14 +84,26 @@ export class StepTimer {
    */
   after(g: unknown, stats: StepStats): number {
     const t = this.#now();
-    if (this.#callbacks) {
-      this.#callbacks = false;
-      if (t - this.#last > this.#thresholdMs) this.#onSlowCallbacks(g, t - this.#last);
-    } else {
-      this.#step(g, stats, t - this.#last);
+    const ms = t - this.#last;
+    // The common step (no callbacks to time, no new longest step, nothing to report, not sampled) only counts: kept
+    // this small, the hub's run loop takes it in whole (the switch row: 0.96x the time, CPU time, A/A beside).
+    if (this.#callbacks || ms > stats.maxMs || ms > this.#thresholdMs || this.#countdown === 1) this.#afterRare(g, stats, ms);
+    else {
+      stats.steps++;
+      this.#countdown--;
     }
     this.#last = t;
     return t;
+  }
+
+  /** {@link StepTimer.after} for a step that is not the common one: the callbacks' time, or {@link StepTimer.#step}. */
+  #afterRare(g: unknown, stats: StepStats, ms: number): void {
+    if (this.#callbacks) {
+      this.#callbacks = false;
+      if (ms > this.#thresholdMs) this.#onSlowCallbacks(g, ms);
+    } else {
+      this.#step(g, stats, ms);
+    }
   }
 
   /**
