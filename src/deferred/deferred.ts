@@ -10,8 +10,9 @@
  *   the inner one on an explicit stack to finish it afterwards. A handler that fires another Deferred as its last
  *   act (`chainDeferred`, a finished `inlineCallbacks` generator) returns `fireAfterHandler(target, result)`
  *   instead of calling `target.callback()`: the loop fires `target` and moves on to it the same way, keeping the
- *   current one (still marked running) on that stack. Long chains and long chains of chained Deferreds therefore
- *   use constant JavaScript stack.
+ *   current one (still marked running) on that stack. A returned thenable that settles from inside its own `then`
+ *   (before `then` returns) is taken up by the same loop too. Long chains and long chains of chained Deferreds
+ *   therefore use constant JavaScript stack.
  * - `cancel()` walks down the waits and the cancellers that pass the cancellation on (`cancelInstead`) in a loop.
  *   Waits that loop back are found (Brent's cycle detection) and one of them is abandoned, as a Promise wait is;
  *   a CONTINUE link whose waiter no longer waits on it hands nothing over.
@@ -779,20 +780,36 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     Deferred.#run(d, d.#s); // still paused by the caller: only syncs the unhandled-failure tracking
   }
 
-  static #waitOnThenable(d: Deferred<any>, then: (...args: unknown[]) => unknown, thenable: unknown): void {
+  /**
+   * Make `d` wait on a thenable. Returns true when the thenable settled from inside its own `then`, before it
+   * returned: the wait is over and `d` holds the outcome, for the calling loop to go on with (run from inside the
+   * `then`, as a later settlement is, each such thenable nested the rest of the chain one level deeper, and a long
+   * run of them overflowed the stack). False while it waits: `#settleWait` goes on when the outcome comes.
+   */
+  static #waitOnThenable(d: Deferred<any>, then: (...args: unknown[]) => unknown, thenable: unknown): boolean {
     const wait = new PromiseWait();
-    d.#s.waiting = wait;
-    d.#s.result = undefined;
-    d.#s.paused++;
+    const st = d.#s;
+    st.waiting = wait;
+    st.result = undefined;
+    st.paused++;
+    let inThen = true;
+    let settledInThen = false;
+    const settle = (result: unknown): void => {
+      if (inThen && st.waiting === wait) {
+        // What `#settleWait` does, but the chain goes on in the loop that called `then`, not from in here.
+        st.waiting = null;
+        st.result = result;
+        st.paused--;
+        settledInThen = true;
+      } else Deferred.#settleWait(d, wait, result);
+    };
     try {
-      then.call(
-        thenable,
-        (value: unknown) => Deferred.#settleWait(d, wait, value),
-        (reason: unknown) => Deferred.#settleWait(d, wait, new Failure(reason)),
-      );
+      then.call(thenable, (value: unknown) => settle(value), (reason: unknown) => settle(new Failure(reason)));
     } catch (error) {
-      Deferred.#settleWait(d, wait, new Failure(error));
+      settle(new Failure(error));
     }
+    inThen = false;
+    return settledInThen;
   }
 
   /** The iterative runner; see the invariants at the top of the file. */
@@ -921,7 +938,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
                 next = new Failure(error);
               }
               if (typeof then === 'function') {
-                Deferred.#waitOnThenable(current, then as (...args: unknown[]) => unknown, next);
+                if (Deferred.#waitOnThenable(current, then as (...args: unknown[]) => unknown, next)) continue;
                 break;
               }
             }

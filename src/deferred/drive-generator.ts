@@ -1,9 +1,9 @@
 /**
  * The generator driver behind `inlineCallbacks` and `ensureDeferred(generator)`.
  *
- * Invariants: the generator is resumed from one loop; a yielded Deferred that already has its result, or a value
- * that is not waitable, is fed back within the same loop iteration, so thousands of already-fired yields use
- * constant stack. Exactly one wait is outstanding at a time (`waiting`), and an outcome that arrives for a wait
+ * Invariants: the generator is resumed from one loop; a yielded Deferred that already has its result, a thenable
+ * that settles from inside its own `then`, or a value that is not waitable, is fed back within the same loop
+ * iteration, so thousands of such yields use constant stack. Exactly one wait is outstanding at a time (`waiting`), and an outcome that arrives for a wait
  * that is no longer current (a Promise abandoned by `cancel()`) is dropped. Values from the generator are user
  * code's: they are told apart with brand checks (`isDeferred`, `isFailure`), never `instanceof` (a revoked Proxy
  * throws from it), and a `then` getter that throws fails the wait it was probed for.
@@ -113,19 +113,31 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
     return undefined; // Twisted's rule: the yielded Deferred's result is consumed
   };
 
-  const waitOnPromise = (promise: PromiseLike<unknown>): void => {
+  /**
+   * Wait on a thenable. Returns its outcome when it settled from inside its own `then`, before it returned, for
+   * `step`'s loop to resume the generator with (resumed from inside the `then`, as a later outcome is, each such
+   * yield nested the generator's next step one level deeper, and a long run of them overflowed the stack); `PENDING`
+   * while it waits. Called while `stepping`: a `cancel()` from inside the `then` after the outcome came is for the
+   * generator's next wait.
+   */
+  const waitOnPromise = (promise: PromiseLike<unknown>): unknown => {
     const wait = new PromiseWait();
     waiting = wait;
+    let inThen = true;
+    let early: unknown = PENDING;
     const resume = (result: unknown): void => {
       if (waiting !== wait) return;
       waiting = null;
-      settle(step(result));
+      if (inThen) early = result;
+      else settle(step(result));
     };
     try {
       promise.then(resume, (reason: unknown) => resume(new Failure(reason)));
     } catch (error) {
       resume(new Failure(error));
     }
+    inThen = false;
+    return early;
   };
 
   /** The outcome of the generator's return value: itself, or `PENDING` while a returned thenable settles. */
@@ -215,8 +227,12 @@ export function driveGenerator<R>(gen: Generator<unknown, R, any>): Deferred<Awa
           value = cancelled();
           continue;
         }
+        const early = waitOnPromise(yielded as PromiseLike<unknown>);
+        if (early !== PENDING) {
+          value = early;
+          continue;
+        }
         stepping = false;
-        waitOnPromise(yielded as PromiseLike<unknown>);
         return PENDING;
       }
       value = yielded; // not waitable: sent straight back
