@@ -110,9 +110,16 @@ export interface Rare {
    * Deferreds to the hub, released once they can have no taker (see greenlet.ts, `#releaseCoAwaited`).
    */
   coAwaited: Array<HubWait<any>> | null;
+  /**
+   * Hub waits its code chained with `then` in the run that made them (raced, see hub-wait.ts) and then went on from
+   * by making another hub wait, that had no outcome then: a kill still rejects those with no outcome yet, so an
+   * `await` of a Promise their `then` made (`const p = q.get().then(f); await hub.cooperate(); await p`) throws it.
+   * Waits that got an outcome are pruned as the list grows (greenlet.ts, `#keepRaced`).
+   */
+  racedLeft: Array<HubWait<any>> | null;
 }
 
 /** @returns an empty {@link Rare} record. */
 export function newRare(): Rare {
-  return { kill: undefined, killReason: undefined, abort: null, timer: null, coop: null, coAwaited: null };
+  return { kill: undefined, killReason: undefined, abort: null, timer: null, coop: null, coAwaited: null, racedLeft: null };
 }

@@ -405,6 +405,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     // Last: its callbacks are the caller's code and may kill again or wait on this greenlet.
     if (dropped !== null) dropped.dropped(exc);
     this.#releaseCoAwaited(exc);
+    this.#dropRacedLeft(exc);
     return done;
   }
 
@@ -643,6 +644,7 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     // callbacks): leave that wait; a resumption queued through it is stale, except a kill, which this wait takes.
     let left: HubWait<any> | null = null; // a cooperate() it leaves before its turn came: fired once this is done
     const lost = this.#lostWait(w);
+    const before = this.#waitingOn; // a raced wait it goes on from stays in reach of a kill (#keepRaced)
     if (this.#is(ST_PARKED)) this.#site.host.parkedDelta(-1);
     else if (this.#is(ST_QUEUED)) {
       if (this.#has(SENDING_KILL)) this.#rare!.kill = this.#value;
@@ -672,6 +674,32 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     if (left !== null && !left.called) left.callback(undefined); // last: its callbacks are the greenlet's code
     if (lost !== null) this.#release(lost, true);
     this.#releaseCoAwaited(undefined);
+    if (before !== w && before instanceof HubWait && before.raced && !before.called) this.#keepRaced(before);
+  }
+
+  /**
+   * Keep raced wait `w`, which its code goes on from with no outcome yet, for a kill to reject (see
+   * `Rare.racedLeft`): a `then` chain of a hub wait is the greenlet's code, and the greenlet may await its Promise
+   * later, after other hub waits; without this a kill went unseen there until `w` got an outcome (it may never).
+   * Waits with an outcome are pruned when the list doubles, so a loop that races waits keeps only those pending.
+   */
+  #keepRaced(w: HubWait<any>): void {
+    const rare = (this.#rare ??= newRare());
+    let list = rare.racedLeft;
+    if (list === null) list = rare.racedLeft = [];
+    else if (list.length >= 8 && (list.length & (list.length - 1)) === 0) {
+      list = rare.racedLeft = list.filter((x) => !x.called);
+    }
+    list.push(w);
+  }
+
+  /** Killed: reject, with the kill, the raced waits it went on from that have no outcome yet (see #keepRaced). */
+  #dropRacedLeft(exception: unknown): void {
+    const list = this.#rare?.racedLeft ?? null;
+    if (list === null) return;
+    this.#rare!.racedLeft = null;
+    // One by one: dropping one runs its callbacks, which may give another its outcome (then it is left as it is).
+    for (const w of list) if (!w.called) dropWait(w, exception);
   }
 
   /**
@@ -1001,7 +1029,14 @@ export class Greenlet<R = unknown> implements PromiseLike<R> {
     if (!ok && report && !observed) this.#site.host.reportError(result, this);
     if (lost !== null) this.#release(lost, false);
     this.#releaseCoAwaited(undefined);
+    if (this.#rare !== null) this.#rare.racedLeft = null; // dead: its raced waits are ordinary Deferreds, as they were
   }
+}
+
+/** A kill takes its greenlet off hub wait `w`: `w` lets go of what it holds, then fires with the kill if it had no outcome. */
+function dropWait(w: HubWait<any>, exception: unknown): void {
+  w.abandon();
+  w.dropped(exception);
 }
 
 /**

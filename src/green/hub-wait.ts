@@ -38,7 +38,9 @@
  * - `raced` with no outcome yet: abandoned and errbacked with the kill the same way (the Promises its `then` calls
  *   made reject, marked handled: a kill is not their error, and a floating `w.then(cb)` must not end the process
  *   with an unhandled rejection), and the kill is held for `g`'s next hub wait too: a `then` chain is not `g`'s own
- *   switch point.
+ *   switch point. This holds as well after `g`'s code went on to other hub waits (`const p = q.get().then(f);
+ *   await hub.cooperate(); await p`): `g` keeps each raced wait it went on from with no outcome yet (greenlet.ts,
+ *   `#keepRaced`), so a kill while it awaits `p` rejects `p` instead of waiting for `w`'s outcome.
  * - `taken` or `left`: untouched: an ordinary Deferred that fires with its own outcome (nothing it was served goes
  *   back: its taker has it).
  * Who owns what a served wait was handed when the kill comes before its greenlet ran again: a `Queue` item that a
