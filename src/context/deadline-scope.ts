@@ -93,11 +93,16 @@ export function runInCapturedScope<R>(scope: ScopedDeadline | undefined, fn: () 
   return storage === undefined || liveScopes === 0 ? fn() : storage.exit(fn);
 }
 
-/** Runs `fn` in `inner`, or in the enclosing scope when that one ends first. */
+/**
+ * Runs `fn` in `inner`, or in the enclosing scope when that one ends first: the one with less time left, each on its
+ * own clock (what a call dispatched in it gets). Not by `wallAt`: `Date.now()` does not follow a virtual clock (a
+ * scope opened after a `Clock` advanced past an enclosing one's end compared earlier by `wallAt`, and replaced it),
+ * nor a monotonic one when the system time is set back.
+ */
 function runInScope<R>(inner: ScopedDeadline, fn: () => R): R {
   storage ??= new AsyncLocalStorage<ScopedDeadline>();
   const outer = scopedDeadline();
-  if (outer !== undefined && outer.wallAt <= inner.wallAt) return storage.run(outer, fn);
+  if (outer !== undefined && outer.at - outer.clock.now() <= inner.at - inner.clock.now()) return storage.run(outer, fn);
   liveScopes += 1;
   scopeCollected.register(inner, undefined);
   return storage.run(inner, fn); // (run enables a storage the last collection disabled)
