@@ -9,7 +9,8 @@
  * errbacks `QueueFullError` at once. A call cancelled or timed out fails at once but keeps its place while what it
  * started runs on (a thread task deaf to its signal, until it ends or its worker is killed after `cancelGraceMs`; a
  * killed greenlet until it dies; an inline async function until its Promise settles, see `inline-runs.ts`). One gate per rule label; a reload that changes `maxConcurrent` applies at once
- * (waiting calls start if it grew). A thread or remote call that has to wait keeps its caller's dispatch site,
+ * (waiting calls start if it grew); a reload that removes the rule, or its `maxConcurrent`, retires its bulkhead: it
+ * bounds nothing, `stats()` lists it as `retired` while calls it let in run on, and forgets it once they ended. A thread or remote call that has to wait keeps its caller's dispatch site,
  * captured as it waits (SPEC §4: an error's stack names where the caller sent it, not the library code that
  * released it later); calls admitted at once capture nothing here.
  *
@@ -53,7 +54,7 @@ export interface PoolCapacity {
 
 /** One rule's bulkhead, as `stats().policy.bulkheads` shows it. */
 export interface BulkheadStats {
-  /** The rule's `maxConcurrent`. */
+  /** The rule's `maxConcurrent` (retired: the last one it set, which bounds nothing now). */
   maxConcurrent: number;
   /** Its calls in flight now. */
   inFlight: number;
@@ -63,11 +64,18 @@ export interface BulkheadStats {
   route: DecidedRoute;
   /** The named pool of its latest thread call, if any. */
   pool?: string;
+  /**
+   * Present (true) when a reload removed the rule or its `maxConcurrent`: the bulkhead bounds nothing and is listed
+   * only while calls it let in run on.
+   */
+  retired?: true;
 }
 
 interface Entry {
   readonly gate: AdmissionGate<RoutedCall>;
+  /** The rule's limit; while `retired`, the last one it set (the gate then admits every call). */
   max: number;
+  retired: boolean;
   route: DecidedRoute;
   pool: string | undefined;
 }
@@ -142,7 +150,14 @@ export class Bulkheads {
     this.#entries.clear();
     for (const [label, e] of entries) {
       const rule = ruleOf(label);
-      e.max = rule?.maxConcurrent ?? Infinity;
+      if (rule?.maxConcurrent === undefined) {
+        // Retired: it bounds nothing; an idle one is forgotten now, a busy one once its calls ended (see #prune).
+        e.retired = true;
+        if (e.gate.inFlight === 0 && e.gate.waiting === 0) continue;
+      } else {
+        e.retired = false;
+        e.max = rule.maxConcurrent;
+      }
       // The rule's bulkhead follows it to its new label (an unnamed rule moved). A label already taken (by a bulkhead
       // that moved there) leaves this one under a label of its own, never out of the map: stop() must still find
       // its waiting calls, and its calls in flight still end in it.
@@ -155,11 +170,19 @@ export class Bulkheads {
 
   /** Each rule's bulkhead: its limit, calls in flight and waiting. */
   stats(): Record<string, BulkheadStats> {
+    this.#prune();
     // fromEntries defines each key as its own property: a rule named `__proto__` is listed, not made the prototype.
     return Object.fromEntries(
       [...this.#entries].map(([label, e]): [string, BulkheadStats] => [
         label,
-        { maxConcurrent: e.max, inFlight: e.gate.inFlight, waiting: e.gate.waiting, route: e.route, ...(e.pool === undefined ? {} : { pool: e.pool }) },
+        {
+          maxConcurrent: e.max,
+          inFlight: e.gate.inFlight,
+          waiting: e.gate.waiting,
+          route: e.route,
+          ...(e.pool === undefined ? {} : { pool: e.pool }),
+          ...(e.retired ? { retired: true as const } : {}),
+        },
       ]),
     );
   }
@@ -169,9 +192,10 @@ export class Bulkheads {
     if (entry === undefined) {
       const made: Entry = {
         max,
+        retired: false,
         route: 'thread',
         pool: undefined,
-        gate: new AdmissionGate<RoutedCall>(() => made.max, {
+        gate: new AdmissionGate<RoutedCall>(() => (made.retired ? Infinity : made.max), {
           onQueued: (outer, call) => {
             const { target } = call;
             const name = isTask(target) ? target.name : target.name || '<anonymous>';
@@ -184,11 +208,18 @@ export class Bulkheads {
       };
       entry = made;
       this.#entries.set(label, entry);
-    } else if (entry.max !== max) {
+    } else if (entry.max !== max || entry.retired) {
+      // A call its rule decided with a limit: the rule has one (again), whatever a reload did to the bulkhead.
       entry.max = max;
+      entry.retired = false;
       entry.gate.pump(); // a reload may have raised it
     }
     return entry;
+  }
+
+  /** Forgets the retired bulkheads whose calls all ended (nothing else can end in them: no rule sends calls there). */
+  #prune(): void {
+    for (const [label, e] of this.#entries) if (e.retired && e.gate.inFlight === 0 && e.gate.waiting === 0) this.#entries.delete(label);
   }
 
   /** Calls waiting in bulkheads whose thread calls go to `pool` (undefined: the reactor's pool). */

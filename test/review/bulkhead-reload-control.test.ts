@@ -25,6 +25,24 @@ function config(rule: Partial<NonNullable<PolicyConfig['rules']>[number]>): Poli
   return { rules: [{ name: 'few', match: { task: 'heldGreen' }, route: 'green', ...rule }] };
 }
 
+/** Closes the gate `heldGreen` runs wait on (and counts their starts from 0). */
+function closeGate(): void {
+  held.started = 0;
+  held.gate = new Promise<void>((resolve) => {
+    held.release = resolve;
+  });
+}
+
+/** A reactor whose rule `few` sends `heldGreen` to greenlets with `maxConcurrent`, and `count` calls of it dispatched. */
+function startHeld(maxConcurrent: number, count: number): { reactor: Reactor; calls: Array<ReturnType<Reactor['dispatch']>> } {
+  closeGate();
+  const reactor = new Reactor({ clock: new Clock(), policy: config({ maxConcurrent }) });
+  const calls = Array.from({ length: count }, (_, i) => reactor.dispatch(heldGreen, i + 1));
+  const inFlight = Math.min(maxConcurrent, count);
+  expect(reactor.stats().policy.bulkheads['few']).toEqual({ maxConcurrent, inFlight, waiting: count - inFlight, route: 'green' });
+  return { reactor, calls };
+}
+
 describe('a reload that changes a bulkhead while calls wait in it', () => {
   let reactor: Reactor;
   afterEach(async () => {
@@ -32,14 +50,9 @@ describe('a reload that changes a bulkhead while calls wait in it', () => {
     await reactor.stop({ graceMs: 0 });
   });
 
-  function start(): Array<ReturnType<Reactor['dispatch']>> {
-    held.started = 0;
-    held.gate = new Promise<void>((resolve) => {
-      held.release = resolve;
-    });
-    reactor = new Reactor({ clock: new Clock(), policy: config({ maxConcurrent: 1 }) });
-    const calls = [1, 2, 3, 4].map((n) => reactor.dispatch(heldGreen, n));
-    expect(reactor.stats().policy.bulkheads['few']).toMatchObject({ maxConcurrent: 1, inFlight: 1, waiting: 3 });
+  function start(maxConcurrent = 1, count = 4): Array<ReturnType<Reactor['dispatch']>> {
+    let calls;
+    ({ reactor, calls } = startHeld(maxConcurrent, count));
     return calls;
   }
 
@@ -67,6 +80,49 @@ describe('a reload that changes a bulkhead while calls wait in it', () => {
     const outcomes = await Promise.all(calls.map((d) => settled(d)));
     expect(outcomes.map((o) => o.ok && o.value)).toEqual([1, 2, 3, 4]);
   });
+
+  describe('stats().policy.bulkheads after a reload retired a bulkhead (removed its rule or its maxConcurrent)', () => {
+    // Before: the bulkhead stayed listed for ever with `maxConcurrent: Infinity` (`null` in JSON), a limit nobody set.
+    describe.each<[string, PolicyConfig]>([
+      ['the rule removed', { rules: [] }],
+      ['its maxConcurrent removed', config({})],
+    ])('with %s', (_what, next) => {
+      it('lists it as retired, with the limit it had, while its calls run on', () => {
+        start(2, 3);
+        reactor.policy.update(next);
+        expect(reactor.stats().policy.bulkheads['few']).toEqual({ maxConcurrent: 2, inFlight: 3, waiting: 0, route: 'green', retired: true });
+        expect(JSON.stringify(reactor.stats().policy.bulkheads)).not.toContain('null');
+      });
+
+      it('forgets it once its last call ended', async () => {
+        const calls = start(2, 3);
+        reactor.policy.update(next);
+        held.release();
+        const outcomes = await Promise.all(calls.map((d) => settled(d)));
+        expect(outcomes.map((o) => o.ok && o.value)).toEqual([1, 2, 3]);
+        expect(reactor.stats().policy.bulkheads).toEqual({});
+      });
+    });
+
+    it('bounds again, not retired, when a later reload gives the rule a limit again', async () => {
+      const calls = start(2, 3);
+      reactor.policy.update(config({}));
+      reactor.policy.update(config({ maxConcurrent: 1 }));
+      calls.push(reactor.dispatch(heldGreen, 4));
+      expect(reactor.stats().policy.bulkheads['few']).toEqual({ maxConcurrent: 1, inFlight: 3, waiting: 1, route: 'green' });
+      held.release();
+      const outcomes = await Promise.all(calls.map((d) => settled(d)));
+      expect(outcomes.map((o) => o.ok && o.value)).toEqual([1, 2, 3, 4]);
+    });
+
+    it('does not forget a bulkhead whose rule is still there, idle', async () => {
+      const calls = start(2, 3);
+      held.release();
+      await Promise.all(calls.map((d) => settled(d)));
+      reactor.policy.update(config({ maxConcurrent: 5 }));
+      expect(reactor.stats().policy.bulkheads['few']).toEqual({ maxConcurrent: 5, inFlight: 0, waiting: 0, route: 'green' });
+    });
+  });
 });
 
 describe('a reload that moves an unnamed bulkhead rule (rules[i] is its position)', () => {
@@ -83,10 +139,7 @@ describe('a reload that moves an unnamed bulkhead rule (rules[i] is its position
     ['an unnamed rule added before it', { rules: [{ match: { task: 'elsewhere' }, route: 'inline' }, unnamed] }, 'rules[1]'],
     ['a rule before it removed', { rules: [unnamed] }, 'rules[0]'],
   ])('%s: its bulkhead moves with it, so no more than maxConcurrent calls run at once across the reload', async (_what, next, label) => {
-    held.started = 0;
-    held.gate = new Promise<void>((resolve) => {
-      held.release = resolve;
-    });
+    closeGate();
     const first: PolicyConfig = label === 'rules[0]' ? { rules: [{ match: { task: 'elsewhere' }, route: 'inline' }, unnamed] } : { rules: [unnamed] };
     reactor = new Reactor({ clock: new Clock(), policy: first });
     const calls = [1, 2, 3].map((n) => reactor.dispatch(heldGreen, n));
