@@ -22,7 +22,8 @@
  *   after a lost one, or on a connection that stays open but gets no answer: a paused server, a half-open TCP
  *   connection), every pending call errbacks `RemoteUnavailableError`, and so does every new call until Redis
  *   is back (see `RedisReachability`, which probes with PING while calls wait). A call whose outage was shorter goes on as if nothing happened (the reconcile
- *   poll reads its job once the connection is back; a job the server lost counts as a crash).
+ *   poll reads its job once the connection is back; a job the server lost errbacks `RemoteUnavailableError`, never re-run:
+ *   see `lostJob`).
  * - `close()` resolves only after every connection was closed (no open handle), and never rejects, whether Redis is
  *   up, down, silent, or was never reached (a silent server costs it `unreachableMs`, then ioredis's
  *   `disconnectTimeout`, 2 s by default, to destroy the sockets the server never closes).

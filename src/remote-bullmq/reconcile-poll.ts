@@ -8,7 +8,7 @@
  *
  * Contract with the backend (the state they share): the backend owns the calls; the poll only reads them through
  * {@link ReconcileSubject} (and tells it which abandoned jobs ended, for `RemoteBackend.whenJobEnds`) and settles a
- * call through the call's own methods (`settle`, `failedOnHost`, `crashed`),
+ * call through the call's own methods (`settle`, `failedOnHost`, `lost`),
  * which ignore an outcome for a call already settled or for an earlier attempt's job — so an event and the poll
  * delivering the same outcome is harmless. The backend calls {@link ReconcilePoll.arm} whenever a job's add
  * resolved, and {@link ReconcilePoll.stop} once closing; a pass in flight is one of the backend's chores (its close
@@ -23,7 +23,6 @@ import { realTimeScheduler } from '../time/real-time-scheduler.js';
 import type { DelayedCall } from '../time/scheduler.js';
 import { readJobStates, type JobState } from './job-states.js';
 import type { RemoteCall } from './remote-call.js';
-import { vanished } from './remote-call-errors.js';
 import { isRemoteOutcome } from './remote-wire.js';
 
 /** What the poll reads of the backend (see the module's contract). */
@@ -112,7 +111,7 @@ export class ReconcilePoll {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       if (states[i] === 'finished') finished.push(id);
-      else if (states[i] === 'vanished') this.#subject.callOf(id)?.crashed(id, vanished(id, queueName));
+      else if (states[i] === 'vanished') this.#subject.callOf(id)?.lost(id, queueName);
     }
     const jobs = await Promise.all(finished.map((id) => queue.getJob(id).catch(() => null)));
     for (let i = 0; i < finished.length; i++) {
@@ -121,7 +120,7 @@ export class ReconcilePoll {
       const call = this.#subject.callOf(id);
       if (call === undefined || job === null) continue;
       if (job === undefined) {
-        call.crashed(id, vanished(id, queueName));
+        call.lost(id, queueName);
         continue;
       }
       if (job.finishedOn === undefined) continue;

@@ -1,18 +1,32 @@
 /**
  * The errors the caller's backend ends a remote call with when the call never reaches a host, or its job is gone:
  * arguments or carried context `node:v8` cannot serialize, a job over what the server takes in one value, a job the
- * server lost. Each names the task and says what was (not) enqueued, so the Deferred carries the whole story.
+ * server lost (never re-run: see {@link lostJob}). Each names the task and says what was (not) enqueued, so the
+ * Deferred carries the whole story.
  *
  * @module
  */
 import type { CarriedContext } from '../context/context-carrier.js';
-import { ContextCarrierError, DataCloneError } from '../errors.js';
+import { ContextCarrierError, DataCloneError, RemoteUnavailableError } from '../errors.js';
 import { thrownMessage } from '../task/thrown-message.js';
 import { encodeValue } from './remote-wire.js';
 
-/** The error a call whose job is gone from Redis crashes with (a flushed or failed-over server, a manual removal). */
-export function vanished(jobId: string, queueName: string): Error {
-  return new Error(`job ${jobId} vanished from queue ${queueName}`);
+/**
+ * The error a call whose job is gone from Redis ends with: the server restarted without its data (or failed over to
+ * a replica that never had the job, or was flushed), or someone removed the job.
+ *
+ * Why `RemoteUnavailableError` and never a re-run: the job's whole record went with it — whether a host took it, and
+ * the mark its host writes when the task returned (see returned-mark.ts) — so the task may have run in full, in part,
+ * or not at all. A re-run under `retries` could repeat a task that returned (SPEC §4, §11: never after the task
+ * returned); and it was no host that died (`WorkerCrashedError`), the engine lost its state. The same error as Redis
+ * out of reach, with the same advice: retry only an idempotent task.
+ */
+export function lostJob(name: string, jobId: string, queueName: string): RemoteUnavailableError {
+  return new RemoteUnavailableError(
+    `Redis lost job ${jobId} of task \`${name}\` (queue ${queueName}): the server restarted without its data, failed over or was flushed, ` +
+      'or the job was removed. Its outcome is unknown (the task may have run in full, in part, or not at all), so it is never re-run, whatever ' +
+      'its retries: the record that its task returned was lost with it. Retry the call yourself only if the task is idempotent',
+  );
 }
 
 /**

@@ -6,14 +6,14 @@
  *   brought it), `CancelledError` (at once, on cancel), `TimeoutError` (at once, when the call's limit passes on
  *   the reactor's clock: the task's `timeoutMs` or the caller's `withDeadline` scope, whichever ends first —
  *   SPEC §10; or when the host reports that limit first, its timer firing at the same wall time on a less busy
- *   process — either way counted as a timeout), `WorkerCrashedError` (its host died and no retry is left) or the
- *   backend's closing error.
+ *   process — either way counted as a timeout), `WorkerCrashedError` (its host died and no retry is left),
+ *   `RemoteUnavailableError` (Redis lost its job: never re-run) or the backend's closing error.
  *   An outcome that arrives after that, or for an earlier attempt's job, is dropped silently.
  * - Cancel / timeout while the job is queued or running: the backend is told to abort the job (its host skips it
  *   if it has not started, or aborts the task's signal if it runs); the caller does not wait for that.
  * - Only a crash is retried (`retries`): a host that died mid-job (BullMQ's stalled job) or a host thread that
- *   died; never a thrown error, a cancellation, a timeout or a clone error, nor a job a foreign BullMQ worker threw
- *   on (see `failedOnHost`), nor a job whose host recorded that its task returned or threw before it died (the
+ *   died; never a thrown error, a cancellation, a timeout or a clone error, nor a job Redis lost (see `lost`), nor a
+ *   job a foreign BullMQ worker threw on (see `failedOnHost`), nor a job whose host recorded that its task returned or threw before it died (the
  *   returned mark, read before each retry and before a crash's error: see `returned-mark.ts`). A retry is a new
  *   job; the timeout keeps counting from the first dispatch.
  * - The job carries the limit's absolute time (`Date.now()` scale) when the reactor runs on real time: a host never
@@ -31,6 +31,7 @@ import { reviveError, type SerializedError } from '../threads/error-transport.js
 import type { DelayedCall, Scheduler } from '../time/scheduler.js';
 import type { RemoteCounters } from './remote-counters.js';
 import { isValueRefusal } from './redis-value-limit.js';
+import { lostJob } from './remote-call-errors.js';
 import { decodeValue, hostDiedReasons, isRemoteOutcome, quoteStart, type RemoteJobData } from './remote-wire.js';
 import { safeString } from '../safe-string.js';
 import { describeDispatchSite } from '../dispatch-site.js';
@@ -292,9 +293,22 @@ export class RemoteCall {
   }
 
   /**
+   * Job `jobId` is gone from Redis (the reconcile poll found no trace of it): errbacks `RemoteUnavailableError`
+   * saying so (see `lostJob`), never a re-run, whatever the task's `retries` — the job's record (whether its task
+   * returned included) went with it, so a re-run could repeat a task that returned. Ignored for a call already
+   * settled or for an earlier attempt's job; wins over a crash report whose returned-mark read is still in flight.
+   * @param jobId - the job that vanished.
+   * @param queueName - its queue (for the message).
+   */
+  lost(jobId: string, queueName: string): void {
+    if (this.#state !== 'pending' || jobId !== this.#jobId) return;
+    this.#fail(lostJob(this.#task.name, jobId, queueName));
+  }
+
+  /**
    * Errbacks `WorkerCrashedError` for a crash that is not retried.
    *
-   * Its host died (or its job vanished) with no record that the task returned: the task may have run in part, in
+   * Its host died with no record that the task returned: the task may have run in part, in
    * full (its host dying before the mark, see returned-mark.ts), or not at all — the message says the outcome is
    * unknown rather than implying the task did not run (SPEC §11). A cause that is already a `WorkerCrashedError`
    * (the host's thread died, or the host recorded that the task returned) says what is known, and is kept.

@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Worker } from 'bullmq';
-import { DataCloneError, WorkerCrashedError } from '../../src/errors.js';
+import { DataCloneError, RemoteUnavailableError, WorkerCrashedError } from '../../src/errors.js';
 import { Reactor } from '../../src/reactor/reactor.js';
 import { bullmqBackend, runRemoteWorker, type RemoteWorker } from '../../src/remote-bullmq/index.js';
 import { defineTask } from '../../src/task/task.js';
@@ -141,7 +141,7 @@ describe('a job whose data someone else edited in Redis before our host took it'
 });
 
 describe('a job whose hash someone else deleted from Redis while it waited', () => {
-  it('errbacks WorkerCrashedError naming the vanished job, once, and the host serves on', async () => {
+  it('errbacks RemoteUnavailableError saying Redis lost the job (never re-run), once, and the host serves on', async () => {
     const on = 'deleted';
     hosts.push(await runRemoteWorker({ connection: bed.redis.connection, queue: on, concurrency: 1, imports: [remoteFixtureModule, new URL('./remote-review-tasks.js', remoteFixtureModule)], onError: () => undefined }));
     const reactor = reactorOn(on, false);
@@ -153,8 +153,8 @@ describe('a job whose hash someone else deleted from Redis while it waited', () 
     const id = await waitingJob(on);
     await bed.watcher.del(`bull:${on}:${id}`);
     const error = await failureOf(deleted);
-    expect(error).toBeInstanceOf(WorkerCrashedError);
-    expect(error.message).toMatch(/vanished/);
+    expect(error).toBeInstanceOf(RemoteUnavailableError);
+    expect(error.message).toMatch(/lost job .* never re-run/s);
     await bed.watcher.rpush(`${key}:go`, 'go');
     await expect(blocker.asPromise()).resolves.toBe('go');
     await expect(reactor.deferToRemote(fx.add, 2, 3).asPromise()).resolves.toBe(5);
