@@ -781,10 +781,12 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   }
 
   /**
-   * Make `d` wait on a thenable. Returns true when the thenable settled from inside its own `then`, before it
-   * returned: the wait is over and `d` holds the outcome, for the calling loop to go on with (run from inside the
-   * `then`, as a later settlement is, each such thenable nested the rest of the chain one level deeper, and a long
-   * run of them overflowed the stack). False while it waits: `#settleWait` goes on when the outcome comes.
+   * Make `d` wait on a thenable. Returns true when the wait ended from inside the thenable's own `then`, before it
+   * returned (it settled, or a `cancel()` abandoned it): `d` holds the outcome, for the calling loop to go on with
+   * (run from inside the `then`, as a later settlement is, each such thenable nested the rest of the chain one level
+   * deeper, and a long run of them overflowed the stack). False while it waits: `#settleWait` goes on when the
+   * outcome comes. `d` counts as running during `then`, as during a handler: a handler `then` adds is appended and
+   * a nested run returns at once, so only the calling loop runs the chain.
    */
   static #waitOnThenable(d: Deferred<any>, then: (...args: unknown[]) => unknown, thenable: unknown): boolean {
     const wait = new PromiseWait();
@@ -792,15 +794,14 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     st.waiting = wait;
     st.result = undefined;
     st.paused++;
+    st.running = true;
     let inThen = true;
-    let settledInThen = false;
     const settle = (result: unknown): void => {
       if (inThen && st.waiting === wait) {
         // What `#settleWait` does, but the chain goes on in the loop that called `then`, not from in here.
         st.waiting = null;
         st.result = result;
         st.paused--;
-        settledInThen = true;
       } else Deferred.#settleWait(d, wait, result);
     };
     try {
@@ -809,7 +810,8 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       settle(new Failure(error));
     }
     inThen = false;
-    return settledInThen;
+    st.running = false;
+    return st.waiting !== wait;
   }
 
   /** The iterative runner; see the invariants at the top of the file. */

@@ -10,8 +10,8 @@
  * @module
  */
 import { describe, expect, it } from '@jest/globals';
-import { Deferred, inlineCallbacks } from '../../src/index.js';
-import { assertNoResult, successResultOf } from '../helpers/deferred-results.js';
+import { CancelledError, Deferred, inlineCallbacks } from '../../src/index.js';
+import { assertNoResult, failureResultOf, successResultOf } from '../helpers/deferred-results.js';
 
 /** Far deeper than the JavaScript stack allows for a few frames per level. */
 const depth = 100_000;
@@ -57,6 +57,45 @@ describe('Deferred', () => {
         expect(successResultOf(d)).toBe(14);
       },
     );
+
+    it('runs each handler once when its then, after calling back, adds a handler (appended, run in order)', () => {
+      const d = new Deferred<number>();
+      const seen: string[] = [];
+      d.addCallback(() => {
+        seen.push('first');
+        if (seen.length > 1) return 0; // guard: a re-run must not loop for ever
+        return {
+          then(onFulfilled: (value: number) => void) {
+            onFulfilled(1);
+            d.addCallback((n: number) => seen.push(`added ${n}`));
+          },
+        } as unknown as number;
+      });
+      d.addCallback((n: number) => (seen.push(`second ${n}`), n));
+      d.callback(0);
+      expect(seen).toEqual(['first', 'second 1', 'added 1']);
+    });
+
+    it('goes on with CancelledError when its then cancels the Deferred before calling back', () => {
+      const d = new Deferred<number>();
+      d.addCallback(
+        () =>
+          ({
+            then(onFulfilled: (value: number) => void) {
+              d.cancel();
+              onFulfilled(1); // dropped: the wait was abandoned
+            },
+          }) as unknown as number,
+      );
+      const after: unknown[] = [];
+      d.addBoth((r) => {
+        after.push((r as { type?: unknown }).type);
+        return r;
+      });
+      d.callback(0);
+      expect(after).toEqual([CancelledError]);
+      failureResultOf(d, CancelledError);
+    });
 
     it('still waits when its then calls back later (on a later turn)', async () => {
       const d = new Deferred<number>();
