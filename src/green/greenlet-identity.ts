@@ -34,6 +34,12 @@ export class GreenletIdentity<T extends object> {
   #current: T | undefined = undefined;
   readonly #outer: Array<T | undefined> = [];
   #stop: (() => void) | null = null;
+  readonly #onSwitch: ((on: boolean) => void) | null;
+
+  /** @param onSwitch - told when the hooks go on (`true`) and off (`false`). */
+  constructor(onSwitch?: (on: boolean) => void) {
+    this.#onSwitch = onSwitch ?? null;
+  }
 
   /** @returns the owner of the code running now, or undefined. */
   get(): T | undefined {
@@ -104,6 +110,7 @@ export class GreenletIdentity<T extends object> {
       },
     });
     this.#stop = () => void stop();
+    this.#onSwitch?.(true);
   }
 
   /**
@@ -117,5 +124,6 @@ export class GreenletIdentity<T extends object> {
     stop();
     this.#outer.length = 0;
     this.#current = undefined;
+    this.#onSwitch?.(false);
   }
 }

@@ -22,7 +22,8 @@
  * - Ownership of async greenlets: every function that may be async (any greenlet function but a generator function)
  *   is first called under the hub's greenlet identity (`#identity`, a {@link GreenletIdentity}: V8 promise hooks),
  *   so each Promise continuation of it — after any number of foreign awaits — is known as that greenlet's.
- *   `getCurrent()` and every hub wait consult `#current` (set only during synchronous steps) and then the identity.
+ *   `getCurrent()` and every hub wait consult `#current` (set only during synchronous steps) and then the identity;
+ *   a wait this hub makes for no greenlet of its own is made by another hub whose greenlet runs (`identityHubs`).
  *   The identity's hooks cost every Promise in the process a call, so they are on only while tracked greenlets are
  *   alive (`#tracked`) and off at the end of the first pass with none left (a greenlet dying inside a pass, its
  *   async step included, leaves them on until the pass ends). Steps run with no identity current.
@@ -134,6 +135,12 @@ const BATCH_ASYNC = 2; // an async resumption was handed over: the drain suspend
 
 let hubControlImpl!: HubControl;
 
+/**
+ * Hubs whose greenlet identity is on (async greenlets of theirs may be running): a wait one hub makes is for the
+ * greenlet another of them runs now, if it finds none of its own (see `Hub.#newWait`).
+ */
+const identityHubs = new Set<Hub>();
+
 /** What the run queue holds: greenlets, and lazy calls (greenlet-call.ts) that have no greenlet yet. */
 type Runnable = Greenlet<any> | GreenletCall<any>;
 
@@ -170,7 +177,7 @@ export class Hub extends EventEmitter {
   #stepStart = 0;
   #asyncRunning: Greenlet<any> | null = null;
   #asyncHops = 0;
-  readonly #identity = new GreenletIdentity<Runnable>();
+  readonly #identity = new GreenletIdentity<Runnable>((on) => void (on ? identityHubs.add(this) : identityHubs.delete(this)));
   #tracked = 0; // greenlets alive whose code runs under #identity
   #refuse: (() => unknown) | null = null; // set by a stopped reactor: spawns are refused with this error
   #spawned = 0;
@@ -284,7 +291,7 @@ export class Hub extends EventEmitter {
       },
       reportError: (error, g) => this.#reportError(error, g),
       newWait: (canceller, onAbandon) => this.#newWait(canceller, onAbandon),
-      inGreenlet: () => this.#caller() !== null,
+      inGreenlet: () => this.#caller() !== null || this.#otherRunning() !== null,
       materialize: (call) => this.#materialize(call),
       dropCall: () => {
         this.#live--;
@@ -458,6 +465,12 @@ export class Hub extends EventEmitter {
     return mine === null || mine.dead ? null : mine;
   }
 
+  /** @returns another hub whose greenlet's code is running now (its identity is on: see `identityHubs`), or null. */
+  #otherRunning(): Hub | null {
+    for (const hub of identityHubs) if (hub !== this && hub.#caller() !== null) return hub;
+    return null;
+  }
+
   /** @returns the greenlet of a run-queue item, made now for a lazy call that has none (see greenlet-call.ts). */
   #greenletOf(item: Runnable): Greenlet<any> {
     if (item instanceof Greenlet) return item;
@@ -477,9 +490,17 @@ export class Hub extends EventEmitter {
     return g;
   }
 
-  /** A hub wait; owned by the calling async greenlet (waiting on itself too: see GreenletHost.newWait), which parks on it. */
+  /**
+   * A hub wait; owned by the calling async greenlet (waiting on itself too: see GreenletHost.newWait), which parks on it.
+   * The caller may be another hub's greenlet (this hub's `sleep`, a primitive, greenlet or `joinAll` of this hub
+   * awaited there): that hub makes the wait, so its greenlet parks on it and a kill reaches it there (SPEC §6.1).
+   */
   #newWait<T>(canceller: ((d: Deferred<T>) => void) | undefined, onAbandon: () => void): HubWait<T> {
     const g = this.#caller();
+    if (g === null && identityHubs.size > 0) {
+      const other = this.#otherRunning();
+      if (other !== null) return other.#newWait(canceller, onAbandon);
+    }
     const owned = g !== null && control.acceptsWait(g);
     const w = new HubWait<T>(owned, canceller);
     w.onAbandon(onAbandon);
