@@ -902,6 +902,12 @@ export class ThreadPool {
     }
     const piscina = this.#piscina;
     if (piscina !== undefined) {
+      // Piscina starts a worker to keep `minThreads` whenever it sees one exit outside its `destroy()`, and `destroy()`
+      // waits only for the workers still in its list: a worker it dropped before (crashed: its exit follows the report
+      // of its error; idle past `idleTimeoutMs`) may exit after `destroy()` resolved, and a new worker would start in
+      // a closed pool, never to be terminated. With no minimum, nothing starts. Not earlier: during the grace, a crash's
+      // replacement runs what Piscina still holds. (Piscina reads its live `options`, as `WorkerLifecycle` relies on.)
+      piscina.options.minThreads = 0;
       await piscina.destroy();
       // Piscina never ends its async resource; without this, async_hooks tooling (Jest's open-handle check) sees it live.
       piscina.emitDestroy();
