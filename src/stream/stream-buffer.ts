@@ -13,6 +13,8 @@
  * - The end is one of three states: `'succeeded'` and `'failed'` (the task's own outcome: items still unread stay
  *   readable, then the iteration ends — done, or throwing the task's error), `'aborted'` (cancelled, timed out:
  *   unread items are dropped and the next read throws at once). Nothing is pushed after the end.
+ * - The end's error is thrown to the readers waiting when it comes, or else to the next read; every read after that
+ *   ends `done` (the iteration threw: it is over, as an async generator's is).
  * - An error a reader received, or a cancellation the consumer asked for, counts as observed: `result` does not
  *   report it as an unhandled failure when it is garbage-collected.
  *
@@ -53,6 +55,8 @@ export class StreamBuffer<Item = unknown, R = unknown> {
   #error: unknown;
   #hooks: StreamProducerHooks;
   #cancelRequested = false;
+  /** The end's error reached a reader: later reads end done (an async iterator that threw is finished). */
+  #errorRead = false;
 
   /** @param hooks - the producer's credit, cancel and error sink. */
   constructor(hooks: StreamProducerHooks) {
@@ -142,6 +146,7 @@ export class StreamBuffer<Item = unknown, R = unknown> {
     this.#error = error;
     if (state === 'aborted') this.dropUnread();
     const readers = this.#readers.splice(0);
+    if (readers.length > 0) this.#errorRead = true;
     for (const reader of readers) reader.reject(error);
     if (!this.result.called) this.result.errback(error);
     if (readers.length > 0 || this.#cancelRequested) observe(this.result, noop);
@@ -150,7 +155,8 @@ export class StreamBuffer<Item = unknown, R = unknown> {
   /**
    * The next item: at once when one is buffered; else when one arrives or the stream ends.
    * @returns the item, or `done` once the stream succeeded and every item was read; rejects with the error of a
-   *   stream that failed (after its unread items) or was aborted.
+   *   stream that failed (after its unread items) or was aborted — once: after a read threw it, reads end `done`, as
+   *   an async generator's `next()` does after it threw (a `for await` loop entered again ends at once).
    */
   read(): Promise<IteratorResult<Item, undefined>> {
     if (this.#head < this.#items.length) {
@@ -170,7 +176,8 @@ export class StreamBuffer<Item = unknown, R = unknown> {
       }
       return new Promise((resolve, reject) => this.#readers.push({ resolve, reject }));
     }
-    if (this.#state === 'succeeded') return Promise.resolve({ value: undefined, done: true });
+    if (this.#state === 'succeeded' || this.#errorRead) return Promise.resolve({ value: undefined, done: true });
+    this.#errorRead = true;
     observe(this.result, noop);
     return Promise.reject(this.#error);
   }

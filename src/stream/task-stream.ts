@@ -67,8 +67,8 @@ export class TaskStream<Item = unknown, R = unknown> implements AsyncIterable<It
   /**
    * Iterates over the items in emit order. Ends when the task returned and every item was read; throws the task's
    * error (its class kept) after the items it emitted before throwing; throws `CancelledError` / `TimeoutError`
-   * at once when the stream was cancelled or timed out. Leaving the loop early (`break`, `return`, a throw)
-   * cancels the task.
+   * at once when the stream was cancelled or timed out — once: after it threw, `next()` ends `done`, as an async
+   * generator's does. Leaving the loop early (`break`, `return`, a throw) cancels the task.
    *
    * @returns an async iterator over the items.
    */
