@@ -7,8 +7,8 @@
  * (`deadline`) work on every path (thread, green, inline), so one task definition runs unchanged wherever the policy
  * sends it. `defineContextCarrier` is here too because task modules, which workers import, register carriers.
  * Importing it has no side effects: it starts no reactor or pool and opens no handle; outside a thread task
- * `cancelled()` is false and `signal` never aborts, and `blockingCallFromThread`/`callFromThread` throw at once
- * (on the main thread they would deadlock).
+ * `cancelled()` is false and `signal` never aborts, and `blockingCallFromThread`/`callFromThread` throw `TypeError`
+ * at once (the first would deadlock on the main thread; the second has no main thread to call from there).
  *
  * @module
  */

@@ -17,13 +17,17 @@ import { safeString } from '../safe-string.js';
 import { workerState, type CallChannel, type WorkerState } from './worker-state.js';
 import { captureCarriedContext } from '../context/context-carrier.js';
 
-function requireWorker(what: string): WorkerState {
+/**
+ * This worker's state, for a call back into the main thread.
+ * @param what - the API called.
+ * @param why - what calling it outside a worker would do (each says its own: the blocking one would deadlock the
+ *   reactor; the other has no main thread to send to).
+ * @throws TypeError outside a greenreactor worker thread (on the main thread, or in a thread that is not a pool's).
+ */
+function requireWorker(what: string, why: string): WorkerState {
   const state = workerState();
   if (isMainThread || state === undefined || parentPort === null) {
-    throw new TypeError(
-      `${what}() must be called inside a greenreactor worker thread (a task run by deferToThread); on the main thread ` +
-        'it would deadlock the reactor. Call the function directly there.',
-    );
+    throw new TypeError(`${what}() must be called inside a greenreactor worker thread (a task run by deferToThread): ${why}. Call the function directly there.`);
   }
   return state;
 }
@@ -109,7 +113,7 @@ function refusal(name: string, error: unknown, reach: CloneReach): Error {
  * ```
  */
 export function blockingCallFromThread<R = unknown>(name: string, ...args: unknown[]): R {
-  const state = requireWorker('blockingCallFromThread');
+  const state = requireWorker('blockingCallFromThread', 'outside one it would block the very thread that must run the exposed function (a deadlock), so it calls nothing');
   const { channel, id } = post(state, name, args, true);
   for (;;) {
     // Read the word before draining: a reply posted after the drain bumps it, so the wait below returns at once.
@@ -132,12 +136,13 @@ export function blockingCallFromThread<R = unknown>(name: string, ...args: unkno
  *
  * @param name - the name given to `reactor.expose(name, fn)`.
  * @param args - structured-cloneable arguments.
- * @throws TypeError on the main thread; DataCloneError when the arguments cannot be cloned.
+ * @throws TypeError on the main thread (there it calls nothing: call the function directly); DataCloneError when the
+ *   arguments cannot be cloned.
  * @example
  * ```ts
  * callFromThread('progress', done, total);
  * ```
  */
 export function callFromThread(name: string, ...args: unknown[]): void {
-  post(requireWorker('callFromThread'), name, args, false);
+  post(requireWorker('callFromThread', 'outside one there is no main thread to send the call to, so nothing was called'), name, args, false);
 }

@@ -96,7 +96,20 @@ describe('calls from worker threads into the main thread', () => {
     it('throws at once on the main thread (it would deadlock)', () => {
       pool = new ThreadPool();
       expect(() => blockingCallFromThread('anything')).toThrow(/deadlock/);
-      expect(() => callFromThread('anything')).toThrow(TypeError);
+    });
+
+    it('callFromThread() throws TypeError at once on the main thread, saying nothing was called (it would not wait: no deadlock)', () => {
+      pool = new ThreadPool();
+      let thrown: unknown;
+      try {
+        callFromThread('anything');
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(TypeError);
+      expect((thrown as Error).message).toMatch(/^callFromThread\(\) must be called inside a greenreactor worker thread/);
+      expect((thrown as Error).message).toMatch(/nothing was called/);
+      expect((thrown as Error).message).not.toMatch(/deadlock/);
     });
   });
 
