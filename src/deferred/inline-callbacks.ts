@@ -8,6 +8,7 @@ import { driveGenerator } from './drive-generator.js';
 import { fail } from './fail.js';
 import { isGenerator } from './is-generator.js';
 import { safeString } from '../safe-string.js';
+import { functionName } from '../function-name.js';
 
 /**
  * Turn a generator function into a function returning a Deferred (Twisted's `@inlineCallbacks`).
@@ -54,7 +55,7 @@ export function inlineCallbacks<A extends unknown[], R, This = unknown>(
     if (!generator) {
       return fail(
         new TypeError(
-          `inlineCallbacks expected ${generatorFunction.name || 'the function'} to return a generator; is it a function*?`,
+          `inlineCallbacks expected ${functionName(generatorFunction, 'the function')} to return a generator; is it a function*?`,
         ),
       );
     }

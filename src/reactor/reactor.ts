@@ -72,6 +72,7 @@ import type { TaskStream } from '../stream/task-stream.js';
 import type { BlockedEvent } from '../green/hub.js';
 import { performance } from 'node:perf_hooks';
 import { captureDispatchSite, type DispatchSite } from '../dispatch-site.js';
+import { functionName } from '../function-name.js';
 
 /**
  * The reactor: one object that owns time, the shutdown sequence and (through the other paths) the thread pool,
@@ -813,7 +814,7 @@ export class Reactor implements Scheduler {
     try {
       fn(...args);
     } catch (error: unknown) {
-      this.#onError(error, `callWhenRunning function (${fn.name || 'anonymous'})`);
+      this.#onError(error, `callWhenRunning function (${functionName(fn, 'anonymous')})`);
     }
   }
 }
@@ -831,7 +832,7 @@ function greenFnError<R>(fn: unknown): Deferred<R> | undefined {
 
 /** A greenlet function's or Task's name, for messages. */
 function fnName(fn: GreenletFunction<any, any> | Task<any, any>): string {
-  return isTask(fn) ? fn.name : fn.name || '<anonymous>';
+  return isTask(fn) ? fn.name : functionName(fn, '<anonymous>');
 }
 
 /** What `explain()` says of coalescing for a thread decision (SPEC §7 `threads.coalesce`). */

@@ -4,6 +4,7 @@
  * @module
  */
 import { isThenable } from '../is-thenable.js';
+import { functionName } from '../function-name.js';
 import { safeString } from '../safe-string.js';
 
 /** The phases of a system event, in the order they run. */
@@ -113,7 +114,7 @@ export class SystemEventTriggers {
     for (const [id, trigger] of triggers) {
       triggers.delete(id);
       this.#ran.add(id);
-      const where = `'${phase}' shutdown trigger #${id} (${trigger.fn.name || 'anonymous'})`;
+      const where = `'${phase}' shutdown trigger #${id} (${functionName(trigger.fn, 'anonymous')})`;
       try {
         const result = trigger.fn(...trigger.args);
         if (result !== notWaitedFor && isThenable(result)) {
