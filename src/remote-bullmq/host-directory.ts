@@ -14,6 +14,11 @@
  *   died: ignored, and deleted by the next reader.
  * - Never throws into the processor: a directory that cannot be read counts as "no other host serves it" (the job
  *   fails with `TaskNotFoundError`, as it did before the directory), so a job is never bounced without a live peer.
+ * - A directory Redis lost (restarted without its data, failed over, flushed) is relearned, never read as "nobody
+ *   serves it": a host that finds its own entry gone — when it reads the directory, or rewrites its entry (on its
+ *   refresh, and as soon as its connection is back: {@link HostDirectory.refresh}) — writes it back and stamps the
+ *   directory lost (`~lost`, `Date.now()`). For {@link relearnMs} after that stamp every live host has rewritten its
+ *   entry, so until then a task missing from the directory may still be served: the job is given back, not failed.
  *
  * @module
  */
@@ -24,6 +29,16 @@ import type { DelayedCall } from '../time/scheduler.js';
 
 /** How long (ms) an entry lives without a refresh: a dead host's tasks stop being advertised this long after it died. */
 export const hostEntryTtlMs = 30_000;
+
+/** The directory's field holding when a host last found it lost (its own entry gone), `Date.now()` as text. */
+const lostField = '~lost';
+
+/**
+ * How long (ms) after the directory was found lost a task missing from it may still be served: every live host
+ * rewrites its entry within one refresh period (a third of {@link hostEntryTtlMs}), half again for a timer late under
+ * load — and at once when its connection comes back.
+ */
+export const relearnMs = (hostEntryTtlMs / 3) * 1.5;
 
 /** One host's entry. */
 interface HostEntry {
@@ -40,6 +55,8 @@ export class HostDirectory {
   readonly #tasks: readonly string[];
   readonly #report: (error: unknown) => void;
   #refresh: DelayedCall | undefined;
+  /** Its first entry was written: from then on, an entry found missing means the directory was lost. */
+  #joined = false;
   #left = false;
 
   /**
@@ -58,11 +75,21 @@ export class HostDirectory {
   /** Writes this host's entry, and keeps it fresh until {@link leave}. */
   async join(): Promise<void> {
     await this.#write();
+    this.#joined = true;
     this.#arm();
   }
 
   /**
-   * Whether a live host other than this one advertises `task`.
+   * Rewrites this host's entry now (its connection came back: Redis may have restarted without its data). Never
+   * rejects: a failed write waits for the next refresh, which reports it.
+   */
+  refresh(): void {
+    if (this.#joined && !this.#left) this.#write().catch(() => undefined);
+  }
+
+  /**
+   * Whether a live host other than this one may serve `task`: one advertises it, or the directory was found lost less
+   * than {@link relearnMs} ago (the hosts are still rewriting their entries).
    * @param task - the export name.
    * @returns false when none does, or the directory cannot be read.
    */
@@ -76,13 +103,24 @@ export class HostDirectory {
     const now = Date.now();
     const stale: string[] = [];
     let served = false;
+    let lostAt = Number.NaN;
     for (const [id, text] of Object.entries(entries)) {
+      if (id === lostField) {
+        lostAt = Number(text);
+        continue;
+      }
       const entry = parseEntry(text);
       if (entry === undefined || entry.until <= now) stale.push(id);
       else if (id !== this.#id && entry.tasks.includes(task)) served = true;
     }
     if (stale.length > 0) await this.#redis.hdel(this.#key, ...stale).catch(() => 0);
-    return served;
+    if (served) return true;
+    if (this.#joined && !this.#left && entries[this.#id] === undefined) {
+      // Its own entry is gone: the directory was lost, and so may be the entry of a host that serves the task.
+      await this.#write().catch(() => undefined);
+      return true;
+    }
+    return now - lostAt < relearnMs; // NaN (never lost): false
   }
 
   /** Stops refreshing and deletes this host's entry (issued before the client's quit, so it goes first). */
@@ -93,9 +131,11 @@ export class HostDirectory {
     return this.#redis.hdel(this.#key, this.#id).catch(() => 0);
   }
 
-  #write(): Promise<unknown> {
+  /** Writes this host's entry; once joined, an entry that was missing (HSET added it) stamps the directory lost. */
+  async #write(): Promise<void> {
     const entry: HostEntry = { tasks: this.#tasks, until: Date.now() + hostEntryTtlMs };
-    return this.#redis.hset(this.#key, this.#id, JSON.stringify(entry));
+    const added = await this.#redis.hset(this.#key, this.#id, JSON.stringify(entry));
+    if (added === 1 && this.#joined) await this.#redis.hset(this.#key, lostField, String(Date.now()));
   }
 
   #arm(): void {

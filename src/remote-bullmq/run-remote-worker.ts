@@ -120,9 +120,11 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<Rem
   };
   redis.on('error', report);
   subscriber.on('error', report);
-  redis.on('ready', () => (quiet = false));
-
   const directory = new HostDirectory(redis, hostsKey(prefix, queue), registry.names(), report);
+  redis.on('ready', () => {
+    quiet = false;
+    directory.refresh(); // Redis may have restarted without its data: advertise this host's tasks again at once
+  });
 
   // The server's value limit when a result or error is saved, not when the host started (see redis-value-limit.ts);
   // over 1 MiB, asked by sending one that large on a connection that never re-sends it, so that a value the server

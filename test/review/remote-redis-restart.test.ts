@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Deferred } from '../../src/deferred/deferred.js';
-import { CancelledError, ReactorStoppedError, RemoteUnavailableError } from '../../src/errors.js';
+import { CancelledError, ReactorStoppedError, RemoteUnavailableError, TaskNotFoundError } from '../../src/errors.js';
 import { Reactor } from '../../src/reactor/reactor.js';
 import { bullmqBackend, runRemoteWorker, type BullmqBackendOptions, type RemoteWorker } from '../../src/remote-bullmq/index.js';
 import { defineTask } from '../../src/task/task.js';
@@ -254,5 +254,46 @@ describe.each(losingData)('stop() and close() while BullMQ reconnects to a serve
     await startServer();
     expect(firings.map((f) => f.count)).toEqual([1, 1]);
     expect(await watcher.lrange(`${key}:queued`, 0, -1)).toEqual([]);
+  }, 60_000);
+});
+
+describe('two hosts with different task sets, the server restarted with its data lost (the hosts\' directory with it)', () => {
+  const queue = 'restart-directory';
+  let reactor: Reactor;
+
+  beforeAll(async () => {
+    const only = (module: URL): Promise<RemoteWorker> =>
+      runRemoteWorker({ connection, queue, imports: [module], concurrency: 1, onError: () => undefined });
+    hosts.push(await only(remoteFixtureModule)); // serves the fixtures only
+    hosts.push(await only(new URL('./remote-review-tasks.js', remoteFixtureModule))); // serves the review fixtures only
+    reactor = new Reactor({ remote: bullmqBackend({ connection, queue, reconcileMs: 200, onError: () => undefined }) });
+    reactors.push(reactor);
+  });
+
+  it('a job taken by the host that does not serve its task goes back to the queue, for the host that does (never TaskNotFoundError)', async () => {
+    await restart('nosave');
+    // The review host busy (a job only it serves): the next review job can only be taken by the fixtures host.
+    const blocker = reactor.deferToRemote(rv.startThenAwaitGo, socket, 'directory:blocker');
+    await until(async () => blocker.called || (await watcher.llen('directory:blocker')) > 0, 'the blocker\'s start');
+    expect(blocker.called ? await settled(blocker) : await watcher.lpop('directory:blocker')).toBe('started');
+    const log = join(dir, 'directory.log');
+    const d = reactor.deferToRemote(rv.appendRunRetried, log, 'ran');
+    const firings = firingCounter(d);
+    // Taken by the fixtures host (and given back) while the review host is busy: one look per round trip.
+    await until(async () => Number(await watcher.hget(`bull:${queue}:${(await watcher.zrange(`bull:${queue}:delayed`, 0, 0))[0] ?? 'none'}`, 'ats')) >= 1 || d.called, 'a give-back');
+    await watcher.rpush('directory:blocker:go', 'go');
+    await expect(blocker.asPromise()).resolves.toBe('go');
+    expect(await settled(d)).toEqual({ ok: true, value: 'ran' });
+    expect(firings.count).toBe(1);
+    expect(readFileSync(log, 'utf8')).toBe('ran\n');
+  }, 60_000);
+
+  it('a task no live host serves still errbacks TaskNotFoundError, once the hosts have advertised their tasks again', async () => {
+    await restart('nosave');
+    const unserved = defineTask(new URL('./nowhere.js', remoteFixtureModule).href, 'nowhere', (): number => 1);
+    const d = reactor.deferToRemote(unserved);
+    const firings = firingCounter(d);
+    expect(await failureOf(d)).toBeInstanceOf(TaskNotFoundError);
+    expect(firings.count).toBe(1);
   }, 60_000);
 });
