@@ -363,6 +363,32 @@ describe('PolicyDispatcher', () => {
         expect(policy.decide(slow)).toEqual({ route: 'thread', reason: 'auto: inline run took 50 ms > 20 ms; on threads for good' });
       });
 
+      it('moves a task that turns blocking, called once a turn, at its first timed slow run: after at most 2 × inlineSampleEvery − 1 blocking calls', async () => {
+        // The bound auto pays once per task for sampling inline runs (two clock reads a run cost more than a tiny
+        // task): here its worst case, the longest random gap (random 0.99) drawn just before the task turns slow,
+        // and a microtask checkpoint between calls, so no stall within one stretch of code shortens the gap.
+        let wall = 0;
+        let slow = false;
+        let blockedRuns = 0;
+        const turnsBlocking = defineTask(import.meta.url, 'turnsBlocking', () => {
+          if (slow) {
+            wall += 50;
+            blockedRuns += 1;
+          }
+          return 1;
+        }, { kind: 'io' });
+        const policy = Policy.load({ adaptive: { sampleSize: 3 } });
+        const dispatcher = new PolicyDispatcher(policy, targets(clock), { inlineSampleEvery: 16, now: () => wall, random: () => 0.99 });
+        for (let i = 0; i < 3 + 16; i += 1) dispatcher.dispatch(turnsBlocking, []); // 3 fill the window; the 16th after is timed and draws a gap of 31
+        slow = true;
+        while (policy.decide(turnsBlocking).route === 'inline' && blockedRuns < 100) {
+          dispatcher.dispatch(turnsBlocking, []);
+          await Promise.resolve(); // a turn of its own
+        }
+        expect(policy.decide(turnsBlocking)).toEqual({ route: 'thread', reason: 'auto: inline run took 50 ms > 20 ms; on threads for good' });
+        expect(blockedRuns).toBe(2 * 16 - 1);
+      });
+
       it('times runs at random gaps, so a task that stalls on every n-th call cannot fall between them', () => {
         let wall = 0;
         let calls = 0;
