@@ -42,6 +42,7 @@ import { describeValue } from '../describe-value.js';
 import { armUserCodeGate, disarmUserCodeGate, passUserCodeGate } from '../deferred/user-code-gate.js';
 import { QueueFullError } from '../errors.js';
 import { isTask, type Task } from '../task/task.js';
+import { targetName } from '../task/target-name.js';
 import { byLabel, type TaskFigures } from '../task/task-labels.js';
 import { captureContext, runInContext, type AsyncContext } from '../time/async-context.js';
 import type { Scheduler } from '../time/scheduler.js';
@@ -541,8 +542,8 @@ export class Hub extends EventEmitter {
   /** @returns the task name of function `fn`. */
   #nameOf(fn: (...args: any[]) => unknown): string {
     if (fn === this.#lastFn) return this.#lastFnName; // spawning the same function again: skip the native name lookup
-    const own = fn.name; // read once: a native getter, paid on every spawn of a fresh closure (a new function each time)
-    const name = own === '' ? '<anonymous>' : own;
+    // Read once: a native getter, paid on every spawn of a fresh closure (a new function each time).
+    const name = targetName(fn);
     this.#lastFn = fn;
     this.#lastFnName = name;
     return name;

@@ -21,6 +21,7 @@ import { DispatchSites, type DispatchSite } from '../dispatch-site.js';
 import { fail } from '../deferred/fail.js';
 import { QueueFullError } from '../errors.js';
 import { isTask, type Task } from '../task/task.js';
+import { targetName } from '../task/target-name.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { AdmissionGate, type RunsOn, type StartCall } from './admission-gate.js';
 import type { DecidedRoute, Decision } from './decision.js';
@@ -198,7 +199,7 @@ export class Bulkheads {
         gate: new AdmissionGate<RoutedCall>(() => (made.retired ? Infinity : made.max), {
           onQueued: (outer, call) => {
             const { target } = call;
-            const name = isTask(target) ? target.name : target.name || '<anonymous>';
+            const name = targetName(target);
             armQueuedDeadline(outer, name, isTask(target) ? target.options.timeoutMs : undefined, this.#clock);
           },
           // A call cancelled or timed out while its task runs on (in its worker, or a killed greenlet's finally) keeps

@@ -20,6 +20,7 @@ import { callDeadline } from '../context/call-deadline.js';
 import { scopedDeadline } from '../context/deadline-scope.js';
 import { withDispatchSite } from '../dispatch-site.js';
 import { isTask, type Task, type TaskIdentity } from '../task/task.js';
+import { targetName } from '../task/target-name.js';
 import type { Scheduler } from '../time/scheduler.js';
 import type { Decision, DecidedRoute, DispatchLoad } from './decision.js';
 import { decisionChannel, publishDecision } from './decision-channel.js';
@@ -601,7 +602,7 @@ export class PolicyDispatcher {
   #inline(target: Task | ((...a: unknown[]) => unknown), decision: Decision, args: unknown[]): Deferred<unknown> {
     const limit = callDeadline(undefined, this.#targets.clock);
     if (limit !== undefined && limit.timeoutMs <= 0) {
-      return fail(new TimeoutError(`Task \`${nameOf(target)}\` was not started: the deadline of its withDeadline scope had passed`));
+      return fail(new TimeoutError(`Task \`${targetName(target)}\` was not started: the deadline of its withDeadline scope had passed`));
     }
     // One lookup says whether auto chose this (its runs teach it) and whether this run is timed: while the task's
     // in-process window fills every run is, then one in inlineSampleEvery on average (see #timedInline).
@@ -732,7 +733,7 @@ export class PolicyDispatcher {
    */
   refuseWaiting(): void {
     const refusal = (name: string): Error => new ReactorStoppedError(`Task \`${name}\` was waiting for its bulkhead or crash budget when the reactor stopped; it never ran`);
-    this.#bulkheads.refuseWaiting((call) => refusal(nameOf(call.target)));
+    this.#bulkheads.refuseWaiting((call) => refusal(targetName(call.target)));
     this.#crashGuard.refuseWaiting((task) => refusal(task.name));
   }
 
@@ -814,11 +815,11 @@ function objectResult(result: object, fn: (...a: unknown[]) => unknown, learner:
     return fail(error); // a `then`, `next` or `throw` getter threw (user code): a failure, as a Promise would reject
   }
   if (generator) {
-    learner?.recordAsync(task ?? nameOf(fn));
+    learner?.recordAsync(task ?? targetName(fn));
     return driveInlineGenerator(result as Generator<unknown, unknown, unknown>); // a bulkhead starting it watches its waits
   }
   if (thenable) {
-    learner?.recordAsync(task ?? nameOf(fn));
+    learner?.recordAsync(task ?? targetName(fn));
     if (isDeferred(result)) return result;
     const d = Deferred.fromPromise(result as PromiseLike<unknown>);
     noteInlineRun(d, result as PromiseLike<unknown>); // a bulkhead starting it keeps its place until it settles
@@ -868,14 +869,11 @@ function handOffRoute(plan: DispatchPlan, noCrashBudget: boolean): HandOffRoute 
   return plan.bareGreen && plan.timing === undefined ? 'green' : undefined;
 }
 
-function nameOf(target: Task | ((...a: unknown[]) => unknown)): string {
-  return isTask(target) ? target.name : target.name || '<anonymous>';
-}
 
 /** What `auto` keys its records of `target` by: a Task itself; a plain function by its name. */
 function identityOf(target: Task | ((...a: unknown[]) => unknown)): TaskIdentity {
   if (isTask(target)) return target;
-  const name = nameOf(target);
+  const name = targetName(target);
   return { id: name, name };
 }
 

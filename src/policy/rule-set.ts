@@ -12,6 +12,7 @@
  */
 import { safeString } from '../safe-string.js';
 import { isTask, type Kind, type Route, type TaskIdentity } from '../task/task.js';
+import { targetName } from '../task/target-name.js';
 import type { AdaptiveRouter, TaskShape } from './adaptive-router.js';
 import type { AutoTiming } from './auto-timing.js';
 import { estimateArgBytes } from './arg-bytes.js';
@@ -31,17 +32,32 @@ interface Subject extends TaskIdentity {
   readonly shape: TaskShape;
 }
 
-/** A generator or async function runs on a greenlet in-process; anything else (or not loaded yet) inline. */
+/** The prototypes of generator, async and async generator functions: a function with one of them is `async`. */
+const asyncShapedPrototypes: ReadonlySet<unknown> = new Set([
+  Object.getPrototypeOf(function* () {}),
+  Object.getPrototypeOf(async () => {}),
+  Object.getPrototypeOf(async function* () {}),
+]);
+
+/**
+ * A generator or async function runs on a greenlet in-process; anything else (or not loaded yet) inline. Read from
+ * the function's prototype, not its `constructor` property: that is a user-visible property (a Proxy's `get` trap,
+ * an own `constructor`) whose read may throw or lie.
+ */
 function shapeOf(fn: unknown): TaskShape {
-  const ctor = typeof fn === 'function' ? (fn.constructor as { name?: string } | undefined)?.name : undefined;
-  return ctor === 'GeneratorFunction' || ctor === 'AsyncFunction' || ctor === 'AsyncGeneratorFunction' ? 'async' : 'sync';
+  if (typeof fn !== 'function') return 'sync';
+  try {
+    return asyncShapedPrototypes.has(Object.getPrototypeOf(fn)) ? 'async' : 'sync';
+  } catch {
+    return 'sync'; // a Proxy whose getPrototypeOf trap throws (a revoked one): called, it throws through the Deferred
+  }
 }
 
 /** What the rules see of a Task or function. @throws TypeError when `task` is neither. */
 function subjectOf(task: unknown): Subject {
   if (isTask(task)) return { id: task.id, name: task.name, kind: task.options.kind, route: task.options.route, plain: false, shape: shapeOf(task.fn) };
   if (typeof task === 'function') {
-    const name = task.name || '<anonymous>';
+    const name = targetName(task as (...args: unknown[]) => unknown);
     return { id: name, name, kind: undefined, route: undefined, plain: true, shape: shapeOf(task) };
   }
   throw new TypeError(`Expected a Task or a function, got \`${safeString(task)}\` (${task === null ? 'null' : typeof task})`);

@@ -73,6 +73,7 @@ import type { BlockedEvent } from '../green/hub.js';
 import { performance } from 'node:perf_hooks';
 import { captureDispatchSite, type DispatchSite } from '../dispatch-site.js';
 import { functionName } from '../function-name.js';
+import { targetName } from '../task/target-name.js';
 
 /**
  * The reactor: one object that owns time, the shutdown sequence and (through the other paths) the thread pool,
@@ -509,7 +510,7 @@ export class Reactor implements Scheduler {
   #spawnDeferred<A extends unknown[], R>(spawner: Hub | GreenPool, fn: GreenletFunction<A, R> | Task<A, R>, args: A): Deferred<R> {
     const limit = callDeadline(isTask(fn) ? fn.options.timeoutMs : undefined, this.#clock);
     if (limit !== undefined && limit.timeoutMs <= 0) {
-      return fail(new TimeoutError(`Greenlet ${fnName(fn)} was not started: the deadline of its withDeadline scope had passed`));
+      return fail(new TimeoutError(`Greenlet ${targetName(fn)} was not started: the deadline of its withDeadline scope had passed`));
     }
     // The rest array deferToGreenlet/dispatch made is handed to the greenlet as it is: no second one, no spread.
     // With no limit on the hub, a plain function is a lazy call: no Greenlet unless something needs it.
@@ -830,10 +831,6 @@ function greenFnError<R>(fn: unknown): Deferred<R> | undefined {
   return fail(new TypeError(`Expected \`fn\` to be a function or a Task, got \`${safeString(fn)}\` (${typeof fn})`));
 }
 
-/** A greenlet function's or Task's name, for messages. */
-function fnName(fn: GreenletFunction<any, any> | Task<any, any>): string {
-  return isTask(fn) ? fn.name : functionName(fn, '<anonymous>');
-}
 
 /** What `explain()` says of coalescing for a thread decision (SPEC §7 `threads.coalesce`). */
 function coalescingOf(pool: ThreadPool, task: unknown, args: readonly unknown[]): string {

@@ -19,6 +19,7 @@ import { TimeoutError, WorkerCrashedError } from '../errors.js';
 import type { Decision } from '../policy/decision.js';
 import { driveInlineGenerator, noteInlineRun, watchLaterRun } from '../policy/inline-runs.js';
 import { isTask, type Task } from '../task/task.js';
+import { targetName } from '../task/target-name.js';
 import type { StreamRequest } from '../threads/wire.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { InProcessStream, runInStream } from './in-process-stream.js';
@@ -73,9 +74,6 @@ export function failedStream<Item, R>(error: unknown): TaskStream<Item, R> {
 
 function noop(): void {}
 
-function nameOf(target: Target): string {
-  return isTask(target) ? target.name : target.name || '<anonymous>';
-}
 
 /**
  * Starts `task(...args)` where the policy says, with a stream attached.
@@ -94,7 +92,7 @@ export function startTaskStream<Item, R>(targets: StreamTargets, task: unknown, 
     );
   }
   const target = task as Target;
-  const name = nameOf(target);
+  const name = targetName(target);
   const identity = isTask(target) ? target : { id: name, name };
   // SPEC §9: a matching rule's window, else the task's own, else the default.
   const window = decision.streamWindow ?? (isTask(target) ? target.options.streamWindow : undefined) ?? defaultStreamWindow;
@@ -135,7 +133,7 @@ export function startTaskStream<Item, R>(targets: StreamTargets, task: unknown, 
 function runInline(stream: InProcessStream, target: Target, args: unknown[], clock: Scheduler): Deferred<unknown> {
   const limit = callDeadline(undefined, clock);
   if (limit !== undefined && limit.timeoutMs <= 0) {
-    return fail(new TimeoutError(`Task \`${nameOf(target)}\` was not started: the deadline of its withDeadline scope had passed`));
+    return fail(new TimeoutError(`Task \`${targetName(target)}\` was not started: the deadline of its withDeadline scope had passed`));
   }
   const d = callInline(stream, target, args);
   if (limit !== undefined && !d.called) d.addTimeout(limit.timeoutMs, clock);

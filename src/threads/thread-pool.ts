@@ -59,6 +59,7 @@ import { BatchCosts } from './batch-costs.js';
 import { ActiveRuns } from './active-runs.js';
 import type { CopiedArguments } from './copy-large-buffers.js';
 import { describeValue } from '../describe-value.js';
+import { functionName } from '../function-name.js';
 import { DispatchSites, newDispatchSite } from '../dispatch-site.js';
 
 /**
@@ -148,18 +149,8 @@ function guardHook<A extends unknown[], R>(hook: ((...args: A) => R) | undefined
   };
 }
 
-/** A plain function's name for a message, `anonymous` when it has none or reading it throws (a hostile getter). */
-function functionName(fn: object): string {
-  try {
-    const name = (fn as { name?: unknown }).name;
-    return typeof name === 'string' && name !== '' ? name : 'anonymous';
-  } catch {
-    return 'anonymous';
-  }
-}
-
 function notATask(value: unknown, method: string): TypeError {
-  const what = typeof value === 'function' ? `a plain function (${functionName(value)})` : describeValue(value);
+  const what = typeof value === 'function' ? `a plain function (${functionName(value, 'anonymous')})` : describeValue(value);
   return new TypeError(
     `${method} needs a Task, got ${what}. A worker thread cannot receive a function, only a module and an export ` +
       "to import: define it with defineTask(import.meta.url, 'name', fn) and export it under that name " +

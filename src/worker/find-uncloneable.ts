@@ -17,6 +17,7 @@
  * @module
  */
 import { types } from 'node:util';
+import { functionName } from '../function-name.js';
 import { safeString } from '../safe-string.js';
 
 const objectPrototype = Object.prototype;
@@ -43,7 +44,7 @@ function isOrdinaryPrototype(proto: object): boolean {
 }
 
 function describeValue(value: unknown): string {
-  if (typeof value === 'function') return `a function (${(value as { name?: string }).name || 'anonymous'})`;
+  if (typeof value === 'function') return `a function (${functionName(value, 'anonymous')})`;
   if (typeof value === 'symbol') return `a symbol (${String(value)})`;
   const ctor = (value as { constructor?: { name?: unknown } }).constructor;
   return `an object of class ${typeof ctor?.name === 'string' && ctor.name !== '' ? ctor.name : 'unknown'}`;
