@@ -1,12 +1,12 @@
 import { describe, it, expect, beforeEach, afterEach, jest } from '@jest/globals';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineTask } from '../../src/task/task.js';
 import { Policy, type PolicyChange } from '../../src/policy/policy.js';
 import type { PolicyWatcher } from '../../src/policy/policy-file-watcher.js';
-import type { PolicyConfigError } from '../../src/errors.js';
+import { PolicyConfigError as PolicyConfigErrorClass, type PolicyConfigError } from '../../src/errors.js';
 
 const work = defineTask(import.meta.url, 'work', () => 1, { kind: 'cpu' });
 
@@ -103,6 +103,42 @@ describe('Policy', () => {
       writeFileSync(file, JSON.stringify({ default: 'inline' }));
       await changed;
       expect(policy.config).toEqual({ default: 'thread' });
+    });
+    describe('a file read while it is written (in place, in pieces)', () => {
+      // reload() (`update(file)`) refuses the partial text and keeps the policy in force; a watch reports it as an
+      // 'error', keeps the policy, and still applies the file when its last piece lands (the partial text it read
+      // must not make it skip the complete one).
+      const written = defineTask(import.meta.url, 'written', () => 1, { kind: 'cpu' });
+      const next = JSON.stringify({ default: 'green', rules: [{ name: 'late', match: { task: 'written' }, route: 'inline' }] });
+
+      it.each([
+        ['cut inside a string', next.slice(0, next.indexOf('late') + 2)],
+        ['cut after a comma', next.slice(0, next.indexOf(',') + 1)],
+        ['only the opening brace', '{'],
+        ['truncated to nothing', ''],
+      ])('update() refuses the file %s with one PolicyConfigError issue at "" and keeps the policy in force', (_what, partial) => {
+        const policy = Policy.load(file);
+        writeFileSync(file, partial);
+        expect(() => policy.update(file)).toThrow(PolicyConfigErrorClass);
+        expect(() => policy.update(file)).toThrow(expect.objectContaining({ issues: [{ path: '', message: expect.stringContaining(file) }] }));
+        expect(policy.decide(written)).toMatchObject({ route: 'thread' });
+        expect(policy.stats().reloads).toBe(0);
+      });
+
+      it("emits 'error' for the partial text, keeps the policy, and applies the file once its last piece lands", async () => {
+        const policy = Policy.load(file);
+        watcher = policy.watch(file);
+        const cut = next.indexOf('late') + 2;
+        const failed = once(policy, 'error') as Promise<[PolicyConfigError]>;
+        writeFileSync(file, next.slice(0, cut)); // the first piece
+        const [error] = await failed;
+        expect(error.issues[0]?.message).toMatch(/^Cannot parse policy file .*as JSON/);
+        expect(policy.decide(written)).toMatchObject({ route: 'thread' });
+        const changed = once(policy, 'change');
+        appendFileSync(file, next.slice(cut)); // the rest
+        await changed;
+        expect(policy.decide(written)).toMatchObject({ route: 'inline', rule: 'late' });
+      });
     });
   });
 });
