@@ -281,6 +281,8 @@ describe('a wait that wraps others, when the greenlet waiting in it is killed', 
       expect(reports).toEqual([]);
       expect(errors).toEqual([]);
     },
+    // A bound against a hang only: ten forced full GCs of a shard's heap on a loaded machine took past Jest's 20 s.
+    120_000,
   );
 
   it('withTimeout(sem.acquire(), ms): the wrapped acquire fires once with the kill too, and leaves the line', async () => {
