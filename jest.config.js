@@ -4,7 +4,8 @@
  * (Piscina loads worker files as JavaScript), so `npm test` builds first.
  */
 export default {
-  testEnvironment: 'node',
+  // Node's environment, plus a check that fails a test file which leaves a handle open (see the file).
+  testEnvironment: '<rootDir>/test/setup/open-handles-environment.cjs',
   extensionsToTreatAsEsm: ['.ts'],
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
