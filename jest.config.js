@@ -20,4 +20,7 @@ export default {
   maxConcurrency: 3,
   // `scripts/test-shards.mjs` runs four shards; this deals the files out by their measured time (see the file).
   testSequencer: '<rootDir>/test/shard-sequencer.cjs',
+  // Every file's time on its PASS/FAIL line (Jest prints it only past this many seconds): `scripts/test-weights.mjs`
+  // reads them from a run's log to remake the shards' weights.
+  slowTestThreshold: 0,
 };
