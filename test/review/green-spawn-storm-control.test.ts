@@ -31,8 +31,12 @@ async function heapUsed(): Promise<number> {
   return process.memoryUsage().heapUsed;
 }
 
-/** Settle `hub` until `done()`, at most `rounds` rounds. */
-async function settleUntil(hub: Hub, done: () => boolean, rounds = 30): Promise<void> {
+/**
+ * Settle `hub` until `done()`, at most `rounds` rounds: a guard against a hang only. Each async child's kill resumes it
+ * on a microtask and a pass runs one slice (`sliceMs` of wall time), so on a loaded machine 10,000 kills take many
+ * turns (30 rounds were too few beside the rest of the suite).
+ */
+async function settleUntil(hub: Hub, done: () => boolean, rounds = 2000): Promise<void> {
   for (let i = 0; i < rounds && !done(); i++) await settleHub(hub);
 }
 
