@@ -755,6 +755,11 @@ export class ThreadPool {
       // The pool times every run itself (shared memory, see `wire.ts`): Piscina's own histograms would cost two
       // clock reads and two records per call on each side and are never read.
       recordTiming: false,
+      // An idle worker waits for its next task with Atomics.waitAsync, on its event loop, not in a blocking
+      // Atomics.wait: a worker that dies of an error thrown just after its task returned (a microtask the task queued)
+      // could otherwise be left blocked in Piscina's wait loop, never exiting, its ports keeping the process alive
+      // after close() (test/review/thread-crash-exit-control.test.ts; raw Piscina 5.3 does the same).
+      atomics: 'async',
       ...(o.resourceLimits === undefined ? {} : { resourceLimits: o.resourceLimits }),
       workerData: {
         slots: slots.buffer,

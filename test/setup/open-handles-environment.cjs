@@ -36,14 +36,7 @@ const workerThreads = require('node:worker_threads');
  * instead of failing them. Each entry names the bug; remove it with the fix (the file must then pass the check).
  */
 const knownLeaks = new Map([
-  [
-    'test/review/batch-crash-results-control.test.ts',
-    'ThreadPool.close() after a coalesced worker died of an uncaught error outside its task leaves a Piscina worker running (round 21)',
-  ],
-  [
-    'test/review/finished-results-control.test.ts',
-    'ThreadPool.close() after a coalesced worker died of an uncaught error outside its task leaves a Piscina worker running (round 21)',
-  ],
+  // [path from the root, the bug's one-line description]
 ]);
 
 /** How long a file's handles may take to close after its last `afterAll` (generous: the CI runs loaded). */
