@@ -869,7 +869,6 @@ function handOffRoute(plan: DispatchPlan, noCrashBudget: boolean): HandOffRoute 
   return plan.bareGreen && plan.timing === undefined ? 'green' : undefined;
 }
 
-
 /** What `auto` keys its records of `target` by: a Task itself; a plain function by its name. */
 function identityOf(target: Task | ((...a: unknown[]) => unknown)): TaskIdentity {
   if (isTask(target)) return target;
