@@ -42,7 +42,7 @@ import { describeValue } from '../describe-value.js';
 import { armUserCodeGate, disarmUserCodeGate, passUserCodeGate } from '../deferred/user-code-gate.js';
 import { QueueFullError } from '../errors.js';
 import { isTask, type Task } from '../task/task.js';
-import { targetName } from '../task/target-name.js';
+import { functionName } from '../function-name.js';
 import { byLabel, type TaskFigures } from '../task/task-labels.js';
 import { captureContext, runInContext, type AsyncContext } from '../time/async-context.js';
 import type { Scheduler } from '../time/scheduler.js';
@@ -543,7 +543,7 @@ export class Hub extends EventEmitter {
   #nameOf(fn: (...args: any[]) => unknown): string {
     if (fn === this.#lastFn) return this.#lastFnName; // spawning the same function again: skip the native name lookup
     // Read once: a native getter, paid on every spawn of a fresh closure (a new function each time).
-    const name = targetName(fn);
+    const name = functionName(fn, '<anonymous>'); // a function: targetName's Task test is not needed here
     this.#lastFn = fn;
     this.#lastFnName = name;
     return name;
